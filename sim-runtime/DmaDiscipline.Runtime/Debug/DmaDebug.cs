@@ -1,0 +1,417 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace DmaDiscipline.Runtime;
+
+/// <summary>
+/// The DMA debug layer (Linux's <c>kernel/dma/debug.c</c>, extended to watch device accesses too).
+/// It observes every DMA API call and every device memory access from outside the DMA machinery,
+/// tracks live mappings per device, and reports each mistake under the id of the static rule that
+/// would have caught it: DMA001 device access no mapping covers (a raw physical address, caught at
+/// run time even in passthrough), DMA002 leak at unbind, DMA003 mapping used or unmapped without a
+/// <see cref="DmaApi.MappingError"/> check, DMA004 length or direction other than the map's,
+/// DMA005 CPU access to a buffer the device owns, DMA006 use or unmap after unmap and unknown addresses.
+/// </summary>
+public sealed class DmaDebug
+{
+    /// <summary>Violations kept; later ones are only counted in <see cref="Dropped"/>.</summary>
+    public const int Capacity = 10_000;
+
+    private const int RecentUnmaps = 256;
+
+    private readonly Dictionary<DeviceId, DeviceState> _devices = new();
+    private readonly List<DmaViolation> _violations = new();
+
+    /// <summary>Creates a debug layer.</summary>
+    public DmaDebug(DmaDebugMode mode)
+    {
+        Mode = mode;
+    }
+
+    /// <summary>Off, collect or throw.</summary>
+    public DmaDebugMode Mode { get; }
+
+    /// <summary>Whether calls are tracked at all.</summary>
+    public bool IsEnabled => Mode != DmaDebugMode.Off;
+
+    /// <summary>Reported violations, oldest first.</summary>
+    public IReadOnlyList<DmaViolation> Violations => _violations;
+
+    /// <summary>Violations past <see cref="Capacity"/>, counted but not kept.</summary>
+    public long Dropped { get; private set; }
+
+    /// <summary>Repeated device-access reports for a page already reported, suppressed to keep the report readable.</summary>
+    public long Suppressed { get; private set; }
+
+    /// <summary>Number of reported violations with a rule id.</summary>
+    public int CountOf(string ruleId) => _violations.Count(v => v.RuleId == ruleId);
+
+    /// <summary>Violations of one device.</summary>
+    public IEnumerable<DmaViolation> For(DeviceId device) => _violations.Where(v => v.Device == device);
+
+    /// <summary>Live streaming mappings and coherent buffers of a device.</summary>
+    public int LiveMappings(DeviceId device) => _devices.TryGetValue(device, out DeviceState? state) ? state.Live : 0;
+
+    /// <summary>Forgets the reported violations (tracking of live mappings continues).</summary>
+    public void ClearViolations()
+    {
+        _violations.Clear();
+        Dropped = 0;
+        Suppressed = 0;
+    }
+
+    /// <summary>A printable report: counts per rule, then each violation.</summary>
+    public string Report()
+    {
+        var text = new StringBuilder();
+        if (_violations.Count == 0)
+        {
+            text.AppendLine("DMA-API debug: no violations.");
+            return text.ToString();
+        }
+
+        text.Append("DMA-API debug: ").Append(_violations.Count + Dropped).AppendLine(" violation(s)");
+        foreach (var group in _violations.GroupBy(v => v.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            text.Append("  ").Append(group.Key).Append(": ").Append(group.Count()).AppendLine();
+        }
+
+        foreach (DmaViolation violation in _violations)
+        {
+            text.Append("  ").AppendLine(violation.ToString());
+        }
+
+        if (Dropped > 0)
+        {
+            text.Append("  … ").Append(Dropped).AppendLine(" more not kept");
+        }
+
+        if (Suppressed > 0)
+        {
+            text.Append("  (").Append(Suppressed).AppendLine(" repeated device-access reports suppressed)");
+        }
+
+        return text.ToString();
+    }
+
+    internal void OnMap(DeviceId device, MappingKind kind, KBuffer? buffer, ulong address, int length, DmaDirection direction)
+    {
+        var entry = new DmaDebugEntry(device, kind, buffer, address, length, direction, CallSite());
+        if (kind == MappingKind.Coherent)
+        {
+            entry.Checked = true; // a coherent allocation's failure is a null object, not an address to check
+        }
+
+        State(device).Add(entry);
+        if (buffer is not null && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional && kind != MappingKind.Coherent)
+        {
+            entry.DeviceOwns = true;
+            buffer.DeviceOwners++;
+            buffer.DebugOwner = entry;
+        }
+    }
+
+    internal void OnMappingErrorCheck(DeviceId device, ulong address)
+    {
+        if (_devices.TryGetValue(device, out DeviceState? state))
+        {
+            foreach (DmaDebugEntry entry in state.At(address))
+            {
+                entry.Checked = true;
+            }
+        }
+    }
+
+    /// <summary>A failed mapping's address was given to unmap or sync.</summary>
+    internal void OnFailedMappingUsed(DeviceId device, int length, DmaDirection direction, string call) =>
+        Raise(new DmaViolation(RuleIds.UncheckedMapping, device, DmaAddr.Error, length, direction,
+            $"{call} of a failed mapping: MappingError was not checked, and a failed mapping holds nothing to release", null));
+
+    /// <summary>Checks an unmap against the tracked mapping; <paramref name="refused"/> says the DMA layer rejected it.</summary>
+    internal void OnUnmap(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction, bool refused)
+    {
+        DeviceState state = State(device);
+        DmaDebugEntry? entry = state.Find(address, kind);
+        string call = kind == MappingKind.Coherent ? "FreeCoherent" : kind == MappingKind.ScatterGather ? "UnmapSg" : "UnmapSingle";
+        if (entry is null)
+        {
+            bool recent = state.WasUnmapped(address);
+            Raise(new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
+                recent ? $"{call} of an address already unmapped (double unmap or free)" : $"{call} of an address this device never mapped", null));
+            return;
+        }
+
+        CheckChecked(entry, call);
+        if (kind != MappingKind.Coherent && entry.Length != length)
+        {
+            Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+                $"{call} with length {length}, but the mapping is {entry.Length} bytes"));
+        }
+
+        if (kind != MappingKind.Coherent && entry.Direction != direction)
+        {
+            Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+                $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
+        }
+
+        if (!refused)
+        {
+            state.Remove(entry);
+            ReleaseOwnership(entry);
+        }
+    }
+
+    internal void OnSync(DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu, bool refused)
+    {
+        DeviceState state = State(device);
+        string call = forCpu ? "SyncForCpu" : "SyncForDevice";
+        DmaDebugEntry? entry = state.Containing(address, (ulong)length);
+        if (entry is null)
+        {
+            bool recent = state.WasUnmapped(address);
+            Raise(new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
+                recent ? $"{call} of an address already unmapped" : $"{call} of a range no live mapping of this device covers", null));
+            return;
+        }
+
+        CheckChecked(entry, call);
+        if (entry.Direction != direction)
+        {
+            Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+                $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
+        }
+
+        if (refused || entry.Buffer is null || entry.Kind == MappingKind.Coherent || entry.Direction == DmaDirection.ToDevice)
+        {
+            return;
+        }
+
+        if (forCpu && entry.DeviceOwns)
+        {
+            ReleaseOwnership(entry);
+        }
+        else if (!forCpu && !entry.DeviceOwns)
+        {
+            entry.DeviceOwns = true;
+            entry.Buffer.DeviceOwners++;
+            entry.Buffer.DebugOwner = entry;
+        }
+    }
+
+    internal void OnCpuAccess(KBuffer buffer)
+    {
+        if (buffer.DebugOwner is not DmaDebugEntry entry || entry.ReportedCpuAccess)
+        {
+            return;
+        }
+
+        entry.ReportedCpuAccess = true;
+        Raise(entry.Violation(RuleIds.CpuAccessWhileDeviceOwned, entry.Address, entry.Length, entry.Direction,
+            $"CPU took the Span of {buffer} while the device owns it (mapped {entry.Direction}, no SyncForCpu or unmap yet)"));
+    }
+
+    internal void OnDeviceAccess(DeviceId device, ulong address, int length, DmaAccess access)
+    {
+        DeviceState state = State(device);
+        ulong end = address + (ulong)length;
+        ulong page = address >> PhysicalMemory.PageShift;
+        ulong lastPage = (end - 1) >> PhysicalMemory.PageShift;
+        for (; page <= lastPage; page++)
+        {
+            ulong from = Math.Max(address, page << PhysicalMemory.PageShift);
+            ulong to = Math.Min(end, (page + 1) << PhysicalMemory.PageShift);
+            DmaDebugEntry? entry = state.Covering(page, from, to);
+            if (entry is not null)
+            {
+                CheckChecked(entry, access == DmaAccess.Write ? "device write" : "device read");
+                continue;
+            }
+
+            if (!state.ReportedPages.Add(page))
+            {
+                Suppressed++;
+                continue;
+            }
+
+            string what = access == DmaAccess.Write ? "wrote" : "read";
+            Raise(state.WasUnmapped(from)
+                ? new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(from), (int)(to - from), DmaDirection.None,
+                    $"device {what} an address after the driver unmapped it", null)
+                : new DmaViolation(RuleIds.RawPhysicalAddress, device, new DmaAddr(from), (int)(to - from), DmaDirection.None,
+                    $"device {what} an address that no live mapping covers: a raw physical address or a forged bus address", null));
+        }
+    }
+
+    internal void OnUnbind(DeviceId device)
+    {
+        if (!_devices.TryGetValue(device, out DeviceState? state))
+        {
+            return;
+        }
+
+        foreach (DmaDebugEntry entry in state.All())
+        {
+            Raise(entry.Violation(RuleIds.Leak, entry.Address, entry.Length, entry.Direction,
+                entry.Kind == MappingKind.Coherent ? "coherent buffer still allocated at driver unbind" : $"{entry.Kind} mapping still live at driver unbind"));
+        }
+    }
+
+    private static string CallSite()
+    {
+        // The first frame outside the runtime is the driver code that made the mapping.
+        var trace = new StackTrace(2, fNeedFileInfo: false);
+        for (int i = 0; i < trace.FrameCount; i++)
+        {
+            var method = trace.GetFrame(i)?.GetMethod();
+            if (method?.DeclaringType is { } type && type.Assembly != typeof(DmaDebug).Assembly)
+            {
+                return $"{type.FullName}.{method.Name}";
+            }
+        }
+
+        return "<runtime>";
+    }
+
+    private void CheckChecked(DmaDebugEntry entry, string use)
+    {
+        if (!entry.Checked && !entry.ReportedUnchecked)
+        {
+            entry.ReportedUnchecked = true;
+            Raise(entry.Violation(RuleIds.UncheckedMapping, entry.Address, entry.Length, entry.Direction,
+                $"{use} of a mapping whose MappingError was never checked"));
+        }
+    }
+
+    private void ReleaseOwnership(DmaDebugEntry entry)
+    {
+        if (entry.DeviceOwns && entry.Buffer is not null)
+        {
+            entry.DeviceOwns = false;
+            entry.Buffer.DeviceOwners--;
+            if (ReferenceEquals(entry.Buffer.DebugOwner, entry))
+            {
+                entry.Buffer.DebugOwner = null;
+            }
+        }
+    }
+
+    private void Raise(DmaViolation violation)
+    {
+        if (_violations.Count < Capacity)
+        {
+            _violations.Add(violation);
+        }
+        else
+        {
+            Dropped++;
+        }
+
+        if (Mode == DmaDebugMode.Throw)
+        {
+            throw new DmaDebugException(violation);
+        }
+    }
+
+    private DeviceState State(DeviceId device)
+    {
+        if (!_devices.TryGetValue(device, out DeviceState? state))
+        {
+            state = new DeviceState();
+            _devices.Add(device, state);
+        }
+
+        return state;
+    }
+
+    /// <summary>Live entries of one device, indexed by start address and by bus page.</summary>
+    private sealed class DeviceState
+    {
+        private readonly Dictionary<ulong, List<DmaDebugEntry>> _byAddress = new();
+        private readonly Dictionary<ulong, List<DmaDebugEntry>> _byPage = new();
+        private readonly (ulong Address, ulong End)[] _recent = new (ulong, ulong)[RecentUnmaps];
+        private int _recentNext;
+
+        public int Live { get; private set; }
+
+        public HashSet<ulong> ReportedPages { get; } = new();
+
+        public void Add(DmaDebugEntry entry)
+        {
+            Bucket(_byAddress, entry.Address).Add(entry);
+            for (ulong page = entry.Address >> PhysicalMemory.PageShift; page <= (entry.End - 1) >> PhysicalMemory.PageShift; page++)
+            {
+                Bucket(_byPage, page).Add(entry);
+            }
+
+            Live++;
+        }
+
+        public void Remove(DmaDebugEntry entry)
+        {
+            _byAddress[entry.Address].Remove(entry);
+            for (ulong page = entry.Address >> PhysicalMemory.PageShift; page <= (entry.End - 1) >> PhysicalMemory.PageShift; page++)
+            {
+                _byPage[page].Remove(entry);
+            }
+
+            _recent[_recentNext] = (entry.Address, entry.End);
+            _recentNext = (_recentNext + 1) % RecentUnmaps;
+            Live--;
+        }
+
+        public IEnumerable<DmaDebugEntry> At(ulong address) =>
+            _byAddress.TryGetValue(address, out var list) ? list : Enumerable.Empty<DmaDebugEntry>();
+
+        public IEnumerable<DmaDebugEntry> All() => _byAddress.Values.SelectMany(list => list).ToList();
+
+        public DmaDebugEntry? Find(ulong address, MappingKind kind) =>
+            At(address).FirstOrDefault(e => e.Kind == kind) ?? At(address).FirstOrDefault();
+
+        public DmaDebugEntry? Containing(ulong address, ulong length) =>
+            _byPage.TryGetValue(address >> PhysicalMemory.PageShift, out var list)
+                ? list.FirstOrDefault(e => e.Covers(address, address + length))
+                : null;
+
+        public DmaDebugEntry? Covering(ulong page, ulong from, ulong to)
+        {
+            if (!_byPage.TryGetValue(page, out var list))
+            {
+                return null;
+            }
+
+            foreach (DmaDebugEntry entry in list)
+            {
+                if (entry.Covers(from, to))
+                {
+                    return entry;
+                }
+            }
+
+            return null;
+        }
+
+        public bool WasUnmapped(ulong address)
+        {
+            foreach ((ulong start, ulong end) in _recent)
+            {
+                if (address >= start && address < end)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static List<DmaDebugEntry> Bucket(Dictionary<ulong, List<DmaDebugEntry>> index, ulong key)
+        {
+            if (!index.TryGetValue(key, out var list))
+            {
+                list = new List<DmaDebugEntry>(1);
+                index.Add(key, list);
+            }
+
+            return list;
+        }
+    }
+}

@@ -1,0 +1,336 @@
+namespace DmaDiscipline.Runtime;
+
+/// <summary>
+/// One device's DMA API (Linux's <c>dma_map_*</c> family on a <c>struct device</c>). The platform
+/// decides, per device, whether the returned bus addresses are physical addresses, IOVAs of a
+/// translated domain or bounce slots; the driver makes the same calls in every case and cannot tell.
+/// Misuse of the arguments (null, out of range, <see cref="DmaDirection.None"/>) throws; mistakes a
+/// real kernel would only notice with DMA-API debugging are reported by <see cref="DmaDebug"/>.
+/// </summary>
+public sealed class DmaApi
+{
+    private readonly DeviceId _device;
+    private readonly DmaOps _ops;
+    private readonly DmaDebug _debug;
+
+    internal DmaApi(DeviceId device, DmaOps ops, DmaDebug debug, ulong mask)
+    {
+        _device = device;
+        _ops = ops;
+        _debug = debug;
+        DmaMask = mask;
+        CoherentMask = mask;
+    }
+
+    /// <summary>The highest bus address the device can generate for streaming DMA (default: 64 bits).</summary>
+    public ulong DmaMask { get; private set; }
+
+    /// <summary>The highest bus address the device can use for coherent buffers.</summary>
+    public ulong CoherentMask { get; private set; }
+
+    /// <summary>Streaming mappings made (successful or not).</summary>
+    public long Maps { get; private set; }
+
+    /// <summary>Mappings that returned the error address.</summary>
+    public long MappingFailures { get; private set; }
+
+    /// <summary>Which machinery the platform chose. For reports and tests: a driver must not branch on it (DMA007).</summary>
+    public DmaPath Path => _ops.Path;
+
+    /// <summary>
+    /// Sets the streaming and coherent masks (<c>dma_set_mask_and_coherent</c>). A mask is
+    /// 2^n − 1 with n from 24 to 64; returns false, changing nothing, otherwise.
+    /// </summary>
+    public bool SetMaskAndCoherent(ulong mask)
+    {
+        if (!IsValidMask(mask))
+        {
+            return false;
+        }
+
+        DmaMask = mask;
+        CoherentMask = mask;
+        return true;
+    }
+
+    /// <summary>Maps part of a buffer for streaming DMA. Check the result with <see cref="MappingError"/>.</summary>
+    /// <param name="buffer">The buffer.</param>
+    /// <param name="offset">Offset of the first byte.</param>
+    /// <param name="length">Bytes to map (at least one).</param>
+    /// <param name="direction">Who moves data: the device reads (ToDevice), writes (FromDevice), or both.</param>
+    /// <returns>The bus address for the device, or the error address (see <see cref="MappingError"/>).</returns>
+    public DmaAddr MapSingle(KBuffer buffer, int offset, int length, DmaDirection direction)
+    {
+        CheckSegment(buffer, offset, length);
+        CheckDirection(direction);
+        Maps++;
+        DmaAddr address = _ops.Map(buffer, offset, length, direction, DmaMask);
+        if (address == DmaAddr.Error)
+        {
+            MappingFailures++;
+        }
+        else if (_debug.IsEnabled)
+        {
+            _debug.OnMap(_device, MappingKind.Single, buffer, address.Value, length, direction);
+        }
+
+        return address;
+    }
+
+    /// <summary>Whether a mapping failed (<c>dma_mapping_error</c>). Every mapping must be checked before use.</summary>
+    public bool MappingError(DmaAddr address)
+    {
+        if (_debug.IsEnabled)
+        {
+            _debug.OnMappingErrorCheck(_device, address.Value);
+        }
+
+        return address == DmaAddr.Error;
+    }
+
+    /// <summary>Ends a streaming mapping: the CPU owns the buffer again (bounced data is copied back for FromDevice/Bidirectional).</summary>
+    /// <param name="address">The address <see cref="MapSingle"/> returned.</param>
+    /// <param name="length">The length given to <see cref="MapSingle"/>.</param>
+    /// <param name="direction">The direction given to <see cref="MapSingle"/>.</param>
+    /// <exception cref="InvalidOperationException">With debugging off: the address or size names no live mapping of the DMA layer (the call is refused).</exception>
+    public void UnmapSingle(DmaAddr address, int length, DmaDirection direction)
+    {
+        CheckLength(length);
+        CheckDirection(direction);
+        if (address == DmaAddr.Error)
+        {
+            FailedMappingUsed(length, direction, nameof(UnmapSingle));
+            return;
+        }
+
+        bool refused = !_ops.Unmap(address, length, direction);
+        if (_debug.IsEnabled)
+        {
+            _debug.OnUnmap(_device, MappingKind.Single, address.Value, length, direction, refused);
+        }
+        else if (refused)
+        {
+            throw Refused(nameof(UnmapSingle), address, length);
+        }
+    }
+
+    /// <summary>Gives the CPU ownership of (part of) a mapping; bounced FromDevice/Bidirectional data is copied to the buffer.</summary>
+    /// <exception cref="InvalidOperationException">With debugging off: the range is not inside a live mapping.</exception>
+    public void SyncForCpu(DmaAddr address, int length, DmaDirection direction) => Sync(address, length, direction, forCpu: true);
+
+    /// <summary>Gives the device ownership back after <see cref="SyncForCpu"/>; bounced ToDevice/Bidirectional data is copied to the slot.</summary>
+    /// <exception cref="InvalidOperationException">With debugging off: the range is not inside a live mapping.</exception>
+    public void SyncForDevice(DmaAddr address, int length, DmaDirection direction) => Sync(address, length, direction, forCpu: false);
+
+    /// <summary>
+    /// Maps a scatter-gather list (<c>dma_map_sg</c>). Returns the number of DMA segments to give the
+    /// device (possibly fewer than the CPU segments), or 0 if the mapping failed and nothing is mapped.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The list is empty or already mapped.</exception>
+    public int MapSg(ScatterList list, DmaDirection direction)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        CheckDirection(direction);
+        if (list.Count == 0 || list.MappedCount != 0)
+        {
+            throw new InvalidOperationException(list.Count == 0 ? "The scatter list is empty." : "The scatter list is already mapped.");
+        }
+
+        for (int i = 0; i < list.Count; i++)
+        {
+            list.Buffer(i).ThrowIfFreed();
+        }
+
+        Maps++;
+        int count = _ops.MapSg(list, direction, DmaMask);
+        if (count == 0)
+        {
+            MappingFailures++;
+            return 0;
+        }
+
+        list.SetMapped(count);
+        if (_debug.IsEnabled)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                // A scatter-gather map is checked by its returned count, not by MappingError.
+                _debug.OnMap(_device, MappingKind.ScatterGather, count == list.Count ? list.Buffer(i) : null, list.DmaAddress(i).Value, list.DmaLength(i), direction);
+                _debug.OnMappingErrorCheck(_device, list.DmaAddress(i).Value);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Unmaps a list mapped by <see cref="MapSg"/>, with the same direction.</summary>
+    /// <exception cref="InvalidOperationException">The list is not mapped.</exception>
+    public void UnmapSg(ScatterList list, DmaDirection direction)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        CheckDirection(direction);
+        if (list.MappedCount == 0)
+        {
+            throw new InvalidOperationException("The scatter list is not mapped.");
+        }
+
+        if (_debug.IsEnabled)
+        {
+            for (int i = 0; i < list.MappedCount; i++)
+            {
+                _debug.OnUnmap(_device, MappingKind.ScatterGather, list.DmaAddress(i).Value, list.DmaLength(i), direction, refused: false);
+            }
+        }
+
+        if (!_ops.UnmapSg(list, direction) && !_debug.IsEnabled)
+        {
+            throw new InvalidOperationException($"UnmapSg refused: the list's mapping is not live in the DMA layer of {_device}.");
+        }
+
+        list.SetMapped(0);
+    }
+
+    /// <summary>Syncs every segment of a mapped list for the CPU.</summary>
+    public void SyncSgForCpu(ScatterList list, DmaDirection direction) => SyncSg(list, direction, forCpu: true);
+
+    /// <summary>Syncs every segment of a mapped list for the device.</summary>
+    public void SyncSgForDevice(ScatterList list, DmaDirection direction) => SyncSg(list, direction, forCpu: false);
+
+    /// <summary>
+    /// Allocates a coherent buffer (<c>dma_alloc_coherent</c>) that the device reaches at
+    /// <see cref="CoherentBuffer.DmaAddress"/> and the CPU through <see cref="CoherentBuffer.Span"/>, without syncs.
+    /// </summary>
+    /// <exception cref="InsufficientMemoryException">No memory (or no bus address below the coherent mask) is available.</exception>
+    public CoherentBuffer AllocCoherent(int length) =>
+        TryAllocCoherent(length, out CoherentBuffer? buffer)
+            ? buffer
+            : throw new InsufficientMemoryException($"AllocCoherent({length}) failed for {_device}: no memory reachable below mask 0x{CoherentMask:x}.");
+
+    /// <summary>Like <see cref="AllocCoherent"/>, but reports failure by returning false (the NULL return of the kernel API).</summary>
+    public bool TryAllocCoherent(int length, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CoherentBuffer? buffer)
+    {
+        if (length <= 0 || length > PhysicalMemory.MaxAllocation)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"A coherent buffer is 1 to {PhysicalMemory.MaxAllocation} bytes.");
+        }
+
+        if (!_ops.TryAllocCoherent(_device, length, CoherentMask, out buffer))
+        {
+            return false;
+        }
+
+        if (_debug.IsEnabled)
+        {
+            _debug.OnMap(_device, MappingKind.Coherent, null, buffer.Address.Value, length, DmaDirection.Bidirectional);
+        }
+
+        return true;
+    }
+
+    /// <summary>Frees a coherent buffer. Freeing twice is reported (DMA006) and changes nothing.</summary>
+    /// <exception cref="ArgumentException">The buffer belongs to another device.</exception>
+    /// <exception cref="InvalidOperationException">With debugging off: the buffer was already freed.</exception>
+    public void FreeCoherent(CoherentBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (buffer.Device != _device)
+        {
+            throw new ArgumentException($"The coherent buffer belongs to {buffer.Device}, not {_device}.", nameof(buffer));
+        }
+
+        bool refused = buffer.IsFreed || !_ops.FreeCoherent(buffer);
+        if (!refused)
+        {
+            buffer.MarkFreed();
+        }
+
+        if (_debug.IsEnabled)
+        {
+            _debug.OnUnmap(_device, MappingKind.Coherent, buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional, refused);
+        }
+        else if (refused)
+        {
+            throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
+        }
+    }
+
+    internal static void CheckSegment(KBuffer buffer, int offset, int length)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        buffer.ThrowIfFreed();
+        if (offset < 0 || length <= 0 || offset > buffer.Length - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"Segment {offset}+{length} is not inside {buffer}.");
+        }
+    }
+
+    private static bool IsValidMask(ulong mask) =>
+        mask >= (1UL << 24) - 1 && (mask & (mask + 1)) == 0;
+
+    private static void CheckLength(int length)
+    {
+        if (length <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "A DMA length is at least one byte.");
+        }
+    }
+
+    private static void CheckDirection(DmaDirection direction)
+    {
+        if (direction is not (DmaDirection.Bidirectional or DmaDirection.ToDevice or DmaDirection.FromDevice))
+        {
+            throw new ArgumentException($"{direction} is not a valid DMA direction for a mapping.", nameof(direction));
+        }
+    }
+
+    private void Sync(DmaAddr address, int length, DmaDirection direction, bool forCpu)
+    {
+        CheckLength(length);
+        CheckDirection(direction);
+        string call = forCpu ? nameof(SyncForCpu) : nameof(SyncForDevice);
+        if (address == DmaAddr.Error)
+        {
+            FailedMappingUsed(length, direction, call);
+            return;
+        }
+
+        bool refused = forCpu ? !_ops.SyncForCpu(address, length, direction) : !_ops.SyncForDevice(address, length, direction);
+        if (_debug.IsEnabled)
+        {
+            _debug.OnSync(_device, address.Value, length, direction, forCpu, refused);
+        }
+        else if (refused)
+        {
+            throw Refused(call, address, length);
+        }
+    }
+
+    private void SyncSg(ScatterList list, DmaDirection direction, bool forCpu)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        if (list.MappedCount == 0)
+        {
+            throw new InvalidOperationException("The scatter list is not mapped.");
+        }
+
+        for (int i = 0; i < list.MappedCount; i++)
+        {
+            Sync(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
+        }
+    }
+
+    private void FailedMappingUsed(int length, DmaDirection direction, string call)
+    {
+        if (_debug.IsEnabled)
+        {
+            _debug.OnFailedMappingUsed(_device, length, direction, call);
+        }
+        else
+        {
+            throw new InvalidOperationException($"{call} of a failed mapping on {_device}: check MappingError first.");
+        }
+    }
+
+    private InvalidOperationException Refused(string call, DmaAddr address, int length) =>
+        new($"{call}({address}, {length}) refused on {_device}: no live mapping of that address and size (double unmap, unknown address or wrong length).");
+}

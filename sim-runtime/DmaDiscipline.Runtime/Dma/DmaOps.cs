@@ -1,0 +1,30 @@
+namespace DmaDiscipline.Runtime;
+
+/// <summary>
+/// How one device's DMA API calls are carried out (Linux's <c>struct dma_map_ops</c>): the platform
+/// picks <see cref="DirectDmaOps"/> (identity, with bounce buffers when needed) or
+/// <see cref="IommuDmaOps"/> (translated domain) per device. Drivers never see which.
+/// A method returning false refused a call that would have corrupted the layer's state
+/// (an unknown address, a mismatched size); nothing was changed.
+/// </summary>
+internal abstract class DmaOps
+{
+    public abstract DmaPath Path { get; }
+
+    public abstract DmaAddr Map(KBuffer buffer, int offset, int length, DmaDirection direction, ulong mask);
+
+    public abstract bool Unmap(DmaAddr address, int length, DmaDirection direction);
+
+    public abstract bool SyncForCpu(DmaAddr address, int length, DmaDirection direction);
+
+    public abstract bool SyncForDevice(DmaAddr address, int length, DmaDirection direction);
+
+    /// <summary>Maps every segment; returns the number of DMA segments, 0 on failure (nothing stays mapped).</summary>
+    public abstract int MapSg(ScatterList list, DmaDirection direction, ulong mask);
+
+    public abstract bool UnmapSg(ScatterList list, DmaDirection direction);
+
+    public abstract bool TryAllocCoherent(DeviceId device, int length, ulong mask, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CoherentBuffer? buffer);
+
+    public abstract bool FreeCoherent(CoherentBuffer buffer);
+}

@@ -1,0 +1,270 @@
+namespace DmaDiscipline.Runtime;
+
+/// <summary>
+/// An IOMMU domain: the address space one device (or a group of devices) sees. Identity domains pass
+/// bus addresses through as physical; blocked domains fault everything; translated domains own a
+/// page table, an IOTLB, an IOVA allocator and, in lazy mode, a flush queue.
+/// </summary>
+public sealed class IommuDomain
+{
+    private readonly IoPageTable? _pageTable;
+    private readonly FlushQueue? _flushQueue;
+    private readonly List<DeviceId> _devices = new();
+
+    internal IommuDomain(int id, DomainKind kind, IommuOptions options)
+    {
+        Id = id;
+        Kind = kind;
+        Invalidation = options.Invalidation;
+        if (kind == DomainKind.Translated)
+        {
+            _pageTable = new IoPageTable();
+            IoTlb = new IoTlb(options.IoTlbEntries);
+            Iova = new IovaAllocator(1, 1UL << (IoPageTable.AddressWidth - PhysicalMemory.PageShift));
+            if (Invalidation == InvalidationMode.Lazy)
+            {
+                _flushQueue = new FlushQueue(options.FlushBatchSize);
+            }
+        }
+    }
+
+    /// <summary>The domain id (VT-d DID).</summary>
+    public int Id { get; }
+
+    /// <summary>Identity, translated or blocked.</summary>
+    public DomainKind Kind { get; }
+
+    /// <summary>Strict or lazy IOTLB invalidation on unmap (translated domains).</summary>
+    public InvalidationMode Invalidation { get; }
+
+    /// <summary>The domain's IOTLB (translated domains only).</summary>
+    public IoTlb? IoTlb { get; }
+
+    /// <summary>The domain's IOVA allocator (translated domains only).</summary>
+    public IovaAllocator? Iova { get; }
+
+    /// <summary>Devices attached to this domain (more than one for a group).</summary>
+    public IReadOnlyList<DeviceId> Devices => _devices;
+
+    /// <summary>Present leaf page table entries.</summary>
+    public long PresentPages => _pageTable?.PresentEntries ?? 0;
+
+    /// <summary>Unmapped ranges still waiting in the flush queue (lazy mode).</summary>
+    public int PendingFlushes => _flushQueue?.Count ?? 0;
+
+    /// <summary>Flush queue flushes performed.</summary>
+    public long Flushes { get; private set; }
+
+    /// <summary>
+    /// Installs translations for an explicit I/O virtual range, as a VFIO container or a unit test
+    /// would. Both addresses must be page-aligned; the range must not overlap an existing mapping.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The domain is not translated.</exception>
+    /// <exception cref="ArgumentException">Misaligned, out of range, or overlapping an existing mapping (nothing is changed).</exception>
+    public void Map(ulong iova, PhysAddr physical, int length, IommuPermission permission)
+    {
+        RequireTranslated();
+        CheckExplicitRange(iova, length);
+        if ((physical.Value & PhysicalMemory.PageMask) != 0)
+        {
+            throw new ArgumentException($"{physical} is not page-aligned.", nameof(physical));
+        }
+
+        if (permission == IommuPermission.None)
+        {
+            throw new ArgumentException("A mapping needs read or write permission.", nameof(permission));
+        }
+
+        ulong pages = PagesOf(length);
+        if (!MapPages(iova >> PhysicalMemory.PageShift, physical.PageFrame, pages, permission))
+        {
+            throw new ArgumentException($"IOVA range 0x{iova:x}+{length} overlaps an existing mapping.", nameof(iova));
+        }
+    }
+
+    /// <summary>Removes an explicit mapping and invalidates the IOTLB before returning (VFIO unmaps are synchronous).</summary>
+    /// <exception cref="ArgumentException">Part of the range is not mapped (nothing is changed).</exception>
+    public void Unmap(ulong iova, int length)
+    {
+        RequireTranslated();
+        CheckExplicitRange(iova, length);
+        ulong first = iova >> PhysicalMemory.PageShift;
+        ulong pages = PagesOf(length);
+        if (!AllPresent(first, pages))
+        {
+            throw new ArgumentException($"IOVA range 0x{iova:x}+{length} is not entirely mapped.", nameof(iova));
+        }
+
+        for (ulong i = 0; i < pages; i++)
+        {
+            _pageTable!.Unmap(first + i);
+            IoTlb!.Invalidate(first + i);
+        }
+    }
+
+    /// <summary>
+    /// Flushes the lazy flush queue now: one global IOTLB invalidation, then the queued IOVAs become
+    /// reusable. Closes the lazy window. A no-op for strict or non-translated domains.
+    /// </summary>
+    public void Flush()
+    {
+        if (_flushQueue is null || _flushQueue.Count == 0)
+        {
+            return;
+        }
+
+        IoTlb!.InvalidateAll();
+        _flushQueue.Drain(Iova!);
+        Flushes++;
+    }
+
+    /// <summary>Whether the page table holds a present entry for <paramref name="iova"/> (ignores the IOTLB).</summary>
+    public bool IsMapped(ulong iova) =>
+        _pageTable is not null && iova >> IoPageTable.AddressWidth == 0 && IoPageTable.PermissionOf(_pageTable.Walk(iova >> PhysicalMemory.PageShift)) != IommuPermission.None;
+
+    /// <inheritdoc />
+    public override string ToString() => $"domain {Id} ({Kind}{(Kind == DomainKind.Translated ? ", " + Invalidation : string.Empty)})";
+
+    internal void AttachDevice(DeviceId device) => _devices.Add(device);
+
+    internal void DetachDevice(DeviceId device) => _devices.Remove(device);
+
+    /// <summary>Maps consecutive pages; all or nothing.</summary>
+    internal bool MapPages(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
+    {
+        for (ulong i = 0; i < pages; i++)
+        {
+            if (!_pageTable!.Map(iovaFrame + i, physFrame + i, permission))
+            {
+                for (ulong j = 0; j < i; j++)
+                {
+                    _pageTable.Unmap(iovaFrame + j);
+                }
+
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    internal bool AllPresent(ulong iovaFrame, ulong pages)
+    {
+        for (ulong i = 0; i < pages; i++)
+        {
+            if (IoPageTable.PermissionOf(_pageTable!.Walk(iovaFrame + i)) == IommuPermission.None)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Unmaps a DMA-API range and releases its IOVA: immediately after invalidating each page
+    /// (strict), or through the flush queue (lazy), so the IOVA is never reused while a stale IOTLB
+    /// entry could still point at the old page.
+    /// </summary>
+    internal void UnmapDmaRange(ulong iovaFrame, ulong pages)
+    {
+        for (ulong i = 0; i < pages; i++)
+        {
+            _pageTable!.Unmap(iovaFrame + i);
+        }
+
+        if (_flushQueue is null)
+        {
+            for (ulong i = 0; i < pages; i++)
+            {
+                IoTlb!.Invalidate(iovaFrame + i);
+            }
+
+            Iova!.Free(iovaFrame, pages);
+            return;
+        }
+
+        if (_flushQueue.IsFull)
+        {
+            Flush();
+        }
+
+        _flushQueue.Add(iovaFrame, pages);
+    }
+
+    /// <summary>Clears one page table entry of a mapping the device was never told about (no IOTLB entry can exist).</summary>
+    internal void UnmapPagesForRollback(ulong iovaFrame) => _pageTable!.Unmap(iovaFrame);
+
+    /// <summary>Whether an unmapped page may still be reachable through a stale IOTLB entry (lazy window).</summary>
+    internal bool IsPendingFlush(ulong iovaFrame) => _flushQueue?.Contains(iovaFrame) ?? false;
+
+    /// <summary>Translates one page for a device access: IOTLB first, page walk on a miss.</summary>
+    internal bool TryTranslate(ulong address, DmaAccess access, out ulong physical, out FaultReason reason)
+    {
+        switch (Kind)
+        {
+            case DomainKind.Identity:
+                physical = address;
+                reason = default;
+                return true;
+            case DomainKind.Blocked:
+                physical = 0;
+                reason = FaultReason.Blocked;
+                return false;
+        }
+
+        physical = 0;
+        if (address >> IoPageTable.AddressWidth != 0)
+        {
+            reason = FaultReason.OutOfRange;
+            return false;
+        }
+
+        ulong frame = address >> PhysicalMemory.PageShift;
+        if (!IoTlb!.TryLookup(frame, out ulong entry))
+        {
+            entry = _pageTable!.Walk(frame);
+            if (IoPageTable.PermissionOf(entry) == IommuPermission.None)
+            {
+                reason = FaultReason.NotPresent;
+                return false;
+            }
+
+            IoTlb.Fill(frame, entry);
+        }
+
+        IommuPermission needed = access == DmaAccess.Write ? IommuPermission.Write : IommuPermission.Read;
+        if ((IoPageTable.PermissionOf(entry) & needed) == 0)
+        {
+            reason = FaultReason.Permission;
+            return false;
+        }
+
+        physical = (IoPageTable.FrameOf(entry) << PhysicalMemory.PageShift) | (address & PhysicalMemory.PageMask);
+        reason = default;
+        return true;
+    }
+
+    private static ulong PagesOf(int length) => ((ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;
+
+    private static void CheckExplicitRange(ulong iova, int length)
+    {
+        if (length <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "A mapping is at least one byte long.");
+        }
+
+        if ((iova & PhysicalMemory.PageMask) != 0 || iova == 0 || iova + (ulong)length > 1UL << IoPageTable.AddressWidth)
+        {
+            throw new ArgumentException($"IOVA 0x{iova:x}+{length} must be page-aligned, non-zero and below 2^{IoPageTable.AddressWidth}.", nameof(iova));
+        }
+    }
+
+    private void RequireTranslated()
+    {
+        if (Kind != DomainKind.Translated)
+        {
+            throw new InvalidOperationException($"{this} has no page table: only translated domains map.");
+        }
+    }
+}

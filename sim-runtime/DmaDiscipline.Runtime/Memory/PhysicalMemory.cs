@@ -1,0 +1,299 @@
+namespace DmaDiscipline.Runtime;
+
+/// <summary>
+/// The machine's physical address space: sparse and page-granular (4 KiB). Only pages that were
+/// allocated or written cost host memory, so a 64 GiB (or larger) space is cheap. Allocations are
+/// physically contiguous, page-aligned and zeroed, and can be placed above 4 GiB to exercise DMA
+/// masks and bouncing.
+/// </summary>
+public sealed class PhysicalMemory
+{
+    /// <summary>log2 of the page size.</summary>
+    public const int PageShift = 12;
+
+    /// <summary>The page size: 4 KiB.</summary>
+    public const int PageSize = 1 << PageShift;
+
+    /// <summary>Mask of the offset bits inside a page.</summary>
+    public const ulong PageMask = PageSize - 1;
+
+    /// <summary>The 4 GiB boundary that 32-bit DMA masks cannot cross.</summary>
+    public const ulong FourGiB = 1UL << 32;
+
+    /// <summary>Largest single allocation (4 MiB, the order-10 limit of a buddy allocator).</summary>
+    public const int MaxAllocation = 4 << 20;
+
+    private const int ChunkShift = 9; // 512 frames (2 MiB) per directory chunk
+    private const int ChunkFrames = 1 << ChunkShift;
+
+    private readonly PageFrame[]?[] _directory;
+    private readonly PageRangeAllocator _low;
+    private readonly PageRangeAllocator _high;
+    private long _backedPages;
+
+    /// <summary>Creates a physical address space with default options (64 GiB).</summary>
+    public PhysicalMemory()
+        : this(new PhysicalMemoryOptions())
+    {
+    }
+
+    /// <summary>Creates a physical address space.</summary>
+    /// <exception cref="ArgumentException">The size is not page-aligned, smaller than 16 MiB or above 2^48.</exception>
+    public PhysicalMemory(PhysicalMemoryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if ((options.Size & PageMask) != 0 || options.Size < (16UL << 20) || options.Size > (1UL << 48))
+        {
+            throw new ArgumentException($"Physical memory size 0x{options.Size:x} must be page-aligned and between 16 MiB and 256 TiB.", nameof(options));
+        }
+
+        if ((options.FirstAllocatable & PageMask) != 0 || options.FirstAllocatable >= Math.Min(options.Size, FourGiB))
+        {
+            throw new ArgumentException($"First allocatable address 0x{options.FirstAllocatable:x} must be page-aligned and inside low memory.", nameof(options));
+        }
+
+        Options = options;
+        ulong frames = options.Size >> PageShift;
+        _directory = new PageFrame[]?[(frames + ChunkFrames - 1) >> ChunkShift];
+        ulong lowEnd = Math.Min(options.Size, FourGiB) >> PageShift;
+        _low = new PageRangeAllocator(options.FirstAllocatable >> PageShift, lowEnd);
+        _high = new PageRangeAllocator(lowEnd, frames);
+    }
+
+    /// <summary>The options this memory was created with.</summary>
+    public PhysicalMemoryOptions Options { get; }
+
+    /// <summary>Size of the physical address space in bytes.</summary>
+    public ulong Size => Options.Size;
+
+    /// <summary>Pages that currently have host backing (allocated or touched): what the simulation costs.</summary>
+    public long BackedPages => Interlocked.Read(ref _backedPages);
+
+    /// <summary>Live allocations.</summary>
+    public int LiveAllocations { get; private set; }
+
+    /// <summary>Called when the CPU takes <see cref="KBuffer.Span"/> of a buffer a device owns (the DMA debug layer listens).</summary>
+    internal Action<KBuffer>? CpuAccessWhileDeviceOwned { get; set; }
+
+    /// <summary>Allocates a physically contiguous, zeroed buffer (the <c>kzalloc</c> analogue) where the default placement says.</summary>
+    /// <param name="length">Length in bytes, 1 to <see cref="MaxAllocation"/>.</param>
+    public KBuffer Allocate(int length) => Allocate(length, MemoryPlacement.Default);
+
+    /// <summary>Allocates a physically contiguous, zeroed, page-aligned buffer.</summary>
+    /// <param name="length">Length in bytes, 1 to <see cref="MaxAllocation"/>.</param>
+    /// <param name="placement">Below or above 4 GiB.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The length is not positive or above <see cref="MaxAllocation"/>.</exception>
+    /// <exception cref="InsufficientMemoryException">No contiguous range of that size is free in the zone.</exception>
+    public KBuffer Allocate(int length, MemoryPlacement placement)
+    {
+        if (length <= 0 || length > MaxAllocation)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"An allocation is 1 to {MaxAllocation} bytes.");
+        }
+
+        return AllocateFrames(length, placement);
+    }
+
+    /// <summary>Reserves a large low-memory area at boot (the memblock analogue), beyond the <see cref="MaxAllocation"/> limit.</summary>
+    internal KBuffer AllocateReserved(int length)
+    {
+        if (length <= 0 || length > 1 << 30)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "A reserved area is 1 byte to 1 GiB.");
+        }
+
+        return AllocateFrames(length, MemoryPlacement.Below4G);
+    }
+
+    private KBuffer AllocateFrames(int length, MemoryPlacement placement)
+    {
+        int pages = (length + PageSize - 1) >> PageShift;
+        ulong frame = FindFrames((ulong)pages, placement);
+        var data = new byte[pages << PageShift];
+        for (int i = 0; i < pages; i++)
+        {
+            ref PageFrame slot = ref Frame(frame + (ulong)i);
+            if (slot.Data is null)
+            {
+                Interlocked.Increment(ref _backedPages);
+            }
+
+            // A reused frame now names the new owner's bytes; device writes after this land there.
+            slot.Data = data;
+            slot.Offset = i << PageShift;
+        }
+
+        LiveAllocations++;
+        return new KBuffer(this, new PhysAddr(frame << PageShift), length, data);
+    }
+
+    /// <summary>Frees a buffer. Its <see cref="KBuffer.Span"/> and address become unusable.</summary>
+    /// <exception cref="InvalidOperationException">The buffer was already freed (double free).</exception>
+    /// <exception cref="ArgumentException">The buffer belongs to another memory.</exception>
+    public void Free(KBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (!ReferenceEquals(buffer.Memory, this))
+        {
+            throw new ArgumentException("The buffer was allocated from another PhysicalMemory.", nameof(buffer));
+        }
+
+        if (buffer.IsFreed)
+        {
+            throw new InvalidOperationException($"Double free of the buffer at {buffer.Physical} ({buffer.Length} bytes).");
+        }
+
+        buffer.MarkFreed();
+        ulong frame = buffer.Physical.PageFrame;
+        ulong pages = (ulong)buffer.Pages;
+        for (ulong i = 0; i < pages; i++)
+        {
+            Frame(frame + i).Shared = false;
+        }
+
+        (frame < _low.EndFrame ? _low : _high).Free(frame, pages);
+        LiveAllocations--;
+    }
+
+    /// <summary>The physical address of a byte of a buffer (the <c>virt_to_phys</c> analogue). Never give it to a device.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The offset is outside the buffer.</exception>
+    /// <exception cref="ObjectDisposedException">The buffer was freed.</exception>
+    public PhysAddr VirtToPhys(KBuffer buffer, int offset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        buffer.ThrowIfFreed();
+        if ((uint)offset >= (uint)buffer.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"The buffer is {buffer.Length} bytes long.");
+        }
+
+        return new PhysAddr(buffer.Physical.Value + (ulong)offset);
+    }
+
+    /// <summary>Reads physical memory as the CPU would (untouched memory reads as zero).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range leaves the physical address space.</exception>
+    public void Read(PhysAddr address, Span<byte> destination)
+    {
+        CheckRange(address.Value, destination.Length);
+        ReadUnchecked(address.Value, destination);
+    }
+
+    /// <summary>Writes physical memory as the CPU would.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range leaves the physical address space.</exception>
+    public void Write(PhysAddr address, ReadOnlySpan<byte> source)
+    {
+        CheckRange(address.Value, source.Length);
+        WriteUnchecked(address.Value, source);
+    }
+
+    /// <summary>Whether the range lies inside the physical address space.</summary>
+    public bool Contains(ulong address, int length) =>
+        length >= 0 && address < Size && (ulong)length <= Size - address;
+
+    internal void CheckRange(ulong address, int length)
+    {
+        if (!Contains(address, length))
+        {
+            throw new ArgumentOutOfRangeException(nameof(address), $"0x{address:x}+{length} is outside the {Size >> 30} GiB physical address space.");
+        }
+    }
+
+    /// <summary>The host bytes of one page for reading, or an empty span if the page was never touched (reads as zero).</summary>
+    internal ReadOnlySpan<byte> PageForRead(ulong frame)
+    {
+        PageFrame[]? chunk = _directory[frame >> ChunkShift];
+        if (chunk is null)
+        {
+            return default;
+        }
+
+        ref PageFrame slot = ref chunk[frame & (ChunkFrames - 1)];
+        return slot.Data is null ? default : slot.Data.AsSpan(slot.Offset, PageSize);
+    }
+
+    /// <summary>The host bytes of one page for writing, backing it on first touch.</summary>
+    internal Span<byte> PageForWrite(ulong frame)
+    {
+        ref PageFrame slot = ref Frame(frame);
+        if (slot.Data is null)
+        {
+            slot.Data = new byte[PageSize];
+            slot.Offset = 0;
+            Interlocked.Increment(ref _backedPages);
+        }
+
+        return slot.Data.AsSpan(slot.Offset, PageSize);
+    }
+
+    internal bool IsShared(ulong frame)
+    {
+        PageFrame[]? chunk = _directory[frame >> ChunkShift];
+        return chunk is not null && chunk[frame & (ChunkFrames - 1)].Shared;
+    }
+
+    /// <summary>Marks pages shared with (or private from) devices, like <c>set_memory_decrypted</c> in a confidential guest.</summary>
+    internal void SetShared(ulong frame, int pages, bool shared)
+    {
+        for (int i = 0; i < pages; i++)
+        {
+            Frame(frame + (ulong)i).Shared = shared;
+        }
+    }
+
+    internal void ReadUnchecked(ulong address, Span<byte> destination)
+    {
+        while (!destination.IsEmpty)
+        {
+            int inPage = (int)(address & PageMask);
+            int chunk = Math.Min(PageSize - inPage, destination.Length);
+            ReadOnlySpan<byte> page = PageForRead(address >> PageShift);
+            if (page.IsEmpty)
+            {
+                destination[..chunk].Clear();
+            }
+            else
+            {
+                page.Slice(inPage, chunk).CopyTo(destination);
+            }
+
+            destination = destination[chunk..];
+            address += (ulong)chunk;
+        }
+    }
+
+    internal void WriteUnchecked(ulong address, ReadOnlySpan<byte> source)
+    {
+        while (!source.IsEmpty)
+        {
+            int inPage = (int)(address & PageMask);
+            int chunk = Math.Min(PageSize - inPage, source.Length);
+            source[..chunk].CopyTo(PageForWrite(address >> PageShift).Slice(inPage, chunk));
+            source = source[chunk..];
+            address += (ulong)chunk;
+        }
+    }
+
+    private ulong FindFrames(ulong pages, MemoryPlacement placement)
+    {
+        if (placement == MemoryPlacement.Default)
+        {
+            placement = Options.DefaultPlacement == MemoryPlacement.Default ? MemoryPlacement.Below4G : Options.DefaultPlacement;
+        }
+
+        PageRangeAllocator zone = placement == MemoryPlacement.Above4G ? _high : _low;
+        if (zone.TryAllocate(pages, out ulong frame))
+        {
+            return frame;
+        }
+
+        throw new InsufficientMemoryException(
+            $"No {pages} contiguous free pages {(placement == MemoryPlacement.Above4G ? "above" : "below")} 4 GiB in {Size >> 30} GiB of physical memory.");
+    }
+
+    private ref PageFrame Frame(ulong frame)
+    {
+        ref PageFrame[]? chunk = ref _directory[frame >> ChunkShift];
+        chunk ??= new PageFrame[ChunkFrames];
+        return ref chunk[frame & (ChunkFrames - 1)];
+    }
+}

@@ -1,0 +1,234 @@
+using System.Buffers.Binary;
+
+namespace DmaDiscipline.Runtime;
+
+/// <summary>
+/// A device's side of DMA: the reads and writes its model issues on the bus. Every access goes
+/// through this device's own path — its IOMMU domain when it sits behind the IOMMU, the address as
+/// physical when it does not — and nothing else. A faulting transaction is all or nothing: a write
+/// changes no byte, a read returns zeros, a fault is recorded, and the call returns false so the
+/// device model can fail the request.
+/// </summary>
+public sealed class BusMaster
+{
+    private const int MaxStackPages = 64;
+
+    private readonly Machine _machine;
+    private readonly bool _behindIommu;
+    private bool _untracked;
+
+    internal BusMaster(Machine machine, DeviceId device, bool behindIommu)
+    {
+        _machine = machine;
+        Device = device;
+        _behindIommu = behindIommu;
+    }
+
+    /// <summary>The requester id on the bus.</summary>
+    public DeviceId Device { get; }
+
+    /// <summary>Bytes read successfully.</summary>
+    public long BytesRead { get; private set; }
+
+    /// <summary>Bytes written successfully.</summary>
+    public long BytesWritten { get; private set; }
+
+    /// <summary>Transactions blocked by a fault.</summary>
+    public long Faults { get; private set; }
+
+    /// <summary>Reads <paramref name="destination"/>.Length bytes at a bus address. False (and zeros) on a fault.</summary>
+    public bool TryRead(DmaAddr address, Span<byte> destination)
+    {
+        if (destination.IsEmpty)
+        {
+            return true;
+        }
+
+        int pages = PageCount(address.Value, destination.Length);
+        Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
+        if (!Translate(address.Value, destination.Length, DmaAccess.Read, physical))
+        {
+            destination.Clear();
+            return false;
+        }
+
+        ulong bus = address.Value;
+        int done = 0;
+        for (int i = 0; i < physical.Length; i++)
+        {
+            int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
+            int chunk = Math.Min(PhysicalMemory.PageSize - inPage, destination.Length - done);
+            ReadOnlySpan<byte> page = _machine.Memory.PageForRead(physical[i]);
+            if (page.IsEmpty)
+            {
+                destination.Slice(done, chunk).Clear(); // never-touched memory reads as zero
+            }
+            else
+            {
+                page.Slice(inPage, chunk).CopyTo(destination.Slice(done, chunk));
+            }
+
+            done += chunk;
+        }
+
+        BytesRead += destination.Length;
+        return true;
+    }
+
+    /// <summary>Writes <paramref name="source"/> at a bus address. False, with memory unchanged, on a fault.</summary>
+    public bool TryWrite(DmaAddr address, ReadOnlySpan<byte> source)
+    {
+        if (source.IsEmpty)
+        {
+            return true;
+        }
+
+        int pages = PageCount(address.Value, source.Length);
+        Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
+        if (!Translate(address.Value, source.Length, DmaAccess.Write, physical))
+        {
+            return false;
+        }
+
+        ulong bus = address.Value;
+        int done = 0;
+        for (int i = 0; i < physical.Length; i++)
+        {
+            int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
+            int chunk = Math.Min(PhysicalMemory.PageSize - inPage, source.Length - done);
+            source.Slice(done, chunk).CopyTo(_machine.Memory.PageForWrite(physical[i]).Slice(inPage, chunk));
+            done += chunk;
+        }
+
+        BytesWritten += source.Length;
+        return true;
+    }
+
+    /// <summary>A write the debug layer does not watch: the platform's own probe, not a driver's DMA.</summary>
+    internal bool TryWriteUntracked(DmaAddr address, ReadOnlySpan<byte> source)
+    {
+        _untracked = true;
+        try
+        {
+            return TryWrite(address, source);
+        }
+        finally
+        {
+            _untracked = false;
+        }
+    }
+
+    /// <summary>Reads a little-endian 16-bit value (virtio rings are little-endian).</summary>
+    public bool TryReadUInt16(DmaAddr address, out ushort value)
+    {
+        Span<byte> bytes = stackalloc byte[2];
+        bool ok = TryRead(address, bytes);
+        value = BinaryPrimitives.ReadUInt16LittleEndian(bytes);
+        return ok;
+    }
+
+    /// <summary>Reads a little-endian 32-bit value.</summary>
+    public bool TryReadUInt32(DmaAddr address, out uint value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        bool ok = TryRead(address, bytes);
+        value = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+        return ok;
+    }
+
+    /// <summary>Reads a little-endian 64-bit value.</summary>
+    public bool TryReadUInt64(DmaAddr address, out ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        bool ok = TryRead(address, bytes);
+        value = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        return ok;
+    }
+
+    /// <summary>Writes a little-endian 16-bit value.</summary>
+    public bool TryWriteUInt16(DmaAddr address, ushort value)
+    {
+        Span<byte> bytes = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes, value);
+        return TryWrite(address, bytes);
+    }
+
+    /// <summary>Writes a little-endian 32-bit value.</summary>
+    public bool TryWriteUInt32(DmaAddr address, uint value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+        return TryWrite(address, bytes);
+    }
+
+    /// <summary>Writes a little-endian 64-bit value.</summary>
+    public bool TryWriteUInt64(DmaAddr address, ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        return TryWrite(address, bytes);
+    }
+
+    private static int PageCount(ulong address, int length) =>
+        (int)((((address & PhysicalMemory.PageMask) + (ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift));
+
+    /// <summary>Translates every page of the access first, so a fault on any page blocks the whole transaction.</summary>
+    private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages)
+    {
+        if (_machine.Debug.IsEnabled && !_untracked && address + (ulong)length > address)
+        {
+            _machine.Debug.OnDeviceAccess(Device, address, length, access);
+        }
+
+        IommuDomain? domain = null;
+        if (_behindIommu && _machine.Iommu is { } iommu)
+        {
+            domain = iommu.DomainOf(Device);
+            if (domain is null)
+            {
+                return Fault(address, access, FaultReason.Blocked);
+            }
+        }
+
+        ulong page = address & ~PhysicalMemory.PageMask;
+        for (int i = 0; i < physicalPages.Length; i++, page += PhysicalMemory.PageSize)
+        {
+            ulong bus = i == 0 ? address : page;
+            if (bus < address && i > 0)
+            {
+                return Fault(bus, access, FaultReason.OutOfRange); // the access wrapped around the address space
+            }
+
+            ulong physical = bus;
+            if (domain is not null && !domain.TryTranslate(bus, access, out physical, out FaultReason reason))
+            {
+                return Fault(bus, access, reason);
+            }
+
+            if (physical >= _machine.Memory.Size)
+            {
+                return Fault(bus, access, FaultReason.OutOfRange);
+            }
+
+            if (_machine.Options.Confidential && !_machine.Memory.IsShared(physical >> PhysicalMemory.PageShift))
+            {
+                return Fault(bus, access, FaultReason.NotShared);
+            }
+
+            physicalPages[i] = physical >> PhysicalMemory.PageShift;
+        }
+
+        return true;
+    }
+
+    private bool Fault(ulong address, DmaAccess access, FaultReason reason)
+    {
+        Faults++;
+        if (!_machine.Probing)
+        {
+            _machine.Faults.Record(Device, address, access, reason);
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,21 @@
+namespace DmaDiscipline.Runtime;
+
+/// <summary>A device's hardware facts, as opposed to what firmware claims about it.</summary>
+public sealed record DeviceOptions
+{
+    /// <summary>A name for logs and reports.</summary>
+    public string Name { get; init; } = "device";
+
+    /// <summary>
+    /// Whether the device's transactions really pass through the IOMMU. Default: yes when the machine
+    /// has one. False models a device that bypasses it — one emulated inside the hypervisor, or a
+    /// virtio device that did not negotiate ACCESS_PLATFORM — whatever the firmware table says.
+    /// </summary>
+    public bool? BehindIommu { get; init; }
+
+    /// <summary>The device's addressing limit (default 64 bits); the driver can lower it with <see cref="DmaApi.SetMaskAndCoherent"/>.</summary>
+    public ulong DmaMask { get; init; } = ulong.MaxValue;
+
+    /// <summary>Share the domain of this already-added device (an IOMMU group).</summary>
+    public DeviceId? GroupWith { get; init; }
+}

@@ -1,0 +1,230 @@
+namespace DmaDiscipline.Runtime;
+
+/// <summary>
+/// The simulated machine: physical memory, an optional IOMMU, the bounce pool, the DMA debug layer
+/// and the devices. <see cref="AddDevice"/> is where the platform — not the driver — decides each
+/// device's DMA path from the firmware table, per-device overrides, quirks and confidential mode.
+/// </summary>
+public sealed class Machine
+{
+    private readonly List<Device> _devices = new();
+    private readonly List<string> _log = new();
+
+    /// <summary>Creates a machine with default options: 64 GiB, an IOMMU with translated strict domains, debug collecting.</summary>
+    public Machine()
+        : this(new MachineOptions())
+    {
+    }
+
+    /// <summary>Creates a machine.</summary>
+    /// <exception cref="ArgumentException">Inconsistent options (for example confidential without a bounce pool).</exception>
+    public Machine(MachineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Confidential && options.BouncePoolSize <= 0)
+        {
+            throw new ArgumentException("A confidential machine needs a bounce pool: devices can only reach shared memory.", nameof(options));
+        }
+
+        if (options.BouncePoolSize < 0)
+        {
+            throw new ArgumentException($"Bounce pool size {options.BouncePoolSize} is negative.", nameof(options));
+        }
+
+        Options = options;
+        Memory = new PhysicalMemory(options.Memory);
+        Faults = new FaultLog(options.FaultLogCapacity);
+        Debug = new DmaDebug(options.Debug);
+        if (Debug.IsEnabled)
+        {
+            Memory.CpuAccessWhileDeviceOwned = Debug.OnCpuAccess;
+        }
+
+        if (options.IommuPresent)
+        {
+            Iommu = new Iommu(options.Iommu, Faults);
+        }
+
+        if (options.BouncePoolSize > 0)
+        {
+            Swiotlb = new Swiotlb(Memory, options.BouncePoolSize, shared: options.Confidential);
+            LogLine($"software IO TLB: mapped [{Swiotlb.Base}-0x{Swiotlb.Base.Value + (ulong)Swiotlb.Size - 1:x}] ({Swiotlb.Size >> 20} MiB)");
+        }
+
+        LogLine(options.IommuPresent
+            ? $"iommu: default domain type {options.Iommu.DefaultDomain}, invalidation {options.Iommu.Invalidation}"
+            : "iommu: none present, all DMA is direct");
+        if (options.Confidential)
+        {
+            LogLine("confidential guest: devices see shared memory only, all streaming DMA bounces");
+        }
+    }
+
+    /// <summary>The options the machine was built with.</summary>
+    public MachineOptions Options { get; }
+
+    /// <summary>Physical memory.</summary>
+    public PhysicalMemory Memory { get; }
+
+    /// <summary>The IOMMU, or null when the machine has none.</summary>
+    public Iommu? Iommu { get; }
+
+    /// <summary>DMA fault records (IOMMU faults, accesses outside memory or to private memory).</summary>
+    public FaultLog Faults { get; }
+
+    /// <summary>The DMA debug layer.</summary>
+    public DmaDebug Debug { get; }
+
+    /// <summary>The bounce pool, or null when the machine has none.</summary>
+    public Swiotlb? Swiotlb { get; }
+
+    /// <summary>Devices, in the order they were added.</summary>
+    public IReadOnlyList<Device> Devices => _devices;
+
+    /// <summary>The platform's log (the dmesg analogue): domain assignments, quirks, refusals.</summary>
+    public IReadOnlyList<string> Log => _log;
+
+    /// <summary>True while a quirk probe runs: its expected faults are not recorded.</summary>
+    internal bool Probing { get; private set; }
+
+    /// <summary>
+    /// Plugs a device in and gives it a DMA path: no IOMMU → direct; firmware says not covered →
+    /// direct; covered → a domain of the overridden or default kind (translated → IOMMU DMA,
+    /// identity → direct); confidential → forced bouncing. With <see cref="MachineOptions.FirmwareQuirks"/>
+    /// the device's real path is probed first, and a table that disagrees is not trusted for it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The id is already in use, or the group device is unknown.</exception>
+    public Device AddDevice(DeviceId id, DeviceOptions? options = null)
+    {
+        options ??= new DeviceOptions();
+        if (_devices.Any(d => d.Id == id && !d.IsRemoved))
+        {
+            throw new ArgumentException($"Device {id} is already present.", nameof(id));
+        }
+
+        bool behindIommu = Iommu is not null && (options.BehindIommu ?? true);
+        bool claimed = Iommu is not null && Options.Firmware.Claims(id);
+        bool trusted = true;
+        if (Iommu is not null && Options.FirmwareQuirks)
+        {
+            bool translates = ProbeTranslation(id, behindIommu);
+            if (translates != claimed)
+            {
+                trusted = false;
+                LogLine(claimed
+                    ? $"DMAR: [Firmware Bug]: {id} ({options.Name}) is in the IOMMU's scope but its DMA bypasses translation; disabling translation for it"
+                    : $"DMAR: [Firmware Bug]: {id} ({options.Name}) is outside the IOMMU's scope but its DMA is translated; giving it an identity domain");
+            }
+        }
+
+        IommuDomain? domain = null;
+        DmaOps ops;
+        if (Options.Confidential)
+        {
+            // Shared bounce memory is what a confidential guest's devices can reach; an identity
+            // domain keeps the IOMMU from faulting the bounce slots' physical addresses.
+            domain = behindIommu ? IdentityDomainFor(id) : null;
+            ops = new DirectDmaOps(Memory, Swiotlb, forceBounce: true);
+        }
+        else if (Iommu is null || (!claimed && trusted))
+        {
+            ops = new DirectDmaOps(Memory, Swiotlb, forceBounce: false);
+        }
+        else if (!trusted)
+        {
+            domain = behindIommu ? IdentityDomainFor(id) : null;
+            ops = new DirectDmaOps(Memory, Swiotlb, forceBounce: false);
+        }
+        else
+        {
+            domain = DomainFor(id, options);
+            ops = domain.Kind == DomainKind.Translated ? new IommuDmaOps(Memory, domain) : new DirectDmaOps(Memory, Swiotlb, forceBounce: false);
+        }
+
+        var dma = new DmaApi(id, ops, Debug, options.DmaMask);
+        var device = new Device(this, id, options, dma, new BusMaster(this, id, behindIommu), domain);
+        _devices.Add(device);
+        LogLine($"{id} {options.Name}: {Describe(ops.Path, domain)}{(behindIommu ? string.Empty : ", DMA bypasses the IOMMU")}");
+        return device;
+    }
+
+    /// <summary>Unplugs a device: leaks are reported (DMA002) and its IOMMU context is removed.</summary>
+    public void RemoveDevice(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (device.Machine != this || device.IsRemoved)
+        {
+            throw new ArgumentException($"{device} is not present on this machine.", nameof(device));
+        }
+
+        device.UnbindDriver();
+        Iommu?.Detach(device.Id);
+        device.IsRemoved = true;
+        LogLine($"{device.Id} {device.Name}: removed");
+    }
+
+    /// <summary>The device with an id, or null.</summary>
+    public Device? Find(DeviceId id) => _devices.LastOrDefault(d => d.Id == id && !d.IsRemoved);
+
+    internal void LogLine(string line) => _log.Add(line);
+
+    private static string Describe(DmaPath path, IommuDomain? domain) => path switch
+    {
+        DmaPath.Iommu => $"DMA through {domain}",
+        DmaPath.ForcedBounce => "DMA bounced through shared memory",
+        _ when domain is not null => $"direct DMA ({domain})",
+        _ => "direct DMA (no translation)",
+    };
+
+    private IommuDomain DomainFor(DeviceId id, DeviceOptions options)
+    {
+        if (options.GroupWith is { } peer)
+        {
+            IommuDomain shared = Iommu!.DomainOf(peer)
+                ?? throw new ArgumentException($"Group peer {peer} has no IOMMU domain.", nameof(options));
+            Iommu.Attach(id, shared);
+            return shared;
+        }
+
+        DomainKind kind = Options.DomainOverrides.TryGetValue(id, out DomainKind overridden) ? overridden : Options.Iommu.DefaultDomain;
+        IommuDomain domain = Iommu!.CreateDomain(kind);
+        Iommu.Attach(id, domain);
+        return domain;
+    }
+
+    private IommuDomain IdentityDomainFor(DeviceId id)
+    {
+        IommuDomain domain = Iommu!.CreateDomain(DomainKind.Identity);
+        Iommu.Attach(id, domain);
+        return domain;
+    }
+
+    /// <summary>
+    /// The quirk's DMA probe: attach a scratch translated domain that maps IOVA <c>b</c> to page
+    /// <c>a</c>, let the device write a pattern at bus address <c>b</c>, and see where it lands.
+    /// In <c>a</c>: the device's DMA is translated. In <c>b</c>: it bypasses the IOMMU.
+    /// </summary>
+    private bool ProbeTranslation(DeviceId id, bool behindIommu)
+    {
+        KBuffer target = Memory.Allocate(PhysicalMemory.PageSize, MemoryPlacement.Below4G);
+        KBuffer decoy = Memory.Allocate(PhysicalMemory.PageSize, MemoryPlacement.Below4G);
+        IommuDomain scratch = Iommu!.CreateDomain(DomainKind.Translated, InvalidationMode.Strict);
+        Iommu.Attach(id, scratch);
+        Probing = true;
+        try
+        {
+            scratch.Map(decoy.Physical.Value, target.Physical, PhysicalMemory.PageSize, IommuPermission.ReadWrite);
+            ReadOnlySpan<byte> pattern = "DMARPROB"u8;
+            var probe = new BusMaster(this, id, behindIommu);
+            bool wrote = probe.TryWriteUntracked(new DmaAddr(decoy.Physical.Value), pattern);
+            return wrote && target.Bytes[..pattern.Length].SequenceEqual(pattern);
+        }
+        finally
+        {
+            Probing = false;
+            Iommu.Detach(id);
+            Memory.Free(target);
+            Memory.Free(decoy);
+        }
+    }
+}
