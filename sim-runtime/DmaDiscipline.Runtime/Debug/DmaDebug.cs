@@ -242,6 +242,18 @@ public sealed class DmaDebug
         }
     }
 
+    /// <summary>
+    /// Physical memory was handed to a new owner: an access there by a direct-mapped device is no
+    /// longer "after unmap" of the old buffer, so a raw address into it reads as DMA001.
+    /// </summary>
+    internal void OnAllocate(ulong physical, int length)
+    {
+        foreach (DeviceState state in _devices.Values)
+        {
+            state.ForgetUnmapped(physical, physical + (ulong)length);
+        }
+    }
+
     internal void OnUnbind(DeviceId device)
     {
         if (!_devices.TryGetValue(device, out DeviceState? state))
@@ -388,6 +400,17 @@ public sealed class DmaDebug
             }
 
             return null;
+        }
+
+        public void ForgetUnmapped(ulong start, ulong end)
+        {
+            for (int i = 0; i < _recent.Length; i++)
+            {
+                if (_recent[i].Address < end && start < _recent[i].End)
+                {
+                    _recent[i] = default;
+                }
+            }
         }
 
         public bool WasUnmapped(ulong address)

@@ -75,6 +75,9 @@ public sealed class PhysicalMemory
     /// <summary>Called when the CPU takes <see cref="KBuffer.Span"/> of a buffer a device owns (the DMA debug layer listens).</summary>
     internal Action<KBuffer>? CpuAccessWhileDeviceOwned { get; set; }
 
+    /// <summary>Called with each new allocation's physical range (the DMA debug layer forgets old unmaps there).</summary>
+    internal Action<ulong, int>? Allocated { get; set; }
+
     /// <summary>Allocates a physically contiguous, zeroed buffer (the <c>kzalloc</c> analogue) where the default placement says.</summary>
     /// <param name="length">Length in bytes, 1 to <see cref="MaxAllocation"/>.</param>
     public KBuffer Allocate(int length) => Allocate(length, MemoryPlacement.Default);
@@ -124,6 +127,7 @@ public sealed class PhysicalMemory
         }
 
         LiveAllocations++;
+        Allocated?.Invoke(frame << PageShift, pages << PageShift);
         return new KBuffer(this, new PhysAddr(frame << PageShift), length, data);
     }
 

@@ -38,6 +38,7 @@ public sealed class Machine
         if (Debug.IsEnabled)
         {
             Memory.CpuAccessWhileDeviceOwned = Debug.OnCpuAccess;
+            Memory.Allocated = Debug.OnAllocate;
         }
 
         if (options.IommuPresent)
