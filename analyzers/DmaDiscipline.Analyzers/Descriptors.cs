@@ -1,0 +1,81 @@
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers
+{
+    /// <summary>Every diagnostic the analyzers report, grouped by category.</summary>
+    public static class Descriptors
+    {
+        private const string Addressing = "DmaDiscipline.Addressing";
+        private const string Mapping = "DmaDiscipline.Mapping";
+        private const string Configuration = "DmaDiscipline.Configuration";
+
+        // Addressing: what a device is given.
+        public static readonly DiagnosticDescriptor DMA001 = Create(
+            RuleIdentifiers.RawPhysicalAddressToDevice,
+            "Raw physical address reaches a device",
+            "A raw physical address from {0} reaches {1}; give the device a bus address from the DMA API instead",
+            Addressing,
+            "A CPU physical address is not a bus address: behind an IOMMU, a bounce buffer or a DMA offset the device sees something else. Map the buffer through the DMA API and hand the device the DmaAddr it returns.");
+
+        public static readonly DiagnosticDescriptor DMA007 = Create(
+            RuleIdentifiers.DriverDecidesTranslation,
+            "Driver decides address translation itself",
+            "The driver branches on {0} to choose between the DMA API and a physical address; always use the DMA API and let the platform decide",
+            Addressing,
+            "Whether a device's addresses are translated, passed through or bounced is the platform's per-device decision. A driver that tests for an IOMMU and skips the DMA API breaks when the platform's answer changes (a guest IOMMU, a lying firmware table, a confidential VM).");
+
+        public static readonly DiagnosticDescriptor DMA008 = Create(
+            RuleIdentifiers.ForgedBusAddress,
+            "Bus address forged outside the DMA API",
+            "This bus address was made from {0} outside the DMA API and is given to {1}; use the address the DMA API returned",
+            Addressing,
+            "Only the DMA API makes valid bus addresses. A DmaAddr built from a constant, a physical address or default is not a mapping: the device faults or reads the wrong memory, and unmap/sync of it corrupts the platform's bookkeeping.");
+
+        // Mapping: the life of a streaming mapping or coherent buffer.
+        public static readonly DiagnosticDescriptor DMA002 = Create(
+            RuleIdentifiers.MappingNotReleased,
+            "DMA mapping not released on every path",
+            "The {0} made here is not released on the path leaving at line {1}; release it, or transfer it (store, return or pass it on)",
+            Mapping,
+            "A mapping or coherent buffer that is neither released nor handed to someone who will release it leaks an IOVA range, a bounce slot or coherent memory until the device is unbound.");
+
+        public static readonly DiagnosticDescriptor DMA003 = Create(
+            RuleIdentifiers.MappingErrorNotChecked,
+            "Mapped address used without a mapping-error check",
+            "The mapped address is used here on a path where {0}; test it with the mapping-error check first and stop on failure",
+            Mapping,
+            "A mapping can fail (IOVA space exhausted, DMA mask, no bounce slot). The failed address is not usable; it must be checked before it is given to a device or synced.");
+
+        public static readonly DiagnosticDescriptor DMA004 = Create(
+            RuleIdentifiers.MismatchedUnmapOrSync,
+            "Unmap or sync does not match its mapping",
+            "{0}",
+            Mapping,
+            "Unmap takes exactly the map's length and direction; a sync takes the map's direction and covers at most the mapping. Anything else corrupts the bounce buffer copy or leaves stale IOTLB entries.");
+
+        public static readonly DiagnosticDescriptor DMA005 = Create(
+            RuleIdentifiers.CpuAccessWhileDeviceOwned,
+            "CPU accesses a buffer the device owns",
+            "The buffer is mapped {0} and owned by the device here; sync it for the CPU or unmap it before touching its contents",
+            Mapping,
+            "From map (FromDevice/Bidirectional) until SyncForCpu or unmap the device owns the buffer: with bounce buffers the CPU sees stale data, and CPU writes can be lost.");
+
+        public static readonly DiagnosticDescriptor DMA006 = Create(
+            RuleIdentifiers.UseAfterUnmap,
+            "DMA address used after unmap or free",
+            "The {0} is used here after it was released; the address may already belong to another mapping",
+            Mapping,
+            "After unmap (or free of a coherent buffer) the bus address may be reused for another mapping at any time: a device given it writes someone else's memory, and a second unmap frees someone else's mapping.");
+
+        // Configuration.
+        public static readonly DiagnosticDescriptor DMA900 = Create(
+            RuleIdentifiers.InvalidSymbolsFileLine,
+            "Invalid line in DmaDiscipline symbols file",
+            "Invalid line in DmaDiscipline symbols file: {0}",
+            Configuration,
+            "Each line of DmaDiscipline.txt is '<documentation comment id> ; <role>' (see docs/configuration.md). A line that cannot be read is ignored and reported here.");
+
+        private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description) =>
+            new DiagnosticDescriptor(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, RuleIdentifiers.HelpLink(id));
+    }
+}

@@ -1,0 +1,661 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using DmaDiscipline.Analyzers.Symbols;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>
+    /// Follows address-like values through one body: which ones are raw physical addresses (DMA001),
+    /// which are bus addresses forged outside the DMA API (DMA008). Values flow through locals,
+    /// parameters, flow captures (?:, ??), arithmetic, conversions, tuples, out/ref arguments, fields
+    /// of the same type and calls to methods of the same compilation (the last two through
+    /// <see cref="AddressSummaries"/>).
+    /// </summary>
+    internal sealed class AddressFlow : FlowAnalysis<ImmutableDictionary<object, ImmutableHashSet<Origin>>>
+    {
+        private readonly DmaSymbols _symbols;
+        private readonly AddressSummaries _summaries;
+        private readonly ISymbol _owner;
+        private readonly bool _summarise;
+        private readonly Action<Diagnostic>? _report;
+        private readonly HashSet<(string, Location)> _reported = new HashSet<(string, Location)>();
+        private readonly ImmutableDictionary<object, ImmutableHashSet<Origin>> _entry;
+        private bool _reporting;
+
+        public AddressFlow(DmaSymbols symbols, AddressSummaries summaries, ISymbol owner, bool summarise, Action<Diagnostic>? report)
+        {
+            _symbols = symbols;
+            _summaries = summaries;
+            _owner = owner;
+            _summarise = summarise;
+            _report = report;
+            var entry = ImmutableDictionary.Create<object, ImmutableHashSet<Origin>>();
+            if (summarise && owner is IMethodSymbol method)
+            {
+                foreach (var parameter in method.Parameters)
+                {
+                    entry = entry.SetItem(parameter, Origin.None.Add(new ParameterOrigin(parameter.Ordinal)));
+                }
+            }
+
+            _entry = entry;
+        }
+
+        /// <summary>Union of the values returned (summary mode).</summary>
+        public ImmutableHashSet<Origin> Returns { get; private set; } = Origin.None;
+
+        /// <summary>Values stored into fields of the owner's type (summary mode).</summary>
+        public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; } = new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
+
+        /// <summary>Values of out/ref parameters at exit (summary mode).</summary>
+        public Dictionary<int, ImmutableHashSet<Origin>> OutValues { get; } = new Dictionary<int, ImmutableHashSet<Origin>>();
+
+        public override ImmutableDictionary<object, ImmutableHashSet<Origin>> Entry => _entry;
+
+        public override ImmutableDictionary<object, ImmutableHashSet<Origin>> Join(ImmutableDictionary<object, ImmutableHashSet<Origin>> a, ImmutableDictionary<object, ImmutableHashSet<Origin>> b)
+        {
+            if (ReferenceEquals(a, b))
+            {
+                return a;
+            }
+
+            var result = a;
+            foreach (var pair in b)
+            {
+                result = result.TryGetValue(pair.Key, out var existing)
+                    ? (existing.IsSupersetOf(pair.Value) ? result : result.SetItem(pair.Key, existing.Union(pair.Value)))
+                    : result.SetItem(pair.Key, pair.Value);
+            }
+
+            return result;
+        }
+
+        public override bool Same(ImmutableDictionary<object, ImmutableHashSet<Origin>> a, ImmutableDictionary<object, ImmutableHashSet<Origin>> b)
+        {
+            if (ReferenceEquals(a, b))
+            {
+                return true;
+            }
+
+            if (a.Count != b.Count)
+            {
+                return false;
+            }
+
+            foreach (var pair in a)
+            {
+                if (!b.TryGetValue(pair.Key, out var other) || !other.SetEquals(pair.Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override ImmutableDictionary<object, ImmutableHashSet<Origin>> Visit(IOperation operation, ImmutableDictionary<object, ImmutableHashSet<Origin>> state, bool report)
+        {
+            _reporting = report;
+            Eval(operation, ref state);
+            return state;
+        }
+
+        public override ImmutableDictionary<object, ImmutableHashSet<Origin>> Returned(IOperation value, ImmutableDictionary<object, ImmutableHashSet<Origin>> state, bool report)
+        {
+            _reporting = report;
+            var origins = Eval(value, ref state);
+            if (_summarise)
+            {
+                Returns = Returns.Union(origins);
+            }
+
+            return state;
+        }
+
+        public override void AtExit(ImmutableDictionary<object, ImmutableHashSet<Origin>> state, ExitKind kind, IOperation? exitOperation)
+        {
+            if (!_summarise || kind != ExitKind.Return || !(_owner is IMethodSymbol method))
+            {
+                return;
+            }
+
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.RefKind == RefKind.Out || parameter.RefKind == RefKind.Ref)
+                {
+                    if (state.TryGetValue(parameter, out var value))
+                    {
+                        OutValues[parameter.Ordinal] = OutValues.TryGetValue(parameter.Ordinal, out var existing) ? existing.Union(value) : value;
+                    }
+                }
+            }
+        }
+
+        private ImmutableHashSet<Origin> Eval(IOperation? operation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            if (operation is null)
+            {
+                return Origin.None;
+            }
+
+            var origins = EvalCore(operation, ref state);
+            if (_symbols.IsPhysicalType(operation.Type) && IsValueSource(operation) && !HasPhysical(origins))
+            {
+                origins = origins.Add(new PhysicalOrigin(operation));
+            }
+
+            return origins;
+        }
+
+        private static bool IsValueSource(IOperation operation) =>
+            operation is ILocalReferenceOperation || operation is IParameterReferenceOperation || operation is IFieldReferenceOperation
+            || operation is IPropertyReferenceOperation || operation is IInvocationOperation || operation is IArrayElementReferenceOperation
+            || operation is IObjectCreationOperation;
+
+        private static bool HasPhysical(ImmutableHashSet<Origin> origins)
+        {
+            foreach (var origin in origins)
+            {
+                if (origin is PhysicalOrigin)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private ImmutableHashSet<Origin> EvalCore(IOperation operation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            switch (operation)
+            {
+                case ILocalReferenceOperation local:
+                    return state.TryGetValue(local.Local, out var localValue) ? localValue : Origin.None;
+                case IParameterReferenceOperation parameter:
+                    return state.TryGetValue(parameter.Parameter, out var parameterValue) ? parameterValue : Origin.None;
+                case IFlowCaptureReferenceOperation captureReference:
+                    return state.TryGetValue(captureReference.Id, out var captured) ? captured : Origin.None;
+                case IFlowCaptureOperation capture:
+                    state = state.SetItem(capture.Id, Eval(capture.Value, ref state));
+                    return Origin.None;
+                case ISimpleAssignmentOperation assignment:
+                    {
+                        var value = Eval(assignment.Value, ref state);
+                        Assign(assignment.Target, value, assignment.Value, ref state);
+                        return value;
+                    }
+
+                case ICompoundAssignmentOperation compound:
+                    {
+                        var value = Eval(compound.Target, ref state).Union(Eval(compound.Value, ref state));
+                        Assign(compound.Target, value, compound.Value, ref state);
+                        return value;
+                    }
+
+                case IDeconstructionAssignmentOperation deconstruction:
+                    return Deconstruct(deconstruction.Target, deconstruction.Value, ref state);
+                case ITupleOperation tuple:
+                    {
+                        var union = Origin.None;
+                        foreach (var element in tuple.Elements)
+                        {
+                            union = union.Union(Eval(element, ref state));
+                        }
+
+                        return union;
+                    }
+
+                case IConversionOperation conversion:
+                    {
+                        var value = Eval(conversion.Operand, ref state);
+                        var special = conversion.Type?.SpecialType ?? SpecialType.None;
+                        return special == SpecialType.System_Boolean || special == SpecialType.System_String ? Origin.None : value;
+                    }
+
+                case IBinaryOperation binary:
+                    {
+                        var left = Eval(binary.LeftOperand, ref state);
+                        var right = Eval(binary.RightOperand, ref state);
+                        return CarriesAddress(binary) ? left.Union(right) : Origin.None;
+                    }
+
+                case IUnaryOperation unary:
+                    {
+                        var value = Eval(unary.Operand, ref state);
+                        return unary.OperatorKind == UnaryOperatorKind.Not ? Origin.None : value;
+                    }
+
+                case IPropertyReferenceOperation property:
+                    return Member(property, property.Property, property.Instance, property.Arguments, ref state);
+                case IFieldReferenceOperation field:
+                    return Member(field, field.Field, field.Instance, ImmutableArray<IArgumentOperation>.Empty, ref state);
+                case IInvocationOperation invocation:
+                    return Invocation(invocation, ref state);
+                case IObjectCreationOperation creation:
+                    return Creation(creation, ref state);
+                case IDefaultValueOperation defaultValue when _symbols.IsBusAddressType(defaultValue.Type):
+                    return Origin.None.Add(new ForgedOrigin(defaultValue, "'default'"));
+                case IFlowAnonymousFunctionOperation _:
+                case IAnonymousFunctionOperation _:
+                case ILocalFunctionOperation _:
+                    // Analysed as bodies of their own.
+                    return Origin.None;
+                default:
+                    foreach (var child in operation.ChildOperations)
+                    {
+                        Eval(child, ref state);
+                    }
+
+                    return Origin.None;
+            }
+        }
+
+        /// <summary>Arithmetic that keeps an address an address; comparisons, remainders and masks do not.</summary>
+        private static bool CarriesAddress(IBinaryOperation binary)
+        {
+            switch (binary.OperatorKind)
+            {
+                case BinaryOperatorKind.Add:
+                case BinaryOperatorKind.Subtract:
+                case BinaryOperatorKind.Multiply:
+                case BinaryOperatorKind.Divide:
+                case BinaryOperatorKind.Or:
+                case BinaryOperatorKind.ExclusiveOr:
+                case BinaryOperatorKind.LeftShift:
+                case BinaryOperatorKind.RightShift:
+                case BinaryOperatorKind.UnsignedRightShift:
+                    return true;
+                case BinaryOperatorKind.And:
+                    // Masking with a small constant yields an offset inside a page, not an address.
+                    return !(IsSmallConstant(binary.LeftOperand) || IsSmallConstant(binary.RightOperand));
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsSmallConstant(IOperation operation)
+        {
+            var constant = operation.ConstantValue;
+            if (!constant.HasValue || constant.Value is null)
+            {
+                return false;
+            }
+
+            try
+            {
+                var value = Convert.ToDecimal(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
+                return value >= 0 && value <= 0xFFFF;
+            }
+            catch (Exception ex) when (ex is FormatException || ex is InvalidCastException || ex is OverflowException)
+            {
+                return false;
+            }
+        }
+
+        private ImmutableHashSet<Origin> Member(IOperation operation, ISymbol member, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var instanceValue = Eval(instance, ref state);
+            foreach (var argument in arguments)
+            {
+                Eval(argument.Value, ref state);
+            }
+
+            var roles = _symbols.RolesOf(member);
+            if ((roles & DmaRole.PhysicalSource) != 0)
+            {
+                return Origin.None.Add(new PhysicalOrigin(operation));
+            }
+
+            var memberType = member is IPropertySymbol p ? p.Type : (member as IFieldSymbol)?.Type;
+            var containing = member.ContainingType;
+            if ((_symbols.IsPhysicalType(containing) || _symbols.IsBusAddressType(containing)) && memberType is not null && _symbols.IsAddressLike(memberType))
+            {
+                // PhysAddr.Value, DmaAddr.Value: the number carries its provenance.
+                return instanceValue;
+            }
+
+            if (memberType is not null && _symbols.IsBusAddressType(memberType) && !IsSameCompilation(containing))
+            {
+                return Origin.None.Add(BusOrigin.Instance);
+            }
+
+            if (member is IFieldSymbol field && !field.IsConst && memberType is not null && _symbols.IsAddressLike(memberType)
+                && SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition))
+            {
+                return Origin.None.Add(new FieldOrigin((IFieldSymbol)field.OriginalDefinition));
+            }
+
+            return Origin.None;
+        }
+
+        private bool IsSameCompilation(ISymbol? symbol) =>
+            symbol is not null && SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _symbols.Compilation.Assembly);
+
+        private ImmutableHashSet<Origin> Invocation(IInvocationOperation invocation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var method = invocation.TargetMethod;
+            Eval(invocation.Instance, ref state);
+            var arguments = Arguments(method, invocation.Arguments, ref state);
+            var roles = _symbols.RolesOf(method);
+            if ((roles & (DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
+            {
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter is not null && _symbols.IsBusAddressType(argument.Parameter.Type))
+                    {
+                        CheckForged(argument.Value, arguments[argument.Parameter.Ordinal], $"'{method.Name}'");
+                        break;
+                    }
+                }
+            }
+
+            if ((roles & DmaRole.PhysicalSource) != 0)
+            {
+                return Origin.None.Add(new PhysicalOrigin(invocation));
+            }
+
+            if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+            {
+                return Origin.None.Add(BusOrigin.Instance);
+            }
+
+            if (HasBody(method))
+            {
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter is not null && (argument.Parameter.RefKind == RefKind.Out || argument.Parameter.RefKind == RefKind.Ref))
+                    {
+                        var key = Keys.Of(argument.Value);
+                        if (key is not null)
+                        {
+                            var written = Origin.None.Add(new CallOrigin(method, invocation, argument.Parameter.Ordinal, arguments));
+                            state = state.SetItem(key, argument.Parameter.RefKind == RefKind.Ref && state.TryGetValue(key, out var old) ? old.Union(written) : written);
+                        }
+                    }
+                }
+
+                if (!method.ReturnsVoid)
+                {
+                    return Origin.None.Add(new CallOrigin(method, invocation, -1, arguments));
+                }
+            }
+            else if (_symbols.IsBusAddressType(method.ReturnType))
+            {
+                return Origin.None.Add(BusOrigin.Instance);
+            }
+
+            return Origin.None;
+        }
+
+        private bool HasBody(IMethodSymbol method) =>
+            !method.IsAbstract && !method.IsExtern && method.MethodKind != MethodKind.LocalFunction && method.MethodKind != MethodKind.AnonymousFunction
+            && !method.DeclaringSyntaxReferences.IsEmpty && IsSameCompilation(method);
+
+        /// <summary>Evaluates arguments (reporting those that reach bus-address parameters) and returns their values by parameter ordinal.</summary>
+        private ImmutableArray<ImmutableHashSet<Origin>> Arguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var values = new ImmutableHashSet<Origin>[method.Parameters.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = Origin.None;
+            }
+
+            foreach (var argument in arguments)
+            {
+                var value = Eval(argument.Value, ref state);
+                var parameter = argument.Parameter;
+                if (parameter is null || parameter.Ordinal >= values.Length)
+                {
+                    continue;
+                }
+
+                values[parameter.Ordinal] = values[parameter.Ordinal].Union(value);
+                if (parameter.RefKind != RefKind.Out && _symbols.IsBusSinkParameter(parameter))
+                {
+                    var sink = $"the device-visible parameter '{parameter.Name}' of '{method.ContainingType?.Name}.{method.Name}'";
+                    CheckPhysical(argument.Value, value, sink);
+                    if (_symbols.IsBusAddressType(argument.Value.Type) || _symbols.IsBusAddressType(parameter.Type))
+                    {
+                        CheckForged(argument.Value, value, sink);
+                    }
+                }
+            }
+
+            return ImmutableArray.Create(values);
+        }
+
+        private ImmutableHashSet<Origin> Creation(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var constructor = creation.Constructor;
+            var arguments = constructor is null ? ImmutableArray<ImmutableHashSet<Origin>>.Empty : Arguments(constructor, creation.Arguments, ref state);
+            if (constructor is null)
+            {
+                foreach (var argument in creation.Arguments)
+                {
+                    Eval(argument.Value, ref state);
+                }
+            }
+
+            Eval(creation.Initializer, ref state);
+            if (!_symbols.IsBusAddressType(creation.Type))
+            {
+                return Origin.None;
+            }
+
+            // A DmaAddr construction is itself a device-visible sink (DMA001) and, unless built from an
+            // existing bus address (an offset into a mapping), a forgery (DMA008 where it is used).
+            if (creation.Arguments.IsEmpty)
+            {
+                return Origin.None.Add(new ForgedOrigin(creation, "'default'"));
+            }
+
+            var forged = false;
+            var bus = false;
+            string source = "an integer constant";
+            foreach (var argument in creation.Arguments)
+            {
+                var value = argument.Parameter is not null && argument.Parameter.Ordinal < arguments.Length ? arguments[argument.Parameter.Ordinal] : Origin.None;
+                if (CheckPhysical(argument.Value, value, "a DmaAddr construction"))
+                {
+                    forged = true;
+                    source = "a physical address";
+                    continue;
+                }
+
+                var resolved = _summarise ? value : _summaries.Resolve(value);
+                if (resolved.Contains(BusOrigin.Instance))
+                {
+                    bus = true;
+                }
+                else if (argument.Value.ConstantValue.HasValue)
+                {
+                    forged = true;
+                }
+            }
+
+            if (bus)
+            {
+                return Origin.None.Add(BusOrigin.Instance);
+            }
+
+            return forged ? Origin.None.Add(new ForgedOrigin(creation, source)) : Origin.None;
+        }
+
+        private void Assign(IOperation target, ImmutableHashSet<Origin> value, IOperation valueOperation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            switch (target)
+            {
+                case ILocalReferenceOperation local:
+                    state = state.SetItem(local.Local, value);
+                    return;
+                case IParameterReferenceOperation parameter:
+                    state = state.SetItem(parameter.Parameter, value);
+                    return;
+                case IFieldReferenceOperation field:
+                    Eval(field.Instance, ref state);
+                    StoreToMember(field.Field, valueOperation, value);
+                    if (_summarise && SymbolEqualityComparer.Default.Equals(field.Field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition))
+                    {
+                        var key = (IFieldSymbol)field.Field.OriginalDefinition;
+                        FieldWrites[key] = FieldWrites.TryGetValue(key, out var existing) ? existing.Union(value) : value;
+                    }
+
+                    return;
+                case IPropertyReferenceOperation property:
+                    Eval(property.Instance, ref state);
+                    foreach (var argument in property.Arguments)
+                    {
+                        Eval(argument.Value, ref state);
+                    }
+
+                    StoreToMember(property.Property, valueOperation, value);
+                    return;
+                default:
+                    foreach (var child in target.ChildOperations)
+                    {
+                        Eval(child, ref state);
+                    }
+
+                    return;
+            }
+        }
+
+        private void StoreToMember(ISymbol member, IOperation valueOperation, ImmutableHashSet<Origin> value)
+        {
+            if (!_symbols.IsBusSinkMember(member))
+            {
+                return;
+            }
+
+            var sink = $"the device-visible {(member is IFieldSymbol ? "field" : "property")} '{member.ContainingType?.Name}.{member.Name}'";
+            CheckPhysical(valueOperation, value, sink);
+            if (_symbols.IsBusAddressType(valueOperation.Type) || _symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type))
+            {
+                CheckForged(valueOperation, value, sink);
+            }
+        }
+
+        private ImmutableHashSet<Origin> Deconstruct(IOperation target, IOperation value, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            target = Keys.Unwrap(target);
+            if (target is IDeclarationExpressionOperation declaration)
+            {
+                target = declaration.Expression;
+            }
+
+            value = Keys.Unwrap(value);
+            if (target is ITupleOperation targets && value is ITupleOperation values && targets.Elements.Length == values.Elements.Length)
+            {
+                var union = Origin.None;
+                for (var i = 0; i < targets.Elements.Length; i++)
+                {
+                    union = union.Union(Deconstruct(targets.Elements[i], values.Elements[i], ref state));
+                }
+
+                return union;
+            }
+
+            var whole = Eval(value, ref state);
+            AssignAll(target, whole, value, ref state);
+            return whole;
+        }
+
+        private void AssignAll(IOperation target, ImmutableHashSet<Origin> value, IOperation valueOperation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            target = Keys.Unwrap(target);
+            if (target is IDeclarationExpressionOperation declaration)
+            {
+                target = declaration.Expression;
+            }
+
+            if (target is ITupleOperation tuple)
+            {
+                foreach (var element in tuple.Elements)
+                {
+                    AssignAll(element, value, valueOperation, ref state);
+                }
+
+                return;
+            }
+
+            if (target is IDiscardOperation)
+            {
+                return;
+            }
+
+            Assign(target, value, valueOperation, ref state);
+        }
+
+        /// <summary>Reports DMA001 when a physical origin reaches a sink; true when it did.</summary>
+        private bool CheckPhysical(IOperation valueOperation, ImmutableHashSet<Origin> value, string sink)
+        {
+            if (value.IsEmpty)
+            {
+                return false;
+            }
+
+            // While summarising, callee summaries are not consulted (that could recurse into the summary being built).
+            var physical = _summarise ? DirectPhysical(value) : _summaries.FindPhysical(value);
+            if (physical is null)
+            {
+                return false;
+            }
+
+            if (_reporting && _report is not null)
+            {
+                var origin = physical.Operation;
+                var additional = origin.Syntax.SyntaxTree == valueOperation.Syntax.SyntaxTree || IsInCompilation(origin)
+                    ? new[] { origin.Syntax.GetLocation() }
+                    : Array.Empty<Location>();
+                Report(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
+                    $"{Keys.Describe(origin)} (line {Keys.Line(origin)})", sink));
+            }
+
+            return true;
+        }
+
+        private static PhysicalOrigin? DirectPhysical(ImmutableHashSet<Origin> value)
+        {
+            foreach (var origin in value)
+            {
+                if (origin is PhysicalOrigin physical)
+                {
+                    return physical;
+                }
+            }
+
+            return null;
+        }
+
+        private bool IsInCompilation(IOperation operation) => _symbols.Compilation.ContainsSyntaxTree(operation.Syntax.SyntaxTree);
+
+        private void CheckForged(IOperation valueOperation, ImmutableHashSet<Origin> value, string sink)
+        {
+            if (value.IsEmpty || !_reporting || _report is null)
+            {
+                return;
+            }
+
+            var forged = _summaries.FindOnlyForged(value);
+            if (forged is null)
+            {
+                return;
+            }
+
+            var additional = IsInCompilation(forged.Creation) ? new[] { forged.Creation.Syntax.GetLocation() } : Array.Empty<Location>();
+            Report(Diagnostic.Create(Descriptors.DMA008, valueOperation.Syntax.GetLocation(), additional, forged.Source, sink));
+        }
+
+        private void Report(Diagnostic diagnostic)
+        {
+            if (_reported.Add((diagnostic.Id, diagnostic.Location)))
+            {
+                _report!(diagnostic);
+            }
+        }
+    }
+}

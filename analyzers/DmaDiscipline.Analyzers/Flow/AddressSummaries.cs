@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using DmaDiscipline.Analyzers.Symbols;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>
+    /// Per-compilation summaries for <see cref="AddressFlow"/>: what a method of the compilation
+    /// returns (or writes to its out/ref parameters) in terms of its parameters, and what the
+    /// methods of a type store into its fields. Computed on demand, once, and only resolved at
+    /// sinks, so a body is summarised only when a sink depends on it.
+    /// </summary>
+    internal sealed class AddressSummaries
+    {
+        // Call chains and field hops followed before giving up (an unknown origin is not reported).
+        private const int MaxDepth = 6;
+
+        private readonly DmaSymbols _symbols;
+        private readonly CancellationToken _cancellationToken;
+        private readonly ConcurrentDictionary<IMethodSymbol, Summary> _methods = new ConcurrentDictionary<IMethodSymbol, Summary>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>> _types =
+            new ConcurrentDictionary<INamedTypeSymbol, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>>(SymbolEqualityComparer.Default);
+
+        public AddressSummaries(DmaSymbols symbols, CancellationToken cancellationToken)
+        {
+            _symbols = symbols;
+            _cancellationToken = cancellationToken;
+        }
+
+        private sealed class Summary
+        {
+            public static readonly Summary Empty = new Summary(Origin.None, new Dictionary<int, ImmutableHashSet<Origin>>(), new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default));
+
+            public Summary(ImmutableHashSet<Origin> returns, Dictionary<int, ImmutableHashSet<Origin>> outValues, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> fieldWrites)
+            {
+                Returns = returns;
+                OutValues = outValues;
+                FieldWrites = fieldWrites;
+            }
+
+            public ImmutableHashSet<Origin> Returns { get; }
+            public Dictionary<int, ImmutableHashSet<Origin>> OutValues { get; }
+            public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; }
+        }
+
+        /// <summary>The first physical origin the value may have, if any.</summary>
+        public PhysicalOrigin? FindPhysical(ImmutableHashSet<Origin> value)
+        {
+            foreach (var origin in Resolve(value))
+            {
+                if (origin is PhysicalOrigin physical)
+                {
+                    return physical;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>A forgery when every origin of the value is known and forged (no path brings a real bus address).</summary>
+        public ForgedOrigin? FindOnlyForged(ImmutableHashSet<Origin> value)
+        {
+            ForgedOrigin? forged = null;
+            var unknown = false;
+            var resolved = Resolve(value, ref unknown);
+            if (unknown)
+            {
+                return null;
+            }
+
+            foreach (var origin in resolved)
+            {
+                if (origin is ForgedOrigin f)
+                {
+                    forged ??= f;
+                }
+                else
+                {
+                    return null;
+                }
+            }
+
+            return forged;
+        }
+
+        public ImmutableHashSet<Origin> Resolve(ImmutableHashSet<Origin> value)
+        {
+            var unknown = false;
+            return Resolve(value, ref unknown);
+        }
+
+        private ImmutableHashSet<Origin> Resolve(ImmutableHashSet<Origin> value, ref bool unknown)
+        {
+            var result = Origin.None;
+            Resolve(value, null, 0, ref result, ref unknown);
+            return result;
+        }
+
+        /// <param name="arguments">The callee's argument values in the caller (for parameter origins); null at the top.</param>
+        private void Resolve(ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>>? arguments, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        {
+            foreach (var origin in value)
+            {
+                switch (origin)
+                {
+                    case PhysicalOrigin _:
+                    case ForgedOrigin _:
+                    case BusOrigin _:
+                        result = result.Add(origin);
+                        break;
+                    case ParameterOrigin parameter:
+                        if (arguments is { } args && parameter.Ordinal < args.Length && depth <= MaxDepth)
+                        {
+                            // The argument belongs to the caller, one level up.
+                            Resolve(args[parameter.Ordinal], null, depth + 1, ref result, ref unknown);
+                        }
+                        else
+                        {
+                            unknown = true;
+                        }
+
+                        break;
+                    case CallOrigin call when depth < MaxDepth:
+                        {
+                            var summary = SummaryOf(call.Method);
+                            ImmutableHashSet<Origin>? returned = call.ParameterOrdinal < 0
+                                ? summary.Returns
+                                : (summary.OutValues.TryGetValue(call.ParameterOrdinal, out var written) ? written : null);
+                            if (returned is null || returned.IsEmpty)
+                            {
+                                unknown = true;
+                            }
+                            else
+                            {
+                                Resolve(returned, call.Arguments, depth + 1, ref result, ref unknown);
+                            }
+
+                            break;
+                        }
+
+                    case FieldOrigin field when depth < MaxDepth:
+                        {
+                            var writes = FieldWritesOf(field.Field);
+                            if (writes is null || writes.IsEmpty)
+                            {
+                                unknown = true;
+                            }
+                            else
+                            {
+                                // Constructor arguments stored into fields are not followed back to the callers.
+                                Resolve(writes, null, depth + 1, ref result, ref unknown);
+                            }
+
+                            break;
+                        }
+
+                    default:
+                        unknown = true;
+                        break;
+                }
+            }
+        }
+
+        private ImmutableHashSet<Origin>? FieldWritesOf(IFieldSymbol field)
+        {
+            var type = field.ContainingType;
+            if (type is null)
+            {
+                return null;
+            }
+
+            var writes = _types.GetOrAdd(type.OriginalDefinition, ComputeFieldWrites);
+            return writes.TryGetValue((IFieldSymbol)field.OriginalDefinition, out var value) ? value : null;
+        }
+
+        private Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> ComputeFieldWrites(INamedTypeSymbol type)
+        {
+            var writes = new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
+            foreach (var member in type.GetMembers())
+            {
+                if (!(member is IMethodSymbol method))
+                {
+                    continue;
+                }
+
+                foreach (var pair in SummaryOf(method).FieldWrites)
+                {
+                    writes[pair.Key] = writes.TryGetValue(pair.Key, out var existing) ? existing.Union(pair.Value) : pair.Value;
+                }
+            }
+
+            return writes;
+        }
+
+        private Summary SummaryOf(IMethodSymbol method) => _methods.GetOrAdd(method.OriginalDefinition, ComputeSummary);
+
+        private Summary ComputeSummary(IMethodSymbol method)
+        {
+            var graph = GraphOf(method);
+            if (graph is null)
+            {
+                return Summary.Empty;
+            }
+
+            var flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
+            if (!FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
+            {
+                return Summary.Empty;
+            }
+
+            // Out/ref values are collected at exits, which only the reporting pass visits.
+            return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites);
+        }
+
+        private ControlFlowGraph? GraphOf(IMethodSymbol method)
+        {
+            if (method.IsAbstract || method.IsExtern || method.DeclaringSyntaxReferences.IsEmpty
+                || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly))
+            {
+                return null;
+            }
+
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
+            if (!_symbols.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+            {
+                return null;
+            }
+
+#pragma warning disable RS1030 // Summaries of callees need their bodies; the model is requested once per summarised method.
+            var model = _symbols.Compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+            var operation = model.GetOperation(syntax, _cancellationToken);
+            switch (operation)
+            {
+                case IMethodBodyOperation body:
+                    return ControlFlowGraph.Create(body, _cancellationToken);
+                case IConstructorBodyOperation constructor:
+                    return ControlFlowGraph.Create(constructor, _cancellationToken);
+                case IBlockOperation block when block.Parent is null:
+                    return ControlFlowGraph.Create(block, _cancellationToken);
+                default:
+                    return null;
+            }
+        }
+    }
+}

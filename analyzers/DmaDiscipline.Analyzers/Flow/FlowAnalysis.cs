@@ -1,0 +1,44 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>How a path leaves the analysed body.</summary>
+    internal enum ExitKind
+    {
+        Return,
+        Throw,
+    }
+
+    /// <summary>
+    /// A forward dataflow problem over a <see cref="ControlFlowGraph"/>: an immutable state per
+    /// program point, a join at merges, and a transfer function per lowered statement.
+    /// </summary>
+    internal abstract class FlowAnalysis<TState>
+        where TState : class
+    {
+        public abstract TState Entry { get; }
+
+        public abstract TState Join(TState a, TState b);
+
+        public abstract bool Same(TState a, TState b);
+
+        /// <summary>Transfers one statement of a basic block (or a branch value). Reports only when <paramref name="report"/> is set (the final pass).</summary>
+        public abstract TState Visit(IOperation operation, TState state, bool report);
+
+        /// <summary>The states on the true and false edges of a conditional branch on <paramref name="condition"/>.</summary>
+        public virtual void Split(IOperation condition, TState state, out TState whenTrue, out TState whenFalse)
+        {
+            whenTrue = state;
+            whenFalse = state;
+        }
+
+        /// <summary>A value leaves the body through return.</summary>
+        public virtual TState Returned(IOperation value, TState state, bool report) => Visit(value, state, report);
+
+        /// <summary>A path leaves the body (final pass only).</summary>
+        public virtual void AtExit(TState state, ExitKind kind, IOperation? exitOperation)
+        {
+        }
+    }
+}

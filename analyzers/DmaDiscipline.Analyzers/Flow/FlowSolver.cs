@@ -1,0 +1,305 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>
+    /// Runs a <see cref="FlowAnalysis{TState}"/> to a fixpoint over a control-flow graph, then runs a
+    /// final reporting pass. Finally regions are run on every branch that leaves through them (the
+    /// graph has no edges into them); catch handlers start from the join of every state seen in
+    /// their try region (any call there may throw). Explicit throws are exits unless caught.
+    /// </summary>
+    internal sealed class FlowSolver<TState>
+        where TState : class
+    {
+        // Bounds the work on pathological bodies; when exceeded the body is not analysed (no diagnostics).
+        private const int VisitsPerBlock = 24;
+
+        private readonly ControlFlowGraph _graph;
+        private readonly FlowAnalysis<TState> _analysis;
+        private readonly BasicBlock[] _blocks;
+        private readonly List<int>[] _handlers;
+        private int _budget;
+
+        private FlowSolver(ControlFlowGraph graph, FlowAnalysis<TState> analysis)
+        {
+            _graph = graph;
+            _analysis = analysis;
+            _blocks = new BasicBlock[graph.Blocks.Length];
+            graph.Blocks.CopyTo(_blocks);
+            _handlers = new List<int>[_blocks.Length];
+            CollectHandlers(graph.Root);
+            _budget = (_blocks.Length + 4) * VisitsPerBlock;
+        }
+
+        /// <summary>Analyses the graph; false when the body was too large or complex to finish (nothing reported then).</summary>
+        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, int maxBlocks = 4000)
+        {
+            if (graph.Blocks.Length > maxBlocks)
+            {
+                return false;
+            }
+
+            var solver = new FlowSolver<TState>(graph, analysis);
+            var entries = solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _);
+            if (entries is null)
+            {
+                return false;
+            }
+
+            solver.Report(0, solver._blocks.Length - 1, entries);
+            return true;
+        }
+
+        private void CollectHandlers(ControlFlowRegion region)
+        {
+            if (region.Kind == ControlFlowRegionKind.TryAndCatch && region.NestedRegions.Length > 1)
+            {
+                var tryRegion = region.NestedRegions[0];
+                for (var i = 1; i < region.NestedRegions.Length; i++)
+                {
+                    var handlerStart = region.NestedRegions[i].FirstBlockOrdinal;
+                    for (var b = tryRegion.FirstBlockOrdinal; b <= tryRegion.LastBlockOrdinal; b++)
+                    {
+                        (_handlers[b] ??= new List<int>()).Add(handlerStart);
+                    }
+                }
+            }
+
+            foreach (var nested in region.NestedRegions)
+            {
+                CollectHandlers(nested);
+            }
+        }
+
+        /// <summary>Fixpoint over blocks [first, last] from <paramref name="entryState"/>; returns the entry states, and the join of the states that leave a finally region.</summary>
+        private TState?[]? Solve(int first, int last, TState entryState, out TState? finallyExit)
+        {
+            finallyExit = null;
+            var entries = new TState?[_blocks.Length];
+            entries[first] = entryState;
+            var work = new SortedSet<int> { first };
+            while (work.Count > 0)
+            {
+                if (--_budget < 0)
+                {
+                    return null;
+                }
+
+                var ordinal = work.Min;
+                work.Remove(ordinal);
+                var block = _blocks[ordinal];
+                var state = entries[ordinal]!;
+                var exitState = Transfer(block, state, report: false, out var conditionalState);
+                if (_handlers[ordinal] is { } handlers)
+                {
+                    foreach (var handler in handlers)
+                    {
+                        if (handler >= first && handler <= last)
+                        {
+                            Merge(entries, work, handler, _analysis.Join(state, exitState));
+                        }
+                    }
+                }
+
+                if (!Follow(block.ConditionalSuccessor, conditionalState, entries, work, first, last, ref finallyExit, report: false))
+                {
+                    return null;
+                }
+
+                if (!Follow(block.FallThroughSuccessor, exitState, entries, work, first, last, ref finallyExit, report: false))
+                {
+                    return null;
+                }
+            }
+
+            return entries;
+        }
+
+        private void Report(int first, int last, TState?[] entries)
+        {
+            TState? ignored = null;
+            for (var ordinal = first; ordinal <= last; ordinal++)
+            {
+                var state = entries[ordinal];
+                if (state is null)
+                {
+                    continue;
+                }
+
+                var block = _blocks[ordinal];
+                var exitState = Transfer(block, state, report: true, out var conditionalState);
+                Follow(block.ConditionalSuccessor, conditionalState, null, null, first, last, ref ignored, report: true);
+                Follow(block.FallThroughSuccessor, exitState, null, null, first, last, ref ignored, report: true);
+            }
+        }
+
+        /// <summary>Transfers a block; returns the fall-through state and the conditional-successor state.</summary>
+        private TState Transfer(BasicBlock block, TState state, bool report, out TState conditionalState)
+        {
+            foreach (var operation in block.Operations)
+            {
+                state = _analysis.Visit(operation, state, report);
+            }
+
+            conditionalState = state;
+            var branchValue = block.BranchValue;
+            if (branchValue is null)
+            {
+                return state;
+            }
+
+            if (block.ConditionKind != ControlFlowConditionKind.None)
+            {
+                state = _analysis.Visit(branchValue, state, report);
+                _analysis.Split(branchValue, state, out var whenTrue, out var whenFalse);
+                var jumpWhenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+                conditionalState = jumpWhenTrue ? whenTrue : whenFalse;
+                return jumpWhenTrue ? whenFalse : whenTrue;
+            }
+
+            if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+            {
+                return _analysis.Returned(branchValue, state, report);
+            }
+
+            return _analysis.Visit(branchValue, state, report);
+        }
+
+        private bool Follow(ControlFlowBranch? branch, TState state, TState?[]? entries, SortedSet<int>? work, int first, int last, ref TState? finallyExit, bool report)
+        {
+            if (branch is null)
+            {
+                return true;
+            }
+
+            switch (branch.Semantics)
+            {
+                case ControlFlowBranchSemantics.Throw:
+                case ControlFlowBranchSemantics.Rethrow:
+                    return Thrown(branch.Source, state, report);
+                case ControlFlowBranchSemantics.StructuredExceptionHandling:
+                    finallyExit = finallyExit is null ? state : _analysis.Join(finallyExit, state);
+                    return true;
+                case ControlFlowBranchSemantics.Error:
+                case ControlFlowBranchSemantics.ProgramTermination:
+                case ControlFlowBranchSemantics.None:
+                    return true;
+            }
+
+            foreach (var region in branch.FinallyRegions)
+            {
+                var after = RunFinally(region, state, report);
+                if (after is null)
+                {
+                    // A finally that never completes normally (it throws): nothing flows on.
+                    return !_exhausted;
+                }
+
+                state = after;
+            }
+
+            var destination = branch.Destination;
+            if (destination is null)
+            {
+                return true;
+            }
+
+            if (destination.Kind == BasicBlockKind.Exit)
+            {
+                if (report)
+                {
+                    _analysis.AtExit(state, ExitKind.Return, ExitOperation(branch.Source));
+                }
+
+                return true;
+            }
+
+            if (entries is not null && work is not null && destination.Ordinal >= first && destination.Ordinal <= last)
+            {
+                Merge(entries, work, destination.Ordinal, state);
+            }
+
+            return true;
+        }
+
+        private bool _exhausted;
+
+        private TState? RunFinally(ControlFlowRegion region, TState state, bool report)
+        {
+            var entries = Solve(region.FirstBlockOrdinal, region.LastBlockOrdinal, state, out var exit);
+            if (entries is null)
+            {
+                _exhausted = true;
+                return null;
+            }
+
+            if (report)
+            {
+                Report(region.FirstBlockOrdinal, region.LastBlockOrdinal, entries);
+            }
+
+            return exit;
+        }
+
+        /// <summary>An exception leaves <paramref name="source"/>: run the enclosing finally regions; stop at a catch (the handler already has this state).</summary>
+        private bool Thrown(BasicBlock source, TState state, bool report)
+        {
+            for (var region = source.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                var parent = region.EnclosingRegion;
+                if (region.Kind != ControlFlowRegionKind.Try || parent is null)
+                {
+                    continue;
+                }
+
+                if (parent.Kind == ControlFlowRegionKind.TryAndCatch)
+                {
+                    return true;
+                }
+
+                if (parent.Kind == ControlFlowRegionKind.TryAndFinally && parent.NestedRegions.Length > 1)
+                {
+                    var after = RunFinally(parent.NestedRegions[1], state, report);
+                    if (after is null)
+                    {
+                        return !_exhausted;
+                    }
+
+                    state = after;
+                }
+            }
+
+            if (report)
+            {
+                _analysis.AtExit(state, ExitKind.Throw, source.BranchValue ?? LastOperation(source));
+            }
+
+            return true;
+        }
+
+        private static IOperation? ExitOperation(BasicBlock source) => source.BranchValue ?? LastOperation(source);
+
+        private static IOperation? LastOperation(BasicBlock block) =>
+            block.Operations.Length > 0 ? block.Operations[block.Operations.Length - 1] : null;
+
+        private void Merge(TState?[] entries, SortedSet<int> work, int ordinal, TState state)
+        {
+            var existing = entries[ordinal];
+            if (existing is null)
+            {
+                entries[ordinal] = state;
+                work.Add(ordinal);
+                return;
+            }
+
+            var joined = _analysis.Join(existing, state);
+            if (!_analysis.Same(existing, joined))
+            {
+                entries[ordinal] = joined;
+                work.Add(ordinal);
+            }
+        }
+    }
+}

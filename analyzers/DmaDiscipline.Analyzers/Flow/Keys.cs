@@ -1,0 +1,56 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>Storage locations the flow analyses track by identity: locals, parameters, fields of this instance, flow captures.</summary>
+    internal static class Keys
+    {
+        public static object? Of(IOperation? operation)
+        {
+            switch (operation)
+            {
+                case ILocalReferenceOperation local:
+                    return local.Local;
+                case IParameterReferenceOperation parameter:
+                    return parameter.Parameter;
+                case IFieldReferenceOperation field when field.Instance is null || field.Instance is IInstanceReferenceOperation:
+                    return field.Field;
+                case IFlowCaptureReferenceOperation capture:
+                    return capture.Id;
+                case IConversionOperation conversion when conversion.IsImplicit:
+                    return Of(conversion.Operand);
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>Short source text of an operation for messages.</summary>
+        public static string Describe(IOperation operation)
+        {
+            var text = operation.Syntax.ToString();
+            text = text.Replace("\r", " ").Replace("\n", " ");
+            if (text.Length > 60)
+            {
+                text = text.Substring(0, 57) + "...";
+            }
+
+            return "'" + text + "'";
+        }
+
+        public static int Line(IOperation operation) => operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+
+        public static IOperation Unwrap(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion && conversion.IsImplicit)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+
+        public static CaptureId? CaptureOf(IOperation operation) => (operation as IFlowCaptureReferenceOperation)?.Id;
+    }
+}

@@ -1,0 +1,843 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using DmaDiscipline.Analyzers.Symbols;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>
+    /// Follows every mapping (and coherent buffer) made in one body from its map call to its exits:
+    /// released or transferred (DMA002), checked before use (DMA003), unmapped/synced with the map's
+    /// length and direction (DMA004), buffer ownership (DMA005), use after release (DMA006).
+    /// Handles are tracked in locals, parameters, fields of this instance and flow captures.
+    /// </summary>
+    internal sealed class MappingFlow : FlowAnalysis<MappingState>
+    {
+        private const long FromDevice = 2;
+        private const long Bidirectional = 0;
+        private const long ToDevice = 1;
+
+        private readonly DmaSymbols _symbols;
+        private readonly Action<Diagnostic> _report;
+        private readonly Dictionary<IOperation, MapSite> _sites = new Dictionary<IOperation, MapSite>();
+        private readonly HashSet<(string, Location)> _reported = new HashSet<(string, Location)>();
+        private readonly HashSet<MapSite> _leaks = new HashSet<MapSite>();
+        private bool _reporting;
+
+        public MappingFlow(DmaSymbols symbols, Action<Diagnostic> report)
+        {
+            _symbols = symbols;
+            _report = report;
+        }
+
+        public override MappingState Entry => MappingState.Empty;
+
+        public override MappingState Join(MappingState a, MappingState b)
+        {
+            if (ReferenceEquals(a, b))
+            {
+                return a;
+            }
+
+            var bindings = a.Bindings;
+            foreach (var pair in b.Bindings)
+            {
+                if (!bindings.TryGetValue(pair.Key, out var existing))
+                {
+                    bindings = bindings.SetItem(pair.Key, pair.Value);
+                }
+                else if (!existing.Equals(pair.Value))
+                {
+                    // Different handles on different paths: not followed further.
+                    bindings = bindings.Remove(pair.Key);
+                }
+            }
+
+            var sites = a.Sites;
+            foreach (var pair in b.Sites)
+            {
+                sites = sites.TryGetValue(pair.Key, out var existing) ? sites.SetItem(pair.Key, existing.Join(pair.Value)) : sites.SetItem(pair.Key, pair.Value);
+            }
+
+            var constants = a.Constants;
+            foreach (var pair in a.Constants)
+            {
+                if (!b.Constants.TryGetValue(pair.Key, out var other) || other != pair.Value)
+                {
+                    constants = constants.Remove(pair.Key);
+                }
+            }
+
+            return new MappingState(bindings, sites, constants);
+        }
+
+        public override bool Same(MappingState a, MappingState b) =>
+            ReferenceEquals(a, b)
+            || (SameDictionary(a.Bindings, b.Bindings) && SameDictionary(a.Sites, b.Sites) && SameDictionary(a.Constants, b.Constants));
+
+        private static bool SameDictionary<TKey, TValue>(ImmutableDictionary<TKey, TValue> a, ImmutableDictionary<TKey, TValue> b)
+            where TKey : notnull
+        {
+            if (a.Count != b.Count)
+            {
+                return false;
+            }
+
+            foreach (var pair in a)
+            {
+                if (!b.TryGetValue(pair.Key, out var other) || !EqualityComparer<TValue>.Default.Equals(other, pair.Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override MappingState Visit(IOperation operation, MappingState state, bool report)
+        {
+            _reporting = report;
+            Eval(operation, ref state);
+            return state;
+        }
+
+        public override MappingState Returned(IOperation value, MappingState state, bool report)
+        {
+            _reporting = report;
+            var binding = Eval(value, ref state);
+            Transfer(binding, ref state);
+            return state;
+        }
+
+        public override void Split(IOperation condition, MappingState state, out MappingState whenTrue, out MappingState whenFalse)
+        {
+            whenTrue = state;
+            whenFalse = state;
+            if (!(Condition(condition, state) is { } check))
+            {
+                return;
+            }
+
+            var failed = Update(state, check.Site, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceOwned);
+            var succeeded = Update(state, check.Site, SiteFlags.None, SiteFlags.Unchecked | SiteFlags.Failed);
+            whenTrue = check.Negated ? succeeded : failed;
+            whenFalse = check.Negated ? failed : succeeded;
+        }
+
+        public override void AtExit(MappingState state, ExitKind kind, IOperation? exitOperation)
+        {
+            // Exits are only visited by the reporting pass.
+            _reporting = true;
+            foreach (var pair in state.Sites)
+            {
+                if ((pair.Value.Flags & SiteFlags.Live) == 0 || !_leaks.Add(pair.Key))
+                {
+                    continue;
+                }
+
+                var site = pair.Key;
+                var exitLocation = exitOperation?.Syntax.GetLocation();
+                var line = exitOperation is null ? "the end of the method" : Keys.Line(exitOperation).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    + (kind == ExitKind.Throw ? " (throw)" : string.Empty);
+                Report(Diagnostic.Create(Descriptors.DMA002, site.Call.Syntax.GetLocation(),
+                    exitLocation is null ? Array.Empty<Location>() : new[] { exitLocation }, site.Describe(), line));
+            }
+        }
+
+        /// <summary>The mapping-error check a branch condition tests, if any (pure: no state change).</summary>
+        private CheckBinding? Condition(IOperation condition, MappingState state)
+        {
+            switch (condition)
+            {
+                case IConversionOperation conversion when conversion.IsImplicit:
+                    return Condition(conversion.Operand, state);
+                case IUnaryOperation unary when unary.OperatorKind == UnaryOperatorKind.Not:
+                    return Condition(unary.Operand, state) is { } inner ? new CheckBinding(inner.Site, !inner.Negated) : null;
+                case IInvocationOperation invocation when (_symbols.RolesOf(invocation.TargetMethod) & DmaRole.MappingErrorCheck) != 0:
+                    return HandleArgument(invocation, state, out _) is HandleBinding handle ? new CheckBinding(handle.Site, negated: false) : null;
+                case IBinaryOperation binary:
+                    return CountCheck(binary, state);
+                default:
+                    var key = Keys.Of(condition);
+                    return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding as CheckBinding : null;
+            }
+        }
+
+        /// <summary>A comparison of a scatter-gather map's count with 0: == 0, &lt;= 0, &lt; 1 mean failure.</summary>
+        private CheckBinding? CountCheck(IBinaryOperation binary, MappingState state)
+        {
+            var left = CountOf(binary.LeftOperand, state);
+            var right = CountOf(binary.RightOperand, state);
+            var count = left ?? right;
+            var other = left is not null ? binary.RightOperand : binary.LeftOperand;
+            if (count is null || !(ConstantOf(other, state) is long constant))
+            {
+                return null;
+            }
+
+            var kind = binary.OperatorKind;
+            if (left is null)
+            {
+                // 0 == n, 0 < n ...: mirror the comparison.
+                kind = kind switch
+                {
+                    BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
+                    BinaryOperatorKind.GreaterThan => BinaryOperatorKind.LessThan,
+                    BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,
+                    BinaryOperatorKind.GreaterThanOrEqual => BinaryOperatorKind.LessThanOrEqual,
+                    _ => kind,
+                };
+            }
+
+            bool? failsWhenTrue = (kind, constant) switch
+            {
+                (BinaryOperatorKind.Equals, 0) => true,
+                (BinaryOperatorKind.LessThanOrEqual, 0) => true,
+                (BinaryOperatorKind.LessThan, 1) => true,
+                (BinaryOperatorKind.NotEquals, 0) => false,
+                (BinaryOperatorKind.GreaterThan, 0) => false,
+                (BinaryOperatorKind.GreaterThanOrEqual, 1) => false,
+                _ => null,
+            };
+            return failsWhenTrue is null ? null : new CheckBinding(count.Site, negated: failsWhenTrue == false);
+        }
+
+        private CountBinding? CountOf(IOperation operation, MappingState state)
+        {
+            operation = Keys.Unwrap(operation);
+            if (_sites.TryGetValue(operation, out var site) && site.Kind == MappingKind.ScatterGather)
+            {
+                return new CountBinding(site);
+            }
+
+            var key = Keys.Of(operation);
+            return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding as CountBinding : null;
+        }
+
+        private static long? ConstantOf(IOperation operation, MappingState state)
+        {
+            var constant = operation.ConstantValue;
+            if (constant.HasValue && constant.Value is not null && !(constant.Value is string) && !(constant.Value is bool))
+            {
+                try
+                {
+                    return Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (Exception ex) when (ex is FormatException || ex is InvalidCastException || ex is OverflowException)
+                {
+                    return null;
+                }
+            }
+
+            var key = Keys.Of(operation);
+            return key is not null && state.Constants.TryGetValue(key, out var value) ? value : (long?)null;
+        }
+
+        private static MappingState Update(MappingState state, MapSite site, SiteFlags set, SiteFlags clear) =>
+            state.Sites.TryGetValue(site, out var status) ? state.WithSites(state.Sites.SetItem(site, status.With(set, clear))) : state;
+
+        private Binding? Eval(IOperation? operation, ref MappingState state)
+        {
+            switch (operation)
+            {
+                case null:
+                    return null;
+                case ILocalReferenceOperation _:
+                case IParameterReferenceOperation _:
+                case IFlowCaptureReferenceOperation _:
+                    {
+                        var key = Keys.Of(operation)!;
+                        return state.Bindings.TryGetValue(key, out var binding) ? binding : null;
+                    }
+
+                case IFlowCaptureOperation capture:
+                    {
+                        var value = Eval(capture.Value, ref state);
+                        state = Bind(state, capture.Id, value, capture.Value);
+                        return null;
+                    }
+
+                case IExpressionStatementOperation statement:
+                    Eval(statement.Operation, ref state);
+                    return null;
+                case ISimpleAssignmentOperation assignment:
+                    {
+                        var value = Eval(assignment.Value, ref state);
+                        Assign(assignment.Target, value, assignment.Value, ref state);
+                        return value;
+                    }
+
+                case ICompoundAssignmentOperation compound:
+                    {
+                        Eval(compound.Value, ref state);
+                        var key = Keys.Of(compound.Target);
+                        if (key is not null)
+                        {
+                            state = Bind(state, key, null, null);
+                        }
+
+                        return null;
+                    }
+
+                case IConversionOperation conversion:
+                    return Eval(conversion.Operand, ref state);
+                case IUnaryOperation unary:
+                    {
+                        var value = Eval(unary.Operand, ref state);
+                        if (unary.OperatorKind == UnaryOperatorKind.Not)
+                        {
+                            return value is CheckBinding check ? new CheckBinding(check.Site, !check.Negated) : null;
+                        }
+
+                        return Derived(value);
+                    }
+
+                case IBinaryOperation binary:
+                    {
+                        var left = Eval(binary.LeftOperand, ref state);
+                        var right = Eval(binary.RightOperand, ref state);
+                        switch (binary.OperatorKind)
+                        {
+                            case BinaryOperatorKind.Add:
+                            case BinaryOperatorKind.Subtract:
+                            case BinaryOperatorKind.Or:
+                                return Derived(left) ?? Derived(right);
+                            default:
+                                return null;
+                        }
+                    }
+
+                case IInvocationOperation invocation:
+                    return Invocation(invocation, ref state);
+                case IObjectCreationOperation creation:
+                    {
+                        Binding? derived = null;
+                        if (creation.Constructor is { } constructor)
+                        {
+                            derived = PassArguments(constructor, creation.Arguments, ref state);
+                        }
+
+                        Eval(creation.Initializer, ref state);
+                        return _symbols.IsBusAddressType(creation.Type) ? derived : null;
+                    }
+
+                case IPropertyReferenceOperation property:
+                    return MemberAccess(property, property.Property, property.Instance, ref state);
+                case IFieldReferenceOperation field:
+                    {
+                        var key = Keys.Of(field);
+                        if (key is not null && state.Bindings.TryGetValue(key, out var bound))
+                        {
+                            return bound;
+                        }
+
+                        return MemberAccess(field, field.Field, field.Instance, ref state);
+                    }
+
+                case IFlowAnonymousFunctionOperation _:
+                case IAnonymousFunctionOperation _:
+                    // A lambda may release or keep any handle it captures: treat every live handle as handed over.
+                    foreach (var site in state.Sites.Keys)
+                    {
+                        state = Update(state, site, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
+                    }
+
+                    return null;
+                case ITupleOperation _:
+                case IArrayCreationOperation _:
+                case IArrayInitializerOperation _:
+                case IAnonymousObjectCreationOperation _:
+                    // Stored into an aggregate: ownership goes with it.
+                    foreach (var child in operation.ChildOperations)
+                    {
+                        Transfer(Eval(child, ref state), ref state);
+                    }
+
+                    return null;
+                default:
+                    foreach (var child in operation.ChildOperations)
+                    {
+                        Eval(child, ref state);
+                    }
+
+                    return null;
+            }
+        }
+
+        private static Binding? Derived(Binding? binding) => binding switch
+        {
+            HandleBinding handle when handle.Site.Kind == MappingKind.Streaming => new DerivedBinding(handle.Site),
+            DerivedBinding derived => derived,
+            _ => null,
+        };
+
+        private MappingState Bind(MappingState state, object key, Binding? value, IOperation? valueOperation)
+        {
+            var bindings = value is null ? state.Bindings.Remove(key) : state.Bindings.SetItem(key, value);
+            var constant = valueOperation is null ? null : ConstantOf(valueOperation, state);
+            var constants = constant is long c ? state.Constants.SetItem(key, c) : state.Constants.Remove(key);
+            return new MappingState(bindings, state.Sites, constants);
+        }
+
+        private void Assign(IOperation target, Binding? value, IOperation valueOperation, ref MappingState state)
+        {
+            switch (target)
+            {
+                case ILocalReferenceOperation _:
+                case IParameterReferenceOperation _:
+                    state = Bind(state, Keys.Of(target)!, value, valueOperation);
+                    return;
+                case IFieldReferenceOperation field:
+                    Eval(field.Instance, ref state);
+                    StoreIntoMember(field.Field, value, valueOperation, ref state);
+                    var fieldKey = Keys.Of(field);
+                    if (fieldKey is not null)
+                    {
+                        // Still followed in this body (an unmap here is checked against its map), but owned by the object.
+                        state = Bind(state, fieldKey, value, valueOperation);
+                    }
+
+                    return;
+                case IPropertyReferenceOperation property:
+                    Eval(property.Instance, ref state);
+                    foreach (var argument in property.Arguments)
+                    {
+                        Eval(argument.Value, ref state);
+                    }
+
+                    StoreIntoMember(property.Property, value, valueOperation, ref state);
+                    return;
+                default:
+                    foreach (var child in target.ChildOperations)
+                    {
+                        Eval(child, ref state);
+                    }
+
+                    Transfer(value, ref state);
+                    return;
+            }
+        }
+
+        private void StoreIntoMember(ISymbol member, Binding? value, IOperation valueOperation, ref MappingState state)
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            if (_symbols.IsBusSinkMember(member))
+            {
+                DeviceUse(value, valueOperation, state);
+            }
+
+            Transfer(value, ref state);
+        }
+
+        /// <summary>The handle (or an address derived from it) reaches a device-visible sink.</summary>
+        private void DeviceUse(Binding value, IOperation at, MappingState state)
+        {
+            if (!(value is HandleBinding || value is DerivedBinding) || !state.Sites.TryGetValue(value.Site, out var status))
+            {
+                return;
+            }
+
+            if (value is HandleBinding)
+            {
+                // A derived value was already reported where .Value was read.
+                CheckChecked(value.Site, status, at);
+            }
+
+            CheckNotReleased(value.Site, status, at);
+        }
+
+        private void CheckChecked(MapSite site, SiteStatus status, IOperation at)
+        {
+            if (site.Kind != MappingKind.Streaming || (status.Flags & (SiteFlags.Unchecked | SiteFlags.Failed)) == 0)
+            {
+                return;
+            }
+
+            var why = (status.Flags & SiteFlags.Unchecked) != 0
+                ? "the mapping-error check was not made"
+                : "the mapping-error check reported a failure that was ignored";
+            Report(Diagnostic.Create(Descriptors.DMA003, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, why));
+        }
+
+        private void CheckNotReleased(MapSite site, SiteStatus status, IOperation at)
+        {
+            if (status.MustBeReleased)
+            {
+                var what = site.Kind == MappingKind.Coherent ? "coherent buffer" : site.Kind == MappingKind.ScatterGather ? "scatter-gather mapping" : "mapped address";
+                Report(Diagnostic.Create(Descriptors.DMA006, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, what));
+            }
+        }
+
+        /// <summary>Ownership leaves this body with the value: no release is owed here any more.</summary>
+        private static void Transfer(Binding? value, ref MappingState state)
+        {
+            if (value is HandleBinding || (value is DerivedBinding && value.Site.Kind == MappingKind.Streaming))
+            {
+                state = Update(state, value.Site, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
+            }
+        }
+
+        private Binding? MemberAccess(IOperation operation, ISymbol member, IOperation? instance, ref MappingState state)
+        {
+            var instanceValue = Eval(instance, ref state);
+            var roles = _symbols.RolesOf(member);
+            if ((roles & DmaRole.CpuAccess) != 0 && Keys.Of(instance) is { } bufferKey)
+            {
+                CheckCpuAccess(bufferKey, operation, state);
+            }
+
+            if (!(instanceValue is HandleBinding handle) || !state.Sites.TryGetValue(handle.Site, out var status))
+            {
+                return null;
+            }
+
+            if (handle.Site.Kind == MappingKind.Coherent)
+            {
+                CheckNotReleased(handle.Site, status, operation);
+                return null;
+            }
+
+            if (handle.Site.Kind == MappingKind.Streaming && _symbols.IsBusAddressType(member.ContainingType))
+            {
+                // addr.Value: the number of an unchecked mapping is about to go somewhere.
+                CheckChecked(handle.Site, status, operation);
+                return new DerivedBinding(handle.Site);
+            }
+
+            return null;
+        }
+
+        private void CheckCpuAccess(object bufferKey, IOperation at, MappingState state)
+        {
+            foreach (var pair in state.Sites)
+            {
+                var site = pair.Key;
+                if ((pair.Value.Flags & SiteFlags.DeviceOwned) != 0 && site.BufferKey is not null && site.BufferKey.Equals(bufferKey))
+                {
+                    var direction = pair.Value.Direction == FromDevice ? "FromDevice" : "Bidirectional";
+                    Report(Diagnostic.Create(Descriptors.DMA005, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, direction));
+                    return;
+                }
+            }
+        }
+
+        private Binding? Invocation(IInvocationOperation invocation, ref MappingState state)
+        {
+            var method = invocation.TargetMethod;
+            var roles = _symbols.RolesOf(method);
+            if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck)) == 0)
+            {
+                Eval(invocation.Instance, ref state);
+                if (method.MethodKind == MethodKind.LocalFunction)
+                {
+                    // A local function may release what it captures; like a lambda, it takes everything over.
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        Eval(argument.Value, ref state);
+                    }
+
+                    foreach (var site in state.Sites.Keys)
+                    {
+                        state = Update(state, site, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
+                    }
+
+                    return null;
+                }
+
+                PassArguments(method, invocation.Arguments, ref state);
+                return null;
+            }
+
+            Eval(invocation.Instance, ref state);
+            var values = new Binding?[invocation.Arguments.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = Eval(invocation.Arguments[i].Value, ref state);
+            }
+
+            if ((roles & DmaRole.Map) != 0)
+            {
+                return Map(invocation, ref state);
+            }
+
+            if ((roles & DmaRole.CoherentAlloc) != 0)
+            {
+                var site = SiteFor(invocation, MappingKind.Coherent, null, null, null);
+                state = state.WithSites(state.Sites.SetItem(site, new SiteStatus(SiteFlags.Live | SiteFlags.NotReleased, null, null)));
+                return new HandleBinding(site);
+            }
+
+            var handle = HandleArgument(invocation, state, out var handleArgument) as HandleBinding;
+            if ((roles & DmaRole.MappingErrorCheck) != 0)
+            {
+                return handle is null ? null : new CheckBinding(handle.Site, negated: false);
+            }
+
+            if (handle is null || handleArgument is null || !state.Sites.TryGetValue(handle.Site, out var status))
+            {
+                // A derived address (an offset into a mapping) synced or unmapped: check what can be checked.
+                if (handleArgument is not null && values[invocation.Arguments.IndexOf(handleArgument)] is DerivedBinding derived
+                    && state.Sites.TryGetValue(derived.Site, out var derivedStatus))
+                {
+                    CheckChecked(derived.Site, derivedStatus, handleArgument.Value);
+                    CheckNotReleased(derived.Site, derivedStatus, handleArgument.Value);
+                }
+
+                return null;
+            }
+
+            var site0 = handle.Site;
+            if ((roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0)
+            {
+                CheckNotReleased(site0, status, handleArgument.Value);
+                if ((roles & DmaRole.Unmap) != 0 && !status.MustBeReleased)
+                {
+                    CompareWithMap(invocation, site0, status, state, isSync: false);
+                }
+
+                state = Update(state, site0, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceOwned | SiteFlags.Unchecked | SiteFlags.Failed);
+                return null;
+            }
+
+            // Sync for CPU or device.
+            CheckChecked(site0, status, handleArgument.Value);
+            CheckNotReleased(site0, status, handleArgument.Value);
+            if (!status.MustBeReleased)
+            {
+                CompareWithMap(invocation, site0, status, state, isSync: true, forCpu: (roles & DmaRole.SyncForCpu) != 0);
+            }
+
+            if ((roles & DmaRole.SyncForCpu) != 0)
+            {
+                state = Update(state, site0, SiteFlags.None, SiteFlags.DeviceOwned);
+            }
+            else if (status.Direction == FromDevice || status.Direction == Bidirectional)
+            {
+                state = Update(state, site0, SiteFlags.DeviceOwned, SiteFlags.None);
+            }
+
+            return null;
+        }
+
+        private Binding? Map(IInvocationOperation invocation, ref MappingState state)
+        {
+            var method = invocation.TargetMethod;
+            var returnsHandle = _symbols.IsBusAddressType(method.ReturnType);
+            IOperation? length = null;
+            IOperation? direction = null;
+            IArgumentOperation? first = null;
+            foreach (var argument in invocation.Arguments)
+            {
+                var parameter = argument.Parameter;
+                if (parameter is null)
+                {
+                    continue;
+                }
+
+                if (parameter.Ordinal == 0)
+                {
+                    first = argument;
+                }
+
+                if (_symbols.IsDirectionType(parameter.Type))
+                {
+                    direction = argument.Value;
+                }
+                else if (DmaSymbols.IsLengthParameter(parameter))
+                {
+                    length = argument.Value;
+                }
+            }
+
+            var kind = returnsHandle ? MappingKind.Streaming : MappingKind.ScatterGather;
+            var bufferKey = returnsHandle ? Keys.Of(first?.Value) : null;
+            var site = SiteFor(invocation, kind, bufferKey, length, direction);
+            var directionValue = direction is null ? null : ConstantOf(direction, state);
+            var flags = SiteFlags.Live | SiteFlags.NotReleased;
+            if (kind == MappingKind.Streaming)
+            {
+                flags |= SiteFlags.Unchecked;
+                if (directionValue == FromDevice || directionValue == Bidirectional)
+                {
+                    flags |= SiteFlags.DeviceOwned;
+                }
+            }
+
+            state = state.WithSites(state.Sites.SetItem(site, new SiteStatus(flags, length is null ? null : ConstantOf(length, state), directionValue)));
+            if (kind == MappingKind.ScatterGather)
+            {
+                var listKey = Keys.Of(first?.Value);
+                if (listKey is not null)
+                {
+                    state = state.WithBindings(state.Bindings.SetItem(listKey, new HandleBinding(site)));
+                }
+
+                return new CountBinding(site);
+            }
+
+            return new HandleBinding(site);
+        }
+
+        private MapSite SiteFor(IOperation call, MappingKind kind, object? bufferKey, IOperation? length, IOperation? direction)
+        {
+            if (!_sites.TryGetValue(call, out var site))
+            {
+                site = new MapSite(call, kind, bufferKey, length, direction);
+                _sites[call] = site;
+            }
+
+            return site;
+        }
+
+        /// <summary>The binding of the argument that names the mapping: the first bus-address argument, else the first argument.</summary>
+        private Binding? HandleArgument(IInvocationOperation invocation, MappingState state, out IArgumentOperation? handleArgument)
+        {
+            handleArgument = null;
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is not null && _symbols.IsBusAddressType(argument.Parameter.Type))
+                {
+                    handleArgument = argument;
+                    break;
+                }
+            }
+
+            if (handleArgument is null)
+            {
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter?.Ordinal == 0)
+                    {
+                        handleArgument = argument;
+                    }
+                }
+            }
+
+            if (handleArgument is null)
+            {
+                return null;
+            }
+
+            var value = Keys.Unwrap(handleArgument.Value);
+            var key = Keys.Of(value);
+            return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding : null;
+        }
+
+        /// <summary>DMA004: unmap takes the map's length and direction; a sync takes its direction and at most its length.</summary>
+        private void CompareWithMap(IInvocationOperation invocation, MapSite site, SiteStatus status, MappingState state, bool isSync, bool forCpu = false)
+        {
+            var name = invocation.TargetMethod.Name;
+            foreach (var argument in invocation.Arguments)
+            {
+                var parameter = argument.Parameter;
+                if (parameter is null)
+                {
+                    continue;
+                }
+
+                var value = ConstantOf(argument.Value, state);
+                if (_symbols.IsDirectionType(parameter.Type))
+                {
+                    if (value is long direction && status.Direction is long mapped)
+                    {
+                        if (direction != mapped)
+                        {
+                            ReportMismatch(argument.Value, site, $"{name} uses direction {DirectionName(parameter.Type, direction)} but the mapping was made {DirectionName(parameter.Type, mapped)} (line {Keys.Line(site.Call)})");
+                        }
+                        else if (isSync && forCpu && mapped == ToDevice)
+                        {
+                            // Legal but pointless: the device never writes a ToDevice buffer.
+                            Report(Diagnostic.Create(Descriptors.DMA004, invocation.Syntax.GetLocation(), DiagnosticSeverity.Info,
+                                new[] { site.Call.Syntax.GetLocation() }, null,
+                                $"{name} on a ToDevice mapping is legal but pointless: the device does not write the buffer"));
+                        }
+                    }
+                }
+                else if (DmaSymbols.IsLengthParameter(parameter) && value is long length && status.Length is long mappedLength)
+                {
+                    if (!isSync && length != mappedLength)
+                    {
+                        ReportMismatch(argument.Value, site, $"{name} releases {length} bytes but the mapping has {mappedLength} (line {Keys.Line(site.Call)})");
+                    }
+                    else if (isSync && length > mappedLength)
+                    {
+                        ReportMismatch(argument.Value, site, $"{name} covers {length} bytes but the mapping has only {mappedLength} (line {Keys.Line(site.Call)})");
+                    }
+                }
+            }
+        }
+
+        private void ReportMismatch(IOperation at, MapSite site, string message) =>
+            Report(Diagnostic.Create(Descriptors.DMA004, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, message));
+
+        private static string DirectionName(ITypeSymbol type, long value)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member is IFieldSymbol field && field.HasConstantValue && field.ConstantValue is not null
+                    && Convert.ToInt64(field.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) == value)
+                {
+                    return field.Name;
+                }
+            }
+
+            return value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>Arguments to an ordinary method: a device sink is a use; anything else but logging takes ownership.</summary>
+        private Binding? PassArguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref MappingState state)
+        {
+            Binding? derived = null;
+            foreach (var argument in arguments)
+            {
+                var value = Eval(argument.Value, ref state);
+                var parameter = argument.Parameter;
+                if (value is null || parameter is null)
+                {
+                    continue;
+                }
+
+                derived ??= Derived(value);
+                if (_symbols.IsBusSinkParameter(parameter))
+                {
+                    DeviceUse(value, argument.Value, state);
+                }
+
+                if (value is HandleBinding handle && handle.Site.Kind == MappingKind.Coherent && state.Sites.TryGetValue(handle.Site, out var status))
+                {
+                    CheckNotReleased(handle.Site, status, argument.Value);
+                }
+
+                if (TakesOwnership(method, parameter))
+                {
+                    Transfer(value, ref state);
+                }
+            }
+
+            return derived;
+        }
+
+        /// <summary>Logging (an object or string parameter of a library method) does not take a mapping over; everything else may.</summary>
+        private bool TakesOwnership(IMethodSymbol method, IParameterSymbol parameter)
+        {
+            var special = parameter.Type.SpecialType;
+            var isLogging = special == SpecialType.System_Object || special == SpecialType.System_String;
+            return !(isLogging && !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly));
+        }
+
+        private void Report(Diagnostic diagnostic)
+        {
+            if (_reporting && _reported.Add((diagnostic.Id, diagnostic.Location)))
+            {
+                _report(diagnostic);
+            }
+        }
+    }
+}

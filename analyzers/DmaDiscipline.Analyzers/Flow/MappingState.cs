@@ -1,0 +1,173 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    internal enum MappingKind
+    {
+        Streaming,
+        ScatterGather,
+        Coherent,
+    }
+
+    /// <summary>One map (or coherent alloc) call of the analysed body and what it was given.</summary>
+    internal sealed class MapSite
+    {
+        public MapSite(IOperation call, MappingKind kind, object? bufferKey, IOperation? length, IOperation? direction)
+        {
+            Call = call;
+            Kind = kind;
+            BufferKey = bufferKey;
+            Length = length;
+            Direction = direction;
+        }
+
+        public IOperation Call { get; }
+        public MappingKind Kind { get; }
+        /// <summary>The mapped buffer's storage (local, parameter, field), for DMA005.</summary>
+        public object? BufferKey { get; }
+        public IOperation? Length { get; }
+        public IOperation? Direction { get; }
+
+        public string Describe() => Kind switch
+        {
+            MappingKind.Coherent => "coherent buffer",
+            MappingKind.ScatterGather => "scatter-gather mapping",
+            _ => "streaming mapping",
+        };
+    }
+
+    /// <summary>"May" facts about a site on the paths reaching a point (joined by union).</summary>
+    [Flags]
+    internal enum SiteFlags
+    {
+        None = 0,
+        /// <summary>Mapped, not failed, not released, not transferred: DMA002 if it reaches an exit.</summary>
+        Live = 1,
+        /// <summary>The mapping-error check has not been made.</summary>
+        Unchecked = 2,
+        /// <summary>The check said the mapping failed (and the path went on).</summary>
+        Failed = 4,
+        /// <summary>Released (unmapped or freed).</summary>
+        Released = 8,
+        /// <summary>Not released.</summary>
+        NotReleased = 16,
+        /// <summary>The device owns the mapped buffer (FromDevice/Bidirectional, not synced for the CPU).</summary>
+        DeviceOwned = 32,
+    }
+
+    /// <summary>The status of a site on the paths reaching a point; constant length/direction as given at the map (null = unknown).</summary>
+    internal sealed class SiteStatus : IEquatable<SiteStatus>
+    {
+        public SiteStatus(SiteFlags flags, long? length, long? direction)
+        {
+            Flags = flags;
+            Length = length;
+            Direction = direction;
+        }
+
+        public SiteFlags Flags { get; }
+        public long? Length { get; }
+        public long? Direction { get; }
+
+        public bool MustBeReleased => (Flags & SiteFlags.Released) != 0 && (Flags & SiteFlags.NotReleased) == 0;
+
+        public SiteStatus With(SiteFlags set, SiteFlags clear) => new SiteStatus((Flags | set) & ~clear, Length, Direction);
+
+        public SiteStatus Join(SiteStatus other) =>
+            Equals(other) ? this : new SiteStatus(Flags | other.Flags, Length == other.Length ? Length : null, Direction == other.Direction ? Direction : null);
+
+        public bool Equals(SiteStatus? other) => other is not null && other.Flags == Flags && other.Length == Length && other.Direction == Direction;
+
+        public override bool Equals(object? obj) => Equals(obj as SiteStatus);
+
+        public override int GetHashCode() => ((int)Flags * 31) ^ Length.GetHashCode() ^ Direction.GetHashCode();
+    }
+
+    /// <summary>What a value is, as far as mappings go.</summary>
+    internal abstract class Binding
+    {
+        protected Binding(MapSite site) => Site = site;
+
+        public MapSite Site { get; }
+    }
+
+    /// <summary>The mapping handle itself (the DmaAddr, the scatter list, the coherent buffer).</summary>
+    internal sealed class HandleBinding : Binding
+    {
+        public HandleBinding(MapSite site)
+            : base(site)
+        {
+        }
+
+        public override bool Equals(object? obj) => obj is HandleBinding other && other.Site == Site;
+
+        public override int GetHashCode() => Site.GetHashCode();
+    }
+
+    /// <summary>A number derived from a handle (addr.Value + offset).</summary>
+    internal sealed class DerivedBinding : Binding
+    {
+        public DerivedBinding(MapSite site)
+            : base(site)
+        {
+        }
+
+        public override bool Equals(object? obj) => obj is DerivedBinding other && other.Site == Site;
+
+        public override int GetHashCode() => Site.GetHashCode() ^ 1;
+    }
+
+    /// <summary>The result of a mapping-error check (true = failed, unless negated).</summary>
+    internal sealed class CheckBinding : Binding
+    {
+        public CheckBinding(MapSite site, bool negated)
+            : base(site) => Negated = negated;
+
+        public bool Negated { get; }
+
+        public override bool Equals(object? obj) => obj is CheckBinding other && other.Site == Site && other.Negated == Negated;
+
+        public override int GetHashCode() => Site.GetHashCode() ^ (Negated ? 2 : 3);
+    }
+
+    /// <summary>The entry count a scatter-gather map returned (0 = failed).</summary>
+    internal sealed class CountBinding : Binding
+    {
+        public CountBinding(MapSite site)
+            : base(site)
+        {
+        }
+
+        public override bool Equals(object? obj) => obj is CountBinding other && other.Site == Site;
+
+        public override int GetHashCode() => Site.GetHashCode() ^ 4;
+    }
+
+    internal sealed class MappingState
+    {
+        public static readonly MappingState Empty = new MappingState(
+            ImmutableDictionary.Create<object, Binding>(),
+            ImmutableDictionary.Create<MapSite, SiteStatus>(),
+            ImmutableDictionary.Create<object, long>());
+
+        public MappingState(ImmutableDictionary<object, Binding> bindings, ImmutableDictionary<MapSite, SiteStatus> sites, ImmutableDictionary<object, long> constants)
+        {
+            Bindings = bindings;
+            Sites = sites;
+            Constants = constants;
+        }
+
+        public ImmutableDictionary<object, Binding> Bindings { get; }
+        public ImmutableDictionary<MapSite, SiteStatus> Sites { get; }
+        /// <summary>Locals known to hold an integer or enum constant.</summary>
+        public ImmutableDictionary<object, long> Constants { get; }
+
+        public MappingState WithBindings(ImmutableDictionary<object, Binding> bindings) => new MappingState(bindings, Sites, Constants);
+
+        public MappingState WithSites(ImmutableDictionary<MapSite, SiteStatus> sites) => new MappingState(Bindings, sites, Constants);
+
+        public MappingState WithConstants(ImmutableDictionary<object, long> constants) => new MappingState(Bindings, Sites, constants);
+    }
+}

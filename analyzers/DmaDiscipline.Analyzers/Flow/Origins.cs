@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>Where an address-like value may have come from. A value carries a set of origins (empty = nothing known).</summary>
+    internal abstract class Origin
+    {
+        public static readonly ImmutableHashSet<Origin> None = ImmutableHashSet<Origin>.Empty;
+    }
+
+    /// <summary>A raw CPU physical address, first seen at <see cref="Operation"/>.</summary>
+    internal sealed class PhysicalOrigin : Origin
+    {
+        public PhysicalOrigin(IOperation operation) => Operation = operation;
+
+        public IOperation Operation { get; }
+
+        public override bool Equals(object? obj) => obj is PhysicalOrigin other && ReferenceEquals(other.Operation, Operation);
+
+        public override int GetHashCode() => Operation.GetHashCode();
+    }
+
+    /// <summary>A bus address the DMA API made (or an external API returned as one).</summary>
+    internal sealed class BusOrigin : Origin
+    {
+        public static readonly BusOrigin Instance = new BusOrigin();
+
+        private BusOrigin()
+        {
+        }
+    }
+
+    /// <summary>A bus address made outside the DMA API at <see cref="Creation"/>, from <see cref="Source"/>.</summary>
+    internal sealed class ForgedOrigin : Origin
+    {
+        public ForgedOrigin(IOperation creation, string source)
+        {
+            Creation = creation;
+            Source = source;
+        }
+
+        public IOperation Creation { get; }
+
+        public string Source { get; }
+
+        public override bool Equals(object? obj) => obj is ForgedOrigin other && ReferenceEquals(other.Creation, Creation);
+
+        public override int GetHashCode() => Creation.GetHashCode();
+    }
+
+    /// <summary>The incoming value of a parameter (only while summarising a method).</summary>
+    internal sealed class ParameterOrigin : Origin
+    {
+        public ParameterOrigin(int ordinal) => Ordinal = ordinal;
+
+        public int Ordinal { get; }
+
+        public override bool Equals(object? obj) => obj is ParameterOrigin other && other.Ordinal == Ordinal;
+
+        public override int GetHashCode() => Ordinal;
+    }
+
+    /// <summary>Whatever the methods of the field's own type store into it.</summary>
+    internal sealed class FieldOrigin : Origin
+    {
+        public FieldOrigin(IFieldSymbol field) => Field = field;
+
+        public IFieldSymbol Field { get; }
+
+        public override bool Equals(object? obj) => obj is FieldOrigin other && SymbolEqualityComparer.Default.Equals(other.Field, Field);
+
+        public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Field);
+    }
+
+    /// <summary>The return value (or an out/ref argument) of a call to a method of the same compilation.</summary>
+    internal sealed class CallOrigin : Origin
+    {
+        public CallOrigin(IMethodSymbol method, IOperation site, int parameterOrdinal, ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        {
+            Method = method;
+            Site = site;
+            ParameterOrdinal = parameterOrdinal;
+            Arguments = arguments;
+        }
+
+        public IMethodSymbol Method { get; }
+
+        public IOperation Site { get; }
+
+        /// <summary>-1 for the return value.</summary>
+        public int ParameterOrdinal { get; }
+
+        /// <summary>The argument values by parameter ordinal.</summary>
+        public ImmutableArray<ImmutableHashSet<Origin>> Arguments { get; }
+
+        public override bool Equals(object? obj) => obj is CallOrigin other && ReferenceEquals(other.Site, Site) && other.ParameterOrdinal == ParameterOrdinal;
+
+        public override int GetHashCode() => Site.GetHashCode() ^ ParameterOrdinal;
+    }
+}

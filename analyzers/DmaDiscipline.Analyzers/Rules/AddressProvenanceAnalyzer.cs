@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using DmaDiscipline.Analyzers.Flow;
+using DmaDiscipline.Analyzers.Symbols;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DmaDiscipline.Analyzers.Rules
+{
+    /// <summary>
+    /// DMA001 (a raw physical address reaches a device-visible sink) and DMA008 (a bus address forged
+    /// outside the DMA API is given to a device or to unmap/sync): where an address came from.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class AddressProvenanceAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA001, Descriptors.DMA008);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var symbols = DmaSymbols.Create(start.Compilation, start.Options, start.CancellationToken);
+                if (!symbols.IsActive || symbols.CompilationIsPlatform)
+                {
+                    return;
+                }
+
+                var summaries = new AddressSummaries(symbols, start.CancellationToken);
+                start.RegisterOperationBlockAction(block => Analyze(block, symbols, summaries));
+            });
+        }
+
+        private static void Analyze(OperationBlockAnalysisContext context, DmaSymbols symbols, AddressSummaries summaries)
+        {
+            if (symbols.IsPlatformCode(context.OwningSymbol))
+            {
+                return;
+            }
+
+            foreach (var block in context.OperationBlocks)
+            {
+                if (!BodyAnalysis.IsRoot(block) || !HasSink(block, symbols))
+                {
+                    continue;
+                }
+
+                BodyAnalysis.ForEachGraph(context, block, (graph, owner) =>
+                {
+                    var flow = new AddressFlow(symbols, summaries, owner, summarise: false, context.ReportDiagnostic);
+                    FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow);
+                });
+            }
+        }
+
+        /// <summary>Cheap pre-scan: without a device-visible sink or an unmap/sync there is nothing to report.</summary>
+        private static bool HasSink(IOperation root, DmaSymbols symbols)
+        {
+            foreach (var operation in root.Descendants())
+            {
+                switch (operation)
+                {
+                    case IArgumentOperation argument when argument.Parameter is not null && symbols.IsBusSinkParameter(argument.Parameter):
+                        return true;
+                    case IInvocationOperation invocation when (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0:
+                        return true;
+                    case IObjectCreationOperation creation when symbols.IsBusAddressType(creation.Type):
+                        return true;
+                    case IAssignmentOperation assignment when assignment.Target is IMemberReferenceOperation member && symbols.IsBusSinkMember(member.Member):
+                        return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

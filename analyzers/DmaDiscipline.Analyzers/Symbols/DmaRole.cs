@@ -1,0 +1,37 @@
+using System;
+
+namespace DmaDiscipline.Analyzers.Symbols
+{
+    /// <summary>What a symbol means to the DMA rules. A symbol can have several roles.</summary>
+    [Flags]
+    internal enum DmaRole
+    {
+        None = 0,
+        /// <summary>Yields a CPU physical address (a method's return, a property, a field, or every value of a type).</summary>
+        PhysicalSource = 1 << 0,
+        /// <summary>A device-visible address slot: a parameter, field or property the device reads as a bus address.</summary>
+        BusSink = 1 << 1,
+        /// <summary>Creates a streaming mapping (returns its handle, or maps its first argument in place).</summary>
+        Map = 1 << 2,
+        /// <summary>Releases a streaming mapping.</summary>
+        Unmap = 1 << 3,
+        /// <summary>Hands a streaming buffer to the CPU.</summary>
+        SyncForCpu = 1 << 4,
+        /// <summary>Hands a streaming buffer back to the device.</summary>
+        SyncForDevice = 1 << 5,
+        /// <summary>Tests a mapping handle for failure (true = failed).</summary>
+        MappingErrorCheck = 1 << 6,
+        /// <summary>Allocates a coherent buffer.</summary>
+        CoherentAlloc = 1 << 7,
+        /// <summary>Frees a coherent buffer.</summary>
+        CoherentFree = 1 << 8,
+        /// <summary>Tells a driver whether or how the platform translates addresses (IOMMU present, domain kind, passthrough).</summary>
+        TranslationQuery = 1 << 9,
+        /// <summary>CPU access to a buffer's contents (a Span).</summary>
+        CpuAccess = 1 << 10,
+        /// <summary>A type (or every value of it) that is a bus address: DmaAddr.</summary>
+        BusAddressType = 1 << 11,
+        /// <summary>Platform code (the DMA API's implementation): the driver rules do not apply inside it.</summary>
+        Platform = 1 << 12,
+    }
+}

@@ -1,0 +1,505 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace DmaDiscipline.Analyzers.Symbols
+{
+    /// <summary>
+    /// The DMA roles of the symbols of one compilation: the runtime's well-known names (bound by
+    /// metadata name), the runtime's annotation attributes, and the DmaDiscipline.txt symbols files.
+    /// Built once per compilation; lookups afterwards compare symbols only.
+    /// </summary>
+    internal sealed class DmaSymbols
+    {
+        private const string RuntimeNamespace = "DmaDiscipline.Runtime.";
+
+        // Runtime members that tell a driver how the platform translates; DMA007 flags branching on them.
+        private static readonly string[] TranslationQueryNames = { "IommuPresent", "HasIommu", "BehindIommu", "IsPassthrough", "IsIdentity", "IsTranslated", "BypassesIommu" };
+
+        private readonly Dictionary<ISymbol, DmaRole> _roles = new Dictionary<ISymbol, DmaRole>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, string> _sinkParameterNames = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, DmaRole> _cache = new ConcurrentDictionary<ISymbol, DmaRole>(SymbolEqualityComparer.Default);
+        private readonly HashSet<ITypeSymbol> _physicalTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        private readonly HashSet<ITypeSymbol> _busTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        private readonly HashSet<ITypeSymbol> _translationTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        private readonly HashSet<ITypeSymbol> _platformTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        private readonly INamedTypeSymbol? _busAddressAttribute;
+        private readonly INamedTypeSymbol? _physicalSourceAttribute;
+        private readonly INamedTypeSymbol? _apiRoleAttribute;
+        private readonly INamedTypeSymbol? _translationQueryAttribute;
+        private readonly INamedTypeSymbol? _platformAttribute;
+
+        private DmaSymbols(Compilation compilation)
+        {
+            Compilation = compilation;
+            _busAddressAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "BusAddressAttribute");
+            _physicalSourceAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "PhysicalAddressSourceAttribute");
+            _apiRoleAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaApiRoleAttribute");
+            _translationQueryAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "TranslationQueryAttribute");
+            _platformAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaPlatformAttribute");
+            DirectionType = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaDirection");
+        }
+
+        public Compilation Compilation { get; }
+
+        /// <summary>The runtime's DmaDirection, whose values DMA004/DMA005 compare; null for other frameworks.</summary>
+        public INamedTypeSymbol? DirectionType { get; }
+
+        /// <summary>False when nothing DMA-related exists in this compilation: the analyzers then register nothing.</summary>
+        public bool IsActive { get; private set; }
+
+        /// <summary>True when the compilation is the platform itself (defines the bus address type): its code makes bus addresses legitimately.</summary>
+        public bool CompilationIsPlatform { get; private set; }
+
+        public static DmaSymbols Create(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
+        {
+            var symbols = new DmaSymbols(compilation);
+            symbols.AddRuntime();
+            symbols.AddSymbolsFiles(options, cancellationToken);
+            symbols.IsActive = symbols._roles.Count > 0 || symbols._physicalTypes.Count > 0 || symbols._busTypes.Count > 0
+                || symbols._busAddressAttribute is not null || symbols._physicalSourceAttribute is not null || symbols._apiRoleAttribute is not null;
+            foreach (var bus in symbols._busTypes)
+            {
+                if (SymbolEqualityComparer.Default.Equals(bus.ContainingAssembly, compilation.Assembly))
+                {
+                    symbols.CompilationIsPlatform = true;
+                }
+            }
+
+            return symbols;
+        }
+
+        private void AddRuntime()
+        {
+            var dmaApi = Type("DmaApi");
+            Add(dmaApi, "MapSingle", DmaRole.Map);
+            Add(dmaApi, "MapSg", DmaRole.Map);
+            Add(dmaApi, "UnmapSingle", DmaRole.Unmap);
+            Add(dmaApi, "UnmapSg", DmaRole.Unmap);
+            Add(dmaApi, "SyncForCpu", DmaRole.SyncForCpu);
+            Add(dmaApi, "SyncSgForCpu", DmaRole.SyncForCpu);
+            Add(dmaApi, "SyncForDevice", DmaRole.SyncForDevice);
+            Add(dmaApi, "SyncSgForDevice", DmaRole.SyncForDevice);
+            Add(dmaApi, "MappingError", DmaRole.MappingErrorCheck);
+            Add(dmaApi, "AllocCoherent", DmaRole.CoherentAlloc);
+            Add(dmaApi, "FreeCoherent", DmaRole.CoherentFree);
+            Add(Type("KBuffer"), "PhysicalAddress", DmaRole.PhysicalSource);
+            Add(Type("KBuffer"), "Span", DmaRole.CpuAccess);
+            Add(Type("CoherentBuffer"), "Span", DmaRole.CpuAccess);
+            Add(Type("PhysicalMemory"), "VirtToPhys", DmaRole.PhysicalSource);
+            AddType(Type("PhysAddr"), DmaRole.PhysicalSource);
+            AddType(Type("DmaAddr"), DmaRole.BusAddressType);
+            AddType(Type("DomainKind"), DmaRole.TranslationQuery);
+            AddType(Type("IommuDomain"), DmaRole.TranslationQuery);
+            AddType(Type("Iommu"), DmaRole.TranslationQuery);
+
+            // Translation queries live on the IOMMU/machine model; bind by name once, compare symbols afterwards.
+            var physAddr = Type("PhysAddr");
+            var runtimeNamespace = physAddr?.ContainingNamespace;
+            if (runtimeNamespace is null)
+            {
+                return;
+            }
+
+            foreach (var type in runtimeNamespace.GetTypeMembers())
+            {
+                if (type.DeclaredAccessibility != Accessibility.Public)
+                {
+                    continue;
+                }
+
+                foreach (var name in TranslationQueryNames)
+                {
+                    foreach (var member in type.GetMembers(name))
+                    {
+                        if (member is IPropertySymbol || member is IFieldSymbol || member is IMethodSymbol)
+                        {
+                            AddRole(member, DmaRole.TranslationQuery);
+                        }
+                    }
+                }
+            }
+        }
+
+        private INamedTypeSymbol? Type(string name) => Compilation.GetTypeByMetadataName(RuntimeNamespace + name);
+
+        private void Add(INamedTypeSymbol? type, string member, DmaRole role)
+        {
+            if (type is null)
+            {
+                return;
+            }
+
+            foreach (var symbol in type.GetMembers(member))
+            {
+                AddRole(symbol, role);
+            }
+        }
+
+        private void AddType(INamedTypeSymbol? type, DmaRole role)
+        {
+            if (type is null)
+            {
+                return;
+            }
+
+            switch (role)
+            {
+                case DmaRole.PhysicalSource:
+                    _physicalTypes.Add(type);
+                    break;
+                case DmaRole.BusAddressType:
+                    _busTypes.Add(type);
+                    break;
+                case DmaRole.TranslationQuery:
+                    _translationTypes.Add(type);
+                    break;
+                case DmaRole.Platform:
+                    _platformTypes.Add(type);
+                    break;
+            }
+        }
+
+        private void AddRole(ISymbol symbol, DmaRole role)
+        {
+            var key = symbol.OriginalDefinition;
+            _roles.TryGetValue(key, out var existing);
+            _roles[key] = existing | role;
+        }
+
+        private void AddSymbolsFiles(AnalyzerOptions options, CancellationToken cancellationToken)
+        {
+            var entries = new List<SymbolsFile.Entry>();
+            foreach (var file in options.AdditionalFiles)
+            {
+                if (!SymbolsFile.IsSymbolsFile(file.Path))
+                {
+                    continue;
+                }
+
+                var text = file.GetText(cancellationToken);
+                if (text is not null)
+                {
+                    SymbolsFile.Parse(file.Path, text, entries, errors: null);
+                }
+            }
+
+            foreach (var entry in entries)
+            {
+                // Like BannedSymbols.txt: an id that names nothing in this compilation is not an error.
+                foreach (var symbol in DocumentationCommentId.GetSymbolsForDeclarationId(entry.DocumentationId, Compilation))
+                {
+                    if (symbol is ITypeSymbol type)
+                    {
+                        AddType(type as INamedTypeSymbol, entry.Role);
+                    }
+                    else
+                    {
+                        AddRole(symbol, entry.Role);
+                        if (entry.ParameterName is not null)
+                        {
+                            _sinkParameterNames[symbol.OriginalDefinition] = entry.ParameterName;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>The roles of a method, property or field: configured, built-in, or from attributes (including overridden and implemented members).</summary>
+        public DmaRole RolesOf(ISymbol? symbol)
+        {
+            if (symbol is null)
+            {
+                return DmaRole.None;
+            }
+
+            return _cache.GetOrAdd(symbol.OriginalDefinition, ComputeRoles);
+        }
+
+        private DmaRole ComputeRoles(ISymbol symbol)
+        {
+            var roles = DmaRole.None;
+            foreach (var related in RelatedMembers(symbol))
+            {
+                var definition = related.OriginalDefinition;
+                if (_roles.TryGetValue(definition, out var configured))
+                {
+                    roles |= configured;
+                }
+
+                roles |= AttributeRoles(definition);
+                if (definition is IPropertySymbol property)
+                {
+                    // [BusAddress] on the setter's parameter or the backing member counts for the property.
+                    roles |= AttributeRoles(property.SetMethod?.Parameters.Length > 0 ? property.SetMethod.Parameters[property.SetMethod.Parameters.Length - 1] : null) & DmaRole.BusSink;
+                }
+
+                if (definition is IMethodSymbol method)
+                {
+                    roles |= ReturnAttributeRoles(method);
+                }
+            }
+
+            return roles;
+        }
+
+        private DmaRole AttributeRoles(ISymbol? symbol)
+        {
+            var roles = DmaRole.None;
+            if (symbol is null)
+            {
+                return roles;
+            }
+
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                roles |= RoleOfAttribute(attribute);
+            }
+
+            return roles;
+        }
+
+        private DmaRole ReturnAttributeRoles(IMethodSymbol method)
+        {
+            var roles = DmaRole.None;
+            foreach (var attribute in method.GetReturnTypeAttributes())
+            {
+                roles |= RoleOfAttribute(attribute) & DmaRole.PhysicalSource;
+            }
+
+            return roles;
+        }
+
+        private DmaRole RoleOfAttribute(AttributeData attribute)
+        {
+            var type = attribute.AttributeClass;
+            if (type is null)
+            {
+                return DmaRole.None;
+            }
+
+            if (Same(type, _busAddressAttribute))
+            {
+                return DmaRole.BusSink;
+            }
+
+            if (Same(type, _physicalSourceAttribute))
+            {
+                return DmaRole.PhysicalSource;
+            }
+
+            if (Same(type, _translationQueryAttribute))
+            {
+                return DmaRole.TranslationQuery;
+            }
+
+            if (Same(type, _apiRoleAttribute) && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int value)
+            {
+                // The runtime's DmaApiRole enum: Map=0, Unmap=1, SyncForCpu=2, SyncForDevice=3, MappingErrorCheck=4, CoherentAlloc=5, CoherentFree=6.
+                switch (value)
+                {
+                    case 0: return DmaRole.Map;
+                    case 1: return DmaRole.Unmap;
+                    case 2: return DmaRole.SyncForCpu;
+                    case 3: return DmaRole.SyncForDevice;
+                    case 4: return DmaRole.MappingErrorCheck;
+                    case 5: return DmaRole.CoherentAlloc;
+                    case 6: return DmaRole.CoherentFree;
+                }
+            }
+
+            return DmaRole.None;
+        }
+
+        private static bool Same(ISymbol? a, ISymbol? b) => b is not null && SymbolEqualityComparer.Default.Equals(a, b);
+
+        /// <summary>The member itself, what it overrides, and the interface members it implements.</summary>
+        private static IEnumerable<ISymbol> RelatedMembers(ISymbol symbol)
+        {
+            yield return symbol;
+            var current = symbol;
+            for (var depth = 0; depth < 16; depth++)
+            {
+                ISymbol? overridden = current switch
+                {
+                    IMethodSymbol m => m.OverriddenMethod,
+                    IPropertySymbol p => p.OverriddenProperty,
+                    _ => null,
+                };
+                if (overridden is null)
+                {
+                    break;
+                }
+
+                yield return overridden;
+                current = overridden;
+            }
+
+            var containing = symbol.ContainingType;
+            if (containing is null || !(symbol is IMethodSymbol || symbol is IPropertySymbol))
+            {
+                yield break;
+            }
+
+            foreach (var @interface in containing.AllInterfaces)
+            {
+                foreach (var member in @interface.GetMembers(symbol.Name))
+                {
+                    var implementation = containing.FindImplementationForInterfaceMember(member);
+                    if (implementation is not null && SymbolEqualityComparer.Default.Equals(implementation.OriginalDefinition, symbol.OriginalDefinition))
+                    {
+                        yield return member;
+                    }
+                }
+            }
+
+            // Explicit implementations carry the interface member in their own list.
+            if (symbol is IMethodSymbol method)
+            {
+                foreach (var explicitMember in method.ExplicitInterfaceImplementations)
+                {
+                    yield return explicitMember;
+                }
+            }
+            else if (symbol is IPropertySymbol property)
+            {
+                foreach (var explicitMember in property.ExplicitInterfaceImplementations)
+                {
+                    yield return explicitMember;
+                }
+            }
+        }
+
+        /// <summary>Is this parameter a device-visible sink: [BusAddress] on it (or on the parameter it overrides/implements), or configured.</summary>
+        public bool IsBusSinkParameter(IParameterSymbol parameter) => _sinkParameters.GetOrAdd(parameter.OriginalDefinition, ComputeIsBusSinkParameter);
+
+        private readonly ConcurrentDictionary<IParameterSymbol, bool> _sinkParameters = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+
+        private bool ComputeIsBusSinkParameter(IParameterSymbol parameter)
+        {
+            if (!(parameter.ContainingSymbol is IMethodSymbol method))
+            {
+                return false;
+            }
+
+            foreach (var related in RelatedMembers(method.OriginalDefinition))
+            {
+                if (related is IMethodSymbol relatedMethod && parameter.Ordinal < relatedMethod.Parameters.Length)
+                {
+                    if ((AttributeRoles(relatedMethod.Parameters[parameter.Ordinal]) & DmaRole.BusSink) != 0)
+                    {
+                        return true;
+                    }
+
+                    if (_roles.TryGetValue(relatedMethod.OriginalDefinition, out var configured) && (configured & DmaRole.BusSink) != 0)
+                    {
+                        if (_sinkParameterNames.TryGetValue(relatedMethod.OriginalDefinition, out var name))
+                        {
+                            return parameter.Name == name;
+                        }
+
+                        return IsAddressLike(parameter.Type);
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A field or property that is a device-visible sink.</summary>
+        public bool IsBusSinkMember(ISymbol member) =>
+            (member is IFieldSymbol || member is IPropertySymbol) && (RolesOf(member) & DmaRole.BusSink) != 0;
+
+        public bool IsPhysicalType(ITypeSymbol? type) => type is not null && _physicalTypes.Contains(type.OriginalDefinition);
+
+        public bool IsBusAddressType(ITypeSymbol? type) => type is not null && _busTypes.Contains(type.OriginalDefinition);
+
+        public bool IsTranslationType(ITypeSymbol? type) => type is not null && _translationTypes.Contains(type.OriginalDefinition);
+
+        /// <summary>An integer wide enough to hold an address, or an address type.</summary>
+        public bool IsAddressLike(ITypeSymbol type)
+        {
+            switch (type.SpecialType)
+            {
+                case SpecialType.System_UInt64:
+                case SpecialType.System_Int64:
+                case SpecialType.System_UInt32:
+                case SpecialType.System_IntPtr:
+                case SpecialType.System_UIntPtr:
+                    return true;
+                default:
+                    return IsPhysicalType(type) || IsBusAddressType(type);
+            }
+        }
+
+        /// <summary>Code of the platform (the DMA API's implementation) is exempt from the driver rules.</summary>
+        public bool IsPlatformCode(ISymbol? containing)
+        {
+            if (CompilationIsPlatform)
+            {
+                return true;
+            }
+
+            for (var type = containing as INamedTypeSymbol ?? containing?.ContainingType; type is not null; type = type.ContainingType)
+            {
+                if (_platformTypes.Contains(type.OriginalDefinition) || HasAttribute(type, _platformAttribute))
+                {
+                    return true;
+                }
+            }
+
+            return _platformAttribute is not null && HasAttribute(Compilation.Assembly, _platformAttribute);
+        }
+
+        private static bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attribute)
+        {
+            if (attribute is null)
+            {
+                return false;
+            }
+
+            foreach (var data in symbol.GetAttributes())
+            {
+                if (SymbolEqualityComparer.Default.Equals(data.AttributeClass, attribute))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public bool IsDirectionType(ITypeSymbol? type) =>
+            type is not null && (SymbolEqualityComparer.Default.Equals(type, DirectionType)
+                || (type.TypeKind == TypeKind.Enum && type.Name.EndsWith("Direction", System.StringComparison.Ordinal)));
+
+        /// <summary>Names of length parameters of map/unmap/sync methods (configured frameworks name them differently).</summary>
+        public static bool IsLengthParameter(IParameterSymbol parameter)
+        {
+            if (parameter.Type.SpecialType != SpecialType.System_Int32 && parameter.Type.SpecialType != SpecialType.System_Int64
+                && parameter.Type.SpecialType != SpecialType.System_UInt32 && parameter.Type.SpecialType != SpecialType.System_UInt64)
+            {
+                return false;
+            }
+
+            switch (parameter.Name.ToLowerInvariant())
+            {
+                case "length":
+                case "len":
+                case "size":
+                case "count":
+                case "bytes":
+                case "bytecount":
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        public static ImmutableArray<IParameterSymbol> Parameters(ISymbol symbol) =>
+            symbol is IMethodSymbol method ? method.Parameters : ImmutableArray<IParameterSymbol>.Empty;
+    }
+}

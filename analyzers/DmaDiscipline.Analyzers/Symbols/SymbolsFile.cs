@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace DmaDiscipline.Analyzers.Symbols
+{
+    /// <summary>
+    /// Reads DmaDiscipline.txt (or DmaDiscipline.*.txt) additional files: one documentation comment id
+    /// and its role per line, '#' or '//' comments, in the style of BannedSymbols.txt.
+    /// </summary>
+    internal static class SymbolsFile
+    {
+        internal readonly struct Entry
+        {
+            public Entry(string documentationId, DmaRole role, string? parameterName)
+            {
+                DocumentationId = documentationId;
+                Role = role;
+                ParameterName = parameterName;
+            }
+
+            public string DocumentationId { get; }
+            public DmaRole Role { get; }
+            /// <summary>For a bus-sink method: the one parameter that is the sink (null = every address-like parameter).</summary>
+            public string? ParameterName { get; }
+        }
+
+        internal readonly struct Error
+        {
+            public Error(Location location, string message)
+            {
+                Location = location;
+                Message = message;
+            }
+
+            public Location Location { get; }
+            public string Message { get; }
+        }
+
+        private static readonly ImmutableDictionary<string, DmaRole> RoleNames = new Dictionary<string, DmaRole>(StringComparer.Ordinal)
+        {
+            ["physical-source"] = DmaRole.PhysicalSource,
+            ["bus-sink"] = DmaRole.BusSink,
+            ["map"] = DmaRole.Map,
+            ["unmap"] = DmaRole.Unmap,
+            ["sync-for-cpu"] = DmaRole.SyncForCpu,
+            ["sync-for-device"] = DmaRole.SyncForDevice,
+            ["mapping-error-check"] = DmaRole.MappingErrorCheck,
+            ["coherent-alloc"] = DmaRole.CoherentAlloc,
+            ["coherent-free"] = DmaRole.CoherentFree,
+            ["translation-query"] = DmaRole.TranslationQuery,
+            ["cpu-access"] = DmaRole.CpuAccess,
+            ["bus-address"] = DmaRole.BusAddressType,
+            ["platform"] = DmaRole.Platform,
+        }.ToImmutableDictionary();
+
+        /// <summary>The roles a symbol of each documentation-id prefix may take; anything else is a broken line.</summary>
+        private static DmaRole AllowedRoles(char prefix)
+        {
+            switch (prefix)
+            {
+                case 'M':
+                    return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Map | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice
+                        | DmaRole.MappingErrorCheck | DmaRole.CoherentAlloc | DmaRole.CoherentFree | DmaRole.TranslationQuery;
+                case 'P':
+                case 'F':
+                    return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.TranslationQuery | DmaRole.CpuAccess;
+                case 'T':
+                    return DmaRole.PhysicalSource | DmaRole.BusAddressType | DmaRole.Platform;
+                default:
+                    return DmaRole.None;
+            }
+        }
+
+        public static bool IsSymbolsFile(string path)
+        {
+            var name = System.IO.Path.GetFileName(path);
+            return name.Equals("DmaDiscipline.txt", StringComparison.OrdinalIgnoreCase)
+                || (name.StartsWith("DmaDiscipline.", StringComparison.OrdinalIgnoreCase) && name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase));
+        }
+
+        public static void Parse(string path, SourceText text, List<Entry> entries, List<Error>? errors)
+        {
+            foreach (var line in text.Lines)
+            {
+                var raw = line.ToString();
+                var content = StripComment(raw);
+                var trimmed = content.Trim();
+                if (trimmed.Length == 0)
+                {
+                    continue;
+                }
+
+                var start = line.Start + content.IndexOf(trimmed, StringComparison.Ordinal);
+                var span = new TextSpan(start, trimmed.Length);
+                string? problem = ParseLine(trimmed, out var entry);
+                if (problem is null)
+                {
+                    entries.Add(entry);
+                }
+                else if (errors is not null)
+                {
+                    errors.Add(new Error(Location.Create(path, span, text.Lines.GetLinePositionSpan(span)), problem));
+                }
+            }
+        }
+
+        private static string StripComment(string line)
+        {
+            var cut = line.Length;
+            var hash = line.IndexOf('#');
+            if (hash >= 0)
+            {
+                cut = hash;
+            }
+
+            var slashes = line.IndexOf("//", StringComparison.Ordinal);
+            if (slashes >= 0 && slashes < cut)
+            {
+                cut = slashes;
+            }
+
+            return line.Substring(0, cut);
+        }
+
+        private static string? ParseLine(string line, out Entry entry)
+        {
+            entry = default;
+            var separator = line.IndexOf(';');
+            if (separator < 0)
+            {
+                return "expected '<documentation id> ; <role>' but found no ';'";
+            }
+
+            var id = line.Substring(0, separator).Trim();
+            var roleText = line.Substring(separator + 1).Trim();
+            if (id.Length < 3 || id[1] != ':' || "MPFT".IndexOf(id[0]) < 0)
+            {
+                return $"'{id}' is not a documentation comment id of a method (M:), property (P:), field (F:) or type (T:)";
+            }
+
+            string? parameter = null;
+            var open = roleText.IndexOf('(');
+            if (open >= 0)
+            {
+                if (!roleText.EndsWith(")", StringComparison.Ordinal))
+                {
+                    return $"role '{roleText}' has an unclosed '('";
+                }
+
+                parameter = roleText.Substring(open + 1, roleText.Length - open - 2).Trim();
+                roleText = roleText.Substring(0, open).Trim();
+                if (parameter.Length == 0)
+                {
+                    return "empty parameter name in '()'";
+                }
+            }
+
+            if (!RoleNames.TryGetValue(roleText, out var role))
+            {
+                return $"unknown role '{roleText}' (expected one of: {string.Join(", ", RoleNames.Keys)})";
+            }
+
+            if ((AllowedRoles(id[0]) & role) == 0)
+            {
+                return $"role '{roleText}' does not apply to '{id[0]}:' symbols";
+            }
+
+            if (parameter is not null && !(role == DmaRole.BusSink && id[0] == 'M'))
+            {
+                return "a parameter name is only allowed with 'bus-sink' on a method";
+            }
+
+            entry = new Entry(id, role, parameter);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Collections.Immutable;
+using DmaDiscipline.Runtime;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace DmaDiscipline.Analyzers.Tests.Infrastructure;
+
+/// <summary>
+/// Runs one analyzer over driver code written against the real runtime. Sources get the runtime's
+/// namespace imported, so a test reads as the driver code it specifies.
+/// </summary>
+public static class Verify<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    public const string Usings = "using System;\nusing System.Collections.Generic;\nusing DmaDiscipline.Runtime;\n";
+
+    /// <summary>Device-side shapes the specifications share: a descriptor, a register block, a ring.</summary>
+    public const string Prelude = """
+
+        public struct Desc { [BusAddress] public ulong Addr; public uint Len; public ushort Flags; }
+        public sealed class Regs
+        {
+            [BusAddress] public ulong QueueDesc { get; set; }
+            public ulong Features { get; set; }
+            public void Doorbell([BusAddress] ulong address) { }
+            public void Write(int register, ulong value) { }
+        }
+        public interface IRing { void Post([BusAddress] DmaAddr address, int length); }
+        public static class Log { public static void Info(string text) { } public static void Value(ulong value) { } }
+
+        """;
+
+    public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(id, DiagnosticSeverity.Warning);
+
+    /// <summary>Expects exactly the diagnostics marked in <paramref name="source"/> ({|DMA00N:...|}) plus <paramref name="expected"/>.</summary>
+    public static Task Analyzer(string source, params DiagnosticResult[] expected) => Analyzer(source, additionalFiles: [], expected);
+
+    public static async Task Analyzer(string source, (string Path, string Text)[] additionalFiles, params DiagnosticResult[] expected)
+    {
+        var test = new Test { TestCode = Usings + source + Prelude };
+        foreach (var file in additionalFiles)
+        {
+            test.TestState.AdditionalFiles.Add(file);
+        }
+
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
+    }
+
+    public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    {
+        public Test()
+        {
+            ReferenceAssemblies = ReferenceAssemblies.Net.Net80;
+            TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(DmaApi).Assembly.Location));
+            // Specifications are driver fragments: unused locals and the like are not the point.
+            CompilerDiagnostics = CompilerDiagnostics.Errors;
+        }
+    }
+}
