@@ -70,7 +70,8 @@ public sealed class IovaAllocator
         }
 
         ulong size = RoundedSize(pages);
-        ulong endLimit = Math.Min(limitFrame + 1, EndFrame);
+        // limitFrame + 1 would wrap to 0 for an all-ones limit; clamp before adding.
+        ulong endLimit = limitFrame >= EndFrame ? EndFrame : limitFrame + 1;
         int order = OrderOf(size);
         if (order >= 0 && _cached[order] > 0)
         {
