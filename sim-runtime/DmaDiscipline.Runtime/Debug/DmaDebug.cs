@@ -166,6 +166,15 @@ public sealed class DmaDebug
         DeviceState state = State(device);
         string call = forCpu ? "SyncForCpu" : "SyncForDevice";
         DmaDebugEntry? entry = state.Containing(address, (ulong)length);
+        if (entry is null && state.Containing(address, 1) is { } overrun)
+        {
+            // The sync starts inside a live mapping but runs past its end: a length error, not an unknown address.
+            CheckChecked(overrun, call);
+            Raise(overrun.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+                $"{call} of {length} bytes runs past the end of the {overrun.Length}-byte mapping at 0x{overrun.Address:x}"));
+            return;
+        }
+
         if (entry is null)
         {
             bool recent = state.WasUnmapped(address);
@@ -265,6 +274,21 @@ public sealed class DmaDebug
         {
             Raise(entry.Violation(RuleIds.Leak, entry.Address, entry.Length, entry.Direction,
                 entry.Kind == MappingKind.Coherent ? "coherent buffer still allocated at driver unbind" : $"{entry.Kind} mapping still live at driver unbind"));
+        }
+    }
+
+    /// <summary>
+    /// Forgets a removed device's tracked mappings (after <see cref="OnUnbind"/> reported them), so a
+    /// device plugged in later under the same id starts clean and the buffers are no longer device-owned.
+    /// </summary>
+    internal void OnRemove(DeviceId device)
+    {
+        if (_devices.Remove(device, out DeviceState? state))
+        {
+            foreach (DmaDebugEntry entry in state.All())
+            {
+                ReleaseOwnership(entry);
+            }
         }
     }
 
