@@ -159,6 +159,7 @@ public sealed class Machine
         }
 
         device.UnbindDriver();
+        Debug.OnRemove(device.Id);
         Iommu?.Detach(device.Id);
         device.IsRemoved = true;
         LogLine($"{device.Id} {device.Name}: removed");
