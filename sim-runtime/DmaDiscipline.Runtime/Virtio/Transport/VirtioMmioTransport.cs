@@ -1,0 +1,628 @@
+using System.Buffers.Binary;
+using System.Numerics;
+
+namespace DmaDiscipline.Runtime.Virtio;
+
+/// <summary>
+/// A virtio-mmio transport, version 2 (virtio 1.x §4.2), around a device model: the register window a
+/// driver reads and writes with <see cref="Read"/> and <see cref="Write"/>, the device status state
+/// machine, 64-bit feature negotiation, per-queue size/enable/notify and the three area addresses of
+/// each queue — bus addresses the device DMAs to. With VIRTIO_F_ACCESS_PLATFORM negotiated the device
+/// reaches memory only through its platform DMA path (<see cref="Device.Bus"/>: its IOMMU domain,
+/// shared memory on a confidential machine); without it the device is part of the hypervisor and
+/// treats addresses as physical — which a confidential machine forbids, so there the device refuses
+/// FEATURES_OK with a reason. Processing is synchronous: a QueueNotify write consumes what the ring
+/// holds before it returns, then the <see cref="Interrupt"/> event fires for due notifications.
+/// </summary>
+public sealed class VirtioMmioTransport
+{
+    private readonly VirtioQueueRegisters[] _registers;
+    private readonly DeviceVirtqueue?[] _queues;
+    private readonly List<VirtioDeviceError> _errors = new();
+    private BusMaster? _hypervisorBus;
+    private uint _deviceFeaturesSel;
+    private uint _driverFeaturesSel;
+    private uint _queueSel;
+    private uint _configGeneration;
+    private ulong _pendingQueues;
+    private VirtioInterrupt _undelivered;
+    private bool _running;
+
+    /// <summary>Plugs <paramref name="model"/> into a transport on <paramref name="device"/> (a device from <see cref="Machine.AddDevice"/>).</summary>
+    /// <exception cref="ArgumentException">The model has no queues, more than 64, or the options are out of range.</exception>
+    /// <exception cref="InvalidOperationException">The model is already plugged into another transport.</exception>
+    public VirtioMmioTransport(Device device, VirtioDeviceModel model, VirtioTransportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new VirtioTransportOptions();
+        if (model.QueueCount is <= 0 or > 64)
+        {
+            throw new ArgumentException($"{model.Name} has {model.QueueCount} queues; a device has 1 to 64.", nameof(model));
+        }
+
+        if (options.QueueNumMax is <= 0 or > 32768)
+        {
+            throw new ArgumentException($"QueueNumMax {options.QueueNumMax} is not 1 to 32768.", nameof(options));
+        }
+
+        Device = device;
+        Model = model;
+        Options = options;
+        DeviceFeatures = VirtioFeatures.Version1
+            | (options.OfferAccessPlatform ? VirtioFeatures.AccessPlatform : 0)
+            | (options.OfferRingPacked ? VirtioFeatures.RingPacked : 0)
+            | (options.OfferEventIdx ? VirtioFeatures.EventIdx : 0)
+            | (options.OfferIndirectDesc ? VirtioFeatures.IndirectDesc : 0)
+            | model.DeviceFeatures;
+        _registers = new VirtioQueueRegisters[model.QueueCount];
+        for (int i = 0; i < _registers.Length; i++)
+        {
+            _registers[i] = new VirtioQueueRegisters();
+        }
+
+        _queues = new DeviceVirtqueue?[model.QueueCount];
+        DeviceBus = device.Bus;
+        model.Attach(this);
+        Log($"virtio-mmio v2, device id {(uint)model.DeviceType}, features {VirtioFeatures.Describe(DeviceFeatures)}");
+    }
+
+    /// <summary>Raised after processing when used buffer or configuration change notifications are due (the interrupt line).</summary>
+    public event Action<VirtioInterrupt>? Interrupt;
+
+    /// <summary>The platform device (requester id, DMA API, bus master).</summary>
+    public Device Device { get; }
+
+    /// <summary>The device model behind the registers.</summary>
+    public VirtioDeviceModel Model { get; }
+
+    /// <summary>The transport's hardware options.</summary>
+    public VirtioTransportOptions Options { get; }
+
+    /// <summary>Every feature the device offers (device-independent and device-specific).</summary>
+    public ulong DeviceFeatures { get; }
+
+    /// <summary>The features the driver wrote to DriverFeatures.</summary>
+    public ulong DriverFeatures { get; private set; }
+
+    /// <summary>The features in effect: the driver's, once the device accepted FEATURES_OK; 0 before.</summary>
+    public ulong NegotiatedFeatures { get; private set; }
+
+    /// <summary>The device status register.</summary>
+    public VirtioStatus Status { get; private set; }
+
+    /// <summary>The InterruptStatus register.</summary>
+    public VirtioInterrupt InterruptStatus { get; private set; }
+
+    /// <summary>Whether the device reaches memory through the platform DMA path (ACCESS_PLATFORM negotiated).</summary>
+    public bool UsesPlatformDma => (NegotiatedFeatures & VirtioFeatures.AccessPlatform) != 0;
+
+    /// <summary>
+    /// The device's side of DMA as fixed at FEATURES_OK: <see cref="Device.Bus"/> with ACCESS_PLATFORM,
+    /// otherwise a bus master that bypasses the IOMMU (the hypervisor reading guest-physical memory).
+    /// </summary>
+    public BusMaster DeviceBus { get; private set; }
+
+    /// <summary>Number of virtqueues.</summary>
+    public int QueueCount => _queues.Length;
+
+    /// <summary>Errors the device detected, oldest first (kept across resets).</summary>
+    public IReadOnlyList<VirtioDeviceError> Errors => _errors;
+
+    /// <summary>Why the device set DEVICE_NEEDS_RESET, or null.</summary>
+    public string? NeedsResetReason { get; private set; }
+
+    /// <summary>Why the device refused FEATURES_OK at the last attempt, or null.</summary>
+    public string? FeaturesRejectedReason { get; private set; }
+
+    /// <summary>QueueNotify writes received.</summary>
+    public long Notifications { get; private set; }
+
+    /// <summary>Used buffer notifications sent.</summary>
+    public long UsedBufferInterrupts { get; private set; }
+
+    /// <summary>Configuration change notifications sent.</summary>
+    public long ConfigChangeInterrupts { get; private set; }
+
+    /// <summary>Whether the device runs: DRIVER_OK set, neither DEVICE_NEEDS_RESET nor FAILED.</summary>
+    public bool IsLive => (Status & (VirtioStatus.DriverOk | VirtioStatus.DeviceNeedsReset | VirtioStatus.Failed)) == VirtioStatus.DriverOk;
+
+    /// <summary>Reads a 32-bit register, or 32 bits of configuration space at 0x100 and above. Unknown registers read 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The offset is negative or not 4-byte aligned.</exception>
+    public uint Read(int offset)
+    {
+        CheckOffset(offset);
+        if (offset >= VirtioMmio.ConfigOffset)
+        {
+            Span<byte> word = stackalloc byte[4];
+            ReadConfigClamped(offset - VirtioMmio.ConfigOffset, word);
+            return BinaryPrimitives.ReadUInt32LittleEndian(word);
+        }
+
+        VirtioQueueRegisters? queue = _queueSel < _registers.Length ? _registers[_queueSel] : null;
+        return offset switch
+        {
+            VirtioMmio.MagicValue => VirtioMmio.Magic,
+            VirtioMmio.Version => VirtioMmio.Version2,
+            VirtioMmio.DeviceId => (uint)Model.DeviceType,
+            VirtioMmio.VendorId => VirtioMmio.SimulatorVendorId,
+            VirtioMmio.DeviceFeatures => _deviceFeaturesSel switch
+            {
+                0 => (uint)DeviceFeatures,
+                1 => (uint)(DeviceFeatures >> 32),
+                _ => 0,
+            },
+            VirtioMmio.QueueNumMax => queue is null ? 0 : (uint)Options.QueueNumMax,
+            VirtioMmio.QueueReady => queue is { Ready: true } ? 1u : 0u,
+            VirtioMmio.InterruptStatus => (uint)InterruptStatus,
+            VirtioMmio.Status => (uint)Status,
+            VirtioMmio.ConfigGeneration => _configGeneration,
+            _ => 0,
+        };
+    }
+
+    /// <summary>Writes a 32-bit register, or 32 bits of configuration space at 0x100 and above. Read-only and unknown registers ignore writes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The offset is negative or not 4-byte aligned.</exception>
+    public void Write(int offset, uint value)
+    {
+        CheckOffset(offset);
+        if (offset >= VirtioMmio.ConfigOffset)
+        {
+            Span<byte> word = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(word, value);
+            int at = offset - VirtioMmio.ConfigOffset;
+            if (at < Model.ConfigSize)
+            {
+                Model.WriteConfig(at, word[..Math.Min(4, Model.ConfigSize - at)]);
+            }
+
+            return;
+        }
+
+        switch (offset)
+        {
+            case VirtioMmio.DeviceFeaturesSel:
+                _deviceFeaturesSel = value;
+                break;
+            case VirtioMmio.DriverFeatures:
+                WriteDriverFeatures(value);
+                break;
+            case VirtioMmio.DriverFeaturesSel:
+                _driverFeaturesSel = value;
+                break;
+            case VirtioMmio.QueueSel:
+                _queueSel = value;
+                break;
+            case VirtioMmio.QueueNum:
+                WriteQueueRegister(q => q.Num = value, "QueueNum");
+                break;
+            case VirtioMmio.QueueReady:
+                WriteQueueReady(value);
+                break;
+            case VirtioMmio.QueueNotify:
+                Notify(value);
+                break;
+            case VirtioMmio.InterruptAck:
+                InterruptStatus &= ~(VirtioInterrupt)value;
+                break;
+            case VirtioMmio.Status:
+                WriteStatus(value);
+                break;
+            case VirtioMmio.QueueDescLow:
+                WriteQueueRegister(q => q.Desc = VirtioQueueRegisters.SetLow(q.Desc, value), "QueueDescLow");
+                break;
+            case VirtioMmio.QueueDescHigh:
+                WriteQueueRegister(q => q.Desc = VirtioQueueRegisters.SetHigh(q.Desc, value), "QueueDescHigh");
+                break;
+            case VirtioMmio.QueueDriverLow:
+                WriteQueueRegister(q => q.Driver = VirtioQueueRegisters.SetLow(q.Driver, value), "QueueDriverLow");
+                break;
+            case VirtioMmio.QueueDriverHigh:
+                WriteQueueRegister(q => q.Driver = VirtioQueueRegisters.SetHigh(q.Driver, value), "QueueDriverHigh");
+                break;
+            case VirtioMmio.QueueDeviceLow:
+                WriteQueueRegister(q => q.Device = VirtioQueueRegisters.SetLow(q.Device, value), "QueueDeviceLow");
+                break;
+            case VirtioMmio.QueueDeviceHigh:
+                WriteQueueRegister(q => q.Device = VirtioQueueRegisters.SetHigh(q.Device, value), "QueueDeviceHigh");
+                break;
+        }
+
+        DeliverInterrupts();
+    }
+
+    /// <summary>Reads configuration space bytes (any width, as the spec allows 8/16/32-bit accesses).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside the configuration space.</exception>
+    public void ReadConfig(int offset, Span<byte> destination)
+    {
+        CheckConfigRange(offset, destination.Length);
+        Model.ReadConfig(offset, destination);
+    }
+
+    /// <summary>Writes configuration space bytes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside the configuration space.</exception>
+    public void WriteConfig(int offset, ReadOnlySpan<byte> source)
+    {
+        CheckConfigRange(offset, source.Length);
+        Model.WriteConfig(offset, source);
+    }
+
+    /// <summary>The running device side of queue <paramref name="index"/>, or null if it is not enabled.</summary>
+    public DeviceVirtqueue? GetQueue(int index) => (uint)index < (uint)_queues.Length ? _queues[index] : null;
+
+    /// <summary>Asks the device to look at a queue again (a model's own event, e.g. loopback traffic for the receive queue).</summary>
+    internal void Kick(int queue)
+    {
+        _pendingQueues |= 1UL << queue;
+        RunPending();
+    }
+
+    /// <summary>Records a device error; with <paramref name="needsReset"/> sets DEVICE_NEEDS_RESET and stops every queue.</summary>
+    internal void ReportError(int queue, VirtioErrorKind kind, string message, bool needsReset)
+    {
+        var error = new VirtioDeviceError(_errors.Count + 1, queue, kind, message, needsReset);
+        _errors.Add(error);
+        Log($"{(queue >= 0 ? $"queue {queue}: " : string.Empty)}{message}{(needsReset ? "; device needs reset" : string.Empty)}");
+        if (!needsReset || (Status & VirtioStatus.DeviceNeedsReset) != 0)
+        {
+            return;
+        }
+
+        NeedsResetReason = message;
+        Status |= VirtioStatus.DeviceNeedsReset;
+        foreach (DeviceVirtqueue? running in _queues)
+        {
+            running?.Stop();
+        }
+
+        _pendingQueues = 0;
+        if ((Status & VirtioStatus.DriverOk) != 0)
+        {
+            Raise(VirtioInterrupt.ConfigChange);
+        }
+    }
+
+    /// <summary>The model changed its configuration space: bump ConfigGeneration and notify.</summary>
+    internal void ConfigChanged()
+    {
+        _configGeneration++;
+        if (IsLive)
+        {
+            Raise(VirtioInterrupt.ConfigChange);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Device.Id} {Model.Name} (virtio-mmio v2, status {Status})";
+
+    private static void CheckOffset(int offset)
+    {
+        if (offset < 0 || (offset & 3) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, "virtio-mmio registers are 32-bit and 4-byte aligned.");
+        }
+    }
+
+    private void CheckConfigRange(int offset, int length)
+    {
+        if (offset < 0 || offset > Model.ConfigSize - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"{length} bytes at {offset} are outside the {Model.ConfigSize}-byte configuration space.");
+        }
+    }
+
+    private void ReadConfigClamped(int offset, Span<byte> destination)
+    {
+        destination.Clear();
+        if (offset < Model.ConfigSize)
+        {
+            Model.ReadConfig(offset, destination[..Math.Min(destination.Length, Model.ConfigSize - offset)]);
+        }
+    }
+
+    private void WriteDriverFeatures(uint value)
+    {
+        if ((Status & VirtioStatus.FeaturesOk) != 0)
+        {
+            ReportError(-1, VirtioErrorKind.Protocol, $"DriverFeatures written after FEATURES_OK (ignored)", needsReset: false);
+            return;
+        }
+
+        DriverFeatures = _driverFeaturesSel switch
+        {
+            0 => (DriverFeatures & 0xffff_ffff_0000_0000UL) | value,
+            1 => (DriverFeatures & 0xffff_ffffUL) | ((ulong)value << 32),
+            _ => DriverFeatures,
+        };
+    }
+
+    private void WriteQueueRegister(Action<VirtioQueueRegisters> write, string register)
+    {
+        if (_queueSel >= _registers.Length)
+        {
+            return; // no such queue: the write goes nowhere
+        }
+
+        VirtioQueueRegisters queue = _registers[_queueSel];
+        if (queue.Ready)
+        {
+            ReportError((int)_queueSel, VirtioErrorKind.Protocol, $"{register} written while the queue is ready (ignored)", needsReset: false);
+            return;
+        }
+
+        write(queue);
+    }
+
+    private void WriteQueueReady(uint value)
+    {
+        if (_queueSel >= _registers.Length)
+        {
+            return;
+        }
+
+        int index = (int)_queueSel;
+        VirtioQueueRegisters queue = _registers[index];
+        if (value == 0)
+        {
+            queue.Ready = false;
+            _queues[index] = null;
+            return;
+        }
+
+        if (queue.Ready)
+        {
+            return;
+        }
+
+        if ((Status & VirtioStatus.FeaturesOk) == 0)
+        {
+            ReportError(index, VirtioErrorKind.QueueConfig, "QueueReady set before FEATURES_OK: the ring format is not negotiated yet", needsReset: true);
+            return;
+        }
+
+        bool packed = (NegotiatedFeatures & VirtioFeatures.RingPacked) != 0;
+        string? problem = QueueConfigProblem(queue, packed);
+        if (problem is not null)
+        {
+            ReportError(index, VirtioErrorKind.QueueConfig, problem, needsReset: true);
+            return;
+        }
+
+        if ((Status & VirtioStatus.DeviceNeedsReset) != 0)
+        {
+            return;
+        }
+
+        int size = (int)queue.Num;
+        DeviceVirtqueue running = packed
+            ? new PackedDeviceVirtqueue(this, index, size, new DmaAddr(queue.Desc), new DmaAddr(queue.Driver), new DmaAddr(queue.Device), NegotiatedFeatures)
+            : new SplitDeviceVirtqueue(this, index, size, new DmaAddr(queue.Desc), new DmaAddr(queue.Driver), new DmaAddr(queue.Device), NegotiatedFeatures);
+        queue.Ready = true;
+        _queues[index] = running;
+        running.Start();
+    }
+
+    private string? QueueConfigProblem(VirtioQueueRegisters queue, bool packed)
+    {
+        if (queue.Num == 0 || queue.Num > (uint)Options.QueueNumMax)
+        {
+            return $"QueueNum {queue.Num} is not 1 to QueueNumMax {Options.QueueNumMax}";
+        }
+
+        if (!packed && !BitOperations.IsPow2(queue.Num))
+        {
+            return $"QueueNum {queue.Num} is not a power of 2, as a split virtqueue requires";
+        }
+
+        (int desc, int driver, int device) = packed
+            ? (PvirtqDesc.Alignment, PvirtqEventSuppress.Alignment, PvirtqEventSuppress.Alignment)
+            : (VirtqDesc.Alignment, VirtqAvail.Alignment, VirtqUsed.Alignment);
+        if (queue.Desc % (ulong)desc != 0)
+        {
+            return $"Descriptor Area 0x{queue.Desc:x} is not {desc}-byte aligned";
+        }
+
+        if (queue.Driver % (ulong)driver != 0)
+        {
+            return $"Driver Area 0x{queue.Driver:x} is not {driver}-byte aligned";
+        }
+
+        if (queue.Device % (ulong)device != 0)
+        {
+            return $"Device Area 0x{queue.Device:x} is not {device}-byte aligned";
+        }
+
+        return null;
+    }
+
+    private void Notify(uint queue)
+    {
+        Notifications++;
+        if (!IsLive || queue >= _queues.Length || _queues[queue] is null)
+        {
+            return; // before DRIVER_OK, after an error, or for a queue that is not running: nothing to do
+        }
+
+        Kick((int)queue);
+    }
+
+    private void WriteStatus(uint value)
+    {
+        if (value == 0)
+        {
+            Reset();
+            return;
+        }
+
+        var requested = (VirtioStatus)(byte)value & ~VirtioStatus.DeviceNeedsReset;
+        VirtioStatus driverBits = Status & ~VirtioStatus.DeviceNeedsReset;
+        if ((driverBits & ~requested) != 0)
+        {
+            ReportError(-1, VirtioErrorKind.Protocol, $"the driver tried to clear status bits {driverBits & ~requested} (only a reset clears them; ignored)", needsReset: false);
+        }
+
+        VirtioStatus added = requested & ~driverBits;
+        if ((added & VirtioStatus.FeaturesOk) != 0 && !AcceptFeatures())
+        {
+            added &= ~VirtioStatus.FeaturesOk;
+        }
+
+        Status |= added;
+        if ((added & VirtioStatus.DriverOk) != 0)
+        {
+            if ((Status & VirtioStatus.FeaturesOk) == 0)
+            {
+                ReportError(-1, VirtioErrorKind.Protocol, "DRIVER_OK set without FEATURES_OK", needsReset: true);
+                return;
+            }
+
+            Log($"DRIVER_OK, features {VirtioFeatures.Describe(NegotiatedFeatures)}, DMA {(UsesPlatformDma ? "through the platform DMA path" : "to physical addresses (bypassing the IOMMU)")}");
+            Model.OnDriverOk();
+            for (int i = 0; i < _queues.Length; i++)
+            {
+                if (_queues[i] is not null)
+                {
+                    _pendingQueues |= 1UL << i;
+                }
+            }
+
+            RunPending();
+        }
+    }
+
+    /// <summary>Decides FEATURES_OK: refuses (with a recorded reason) a set the device cannot work with.</summary>
+    private bool AcceptFeatures()
+    {
+        ulong driver = DriverFeatures;
+        string? reason = null;
+        if ((driver & ~DeviceFeatures) != 0)
+        {
+            reason = $"the driver accepted features the device does not offer ({VirtioFeatures.Describe(driver & ~DeviceFeatures)})";
+        }
+        else if ((driver & VirtioFeatures.Version1) == 0)
+        {
+            reason = "VIRTIO_F_VERSION_1 not accepted: a virtio-mmio version 2 device has no legacy interface";
+        }
+        else if (Device.Machine.Options.Confidential && (driver & VirtioFeatures.AccessPlatform) == 0)
+        {
+            reason = (DeviceFeatures & VirtioFeatures.AccessPlatform) == 0
+                ? "confidential machine: the device does not offer VIRTIO_F_ACCESS_PLATFORM, so it would DMA to guest-private physical addresses it cannot reach; it cannot start"
+                : "confidential machine: VIRTIO_F_ACCESS_PLATFORM not accepted, so the device would DMA to guest-private physical addresses it cannot reach; it cannot start";
+        }
+        else
+        {
+            reason = Model.ValidateFeatures(driver);
+        }
+
+        if (reason is not null)
+        {
+            FeaturesRejectedReason = reason;
+            ReportError(-1, VirtioErrorKind.FeatureNegotiation, $"FEATURES_OK refused: {reason}", needsReset: false);
+            return false;
+        }
+
+        FeaturesRejectedReason = null;
+        NegotiatedFeatures = driver;
+        DeviceBus = (driver & VirtioFeatures.AccessPlatform) != 0
+            ? Device.Bus
+            : _hypervisorBus ??= new BusMaster(Device.Machine, Device.Id, behindIommu: false);
+        return true;
+    }
+
+    private void Reset()
+    {
+        Model.OnReset();
+        foreach (VirtioQueueRegisters queue in _registers)
+        {
+            queue.Clear();
+        }
+
+        Array.Clear(_queues);
+        Status = VirtioStatus.None;
+        InterruptStatus = VirtioInterrupt.None;
+        DriverFeatures = 0;
+        NegotiatedFeatures = 0;
+        DeviceBus = Device.Bus;
+        NeedsResetReason = null;
+        FeaturesRejectedReason = null;
+        _pendingQueues = 0;
+        _undelivered = VirtioInterrupt.None;
+        _deviceFeaturesSel = 0;
+        _driverFeaturesSel = 0;
+        _queueSel = 0;
+    }
+
+    /// <summary>Runs the model on every pending queue, then decides notifications; repeats while interrupt handlers kick again.</summary>
+    private void RunPending()
+    {
+        if (_running)
+        {
+            return; // a handler or the model kicked from inside processing: the loop below picks it up
+        }
+
+        _running = true;
+        try
+        {
+            while (_pendingQueues != 0 && IsLive)
+            {
+                int index = BitOperations.TrailingZeroCount(_pendingQueues);
+                _pendingQueues &= ~(1UL << index);
+                if (_queues[index] is { IsBroken: false })
+                {
+                    Model.ProcessQueue(index);
+                }
+
+                if (_pendingQueues == 0)
+                {
+                    CollectUsedInterrupts();
+                    DeliverInterrupts();
+                }
+            }
+        }
+        finally
+        {
+            _running = false;
+        }
+    }
+
+    private void CollectUsedInterrupts()
+    {
+        foreach (DeviceVirtqueue? queue in _queues)
+        {
+            if (queue is not null && queue.NeedsInterrupt())
+            {
+                Raise(VirtioInterrupt.UsedBuffer);
+            }
+        }
+    }
+
+    private void Raise(VirtioInterrupt bits)
+    {
+        if ((bits & VirtioInterrupt.UsedBuffer) != 0)
+        {
+            UsedBufferInterrupts++;
+        }
+
+        if ((bits & VirtioInterrupt.ConfigChange) != 0)
+        {
+            ConfigChangeInterrupts++;
+        }
+
+        InterruptStatus |= bits;
+        _undelivered |= bits;
+    }
+
+    private void DeliverInterrupts()
+    {
+        VirtioInterrupt bits = _undelivered;
+        if (bits == VirtioInterrupt.None)
+        {
+            return;
+        }
+
+        _undelivered = VirtioInterrupt.None;
+        Interrupt?.Invoke(bits);
+    }
+
+    private void Log(string message) => Device.Machine.LogLine($"{Device.Id} {Model.Name}: {message}");
+}
