@@ -1,0 +1,20 @@
+namespace DmaDiscipline.Samples.Drivers.Disciplined;
+
+/// <summary>How a <see cref="VirtioNetDriver"/> sets itself up.</summary>
+public sealed record VirtioNetDriverOptions
+{
+    /// <summary>Use the packed ring layout when the device offers it.</summary>
+    public bool Packed { get; init; }
+
+    /// <summary>
+    /// Receive into page-pool buffers that stay mapped and are recycled with syncs (the fast path),
+    /// and transmit from a premapped copy-break ring. False: map and unmap every buffer per packet.
+    /// </summary>
+    public bool PagePool { get; init; }
+
+    /// <summary>Entries per virtqueue.</summary>
+    public int QueueSize { get; init; } = 256;
+
+    /// <summary>The device's addressing limit, set at probe with <c>dma_set_mask_and_coherent</c> (default 64 bits).</summary>
+    public ulong DmaMask { get; init; } = ulong.MaxValue;
+}
