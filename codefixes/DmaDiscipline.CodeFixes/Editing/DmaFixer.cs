@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace DmaDiscipline.CodeFixes.Editing
+{
+    /// <summary>
+    /// The shape every DMA fixer shares: a rule plans a fix per diagnostic against the original tree;
+    /// one fix or many (Fix All in a document, project or solution) are applied by one
+    /// <see cref="DocumentEditor"/> per document, deduplicated by target, then usings are added only
+    /// where a new name needs one, names are simplified and only the new code is formatted.
+    /// A fixer never throws: a diagnostic it cannot plan for gets no fix.
+    /// </summary>
+    public abstract class DmaFixer : CodeFixProvider
+    {
+        public sealed override FixAllProvider GetFixAllProvider() =>
+            FixAllProvider.Create(async (context, document, diagnostics) =>
+                await ApplyAsync(document, diagnostics, context.CodeActionEquivalenceKey, context.CancellationToken).ConfigureAwait(false));
+
+        public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            if (model is null || root is null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                var plan = SafePlan(model, root, diagnostic, context.CancellationToken);
+                if (plan is null)
+                {
+                    continue;
+                }
+
+                var document = context.Document;
+                var key = plan.EquivalenceKey;
+                context.RegisterCodeFix(
+                    CodeAction.Create(plan.Title, ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), key, ct), key),
+                    diagnostic);
+            }
+        }
+
+        /// <summary>Works out the fix for one diagnostic, or null when no safe fix exists.</summary>
+        internal abstract PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken);
+
+        private PlannedFix? SafePlan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return Plan(model, root, diagnostic, cancellationToken);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException))
+            {
+                // A fixer that cannot understand the code offers nothing rather than failing the IDE.
+                return null;
+            }
+        }
+
+        private async Task<Document> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
+        {
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            if (model is null || root is null)
+            {
+                return document;
+            }
+
+            var plans = new List<PlannedFix>();
+            var targets = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+            {
+                var plan = SafePlan(model, root, diagnostic, cancellationToken);
+                if (plan is not null && (equivalenceKey is null || plan.EquivalenceKey == equivalenceKey) && targets.Add(plan.Target))
+                {
+                    plans.Add(plan);
+                }
+            }
+
+            if (plans.Count == 0)
+            {
+                return document;
+            }
+
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            foreach (var plan in plans)
+            {
+                try
+                {
+                    plan.Apply(editor);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException || ex is ArgumentException)
+                {
+                    // Two edits of the same node that cannot be merged: this one waits for the next Fix All pass.
+                }
+            }
+
+            var changed = editor.GetChangedDocument();
+            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            changed = await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return changed;
+        }
+    }
+}

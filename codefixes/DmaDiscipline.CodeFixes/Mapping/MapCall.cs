@@ -1,0 +1,126 @@
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DmaDiscipline.CodeFixes.Mapping
+{
+    /// <summary>
+    /// A call that creates a mapping (<c>MapSingle</c>, <c>MapSg</c>) or coherent buffer
+    /// (<c>AllocCoherent</c>), with the pieces a fix reuses: the <c>DmaApi</c> it was made on, its
+    /// length and direction arguments, the statement that makes it and where its handle is kept.
+    /// </summary>
+    internal sealed class MapCall
+    {
+        private MapCall(InvocationExpressionSyntax call, IMethodSymbol method, ExpressionSyntax receiver, StatementSyntax statement, ExpressionSyntax? handle)
+        {
+            Call = call;
+            Method = method;
+            Receiver = receiver;
+            Statement = statement;
+            Handle = handle;
+        }
+
+        public InvocationExpressionSyntax Call { get; }
+
+        public IMethodSymbol Method { get; }
+
+        /// <summary>The DmaApi expression the call was made on (<c>_dma</c>, <c>device.Dma</c>).</summary>
+        public ExpressionSyntax Receiver { get; }
+
+        /// <summary>The statement that makes the mapping.</summary>
+        public StatementSyntax Statement { get; }
+
+        /// <summary>
+        /// Where the returned handle lives afterwards, as an expression to name it by: the local it
+        /// initialises or the variable/field it is assigned to (for MapSg: the scatter list mapped in place).
+        /// Null when the result is not kept.
+        /// </summary>
+        public ExpressionSyntax? Handle { get; }
+
+        public bool IsStreaming => Method.Name == "MapSingle";
+
+        public bool IsScatterGather => Method.Name == "MapSg";
+
+        public bool IsCoherent => Method.Name == "AllocCoherent";
+
+        public ExpressionSyntax? Argument(string parameterName) => ArgumentOf(Call, Method, parameterName);
+
+        public ExpressionSyntax? Length => Argument("length");
+
+        public ExpressionSyntax? Direction => Argument("direction");
+
+        public ExpressionSyntax? Buffer => IsScatterGather ? Argument("list") : Argument("buffer");
+
+        public static MapCall? Find(SemanticModel model, SyntaxNode root, Location? location, CancellationToken cancellationToken)
+        {
+            if (location is null || !location.IsInSource || location.SourceTree != root.SyntaxTree)
+            {
+                return null;
+            }
+
+            var node = root.FindNode(location.SourceSpan, getInnermostNodeForTie: true);
+            var call = node as InvocationExpressionSyntax ?? node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+            return call is null ? null : From(model, call, cancellationToken);
+        }
+
+        public static MapCall? From(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken)
+        {
+            var symbols = RuntimeSymbols.From(model.Compilation);
+            if (!(model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method)
+                || !(symbols.IsDmaApiMethod(method, "MapSingle") || symbols.IsDmaApiMethod(method, "MapSg") || symbols.IsDmaApiMethod(method, "AllocCoherent"))
+                || !(call.Expression is MemberAccessExpressionSyntax access))
+            {
+                return null;
+            }
+
+            var statement = call.FirstAncestorOrSelf<StatementSyntax>();
+            if (statement is null)
+            {
+                return null;
+            }
+
+            ExpressionSyntax? handle = null;
+            var parent = call.WalkUpParentheses().Parent;
+            if (method.Name == "MapSg")
+            {
+                handle = ArgumentOf(call, method, "list");
+            }
+            else if (parent is EqualsValueClauseSyntax equals && equals.Parent is VariableDeclaratorSyntax declarator)
+            {
+                handle = SyntaxFactory.IdentifierName(declarator.Identifier.ValueText);
+            }
+            else if (parent is AssignmentExpressionSyntax assignment && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Right.WalkDownParentheses() == call)
+            {
+                handle = assignment.Left;
+            }
+
+            return new MapCall(call, method, access.Expression, statement, handle);
+        }
+
+        public static ExpressionSyntax? ArgumentOf(InvocationExpressionSyntax call, IMethodSymbol method, string parameterName)
+        {
+            var arguments = call.ArgumentList.Arguments;
+            for (var i = 0; i < arguments.Count; i++)
+            {
+                var argument = arguments[i];
+                if (argument.NameColon is not null)
+                {
+                    if (argument.NameColon.Name.Identifier.ValueText == parameterName)
+                    {
+                        return argument.Expression;
+                    }
+
+                    continue;
+                }
+
+                if (i < method.Parameters.Length && method.Parameters[i].Name == parameterName)
+                {
+                    return argument.Expression;
+                }
+            }
+
+            return null;
+        }
+    }
+}

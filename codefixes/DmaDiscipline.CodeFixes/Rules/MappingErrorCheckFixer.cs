@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using DmaDiscipline.Analyzers;
+using DmaDiscipline.CodeFixes.Editing;
+using DmaDiscipline.CodeFixes.Mapping;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace DmaDiscipline.CodeFixes.Rules
+{
+    /// <summary>
+    /// DMA003: inserts <c>if (dma.MappingError(addr)) { … }</c> right after the map, failing the way
+    /// the method already fails (an error code, <c>false</c>, <c>null</c> or an exception). A failed
+    /// mapping holds nothing, so the failure path owes no unmap.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MappingErrorCheckFixer)), Shared]
+    public sealed class MappingErrorCheckFixer : DmaFixer
+    {
+        public const string EquivalenceKey = RuleIdentifiers.MappingErrorNotChecked + ".InsertCheck";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.MappingErrorNotChecked);
+
+        internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var map = MapCall.Find(model, root, diagnostic.AdditionalLocations.FirstOrDefault(), cancellationToken);
+            if (map is null || !map.IsStreaming || map.Handle is null || !Statements.CanInsertAround(map.Statement))
+            {
+                return null;
+            }
+
+            var member = map.Statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
+            if (member is null
+                || !Stable.IsStable(model, map.Receiver, member, cancellationToken)
+                || (map.Handle.Parent is not null && !Stable.IsStable(model, map.Handle, member, cancellationToken))
+                || HasCheck(member, map))
+            {
+                // A check that exists but whose failure is ignored needs a human: the fix cannot tell which path was meant.
+                return null;
+            }
+
+            var failure = FailureStyle.For(model, map.Statement, "DMA mapping failed", cancellationToken);
+            if (failure is null)
+            {
+                return null;
+            }
+
+            var check = CheckStatement(map, failure);
+            return new PlannedFix(
+                "Check the mapping with MappingError",
+                EquivalenceKey,
+                "check@" + map.Call.SpanStart,
+                editor => Statements.InsertAfter(editor, map.Statement, new[] { check }));
+        }
+
+        /// <summary><c>if (receiver.MappingError(handle)) { failure }</c>.</summary>
+        internal static StatementSyntax CheckStatement(MapCall map, StatementSyntax failure)
+        {
+            var test = SyntaxFactory.InvocationExpression(
+                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, map.Receiver.WithoutTrivia(), SyntaxFactory.IdentifierName("MappingError")),
+                SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(map.Handle!.WithoutTrivia()))));
+            return SyntaxFactory.IfStatement(test, SyntaxFactory.Block(failure)).WithAdditionalAnnotations(Formatter.Annotation);
+        }
+
+        private static bool HasCheck(SyntaxNode member, MapCall map)
+        {
+            var handle = map.Handle!.WithoutTrivia().ToString();
+            return member.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
+                i.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "MappingError"
+                && i.ArgumentList.Arguments.Count == 1 && i.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle);
+        }
+    }
+}

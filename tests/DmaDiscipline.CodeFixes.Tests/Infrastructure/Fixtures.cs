@@ -1,0 +1,22 @@
+namespace DmaDiscipline.CodeFixes.Tests.Infrastructure;
+
+/// <summary>Driver-side code every test compiles with: a device ring whose address slots are device-visible.</summary>
+public static class Fixtures
+{
+    public const string Ring = """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        /// <summary>A device's descriptor ring: the addresses posted here are read by the device.</summary>
+        sealed class Ring
+        {
+            public void Post([BusAddress] ulong address, int length) { }
+
+            public void PostWritable([BusAddress] ulong address, int length) { }
+
+            public void Post(DmaAddr address, int length) => Post(address.Value, length);
+
+            public bool Completed(int token) => true;
+        }
+        """;
+}
