@@ -210,6 +210,11 @@ public sealed class Machine
     {
         KBuffer target = Memory.Allocate(PhysicalMemory.PageSize, MemoryPlacement.Below4G);
         KBuffer decoy = Memory.Allocate(PhysicalMemory.PageSize, MemoryPlacement.Below4G);
+
+        // In a confidential guest a device reaches only shared pages; a private probe page would fault
+        // and make every device look untranslated. Free un-shares them again.
+        Memory.SetShared(target.Physical.PageFrame, 1, shared: true);
+        Memory.SetShared(decoy.Physical.PageFrame, 1, shared: true);
         IommuDomain scratch = Iommu!.CreateDomain(DomainKind.Translated, InvalidationMode.Strict);
         Iommu.Attach(id, scratch);
         Probing = true;
