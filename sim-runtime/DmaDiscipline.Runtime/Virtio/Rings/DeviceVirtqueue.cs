@@ -54,6 +54,9 @@ public abstract class DeviceVirtqueue
     /// <summary>Used buffer notifications the driver suppressed (flags or EVENT_IDX).</summary>
     public long InterruptsSuppressed { get; private set; }
 
+    /// <summary>The chain <see cref="TryPop"/> filled last (the same object every time), for a device that completes it later.</summary>
+    public VirtqChain LastPopped => Chain;
+
     /// <summary>Whether VIRTIO_F_EVENT_IDX was negotiated.</summary>
     protected bool EventIdx { get; }
 

@@ -1,0 +1,20 @@
+namespace DmaDiscipline.Runtime.Virtio.Net;
+
+/// <summary>The simulated network card's wiring.</summary>
+public sealed record VirtioNetOptions
+{
+    /// <summary>Loopback (default) or traffic generator.</summary>
+    public VirtioNetMode Mode { get; init; } = VirtioNetMode.Loopback;
+
+    /// <summary>The MAC address in the configuration space (default 52:54:00:12:34:56).</summary>
+    public IReadOnlyList<byte> Mac { get; init; } = new byte[] { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+    /// <summary>Generator: bytes per generated frame (default 1514, an Ethernet frame without FCS; 22 to <see cref="MaxFrameSize"/>).</summary>
+    public int GeneratorFrameSize { get; init; } = 1514;
+
+    /// <summary>Generator: frames to generate in total (default: unlimited; the receive buffers the driver posts are the limit).</summary>
+    public long GeneratorFrames { get; init; } = long.MaxValue;
+
+    /// <summary>Largest frame the device transmits or receives (default 65535); larger transmit chains are dropped.</summary>
+    public int MaxFrameSize { get; init; } = 65535;
+}
