@@ -26,6 +26,9 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly ImmutableDictionary<object, ImmutableHashSet<Origin>> _entry;
         private bool _reporting;
 
+        // What each flow capture holds: an assignment target the graph evaluated ahead of the value.
+        private readonly Dictionary<CaptureId, IOperation> _captured = new Dictionary<CaptureId, IOperation>();
+
         public AddressFlow(DmaSymbols symbols, AddressSummaries summaries, ISymbol owner, bool summarise, Action<Diagnostic>? report)
         {
             _symbols = symbols;
@@ -180,8 +183,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IFlowCaptureReferenceOperation captureReference:
                     return state.TryGetValue(captureReference.Id, out var captured) ? captured : Origin.None;
                 case IFlowCaptureOperation capture:
-                    state = state.SetItem(capture.Id, Eval(capture.Value, ref state));
-                    return Origin.None;
+                    {
+                        var value = Eval(capture.Value, ref state);
+                        state = state.SetItem(capture.Id, value);
+                        _captured[capture.Id] = capture.Value;
+                        return Origin.None;
+                    }
                 case ISimpleAssignmentOperation assignment:
                     {
                         var value = Eval(assignment.Value, ref state);
@@ -487,6 +494,13 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private void Assign(IOperation target, ImmutableHashSet<Origin> value, IOperation valueOperation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
+            var instanceEvaluated = false;
+            if (target is IFlowCaptureReferenceOperation captureReference && _captured.TryGetValue(captureReference.Id, out var capturedTarget))
+            {
+                target = capturedTarget;
+                instanceEvaluated = true;
+            }
+
             switch (target)
             {
                 case ILocalReferenceOperation local:
@@ -496,7 +510,11 @@ namespace DmaDiscipline.Analyzers.Flow
                     state = state.SetItem(parameter.Parameter, value);
                     return;
                 case IFieldReferenceOperation field:
-                    Eval(field.Instance, ref state);
+                    if (!instanceEvaluated)
+                    {
+                        Eval(field.Instance, ref state);
+                    }
+
                     StoreToMember(field.Field, valueOperation, value);
                     if (_summarise && SymbolEqualityComparer.Default.Equals(field.Field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition))
                     {
@@ -506,10 +524,13 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return;
                 case IPropertyReferenceOperation property:
-                    Eval(property.Instance, ref state);
-                    foreach (var argument in property.Arguments)
+                    if (!instanceEvaluated)
                     {
-                        Eval(argument.Value, ref state);
+                        Eval(property.Instance, ref state);
+                        foreach (var argument in property.Arguments)
+                        {
+                            Eval(argument.Value, ref state);
+                        }
                     }
 
                     StoreToMember(property.Property, valueOperation, value);

@@ -21,6 +21,8 @@ namespace DmaDiscipline.Analyzers.Flow
                     return capture.Id;
                 case IConversionOperation conversion when conversion.IsImplicit:
                     return Of(conversion.Operand);
+                case IDeclarationExpressionOperation declaration:
+                    return Of(declaration.Expression);
                 default:
                     return null;
             }

@@ -27,6 +27,9 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly HashSet<MapSite> _leaks = new HashSet<MapSite>();
         private bool _reporting;
 
+        // What each flow capture holds: an assignment target the graph evaluated ahead of the value.
+        private readonly Dictionary<CaptureId, IOperation> _captured = new Dictionary<CaptureId, IOperation>();
+
         public MappingFlow(DmaSymbols symbols, Action<Diagnostic> report)
         {
             _symbols = symbols;
@@ -257,6 +260,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     {
                         var value = Eval(capture.Value, ref state);
                         state = Bind(state, capture.Id, value, capture.Value);
+                        _captured[capture.Id] = capture.Value;
                         return null;
                     }
 
@@ -384,6 +388,14 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private void Assign(IOperation target, Binding? value, IOperation valueOperation, ref MappingState state)
         {
+            var instanceEvaluated = false;
+            if (target is IFlowCaptureReferenceOperation captureReference && _captured.TryGetValue(captureReference.Id, out var capturedTarget)
+                && (capturedTarget is IMemberReferenceOperation || capturedTarget is IArrayElementReferenceOperation))
+            {
+                target = capturedTarget;
+                instanceEvaluated = true;
+            }
+
             switch (target)
             {
                 case ILocalReferenceOperation _:
@@ -391,7 +403,11 @@ namespace DmaDiscipline.Analyzers.Flow
                     state = Bind(state, Keys.Of(target)!, value, valueOperation);
                     return;
                 case IFieldReferenceOperation field:
-                    Eval(field.Instance, ref state);
+                    if (!instanceEvaluated)
+                    {
+                        Eval(field.Instance, ref state);
+                    }
+
                     StoreIntoMember(field.Field, value, valueOperation, ref state);
                     var fieldKey = Keys.Of(field);
                     if (fieldKey is not null)
@@ -402,18 +418,24 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return;
                 case IPropertyReferenceOperation property:
-                    Eval(property.Instance, ref state);
-                    foreach (var argument in property.Arguments)
+                    if (!instanceEvaluated)
                     {
-                        Eval(argument.Value, ref state);
+                        Eval(property.Instance, ref state);
+                        foreach (var argument in property.Arguments)
+                        {
+                            Eval(argument.Value, ref state);
+                        }
                     }
 
                     StoreIntoMember(property.Property, value, valueOperation, ref state);
                     return;
                 default:
-                    foreach (var child in target.ChildOperations)
+                    if (!instanceEvaluated)
                     {
-                        Eval(child, ref state);
+                        foreach (var child in target.ChildOperations)
+                        {
+                            Eval(child, ref state);
+                        }
                     }
 
                     Transfer(value, ref state);

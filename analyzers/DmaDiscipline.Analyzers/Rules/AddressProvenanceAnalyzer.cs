@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Symbols;
@@ -40,6 +41,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
+            var seen = new HashSet<Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph>();
             foreach (var block in context.OperationBlocks)
             {
                 if (!BodyAnalysis.IsRoot(block) || !HasSink(block, symbols))
@@ -47,7 +49,7 @@ namespace DmaDiscipline.Analyzers.Rules
                     continue;
                 }
 
-                BodyAnalysis.ForEachGraph(context, block, (graph, owner) =>
+                BodyAnalysis.ForEachGraph(context, block, seen, (graph, owner) =>
                 {
                     var flow = new AddressFlow(symbols, summaries, owner, summarise: false, context.ReportDiagnostic);
                     FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow);

@@ -10,15 +10,19 @@ namespace DmaDiscipline.Analyzers.Rules
     /// <summary>Finds the control-flow graphs of an operation block: the body, and its lambdas and local functions as bodies of their own.</summary>
     internal static class BodyAnalysis
     {
+        /// <summary>Executable blocks (bodies, initializers); attributes and parameter defaults have no graph worth analysing.</summary>
         public static bool IsRoot(IOperation block) =>
-            block.Parent is null
-            && (block.Kind == OperationKind.MethodBody || block.Kind == OperationKind.ConstructorBody || block.Kind == OperationKind.Block
-                || block.Kind == OperationKind.FieldInitializer || block.Kind == OperationKind.PropertyInitializer);
+            block.Kind == OperationKind.MethodBody || block.Kind == OperationKind.ConstructorBody || block.Kind == OperationKind.Block
+            || block.Kind == OperationKind.FieldInitializer || block.Kind == OperationKind.PropertyInitializer;
 
-        public static void ForEachGraph(OperationBlockAnalysisContext context, IOperation block, Action<ControlFlowGraph, ISymbol> analyse)
+        /// <summary>Runs <paramref name="analyse"/> once per graph of the context's blocks (a constructor's initializer and body share one).</summary>
+        public static void ForEachGraph(OperationBlockAnalysisContext context, IOperation block, HashSet<ControlFlowGraph> seen, Action<ControlFlowGraph, ISymbol> analyse)
         {
             var graph = context.GetControlFlowGraph(block);
-            Visit(graph, context.OwningSymbol, analyse, depth: 0);
+            if (seen.Add(graph))
+            {
+                Visit(graph, context.OwningSymbol, analyse, depth: 0);
+            }
         }
 
         private static void Visit(ControlFlowGraph graph, ISymbol owner, Action<ControlFlowGraph, ISymbol> analyse, int depth)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Symbols;
@@ -41,6 +42,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
+            var seen = new HashSet<Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph>();
             foreach (var block in context.OperationBlocks)
             {
                 if (!BodyAnalysis.IsRoot(block) || !MapsSomething(block, symbols))
@@ -48,7 +50,7 @@ namespace DmaDiscipline.Analyzers.Rules
                     continue;
                 }
 
-                BodyAnalysis.ForEachGraph(context, block, (graph, owner) =>
+                BodyAnalysis.ForEachGraph(context, block, seen, (graph, owner) =>
                 {
                     var flow = new MappingFlow(symbols, context.ReportDiagnostic);
                     FlowSolver<MappingState>.Run(graph, flow);
