@@ -25,7 +25,7 @@ public static class Verify<TFixer>
     public static Task FixAsync(string source, string fixedSource, params DiagnosticResult[] expected) =>
         FixAsync(source, fixedSource, expected, Array.Empty<DiagnosticResult>(), codeActionEquivalenceKey: null);
 
-    public static async Task FixAsync(string source, string fixedSource, DiagnosticResult[] expected, DiagnosticResult[] remaining, string? codeActionEquivalenceKey, int? iterations = null)
+    public static async Task FixAsync(string source, string fixedSource, DiagnosticResult[] expected, DiagnosticResult[] remaining, string? codeActionEquivalenceKey, int? iterations = null, int fixAllIterations = 1)
     {
         var test = Create();
         test.TestCode = source;
@@ -41,9 +41,9 @@ public static class Verify<TFixer>
         if (iterations is int n)
         {
             test.NumberOfIncrementalIterations = n;
-            test.NumberOfFixAllIterations = n;
-            test.NumberOfFixAllInDocumentIterations = n;
-            test.NumberOfFixAllInProjectIterations = n;
+            test.NumberOfFixAllIterations = fixAllIterations;
+            test.NumberOfFixAllInDocumentIterations = fixAllIterations;
+            test.NumberOfFixAllInProjectIterations = fixAllIterations;
         }
 
         test.TestState.Sources.Add(("/0/Ring.cs", Fixtures.Ring));

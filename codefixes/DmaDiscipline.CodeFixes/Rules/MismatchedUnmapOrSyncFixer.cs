@@ -1,0 +1,81 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using DmaDiscipline.Analyzers;
+using DmaDiscipline.CodeFixes.Editing;
+using DmaDiscipline.CodeFixes.Mapping;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace DmaDiscipline.CodeFixes.Rules
+{
+    /// <summary>
+    /// DMA004: replaces the length or direction an unmap/sync was given with the one its map was
+    /// given, when the map's expression means the same at the unmap (a constant, an unchanged local,
+    /// a field). The informational "sync for CPU of a ToDevice mapping" report has no fix.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MismatchedUnmapOrSyncFixer)), Shared]
+    public sealed class MismatchedUnmapOrSyncFixer : DmaFixer
+    {
+        public const string EquivalenceKey = RuleIdentifiers.MismatchedUnmapOrSync + ".AlignWithMap";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.MismatchedUnmapOrSync);
+
+        internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            if (diagnostic.Severity != DiagnosticSeverity.Warning)
+            {
+                return null;
+            }
+
+            var map = MapCall.Find(model, root, diagnostic.AdditionalLocations.FirstOrDefault(), cancellationToken);
+            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            var argument = node.FirstAncestorOrSelf<ArgumentSyntax>();
+            if (map is null || !map.IsStreaming || argument is null || !(argument.Parent?.Parent is InvocationExpressionSyntax call)
+                || !(model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method))
+            {
+                return null;
+            }
+
+            var parameter = ParameterOf(argument, method);
+            if (parameter is null)
+            {
+                return null;
+            }
+
+            var symbols = RuntimeSymbols.From(model.Compilation);
+            var isDirection = RuntimeSymbols.Is(parameter.Type, symbols.Direction);
+            var replacement = isDirection ? map.Direction : parameter.Name == "length" ? map.Length : null;
+            var member = call.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
+            if (replacement is null || member is null
+                || !Stable.IsStable(model, replacement, member, cancellationToken)
+                || !Stable.IsInScope(model, replacement, argument.SpanStart, cancellationToken))
+            {
+                return null;
+            }
+
+            var what = isDirection ? "direction" : "length";
+            var newExpression = replacement.WithoutTrivia().WithTriviaFrom(argument.Expression).WithAdditionalAnnotations(Formatter.Annotation);
+            return new PlannedFix(
+                $"Use the map's {what} ({replacement.WithoutTrivia()})",
+                EquivalenceKey,
+                "align@" + argument.SpanStart,
+                editor => editor.ReplaceNode(argument.Expression, newExpression));
+        }
+
+        private static IParameterSymbol? ParameterOf(ArgumentSyntax argument, IMethodSymbol method)
+        {
+            if (argument.NameColon is not null)
+            {
+                return method.Parameters.FirstOrDefault(p => p.Name == argument.NameColon.Name.Identifier.ValueText);
+            }
+
+            var list = (ArgumentListSyntax)argument.Parent!;
+            var index = list.Arguments.IndexOf(argument);
+            return index >= 0 && index < method.Parameters.Length ? method.Parameters[index] : null;
+        }
+    }
+}
