@@ -1,3 +1,4 @@
+using DmaDiscipline.Runtime.Vfio;
 using DmaDiscipline.Runtime.Virtio;
 
 namespace DmaDiscipline.Samples.Drivers.Virtio;
@@ -17,6 +18,44 @@ public static class VirtioMmioDriver
     public static ulong Negotiate(VirtioMmioTransport transport, VirtioDeviceType expected, ulong wanted)
     {
         ArgumentNullException.ThrowIfNull(transport);
+        return Negotiate(new Window(transport.Read, transport.Write), expected, wanted);
+    }
+
+    /// <summary>The same negotiation through a VFIO device's register region (a userspace driver's <c>pread</c>/<c>pwrite</c>).</summary>
+    /// <exception cref="VirtioSetupException">Not a virtio-mmio v2 device of the expected type, or FEATURES_OK refused.</exception>
+    public static ulong Negotiate(VfioDevice device, VirtioDeviceType expected, ulong wanted)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return Negotiate(new Window(device.ReadRegister, device.WriteRegister), expected, wanted);
+    }
+
+    /// <summary>Tells the device the driver is ready (after the queues are set up).</summary>
+    public static void DriverOk(VirtioMmioTransport transport) => AddStatus(new Window(transport.Read, transport.Write), VirtioStatus.DriverOk);
+
+    /// <summary>Tells a VFIO device the driver is ready.</summary>
+    public static void DriverOk(VfioDevice device) => AddStatus(new Window(device.ReadRegister, device.WriteRegister), VirtioStatus.DriverOk);
+
+    /// <summary>Resets the device: it stops touching memory, and every queue is forgotten.</summary>
+    public static void Reset(VirtioMmioTransport transport) => transport.Write(VirtioMmio.Status, 0);
+
+    /// <summary>Resets a VFIO device.</summary>
+    public static void Reset(VfioDevice device) => device.WriteRegister(VirtioMmio.Status, 0);
+
+    /// <summary>Whether the device reported an unrecoverable error (DEVICE_NEEDS_RESET).</summary>
+    public static bool NeedsReset(VirtioMmioTransport transport) => (Status(new Window(transport.Read, transport.Write)) & VirtioStatus.DeviceNeedsReset) != 0;
+
+    /// <summary>Acknowledges pending interrupts (polling drivers do this instead of taking them).</summary>
+    public static void AckInterrupts(VirtioMmioTransport transport)
+    {
+        uint pending = transport.Read(VirtioMmio.InterruptStatus);
+        if (pending != 0)
+        {
+            transport.Write(VirtioMmio.InterruptAck, pending);
+        }
+    }
+
+    private static ulong Negotiate(Window transport, VirtioDeviceType expected, ulong wanted)
+    {
         if (transport.Read(VirtioMmio.MagicValue) != VirtioMmio.Magic || transport.Read(VirtioMmio.Version) != VirtioMmio.Version2)
         {
             throw new VirtioSetupException("virtio-mmio: no version 2 device at this window");
@@ -28,7 +67,7 @@ public static class VirtioMmioDriver
             throw new VirtioSetupException($"virtio-mmio: device id {type}, expected {expected}");
         }
 
-        Reset(transport);
+        transport.Write(VirtioMmio.Status, 0);
         AddStatus(transport, VirtioStatus.Acknowledge);
         AddStatus(transport, VirtioStatus.Driver);
         transport.Write(VirtioMmio.DeviceFeaturesSel, 0);
@@ -56,29 +95,13 @@ public static class VirtioMmioDriver
         return accepted;
     }
 
-    /// <summary>Tells the device the driver is ready (after the queues are set up).</summary>
-    public static void DriverOk(VirtioMmioTransport transport) => AddStatus(transport, VirtioStatus.DriverOk);
+    private static VirtioStatus Status(Window transport) => (VirtioStatus)transport.Read(VirtioMmio.Status);
 
-    /// <summary>Resets the device: it stops touching memory, and every queue is forgotten.</summary>
-    public static void Reset(VirtioMmioTransport transport) => transport.Write(VirtioMmio.Status, 0);
-
-    /// <summary>Whether the device reported an unrecoverable error (DEVICE_NEEDS_RESET).</summary>
-    public static bool NeedsReset(VirtioMmioTransport transport) => (Status(transport) & VirtioStatus.DeviceNeedsReset) != 0;
-
-    /// <summary>Acknowledges pending interrupts (polling drivers do this instead of taking them).</summary>
-    public static void AckInterrupts(VirtioMmioTransport transport)
-    {
-        uint pending = transport.Read(VirtioMmio.InterruptStatus);
-        if (pending != 0)
-        {
-            transport.Write(VirtioMmio.InterruptAck, pending);
-        }
-    }
-
-    private static VirtioStatus Status(VirtioMmioTransport transport) => (VirtioStatus)transport.Read(VirtioMmio.Status);
-
-    private static void AddStatus(VirtioMmioTransport transport, VirtioStatus bit) =>
+    private static void AddStatus(Window transport, VirtioStatus bit) =>
         transport.Write(VirtioMmio.Status, (uint)(Status(transport) | bit));
 
-    private static void Fail(VirtioMmioTransport transport) => AddStatus(transport, VirtioStatus.Failed);
+    private static void Fail(Window transport) => AddStatus(transport, VirtioStatus.Failed);
+
+    /// <summary>Register access of either kind of handle: the kernel's transport or a VFIO device region.</summary>
+    private readonly record struct Window(Func<int, uint> Read, Action<int, uint> Write);
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using DmaDiscipline.Runtime;
+using DmaDiscipline.Runtime.Vfio;
 using DmaDiscipline.Runtime.Virtio;
 
 namespace DmaDiscipline.Samples.Drivers.Virtio;
@@ -23,6 +24,18 @@ public static class VirtioMmioQueueRegisters
     public static void SetQueueDevice(this VirtioMmioTransport transport, [BusAddress] ulong address) =>
         WritePair(transport, VirtioMmio.QueueDeviceLow, VirtioMmio.QueueDeviceHigh, address);
 
+    /// <summary>Writes QueueDescLow/High through a VFIO device region: an IOVA the userspace driver mapped.</summary>
+    public static void SetQueueDesc(this VfioDevice device, [BusAddress] ulong iova) =>
+        WritePair(device, VirtioMmio.QueueDescLow, VirtioMmio.QueueDescHigh, iova);
+
+    /// <summary>Writes QueueDriverLow/High through a VFIO device region.</summary>
+    public static void SetQueueDriver(this VfioDevice device, [BusAddress] ulong iova) =>
+        WritePair(device, VirtioMmio.QueueDriverLow, VirtioMmio.QueueDriverHigh, iova);
+
+    /// <summary>Writes QueueDeviceLow/High through a VFIO device region.</summary>
+    public static void SetQueueDevice(this VfioDevice device, [BusAddress] ulong iova) =>
+        WritePair(device, VirtioMmio.QueueDeviceLow, VirtioMmio.QueueDeviceHigh, iova);
+
     /// <summary>Reads a little-endian 64-bit configuration field (for example virtio-blk's capacity).</summary>
     public static ulong ReadConfig64(this VirtioMmioTransport transport, int offset)
     {
@@ -30,6 +43,13 @@ public static class VirtioMmioQueueRegisters
         Span<byte> bytes = stackalloc byte[8];
         transport.ReadConfig(offset, bytes);
         return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+    }
+
+    private static void WritePair(VfioDevice device, int low, int high, ulong address)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        device.WriteRegister(low, (uint)address);
+        device.WriteRegister(high, (uint)(address >> 32));
     }
 
     private static void WritePair(VirtioMmioTransport transport, int low, int high, ulong address)

@@ -1,0 +1,108 @@
+using DmaDiscipline.Runner.Scenario;
+using DmaDiscipline.Runtime;
+
+namespace DmaDiscipline.Runner.Matrix;
+
+/// <summary>What one driver did in one scenario, measured, and whether that is what was expected.</summary>
+internal sealed record CellOutcome
+{
+    /// <summary>Scenario key.</summary>
+    public required string Scenario { get; init; }
+
+    /// <summary>Driver name.</summary>
+    public required string Driver { get; init; }
+
+    /// <summary>Driver family.</summary>
+    public required DriverFamily Family { get; init; }
+
+    /// <summary>What the scenario expects of the family.</summary>
+    public required Expectation Expected { get; init; }
+
+    /// <summary>"pkt/s" or "IOPS".</summary>
+    public required string Unit { get; init; }
+
+    /// <summary>Operations attempted (packets sent, requests submitted).</summary>
+    public long Attempted { get; init; }
+
+    /// <summary>Operations completed with byte-exact data.</summary>
+    public long Completed { get; init; }
+
+    /// <summary>Packets lost or corrupted, requests failed or read back wrong.</summary>
+    public long DataErrors { get; init; }
+
+    /// <summary>DMA fault records of the devices under test.</summary>
+    public long Faults { get; init; }
+
+    /// <summary>Distinct fault reasons (<see cref="FaultReason"/> names).</summary>
+    public IReadOnlyList<string> FaultReasons { get; init; } = [];
+
+    /// <summary>Debug-layer violations of the devices under test, per rule id.</summary>
+    public IReadOnlyDictionary<string, int> Violations { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Why the driver could not start or gave up (setup refused, ring corruption), if it did.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Wall time of the workload (setup excluded).</summary>
+    public double WallSeconds { get; init; }
+
+    /// <summary>IOTLB hit rate of the translated domains involved, or null when there is none.</summary>
+    public double? IotlbHitRate { get; init; }
+
+    /// <summary>Bytes copied through the bounce pool.</summary>
+    public long BounceBytes { get; init; }
+
+    /// <summary>The platform's log lines (quirks, domain assignments), for the detailed report.</summary>
+    public IReadOnlyList<string> PlatformLog { get; init; } = [];
+
+    /// <summary>Completed operations per wall second.</summary>
+    public double Throughput => WallSeconds > 0 ? Completed / WallSeconds : 0;
+
+    /// <summary>Whether anything went wrong.</summary>
+    public bool Failed => Error is not null || Faults > 0 || DataErrors > 0 || Violations.Count > 0;
+
+    /// <summary>Whether the outcome is what the scenario expects (the exit code is built from this).</summary>
+    public bool AsExpected => Expected switch
+    {
+        Expectation.Ok => !Failed,
+        Expectation.MustFail => Faults > 0 || DataErrors > 0 || Violations.ContainsKey("DMA001"),
+        Expectation.PlatformBug => Faults > 0 || DataErrors > 0,
+        _ => true,
+    };
+
+    /// <summary>Short text for a matrix cell: ok, IOMMU fault, wrong data, debug ids.</summary>
+    public string Summary
+    {
+        get
+        {
+            if (Expected == Expectation.NotApplicable)
+            {
+                return "n/a";
+            }
+
+            var parts = new List<string>();
+            if (Error is not null)
+            {
+                parts.Add("driver error");
+            }
+
+            if (Faults > 0)
+            {
+                parts.Add(FaultReasons.All(r => r is nameof(FaultReason.NotPresent) or nameof(FaultReason.Permission) or nameof(FaultReason.Blocked))
+                    ? "IOMMU fault"
+                    : "DMA fault (" + string.Join(", ", FaultReasons) + ")");
+            }
+
+            if (DataErrors > 0)
+            {
+                parts.Add("wrong data");
+            }
+
+            if (Violations.Count > 0)
+            {
+                parts.Add(string.Join(" ", Violations.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key)));
+            }
+
+            return parts.Count == 0 ? "ok" : string.Join(", ", parts);
+        }
+    }
+}

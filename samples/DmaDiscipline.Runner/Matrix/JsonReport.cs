@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DmaDiscipline.Runner.Matrix;
+
+/// <summary>The run as JSON, for machines: every cell with its measurements and verdict.</summary>
+internal static class JsonReport
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Serializes the report.</summary>
+    public static string Serialize(MatrixReport report) => JsonSerializer.Serialize(
+        new
+        {
+            exitCode = report.ExitCode,
+            unexpected = report.Unexpected.Select(c => new { c.Scenario, c.Driver }).ToList(),
+            cells = report.Cells.Select(c => new
+            {
+                c.Scenario,
+                c.Driver,
+                c.Family,
+                c.Expected,
+                outcome = c.Summary,
+                c.AsExpected,
+                c.Failed,
+                c.Attempted,
+                c.Completed,
+                c.DataErrors,
+                c.Faults,
+                c.FaultReasons,
+                c.Violations,
+                c.Error,
+                c.WallSeconds,
+                c.Throughput,
+                c.Unit,
+                ratioToPassthrough = report.RatioToPassthrough(c),
+                c.IotlbHitRate,
+                c.BounceBytes,
+            }).ToList(),
+        },
+        Options);
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using DmaDiscipline.Runner.Matrix;
+using DmaDiscipline.Runner.Scenario;
+using Spectre.Console;
+
+var scenarioOption = new Option<string?>("--scenario") { Description = "Run only this scenario (" + string.Join(", ", ScenarioCatalog.All.Select(s => s.Key)) + ")." };
+var driverOption = new Option<string?>("--driver") { Description = "Run only this driver (" + string.Join(", ", DriverCatalog.All.Select(d => d.Name)) + ")." };
+var jsonOption = new Option<bool>("--json") { Description = "Write the results as JSON to standard output instead of tables." };
+var benchOption = new Option<bool>("--bench") { Description = "Benchmark: throughput of the clean drivers per scenario as a ratio to passthrough (best of 3 runs)." };
+var quickOption = new Option<bool>("--quick") { Description = "Small workloads (as the tests use)." };
+var root = new RootCommand("Runs every virtio driver (legacy, disciplined, userspace) in every platform scenario of the simulated machine and prints the outcome matrix. Exit code 1 when a cell is not as its scenario expects.")
+{
+    scenarioOption,
+    driverOption,
+    jsonOption,
+    benchOption,
+    quickOption,
+};
+
+root.SetAction(parse =>
+{
+    string? scenarioKey = parse.GetValue(scenarioOption);
+    string? driverName = parse.GetValue(driverOption);
+    bool json = parse.GetValue(jsonOption);
+    bool bench = parse.GetValue(benchOption);
+    bool quick = parse.GetValue(quickOption);
+
+    IReadOnlyList<PlatformScenario> scenarios = ScenarioCatalog.All;
+    if (scenarioKey is not null)
+    {
+        scenarios = ScenarioCatalog.Find(scenarioKey) is { } s ? [s] : [];
+        if (scenarios.Count == 0)
+        {
+            Console.Error.WriteLine($"Unknown scenario '{scenarioKey}'. Known: {string.Join(", ", ScenarioCatalog.All.Select(x => x.Key))}");
+            return 2;
+        }
+    }
+
+    IReadOnlyList<DriverKind> drivers = DriverCatalog.All;
+    if (driverName is not null)
+    {
+        drivers = DriverCatalog.Find(driverName) is { } d ? [d] : [];
+        if (drivers.Count == 0)
+        {
+            Console.Error.WriteLine($"Unknown driver '{driverName}'. Known: {string.Join(", ", DriverCatalog.All.Select(x => x.Name))}");
+            return 2;
+        }
+    }
+
+    WorkloadSize size = quick ? WorkloadSize.Test : bench ? WorkloadSize.Bench : WorkloadSize.Default;
+    IAnsiConsole console = AnsiConsole.Console;
+    if (!console.Profile.Capabilities.Interactive && console.Profile.Width < 200)
+    {
+        console.Profile.Width = 200; // redirected output: do not squeeze the matrix into 80 columns
+    }
+
+    MatrixReport report = json || !console.Profile.Capabilities.Interactive
+        ? Execute((done, total, what) => Console.Error.WriteLine($"[{done}/{total}] {what}"))
+        : RunWithProgress();
+
+    if (json)
+    {
+        Console.WriteLine(JsonReport.Serialize(report));
+    }
+    else if (bench)
+    {
+        MatrixPrinter.Print(console, report, scenarios, drivers.Where(d => d.Family != DriverFamily.Legacy).ToList());
+        console.WriteLine();
+        console.WriteLine(BenchRun.Markdown(report, scenarios));
+    }
+    else
+    {
+        MatrixPrinter.Print(console, report, scenarios, drivers);
+    }
+
+    // A benchmark is a measurement; the verdict belongs to the matrix run.
+    return bench ? 0 : report.ExitCode;
+
+    MatrixReport Execute(Action<int, int, string> progress) => bench
+        ? BenchRun.Run(scenarios, drivers, size, repetitions: 3, progress)
+        : MatrixRun.Run(scenarios, drivers, size, progress);
+
+    MatrixReport RunWithProgress()
+    {
+        MatrixReport? result = null;
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                ProgressTask task = context.AddTask("cells");
+                result = Execute((done, total, what) =>
+                {
+                    task.MaxValue = total;
+                    task.Value = done;
+                    task.Description = Markup.Escape(what);
+                });
+            });
+        return result!;
+    }
+});
+
+return root.Parse(args).Invoke();

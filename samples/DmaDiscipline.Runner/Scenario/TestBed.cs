@@ -1,0 +1,48 @@
+using DmaDiscipline.Runtime;
+using DmaDiscipline.Runtime.Virtio;
+using DmaDiscipline.Runtime.Virtio.Blk;
+using DmaDiscipline.Runtime.Virtio.Net;
+
+namespace DmaDiscipline.Runner.Scenario;
+
+/// <summary>A fresh machine for one cell: the scenario's platform with its devices plugged in.</summary>
+internal sealed class TestBed
+{
+    /// <summary>Disk size of every virtio-blk device (8 MiB).</summary>
+    public const long DiskSectors = 16384;
+
+    private TestBed(Machine machine, IReadOnlyList<BoundDevice> devices)
+    {
+        Machine = machine;
+        Devices = devices;
+    }
+
+    /// <summary>The machine.</summary>
+    public Machine Machine { get; }
+
+    /// <summary>The devices, in the scenario's slot order.</summary>
+    public IReadOnlyList<BoundDevice> Devices { get; }
+
+    /// <summary>Builds the scenario's machine with devices of one kind; <paramref name="debug"/> overrides the DMA debug mode.</summary>
+    public static TestBed Create(PlatformScenario scenario, DeviceKind kind, DmaDebugMode? debug = null)
+    {
+        var machine = new Machine(debug is { } mode ? scenario.Machine with { Debug = mode } : scenario.Machine);
+        var devices = new List<BoundDevice>();
+        foreach (DeviceSlot slot in scenario.Slots)
+        {
+            Device device = machine.AddDevice(slot.Id, new DeviceOptions
+            {
+                Name = $"{(kind == DeviceKind.Net ? "virtio-net" : "virtio-blk")} ({slot.Label})",
+                BehindIommu = slot.BehindIommu,
+                DmaMask = slot.DmaMask,
+            });
+            VirtioDeviceModel model = kind == DeviceKind.Net
+                ? new VirtioNetDevice(new VirtioNetOptions { Mode = VirtioNetMode.Loopback })
+                : new VirtioBlkDevice(new VirtioBlkOptions { CapacitySectors = DiskSectors });
+            var transport = new VirtioMmioTransport(device, model, new VirtioTransportOptions { OfferAccessPlatform = slot.AccessPlatform });
+            devices.Add(new BoundDevice(slot, device, model, transport));
+        }
+
+        return new TestBed(machine, devices);
+    }
+}
