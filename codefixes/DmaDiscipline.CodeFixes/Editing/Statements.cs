@@ -39,6 +39,28 @@ namespace DmaDiscipline.CodeFixes.Editing
             editor.InsertAfter(statement, list);
         }
 
+        /// <summary>Inserts <paramref name="before"/> and <paramref name="after"/> around <paramref name="statement"/> in one edit.</summary>
+        public static void InsertAround(DocumentEditor editor, StatementSyntax statement, IEnumerable<StatementSyntax> before, IEnumerable<StatementSyntax> after)
+        {
+            var first = before.Select(Annotate).ToList();
+            var last = after.Select(Annotate).ToList();
+            if (IsEmbedded(statement))
+            {
+                editor.ReplaceNode(statement, (current, _) => SyntaxFactory.Block(first.Concat(new[] { (StatementSyntax)current }).Concat(last)).WithAdditionalAnnotations(Formatter.Annotation));
+                return;
+            }
+
+            if (first.Count > 0)
+            {
+                editor.InsertBefore(statement, first);
+            }
+
+            if (last.Count > 0)
+            {
+                editor.InsertAfter(statement, last);
+            }
+        }
+
         public static StatementSyntax Parse(string text) => Annotate(SyntaxFactory.ParseStatement(text));
 
         private static StatementSyntax Annotate(StatementSyntax statement) =>

@@ -12,8 +12,9 @@ namespace DmaDiscipline.CodeFixes.Mapping
     /// </summary>
     internal sealed class MapCall
     {
-        private MapCall(InvocationExpressionSyntax call, IMethodSymbol method, ExpressionSyntax receiver, StatementSyntax statement, ExpressionSyntax? handle)
+        private MapCall(InvocationExpressionSyntax call, IMethodSymbol method, ExpressionSyntax receiver, StatementSyntax statement, ExpressionSyntax? handle, VariableDeclaratorSyntax? declarator)
         {
+            Declarator = declarator;
             Call = call;
             Method = method;
             Receiver = receiver;
@@ -37,6 +38,42 @@ namespace DmaDiscipline.CodeFixes.Mapping
         /// Null when the result is not kept.
         /// </summary>
         public ExpressionSyntax? Handle { get; }
+
+        /// <summary>The local declaration the handle is kept in, when it is one.</summary>
+        public VariableDeclaratorSyntax? Declarator { get; }
+
+        /// <summary>
+        /// Whether <see cref="Handle"/> names this mapping at <paramref name="position"/>: the local is in scope
+        /// and never reassigned, or the assigned variable/field is stable in <paramref name="member"/>.
+        /// </summary>
+        public bool HandleUsableAt(SemanticModel model, SyntaxNode member, int position, CancellationToken cancellationToken)
+        {
+            if (Handle is null)
+            {
+                return false;
+            }
+
+            if (Declarator is not null)
+            {
+                var local = model.GetDeclaredSymbol(Declarator, cancellationToken);
+                if (local is null || Editing.Stable.IsWritten(model, local, member, cancellationToken))
+                {
+                    return false;
+                }
+
+                foreach (var visible in model.LookupSymbols(position, name: local.Name))
+                {
+                    if (SymbolEqualityComparer.Default.Equals(visible, local))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            return Editing.Stable.IsStable(model, Handle, member, cancellationToken) && Editing.Stable.IsInScope(model, Handle, position, cancellationToken);
+        }
 
         public bool IsStreaming => Method.Name == "MapSingle";
 
@@ -81,6 +118,7 @@ namespace DmaDiscipline.CodeFixes.Mapping
             }
 
             ExpressionSyntax? handle = null;
+            VariableDeclaratorSyntax? handleDeclarator = null;
             var parent = call.WalkUpParentheses().Parent;
             if (method.Name == "MapSg")
             {
@@ -89,13 +127,14 @@ namespace DmaDiscipline.CodeFixes.Mapping
             else if (parent is EqualsValueClauseSyntax equals && equals.Parent is VariableDeclaratorSyntax declarator)
             {
                 handle = SyntaxFactory.IdentifierName(declarator.Identifier.ValueText);
+                handleDeclarator = declarator;
             }
             else if (parent is AssignmentExpressionSyntax assignment && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Right.WalkDownParentheses() == call)
             {
                 handle = assignment.Left;
             }
 
-            return new MapCall(call, method, access.Expression, statement, handle);
+            return new MapCall(call, method, access.Expression, statement, handle, handleDeclarator);
         }
 
         public static ExpressionSyntax? ArgumentOf(InvocationExpressionSyntax call, IMethodSymbol method, string parameterName)

@@ -36,7 +36,7 @@ namespace DmaDiscipline.CodeFixes.Rules
             var member = map.Statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
             if (member is null
                 || !Stable.IsStable(model, map.Receiver, member, cancellationToken)
-                || (map.Handle.Parent is not null && !Stable.IsStable(model, map.Handle, member, cancellationToken))
+                || !map.HandleUsableAt(model, member, map.Statement.Span.End, cancellationToken)
                 || HasCheck(member, map))
             {
                 // A check that exists but whose failure is ignored needs a human: the fix cannot tell which path was meant.

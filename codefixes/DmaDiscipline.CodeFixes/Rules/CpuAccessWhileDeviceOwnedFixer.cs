@@ -1,0 +1,95 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using DmaDiscipline.Analyzers;
+using DmaDiscipline.CodeFixes.Editing;
+using DmaDiscipline.CodeFixes.Mapping;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DmaDiscipline.CodeFixes.Rules
+{
+    /// <summary>
+    /// DMA005: surrounds the statement that touches a device-owned buffer with
+    /// <c>SyncForCpu</c> (the CPU takes the buffer) and <c>SyncForDevice</c> (it hands it back),
+    /// both with the map's address, length and direction. The hand-back is left out when the next
+    /// thing the method does with the mapping is to unmap it, or when the statement leaves the method.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CpuAccessWhileDeviceOwnedFixer)), Shared]
+    public sealed class CpuAccessWhileDeviceOwnedFixer : DmaFixer
+    {
+        public const string EquivalenceKey = RuleIdentifiers.CpuAccessWhileDeviceOwned + ".SyncAroundAccess";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.CpuAccessWhileDeviceOwned);
+
+        internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var map = MapCall.Find(model, root, diagnostic.AdditionalLocations.FirstOrDefault(), cancellationToken);
+            var access = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            var statement = access.FirstAncestorOrSelf<StatementSyntax>();
+            if (map is null || !map.IsStreaming || map.Handle is null || map.Length is null || map.Direction is null
+                || statement is null || !Statements.CanInsertAround(statement) || statement is LocalDeclarationStatementSyntax && IsEmbeddedDeclaration(statement))
+            {
+                return null;
+            }
+
+            var member = statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
+            var pieces = new[] { map.Receiver, map.Length, map.Direction };
+            if (member is null || !member.Contains(map.Call)
+                || pieces.Any(p => !Stable.IsStable(model, p, member, cancellationToken) || !Stable.IsInScope(model, p, statement.SpanStart, cancellationToken))
+                || !map.HandleUsableAt(model, member, statement.SpanStart, cancellationToken))
+            {
+                return null;
+            }
+
+            var toCpu = Call(map, "SyncForCpu");
+            var handBack = LeavesMethod(statement) || NextUseUnmaps(statement, map) ? null : Call(map, "SyncForDevice");
+            return new PlannedFix(
+                handBack is null ? "Sync for the CPU before the access" : "Sync for the CPU before the access and for the device after it",
+                EquivalenceKey,
+                "sync@" + statement.SpanStart,
+                editor => Statements.InsertAround(editor, statement, new[] { toCpu }, handBack is null ? new StatementSyntax[0] : new[] { handBack }));
+        }
+
+        internal static StatementSyntax Call(MapCall map, string method) =>
+            Statements.Parse($"{map.Receiver.WithoutTrivia()}.{method}({map.Handle!.WithoutTrivia()}, {map.Length!.WithoutTrivia()}, {map.Direction!.WithoutTrivia()});");
+
+        private static bool IsEmbeddedDeclaration(StatementSyntax statement) => !(statement.Parent is BlockSyntax) && !(statement.Parent is SwitchSectionSyntax);
+
+        private static bool LeavesMethod(StatementSyntax statement) =>
+            statement is ReturnStatementSyntax || statement is ThrowStatementSyntax;
+
+        /// <summary>The first later statement of the same block that names the mapping's handle unmaps it.</summary>
+        private static bool NextUseUnmaps(StatementSyntax statement, MapCall map)
+        {
+            var handle = map.Handle!.WithoutTrivia().ToString();
+            IEnumerable<StatementSyntax> following = statement.Parent switch
+            {
+                BlockSyntax block => block.Statements.SkipWhile(s => s != statement).Skip(1),
+                SwitchSectionSyntax section => section.Statements.SkipWhile(s => s != statement).Skip(1),
+                _ => Enumerable.Empty<StatementSyntax>(),
+            };
+            foreach (var next in following)
+            {
+                var uses = next.DescendantNodes().OfType<InvocationExpressionSyntax>()
+                    .Where(i => i.ArgumentList.Arguments.Any(a => a.Expression.WithoutTrivia().ToString() == handle))
+                    .ToList();
+                if (uses.Count > 0)
+                {
+                    return uses.Any(i => i.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "UnmapSingle");
+                }
+
+                if (next.DescendantNodesAndSelf().Any(n => n is ReturnStatementSyntax || n.IsKind(SyntaxKind.ThrowStatement)))
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+    }
+}

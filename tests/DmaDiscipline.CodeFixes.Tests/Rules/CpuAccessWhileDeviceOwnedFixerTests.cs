@@ -1,0 +1,169 @@
+using V = DmaDiscipline.CodeFixes.Tests.Infrastructure.Verify<DmaDiscipline.CodeFixes.Rules.CpuAccessWhileDeviceOwnedFixer>;
+
+namespace DmaDiscipline.CodeFixes.Tests.Rules;
+
+/// <summary>DMA005 → SyncForCpu before the CPU touches a device-owned buffer, SyncForDevice to hand it back.</summary>
+public sealed class CpuAccessWhileDeviceOwnedFixerTests
+{
+    [Fact]
+    public Task Peek_at_a_receive_buffer_still_posted_syncs_both_ways() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private DmaAddr _rx;
+
+            public int Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 256, DmaDirection.FromDevice);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, 256);
+                int first = {|#0:buffer.Span|}[0];
+                _rx = addr;
+                return first;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private DmaAddr _rx;
+
+            public int Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 256, DmaDirection.FromDevice);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, 256);
+                dma.SyncForCpu(addr, 256, DmaDirection.FromDevice);
+                int first = buffer.Span[0];
+                dma.SyncForDevice(addr, 256, DmaDirection.FromDevice);
+                _rx = addr;
+                return first;
+            }
+        }
+        """,
+        V.Diagnostic("DMA005").WithLocation(0));
+
+    [Fact]
+    public Task An_if_body_becomes_a_block_around_the_syncs() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public int Read(DmaApi dma, Ring ring, KBuffer buffer, int length)
+            {
+                var addr = dma.MapSingle(buffer, 0, length, DmaDirection.Bidirectional);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, length);
+                if (ring.Completed(0))
+                    buffer.Span[0] = 1;
+                dma.UnmapSingle(addr, length, DmaDirection.Bidirectional);
+                return 0;
+            }
+        }
+        """.Replace("buffer.Span[0] = 1", "{|#0:buffer.Span|}[0] = 1"),
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public int Read(DmaApi dma, Ring ring, KBuffer buffer, int length)
+            {
+                var addr = dma.MapSingle(buffer, 0, length, DmaDirection.Bidirectional);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, length);
+                if (ring.Completed(0))
+                {
+                    dma.SyncForCpu(addr, length, DmaDirection.Bidirectional);
+                    buffer.Span[0] = 1;
+                    dma.SyncForDevice(addr, length, DmaDirection.Bidirectional);
+                }
+
+                dma.UnmapSingle(addr, length, DmaDirection.Bidirectional);
+                return 0;
+            }
+        }
+        """,
+        V.Diagnostic("DMA005").WithLocation(0));
+
+    [Fact]
+    public Task Access_just_before_the_unmap_only_syncs_for_the_cpu() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public int Read(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 512, DmaDirection.FromDevice);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, 512);
+                int status = {|#0:buffer.Span|}[511];
+                dma.UnmapSingle(addr, 512, DmaDirection.FromDevice);
+                return status;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public int Read(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 512, DmaDirection.FromDevice);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, 512);
+                dma.SyncForCpu(addr, 512, DmaDirection.FromDevice);
+                int status = buffer.Span[511];
+                dma.UnmapSingle(addr, 512, DmaDirection.FromDevice);
+                return status;
+            }
+        }
+        """,
+        V.Diagnostic("DMA005").WithLocation(0));
+
+    [Fact]
+    public Task No_fix_when_the_mapping_is_not_kept() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                ring.Post(dma.MapSingle(buffer, 0, 64, DmaDirection.FromDevice), 64);
+                {|#0:buffer.Span|}[0] = 0;
+            }
+        }
+        """,
+        V.Diagnostic("DMA005").WithLocation(0));
+}
