@@ -1,0 +1,127 @@
+using System.Security;
+
+namespace DmaDiscipline.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// A user's project that references the packed packages: written once, restored once, then built in as many
+/// variants as the tests need. Each variant gets its own obj/ and bin/ folders so that no variant's
+/// incremental state decides another's result. Sources are grouped in case folders; <c>-p:ConsumerCase=name</c>
+/// compiles one of them, so a case's .editorconfig applies to its sources only, as it would in a repository.
+/// </summary>
+public sealed class Consumer
+{
+    private readonly PackedPackages _packages;
+    private readonly SemaphoreSlim _restore = new(1, 1);
+    private bool _restored;
+
+    public Consumer(PackedPackages packages, string name, string defaultCase, IReadOnlyList<string> packageIds, IReadOnlyDictionary<string, string> files)
+    {
+        _packages = packages;
+        Name = name;
+        Files = files;
+        Directory = Path.Combine(packages.Root, "consumers", name);
+        System.IO.Directory.CreateDirectory(Directory);
+
+        var references = string.Concat(packageIds.Select(id =>
+            $"""
+                <PackageReference Include="{id}" Version="{packages.Version}" />
+
+            """));
+        File.WriteAllText(ProjectFile, $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <EnableDefaultCompileItems>false</EnableDefaultCompileItems>
+                <ConsumerCase Condition="'$(ConsumerCase)' == ''">{defaultCase}</ConsumerCase>
+                <!-- A project's own choice of preset, written in its body as a user would. -->
+                <DmaDisciplineAnalysisMode Condition="'$(ChosenAnalysisMode)' != ''">$(ChosenAnalysisMode)</DmaDisciplineAnalysisMode>
+              </PropertyGroup>
+              <ItemGroup>
+                <Compile Include="$(ConsumerCase)/**/*.cs" />
+            {references}  </ItemGroup>
+            </Project>
+            """);
+
+        // The temporary feed in addition to the machine's sources (its user-level NuGet.Config).
+        File.WriteAllText(Path.Combine(Directory, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="dmadiscipline-it" value="{SecurityElement.Escape(packages.Feed)}" />
+              </packageSources>
+            </configuration>
+            """);
+
+        foreach (var (path, text) in files)
+        {
+            var full = Path.Combine(Directory, path);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, text);
+        }
+    }
+
+    public string Name { get; }
+
+    public string Directory { get; }
+
+    public string ProjectFile => Path.Combine(Directory, Name + ".csproj");
+
+    /// <summary>Every file of the consumer, by path relative to <see cref="Directory"/>.</summary>
+    public IReadOnlyDictionary<string, string> Files { get; }
+
+    /// <summary>The diagnostics promised by the markers in the files of one case folder and in the project folder's symbols files.</summary>
+    public IReadOnlyList<ExpectedDiagnostic> ExpectedIn(string consumerCase) =>
+        Files.Where(f => f.Key.StartsWith(consumerCase + "/", StringComparison.Ordinal) || !f.Key.Contains('/'))
+            .SelectMany(f => ExpectedDiagnostic.In(f.Key, f.Value))
+            .ToList();
+
+    public async Task<ConsumerBuild> BuildAsync(string variant, params string[] arguments)
+    {
+        await RestoreAsync();
+        var result = await DotNetCli.RunAsync(
+            Directory,
+            [
+                "build", ProjectFile, "--no-restore", "-nodeReuse:false", "-tl:off", "-v:m",
+                $"-p:IntermediateOutputPath=obj/{variant}/", $"-p:OutputPath=bin/{variant}/", .. arguments,
+            ],
+            TimeSpan.FromMinutes(4),
+            Environment);
+        return new ConsumerBuild(result, BuildDiagnostic.Parse(result.Output, Directory));
+    }
+
+    private Dictionary<string, string> Environment => new() { ["NUGET_PACKAGES"] = _packages.ConsumerPackages };
+
+    private async Task RestoreAsync()
+    {
+        await _restore.WaitAsync();
+        try
+        {
+            if (_restored)
+            {
+                return;
+            }
+
+            var result = await DotNetCli.RunAsync(
+                Directory, ["restore", ProjectFile, "-nodeReuse:false", "-tl:off", "-v:m"], TimeSpan.FromMinutes(4), Environment);
+            if (result.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"Restoring {Name} failed:\n{result}");
+            }
+
+            _restored = true;
+        }
+        finally
+        {
+            _restore.Release();
+        }
+    }
+}
+
+/// <summary>One build of a consumer: the command's result and the diagnostics it printed.</summary>
+public sealed record ConsumerBuild(CommandResult Result, IReadOnlyList<BuildDiagnostic> Diagnostics)
+{
+    /// <summary>The DmaDiscipline diagnostics (DMA0xx, DMA9xx); other analyzers are not under test.</summary>
+    public IReadOnlyList<BuildDiagnostic> Dma => Diagnostics.Where(d => d.Id.StartsWith("DMA", StringComparison.Ordinal)).ToList();
+}
