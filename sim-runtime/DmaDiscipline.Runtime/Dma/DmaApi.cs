@@ -149,7 +149,7 @@ public sealed class DmaApi
             return 0;
         }
 
-        list.SetMapped(count);
+        list.SetMapped(count, this);
         if (_debug.IsEnabled)
         {
             for (int i = 0; i < count; i++)
@@ -165,14 +165,12 @@ public sealed class DmaApi
 
     /// <summary>Unmaps a list mapped by <see cref="MapSg"/>, with the same direction.</summary>
     /// <exception cref="InvalidOperationException">The list is not mapped.</exception>
+    /// <exception cref="ArgumentException">Another device's DMA API mapped the list (nothing is changed).</exception>
     public void UnmapSg(ScatterList list, DmaDirection direction)
     {
         ArgumentNullException.ThrowIfNull(list);
         CheckDirection(direction);
-        if (list.MappedCount == 0)
-        {
-            throw new InvalidOperationException("The scatter list is not mapped.");
-        }
+        CheckMappedHere(list);
 
         if (_debug.IsEnabled)
         {
@@ -187,7 +185,7 @@ public sealed class DmaApi
             throw new InvalidOperationException($"UnmapSg refused: the list's mapping is not live in the DMA layer of {_device}.");
         }
 
-        list.SetMapped(0);
+        list.SetMapped(0, null);
     }
 
     /// <summary>Syncs every segment of a mapped list for the CPU.</summary>
@@ -308,14 +306,26 @@ public sealed class DmaApi
     private void SyncSg(ScatterList list, DmaDirection direction, bool forCpu)
     {
         ArgumentNullException.ThrowIfNull(list);
+        CheckMappedHere(list);
+
+        for (int i = 0; i < list.MappedCount; i++)
+        {
+            Sync(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
+        }
+    }
+
+    private void CheckMappedHere(ScatterList list)
+    {
         if (list.MappedCount == 0)
         {
             throw new InvalidOperationException("The scatter list is not mapped.");
         }
 
-        for (int i = 0; i < list.MappedCount; i++)
+        // Like FreeCoherent of another device's buffer: the list's IOVAs mean nothing in this device's
+        // domain, and may name one of this device's own live mappings.
+        if (!ReferenceEquals(list.MappedBy, this))
         {
-            Sync(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
+            throw new ArgumentException($"The scatter list was mapped for {list.MappedBy?._device}, not {_device}.", nameof(list));
         }
     }
 

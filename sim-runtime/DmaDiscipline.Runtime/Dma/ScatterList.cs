@@ -101,7 +101,14 @@ public sealed class ScatterList
 
     internal ulong DmaAddressUnchecked(int index) => _dmaAddresses[index];
 
-    internal void SetMapped(int count) => MappedCount = count;
+    /// <summary>The DMA API (so the device) whose <see cref="DmaApi.MapSg"/> mapped the list; null when not mapped.</summary>
+    internal DmaApi? MappedBy { get; private set; }
+
+    internal void SetMapped(int count, DmaApi? by)
+    {
+        MappedCount = count;
+        MappedBy = count == 0 ? null : by;
+    }
 
     private static int CheckIndex(int index, int count) =>
         (uint)index < (uint)count ? index : throw new ArgumentOutOfRangeException(nameof(index), index, $"The list has {count} segments.");

@@ -158,4 +158,26 @@ public sealed class ScatterGatherTests
         Assert.Throws<ArgumentOutOfRangeException>(() => list.DmaAddress(0));
         Assert.Equal(100, list.TotalLength);
     }
+    [Fact]
+    public void UnmapSgThroughAnotherDevice_IsRefused_AndTearsDownNeitherDevicesMapping()
+    {
+        Machine machine = Machines.With();
+        Device nic = machine.AddDevice(Machines.Nic);
+        Device disk = machine.AddDevice(Machines.Disk);
+        var nicList = new ScatterList(1);
+        nicList.Add(machine.Buffer(Machines.Pattern(Page, 1)), 0, Page);
+        var diskList = new ScatterList(1);
+        diskList.Add(machine.Buffer(Machines.Pattern(Page, 2)), 0, Page);
+        nic.Dma.MapSg(nicList, DmaDirection.ToDevice);
+        disk.Dma.MapSg(diskList, DmaDirection.ToDevice);
+        Assert.Equal(nicList.DmaAddress(0), diskList.DmaAddress(0)); // fresh domains allocate the same IOVA
+
+        Assert.Throws<ArgumentException>(() => nic.Dma.UnmapSg(diskList, DmaDirection.ToDevice));
+
+        Assert.Equal(Machines.Pattern(Page, 1), nic.DeviceRead(nicList.DmaAddress(0), Page));
+        Assert.Equal(Machines.Pattern(Page, 2), disk.DeviceRead(diskList.DmaAddress(0), Page));
+        Assert.Equal(1, diskList.MappedCount);
+        disk.Dma.UnmapSg(diskList, DmaDirection.ToDevice);
+        Assert.Equal(0, disk.Domain!.PresentPages);
+    }
 }
