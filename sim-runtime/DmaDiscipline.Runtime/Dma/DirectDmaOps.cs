@@ -86,7 +86,7 @@ internal sealed class DirectDmaOps : DmaOps
         KBuffer memory;
         try
         {
-            memory = _memory.Allocate(length, mask < PhysicalMemory.FourGiB - 1 ? MemoryPlacement.Below4G : MemoryPlacement.Default);
+            memory = _memory.Allocate(length, mask < PhysicalMemory.FourGiB ? MemoryPlacement.Below4G : MemoryPlacement.Default);
         }
         catch (InsufficientMemoryException)
         {
