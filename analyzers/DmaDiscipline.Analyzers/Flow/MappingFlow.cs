@@ -163,6 +163,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     return HandleArgument(invocation, state, out _) is HandleBinding handle ? new CheckBinding(handle.Site, negated: false) : null;
                 case IBinaryOperation binary:
                     return CountCheck(binary, state);
+                case IIsPatternOperation isPattern when isPattern.Pattern is IConstantPatternOperation constant && constant.Value.ConstantValue.Value is bool expected:
+                    // MappingError(a) is true / is false
+                    return Condition(isPattern.Value, state) is { } tested ? new CheckBinding(tested.Site, tested.Negated ^ !expected) : null;
                 default:
                     var key = Keys.Of(condition);
                     return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding as CheckBinding : null;
@@ -380,6 +383,15 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private MappingState Bind(MappingState state, object key, Binding? value, IOperation? valueOperation)
         {
+            foreach (var pair in state.Sites)
+            {
+                if (pair.Key.BufferKey is not null && pair.Key.BufferKey.Equals(key) && (pair.Value.Flags & SiteFlags.DeviceOwned) != 0)
+                {
+                    // The variable now names another buffer: the mapped one is no longer reachable through it.
+                    state = Update(state, pair.Key, SiteFlags.None, SiteFlags.DeviceOwned);
+                }
+            }
+
             var bindings = value is null ? state.Bindings.Remove(key) : state.Bindings.SetItem(key, value);
             var constant = valueOperation is null ? null : ConstantOf(valueOperation, state);
             var constants = constant is long c ? state.Constants.SetItem(key, c) : state.Constants.Remove(key);

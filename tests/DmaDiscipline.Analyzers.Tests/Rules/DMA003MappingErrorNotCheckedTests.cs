@@ -1,0 +1,76 @@
+using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+
+namespace DmaDiscipline.Analyzers.Tests.Rules;
+
+/// <summary>DMA003: a mapped address used (device sink, .Value, sync) on a path where the mapping-error check was not made, or said "failed" and was ignored.</summary>
+public sealed class DMA003MappingErrorNotCheckedTests
+{
+    private static Task Check(string source) => Verify<MappingLifecycleAnalyzer>.Analyzer(source);
+
+    private const string Map = "var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);";
+
+    [Theory]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, Desc[] ring) { " + Map + " ring[0].Addr = {|DMA003:a.Value|}; } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, Regs regs) { " + Map + " regs.Doorbell({|DMA003:a.Value|}); } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " ring.Post({|DMA003:a|}, 64); } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); dma.SyncForCpu({|DMA003:a|}, 64, DmaDirection.FromDevice); dma.UnmapSingle(a, 64, DmaDirection.FromDevice); } }")]
+    // Checked, result ignored.
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " dma.MappingError(a); ring.Post({|DMA003:a|}, 64); } }")]
+    // Checked, failure only logged.
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " if (dma.MappingError(a)) Log.Info(\"failed\"); ring.Post({|DMA003:a|}, 64); } }")]
+    // Checked on one path only.
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring, bool careful) { " + Map + " if (careful) { if (dma.MappingError(a)) return; } ring.Post({|DMA003:a|}, 64); } }")]
+    // Checked too late.
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " ring.Post({|DMA003:a|}, 64); if (dma.MappingError(a)) return; } }")]
+    // The check's result stored and never tested.
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " var failed = dma.MappingError(a); ring.Post({|DMA003:a|}, 64); } }")]
+    // The other mapping was checked.
+    [InlineData("""
+        class D
+        {
+            void F(DmaApi dma, KBuffer header, KBuffer payload, IRing ring)
+            {
+                var h = dma.MapSingle(header, 0, 16, DmaDirection.ToDevice);
+                if (dma.MappingError(h)) return;
+                ring.Post(h, 16);
+                var p = dma.MapSingle(payload, 0, 512, DmaDirection.ToDevice);
+                ring.Post({|DMA003:p|}, 512);
+            }
+        }
+        """)]
+    // Per-iteration mappings, none checked.
+    [InlineData("class D { void F(DmaApi dma, KBuffer[] bufs, IRing ring) { foreach (var b in bufs) { var a = dma.MapSingle(b, 0, b.Length, DmaDirection.ToDevice); ring.Post({|DMA003:a|}, b.Length); } } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); dma.SyncForDevice({|DMA003:a|}, 64, DmaDirection.FromDevice); dma.UnmapSingle(a, 64, DmaDirection.FromDevice); } }")]
+    // Arithmetic on the unchecked value.
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, Regs regs) { " + Map + " regs.QueueDesc = {|DMA003:a.Value|} + 16; } }")]
+    // Known failed, used anyway after the branch.
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " if (!dma.MappingError(a)) { ring.Post(a, 64); } ring.Post({|DMA003:a|}, 64); } }")]
+    public Task Reported(string source) => Check(source);
+
+    [Theory]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " if (dma.MappingError(a)) return; ring.Post(a, 64); } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " if (dma.MappingError(a)) throw new InvalidOperationException(); ring.Post(a, 64); } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " if (!dma.MappingError(a)) { ring.Post(a, 64); } } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " var failed = dma.MappingError(a); if (failed) return; ring.Post(a, 64); } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " if (!dma.MappingError(a) && buf.Length > 0) ring.Post(a, 64); else dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " if (dma.MappingError(a) is true) return; ring.Post(a, 64); } }")]
+    // Stored for later: checked where it is used.
+    [InlineData("class D { private DmaAddr _pending; void F(DmaApi dma, KBuffer buf) { _pending = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); } }")]
+    // Handed to a helper that checks (and owns) it.
+    [InlineData("""
+        class D
+        {
+            static void Submit(DmaApi dma, DmaAddr address, IRing ring) { if (dma.MappingError(address)) return; ring.Post(address, 64); }
+            void F(DmaApi dma, KBuffer buf, IRing ring) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); Submit(dma, a, ring); }
+        }
+        """)]
+    // Logged, not used.
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf) { " + Map + " Log.Info(a.ToString()); dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
+    // A coherent buffer needs no mapping-error check.
+    [InlineData("class D { private CoherentBuffer? _ring; void F(DmaApi dma, Regs regs) { var c = dma.AllocCoherent(4096); regs.QueueDesc = c.DmaAddress.Value; _ring = c; } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " if (dma.MappingError(a)) { Log.Info(\"failed\"); return; } else { ring.Post(a, 64); } } }")]
+    [InlineData("class D { void F(DmaApi dma, KBuffer[] bufs, IRing ring) { foreach (var b in bufs) { var a = dma.MapSingle(b, 0, b.Length, DmaDirection.ToDevice); if (dma.MappingError(a)) continue; ring.Post(a, b.Length); } } }")]
+    [InlineData("class D { bool F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " var ok = !dma.MappingError(a); if (!ok) return false; ring.Post(a, 64); return true; } }")]
+    public Task NotReported(string source) => Check(source);
+}

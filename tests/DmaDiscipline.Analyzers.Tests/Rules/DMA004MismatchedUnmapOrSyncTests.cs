@@ -1,0 +1,61 @@
+using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers.Tests.Rules;
+
+/// <summary>DMA004: unmap with another length or direction than the map's; a sync with another direction or a larger length; SyncForCpu on a ToDevice mapping (info).</summary>
+public sealed class DMA004MismatchedUnmapOrSyncTests
+{
+    private static Task Check(string source) => Verify<MappingLifecycleAnalyzer>.Analyzer(source);
+
+    private static string Body(string statements) =>
+        "class D { void F(DmaApi dma, KBuffer buf, ScatterList sg, int n, DmaDirection unknown) { " + statements + " } }";
+
+    [Theory]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); dma.UnmapSingle(a, {|DMA004:32|}, DmaDirection.ToDevice);")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, {|DMA004:DmaDirection.FromDevice|});")]
+    [InlineData("int length = 64; var a = dma.MapSingle(buf, 0, length, DmaDirection.ToDevice); dma.UnmapSingle(a, {|DMA004:128|}, DmaDirection.ToDevice);")]
+    [InlineData("var dir = DmaDirection.FromDevice; var a = dma.MapSingle(buf, 0, 64, dir); dma.UnmapSingle(a, 64, {|DMA004:DmaDirection.ToDevice|});")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return; dma.SyncForCpu(a, 64, {|DMA004:DmaDirection.ToDevice|}); dma.UnmapSingle(a, 64, DmaDirection.FromDevice);")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return; dma.SyncForCpu(a, {|DMA004:128|}, DmaDirection.FromDevice); dma.UnmapSingle(a, 64, DmaDirection.FromDevice);")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return; dma.SyncForDevice(a, 64, {|DMA004:DmaDirection.Bidirectional|}); dma.UnmapSingle(a, 64, DmaDirection.FromDevice);")]
+    [InlineData("if (dma.MapSg(sg, DmaDirection.ToDevice) == 0) return; dma.UnmapSg(sg, {|DMA004:DmaDirection.FromDevice|});")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); try { } finally { dma.UnmapSingle(a, {|DMA004:4096|}, DmaDirection.ToDevice); }")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); dma.UnmapSingle(a, {|DMA004:16|}, {|DMA004:DmaDirection.Bidirectional|});")]
+    [InlineData("const int Size = 64; var a = dma.MapSingle(buf, 0, Size, DmaDirection.ToDevice); dma.UnmapSingle(a, {|DMA004:Size * 2|}, DmaDirection.ToDevice);")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.Bidirectional); dma.UnmapSingle(a, 64, {|DMA004:DmaDirection.ToDevice|});")]
+    [InlineData("int m = 64; var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); int k = 63; dma.UnmapSingle(a, {|DMA004:k|}, DmaDirection.ToDevice);")]
+    public Task Reported(string statements) => Check(Body(statements));
+
+    [Fact]
+    public Task SyncForCpu_on_a_ToDevice_mapping_is_pointless_info() =>
+        Verify<MappingLifecycleAnalyzer>.Analyzer(
+            Body("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return; {|#0:dma.SyncForCpu(a, 64, DmaDirection.ToDevice)|}; dma.UnmapSingle(a, 64, DmaDirection.ToDevice);"),
+            new Microsoft.CodeAnalysis.Testing.DiagnosticResult("DMA004", DiagnosticSeverity.Info).WithLocation(0)
+                .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
+                .WithArguments("SyncForCpu on a ToDevice mapping is legal but pointless: the device does not write the buffer"));
+
+    [Theory]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    [InlineData("var a = dma.MapSingle(buf, 0, n, DmaDirection.ToDevice); dma.UnmapSingle(a, n, DmaDirection.ToDevice);")]
+    // Lengths that are not constants are not compared.
+    [InlineData("var a = dma.MapSingle(buf, 0, n, DmaDirection.ToDevice); dma.UnmapSingle(a, buf.Length, DmaDirection.ToDevice);")]
+    // A sync of a sub-range.
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return; dma.SyncForCpu(a, 16, DmaDirection.FromDevice); dma.UnmapSingle(a, 64, DmaDirection.FromDevice);")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.Bidirectional); if (dma.MappingError(a)) return; dma.SyncForCpu(a, 64, DmaDirection.Bidirectional); dma.SyncForDevice(a, 64, DmaDirection.Bidirectional); dma.UnmapSingle(a, 64, DmaDirection.Bidirectional);")]
+    // Handing a FromDevice buffer back to the device is what SyncForDevice is for.
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return; dma.SyncForCpu(a, 64, DmaDirection.FromDevice); dma.SyncForDevice(a, 64, DmaDirection.FromDevice); dma.UnmapSingle(a, 64, DmaDirection.FromDevice);")]
+    // Different locals with the same value.
+    [InlineData("int m = 64; int k = 64; var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); dma.UnmapSingle(a, k, DmaDirection.ToDevice);")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, unknown); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    // Each mapping unmapped with its own length.
+    [InlineData("var h = dma.MapSingle(buf, 0, 16, DmaDirection.ToDevice); var p = dma.MapSingle(buf, 16, 48, DmaDirection.ToDevice); dma.UnmapSingle(p, 48, DmaDirection.ToDevice); dma.UnmapSingle(h, 16, DmaDirection.ToDevice);")]
+    // A mapping length that differs between paths is unknown.
+    [InlineData("int m = 16; if (n > 0) m = 64; var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    [InlineData("if (dma.MapSg(sg, DmaDirection.FromDevice) == 0) return; dma.SyncSgForCpu(sg, DmaDirection.FromDevice); dma.UnmapSg(sg, DmaDirection.FromDevice);")]
+    [InlineData("var c = dma.AllocCoherent(64); dma.FreeCoherent(c);")]
+    // The offset is not the length.
+    [InlineData("var a = dma.MapSingle(buf, 32, 32, DmaDirection.ToDevice); dma.UnmapSingle(a, 32, DmaDirection.ToDevice);")]
+    public Task NotReported(string statements) => Check(Body(statements));
+}
