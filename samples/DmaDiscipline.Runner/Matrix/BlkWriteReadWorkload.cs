@@ -17,6 +17,8 @@ internal static class BlkWriteReadWorkload
     private const int SectorsPerBlock = BlockSize / 512;
     private const int MaxIdlePolls = 4;
 
+    private static readonly Pattern Data = new(BlockSize, i => (byte)((i * 3) + (i >> 8)));
+
     /// <summary>
     /// Runs <paramref name="requests"/> requests (half writes, half reads) on a disk of <paramref name="blocks"/> blocks.
     /// The data pages go into <paramref name="pagesToFree"/>: the caller frees them after the driver let go of the device.
@@ -99,24 +101,7 @@ internal static class BlkWriteReadWorkload
         }
     }
 
-    private static void Fill(Span<byte> data, int block)
-    {
-        for (int i = 0; i < data.Length; i++)
-        {
-        data[i] = (byte)((block * 13) + (i * 3) + (i >> 8));
-        }
-    }
+    private static void Fill(Span<byte> data, int block) => Data.Fill(data, block * 13);
 
-    private static bool Matches(ReadOnlySpan<byte> data, int block)
-    {
-        for (int i = 0; i < data.Length; i++)
-        {
-        if (data[i] != (byte)((block * 13) + (i * 3) + (i >> 8)))
-        {
-            return false;
-        }
-        }
-
-        return true;
-    }
+    private static bool Matches(ReadOnlySpan<byte> data, int block) => Data.Matches(data, block * 13);
 }

@@ -45,6 +45,9 @@ internal sealed record CellOutcome
     /// <summary>Wall time of the workload (setup excluded).</summary>
     public double WallSeconds { get; init; }
 
+    /// <summary>CPU time the process spent during the workload (less disturbed than wall time on a busy host).</summary>
+    public double CpuSeconds { get; init; }
+
     /// <summary>IOTLB hit rate of the translated domains involved, or null when there is none.</summary>
     public double? IotlbHitRate { get; init; }
 
@@ -56,6 +59,9 @@ internal sealed record CellOutcome
 
     /// <summary>Completed operations per wall second.</summary>
     public double Throughput => WallSeconds > 0 ? Completed / WallSeconds : 0;
+
+    /// <summary>Completed operations per CPU second.</summary>
+    public double CpuThroughput => CpuSeconds > 0 ? Completed / CpuSeconds : 0;
 
     /// <summary>Whether anything went wrong.</summary>
     public bool Failed => Error is not null || Faults > 0 || DataErrors > 0 || Violations.Count > 0;

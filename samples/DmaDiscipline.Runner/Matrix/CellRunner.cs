@@ -30,6 +30,8 @@ internal static class CellRunner
         var result = new WorkloadResult();
         string? error = null;
         var clock = new Stopwatch();
+        TimeSpan cpuStart = TimeSpan.Zero;
+        TimeSpan cpu = TimeSpan.Zero;
         try
         {
             foreach (BoundDevice target in targets)
@@ -37,6 +39,7 @@ internal static class CellRunner
                 drivers.Add(driver.Probe(target, scenario));
             }
 
+            cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
             clock.Start();
             foreach (IDisposable instance in drivers)
             {
@@ -53,6 +56,7 @@ internal static class CellRunner
             }
 
             clock.Stop();
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         }
         catch (Exception e) when (e is VirtioSetupException or InvalidOperationException or InsufficientMemoryException or ArgumentException)
         {
@@ -78,7 +82,7 @@ internal static class CellRunner
             }
         }
 
-        return Collect(scenario, driver, expected, unit, bed, targets, result, error, clock.Elapsed.TotalSeconds);
+        return Collect(scenario, driver, expected, unit, bed, targets, result, error, clock.Elapsed.TotalSeconds) with { CpuSeconds = cpu.TotalSeconds };
     }
 
     private static CellOutcome Collect(PlatformScenario scenario, DriverKind driver, Expectation expected, string unit, TestBed bed, List<BoundDevice> targets, WorkloadResult result, string? error, double seconds)

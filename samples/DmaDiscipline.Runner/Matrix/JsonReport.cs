@@ -38,6 +38,8 @@ internal static class JsonReport
                 c.Error,
                 c.WallSeconds,
                 c.Throughput,
+                c.CpuSeconds,
+                c.CpuThroughput,
                 c.Unit,
                 ratioToPassthrough = report.RatioToPassthrough(c),
                 c.IotlbHitRate,

@@ -13,6 +13,9 @@ internal static class NetLoopbackWorkload
     private const int Burst = 32;
     private const int MaxIdleBursts = 4;
 
+    // Bytes after the 4-byte sequence number: (seq + 7 * i) mod 256.
+    private static readonly Pattern Payload = new(2048, i => (byte)(7 * i));
+
     /// <summary>Runs <paramref name="packets"/> frames through <paramref name="driver"/>.</summary>
     public static void Run(INetDriver driver, int packets, WorkloadResult result)
     {
@@ -74,24 +77,9 @@ internal static class NetLoopbackWorkload
 
     private static void Fill(Span<byte> frame, int seq)
     {
-        for (int i = 4; i < frame.Length; i++)
-        {
-            frame[i] = (byte)(seq + (i * 7));
-        }
-
+        Payload.Fill(frame[4..], seq);
         BinaryPrimitives.WriteInt32LittleEndian(frame, seq);
     }
 
-    private static bool Matches(ReadOnlySpan<byte> frame, int seq)
-    {
-        for (int i = 4; i < frame.Length; i++)
-        {
-            if (frame[i] != (byte)(seq + (i * 7)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool Matches(ReadOnlySpan<byte> frame, int seq) => Payload.Matches(frame[4..], seq);
 }

@@ -12,5 +12,5 @@ internal sealed record WorkloadSize(int Packets, int BlkRequests)
     public static WorkloadSize Test { get; } = new(512, 256);
 
     /// <summary>Benchmarks.</summary>
-    public static WorkloadSize Bench { get; } = new(65536, 32768);
+    public static WorkloadSize Bench { get; } = new(32768, 16384);
 }

@@ -3,77 +3,93 @@ using DmaDiscipline.Runtime;
 namespace DmaDiscipline.Samples.Drivers.Disciplined;
 
 /// <summary>
-/// A page pool with DMA mapping (Linux's <c>page_pool</c> with <c>PP_FLAG_DMA_MAP</c> and
-/// <c>PP_FLAG_DMA_SYNC_DEV</c>): pages are mapped once when the pool is created and stay mapped
-/// while they circulate between driver and device. Recycling a page costs two syncs instead of a
-/// map and an unmap — no IOVA allocation, no IOTLB invalidation, no bounce slot churn.
+/// A page pool with DMA mapping (Linux's <c>page_pool</c> with <c>PP_FLAG_DMA_MAP</c>, high-order
+/// pages split into fragments): memory is allocated in chunks, each chunk is mapped once when the
+/// pool is created, and its fragments circulate between driver and device without ever being
+/// unmapped. Recycling a fragment costs two syncs of its own bytes instead of a map and an unmap —
+/// no IOVA allocation, no IOTLB invalidation, no bounce slot churn — and fragments sharing a chunk
+/// share IOTLB entries.
 /// </summary>
 public sealed class PagePool : IDisposable
 {
+    /// <summary>Bytes per chunk (16 pages, an order-4 allocation).</summary>
+    public const int ChunkSize = 16 * PhysicalMemory.PageSize;
+
     private readonly DmaApi _dma;
     private readonly PhysicalMemory _memory;
+    private readonly List<(KBuffer Chunk, DmaAddr Dma)> _chunks = new();
     private readonly PagePoolBuffer[] _all;
     private readonly Stack<PagePoolBuffer> _free;
 
-    /// <summary>Allocates and maps <paramref name="count"/> buffers of <paramref name="length"/> bytes for <paramref name="direction"/>.</summary>
+    /// <summary>Allocates and maps room for <paramref name="count"/> fragments of <paramref name="length"/> bytes for <paramref name="direction"/>.</summary>
     /// <exception cref="InsufficientMemoryException">A mapping failed (everything made so far is released).</exception>
     public PagePool(DmaApi dma, PhysicalMemory memory, int count, int length, DmaDirection direction)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, ChunkSize);
         _dma = dma;
         _memory = memory;
         Length = length;
         Direction = direction;
         _all = new PagePoolBuffer[count];
         _free = new Stack<PagePoolBuffer>(count);
-        for (int i = 0; i < count; i++)
+        int perChunk = ChunkSize / length;
+        for (int i = 0; i < count; i += perChunk)
         {
-            KBuffer page = memory.Allocate(length);
-            DmaAddr dmaAddr = dma.MapSingle(page, 0, length, direction);
-            if (dma.MappingError(dmaAddr))
+            int fragments = Math.Min(perChunk, count - i);
+            KBuffer chunk = memory.Allocate(fragments * length);
+            DmaAddr chunkDma = dma.MapSingle(chunk, 0, fragments * length, direction);
+            if (dma.MappingError(chunkDma))
             {
-                memory.Free(page);
-                Release(i);
-                throw new InsufficientMemoryException($"page_pool: mapping buffer {i} of {count} failed");
+                memory.Free(chunk);
+                Dispose();
+                throw new InsufficientMemoryException($"page_pool: mapping chunk {_chunks.Count} failed");
             }
 
-            _all[i] = new PagePoolBuffer(page, dmaAddr, i);
+            _chunks.Add((chunk, chunkDma));
+            for (int f = 0; f < fragments; f++)
+            {
+                // A fragment's bus address is its chunk's plus its offset (page_pool_get_dma_addr + offset).
+                var buffer = new PagePoolBuffer(chunk, f * length, new DmaAddr(chunkDma.Value + (ulong)(f * length)), i + f);
+                _all[i + f] = buffer;
+            }
+        }
+
+        for (int i = count - 1; i >= 0; i--)
+        {
             _free.Push(_all[i]);
         }
     }
 
-    /// <summary>Bytes per buffer (and per mapping).</summary>
+    /// <summary>Bytes per fragment.</summary>
     public int Length { get; }
 
-    /// <summary>The direction every buffer is mapped for.</summary>
+    /// <summary>The direction every chunk is mapped for.</summary>
     public DmaDirection Direction { get; }
 
-    /// <summary>Buffers in the pool.</summary>
+    /// <summary>Fragments in the pool.</summary>
     public int Count => _all.Length;
 
-    /// <summary>Takes a free buffer (still mapped, owned by the device until synced for the CPU), or null.</summary>
+    /// <summary>Takes a free fragment (still mapped), or null.</summary>
     public PagePoolBuffer? Rent() => _free.TryPop(out PagePoolBuffer? buffer) ? buffer : null;
 
-    /// <summary>Gives a buffer back to the pool.</summary>
+    /// <summary>Gives a fragment back to the pool.</summary>
     public void Return(PagePoolBuffer buffer) => _free.Push(buffer);
 
-    /// <summary>Lets the CPU see the first <paramref name="length"/> bytes the device wrote (<c>page_pool_dma_sync_for_cpu</c>).</summary>
-    public void SyncForCpu(PagePoolBuffer buffer, int length) => _dma.SyncForCpu(buffer.Dma, Math.Max(1, length), Direction);
+    /// <summary>Lets the CPU see the first <paramref name="length"/> bytes of a fragment (<c>page_pool_dma_sync_for_cpu</c>).</summary>
+    public void SyncForCpu(PagePoolBuffer buffer, int length) => _dma.SyncForCpu(buffer.Dma, Math.Clamp(length, 1, Length), Direction);
 
-    /// <summary>Hands the first <paramref name="length"/> bytes back to the device before the buffer is reused.</summary>
-    public void SyncForDevice(PagePoolBuffer buffer, int length) => _dma.SyncForDevice(buffer.Dma, Math.Max(1, length), Direction);
+    /// <summary>Hands the first <paramref name="length"/> bytes of a fragment back to the device before it is reused.</summary>
+    public void SyncForDevice(PagePoolBuffer buffer, int length) => _dma.SyncForDevice(buffer.Dma, Math.Clamp(length, 1, Length), Direction);
 
-    /// <summary>Unmaps and frees every buffer (<c>page_pool_destroy</c>); all must have come back from the device.</summary>
-    public void Dispose() => Release(_all.Length);
-
-    private void Release(int count)
+    /// <summary>Unmaps and frees every chunk (<c>page_pool_destroy</c>); every fragment must have come back from the device.</summary>
+    public void Dispose()
     {
-        for (int i = 0; i < count; i++)
+        foreach ((KBuffer chunk, DmaAddr dma) in _chunks)
         {
-            if (_all[i] is { } buffer && !buffer.Page.IsFreed)
-            {
-                _dma.UnmapSingle(buffer.Dma, Length, Direction);
-                _memory.Free(buffer.Page);
-            }
+            _dma.UnmapSingle(dma, chunk.Length, Direction);
+            _memory.Free(chunk);
         }
+
+        _chunks.Clear();
     }
 }

@@ -125,7 +125,7 @@ public sealed class VirtioNetDriver : INetDriver
         {
             // The buffer stays mapped ToDevice: take it for the CPU, fill it, give it back.
             _txPool!.SyncForCpu(premapped, length);
-            WritePacket(premapped.Page.Span, frame);
+            WritePacket(premapped.Span, frame);
             _txPool.SyncForDevice(premapped, length);
             added = _tx.AddPremapped(premapped.Dma, length, deviceWrites: false, premapped);
         }
@@ -163,7 +163,7 @@ public sealed class VirtioNetDriver : INetDriver
             if (len >= VirtioNetHdr.Size && len <= RxBufferLength)
             {
                 _rxPool!.SyncForCpu(buffer, len);
-                result = CopyFrame(buffer.Page.Span[..len], frame);
+                result = CopyFrame(buffer.Span[..len], frame);
                 _rxPool.SyncForDevice(buffer, len);
             }
             else
