@@ -31,4 +31,15 @@ public sealed class SymbolsFileTests(PackedPackages packages)
         build.Succeeded();
         Assert.Empty(build.Dma);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Each_symbols_file_is_an_additional_file_exactly_once(bool listedByTheProject)
+    {
+        var files = await _consumer.EvaluateItemsAsync("AdditionalFiles", $"-p:ListQueuesFile={listedByTheProject}");
+
+        var names = files.Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["DmaDiscipline.Queues.txt", "DmaDiscipline.txt"], names);
+    }
 }

@@ -59,6 +59,11 @@ public static class VendorConsumer
                 M:Vendor.Hal.Reset ; teleport  # expect DMA900 at "M:Vendor.Hal.Reset"
                 """,
         };
-        return new Consumer(packages, "VendorConsumer", Sources, [PackedPackages.AnalyzersId], files);
+        // A project may list a symbols file itself; the convention must not add it a second time.
+        const string listedExplicitly = """
+                <AdditionalFiles Include="DmaDiscipline.Queues.txt" Condition="'$(ListQueuesFile)' == 'true'" />
+
+            """;
+        return new Consumer(packages, "VendorConsumer", Sources, [PackedPackages.AnalyzersId], files, listedExplicitly);
     }
 }

@@ -14,7 +14,9 @@ public sealed class Consumer
     private readonly SemaphoreSlim _restore = new(1, 1);
     private bool _restored;
 
-    public Consumer(PackedPackages packages, string name, string defaultCase, IReadOnlyList<string> packageIds, IReadOnlyDictionary<string, string> files)
+    public Consumer(
+        PackedPackages packages, string name, string defaultCase, IReadOnlyList<string> packageIds, IReadOnlyDictionary<string, string> files,
+        string extraItems = "")
     {
         _packages = packages;
         Name = name;
@@ -40,7 +42,7 @@ public sealed class Consumer
               </PropertyGroup>
               <ItemGroup>
                 <Compile Include="$(ConsumerCase)/**/*.cs" />
-            {references}  </ItemGroup>
+            {references}{extraItems}  </ItemGroup>
             </Project>
             """);
 
@@ -89,6 +91,23 @@ public sealed class Consumer
             TimeSpan.FromMinutes(4),
             Environment);
         return new ConsumerBuild(result, BuildDiagnostic.Parse(result.Output, Directory));
+    }
+
+    /// <summary>Evaluates the project (no build) and returns the full paths of one item type, as MSBuild sees them.</summary>
+    public async Task<IReadOnlyList<string>> EvaluateItemsAsync(string itemType, params string[] arguments)
+    {
+        await RestoreAsync();
+        var result = await DotNetCli.RunAsync(
+            Directory, ["msbuild", ProjectFile, $"-getItem:{itemType}", "-nodeReuse:false", .. arguments], TimeSpan.FromMinutes(2), Environment);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"Evaluating {Name} failed:\n{result}");
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+        return json.RootElement.GetProperty("Items").GetProperty(itemType).EnumerateArray()
+            .Select(item => item.GetProperty("FullPath").GetString()!)
+            .ToList();
     }
 
     private Dictionary<string, string> Environment => new() { ["NUGET_PACKAGES"] = _packages.ConsumerPackages };
