@@ -49,7 +49,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 HashSet<ILocalSymbol>? queryLocals = null;
-                List<(IOperation Condition, IReadOnlyList<IOperation> Arms)>? branches = null;
+                List<(IOperation Condition, IReadOnlyList<IOperation> Arms, bool SinkOutside)>? branches = null;
                 var usesApi = false;
                 foreach (var operation in root.Descendants())
                 {
@@ -65,7 +65,7 @@ namespace DmaDiscipline.Analyzers.Rules
                             (queryLocals ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local.Local);
                             break;
                         case IConditionalOperation conditional:
-                            (branches ??= new List<(IOperation, IReadOnlyList<IOperation>)>()).Add((conditional.Condition, Arms(conditional.WhenTrue, conditional.WhenFalse)));
+                            (branches ??= new List<(IOperation, IReadOnlyList<IOperation>, bool)>()).Add((conditional.Condition, Arms(conditional.WhenTrue, conditional.WhenFalse), FlowsIntoSink(conditional, symbols)));
                             break;
                         case ISwitchOperation @switch:
                             {
@@ -75,7 +75,7 @@ namespace DmaDiscipline.Analyzers.Rules
                                     arms.AddRange(section.Body);
                                 }
 
-                                (branches ??= new List<(IOperation, IReadOnlyList<IOperation>)>()).Add((@switch.Value, arms));
+                                (branches ??= new List<(IOperation, IReadOnlyList<IOperation>, bool)>()).Add((@switch.Value, arms, false));
                                 break;
                             }
 
@@ -87,7 +87,7 @@ namespace DmaDiscipline.Analyzers.Rules
                                     arms.Add(arm.Value);
                                 }
 
-                                (branches ??= new List<(IOperation, IReadOnlyList<IOperation>)>()).Add((switchExpression.Value, arms));
+                                (branches ??= new List<(IOperation, IReadOnlyList<IOperation>, bool)>()).Add((switchExpression.Value, arms, FlowsIntoSink(switchExpression, symbols)));
                                 break;
                             }
                     }
@@ -98,7 +98,7 @@ namespace DmaDiscipline.Analyzers.Rules
                     continue;
                 }
 
-                foreach (var (condition, arms) in branches)
+                foreach (var (condition, arms, sinkOutside) in branches)
                 {
                     var query = FindQuery(condition, symbols, queryLocals);
                     if (query is null)
@@ -108,7 +108,7 @@ namespace DmaDiscipline.Analyzers.Rules
 
                     foreach (var arm in arms)
                     {
-                        if (PhysicalToDevice(arm, symbols) is { } physical && ApiOutside(root, arm, symbols))
+                        if (PhysicalToDevice(arm, symbols, sinkOutside) is { } physical && ApiOutside(root, arm, symbols))
                         {
                             context.ReportDiagnostic(Diagnostic.Create(Descriptors.DMA007, query.Syntax.GetLocation(), new[] { physical.Syntax.GetLocation() }, Keys.Describe(query)));
                             break;
@@ -155,10 +155,10 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>The physical source in an arm that also hands something to a device-visible sink.</summary>
-        private static IOperation? PhysicalToDevice(IOperation arm, DmaSymbols symbols)
+        private static IOperation? PhysicalToDevice(IOperation arm, DmaSymbols symbols, bool sinkOutside)
         {
             IOperation? physical = null;
-            var sink = false;
+            var sink = sinkOutside;
             foreach (var operation in Self(arm))
             {
                 switch (operation)
@@ -180,6 +180,38 @@ namespace DmaDiscipline.Analyzers.Rules
             }
 
             return sink ? physical : null;
+        }
+
+        /// <summary>An expression (?: or switch) whose value is given to a device-visible sink.</summary>
+        private static bool FlowsIntoSink(IOperation expression, DmaSymbols symbols)
+        {
+            if (expression.Type is null || expression.Type.SpecialType == SpecialType.System_Void)
+            {
+                return false;
+            }
+
+            var current = expression;
+            for (var parent = expression.Parent; parent is not null; current = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IConversionOperation _:
+                    case IBinaryOperation _:
+                    case IPropertyReferenceOperation _:
+                    case IParenthesizedOperation _:
+                        continue;
+                    case IAssignmentOperation assignment when assignment.Value == current:
+                        return assignment.Target is IMemberReferenceOperation target && symbols.IsBusSinkMember(target.Member);
+                    case IArgumentOperation argument:
+                        return argument.Parameter is not null && symbols.IsBusSinkParameter(argument.Parameter);
+                    case IObjectCreationOperation creation:
+                        return symbols.IsBusAddressType(creation.Type);
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
         }
 
         private static bool ApiOutside(IOperation root, IOperation arm, DmaSymbols symbols)

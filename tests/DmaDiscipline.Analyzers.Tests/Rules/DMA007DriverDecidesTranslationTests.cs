@@ -1,0 +1,96 @@
+using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+
+namespace DmaDiscipline.Analyzers.Tests.Rules;
+
+/// <summary>DMA007: driver code that branches on IOMMU presence/mode to choose between the DMA API and a physical address.</summary>
+public sealed class DMA007DriverDecidesTranslationTests
+{
+    private static Task Check(string source) => Verify<TranslationDecisionAnalyzer>.Analyzer(source);
+
+    private static string Body(string statements) =>
+        "class D { void F(Device device, Machine machine, KBuffer buf, Desc[] ring, IRing post) { var dma = device.Dma; " + statements + " } }";
+
+    private const string Mapped = "var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); ring[0].Addr = a.Value;";
+    private const string Physical = "ring[0].Addr = buf.PhysicalAddress.Value;";
+
+    [Theory]
+    [InlineData("if ({|DMA007:device.Domain|} is null) { " + Physical + " } else { " + Mapped + " }")]
+    [InlineData("if ({|DMA007:device.Domain|}?.Kind == DomainKind.Identity) { " + Physical + " } else { " + Mapped + " }")]
+    [InlineData("if ({|DMA007:machine.Iommu|} == null) { " + Physical + " return; } " + Mapped)]
+    [InlineData("if ({|DMA007:machine.Options.IommuPresent|}) { " + Mapped + " } else { " + Physical + " }")]
+    [InlineData("if (!{|DMA007:device.Options.BehindIommu|}.GetValueOrDefault()) { " + Physical + " } else { " + Mapped + " }")]
+    // Through a local.
+    [InlineData("var passthrough = device.Domain?.Kind == DomainKind.Identity; if ({|DMA007:passthrough|}) { " + Physical + " } else { " + Mapped + " }")]
+    // A conditional expression.
+    [InlineData("ring[0].Addr = {|DMA007:machine.Options.IommuPresent|} ? dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice).Value : buf.PhysicalAddress.Value;")]
+    // A switch on the domain kind.
+    [InlineData("switch ({|DMA007:device.Domain!.Kind|}) { case DomainKind.Identity: " + Physical + " break; default: " + Mapped + " break; }")]
+    // A switch expression.
+    [InlineData("ring[0].Addr = {|DMA007:device.Domain!.Kind|} switch { DomainKind.Identity => buf.PhysicalAddress.Value, _ => dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice).Value };")]
+    // A DmaAddr built from the physical address on the "no IOMMU" path.
+    [InlineData("DmaAddr bus; if ({|DMA007:machine.Iommu|} is null) bus = new DmaAddr(buf.PhysicalAddress.Value); else bus = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); post.Post(bus, 64);")]
+    // Physical address through VirtToPhys.
+    [InlineData("if ({|DMA007:machine.Iommu|} is null) { ring[0].Addr = machine.Memory.VirtToPhys(buf).Value; } else { " + Mapped + " }")]
+    // Nested condition.
+    [InlineData("if (buf.Length > 0 && {|DMA007:device.Domain|} == null) { " + Physical + " } else { " + Mapped + " }")]
+    public Task Reported(string statements) => Check(Body(statements));
+
+    [Fact]
+    public Task Configured_query_from_the_symbols_file() =>
+        Verify<TranslationDecisionAnalyzer>.Analyzer(
+            """
+            namespace Vendor { public static class Platform { public static bool Passthrough(object dev) => false; } }
+            class D
+            {
+                void F(DmaApi dma, object dev, KBuffer buf, Desc[] ring)
+                {
+                    if ({|DMA007:Vendor.Platform.Passthrough(dev)|}) ring[0].Addr = buf.PhysicalAddress.Value;
+                    else ring[0].Addr = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice).Value;
+                }
+            }
+            """,
+            [("DmaDiscipline.txt", "M:Vendor.Platform.Passthrough(System.Object) ; translation-query")]);
+
+    [Fact]
+    public Task Attributed_query() =>
+        Verify<TranslationDecisionAnalyzer>.Analyzer(
+            """
+            class Hal { [TranslationQuery] public bool Direct { get; set; } }
+            class D
+            {
+                void F(DmaApi dma, Hal hal, KBuffer buf, Desc[] ring)
+                {
+                    if ({|DMA007:hal.Direct|}) ring[0].Addr = buf.PhysicalAddress.Value;
+                    else ring[0].Addr = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice).Value;
+                }
+            }
+            """);
+
+    [Theory]
+    // Logging the domain.
+    [InlineData("if (device.Domain is null) Log.Info(\"no IOMMU\"); " + Mapped)]
+    // Tuning for the platform, always through the DMA API.
+    [InlineData("var batch = machine.Iommu is null ? 64 : 16; for (var i = 0; i < batch; i++) { " + Mapped + " }")]
+    // Both arms use the DMA API.
+    [InlineData("if (device.Domain?.Kind == DomainKind.Identity) { " + Mapped + " } else { " + Mapped + " ring[1].Len = 64; }")]
+    // The physical address only logged in the arm.
+    [InlineData("if (machine.Iommu is null) { Log.Info(\"phys \" + buf.PhysicalAddress); } " + Mapped)]
+    // A legacy driver without the DMA API at all (DMA001's business, not DMA007's).
+    [InlineData("if (machine.Iommu is null) { " + Physical + " }")]
+    // Branching on something unrelated.
+    [InlineData("if (buf.Length > 4096) { " + Physical + " } else { " + Mapped + " }")]
+    // Reporting statistics about the domain.
+    [InlineData("var kind = device.Domain?.Kind; Log.Info($\"domain {kind}\"); " + Mapped)]
+    // Refusing to run without protection is a policy, not a translation choice.
+    [InlineData("if (machine.Iommu is null) throw new InvalidOperationException(\"needs an IOMMU\"); " + Mapped)]
+    // Comparing a constant of the enum, not a query.
+    [InlineData("var wanted = DomainKind.Identity; if (wanted == DomainKind.Identity) { Log.Info(\"x\"); } " + Mapped)]
+    // The physical address is used in the arm, but not given to a device.
+    [InlineData("if (machine.Iommu is null) { var p = buf.PhysicalAddress.Value; Log.Value(p); } " + Mapped)]
+    // Choosing the direction by the platform is not a translation decision.
+    [InlineData("var dir = device.Domain is null ? DmaDirection.Bidirectional : DmaDirection.ToDevice; var a = dma.MapSingle(buf, 0, 64, dir); ring[0].Addr = a.Value;")]
+    // A switch on the kind that only logs.
+    [InlineData("switch (device.Domain?.Kind) { case DomainKind.Identity: Log.Info(\"identity\"); break; default: Log.Info(\"other\"); break; } " + Mapped)]
+    public Task NotReported(string statements) => Check(Body(statements));
+}

@@ -1,0 +1,55 @@
+using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+
+namespace DmaDiscipline.Analyzers.Tests.Rules;
+
+/// <summary>DMA008: a DmaAddr made outside the DMA API (from an integer constant, a physical address or default) given to a device or to unmap/sync.</summary>
+public sealed class DMA008ForgedBusAddressTests
+{
+    private static Task Check(string source) => Verify<AddressProvenanceAnalyzer>.Analyzer(source);
+
+    private static string Body(string statements, string members = "") =>
+        "class D { private DmaAddr _slot; void F(DmaApi dma, KBuffer buf, IRing ring, Queue q, ulong raw, bool flag) { " + statements + " } " + members + " } "
+        + "class Queue { [BusAddress] public DmaAddr Base { get; set; } }";
+
+    [Theory]
+    [InlineData("dma.UnmapSingle({|DMA008:new DmaAddr(0x1000)|}, 64, DmaDirection.ToDevice);")]
+    [InlineData("ring.Post({|DMA008:default|}, 64);")]
+    [InlineData("var a = new DmaAddr(0x2000); ring.Post({|DMA008:a|}, 64);")]
+    [InlineData("ring.Post({|DMA008:new DmaAddr()|}, 64);")]
+    [InlineData("ring.Post({|DMA008:Fake()|}, 64);", "static DmaAddr Fake() => new DmaAddr(0xdead0000);")]
+    [InlineData("var a = flag ? new DmaAddr(0x1000) : new DmaAddr(0x2000); dma.SyncForCpu({|DMA008:a|}, 64, DmaDirection.FromDevice);")]
+    [InlineData("q.Base = {|DMA008:new DmaAddr(0x8000)|};")]
+    [InlineData("dma.SyncForDevice({|DMA008:default(DmaAddr)|}, 64, DmaDirection.ToDevice);")]
+    [InlineData("const ulong Window = 0xfee00000; ring.Post({|DMA008:new DmaAddr(Window + 0x10)|}, 4);")]
+    [InlineData("_slot = new DmaAddr(0x4000); dma.UnmapSingle({|DMA008:_slot|}, 64, DmaDirection.ToDevice);")]
+    [InlineData("DmaAddr a = default; dma.UnmapSingle({|DMA008:a|}, 64, DmaDirection.ToDevice);")]
+    [InlineData("var a = new DmaAddr(0x1000); var b = a; q.Base = {|DMA008:b|};")]
+    public Task Reported(string statements, string members = "") => Check(Body(statements, members));
+
+    [Fact]
+    public Task From_a_physical_address_both_rules_speak() =>
+        Check(Body("ring.Post({|DMA008:new DmaAddr({|DMA001:buf.PhysicalAddress.Value|})|}, 64);"));
+
+    [Theory]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); ring.Post(a, 64); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    // An offset inside a mapping.
+    [InlineData("var a = dma.MapSingle(buf, 0, 128, DmaDirection.FromDevice); dma.SyncForCpu(new DmaAddr(a.Value + 64), 64, DmaDirection.FromDevice);")]
+    // Default until mapped on some path.
+    [InlineData("DmaAddr a = default; if (flag) a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    // Compared with default as a sentinel.
+    [InlineData("var a = _slot; if (a == default) return; dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    // Made but only logged.
+    [InlineData("var a = new DmaAddr(0x1000); Log.Info(a.ToString());")]
+    // Rebuilt from a value read back from the device: not known to be forged.
+    [InlineData("var a = new DmaAddr(raw); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    [InlineData("var c = dma.AllocCoherent(64); ring.Post(c.DmaAddress, 64);")]
+    // Returned, not given to anything.
+    [InlineData("", "static DmaAddr None() => new DmaAddr(0);")]
+    // A helper that maps.
+    [InlineData("ring.Post(Map(dma, buf), 64);", "static DmaAddr Map(DmaApi dma, KBuffer buf) => dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);")]
+    [InlineData("_slot = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); q.Base = _slot;")]
+    [InlineData("var none = default(DmaAddr); var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (a != none) ring.Post(a, 64);")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); var again = new DmaAddr(a.Value); q.Base = again;")]
+    public Task NotReported(string statements, string members = "") => Check(Body(statements, members));
+}
