@@ -3,7 +3,7 @@ using DmaDiscipline.Integration.Tests.Infrastructure;
 
 namespace DmaDiscipline.Integration.Tests;
 
-/// <summary>The two ways a user silences a finding. Built with -warnaserror: any DMA001 left would fail the build.</summary>
+/// <summary>The ways a user silences a finding. Built with -warnaserror: any DMA001 left would fail the build.</summary>
 [Collection(PackedPackagesCollection.Name)]
 public sealed class SuppressionTests(PackedPackages packages)
 {
@@ -28,6 +28,16 @@ public sealed class SuppressionTests(PackedPackages packages)
     {
         var build = await _consumer.BuildAsync(
             "pragma-" + mode, "-warnaserror", $"-p:ConsumerCase={DriverConsumer.Pragma}", $"-p:ChosenAnalysisMode={mode}");
+
+        build.Succeeded();
+        Assert.Empty(build.Dma);
+    }
+
+    [Fact]
+    public async Task SuppressMessage_attribute_suppresses_the_member()
+    {
+        var build = await _consumer.BuildAsync(
+            "suppressmessage", "-warnaserror", $"-p:ConsumerCase={DriverConsumer.SuppressMessage}", "-p:ChosenAnalysisMode=strict");
 
         build.Succeeded();
         Assert.Empty(build.Dma);

@@ -6,13 +6,15 @@ namespace DmaDiscipline.Integration.Tests.Consumers;
 /// A driver project on DmaDiscipline.Runtime: a legacy driver that writes a physical address into a
 /// descriptor (DMA001) and a disciplined one that maps through the DMA API (clean). Case folders:
 /// <c>plain</c>; <c>editorconfig</c> (the same drivers under an .editorconfig that turns DMA001 off);
-/// <c>pragma</c> (the legacy line wrapped in #pragma warning disable/restore).
+/// <c>pragma</c> (the legacy line wrapped in #pragma warning disable/restore); <c>suppressmessage</c> (the legacy
+/// method under [SuppressMessage]).
 /// </summary>
 public static class DriverConsumer
 {
     public const string Plain = "plain";
     public const string EditorConfig = "editorconfig";
     public const string Pragma = "pragma";
+    public const string SuppressMessage = "suppressmessage";
 
     public const string LegacyDriver = """
         using DmaDiscipline.Runtime;
@@ -68,6 +70,9 @@ public static class DriverConsumer
             line.Contains("expect DMA001", StringComparison.Ordinal)
                 ? new[] { "#pragma warning disable DMA001 // the driver is being ported", line.Split(" // expect")[0], "#pragma warning restore DMA001" }
                 : new[] { line }));
+        var suppressed = LegacyDriver
+            .Replace("    public static void Post(", "    [System.Diagnostics.CodeAnalysis.SuppressMessage(\"DmaDiscipline.Addressing\", \"DMA001:Raw physical address reaches a device\", Justification = \"being ported\")]\n    public static void Post(", StringComparison.Ordinal)
+            .Replace("// expect DMA001", "// suppressed DMA001", StringComparison.Ordinal);
         var files = new Dictionary<string, string>
         {
             [$"{Plain}/LegacyDriver.cs"] = LegacyDriver,
@@ -80,6 +85,8 @@ public static class DriverConsumer
             [$"{EditorConfig}/DisciplinedDriver.cs"] = DisciplinedDriver,
             [$"{Pragma}/LegacyDriver.cs"] = pragma,
             [$"{Pragma}/DisciplinedDriver.cs"] = DisciplinedDriver,
+            [$"{SuppressMessage}/LegacyDriver.cs"] = suppressed,
+            [$"{SuppressMessage}/DisciplinedDriver.cs"] = DisciplinedDriver,
         };
         return new Consumer(packages, "DriverConsumer", Plain, [PackedPackages.AnalyzersId, PackedPackages.RuntimeId], files);
     }
