@@ -18,6 +18,11 @@ internal sealed class IoPageTable
 
     private readonly Node _root = new(isLeafLevel: false);
 
+    // The leaf table of the last walk. Leaf tables are never freed, so the cached pair stays valid;
+    // consecutive map/unmap/translate walks of nearby IOVAs skip the three upper levels.
+    private ulong _lastLeafKey = ulong.MaxValue;
+    private ulong[]? _lastLeaves;
+
     /// <summary>Leaf entries currently present.</summary>
     public long PresentEntries { get; private set; }
 
@@ -73,6 +78,12 @@ internal sealed class IoPageTable
 
     private ulong[]? Leaves(ulong iovaFrame, bool create)
     {
+        ulong key = iovaFrame >> LevelBits;
+        if (key == _lastLeafKey)
+        {
+            return _lastLeaves;
+        }
+
         // Frame bits 35..27 index level 4, 26..18 level 3, 17..9 level 2, 8..0 the leaf table.
         Node node = _root;
         for (int shift = 3 * LevelBits; shift >= 2 * LevelBits; shift -= LevelBits)
@@ -95,6 +106,12 @@ internal sealed class IoPageTable
         if (leaves is null && create)
         {
             leaves = new ulong[Entries];
+        }
+
+        if (leaves is not null)
+        {
+            _lastLeafKey = key;
+            _lastLeaves = leaves;
         }
 
         return leaves;

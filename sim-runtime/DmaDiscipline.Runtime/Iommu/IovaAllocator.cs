@@ -102,12 +102,17 @@ public sealed class IovaAllocator
     public bool Free(ulong frame, ulong pages)
     {
         ulong size = RoundedSize(pages);
-        if (!_allocated.TryGetValue(frame, out ulong allocated) || allocated != size)
+        if (!_allocated.Remove(frame, out ulong allocated))
         {
             return false;
         }
 
-        _allocated.Remove(frame);
+        if (allocated != size)
+        {
+            _allocated.Add(frame, allocated); // a mismatched free changes nothing
+            return false;
+        }
+
         int order = OrderOf(size);
         if (order >= 0 && _cached[order] < CacheDepth)
         {

@@ -117,8 +117,9 @@ public sealed class DmaDebugTests
         nic.Dma.UnmapSingle(address, 90, DmaDirection.ToDevice);
 
         DmaViolation mismatch = Only(machine, RuleIds.LengthOrDirectionMismatch);
-        Assert.Equal(90, mismatch.Length);
+        Assert.Equal((Machines.Nic, address, 90, DmaDirection.ToDevice), (mismatch.Device, mismatch.Address, mismatch.Length, mismatch.Direction));
         Assert.Contains("100", mismatch.Message);
+        Assert.NotNull(mismatch.MappedAt); // the report points back at the map call
     }
 
     [Fact]
