@@ -42,6 +42,7 @@ internal static class JsonReport
                 c.CpuThroughput,
                 c.Unit,
                 ratioToPassthrough = report.RatioToPassthrough(c),
+                cpuRatioToPassthrough = report.CpuRatioToPassthrough(c),
                 c.IotlbHitRate,
                 c.BounceBytes,
             }).ToList(),

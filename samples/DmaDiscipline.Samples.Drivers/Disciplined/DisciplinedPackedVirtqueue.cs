@@ -253,7 +253,7 @@ public sealed class DisciplinedPackedVirtqueue : IVirtqueue
                 flags = extra.Flags | PvirtqDesc.AvailFlags(!_availWrapCounter); // not available yet
             }
 
-            new PvirtqDesc(extra.Addr.Value, (uint)extra.Len, id, flags).Write(ring[PvirtqDesc.OffsetOf(i)..]);
+            VirtqDescWriter.WritePacked(ring, i, extra.Addr.Value, extra.Len, id, flags);
             prev = curr;
             curr = extra.Next;
             if (++i >= Num)

@@ -234,7 +234,7 @@ public sealed class DisciplinedSplitVirtqueue : IVirtqueue
         extra.Direction = direction;
         extra.Unmap = unmap;
         extra.Flags = flags;
-        new VirtqDesc(addr.Value, (uint)len, flags, extra.Next).Write(Desc[VirtqDesc.OffsetOf(i)..]);
+        VirtqDescWriter.WriteSplit(Desc, i, addr.Value, len, flags, extra.Next);
     }
 
     private void Publish(ushort head, ushort nextFree, int count, object data)

@@ -78,7 +78,7 @@ public sealed class LegacySplitVirtqueue : IDisposable
         {
             (KBuffer buffer, int offset, int length) = segments[n];
             VirtqDescFlags flags = (n >= outCount ? VirtqDescFlags.Write : VirtqDescFlags.None) | (n + 1 < segments.Length ? VirtqDescFlags.Next : VirtqDescFlags.None);
-            new VirtqDesc(buffer.PhysicalAddress.Value + (ulong)offset, (uint)length, flags, _next[i]).Write(desc[VirtqDesc.OffsetOf(i)..]); // DMA001 expected
+            VirtqDescWriter.WriteSplit(desc, i, buffer.PhysicalAddress.Value + (ulong)offset, length, flags, _next[i]); // DMA001 expected
             i = n + 1 < segments.Length ? _next[i] : i;
         }
 

@@ -85,7 +85,7 @@ public sealed class UserspaceSplitVirtqueue
             IovaSegment segment = segments[n];
             bool last = n + 1 == segments.Length;
             VirtqDescFlags flags = (segment.DeviceWrites ? VirtqDescFlags.Write : VirtqDescFlags.None) | (last ? VirtqDescFlags.None : VirtqDescFlags.Next);
-            new VirtqDesc(segment.Iova, (uint)segment.Length, flags, _next[i]).Write(desc[VirtqDesc.OffsetOf(i)..]);
+            VirtqDescWriter.WriteSplit(desc, i, segment.Iova, segment.Length, flags, _next[i]);
             i = last ? i : _next[i];
         }
 
