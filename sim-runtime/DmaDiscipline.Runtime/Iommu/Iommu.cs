@@ -25,6 +25,9 @@ public sealed class Iommu
     /// <summary>Fault records.</summary>
     public FaultLog Faults { get; }
 
+    /// <summary>Bumped by every attach and detach, so bus masters can cache their device's domain.</summary>
+    internal int ContextGeneration { get; private set; }
+
     /// <summary>Every domain created.</summary>
     public IReadOnlyList<IommuDomain> Domains => _domains;
 
@@ -49,6 +52,7 @@ public sealed class Iommu
         Detach(device);
         _context[device] = domain;
         domain.AttachDevice(device);
+        ContextGeneration++;
     }
 
     /// <summary>Removes a device's context entry; its DMA faults until it is attached again.</summary>
@@ -57,6 +61,7 @@ public sealed class Iommu
         if (_context.Remove(device, out IommuDomain? old))
         {
             old.DetachDevice(device);
+            ContextGeneration++;
         }
     }
 

@@ -17,6 +17,10 @@ public sealed class BusMaster
     private readonly bool _behindIommu;
     private bool _untracked;
 
+    // The context entry as of _contextGeneration: saves a dictionary lookup per transaction.
+    private IommuDomain? _domain;
+    private int _contextGeneration = -1;
+
     internal BusMaster(Machine machine, DeviceId device, bool behindIommu)
     {
         _machine = machine;
@@ -183,7 +187,13 @@ public sealed class BusMaster
         IommuDomain? domain = null;
         if (_behindIommu && _machine.Iommu is { } iommu)
         {
-            domain = iommu.DomainOf(Device);
+            if (_contextGeneration != iommu.ContextGeneration)
+            {
+                _domain = iommu.DomainOf(Device);
+                _contextGeneration = iommu.ContextGeneration;
+            }
+
+            domain = _domain;
             if (domain is null)
             {
                 return Fault(address, access, FaultReason.Blocked);

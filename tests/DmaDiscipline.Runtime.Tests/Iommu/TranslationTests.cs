@@ -201,4 +201,20 @@ public sealed class TranslationTests
         Assert.Equal(2, nic.Domain!.Devices.Count);
         Assert.Equal(Machines.Pattern(Page, 5)[..8], function1.DeviceRead(address, 8));
     }
+    [Fact]
+    public void AttachingADeviceToAnotherDomain_TakesEffectOnItsNextTransaction()
+    {
+        Machine machine = Machines.With();
+        Device nic = machine.AddDevice(Machines.Nic);
+        KBuffer buffer = machine.Buffer(Machines.Pattern(Page, 6));
+        DmaAddr iova = nic.MapChecked(buffer, 0, Page, DmaDirection.ToDevice);
+        Assert.NotNull(nic.DeviceRead(iova, 8));
+
+        machine.Iommu!.Attach(Machines.Nic, machine.Iommu.CreateDomain(DomainKind.Identity));
+
+        Assert.Equal(Machines.Pattern(Page, 6)[..8], nic.DeviceRead(new DmaAddr(buffer.PhysicalAddress.Value), 8));
+        machine.Iommu.Attach(Machines.Nic, nic.Domain!);
+        Assert.Equal(Machines.Pattern(Page, 6)[..8], nic.DeviceRead(iova, 8));
+        Assert.Null(nic.DeviceRead(new DmaAddr(buffer.PhysicalAddress.Value), 8));
+    }
 }
