@@ -40,6 +40,17 @@ public sealed class PackageLayoutTests(PackedPackages packages)
     }
 
     [Fact]
+    public async Task Dotnet_add_package_installs_the_analyzers_as_a_private_development_dependency()
+    {
+        var project = XDocument.Parse(await packages.VendorConsumer.ProjectTextAsync());
+
+        var reference = project.Descendants("PackageReference").Single(r => r.Attribute("Include")?.Value == PackedPackages.AnalyzersId);
+        Assert.Equal("all", reference.Element("PrivateAssets")?.Value);
+        Assert.Contains("buildtransitive", reference.Element("IncludeAssets")?.Value ?? "", StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("analyzers", reference.Element("IncludeAssets")?.Value ?? "", StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Runtime_package_holds_the_library_its_xml_docs_and_a_readme()
     {
         Assert.Equal(

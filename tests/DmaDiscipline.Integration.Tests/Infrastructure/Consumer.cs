@@ -3,7 +3,8 @@ using System.Security;
 namespace DmaDiscipline.Integration.Tests.Infrastructure;
 
 /// <summary>
-/// A user's project that references the packed packages: written once, restored once, then built in as many
+/// A user's project that references the packed packages: written once, given its packages once with
+/// 'dotnet add package' (which restores), then built in as many
 /// variants as the tests need. Each variant gets its own obj/ and bin/ folders so that no variant's
 /// incremental state decides another's result. Sources are grouped in case folders; <c>-p:ConsumerCase=name</c>
 /// compiles one of them, so a case's .editorconfig applies to its sources only, as it would in a repository.
@@ -11,6 +12,7 @@ namespace DmaDiscipline.Integration.Tests.Infrastructure;
 public sealed class Consumer
 {
     private readonly PackedPackages _packages;
+    private readonly IReadOnlyList<string> _packageIds;
     private readonly SemaphoreSlim _restore = new(1, 1);
     private bool _restored;
 
@@ -19,16 +21,12 @@ public sealed class Consumer
         string extraItems = "")
     {
         _packages = packages;
+        _packageIds = packageIds;
         Name = name;
         Files = files;
         Directory = Path.Combine(packages.Root, "consumers", name);
         System.IO.Directory.CreateDirectory(Directory);
 
-        var references = string.Concat(packageIds.Select(id =>
-            $"""
-                <PackageReference Include="{id}" Version="{packages.Version}" />
-
-            """));
         File.WriteAllText(ProjectFile, $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -42,7 +40,7 @@ public sealed class Consumer
               </PropertyGroup>
               <ItemGroup>
                 <Compile Include="$(ConsumerCase)/**/*.cs" />
-            {references}{extraItems}  </ItemGroup>
+            {extraItems}  </ItemGroup>
             </Project>
             """);
 
@@ -93,6 +91,13 @@ public sealed class Consumer
         return new ConsumerBuild(result, BuildDiagnostic.Parse(result.Output, Directory));
     }
 
+    /// <summary>The project file as it is after the packages were added.</summary>
+    public async Task<string> ProjectTextAsync()
+    {
+        await RestoreAsync();
+        return await File.ReadAllTextAsync(ProjectFile);
+    }
+
     /// <summary>Evaluates the project (no build) and returns the full paths of one item type, as MSBuild sees them.</summary>
     public async Task<IReadOnlyList<string>> EvaluateItemsAsync(string itemType, params string[] arguments)
     {
@@ -122,11 +127,15 @@ public sealed class Consumer
                 return;
             }
 
-            var result = await DotNetCli.RunAsync(
-                Directory, ["restore", ProjectFile, "-nodeReuse:false", "-tl:off", "-v:m"], TimeSpan.FromMinutes(4), Environment);
-            if (result.ExitCode != 0)
+            // As a user installs them: 'dotnet add package' writes the reference (and its asset metadata) and restores.
+            foreach (var id in _packageIds)
             {
-                throw new InvalidOperationException($"Restoring {Name} failed:\n{result}");
+                var result = await DotNetCli.RunAsync(
+                    Directory, ["add", ProjectFile, "package", id, "--version", _packages.Version], TimeSpan.FromMinutes(4), Environment);
+                if (result.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"Adding {id} to {Name} failed:\n{result}");
+                }
             }
 
             _restored = true;
