@@ -61,13 +61,11 @@ namespace DmaDiscipline.Analyzers.Symbols
             symbols.AddSymbolsFiles(options, cancellationToken);
             symbols.IsActive = symbols._roles.Count > 0 || symbols._physicalTypes.Count > 0 || symbols._busTypes.Count > 0
                 || symbols._busAddressAttribute is not null || symbols._physicalSourceAttribute is not null || symbols._apiRoleAttribute is not null;
-            foreach (var bus in symbols._busTypes)
-            {
-                if (SymbolEqualityComparer.Default.Equals(bus.ContainingAssembly, compilation.Assembly))
-                {
-                    symbols.CompilationIsPlatform = true;
-                }
-            }
+            // The runtime's own assembly is the platform. A configured framework's bus type may live in the
+            // driver's own project, so only the runtime's DmaAddr decides this; other platforms are marked.
+            var runtimeBusType = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaAddr");
+            symbols.CompilationIsPlatform = runtimeBusType is not null
+                && SymbolEqualityComparer.Default.Equals(runtimeBusType.ContainingAssembly, compilation.Assembly);
 
             return symbols;
         }

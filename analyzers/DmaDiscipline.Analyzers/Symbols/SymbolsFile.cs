@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -160,7 +161,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             if (!RoleNames.TryGetValue(roleText, out var role))
             {
-                return $"unknown role '{roleText}' (expected one of: {string.Join(", ", RoleNames.Keys)})";
+                return $"unknown role '{roleText}' (expected one of: {string.Join(", ", RoleNames.Keys.OrderBy(name => name, StringComparer.Ordinal))})";
             }
 
             if ((AllowedRoles(id[0]) & role) == 0)
