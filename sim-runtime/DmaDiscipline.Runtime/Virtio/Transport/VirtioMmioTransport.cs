@@ -194,7 +194,7 @@ public sealed class VirtioMmioTransport
                 _queueSel = value;
                 break;
             case VirtioMmio.QueueNum:
-                WriteQueueRegister(q => q.Num = value, "QueueNum");
+                WriteQueueRegister(offset, value);
                 break;
             case VirtioMmio.QueueReady:
                 WriteQueueReady(value);
@@ -208,23 +208,9 @@ public sealed class VirtioMmioTransport
             case VirtioMmio.Status:
                 WriteStatus(value);
                 break;
-            case VirtioMmio.QueueDescLow:
-                WriteQueueRegister(q => q.Desc = VirtioQueueRegisters.SetLow(q.Desc, value), "QueueDescLow");
-                break;
-            case VirtioMmio.QueueDescHigh:
-                WriteQueueRegister(q => q.Desc = VirtioQueueRegisters.SetHigh(q.Desc, value), "QueueDescHigh");
-                break;
-            case VirtioMmio.QueueDriverLow:
-                WriteQueueRegister(q => q.Driver = VirtioQueueRegisters.SetLow(q.Driver, value), "QueueDriverLow");
-                break;
-            case VirtioMmio.QueueDriverHigh:
-                WriteQueueRegister(q => q.Driver = VirtioQueueRegisters.SetHigh(q.Driver, value), "QueueDriverHigh");
-                break;
-            case VirtioMmio.QueueDeviceLow:
-                WriteQueueRegister(q => q.Device = VirtioQueueRegisters.SetLow(q.Device, value), "QueueDeviceLow");
-                break;
-            case VirtioMmio.QueueDeviceHigh:
-                WriteQueueRegister(q => q.Device = VirtioQueueRegisters.SetHigh(q.Device, value), "QueueDeviceHigh");
+            case VirtioMmio.QueueDescLow or VirtioMmio.QueueDescHigh or VirtioMmio.QueueDriverLow or VirtioMmio.QueueDriverHigh
+                or VirtioMmio.QueueDeviceLow or VirtioMmio.QueueDeviceHigh:
+                WriteQueueRegister(offset, value);
                 break;
         }
 
@@ -336,7 +322,7 @@ public sealed class VirtioMmioTransport
         };
     }
 
-    private void WriteQueueRegister(Action<VirtioQueueRegisters> write, string register)
+    private void WriteQueueRegister(int offset, uint value)
     {
         if (_queueSel >= _registers.Length)
         {
@@ -346,11 +332,34 @@ public sealed class VirtioMmioTransport
         VirtioQueueRegisters queue = _registers[_queueSel];
         if (queue.Ready)
         {
-            ReportError((int)_queueSel, VirtioErrorKind.Protocol, $"{register} written while the queue is ready (ignored)", needsReset: false);
+            ReportError((int)_queueSel, VirtioErrorKind.Protocol, $"queue register 0x{offset:x3} written while the queue is ready (ignored)", needsReset: false);
             return;
         }
 
-        write(queue);
+        switch (offset)
+        {
+            case VirtioMmio.QueueNum:
+                queue.Num = value;
+                break;
+            case VirtioMmio.QueueDescLow:
+                queue.Desc = VirtioQueueRegisters.SetLow(queue.Desc, value);
+                break;
+            case VirtioMmio.QueueDescHigh:
+                queue.Desc = VirtioQueueRegisters.SetHigh(queue.Desc, value);
+                break;
+            case VirtioMmio.QueueDriverLow:
+                queue.Driver = VirtioQueueRegisters.SetLow(queue.Driver, value);
+                break;
+            case VirtioMmio.QueueDriverHigh:
+                queue.Driver = VirtioQueueRegisters.SetHigh(queue.Driver, value);
+                break;
+            case VirtioMmio.QueueDeviceLow:
+                queue.Device = VirtioQueueRegisters.SetLow(queue.Device, value);
+                break;
+            case VirtioMmio.QueueDeviceHigh:
+                queue.Device = VirtioQueueRegisters.SetHigh(queue.Device, value);
+                break;
+        }
     }
 
     private void WriteQueueReady(uint value)
