@@ -6,7 +6,7 @@ using Spectre.Console;
 var scenarioOption = new Option<string?>("--scenario") { Description = "Run only this scenario (" + string.Join(", ", ScenarioCatalog.All.Select(s => s.Key)) + ")." };
 var driverOption = new Option<string?>("--driver") { Description = "Run only this driver (" + string.Join(", ", DriverCatalog.All.Select(d => d.Name)) + ")." };
 var jsonOption = new Option<bool>("--json") { Description = "Write the results as JSON to standard output instead of tables." };
-var benchOption = new Option<bool>("--bench") { Description = "Benchmark: throughput of the clean drivers per scenario as a ratio to passthrough (best of 5 interleaved rounds, DMA debug off)." };
+var benchOption = new Option<bool>("--bench") { Description = "Benchmark: throughput of the clean drivers per scenario as a ratio to passthrough (best of 7 interleaved rounds, DMA debug off)." };
 var quickOption = new Option<bool>("--quick") { Description = "Small workloads (as the tests use)." };
 var root = new RootCommand("Runs every virtio driver (legacy, disciplined, userspace) in every platform scenario of the simulated machine and prints the outcome matrix. Exit code 1 when a cell is not as its scenario expects.")
 {
@@ -66,7 +66,7 @@ root.SetAction(parse =>
     {
         MatrixPrinter.Print(console, report, scenarios, drivers.Where(d => d.Family != DriverFamily.Legacy).ToList());
         console.WriteLine();
-        console.WriteLine(BenchRun.Markdown(report, scenarios));
+        Console.Out.Write(BenchRun.Markdown(report, scenarios)); // raw: a console would wrap the long rows
     }
     else
     {
@@ -77,7 +77,7 @@ root.SetAction(parse =>
     return bench ? 0 : report.ExitCode;
 
     MatrixReport Execute(Action<int, int, string> progress) => bench
-        ? BenchRun.Run(scenarios, drivers, size, rounds: 5, progress)
+        ? BenchRun.Run(scenarios, drivers, size, rounds: 7, progress)
         : MatrixRun.Run(scenarios, drivers, size, progress);
 
     MatrixReport RunWithProgress()

@@ -76,6 +76,10 @@ internal static class BenchRun
                 {
                     text.Append("n/a");
                 }
+                else if (cell.Completed == 0)
+                {
+                    text.Append(cell.Summary);
+                }
                 else
                 {
                     text.Append(MatrixPrinter.Rate(cell.Throughput)).Append(' ').Append(cell.Unit);

@@ -45,7 +45,7 @@ internal sealed record CellOutcome
     /// <summary>Wall time of the workload (setup excluded).</summary>
     public double WallSeconds { get; init; }
 
-    /// <summary>CPU time the process spent during the workload (less disturbed than wall time on a busy host).</summary>
+    /// <summary>CPU time the simulation's thread spent on the workload (less disturbed than wall time on a busy host).</summary>
     public double CpuSeconds { get; init; }
 
     /// <summary>IOTLB hit rate of the translated domains involved, or null when there is none.</summary>

@@ -39,7 +39,7 @@ internal static class CellRunner
                 drivers.Add(driver.Probe(target, scenario));
             }
 
-            cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+            cpuStart = ThreadCpuClock.Now();
             clock.Start();
             foreach (IDisposable instance in drivers)
             {
@@ -56,7 +56,7 @@ internal static class CellRunner
             }
 
             clock.Stop();
-            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+            cpu = ThreadCpuClock.Now() - cpuStart;
         }
         catch (Exception e) when (e is VirtioSetupException or InvalidOperationException or InsufficientMemoryException or ArgumentException)
         {
