@@ -57,4 +57,32 @@ public sealed class AnalysisModeTests(PackedPackages packages)
         second.Failed();
         second.ReportsExactly(_consumer.ExpectedIn(DriverConsumer.Plain), "error");
     }
+
+    [Theory]
+    [InlineData("recommended")]
+    [InlineData("strict")]
+    public async Task Recommended_leaves_DMA004_info_findings_info_and_strict_makes_every_finding_an_error(string mode)
+    {
+        var (build, log) = await _consumer.BuildWithErrorLogAsync(
+            "dma004-" + mode, $"-p:ConsumerCase={DriverConsumer.Dma004}", $"-p:ChosenAnalysisMode={mode}");
+
+        var expected = _consumer.ExpectedIn(DriverConsumer.Dma004);
+        Assert.Single(expected, e => e.IsInfo);
+        Assert.Single(expected, e => !e.IsInfo);
+        Assert.Equal(expected.Count, log.Dma.Count);
+        foreach (var finding in expected)
+        {
+            var result = Assert.Single(log.Dma, finding.Matches);
+            Assert.Equal(mode == "strict" ? "error" : finding.IsInfo ? "note" : "warning", result.Severity);
+        }
+
+        if (mode == "strict")
+        {
+            build.Failed();
+        }
+        else
+        {
+            build.Succeeded();
+        }
+    }
 }

@@ -7,7 +7,8 @@ namespace DmaDiscipline.Integration.Tests.Consumers;
 /// descriptor (DMA001) and a disciplined one that maps through the DMA API (clean). Case folders:
 /// <c>plain</c>; <c>editorconfig</c> (the same drivers under an .editorconfig that turns DMA001 off);
 /// <c>pragma</c> (the legacy line wrapped in #pragma warning disable/restore); <c>suppressmessage</c> (the legacy
-/// method under [SuppressMessage]).
+/// method under [SuppressMessage]); <c>dma004</c> (an unmap with the wrong length, a warning, and a pointless
+/// SyncForCpu of a ToDevice mapping, which the analyzer reports as info).
 /// </summary>
 public static class DriverConsumer
 {
@@ -15,6 +16,7 @@ public static class DriverConsumer
     public const string EditorConfig = "editorconfig";
     public const string Pragma = "pragma";
     public const string SuppressMessage = "suppressmessage";
+    public const string Dma004 = "dma004";
 
     public const string LegacyDriver = """
         using DmaDiscipline.Runtime;
@@ -64,6 +66,27 @@ public static class DriverConsumer
         }
         """;
 
+    public const string TxDriver = """
+        using DmaDiscipline.Runtime;
+
+        namespace Consumer.Drivers;
+
+        public static class TxDriver
+        {
+            public static void Send(DmaApi dma, KBuffer buffer)
+            {
+                var address = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(address))
+                {
+                    return;
+                }
+
+                dma.SyncForCpu(address, 64, DmaDirection.ToDevice); // expect DMA004 (info) at "dma.SyncForCpu(address, 64, DmaDirection.ToDevice)"
+                dma.UnmapSingle(address, 32, DmaDirection.ToDevice); // expect DMA004 at "32"
+            }
+        }
+        """;
+
     public static Consumer Create(PackedPackages packages)
     {
         var pragma = string.Join('\n', LegacyDriver.Split('\n').SelectMany(line =>
@@ -87,6 +110,7 @@ public static class DriverConsumer
             [$"{Pragma}/DisciplinedDriver.cs"] = DisciplinedDriver,
             [$"{SuppressMessage}/LegacyDriver.cs"] = suppressed,
             [$"{SuppressMessage}/DisciplinedDriver.cs"] = DisciplinedDriver,
+            [$"{Dma004}/TxDriver.cs"] = TxDriver,
         };
         return new Consumer(packages, "DriverConsumer", Plain, [PackedPackages.AnalyzersId, PackedPackages.RuntimeId], files);
     }

@@ -91,6 +91,18 @@ public sealed class Consumer
         return new ConsumerBuild(result, BuildDiagnostic.Parse(result.Output, Directory));
     }
 
+    /// <summary>Builds one variant with an ErrorLog (SARIF 2.1) and reads the log.</summary>
+    public async Task<(ConsumerBuild Build, SarifLog Log)> BuildWithErrorLogAsync(string variant, params string[] arguments)
+    {
+        var log = Path.Combine(Directory, "sarif", variant + ".sarif");
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+
+        // %2C: a bare comma would split the -p argument in two and leave a SARIF 1.0 log.
+        var build = await BuildAsync(variant, [$"-p:ErrorLog={log}%2Cversion=2.1", .. arguments]);
+        Assert.True(File.Exists(log), $"no SARIF log at {log}:\n{build.Result}");
+        return (build, SarifLog.Read(log, Directory));
+    }
+
     /// <summary>The project file as it is after the packages were added.</summary>
     public async Task<string> ProjectTextAsync()
     {

@@ -6,13 +6,14 @@ namespace DmaDiscipline.Integration.Tests.Infrastructure;
 /// A diagnostic a consumer's source promises, written next to the code as a comment:
 /// <c>// expect DMA001 at "buffer.PhysicalAddress.Value"</c> (or <c># expect ...</c> in a symbols file).
 /// The line is the comment's line; the column is where the quoted text starts on it. The location lives in
-/// the source, so editing a consumer cannot silently move what the tests check.
+/// the source, so editing a consumer cannot silently move what the tests check. <c>expect DMA004 (info) at</c>
+/// marks a finding the analyzer itself reports as info rather than with its rule's severity.
 /// </summary>
-public sealed record ExpectedDiagnostic(string File, int Line, int Column, string Id)
+public sealed record ExpectedDiagnostic(string File, int Line, int Column, string Id, bool IsInfo = false)
 {
-    private static readonly Regex Marker = new("expect (?<id>[A-Z]+[0-9]+) at \"(?<text>[^\"]+)\"", RegexOptions.Compiled);
+    private static readonly Regex Marker = new("expect (?<id>[A-Z]+[0-9]+)(?<info> \\(info\\))? at \"(?<text>[^\"]+)\"", RegexOptions.Compiled);
 
-    public override string ToString() => $"{File}({Line},{Column}): {Id}";
+    public override string ToString() => $"{File}({Line},{Column}): {Id}{(IsInfo ? " (info)" : "")}";
 
     public static IReadOnlyList<ExpectedDiagnostic> In(string file, string text)
     {
@@ -28,7 +29,7 @@ public sealed record ExpectedDiagnostic(string File, int Line, int Column, strin
                     throw new InvalidOperationException($"{file}({index + 1}): the text of '{match.Value}' occurs only in the marker itself.");
                 }
 
-                expected.Add(new ExpectedDiagnostic(file, index + 1, column + 1, match.Groups["id"].Value));
+                expected.Add(new ExpectedDiagnostic(file, index + 1, column + 1, match.Groups["id"].Value, match.Groups["info"].Success));
             }
         }
 
