@@ -102,7 +102,14 @@ public sealed class PackedPackages : IAsyncLifetime
         Directory.CreateDirectory(to);
         foreach (var file in Directory.EnumerateFiles(from))
         {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            try
+            {
+                File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            }
+            catch (FileNotFoundException)
+            {
+                // Gone since it was listed: a scratch file of a test running beside this one, not a source.
+            }
         }
 
         foreach (var directory in Directory.EnumerateDirectories(from))
