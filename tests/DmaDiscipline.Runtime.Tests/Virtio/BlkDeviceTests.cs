@@ -120,6 +120,26 @@ public sealed class BlkDeviceTests
     }
 
     [Fact]
+    public void DataLengthRunningPastTheMappedBuffer_FailsWithIoErr_AndWritesNothing()
+    {
+        int dataAt = _h.Data.Length - 256; // the last 256 bytes of the mapping, then a page the device has no translation for
+        _blk.Disk.Fill(0x55);
+        _h.Data.Span[dataAt..].Fill(0xEE);
+        Requests.WriteBlkHeader(_h, 0, VirtioBlkReq.TypeIn, 0);
+        _ring.SetDesc(0, _h.At(0), 16, VirtqDescFlags.Next, 1);
+        _ring.SetDesc(1, _h.At(dataAt), 512, VirtqDescFlags.Next | VirtqDescFlags.Write, 2);
+        _ring.SetDesc(2, _h.At(Requests.StatusAt), 1, VirtqDescFlags.Write);
+
+        _ring.Offer(0);
+        _h.Kick(0);
+
+        Assert.Equal(VirtioBlkReq.StatusIoErr, Requests.Status(_h, 0));
+        Assert.Equal(VirtioErrorKind.BufferDmaFault, _h.LastError.Kind);
+        Assert.True(_h.Data.Span[dataAt..].ToArray().All(b => b == 0xEE)); // the faulting transaction wrote nothing
+        Assert.Contains(_h.Machine.Faults.Records, f => f.Access == DmaAccess.Write && f.Address.Value == _h.At(_h.Data.Length));
+    }
+
+    [Fact]
     public void AnyFraming_HeaderSplitAcrossDescriptors_AndIndirect()
     {
         var blk = new VirtioBlkDevice();

@@ -11,7 +11,8 @@ namespace DmaDiscipline.Runtime.Virtio.Blk;
 /// perform — a sector range past the end, a length that is not whole sectors, an IN whose data buffer
 /// is device-readable, a DMA fault on the data — completes with VIRTIO_BLK_S_IOERR and a recorded
 /// reason. A chain without a header or a writable status byte cannot be answered: the device sets
-/// DEVICE_NEEDS_RESET.
+/// DEVICE_NEEDS_RESET. The used length of a request is the chain's whole device-writable length
+/// (data and status byte), as QEMU reports it.
 /// </summary>
 public sealed class VirtioBlkDevice : VirtioDeviceModel
 {

@@ -116,6 +116,11 @@ public sealed class PackedDeviceVirtqueue : DeviceVirtqueue
         Chain.RingSlots = slots;
         _nextAvail = position;
         _availWrap = wrap;
+        if (EventIdx)
+        {
+            PublishDeviceEvent();
+        }
+
         return VirtqPopResult.Chain;
     }
 

@@ -72,6 +72,7 @@ public sealed class SplitDeviceVirtqueue : DeviceVirtqueue
 
         Chain.Id = head;
         _lastAvailIdx++;
+        PublishAvailEvent();
         return VirtqPopResult.Chain;
     }
 
@@ -132,7 +133,10 @@ public sealed class SplitDeviceVirtqueue : DeviceVirtqueue
         return (flags & VirtqAvail.FlagNoInterrupt) == 0;
     }
 
-    /// <summary>With EVENT_IDX: ask for a notification when the driver makes the next entry available.</summary>
+    /// <summary>
+    /// With EVENT_IDX: ask for a notification when the driver makes the next entry available (written
+    /// after every pop, as QEMU does, so a device that stops early still asks for the right index).
+    /// </summary>
     private void PublishAvailEvent()
     {
         if (!EventIdx)

@@ -23,7 +23,6 @@ public sealed class VirtioMmioTransport
     private uint _deviceFeaturesSel;
     private uint _driverFeaturesSel;
     private uint _queueSel;
-    private uint _configGeneration;
     private ulong _pendingQueues;
     private VirtioInterrupt _undelivered;
     private bool _running;
@@ -156,7 +155,7 @@ public sealed class VirtioMmioTransport
             VirtioMmio.QueueReady => queue is { Ready: true } ? 1u : 0u,
             VirtioMmio.InterruptStatus => (uint)InterruptStatus,
             VirtioMmio.Status => (uint)Status,
-            VirtioMmio.ConfigGeneration => _configGeneration,
+            VirtioMmio.ConfigGeneration => 0, // the simulated devices' configuration never changes while they run
             _ => 0,
         };
     }
@@ -263,16 +262,6 @@ public sealed class VirtioMmioTransport
 
         _pendingQueues = 0;
         if ((Status & VirtioStatus.DriverOk) != 0)
-        {
-            Raise(VirtioInterrupt.ConfigChange);
-        }
-    }
-
-    /// <summary>The model changed its configuration space: bump ConfigGeneration and notify.</summary>
-    internal void ConfigChanged()
-    {
-        _configGeneration++;
-        if (IsLive)
         {
             Raise(VirtioInterrupt.ConfigChange);
         }
