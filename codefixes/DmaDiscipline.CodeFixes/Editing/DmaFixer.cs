@@ -22,6 +22,9 @@ namespace DmaDiscipline.CodeFixes.Editing
     /// </summary>
     public abstract class DmaFixer : CodeFixProvider
     {
+        /// <summary>For the fixers' own tests: let a planning failure surface instead of offering no fix.</summary>
+        internal static bool ThrowOnPlanFailure { get; set; }
+
         public sealed override FixAllProvider GetFixAllProvider() =>
             FixAllProvider.Create(async (context, document, diagnostics) =>
                 await ApplyAsync(document, diagnostics, context.CodeActionEquivalenceKey, context.CancellationToken).ConfigureAwait(false));
@@ -58,9 +61,10 @@ namespace DmaDiscipline.CodeFixes.Editing
         {
             try
             {
-                return Plan(model, root, diagnostic, cancellationToken);
+                var plan = Plan(model, root, diagnostic, cancellationToken);
+                return plan;
             }
-            catch (Exception ex) when (!(ex is OperationCanceledException))
+            catch (Exception ex) when (!(ex is OperationCanceledException) && !ThrowOnPlanFailure)
             {
                 // A fixer that cannot understand the code offers nothing rather than failing the IDE.
                 return null;
@@ -99,7 +103,7 @@ namespace DmaDiscipline.CodeFixes.Editing
                 {
                     plan.Apply(editor);
                 }
-                catch (Exception ex) when (ex is InvalidOperationException || ex is ArgumentException)
+                catch (Exception ex) when ((ex is InvalidOperationException || ex is ArgumentException) && !ThrowOnPlanFailure)
                 {
                     // Two edits of the same node that cannot be merged: this one waits for the next Fix All pass.
                 }

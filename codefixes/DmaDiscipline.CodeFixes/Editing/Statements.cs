@@ -36,8 +36,17 @@ namespace DmaDiscipline.CodeFixes.Editing
                 return;
             }
 
+            if (statement.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && list.Count > 0)
+            {
+                // A statement after a block is set off by a blank line.
+                list[0] = list[0].WithLeadingTrivia(list[0].GetLeadingTrivia().Insert(0, SyntaxFactory.EndOfLine(EndOfLineOf(statement))));
+            }
+
             editor.InsertAfter(statement, list);
         }
+
+        private static string EndOfLineOf(SyntaxNode node) =>
+            node.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)).ToString() is { Length: > 0 } eol ? eol : "\n";
 
         /// <summary>Inserts <paramref name="before"/> and <paramref name="after"/> around <paramref name="statement"/> in one edit.</summary>
         public static void InsertAround(DocumentEditor editor, StatementSyntax statement, IEnumerable<StatementSyntax> before, IEnumerable<StatementSyntax> after)

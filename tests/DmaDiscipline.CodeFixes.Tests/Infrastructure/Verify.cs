@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.CodeFixes.Editing;
 using DmaDiscipline.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -89,6 +90,8 @@ public static class Verify<TFixer>
     {
         public Test()
         {
+            // A fixer that cannot plan offers no fix; in these tests an exception while planning is a bug to see.
+            DmaFixer.ThrowOnPlanFailure = true;
             ReferenceAssemblies = ReferenceAssemblies.Net.Net80;
             TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(DmaApi).Assembly.Location));
             // The driver code under test is ordinary C#: the compiler's own warnings stay visible (CS8019 unused usings excepted).

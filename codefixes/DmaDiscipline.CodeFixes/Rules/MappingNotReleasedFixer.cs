@@ -1,0 +1,285 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using DmaDiscipline.Analyzers;
+using DmaDiscipline.CodeFixes.Editing;
+using DmaDiscipline.CodeFixes.Mapping;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DmaDiscipline.CodeFixes.Rules
+{
+    /// <summary>
+    /// DMA002: releases the mapping (<c>UnmapSingle</c>, <c>UnmapSg</c>) or coherent buffer
+    /// (<c>FreeCoherent</c>) on the path that leaks it — right before the <c>return</c> or
+    /// <c>throw</c> the analyzer names, or at the end of a method that falls off its end — with the
+    /// map's own length and direction. Each leaking exit is reported in turn, so Fix All releases on
+    /// every path. A mapping whose handle is not kept in a variable gets no fix.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MappingNotReleasedFixer)), Shared]
+    public sealed class MappingNotReleasedFixer : DmaFixer
+    {
+        public const string EquivalenceKey = RuleIdentifiers.MappingNotReleased + ".ReleaseOnPath";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.MappingNotReleased);
+
+        internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var map = MapCall.Find(model, root, diagnostic.Location, cancellationToken);
+            if (map is null)
+            {
+                return null;
+            }
+
+            var member = map.Statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax || a is AnonymousFunctionExpressionSyntax);
+            var exitLocation = diagnostic.AdditionalLocations.FirstOrDefault();
+            if (member is null)
+            {
+                return null;
+            }
+
+            var exits = new List<(StatementSyntax Statement, bool Before)>();
+            if (exitLocation is not null && exitLocation.SourceTree == root.SyntaxTree && FindExit(root, map, exitLocation, out var exit))
+            {
+                exits.Add(exit);
+            }
+            else if (!FindUnmarkedExits(model, member, map, exits, cancellationToken))
+            {
+                return null;
+            }
+
+            var releases = new List<StatementSyntax>();
+            foreach (var (statement, before) in exits)
+            {
+                var release = Release(model, map, member, before ? statement.SpanStart : statement.Span.End, cancellationToken);
+                if (release is null
+                    || (before && statement is ReturnStatementSyntax { Expression: { } returned } && map.Handle is not null
+                        && returned.DescendantNodesAndSelf().Any(n => n.ToString() == map.Handle.ToString())))
+                {
+                    // Returning the handle hands it to the caller: not a leak the fix should undo.
+                    return null;
+                }
+
+                releases.Add(release);
+            }
+
+            var what = map.IsCoherent ? "Free the coherent buffer" : "Unmap";
+            var first = exits[0];
+            var line = first.Statement.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+            var title = exits.Count > 1 ? $"{what} on every path that leaves without it"
+                : first.Before ? $"{what} before leaving at line {line}" : $"{what} after line {line}, where the method leaves";
+            return new PlannedFix(
+                title,
+                EquivalenceKey,
+                "release@" + map.Call.SpanStart + "@" + string.Join(",", exits.Select(e => e.Statement.SpanStart)),
+                editor =>
+                {
+                    for (var i = 0; i < exits.Count; i++)
+                    {
+                        if (exits[i].Before)
+                        {
+                            Statements.InsertBefore(editor, exits[i].Statement, new[] { releases[i] });
+                        }
+                        else
+                        {
+                            Statements.InsertAfter(editor, exits[i].Statement, new[] { releases[i] });
+                        }
+                    }
+                });
+        }
+
+        /// <summary>
+        /// Where the leaking path leaves: before a <c>return</c>/<c>throw</c>, or after the last
+        /// statement that runs on it. The analyzer names the exit by its branch value (the returned or
+        /// thrown value) or the last operation before it; with neither, the method's end.
+        /// </summary>
+        private static bool FindExit(SyntaxNode root, MapCall map, Location exitLocation, out (StatementSyntax Statement, bool Before) exit)
+        {
+            exit = default;
+            StatementSyntax? before = null;
+            StatementSyntax? after = null;
+            {
+                var statement = root.FindNode(exitLocation.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<StatementSyntax>();
+                if (statement is null || statement.SpanStart < map.Call.Span.End || !Statements.CanInsertAround(statement)
+                    || !(statement is ReturnStatementSyntax || statement is ThrowStatementSyntax || statement is ExpressionStatementSyntax || statement is LocalDeclarationStatementSyntax))
+                {
+                    // The exit is marked by a branch condition: the exits after it are found like unmarked ones.
+                    return false;
+                }
+
+                if (statement is ReturnStatementSyntax || statement is ThrowStatementSyntax)
+                {
+                    before = statement;
+                }
+                else
+                {
+                    var next = NextStatement(statement);
+                    if (next is null)
+                    {
+                        after = statement;
+                    }
+                    else if (next is ReturnStatementSyntax { Expression: null } || next is ThrowStatementSyntax)
+                    {
+                        before = next;
+                    }
+                    else
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            exit = before is not null ? (before, true) : (after!, false);
+            return true;
+        }
+
+        /// <summary>
+        /// No operation marks the exit: it is a bare <c>return;</c> after the map or the method's end.
+        /// Every such exit not already preceded by the release gets one — unless a release elsewhere
+        /// (inside a branch that falls through) makes the end of the method ambiguous.
+        /// </summary>
+        private static bool FindUnmarkedExits(SemanticModel model, SyntaxNode member, MapCall map, List<(StatementSyntax Statement, bool Before)> exits, CancellationToken cancellationToken)
+        {
+            var body = BodyOf(member);
+            if (body is null || map.Handle is null)
+            {
+                return false;
+            }
+
+            var handle = map.Handle.WithoutTrivia().ToString();
+            var releases = body.DescendantNodes().OfType<InvocationExpressionSyntax>()
+                .Where(i => i.SpanStart > map.Call.Span.End && IsRelease(model, i, handle, cancellationToken))
+                .Select(i => i.FirstAncestorOrSelf<StatementSyntax>())
+                .ToList();
+            foreach (var bare in body.DescendantNodes().OfType<ReturnStatementSyntax>())
+            {
+                if (bare.Expression is not null || bare.SpanStart < map.Call.Span.End || IsInFailureCheck(bare, handle)
+                    || bare.Ancestors().TakeWhile(a => a != body).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
+                {
+                    continue;
+                }
+
+                var previous = PreviousStatement(bare);
+                if (previous is null || !releases.Contains(previous))
+                {
+                    exits.Add((bare, true));
+                }
+            }
+
+            var last = body.Statements.LastOrDefault();
+            if (last is not null && !(last is ReturnStatementSyntax) && !(last is ThrowStatementSyntax) && !releases.Contains(last))
+            {
+                if (releases.Any(r => r is not null && !(NextStatement(r) is ReturnStatementSyntax || NextStatement(r) is ThrowStatementSyntax)))
+                {
+                    return false;
+                }
+
+                exits.Add((last, false));
+            }
+
+            return exits.Count > 0;
+        }
+
+        private static bool IsRelease(SemanticModel model, InvocationExpressionSyntax invocation, string handle, CancellationToken cancellationToken)
+        {
+            if (!(invocation.Expression is MemberAccessExpressionSyntax access) || invocation.ArgumentList.Arguments.Count == 0)
+            {
+                return false;
+            }
+
+            var name = access.Name.Identifier.ValueText;
+            return (name == "UnmapSingle" || name == "UnmapSg" || name == "FreeCoherent")
+                && invocation.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle
+                && model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol;
+        }
+
+        private static bool IsInFailureCheck(StatementSyntax statement, string handle) =>
+            statement.Ancestors().OfType<IfStatementSyntax>().Any(i =>
+                i.Statement.Span.Contains(statement.Span)
+                && i.Condition.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(c =>
+                    c.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "MappingError"
+                    && c.ArgumentList.Arguments.Count == 1 && c.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle));
+
+        private static StatementSyntax? PreviousStatement(StatementSyntax statement)
+        {
+            var list = statement.Parent switch
+            {
+                BlockSyntax block => block.Statements,
+                SwitchSectionSyntax section => section.Statements,
+                _ => default,
+            };
+            var index = list.IndexOf(statement);
+            return index > 0 ? list[index - 1] : null;
+        }
+
+        private static StatementSyntax? NextStatement(StatementSyntax statement)
+        {
+            SyntaxList<StatementSyntax> list;
+            switch (statement.Parent)
+            {
+                case BlockSyntax block:
+                    list = block.Statements;
+                    break;
+                case SwitchSectionSyntax section:
+                    list = section.Statements;
+                    break;
+                default:
+                    return null;
+            }
+
+            var index = list.IndexOf(statement);
+            return index >= 0 && index + 1 < list.Count ? list[index + 1] : null;
+        }
+
+        /// <summary>The call that releases what <paramref name="map"/> made, valid at <paramref name="position"/>, or null.</summary>
+        internal static StatementSyntax? Release(SemanticModel model, MapCall map, SyntaxNode? member, int position, CancellationToken cancellationToken)
+        {
+            if (member is null || !Stable.IsStable(model, map.Receiver, member, cancellationToken) || !Stable.IsInScope(model, map.Receiver, position, cancellationToken))
+            {
+                return null;
+            }
+
+            if (map.IsCoherent)
+            {
+                return map.HandleUsableAt(model, member, position, cancellationToken)
+                    ? Statements.Parse($"{map.Receiver.WithoutTrivia()}.FreeCoherent({map.Handle!.WithoutTrivia()});")
+                    : null;
+            }
+
+            var direction = map.Direction;
+            if (direction is null || !Stable.IsStable(model, direction, member, cancellationToken) || !Stable.IsInScope(model, direction, position, cancellationToken))
+            {
+                return null;
+            }
+
+            if (map.IsScatterGather)
+            {
+                var list = map.Buffer;
+                return list is not null && Stable.IsStable(model, list, member, cancellationToken) && Stable.IsInScope(model, list, position, cancellationToken)
+                    ? Statements.Parse($"{map.Receiver.WithoutTrivia()}.UnmapSg({list.WithoutTrivia()}, {direction.WithoutTrivia()});")
+                    : null;
+            }
+
+            var length = map.Length;
+            if (length is null || !Stable.IsStable(model, length, member, cancellationToken) || !Stable.IsInScope(model, length, position, cancellationToken)
+                || !map.HandleUsableAt(model, member, position, cancellationToken))
+            {
+                return null;
+            }
+
+            return Statements.Parse($"{map.Receiver.WithoutTrivia()}.UnmapSingle({map.Handle!.WithoutTrivia()}, {length.WithoutTrivia()}, {direction.WithoutTrivia()});");
+        }
+
+        private static BlockSyntax? BodyOf(SyntaxNode? member) => member switch
+        {
+            BaseMethodDeclarationSyntax method => method.Body,
+            LocalFunctionStatementSyntax local => local.Body,
+            AccessorDeclarationSyntax accessor => accessor.Body,
+            AnonymousFunctionExpressionSyntax lambda => lambda.Body as BlockSyntax,
+            _ => null,
+        };
+    }
+}

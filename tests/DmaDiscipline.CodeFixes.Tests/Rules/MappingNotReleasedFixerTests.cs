@@ -1,0 +1,203 @@
+using V = DmaDiscipline.CodeFixes.Tests.Infrastructure.Verify<DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer>;
+
+namespace DmaDiscipline.CodeFixes.Tests.Rules;
+
+/// <summary>DMA002 → the mapping is released on the path that leaked it; Fix All covers every path.</summary>
+public sealed class MappingNotReleasedFixerTests
+{
+    [Fact]
+    public Task Early_return_unmaps_with_the_maps_length_and_direction() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public int Send(DmaApi dma, Ring ring, KBuffer buffer, int length)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                dma.SyncForDevice(addr, length, DmaDirection.ToDevice);
+                if (!ring.Completed(0))
+                {
+                    return -5;
+                }
+
+                dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public int Send(DmaApi dma, Ring ring, KBuffer buffer, int length)
+            {
+                var addr = dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                dma.SyncForDevice(addr, length, DmaDirection.ToDevice);
+                if (!ring.Completed(0))
+                {
+                    dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                    return -5;
+                }
+
+                dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """,
+        V.Diagnostic("DMA002").WithLocation(0));
+
+    [Fact]
+    public Task Throw_from_an_if_body_gets_a_block_with_the_unmap() => V.FixAsync(
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    throw new InvalidOperationException("no mapping");
+                }
+
+                dma.SyncForDevice(addr, 64, DmaDirection.ToDevice);
+                if (!ring.Completed(0))
+                    throw new InvalidOperationException("device did not complete");
+                dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    throw new InvalidOperationException("no mapping");
+                }
+
+                dma.SyncForDevice(addr, 64, DmaDirection.ToDevice);
+                if (!ring.Completed(0))
+                {
+                    dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+                    throw new InvalidOperationException("device did not complete");
+                }
+
+                dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        V.Diagnostic("DMA002").WithLocation(0));
+
+    [Fact]
+    public Task Bare_return_and_the_end_of_the_method_are_both_released() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    return;
+                }
+
+                dma.SyncForDevice(addr, 64, DmaDirection.ToDevice);
+                if (!ring.Completed(1))
+                {
+                    return;
+                }
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    return;
+                }
+
+                dma.SyncForDevice(addr, 64, DmaDirection.ToDevice);
+                if (!ring.Completed(1))
+                {
+                    dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+                    return;
+                }
+
+                dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        V.Diagnostic("DMA002").WithLocation(0));
+
+    [Fact]
+    public Task Coherent_buffer_is_freed_at_the_end_of_the_method() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Probe(DmaApi dma, Ring ring)
+            {
+                var ringMemory = {|#0:dma.AllocCoherent(4096)|};
+                ringMemory.Span.Clear();
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Probe(DmaApi dma, Ring ring)
+            {
+                var ringMemory = dma.AllocCoherent(4096);
+                ringMemory.Span.Clear();
+                dma.FreeCoherent(ringMemory);
+            }
+        }
+        """,
+        V.Diagnostic("DMA002").WithLocation(0));
+
+    [Fact]
+    public Task No_fix_when_the_handle_is_not_kept() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, KBuffer buffer)
+            {
+                {|#0:dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice)|};
+            }
+        }
+        """,
+        V.Diagnostic("DMA002").WithLocation(0));
+}
