@@ -290,6 +290,61 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public void DriverFeatures_WrittenAfterFeaturesOk_AreIgnored()
+    {
+        VirtioHarness h = Unstarted();
+        Assert.True(h.Negotiate(VirtioHarness.Modern));
+
+        h.Write(VirtioMmio.DriverFeaturesSel, 1);
+        h.Write(VirtioMmio.DriverFeatures, (uint)(VirtioFeatures.RingPacked >> 32));
+
+        Assert.Equal(VirtioHarness.Modern, h.Transport.NegotiatedFeatures);
+        Assert.Equal(VirtioErrorKind.Protocol, h.LastError.Kind);
+        Assert.False(h.NeedsReset);
+    }
+
+    [Fact]
+    public void ClearingStatusBits_IsIgnored_AndRecorded()
+    {
+        VirtioHarness h = Unstarted();
+        Assert.True(h.Negotiate(VirtioHarness.Modern));
+
+        h.Write(VirtioMmio.Status, (uint)VirtioStatus.Acknowledge);
+
+        Assert.Equal((uint)(VirtioStatus.Acknowledge | VirtioStatus.Driver | VirtioStatus.FeaturesOk), h.Read(VirtioMmio.Status));
+        Assert.Contains("clear status bits", h.LastError.Message);
+    }
+
+    [Fact]
+    public void QueueRegisters_WrittenWhileReady_AreIgnored()
+    {
+        var h = new VirtioHarness(new VirtioBlkDevice());
+        h.Write(VirtioMmio.QueueSel, 0);
+
+        h.Write(VirtioMmio.QueueNum, 4);
+        h.Write(VirtioMmio.QueueDescLow, 0x1000);
+
+        Assert.Equal(8, h.Transport.GetQueue(0)!.Size);
+        Assert.Equal(h.Split(0).DescArea, h.Transport.GetQueue(0)!.DescArea.Value);
+        Assert.Contains("while the queue is ready", h.LastError.Message);
+    }
+
+    [Fact]
+    public void QueueReadyZero_StopsTheQueue()
+    {
+        var h = new VirtioHarness(new VirtioBlkDevice());
+        SplitRing ring = h.Split(0);
+        h.Write(VirtioMmio.QueueSel, 0);
+
+        h.Write(VirtioMmio.QueueReady, 0);
+        ring.Offer(Requests.Blk(h, ring, 0, VirtioBlkReq.TypeFlush, 0, 0));
+        h.Kick(0);
+
+        Assert.Null(h.Transport.GetQueue(0));
+        Assert.Equal(0, ring.UsedIdx);
+    }
+
+    [Fact]
     public void Registers_RejectMisalignedOffsets()
     {
         VirtioHarness h = Unstarted();
