@@ -326,9 +326,26 @@ public sealed class DmaDebug
             entry.Buffer.DeviceOwners--;
             if (ReferenceEquals(entry.Buffer.DebugOwner, entry))
             {
-                entry.Buffer.DebugOwner = null;
+                // Another live mapping may still give a device the buffer: report against that one from now on.
+                entry.Buffer.DebugOwner = entry.Buffer.DeviceOwners == 0 ? null : OtherOwner(entry.Buffer);
             }
         }
+    }
+
+    private DmaDebugEntry? OtherOwner(KBuffer buffer)
+    {
+        foreach (DeviceState state in _devices.Values)
+        {
+            foreach (DmaDebugEntry entry in state.All())
+            {
+                if (entry.DeviceOwns && ReferenceEquals(entry.Buffer, buffer))
+                {
+                    return entry;
+                }
+            }
+        }
+
+        return null;
     }
 
     private void Raise(DmaViolation violation)

@@ -200,6 +200,22 @@ public sealed class DmaDebugTests
     }
 
     [Fact]
+    public void CpuAccess_IsStillDMA005_WhileAnotherMappingOfTheBufferIsDeviceOwned()
+    {
+        var (machine, nic, buffer) = Setup();
+        DmaAddr first = nic.MapChecked(buffer, 0, 100, DmaDirection.FromDevice);
+        DmaAddr second = nic.MapChecked(buffer, 200, 100, DmaDirection.FromDevice);
+        nic.Dma.UnmapSingle(second, 100, DmaDirection.FromDevice);
+
+        _ = buffer.Span[0]; // the first mapping still gives the device the buffer
+
+        Assert.Equal(first, Only(machine, RuleIds.CpuAccessWhileDeviceOwned).Address);
+        nic.Dma.UnmapSingle(first, 100, DmaDirection.FromDevice);
+        _ = buffer.Span[0];
+        Assert.Single(machine.Debug.Violations);
+    }
+
+    [Fact]
     public void CpuReadingAToDeviceBuffer_IsNotAnOwnershipViolation()
     {
         var (machine, nic, buffer) = Setup();
