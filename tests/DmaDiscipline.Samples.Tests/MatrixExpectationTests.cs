@@ -97,6 +97,7 @@ public sealed class MatrixExpectationTests(MatrixFixture matrix) : IClassFixture
     [InlineData("hv-internal")]
     [InlineData("userspace")]
     [InlineData("confidential")]
+    [InlineData("lying-fw")]
     public void Where_bus_differs_from_physical_legacy_faults(string scenario)
     {
         foreach (string driver in new[] { "legacy-net", "legacy-blk" })
@@ -131,6 +132,18 @@ public sealed class MatrixExpectationTests(MatrixFixture matrix) : IClassFixture
         foreach (string driver in new[] { "net", "net-pp", "blk" })
         {
             Assert.NotNull(matrix.Cell(scenario, driver).IotlbHitRate);
+        }
+    }
+
+    [Fact]
+    public void Under_a_lying_table_even_disciplined_drivers_break_and_the_debug_layer_cannot_tell()
+    {
+        foreach (DriverKind driver in DriverCatalog.All.Where(d => d.Family == DriverFamily.Disciplined))
+        {
+            CellOutcome lying = matrix.Cell("lying-fw", driver.Name);
+            Assert.True(lying.Faults > 0 && lying.DataErrors > 0, $"{driver.Name}: {lying.Summary}");
+            Assert.Empty(lying.Violations); // every address the device used came from the DMA API
+            Assert.False(matrix.Cell("lying-fw-quirk", driver.Name).Failed);
         }
     }
 

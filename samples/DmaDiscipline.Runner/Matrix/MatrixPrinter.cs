@@ -31,6 +31,7 @@ internal static class MatrixPrinter
 
         console.Write(matrix);
         console.MarkupLine("[grey]green: as expected and clean · yellow: an expected failure · red: NOT as expected[/]");
+        console.MarkupLine("[grey]throughput: simulated work per wall second with the DMA-API debug layer on (it walks the stack at every map); --bench measures with it off[/]");
         console.WriteLine();
 
         var metrics = new Table().Border(TableBorder.Simple).Title("[bold]per cell[/]");

@@ -20,13 +20,13 @@ internal sealed record MatrixReport(IReadOnlyList<CellOutcome> Cells)
     public double? RatioToPassthrough(CellOutcome cell)
     {
         CellOutcome? baseline = Find("passthrough", cell.Driver);
-        return baseline is { Throughput: > 0 } && cell.Expected != Expectation.NotApplicable ? cell.Throughput / baseline.Throughput : null;
+        return baseline is { Throughput: > 0 } && cell.Completed > 0 && cell.Expected != Expectation.NotApplicable ? cell.Throughput / baseline.Throughput : null;
     }
 
     /// <summary>Like <see cref="RatioToPassthrough"/>, in operations per CPU second.</summary>
     public double? CpuRatioToPassthrough(CellOutcome cell)
     {
         CellOutcome? baseline = Find("passthrough", cell.Driver);
-        return baseline is { CpuThroughput: > 0 } && cell.Expected != Expectation.NotApplicable ? cell.CpuThroughput / baseline.CpuThroughput : null;
+        return baseline is { CpuThroughput: > 0 } && cell.Completed > 0 && cell.Expected != Expectation.NotApplicable ? cell.CpuThroughput / baseline.CpuThroughput : null;
     }
 }

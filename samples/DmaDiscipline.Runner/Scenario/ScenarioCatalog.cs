@@ -87,25 +87,25 @@ internal static class ScenarioCatalog
         {
             Key = "lying-fw",
             Title = "lying firmware",
-            Description = "The firmware table claims IOMMU coverage (INCLUDE_PCI_ALL) for a device whose DMA bypasses the IOMMU (QEMU's old DMAR table); no quirk.",
-            Machine = new MachineOptions { Firmware = FirmwareTable.All, FirmwareQuirks = false },
-            Slots = [new DeviceSlot(Primary, "bypassing", BehindIommu: false, AccessPlatform: false)],
+            Description = "The firmware table lies both ways (QEMU's old DMAR table): it claims IOMMU coverage (INCLUDE_PCI_ALL) of a device whose DMA bypasses the IOMMU, and excludes one that is behind it; no quirk. The driver binds both.",
+            Machine = new MachineOptions { Firmware = new FirmwareTable { IncludeAll = true, Excluded = new HashSet<DeviceId> { Secondary } }, FirmwareQuirks = false },
+            Slots = [new DeviceSlot(Primary, "bypassing, claimed", BehindIommu: false, AccessPlatform: false), new DeviceSlot(Secondary, "translated, excluded")],
             Legacy = Expectation.MustFail,
             Disciplined = Expectation.PlatformBug,
             Userspace = Expectation.NotApplicable,
-            Why = "the OS hands out IOVAs the device uses as physical addresses: even a correct driver breaks (the 2015 thread's case); legacy works by luck and is reported (DMA001)",
+            Why = "the OS hands out IOVAs the bypassing device takes for physical addresses, and gives the excluded one no domain: even a correct driver breaks (the 2015 thread's case)",
         },
         new()
         {
             Key = "lying-fw-quirk",
             Title = "lying fw + quirk",
-            Description = "The same lying table with the firmware quirk: the platform probes the device's real path and distrusts the table.",
-            Machine = new MachineOptions { Firmware = FirmwareTable.All, FirmwareQuirks = true },
-            Slots = [new DeviceSlot(Primary, "bypassing", BehindIommu: false, AccessPlatform: false)],
+            Description = "The same lying table with the firmware quirk: the platform probes each device's real path and distrusts the table where it disagrees.",
+            Machine = new MachineOptions { Firmware = new FirmwareTable { IncludeAll = true, Excluded = new HashSet<DeviceId> { Secondary } }, FirmwareQuirks = true },
+            Slots = [new DeviceSlot(Primary, "bypassing, claimed", BehindIommu: false, AccessPlatform: false), new DeviceSlot(Secondary, "translated, excluded")],
             Legacy = Expectation.MustFail,
             Disciplined = Expectation.Ok,
             Userspace = Expectation.NotApplicable,
-            Why = "the quirk gives the device direct DMA: disciplined is clean again; legacy is reported (DMA001)",
+            Why = "the quirk gives the bypassing device direct DMA and the excluded one an identity domain: disciplined is clean again; legacy works by luck and is reported (DMA001)",
         },
         new()
         {
@@ -135,7 +135,7 @@ internal static class ScenarioCatalog
         new()
         {
             Key = "userspace",
-            Title = "userspace-assigned",
+            Title = "userspace (VFIO)",
             Description = "A device handed to a userspace driver through a VFIO container (its own IOVAs in a translated domain), beside a kernel-driven device.",
             Machine = new MachineOptions { Iommu = new IommuOptions { DefaultDomain = DomainKind.Translated } },
             Slots = [new DeviceSlot(Primary, "kernel"), new DeviceSlot(Assigned, "vfio", Userspace: true)],
