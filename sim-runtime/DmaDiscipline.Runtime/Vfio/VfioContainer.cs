@@ -32,6 +32,9 @@ public sealed class VfioContainer : IDisposable
     /// <summary>The machine.</summary>
     public Machine Machine { get; }
 
+    /// <summary>The machine's IOMMU.</summary>
+    public Iommu Iommu { get; }
+
     /// <summary>The container's domain, created when the first device is added.</summary>
     public IommuDomain? Domain { get; private set; }
 
@@ -181,8 +184,6 @@ public sealed class VfioContainer : IDisposable
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
-
-    private Iommu Iommu { get; }
 
     private void Unmap(int index)
     {
