@@ -254,7 +254,10 @@ public sealed class IommuDomain
             throw new ArgumentOutOfRangeException(nameof(length), length, "A mapping is at least one byte long.");
         }
 
-        if ((iova & PhysicalMemory.PageMask) != 0 || iova == 0 || iova + (ulong)length > 1UL << IoPageTable.AddressWidth)
+        // Compared without adding: iova + length could wrap past 2^64 and pass, and the page table's
+        // 36 frame bits would then alias the range onto the top of the valid IOVA space.
+        const ulong limit = 1UL << IoPageTable.AddressWidth;
+        if ((iova & PhysicalMemory.PageMask) != 0 || iova == 0 || iova >= limit || (ulong)length > limit - iova)
         {
             throw new ArgumentException($"IOVA 0x{iova:x}+{length} must be page-aligned, non-zero and below 2^{IoPageTable.AddressWidth}.", nameof(iova));
         }

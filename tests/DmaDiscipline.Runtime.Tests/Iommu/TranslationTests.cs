@@ -150,6 +150,21 @@ public sealed class TranslationTests
         Assert.False(domain.IsMapped(0x4000));
     }
 
+    [Theory]
+    [InlineData(0xFFFF_FFFF_FFFF_F000UL)] // iova + length wraps around 2^64
+    [InlineData(1UL << 48)]
+    public void ExplicitMapping_BeyondTheIovaWidth_IsRejected_WithoutAliasingAValidIova(ulong iova)
+    {
+        Machine machine = Machines.With();
+        IommuDomain domain = machine.Iommu!.CreateDomain(DomainKind.Translated);
+        KBuffer buffer = machine.Buffer(new byte[Page]);
+
+        Assert.Throws<ArgumentException>(() => domain.Map(iova, buffer.PhysicalAddress, Page, IommuPermission.ReadWrite));
+
+        Assert.Equal(0, domain.PresentPages);
+        Assert.False(domain.IsMapped((1UL << 48) - Page)); // the page the 36 frame bits would alias to
+    }
+
     [Fact]
     public void ExplicitUnmap_OfARangeNotEntirelyMapped_Throws_AndKeepsTheMappedPart()
     {
