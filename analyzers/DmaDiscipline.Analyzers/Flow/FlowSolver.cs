@@ -34,7 +34,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Analyses the graph; false when the body was too large or complex to finish (nothing reported then).</summary>
-        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, int maxBlocks = 4000)
+        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, int maxBlocks = 2000)
         {
             if (graph.Blocks.Length > maxBlocks)
             {

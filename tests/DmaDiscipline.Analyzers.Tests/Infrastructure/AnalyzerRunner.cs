@@ -28,7 +28,7 @@ public static class AnalyzerRunner
 
     public sealed record Result(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<Exception> Exceptions, ImmutableArray<Diagnostic> CompilerErrors);
 
-    public static async Task<Result> RunAsync(IEnumerable<(string Path, string Text)> sources, bool referenceRuntime = true, IEnumerable<(string Path, string Text)>? additionalFiles = null, string assemblyName = "Driver")
+    public static async Task<Result> RunAsync(IEnumerable<(string Path, string Text)> sources, bool referenceRuntime = true, IEnumerable<(string Path, string Text)>? additionalFiles = null, string assemblyName = "Driver", ImmutableArray<DiagnosticAnalyzer>? analyzers = null)
     {
         var references = (await Net80.Value).ToList();
         if (referenceRuntime)
@@ -48,7 +48,7 @@ public static class AnalyzerRunner
             concurrentAnalysis: true,
             logAnalyzerExecutionTime: false,
             reportSuppressedDiagnostics: false);
-        var withAnalyzers = compilation.WithAnalyzers(All, options);
+        var withAnalyzers = compilation.WithAnalyzers(analyzers ?? All, options);
         var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
         foreach (var diagnostic in diagnostics)
         {

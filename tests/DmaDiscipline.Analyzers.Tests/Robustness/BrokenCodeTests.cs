@@ -48,16 +48,23 @@ public sealed class BrokenCodeTests
     {
         var source = new StringBuilder(Usings);
         source.AppendLine("class D { [BusAddress] public ulong Sink;");
-        // A long straight-line body, a long if/else chain, a deep expression, deep nesting.
+        // A body past the analysis limit, one just under it, a long if/else chain, a deep expression, deep nesting.
         source.AppendLine("void Straight(DmaApi dma, KBuffer buf) { ulong x = 0;");
-        for (var i = 0; i < 4000; i++)
+        for (var i = 0; i < 3000; i++)
         {
             source.AppendLine($"var a{i} = dma.MapSingle(buf, 0, {i % 64 + 1}, DmaDirection.ToDevice); if (dma.MappingError(a{i})) return; x += a{i}.Value; dma.UnmapSingle(a{i}, {i % 64 + 1}, DmaDirection.ToDevice);");
         }
 
         source.AppendLine("Sink = x; }");
+        source.AppendLine("void Shorter(DmaApi dma, KBuffer buf) { ulong x = 0;");
+        for (var i = 0; i < 400; i++)
+        {
+            source.AppendLine($"var a{i} = dma.MapSingle(buf, 0, 8, DmaDirection.FromDevice); if (dma.MappingError(a{i})) return; x += a{i}.Value; buf.Span[0] = 1;");
+        }
+
+        source.AppendLine("Sink = x; }");
         source.AppendLine("void Chain(KBuffer buf, int n) {");
-        for (var i = 0; i < 3000; i++)
+        for (var i = 0; i < 1500; i++)
         {
             source.AppendLine($"{(i == 0 ? "" : "else ")}if (n == {i}) Sink = buf.PhysicalAddress.Value + {i};");
         }
@@ -85,5 +92,9 @@ public sealed class BrokenCodeTests
         var result = await AnalyzerRunner.RunAsync([("huge.cs", source.ToString())]);
         Assert.True(result.Exceptions.Count == 0, string.Join(Environment.NewLine, result.Exceptions));
         Assert.Empty(result.CompilerErrors);
+        // The bodies under the limit are still analysed: every mapping in Shorter and Nested leaks, Shorter's are touched while device-owned.
+        Assert.Equal(400 + 200, result.Diagnostics.Count(d => d.Id == "DMA002"));
+        Assert.Equal(400, result.Diagnostics.Count(d => d.Id == "DMA005"));
+        Assert.Equal(1500, result.Diagnostics.Count(d => d.Id == "DMA001"));
     }
 }
