@@ -1,0 +1,55 @@
+using System.Text.Json;
+using DmaDiscipline.Runner.Matrix;
+
+namespace DmaDiscipline.Samples.Tests;
+
+/// <summary>The runner's command line: one cell, JSON out, exit codes.</summary>
+[Collection("Console")]
+public sealed class CommandLineTests
+{
+    private static (int ExitCode, string Output) Run(params string[] args)
+    {
+        TextWriter stdout = Console.Out;
+        TextWriter stderr = Console.Error;
+        using var output = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(TextWriter.Null);
+        try
+        {
+            object? result = typeof(MatrixRun).Assembly.EntryPoint!.Invoke(null, [args]);
+            return ((int)result!, output.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+    }
+
+    [Fact]
+    public void Scenario_and_driver_pick_one_cell_and_json_describes_it()
+    {
+        (int exitCode, string output) = Run("--quick", "--json", "--scenario", "strict", "--driver", "net-pp");
+        Assert.Equal(0, exitCode);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement cell = Assert.Single(json.RootElement.GetProperty("cells").EnumerateArray());
+        Assert.Equal("strict", cell.GetProperty("scenario").GetString());
+        Assert.Equal("net-pp", cell.GetProperty("driver").GetString());
+        Assert.Equal("ok", cell.GetProperty("outcome").GetString());
+        Assert.True(cell.GetProperty("iotlbHitRate").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void A_legacy_cell_that_fails_as_expected_exits_zero()
+    {
+        (int exitCode, string output) = Run("--quick", "--json", "--scenario", "passthrough", "--driver", "legacy-blk");
+        Assert.Equal(0, exitCode);
+        Assert.Contains("DMA001", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_scenario_is_a_usage_error()
+    {
+        Assert.Equal(2, Run("--scenario", "nowhere").ExitCode);
+    }
+}
