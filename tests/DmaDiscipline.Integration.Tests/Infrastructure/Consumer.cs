@@ -4,9 +4,8 @@ namespace DmaDiscipline.Integration.Tests.Infrastructure;
 
 /// <summary>
 /// A user's project that references the packed packages: written once, given its packages once with
-/// 'dotnet add package' (which restores), then built in as many
-/// variants as the tests need. Each variant gets its own obj/ and bin/ folders so that no variant's
-/// incremental state decides another's result. Sources are grouped in case folders; <c>-p:ConsumerCase=name</c>
+/// 'dotnet add package' (which restores), then built in as many variants as the tests need. Each variant
+/// gets its own obj/ and bin/ folders so that no variant's incremental state decides another's result. Sources are grouped in case folders; <c>-p:ConsumerCase=name</c>
 /// compiles one of them, so a case's .editorconfig applies to its sources only, as it would in a repository.
 /// </summary>
 public sealed class Consumer
