@@ -23,10 +23,14 @@ public sealed class PhysicalMemory
     /// <summary>Largest single allocation (4 MiB, the order-10 limit of a buddy allocator).</summary>
     public const int MaxAllocation = 4 << 20;
 
-    private const int ChunkShift = 9; // 512 frames (2 MiB) per directory chunk
+    private const int ChunkShift = 9; // 512 frames (2 MiB) per chunk
     private const int ChunkFrames = 1 << ChunkShift;
+    private const int TableShift = 9; // 512 chunks (1 GiB) per directory table
+    private const int TableChunks = 1 << TableShift;
 
-    private readonly PageFrame[]?[] _directory;
+    // Two levels, both created on first touch: a flat array of chunks would cost 1 GiB up front for
+    // a 256 TiB space. Index: [frame >> 18][(frame >> 9) & 511][frame & 511].
+    private readonly PageFrame[]?[]?[] _directory;
     private readonly PageRangeAllocator _low;
     private readonly PageRangeAllocator _high;
     private long _backedPages;
@@ -54,7 +58,8 @@ public sealed class PhysicalMemory
 
         Options = options;
         ulong frames = options.Size >> PageShift;
-        _directory = new PageFrame[]?[(frames + ChunkFrames - 1) >> ChunkShift];
+        ulong chunks = (frames + ChunkFrames - 1) >> ChunkShift;
+        _directory = new PageFrame[]?[]?[(chunks + TableChunks - 1) >> TableShift];
         ulong lowEnd = Math.Min(options.Size, FourGiB) >> PageShift;
         _low = new PageRangeAllocator(options.FirstAllocatable >> PageShift, lowEnd);
         _high = new PageRangeAllocator(lowEnd, frames);
@@ -205,7 +210,7 @@ public sealed class PhysicalMemory
     /// <summary>The host bytes of one page for reading, or an empty span if the page was never touched (reads as zero).</summary>
     internal ReadOnlySpan<byte> PageForRead(ulong frame)
     {
-        PageFrame[]? chunk = _directory[frame >> ChunkShift];
+        PageFrame[]? chunk = ChunkOrNull(frame);
         if (chunk is null)
         {
             return default;
@@ -231,7 +236,7 @@ public sealed class PhysicalMemory
 
     internal bool IsShared(ulong frame)
     {
-        PageFrame[]? chunk = _directory[frame >> ChunkShift];
+        PageFrame[]? chunk = ChunkOrNull(frame);
         return chunk is not null && chunk[frame & (ChunkFrames - 1)].Shared;
     }
 
@@ -296,8 +301,16 @@ public sealed class PhysicalMemory
 
     private ref PageFrame Frame(ulong frame)
     {
-        ref PageFrame[]? chunk = ref _directory[frame >> ChunkShift];
+        ref PageFrame[]?[]? table = ref _directory[frame >> (ChunkShift + TableShift)];
+        table ??= new PageFrame[]?[TableChunks];
+        ref PageFrame[]? chunk = ref table[(frame >> ChunkShift) & (TableChunks - 1)];
         chunk ??= new PageFrame[ChunkFrames];
         return ref chunk[frame & (ChunkFrames - 1)];
+    }
+
+    private PageFrame[]? ChunkOrNull(ulong frame)
+    {
+        PageFrame[]?[]? table = _directory[frame >> (ChunkShift + TableShift)];
+        return table?[(frame >> ChunkShift) & (TableChunks - 1)];
     }
 }

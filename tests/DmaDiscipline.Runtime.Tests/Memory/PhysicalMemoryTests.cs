@@ -27,6 +27,19 @@ public sealed class PhysicalMemoryTests
     }
 
     [Fact]
+    public void EvenTheLargestAddressSpace_CostsLittleHostMemoryUntilTouched()
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        var memory = new PhysicalMemory(new PhysicalMemoryOptions { Size = 1UL << 48 });
+        memory.Write(new PhysAddr((1UL << 48) - 1), [7]);
+
+        // 256 TiB is 2^36 frames; a flat directory of them would cost a gigabyte before any page is used.
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20);
+        Assert.Equal(1, memory.BackedPages);
+    }
+
+    [Fact]
     public void UntouchedMemory_ReadsAsZero_WithoutBackingIt()
     {
         var memory = new PhysicalMemory();
