@@ -52,6 +52,30 @@ public sealed class RingLayoutTests
         Assert.Equal(2054, VirtqUsed.Size(256));
     }
 
+    [Theory]
+    [InlineData(1, 4, 0, 16, 24, 38)] // avail 16..23, used at 24 (4-aligned), 6 + 8 bytes
+    [InlineData(8, 4, 0, 128, 152, 222)] // avail 128..149, used at 152 (4-aligned), 6 + 64 bytes
+    [InlineData(256, 4096, 0, 4096, 8192, 10246)] // the legacy 4096 alignment
+    public void SplitRingLayout_PlacesTheThreeParts(int n, int usedAlignment, int desc, int avail, int used, int total)
+    {
+        SplitRingLayout layout = SplitRingLayout.For(n, usedAlignment);
+
+        Assert.Equal((desc, avail), (layout.DescOffset, layout.AvailOffset));
+        Assert.Equal((used, total), (layout.UsedOffset, layout.TotalSize));
+        Assert.Equal(0, layout.UsedOffset % usedAlignment);
+        Assert.True(layout.UsedOffset >= layout.AvailOffset + VirtqAvail.Size(n));
+    }
+
+    [Fact]
+    public void RingLayouts_RejectImpossibleSizes()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => SplitRingLayout.For(6));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SplitRingLayout.For(65536));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SplitRingLayout.For(8, usedAlignment: 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => PackedRingLayout.For(0));
+        Assert.Equal((0, 96, 100, 104), (PackedRingLayout.For(6).DescOffset, PackedRingLayout.For(6).DriverEventOffset, PackedRingLayout.For(6).DeviceEventOffset, PackedRingLayout.For(6).TotalSize));
+    }
+
     [Fact]
     public void PackedDescriptorAndEventSuppression_Offsets()
     {

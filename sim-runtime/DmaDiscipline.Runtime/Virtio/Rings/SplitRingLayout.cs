@@ -1,0 +1,40 @@
+namespace DmaDiscipline.Runtime.Virtio;
+
+/// <summary>
+/// Where the three parts of a split virtqueue go when a driver places them in one contiguous
+/// allocation (as Linux's <c>vring_init</c> does): the Descriptor Table at 0, the available ring right
+/// after it (alignment 2 holds), the used ring at the next multiple of <see cref="UsedAlignment"/>.
+/// </summary>
+/// <param name="QueueSize">Queue Size.</param>
+/// <param name="UsedAlignment">Alignment of the used ring: 4 per virtio 1.x (legacy drivers used 4096).</param>
+public readonly record struct SplitRingLayout(int QueueSize, int UsedAlignment)
+{
+    /// <summary>Byte offset of the Descriptor Table (the Descriptor Area).</summary>
+    public int DescOffset => 0;
+
+    /// <summary>Byte offset of the available ring (the Driver Area).</summary>
+    public int AvailOffset => VirtqDesc.TableSize(QueueSize);
+
+    /// <summary>Byte offset of the used ring (the Device Area).</summary>
+    public int UsedOffset => (AvailOffset + VirtqAvail.Size(QueueSize) + UsedAlignment - 1) & -UsedAlignment;
+
+    /// <summary>Bytes the whole ring needs.</summary>
+    public int TotalSize => UsedOffset + VirtqUsed.Size(QueueSize);
+
+    /// <summary>The layout for <paramref name="queueSize"/> entries.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The queue size is not a power of 2 from 1 to 32768, or the alignment is not a power of 2 of at least 4.</exception>
+    public static SplitRingLayout For(int queueSize, int usedAlignment = VirtqUsed.Alignment)
+    {
+        if (queueSize is < 1 or > 32768 || (queueSize & (queueSize - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, "A split virtqueue's size is a power of 2 from 1 to 32768.");
+        }
+
+        if (usedAlignment < VirtqUsed.Alignment || (usedAlignment & (usedAlignment - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(usedAlignment), usedAlignment, "The used ring's alignment is a power of 2 of at least 4.");
+        }
+
+        return new SplitRingLayout(queueSize, usedAlignment);
+    }
+}
