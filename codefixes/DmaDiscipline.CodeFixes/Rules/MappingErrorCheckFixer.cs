@@ -58,13 +58,12 @@ namespace DmaDiscipline.CodeFixes.Rules
         }
 
         /// <summary><c>if (receiver.MappingError(handle)) { failure }</c>.</summary>
-        internal static StatementSyntax CheckStatement(MapCall map, StatementSyntax failure)
-        {
-            var test = SyntaxFactory.InvocationExpression(
-                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, map.Receiver.WithoutTrivia(), SyntaxFactory.IdentifierName("MappingError")),
-                SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(map.Handle!.WithoutTrivia()))));
-            return SyntaxFactory.IfStatement(test, SyntaxFactory.Block(failure)).WithAdditionalAnnotations(Formatter.Annotation);
-        }
+        internal static StatementSyntax CheckStatement(MapCall map, StatementSyntax failure) =>
+            CheckStatement(map.Receiver.WithoutTrivia().ToString(), map.Handle!.WithoutTrivia().ToString(), failure);
+
+        internal static StatementSyntax CheckStatement(string receiver, string handle, StatementSyntax failure) =>
+            SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{receiver}.MappingError({handle})"), SyntaxFactory.Block(failure))
+                .WithAdditionalAnnotations(Formatter.Annotation);
 
         private static bool HasCheck(SyntaxNode member, MapCall map)
         {

@@ -1,0 +1,97 @@
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DmaDiscipline.CodeFixes.Mapping
+{
+    /// <summary>
+    /// Finds the driver's own <c>DmaApi</c> where a fix needs one: a <c>DmaApi</c> it holds, the
+    /// <c>Dma</c> of a <c>Device</c> it holds, or of the <c>Device</c> a transport it holds belongs
+    /// to. In a constructor the parameters come first (fields may not be assigned yet).
+    /// </summary>
+    internal static class DmaApiSource
+    {
+        public static string? At(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken)
+        {
+            var symbols = RuntimeSymbols.From(model.Compilation);
+            if (symbols.DmaApi is null)
+            {
+                return null;
+            }
+
+            var member = node.Ancestors().OfType<MemberDeclarationSyntax>().FirstOrDefault(m => !(m is TypeDeclarationSyntax));
+            var method = member is null ? null : model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol;
+            var type = method?.ContainingType ?? (member is null ? null : model.GetDeclaredSymbol(member, cancellationToken)?.ContainingType);
+            if (type is null)
+            {
+                return null;
+            }
+
+            if (method is not null && method.MethodKind == MethodKind.Constructor)
+            {
+                foreach (var parameter in method.Parameters)
+                {
+                    if (Path(parameter.Type, symbols) is { } path)
+                    {
+                        return parameter.Name + path;
+                    }
+                }
+            }
+
+            var isStatic = method?.IsStatic ?? false;
+            foreach (var candidate in type.GetMembers())
+            {
+                if (candidate.IsStatic != isStatic && !candidate.IsStatic || candidate.IsImplicitlyDeclared)
+                {
+                    continue;
+                }
+
+                var candidateType = candidate switch
+                {
+                    IFieldSymbol field => field.Type,
+                    IPropertySymbol property when !property.IsIndexer => property.Type,
+                    _ => null,
+                };
+                if (candidateType is not null && Path(candidateType, symbols) is { } path)
+                {
+                    return candidate.Name + path;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>"" for a DmaApi, ".Dma" for a Device, ".X.Dma" for a type with a public Device property X.</summary>
+        private static string? Path(ITypeSymbol type, RuntimeSymbols symbols)
+        {
+            if (RuntimeSymbols.Is(type, symbols.DmaApi))
+            {
+                return string.Empty;
+            }
+
+            if (RuntimeSymbols.Is(type, symbols.Device))
+            {
+                return ".Dma";
+            }
+
+            foreach (var member in type.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (member.DeclaredAccessibility == Accessibility.Public && !member.IsStatic && !member.IsIndexer)
+                {
+                    if (RuntimeSymbols.Is(member.Type, symbols.DmaApi))
+                    {
+                        return "." + member.Name;
+                    }
+
+                    if (RuntimeSymbols.Is(member.Type, symbols.Device))
+                    {
+                        return "." + member.Name + ".Dma";
+                    }
+                }
+            }
+
+            return null;
+        }
+    }
+}

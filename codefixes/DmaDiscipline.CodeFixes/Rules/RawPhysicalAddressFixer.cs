@@ -1,0 +1,221 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using DmaDiscipline.Analyzers;
+using DmaDiscipline.CodeFixes.Editing;
+using DmaDiscipline.CodeFixes.Mapping;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace DmaDiscipline.CodeFixes.Rules
+{
+    /// <summary>
+    /// DMA001: a raw physical address reaches a device. Two rewrites, chosen by where the memory lives:
+    /// <list type="bullet">
+    /// <item>Ring memory — a <c>KBuffer</c> field the type allocates itself and hands the device by
+    /// address (descriptor table, queue areas): the field becomes a <c>CoherentBuffer</c> from
+    /// <c>AllocCoherent</c>, its addresses come from <c>DmaAddress</c>, its free is <c>FreeCoherent</c>.</item>
+    /// <item>A buffer given to the device per request: mapped with <c>MapSingle</c> right before the
+    /// descriptor is written, direction from the descriptor's flags (device-writable → FromDevice,
+    /// otherwise ToDevice), checked with <c>MappingError</c> in the method's failure style, and — when
+    /// the method stores a token per request that a completion path clears — kept beside that token so
+    /// the completion path (and the type's Dispose) unmaps it. Without such bookkeeping the fix maps
+    /// and checks only and says that the unmap is left to DMA002.</item>
+    /// </list>
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RawPhysicalAddressFixer)), Shared]
+    public sealed partial class RawPhysicalAddressFixer : DmaFixer
+    {
+        public const string CoherentKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".AllocCoherent";
+        public const string MapKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingle";
+        public const string MapOnlyKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapLeftToDma002";
+
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.RawPhysicalAddressToDevice);
+
+        internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var origin = diagnostic.AdditionalLocations.FirstOrDefault();
+            if (origin is null || origin.SourceTree != root.SyntaxTree)
+            {
+                return null;
+            }
+
+            var symbols = RuntimeSymbols.From(model.Compilation);
+            var sink = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) as ExpressionSyntax;
+            var source = root.FindNode(origin.SourceSpan, getInnermostNodeForTie: true) as ExpressionSyntax;
+            if (sink is null || source is null || !PhysicalOf(model, source, symbols, cancellationToken, out var buffer, out var offset))
+            {
+                return null;
+            }
+
+            if (model.GetSymbolInfo(buffer, cancellationToken).Symbol is IFieldSymbol field && RuntimeSymbols.Is(field.Type, symbols.KBuffer))
+            {
+                return CoherentRing.Plan(model, root, field, symbols, cancellationToken);
+            }
+
+            return StreamingMap.Plan(model, sink, source, buffer, offset, symbols, cancellationToken);
+        }
+
+        /// <summary>
+        /// The buffer and offset a physical-address expression reads: <c>b.PhysicalAddress</c> or
+        /// <c>memory.VirtToPhys(b[, offset])</c>.
+        /// </summary>
+        internal static bool PhysicalOf(SemanticModel model, ExpressionSyntax source, RuntimeSymbols symbols, CancellationToken cancellationToken, out ExpressionSyntax buffer, out ExpressionSyntax? offset)
+        {
+            buffer = null!;
+            offset = null;
+            var symbol = model.GetSymbolInfo(source, cancellationToken).Symbol;
+            if (source is MemberAccessExpressionSyntax access && symbol is IPropertySymbol property && property.Name == "PhysicalAddress"
+                && RuntimeSymbols.Is(property.ContainingType, symbols.KBuffer))
+            {
+                buffer = access.Expression;
+                return true;
+            }
+
+            if (source is InvocationExpressionSyntax invocation && symbol is IMethodSymbol method && method.Name == "VirtToPhys"
+                && RuntimeSymbols.Is(method.ContainingType, symbols.PhysicalMemory))
+            {
+                var first = MapCall.ArgumentOf(invocation, method, "buffer");
+                if (first is null)
+                {
+                    return false;
+                }
+
+                buffer = first;
+                offset = MapCall.ArgumentOf(invocation, method, "offset");
+                return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>The ring-memory rewrite: a KBuffer field becomes coherent memory, every use follows.</summary>
+        private static class CoherentRing
+        {
+            public static PlannedFix? Plan(SemanticModel model, SyntaxNode root, IFieldSymbol field, RuntimeSymbols symbols, CancellationToken cancellationToken)
+            {
+                if (field.DeclaringSyntaxReferences.Length != 1
+                    || !(field.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax declarator)
+                    || declarator.SyntaxTree != root.SyntaxTree
+                    || !(declarator.Parent is VariableDeclarationSyntax declaration) || declaration.Variables.Count != 1
+                    || declarator.Initializer is not null)
+                {
+                    return null;
+                }
+
+                var type = declarator.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+                if (type is null)
+                {
+                    return null;
+                }
+
+                var edits = new List<(SyntaxNode Node, SyntaxNode Replacement)>
+                {
+                    (declaration.Type, SyntaxFactory.ParseTypeName("CoherentBuffer").WithTriviaFrom(declaration.Type)),
+                };
+                foreach (var name in type.DescendantNodes().OfType<IdentifierNameSyntax>())
+                {
+                    if (name.Identifier.ValueText != field.Name || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, field))
+                    {
+                        continue;
+                    }
+
+                    var reference = name.Parent is MemberAccessExpressionSyntax self && self.Name == name && self.Expression is ThisExpressionSyntax ? self : (ExpressionSyntax)name;
+                    var edit = Rewrite(model, reference, symbols, cancellationToken);
+                    if (edit is null)
+                    {
+                        return null;
+                    }
+
+                    if (edit.Value.Node is not null)
+                    {
+                        edits.Add((edit.Value.Node, edit.Value.Replacement!));
+                    }
+                }
+
+                return new PlannedFix(
+                    $"Allocate '{field.Name}' with AllocCoherent (ring memory the device shares)",
+                    CoherentKey,
+                    "coherent@" + field.Name,
+                    editor =>
+                    {
+                        foreach (var (node, replacement) in edits)
+                        {
+                            editor.ReplaceNode(node, replacement.WithAdditionalAnnotations(Formatter.Annotation));
+                        }
+                    });
+            }
+
+            /// <summary>One use of the field: kept (Span, Length, IsFreed), rewritten, or — anything else — no fix.</summary>
+            private static (SyntaxNode? Node, SyntaxNode? Replacement)? Rewrite(SemanticModel model, ExpressionSyntax reference, RuntimeSymbols symbols, CancellationToken cancellationToken)
+            {
+                var parent = reference.Parent;
+                switch (parent)
+                {
+                    case MemberAccessExpressionSyntax member when member.Expression == reference:
+                        switch (member.Name.Identifier.ValueText)
+                        {
+                            case "Span":
+                            case "Length":
+                            case "IsFreed":
+                                return (null, null);
+                            case "PhysicalAddress" when member.Parent is MemberAccessExpressionSyntax value && value.Name.Identifier.ValueText == "Value":
+                                return (member, SyntaxFactory.ParseExpression($"{reference}.DmaAddress").WithTriviaFrom(member));
+                            default:
+                                return null;
+                        }
+
+                    case AssignmentExpressionSyntax assignment when assignment.Left == reference:
+                        {
+                            if (!(assignment.Right is InvocationExpressionSyntax allocate) || !(model.GetSymbolInfo(allocate, cancellationToken).Symbol is IMethodSymbol method)
+                                || method.Name != "Allocate" || !RuntimeSymbols.Is(method.ContainingType, symbols.PhysicalMemory) || allocate.ArgumentList.Arguments.Count != 1)
+                            {
+                                return null;
+                            }
+
+                            var dma = DmaApiSource.At(model, assignment, cancellationToken);
+                            return dma is null ? null : ((SyntaxNode, SyntaxNode)?)(allocate, SyntaxFactory.ParseExpression($"{dma}.AllocCoherent({allocate.ArgumentList.Arguments[0]})").WithTriviaFrom(allocate));
+                        }
+
+                    case ArgumentSyntax argument when argument.Parent?.Parent is InvocationExpressionSyntax call
+                        && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol called
+                        && RuntimeSymbols.Is(called.ContainingType, symbols.PhysicalMemory):
+                        {
+                            if (called.Name == "Free" && call.Parent is ExpressionStatementSyntax)
+                            {
+                                var dma = DmaApiSource.At(model, call, cancellationToken);
+                                return dma is null ? null : ((SyntaxNode, SyntaxNode)?)(call, SyntaxFactory.ParseExpression($"{dma}.FreeCoherent({reference})").WithTriviaFrom(call));
+                            }
+
+                            if (called.Name == "VirtToPhys" && call.Parent is MemberAccessExpressionSyntax value && value.Name.Identifier.ValueText == "Value")
+                            {
+                                var offset = MapCall.ArgumentOf(call, called, "offset");
+                                var text = offset is null ? $"{reference}.DmaAddress.Value" : $"{reference}.DmaAddress.Value + (ulong){Parenthesized(offset)}";
+                                var needsParentheses = offset is not null && !(value.Parent is ArgumentSyntax || value.Parent is EqualsValueClauseSyntax);
+                                return (value, SyntaxFactory.ParseExpression(needsParentheses ? $"({text})" : text).WithTriviaFrom(value));
+                            }
+
+                            return null;
+                        }
+
+                    default:
+                        return null;
+                }
+            }
+        }
+
+        internal static string Parenthesized(ExpressionSyntax expression)
+        {
+            var bare = expression.WithoutTrivia();
+            return bare is IdentifierNameSyntax || bare is LiteralExpressionSyntax || bare is MemberAccessExpressionSyntax || bare is ParenthesizedExpressionSyntax || bare is InvocationExpressionSyntax
+                ? bare.ToString()
+                : "(" + bare + ")";
+        }
+    }
+}
