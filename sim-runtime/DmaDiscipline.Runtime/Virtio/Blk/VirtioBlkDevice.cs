@@ -51,6 +51,9 @@ public sealed class VirtioBlkDevice : VirtioDeviceModel
     public override VirtioDeviceType DeviceType => VirtioDeviceType.Block;
 
     /// <inheritdoc />
+    public override string Name => "virtio-blk";
+
+    /// <inheritdoc />
     public override ulong DeviceFeatures => VirtioBlkFeatures.BlkSize | VirtioBlkFeatures.Flush | (Options.ReadOnly ? VirtioBlkFeatures.Ro : 0);
 
     /// <inheritdoc />
