@@ -272,7 +272,8 @@ public sealed class DisciplinedPackedVirtqueue : IVirtqueue
         _nextAvailIdx = i;
         _numAdded += (ushort)total;
 
-        // The head's flags go last: until then the device sees the whole chain as not available (virtio_wmb before it on hardware).
+        // The head's flags go last: until then the device sees the whole chain as not available.
+        Interlocked.MemoryBarrier(); // virtio_wmb
         BinaryPrimitives.WriteUInt16LittleEndian(ring[(PvirtqDesc.OffsetOf(head) + PvirtqDesc.FlagsOffset)..], (ushort)headFlags);
     }
 

@@ -246,8 +246,7 @@ public sealed class DisciplinedSplitVirtqueue : IVirtqueue
         BinaryPrimitives.WriteUInt16LittleEndian(avail[VirtqAvail.RingEntryOffset(_availIdxShadow & (Num - 1))..], head);
         _availIdxShadow++;
         _addedSinceKick++;
-        // The device reads idx after the ring entry: on hardware a write barrier sits here (virtio_wmb).
-        Volatile.Write(ref _availIdxShadow, _availIdxShadow);
+        Interlocked.MemoryBarrier(); // virtio_wmb: the ring entry must be visible before the new idx
         BinaryPrimitives.WriteUInt16LittleEndian(avail[VirtqAvail.IdxOffset..], _availIdxShadow);
     }
 
