@@ -24,7 +24,10 @@ namespace DmaDiscipline.CodeFixes.Editing
         public static T Simplified<T>(T node)
             where T : SyntaxNode
         {
-            var qualified = node.DescendantNodesAndSelf().OfType<QualifiedNameSyntax>().Where(q => !(q.Parent is QualifiedNameSyntax)).ToList();
+            var qualified = node.DescendantNodesAndSelf()
+                .Where(n => n is QualifiedNameSyntax && !(n.Parent is QualifiedNameSyntax)
+                    || n is MemberAccessExpressionSyntax && !(n.Parent is MemberAccessExpressionSyntax) && n.ToString().StartsWith("DmaDiscipline.Runtime.", System.StringComparison.Ordinal))
+                .ToList();
             return node.ReplaceNodes(qualified, (_, current) => current.WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation));
         }
 

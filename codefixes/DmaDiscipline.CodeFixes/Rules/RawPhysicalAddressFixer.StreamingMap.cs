@@ -116,6 +116,7 @@ namespace DmaDiscipline.CodeFixes.Rules
 
             private static StatementSyntax Statement(string text) => Names.Simplified(Statements.Parse(text));
 
+
             /// <summary>The expression under its casts (a node of the same tree, so the semantic model still answers for it).</summary>
             private static ExpressionSyntax StripCast(ExpressionSyntax expression)
             {
@@ -284,7 +285,8 @@ namespace DmaDiscipline.CodeFixes.Rules
                     var declaration = declarator?.FirstAncestorOrSelf<FieldDeclarationSyntax>();
                     if (clears.Count == 0 || allocation is null || declaration is null || declaration.SyntaxTree != method.SyntaxTree || declaration.Declaration.Variables.Count != 1)
                     {
-                        return null;
+                        // Not the request's token (a count, an index): look further.
+                        continue;
                     }
 
                     var dispose = type.Members.OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Identifier.ValueText == "Dispose" && m.ParameterList.Parameters.Count == 0 && m.Body is not null);

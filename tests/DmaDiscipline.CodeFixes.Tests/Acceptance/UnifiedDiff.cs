@@ -74,15 +74,15 @@ public static class UnifiedDiff
                 x++;
                 y++;
             }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y]))
-            {
-                script.Add(('+', b[y], x, y));
-                y++;
-            }
-            else
+            else if (x < a.Length && (y == b.Length || lcs[x + 1, y] >= lcs[x, y + 1]))
             {
                 script.Add(('-', a[x], x, y));
                 x++;
+            }
+            else
+            {
+                script.Add(('+', b[y], x, y));
+                y++;
             }
         }
 

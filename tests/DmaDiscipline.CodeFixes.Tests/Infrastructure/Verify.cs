@@ -32,6 +32,9 @@ public static class Verify<TFixer>
         test.TestCode = source;
         test.FixedCode = fixedSource;
         test.ExpectedDiagnostics.AddRange(expected);
+        // The fixed state is stated in full: the diagnostics it keeps are exactly those listed, nothing inherited.
+        test.FixedState.InheritanceMode = StateInheritanceMode.Explicit;
+        test.FixedState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(DmaApi).Assembly.Location));
         test.FixedState.ExpectedDiagnostics.AddRange(remaining);
         if (remaining.Length > 0)
         {

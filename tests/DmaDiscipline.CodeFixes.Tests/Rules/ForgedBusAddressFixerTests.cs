@@ -20,7 +20,7 @@ public sealed class ForgedBusAddressFixerTests
                     return;
                 }
 
-                dma.SyncForDevice({|#0:new DmaAddr({|#1:buffer.PhysicalAddress.Value|})|}, 64, DmaDirection.ToDevice);
+                dma.SyncForDevice({|#0:new DmaAddr(buffer.PhysicalAddress.Value)|}, 64, DmaDirection.ToDevice);
                 dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
             }
         }
@@ -44,7 +44,7 @@ public sealed class ForgedBusAddressFixerTests
         }
         """,
         V.Diagnostic("DMA008").WithLocation(0),
-        V.Diagnostic("DMA001").WithLocation(1));
+        V.Diagnostic("DMA001").WithSpan(13, 39, 13, 67));
 
     [Fact]
     public Task No_fix_for_an_address_forged_from_a_constant() => V.NoFixAsync(
