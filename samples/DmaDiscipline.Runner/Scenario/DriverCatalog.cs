@@ -16,7 +16,7 @@ internal static class DriverCatalog
             (d, _) => new LegacyVirtioBlkDriver(d.Device, d.Transport)),
         new("net", DriverFamily.Disciplined, DeviceKind.Net, "virtio-net, split ring, map/unmap per packet",
             (d, s) => new VirtioNetDriver(d.Device, d.Transport, new VirtioNetDriverOptions { DmaMask = s.DriverDmaMask })),
-        new("net-pp", DriverFamily.Disciplined, DeviceKind.Net, "virtio-net, split ring, page-pool RX and premapped TX (recycled mappings)",
+        new("net-pp", DriverFamily.Disciplined, DeviceKind.Net, "virtio-net, split ring, page-pool RX (recycled mappings) and coherent copy-break TX",
             (d, s) => new VirtioNetDriver(d.Device, d.Transport, new VirtioNetDriverOptions { PagePool = true, DmaMask = s.DriverDmaMask })),
         new("net-packed", DriverFamily.Disciplined, DeviceKind.Net, "virtio-net, packed ring, map/unmap per packet",
             (d, s) => new VirtioNetDriver(d.Device, d.Transport, new VirtioNetDriverOptions { Packed = true, DmaMask = s.DriverDmaMask })),

@@ -11,7 +11,8 @@ namespace DmaDiscipline.Samples.Drivers.Disciplined;
 /// (<c>drivers/net/virtio_net.c</c> in miniature, polling like NAPI). Two receive paths: per-packet
 /// mapping (map at refill, unmap at completion) and a page pool whose buffers stay mapped and are
 /// recycled with syncs. Transmit copies each frame behind a zeroed <c>virtio_net_hdr</c> into a
-/// driver buffer; per-packet mode maps it per send, page-pool mode syncs a premapped one.
+/// driver buffer; per-packet mode maps it per send, page-pool mode copies it into a slot of a
+/// coherent copy-break area (no DMA API call per packet at all, and nothing to bounce).
 /// </summary>
 public sealed class VirtioNetDriver : INetDriver
 {
@@ -25,7 +26,7 @@ public sealed class VirtioNetDriver : INetDriver
     private readonly IVirtqueue _rx;
     private readonly IVirtqueue _tx;
     private readonly PagePool? _rxPool;
-    private readonly PagePool? _txPool;
+    private readonly CoherentBuffer? _txCopyBreak;
     private readonly Stack<KBuffer> _rxFree = new();
     private readonly Stack<object> _txFree = new();
     private readonly List<KBuffer> _owned = new();
@@ -58,10 +59,10 @@ public sealed class VirtioNetDriver : INetDriver
             if (options.PagePool)
             {
                 _rxPool = new PagePool(dma, memory, _rx.Num, RxBufferLength, DmaDirection.FromDevice);
-                _txPool = new PagePool(dma, memory, _tx.Num, RxBufferLength, DmaDirection.ToDevice);
-                for (PagePoolBuffer? b = _txPool.Rent(); b is not null; b = _txPool.Rent())
+                _txCopyBreak = dma.AllocCoherent(_tx.Num * RxBufferLength);
+                for (int i = _tx.Num - 1; i >= 0; i--)
                 {
-                    _txFree.Push(b);
+                    _txFree.Push(new TxSlot(i * RxBufferLength));
                 }
             }
             else
@@ -121,13 +122,11 @@ public sealed class VirtioNetDriver : INetDriver
 
         int length = VirtioNetHdr.Size + frame.Length;
         bool added;
-        if (slot is PagePoolBuffer premapped)
+        if (slot is TxSlot copyBreak)
         {
-            // The buffer stays mapped ToDevice: take it for the CPU, fill it, give it back.
-            _txPool!.SyncForCpu(premapped, length);
-            WritePacket(premapped.Span, frame);
-            _txPool.SyncForDevice(premapped, length);
-            added = _tx.AddPremapped(premapped.Dma, length, deviceWrites: false, premapped);
+            // Coherent memory: CPU and device share it without syncs.
+            WritePacket(_txCopyBreak!.Span.Slice(copyBreak.Offset, RxBufferLength), frame);
+            added = _tx.AddPremapped(new DmaAddr(_txCopyBreak.DmaAddress.Value + (ulong)copyBreak.Offset), length, deviceWrites: false, copyBreak);
         }
         else
         {
@@ -235,7 +234,10 @@ public sealed class VirtioNetDriver : INetDriver
         }
 
         _rxPool?.Dispose();
-        _txPool?.Dispose();
+        if (_txCopyBreak is not null)
+        {
+            _device.Dma.FreeCoherent(_txCopyBreak);
+        }
         foreach (KBuffer page in _owned)
         {
             _device.Machine.Memory.Free(page);
@@ -314,4 +316,7 @@ public sealed class VirtioNetDriver : INetDriver
             _rxAdded++;
         }
     }
+
+    /// <summary>A transmit slot of the coherent copy-break area.</summary>
+    private sealed record TxSlot(int Offset);
 }

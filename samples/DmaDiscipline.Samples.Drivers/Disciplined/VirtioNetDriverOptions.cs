@@ -8,7 +8,7 @@ public sealed record VirtioNetDriverOptions
 
     /// <summary>
     /// Receive into page-pool buffers that stay mapped and are recycled with syncs (the fast path),
-    /// and transmit from a premapped copy-break ring. False: map and unmap every buffer per packet.
+    /// and transmit from a coherent copy-break area. False: map and unmap every buffer per packet.
     /// </summary>
     public bool PagePool { get; init; }
 
