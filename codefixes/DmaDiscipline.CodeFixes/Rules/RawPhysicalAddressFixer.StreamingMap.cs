@@ -77,7 +77,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 {
                     mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
                     return new PlannedFix(
-                        "Map through the DMA API (MapSingle + MappingError; the unmap is left to DMA002)",
+                        "Map through the DMA API and check the mapping (the unmap is not arranged: DMA002)",
                         MapOnlyKey,
                         "map@" + sink.SpanStart,
                         editor =>
@@ -87,7 +87,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                         });
                 }
 
-                var unmapAll = $"foreach (var mapping in {mappingsName}) {{ {dma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction); }}";
+                var unmapAll = $"foreach (var mapping in {mappingsName})\n{{\n{dma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);\n}}";
                 var failed = SyntaxFactory.Block(Statement(unmapAll), failure);
                 mapping.Add(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{dma}.MappingError({addressName})"), failed).WithAdditionalAnnotations(Formatter.Annotation));
                 mapping.Add(Statement($"{mappingsName}.Add(({addressName}, {lengthText}, {directionName}));"));
@@ -306,6 +306,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 var modifiers = string.Join(" ", Declaration.Modifiers.Select(m => m.ValueText));
                 var declaration = $"{modifiers} {elementType}[] {fieldName}{(isInitializer ? $" = new {elementType}[{size}]" : string.Empty)};";
                 var field = Names.Simplified((MemberDeclarationSyntax)SyntaxFactory.ParseMemberDeclaration(declaration)!)
+                    .WithTrailingTrivia(SyntaxFactory.EndOfLine("\n"))
                     .WithAdditionalAnnotations(Formatter.Annotation);
                 editor.InsertAfter(Declaration, field);
 
@@ -325,14 +326,14 @@ namespace DmaDiscipline.CodeFixes.Rules
 
                     Statements.InsertBefore(editor, statement, new[]
                     {
-                        Statements.Parse($"if ({fieldName}[{index}] is {{ }} {mappingsName}) {{ foreach (var mapping in {mappingsName}) {{ {dma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction); }} {fieldName}[{index}] = null; }}"),
+                        Statements.Parse($"if ({fieldName}[{index}] is {{ }} {mappingsName})\n{{\nforeach (var mapping in {mappingsName})\n{{\n{dma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);\n}}\n\n{fieldName}[{index}] = null;\n}}"),
                     });
                 }
 
                 if (Dispose?.Body is { } body && DmaApiSource.At(model, body, cancellationToken) is { } disposeDma)
                 {
                     var release = Statements.Parse(
-                        $"for (int i = 0; i < {fieldName}.Length; i++) {{ if ({fieldName}[i] is {{ }} {mappingsName}) {{ foreach (var mapping in {mappingsName}) {{ {disposeDma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction); }} {fieldName}[i] = null; }} }}");
+                        $"for (int i = 0; i < {fieldName}.Length; i++)\n{{\nif ({fieldName}[i] is {{ }} {mappingsName})\n{{\nforeach (var mapping in {mappingsName})\n{{\n{disposeDma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);\n}}\n\n{fieldName}[i] = null;\n}}\n}}");
                     if (body.Statements.Count > 0)
                     {
                         Statements.InsertBefore(editor, body.Statements[0], new[] { release });

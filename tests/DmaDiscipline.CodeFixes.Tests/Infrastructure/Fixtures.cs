@@ -17,6 +17,11 @@ public static class Fixtures
             public void Post(DmaAddr address, int length) => Post(address.Value, length);
 
             public bool Completed(int token) => true;
+
+            public void WriteDesc(int index, [BusAddress] ulong addr, int len, DescFlags flags) { }
         }
+
+        [Flags]
+        enum DescFlags : ushort { None = 0, Next = 1, Write = 2 }
         """;
 }

@@ -1,0 +1,236 @@
+using DmaDiscipline.CodeFixes.Rules;
+using Microsoft.CodeAnalysis.Testing;
+using V = DmaDiscipline.CodeFixes.Tests.Infrastructure.Verify<DmaDiscipline.CodeFixes.Rules.RawPhysicalAddressFixer>;
+
+namespace DmaDiscipline.CodeFixes.Tests.Rules;
+
+/// <summary>DMA001 → ring memory becomes coherent; per-request buffers are mapped, checked and unmapped where the request completes.</summary>
+public sealed class RawPhysicalAddressFixerTests
+{
+    [Fact]
+    public Task Ring_memory_becomes_a_coherent_buffer() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Queue
+        {
+            private readonly PhysicalMemory _memory;
+            private readonly Device _device;
+            private readonly KBuffer _ring;
+
+            public Queue(PhysicalMemory memory, Device device, Ring ring)
+            {
+                _memory = memory;
+                _device = device;
+                _ring = memory.Allocate(4096);
+                _ring.Span.Clear();
+                ring.Post({|#0:memory.VirtToPhys(_ring).Value|}, 4096);
+                ring.Post({|#1:memory.VirtToPhys(_ring, 2048).Value|}, 2048);
+            }
+
+            public void Dispose()
+            {
+                if (!_ring.IsFreed)
+                {
+                    _memory.Free(_ring);
+                }
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Queue
+        {
+            private readonly PhysicalMemory _memory;
+            private readonly Device _device;
+            private readonly CoherentBuffer _ring;
+
+            public Queue(PhysicalMemory memory, Device device, Ring ring)
+            {
+                _memory = memory;
+                _device = device;
+                _ring = device.Dma.AllocCoherent(4096);
+                _ring.Span.Clear();
+                ring.Post(_ring.DmaAddress.Value, 4096);
+                ring.Post(_ring.DmaAddress.Value + (ulong)2048, 2048);
+            }
+
+            public void Dispose()
+            {
+                if (!_ring.IsFreed)
+                {
+                    _device.Dma.FreeCoherent(_ring);
+                }
+            }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0),
+        V.Diagnostic("DMA001").WithLocation(1));
+
+    [Fact]
+    public Task Request_buffer_is_mapped_checked_and_unmapped_where_its_token_is_released() => V.FixAsync(
+        """
+        #nullable enable
+        using DmaDiscipline.Runtime;
+
+        sealed class Queue
+        {
+            private readonly Device _device;
+            private readonly Ring _ring;
+            private readonly object?[] _tokens;
+
+            public Queue(Device device, Ring ring)
+            {
+                _device = device;
+                _ring = ring;
+                _tokens = new object?[16];
+            }
+
+            public bool Add(int slot, KBuffer buffer, int offset, int length, bool deviceWrites, object token)
+            {
+                DescFlags flags = deviceWrites ? DescFlags.Write : DescFlags.None;
+                _ring.WriteDesc(slot, {|#0:buffer.PhysicalAddress.Value + (ulong)offset|}, length, flags);
+                _tokens[slot] = token;
+                return true;
+            }
+
+            public object? Complete(int slot)
+            {
+                object? token = _tokens[slot];
+                _tokens[slot] = null;
+                return token;
+            }
+        }
+        """,
+        """
+        #nullable enable
+        using System.Collections.Generic;
+        using DmaDiscipline.Runtime;
+
+        sealed class Queue
+        {
+            private readonly Device _device;
+            private readonly Ring _ring;
+            private readonly object?[] _tokens;
+            private readonly List<(DmaAddr Address, int Length, DmaDirection Direction)>?[] _tokensMappings;
+
+            public Queue(Device device, Ring ring)
+            {
+                _device = device;
+                _ring = ring;
+                _tokens = new object?[16];
+                _tokensMappings = new List<(DmaAddr Address, int Length, DmaDirection Direction)>?[16];
+            }
+
+            public bool Add(int slot, KBuffer buffer, int offset, int length, bool deviceWrites, object token)
+            {
+                DescFlags flags = deviceWrites ? DescFlags.Write : DescFlags.None;
+                var dmaMappings = new List<(DmaAddr Address, int Length, DmaDirection Direction)>();
+                DmaDirection dmaDirection = deviceWrites ? DmaDirection.FromDevice : DmaDirection.ToDevice;
+                DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, offset, length, dmaDirection);
+                if (_device.Dma.MappingError(dmaAddress))
+                {
+                    foreach (var mapping in dmaMappings)
+                    {
+                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
+                    }
+
+                    return false;
+                }
+
+                dmaMappings.Add((dmaAddress, length, dmaDirection));
+                _ring.WriteDesc(slot, dmaAddress.Value, length, flags);
+                _tokens[slot] = token;
+                _tokensMappings[slot] = dmaMappings;
+                return true;
+            }
+
+            public object? Complete(int slot)
+            {
+                object? token = _tokens[slot];
+                if (_tokensMappings[slot] is { } dmaMappings)
+                {
+                    foreach (var mapping in dmaMappings)
+                    {
+                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
+                    }
+
+                    _tokensMappings[slot] = null;
+                }
+
+                _tokens[slot] = null;
+                return token;
+            }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0));
+
+    [Fact]
+    public Task Without_request_bookkeeping_it_maps_and_checks_only() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Sender
+        {
+            private readonly Device _device;
+
+            public Sender(Device device) => _device = device;
+
+            public int Send(Ring ring, KBuffer buffer, int length)
+            {
+                ring.WriteDesc(0, {|#0:buffer.PhysicalAddress.Value|}, length, DescFlags.None);
+                return 0;
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Sender
+        {
+            private readonly Device _device;
+
+            public Sender(Device device) => _device = device;
+
+            public int Send(Ring ring, KBuffer buffer, int length)
+            {
+                DmaDirection dmaDirection = DmaDirection.ToDevice;
+                DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, 0, length, dmaDirection);
+                if (_device.Dma.MappingError(dmaAddress))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                ring.WriteDesc(0, dmaAddress.Value, length, DescFlags.None);
+                return 0;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA001").WithLocation(0) },
+        // The analyzer counts handing the address to a device sink as a transfer, so DMA002 stays silent here.
+        Array.Empty<DiagnosticResult>(),
+        RawPhysicalAddressFixer.MapOnlyKey);
+
+    [Fact]
+    public Task No_fix_when_the_ring_buffer_is_also_used_as_a_plain_buffer() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Queue
+        {
+            private readonly KBuffer _ring;
+
+            public Queue(PhysicalMemory memory, Device device, Ring ring)
+            {
+                _ring = memory.Allocate(4096);
+                ring.Post({|#0:_ring.PhysicalAddress.Value|}, 4096);
+                Consume(_ring);
+            }
+
+            private static void Consume(KBuffer buffer) { }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0));
+}
