@@ -97,10 +97,15 @@ namespace DmaDiscipline.CodeFixes.Editing
         }
 
         /// <summary>Assigned, incremented or passed by reference anywhere in the member (its declaration aside).</summary>
-        public static bool IsWritten(SemanticModel model, ISymbol symbol, SyntaxNode member, CancellationToken cancellationToken)
+        public static bool IsWritten(SemanticModel model, ISymbol symbol, SyntaxNode member, CancellationToken cancellationToken, SyntaxNode? except = null)
         {
             foreach (var identifier in member.DescendantNodes().OfType<IdentifierNameSyntax>())
             {
+                if (except is not null && except.Span.Contains(identifier.Span))
+                {
+                    continue;
+                }
+
                 if (identifier.Identifier.ValueText != symbol.Name)
                 {
                     continue;

@@ -72,6 +72,13 @@ namespace DmaDiscipline.CodeFixes.Mapping
                 return false;
             }
 
+            if (Handle is IdentifierNameSyntax name && model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol assigned)
+            {
+                // A local assigned by the map itself: usable while nothing else assigns it.
+                return !Editing.Stable.IsWritten(model, assigned, member, cancellationToken, except: Handle.Parent)
+                    && Editing.Stable.IsInScope(model, Handle, position, cancellationToken);
+            }
+
             return Editing.Stable.IsStable(model, Handle, member, cancellationToken) && Editing.Stable.IsInScope(model, Handle, position, cancellationToken);
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -49,7 +50,9 @@ namespace DmaDiscipline.CodeFixes.Rules
                 return null;
             }
 
-            var check = CheckStatement(map, failure);
+            // A failed mapping holds nothing, but what the method mapped before it still does: release it on the way out.
+            var releases = EarlierLiveMappings(model, map, member, cancellationToken);
+            var check = CheckStatement(map.Receiver.WithoutTrivia().ToString(), map.Handle.WithoutTrivia().ToString(), releases.Concat(new[] { failure }).ToArray());
             return new PlannedFix(
                 "Check the mapping with MappingError",
                 EquivalenceKey,
@@ -61,9 +64,44 @@ namespace DmaDiscipline.CodeFixes.Rules
         internal static StatementSyntax CheckStatement(MapCall map, StatementSyntax failure) =>
             CheckStatement(map.Receiver.WithoutTrivia().ToString(), map.Handle!.WithoutTrivia().ToString(), failure);
 
-        internal static StatementSyntax CheckStatement(string receiver, string handle, StatementSyntax failure) =>
+        internal static StatementSyntax CheckStatement(string receiver, string handle, params StatementSyntax[] failure) =>
             SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{receiver}.MappingError({handle})"), SyntaxFactory.Block(failure))
                 .WithAdditionalAnnotations(Formatter.Annotation);
+
+        /// <summary>Mappings made earlier in the same block, checked, and not released before <paramref name="map"/>: the failure path must release them.</summary>
+        private static List<StatementSyntax> EarlierLiveMappings(SemanticModel model, MapCall map, SyntaxNode member, CancellationToken cancellationToken)
+        {
+            var releases = new List<StatementSyntax>();
+            if (!(map.Statement.Parent is BlockSyntax block))
+            {
+                return releases;
+            }
+
+            var earlier = block.Statements.TakeWhile(s => s != map.Statement).ToList();
+            foreach (var statement in earlier)
+            {
+                foreach (var call in statement.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>())
+                {
+                    var previous = MapCall.From(model, call, cancellationToken);
+                    if (previous is null || previous.Handle is null || previous.Statement != statement)
+                    {
+                        continue;
+                    }
+
+                    var handle = previous.Handle.WithoutTrivia().ToString();
+                    var releasedSince = earlier.SkipWhile(s => s != statement).Skip(1).Any(s => s.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
+                        i.Expression is MemberAccessExpressionSyntax access
+                        && (access.Name.Identifier.ValueText == "UnmapSingle" || access.Name.Identifier.ValueText == "UnmapSg" || access.Name.Identifier.ValueText == "FreeCoherent")
+                        && i.ArgumentList.Arguments.Count > 0 && i.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle));
+                    if (!releasedSince && MappingNotReleasedFixer.Release(model, previous, member, map.Statement.Span.End, cancellationToken) is { } release)
+                    {
+                        releases.Add(release);
+                    }
+                }
+            }
+
+            return releases;
+        }
 
         private static bool HasCheck(SyntaxNode member, MapCall map)
         {

@@ -56,7 +56,7 @@ public static class Verify<TFixer>
     }
 
     /// <summary>Fix All across several documents (solution and project scope reach every file).</summary>
-    public static async Task FixAllAsync(string[] sources, string[] fixedSources, DiagnosticResult[] expected, int iterations)
+    public static async Task FixAllAsync(string[] sources, string[] fixedSources, DiagnosticResult[] expected, int iterations, int documentIterations)
     {
         var test = Create();
         for (var i = 0; i < sources.Length; i++)
@@ -68,7 +68,7 @@ public static class Verify<TFixer>
         test.ExpectedDiagnostics.AddRange(expected);
         test.NumberOfIncrementalIterations = iterations;
         test.NumberOfFixAllIterations = 1;
-        test.NumberOfFixAllInDocumentIterations = iterations;
+        test.NumberOfFixAllInDocumentIterations = documentIterations;
         test.NumberOfFixAllInProjectIterations = 1;
         test.TestState.Sources.Add(("/0/Ring.cs", Fixtures.Ring));
         test.FixedState.Sources.Add(("/0/Ring.cs", Fixtures.Ring));

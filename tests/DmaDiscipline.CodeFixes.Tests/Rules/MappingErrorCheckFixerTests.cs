@@ -60,4 +60,187 @@ public sealed class MappingErrorCheckFixerTests
         }
         """,
         V.Diagnostic("DMA003").WithLocation(0));
+
+    [Fact]
+    public Task Bool_method_returns_false() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public bool Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                DmaAddr addr;
+                addr = dma.MapSingle(buffer, 0, 64, DmaDirection.FromDevice);
+                ring.PostWritable({|#0:addr.Value|}, 64);
+                return true;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public bool Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                DmaAddr addr;
+                addr = dma.MapSingle(buffer, 0, 64, DmaDirection.FromDevice);
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                ring.PostWritable(addr.Value, 64);
+                return true;
+            }
+        }
+        """,
+        V.Diagnostic("DMA003").WithLocation(0));
+
+    [Fact]
+    public Task Void_method_throws_and_gets_its_using() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var pending = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                ring.Post({|#0:pending.Value|}, 64);
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var pending = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(pending))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                ring.Post(pending.Value, 64);
+            }
+        }
+        """,
+        V.Diagnostic("DMA003").WithLocation(0));
+
+    [Fact]
+    public Task Fix_all_checks_each_mapping_once_in_every_document() => V.FixAllAsync(
+        new[]
+        {
+            """
+            using DmaDiscipline.Runtime;
+
+            sealed class Tx
+            {
+                public int Send(DmaApi dma, Ring ring, KBuffer header, KBuffer payload)
+                {
+                    var h = dma.MapSingle(header, 0, 16, DmaDirection.ToDevice);
+                    var p = dma.MapSingle(payload, 0, 512, DmaDirection.ToDevice);
+                    ring.Post({|#0:h.Value|}, 16);
+                    ring.Post({|#1:p.Value|}, 512);
+                    dma.SyncForDevice(p, 512, DmaDirection.ToDevice);
+                    return 0;
+                }
+            }
+            """,
+            """
+            using DmaDiscipline.Runtime;
+
+            sealed class Rx
+            {
+                public bool Post(DmaApi dma, Ring ring, KBuffer buffer)
+                {
+                    var addr = dma.MapSingle(buffer, 0, 2048, DmaDirection.FromDevice);
+                    ring.PostWritable({|#3:addr.Value|}, 2048);
+                    return true;
+                }
+            }
+            """,
+        },
+        new[]
+        {
+            """
+            using System;
+            using DmaDiscipline.Runtime;
+
+            sealed class Tx
+            {
+                public int Send(DmaApi dma, Ring ring, KBuffer header, KBuffer payload)
+                {
+                    var h = dma.MapSingle(header, 0, 16, DmaDirection.ToDevice);
+                    if (dma.MappingError(h))
+                    {
+                        throw new InvalidOperationException("DMA mapping failed");
+                    }
+
+                    var p = dma.MapSingle(payload, 0, 512, DmaDirection.ToDevice);
+                    if (dma.MappingError(p))
+                    {
+                        dma.UnmapSingle(h, 16, DmaDirection.ToDevice);
+                        throw new InvalidOperationException("DMA mapping failed");
+                    }
+
+                    ring.Post(h.Value, 16);
+                    ring.Post(p.Value, 512);
+                    dma.SyncForDevice(p, 512, DmaDirection.ToDevice);
+                    return 0;
+                }
+            }
+            """,
+            """
+            using DmaDiscipline.Runtime;
+
+            sealed class Rx
+            {
+                public bool Post(DmaApi dma, Ring ring, KBuffer buffer)
+                {
+                    var addr = dma.MapSingle(buffer, 0, 2048, DmaDirection.FromDevice);
+                    if (dma.MappingError(addr))
+                    {
+                        return false;
+                    }
+
+                    ring.PostWritable(addr.Value, 2048);
+                    return true;
+                }
+            }
+            """,
+        },
+        new[]
+        {
+            V.Diagnostic("DMA003").WithLocation(0),
+            V.Diagnostic("DMA003").WithLocation(1),
+            V.Diagnostic("DMA003").WithLocation(3),
+        },
+        iterations: 3,
+        documentIterations: 2);
+
+    [Fact]
+    public Task No_fix_when_the_check_exists_but_its_failure_is_ignored() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = {|#1:dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    ring.Post({|#0:addr.Value|}, 64);
+                }
+            }
+        }
+        """,
+        V.Diagnostic("DMA003").WithLocation(0),
+        V.Diagnostic("DMA002").WithLocation(1));
 }
