@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Symbols;
@@ -30,31 +29,26 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var summaries = new AddressSummaries(symbols, start.CancellationToken);
-                start.RegisterOperationBlockAction(block => Analyze(block, symbols, summaries));
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols, summaries));
             });
         }
 
-        private static void Analyze(OperationBlockAnalysisContext context, DmaSymbols symbols, AddressSummaries summaries)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressSummaries summaries)
         {
-            if (symbols.IsPlatformCode(context.OwningSymbol))
+            // Token prefilter first: most of a driver never names a physical source or a device sink.
+            if (!InterestingNames.Mentions(context.CodeBlock, symbols.Names(context.CancellationToken).Address)
+                || symbols.IsPlatformCode(context.OwningSymbol)
+                || !(BodyAnalysis.RootOf(context) is { } root)
+                || !HasSink(root, symbols))
             {
                 return;
             }
 
-            var seen = new HashSet<Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph>();
-            foreach (var block in context.OperationBlocks)
+            BodyAnalysis.ForEachGraph(root, context.OwningSymbol, context.CancellationToken, (graph, owner) =>
             {
-                if (!BodyAnalysis.IsRoot(block) || !HasSink(block, symbols))
-                {
-                    continue;
-                }
-
-                BodyAnalysis.ForEachGraph(context, block, seen, (graph, owner) =>
-                {
-                    var flow = new AddressFlow(symbols, summaries, owner, summarise: false, context.ReportDiagnostic);
-                    FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow);
-                });
-            }
+                var flow = new AddressFlow(symbols, summaries, owner, summarise: false, context.ReportDiagnostic);
+                FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow);
+            });
         }
 
         /// <summary>Cheap pre-scan: without a device-visible sink or an unmap/sync there is nothing to report.</summary>

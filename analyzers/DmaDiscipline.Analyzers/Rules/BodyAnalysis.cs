@@ -15,13 +15,28 @@ namespace DmaDiscipline.Analyzers.Rules
             block.Kind == OperationKind.MethodBody || block.Kind == OperationKind.ConstructorBody || block.Kind == OperationKind.Block
             || block.Kind == OperationKind.FieldInitializer || block.Kind == OperationKind.PropertyInitializer;
 
-        /// <summary>Runs <paramref name="analyse"/> once per graph of the context's blocks (a constructor's initializer and body share one).</summary>
-        public static void ForEachGraph(OperationBlockAnalysisContext context, IOperation block, HashSet<ControlFlowGraph> seen, Action<ControlFlowGraph, ISymbol> analyse)
+        /// <summary>The operation tree of a code block, when it is a body the flow analyses handle.</summary>
+        public static IOperation? RootOf(CodeBlockAnalysisContext context)
         {
-            var graph = context.GetControlFlowGraph(block);
-            if (seen.Add(graph))
+            var operation = context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken);
+            return operation is not null && operation.Parent is null && IsRoot(operation) ? operation : null;
+        }
+
+        /// <summary>Runs <paramref name="analyse"/> on the graph of a root operation, then of its lambdas and local functions.</summary>
+        public static void ForEachGraph(IOperation root, ISymbol owner, System.Threading.CancellationToken cancellationToken, Action<ControlFlowGraph, ISymbol> analyse)
+        {
+            ControlFlowGraph? graph = root switch
             {
-                Visit(graph, context.OwningSymbol, analyse, depth: 0);
+                IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor, cancellationToken),
+                IBlockOperation block => ControlFlowGraph.Create(block, cancellationToken),
+                IFieldInitializerOperation field => ControlFlowGraph.Create(field, cancellationToken),
+                IPropertyInitializerOperation property => ControlFlowGraph.Create(property, cancellationToken),
+                _ => null,
+            };
+            if (graph is not null)
+            {
+                Visit(graph, owner, analyse, depth: 0);
             }
         }
 

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Symbols;
@@ -31,31 +30,26 @@ namespace DmaDiscipline.Analyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationBlockAction(block => Analyze(block, symbols));
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols));
             });
         }
 
-        private static void Analyze(OperationBlockAnalysisContext context, DmaSymbols symbols)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols)
         {
-            if (symbols.IsPlatformCode(context.OwningSymbol))
+            // Token prefilter first: every rule here starts at a map or alloc named in the body.
+            if (!InterestingNames.Mentions(context.CodeBlock, symbols.Names(context.CancellationToken).Mapping)
+                || symbols.IsPlatformCode(context.OwningSymbol)
+                || !(BodyAnalysis.RootOf(context) is { } root)
+                || !MapsSomething(root, symbols))
             {
                 return;
             }
 
-            var seen = new HashSet<Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph>();
-            foreach (var block in context.OperationBlocks)
+            BodyAnalysis.ForEachGraph(root, context.OwningSymbol, context.CancellationToken, (graph, owner) =>
             {
-                if (!BodyAnalysis.IsRoot(block) || !MapsSomething(block, symbols))
-                {
-                    continue;
-                }
-
-                BodyAnalysis.ForEachGraph(context, block, seen, (graph, owner) =>
-                {
-                    var flow = new MappingFlow(symbols, context.ReportDiagnostic);
-                    FlowSolver<MappingState>.Run(graph, flow);
-                });
-            }
+                var flow = new MappingFlow(symbols, context.ReportDiagnostic);
+                FlowSolver<MappingState>.Run(graph, flow);
+            });
         }
 
         /// <summary>Cheap pre-scan: every rule here starts from a map or coherent alloc in the same body.</summary>

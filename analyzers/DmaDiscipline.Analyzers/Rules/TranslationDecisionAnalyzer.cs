@@ -30,20 +30,23 @@ namespace DmaDiscipline.Analyzers.Rules
                     return;
                 }
 
-                start.RegisterOperationBlockAction(block => Analyze(block, symbols));
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols));
             });
         }
 
-        private static void Analyze(OperationBlockAnalysisContext context, DmaSymbols symbols)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols)
         {
-            if (symbols.IsPlatformCode(context.OwningSymbol))
+            // Token prefilter: the rule needs the DMA API and a physical source in the same body.
+            var names = symbols.Names(context.CancellationToken);
+            if (!InterestingNames.Mentions(context.CodeBlock, names.Mapping) || !InterestingNames.Mentions(context.CodeBlock, names.Physical)
+                || symbols.IsPlatformCode(context.OwningSymbol))
             {
                 return;
             }
 
-            foreach (var root in context.OperationBlocks)
+            foreach (var root in new[] { BodyAnalysis.RootOf(context) })
             {
-                if (!BodyAnalysis.IsRoot(root))
+                if (root is null)
                 {
                     continue;
                 }

@@ -206,6 +206,25 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
+        private InterestingNames? _names;
+        private readonly object _namesLock = new object();
+
+        /// <summary>The names a body must mention to matter (computed once, on first use).</summary>
+        public InterestingNames Names(CancellationToken cancellationToken)
+        {
+            lock (_namesLock)
+            {
+                if (_names is null)
+                {
+                    var addressTypes = new List<ITypeSymbol>(_physicalTypes);
+                    addressTypes.AddRange(_busTypes);
+                    _names = InterestingNames.Compute(Compilation, _roles, addressTypes, Compilation.GetTypeByMetadataName(RuntimeNamespace + "PhysAddr")?.ContainingAssembly, this, cancellationToken);
+                }
+
+                return _names;
+            }
+        }
+
         /// <summary>The roles of a method, property or field: configured, built-in, or from attributes (including overridden and implemented members).</summary>
         public DmaRole RolesOf(ISymbol? symbol)
         {

@@ -1,0 +1,199 @@
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DmaDiscipline.Analyzers.Symbols
+{
+    /// <summary>
+    /// Names that a body must mention for a rule to have anything to say about it. Bodies without
+    /// one are skipped on their tokens alone, before an operation tree or a control-flow graph is
+    /// built — that is what keeps the analyzers cheap on the bulk of a driver's code. The names
+    /// are a superset: the rules themselves decide by symbol.
+    /// </summary>
+    internal sealed class InterestingNames
+    {
+        private InterestingNames(HashSet<string> address, HashSet<string> mapping, HashSet<string> physical)
+        {
+            Address = address;
+            Mapping = mapping;
+            Physical = physical;
+        }
+
+        /// <summary>Sources and sinks of addresses: physical sources, bus sinks, unmap/sync, address types.</summary>
+        public HashSet<string> Address { get; }
+
+        /// <summary>Map and coherent-alloc methods.</summary>
+        public HashSet<string> Mapping { get; }
+
+        /// <summary>Physical sources.</summary>
+        public HashSet<string> Physical { get; }
+
+        public static bool Mentions(SyntaxNode block, HashSet<string> names)
+        {
+            if (names.Count == 0)
+            {
+                return false;
+            }
+
+            foreach (var token in block.DescendantTokens())
+            {
+                if (token.IsKind(SyntaxKind.IdentifierToken) && names.Contains(token.ValueText))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public static InterestingNames Compute(Compilation compilation, IEnumerable<KeyValuePair<ISymbol, DmaRole>> roles, IEnumerable<ITypeSymbol> addressTypes, IAssemblySymbol? runtime, DmaSymbols symbols, CancellationToken cancellationToken)
+        {
+            var address = new HashSet<string>(System.StringComparer.Ordinal);
+            var mapping = new HashSet<string>(System.StringComparer.Ordinal);
+            var physical = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (var pair in roles)
+            {
+                Add(pair.Key.Name, pair.Value, address, mapping, physical);
+            }
+
+            foreach (var type in addressTypes)
+            {
+                address.Add(type.Name);
+            }
+
+            // Attributes in source: the names of the members they mark (for a parameter, its method).
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var root = tree.GetRoot(cancellationToken);
+                foreach (var node in root.DescendantNodes(n => !(n is BlockSyntax || n is ArrowExpressionClauseSyntax || n is EqualsValueClauseSyntax)))
+                {
+                    if (node is AttributeSyntax attribute)
+                    {
+                        var role = RoleOfAttributeName(attribute.Name);
+                        if (role != DmaRole.None && MarkedMemberName(attribute) is { } name)
+                        {
+                            Add(name, role, address, mapping, physical);
+                        }
+                    }
+                }
+            }
+
+            // The runtime's device-visible members ([BusAddress] on its setters and parameters).
+            if (runtime is not null)
+            {
+                AddRuntimeSinks(runtime.GlobalNamespace, symbols, address, cancellationToken);
+            }
+
+            return new InterestingNames(address, mapping, physical);
+        }
+
+        private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical)
+        {
+            if ((role & (DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+            {
+                address.Add(name);
+            }
+
+            if ((role & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+            {
+                mapping.Add(name);
+            }
+
+            if ((role & DmaRole.PhysicalSource) != 0)
+            {
+                physical.Add(name);
+            }
+        }
+
+        private static DmaRole RoleOfAttributeName(NameSyntax name)
+        {
+            var simple = name switch
+            {
+                QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+                SimpleNameSyntax s => s.Identifier.ValueText,
+                _ => string.Empty,
+            };
+            switch (simple)
+            {
+                case "BusAddress":
+                case "BusAddressAttribute":
+                    return DmaRole.BusSink;
+                case "PhysicalAddressSource":
+                case "PhysicalAddressSourceAttribute":
+                    return DmaRole.PhysicalSource;
+                case "DmaApiRole":
+                case "DmaApiRoleAttribute":
+                    // Which role is in the argument; any of them may start a mapping's life.
+                    return DmaRole.Map | DmaRole.Unmap;
+                default:
+                    return DmaRole.None;
+            }
+        }
+
+        private static string? MarkedMemberName(AttributeSyntax attribute)
+        {
+            var target = attribute.Parent?.Parent;
+            if (target is ParameterSyntax)
+            {
+                target = target.Parent?.Parent;
+            }
+
+            switch (target)
+            {
+                case MethodDeclarationSyntax method:
+                    return method.Identifier.ValueText;
+                case PropertyDeclarationSyntax property:
+                    return property.Identifier.ValueText;
+                case IndexerDeclarationSyntax _:
+                    return "this";
+                case FieldDeclarationSyntax field when field.Declaration.Variables.Count > 0:
+                    return field.Declaration.Variables[0].Identifier.ValueText;
+                case ConstructorDeclarationSyntax constructor:
+                    return constructor.Identifier.ValueText;
+                case AccessorDeclarationSyntax accessor when accessor.Parent?.Parent is PropertyDeclarationSyntax owner:
+                    return owner.Identifier.ValueText;
+                case TypeDeclarationSyntax type when type is RecordDeclarationSyntax:
+                    // [BusAddress] on a positional record parameter: the property has the parameter's name.
+                    return attribute.Parent?.Parent is ParameterSyntax parameter ? parameter.Identifier.ValueText : null;
+                default:
+                    return null;
+            }
+        }
+
+        private static void AddRuntimeSinks(INamespaceSymbol namespaceSymbol, DmaSymbols symbols, HashSet<string> address, CancellationToken cancellationToken)
+        {
+            foreach (var member in namespaceSymbol.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (member is INamespaceSymbol nested)
+                {
+                    AddRuntimeSinks(nested, symbols, address, cancellationToken);
+                }
+                else if (member is INamedTypeSymbol type && type.DeclaredAccessibility == Accessibility.Public)
+                {
+                    foreach (var typeMember in type.GetMembers())
+                    {
+                        if (symbols.IsBusSinkMember(typeMember))
+                        {
+                            address.Add(typeMember.Name);
+                        }
+                        else if (typeMember is IMethodSymbol method)
+                        {
+                            foreach (var parameter in method.Parameters)
+                            {
+                                if (symbols.IsBusSinkParameter(parameter))
+                                {
+                                    address.Add(method.MethodKind == MethodKind.Constructor ? type.Name : method.Name);
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

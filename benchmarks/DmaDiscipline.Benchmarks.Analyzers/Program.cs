@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using DmaDiscipline.Benchmarks.Analyzers;
+
+// Reproduces the "Analyzer cost" table of benchmarks/README.md:
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--update-readme]
+// Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
+// references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
+// share of the Csc task (median of the runs).
+var lines = ArgumentValue("--lines", 100_000);
+var runs = ArgumentValue("--runs", 3);
+var updateReadme = args.Contains("--update-readme");
+
+var root = FindRoot();
+Console.WriteLine($"repository: {root}");
+BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "DmaDiscipline.Analyzers.csproj"), "-c", "Release");
+BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "DmaDiscipline.Runtime.csproj"), "-c", "Release");
+var analyzerDll = Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "bin", "Release", "netstandard2.0", "DmaDiscipline.Analyzers.dll");
+var runtimeDll = Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "bin", "Release", "net8.0", "DmaDiscipline.Runtime.dll");
+
+// Outside the repository, so that its Directory.Build.props (warnings as errors) does not apply.
+var work = Path.Combine(Path.GetTempPath(), "dmadiscipline-analyzer-bench");
+if (Directory.Exists(work))
+{
+    Directory.Delete(work, recursive: true);
+}
+
+var (files, corpusLines) = DriverCorpus.Write(Path.Combine(work, "Drivers"), lines);
+var project = Path.Combine(work, "Corpus.csproj");
+File.WriteAllText(project, $"""
+    <Project Sdk="Microsoft.NET.Sdk">
+      <PropertyGroup>
+        <TargetFramework>net8.0</TargetFramework>
+        <Nullable>disable</Nullable>
+        <ImplicitUsings>disable</ImplicitUsings>
+        <!-- Only the compiler and the DMA analyzers: the SDK's own analyzers would dilute the ratio. -->
+        <EnableNETAnalyzers>false</EnableNETAnalyzers>
+        <EnforceCodeStyleInBuild>false</EnforceCodeStyleInBuild>
+        <TreatWarningsAsErrors>false</TreatWarningsAsErrors>
+        <GenerateDocumentationFile>false</GenerateDocumentationFile>
+      </PropertyGroup>
+      <ItemGroup>
+        <Reference Include="DmaDiscipline.Runtime" HintPath="{runtimeDll}" />
+        <Analyzer Include="{analyzerDll}" />
+      </ItemGroup>
+    </Project>
+    """);
+Console.WriteLine($"corpus: {files} files, {corpusLines} lines in {work}");
+BuildMeasurement.Dotnet(work, "restore", project);
+
+var measurements = new List<BuildMeasurement>();
+for (var run = 0; run < runs; run++)
+{
+    var m = BuildMeasurement.Run(project);
+    Console.WriteLine($"run {run + 1}: csc {m.CscSeconds:F2} s, DMA analyzers {m.AnalyzersTotalSeconds:F2} s, {m.DmaWarnings} DMA warnings");
+    measurements.Add(m);
+}
+
+var table = Table(measurements, files, corpusLines);
+Console.WriteLine();
+Console.WriteLine(table);
+if (updateReadme)
+{
+    UpdateReadme(Path.Combine(root, "benchmarks", "README.md"), table);
+}
+
+return 0;
+
+static string Table(List<BuildMeasurement> measurements, int files, int corpusLines)
+{
+    static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
+    }
+
+    var csc = Median(measurements.Select(m => m.CscSeconds));
+    var names = measurements.SelectMany(m => m.AnalyzerSeconds.Keys).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+    var text = new StringBuilder();
+    var inv = CultureInfo.InvariantCulture;
+    text.AppendLine(inv, $"Corpus: {files} generated driver files, {corpusLines:N0} lines; {measurements.Count} builds, medians; Csc task {csc:F2} s; {measurements[0].DmaWarnings} DMA warnings (the corpus's deliberate legacy sites).");
+    text.AppendLine();
+    text.AppendLine("| analyzer | rules | time (s) | share of Csc |");
+    text.AppendLine("|---|---|---|---|");
+    var total = 0.0;
+    foreach (var name in names)
+    {
+        var seconds = Median(measurements.Select(m => m.AnalyzerSeconds.TryGetValue(name, out var s) ? s : 0));
+        total += seconds;
+        text.AppendLine(inv, $"| {name.Split('.').Last()} | {Rules(name)} | {seconds:F3} | {100 * seconds / csc:F1} % |");
+    }
+
+    text.AppendLine(inv, $"| **all DMA analyzers** | DMA001–DMA008, DMA900 | {total:F3} | **{100 * total / csc:F1} %** |");
+    return text.ToString();
+}
+
+static string Rules(string analyzer) => analyzer.Split('.').Last() switch
+{
+    "AddressProvenanceAnalyzer" => "DMA001, DMA008",
+    "MappingLifecycleAnalyzer" => "DMA002–DMA006",
+    "TranslationDecisionAnalyzer" => "DMA007",
+    "SymbolsFileAnalyzer" => "DMA900",
+    _ => "?",
+};
+
+static void UpdateReadme(string readme, string table)
+{
+    const string Heading = "## Analyzer cost";
+    var existing = File.Exists(readme) ? File.ReadAllText(readme) : "# Benchmarks\n";
+    var start = existing.IndexOf(Heading, StringComparison.Ordinal);
+    var section = $"{Heading}\n\n<!-- generated by benchmarks/DmaDiscipline.Benchmarks.Analyzers: measured table below -->\n{table}";
+    if (start < 0)
+    {
+        existing = existing.TrimEnd() + "\n\n" + section;
+    }
+    else
+    {
+        var marker = existing.IndexOf("<!-- generated by benchmarks/DmaDiscipline.Benchmarks.Analyzers", start, StringComparison.Ordinal);
+        var next = existing.IndexOf("\n## ", start + Heading.Length, StringComparison.Ordinal);
+        var tableStart = marker >= 0 ? marker : start + Heading.Length;
+        var end = next >= 0 ? next : existing.Length;
+        existing = existing[..tableStart] + section[(Heading.Length + 2)..] + existing[end..];
+    }
+
+    File.WriteAllText(readme, existing);
+}
+
+string FindRoot()
+{
+    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "DmaDiscipline.sln")))
+        {
+            return directory.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("DmaDiscipline.sln not found");
+}
+
+int ArgumentValue(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
