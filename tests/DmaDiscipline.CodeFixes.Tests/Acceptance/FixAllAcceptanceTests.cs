@@ -1,4 +1,5 @@
 using System.Text;
+using DmaDiscipline.CodeFixes.Editing;
 using DmaDiscipline.Runtime;
 using Microsoft.CodeAnalysis;
 
@@ -31,6 +32,7 @@ public sealed class FixAllAcceptanceTests
         var sources = Directory.GetFiles(LegacyFolder, "*.cs").OrderBy(p => p, StringComparer.Ordinal)
             .Select(p => (Path: Path.GetRelativePath(Root, p).Replace('\\', '/'), Text: File.ReadAllText(p)))
             .ToList();
+        DmaFixer.ThrowOnPlanFailure = true; // a fixer that fails while planning is a bug here, not a fix quietly withheld
         var pipeline = FixAllPipeline.Load("DmaDiscipline.Samples.Drivers.LegacyFixed",
             sources.Append(("GlobalUsings.g.cs", ImplicitUsings)), References());
         Assert.Empty(await pipeline.CompilerErrorsAsync());

@@ -69,7 +69,10 @@ public sealed class FixAllPipeline
     public async Task<ImmutableArray<Diagnostic>> DmaDiagnosticsAsync()
     {
         var compilation = (await Project.GetCompilationAsync())!;
-        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create(Analyzers)).GetAnalyzerDiagnosticsAsync();
+        // Suppressed ones count too: a driver that silences DMA001 with a pragma still hands the device a physical address.
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
+            concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: true);
+        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create(Analyzers), options).GetAnalyzerDiagnosticsAsync();
         return diagnostics.Where(d => d.Id.StartsWith("DMA", StringComparison.Ordinal) && d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();
     }
 
