@@ -15,18 +15,27 @@ public sealed class BusMaster
 
     private readonly Machine _machine;
     private readonly bool _behindIommu;
+    private readonly ulong _addressMask;
     private bool _untracked;
 
     // The context entry as of _contextGeneration: saves a dictionary lookup per transaction.
     private IommuDomain? _domain;
     private int _contextGeneration = -1;
 
-    internal BusMaster(Machine machine, DeviceId device, bool behindIommu)
+    internal BusMaster(Machine machine, DeviceId device, bool behindIommu, ulong addressMask)
     {
         _machine = machine;
         Device = device;
         _behindIommu = behindIommu;
+        _addressMask = addressMask;
     }
+
+    /// <summary>
+    /// The address bits the device can drive (<see cref="DeviceOptions.DmaMask"/>). Higher bits of a
+    /// bus address are lost on the wire, as with a 32-bit device handed a 64-bit address: the
+    /// transaction lands at the truncated address.
+    /// </summary>
+    public ulong AddressMask => _addressMask;
 
     /// <summary>The requester id on the bus.</summary>
     public DeviceId Device { get; }
@@ -48,6 +57,7 @@ public sealed class BusMaster
             return true;
         }
 
+        address = new DmaAddr(address.Value & _addressMask);
         int pages = PageCount(address.Value, destination.Length);
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
         if (!Translate(address.Value, destination.Length, DmaAccess.Read, physical))
@@ -87,6 +97,7 @@ public sealed class BusMaster
             return true;
         }
 
+        address = new DmaAddr(address.Value & _addressMask);
         int pages = PageCount(address.Value, source.Length);
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
         if (!Translate(address.Value, source.Length, DmaAccess.Write, physical))
@@ -204,9 +215,9 @@ public sealed class BusMaster
         for (int i = 0; i < physicalPages.Length; i++, page += PhysicalMemory.PageSize)
         {
             ulong bus = i == 0 ? address : page;
-            if (bus < address && i > 0)
+            if ((bus < address || bus > _addressMask) && i > 0)
             {
-                return Fault(bus, access, FaultReason.OutOfRange); // the access wrapped around the address space
+                return Fault(bus, access, FaultReason.OutOfRange); // the access wrapped around the address space or crossed the device's addressing limit
             }
 
             ulong physical = bus;

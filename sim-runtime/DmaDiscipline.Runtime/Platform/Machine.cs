@@ -143,7 +143,7 @@ public sealed class Machine
         }
 
         var dma = new DmaApi(id, ops, Debug, options.DmaMask);
-        var device = new Device(this, id, options, dma, new BusMaster(this, id, behindIommu), domain);
+        var device = new Device(this, id, options, dma, new BusMaster(this, id, behindIommu, options.DmaMask), domain);
         _devices.Add(device);
         LogLine($"{id} {options.Name}: {Describe(ops.Path, domain)}{(behindIommu ? string.Empty : ", DMA bypasses the IOMMU")}");
         return device;
@@ -222,7 +222,7 @@ public sealed class Machine
         {
             scratch.Map(decoy.Physical.Value, target.Physical, PhysicalMemory.PageSize, IommuPermission.ReadWrite);
             ReadOnlySpan<byte> pattern = "DMARPROB"u8;
-            var probe = new BusMaster(this, id, behindIommu);
+            var probe = new BusMaster(this, id, behindIommu, ulong.MaxValue);
             bool wrote = probe.TryWriteUntracked(new DmaAddr(decoy.Physical.Value), pattern);
             return wrote && target.Bytes[..pattern.Length].SequenceEqual(pattern);
         }

@@ -197,7 +197,8 @@ public sealed class IsolationProperties
 
         private void Access(Device device, Step step, DmaAccess access)
         {
-            ulong address = Target(device, step);
+            // The device drives only the address bits its hardware has (a 32-bit disk cannot emit a 48-bit IOVA).
+            ulong address = Target(device, step) & device.Bus.AddressMask;
             int length = step.Length;
             byte[][] before = Snapshot();
             var data = new byte[length];

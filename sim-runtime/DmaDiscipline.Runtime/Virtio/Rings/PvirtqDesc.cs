@@ -11,7 +11,7 @@ namespace DmaDiscipline.Runtime.Virtio;
 /// <param name="Len">Buffer length (offset 8, le32); in a used descriptor, the bytes the device wrote.</param>
 /// <param name="Id">Buffer ID (offset 12, le16): carried by the last descriptor of a chain, echoed in the used descriptor.</param>
 /// <param name="Flags">Flags (offset 14, le16) with the AVAIL/USED wrap bits.</param>
-public readonly record struct PvirtqDesc(ulong Addr, uint Len, ushort Id, VirtqDescFlags Flags)
+public readonly record struct PvirtqDesc([BusAddress][property: BusAddress] ulong Addr, uint Len, ushort Id, VirtqDescFlags Flags)
 {
     /// <summary>Size of a descriptor in bytes.</summary>
     public const int Size = 16;

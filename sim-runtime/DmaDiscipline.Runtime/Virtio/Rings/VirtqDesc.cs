@@ -10,7 +10,7 @@ namespace DmaDiscipline.Runtime.Virtio;
 /// <param name="Len">Length of the buffer in bytes (offset 8, le32).</param>
 /// <param name="Flags">Flags (offset 12, le16).</param>
 /// <param name="Next">Index of the next descriptor when <see cref="VirtqDescFlags.Next"/> is set (offset 14, le16).</param>
-public readonly record struct VirtqDesc(ulong Addr, uint Len, VirtqDescFlags Flags, ushort Next)
+public readonly record struct VirtqDesc([BusAddress][property: BusAddress] ulong Addr, uint Len, VirtqDescFlags Flags, ushort Next)
 {
     /// <summary>Size of a descriptor in bytes.</summary>
     public const int Size = 16;

@@ -216,6 +216,18 @@ public sealed class VirtioMmioTransport
         DeliverInterrupts();
     }
 
+    /// <summary>
+    /// Writes QueueDescLow/High of the selected queue: the bus address of its Descriptor Area. The
+    /// device will DMA there, so only an address from the DMA API belongs in it (a device-visible sink).
+    /// </summary>
+    public void SetQueueDesc([BusAddress] ulong address) => WritePair(VirtioMmio.QueueDescLow, VirtioMmio.QueueDescHigh, address);
+
+    /// <summary>Writes QueueDriverLow/High: the bus address of the Driver Area (available ring, or driver event suppression of a packed queue).</summary>
+    public void SetQueueDriver([BusAddress] ulong address) => WritePair(VirtioMmio.QueueDriverLow, VirtioMmio.QueueDriverHigh, address);
+
+    /// <summary>Writes QueueDeviceLow/High: the bus address of the Device Area (used ring, or device event suppression of a packed queue).</summary>
+    public void SetQueueDevice([BusAddress] ulong address) => WritePair(VirtioMmio.QueueDeviceLow, VirtioMmio.QueueDeviceHigh, address);
+
     /// <summary>Reads configuration space bytes (any width, as the spec allows 8/16/32-bit accesses).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is outside the configuration space.</exception>
     public void ReadConfig(int offset, Span<byte> destination)
@@ -265,6 +277,12 @@ public sealed class VirtioMmioTransport
         {
             Raise(VirtioInterrupt.ConfigChange);
         }
+    }
+
+    private void WritePair(int low, int high, ulong address)
+    {
+        Write(low, (uint)address);
+        Write(high, (uint)(address >> 32));
     }
 
     /// <inheritdoc />
@@ -523,7 +541,7 @@ public sealed class VirtioMmioTransport
         NegotiatedFeatures = driver;
         DeviceBus = (driver & VirtioFeatures.AccessPlatform) != 0
             ? Device.Bus
-            : _hypervisorBus ??= new BusMaster(Device.Machine, Device.Id, behindIommu: false);
+            : _hypervisorBus ??= new BusMaster(Device.Machine, Device.Id, behindIommu: false, Device.Options.DmaMask);
         return true;
     }
 
