@@ -91,7 +91,8 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical)
         {
-            if ((role & (DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+            // DMA001/DMA008 need a sink (or unmap/sync) in the body; a map alone cannot reach one.
+            if ((role & (DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
             {
                 address.Add(name);
             }
