@@ -40,34 +40,37 @@ namespace DmaDiscipline.CodeFixes.Editing
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                var plan = SafePlan(model, root, diagnostic, context.CancellationToken);
-                if (plan is null)
+                foreach (var plan in SafePlans(model, root, diagnostic, context.CancellationToken))
                 {
-                    continue;
+                    var document = context.Document;
+                    var key = plan.EquivalenceKey;
+                    context.RegisterCodeFix(
+                        CodeAction.Create(plan.Title, ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), key, ct), key),
+                        diagnostic);
                 }
-
-                var document = context.Document;
-                var key = plan.EquivalenceKey;
-                context.RegisterCodeFix(
-                    CodeAction.Create(plan.Title, ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), key, ct), key),
-                    diagnostic);
             }
         }
 
         /// <summary>Works out the fix for one diagnostic, or null when no safe fix exists.</summary>
         internal abstract PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken);
 
-        private PlannedFix? SafePlan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        /// <summary>Every fix on offer for one diagnostic (a rule with alternatives overrides this); the first is the preferred one.</summary>
+        internal virtual IEnumerable<PlannedFix> Plans(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var plan = Plan(model, root, diagnostic, cancellationToken);
+            return plan is null ? Array.Empty<PlannedFix>() : new[] { plan };
+        }
+
+        private IReadOnlyList<PlannedFix> SafePlans(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             try
             {
-                var plan = Plan(model, root, diagnostic, cancellationToken);
-                return plan;
+                return Plans(model, root, diagnostic, cancellationToken).ToList();
             }
             catch (Exception ex) when (!(ex is OperationCanceledException) && !ThrowOnPlanFailure)
             {
                 // A fixer that cannot understand the code offers nothing rather than failing the IDE.
-                return null;
+                return Array.Empty<PlannedFix>();
             }
         }
 
@@ -84,8 +87,8 @@ namespace DmaDiscipline.CodeFixes.Editing
             var targets = new HashSet<string>(StringComparer.Ordinal);
             foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
-                var plan = SafePlan(model, root, diagnostic, cancellationToken);
-                if (plan is not null && (equivalenceKey is null || plan.EquivalenceKey == equivalenceKey) && targets.Add(plan.Target))
+                var plan = SafePlans(model, root, diagnostic, cancellationToken).FirstOrDefault(p => equivalenceKey is null || p.EquivalenceKey == equivalenceKey);
+                if (plan is not null && targets.Add(plan.Target))
                 {
                     plans.Add(plan);
                 }

@@ -8,7 +8,9 @@ using DmaDiscipline.CodeFixes.Editing;
 using DmaDiscipline.CodeFixes.Mapping;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
 
 namespace DmaDiscipline.CodeFixes.Rules
 {
@@ -23,8 +25,90 @@ namespace DmaDiscipline.CodeFixes.Rules
     public sealed class MappingNotReleasedFixer : DmaFixer
     {
         public const string EquivalenceKey = RuleIdentifiers.MappingNotReleased + ".ReleaseOnPath";
+        public const string TryFinallyKey = RuleIdentifiers.MappingNotReleased + ".TryFinally";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.MappingNotReleased);
+
+        internal override IEnumerable<PlannedFix> Plans(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            if (Plan(model, root, diagnostic, cancellationToken) is { } onPath)
+            {
+                yield return onPath;
+            }
+
+            if (TryFinally(model, root, diagnostic, cancellationToken) is { } tryFinally)
+            {
+                yield return tryFinally;
+            }
+        }
+
+        /// <summary>
+        /// The alternative: everything after the map (and its check) moves into <c>try</c>, the release into
+        /// <c>finally</c> — offered only while the method has no release of its own and never hands the handle on.
+        /// </summary>
+        private static PlannedFix? TryFinally(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var map = MapCall.Find(model, root, diagnostic.Location, cancellationToken);
+            if (map is null || map.Declarator is null || map.IsScatterGather || !(map.Statement.Parent is BlockSyntax block))
+            {
+                return null;
+            }
+
+            var member = map.Statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
+            var after = block.Statements.SkipWhile(s => s != map.Statement).Skip(1).ToList();
+            var handle = map.Declarator.Identifier.ValueText;
+            if (after.Count > 0 && after[0] is IfStatementSyntax check && check.Condition.ToString().Contains("MappingError(" + handle + ")"))
+            {
+                after.RemoveAt(0);
+            }
+
+            var uses = after.SelectMany(s => s.DescendantNodesAndSelf()).OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == handle).ToList();
+            if (member is null || after.Count == 0
+                || uses.Any(n => HandsOn(model, n, cancellationToken))
+                || after.SelectMany(s => s.DescendantNodesAndSelf()).OfType<InvocationExpressionSyntax>().Any(i => IsRelease(model, i, handle, cancellationToken)))
+            {
+                return null;
+            }
+
+            var release = Release(model, map, member, after[after.Count - 1].SpanStart, cancellationToken);
+            if (release is null)
+            {
+                return null;
+            }
+
+            var what = map.IsCoherent ? "Free the coherent buffer" : "Unmap";
+            return new PlannedFix(
+                $"{what} in a finally block",
+                TryFinallyKey,
+                "finally@" + map.Call.SpanStart,
+                editor => editor.ReplaceNode(block, (current, _) =>
+                {
+                    var statements = ((BlockSyntax)current).Statements;
+                    var kept = statements.Take(statements.Count - after.Count);
+                    var moved = statements.Skip(statements.Count - after.Count);
+                    var wrapped = SyntaxFactory.TryStatement(SyntaxFactory.Block(moved), default, SyntaxFactory.FinallyClause(SyntaxFactory.Block(release)))
+                        .WithAdditionalAnnotations(Formatter.Annotation);
+                    return ((BlockSyntax)current).WithStatements(SyntaxFactory.List(kept.Concat(new StatementSyntax[] { wrapped })));
+                }));
+        }
+
+        /// <summary>True when the handle leaves the DMA API's hands here: returned, stored, or passed to anything but the DMA API.</summary>
+        private static bool HandsOn(SemanticModel model, IdentifierNameSyntax use, CancellationToken cancellationToken)
+        {
+            var node = use.Parent is MemberAccessExpressionSyntax access && access.Expression == use ? access : (SyntaxNode)use;
+            switch (node.Parent)
+            {
+                case ReturnStatementSyntax _:
+                case AssignmentExpressionSyntax assignment when assignment.Right == node:
+                case EqualsValueClauseSyntax _:
+                    return true;
+                case ArgumentSyntax argument when argument.Parent?.Parent is InvocationExpressionSyntax call:
+                    var method = model.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
+                    return !RuntimeSymbols.Is(method?.ContainingType, RuntimeSymbols.From(model.Compilation).DmaApi);
+                default:
+                    return false;
+            }
+        }
 
         internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
         {

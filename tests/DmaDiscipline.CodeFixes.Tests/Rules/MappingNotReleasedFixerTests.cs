@@ -200,4 +200,59 @@ public sealed class MappingNotReleasedFixerTests
         }
         """,
         V.Diagnostic("DMA002").WithLocation(0));
+
+    [Fact]
+    public Task Try_finally_releases_on_every_path_at_once() => V.FixAsync(
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    throw new InvalidOperationException("no mapping");
+                }
+
+                dma.SyncForDevice(addr, 64, DmaDirection.ToDevice);
+                if (!ring.Completed(0))
+                    throw new InvalidOperationException("device did not complete");
+                Console.WriteLine("sent");
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    throw new InvalidOperationException("no mapping");
+                }
+
+                try
+                {
+                    dma.SyncForDevice(addr, 64, DmaDirection.ToDevice);
+                    if (!ring.Completed(0))
+                        throw new InvalidOperationException("device did not complete");
+                    Console.WriteLine("sent");
+                }
+                finally
+                {
+                    dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+                }
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA002").WithLocation(0) },
+        Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>(),
+        DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey);
 }
