@@ -46,13 +46,55 @@ namespace DmaDiscipline.CodeFixes.Rules
                 return null;
             }
 
+            // Consecutive statements of the same block that touch the same buffer are one CPU access: one sync pair around them all.
+            var (first, last) = AccessRun(statement, map);
             var toCpu = Call(map, "SyncForCpu");
-            var handBack = LeavesMethod(statement) || NextUseUnmaps(statement, map) ? null : Call(map, "SyncForDevice");
+            var handBack = LeavesMethod(last) || NextUseUnmaps(last, map) ? null : Call(map, "SyncForDevice");
             return new PlannedFix(
                 handBack is null ? "Sync for the CPU before the access" : "Sync for the CPU before the access and for the device after it",
                 EquivalenceKey,
-                "sync@" + statement.SpanStart,
-                editor => Statements.InsertAround(editor, statement, new[] { toCpu }, handBack is null ? new StatementSyntax[0] : new[] { handBack }));
+                "sync@" + first.SpanStart,
+                editor =>
+                {
+                    if (first == last)
+                    {
+                        Statements.InsertAround(editor, statement, new[] { toCpu }, handBack is null ? new StatementSyntax[0] : new[] { handBack });
+                        return;
+                    }
+
+                    Statements.InsertBefore(editor, first, new[] { toCpu });
+                    if (handBack is not null)
+                    {
+                        Statements.InsertAfter(editor, last, new[] { handBack });
+                    }
+                });
+        }
+
+        private static (StatementSyntax First, StatementSyntax Last) AccessRun(StatementSyntax statement, MapCall map)
+        {
+            if (!(statement.Parent is BlockSyntax block) || map.Buffer is null)
+            {
+                return (statement, statement);
+            }
+
+            var access = map.Buffer.WithoutTrivia() + ".Span";
+            bool Touches(StatementSyntax s) => s.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>().Any(m => m.ToString() == access)
+                && !s.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => i.Expression is MemberAccessExpressionSyntax a && a.Name.Identifier.ValueText.StartsWith("Sync", System.StringComparison.Ordinal));
+            var statements = block.Statements;
+            var index = statements.IndexOf(statement);
+            var start = index;
+            while (start > 0 && Touches(statements[start - 1]) && !LeavesMethod(statements[start - 1]))
+            {
+                start--;
+            }
+
+            var end = index;
+            while (end + 1 < statements.Count && Touches(statements[end + 1]) && !LeavesMethod(statements[end]))
+            {
+                end++;
+            }
+
+            return (statements[start], statements[end]);
         }
 
         internal static StatementSyntax Call(MapCall map, string method) =>

@@ -152,6 +152,59 @@ public sealed class CpuAccessWhileDeviceOwnedFixerTests
         V.Diagnostic("DMA005").WithLocation(0));
 
     [Fact]
+    public Task Fix_all_wraps_consecutive_accesses_in_one_sync_pair() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private DmaAddr _rx;
+
+            public int Peek(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 256, DmaDirection.FromDevice);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, 256);
+                int first = {|#0:buffer.Span|}[0];
+                int second = {|#1:buffer.Span|}[1];
+                _rx = addr;
+                return first + second;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private DmaAddr _rx;
+
+            public int Peek(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 256, DmaDirection.FromDevice);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, 256);
+                dma.SyncForCpu(addr, 256, DmaDirection.FromDevice);
+                int first = buffer.Span[0];
+                int second = buffer.Span[1];
+                dma.SyncForDevice(addr, 256, DmaDirection.FromDevice);
+                _rx = addr;
+                return first + second;
+            }
+        }
+        """,
+        V.Diagnostic("DMA005").WithLocation(0),
+        V.Diagnostic("DMA005").WithLocation(1));
+
+    [Fact]
     public Task No_fix_when_the_mapping_is_not_kept() => V.NoFixAsync(
         """
         using DmaDiscipline.Runtime;
