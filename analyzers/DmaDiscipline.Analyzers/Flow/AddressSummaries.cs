@@ -23,8 +23,13 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly DmaSymbols _symbols;
         private readonly CancellationToken _cancellationToken;
         private readonly ConcurrentDictionary<IMethodSymbol, Summary> _methods = new ConcurrentDictionary<IMethodSymbol, Summary>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<INamedTypeSymbol, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>> _types =
-            new ConcurrentDictionary<INamedTypeSymbol, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>> _fields =
+            new ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
+
+        // The driver's own semantic models, offered by the analyzers: callees in those trees are bound once, not twice.
+        private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
+
+        public void Offer(SemanticModel model) => _models.TryAdd(model.SyntaxTree, model);
 
         public AddressSummaries(DmaSymbols symbols, CancellationToken cancellationToken)
         {
@@ -166,35 +171,43 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        private ImmutableHashSet<Origin>? FieldWritesOf(IFieldSymbol field)
-        {
-            var type = field.ContainingType;
-            if (type is null)
-            {
-                return null;
-            }
+        private ImmutableHashSet<Origin>? FieldWritesOf(IFieldSymbol field) =>
+            field.ContainingType is null ? null : _fields.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeFieldWrites);
 
-            var writes = _types.GetOrAdd(type.OriginalDefinition, ComputeFieldWrites);
-            return writes.TryGetValue((IFieldSymbol)field.OriginalDefinition, out var value) ? value : null;
-        }
-
-        private Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> ComputeFieldWrites(INamedTypeSymbol type)
+        /// <summary>What the methods of the field's type store into it; only bodies that name the field are summarised.</summary>
+        private ImmutableHashSet<Origin> ComputeFieldWrites(IFieldSymbol field)
         {
-            var writes = new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
-            foreach (var member in type.GetMembers())
+            var writes = Origin.None;
+            foreach (var member in field.ContainingType.GetMembers())
             {
-                if (!(member is IMethodSymbol method))
+                if (!(member is IMethodSymbol method) || !MentionsName(method, field.Name))
                 {
                     continue;
                 }
 
-                foreach (var pair in SummaryOf(method).FieldWrites)
+                if (SummaryOf(method).FieldWrites.TryGetValue(field, out var value))
                 {
-                    writes[pair.Key] = writes.TryGetValue(pair.Key, out var existing) ? existing.Union(pair.Value) : pair.Value;
+                    writes = writes.Union(value);
                 }
             }
 
             return writes;
+        }
+
+        private bool MentionsName(IMethodSymbol method, string name)
+        {
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                foreach (var token in reference.GetSyntax(_cancellationToken).DescendantTokens())
+                {
+                    if (token.ValueText == name)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         private Summary SummaryOf(IMethodSymbol method) => _methods.GetOrAdd(method.OriginalDefinition, ComputeSummary);
@@ -231,9 +244,13 @@ namespace DmaDiscipline.Analyzers.Flow
                 return null;
             }
 
-#pragma warning disable RS1030 // Summaries of callees need their bodies; the model is requested once per summarised method.
-            var model = _symbols.Compilation.GetSemanticModel(syntax.SyntaxTree);
+            if (!_models.TryGetValue(syntax.SyntaxTree, out var model))
+            {
+#pragma warning disable RS1030 // Summaries of callees in trees the driver has not offered yet need their bodies; one model per tree.
+                model = _models.GetOrAdd(syntax.SyntaxTree, _symbols.Compilation.GetSemanticModel(syntax.SyntaxTree));
 #pragma warning restore RS1030
+            }
+
             var operation = model.GetOperation(syntax, _cancellationToken);
             switch (operation)
             {

@@ -44,6 +44,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
+            summaries.Offer(context.SemanticModel);
             BodyAnalysis.ForEachGraph(root, context.OwningSymbol, context.CancellationToken, (graph, owner) =>
             {
                 var flow = new AddressFlow(symbols, summaries, owner, summarise: false, context.ReportDiagnostic);

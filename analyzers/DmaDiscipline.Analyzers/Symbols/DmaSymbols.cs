@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -54,7 +55,27 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>True when the compilation is the platform itself (defines the bus address type): its code makes bus addresses legitimately.</summary>
         public bool CompilationIsPlatform { get; private set; }
 
+        // One provider per compilation, shared by the analyzers (the symbols file and the name scan are read once).
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Tuple<AnalyzerOptions, DmaSymbols>> Shared =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Tuple<AnalyzerOptions, DmaSymbols>>();
+
         public static DmaSymbols Create(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
+        {
+            lock (Shared)
+            {
+                if (Shared.TryGetValue(compilation, out var shared) && ReferenceEquals(shared.Item1, options))
+                {
+                    return shared.Item2;
+                }
+
+                var created = CreateCore(compilation, options, cancellationToken);
+                Shared.Remove(compilation);
+                Shared.Add(compilation, Tuple.Create(options, created));
+                return created;
+            }
+        }
+
+        private static DmaSymbols CreateCore(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
         {
             var symbols = new DmaSymbols(compilation);
             symbols.AddRuntime();
