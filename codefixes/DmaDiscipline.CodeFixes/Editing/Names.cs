@@ -10,7 +10,7 @@ namespace DmaDiscipline.CodeFixes.Editing
         /// <summary><paramref name="wanted"/>, or wanted2, wanted3… — whichever no identifier in <paramref name="scope"/> uses.</summary>
         public static string Unique(SyntaxNode scope, string wanted)
         {
-            var used = scope.DescendantTokens().Where(t => t.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken)).Select(t => t.ValueText).ToImmutableHashSetOrdinal();
+            var used = scope.DescendantTokens().Where(t => t.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken)).Select(t => t.ValueText).ToOrdinalSet();
             var name = wanted;
             for (var i = 2; used.Contains(name); i++)
             {
@@ -31,7 +31,7 @@ namespace DmaDiscipline.CodeFixes.Editing
             return node.ReplaceNodes(qualified, (_, current) => current.WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation));
         }
 
-        private static System.Collections.Generic.HashSet<string> ToImmutableHashSetOrdinal(this System.Collections.Generic.IEnumerable<string> names) =>
+        private static System.Collections.Generic.HashSet<string> ToOrdinalSet(this System.Collections.Generic.IEnumerable<string> names) =>
             new System.Collections.Generic.HashSet<string>(names, System.StringComparer.Ordinal);
     }
 }

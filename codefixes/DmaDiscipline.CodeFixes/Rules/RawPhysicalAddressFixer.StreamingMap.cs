@@ -73,6 +73,22 @@ namespace DmaDiscipline.CodeFixes.Rules
                     Statement($"DmaDiscipline.Runtime.DmaAddr {addressName} = {dma}.MapSingle({buffer.WithoutTrivia()}, {offsetText}, {lengthText}, {directionName});"),
                 };
                 var newSink = SyntaxFactory.ParseExpression($"{addressName}.Value").WithTriviaFrom(sink);
+                if (bookkeeping is null && CompletionInMethod(body, statement, buffer) is { } completion)
+                {
+                    mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
+                    var unmap = Statement($"{dma}.UnmapSingle({addressName}, {lengthText}, {directionName});");
+                    return new PlannedFix(
+                        "Map through the DMA API and unmap before the CPU reads the result",
+                        MapInMethodKey,
+                        "map@" + sink.SpanStart,
+                        editor =>
+                        {
+                            Statements.InsertBefore(editor, statement, mapping);
+                            editor.ReplaceNode(sink, newSink);
+                            Statements.InsertBefore(editor, completion, new[] { unmap });
+                        });
+                }
+
                 if (bookkeeping is null)
                 {
                     mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
@@ -115,6 +131,36 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             private static StatementSyntax Statement(string text) => Names.Simplified(Statements.Parse(text));
+
+            /// <summary>
+            /// A request that completes in the method that posts it: the descriptor is written at the top
+            /// level of the method, and a later top-level statement hands the buffer's contents to the CPU
+            /// (<c>buffer.Span</c>) — the device is done with it there — with no way out of the method
+            /// in between. The unmap goes right before that statement.
+            /// </summary>
+            private static StatementSyntax? CompletionInMethod(BlockSyntax body, StatementSyntax statement, ExpressionSyntax buffer)
+            {
+                if (statement.Parent != body)
+                {
+                    return null;
+                }
+
+                var access = buffer.WithoutTrivia() + ".Span";
+                foreach (var next in body.Statements.SkipWhile(s => s != statement).Skip(1))
+                {
+                    if (next.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>().Any(m => m.ToString() == access))
+                    {
+                        return next;
+                    }
+
+                    if (next.DescendantNodesAndSelf().Any(n => n is ReturnStatementSyntax || n is ThrowStatementSyntax || n is YieldStatementSyntax || n is GotoStatementSyntax))
+                    {
+                        return null;
+                    }
+                }
+
+                return null;
+            }
 
 
             /// <summary>The expression under its casts (a node of the same tree, so the semantic model still answers for it).</summary>

@@ -22,10 +22,11 @@ namespace DmaDiscipline.CodeFixes.Rules
     /// <c>AllocCoherent</c>, its addresses come from <c>DmaAddress</c>, its free is <c>FreeCoherent</c>.</item>
     /// <item>A buffer given to the device per request: mapped with <c>MapSingle</c> right before the
     /// descriptor is written, direction from the descriptor's flags (device-writable → FromDevice,
-    /// otherwise ToDevice), checked with <c>MappingError</c> in the method's failure style, and — when
-    /// the method stores a token per request that a completion path clears — kept beside that token so
-    /// the completion path (and the type's Dispose) unmaps it. Without such bookkeeping the fix maps
-    /// and checks only and says that the unmap is left to DMA002.</item>
+    /// otherwise ToDevice), checked with <c>MappingError</c> in the method's failure style, and unmapped:
+    /// right before the method's CPU reads the buffer when the request completes in the same method, or —
+    /// when the method stores a token per request that a completion path clears — kept beside that token
+    /// so the completion path (and the type's Dispose) unmaps it. Otherwise the fix maps and checks only
+    /// and says that the unmap is not arranged.</item>
     /// </list>
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RawPhysicalAddressFixer)), Shared]
@@ -33,6 +34,7 @@ namespace DmaDiscipline.CodeFixes.Rules
     {
         public const string CoherentKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".AllocCoherent";
         public const string MapKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingle";
+        public const string MapInMethodKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapInMethod";
         public const string MapOnlyKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapLeftToDma002";
 
 

@@ -214,6 +214,58 @@ public sealed class RawPhysicalAddressFixerTests
         RawPhysicalAddressFixer.MapOnlyKey);
 
     [Fact]
+    public Task Request_completing_in_the_method_is_unmapped_before_the_cpu_reads_the_result() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Reader
+        {
+            private readonly Device _device;
+
+            public Reader(Device device) => _device = device;
+
+            public int ReadStatus(Ring ring, KBuffer status)
+            {
+                ring.WriteDesc(0, {|#0:status.PhysicalAddress.Value|}, 1, DescFlags.Write);
+                while (!ring.Completed(0))
+                {
+                }
+
+                return status.Span[0];
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Reader
+        {
+            private readonly Device _device;
+
+            public Reader(Device device) => _device = device;
+
+            public int ReadStatus(Ring ring, KBuffer status)
+            {
+                DmaDirection dmaDirection = DmaDirection.FromDevice;
+                DmaAddr dmaAddress = _device.Dma.MapSingle(status, 0, 1, dmaDirection);
+                if (_device.Dma.MappingError(dmaAddress))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                ring.WriteDesc(0, dmaAddress.Value, 1, DescFlags.Write);
+                while (!ring.Completed(0))
+                {
+                }
+                _device.Dma.UnmapSingle(dmaAddress, 1, dmaDirection);
+                return status.Span[0];
+            }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0));
+
+    [Fact]
     public Task No_fix_when_the_ring_buffer_is_also_used_as_a_plain_buffer() => V.NoFixAsync(
         """
         using DmaDiscipline.Runtime;
