@@ -12,14 +12,15 @@ namespace DmaDiscipline.Benchmarks.Analyzers;
 public static class DriverCorpus
 {
     /// <summary>Writes files until at least <paramref name="minimumLines"/> lines exist; returns (files, lines).</summary>
-    public static (int Files, int Lines) Write(string directory, int minimumLines)
+    /// <param name="plainGroups">Groups of plain (non-DMA) methods per file: 6 makes a DMA-dense corpus (about a third of the methods touch the DMA API), 30 a more typical one.</param>
+    public static (int Files, int Lines) Write(string directory, int minimumLines, int plainGroups)
     {
         Directory.CreateDirectory(directory);
         var lines = 0;
         var files = 0;
         while (lines < minimumLines)
         {
-            var text = Driver(files);
+            var text = Driver(files, plainGroups);
             File.WriteAllText(Path.Combine(directory, $"Driver{files:D4}.cs"), text);
             lines += text.Split('\n').Length;
             files++;
@@ -28,7 +29,7 @@ public static class DriverCorpus
         return (files, lines);
     }
 
-    private static string Driver(int n)
+    private static string Driver(int n, int plainGroups)
     {
         var s = new StringBuilder();
         var i = n.ToString(CultureInfo.InvariantCulture);
@@ -280,7 +281,7 @@ public static class DriverCorpus
         }
 
         // Plain driver code: feature negotiation, header parsing, statistics.
-        for (var m = 0; m < 6; m++)
+        for (var m = 0; m < plainGroups; m++)
         {
             s.Append($$"""
                     public ulong Negotiate{{m}}(ulong offered, ulong wanted)

@@ -25,7 +25,20 @@ namespace DmaDiscipline.Analyzers.Rules
         /// <summary>Runs <paramref name="analyse"/> on the graph of a root operation, then of its lambdas and local functions.</summary>
         public static void ForEachGraph(IOperation root, ISymbol owner, System.Threading.CancellationToken cancellationToken, Action<ControlFlowGraph, ISymbol> analyse)
         {
-            ControlFlowGraph? graph = root switch
+            var graph = Graphs.GetValue(root, r => CreateGraph(r, cancellationToken)!);
+            if (graph is not null)
+            {
+                Visit(graph, owner, analyse, depth: 0);
+            }
+        }
+
+        // The semantic model hands every analyzer the same operation tree: build its graph once for all of them.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, ControlFlowGraph> Graphs =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, ControlFlowGraph>();
+
+        private static ControlFlowGraph? CreateGraph(IOperation root, System.Threading.CancellationToken cancellationToken)
+        {
+            return root switch
             {
                 IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
                 IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor, cancellationToken),
@@ -34,10 +47,6 @@ namespace DmaDiscipline.Analyzers.Rules
                 IPropertyInitializerOperation property => ControlFlowGraph.Create(property, cancellationToken),
                 _ => null,
             };
-            if (graph is not null)
-            {
-                Visit(graph, owner, analyse, depth: 0);
-            }
         }
 
         private static void Visit(ControlFlowGraph graph, ISymbol owner, Action<ControlFlowGraph, ISymbol> analyse, int depth)
