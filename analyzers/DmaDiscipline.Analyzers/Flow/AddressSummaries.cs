@@ -198,12 +198,9 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             foreach (var reference in method.DeclaringSyntaxReferences)
             {
-                foreach (var token in reference.GetSyntax(_cancellationToken).DescendantTokens())
+                if (reference.SyntaxTree.GetText(_cancellationToken).ToString(reference.Span).IndexOf(name, System.StringComparison.Ordinal) >= 0)
                 {
-                    if (token.ValueText == name)
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
 
