@@ -36,7 +36,9 @@ namespace DmaDiscipline.Analyzers.Rules
         private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressSummaries summaries)
         {
             // Token prefilter first: most of a driver never names a physical source or a device sink.
-            if (!InterestingNames.Mentions(context.CodeBlock, symbols.Names(context.CancellationToken).Address)
+            var names = symbols.Names(context.CancellationToken);
+            if (!InterestingNames.Mentions(context.CodeBlock, names.Address)
+                || !InterestingNames.Mentions(context.CodeBlock, names.Carriers)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root)
                 || !HasSink(root, symbols))
