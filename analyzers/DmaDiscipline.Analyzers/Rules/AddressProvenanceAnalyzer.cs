@@ -36,9 +36,7 @@ namespace DmaDiscipline.Analyzers.Rules
         private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressSummaries summaries)
         {
             // Token prefilter first: most of a driver never names a physical source or a device sink.
-            var names = symbols.Names(context.CancellationToken);
-            if (!InterestingNames.Mentions(context.CodeBlock, names.Address)
-                || !InterestingNames.Mentions(context.CodeBlock, names.Carriers)
+            if (!InterestingNames.Mentions(context.CodeBlock, symbols.Names(context.CancellationToken).Address)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root)
                 || !HasSink(root, symbols))

@@ -14,16 +14,12 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// </summary>
     internal sealed class InterestingNames
     {
-        private InterestingNames(HashSet<string> address, HashSet<string> mapping, HashSet<string> physical, HashSet<string> carriers)
+        private InterestingNames(HashSet<string> address, HashSet<string> mapping, HashSet<string> physical)
         {
             Address = address;
             Mapping = mapping;
             Physical = physical;
-            Carriers = carriers;
         }
-
-        /// <summary>Names that can bring a physical or forged address into a body (see <see cref="AddressCarriers"/>), and 'default'.</summary>
-        public HashSet<string> Carriers { get; }
 
         /// <summary>Sources and sinks of addresses: physical sources, bus sinks, unmap/sync, address types.</summary>
         public HashSet<string> Address { get; }
@@ -46,89 +42,17 @@ namespace DmaDiscipline.Analyzers.Symbols
                 return false;
             }
 
-            return MentionsAny(block.SyntaxTree.GetText().ToString(block.Span), names);
-        }
-
-        /// <summary>Does <paramref name="text"/> contain one of the names as a whole word?</summary>
-        public static bool MentionsAny(string text, HashSet<string> names)
-        {
+            var text = block.SyntaxTree.GetText().ToString(block.Span);
             foreach (var name in names)
             {
-                for (var at = text.IndexOf(name, System.StringComparison.Ordinal); at >= 0; at = text.IndexOf(name, at + 1, System.StringComparison.Ordinal))
+                if (text.IndexOf(name, System.StringComparison.Ordinal) >= 0)
                 {
-                    var end = at + name.Length;
-                    if ((at == 0 || !IsWordChar(text[at - 1])) && (end == text.Length || !IsWordChar(text[end])))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
 
             return false;
         }
-
-        private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
-
-        /// <summary>
-        /// Names through which a physical address or a forged bus address may arrive in a body that
-        /// does not name a source itself: members whose bodies (transitively) mention a source — a
-        /// helper's name, the fields they assign — and fields declared with an address type.
-        /// </summary>
-        public static HashSet<string> AddressCarriers(Compilation compilation, HashSet<string> seeds, CancellationToken cancellationToken)
-        {
-            var carriers = new HashSet<string>(seeds, System.StringComparer.Ordinal);
-            var bodies = new List<(string Name, string Text)>();
-            foreach (var tree in compilation.SyntaxTrees)
-            {
-                var root = tree.GetRoot(cancellationToken);
-                var text = tree.GetText(cancellationToken);
-                foreach (var node in root.DescendantNodes(n => !(n is BlockSyntax || n is ArrowExpressionClauseSyntax)))
-                {
-                    switch (node)
-                    {
-                        case BaseMethodDeclarationSyntax method:
-                            bodies.Add((method is MethodDeclarationSyntax m ? m.Identifier.ValueText : (method.Parent as BaseTypeDeclarationSyntax)?.Identifier.ValueText ?? string.Empty, text.ToString(method.Span)));
-                            break;
-                        case BasePropertyDeclarationSyntax property:
-                            bodies.Add((property is PropertyDeclarationSyntax p ? p.Identifier.ValueText : "this", text.ToString(property.Span)));
-                            break;
-                        case BaseFieldDeclarationSyntax field:
-                            foreach (var variable in field.Declaration.Variables)
-                            {
-                                bodies.Add((variable.Identifier.ValueText, text.ToString(field.Span)));
-                            }
-
-                            break;
-                    }
-                }
-            }
-
-            var done = new bool[bodies.Count];
-            for (var changed = true; changed;)
-            {
-                changed = false;
-                for (var i = 0; i < bodies.Count; i++)
-                {
-                    if (done[i] || !MentionsAny(bodies[i].Text, carriers))
-                    {
-                        continue;
-                    }
-
-                    done[i] = true;
-                    changed |= carriers.Add(bodies[i].Name);
-                    foreach (System.Text.RegularExpressions.Match target in AssignmentTarget.Matches(bodies[i].Text))
-                    {
-                        changed |= carriers.Add(target.Groups[1].Value);
-                    }
-                }
-            }
-
-            return carriers;
-        }
-
-        // "name =", "name +=", "name[i] =": what a body stores into (not "==", "=>", "<=", ">=", "!=").
-        private static readonly System.Text.RegularExpressions.Regex AssignmentTarget =
-            new System.Text.RegularExpressions.Regex(@"([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*[-+*/|&^]?=(?![=>])", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
         public static InterestingNames Compute(Compilation compilation, IEnumerable<KeyValuePair<ISymbol, DmaRole>> roles, IEnumerable<ITypeSymbol> addressTypes, IAssemblySymbol? runtime, DmaSymbols symbols, CancellationToken cancellationToken)
         {
@@ -168,15 +92,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 AddRuntimeSinks(runtime.GlobalNamespace, symbols, address, cancellationToken);
             }
 
-            var seeds = new HashSet<string>(physical, System.StringComparer.Ordinal);
-            foreach (var type in addressTypes)
-            {
-                seeds.Add(type.Name);
-            }
-
-            var carriers = AddressCarriers(compilation, seeds, cancellationToken);
-            carriers.Add("default");
-            return new InterestingNames(address, mapping, physical, carriers);
+            return new InterestingNames(address, mapping, physical);
         }
 
         private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical)
