@@ -11,15 +11,12 @@ internal sealed class PageRangeAllocator
 
     public PageRangeAllocator(ulong firstFrame, ulong endFrame)
     {
-        FirstFrame = firstFrame;
         EndFrame = endFrame;
         if (endFrame > firstFrame)
         {
             _free.Add(firstFrame, endFrame - firstFrame);
         }
     }
-
-    public ulong FirstFrame { get; }
 
     public ulong EndFrame { get; }
 
