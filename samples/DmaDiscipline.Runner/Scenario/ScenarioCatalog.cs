@@ -93,7 +93,7 @@ internal static class ScenarioCatalog
             Legacy = Expectation.MustFail,
             Disciplined = Expectation.PlatformBug,
             Userspace = Expectation.NotApplicable,
-            Why = "the OS hands out IOVAs the bypassing device takes for physical addresses, and gives the excluded one no domain: even a correct driver breaks (the 2015 thread's case)",
+            Why = "the bypassing device is served: it does not negotiate ACCESS_PLATFORM, so its DMA API answers with physical addresses despite the table (the 2015 settlement); the excluded one sits behind the IOMMU with no domain, every DMA blocked: no driver can fix that, only the quirk",
         },
         new()
         {

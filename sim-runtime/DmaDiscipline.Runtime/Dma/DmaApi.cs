@@ -10,13 +10,19 @@ namespace DmaDiscipline.Runtime;
 public sealed class DmaApi
 {
     private readonly DeviceId _device;
-    private readonly DmaOps _ops;
+    private readonly DmaOps _platformOps;
+    private readonly DmaOps _bypassOps;
     private readonly DmaDebug _debug;
+    private DmaOps _ops;
 
-    internal DmaApi(DeviceId device, DmaOps ops, DmaDebug debug, ulong mask)
+    // Mappings and coherent buffers not yet released: the path may only change while there are none.
+    private long _live;
+
+    internal DmaApi(DeviceId device, DmaOps ops, DmaOps bypassOps, DmaDebug debug, ulong mask)
     {
         _device = device;
-        _ops = ops;
+        _ops = _platformOps = ops;
+        _bypassOps = bypassOps;
         _debug = debug;
         DmaMask = mask;
         CoherentMask = mask;
@@ -36,6 +42,35 @@ public sealed class DmaApi
 
     /// <summary>Which machinery the platform chose. For reports and tests: a driver must not branch on it (DMA007).</summary>
     public DmaPath Path => _ops.Path;
+
+    /// <summary>
+    /// Whether the platform's choice is set aside because the device bypasses translation by its
+    /// own declaration: a virtio device that did not negotiate VIRTIO_F_ACCESS_PLATFORM uses the
+    /// addresses it is given as physical, whatever the firmware table says (Linux's
+    /// <c>vring_use_dma_api()</c>).
+    /// </summary>
+    public bool BypassesTranslation => !ReferenceEquals(_ops, _platformOps);
+
+    /// <summary>
+    /// Switches between the platform's DMA path and identity DMA (see <see cref="BypassesTranslation"/>).
+    /// Refused (false) while a mapping or coherent buffer is live: its bus address belongs to the old path.
+    /// </summary>
+    internal bool TrySetTranslationBypass(bool bypass)
+    {
+        DmaOps wanted = bypass ? _bypassOps : _platformOps;
+        if (ReferenceEquals(wanted, _ops))
+        {
+            return true;
+        }
+
+        if (_live != 0)
+        {
+            return false;
+        }
+
+        _ops = wanted;
+        return true;
+    }
 
     /// <summary>
     /// Sets the streaming and coherent masks (<c>dma_set_mask_and_coherent</c>). A mask is
@@ -68,8 +103,11 @@ public sealed class DmaApi
         if (address == DmaAddr.Error)
         {
             MappingFailures++;
+            return address;
         }
-        else if (_debug.IsEnabled)
+
+        _live++;
+        if (_debug.IsEnabled)
         {
             _debug.OnMap(_device, MappingKind.Single, buffer, address.Value, length, direction);
         }
@@ -104,6 +142,11 @@ public sealed class DmaApi
         }
 
         bool refused = !_ops.Unmap(address, length, direction);
+        if (!refused)
+        {
+            _live--;
+        }
+
         if (_debug.IsEnabled)
         {
             _debug.OnUnmap(_device, MappingKind.Single, address.Value, length, direction, refused);
@@ -150,6 +193,7 @@ public sealed class DmaApi
         }
 
         list.SetMapped(count, this);
+        _live++;
         if (_debug.IsEnabled)
         {
             for (int i = 0; i < count; i++)
@@ -180,7 +224,11 @@ public sealed class DmaApi
             }
         }
 
-        if (!_ops.UnmapSg(list, direction) && !_debug.IsEnabled)
+        if (_ops.UnmapSg(list, direction))
+        {
+            _live--;
+        }
+        else if (!_debug.IsEnabled)
         {
             throw new InvalidOperationException($"UnmapSg refused: the list's mapping is not live in the DMA layer of {_device}.");
         }
@@ -217,6 +265,7 @@ public sealed class DmaApi
             return false;
         }
 
+        _live++;
         if (_debug.IsEnabled)
         {
             _debug.OnMap(_device, MappingKind.Coherent, null, buffer.Address.Value, length, DmaDirection.Bidirectional);
@@ -240,6 +289,7 @@ public sealed class DmaApi
         if (!refused)
         {
             buffer.MarkFreed();
+            _live--;
         }
 
         if (_debug.IsEnabled)

@@ -142,7 +142,10 @@ public sealed class Machine
             ops = domain.Kind == DomainKind.Translated ? new IommuDmaOps(Memory, domain) : new DirectDmaOps(Memory, Swiotlb, forceBounce: false);
         }
 
-        var dma = new DmaApi(id, ops, Debug, options.DmaMask);
+        // What the DMA API answers if the device declares that it bypasses translation (a virtio
+        // device without ACCESS_PLATFORM): physical addresses, bounced only where the mask demands.
+        DmaOps bypass = ops is DirectDmaOps ? ops : new DirectDmaOps(Memory, Swiotlb, forceBounce: false);
+        var dma = new DmaApi(id, ops, bypass, Debug, options.DmaMask);
         var device = new Device(this, id, options, dma, new BusMaster(this, id, behindIommu, options.DmaMask), domain);
         _devices.Add(device);
         LogLine($"{id} {options.Name}: {Describe(ops.Path, domain)}{(behindIommu ? string.Empty : ", DMA bypasses the IOMMU")}");

@@ -112,7 +112,7 @@ public sealed class TransportTests
     }
 
     [Fact]
-    public void WithoutAccessPlatform_TheDeviceTreatsBusAddressesAsPhysical_AndBypassesTheIommu()
+    public void WithoutAccessPlatform_TheDmaApiAnswersWithPhysicalAddresses_WhateverTheDomain()
     {
         var blk = new VirtioBlkDevice();
         Machine machine = Machines.With(DomainKind.Translated);
@@ -122,15 +122,54 @@ public sealed class TransportTests
 
         h.Kick(0);
 
-        // The rings sit at IOVAs; read as physical addresses they are untouched memory: the device sees no request.
+        // The device takes bus addresses for physical ones, so the platform hands out physical ones
+        // (Linux's vring_use_dma_api()): the translated domain the table gave the device is set aside.
         Assert.False(h.Transport.UsesPlatformDma);
         Assert.NotSame(h.Device.Bus, h.Transport.DeviceBus);
-        Assert.Equal(0, ring.UsedIdx);
-        Assert.Equal(0xFF, Requests.Status(h, 0));
-        IommuFault fault = Assert.Single(h.Machine.Faults.Records);
-        Assert.Equal(FaultReason.OutOfRange, fault.Reason); // not translated: beyond physical memory
-        Assert.Equal(ring.DriverArea + VirtqAvail.IdxOffset, fault.Address.Value); // the IOVA of avail.idx, used as a physical address
-        Assert.Equal(VirtioErrorKind.RingDmaFault, h.LastError.Kind);
+        Assert.True(h.Device.Dma.BypassesTranslation);
+        Assert.Equal(DmaPath.Direct, h.Device.Dma.Path);
+        Assert.True(h.Data.DmaAddress.Value < h.Machine.Memory.Size); // a physical address, not a top-down IOVA
+        Assert.Equal(VirtioBlkReq.StatusOk, Requests.Status(h, 0));
+        Assert.Equal(1, ring.UsedIdx);
+        Assert.Empty(h.Machine.Faults.Records);
+        Assert.Contains(h.Machine.Log, line => line.Contains("did not negotiate VIRTIO_F_ACCESS_PLATFORM", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void WithAccessPlatform_TheDmaApiKeepsThePlatformsTranslation()
+    {
+        var h = new VirtioHarness(new VirtioBlkDevice(), machine: Machines.With(DomainKind.Translated));
+
+        Assert.True(h.Transport.UsesPlatformDma);
+        Assert.False(h.Device.Dma.BypassesTranslation);
+        Assert.Equal(DmaPath.Iommu, h.Device.Dma.Path);
+        Assert.True(h.Data.DmaAddress.Value >= h.Machine.Memory.Size); // an IOVA, allocated top-down under the mask
+    }
+
+    [Fact]
+    public void WithoutAccessPlatform_MappingsMadeBeforeNegotiation_MakeTheDeviceRefuseFeaturesOk()
+    {
+        // The harness maps its data area before this negotiation: an IOVA the device would read as physical.
+        VirtioHarness h = Unstarted(machine: Machines.With(DomainKind.Translated));
+
+        Assert.False(h.Negotiate(VirtioFeatures.Version1));
+
+        Assert.Contains("already holds DMA mappings", h.Transport.FeaturesRejectedReason);
+        Assert.False(h.Device.Dma.BypassesTranslation);
+        Assert.Equal(DmaPath.Iommu, h.Device.Dma.Path);
+    }
+
+    [Fact]
+    public void AfterEverythingIsReleased_ANewNegotiationMaySwitchThePathBack()
+    {
+        VirtioHarness h = Unstarted(machine: Machines.With(DomainKind.Translated));
+        h.Device.Dma.FreeCoherent(h.Data);
+
+        Assert.True(h.Negotiate(VirtioFeatures.Version1), h.Transport.FeaturesRejectedReason);
+        Assert.True(h.Device.Dma.BypassesTranslation);
+        Assert.True(h.Negotiate(VirtioHarness.Modern), h.Transport.FeaturesRejectedReason);
+        Assert.False(h.Device.Dma.BypassesTranslation);
+        Assert.Equal(DmaPath.Iommu, h.Device.Dma.Path);
     }
 
     [Fact]

@@ -26,10 +26,16 @@ internal sealed class VirtioHarness
         Transport = new VirtioMmioTransport(Device, model, transportOptions);
         Transport.Interrupt += bits => Interrupts.Add(bits);
         QueueSize = queueSize;
-        Data = Device.Dma.AllocCoherent(dataSize);
+
+        // Negotiated before anything is mapped, as a driver must: the features decide the DMA path.
         if (start)
         {
             Assert.True(Negotiate(features), Transport.FeaturesRejectedReason);
+        }
+
+        Data = Device.Dma.AllocCoherent(dataSize);
+        if (start)
+        {
             SetupQueues();
             DriverOk();
         }

@@ -530,6 +530,17 @@ public sealed class VirtioMmioTransport
             reason = Model.ValidateFeatures(driver);
         }
 
+        // The device's declaration decides the driver side too: without ACCESS_PLATFORM it takes bus
+        // addresses as physical, so the DMA API must answer with physical addresses — whatever the
+        // firmware table says (the settlement of the 2015 thread, Linux's vring_use_dma_api()).
+        bool platformDma = (driver & VirtioFeatures.AccessPlatform) != 0;
+        if (reason is null && !Device.Dma.TrySetTranslationBypass(!platformDma))
+        {
+            reason = platformDma
+                ? "VIRTIO_F_ACCESS_PLATFORM accepted after the driver mapped buffers as physical addresses for this device; unmap them first"
+                : "VIRTIO_F_ACCESS_PLATFORM not accepted, but the driver already holds DMA mappings from the platform's path for this device; the device would take them for physical addresses";
+        }
+
         if (reason is not null)
         {
             FeaturesRejectedReason = reason;
@@ -539,7 +550,12 @@ public sealed class VirtioMmioTransport
 
         FeaturesRejectedReason = null;
         NegotiatedFeatures = driver;
-        DeviceBus = (driver & VirtioFeatures.AccessPlatform) != 0
+        if (Device.Dma.BypassesTranslation)
+        {
+            Device.Machine.LogLine($"virtio: {Device.Id} did not negotiate VIRTIO_F_ACCESS_PLATFORM: its DMA API returns physical addresses, not the platform's translated ones");
+        }
+
+        DeviceBus = platformDma
             ? Device.Bus
             : _hypervisorBus ??= new BusMaster(Device.Machine, Device.Id, behindIommu: false, Device.Options.DmaMask);
         return true;
