@@ -5,7 +5,8 @@ namespace DmaDiscipline.Benchmarks.Runtime;
 
 /// <summary>
 /// A device reading or writing 4 KiB through its DMA path: identity, translated with an IOTLB hit,
-/// translated with an IOTLB miss (a page walk per access), against a plain 4 KiB copy as the floor.
+/// translated with an IOTLB miss (a page walk per access), translated with a hit in the device's own
+/// ATS cache, against a plain 4 KiB copy as the floor.
 /// The 8-byte reads isolate the per-transaction cost from the copy.
 /// </summary>
 [MemoryDiagnoser]
@@ -19,6 +20,8 @@ public class DeviceAccessBenchmarks
     private readonly byte[] _source = new byte[Page];
     private Device _identity = null!;
     private Device _translated = null!;
+    private Device _ats = null!;
+    private DmaAddr _atsAddress;
     private DmaAddr _identityAddress;
     private DmaAddr _hitAddress;
     private DmaAddr _missBase;
@@ -39,6 +42,11 @@ public class DeviceAccessBenchmarks
         KBuffer miss = translated.Memory.Allocate(MissPages * Page);
         _missBase = _translated.Dma.MapSingle(miss, 0, MissPages * Page, DmaDirection.Bidirectional);
         _translated.Bus.TryRead(_hitAddress, _data);
+
+        _ats = translated.AddDevice(new DeviceId(0, 4, 0), new DeviceOptions { Name = "ats-nic", Ats = true });
+        KBuffer atsBuffer = translated.Memory.Allocate(Page);
+        _atsAddress = _ats.Dma.MapSingle(atsBuffer, 0, Page, DmaDirection.Bidirectional);
+        _ats.Bus.TryRead(_atsAddress, _data);
     }
 
     [Benchmark(Baseline = true, Description = "memcpy 4 KiB (floor)")]
@@ -67,6 +75,9 @@ public class DeviceAccessBenchmarks
 
     [Benchmark(Description = "translated read 8 B, IOTLB hit")]
     public bool TranslatedReadSmallHit() => _translated.Bus.TryRead(_hitAddress, _data.AsSpan(0, 8));
+
+    [Benchmark(Description = "translated read 8 B, ATS cache hit")]
+    public bool TranslatedReadSmallAtsHit() => _ats.Bus.TryRead(_atsAddress, _data.AsSpan(0, 8));
 
     [Benchmark(Description = "translate only, IOTLB hit")]
     public ulong TranslateHit()

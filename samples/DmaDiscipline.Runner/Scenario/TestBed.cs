@@ -35,6 +35,7 @@ internal sealed class TestBed
                 Name = $"{(kind == DeviceKind.Net ? "virtio-net" : "virtio-blk")} ({slot.Label})",
                 BehindIommu = slot.BehindIommu,
                 DmaMask = slot.DmaMask,
+                Ats = slot.Ats,
             });
             VirtioDeviceModel model = kind == DeviceKind.Net
                 ? new VirtioNetDevice(new VirtioNetOptions { Mode = VirtioNetMode.Loopback })

@@ -39,7 +39,7 @@ internal sealed class IoPageTable
             return false;
         }
 
-        entry = (physFrame << PhysicalMemory.PageShift) | (ulong)permission;
+        entry = EntryOf(physFrame, permission);
         PresentEntries++;
         return true;
     }
@@ -71,6 +71,9 @@ internal sealed class IoPageTable
         ulong[]? leaves = Leaves(iovaFrame, create: false);
         return leaves is null ? 0 : leaves[iovaFrame & Index];
     }
+
+    /// <summary>A leaf entry: the physical frame and the permission bits.</summary>
+    public static ulong EntryOf(ulong physFrame, IommuPermission permission) => (physFrame << PhysicalMemory.PageShift) | (ulong)permission;
 
     public static ulong FrameOf(ulong entry) => entry >> PhysicalMemory.PageShift;
 

@@ -1,9 +1,10 @@
 namespace DmaDiscipline.Runtime;
 
 /// <summary>
-/// The IOTLB of one domain: a direct-mapped cache of leaf page table entries indexed by I/O virtual
-/// page. A hit skips the page walk; an entry survives an unmap until it is invalidated, which is what
-/// makes lazy invalidation a window rather than a bookkeeping detail.
+/// The IOTLB of one domain — and, with ATS, a device's own address translation cache: a direct-mapped
+/// cache of leaf page table entries indexed by I/O virtual page. A hit skips the page walk; an entry
+/// survives an unmap until it is invalidated, which is what makes lazy invalidation a window rather
+/// than a bookkeeping detail.
 /// </summary>
 public sealed class IoTlb
 {
@@ -49,6 +50,7 @@ public sealed class IoTlb
         Hits = Misses = PageInvalidations = GlobalInvalidations = 0;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // the per-access hit path
     internal bool TryLookup(ulong iovaFrame, out ulong entry)
     {
         int slot = (int)iovaFrame & _mask;

@@ -11,6 +11,10 @@ public sealed class IommuDomain
     private readonly FlushQueue? _flushQueue;
     private readonly List<DeviceId> _devices = new();
 
+    // The address translation caches (PCIe ATS) of attached devices: every IOTLB invalidation is
+    // also sent to them as a Device-TLB invalidation, or a device could keep using an unmapped page.
+    private readonly List<IoTlb> _deviceTlbs = new();
+
     internal IommuDomain(int id, DomainKind kind, IommuOptions options)
     {
         Id = id;
@@ -98,7 +102,7 @@ public sealed class IommuDomain
         for (ulong i = 0; i < pages; i++)
         {
             _pageTable!.Unmap(first + i);
-            IoTlb!.Invalidate(first + i);
+            InvalidatePage(first + i);
         }
     }
 
@@ -114,6 +118,11 @@ public sealed class IommuDomain
         }
 
         IoTlb!.InvalidateAll();
+        foreach (IoTlb deviceTlb in _deviceTlbs)
+        {
+            deviceTlb.InvalidateAll();
+        }
+
         _flushQueue.Drain(Iova!);
         Flushes++;
     }
@@ -126,6 +135,12 @@ public sealed class IommuDomain
     public override string ToString() => $"domain {Id} ({Kind}{(Kind == DomainKind.Translated ? ", " + Invalidation : string.Empty)})";
 
     internal void AttachDevice(DeviceId device) => _devices.Add(device);
+
+    /// <summary>Starts sending invalidations to an attached device's address translation cache.</summary>
+    internal void AddDeviceTlb(IoTlb deviceTlb) => _deviceTlbs.Add(deviceTlb);
+
+    /// <summary>Stops sending invalidations to a device's address translation cache (the device left the domain).</summary>
+    internal void RemoveDeviceTlb(IoTlb deviceTlb) => _deviceTlbs.Remove(deviceTlb);
 
     internal void DetachDevice(DeviceId device) => _devices.Remove(device);
 
@@ -177,7 +192,7 @@ public sealed class IommuDomain
         {
             for (ulong i = 0; i < pages; i++)
             {
-                IoTlb!.Invalidate(iovaFrame + i);
+                InvalidatePage(iovaFrame + i);
             }
 
             Iova!.Free(iovaFrame, pages);
@@ -201,19 +216,36 @@ public sealed class IommuDomain
     /// <summary>Translates one page for a device access: IOTLB first, page walk on a miss.</summary>
     internal bool TryTranslate(ulong address, DmaAccess access, out ulong physical, out FaultReason reason)
     {
+        if (!TryTranslatePage(address, access, out ulong entry, out reason))
+        {
+            physical = 0;
+            return false;
+        }
+
+        physical = (IoPageTable.FrameOf(entry) << PhysicalMemory.PageShift) | (address & PhysicalMemory.PageMask);
+        return true;
+    }
+
+    /// <summary>
+    /// Translates the page of <paramref name="address"/> for one access: the leaf entry (physical
+    /// frame and permissions) as an ATS translation completion would carry it. Identity domains
+    /// answer with the same frame and both permissions.
+    /// </summary>
+    internal bool TryTranslatePage(ulong address, DmaAccess access, out ulong entry, out FaultReason reason)
+    {
         switch (Kind)
         {
             case DomainKind.Identity:
-                physical = address;
+                entry = IoPageTable.EntryOf(address >> PhysicalMemory.PageShift, IommuPermission.ReadWrite);
                 reason = default;
                 return true;
             case DomainKind.Blocked:
-                physical = 0;
+                entry = 0;
                 reason = FaultReason.Blocked;
                 return false;
         }
 
-        physical = 0;
+        entry = 0;
         if (address >> IoPageTable.AddressWidth != 0)
         {
             reason = FaultReason.OutOfRange;
@@ -221,28 +253,37 @@ public sealed class IommuDomain
         }
 
         ulong frame = address >> PhysicalMemory.PageShift;
-        if (!IoTlb!.TryLookup(frame, out ulong entry))
+        if (!IoTlb!.TryLookup(frame, out ulong leaf))
         {
-            entry = _pageTable!.Walk(frame);
-            if (IoPageTable.PermissionOf(entry) == IommuPermission.None)
+            leaf = _pageTable!.Walk(frame);
+            if (IoPageTable.PermissionOf(leaf) == IommuPermission.None)
             {
                 reason = FaultReason.NotPresent;
                 return false;
             }
 
-            IoTlb.Fill(frame, entry);
+            IoTlb.Fill(frame, leaf);
         }
 
         IommuPermission needed = access == DmaAccess.Write ? IommuPermission.Write : IommuPermission.Read;
-        if ((IoPageTable.PermissionOf(entry) & needed) == 0)
+        if ((IoPageTable.PermissionOf(leaf) & needed) == 0)
         {
             reason = FaultReason.Permission;
             return false;
         }
 
-        physical = (IoPageTable.FrameOf(entry) << PhysicalMemory.PageShift) | (address & PhysicalMemory.PageMask);
+        entry = leaf;
         reason = default;
         return true;
+    }
+
+    private void InvalidatePage(ulong iovaFrame)
+    {
+        IoTlb!.Invalidate(iovaFrame);
+        foreach (IoTlb deviceTlb in _deviceTlbs)
+        {
+            deviceTlb.Invalidate(iovaFrame);
+        }
     }
 
     private static ulong PagesOf(int length) => ((ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;

@@ -22,13 +22,25 @@ public sealed class BusMaster
     private IommuDomain? _domain;
     private int _contextGeneration = -1;
 
-    internal BusMaster(Machine machine, DeviceId device, bool behindIommu, ulong addressMask)
+    internal BusMaster(Machine machine, DeviceId device, bool behindIommu, ulong addressMask, int deviceTlbEntries = 0)
     {
         _machine = machine;
         Device = device;
         _behindIommu = behindIommu;
         _addressMask = addressMask;
+        if (behindIommu && deviceTlbEntries > 0)
+        {
+            DeviceTlb = new IoTlb(deviceTlbEntries);
+        }
     }
+
+    /// <summary>
+    /// The device's address translation cache when it uses PCIe ATS (<see cref="DeviceOptions.Ats"/>):
+    /// translations its domain completed, keyed by I/O virtual page, so repeated accesses skip the
+    /// IOMMU. Its domain invalidates it with the IOTLB (Device-TLB invalidation): at every unmap in
+    /// strict mode, at the flush in lazy mode; a change of domain empties it. Null without ATS.
+    /// </summary>
+    public IoTlb? DeviceTlb { get; }
 
     /// <summary>
     /// The address bits the device can drive (<see cref="DeviceOptions.DmaMask"/>). Higher bits of a
@@ -200,7 +212,7 @@ public sealed class BusMaster
         {
             if (_contextGeneration != iommu.ContextGeneration)
             {
-                _domain = iommu.DomainOf(Device);
+                ChangeContext(iommu.DomainOf(Device));
                 _contextGeneration = iommu.ContextGeneration;
             }
 
@@ -211,6 +223,15 @@ public sealed class BusMaster
             }
         }
 
+        // An identity domain answers with the address itself; ATS translation requests are modelled
+        // for translated domains only, where there is something to cache.
+        if (domain is { Kind: DomainKind.Identity })
+        {
+            domain = null;
+        }
+
+        IoTlb? deviceTlb = domain is null ? null : DeviceTlb;
+        IommuPermission needed = access == DmaAccess.Write ? IommuPermission.Write : IommuPermission.Read;
         ulong page = address & ~PhysicalMemory.PageMask;
         for (int i = 0; i < physicalPages.Length; i++, page += PhysicalMemory.PageSize)
         {
@@ -221,9 +242,22 @@ public sealed class BusMaster
             }
 
             ulong physical = bus;
-            if (domain is not null && !domain.TryTranslate(bus, access, out physical, out FaultReason reason))
+            if (domain is not null)
             {
-                return Fault(bus, access, reason);
+                // A translated request from the device's own cache when it holds the page with the
+                // needed permission; otherwise the IOMMU translates (and faults) as without ATS.
+                ulong frame = bus >> PhysicalMemory.PageShift;
+                if (deviceTlb is null || !deviceTlb.TryLookup(frame, out ulong entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
+                {
+                    if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason))
+                    {
+                        return Fault(bus, access, reason);
+                    }
+
+                    deviceTlb?.Fill(frame, entry);
+                }
+
+                physical = (IoPageTable.FrameOf(entry) << PhysicalMemory.PageShift) | (bus & PhysicalMemory.PageMask);
             }
 
             if (physical >= _machine.Memory.Size)
@@ -240,6 +274,23 @@ public sealed class BusMaster
         }
 
         return true;
+    }
+
+    /// <summary>The device's context entry changed: its translation cache follows it to the new domain, empty.</summary>
+    private void ChangeContext(IommuDomain? next)
+    {
+        if (DeviceTlb is { } deviceTlb && !ReferenceEquals(next, _domain))
+        {
+            if (_domain is not null)
+            {
+                _domain.RemoveDeviceTlb(deviceTlb);
+                deviceTlb.InvalidateAll();
+            }
+
+            next?.AddDeviceTlb(deviceTlb);
+        }
+
+        _domain = next;
     }
 
     private bool Fault(ulong address, DmaAccess access, FaultReason reason)

@@ -13,6 +13,18 @@ public sealed record DeviceOptions
     /// </summary>
     public bool? BehindIommu { get; init; }
 
+    /// <summary>
+    /// Whether the device implements PCIe Address Translation Services and the platform enables it
+    /// (default false, as Linux leaves it off for untrusted devices and QEMU's virtio-pci without
+    /// <c>ats=on</c>). With ATS the device caches its domain's translations in
+    /// <see cref="BusMaster.DeviceTlb"/>; the IOMMU invalidates that cache with its IOTLB, so strict
+    /// mode stays strict.
+    /// </summary>
+    public bool Ats { get; init; }
+
+    /// <summary>Entries of the device's address translation cache with <see cref="Ats"/> (a power of two, 1 to 65536; default 64).</summary>
+    public int AtcEntries { get; init; } = 64;
+
     /// <summary>The device's addressing limit (default 64 bits); the driver can lower it with <see cref="DmaApi.SetMaskAndCoherent"/>.</summary>
     public ulong DmaMask { get; init; } = ulong.MaxValue;
 

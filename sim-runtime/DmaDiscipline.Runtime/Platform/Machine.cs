@@ -103,6 +103,11 @@ public sealed class Machine
             throw new ArgumentException($"Device {id} is already present.", nameof(id));
         }
 
+        if (options.Ats && (options.AtcEntries is <= 0 or > 65536 || (options.AtcEntries & (options.AtcEntries - 1)) != 0))
+        {
+            throw new ArgumentException($"AtcEntries {options.AtcEntries} is not a power of two from 1 to 65536.", nameof(options));
+        }
+
         bool behindIommu = Iommu is not null && (options.BehindIommu ?? true);
         bool claimed = Iommu is not null && Options.Firmware.Claims(id);
         bool trusted = true;
@@ -146,7 +151,7 @@ public sealed class Machine
         // device without ACCESS_PLATFORM): physical addresses, bounced only where the mask demands.
         DmaOps bypass = ops is DirectDmaOps ? ops : new DirectDmaOps(Memory, Swiotlb, forceBounce: false);
         var dma = new DmaApi(id, ops, bypass, Debug, options.DmaMask);
-        var device = new Device(this, id, options, dma, new BusMaster(this, id, behindIommu, options.DmaMask), domain);
+        var device = new Device(this, id, options, dma, new BusMaster(this, id, behindIommu, options.DmaMask, options.Ats ? options.AtcEntries : 0), domain);
         _devices.Add(device);
         LogLine($"{id} {options.Name}: {Describe(ops.Path, domain)}{(behindIommu ? string.Empty : ", DMA bypasses the IOMMU")}");
         return device;

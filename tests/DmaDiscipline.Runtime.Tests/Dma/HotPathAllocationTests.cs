@@ -18,13 +18,22 @@ public sealed class HotPathAllocationTests
             action(); // warm-up: caches, flush queue and page-table levels reach steady state
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Rounds; i++)
+        // The least of three measurements: a one-off allocation by the runtime on this thread (a
+        // method reaching its next JIT tier under load) is not the code's, but a per-call one shows
+        // in every measurement.
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && least != 0; attempt++)
         {
-            action();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Rounds; i++)
+            {
+                action();
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        return least;
     }
 
     [Theory]

@@ -8,7 +8,8 @@ namespace DmaDiscipline.Runtime.Tests.Properties;
 /// checked against a model of what each domain has mapped. In strict mode a device reaches a byte
 /// exactly when a live mapping of its domain covers that page with the right permission, and reaches
 /// the right physical byte; a blocked transaction changes nothing. In lazy mode the only extra reach
-/// is through pages whose invalidation is still queued.
+/// is through pages whose invalidation is still queued. The same holds with ATS, when every device
+/// also caches translations itself.
 /// </summary>
 public sealed class IsolationProperties
 {
@@ -38,6 +39,18 @@ public sealed class IsolationProperties
         Steps.Sample(steps => new Harness(InvalidationMode.Lazy).Run(steps), iter: 300);
     }
 
+    [Fact]
+    public void WithAts_StrictInvalidationStaysStrict_TheDevicesOwnCachesNeverOutliveAnUnmap()
+    {
+        Steps.Sample(steps => new Harness(InvalidationMode.Strict, ats: true).Run(steps), iter: 300);
+    }
+
+    [Fact]
+    public void WithAts_LazyInvalidation_TheDevicesOwnCachesAddNoReachBeyondTheFlushQueue()
+    {
+        Steps.Sample(steps => new Harness(InvalidationMode.Lazy, ats: true).Run(steps), iter: 300);
+    }
+
     private sealed record Mapping(Device Device, IommuDomain? Domain, DmaAddr Address, int Length, DmaDirection Direction, ulong Physical)
     {
         public ulong FirstPage => Address.Value >> PhysicalMemory.PageShift;
@@ -60,8 +73,12 @@ public sealed class IsolationProperties
         private readonly List<Mapping> _live = new();
         private readonly List<Mapping> _dead = new();
 
-        public Harness(InvalidationMode mode)
+        public Harness(InvalidationMode mode, bool ats = false)
         {
+            // Small caches, so that eviction and refill are part of every run.
+            DeviceOptions Options(ulong mask = ulong.MaxValue, DeviceId? group = null) =>
+                new() { DmaMask = mask, GroupWith = group, Ats = ats, AtcEntries = 4 };
+
             _mode = mode;
             _machine = new Machine(new MachineOptions
             {
@@ -72,11 +89,11 @@ public sealed class IsolationProperties
             });
             _devices =
             [
-                _machine.AddDevice(Machines.Nic),
-                _machine.AddDevice(Machines.Disk, new DeviceOptions { DmaMask = uint.MaxValue }),
-                _machine.AddDevice(new DeviceId(0, 3, 1), new DeviceOptions { GroupWith = Machines.Nic }),
-                _machine.AddDevice(Machines.Gpu),
-                _machine.AddDevice(new DeviceId(0, 6, 0)),
+                _machine.AddDevice(Machines.Nic, Options()),
+                _machine.AddDevice(Machines.Disk, Options(mask: uint.MaxValue)),
+                _machine.AddDevice(new DeviceId(0, 3, 1), Options(group: Machines.Nic)),
+                _machine.AddDevice(Machines.Gpu, Options()),
+                _machine.AddDevice(new DeviceId(0, 6, 0), Options()),
             ];
             for (int i = 0; i < Buffers; i++)
             {
