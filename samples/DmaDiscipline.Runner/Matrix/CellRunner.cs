@@ -93,12 +93,18 @@ internal static class CellRunner
             .Where(v => ids.Contains(v.Device))
             .GroupBy(v => v.RuleId)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        // Translations served without a page walk: from a device's ATS cache, or from the IOTLB
+        // (which sees only what the device caches missed).
         long hits = 0;
         long misses = 0;
         foreach (IoTlb tlb in targets.Select(t => t.Device.Domain?.IoTlb).OfType<IoTlb>().Distinct())
         {
             hits += tlb.Hits;
             misses += tlb.Misses;
+            foreach (BoundDevice target in targets.Where(t => t.Device.Domain?.IoTlb == tlb))
+            {
+                hits += target.Device.Bus.DeviceTlb?.Hits ?? 0;
+            }
         }
 
         return new CellOutcome
