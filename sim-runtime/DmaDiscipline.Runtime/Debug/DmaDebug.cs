@@ -97,19 +97,22 @@ public sealed class DmaDebug
     internal void OnMap(DeviceId device, MappingKind kind, KBuffer? buffer, ulong address, int length, DmaDirection direction)
     {
         var entry = new DmaDebugEntry(device, kind, buffer, address, length, direction, CallSite());
-        if (kind == MappingKind.Coherent)
+        if (IsWholeRegion(kind))
         {
-            entry.Checked = true; // a coherent allocation's failure is a null object, not an address to check
+            entry.Checked = true; // a coherent allocation or VFIO map fails as a whole, with nothing to check
         }
 
         State(device).Add(entry);
-        if (buffer is not null && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional && kind != MappingKind.Coherent)
+        if (buffer is not null && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional && !IsWholeRegion(kind))
         {
             entry.DeviceOwns = true;
             buffer.DeviceOwners++;
             buffer.DebugOwner = entry;
         }
     }
+
+    /// <summary>Coherent buffers and VFIO mappings are released whole, by address alone: no length or direction to compare, no ownership to pass.</summary>
+    private static bool IsWholeRegion(MappingKind kind) => kind is MappingKind.Coherent or MappingKind.Vfio;
 
     internal void OnMappingErrorCheck(DeviceId device, ulong address)
     {
@@ -132,7 +135,13 @@ public sealed class DmaDebug
     {
         DeviceState state = State(device);
         DmaDebugEntry? entry = state.Find(address, kind);
-        string call = kind == MappingKind.Coherent ? "FreeCoherent" : kind == MappingKind.ScatterGather ? "UnmapSg" : "UnmapSingle";
+        string call = kind switch
+        {
+            MappingKind.Coherent => "FreeCoherent",
+            MappingKind.Vfio => "VFIO UnmapDma",
+            MappingKind.ScatterGather => "UnmapSg",
+            _ => "UnmapSingle",
+        };
         if (entry is null)
         {
             bool recent = state.WasUnmapped(address);
@@ -142,13 +151,13 @@ public sealed class DmaDebug
         }
 
         CheckChecked(entry, call);
-        if (kind != MappingKind.Coherent && entry.Length != length)
+        if (!IsWholeRegion(kind) && entry.Length != length)
         {
             Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} with length {length}, but the mapping is {entry.Length} bytes"));
         }
 
-        if (kind != MappingKind.Coherent && entry.Direction != direction)
+        if (!IsWholeRegion(kind) && entry.Direction != direction)
         {
             Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
@@ -190,7 +199,7 @@ public sealed class DmaDebug
                 $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
         }
 
-        if (refused || entry.Buffer is null || entry.Kind == MappingKind.Coherent || entry.Direction == DmaDirection.ToDevice)
+        if (refused || entry.Buffer is null || IsWholeRegion(entry.Kind) || entry.Direction == DmaDirection.ToDevice)
         {
             return;
         }
@@ -273,7 +282,12 @@ public sealed class DmaDebug
         foreach (DmaDebugEntry entry in state.All())
         {
             Raise(entry.Violation(RuleIds.Leak, entry.Address, entry.Length, entry.Direction,
-                entry.Kind == MappingKind.Coherent ? "coherent buffer still allocated at driver unbind" : $"{entry.Kind} mapping still live at driver unbind"));
+                entry.Kind switch
+                {
+                    MappingKind.Coherent => "coherent buffer still allocated at driver unbind",
+                    MappingKind.Vfio => "VFIO container mapping still live when the device left the container",
+                    _ => $"{entry.Kind} mapping still live at driver unbind",
+                }));
         }
     }
 

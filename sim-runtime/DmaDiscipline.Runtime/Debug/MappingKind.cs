@@ -11,4 +11,7 @@ public enum MappingKind
 
     /// <summary><see cref="DmaApi.AllocCoherent"/>.</summary>
     Coherent = 2,
+
+    /// <summary>A userspace driver's own mapping in its VFIO container (<see cref="Vfio.VfioContainer.MapDma"/>).</summary>
+    Vfio = 3,
 }

@@ -194,7 +194,7 @@ public sealed class VfioContainer : IDisposable
         {
             foreach (VfioDevice device in _devices)
             {
-                Machine.Debug.OnUnmap(device.Device.Id, MappingKind.Coherent, mapping.Iova, mapping.Length, DmaDirection.Bidirectional, refused: false);
+                Machine.Debug.OnUnmap(device.Device.Id, MappingKind.Vfio, mapping.Iova, mapping.Length, DmaDirection.Bidirectional, refused: false);
             }
         }
     }
@@ -203,7 +203,7 @@ public sealed class VfioContainer : IDisposable
     {
         if (Machine.Debug.IsEnabled)
         {
-            Machine.Debug.OnMap(device, MappingKind.Coherent, null, mapping.Iova, mapping.Length, DmaDirection.Bidirectional);
+            Machine.Debug.OnMap(device, MappingKind.Vfio, null, mapping.Iova, mapping.Length, DmaDirection.Bidirectional);
         }
     }
 }

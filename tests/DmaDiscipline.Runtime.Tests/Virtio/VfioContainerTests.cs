@@ -67,6 +67,20 @@ public sealed class VfioContainerTests
     }
 
     [Fact]
+    public void AMappingLeftInTheContainer_IsReportedAsAVfioMapping_NotAsACoherentBuffer()
+    {
+        var container = new VfioContainer(_machine);
+        VfioDevice device = container.AddDevice(_transport);
+        container.MapDma(_memory, 0, Iova, MemorySize, VfioDmaFlags.ReadWrite);
+
+        _machine.RemoveDevice(device.Device);
+
+        DmaViolation leak = Assert.Single(_machine.Debug.Violations, v => v.RuleId == RuleIds.Leak);
+        Assert.Contains("VFIO container mapping", leak.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("coherent", leak.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void UserspaceDriver_MapsItsOwnIovas_AndTheDeviceWorksThroughThem()
     {
         using var container = new VfioContainer(_machine);
