@@ -57,7 +57,9 @@ namespace DmaDiscipline.CodeFixes.Rules
                     return null;
                 }
 
-                var direction = Direction(model, Sibling(arguments, target, "flag"), statement, cancellationToken);
+                // Both ways only when both are evident: a device-writable descriptor over the whole buffer the CPU has just filled.
+                var cpuFilled = offsetText == "0" && CpuFill.Before(model, buffer, statement, cancellationToken);
+                var direction = Direction(model, Sibling(arguments, target, "flag"), statement, cpuFilled, cancellationToken);
                 if (direction is null)
                 {
                     return null;
@@ -203,12 +205,14 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             /// <summary>
-            /// The direction the descriptor's flags say: a device-writable (Write) descriptor is FromDevice,
-            /// others ToDevice; a Write chosen by a condition gives the same condition over the two directions.
+            /// The direction the descriptor's flags say: a device-writable (Write) descriptor is FromDevice —
+            /// Bidirectional when <paramref name="cpuFilled"/> (the CPU wrote the whole mapped buffer before
+            /// posting it, so the device reads it too) — others ToDevice; a Write chosen by a condition gives
+            /// the same condition over the two directions.
             /// </summary>
-            private static string? Direction(SemanticModel model, ExpressionSyntax? flags, StatementSyntax statement, CancellationToken cancellationToken)
+            private static string? Direction(SemanticModel model, ExpressionSyntax? flags, StatementSyntax statement, bool cpuFilled, CancellationToken cancellationToken)
             {
-                const string FromDevice = "DmaDiscipline.Runtime.DmaDirection.FromDevice";
+                var deviceWrites = cpuFilled ? "DmaDiscipline.Runtime.DmaDirection.Bidirectional" : "DmaDiscipline.Runtime.DmaDirection.FromDevice";
                 const string ToDevice = "DmaDiscipline.Runtime.DmaDirection.ToDevice";
                 if (flags is null)
                 {
@@ -238,10 +242,10 @@ namespace DmaDiscipline.CodeFixes.Rules
                     }
 
                     var condition = conditional.Condition.WithoutTrivia();
-                    return writeWhenTrue ? $"{condition} ? {FromDevice} : {ToDevice}" : $"{condition} ? {ToDevice} : {FromDevice}";
+                    return writeWhenTrue ? $"{condition} ? {deviceWrites} : {ToDevice}" : $"{condition} ? {ToDevice} : {deviceWrites}";
                 }
 
-                return NamesWrite(expression) ? FromDevice : ToDevice;
+                return NamesWrite(expression) ? deviceWrites : ToDevice;
             }
 
             private static bool NamesWrite(ExpressionSyntax expression) =>
