@@ -95,7 +95,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 {
                     mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
                     return new PlannedFix(
-                        "Map through the DMA API and check the mapping (the unmap is not arranged: DMA002)",
+                        MapOnlyTitle,
                         MapOnlyKey,
                         "map@" + sink.SpanStart,
                         editor =>

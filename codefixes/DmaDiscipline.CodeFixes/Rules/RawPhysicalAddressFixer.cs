@@ -26,7 +26,7 @@ namespace DmaDiscipline.CodeFixes.Rules
     /// right before the method's CPU reads the buffer when the request completes in the same method, or —
     /// when the method stores a token per request that a completion path clears — kept beside that token
     /// so the completion path (and the type's Dispose) unmaps it. Otherwise the fix maps and checks only
-    /// and says that the unmap is not arranged.</item>
+    /// and its title says that the unmap is not arranged (no diagnostic will point at it).</item>
     /// </list>
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RawPhysicalAddressFixer)), Shared]
@@ -35,7 +35,14 @@ namespace DmaDiscipline.CodeFixes.Rules
         public const string CoherentKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".AllocCoherent";
         public const string MapKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingle";
         public const string MapInMethodKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapInMethod";
-        public const string MapOnlyKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapLeftToDma002";
+        public const string MapOnlyKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapNotArranged";
+
+        /// <summary>
+        /// The map-only fix says what it leaves undone. No diagnostic will point at the missing unmap:
+        /// the analyzer counts the address written into a device sink as handed on, so DMA002 stays silent;
+        /// only the runtime's debug layer reports the leak at unbind.
+        /// </summary>
+        internal const string MapOnlyTitle = "Map through the DMA API and check it (unmap not arranged: unmap it on completion)";
 
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.RawPhysicalAddressToDevice);

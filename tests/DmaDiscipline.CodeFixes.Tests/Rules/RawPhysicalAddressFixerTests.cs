@@ -209,9 +209,11 @@ public sealed class RawPhysicalAddressFixerTests
         }
         """,
         new[] { V.Diagnostic("DMA001").WithLocation(0) },
-        // The analyzer counts handing the address to a device sink as a transfer, so DMA002 stays silent here.
+        // The analyzer counts handing the address to a device sink as a transfer, so DMA002 stays silent here:
+        // the title is the only place that says the unmap is missing, and it says so.
         Array.Empty<DiagnosticResult>(),
-        RawPhysicalAddressFixer.MapOnlyKey);
+        RawPhysicalAddressFixer.MapOnlyKey,
+        title: "Map through the DMA API and check it (unmap not arranged: unmap it on completion)");
 
     [Fact]
     public Task Request_completing_in_the_method_is_unmapped_before_the_cpu_reads_the_result() => V.FixAsync(
