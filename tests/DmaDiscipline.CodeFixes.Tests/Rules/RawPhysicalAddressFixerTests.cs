@@ -260,6 +260,7 @@ public sealed class RawPhysicalAddressFixerTests
                 while (!ring.Completed(0))
                 {
                 }
+
                 _device.Dma.UnmapSingle(dmaAddress, 1, dmaDirection);
                 return status.Span[0];
             }
@@ -316,6 +317,7 @@ public sealed class RawPhysicalAddressFixerTests
                 while (!ring.Completed(0))
                 {
                 }
+
                 _device.Dma.UnmapSingle(dmaAddress, command.Length, dmaDirection);
                 return command.Span[1];
             }
