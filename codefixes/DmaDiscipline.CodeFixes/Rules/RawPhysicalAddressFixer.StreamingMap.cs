@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using DmaDiscipline.CodeFixes.Editing;
 using DmaDiscipline.CodeFixes.Mapping;
+using DmaDiscipline.CodeFixes.Requests;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -16,9 +17,6 @@ namespace DmaDiscipline.CodeFixes.Rules
         /// <summary>The per-request rewrite: map before the descriptor is written, check, keep for the completion path.</summary>
         private static class StreamingMap
         {
-            private const string ListType = "System.Collections.Generic.List<" + MappingTupleQualified + ">";
-            private const string MappingTupleQualified = "(DmaDiscipline.Runtime.DmaAddr Address, int Length, DmaDiscipline.Runtime.DmaDirection Direction)";
-
             public static PlannedFix? Plan(SemanticModel model, ExpressionSyntax sink, ExpressionSyntax source, ExpressionSyntax buffer, ExpressionSyntax? offset, RuntimeSymbols symbols, CancellationToken cancellationToken)
             {
                 var statement = sink.FirstAncestorOrSelf<StatementSyntax>();
@@ -68,7 +66,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 var directionName = Names.Unique(method!, "dmaDirection");
                 var addressName = Names.Unique(method!, "dmaAddress");
                 var mappingsName = Names.Unique(method!, "dmaMappings");
-                var bookkeeping = Bookkeeping.Find(model, (MethodDeclarationSyntax)method!, statement, cancellationToken);
+                var bookkeeping = RequestState.Find(model, (MethodDeclarationSyntax)method!, statement, cancellationToken);
                 var mapping = new List<StatementSyntax>
                 {
                     Statement($"DmaDiscipline.Runtime.DmaDirection {directionName} = {direction};"),
@@ -105,14 +103,15 @@ namespace DmaDiscipline.CodeFixes.Rules
                         });
                 }
 
-                var unmapAll = $"foreach (var mapping in {mappingsName})\n{{\n{dma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);\n}}";
+                var each = Names.Unique(method!, "mapping");
+                var unmapAll = $"foreach (var {each} in {mappingsName})\n{{\n{dma}.UnmapSingle({each}.Address, {each}.Length, {each}.Direction);\n}}";
                 var failed = SyntaxFactory.Block(Statement(unmapAll), failure);
                 mapping.Add(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{dma}.MappingError({addressName})"), failed).WithAdditionalAnnotations(Formatter.Annotation));
                 mapping.Add(Statement($"{mappingsName}.Add(({addressName}, {lengthText}, {directionName}));"));
                 var outer = statement.AncestorsAndSelf().OfType<StatementSyntax>().First(s => s.Parent == body);
-                var declareList = Statement($"var {mappingsName} = new {ListType}();");
+                var declareList = Statement($"var {mappingsName} = new {RequestState.ListType}();");
                 return new PlannedFix(
-                    $"Map through the DMA API and unmap where '{bookkeeping.Field.Name}' is released",
+                    $"Map through the DMA API and unmap where '{bookkeeping.Name}' is released",
                     MapKey,
                     "map@" + sink.SpanStart,
                     editor =>
@@ -251,145 +250,6 @@ namespace DmaDiscipline.CodeFixes.Rules
             private static bool NamesWrite(ExpressionSyntax expression) =>
                 expression.DescendantNodesAndSelf().OfType<SimpleNameSyntax>().Any(n => string.Equals(n.Identifier.ValueText, "Write", System.StringComparison.OrdinalIgnoreCase)
                     && !(n.Parent is InvocationExpressionSyntax) && !(n.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax }));
-        }
-
-        /// <summary>
-        /// The per-request state a method already keeps: an array field the method stores a token in
-        /// (<c>_data[head] = data</c>) and that a completion path clears (<c>_data[head] = null</c>).
-        /// The mappings of the request are kept in a parallel array and unmapped where the token is cleared.
-        /// </summary>
-        private sealed class Bookkeeping
-        {
-            private Bookkeeping(IFieldSymbol field, FieldDeclarationSyntax declaration, ExpressionStatementSyntax store, ExpressionSyntax storeIndex, ExpressionSyntax? allocation, IReadOnlyList<(ExpressionStatementSyntax Statement, ExpressionSyntax Index)> clears, MethodDeclarationSyntax? dispose)
-            {
-                Field = field;
-                Declaration = declaration;
-                Store = store;
-                StoreIndex = storeIndex;
-                Allocation = allocation;
-                Clears = clears;
-                Dispose = dispose;
-            }
-
-            public IFieldSymbol Field { get; }
-
-            private FieldDeclarationSyntax Declaration { get; }
-
-            private ExpressionStatementSyntax Store { get; }
-
-            private ExpressionSyntax StoreIndex { get; }
-
-            /// <summary>The <c>new T[size]</c> that allocates the token array.</summary>
-            private ExpressionSyntax? Allocation { get; }
-
-            private IReadOnlyList<(ExpressionStatementSyntax Statement, ExpressionSyntax Index)> Clears { get; }
-
-            private MethodDeclarationSyntax? Dispose { get; }
-
-            public static Bookkeeping? Find(SemanticModel model, MethodDeclarationSyntax method, StatementSyntax sink, CancellationToken cancellationToken)
-            {
-                var type = method.FirstAncestorOrSelf<TypeDeclarationSyntax>();
-                if (type is null || method.Body is null)
-                {
-                    return null;
-                }
-
-                foreach (var store in method.Body.Statements.OfType<ExpressionStatementSyntax>().Where(s => s.SpanStart > sink.Span.End))
-                {
-                    if (!(store.Expression is AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax element } assignment)
-                        || assignment.Right.IsKind(SyntaxKind.NullLiteralExpression)
-                        || !(model.GetSymbolInfo(element.Expression, cancellationToken).Symbol is IFieldSymbol field) || !(field.Type is IArrayTypeSymbol)
-                        || element.ArgumentList.Arguments.Count != 1
-                        || !(element.ArgumentList.Arguments[0].Expression is IdentifierNameSyntax index))
-                    {
-                        continue;
-                    }
-
-                    var clears = new List<(ExpressionStatementSyntax, ExpressionSyntax)>();
-                    ExpressionSyntax? allocation = null;
-                    foreach (var statement in type.DescendantNodes().OfType<ExpressionStatementSyntax>())
-                    {
-                        if (!(statement.Expression is AssignmentExpressionSyntax other) || !(statement.Parent is BlockSyntax))
-                        {
-                            continue;
-                        }
-
-                        if (other.Left is ElementAccessExpressionSyntax cleared && cleared.ArgumentList.Arguments.Count == 1
-                            && (other.Right.IsKind(SyntaxKind.NullLiteralExpression) || other.Right.IsKind(SyntaxKind.DefaultLiteralExpression))
-                            && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(cleared.Expression, cancellationToken).Symbol, field))
-                        {
-                            clears.Add((statement, cleared.ArgumentList.Arguments[0].Expression));
-                        }
-                        else if (other.Right is ArrayCreationExpressionSyntax && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(other.Left, cancellationToken).Symbol, field))
-                        {
-                            allocation = other.Right;
-                        }
-                    }
-
-                    var declarator = field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as VariableDeclaratorSyntax;
-                    if (declarator?.Initializer?.Value is ArrayCreationExpressionSyntax initial)
-                    {
-                        allocation = initial;
-                    }
-
-                    var declaration = declarator?.FirstAncestorOrSelf<FieldDeclarationSyntax>();
-                    if (clears.Count == 0 || allocation is null || declaration is null || declaration.SyntaxTree != method.SyntaxTree || declaration.Declaration.Variables.Count != 1)
-                    {
-                        // Not the request's token (a count, an index): look further.
-                        continue;
-                    }
-
-                    var dispose = type.Members.OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Identifier.ValueText == "Dispose" && m.ParameterList.Parameters.Count == 0 && m.Body is not null);
-                    return new Bookkeeping(field, declaration, store, index, allocation, clears, dispose);
-                }
-
-                return null;
-            }
-
-            public void Apply(DocumentEditor editor, SemanticModel model, string mappingsName, CancellationToken cancellationToken)
-            {
-                var fieldName = Field.Name + "Mappings";
-                var nullable = model.GetNullableContext(Declaration.SpanStart).AnnotationsEnabled() ? "?" : string.Empty;
-                var elementType = $"System.Collections.Generic.List<(DmaDiscipline.Runtime.DmaAddr Address, int Length, DmaDiscipline.Runtime.DmaDirection Direction)>{nullable}";
-                var size = Allocation is ArrayCreationExpressionSyntax creation ? creation.Type.RankSpecifiers[0].Sizes[0].WithoutTrivia().ToString() : "0";
-                var isInitializer = Allocation?.Parent is EqualsValueClauseSyntax;
-                var modifiers = string.Join(" ", Declaration.Modifiers.Select(m => m.ValueText));
-                var declaration = $"{modifiers} {elementType}[] {fieldName}{(isInitializer ? $" = new {elementType}[{size}]" : string.Empty)};";
-                var field = Names.Simplified((MemberDeclarationSyntax)SyntaxFactory.ParseMemberDeclaration(declaration)!)
-                    .WithTrailingTrivia(SyntaxFactory.EndOfLine("\n"))
-                    .WithAdditionalAnnotations(Formatter.Annotation);
-                editor.InsertAfter(Declaration, field);
-
-                if (!isInitializer && Allocation?.FirstAncestorOrSelf<ExpressionStatementSyntax>() is { } allocationStatement)
-                {
-                    Statements.InsertAfter(editor, allocationStatement, new[] { Names.Simplified(Statements.Parse($"{fieldName} = new {elementType}[{size}];")) });
-                }
-
-                Statements.InsertAfter(editor, Store, new[] { Statements.Parse($"{fieldName}[{StoreIndex}] = {mappingsName};") });
-                foreach (var (statement, index) in Clears)
-                {
-                    var dma = DmaApiSource.At(model, statement, cancellationToken);
-                    if (dma is null)
-                    {
-                        continue;
-                    }
-
-                    Statements.InsertBefore(editor, statement, new[]
-                    {
-                        Statements.Parse($"if ({fieldName}[{index}] is {{ }} {mappingsName})\n{{\nforeach (var mapping in {mappingsName})\n{{\n{dma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);\n}}\n\n{fieldName}[{index}] = null;\n}}"),
-                    });
-                }
-
-                if (Dispose?.Body is { } body && DmaApiSource.At(model, body, cancellationToken) is { } disposeDma)
-                {
-                    var release = Statements.Parse(
-                        $"for (int i = 0; i < {fieldName}.Length; i++)\n{{\nif ({fieldName}[i] is {{ }} {mappingsName})\n{{\nforeach (var mapping in {mappingsName})\n{{\n{disposeDma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);\n}}\n\n{fieldName}[i] = null;\n}}\n}}");
-                    if (body.Statements.Count > 0)
-                    {
-                        Statements.InsertBefore(editor, body.Statements[0], new[] { release });
-                    }
-                }
-            }
         }
     }
 }
