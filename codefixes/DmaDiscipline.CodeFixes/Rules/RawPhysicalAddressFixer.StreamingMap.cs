@@ -131,7 +131,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                     });
             }
 
-            private static StatementSyntax Statement(string text) => Names.Simplified(Statements.Parse(text));
+            internal static StatementSyntax Statement(string text) => Names.Simplified(Statements.Parse(text));
 
             /// <summary>
             /// A request that completes in the method that posts it: the descriptor is written at the top
@@ -165,7 +165,7 @@ namespace DmaDiscipline.CodeFixes.Rules
 
 
             /// <summary>The expression under its casts (a node of the same tree, so the semantic model still answers for it).</summary>
-            private static ExpressionSyntax StripCast(ExpressionSyntax expression)
+            internal static ExpressionSyntax StripCast(ExpressionSyntax expression)
             {
                 while (true)
                 {
@@ -184,7 +184,7 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             /// <summary>The argument of the same call whose parameter name contains <paramref name="part"/> (len, flag).</summary>
-            private static ExpressionSyntax? Sibling(ArgumentListSyntax? arguments, IMethodSymbol? target, string part)
+            internal static ExpressionSyntax? Sibling(ArgumentListSyntax? arguments, IMethodSymbol? target, string part)
             {
                 if (arguments is null || target is null)
                 {
@@ -209,7 +209,7 @@ namespace DmaDiscipline.CodeFixes.Rules
             /// posting it, so the device reads it too) — others ToDevice; a Write chosen by a condition gives
             /// the same condition over the two directions.
             /// </summary>
-            private static string? Direction(SemanticModel model, ExpressionSyntax? flags, StatementSyntax statement, bool cpuFilled, CancellationToken cancellationToken)
+            internal static string? Direction(SemanticModel model, ExpressionSyntax? flags, StatementSyntax statement, bool cpuFilled, CancellationToken cancellationToken)
             {
                 var deviceWrites = cpuFilled ? "DmaDiscipline.Runtime.DmaDirection.Bidirectional" : "DmaDiscipline.Runtime.DmaDirection.FromDevice";
                 const string ToDevice = "DmaDiscipline.Runtime.DmaDirection.ToDevice";

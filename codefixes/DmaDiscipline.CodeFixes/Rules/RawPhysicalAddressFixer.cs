@@ -36,6 +36,7 @@ namespace DmaDiscipline.CodeFixes.Rules
         public const string MapKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingle";
         public const string MapInMethodKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapInMethod";
         public const string MapOnlyKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapNotArranged";
+        public const string MapSgInMethodKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSgUnmapInMethod";
 
         /// <summary>
         /// The map-only fix says what it leaves undone. No diagnostic will point at the missing unmap:
@@ -47,12 +48,16 @@ namespace DmaDiscipline.CodeFixes.Rules
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.RawPhysicalAddressToDevice);
 
-        internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+            Plans(model, root, diagnostic, cancellationToken).FirstOrDefault();
+
+        /// <summary>Ring memory: the coherent rewrite. A per-request buffer: a scatter-gather map where the shape is clear, then the per-buffer map.</summary>
+        internal override IEnumerable<PlannedFix> Plans(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var origin = diagnostic.AdditionalLocations.FirstOrDefault();
             if (origin is null || origin.SourceTree != root.SyntaxTree)
             {
-                return null;
+                yield break;
             }
 
             var symbols = RuntimeSymbols.From(model.Compilation);
@@ -60,15 +65,28 @@ namespace DmaDiscipline.CodeFixes.Rules
             var source = root.FindNode(origin.SourceSpan, getInnermostNodeForTie: true) as ExpressionSyntax;
             if (sink is null || source is null || !PhysicalOf(model, source, symbols, cancellationToken, out var buffer, out var offset))
             {
-                return null;
+                yield break;
             }
 
             if (model.GetSymbolInfo(buffer, cancellationToken).Symbol is IFieldSymbol field && RuntimeSymbols.Is(field.Type, symbols.KBuffer))
             {
-                return CoherentRing.Plan(model, root, field, symbols, cancellationToken);
+                if (CoherentRing.Plan(model, root, field, symbols, cancellationToken) is { } coherent)
+                {
+                    yield return coherent;
+                }
+
+                yield break;
             }
 
-            return StreamingMap.Plan(model, sink, source, buffer, offset, symbols, cancellationToken);
+            if (ScatterGatherMap.Plan(model, sink, source, buffer, offset, cancellationToken) is { } scatterGather)
+            {
+                yield return scatterGather;
+            }
+
+            if (StreamingMap.Plan(model, sink, source, buffer, offset, symbols, cancellationToken) is { } single)
+            {
+                yield return single;
+            }
         }
 
         /// <summary>
