@@ -94,7 +94,7 @@ namespace DmaDiscipline.CodeFixes.Requests
 
         public override void Apply(DocumentEditor editor, SemanticModel model, string mappingsName, CancellationToken cancellationToken)
         {
-            var fieldName = Field.Name + "Mappings";
+            var fieldName = Names.Unique(Declaration.Parent!, Field.Name + "Mappings");
             var elementType = ListType + NullableMark(model, Declaration.SpanStart);
             var size = Allocation.Type.RankSpecifiers[0].Sizes[0].WithoutTrivia().ToString();
             var isInitializer = Allocation.Parent is EqualsValueClauseSyntax;

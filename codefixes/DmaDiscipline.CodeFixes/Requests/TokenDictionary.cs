@@ -107,7 +107,7 @@ namespace DmaDiscipline.CodeFixes.Requests
 
         public override void Apply(DocumentEditor editor, SemanticModel model, string mappingsName, CancellationToken cancellationToken)
         {
-            var fieldName = Field.Name + "Mappings";
+            var fieldName = Names.Unique(Declaration.Parent!, Field.Name + "Mappings");
             var keyType = ((INamedTypeSymbol)Field.Type).TypeArguments[0].ToMinimalDisplayString(model, Declaration.SpanStart);
             var type = $"System.Collections.Generic.Dictionary<{keyType}, {ListType}>";
             var modifiers = string.Join(" ", Declaration.Modifiers.Select(m => m.ValueText));

@@ -63,10 +63,17 @@ namespace DmaDiscipline.CodeFixes.Rules
                     return null;
                 }
 
-                var directionName = Names.Unique(method!, "dmaDirection");
-                var addressName = Names.Unique(method!, "dmaAddress");
-                var mappingsName = Names.Unique(method!, "dmaMappings");
-                var bookkeeping = RequestState.Find(model, (MethodDeclarationSyntax)method!, statement, cancellationToken);
+                // Fix All maps every raw address of the method at once: each site's names carry its place among them.
+                var sites = RawAddressValues(model, body, symbols, cancellationToken);
+                var ordinal = sites.IndexOf(value);
+                var suffix = ordinal > 0 ? (ordinal + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
+                var directionName = Names.Unique(method!, "dmaDirection" + suffix);
+                var addressName = Names.Unique(method!, "dmaAddress" + suffix);
+                var mappingsName = Names.Unique(method!, "dmaMappings" + suffix);
+
+                // One request list per method: with several maps (fixed or not) the state would be arranged twice.
+                var maps = body.DescendantNodes().OfType<InvocationExpressionSyntax>().Count(c => MapCall.From(model, c, cancellationToken) is { IsStreaming: true });
+                var bookkeeping = sites.Count + maps == 1 ? RequestState.Find(model, (MethodDeclarationSyntax)method!, statement, cancellationToken) : null;
                 var mapping = new List<StatementSyntax>
                 {
                     Statement($"DmaDiscipline.Runtime.DmaDirection {directionName} = {direction};"),
@@ -132,6 +139,12 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             internal static StatementSyntax Statement(string text) => Names.Simplified(Statements.Parse(text));
+
+            /// <summary>The <c>.Value</c> of every physical-address expression in <paramref name="body"/>, in source order.</summary>
+            private static List<MemberAccessExpressionSyntax> RawAddressValues(SemanticModel model, BlockSyntax body, RuntimeSymbols symbols, CancellationToken cancellationToken) =>
+                body.DescendantNodes().OfType<MemberAccessExpressionSyntax>()
+                    .Where(m => m.Name.Identifier.ValueText == "Value" && PhysicalOf(model, m.Expression, symbols, cancellationToken, out _, out _))
+                    .ToList();
 
             /// <summary>
             /// A request that completes in the method that posts it: the descriptor is written at the top

@@ -460,4 +460,85 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
         Array.Empty<DiagnosticResult>(),
         RawPhysicalAddressFixer.MapOnlyKey,
         title: "Map through the DMA API and check it (unmap not arranged: unmap it on completion)");
+
+    [Fact]
+    public Task Two_buffers_posted_by_one_method_are_both_mapped_only_so_that_fix_all_and_one_by_one_agree() => V.FixAsync(
+        """
+        #nullable enable
+        using DmaDiscipline.Runtime;
+
+        sealed class Queue
+        {
+            private readonly Device _device;
+            private readonly Ring _ring;
+            private readonly object?[] _tokens = new object?[16];
+
+            public Queue(Device device, Ring ring)
+            {
+                _device = device;
+                _ring = ring;
+            }
+
+            public bool Add(int head, KBuffer header, KBuffer data, int length, object token)
+            {
+                _ring.WriteDesc(head, {|#0:header.PhysicalAddress.Value|}, 16, DescFlags.Next);
+                _ring.WriteDesc(head + 1, {|#1:data.PhysicalAddress.Value|}, length, DescFlags.Write);
+                _tokens[head] = token;
+                return true;
+            }
+
+            public void Complete(int head)
+            {
+                _tokens[head] = null;
+            }
+        }
+        """,
+        """
+        #nullable enable
+        using DmaDiscipline.Runtime;
+
+        sealed class Queue
+        {
+            private readonly Device _device;
+            private readonly Ring _ring;
+            private readonly object?[] _tokens = new object?[16];
+
+            public Queue(Device device, Ring ring)
+            {
+                _device = device;
+                _ring = ring;
+            }
+
+            public bool Add(int head, KBuffer header, KBuffer data, int length, object token)
+            {
+                DmaDirection dmaDirection = DmaDirection.ToDevice;
+                DmaAddr dmaAddress = _device.Dma.MapSingle(header, 0, 16, dmaDirection);
+                if (_device.Dma.MappingError(dmaAddress))
+                {
+                    return false;
+                }
+
+                _ring.WriteDesc(head, dmaAddress.Value, 16, DescFlags.Next);
+                DmaDirection dmaDirection2 = DmaDirection.FromDevice;
+                DmaAddr dmaAddress2 = _device.Dma.MapSingle(data, 0, length, dmaDirection2);
+                if (_device.Dma.MappingError(dmaAddress2))
+                {
+                    return false;
+                }
+
+                _ring.WriteDesc(head + 1, dmaAddress2.Value, length, DescFlags.Write);
+                _tokens[head] = token;
+                return true;
+            }
+
+            public void Complete(int head)
+            {
+                _tokens[head] = null;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA001").WithLocation(0), V.Diagnostic("DMA001").WithLocation(1) },
+        Array.Empty<DiagnosticResult>(),
+        RawPhysicalAddressFixer.MapOnlyKey,
+        iterations: 2);
 }
