@@ -32,10 +32,19 @@ namespace DmaDiscipline.CodeFixes.Rules
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RawPhysicalAddressFixer)), Shared]
     public sealed partial class RawPhysicalAddressFixer : DmaFixer
     {
+        /// <summary>Ring memory becomes a coherent buffer.</summary>
         public const string CoherentKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".AllocCoherent";
+
+        /// <summary>MapSingle, the mappings kept with the request state and unmapped where it is released.</summary>
         public const string MapKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingle";
+
+        /// <summary>MapSingle, unmapped in the same method before the CPU reads the result.</summary>
         public const string MapInMethodKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapInMethod";
+
+        /// <summary>MapSingle and the check only; the title says the unmap is not arranged.</summary>
         public const string MapOnlyKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapNotArranged";
+
+        /// <summary>A list of buffers mapped with MapSg, unmapped with UnmapSg before the CPU reads them.</summary>
         public const string MapSgInMethodKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSgUnmapInMethod";
 
         /// <summary>
