@@ -15,18 +15,21 @@ using Microsoft.CodeAnalysis.Formatting;
 namespace DmaDiscipline.CodeFixes.Rules
 {
     /// <summary>
-    /// DMA001: a raw physical address reaches a device. Two rewrites, chosen by where the memory lives:
+    /// DMA001: a raw physical address reaches a device. The rewrite depends on where the memory lives:
     /// <list type="bullet">
     /// <item>Ring memory — a <c>KBuffer</c> field the type allocates itself and hands the device by
     /// address (descriptor table, queue areas): the field becomes a <c>CoherentBuffer</c> from
     /// <c>AllocCoherent</c>, its addresses come from <c>DmaAddress</c>, its free is <c>FreeCoherent</c>.</item>
     /// <item>A buffer given to the device per request: mapped with <c>MapSingle</c> right before the
     /// descriptor is written, direction from the descriptor's flags (device-writable → FromDevice,
-    /// otherwise ToDevice), checked with <c>MappingError</c> in the method's failure style, and unmapped:
-    /// right before the method's CPU reads the buffer when the request completes in the same method, or —
-    /// when the method stores a token per request that a completion path clears — kept beside that token
-    /// so the completion path (and the type's Dispose) unmaps it. Otherwise the fix maps and checks only
-    /// and its title says that the unmap is not arranged (no diagnostic will point at it).</item>
+    /// Bidirectional when the CPU filled the buffer first, otherwise ToDevice), checked with
+    /// <c>MappingError</c> in the method's failure style, and unmapped: right before the method's CPU
+    /// reads the buffer when the request completes in the same method, or — when the method stores
+    /// request state that a completion path releases (<see cref="Requests.RequestState"/>) — kept beside
+    /// it so the completion path (and the type's Dispose) unmaps it. Otherwise the fix maps and checks
+    /// only and its title says that the unmap is not arranged (no diagnostic will point at it).</item>
+    /// <item>A list of buffers posted by a loop as consecutive descriptors, completing in the method:
+    /// one <c>MapSg</c> where that rewrite is clear (offered before the per-buffer map).</item>
     /// </list>
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RawPhysicalAddressFixer)), Shared]
