@@ -17,7 +17,8 @@ namespace DmaDiscipline.CodeFixes.Editing
     /// The shape every DMA fixer shares: a rule plans a fix per diagnostic against the original tree;
     /// one fix or many (Fix All in a document, project or solution) are applied by one
     /// <see cref="DocumentEditor"/> per document, deduplicated by target, then usings are added only
-    /// where a new name needs one, names are simplified and only the new code is formatted.
+    /// where a new name needs one, names are simplified and only the new code is formatted, its line
+    /// breaks in the document's own end-of-line.
     /// A fixer never throws: a diagnostic it cannot plan for gets no fix.
     /// </summary>
     public abstract class DmaFixer : CodeFixProvider
@@ -112,11 +113,15 @@ namespace DmaDiscipline.CodeFixes.Editing
                 }
             }
 
+            // New lines use the document's own end-of-line, whatever the workspace's default.
+            var options = await document.GetOptionsAsync(cancellationToken).ConfigureAwait(false);
+            var eol = EndOfLine.Of(root, options.GetOption(FormattingOptions.NewLine));
             var changed = editor.GetChangedDocument();
             changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
             changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            changed = await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return changed;
+            changed = await Formatter.FormatAsync(changed, Formatter.Annotation, options.WithChangedOption(FormattingOptions.NewLine, eol), cancellationToken).ConfigureAwait(false);
+            var formatted = await changed.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            return formatted is null ? changed : changed.WithSyntaxRoot(EndOfLine.Normalize(formatted, eol));
         }
     }
 }

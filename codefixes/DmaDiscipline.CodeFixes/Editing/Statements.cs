@@ -24,6 +24,12 @@ namespace DmaDiscipline.CodeFixes.Editing
                 return;
             }
 
+            if (list.Count > 0 && statement.GetLeadingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+            {
+                // The blank line that set the statement off now sets off the inserted code.
+                list[0] = list[0].WithLeadingTrivia(list[0].GetLeadingTrivia().Insert(0, SyntaxFactory.EndOfLine(EndOfLineOf(statement))));
+            }
+
             editor.InsertBefore(statement, list);
         }
 

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using DmaDiscipline.CodeFixes.Editing;
 using DmaDiscipline.CodeFixes.Mapping;
+using DmaDiscipline.CodeFixes.Requests;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -16,9 +17,6 @@ namespace DmaDiscipline.CodeFixes.Rules
         /// <summary>The per-request rewrite: map before the descriptor is written, check, keep for the completion path.</summary>
         private static class StreamingMap
         {
-            private const string ListType = "System.Collections.Generic.List<" + MappingTupleQualified + ">";
-            private const string MappingTupleQualified = "(DmaDiscipline.Runtime.DmaAddr Address, int Length, DmaDiscipline.Runtime.DmaDirection Direction)";
-
             public static PlannedFix? Plan(SemanticModel model, ExpressionSyntax sink, ExpressionSyntax source, ExpressionSyntax buffer, ExpressionSyntax? offset, RuntimeSymbols symbols, CancellationToken cancellationToken)
             {
                 var statement = sink.FirstAncestorOrSelf<StatementSyntax>();
@@ -57,16 +55,25 @@ namespace DmaDiscipline.CodeFixes.Rules
                     return null;
                 }
 
-                var direction = Direction(model, Sibling(arguments, target, "flag"), statement, cancellationToken);
+                // Both ways only when both are evident: a device-writable descriptor over the whole buffer the CPU has just filled.
+                var cpuFilled = offsetText == "0" && CpuFill.Before(model, buffer, statement, cancellationToken);
+                var direction = Direction(model, Sibling(arguments, target, "flag"), statement, cpuFilled, cancellationToken);
                 if (direction is null)
                 {
                     return null;
                 }
 
-                var directionName = Names.Unique(method!, "dmaDirection");
-                var addressName = Names.Unique(method!, "dmaAddress");
-                var mappingsName = Names.Unique(method!, "dmaMappings");
-                var bookkeeping = Bookkeeping.Find(model, (MethodDeclarationSyntax)method!, statement, cancellationToken);
+                // Fix All maps every raw address of the method at once: each site's names carry its place among them.
+                var sites = RawAddressValues(model, body, symbols, cancellationToken);
+                var ordinal = sites.IndexOf(value);
+                var suffix = ordinal > 0 ? (ordinal + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
+                var directionName = Names.Unique(method!, "dmaDirection" + suffix);
+                var addressName = Names.Unique(method!, "dmaAddress" + suffix);
+                var mappingsName = Names.Unique(method!, "dmaMappings" + suffix);
+
+                // One request list per method: with several maps (fixed or not) the state would be arranged twice.
+                var maps = body.DescendantNodes().OfType<InvocationExpressionSyntax>().Count(c => MapCall.From(model, c, cancellationToken) is { IsStreaming: true });
+                var bookkeeping = sites.Count + maps == 1 ? RequestState.Find(model, (MethodDeclarationSyntax)method!, statement, cancellationToken) : null;
                 var mapping = new List<StatementSyntax>
                 {
                     Statement($"DmaDiscipline.Runtime.DmaDirection {directionName} = {direction};"),
@@ -93,7 +100,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 {
                     mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
                     return new PlannedFix(
-                        "Map through the DMA API and check the mapping (the unmap is not arranged: DMA002)",
+                        MapOnlyTitle,
                         MapOnlyKey,
                         "map@" + sink.SpanStart,
                         editor =>
@@ -103,14 +110,15 @@ namespace DmaDiscipline.CodeFixes.Rules
                         });
                 }
 
-                var unmapAll = $"foreach (var mapping in {mappingsName})\n{{\n{dma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);\n}}";
+                var each = Names.Unique(method!, "mapping");
+                var unmapAll = $"foreach (var {each} in {mappingsName})\n{{\n{dma}.UnmapSingle({each}.Address, {each}.Length, {each}.Direction);\n}}";
                 var failed = SyntaxFactory.Block(Statement(unmapAll), failure);
                 mapping.Add(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{dma}.MappingError({addressName})"), failed).WithAdditionalAnnotations(Formatter.Annotation));
                 mapping.Add(Statement($"{mappingsName}.Add(({addressName}, {lengthText}, {directionName}));"));
                 var outer = statement.AncestorsAndSelf().OfType<StatementSyntax>().First(s => s.Parent == body);
-                var declareList = Statement($"var {mappingsName} = new {ListType}();");
+                var declareList = Statement($"var {mappingsName} = new {RequestState.ListType}();");
                 return new PlannedFix(
-                    $"Map through the DMA API and unmap where '{bookkeeping.Field.Name}' is released",
+                    $"Map through the DMA API and unmap where '{bookkeeping.Name}' is released",
                     MapKey,
                     "map@" + sink.SpanStart,
                     editor =>
@@ -130,7 +138,13 @@ namespace DmaDiscipline.CodeFixes.Rules
                     });
             }
 
-            private static StatementSyntax Statement(string text) => Names.Simplified(Statements.Parse(text));
+            internal static StatementSyntax Statement(string text) => Names.Simplified(Statements.Parse(text));
+
+            /// <summary>The <c>.Value</c> of every physical-address expression in <paramref name="body"/>, in source order.</summary>
+            private static List<MemberAccessExpressionSyntax> RawAddressValues(SemanticModel model, BlockSyntax body, RuntimeSymbols symbols, CancellationToken cancellationToken) =>
+                body.DescendantNodes().OfType<MemberAccessExpressionSyntax>()
+                    .Where(m => m.Name.Identifier.ValueText == "Value" && PhysicalOf(model, m.Expression, symbols, cancellationToken, out _, out _))
+                    .ToList();
 
             /// <summary>
             /// A request that completes in the method that posts it: the descriptor is written at the top
@@ -164,7 +178,7 @@ namespace DmaDiscipline.CodeFixes.Rules
 
 
             /// <summary>The expression under its casts (a node of the same tree, so the semantic model still answers for it).</summary>
-            private static ExpressionSyntax StripCast(ExpressionSyntax expression)
+            internal static ExpressionSyntax StripCast(ExpressionSyntax expression)
             {
                 while (true)
                 {
@@ -183,7 +197,7 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             /// <summary>The argument of the same call whose parameter name contains <paramref name="part"/> (len, flag).</summary>
-            private static ExpressionSyntax? Sibling(ArgumentListSyntax? arguments, IMethodSymbol? target, string part)
+            internal static ExpressionSyntax? Sibling(ArgumentListSyntax? arguments, IMethodSymbol? target, string part)
             {
                 if (arguments is null || target is null)
                 {
@@ -203,12 +217,14 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             /// <summary>
-            /// The direction the descriptor's flags say: a device-writable (Write) descriptor is FromDevice,
-            /// others ToDevice; a Write chosen by a condition gives the same condition over the two directions.
+            /// The direction the descriptor's flags say: a device-writable (Write) descriptor is FromDevice —
+            /// Bidirectional when <paramref name="cpuFilled"/> (the CPU wrote the whole mapped buffer before
+            /// posting it, so the device reads it too) — others ToDevice; a Write chosen by a condition gives
+            /// the same condition over the two directions.
             /// </summary>
-            private static string? Direction(SemanticModel model, ExpressionSyntax? flags, StatementSyntax statement, CancellationToken cancellationToken)
+            internal static string? Direction(SemanticModel model, ExpressionSyntax? flags, StatementSyntax statement, bool cpuFilled, CancellationToken cancellationToken)
             {
-                const string FromDevice = "DmaDiscipline.Runtime.DmaDirection.FromDevice";
+                var deviceWrites = cpuFilled ? "DmaDiscipline.Runtime.DmaDirection.Bidirectional" : "DmaDiscipline.Runtime.DmaDirection.FromDevice";
                 const string ToDevice = "DmaDiscipline.Runtime.DmaDirection.ToDevice";
                 if (flags is null)
                 {
@@ -238,154 +254,15 @@ namespace DmaDiscipline.CodeFixes.Rules
                     }
 
                     var condition = conditional.Condition.WithoutTrivia();
-                    return writeWhenTrue ? $"{condition} ? {FromDevice} : {ToDevice}" : $"{condition} ? {ToDevice} : {FromDevice}";
+                    return writeWhenTrue ? $"{condition} ? {deviceWrites} : {ToDevice}" : $"{condition} ? {ToDevice} : {deviceWrites}";
                 }
 
-                return NamesWrite(expression) ? FromDevice : ToDevice;
+                return NamesWrite(expression) ? deviceWrites : ToDevice;
             }
 
             private static bool NamesWrite(ExpressionSyntax expression) =>
                 expression.DescendantNodesAndSelf().OfType<SimpleNameSyntax>().Any(n => string.Equals(n.Identifier.ValueText, "Write", System.StringComparison.OrdinalIgnoreCase)
                     && !(n.Parent is InvocationExpressionSyntax) && !(n.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax }));
-        }
-
-        /// <summary>
-        /// The per-request state a method already keeps: an array field the method stores a token in
-        /// (<c>_data[head] = data</c>) and that a completion path clears (<c>_data[head] = null</c>).
-        /// The mappings of the request are kept in a parallel array and unmapped where the token is cleared.
-        /// </summary>
-        private sealed class Bookkeeping
-        {
-            private Bookkeeping(IFieldSymbol field, FieldDeclarationSyntax declaration, ExpressionStatementSyntax store, ExpressionSyntax storeIndex, ExpressionSyntax? allocation, IReadOnlyList<(ExpressionStatementSyntax Statement, ExpressionSyntax Index)> clears, MethodDeclarationSyntax? dispose)
-            {
-                Field = field;
-                Declaration = declaration;
-                Store = store;
-                StoreIndex = storeIndex;
-                Allocation = allocation;
-                Clears = clears;
-                Dispose = dispose;
-            }
-
-            public IFieldSymbol Field { get; }
-
-            private FieldDeclarationSyntax Declaration { get; }
-
-            private ExpressionStatementSyntax Store { get; }
-
-            private ExpressionSyntax StoreIndex { get; }
-
-            /// <summary>The <c>new T[size]</c> that allocates the token array.</summary>
-            private ExpressionSyntax? Allocation { get; }
-
-            private IReadOnlyList<(ExpressionStatementSyntax Statement, ExpressionSyntax Index)> Clears { get; }
-
-            private MethodDeclarationSyntax? Dispose { get; }
-
-            public static Bookkeeping? Find(SemanticModel model, MethodDeclarationSyntax method, StatementSyntax sink, CancellationToken cancellationToken)
-            {
-                var type = method.FirstAncestorOrSelf<TypeDeclarationSyntax>();
-                if (type is null || method.Body is null)
-                {
-                    return null;
-                }
-
-                foreach (var store in method.Body.Statements.OfType<ExpressionStatementSyntax>().Where(s => s.SpanStart > sink.Span.End))
-                {
-                    if (!(store.Expression is AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax element } assignment)
-                        || assignment.Right.IsKind(SyntaxKind.NullLiteralExpression)
-                        || !(model.GetSymbolInfo(element.Expression, cancellationToken).Symbol is IFieldSymbol field) || !(field.Type is IArrayTypeSymbol)
-                        || element.ArgumentList.Arguments.Count != 1
-                        || !(element.ArgumentList.Arguments[0].Expression is IdentifierNameSyntax index))
-                    {
-                        continue;
-                    }
-
-                    var clears = new List<(ExpressionStatementSyntax, ExpressionSyntax)>();
-                    ExpressionSyntax? allocation = null;
-                    foreach (var statement in type.DescendantNodes().OfType<ExpressionStatementSyntax>())
-                    {
-                        if (!(statement.Expression is AssignmentExpressionSyntax other) || !(statement.Parent is BlockSyntax))
-                        {
-                            continue;
-                        }
-
-                        if (other.Left is ElementAccessExpressionSyntax cleared && cleared.ArgumentList.Arguments.Count == 1
-                            && (other.Right.IsKind(SyntaxKind.NullLiteralExpression) || other.Right.IsKind(SyntaxKind.DefaultLiteralExpression))
-                            && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(cleared.Expression, cancellationToken).Symbol, field))
-                        {
-                            clears.Add((statement, cleared.ArgumentList.Arguments[0].Expression));
-                        }
-                        else if (other.Right is ArrayCreationExpressionSyntax && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(other.Left, cancellationToken).Symbol, field))
-                        {
-                            allocation = other.Right;
-                        }
-                    }
-
-                    var declarator = field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as VariableDeclaratorSyntax;
-                    if (declarator?.Initializer?.Value is ArrayCreationExpressionSyntax initial)
-                    {
-                        allocation = initial;
-                    }
-
-                    var declaration = declarator?.FirstAncestorOrSelf<FieldDeclarationSyntax>();
-                    if (clears.Count == 0 || allocation is null || declaration is null || declaration.SyntaxTree != method.SyntaxTree || declaration.Declaration.Variables.Count != 1)
-                    {
-                        // Not the request's token (a count, an index): look further.
-                        continue;
-                    }
-
-                    var dispose = type.Members.OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Identifier.ValueText == "Dispose" && m.ParameterList.Parameters.Count == 0 && m.Body is not null);
-                    return new Bookkeeping(field, declaration, store, index, allocation, clears, dispose);
-                }
-
-                return null;
-            }
-
-            public void Apply(DocumentEditor editor, SemanticModel model, string mappingsName, CancellationToken cancellationToken)
-            {
-                var fieldName = Field.Name + "Mappings";
-                var nullable = model.GetNullableContext(Declaration.SpanStart).AnnotationsEnabled() ? "?" : string.Empty;
-                var elementType = $"System.Collections.Generic.List<(DmaDiscipline.Runtime.DmaAddr Address, int Length, DmaDiscipline.Runtime.DmaDirection Direction)>{nullable}";
-                var size = Allocation is ArrayCreationExpressionSyntax creation ? creation.Type.RankSpecifiers[0].Sizes[0].WithoutTrivia().ToString() : "0";
-                var isInitializer = Allocation?.Parent is EqualsValueClauseSyntax;
-                var modifiers = string.Join(" ", Declaration.Modifiers.Select(m => m.ValueText));
-                var declaration = $"{modifiers} {elementType}[] {fieldName}{(isInitializer ? $" = new {elementType}[{size}]" : string.Empty)};";
-                var field = Names.Simplified((MemberDeclarationSyntax)SyntaxFactory.ParseMemberDeclaration(declaration)!)
-                    .WithTrailingTrivia(SyntaxFactory.EndOfLine("\n"))
-                    .WithAdditionalAnnotations(Formatter.Annotation);
-                editor.InsertAfter(Declaration, field);
-
-                if (!isInitializer && Allocation?.FirstAncestorOrSelf<ExpressionStatementSyntax>() is { } allocationStatement)
-                {
-                    Statements.InsertAfter(editor, allocationStatement, new[] { Names.Simplified(Statements.Parse($"{fieldName} = new {elementType}[{size}];")) });
-                }
-
-                Statements.InsertAfter(editor, Store, new[] { Statements.Parse($"{fieldName}[{StoreIndex}] = {mappingsName};") });
-                foreach (var (statement, index) in Clears)
-                {
-                    var dma = DmaApiSource.At(model, statement, cancellationToken);
-                    if (dma is null)
-                    {
-                        continue;
-                    }
-
-                    Statements.InsertBefore(editor, statement, new[]
-                    {
-                        Statements.Parse($"if ({fieldName}[{index}] is {{ }} {mappingsName})\n{{\nforeach (var mapping in {mappingsName})\n{{\n{dma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);\n}}\n\n{fieldName}[{index}] = null;\n}}"),
-                    });
-                }
-
-                if (Dispose?.Body is { } body && DmaApiSource.At(model, body, cancellationToken) is { } disposeDma)
-                {
-                    var release = Statements.Parse(
-                        $"for (int i = 0; i < {fieldName}.Length; i++)\n{{\nif ({fieldName}[i] is {{ }} {mappingsName})\n{{\nforeach (var mapping in {mappingsName})\n{{\n{disposeDma}.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);\n}}\n\n{fieldName}[i] = null;\n}}\n}}");
-                    if (body.Statements.Count > 0)
-                    {
-                        Statements.InsertBefore(editor, body.Statements[0], new[] { release });
-                    }
-                }
-            }
         }
     }
 }

@@ -15,37 +15,61 @@ using Microsoft.CodeAnalysis.Formatting;
 namespace DmaDiscipline.CodeFixes.Rules
 {
     /// <summary>
-    /// DMA001: a raw physical address reaches a device. Two rewrites, chosen by where the memory lives:
+    /// DMA001: a raw physical address reaches a device. The rewrite depends on where the memory lives:
     /// <list type="bullet">
     /// <item>Ring memory — a <c>KBuffer</c> field the type allocates itself and hands the device by
     /// address (descriptor table, queue areas): the field becomes a <c>CoherentBuffer</c> from
     /// <c>AllocCoherent</c>, its addresses come from <c>DmaAddress</c>, its free is <c>FreeCoherent</c>.</item>
     /// <item>A buffer given to the device per request: mapped with <c>MapSingle</c> right before the
     /// descriptor is written, direction from the descriptor's flags (device-writable → FromDevice,
-    /// otherwise ToDevice), checked with <c>MappingError</c> in the method's failure style, and unmapped:
-    /// right before the method's CPU reads the buffer when the request completes in the same method, or —
-    /// when the method stores a token per request that a completion path clears — kept beside that token
-    /// so the completion path (and the type's Dispose) unmaps it. Otherwise the fix maps and checks only
-    /// and says that the unmap is not arranged.</item>
+    /// Bidirectional when the CPU filled the buffer first, otherwise ToDevice), checked with
+    /// <c>MappingError</c> in the method's failure style, and unmapped: right before the method's CPU
+    /// reads the buffer when the request completes in the same method, or — when the method stores
+    /// request state that a completion path releases (<see cref="Requests.RequestState"/>) — kept beside
+    /// it so the completion path (and the type's Dispose) unmaps it. Otherwise the fix maps and checks
+    /// only and its title says that the unmap is not arranged (no diagnostic will point at it).</item>
+    /// <item>A list of buffers posted by a loop as consecutive descriptors, completing in the method:
+    /// one <c>MapSg</c> where that rewrite is clear (offered before the per-buffer map).</item>
     /// </list>
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RawPhysicalAddressFixer)), Shared]
     public sealed partial class RawPhysicalAddressFixer : DmaFixer
     {
+        /// <summary>Ring memory becomes a coherent buffer.</summary>
         public const string CoherentKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".AllocCoherent";
+
+        /// <summary>MapSingle, the mappings kept with the request state and unmapped where it is released.</summary>
         public const string MapKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingle";
+
+        /// <summary>MapSingle, unmapped in the same method before the CPU reads the result.</summary>
         public const string MapInMethodKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapInMethod";
-        public const string MapOnlyKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapLeftToDma002";
+
+        /// <summary>MapSingle and the check only; the title says the unmap is not arranged.</summary>
+        public const string MapOnlyKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapNotArranged";
+
+        /// <summary>A list of buffers mapped with MapSg, unmapped with UnmapSg before the CPU reads them.</summary>
+        public const string MapSgInMethodKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSgUnmapInMethod";
+
+        /// <summary>
+        /// The map-only fix says what it leaves undone. No diagnostic will point at the missing unmap:
+        /// the analyzer counts the address written into a device sink as handed on, so DMA002 stays silent;
+        /// only the runtime's debug layer reports the leak at unbind.
+        /// </summary>
+        internal const string MapOnlyTitle = "Map through the DMA API and check it (unmap not arranged: unmap it on completion)";
 
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.RawPhysicalAddressToDevice);
 
-        internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+        internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+            Plans(model, root, diagnostic, cancellationToken).FirstOrDefault();
+
+        /// <summary>Ring memory: the coherent rewrite. A per-request buffer: a scatter-gather map where the shape is clear, then the per-buffer map.</summary>
+        internal override IEnumerable<PlannedFix> Plans(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var origin = diagnostic.AdditionalLocations.FirstOrDefault();
             if (origin is null || origin.SourceTree != root.SyntaxTree)
             {
-                return null;
+                yield break;
             }
 
             var symbols = RuntimeSymbols.From(model.Compilation);
@@ -53,15 +77,28 @@ namespace DmaDiscipline.CodeFixes.Rules
             var source = root.FindNode(origin.SourceSpan, getInnermostNodeForTie: true) as ExpressionSyntax;
             if (sink is null || source is null || !PhysicalOf(model, source, symbols, cancellationToken, out var buffer, out var offset))
             {
-                return null;
+                yield break;
             }
 
             if (model.GetSymbolInfo(buffer, cancellationToken).Symbol is IFieldSymbol field && RuntimeSymbols.Is(field.Type, symbols.KBuffer))
             {
-                return CoherentRing.Plan(model, root, field, symbols, cancellationToken);
+                if (CoherentRing.Plan(model, root, field, symbols, cancellationToken) is { } coherent)
+                {
+                    yield return coherent;
+                }
+
+                yield break;
             }
 
-            return StreamingMap.Plan(model, sink, source, buffer, offset, symbols, cancellationToken);
+            if (ScatterGatherMap.Plan(model, sink, source, buffer, offset, cancellationToken) is { } scatterGather)
+            {
+                yield return scatterGather;
+            }
+
+            if (StreamingMap.Plan(model, sink, source, buffer, offset, symbols, cancellationToken) is { } single)
+            {
+                yield return single;
+            }
         }
 
         /// <summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using DmaDiscipline.CodeFixes.Editing;
+using DmaDiscipline.Runner.Matrix;
 using DmaDiscipline.Runtime;
 using Microsoft.CodeAnalysis;
 
@@ -7,7 +8,7 @@ namespace DmaDiscipline.CodeFixes.Tests.Acceptance;
 
 /// <summary>
 /// The acceptance test of the whole product: the legacy sample drivers, Fix All of every DMA code fix,
-/// compiled, loaded and run through the runner's scenario matrix — clean in every scenario where
+/// compiled, loaded and run through the runner's scenario matrix (<see cref="DriverMatrix"/>) — clean in every scenario where
 /// the unfixed drivers fail. Writes docs/fix-all-before-after.md (the diff and the two matrices).
 /// </summary>
 public sealed class FixAllAcceptanceTests
@@ -54,10 +55,11 @@ public sealed class FixAllAcceptanceTests
         Assert.True(after.IsEmpty, "DMA diagnostics remain after Fix All:\n" + string.Join("\n", after) + "\n" + Dump(fixedSources));
 
         var assembly = await pipeline.EmitAndLoadAsync();
-        var unfixed = RunnerMatrix.RunCatalogDrivers("legacy-net", "legacy-blk");
-        var fixedCells = RunnerMatrix.RunDrivers(
-            ("legacy-net (fixed)", "Net", assembly.GetType("DmaDiscipline.Samples.Drivers.Legacy.LegacyVirtioNetDriver", throwOnError: true)!),
-            ("legacy-blk (fixed)", "Blk", assembly.GetType("DmaDiscipline.Samples.Drivers.Legacy.LegacyVirtioBlkDriver", throwOnError: true)!));
+        var unfixed = DriverMatrix.RunCatalog("legacy-net", "legacy-blk");
+        // The runner holds an external driver to the disciplined family's expectations.
+        var fixedCells = DriverMatrix.Run(
+            ExternalDriver.FromType("legacy-net (fixed)", assembly.GetType("DmaDiscipline.Samples.Drivers.Legacy.LegacyVirtioNetDriver", throwOnError: true)!),
+            ExternalDriver.FromType("legacy-blk (fixed)", assembly.GetType("DmaDiscipline.Samples.Drivers.Legacy.LegacyVirtioBlkDriver", throwOnError: true)!));
 
         WriteReport(before, pipeline.Passes, fixedSources, unfixed, fixedCells);
 
@@ -97,7 +99,7 @@ public sealed class FixAllAcceptanceTests
         }
     }
 
-    private static void WriteReport(IReadOnlyCollection<Diagnostic> before, IReadOnlyList<string> passes, List<(string Path, string Before, string After)> files, List<MatrixCell> unfixed, List<MatrixCell> fixedCells)
+    private static void WriteReport(IReadOnlyCollection<Diagnostic> before, IReadOnlyList<string> passes, List<(string Path, string Before, string After)> files, IReadOnlyList<MatrixCell> unfixed, IReadOnlyList<MatrixCell> fixedCells)
     {
         var text = new StringBuilder();
         text.Append("# Fix All on the legacy drivers: before and after\n\n");
@@ -135,7 +137,7 @@ public sealed class FixAllAcceptanceTests
         File.WriteAllText(path2, text.ToString());
     }
 
-    private static void Matrix(StringBuilder text, List<MatrixCell> cells)
+    private static void Matrix(StringBuilder text, IReadOnlyList<MatrixCell> cells)
     {
         var scenarios = cells.Select(c => c.Scenario).Distinct().ToList();
         text.Append("| driver | ").Append(string.Join(" | ", scenarios)).Append(" |\n");

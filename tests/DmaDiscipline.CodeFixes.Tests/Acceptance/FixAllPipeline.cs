@@ -87,7 +87,11 @@ public sealed class FixAllPipeline
     {
         for (var pass = 0; pass < bound; pass++)
         {
-            var diagnostics = await DmaDiagnosticsAsync();
+            // In source order: concurrent analysis reports in any order, and the passes (and the report) must not depend on it.
+            var diagnostics = (await DmaDiagnosticsAsync())
+                .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
+                .ThenBy(d => d.Location.SourceSpan.Start)
+                .ToList();
             var applied = false;
             foreach (var fixer in Fixers)
             {

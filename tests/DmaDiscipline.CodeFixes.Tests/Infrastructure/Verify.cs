@@ -26,9 +26,18 @@ public static class Verify<TFixer>
     public static Task FixAsync(string source, string fixedSource, params DiagnosticResult[] expected) =>
         FixAsync(source, fixedSource, expected, Array.Empty<DiagnosticResult>(), codeActionEquivalenceKey: null);
 
-    public static async Task FixAsync(string source, string fixedSource, DiagnosticResult[] expected, DiagnosticResult[] remaining, string? codeActionEquivalenceKey, int? iterations = null, int fixAllIterations = 1)
+    /// <summary>
+    /// The fix with <paramref name="codeActionEquivalenceKey"/> turns <paramref name="source"/> into <paramref name="fixedSource"/>,
+    /// leaving exactly <paramref name="remaining"/>; when <paramref name="title"/> is given, that is what the fix is called.
+    /// </summary>
+    public static async Task FixAsync(string source, string fixedSource, DiagnosticResult[] expected, DiagnosticResult[] remaining, string? codeActionEquivalenceKey, int? iterations = null, int fixAllIterations = 1, string? title = null)
     {
         var test = Create();
+        if (title is not null)
+        {
+            test.CodeActionVerifier = (action, verifier) => verifier.Equal(title, action.Title, "title of the code action");
+        }
+
         test.TestCode = source;
         test.FixedCode = fixedSource;
         test.ExpectedDiagnostics.AddRange(expected);

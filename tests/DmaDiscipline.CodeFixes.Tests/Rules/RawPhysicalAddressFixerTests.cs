@@ -209,9 +209,11 @@ public sealed class RawPhysicalAddressFixerTests
         }
         """,
         new[] { V.Diagnostic("DMA001").WithLocation(0) },
-        // The analyzer counts handing the address to a device sink as a transfer, so DMA002 stays silent here.
+        // The analyzer counts handing the address to a device sink as a transfer, so DMA002 stays silent here:
+        // the title is the only place that says the unmap is missing, and it says so.
         Array.Empty<DiagnosticResult>(),
-        RawPhysicalAddressFixer.MapOnlyKey);
+        RawPhysicalAddressFixer.MapOnlyKey,
+        title: "Map through the DMA API and check it (unmap not arranged: unmap it on completion)");
 
     [Fact]
     public Task Request_completing_in_the_method_is_unmapped_before_the_cpu_reads_the_result() => V.FixAsync(
@@ -258,12 +260,264 @@ public sealed class RawPhysicalAddressFixerTests
                 while (!ring.Completed(0))
                 {
                 }
+
                 _device.Dma.UnmapSingle(dmaAddress, 1, dmaDirection);
                 return status.Span[0];
             }
         }
         """,
         V.Diagnostic("DMA001").WithLocation(0));
+
+    [Fact]
+    public Task Device_writable_buffer_the_cpu_filled_first_is_mapped_bidirectional() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Commands
+        {
+            private readonly Device _device;
+
+            public Commands(Device device) => _device = device;
+
+            public int Exchange(Ring ring, KBuffer command, byte opcode)
+            {
+                command.Span.Clear();
+                command.Span[0] = opcode;
+                ring.WriteDesc(0, {|#0:command.PhysicalAddress.Value|}, command.Length, DescFlags.Write);
+                while (!ring.Completed(0))
+                {
+                }
+
+                return command.Span[1];
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Commands
+        {
+            private readonly Device _device;
+
+            public Commands(Device device) => _device = device;
+
+            public int Exchange(Ring ring, KBuffer command, byte opcode)
+            {
+                command.Span.Clear();
+                command.Span[0] = opcode;
+                DmaDirection dmaDirection = DmaDirection.Bidirectional;
+                DmaAddr dmaAddress = _device.Dma.MapSingle(command, 0, command.Length, dmaDirection);
+                if (_device.Dma.MappingError(dmaAddress))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                ring.WriteDesc(0, dmaAddress.Value, command.Length, DescFlags.Write);
+                while (!ring.Completed(0))
+                {
+                }
+
+                _device.Dma.UnmapSingle(dmaAddress, command.Length, dmaDirection);
+                return command.Span[1];
+            }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0));
+
+    [Fact]
+    public Task A_conditional_write_flag_over_a_filled_buffer_is_bidirectional_under_the_same_condition() => V.FixAsync(
+        """
+        using System.Buffers.Binary;
+        using DmaDiscipline.Runtime;
+
+        sealed class Sender
+        {
+            private readonly Device _device;
+
+            public Sender(Device device) => _device = device;
+
+            public bool Post(Ring ring, KBuffer buffer, uint tag, bool deviceWrites)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(buffer.Span[4..], tag);
+                ring.WriteDesc(0, {|#0:buffer.PhysicalAddress.Value|}, buffer.Length, deviceWrites ? DescFlags.Write : DescFlags.None);
+                return true;
+            }
+        }
+        """,
+        """
+        using System.Buffers.Binary;
+        using DmaDiscipline.Runtime;
+
+        sealed class Sender
+        {
+            private readonly Device _device;
+
+            public Sender(Device device) => _device = device;
+
+            public bool Post(Ring ring, KBuffer buffer, uint tag, bool deviceWrites)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(buffer.Span[4..], tag);
+                DmaDirection dmaDirection = deviceWrites ? DmaDirection.Bidirectional : DmaDirection.ToDevice;
+                DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, 0, buffer.Length, dmaDirection);
+                if (_device.Dma.MappingError(dmaAddress))
+                {
+                    return false;
+                }
+
+                ring.WriteDesc(0, dmaAddress.Value, buffer.Length, deviceWrites ? DescFlags.Write : DescFlags.None);
+                return true;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA001").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        RawPhysicalAddressFixer.MapOnlyKey);
+
+    [Fact]
+    public Task A_device_writable_buffer_the_cpu_only_reads_first_stays_from_device() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Receiver
+        {
+            private readonly Device _device;
+
+            public Receiver(Device device) => _device = device;
+
+            public int Post(Ring ring, KBuffer buffer)
+            {
+                int stale = buffer.Span[0];
+                ring.WriteDesc(0, {|#0:buffer.PhysicalAddress.Value|}, buffer.Length, DescFlags.Write);
+                return stale;
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Receiver
+        {
+            private readonly Device _device;
+
+            public Receiver(Device device) => _device = device;
+
+            public int Post(Ring ring, KBuffer buffer)
+            {
+                int stale = buffer.Span[0];
+                DmaDirection dmaDirection = DmaDirection.FromDevice;
+                DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, 0, buffer.Length, dmaDirection);
+                if (_device.Dma.MappingError(dmaAddress))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                ring.WriteDesc(0, dmaAddress.Value, buffer.Length, DescFlags.Write);
+                return stale;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA001").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        RawPhysicalAddressFixer.MapOnlyKey);
+
+    [Fact]
+    public Task A_status_byte_beside_a_header_the_cpu_filled_stays_from_device() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Block
+        {
+            private readonly Device _device;
+
+            public Block(Device device) => _device = device;
+
+            public int PostStatus(Ring ring, KBuffer request)
+            {
+                request.Span[..16].Clear();
+                ring.WriteDesc(1, {|#0:request.PhysicalAddress.Value + (ulong)16|}, 1, DescFlags.Write);
+                return 0;
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Block
+        {
+            private readonly Device _device;
+
+            public Block(Device device) => _device = device;
+
+            public int PostStatus(Ring ring, KBuffer request)
+            {
+                request.Span[..16].Clear();
+                DmaDirection dmaDirection = DmaDirection.FromDevice;
+                DmaAddr dmaAddress = _device.Dma.MapSingle(request, 16, 1, dmaDirection);
+                if (_device.Dma.MappingError(dmaAddress))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                ring.WriteDesc(1, dmaAddress.Value, 1, DescFlags.Write);
+                return 0;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA001").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        RawPhysicalAddressFixer.MapOnlyKey);
+
+    [Fact]
+    public Task A_filled_buffer_on_a_device_readable_descriptor_stays_to_device() => V.FixAsync(
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Sender
+        {
+            private readonly Device _device;
+
+            public Sender(Device device) => _device = device;
+
+            public int Send(Ring ring, KBuffer buffer, byte[] frame)
+            {
+                frame.CopyTo(buffer.Span);
+                ring.WriteDesc(0, {|#0:buffer.PhysicalAddress.Value|}, frame.Length, DescFlags.None);
+                return 0;
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Sender
+        {
+            private readonly Device _device;
+
+            public Sender(Device device) => _device = device;
+
+            public int Send(Ring ring, KBuffer buffer, byte[] frame)
+            {
+                frame.CopyTo(buffer.Span);
+                DmaDirection dmaDirection = DmaDirection.ToDevice;
+                DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, 0, frame.Length, dmaDirection);
+                if (_device.Dma.MappingError(dmaAddress))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                ring.WriteDesc(0, dmaAddress.Value, frame.Length, DescFlags.None);
+                return 0;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA001").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        RawPhysicalAddressFixer.MapOnlyKey);
 
     [Fact]
     public Task No_fix_when_the_ring_buffer_is_also_used_as_a_plain_buffer() => V.NoFixAsync(
