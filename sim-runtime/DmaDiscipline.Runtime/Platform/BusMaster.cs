@@ -232,6 +232,19 @@ public sealed class BusMaster
 
         IoTlb? deviceTlb = domain is null ? null : DeviceTlb;
         IommuPermission needed = access == DmaAccess.Write ? IommuPermission.Write : IommuPermission.Read;
+
+        // The common case, a one-page access the device's own cache can translate: only entries the
+        // checks below accepted are ever cached, so nothing else needs looking at.
+        if (deviceTlb is not null && physicalPages.Length == 1
+            && deviceTlb.TryLookup(address >> PhysicalMemory.PageShift, out ulong cached) && (IoPageTable.PermissionOf(cached) & needed) != 0)
+        {
+            physicalPages[0] = IoPageTable.FrameOf(cached);
+            return true;
+        }
+
+        // A one-page access has asked the cache already: its miss is counted once.
+        IoTlb? lookup = physicalPages.Length == 1 ? null : deviceTlb;
+
         ulong page = address & ~PhysicalMemory.PageMask;
         for (int i = 0; i < physicalPages.Length; i++, page += PhysicalMemory.PageSize)
         {
@@ -242,22 +255,25 @@ public sealed class BusMaster
             }
 
             ulong physical = bus;
+            bool fill = false;
+            ulong fillEntry = 0;
             if (domain is not null)
             {
                 // A translated request from the device's own cache when it holds the page with the
                 // needed permission; otherwise the IOMMU translates (and faults) as without ATS.
                 ulong frame = bus >> PhysicalMemory.PageShift;
-                if (deviceTlb is null || !deviceTlb.TryLookup(frame, out ulong entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
+                if (lookup is null || !lookup.TryLookup(frame, out ulong entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
                 {
                     if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason))
                     {
                         return Fault(bus, access, reason);
                     }
 
-                    deviceTlb?.Fill(frame, entry);
+                    fill = deviceTlb is not null;
                 }
 
                 physical = (IoPageTable.FrameOf(entry) << PhysicalMemory.PageShift) | (bus & PhysicalMemory.PageMask);
+                fillEntry = entry;
             }
 
             if (physical >= _machine.Memory.Size)
@@ -268,6 +284,13 @@ public sealed class BusMaster
             if (_machine.Options.Confidential && !_machine.Memory.IsShared(physical >> PhysicalMemory.PageShift))
             {
                 return Fault(bus, access, FaultReason.NotShared);
+            }
+
+            if (fill && !_machine.Options.Confidential)
+            {
+                // Cached only once every check passed, so a cache hit needs none of them again. In a
+                // confidential machine nothing is cached: a page's shared state can change under it.
+                deviceTlb!.Fill(bus >> PhysicalMemory.PageShift, fillEntry);
             }
 
             physicalPages[i] = physical >> PhysicalMemory.PageShift;

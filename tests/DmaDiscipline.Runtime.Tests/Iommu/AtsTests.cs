@@ -111,6 +111,36 @@ public sealed class AtsTests
     }
 
     [Fact]
+    public void AnAccessAcrossTwoPages_IsCachedPageByPage()
+    {
+        Machine machine = Machines.With();
+        Device nic = machine.AddDevice(Machines.Nic, AtsNic);
+        DmaAddr address = nic.MapChecked(machine.Buffer(Machines.Pattern(2 * Page, 3)), 0, 2 * Page, DmaDirection.Bidirectional);
+        var crossing = new DmaAddr(address.Value + Page - 8);
+
+        Assert.Equal(Machines.Pattern(2 * Page, 3)[(Page - 8)..(Page + 8)], nic.DeviceRead(crossing, 16));
+        Assert.Equal(Machines.Pattern(2 * Page, 3)[(Page - 8)..(Page + 8)], nic.DeviceRead(crossing, 16));
+
+        Assert.Equal((2, 2), (nic.Bus.DeviceTlb!.Misses, nic.Bus.DeviceTlb.Hits));
+    }
+
+    [Fact]
+    public void ATranslationThatFaultsAfterTheIommu_IsNeverCached()
+    {
+        // An explicit mapping of a frame past the end of memory: the IOMMU translates it, the access
+        // then faults; the device must not keep the translation and skip the check next time.
+        Machine machine = Machines.With();
+        Device nic = machine.AddDevice(Machines.Nic, AtsNic);
+        nic.Domain!.Map(0x10_0000, new PhysAddr(machine.Memory.Size), Page, IommuPermission.ReadWrite);
+
+        Assert.Null(nic.DeviceRead(new DmaAddr(0x10_0000), 8));
+        Assert.Null(nic.DeviceRead(new DmaAddr(0x10_0000), 8));
+
+        Assert.Equal(0, nic.Bus.DeviceTlb!.Hits);
+        Assert.Equal(2, machine.Faults.Records.Count(f => f.Reason == FaultReason.OutOfRange));
+    }
+
+    [Fact]
     public void InAnIdentityDomain_NothingIsCached()
     {
         Machine machine = Machines.With(DomainKind.Identity);
