@@ -8,6 +8,7 @@ var driverOption = new Option<string?>("--driver") { Description = "Run only thi
 var jsonOption = new Option<bool>("--json") { Description = "Write the results as JSON to standard output instead of tables." };
 var benchOption = new Option<bool>("--bench") { Description = "Benchmark: throughput of the clean drivers per scenario as a ratio to passthrough (best of 7 interleaved rounds, DMA debug off)." };
 var quickOption = new Option<bool>("--quick") { Description = "Small workloads (as the tests use)." };
+var noAtsOption = new Option<bool>("--no-ats") { Description = "Devices without PCIe ATS: every translated access goes to the IOMMU's IOTLB." };
 var root = new RootCommand("Runs every virtio driver (legacy, disciplined, userspace) in every platform scenario of the simulated machine and prints the outcome matrix. Exit code 1 when a cell is not as its scenario expects.")
 {
     scenarioOption,
@@ -15,6 +16,7 @@ var root = new RootCommand("Runs every virtio driver (legacy, disciplined, users
     jsonOption,
     benchOption,
     quickOption,
+    noAtsOption,
 };
 
 root.SetAction(parse =>
@@ -34,6 +36,11 @@ root.SetAction(parse =>
             Console.Error.WriteLine($"Unknown scenario '{scenarioKey}'. Known: {string.Join(", ", ScenarioCatalog.All.Select(x => x.Key))}");
             return 2;
         }
+    }
+
+    if (parse.GetValue(noAtsOption))
+    {
+        scenarios = scenarios.Select(s => s.WithoutAts()).ToList();
     }
 
     IReadOnlyList<DriverKind> drivers = DriverCatalog.All;

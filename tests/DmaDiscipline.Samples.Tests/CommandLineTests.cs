@@ -26,6 +26,20 @@ public sealed class CommandLineTests
         }
     }
 
+    [Theory]
+    [InlineData("strict")]
+    [InlineData("lazy")]
+    [InlineData("userspace")]
+    public void Without_ats_the_translated_scenarios_expect_the_same(string scenario)
+    {
+        (int exitCode, string output) = Run("--quick", "--json", "--scenario", scenario, "--no-ats");
+
+        Assert.Equal(0, exitCode);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.Empty(json.RootElement.GetProperty("unexpected").EnumerateArray());
+        Assert.Contains(json.RootElement.GetProperty("cells").EnumerateArray(), c => c.GetProperty("outcome").GetString() != "ok"); // legacy still fails
+    }
+
     [Fact]
     public void Scenario_and_driver_pick_one_cell_and_json_describes_it()
     {

@@ -38,6 +38,9 @@ internal sealed record PlatformScenario
     /// <summary>Why, in one line per family: printed under the matrix.</summary>
     public required string Why { get; init; }
 
+    /// <summary>The same platform with devices that do not implement ATS (<c>--no-ats</c>).</summary>
+    public PlatformScenario WithoutAts() => this with { Slots = Slots.Select(slot => slot with { Ats = false }).ToList() };
+
     /// <summary>The expectation for a family.</summary>
     public Expectation For(DriverFamily family) => family switch
     {
