@@ -299,6 +299,13 @@ public sealed class BusMaster
         return true;
     }
 
+    /// <summary>The device left the machine: its domain stops sending invalidations to its cache.</summary>
+    internal void OnRemoved()
+    {
+        ChangeContext(null);
+        _contextGeneration = -1;
+    }
+
     /// <summary>The device's context entry changed: its translation cache follows it to the new domain, empty.</summary>
     private void ChangeContext(IommuDomain? next)
     {

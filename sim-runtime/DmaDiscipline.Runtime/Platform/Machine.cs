@@ -169,6 +169,7 @@ public sealed class Machine
         device.UnbindDriver();
         Debug.OnRemove(device.Id);
         Iommu?.Detach(device.Id);
+        device.Bus.OnRemoved();
         device.IsRemoved = true;
         LogLine($"{device.Id} {device.Name}: removed");
     }

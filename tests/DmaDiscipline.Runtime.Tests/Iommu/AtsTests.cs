@@ -141,6 +141,24 @@ public sealed class AtsTests
     }
 
     [Fact]
+    public void ARemovedDevicesCache_NoLongerReceivesInvalidations()
+    {
+        Machine machine = Machines.With();
+        Device nic = machine.AddDevice(Machines.Nic, AtsNic);
+        Device peer = machine.AddDevice(new DeviceId(0, 3, 1), AtsNic with { GroupWith = Machines.Nic });
+        KBuffer buffer = machine.Buffer(Machines.Pattern(Page, 1));
+        DmaAddr address = peer.MapChecked(buffer, 0, Page, DmaDirection.Bidirectional);
+        Assert.NotNull(nic.DeviceRead(address, 8)); // both caches now belong to the shared domain
+        Assert.NotNull(peer.DeviceRead(address, 8));
+
+        machine.RemoveDevice(nic);
+        peer.Dma.UnmapSingle(address, Page, DmaDirection.Bidirectional);
+
+        Assert.Equal(1, peer.Bus.DeviceTlb!.PageInvalidations);
+        Assert.Equal(0, nic.Bus.DeviceTlb!.PageInvalidations);
+    }
+
+    [Fact]
     public void InAnIdentityDomain_NothingIsCached()
     {
         Machine machine = Machines.With(DomainKind.Identity);
