@@ -227,12 +227,21 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        private InterestingNames? _names;
+        private volatile InterestingNames? _names;
+        private volatile AddressCarriers? _carriers;
         private readonly object _namesLock = new object();
 
-        /// <summary>The names a body must mention to matter (computed once, on first use).</summary>
+        /// <summary>
+        /// The names a body must mention to matter (computed once). The analyzers ask for them in their
+        /// compilation-start action, so that no code-block callback waits while they are computed.
+        /// </summary>
         public InterestingNames Names(CancellationToken cancellationToken)
         {
+            if (_names is { } names)
+            {
+                return names;
+            }
+
             lock (_namesLock)
             {
                 if (_names is null)
@@ -243,6 +252,21 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
 
                 return _names;
+            }
+        }
+
+        /// <summary>The DMA001/DMA008 body prefilter: names of sinks and of what can carry an address to them (computed once, like <see cref="Names"/>).</summary>
+        public AddressCarriers Carriers(CancellationToken cancellationToken)
+        {
+            if (_carriers is { } carriers)
+            {
+                return carriers;
+            }
+
+            var names = Names(cancellationToken);
+            lock (_namesLock)
+            {
+                return _carriers ??= AddressCarriers.Compute(Compilation, this, names, _physicalTypes, _busTypes, cancellationToken);
             }
         }
 

@@ -14,11 +14,12 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// </summary>
     internal sealed class InterestingNames
     {
-        private InterestingNames(HashSet<string> address, HashSet<string> mapping, HashSet<string> physical)
+        private InterestingNames(HashSet<string> address, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
             Address = address;
             Mapping = mapping;
             Physical = physical;
+            Sinks = sinks;
         }
 
         /// <summary>Sources and sinks of addresses: physical sources, bus sinks, unmap/sync, address types.</summary>
@@ -29,6 +30,9 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>Physical sources.</summary>
         public HashSet<string> Physical { get; }
+
+        /// <summary>Where DMA001/DMA008 report: bus sinks, unmap/sync, bus address types (a construction).</summary>
+        public HashSet<string> Sinks { get; }
 
         /// <summary>
         /// Does the block's source text contain one of the names? A substring search over the text
@@ -59,14 +63,19 @@ namespace DmaDiscipline.Analyzers.Symbols
             var address = new HashSet<string>(System.StringComparer.Ordinal);
             var mapping = new HashSet<string>(System.StringComparer.Ordinal);
             var physical = new HashSet<string>(System.StringComparer.Ordinal);
+            var sinks = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var pair in roles)
             {
-                Add(pair.Key.Name, pair.Value, address, mapping, physical);
+                Add(pair.Key.Name, pair.Value, address, mapping, physical, sinks);
             }
 
             foreach (var type in addressTypes)
             {
                 address.Add(type.Name);
+                if (symbols.IsBusAddressType(type))
+                {
+                    sinks.Add(type.Name);
+                }
             }
 
             // Attributes in source: the names of the members they mark (for a parameter, its method).
@@ -80,7 +89,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         var role = RoleOfAttributeName(attribute.Name);
                         if (role != DmaRole.None && MarkedMemberName(attribute) is { } name)
                         {
-                            Add(name, role, address, mapping, physical);
+                            Add(name, role, address, mapping, physical, sinks);
                         }
                     }
                 }
@@ -89,14 +98,21 @@ namespace DmaDiscipline.Analyzers.Symbols
             // The runtime's device-visible members ([BusAddress] on its setters and parameters).
             if (runtime is not null)
             {
-                AddRuntimeSinks(runtime.GlobalNamespace, symbols, address, cancellationToken);
+                AddRuntimeSinks(runtime.GlobalNamespace, symbols, sinks, cancellationToken);
             }
 
-            return new InterestingNames(address, mapping, physical);
+            address.UnionWith(sinks);
+
+            return new InterestingNames(address, mapping, physical, sinks);
         }
 
-        private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical)
+        private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
+            if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
+            {
+                sinks.Add(name);
+            }
+
             // DMA001/DMA008 need a sink (or unmap/sync) in the body; a map alone cannot reach one.
             if ((role & (DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
             {

@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DmaDiscipline.Analyzers.Symbols
+{
+    /// <summary>
+    /// The DMA001/DMA008 body prefilter: a body can only be reported when it names a device-visible
+    /// sink (or unmap/sync, or a bus address construction) and also names something a raw physical
+    /// address or a forged bus address can come through. The second set — the carriers — is computed
+    /// once per compilation, from declarations and source text only (no binding): physical sources,
+    /// members whose type holds a physical address, helpers of the compilation that return or write
+    /// out one, and fields of an address-like type that some method of their type assigns from one.
+    /// It follows what <see cref="Flow.AddressFlow"/> follows, by name, as a superset.
+    /// </summary>
+    internal sealed class AddressCarriers
+    {
+        // Types a field must have for AddressFlow to follow what is stored into it.
+        private static readonly string[] AddressLikeTypeNames = { "ulong", "long", "uint", "nint", "nuint", "UInt64", "Int64", "UInt32", "IntPtr", "UIntPtr" };
+
+        private readonly NameSet _sinks;
+        private readonly NameSet _carriers;
+        private readonly NameSet _forgers;
+        private readonly NameSet _busTypes;
+
+        // Each tree's text as one string, cut once: bodies are read as slices of it.
+        private static readonly ConditionalWeakTable<SyntaxTree, string> Texts = new ConditionalWeakTable<SyntaxTree, string>();
+
+        private AddressCarriers(NameSet sinks, NameSet carriers, NameSet forgers, NameSet busTypes)
+        {
+            _sinks = sinks;
+            _carriers = carriers;
+            _forgers = forgers;
+            _busTypes = busTypes;
+        }
+
+        /// <summary>Names through which a physical or forged address can reach a body (exposed for tests).</summary>
+        public IReadOnlyList<string> Carriers => _carriers.Names;
+
+        /// <summary>Names of sinks (exposed for tests).</summary>
+        public IReadOnlyList<string> Sinks => _sinks.Names;
+
+        /// <summary>
+        /// Can DMA001/DMA008 have anything to say about this block? It must name a sink, and either
+        /// a carrier or something that makes a bus address outside the DMA API (a DmaAddr
+        /// construction, <c>new(…)</c>, <c>default</c>, a call with an omitted bus-address argument).
+        /// </summary>
+        public bool MayReachSink(SyntaxNode block)
+        {
+            var text = Texts.GetValue(block.SyntaxTree, tree => tree.GetText().ToString());
+            var start = block.Span.Start;
+            var end = Math.Min(block.Span.End, text.Length);
+
+            // A substring search rejects most bodies before any word is looked at.
+            if (!SourceWords.ContainsAny(text, start, end, _sinks.Names))
+            {
+                return false;
+            }
+
+            var sink = false;
+            var source = false;
+            SourceWords.ForEach(text, start, end, (wordStart, length) =>
+            {
+                sink = sink || _sinks.Find(text, wordStart, length) is not null;
+                source = source || _carriers.Find(text, wordStart, length) is not null || _forgers.Find(text, wordStart, length) is not null
+                    || Forges(text, wordStart, length, end, _busTypes);
+                return !(sink && source);
+            });
+            return sink && source;
+        }
+
+        /// <summary>Does the word at this place make a bus address outside the DMA API: <c>default</c>, <c>new(</c>, <c>DmaAddr(</c>, <c>DmaAddr {</c>?</summary>
+        internal static bool Forges(string text, int start, int length, int end, NameSet busTypes)
+        {
+            if (SourceWords.Is(text, start, length, "default"))
+            {
+                return true;
+            }
+
+            var isNew = SourceWords.Is(text, start, length, "new");
+            if (isNew || busTypes.Find(text, start, length) is not null)
+            {
+                var next = SourceWords.NextNonSpace(text, start + length, end, out _);
+                return next == '(' || (next == '{' && !isNew);
+            }
+
+            return false;
+        }
+
+        /// <summary>Computes the carriers of a compilation.</summary>
+        public static AddressCarriers Compute(Compilation compilation, DmaSymbols symbols, InterestingNames names, IEnumerable<ITypeSymbol> physicalTypes, IEnumerable<ITypeSymbol> busTypes, CancellationToken cancellationToken)
+        {
+            var sinks = new HashSet<string>(names.Sinks, StringComparer.Ordinal);
+            var carriers = new HashSet<string>(names.Physical, StringComparer.Ordinal);
+            var forgers = new HashSet<string>(StringComparer.Ordinal);
+            var busTypeNames = new HashSet<string>(StringComparer.Ordinal);
+            var addressLike = new HashSet<string>(AddressLikeTypeNames, StringComparer.Ordinal);
+            var physicalTypeList = new List<ITypeSymbol>(physicalTypes);
+            var busTypeList = new List<ITypeSymbol>(busTypes);
+            foreach (var type in physicalTypeList)
+            {
+                carriers.Add(type.Name);
+                addressLike.Add(type.Name);
+            }
+
+            foreach (var type in busTypeList)
+            {
+                busTypeNames.Add(type.Name);
+                sinks.Add(type.Name);
+                addressLike.Add(type.Name);
+            }
+
+            AddAliases(compilation, carriers, busTypeNames, sinks, addressLike, cancellationToken);
+            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, cancellationToken);
+            var busTypeSet = new NameSet(busTypeNames);
+            var carrierSet = new NameSet(carriers);
+            var declarations = SourceDeclarations.Read(compilation, Texts, addressLike, busTypeSet, carrierSet, cancellationToken);
+            forgers.UnionWith(declarations.Forgers);
+            declarations.Propagate(carrierSet, cancellationToken);
+            return new AddressCarriers(new NameSet(sinks), carrierSet, new NameSet(forgers), busTypeSet);
+        }
+
+        /// <summary><c>using PA = DmaDiscipline.Runtime.PhysAddr;</c>: the alias names the same type.</summary>
+        private static void AddAliases(Compilation compilation, HashSet<string> carriers, HashSet<string> busTypeNames, HashSet<string> sinks, HashSet<string> addressLike, CancellationToken cancellationToken)
+        {
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var root = tree.GetRoot(cancellationToken);
+                foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax))
+                {
+                    if (!(node is UsingDirectiveSyntax directive) || directive.Alias is null)
+                    {
+                        continue;
+                    }
+
+                    var alias = directive.Alias.Name.Identifier.ValueText;
+                    var target = SourceDeclarations.LastName(directive.NamespaceOrType.ToString());
+                    if (carriers.Contains(target))
+                    {
+                        carriers.Add(alias);
+                    }
+
+                    if (busTypeNames.Contains(target))
+                    {
+                        busTypeNames.Add(alias);
+                        sinks.Add(alias);
+                    }
+
+                    if (addressLike.Contains(target))
+                    {
+                        addressLike.Add(alias);
+                    }
+                }
+            }
+        }
+    }
+}
