@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -27,9 +26,6 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly NameSet _forgers;
         private readonly NameSet _busTypes;
 
-        // Each tree's text as one string, cut once: bodies are read as slices of it.
-        private static readonly ConditionalWeakTable<SyntaxTree, string> Texts = new ConditionalWeakTable<SyntaxTree, string>();
-
         private AddressCarriers(NameSet sinks, NameSet carriers, NameSet forgers, NameSet busTypes)
         {
             _sinks = sinks;
@@ -51,7 +47,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         public bool MayReachSink(SyntaxNode block)
         {
-            var text = Texts.GetValue(block.SyntaxTree, tree => tree.GetText().ToString());
+            var text = SourceWords.TextOf(block.SyntaxTree);
             var start = block.Span.Start;
             var end = Math.Min(block.Span.End, text.Length);
 
@@ -78,7 +74,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         {
             if (SourceWords.Is(text, start, length, "default"))
             {
-                return true;
+                return !ClearsAnElement(text, start, length, end);
             }
 
             var isNew = SourceWords.Is(text, start, length, "new");
@@ -89,6 +85,37 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// <c>slots[i] = default;</c>: the flow does not follow array elements, so a default stored
+        /// into one can reach no sink. Ring code clears its slots like this in every completion path.
+        /// </summary>
+        private static bool ClearsAnElement(string text, int start, int length, int end)
+        {
+            if (SourceWords.NextNonSpace(text, start + length, end, out _) != ';')
+            {
+                return false;
+            }
+
+            var before = start - 1;
+            while (before >= 0 && char.IsWhiteSpace(text[before]))
+            {
+                before--;
+            }
+
+            if (before < 1 || text[before] != '=')
+            {
+                return false;
+            }
+
+            before--;
+            while (before >= 0 && char.IsWhiteSpace(text[before]))
+            {
+                before--;
+            }
+
+            return before >= 0 && text[before] == ']';
         }
 
         /// <summary>Computes the carriers of a compilation.</summary>
@@ -118,7 +145,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, cancellationToken);
             var busTypeSet = new NameSet(busTypeNames);
             var carrierSet = new NameSet(carriers);
-            var declarations = SourceDeclarations.Read(compilation, Texts, addressLike, busTypeSet, carrierSet, cancellationToken);
+            var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeSet, carrierSet, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
             declarations.Propagate(carrierSet, cancellationToken);
             return new AddressCarriers(new NameSet(sinks), carrierSet, new NameSet(forgers), busTypeSet);

@@ -46,10 +46,11 @@ namespace DmaDiscipline.Analyzers.Symbols
                 return false;
             }
 
-            var text = block.SyntaxTree.GetText().ToString(block.Span);
+            var text = SourceWords.TextOf(block.SyntaxTree);
+            var end = System.Math.Min(block.Span.End, text.Length);
             foreach (var name in names)
             {
-                if (text.IndexOf(name, System.StringComparison.Ordinal) >= 0)
+                if (text.IndexOf(name, block.Span.Start, end - block.Span.Start, System.StringComparison.Ordinal) >= 0)
                 {
                     return true;
                 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -77,7 +76,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>Reads every member declaration of the compilation.</summary>
         /// <param name="seeds">Carriers known before the source is read; only these and declared member names are kept as words.</param>
-        public static SourceDeclarations Read(Compilation compilation, ConditionalWeakTable<SyntaxTree, string> texts, HashSet<string> addressLikeTypes, NameSet busTypes, NameSet seeds, CancellationToken cancellationToken)
+        public static SourceDeclarations Read(Compilation compilation, HashSet<string> addressLikeTypes, NameSet busTypes, NameSet seeds, CancellationToken cancellationToken)
         {
             var result = new SourceDeclarations();
             // Address-like fields by the simple name of their type (partial declarations share it).
@@ -85,7 +84,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             foreach (var tree in compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var text = texts.GetValue(tree, t => t.GetText(cancellationToken).ToString());
+                var text = SourceWords.TextOf(tree);
                 var root = tree.GetRoot(cancellationToken);
                 foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
                 {

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
 
 namespace DmaDiscipline.Analyzers.Symbols
 {
@@ -10,7 +12,13 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// </summary>
     internal static class SourceWords
     {
+        // Each tree's text as one string, cut once: bodies are read as slices of it, not copied out.
+        private static readonly ConditionalWeakTable<SyntaxTree, string> Texts = new ConditionalWeakTable<SyntaxTree, string>();
+
         private static readonly string[] CompoundAssignments = { ">>>=", "<<=", ">>=", "??=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=" };
+
+        /// <summary>The whole text of a tree (shared by every prefilter that reads it).</summary>
+        public static string TextOf(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
 
         /// <summary>Can this character be part of an identifier?</summary>
         public static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';

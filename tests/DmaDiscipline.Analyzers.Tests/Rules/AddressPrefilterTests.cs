@@ -186,6 +186,7 @@ public sealed class AddressPrefilterTests
                     _inflight[0] = addr;
                 }
                 public void Complete() { _dma.UnmapSingle(_inflight[0], 64, DmaDirection.ToDevice); _inflight[0] = default; }
+                public void Forge() { DmaAddr a = default; _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); }
                 public void SetupLegacy(KBuffer ring) { _legacy = ring.PhysicalAddress.Value; }
                 public void KickLegacy() { _ring[1].Addr = _legacy; }
             }
@@ -199,7 +200,8 @@ public sealed class AddressPrefilterTests
             .Where(m => m.Parent is ClassDeclarationSyntax { Identifier.ValueText: "Q" }).ToDictionary(m => m.Identifier.ValueText);
 
         Assert.False(carriers.MayReachSink(methods["Send"]));
-        Assert.True(carriers.MayReachSink(methods["Complete"]));   // 'default' could be a forged DmaAddr
+        Assert.False(carriers.MayReachSink(methods["Complete"]));  // a default stored into an element reaches no sink
+        Assert.True(carriers.MayReachSink(methods["Forge"]));      // a default in a local can
         Assert.False(carriers.MayReachSink(methods["SetupLegacy"])); // no sink
         Assert.True(carriers.MayReachSink(methods["KickLegacy"]));  // _legacy holds a physical address
         Assert.DoesNotContain("_inflight", carriers.Carriers);
