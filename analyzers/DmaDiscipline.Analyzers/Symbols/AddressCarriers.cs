@@ -21,12 +21,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         // Types a field must have for AddressFlow to follow what is stored into it.
         private static readonly string[] AddressLikeTypeNames = { "ulong", "long", "uint", "nint", "nuint", "UInt64", "Int64", "UInt32", "IntPtr", "UIntPtr" };
 
-        private readonly NameSet _sinks;
-        private readonly NameSet _carriers;
-        private readonly NameSet _forgers;
-        private readonly NameSet _busTypes;
+        private readonly List<string> _sinks;
+        private readonly List<string> _carriers;
+        private readonly List<string> _forgers;
+        private readonly List<string> _busTypes;
 
-        private AddressCarriers(NameSet sinks, NameSet carriers, NameSet forgers, NameSet busTypes)
+        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes)
         {
             _sinks = sinks;
             _carriers = carriers;
@@ -35,10 +35,10 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Names through which a physical or forged address can reach a body (exposed for tests).</summary>
-        public IReadOnlyList<string> Carriers => _carriers.Names;
+        public IReadOnlyList<string> Carriers => _carriers;
 
         /// <summary>Names of sinks (exposed for tests).</summary>
-        public IReadOnlyList<string> Sinks => _sinks.Names;
+        public IReadOnlyList<string> Sinks => _sinks;
 
         /// <summary>
         /// Can DMA001/DMA008 have anything to say about this block? It must name a sink, and either
@@ -50,38 +50,40 @@ namespace DmaDiscipline.Analyzers.Symbols
             var text = SourceWords.TextOf(block.SyntaxTree);
             var start = block.Span.Start;
             var end = Math.Min(block.Span.End, text.Length);
-
-            // A substring search rejects most bodies before any word is looked at.
-            if (!SourceWords.ContainsAny(text, start, end, _sinks.Names))
-            {
-                return false;
-            }
-
-            var sink = false;
-            var source = false;
-            SourceWords.ForEach(text, start, end, (wordStart, length) =>
-            {
-                sink = sink || _sinks.Find(text, wordStart, length) is not null;
-                source = source || _carriers.Find(text, wordStart, length) is not null || _forgers.Find(text, wordStart, length) is not null
-                    || Forges(text, wordStart, length, end, _busTypes);
-                return !(sink && source);
-            });
-            return sink && source;
+            return SourceWords.ContainsAnyWord(text, start, end, _sinks)
+                && (SourceWords.ContainsAnyWord(text, start, end, _carriers) || SourceWords.ContainsAnyWord(text, start, end, _forgers)
+                    || Forges(text, start, end, _busTypes));
         }
 
-        /// <summary>Does the word at this place make a bus address outside the DMA API: <c>default</c>, <c>new(</c>, <c>DmaAddr(</c>, <c>DmaAddr {</c>?</summary>
-        internal static bool Forges(string text, int start, int length, int end, NameSet busTypes)
+        /// <summary>Does [start, end) make a bus address outside the DMA API: <c>default</c>, <c>new(</c>, <c>DmaAddr(</c>, <c>DmaAddr {</c>?</summary>
+        internal static bool Forges(string text, int start, int end, IReadOnlyList<string> busTypes)
         {
-            if (SourceWords.Is(text, start, length, "default"))
+            for (var at = SourceWords.IndexOfWord(text, "default", start, end); at >= 0; at = SourceWords.IndexOfWord(text, "default", at + 1, end))
             {
-                return !ClearsAnElement(text, start, length, end);
+                if (!ClearsAnElement(text, at, "default".Length, end))
+                {
+                    return true;
+                }
             }
 
-            var isNew = SourceWords.Is(text, start, length, "new");
-            if (isNew || busTypes.Find(text, start, length) is not null)
+            for (var at = SourceWords.IndexOfWord(text, "new", start, end); at >= 0; at = SourceWords.IndexOfWord(text, "new", at + 1, end))
             {
-                var next = SourceWords.NextNonSpace(text, start + length, end, out _);
-                return next == '(' || (next == '{' && !isNew);
+                if (SourceWords.NextNonSpace(text, at + "new".Length, end, out _) == '(')
+                {
+                    return true;
+                }
+            }
+
+            foreach (var type in busTypes)
+            {
+                for (var at = SourceWords.IndexOfWord(text, type, start, end); at >= 0; at = SourceWords.IndexOfWord(text, type, at + 1, end))
+                {
+                    var next = SourceWords.NextNonSpace(text, at + type.Length, end, out _);
+                    if (next == '(' || next == '{')
+                    {
+                        return true;
+                    }
+                }
             }
 
             return false;
@@ -143,12 +145,11 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             AddAliases(compilation, carriers, busTypeNames, sinks, addressLike, cancellationToken);
             ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, cancellationToken);
-            var busTypeSet = new NameSet(busTypeNames);
-            var carrierSet = new NameSet(carriers);
-            var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeSet, carrierSet, cancellationToken);
+            var busTypeNameList = new List<string>(busTypeNames);
+            var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
-            declarations.Propagate(carrierSet, cancellationToken);
-            return new AddressCarriers(new NameSet(sinks), carrierSet, new NameSet(forgers), busTypeSet);
+            declarations.Propagate(carriers, cancellationToken);
+            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList);
         }
 
         /// <summary><c>using PA = DmaDiscipline.Runtime.PhysAddr;</c>: the alias names the same type.</summary>

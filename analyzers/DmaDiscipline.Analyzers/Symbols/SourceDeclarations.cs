@@ -12,7 +12,7 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// The member declarations of a compilation's source, read as words for
     /// <see cref="AddressCarriers"/>: which members can hand a body a physical or forged address,
     /// once the names that can are known. Declarations are walked as syntax (bodies are not
-    /// descended into, so their nodes are never built); bodies are read as text.
+    /// descended into, so their nodes are never built); bodies are searched as text.
     /// </summary>
     internal sealed class SourceDeclarations
     {
@@ -52,35 +52,34 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             public UnitKind Kind { get; }
             public string[] Names { get; }
+
+            /// <summary>The whole text of the declaration's tree; the declaration is <see cref="Span"/> of it.</summary>
+            public string Text { get; }
+            public TextSpan Span { get; }
+
+            /// <summary>The declared type (for a method: return type and parameters).</summary>
+            public TextSpan TypeSpan { get; }
             public bool ReturnsSomething { get; }
+            public string? TypeName { get; }
             public bool Done { get; set; }
-
-            /// <summary>The words of the declaration that name a declared member or a seed carrier.</summary>
-            public List<string> Words { get; } = new List<string>();
-
-            /// <summary>The same, inside the declared type (for a method: return type and parameters).</summary>
-            public List<string> TypeWords { get; } = new List<string>();
 
             /// <summary>Does the declaration make a bus address (<c>default</c>, <c>new(</c>, <c>DmaAddr(</c>)?</summary>
             public bool Forges { get; set; }
 
+            /// <summary>Does the declaration, or its declared type, name a carrier found so far?</summary>
+            public bool MentionsCarrier { get; set; }
+            public bool TypeMentionsCarrier { get; set; }
+
             /// <summary>Address-like fields of its own type the member assigns (null once propagated).</summary>
             public List<string>? WrittenFields { get; set; }
-
-            // Until the words are read: where the declaration's text is, and its type's name.
-            public string? Text { get; set; }
-            public TextSpan Span { get; }
-            public TextSpan TypeSpan { get; }
-            public string? TypeName { get; }
         }
 
         /// <summary>Reads every member declaration of the compilation.</summary>
-        /// <param name="seeds">Carriers known before the source is read; only these and declared member names are kept as words.</param>
-        public static SourceDeclarations Read(Compilation compilation, HashSet<string> addressLikeTypes, NameSet busTypes, NameSet seeds, CancellationToken cancellationToken)
+        public static SourceDeclarations Read(Compilation compilation, HashSet<string> addressLikeTypes, List<string> busTypes, CancellationToken cancellationToken)
         {
             var result = new SourceDeclarations();
             // Address-like fields by the simple name of their type (partial declarations share it).
-            var fieldsByType = new Dictionary<string, NameSet>(StringComparer.Ordinal);
+            var fieldsByType = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
             foreach (var tree in compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -100,72 +99,46 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
 
-            // Words worth keeping: what could ever be a carrier.
-            var relevant = new NameSet(seeds.Names);
-            foreach (var unit in result._units)
-            {
-                foreach (var name in unit.Names)
-                {
-                    relevant.Add(name);
-                }
-            }
-
             foreach (var unit in result._units)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                NameSet? fields = null;
-                if (unit.TypeName is not null)
+                var end = Math.Min(unit.Span.End, unit.Text.Length);
+                unit.Forges = AddressCarriers.Forges(unit.Text, unit.Span.Start, end, busTypes);
+                if (unit.TypeName is not null && fieldsByType.TryGetValue(unit.TypeName, out var fields))
                 {
-                    fieldsByType.TryGetValue(unit.TypeName, out fields);
+                    unit.WrittenFields = WrittenFields(unit.Text, unit.Span.Start, end, fields);
                 }
-
-                ReadWords(unit, relevant, busTypes, fields);
-                unit.Text = null;
             }
 
             return result;
         }
 
-        /// <summary>One pass over a declaration's text: its relevant words, whether it forges, which fields it assigns.</summary>
-        private static void ReadWords(Unit unit, NameSet relevant, NameSet busTypes, NameSet? fields)
+        /// <summary>
+        /// The address-like fields of its type a member assigns: the field's name followed by an
+        /// assignment operator, or inside a tuple when the member deconstructs into one.
+        /// </summary>
+        private static List<string>? WrittenFields(string text, int start, int end, HashSet<string> fields)
         {
-            var text = unit.Text!;
-            var span = unit.Span;
-            var typeSpan = unit.TypeSpan;
+            List<string>? written = null;
             bool? deconstructs = null;
-            SourceWords.ForEach(text, span.Start, span.End, (start, length) =>
+            foreach (var field in fields)
             {
-                if (relevant.Find(text, start, length) is { } word)
+                for (var at = SourceWords.IndexOfWord(text, field, start, end); at >= 0; at = SourceWords.IndexOfWord(text, field, at + 1, end))
                 {
-                    unit.Words.Add(word);
-                    if (start >= typeSpan.Start && start < typeSpan.End)
+                    var after = at + field.Length;
+                    var next = SourceWords.NextNonSpace(text, after, end, out _);
+                    if (SourceWords.AssignmentFollows(text, after, end) || ((next == ',' || next == ')') && (deconstructs ??= HasTupleAssignment(text, start, end))))
                     {
-                        unit.TypeWords.Add(word);
+                        (written ??= new List<string>()).Add(field);
+                        break;
                     }
                 }
+            }
 
-                if (!unit.Forges && AddressCarriers.Forges(text, start, length, span.End, busTypes))
-                {
-                    unit.Forges = true;
-                }
-
-                if (fields?.Find(text, start, length) is { } field && (unit.WrittenFields is null || !unit.WrittenFields.Contains(field)))
-                {
-                    var end = start + length;
-                    var next = SourceWords.NextNonSpace(text, end, span.End, out _);
-                    if (SourceWords.AssignmentFollows(text, end, span.End)
-                        || ((next == ',' || next == ')') && (deconstructs ??= HasTupleAssignment(text, span))))
-                    {
-                        unit.WrittenFields ??= new List<string>();
-                        unit.WrittenFields.Add(field);
-                    }
-                }
-
-                return true;
-            });
+            return written;
         }
 
-        private void ReadType(TypeDeclarationSyntax type, string text, HashSet<string> addressLikeTypes, NameSet busTypes, Dictionary<string, NameSet> fieldsByType)
+        private void ReadType(TypeDeclarationSyntax type, string text, HashSet<string> addressLikeTypes, List<string> busTypes, Dictionary<string, HashSet<string>> fieldsByType)
         {
             var typeName = type.Identifier.ValueText;
             if (type.ParameterList is { } primary)
@@ -225,14 +198,11 @@ namespace DmaDiscipline.Analyzers.Symbols
                             {
                                 if (!fieldsByType.TryGetValue(typeName, out var fields))
                                 {
-                                    fields = new NameSet();
+                                    fields = new HashSet<string>(StringComparer.Ordinal);
                                     fieldsByType.Add(typeName, fields);
                                 }
 
-                                foreach (var name in names)
-                                {
-                                    fields.Add(name);
-                                }
+                                fields.UnionWith(names);
                             }
 
                             break;
@@ -255,7 +225,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>A DmaAddr parameter with a default: callers that omit it pass default(DmaAddr) without spelling it.</summary>
-        private void AddForger(BaseParameterListSyntax parameters, string name, NameSet busTypes)
+        private void AddForger(BaseParameterListSyntax parameters, string name, List<string> busTypes)
         {
             foreach (var parameter in parameters.Parameters)
             {
@@ -283,12 +253,12 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
-        /// <summary>Is there a <c>(…) =</c> in the text (a deconstructing assignment)?</summary>
-        private static bool HasTupleAssignment(string text, TextSpan span)
+        /// <summary>Is there a <c>(…) =</c> in [start, end) (a deconstructing assignment)?</summary>
+        private static bool HasTupleAssignment(string text, int start, int end)
         {
-            for (var i = span.Start; i < span.End; i++)
+            for (var at = text.IndexOf(')', start, end - start); at >= 0; at = at + 1 < end ? text.IndexOf(')', at + 1, end - at - 1) : -1)
             {
-                if (text[i] == ')' && SourceWords.AssignmentFollows(text, i + 1, span.End))
+                if (SourceWords.AssignmentFollows(text, at + 1, end))
                 {
                     return true;
                 }
@@ -297,62 +267,67 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
-        /// <summary>Adds the names of every member that can carry an address, until nothing more is added.</summary>
-        public void Propagate(NameSet carriers, CancellationToken cancellationToken)
+        /// <summary>
+        /// Adds the names of every member that can carry an address, until nothing more is added.
+        /// Each round looks only for the names the previous round added.
+        /// </summary>
+        public void Propagate(HashSet<string> carriers, CancellationToken cancellationToken)
         {
-            bool changed;
-            do
+            var pending = new List<string>(carriers);
+            while (pending.Count > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                changed = false;
+                var added = new List<string>();
                 foreach (var unit in _units)
                 {
-                    if (!unit.Done && Carries(unit, carriers))
+                    if ((unit.Done || unit.Kind == UnitKind.Body) && unit.WrittenFields is null)
+                    {
+                        continue;
+                    }
+
+                    var end = Math.Min(unit.Span.End, unit.Text.Length);
+                    unit.MentionsCarrier = unit.MentionsCarrier || SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending);
+                    unit.TypeMentionsCarrier = unit.TypeMentionsCarrier
+                        || (unit.Kind != UnitKind.Body && SourceWords.ContainsAnyWord(unit.Text, unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length), pending));
+                    if (!unit.Done && Carries(unit))
                     {
                         unit.Done = true;
-                        foreach (var name in unit.Names)
-                        {
-                            changed |= carriers.Add(name);
-                        }
+                        AddAll(unit.Names, carriers, added);
                     }
 
-                    if (unit.WrittenFields is { } written && (unit.Forges || Intersects(unit.Words, carriers)))
+                    if (unit.WrittenFields is { } written && (unit.Forges || unit.MentionsCarrier))
                     {
                         unit.WrittenFields = null;
-                        foreach (var field in written)
-                        {
-                            changed |= carriers.Add(field);
-                        }
+                        AddAll(written, carriers, added);
                     }
                 }
+
+                pending = added;
             }
-            while (changed);
         }
 
-        private static bool Carries(Unit unit, NameSet carriers)
+        private static void AddAll(IEnumerable<string> names, HashSet<string> carriers, List<string> added)
+        {
+            foreach (var name in names)
+            {
+                if (carriers.Add(name))
+                {
+                    added.Add(name);
+                }
+            }
+        }
+
+        private static bool Carries(Unit unit)
         {
             switch (unit.Kind)
             {
                 case UnitKind.Method:
-                    return (unit.Forges || Intersects(unit.Words, carriers)) && (unit.ReturnsSomething || Intersects(unit.TypeWords, carriers));
+                    return (unit.Forges || unit.MentionsCarrier) && (unit.ReturnsSomething || unit.TypeMentionsCarrier);
                 case UnitKind.Value:
-                    return Intersects(unit.TypeWords, carriers);
+                    return unit.TypeMentionsCarrier;
                 default:
                     return false;
             }
-        }
-
-        private static bool Intersects(List<string> words, NameSet names)
-        {
-            foreach (var word in words)
-            {
-                if (names.Contains(word))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         /// <summary>The simple name a type is written with: <c>global::System.UInt64?</c> → <c>UInt64</c>.</summary>

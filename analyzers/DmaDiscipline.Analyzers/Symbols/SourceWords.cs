@@ -6,9 +6,9 @@ using Microsoft.CodeAnalysis;
 namespace DmaDiscipline.Analyzers.Symbols
 {
     /// <summary>
-    /// The identifier-shaped words of a piece of source text, read from the characters alone: no
-    /// syntax tree, no binding. Keywords, comments and string contents count as words too — the
-    /// prefilters built on this only need a superset of the identifiers a body names.
+    /// Names in a piece of source text, found from the characters alone: no syntax tree, no binding.
+    /// A name inside a comment or a string counts too — the prefilters built on this only need a
+    /// superset of the identifiers a body names.
     /// </summary>
     internal static class SourceWords
     {
@@ -23,42 +23,40 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Can this character be part of an identifier?</summary>
         public static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
 
-        /// <summary>Calls <paramref name="visit"/> with the start and length of every word in [start, end); stops when it returns false.</summary>
-        public static void ForEach(string text, int start, int end, Func<int, int, bool> visit)
+        /// <summary>
+        /// Where <paramref name="name"/> occurs as a whole word in [start, end), or -1. Built on the
+        /// runtime's vectorised <see cref="string.IndexOf(string, int, int, StringComparison)"/>: the
+        /// analyzer's own code runs unoptimised at first in a fresh compiler process, so the prefilters
+        /// leave the character loops to the runtime.
+        /// </summary>
+        public static int IndexOfWord(string text, string name, int start, int end)
         {
-            var i = start;
-            while (i < end)
+            while (start < end)
             {
-                if (!IsWordChar(text[i]))
+                var at = text.IndexOf(name, start, end - start, StringComparison.Ordinal);
+                if (at < 0)
                 {
-                    i++;
-                    continue;
+                    return -1;
                 }
 
-                var wordStart = i;
-                while (i < end && IsWordChar(text[i]))
+                var after = at + name.Length;
+                if ((at == 0 || !IsWordChar(text[at - 1])) && (after >= text.Length || !IsWordChar(text[after])))
                 {
-                    i++;
+                    return at;
                 }
 
-                // A number is not a name; 0x1000 and 1UL are skipped whole.
-                if (!char.IsDigit(text[wordStart]) && !visit(wordStart, i - wordStart))
-                {
-                    return;
-                }
+                start = at + 1;
             }
+
+            return -1;
         }
 
-        /// <summary>Is the word at text[start..start+length) equal to <paramref name="word"/>?</summary>
-        public static bool Is(string text, int start, int length, string word) =>
-            length == word.Length && string.CompareOrdinal(text, start, word, 0, length) == 0;
-
-        /// <summary>Does text[start..end) contain one of the names anywhere (a cheap superset of naming it)?</summary>
-        public static bool ContainsAny(string text, int start, int end, IReadOnlyList<string> names)
+        /// <summary>Does one of the names occur as a whole word in [start, end)?</summary>
+        public static bool ContainsAnyWord(string text, int start, int end, IReadOnlyList<string> names)
         {
             foreach (var name in names)
             {
-                if (text.IndexOf(name, start, end - start, StringComparison.Ordinal) >= 0)
+                if (IndexOfWord(text, name, start, end) >= 0)
                 {
                     return true;
                 }
