@@ -16,6 +16,7 @@ namespace DmaDiscipline.Analyzers.Symbols
     internal sealed class DmaSymbols
     {
         private const string RuntimeNamespace = "DmaDiscipline.Runtime.";
+        private const string RuntimeAssemblyName = "DmaDiscipline.Runtime";
 
         // Runtime members that tell a driver how the platform translates; DMA007 flags branching on them.
         private static readonly string[] TranslationQueryNames = { "IommuPresent", "HasIommu", "BehindIommu", "IsPassthrough", "IsIdentity", "IsTranslated", "BypassesIommu" };
@@ -36,12 +37,30 @@ namespace DmaDiscipline.Analyzers.Symbols
         private DmaSymbols(Compilation compilation)
         {
             Compilation = compilation;
-            _busAddressAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "BusAddressAttribute");
-            _physicalSourceAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "PhysicalAddressSourceAttribute");
-            _apiRoleAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaApiRoleAttribute");
-            _translationQueryAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "TranslationQueryAttribute");
-            _platformAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaPlatformAttribute");
-            DirectionType = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaDirection");
+            _runtimeAssembly = FindRuntimeAssembly(compilation);
+            _busAddressAttribute = Type("BusAddressAttribute");
+            _physicalSourceAttribute = Type("PhysicalAddressSourceAttribute");
+            _apiRoleAttribute = Type("DmaApiRoleAttribute");
+            _translationQueryAttribute = Type("TranslationQueryAttribute");
+            _platformAttribute = Type("DmaPlatformAttribute");
+            DirectionType = Type("DmaDirection");
+        }
+
+        // Where the runtime's types are looked up: the compilation itself (the runtime, or a test
+        // that declares them), else the referenced DmaDiscipline.Runtime assembly.
+        private readonly IAssemblySymbol? _runtimeAssembly;
+
+        private static IAssemblySymbol? FindRuntimeAssembly(Compilation compilation)
+        {
+            foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+            {
+                if (assembly.Identity.Name == RuntimeAssemblyName)
+                {
+                    return assembly;
+                }
+            }
+
+            return null;
         }
 
         public Compilation Compilation { get; }
@@ -84,7 +103,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 || symbols._busAddressAttribute is not null || symbols._physicalSourceAttribute is not null || symbols._apiRoleAttribute is not null;
             // The runtime's own assembly is the platform. A configured framework's bus type may live in the
             // driver's own project, so only the runtime's DmaAddr decides this; other platforms are marked.
-            var runtimeBusType = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaAddr");
+            var runtimeBusType = symbols.Type("DmaAddr");
             symbols.CompilationIsPlatform = runtimeBusType is not null
                 && SymbolEqualityComparer.Default.Equals(runtimeBusType.ContainingAssembly, compilation.Assembly);
 
@@ -143,7 +162,16 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        private INamedTypeSymbol? Type(string name) => Compilation.GetTypeByMetadataName(RuntimeNamespace + name);
+        /// <summary>
+        /// A runtime type by name. Not <see cref="Compilation.GetTypeByMetadataName"/>: that searches
+        /// every reference, and in a compiler process this lookup runs first, before the compiler has
+        /// read any reference's metadata — the whole framework's would be charged to the analyzers.
+        /// </summary>
+        private INamedTypeSymbol? Type(string name)
+        {
+            var metadataName = RuntimeNamespace + name;
+            return Compilation.Assembly.GetTypeByMetadataName(metadataName) ?? _runtimeAssembly?.GetTypeByMetadataName(metadataName);
+        }
 
         private void Add(INamedTypeSymbol? type, string member, DmaRole role)
         {
@@ -248,7 +276,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 {
                     var addressTypes = new List<ITypeSymbol>(_physicalTypes);
                     addressTypes.AddRange(_busTypes);
-                    _names = InterestingNames.Compute(Compilation, _roles, addressTypes, Compilation.GetTypeByMetadataName(RuntimeNamespace + "PhysAddr")?.ContainingAssembly, this, cancellationToken);
+                    _names = InterestingNames.Compute(Compilation, _roles, addressTypes, Type("PhysAddr")?.ContainingAssembly, this, cancellationToken);
                 }
 
                 return _names;
