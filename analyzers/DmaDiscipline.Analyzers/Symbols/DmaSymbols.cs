@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -46,8 +47,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             DirectionType = Type("DmaDirection");
         }
 
-        // Where the runtime's types are looked up: the compilation itself (the runtime, or a test
-        // that declares them), else the referenced DmaDiscipline.Runtime assembly.
+        // Where the runtime's types are looked up: the referenced DmaDiscipline.Runtime assembly, else
+        // the compilation itself (the runtime, or code that declares the runtime's types).
         private readonly IAssemblySymbol? _runtimeAssembly;
 
         private static IAssemblySymbol? FindRuntimeAssembly(Compilation compilation)
@@ -151,6 +152,12 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                 foreach (var name in TranslationQueryNames)
                 {
+                    // MemberNames reads names only; GetMembers would load every member of the type.
+                    if (!type.MemberNames.Contains(name))
+                    {
+                        continue;
+                    }
+
                     foreach (var member in type.GetMembers(name))
                     {
                         if (member is IPropertySymbol || member is IFieldSymbol || member is IMethodSymbol)
@@ -170,7 +177,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private INamedTypeSymbol? Type(string name)
         {
             var metadataName = RuntimeNamespace + name;
-            return Compilation.Assembly.GetTypeByMetadataName(metadataName) ?? _runtimeAssembly?.GetTypeByMetadataName(metadataName);
+            return (_runtimeAssembly ?? Compilation.Assembly).GetTypeByMetadataName(metadataName);
         }
 
         private void Add(INamedTypeSymbol? type, string member, DmaRole role)

@@ -83,7 +83,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             foreach (var tree in compilation.SyntaxTrees)
             {
                 var root = tree.GetRoot(cancellationToken);
-                foreach (var node in root.DescendantNodes(n => !(n is BlockSyntax || n is ArrowExpressionClauseSyntax || n is EqualsValueClauseSyntax)))
+                foreach (var node in root.DescendantNodes(MayHoldAttributes))
                 {
                     if (node is AttributeSyntax attribute)
                     {
@@ -106,6 +106,12 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             return new InterestingNames(address, mapping, physical, sinks);
         }
+
+        /// <summary>Declarations, parameters, accessors and attribute lists: not bodies, types or expressions, which hold no attribute of interest.</summary>
+        private static bool MayHoldAttributes(SyntaxNode node) =>
+            node is CompilationUnitSyntax || node is BaseNamespaceDeclarationSyntax || node is MemberDeclarationSyntax
+            || node is BaseParameterListSyntax || node is ParameterSyntax || node is AccessorListSyntax || node is AccessorDeclarationSyntax
+            || node is AttributeListSyntax;
 
         private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
