@@ -37,9 +37,6 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Names through which a physical or forged address can reach a body (exposed for tests).</summary>
         public IReadOnlyList<string> Carriers => _carriers;
 
-        /// <summary>Names of sinks (exposed for tests).</summary>
-        public IReadOnlyList<string> Sinks => _sinks;
-
         /// <summary>
         /// Can DMA001/DMA008 have anything to say about this block? It must name a sink, and either
         /// a carrier or something that makes a bus address outside the DMA API (a DmaAddr

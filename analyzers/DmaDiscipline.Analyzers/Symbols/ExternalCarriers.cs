@@ -11,6 +11,7 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// </summary>
     internal static class ExternalCarriers
     {
+        /// <summary>Adds the names of referenced members that carry a physical address, forge a bus address when an argument is omitted, or are sinks.</summary>
         public static void Add(Compilation compilation, DmaSymbols symbols, List<ITypeSymbol> physicalTypes, List<ITypeSymbol> busTypes,
             HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, CancellationToken cancellationToken)
         {
