@@ -29,14 +29,16 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var summaries = new AddressSummaries(symbols, start.CancellationToken);
-                start.RegisterCodeBlockAction(block => Analyze(block, symbols, summaries));
+                var carriers = symbols.Carriers(start.CancellationToken);
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols, carriers, summaries));
             });
         }
 
-        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressSummaries summaries)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressCarriers carriers, AddressSummaries summaries)
         {
-            // Token prefilter first: most of a driver never names a physical source or a device sink.
-            if (!InterestingNames.Mentions(context.CodeBlock, symbols.Names(context.CancellationToken).Address)
+            // Text prefilter first: most of a driver never names both a device sink and something a
+            // physical or forged address can come through, and then no operation tree is built.
+            if (!carriers.MayReachSink(context.CodeBlock)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root)
                 || !HasSink(root, symbols))

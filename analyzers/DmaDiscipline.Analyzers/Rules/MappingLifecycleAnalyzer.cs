@@ -30,14 +30,15 @@ namespace DmaDiscipline.Analyzers.Rules
                     return;
                 }
 
-                start.RegisterCodeBlockAction(block => Analyze(block, symbols));
+                var names = symbols.Names(start.CancellationToken);
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols, names));
             });
         }
 
-        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names)
         {
             // Token prefilter first: every rule here starts at a map or alloc named in the body.
-            if (!InterestingNames.Mentions(context.CodeBlock, symbols.Names(context.CancellationToken).Mapping)
+            if (!InterestingNames.Mentions(context.CodeBlock, names.Mapping)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root)
                 || !MapsSomething(root, symbols))

@@ -30,14 +30,14 @@ namespace DmaDiscipline.Analyzers.Rules
                     return;
                 }
 
-                start.RegisterCodeBlockAction(block => Analyze(block, symbols));
+                var names = symbols.Names(start.CancellationToken);
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols, names));
             });
         }
 
-        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names)
         {
             // Token prefilter: the rule needs the DMA API and a physical source in the same body.
-            var names = symbols.Names(context.CancellationToken);
             if (!InterestingNames.Mentions(context.CodeBlock, names.Mapping) || !InterestingNames.Mentions(context.CodeBlock, names.Physical)
                 || symbols.IsPlatformCode(context.OwningSymbol))
             {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -16,6 +17,7 @@ namespace DmaDiscipline.Analyzers.Symbols
     internal sealed class DmaSymbols
     {
         private const string RuntimeNamespace = "DmaDiscipline.Runtime.";
+        private const string RuntimeAssemblyName = "DmaDiscipline.Runtime";
 
         // Runtime members that tell a driver how the platform translates; DMA007 flags branching on them.
         private static readonly string[] TranslationQueryNames = { "IommuPresent", "HasIommu", "BehindIommu", "IsPassthrough", "IsIdentity", "IsTranslated", "BypassesIommu" };
@@ -36,12 +38,30 @@ namespace DmaDiscipline.Analyzers.Symbols
         private DmaSymbols(Compilation compilation)
         {
             Compilation = compilation;
-            _busAddressAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "BusAddressAttribute");
-            _physicalSourceAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "PhysicalAddressSourceAttribute");
-            _apiRoleAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaApiRoleAttribute");
-            _translationQueryAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "TranslationQueryAttribute");
-            _platformAttribute = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaPlatformAttribute");
-            DirectionType = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaDirection");
+            _runtimeAssembly = FindRuntimeAssembly(compilation);
+            _busAddressAttribute = Type("BusAddressAttribute");
+            _physicalSourceAttribute = Type("PhysicalAddressSourceAttribute");
+            _apiRoleAttribute = Type("DmaApiRoleAttribute");
+            _translationQueryAttribute = Type("TranslationQueryAttribute");
+            _platformAttribute = Type("DmaPlatformAttribute");
+            DirectionType = Type("DmaDirection");
+        }
+
+        // Where the runtime's types are looked up: the referenced DmaDiscipline.Runtime assembly, else
+        // the compilation itself (the runtime, or code that declares the runtime's types).
+        private readonly IAssemblySymbol? _runtimeAssembly;
+
+        private static IAssemblySymbol? FindRuntimeAssembly(Compilation compilation)
+        {
+            foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+            {
+                if (assembly.Identity.Name == RuntimeAssemblyName)
+                {
+                    return assembly;
+                }
+            }
+
+            return null;
         }
 
         public Compilation Compilation { get; }
@@ -84,7 +104,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 || symbols._busAddressAttribute is not null || symbols._physicalSourceAttribute is not null || symbols._apiRoleAttribute is not null;
             // The runtime's own assembly is the platform. A configured framework's bus type may live in the
             // driver's own project, so only the runtime's DmaAddr decides this; other platforms are marked.
-            var runtimeBusType = compilation.GetTypeByMetadataName(RuntimeNamespace + "DmaAddr");
+            var runtimeBusType = symbols.Type("DmaAddr");
             symbols.CompilationIsPlatform = runtimeBusType is not null
                 && SymbolEqualityComparer.Default.Equals(runtimeBusType.ContainingAssembly, compilation.Assembly);
 
@@ -132,6 +152,12 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                 foreach (var name in TranslationQueryNames)
                 {
+                    // MemberNames reads names only; GetMembers would load every member of the type.
+                    if (!type.MemberNames.Contains(name))
+                    {
+                        continue;
+                    }
+
                     foreach (var member in type.GetMembers(name))
                     {
                         if (member is IPropertySymbol || member is IFieldSymbol || member is IMethodSymbol)
@@ -143,7 +169,16 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        private INamedTypeSymbol? Type(string name) => Compilation.GetTypeByMetadataName(RuntimeNamespace + name);
+        /// <summary>
+        /// A runtime type by name. Not <see cref="Compilation.GetTypeByMetadataName"/>: that searches
+        /// every reference, and in a compiler process this lookup runs first, before the compiler has
+        /// read any reference's metadata — the whole framework's would be charged to the analyzers.
+        /// </summary>
+        private INamedTypeSymbol? Type(string name)
+        {
+            var metadataName = RuntimeNamespace + name;
+            return (_runtimeAssembly ?? Compilation.Assembly).GetTypeByMetadataName(metadataName);
+        }
 
         private void Add(INamedTypeSymbol? type, string member, DmaRole role)
         {
@@ -227,22 +262,46 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        private InterestingNames? _names;
+        private volatile InterestingNames? _names;
+        private volatile AddressCarriers? _carriers;
         private readonly object _namesLock = new object();
 
-        /// <summary>The names a body must mention to matter (computed once, on first use).</summary>
+        /// <summary>
+        /// The names a body must mention to matter (computed once). The analyzers ask for them in their
+        /// compilation-start action, so that no code-block callback waits while they are computed.
+        /// </summary>
         public InterestingNames Names(CancellationToken cancellationToken)
         {
+            if (_names is { } names)
+            {
+                return names;
+            }
+
             lock (_namesLock)
             {
                 if (_names is null)
                 {
                     var addressTypes = new List<ITypeSymbol>(_physicalTypes);
                     addressTypes.AddRange(_busTypes);
-                    _names = InterestingNames.Compute(Compilation, _roles, addressTypes, Compilation.GetTypeByMetadataName(RuntimeNamespace + "PhysAddr")?.ContainingAssembly, this, cancellationToken);
+                    _names = InterestingNames.Compute(Compilation, _roles, addressTypes, Type("PhysAddr")?.ContainingAssembly, this, cancellationToken);
                 }
 
                 return _names;
+            }
+        }
+
+        /// <summary>The DMA001/DMA008 body prefilter: names of sinks and of what can carry an address to them (computed once, like <see cref="Names"/>).</summary>
+        public AddressCarriers Carriers(CancellationToken cancellationToken)
+        {
+            if (_carriers is { } carriers)
+            {
+                return carriers;
+            }
+
+            var names = Names(cancellationToken);
+            lock (_namesLock)
+            {
+                return _carriers ??= AddressCarriers.Compute(Compilation, this, names, _physicalTypes, _busTypes, cancellationToken);
             }
         }
 

@@ -14,11 +14,12 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// </summary>
     internal sealed class InterestingNames
     {
-        private InterestingNames(HashSet<string> address, HashSet<string> mapping, HashSet<string> physical)
+        private InterestingNames(HashSet<string> address, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
             Address = address;
             Mapping = mapping;
             Physical = physical;
+            Sinks = sinks;
         }
 
         /// <summary>Sources and sinks of addresses: physical sources, bus sinks, unmap/sync, address types.</summary>
@@ -29,6 +30,9 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>Physical sources.</summary>
         public HashSet<string> Physical { get; }
+
+        /// <summary>Where DMA001/DMA008 report: bus sinks, unmap/sync, bus address types (a construction).</summary>
+        public HashSet<string> Sinks { get; }
 
         /// <summary>
         /// Does the block's source text contain one of the names? A substring search over the text
@@ -42,10 +46,11 @@ namespace DmaDiscipline.Analyzers.Symbols
                 return false;
             }
 
-            var text = block.SyntaxTree.GetText().ToString(block.Span);
+            var text = SourceWords.TextOf(block.SyntaxTree);
+            var end = System.Math.Min(block.Span.End, text.Length);
             foreach (var name in names)
             {
-                if (text.IndexOf(name, System.StringComparison.Ordinal) >= 0)
+                if (text.IndexOf(name, block.Span.Start, end - block.Span.Start, System.StringComparison.Ordinal) >= 0)
                 {
                     return true;
                 }
@@ -59,28 +64,33 @@ namespace DmaDiscipline.Analyzers.Symbols
             var address = new HashSet<string>(System.StringComparer.Ordinal);
             var mapping = new HashSet<string>(System.StringComparer.Ordinal);
             var physical = new HashSet<string>(System.StringComparer.Ordinal);
+            var sinks = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var pair in roles)
             {
-                Add(pair.Key.Name, pair.Value, address, mapping, physical);
+                Add(pair.Key.Name, pair.Value, address, mapping, physical, sinks);
             }
 
             foreach (var type in addressTypes)
             {
                 address.Add(type.Name);
+                if (symbols.IsBusAddressType(type))
+                {
+                    sinks.Add(type.Name);
+                }
             }
 
             // Attributes in source: the names of the members they mark (for a parameter, its method).
             foreach (var tree in compilation.SyntaxTrees)
             {
                 var root = tree.GetRoot(cancellationToken);
-                foreach (var node in root.DescendantNodes(n => !(n is BlockSyntax || n is ArrowExpressionClauseSyntax || n is EqualsValueClauseSyntax)))
+                foreach (var node in root.DescendantNodes(MayHoldAttributes))
                 {
                     if (node is AttributeSyntax attribute)
                     {
                         var role = RoleOfAttributeName(attribute.Name);
                         if (role != DmaRole.None && MarkedMemberName(attribute) is { } name)
                         {
-                            Add(name, role, address, mapping, physical);
+                            Add(name, role, address, mapping, physical, sinks);
                         }
                     }
                 }
@@ -89,14 +99,27 @@ namespace DmaDiscipline.Analyzers.Symbols
             // The runtime's device-visible members ([BusAddress] on its setters and parameters).
             if (runtime is not null)
             {
-                AddRuntimeSinks(runtime.GlobalNamespace, symbols, address, cancellationToken);
+                AddRuntimeSinks(runtime.GlobalNamespace, symbols, sinks, cancellationToken);
             }
 
-            return new InterestingNames(address, mapping, physical);
+            address.UnionWith(sinks);
+
+            return new InterestingNames(address, mapping, physical, sinks);
         }
 
-        private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical)
+        /// <summary>Declarations, parameters, accessors and attribute lists: not bodies, types or expressions, which hold no attribute of interest.</summary>
+        private static bool MayHoldAttributes(SyntaxNode node) =>
+            node is CompilationUnitSyntax || node is BaseNamespaceDeclarationSyntax || node is MemberDeclarationSyntax
+            || node is BaseParameterListSyntax || node is ParameterSyntax || node is AccessorListSyntax || node is AccessorDeclarationSyntax
+            || node is AttributeListSyntax;
+
+        private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
+            if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
+            {
+                sinks.Add(name);
+            }
+
             // DMA001/DMA008 need a sink (or unmap/sync) in the body; a map alone cannot reach one.
             if ((role & (DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
             {

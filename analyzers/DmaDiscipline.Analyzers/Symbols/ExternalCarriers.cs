@@ -1,0 +1,218 @@
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers.Symbols
+{
+    /// <summary>
+    /// Carriers, forgers and sinks declared in referenced assemblies: the runtime, and any library
+    /// built against it (or against the assembly of a configured address type). Other assemblies
+    /// cannot mention an address type, so they are not read.
+    /// </summary>
+    internal static class ExternalCarriers
+    {
+        /// <summary>Adds the names of referenced members that carry a physical address, forge a bus address when an argument is omitted, or are sinks.</summary>
+        public static void Add(Compilation compilation, DmaSymbols symbols, List<ITypeSymbol> physicalTypes, List<ITypeSymbol> busTypes,
+            HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, CancellationToken cancellationToken)
+        {
+            var definers = new HashSet<IAssemblySymbol>(SymbolEqualityComparer.Default);
+            foreach (var type in physicalTypes)
+            {
+                AddDefiner(definers, type, compilation);
+            }
+
+            foreach (var type in busTypes)
+            {
+                AddDefiner(definers, type, compilation);
+            }
+
+            if (definers.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var reference in compilation.References)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (compilation.GetAssemblyOrModuleSymbol(reference) is IAssemblySymbol assembly && (definers.Contains(assembly) || References(assembly, definers)))
+                {
+                    AddNamespace(assembly.GlobalNamespace, symbols, carriers, forgers, sinks, cancellationToken);
+                }
+            }
+        }
+
+        private static void AddDefiner(HashSet<IAssemblySymbol> definers, ITypeSymbol type, Compilation compilation)
+        {
+            if (type.ContainingAssembly is { } assembly && !SymbolEqualityComparer.Default.Equals(assembly, compilation.Assembly))
+            {
+                definers.Add(assembly);
+            }
+        }
+
+        private static bool References(IAssemblySymbol assembly, HashSet<IAssemblySymbol> definers)
+        {
+            foreach (var module in assembly.Modules)
+            {
+                foreach (var referenced in module.ReferencedAssemblySymbols)
+                {
+                    if (definers.Contains(referenced))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static void AddNamespace(INamespaceSymbol namespaceSymbol, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, CancellationToken cancellationToken)
+        {
+            foreach (var member in namespaceSymbol.GetMembers())
+            {
+                if (member is INamespaceSymbol nested)
+                {
+                    AddNamespace(nested, symbols, carriers, forgers, sinks, cancellationToken);
+                }
+                else if (member is INamedTypeSymbol type)
+                {
+                    AddType(type, symbols, carriers, forgers, sinks, cancellationToken);
+                }
+            }
+        }
+
+        private static void AddType(INamedTypeSymbol type, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (type.DeclaredAccessibility == Accessibility.Private)
+            {
+                return;
+            }
+
+            if (type.TypeKind == TypeKind.Delegate && type.DelegateInvokeMethod is { } invoke && Carries(invoke, symbols))
+            {
+                carriers.Add(type.Name);
+            }
+
+            foreach (var member in type.GetMembers())
+            {
+                if (member.DeclaredAccessibility == Accessibility.Private)
+                {
+                    continue;
+                }
+
+                if ((symbols.RolesOf(member) & DmaRole.PhysicalSource) != 0)
+                {
+                    carriers.Add(member.Name);
+                }
+
+                switch (member)
+                {
+                    case INamedTypeSymbol nested:
+                        AddType(nested, symbols, carriers, forgers, sinks, cancellationToken);
+                        break;
+                    case IFieldSymbol field when ContainsPhysical(field.Type, symbols, 0):
+                        carriers.Add(field.Name);
+                        break;
+                    case IPropertySymbol property when ContainsPhysical(property.Type, symbols, 0):
+                        // An indexer is read without its name: the type's name is what a body shows.
+                        carriers.Add(property.IsIndexer ? type.Name : property.Name);
+                        break;
+                    case IMethodSymbol method:
+                        AddMethod(type, method, symbols, carriers, forgers, sinks);
+                        break;
+                }
+
+                if (symbols.IsBusSinkMember(member))
+                {
+                    sinks.Add(member.Name);
+                }
+            }
+        }
+
+        private static void AddMethod(INamedTypeSymbol type, IMethodSymbol method, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks)
+        {
+            if (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.Constructor)
+            {
+                return;
+            }
+
+            var name = method.MethodKind == MethodKind.Constructor ? type.Name : method.Name;
+            if (method.MethodKind == MethodKind.Ordinary && Carries(method, symbols))
+            {
+                carriers.Add(name);
+                if (method.Name == "Deconstruct" || method.Name == "GetEnumerator")
+                {
+                    carriers.Add(type.Name);
+                }
+            }
+
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.IsOptional && symbols.IsBusAddressType(parameter.Type))
+                {
+                    // An omitted DmaAddr argument is default(DmaAddr): a forgery the body does not spell.
+                    forgers.Add(name);
+                }
+
+                if (symbols.IsBusSinkParameter(parameter))
+                {
+                    sinks.Add(name);
+                }
+            }
+        }
+
+        /// <summary>Can a call give the caller a physical address: returned, written out, or handed to a callback?</summary>
+        private static bool Carries(IMethodSymbol method, DmaSymbols symbols)
+        {
+            if (ContainsPhysical(method.ReturnType, symbols, 0))
+            {
+                return true;
+            }
+
+            foreach (var parameter in method.Parameters)
+            {
+                // A physical address passed in by value is spelled by the caller; anything else is not.
+                var byValueAddress = parameter.RefKind == RefKind.None && symbols.IsPhysicalType(parameter.Type);
+                if (!byValueAddress && ContainsPhysical(parameter.Type, symbols, 0))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ContainsPhysical(ITypeSymbol type, DmaSymbols symbols, int depth)
+        {
+            if (symbols.IsPhysicalType(type))
+            {
+                return true;
+            }
+
+            if (depth > 8)
+            {
+                return false;
+            }
+
+            switch (type)
+            {
+                case IArrayTypeSymbol array:
+                    return ContainsPhysical(array.ElementType, symbols, depth + 1);
+                case IPointerTypeSymbol pointer:
+                    return ContainsPhysical(pointer.PointedAtType, symbols, depth + 1);
+                case INamedTypeSymbol named:
+                    foreach (var argument in named.TypeArguments)
+                    {
+                        if (ContainsPhysical(argument, symbols, depth + 1))
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+                default:
+                    return false;
+            }
+        }
+    }
+}

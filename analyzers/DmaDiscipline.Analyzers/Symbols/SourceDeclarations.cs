@@ -1,0 +1,347 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace DmaDiscipline.Analyzers.Symbols
+{
+    /// <summary>
+    /// The member declarations of a compilation's source, read as words for
+    /// <see cref="AddressCarriers"/>: which members can hand a body a physical or forged address,
+    /// once the names that can are known. Declarations are walked as syntax (bodies are not
+    /// descended into, so their nodes are never built); bodies are searched as text.
+    /// </summary>
+    internal sealed class SourceDeclarations
+    {
+        private readonly List<Unit> _units = new List<Unit>();
+
+        private SourceDeclarations()
+        {
+        }
+
+        /// <summary>Methods and constructors of the source with an optional bus-address parameter (an omitted argument is a forgery).</summary>
+        public HashSet<string> Forgers { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+        private enum UnitKind
+        {
+            /// <summary>A method: carries when it mentions a carrier (or forges) and returns a value, writes out/ref, or takes a carrier-typed callback.</summary>
+            Method,
+
+            /// <summary>A field, property, indexer, event, delegate or primary-constructor parameter: carries when its declared type names a carrier.</summary>
+            Value,
+
+            /// <summary>Any other member (constructors, operators, accessors of its own): only its field writes matter.</summary>
+            Body,
+        }
+
+        private sealed class Unit
+        {
+            public Unit(UnitKind kind, string[] names, string text, TextSpan span, TextSpan typeSpan, bool returnsSomething, string? typeName)
+            {
+                Kind = kind;
+                Names = names;
+                Text = text;
+                Span = span;
+                TypeSpan = typeSpan;
+                ReturnsSomething = returnsSomething;
+                TypeName = typeName;
+            }
+
+            public UnitKind Kind { get; }
+            public string[] Names { get; }
+
+            /// <summary>The whole text of the declaration's tree; the declaration is <see cref="Span"/> of it.</summary>
+            public string Text { get; }
+            public TextSpan Span { get; }
+
+            /// <summary>The declared type (for a method: return type and parameters).</summary>
+            public TextSpan TypeSpan { get; }
+            public bool ReturnsSomething { get; }
+            public string? TypeName { get; }
+            public bool Done { get; set; }
+
+            /// <summary>Does the declaration make a bus address (<c>default</c>, <c>new(</c>, <c>DmaAddr(</c>)?</summary>
+            public bool Forges { get; set; }
+
+            /// <summary>Does the declaration, or its declared type, name a carrier found so far?</summary>
+            public bool MentionsCarrier { get; set; }
+            public bool TypeMentionsCarrier { get; set; }
+
+            /// <summary>Address-like fields of its own type the member assigns (null once propagated).</summary>
+            public List<string>? WrittenFields { get; set; }
+        }
+
+        /// <summary>Reads every member declaration of the compilation.</summary>
+        public static SourceDeclarations Read(Compilation compilation, HashSet<string> addressLikeTypes, List<string> busTypes, CancellationToken cancellationToken)
+        {
+            var result = new SourceDeclarations();
+            // Address-like fields by the simple name of their type (partial declarations share it).
+            var fieldsByType = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var text = SourceWords.TextOf(tree);
+                var root = tree.GetRoot(cancellationToken);
+                foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
+                {
+                    switch (node)
+                    {
+                        case DelegateDeclarationSyntax d:
+                            result.Add(UnitKind.Value, new[] { d.Identifier.ValueText }, text, d.Span, d.Span, returnsSomething: false, typeName: null);
+                            break;
+                        case TypeDeclarationSyntax type:
+                            result.ReadType(type, text, addressLikeTypes, busTypes, fieldsByType);
+                            break;
+                    }
+                }
+            }
+
+            foreach (var unit in result._units)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var end = Math.Min(unit.Span.End, unit.Text.Length);
+                unit.Forges = AddressCarriers.Forges(unit.Text, unit.Span.Start, end, busTypes);
+                if (unit.TypeName is not null && fieldsByType.TryGetValue(unit.TypeName, out var fields))
+                {
+                    unit.WrittenFields = WrittenFields(unit.Text, unit.Span.Start, end, fields);
+                }
+            }
+
+            return result;
+        }
+
+        /// <summary>
+        /// The address-like fields of its type a member assigns: the field's name followed by an
+        /// assignment operator, or inside a tuple when the member deconstructs into one.
+        /// </summary>
+        private static List<string>? WrittenFields(string text, int start, int end, HashSet<string> fields)
+        {
+            List<string>? written = null;
+            bool? deconstructs = null;
+            foreach (var field in fields)
+            {
+                for (var at = SourceWords.IndexOfWord(text, field, start, end); at >= 0; at = SourceWords.IndexOfWord(text, field, at + 1, end))
+                {
+                    var after = at + field.Length;
+                    var next = SourceWords.NextNonSpace(text, after, end, out _);
+                    if (SourceWords.AssignmentFollows(text, after, end) || ((next == ',' || next == ')') && (deconstructs ??= HasTupleAssignment(text, start, end))))
+                    {
+                        (written ??= new List<string>()).Add(field);
+                        break;
+                    }
+                }
+            }
+
+            return written;
+        }
+
+        private void ReadType(TypeDeclarationSyntax type, string text, HashSet<string> addressLikeTypes, List<string> busTypes, Dictionary<string, HashSet<string>> fieldsByType)
+        {
+            var typeName = type.Identifier.ValueText;
+            if (type.ParameterList is { } primary)
+            {
+                // Primary-constructor parameters are read in every member; record ones are also properties and a Deconstruct.
+                foreach (var parameter in primary.Parameters)
+                {
+                    if (parameter.Type is { } parameterType)
+                    {
+                        Add(UnitKind.Value, new[] { parameter.Identifier.ValueText, typeName }, text, parameter.Span, parameterType.Span, returnsSomething: false, typeName: null);
+                    }
+                }
+
+                AddForger(primary, typeName, busTypes);
+            }
+
+            foreach (var member in type.Members)
+            {
+                switch (member)
+                {
+                    case MethodDeclarationSyntax method:
+                        {
+                            var name = method.Identifier.ValueText;
+                            var names = name == "Deconstruct" || name == "GetEnumerator" ? new[] { name, typeName } : new[] { name };
+                            var returnsSomething = !(method.ReturnType is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword))
+                                || HasRefOrOut(method.ParameterList);
+                            var signature = TextSpan.FromBounds(method.ReturnType.SpanStart, method.ParameterList.Span.End);
+                            Add(UnitKind.Method, names, text, method.Span, signature, returnsSomething, typeName);
+                            AddForger(method.ParameterList, name, busTypes);
+                            break;
+                        }
+
+                    case ConstructorDeclarationSyntax constructor:
+                        Add(UnitKind.Body, Array.Empty<string>(), text, constructor.Span, default, returnsSomething: false, typeName);
+                        AddForger(constructor.ParameterList, typeName, busTypes);
+                        break;
+                    case PropertyDeclarationSyntax property:
+                        Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: false, typeName);
+                        break;
+                    case IndexerDeclarationSyntax indexer:
+                        // Read as x[i]: the type's name is what a body shows.
+                        Add(UnitKind.Value, new[] { typeName }, text, indexer.Span, indexer.Type.Span, returnsSomething: false, typeName);
+                        break;
+                    case EventDeclarationSyntax @event:
+                        Add(UnitKind.Value, new[] { @event.Identifier.ValueText }, text, @event.Span, @event.Type.Span, returnsSomething: false, typeName);
+                        break;
+                    case BaseFieldDeclarationSyntax field:
+                        {
+                            var names = new string[field.Declaration.Variables.Count];
+                            for (var i = 0; i < names.Length; i++)
+                            {
+                                names[i] = field.Declaration.Variables[i].Identifier.ValueText;
+                            }
+
+                            Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: false, typeName);
+                            if (field is FieldDeclarationSyntax && addressLikeTypes.Contains(LastName(field.Declaration.Type.ToString())))
+                            {
+                                if (!fieldsByType.TryGetValue(typeName, out var fields))
+                                {
+                                    fields = new HashSet<string>(StringComparer.Ordinal);
+                                    fieldsByType.Add(typeName, fields);
+                                }
+
+                                fields.UnionWith(names);
+                            }
+
+                            break;
+                        }
+
+                    case BaseTypeDeclarationSyntax _:
+                    case DelegateDeclarationSyntax _:
+                        // Nested types and delegates are read on their own.
+                        break;
+                    default:
+                        Add(UnitKind.Body, Array.Empty<string>(), text, member.Span, default, returnsSomething: false, typeName);
+                        break;
+                }
+            }
+        }
+
+        private void Add(UnitKind kind, string[] names, string text, TextSpan span, TextSpan typeSpan, bool returnsSomething, string? typeName)
+        {
+            _units.Add(new Unit(kind, names, text, span, typeSpan, returnsSomething, typeName));
+        }
+
+        /// <summary>A DmaAddr parameter with a default: callers that omit it pass default(DmaAddr) without spelling it.</summary>
+        private void AddForger(BaseParameterListSyntax parameters, string name, List<string> busTypes)
+        {
+            foreach (var parameter in parameters.Parameters)
+            {
+                if (parameter.Type is { } type && busTypes.Contains(LastName(type.ToString()))
+                    && (parameter.Default is not null || parameter.AttributeLists.Count > 0))
+                {
+                    Forgers.Add(name);
+                }
+            }
+        }
+
+        private static bool HasRefOrOut(ParameterListSyntax parameters)
+        {
+            foreach (var parameter in parameters.Parameters)
+            {
+                foreach (var modifier in parameter.Modifiers)
+                {
+                    if (modifier.IsKind(SyntaxKind.RefKeyword) || modifier.IsKind(SyntaxKind.OutKeyword))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Is there a <c>(…) =</c> in [start, end) (a deconstructing assignment)?</summary>
+        private static bool HasTupleAssignment(string text, int start, int end)
+        {
+            for (var at = text.IndexOf(')', start, end - start); at >= 0; at = at + 1 < end ? text.IndexOf(')', at + 1, end - at - 1) : -1)
+            {
+                if (SourceWords.AssignmentFollows(text, at + 1, end))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Adds the names of every member that can carry an address, until nothing more is added.
+        /// Each round looks only for the names the previous round added.
+        /// </summary>
+        public void Propagate(HashSet<string> carriers, CancellationToken cancellationToken)
+        {
+            var pending = new List<string>(carriers);
+            while (pending.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var added = new List<string>();
+                foreach (var unit in _units)
+                {
+                    if ((unit.Done || unit.Kind == UnitKind.Body) && unit.WrittenFields is null)
+                    {
+                        continue;
+                    }
+
+                    var end = Math.Min(unit.Span.End, unit.Text.Length);
+                    unit.MentionsCarrier = unit.MentionsCarrier || SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending);
+                    unit.TypeMentionsCarrier = unit.TypeMentionsCarrier
+                        || (unit.Kind != UnitKind.Body && SourceWords.ContainsAnyWord(unit.Text, unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length), pending));
+                    if (!unit.Done && Carries(unit))
+                    {
+                        unit.Done = true;
+                        AddAll(unit.Names, carriers, added);
+                    }
+
+                    if (unit.WrittenFields is { } written && (unit.Forges || unit.MentionsCarrier))
+                    {
+                        unit.WrittenFields = null;
+                        AddAll(written, carriers, added);
+                    }
+                }
+
+                pending = added;
+            }
+        }
+
+        private static void AddAll(IEnumerable<string> names, HashSet<string> carriers, List<string> added)
+        {
+            foreach (var name in names)
+            {
+                if (carriers.Add(name))
+                {
+                    added.Add(name);
+                }
+            }
+        }
+
+        private static bool Carries(Unit unit)
+        {
+            switch (unit.Kind)
+            {
+                case UnitKind.Method:
+                    return (unit.Forges || unit.MentionsCarrier) && (unit.ReturnsSomething || unit.TypeMentionsCarrier);
+                case UnitKind.Value:
+                    return unit.TypeMentionsCarrier;
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>The simple name a type is written with: <c>global::System.UInt64?</c> → <c>UInt64</c>.</summary>
+        public static string LastName(string typeText)
+        {
+            var text = typeText.Trim().TrimEnd('?');
+            var generic = text.IndexOf('<');
+            if (generic >= 0)
+            {
+                text = text.Substring(0, generic);
+            }
+
+            var dot = Math.Max(text.LastIndexOf('.'), text.LastIndexOf(':'));
+            return dot >= 0 ? text.Substring(dot + 1).Trim() : text;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers.Symbols
+{
+    /// <summary>
+    /// Names in a piece of source text, found from the characters alone: no syntax tree, no binding.
+    /// A name inside a comment or a string counts too — the prefilters built on this only need a
+    /// superset of the identifiers a body names.
+    /// </summary>
+    internal static class SourceWords
+    {
+        // Each tree's text as one string, cut once: bodies are read as slices of it, not copied out.
+        private static readonly ConditionalWeakTable<SyntaxTree, string> Texts = new ConditionalWeakTable<SyntaxTree, string>();
+
+        private static readonly string[] CompoundAssignments = { ">>>=", "<<=", ">>=", "??=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=" };
+
+        /// <summary>The whole text of a tree (shared by every prefilter that reads it).</summary>
+        public static string TextOf(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
+
+        /// <summary>Can this character be part of an identifier?</summary>
+        public static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
+
+        /// <summary>
+        /// Where <paramref name="name"/> occurs as a whole word in [start, end), or -1. Built on the
+        /// runtime's vectorised <see cref="string.IndexOf(string, int, int, StringComparison)"/>: the
+        /// analyzer's own code runs unoptimised at first in a fresh compiler process, so the prefilters
+        /// leave the character loops to the runtime.
+        /// </summary>
+        public static int IndexOfWord(string text, string name, int start, int end)
+        {
+            while (start < end)
+            {
+                var at = text.IndexOf(name, start, end - start, StringComparison.Ordinal);
+                if (at < 0)
+                {
+                    return -1;
+                }
+
+                var after = at + name.Length;
+                if ((at == 0 || !IsWordChar(text[at - 1])) && (after >= text.Length || !IsWordChar(text[after])))
+                {
+                    return at;
+                }
+
+                start = at + 1;
+            }
+
+            return -1;
+        }
+
+        /// <summary>Does one of the names occur as a whole word in [start, end)?</summary>
+        public static bool ContainsAnyWord(string text, int start, int end, IReadOnlyList<string> names)
+        {
+            foreach (var name in names)
+            {
+                if (IndexOfWord(text, name, start, end) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The first character after <paramref name="index"/> that is not white space, or '\0'.</summary>
+        public static char NextNonSpace(string text, int index, int end, out int at)
+        {
+            at = index;
+            while (at < end && char.IsWhiteSpace(text[at]))
+            {
+                at++;
+            }
+
+            return at < end ? text[at] : '\0';
+        }
+
+        /// <summary>
+        /// Does an assignment operator (=, +=, |=, ??=, &lt;&lt;= …, not ==, =&gt;, &lt;=, &gt;=, !=) start at
+        /// the first non-space character from <paramref name="index"/>? That is how a write to the
+        /// word just before it looks.
+        /// </summary>
+        public static bool AssignmentFollows(string text, int index, int end)
+        {
+            var c = NextNonSpace(text, index, end, out var at);
+            if (c == '=')
+            {
+                var next = at + 1 < end ? text[at + 1] : '\0';
+                return next != '=' && next != '>';
+            }
+
+            foreach (var op in CompoundAssignments)
+            {
+                if (at + op.Length <= end && string.CompareOrdinal(text, at, op, 0, op.Length) == 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}
