@@ -20,10 +20,16 @@ public sealed partial record BuildMeasurement(double CscSeconds, double Analyzer
     [GeneratedRegex(@"warning (?<id>DMA\d{3})")]
     private static partial Regex DmaWarning();
 
-    public static BuildMeasurement Run(string project)
+    /// <summary>
+    /// Builds the corpus once; <paramref name="server"/> compiles in the shared compiler server
+    /// (VBCSCompiler), as `dotnet build` does by default; <paramref name="withAnalyzers"/> false
+    /// builds it without the DMA analyzers, the baseline of the whole-build overhead.
+    /// </summary>
+    public static BuildMeasurement Run(string project, bool server, bool withAnalyzers = true)
     {
         var output = Dotnet(Path.GetDirectoryName(project)!, "build", project, "-c", "Release", "--no-restore", "--no-incremental",
-            "-p:ReportAnalyzer=true", "-v:d", "-clp:PerformanceSummary", "-nodeReuse:false");
+            "-p:ReportAnalyzer=true", "-v:d", "-clp:PerformanceSummary", "-nodeReuse:false", $"-p:UseSharedCompilation={(server ? "true" : "false")}",
+            $"-p:DmaAnalyzers={(withAnalyzers ? "true" : "false")}");
         var csc = CscTask().Match(output);
         if (!csc.Success)
         {

@@ -3,13 +3,18 @@ using System.Text;
 using DmaDiscipline.Benchmarks.Analyzers;
 
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
 // share of the Csc task (median of the runs).
 var lines = ArgumentValue("--lines", 100_000);
 var runs = ArgumentValue("--runs", 3);
 var plainGroups = ArgumentValue("--plain", 6);
+
+// --server: compile in the shared compiler server, as `dotnet build` does unless told otherwise,
+// after one unmeasured build, so the server has loaded and JIT-compiled the compiler and the
+// analyzers. Without it every build is a fresh compiler process (UseSharedCompilation=false).
+var server = args.Contains("--server");
 
 var root = FindRoot();
 Console.WriteLine($"repository: {root}");
@@ -41,27 +46,44 @@ File.WriteAllText(project, $"""
       </PropertyGroup>
       <ItemGroup>
         <Reference Include="DmaDiscipline.Runtime" HintPath="{runtimeDll}" />
-        <Analyzer Include="{analyzerDll}" />
+        <Analyzer Include="{analyzerDll}" Condition="'$(DmaAnalyzers)' != 'false'" />
       </ItemGroup>
     </Project>
     """);
 Console.WriteLine($"corpus: {files} files, {corpusLines} lines in {work}");
 BuildMeasurement.Dotnet(work, "restore", project);
 
-var measurements = new List<BuildMeasurement>();
-for (var run = 0; run < runs; run++)
+if (server)
 {
-    var m = BuildMeasurement.Run(project);
-    Console.WriteLine($"run {run + 1}: csc {m.CscSeconds:F2} s, DMA analyzers {m.AnalyzersTotalSeconds:F2} s, {m.DmaWarnings} DMA warnings");
-    measurements.Add(m);
+    BuildMeasurement.Run(project, server);
+    Console.WriteLine("warm-up build in the compiler server done");
 }
 
-var table = Table(measurements, files, corpusLines, plainGroups);
+// Each run is a pair of builds, with and without the DMA analyzers, so that both see the same load:
+// ReportAnalyzer sums each analyzer's callback time over threads, while the whole-build overhead is
+// what a developer waits for.
+var measurements = new List<BuildMeasurement>();
+var baselines = new List<BuildMeasurement>();
+for (var run = 0; run < runs; run++)
+{
+    var m = BuildMeasurement.Run(project, server);
+    var baseline = BuildMeasurement.Run(project, server, withAnalyzers: false);
+    Console.WriteLine($"run {run + 1}: csc {m.CscSeconds:F2} s (without the DMA analyzers {baseline.CscSeconds:F2} s), DMA analyzers {m.AnalyzersTotalSeconds:F2} s, {m.DmaWarnings} DMA warnings");
+    measurements.Add(m);
+    baselines.Add(baseline);
+}
+
+if (server)
+{
+    BuildMeasurement.Dotnet(work, "build-server", "shutdown"); // the server would otherwise keep its memory and threads
+}
+
+var table = Table(measurements, baselines, files, corpusLines, plainGroups, server);
 Console.WriteLine();
 Console.WriteLine(table);
 return 0;
 
-static string Table(List<BuildMeasurement> measurements, int files, int corpusLines, int plainGroups)
+static string Table(List<BuildMeasurement> measurements, List<BuildMeasurement> baselines, int files, int corpusLines, int plainGroups, bool server)
 {
     static double Median(IEnumerable<double> values)
     {
@@ -73,7 +95,7 @@ static string Table(List<BuildMeasurement> measurements, int files, int corpusLi
     var names = measurements.SelectMany(m => m.AnalyzerSeconds.Keys).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
     var text = new StringBuilder();
     var inv = CultureInfo.InvariantCulture;
-    text.AppendLine(inv, $"Corpus `--plain {plainGroups}`: {files} generated driver files, {corpusLines:N0} lines; {measurements.Count} builds, medians; Csc task {csc:F2} s; {measurements[0].DmaWarnings} DMA warnings (the corpus's deliberate legacy sites).");
+    text.AppendLine(inv, $"Corpus `--plain {plainGroups}`{(server ? ", compiler server (warm)" : ", fresh compiler process per build")}: {files} generated driver files, {corpusLines:N0} lines; {measurements.Count} builds, medians; Csc task {csc:F2} s; {measurements[0].DmaWarnings} DMA warnings (the corpus's deliberate legacy sites).");
     text.AppendLine();
     text.AppendLine("| analyzer | rules | time (s) | share of Csc |");
     text.AppendLine("|---|---|---|---|");
@@ -86,6 +108,15 @@ static string Table(List<BuildMeasurement> measurements, int files, int corpusLi
     }
 
     text.AppendLine(inv, $"| **all DMA analyzers** | DMA001–DMA008, DMA900 | {total:F3} | **{100 * total / csc:F1} %** |");
+    var overhead = Median(measurements.Zip(baselines, (with, without) => with.CscSeconds / without.CscSeconds - 1));
+    text.AppendLine();
+    text.AppendLine(inv, $"Whole-build overhead: the Csc task takes {100 * overhead:F1} % longer with the DMA analyzers than without (median of {measurements.Count} interleaved pairs; without: {Median(baselines.Select(b => b.CscSeconds)):F2} s).");
+    if (total > 0)
+    {
+        // ReportAnalyzer cannot split the wall-clock overhead; its per-analyzer shares can apportion it.
+        text.AppendLine(inv, $"Apportioned by the ReportAnalyzer shares: {string.Join(", ", names.Select(n => $"{Rules(n)} {100 * overhead * Median(measurements.Select(m => m.AnalyzerSeconds.TryGetValue(n, out var s) ? s : 0)) / total:F1} %"))}.");
+    }
+
     return text.ToString();
 }
 
