@@ -24,7 +24,8 @@ var analyzerDll = Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "bi
 var runtimeDll = Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "bin", "Release", "net8.0", "DmaDiscipline.Runtime.dll");
 
 // Outside the repository, so that its Directory.Build.props (warnings as errors) does not apply.
-var work = Path.Combine(Path.GetTempPath(), "dmadiscipline-analyzer-bench");
+// One folder per run, so that two runs at once do not build over each other.
+var work = Path.Combine(Path.GetTempPath(), $"dmadiscipline-analyzer-bench-{Environment.ProcessId}");
 if (Directory.Exists(work))
 {
     Directory.Delete(work, recursive: true);
@@ -78,6 +79,7 @@ if (server)
     BuildMeasurement.Dotnet(work, "build-server", "shutdown"); // the server would otherwise keep its memory and threads
 }
 
+Directory.Delete(work, recursive: true);
 var table = Table(measurements, baselines, files, corpusLines, plainGroups, server);
 Console.WriteLine();
 Console.WriteLine(table);
