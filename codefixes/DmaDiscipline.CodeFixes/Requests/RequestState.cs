@@ -22,6 +22,13 @@ namespace DmaDiscipline.CodeFixes.Requests
         /// <summary>The list of a request's mappings (one per descriptor it posted).</summary>
         public const string ListType = "System.Collections.Generic.List<(DmaDiscipline.Runtime.DmaAddr Address, int Length, DmaDiscipline.Runtime.DmaDirection Direction)>";
 
+        protected RequestState(MethodDeclarationSyntax posting, ExpressionStatementSyntax store, MethodDeclarationSyntax? dispose)
+        {
+            Posting = posting;
+            Store = store;
+            Dispose = dispose;
+        }
+
         /// <summary>What the fix's title names as the state the unmap follows (<c>_data</c>, <c>_slots[…].Token</c>).</summary>
         public abstract string Name { get; }
 
@@ -30,6 +37,15 @@ namespace DmaDiscipline.CodeFixes.Requests
         /// request, unmaps it at every release and in the type's <c>Dispose</c>.
         /// </summary>
         public abstract void Apply(DocumentEditor editor, SemanticModel model, string mappingsName, CancellationToken cancellationToken);
+
+        /// <summary>The method that posts the request and stores its state.</summary>
+        protected MethodDeclarationSyntax Posting { get; }
+
+        /// <summary>The statement that stores the request state; the mappings are kept right after it.</summary>
+        protected ExpressionStatementSyntax Store { get; }
+
+        /// <summary>The type's <c>Dispose</c>, where everything still kept is unmapped (see <see cref="DisposeOf"/>).</summary>
+        protected MethodDeclarationSyntax? Dispose { get; }
 
         /// <summary>The first request state stored by a top-level statement of <paramref name="method"/> after <paramref name="sink"/>.</summary>
         public static RequestState? Find(SemanticModel model, MethodDeclarationSyntax method, StatementSyntax sink, CancellationToken cancellationToken)

@@ -21,16 +21,14 @@ namespace DmaDiscipline.CodeFixes.Requests
     internal sealed class SlotMember : RequestState
     {
         private SlotMember(IFieldSymbol array, ISymbol member, TypeDeclarationSyntax record, bool isStruct, MethodDeclarationSyntax posting, ExpressionStatementSyntax store, ExpressionSyntax index, IReadOnlyList<(ExpressionStatementSyntax Statement, ExpressionSyntax Index)> clears, MethodDeclarationSyntax? dispose)
+            : base(posting, store, dispose)
         {
             Array = array;
             Member = member;
             Record = record;
             IsStruct = isStruct;
-            Posting = posting;
-            Store = store;
             Index = index;
             Clears = clears;
-            Dispose = dispose;
         }
 
         public override string Name => $"{Array.Name}[…].{Member.Name}";
@@ -44,15 +42,9 @@ namespace DmaDiscipline.CodeFixes.Requests
 
         private bool IsStruct { get; }
 
-        private MethodDeclarationSyntax Posting { get; }
-
-        private ExpressionStatementSyntax Store { get; }
-
         private ExpressionSyntax Index { get; }
 
         private IReadOnlyList<(ExpressionStatementSyntax Statement, ExpressionSyntax Index)> Clears { get; }
-
-        private MethodDeclarationSyntax? Dispose { get; }
 
         public static SlotMember? Match(SemanticModel model, TypeDeclarationSyntax type, MethodDeclarationSyntax method, ExpressionStatementSyntax store, CancellationToken cancellationToken)
         {

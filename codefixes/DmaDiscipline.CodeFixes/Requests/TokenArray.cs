@@ -19,15 +19,13 @@ namespace DmaDiscipline.CodeFixes.Requests
     internal sealed class TokenArray : RequestState
     {
         private TokenArray(IFieldSymbol field, FieldDeclarationSyntax declaration, MethodDeclarationSyntax posting, ExpressionStatementSyntax store, ExpressionSyntax index, ArrayCreationExpressionSyntax allocation, IReadOnlyList<(ExpressionStatementSyntax Statement, ExpressionSyntax Index)> clears, MethodDeclarationSyntax? dispose)
+            : base(posting, store, dispose)
         {
             Field = field;
             Declaration = declaration;
-            Posting = posting;
-            Store = store;
             Index = index;
             Allocation = allocation;
             Clears = clears;
-            Dispose = dispose;
         }
 
         public override string Name => Field.Name;
@@ -36,18 +34,12 @@ namespace DmaDiscipline.CodeFixes.Requests
 
         private FieldDeclarationSyntax Declaration { get; }
 
-        private MethodDeclarationSyntax Posting { get; }
-
-        private ExpressionStatementSyntax Store { get; }
-
         private ExpressionSyntax Index { get; }
 
         /// <summary>The <c>new T[size]</c> that allocates the token array.</summary>
         private ArrayCreationExpressionSyntax Allocation { get; }
 
         private IReadOnlyList<(ExpressionStatementSyntax Statement, ExpressionSyntax Index)> Clears { get; }
-
-        private MethodDeclarationSyntax? Dispose { get; }
 
         public static TokenArray? Match(SemanticModel model, TypeDeclarationSyntax type, MethodDeclarationSyntax method, ExpressionStatementSyntax store, CancellationToken cancellationToken)
         {

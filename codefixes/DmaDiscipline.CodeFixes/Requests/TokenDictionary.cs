@@ -23,14 +23,12 @@ namespace DmaDiscipline.CodeFixes.Requests
         private const string DictionaryName = "System.Collections.Generic.Dictionary`2";
 
         private TokenDictionary(IFieldSymbol field, FieldDeclarationSyntax declaration, MethodDeclarationSyntax posting, ExpressionStatementSyntax store, ExpressionSyntax key, IReadOnlyList<(StatementSyntax Statement, ExpressionSyntax? Key)> releases, MethodDeclarationSyntax? dispose)
+            : base(posting, store, dispose)
         {
             Field = field;
             Declaration = declaration;
-            Posting = posting;
-            Store = store;
             Key = key;
             Releases = releases;
-            Dispose = dispose;
         }
 
         public override string Name => Field.Name;
@@ -39,16 +37,10 @@ namespace DmaDiscipline.CodeFixes.Requests
 
         private FieldDeclarationSyntax Declaration { get; }
 
-        private MethodDeclarationSyntax Posting { get; }
-
-        private ExpressionStatementSyntax Store { get; }
-
         private ExpressionSyntax Key { get; }
 
         /// <summary>Removals (with their key) and clears (key null), each with the statement to release before.</summary>
         private IReadOnlyList<(StatementSyntax Statement, ExpressionSyntax? Key)> Releases { get; }
-
-        private MethodDeclarationSyntax? Dispose { get; }
 
         public static TokenDictionary? Match(SemanticModel model, TypeDeclarationSyntax type, MethodDeclarationSyntax method, ExpressionStatementSyntax store, CancellationToken cancellationToken)
         {
