@@ -255,14 +255,14 @@ public sealed class BusMaster
             }
 
             ulong physical = bus;
+            ulong frame = bus >> PhysicalMemory.PageShift;
+            ulong entry = 0;
             bool fill = false;
-            ulong fillEntry = 0;
             if (domain is not null)
             {
                 // A translated request from the device's own cache when it holds the page with the
                 // needed permission; otherwise the IOMMU translates (and faults) as without ATS.
-                ulong frame = bus >> PhysicalMemory.PageShift;
-                if (lookup is null || !lookup.TryLookup(frame, out ulong entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
+                if (lookup is null || !lookup.TryLookup(frame, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
                 {
                     if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason))
                     {
@@ -273,7 +273,6 @@ public sealed class BusMaster
                 }
 
                 physical = (IoPageTable.FrameOf(entry) << PhysicalMemory.PageShift) | (bus & PhysicalMemory.PageMask);
-                fillEntry = entry;
             }
 
             if (physical >= _machine.Memory.Size)
@@ -290,7 +289,7 @@ public sealed class BusMaster
             {
                 // Cached only once every check passed, so a cache hit needs none of them again. In a
                 // confidential machine nothing is cached: a page's shared state can change under it.
-                deviceTlb!.Fill(bus >> PhysicalMemory.PageShift, fillEntry);
+                deviceTlb!.Fill(frame, entry);
             }
 
             physicalPages[i] = physical >> PhysicalMemory.PageShift;
