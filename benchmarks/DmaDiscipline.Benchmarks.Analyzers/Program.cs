@@ -3,7 +3,7 @@ using System.Text;
 using DmaDiscipline.Benchmarks.Analyzers;
 
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
 // share of the Csc task (median of the runs).
@@ -16,6 +16,9 @@ var plainGroups = ArgumentValue("--plain", 6);
 // analyzers. Without it every build is a fresh compiler process (UseSharedCompilation=false).
 var server = args.Contains("--server");
 
+// --write-corpus DIR: write the corpus project into DIR and stop, for profiling the compiler on it.
+var writeCorpus = Array.IndexOf(args, "--write-corpus") is var at and >= 0 && at + 1 < args.Length ? Path.GetFullPath(args[at + 1]) : null;
+
 var root = FindRoot();
 Console.WriteLine($"repository: {root}");
 BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "DmaDiscipline.Analyzers.csproj"), "-c", "Release");
@@ -25,7 +28,7 @@ var runtimeDll = Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "bin
 
 // Outside the repository, so that its Directory.Build.props (warnings as errors) does not apply.
 // One folder per run, so that two runs at once do not build over each other.
-var work = Path.Combine(Path.GetTempPath(), $"dmadiscipline-analyzer-bench-{Environment.ProcessId}");
+var work = writeCorpus ?? Path.Combine(Path.GetTempPath(), $"dmadiscipline-analyzer-bench-{Environment.ProcessId}");
 if (Directory.Exists(work))
 {
     Directory.Delete(work, recursive: true);
@@ -53,6 +56,10 @@ File.WriteAllText(project, $"""
     """);
 Console.WriteLine($"corpus: {files} files, {corpusLines} lines in {work}");
 BuildMeasurement.Dotnet(work, "restore", project);
+if (writeCorpus is not null)
+{
+    return 0;
+}
 
 if (server)
 {

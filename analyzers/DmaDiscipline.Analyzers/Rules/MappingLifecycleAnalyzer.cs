@@ -21,7 +21,10 @@ namespace DmaDiscipline.Analyzers.Rules
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            // Generated code is not analysed. Diagnostics are not filtered again: they only ever fall in
+            // the analysed (so not generated) body, and the driver's filter would scan the whole tree for
+            // [GeneratedCode] declarations on the first diagnostic in each file.
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
             context.RegisterCompilationStartAction(start =>
             {
                 var symbols = DmaSymbols.Create(start.Compilation, start.Options, start.CancellationToken);
