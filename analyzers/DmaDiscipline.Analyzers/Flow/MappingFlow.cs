@@ -46,27 +46,40 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var bindings = a.Bindings;
-            foreach (var pair in b.Bindings)
+            if (!ReferenceEquals(bindings, b.Bindings))
             {
-                if (!bindings.TryGetValue(pair.Key, out var existing))
+                foreach (var pair in b.Bindings)
                 {
-                    bindings = bindings.SetItem(pair.Key, pair.Value);
-                }
-                else if (!existing.Equals(pair.Value))
-                {
-                    // Different handles on different paths: not followed further.
-                    bindings = bindings.Remove(pair.Key);
+                    if (!bindings.TryGetValue(pair.Key, out var existing))
+                    {
+                        bindings = bindings.SetItem(pair.Key, pair.Value);
+                    }
+                    else if (!existing.Equals(pair.Value))
+                    {
+                        // Different handles on different paths: not followed further.
+                        bindings = bindings.Remove(pair.Key);
+                    }
                 }
             }
 
             var sites = a.Sites;
-            foreach (var pair in b.Sites)
+            if (!ReferenceEquals(sites, b.Sites))
             {
-                sites = sites.TryGetValue(pair.Key, out var existing) ? sites.SetItem(pair.Key, existing.Join(pair.Value)) : sites.SetItem(pair.Key, pair.Value);
+                foreach (var pair in b.Sites)
+                {
+                    if (!sites.TryGetValue(pair.Key, out var existing))
+                    {
+                        sites = sites.SetItem(pair.Key, pair.Value);
+                    }
+                    else if (!existing.Equals(pair.Value))
+                    {
+                        sites = sites.SetItem(pair.Key, existing.Join(pair.Value));
+                    }
+                }
             }
 
             var constants = a.Constants;
-            foreach (var pair in a.Constants)
+            foreach (var pair in ReferenceEquals(a.Constants, b.Constants) ? ImmutableDictionary<object, long>.Empty : a.Constants)
             {
                 if (!b.Constants.TryGetValue(pair.Key, out var other) || other != pair.Value)
                 {
@@ -74,7 +87,9 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            return new MappingState(bindings, sites, constants);
+            return ReferenceEquals(bindings, a.Bindings) && ReferenceEquals(sites, a.Sites) && ReferenceEquals(constants, a.Constants)
+                ? a
+                : new MappingState(bindings, sites, constants);
         }
 
         public override bool Same(MappingState a, MappingState b) =>
@@ -392,10 +407,16 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            var bindings = value is null ? state.Bindings.Remove(key) : state.Bindings.SetItem(key, value);
+            // Most writes (flow captures of plain values) change nothing: keep the state object, so that
+            // joins and fixpoint checks see the same instance.
+            var bindings = state.Bindings.TryGetValue(key, out var bound)
+                ? value is null ? state.Bindings.Remove(key) : bound.Equals(value) ? state.Bindings : state.Bindings.SetItem(key, value)
+                : value is null ? state.Bindings : state.Bindings.SetItem(key, value);
             var constant = valueOperation is null ? null : ConstantOf(valueOperation, state);
-            var constants = constant is long c ? state.Constants.SetItem(key, c) : state.Constants.Remove(key);
-            return new MappingState(bindings, state.Sites, constants);
+            var constants = state.Constants.TryGetValue(key, out var known)
+                ? constant is long c ? c == known ? state.Constants : state.Constants.SetItem(key, c) : state.Constants.Remove(key)
+                : constant is long d ? state.Constants.SetItem(key, d) : state.Constants;
+            return ReferenceEquals(bindings, state.Bindings) && ReferenceEquals(constants, state.Constants) ? state : new MappingState(bindings, state.Sites, constants);
         }
 
         private void Assign(IOperation target, Binding? value, IOperation valueOperation, ref MappingState state)
@@ -861,9 +882,15 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Logging (an object or string parameter of a library method) does not take a mapping over; everything else may.</summary>
         private bool TakesOwnership(IMethodSymbol method, IParameterSymbol parameter)
         {
+            // The assembly first: a parameter's type can cost a substitution, and most calls that are
+            // given a handle are the driver's own.
+            if (SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly))
+            {
+                return true;
+            }
+
             var special = parameter.Type.SpecialType;
-            var isLogging = special == SpecialType.System_Object || special == SpecialType.System_String;
-            return !(isLogging && !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly));
+            return special != SpecialType.System_Object && special != SpecialType.System_String;
         }
 
         private void Report(Diagnostic diagnostic)

@@ -164,10 +164,10 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Locals known to hold an integer or enum constant.</summary>
         public ImmutableDictionary<object, long> Constants { get; }
 
-        public MappingState WithBindings(ImmutableDictionary<object, Binding> bindings) => new MappingState(bindings, Sites, Constants);
+        public MappingState WithBindings(ImmutableDictionary<object, Binding> bindings) => ReferenceEquals(bindings, Bindings) ? this : new MappingState(bindings, Sites, Constants);
 
-        public MappingState WithSites(ImmutableDictionary<MapSite, SiteStatus> sites) => new MappingState(Bindings, sites, Constants);
+        public MappingState WithSites(ImmutableDictionary<MapSite, SiteStatus> sites) => ReferenceEquals(sites, Sites) ? this : new MappingState(Bindings, sites, Constants);
 
-        public MappingState WithConstants(ImmutableDictionary<object, long> constants) => new MappingState(Bindings, Sites, constants);
+        public MappingState WithConstants(ImmutableDictionary<object, long> constants) => ReferenceEquals(constants, Constants) ? this : new MappingState(Bindings, Sites, constants);
     }
 }
