@@ -42,7 +42,14 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var solver = new FlowSolver<TState>(graph, analysis);
-            var entries = solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _);
+            if (IsForwardOnly(graph))
+            {
+                // Every block is visited once, after all its predecessors, so the first state it sees is
+                // final: the fixpoint pass can report, and no second pass is needed.
+                return solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _, report: true) is not null;
+            }
+
+            var entries = solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _, report: false);
             if (entries is null)
             {
                 return false;
@@ -50,6 +57,41 @@ namespace DmaDiscipline.Analyzers.Flow
 
             solver.Report(0, solver._blocks.Length - 1, entries);
             return true;
+        }
+
+        /// <summary>No loop (every branch goes to a later block) and no exception-handling region.</summary>
+        private static bool IsForwardOnly(ControlFlowGraph graph)
+        {
+            foreach (var block in graph.Blocks)
+            {
+                if (!Forward(block, block.ConditionalSuccessor) || !Forward(block, block.FallThroughSuccessor))
+                {
+                    return false;
+                }
+            }
+
+            return !HasHandlers(graph.Root);
+
+            static bool Forward(BasicBlock block, ControlFlowBranch? branch) =>
+                branch?.Destination is not { } destination || destination.Ordinal > block.Ordinal;
+
+            static bool HasHandlers(ControlFlowRegion region)
+            {
+                if (region.Kind != ControlFlowRegionKind.Root && region.Kind != ControlFlowRegionKind.LocalLifetime)
+                {
+                    return true;
+                }
+
+                foreach (var nested in region.NestedRegions)
+                {
+                    if (HasHandlers(nested))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
         }
 
         private void CollectHandlers(ControlFlowRegion region)
@@ -74,7 +116,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Fixpoint over blocks [first, last] from <paramref name="entryState"/>; returns the entry states, and the join of the states that leave a finally region.</summary>
-        private TState?[]? Solve(int first, int last, TState entryState, out TState? finallyExit)
+        private TState?[]? Solve(int first, int last, TState entryState, out TState? finallyExit, bool report)
         {
             finallyExit = null;
             var entries = new TState?[_blocks.Length];
@@ -91,7 +133,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 work.Remove(ordinal);
                 var block = _blocks[ordinal];
                 var state = entries[ordinal]!;
-                var exitState = Transfer(block, state, report: false, out var conditionalState);
+                var exitState = Transfer(block, state, report, out var conditionalState);
                 if (_handlers[ordinal] is { } handlers)
                 {
                     foreach (var handler in handlers)
@@ -103,12 +145,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
                 }
 
-                if (!Follow(block.ConditionalSuccessor, conditionalState, entries, work, first, last, ref finallyExit, report: false))
+                if (!Follow(block.ConditionalSuccessor, conditionalState, entries, work, first, last, ref finallyExit, report))
                 {
                     return null;
                 }
 
-                if (!Follow(block.FallThroughSuccessor, exitState, entries, work, first, last, ref finallyExit, report: false))
+                if (!Follow(block.FallThroughSuccessor, exitState, entries, work, first, last, ref finallyExit, report))
                 {
                     return null;
                 }
@@ -228,7 +270,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private TState? RunFinally(ControlFlowRegion region, TState state, bool report)
         {
-            var entries = Solve(region.FirstBlockOrdinal, region.LastBlockOrdinal, state, out var exit);
+            var entries = Solve(region.FirstBlockOrdinal, region.LastBlockOrdinal, state, out var exit, report: false);
             if (entries is null)
             {
                 _exhausted = true;

@@ -79,7 +79,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var constants = a.Constants;
-            foreach (var pair in ReferenceEquals(a.Constants, b.Constants) ? ImmutableDictionary<object, long>.Empty : a.Constants)
+            foreach (var pair in ReferenceEquals(a.Constants, b.Constants) ? SmallMap<object, long>.Empty : a.Constants)
             {
                 if (!b.Constants.TryGetValue(pair.Key, out var other) || other != pair.Value)
                 {
@@ -93,27 +93,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         public override bool Same(MappingState a, MappingState b) =>
-            ReferenceEquals(a, b)
-            || (SameDictionary(a.Bindings, b.Bindings) && SameDictionary(a.Sites, b.Sites) && SameDictionary(a.Constants, b.Constants));
-
-        private static bool SameDictionary<TKey, TValue>(ImmutableDictionary<TKey, TValue> a, ImmutableDictionary<TKey, TValue> b)
-            where TKey : notnull
-        {
-            if (a.Count != b.Count)
-            {
-                return false;
-            }
-
-            foreach (var pair in a)
-            {
-                if (!b.TryGetValue(pair.Key, out var other) || !EqualityComparer<TValue>.Default.Equals(other, pair.Value))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+            ReferenceEquals(a, b) || (a.Bindings.SameAs(b.Bindings) && a.Sites.SameAs(b.Sites) && a.Constants.SameAs(b.Constants));
 
         public override MappingState Visit(IOperation operation, MappingState state, bool report)
         {
@@ -362,9 +342,9 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IFlowAnonymousFunctionOperation _:
                 case IAnonymousFunctionOperation _:
                     // A lambda may release or keep any handle it captures: treat every live handle as handed over.
-                    foreach (var site in state.Sites.Keys)
+                    foreach (var pair in state.Sites)
                     {
-                        state = Update(state, site, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
+                        state = Update(state, pair.Key, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
                     }
 
                     return null;
@@ -598,9 +578,9 @@ namespace DmaDiscipline.Analyzers.Flow
                         Eval(argument.Value, ref state);
                     }
 
-                    foreach (var site in state.Sites.Keys)
+                    foreach (var pair in state.Sites)
                     {
-                        state = Update(state, site, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
+                        state = Update(state, pair.Key, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
                     }
 
                     return null;

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace DmaDiscipline.Analyzers.Flow
@@ -148,26 +147,26 @@ namespace DmaDiscipline.Analyzers.Flow
     internal sealed class MappingState
     {
         public static readonly MappingState Empty = new MappingState(
-            ImmutableDictionary.Create<object, Binding>(),
-            ImmutableDictionary.Create<MapSite, SiteStatus>(),
-            ImmutableDictionary.Create<object, long>());
+            SmallMap<object, Binding>.Empty,
+            SmallMap<MapSite, SiteStatus>.Empty,
+            SmallMap<object, long>.Empty);
 
-        public MappingState(ImmutableDictionary<object, Binding> bindings, ImmutableDictionary<MapSite, SiteStatus> sites, ImmutableDictionary<object, long> constants)
+        public MappingState(SmallMap<object, Binding> bindings, SmallMap<MapSite, SiteStatus> sites, SmallMap<object, long> constants)
         {
             Bindings = bindings;
             Sites = sites;
             Constants = constants;
         }
 
-        public ImmutableDictionary<object, Binding> Bindings { get; }
-        public ImmutableDictionary<MapSite, SiteStatus> Sites { get; }
+        public SmallMap<object, Binding> Bindings { get; }
+        public SmallMap<MapSite, SiteStatus> Sites { get; }
         /// <summary>Locals known to hold an integer or enum constant.</summary>
-        public ImmutableDictionary<object, long> Constants { get; }
+        public SmallMap<object, long> Constants { get; }
 
-        public MappingState WithBindings(ImmutableDictionary<object, Binding> bindings) => ReferenceEquals(bindings, Bindings) ? this : new MappingState(bindings, Sites, Constants);
+        public MappingState WithBindings(SmallMap<object, Binding> bindings) => ReferenceEquals(bindings, Bindings) ? this : new MappingState(bindings, Sites, Constants);
 
-        public MappingState WithSites(ImmutableDictionary<MapSite, SiteStatus> sites) => ReferenceEquals(sites, Sites) ? this : new MappingState(Bindings, sites, Constants);
+        public MappingState WithSites(SmallMap<MapSite, SiteStatus> sites) => ReferenceEquals(sites, Sites) ? this : new MappingState(Bindings, sites, Constants);
 
-        public MappingState WithConstants(ImmutableDictionary<object, long> constants) => ReferenceEquals(constants, Constants) ? this : new MappingState(Bindings, Sites, constants);
+        public MappingState WithConstants(SmallMap<object, long> constants) => ReferenceEquals(constants, Constants) ? this : new MappingState(Bindings, Sites, constants);
     }
 }
