@@ -221,16 +221,23 @@ namespace DmaDiscipline.Analyzers.Flow
         private static long? ConstantOf(IOperation operation, MappingState state)
         {
             var constant = operation.ConstantValue;
-            if (constant.HasValue && constant.Value is not null && !(constant.Value is string) && !(constant.Value is bool))
+            if (constant.HasValue)
             {
-                try
+                // Integers and enum values (an enum constant is its underlying integer); a ulong above
+                // long.MaxValue, a float or a string is not a length or a direction.
+                return constant.Value switch
                 {
-                    return Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
-                }
-                catch (Exception ex) when (ex is FormatException || ex is InvalidCastException || ex is OverflowException)
-                {
-                    return null;
-                }
+                    int i => i,
+                    long l => l,
+                    uint u => u,
+                    ulong ul when ul <= long.MaxValue => (long)ul,
+                    short sh => sh,
+                    ushort us => us,
+                    byte b => b,
+                    sbyte sb => sb,
+                    char c => c,
+                    _ => null,
+                };
             }
 
             var key = Keys.Of(operation);

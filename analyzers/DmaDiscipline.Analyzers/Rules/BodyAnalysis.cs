@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -28,8 +29,22 @@ namespace DmaDiscipline.Analyzers.Rules
             var graph = Graphs.GetValue(root, r => CreateGraph(r, cancellationToken)!);
             if (graph is not null)
             {
-                Visit(graph, owner, analyse, depth: 0);
+                Visit(graph, owner, analyse, depth: 0, HasNestedBodies(root.Syntax));
             }
+        }
+
+        /// <summary>Lambdas, anonymous methods and local functions, seen in the syntax: without them no operation needs searching for one.</summary>
+        private static bool HasNestedBodies(SyntaxNode body)
+        {
+            foreach (var node in body.DescendantNodes())
+            {
+                if (node is AnonymousFunctionExpressionSyntax || node is LocalFunctionStatementSyntax)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         // The semantic model hands every analyzer the same operation tree: build its graph once for all of them.
@@ -49,10 +64,10 @@ namespace DmaDiscipline.Analyzers.Rules
             };
         }
 
-        private static void Visit(ControlFlowGraph graph, ISymbol owner, Action<ControlFlowGraph, ISymbol> analyse, int depth)
+        private static void Visit(ControlFlowGraph graph, ISymbol owner, Action<ControlFlowGraph, ISymbol> analyse, int depth, bool nested = true)
         {
             analyse(graph, owner);
-            if (depth > 8)
+            if (depth > 8 || !nested)
             {
                 return;
             }

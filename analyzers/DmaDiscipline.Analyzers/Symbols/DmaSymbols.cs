@@ -24,7 +24,11 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private readonly Dictionary<ISymbol, DmaRole> _roles = new Dictionary<ISymbol, DmaRole>(SymbolEqualityComparer.Default);
         private readonly Dictionary<ISymbol, string> _sinkParameterNames = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<ISymbol, DmaRole> _cache = new ConcurrentDictionary<ISymbol, DmaRole>(SymbolEqualityComparer.Default);
+        // Sized for the members a driver calls, with more lock stripes than build machines have cores: every callback asks,
+        // and a resize or a contended stripe would stall the others.
+        private readonly ConcurrentDictionary<ISymbol, DmaRole> _cache = new ConcurrentDictionary<ISymbol, DmaRole>(CacheConcurrency, 1024, SymbolEqualityComparer.Default);
+
+        private const int CacheConcurrency = 16;
         private readonly HashSet<ITypeSymbol> _physicalTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         private readonly HashSet<ITypeSymbol> _busTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         private readonly HashSet<ITypeSymbol> _translationTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
@@ -473,7 +477,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Is this parameter a device-visible sink: [BusAddress] on it (or on the parameter it overrides/implements), or configured.</summary>
         public bool IsBusSinkParameter(IParameterSymbol parameter) => _sinkParameters.GetOrAdd(parameter.OriginalDefinition, ComputeIsBusSinkParameter);
 
-        private readonly ConcurrentDictionary<IParameterSymbol, bool> _sinkParameters = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IParameterSymbol, bool> _sinkParameters = new ConcurrentDictionary<IParameterSymbol, bool>(CacheConcurrency, 256, SymbolEqualityComparer.Default);
 
         private bool ComputeIsBusSinkParameter(IParameterSymbol parameter)
         {
