@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 
@@ -34,6 +35,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Analyses the graph; false when the body was too large or complex to finish (nothing reported then).</summary>
+        [MethodImpl(Jit.Optimized)]
         public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, int maxBlocks = 2000)
         {
             if (graph.Blocks.Length > maxBlocks)
@@ -60,6 +62,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>No loop (every branch goes to a later block) and no exception-handling region.</summary>
+        [MethodImpl(Jit.Optimized)]
         private static bool IsForwardOnly(ControlFlowGraph graph)
         {
             foreach (var block in graph.Blocks)
@@ -94,6 +97,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void CollectHandlers(ControlFlowRegion region)
         {
             if (region.Kind == ControlFlowRegionKind.TryAndCatch && region.NestedRegions.Length > 1)
@@ -116,6 +120,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Fixpoint over blocks [first, last] from <paramref name="entryState"/>; returns the entry states, and the join of the states that leave a finally region.</summary>
+        [MethodImpl(Jit.Optimized)]
         private TState?[]? Solve(int first, int last, TState entryState, out TState? finallyExit, bool report)
         {
             finallyExit = null;
@@ -159,6 +164,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return entries;
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void Report(int first, int last, TState?[] entries)
         {
             TState? ignored = null;
@@ -178,6 +184,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Transfers a block; returns the fall-through state and the conditional-successor state.</summary>
+        [MethodImpl(Jit.Optimized)]
         private TState Transfer(BasicBlock block, TState state, bool report, out TState conditionalState)
         {
             foreach (var operation in block.Operations)
@@ -209,6 +216,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return _analysis.Visit(branchValue, state, report);
         }
 
+        [MethodImpl(Jit.Optimized)]
         private bool Follow(ControlFlowBranch? branch, TState state, TState?[]? entries, SortedSet<int>? work, int first, int last, ref TState? finallyExit, bool report)
         {
             if (branch is null)
@@ -268,6 +276,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private bool _exhausted;
 
+        [MethodImpl(Jit.Optimized)]
         private TState? RunFinally(ControlFlowRegion region, TState state, bool report)
         {
             var entries = Solve(region.FirstBlockOrdinal, region.LastBlockOrdinal, state, out var exit, report: false);
@@ -286,6 +295,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>An exception leaves <paramref name="source"/>: run the enclosing finally regions; stop at a catch (the handler already has this state).</summary>
+        [MethodImpl(Jit.Optimized)]
         private bool Thrown(BasicBlock source, TState state, bool report)
         {
             for (var region = source.EnclosingRegion; region is not null; region = region.EnclosingRegion)
@@ -321,11 +331,14 @@ namespace DmaDiscipline.Analyzers.Flow
             return true;
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static IOperation? ExitOperation(BasicBlock source) => source.BranchValue ?? LastOperation(source);
 
+        [MethodImpl(Jit.Optimized)]
         private static IOperation? LastOperation(BasicBlock block) =>
             block.Operations.Length > 0 ? block.Operations[block.Operations.Length - 1] : null;
 
+        [MethodImpl(Jit.Optimized)]
         private void Merge(TState?[] entries, SortedSet<int> work, int ordinal, TState state)
         {
             var existing = entries[ordinal];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -7,6 +8,7 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>Storage locations the flow analyses track by identity: locals, parameters, fields of this instance, flow captures.</summary>
     internal static class Keys
     {
+        [MethodImpl(Jit.Optimized)]
         public static object? Of(IOperation? operation)
         {
             switch (operation)
@@ -29,6 +31,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Short source text of an operation for messages.</summary>
+        [MethodImpl(Jit.Optimized)]
         public static string Describe(IOperation operation)
         {
             var text = operation.Syntax.ToString();
@@ -41,8 +44,10 @@ namespace DmaDiscipline.Analyzers.Flow
             return "'" + text + "'";
         }
 
+        [MethodImpl(Jit.Optimized)]
         public static int Line(IOperation operation) => operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
 
+        [MethodImpl(Jit.Optimized)]
         public static IOperation Unwrap(IOperation operation)
         {
             while (operation is IConversionOperation conversion && conversion.IsImplicit)
@@ -53,6 +58,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return operation;
         }
 
+        [MethodImpl(Jit.Optimized)]
         public static CaptureId? CaptureOf(IOperation operation) => (operation as IFlowCaptureReferenceOperation)?.Id;
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -38,6 +39,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public override MappingState Entry => MappingState.Empty;
 
+        [MethodImpl(Jit.Optimized)]
         public override MappingState Join(MappingState a, MappingState b)
         {
             if (ReferenceEquals(a, b))
@@ -92,9 +94,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 : new MappingState(bindings, sites, constants);
         }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Same(MappingState a, MappingState b) =>
             ReferenceEquals(a, b) || (a.Bindings.SameAs(b.Bindings) && a.Sites.SameAs(b.Sites) && a.Constants.SameAs(b.Constants));
 
+        [MethodImpl(Jit.Optimized)]
         public override MappingState Visit(IOperation operation, MappingState state, bool report)
         {
             _reporting = report;
@@ -102,6 +106,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return state;
         }
 
+        [MethodImpl(Jit.Optimized)]
         public override MappingState Returned(IOperation value, MappingState state, bool report)
         {
             _reporting = report;
@@ -110,6 +115,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return state;
         }
 
+        [MethodImpl(Jit.Optimized)]
         public override void Split(IOperation condition, MappingState state, out MappingState whenTrue, out MappingState whenFalse)
         {
             whenTrue = state;
@@ -125,6 +131,7 @@ namespace DmaDiscipline.Analyzers.Flow
             whenFalse = check.Negated ? failed : succeeded;
         }
 
+        [MethodImpl(Jit.Optimized)]
         public override void AtExit(MappingState state, ExitKind kind, IOperation? exitOperation)
         {
             // Exits are only visited by the reporting pass.
@@ -146,6 +153,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>The mapping-error check a branch condition tests, if any (pure: no state change).</summary>
+        [MethodImpl(Jit.Optimized)]
         private CheckBinding? Condition(IOperation condition, MappingState state)
         {
             switch (condition)
@@ -168,6 +176,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>A comparison of a scatter-gather map's count with 0: == 0, &lt;= 0, &lt; 1 mean failure.</summary>
+        [MethodImpl(Jit.Optimized)]
         private CheckBinding? CountCheck(IBinaryOperation binary, MappingState state)
         {
             var left = CountOf(binary.LeftOperand, state);
@@ -206,6 +215,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return failsWhenTrue is null ? null : new CheckBinding(count.Site, negated: failsWhenTrue == false);
         }
 
+        [MethodImpl(Jit.Optimized)]
         private CountBinding? CountOf(IOperation operation, MappingState state)
         {
             operation = Keys.Unwrap(operation);
@@ -218,6 +228,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding as CountBinding : null;
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static long? ConstantOf(IOperation operation, MappingState state)
         {
             var constant = operation.ConstantValue;
@@ -244,9 +255,11 @@ namespace DmaDiscipline.Analyzers.Flow
             return key is not null && state.Constants.TryGetValue(key, out var value) ? value : (long?)null;
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static MappingState Update(MappingState state, MapSite site, SiteFlags set, SiteFlags clear) =>
             state.Sites.TryGetValue(site, out var status) ? state.WithSites(state.Sites.SetItem(site, status.With(set, clear))) : state;
 
+        [MethodImpl(Jit.Optimized)]
         private Binding? Eval(IOperation? operation, ref MappingState state)
         {
             switch (operation)
@@ -376,6 +389,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static Binding? Derived(Binding? binding) => binding switch
         {
             HandleBinding handle when handle.Site.Kind == MappingKind.Streaming => new DerivedBinding(handle.Site),
@@ -383,6 +397,7 @@ namespace DmaDiscipline.Analyzers.Flow
             _ => null,
         };
 
+        [MethodImpl(Jit.Optimized)]
         private MappingState Bind(MappingState state, object key, Binding? value, IOperation? valueOperation)
         {
             foreach (var pair in state.Sites)
@@ -406,6 +421,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return ReferenceEquals(bindings, state.Bindings) && ReferenceEquals(constants, state.Constants) ? state : new MappingState(bindings, state.Sites, constants);
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void Assign(IOperation target, Binding? value, IOperation valueOperation, ref MappingState state)
         {
             var instanceEvaluated = false;
@@ -463,6 +479,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void StoreIntoMember(ISymbol member, Binding? value, IOperation valueOperation, ref MappingState state)
         {
             if (value is null)
@@ -479,6 +496,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>The handle (or an address derived from it) reaches a device-visible sink.</summary>
+        [MethodImpl(Jit.Optimized)]
         private void DeviceUse(Binding value, IOperation at, MappingState state)
         {
             if (!(value is HandleBinding || value is DerivedBinding) || !state.Sites.TryGetValue(value.Site, out var status))
@@ -495,6 +513,7 @@ namespace DmaDiscipline.Analyzers.Flow
             CheckNotReleased(value.Site, status, at);
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void CheckChecked(MapSite site, SiteStatus status, IOperation at)
         {
             if (site.Kind != MappingKind.Streaming || (status.Flags & (SiteFlags.Unchecked | SiteFlags.Failed)) == 0)
@@ -508,6 +527,7 @@ namespace DmaDiscipline.Analyzers.Flow
             Report(Diagnostic.Create(Descriptors.DMA003, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, why));
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void CheckNotReleased(MapSite site, SiteStatus status, IOperation at)
         {
             if (status.MustBeReleased)
@@ -518,6 +538,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Ownership leaves this body with the value: no release is owed here any more.</summary>
+        [MethodImpl(Jit.Optimized)]
         private static void Transfer(Binding? value, ref MappingState state)
         {
             if (value is HandleBinding || (value is DerivedBinding && value.Site.Kind == MappingKind.Streaming))
@@ -526,6 +547,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private Binding? MemberAccess(IOperation operation, ISymbol member, IOperation? instance, ref MappingState state)
         {
             var instanceValue = Eval(instance, ref state);
@@ -556,6 +578,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return null;
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void CheckCpuAccess(object bufferKey, IOperation at, MappingState state)
         {
             foreach (var pair in state.Sites)
@@ -570,6 +593,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private Binding? Invocation(IInvocationOperation invocation, ref MappingState state)
         {
             var method = invocation.TargetMethod;
@@ -668,6 +692,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return null;
         }
 
+        [MethodImpl(Jit.Optimized)]
         private Binding? Map(IInvocationOperation invocation, ref MappingState state)
         {
             var method = invocation.TargetMethod;
@@ -727,6 +752,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return new HandleBinding(site);
         }
 
+        [MethodImpl(Jit.Optimized)]
         private MapSite SiteFor(IOperation call, MappingKind kind, object? bufferKey, IOperation? length, IOperation? direction)
         {
             if (!_sites.TryGetValue(call, out var site))
@@ -739,6 +765,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>The binding of the argument that names the mapping: the first bus-address argument, else the first argument.</summary>
+        [MethodImpl(Jit.Optimized)]
         private Binding? HandleArgument(IInvocationOperation invocation, MappingState state, out IArgumentOperation? handleArgument)
         {
             handleArgument = null;
@@ -773,6 +800,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>DMA004: unmap takes the map's length and direction; a sync takes its direction and at most its length.</summary>
+        [MethodImpl(Jit.Optimized)]
         private void CompareWithMap(IInvocationOperation invocation, MapSite site, SiteStatus status, MappingState state, bool isSync, bool forCpu = false)
         {
             var name = invocation.TargetMethod.Name;
@@ -816,9 +844,11 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void ReportMismatch(IOperation at, MapSite site, string message) =>
             Report(Diagnostic.Create(Descriptors.DMA004, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, message));
 
+        [MethodImpl(Jit.Optimized)]
         private static string DirectionName(ITypeSymbol type, long value)
         {
             foreach (var member in type.GetMembers())
@@ -834,6 +864,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Arguments to an ordinary method: a device sink is a use; anything else but logging takes ownership.</summary>
+        [MethodImpl(Jit.Optimized)]
         private Binding? PassArguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref MappingState state)
         {
             Binding? derived = null;
@@ -867,6 +898,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Logging (an object or string parameter of a library method) does not take a mapping over; everything else may.</summary>
+        [MethodImpl(Jit.Optimized)]
         private bool TakesOwnership(IMethodSymbol method, IParameterSymbol parameter)
         {
             // The assembly first: a parameter's type can cost a substitution, and most calls that are
@@ -880,6 +912,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return special != SpecialType.System_Object && special != SpecialType.System_String;
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void Report(Diagnostic diagnostic)
         {
             if (_reporting && _reported.Add((diagnostic.Id, diagnostic.Location)))

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace DmaDiscipline.Analyzers.Flow
@@ -72,15 +73,20 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public bool MustBeReleased => (Flags & SiteFlags.Released) != 0 && (Flags & SiteFlags.NotReleased) == 0;
 
+        [MethodImpl(Jit.Optimized)]
         public SiteStatus With(SiteFlags set, SiteFlags clear) => new SiteStatus((Flags | set) & ~clear, Length, Direction);
 
+        [MethodImpl(Jit.Optimized)]
         public SiteStatus Join(SiteStatus other) =>
             Equals(other) ? this : new SiteStatus(Flags | other.Flags, Length == other.Length ? Length : null, Direction == other.Direction ? Direction : null);
 
+        [MethodImpl(Jit.Optimized)]
         public bool Equals(SiteStatus? other) => other is not null && other.Flags == Flags && other.Length == Length && other.Direction == Direction;
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => Equals(obj as SiteStatus);
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => ((int)Flags * 31) ^ Length.GetHashCode() ^ Direction.GetHashCode();
     }
 
@@ -100,8 +106,10 @@ namespace DmaDiscipline.Analyzers.Flow
         {
         }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is HandleBinding other && other.Site == Site;
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Site.GetHashCode();
     }
 
@@ -113,8 +121,10 @@ namespace DmaDiscipline.Analyzers.Flow
         {
         }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is DerivedBinding other && other.Site == Site;
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Site.GetHashCode() ^ 1;
     }
 
@@ -126,8 +136,10 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public bool Negated { get; }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is CheckBinding other && other.Site == Site && other.Negated == Negated;
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Site.GetHashCode() ^ (Negated ? 2 : 3);
     }
 
@@ -139,8 +151,10 @@ namespace DmaDiscipline.Analyzers.Flow
         {
         }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is CountBinding other && other.Site == Site;
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Site.GetHashCode() ^ 4;
     }
 
@@ -163,10 +177,13 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Locals known to hold an integer or enum constant.</summary>
         public SmallMap<object, long> Constants { get; }
 
+        [MethodImpl(Jit.Optimized)]
         public MappingState WithBindings(SmallMap<object, Binding> bindings) => ReferenceEquals(bindings, Bindings) ? this : new MappingState(bindings, Sites, Constants);
 
+        [MethodImpl(Jit.Optimized)]
         public MappingState WithSites(SmallMap<MapSite, SiteStatus> sites) => ReferenceEquals(sites, Sites) ? this : new MappingState(Bindings, sites, Constants);
 
+        [MethodImpl(Jit.Optimized)]
         public MappingState WithConstants(SmallMap<object, long> constants) => ReferenceEquals(constants, Constants) ? this : new MappingState(Bindings, Sites, constants);
     }
 }

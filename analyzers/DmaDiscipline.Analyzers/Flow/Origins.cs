@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace DmaDiscipline.Analyzers.Flow
@@ -16,8 +17,10 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public IOperation Operation { get; }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is PhysicalOrigin other && ReferenceEquals(other.Operation, Operation);
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Operation.GetHashCode();
     }
 
@@ -44,8 +47,10 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public string Source { get; }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is ForgedOrigin other && ReferenceEquals(other.Creation, Creation);
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Creation.GetHashCode();
     }
 
@@ -56,8 +61,10 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public int Ordinal { get; }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is ParameterOrigin other && other.Ordinal == Ordinal;
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Ordinal;
     }
 
@@ -68,8 +75,10 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public IFieldSymbol Field { get; }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is FieldOrigin other && SymbolEqualityComparer.Default.Equals(other.Field, Field);
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Field);
     }
 
@@ -94,8 +103,10 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>The argument values by parameter ordinal.</summary>
         public ImmutableArray<ImmutableHashSet<Origin>> Arguments { get; }
 
+        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is CallOrigin other && ReferenceEquals(other.Site, Site) && other.ParameterOrdinal == ParameterOrdinal;
 
+        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Site.GetHashCode() ^ ParameterOrdinal;
     }
 }

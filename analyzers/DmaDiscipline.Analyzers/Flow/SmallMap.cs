@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace DmaDiscipline.Analyzers.Flow
 {
@@ -23,6 +24,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public int Count => _entries.Length;
 
+        [MethodImpl(Jit.Optimized)]
         public bool TryGetValue(TKey key, out TValue value)
         {
             var index = IndexOf(key);
@@ -36,6 +38,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return true;
         }
 
+        [MethodImpl(Jit.Optimized)]
         public SmallMap<TKey, TValue> SetItem(TKey key, TValue value)
         {
             var index = IndexOf(key);
@@ -58,6 +61,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return new SmallMap<TKey, TValue>(entries);
         }
 
+        [MethodImpl(Jit.Optimized)]
         public SmallMap<TKey, TValue> Remove(TKey key)
         {
             var index = IndexOf(key);
@@ -78,6 +82,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>The same keys with equal values, in any order.</summary>
+        [MethodImpl(Jit.Optimized)]
         public bool SameAs(SmallMap<TKey, TValue> other)
         {
             if (ReferenceEquals(this, other))
@@ -102,8 +107,10 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Entries in insertion order; the enumerator allocates nothing.</summary>
+        [MethodImpl(Jit.Optimized)]
         public Enumerator GetEnumerator() => new Enumerator(_entries);
 
+        [MethodImpl(Jit.Optimized)]
         private int IndexOf(TKey key)
         {
             var entries = _entries;
@@ -132,6 +139,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             public KeyValuePair<TKey, TValue> Current => _entries[_index];
 
+            [MethodImpl(Jit.Optimized)]
             public bool MoveNext() => ++_index < _entries.Length;
         }
     }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
@@ -16,6 +17,7 @@ namespace DmaDiscipline.Analyzers.Rules
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA001, Descriptors.DMA008);
 
+        [MethodImpl(Jit.Optimized)]
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
@@ -37,6 +39,7 @@ namespace DmaDiscipline.Analyzers.Rules
             });
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressCarriers carriers, AddressSummaries summaries)
         {
             // Text prefilter first: most of a driver never names both a device sink and something a
@@ -58,6 +61,7 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>Cheap pre-scan: without a device-visible sink or an unmap/sync there is nothing to report.</summary>
+        [MethodImpl(Jit.Optimized)]
         private static bool HasSink(IOperation root, DmaSymbols symbols)
         {
             foreach (var operation in root.Descendants())

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -12,11 +13,13 @@ namespace DmaDiscipline.Analyzers.Rules
     internal static class BodyAnalysis
     {
         /// <summary>Executable blocks (bodies, initializers); attributes and parameter defaults have no graph worth analysing.</summary>
+        [MethodImpl(Jit.Optimized)]
         public static bool IsRoot(IOperation block) =>
             block.Kind == OperationKind.MethodBody || block.Kind == OperationKind.ConstructorBody || block.Kind == OperationKind.Block
             || block.Kind == OperationKind.FieldInitializer || block.Kind == OperationKind.PropertyInitializer;
 
         /// <summary>The operation tree of a code block, when it is a body the flow analyses handle.</summary>
+        [MethodImpl(Jit.Optimized)]
         public static IOperation? RootOf(CodeBlockAnalysisContext context)
         {
             var operation = context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken);
@@ -24,6 +27,7 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>Runs <paramref name="analyse"/> on the graph of a root operation, then of its lambdas and local functions.</summary>
+        [MethodImpl(Jit.Optimized)]
         public static void ForEachGraph(IOperation root, ISymbol owner, System.Threading.CancellationToken cancellationToken, Action<ControlFlowGraph, ISymbol> analyse)
         {
             var graph = Graphs.GetValue(root, r => CreateGraph(r, cancellationToken)!);
@@ -34,6 +38,7 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>Lambdas, anonymous methods and local functions, seen in the syntax: without them no operation needs searching for one.</summary>
+        [MethodImpl(Jit.Optimized)]
         private static bool HasNestedBodies(SyntaxNode body)
         {
             foreach (var node in body.DescendantNodes())
@@ -51,6 +56,7 @@ namespace DmaDiscipline.Analyzers.Rules
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, ControlFlowGraph> Graphs =
             new System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, ControlFlowGraph>();
 
+        [MethodImpl(Jit.Optimized)]
         private static ControlFlowGraph? CreateGraph(IOperation root, System.Threading.CancellationToken cancellationToken)
         {
             return root switch
@@ -64,6 +70,7 @@ namespace DmaDiscipline.Analyzers.Rules
             };
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static void Visit(ControlFlowGraph graph, ISymbol owner, Action<ControlFlowGraph, ISymbol> analyse, int depth, bool nested = true)
         {
             analyse(graph, owner);
@@ -97,6 +104,7 @@ namespace DmaDiscipline.Analyzers.Rules
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static IEnumerable<IFlowAnonymousFunctionOperation> Lambdas(IOperation operation)
         {
             if (operation is IFlowAnonymousFunctionOperation self)

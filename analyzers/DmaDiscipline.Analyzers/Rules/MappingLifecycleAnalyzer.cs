@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
@@ -18,6 +19,7 @@ namespace DmaDiscipline.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.DMA002, Descriptors.DMA003, Descriptors.DMA004, Descriptors.DMA005, Descriptors.DMA006);
 
+        [MethodImpl(Jit.Optimized)]
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
@@ -38,6 +40,7 @@ namespace DmaDiscipline.Analyzers.Rules
             });
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names)
         {
             // Token prefilter first: every rule here starts at a map or alloc named in the body.
@@ -57,6 +60,7 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>Cheap pre-scan: every rule here starts from a map or coherent alloc in the same body.</summary>
+        [MethodImpl(Jit.Optimized)]
         private static bool MapsSomething(IOperation root, DmaSymbols symbols)
         {
             foreach (var operation in root.Descendants())

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -42,6 +43,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// a carrier or something that makes a bus address outside the DMA API (a DmaAddr
         /// construction, <c>new(…)</c>, <c>default</c>, a call with an omitted bus-address argument).
         /// </summary>
+        [MethodImpl(Jit.Optimized)]
         public bool MayReachSink(SyntaxNode block)
         {
             var text = SourceWords.TextOf(block.SyntaxTree);
@@ -53,6 +55,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Does [start, end) make a bus address outside the DMA API: <c>default</c>, <c>new(</c>, <c>DmaAddr(</c>, <c>DmaAddr {</c>?</summary>
+        [MethodImpl(Jit.Optimized)]
         internal static bool Forges(string text, int start, int end, IReadOnlyList<string> busTypes)
         {
             for (var at = SourceWords.IndexOfWord(text, "default", start, end); at >= 0; at = SourceWords.IndexOfWord(text, "default", at + 1, end))
@@ -90,6 +93,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <c>slots[i] = default;</c>: the flow does not follow array elements, so a default stored
         /// into one can reach no sink. Ring code clears its slots like this in every completion path.
         /// </summary>
+        [MethodImpl(Jit.Optimized)]
         private static bool ClearsAnElement(string text, int start, int length, int end)
         {
             if (SourceWords.NextNonSpace(text, start + length, end, out _) != ';')
@@ -118,6 +122,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Computes the carriers of a compilation.</summary>
+        [MethodImpl(Jit.Optimized)]
         public static AddressCarriers Compute(Compilation compilation, DmaSymbols symbols, InterestingNames names, IEnumerable<ITypeSymbol> physicalTypes, IEnumerable<ITypeSymbol> busTypes, CancellationToken cancellationToken)
         {
             var sinks = new HashSet<string>(names.Sinks, StringComparer.Ordinal);
@@ -150,6 +155,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary><c>using PA = DmaDiscipline.Runtime.PhysAddr;</c>: the alias names the same type.</summary>
+        [MethodImpl(Jit.Optimized)]
         private static void AddAliases(Compilation compilation, HashSet<string> carriers, HashSet<string> busTypeNames, HashSet<string> sinks, HashSet<string> addressLike, CancellationToken cancellationToken)
         {
             foreach (var tree in compilation.SyntaxTrees)

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -310,6 +311,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>The roles of a method, property or field: configured, built-in, or from attributes (including overridden and implemented members).</summary>
+        [MethodImpl(Jit.Optimized)]
         public DmaRole RolesOf(ISymbol? symbol)
         {
             if (symbol is null)
@@ -475,6 +477,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Is this parameter a device-visible sink: [BusAddress] on it (or on the parameter it overrides/implements), or configured.</summary>
+        [MethodImpl(Jit.Optimized)]
         public bool IsBusSinkParameter(IParameterSymbol parameter) => _sinkParameters.GetOrAdd(parameter.OriginalDefinition, ComputeIsBusSinkParameter);
 
         private readonly ConcurrentDictionary<IParameterSymbol, bool> _sinkParameters = new ConcurrentDictionary<IParameterSymbol, bool>(CacheConcurrency, 256, SymbolEqualityComparer.Default);
@@ -511,16 +514,20 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>A field or property that is a device-visible sink.</summary>
+        [MethodImpl(Jit.Optimized)]
         public bool IsBusSinkMember(ISymbol member) =>
             (member is IFieldSymbol || member is IPropertySymbol) && (RolesOf(member) & DmaRole.BusSink) != 0;
 
+        [MethodImpl(Jit.Optimized)]
         public bool IsPhysicalType(ITypeSymbol? type) => type is not null && _physicalTypes.Contains(type.OriginalDefinition);
 
+        [MethodImpl(Jit.Optimized)]
         public bool IsBusAddressType(ITypeSymbol? type) => type is not null && _busTypes.Contains(type.OriginalDefinition);
 
         public bool IsTranslationType(ITypeSymbol? type) => type is not null && _translationTypes.Contains(type.OriginalDefinition);
 
         /// <summary>An integer wide enough to hold an address, or an address type.</summary>
+        [MethodImpl(Jit.Optimized)]
         public bool IsAddressLike(ITypeSymbol type)
         {
             switch (type.SpecialType)
@@ -537,6 +544,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Code of the platform (the DMA API's implementation) is exempt from the driver rules.</summary>
+        [MethodImpl(Jit.Optimized)]
         public bool IsPlatformCode(ISymbol? containing)
         {
             if (CompilationIsPlatform)
@@ -573,6 +581,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
+        [MethodImpl(Jit.Optimized)]
         public bool IsDirectionType(ITypeSymbol? type) =>
             type is not null && (SymbolEqualityComparer.Default.Equals(type, DirectionType)
                 || (type.TypeKind == TypeKind.Enum && type.Name.EndsWith("Direction", System.StringComparison.Ordinal)));

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -39,6 +40,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// (a superset of an identifier match) is used because walking the tokens would build the
         /// red tree of every body, which costs more than the rest of the prefilter put together.
         /// </summary>
+        [MethodImpl(Jit.Optimized)]
         public static bool Mentions(SyntaxNode block, HashSet<string> names)
         {
             if (names.Count == 0)
@@ -59,6 +61,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
+        [MethodImpl(Jit.Optimized)]
         public static InterestingNames Compute(Compilation compilation, IEnumerable<KeyValuePair<ISymbol, DmaRole>> roles, IEnumerable<ITypeSymbol> addressTypes, IAssemblySymbol? runtime, DmaSymbols symbols, CancellationToken cancellationToken)
         {
             var address = new HashSet<string>(System.StringComparer.Ordinal);
@@ -108,11 +111,13 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Declarations, parameters, accessors and attribute lists: not bodies, types or expressions, which hold no attribute of interest.</summary>
+        [MethodImpl(Jit.Optimized)]
         private static bool MayHoldAttributes(SyntaxNode node) =>
             node is CompilationUnitSyntax || node is BaseNamespaceDeclarationSyntax || node is MemberDeclarationSyntax
             || node is BaseParameterListSyntax || node is ParameterSyntax || node is AccessorListSyntax || node is AccessorDeclarationSyntax
             || node is AttributeListSyntax;
 
+        [MethodImpl(Jit.Optimized)]
         private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
             if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
@@ -137,6 +142,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static DmaRole RoleOfAttributeName(NameSyntax name)
         {
             var simple = name switch
@@ -163,6 +169,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static string? MarkedMemberName(AttributeSyntax attribute)
         {
             var target = attribute.Parent?.Parent;
@@ -193,6 +200,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
+        [MethodImpl(Jit.Optimized)]
         private static void AddRuntimeSinks(INamespaceSymbol namespaceSymbol, DmaSymbols symbols, HashSet<string> address, CancellationToken cancellationToken)
         {
             foreach (var member in namespaceSymbol.GetMembers())

@@ -18,9 +18,11 @@ namespace DmaDiscipline.Analyzers.Symbols
         private static readonly string[] CompoundAssignments = { ">>>=", "<<=", ">>=", "??=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=" };
 
         /// <summary>The whole text of a tree (shared by every prefilter that reads it).</summary>
+        [MethodImpl(Jit.Optimized)]
         public static string TextOf(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
 
         /// <summary>Can this character be part of an identifier?</summary>
+        [MethodImpl(Jit.Optimized)]
         public static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
 
         /// <summary>
@@ -29,6 +31,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// analyzer's own code runs unoptimised at first in a fresh compiler process, so the prefilters
         /// leave the character loops to the runtime.
         /// </summary>
+        [MethodImpl(Jit.Optimized)]
         public static int IndexOfWord(string text, string name, int start, int end)
         {
             while (start < end)
@@ -52,6 +55,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Does one of the names occur as a whole word in [start, end)?</summary>
+        [MethodImpl(Jit.Optimized)]
         public static bool ContainsAnyWord(string text, int start, int end, IReadOnlyList<string> names)
         {
             foreach (var name in names)
@@ -66,6 +70,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>The first character after <paramref name="index"/> that is not white space, or '\0'.</summary>
+        [MethodImpl(Jit.Optimized)]
         public static char NextNonSpace(string text, int index, int end, out int at)
         {
             at = index;
@@ -82,6 +87,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// the first non-space character from <paramref name="index"/>? That is how a write to the
         /// word just before it looks.
         /// </summary>
+        [MethodImpl(Jit.Optimized)]
         public static bool AssignmentFollows(string text, int index, int end)
         {
             var c = NextNonSpace(text, index, end, out var at);
