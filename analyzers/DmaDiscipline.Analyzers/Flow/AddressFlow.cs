@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -60,7 +59,6 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public override ImmutableDictionary<object, ImmutableHashSet<Origin>> Entry => _entry;
 
-        [MethodImpl(Jit.Optimized)]
         public override ImmutableDictionary<object, ImmutableHashSet<Origin>> Join(ImmutableDictionary<object, ImmutableHashSet<Origin>> a, ImmutableDictionary<object, ImmutableHashSet<Origin>> b)
         {
             if (ReferenceEquals(a, b))
@@ -79,7 +77,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return result;
         }
 
-        [MethodImpl(Jit.Optimized)]
         public override bool Same(ImmutableDictionary<object, ImmutableHashSet<Origin>> a, ImmutableDictionary<object, ImmutableHashSet<Origin>> b)
         {
             if (ReferenceEquals(a, b))
@@ -103,7 +100,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return true;
         }
 
-        [MethodImpl(Jit.Optimized)]
         public override ImmutableDictionary<object, ImmutableHashSet<Origin>> Visit(IOperation operation, ImmutableDictionary<object, ImmutableHashSet<Origin>> state, bool report)
         {
             _reporting = report;
@@ -111,7 +107,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return state;
         }
 
-        [MethodImpl(Jit.Optimized)]
         public override ImmutableDictionary<object, ImmutableHashSet<Origin>> Returned(IOperation value, ImmutableDictionary<object, ImmutableHashSet<Origin>> state, bool report)
         {
             _reporting = report;
@@ -124,7 +119,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return state;
         }
 
-        [MethodImpl(Jit.Optimized)]
         public override void AtExit(ImmutableDictionary<object, ImmutableHashSet<Origin>> state, ExitKind kind, IOperation? exitOperation)
         {
             if (!_summarise || kind != ExitKind.Return || !(_owner is IMethodSymbol method))
@@ -144,7 +138,6 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private ImmutableHashSet<Origin> Eval(IOperation? operation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             if (operation is null)
@@ -161,13 +154,11 @@ namespace DmaDiscipline.Analyzers.Flow
             return origins;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private static bool IsValueSource(IOperation operation) =>
             operation is ILocalReferenceOperation || operation is IParameterReferenceOperation || operation is IFieldReferenceOperation
             || operation is IPropertyReferenceOperation || operation is IInvocationOperation || operation is IArrayElementReferenceOperation
             || operation is IObjectCreationOperation;
 
-        [MethodImpl(Jit.Optimized)]
         private static bool HasPhysical(ImmutableHashSet<Origin> origins)
         {
             foreach (var origin in origins)
@@ -181,7 +172,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private ImmutableHashSet<Origin> EvalCore(IOperation operation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             switch (operation)
@@ -272,7 +262,6 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Arithmetic that keeps an address an address; comparisons, remainders and masks do not.</summary>
-        [MethodImpl(Jit.Optimized)]
         private static bool CarriesAddress(IBinaryOperation binary)
         {
             switch (binary.OperatorKind)
@@ -295,7 +284,6 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private static bool IsSmallConstant(IOperation operation)
         {
             var constant = operation.ConstantValue;
@@ -315,7 +303,6 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private ImmutableHashSet<Origin> Member(IOperation operation, ISymbol member, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var instanceValue = Eval(instance, ref state);
@@ -352,11 +339,9 @@ namespace DmaDiscipline.Analyzers.Flow
             return Origin.None;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private bool IsSameCompilation(ISymbol? symbol) =>
             symbol is not null && SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _symbols.Compilation.Assembly);
 
-        [MethodImpl(Jit.Optimized)]
         private ImmutableHashSet<Origin> Invocation(IInvocationOperation invocation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var method = invocation.TargetMethod;
@@ -413,13 +398,11 @@ namespace DmaDiscipline.Analyzers.Flow
             return Origin.None;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private bool HasBody(IMethodSymbol method) =>
             !method.IsAbstract && !method.IsExtern && method.MethodKind != MethodKind.LocalFunction && method.MethodKind != MethodKind.AnonymousFunction
             && !method.DeclaringSyntaxReferences.IsEmpty && IsSameCompilation(method);
 
         /// <summary>Evaluates arguments (reporting those that reach bus-address parameters) and returns their values by parameter ordinal.</summary>
-        [MethodImpl(Jit.Optimized)]
         private ImmutableArray<ImmutableHashSet<Origin>> Arguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var values = new ImmutableHashSet<Origin>[method.Parameters.Length];
@@ -452,7 +435,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return ImmutableArray.Create(values);
         }
 
-        [MethodImpl(Jit.Optimized)]
         private ImmutableHashSet<Origin> Creation(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var constructor = creation.Constructor;
@@ -510,7 +492,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return forged ? Origin.None.Add(new ForgedOrigin(creation, source)) : Origin.None;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private void Assign(IOperation target, ImmutableHashSet<Origin> value, IOperation valueOperation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var instanceEvaluated = false;
@@ -564,7 +545,6 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private void StoreToMember(ISymbol member, IOperation valueOperation, ImmutableHashSet<Origin> value)
         {
             if (!_symbols.IsBusSinkMember(member))
@@ -580,7 +560,6 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private ImmutableHashSet<Origin> Deconstruct(IOperation target, IOperation value, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             target = Keys.Unwrap(target);
@@ -606,7 +585,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return whole;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private void AssignAll(IOperation target, ImmutableHashSet<Origin> value, IOperation valueOperation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             target = Keys.Unwrap(target);
@@ -634,7 +612,6 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Reports DMA001 when a physical origin reaches a sink; true when it did.</summary>
-        [MethodImpl(Jit.Optimized)]
         private bool CheckPhysical(IOperation valueOperation, ImmutableHashSet<Origin> value, string sink)
         {
             if (value.IsEmpty)
@@ -662,7 +639,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return true;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private static PhysicalOrigin? DirectPhysical(ImmutableHashSet<Origin> value)
         {
             foreach (var origin in value)
@@ -676,10 +652,8 @@ namespace DmaDiscipline.Analyzers.Flow
             return null;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private bool IsInCompilation(IOperation operation) => _symbols.Compilation.ContainsSyntaxTree(operation.Syntax.SyntaxTree);
 
-        [MethodImpl(Jit.Optimized)]
         private void CheckForged(IOperation valueOperation, ImmutableHashSet<Origin> value, string sink)
         {
             if (value.IsEmpty || !_reporting || _report is null)
@@ -697,7 +671,6 @@ namespace DmaDiscipline.Analyzers.Flow
             Report(Diagnostic.Create(Descriptors.DMA008, valueOperation.Syntax.GetLocation(), additional, forged.Source, sink));
         }
 
-        [MethodImpl(Jit.Optimized)]
         private void Report(Diagnostic diagnostic)
         {
             if (_reported.Add((diagnostic.Id, diagnostic.Location)))

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
@@ -30,7 +29,6 @@ namespace DmaDiscipline.Analyzers.Flow
         // The driver's own semantic models, offered by the analyzers: callees in those trees are bound once, not twice.
         private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
 
-        [MethodImpl(Jit.Optimized)]
         public void Offer(SemanticModel model) => _models.TryAdd(model.SyntaxTree, model);
 
         public AddressSummaries(DmaSymbols symbols, CancellationToken cancellationToken)
@@ -56,7 +54,6 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>The first physical origin the value may have, if any.</summary>
-        [MethodImpl(Jit.Optimized)]
         public PhysicalOrigin? FindPhysical(ImmutableHashSet<Origin> value)
         {
             foreach (var origin in Resolve(value))
@@ -71,7 +68,6 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>A forgery when every origin of the value is known and forged (no path brings a real bus address).</summary>
-        [MethodImpl(Jit.Optimized)]
         public ForgedOrigin? FindOnlyForged(ImmutableHashSet<Origin> value)
         {
             ForgedOrigin? forged = null;
@@ -97,14 +93,12 @@ namespace DmaDiscipline.Analyzers.Flow
             return forged;
         }
 
-        [MethodImpl(Jit.Optimized)]
         public ImmutableHashSet<Origin> Resolve(ImmutableHashSet<Origin> value)
         {
             var unknown = false;
             return Resolve(value, ref unknown);
         }
 
-        [MethodImpl(Jit.Optimized)]
         private ImmutableHashSet<Origin> Resolve(ImmutableHashSet<Origin> value, ref bool unknown)
         {
             var result = Origin.None;
@@ -113,7 +107,6 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <param name="arguments">The callee's argument values in the caller (for parameter origins); null at the top.</param>
-        [MethodImpl(Jit.Optimized)]
         private void Resolve(ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>>? arguments, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
         {
             foreach (var origin in value)
@@ -178,12 +171,10 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private ImmutableHashSet<Origin>? FieldWritesOf(IFieldSymbol field) =>
             field.ContainingType is null ? null : _fields.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeFieldWrites);
 
         /// <summary>What the methods of the field's type store into it; only bodies that name the field are summarised.</summary>
-        [MethodImpl(Jit.Optimized)]
         private ImmutableHashSet<Origin> ComputeFieldWrites(IFieldSymbol field)
         {
             var writes = Origin.None;
@@ -203,7 +194,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return writes;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private bool MentionsName(IMethodSymbol method, string name)
         {
             foreach (var reference in method.DeclaringSyntaxReferences)
@@ -217,10 +207,8 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private Summary SummaryOf(IMethodSymbol method) => _methods.GetOrAdd(method.OriginalDefinition, ComputeSummary);
 
-        [MethodImpl(Jit.Optimized)]
         private Summary ComputeSummary(IMethodSymbol method)
         {
             var graph = GraphOf(method);
@@ -239,7 +227,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites);
         }
 
-        [MethodImpl(Jit.Optimized)]
         private ControlFlowGraph? GraphOf(IMethodSymbol method)
         {
             if (method.IsAbstract || method.IsExtern || method.DeclaringSyntaxReferences.IsEmpty

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace DmaDiscipline.Analyzers.Flow
@@ -17,10 +16,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public IOperation Operation { get; }
 
-        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is PhysicalOrigin other && ReferenceEquals(other.Operation, Operation);
 
-        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Operation.GetHashCode();
     }
 
@@ -47,10 +44,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public string Source { get; }
 
-        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is ForgedOrigin other && ReferenceEquals(other.Creation, Creation);
 
-        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Creation.GetHashCode();
     }
 
@@ -61,10 +56,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public int Ordinal { get; }
 
-        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is ParameterOrigin other && other.Ordinal == Ordinal;
 
-        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Ordinal;
     }
 
@@ -75,10 +68,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public IFieldSymbol Field { get; }
 
-        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is FieldOrigin other && SymbolEqualityComparer.Default.Equals(other.Field, Field);
 
-        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Field);
     }
 
@@ -103,10 +94,8 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>The argument values by parameter ordinal.</summary>
         public ImmutableArray<ImmutableHashSet<Origin>> Arguments { get; }
 
-        [MethodImpl(Jit.Optimized)]
         public override bool Equals(object? obj) => obj is CallOrigin other && ReferenceEquals(other.Site, Site) && other.ParameterOrdinal == ParameterOrdinal;
 
-        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode() => Site.GetHashCode() ^ ParameterOrdinal;
     }
 }
