@@ -288,7 +288,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 {
                     var addressTypes = new List<ITypeSymbol>(_physicalTypes);
                     addressTypes.AddRange(_busTypes);
-                    _names = InterestingNames.Compute(Compilation, _roles, addressTypes, Type("PhysAddr")?.ContainingAssembly, this, cancellationToken);
+                    _names = InterestingNames.Compute(Compilation, _roles, addressTypes, this, cancellationToken);
                 }
 
                 return _names;

@@ -15,16 +15,12 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// </summary>
     internal sealed class InterestingNames
     {
-        private InterestingNames(HashSet<string> address, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
+        private InterestingNames(HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
-            Address = address;
             Mapping = mapping;
             Physical = physical;
             Sinks = sinks;
         }
-
-        /// <summary>Sources and sinks of addresses: physical sources, bus sinks, unmap/sync, address types.</summary>
-        public HashSet<string> Address { get; }
 
         /// <summary>Map and coherent-alloc methods.</summary>
         public HashSet<string> Mapping { get; }
@@ -32,7 +28,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Physical sources.</summary>
         public HashSet<string> Physical { get; }
 
-        /// <summary>Where DMA001/DMA008 report: bus sinks, unmap/sync, bus address types (a construction).</summary>
+        /// <summary>Where DMA001/DMA008 report: bus sinks, unmap/sync, bus address types (a construction), as configured and declared in source (referenced assemblies' are added by <see cref="AddressCarriers"/>).</summary>
         public HashSet<string> Sinks { get; }
 
         /// <summary>
@@ -62,20 +58,18 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         [MethodImpl(Jit.Optimized)]
-        public static InterestingNames Compute(Compilation compilation, IEnumerable<KeyValuePair<ISymbol, DmaRole>> roles, IEnumerable<ITypeSymbol> addressTypes, IAssemblySymbol? runtime, DmaSymbols symbols, CancellationToken cancellationToken)
+        public static InterestingNames Compute(Compilation compilation, IEnumerable<KeyValuePair<ISymbol, DmaRole>> roles, IEnumerable<ITypeSymbol> addressTypes, DmaSymbols symbols, CancellationToken cancellationToken)
         {
-            var address = new HashSet<string>(System.StringComparer.Ordinal);
             var mapping = new HashSet<string>(System.StringComparer.Ordinal);
             var physical = new HashSet<string>(System.StringComparer.Ordinal);
             var sinks = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var pair in roles)
             {
-                Add(pair.Key.Name, pair.Value, address, mapping, physical, sinks);
+                Add(pair.Key.Name, pair.Value, mapping, physical, sinks);
             }
 
             foreach (var type in addressTypes)
             {
-                address.Add(type.Name);
                 if (symbols.IsBusAddressType(type))
                 {
                     sinks.Add(type.Name);
@@ -93,21 +87,15 @@ namespace DmaDiscipline.Analyzers.Symbols
                         var role = RoleOfAttributeName(attribute.Name);
                         if (role != DmaRole.None && MarkedMemberName(attribute) is { } name)
                         {
-                            Add(name, role, address, mapping, physical, sinks);
+                            Add(name, role, mapping, physical, sinks);
                         }
                     }
                 }
             }
 
-            // The runtime's device-visible members ([BusAddress] on its setters and parameters).
-            if (runtime is not null)
-            {
-                AddRuntimeSinks(runtime.GlobalNamespace, symbols, sinks, cancellationToken);
-            }
-
-            address.UnionWith(sinks);
-
-            return new InterestingNames(address, mapping, physical, sinks);
+            // The referenced runtime's sinks are read by AddressCarriers, with the rest of what the
+            // runtime declares: one walk over its members, not two.
+            return new InterestingNames(mapping, physical, sinks);
         }
 
         /// <summary>Declarations, parameters, accessors and attribute lists: not bodies, types or expressions, which hold no attribute of interest.</summary>
@@ -118,17 +106,11 @@ namespace DmaDiscipline.Analyzers.Symbols
             || node is AttributeListSyntax;
 
         [MethodImpl(Jit.Optimized)]
-        private static void Add(string name, DmaRole role, HashSet<string> address, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
+        private static void Add(string name, DmaRole role, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
             if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
             {
                 sinks.Add(name);
-            }
-
-            // DMA001/DMA008 need a sink (or unmap/sync) in the body; a map alone cannot reach one.
-            if ((role & (DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
-            {
-                address.Add(name);
             }
 
             if ((role & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
@@ -142,7 +124,6 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private static DmaRole RoleOfAttributeName(NameSyntax name)
         {
             var simple = name switch
@@ -197,40 +178,6 @@ namespace DmaDiscipline.Analyzers.Symbols
                     return attribute.Parent?.Parent is ParameterSyntax parameter ? parameter.Identifier.ValueText : null;
                 default:
                     return null;
-            }
-        }
-
-        [MethodImpl(Jit.Optimized)]
-        private static void AddRuntimeSinks(INamespaceSymbol namespaceSymbol, DmaSymbols symbols, HashSet<string> address, CancellationToken cancellationToken)
-        {
-            foreach (var member in namespaceSymbol.GetMembers())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (member is INamespaceSymbol nested)
-                {
-                    AddRuntimeSinks(nested, symbols, address, cancellationToken);
-                }
-                else if (member is INamedTypeSymbol type && type.DeclaredAccessibility == Accessibility.Public)
-                {
-                    foreach (var typeMember in type.GetMembers())
-                    {
-                        if (symbols.IsBusSinkMember(typeMember))
-                        {
-                            address.Add(typeMember.Name);
-                        }
-                        else if (typeMember is IMethodSymbol method)
-                        {
-                            foreach (var parameter in method.Parameters)
-                            {
-                                if (symbols.IsBusSinkParameter(parameter))
-                                {
-                                    address.Add(method.MethodKind == MethodKind.Constructor ? type.Name : method.Name);
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                }
             }
         }
     }
