@@ -122,7 +122,6 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Computes the carriers of a compilation.</summary>
-        [MethodImpl(Jit.Optimized)]
         public static AddressCarriers Compute(Compilation compilation, DmaSymbols symbols, InterestingNames names, IEnumerable<ITypeSymbol> physicalTypes, IEnumerable<ITypeSymbol> busTypes, CancellationToken cancellationToken)
         {
             var sinks = new HashSet<string>(names.Sinks, StringComparer.Ordinal);
@@ -155,7 +154,6 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary><c>using PA = DmaDiscipline.Runtime.PhysAddr;</c>: the alias names the same type.</summary>
-        [MethodImpl(Jit.Optimized)]
         private static void AddAliases(Compilation compilation, HashSet<string> carriers, HashSet<string> busTypeNames, HashSet<string> sinks, HashSet<string> addressLike, CancellationToken cancellationToken)
         {
             foreach (var tree in compilation.SyntaxTrees)

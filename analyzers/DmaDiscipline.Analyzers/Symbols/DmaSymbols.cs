@@ -322,6 +322,27 @@ namespace DmaDiscipline.Analyzers.Symbols
             return _cache.GetOrAdd(symbol.OriginalDefinition, ComputeRoles);
         }
 
+        /// <summary>
+        /// <see cref="RolesOf"/> without filling the cache: for the one-off walks over a referenced
+        /// assembly's members, most of which no body ever uses.
+        /// </summary>
+        public DmaRole RolesOfUncached(ISymbol symbol)
+        {
+            var definition = symbol.OriginalDefinition;
+            return _cache.TryGetValue(definition, out var roles) ? roles : ComputeRoles(definition);
+        }
+
+        /// <summary><see cref="IsBusSinkMember"/> without filling the cache (see <see cref="RolesOfUncached"/>).</summary>
+        public bool IsBusSinkMemberUncached(ISymbol member) =>
+            (member is IFieldSymbol || member is IPropertySymbol) && (RolesOfUncached(member) & DmaRole.BusSink) != 0;
+
+        /// <summary><see cref="IsBusSinkParameter"/> without filling the cache (see <see cref="RolesOfUncached"/>).</summary>
+        public bool IsBusSinkParameterUncached(IParameterSymbol parameter)
+        {
+            var definition = parameter.OriginalDefinition;
+            return _sinkParameters.TryGetValue(definition, out var sink) ? sink : ComputeIsBusSinkParameter(definition);
+        }
+
         private DmaRole ComputeRoles(ISymbol symbol)
         {
             var roles = DmaRole.None;

@@ -100,7 +100,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     continue;
                 }
 
-                if ((symbols.RolesOf(member) & DmaRole.PhysicalSource) != 0)
+                if ((symbols.RolesOfUncached(member) & DmaRole.PhysicalSource) != 0)
                 {
                     carriers.Add(member.Name);
                 }
@@ -122,7 +122,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         break;
                 }
 
-                if (symbols.IsBusSinkMember(member))
+                if (symbols.IsBusSinkMemberUncached(member))
                 {
                     sinks.Add(member.Name);
                 }
@@ -154,7 +154,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     forgers.Add(name);
                 }
 
-                if (symbols.IsBusSinkParameter(parameter))
+                if (symbols.IsBusSinkParameterUncached(parameter))
                 {
                     sinks.Add(name);
                 }

@@ -57,7 +57,6 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
-        [MethodImpl(Jit.Optimized)]
         public static InterestingNames Compute(Compilation compilation, IEnumerable<KeyValuePair<ISymbol, DmaRole>> roles, IEnumerable<ITypeSymbol> addressTypes, DmaSymbols symbols, CancellationToken cancellationToken)
         {
             var mapping = new HashSet<string>(System.StringComparer.Ordinal);
@@ -80,7 +79,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             foreach (var tree in compilation.SyntaxTrees)
             {
                 var root = tree.GetRoot(cancellationToken);
-                foreach (var node in root.DescendantNodes(MayHoldAttributes))
+                var text = SourceWords.TextOf(tree);
+                foreach (var node in root.DescendantNodes(node => MayHoldAttributes(node, text)))
                 {
                     if (node is AttributeSyntax attribute)
                     {
@@ -98,14 +98,39 @@ namespace DmaDiscipline.Analyzers.Symbols
             return new InterestingNames(mapping, physical, sinks);
         }
 
-        /// <summary>Declarations, parameters, accessors and attribute lists: not bodies, types or expressions, which hold no attribute of interest.</summary>
-        [MethodImpl(Jit.Optimized)]
-        private static bool MayHoldAttributes(SyntaxNode node) =>
-            node is CompilationUnitSyntax || node is BaseNamespaceDeclarationSyntax || node is MemberDeclarationSyntax
-            || node is BaseParameterListSyntax || node is ParameterSyntax || node is AccessorListSyntax || node is AccessorDeclarationSyntax
-            || node is AttributeListSyntax;
+        /// <summary>
+        /// Declarations, parameters, accessors and attribute lists: not bodies, types or expressions,
+        /// which hold no attribute of interest. A member whose declaration (its body left out) has no
+        /// '[' holds no attribute either, and its parameters are not walked.
+        /// </summary>
+        private static bool MayHoldAttributes(SyntaxNode node, string text)
+        {
+            switch (node)
+            {
+                case CompilationUnitSyntax _:
+                case BaseNamespaceDeclarationSyntax _:
+                case BaseTypeDeclarationSyntax _:
+                case BaseParameterListSyntax _:
+                case ParameterSyntax _:
+                case AccessorListSyntax _:
+                case AccessorDeclarationSyntax _:
+                case AttributeListSyntax _:
+                    return true;
+                case BaseMethodDeclarationSyntax method:
+                    return HasBracket(text, method.SpanStart, method.Body?.SpanStart ?? method.ExpressionBody?.SpanStart ?? method.Span.End);
+                case MemberDeclarationSyntax member:
+                    return HasBracket(text, member.SpanStart, member.Span.End);
+                default:
+                    return false;
+            }
+        }
 
-        [MethodImpl(Jit.Optimized)]
+        private static bool HasBracket(string text, int start, int end)
+        {
+            end = System.Math.Min(end, text.Length);
+            return start < end && text.IndexOf('[', start, end - start) >= 0;
+        }
+
         private static void Add(string name, DmaRole role, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
             if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
@@ -150,7 +175,6 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private static string? MarkedMemberName(AttributeSyntax attribute)
         {
             var target = attribute.Parent?.Parent;

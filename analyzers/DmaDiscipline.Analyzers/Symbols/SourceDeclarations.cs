@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -76,7 +75,6 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Reads every member declaration of the compilation.</summary>
-        [MethodImpl(Jit.Optimized)]
         public static SourceDeclarations Read(Compilation compilation, HashSet<string> addressLikeTypes, List<string> busTypes, CancellationToken cancellationToken)
         {
             var result = new SourceDeclarations();
@@ -119,7 +117,6 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// The address-like fields of its type a member assigns: the field's name followed by an
         /// assignment operator, or inside a tuple when the member deconstructs into one.
         /// </summary>
-        [MethodImpl(Jit.Optimized)]
         private static List<string>? WrittenFields(string text, int start, int end, HashSet<string> fields)
         {
             List<string>? written = null;
@@ -141,7 +138,6 @@ namespace DmaDiscipline.Analyzers.Symbols
             return written;
         }
 
-        [MethodImpl(Jit.Optimized)]
         private void ReadType(TypeDeclarationSyntax type, string text, HashSet<string> addressLikeTypes, List<string> busTypes, Dictionary<string, HashSet<string>> fieldsByType)
         {
             var typeName = type.Identifier.ValueText;
@@ -198,7 +194,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                             }
 
                             Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: false, typeName);
-                            if (field is FieldDeclarationSyntax && addressLikeTypes.Contains(LastName(field.Declaration.Type.ToString())))
+                            if (field is FieldDeclarationSyntax && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
                             {
                                 if (!fieldsByType.TryGetValue(typeName, out var fields))
                                 {
@@ -223,19 +219,17 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private void Add(UnitKind kind, string[] names, string text, TextSpan span, TextSpan typeSpan, bool returnsSomething, string? typeName)
         {
             _units.Add(new Unit(kind, names, text, span, typeSpan, returnsSomething, typeName));
         }
 
         /// <summary>A DmaAddr parameter with a default: callers that omit it pass default(DmaAddr) without spelling it.</summary>
-        [MethodImpl(Jit.Optimized)]
         private void AddForger(BaseParameterListSyntax parameters, string name, List<string> busTypes)
         {
             foreach (var parameter in parameters.Parameters)
             {
-                if (parameter.Type is { } type && busTypes.Contains(LastName(type.ToString()))
+                if (parameter.Type is { } type && busTypes.Contains(LastName(type))
                     && (parameter.Default is not null || parameter.AttributeLists.Count > 0))
                 {
                     Forgers.Add(name);
@@ -243,7 +237,6 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private static bool HasRefOrOut(ParameterListSyntax parameters)
         {
             foreach (var parameter in parameters.Parameters)
@@ -261,7 +254,6 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Is there a <c>(…) =</c> in [start, end) (a deconstructing assignment)?</summary>
-        [MethodImpl(Jit.Optimized)]
         private static bool HasTupleAssignment(string text, int start, int end)
         {
             for (var at = text.IndexOf(')', start, end - start); at >= 0; at = at + 1 < end ? text.IndexOf(')', at + 1, end - at - 1) : -1)
@@ -279,7 +271,6 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// Adds the names of every member that can carry an address, until nothing more is added.
         /// Each round looks only for the names the previous round added.
         /// </summary>
-        [MethodImpl(Jit.Optimized)]
         public void Propagate(HashSet<string> carriers, CancellationToken cancellationToken)
         {
             var pending = new List<string>(carriers);
@@ -315,7 +306,6 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private static void AddAll(IEnumerable<string> names, HashSet<string> carriers, List<string> added)
         {
             foreach (var name in names)
@@ -327,7 +317,6 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private static bool Carries(Unit unit)
         {
             switch (unit.Kind)
@@ -341,8 +330,31 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
+        /// <summary>
+        /// <see cref="LastName(string)"/> read from the syntax, without printing it: declarations are
+        /// read for every member of the compilation.
+        /// </summary>
+        public static string LastName(TypeSyntax type)
+        {
+            switch (type)
+            {
+                case NullableTypeSyntax nullable:
+                    return LastName(nullable.ElementType);
+                case QualifiedNameSyntax qualified:
+                    return qualified.Right.Identifier.ValueText;
+                case AliasQualifiedNameSyntax alias:
+                    return alias.Name.Identifier.ValueText;
+                case SimpleNameSyntax simple:
+                    return simple.Identifier.ValueText;
+                case PredefinedTypeSyntax predefined:
+                    return predefined.Keyword.ValueText;
+                default:
+                    // Arrays, pointers, tuples, function pointers: rare in a declaration that matters.
+                    return LastName(type.ToString());
+            }
+        }
+
         /// <summary>The simple name a type is written with: <c>global::System.UInt64?</c> → <c>UInt64</c>.</summary>
-        [MethodImpl(Jit.Optimized)]
         public static string LastName(string typeText)
         {
             var text = typeText.Trim().TrimEnd('?');

@@ -18,7 +18,6 @@ namespace DmaDiscipline.Analyzers.Symbols
         private static readonly string[] CompoundAssignments = { ">>>=", "<<=", ">>=", "??=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=" };
 
         /// <summary>The whole text of a tree (shared by every prefilter that reads it).</summary>
-        [MethodImpl(Jit.Optimized)]
         public static string TextOf(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
 
         /// <summary>Can this character be part of an identifier?</summary>
