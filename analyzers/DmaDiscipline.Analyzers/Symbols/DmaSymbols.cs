@@ -323,48 +323,46 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>
-        /// <see cref="RolesOf"/> without filling the cache: for the one-off walks over a referenced
-        /// assembly's members, most of which no body ever uses.
+        /// The roles a member declares itself (configured, or by its own attributes), without the
+        /// members it overrides or implements and without filling the cache: for the one-off walks
+        /// that collect the names of a referenced assembly's members. Names are enough there, and an
+        /// override or implicit implementation has its base member's name.
         /// </summary>
-        public DmaRole RolesOfUncached(ISymbol symbol)
-        {
-            var definition = symbol.OriginalDefinition;
-            return _cache.TryGetValue(definition, out var roles) ? roles : ComputeRoles(definition);
-        }
+        public DmaRole DeclaredRoles(ISymbol symbol) => RolesOfMember(symbol.OriginalDefinition);
 
-        /// <summary><see cref="IsBusSinkMember"/> without filling the cache (see <see cref="RolesOfUncached"/>).</summary>
-        public bool IsBusSinkMemberUncached(ISymbol member) =>
-            (member is IFieldSymbol || member is IPropertySymbol) && (RolesOfUncached(member) & DmaRole.BusSink) != 0;
+        /// <summary>Is the member a bus sink by its own declaration (see <see cref="DeclaredRoles"/>)?</summary>
+        public bool IsDeclaredBusSinkMember(ISymbol member) =>
+            (member is IFieldSymbol || member is IPropertySymbol) && (DeclaredRoles(member) & DmaRole.BusSink) != 0;
 
-        /// <summary><see cref="IsBusSinkParameter"/> without filling the cache (see <see cref="RolesOfUncached"/>).</summary>
-        public bool IsBusSinkParameterUncached(IParameterSymbol parameter)
-        {
-            var definition = parameter.OriginalDefinition;
-            return _sinkParameters.TryGetValue(definition, out var sink) ? sink : ComputeIsBusSinkParameter(definition);
-        }
+        /// <summary>Is the parameter a bus sink by its method's own declaration (see <see cref="DeclaredRoles"/>)?</summary>
+        public bool IsDeclaredBusSinkParameter(IParameterSymbol parameter) =>
+            parameter.ContainingSymbol is IMethodSymbol method && SinkParameterDecision(method.OriginalDefinition, parameter) == true;
 
         private DmaRole ComputeRoles(ISymbol symbol)
         {
             var roles = DmaRole.None;
             foreach (var related in RelatedMembers(symbol))
             {
-                var definition = related.OriginalDefinition;
-                if (_roles.TryGetValue(definition, out var configured))
-                {
-                    roles |= configured;
-                }
+                roles |= RolesOfMember(related.OriginalDefinition);
+            }
 
-                roles |= AttributeRoles(definition);
-                if (definition is IPropertySymbol property)
-                {
-                    // [BusAddress] on the setter's parameter or the backing member counts for the property.
-                    roles |= AttributeRoles(property.SetMethod?.Parameters.Length > 0 ? property.SetMethod.Parameters[property.SetMethod.Parameters.Length - 1] : null) & DmaRole.BusSink;
-                }
+            return roles;
+        }
 
-                if (definition is IMethodSymbol method)
-                {
-                    roles |= ReturnAttributeRoles(method);
-                }
+        /// <summary>The roles one member's own declaration gives it.</summary>
+        private DmaRole RolesOfMember(ISymbol definition)
+        {
+            var roles = _roles.TryGetValue(definition, out var configured) ? configured : DmaRole.None;
+            roles |= AttributeRoles(definition);
+            if (definition is IPropertySymbol property)
+            {
+                // [BusAddress] on the setter's parameter or the backing member counts for the property.
+                roles |= AttributeRoles(property.SetMethod?.Parameters.Length > 0 ? property.SetMethod.Parameters[property.SetMethod.Parameters.Length - 1] : null) & DmaRole.BusSink;
+            }
+
+            if (definition is IMethodSymbol method)
+            {
+                roles |= ReturnAttributeRoles(method);
             }
 
             return roles;
@@ -503,6 +501,27 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private readonly ConcurrentDictionary<IParameterSymbol, bool> _sinkParameters = new ConcurrentDictionary<IParameterSymbol, bool>(CacheConcurrency, 256, SymbolEqualityComparer.Default);
 
+        /// <summary>What one method's own declaration says of the parameter at <paramref name="parameter"/>'s position: a sink, not one, or nothing (null).</summary>
+        private bool? SinkParameterDecision(IMethodSymbol method, IParameterSymbol parameter)
+        {
+            if (parameter.Ordinal >= method.Parameters.Length)
+            {
+                return null;
+            }
+
+            if ((AttributeRoles(method.Parameters[parameter.Ordinal]) & DmaRole.BusSink) != 0)
+            {
+                return true;
+            }
+
+            if (_roles.TryGetValue(method.OriginalDefinition, out var configured) && (configured & DmaRole.BusSink) != 0)
+            {
+                return _sinkParameterNames.TryGetValue(method.OriginalDefinition, out var name) ? parameter.Name == name : IsAddressLike(parameter.Type);
+            }
+
+            return null;
+        }
+
         private bool ComputeIsBusSinkParameter(IParameterSymbol parameter)
         {
             if (!(parameter.ContainingSymbol is IMethodSymbol method))
@@ -512,22 +531,9 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             foreach (var related in RelatedMembers(method.OriginalDefinition))
             {
-                if (related is IMethodSymbol relatedMethod && parameter.Ordinal < relatedMethod.Parameters.Length)
+                if (related is IMethodSymbol relatedMethod && SinkParameterDecision(relatedMethod, parameter) is bool decided)
                 {
-                    if ((AttributeRoles(relatedMethod.Parameters[parameter.Ordinal]) & DmaRole.BusSink) != 0)
-                    {
-                        return true;
-                    }
-
-                    if (_roles.TryGetValue(relatedMethod.OriginalDefinition, out var configured) && (configured & DmaRole.BusSink) != 0)
-                    {
-                        if (_sinkParameterNames.TryGetValue(relatedMethod.OriginalDefinition, out var name))
-                        {
-                            return parameter.Name == name;
-                        }
-
-                        return IsAddressLike(parameter.Type);
-                    }
+                    return decided;
                 }
             }
 

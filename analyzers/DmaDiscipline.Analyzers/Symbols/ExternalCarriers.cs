@@ -100,7 +100,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     continue;
                 }
 
-                if ((symbols.RolesOfUncached(member) & DmaRole.PhysicalSource) != 0)
+                if ((symbols.DeclaredRoles(member) & DmaRole.PhysicalSource) != 0)
                 {
                     carriers.Add(member.Name);
                 }
@@ -122,7 +122,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         break;
                 }
 
-                if (symbols.IsBusSinkMemberUncached(member))
+                if (symbols.IsDeclaredBusSinkMember(member))
                 {
                     sinks.Add(member.Name);
                 }
@@ -154,7 +154,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     forgers.Add(name);
                 }
 
-                if (symbols.IsBusSinkParameterUncached(parameter))
+                if (symbols.IsDeclaredBusSinkParameter(parameter))
                 {
                     sinks.Add(name);
                 }
