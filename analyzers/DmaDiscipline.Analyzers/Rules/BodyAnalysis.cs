@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -26,35 +26,31 @@ namespace DmaDiscipline.Analyzers.Rules
             return operation is not null && operation.Parent is null && IsRoot(operation) ? operation : null;
         }
 
-        /// <summary>Runs <paramref name="analyse"/> on the graph of a root operation, then of its lambdas and local functions.</summary>
+        /// <summary>
+        /// Runs <paramref name="analyse"/> on the graph of a root operation, then of its lambdas and
+        /// local functions. Each analyzer builds its own graph: the bodies two analyzers both analyse
+        /// are few, and a table shared by every callback of the build cost more in locking and in the
+        /// garbage collector's handle scanning than the graphs it saved.
+        /// </summary>
         [MethodImpl(Jit.Optimized)]
         public static void ForEachGraph(IOperation root, ISymbol owner, System.Threading.CancellationToken cancellationToken, Action<ControlFlowGraph, ISymbol> analyse)
         {
-            var graph = Graphs.GetValue(root, r => CreateGraph(r, cancellationToken)!);
-            if (graph is not null)
+            if (CreateGraph(root, cancellationToken) is { } graph)
             {
-                Visit(graph, owner, analyse, depth: 0, HasNestedBodies(root.Syntax));
+                Visit(graph, owner, analyse, depth: 0, MayHaveLambdas(root.Syntax));
             }
         }
 
-        /// <summary>Lambdas, anonymous methods and local functions, seen in the syntax: without them no operation needs searching for one.</summary>
+        /// <summary>A lambda or anonymous method needs <c>=&gt;</c> or <c>delegate</c> in the text; without either no operation is searched for one.</summary>
         [MethodImpl(Jit.Optimized)]
-        private static bool HasNestedBodies(SyntaxNode body)
+        private static bool MayHaveLambdas(SyntaxNode body)
         {
-            foreach (var node in body.DescendantNodes())
-            {
-                if (node is AnonymousFunctionExpressionSyntax || node is LocalFunctionStatementSyntax)
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            var text = SourceWords.TextOf(body.SyntaxTree);
+            var start = body.SpanStart;
+            var length = Math.Min(body.Span.End, text.Length) - start;
+            return length > 0
+                && (text.IndexOf("=>", start, length, StringComparison.Ordinal) >= 0 || text.IndexOf("delegate", start, length, StringComparison.Ordinal) >= 0);
         }
-
-        // The semantic model hands every analyzer the same operation tree: build its graph once for all of them.
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, ControlFlowGraph> Graphs =
-            new System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, ControlFlowGraph>();
 
         [MethodImpl(Jit.Optimized)]
         private static ControlFlowGraph? CreateGraph(IOperation root, System.Threading.CancellationToken cancellationToken)
@@ -71,17 +67,22 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         [MethodImpl(Jit.Optimized)]
-        private static void Visit(ControlFlowGraph graph, ISymbol owner, Action<ControlFlowGraph, ISymbol> analyse, int depth, bool nested = true)
+        private static void Visit(ControlFlowGraph graph, ISymbol owner, Action<ControlFlowGraph, ISymbol> analyse, int depth, bool lambdas)
         {
             analyse(graph, owner);
-            if (depth > 8 || !nested)
+            if (depth > 8)
             {
                 return;
             }
 
             foreach (var localFunction in graph.LocalFunctions)
             {
-                Visit(graph.GetLocalFunctionControlFlowGraph(localFunction), localFunction, analyse, depth + 1);
+                Visit(graph.GetLocalFunctionControlFlowGraph(localFunction), localFunction, analyse, depth + 1, lambdas);
+            }
+
+            if (!lambdas)
+            {
+                return;
             }
 
             foreach (var block in graph.Blocks)
@@ -90,7 +91,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 {
                     foreach (var lambda in Lambdas(operation))
                     {
-                        Visit(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, analyse, depth + 1);
+                        Visit(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, analyse, depth + 1, lambdas);
                     }
                 }
 
@@ -98,7 +99,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 {
                     foreach (var lambda in Lambdas(branchValue))
                     {
-                        Visit(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, analyse, depth + 1);
+                        Visit(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, analyse, depth + 1, lambdas);
                     }
                 }
             }
