@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -31,6 +32,7 @@ namespace DmaDiscipline.Analyzers.Flow
             graph.Blocks.CopyTo(_blocks);
             _handlers = new List<int>[_blocks.Length];
             CollectHandlers(graph.Root);
+            _hasFinally = HasFinally(graph.Root);
             _budget = (_blocks.Length + 4) * VisitsPerBlock;
         }
 
@@ -95,6 +97,27 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 return false;
             }
+        }
+
+        // A branch's finally regions are computed on each request: skip the question where there are none.
+        private readonly bool _hasFinally;
+
+        private static bool HasFinally(ControlFlowRegion region)
+        {
+            if (region.Kind == ControlFlowRegionKind.Finally)
+            {
+                return true;
+            }
+
+            foreach (var nested in region.NestedRegions)
+            {
+                if (HasFinally(nested))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         [MethodImpl(Jit.Optimized)]
@@ -238,7 +261,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     return true;
             }
 
-            foreach (var region in branch.FinallyRegions)
+            foreach (var region in _hasFinally ? branch.FinallyRegions : ImmutableArray<ControlFlowRegion>.Empty)
             {
                 var after = RunFinally(region, state, report);
                 if (after is null)

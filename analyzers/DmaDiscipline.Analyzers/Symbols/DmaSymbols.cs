@@ -112,8 +112,65 @@ namespace DmaDiscipline.Analyzers.Symbols
             var runtimeBusType = symbols.Type("DmaAddr");
             symbols.CompilationIsPlatform = runtimeBusType is not null
                 && SymbolEqualityComparer.Default.Equals(runtimeBusType.ContainingAssembly, compilation.Assembly);
-
+            symbols.CollectRoleAssemblies();
             return symbols;
+        }
+
+        // Assemblies that declare a role: the attributes' and the configured members'. Only they, the
+        // compilation and assemblies built against one of them can hold a member with a role.
+        private readonly HashSet<IAssemblySymbol> _roleAssemblies = new HashSet<IAssemblySymbol>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IAssemblySymbol, bool> _mayHoldRoles = new ConcurrentDictionary<IAssemblySymbol, bool>(SymbolEqualityComparer.Default);
+
+        private void CollectRoleAssemblies()
+        {
+            foreach (var attribute in new[] { _busAddressAttribute, _physicalSourceAttribute, _apiRoleAttribute, _translationQueryAttribute })
+            {
+                if (attribute?.ContainingAssembly is { } assembly)
+                {
+                    _roleAssemblies.Add(assembly);
+                }
+            }
+
+            foreach (var configured in _roles.Keys)
+            {
+                if (configured.ContainingAssembly is { } assembly)
+                {
+                    _roleAssemblies.Add(assembly);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Can a member of this symbol's assembly have a role? Most symbols a body touches are the
+        /// framework's (collections, spans, strings), which neither carry the runtime's attributes nor
+        /// are configured: their roles are known without reading attributes or caching an entry.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private bool MayHoldRoles(ISymbol definition)
+        {
+            var assembly = definition.ContainingAssembly;
+            return assembly is null || _mayHoldRoles.GetOrAdd(assembly, ComputeMayHoldRoles);
+        }
+
+        private bool ComputeMayHoldRoles(IAssemblySymbol assembly)
+        {
+            if (SymbolEqualityComparer.Default.Equals(assembly, Compilation.Assembly) || _roleAssemblies.Contains(assembly))
+            {
+                return true;
+            }
+
+            foreach (var module in assembly.Modules)
+            {
+                foreach (var referenced in module.ReferencedAssemblySymbols)
+                {
+                    if (_roleAssemblies.Contains(referenced))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         private void AddRuntime()
@@ -319,7 +376,8 @@ namespace DmaDiscipline.Analyzers.Symbols
                 return DmaRole.None;
             }
 
-            return _cache.GetOrAdd(symbol.OriginalDefinition, ComputeRoles);
+            var definition = symbol.OriginalDefinition;
+            return MayHoldRoles(definition) ? _cache.GetOrAdd(definition, ComputeRoles) : DmaRole.None;
         }
 
         /// <summary>
@@ -497,7 +555,11 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>Is this parameter a device-visible sink: [BusAddress] on it (or on the parameter it overrides/implements), or configured.</summary>
         [MethodImpl(Jit.Optimized)]
-        public bool IsBusSinkParameter(IParameterSymbol parameter) => _sinkParameters.GetOrAdd(parameter.OriginalDefinition, ComputeIsBusSinkParameter);
+        public bool IsBusSinkParameter(IParameterSymbol parameter)
+        {
+            var definition = parameter.OriginalDefinition;
+            return MayHoldRoles(definition) && _sinkParameters.GetOrAdd(definition, ComputeIsBusSinkParameter);
+        }
 
         private readonly ConcurrentDictionary<IParameterSymbol, bool> _sinkParameters = new ConcurrentDictionary<IParameterSymbol, bool>(CacheConcurrency, 256, SymbolEqualityComparer.Default);
 
