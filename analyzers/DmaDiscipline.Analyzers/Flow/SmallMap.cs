@@ -50,7 +50,8 @@ namespace DmaDiscipline.Analyzers.Flow
                     return this;
                 }
 
-                entries = (KeyValuePair<TKey, TValue>[])_entries.Clone();
+                entries = new KeyValuePair<TKey, TValue>[_entries.Length];
+                Array.Copy(_entries, entries, _entries.Length);
                 entries[index] = new KeyValuePair<TKey, TValue>(key, value);
                 return new SmallMap<TKey, TValue>(entries);
             }

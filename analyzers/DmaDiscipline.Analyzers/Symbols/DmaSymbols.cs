@@ -537,7 +537,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             // Explicit implementations carry the interface member in their own list.
-            if (symbol is IMethodSymbol method)
+            if (symbol is IMethodSymbol method && method.MethodKind == MethodKind.ExplicitInterfaceImplementation)
             {
                 foreach (var explicitMember in method.ExplicitInterfaceImplementations)
                 {
