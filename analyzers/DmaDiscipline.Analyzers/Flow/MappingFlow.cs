@@ -908,7 +908,9 @@ namespace DmaDiscipline.Analyzers.Flow
                 return true;
             }
 
-            var special = parameter.Type.SpecialType;
+            // The declared type, not the substituted one: substituting costs more than the rest of the
+            // call, and a generic parameter (List<T>.Add) keeps what it is given in any instantiation.
+            var special = parameter.OriginalDefinition.Type.SpecialType;
             return special != SpecialType.System_Object && special != SpecialType.System_String;
         }
 

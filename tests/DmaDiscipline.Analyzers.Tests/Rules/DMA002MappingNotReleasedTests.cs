@@ -228,6 +228,14 @@ public sealed class DMA002MappingNotReleasedTests
             void F(DmaApi dma, KBuffer buf) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return; _pending.Add(a); }
         }
         """)]
+    // Added to a collection of objects: a generic collection keeps what it is given, whatever its element type.
+    [InlineData("""
+        class D
+        {
+            private readonly List<object> _pending = new();
+            void F(DmaApi dma, KBuffer buf) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return; _pending.Add(a); }
+        }
+        """)]
     // Returned to the caller.
     [InlineData("""
         class D { DmaAddr F(DmaApi dma, KBuffer buf) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); return a; } }
