@@ -3,7 +3,7 @@ using System.Text;
 using DmaDiscipline.Benchmarks.Analyzers;
 
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
 // share of the Csc task (median of the runs).
@@ -15,6 +15,9 @@ var plainGroups = ArgumentValue("--plain", 6);
 // after one unmeasured build, so the server has loaded and JIT-compiled the compiler and the
 // analyzers. Without it every build is a fresh compiler process (UseSharedCompilation=false).
 var server = args.Contains("--server");
+
+// --phases: time the analyzers' phases in this process (first use and warm), then stop.
+var phases = args.Contains("--phases");
 
 // --write-corpus DIR: write the corpus project into DIR and stop, for profiling the compiler on it.
 var writeCorpus = Array.IndexOf(args, "--write-corpus") is var at and >= 0 && at + 1 < args.Length ? Path.GetFullPath(args[at + 1]) : null;
@@ -55,6 +58,13 @@ File.WriteAllText(project, $"""
     </Project>
     """);
 Console.WriteLine($"corpus: {files} files, {corpusLines} lines in {work}");
+if (phases)
+{
+    Console.WriteLine(Phases.Measure(Path.Combine(work, "Drivers"), runtimeDll, runs));
+    Directory.Delete(work, recursive: true);
+    return 0;
+}
+
 BuildMeasurement.Dotnet(work, "restore", project);
 if (writeCorpus is not null)
 {

@@ -1,0 +1,132 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using DmaDiscipline.Analyzers.Flow;
+using DmaDiscipline.Analyzers.Symbols;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DmaDiscipline.Benchmarks.Analyzers;
+
+/// <summary>
+/// The analyzers' phases timed in this process on the corpus, single-threaded: on first use (what a
+/// fresh compiler process pays: the JIT compiling the analyzers' code, the first reading of the
+/// runtime's metadata) and at steady state (the work itself, once both are warm). Bodies are bound
+/// before anything is timed, as the compiler has bound them by the time the analyzers see them.
+/// </summary>
+public static class Phases
+{
+    public static string Measure(string corpusDirectory, string runtimeDll, int passes)
+    {
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(path => path.EndsWith(".dll", StringComparison.Ordinal))
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .Append(MetadataReference.CreateFromFile(runtimeDll))
+            .ToList();
+        var parse = new CSharpParseOptions(LanguageVersion.CSharp12);
+        var trees = Directory.GetFiles(corpusDirectory, "*.cs").Order(StringComparer.Ordinal)
+            .Select(file => CSharpSyntaxTree.ParseText(File.ReadAllText(file), parse, file))
+            .ToList();
+        var compilationOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary);
+        var compilation = CSharpCompilation.Create("Corpus", trees, references, compilationOptions);
+        var options = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
+
+        var clock = Stopwatch.StartNew();
+        var symbols = DmaSymbols.Create(compilation, options, default);
+        var createCold = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        var carriers = symbols.Carriers(default);
+        var namesCold = clock.Elapsed.TotalMilliseconds;
+        var names = symbols.Names(default);
+
+        // What the mapping rules analyse: bodies that call a map or coherent alloc (bound here, untimed).
+        var blocks = new List<SyntaxNode>();
+        var bodies = new List<IOperation>();
+        foreach (var tree in trees)
+        {
+            var model = compilation.GetSemanticModel(tree);
+            foreach (var declaration in tree.GetRoot().DescendantNodes().OfType<BaseMethodDeclarationSyntax>())
+            {
+                blocks.Add(declaration);
+                if (model.GetOperation(declaration) is { } body && body.Descendants().OfType<IInvocationOperation>()
+                    .Any(call => (symbols.RolesOf(call.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0))
+                {
+                    bodies.Add(body);
+                }
+            }
+        }
+
+        double Time(Action action)
+        {
+            var watch = Stopwatch.StartNew();
+            action();
+            return watch.Elapsed.TotalMilliseconds;
+        }
+
+        var graphs = new List<ControlFlowGraph>();
+        void Graphs()
+        {
+            graphs.Clear();
+            foreach (var body in bodies)
+            {
+                graphs.Add(ControlFlowGraph.Create((IMethodBodyOperation)body));
+            }
+        }
+
+        var diagnostics = 0;
+        void Flows()
+        {
+            foreach (var graph in graphs)
+            {
+                FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, _ => diagnostics++));
+            }
+        }
+
+        var passed = 0;
+        void Prefilters()
+        {
+            foreach (var block in blocks)
+            {
+                passed += InterestingNames.Mentions(block, names.Mapping) ? 1 : 0;
+                passed += carriers.MayReachSink(block) ? 1 : 0;
+            }
+        }
+
+        var graphsCold = Time(Graphs);
+        var flowsCold = Time(Flows);
+        var prefiltersCold = Time(Prefilters);
+        for (var i = 0; i < 5; i++)
+        {
+            Graphs();
+            Flows();
+            Prefilters();
+        }
+
+        var graphsWarm = Enumerable.Range(0, passes).Select(_ => Time(Graphs)).Min();
+        var flowsWarm = Enumerable.Range(0, passes).Select(_ => Time(Flows)).Min();
+        var prefiltersWarm = Enumerable.Range(0, passes).Select(_ => Time(Prefilters)).Min();
+        var startWarm = Enumerable.Range(0, passes).Select(i => Time(() =>
+        {
+            // A new compilation of the same references and trees: the metadata is read, the analyzers' code compiled.
+            var again = DmaSymbols.Create(CSharpCompilation.Create("Corpus" + i, trees, references, compilationOptions), options, default);
+            again.Carriers(default);
+        })).Min();
+
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(inv, $"In-process phases, one thread: {blocks.Count} method bodies, {bodies.Count} that map; first use, then the least of {passes} passes once warm.");
+        text.AppendLine();
+        text.AppendLine("| phase | first use (ms) | warm (ms) |");
+        text.AppendLine("|---|---|---|");
+        text.AppendLine(inv, $"| start: runtime symbols, names, carriers (per compilation) | {createCold + namesCold:F0} (symbols {createCold:F0}) | {startWarm:F0} |");
+        text.AppendLine(inv, $"| prefilters of DMA001/008 and DMA002–006, every body | {prefiltersCold:F0} | {prefiltersWarm:F0} |");
+        text.AppendLine(inv, $"| control-flow graphs of the bodies that map | {graphsCold:F0} | {graphsWarm:F0} |");
+        text.AppendLine(inv, $"| DMA002–006 dataflow over those graphs | {flowsCold:F0} | {flowsWarm:F0} |");
+        return text.ToString();
+    }
+}
