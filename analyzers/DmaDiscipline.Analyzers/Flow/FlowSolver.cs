@@ -32,7 +32,7 @@ namespace DmaDiscipline.Analyzers.Flow
             graph.Blocks.CopyTo(_blocks);
             _handlers = new List<int>[_blocks.Length];
             CollectHandlers(graph.Root);
-            _hasFinally = HasFinally(graph.Root);
+            _hasFinally = AnyRegion(graph.Root, region => region.Kind == ControlFlowRegionKind.Finally);
             _budget = (_blocks.Length + 4) * VisitsPerBlock;
         }
 
@@ -75,43 +75,26 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            return !HasHandlers(graph.Root);
+            return !AnyRegion(graph.Root, region => region.Kind != ControlFlowRegionKind.Root && region.Kind != ControlFlowRegionKind.LocalLifetime);
 
             static bool Forward(BasicBlock block, ControlFlowBranch? branch) =>
                 branch?.Destination is not { } destination || destination.Ordinal > block.Ordinal;
-
-            static bool HasHandlers(ControlFlowRegion region)
-            {
-                if (region.Kind != ControlFlowRegionKind.Root && region.Kind != ControlFlowRegionKind.LocalLifetime)
-                {
-                    return true;
-                }
-
-                foreach (var nested in region.NestedRegions)
-                {
-                    if (HasHandlers(nested))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
         }
 
         // A branch's finally regions are computed on each request: skip the question where there are none.
         private readonly bool _hasFinally;
 
-        private static bool HasFinally(ControlFlowRegion region)
+        /// <summary>Is <paramref name="region"/> or a region nested in it one that <paramref name="test"/> accepts?</summary>
+        private static bool AnyRegion(ControlFlowRegion region, System.Func<ControlFlowRegion, bool> test)
         {
-            if (region.Kind == ControlFlowRegionKind.Finally)
+            if (test(region))
             {
                 return true;
             }
 
             foreach (var nested in region.NestedRegions)
             {
-                if (HasFinally(nested))
+                if (AnyRegion(nested, test))
                 {
                     return true;
                 }
