@@ -7,8 +7,9 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>
     /// An immutable map for the few entries a body's dataflow state holds (a handful of mappings,
     /// handles and constants): a flat array searched in order and copied on write. At that size it
-    /// is several times cheaper than an ImmutableDictionary to read, update, compare and enumerate,
-    /// and an update that changes nothing returns the same instance.
+    /// is cheaper than an ImmutableDictionary to read, update, compare and enumerate (enumerating
+    /// allocates nothing), and an update that changes nothing returns the same instance. Every
+    /// operation is linear in the entries: a body with hundreds of live mappings is slower, not wrong.
     /// </summary>
     internal sealed class SmallMap<TKey, TValue>
         where TKey : notnull
