@@ -89,6 +89,13 @@ namespace DmaDiscipline.CodeFixes.Requests
             return $"foreach (var {mapping} in {list})\n{{\n{dma}.UnmapSingle({mapping}.Address, {mapping}.Length, {mapping}.Direction);\n}}";
         }
 
+        /// <summary>
+        /// <c>if (kept is { } released) { unmap each; kept = null; }</c>: releases the mappings kept
+        /// in <paramref name="kept"/>, if any, and clears it.
+        /// </summary>
+        protected static string ReleaseKept(string dma, string kept, string released, SyntaxNode site) =>
+            $"if ({kept} is {{ }} {released})\n{{\n{UnmapEach(dma, released, site)}\n\n{kept} = null;\n}}";
+
         /// <summary>The type's parameterless <c>Dispose</c> with a block body, where everything still kept is unmapped.</summary>
         protected static MethodDeclarationSyntax? DisposeOf(TypeDeclarationSyntax type) =>
             type.Members.OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Identifier.ValueText == "Dispose" && m.ParameterList.Parameters.Count == 0 && m.Body is not null);

@@ -102,7 +102,7 @@ namespace DmaDiscipline.CodeFixes.Requests
                     var kept = $"{Array.Name}[{index.WithoutTrivia()}].{memberName}";
                     Statements.InsertBefore(editor, statement, new[]
                     {
-                        Statements.Parse($"if ({kept} is {{ }} {released})\n{{\n{UnmapEach(dma, released, statement)}\n\n{kept} = null;\n}}"),
+                        Statements.Parse(ReleaseKept(dma, kept, released, statement)),
                     });
                 }
             }
@@ -114,7 +114,7 @@ namespace DmaDiscipline.CodeFixes.Requests
                 var slot = Names.Unique(Dispose, "slot");
                 // A struct element is changed in place; a class element may be missing from its slot.
                 var release = IsStruct
-                    ? $"if ({Array.Name}[{i}].{memberName} is {{ }} {released})\n{{\n{UnmapEach(disposeDma, released, body)}\n\n{Array.Name}[{i}].{memberName} = null;\n}}"
+                    ? ReleaseKept(disposeDma, $"{Array.Name}[{i}].{memberName}", released, body)
                     : $"if ({Array.Name}[{i}] is {{ {memberName}: {{ }} {released} }} {slot})\n{{\n{UnmapEach(disposeDma, released, body)}\n\n{slot}.{memberName} = null;\n}}";
                 PrependTo(editor, Dispose, Statements.Parse($"for (int {i} = 0; {i} < {Array.Name}.Length; {i}++)\n{{\n{release}\n}}"));
             }

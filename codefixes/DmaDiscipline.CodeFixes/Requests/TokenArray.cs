@@ -115,7 +115,7 @@ namespace DmaDiscipline.CodeFixes.Requests
                 var slot = $"{fieldName}[{index.WithoutTrivia()}]";
                 Statements.InsertBefore(editor, statement, new[]
                 {
-                    Statements.Parse($"if ({slot} is {{ }} {released})\n{{\n{UnmapEach(dma, released, statement)}\n\n{slot} = null;\n}}"),
+                    Statements.Parse(ReleaseKept(dma, slot, released, statement)),
                 });
             }
 
@@ -124,7 +124,7 @@ namespace DmaDiscipline.CodeFixes.Requests
                 var released = ReleaseName(body, Posting, mappingsName);
                 var i = Names.Unique(Dispose, "i");
                 PrependTo(editor, Dispose, Statements.Parse(
-                    $"for (int {i} = 0; {i} < {fieldName}.Length; {i}++)\n{{\nif ({fieldName}[{i}] is {{ }} {released})\n{{\n{UnmapEach(disposeDma, released, body)}\n\n{fieldName}[{i}] = null;\n}}\n}}"));
+                    $"for (int {i} = 0; {i} < {fieldName}.Length; {i}++)\n{{\n{ReleaseKept(disposeDma, $"{fieldName}[{i}]", released, body)}\n}}"));
             }
         }
     }
