@@ -551,8 +551,9 @@ namespace DmaDiscipline.Analyzers.Flow
         private Binding? MemberAccess(IOperation operation, ISymbol member, IOperation? instance, ref MappingState state)
         {
             var instanceValue = Eval(instance, ref state);
-            var roles = _symbols.RolesOf(member);
-            if ((roles & DmaRole.CpuAccess) != 0 && Keys.Of(instance) is { } bufferKey)
+            // DMA005 needs a buffer the device owns; only then is the member's role looked up (most
+            // member reads in a driver are of its own fields, whose roles would otherwise fill the cache).
+            if (AnyDeviceOwned(state) && (_symbols.RolesOf(member) & DmaRole.CpuAccess) != 0 && Keys.Of(instance) is { } bufferKey)
             {
                 CheckCpuAccess(bufferKey, operation, state);
             }
@@ -576,6 +577,20 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return null;
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private static bool AnyDeviceOwned(MappingState state)
+        {
+            foreach (var pair in state.Sites)
+            {
+                if ((pair.Value.Flags & SiteFlags.DeviceOwned) != 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         [MethodImpl(Jit.Optimized)]

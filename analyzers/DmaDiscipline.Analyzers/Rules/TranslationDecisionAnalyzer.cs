@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
@@ -38,15 +39,20 @@ namespace DmaDiscipline.Analyzers.Rules
             });
         }
 
+        /// <summary>Runs on every body: only the text prefilter, compiled optimised; the few bodies it keeps are analysed by <see cref="AnalyzeBody"/>.</summary>
+        [MethodImpl(Jit.Optimized)]
         private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names)
         {
             // Token prefilter: the rule needs the DMA API and a physical source in the same body.
-            if (!InterestingNames.Mentions(context.CodeBlock, names.Mapping) || !InterestingNames.Mentions(context.CodeBlock, names.Physical)
-                || symbols.IsPlatformCode(context.OwningSymbol))
+            if (InterestingNames.Mentions(context.CodeBlock, names.Mapping) && InterestingNames.Mentions(context.CodeBlock, names.Physical)
+                && !symbols.IsPlatformCode(context.OwningSymbol))
             {
-                return;
+                AnalyzeBody(context, symbols);
             }
+        }
 
+        private static void AnalyzeBody(CodeBlockAnalysisContext context, DmaSymbols symbols)
+        {
             foreach (var root in new[] { BodyAnalysis.RootOf(context) })
             {
                 if (root is null)

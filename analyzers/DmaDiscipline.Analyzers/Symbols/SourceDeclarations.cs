@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -271,6 +272,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// Adds the names of every member that can carry an address, until nothing more is added.
         /// Each round looks only for the names the previous round added.
         /// </summary>
+        [MethodImpl(Jit.Optimized)] // one call, but a loop over every declaration: unoptimised, the JIT replaced it mid-loop (on-stack replacement)
         public void Propagate(HashSet<string> carriers, CancellationToken cancellationToken)
         {
             var pending = new List<string>(carriers);
