@@ -31,7 +31,6 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Short source text of an operation for messages.</summary>
-        [MethodImpl(Jit.Optimized)]
         public static string Describe(IOperation operation)
         {
             var text = operation.Syntax.ToString();
@@ -44,7 +43,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return "'" + text + "'";
         }
 
-        [MethodImpl(Jit.Optimized)]
         public static int Line(IOperation operation) => operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
 
         [MethodImpl(Jit.Optimized)]

@@ -17,7 +17,6 @@ namespace DmaDiscipline.Analyzers.Rules
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA001, Descriptors.DMA008);
 
-        [MethodImpl(Jit.Optimized)]
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();

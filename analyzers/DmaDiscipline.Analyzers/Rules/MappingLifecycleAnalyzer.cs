@@ -19,7 +19,6 @@ namespace DmaDiscipline.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.DMA002, Descriptors.DMA003, Descriptors.DMA004, Descriptors.DMA005, Descriptors.DMA006);
 
-        [MethodImpl(Jit.Optimized)]
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
