@@ -74,8 +74,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
 
-            foreach (var type in busTypes)
+            for (var i = 0; i < busTypes.Count; i++)
             {
+                var type = busTypes[i];
                 for (var at = SourceWords.IndexOfWord(text, type, start, end); at >= 0; at = SourceWords.IndexOfWord(text, type, at + 1, end))
                 {
                     var next = SourceWords.NextNonSpace(text, at + type.Length, end, out _);

@@ -57,9 +57,10 @@ namespace DmaDiscipline.Analyzers.Symbols
         [MethodImpl(Jit.Optimized)]
         public static bool ContainsAnyWord(string text, int start, int end, IReadOnlyList<string> names)
         {
-            foreach (var name in names)
+            // Indexed, not foreach: an interface enumerator is an allocation per body.
+            for (var i = 0; i < names.Count; i++)
             {
-                if (IndexOfWord(text, name, start, end) >= 0)
+                if (IndexOfWord(text, names[i], start, end) >= 0)
                 {
                     return true;
                 }
