@@ -388,9 +388,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         public DmaRole DeclaredRoles(ISymbol symbol) => RolesOfMember(symbol.OriginalDefinition);
 
-        /// <summary>Is the member a bus sink by its own declaration (see <see cref="DeclaredRoles"/>)?</summary>
-        public bool IsDeclaredBusSinkMember(ISymbol member) =>
-            (member is IFieldSymbol || member is IPropertySymbol) && (DeclaredRoles(member) & DmaRole.BusSink) != 0;
+        /// <summary>Do these roles make the member a bus sink (a field or property marked as one; a method's sinks are its parameters)?</summary>
+        public static bool IsBusSinkMember(ISymbol member, DmaRole roles) =>
+            (member is IFieldSymbol || member is IPropertySymbol) && (roles & DmaRole.BusSink) != 0;
 
         /// <summary>Is the parameter a bus sink by its method's own declaration (see <see cref="DeclaredRoles"/>)?</summary>
         public bool IsDeclaredBusSinkParameter(IParameterSymbol parameter) =>
@@ -604,8 +604,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>A field or property that is a device-visible sink.</summary>
         [MethodImpl(Jit.Optimized)]
-        public bool IsBusSinkMember(ISymbol member) =>
-            (member is IFieldSymbol || member is IPropertySymbol) && (RolesOf(member) & DmaRole.BusSink) != 0;
+        public bool IsBusSinkMember(ISymbol member) => IsBusSinkMember(member, RolesOf(member));
 
         [MethodImpl(Jit.Optimized)]
         public bool IsPhysicalType(ITypeSymbol? type) => type is not null && _physicalTypes.Contains(type.OriginalDefinition);

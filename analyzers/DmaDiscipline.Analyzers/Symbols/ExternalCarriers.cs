@@ -100,7 +100,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                     continue;
                 }
 
-                if ((symbols.DeclaredRoles(member) & DmaRole.PhysicalSource) != 0)
+                // One reading of the member's own declaration serves both questions below.
+                var declared = symbols.DeclaredRoles(member);
+                if ((declared & DmaRole.PhysicalSource) != 0)
                 {
                     carriers.Add(member.Name);
                 }
@@ -122,7 +124,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         break;
                 }
 
-                if (symbols.IsDeclaredBusSinkMember(member))
+                if (DmaSymbols.IsBusSinkMember(member, declared))
                 {
                     sinks.Add(member.Name);
                 }
