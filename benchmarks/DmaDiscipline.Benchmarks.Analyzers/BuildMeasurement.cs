@@ -4,8 +4,11 @@ using System.Text.RegularExpressions;
 
 namespace DmaDiscipline.Benchmarks.Analyzers;
 
-/// <summary>One `dotnet build -p:ReportAnalyzer=true` of the corpus: the Csc task's time and each analyzer's.</summary>
-public sealed partial record BuildMeasurement(double CscSeconds, double AnalyzersTotalSeconds, IReadOnlyDictionary<string, double> AnalyzerSeconds, int DmaWarnings)
+/// <summary>
+/// One `dotnet build -p:ReportAnalyzer=true` of the corpus: the Csc task's time, each analyzer's, and
+/// the CPU the build used (null in a compiler server, whose work is not the build's child).
+/// </summary>
+public sealed partial record BuildMeasurement(double CscSeconds, double AnalyzersTotalSeconds, IReadOnlyDictionary<string, double> AnalyzerSeconds, int DmaWarnings, double? CpuSeconds)
 {
     [GeneratedRegex(@"^\s*(?<ms>\d+)\s+ms\s+Csc\s+\d+\s+calls", RegexOptions.Multiline)]
     private static partial Regex CscTask();
@@ -27,9 +30,11 @@ public sealed partial record BuildMeasurement(double CscSeconds, double Analyzer
     /// </summary>
     public static BuildMeasurement Run(string project, bool server, bool withAnalyzers = true)
     {
+        var cpuBefore = ChildCpu.Seconds();
         var output = Dotnet(Path.GetDirectoryName(project)!, "build", project, "-c", "Release", "--no-restore", "--no-incremental",
             "-p:ReportAnalyzer=true", "-v:d", "-clp:PerformanceSummary", "-nodeReuse:false", $"-p:UseSharedCompilation={(server ? "true" : "false")}",
             $"-p:DmaAnalyzers={(withAnalyzers ? "true" : "false")}");
+        var cpu = server ? null : ChildCpu.Seconds() - cpuBefore;
         var csc = CscTask().Match(output);
         if (!csc.Success)
         {
@@ -50,7 +55,8 @@ public sealed partial record BuildMeasurement(double CscSeconds, double Analyzer
             int.Parse(csc.Groups["ms"].Value, CultureInfo.InvariantCulture) / 1000.0,
             total.Success ? ParseSeconds(total.Groups["s"].Value) : 0,
             analyzers,
-            warnings);
+            warnings,
+            cpu);
     }
 
     // The compiler prints "<0.001" for tiny times.

@@ -86,7 +86,8 @@ for (var run = 0; run < runs; run++)
 {
     var m = BuildMeasurement.Run(project, server);
     var baseline = BuildMeasurement.Run(project, server, withAnalyzers: false);
-    Console.WriteLine($"run {run + 1}: csc {m.CscSeconds:F2} s (without the DMA analyzers {baseline.CscSeconds:F2} s), DMA analyzers {m.AnalyzersTotalSeconds:F2} s, {m.DmaWarnings} DMA warnings");
+    var cpu = m.CpuSeconds is { } with && baseline.CpuSeconds is { } without ? $", build CPU {with:F2} s (without {without:F2} s)" : string.Empty;
+    Console.WriteLine($"run {run + 1}: csc {m.CscSeconds:F2} s (without the DMA analyzers {baseline.CscSeconds:F2} s), DMA analyzers {m.AnalyzersTotalSeconds:F2} s{cpu}, {m.DmaWarnings} DMA warnings");
     measurements.Add(m);
     baselines.Add(baseline);
 }
@@ -130,6 +131,15 @@ static string Table(List<BuildMeasurement> measurements, List<BuildMeasurement> 
     var overhead = Median(measurements.Zip(baselines, (with, without) => with.CscSeconds / without.CscSeconds - 1));
     text.AppendLine();
     text.AppendLine(inv, $"Whole-build overhead: the Csc task takes {100 * overhead:F1} % longer with the DMA analyzers than without (median of {measurements.Count} interleaved pairs; without: {Median(baselines.Select(b => b.CscSeconds)):F2} s).");
+    if (measurements.All(m => m.CpuSeconds is not null) && baselines.All(b => b.CpuSeconds is not null))
+    {
+        // What the build spent, in all its processes, rather than how long the callbacks were open.
+        var cpuWith = Median(measurements.Select(m => m.CpuSeconds!.Value));
+        var cpuWithout = Median(baselines.Select(b => b.CpuSeconds!.Value));
+        var cpuOverhead = Median(measurements.Zip(baselines, (with, without) => with.CpuSeconds!.Value - without.CpuSeconds!.Value));
+        text.AppendLine(inv, $"CPU of the build (user + system, all its processes): {cpuWith:F2} s with the DMA analyzers, {cpuWithout:F2} s without (medians); the median pair differs by {cpuOverhead:F2} s ({100 * cpuOverhead / cpuWithout:F1} %).");
+    }
+
     if (total > 0)
     {
         // ReportAnalyzer cannot split the wall-clock overhead; its per-analyzer shares can apportion it.
