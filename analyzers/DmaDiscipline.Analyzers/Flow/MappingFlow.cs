@@ -292,6 +292,18 @@ namespace DmaDiscipline.Analyzers.Flow
                         return value;
                     }
 
+                case IVariableDeclaratorOperation declarator:
+                    {
+                        // A local's initialisation as the tree has it (StructuredFlow); the graph lowers it to an assignment.
+                        if (declarator.Initializer is { } initializer)
+                        {
+                            var value = Eval(initializer.Value, ref state);
+                            state = Bind(state, declarator.Symbol, value, initializer.Value);
+                        }
+
+                        return null;
+                    }
+
                 case ICompoundAssignmentOperation compound:
                     {
                         Eval(compound.Value, ref state);

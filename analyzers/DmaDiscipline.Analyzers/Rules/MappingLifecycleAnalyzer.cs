@@ -51,11 +51,47 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
+            if (IsQuiet(root, context.OwningSymbol, symbols))
+            {
+                return;
+            }
+
             BodyAnalysis.ForEachGraph(root, context.OwningSymbol, context.CancellationToken, (graph, owner) =>
             {
                 var flow = new MappingFlow(symbols, context.ReportDiagnostic);
                 FlowSolver<MappingState>.Run(graph, flow);
             });
+        }
+
+        /// <summary>
+        /// Test hook: when set, a body <see cref="IsQuiet"/> passes is analysed over its graph too, and
+        /// a diagnostic there throws (the analyzer tests set it for every test).
+        /// </summary>
+        internal static bool VerifyQuietBodies { get; set; }
+
+        /// <summary>
+        /// A body of statements, <c>if</c>, <c>return</c> and <c>throw</c> in which one pass of the
+        /// dataflow over the operation tree reports nothing: the graph would report nothing either,
+        /// and is not built. Most mapping bodies of a driver (post, set-up, queueing) are of that shape.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static bool IsQuiet(IOperation root, ISymbol owner, DmaSymbols symbols)
+        {
+            Diagnostic? first = null;
+            var quiet = StructuredFlow.TryRun(root, new MappingFlow(symbols, diagnostic => first ??= diagnostic));
+            if (!quiet || first is not null)
+            {
+                return false;
+            }
+
+            if (VerifyQuietBodies)
+            {
+                BodyAnalysis.ForEachGraph(root, owner, default, (graph, _) =>
+                    FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, diagnostic =>
+                        throw new System.InvalidOperationException($"StructuredFlow passed a body the graph reports {diagnostic.Id} in: {diagnostic.GetMessage()}"))));
+            }
+
+            return true;
         }
 
         /// <summary>Cheap pre-scan: every rule here starts from a map or coherent alloc in the same body.</summary>
