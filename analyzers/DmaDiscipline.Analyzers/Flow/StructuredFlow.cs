@@ -21,7 +21,7 @@ namespace DmaDiscipline.Analyzers.Flow
         // Bounds the recursion on pathological nesting; deeper bodies take the graph.
         private const int MaxDepth = 64;
 
-        /// <summary>Runs the pass; false when the body has a construct it does not follow (nothing was visited to completion then).</summary>
+        /// <summary>Runs the pass; false, before anything is visited, when the body has a construct it does not follow.</summary>
         [MethodImpl(Jit.Optimized)]
         public static bool TryRun<TState>(IOperation root, FlowAnalysis<TState> analysis)
             where TState : class
