@@ -46,12 +46,8 @@ namespace DmaDiscipline.Analyzers.Rules
             if (!InterestingNames.Mentions(context.CodeBlock, names.Mapping)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root)
-                || !MapsSomething(root, symbols))
-            {
-                return;
-            }
-
-            if (IsQuiet(root, context.OwningSymbol, symbols))
+                || !MapsSomething(root, symbols)
+                || IsQuiet(root, context.OwningSymbol, symbols))
             {
                 return;
             }
@@ -78,8 +74,8 @@ namespace DmaDiscipline.Analyzers.Rules
         private static bool IsQuiet(IOperation root, ISymbol owner, DmaSymbols symbols)
         {
             Diagnostic? first = null;
-            var quiet = StructuredFlow.TryRun(root, new MappingFlow(symbols, diagnostic => first ??= diagnostic));
-            if (!quiet || first is not null)
+            var followed = StructuredFlow.TryRun(root, new MappingFlow(symbols, diagnostic => first ??= diagnostic));
+            if (!followed || first is not null)
             {
                 return false;
             }
