@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using DmaDiscipline.Analyzers.Flow;
+using DmaDiscipline.Analyzers.Rules;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -95,11 +96,7 @@ public static class Phases
             quiet = 0;
             foreach (var body in bodies)
             {
-                Diagnostic? first = null;
-                if (StructuredFlow.TryRun(body, new MappingFlow(symbols, diagnostic => first ??= diagnostic)) && first is null)
-                {
-                    quiet++;
-                }
+                quiet += MappingLifecycleAnalyzer.IsQuietTree(body, symbols) ? 1 : 0;
             }
         }
 

@@ -23,6 +23,16 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public abstract bool Same(TState a, TState b);
 
+        /// <summary>
+        /// The state where <paramref name="incoming"/> meets <paramref name="existing"/> at a block's
+        /// entry: their join, or <paramref name="existing"/> itself when the join changes nothing.
+        /// </summary>
+        public TState Merge(TState existing, TState incoming)
+        {
+            var joined = Join(existing, incoming);
+            return Same(existing, joined) ? existing : joined;
+        }
+
         /// <summary>Transfers one statement of a basic block (or a branch value). Reports only when <paramref name="report"/> is set (the final pass).</summary>
         public abstract TState Visit(IOperation operation, TState state, bool report);
 

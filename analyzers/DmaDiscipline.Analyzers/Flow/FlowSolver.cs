@@ -355,10 +355,10 @@ namespace DmaDiscipline.Analyzers.Flow
                 return;
             }
 
-            var joined = _analysis.Join(existing, state);
-            if (!_analysis.Same(existing, joined))
+            var merged = _analysis.Merge(existing, state);
+            if (!ReferenceEquals(merged, existing))
             {
-                entries[ordinal] = joined;
+                entries[ordinal] = merged;
                 work.Add(ordinal);
             }
         }

@@ -82,7 +82,8 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IConditionalOperation conditional:
                     {
                         var (whenTrue, whenFalse) = Branch(conditional.Condition, Join(incoming, analysis), analysis);
-                        var afterTrue = whenTrue.Count == 0 ? whenTrue : Statement(conditional.WhenTrue, whenTrue, analysis);
+                        // Branch gives each side at least one edge.
+                        var afterTrue = Statement(conditional.WhenTrue, whenTrue, analysis);
                         if (conditional.WhenFalse is not { } otherwise)
                         {
                             // Without an else, the false edges leave the condition's blocks, before the then-branch's.
@@ -90,7 +91,7 @@ namespace DmaDiscipline.Analyzers.Flow
                             return whenFalse;
                         }
 
-                        afterTrue.AddRange(whenFalse.Count == 0 ? whenFalse : Statement(otherwise, whenFalse, analysis));
+                        afterTrue.AddRange(Statement(otherwise, whenFalse, analysis));
                         return afterTrue;
                     }
 
@@ -158,9 +159,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var state = edges[0];
             for (var i = 1; i < edges.Count; i++)
             {
-                // As the graph's merge: a join that changes nothing keeps the state it had.
-                var joined = analysis.Join(state, edges[i]);
-                state = analysis.Same(state, joined) ? state : joined;
+                state = analysis.Merge(state, edges[i]);
             }
 
             return state;
