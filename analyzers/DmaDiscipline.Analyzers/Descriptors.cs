@@ -35,7 +35,7 @@ namespace DmaDiscipline.Analyzers
         public static readonly DiagnosticDescriptor DMA002 = Create(
             RuleIdentifiers.MappingNotReleased,
             "DMA mapping not released on every path",
-            "The {0} made here is not released on the path leaving at line {1}; release it, or transfer it (store, return or pass it on)",
+            "The {0} made here is not released on the path leaving at {1}; release it, or transfer it (store, return or pass it on)",
             Mapping,
             "A mapping or coherent buffer that is neither released nor handed to someone who will release it leaks an IOVA range, a bounce slot or coherent memory until the device is unbound.");
 

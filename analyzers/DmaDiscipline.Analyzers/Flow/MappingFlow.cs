@@ -145,7 +145,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 var site = pair.Key;
                 var exitLocation = exitOperation?.Syntax.GetLocation();
-                var line = exitOperation is null ? "the end of the method" : Keys.Line(exitOperation).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                var line = exitOperation is null ? "the end of the method" : "line " + Keys.Line(exitOperation).ToString(System.Globalization.CultureInfo.InvariantCulture)
                     + (kind == ExitKind.Throw ? " (throw)" : string.Empty);
                 Report(Diagnostic.Create(Descriptors.DMA002, site.Call.Syntax.GetLocation(),
                     exitLocation is null ? Array.Empty<Location>() : new[] { exitLocation }, site.Describe(), line));
@@ -436,9 +436,12 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private void Assign(IOperation target, Binding? value, IOperation valueOperation, ref MappingState state)
         {
+            // The graph captures an assignment's target ahead of a value that branches (x = c ? a : b):
+            // the assignment is to what was captured, a variable or a member whose instance was evaluated then.
             var instanceEvaluated = false;
             if (target is IFlowCaptureReferenceOperation captureReference && _captured.TryGetValue(captureReference.Id, out var capturedTarget)
-                && (capturedTarget is IMemberReferenceOperation || capturedTarget is IArrayElementReferenceOperation))
+                && (capturedTarget is IMemberReferenceOperation || capturedTarget is IArrayElementReferenceOperation
+                    || capturedTarget is ILocalReferenceOperation || capturedTarget is IParameterReferenceOperation))
             {
                 target = capturedTarget;
                 instanceEvaluated = true;

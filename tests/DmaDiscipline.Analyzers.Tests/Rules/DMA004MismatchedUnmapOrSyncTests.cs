@@ -53,6 +53,9 @@ public sealed class DMA004MismatchedUnmapOrSyncTests
     [InlineData("var h = dma.MapSingle(buf, 0, 16, DmaDirection.ToDevice); var p = dma.MapSingle(buf, 16, 48, DmaDirection.ToDevice); dma.UnmapSingle(p, 48, DmaDirection.ToDevice); dma.UnmapSingle(h, 16, DmaDirection.ToDevice);")]
     // A mapping length that differs between paths is unknown.
     [InlineData("int m = 16; if (n > 0) m = 64; var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    // So is one chosen by ?: (the graph assigns the local it captured before the branch), with or without a catch around.
+    [InlineData("int m = 16; m = n > 0 ? 64 : 16; var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    [InlineData("int m = 16; try { m = n > 0 ? 64 : 16; } catch (System.InvalidOperationException) { } var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
     [InlineData("if (dma.MapSg(sg, DmaDirection.FromDevice) == 0) return; dma.SyncSgForCpu(sg, DmaDirection.FromDevice); dma.UnmapSg(sg, DmaDirection.FromDevice);")]
     [InlineData("var c = dma.AllocCoherent(64); dma.FreeCoherent(c);")]
     // The offset is not the length.
