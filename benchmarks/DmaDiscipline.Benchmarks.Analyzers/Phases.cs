@@ -88,7 +88,7 @@ public static class Phases
             }
         }
 
-        // The DMA002–006 shortcut: one pass over the tree of a body of statements, if, return and throw;
+        // The DMA002–006 shortcut: the dataflow walked over the tree of a structured body (if, loops, try/finally, ?:);
         // a body it finds quiet gets no graph.
         var quiet = 0;
         void Structured()
@@ -155,7 +155,7 @@ public static class Phases
         text.AppendLine(inv, $"| prefilters of DMA001/008 and DMA002–006, every body | {prefiltersCold:F0} | {prefiltersWarm:F0} | {prefiltersBytes / 1024} |");
         text.AppendLine(inv, $"| control-flow graphs of the bodies that map | {graphsCold:F0} | {graphsWarm:F0} | {graphsBytes / 1024} |");
         text.AppendLine(inv, $"| DMA002–006 dataflow over those graphs | {flowsCold:F0} | {flowsWarm:F0} | {flowsBytes / 1024} |");
-        text.AppendLine(inv, $"| DMA002–006 one pass over the trees instead (after the above; {quiet} of {bodies.Count} found quiet, their graphs not built) | {structuredCold:F0} | {structuredWarm:F0} | {structuredBytes / 1024} |");
+        text.AppendLine(inv, $"| DMA002–006 walked over the trees instead (after the above; {quiet} of {bodies.Count} found quiet, their graphs not built) | {structuredCold:F0} | {structuredWarm:F0} | {structuredBytes / 1024} |");
         return text.ToString();
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace DmaDiscipline.Analyzers.Flow
 {
-    /// <summary>Storage locations the flow analyses track by identity: locals, parameters, fields of this instance, flow captures.</summary>
+    /// <summary>Storage locations the flow analyses track by identity: locals, parameters, fields of this instance, flow captures (and the <c>?:</c> values that stand for them in a tree).</summary>
     internal static class Keys
     {
         [MethodImpl(Jit.Optimized)]
@@ -21,6 +21,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     return field.Field;
                 case IFlowCaptureReferenceOperation capture:
                     return capture.Id;
+                case IConditionalOperation conditional when conditional.WhenFalse is not null && !conditional.IsRef:
+                    // The value of a ?: in an operation tree: what the graph would hold in a flow capture.
+                    return conditional;
                 case IConversionOperation conversion when conversion.IsImplicit:
                     return Of(conversion.Operand);
                 case IDeclarationExpressionOperation declaration:

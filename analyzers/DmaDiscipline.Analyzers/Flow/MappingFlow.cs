@@ -58,8 +58,8 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
                     else if (!existing.Equals(pair.Value))
                     {
-                        // Different handles on different paths: not followed further.
-                        bindings = bindings.Remove(pair.Key);
+                        // Different values on different paths: not followed further (nor brought back by a third path).
+                        bindings = bindings.SetItem(pair.Key, ConflictBinding.Instance);
                     }
                 }
             }
@@ -371,6 +371,21 @@ namespace DmaDiscipline.Analyzers.Flow
                         return MemberAccess(field, field.Field, field.Instance, ref state);
                     }
 
+                case IConditionalOperation conditional when conditional.WhenFalse is { } otherwise && !conditional.IsRef:
+                    {
+                        // A ?: as the tree has it (StructuredFlow), followed as the graph lowers it: the
+                        // condition branches, each arm is captured, the two paths meet, and the value is the
+                        // capture's (keyed by the operation, as a flow capture is by its id).
+                        Eval(conditional.Condition, ref state);
+                        Split(conditional.Condition, state, out var whenTrue, out var whenFalse);
+                        var trueValue = Eval(conditional.WhenTrue, ref whenTrue);
+                        whenTrue = Bind(whenTrue, conditional, trueValue, conditional.WhenTrue);
+                        var falseValue = Eval(otherwise, ref whenFalse);
+                        whenFalse = Bind(whenFalse, conditional, falseValue, otherwise);
+                        state = Merge(whenTrue, whenFalse);
+                        return state.Bindings.TryGetValue(conditional, out var value) ? value : null;
+                    }
+
                 case IFlowAnonymousFunctionOperation _:
                 case IAnonymousFunctionOperation _:
                     // A lambda may release or keep any handle it captures: treat every live handle as handed over.
@@ -514,7 +529,7 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private void DeviceUse(Binding value, IOperation at, MappingState state)
         {
-            if (!(value is HandleBinding || value is DerivedBinding) || !state.Sites.TryGetValue(value.Site, out var status))
+            if (!(value is HandleBinding || value is DerivedBinding) || !state.Sites.TryGetValue(((SiteBinding)value).Site, out var status))
             {
                 return;
             }
@@ -522,10 +537,10 @@ namespace DmaDiscipline.Analyzers.Flow
             if (value is HandleBinding)
             {
                 // A derived value was already reported where .Value was read.
-                CheckChecked(value.Site, status, at);
+                CheckChecked(((SiteBinding)value).Site, status, at);
             }
 
-            CheckNotReleased(value.Site, status, at);
+            CheckNotReleased(((SiteBinding)value).Site, status, at);
         }
 
         [MethodImpl(Jit.Optimized)]
@@ -556,9 +571,9 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private static void Transfer(Binding? value, ref MappingState state)
         {
-            if (value is HandleBinding || (value is DerivedBinding && value.Site.Kind == MappingKind.Streaming))
+            if (value is HandleBinding || (value is DerivedBinding derived && derived.Site.Kind == MappingKind.Streaming))
             {
-                state = Update(state, value.Site, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
+                state = Update(state, ((SiteBinding)value).Site, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
             }
         }
 

@@ -93,13 +93,33 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>What a value is, as far as mappings go.</summary>
     internal abstract class Binding
     {
-        protected Binding(MapSite site) => Site = site;
+    }
+
+    /// <summary>A value that stands for one map site.</summary>
+    internal abstract class SiteBinding : Binding
+    {
+        protected SiteBinding(MapSite site) => Site = site;
 
         public MapSite Site { get; }
     }
 
+    /// <summary>
+    /// A variable that holds different values on the paths that meet at a point: none of them is
+    /// followed through it. Kept as a value of its own (the top of the lattice) rather than dropped,
+    /// so that a third path cannot bring one of them back: the join is then the same whatever order
+    /// the paths meet in, which the control-flow graph and the one-pass tree walk both rely on.
+    /// </summary>
+    internal sealed class ConflictBinding : Binding
+    {
+        public static readonly ConflictBinding Instance = new ConflictBinding();
+
+        private ConflictBinding()
+        {
+        }
+    }
+
     /// <summary>The mapping handle itself (the DmaAddr, the scatter list, the coherent buffer).</summary>
-    internal sealed class HandleBinding : Binding
+    internal sealed class HandleBinding : SiteBinding
     {
         public HandleBinding(MapSite site)
             : base(site)
@@ -114,7 +134,7 @@ namespace DmaDiscipline.Analyzers.Flow
     }
 
     /// <summary>A number derived from a handle (addr.Value + offset).</summary>
-    internal sealed class DerivedBinding : Binding
+    internal sealed class DerivedBinding : SiteBinding
     {
         public DerivedBinding(MapSite site)
             : base(site)
@@ -129,7 +149,7 @@ namespace DmaDiscipline.Analyzers.Flow
     }
 
     /// <summary>The result of a mapping-error check (true = failed, unless negated).</summary>
-    internal sealed class CheckBinding : Binding
+    internal sealed class CheckBinding : SiteBinding
     {
         public CheckBinding(MapSite site, bool negated)
             : base(site) => Negated = negated;
@@ -144,7 +164,7 @@ namespace DmaDiscipline.Analyzers.Flow
     }
 
     /// <summary>The entry count a scatter-gather map returned (0 = failed).</summary>
-    internal sealed class CountBinding : Binding
+    internal sealed class CountBinding : SiteBinding
     {
         public CountBinding(MapSite site)
             : base(site)

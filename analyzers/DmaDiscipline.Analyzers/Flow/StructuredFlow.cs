@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -6,22 +7,42 @@ using Microsoft.CodeAnalysis.Operations;
 namespace DmaDiscipline.Analyzers.Flow
 {
     /// <summary>
-    /// Runs a <see cref="FlowAnalysis{TState}"/> in one pass over the operation tree of a body made
-    /// only of statements, <c>if</c>/<c>else</c> (conditions joined with <c>&amp;&amp;</c>, <c>||</c>,
-    /// <c>!</c>), <c>return</c> and <c>throw</c>, with no expression the control-flow graph would
-    /// lower (<c>?:</c>, <c>??</c>, <c>?.</c>, lambdas, patterns, initializers...). For such a body
-    /// the graph holds the same operations in the same order, splits conditions the same way and
-    /// merges the same edges in the same order, so each operation is visited with the state the graph
-    /// would give it; building the graph is what this saves. What the pass does not reproduce is which
-    /// exit operation the graph names for a path (its blocks decide that): a caller uses the pass to
-    /// learn whether anything is reported at all, and takes the graph for the diagnostics themselves.
+    /// Runs a <see cref="FlowAnalysis{TState}"/> over the operation tree of a body, without building
+    /// its control-flow graph, for the statements whose graph it can reproduce: blocks, <c>if</c>/<c>else</c>
+    /// (conditions joined with <c>&amp;&amp;</c>, <c>||</c>, <c>!</c>), <c>while</c>, <c>do</c>, <c>for</c>,
+    /// <c>break</c>, <c>continue</c>, <c>return</c>, <c>throw</c> and <c>try</c>/<c>finally</c>, over
+    /// expressions the graph keeps as they are (and <c>?:</c>, which the analysis follows as the graph
+    /// lowers it). Anything else (<c>foreach</c>, <c>switch</c>, <c>catch</c>, <c>using</c>, <c>goto</c>,
+    /// <c>??</c>, <c>?.</c>, lambdas, patterns, initializers...) and the pass declines, before visiting
+    /// anything.
+    /// <para>
+    /// Each statement is visited with the state the graph's solver gives it in its report pass. The
+    /// operations are the graph's, in the graph's order. The analysis's join is a lattice join, so the
+    /// order in which edges meet does not matter. A loop is walked from its head's state until that
+    /// state no longer changes, then once more to report. A <c>finally</c> runs on each edge that
+    /// leaves its <c>try</c>, as the solver runs it on each branch that leaves through it, afresh.
+    /// </para>
+    /// <para>
+    /// Where the solver keeps, in a block inside a loop, the join of every state the block was reached
+    /// with, the walk has the latest: the same state while each is contained in the next, which the
+    /// walk checks at every statement of a loop; where it is not (the analysis is not monotone
+    /// everywhere), the walk gives up and the body takes the graph. The edges that left a loop on its
+    /// earlier passes are kept as stale: the statement after the loop joins them in, as the graph's
+    /// block does, but a finally they cross reports nothing for them and an exit ignores them.
+    /// </para>
+    /// What the pass does not reproduce is which exit operation the graph names for a path: a caller
+    /// uses it to learn whether anything is reported at all, and takes the graph for the diagnostics.
+    /// StructuredFlowAgreementTests compare the two on generated bodies.
     /// </summary>
     internal static class StructuredFlow
     {
         // Bounds the recursion on pathological nesting; deeper bodies take the graph.
         private const int MaxDepth = 64;
 
-        /// <summary>Runs the pass; false, before anything is visited, when the body has a construct it does not follow.</summary>
+        // Bounds the work as the graph's solver does (visits per statement); past it the body takes the graph.
+        private const int VisitsPerStatement = 24;
+
+        /// <summary>Runs the pass; false when the body has a construct it does not follow (then before anything is visited) or needs more work than its budget.</summary>
         [MethodImpl(Jit.Optimized)]
         public static bool TryRun<TState>(IOperation root, FlowAnalysis<TState> analysis)
             where TState : class
@@ -39,146 +60,443 @@ namespace DmaDiscipline.Analyzers.Flow
                     return false;
             }
 
-            if (body is null || !IsStructured(body, 0))
+            var statements = 0;
+            if (body is null || !IsStructured(body, 0, inLoop: false, ref statements))
             {
                 return false;
             }
 
-            foreach (var end in Statement(body, new List<TState> { analysis.Entry }, analysis))
+            var walk = new Walk<TState>(analysis, (statements + 4) * VisitsPerStatement);
+            var ends = walk.Statement(body, new List<Edge<TState>> { new Edge<TState>(analysis.Entry) }, report: true);
+            if (walk.GaveUp)
             {
-                // The graph leaves through each of these edges separately.
-                analysis.AtExit(end, ExitKind.Return, null);
+                return false;
+            }
+
+            foreach (var end in ends)
+            {
+                // The graph leaves through each of these edges separately, from the state its report pass gives it.
+                if (!end.Stale)
+                {
+                    analysis.AtExit(end.State, ExitKind.Return, null);
+                }
             }
 
             return true;
         }
 
         /// <summary>
-        /// The edges that leave a statement for the next one, in the order the graph merges them (the
-        /// order of their source blocks, which is the source order): the join of several states is not
-        /// associative — a binding two paths disagree on is dropped, then taken from a third path that
-        /// has it — so the pass joins them as the graph does, left to right, where the next block starts.
+        /// A state on an edge to the next statement. A stale one left a loop on a pass before the last:
+        /// the graph's block the edge leads to keeps the join of every state it was reached with, those
+        /// included, but its report pass only runs (and reports) from the last (a finally on the way
+        /// included, and an exit reports nothing for it).
         /// </summary>
-        [MethodImpl(Jit.Optimized)]
-        private static List<TState> Statement<TState>(IOperation statement, List<TState> incoming, FlowAnalysis<TState> analysis)
+        private readonly struct Edge<TState>
             where TState : class
         {
-            switch (statement)
+            public Edge(TState state, bool stale = false)
             {
-                case IBlockOperation block:
-                    var current = incoming;
-                    foreach (var inner in block.Operations)
-                    {
-                        if (current.Count == 0)
+                State = state;
+                Stale = stale;
+            }
+
+            public TState State { get; }
+
+            public bool Stale { get; }
+        }
+
+        /// <summary>One walk over a body: the analysis, the loops and <c>finally</c> blocks around the current statement, and the budget.</summary>
+        private sealed class Walk<TState>
+            where TState : class
+        {
+            private readonly FlowAnalysis<TState> _analysis;
+            private List<Frame> _frames = new List<Frame>();
+            private Scope _scope = new Scope();
+            private int _loops;
+            private int _budget;
+            private bool _diverged;
+
+            public Walk(FlowAnalysis<TState> analysis, int budget)
+            {
+                _analysis = analysis;
+                _budget = budget;
+            }
+
+            /// <summary>The work exceeded the budget, or a loop met a state the graph would have joined differently: the body takes the graph.</summary>
+            public bool GaveUp => _budget < 0 || _diverged;
+
+            /// <summary>
+            /// The edges that leave a statement for the next one (normal completion). Edges that leave
+            /// it otherwise (<c>break</c>, <c>continue</c>, <c>return</c>, <c>throw</c>) go through <see cref="Leave"/>.
+            /// The incoming list is the caller's to give away: it may come back as the outgoing one.
+            /// </summary>
+            [MethodImpl(Jit.Optimized)]
+            public List<Edge<TState>> Statement(IOperation statement, List<Edge<TState>> incoming, bool report)
+            {
+                if (--_budget < 0 || _diverged)
+                {
+                    return new List<Edge<TState>>();
+                }
+
+                switch (statement)
+                {
+                    case IBlockOperation block:
+                        var current = incoming;
+                        foreach (var inner in block.Operations)
                         {
-                            // The rest of the block is unreachable: the graph does not visit it either.
-                            break;
+                            if (current.Count == 0)
+                            {
+                                // The rest of the block is unreachable: the graph does not visit it either.
+                                break;
+                            }
+
+                            current = Statement(inner, current, report);
                         }
 
-                        current = Statement(inner, current, analysis);
-                    }
-
-                    return current;
-                case IConditionalOperation conditional:
-                    {
-                        var (whenTrue, whenFalse) = Branch(conditional.Condition, Join(incoming, analysis), analysis);
-                        // Branch gives each side at least one edge.
-                        var afterTrue = Statement(conditional.WhenTrue, whenTrue, analysis);
-                        if (conditional.WhenFalse is not { } otherwise)
+                        return current;
+                    case IConditionalOperation conditional:
                         {
-                            // Without an else, the false edges leave the condition's blocks, before the then-branch's.
-                            whenFalse.AddRange(afterTrue);
-                            return whenFalse;
+                            var (whenTrue, whenFalse) = Branch(conditional.Condition, Join(incoming), report);
+                            var after = Statement(conditional.WhenTrue, whenTrue, report);
+                            after.AddRange(conditional.WhenFalse is { } otherwise ? Statement(otherwise, whenFalse, report) : whenFalse);
+                            return after;
                         }
 
-                        afterTrue.AddRange(Statement(otherwise, whenFalse, analysis));
-                        return afterTrue;
-                    }
+                    case IWhileLoopOperation loop:
+                        return Loop(loop, loop.Condition, loop.ConditionIsTop, loop.Body, default, Join(incoming), report);
+                    case IForLoopOperation loop:
+                        foreach (var before in loop.Before)
+                        {
+                            incoming = Statement(before, incoming, report);
+                        }
 
-                case IReturnOperation @return:
-                    {
-                        var state = Join(incoming, analysis);
-                        var exit = @return.ReturnedValue is { } value ? analysis.Returned(value, state, report: true) : state;
-                        analysis.AtExit(exit, ExitKind.Return, @return.ReturnedValue ?? @return);
-                        return new List<TState>();
-                    }
+                        return Loop(loop, loop.Condition, conditionIsTop: true, loop.Body, loop.AtLoopBottom, Join(incoming), report);
+                    case ITryOperation @try:
+                        {
+                            _frames.Add(new Frame(@try.Finally!));
+                            var ends = Statement(@try.Body, incoming, report);
+                            _frames.RemoveAt(_frames.Count - 1);
+                            var after = new List<Edge<TState>>();
+                            foreach (var end in ends)
+                            {
+                                // The graph runs the finally on each edge that leaves the try, not on their join.
+                                if (Finally(@try.Finally!, end.State, _frames.Count, report && !end.Stale) is { } state)
+                                {
+                                    after.Add(new Edge<TState>(state, end.Stale));
+                                }
+                            }
 
-                case IThrowOperation @throw:
-                    analysis.AtExit(analysis.Visit(@throw.Exception!, Join(incoming, analysis), report: true), ExitKind.Throw, @throw.Exception);
-                    return new List<TState>();
-                case IEmptyOperation _:
-                    return incoming;
-                default:
-                    return new List<TState> { analysis.Visit(statement, Join(incoming, analysis), report: true) };
+                            return after;
+                        }
+
+                    case IBranchOperation branch:
+                        Leave(Enter(branch, incoming), branch.BranchKind == BranchKind.Break ? Exit.Break : Exit.Continue, branch, report);
+                        return Single(incoming, null);
+                    case IReturnOperation @return:
+                        {
+                            var state = Enter(@return, incoming);
+                            var exit = @return.ReturnedValue is { } value ? _analysis.Returned(value, state, report) : state;
+                            Leave(exit, Exit.Return, @return.ReturnedValue ?? @return, report);
+                            return Single(incoming, null);
+                        }
+
+                    case IThrowOperation @throw:
+                        Leave(_analysis.Visit(@throw.Exception!, Enter(@throw, incoming), report), Exit.Throw, @throw.Exception, report);
+                        return Single(incoming, null);
+                    case IEmptyOperation _:
+                        return incoming;
+                    default:
+                        return Single(incoming, _analysis.Visit(statement, Enter(statement, incoming), report));
+                }
             }
-        }
 
-        /// <summary>
-        /// The true and false edges of a condition, as the graph splits it: one branch per operand of
-        /// <c>&amp;&amp;</c>/<c>||</c>, each edge list in source order, <c>!</c> swapping the two.
-        /// </summary>
-        [MethodImpl(Jit.Optimized)]
-        private static (List<TState> WhenTrue, List<TState> WhenFalse) Branch<TState>(IOperation condition, TState state, FlowAnalysis<TState> analysis)
-            where TState : class
-        {
-            switch (condition)
+            /// <summary>The list, emptied, holding <paramref name="state"/> if there is one (most statements leave by one edge: no new list for each).</summary>
+            [MethodImpl(Jit.Optimized)]
+            private static List<Edge<TState>> Single(List<Edge<TState>> list, TState? state)
             {
-                case IUnaryOperation unary when unary.OperatorKind == UnaryOperatorKind.Not:
-                    {
-                        var (whenTrue, whenFalse) = Branch(unary.Operand, state, analysis);
-                        return (whenFalse, whenTrue);
-                    }
+                list.Clear();
+                if (state is not null)
+                {
+                    list.Add(new Edge<TState>(state));
+                }
 
-                case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.ConditionalAnd:
-                    {
-                        var (leftTrue, leftFalse) = Branch(binary.LeftOperand, state, analysis);
-                        var (rightTrue, rightFalse) = Branch(binary.RightOperand, Join(leftTrue, analysis), analysis);
-                        leftFalse.AddRange(rightFalse);
-                        return (rightTrue, leftFalse);
-                    }
-
-                case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.ConditionalOr:
-                    {
-                        var (leftTrue, leftFalse) = Branch(binary.LeftOperand, state, analysis);
-                        var (rightTrue, rightFalse) = Branch(binary.RightOperand, Join(leftFalse, analysis), analysis);
-                        leftTrue.AddRange(rightTrue);
-                        return (leftTrue, rightFalse);
-                    }
-
-                default:
-                    analysis.Split(condition, analysis.Visit(condition, state, report: true), out var onTrue, out var onFalse);
-                    return (new List<TState> { onTrue }, new List<TState> { onFalse });
+                return list;
             }
-        }
 
-        /// <summary>The entry state of the block the edges lead to: their join, left to right.</summary>
-        [MethodImpl(Jit.Optimized)]
-        private static TState Join<TState>(List<TState> edges, FlowAnalysis<TState> analysis)
-            where TState : class
-        {
-            var state = edges[0];
-            for (var i = 1; i < edges.Count; i++)
+            /// <summary>
+            /// A loop from the state its head is first reached with: the body is walked from the head's
+            /// state and the edges back to the head are joined into it, until it no longer changes; then,
+            /// when reporting, it is walked once more from that state. Returns the edges that left the
+            /// loop (false conditions, breaks) on every pass, those of the passes before the last as stale.
+            /// </summary>
+            [MethodImpl(Jit.Optimized)]
+            private List<Edge<TState>> Loop(IOperation loop, IOperation? condition, bool conditionIsTop, IOperation body, ImmutableArray<IOperation> atBottom, TState entry, bool report)
             {
-                state = analysis.Merge(state, edges[i]);
+                // A loop inside another keeps its head's state from the outer loop's earlier passes, as the graph's block does.
+                var heads = _scope.Heads ??= new Dictionary<IOperation, TState>();
+                var head = heads.TryGetValue(loop, out var earlier) ? _analysis.Merge(earlier, entry) : entry;
+                var exits = new List<Edge<TState>>();
+                var last = 0;
+                _loops++;
+                while (true)
+                {
+                    last = exits.Count;
+                    var next = head;
+                    foreach (var edge in Iterate(condition, conditionIsTop, body, atBottom, head, exits, report: false))
+                    {
+                        next = _analysis.Merge(next, edge.State);
+                    }
+
+                    if (GaveUp || ReferenceEquals(next, head))
+                    {
+                        break;
+                    }
+
+                    head = next;
+                }
+
+                if (report && !GaveUp)
+                {
+                    last = exits.Count;
+                    Iterate(condition, conditionIsTop, body, atBottom, head, exits, report: true);
+                }
+
+                for (var i = 0; i < last; i++)
+                {
+                    exits[i] = new Edge<TState>(exits[i].State, stale: true);
+                }
+
+                heads[loop] = head;
+                _loops--;
+                return GaveUp ? new List<Edge<TState>>() : exits;
             }
 
-            return state;
+            /// <summary>
+            /// The state a statement (or condition) is visited with. Inside a loop the graph's block
+            /// keeps the join of every state it was reached with, where this walk takes the latest:
+            /// the two agree while each state a statement is reached with contains the earlier ones,
+            /// which holds wherever the analysis is monotone. Where it does not hold, the walk stops
+            /// and the body takes the graph.
+            /// </summary>
+            [MethodImpl(Jit.Optimized)]
+            private TState Enter(IOperation statement, TState state)
+            {
+                if (_loops == 0)
+                {
+                    return state;
+                }
+
+                var seen = _scope.Seen ??= new Dictionary<IOperation, TState>();
+                if (seen.TryGetValue(statement, out var earlier) && !ReferenceEquals(_analysis.Merge(state, earlier), state))
+                {
+                    _diverged = true;
+                }
+
+                seen[statement] = state;
+                return state;
+            }
+
+            [MethodImpl(Jit.Optimized)]
+            private TState Enter(IOperation statement, List<Edge<TState>> incoming) => Enter(statement, Join(incoming));
+
+            /// <summary>One walk of a loop from its head's state: adds the edges that leave it to <paramref name="exits"/>, returns those that go back to the head.</summary>
+            [MethodImpl(Jit.Optimized)]
+            private List<Edge<TState>> Iterate(IOperation? condition, bool conditionIsTop, IOperation body, ImmutableArray<IOperation> atBottom, TState head, List<Edge<TState>> exits, bool report)
+            {
+                var bodyEntry = new List<Edge<TState>> { new Edge<TState>(head) };
+                if (conditionIsTop && condition is not null)
+                {
+                    var (whenTrue, whenFalse) = Branch(condition, head, report);
+                    exits.AddRange(whenFalse);
+                    bodyEntry = whenTrue;
+                }
+
+                var frame = new Frame(null);
+                _frames.Add(frame);
+                var ends = Statement(body, bodyEntry, report);
+                _frames.RemoveAt(_frames.Count - 1);
+                ends.AddRange(frame.Continues);
+                exits.AddRange(frame.Breaks);
+                if (ends.Count == 0)
+                {
+                    return ends;
+                }
+
+                if (!conditionIsTop)
+                {
+                    // do ... while: the condition follows the body (and continue); its true edge goes back.
+                    var (whenTrue, whenFalse) = Branch(condition!, Join(ends), report);
+                    exits.AddRange(whenFalse);
+                    return whenTrue;
+                }
+
+                if (atBottom.IsDefaultOrEmpty)
+                {
+                    return ends;
+                }
+
+                // for: continue and the end of the body meet at the increments.
+                var bottom = new List<Edge<TState>> { new Edge<TState>(Join(ends)) };
+                foreach (var increment in atBottom)
+                {
+                    bottom = Statement(increment, bottom, report);
+                }
+
+                return bottom;
+            }
+
+            /// <summary>
+            /// An edge leaves by <c>break</c>, <c>continue</c>, <c>return</c> or <c>throw</c>: it runs
+            /// the <c>finally</c> blocks it crosses, innermost first, and ends at the loop it breaks or
+            /// continues, or at the exit.
+            /// </summary>
+            [MethodImpl(Jit.Optimized)]
+            private void Leave(TState state, Exit kind, IOperation? at, bool report)
+            {
+                for (var i = _frames.Count - 1; i >= 0; i--)
+                {
+                    var frame = _frames[i];
+                    if (frame.Finally is { } @finally)
+                    {
+                        if (!(Finally(@finally, state, i, report) is { } after))
+                        {
+                            // The finally never completes normally on this edge (it throws).
+                            return;
+                        }
+
+                        state = after;
+                    }
+                    else if (kind == Exit.Break)
+                    {
+                        frame.Breaks.Add(new Edge<TState>(state));
+                        return;
+                    }
+                    else if (kind == Exit.Continue)
+                    {
+                        frame.Continues.Add(new Edge<TState>(state));
+                        return;
+                    }
+                }
+
+                if (report)
+                {
+                    _analysis.AtExit(state, kind == Exit.Throw ? ExitKind.Throw : ExitKind.Return, at);
+                }
+            }
+
+            /// <summary>A finally block run from one edge, among the frames outside it: the join of the edges that leave it, or null if none does.</summary>
+            [MethodImpl(Jit.Optimized)]
+            private TState? Finally(IBlockOperation @finally, TState state, int outerFrames, bool report)
+            {
+                // The graph solves a finally afresh for each branch that runs it: nothing is joined across runs.
+                var frames = _frames;
+                var scope = _scope;
+                var loops = _loops;
+                _frames = frames.GetRange(0, outerFrames);
+                _scope = new Scope();
+                _loops = 0;
+                var ends = Statement(@finally, new List<Edge<TState>> { new Edge<TState>(state) }, report);
+                _frames = frames;
+                _scope = scope;
+                _loops = loops;
+                return ends.Count == 0 || GaveUp ? null : Join(ends);
+            }
+
+            /// <summary>
+            /// The true and false edges of a condition, as the graph splits it: one branch per operand
+            /// of <c>&amp;&amp;</c>/<c>||</c>, <c>!</c> swapping the two.
+            /// </summary>
+            [MethodImpl(Jit.Optimized)]
+            private (List<Edge<TState>> WhenTrue, List<Edge<TState>> WhenFalse) Branch(IOperation condition, TState state, bool report)
+            {
+                switch (condition)
+                {
+                    case IUnaryOperation unary when unary.OperatorKind == UnaryOperatorKind.Not:
+                        {
+                            var (whenTrue, whenFalse) = Branch(unary.Operand, state, report);
+                            return (whenFalse, whenTrue);
+                        }
+
+                    case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.ConditionalAnd:
+                        {
+                            var (leftTrue, leftFalse) = Branch(binary.LeftOperand, state, report);
+                            var (rightTrue, rightFalse) = Branch(binary.RightOperand, Join(leftTrue), report);
+                            leftFalse.AddRange(rightFalse);
+                            return (rightTrue, leftFalse);
+                        }
+
+                    case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.ConditionalOr:
+                        {
+                            var (leftTrue, leftFalse) = Branch(binary.LeftOperand, state, report);
+                            var (rightTrue, rightFalse) = Branch(binary.RightOperand, Join(leftFalse), report);
+                            leftTrue.AddRange(rightTrue);
+                            return (leftTrue, rightFalse);
+                        }
+
+                    default:
+                        _analysis.Split(condition, _analysis.Visit(condition, Enter(condition, state), report), out var onTrue, out var onFalse);
+                        return (new List<Edge<TState>> { new Edge<TState>(onTrue) }, new List<Edge<TState>> { new Edge<TState>(onFalse) });
+                }
+            }
+
+            /// <summary>The entry state of the block the edges lead to: their join (stale ones included).</summary>
+            [MethodImpl(Jit.Optimized)]
+            private TState Join(List<Edge<TState>> edges)
+            {
+                var state = edges[0].State;
+                for (var i = 1; i < edges.Count; i++)
+                {
+                    state = _analysis.Merge(state, edges[i].State);
+                }
+
+                return state;
+            }
+
+            private enum Exit
+            {
+                Break,
+                Continue,
+                Return,
+                Throw,
+            }
+
+            /// <summary>What the walk remembers between visits of the same code: per loop, its head's state; per statement in a loop, the state it was last reached with.</summary>
+            private sealed class Scope
+            {
+                public Dictionary<IOperation, TState>? Heads { get; set; }
+
+                public Dictionary<IOperation, TState>? Seen { get; set; }
+            }
+
+            /// <summary>A loop (collecting its breaks and continues) or the finally of a try the walk is inside.</summary>
+            private sealed class Frame
+            {
+                /// <summary>The finally block of a try; null for a loop.</summary>
+                public Frame(IBlockOperation? @finally) => Finally = @finally;
+
+                public IBlockOperation? Finally { get; }
+
+                public List<Edge<TState>> Breaks { get; } = new List<Edge<TState>>();
+
+                public List<Edge<TState>> Continues { get; } = new List<Edge<TState>>();
+            }
         }
 
-        /// <summary>Statements and conditions this pass follows exactly as the graph does.</summary>
-        private static bool IsStructured(IOperation statement, int depth)
+        /// <summary>Statements this pass follows exactly as the graph does; counts them for the budget.</summary>
+        private static bool IsStructured(IOperation statement, int depth, bool inLoop, ref int statements)
         {
             if (depth > MaxDepth)
             {
                 return false;
             }
 
+            statements++;
             switch (statement)
             {
                 case IBlockOperation block:
                     foreach (var inner in block.Operations)
                     {
-                        if (!IsStructured(inner, depth + 1))
+                        if (!IsStructured(inner, depth + 1, inLoop, ref statements))
                         {
                             return false;
                         }
@@ -186,16 +504,46 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return true;
                 case IConditionalOperation conditional:
-                    return IsCondition(conditional.Condition, depth + 1) && IsStructured(conditional.WhenTrue, depth + 1)
-                        && (conditional.WhenFalse is null || IsStructured(conditional.WhenFalse, depth + 1));
+                    return IsCondition(conditional.Condition, depth + 1) && IsStructured(conditional.WhenTrue, depth + 1, inLoop, ref statements)
+                        && (conditional.WhenFalse is null || IsStructured(conditional.WhenFalse, depth + 1, inLoop, ref statements));
+                case IWhileLoopOperation loop:
+                    // C# has no until-loops; a loop's own locals are declared in its body or condition.
+                    return loop.Condition is { } condition && !loop.ConditionIsUntil && loop.IgnoredCondition is null
+                        && IsCondition(condition, depth + 1) && IsStructured(loop.Body, depth + 1, inLoop: true, ref statements);
+                case IForLoopOperation loop:
+                    foreach (var before in loop.Before)
+                    {
+                        if (!IsStructured(before, depth + 1, inLoop, ref statements))
+                        {
+                            return false;
+                        }
+                    }
+
+                    foreach (var increment in loop.AtLoopBottom)
+                    {
+                        if (!IsStructured(increment, depth + 1, inLoop, ref statements))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return (loop.Condition is null || IsCondition(loop.Condition, depth + 1))
+                        && loop.ConditionLocals.IsEmpty && IsStructured(loop.Body, depth + 1, inLoop: true, ref statements);
+                case ITryOperation @try:
+                    // try/finally only: catch handlers start from every state of the try, block by block, in the graph.
+                    return @try.Catches.IsEmpty && @try.Finally is { } @finally && @try.ExitLabel is null
+                        && IsStructured(@try.Body, depth + 1, inLoop, ref statements) && IsStructured(@finally, depth + 1, inLoop: false, ref statements);
+                case IBranchOperation branch:
+                    // break/continue of the innermost loop (switch, whose break this would be, is declined).
+                    return inLoop && (branch.BranchKind == BranchKind.Break || branch.BranchKind == BranchKind.Continue);
                 case IReturnOperation @return:
-                    return @return.Kind == OperationKind.Return && (@return.ReturnedValue is null || IsPlain(@return.ReturnedValue, depth + 1));
+                    return @return.Kind == OperationKind.Return && (@return.ReturnedValue is null || IsPlain(@return.ReturnedValue, depth + 1, conditionals: true));
                 case IThrowOperation @throw:
-                    return @throw.Exception is not null && IsPlain(@throw.Exception, depth + 1);
+                    return @throw.Exception is not null && IsPlain(@throw.Exception, depth + 1, conditionals: true);
                 case IEmptyOperation _:
                     return true;
                 case IExpressionStatementOperation expression:
-                    return IsPlain(expression.Operation, depth + 1);
+                    return IsPlain(expression.Operation, depth + 1, conditionals: true);
                 case IVariableDeclarationGroupOperation group:
                     foreach (var declaration in group.Declarations)
                     {
@@ -206,9 +554,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
                         foreach (var declarator in declaration.Declarators)
                         {
-                            // A constant local has no assignment in the graph; an array-bounds initializer is not followed.
-                            if (declarator.Symbol.IsConst || !declarator.IgnoredArguments.IsEmpty
-                                || (declarator.Initializer is { } initializer && !IsPlain(initializer.Value, depth + 1)))
+                            // An array-bounds initializer (int x[2]) is not followed.
+                            if (!declarator.IgnoredArguments.IsEmpty
+                                || (declarator.Initializer is { } initializer && !IsPlain(initializer.Value, depth + 1, conditionals: true)))
                             {
                                 return false;
                             }
@@ -231,13 +579,18 @@ namespace DmaDiscipline.Analyzers.Flow
                     && !binary.IsLifted && binary.OperatorMethod is null:
                     return depth <= MaxDepth && IsCondition(binary.LeftOperand, depth + 1) && IsCondition(binary.RightOperand, depth + 1);
                 default:
-                    // A constant condition is folded by the graph (one edge only).
-                    return !condition.ConstantValue.HasValue && condition.Type?.SpecialType == SpecialType.System_Boolean && IsPlain(condition, depth);
+                    // Constant conditions are left to the graph (it keeps the branch on them, but the
+                    // pass need not follow them); a ?: inside a condition would split it further.
+                    return !condition.ConstantValue.HasValue && condition.Type?.SpecialType == SpecialType.System_Boolean && IsPlain(condition, depth, conditionals: false);
             }
         }
 
-        /// <summary>An expression the graph keeps as it is: no branch inside, nothing it rewrites into captures.</summary>
-        private static bool IsPlain(IOperation expression, int depth)
+        /// <summary>
+        /// An expression the graph keeps as it is: no branch inside, nothing it rewrites into captures;
+        /// or, with <paramref name="conditionals"/>, a <c>?:</c> of such expressions on a plain condition,
+        /// which the analysis follows itself (see <c>MappingFlow</c>).
+        /// </summary>
+        private static bool IsPlain(IOperation expression, int depth, bool conditionals)
         {
             if (depth > MaxDepth)
             {
@@ -273,13 +626,19 @@ namespace DmaDiscipline.Analyzers.Flow
                     break;
                 case IArrayCreationOperation array when array.Initializer is null:
                     break;
+                case IConditionalOperation conditional when conditionals && !conditional.IsRef && conditional.WhenFalse is { } whenFalse:
+                    // The condition is one branch (no && or ||, no ?: of its own); the arms may nest.
+                    return !conditional.Condition.ConstantValue.HasValue
+                        && IsPlain(conditional.Condition, depth + 1, conditionals: false)
+                        && IsPlain(conditional.WhenTrue, depth + 1, conditionals: true)
+                        && IsPlain(whenFalse, depth + 1, conditionals: true);
                 default:
                     return false;
             }
 
             foreach (var child in expression.ChildOperations)
             {
-                if (!IsPlain(child, depth + 1))
+                if (!IsPlain(child, depth + 1, conditionals))
                 {
                     return false;
                 }

@@ -66,9 +66,10 @@ namespace DmaDiscipline.Analyzers.Rules
         internal static bool VerifyQuietBodies { get; set; }
 
         /// <summary>
-        /// A body of statements, <c>if</c>, <c>return</c> and <c>throw</c> in which one pass of the
-        /// dataflow over the operation tree reports nothing: the graph would report nothing either,
-        /// and is not built. Most mapping bodies of a driver (post, set-up, queueing) are of that shape.
+        /// A structured body (statements, <c>if</c>, loops, <c>try</c>/<c>finally</c>, <c>?:</c>: see
+        /// <see cref="StructuredFlow"/>) in which the dataflow, walked over the operation tree, reports
+        /// nothing: the graph would report nothing either, and is not built. Most mapping bodies of a
+        /// driver (post, receive, set-up, queueing, scatter-gather) are of that shape.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
         private static bool IsQuiet(IOperation root, ISymbol owner, DmaSymbols symbols)
@@ -88,7 +89,7 @@ namespace DmaDiscipline.Analyzers.Rules
             return true;
         }
 
-        /// <summary>Does the one pass over the tree follow the body, and report nothing in it? (What the benchmark's phases time too.)</summary>
+        /// <summary>Does the walk over the tree follow the body, and report nothing in it? (What the benchmark's phases time too.)</summary>
         [MethodImpl(Jit.Optimized)]
         internal static bool IsQuietTree(IOperation root, DmaSymbols symbols)
         {

@@ -1,21 +1,16 @@
-using System.Collections.Immutable;
 using DmaDiscipline.Analyzers.Flow;
-using DmaDiscipline.Analyzers.Symbols;
-using DmaDiscipline.Runtime;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Testing;
 
 namespace DmaDiscipline.Analyzers.Tests.Flow;
 
 /// <summary>
-/// DMA002–DMA006's shortcut: one pass over the operation tree of a body of statements, <c>if</c>,
-/// <c>return</c> and <c>throw</c> (<see cref="StructuredFlow"/>) must report a rule exactly where
-/// the control-flow graph does, and must decline every body it cannot follow as the graph does.
+/// DMA002–DMA006's shortcut: the walk over the operation tree of a structured body — <c>if</c>,
+/// loops, <c>break</c>/<c>continue</c>, <c>return</c>, <c>throw</c>, <c>try</c>/<c>finally</c>, <c>?:</c>
+/// (<see cref="StructuredFlow"/>) — must report a rule exactly where the control-flow graph does, and
+/// must decline every body it cannot follow as the graph does.
 /// </summary>
 public sealed class StructuredFlowTests
 {
@@ -33,19 +28,12 @@ public sealed class StructuredFlowTests
         }
         """;
 
-    private static readonly Lazy<Task<ImmutableArray<MetadataReference>>> References = new(async () =>
-        (await ReferenceAssemblies.Net.Net80.ResolveAsync(LanguageNames.CSharp, CancellationToken.None))
-            .Add(MetadataReference.CreateFromFile(typeof(DmaApi).Assembly.Location)));
-
-    /// <summary>The rules the one pass reports in method <c>F</c> (null when it declines the body), and those the graph reports.</summary>
+    /// <summary>The rules the tree walk reports in method <c>F</c> (null when it declines the body), and those the graph reports.</summary>
     private static async Task<(string[]? Structured, string[] Graph)> Run(string method)
     {
-        var tree = CSharpSyntaxTree.ParseText(Driver.Replace("{{BODY}}", method, StringComparison.Ordinal));
-        var compilation = CSharpCompilation.Create("Driver", [tree], await References.Value, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-        var symbols = DmaSymbols.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), default);
+        var (tree, model, symbols) = await DriverCompilation.CreateAsync(Driver.Replace("{{BODY}}", method, StringComparison.Ordinal));
         var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "F");
-        var body = (IMethodBodyOperation)compilation.GetSemanticModel(tree).GetOperation(declaration)!;
+        var body = (IMethodBodyOperation)model.GetOperation(declaration)!;
 
         var structured = new List<string>();
         var followed = StructuredFlow.TryRun(body, new MappingFlow(symbols, d => structured.Add(d.Id)));
@@ -106,7 +94,7 @@ public sealed class StructuredFlowTests
             _ring[0].Addr = a.Value;
         }
         """)]
-    [InlineData("else-if chain re-binding a handle (joins left to right)", "DMA006", """
+    [InlineData("else-if chain binding a handle two ways (not followed, whatever order the paths meet in)", "", """
         public void F(KBuffer b, int k)
         {
             var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
@@ -120,7 +108,7 @@ public sealed class StructuredFlowTests
             _dma.UnmapSingle(c, 64, DmaDirection.ToDevice);
         }
         """)]
-    [InlineData("three edges into the statement after an if without else (merged in source order)", "DMA006", """
+    [InlineData("three edges into the statement after an if without else, two handles (not followed)", "", """
         public void F(KBuffer b, bool x)
         {
             var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
@@ -132,6 +120,170 @@ public sealed class StructuredFlowTests
             _dma.UnmapSingle(k, 64, DmaDirection.ToDevice);
             _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
             _dma.UnmapSingle(c, 64, DmaDirection.ToDevice);
+        }
+        """)]
+    [InlineData("the same chain in the other order", "", """
+        public void F(KBuffer b, int k)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            var c = _dma.MapSingle(b, 64, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(c)) { _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); return; }
+            var h = a;
+            if (k == 0) h = a; else if (k == 1) h = c; else h = c;
+            _dma.UnmapSingle(h, 64, DmaDirection.ToDevice);
+            _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
+            _dma.UnmapSingle(c, 64, DmaDirection.ToDevice);
+        }
+        """)]
+    [InlineData("map and unmap in a for loop", "", """
+        public void F(KBuffer b) { for (var i = 0; i < 2; i++) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); if (_dma.MappingError(a)) continue; _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }
+        """)]
+    [InlineData("a mapping leaked by a break", "DMA002", """
+        public void F(KBuffer b, int n)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+                if (_dma.MappingError(a)) return;
+                if (i == 3) break;
+                _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
+            }
+        }
+        """)]
+    [InlineData("used in a while loop after its unmap", "DMA006", """
+        public void F(KBuffer b, bool more)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
+            while (more)
+            {
+                _ring[0].Addr = a.Value;
+                more = _ring[1].Len != 0;
+            }
+        }
+        """)]
+    [InlineData("unmapped in a while loop (maybe already unmapped the second time round: not reported)", "", """
+        public void F(KBuffer b, bool more)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            _ring[0].Addr = a.Value;
+            while (more)
+            {
+                _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
+                more = _ring[1].Len != 0;
+            }
+        }
+        """)]
+    [InlineData("scatter-gather entries posted in a for loop with && and ?:", "", """
+        public bool F(ScatterList list, int free)
+        {
+            var count = _dma.MapSg(list, DmaDirection.ToDevice);
+            if (count == 0) return false;
+            for (var e = 0; e < count && free > 0; e++)
+            {
+                _ring[e].Addr = list.DmaAddress(e).Value;
+                _ring[e].Len = (uint)(e + 1 < count ? list.DmaLength(e) : 0);
+                free--;
+            }
+
+            _dma.UnmapSg(list, DmaDirection.ToDevice);
+            return true;
+        }
+        """)]
+    [InlineData("do/while polling with a sync each round", "DMA005", """
+        public int F(KBuffer b)
+        {
+            const int Len = 256;
+            var a = _dma.MapSingle(b, 0, Len, DmaDirection.FromDevice);
+            if (_dma.MappingError(a)) return -1;
+            var seen = 0;
+            do
+            {
+                _dma.SyncForCpu(a, Len, DmaDirection.FromDevice);
+                seen = b.Span[0];
+                _dma.SyncForDevice(a, Len, DmaDirection.FromDevice);
+            }
+            while (seen == 0 && b.Span[1] == 0);
+            _dma.UnmapSingle(a, Len, DmaDirection.FromDevice);
+            return seen;
+        }
+        """)]
+    [InlineData("receive: unmap in finally, return from the try", "", """
+        public int F(KBuffer b)
+        {
+            const int Mtu = 1514;
+            var a = _dma.MapSingle(b, 0, Mtu, DmaDirection.FromDevice);
+            if (_dma.MappingError(a)) return -1;
+            try
+            {
+                _dma.SyncForCpu(a, Mtu, DmaDirection.FromDevice);
+                var span = b.Span;
+                var sum = 0;
+                for (var i = 0; i < System.Math.Min(64, span.Length); i++) { sum = (sum + span[i]) & 0xFFFF; }
+                return sum;
+            }
+            finally
+            {
+                _dma.UnmapSingle(a, Mtu, DmaDirection.FromDevice);
+            }
+        }
+        """)]
+    [InlineData("finally with another length, run on the return and on the throw", "DMA004", """
+        public void F(KBuffer b, bool bad)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            try
+            {
+                if (bad) throw new System.InvalidOperationException();
+                _ring[0].Addr = a.Value;
+            }
+            finally
+            {
+                _dma.UnmapSingle(a, 32, DmaDirection.ToDevice);
+            }
+        }
+        """)]
+    [InlineData("a break through a finally that releases", "", """
+        public void F(KBuffer b, int n)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+                if (_dma.MappingError(a)) break;
+                try
+                {
+                    if (i == 2) break;
+                    if (i == 3) continue;
+                    _ring[i].Addr = a.Value;
+                }
+                finally
+                {
+                    _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
+                }
+            }
+        }
+        """)]
+    [InlineData("a handle chosen by ?:, one of two released through the choice (both reported)", "DMA002,DMA002", """
+        public void F(KBuffer b, bool x)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            var c = _dma.MapSingle(b, 64, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(c)) { _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); return; }
+            var h = x ? a : c;
+            _dma.UnmapSingle(h, 64, DmaDirection.ToDevice);
+        }
+        """)]
+    [InlineData("a length chosen by ?: that is the same on both arms", "DMA004", """
+        public void F(KBuffer b, bool x)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            _dma.UnmapSingle(a, x ? 32 : 32, DmaDirection.ToDevice);
         }
         """)]
     [InlineData("(x || y) && !z around the release", "", """
@@ -147,14 +299,18 @@ public sealed class StructuredFlowTests
     {
         var (structured, graph) = await Run(method);
         Assert.Equal(expected.Split(',', StringSplitOptions.RemoveEmptyEntries), graph);
-        Assert.True(structured is not null, $"{shape}: the one pass should follow this body");
+        Assert.True(structured is not null, $"{shape}: the tree walk should follow this body");
         Assert.Equal(graph, structured);
     }
 
     [Theory]
-    [InlineData("a loop", "public void F(KBuffer b) { for (var i = 0; i < 2; i++) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
-    [InlineData("try/finally", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); try { _kept = a; } finally { _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
-    [InlineData("a conditional expression", "public void F(KBuffer b, bool x) { var a = _dma.MapSingle(b, 0, x ? 64 : 32, DmaDirection.ToDevice); _kept = a; }")]
+    [InlineData("foreach", "public void F(KBuffer b, int[] lengths) { foreach (var n in lengths) { var a = _dma.MapSingle(b, 0, n, DmaDirection.ToDevice); _kept = a; } }")]
+    [InlineData("try/catch", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); try { _kept = a; } catch (System.Exception) { _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
+    [InlineData("using", "public void F(KBuffer b, System.IDisposable d) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); using (d) { _kept = a; } }")]
+    [InlineData("while (true)", "public void F(KBuffer b) { while (true) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); _kept = a; if (_ring[0].Len == 0) break; } }")]
+    [InlineData("a goto", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); again: _kept = a; if (_ring[0].Len == 0) goto again; }")]
+    [InlineData("a ?: in a condition", "public void F(KBuffer b, bool x) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); if ((x ? 1 : 0) == 1) _kept = a; }")]
+    [InlineData("a ?: with && in its condition", "public void F(KBuffer b, bool x, bool y) { var a = _dma.MapSingle(b, 0, x && y ? 64 : 32, DmaDirection.ToDevice); _kept = a; }")]
     [InlineData("a null-conditional call", "public void F(KBuffer b, D? other) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); other?.F(b, null); _kept = a; }")]
     [InlineData("a lambda", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); System.Action release = () => _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); release(); }")]
     [InlineData("&& as a value", "public void F(KBuffer b, bool x) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); var ok = x && !_dma.MappingError(a); if (ok) _kept = a; }")]
@@ -164,6 +320,6 @@ public sealed class StructuredFlowTests
     public async Task Declines_what_the_graph_lowers(string shape, string method)
     {
         var (structured, _) = await Run(method);
-        Assert.True(structured is null, $"{shape}: the one pass must leave this body to the graph");
+        Assert.True(structured is null, $"{shape}: the tree walk must leave this body to the graph");
     }
 }

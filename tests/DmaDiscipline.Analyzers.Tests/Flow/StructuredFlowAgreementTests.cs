@@ -1,0 +1,234 @@
+using System.Text;
+using DmaDiscipline.Analyzers.Flow;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DmaDiscipline.Analyzers.Tests.Flow;
+
+/// <summary>
+/// Generated driver bodies — maps, checks, uses, syncs, unmaps, hand-overs, nested in <c>if</c>,
+/// <c>for</c>, <c>while</c>, <c>do</c>, <c>try</c>/<c>finally</c>, with <c>break</c>, <c>continue</c>,
+/// <c>return</c>, <c>throw</c> and <c>?:</c> — analysed both ways: wherever the tree walk
+/// (<see cref="StructuredFlow"/>) follows a body, it reports the same rules at the same places as the
+/// control-flow graph.
+/// </summary>
+public sealed class StructuredFlowAgreementTests
+{
+    private const int MethodsPerSeed = 80;
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public async Task Tree_walk_and_graph_agree_on_generated_bodies(int seed)
+    {
+        var random = new Random(seed);
+        var source = new StringBuilder("""
+            using DmaDiscipline.Runtime;
+            public struct Desc { [BusAddress] public ulong Addr; public uint Len; }
+            public sealed class D
+            {
+                private readonly DmaApi _dma;
+                private readonly Desc[] _ring = new Desc[8];
+                private DmaAddr _kept;
+                public D(DmaApi dma) { _dma = dma; }
+
+            """);
+        for (var m = 0; m < MethodsPerSeed; m++)
+        {
+            source.Append(new BodyWriter(random).Method(m));
+        }
+
+        source.Append('}');
+        var (tree, model, symbols) = await DriverCompilation.CreateAsync(source.ToString());
+
+        var followed = 0;
+        var reporting = 0;
+        foreach (var declaration in tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>())
+        {
+            var body = (IMethodBodyOperation)model.GetOperation(declaration)!;
+            var structured = new SortedSet<string>(StringComparer.Ordinal);
+            if (!StructuredFlow.TryRun(body, new MappingFlow(symbols, d => structured.Add(Describe(d)))))
+            {
+                continue;
+            }
+
+            var graph = new SortedSet<string>(StringComparer.Ordinal);
+            FlowSolver<MappingState>.Run(ControlFlowGraph.Create(body), new MappingFlow(symbols, d => graph.Add(Describe(d))));
+            Assert.True(graph.SetEquals(structured),
+                $"{declaration.Identifier}: graph [{string.Join(", ", graph)}], tree walk [{string.Join(", ", structured)}]\n{declaration}");
+            followed++;
+            reporting += graph.Count > 0 ? 1 : 0;
+        }
+
+        // The comparison must have something to compare: most bodies are followed, many report.
+        Assert.True(followed >= MethodsPerSeed / 2, $"only {followed} of {MethodsPerSeed} bodies followed");
+        Assert.True(reporting >= MethodsPerSeed / 8, $"only {reporting} of the followed bodies report anything");
+    }
+
+    private static string Describe(Diagnostic diagnostic) =>
+        $"{diagnostic.Id}@{diagnostic.Location.GetLineSpan().StartLinePosition}";
+
+    /// <summary>Writes one random method over two mappings (<c>a</c> from the device, <c>c</c> to it) and a handle variable <c>h</c>.</summary>
+    private sealed class BodyWriter(Random random)
+    {
+        private readonly StringBuilder _text = new();
+        private int _loops;
+
+        public string Method(int index)
+        {
+            _text.Append("    public void F").Append(index).AppendLine("(KBuffer b, bool x, bool y, int k)");
+            _text.AppendLine("    {");
+            _text.AppendLine("        DmaAddr a = default, c = default, h = default;");
+            _text.AppendLine("        var n = 64;");
+            if (random.Next(3) > 0)
+            {
+                _text.AppendLine("        a = _dma.MapSingle(b, 0, 64, DmaDirection.FromDevice);");
+            }
+
+            var count = 2 + random.Next(6);
+            for (var s = 0; s < count; s++)
+            {
+                Statement(depth: 1, inLoop: false, inFinally: false);
+            }
+
+            _text.AppendLine("    }");
+            return _text.ToString();
+        }
+
+        private void Line(int depth, string text) => _text.Append(' ', 4 * (depth + 1)).AppendLine(text);
+
+        private void Statement(int depth, bool inLoop, bool inFinally)
+        {
+            var compound = depth < 4 ? 6 : 0;
+            var choice = random.Next(22 + compound);
+            switch (choice)
+            {
+                case 0:
+                    Line(depth, "a = _dma.MapSingle(b, 0, 64, DmaDirection.FromDevice);");
+                    break;
+                case 1:
+                    Line(depth, "c = _dma.MapSingle(b, 64, n, DmaDirection.ToDevice);");
+                    break;
+                case 2:
+                    Line(depth, inFinally ? "if (_dma.MappingError(a)) throw new System.InvalidOperationException();" : "if (_dma.MappingError(a)) return;");
+                    break;
+                case 3:
+                    Line(depth, "if (!_dma.MappingError(c)) _ring[1].Addr = c.Value;");
+                    break;
+                case 4:
+                    Line(depth, "_dma.UnmapSingle(a, 64, DmaDirection.FromDevice);");
+                    break;
+                case 5:
+                    Line(depth, random.Next(2) == 0 ? "_dma.UnmapSingle(c, n, DmaDirection.ToDevice);" : "_dma.UnmapSingle(c, 32, DmaDirection.ToDevice);");
+                    break;
+                case 6:
+                    Line(depth, "_ring[0].Addr = a.Value;");
+                    break;
+                case 7:
+                    Line(depth, "_kept = h;");
+                    break;
+                case 8:
+                    Line(depth, random.Next(2) == 0 ? "h = a;" : "h = c;");
+                    break;
+                case 9:
+                    Line(depth, "h = x ? a : c;");
+                    break;
+                case 10:
+                    Line(depth, "n = y ? 64 : 32;");
+                    break;
+                case 11:
+                    Line(depth, "_dma.SyncForCpu(a, 64, DmaDirection.FromDevice);");
+                    break;
+                case 12:
+                    Line(depth, "_dma.SyncForDevice(a, 64, DmaDirection.FromDevice);");
+                    break;
+                case 13:
+                    Line(depth, "k = b.Span[0];");
+                    break;
+                case 14:
+                    Line(depth, "_dma.UnmapSingle(h, 64, DmaDirection.FromDevice);");
+                    break;
+                case 15:
+                    Line(depth, inLoop && !inFinally ? "if (y) break;" : "k++;");
+                    break;
+                case 16:
+                    Line(depth, inLoop && !inFinally ? "if (x && k > 2) continue;" : "x = !x;");
+                    break;
+                case 17:
+                    Line(depth, inFinally ? "k--;" : "if (k == 7) return;");
+                    break;
+                case 18:
+                    Line(depth, "if (k == 9) throw new System.InvalidOperationException();");
+                    break;
+                case 19:
+                    Line(depth, "_ring[k & 7].Len = (uint)(x ? n : 16);");
+                    break;
+                case 20:
+                    Line(depth, "h = y ? _dma.MapSingle(b, 0, 64, DmaDirection.FromDevice) : a;");
+                    break;
+                case 21:
+                    Line(depth, "_ring[2].Addr = (x ? a : c).Value;");
+                    break;
+                case 22:
+                case 23:
+                    {
+                        string[] conditions = ["x", "!x", "x && y", "x || !y", "k == 0", "_dma.MappingError(c)", "!(y && k > 1)"];
+                        Line(depth, $"if ({conditions[random.Next(conditions.Length)]})");
+                        Block(depth, inLoop, inFinally);
+                        if (random.Next(2) == 0)
+                        {
+                            Line(depth, "else");
+                            Block(depth, inLoop, inFinally);
+                        }
+
+                        break;
+                    }
+
+                case 24:
+                    Line(depth, $"for (var i{_loops} = 0; i{_loops} < k; i{_loops}++)");
+                    _loops++;
+                    Block(depth, inLoop: true, inFinally);
+                    break;
+                case 25:
+                    Line(depth, random.Next(2) == 0 ? "while (x)" : "while (k < 5 && !y)");
+                    Block(depth, inLoop: true, inFinally, last: "k++;");
+                    break;
+                case 26:
+                    Line(depth, "do");
+                    Block(depth, inLoop: true, inFinally);
+                    Line(depth, "while (y && k-- > 0);");
+                    break;
+                default:
+                    Line(depth, "try");
+                    Block(depth, inLoop, inFinally);
+                    Line(depth, "finally");
+                    Block(depth, inLoop: false, inFinally: true);
+                    break;
+            }
+        }
+
+        private void Block(int depth, bool inLoop, bool inFinally, string? last = null)
+        {
+            Line(depth, "{");
+            var count = 1 + random.Next(4);
+            for (var s = 0; s < count; s++)
+            {
+                Statement(depth + 1, inLoop, inFinally);
+            }
+
+            if (last is not null)
+            {
+                Line(depth + 1, last);
+            }
+
+            Line(depth, "}");
+        }
+    }
+}
