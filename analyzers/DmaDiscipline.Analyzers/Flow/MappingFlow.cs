@@ -316,6 +316,19 @@ namespace DmaDiscipline.Analyzers.Flow
                         return null;
                     }
 
+                case IIncrementOrDecrementOperation step:
+                    {
+                        Eval(step.Target, ref state);
+                        // n++ moves a known constant by one (a length computed that way is still compared).
+                        var key = Keys.Of(step.Target);
+                        if (key is not null && state.Constants.TryGetValue(key, out var known))
+                        {
+                            state = state.WithConstants(state.Constants.SetItem(key, step.Kind == OperationKind.Increment ? known + 1 : known - 1));
+                        }
+
+                        return null;
+                    }
+
                 case IConversionOperation conversion:
                     return Eval(conversion.Operand, ref state);
                 case IUnaryOperation unary:

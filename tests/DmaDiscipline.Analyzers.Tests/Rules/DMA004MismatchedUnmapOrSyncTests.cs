@@ -26,6 +26,8 @@ public sealed class DMA004MismatchedUnmapOrSyncTests
     [InlineData("const int Size = 64; var a = dma.MapSingle(buf, 0, Size, DmaDirection.ToDevice); dma.UnmapSingle(a, {|DMA004:Size * 2|}, DmaDirection.ToDevice);")]
     [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.Bidirectional); dma.UnmapSingle(a, 64, {|DMA004:DmaDirection.ToDevice|});")]
     [InlineData("int m = 64; var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); int k = 63; dma.UnmapSingle(a, {|DMA004:k|}, DmaDirection.ToDevice);")]
+    // A length moved by ++ after the map.
+    [InlineData("int m = 64; var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); m++; dma.UnmapSingle(a, {|DMA004:m|}, DmaDirection.ToDevice);")]
     public Task Reported(string statements) => Check(Body(statements));
 
     [Fact]
@@ -58,6 +60,8 @@ public sealed class DMA004MismatchedUnmapOrSyncTests
     [InlineData("int m = 16; try { m = n > 0 ? 64 : 16; } catch (System.InvalidOperationException) { } var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
     [InlineData("if (dma.MapSg(sg, DmaDirection.FromDevice) == 0) return; dma.SyncSgForCpu(sg, DmaDirection.FromDevice); dma.UnmapSg(sg, DmaDirection.FromDevice);")]
     [InlineData("var c = dma.AllocCoherent(64); dma.FreeCoherent(c);")]
+    // A length brought to the map's by --.
+    [InlineData("int m = 65; m--; var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); dma.UnmapSingle(a, m, DmaDirection.ToDevice);")]
     // The offset is not the length.
     [InlineData("var a = dma.MapSingle(buf, 32, 32, DmaDirection.ToDevice); dma.UnmapSingle(a, 32, DmaDirection.ToDevice);")]
     public Task NotReported(string statements) => Check(Body(statements));
