@@ -42,12 +42,14 @@ namespace DmaDiscipline.Analyzers.Rules
         [MethodImpl(Jit.Optimized)]
         private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names)
         {
-            // Token prefilter first: every rule here starts at a map or alloc named in the body.
+            // Token prefilter first: every rule here starts at a map or alloc named in the body. A body
+            // the tree walk follows needs no other check (without a map it is quiet); before a graph is
+            // built, the body must call a map or alloc (its lambdas included).
             if (!InterestingNames.Mentions(context.CodeBlock, names.Mapping)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root)
-                || !MapsSomething(root, symbols)
-                || IsQuiet(root, context.OwningSymbol, symbols))
+                || IsQuiet(root, context.OwningSymbol, symbols)
+                || !MapsSomething(root, symbols, names))
             {
                 return;
             }
@@ -97,13 +99,15 @@ namespace DmaDiscipline.Analyzers.Rules
             return StructuredFlow.TryRun(root, new MappingFlow(symbols, _ => reported = true)) && !reported;
         }
 
-        /// <summary>Cheap pre-scan: every rule here starts from a map or coherent alloc in the same body.</summary>
+        /// <summary>Pre-scan before a graph: every rule here starts from a map or coherent alloc in the same body.</summary>
         [MethodImpl(Jit.Optimized)]
-        private static bool MapsSomething(IOperation root, DmaSymbols symbols)
+        private static bool MapsSomething(IOperation root, DmaSymbols symbols, InterestingNames names)
         {
             foreach (var operation in root.Descendants())
             {
-                if (operation is IInvocationOperation invocation && (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+                // The name first: a role is looked up only for a call named like a map or alloc.
+                if (operation is IInvocationOperation invocation && names.Mapping.Contains(invocation.TargetMethod.Name)
+                    && (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
                 {
                     return true;
                 }
