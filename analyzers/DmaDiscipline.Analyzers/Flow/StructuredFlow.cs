@@ -10,11 +10,12 @@ namespace DmaDiscipline.Analyzers.Flow
     /// Runs a <see cref="FlowAnalysis{TState}"/> over the operation tree of a body, without building
     /// its control-flow graph, for the statements whose graph it can reproduce: blocks, <c>if</c>/<c>else</c>
     /// (conditions joined with <c>&amp;&amp;</c>, <c>||</c>, <c>!</c>), <c>while</c>, <c>do</c>, <c>for</c>,
-    /// <c>break</c>, <c>continue</c>, <c>return</c>, <c>throw</c> and <c>try</c>/<c>finally</c>, over
-    /// expressions the graph keeps as they are (and <c>?:</c>, which the analysis follows as the graph
-    /// lowers it). Anything else (<c>foreach</c>, <c>switch</c>, <c>catch</c>, <c>using</c>, <c>goto</c>,
-    /// <c>??</c>, <c>?.</c>, lambdas, patterns, initializers...) and the pass declines, before visiting
-    /// anything.
+    /// <c>break</c>, <c>continue</c> (where it goes to a block after the body: <c>do</c>, or <c>for</c> with
+    /// increments), <c>return</c>, <c>throw</c> and <c>try</c>/<c>finally</c>, over
+    /// expressions the graph keeps as they are, <c>is</c> patterns included (and <c>?:</c>, which the
+    /// analysis follows as the graph lowers it). Anything else (<c>foreach</c>, <c>switch</c>, <c>catch</c>,
+    /// <c>using</c>, <c>goto</c>, <c>??</c>, <c>?.</c>, lambdas, property and list patterns, initializers...)
+    /// and the pass declines, before visiting anything.
     /// <para>
     /// Each statement is visited with the state the graph's solver gives it in its report pass. The
     /// operations are the graph's, in the graph's order. The analysis's join is a lattice join, so the
@@ -26,9 +27,13 @@ namespace DmaDiscipline.Analyzers.Flow
     /// Where the solver keeps, in a block inside a loop, the join of every state the block was reached
     /// with, the walk has the latest: the same state while each is contained in the next, which the
     /// walk checks at every statement of a loop; where it is not (the analysis is not monotone
-    /// everywhere), the walk gives up and the body takes the graph. The edges that left a loop on its
-    /// earlier passes are kept as stale: the statement after the loop joins them in, as the graph's
-    /// block does, but a finally they cross reports nothing for them and an exit ignores them.
+    /// everywhere), the walk gives up and the body takes the graph. The solver also takes a loop's
+    /// head again as soon as an edge comes back to it, before the rest of the body: so the walk
+    /// follows only loops with one edge back (a for loop's increments or a do loop's condition, where
+    /// continue and the body's ends meet first; a while loop whose body ends in one statement, without
+    /// continue). The edges that left a loop on its earlier passes are kept as stale: the statement
+    /// after the loop joins them in, as the graph's block does, but a finally they cross reports
+    /// nothing for them and an exit ignores them.
     /// </para>
     /// What the pass does not reproduce is which exit operation the graph names for a path: a caller
     /// uses it to learn whether anything is reported at all, and takes the graph for the diagnostics.
@@ -61,7 +66,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var statements = 0;
-            if (body is null || !IsStructured(body, 0, inLoop: false, ref statements))
+            if (body is null || !IsStructured(body, 0, LoopKind.None, ref statements))
             {
                 return false;
             }
@@ -332,6 +337,10 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 if (atBottom.IsDefaultOrEmpty)
                 {
+                    // while: the body's ends go straight back to the head. From more than one, the graph's
+                    // solver takes the head again after the first, before the blocks of the others: states
+                    // this walk does not see. (A for loop's ends meet at its increments first.)
+                    _diverged |= ends.Count > 1;
                     return ends;
                 }
 
@@ -483,7 +492,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Statements this pass follows exactly as the graph does; counts them for the budget.</summary>
-        private static bool IsStructured(IOperation statement, int depth, bool inLoop, ref int statements)
+        private static bool IsStructured(IOperation statement, int depth, LoopKind loop, ref int statements)
         {
             if (depth > MaxDepth)
             {
@@ -496,7 +505,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IBlockOperation block:
                     foreach (var inner in block.Operations)
                     {
-                        if (!IsStructured(inner, depth + 1, inLoop, ref statements))
+                        if (!IsStructured(inner, depth + 1, loop, ref statements))
                         {
                             return false;
                         }
@@ -504,38 +513,42 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return true;
                 case IConditionalOperation conditional:
-                    return IsCondition(conditional.Condition, depth + 1) && IsStructured(conditional.WhenTrue, depth + 1, inLoop, ref statements)
-                        && (conditional.WhenFalse is null || IsStructured(conditional.WhenFalse, depth + 1, inLoop, ref statements));
-                case IWhileLoopOperation loop:
+                    return IsCondition(conditional.Condition, depth + 1) && IsStructured(conditional.WhenTrue, depth + 1, loop, ref statements)
+                        && (conditional.WhenFalse is null || IsStructured(conditional.WhenFalse, depth + 1, loop, ref statements));
+                case IWhileLoopOperation whileLoop:
                     // C# has no until-loops; a loop's own locals are declared in its body or condition.
-                    return loop.Condition is { } condition && !loop.ConditionIsUntil && loop.IgnoredCondition is null
-                        && IsCondition(condition, depth + 1) && IsStructured(loop.Body, depth + 1, inLoop: true, ref statements);
-                case IForLoopOperation loop:
-                    foreach (var before in loop.Before)
+                    return whileLoop.Condition is { } condition && !whileLoop.ConditionIsUntil && whileLoop.IgnoredCondition is null
+                        && IsCondition(condition, depth + 1)
+                        && IsStructured(whileLoop.Body, depth + 1, whileLoop.ConditionIsTop ? LoopKind.ContinueToHead : LoopKind.ContinueToBottom, ref statements);
+                case IForLoopOperation forLoop:
+                    foreach (var before in forLoop.Before)
                     {
-                        if (!IsStructured(before, depth + 1, inLoop, ref statements))
+                        if (!IsStructured(before, depth + 1, loop, ref statements))
                         {
                             return false;
                         }
                     }
 
-                    foreach (var increment in loop.AtLoopBottom)
+                    foreach (var increment in forLoop.AtLoopBottom)
                     {
-                        if (!IsStructured(increment, depth + 1, inLoop, ref statements))
+                        if (!IsStructured(increment, depth + 1, loop, ref statements))
                         {
                             return false;
                         }
                     }
 
-                    return (loop.Condition is null || IsCondition(loop.Condition, depth + 1))
-                        && loop.ConditionLocals.IsEmpty && IsStructured(loop.Body, depth + 1, inLoop: true, ref statements);
+                    return (forLoop.Condition is null || IsCondition(forLoop.Condition, depth + 1)) && forLoop.ConditionLocals.IsEmpty
+                        && IsStructured(forLoop.Body, depth + 1, forLoop.AtLoopBottom.IsEmpty ? LoopKind.ContinueToHead : LoopKind.ContinueToBottom, ref statements);
                 case ITryOperation @try:
                     // try/finally only: catch handlers start from every state of the try, block by block, in the graph.
                     return @try.Catches.IsEmpty && @try.Finally is { } @finally && @try.ExitLabel is null
-                        && IsStructured(@try.Body, depth + 1, inLoop, ref statements) && IsStructured(@finally, depth + 1, inLoop: false, ref statements);
+                        && IsStructured(@try.Body, depth + 1, loop, ref statements) && IsStructured(@finally, depth + 1, LoopKind.None, ref statements);
                 case IBranchOperation branch:
-                    // break/continue of the innermost loop (switch, whose break this would be, is declined).
-                    return inLoop && (branch.BranchKind == BranchKind.Break || branch.BranchKind == BranchKind.Continue);
+                    // break, or continue to a block after the body, of the innermost loop (switch, whose break this
+                    // would be, is declined). A continue to the head makes the graph's solver walk the loop again
+                    // from part of its edges before the rest of the body is done: states this walk does not see.
+                    return (branch.BranchKind == BranchKind.Break && loop != LoopKind.None)
+                        || (branch.BranchKind == BranchKind.Continue && loop == LoopKind.ContinueToBottom);
                 case IReturnOperation @return:
                     return @return.Kind == OperationKind.Return && (@return.ReturnedValue is null || IsPlain(@return.ReturnedValue, depth + 1, conditionals: true));
                 case IThrowOperation @throw:
@@ -567,6 +580,16 @@ namespace DmaDiscipline.Analyzers.Flow
                 default:
                     return false;
             }
+        }
+
+        /// <summary>The innermost loop around a statement, as far as its break and continue go.</summary>
+        private enum LoopKind
+        {
+            None,
+            /// <summary>while, or for without increments: continue goes to the head.</summary>
+            ContinueToHead,
+            /// <summary>do ... while, or for with increments: continue goes to a block after the body.</summary>
+            ContinueToBottom,
         }
 
         private static bool IsCondition(IOperation condition, int depth)
@@ -623,6 +646,16 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IIncrementOrDecrementOperation _:
                     break;
                 case IObjectCreationOperation creation when creation.Initializer is null:
+                    break;
+                case IIsPatternOperation _:
+                case IConstantPatternOperation _:
+                case ITypePatternOperation _:
+                case IDeclarationPatternOperation _:
+                case INegatedPatternOperation _:
+                case IBinaryPatternOperation _:
+                case IRelationalPatternOperation _:
+                case IDiscardPatternOperation _:
+                    // x is null, x is not Foo f, n is > 0 and < 8: the graph keeps an is-pattern as it is.
                     break;
                 case IArrayCreationOperation array when array.Initializer is null:
                     break;

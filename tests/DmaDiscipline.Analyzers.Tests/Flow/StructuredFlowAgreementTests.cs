@@ -179,7 +179,7 @@ public sealed class StructuredFlowAgreementTests
                 case 22:
                 case 23:
                     {
-                        string[] conditions = ["x", "!x", "x && y", "x || !y", "k == 0", "_dma.MappingError(c)", "!(y && k > 1)"];
+                        string[] conditions = ["x", "!x", "x && y", "x || !y", "k == 0", "_dma.MappingError(c)", "!(y && k > 1)", "k is > 2 and < 9", "_dma.MappingError(a) is false"];
                         Line(depth, $"if ({conditions[random.Next(conditions.Length)]})");
                         Block(depth, inLoop, inFinally);
                         if (random.Next(2) == 0)
@@ -198,7 +198,7 @@ public sealed class StructuredFlowAgreementTests
                     break;
                 case 25:
                     Line(depth, random.Next(2) == 0 ? "while (x)" : "while (k < 5 && !y)");
-                    Block(depth, inLoop: true, inFinally, last: "k++;");
+                    Block(depth, inLoop: true, inFinally, last: random.Next(2) == 0 ? "k++;" : null);
                     break;
                 case 26:
                     Line(depth, "do");

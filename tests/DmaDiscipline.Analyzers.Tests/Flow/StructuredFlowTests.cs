@@ -286,6 +286,17 @@ public sealed class StructuredFlowTests
             _dma.UnmapSingle(a, x ? 32 : 32, DmaDirection.ToDevice);
         }
         """)]
+    [InlineData("is-patterns in the conditions", "DMA002", """
+        public void F(KBuffer b, object device, int n)
+        {
+            if (device is null || n is < 1 or > 4096) return;
+            var a = _dma.MapSingle(b, 0, n, DmaDirection.ToDevice);
+            if (_dma.MappingError(a) is true) return;
+            if (device is not string name) return;
+            _ring[0].Len = (uint)name.Length;
+            _kept = a;
+        }
+        """)]
     [InlineData("(x || y) && !z around the release", "", """
         public void F(KBuffer b, bool x, bool y, bool z)
         {
@@ -316,6 +327,20 @@ public sealed class StructuredFlowTests
     [InlineData("&& as a value", "public void F(KBuffer b, bool x) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); var ok = x && !_dma.MappingError(a); if (ok) _kept = a; }")]
     [InlineData("an object initializer", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); var d = new Desc { Addr = a.Value }; _ring[0] = d; _kept = a; }")]
     [InlineData("an out variable", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); int.TryParse(\"1\", out var n); _kept = a; }")]
+    [InlineData("a continue back to a while loop's head (the graph walks the loop again before the rest of the body)", """
+        public void F(KBuffer b, bool x, int k)
+        {
+            DmaAddr a = default, h = default;
+            while (k < 5)
+            {
+                try { _kept = h; if (x && k > 2) continue; }
+                finally { _dma.SyncForDevice(a, 64, DmaDirection.FromDevice); a = _dma.MapSingle(b, 0, 64, DmaDirection.FromDevice); }
+                h = a;
+            }
+        }
+        """)]
+    [InlineData("a while loop whose body ends in an if (two edges back to the head)", "public void F(KBuffer b, bool x, int k) { DmaAddr h = default; while (k < 5) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); _kept = h; if (x) { h = a; } } }")]
+    [InlineData("a property pattern", "public void F(KBuffer b, string s) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); if (s is { Length: > 0 }) _kept = a; }")]
     [InlineData("a switch", "public void F(KBuffer b, int k) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (k) { case 0: _kept = a; break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
     public async Task Declines_what_the_graph_lowers(string shape, string method)
     {
