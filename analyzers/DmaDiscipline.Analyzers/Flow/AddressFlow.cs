@@ -22,7 +22,7 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly ISymbol _owner;
         private readonly bool _summarise;
         private readonly Action<Diagnostic>? _report;
-        private readonly HashSet<(string, Location)> _reported = new HashSet<(string, Location)>();
+        private readonly Dictionary<(string, Location), (SyntaxNode Origin, Diagnostic Diagnostic)> _held = new Dictionary<(string, Location), (SyntaxNode, Diagnostic)>();
         private readonly ImmutableDictionary<object, ImmutableHashSet<Origin>> _entry;
         private bool _reporting;
 
@@ -200,6 +200,29 @@ namespace DmaDiscipline.Analyzers.Flow
                     {
                         var value = Eval(compound.Target, ref state).Union(Eval(compound.Value, ref state));
                         Assign(compound.Target, value, compound.Value, ref state);
+                        return value;
+                    }
+
+                case IVariableDeclaratorOperation declarator:
+                    {
+                        // A local's initialisation as the tree has it (StructuredFlow); the graph lowers it to an assignment.
+                        if (declarator.Initializer is { } initializer)
+                        {
+                            state = state.SetItem(declarator.Symbol, Eval(initializer.Value, ref state));
+                        }
+
+                        return Origin.None;
+                    }
+
+                case IConditionalOperation conditional when conditional.WhenFalse is { } otherwise && !conditional.IsRef:
+                    {
+                        // A ?: as the tree has it (StructuredFlow), followed as the graph lowers it: the
+                        // condition, then each arm on its own path, the paths meeting with either value.
+                        Eval(conditional.Condition, ref state);
+                        var whenTrue = state;
+                        var whenFalse = state;
+                        var value = Eval(conditional.WhenTrue, ref whenTrue).Union(Eval(otherwise, ref whenFalse));
+                        state = Join(whenTrue, whenFalse);
                         return value;
                     }
 
@@ -620,7 +643,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             // While summarising, callee summaries are not consulted (that could recurse into the summary being built).
-            var physical = _summarise ? DirectPhysical(value) : _summaries.FindPhysical(value);
+            var physical = _summarise ? EarliestPhysical(value) : _summaries.FindPhysical(value);
             if (physical is null)
             {
                 return false;
@@ -632,24 +655,26 @@ namespace DmaDiscipline.Analyzers.Flow
                 var additional = origin.Syntax.SyntaxTree == valueOperation.Syntax.SyntaxTree || IsInCompilation(origin)
                     ? new[] { origin.Syntax.GetLocation() }
                     : Array.Empty<Location>();
-                Report(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
-                    $"{Keys.Describe(origin)} (line {Keys.Line(origin)})", sink));
+                Hold(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
+                    $"{Keys.Describe(origin)} (line {Keys.Line(origin)})", sink), origin.Syntax);
             }
 
             return true;
         }
 
-        private static PhysicalOrigin? DirectPhysical(ImmutableHashSet<Origin> value)
+        /// <summary>The physical origin among <paramref name="origins"/> that a message names (see <see cref="Origin.IsEarlier"/>).</summary>
+        public static PhysicalOrigin? EarliestPhysical(ImmutableHashSet<Origin> origins)
         {
-            foreach (var origin in value)
+            PhysicalOrigin? earliest = null;
+            foreach (var origin in origins)
             {
-                if (origin is PhysicalOrigin physical)
+                if (origin is PhysicalOrigin physical && Origin.IsEarlier(physical.Operation.Syntax, earliest?.Operation.Syntax))
                 {
-                    return physical;
+                    earliest = physical;
                 }
             }
 
-            return null;
+            return earliest;
         }
 
         private bool IsInCompilation(IOperation operation) => _symbols.Compilation.ContainsSyntaxTree(operation.Syntax.SyntaxTree);
@@ -668,15 +693,32 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var additional = IsInCompilation(forged.Creation) ? new[] { forged.Creation.Syntax.GetLocation() } : Array.Empty<Location>();
-            Report(Diagnostic.Create(Descriptors.DMA008, valueOperation.Syntax.GetLocation(), additional, forged.Source, sink));
+            Hold(Diagnostic.Create(Descriptors.DMA008, valueOperation.Syntax.GetLocation(), additional, forged.Source, sink), forged.Creation.Syntax);
         }
 
-        private void Report(Diagnostic diagnostic)
+        /// <summary>
+        /// Keeps one diagnostic per rule and place, naming the earliest origin any path brings there:
+        /// the paths (a finally run once per edge that leaves its try) are not visited in the same order
+        /// over the graph and over the tree, and the message must not depend on which came first.
+        /// </summary>
+        private void Hold(Diagnostic diagnostic, SyntaxNode origin)
         {
-            if (_reported.Add((diagnostic.Id, diagnostic.Location)))
+            var key = (diagnostic.Id, diagnostic.Location);
+            if (!_held.TryGetValue(key, out var held) || Origin.IsEarlier(origin, held.Origin))
             {
-                _report!(diagnostic);
+                _held[key] = (origin, diagnostic);
             }
+        }
+
+        /// <summary>Reports what the run found (call once the solver or the tree walk is done).</summary>
+        public void Flush()
+        {
+            foreach (var held in _held.Values)
+            {
+                _report?.Invoke(held.Diagnostic);
+            }
+
+            _held.Clear();
         }
     }
 }

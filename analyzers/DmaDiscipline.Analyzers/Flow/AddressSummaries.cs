@@ -53,19 +53,8 @@ namespace DmaDiscipline.Analyzers.Flow
             public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; }
         }
 
-        /// <summary>The first physical origin the value may have, if any.</summary>
-        public PhysicalOrigin? FindPhysical(ImmutableHashSet<Origin> value)
-        {
-            foreach (var origin in Resolve(value))
-            {
-                if (origin is PhysicalOrigin physical)
-                {
-                    return physical;
-                }
-            }
-
-            return null;
-        }
+        /// <summary>The earliest physical origin the value may have, if any.</summary>
+        public PhysicalOrigin? FindPhysical(ImmutableHashSet<Origin> value) => AddressFlow.EarliestPhysical(Resolve(value));
 
         /// <summary>A forgery when every origin of the value is known and forged (no path brings a real bus address).</summary>
         public ForgedOrigin? FindOnlyForged(ImmutableHashSet<Origin> value)
@@ -80,13 +69,14 @@ namespace DmaDiscipline.Analyzers.Flow
 
             foreach (var origin in resolved)
             {
-                if (origin is ForgedOrigin f)
-                {
-                    forged ??= f;
-                }
-                else
+                if (!(origin is ForgedOrigin f))
                 {
                     return null;
+                }
+
+                if (Origin.IsEarlier(f.Creation.Syntax, forged?.Creation.Syntax))
+                {
+                    forged = f;
                 }
             }
 
@@ -211,23 +201,28 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private Summary ComputeSummary(IMethodSymbol method)
         {
-            var graph = GraphOf(method);
-            if (graph is null)
+            var body = BodyOf(method);
+            if (body is null)
             {
                 return Summary.Empty;
             }
 
+            // A structured body is followed over its tree (StructuredFlow), as its graph would be.
             var flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
-            if (!FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
+            if (!StructuredFlow.TryRun(body, flow))
             {
-                return Summary.Empty;
+                flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
+                if (!(GraphOf(body) is { } graph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
+                {
+                    return Summary.Empty;
+                }
             }
 
             // Out/ref values are collected at exits, which only the reporting pass visits.
             return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites);
         }
 
-        private ControlFlowGraph? GraphOf(IMethodSymbol method)
+        private IOperation? BodyOf(IMethodSymbol method)
         {
             if (method.IsAbstract || method.IsExtern || method.DeclaringSyntaxReferences.IsEmpty
                 || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly))
@@ -248,7 +243,11 @@ namespace DmaDiscipline.Analyzers.Flow
 #pragma warning restore RS1030
             }
 
-            var operation = model.GetOperation(syntax, _cancellationToken);
+            return model.GetOperation(syntax, _cancellationToken);
+        }
+
+        private ControlFlowGraph? GraphOf(IOperation operation)
+        {
             switch (operation)
             {
                 case IMethodBodyOperation body:

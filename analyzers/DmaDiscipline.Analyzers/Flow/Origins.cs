@@ -7,6 +7,22 @@ namespace DmaDiscipline.Analyzers.Flow
     internal abstract class Origin
     {
         public static readonly ImmutableHashSet<Origin> None = ImmutableHashSet<Origin>.Empty;
+
+        /// <summary>
+        /// Of two places a value may come from, the one a message names: the earlier in the source
+        /// (by file, then position). A set's own order depends on hash codes that change from run to
+        /// run, and a message must not.
+        /// </summary>
+        public static bool IsEarlier(SyntaxNode candidate, SyntaxNode? current)
+        {
+            if (current is null)
+            {
+                return true;
+            }
+
+            var byFile = string.CompareOrdinal(candidate.SyntaxTree.FilePath, current.SyntaxTree.FilePath);
+            return byFile < 0 || (byFile == 0 && candidate.SpanStart < current.SpanStart);
+        }
     }
 
     /// <summary>A raw CPU physical address, first seen at <see cref="Operation"/>.</summary>

@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Symbols;
@@ -52,11 +54,61 @@ namespace DmaDiscipline.Analyzers.Rules
             }
 
             summaries.Offer(context.SemanticModel);
+
+            // A structured body is followed over its operation tree, as its graph would be (the analysis
+            // is a union of origins: monotone, so the walk sees the graph's states); its diagnostics are
+            // held until the walk is known to have followed it to the end.
+            var found = new List<Diagnostic>();
+            var walk = new AddressFlow(symbols, summaries, context.OwningSymbol, summarise: false, found.Add);
+            if (StructuredFlow.TryRun(root, walk))
+            {
+                walk.Flush();
+                if (VerifyTreeWalk)
+                {
+                    Verify(root, context.OwningSymbol, symbols, summaries, found);
+                }
+
+                foreach (var diagnostic in found)
+                {
+                    context.ReportDiagnostic(diagnostic);
+                }
+
+                return;
+            }
+
             BodyAnalysis.ForEachGraph(root, context.OwningSymbol, context.CancellationToken, (graph, owner) =>
             {
                 var flow = new AddressFlow(symbols, summaries, owner, summarise: false, context.ReportDiagnostic);
-                FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow);
+                if (FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
+                {
+                    flow.Flush();
+                }
             });
+        }
+
+        /// <summary>
+        /// Test hook: when set, a body the tree walk follows is analysed over its graph too, and
+        /// diagnostics that differ throw (the analyzer tests set it for every test).
+        /// </summary>
+        internal static bool VerifyTreeWalk { get; set; }
+
+        private static void Verify(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, List<Diagnostic> walked)
+        {
+            var graphed = new List<Diagnostic>();
+            BodyAnalysis.ForEachGraph(root, owner, default, (graph, analysed) =>
+            {
+                var flow = new AddressFlow(symbols, summaries, analysed, summarise: false, graphed.Add);
+                if (FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
+                {
+                    flow.Flush();
+                }
+            });
+            static string Describe(List<Diagnostic> diagnostics) =>
+                string.Join("; ", diagnostics.Select(d => d.Id + "@" + d.Location.SourceSpan + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).OrderBy(text => text, System.StringComparer.Ordinal));
+            if (Describe(walked) != Describe(graphed))
+            {
+                throw new System.InvalidOperationException($"StructuredFlow and the graph differ on DMA001/DMA008: walk [{Describe(walked)}], graph [{Describe(graphed)}]");
+            }
         }
 
         /// <summary>Cheap pre-scan: without a device-visible sink or an unmap/sync there is nothing to report.</summary>

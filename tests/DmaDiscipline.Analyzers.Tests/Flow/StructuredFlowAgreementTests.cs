@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Tests.Infrastructure;
@@ -11,8 +12,9 @@ namespace DmaDiscipline.Analyzers.Tests.Flow;
 /// <summary>
 /// Generated driver bodies — maps, checks, uses, syncs, unmaps, hand-overs, nested in <c>if</c>,
 /// <c>for</c>, <c>while</c>, <c>do</c>, <c>try</c>/<c>finally</c>, with <c>break</c>, <c>continue</c>,
-/// <c>return</c>, <c>throw</c> and <c>?:</c> — analysed both ways: wherever the tree walk
-/// (<see cref="StructuredFlow"/>) follows a body, it reports the same rules at the same places as the
+/// <c>return</c>, <c>throw</c> and <c>?:</c>, with raw physical addresses and forged bus addresses
+/// among them — analysed both ways: wherever the tree walk (<see cref="StructuredFlow"/>) follows a
+/// body, DMA001–DMA008 are reported at the same places, with the same messages, as over the
 /// control-flow graph.
 /// </summary>
 public sealed class StructuredFlowAgreementTests
@@ -38,6 +40,7 @@ public sealed class StructuredFlowAgreementTests
                 private readonly Desc[] _ring = new Desc[8];
                 private DmaAddr _kept;
                 public D(DmaApi dma) { _dma = dma; }
+                private static ulong Offset(ulong address, int offset) => address + (ulong)offset;
 
             """);
         for (var m = 0; m < MethodsPerSeed; m++)
@@ -48,19 +51,28 @@ public sealed class StructuredFlowAgreementTests
         source.Append('}');
         var (tree, model, symbols) = await DriverCompilation.CreateAsync(source.ToString());
 
+        var summaries = new AddressSummaries(symbols, default);
+        summaries.Offer(model);
         var followed = 0;
         var reporting = 0;
-        foreach (var declaration in tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>())
+        foreach (var declaration in tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Where(m => m.Identifier.ValueText != "Offset"))
         {
             var body = (IMethodBodyOperation)model.GetOperation(declaration)!;
+            var method = model.GetDeclaredSymbol(declaration)!;
             var structured = new SortedSet<string>(StringComparer.Ordinal);
-            if (!StructuredFlow.TryRun(body, new MappingFlow(symbols, d => structured.Add(Describe(d)))))
+            var walk = new AddressFlow(symbols, summaries, method, summarise: false, d => structured.Add(Describe(d, message: true)));
+            if (!StructuredFlow.TryRun(body, new MappingFlow(symbols, d => structured.Add(Describe(d, message: false))))
+                || !StructuredFlow.TryRun(body, walk))
             {
                 continue;
             }
 
+            walk.Flush();
             var graph = new SortedSet<string>(StringComparer.Ordinal);
-            FlowSolver<MappingState>.Run(ControlFlowGraph.Create(body), new MappingFlow(symbols, d => graph.Add(Describe(d))));
+            FlowSolver<MappingState>.Run(ControlFlowGraph.Create(body), new MappingFlow(symbols, d => graph.Add(Describe(d, message: false))));
+            var solved = new AddressFlow(symbols, summaries, method, summarise: false, d => graph.Add(Describe(d, message: true)));
+            FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(ControlFlowGraph.Create(body), solved);
+            solved.Flush();
             Assert.True(graph.SetEquals(structured),
                 $"{declaration.Identifier}: graph [{string.Join(", ", graph)}], tree walk [{string.Join(", ", structured)}]\n{declaration}");
             followed++;
@@ -72,8 +84,11 @@ public sealed class StructuredFlowAgreementTests
         Assert.True(reporting >= MethodsPerSeed / 8, $"only {reporting} of the followed bodies report anything");
     }
 
-    private static string Describe(Diagnostic diagnostic) =>
-        $"{diagnostic.Id}@{diagnostic.Location.GetLineSpan().StartLinePosition}";
+    // DMA002–DMA006 are reported from the graph (the walk only says whether there is anything to report):
+    // their rule and place are compared. DMA001/DMA008 are reported from the walk: their messages too.
+    private static string Describe(Diagnostic diagnostic, bool message) =>
+        $"{diagnostic.Id}@{diagnostic.Location.GetLineSpan().StartLinePosition}"
+        + (message ? ": " + diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
 
     /// <summary>Writes one random method over two mappings (<c>a</c> from the device, <c>c</c> to it) and a handle variable <c>h</c>.</summary>
     private sealed class BodyWriter(Random random)
@@ -86,6 +101,7 @@ public sealed class StructuredFlowAgreementTests
             _text.Append("    public void F").Append(index).AppendLine("(KBuffer b, bool x, bool y, int k)");
             _text.AppendLine("    {");
             _text.AppendLine("        DmaAddr a = default, c = default, h = default;");
+            _text.AppendLine("        ulong p = 0, q = 0;");
             _text.AppendLine("        var n = 64;");
             if (random.Next(3) > 0)
             {
@@ -107,7 +123,7 @@ public sealed class StructuredFlowAgreementTests
         private void Statement(int depth, bool inLoop, bool inFinally)
         {
             var compound = depth < 4 ? 6 : 0;
-            var choice = random.Next(22 + compound);
+            var choice = random.Next(28 + compound);
             switch (choice)
             {
                 case 0:
@@ -177,7 +193,25 @@ public sealed class StructuredFlowAgreementTests
                     Line(depth, "_ring[2].Addr = (x ? a : c).Value;");
                     break;
                 case 22:
+                    Line(depth, "p = b.PhysicalAddress.Value;");
+                    break;
                 case 23:
+                    Line(depth, random.Next(2) == 0 ? "p = p + (ulong)k;" : "p = 0;");
+                    break;
+                case 24:
+                    Line(depth, "_ring[3].Addr = p;");
+                    break;
+                case 25:
+                    Line(depth, "q = x ? p : 16UL;");
+                    break;
+                case 26:
+                    Line(depth, random.Next(2) == 0 ? "_ring[4].Addr = q;" : "_ring[5].Addr = Offset(q, k);");
+                    break;
+                case 27:
+                    Line(depth, random.Next(2) == 0 ? "_dma.UnmapSingle(new DmaAddr(q), 64, DmaDirection.ToDevice);" : "h = new DmaAddr(p);");
+                    break;
+                case 28:
+                case 29:
                     {
                         string[] conditions = ["x", "!x", "x && y", "x || !y", "k == 0", "_dma.MappingError(c)", "!(y && k > 1)", "k is > 2 and < 9", "_dma.MappingError(a) is false"];
                         Line(depth, $"if ({conditions[random.Next(conditions.Length)]})");
@@ -191,16 +225,16 @@ public sealed class StructuredFlowAgreementTests
                         break;
                     }
 
-                case 24:
+                case 30:
                     Line(depth, $"for (var i{_loops} = 0; i{_loops} < k; i{_loops}++)");
                     _loops++;
                     Block(depth, inLoop: true, inFinally);
                     break;
-                case 25:
+                case 31:
                     Line(depth, random.Next(2) == 0 ? "while (x)" : "while (k < 5 && !y)");
                     Block(depth, inLoop: true, inFinally, last: random.Next(2) == 0 ? "k++;" : null);
                     break;
-                case 26:
+                case 32:
                     Line(depth, "do");
                     Block(depth, inLoop: true, inFinally);
                     Line(depth, "while (y && k-- > 0);");
