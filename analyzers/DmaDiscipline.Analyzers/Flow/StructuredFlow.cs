@@ -647,6 +647,8 @@ namespace DmaDiscipline.Analyzers.Flow
                     break;
                 case IObjectCreationOperation creation when creation.Initializer is null:
                     break;
+                case IArrayCreationOperation array when array.Initializer is null:
+                    break;
                 case IIsPatternOperation _:
                 case IConstantPatternOperation _:
                 case ITypePatternOperation _:
@@ -656,8 +658,6 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IRelationalPatternOperation _:
                 case IDiscardPatternOperation _:
                     // x is null, x is not Foo f, n is > 0 and < 8: the graph keeps an is-pattern as it is.
-                    break;
-                case IArrayCreationOperation array when array.Initializer is null:
                     break;
                 case IConditionalOperation conditional when conditionals && !conditional.IsRef && conditional.WhenFalse is { } whenFalse:
                     // The condition is one branch (no && or ||, no ?: of its own); the arms may nest.
