@@ -542,7 +542,13 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private void DeviceUse(Binding value, IOperation at, MappingState state)
         {
-            if (!(value is HandleBinding || value is DerivedBinding) || !state.Sites.TryGetValue(((SiteBinding)value).Site, out var status))
+            if (!(value is HandleBinding || value is DerivedBinding))
+            {
+                return;
+            }
+
+            var site = ((SiteBinding)value).Site;
+            if (!state.Sites.TryGetValue(site, out var status))
             {
                 return;
             }
@@ -550,10 +556,10 @@ namespace DmaDiscipline.Analyzers.Flow
             if (value is HandleBinding)
             {
                 // A derived value was already reported where .Value was read.
-                CheckChecked(((SiteBinding)value).Site, status, at);
+                CheckChecked(site, status, at);
             }
 
-            CheckNotReleased(((SiteBinding)value).Site, status, at);
+            CheckNotReleased(site, status, at);
         }
 
         [MethodImpl(Jit.Optimized)]

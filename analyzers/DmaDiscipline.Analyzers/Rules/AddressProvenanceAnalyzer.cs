@@ -76,9 +76,15 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
-            BodyAnalysis.ForEachGraph(root, context.OwningSymbol, context.CancellationToken, (graph, owner) =>
+            OverGraphs(root, context.OwningSymbol, symbols, summaries, context.ReportDiagnostic, context.CancellationToken);
+        }
+
+        /// <summary>The body, its lambdas and local functions, each over its control-flow graph; a graph too large to finish reports nothing.</summary>
+        private static void OverGraphs(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        {
+            BodyAnalysis.ForEachGraph(root, owner, cancellationToken, (graph, analysed) =>
             {
-                var flow = new AddressFlow(symbols, summaries, owner, summarise: false, context.ReportDiagnostic);
+                var flow = new AddressFlow(symbols, summaries, analysed, summarise: false, report);
                 if (FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
                 {
                     flow.Flush();
@@ -95,14 +101,7 @@ namespace DmaDiscipline.Analyzers.Rules
         private static void Verify(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, List<Diagnostic> walked)
         {
             var graphed = new List<Diagnostic>();
-            BodyAnalysis.ForEachGraph(root, owner, default, (graph, analysed) =>
-            {
-                var flow = new AddressFlow(symbols, summaries, analysed, summarise: false, graphed.Add);
-                if (FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
-                {
-                    flow.Flush();
-                }
-            });
+            OverGraphs(root, owner, symbols, summaries, graphed.Add, default);
             static string Describe(List<Diagnostic> diagnostics) =>
                 string.Join("; ", diagnostics.Select(d => d.Id + "@" + d.Location.SourceSpan + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).OrderBy(text => text, System.StringComparer.Ordinal));
             if (Describe(walked) != Describe(graphed))
