@@ -5,9 +5,10 @@ using DmaDiscipline.Integration.Tests.Infrastructure;
 namespace DmaDiscipline.Integration.Tests.Documentation;
 
 /// <summary>
-/// Every link of every Markdown page of the repository leads somewhere inside it: a relative link to a
-/// file or folder that exists (and a heading that exists, for '#anchor'), an absolute link only to a
-/// file of this repository at <see cref="RepositoryUrl"/> — so the README and the docs stand alone.
+/// Every link of every Markdown page of the repository leads somewhere: a relative link to a file or
+/// folder inside it that exists (and a heading that exists, for '#anchor'), an absolute link of a README
+/// only to a file of this repository at <see cref="RepositoryUrl"/> — so the READMEs stand alone. Other
+/// pages may also cite public material over https (checked for form only: the tests run offline).
 /// </summary>
 public sealed partial class LinkTests
 {
@@ -66,11 +67,19 @@ public sealed partial class LinkTests
     [Theory]
     [InlineData("../shared/DESIGN.md", "leaves the repository")]
     [InlineData("https://example.org/page", "outside the repository")]
+    [InlineData("http://example.org/page", "outside the repository")]
     [InlineData("docs/no-such-page.md", "no such file")]
     [InlineData("docs/architecture.md#no-such-heading", "no heading")]
     public void A_broken_link_is_reported(string target, string problem)
     {
         Assert.Contains(problem, Problem(RepositoryRoot.Find(), "README.md", target), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_page_of_docs_may_cite_public_material_over_https_but_not_over_http()
+    {
+        Assert.Null(Problem(RepositoryRoot.Find(), "docs/architecture.md", "https://example.org/spec"));
+        Assert.NotNull(Problem(RepositoryRoot.Find(), "docs/architecture.md", "http://example.org/spec"));
     }
 
     [Fact]
@@ -96,7 +105,10 @@ public sealed partial class LinkTests
             var prefix = prefixes.FirstOrDefault(p => target.StartsWith(p, StringComparison.Ordinal));
             if (prefix is null)
             {
-                return $"is outside the repository (only {own}blob/{RepositoryUrl.Branch}/… may be linked; write other references as text)";
+                // A README stands alone; a page of docs may cite public material (a measured codebase, a spec) over https.
+                return Path.GetFileName(page).Equals("README.md", StringComparison.OrdinalIgnoreCase) || !target.StartsWith("https://", StringComparison.Ordinal)
+                    ? $"is outside the repository (a README links only {own}blob/{RepositoryUrl.Branch}/…; write other references as text)"
+                    : null;
             }
 
             relative = Uri.UnescapeDataString(target[prefix.Length..]);
