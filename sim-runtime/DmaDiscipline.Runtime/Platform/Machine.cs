@@ -157,7 +157,11 @@ public sealed class Machine
         return device;
     }
 
-    /// <summary>Unplugs a device: leaks are reported (DMA002) and its IOMMU context is removed.</summary>
+    /// <summary>
+    /// Unplugs a device: leaks are reported (DMA002), its IOMMU context is removed, and its
+    /// <see cref="DmaApi"/> refuses every later call with <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    /// <exception cref="DmaDebugException">Throw mode and mappings were still live: thrown after the device is removed.</exception>
     public void RemoveDevice(Device device)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -166,12 +170,28 @@ public sealed class Machine
             throw new ArgumentException($"{device} is not present on this machine.", nameof(device));
         }
 
-        device.UnbindDriver();
+        // In Throw mode the leak report is thrown only once the removal is complete, so a caught
+        // report never leaves a half-removed device behind.
+        DmaDebugException? leaks = null;
+        try
+        {
+            device.UnbindDriver();
+        }
+        catch (DmaDebugException report)
+        {
+            leaks = report;
+        }
+
         Debug.OnRemove(device.Id);
         Iommu?.Detach(device.Id);
         device.Bus.OnRemoved();
+        device.Dma.MarkRemoved();
         device.IsRemoved = true;
         LogLine($"{device.Id} {device.Name}: removed");
+        if (leaks is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(leaks);
+        }
     }
 
     /// <summary>The device with an id, or null.</summary>
