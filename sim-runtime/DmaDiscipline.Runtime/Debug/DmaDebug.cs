@@ -97,7 +97,12 @@ public sealed class DmaDebug
     public IReadOnlyCollection<DeviceId>? DeviceFilter => _filter;
 
     /// <summary>Number of reported violations with a rule id.</summary>
-    public int CountOf(string ruleId) => _violations.Count(v => v.RuleId == ruleId);
+    /// <exception cref="ArgumentNullException"><paramref name="ruleId"/> is null.</exception>
+    public int CountOf(string ruleId)
+    {
+        ArgumentNullException.ThrowIfNull(ruleId);
+        return _violations.Count(v => v.RuleId == ruleId);
+    }
 
     /// <summary>Violations of one device.</summary>
     public IEnumerable<DmaViolation> For(DeviceId device) => _violations.Where(v => v.Device == device);
