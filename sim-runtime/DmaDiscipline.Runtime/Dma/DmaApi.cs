@@ -6,6 +6,8 @@ namespace DmaDiscipline.Runtime;
 /// translated domain or bounce slots; the driver makes the same calls in every case and cannot tell.
 /// Misuse of the arguments (null, out of range, <see cref="DmaDirection.None"/>) throws; mistakes a
 /// real kernel would only notice with DMA-API debugging are reported by <see cref="DmaDebug"/>.
+/// Once the device is removed (<see cref="Machine.RemoveDevice"/>) every call throws
+/// <see cref="ObjectDisposedException"/>, and the debug layer reports it (DMA006).
 /// </summary>
 public sealed class DmaApi
 {
