@@ -47,6 +47,10 @@ internal static class BadInputCases
         ["VirtioMmioTransport.SetQueueDesc(UInt64)"] = "a register write: any value is the driver's to write; the device checks the address when the queue runs (a fault, a device error)",
         ["VirtioMmioTransport.SetQueueDriver(UInt64)"] = "a register write, as SetQueueDesc",
         ["VirtioMmioTransport.SetQueueDevice(UInt64)"] = "a register write, as SetQueueDesc",
+        ["IBlkDriver.Submit(Boolean, UInt64, KBuffer, Int32, Int32)"] = "a face a driver implements: the runtime has no implementation to validate (the runner holds drivers to their results)",
+        ["IBlkDriver.TryComplete(Int32&, Boolean&)"] = "a face a driver implements; out parameters only",
+        ["INetDriver.Receive(Span<Byte>)"] = "a face a driver implements: the runtime has no implementation to validate",
+        ["INetDriver.TrySend(ReadOnlySpan<Byte>)"] = "a face a driver implements: the runtime has no implementation to validate",
     };
 
     public static IEnumerable<BadInput> All()
