@@ -17,6 +17,7 @@ internal sealed record ProjectResult(string Name, int Files, int CompileErrors, 
 internal sealed record CodebaseResult(
     CorpusManifest Corpus,
     string SourceCommit,
+    IReadOnlyList<string> UnresolvedSymbols,
     IReadOnlyList<ProjectResult> Projects,
     IReadOnlyList<Finding> Findings,
     IReadOnlyList<string> AnalyzerExceptions,
@@ -101,7 +102,14 @@ internal static class CodebaseRun
             }
         }
 
-        return new CodebaseResult(corpus, Git.Head(sourceDirectory), results, findings, exceptions.Distinct().ToList(), time);
+        // A symbols-file id that names nothing in any of the codebase's compilations would silently weaken the
+        // configuration (and the measurement): list it.
+        var unresolved = symbols.Ids()
+            .Where(entry => !built.Values.Any(compilation => DocumentationCommentId.GetFirstSymbolForDeclarationId(entry.Id, compilation) is not null))
+            .Select(entry => $"line {entry.Line}: {entry.Id}")
+            .ToList();
+
+        return new CodebaseResult(corpus, Git.Head(sourceDirectory), unresolved, results, findings, exceptions.Distinct().ToList(), time);
     }
 
     private static string Site(Location location, string root)

@@ -42,7 +42,7 @@ foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "
     truth.CheckSites(Path.Combine(source, corpus.Root), truthPath);
     var score = Score.Of(truth, result.Findings);
     runs.Add((result, truth, score));
-    Console.WriteLine($"{corpus.Name}: recall {score.Recall:0.00} ({score.Found.Count}/{score.Defects}), precision {score.Precision:0.00} ({score.FalsePositives.Count} false positives), AD0001 {result.AnalyzerExceptions.Count}, compile errors {result.Projects.Sum(p => p.CompileErrors)}, {result.AnalysisTime.TotalSeconds:0.0} s");
+    Console.WriteLine($"{corpus.Name}: recall {score.Recall:0.00} ({score.Found.Count}/{score.Defects}), precision {score.Precision:0.00} ({score.FalsePositives.Count} false positives), AD0001 {result.AnalyzerExceptions.Count}, compile errors {result.Projects.Sum(p => p.CompileErrors)}, unresolved symbols-file ids {result.UnresolvedSymbols.Count}, {result.AnalysisTime.TotalSeconds:0.0} s");
 }
 
 var section = Report.Section(label, Path.GetRelativePath(root, analyzerPath).Replace('\\', '/'), runs);

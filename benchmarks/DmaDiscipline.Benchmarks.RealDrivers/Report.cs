@@ -36,6 +36,16 @@ internal static class Report
             text.AppendLine($"Compile errors in {result.Corpus.Name}: {string.Join("; ", result.Projects.Where(p => p.CompileErrors > 0).Select(p => $"{p.Name}: {p.TopErrors}"))}.");
         }
 
+        foreach (var (result, _, _) in runs.Where(r => r.Result.UnresolvedSymbols.Count > 0))
+        {
+            text.AppendLine($"Symbols-file ids of {result.Corpus.Name} that name nothing in its compilations: {string.Join("; ", result.UnresolvedSymbols)}.");
+        }
+
+        if (runs.All(r => r.Result.UnresolvedSymbols.Count == 0))
+        {
+            text.AppendLine("Every id of every symbols file names a symbol of its codebase's compilations.");
+        }
+
         text.AppendLine();
         text.AppendLine("#### Misses, by what finding them takes");
         text.AppendLine();

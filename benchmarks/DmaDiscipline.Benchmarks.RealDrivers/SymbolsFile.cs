@@ -12,4 +12,24 @@ internal sealed class SymbolsFile(string path) : AdditionalText
     public override string Path { get; } = System.IO.Path.GetFullPath(path);
 
     public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
+
+    /// <summary>The documentation comment ids the file names, with their line numbers (comments and blank lines skipped).</summary>
+    public IEnumerable<(int Line, string Id)> Ids()
+    {
+        foreach (var line in _text.Lines)
+        {
+            var content = line.ToString();
+            var comment = content.IndexOfAny(['#']);
+            var slashes = content.IndexOf("//", StringComparison.Ordinal);
+            var end = new[] { comment, slashes, content.Length }.Where(i => i >= 0).Min();
+            var entry = content[..end].Trim();
+            if (entry.Length == 0)
+            {
+                continue;
+            }
+
+            var separator = entry.IndexOf(';');
+            yield return (line.LineNumber + 1, (separator < 0 ? entry : entry[..separator]).Trim());
+        }
+    }
 }
