@@ -29,11 +29,11 @@ internal sealed record CodebaseResult(
 /// </summary>
 internal static class CodebaseRun
 {
-    public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, ImmutableArray<DiagnosticAnalyzer> analyzers, IReadOnlyList<MetadataReference> framework)
+    public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, string symbolsFileName, ImmutableArray<DiagnosticAnalyzer> analyzers, IReadOnlyList<MetadataReference> framework)
     {
         var root = Path.GetFullPath(Path.Combine(sourceDirectory, corpus.Root));
         var projects = corpus.Projects.Select(project => ProjectFile.Read(Path.Combine(sourceDirectory, project), sourceDirectory)).ToList();
-        var symbols = new SymbolsFile(Path.Combine(corpus.Directory, "DmaDiscipline.txt"));
+        var symbols = new SymbolsFile(Path.Combine(corpus.Directory, symbolsFileName));
         var options = new AnalyzerOptions([symbols]);
         var built = new Dictionary<string, CSharpCompilation>(StringComparer.Ordinal);
         var results = new List<ProjectResult>();

@@ -5,6 +5,7 @@ using DmaDiscipline.Benchmarks.RealDrivers;
 //   dotnet build analyzers/DmaDiscipline.Analyzers -c Release
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.RealDrivers -c Release -- --label "main abc1234"
 //       [--analyzer PATH/DmaDiscipline.Analyzers.dll] [--sources DIR] [--doc docs/real-drivers.md] [--only NAME]
+//       [--symbols DmaDiscipline.txt]   (another file of each codebase's folder, e.g. a variant with more lines)
 // Each codebase's projects are compiled as its own solution structure (one compilation per project), the
 // analyzers run with its DmaDiscipline.txt, and the section "Measurement: <label>" of the doc is (re)written.
 var root = FindRoot();
@@ -13,6 +14,7 @@ var analyzerPath = Path.GetFullPath(Argument("--analyzer") ?? Path.Combine(root,
 var sources = Path.GetFullPath(Argument("--sources") ?? Path.Combine(root, "tests", "RealDrivers", ".sources"));
 var doc = Path.GetFullPath(Argument("--doc") ?? Path.Combine(root, "docs", "real-drivers.md"));
 var only = Argument("--only");
+var symbolsFileName = Argument("--symbols") ?? "DmaDiscipline.txt";
 
 var analyzers = AnalyzerAssembly.Load(analyzerPath);
 var framework = FrameworkReferences.Load();
@@ -31,7 +33,7 @@ foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "
         throw new DirectoryNotFoundException($"{source} is missing: run tests/RealDrivers/fetch.sh first.");
     }
 
-    var result = await CodebaseRun.RunAsync(corpus, source, analyzers, framework);
+    var result = await CodebaseRun.RunAsync(corpus, source, symbolsFileName, analyzers, framework);
     if (result.SourceCommit != corpus.Commit)
     {
         throw new InvalidOperationException($"{source} is at {result.SourceCommit}, the ground truth is for {corpus.Commit}: run tests/RealDrivers/fetch.sh.");
@@ -45,7 +47,7 @@ foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "
     Console.WriteLine($"{corpus.Name}: recall {score.Recall:0.00} ({score.Found.Count}/{score.Defects}), precision {score.Precision:0.00} ({score.FalsePositives.Count} false positives), AD0001 {result.AnalyzerExceptions.Count}, compile errors {result.Projects.Sum(p => p.CompileErrors)}, unresolved symbols-file ids {result.UnresolvedSymbols.Count}, {result.AnalysisTime.TotalSeconds:0.0} s");
 }
 
-var section = Report.Section(label, Path.GetRelativePath(root, analyzerPath).Replace('\\', '/'), runs);
+var section = Report.Section(label, Path.GetRelativePath(root, analyzerPath).Replace('\\', '/'), symbolsFileName, runs);
 var page = File.Exists(doc) ? await File.ReadAllTextAsync(doc) : "# DMA001/DMA008 on real drivers\n";
 await File.WriteAllTextAsync(doc, Report.Merge(page, label, section));
 Console.WriteLine($"wrote {doc}");

@@ -10,13 +10,13 @@ namespace DmaDiscipline.Benchmarks.RealDrivers;
 /// </summary>
 internal static class Report
 {
-    public static string Section(string label, string analyzerPath, IReadOnlyList<(CodebaseResult Result, GroundTruth Truth, Score Score)> runs)
+    public static string Section(string label, string analyzerPath, string symbolsFileName, IReadOnlyList<(CodebaseResult Result, GroundTruth Truth, Score Score)> runs)
     {
         var text = new StringBuilder();
         text.AppendLine(Begin(label));
         text.AppendLine($"### Measurement: {label}");
         text.AppendLine();
-        text.AppendLine($"Analyzer `{analyzerPath}`, run {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC by");
+        text.AppendLine($"Analyzer `{analyzerPath}`, symbols file `{symbolsFileName}` of each codebase, run {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC by");
         text.AppendLine("`benchmarks/DmaDiscipline.Benchmarks.RealDrivers`. Times were measured on a shared, loaded machine: indicative only.");
         text.AppendLine();
         text.AppendLine("| codebase | commit | projects (files, compile errors) | defects | found | missed | DMA001/DMA008 diagnostics | false positives | recall | precision | AD0001 | other DMA diagnostics | analysis time |");
