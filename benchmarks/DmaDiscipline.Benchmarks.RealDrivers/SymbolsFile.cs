@@ -13,7 +13,7 @@ internal sealed class SymbolsFile(string path) : AdditionalText
 
     public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
 
-    /// <summary>The documentation comment ids the file names, with their line numbers (comments and blank lines skipped).</summary>
+    /// <summary>The documentation comment ids the file names, with their line numbers (comments, blank lines and lines that name no symbol skipped).</summary>
     public IEnumerable<(int Line, string Id)> Ids()
     {
         foreach (var line in _text.Lines)
@@ -29,7 +29,12 @@ internal sealed class SymbolsFile(string path) : AdditionalText
             }
 
             var separator = entry.IndexOf(';');
-            yield return (line.LineNumber + 1, (separator < 0 ? entry : entry[..separator]).Trim());
+            var id = (separator < 0 ? entry : entry[..separator]).Trim();
+            // Only documentation comment ids name symbols; a platform line such as "pointers ; physical-source" does not.
+            if (id.Length > 2 && id[1] == ':')
+            {
+                yield return (line.LineNumber + 1, id);
+            }
         }
     }
 }
