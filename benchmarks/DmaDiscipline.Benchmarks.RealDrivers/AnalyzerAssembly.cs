@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace DmaDiscipline.Benchmarks.RealDrivers;
+
+/// <summary>
+/// The DmaDiscipline analyzers loaded from a built DmaDiscipline.Analyzers.dll (this branch's or another's), as a
+/// compiler host loads an analyzer reference.
+/// </summary>
+internal static class AnalyzerAssembly
+{
+    public static ImmutableArray<DiagnosticAnalyzer> Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"No analyzer assembly at {path}: build analyzers/DmaDiscipline.Analyzers -c Release first, or pass --analyzer PATH.", path);
+        }
+
+        var reference = new AnalyzerFileReference(Path.GetFullPath(path), new Loader());
+        var failures = new List<string>();
+        reference.AnalyzerLoadFailed += (_, e) => failures.Add($"{e.TypeName}: {e.Message}");
+        var analyzers = reference.GetAnalyzers(LanguageNames.CSharp);
+        if (failures.Count > 0 || analyzers.IsEmpty)
+        {
+            throw new InvalidOperationException($"Could not load the analyzers of {path}: {string.Join("; ", failures.DefaultIfEmpty("no analyzer found"))}");
+        }
+
+        return analyzers;
+    }
+
+    // Loads the analyzer into its own context, so that its Roslyn references resolve to the host's (shared) ones.
+    private sealed class Loader : IAnalyzerAssemblyLoader
+    {
+        private readonly AssemblyLoadContext _context = new("DmaDiscipline analyzers");
+
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public Assembly LoadFromPath(string fullPath) => _context.LoadFromAssemblyPath(fullPath);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace DmaDiscipline.Benchmarks.RealDrivers;
+
+/// <summary>A diagnostic of the analyzers, at a site relative to the codebase's root ("dir/File.cs:line").</summary>
+internal sealed record Finding(string Id, string Site, string Message);
+
+/// <summary>What one project's compilation gave.</summary>
+internal sealed record ProjectResult(string Name, int Files, int CompileErrors, string TopErrors);
+
+/// <summary>What analysing one codebase gave: its findings, its crashes (AD0001), its projects.</summary>
+internal sealed record CodebaseResult(
+    CorpusManifest Corpus,
+    string SourceCommit,
+    IReadOnlyList<string> UnresolvedSymbols,
+    IReadOnlyList<ProjectResult> Projects,
+    IReadOnlyList<Finding> Findings,
+    IReadOnlyList<string> AnalyzerExceptions,
+    TimeSpan AnalysisTime);
+
+/// <summary>
+/// One compilation per project of the codebase, in reference order (a project reference is a compilation
+/// reference), the analyzers run over each with the codebase's symbols file. Nothing is emitted or executed.
+/// </summary>
+internal static class CodebaseRun
+{
+    public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, string symbolsFileName, ImmutableArray<DiagnosticAnalyzer> analyzers, IReadOnlyList<MetadataReference> framework)
+    {
+        var root = Path.GetFullPath(Path.Combine(sourceDirectory, corpus.Root));
+        var projects = corpus.Projects.Select(project => ProjectFile.Read(Path.Combine(sourceDirectory, project), sourceDirectory)).ToList();
+        var symbols = new SymbolsFile(Path.Combine(corpus.Directory, symbolsFileName));
+        var options = new AnalyzerOptions([symbols]);
+        var built = new Dictionary<string, CSharpCompilation>(StringComparer.Ordinal);
+        var results = new List<ProjectResult>();
+        var findings = new List<Finding>();
+        var exceptions = new List<string>();
+        var time = TimeSpan.Zero;
+
+        foreach (var project in InReferenceOrder(projects))
+        {
+            var parse = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: Defines(project, corpus.Framework));
+            var trees = project.Sources.Select(file => CSharpSyntaxTree.ParseText(SourceText.From(File.ReadAllText(file), System.Text.Encoding.UTF8), parse, file)).ToList();
+            var references = new List<MetadataReference>(corpus.Framework ? framework : []);
+            foreach (var reference in project.ProjectReferences)
+            {
+                references.Add(built.TryGetValue(reference, out var referenced)
+                    ? referenced.ToMetadataReference()
+                    : throw new InvalidOperationException($"{project.Path} references {reference}, which is not among the measured projects of {corpus.Name}"));
+            }
+
+            var compilation = CSharpCompilation.Create(
+                project.Name,
+                trees,
+                references,
+                new CSharpCompilationOptions(
+                    OutputKind.DynamicallyLinkedLibrary,
+                    allowUnsafe: project.AllowUnsafe,
+                    nullableContextOptions: project.Nullable ? NullableContextOptions.Enable : NullableContextOptions.Disable,
+                    concurrentBuild: true));
+            built[project.Path] = compilation;
+
+            var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            results.Add(new ProjectResult(
+                project.Name,
+                trees.Count,
+                errors.Count,
+                string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Key} ×{g.Count()} (first at {Site(g.First().Location, root)})"))));
+
+            var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(
+                options,
+                onAnalyzerException: (exception, analyzer, _) =>
+                {
+                    lock (exceptions)
+                    {
+                        exceptions.Add($"{project.Name}: {analyzer.GetType().Name}: {exception.GetType().Name}: {exception.Message}");
+                    }
+                },
+                concurrentAnalysis: true,
+                logAnalyzerExecutionTime: false));
+            var clock = Stopwatch.StartNew();
+            var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
+            time += clock.Elapsed;
+
+            foreach (var diagnostic in diagnostics)
+            {
+                if (diagnostic.Id == "AD0001")
+                {
+                    lock (exceptions)
+                    {
+                        exceptions.Add($"{project.Name}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}");
+                    }
+
+                    continue;
+                }
+
+                findings.Add(new Finding(diagnostic.Id, Site(diagnostic.Location, root), diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+
+        // A symbols-file id that names nothing in any of the codebase's compilations would silently weaken the
+        // configuration (and the measurement): list it.
+        var unresolved = symbols.Ids()
+            .Where(entry => !built.Values.Any(compilation => DocumentationCommentId.GetFirstSymbolForDeclarationId(entry.Id, compilation) is not null))
+            .Select(entry => $"line {entry.Line}: {entry.Id}")
+            .ToList();
+
+        return new CodebaseResult(corpus, Git.Head(sourceDirectory), unresolved, results, findings, exceptions.Distinct().ToList(), time);
+    }
+
+    private static string Site(Location location, string root)
+    {
+        if (!location.IsInSource)
+        {
+            return location.Kind.ToString();
+        }
+
+        var span = location.GetLineSpan();
+        return $"{Path.GetRelativePath(root, span.Path).Replace('\\', '/')}:{span.StartLinePosition.Line + 1}";
+    }
+
+    // The SDK's implicit symbols for a Release build of a .NET project, and the project's own.
+    private static IEnumerable<string> Defines(ProjectFile project, bool framework) =>
+        (framework ? new[] { "TRACE", "RELEASE", "NET", "NETCOREAPP" } : [])
+            .Concat(project.DefineConstants)
+            .Distinct(StringComparer.Ordinal);
+
+    private static IEnumerable<ProjectFile> InReferenceOrder(List<ProjectFile> projects)
+    {
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        var remaining = new List<ProjectFile>(projects);
+        while (remaining.Count > 0)
+        {
+            var ready = remaining.FirstOrDefault(p => p.ProjectReferences.All(done.Contains))
+                ?? throw new InvalidOperationException($"Project references form a cycle or leave the measured set: {string.Join(", ", remaining.Select(p => p.Name))}");
+            remaining.Remove(ready);
+            done.Add(ready.Path);
+            yield return ready;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using DmaDiscipline.Benchmarks.RealDrivers;
+
+// Measures DMA001/DMA008 on the public codebases of tests/RealDrivers against their ground truth:
+//   tests/RealDrivers/fetch.sh
+//   dotnet build analyzers/DmaDiscipline.Analyzers -c Release
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.RealDrivers -c Release -- --label "main abc1234"
+//       [--analyzer PATH/DmaDiscipline.Analyzers.dll] [--sources DIR] [--doc docs/real-drivers.md] [--only NAME]
+//       [--symbols DmaDiscipline.txt]   (another file of each codebase's folder, e.g. a variant with more lines)
+// Each codebase's projects are compiled as its own solution structure (one compilation per project), the
+// analyzers run with its DmaDiscipline.txt, and the section "Measurement: <label>" of the doc is (re)written.
+var root = FindRoot();
+var label = Argument("--label") ?? throw new ArgumentException("--label \"<branch> <commit>\" names the measurement (the analyzer measured).");
+var analyzerPath = Path.GetFullPath(Argument("--analyzer") ?? Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "bin", "Release", "netstandard2.0", "DmaDiscipline.Analyzers.dll"));
+var sources = Path.GetFullPath(Argument("--sources") ?? Path.Combine(root, "tests", "RealDrivers", ".sources"));
+var doc = Path.GetFullPath(Argument("--doc") ?? Path.Combine(root, "docs", "real-drivers.md"));
+var only = Argument("--only");
+var symbolsFileName = Argument("--symbols") ?? "DmaDiscipline.txt";
+
+var analyzers = AnalyzerAssembly.Load(analyzerPath);
+var framework = FrameworkReferences.Load();
+var runs = new List<(CodebaseResult, GroundTruth, Score)>();
+foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "RealDrivers")).Order(StringComparer.Ordinal))
+{
+    if (!File.Exists(Path.Combine(directory, "corpus.txt")) || (only is not null && Path.GetFileName(directory) != only))
+    {
+        continue;
+    }
+
+    var corpus = CorpusManifest.Read(directory);
+    var source = Path.Combine(sources, corpus.Name);
+    if (!Directory.Exists(source))
+    {
+        throw new DirectoryNotFoundException($"{source} is missing: run tests/RealDrivers/fetch.sh first.");
+    }
+
+    var result = await CodebaseRun.RunAsync(corpus, source, symbolsFileName, analyzers, framework);
+    if (result.SourceCommit != corpus.Commit)
+    {
+        throw new InvalidOperationException($"{source} is at {result.SourceCommit}, the ground truth is for {corpus.Commit}: run tests/RealDrivers/fetch.sh.");
+    }
+
+    var truthPath = Path.Combine(directory, "ground-truth.tsv");
+    var truth = GroundTruth.Read(truthPath);
+    truth.CheckSites(Path.Combine(source, corpus.Root), truthPath);
+    var score = Score.Of(truth, result.Findings);
+    runs.Add((result, truth, score));
+    Console.WriteLine($"{corpus.Name}: recall {score.Recall:0.00} ({score.Found.Count}/{score.Defects}), precision {score.Precision:0.00} ({score.FalsePositives.Count} false positives), AD0001 {result.AnalyzerExceptions.Count}, compile errors {result.Projects.Sum(p => p.CompileErrors)}, unresolved symbols-file ids {result.UnresolvedSymbols.Count}, {result.AnalysisTime.TotalSeconds:0.0} s");
+}
+
+var section = Report.Section(label, Path.GetRelativePath(root, analyzerPath).Replace('\\', '/'), symbolsFileName, runs);
+var page = File.Exists(doc) ? await File.ReadAllTextAsync(doc) : "# DMA001/DMA008 on real drivers\n";
+await File.WriteAllTextAsync(doc, Report.Merge(page, label, section));
+Console.WriteLine($"wrote {doc}");
+
+string? Argument(string name) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+
+static string FindRoot()
+{
+    for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "DmaDiscipline.sln")))
+        {
+            return directory.FullName;
+        }
+    }
+
+    throw new DirectoryNotFoundException("Run from inside the DmaDiscipline repository.");
+}

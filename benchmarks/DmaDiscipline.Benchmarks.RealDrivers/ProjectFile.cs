@@ -1,0 +1,144 @@
+using System.Xml.Linq;
+
+namespace DmaDiscipline.Benchmarks.RealDrivers;
+
+/// <summary>
+/// What a csproj says about its compilation, read without MSBuild: the properties that shape it (with those of
+/// Directory.Build.props files above it), its C# files (SDK default globs or explicit items, shared projects'
+/// .projitems), and its project references. MSBuild targets are not evaluated: a codebase whose targets change
+/// references says so in its corpus.txt.
+/// </summary>
+internal sealed record ProjectFile(
+    string Path,
+    string Name,
+    IReadOnlyList<string> Sources,
+    IReadOnlyList<string> ProjectReferences,
+    IReadOnlyList<string> DefineConstants,
+    bool AllowUnsafe,
+    bool Nullable)
+{
+    public static ProjectFile Read(string path, string codebaseRoot)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(path)!;
+        var project = XDocument.Load(path).Root ?? throw new FormatException($"{path}: empty project");
+        var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var props in DirectoryBuildProps(directory, codebaseRoot))
+        {
+            ReadProperties(XDocument.Load(props).Root!, properties);
+        }
+
+        ReadProperties(project, properties);
+
+        var sdkStyle = project.Attribute("Sdk") is not null;
+        var sources = new List<string>();
+        if (sdkStyle && !IsFalse(properties, "EnableDefaultCompileItems"))
+        {
+            sources.AddRange(Directory.EnumerateFiles(directory, "*.cs", SearchOption.AllDirectories)
+                .Where(file => !UnderBuildOutput(directory, file)));
+        }
+
+        sources.AddRange(CompileItems(project, directory, "Include"));
+        foreach (var import in Elements(project, "Import"))
+        {
+            var imported = import.Attribute("Project")?.Value;
+            if (imported is not null && imported.EndsWith(".projitems", StringComparison.OrdinalIgnoreCase))
+            {
+                var itemsPath = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, imported.Replace('\\', '/')));
+                var items = XDocument.Load(itemsPath).Root!;
+                sources.AddRange(CompileItems(items, System.IO.Path.GetDirectoryName(itemsPath)!, "Include"));
+            }
+        }
+
+        var removed = CompileItems(project, directory, "Remove").ToHashSet(StringComparer.Ordinal);
+        var references = Elements(project, "ProjectReference")
+            .Select(reference => reference.Attribute("Include")?.Value)
+            .OfType<string>()
+            .Select(include => System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, include.Replace('\\', '/'))))
+            .ToList();
+
+        return new ProjectFile(
+            path,
+            System.IO.Path.GetFileNameWithoutExtension(path),
+            sources.Where(source => !removed.Contains(source)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            references,
+            Defines(properties),
+            properties.TryGetValue("AllowUnsafeBlocks", out var unsafeBlocks) && unsafeBlocks.Equals("true", StringComparison.OrdinalIgnoreCase),
+            properties.TryGetValue("Nullable", out var nullable) && nullable.Equals("enable", StringComparison.OrdinalIgnoreCase));
+    }
+
+    // The SDK imports the nearest Directory.Build.props; we read every one up to the codebase's root, outermost first.
+    private static IEnumerable<string> DirectoryBuildProps(string directory, string codebaseRoot)
+    {
+        var found = new List<string>();
+        var root = System.IO.Path.GetFullPath(codebaseRoot);
+        for (var current = directory; current is not null && current.StartsWith(root, StringComparison.Ordinal); current = System.IO.Path.GetDirectoryName(current))
+        {
+            var candidate = System.IO.Path.Combine(current, "Directory.Build.props");
+            if (File.Exists(candidate))
+            {
+                found.Add(candidate);
+            }
+        }
+
+        found.Reverse();
+        return found;
+    }
+
+    private static void ReadProperties(XElement root, Dictionary<string, string> properties)
+    {
+        foreach (var group in Elements(root, "PropertyGroup").Where(group => group.Attribute("Condition") is null))
+        {
+            foreach (var property in group.Elements().Where(property => property.Attribute("Condition") is null))
+            {
+                var value = property.Value.Trim();
+                var name = property.Name.LocalName;
+                properties[name] = properties.TryGetValue(name, out var previous)
+                    ? value.Replace($"$({name})", previous, StringComparison.OrdinalIgnoreCase)
+                    : value.Replace($"$({name})", "", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
+    private static IEnumerable<string> CompileItems(XElement root, string directory, string attribute) =>
+        Elements(root, "Compile")
+            .Select(item => item.Attribute(attribute)?.Value)
+            .OfType<string>()
+            .SelectMany(value => value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(value => value.Replace("$(MSBuildThisFileDirectory)", "", StringComparison.OrdinalIgnoreCase).Replace('\\', '/'))
+            .SelectMany(value => Expand(directory, value));
+
+    // Explicit items and the simple wildcards csproj files use ("Folder/**/*.cs", "*.cs").
+    private static IEnumerable<string> Expand(string directory, string value)
+    {
+        if (!value.Contains('*'))
+        {
+            return [System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, value))];
+        }
+
+        var recursive = value.Contains("**", StringComparison.Ordinal);
+        var folder = value[..value.IndexOf('*', StringComparison.Ordinal)].TrimEnd('/');
+        var pattern = System.IO.Path.GetFileName(value);
+        var start = System.IO.Path.Combine(directory, folder);
+        return Directory.Exists(start)
+            ? Directory.EnumerateFiles(start, pattern, recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly).Select(System.IO.Path.GetFullPath)
+            : [];
+    }
+
+    private static IEnumerable<XElement> Elements(XElement root, string localName) =>
+        root.Descendants().Where(element => element.Name.LocalName == localName);
+
+    private static bool UnderBuildOutput(string projectDirectory, string file)
+    {
+        var relative = System.IO.Path.GetRelativePath(projectDirectory, file).Replace('\\', '/');
+        return relative.StartsWith("bin/", StringComparison.Ordinal) || relative.StartsWith("obj/", StringComparison.Ordinal);
+    }
+
+    private static bool IsFalse(Dictionary<string, string> properties, string name) =>
+        properties.TryGetValue(name, out var value) && value.Equals("false", StringComparison.OrdinalIgnoreCase);
+
+    private static IReadOnlyList<string> Defines(Dictionary<string, string> properties) =>
+        properties.TryGetValue("DefineConstants", out var value)
+            ? value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [];
+}
