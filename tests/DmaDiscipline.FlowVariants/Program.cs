@@ -36,16 +36,16 @@ public static class Program
         var unknown = rules.Where(r => Cores.All.All(c => c.Rule != r)).ToList();
         if (unknown.Count > 0)
         {
-            await Console.Error.WriteLineAsync($"no core for {string.Join(", ", unknown)}; rules: {string.Join(", ", Cores.All.Select(c => c.Rule))}");
+            await Console.Error.WriteLineAsync($"no core for {string.Join(", ", unknown)}; rules: {string.Join(", ", Cores.All.Select(c => c.Rule).Distinct())}");
             return 2;
         }
 
         var cores = rules.Count == 0 ? Cores.All : Cores.All.Where(c => rules.Contains(c.Rule)).ToList();
         if (dump is not null)
         {
-            foreach (var core in cores)
+            foreach (var rule in cores.GroupBy(c => c.Rule))
             {
-                foreach (var (path, text) in SuiteRun.Sources(core, Variant.All))
+                foreach (var (path, text) in SuiteRun.Sources(rule, Variant.All))
                 {
                     var file = Path.Combine(dump, path);
                     Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -66,9 +66,9 @@ public static class Program
             var floor = floors.GetValueOrDefault(score.Rule);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{score.Rule}: {score.Found}/{score.Cases} found, {score.FalsePositives} FP, {score.Excluded} not counted; recall {score.Recall:0.000} precision {score.Precision:0.000} (floor {floor?.Recall:0.00}/{floor?.Precision:0.00})"));
-            var missed = result.Outcomes.Where(o => o.Rule == score.Rule && o.Excluded is null && !o.Found).Select(o => o.VariantId);
-            var wrong = result.Outcomes.Where(o => o.Rule == score.Rule && o.Excluded is null && o.FalsePositive).Select(o => o.VariantId);
-            var unclean = result.Outcomes.Where(o => o.Rule == score.Rule && o.OtherRulesOnTwin.Count > 0).Select(o => $"{o.VariantId}({string.Join("+", o.OtherRulesOnTwin)})");
+            var missed = result.Outcomes.Where(o => o.Rule == score.Rule && o.Excluded is null && !o.Found).Select(o => $"{o.CoreId}/{o.VariantId}");
+            var wrong = result.Outcomes.Where(o => o.Rule == score.Rule && o.Excluded is null && o.FalsePositive).Select(o => $"{o.CoreId}/{o.VariantId}");
+            var unclean = result.Outcomes.Where(o => o.Rule == score.Rule && o.Excluded is null && o.OtherRulesOnTwin.Count > 0).Select(o => $"{o.CoreId}/{o.VariantId}({string.Join("+", o.OtherRulesOnTwin)})");
             Console.WriteLine($"  missed: {string.Join(" ", missed)}");
             Console.WriteLine($"  FP on twin: {string.Join(" ", wrong)}");
             Console.WriteLine($"  other rules on twin (not scored): {string.Join(" ", unclean)}");

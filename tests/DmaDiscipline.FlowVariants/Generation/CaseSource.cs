@@ -23,14 +23,15 @@ public static class CaseSource
 
         public struct Desc { [BusAddress] public ulong Addr; public uint Len; public ushort Flags; }
         public interface IRing { void Post([BusAddress] DmaAddr address, int length); }
+        public sealed class Regs { public void Doorbell([BusAddress] ulong address) { } }
         public static class Log { public static void Info(string text) { } public static void Value(ulong value) { } }
         public sealed class Scope : System.IDisposable { public void Dispose() { } }
         """;
 
     private const string Usings = "using System; using System.Collections.Generic; using System.Linq; using System.Threading.Tasks; using DmaDiscipline.Runtime;";
 
-    /// <summary>The file name of a side of a case: <c>DMA002/c07/Defect.cs</c>.</summary>
-    public static string PathOf(string rule, string variantId, Side side) => $"{rule}/{variantId}/{side}.cs";
+    /// <summary>The file name of a side of a case: <c>DMA002a/c07/Defect.cs</c>.</summary>
+    public static string PathOf(DefectCore core, string variantId, Side side) => $"{core.Id}/{variantId}/{side}.cs";
 
     /// <summary>The source text of <paramref name="side"/> of <paramref name="variant"/> applied to <paramref name="core"/>.</summary>
     public static string Render(DefectCore core, Variant variant, Side side)
@@ -46,14 +47,14 @@ public static class CaseSource
         var baseList = code.BaseType is null ? "" : " : " + code.BaseType;
         var text = $$"""
             {{Usings}}
-            namespace FlowVariants.{{core.Rule}}.{{variant.Id}}.{{side}}
+            namespace FlowVariants.{{core.Id}}.{{variant.Id}}.{{side}}
             {
                 public sealed partial class Case{{baseList}}
                 {
                     private readonly Dictionary<int, DmaAddr> _inflight = new();
                     private int _head;
                     {{code.Members}}
-                    public {{returns}} Run(Device device, KBuffer buf, Desc[] ring, IRing post, bool flag, int n)
+                    public {{returns}} Run(Device device, KBuffer buf, Desc[] ring, IRing post, Regs regs, bool flag, int n)
                     {
                         var dma = device.Dma;
                         {{code.Body}}

@@ -23,7 +23,8 @@ public enum VariantKind
 public sealed record Variant(string Id, VariantKind Kind, string Description, Func<Flow, CaseCode> Render, Func<DefectCore, string?>? Excludes = null)
 {
     /// <summary>Why this variant is not counted for <paramref name="core"/>, or null when it is.</summary>
-    public string? Exclusion(DefectCore core) => Excludes?.Invoke(core);
+    public string? Exclusion(DefectCore core) =>
+        core.NotWith?.GetValueOrDefault(Id) ?? Excludes?.Invoke(core);
 
     /// <summary>Every variant: control first, then data.</summary>
     public static IReadOnlyList<Variant> All { get; } = [.. ControlVariants.All, .. DataVariants.All];

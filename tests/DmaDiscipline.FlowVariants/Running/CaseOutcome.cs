@@ -1,6 +1,7 @@
 namespace DmaDiscipline.FlowVariants.Running;
 
 /// <summary>What the analyzers said about one case (one rule × one variant).</summary>
+/// <param name="CoreId">The core's id (<c>DMA003a</c>).</param>
 /// <param name="Rule">The rule id.</param>
 /// <param name="VariantId">The variant's id.</param>
 /// <param name="Excluded">Why the variant is not counted for this rule, or null when it is.</param>
@@ -9,6 +10,7 @@ namespace DmaDiscipline.FlowVariants.Running;
 /// <param name="DefectLines">Lines of the defect file where the rule was reported.</param>
 /// <param name="OtherRulesOnTwin">Other DMA ids reported in the twin's file (not scored; shown so a twin that is not clean is seen).</param>
 public sealed record CaseOutcome(
+    string CoreId,
     string Rule,
     string VariantId,
     string? Excluded,

@@ -44,16 +44,16 @@ public static class SuiteRun
     /// <summary>Runs the cases of <paramref name="cores"/> (every rule by default) under every variant.</summary>
     public static async Task<Result> RunAsync(IEnumerable<DefectCore>? cores = null, IReadOnlyList<Variant>? variants = null)
     {
-        var runs = await Task.WhenAll((cores ?? Cores.All).Select(core => Task.Run(() => RunRuleAsync(core, variants ?? Variant.All))));
+        var runs = await Task.WhenAll((cores ?? Cores.All).GroupBy(core => core.Rule).Select(rule => Task.Run(() => RunRuleAsync(rule.Key, [.. rule], variants ?? Variant.All))));
         return new Result(
             runs.SelectMany(r => r.Outcomes).ToList(),
             runs.SelectMany(r => r.CompilerErrors).ToList(),
             runs.SelectMany(r => r.AnalyzerExceptions).ToList());
     }
 
-    /// <summary>The sources of one rule's compilation: the prelude and both sides of every case (excluded ones too: they must compile).</summary>
-    public static IEnumerable<(string Path, string Text)> Sources(DefectCore core, IEnumerable<Variant> variants) =>
-        variants.SelectMany(v => new[] { Side.Defect, Side.Twin }.Select(side => (CaseSource.PathOf(core.Rule, v.Id, side), Laid(CaseSource.Render(core, v, side)))))
+    /// <summary>The sources of one rule's compilation: the prelude and both sides of every case of its cores (excluded ones too: they must compile).</summary>
+    public static IEnumerable<(string Path, string Text)> Sources(IEnumerable<DefectCore> cores, IEnumerable<Variant> variants) =>
+        cores.SelectMany(core => variants.SelectMany(v => new[] { Side.Defect, Side.Twin }.Select(side => (CaseSource.PathOf(core, v.Id, side), Laid(CaseSource.Render(core, v, side))))))
             .Prepend(("Prelude.cs", CaseSource.Prelude));
 
     private static readonly CSharpParseOptions Parse = new(LanguageVersion.Latest);
@@ -61,10 +61,10 @@ public static class SuiteRun
     /// <summary>The rendered text laid out one statement a line, so that a report's line says which statement it is on.</summary>
     private static string Laid(string text) => CSharpSyntaxTree.ParseText(text, Parse).GetRoot().NormalizeWhitespace().ToFullString();
 
-    private static async Task<Result> RunRuleAsync(DefectCore core, IReadOnlyList<Variant> variants)
+    private static async Task<Result> RunRuleAsync(string rule, IReadOnlyList<DefectCore> cores, IReadOnlyList<Variant> variants)
     {
-        var trees = Sources(core, variants).Select(s => CSharpSyntaxTree.ParseText(s.Text, Parse, s.Path)).ToList();
-        var compilation = CSharpCompilation.Create("FlowVariants_" + core.Rule, trees, References.Value,
+        var trees = Sources(cores, variants).Select(s => CSharpSyntaxTree.ParseText(s.Text, Parse, s.Path)).ToList();
+        var compilation = CSharpCompilation.Create("FlowVariants_" + rule, trees, References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var errors = compilation.GetDiagnostics()
             .Where(d => d.Severity == DiagnosticSeverity.Error)
@@ -85,14 +85,15 @@ public static class SuiteRun
             .Where(d => d.Id.StartsWith("DMA", StringComparison.Ordinal) && d.Location.SourceTree is not null)
             .ToLookup(d => d.Location.SourceTree!.FilePath, StringComparer.Ordinal);
         var runMethods = trees.ToDictionary(t => t.FilePath, RunMethod, StringComparer.Ordinal);
-        var outcomes = variants.Select(v =>
+        var outcomes = cores.SelectMany(core => variants.Select(v =>
         {
             // Found: reported in the defect's Run method (its local functions and lambdas included),
             // where the flaw is; a report in a helper is not the defect (on the twin it is a false positive).
-            var defectPath = CaseSource.PathOf(core.Rule, v.Id, Side.Defect);
+            var defectPath = CaseSource.PathOf(core, v.Id, Side.Defect);
             var defect = byFile[defectPath].Where(d => d.Id == core.Rule && runMethods[defectPath].Contains(d.Location.SourceSpan)).ToList();
-            var twin = byFile[CaseSource.PathOf(core.Rule, v.Id, Side.Twin)].ToList();
+            var twin = byFile[CaseSource.PathOf(core, v.Id, Side.Twin)].ToList();
             return new CaseOutcome(
+                core.Id,
                 core.Rule,
                 v.Id,
                 v.Exclusion(core),
@@ -100,7 +101,7 @@ public static class SuiteRun
                 twin.Any(d => d.Id == core.Rule),
                 defect.Select(d => d.Location.GetLineSpan().StartLinePosition.Line + 1).Distinct().Order().ToList(),
                 twin.Where(d => d.Id != core.Rule).Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToList());
-        }).ToList();
+        })).ToList();
         return new Result(outcomes, errors, exceptions);
     }
 
