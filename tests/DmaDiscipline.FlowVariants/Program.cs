@@ -9,7 +9,8 @@ namespace DmaDiscipline.FlowVariants;
 /// The suite's command line. Without arguments: runs every rule and prints the scores and what was
 /// missed. <c>--rule DMA00N</c> (repeatable) runs only those rules; <c>--write PATH</c> writes the
 /// markdown table; <c>--dump DIR</c> writes the rendered cases; <c>--label TEXT</c> says in the
-/// table what was measured (default: the current commit).
+/// table what was measured (default: the current commit); <c>--runtime</c> also runs the cases of
+/// DMA002–DMA006 under the DMA-API debug layer (<see cref="RuntimeCheck"/>).
 /// </summary>
 public static class Program
 {
@@ -17,6 +18,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         string? write = null, dump = null, label = null;
+        var runtime = false;
         var rules = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -27,8 +29,9 @@ public static class Program
                 case "--dump" when value is not null: dump = value; i++; break;
                 case "--label" when value is not null: label = value; i++; break;
                 case "--rule" when value is not null: rules.Add(value.ToUpperInvariant()); i++; break;
+                case "--runtime": runtime = true; break;
                 default:
-                    await Console.Error.WriteLineAsync($"unknown or incomplete argument '{args[i]}'; usage: [--rule DMA00N]... [--write docs/flow-variants.md] [--dump DIR] [--label TEXT]");
+                    await Console.Error.WriteLineAsync($"unknown or incomplete argument '{args[i]}'; usage: [--rule DMA00N]... [--write docs/flow-variants.md] [--dump DIR] [--label TEXT] [--runtime]");
                     return 2;
             }
         }
@@ -74,9 +77,23 @@ public static class Program
             Console.WriteLine($"  other rules on twin (not scored): {string.Join(" ", unclean)}");
         }
 
+        var checkedAtRunTime = runtime ? RuntimeCheck.Run(cores) : null;
+        if (checkedAtRunTime is not null)
+        {
+            // Does each case mean what it says? Run it under the DMA-API debug layer.
+            foreach (var core in checkedAtRunTime.GroupBy(o => o.CoreId))
+            {
+                var unseen = core.Where(o => !o.DefectReported).Select(o => o.VariantId);
+                var wrong = core.Where(o => o.TwinReported).Select(o => o.VariantId);
+                Console.WriteLine($"{core.Key} at run time: {core.Count(o => o.DefectReported)}/{core.Count()} defects reported by the debug layer, {core.Count(o => o.TwinReported)} twins reported");
+                Console.WriteLine($"  defect not reported: {string.Join(" ", unseen)}");
+                Console.WriteLine($"  twin reported: {string.Join(" ", wrong)}");
+            }
+        }
+
         if (write is not null)
         {
-            await File.WriteAllTextAsync(write, FlowVariantsTable.Markdown(result, floors, label ?? "the current commit"));
+            await File.WriteAllTextAsync(write, FlowVariantsTable.Markdown(result, floors, label ?? "the current commit", checkedAtRunTime));
             Console.WriteLine($"wrote {write}");
         }
 

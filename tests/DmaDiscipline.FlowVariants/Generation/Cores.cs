@@ -104,14 +104,14 @@ public static class Cores
         new Flow("ulong", "device.Machine.Memory.VirtToPhys(buf).Value", "", "regs.Doorbell($v);", "", ""),
         new Flow("DmaAddr", Map, Checked, "regs.Doorbell($v.Value); _inflight[_head] = $v; _head = (_head + 1) % ring.Length;", "", "", DropTo));
 
-    /// <summary>DMA002: an early return between map and unmap leaks; twin: the early return unmaps first.</summary>
+    /// <summary>DMA002: an early return between map and unmap (a buffer larger than one request takes) leaks; twin: the early return unmaps first.</summary>
     public static DefectCore Dma002b { get; } = new(
         "DMA002b",
         "DMA002",
         "mapping leaked on an early return",
-        new Flow("DmaAddr", Map, Checked, "dma.SyncForDevice($v, 64, DmaDirection.ToDevice); if (device.IsRemoved) $ret;",
+        new Flow("DmaAddr", Map, Checked, "dma.SyncForDevice($v, 64, DmaDirection.ToDevice); if (buf.Length > 2048) $ret;",
             "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", DropTo),
-        new Flow("DmaAddr", Map, Checked, "dma.SyncForDevice($v, 64, DmaDirection.ToDevice); if (device.IsRemoved) { dma.UnmapSingle($v, 64, DmaDirection.ToDevice); $ret; }",
+        new Flow("DmaAddr", Map, Checked, "dma.SyncForDevice($v, 64, DmaDirection.ToDevice); if (buf.Length > 2048) { dma.UnmapSingle($v, 64, DmaDirection.ToDevice); $ret; }",
             "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", DropTo),
         StoringTransfers: true,
         NotWith: new Dictionary<string, string>(StringComparer.Ordinal)

@@ -9,7 +9,11 @@ namespace DmaDiscipline.FlowVariants.Report;
 public static class FlowVariantsTable
 {
     /// <summary>The document for <paramref name="result"/>, with <paramref name="floors"/> beside the figures.</summary>
-    public static string Markdown(SuiteRun.Result result, IReadOnlyDictionary<string, Floor> floors, string measuredOn)
+    /// <param name="result">The suite's outcomes.</param>
+    /// <param name="floors">The floors, by rule.</param>
+    /// <param name="measuredOn">What was measured (a commit, a branch).</param>
+    /// <param name="checkedAtRunTime">The run-time check's outcomes, when it was run.</param>
+    public static string Markdown(SuiteRun.Result result, IReadOnlyDictionary<string, Floor> floors, string measuredOn, IReadOnlyList<RuntimeCheck.Outcome>? checkedAtRunTime = null)
     {
         var coreIds = result.Outcomes.Select(o => o.CoreId).Distinct().ToList();
         var outcome = result.Outcomes.ToDictionary(o => (o.CoreId, o.VariantId));
@@ -104,6 +108,30 @@ public static class FlowVariantsTable
         foreach (var group in unclean.GroupBy(o => o.CoreId))
         {
             text.AppendLine($"- {group.Key} twins: {string.Join(", ", group.Select(o => $"{o.VariantId} ({string.Join(", ", o.OtherRulesOnTwin)})"))}.");
+        }
+
+        text.AppendLine();
+        text.AppendLine("## Checked at run time");
+        text.AppendLine();
+        text.AppendLine("Do the cases mean what they say? `--runtime` compiles each counted case of DMA002–DMA006, runs it on a simulated");
+        text.AppendLine("machine with the DMA-API debug layer collecting (8 inputs: `flag`, `n` from -1 to 2, a 128- or 4096-byte buffer),");
+        text.AppendLine("unbinds the driver, and asks whether the debug layer reported the rule: it must for the defect on some input, and");
+        text.AppendLine("must not for the twin on any. (DMA001 and DMA008 need a device to use the address, DMA007 is a static shape: their");
+        text.AppendLine("cases are checked by reading.) It takes minutes, so CI does not run it.");
+        text.AppendLine();
+        if (checkedAtRunTime is null)
+        {
+            text.AppendLine("Not run for this table.");
+        }
+        else
+        {
+            text.AppendLine("| core | defects reported at run time | twins reported at run time | defects not reported |");
+            text.AppendLine("|---|---:|---:|---|");
+            foreach (var core in checkedAtRunTime.GroupBy(o => o.CoreId))
+            {
+                var unseen = string.Join(", ", core.Where(o => !o.DefectReported).Select(o => o.VariantId));
+                text.AppendLine($"| {core.Key} | {core.Count(o => o.DefectReported)} / {core.Count()} | {core.Count(o => o.TwinReported)} | {unseen} |");
+            }
         }
 
         text.AppendLine();

@@ -61,11 +61,17 @@ public static class SuiteRun
     /// <summary>The rendered text laid out one statement a line, so that a report's line says which statement it is on.</summary>
     private static string Laid(string text) => CSharpSyntaxTree.ParseText(text, Parse).GetRoot().NormalizeWhitespace().ToFullString();
 
+    /// <summary>The compilation of one rule's cases (<paramref name="cores"/> are that rule's).</summary>
+    public static CSharpCompilation Compile(string rule, IEnumerable<DefectCore> cores, IEnumerable<Variant> variants) =>
+        CSharpCompilation.Create("FlowVariants_" + rule,
+            Sources(cores, variants).Select(s => CSharpSyntaxTree.ParseText(s.Text, Parse, s.Path)),
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
     private static async Task<Result> RunRuleAsync(string rule, IReadOnlyList<DefectCore> cores, IReadOnlyList<Variant> variants)
     {
-        var trees = Sources(cores, variants).Select(s => CSharpSyntaxTree.ParseText(s.Text, Parse, s.Path)).ToList();
-        var compilation = CSharpCompilation.Create("FlowVariants_" + rule, trees, References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var compilation = Compile(rule, cores, variants);
+        var trees = compilation.SyntaxTrees.ToList();
         var errors = compilation.GetDiagnostics()
             .Where(d => d.Severity == DiagnosticSeverity.Error)
             .Select(d => d.ToString())
