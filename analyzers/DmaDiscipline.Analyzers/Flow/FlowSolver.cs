@@ -50,7 +50,13 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 // Every block is visited once, after all its predecessors, so the first state it sees is
                 // final: the fixpoint pass can report, and no second pass is needed.
-                return solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _, report: true) is not null;
+                if (solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _, report: true) is null)
+                {
+                    return false;
+                }
+
+                analysis.Completed();
+                return true;
             }
 
             var entries = solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _, report: false);
@@ -60,6 +66,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             solver.Report(0, solver._blocks.Length - 1, entries);
+            analysis.Completed();
             return true;
         }
 
