@@ -1028,7 +1028,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if ((roles & DmaRole.Map) != 0)
             {
-                return Map(invocation, ref state);
+                return Map(invocation, roles, ref state);
             }
 
             if ((roles & DmaRole.CoherentAlloc) != 0)
@@ -1117,7 +1117,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         [MethodImpl(Jit.Optimized)]
-        private Binding? Map(IInvocationOperation invocation, ref MappingState state)
+        private Binding? Map(IInvocationOperation invocation, DmaRole roles, ref MappingState state)
         {
             var method = invocation.TargetMethod;
             var returnsHandle = _symbols.IsBusAddressType(method.ReturnType);
@@ -1147,11 +1147,19 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            if (!returnsHandle && !(first?.Parameter is { } listParameter && MapsInPlace(listParameter.Type)))
+            {
+                // A map that returns no handle and maps nothing in place (a page-table map keyed by
+                // an address the caller chose, say): nothing names what its release takes.
+                return null;
+            }
+
             var kind = returnsHandle ? MappingKind.Streaming : MappingKind.ScatterGather;
             var bufferKey = returnsHandle ? Keys.Of(first?.Value) : null;
             var site = SiteFor(invocation, kind, bufferKey, length, direction);
             var directionValue = direction is null ? null : ConstantOf(direction, state);
-            var flags = SiteFlags.Live | SiteFlags.NotReleased;
+            // A long-lived mapping is released elsewhere by design: nothing is owed on this body's paths.
+            var flags = (roles & DmaRole.PersistentMap) != 0 ? SiteFlags.NotReleased : SiteFlags.Live | SiteFlags.NotReleased;
             if (kind == MappingKind.Streaming)
             {
                 flags |= SiteFlags.Unchecked;
@@ -1175,6 +1183,49 @@ namespace DmaDiscipline.Analyzers.Flow
 
             return new HandleBinding(site);
         }
+
+        /// <summary>
+        /// Is a value of this type a list the map fills with bus addresses in place (a scatter list)?
+        /// It has a member (field, property, method) giving a bus address, or entries that have one.
+        /// </summary>
+        private bool MapsInPlace(ITypeSymbol type)
+        {
+            if (!_inPlace.TryGetValue(type, out var inPlace))
+            {
+                inPlace = HoldsBusAddresses(type, depth: 0);
+                _inPlace[type] = inPlace;
+            }
+
+            return inPlace;
+        }
+
+        private bool HoldsBusAddresses(ITypeSymbol type, int depth)
+        {
+            if (type is IArrayTypeSymbol array)
+            {
+                return _symbols.IsBusAddressType(array.ElementType) || (depth == 0 && HoldsBusAddresses(array.ElementType, depth + 1));
+            }
+
+            foreach (var member in type.GetMembers())
+            {
+                var memberType = member switch
+                {
+                    IFieldSymbol field when !field.IsStatic => field.Type,
+                    IPropertySymbol property when !property.IsStatic => property.Type,
+                    IMethodSymbol method when !method.IsStatic && method.MethodKind == MethodKind.Ordinary => method.ReturnType,
+                    _ => null,
+                };
+                if (memberType is not null && (_symbols.IsBusAddressType(memberType)
+                    || (depth == 0 && member.DeclaredAccessibility == Accessibility.Public && memberType is IArrayTypeSymbol entries && HoldsBusAddresses(entries.ElementType, depth + 1))))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private readonly Dictionary<ITypeSymbol, bool> _inPlace = new Dictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
 
         [MethodImpl(Jit.Optimized)]
         private MapSite SiteFor(IOperation call, MappingKind kind, object? bufferKey, IOperation? length, IOperation? direction)
