@@ -4,27 +4,49 @@ using System.Text;
 namespace DmaDiscipline.Runtime;
 
 /// <summary>
-/// The DMA debug layer (Linux's <c>kernel/dma/debug.c</c>, extended to watch device accesses too).
-/// It observes every DMA API call and every device memory access from outside the DMA machinery,
-/// tracks live mappings per device, and reports each mistake under the id of the static rule that
-/// would have caught it: DMA001 device access no mapping covers (a raw physical address, caught at
-/// run time even in passthrough), DMA002 leak at unbind, DMA003 mapping used or unmapped without a
-/// <see cref="DmaApi.MappingError"/> check, DMA004 length or direction other than the map's,
-/// DMA005 CPU access to a buffer the device owns, DMA006 use or unmap after unmap and unknown addresses.
+/// The DMA debug layer (Linux's <c>kernel/dma/debug.c</c> with the checks of Windows Driver
+/// Verifier's DMA verification, extended to watch device accesses too). It observes every DMA API
+/// call and every device memory access from outside the DMA machinery, tracks live mappings per
+/// device, and reports each mistake under the id of the static rule that would have caught it:
+/// DMA001 device access no mapping covers (a raw physical address, caught at run time even in
+/// passthrough); DMA002 leak at unbind; DMA003 mapping used or unmapped without a
+/// <see cref="DmaApi.MappingError"/> check; DMA004 release or sync that does not match the map
+/// (length, direction, or the wrong function: a coherent buffer or a scatter-gather segment
+/// released with <see cref="DmaApi.UnmapSingle"/>) and a device writing into a ToDevice mapping;
+/// DMA005 CPU access to a buffer the device owns, and device-writable mappings that share a cache
+/// line (dma-debug's "cacheline tracking EEXIST", double mappings included); DMA006 use or
+/// release after release, of an unknown address, or of the DMA API of a removed device.
 /// </summary>
+/// <remarks>
+/// Every release and sync is checked <em>before</em> the DMA layer acts on it, and reported after
+/// both layers were updated: in <see cref="DmaDebugMode.Throw"/> a call that throws has either
+/// completed in both (the mapping is gone from the DMA layer and from the debug layer) or changed
+/// neither, so later correct calls are never blamed for it. A call that names no live mapping of its
+/// kind is not passed to the DMA layer at all.
+/// </remarks>
 public sealed class DmaDebug
 {
     /// <summary>Violations kept; later ones are only counted in <see cref="Dropped"/>.</summary>
     public const int Capacity = 10_000;
 
-    private const int RecentUnmaps = 256;
+    /// <summary>Largest <see cref="StackDepth"/>.</summary>
+    public const int MaxStackDepth = 32;
 
-    private readonly Dictionary<DeviceId, DeviceState> _devices = new();
+    private readonly Dictionary<DeviceId, DebugDeviceState> _devices = new();
     private readonly List<DmaViolation> _violations = new();
+    private readonly ActiveCacheLines _lines = new();
+    private HashSet<DeviceId>? _filter;
+    private int _stackDepth = 1;
 
     /// <summary>Creates a debug layer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a defined <see cref="DmaDebugMode"/>.</exception>
     public DmaDebug(DmaDebugMode mode)
     {
+        if (mode is not (DmaDebugMode.Off or DmaDebugMode.Collect or DmaDebugMode.Throw))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "The debug mode is Off, Collect or Throw.");
+        }
+
         Mode = mode;
     }
 
@@ -43,14 +65,69 @@ public sealed class DmaDebug
     /// <summary>Repeated device-access reports for a page already reported, suppressed to keep the report readable.</summary>
     public long Suppressed { get; private set; }
 
+    /// <summary>Violations of devices outside <see cref="DeviceFilter"/>, counted but neither kept nor thrown.</summary>
+    public long Filtered { get; private set; }
+
+    /// <summary>
+    /// Frames of the driver's call stack recorded for each mapping (default 1: the calling method),
+    /// shown as <see cref="DmaViolation.MappedAt"/> innermost first, separated by <c>" &lt;- "</c>
+    /// (dma-debug's stack trace of the mapping). Frames inside the runtime are never counted.
+    /// Applies to mappings made after it is set.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not from 1 to <see cref="MaxStackDepth"/>.</exception>
+    public int StackDepth
+    {
+        get => _stackDepth;
+        set
+        {
+            if (value is < 1 or > MaxStackDepth)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"The mapping-site stack depth is 1 to {MaxStackDepth} frames.");
+            }
+
+            _stackDepth = value;
+        }
+    }
+
+    /// <summary>
+    /// The devices whose violations are reported, or null for every device (the default). Like
+    /// dma-debug's <c>driver_filter</c>, the filter decides only what is reported: every device's
+    /// mappings stay tracked, so changing the filter mid-run never produces false reports.
+    /// </summary>
+    public IReadOnlyCollection<DeviceId>? DeviceFilter => _filter;
+
     /// <summary>Number of reported violations with a rule id.</summary>
-    public int CountOf(string ruleId) => _violations.Count(v => v.RuleId == ruleId);
+    /// <exception cref="ArgumentNullException"><paramref name="ruleId"/> is null.</exception>
+    public int CountOf(string ruleId)
+    {
+        ArgumentNullException.ThrowIfNull(ruleId);
+        return _violations.Count(v => v.RuleId == ruleId);
+    }
 
     /// <summary>Violations of one device.</summary>
     public IEnumerable<DmaViolation> For(DeviceId device) => _violations.Where(v => v.Device == device);
 
     /// <summary>Live streaming mappings and coherent buffers of a device.</summary>
-    public int LiveMappings(DeviceId device) => _devices.TryGetValue(device, out DeviceState? state) ? state.Live : 0;
+    public int LiveMappings(DeviceId device) => _devices.TryGetValue(device, out DebugDeviceState? state) ? state.Live : 0;
+
+    /// <summary>Reports violations of these devices only (see <see cref="DeviceFilter"/>); null reports every device again.</summary>
+    /// <exception cref="ArgumentException">The set is empty (a filter that reports nothing is <see cref="DmaDebugMode.Off"/>'s job).</exception>
+    public void SetDeviceFilter(IEnumerable<DeviceId>? devices)
+    {
+        if (devices is null)
+        {
+            _filter = null;
+            return;
+        }
+
+        var filter = new HashSet<DeviceId>(devices);
+        if (filter.Count == 0)
+        {
+            throw new ArgumentException("A device filter names at least one device; pass null to report every device.", nameof(devices));
+        }
+
+        _filter = filter;
+    }
 
     /// <summary>Forgets the reported violations (tracking of live mappings continues).</summary>
     public void ClearViolations()
@@ -58,6 +135,7 @@ public sealed class DmaDebug
         _violations.Clear();
         Dropped = 0;
         Suppressed = 0;
+        Filtered = 0;
     }
 
     /// <summary>A printable report: counts per rule, then each violation.</summary>
@@ -91,19 +169,69 @@ public sealed class DmaDebug
             text.Append("  (").Append(Suppressed).AppendLine(" repeated device-access reports suppressed)");
         }
 
+        if (Filtered > 0)
+        {
+            text.Append("  (").Append(Filtered).AppendLine(" violation(s) of devices outside the filter not shown)");
+        }
+
         return text.ToString();
     }
 
-    internal void OnMap(DeviceId device, MappingKind kind, KBuffer? buffer, ulong address, int length, DmaDirection direction)
+    /// <summary>
+    /// Checks a streaming mapping before it is made: device-writable memory must not share a cache
+    /// line with another live device-writable mapping. Reports (and in Throw mode throws)
+    /// before anything is mapped.
+    /// </summary>
+    internal void CheckMap(DeviceId device, KBuffer buffer, int offset, int length, DmaDirection direction)
     {
-        var entry = new DmaDebugEntry(device, kind, buffer, address, length, direction, CallSite());
-        if (IsWholeRegion(kind))
+        ulong start = buffer.Physical.Value + (ulong)offset;
+        if (_lines.FindConflict(start, start + (ulong)length, direction) is { } other)
+        {
+            Raise(Overlap(device, other, start, length, direction));
+        }
+    }
+
+    /// <summary><see cref="CheckMap"/> for every CPU segment of a list, before it is mapped.</summary>
+    internal void CheckMapSg(DeviceId device, ScatterList list, DmaDirection direction)
+    {
+        List<DmaViolation>? found = null;
+        for (int i = 0; i < list.Count; i++)
+        {
+            ulong start = list.Buffer(i).Physical.Value + (ulong)list.Offset(i);
+            ulong end = start + (ulong)list.Length(i);
+            if (_lines.FindConflict(start, end, direction) is { } other)
+            {
+                Add(ref found, Overlap(device, other, start, list.Length(i), direction));
+            }
+
+            for (int j = 0; j < i; j++)
+            {
+                // Two segments of one list in the same cache line are the same mistake.
+                ulong otherStart = list.Buffer(j).Physical.Value + (ulong)list.Offset(j);
+                ulong otherEnd = otherStart + (ulong)list.Length(j);
+                if (direction != DmaDirection.ToDevice && otherStart / ActiveCacheLines.LineSize <= (end - 1) / ActiveCacheLines.LineSize
+                    && start / ActiveCacheLines.LineSize <= (otherEnd - 1) / ActiveCacheLines.LineSize)
+                {
+                    Add(ref found, new DmaViolation(RuleIds.CpuAccessWhileDeviceOwned, device, DmaAddr.Error, list.Length(i), direction,
+                        $"scatter-gather segments {j} and {i} share a cache line while the device writes them (overlapping mappings are not supported)", CallSite()));
+                }
+            }
+        }
+
+        Raise(found);
+    }
+
+    internal void OnMap(DeviceId device, MappingKind kind, KBuffer? buffer, ulong address, int length, DmaDirection direction, (ulong Start, ulong End)[]? physicalRanges = null)
+    {
+        var entry = new DmaDebugEntry(device, kind, buffer, address, length, direction, CallSite(), physicalRanges);
+        if (DebugDeviceState.IsWholeRegion(kind))
         {
             entry.Checked = true; // a coherent allocation or VFIO map fails as a whole, with nothing to check
         }
 
         State(device).Add(entry);
-        if (buffer is not null && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional && !IsWholeRegion(kind))
+        _lines.Add(entry);
+        if (buffer is not null && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional && !DebugDeviceState.IsWholeRegion(kind))
         {
             entry.DeviceOwns = true;
             buffer.DeviceOwners++;
@@ -111,12 +239,27 @@ public sealed class DmaDebug
         }
     }
 
-    /// <summary>Coherent buffers and VFIO mappings are released whole, by address alone: no length or direction to compare, no ownership to pass.</summary>
-    private static bool IsWholeRegion(MappingKind kind) => kind is MappingKind.Coherent or MappingKind.Vfio;
+    /// <summary>Tracks each DMA segment of a mapped list; the first carries the CPU segments for the cache-line check.</summary>
+    internal void OnMapSg(DeviceId device, ScatterList list, int count, DmaDirection direction)
+    {
+        var ranges = new (ulong Start, ulong End)[list.Count];
+        for (int i = 0; i < list.Count; i++)
+        {
+            ulong start = list.Buffer(i).Physical.Value + (ulong)list.Offset(i);
+            ranges[i] = (start, start + (ulong)list.Length(i));
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            // A scatter-gather map is checked by its returned count, not by MappingError.
+            OnMap(device, MappingKind.ScatterGather, count == list.Count ? list.Buffer(i) : null, list.DmaAddress(i).Value, list.DmaLength(i), direction, i == 0 ? ranges : null);
+            OnMappingErrorCheck(device, list.DmaAddress(i).Value);
+        }
+    }
 
     internal void OnMappingErrorCheck(DeviceId device, ulong address)
     {
-        if (_devices.TryGetValue(device, out DeviceState? state))
+        if (_devices.TryGetValue(device, out DebugDeviceState? state))
         {
             foreach (DmaDebugEntry entry in state.At(address))
             {
@@ -130,89 +273,174 @@ public sealed class DmaDebug
         Raise(new DmaViolation(RuleIds.UncheckedMapping, device, DmaAddr.Error, length, direction,
             $"{call} of a failed mapping: MappingError was not checked, and a failed mapping holds nothing to release", null));
 
-    /// <summary>Checks an unmap against the tracked mapping; <paramref name="refused"/> says the DMA layer rejected it.</summary>
-    internal void OnUnmap(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction, bool refused)
+    /// <summary>
+    /// The DMA API of a removed device was called (Driver Verifier: use of a DMA adapter after it was
+    /// released). Recorded, never thrown: the caller throws <see cref="ObjectDisposedException"/> in every mode.
+    /// </summary>
+    internal void OnUseAfterRemoval(DeviceId device, string call) =>
+        Record(new DmaViolation(RuleIds.UseAfterUnmap, device, DmaAddr.Error, 0, DmaDirection.None,
+            $"{call} on the DMA API of a device that was removed (use of a released DMA adapter)", null));
+
+    /// <summary>
+    /// Checks a release (unmap, coherent free, VFIO unmap) before the DMA layer acts: which live
+    /// mapping it names, whether the DMA layer may act, and what to report once it has.
+    /// </summary>
+    internal DmaDebugVerdict CheckRelease(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction)
     {
-        DeviceState state = State(device);
-        DmaDebugEntry? entry = state.Find(address, kind);
-        string call = kind switch
-        {
-            MappingKind.Coherent => "FreeCoherent",
-            MappingKind.Vfio => "VFIO UnmapDma",
-            MappingKind.ScatterGather => "UnmapSg",
-            _ => "UnmapSingle",
-        };
+        DebugDeviceState state = State(device);
+        string call = CallName(kind);
+        DmaDebugEntry? entry = state.FindForRelease(address, kind, length, direction, out bool releasedBefore);
+        List<DmaViolation>? found = null;
         if (entry is null)
         {
-            bool recent = state.WasUnmapped(address);
-            Raise(new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
-                recent ? $"{call} of an address already unmapped (double unmap or free)" : $"{call} of an address this device never mapped", null));
-            return;
+            Add(ref found, new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
+                releasedBefore ? $"{call} of an address already unmapped (double unmap or free)" : $"{call} of an address this device never mapped", null));
+            return new DmaDebugVerdict(device, null, proceed: false, found);
         }
 
-        CheckChecked(entry, call);
-        if (!IsWholeRegion(kind) && entry.Length != length)
+        if (entry.Kind != kind)
         {
-            Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+            // dma-debug: "device driver frees DMA memory with wrong function". The right release is
+            // still owed, so the mapping stays live (and is a DMA002 leak if it never comes).
+            Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+                $"{call} of a {Describe(entry.Kind)}: released with the wrong function (it needs {CallName(entry.Kind)}); nothing was released"));
+            return new DmaDebugVerdict(device, entry, proceed: false, found);
+        }
+
+        if (!entry.Checked && !entry.ReportedUnchecked)
+        {
+            entry.ReportedUnchecked = true;
+            Add(ref found, entry.Violation(RuleIds.UncheckedMapping, entry.Address, entry.Length, entry.Direction,
+                $"{call} of a mapping whose MappingError was never checked"));
+        }
+
+        if (!DebugDeviceState.IsWholeRegion(kind) && entry.Length != length)
+        {
+            Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} with length {length}, but the mapping is {entry.Length} bytes"));
         }
 
-        if (!IsWholeRegion(kind) && entry.Direction != direction)
+        if (!DebugDeviceState.IsWholeRegion(kind) && entry.Direction != direction)
         {
-            Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+            Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
         }
 
-        if (!refused)
-        {
-            state.Remove(entry);
-            ReleaseOwnership(entry);
-        }
+        return new DmaDebugVerdict(device, entry, proceed: true, found);
     }
 
-    internal void OnSync(DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu, bool refused)
+    /// <summary>Updates the debug state after the DMA layer acted on a checked release (<paramref name="refused"/>: it did not), then reports.</summary>
+    internal void CompleteRelease(DmaDebugVerdict verdict, bool refused)
     {
-        DeviceState state = State(device);
+        if (verdict.Proceed && !refused && verdict.Entry is { } entry)
+        {
+            Forget(State(verdict.Device), entry);
+        }
+
+        Raise(verdict.Violations);
+    }
+
+    /// <summary>Completes the releases of one call (every segment of a list) together, then reports them together.</summary>
+    internal void CompleteReleases(DmaDebugVerdict[] verdicts, bool refused)
+    {
+        List<DmaViolation>? found = null;
+        foreach (DmaDebugVerdict verdict in verdicts)
+        {
+            if (verdict.Proceed && !refused && verdict.Entry is { } entry)
+            {
+                Forget(State(verdict.Device), entry);
+            }
+
+            foreach (DmaViolation violation in verdict.Violations ?? Enumerable.Empty<DmaViolation>())
+            {
+                Add(ref found, violation);
+            }
+        }
+
+        Raise(found);
+    }
+
+    /// <summary>A coherent buffer freed a second time: nothing is looked up (its bus address may already name a newer buffer).</summary>
+    internal void OnDoubleFree(DeviceId device, ulong address, int length) =>
+        Raise(new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, DmaDirection.Bidirectional,
+            "FreeCoherent of a coherent buffer already freed (double free)", null));
+
+    /// <summary>A release the DMA layer already carried out (a VFIO unmap): check and complete at once.</summary>
+    internal void OnUnmap(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction, bool refused) =>
+        CompleteRelease(CheckRelease(device, kind, address, length, direction), refused);
+
+    /// <summary>Checks a sync before the DMA layer acts: the range must lie inside one live mapping of this device.</summary>
+    internal DmaDebugVerdict CheckSync(DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu)
+    {
+        DebugDeviceState state = State(device);
         string call = forCpu ? "SyncForCpu" : "SyncForDevice";
         DmaDebugEntry? entry = state.Containing(address, (ulong)length);
+        List<DmaViolation>? found = null;
         if (entry is null && state.Containing(address, 1) is { } overrun)
         {
             // The sync starts inside a live mapping but runs past its end: a length error, not an unknown address.
-            CheckChecked(overrun, call);
-            Raise(overrun.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+            CheckChecked(overrun, call, ref found);
+            Add(ref found, overrun.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} of {length} bytes runs past the end of the {overrun.Length}-byte mapping at 0x{overrun.Address:x}"));
-            return;
+            return new DmaDebugVerdict(device, null, proceed: false, found);
         }
 
         if (entry is null)
         {
             bool recent = state.WasUnmapped(address);
-            Raise(new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
+            Add(ref found, new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
                 recent ? $"{call} of an address already unmapped" : $"{call} of a range no live mapping of this device covers", null));
-            return;
+            return new DmaDebugVerdict(device, null, proceed: false, found);
         }
 
-        CheckChecked(entry, call);
+        CheckChecked(entry, call, ref found);
         if (entry.Direction != direction)
         {
-            Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+            Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
         }
 
-        if (refused || entry.Buffer is null || IsWholeRegion(entry.Kind) || entry.Direction == DmaDirection.ToDevice)
+        return new DmaDebugVerdict(device, entry, proceed: true, found);
+    }
+
+    /// <summary>Passes buffer ownership after the DMA layer synced (unless it <paramref name="refused"/>), then reports.</summary>
+    internal void CompleteSync(DmaDebugVerdict verdict, bool forCpu, bool refused)
+    {
+        PassOwnership(verdict, forCpu, refused);
+        Raise(verdict.Violations);
+    }
+
+    /// <summary><see cref="CompleteSync"/> for every segment of a list: all ownership passes first, then one report.</summary>
+    internal void CompleteSyncs(DmaDebugVerdict[] verdicts, bool forCpu, bool[] refused)
+    {
+        List<DmaViolation>? found = null;
+        for (int i = 0; i < verdicts.Length; i++)
         {
-            return;
+            PassOwnership(verdicts[i], forCpu, refused[i]);
+            foreach (DmaViolation violation in verdicts[i].Violations ?? Enumerable.Empty<DmaViolation>())
+            {
+                Add(ref found, violation);
+            }
         }
 
-        if (forCpu && entry.DeviceOwns)
+        Raise(found);
+    }
+
+    private void PassOwnership(DmaDebugVerdict verdict, bool forCpu, bool refused)
+    {
+        if (verdict.Proceed && !refused && verdict.Entry is { Buffer: not null } entry
+            && !DebugDeviceState.IsWholeRegion(entry.Kind) && entry.Direction != DmaDirection.ToDevice)
         {
-            ReleaseOwnership(entry);
-        }
-        else if (!forCpu && !entry.DeviceOwns)
-        {
-            entry.DeviceOwns = true;
-            entry.Buffer.DeviceOwners++;
-            entry.Buffer.DebugOwner = entry;
+            if (forCpu && entry.DeviceOwns)
+            {
+                ReleaseOwnership(entry);
+            }
+            else if (!forCpu && !entry.DeviceOwns)
+            {
+                entry.DeviceOwns = true;
+                entry.Buffer.DeviceOwners++;
+                entry.Buffer.DebugOwner = entry;
+            }
         }
     }
 
@@ -228,20 +456,30 @@ public sealed class DmaDebug
             $"CPU took the Span of {buffer} while the device owns it (mapped {entry.Direction}, no SyncForCpu or unmap yet)"));
     }
 
+    /// <summary>A device access, seen before it is translated: reported (and in Throw mode refused) before any byte moves.</summary>
     internal void OnDeviceAccess(DeviceId device, ulong address, int length, DmaAccess access)
     {
-        DeviceState state = State(device);
+        DebugDeviceState state = State(device);
         ulong end = address + (ulong)length;
         ulong page = address >> PhysicalMemory.PageShift;
         ulong lastPage = (end - 1) >> PhysicalMemory.PageShift;
+        List<DmaViolation>? found = null;
         for (; page <= lastPage; page++)
         {
             ulong from = Math.Max(address, page << PhysicalMemory.PageShift);
             ulong to = Math.Min(end, (page + 1) << PhysicalMemory.PageShift);
-            DmaDebugEntry? entry = state.Covering(page, from, to);
+            DmaDebugEntry? entry = state.Covering(page, from, to, access);
             if (entry is not null)
             {
-                CheckChecked(entry, access == DmaAccess.Write ? "device write" : "device read");
+                CheckChecked(entry, access == DmaAccess.Write ? "device write" : "device read", ref found);
+                if (access == DmaAccess.Write && entry.Direction == DmaDirection.ToDevice && !entry.ReportedDeviceWrite)
+                {
+                    // A translated domain also faults this (read-only entry); identity and direct DMA let it through.
+                    entry.ReportedDeviceWrite = true;
+                    Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, from, (int)(to - from), DmaDirection.FromDevice,
+                        "device wrote into a ToDevice mapping: the driver mapped it with the wrong direction"));
+                }
+
                 continue;
             }
 
@@ -252,12 +490,14 @@ public sealed class DmaDebug
             }
 
             string what = access == DmaAccess.Write ? "wrote" : "read";
-            Raise(state.WasUnmapped(from)
+            Add(ref found, state.WasUnmapped(from)
                 ? new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(from), (int)(to - from), DmaDirection.None,
                     $"device {what} an address after the driver unmapped it", null)
                 : new DmaViolation(RuleIds.RawPhysicalAddress, device, new DmaAddr(from), (int)(to - from), DmaDirection.None,
                     $"device {what} an address that no live mapping covers: a raw physical address or a forged bus address", null));
         }
+
+        Raise(found);
     }
 
     /// <summary>
@@ -266,22 +506,24 @@ public sealed class DmaDebug
     /// </summary>
     internal void OnAllocate(ulong physical, int length)
     {
-        foreach (DeviceState state in _devices.Values)
+        foreach (DebugDeviceState state in _devices.Values)
         {
             state.ForgetUnmapped(physical, physical + (ulong)length);
         }
     }
 
+    /// <summary>Reports every mapping still live at driver unbind (DMA002); all are recorded before Throw mode throws the first.</summary>
     internal void OnUnbind(DeviceId device)
     {
-        if (!_devices.TryGetValue(device, out DeviceState? state))
+        if (!_devices.TryGetValue(device, out DebugDeviceState? state))
         {
             return;
         }
 
+        List<DmaViolation>? found = null;
         foreach (DmaDebugEntry entry in state.All())
         {
-            Raise(entry.Violation(RuleIds.Leak, entry.Address, entry.Length, entry.Direction,
+            Add(ref found, entry.Violation(RuleIds.Leak, entry.Address, entry.Length, entry.Direction,
                 entry.Kind switch
                 {
                     MappingKind.Coherent => "coherent buffer still allocated at driver unbind",
@@ -289,6 +531,8 @@ public sealed class DmaDebug
                     _ => $"{entry.Kind} mapping still live at driver unbind",
                 }));
         }
+
+        Raise(found);
     }
 
     /// <summary>
@@ -297,39 +541,92 @@ public sealed class DmaDebug
     /// </summary>
     internal void OnRemove(DeviceId device)
     {
-        if (_devices.Remove(device, out DeviceState? state))
+        if (_devices.Remove(device, out DebugDeviceState? state))
         {
             foreach (DmaDebugEntry entry in state.All())
             {
+                _lines.Remove(entry);
                 ReleaseOwnership(entry);
             }
         }
     }
 
-    private static string CallSite()
+    private static string CallName(MappingKind kind) => kind switch
     {
-        // The first frame outside the runtime is the driver code that made the mapping.
+        MappingKind.Coherent => "FreeCoherent",
+        MappingKind.Vfio => "VFIO UnmapDma",
+        MappingKind.ScatterGather => "UnmapSg",
+        _ => "UnmapSingle",
+    };
+
+    private static string Describe(MappingKind kind) => kind switch
+    {
+        MappingKind.Coherent => "coherent buffer",
+        MappingKind.Vfio => "VFIO mapping",
+        MappingKind.ScatterGather => "scatter-gather segment",
+        _ => "single mapping",
+    };
+
+    private static void Add(ref List<DmaViolation>? list, DmaViolation violation) => (list ??= new List<DmaViolation>(2)).Add(violation);
+
+    private DmaViolation Overlap(DeviceId device, DmaDebugEntry other, ulong physical, int length, DmaDirection direction)
+    {
+        bool same = other.Device == device && other.PhysicalRanges.Length == 1 && other.PhysicalRanges[0] == (physical, physical + (ulong)length);
+        string what = same
+            ? $"double mapping: the same memory is already mapped for this device ({other})"
+            : $"overlapping mapping: it shares a cache line with a live device-writable mapping of {other.Device} ({other}); overlapping mappings are not supported (cacheline tracking EEXIST)";
+        return new DmaViolation(RuleIds.CpuAccessWhileDeviceOwned, device, new DmaAddr(other.Address), length, direction, what, CallSite());
+    }
+
+    private string CallSite()
+    {
+        // The first frames outside the runtime are the driver code that made the mapping.
         var trace = new StackTrace(2, fNeedFileInfo: false);
-        for (int i = 0; i < trace.FrameCount; i++)
+        StringBuilder? site = null;
+        string? first = null;
+        int taken = 0;
+        for (int i = 0; i < trace.FrameCount && taken < _stackDepth; i++)
         {
             var method = trace.GetFrame(i)?.GetMethod();
-            if (method?.DeclaringType is { } type && type.Assembly != typeof(DmaDebug).Assembly)
+            if (method?.DeclaringType is not { } type || type.Assembly == typeof(DmaDebug).Assembly)
             {
-                return $"{type.FullName}.{method.Name}";
+                if (taken == 0)
+                {
+                    continue;
+                }
+
+                break; // back inside the runtime (a callback): the driver's part of the stack ended
+            }
+
+            string frame = $"{type.FullName}.{method.Name}";
+            if (taken++ == 0)
+            {
+                first = frame;
+            }
+            else
+            {
+                (site ??= new StringBuilder(first)).Append(" <- ").Append(frame);
             }
         }
 
-        return "<runtime>";
+        return site?.ToString() ?? first ?? "<runtime>";
     }
 
-    private void CheckChecked(DmaDebugEntry entry, string use)
+    private static void CheckChecked(DmaDebugEntry entry, string use, ref List<DmaViolation>? found)
     {
         if (!entry.Checked && !entry.ReportedUnchecked)
         {
             entry.ReportedUnchecked = true;
-            Raise(entry.Violation(RuleIds.UncheckedMapping, entry.Address, entry.Length, entry.Direction,
+            Add(ref found, entry.Violation(RuleIds.UncheckedMapping, entry.Address, entry.Length, entry.Direction,
                 $"{use} of a mapping whose MappingError was never checked"));
         }
+    }
+
+    private void Forget(DebugDeviceState state, DmaDebugEntry entry)
+    {
+        state.Remove(entry);
+        _lines.Remove(entry);
+        ReleaseOwnership(entry);
     }
 
     private void ReleaseOwnership(DmaDebugEntry entry)
@@ -348,7 +645,7 @@ public sealed class DmaDebug
 
     private DmaDebugEntry? OtherOwner(KBuffer buffer)
     {
-        foreach (DeviceState state in _devices.Values)
+        foreach (DebugDeviceState state in _devices.Values)
         {
             foreach (DmaDebugEntry entry in state.All())
             {
@@ -362,8 +659,15 @@ public sealed class DmaDebug
         return null;
     }
 
-    private void Raise(DmaViolation violation)
+    /// <summary>Keeps a violation (if its device passes the filter) without throwing.</summary>
+    private bool Record(DmaViolation violation)
     {
+        if (_filter is not null && !_filter.Contains(violation.Device))
+        {
+            Filtered++;
+            return false;
+        }
+
         if (_violations.Count < Capacity)
         {
             _violations.Add(violation);
@@ -373,123 +677,48 @@ public sealed class DmaDebug
             Dropped++;
         }
 
-        if (Mode == DmaDebugMode.Throw)
+        return true;
+    }
+
+    private void Raise(DmaViolation violation)
+    {
+        if (Record(violation) && Mode == DmaDebugMode.Throw)
         {
             throw new DmaDebugException(violation);
         }
     }
 
-    private DeviceState State(DeviceId device)
+    /// <summary>Records every violation of one call, then (Throw mode) throws the first one recorded.</summary>
+    private void Raise(List<DmaViolation>? violations)
     {
-        if (!_devices.TryGetValue(device, out DeviceState? state))
+        if (violations is null)
         {
-            state = new DeviceState();
+            return;
+        }
+
+        DmaViolation? first = null;
+        foreach (DmaViolation violation in violations)
+        {
+            if (Record(violation))
+            {
+                first ??= violation;
+            }
+        }
+
+        if (first is not null && Mode == DmaDebugMode.Throw)
+        {
+            throw new DmaDebugException(first);
+        }
+    }
+
+    private DebugDeviceState State(DeviceId device)
+    {
+        if (!_devices.TryGetValue(device, out DebugDeviceState? state))
+        {
+            state = new DebugDeviceState();
             _devices.Add(device, state);
         }
 
         return state;
-    }
-
-    /// <summary>Live entries of one device, indexed by start address and by bus page.</summary>
-    private sealed class DeviceState
-    {
-        private readonly Dictionary<ulong, List<DmaDebugEntry>> _byAddress = new();
-        private readonly Dictionary<ulong, List<DmaDebugEntry>> _byPage = new();
-        private readonly (ulong Address, ulong End)[] _recent = new (ulong, ulong)[RecentUnmaps];
-        private int _recentNext;
-
-        public int Live { get; private set; }
-
-        public HashSet<ulong> ReportedPages { get; } = new();
-
-        public void Add(DmaDebugEntry entry)
-        {
-            Bucket(_byAddress, entry.Address).Add(entry);
-            for (ulong page = entry.Address >> PhysicalMemory.PageShift; page <= (entry.End - 1) >> PhysicalMemory.PageShift; page++)
-            {
-                Bucket(_byPage, page).Add(entry);
-            }
-
-            Live++;
-        }
-
-        public void Remove(DmaDebugEntry entry)
-        {
-            _byAddress[entry.Address].Remove(entry);
-            for (ulong page = entry.Address >> PhysicalMemory.PageShift; page <= (entry.End - 1) >> PhysicalMemory.PageShift; page++)
-            {
-                _byPage[page].Remove(entry);
-            }
-
-            _recent[_recentNext] = (entry.Address, entry.End);
-            _recentNext = (_recentNext + 1) % RecentUnmaps;
-            Live--;
-        }
-
-        public IEnumerable<DmaDebugEntry> At(ulong address) =>
-            _byAddress.TryGetValue(address, out var list) ? list : Enumerable.Empty<DmaDebugEntry>();
-
-        public IEnumerable<DmaDebugEntry> All() => _byAddress.Values.SelectMany(list => list).ToList();
-
-        public DmaDebugEntry? Find(ulong address, MappingKind kind) =>
-            At(address).FirstOrDefault(e => e.Kind == kind) ?? At(address).FirstOrDefault();
-
-        public DmaDebugEntry? Containing(ulong address, ulong length) =>
-            _byPage.TryGetValue(address >> PhysicalMemory.PageShift, out var list)
-                ? list.FirstOrDefault(e => e.Covers(address, address + length))
-                : null;
-
-        public DmaDebugEntry? Covering(ulong page, ulong from, ulong to)
-        {
-            if (!_byPage.TryGetValue(page, out var list))
-            {
-                return null;
-            }
-
-            foreach (DmaDebugEntry entry in list)
-            {
-                if (entry.Covers(from, to))
-                {
-                    return entry;
-                }
-            }
-
-            return null;
-        }
-
-        public void ForgetUnmapped(ulong start, ulong end)
-        {
-            for (int i = 0; i < _recent.Length; i++)
-            {
-                if (_recent[i].Address < end && start < _recent[i].End)
-                {
-                    _recent[i] = default;
-                }
-            }
-        }
-
-        public bool WasUnmapped(ulong address)
-        {
-            foreach ((ulong start, ulong end) in _recent)
-            {
-                if (address >= start && address < end)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static List<DmaDebugEntry> Bucket(Dictionary<ulong, List<DmaDebugEntry>> index, ulong key)
-        {
-            if (!index.TryGetValue(key, out var list))
-            {
-                list = new List<DmaDebugEntry>(1);
-                index.Add(key, list);
-            }
-
-            return list;
-        }
     }
 }

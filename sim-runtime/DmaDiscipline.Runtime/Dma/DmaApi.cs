@@ -6,6 +6,8 @@ namespace DmaDiscipline.Runtime;
 /// translated domain or bounce slots; the driver makes the same calls in every case and cannot tell.
 /// Misuse of the arguments (null, out of range, <see cref="DmaDirection.None"/>) throws; mistakes a
 /// real kernel would only notice with DMA-API debugging are reported by <see cref="DmaDebug"/>.
+/// Once the device is removed (<see cref="Machine.RemoveDevice"/>) every call throws
+/// <see cref="ObjectDisposedException"/>, and the debug layer reports it (DMA006).
 /// </summary>
 public sealed class DmaApi
 {
@@ -14,6 +16,7 @@ public sealed class DmaApi
     private readonly DmaOps _bypassOps;
     private readonly DmaDebug _debug;
     private DmaOps _ops;
+    private bool _removed;
 
     // Mappings and coherent buffers not yet released: the path may only change while there are none.
     private long _live;
@@ -78,6 +81,7 @@ public sealed class DmaApi
     /// </summary>
     public bool SetMaskAndCoherent(ulong mask)
     {
+        ThrowIfRemoved(nameof(SetMaskAndCoherent));
         if (!IsValidMask(mask))
         {
             return false;
@@ -96,8 +100,14 @@ public sealed class DmaApi
     /// <returns>The bus address for the device, or the error address (see <see cref="MappingError"/>).</returns>
     public DmaAddr MapSingle(KBuffer buffer, int offset, int length, DmaDirection direction)
     {
+        ThrowIfRemoved(nameof(MapSingle));
         CheckSegment(buffer, offset, length);
         CheckDirection(direction);
+        if (_debug.IsEnabled)
+        {
+            _debug.CheckMap(_device, buffer, offset, length, direction); // before mapping: Throw mode changes nothing
+        }
+
         Maps++;
         DmaAddr address = _ops.Map(buffer, offset, length, direction, DmaMask);
         if (address == DmaAddr.Error)
@@ -109,7 +119,8 @@ public sealed class DmaApi
         _live++;
         if (_debug.IsEnabled)
         {
-            _debug.OnMap(_device, MappingKind.Single, buffer, address.Value, length, direction);
+            ulong physical = buffer.Physical.Value + (ulong)offset;
+            _debug.OnMap(_device, MappingKind.Single, buffer, address.Value, length, direction, [(physical, physical + (ulong)length)]);
         }
 
         return address;
@@ -118,6 +129,7 @@ public sealed class DmaApi
     /// <summary>Whether a mapping failed (<c>dma_mapping_error</c>). Every mapping must be checked before use.</summary>
     public bool MappingError(DmaAddr address)
     {
+        ThrowIfRemoved(nameof(MappingError));
         if (_debug.IsEnabled)
         {
             _debug.OnMappingErrorCheck(_device, address.Value);
@@ -130,9 +142,16 @@ public sealed class DmaApi
     /// <param name="address">The address <see cref="MapSingle"/> returned.</param>
     /// <param name="length">The length given to <see cref="MapSingle"/>.</param>
     /// <param name="direction">The direction given to <see cref="MapSingle"/>.</param>
+    /// <remarks>
+    /// With debugging on, the call is checked first: one that names no live single mapping (a double
+    /// unmap, an unknown address, a coherent buffer or a scatter-gather segment) is reported and never
+    /// reaches the DMA layer, so nothing is released behind the owner's back.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">With debugging off: the address or size names no live mapping of the DMA layer (the call is refused).</exception>
+    /// <exception cref="ObjectDisposedException">The device was removed.</exception>
     public void UnmapSingle(DmaAddr address, int length, DmaDirection direction)
     {
+        ThrowIfRemoved(nameof(UnmapSingle));
         CheckLength(length);
         CheckDirection(direction);
         if (address == DmaAddr.Error)
@@ -141,20 +160,28 @@ public sealed class DmaApi
             return;
         }
 
-        bool refused = !_ops.Unmap(address, length, direction);
-        if (!refused)
-        {
-            _live--;
-        }
-
         if (_debug.IsEnabled)
         {
-            _debug.OnUnmap(_device, MappingKind.Single, address.Value, length, direction, refused);
+            // Checked before the DMA layer acts, reported after both layers are updated: a call that
+            // names no live single mapping (double unmap, a coherent buffer or a scatter-gather
+            // segment) never reaches the DMA layer.
+            DmaDebugVerdict verdict = _debug.CheckRelease(_device, MappingKind.Single, address.Value, length, direction);
+            bool refusedHere = !verdict.Proceed || !_ops.Unmap(address, length, direction);
+            if (!refusedHere)
+            {
+                _live--;
+            }
+
+            _debug.CompleteRelease(verdict, refusedHere);
+            return;
         }
-        else if (refused)
+
+        if (!_ops.Unmap(address, length, direction))
         {
             throw Refused(nameof(UnmapSingle), address, length);
         }
+
+        _live--;
     }
 
     /// <summary>Gives the CPU ownership of (part of) a mapping; bounced FromDevice/Bidirectional data is copied to the buffer.</summary>
@@ -172,6 +199,7 @@ public sealed class DmaApi
     /// <exception cref="InvalidOperationException">The list is empty or already mapped.</exception>
     public int MapSg(ScatterList list, DmaDirection direction)
     {
+        ThrowIfRemoved(nameof(MapSg));
         ArgumentNullException.ThrowIfNull(list);
         CheckDirection(direction);
         if (list.Count == 0 || list.MappedCount != 0)
@@ -182,6 +210,11 @@ public sealed class DmaApi
         for (int i = 0; i < list.Count; i++)
         {
             list.Buffer(i).ThrowIfFreed();
+        }
+
+        if (_debug.IsEnabled)
+        {
+            _debug.CheckMapSg(_device, list, direction);
         }
 
         Maps++;
@@ -196,12 +229,7 @@ public sealed class DmaApi
         _live++;
         if (_debug.IsEnabled)
         {
-            for (int i = 0; i < count; i++)
-            {
-                // A scatter-gather map is checked by its returned count, not by MappingError.
-                _debug.OnMap(_device, MappingKind.ScatterGather, count == list.Count ? list.Buffer(i) : null, list.DmaAddress(i).Value, list.DmaLength(i), direction);
-                _debug.OnMappingErrorCheck(_device, list.DmaAddress(i).Value);
-            }
+            _debug.OnMapSg(_device, list, count, direction);
         }
 
         return count;
@@ -212,28 +240,36 @@ public sealed class DmaApi
     /// <exception cref="ArgumentException">Another device's DMA API mapped the list (nothing is changed).</exception>
     public void UnmapSg(ScatterList list, DmaDirection direction)
     {
+        ThrowIfRemoved(nameof(UnmapSg));
         ArgumentNullException.ThrowIfNull(list);
         CheckDirection(direction);
         CheckMappedHere(list);
 
+        DmaDebugVerdict[]? verdicts = null;
         if (_debug.IsEnabled)
         {
-            for (int i = 0; i < list.MappedCount; i++)
+            verdicts = new DmaDebugVerdict[list.MappedCount];
+            for (int i = 0; i < verdicts.Length; i++)
             {
-                _debug.OnUnmap(_device, MappingKind.ScatterGather, list.DmaAddress(i).Value, list.DmaLength(i), direction, refused: false);
+                verdicts[i] = _debug.CheckRelease(_device, MappingKind.ScatterGather, list.DmaAddress(i).Value, list.DmaLength(i), direction);
             }
         }
 
-        if (_ops.UnmapSg(list, direction))
+        bool refused = !_ops.UnmapSg(list, direction);
+        if (!refused)
         {
             _live--;
         }
-        else if (!_debug.IsEnabled)
+        else if (verdicts is null)
         {
             throw new InvalidOperationException($"UnmapSg refused: the list's mapping is not live in the DMA layer of {_device}.");
         }
 
         list.SetMapped(0, null);
+        if (verdicts is not null)
+        {
+            _debug.CompleteReleases(verdicts, refused);
+        }
     }
 
     /// <summary>Syncs every segment of a mapped list for the CPU.</summary>
@@ -255,6 +291,7 @@ public sealed class DmaApi
     /// <summary>Like <see cref="AllocCoherent"/>, but reports failure by returning false (the NULL return of the kernel API).</summary>
     public bool TryAllocCoherent(int length, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CoherentBuffer? buffer)
     {
+        ThrowIfRemoved(nameof(TryAllocCoherent));
         if (length <= 0 || length > PhysicalMemory.MaxAllocation)
         {
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A coherent buffer is 1 to {PhysicalMemory.MaxAllocation} bytes.");
@@ -279,13 +316,28 @@ public sealed class DmaApi
     /// <exception cref="InvalidOperationException">With debugging off: the buffer was already freed.</exception>
     public void FreeCoherent(CoherentBuffer buffer)
     {
+        ThrowIfRemoved(nameof(FreeCoherent));
         ArgumentNullException.ThrowIfNull(buffer);
         if (buffer.Device != _device)
         {
             throw new ArgumentException($"The coherent buffer belongs to {buffer.Device}, not {_device}.", nameof(buffer));
         }
 
-        bool refused = buffer.IsFreed || !_ops.FreeCoherent(buffer);
+        if (buffer.IsFreed)
+        {
+            if (!_debug.IsEnabled)
+            {
+                throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
+            }
+
+            _debug.OnDoubleFree(_device, buffer.Address.Value, buffer.Length);
+            return;
+        }
+
+        DmaDebugVerdict verdict = _debug.IsEnabled
+            ? _debug.CheckRelease(_device, MappingKind.Coherent, buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional)
+            : default;
+        bool refused = (_debug.IsEnabled && !verdict.Proceed) || !_ops.FreeCoherent(buffer);
         if (!refused)
         {
             buffer.MarkFreed();
@@ -294,13 +346,16 @@ public sealed class DmaApi
 
         if (_debug.IsEnabled)
         {
-            _debug.OnUnmap(_device, MappingKind.Coherent, buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional, refused);
+            _debug.CompleteRelease(verdict, refused);
         }
         else if (refused)
         {
-            throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
+            throw new InvalidOperationException($"FreeCoherent of {buffer} refused: the DMA layer holds no such buffer.");
         }
     }
+
+    /// <summary>The device was removed from the machine: every later call is refused (Driver Verifier's use of a released adapter).</summary>
+    internal void MarkRemoved() => _removed = true;
 
     internal static void CheckSegment(KBuffer buffer, int offset, int length)
     {
@@ -333,34 +388,73 @@ public sealed class DmaApi
 
     private void Sync(DmaAddr address, int length, DmaDirection direction, bool forCpu)
     {
+        string call = forCpu ? nameof(SyncForCpu) : nameof(SyncForDevice);
+        ThrowIfRemoved(call);
         CheckLength(length);
         CheckDirection(direction);
-        string call = forCpu ? nameof(SyncForCpu) : nameof(SyncForDevice);
         if (address == DmaAddr.Error)
         {
             FailedMappingUsed(length, direction, call);
             return;
         }
 
-        bool refused = forCpu ? !_ops.SyncForCpu(address, length, direction) : !_ops.SyncForDevice(address, length, direction);
         if (_debug.IsEnabled)
         {
-            _debug.OnSync(_device, address.Value, length, direction, forCpu, refused);
+            DmaDebugVerdict verdict = _debug.CheckSync(_device, address.Value, length, direction, forCpu);
+            bool refusedHere = !verdict.Proceed || !SyncOps(address, length, direction, forCpu);
+            _debug.CompleteSync(verdict, forCpu, refusedHere);
+            return;
         }
-        else if (refused)
+
+        if (!SyncOps(address, length, direction, forCpu))
         {
             throw Refused(call, address, length);
         }
     }
 
+    private bool SyncOps(DmaAddr address, int length, DmaDirection direction, bool forCpu) =>
+        forCpu ? _ops.SyncForCpu(address, length, direction) : _ops.SyncForDevice(address, length, direction);
+
     private void SyncSg(ScatterList list, DmaDirection direction, bool forCpu)
     {
+        ThrowIfRemoved(forCpu ? nameof(SyncSgForCpu) : nameof(SyncSgForDevice));
         ArgumentNullException.ThrowIfNull(list);
+        CheckDirection(direction);
         CheckMappedHere(list);
-
-        for (int i = 0; i < list.MappedCount; i++)
+        if (!_debug.IsEnabled)
         {
-            Sync(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
+            for (int i = 0; i < list.MappedCount; i++)
+            {
+                Sync(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
+            }
+
+            return;
+        }
+
+        // Every segment is checked, synced and passed on before anything is reported, so Throw mode
+        // never leaves a list half synced.
+        var verdicts = new DmaDebugVerdict[list.MappedCount];
+        var refused = new bool[verdicts.Length];
+        for (int i = 0; i < verdicts.Length; i++)
+        {
+            verdicts[i] = _debug.CheckSync(_device, list.DmaAddress(i).Value, list.DmaLength(i), direction, forCpu);
+            refused[i] = !verdicts[i].Proceed || !SyncOps(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
+        }
+
+        _debug.CompleteSyncs(verdicts, forCpu, refused);
+    }
+
+    private void ThrowIfRemoved(string call)
+    {
+        if (_removed)
+        {
+            if (_debug.IsEnabled)
+            {
+                _debug.OnUseAfterRemoval(_device, call);
+            }
+
+            throw new ObjectDisposedException(nameof(DmaApi),
+                $"{call} on the DMA API of {_device}, which was removed from the machine: a driver stops using a device's DMA API when the device goes away.");
         }
     }
 

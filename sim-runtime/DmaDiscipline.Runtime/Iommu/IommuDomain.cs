@@ -15,6 +15,11 @@ public sealed class IommuDomain
     // also sent to them as a Device-TLB invalidation, or a device could keep using an unmapped page.
     private readonly List<IoTlb> _deviceTlbs = new();
 
+    // Pages installed by the public Map, so Unmap can never remove a DMA-API mapping; and IOVA ranges
+    // the DMA API's allocator handed out over them, held back until the explicit mapping is gone.
+    private HashSet<ulong>? _explicitPages;
+    private List<(ulong Frame, ulong Pages)>? _shadowed;
+
     internal IommuDomain(int id, DomainKind kind, IommuOptions options)
     {
         Id = id;
@@ -62,9 +67,12 @@ public sealed class IommuDomain
     /// <summary>
     /// Installs translations for an explicit I/O virtual range, as a VFIO container or a unit test
     /// would. Both addresses must be page-aligned; the range must not overlap an existing mapping.
+    /// It cannot disturb the DMA API of a device using this domain: a range the DMA API maps, or has
+    /// unmapped but not yet flushed (lazy mode), is refused, and IOVAs the DMA API's allocator later
+    /// hands out over an explicit mapping are held back and never used until it is unmapped.
     /// </summary>
     /// <exception cref="InvalidOperationException">The domain is not translated.</exception>
-    /// <exception cref="ArgumentException">Misaligned, out of range, or overlapping an existing mapping (nothing is changed).</exception>
+    /// <exception cref="ArgumentException">Misaligned, out of range, a permission other than Read, Write or ReadWrite, overlapping an existing mapping, or a range waiting for a lazy flush (nothing is changed).</exception>
     public void Map(ulong iova, PhysAddr physical, int length, IommuPermission permission)
     {
         RequireTranslated();
@@ -74,20 +82,41 @@ public sealed class IommuDomain
             throw new ArgumentException($"{physical} is not page-aligned.", nameof(physical));
         }
 
-        if (permission == IommuPermission.None)
+        if (permission is not (IommuPermission.Read or IommuPermission.Write or IommuPermission.ReadWrite))
         {
-            throw new ArgumentException("A mapping needs read or write permission.", nameof(permission));
+            throw new ArgumentException($"Permission {permission} is not Read, Write or ReadWrite: a mapping needs read or write permission and nothing else.", nameof(permission));
         }
 
         ulong pages = PagesOf(length);
-        if (!MapPages(iova >> PhysicalMemory.PageShift, physical.PageFrame, pages, permission))
+        ulong first = iova >> PhysicalMemory.PageShift;
+        for (ulong i = 0; i < pages; i++)
+        {
+            if (IsPendingFlush(first + i))
+            {
+                // A stale IOTLB entry may still translate it to the page the DMA API unmapped.
+                throw new ArgumentException($"IOVA range 0x{iova:x}+{length} was unmapped by the DMA API and waits for the lazy flush; call Flush first.", nameof(iova));
+            }
+        }
+
+        if (!MapPages(first, physical.PageFrame, pages, permission))
         {
             throw new ArgumentException($"IOVA range 0x{iova:x}+{length} overlaps an existing mapping.", nameof(iova));
         }
+
+        _explicitPages ??= new HashSet<ulong>();
+        for (ulong i = 0; i < pages; i++)
+        {
+            _explicitPages.Add(first + i);
+        }
     }
 
-    /// <summary>Removes an explicit mapping and invalidates the IOTLB before returning (VFIO unmaps are synchronous).</summary>
-    /// <exception cref="ArgumentException">Part of the range is not mapped (nothing is changed).</exception>
+    /// <summary>
+    /// Removes (part of) mappings made by <see cref="Map"/> and invalidates the IOTLB before returning
+    /// (VFIO unmaps are synchronous). Pages the DMA API mapped are refused: only
+    /// <see cref="DmaApi.UnmapSingle"/> and its kin release those, so the DMA API never holds a
+    /// mapping that is gone.
+    /// </summary>
+    /// <exception cref="ArgumentException">Part of the range is not mapped, or was mapped by the DMA API rather than by <see cref="Map"/> (nothing is changed).</exception>
     public void Unmap(ulong iova, int length)
     {
         RequireTranslated();
@@ -101,9 +130,20 @@ public sealed class IommuDomain
 
         for (ulong i = 0; i < pages; i++)
         {
+            if (_explicitPages is null || !_explicitPages.Contains(first + i))
+            {
+                throw new ArgumentException($"IOVA 0x{(first + i) << PhysicalMemory.PageShift:x} was mapped by the DMA API, not by Map: release it with the DMA API call that mapped it.", nameof(iova));
+            }
+        }
+
+        for (ulong i = 0; i < pages; i++)
+        {
             _pageTable!.Unmap(first + i);
+            _explicitPages!.Remove(first + i);
             InvalidatePage(first + i);
         }
+
+        ReleaseShadowed();
     }
 
     /// <summary>
@@ -143,6 +183,33 @@ public sealed class IommuDomain
     internal void RemoveDeviceTlb(IoTlb deviceTlb) => _deviceTlbs.Remove(deviceTlb);
 
     internal void DetachDevice(DeviceId device) => _devices.Remove(device);
+
+    /// <summary>
+    /// Allocates an IOVA range for the DMA API that no explicit mapping overlaps. A range the
+    /// allocator offers over an explicit mapping is kept allocated (so it is not offered again) until
+    /// that mapping is unmapped. Without explicit mappings this is the allocator's call alone.
+    /// </summary>
+    internal bool TryAllocateDmaRange(ulong pages, ulong limitFrame, out ulong frame)
+    {
+        const int attempts = 64;
+        for (int i = 0; i < attempts; i++)
+        {
+            if (!Iova!.TryAllocate(pages, limitFrame, out frame))
+            {
+                return false;
+            }
+
+            if (_explicitPages is not { Count: > 0 } || !OverlapsExplicit(frame, IovaAllocator.RoundedSize(pages)))
+            {
+                return true;
+            }
+
+            (_shadowed ??= new List<(ulong, ulong)>()).Add((frame, pages));
+        }
+
+        frame = 0;
+        return false;
+    }
 
     /// <summary>Maps consecutive pages; all or nothing.</summary>
     internal bool MapPages(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
@@ -283,6 +350,38 @@ public sealed class IommuDomain
         foreach (IoTlb deviceTlb in _deviceTlbs)
         {
             deviceTlb.Invalidate(iovaFrame);
+        }
+    }
+
+    private bool OverlapsExplicit(ulong frame, ulong pages)
+    {
+        for (ulong i = 0; i < pages; i++)
+        {
+            if (_explicitPages!.Contains(frame + i))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Gives the allocator back the IOVA ranges an explicit mapping no longer covers.</summary>
+    private void ReleaseShadowed()
+    {
+        if (_shadowed is null)
+        {
+            return;
+        }
+
+        for (int i = _shadowed.Count - 1; i >= 0; i--)
+        {
+            (ulong frame, ulong pages) = _shadowed[i];
+            if (!OverlapsExplicit(frame, IovaAllocator.RoundedSize(pages)))
+            {
+                Iova!.Free(frame, pages);
+                _shadowed.RemoveAt(i);
+            }
         }
     }
 
