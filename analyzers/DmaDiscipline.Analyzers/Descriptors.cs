@@ -8,6 +8,7 @@ namespace DmaDiscipline.Analyzers
         private const string Addressing = "DmaDiscipline.Addressing";
         private const string Mapping = "DmaDiscipline.Mapping";
         private const string Configuration = "DmaDiscipline.Configuration";
+        private const string Analysis = "DmaDiscipline.Analysis";
 
         // Addressing: what a device is given.
         public static readonly DiagnosticDescriptor DMA001 = Create(
@@ -81,6 +82,15 @@ namespace DmaDiscipline.Analyzers
             "Symbols file entry ignored: {0}",
             Configuration,
             "A line of DmaDiscipline.txt whose documentation comment id names no symbol of this compilation switches nothing on. That is expected where one file serves several projects, so this is information by default; where it is a typo (a '+' for a nested type, a C# keyword for a parameter type, a missing parameter list, the wrong case) the message names the id that resolves.",
+            DiagnosticSeverity.Info);
+
+        // Coverage of the analysis itself.
+        public static readonly DiagnosticDescriptor DMA902 = Create(
+            RuleIdentifiers.BodyNotAnalysed,
+            "Body not analysed",
+            "{0} is not analysed for {1}: {2}",
+            Analysis,
+            "Where the dataflow gives up on a body (a control-flow graph past its block limit, a fixpoint past its work budget, lambdas nested past the analysed depth), the rules that need it report nothing there. This says so on the member instead of dropping the body silently; split the member, or review it by hand.",
             DiagnosticSeverity.Info);
 
         private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description, DiagnosticSeverity severity = DiagnosticSeverity.Warning) =>

@@ -50,5 +50,13 @@ namespace DmaDiscipline.Analyzers.Flow
         public virtual void AtExit(TState state, ExitKind kind, IOperation? exitOperation)
         {
         }
+
+        /// <summary>
+        /// The run finished (every exit has been seen): an analysis that weighs its exits against each
+        /// other before reporting reports now. Not called when the run gave up.
+        /// </summary>
+        public virtual void Completed()
+        {
+        }
     }
 }

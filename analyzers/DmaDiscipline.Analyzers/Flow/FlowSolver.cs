@@ -38,10 +38,17 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>Analyses the graph; false when the body was too large or complex to finish (nothing reported then).</summary>
         [MethodImpl(Jit.Optimized)]
-        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, int maxBlocks = 2000)
+        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, int maxBlocks = 2000) => Run(graph, analysis, out _, maxBlocks);
+
+        /// <summary>Analyses the graph; false when the body was too large or complex to finish, with <paramref name="limit"/> saying which limit stopped it (for the "not analysed" report).</summary>
+        [MethodImpl(Jit.Optimized)]
+        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, out string? limit, int maxBlocks = 2000)
         {
+            limit = null;
             if (graph.Blocks.Length > maxBlocks)
             {
+                limit = "its control-flow graph has " + graph.Blocks.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    + " blocks, more than the " + maxBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture) + " analysed";
                 return false;
             }
 
@@ -50,16 +57,25 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 // Every block is visited once, after all its predecessors, so the first state it sees is
                 // final: the fixpoint pass can report, and no second pass is needed.
-                return solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _, report: true) is not null;
+                if (solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _, report: true) is null)
+                {
+                    limit = solver.Limit;
+                    return false;
+                }
+
+                analysis.Completed();
+                return true;
             }
 
             var entries = solver.Solve(0, solver._blocks.Length - 1, analysis.Entry, out _, report: false);
             if (entries is null)
             {
+                limit = solver.Limit;
                 return false;
             }
 
             solver.Report(0, solver._blocks.Length - 1, entries);
+            analysis.Completed();
             return true;
         }
 
@@ -80,6 +96,9 @@ namespace DmaDiscipline.Analyzers.Flow
             static bool Forward(BasicBlock block, ControlFlowBranch? branch) =>
                 branch?.Destination is not { } destination || destination.Ordinal > block.Ordinal;
         }
+
+        private string Limit => "the dataflow did not settle within its budget of "
+            + ((_blocks.Length + 4) * VisitsPerBlock).ToString(System.Globalization.CultureInfo.InvariantCulture) + " block visits";
 
         // A branch's finally regions are computed on each request: skip the question where there are none.
         private readonly bool _hasFinally;

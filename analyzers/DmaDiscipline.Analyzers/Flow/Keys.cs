@@ -33,6 +33,32 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>
+        /// A member of a tracked object, as a storage location of its own: <c>req.Hdr</c> (a local or
+        /// parameter's field or settable property), <c>this.Slot.Addr</c>, a property of this. Null for
+        /// anything else (indexers, members of call results, array elements). Separate from
+        /// <see cref="Of"/>: only analyses that forget a slot when its object may change use it.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public static SlotKey? SlotOf(IOperation? operation)
+        {
+            switch (operation)
+            {
+                case IFieldReferenceOperation field when !(field.Instance is null || field.Instance is IInstanceReferenceOperation):
+                    return InstanceOf(field.Instance) is { } fieldOwner ? new SlotKey(fieldOwner, field.Field) : null;
+                case IPropertyReferenceOperation property when property.Arguments.IsEmpty && property.Property.SetMethod is not null && property.Instance is not null:
+                    return InstanceOf(property.Instance) is { } propertyOwner ? new SlotKey(propertyOwner, property.Property) : null;
+                case IConversionOperation conversion when conversion.IsImplicit:
+                    return SlotOf(conversion.Operand);
+                default:
+                    return null;
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private static object? InstanceOf(IOperation? instance) =>
+            instance is IInstanceReferenceOperation ? SlotKey.This : Of(instance) ?? SlotOf(instance);
+
         /// <summary>Short source text of an operation for messages.</summary>
         public static string Describe(IOperation operation)
         {
@@ -61,5 +87,44 @@ namespace DmaDiscipline.Analyzers.Flow
 
         [MethodImpl(Jit.Optimized)]
         public static CaptureId? CaptureOf(IOperation operation) => (operation as IFlowCaptureReferenceOperation)?.Id;
+    }
+
+    /// <summary>A member of an object the analysis names (see <see cref="Keys.SlotOf"/>).</summary>
+    internal sealed class SlotKey : System.IEquatable<SlotKey>
+    {
+        /// <summary>The instance the body runs on, as the owner of its properties.</summary>
+        public static readonly object This = new object();
+
+        public SlotKey(object owner, ISymbol member)
+        {
+            Owner = owner;
+            Member = member;
+        }
+
+        /// <summary>The object's own storage: a local, parameter, field of this, <see cref="This"/>, or another slot.</summary>
+        public object Owner { get; }
+
+        public ISymbol Member { get; }
+
+        /// <summary>Is the slot reached through <paramref name="key"/> (its owner, or its owner's owner...)?</summary>
+        public bool IsRootedAt(object key)
+        {
+            for (object? owner = Owner; owner is not null; owner = (owner as SlotKey)?.Owner)
+            {
+                if (owner.Equals(key))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public bool Equals(SlotKey? other) =>
+            other is not null && Owner.Equals(other.Owner) && SymbolEqualityComparer.Default.Equals(Member, other.Member);
+
+        public override bool Equals(object? obj) => Equals(obj as SlotKey);
+
+        public override int GetHashCode() => Owner.GetHashCode() * 31 + SymbolEqualityComparer.Default.GetHashCode(Member);
     }
 }

@@ -25,8 +25,13 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly Action<Diagnostic> _report;
         private readonly Dictionary<IOperation, MapSite> _sites = new Dictionary<IOperation, MapSite>();
         private readonly HashSet<(string, Location)> _reported = new HashSet<(string, Location)>();
-        private readonly HashSet<MapSite> _leaks = new HashSet<MapSite>();
+        private readonly Dictionary<MapSite, int> _leaks = new Dictionary<MapSite, int>();
+        private readonly List<LeakExit> _leakExits = new List<LeakExit>();
         private bool _reporting;
+
+        // Set once a handle is stored into a field or a member of another object: only then are
+        // members looked up as storage and calls checked for what they can reach.
+        private bool _slotsHeld;
 
         // What each flow capture holds: an assignment target the graph evaluated ahead of the value.
         private readonly Dictionary<CaptureId, IOperation> _captured = new Dictionary<CaptureId, IOperation>();
@@ -58,8 +63,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
                     else if (!existing.Equals(pair.Value))
                     {
-                        // Different values on different paths: not followed further (nor brought back by a third path).
-                        bindings = bindings.SetItem(pair.Key, ConflictBinding.Instance);
+                        // Different handles on different paths: one of them, whichever the path brought (a
+                        // choice). Anything else: not followed further (nor brought back by a third path).
+                        bindings = bindings.SetItem(pair.Key, JoinBindings(existing, a, pair.Value, b));
                     }
                 }
             }
@@ -94,6 +100,77 @@ namespace DmaDiscipline.Analyzers.Flow
                 : new MappingState(bindings, sites, constants);
         }
 
+        /// <summary>The value of a variable holding <paramref name="x"/> on the paths of <paramref name="xs"/> and <paramref name="y"/> on those of <paramref name="ys"/>.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private static Binding JoinBindings(Binding x, MappingState xs, Binding y, MappingState ys)
+        {
+            if (!Members(x, out var xm, out var xDerived) || !Members(y, out var ym, out var yDerived) || xDerived != yDerived)
+            {
+                return ConflictBinding.Instance;
+            }
+
+            var members = new List<ChoiceBinding.Member>(xm.Length + ym.Length);
+            foreach (var member in xm)
+            {
+                var other = IndexOf(ym, member.Site);
+                members.Add(new ChoiceBinding.Member(member.Site, member.Stuck || (other >= 0 ? ym[other].Stuck : Outstanding(ys, member.Site))));
+            }
+
+            foreach (var member in ym)
+            {
+                if (IndexOf(xm, member.Site) < 0)
+                {
+                    members.Add(new ChoiceBinding.Member(member.Site, member.Stuck || Outstanding(xs, member.Site)));
+                }
+            }
+
+            return new ChoiceBinding(members.ToArray(), xDerived);
+        }
+
+        /// <summary>The mappings a value stands for, as members of a choice.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private static bool Members(Binding binding, out ChoiceBinding.Member[] members, out bool derived)
+        {
+            switch (binding)
+            {
+                case HandleBinding handle:
+                    members = new[] { new ChoiceBinding.Member(handle.Site, stuck: false) };
+                    derived = false;
+                    return true;
+                case DerivedBinding number:
+                    members = new[] { new ChoiceBinding.Member(number.Site, stuck: false) };
+                    derived = true;
+                    return true;
+                case ChoiceBinding choice:
+                    members = choice.Members;
+                    derived = choice.Derived;
+                    return true;
+                default:
+                    members = Array.Empty<ChoiceBinding.Member>();
+                    derived = false;
+                    return false;
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private static int IndexOf(ChoiceBinding.Member[] members, MapSite site)
+        {
+            for (var i = 0; i < members.Length; i++)
+            {
+                if (members[i].Site == site)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>On these paths, does the mapping still owe something (a release, a check) that a variable not holding it cannot settle?</summary>
+        [MethodImpl(Jit.Optimized)]
+        private static bool Outstanding(MappingState state, MapSite site) =>
+            state.Sites.TryGetValue(site, out var status) && (status.Flags & (SiteFlags.Live | SiteFlags.Unchecked)) != 0;
+
         [MethodImpl(Jit.Optimized)]
         public override bool Same(MappingState a, MappingState b) =>
             ReferenceEquals(a, b) || (a.Bindings.SameAs(b.Bindings) && a.Sites.SameAs(b.Sites) && a.Constants.SameAs(b.Constants));
@@ -127,6 +204,12 @@ namespace DmaDiscipline.Analyzers.Flow
 
             var failed = Update(state, check.Site, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceOwned);
             var succeeded = Update(state, check.Site, SiteFlags.None, SiteFlags.Unchecked | SiteFlags.Failed);
+            foreach (var other in check.Others)
+            {
+                failed = Update(failed, other, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceOwned);
+                succeeded = Update(succeeded, other, SiteFlags.None, SiteFlags.Unchecked | SiteFlags.Failed);
+            }
+
             whenTrue = check.Negated ? succeeded : failed;
             whenFalse = check.Negated ? failed : succeeded;
         }
@@ -134,22 +217,67 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         public override void AtExit(MappingState state, ExitKind kind, IOperation? exitOperation)
         {
-            // Exits are only visited by the reporting pass.
-            _reporting = true;
+            // Exits are only visited by the reporting pass. Each leak is reported once the run is
+            // complete, naming an exit its path takes after the map when there is one: an exit above
+            // the map is reached only on a later pass of a loop.
             foreach (var pair in state.Sites)
             {
-                if ((pair.Value.Flags & SiteFlags.Live) == 0 || !_leaks.Add(pair.Key))
+                if ((pair.Value.Flags & SiteFlags.Live) == 0)
                 {
                     continue;
                 }
 
                 var site = pair.Key;
-                var exitLocation = exitOperation?.Syntax.GetLocation();
-                var line = exitOperation is null ? "the end of the method" : "line " + Keys.Line(exitOperation).ToString(System.Globalization.CultureInfo.InvariantCulture)
-                    + (kind == ExitKind.Throw ? " (throw)" : string.Empty);
-                Report(Diagnostic.Create(Descriptors.DMA002, site.Call.Syntax.GetLocation(),
-                    exitLocation is null ? Array.Empty<Location>() : new[] { exitLocation }, site.Describe(), line));
+                var before = exitOperation is not null && exitOperation.Syntax.SyntaxTree == site.Call.Syntax.SyntaxTree
+                    && exitOperation.Syntax.SpanStart < site.Call.Syntax.Span.End;
+                if (_leaks.TryGetValue(site, out var index))
+                {
+                    if (_leakExits[index].Before && !before)
+                    {
+                        _leakExits[index] = new LeakExit(site, kind, exitOperation, before);
+                    }
+
+                    continue;
+                }
+
+                _leaks[site] = _leakExits.Count;
+                _leakExits.Add(new LeakExit(site, kind, exitOperation, before));
             }
+        }
+
+        public override void Completed()
+        {
+            _reporting = true;
+            foreach (var leak in _leakExits)
+            {
+                var exitOperation = leak.Exit;
+                var line = exitOperation is null ? "the end of the method" : "line " + Keys.Line(exitOperation).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    + (leak.Kind == ExitKind.Throw ? " (throw)" : string.Empty)
+                    + (leak.Before ? " on a later pass of the loop" : string.Empty);
+                var exitLocation = exitOperation?.Syntax.GetLocation();
+                Report(Diagnostic.Create(Descriptors.DMA002, leak.Site.Call.Syntax.GetLocation(),
+                    exitLocation is null ? Array.Empty<Location>() : new[] { exitLocation }, leak.Site.Describe(), line));
+            }
+        }
+
+        /// <summary>The exit a leaking path takes, and whether it lies above the map (a later pass of a loop).</summary>
+        private readonly struct LeakExit
+        {
+            public LeakExit(MapSite site, ExitKind kind, IOperation? exit, bool before)
+            {
+                Site = site;
+                Kind = kind;
+                Exit = exit;
+                Before = before;
+            }
+
+            public MapSite Site { get; }
+
+            public ExitKind Kind { get; }
+
+            public IOperation? Exit { get; }
+
+            public bool Before { get; }
         }
 
         /// <summary>The mapping-error check a branch condition tests, if any (pure: no state change).</summary>
@@ -161,17 +289,51 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IConversionOperation conversion when conversion.IsImplicit:
                     return Condition(conversion.Operand, state);
                 case IUnaryOperation unary when unary.OperatorKind == UnaryOperatorKind.Not:
-                    return Condition(unary.Operand, state) is { } inner ? new CheckBinding(inner.Site, !inner.Negated) : null;
+                    return Condition(unary.Operand, state) is { } inner ? inner.WithNegated(!inner.Negated) : null;
                 case IInvocationOperation invocation when (_symbols.RolesOf(invocation.TargetMethod) & DmaRole.MappingErrorCheck) != 0:
-                    return HandleArgument(invocation, state, out _) is HandleBinding handle ? new CheckBinding(handle.Site, negated: false) : null;
+                    return CheckOf(HandleArgument(invocation, state, out _));
                 case IBinaryOperation binary:
                     return CountCheck(binary, state);
                 case IIsPatternOperation isPattern when isPattern.Pattern is IConstantPatternOperation constant && constant.Value.ConstantValue.Value is bool expected:
                     // MappingError(a) is true / is false
-                    return Condition(isPattern.Value, state) is { } tested ? new CheckBinding(tested.Site, tested.Negated ^ !expected) : null;
+                    return Condition(isPattern.Value, state) is { } tested ? tested.WithNegated(tested.Negated ^ !expected) : null;
                 default:
-                    var key = Keys.Of(condition);
+                    var key = KeyOf(condition);
                     return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding as CheckBinding : null;
+            }
+        }
+
+        /// <summary>The mapping-error check of a handle: of its mapping, or of each mapping a choice may hold (not those it is stuck on).</summary>
+        [MethodImpl(Jit.Optimized)]
+        private static CheckBinding? CheckOf(Binding? handle)
+        {
+            switch (handle)
+            {
+                case HandleBinding single:
+                    return new CheckBinding(single.Site, negated: false);
+                case ChoiceBinding choice when !choice.Derived:
+                    MapSite? first = null;
+                    List<MapSite>? others = null;
+                    foreach (var member in choice.Members)
+                    {
+                        if (member.Stuck || member.Site.Kind != MappingKind.Streaming)
+                        {
+                            continue;
+                        }
+
+                        if (first is null)
+                        {
+                            first = member.Site;
+                        }
+                        else
+                        {
+                            (others ??= new List<MapSite>()).Add(member.Site);
+                        }
+                    }
+
+                    return first is null ? null : new CheckBinding(first, negated: false, others?.ToArray());
+                default:
+                    return null;
             }
         }
 
@@ -224,7 +386,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return new CountBinding(site);
             }
 
-            var key = Keys.Of(operation);
+            var key = KeyOf(operation);
             return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding as CountBinding : null;
         }
 
@@ -336,7 +498,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         var value = Eval(unary.Operand, ref state);
                         if (unary.OperatorKind == UnaryOperatorKind.Not)
                         {
-                            return value is CheckBinding check ? new CheckBinding(check.Site, !check.Negated) : null;
+                            return value is CheckBinding check ? check.WithNegated(!check.Negated) : null;
                         }
 
                         return Derived(value);
@@ -372,10 +534,18 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                 case IPropertyReferenceOperation property:
-                    return MemberAccess(property, property.Property, property.Instance, ref state);
+                    {
+                        if (_slotsHeld && Keys.SlotOf(property) is { } slot && state.Bindings.TryGetValue(slot, out var held))
+                        {
+                            return held;
+                        }
+
+                        return MemberAccess(property, property.Property, property.Instance, ref state);
+                    }
+
                 case IFieldReferenceOperation field:
                     {
-                        var key = Keys.Of(field);
+                        var key = _slotsHeld ? KeyOf(field) : Keys.Of(field);
                         if (key is not null && state.Bindings.TryGetValue(key, out var bound))
                         {
                             return bound;
@@ -429,13 +599,102 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>A storage location the analysis follows: <see cref="Keys.Of"/>, or a member of a tracked object (<see cref="Keys.SlotOf"/>).</summary>
+        [MethodImpl(Jit.Optimized)]
+        private static object? KeyOf(IOperation? operation) => Keys.Of(operation) ?? Keys.SlotOf(operation);
+
+        /// <summary>The object at <paramref name="owner"/> is replaced: what its members held is no longer known.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private static MappingState Forget(MappingState state, object owner)
+        {
+            var bindings = state.Bindings;
+            foreach (var pair in state.Bindings)
+            {
+                if (pair.Key is SlotKey slot && slot.IsRootedAt(owner))
+                {
+                    bindings = bindings.Remove(pair.Key);
+                }
+            }
+
+            return state.WithBindings(bindings);
+        }
+
+        /// <summary>
+        /// A call that can read the handles held in the fields of this object (a call on this, or a
+        /// static one of its type) or in the members of an object it is given may check them, and
+        /// may store others there: like a handle passed on, they are taken for checked, and the
+        /// members of an object passed on are no longer known.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static void HandOverHeld(IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, ref MappingState state)
+        {
+            var onThis = instance is IInstanceReferenceOperation;
+            foreach (var pair in state.Bindings)
+            {
+                var reached = (pair.Key is IFieldSymbol field
+                        && (onThis || (instance is null && SymbolEqualityComparer.Default.Equals(method.ContainingType, field.ContainingType))))
+                    || (onThis && pair.Key is SlotKey own && own.IsRootedAt(SlotKey.This))
+                    || (pair.Key is SlotKey slot && Reaches(slot, instance, arguments));
+                if (reached)
+                {
+                    Transfer(pair.Value, ref state);
+                }
+            }
+
+            if (KeyOf(instance) is { } instanceKey)
+            {
+                state = Forget(state, instanceKey);
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (KeyOf(argument.Value) is { } argumentKey)
+                {
+                    state = Forget(state, argumentKey);
+                }
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private static bool Reaches(SlotKey slot, IOperation? instance, ImmutableArray<IArgumentOperation> arguments)
+        {
+            if (KeyOf(instance) is { } instanceKey && slot.IsRootedAt(instanceKey))
+            {
+                return true;
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (KeyOf(argument.Value) is { } argumentKey && slot.IsRootedAt(argumentKey))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         [MethodImpl(Jit.Optimized)]
         private static Binding? Derived(Binding? binding) => binding switch
         {
             HandleBinding handle when handle.Site.Kind == MappingKind.Streaming => new DerivedBinding(handle.Site),
             DerivedBinding derived => derived,
+            ChoiceBinding choice when AllStreaming(choice) => choice.AsDerived(),
             _ => null,
         };
+
+        private static bool AllStreaming(ChoiceBinding choice)
+        {
+            foreach (var member in choice.Members)
+            {
+                if (member.Site.Kind != MappingKind.Streaming)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         [MethodImpl(Jit.Optimized)]
         private MappingState Bind(MappingState state, object key, Binding? value, IOperation? valueOperation)
@@ -447,6 +706,11 @@ namespace DmaDiscipline.Analyzers.Flow
                     // The variable now names another buffer: the mapped one is no longer reachable through it.
                     state = Update(state, pair.Key, SiteFlags.None, SiteFlags.DeviceOwned);
                 }
+            }
+
+            if (_slotsHeld && !(key is CaptureId))
+            {
+                state = Forget(state, key);
             }
 
             // Most writes (flow captures of plain values) change nothing: keep the state object, so that
@@ -488,10 +752,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     StoreIntoMember(field.Field, value, valueOperation, ref state);
-                    var fieldKey = Keys.Of(field);
+                    var fieldKey = KeyOf(field);
                     if (fieldKey is not null)
                     {
-                        // Still followed in this body (an unmap here is checked against its map), but owned by the object.
+                        // Still followed in this body (an unmap here is checked against its map, a use
+                        // against its check), but owned by the object.
+                        _slotsHeld |= value is SiteBinding || value is ChoiceBinding;
                         state = Bind(state, fieldKey, value, valueOperation);
                     }
 
@@ -507,6 +773,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     StoreIntoMember(property.Property, value, valueOperation, ref state);
+                    if (Keys.SlotOf(property) is { } propertySlot)
+                    {
+                        _slotsHeld |= value is SiteBinding || value is ChoiceBinding;
+                        state = Bind(state, propertySlot, value, valueOperation);
+                    }
+
                     return;
                 default:
                     if (!instanceEvaluated)
@@ -517,7 +789,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         }
                     }
 
-                    Transfer(value, ref state);
+                    Transfer(value, ref state, stored: true);
                     return;
             }
         }
@@ -535,13 +807,31 @@ namespace DmaDiscipline.Analyzers.Flow
                 DeviceUse(value, valueOperation, state);
             }
 
-            Transfer(value, ref state);
+            Transfer(value, ref state, stored: true);
         }
 
         /// <summary>The handle (or an address derived from it) reaches a device-visible sink.</summary>
         [MethodImpl(Jit.Optimized)]
         private void DeviceUse(Binding value, IOperation at, MappingState state)
         {
+            if (value is ChoiceBinding choice)
+            {
+                foreach (var member in choice.Members)
+                {
+                    if (!member.Stuck && state.Sites.TryGetValue(member.Site, out var memberStatus))
+                    {
+                        if (!choice.Derived)
+                        {
+                            CheckChecked(member.Site, memberStatus, at);
+                        }
+
+                        CheckNotReleased(member.Site, memberStatus, at);
+                    }
+                }
+
+                return;
+            }
+
             if (!(value is HandleBinding || value is DerivedBinding))
             {
                 return;
@@ -586,13 +876,29 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        /// <summary>Ownership leaves this body with the value: no release is owed here any more.</summary>
+        /// <summary>
+        /// Ownership leaves this body with the value: no release is owed here any more. Returned or
+        /// passed on, the receiver checks it too; stored (<paramref name="stored"/>), it is still the
+        /// same unchecked address wherever this body uses it again.
+        /// </summary>
         [MethodImpl(Jit.Optimized)]
-        private static void Transfer(Binding? value, ref MappingState state)
+        private static void Transfer(Binding? value, ref MappingState state, bool stored = false)
         {
+            var clear = stored ? SiteFlags.Live : SiteFlags.Live | SiteFlags.Unchecked;
             if (value is HandleBinding || (value is DerivedBinding derived && derived.Site.Kind == MappingKind.Streaming))
             {
-                state = Update(state, ((SiteBinding)value).Site, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
+                state = Update(state, ((SiteBinding)value).Site, SiteFlags.None, clear);
+            }
+            else if (value is ChoiceBinding choice)
+            {
+                // Whichever mapping the value holds on each path goes with it.
+                foreach (var member in choice.Members)
+                {
+                    if (!member.Stuck)
+                    {
+                        state = Update(state, member.Site, SiteFlags.None, clear);
+                    }
+                }
             }
         }
 
@@ -605,6 +911,29 @@ namespace DmaDiscipline.Analyzers.Flow
             if (AnyDeviceOwned(state) && (_symbols.RolesOf(member) & DmaRole.CpuAccess) != 0 && Keys.Of(instance) is { } bufferKey)
             {
                 CheckCpuAccess(bufferKey, operation, state);
+            }
+
+            if (instanceValue is ChoiceBinding choice && !choice.Derived)
+            {
+                var busMember = _symbols.IsBusAddressType(member.ContainingType);
+                foreach (var choiceMember in choice.Members)
+                {
+                    if (choiceMember.Stuck || !state.Sites.TryGetValue(choiceMember.Site, out var memberStatus))
+                    {
+                        continue;
+                    }
+
+                    if (choiceMember.Site.Kind == MappingKind.Coherent)
+                    {
+                        CheckNotReleased(choiceMember.Site, memberStatus, operation);
+                    }
+                    else if (choiceMember.Site.Kind == MappingKind.Streaming && busMember)
+                    {
+                        CheckChecked(choiceMember.Site, memberStatus, operation);
+                    }
+                }
+
+                return busMember && AllStreaming(choice) ? choice.AsDerived() : null;
             }
 
             if (!(instanceValue is HandleBinding handle) || !state.Sites.TryGetValue(handle.Site, out var status))
@@ -682,6 +1011,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
 
                 PassArguments(method, invocation.Arguments, ref state);
+                if (_slotsHeld)
+                {
+                    HandOverHeld(method, invocation.Instance, invocation.Arguments, ref state);
+                }
+
                 return null;
             }
 
@@ -694,7 +1028,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if ((roles & DmaRole.Map) != 0)
             {
-                return Map(invocation, ref state);
+                return Map(invocation, roles, ref state);
             }
 
             if ((roles & DmaRole.CoherentAlloc) != 0)
@@ -704,10 +1038,36 @@ namespace DmaDiscipline.Analyzers.Flow
                 return new HandleBinding(site);
             }
 
-            var handle = HandleArgument(invocation, state, out var handleArgument) as HandleBinding;
+            var bound = HandleArgument(invocation, state, out var handleArgument);
+            var handle = bound as HandleBinding;
             if ((roles & DmaRole.MappingErrorCheck) != 0)
             {
-                return handle is null ? null : new CheckBinding(handle.Site, negated: false);
+                return CheckOf(bound);
+            }
+
+            if (bound is ChoiceBinding choice && !choice.Derived)
+            {
+                // Through a variable that holds one of several mappings: a release releases whichever it
+                // holds on each path (DMA002 only: which one, for DMA004/DMA006, is not known); a sync
+                // of an unchecked one is a use.
+                foreach (var member in choice.Members)
+                {
+                    if (member.Stuck || !state.Sites.TryGetValue(member.Site, out var memberStatus))
+                    {
+                        continue;
+                    }
+
+                    if ((roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0)
+                    {
+                        state = Update(state, member.Site, SiteFlags.None, SiteFlags.Live | SiteFlags.DeviceOwned);
+                    }
+                    else if (handleArgument is not null)
+                    {
+                        CheckChecked(member.Site, memberStatus, handleArgument.Value);
+                    }
+                }
+
+                return null;
             }
 
             if (handle is null || handleArgument is null || !state.Sites.TryGetValue(handle.Site, out var status))
@@ -757,7 +1117,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         [MethodImpl(Jit.Optimized)]
-        private Binding? Map(IInvocationOperation invocation, ref MappingState state)
+        private Binding? Map(IInvocationOperation invocation, DmaRole roles, ref MappingState state)
         {
             var method = invocation.TargetMethod;
             var returnsHandle = _symbols.IsBusAddressType(method.ReturnType);
@@ -787,11 +1147,19 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            if (!returnsHandle && !(first?.Parameter is { } listParameter && MapsInPlace(listParameter.Type)))
+            {
+                // A map that returns no handle and maps nothing in place (a page-table map keyed by
+                // an address the caller chose, say): nothing names what its release takes.
+                return null;
+            }
+
             var kind = returnsHandle ? MappingKind.Streaming : MappingKind.ScatterGather;
             var bufferKey = returnsHandle ? Keys.Of(first?.Value) : null;
             var site = SiteFor(invocation, kind, bufferKey, length, direction);
             var directionValue = direction is null ? null : ConstantOf(direction, state);
-            var flags = SiteFlags.Live | SiteFlags.NotReleased;
+            // A long-lived mapping is released elsewhere by design: nothing is owed on this body's paths.
+            var flags = (roles & DmaRole.PersistentMap) != 0 ? SiteFlags.NotReleased : SiteFlags.Live | SiteFlags.NotReleased;
             if (kind == MappingKind.Streaming)
             {
                 flags |= SiteFlags.Unchecked;
@@ -815,6 +1183,49 @@ namespace DmaDiscipline.Analyzers.Flow
 
             return new HandleBinding(site);
         }
+
+        /// <summary>
+        /// Is a value of this type a list the map fills with bus addresses in place (a scatter list)?
+        /// It has a member (field, property, method) giving a bus address, or entries that have one.
+        /// </summary>
+        private bool MapsInPlace(ITypeSymbol type)
+        {
+            if (!_inPlace.TryGetValue(type, out var inPlace))
+            {
+                inPlace = HoldsBusAddresses(type, depth: 0);
+                _inPlace[type] = inPlace;
+            }
+
+            return inPlace;
+        }
+
+        private bool HoldsBusAddresses(ITypeSymbol type, int depth)
+        {
+            if (type is IArrayTypeSymbol array)
+            {
+                return _symbols.IsBusAddressType(array.ElementType) || (depth == 0 && HoldsBusAddresses(array.ElementType, depth + 1));
+            }
+
+            foreach (var member in type.GetMembers())
+            {
+                var memberType = member switch
+                {
+                    IFieldSymbol field when !field.IsStatic => field.Type,
+                    IPropertySymbol property when !property.IsStatic => property.Type,
+                    IMethodSymbol method when !method.IsStatic && method.MethodKind == MethodKind.Ordinary => method.ReturnType,
+                    _ => null,
+                };
+                if (memberType is not null && (_symbols.IsBusAddressType(memberType)
+                    || (depth == 0 && member.DeclaredAccessibility == Accessibility.Public && memberType is IArrayTypeSymbol entries && HoldsBusAddresses(entries.ElementType, depth + 1))))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private readonly Dictionary<ITypeSymbol, bool> _inPlace = new Dictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
 
         [MethodImpl(Jit.Optimized)]
         private MapSite SiteFor(IOperation call, MappingKind kind, object? bufferKey, IOperation? length, IOperation? direction)
@@ -859,7 +1270,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var value = Keys.Unwrap(handleArgument.Value);
-            var key = Keys.Of(value);
+            var key = KeyOf(value);
             return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding : null;
         }
 

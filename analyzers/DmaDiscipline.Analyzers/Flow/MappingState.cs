@@ -118,6 +118,93 @@ namespace DmaDiscipline.Analyzers.Flow
         }
     }
 
+    /// <summary>
+    /// A variable that holds one of several mappings' handles (or numbers derived from them),
+    /// depending on the path that reached the point: two maps assigned in the arms of an <c>if</c>,
+    /// a <c>?:</c> or switch expression of maps. Storing, returning or passing it on hands over
+    /// whichever it holds on each path, so every member goes with it, and a check or a device use
+    /// through it concerns each. A member is <see cref="Member.Stuck"/> when, on some path where the
+    /// variable holds another one, it is live or unchecked: what happens through the variable on
+    /// that path does not reach it, so nothing done through the variable counts for it.
+    /// </summary>
+    internal sealed class ChoiceBinding : Binding, IEquatable<ChoiceBinding>
+    {
+        public ChoiceBinding(Member[] members, bool derived)
+        {
+            Members = members;
+            Derived = derived;
+        }
+
+        /// <summary>The mappings the variable may hold, each once.</summary>
+        public Member[] Members { get; }
+
+        /// <summary>The variable holds a number derived from the handle (addr.Value + offset), not the handle.</summary>
+        public bool Derived { get; }
+
+        public readonly struct Member
+        {
+            public Member(MapSite site, bool stuck)
+            {
+                Site = site;
+                Stuck = stuck;
+            }
+
+            public MapSite Site { get; }
+
+            public bool Stuck { get; }
+        }
+
+        public ChoiceBinding AsDerived() => Derived ? this : new ChoiceBinding(Members, derived: true);
+
+        [MethodImpl(Jit.Optimized)]
+        public int IndexOf(MapSite site)
+        {
+            for (var i = 0; i < Members.Length; i++)
+            {
+                if (Members[i].Site == site)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        public bool Equals(ChoiceBinding? other)
+        {
+            if (other is null || other.Derived != Derived || other.Members.Length != Members.Length)
+            {
+                return false;
+            }
+
+            foreach (var member in Members)
+            {
+                var index = other.IndexOf(member.Site);
+                if (index < 0 || other.Members[index].Stuck != member.Stuck)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override bool Equals(object? obj) => Equals(obj as ChoiceBinding);
+
+        public override int GetHashCode()
+        {
+            var hash = Derived ? 7 : 5;
+            foreach (var member in Members)
+            {
+                // Order-independent: the same members met in another order are the same choice.
+                hash ^= member.Site.GetHashCode() ^ (member.Stuck ? 11 : 13);
+            }
+
+            return hash;
+        }
+    }
+
     /// <summary>The mapping handle itself (the DmaAddr, the scatter list, the coherent buffer).</summary>
     internal sealed class HandleBinding : SiteBinding
     {
@@ -148,19 +235,50 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => Site.GetHashCode() ^ 1;
     }
 
-    /// <summary>The result of a mapping-error check (true = failed, unless negated).</summary>
+    /// <summary>
+    /// The result of a mapping-error check (true = failed, unless negated), of one mapping or, checked
+    /// through a variable that holds one of several (a <see cref="ChoiceBinding"/>), of each of them.
+    /// </summary>
     internal sealed class CheckBinding : SiteBinding
     {
-        public CheckBinding(MapSite site, bool negated)
-            : base(site) => Negated = negated;
+        private static readonly MapSite[] None = Array.Empty<MapSite>();
+
+        public CheckBinding(MapSite site, bool negated, MapSite[]? others = null)
+            : base(site)
+        {
+            Negated = negated;
+            Others = others ?? None;
+        }
 
         public bool Negated { get; }
 
-        [MethodImpl(Jit.Optimized)]
-        public override bool Equals(object? obj) => obj is CheckBinding other && other.Site == Site && other.Negated == Negated;
+        /// <summary>The other mappings the checked variable may hold.</summary>
+        public MapSite[] Others { get; }
+
+        public CheckBinding WithNegated(bool negated) => negated == Negated ? this : new CheckBinding(Site, negated, Others);
 
         [MethodImpl(Jit.Optimized)]
-        public override int GetHashCode() => Site.GetHashCode() ^ (Negated ? 2 : 3);
+        public override bool Equals(object? obj)
+        {
+            if (!(obj is CheckBinding other) || other.Site != Site || other.Negated != Negated || other.Others.Length != Others.Length)
+            {
+                return false;
+            }
+
+            foreach (var site in Others)
+            {
+                // In any order: the same choice met in another order checks the same mappings.
+                if (Array.IndexOf(other.Others, site) < 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        public override int GetHashCode() => Site.GetHashCode() ^ (Negated ? 2 : 3) ^ Others.Length;
     }
 
     /// <summary>The entry count a scatter-gather map returned (0 = failed).</summary>

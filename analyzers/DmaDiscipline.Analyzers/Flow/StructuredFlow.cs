@@ -87,6 +87,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            analysis.Completed();
             return true;
         }
 

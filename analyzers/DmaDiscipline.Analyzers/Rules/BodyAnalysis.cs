@@ -33,13 +33,16 @@ namespace DmaDiscipline.Analyzers.Rules
         /// garbage collector's handle scanning than the graphs it saved.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
-        public static void ForEachGraph(IOperation root, ISymbol owner, System.Threading.CancellationToken cancellationToken, Action<ControlFlowGraph, ISymbol> analyse)
+        public static void ForEachGraph(IOperation root, ISymbol owner, System.Threading.CancellationToken cancellationToken, Action<ControlFlowGraph, ISymbol> analyse, Action<ISymbol, string>? skipped = null)
         {
             if (CreateGraph(root, cancellationToken) is { } graph)
             {
-                Visit(graph, owner, analyse, depth: 0, MayHaveLambdas(root.Syntax));
+                Visit(graph, owner, analyse, depth: 0, MayHaveLambdas(root.Syntax), skipped);
             }
         }
+
+        // Lambdas and local functions nested deeper than this are not analysed (each level is a graph of its own).
+        private const int MaxNesting = 8;
 
         /// <summary>A lambda or anonymous method needs <c>=&gt;</c> or <c>delegate</c> in the text; without either no operation is searched for one.</summary>
         [MethodImpl(Jit.Optimized)]
@@ -67,17 +70,37 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         [MethodImpl(Jit.Optimized)]
-        private static void Visit(ControlFlowGraph graph, ISymbol owner, Action<ControlFlowGraph, ISymbol> analyse, int depth, bool lambdas)
+        private static void Visit(ControlFlowGraph graph, ISymbol owner, Action<ControlFlowGraph, ISymbol> analyse, int depth, bool lambdas, Action<ISymbol, string>? skipped)
         {
             analyse(graph, owner);
-            if (depth > 8)
+            if (depth > MaxNesting)
             {
+                if (skipped is not null)
+                {
+                    // Said, not dropped: each function nested deeper is named.
+                    foreach (var localFunction in graph.LocalFunctions)
+                    {
+                        skipped(localFunction, "it is nested more than " + (MaxNesting + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + " lambdas or local functions deep");
+                    }
+
+                    foreach (var block in graph.Blocks)
+                    {
+                        foreach (var operation in block.Operations)
+                        {
+                            foreach (var lambda in Lambdas(operation))
+                            {
+                                skipped(lambda.Symbol, "it is nested more than " + (MaxNesting + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + " lambdas or local functions deep");
+                            }
+                        }
+                    }
+                }
+
                 return;
             }
 
             foreach (var localFunction in graph.LocalFunctions)
             {
-                Visit(graph.GetLocalFunctionControlFlowGraph(localFunction), localFunction, analyse, depth + 1, lambdas);
+                Visit(graph.GetLocalFunctionControlFlowGraph(localFunction), localFunction, analyse, depth + 1, lambdas, skipped);
             }
 
             if (!lambdas)
@@ -91,7 +114,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 {
                     foreach (var lambda in Lambdas(operation))
                     {
-                        Visit(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, analyse, depth + 1, lambdas);
+                        Visit(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, analyse, depth + 1, lambdas, skipped);
                     }
                 }
 
@@ -99,7 +122,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 {
                     foreach (var lambda in Lambdas(branchValue))
                     {
-                        Visit(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, analyse, depth + 1, lambdas);
+                        Visit(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, analyse, depth + 1, lambdas, skipped);
                     }
                 }
             }

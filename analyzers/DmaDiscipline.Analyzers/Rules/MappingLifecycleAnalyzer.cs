@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Flow;
@@ -17,7 +18,7 @@ namespace DmaDiscipline.Analyzers.Rules
     public sealed class MappingLifecycleAnalyzer : DiagnosticAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(Descriptors.DMA002, Descriptors.DMA003, Descriptors.DMA004, Descriptors.DMA005, Descriptors.DMA006);
+            ImmutableArray.Create(Descriptors.DMA002, Descriptors.DMA003, Descriptors.DMA004, Descriptors.DMA005, Descriptors.DMA006, Descriptors.DMA902);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -54,11 +55,47 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
-            BodyAnalysis.ForEachGraph(root, context.OwningSymbol, context.CancellationToken, (graph, owner) =>
+            BodyAnalysis.ForEachGraph(
+                root,
+                context.OwningSymbol,
+                context.CancellationToken,
+                (graph, owner) =>
+                {
+                    // The graph's findings are reported only once its run is complete, never in part.
+                    var found = new List<Diagnostic>();
+                    if (FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, found.Add), out var limit))
+                    {
+                        found.ForEach(context.ReportDiagnostic);
+                        return;
+                    }
+
+                    // The tree walk follows structured bodies of any size the graph gives up on (its
+                    // exits are named as the tree has them); anything else is said, not dropped.
+                    if (ReferenceEquals(owner, context.OwningSymbol) && StructuredFlow.TryRun(root, new MappingFlow(symbols, context.ReportDiagnostic)))
+                    {
+                        return;
+                    }
+
+                    NotAnalysed(context, owner, limit ?? "the dataflow gave up");
+                },
+                (owner, reason) => NotAnalysed(context, owner, reason));
+        }
+
+        /// <summary>DMA902 on a member (or lambda, local function) whose body the rules here could not follow.</summary>
+        private static void NotAnalysed(CodeBlockAnalysisContext context, ISymbol owner, string reason)
+        {
+            var location = context.CodeBlock.GetLocation();
+            foreach (var candidate in owner.Locations)
             {
-                var flow = new MappingFlow(symbols, context.ReportDiagnostic);
-                FlowSolver<MappingState>.Run(graph, flow);
-            });
+                if (candidate.IsInSource && candidate.SourceTree == context.CodeBlock.SyntaxTree)
+                {
+                    location = candidate;
+                    break;
+                }
+            }
+
+            var name = owner is IMethodSymbol method && method.MethodKind == MethodKind.AnonymousFunction ? "This lambda" : "'" + owner.Name + "'";
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.DMA902, location, name, "DMA002-DMA006", reason));
         }
 
         /// <summary>

@@ -53,85 +53,281 @@ namespace DmaDiscipline.Analyzers.Rules
 
         private static void AnalyzeBody(CodeBlockAnalysisContext context, DmaSymbols symbols)
         {
-            foreach (var root in new[] { BodyAnalysis.RootOf(context) })
+            if (!(BodyAnalysis.RootOf(context) is { } root))
             {
-                if (root is null)
-                {
-                    continue;
-                }
+                return;
+            }
 
-                HashSet<ILocalSymbol>? queryLocals = null;
-                List<(IOperation Condition, IReadOnlyList<IOperation> Arms, bool SinkOutside)>? branches = null;
-                var usesApi = false;
-                foreach (var operation in root.Descendants())
+            HashSet<ILocalSymbol>? queryLocals = null;
+            List<Choice>? branches = null;
+            var usesApi = false;
+            foreach (var operation in root.Descendants())
+            {
+                switch (operation)
                 {
-                    switch (operation)
-                    {
-                        case IInvocationOperation invocation when (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0:
-                            usesApi = true;
-                            break;
-                        case IVariableDeclaratorOperation declarator when declarator.Initializer is { } initializer && FindQuery(initializer.Value, symbols, null) is not null:
-                            (queryLocals ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(declarator.Symbol);
-                            break;
-                        case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation local && FindQuery(assignment.Value, symbols, null) is not null:
-                            (queryLocals ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local.Local);
-                            break;
-                        case IConditionalOperation conditional:
-                            (branches ??= new List<(IOperation, IReadOnlyList<IOperation>, bool)>()).Add((conditional.Condition, Arms(conditional.WhenTrue, conditional.WhenFalse), FlowsIntoSink(conditional, symbols)));
-                            break;
-                        case ISwitchOperation @switch:
+                    case IInvocationOperation invocation when (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0:
+                        usesApi = true;
+                        break;
+                    case IVariableDeclaratorOperation declarator when declarator.Initializer is { } initializer && FindQuery(initializer.Value, symbols, null) is not null:
+                        (queryLocals ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(declarator.Symbol);
+                        break;
+                    case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation local && FindQuery(assignment.Value, symbols, null) is not null:
+                        (queryLocals ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local.Local);
+                        break;
+                    case IConditionalOperation conditional:
+                        (branches ??= new List<Choice>()).Add(new Choice(conditional.Condition, IfArms(conditional), FlowsIntoSink(conditional, symbols)));
+                        break;
+                    case ISwitchOperation @switch:
+                        {
+                            var arms = new List<IReadOnlyList<IOperation>>();
+                            foreach (var section in @switch.Cases)
                             {
-                                var arms = new List<IOperation>();
-                                foreach (var section in @switch.Cases)
-                                {
-                                    arms.AddRange(section.Body);
-                                }
-
-                                (branches ??= new List<(IOperation, IReadOnlyList<IOperation>, bool)>()).Add((@switch.Value, arms, false));
-                                break;
+                                arms.Add(section.Body);
                             }
 
-                        case ISwitchExpressionOperation switchExpression:
+                            (branches ??= new List<Choice>()).Add(new Choice(@switch.Value, arms, false));
+                            break;
+                        }
+
+                    case ISwitchExpressionOperation switchExpression:
+                        {
+                            var arms = new List<IReadOnlyList<IOperation>>();
+                            foreach (var arm in switchExpression.Arms)
                             {
-                                var arms = new List<IOperation>();
-                                foreach (var arm in switchExpression.Arms)
-                                {
-                                    arms.Add(arm.Value);
-                                }
-
-                                (branches ??= new List<(IOperation, IReadOnlyList<IOperation>, bool)>()).Add((switchExpression.Value, arms, FlowsIntoSink(switchExpression, symbols)));
-                                break;
+                                arms.Add(new[] { arm.Value });
                             }
-                    }
+
+                            (branches ??= new List<Choice>()).Add(new Choice(switchExpression.Value, arms, FlowsIntoSink(switchExpression, symbols)));
+                            break;
+                        }
                 }
+            }
 
-                if (branches is null || !usesApi)
+            if (branches is null || !usesApi)
+            {
+                return;
+            }
+
+            foreach (var branch in branches)
+            {
+                if (FindQuery(branch.Condition, symbols, queryLocals) is { } query)
                 {
-                    continue;
-                }
-
-                foreach (var (condition, arms, sinkOutside) in branches)
-                {
-                    var query = FindQuery(condition, symbols, queryLocals);
-                    if (query is null)
+                    // A translation query decides: one arm giving a device a physical address is enough.
+                    foreach (var arm in branch.Arms)
                     {
-                        continue;
-                    }
-
-                    foreach (var arm in arms)
-                    {
-                        if (PhysicalToDevice(arm, symbols, sinkOutside) is { } physical && ApiOutside(root, arm, symbols))
+                        if (PhysicalToDevice(arm, symbols, branch.SinkOutside) is { } physical && ApiOutside(root, arm, symbols))
                         {
                             context.ReportDiagnostic(Diagnostic.Create(Descriptors.DMA007, query.Syntax.GetLocation(), new[] { physical.Syntax.GetLocation() }, Keys.Describe(query)));
                             break;
                         }
                     }
+
+                    continue;
+                }
+
+                // Whatever the condition reads: one arm gives the device the physical address of the
+                // value another arm maps.
+                if (PhysicalInsteadOfMap(branch, symbols) is { } raw)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.DMA007, branch.Condition.Syntax.GetLocation(), new[] { raw.Syntax.GetLocation() }, Keys.Describe(branch.Condition)));
                 }
             }
         }
 
-        private static IReadOnlyList<IOperation> Arms(IOperation whenTrue, IOperation? whenFalse) =>
-            whenFalse is null ? new[] { whenTrue } : new[] { whenTrue, whenFalse };
+        /// <summary>A branch: the value it decides on, the code each way it can go, and whether its own value goes to a device.</summary>
+        private sealed class Choice
+        {
+            public Choice(IOperation condition, IReadOnlyList<IReadOnlyList<IOperation>> arms, bool sinkOutside)
+            {
+                Condition = condition;
+                Arms = arms;
+                SinkOutside = sinkOutside;
+            }
+
+            public IOperation Condition { get; }
+
+            public IReadOnlyList<IReadOnlyList<IOperation>> Arms { get; }
+
+            public bool SinkOutside { get; }
+        }
+
+        /// <summary>
+        /// The arms of an <c>if</c> or <c>?:</c>. An <c>if</c> without <c>else</c> whose body always
+        /// leaves (return, throw, break, continue) chooses between its body and the rest of its block.
+        /// </summary>
+        private static IReadOnlyList<IReadOnlyList<IOperation>> IfArms(IConditionalOperation conditional)
+        {
+            if (conditional.WhenFalse is { } whenFalse)
+            {
+                return new[] { new[] { conditional.WhenTrue }, new[] { whenFalse } };
+            }
+
+            var arms = new List<IReadOnlyList<IOperation>> { new[] { conditional.WhenTrue } };
+            if (AlwaysLeaves(conditional.WhenTrue) && conditional.Parent is IBlockOperation block)
+            {
+                var index = block.Operations.IndexOf(conditional);
+                var rest = new List<IOperation>();
+                for (var i = index + 1; i < block.Operations.Length; i++)
+                {
+                    rest.Add(block.Operations[i]);
+                }
+
+                arms.Add(rest);
+            }
+
+            return arms;
+        }
+
+        private static bool AlwaysLeaves(IOperation statement)
+        {
+            while (statement is IBlockOperation block && block.Operations.Length > 0)
+            {
+                statement = block.Operations[block.Operations.Length - 1];
+            }
+
+            return statement is IReturnOperation || statement is IBranchOperation || statement is IThrowOperation
+                || (statement is IExpressionStatementOperation expression && expression.Operation is IThrowOperation);
+        }
+
+        /// <summary>
+        /// The physical source of an arm that gives a device the physical address of a value that
+        /// another arm maps through the DMA API, when the condition does not read that value (a
+        /// choice made on the data itself, its length or contents, is not a choice of translation).
+        /// </summary>
+        private static IOperation? PhysicalInsteadOfMap(Choice branch, DmaSymbols symbols)
+        {
+            for (var i = 0; i < branch.Arms.Count; i++)
+            {
+                if (!(PhysicalToDevice(branch.Arms[i], symbols, branch.SinkOutside) is { } physical) || !(PhysicalValue(physical) is { } value)
+                    || Reads(branch.Condition, value))
+                {
+                    continue;
+                }
+
+                for (var j = 0; j < branch.Arms.Count; j++)
+                {
+                    if (j != i && MapsValue(branch.Arms[j], value, symbols))
+                    {
+                        return physical;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>What a physical source gives the address of: <c>buf</c> in <c>buf.PhysicalAddress</c> or <c>VirtToPhys(buf)</c>.</summary>
+        private static IOperation? PhysicalValue(IOperation physical) => physical switch
+        {
+            IInvocationOperation invocation when invocation.Arguments.Length > 0 => invocation.Arguments[0].Value,
+            IInvocationOperation invocation => invocation.Instance,
+            IMemberReferenceOperation member => member.Instance,
+            _ => null,
+        };
+
+        private static bool MapsValue(IReadOnlyList<IOperation> arm, IOperation value, DmaSymbols symbols)
+        {
+            foreach (var root in arm)
+            {
+                foreach (var operation in Self(root))
+                {
+                    if (operation is IInvocationOperation invocation && invocation.Arguments.Length > 0
+                        && (symbols.RolesOf(invocation.TargetMethod) & DmaRole.Map) != 0
+                        && SameValue(FirstArgument(invocation), value))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static IOperation FirstArgument(IInvocationOperation invocation)
+        {
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == 0)
+                {
+                    return argument.Value;
+                }
+            }
+
+            return invocation.Arguments[0].Value;
+        }
+
+        private static bool Reads(IOperation condition, IOperation value)
+        {
+            foreach (var operation in Self(condition))
+            {
+                if (SameValue(operation, value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The same storage read twice: a local, parameter, this, a field or property of the same object, an element at the same index.</summary>
+        private static bool SameValue(IOperation? a, IOperation? b)
+        {
+            a = Unwrap(a);
+            b = Unwrap(b);
+            switch (a)
+            {
+                case null:
+                    return b is null;
+                case ILocalReferenceOperation local:
+                    return b is ILocalReferenceOperation otherLocal && SymbolEqualityComparer.Default.Equals(local.Local, otherLocal.Local);
+                case IParameterReferenceOperation parameter:
+                    return b is IParameterReferenceOperation otherParameter && SymbolEqualityComparer.Default.Equals(parameter.Parameter, otherParameter.Parameter);
+                case IInstanceReferenceOperation _:
+                    return b is IInstanceReferenceOperation;
+                case IFieldReferenceOperation field:
+                    return b is IFieldReferenceOperation otherField && SymbolEqualityComparer.Default.Equals(field.Field, otherField.Field) && SameValue(field.Instance, otherField.Instance);
+                case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                    return b is IPropertyReferenceOperation otherProperty && otherProperty.Arguments.IsEmpty
+                        && SymbolEqualityComparer.Default.Equals(property.Property, otherProperty.Property) && SameValue(property.Instance, otherProperty.Instance);
+                case IArrayElementReferenceOperation element:
+                    if (!(b is IArrayElementReferenceOperation otherElement) || element.Indices.Length != otherElement.Indices.Length || !SameValue(element.ArrayReference, otherElement.ArrayReference))
+                    {
+                        return false;
+                    }
+
+                    for (var i = 0; i < element.Indices.Length; i++)
+                    {
+                        var index = element.Indices[i];
+                        var otherIndex = otherElement.Indices[i];
+                        if (!(index.ConstantValue.HasValue ? Equals(index.ConstantValue.Value, otherIndex.ConstantValue.Value) : SameValue(index, otherIndex)))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private static IOperation? Unwrap(IOperation? operation)
+        {
+            while (true)
+            {
+                switch (operation)
+                {
+                    case IConversionOperation conversion when conversion.IsImplicit:
+                        operation = conversion.Operand;
+                        continue;
+                    case IParenthesizedOperation parenthesized:
+                        operation = parenthesized.Operand;
+                        continue;
+                    default:
+                        return operation;
+                }
+            }
+        }
 
         /// <summary>A read of a translation query in a condition (or of a local that holds one).</summary>
         private static IOperation? FindQuery(IOperation condition, DmaSymbols symbols, HashSet<ILocalSymbol>? queryLocals)
@@ -167,27 +363,30 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>The physical source in an arm that also hands something to a device-visible sink.</summary>
-        private static IOperation? PhysicalToDevice(IOperation arm, DmaSymbols symbols, bool sinkOutside)
+        private static IOperation? PhysicalToDevice(IReadOnlyList<IOperation> arm, DmaSymbols symbols, bool sinkOutside)
         {
             IOperation? physical = null;
             var sink = sinkOutside;
-            foreach (var operation in Self(arm))
+            foreach (var root in arm)
             {
-                switch (operation)
+                foreach (var operation in Self(root))
                 {
-                    case IMemberReferenceOperation member when (symbols.RolesOf(member.Member) & DmaRole.PhysicalSource) != 0:
-                    case IInvocationOperation invocation when (symbols.RolesOf(invocation.TargetMethod) & DmaRole.PhysicalSource) != 0:
-                        physical ??= operation;
-                        break;
-                    case IArgumentOperation argument when argument.Parameter is not null && symbols.IsBusSinkParameter(argument.Parameter):
-                        sink = true;
-                        break;
-                    case IAssignmentOperation assignment when assignment.Target is IMemberReferenceOperation target && symbols.IsBusSinkMember(target.Member):
-                        sink = true;
-                        break;
-                    case IObjectCreationOperation creation when symbols.IsBusAddressType(creation.Type):
-                        sink = true;
-                        break;
+                    switch (operation)
+                    {
+                        case IMemberReferenceOperation member when (symbols.RolesOf(member.Member) & DmaRole.PhysicalSource) != 0:
+                        case IInvocationOperation invocation when (symbols.RolesOf(invocation.TargetMethod) & DmaRole.PhysicalSource) != 0:
+                            physical ??= operation;
+                            break;
+                        case IArgumentOperation argument when argument.Parameter is not null && symbols.IsBusSinkParameter(argument.Parameter):
+                            sink = true;
+                            break;
+                        case IAssignmentOperation assignment when assignment.Target is IMemberReferenceOperation target && symbols.IsBusSinkMember(target.Member):
+                            sink = true;
+                            break;
+                        case IObjectCreationOperation creation when symbols.IsBusAddressType(creation.Type):
+                            sink = true;
+                            break;
+                    }
                 }
             }
 
@@ -226,7 +425,7 @@ namespace DmaDiscipline.Analyzers.Rules
             return false;
         }
 
-        private static bool ApiOutside(IOperation root, IOperation arm, DmaSymbols symbols)
+        private static bool ApiOutside(IOperation root, IReadOnlyList<IOperation> arm, DmaSymbols symbols)
         {
             foreach (var operation in root.Descendants())
             {
@@ -240,13 +439,16 @@ namespace DmaDiscipline.Analyzers.Rules
             return false;
         }
 
-        private static bool Contains(IOperation ancestor, IOperation operation)
+        private static bool Contains(IReadOnlyList<IOperation> arm, IOperation operation)
         {
             for (var current = operation; current is not null; current = current.Parent)
             {
-                if (current == ancestor)
+                foreach (var ancestor in arm)
                 {
-                    return true;
+                    if (current == ancestor)
+                    {
+                        return true;
+                    }
                 }
             }
 

@@ -33,5 +33,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         BusAddressType = 1 << 11,
         /// <summary>Platform code (the DMA API's implementation): the driver rules do not apply inside it.</summary>
         Platform = 1 << 12,
+        /// <summary>A map whose mapping is released elsewhere by design (long-lived: page tables, pools): no release is owed in the caller.</summary>
+        PersistentMap = 1 << 13,
     }
 }

@@ -39,6 +39,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly INamedTypeSymbol? _apiRoleAttribute;
         private readonly INamedTypeSymbol? _translationQueryAttribute;
         private readonly INamedTypeSymbol? _platformAttribute;
+        private readonly INamedTypeSymbol? _persistentMappingAttribute;
 
         private DmaSymbols(Compilation compilation)
         {
@@ -49,6 +50,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             _apiRoleAttribute = Type("DmaApiRoleAttribute");
             _translationQueryAttribute = Type("TranslationQueryAttribute");
             _platformAttribute = Type("DmaPlatformAttribute");
+            _persistentMappingAttribute = Type("PersistentMappingAttribute");
             DirectionType = Type("DmaDirection");
         }
 
@@ -123,7 +125,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private void CollectRoleAssemblies()
         {
-            foreach (var attribute in new[] { _busAddressAttribute, _physicalSourceAttribute, _apiRoleAttribute, _translationQueryAttribute })
+            foreach (var attribute in new[] { _busAddressAttribute, _physicalSourceAttribute, _apiRoleAttribute, _translationQueryAttribute, _persistentMappingAttribute })
             {
                 if (attribute?.ContainingAssembly is { } assembly)
                 {
@@ -474,6 +476,11 @@ namespace DmaDiscipline.Analyzers.Symbols
             if (Same(type, _translationQueryAttribute))
             {
                 return DmaRole.TranslationQuery;
+            }
+
+            if (Same(type, _persistentMappingAttribute))
+            {
+                return DmaRole.Map | DmaRole.PersistentMap;
             }
 
             if (Same(type, _apiRoleAttribute) && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int value)

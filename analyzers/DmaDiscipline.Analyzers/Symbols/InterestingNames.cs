@@ -166,6 +166,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                 case "PhysicalAddressSource":
                 case "PhysicalAddressSourceAttribute":
                     return DmaRole.PhysicalSource;
+                case "PersistentMapping":
+                case "PersistentMappingAttribute":
+                    return DmaRole.Map;
                 case "DmaApiRole":
                 case "DmaApiRoleAttribute":
                     // Which role is in the argument; any of them may start a mapping's life.

@@ -48,6 +48,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             ["physical-source"] = DmaRole.PhysicalSource,
             ["bus-sink"] = DmaRole.BusSink,
             ["map"] = DmaRole.Map,
+            ["map-persistent"] = DmaRole.Map | DmaRole.PersistentMap,
             ["unmap"] = DmaRole.Unmap,
             ["sync-for-cpu"] = DmaRole.SyncForCpu,
             ["sync-for-device"] = DmaRole.SyncForDevice,
@@ -67,7 +68,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 case 'M':
                     return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Map | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice
-                        | DmaRole.MappingErrorCheck | DmaRole.CoherentAlloc | DmaRole.CoherentFree | DmaRole.TranslationQuery;
+                        | DmaRole.MappingErrorCheck | DmaRole.CoherentAlloc | DmaRole.CoherentFree | DmaRole.TranslationQuery | DmaRole.PersistentMap;
                 case 'P':
                 case 'F':
                     return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.TranslationQuery | DmaRole.CpuAccess;

@@ -366,6 +366,231 @@ public sealed class DMA002MappingNotReleasedTests
         """)]
     public Task NotReported(string source) => Check(source);
 
+    [Theory]
+    // Remapped on the short path (the first released): whichever mapping addr holds is stored.
+    [InlineData("""
+        class D
+        {
+            private DmaAddr _slot;
+            bool F(DmaApi dma, KBuffer big, KBuffer small, bool isShort)
+            {
+                var addr = dma.MapSingle(big, 0, 4096, DmaDirection.ToDevice);
+                if (dma.MappingError(addr)) return false;
+                if (isShort)
+                {
+                    dma.UnmapSingle(addr, 4096, DmaDirection.ToDevice);
+                    addr = dma.MapSingle(small, 0, 64, DmaDirection.ToDevice);
+                    if (dma.MappingError(addr)) return false;
+                }
+                _slot = addr;
+                return true;
+            }
+        }
+        """)]
+    // The same join, then returned.
+    [InlineData("""
+        class D
+        {
+            DmaAddr F(DmaApi dma, KBuffer buf, bool isShort)
+            {
+                DmaAddr addr;
+                if (isShort) addr = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);
+                else addr = dma.MapSingle(buf, 0, 4096, DmaDirection.ToDevice);
+                return addr;
+            }
+        }
+        """)]
+    // Mapped in either arm, checked and written into the ring once after the join.
+    [InlineData("""
+        class D
+        {
+            private readonly Desc[] _ring = new Desc[8];
+            bool F(DmaApi dma, KBuffer buf, bool isShort, int slot)
+            {
+                DmaAddr addr;
+                if (isShort) addr = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);
+                else addr = dma.MapSingle(buf, 0, 4096, DmaDirection.ToDevice);
+                if (dma.MappingError(addr)) return false;
+                _ring[slot].Addr = addr.Value;
+                return true;
+            }
+        }
+        """)]
+    // Either mapping, released through the variable that holds it.
+    [InlineData("""
+        class D
+        {
+            static void Work() { }
+            void F(DmaApi dma, KBuffer buf, bool isShort)
+            {
+                DmaAddr addr;
+                if (isShort) addr = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);
+                else addr = dma.MapSingle(buf, 0, 4096, DmaDirection.ToDevice);
+                if (dma.MappingError(addr)) return;
+                Work();
+                dma.UnmapSingle(addr, isShort ? 64 : 4096, DmaDirection.ToDevice);
+            }
+        }
+        """)]
+    // A ?: of two maps, returned.
+    [InlineData("""
+        class D
+        {
+            DmaAddr F(DmaApi dma, KBuffer a, KBuffer b, bool big) { return big ? dma.MapSingle(a, 0, 4096, DmaDirection.ToDevice) : dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); }
+        }
+        """)]
+    // A ?: of two maps, stored and passed on.
+    [InlineData("""
+        class D
+        {
+            private DmaAddr _slot;
+            static void Track(DmaAddr address) { }
+            void F(DmaApi dma, KBuffer a, KBuffer b, bool big)
+            {
+                _slot = big ? dma.MapSingle(a, 0, 4096, DmaDirection.ToDevice) : dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+                Track(big ? dma.MapSingle(a, 0, 4096, DmaDirection.ToDevice) : dma.MapSingle(b, 0, 64, DmaDirection.ToDevice));
+            }
+        }
+        """)]
+    // A switch expression of maps, returned.
+    [InlineData("""
+        class D
+        {
+            DmaAddr F(DmaApi dma, KBuffer buf, int kind)
+            {
+                var addr = kind switch
+                {
+                    0 => dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice),
+                    1 => dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice),
+                    _ => dma.MapSingle(buf, 0, 4096, DmaDirection.ToDevice),
+                };
+                return addr;
+            }
+        }
+        """)]
+    // A switch-expression-bodied method.
+    [InlineData("""
+        class D
+        {
+            DmaAddr F(DmaApi dma, KBuffer buf, int kind) => kind switch
+            {
+                0 => dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice),
+                _ => dma.MapSingle(buf, 0, 4096, DmaDirection.ToDevice),
+            };
+        }
+        """)]
+    public Task Joined_handles_handed_over_together(string source) => Check(source);
+
+    [Theory]
+    // The first mapping is overwritten without a release on the short path: it leaks there.
+    [InlineData("""
+        class D
+        {
+            private DmaAddr _slot;
+            bool F(DmaApi dma, KBuffer big, KBuffer small, bool isShort)
+            {
+                var addr = {|DMA002:dma.MapSingle(big, 0, 4096, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr)) return false;
+                if (isShort)
+                {
+                    addr = dma.MapSingle(small, 0, 64, DmaDirection.ToDevice);
+                    if (dma.MappingError(addr)) return false;
+                }
+                _slot = addr;
+                return true;
+            }
+        }
+        """)]
+    // One of two live mappings stored through a ?: choice: the other leaks on each path.
+    [InlineData("""
+        class D
+        {
+            private DmaAddr _slot;
+            void F(DmaApi dma, KBuffer buf, bool first)
+            {
+                var a = {|DMA002:dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice)|};
+                if (dma.MappingError(a)) return;
+                var b = {|DMA002:dma.MapSingle(buf, 64, 64, DmaDirection.ToDevice)|};
+                if (dma.MappingError(b)) { dma.UnmapSingle(a, 64, DmaDirection.ToDevice); return; }
+                _slot = first ? a : b;
+            }
+        }
+        """)]
+    // A ?: of two maps, only logged.
+    [InlineData("""
+        class D
+        {
+            void F(DmaApi dma, KBuffer a, KBuffer b, bool big)
+            {
+                var addr = big ? {|DMA002:dma.MapSingle(a, 0, 4096, DmaDirection.ToDevice)|} : {|DMA002:dma.MapSingle(b, 0, 64, DmaDirection.ToDevice)|};
+                Console.WriteLine(addr);
+            }
+        }
+        """)]
+    // Either mapping, checked through the variable, and the success path leaks it.
+    [InlineData("""
+        class D
+        {
+            bool F(DmaApi dma, KBuffer buf, bool isShort, bool ready)
+            {
+                DmaAddr addr;
+                if (isShort) addr = {|DMA002:dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice)|};
+                else addr = {|DMA002:dma.MapSingle(buf, 0, 4096, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr)) return false;
+                if (!ready) return false;
+                dma.UnmapSingle(addr, isShort ? 64 : 4096, DmaDirection.ToDevice);
+                return true;
+            }
+        }
+        """)]
+    public Task Joined_handles_still_owed(string source) => Check(source);
+
+    [Fact]
+    public Task Leak_in_a_loop_names_an_exit_after_the_map() =>
+        Verify<MappingLifecycleAnalyzer>.Analyzer(
+            """
+            class D
+            {
+                void F(DmaApi dma, KBuffer buf, int n, int limit, bool skip)
+                {
+                    for (var i = 0; i < n; i++)
+                    {
+                        if (i == limit) return;
+                        var a = {|#0:dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice)|};
+                        if (dma.MappingError(a)) return;
+                        if (skip) continue;
+                        if (i == n - 1) return;
+                        dma.UnmapSingle(a, 64, DmaDirection.FromDevice);
+                    }
+                }
+            }
+            """,
+            Verify<MappingLifecycleAnalyzer>.Diagnostic("DMA002").WithLocation(0)
+                .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
+                .WithArguments("streaming mapping", "line 14"));
+
+    [Fact]
+    public Task Leak_reached_only_above_the_map_says_so() =>
+        Verify<MappingLifecycleAnalyzer>.Analyzer(
+            """
+            class D
+            {
+                void F(DmaApi dma, KBuffer buf, Func<bool> more, bool skip)
+                {
+                    while (more())
+                    {
+                        var a = {|#0:dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice)|};
+                        if (dma.MappingError(a)) throw new InvalidOperationException();
+                        if (skip) continue;
+                        dma.UnmapSingle(a, 64, DmaDirection.FromDevice);
+                    }
+                }
+            }
+            """,
+            Verify<MappingLifecycleAnalyzer>.Diagnostic("DMA002").WithLocation(0)
+                .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
+                .WithArguments("streaming mapping", "line 8 on a later pass of the loop"));
+
     [Fact]
     public Task Leak_names_the_exit() =>
         Verify<MappingLifecycleAnalyzer>.Analyzer(

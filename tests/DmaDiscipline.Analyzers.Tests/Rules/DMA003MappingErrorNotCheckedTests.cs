@@ -73,4 +73,159 @@ public sealed class DMA003MappingErrorNotCheckedTests
     [InlineData("class D { void F(DmaApi dma, KBuffer[] bufs, IRing ring) { foreach (var b in bufs) { var a = dma.MapSingle(b, 0, b.Length, DmaDirection.ToDevice); if (dma.MappingError(a)) continue; ring.Post(a, b.Length); } } }")]
     [InlineData("class D { bool F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " var ok = !dma.MappingError(a); if (!ok) return false; ring.Post(a, 64); return true; } }")]
     public Task NotReported(string source) => Check(source);
+
+    [Theory]
+    // Stored into fields before any check; the check never made; the unchecked address reaches the ring.
+    [InlineData("""
+        class D
+        {
+            private DmaAddr _hdr, _data;
+            void F(DmaApi dma, KBuffer h, KBuffer d, IRing ring)
+            {
+                _hdr = dma.MapSingle(h, 0, 16, DmaDirection.ToDevice);
+                _data = dma.MapSingle(d, 0, 512, DmaDirection.ToDevice);
+                ring.Post({|DMA003:_hdr|}, 16);
+                ring.Post({|DMA003:_data|}, 512);
+            }
+        }
+        """)]
+    // The wrong handle checked: the header twice, the data never.
+    [InlineData("""
+        class D
+        {
+            private DmaAddr _hdr, _data;
+            bool F(DmaApi dma, KBuffer h, KBuffer d, IRing ring)
+            {
+                _hdr = dma.MapSingle(h, 0, 16, DmaDirection.ToDevice);
+                _data = dma.MapSingle(d, 0, 512, DmaDirection.ToDevice);
+                if (dma.MappingError(_hdr)) return false;
+                if (dma.MappingError(_hdr)) return false;
+                ring.Post(_hdr, 16);
+                ring.Post({|DMA003:_data|}, 512);
+                return true;
+            }
+        }
+        """)]
+    // Request slots of a request object, the data slot's address written into a descriptor unchecked.
+    [InlineData("""
+        class Request { public DmaAddr Hdr; public DmaAddr Data { get; set; } }
+        class D
+        {
+            bool F(DmaApi dma, KBuffer h, KBuffer d, Request req, Desc[] ring)
+            {
+                req.Hdr = dma.MapSingle(h, 0, 16, DmaDirection.ToDevice);
+                req.Data = dma.MapSingle(d, 0, 512, DmaDirection.ToDevice);
+                if (dma.MappingError(req.Hdr)) return false;
+                ring[0].Addr = req.Hdr.Value;
+                ring[1].Addr = {|DMA003:req.Data.Value|};
+                return true;
+            }
+        }
+        """)]
+    // Stored into the slot from a local, the local then used unchecked.
+    [InlineData("""
+        class Request { public DmaAddr Data; }
+        class D
+        {
+            void F(DmaApi dma, KBuffer d, Request req, IRing ring)
+            {
+                var a = dma.MapSingle(d, 0, 512, DmaDirection.ToDevice);
+                req.Data = a;
+                ring.Post({|DMA003:a|}, 512);
+            }
+        }
+        """)]
+    // Kept in an array of in-flight mappings, then posted unchecked.
+    [InlineData("""
+        class D
+        {
+            private readonly DmaAddr[] _inflight = new DmaAddr[8];
+            void F(DmaApi dma, KBuffer buf, int slot, IRing ring) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); _inflight[slot] = a; ring.Post({|DMA003:a|}, 64); }
+        }
+        """)]
+    public Task Handles_in_fields_and_slots_reported(string source) => Check(source);
+
+    [Theory]
+    // Stored into fields, each checked through its field.
+    [InlineData("""
+        class D
+        {
+            private DmaAddr _hdr, _data;
+            bool F(DmaApi dma, KBuffer h, KBuffer d, IRing ring)
+            {
+                _hdr = dma.MapSingle(h, 0, 16, DmaDirection.ToDevice);
+                _data = dma.MapSingle(d, 0, 512, DmaDirection.ToDevice);
+                if (dma.MappingError(_hdr) || dma.MappingError(_data)) return false;
+                ring.Post(_hdr, 16);
+                ring.Post(_data, 512);
+                return true;
+            }
+        }
+        """)]
+    // Checked through the request slot, used through the local (and the other way round).
+    [InlineData("""
+        class Request { public DmaAddr Hdr; public DmaAddr Data { get; set; } }
+        class D
+        {
+            bool F(DmaApi dma, KBuffer h, KBuffer d, Request req, IRing ring)
+            {
+                var a = dma.MapSingle(h, 0, 16, DmaDirection.ToDevice);
+                req.Hdr = a;
+                if (dma.MappingError(req.Hdr)) return false;
+                ring.Post(a, 16);
+                req.Data = dma.MapSingle(d, 0, 512, DmaDirection.ToDevice);
+                var data = req.Data;
+                if (dma.MappingError(data)) return false;
+                ring.Post(req.Data, 512);
+                return true;
+            }
+        }
+        """)]
+    // A helper of this object validates the fields before they are posted.
+    [InlineData("""
+        class D
+        {
+            private DmaApi _dma = null!;
+            private DmaAddr _hdr, _data;
+            bool Mapped() => !_dma.MappingError(_hdr) && !_dma.MappingError(_data);
+            bool F(KBuffer h, KBuffer d, IRing ring)
+            {
+                _hdr = _dma.MapSingle(h, 0, 16, DmaDirection.ToDevice);
+                _data = _dma.MapSingle(d, 0, 512, DmaDirection.ToDevice);
+                if (!Mapped()) return false;
+                ring.Post(_hdr, 16);
+                ring.Post(_data, 512);
+                return true;
+            }
+        }
+        """)]
+    // The request handed to a validator before its slots are posted.
+    [InlineData("""
+        class Request { public DmaAddr Data; }
+        class D
+        {
+            static bool Validate(DmaApi dma, Request req) => !dma.MappingError(req.Data);
+            bool F(DmaApi dma, KBuffer d, Request req, IRing ring)
+            {
+                req.Data = dma.MapSingle(d, 0, 512, DmaDirection.ToDevice);
+                if (!Validate(dma, req)) return false;
+                ring.Post(req.Data, 512);
+                return true;
+            }
+        }
+        """)]
+    // The request variable replaced: its slot no longer names the mapping.
+    [InlineData("""
+        class Request { public DmaAddr Data; }
+        class D
+        {
+            void F(DmaApi dma, KBuffer d, Request req, Request next, IRing ring)
+            {
+                req.Data = dma.MapSingle(d, 0, 512, DmaDirection.ToDevice);
+                req = next;
+                ring.Post(req.Data, 512);
+            }
+        }
+        """)]
+    public Task Handles_in_fields_and_slots_checked(string source) => Check(source);
 }

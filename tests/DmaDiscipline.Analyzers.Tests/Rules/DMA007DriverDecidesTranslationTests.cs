@@ -93,4 +93,83 @@ public sealed class DMA007DriverDecidesTranslationTests
     // A switch on the kind that only logs.
     [InlineData("switch (device.Domain?.Kind) { case DomainKind.Identity: Log.Info(\"identity\"); break; default: Log.Info(\"other\"); break; } " + Mapped)]
     public Task NotReported(string statements) => Check(Body(statements));
+
+    /// <summary>Driver state the structural cases branch on: a flag from the constructor, a platform-info object, a configuration.</summary>
+    private static string Driver(string statements) => """
+        public sealed class PlatformInfo { public bool CoherentDirect { get; init; } public int Generation { get; init; } }
+        public sealed class DriverConfig { public bool UseDmaApi { get; set; } public string Mode { get; set; } = ""; }
+        public enum Path { Direct, Mapped }
+        class D
+        {
+            private readonly bool _direct;
+            private readonly PlatformInfo _info;
+            private readonly DriverConfig _config;
+            private readonly Path _path;
+            private int _count;
+            public D(bool direct, PlatformInfo info, DriverConfig config, Path path) { _direct = direct; _info = info; _config = config; _path = path; }
+            bool F(DmaApi dma, KBuffer buf, Desc[] ring, IRing post)
+            {
+        """ + statements + """
+
+                return true;
+            }
+        }
+        """;
+
+    private const string MapChecked = "var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return false; ring[0].Addr = a.Value;";
+
+    [Theory]
+    // A bool field set from a constructor parameter.
+    [InlineData("if ({|DMA007:_direct|}) { " + Physical + " } else { " + MapChecked + " }")]
+    // Negated, the arms the other way round.
+    [InlineData("if ({|DMA007:!_direct|}) { " + MapChecked + " } else { " + Physical + " }")]
+    // A platform-info object.
+    [InlineData("if ({|DMA007:_info.CoherentDirect|}) { " + Physical + " } else { " + MapChecked + " }")]
+    // A configuration flag.
+    [InlineData("if ({|DMA007:_config.UseDmaApi == false|}) { " + Physical + " return true; } " + MapChecked)]
+    // A configuration string.
+    [InlineData("if ({|DMA007:_config.Mode == \"direct\"|}) { " + Physical + " } else { " + MapChecked + " }")]
+    // A ?: whose value goes to the device.
+    [InlineData("ring[0].Addr = {|DMA007:_direct|} ? buf.PhysicalAddress.Value : dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice).Value;")]
+    // A switch statement on a mode.
+    [InlineData("switch ({|DMA007:_path|}) { case Path.Direct: " + Physical + " break; default: " + MapChecked + " break; }")]
+    // A switch expression on a platform generation.
+    [InlineData("ring[0].Addr = {|DMA007:_info.Generation|} switch { < 2 => buf.PhysicalAddress.Value, _ => dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice).Value };")]
+    // A DmaAddr forged from the physical address in one arm, mapped in the other.
+    [InlineData("DmaAddr bus; if ({|DMA007:_direct|}) bus = new DmaAddr(buf.PhysicalAddress.Value); else bus = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); post.Post(bus, 64);")]
+    public Task Structure_reported_whatever_the_condition(string statements) =>
+        Verify<TranslationDecisionAnalyzer>.Analyzer(Driver(statements));
+
+    [Theory]
+    // The flag only chooses what is logged.
+    [InlineData("if (_direct) { Log.Value(buf.PhysicalAddress.Value); } " + MapChecked)]
+    // ... or counted.
+    [InlineData("if (_direct) { _count++; } else { _count += 2; } " + MapChecked)]
+    // ... or sizes a batch.
+    [InlineData("var batch = _info.CoherentDirect ? 64 : 16; for (var i = 0; i < batch; i++) { " + MapChecked + " }")]
+    // ... or refuses to run.
+    [InlineData("if (!_config.UseDmaApi) throw new InvalidOperationException(\"the DMA API is required\"); " + MapChecked)]
+    // No physical address in the arm at all.
+    [InlineData("if (_direct) { ring[0].Addr = ring.Length > 0 ? 0UL : 1UL; } else { " + MapChecked + " }")]
+    // Both arms map.
+    [InlineData("if (_direct) { " + MapChecked + " } else { " + MapChecked + " ring[1].Len = 64; }")]
+    // The arm with the physical address does not leave: the map runs on both paths after it.
+    [InlineData("if (_direct) { Log.Value(buf.PhysicalAddress.Value); } var b = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(b)) return false; ring[0].Addr = b.Value;")]
+    public Task Branches_for_anything_else_stay_quiet(string statements) =>
+        Verify<TranslationDecisionAnalyzer>.Analyzer(Driver(statements));
+
+    [Fact]
+    public Task Physical_address_of_another_buffer_than_the_mapped_one_stays_quiet() =>
+        Verify<TranslationDecisionAnalyzer>.Analyzer(
+            """
+            class D
+            {
+                private bool _inline;
+                void F(DmaApi dma, KBuffer header, KBuffer data, Desc[] ring)
+                {
+                    if (_inline) ring[0].Addr = header.PhysicalAddress.Value;
+                    else ring[0].Addr = dma.MapSingle(data, 0, 64, DmaDirection.ToDevice).Value;
+                }
+            }
+            """);
 }

@@ -1,0 +1,62 @@
+using System.Text;
+using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace DmaDiscipline.Analyzers.Tests.Rules;
+
+/// <summary>DMA902: where the mapping rules give up on a body, they say so on the member; a body the tree walk can follow is analysed whatever its size.</summary>
+public sealed class DMA902BodyNotAnalysedTests
+{
+    private static DiagnosticResult NotAnalysed(int location, string member, string reason) =>
+        new DiagnosticResult("DMA902", DiagnosticSeverity.Info).WithLocation(location).WithArguments(member, "DMA002-DMA006", reason);
+
+    [Fact]
+    public Task A_graph_past_its_block_limit_that_the_tree_walk_cannot_follow_is_reported_not_dropped()
+    {
+        // A switch (the tree walk declines it) of 1,100 sections: more than 2,000 blocks.
+        var cases = new StringBuilder();
+        for (var i = 0; i < 1100; i++)
+        {
+            cases.Append("            case ").Append(i).Append(": n += ").Append(i).AppendLine("; break;");
+        }
+
+        return Verify<MappingLifecycleAnalyzer>.Analyzer(
+            "class D\n{\n    int {|#0:F|}(DmaApi dma, KBuffer buf, int mode)\n    {\n        var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);\n        var n = 0;\n        switch (mode)\n        {\n"
+            + cases + "        }\n        return n;\n    }\n}\n",
+            NotAnalysed(0, "'F'", "its control-flow graph has 2204 blocks, more than the 2000 analysed"));
+    }
+
+    [Fact]
+    public Task A_structured_body_past_the_graph_limit_is_analysed_by_the_tree_walk()
+    {
+        var statements = new StringBuilder();
+        for (var i = 0; i < 1100; i++)
+        {
+            statements.Append("        if (mode == ").Append(i).Append(") n += ").Append(i).AppendLine(";");
+        }
+
+        return Verify<MappingLifecycleAnalyzer>.Analyzer(
+            "class D\n{\n    int F(DmaApi dma, KBuffer buf, KBuffer other, int mode, IRing ring)\n    {\n"
+            + "        var a = {|DMA002:dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice)|};\n        var n = 0;\n" + statements
+            + "        var b = dma.MapSingle(other, 0, 64, DmaDirection.ToDevice);\n        ring.Post({|DMA003:b|}, 64);\n        return n;\n    }\n}\n");
+    }
+
+    [Fact]
+    public Task Lambdas_nested_past_the_analysed_depth_are_reported_not_dropped()
+    {
+        var open = new StringBuilder();
+        var close = new StringBuilder();
+        for (var i = 0; i < 9; i++)
+        {
+            open.Append("Action l").Append(i).Append(" = () => { ");
+            close.Insert(0, " }; l" + i + "();");
+        }
+
+        return Verify<MappingLifecycleAnalyzer>.Analyzer(
+            "class D\n{\n    void F(DmaApi dma, KBuffer buf)\n    {\n        " + open
+            + "Action last = {|#0:() => { var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); }|}; last();" + close + "\n    }\n}\n",
+            NotAnalysed(0, "This lambda", "it is nested more than 9 lambdas or local functions deep"));
+    }
+}
