@@ -23,6 +23,16 @@ namespace DmaDiscipline.CodeFixes.Editing
     /// </summary>
     public abstract class DmaFixer : CodeFixProvider
     {
+        /// <summary>
+        /// The equivalence key suffix of a diagnostic's preferred fix (<c>DMA001.Preferred</c>): every diagnostic's first
+        /// fix carries it, so Fix All of it applies each site's own preferred fix; an alternative keeps its own key and
+        /// Fix All of it applies that alternative where it is offered.
+        /// </summary>
+        public const string PreferredSuffix = ".Preferred";
+
+        /// <summary>The key of <paramref name="ruleId"/>'s preferred fix.</summary>
+        public static string PreferredKey(string ruleId) => ruleId + PreferredSuffix;
+
         /// <summary>For the fixers' own tests: let a planning failure surface instead of offering no fix.</summary>
         internal static bool ThrowOnPlanFailure { get; set; }
 
@@ -41,10 +51,12 @@ namespace DmaDiscipline.CodeFixes.Editing
 
             foreach (var diagnostic in context.Diagnostics)
             {
+                var first = true;
                 foreach (var plan in SafePlans(model, root, diagnostic, context.CancellationToken))
                 {
                     var document = context.Document;
-                    var key = plan.EquivalenceKey;
+                    var key = first ? PreferredKey(diagnostic.Id) : plan.EquivalenceKey;
+                    first = false;
                     context.RegisterCodeFix(
                         CodeAction.Create(plan.Title, ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), key, ct), key),
                         diagnostic);
@@ -88,7 +100,10 @@ namespace DmaDiscipline.CodeFixes.Editing
             var targets = new HashSet<string>(StringComparer.Ordinal);
             foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
-                var plan = SafePlans(model, root, diagnostic, cancellationToken).FirstOrDefault(p => equivalenceKey is null || p.EquivalenceKey == equivalenceKey);
+                var offered = SafePlans(model, root, diagnostic, cancellationToken);
+                var plan = equivalenceKey is null || equivalenceKey.EndsWith(PreferredSuffix, StringComparison.Ordinal)
+                    ? offered.FirstOrDefault()
+                    : offered.FirstOrDefault(p => p.EquivalenceKey == equivalenceKey);
                 if (plan is not null && targets.Add(plan.Target))
                 {
                     plans.Add(plan);

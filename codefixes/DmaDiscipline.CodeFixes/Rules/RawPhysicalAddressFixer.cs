@@ -55,7 +55,10 @@ namespace DmaDiscipline.CodeFixes.Rules
         /// the analyzer counts the address written into a device sink as handed on, so DMA002 stays silent;
         /// only the runtime's debug layer reports the leak at unbind.
         /// </summary>
-        internal const string MapOnlyTitle = "Map through the DMA API and check it (unmap not arranged: unmap it on completion)";
+        internal const string MapOnlyTitle = "Map through the DMA API ({0}) and check it (unmap not arranged: unmap it on completion)";
+
+        /// <summary>The buffer is already mapped in the method: its address comes from that mapping.</summary>
+        public const string ReuseKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".UseMappingInScope";
 
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.RawPhysicalAddressToDevice);
@@ -90,12 +93,23 @@ namespace DmaDiscipline.CodeFixes.Rules
                 yield break;
             }
 
+            // A buffer the method has already mapped is never mapped again: the address comes from that mapping, or no fix.
+            if (MappingInScope.Find(model, sink, source, buffer, offset, cancellationToken) is { } existing)
+            {
+                if (existing.Plan is { } reuse)
+                {
+                    yield return reuse;
+                }
+
+                yield break;
+            }
+
             if (ScatterGatherMap.Plan(model, sink, source, buffer, offset, cancellationToken) is { } scatterGather)
             {
                 yield return scatterGather;
             }
 
-            if (StreamingMap.Plan(model, sink, source, buffer, offset, symbols, cancellationToken) is { } single)
+            foreach (var single in StreamingMap.Plans(model, sink, source, buffer, offset, symbols, cancellationToken))
             {
                 yield return single;
             }
