@@ -98,15 +98,25 @@ namespace DmaDiscipline.CodeFixes.Editing
 
             var plans = new List<PlannedFix>();
             var targets = new HashSet<string>(StringComparer.Ordinal);
+            var fixedSites = new List<Diagnostic>();
             foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
+                if (diagnostic.Location.SourceTree != root.SyntaxTree)
+                {
+                    continue; // reported on an older version of the document: its spans mean nothing here
+                }
+
                 var offered = SafePlans(model, root, diagnostic, cancellationToken);
                 var plan = equivalenceKey is null || equivalenceKey.EndsWith(PreferredSuffix, StringComparison.Ordinal)
                     ? offered.FirstOrDefault()
                     : offered.FirstOrDefault(p => p.EquivalenceKey == equivalenceKey);
-                if (plan is not null && targets.Add(plan.Target))
+                if (plan is not null)
                 {
-                    plans.Add(plan);
+                    fixedSites.Add(diagnostic);
+                    if (targets.Add(plan.Target))
+                    {
+                        plans.Add(plan);
+                    }
                 }
             }
 
@@ -127,6 +137,8 @@ namespace DmaDiscipline.CodeFixes.Editing
                     // Two edits of the same node that cannot be merged: this one waits for the next Fix All pass.
                 }
             }
+
+            ExpectationComments.Remove(editor, root, fixedSites);
 
             // New lines use the document's own end-of-line, whatever the workspace's default.
             var options = await document.GetOptionsAsync(cancellationToken).ConfigureAwait(false);

@@ -60,6 +60,7 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
         """,
         """
         #nullable enable
+        using System;
         using System.Collections.Generic;
         using DmaDiscipline.Runtime;
 
@@ -88,7 +89,7 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
                 DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, 0, length, dmaDirection);
                 if (_device.Dma.MappingError(dmaAddress))
                 {
-                    return -22;
+                    throw new InvalidOperationException("DMA mapping failed");
                 }
 
                 dmaMappings.Add((dmaAddress, length, dmaDirection));

@@ -42,13 +42,11 @@ public sealed class RawPhysicalAddressFixerTests
 
         sealed class Queue
         {
-            private readonly PhysicalMemory _memory;
             private readonly Device _device;
             private readonly CoherentBuffer _ring;
 
             public Queue(PhysicalMemory memory, Device device, Ring ring)
             {
-                _memory = memory;
                 _device = device;
                 _ring = device.Dma.AllocCoherent(4096);
                 _ring.Span.Clear();
