@@ -36,9 +36,10 @@ namespace DmaDiscipline.CodeFixes.Editing
         /// <summary>For the fixers' own tests: let a planning failure surface instead of offering no fix.</summary>
         internal static bool ThrowOnPlanFailure { get; set; }
 
+        /// <summary>One Fix All for every DMA rule: each site's preferred fix (or the alternative asked for), re-analysing until nothing is left (see <see cref="FixAllRounds"/>).</summary>
         public sealed override FixAllProvider GetFixAllProvider() =>
             FixAllProvider.Create(async (context, document, diagnostics) =>
-                await ApplyAsync(document, diagnostics, context.CodeActionEquivalenceKey, context.CancellationToken).ConfigureAwait(false));
+                await FixAllRounds.FixAsync(this, document, diagnostics, context.CodeActionEquivalenceKey, context.CancellationToken).ConfigureAwait(false));
 
         public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -87,7 +88,7 @@ namespace DmaDiscipline.CodeFixes.Editing
             }
         }
 
-        private async Task<Document> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
+        internal async Task<Document> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
