@@ -50,6 +50,8 @@ namespace DmaDiscipline.CodeFixes.Editing
                 return;
             }
 
+            Mapping.FrameworkRoles.Register(model.Compilation, context.Document.Project.AnalyzerOptions);
+
             foreach (var diagnostic in context.Diagnostics)
             {
                 var first = true;
@@ -96,6 +98,8 @@ namespace DmaDiscipline.CodeFixes.Editing
             {
                 return document;
             }
+
+            Mapping.FrameworkRoles.Register(model.Compilation, document.Project.AnalyzerOptions);
 
             var plans = new List<PlannedFix>();
             var targets = new HashSet<string>(StringComparer.Ordinal);
