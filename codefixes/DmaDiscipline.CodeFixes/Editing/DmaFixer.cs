@@ -23,12 +23,23 @@ namespace DmaDiscipline.CodeFixes.Editing
     /// </summary>
     public abstract class DmaFixer : CodeFixProvider
     {
+        /// <summary>
+        /// The equivalence key suffix of a diagnostic's preferred fix (<c>DMA001.Preferred</c>): every diagnostic's first
+        /// fix carries it, so Fix All of it applies each site's own preferred fix; an alternative keeps its own key and
+        /// Fix All of it applies that alternative where it is offered.
+        /// </summary>
+        public const string PreferredSuffix = ".Preferred";
+
+        /// <summary>The key of <paramref name="ruleId"/>'s preferred fix.</summary>
+        public static string PreferredKey(string ruleId) => ruleId + PreferredSuffix;
+
         /// <summary>For the fixers' own tests: let a planning failure surface instead of offering no fix.</summary>
         internal static bool ThrowOnPlanFailure { get; set; }
 
+        /// <summary>One Fix All for every DMA rule: each site's preferred fix (or the alternative asked for), re-analysing until nothing is left (see <see cref="FixAllRounds"/>).</summary>
         public sealed override FixAllProvider GetFixAllProvider() =>
             FixAllProvider.Create(async (context, document, diagnostics) =>
-                await ApplyAsync(document, diagnostics, context.CodeActionEquivalenceKey, context.CancellationToken).ConfigureAwait(false));
+                await FixAllRounds.FixAsync(this, document, diagnostics, context.CodeActionEquivalenceKey, context.CancellationToken).ConfigureAwait(false));
 
         public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -39,12 +50,16 @@ namespace DmaDiscipline.CodeFixes.Editing
                 return;
             }
 
+            Mapping.FrameworkRoles.Register(model.Compilation, context.Document.Project.AnalyzerOptions);
+
             foreach (var diagnostic in context.Diagnostics)
             {
+                var first = true;
                 foreach (var plan in SafePlans(model, root, diagnostic, context.CancellationToken))
                 {
                     var document = context.Document;
-                    var key = plan.EquivalenceKey;
+                    var key = first ? PreferredKey(diagnostic.Id) : plan.EquivalenceKey;
+                    first = false;
                     context.RegisterCodeFix(
                         CodeAction.Create(plan.Title, ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), key, ct), key),
                         diagnostic);
@@ -75,7 +90,7 @@ namespace DmaDiscipline.CodeFixes.Editing
             }
         }
 
-        private async Task<Document> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
+        internal async Task<Document> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
@@ -84,14 +99,29 @@ namespace DmaDiscipline.CodeFixes.Editing
                 return document;
             }
 
+            Mapping.FrameworkRoles.Register(model.Compilation, document.Project.AnalyzerOptions);
+
             var plans = new List<PlannedFix>();
             var targets = new HashSet<string>(StringComparer.Ordinal);
+            var fixedSites = new List<Diagnostic>();
             foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
-                var plan = SafePlans(model, root, diagnostic, cancellationToken).FirstOrDefault(p => equivalenceKey is null || p.EquivalenceKey == equivalenceKey);
-                if (plan is not null && targets.Add(plan.Target))
+                if (diagnostic.Location.SourceTree != root.SyntaxTree)
                 {
-                    plans.Add(plan);
+                    continue; // reported on an older version of the document: its spans mean nothing here
+                }
+
+                var offered = SafePlans(model, root, diagnostic, cancellationToken);
+                var plan = equivalenceKey is null || equivalenceKey.EndsWith(PreferredSuffix, StringComparison.Ordinal)
+                    ? offered.FirstOrDefault()
+                    : offered.FirstOrDefault(p => p.EquivalenceKey == equivalenceKey);
+                if (plan is not null)
+                {
+                    fixedSites.Add(diagnostic);
+                    if (targets.Add(plan.Target))
+                    {
+                        plans.Add(plan);
+                    }
                 }
             }
 
@@ -112,6 +142,8 @@ namespace DmaDiscipline.CodeFixes.Editing
                     // Two edits of the same node that cannot be merged: this one waits for the next Fix All pass.
                 }
             }
+
+            ExpectationComments.Remove(editor, root, fixedSites);
 
             // New lines use the document's own end-of-line, whatever the workspace's default.
             var options = await document.GetOptionsAsync(cancellationToken).ConfigureAwait(false);

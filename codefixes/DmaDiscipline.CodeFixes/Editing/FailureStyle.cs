@@ -9,9 +9,11 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace DmaDiscipline.CodeFixes.Editing
 {
     /// <summary>
-    /// How a method reports failure, read from the method itself: the error code it already returns
-    /// (a negative number, <c>-ENOMEM</c>), <c>return false</c>, <c>return null</c>, or an exception.
-    /// A fix that adds a failure path uses the same style, so the caller's handling already covers it.
+    /// How a method reports failure, read from the method itself: an error-code method (one that returns a
+    /// negative code) returns the out-of-memory code of its file — an integer constant named like <c>ENOMEM</c>
+    /// (<c>return -ENOMEM;</c> for a positive errno, as Linux does) — never a copy of whatever other code it
+    /// returns; a <c>bool</c> method returns <c>false</c>, a reference-returning one that returns <c>null</c>
+    /// returns <c>null</c>; otherwise (an error-code method with no such constant too) it throws.
     /// </summary>
     internal static class FailureStyle
     {
@@ -46,10 +48,10 @@ namespace DmaDiscipline.CodeFixes.Editing
                 case SpecialType.System_Int16:
                 case SpecialType.System_SByte:
                     {
-                        var code = returns.FirstOrDefault(r => IsErrorCode(model, r, cancellationToken));
-                        if (code is not null)
+                        // An error-code method fails a mapping with its out-of-memory code: the file's ENOMEM-style constant.
+                        if (returns.Any(r => IsErrorCode(model, r, cancellationToken)) && OutOfMemoryCode(model, member, cancellationToken) is { } code)
                         {
-                            return Return(code.WithoutTrivia());
+                            return Return(code);
                         }
 
                         break;
@@ -63,6 +65,28 @@ namespace DmaDiscipline.CodeFixes.Editing
             }
 
             return Throw(what);
+        }
+
+        /// <summary><c>-ENOMEM</c> (or <c>Errno.ENOMEM</c> when negative): an integer constant of the file whose name says out of memory.</summary>
+        private static ExpressionSyntax? OutOfMemoryCode(SemanticModel model, SyntaxNode member, CancellationToken cancellationToken)
+        {
+            var root = member.SyntaxTree.GetRoot(cancellationToken);
+            foreach (var declarator in root.DescendantNodes().OfType<VariableDeclaratorSyntax>())
+            {
+                var name = declarator.Identifier.ValueText.ToUpperInvariant().Replace("_", string.Empty);
+                if (!(name == "ENOMEM" || name == "NOMEM" || name.EndsWith("OUTOFMEMORY", System.StringComparison.Ordinal) || name.EndsWith("NOMEMORY", System.StringComparison.Ordinal))
+                    || !(model.GetDeclaredSymbol(declarator, cancellationToken) is IFieldSymbol { IsConst: true } field)
+                    || !(field.ConstantValue is int value) || value == 0)
+                {
+                    continue;
+                }
+
+                var type = (model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol)?.ContainingType;
+                var reference = SymbolEqualityComparer.Default.Equals(type, field.ContainingType) ? field.Name : field.ContainingType.ToDisplayString() + "." + field.Name;
+                return SyntaxFactory.ParseExpression(value > 0 ? "-" + reference : reference).WithAdditionalAnnotations(Simplifier.Annotation);
+            }
+
+            return null;
         }
 
         private static bool IsErrorCode(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)

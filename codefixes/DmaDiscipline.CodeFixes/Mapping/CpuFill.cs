@@ -47,7 +47,8 @@ namespace DmaDiscipline.CodeFixes.Mapping
             return false;
         }
 
-        private static bool IsWritten(SemanticModel model, ExpressionSyntax span, CancellationToken cancellationToken)
+        /// <summary>True when the bytes of <paramref name="span"/> (a <c>buffer.Span</c>) are written where it stands.</summary>
+        internal static bool IsWritten(SemanticModel model, ExpressionSyntax span, CancellationToken cancellationToken)
         {
             // buffer.Span[i] = v, buffer.Span[i] += v, buffer.Span[i]++ ; buffer.Span[a..b] is a slice.
             if (span.Parent is ElementAccessExpressionSyntax element && element.Expression == span)

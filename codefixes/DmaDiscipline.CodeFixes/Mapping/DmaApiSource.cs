@@ -8,7 +8,8 @@ namespace DmaDiscipline.CodeFixes.Mapping
     /// <summary>
     /// Finds the driver's own <c>DmaApi</c> where a fix needs one: a <c>DmaApi</c> it holds, the
     /// <c>Dma</c> of a <c>Device</c> it holds, or of the <c>Device</c> a transport it holds belongs
-    /// to. In a constructor the parameters come first (fields may not be assigned yet).
+    /// to. In a constructor the parameters come first (fields may not be assigned yet). A method that
+    /// already calls the DMA API keeps using the same <c>DmaApi</c>: the receiver of its own calls comes first.
     /// </summary>
     internal static class DmaApiSource
     {
@@ -26,6 +27,11 @@ namespace DmaDiscipline.CodeFixes.Mapping
             if (type is null)
             {
                 return null;
+            }
+
+            if (member is not null && UsedIn(model, member, node, symbols, cancellationToken) is { } used)
+            {
+                return used;
             }
 
             if (method is not null && method.MethodKind == MethodKind.Constructor)
@@ -56,6 +62,23 @@ namespace DmaDiscipline.CodeFixes.Mapping
                 if (candidateType is not null && Path(candidateType, symbols) is { } path)
                 {
                     return candidate.Name + path;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The receiver of the member's first DMA API call that means the same at <paramref name="node"/>.</summary>
+        private static string? UsedIn(SemanticModel model, SyntaxNode member, SyntaxNode node, RuntimeSymbols symbols, CancellationToken cancellationToken)
+        {
+            foreach (var call in member.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (call.Expression is MemberAccessExpressionSyntax access
+                    && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol called && RuntimeSymbols.Is(called.ContainingType, symbols.DmaApi)
+                    && Editing.Stable.IsStable(model, access.Expression, member, cancellationToken)
+                    && Editing.Stable.IsInScope(model, access.Expression, node.SpanStart, cancellationToken))
+                {
+                    return access.Expression.WithoutTrivia().ToString();
                 }
             }
 

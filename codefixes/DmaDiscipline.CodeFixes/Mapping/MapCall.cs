@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -82,7 +83,10 @@ namespace DmaDiscipline.CodeFixes.Mapping
             return Editing.Stable.IsStable(model, Handle, member, cancellationToken) && Editing.Stable.IsInScope(model, Handle, position, cancellationToken);
         }
 
-        public bool IsStreaming => Method.Name == "MapSingle";
+        /// <summary>A map of a framework configured by a symbols file or <c>[DmaApiRole]</c>, not the runtime's <c>DmaApi</c>.</summary>
+        public bool IsConfigured { get; private set; }
+
+        public bool IsStreaming => IsConfigured || Method.Name == "MapSingle";
 
         public bool IsScatterGather => Method.Name == "MapSg";
 
@@ -90,11 +94,18 @@ namespace DmaDiscipline.CodeFixes.Mapping
 
         public ExpressionSyntax? Argument(string parameterName) => ArgumentOf(Call, Method, parameterName);
 
-        public ExpressionSyntax? Length => Argument("length");
+        public ExpressionSyntax? Length => IsConfigured ? ArgumentWhere(p => Analyzers.Symbols.DmaSymbols.IsLengthParameter(p)) : Argument("length");
 
-        public ExpressionSyntax? Direction => Argument("direction");
+        public ExpressionSyntax? Direction => IsConfigured ? ArgumentWhere(p => p.Type.TypeKind == TypeKind.Enum && p.Type.Name.EndsWith("Direction", System.StringComparison.Ordinal)) : Argument("direction");
 
-        public ExpressionSyntax? Buffer => IsScatterGather ? Argument("list") : Argument("buffer");
+        /// <summary>The mapped buffer: the runtime's <c>buffer</c>/<c>list</c>, a configured map's first parameter (as the rules read it).</summary>
+        public ExpressionSyntax? Buffer => IsConfigured ? (Method.Parameters.Length > 0 ? Argument(Method.Parameters[0].Name) : null) : IsScatterGather ? Argument("list") : Argument("buffer");
+
+        private ExpressionSyntax? ArgumentWhere(System.Func<IParameterSymbol, bool> wanted)
+        {
+            var parameter = Method.Parameters.FirstOrDefault(wanted);
+            return parameter is null ? null : Argument(parameter.Name);
+        }
 
         public static MapCall? Find(SemanticModel model, SyntaxNode root, Location? location, CancellationToken cancellationToken)
         {
@@ -111,9 +122,16 @@ namespace DmaDiscipline.CodeFixes.Mapping
         public static MapCall? From(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken)
         {
             var symbols = RuntimeSymbols.From(model.Compilation);
-            if (!(model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method)
-                || !(symbols.IsDmaApiMethod(method, "MapSingle") || symbols.IsDmaApiMethod(method, "MapSg") || symbols.IsDmaApiMethod(method, "AllocCoherent"))
-                || !(call.Expression is MemberAccessExpressionSyntax access))
+            if (!(model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method) || !(call.Expression is MemberAccessExpressionSyntax access))
+            {
+                return null;
+            }
+
+            // A configured framework's map (symbols file, [DmaApiRole]) that returns its handle: a streaming mapping of that framework.
+            var configured = !RuntimeSymbols.Is(method.ContainingType, symbols.DmaApi)
+                && !method.ReturnsVoid && method.ReturnType.SpecialType != SpecialType.System_Boolean && method.ReturnType.SpecialType != SpecialType.System_Int32
+                && (FrameworkRoles.RolesOf(model, method, cancellationToken) & Analyzers.Symbols.DmaRole.Map) != 0;
+            if (!(configured || symbols.IsDmaApiMethod(method, "MapSingle") || symbols.IsDmaApiMethod(method, "MapSg") || symbols.IsDmaApiMethod(method, "AllocCoherent")))
             {
                 return null;
             }
@@ -141,7 +159,7 @@ namespace DmaDiscipline.CodeFixes.Mapping
                 handle = assignment.Left;
             }
 
-            return new MapCall(call, method, access.Expression, statement, handle, handleDeclarator);
+            return new MapCall(call, method, access.Expression, statement, handle, handleDeclarator) { IsConfigured = configured };
         }
 
         public static ExpressionSyntax? ArgumentOf(InvocationExpressionSyntax call, IMethodSymbol method, string parameterName)

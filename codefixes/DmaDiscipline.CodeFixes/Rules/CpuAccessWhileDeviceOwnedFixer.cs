@@ -48,8 +48,14 @@ namespace DmaDiscipline.CodeFixes.Rules
 
             // Consecutive statements of the same block that touch the same buffer are one CPU access: one sync pair around them all.
             var (first, last) = AccessRun(statement, map);
-            var toCpu = Call(map, "SyncForCpu");
-            var handBack = LeavesMethod(last) || NextUseUnmaps(last, map) ? null : Call(map, "SyncForDevice");
+            var toCpu = Call(model, map, "SyncForCpu", cancellationToken);
+            var handBack = LeavesMethod(last) || NextUseUnmaps(model, last, map, cancellationToken) ? null : Call(model, map, "SyncForDevice", cancellationToken);
+            if (toCpu is null || !(LeavesMethod(last) || NextUseUnmaps(model, last, map, cancellationToken)) && handBack is null)
+            {
+                return null; // a configured framework without the sync this needs
+            }
+
+            var before = toCpu;
             return new PlannedFix(
                 handBack is null ? "Sync for the CPU before the access" : "Sync for the CPU before the access and for the device after it",
                 EquivalenceKey,
@@ -58,11 +64,11 @@ namespace DmaDiscipline.CodeFixes.Rules
                 {
                     if (first == last)
                     {
-                        Statements.InsertAround(editor, statement, new[] { toCpu }, handBack is null ? new StatementSyntax[0] : new[] { handBack });
+                        Statements.InsertAround(editor, statement, new[] { before }, handBack is null ? new StatementSyntax[0] : new[] { handBack });
                         return;
                     }
 
-                    Statements.InsertBefore(editor, first, new[] { toCpu });
+                    Statements.InsertBefore(editor, first, new[] { before });
                     if (handBack is not null)
                     {
                         Statements.InsertAfter(editor, last, new[] { handBack });
@@ -97,8 +103,18 @@ namespace DmaDiscipline.CodeFixes.Rules
             return (statements[start], statements[end]);
         }
 
-        internal static StatementSyntax Call(MapCall map, string method) =>
-            Statements.Parse($"{map.Receiver.WithoutTrivia()}.{method}({map.Handle!.WithoutTrivia()}, {map.Length!.WithoutTrivia()}, {map.Direction!.WithoutTrivia()});");
+        /// <summary>The runtime's <c>SyncForCpu</c>/<c>SyncForDevice</c>, or a configured framework's method with that role.</summary>
+        internal static StatementSyntax? Call(SemanticModel model, MapCall map, string method, CancellationToken cancellationToken)
+        {
+            if (map.IsConfigured)
+            {
+                var role = method == "SyncForCpu" ? Analyzers.Symbols.DmaRole.SyncForCpu : Analyzers.Symbols.DmaRole.SyncForDevice;
+                var call = RoleCall.Build(model, map, role, map.Handle!.WithoutTrivia().ToString(), cancellationToken);
+                return call is null ? null : Statements.Parse(call + ";");
+            }
+
+            return Statements.Parse($"{map.Receiver.WithoutTrivia()}.{method}({map.Handle!.WithoutTrivia()}, {map.Length!.WithoutTrivia()}, {map.Direction!.WithoutTrivia()});");
+        }
 
         private static bool IsEmbeddedDeclaration(StatementSyntax statement) => !(statement.Parent is BlockSyntax) && !(statement.Parent is SwitchSectionSyntax);
 
@@ -106,7 +122,7 @@ namespace DmaDiscipline.CodeFixes.Rules
             statement is ReturnStatementSyntax || statement is ThrowStatementSyntax;
 
         /// <summary>The first later statement of the same block that names the mapping's handle unmaps it.</summary>
-        private static bool NextUseUnmaps(StatementSyntax statement, MapCall map)
+        private static bool NextUseUnmaps(SemanticModel model, StatementSyntax statement, MapCall map, CancellationToken cancellationToken)
         {
             var handle = map.Handle!.WithoutTrivia().ToString();
             IEnumerable<StatementSyntax> following = statement.Parent switch
@@ -122,7 +138,8 @@ namespace DmaDiscipline.CodeFixes.Rules
                     .ToList();
                 if (uses.Count > 0)
                 {
-                    return uses.Any(i => i.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "UnmapSingle");
+                    return uses.Any(i => i.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "UnmapSingle"
+                        || map.IsConfigured && (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(i, cancellationToken).Symbol, cancellationToken) & Analyzers.Symbols.DmaRole.Unmap) != 0);
                 }
 
                 if (next.DescendantNodesAndSelf().Any(n => n is ReturnStatementSyntax || n.IsKind(SyntaxKind.ThrowStatement)))

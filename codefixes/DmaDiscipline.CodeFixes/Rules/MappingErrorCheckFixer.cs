@@ -38,7 +38,7 @@ namespace DmaDiscipline.CodeFixes.Rules
             if (member is null
                 || !Stable.IsStable(model, map.Receiver, member, cancellationToken)
                 || !map.HandleUsableAt(model, member, map.Statement.Span.End, cancellationToken)
-                || HasCheck(member, map))
+                || HasCheck(model, member, map, cancellationToken))
             {
                 // A check that exists but whose failure is ignored needs a human: the fix cannot tell which path was meant.
                 return null;
@@ -52,7 +52,17 @@ namespace DmaDiscipline.CodeFixes.Rules
 
             // A failed mapping holds nothing, but what the method mapped before it still does: release it on the way out.
             var releases = EarlierLiveMappings(model, map, member, cancellationToken);
-            var check = CheckStatement(map.Receiver.WithoutTrivia().ToString(), map.Handle.WithoutTrivia().ToString(), releases.Concat(new[] { failure }).ToArray());
+            var handle = map.Handle.WithoutTrivia().ToString();
+            var test = map.IsConfigured
+                ? RoleCall.Build(model, map, Analyzers.Symbols.DmaRole.MappingErrorCheck, handle, cancellationToken)
+                : $"{map.Receiver.WithoutTrivia()}.MappingError({handle})";
+            if (test is null)
+            {
+                return null; // the configured framework names no check this fix can call with what the map call has
+            }
+
+            var check = SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression(test), SyntaxFactory.Block(releases.Concat(new[] { failure })))
+                .WithAdditionalAnnotations(Formatter.Annotation);
             return new PlannedFix(
                 "Check the mapping with MappingError",
                 EquivalenceKey,
@@ -103,12 +113,14 @@ namespace DmaDiscipline.CodeFixes.Rules
             return releases;
         }
 
-        private static bool HasCheck(SyntaxNode member, MapCall map)
+        private static bool HasCheck(SemanticModel model, SyntaxNode member, MapCall map, CancellationToken cancellationToken)
         {
             var handle = map.Handle!.WithoutTrivia().ToString();
             return member.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
-                i.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "MappingError"
-                && i.ArgumentList.Arguments.Count == 1 && i.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle);
+                i.Expression is MemberAccessExpressionSyntax access
+                && i.ArgumentList.Arguments.Any(a => a.Expression.WithoutTrivia().ToString() == handle)
+                && (access.Name.Identifier.ValueText == "MappingError" && i.ArgumentList.Arguments.Count == 1
+                    || (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(i, cancellationToken).Symbol, cancellationToken) & Analyzers.Symbols.DmaRole.MappingErrorCheck) != 0));
         }
     }
 }

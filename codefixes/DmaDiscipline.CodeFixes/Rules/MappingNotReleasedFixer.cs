@@ -354,6 +354,13 @@ namespace DmaDiscipline.CodeFixes.Rules
                 return null;
             }
 
+            if (map.IsConfigured)
+            {
+                // The configured framework's own unmap, its parameters filled from the map call.
+                var unmap = RoleCall.Build(model, map, Analyzers.Symbols.DmaRole.Unmap, map.Handle!.WithoutTrivia().ToString(), cancellationToken);
+                return unmap is null ? null : Statements.Parse(unmap + ";");
+            }
+
             return Statements.Parse($"{map.Receiver.WithoutTrivia()}.UnmapSingle({map.Handle!.WithoutTrivia()}, {length.WithoutTrivia()}, {direction.WithoutTrivia()});");
         }
 

@@ -47,8 +47,10 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             var symbols = RuntimeSymbols.From(model.Compilation);
-            var isDirection = RuntimeSymbols.Is(parameter.Type, symbols.Direction);
-            var replacement = isDirection ? map.Direction : parameter.Name == "length" ? map.Length : null;
+            var roles = FrameworkRoles.For(model.Compilation, cancellationToken);
+            var isDirection = RuntimeSymbols.Is(parameter.Type, symbols.Direction) || map.IsConfigured && roles.IsDirectionType(parameter.Type);
+            var isLength = parameter.Name == "length" || map.IsConfigured && Analyzers.Symbols.DmaSymbols.IsLengthParameter(parameter);
+            var replacement = isDirection ? map.Direction : isLength ? map.Length : null;
             var member = call.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
             if (replacement is null || member is null
                 || !Stable.IsStable(model, replacement, member, cancellationToken)

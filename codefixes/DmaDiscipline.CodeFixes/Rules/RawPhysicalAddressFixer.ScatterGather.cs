@@ -46,11 +46,11 @@ namespace DmaDiscipline.CodeFixes.Rules
                 var arguments = sink.Parent is ArgumentSyntax argument ? argument.Parent as ArgumentListSyntax : null;
                 var target = arguments?.Parent is null ? null : model.GetSymbolInfo(arguments.Parent, cancellationToken).Symbol as IMethodSymbol;
                 var length = StreamingMap.Sibling(arguments, target, "len");
-                var direction = StreamingMap.Direction(model, StreamingMap.Sibling(arguments, target, "flag"), statement, cpuFilled: false, cancellationToken);
+                var directions = DirectionChoice.For(model, sink, statement, cpuFilled: false, cpuReadsAfter: false, cancellationToken);
                 var dma = DmaApiSource.At(model, loop, cancellationToken);
                 var failure = FailureStyle.For(model, loop, "DMA mapping failed", cancellationToken);
                 var completion = Completion(method.Body, loop, element.Expression);
-                if (length is null || direction is null || direction.Contains("?") || dma is null || failure is null || completion is null
+                if (length is null || directions[0].IsConditional || dma is null || failure is null || completion is null
                     || !OnlyThroughElementAndCount(loop, element.Expression, counter, model, sink, length, bound, cancellationToken)
                     || !InScopeBesides(model, length, counter, loop.SpanStart, cancellationToken)
                     || CountedAfter(method.Body, loop, bound))
@@ -58,6 +58,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                     return null;
                 }
 
+                var direction = directions[0];
                 var i = counter.Name;
                 var listName = Names.Unique(method, "dmaList");
                 var countName = Names.Unique(method, "dmaCount");
@@ -67,7 +68,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 {
                     StreamingMap.Statement($"var {listName} = new DmaDiscipline.Runtime.ScatterList({boundText});"),
                     StreamingMap.Statement($"for (int {i} = 0; {i} < {boundText}; {i}++)\n{{\n{listName}.Add({list}[{i}], 0, {StreamingMap.StripCast(length).WithoutTrivia()});\n}}"),
-                    StreamingMap.Statement($"DmaDiscipline.Runtime.DmaDirection {directionName} = {direction};"),
+                    StreamingMap.Statement($"DmaDiscipline.Runtime.DmaDirection {directionName} = {direction.Text};"),
                     StreamingMap.Statement($"int {countName} = {dma}.MapSg({listName}, {directionName});"),
                     SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{countName} == 0"), SyntaxFactory.Block(failure)).WithAdditionalAnnotations(Formatter.Annotation),
                 };
@@ -76,7 +77,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 var counts = loop.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Where(m => m.WithoutTrivia().ToString() == boundText && !length.Span.Contains(m.Span)).ToList();
                 var unmap = StreamingMap.Statement($"{dma}.UnmapSg({listName}, {directionName});");
                 return new PlannedFix(
-                    "Map the buffers as one scatter-gather list (MapSg) and unmap it before the CPU reads them",
+                    $"Map the buffers as one scatter-gather list (MapSg, {direction.Title}) and unmap it before the CPU reads them",
                     MapSgInMethodKey,
                     "map@" + sink.SpanStart,
                     editor =>

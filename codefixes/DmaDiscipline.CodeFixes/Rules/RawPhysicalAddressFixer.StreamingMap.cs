@@ -17,7 +17,7 @@ namespace DmaDiscipline.CodeFixes.Rules
         /// <summary>The per-request rewrite: map before the descriptor is written, check, keep for the completion path.</summary>
         private static class StreamingMap
         {
-            public static PlannedFix? Plan(SemanticModel model, ExpressionSyntax sink, ExpressionSyntax source, ExpressionSyntax buffer, ExpressionSyntax? offset, RuntimeSymbols symbols, CancellationToken cancellationToken)
+            public static IEnumerable<PlannedFix> Plans(SemanticModel model, ExpressionSyntax sink, ExpressionSyntax source, ExpressionSyntax buffer, ExpressionSyntax? offset, RuntimeSymbols symbols, CancellationToken cancellationToken)
             {
                 var statement = sink.FirstAncestorOrSelf<StatementSyntax>();
                 var method = sink.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>();
@@ -25,7 +25,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 if (statement is null || body is null || !(statement.Parent is BlockSyntax) || !(method is MethodDeclarationSyntax)
                     || !(source.Parent is MemberAccessExpressionSyntax value) || value.Name.Identifier.ValueText != "Value")
                 {
-                    return null;
+                    yield break;
                 }
 
                 // addr = phys.Value [+ offset]
@@ -40,27 +40,16 @@ namespace DmaDiscipline.CodeFixes.Rules
                 }
                 else
                 {
-                    return null;
+                    yield break;
                 }
 
-                var arguments = sink.Parent is ArgumentSyntax argument ? argument.Parent as ArgumentListSyntax : null;
-                var target = arguments?.Parent is null ? null : model.GetSymbolInfo(arguments.Parent, cancellationToken).Symbol as IMethodSymbol;
-                var length = Sibling(arguments, target, "len");
-                var lengthText = length is not null ? StripCast(length).ToString() : offsetText == "0" ? $"{buffer.WithoutTrivia()}.Length" : null;
+                var lengthText = Length(model, sink, buffer, offsetText, cancellationToken);
                 var dma = DmaApiSource.At(model, statement, cancellationToken);
                 var failure = FailureStyle.For(model, statement, "DMA mapping failed", cancellationToken);
                 if (lengthText is null || dma is null || failure is null
                     || !Stable.IsInScope(model, buffer, statement.SpanStart, cancellationToken))
                 {
-                    return null;
-                }
-
-                // Both ways only when both are evident: a device-writable descriptor over the whole buffer the CPU has just filled.
-                var cpuFilled = offsetText == "0" && CpuFill.Before(model, buffer, statement, cancellationToken);
-                var direction = Direction(model, Sibling(arguments, target, "flag"), statement, cpuFilled, cancellationToken);
-                if (direction is null)
-                {
-                    return null;
+                    yield break;
                 }
 
                 // Fix All maps every raw address of the method at once: each site's names carry its place among them.
@@ -74,68 +63,118 @@ namespace DmaDiscipline.CodeFixes.Rules
                 // One request list per method: with several maps (fixed or not) the state would be arranged twice.
                 var maps = body.DescendantNodes().OfType<InvocationExpressionSyntax>().Count(c => MapCall.From(model, c, cancellationToken) is { IsStreaming: true });
                 var bookkeeping = sites.Count + maps == 1 ? RequestState.Find(model, (MethodDeclarationSyntax)method!, statement, cancellationToken) : null;
-                var mapping = new List<StatementSyntax>
-                {
-                    Statement($"DmaDiscipline.Runtime.DmaDirection {directionName} = {direction};"),
-                    Statement($"DmaDiscipline.Runtime.DmaAddr {addressName} = {dma}.MapSingle({buffer.WithoutTrivia()}, {offsetText}, {lengthText}, {directionName});"),
-                };
+                var completion = bookkeeping is null ? CompletionInMethod(model, body, statement, buffer, cancellationToken) : null;
+
+                // Both ways only when both are evident: a device-writable descriptor over the whole buffer the CPU has just filled.
+                var cpuFilled = offsetText == "0" && CpuFill.Before(model, buffer, statement, cancellationToken);
+                var choices = DirectionChoice.For(model, sink, statement, cpuFilled, completion?.CpuReads == true, cancellationToken);
                 var newSink = SyntaxFactory.ParseExpression($"{addressName}.Value").WithTriviaFrom(sink);
-                if (bookkeeping is null && CompletionInMethod(body, statement, buffer) is { } completion)
+                var preferred = true;
+                foreach (var choice in choices)
                 {
-                    mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
-                    var unmap = Statement($"{dma}.UnmapSingle({addressName}, {lengthText}, {directionName});");
-                    return new PlannedFix(
-                        "Map through the DMA API and unmap before the CPU reads the result",
-                        MapInMethodKey,
-                        "map@" + sink.SpanStart,
-                        editor =>
-                        {
-                            Statements.InsertBefore(editor, statement, mapping);
-                            editor.ReplaceNode(sink, newSink);
-                            Statements.InsertBefore(editor, completion, new[] { unmap });
-                        });
-                }
-
-                if (bookkeeping is null)
-                {
-                    mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
-                    return new PlannedFix(
-                        MapOnlyTitle,
-                        MapOnlyKey,
-                        "map@" + sink.SpanStart,
-                        editor =>
-                        {
-                            Statements.InsertBefore(editor, statement, mapping);
-                            editor.ReplaceNode(sink, newSink);
-                        });
-                }
-
-                var each = Names.Unique(method!, "mapping");
-                var unmapAll = $"foreach (var {each} in {mappingsName})\n{{\n{dma}.UnmapSingle({each}.Address, {each}.Length, {each}.Direction);\n}}";
-                var failed = SyntaxFactory.Block(Statement(unmapAll), failure);
-                mapping.Add(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{dma}.MappingError({addressName})"), failed).WithAdditionalAnnotations(Formatter.Annotation));
-                mapping.Add(Statement($"{mappingsName}.Add(({addressName}, {lengthText}, {directionName}));"));
-                var outer = statement.AncestorsAndSelf().OfType<StatementSyntax>().First(s => s.Parent == body);
-                var declareList = Statement($"var {mappingsName} = new {RequestState.ListType}();");
-                return new PlannedFix(
-                    $"Map through the DMA API and unmap where '{bookkeeping.Name}' is released",
-                    MapKey,
-                    "map@" + sink.SpanStart,
-                    editor =>
+                    var mapping = new List<StatementSyntax>
                     {
-                        if (outer == statement)
-                        {
-                            Statements.InsertBefore(editor, statement, new[] { declareList }.Concat(mapping));
-                        }
-                        else
-                        {
-                            Statements.InsertBefore(editor, outer, new[] { declareList });
-                            Statements.InsertBefore(editor, statement, mapping);
-                        }
+                        Statement($"DmaDiscipline.Runtime.DmaDirection {directionName} = {choice.Text};"),
+                        Statement($"DmaDiscipline.Runtime.DmaAddr {addressName} = {dma}.MapSingle({buffer.WithoutTrivia()}, {offsetText}, {lengthText}, {directionName});"),
+                    };
+                    var keySuffix = preferred ? string.Empty : choice.KeySuffix;
+                    preferred = false;
+                    if (completion is not null)
+                    {
+                        mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
+                        var unmap = Statement($"{dma}.UnmapSingle({addressName}, {lengthText}, {directionName});");
+                        var at = completion.Statement;
+                        yield return new PlannedFix(
+                            $"Map through the DMA API ({choice.Title}) and unmap before the CPU reads the result",
+                            MapInMethodKey + keySuffix,
+                            "map@" + sink.SpanStart,
+                            editor =>
+                            {
+                                Statements.InsertBefore(editor, statement, mapping);
+                                editor.ReplaceNode(sink, newSink);
+                                Statements.InsertBefore(editor, at, new[] { unmap });
+                            });
+                        continue;
+                    }
 
-                        editor.ReplaceNode(sink, newSink);
-                        bookkeeping.Apply(editor, model, mappingsName, cancellationToken);
-                    });
+                    if (bookkeeping is null)
+                    {
+                        mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
+                        yield return new PlannedFix(
+                            string.Format(System.Globalization.CultureInfo.InvariantCulture, MapOnlyTitle, choice.Title),
+                            MapOnlyKey + keySuffix,
+                            "map@" + sink.SpanStart,
+                            editor =>
+                            {
+                                Statements.InsertBefore(editor, statement, mapping);
+                                editor.ReplaceNode(sink, newSink);
+                            });
+                        continue;
+                    }
+
+                    // The method's only map: run once, its list is empty when it fails and the failure path has nothing to release;
+                    // in a loop, the failure path releases what the earlier rounds mapped.
+                    if (InLoop(statement, body))
+                    {
+                        var each = Names.Unique(method!, "mapping");
+                        var unmapAll = $"foreach (var {each} in {mappingsName})\n{{\n{dma}.UnmapSingle({each}.Address, {each}.Length, {each}.Direction);\n}}";
+                        mapping.Add(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{dma}.MappingError({addressName})"), SyntaxFactory.Block(Statement(unmapAll), failure)).WithAdditionalAnnotations(Formatter.Annotation));
+                    }
+                    else
+                    {
+                        mapping.Add(MappingErrorCheckFixer.CheckStatement(dma, addressName, failure));
+                    }
+
+                    mapping.Add(Statement($"{mappingsName}.Add(({addressName}, {lengthText}, {directionName}));"));
+                    var outer = statement.AncestorsAndSelf().OfType<StatementSyntax>().First(s => s.Parent == body);
+                    var declareList = Statement($"var {mappingsName} = new {RequestState.ListType}();");
+                    var state = bookkeeping;
+                    yield return new PlannedFix(
+                        $"Map through the DMA API ({choice.Title}) and unmap where '{state.Name}' is released",
+                        MapKey + keySuffix,
+                        "map@" + sink.SpanStart,
+                        editor =>
+                        {
+                            if (outer == statement)
+                            {
+                                Statements.InsertBefore(editor, statement, new[] { declareList }.Concat(mapping));
+                            }
+                            else
+                            {
+                                Statements.InsertBefore(editor, outer, new[] { declareList });
+                                Statements.InsertBefore(editor, statement, mapping);
+                            }
+
+                            editor.ReplaceNode(sink, newSink);
+                            state.Apply(editor, model, mappingsName, cancellationToken);
+                        });
+                }
+            }
+
+            private static bool InLoop(StatementSyntax statement, BlockSyntax body) =>
+                statement.Ancestors().TakeWhile(a => a != body).Any(a => a is ForStatementSyntax || a is ForEachStatementSyntax || a is WhileStatementSyntax || a is DoStatementSyntax);
+
+            /// <summary>
+            /// The mapped length: the length argument beside the address (a parameter whose name says length), else the
+            /// whole buffer (from the offset to its end) — a superset of what the device touches, unmapped with the same length.
+            /// </summary>
+            private static string? Length(SemanticModel model, ExpressionSyntax sink, ExpressionSyntax buffer, string offsetText, CancellationToken cancellationToken)
+            {
+                var arguments = sink.Parent is ArgumentSyntax argument ? argument.Parent as ArgumentListSyntax : null;
+                var target = arguments?.Parent is null ? null : model.GetSymbolInfo(arguments.Parent, cancellationToken).Symbol as IMethodSymbol;
+                var length = Sibling(arguments, target, "len");
+                if (length is not null)
+                {
+                    return StripCast(length).ToString();
+                }
+
+                if (arguments is not null && offsetText != "0")
+                {
+                    return null;
+                }
+
+                var whole = $"{buffer.WithoutTrivia()}.Length";
+                return offsetText == "0" ? whole : $"{whole} - {Parenthesized(SyntaxFactory.ParseExpression(offsetText))}";
             }
 
             internal static StatementSyntax Statement(string text) => Names.Simplified(Statements.Parse(text));
@@ -150,9 +189,10 @@ namespace DmaDiscipline.CodeFixes.Rules
             /// A request that completes in the method that posts it: the descriptor is written at the top
             /// level of the method, and a later top-level statement hands the buffer's contents to the CPU
             /// (<c>buffer.Span</c>) — the device is done with it there — with no way out of the method
-            /// in between. The unmap goes right before that statement.
+            /// in between. The unmap goes right before that statement. Whether the CPU reads the buffer there
+            /// (rather than writes it) is evidence of what the device did with it.
             /// </summary>
-            private static StatementSyntax? CompletionInMethod(BlockSyntax body, StatementSyntax statement, ExpressionSyntax buffer)
+            private static Completion? CompletionInMethod(SemanticModel model, BlockSyntax body, StatementSyntax statement, ExpressionSyntax buffer, CancellationToken cancellationToken)
             {
                 if (statement.Parent != body)
                 {
@@ -162,9 +202,10 @@ namespace DmaDiscipline.CodeFixes.Rules
                 var access = buffer.WithoutTrivia() + ".Span";
                 foreach (var next in body.Statements.SkipWhile(s => s != statement).Skip(1))
                 {
-                    if (next.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>().Any(m => m.ToString() == access))
+                    var spans = next.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>().Where(m => m.ToString() == access).ToList();
+                    if (spans.Count > 0)
                     {
-                        return next;
+                        return new Completion(next, spans.Any(s => !CpuFill.IsWritten(model, s, cancellationToken)));
                     }
 
                     if (next.DescendantNodesAndSelf().Any(n => n is ReturnStatementSyntax || n is ThrowStatementSyntax || n is YieldStatementSyntax || n is GotoStatementSyntax))
@@ -176,6 +217,18 @@ namespace DmaDiscipline.CodeFixes.Rules
                 return null;
             }
 
+            private sealed class Completion
+            {
+                public Completion(StatementSyntax statement, bool cpuReads)
+                {
+                    Statement = statement;
+                    CpuReads = cpuReads;
+                }
+
+                public StatementSyntax Statement { get; }
+
+                public bool CpuReads { get; }
+            }
 
             /// <summary>The expression under its casts (a node of the same tree, so the semantic model still answers for it).</summary>
             internal static ExpressionSyntax StripCast(ExpressionSyntax expression)
@@ -215,54 +268,6 @@ namespace DmaDiscipline.CodeFixes.Rules
 
                 return null;
             }
-
-            /// <summary>
-            /// The direction the descriptor's flags say: a device-writable (Write) descriptor is FromDevice —
-            /// Bidirectional when <paramref name="cpuFilled"/> (the CPU wrote the whole mapped buffer before
-            /// posting it, so the device reads it too) — others ToDevice; a Write chosen by a condition gives
-            /// the same condition over the two directions.
-            /// </summary>
-            internal static string? Direction(SemanticModel model, ExpressionSyntax? flags, StatementSyntax statement, bool cpuFilled, CancellationToken cancellationToken)
-            {
-                var deviceWrites = cpuFilled ? "DmaDiscipline.Runtime.DmaDirection.Bidirectional" : "DmaDiscipline.Runtime.DmaDirection.FromDevice";
-                const string ToDevice = "DmaDiscipline.Runtime.DmaDirection.ToDevice";
-                if (flags is null)
-                {
-                    return ToDevice;
-                }
-
-                var expression = StripCast(flags);
-                if (expression is IdentifierNameSyntax name && model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol local
-                    && local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer: { } initializer } declarator
-                    && declarator.SpanStart < statement.SpanStart && !Stable.IsWritten(model, local, statement.Parent!, cancellationToken))
-                {
-                    expression = initializer.Value;
-                }
-
-                foreach (var conditional in expression.DescendantNodesAndSelf().OfType<ConditionalExpressionSyntax>())
-                {
-                    var writeWhenTrue = NamesWrite(conditional.WhenTrue);
-                    var writeWhenFalse = NamesWrite(conditional.WhenFalse);
-                    if (writeWhenTrue == writeWhenFalse)
-                    {
-                        continue;
-                    }
-
-                    if (!Stable.IsInScope(model, conditional.Condition, statement.SpanStart, cancellationToken))
-                    {
-                        return null;
-                    }
-
-                    var condition = conditional.Condition.WithoutTrivia();
-                    return writeWhenTrue ? $"{condition} ? {deviceWrites} : {ToDevice}" : $"{condition} ? {ToDevice} : {deviceWrites}";
-                }
-
-                return NamesWrite(expression) ? deviceWrites : ToDevice;
-            }
-
-            private static bool NamesWrite(ExpressionSyntax expression) =>
-                expression.DescendantNodesAndSelf().OfType<SimpleNameSyntax>().Any(n => string.Equals(n.Identifier.ValueText, "Write", System.StringComparison.OrdinalIgnoreCase)
-                    && !(n.Parent is InvocationExpressionSyntax) && !(n.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax }));
         }
     }
 }

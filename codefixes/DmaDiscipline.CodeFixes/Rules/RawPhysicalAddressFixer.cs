@@ -55,7 +55,10 @@ namespace DmaDiscipline.CodeFixes.Rules
         /// the analyzer counts the address written into a device sink as handed on, so DMA002 stays silent;
         /// only the runtime's debug layer reports the leak at unbind.
         /// </summary>
-        internal const string MapOnlyTitle = "Map through the DMA API and check it (unmap not arranged: unmap it on completion)";
+        internal const string MapOnlyTitle = "Map through the DMA API ({0}) and check it (unmap not arranged: unmap it on completion)";
+
+        /// <summary>The buffer is already mapped in the method: its address comes from that mapping.</summary>
+        public const string ReuseKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".UseMappingInScope";
 
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.RawPhysicalAddressToDevice);
@@ -90,12 +93,23 @@ namespace DmaDiscipline.CodeFixes.Rules
                 yield break;
             }
 
+            // A buffer the method has already mapped is never mapped again: the address comes from that mapping, or no fix.
+            if (MappingInScope.Find(model, sink, source, buffer, offset, cancellationToken) is { } existing)
+            {
+                if (existing.Plan is { } reuse)
+                {
+                    yield return reuse;
+                }
+
+                yield break;
+            }
+
             if (ScatterGatherMap.Plan(model, sink, source, buffer, offset, cancellationToken) is { } scatterGather)
             {
                 yield return scatterGather;
             }
 
-            if (StreamingMap.Plan(model, sink, source, buffer, offset, symbols, cancellationToken) is { } single)
+            foreach (var single in StreamingMap.Plans(model, sink, source, buffer, offset, symbols, cancellationToken))
             {
                 yield return single;
             }
@@ -178,8 +192,9 @@ namespace DmaDiscipline.CodeFixes.Rules
                     }
                 }
 
+                var unused = MadeUnused(model, type, edits.Select(e => e.Node).ToList(), symbols, cancellationToken);
                 return new PlannedFix(
-                    $"Allocate '{field.Name}' with AllocCoherent (ring memory the device shares)",
+                    $"Allocate '{field.Name}' with AllocCoherent (ring memory the device shares, both directions; freed with FreeCoherent where it was freed)",
                     CoherentKey,
                     "coherent@" + field.Name,
                     editor =>
@@ -188,7 +203,60 @@ namespace DmaDiscipline.CodeFixes.Rules
                         {
                             editor.ReplaceNode(node, replacement.WithAdditionalAnnotations(Formatter.Annotation));
                         }
+
+                        foreach (var node in unused)
+                        {
+                            editor.RemoveNode(node, SyntaxRemoveOptions.KeepNoTrivia);
+                        }
                     });
+            }
+
+            /// <summary>
+            /// A <c>PhysicalMemory</c> field of the type that the rewrite leaves with no reader (it was read only to
+            /// allocate, translate and free the ring): its declaration and the statements that only assign it go too.
+            /// </summary>
+            private static List<SyntaxNode> MadeUnused(SemanticModel model, TypeDeclarationSyntax type, List<SyntaxNode> rewritten, RuntimeSymbols symbols, CancellationToken cancellationToken)
+            {
+                var removed = new List<SyntaxNode>();
+                foreach (var declaration in type.Members.OfType<FieldDeclarationSyntax>())
+                {
+                    if (declaration.Declaration.Variables.Count != 1
+                        || !(model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken) is IFieldSymbol memory)
+                        || !RuntimeSymbols.Is(memory.Type, symbols.PhysicalMemory) || memory.DeclaredAccessibility != Accessibility.Private
+                        || memory.DeclaringSyntaxReferences.Length != 1)
+                    {
+                        continue;
+                    }
+
+                    var assignments = new List<SyntaxNode>();
+                    var read = false;
+                    foreach (var name in type.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == memory.Name))
+                    {
+                        if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, memory))
+                        {
+                            continue;
+                        }
+
+                        var reference = name.Parent is MemberAccessExpressionSyntax self && self.Name == name && self.Expression is ThisExpressionSyntax ? self : (ExpressionSyntax)name;
+                        if (reference.Parent is AssignmentExpressionSyntax assignment && assignment.Left == reference && assignment.Parent is ExpressionStatementSyntax statement
+                            && statement.Parent is BlockSyntax && !assignment.Right.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any())
+                        {
+                            assignments.Add(statement);
+                        }
+                        else if (!rewritten.Any(r => r.Span.Contains(name.Span)))
+                        {
+                            read = true;
+                        }
+                    }
+
+                    if (!read)
+                    {
+                        removed.Add(declaration);
+                        removed.AddRange(assignments);
+                    }
+                }
+
+                return removed;
             }
 
             /// <summary>One use of the field: kept (Span, Length, IsFreed), rewritten, or — anything else — no fix.</summary>

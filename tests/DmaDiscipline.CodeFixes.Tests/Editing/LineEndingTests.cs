@@ -70,11 +70,6 @@ public sealed class LineEndingTests
                 DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, 0, length, dmaDirection);
                 if (_device.Dma.MappingError(dmaAddress))
                 {
-                    foreach (var mapping in dmaMappings)
-                    {
-                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
-                    }
-
                     return false;
                 }
 

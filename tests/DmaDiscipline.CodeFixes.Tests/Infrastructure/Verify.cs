@@ -30,9 +30,16 @@ public static class Verify<TFixer>
     /// The fix with <paramref name="codeActionEquivalenceKey"/> turns <paramref name="source"/> into <paramref name="fixedSource"/>,
     /// leaving exactly <paramref name="remaining"/>; when <paramref name="title"/> is given, that is what the fix is called.
     /// </summary>
-    public static async Task FixAsync(string source, string fixedSource, DiagnosticResult[] expected, DiagnosticResult[] remaining, string? codeActionEquivalenceKey, int? iterations = null, int fixAllIterations = 1, string? title = null)
+    public static async Task FixAsync(string source, string fixedSource, DiagnosticResult[] expected, DiagnosticResult[] remaining, string? codeActionEquivalenceKey, int? iterations = null, int fixAllIterations = 1, string? title = null, string? symbolsFile = null)
     {
         var test = Create();
+        if (symbolsFile is not null)
+        {
+            // A framework configured the way a user configures it: DmaDiscipline.txt as an additional file.
+            test.TestState.AdditionalFiles.Add(("DmaDiscipline.txt", symbolsFile));
+            test.FixedState.AdditionalFiles.Add(("DmaDiscipline.txt", symbolsFile));
+        }
+
         if (title is not null)
         {
             test.CodeActionVerifier = (action, verifier) => verifier.Equal(title, action.Title, "title of the code action");

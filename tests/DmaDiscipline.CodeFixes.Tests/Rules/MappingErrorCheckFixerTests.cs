@@ -7,7 +7,66 @@ namespace DmaDiscipline.CodeFixes.Tests.Rules;
 public sealed class MappingErrorCheckFixerTests
 {
     [Fact]
-    public Task Int_method_returns_its_own_error_code() => V.FixAsync(
+    public Task Int_method_returns_its_files_out_of_memory_code_not_another_code_it_returns() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private const int ENOMEM = 12;
+            private const int EINVAL = 22;
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public int Submit(KBuffer buffer)
+            {
+                if (buffer.Length == 0)
+                {
+                    return -EINVAL;
+                }
+
+                var addr = _dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                _ring.Post({|#0:addr.Value|}, 64);
+                return 0;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private const int ENOMEM = 12;
+            private const int EINVAL = 22;
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public int Submit(KBuffer buffer)
+            {
+                if (buffer.Length == 0)
+                {
+                    return -EINVAL;
+                }
+
+                var addr = _dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (_dma.MappingError(addr))
+                {
+                    return -ENOMEM;
+                }
+
+                _ring.Post(addr.Value, 64);
+                return 0;
+            }
+        }
+        """,
+        V.Diagnostic("DMA003").WithLocation(0));
+
+    [Fact]
+    public Task Int_method_without_an_out_of_memory_code_throws_rather_than_copy_another_code() => V.FixAsync(
         """
         using DmaDiscipline.Runtime;
 
@@ -32,6 +91,7 @@ public sealed class MappingErrorCheckFixerTests
         }
         """,
         """
+        using System;
         using DmaDiscipline.Runtime;
 
         sealed class Driver
@@ -51,7 +111,7 @@ public sealed class MappingErrorCheckFixerTests
                 var addr = _dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
                 if (_dma.MappingError(addr))
                 {
-                    return -22;
+                    throw new InvalidOperationException("DMA mapping failed");
                 }
 
                 _ring.Post(addr.Value, 64);

@@ -60,6 +60,7 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
         """,
         """
         #nullable enable
+        using System;
         using System.Collections.Generic;
         using DmaDiscipline.Runtime;
 
@@ -88,12 +89,7 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
                 DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, 0, length, dmaDirection);
                 if (_device.Dma.MappingError(dmaAddress))
                 {
-                    foreach (var mapping in dmaMappings)
-                    {
-                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
-                    }
-
-                    return -22;
+                    throw new InvalidOperationException("DMA mapping failed");
                 }
 
                 dmaMappings.Add((dmaAddress, length, dmaDirection));
@@ -204,11 +200,6 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
                 DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, 0, length, dmaDirection);
                 if (_device.Dma.MappingError(dmaAddress))
                 {
-                    foreach (var mapping in dmaMappings)
-                    {
-                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
-                    }
-
                     return false;
                 }
 
@@ -334,11 +325,6 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
                 DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, 0, length, dmaDirection);
                 if (_device.Dma.MappingError(dmaAddress))
                 {
-                    foreach (var mapping in dmaMappings)
-                    {
-                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
-                    }
-
                     return false;
                 }
 
@@ -458,8 +444,8 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
         """,
         new[] { V.Diagnostic("DMA001").WithLocation(0) },
         Array.Empty<DiagnosticResult>(),
-        RawPhysicalAddressFixer.MapOnlyKey,
-        title: "Map through the DMA API and check it (unmap not arranged: unmap it on completion)");
+        DmaDiscipline.CodeFixes.Editing.DmaFixer.PreferredKey("DMA001"),
+        title: "Map through the DMA API (ToDevice: the device only reads it) and check it (unmap not arranged: unmap it on completion)");
 
     [Fact]
     public Task Two_buffers_posted_by_one_method_are_both_mapped_only_so_that_fix_all_and_one_by_one_agree() => V.FixAsync(
@@ -539,6 +525,6 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
         """,
         new[] { V.Diagnostic("DMA001").WithLocation(0), V.Diagnostic("DMA001").WithLocation(1) },
         Array.Empty<DiagnosticResult>(),
-        RawPhysicalAddressFixer.MapOnlyKey,
+        DmaDiscipline.CodeFixes.Editing.DmaFixer.PreferredKey("DMA001"),
         iterations: 2);
 }

@@ -135,5 +135,5 @@ public sealed class RawPhysicalAddressFixerScatterGatherTests
         new[] { V.Diagnostic("DMA001").WithLocation(0) },
         Array.Empty<DiagnosticResult>(),
         codeActionEquivalenceKey: null,
-        title: "Map through the DMA API and check it (unmap not arranged: unmap it on completion)");
+        title: "Map through the DMA API (ToDevice: the device only reads it) and check it (unmap not arranged: unmap it on completion)");
 }

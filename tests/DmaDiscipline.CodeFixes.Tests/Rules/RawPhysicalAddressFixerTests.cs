@@ -42,13 +42,11 @@ public sealed class RawPhysicalAddressFixerTests
 
         sealed class Queue
         {
-            private readonly PhysicalMemory _memory;
             private readonly Device _device;
             private readonly CoherentBuffer _ring;
 
             public Queue(PhysicalMemory memory, Device device, Ring ring)
             {
-                _memory = memory;
                 _device = device;
                 _ring = device.Dma.AllocCoherent(4096);
                 _ring.Span.Clear();
@@ -131,11 +129,6 @@ public sealed class RawPhysicalAddressFixerTests
                 DmaAddr dmaAddress = _device.Dma.MapSingle(buffer, offset, length, dmaDirection);
                 if (_device.Dma.MappingError(dmaAddress))
                 {
-                    foreach (var mapping in dmaMappings)
-                    {
-                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
-                    }
-
                     return false;
                 }
 
@@ -212,8 +205,8 @@ public sealed class RawPhysicalAddressFixerTests
         // The analyzer counts handing the address to a device sink as a transfer, so DMA002 stays silent here:
         // the title is the only place that says the unmap is missing, and it says so.
         Array.Empty<DiagnosticResult>(),
-        RawPhysicalAddressFixer.MapOnlyKey,
-        title: "Map through the DMA API and check it (unmap not arranged: unmap it on completion)");
+        DmaDiscipline.CodeFixes.Editing.DmaFixer.PreferredKey("DMA001"),
+        title: "Map through the DMA API (ToDevice: the device only reads it) and check it (unmap not arranged: unmap it on completion)");
 
     [Fact]
     public Task Request_completing_in_the_method_is_unmapped_before_the_cpu_reads_the_result() => V.FixAsync(
@@ -372,7 +365,7 @@ public sealed class RawPhysicalAddressFixerTests
         """,
         new[] { V.Diagnostic("DMA001").WithLocation(0) },
         Array.Empty<DiagnosticResult>(),
-        RawPhysicalAddressFixer.MapOnlyKey);
+        DmaDiscipline.CodeFixes.Editing.DmaFixer.PreferredKey("DMA001"));
 
     [Fact]
     public Task A_device_writable_buffer_the_cpu_only_reads_first_stays_from_device() => V.FixAsync(
@@ -420,7 +413,7 @@ public sealed class RawPhysicalAddressFixerTests
         """,
         new[] { V.Diagnostic("DMA001").WithLocation(0) },
         Array.Empty<DiagnosticResult>(),
-        RawPhysicalAddressFixer.MapOnlyKey);
+        DmaDiscipline.CodeFixes.Editing.DmaFixer.PreferredKey("DMA001"));
 
     [Fact]
     public Task A_status_byte_beside_a_header_the_cpu_filled_stays_from_device() => V.FixAsync(
@@ -468,7 +461,7 @@ public sealed class RawPhysicalAddressFixerTests
         """,
         new[] { V.Diagnostic("DMA001").WithLocation(0) },
         Array.Empty<DiagnosticResult>(),
-        RawPhysicalAddressFixer.MapOnlyKey);
+        DmaDiscipline.CodeFixes.Editing.DmaFixer.PreferredKey("DMA001"));
 
     [Fact]
     public Task A_filled_buffer_on_a_device_readable_descriptor_stays_to_device() => V.FixAsync(
@@ -517,7 +510,7 @@ public sealed class RawPhysicalAddressFixerTests
         """,
         new[] { V.Diagnostic("DMA001").WithLocation(0) },
         Array.Empty<DiagnosticResult>(),
-        RawPhysicalAddressFixer.MapOnlyKey);
+        DmaDiscipline.CodeFixes.Editing.DmaFixer.PreferredKey("DMA001"));
 
     [Fact]
     public Task No_fix_when_the_ring_buffer_is_also_used_as_a_plain_buffer() => V.NoFixAsync(

@@ -1,0 +1,31 @@
+using System.Runtime.CompilerServices;
+using System.Threading;
+using DmaDiscipline.Analyzers.Symbols;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace DmaDiscipline.CodeFixes.Mapping
+{
+    /// <summary>
+    /// The DMA roles of a compilation's symbols as the rules see them: the runtime's, its attributes' and
+    /// those a symbols file (<c>DmaDiscipline.txt</c>, an additional file of the project) gives another
+    /// framework's methods. A fixer registers the project's options before planning, so that a fix for a
+    /// configured framework calls that framework's own unmap, check and sync methods.
+    /// </summary>
+    internal static class FrameworkRoles
+    {
+        private static readonly ConditionalWeakTable<Compilation, AnalyzerOptions> Options = new ConditionalWeakTable<Compilation, AnalyzerOptions>();
+
+        public static void Register(Compilation compilation, AnalyzerOptions options)
+        {
+            Options.Remove(compilation);
+            Options.Add(compilation, options);
+        }
+
+        public static DmaSymbols For(Compilation compilation, CancellationToken cancellationToken) =>
+            DmaSymbols.Create(compilation, Options.TryGetValue(compilation, out var options) ? options : new AnalyzerOptions(System.Collections.Immutable.ImmutableArray<AdditionalText>.Empty), cancellationToken);
+
+        public static DmaRole RolesOf(SemanticModel model, ISymbol? symbol, CancellationToken cancellationToken) =>
+            For(model.Compilation, cancellationToken).RolesOf(symbol);
+    }
+}

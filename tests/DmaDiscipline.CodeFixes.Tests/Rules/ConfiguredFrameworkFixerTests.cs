@@ -1,0 +1,113 @@
+using Microsoft.CodeAnalysis.Testing;
+using Check = DmaDiscipline.CodeFixes.Tests.Infrastructure.Verify<DmaDiscipline.CodeFixes.Rules.MappingErrorCheckFixer>;
+using Align = DmaDiscipline.CodeFixes.Tests.Infrastructure.Verify<DmaDiscipline.CodeFixes.Rules.MismatchedUnmapOrSyncFixer>;
+
+namespace DmaDiscipline.CodeFixes.Tests.Rules;
+
+/// <summary>A framework other than the runtime, configured by a symbols file: the fixes call its own check and take its own map's arguments.</summary>
+public sealed class ConfiguredFrameworkFixerTests
+{
+    private const string VendorHal = """
+        namespace Vendor
+        {
+            public enum XferDirection { ToDevice, FromDevice }
+            public readonly struct IoAddr { public IoAddr(ulong value) { Value = value; } public ulong Value { get; } }
+            public sealed class Buf { public byte[] Data = new byte[64]; public ulong Phys => 0; }
+            public sealed class Dma
+            {
+                public IoAddr Map(Buf buf, int length, XferDirection direction) => default;
+                public void Unmap(IoAddr address, int length, XferDirection direction) { }
+                public bool Failed(IoAddr address) => false;
+                public void ToCpu(IoAddr address, int length, XferDirection direction) { }
+                public void ToDev(IoAddr address, int length, XferDirection direction) { }
+            }
+            public sealed class Regs { public ulong QueueBase; }
+        }
+
+        """;
+
+    private const string VendorSymbols = """
+        T:Vendor.IoAddr ; bus-address
+        P:Vendor.Buf.Phys ; physical-source
+        F:Vendor.Regs.QueueBase ; bus-sink
+        M:Vendor.Dma.Map(Vendor.Buf,System.Int32,Vendor.XferDirection) ; map
+        M:Vendor.Dma.Unmap(Vendor.IoAddr,System.Int32,Vendor.XferDirection) ; unmap
+        M:Vendor.Dma.Failed(Vendor.IoAddr) ; mapping-error-check
+        M:Vendor.Dma.ToCpu(Vendor.IoAddr,System.Int32,Vendor.XferDirection) ; sync-for-cpu
+        M:Vendor.Dma.ToDev(Vendor.IoAddr,System.Int32,Vendor.XferDirection) ; sync-for-device
+        F:Vendor.Buf.Data ; cpu-access
+        """;
+
+    [Fact]
+    public Task DMA003_inserts_the_frameworks_own_mapping_error_check() => Check.FixAsync(
+        VendorHal + """
+        class Driver
+        {
+            bool Post(Vendor.Dma dma, Vendor.Buf buf, Vendor.Regs regs)
+            {
+                var b = dma.Map(buf, 16, Vendor.XferDirection.ToDevice);
+                regs.QueueBase = {|#0:b.Value|};
+                return true;
+            }
+        }
+        """,
+        VendorHal + """
+        class Driver
+        {
+            bool Post(Vendor.Dma dma, Vendor.Buf buf, Vendor.Regs regs)
+            {
+                var b = dma.Map(buf, 16, Vendor.XferDirection.ToDevice);
+                if (dma.Failed(b))
+                {
+                    return false;
+                }
+
+                regs.QueueBase = b.Value;
+                return true;
+            }
+        }
+        """,
+        new[] { Check.Diagnostic("DMA003").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        symbolsFile: VendorSymbols);
+
+    [Fact]
+    public Task DMA004_aligns_the_frameworks_unmap_with_its_map() => Align.FixAsync(
+        VendorHal + """
+        class Driver
+        {
+            bool Send(Vendor.Dma dma, Vendor.Buf buf)
+            {
+                var a = dma.Map(buf, 64, Vendor.XferDirection.ToDevice);
+                if (dma.Failed(a))
+                {
+                    return false;
+                }
+
+                dma.Unmap(a, {|#0:32|}, Vendor.XferDirection.ToDevice);
+                return true;
+            }
+        }
+        """,
+        VendorHal + """
+        class Driver
+        {
+            bool Send(Vendor.Dma dma, Vendor.Buf buf)
+            {
+                var a = dma.Map(buf, 64, Vendor.XferDirection.ToDevice);
+                if (dma.Failed(a))
+                {
+                    return false;
+                }
+
+                dma.Unmap(a, 64, Vendor.XferDirection.ToDevice);
+                return true;
+            }
+        }
+        """,
+        new[] { Align.Diagnostic("DMA004").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        symbolsFile: VendorSymbols);
+}
