@@ -54,6 +54,9 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Values stored into fields of the owner's type (summary mode).</summary>
         public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; } = new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
 
+        /// <summary>Where values reach a sink or another method's parameter (summary mode, report pass): what <see cref="AddressSummaries.SinkOf"/> reads.</summary>
+        public List<SinkHit> SinkHits { get; } = new List<SinkHit>();
+
         /// <summary>Values of out/ref parameters at exit (summary mode).</summary>
         public Dictionary<int, ImmutableHashSet<Origin>> OutValues { get; } = new Dictionary<int, ImmutableHashSet<Origin>>();
 
@@ -447,11 +450,16 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (parameter.RefKind != RefKind.Out && _symbols.IsBusSinkParameter(parameter))
                 {
                     var sink = $"the device-visible parameter '{parameter.Name}' of '{method.ContainingType?.Name}.{method.Name}'";
+                    RecordSink(argument.Value, value, $"'{method.ContainingType?.Name}.{method.Name}({parameter.Name})'");
                     CheckPhysical(argument.Value, value, sink);
                     if (_symbols.IsBusAddressType(argument.Value.Type) || _symbols.IsBusAddressType(parameter.Type))
                     {
                         CheckForged(argument.Value, value, sink);
                     }
+                }
+                else if (parameter.RefKind == RefKind.None || parameter.RefKind == RefKind.In)
+                {
+                    Through(method, parameter.Ordinal, argument.Value, value);
                 }
             }
 
@@ -557,6 +565,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     StoreToMember(property.Property, valueOperation, value);
+                    if (!_symbols.IsBusSinkMember(property.Property) && property.Property.SetMethod is { } setter && setter.Parameters.Length > 0)
+                    {
+                        // A setter is a method: its value parameter may reach a sink.
+                        Through(setter, setter.Parameters.Length - 1, valueOperation, value);
+                    }
+
                     return;
                 default:
                     foreach (var child in target.ChildOperations)
@@ -576,6 +590,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var sink = $"the device-visible {(member is IFieldSymbol ? "field" : "property")} '{member.ContainingType?.Name}.{member.Name}'";
+            RecordSink(valueOperation, value, $"'{member.ContainingType?.Name}.{member.Name}'");
             CheckPhysical(valueOperation, value, sink);
             if (_symbols.IsBusAddressType(valueOperation.Type) || _symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type))
             {
@@ -632,6 +647,68 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             Assign(target, value, valueOperation, ref state);
+        }
+
+        /// <summary>Summary mode: a value reaches a device-visible sink here (<paramref name="step"/> names it).</summary>
+        private void RecordSink(IOperation valueOperation, ImmutableHashSet<Origin> value, string step)
+        {
+            if (_summarise && _reporting && !value.IsEmpty)
+            {
+                SinkHits.Add(new SinkHit(value, valueOperation, step, null, 0));
+            }
+        }
+
+        /// <summary>
+        /// A value given to parameter <paramref name="ordinal"/> of a method the compilation may run
+        /// (its body, or an override's or implementation's). Summarising, the value is recorded for
+        /// the caller's own summary; otherwise, a physical (or forged) value is reported here when the
+        /// parameter reaches a sink, with the path it takes.
+        /// </summary>
+        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value)
+        {
+            if (value.IsEmpty || !_reporting || !_summaries.MayReachSink(method))
+            {
+                return;
+            }
+
+            if (_summarise)
+            {
+                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal));
+                return;
+            }
+
+            if (_report is null)
+            {
+                return;
+            }
+
+            var physical = _summaries.FindPhysical(value);
+            var forged = physical is null && ordinal < method.Parameters.Length && _symbols.IsBusAddressType(method.Parameters[ordinal].Type)
+                ? _summaries.FindOnlyForged(value)
+                : null;
+            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal) is { } path))
+            {
+                return;
+            }
+
+            var sink = path.Describe(SinkPath.Display(method, ordinal));
+            var site = physical?.Operation ?? forged!.Creation;
+            var additional = new List<Location>();
+            if (site.Syntax.SyntaxTree == valueOperation.Syntax.SyntaxTree || IsInCompilation(site))
+            {
+                additional.Add(site.Syntax.GetLocation());
+            }
+
+            additional.AddRange(path.Locations);
+            if (physical is not null)
+            {
+                Hold(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
+                    $"{Keys.Describe(site)} (line {Keys.Line(site)})", sink), site.Syntax);
+            }
+            else
+            {
+                Hold(Diagnostic.Create(Descriptors.DMA008, valueOperation.Syntax.GetLocation(), additional, forged!.Source, sink), site.Syntax);
+            }
         }
 
         /// <summary>Reports DMA001 when a physical origin reaches a sink; true when it did.</summary>

@@ -26,31 +26,76 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>> _fields =
             new ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
 
+        // Which (method, parameter) pairs reach a device-visible sink, and how; a null path is "does not".
+        private readonly ConcurrentDictionary<(IMethodSymbol, int), SinkPath?> _sinks = new ConcurrentDictionary<(IMethodSymbol, int), SinkPath?>(SinkKeyComparer.Instance);
+        private readonly System.Func<string, bool> _mayBeSinkName;
+
         // The driver's own semantic models, offered by the analyzers: callees in those trees are bound once, not twice.
         private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
 
         public void Offer(SemanticModel model) => _models.TryAdd(model.SyntaxTree, model);
 
-        public AddressSummaries(DmaSymbols symbols, CancellationToken cancellationToken)
+        /// <param name="mayBeSinkName">
+        /// The prefilter's word test: can a member called by this name reach a sink? Its text (or a
+        /// callee's, transitively) must name one; a call of any other name is not summarised.
+        /// </param>
+        public AddressSummaries(DmaSymbols symbols, System.Func<string, bool> mayBeSinkName, CancellationToken cancellationToken)
         {
             _symbols = symbols;
+            _mayBeSinkName = mayBeSinkName;
             _cancellationToken = cancellationToken;
+            Dispatch = new Dispatch(symbols.Compilation, cancellationToken);
         }
+
+        /// <summary>The bodies a call may run (virtual and interface calls included).</summary>
+        public Dispatch Dispatch { get; }
 
         private sealed class Summary
         {
-            public static readonly Summary Empty = new Summary(Origin.None, new Dictionary<int, ImmutableHashSet<Origin>>(), new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default));
+            public static readonly Summary Empty = new Summary(Origin.None, new Dictionary<int, ImmutableHashSet<Origin>>(), new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default), new List<SinkHit>());
 
-            public Summary(ImmutableHashSet<Origin> returns, Dictionary<int, ImmutableHashSet<Origin>> outValues, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> fieldWrites)
+            public Summary(ImmutableHashSet<Origin> returns, Dictionary<int, ImmutableHashSet<Origin>> outValues, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> fieldWrites, List<SinkHit> sinkHits)
             {
                 Returns = returns;
                 OutValues = outValues;
                 FieldWrites = fieldWrites;
+                // In source order, so that the path a message names does not depend on the walk's order.
+                sinkHits.Sort((a, b) => a.Site.Syntax.SpanStart.CompareTo(b.Site.Syntax.SpanStart));
+                SinkHits = sinkHits;
             }
 
             public ImmutableHashSet<Origin> Returns { get; }
             public Dictionary<int, ImmutableHashSet<Origin>> OutValues { get; }
             public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; }
+            public List<SinkHit> SinkHits { get; }
+        }
+
+        private sealed class SinkKeyComparer : IEqualityComparer<(IMethodSymbol Method, int Ordinal)>
+        {
+            public static readonly SinkKeyComparer Instance = new SinkKeyComparer();
+
+            public bool Equals((IMethodSymbol Method, int Ordinal) x, (IMethodSymbol Method, int Ordinal) y) =>
+                x.Ordinal == y.Ordinal && SymbolEqualityComparer.Default.Equals(x.Method, y.Method);
+
+            public int GetHashCode((IMethodSymbol Method, int Ordinal) key) => SymbolEqualityComparer.Default.GetHashCode(key.Method) ^ key.Ordinal;
+        }
+
+        /// <summary>A call frame while resolving: the callee's argument values, in the frame of its caller.</summary>
+        private sealed class Frame
+        {
+            public Frame(ImmutableArray<ImmutableHashSet<Origin>>? arguments, Frame? caller, bool keepParameters)
+            {
+                Arguments = arguments;
+                Caller = caller;
+                KeepParameters = keepParameters;
+            }
+
+            /// <summary>Null at the top: the body's own parameters.</summary>
+            public ImmutableArray<ImmutableHashSet<Origin>>? Arguments { get; }
+            public Frame? Caller { get; }
+
+            /// <summary>At the top: keep the body's own parameter origins in the result (sink summaries), rather than count them unknown.</summary>
+            public bool KeepParameters { get; }
         }
 
         /// <summary>The earliest physical origin the value may have, if any.</summary>
@@ -92,12 +137,108 @@ namespace DmaDiscipline.Analyzers.Flow
         private ImmutableHashSet<Origin> Resolve(ImmutableHashSet<Origin> value, ref bool unknown)
         {
             var result = Origin.None;
-            Resolve(value, null, 0, ref result, ref unknown);
+            Resolve(value, new Frame(null, null, keepParameters: false), 0, ref result, ref unknown);
             return result;
         }
 
-        /// <param name="arguments">The callee's argument values in the caller (for parameter origins); null at the top.</param>
-        private void Resolve(ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>>? arguments, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        /// <summary>
+        /// Can a call of <paramref name="method"/> give a parameter to a device-visible sink? Cheap: by
+        /// the prefilter's words only; <see cref="SinkOf"/> decides.
+        /// </summary>
+        public bool MayReachSink(IMethodSymbol method) => _mayBeSinkName(SinkPath.CallName(method));
+
+        // Wrapper chains followed before giving up (a longer one is not reported).
+        private const int MaxSinkDepth = 8;
+
+        /// <summary>
+        /// How parameter <paramref name="ordinal"/> of <paramref name="method"/> reaches a device-visible
+        /// sink on some path, through the bodies a call may run (overrides and implementations in the
+        /// compilation included); null when it does not, as far as the summaries see.
+        /// </summary>
+        public SinkPath? SinkOf(IMethodSymbol method, int ordinal)
+        {
+            var cut = false;
+            return SinkOf(method.OriginalDefinition, ordinal, new HashSet<(IMethodSymbol, int)>(SinkKeyComparer.Instance), 0, ref cut);
+        }
+
+        /// <summary>
+        /// Depth-first over the wrappers. A pair already on the path is cut (recursion), and so is the
+        /// path past <see cref="MaxSinkDepth"/>; a "does not reach" found below a cut is not kept, since
+        /// another query may see it through. A path found is kept: it is one.
+        /// </summary>
+        private SinkPath? SinkOf(IMethodSymbol method, int ordinal, HashSet<(IMethodSymbol, int)> visiting, int depth, ref bool cut)
+        {
+            var key = (method, ordinal);
+            if (_sinks.TryGetValue(key, out var known))
+            {
+                return known;
+            }
+
+            if (depth > MaxSinkDepth || !visiting.Add(key))
+            {
+                cut = true;
+                return null;
+            }
+
+            SinkPath? found = null;
+            var belowCut = false;
+            foreach (var target in Dispatch.TargetsOf(method))
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                foreach (var hit in SummaryOf(target).SinkHits)
+                {
+                    if (!ReachesFromParameter(hit.Value, ordinal))
+                    {
+                        continue;
+                    }
+
+                    if (hit.Sink is { } sink)
+                    {
+                        found = new SinkPath(sink, hit.Site.Syntax.GetLocation(), null);
+                        break;
+                    }
+
+                    if (hit.Callee is { } callee && SinkOf(callee.OriginalDefinition, hit.Ordinal, visiting, depth + 1, ref belowCut) is { } next)
+                    {
+                        found = new SinkPath(SinkPath.Display(callee, hit.Ordinal), hit.Site.Syntax.GetLocation(), next);
+                        break;
+                    }
+                }
+
+                if (found is not null)
+                {
+                    break;
+                }
+            }
+
+            visiting.Remove(key);
+            if (found is not null || !belowCut)
+            {
+                _sinks.TryAdd(key, found);
+            }
+
+            cut |= belowCut;
+            return found;
+        }
+
+        /// <summary>Does the value (in a summarised body) carry the body's own parameter <paramref name="ordinal"/>, also through helpers it called?</summary>
+        private bool ReachesFromParameter(ImmutableHashSet<Origin> value, int ordinal)
+        {
+            var result = Origin.None;
+            var unknown = false;
+            Resolve(value, new Frame(null, null, keepParameters: true), 0, ref result, ref unknown);
+            foreach (var origin in result)
+            {
+                if (origin is ParameterOrigin parameter && parameter.Ordinal == ordinal)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private void Resolve(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
         {
             foreach (var origin in value)
             {
@@ -109,10 +250,14 @@ namespace DmaDiscipline.Analyzers.Flow
                         result = result.Add(origin);
                         break;
                     case ParameterOrigin parameter:
-                        if (arguments is { } args && parameter.Ordinal < args.Length && depth <= MaxDepth)
+                        if (frame.Arguments is { } args && frame.Caller is { } caller && parameter.Ordinal < args.Length && depth <= MaxDepth)
                         {
-                            // The argument belongs to the caller, one level up.
-                            Resolve(args[parameter.Ordinal], null, depth + 1, ref result, ref unknown);
+                            // The argument belongs to the caller, one frame up.
+                            Resolve(args[parameter.Ordinal], caller, depth + 1, ref result, ref unknown);
+                        }
+                        else if (frame.Arguments is null && frame.KeepParameters)
+                        {
+                            result = result.Add(origin);
                         }
                         else
                         {
@@ -132,7 +277,7 @@ namespace DmaDiscipline.Analyzers.Flow
                             }
                             else
                             {
-                                Resolve(returned, call.Arguments, depth + 1, ref result, ref unknown);
+                                Resolve(returned, new Frame(call.Arguments, frame, keepParameters: false), depth + 1, ref result, ref unknown);
                             }
 
                             break;
@@ -148,7 +293,7 @@ namespace DmaDiscipline.Analyzers.Flow
                             else
                             {
                                 // Constructor arguments stored into fields are not followed back to the callers.
-                                Resolve(writes, null, depth + 1, ref result, ref unknown);
+                                Resolve(writes, new Frame(null, null, keepParameters: false), depth + 1, ref result, ref unknown);
                             }
 
                             break;
@@ -209,7 +354,15 @@ namespace DmaDiscipline.Analyzers.Flow
 
             // A structured body is followed over its tree (StructuredFlow), as its graph would be.
             var flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
-            if (!StructuredFlow.TryRun(body, flow))
+            if (body is ILocalFunctionOperation local)
+            {
+                // A local function's graph is its enclosing body's.
+                if (!(LocalFunctionGraph(local) is { } localGraph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(localGraph, flow))
+                {
+                    return Summary.Empty;
+                }
+            }
+            else if (!StructuredFlow.TryRun(body, flow))
             {
                 flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
                 if (!(GraphOf(body) is { } graph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
@@ -219,7 +372,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             // Out/ref values are collected at exits, which only the reporting pass visits.
-            return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites);
+            return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites, flow.SinkHits);
         }
 
         private IOperation? BodyOf(IMethodSymbol method)
@@ -244,6 +397,37 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return model.GetOperation(syntax, _cancellationToken);
+        }
+
+        /// <summary>The graph of a local function: from its enclosing body's graph, through the local functions that nest it.</summary>
+        private ControlFlowGraph? LocalFunctionGraph(ILocalFunctionOperation local)
+        {
+            var root = (IOperation)local;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            return GraphOf(root) is { } graph ? Find(graph, local.Symbol, 0) : null;
+
+            static ControlFlowGraph? Find(ControlFlowGraph graph, IMethodSymbol symbol, int depth)
+            {
+                foreach (var candidate in graph.LocalFunctions)
+                {
+                    var inner = graph.GetLocalFunctionControlFlowGraph(candidate);
+                    if (SymbolEqualityComparer.Default.Equals(candidate, symbol))
+                    {
+                        return inner;
+                    }
+
+                    if (depth < 8 && Find(inner, symbol, depth + 1) is { } nested)
+                    {
+                        return nested;
+                    }
+                }
+
+                return null;
+            }
         }
 
         private ControlFlowGraph? GraphOf(IOperation operation)

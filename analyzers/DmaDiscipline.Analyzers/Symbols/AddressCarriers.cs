@@ -23,6 +23,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private static readonly string[] AddressLikeTypeNames = { "ulong", "long", "uint", "nint", "nuint", "UInt64", "Int64", "UInt32", "IntPtr", "UIntPtr" };
 
         private readonly List<string> _sinks;
+        private readonly HashSet<string> _sinkNames;
         private readonly List<string> _carriers;
         private readonly List<string> _forgers;
         private readonly List<string> _busTypes;
@@ -30,10 +31,14 @@ namespace DmaDiscipline.Analyzers.Symbols
         private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes)
         {
             _sinks = sinks;
+            _sinkNames = new HashSet<string>(sinks, StringComparer.Ordinal);
             _carriers = carriers;
             _forgers = forgers;
             _busTypes = busTypes;
         }
+
+        /// <summary>Can a member called by this word reach a sink: is it a sink's, or a wrapper's whose text names one?</summary>
+        public bool IsSinkName(string name) => _sinkNames.Contains(name);
 
         /// <summary>Names through which a physical or forged address can reach a body (exposed for tests).</summary>
         public IReadOnlyList<string> Carriers => _carriers;
@@ -151,6 +156,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
             declarations.Propagate(carriers, cancellationToken);
+            declarations.PropagateSinks(sinks, cancellationToken);
             return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList);
         }
 

@@ -73,6 +73,12 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             /// <summary>Address-like fields of its own type the member assigns (null once propagated).</summary>
             public List<string>? WrittenFields { get; set; }
+
+            /// <summary>The word a call of it shows (a method's name, a property's, the type's for a constructor or indexer); null when none.</summary>
+            public string? CallName { get; set; }
+
+            /// <summary>Has its call name been added to the sinks?</summary>
+            public bool SinkDone { get; set; }
         }
 
         /// <summary>Reads every member declaration of the compilation.</summary>
@@ -167,21 +173,21 @@ namespace DmaDiscipline.Analyzers.Symbols
                             var returnsSomething = !(method.ReturnType is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword))
                                 || HasRefOrOut(method.ParameterList);
                             var signature = TextSpan.FromBounds(method.ReturnType.SpanStart, method.ParameterList.Span.End);
-                            Add(UnitKind.Method, names, text, method.Span, signature, returnsSomething, typeName);
+                            Add(UnitKind.Method, names, text, method.Span, signature, returnsSomething, typeName).CallName = name;
                             AddForger(method.ParameterList, name, busTypes);
                             break;
                         }
 
                     case ConstructorDeclarationSyntax constructor:
-                        Add(UnitKind.Body, Array.Empty<string>(), text, constructor.Span, default, returnsSomething: false, typeName);
+                        Add(UnitKind.Body, Array.Empty<string>(), text, constructor.Span, default, returnsSomething: false, typeName).CallName = typeName;
                         AddForger(constructor.ParameterList, typeName, busTypes);
                         break;
                     case PropertyDeclarationSyntax property:
-                        Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: false, typeName);
+                        Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: false, typeName).CallName = property.Identifier.ValueText;
                         break;
                     case IndexerDeclarationSyntax indexer:
                         // Read as x[i]: the type's name is what a body shows.
-                        Add(UnitKind.Value, new[] { typeName }, text, indexer.Span, indexer.Type.Span, returnsSomething: false, typeName);
+                        Add(UnitKind.Value, new[] { typeName }, text, indexer.Span, indexer.Type.Span, returnsSomething: false, typeName).CallName = typeName;
                         break;
                     case EventDeclarationSyntax @event:
                         Add(UnitKind.Value, new[] { @event.Identifier.ValueText }, text, @event.Span, @event.Type.Span, returnsSomething: false, typeName);
@@ -220,9 +226,44 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        private void Add(UnitKind kind, string[] names, string text, TextSpan span, TextSpan typeSpan, bool returnsSomething, string? typeName)
+        private Unit Add(UnitKind kind, string[] names, string text, TextSpan span, TextSpan typeSpan, bool returnsSomething, string? typeName)
         {
-            _units.Add(new Unit(kind, names, text, span, typeSpan, returnsSomething, typeName));
+            var unit = new Unit(kind, names, text, span, typeSpan, returnsSomething, typeName);
+            _units.Add(unit);
+            return unit;
+        }
+
+        /// <summary>
+        /// Adds the call names of every member whose text names a sink (a wrapper: a method, setter,
+        /// indexer or constructor that may give a parameter to one), until nothing more is added. A
+        /// superset of what <see cref="Flow.AddressSummaries.SinkOf"/> finds, by words only: a project
+        /// that names no sink adds nothing.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public void PropagateSinks(HashSet<string> sinks, CancellationToken cancellationToken)
+        {
+            var pending = new List<string>(sinks);
+            while (pending.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var added = new List<string>();
+                foreach (var unit in _units)
+                {
+                    if (unit.SinkDone || unit.CallName is null)
+                    {
+                        continue;
+                    }
+
+                    var end = Math.Min(unit.Span.End, unit.Text.Length);
+                    if (SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending))
+                    {
+                        unit.SinkDone = true;
+                        AddAll(new[] { unit.CallName }, sinks, added);
+                    }
+                }
+
+                pending = added;
+            }
         }
 
         /// <summary>A DmaAddr parameter with a default: callers that omit it pass default(DmaAddr) without spelling it.</summary>
