@@ -37,11 +37,20 @@ namespace DmaDiscipline.Analyzers.Flow
             _summarise = summarise;
             _report = report;
             var entry = ImmutableDictionary.Create<object, ImmutableHashSet<Origin>>();
-            if (summarise && owner is IMethodSymbol method)
+            if (owner is IMethodSymbol method)
             {
                 foreach (var parameter in method.Parameters)
                 {
-                    entry = entry.SetItem(parameter, Origin.None.Add(new ParameterOrigin(parameter.Ordinal)));
+                    var value = summarise ? Origin.None.Add(new ParameterOrigin(parameter.Ordinal)) : Origin.None;
+                    if (symbols.IsDeviceMemoryParameter(parameter) && !parameter.DeclaringSyntaxReferences.IsEmpty)
+                    {
+                        value = value.Add(new DeviceMemoryOrigin(parameter.DeclaringSyntaxReferences[0].GetSyntax(), $"'{parameter.Name}'"));
+                    }
+
+                    if (!value.IsEmpty)
+                    {
+                        entry = entry.SetItem(parameter, value);
+                    }
                 }
             }
 
@@ -154,6 +163,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 origins = origins.Add(new PhysicalOrigin(operation));
             }
 
+            if (_symbols.IsDeviceMemoryType(operation.Type) && IsValueSource(operation) && !HasDeviceMemory(origins))
+            {
+                origins = origins.Add(new DeviceMemoryOrigin(operation.Syntax, Keys.Describe(operation)));
+            }
+
             return origins;
         }
 
@@ -161,6 +175,34 @@ namespace DmaDiscipline.Analyzers.Flow
             operation is ILocalReferenceOperation || operation is IParameterReferenceOperation || operation is IFieldReferenceOperation
             || operation is IPropertyReferenceOperation || operation is IInvocationOperation || operation is IArrayElementReferenceOperation
             || operation is IObjectCreationOperation;
+
+        private static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
+        {
+            foreach (var origin in origins)
+            {
+                if (origin is DeviceMemoryOrigin)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>What an address derived from <paramref name="origins"/> keeps: where memory is (device memory, or not known yet), not what is stored in it.</summary>
+        private static ImmutableHashSet<Origin> AddressPart(ImmutableHashSet<Origin> origins)
+        {
+            var result = origins;
+            foreach (var origin in origins)
+            {
+                if (origin is PhysicalOrigin || origin is ForgedOrigin || origin is BusOrigin)
+                {
+                    result = result.Remove(origin);
+                }
+            }
+
+            return result;
+        }
 
         private static bool HasPhysical(ImmutableHashSet<Origin> origins)
         {
@@ -246,7 +288,19 @@ namespace DmaDiscipline.Analyzers.Flow
                     {
                         var value = Eval(conversion.Operand, ref state);
                         var special = conversion.Type?.SpecialType ?? SpecialType.None;
-                        return special == SpecialType.System_Boolean || special == SpecialType.System_String ? Origin.None : value;
+                        if (special == SpecialType.System_Boolean || special == SpecialType.System_String)
+                        {
+                            return Origin.None;
+                        }
+
+                        if (_symbols.PointersArePhysical && ValueConversions.IsPointer(conversion.Operand.Type) && ValueConversions.IsAddressInteger(conversion.Type)
+                            && !HasPhysical(value))
+                        {
+                            // Identity-mapped: the pointer made into a number is the physical address it points at.
+                            value = value.Add(new PhysicalOrigin(conversion));
+                        }
+
+                        return value;
                     }
 
                 case IBinaryOperation binary:
@@ -343,7 +397,17 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(new PhysicalOrigin(operation));
             }
 
+            if ((roles & DmaRole.DeviceMemory) != 0)
+            {
+                return Origin.None.Add(new DeviceMemoryOrigin(operation.Syntax, Keys.Describe(operation)));
+            }
+
             var memberType = member is IPropertySymbol p ? p.Type : (member as IFieldSymbol)?.Type;
+            if (memberType is not null && DeviceWrites.IsMemoryHandle(memberType) && !instanceValue.IsEmpty && !(member is IFieldSymbol))
+            {
+                // ring.Span, a pointer property of a device-memory object: memory inside what the instance addresses.
+                return AddressPart(instanceValue);
+            }
             var containing = member.ContainingType;
             if ((_symbols.IsPhysicalType(containing) || _symbols.IsBusAddressType(containing)) && memberType is not null && _symbols.IsAddressLike(memberType))
             {
@@ -356,7 +420,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(BusOrigin.Instance);
             }
 
-            if (member is IFieldSymbol field && !field.IsConst && memberType is not null && _symbols.IsAddressLike(memberType)
+            if (member is IFieldSymbol field && !field.IsConst && memberType is not null && (_symbols.IsAddressLike(memberType) || DeviceWrites.IsMemoryHandle(memberType))
                 && SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition))
             {
                 return Origin.None.Add(new FieldOrigin((IFieldSymbol)field.OriginalDefinition));
@@ -371,8 +435,18 @@ namespace DmaDiscipline.Analyzers.Flow
         private ImmutableHashSet<Origin> Invocation(IInvocationOperation invocation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var method = invocation.TargetMethod;
-            Eval(invocation.Instance, ref state);
+            var instanceValue = Eval(invocation.Instance, ref state);
             var arguments = Arguments(method, invocation.Arguments, ref state);
+            switch (ValueConversions.Of(method, _symbols))
+            {
+                case ValueConversion.Instance:
+                    return instanceValue;
+                case ValueConversion.FirstArgument:
+                    return arguments.Length > 0 ? arguments[0] : Origin.None;
+                case ValueConversion.PinnedAddress:
+                    return Origin.None.Add(new PhysicalOrigin(invocation));
+            }
+
             var roles = _symbols.RolesOf(method);
             if ((roles & (DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
             {
@@ -386,9 +460,42 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            if (DeviceWrites.IsStore(method, out var destination, out var stored) && destination < arguments.Length && stored < arguments.Length)
+            {
+                // Unsafe.Write(p, v), Volatile.Write(ref desc->addr, v): a store through the destination.
+                var destinationArgument = ArgumentFor(invocation.Arguments, destination);
+                var memory = destinationArgument is not null && method.Parameters[destination].RefKind != RefKind.None
+                    ? MemoryOf(destinationArgument.Value, ref state)
+                    : arguments[destination];
+                if (ArgumentFor(invocation.Arguments, stored) is { } storedArgument)
+                {
+                    StoreToMemory(memory, storedArgument.Value, arguments[stored]);
+                }
+            }
+
             if ((roles & DmaRole.PhysicalSource) != 0)
             {
                 return Origin.None.Add(new PhysicalOrigin(invocation));
+            }
+
+            if ((roles & DmaRole.DeviceMemory) != 0)
+            {
+                return Origin.None.Add(new DeviceMemoryOrigin(invocation.Syntax, Keys.Describe(invocation)));
+            }
+
+            if (DeviceWrites.IsMemoryHandle(method.ReturnType) && !HasBody(method))
+            {
+                // span.Slice(8), MemoryMarshal.Cast<byte, Desc>(span), Unsafe.Add(p, 1): memory inside what they address.
+                var carried = AddressPart(instanceValue);
+                foreach (var argument in arguments)
+                {
+                    carried = carried.Union(AddressPart(argument));
+                }
+
+                if (!carried.IsEmpty)
+                {
+                    return carried;
+                }
             }
 
             if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
@@ -437,6 +544,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 values[i] = Origin.None;
             }
 
+            List<(int, IOperation)>? through = null;
             foreach (var argument in arguments)
             {
                 var value = Eval(argument.Value, ref state);
@@ -457,13 +565,23 @@ namespace DmaDiscipline.Analyzers.Flow
                         CheckForged(argument.Value, value, sink);
                     }
                 }
-                else if (parameter.RefKind == RefKind.None || parameter.RefKind == RefKind.In)
+                else if ((parameter.RefKind == RefKind.None || parameter.RefKind == RefKind.In) && !value.IsEmpty)
                 {
-                    Through(method, parameter.Ordinal, argument.Value, value);
+                    (through ??= new List<(int, IOperation)>()).Add((parameter.Ordinal, argument.Value));
                 }
             }
 
-            return ImmutableArray.Create(values);
+            var all = ImmutableArray.Create(values);
+            if (through is not null)
+            {
+                // After every argument: a wrapper's stores are sinks when the caller gives it device memory.
+                foreach (var (ordinal, operation) in through)
+                {
+                    Through(method, ordinal, operation, all[ordinal], all);
+                }
+            }
+
+            return all;
         }
 
         private ImmutableHashSet<Origin> Creation(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
@@ -481,7 +599,16 @@ namespace DmaDiscipline.Analyzers.Flow
             Eval(creation.Initializer, ref state);
             if (!_symbols.IsBusAddressType(creation.Type))
             {
-                return Origin.None;
+                // new IntPtr(x), new UIntPtr(x): the same number; made from a pointer on an identity-mapped platform, a physical address.
+                var special = creation.Type?.SpecialType ?? SpecialType.None;
+                if ((special != SpecialType.System_IntPtr && special != SpecialType.System_UIntPtr) || arguments.Length != 1)
+                {
+                    return Origin.None;
+                }
+
+                return _symbols.PointersArePhysical && ValueConversions.IsPointer(Keys.Unwrap(creation.Arguments[0].Value).Type) && !HasPhysical(arguments[0])
+                    ? arguments[0].Add(new PhysicalOrigin(creation))
+                    : arguments[0];
             }
 
             // A DmaAddr construction is itself a device-visible sink (DMA001) and, unless built from an
@@ -543,7 +670,15 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IFieldReferenceOperation field:
                     if (!instanceEvaluated)
                     {
-                        Eval(field.Instance, ref state);
+                        if (field.Instance is { } instance && IsThroughMemory(instance))
+                        {
+                            // desc->addr = v, ring[i].Addr = v: a store into the memory the instance is in.
+                            StoreToMemory(MemoryOf(instance, ref state), valueOperation, value);
+                        }
+                        else
+                        {
+                            Eval(field.Instance, ref state);
+                        }
                     }
 
                     StoreToMember(field.Field, valueOperation, value);
@@ -557,10 +692,16 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IPropertyReferenceOperation property:
                     if (!instanceEvaluated)
                     {
-                        Eval(property.Instance, ref state);
+                        var instanceValue = Eval(property.Instance, ref state);
                         foreach (var argument in property.Arguments)
                         {
                             Eval(argument.Value, ref state);
+                        }
+
+                        if (property.Property.IsIndexer && property.Property.ReturnsByRef && property.Instance is not null)
+                        {
+                            // span[i] = v: a store into the memory the span addresses.
+                            StoreToMemory(instanceValue, valueOperation, value);
                         }
                     }
 
@@ -568,11 +709,24 @@ namespace DmaDiscipline.Analyzers.Flow
                     if (!_symbols.IsBusSinkMember(property.Property) && property.Property.SetMethod is { } setter && setter.Parameters.Length > 0)
                     {
                         // A setter is a method: its value parameter may reach a sink.
-                        Through(setter, setter.Parameters.Length - 1, valueOperation, value);
+                        var setterArguments = new ImmutableHashSet<Origin>[setter.Parameters.Length];
+                        for (var i = 0; i < setterArguments.Length; i++)
+                        {
+                            setterArguments[i] = i == setterArguments.Length - 1 ? value : Origin.None;
+                        }
+
+                        Through(setter, setter.Parameters.Length - 1, valueOperation, value, ImmutableArray.Create(setterArguments));
                     }
 
                     return;
                 default:
+                    if (target.Kind == OperationKind.None && !instanceEvaluated)
+                    {
+                        // *(ulong*)(p + off) = v, p[i] = v: a store through a pointer.
+                        StoreToMemory(MemoryOf(target, ref state), valueOperation, value);
+                        return;
+                    }
+
                     foreach (var child in target.ChildOperations)
                     {
                         Eval(child, ref state);
@@ -580,6 +734,107 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return;
             }
+        }
+
+        /// <summary>Is the location inside memory an address points at: through a pointer (<c>*p</c>, <c>p[i]</c>, <c>p-&gt;f</c>) or a span's element?</summary>
+        private static bool IsThroughMemory(IOperation location) =>
+            location.Kind == OperationKind.None
+            || (location is IPropertyReferenceOperation { Instance: not null } indexer && indexer.Property.IsIndexer && indexer.Property.ReturnsByRef)
+            || (location is IFieldReferenceOperation { Instance: { } inner } && IsThroughMemory(inner));
+
+        /// <summary>The address a location is stored through (evaluating the location's parts): the pointer, or the span, it is in.</summary>
+        private ImmutableHashSet<Origin> MemoryOf(IOperation location, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            location = Keys.Unwrap(location);
+            switch (location)
+            {
+                case IPropertyReferenceOperation { Instance: { } instance } indexer when indexer.Property.IsIndexer:
+                    {
+                        var span = Eval(instance, ref state);
+                        foreach (var argument in indexer.Arguments)
+                        {
+                            Eval(argument.Value, ref state);
+                        }
+
+                        return AddressPart(span);
+                    }
+
+                case IFieldReferenceOperation { Instance: { } instance } when IsThroughMemory(instance):
+                    return MemoryOf(instance, ref state);
+                default:
+                    if (location.Kind != OperationKind.None)
+                    {
+                        Eval(location, ref state);
+                        return Origin.None;
+                    }
+
+                    var memory = Origin.None;
+                    foreach (var child in location.ChildOperations)
+                    {
+                        var part = Eval(child, ref state);
+                        if (child.Type is IPointerTypeSymbol || DeviceWrites.IsMemoryHandle(Keys.Unwrap(child).Type) || child.Type?.SpecialType == SpecialType.System_UInt64
+                            || child.Type?.SpecialType == SpecialType.System_Int64)
+                        {
+                            memory = memory.Union(AddressPart(part));
+                        }
+                    }
+
+                    return memory;
+            }
+        }
+
+        /// <summary>
+        /// A value stored through an address: device-visible when the address is device memory. In a
+        /// summary the store is kept with its address, which may be a parameter the caller gives
+        /// device memory.
+        /// </summary>
+        private void StoreToMemory(ImmutableHashSet<Origin> memory, IOperation valueOperation, ImmutableHashSet<Origin> value)
+        {
+            if (memory.IsEmpty || value.IsEmpty || !_reporting)
+            {
+                return;
+            }
+
+            var step = $"a store to device-visible memory {Keys.Describe(Keys.Unwrap(valueOperation).Parent is ISimpleAssignmentOperation assignment ? assignment.Target : valueOperation)}";
+            if (_summarise)
+            {
+                SinkHits.Add(new SinkHit(value, valueOperation, step, null, 0, memory));
+                return;
+            }
+
+            if (_report is null || !(_summaries.FindPhysical(value) is { } physical) || !(_summaries.FindDeviceMemory(memory) is { } device))
+            {
+                return;
+            }
+
+            var origin = physical.Operation;
+            var additional = new List<Location>();
+            if (origin.Syntax.SyntaxTree == valueOperation.Syntax.SyntaxTree || IsInCompilation(origin))
+            {
+                additional.Add(origin.Syntax.GetLocation());
+            }
+
+            if (_symbols.Compilation.ContainsSyntaxTree(device.Node.SyntaxTree))
+            {
+                additional.Add(device.Node.GetLocation());
+            }
+
+            Hold(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
+                $"{Keys.Describe(origin)} (line {Keys.Line(origin)})", $"device-visible memory from {device.Description} (line {device.Node.GetLocation().GetLineSpan().StartLinePosition.Line + 1})"),
+                origin.Syntax);
+        }
+
+        private static IArgumentOperation? ArgumentFor(ImmutableArray<IArgumentOperation> arguments, int ordinal)
+        {
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter?.Ordinal == ordinal)
+                {
+                    return argument;
+                }
+            }
+
+            return null;
         }
 
         private void StoreToMember(ISymbol member, IOperation valueOperation, ImmutableHashSet<Origin> value)
@@ -664,7 +919,7 @@ namespace DmaDiscipline.Analyzers.Flow
         /// the caller's own summary; otherwise, a physical (or forged) value is reported here when the
         /// parameter reaches a sink, with the path it takes.
         /// </summary>
-        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value)
+        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>> arguments)
         {
             if (value.IsEmpty || !_reporting || !_summaries.MayReachSink(method))
             {
@@ -673,7 +928,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if (_summarise)
             {
-                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal));
+                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal, arguments: arguments));
                 return;
             }
 
@@ -686,7 +941,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var forged = physical is null && ordinal < method.Parameters.Length && _symbols.IsBusAddressType(method.Parameters[ordinal].Type)
                 ? _summaries.FindOnlyForged(value)
                 : null;
-            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal) is { } path))
+            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments)) is { } path))
             {
                 return;
             }

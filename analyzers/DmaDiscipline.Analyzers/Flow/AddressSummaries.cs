@@ -27,7 +27,7 @@ namespace DmaDiscipline.Analyzers.Flow
             new ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
 
         // Which (method, parameter) pairs reach a device-visible sink, and how; a null path is "does not".
-        private readonly ConcurrentDictionary<(IMethodSymbol, int), SinkPath?> _sinks = new ConcurrentDictionary<(IMethodSymbol, int), SinkPath?>(SinkKeyComparer.Instance);
+        private readonly ConcurrentDictionary<(IMethodSymbol, int, ulong), SinkPath?> _sinks = new ConcurrentDictionary<(IMethodSymbol, int, ulong), SinkPath?>(SinkKeyComparer.Instance);
         private readonly System.Func<string, bool> _mayBeSinkName;
 
         // The driver's own semantic models, offered by the analyzers: callees in those trees are bound once, not twice.
@@ -70,14 +70,16 @@ namespace DmaDiscipline.Analyzers.Flow
             public List<SinkHit> SinkHits { get; }
         }
 
-        private sealed class SinkKeyComparer : IEqualityComparer<(IMethodSymbol Method, int Ordinal)>
+        /// <summary>A method, a parameter, and which parameters the caller gives device memory (bit per ordinal).</summary>
+        private sealed class SinkKeyComparer : IEqualityComparer<(IMethodSymbol Method, int Ordinal, ulong Device)>
         {
             public static readonly SinkKeyComparer Instance = new SinkKeyComparer();
 
-            public bool Equals((IMethodSymbol Method, int Ordinal) x, (IMethodSymbol Method, int Ordinal) y) =>
-                x.Ordinal == y.Ordinal && SymbolEqualityComparer.Default.Equals(x.Method, y.Method);
+            public bool Equals((IMethodSymbol Method, int Ordinal, ulong Device) x, (IMethodSymbol Method, int Ordinal, ulong Device) y) =>
+                x.Ordinal == y.Ordinal && x.Device == y.Device && SymbolEqualityComparer.Default.Equals(x.Method, y.Method);
 
-            public int GetHashCode((IMethodSymbol Method, int Ordinal) key) => SymbolEqualityComparer.Default.GetHashCode(key.Method) ^ key.Ordinal;
+            public int GetHashCode((IMethodSymbol Method, int Ordinal, ulong Device) key) =>
+                SymbolEqualityComparer.Default.GetHashCode(key.Method) ^ key.Ordinal ^ key.Device.GetHashCode();
         }
 
         /// <summary>A call frame while resolving: the callee's argument values, in the frame of its caller.</summary>
@@ -96,6 +98,36 @@ namespace DmaDiscipline.Analyzers.Flow
 
             /// <summary>At the top: keep the body's own parameter origins in the result (sink summaries), rather than count them unknown.</summary>
             public bool KeepParameters { get; }
+        }
+
+        /// <summary>The earliest device-memory origin the value (an address) may have, if any.</summary>
+        public DeviceMemoryOrigin? FindDeviceMemory(ImmutableHashSet<Origin> value)
+        {
+            DeviceMemoryOrigin? earliest = null;
+            foreach (var origin in Resolve(value))
+            {
+                if (origin is DeviceMemoryOrigin device && Origin.IsEarlier(device.Node, earliest?.Node))
+                {
+                    earliest = device;
+                }
+            }
+
+            return earliest;
+        }
+
+        /// <summary>Which of a call's arguments address device memory (bit per parameter ordinal, the first 64).</summary>
+        public ulong DeviceArguments(ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        {
+            ulong mask = 0;
+            for (var i = 0; i < arguments.Length && i < 64; i++)
+            {
+                if (!arguments[i].IsEmpty && FindDeviceMemory(arguments[i]) is not null)
+                {
+                    mask |= 1UL << i;
+                }
+            }
+
+            return mask;
         }
 
         /// <summary>The earliest physical origin the value may have, if any.</summary>
@@ -155,10 +187,11 @@ namespace DmaDiscipline.Analyzers.Flow
         /// sink on some path, through the bodies a call may run (overrides and implementations in the
         /// compilation included); null when it does not, as far as the summaries see.
         /// </summary>
-        public SinkPath? SinkOf(IMethodSymbol method, int ordinal)
+        /// <param name="device">Which parameters the caller gives device memory (bit per ordinal): a store through one is a sink.</param>
+        public SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device)
         {
             var cut = false;
-            return SinkOf(method.OriginalDefinition, ordinal, new HashSet<(IMethodSymbol, int)>(SinkKeyComparer.Instance), 0, ref cut);
+            return SinkOf(method.OriginalDefinition, ordinal, device, new HashSet<(IMethodSymbol, int, ulong)>(SinkKeyComparer.Instance), 0, ref cut);
         }
 
         /// <summary>
@@ -166,9 +199,9 @@ namespace DmaDiscipline.Analyzers.Flow
         /// path past <see cref="MaxSinkDepth"/>; a "does not reach" found below a cut is not kept, since
         /// another query may see it through. A path found is kept: it is one.
         /// </summary>
-        private SinkPath? SinkOf(IMethodSymbol method, int ordinal, HashSet<(IMethodSymbol, int)> visiting, int depth, ref bool cut)
+        private SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device, HashSet<(IMethodSymbol, int, ulong)> visiting, int depth, ref bool cut)
         {
-            var key = (method, ordinal);
+            var key = (method, ordinal, device);
             if (_sinks.TryGetValue(key, out var known))
             {
                 return known;
@@ -194,11 +227,17 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     if (hit.Sink is { } sink)
                     {
-                        found = new SinkPath(sink, hit.Site.Syntax.GetLocation(), null);
-                        break;
+                        if (hit.Memory is null || IsDeviceMemory(hit.Memory, device))
+                        {
+                            found = new SinkPath(sink, hit.Site.Syntax.GetLocation(), null);
+                            break;
+                        }
+
+                        continue;
                     }
 
-                    if (hit.Callee is { } callee && SinkOf(callee.OriginalDefinition, hit.Ordinal, visiting, depth + 1, ref belowCut) is { } next)
+                    if (hit.Callee is { } callee
+                        && SinkOf(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), visiting, depth + 1, ref belowCut) is { } next)
                     {
                         found = new SinkPath(SinkPath.Display(callee, hit.Ordinal), hit.Site.Syntax.GetLocation(), next);
                         break;
@@ -219,6 +258,44 @@ namespace DmaDiscipline.Analyzers.Flow
 
             cut |= belowCut;
             return found;
+        }
+
+        /// <summary>Does an address (in a summarised body) point into device memory: its own, or through a parameter the caller gives device memory?</summary>
+        private bool IsDeviceMemory(ImmutableHashSet<Origin> address, ulong device)
+        {
+            var result = Origin.None;
+            var unknown = false;
+            Resolve(address, new Frame(null, null, keepParameters: true), 0, ref result, ref unknown);
+            foreach (var origin in result)
+            {
+                if (origin is DeviceMemoryOrigin
+                    || (origin is ParameterOrigin parameter && parameter.Ordinal < 64 && (device & (1UL << parameter.Ordinal)) != 0))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Which of an inner call's arguments address device memory, given which of the body's parameters do.</summary>
+        private ulong InnerDevice(ImmutableArray<ImmutableHashSet<Origin>> arguments, ulong device)
+        {
+            ulong mask = 0;
+            if (arguments.IsDefault)
+            {
+                return mask;
+            }
+
+            for (var i = 0; i < arguments.Length && i < 64; i++)
+            {
+                if (!arguments[i].IsEmpty && IsDeviceMemory(arguments[i], device))
+                {
+                    mask |= 1UL << i;
+                }
+            }
+
+            return mask;
         }
 
         /// <summary>Does the value (in a summarised body) carry the body's own parameter <paramref name="ordinal"/>, also through helpers it called?</summary>
@@ -247,6 +324,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     case PhysicalOrigin _:
                     case ForgedOrigin _:
                     case BusOrigin _:
+                    case DeviceMemoryOrigin _:
                         result = result.Add(origin);
                         break;
                     case ParameterOrigin parameter:

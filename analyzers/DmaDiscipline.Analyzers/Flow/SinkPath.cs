@@ -92,14 +92,23 @@ namespace DmaDiscipline.Analyzers.Flow
     /// </summary>
     internal sealed class SinkHit
     {
-        public SinkHit(System.Collections.Immutable.ImmutableHashSet<Origin> value, IOperation site, string? sink, IMethodSymbol? callee, int ordinal)
+        public SinkHit(System.Collections.Immutable.ImmutableHashSet<Origin> value, IOperation site, string? sink, IMethodSymbol? callee, int ordinal,
+            System.Collections.Immutable.ImmutableHashSet<Origin>? memory = null, System.Collections.Immutable.ImmutableArray<System.Collections.Immutable.ImmutableHashSet<Origin>> arguments = default)
         {
             Value = value;
             Site = site;
             Sink = sink;
             Callee = callee;
             Ordinal = ordinal;
+            Memory = memory;
+            Arguments = arguments;
         }
+
+        /// <summary>A store: the address it stores through. A sink when that is device memory (from the body, or a parameter the caller gives device memory).</summary>
+        public System.Collections.Immutable.ImmutableHashSet<Origin>? Memory { get; }
+
+        /// <summary>A call: every argument's value, to tell which of the callee's parameters get device memory.</summary>
+        public System.Collections.Immutable.ImmutableArray<System.Collections.Immutable.ImmutableHashSet<Origin>> Arguments { get; }
 
         public System.Collections.Immutable.ImmutableHashSet<Origin> Value { get; }
 

@@ -110,6 +110,12 @@ namespace DmaDiscipline.Analyzers.Rules
             }
         }
 
+        /// <summary>A store through a pointer or into a span's element: a sink when the memory is a device's.</summary>
+        private static bool StoresThroughMemory(IOperation target) =>
+            target.Kind == OperationKind.None
+            || (target is IFieldReferenceOperation { Instance: { } instance } && StoresThroughMemory(instance))
+            || (target is IPropertyReferenceOperation { Instance: not null } indexer && indexer.Property.IsIndexer && indexer.Property.ReturnsByRef);
+
         /// <summary>Cheap pre-scan: without a device-visible sink, an unmap/sync or a call that may lead to one, there is nothing to report.</summary>
         [MethodImpl(Jit.Optimized)]
         private static bool HasSink(IOperation root, DmaSymbols symbols, AddressSummaries summaries)
@@ -132,6 +138,10 @@ namespace DmaDiscipline.Analyzers.Rules
                         return true;
                     case IAssignmentOperation assignment when assignment.Target is IPropertyReferenceOperation property
                         && property.Property.SetMethod is { } setter && summaries.MayReachSink(setter):
+                        return true;
+                    case IAssignmentOperation assignment when StoresThroughMemory(assignment.Target):
+                        return true;
+                    case IInvocationOperation call when DeviceWrites.IsStore(call.TargetMethod, out _, out _):
                         return true;
                 }
             }

@@ -28,8 +28,18 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly List<string> _forgers;
         private readonly List<string> _busTypes;
 
-        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes)
+        // Identity-mapped platforms: words through which a pointer (a physical address there) reaches a body.
+        private static readonly string[] PointerWords =
         {
+            "fixed", "stackalloc", "IntPtr", "UIntPtr", "nint", "nuint", "ToUInt64", "ToInt64", "ToPointer", "AsPointer",
+            "AddrOfPinnedObject", "AllocHGlobal", "AllocCoTaskMem", "UnsafeAddrOfPinnedArrayElement",
+        };
+
+        private readonly bool _pointers;
+
+        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers)
+        {
+            _pointers = pointers;
             _sinks = sinks;
             _sinkNames = new HashSet<string>(sinks, StringComparer.Ordinal);
             _carriers = carriers;
@@ -56,7 +66,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             var end = Math.Min(block.Span.End, text.Length);
             return SourceWords.ContainsAnyWord(text, start, end, _sinks)
                 && (SourceWords.ContainsAnyWord(text, start, end, _carriers) || SourceWords.ContainsAnyWord(text, start, end, _forgers)
-                    || Forges(text, start, end, _busTypes));
+                    || Forges(text, start, end, _busTypes)
+                    || (_pointers && start < end && text.IndexOf('*', start, end - start) >= 0));
         }
 
         /// <summary>Does [start, end) make a bus address outside the DMA API: <c>default</c>, <c>new(</c>, <c>DmaAddr(</c>, <c>DmaAddr {</c>?</summary>
@@ -155,9 +166,32 @@ namespace DmaDiscipline.Analyzers.Symbols
             var busTypeNameList = new List<string>(busTypeNames);
             var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
+            if (symbols.PointersArePhysical)
+            {
+                carriers.UnionWith(PointerWords);
+                carriers.UnionWith(declarations.PointerMembers);
+            }
+
             declarations.Propagate(carriers, cancellationToken);
+            var device = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var type in symbols.DeviceMemoryTypes)
+            {
+                device.Add(type.Name);
+            }
+
+            device.UnionWith(names.DeviceMemory);
+            if (device.Count > 0)
+            {
+                // Device memory: members that hold or return it (propagated like the carriers), and
+                // helpers that store through what they are given, are where a store may be a sink.
+                declarations.ResetPropagation();
+                declarations.Propagate(device, cancellationToken);
+                sinks.UnionWith(device);
+                sinks.UnionWith(declarations.StoreHelpers());
+            }
+
             declarations.PropagateSinks(sinks, cancellationToken);
-            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList);
+            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical);
         }
 
         /// <summary><c>using PA = DmaDiscipline.Runtime.PhysAddr;</c>: the alias names the same type.</summary>

@@ -33,5 +33,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         BusAddressType = 1 << 11,
         /// <summary>Platform code (the DMA API's implementation): the driver rules do not apply inside it.</summary>
         Platform = 1 << 12,
+        /// <summary>Addresses memory a device reads (an MMIO BAR mapping, a coherent region, a descriptor ring): a store through it is device-visible.</summary>
+        DeviceMemory = 1 << 13,
     }
 }

@@ -23,6 +23,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         {
         }
 
+        /// <summary>Fields, properties and methods whose declared type (a method's: its signature) has a pointer in it.</summary>
+        public HashSet<string> PointerMembers { get; } = new HashSet<string>(StringComparer.Ordinal);
+
         /// <summary>Methods and constructors of the source with an optional bus-address parameter (an omitted argument is a forgery).</summary>
         public HashSet<string> Forgers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -74,6 +77,9 @@ namespace DmaDiscipline.Analyzers.Symbols
             /// <summary>Address-like fields of its own type the member assigns (null once propagated).</summary>
             public List<string>? WrittenFields { get; set; }
 
+            /// <summary>What <see cref="WrittenFields"/> was before a propagation.</summary>
+            public List<string>? OriginalWrittenFields { get; set; }
+
             /// <summary>The word a call of it shows (a method's name, a property's, the type's for a constructor or indexer); null when none.</summary>
             public string? CallName { get; set; }
 
@@ -111,9 +117,15 @@ namespace DmaDiscipline.Analyzers.Symbols
                 cancellationToken.ThrowIfCancellationRequested();
                 var end = Math.Min(unit.Span.End, unit.Text.Length);
                 unit.Forges = AddressCarriers.Forges(unit.Text, unit.Span.Start, end, busTypes);
+                if (unit.Kind != UnitKind.Body && unit.TypeSpan.Length > 0
+                    && unit.Text.IndexOf('*', unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length) - unit.TypeSpan.Start) >= 0)
+                {
+                    result.PointerMembers.UnionWith(unit.Names);
+                }
                 if (unit.TypeName is not null && fieldsByType.TryGetValue(unit.TypeName, out var fields))
                 {
                     unit.WrittenFields = WrittenFields(unit.Text, unit.Span.Start, end, fields);
+                    unit.OriginalWrittenFields = unit.WrittenFields;
                 }
             }
 
@@ -201,7 +213,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                             }
 
                             Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: false, typeName);
-                            if (field is FieldDeclarationSyntax && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
+                            if (field is FieldDeclarationSyntax && (addressLikeTypes.Contains(LastName(field.Declaration.Type)) || field.Declaration.Type is PointerTypeSyntax))
                             {
                                 if (!fieldsByType.TryGetValue(typeName, out var fields))
                                 {
@@ -346,6 +358,56 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
 
                 pending = added;
+            }
+        }
+
+        /// <summary>Forgets a propagation, so that another set of names can be propagated over the same declarations.</summary>
+        public void ResetPropagation()
+        {
+            foreach (var unit in _units)
+            {
+                unit.Done = false;
+                unit.MentionsCarrier = false;
+                unit.TypeMentionsCarrier = false;
+                unit.WrittenFields = unit.OriginalWrittenFields;
+            }
+        }
+
+        // Text that stores through an address: a pointer dereference or member, the framework's store calls.
+        private static readonly string[] StoreMarkers = { "*(", "->", "Unsafe.Write", "Marshal.Write", "Volatile.Write", "Interlocked.Exchange", "BinaryPrimitives.Write", "MemoryMarshal.Write" };
+
+        /// <summary>
+        /// Call names of members that may store through an address they are given: their text stores
+        /// through a pointer (or calls one of the framework's store methods), or their signature takes
+        /// a pointer or a span. A caller that gives one device memory makes the store device-visible.
+        /// </summary>
+        public IEnumerable<string> StoreHelpers()
+        {
+            foreach (var unit in _units)
+            {
+                if (unit.CallName is null)
+                {
+                    continue;
+                }
+
+                var end = Math.Min(unit.Span.End, unit.Text.Length);
+                var typeEnd = Math.Min(unit.TypeSpan.End, unit.Text.Length);
+                var stores = false;
+                foreach (var marker in StoreMarkers)
+                {
+                    if (unit.Text.IndexOf(marker, unit.Span.Start, end - unit.Span.Start, StringComparison.Ordinal) >= 0)
+                    {
+                        stores = true;
+                        break;
+                    }
+                }
+
+                if (stores || (unit.TypeSpan.Length > 0 && typeEnd > unit.TypeSpan.Start
+                    && (unit.Text.IndexOf('*', unit.TypeSpan.Start, typeEnd - unit.TypeSpan.Start) >= 0
+                        || unit.Text.IndexOf("Span<", unit.TypeSpan.Start, typeEnd - unit.TypeSpan.Start, StringComparison.Ordinal) >= 0)))
+                {
+                    yield return unit.CallName;
+                }
             }
         }
 
