@@ -420,13 +420,46 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(BusOrigin.Instance);
             }
 
-            if (member is IFieldSymbol field && !field.IsConst && memberType is not null && (_symbols.IsAddressLike(memberType) || DeviceWrites.IsMemoryHandle(memberType))
-                && SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition))
+            if (CarrierField(member) is { } carrier)
             {
-                return Origin.None.Add(new FieldOrigin((IFieldSymbol)field.OriginalDefinition));
+                return Origin.None.Add(new FieldOrigin(carrier));
+            }
+
+            if (member is IPropertySymbol { GetMethod: { } getter } && HasBody(getter) && memberType is not null
+                && (_symbols.IsAddressLike(memberType) || DeviceWrites.IsMemoryHandle(memberType)))
+            {
+                // A getter with a body is a call: what it returns (a field it reads back, say).
+                var values = new ImmutableHashSet<Origin>[getter.Parameters.Length];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = Origin.None;
+                }
+
+                return Origin.None.Add(new CallOrigin(getter, operation, -1, ImmutableArray.Create(values)));
             }
 
             return Origin.None;
+        }
+
+        /// <summary>
+        /// The field that carries what is stored into <paramref name="member"/>: a non-constant field of
+        /// the compilation, or an auto-property's backing field, of an address-like or pointer-like type
+        /// (what a value of any instance holds: the content model, not per instance).
+        /// </summary>
+        private IFieldSymbol? CarrierField(ISymbol member)
+        {
+            IFieldSymbol? field = member switch
+            {
+                IFieldSymbol f when !f.IsConst => f,
+                IPropertySymbol p when !p.IsIndexer => _summaries.BackingFieldOf(p),
+                _ => null,
+            };
+            if (field is null || !IsSameCompilation(field.ContainingType) || !(_symbols.IsAddressLike(field.Type) || DeviceWrites.IsMemoryHandle(field.Type)))
+            {
+                return null;
+            }
+
+            return (IFieldSymbol)field.OriginalDefinition;
         }
 
         private bool IsSameCompilation(ISymbol? symbol) =>
@@ -682,12 +715,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     StoreToMember(field.Field, valueOperation, value);
-                    if (_summarise && SymbolEqualityComparer.Default.Equals(field.Field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition))
-                    {
-                        var key = (IFieldSymbol)field.Field.OriginalDefinition;
-                        FieldWrites[key] = FieldWrites.TryGetValue(key, out var existing) ? existing.Union(value) : value;
-                    }
-
+                    StoreToCarrier(field.Field, valueOperation, value);
                     return;
                 case IPropertyReferenceOperation property:
                     if (!instanceEvaluated)
@@ -706,6 +734,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     StoreToMember(property.Property, valueOperation, value);
+                    StoreToCarrier(property.Property, valueOperation, value);
                     if (!_symbols.IsBusSinkMember(property.Property) && property.Property.SetMethod is { } setter && setter.Parameters.Length > 0)
                     {
                         // A setter is a method: its value parameter may reach a sink.
@@ -734,6 +763,54 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return;
             }
+        }
+
+        /// <summary>
+        /// A store into a field (or auto-property) of the compilation. Its own type's bodies make what
+        /// the field holds (read back where it reaches a sink); a store from anywhere is a sink when
+        /// some body gives the field to one: reported here when it comes from another type (its own
+        /// type's stores are reported where the field reaches the sink), kept in a summary when it
+        /// may come from a parameter (a constructor storing its argument).
+        /// </summary>
+        private void StoreToCarrier(ISymbol member, IOperation valueOperation, ImmutableHashSet<Origin> value)
+        {
+            if (value.IsEmpty || !(CarrierField(member) is { } field))
+            {
+                return;
+            }
+
+            var ownType = SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition);
+            if (_summarise)
+            {
+                if (ownType)
+                {
+                    FieldWrites[field] = FieldWrites.TryGetValue(field, out var existing) ? existing.Union(value) : value;
+                }
+
+                if (_reporting)
+                {
+                    SinkHits.Add(new SinkHit(value, valueOperation, null, null, 0, field: field));
+                }
+
+                return;
+            }
+
+            if (ownType || !_reporting || _report is null || !_summaries.MayReachSink(field) || !(_summaries.FindPhysical(value) is { } physical)
+                || !(_summaries.SinkOf(field) is { } path))
+            {
+                return;
+            }
+
+            var origin = physical.Operation;
+            var additional = new List<Location>();
+            if (origin.Syntax.SyntaxTree == valueOperation.Syntax.SyntaxTree || IsInCompilation(origin))
+            {
+                additional.Add(origin.Syntax.GetLocation());
+            }
+
+            additional.AddRange(path.Locations);
+            Hold(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
+                $"{Keys.Describe(origin)} (line {Keys.Line(origin)})", path.Describe(SinkPath.Display(field))), origin.Syntax);
         }
 
         /// <summary>Is the location inside memory an address points at: through a pointer (<c>*p</c>, <c>p[i]</c>, <c>p-&gt;f</c>) or a span's element?</summary>

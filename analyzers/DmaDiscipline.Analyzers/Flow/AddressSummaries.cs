@@ -177,7 +177,10 @@ namespace DmaDiscipline.Analyzers.Flow
         /// Can a call of <paramref name="method"/> give a parameter to a device-visible sink? Cheap: by
         /// the prefilter's words only; <see cref="SinkOf"/> decides.
         /// </summary>
-        public bool MayReachSink(IMethodSymbol method) => _mayBeSinkName(SinkPath.CallName(method));
+        public bool MayReachSink(IMethodSymbol method) => method.MethodKind == MethodKind.LocalFunction || _mayBeSinkName(SinkPath.CallName(method));
+
+        /// <summary>Can what is stored into the field reach a sink? By the prefilter's words: a body that names a sink names the field (an auto-property by its own name).</summary>
+        public bool MayReachSink(IFieldSymbol field) => _mayBeSinkName((field.AssociatedSymbol ?? field).Name);
 
         // Wrapper chains followed before giving up (a longer one is not reported).
         private const int MaxSinkDepth = 8;
@@ -191,7 +194,211 @@ namespace DmaDiscipline.Analyzers.Flow
         public SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device)
         {
             var cut = false;
-            return SinkOf(method.OriginalDefinition, ordinal, device, new HashSet<(IMethodSymbol, int, ulong)>(SinkKeyComparer.Instance), 0, ref cut);
+            return SinkOf(method.OriginalDefinition, ordinal, device, new Search(), 0, ref cut);
+        }
+
+        /// <summary>How a value stored into <paramref name="field"/> reaches a device-visible sink: some body gives what the field holds to one; null when none does.</summary>
+        public SinkPath? SinkOf(IFieldSymbol field)
+        {
+            var cut = false;
+            return FieldSinkOf((IFieldSymbol)field.OriginalDefinition, new Search(), 0, ref cut);
+        }
+
+        /// <summary>What one depth-first search has on its path.</summary>
+        private sealed class Search
+        {
+            public HashSet<(IMethodSymbol, int, ulong)> Methods { get; } = new HashSet<(IMethodSymbol, int, ulong)>(SinkKeyComparer.Instance);
+            public HashSet<IFieldSymbol> Fields { get; } = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+        }
+
+        private readonly ConcurrentDictionary<IFieldSymbol, SinkPath?> _fieldSinks = new ConcurrentDictionary<IFieldSymbol, SinkPath?>(SymbolEqualityComparer.Default);
+
+        private SinkPath? FieldSinkOf(IFieldSymbol field, Search search, int depth, ref bool cut)
+        {
+            if (_fieldSinks.TryGetValue(field, out var known))
+            {
+                return known;
+            }
+
+            if (depth > MaxSinkDepth || !search.Fields.Add(field))
+            {
+                cut = true;
+                return null;
+            }
+
+            SinkPath? found = null;
+            var belowCut = false;
+            foreach (var reader in ReadersOf(field))
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                foreach (var hit in SummaryOf(reader).SinkHits)
+                {
+                    if (DependsOnField(hit.Value, field) && PathOf(hit, 0, search, depth, ref belowCut) is { } path)
+                    {
+                        found = path;
+                        break;
+                    }
+                }
+
+                if (found is not null)
+                {
+                    break;
+                }
+            }
+
+            search.Fields.Remove(field);
+            if (found is not null || !belowCut)
+            {
+                _fieldSinks.TryAdd(field, found);
+            }
+
+            cut |= belowCut;
+            return found;
+        }
+
+        /// <summary>Where a hit leads, given which of its body's parameters the caller gives device memory: its sink, or a path through the callee or field it gives the value to.</summary>
+        private SinkPath? PathOf(SinkHit hit, ulong device, Search search, int depth, ref bool cut)
+        {
+            if (hit.Sink is { } sink)
+            {
+                return hit.Memory is null || IsDeviceMemory(hit.Memory, device) ? new SinkPath(sink, hit.Site.Syntax.GetLocation(), null) : null;
+            }
+
+            if (hit.Callee is { } callee
+                && SinkOf(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), search, depth + 1, ref cut) is { } next)
+            {
+                return new SinkPath(SinkPath.Display(callee, hit.Ordinal), hit.Site.Syntax.GetLocation(), next);
+            }
+
+            if (hit.Field is { } stored && FieldSinkOf((IFieldSymbol)stored.OriginalDefinition, search, depth + 1, ref cut) is { } onward)
+            {
+                return new SinkPath(SinkPath.Display(stored), hit.Site.Syntax.GetLocation(), onward);
+            }
+
+            return null;
+        }
+
+        /// <summary>Does the value (in a summarised body) come from what <paramref name="field"/> holds, also through getters and helpers?</summary>
+        private bool DependsOnField(ImmutableHashSet<Origin> value, IFieldSymbol field)
+        {
+            var result = Origin.None;
+            var unknown = false;
+            Resolve(value, new Frame(null, null, keepParameters: true), 0, ref result, ref unknown, field);
+            foreach (var origin in result)
+            {
+                if (origin is FieldOrigin held && SymbolEqualityComparer.Default.Equals(held.Field, field))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private readonly ConcurrentDictionary<IFieldSymbol, ImmutableArray<IMethodSymbol>> _readers = new ConcurrentDictionary<IFieldSymbol, ImmutableArray<IMethodSymbol>>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The bodies that may read a field: those whose text names it (an auto-property by its own
+        /// name), or names a property of its type whose declaration names it (a getter).
+        /// </summary>
+        private ImmutableArray<IMethodSymbol> ReadersOf(IFieldSymbol field) => _readers.GetOrAdd(field, ComputeReaders);
+
+        private ImmutableArray<IMethodSymbol> ComputeReaders(IFieldSymbol field)
+        {
+            var name = (field.AssociatedSymbol ?? field).Name;
+            var names = new List<string> { name };
+            foreach (var member in field.ContainingType.GetMembers())
+            {
+                if (member is IPropertySymbol property && !SymbolEqualityComparer.Default.Equals(property, field.AssociatedSymbol)
+                    && property.GetMethod is { } getter && MentionsName(getter, name))
+                {
+                    names.Add(property.Name);
+                }
+            }
+
+            var readers = ImmutableArray.CreateBuilder<IMethodSymbol>();
+            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var tree in _symbols.Compilation.SyntaxTrees)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                var text = Symbols.SourceWords.TextOf(tree);
+                SyntaxNode? root = null;
+                foreach (var word in names)
+                {
+                    for (var at = Symbols.SourceWords.IndexOfWord(text, word, 0, text.Length); at >= 0; at = Symbols.SourceWords.IndexOfWord(text, word, at + 1, text.Length))
+                    {
+                        root ??= tree.GetRoot(_cancellationToken);
+                        if (BodyAt(root, at) is { } body && ModelOf(tree).GetDeclaredSymbol(body, _cancellationToken) is { } declared
+                            && MethodOf(declared) is { } method && seen.Add(method))
+                        {
+                            readers.Add(method);
+                        }
+                    }
+                }
+            }
+
+            return readers.ToImmutable();
+        }
+
+        /// <summary>The innermost body declaration around a position: an accessor, a method, a constructor, a local function, an expression-bodied property.</summary>
+        private static SyntaxNode? BodyAt(SyntaxNode root, int position)
+        {
+            for (var node = root.FindToken(position).Parent; node is not null; node = node.Parent)
+            {
+                switch (node)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax _:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax _:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax _:
+                        return node;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax property when property.ExpressionBody is not null:
+                        return node;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax _:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        private static IMethodSymbol? MethodOf(ISymbol declared) => declared switch
+        {
+            IMethodSymbol method => method,
+            IPropertySymbol property => property.GetMethod,
+            _ => null,
+        };
+
+        private SemanticModel ModelOf(SyntaxTree tree)
+        {
+            if (!_models.TryGetValue(tree, out var model))
+            {
+#pragma warning disable RS1030 // The readers of a field are found in trees the driver may not have offered yet; one model per tree.
+                model = _models.GetOrAdd(tree, _symbols.Compilation.GetSemanticModel(tree));
+#pragma warning restore RS1030
+            }
+
+            return model;
+        }
+
+        private readonly ConcurrentDictionary<IPropertySymbol, IFieldSymbol?> _backing = new ConcurrentDictionary<IPropertySymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
+
+        /// <summary>The backing field of an auto-property of the compilation; null for any other property.</summary>
+        public IFieldSymbol? BackingFieldOf(IPropertySymbol property) =>
+            SymbolEqualityComparer.Default.Equals(property.ContainingAssembly, _symbols.Compilation.Assembly)
+                ? _backing.GetOrAdd((IPropertySymbol)property.OriginalDefinition, ComputeBacking)
+                : null;
+
+        private static IFieldSymbol? ComputeBacking(IPropertySymbol property)
+        {
+            foreach (var member in property.ContainingType.GetMembers())
+            {
+                if (member is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, property))
+                {
+                    return field;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>
@@ -199,7 +406,7 @@ namespace DmaDiscipline.Analyzers.Flow
         /// path past <see cref="MaxSinkDepth"/>; a "does not reach" found below a cut is not kept, since
         /// another query may see it through. A path found is kept: it is one.
         /// </summary>
-        private SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device, HashSet<(IMethodSymbol, int, ulong)> visiting, int depth, ref bool cut)
+        private SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device, Search search, int depth, ref bool cut)
         {
             var key = (method, ordinal, device);
             if (_sinks.TryGetValue(key, out var known))
@@ -207,7 +414,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return known;
             }
 
-            if (depth > MaxSinkDepth || !visiting.Add(key))
+            if (depth > MaxSinkDepth || !search.Methods.Add(key))
             {
                 cut = true;
                 return null;
@@ -225,21 +432,9 @@ namespace DmaDiscipline.Analyzers.Flow
                         continue;
                     }
 
-                    if (hit.Sink is { } sink)
+                    if (PathOf(hit, device, search, depth, ref belowCut) is { } path)
                     {
-                        if (hit.Memory is null || IsDeviceMemory(hit.Memory, device))
-                        {
-                            found = new SinkPath(sink, hit.Site.Syntax.GetLocation(), null);
-                            break;
-                        }
-
-                        continue;
-                    }
-
-                    if (hit.Callee is { } callee
-                        && SinkOf(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), visiting, depth + 1, ref belowCut) is { } next)
-                    {
-                        found = new SinkPath(SinkPath.Display(callee, hit.Ordinal), hit.Site.Syntax.GetLocation(), next);
+                        found = path;
                         break;
                     }
                 }
@@ -250,7 +445,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            visiting.Remove(key);
+            search.Methods.Remove(key);
             if (found is not null || !belowCut)
             {
                 _sinks.TryAdd(key, found);
@@ -315,7 +510,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
-        private void Resolve(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        private void Resolve(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown, IFieldSymbol? keepField = null)
         {
             foreach (var origin in value)
             {
@@ -331,7 +526,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         if (frame.Arguments is { } args && frame.Caller is { } caller && parameter.Ordinal < args.Length && depth <= MaxDepth)
                         {
                             // The argument belongs to the caller, one frame up.
-                            Resolve(args[parameter.Ordinal], caller, depth + 1, ref result, ref unknown);
+                            Resolve(args[parameter.Ordinal], caller, depth + 1, ref result, ref unknown, keepField);
                         }
                         else if (frame.Arguments is null && frame.KeepParameters)
                         {
@@ -355,12 +550,15 @@ namespace DmaDiscipline.Analyzers.Flow
                             }
                             else
                             {
-                                Resolve(returned, new Frame(call.Arguments, frame, keepParameters: false), depth + 1, ref result, ref unknown);
+                                Resolve(returned, new Frame(call.Arguments, frame, keepParameters: false), depth + 1, ref result, ref unknown, keepField);
                             }
 
                             break;
                         }
 
+                    case FieldOrigin kept when keepField is not null && SymbolEqualityComparer.Default.Equals(kept.Field, keepField):
+                        result = result.Add(origin);
+                        break;
                     case FieldOrigin field when depth < MaxDepth:
                         {
                             var writes = FieldWritesOf(field.Field);
@@ -393,7 +591,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var writes = Origin.None;
             foreach (var member in field.ContainingType.GetMembers())
             {
-                if (!(member is IMethodSymbol method) || !MentionsName(method, field.Name))
+                if (!(member is IMethodSymbol method) || !MentionsName(method, (field.AssociatedSymbol ?? field).Name))
                 {
                     continue;
                 }

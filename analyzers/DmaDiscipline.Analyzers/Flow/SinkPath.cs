@@ -49,6 +49,9 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>How a message names a field (an auto-property by its own name).</summary>
+        public static string Display(IFieldSymbol field) => $"'{field.ContainingType?.Name}.{(field.AssociatedSymbol ?? field).Name}'";
+
         /// <summary>How a message names a parameter of a method a value is given to.</summary>
         public static string Display(IMethodSymbol method, int ordinal)
         {
@@ -93,8 +96,10 @@ namespace DmaDiscipline.Analyzers.Flow
     internal sealed class SinkHit
     {
         public SinkHit(System.Collections.Immutable.ImmutableHashSet<Origin> value, IOperation site, string? sink, IMethodSymbol? callee, int ordinal,
-            System.Collections.Immutable.ImmutableHashSet<Origin>? memory = null, System.Collections.Immutable.ImmutableArray<System.Collections.Immutable.ImmutableHashSet<Origin>> arguments = default)
+            System.Collections.Immutable.ImmutableHashSet<Origin>? memory = null, System.Collections.Immutable.ImmutableArray<System.Collections.Immutable.ImmutableHashSet<Origin>> arguments = default,
+            IFieldSymbol? field = null)
         {
+            Field = field;
             Value = value;
             Site = site;
             Sink = sink;
@@ -106,6 +111,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>A store: the address it stores through. A sink when that is device memory (from the body, or a parameter the caller gives device memory).</summary>
         public System.Collections.Immutable.ImmutableHashSet<Origin>? Memory { get; }
+
+        /// <summary>A store into a field (or an auto-property's backing field) of the compilation: a sink when some body gives what the field holds to one.</summary>
+        public IFieldSymbol? Field { get; }
 
         /// <summary>A call: every argument's value, to tell which of the callee's parameters get device memory.</summary>
         public System.Collections.Immutable.ImmutableArray<System.Collections.Immutable.ImmutableHashSet<Origin>> Arguments { get; }

@@ -254,6 +254,16 @@ namespace DmaDiscipline.Analyzers.Symbols
         [MethodImpl(Jit.Optimized)]
         public void PropagateSinks(HashSet<string> sinks, CancellationToken cancellationToken)
         {
+            // Fields and properties a sink-naming body names carry what is stored into them there.
+            var carried = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var unit in _units)
+            {
+                if (unit.Kind == UnitKind.Value)
+                {
+                    carried.UnionWith(unit.Names);
+                }
+            }
+
             var pending = new List<string>(sinks);
             while (pending.Count > 0)
             {
@@ -271,6 +281,10 @@ namespace DmaDiscipline.Analyzers.Symbols
                     {
                         unit.SinkDone = true;
                         AddAll(new[] { unit.CallName }, sinks, added);
+                        if (unit.Kind != UnitKind.Value)
+                        {
+                            AddAll(SourceWords.WordsIn(unit.Text, unit.Span.Start, end, carried), sinks, added);
+                        }
                     }
                 }
 
