@@ -163,6 +163,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 origins = origins.Add(new PhysicalOrigin(operation));
             }
 
+            if (IsForgedConstant(operation) && !HasForged(origins))
+            {
+                // A non-zero address-sized constant: no DMA API made it (DMA008 where it reaches an address slot).
+                origins = origins.Add(new ForgedOrigin(operation, $"the integer constant {Keys.Describe(operation)}", constant: true));
+            }
+
             if (_symbols.IsDeviceMemoryType(operation.Type) && IsValueSource(operation) && !HasDeviceMemory(origins))
             {
                 origins = origins.Add(new DeviceMemoryOrigin(operation.Syntax, Keys.Describe(operation)));
@@ -175,6 +181,40 @@ namespace DmaDiscipline.Analyzers.Flow
             operation is ILocalReferenceOperation || operation is IParameterReferenceOperation || operation is IFieldReferenceOperation
             || operation is IPropertyReferenceOperation || operation is IInvocationOperation || operation is IArrayElementReferenceOperation
             || operation is IObjectCreationOperation;
+
+        /// <summary>A non-zero integer constant of an address-sized type: a literal, a <c>const</c> or enum member, or arithmetic of them.</summary>
+        private bool IsForgedConstant(IOperation operation)
+        {
+            if (!operation.ConstantValue.HasValue || operation.Type is null || !_symbols.IsAddressLike(operation.Type)
+                || !(operation is ILiteralOperation || operation is IFieldReferenceOperation || operation is IBinaryOperation
+                    || operation is IUnaryOperation || operation is IConversionOperation))
+            {
+                return false;
+            }
+
+            // Below a page (0x1000) a constant is an offset or a flag, not an address.
+            switch (operation.ConstantValue.Value)
+            {
+                case ulong u: return u >= 0x1000;
+                case long l: return l >= 0x1000 || l < 0;
+                case uint ui: return ui >= 0x1000;
+                case int i: return i >= 0x1000 || i < 0;
+                default: return false;
+            }
+        }
+
+        private static bool HasForged(ImmutableHashSet<Origin> origins)
+        {
+            foreach (var origin in origins)
+            {
+                if (origin is ForgedOrigin)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         private static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
         {
@@ -307,7 +347,15 @@ namespace DmaDiscipline.Analyzers.Flow
                     {
                         var left = Eval(binary.LeftOperand, ref state);
                         var right = Eval(binary.RightOperand, ref state);
-                        return CarriesAddress(binary) ? left.Union(right) : Origin.None;
+                        if (!CarriesAddress(binary))
+                        {
+                            return Origin.None;
+                        }
+
+                        // A constant offset neither forges nor clears an address: base + 16 is what base is.
+                        var leftConstant = binary.LeftOperand.ConstantValue.HasValue;
+                        var rightConstant = binary.RightOperand.ConstantValue.HasValue;
+                        return leftConstant == rightConstant ? left.Union(right) : (leftConstant ? right : left);
                     }
 
                 case IUnaryOperation unary:
@@ -487,7 +535,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     if (argument.Parameter is not null && _symbols.IsBusAddressType(argument.Parameter.Type))
                     {
-                        CheckForged(argument.Value, arguments[argument.Parameter.Ordinal], $"'{method.Name}'");
+                        CheckForged(argument.Value, arguments[argument.Parameter.Ordinal], $"'{method.Name}'", constants: true);
                         break;
                     }
                 }
@@ -592,10 +640,9 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     var sink = $"the device-visible parameter '{parameter.Name}' of '{method.ContainingType?.Name}.{method.Name}'";
                     RecordSink(argument.Value, value, $"'{method.ContainingType?.Name}.{method.Name}({parameter.Name})'");
-                    CheckPhysical(argument.Value, value, sink);
-                    if (_symbols.IsBusAddressType(argument.Value.Type) || _symbols.IsBusAddressType(parameter.Type))
+                    if (!CheckPhysical(argument.Value, value, sink))
                     {
-                        CheckForged(argument.Value, value, sink);
+                        CheckForged(argument.Value, value, sink, constants: _symbols.IsAttributedBusSinkParameter(parameter));
                     }
                 }
                 else if ((parameter.RefKind == RefKind.None || parameter.RefKind == RefKind.In) && !value.IsEmpty)
@@ -657,10 +704,11 @@ namespace DmaDiscipline.Analyzers.Flow
             foreach (var argument in creation.Arguments)
             {
                 var value = argument.Parameter is not null && argument.Parameter.Ordinal < arguments.Length ? arguments[argument.Parameter.Ordinal] : Origin.None;
-                if (CheckPhysical(argument.Value, value, "a DmaAddr construction"))
+                if ((_summarise ? EarliestPhysical(value) : _summaries.FindPhysical(value)) is { } physical)
                 {
+                    // One defect, one id: a bus address forged from a physical address is DMA008 where it is used.
                     forged = true;
-                    source = "a physical address";
+                    source = $"a physical address ({Keys.Describe(physical.Operation)}, line {Keys.Line(physical.Operation)})";
                     continue;
                 }
 
@@ -923,10 +971,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
             var sink = $"the device-visible {(member is IFieldSymbol ? "field" : "property")} '{member.ContainingType?.Name}.{member.Name}'";
             RecordSink(valueOperation, value, $"'{member.ContainingType?.Name}.{member.Name}'");
-            CheckPhysical(valueOperation, value, sink);
-            if (_symbols.IsBusAddressType(valueOperation.Type) || _symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type))
+            if (!CheckPhysical(valueOperation, value, sink))
             {
-                CheckForged(valueOperation, value, sink);
+                CheckForged(valueOperation, value, sink, constants: true);
             }
         }
 
@@ -1015,9 +1062,12 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var physical = _summaries.FindPhysical(value);
-            var forged = physical is null && ordinal < method.Parameters.Length && _symbols.IsBusAddressType(method.Parameters[ordinal].Type)
-                ? _summaries.FindOnlyForged(value)
-                : null;
+            var forged = physical is null ? _summaries.FindOnlyForged(value) : null;
+            if (forged is not null && forged.IsConstant)
+            {
+                // A constant through a wrapper is most often a register's command or length, not an address.
+                forged = null;
+            }
             if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments)) is { } path))
             {
                 return;
@@ -1088,7 +1138,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private bool IsInCompilation(IOperation operation) => _symbols.Compilation.ContainsSyntaxTree(operation.Syntax.SyntaxTree);
 
-        private void CheckForged(IOperation valueOperation, ImmutableHashSet<Origin> value, string sink)
+        /// <param name="constants">Is the slot declared an address (a [BusAddress] parameter, a sink field or property), so that a bare constant there is a hard-coded device address?</param>
+        private void CheckForged(IOperation valueOperation, ImmutableHashSet<Origin> value, string sink, bool constants)
         {
             if (value.IsEmpty || !_reporting || _report is null)
             {
@@ -1096,7 +1147,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var forged = _summaries.FindOnlyForged(value);
-            if (forged is null)
+            if (forged is null || (forged.IsConstant && !constants && !_symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type)))
             {
                 return;
             }

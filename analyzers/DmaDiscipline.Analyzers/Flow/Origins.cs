@@ -73,11 +73,15 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>A bus address made outside the DMA API at <see cref="Creation"/>, from <see cref="Source"/>.</summary>
     internal sealed class ForgedOrigin : Origin
     {
-        public ForgedOrigin(IOperation creation, string source)
+        public ForgedOrigin(IOperation creation, string source, bool constant = false)
         {
             Creation = creation;
             Source = source;
+            IsConstant = constant;
         }
+
+        /// <summary>A bare integer constant (not a bus address made of one): reported only at declared address slots.</summary>
+        public bool IsConstant { get; }
 
         public IOperation Creation { get; }
 

@@ -67,7 +67,52 @@ namespace DmaDiscipline.Analyzers.Symbols
             return SourceWords.ContainsAnyWord(text, start, end, _sinks)
                 && (SourceWords.ContainsAnyWord(text, start, end, _carriers) || SourceWords.ContainsAnyWord(text, start, end, _forgers)
                     || Forges(text, start, end, _busTypes)
+                    || HasNonZeroNumber(text, start, end)
                     || (_pointers && start < end && text.IndexOf('*', start, end - start) >= 0));
+        }
+
+        /// <summary>
+        /// Does [start, end) hold a numeric literal of 0x1000 or more (four significant hex digits, or
+        /// four decimal digits): a hard-coded device address may be one; smaller ones are offsets and flags.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        internal static bool HasNonZeroNumber(string text, int start, int end)
+        {
+            for (var at = start; at < end; at++)
+            {
+                var c = text[at];
+                if (c < '0' || c > '9' || (at > 0 && SourceWords.IsWordChar(text[at - 1])))
+                {
+                    continue;
+                }
+
+                var hex = c == '0' && at + 1 < end && (text[at + 1] == 'x' || text[at + 1] == 'X');
+                var i = hex ? at + 2 : at;
+                while (i < end && (text[i] == '0' || text[i] == '_'))
+                {
+                    i++;
+                }
+
+                var significant = 0;
+                while (i < end && (Uri.IsHexDigit(text[i]) || text[i] == '_'))
+                {
+                    if (text[i] != '_' && (hex || char.IsDigit(text[i])))
+                    {
+                        significant++;
+                    }
+
+                    i++;
+                }
+
+                if (significant >= 4)
+                {
+                    return true;
+                }
+
+                at = i;
+            }
+
+            return false;
         }
 
         /// <summary>Does [start, end) make a bus address outside the DMA API: <c>default</c>, <c>new(</c>, <c>DmaAddr(</c>, <c>DmaAddr {</c>?</summary>
@@ -166,6 +211,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             var busTypeNameList = new List<string>(busTypeNames);
             var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
+            forgers.UnionWith(declarations.Constants);
             if (symbols.PointersArePhysical)
             {
                 carriers.UnionWith(PointerWords);

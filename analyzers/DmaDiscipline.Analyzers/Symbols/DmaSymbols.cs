@@ -626,6 +626,10 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
+        /// <summary>Is the parameter marked [BusAddress] itself (a declared address slot, not a whole method configured as a sink)?</summary>
+        public bool IsAttributedBusSinkParameter(IParameterSymbol parameter) =>
+            _busAddressAttribute is not null && (AttributeRoles(parameter.OriginalDefinition) & DmaRole.BusSink) != 0;
+
         /// <summary>A field or property that is a device-visible sink.</summary>
         [MethodImpl(Jit.Optimized)]
         public bool IsBusSinkMember(ISymbol member) => IsBusSinkMember(member, RolesOf(member));

@@ -23,6 +23,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         {
         }
 
+        /// <summary>Address-sized constants and enums of an address-sized underlying type: a hard-coded device address can come through them.</summary>
+        public HashSet<string> Constants { get; } = new HashSet<string>(StringComparer.Ordinal);
+
         /// <summary>Fields, properties and methods whose declared type (a method's: its signature) has a pointer in it.</summary>
         public HashSet<string> PointerMembers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -107,6 +110,10 @@ namespace DmaDiscipline.Analyzers.Symbols
                             break;
                         case TypeDeclarationSyntax type:
                             result.ReadType(type, text, addressLikeTypes, busTypes, fieldsByType);
+                            break;
+                        case EnumDeclarationSyntax @enum when @enum.BaseList is { } baseList && baseList.Types.Count == 1
+                            && addressLikeTypes.Contains(LastName(baseList.Types[0].Type)):
+                            result.Constants.Add(@enum.Identifier.ValueText);
                             break;
                     }
                 }
@@ -213,6 +220,11 @@ namespace DmaDiscipline.Analyzers.Symbols
                             }
 
                             Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: false, typeName);
+                            if (field.Modifiers.Any(SyntaxKind.ConstKeyword) && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
+                            {
+                                Constants.UnionWith(names);
+                            }
+
                             if (field is FieldDeclarationSyntax && (addressLikeTypes.Contains(LastName(field.Declaration.Type)) || field.Declaration.Type is PointerTypeSyntax))
                             {
                                 if (!fieldsByType.TryGetValue(typeName, out var fields))
