@@ -37,11 +37,20 @@ namespace DmaDiscipline.Analyzers.Flow
             _summarise = summarise;
             _report = report;
             var entry = ImmutableDictionary.Create<object, ImmutableHashSet<Origin>>();
-            if (summarise && owner is IMethodSymbol method)
+            if (owner is IMethodSymbol method)
             {
                 foreach (var parameter in method.Parameters)
                 {
-                    entry = entry.SetItem(parameter, Origin.None.Add(new ParameterOrigin(parameter.Ordinal)));
+                    var value = summarise ? Origin.None.Add(new ParameterOrigin(parameter.Ordinal)) : Origin.None;
+                    if (symbols.IsDeviceMemoryParameter(parameter) && !parameter.DeclaringSyntaxReferences.IsEmpty)
+                    {
+                        value = value.Add(new DeviceMemoryOrigin(parameter.DeclaringSyntaxReferences[0].GetSyntax(), $"'{parameter.Name}'"));
+                    }
+
+                    if (!value.IsEmpty)
+                    {
+                        entry = entry.SetItem(parameter, value);
+                    }
                 }
             }
 
@@ -53,6 +62,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>Values stored into fields of the owner's type (summary mode).</summary>
         public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; } = new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
+
+        /// <summary>Where values reach a sink or another method's parameter (summary mode, report pass): what <see cref="AddressSummaries.SinkOf"/> reads.</summary>
+        public List<SinkHit> SinkHits { get; } = new List<SinkHit>();
 
         /// <summary>Values of out/ref parameters at exit (summary mode).</summary>
         public Dictionary<int, ImmutableHashSet<Origin>> OutValues { get; } = new Dictionary<int, ImmutableHashSet<Origin>>();
@@ -151,6 +163,17 @@ namespace DmaDiscipline.Analyzers.Flow
                 origins = origins.Add(new PhysicalOrigin(operation));
             }
 
+            if (IsForgedConstant(operation) && !HasForged(origins))
+            {
+                // A non-zero address-sized constant: no DMA API made it (DMA008 where it reaches an address slot).
+                origins = origins.Add(new ForgedOrigin(operation, $"the integer constant {Keys.Describe(operation)}", constant: true));
+            }
+
+            if (_symbols.IsDeviceMemoryType(operation.Type) && IsValueSource(operation) && !HasDeviceMemory(origins))
+            {
+                origins = origins.Add(new DeviceMemoryOrigin(operation.Syntax, Keys.Describe(operation)));
+            }
+
             return origins;
         }
 
@@ -158,6 +181,68 @@ namespace DmaDiscipline.Analyzers.Flow
             operation is ILocalReferenceOperation || operation is IParameterReferenceOperation || operation is IFieldReferenceOperation
             || operation is IPropertyReferenceOperation || operation is IInvocationOperation || operation is IArrayElementReferenceOperation
             || operation is IObjectCreationOperation;
+
+        /// <summary>A non-zero integer constant of an address-sized type: a literal, a <c>const</c> or enum member, or arithmetic of them.</summary>
+        private bool IsForgedConstant(IOperation operation)
+        {
+            if (!operation.ConstantValue.HasValue || operation.Type is null || !_symbols.IsAddressLike(operation.Type)
+                || !(operation is ILiteralOperation || operation is IFieldReferenceOperation || operation is IBinaryOperation
+                    || operation is IUnaryOperation || operation is IConversionOperation))
+            {
+                return false;
+            }
+
+            // Below a page (0x1000) a constant is an offset or a flag, not an address.
+            switch (operation.ConstantValue.Value)
+            {
+                case ulong u: return u >= 0x1000;
+                case long l: return l >= 0x1000 || l < 0;
+                case uint ui: return ui >= 0x1000;
+                case int i: return i >= 0x1000 || i < 0;
+                default: return false;
+            }
+        }
+
+        private static bool HasForged(ImmutableHashSet<Origin> origins)
+        {
+            foreach (var origin in origins)
+            {
+                if (origin is ForgedOrigin)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
+        {
+            foreach (var origin in origins)
+            {
+                if (origin is DeviceMemoryOrigin)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>What an address derived from <paramref name="origins"/> keeps: where memory is (device memory, or not known yet), not what is stored in it.</summary>
+        private static ImmutableHashSet<Origin> AddressPart(ImmutableHashSet<Origin> origins)
+        {
+            var result = origins;
+            foreach (var origin in origins)
+            {
+                if (origin is PhysicalOrigin || origin is ForgedOrigin || origin is BusOrigin)
+                {
+                    result = result.Remove(origin);
+                }
+            }
+
+            return result;
+        }
 
         private static bool HasPhysical(ImmutableHashSet<Origin> origins)
         {
@@ -243,14 +328,34 @@ namespace DmaDiscipline.Analyzers.Flow
                     {
                         var value = Eval(conversion.Operand, ref state);
                         var special = conversion.Type?.SpecialType ?? SpecialType.None;
-                        return special == SpecialType.System_Boolean || special == SpecialType.System_String ? Origin.None : value;
+                        if (special == SpecialType.System_Boolean || special == SpecialType.System_String)
+                        {
+                            return Origin.None;
+                        }
+
+                        if (_symbols.PointersArePhysical && ValueConversions.IsPointer(conversion.Operand.Type) && ValueConversions.IsAddressInteger(conversion.Type)
+                            && !HasPhysical(value))
+                        {
+                            // Identity-mapped: the pointer made into a number is the physical address it points at.
+                            value = value.Add(new PhysicalOrigin(conversion));
+                        }
+
+                        return value;
                     }
 
                 case IBinaryOperation binary:
                     {
                         var left = Eval(binary.LeftOperand, ref state);
                         var right = Eval(binary.RightOperand, ref state);
-                        return CarriesAddress(binary) ? left.Union(right) : Origin.None;
+                        if (!CarriesAddress(binary))
+                        {
+                            return Origin.None;
+                        }
+
+                        // A constant offset neither forges nor clears an address: base + 16 is what base is.
+                        var leftConstant = binary.LeftOperand.ConstantValue.HasValue;
+                        var rightConstant = binary.RightOperand.ConstantValue.HasValue;
+                        return leftConstant == rightConstant ? left.Union(right) : (leftConstant ? right : left);
                     }
 
                 case IUnaryOperation unary:
@@ -340,7 +445,17 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(new PhysicalOrigin(operation));
             }
 
+            if ((roles & DmaRole.DeviceMemory) != 0)
+            {
+                return Origin.None.Add(new DeviceMemoryOrigin(operation.Syntax, Keys.Describe(operation)));
+            }
+
             var memberType = member is IPropertySymbol p ? p.Type : (member as IFieldSymbol)?.Type;
+            if (memberType is not null && DeviceWrites.IsMemoryHandle(memberType) && !instanceValue.IsEmpty && !(member is IFieldSymbol))
+            {
+                // ring.Span, a pointer property of a device-memory object: memory inside what the instance addresses.
+                return AddressPart(instanceValue);
+            }
             var containing = member.ContainingType;
             if ((_symbols.IsPhysicalType(containing) || _symbols.IsBusAddressType(containing)) && memberType is not null && _symbols.IsAddressLike(memberType))
             {
@@ -353,13 +468,46 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(BusOrigin.Instance);
             }
 
-            if (member is IFieldSymbol field && !field.IsConst && memberType is not null && _symbols.IsAddressLike(memberType)
-                && SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition))
+            if (CarrierField(member) is { } carrier)
             {
-                return Origin.None.Add(new FieldOrigin((IFieldSymbol)field.OriginalDefinition));
+                return Origin.None.Add(new FieldOrigin(carrier));
+            }
+
+            if (member is IPropertySymbol { GetMethod: { } getter } && HasBody(getter) && memberType is not null
+                && (_symbols.IsAddressLike(memberType) || DeviceWrites.IsMemoryHandle(memberType)))
+            {
+                // A getter with a body is a call: what it returns (a field it reads back, say).
+                var values = new ImmutableHashSet<Origin>[getter.Parameters.Length];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = Origin.None;
+                }
+
+                return Origin.None.Add(new CallOrigin(getter, operation, -1, ImmutableArray.Create(values)));
             }
 
             return Origin.None;
+        }
+
+        /// <summary>
+        /// The field that carries what is stored into <paramref name="member"/>: a non-constant field of
+        /// the compilation, or an auto-property's backing field, of an address-like or pointer-like type
+        /// (what a value of any instance holds: the content model, not per instance).
+        /// </summary>
+        private IFieldSymbol? CarrierField(ISymbol member)
+        {
+            IFieldSymbol? field = member switch
+            {
+                IFieldSymbol f when !f.IsConst => f,
+                IPropertySymbol p when !p.IsIndexer => _summaries.BackingFieldOf(p),
+                _ => null,
+            };
+            if (field is null || !IsSameCompilation(field.ContainingType) || !(_symbols.IsAddressLike(field.Type) || DeviceWrites.IsMemoryHandle(field.Type)))
+            {
+                return null;
+            }
+
+            return (IFieldSymbol)field.OriginalDefinition;
         }
 
         private bool IsSameCompilation(ISymbol? symbol) =>
@@ -368,8 +516,18 @@ namespace DmaDiscipline.Analyzers.Flow
         private ImmutableHashSet<Origin> Invocation(IInvocationOperation invocation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var method = invocation.TargetMethod;
-            Eval(invocation.Instance, ref state);
+            var instanceValue = Eval(invocation.Instance, ref state);
             var arguments = Arguments(method, invocation.Arguments, ref state);
+            switch (ValueConversions.Of(method, _symbols))
+            {
+                case ValueConversion.Instance:
+                    return instanceValue;
+                case ValueConversion.FirstArgument:
+                    return arguments.Length > 0 ? arguments[0] : Origin.None;
+                case ValueConversion.PinnedAddress:
+                    return Origin.None.Add(new PhysicalOrigin(invocation));
+            }
+
             var roles = _symbols.RolesOf(method);
             if ((roles & (DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
             {
@@ -377,15 +535,48 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     if (argument.Parameter is not null && _symbols.IsBusAddressType(argument.Parameter.Type))
                     {
-                        CheckForged(argument.Value, arguments[argument.Parameter.Ordinal], $"'{method.Name}'");
+                        CheckForged(argument.Value, arguments[argument.Parameter.Ordinal], $"'{method.Name}'", constants: true);
                         break;
                     }
+                }
+            }
+
+            if (DeviceWrites.IsStore(method, out var destination, out var stored) && destination < arguments.Length && stored < arguments.Length)
+            {
+                // Unsafe.Write(p, v), Volatile.Write(ref desc->addr, v): a store through the destination.
+                var destinationArgument = ArgumentFor(invocation.Arguments, destination);
+                var memory = destinationArgument is not null && method.Parameters[destination].RefKind != RefKind.None
+                    ? MemoryOf(destinationArgument.Value, ref state)
+                    : arguments[destination];
+                if (ArgumentFor(invocation.Arguments, stored) is { } storedArgument)
+                {
+                    StoreToMemory(memory, storedArgument.Value, arguments[stored]);
                 }
             }
 
             if ((roles & DmaRole.PhysicalSource) != 0)
             {
                 return Origin.None.Add(new PhysicalOrigin(invocation));
+            }
+
+            if ((roles & DmaRole.DeviceMemory) != 0)
+            {
+                return Origin.None.Add(new DeviceMemoryOrigin(invocation.Syntax, Keys.Describe(invocation)));
+            }
+
+            if (DeviceWrites.IsMemoryHandle(method.ReturnType) && !HasBody(method))
+            {
+                // span.Slice(8), MemoryMarshal.Cast<byte, Desc>(span), Unsafe.Add(p, 1): memory inside what they address.
+                var carried = AddressPart(instanceValue);
+                foreach (var argument in arguments)
+                {
+                    carried = carried.Union(AddressPart(argument));
+                }
+
+                if (!carried.IsEmpty)
+                {
+                    return carried;
+                }
             }
 
             if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
@@ -434,6 +625,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 values[i] = Origin.None;
             }
 
+            List<(int, IOperation)>? through = null;
             foreach (var argument in arguments)
             {
                 var value = Eval(argument.Value, ref state);
@@ -447,15 +639,29 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (parameter.RefKind != RefKind.Out && _symbols.IsBusSinkParameter(parameter))
                 {
                     var sink = $"the device-visible parameter '{parameter.Name}' of '{method.ContainingType?.Name}.{method.Name}'";
-                    CheckPhysical(argument.Value, value, sink);
-                    if (_symbols.IsBusAddressType(argument.Value.Type) || _symbols.IsBusAddressType(parameter.Type))
+                    RecordSink(argument.Value, value, $"'{method.ContainingType?.Name}.{method.Name}({parameter.Name})'");
+                    if (!CheckPhysical(argument.Value, value, sink))
                     {
-                        CheckForged(argument.Value, value, sink);
+                        CheckForged(argument.Value, value, sink, constants: _symbols.IsAttributedBusSinkParameter(parameter));
                     }
+                }
+                else if ((parameter.RefKind == RefKind.None || parameter.RefKind == RefKind.In) && !value.IsEmpty)
+                {
+                    (through ??= new List<(int, IOperation)>()).Add((parameter.Ordinal, argument.Value));
                 }
             }
 
-            return ImmutableArray.Create(values);
+            var all = ImmutableArray.Create(values);
+            if (through is not null)
+            {
+                // After every argument: a wrapper's stores are sinks when the caller gives it device memory.
+                foreach (var (ordinal, operation) in through)
+                {
+                    Through(method, ordinal, operation, all[ordinal], all);
+                }
+            }
+
+            return all;
         }
 
         private ImmutableHashSet<Origin> Creation(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
@@ -473,7 +679,16 @@ namespace DmaDiscipline.Analyzers.Flow
             Eval(creation.Initializer, ref state);
             if (!_symbols.IsBusAddressType(creation.Type))
             {
-                return Origin.None;
+                // new IntPtr(x), new UIntPtr(x): the same number; made from a pointer on an identity-mapped platform, a physical address.
+                var special = creation.Type?.SpecialType ?? SpecialType.None;
+                if ((special != SpecialType.System_IntPtr && special != SpecialType.System_UIntPtr) || arguments.Length != 1)
+                {
+                    return Origin.None;
+                }
+
+                return _symbols.PointersArePhysical && ValueConversions.IsPointer(Keys.Unwrap(creation.Arguments[0].Value).Type) && !HasPhysical(arguments[0])
+                    ? arguments[0].Add(new PhysicalOrigin(creation))
+                    : arguments[0];
             }
 
             // A DmaAddr construction is itself a device-visible sink (DMA001) and, unless built from an
@@ -489,10 +704,11 @@ namespace DmaDiscipline.Analyzers.Flow
             foreach (var argument in creation.Arguments)
             {
                 var value = argument.Parameter is not null && argument.Parameter.Ordinal < arguments.Length ? arguments[argument.Parameter.Ordinal] : Origin.None;
-                if (CheckPhysical(argument.Value, value, "a DmaAddr construction"))
+                if ((_summarise ? EarliestPhysical(value) : _summaries.FindPhysical(value)) is { } physical)
                 {
+                    // One defect, one id: a bus address forged from a physical address is DMA008 where it is used.
                     forged = true;
-                    source = "a physical address";
+                    source = $"a physical address ({Keys.Describe(physical.Operation)}, line {Keys.Line(physical.Operation)})";
                     continue;
                 }
 
@@ -535,30 +751,59 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IFieldReferenceOperation field:
                     if (!instanceEvaluated)
                     {
-                        Eval(field.Instance, ref state);
+                        if (field.Instance is { } instance && IsThroughMemory(instance))
+                        {
+                            // desc->addr = v, ring[i].Addr = v: a store into the memory the instance is in.
+                            StoreToMemory(MemoryOf(instance, ref state), valueOperation, value);
+                        }
+                        else
+                        {
+                            Eval(field.Instance, ref state);
+                        }
                     }
 
                     StoreToMember(field.Field, valueOperation, value);
-                    if (_summarise && SymbolEqualityComparer.Default.Equals(field.Field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition))
-                    {
-                        var key = (IFieldSymbol)field.Field.OriginalDefinition;
-                        FieldWrites[key] = FieldWrites.TryGetValue(key, out var existing) ? existing.Union(value) : value;
-                    }
-
+                    StoreToCarrier(field.Field, valueOperation, value);
                     return;
                 case IPropertyReferenceOperation property:
                     if (!instanceEvaluated)
                     {
-                        Eval(property.Instance, ref state);
+                        var instanceValue = Eval(property.Instance, ref state);
                         foreach (var argument in property.Arguments)
                         {
                             Eval(argument.Value, ref state);
                         }
+
+                        if (property.Property.IsIndexer && property.Property.ReturnsByRef && property.Instance is not null)
+                        {
+                            // span[i] = v: a store into the memory the span addresses.
+                            StoreToMemory(instanceValue, valueOperation, value);
+                        }
                     }
 
                     StoreToMember(property.Property, valueOperation, value);
+                    StoreToCarrier(property.Property, valueOperation, value);
+                    if (!_symbols.IsBusSinkMember(property.Property) && property.Property.SetMethod is { } setter && setter.Parameters.Length > 0)
+                    {
+                        // A setter is a method: its value parameter may reach a sink.
+                        var setterArguments = new ImmutableHashSet<Origin>[setter.Parameters.Length];
+                        for (var i = 0; i < setterArguments.Length; i++)
+                        {
+                            setterArguments[i] = i == setterArguments.Length - 1 ? value : Origin.None;
+                        }
+
+                        Through(setter, setter.Parameters.Length - 1, valueOperation, value, ImmutableArray.Create(setterArguments));
+                    }
+
                     return;
                 default:
+                    if (target.Kind == OperationKind.None && !instanceEvaluated)
+                    {
+                        // *(ulong*)(p + off) = v, p[i] = v: a store through a pointer.
+                        StoreToMemory(MemoryOf(target, ref state), valueOperation, value);
+                        return;
+                    }
+
                     foreach (var child in target.ChildOperations)
                     {
                         Eval(child, ref state);
@@ -566,6 +811,155 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return;
             }
+        }
+
+        /// <summary>
+        /// A store into a field (or auto-property) of the compilation. Its own type's bodies make what
+        /// the field holds (read back where it reaches a sink); a store from anywhere is a sink when
+        /// some body gives the field to one: reported here when it comes from another type (its own
+        /// type's stores are reported where the field reaches the sink), kept in a summary when it
+        /// may come from a parameter (a constructor storing its argument).
+        /// </summary>
+        private void StoreToCarrier(ISymbol member, IOperation valueOperation, ImmutableHashSet<Origin> value)
+        {
+            if (value.IsEmpty || !(CarrierField(member) is { } field))
+            {
+                return;
+            }
+
+            var ownType = SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition);
+            if (_summarise)
+            {
+                if (ownType)
+                {
+                    FieldWrites[field] = FieldWrites.TryGetValue(field, out var existing) ? existing.Union(value) : value;
+                }
+
+                if (_reporting)
+                {
+                    SinkHits.Add(new SinkHit(value, valueOperation, null, null, 0, field: field));
+                }
+
+                return;
+            }
+
+            if (ownType || !_reporting || _report is null || !_summaries.MayReachSink(field) || !(_summaries.FindPhysical(value) is { } physical)
+                || !(_summaries.SinkOf(field) is { } path))
+            {
+                return;
+            }
+
+            var origin = physical.Operation;
+            var additional = new List<Location>();
+            if (origin.Syntax.SyntaxTree == valueOperation.Syntax.SyntaxTree || IsInCompilation(origin))
+            {
+                additional.Add(origin.Syntax.GetLocation());
+            }
+
+            additional.AddRange(path.Locations);
+            Hold(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
+                $"{Keys.Describe(origin)} (line {Keys.Line(origin)})", path.Describe(SinkPath.Display(field))), origin.Syntax);
+        }
+
+        /// <summary>Is the location inside memory an address points at: through a pointer (<c>*p</c>, <c>p[i]</c>, <c>p-&gt;f</c>) or a span's element?</summary>
+        private static bool IsThroughMemory(IOperation location) =>
+            location.Kind == OperationKind.None
+            || (location is IPropertyReferenceOperation { Instance: not null } indexer && indexer.Property.IsIndexer && indexer.Property.ReturnsByRef)
+            || (location is IFieldReferenceOperation { Instance: { } inner } && IsThroughMemory(inner));
+
+        /// <summary>The address a location is stored through (evaluating the location's parts): the pointer, or the span, it is in.</summary>
+        private ImmutableHashSet<Origin> MemoryOf(IOperation location, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            location = Keys.Unwrap(location);
+            switch (location)
+            {
+                case IPropertyReferenceOperation { Instance: { } instance } indexer when indexer.Property.IsIndexer:
+                    {
+                        var span = Eval(instance, ref state);
+                        foreach (var argument in indexer.Arguments)
+                        {
+                            Eval(argument.Value, ref state);
+                        }
+
+                        return AddressPart(span);
+                    }
+
+                case IFieldReferenceOperation { Instance: { } instance } when IsThroughMemory(instance):
+                    return MemoryOf(instance, ref state);
+                default:
+                    if (location.Kind != OperationKind.None)
+                    {
+                        Eval(location, ref state);
+                        return Origin.None;
+                    }
+
+                    var memory = Origin.None;
+                    foreach (var child in location.ChildOperations)
+                    {
+                        var part = Eval(child, ref state);
+                        if (child.Type is IPointerTypeSymbol || DeviceWrites.IsMemoryHandle(Keys.Unwrap(child).Type) || child.Type?.SpecialType == SpecialType.System_UInt64
+                            || child.Type?.SpecialType == SpecialType.System_Int64)
+                        {
+                            memory = memory.Union(AddressPart(part));
+                        }
+                    }
+
+                    return memory;
+            }
+        }
+
+        /// <summary>
+        /// A value stored through an address: device-visible when the address is device memory. In a
+        /// summary the store is kept with its address, which may be a parameter the caller gives
+        /// device memory.
+        /// </summary>
+        private void StoreToMemory(ImmutableHashSet<Origin> memory, IOperation valueOperation, ImmutableHashSet<Origin> value)
+        {
+            if (memory.IsEmpty || value.IsEmpty || !_reporting)
+            {
+                return;
+            }
+
+            var step = $"a store to device-visible memory {Keys.Describe(Keys.Unwrap(valueOperation).Parent is ISimpleAssignmentOperation assignment ? assignment.Target : valueOperation)}";
+            if (_summarise)
+            {
+                SinkHits.Add(new SinkHit(value, valueOperation, step, null, 0, memory));
+                return;
+            }
+
+            if (_report is null || !(_summaries.FindPhysical(value) is { } physical) || !(_summaries.FindDeviceMemory(memory) is { } device))
+            {
+                return;
+            }
+
+            var origin = physical.Operation;
+            var additional = new List<Location>();
+            if (origin.Syntax.SyntaxTree == valueOperation.Syntax.SyntaxTree || IsInCompilation(origin))
+            {
+                additional.Add(origin.Syntax.GetLocation());
+            }
+
+            if (_symbols.Compilation.ContainsSyntaxTree(device.Node.SyntaxTree))
+            {
+                additional.Add(device.Node.GetLocation());
+            }
+
+            Hold(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
+                $"{Keys.Describe(origin)} (line {Keys.Line(origin)})", $"device-visible memory from {device.Description} (line {device.Node.GetLocation().GetLineSpan().StartLinePosition.Line + 1})"),
+                origin.Syntax);
+        }
+
+        private static IArgumentOperation? ArgumentFor(ImmutableArray<IArgumentOperation> arguments, int ordinal)
+        {
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter?.Ordinal == ordinal)
+                {
+                    return argument;
+                }
+            }
+
+            return null;
         }
 
         private void StoreToMember(ISymbol member, IOperation valueOperation, ImmutableHashSet<Origin> value)
@@ -576,10 +970,10 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var sink = $"the device-visible {(member is IFieldSymbol ? "field" : "property")} '{member.ContainingType?.Name}.{member.Name}'";
-            CheckPhysical(valueOperation, value, sink);
-            if (_symbols.IsBusAddressType(valueOperation.Type) || _symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type))
+            RecordSink(valueOperation, value, $"'{member.ContainingType?.Name}.{member.Name}'");
+            if (!CheckPhysical(valueOperation, value, sink))
             {
-                CheckForged(valueOperation, value, sink);
+                CheckForged(valueOperation, value, sink, constants: true);
             }
         }
 
@@ -634,6 +1028,71 @@ namespace DmaDiscipline.Analyzers.Flow
             Assign(target, value, valueOperation, ref state);
         }
 
+        /// <summary>Summary mode: a value reaches a device-visible sink here (<paramref name="step"/> names it).</summary>
+        private void RecordSink(IOperation valueOperation, ImmutableHashSet<Origin> value, string step)
+        {
+            if (_summarise && _reporting && !value.IsEmpty)
+            {
+                SinkHits.Add(new SinkHit(value, valueOperation, step, null, 0));
+            }
+        }
+
+        /// <summary>
+        /// A value given to parameter <paramref name="ordinal"/> of a method the compilation may run
+        /// (its body, or an override's or implementation's). Summarising, the value is recorded for
+        /// the caller's own summary; otherwise, a physical (or forged) value is reported here when the
+        /// parameter reaches a sink, with the path it takes.
+        /// </summary>
+        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        {
+            if (value.IsEmpty || !_reporting || !_summaries.MayReachSink(method))
+            {
+                return;
+            }
+
+            if (_summarise)
+            {
+                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal, arguments: arguments));
+                return;
+            }
+
+            if (_report is null)
+            {
+                return;
+            }
+
+            var physical = _summaries.FindPhysical(value);
+            var forged = physical is null ? _summaries.FindOnlyForged(value) : null;
+            if (forged is not null && forged.IsConstant)
+            {
+                // A constant through a wrapper is most often a register's command or length, not an address.
+                forged = null;
+            }
+            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments)) is { } path))
+            {
+                return;
+            }
+
+            var sink = path.Describe(SinkPath.Display(method, ordinal));
+            var site = physical?.Operation ?? forged!.Creation;
+            var additional = new List<Location>();
+            if (site.Syntax.SyntaxTree == valueOperation.Syntax.SyntaxTree || IsInCompilation(site))
+            {
+                additional.Add(site.Syntax.GetLocation());
+            }
+
+            additional.AddRange(path.Locations);
+            if (physical is not null)
+            {
+                Hold(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
+                    $"{Keys.Describe(site)} (line {Keys.Line(site)})", sink), site.Syntax);
+            }
+            else
+            {
+                Hold(Diagnostic.Create(Descriptors.DMA008, valueOperation.Syntax.GetLocation(), additional, forged!.Source, sink), site.Syntax);
+            }
+        }
+
         /// <summary>Reports DMA001 when a physical origin reaches a sink; true when it did.</summary>
         private bool CheckPhysical(IOperation valueOperation, ImmutableHashSet<Origin> value, string sink)
         {
@@ -679,7 +1138,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private bool IsInCompilation(IOperation operation) => _symbols.Compilation.ContainsSyntaxTree(operation.Syntax.SyntaxTree);
 
-        private void CheckForged(IOperation valueOperation, ImmutableHashSet<Origin> value, string sink)
+        /// <param name="constants">Is the slot declared an address (a [BusAddress] parameter, a sink field or property), so that a bare constant there is a hard-coded device address?</param>
+        private void CheckForged(IOperation valueOperation, ImmutableHashSet<Origin> value, string sink, bool constants)
         {
             if (value.IsEmpty || !_reporting || _report is null)
             {
@@ -687,7 +1147,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var forged = _summaries.FindOnlyForged(value);
-            if (forged is null)
+            if (forged is null || (forged.IsConstant && !constants && !_symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type)))
             {
                 return;
             }

@@ -26,31 +26,108 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>> _fields =
             new ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
 
+        // Which (method, parameter) pairs reach a device-visible sink, and how; a null path is "does not".
+        private readonly ConcurrentDictionary<(IMethodSymbol, int, ulong), SinkPath?> _sinks = new ConcurrentDictionary<(IMethodSymbol, int, ulong), SinkPath?>(SinkKeyComparer.Instance);
+        private readonly System.Func<string, bool> _mayBeSinkName;
+
         // The driver's own semantic models, offered by the analyzers: callees in those trees are bound once, not twice.
         private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
 
         public void Offer(SemanticModel model) => _models.TryAdd(model.SyntaxTree, model);
 
-        public AddressSummaries(DmaSymbols symbols, CancellationToken cancellationToken)
+        /// <param name="mayBeSinkName">
+        /// The prefilter's word test: can a member called by this name reach a sink? Its text (or a
+        /// callee's, transitively) must name one; a call of any other name is not summarised.
+        /// </param>
+        public AddressSummaries(DmaSymbols symbols, System.Func<string, bool> mayBeSinkName, CancellationToken cancellationToken)
         {
             _symbols = symbols;
+            _mayBeSinkName = mayBeSinkName;
             _cancellationToken = cancellationToken;
+            Dispatch = new Dispatch(symbols.Compilation, cancellationToken);
         }
+
+        /// <summary>The bodies a call may run (virtual and interface calls included).</summary>
+        public Dispatch Dispatch { get; }
 
         private sealed class Summary
         {
-            public static readonly Summary Empty = new Summary(Origin.None, new Dictionary<int, ImmutableHashSet<Origin>>(), new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default));
+            public static readonly Summary Empty = new Summary(Origin.None, new Dictionary<int, ImmutableHashSet<Origin>>(), new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default), new List<SinkHit>());
 
-            public Summary(ImmutableHashSet<Origin> returns, Dictionary<int, ImmutableHashSet<Origin>> outValues, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> fieldWrites)
+            public Summary(ImmutableHashSet<Origin> returns, Dictionary<int, ImmutableHashSet<Origin>> outValues, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> fieldWrites, List<SinkHit> sinkHits)
             {
                 Returns = returns;
                 OutValues = outValues;
                 FieldWrites = fieldWrites;
+                // In source order, so that the path a message names does not depend on the walk's order.
+                sinkHits.Sort((a, b) => a.Site.Syntax.SpanStart.CompareTo(b.Site.Syntax.SpanStart));
+                SinkHits = sinkHits;
             }
 
             public ImmutableHashSet<Origin> Returns { get; }
             public Dictionary<int, ImmutableHashSet<Origin>> OutValues { get; }
             public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; }
+            public List<SinkHit> SinkHits { get; }
+        }
+
+        /// <summary>A method, a parameter, and which parameters the caller gives device memory (bit per ordinal).</summary>
+        private sealed class SinkKeyComparer : IEqualityComparer<(IMethodSymbol Method, int Ordinal, ulong Device)>
+        {
+            public static readonly SinkKeyComparer Instance = new SinkKeyComparer();
+
+            public bool Equals((IMethodSymbol Method, int Ordinal, ulong Device) x, (IMethodSymbol Method, int Ordinal, ulong Device) y) =>
+                x.Ordinal == y.Ordinal && x.Device == y.Device && SymbolEqualityComparer.Default.Equals(x.Method, y.Method);
+
+            public int GetHashCode((IMethodSymbol Method, int Ordinal, ulong Device) key) =>
+                SymbolEqualityComparer.Default.GetHashCode(key.Method) ^ key.Ordinal ^ key.Device.GetHashCode();
+        }
+
+        /// <summary>A call frame while resolving: the callee's argument values, in the frame of its caller.</summary>
+        private sealed class Frame
+        {
+            public Frame(ImmutableArray<ImmutableHashSet<Origin>>? arguments, Frame? caller, bool keepParameters)
+            {
+                Arguments = arguments;
+                Caller = caller;
+                KeepParameters = keepParameters;
+            }
+
+            /// <summary>Null at the top: the body's own parameters.</summary>
+            public ImmutableArray<ImmutableHashSet<Origin>>? Arguments { get; }
+            public Frame? Caller { get; }
+
+            /// <summary>At the top: keep the body's own parameter origins in the result (sink summaries), rather than count them unknown.</summary>
+            public bool KeepParameters { get; }
+        }
+
+        /// <summary>The earliest device-memory origin the value (an address) may have, if any.</summary>
+        public DeviceMemoryOrigin? FindDeviceMemory(ImmutableHashSet<Origin> value)
+        {
+            DeviceMemoryOrigin? earliest = null;
+            foreach (var origin in Resolve(value))
+            {
+                if (origin is DeviceMemoryOrigin device && Origin.IsEarlier(device.Node, earliest?.Node))
+                {
+                    earliest = device;
+                }
+            }
+
+            return earliest;
+        }
+
+        /// <summary>Which of a call's arguments address device memory (bit per parameter ordinal, the first 64).</summary>
+        public ulong DeviceArguments(ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        {
+            ulong mask = 0;
+            for (var i = 0; i < arguments.Length && i < 64; i++)
+            {
+                if (!arguments[i].IsEmpty && FindDeviceMemory(arguments[i]) is not null)
+                {
+                    mask |= 1UL << i;
+                }
+            }
+
+            return mask;
         }
 
         /// <summary>The earliest physical origin the value may have, if any.</summary>
@@ -92,12 +169,348 @@ namespace DmaDiscipline.Analyzers.Flow
         private ImmutableHashSet<Origin> Resolve(ImmutableHashSet<Origin> value, ref bool unknown)
         {
             var result = Origin.None;
-            Resolve(value, null, 0, ref result, ref unknown);
+            Resolve(value, new Frame(null, null, keepParameters: false), 0, ref result, ref unknown);
             return result;
         }
 
-        /// <param name="arguments">The callee's argument values in the caller (for parameter origins); null at the top.</param>
-        private void Resolve(ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>>? arguments, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        /// <summary>
+        /// Can a call of <paramref name="method"/> give a parameter to a device-visible sink? Cheap: by
+        /// the prefilter's words only; <see cref="SinkOf"/> decides.
+        /// </summary>
+        public bool MayReachSink(IMethodSymbol method) => method.MethodKind == MethodKind.LocalFunction || _mayBeSinkName(SinkPath.CallName(method));
+
+        /// <summary>Can what is stored into the field reach a sink? By the prefilter's words: a body that names a sink names the field (an auto-property by its own name).</summary>
+        public bool MayReachSink(IFieldSymbol field) => _mayBeSinkName((field.AssociatedSymbol ?? field).Name);
+
+        // Wrapper chains followed before giving up (a longer one is not reported).
+        private const int MaxSinkDepth = 8;
+
+        /// <summary>
+        /// How parameter <paramref name="ordinal"/> of <paramref name="method"/> reaches a device-visible
+        /// sink on some path, through the bodies a call may run (overrides and implementations in the
+        /// compilation included); null when it does not, as far as the summaries see.
+        /// </summary>
+        /// <param name="device">Which parameters the caller gives device memory (bit per ordinal): a store through one is a sink.</param>
+        public SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device)
+        {
+            var cut = false;
+            return SinkOf(method.OriginalDefinition, ordinal, device, new Search(), 0, ref cut);
+        }
+
+        /// <summary>How a value stored into <paramref name="field"/> reaches a device-visible sink: some body gives what the field holds to one; null when none does.</summary>
+        public SinkPath? SinkOf(IFieldSymbol field)
+        {
+            var cut = false;
+            return FieldSinkOf((IFieldSymbol)field.OriginalDefinition, new Search(), 0, ref cut);
+        }
+
+        /// <summary>What one depth-first search has on its path.</summary>
+        private sealed class Search
+        {
+            public HashSet<(IMethodSymbol, int, ulong)> Methods { get; } = new HashSet<(IMethodSymbol, int, ulong)>(SinkKeyComparer.Instance);
+            public HashSet<IFieldSymbol> Fields { get; } = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+        }
+
+        private readonly ConcurrentDictionary<IFieldSymbol, SinkPath?> _fieldSinks = new ConcurrentDictionary<IFieldSymbol, SinkPath?>(SymbolEqualityComparer.Default);
+
+        private SinkPath? FieldSinkOf(IFieldSymbol field, Search search, int depth, ref bool cut)
+        {
+            if (_fieldSinks.TryGetValue(field, out var known))
+            {
+                return known;
+            }
+
+            if (depth > MaxSinkDepth || !search.Fields.Add(field))
+            {
+                cut = true;
+                return null;
+            }
+
+            SinkPath? found = null;
+            var belowCut = false;
+            foreach (var reader in ReadersOf(field))
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                foreach (var hit in SummaryOf(reader).SinkHits)
+                {
+                    if (DependsOnField(hit.Value, field) && PathOf(hit, 0, search, depth, ref belowCut) is { } path)
+                    {
+                        found = path;
+                        break;
+                    }
+                }
+
+                if (found is not null)
+                {
+                    break;
+                }
+            }
+
+            search.Fields.Remove(field);
+            if (found is not null || !belowCut)
+            {
+                _fieldSinks.TryAdd(field, found);
+            }
+
+            cut |= belowCut;
+            return found;
+        }
+
+        /// <summary>Where a hit leads, given which of its body's parameters the caller gives device memory: its sink, or a path through the callee or field it gives the value to.</summary>
+        private SinkPath? PathOf(SinkHit hit, ulong device, Search search, int depth, ref bool cut)
+        {
+            if (hit.Sink is { } sink)
+            {
+                return hit.Memory is null || IsDeviceMemory(hit.Memory, device) ? new SinkPath(sink, hit.Site.Syntax.GetLocation(), null) : null;
+            }
+
+            if (hit.Callee is { } callee
+                && SinkOf(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), search, depth + 1, ref cut) is { } next)
+            {
+                return new SinkPath(SinkPath.Display(callee, hit.Ordinal), hit.Site.Syntax.GetLocation(), next);
+            }
+
+            if (hit.Field is { } stored && FieldSinkOf((IFieldSymbol)stored.OriginalDefinition, search, depth + 1, ref cut) is { } onward)
+            {
+                return new SinkPath(SinkPath.Display(stored), hit.Site.Syntax.GetLocation(), onward);
+            }
+
+            return null;
+        }
+
+        /// <summary>Does the value (in a summarised body) come from what <paramref name="field"/> holds, also through getters and helpers?</summary>
+        private bool DependsOnField(ImmutableHashSet<Origin> value, IFieldSymbol field)
+        {
+            var result = Origin.None;
+            var unknown = false;
+            Resolve(value, new Frame(null, null, keepParameters: true), 0, ref result, ref unknown, field);
+            foreach (var origin in result)
+            {
+                if (origin is FieldOrigin held && SymbolEqualityComparer.Default.Equals(held.Field, field))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private readonly ConcurrentDictionary<IFieldSymbol, ImmutableArray<IMethodSymbol>> _readers = new ConcurrentDictionary<IFieldSymbol, ImmutableArray<IMethodSymbol>>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The bodies that may read a field: those whose text names it (an auto-property by its own
+        /// name), or names a property of its type whose declaration names it (a getter).
+        /// </summary>
+        private ImmutableArray<IMethodSymbol> ReadersOf(IFieldSymbol field) => _readers.GetOrAdd(field, ComputeReaders);
+
+        private ImmutableArray<IMethodSymbol> ComputeReaders(IFieldSymbol field)
+        {
+            var name = (field.AssociatedSymbol ?? field).Name;
+            var names = new List<string> { name };
+            foreach (var member in field.ContainingType.GetMembers())
+            {
+                if (member is IPropertySymbol property && !SymbolEqualityComparer.Default.Equals(property, field.AssociatedSymbol)
+                    && property.GetMethod is { } getter && MentionsName(getter, name))
+                {
+                    names.Add(property.Name);
+                }
+            }
+
+            var readers = ImmutableArray.CreateBuilder<IMethodSymbol>();
+            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var tree in _symbols.Compilation.SyntaxTrees)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                var text = Symbols.SourceWords.TextOf(tree);
+                SyntaxNode? root = null;
+                foreach (var word in names)
+                {
+                    for (var at = Symbols.SourceWords.IndexOfWord(text, word, 0, text.Length); at >= 0; at = Symbols.SourceWords.IndexOfWord(text, word, at + 1, text.Length))
+                    {
+                        root ??= tree.GetRoot(_cancellationToken);
+                        if (BodyAt(root, at) is { } body && ModelOf(tree).GetDeclaredSymbol(body, _cancellationToken) is { } declared
+                            && MethodOf(declared) is { } method && seen.Add(method))
+                        {
+                            readers.Add(method);
+                        }
+                    }
+                }
+            }
+
+            return readers.ToImmutable();
+        }
+
+        /// <summary>The innermost body declaration around a position: an accessor, a method, a constructor, a local function, an expression-bodied property.</summary>
+        private static SyntaxNode? BodyAt(SyntaxNode root, int position)
+        {
+            for (var node = root.FindToken(position).Parent; node is not null; node = node.Parent)
+            {
+                switch (node)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax _:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax _:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax _:
+                        return node;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax property when property.ExpressionBody is not null:
+                        return node;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax _:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        private static IMethodSymbol? MethodOf(ISymbol declared) => declared switch
+        {
+            IMethodSymbol method => method,
+            IPropertySymbol property => property.GetMethod,
+            _ => null,
+        };
+
+        private SemanticModel ModelOf(SyntaxTree tree)
+        {
+            if (!_models.TryGetValue(tree, out var model))
+            {
+#pragma warning disable RS1030 // The readers of a field are found in trees the driver may not have offered yet; one model per tree.
+                model = _models.GetOrAdd(tree, _symbols.Compilation.GetSemanticModel(tree));
+#pragma warning restore RS1030
+            }
+
+            return model;
+        }
+
+        private readonly ConcurrentDictionary<IPropertySymbol, IFieldSymbol?> _backing = new ConcurrentDictionary<IPropertySymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
+
+        /// <summary>The backing field of an auto-property of the compilation; null for any other property.</summary>
+        public IFieldSymbol? BackingFieldOf(IPropertySymbol property) =>
+            SymbolEqualityComparer.Default.Equals(property.ContainingAssembly, _symbols.Compilation.Assembly)
+                ? _backing.GetOrAdd((IPropertySymbol)property.OriginalDefinition, ComputeBacking)
+                : null;
+
+        private static IFieldSymbol? ComputeBacking(IPropertySymbol property)
+        {
+            foreach (var member in property.ContainingType.GetMembers())
+            {
+                if (member is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, property))
+                {
+                    return field;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// Depth-first over the wrappers. A pair already on the path is cut (recursion), and so is the
+        /// path past <see cref="MaxSinkDepth"/>; a "does not reach" found below a cut is not kept, since
+        /// another query may see it through. A path found is kept: it is one.
+        /// </summary>
+        private SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device, Search search, int depth, ref bool cut)
+        {
+            var key = (method, ordinal, device);
+            if (_sinks.TryGetValue(key, out var known))
+            {
+                return known;
+            }
+
+            if (depth > MaxSinkDepth || !search.Methods.Add(key))
+            {
+                cut = true;
+                return null;
+            }
+
+            SinkPath? found = null;
+            var belowCut = false;
+            foreach (var target in Dispatch.TargetsOf(method))
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                foreach (var hit in SummaryOf(target).SinkHits)
+                {
+                    if (!ReachesFromParameter(hit.Value, ordinal))
+                    {
+                        continue;
+                    }
+
+                    if (PathOf(hit, device, search, depth, ref belowCut) is { } path)
+                    {
+                        found = path;
+                        break;
+                    }
+                }
+
+                if (found is not null)
+                {
+                    break;
+                }
+            }
+
+            search.Methods.Remove(key);
+            if (found is not null || !belowCut)
+            {
+                _sinks.TryAdd(key, found);
+            }
+
+            cut |= belowCut;
+            return found;
+        }
+
+        /// <summary>Does an address (in a summarised body) point into device memory: its own, or through a parameter the caller gives device memory?</summary>
+        private bool IsDeviceMemory(ImmutableHashSet<Origin> address, ulong device)
+        {
+            var result = Origin.None;
+            var unknown = false;
+            Resolve(address, new Frame(null, null, keepParameters: true), 0, ref result, ref unknown);
+            foreach (var origin in result)
+            {
+                if (origin is DeviceMemoryOrigin
+                    || (origin is ParameterOrigin parameter && parameter.Ordinal < 64 && (device & (1UL << parameter.Ordinal)) != 0))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Which of an inner call's arguments address device memory, given which of the body's parameters do.</summary>
+        private ulong InnerDevice(ImmutableArray<ImmutableHashSet<Origin>> arguments, ulong device)
+        {
+            ulong mask = 0;
+            if (arguments.IsDefault)
+            {
+                return mask;
+            }
+
+            for (var i = 0; i < arguments.Length && i < 64; i++)
+            {
+                if (!arguments[i].IsEmpty && IsDeviceMemory(arguments[i], device))
+                {
+                    mask |= 1UL << i;
+                }
+            }
+
+            return mask;
+        }
+
+        /// <summary>Does the value (in a summarised body) carry the body's own parameter <paramref name="ordinal"/>, also through helpers it called?</summary>
+        private bool ReachesFromParameter(ImmutableHashSet<Origin> value, int ordinal)
+        {
+            var result = Origin.None;
+            var unknown = false;
+            Resolve(value, new Frame(null, null, keepParameters: true), 0, ref result, ref unknown);
+            foreach (var origin in result)
+            {
+                if (origin is ParameterOrigin parameter && parameter.Ordinal == ordinal)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private void Resolve(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown, IFieldSymbol? keepField = null)
         {
             foreach (var origin in value)
             {
@@ -106,13 +519,18 @@ namespace DmaDiscipline.Analyzers.Flow
                     case PhysicalOrigin _:
                     case ForgedOrigin _:
                     case BusOrigin _:
+                    case DeviceMemoryOrigin _:
                         result = result.Add(origin);
                         break;
                     case ParameterOrigin parameter:
-                        if (arguments is { } args && parameter.Ordinal < args.Length && depth <= MaxDepth)
+                        if (frame.Arguments is { } args && frame.Caller is { } caller && parameter.Ordinal < args.Length && depth <= MaxDepth)
                         {
-                            // The argument belongs to the caller, one level up.
-                            Resolve(args[parameter.Ordinal], null, depth + 1, ref result, ref unknown);
+                            // The argument belongs to the caller, one frame up.
+                            Resolve(args[parameter.Ordinal], caller, depth + 1, ref result, ref unknown, keepField);
+                        }
+                        else if (frame.Arguments is null && frame.KeepParameters)
+                        {
+                            result = result.Add(origin);
                         }
                         else
                         {
@@ -132,12 +550,15 @@ namespace DmaDiscipline.Analyzers.Flow
                             }
                             else
                             {
-                                Resolve(returned, call.Arguments, depth + 1, ref result, ref unknown);
+                                Resolve(returned, new Frame(call.Arguments, frame, keepParameters: false), depth + 1, ref result, ref unknown, keepField);
                             }
 
                             break;
                         }
 
+                    case FieldOrigin kept when keepField is not null && SymbolEqualityComparer.Default.Equals(kept.Field, keepField):
+                        result = result.Add(origin);
+                        break;
                     case FieldOrigin field when depth < MaxDepth:
                         {
                             var writes = FieldWritesOf(field.Field);
@@ -148,7 +569,7 @@ namespace DmaDiscipline.Analyzers.Flow
                             else
                             {
                                 // Constructor arguments stored into fields are not followed back to the callers.
-                                Resolve(writes, null, depth + 1, ref result, ref unknown);
+                                Resolve(writes, new Frame(null, null, keepParameters: false), depth + 1, ref result, ref unknown);
                             }
 
                             break;
@@ -170,7 +591,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var writes = Origin.None;
             foreach (var member in field.ContainingType.GetMembers())
             {
-                if (!(member is IMethodSymbol method) || !MentionsName(method, field.Name))
+                if (!(member is IMethodSymbol method) || !MentionsName(method, (field.AssociatedSymbol ?? field).Name))
                 {
                     continue;
                 }
@@ -209,7 +630,15 @@ namespace DmaDiscipline.Analyzers.Flow
 
             // A structured body is followed over its tree (StructuredFlow), as its graph would be.
             var flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
-            if (!StructuredFlow.TryRun(body, flow))
+            if (body is ILocalFunctionOperation local)
+            {
+                // A local function's graph is its enclosing body's.
+                if (!(LocalFunctionGraph(local) is { } localGraph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(localGraph, flow))
+                {
+                    return Summary.Empty;
+                }
+            }
+            else if (!StructuredFlow.TryRun(body, flow))
             {
                 flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
                 if (!(GraphOf(body) is { } graph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
@@ -219,7 +648,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             // Out/ref values are collected at exits, which only the reporting pass visits.
-            return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites);
+            return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites, flow.SinkHits);
         }
 
         private IOperation? BodyOf(IMethodSymbol method)
@@ -244,6 +673,37 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return model.GetOperation(syntax, _cancellationToken);
+        }
+
+        /// <summary>The graph of a local function: from its enclosing body's graph, through the local functions that nest it.</summary>
+        private ControlFlowGraph? LocalFunctionGraph(ILocalFunctionOperation local)
+        {
+            var root = (IOperation)local;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            return GraphOf(root) is { } graph ? Find(graph, local.Symbol, 0) : null;
+
+            static ControlFlowGraph? Find(ControlFlowGraph graph, IMethodSymbol symbol, int depth)
+            {
+                foreach (var candidate in graph.LocalFunctions)
+                {
+                    var inner = graph.GetLocalFunctionControlFlowGraph(candidate);
+                    if (SymbolEqualityComparer.Default.Equals(candidate, symbol))
+                    {
+                        return inner;
+                    }
+
+                    if (depth < 8 && Find(inner, symbol, depth + 1) is { } nested)
+                    {
+                        return nested;
+                    }
+                }
+
+                return null;
+            }
         }
 
         private ControlFlowGraph? GraphOf(IOperation operation)

@@ -37,6 +37,29 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => Operation.GetHashCode();
     }
 
+    /// <summary>
+    /// An address of memory a device reads (an MMIO BAR mapping, a coherent region, a descriptor
+    /// ring), first seen at <see cref="Node"/>: a store through it, or through anything derived
+    /// from it, is device-visible.
+    /// </summary>
+    internal sealed class DeviceMemoryOrigin : Origin
+    {
+        public DeviceMemoryOrigin(SyntaxNode node, string description)
+        {
+            Node = node;
+            Description = description;
+        }
+
+        public SyntaxNode Node { get; }
+
+        /// <summary>How a message names it: <c>'ring.Span'</c>.</summary>
+        public string Description { get; }
+
+        public override bool Equals(object? obj) => obj is DeviceMemoryOrigin other && ReferenceEquals(other.Node, Node);
+
+        public override int GetHashCode() => Node.GetHashCode();
+    }
+
     /// <summary>A bus address the DMA API made (or an external API returned as one).</summary>
     internal sealed class BusOrigin : Origin
     {
@@ -50,11 +73,15 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>A bus address made outside the DMA API at <see cref="Creation"/>, from <see cref="Source"/>.</summary>
     internal sealed class ForgedOrigin : Origin
     {
-        public ForgedOrigin(IOperation creation, string source)
+        public ForgedOrigin(IOperation creation, string source, bool constant = false)
         {
             Creation = creation;
             Source = source;
+            IsConstant = constant;
         }
+
+        /// <summary>A bare integer constant (not a bus address made of one): reported only at declared address slots.</summary>
+        public bool IsConstant { get; }
 
         public IOperation Creation { get; }
 

@@ -34,8 +34,8 @@ namespace DmaDiscipline.Analyzers.Rules
                     return;
                 }
 
-                var summaries = new AddressSummaries(symbols, start.CancellationToken);
                 var carriers = symbols.Carriers(start.CancellationToken);
+                var summaries = new AddressSummaries(symbols, carriers.IsSinkName, start.CancellationToken);
                 start.RegisterCodeBlockAction(block => Analyze(block, symbols, carriers, summaries));
             });
         }
@@ -48,7 +48,7 @@ namespace DmaDiscipline.Analyzers.Rules
             if (!carriers.MayReachSink(context.CodeBlock)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root)
-                || !HasSink(root, symbols))
+                || !HasSink(root, symbols, summaries))
             {
                 return;
             }
@@ -110,9 +110,15 @@ namespace DmaDiscipline.Analyzers.Rules
             }
         }
 
-        /// <summary>Cheap pre-scan: without a device-visible sink or an unmap/sync there is nothing to report.</summary>
+        /// <summary>A store through a pointer or into a span's element: a sink when the memory is a device's.</summary>
+        private static bool StoresThroughMemory(IOperation target) =>
+            target.Kind == OperationKind.None
+            || (target is IFieldReferenceOperation { Instance: { } instance } && StoresThroughMemory(instance))
+            || (target is IPropertyReferenceOperation { Instance: not null } indexer && indexer.Property.IsIndexer && indexer.Property.ReturnsByRef);
+
+        /// <summary>Cheap pre-scan: without a device-visible sink, an unmap/sync or a call that may lead to one, there is nothing to report.</summary>
         [MethodImpl(Jit.Optimized)]
-        private static bool HasSink(IOperation root, DmaSymbols symbols)
+        private static bool HasSink(IOperation root, DmaSymbols symbols, AddressSummaries summaries)
         {
             foreach (var operation in root.Descendants())
             {
@@ -125,6 +131,17 @@ namespace DmaDiscipline.Analyzers.Rules
                     case IObjectCreationOperation creation when symbols.IsBusAddressType(creation.Type):
                         return true;
                     case IAssignmentOperation assignment when assignment.Target is IMemberReferenceOperation member && symbols.IsBusSinkMember(member.Member):
+                        return true;
+                    case IInvocationOperation call when summaries.MayReachSink(call.TargetMethod):
+                        return true;
+                    case IObjectCreationOperation creation when creation.Constructor is { } constructor && summaries.MayReachSink(constructor):
+                        return true;
+                    case IAssignmentOperation assignment when assignment.Target is IPropertyReferenceOperation property
+                        && property.Property.SetMethod is { } setter && summaries.MayReachSink(setter):
+                        return true;
+                    case IAssignmentOperation assignment when StoresThroughMemory(assignment.Target):
+                        return true;
+                    case IInvocationOperation call when DeviceWrites.IsStore(call.TargetMethod, out _, out _):
                         return true;
                 }
             }

@@ -23,17 +23,32 @@ namespace DmaDiscipline.Analyzers.Symbols
         private static readonly string[] AddressLikeTypeNames = { "ulong", "long", "uint", "nint", "nuint", "UInt64", "Int64", "UInt32", "IntPtr", "UIntPtr" };
 
         private readonly List<string> _sinks;
+        private readonly HashSet<string> _sinkNames;
         private readonly List<string> _carriers;
         private readonly List<string> _forgers;
         private readonly List<string> _busTypes;
 
-        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes)
+        // Identity-mapped platforms: words through which a pointer (a physical address there) reaches a body.
+        private static readonly string[] PointerWords =
         {
+            "fixed", "stackalloc", "IntPtr", "UIntPtr", "nint", "nuint", "ToUInt64", "ToInt64", "ToPointer", "AsPointer",
+            "AddrOfPinnedObject", "AllocHGlobal", "AllocCoTaskMem", "UnsafeAddrOfPinnedArrayElement",
+        };
+
+        private readonly bool _pointers;
+
+        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers)
+        {
+            _pointers = pointers;
             _sinks = sinks;
+            _sinkNames = new HashSet<string>(sinks, StringComparer.Ordinal);
             _carriers = carriers;
             _forgers = forgers;
             _busTypes = busTypes;
         }
+
+        /// <summary>Can a member called by this word reach a sink: is it a sink's, or a wrapper's whose text names one?</summary>
+        public bool IsSinkName(string name) => _sinkNames.Contains(name);
 
         /// <summary>Names through which a physical or forged address can reach a body (exposed for tests).</summary>
         public IReadOnlyList<string> Carriers => _carriers;
@@ -51,7 +66,53 @@ namespace DmaDiscipline.Analyzers.Symbols
             var end = Math.Min(block.Span.End, text.Length);
             return SourceWords.ContainsAnyWord(text, start, end, _sinks)
                 && (SourceWords.ContainsAnyWord(text, start, end, _carriers) || SourceWords.ContainsAnyWord(text, start, end, _forgers)
-                    || Forges(text, start, end, _busTypes));
+                    || Forges(text, start, end, _busTypes)
+                    || HasNonZeroNumber(text, start, end)
+                    || (_pointers && start < end && text.IndexOf('*', start, end - start) >= 0));
+        }
+
+        /// <summary>
+        /// Does [start, end) hold a numeric literal of 0x1000 or more (four significant hex digits, or
+        /// four decimal digits): a hard-coded device address may be one; smaller ones are offsets and flags.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        internal static bool HasNonZeroNumber(string text, int start, int end)
+        {
+            for (var at = start; at < end; at++)
+            {
+                var c = text[at];
+                if (c < '0' || c > '9' || (at > 0 && SourceWords.IsWordChar(text[at - 1])))
+                {
+                    continue;
+                }
+
+                var hex = c == '0' && at + 1 < end && (text[at + 1] == 'x' || text[at + 1] == 'X');
+                var i = hex ? at + 2 : at;
+                while (i < end && (text[i] == '0' || text[i] == '_'))
+                {
+                    i++;
+                }
+
+                var significant = 0;
+                while (i < end && (Uri.IsHexDigit(text[i]) || text[i] == '_'))
+                {
+                    if (text[i] != '_' && (hex || char.IsDigit(text[i])))
+                    {
+                        significant++;
+                    }
+
+                    i++;
+                }
+
+                if (significant >= 4)
+                {
+                    return true;
+                }
+
+                at = i;
+            }
+
+            return false;
         }
 
         /// <summary>Does [start, end) make a bus address outside the DMA API: <c>default</c>, <c>new(</c>, <c>DmaAddr(</c>, <c>DmaAddr {</c>?</summary>
@@ -150,8 +211,33 @@ namespace DmaDiscipline.Analyzers.Symbols
             var busTypeNameList = new List<string>(busTypeNames);
             var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
+            forgers.UnionWith(declarations.Constants);
+            if (symbols.PointersArePhysical)
+            {
+                carriers.UnionWith(PointerWords);
+                carriers.UnionWith(declarations.PointerMembers);
+            }
+
             declarations.Propagate(carriers, cancellationToken);
-            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList);
+            var device = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var type in symbols.DeviceMemoryTypes)
+            {
+                device.Add(type.Name);
+            }
+
+            device.UnionWith(names.DeviceMemory);
+            if (device.Count > 0)
+            {
+                // Device memory: members that hold or return it (propagated like the carriers), and
+                // helpers that store through what they are given, are where a store may be a sink.
+                declarations.ResetPropagation();
+                declarations.Propagate(device, cancellationToken);
+                sinks.UnionWith(device);
+                sinks.UnionWith(declarations.StoreHelpers());
+            }
+
+            declarations.PropagateSinks(sinks, cancellationToken);
+            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical);
         }
 
         /// <summary><c>using PA = DmaDiscipline.Runtime.PhysAddr;</c>: the alias names the same type.</summary>

@@ -35,5 +35,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         Platform = 1 << 12,
         /// <summary>A map whose mapping is released elsewhere by design (long-lived: page tables, pools): no release is owed in the caller.</summary>
         PersistentMap = 1 << 13,
+        /// <summary>Addresses memory a device reads (an MMIO BAR mapping, a coherent region, a descriptor ring): a store through it is device-visible.</summary>
+        DeviceMemory = 1 << 14,
     }
 }

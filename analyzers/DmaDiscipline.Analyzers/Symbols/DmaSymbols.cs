@@ -34,6 +34,8 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly HashSet<ITypeSymbol> _busTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         private readonly HashSet<ITypeSymbol> _translationTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         private readonly HashSet<ITypeSymbol> _platformTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        private readonly HashSet<ITypeSymbol> _deviceTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        private readonly INamedTypeSymbol? _deviceMemoryAttribute;
         private readonly INamedTypeSymbol? _busAddressAttribute;
         private readonly INamedTypeSymbol? _physicalSourceAttribute;
         private readonly INamedTypeSymbol? _apiRoleAttribute;
@@ -51,6 +53,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             _translationQueryAttribute = Type("TranslationQueryAttribute");
             _platformAttribute = Type("DmaPlatformAttribute");
             _persistentMappingAttribute = Type("PersistentMappingAttribute");
+            _deviceMemoryAttribute = Type("DeviceMemoryAttribute");
             DirectionType = Type("DmaDirection");
         }
 
@@ -75,6 +78,12 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>The runtime's DmaDirection, whose values DMA004/DMA005 compare; null for other frameworks.</summary>
         public INamedTypeSymbol? DirectionType { get; }
+
+        /// <summary>
+        /// An identity-mapped platform (<c>pointers ; physical-source</c> in a symbols file): a pointer
+        /// made into an integer is the physical address of the memory it points at.
+        /// </summary>
+        public bool PointersArePhysical { get; private set; }
 
         /// <summary>False when nothing DMA-related exists in this compilation: the analyzers then register nothing.</summary>
         public bool IsActive { get; private set; }
@@ -107,7 +116,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             var symbols = new DmaSymbols(compilation);
             symbols.AddRuntime();
             symbols.AddSymbolsFiles(options, cancellationToken);
-            symbols.IsActive = symbols._roles.Count > 0 || symbols._physicalTypes.Count > 0 || symbols._busTypes.Count > 0
+            symbols.IsActive = symbols.PointersArePhysical || symbols._roles.Count > 0 || symbols._physicalTypes.Count > 0 || symbols._busTypes.Count > 0
                 || symbols._busAddressAttribute is not null || symbols._physicalSourceAttribute is not null || symbols._apiRoleAttribute is not null;
             // The runtime's own assembly is the platform. A configured framework's bus type may live in the
             // driver's own project, so only the runtime's DmaAddr decides this; other platforms are marked.
@@ -125,7 +134,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private void CollectRoleAssemblies()
         {
-            foreach (var attribute in new[] { _busAddressAttribute, _physicalSourceAttribute, _apiRoleAttribute, _translationQueryAttribute, _persistentMappingAttribute })
+            foreach (var attribute in new[] { _busAddressAttribute, _physicalSourceAttribute, _apiRoleAttribute, _translationQueryAttribute, _persistentMappingAttribute, _deviceMemoryAttribute })
             {
                 if (attribute?.ContainingAssembly is { } assembly)
                 {
@@ -195,6 +204,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             Add(Type("PhysicalMemory"), "VirtToPhys", DmaRole.PhysicalSource);
             AddType(Type("PhysAddr"), DmaRole.PhysicalSource);
             AddType(Type("DmaAddr"), DmaRole.BusAddressType);
+            AddType(Type("CoherentBuffer"), DmaRole.DeviceMemory);
             AddType(Type("DomainKind"), DmaRole.TranslationQuery);
             AddType(Type("IommuDomain"), DmaRole.TranslationQuery);
             AddType(Type("Iommu"), DmaRole.TranslationQuery);
@@ -278,6 +288,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                 case DmaRole.Platform:
                     _platformTypes.Add(type);
                     break;
+                case DmaRole.DeviceMemory:
+                    _deviceTypes.Add(type);
+                    break;
             }
         }
 
@@ -307,6 +320,12 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             foreach (var entry in entries)
             {
+                if (entry.DocumentationId == SymbolsFile.PointersId)
+                {
+                    PointersArePhysical = true;
+                    continue;
+                }
+
                 // Like BannedSymbols.txt: an id that names nothing in this compilation is not an error.
                 foreach (var symbol in DocumentationCommentId.GetSymbolsForDeclarationId(entry.DocumentationId, Compilation))
                 {
@@ -449,7 +468,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             var roles = DmaRole.None;
             foreach (var attribute in method.GetReturnTypeAttributes())
             {
-                roles |= RoleOfAttribute(attribute) & DmaRole.PhysicalSource;
+                roles |= RoleOfAttribute(attribute) & (DmaRole.PhysicalSource | DmaRole.DeviceMemory);
             }
 
             return roles;
@@ -481,6 +500,11 @@ namespace DmaDiscipline.Analyzers.Symbols
             if (Same(type, _persistentMappingAttribute))
             {
                 return DmaRole.Map | DmaRole.PersistentMap;
+            }
+
+            if (Same(type, _deviceMemoryAttribute))
+            {
+                return DmaRole.DeviceMemory;
             }
 
             if (Same(type, _apiRoleAttribute) && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int value)
@@ -609,9 +633,24 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
+        /// <summary>Is the parameter marked [BusAddress] itself (a declared address slot, not a whole method configured as a sink)?</summary>
+        public bool IsAttributedBusSinkParameter(IParameterSymbol parameter) =>
+            _busAddressAttribute is not null && (AttributeRoles(parameter.OriginalDefinition) & DmaRole.BusSink) != 0;
+
         /// <summary>A field or property that is a device-visible sink.</summary>
         [MethodImpl(Jit.Optimized)]
         public bool IsBusSinkMember(ISymbol member) => IsBusSinkMember(member, RolesOf(member));
+
+        /// <summary>Does every value of the type address device-visible memory (the runtime's CoherentBuffer, a configured type)?</summary>
+        [MethodImpl(Jit.Optimized)]
+        public bool IsDeviceMemoryType(ITypeSymbol? type) => type is not null && _deviceTypes.Count > 0 && _deviceTypes.Contains(type.OriginalDefinition);
+
+        /// <summary>The device-memory types (for the prefilter's names).</summary>
+        public IEnumerable<ITypeSymbol> DeviceMemoryTypes => _deviceTypes;
+
+        /// <summary>A parameter marked [DeviceMemory]: its value addresses device-visible memory.</summary>
+        public bool IsDeviceMemoryParameter(IParameterSymbol parameter) =>
+            _deviceMemoryAttribute is not null && (AttributeRoles(parameter.OriginalDefinition) & DmaRole.DeviceMemory) != 0;
 
         [MethodImpl(Jit.Optimized)]
         public bool IsPhysicalType(ITypeSymbol? type) => type is not null && _physicalTypes.Contains(type.OriginalDefinition);

@@ -107,6 +107,12 @@ namespace DmaDiscipline.Analyzers.Symbols
                     carriers.Add(member.Name);
                 }
 
+                if ((declared & DmaRole.DeviceMemory) != 0 || ReturnsDeviceMemory(member, symbols))
+                {
+                    // Device memory is where a store becomes a sink.
+                    sinks.Add(member.Name);
+                }
+
                 switch (member)
                 {
                     case INamedTypeSymbol nested:
@@ -162,6 +168,14 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
         }
+
+        private static bool ReturnsDeviceMemory(ISymbol member, DmaSymbols symbols) => member switch
+        {
+            IMethodSymbol method => method.MethodKind == MethodKind.Ordinary && symbols.IsDeviceMemoryType(method.ReturnType),
+            IPropertySymbol property => symbols.IsDeviceMemoryType(property.Type),
+            IFieldSymbol field => symbols.IsDeviceMemoryType(field.Type),
+            _ => false,
+        };
 
         /// <summary>Can a call give the caller a physical address: returned, written out, or handed to a callback?</summary>
         private static bool Carries(IMethodSymbol method, DmaSymbols symbols)

@@ -25,6 +25,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Map and coherent-alloc methods.</summary>
         public HashSet<string> Mapping { get; }
 
+        /// <summary>Members the compilation or the configuration declares device memory (for a parameter: its method).</summary>
+        public HashSet<string> DeviceMemory { get; } = new HashSet<string>(System.StringComparer.Ordinal);
+
         /// <summary>Physical sources.</summary>
         public HashSet<string> Physical { get; }
 
@@ -62,9 +65,14 @@ namespace DmaDiscipline.Analyzers.Symbols
             var mapping = new HashSet<string>(System.StringComparer.Ordinal);
             var physical = new HashSet<string>(System.StringComparer.Ordinal);
             var sinks = new HashSet<string>(System.StringComparer.Ordinal);
+            var device = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var pair in roles)
             {
                 Add(pair.Key.Name, pair.Value, mapping, physical, sinks);
+                if ((pair.Value & DmaRole.DeviceMemory) != 0)
+                {
+                    device.Add(pair.Key.Name);
+                }
             }
 
             foreach (var type in addressTypes)
@@ -85,8 +93,14 @@ namespace DmaDiscipline.Analyzers.Symbols
                     if (node is AttributeSyntax attribute)
                     {
                         var role = RoleOfAttributeName(attribute.Name);
+
                         if (role != DmaRole.None && MarkedMemberName(attribute) is { } name)
                         {
+                            if (role == DmaRole.DeviceMemory)
+                            {
+                                device.Add(name);
+                            }
+
                             Add(name, role, mapping, physical, sinks);
                         }
                     }
@@ -95,7 +109,9 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             // The referenced runtime's sinks are read by AddressCarriers, with the rest of what the
             // runtime declares: one walk over its members, not two.
-            return new InterestingNames(mapping, physical, sinks);
+            var names = new InterestingNames(mapping, physical, sinks);
+            names.DeviceMemory.UnionWith(device);
+            return names;
         }
 
         /// <summary>
@@ -133,7 +149,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private static void Add(string name, DmaRole role, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
-            if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
+            if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.DeviceMemory)) != 0)
             {
                 sinks.Add(name);
             }
@@ -169,6 +185,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                 case "PersistentMapping":
                 case "PersistentMappingAttribute":
                     return DmaRole.Map;
+                case "DeviceMemory":
+                case "DeviceMemoryAttribute":
+                    return DmaRole.DeviceMemory;
                 case "DmaApiRole":
                 case "DmaApiRoleAttribute":
                     // Which role is in the argument; any of them may start a mapping's life.

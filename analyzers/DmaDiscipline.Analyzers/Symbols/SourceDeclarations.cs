@@ -23,6 +23,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         {
         }
 
+        /// <summary>Address-sized constants and enums of an address-sized underlying type: a hard-coded device address can come through them.</summary>
+        public HashSet<string> Constants { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+        /// <summary>Fields, properties and methods whose declared type (a method's: its signature) has a pointer in it.</summary>
+        public HashSet<string> PointerMembers { get; } = new HashSet<string>(StringComparer.Ordinal);
+
         /// <summary>Methods and constructors of the source with an optional bus-address parameter (an omitted argument is a forgery).</summary>
         public HashSet<string> Forgers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -73,6 +79,15 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             /// <summary>Address-like fields of its own type the member assigns (null once propagated).</summary>
             public List<string>? WrittenFields { get; set; }
+
+            /// <summary>What <see cref="WrittenFields"/> was before a propagation.</summary>
+            public List<string>? OriginalWrittenFields { get; set; }
+
+            /// <summary>The word a call of it shows (a method's name, a property's, the type's for a constructor or indexer); null when none.</summary>
+            public string? CallName { get; set; }
+
+            /// <summary>Has its call name been added to the sinks?</summary>
+            public bool SinkDone { get; set; }
         }
 
         /// <summary>Reads every member declaration of the compilation.</summary>
@@ -96,6 +111,10 @@ namespace DmaDiscipline.Analyzers.Symbols
                         case TypeDeclarationSyntax type:
                             result.ReadType(type, text, addressLikeTypes, busTypes, fieldsByType);
                             break;
+                        case EnumDeclarationSyntax @enum when @enum.BaseList is { } baseList && baseList.Types.Count == 1
+                            && addressLikeTypes.Contains(LastName(baseList.Types[0].Type)):
+                            result.Constants.Add(@enum.Identifier.ValueText);
+                            break;
                     }
                 }
             }
@@ -105,9 +124,15 @@ namespace DmaDiscipline.Analyzers.Symbols
                 cancellationToken.ThrowIfCancellationRequested();
                 var end = Math.Min(unit.Span.End, unit.Text.Length);
                 unit.Forges = AddressCarriers.Forges(unit.Text, unit.Span.Start, end, busTypes);
+                if (unit.Kind != UnitKind.Body && unit.TypeSpan.Length > 0
+                    && unit.Text.IndexOf('*', unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length) - unit.TypeSpan.Start) >= 0)
+                {
+                    result.PointerMembers.UnionWith(unit.Names);
+                }
                 if (unit.TypeName is not null && fieldsByType.TryGetValue(unit.TypeName, out var fields))
                 {
                     unit.WrittenFields = WrittenFields(unit.Text, unit.Span.Start, end, fields);
+                    unit.OriginalWrittenFields = unit.WrittenFields;
                 }
             }
 
@@ -167,21 +192,21 @@ namespace DmaDiscipline.Analyzers.Symbols
                             var returnsSomething = !(method.ReturnType is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword))
                                 || HasRefOrOut(method.ParameterList);
                             var signature = TextSpan.FromBounds(method.ReturnType.SpanStart, method.ParameterList.Span.End);
-                            Add(UnitKind.Method, names, text, method.Span, signature, returnsSomething, typeName);
+                            Add(UnitKind.Method, names, text, method.Span, signature, returnsSomething, typeName).CallName = name;
                             AddForger(method.ParameterList, name, busTypes);
                             break;
                         }
 
                     case ConstructorDeclarationSyntax constructor:
-                        Add(UnitKind.Body, Array.Empty<string>(), text, constructor.Span, default, returnsSomething: false, typeName);
+                        Add(UnitKind.Body, Array.Empty<string>(), text, constructor.Span, default, returnsSomething: false, typeName).CallName = typeName;
                         AddForger(constructor.ParameterList, typeName, busTypes);
                         break;
                     case PropertyDeclarationSyntax property:
-                        Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: false, typeName);
+                        Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: false, typeName).CallName = property.Identifier.ValueText;
                         break;
                     case IndexerDeclarationSyntax indexer:
                         // Read as x[i]: the type's name is what a body shows.
-                        Add(UnitKind.Value, new[] { typeName }, text, indexer.Span, indexer.Type.Span, returnsSomething: false, typeName);
+                        Add(UnitKind.Value, new[] { typeName }, text, indexer.Span, indexer.Type.Span, returnsSomething: false, typeName).CallName = typeName;
                         break;
                     case EventDeclarationSyntax @event:
                         Add(UnitKind.Value, new[] { @event.Identifier.ValueText }, text, @event.Span, @event.Type.Span, returnsSomething: false, typeName);
@@ -195,7 +220,12 @@ namespace DmaDiscipline.Analyzers.Symbols
                             }
 
                             Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: false, typeName);
-                            if (field is FieldDeclarationSyntax && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
+                            if (field.Modifiers.Any(SyntaxKind.ConstKeyword) && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
+                            {
+                                Constants.UnionWith(names);
+                            }
+
+                            if (field is FieldDeclarationSyntax && (addressLikeTypes.Contains(LastName(field.Declaration.Type)) || field.Declaration.Type is PointerTypeSyntax))
                             {
                                 if (!fieldsByType.TryGetValue(typeName, out var fields))
                                 {
@@ -220,9 +250,58 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        private void Add(UnitKind kind, string[] names, string text, TextSpan span, TextSpan typeSpan, bool returnsSomething, string? typeName)
+        private Unit Add(UnitKind kind, string[] names, string text, TextSpan span, TextSpan typeSpan, bool returnsSomething, string? typeName)
         {
-            _units.Add(new Unit(kind, names, text, span, typeSpan, returnsSomething, typeName));
+            var unit = new Unit(kind, names, text, span, typeSpan, returnsSomething, typeName);
+            _units.Add(unit);
+            return unit;
+        }
+
+        /// <summary>
+        /// Adds the call names of every member whose text names a sink (a wrapper: a method, setter,
+        /// indexer or constructor that may give a parameter to one), until nothing more is added. A
+        /// superset of what <see cref="Flow.AddressSummaries.SinkOf"/> finds, by words only: a project
+        /// that names no sink adds nothing.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public void PropagateSinks(HashSet<string> sinks, CancellationToken cancellationToken)
+        {
+            // Fields and properties a sink-naming body names carry what is stored into them there.
+            var carried = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var unit in _units)
+            {
+                if (unit.Kind == UnitKind.Value)
+                {
+                    carried.UnionWith(unit.Names);
+                }
+            }
+
+            var pending = new List<string>(sinks);
+            while (pending.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var added = new List<string>();
+                foreach (var unit in _units)
+                {
+                    if (unit.SinkDone || unit.CallName is null)
+                    {
+                        continue;
+                    }
+
+                    var end = Math.Min(unit.Span.End, unit.Text.Length);
+                    if (SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending))
+                    {
+                        unit.SinkDone = true;
+                        AddAll(new[] { unit.CallName }, sinks, added);
+                        if (unit.Kind != UnitKind.Value)
+                        {
+                            AddAll(SourceWords.WordsIn(unit.Text, unit.Span.Start, end, carried), sinks, added);
+                        }
+                    }
+                }
+
+                pending = added;
+            }
         }
 
         /// <summary>A DmaAddr parameter with a default: callers that omit it pass default(DmaAddr) without spelling it.</summary>
@@ -305,6 +384,56 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
 
                 pending = added;
+            }
+        }
+
+        /// <summary>Forgets a propagation, so that another set of names can be propagated over the same declarations.</summary>
+        public void ResetPropagation()
+        {
+            foreach (var unit in _units)
+            {
+                unit.Done = false;
+                unit.MentionsCarrier = false;
+                unit.TypeMentionsCarrier = false;
+                unit.WrittenFields = unit.OriginalWrittenFields;
+            }
+        }
+
+        // Text that stores through an address: a pointer dereference or member, the framework's store calls.
+        private static readonly string[] StoreMarkers = { "*(", "->", "Unsafe.Write", "Marshal.Write", "Volatile.Write", "Interlocked.Exchange", "BinaryPrimitives.Write", "MemoryMarshal.Write" };
+
+        /// <summary>
+        /// Call names of members that may store through an address they are given: their text stores
+        /// through a pointer (or calls one of the framework's store methods), or their signature takes
+        /// a pointer or a span. A caller that gives one device memory makes the store device-visible.
+        /// </summary>
+        public IEnumerable<string> StoreHelpers()
+        {
+            foreach (var unit in _units)
+            {
+                if (unit.CallName is null)
+                {
+                    continue;
+                }
+
+                var end = Math.Min(unit.Span.End, unit.Text.Length);
+                var typeEnd = Math.Min(unit.TypeSpan.End, unit.Text.Length);
+                var stores = false;
+                foreach (var marker in StoreMarkers)
+                {
+                    if (unit.Text.IndexOf(marker, unit.Span.Start, end - unit.Span.Start, StringComparison.Ordinal) >= 0)
+                    {
+                        stores = true;
+                        break;
+                    }
+                }
+
+                if (stores || (unit.TypeSpan.Length > 0 && typeEnd > unit.TypeSpan.Start
+                    && (unit.Text.IndexOf('*', unit.TypeSpan.Start, typeEnd - unit.TypeSpan.Start) >= 0
+                        || unit.Text.IndexOf("Span<", unit.TypeSpan.Start, typeEnd - unit.TypeSpan.Start, StringComparison.Ordinal) >= 0)))
+                {
+                    yield return unit.CallName;
+                }
             }
         }
 

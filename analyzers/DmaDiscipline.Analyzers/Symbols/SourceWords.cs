@@ -69,6 +69,35 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
+        /// <summary>The words of [start, end) that are in <paramref name="names"/>.</summary>
+        public static List<string> WordsIn(string text, int start, int end, HashSet<string> names)
+        {
+            var found = new List<string>();
+            var at = start;
+            while (at < end)
+            {
+                if (!IsWordChar(text[at]))
+                {
+                    at++;
+                    continue;
+                }
+
+                var first = at;
+                while (at < end && IsWordChar(text[at]))
+                {
+                    at++;
+                }
+
+                var word = text.Substring(first, at - first);
+                if (names.Contains(word))
+                {
+                    found.Add(word);
+                }
+            }
+
+            return found;
+        }
+
         /// <summary>The first character after <paramref name="index"/> that is not white space, or '\0'.</summary>
         [MethodImpl(Jit.Optimized)]
         public static char NextNonSpace(string text, int index, int end, out int at)

@@ -59,6 +59,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             ["cpu-access"] = DmaRole.CpuAccess,
             ["bus-address"] = DmaRole.BusAddressType,
             ["platform"] = DmaRole.Platform,
+            ["device-memory"] = DmaRole.DeviceMemory,
         }.ToImmutableDictionary();
 
         /// <summary>The roles a symbol of each documentation-id prefix may take; anything else is a broken line.</summary>
@@ -68,16 +69,19 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 case 'M':
                     return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Map | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice
-                        | DmaRole.MappingErrorCheck | DmaRole.CoherentAlloc | DmaRole.CoherentFree | DmaRole.TranslationQuery | DmaRole.PersistentMap;
+                        | DmaRole.MappingErrorCheck | DmaRole.CoherentAlloc | DmaRole.CoherentFree | DmaRole.TranslationQuery | DmaRole.PersistentMap | DmaRole.DeviceMemory;
                 case 'P':
                 case 'F':
-                    return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.TranslationQuery | DmaRole.CpuAccess;
+                    return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.TranslationQuery | DmaRole.CpuAccess | DmaRole.DeviceMemory;
                 case 'T':
-                    return DmaRole.PhysicalSource | DmaRole.BusAddressType | DmaRole.Platform;
+                    return DmaRole.PhysicalSource | DmaRole.BusAddressType | DmaRole.Platform | DmaRole.DeviceMemory;
                 default:
                     return DmaRole.None;
             }
         }
+
+        /// <summary>The line <c>pointers ; physical-source</c>: on this platform a pointer is a physical address (identity-mapped kernels).</summary>
+        public const string PointersId = "pointers";
 
         public static bool IsSymbolsFile(string path)
         {
@@ -157,6 +161,18 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             var id = line.Substring(0, separator).Trim();
             var roleText = line.Substring(separator + 1).Trim();
+            if (id == PointersId)
+            {
+                // An identity-mapped platform: a pointer is the physical address of what it points at.
+                if (roleText != "physical-source")
+                {
+                    return $"'{PointersId}' takes only the role 'physical-source' (pointers are physical addresses on this platform), not '{roleText}'";
+                }
+
+                entry = new Entry(PointersId, DmaRole.PhysicalSource, null);
+                return null;
+            }
+
             if (id.Length < 3 || id[1] != ':' || "MPFT".IndexOf(id[0]) < 0)
             {
                 return $"'{id}' is not a documentation comment id of a method (M:), property (P:), field (F:) or type (T:)";

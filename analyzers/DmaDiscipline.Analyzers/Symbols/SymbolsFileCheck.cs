@@ -26,6 +26,11 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>The problem with <paramref name="entry"/> in <paramref name="compilation"/>, if any.</summary>
         public static (DiagnosticDescriptor Descriptor, string Message)? Check(SymbolsFile.Entry entry, Compilation compilation)
         {
+            if (entry.DocumentationId == SymbolsFile.PointersId)
+            {
+                return null; // a statement about the platform, not a symbol
+            }
+
             var symbols = DocumentationCommentId.GetSymbolsForDeclarationId(entry.DocumentationId, compilation);
             if (symbols.IsEmpty)
             {
@@ -195,7 +200,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             var returnsVoid = method.ReturnsVoid && method.MethodKind != MethodKind.Constructor;
-            switch (entry.Role)
+            switch (entry.Role & ~DmaRole.PersistentMap) // 'map-persistent' is a map
             {
                 case DmaRole.PhysicalSource when returnsVoid:
                     return $"role 'physical-source' needs a method that returns the address, and '{id}' returns nothing";

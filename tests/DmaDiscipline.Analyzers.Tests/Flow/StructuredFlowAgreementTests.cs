@@ -51,7 +51,7 @@ public sealed class StructuredFlowAgreementTests
         source.Append('}');
         var (tree, model, symbols) = await DriverCompilation.CreateAsync(source.ToString());
 
-        var summaries = new AddressSummaries(symbols, default);
+        var summaries = new AddressSummaries(symbols, symbols.Carriers(default).IsSinkName, default);
         summaries.Offer(model);
         var followed = 0;
         var reporting = 0;

@@ -100,7 +100,7 @@ public sealed class ConfigurationTests
     public Task Platform_code_is_exempt() =>
         Verify<AddressProvenanceAnalyzer>.Analyzer(
             """
-            [DmaPlatform] sealed class MyIdentityOps { public DmaAddr Map(KBuffer b) => new DmaAddr(b.PhysicalAddress.Value); }
-            sealed class Driver { public DmaAddr Map(KBuffer b) => new DmaAddr({|DMA001:b.PhysicalAddress.Value|}); }
+            [DmaPlatform] sealed class MyIdentityOps { public void Post(KBuffer b, IRing ring) => ring.Post(new DmaAddr(b.PhysicalAddress.Value), 64); }
+            sealed class Driver { public void Post(KBuffer b, IRing ring) => ring.Post({|DMA008:new DmaAddr(b.PhysicalAddress.Value)|}, 64); }
             """);
 }

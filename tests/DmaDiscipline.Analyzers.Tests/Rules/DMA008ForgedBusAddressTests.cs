@@ -28,8 +28,31 @@ public sealed class DMA008ForgedBusAddressTests
     public Task Reported(string statements, string members = "") => Check(Body(statements, members));
 
     [Fact]
-    public Task From_a_physical_address_both_rules_speak() =>
-        Check(Body("ring.Post({|DMA008:new DmaAddr({|DMA001:buf.PhysicalAddress.Value|})|}, 64);"));
+    public Task From_a_physical_address_one_defect_one_id() =>
+        Check(Body("ring.Post({|DMA008:new DmaAddr(buf.PhysicalAddress.Value)|}, 64);"));
+
+    [Theory]
+    // A hard-coded device address: a literal, a const, an enum member, arithmetic of them.
+    [InlineData("class Hw { void F(Regs regs) { regs.QueueDesc = {|DMA008:0x0046C000|}; } }")]
+    [InlineData("class Hw { const ulong Ring = 0x1000; void F(Regs regs) { regs.Doorbell({|DMA008:Ring + 0x40|}); } }")]
+    [InlineData("enum Window : ulong { Dma = 0xfee00000 } class Hw { void F(Desc[] ring) { ring[0].Addr = {|DMA008:(ulong)Window.Dma|}; } }")]
+    [InlineData("class Hw { void F(Regs regs) { ulong a = 0x2000; regs.QueueDesc = {|DMA008:a|}; } }")]
+    public Task A_constant_device_address(string source) => Check(source);
+
+    [Theory]
+    // Zero: no address (a reset).
+    [InlineData("class Hw { void F(Regs regs) { regs.QueueDesc = 0; regs.Doorbell(0); } }")]
+    // A constant offset into a mapping.
+    [InlineData("class Hw { void F(DmaApi dma, KBuffer buf, Regs regs) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return; regs.QueueDesc = a.Value + 0x40; } }")]
+    // A constant offset into something not known to be forged.
+    [InlineData("class Hw { void F(Regs regs, ulong window) { regs.QueueDesc = window + 0x40; } }")]
+    // Through a wrapper: most often a register's command, not an address (not reported).
+    [InlineData("class Nic { private readonly Regs _regs = new(); public void SetRing(ulong address) => _regs.Doorbell(address); } class Hw { void F(Nic nic) { nic.SetRing(0x8000); } }")]
+    // Below a page: an offset or a flag.
+    [InlineData("class Hw { void F(Regs regs) { regs.QueueDesc = 0x40; } }")]
+    // A constant given to a slot that is not an address.
+    [InlineData("class Hw { void F(Desc[] ring, Regs regs) { ring[0].Len = 0x1000; regs.Features = 0x8000; regs.Write(3, 0x1000); } }")]
+    public Task Not_a_constant_device_address(string source) => Check(source);
 
     [Theory]
     [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); ring.Post(a, 64); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]

@@ -57,5 +57,6 @@ public sealed class DMA901UnresolvedSymbolsFileEntryTests
                 M:Vendor.Hal.Regs.Write(System.UInt64) ; bus-sink
                 M:Vendor.Hal.Post(System.Int32,System.UInt64) ; bus-sink(addr)
                 P:Vendor.Hal.Phys ; physical-source
+                pointers ; physical-source
                 """)]);
 }

@@ -1,0 +1,88 @@
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>
+    /// The framework's ways to store a value through an address (<c>Unsafe.Write</c>,
+    /// <c>Marshal.WriteInt64</c>, <c>MemoryMarshal.Write</c>, <c>Volatile.Write</c>,
+    /// <c>Interlocked.Exchange</c>, <c>BinaryPrimitives.Write…</c>): a device-visible sink when the
+    /// address is device memory. Only the framework's members are named here.
+    /// </summary>
+    internal static class DeviceWrites
+    {
+        /// <summary>Does <paramref name="method"/> store its argument <paramref name="value"/> through its argument <paramref name="destination"/>?</summary>
+        public static bool IsStore(IMethodSymbol method, out int destination, out int value)
+        {
+            destination = 0;
+            value = method.Parameters.Length - 1;
+            if (method.Parameters.Length < 2 || !(method.ContainingType is { } type))
+            {
+                return false;
+            }
+
+            switch (type.Name)
+            {
+                case "Unsafe":
+                    return (method.Name == "Write" || method.Name == "WriteUnaligned") && In(type, "CompilerServices", "Runtime");
+                case "Marshal":
+                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal) && In(type, "InteropServices", "Runtime");
+                case "MemoryMarshal":
+                    return (method.Name == "Write" || method.Name == "TryWrite") && In(type, "InteropServices", "Runtime");
+                case "Volatile":
+                    return method.Name == "Write" && In(type, "Threading", null);
+                case "Interlocked":
+                    return method.Name == "Exchange" && method.Parameters.Length == 2 && In(type, "Threading", null);
+                case "BinaryPrimitives":
+                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal) && In(type, "Binary", "Buffers");
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>Is the type in System.<paramref name="parent"/>.<paramref name="name"/> (or System.<paramref name="name"/>)?</summary>
+        private static bool In(INamedTypeSymbol type, string name, string? parent)
+        {
+            var ns = type.ContainingNamespace;
+            if (ns is null || ns.Name != name)
+            {
+                return false;
+            }
+
+            if (parent is not null)
+            {
+                ns = ns.ContainingNamespace;
+                if (ns is null || ns.Name != parent)
+                {
+                    return false;
+                }
+            }
+
+            ns = ns.ContainingNamespace;
+            return ns is not null && ns.Name == "System" && ns.ContainingNamespace is { IsGlobalNamespace: true };
+        }
+
+        /// <summary>
+        /// A type through which memory is addressed: a pointer, <c>IntPtr</c>/<c>UIntPtr</c>, a
+        /// <c>Span&lt;T&gt;</c>, <c>ReadOnlySpan&lt;T&gt;</c> or <c>Memory&lt;T&gt;</c>. What a member or call of
+        /// such a type returns from device memory addresses device memory too.
+        /// </summary>
+        public static bool IsMemoryHandle(ITypeSymbol? type)
+        {
+            switch (type)
+            {
+                case IPointerTypeSymbol _:
+                    return true;
+                case INamedTypeSymbol named:
+                    if (named.SpecialType == SpecialType.System_IntPtr || named.SpecialType == SpecialType.System_UIntPtr)
+                    {
+                        return true;
+                    }
+
+                    return named.Arity == 1 && (named.Name == "Span" || named.Name == "ReadOnlySpan" || named.Name == "Memory")
+                        && named.ContainingNamespace is { Name: "System" } ns && ns.ContainingNamespace is { IsGlobalNamespace: true };
+                default:
+                    return false;
+            }
+        }
+    }
+}

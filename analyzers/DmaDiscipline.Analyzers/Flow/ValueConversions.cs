@@ -1,0 +1,115 @@
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>What a call does to the number it is given, for <see cref="AddressFlow"/>.</summary>
+    internal enum ValueConversion
+    {
+        /// <summary>Nothing known: the call is followed like any other.</summary>
+        None,
+
+        /// <summary>Returns its receiver's number, in another type (<c>IntPtr.ToInt64()</c>, a physical type's <c>ToUInt64()</c>).</summary>
+        Instance,
+
+        /// <summary>Returns its first argument's number, in another type (<c>Unsafe.As</c>, <c>Convert.ToUInt64</c>).</summary>
+        FirstArgument,
+
+        /// <summary>Identity-mapped platforms: returns the address of pinned or native heap memory (<c>GCHandle.AddrOfPinnedObject</c>).</summary>
+        PinnedAddress,
+    }
+
+    /// <summary>
+    /// The value-preserving conversions of the framework (the same bits, another type), followed on
+    /// every platform, and the framework's ways to get the address of pinned or unmanaged memory,
+    /// sources on an identity-mapped one. Only the framework's members are named here.
+    /// </summary>
+    internal static class ValueConversions
+    {
+        public static ValueConversion Of(IMethodSymbol method, Symbols.DmaSymbols symbols)
+        {
+            var type = method.ContainingType;
+            if (type is null)
+            {
+                return ValueConversion.None;
+            }
+
+            switch (type.SpecialType)
+            {
+                case SpecialType.System_IntPtr:
+                case SpecialType.System_UIntPtr:
+                    return !method.IsStatic && IsNumberMethod(method.Name) ? ValueConversion.Instance : ValueConversion.None;
+            }
+
+            if (!method.IsStatic && method.Parameters.Length == 0 && symbols.IsPhysicalType(type) && symbols.IsAddressLike(method.ReturnType))
+            {
+                // A configured physical type's ToUInt64() and the like: the number carries the provenance.
+                return ValueConversion.Instance;
+            }
+
+            switch (type.Name)
+            {
+                case "Convert" when InNamespace(type, "System", null) && method.Parameters.Length == 1
+                    && IsAddressInteger(method.ReturnType) && IsAddressInteger(method.Parameters[0].Type):
+                    return ValueConversion.FirstArgument;
+                case "Unsafe" when (method.Name == "As" || method.Name == "BitCast") && method.Parameters.Length == 1
+                    && InNamespace(type, "CompilerServices", "Runtime"):
+                    return ValueConversion.FirstArgument;
+                case "GCHandle" when symbols.PointersArePhysical && method.Name == "AddrOfPinnedObject" && InNamespace(type, "InteropServices", "Runtime"):
+                case "Marshal" when symbols.PointersArePhysical && InNamespace(type, "InteropServices", "Runtime")
+                    && (method.Name == "AllocHGlobal" || method.Name == "AllocCoTaskMem" || method.Name == "UnsafeAddrOfPinnedArrayElement"):
+                    return ValueConversion.PinnedAddress;
+                default:
+                    return ValueConversion.None;
+            }
+        }
+
+        /// <summary>Is the type in namespace <paramref name="name"/> (inside <paramref name="parent"/>, inside System)? Compares names, allocates nothing.</summary>
+        private static bool InNamespace(INamedTypeSymbol type, string name, string? parent)
+        {
+            var ns = type.ContainingNamespace;
+            if (ns is null || ns.Name != name)
+            {
+                return false;
+            }
+
+            if (parent is not null)
+            {
+                ns = ns.ContainingNamespace;
+                if (ns is null || ns.Name != parent)
+                {
+                    return false;
+                }
+
+                ns = ns.ContainingNamespace;
+                if (ns is null || ns.Name != "System")
+                {
+                    return false;
+                }
+            }
+
+            return ns.ContainingNamespace is { IsGlobalNamespace: true };
+        }
+
+        private static bool IsNumberMethod(string name) =>
+            name == "ToInt64" || name == "ToUInt64" || name == "ToInt32" || name == "ToUInt32" || name == "ToPointer";
+
+        public static bool IsPointer(ITypeSymbol? type) => type is IPointerTypeSymbol || type is IFunctionPointerTypeSymbol;
+
+        /// <summary>An integer an address fits in (or a native-sized one).</summary>
+        public static bool IsAddressInteger(ITypeSymbol? type)
+        {
+            switch (type?.SpecialType)
+            {
+                case SpecialType.System_UInt64:
+                case SpecialType.System_Int64:
+                case SpecialType.System_UInt32:
+                case SpecialType.System_Int32:
+                case SpecialType.System_IntPtr:
+                case SpecialType.System_UIntPtr:
+                    return true;
+                default:
+                    return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+
+namespace DmaDiscipline.Analyzers.Tests.Rules;
+
+/// <summary>
+/// DMA001 through carriers across types: what a constructor stores, fields and auto-properties of any
+/// type, setter-to-getter round trips. A field is followed as content (what any instance holds), like
+/// CodeQL's field flow: the diagnostic is where the raw value enters a field some body gives to a sink.
+/// </summary>
+public sealed class DMA001CarrierTests
+{
+    private static Task Check(string source) => Verify<AddressProvenanceAnalyzer>.Analyzer(source);
+
+    [Theory]
+    // A constructor stores its argument; another method gives the field to the device.
+    [InlineData("""
+        sealed class Ring
+        {
+            private readonly ulong _base;
+            private readonly Regs _regs = new();
+            public Ring(ulong baseAddress) { _base = baseAddress; }
+            public void Start() { _regs.QueueDesc = _base; }
+        }
+        class D { void F(KBuffer buf) { var r = new Ring({|DMA001:buf.PhysicalAddress.Value|}); r.Start(); } }
+        """)]
+    // An auto-property of another type, set outside, given to the device inside.
+    [InlineData("""
+        sealed class Queue { public ulong DescBase { get; set; } private readonly Regs _regs = new(); public void Kick() => _regs.QueueDesc = DescBase; }
+        class D { void F(KBuffer buf, Queue q) { q.DescBase = {|DMA001:buf.PhysicalAddress.Value|}; q.Kick(); } }
+        """)]
+    // A field of another type, written from a physical address in its own type, read at a sink elsewhere.
+    [InlineData("""
+        sealed class Page { public ulong Phys; public Page(KBuffer b) { Phys = b.PhysicalAddress.Value; } }
+        class D { void F(Page page, Regs regs) { regs.QueueDesc = {|DMA001:page.Phys|}; } }
+        """)]
+    // A setter that stores into a field, a getter that reads it back, a sink in a third type.
+    [InlineData("""
+        sealed class Nic { private ulong _rx; public ulong RxBase { get => _rx; set => _rx = value; } }
+        sealed class Engine { public void Go(Nic nic, Regs regs) { regs.QueueDesc = nic.RxBase; } }
+        class D { void F(KBuffer buf, Nic nic) { nic.RxBase = {|DMA001:buf.PhysicalAddress.Value|}; } }
+        """)]
+    public Task Reported(string source) => Check(source);
+
+    [Theory]
+    // Kept for the CPU only.
+    [InlineData("""
+        sealed class Stats { public ulong Last; }
+        class D { void F(KBuffer buf, Stats stats) { stats.Last = buf.PhysicalAddress.Value; Log.Value(stats.Last); } }
+        """)]
+    // A constructor argument kept as a length, not an address.
+    [InlineData("""
+        sealed class Slot { private readonly ulong _size; public Slot(ulong size) { _size = size; } public void Fill(Desc[] ring) { ring[0].Len = (uint)_size; } }
+        class D { void F(KBuffer buf, Desc[] ring) { new Slot(buf.PhysicalAddress.Value).Fill(ring); } }
+        """)]
+    // The device is given a different property of the same type.
+    [InlineData("""
+        sealed class Queue { public ulong Phys { get; set; } public ulong Bus { get; set; } private readonly Regs _regs = new(); public void Kick() => _regs.QueueDesc = Bus; }
+        class D { void F(DmaApi dma, KBuffer buf, Queue q) { q.Phys = buf.PhysicalAddress.Value; q.Bus = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice).Value; q.Kick(); } }
+        """)]
+    // A field of another type that only ever holds a bus address.
+    [InlineData("""
+        sealed class Page { public ulong Bus; public Page(DmaApi dma, KBuffer b) { Bus = dma.MapSingle(b, 0, 64, DmaDirection.ToDevice).Value; } }
+        class D { void F(Page page, Regs regs) { regs.QueueDesc = page.Bus; } }
+        """)]
+    public Task NotReported(string source) => Check(source);
+}
