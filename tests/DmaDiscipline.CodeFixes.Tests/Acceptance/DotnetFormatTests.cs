@@ -121,7 +121,7 @@ public sealed class DotnetFormatTests
               </PropertyGroup>
               <ItemGroup>
                 <Reference Include="{typeof(DmaApi).Assembly.Location}" />
-                <Reference Include="{typeof(DmaDiscipline.Samples.Drivers.Virtio.INetDriver).Assembly.Location}" />
+                <Reference Include="{typeof(DmaDiscipline.Samples.Drivers.Virtio.VirtioMmioDriver).Assembly.Location}" />
                 <Analyzer Include="{Path.Combine(bin, "DmaDiscipline.Analyzers.dll")}" />
                 <Analyzer Include="{Path.Combine(bin, "DmaDiscipline.CodeFixes.dll")}" />
               </ItemGroup>
