@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 
@@ -11,6 +12,9 @@ namespace DmaDiscipline.Runtime;
 /// run time even in passthrough), DMA002 leak at unbind, DMA003 mapping used or unmapped without a
 /// <see cref="DmaApi.MappingError"/> check, DMA004 length or direction other than the map's,
 /// DMA005 CPU access to a buffer the device owns, DMA006 use or unmap after unmap and unknown addresses.
+/// Thread safety: every member may be called from any thread. The tables are sharded by device, each
+/// under its own lock (threads on different devices do not meet); buffer ownership shared between
+/// devices and the list of violations have a lock each, taken after a device's.
 /// </summary>
 public sealed class DmaDebug
 {
@@ -19,8 +23,15 @@ public sealed class DmaDebug
 
     private const int RecentUnmaps = 256;
 
-    private readonly Dictionary<DeviceId, DeviceState> _devices = new();
+    private readonly ConcurrentDictionary<DeviceId, DeviceState> _devices = new();
     private readonly List<DmaViolation> _violations = new();
+    private readonly object _violationsLock = new();
+
+    // Buffer ownership can span devices (one buffer mapped for two): its own lock, taken after a device's.
+    private readonly object _ownership = new();
+    private readonly Dictionary<KBuffer, List<DmaDebugEntry>> _owners = new(ReferenceEqualityComparer.Instance);
+    private long _dropped;
+    private long _suppressed;
 
     /// <summary>Creates a debug layer.</summary>
     public DmaDebug(DmaDebugMode mode)
@@ -34,61 +45,87 @@ public sealed class DmaDebug
     /// <summary>Whether calls are tracked at all.</summary>
     public bool IsEnabled => Mode != DmaDebugMode.Off;
 
-    /// <summary>Reported violations, oldest first.</summary>
-    public IReadOnlyList<DmaViolation> Violations => _violations;
+    /// <summary>Reported violations, oldest first (a snapshot).</summary>
+    public IReadOnlyList<DmaViolation> Violations
+    {
+        get
+        {
+            lock (_violationsLock)
+            {
+                return _violations.ToArray();
+            }
+        }
+    }
 
     /// <summary>Violations past <see cref="Capacity"/>, counted but not kept.</summary>
-    public long Dropped { get; private set; }
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Repeated device-access reports for a page already reported, suppressed to keep the report readable.</summary>
-    public long Suppressed { get; private set; }
+    public long Suppressed => Interlocked.Read(ref _suppressed);
 
     /// <summary>Number of reported violations with a rule id.</summary>
-    public int CountOf(string ruleId) => _violations.Count(v => v.RuleId == ruleId);
+    public int CountOf(string ruleId) => Violations.Count(v => v.RuleId == ruleId);
 
     /// <summary>Violations of one device.</summary>
-    public IEnumerable<DmaViolation> For(DeviceId device) => _violations.Where(v => v.Device == device);
+    public IEnumerable<DmaViolation> For(DeviceId device) => Violations.Where(v => v.Device == device);
 
     /// <summary>Live streaming mappings and coherent buffers of a device.</summary>
-    public int LiveMappings(DeviceId device) => _devices.TryGetValue(device, out DeviceState? state) ? state.Live : 0;
+    public int LiveMappings(DeviceId device)
+    {
+        if (!_devices.TryGetValue(device, out DeviceState? state))
+        {
+            return 0;
+        }
+
+        lock (state.Lock)
+        {
+            return state.Live;
+        }
+    }
 
     /// <summary>Forgets the reported violations (tracking of live mappings continues).</summary>
     public void ClearViolations()
     {
-        _violations.Clear();
-        Dropped = 0;
-        Suppressed = 0;
+        lock (_violationsLock)
+        {
+            _violations.Clear();
+            Interlocked.Exchange(ref _dropped, 0);
+            Interlocked.Exchange(ref _suppressed, 0);
+        }
     }
 
     /// <summary>A printable report: counts per rule, then each violation.</summary>
     public string Report()
     {
         var text = new StringBuilder();
-        if (_violations.Count == 0)
+        IReadOnlyList<DmaViolation> violations = Violations;
+        long dropped = Dropped;
+        long suppressed = Suppressed;
+        if (violations.Count == 0)
         {
             text.AppendLine("DMA-API debug: no violations.");
             return text.ToString();
         }
 
-        text.Append("DMA-API debug: ").Append(_violations.Count + Dropped).AppendLine(" violation(s)");
-        foreach (var group in _violations.GroupBy(v => v.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal))
+        text.Append("DMA-API debug: ").Append(violations.Count + dropped).AppendLine(" violation(s)");
+        foreach (var group in violations.GroupBy(v => v.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             text.Append("  ").Append(group.Key).Append(": ").Append(group.Count()).AppendLine();
         }
 
-        foreach (DmaViolation violation in _violations)
+        foreach (DmaViolation violation in violations)
         {
             text.Append("  ").AppendLine(violation.ToString());
         }
 
-        if (Dropped > 0)
+        if (dropped > 0)
         {
-            text.Append("  … ").Append(Dropped).AppendLine(" more not kept");
+            text.Append("  … ").Append(dropped).AppendLine(" more not kept");
         }
 
-        if (Suppressed > 0)
+        if (suppressed > 0)
         {
-            text.Append("  (").Append(Suppressed).AppendLine(" repeated device-access reports suppressed)");
+            text.Append("  (").Append(suppressed).AppendLine(" repeated device-access reports suppressed)");
         }
 
         return text.ToString();
@@ -102,12 +139,14 @@ public sealed class DmaDebug
             entry.Checked = true; // a coherent allocation or VFIO map fails as a whole, with nothing to check
         }
 
-        State(device).Add(entry);
-        if (buffer is not null && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional && !IsWholeRegion(kind))
+        DeviceState state = State(device);
+        lock (state.Lock)
         {
-            entry.DeviceOwns = true;
-            buffer.DeviceOwners++;
-            buffer.DebugOwner = entry;
+            state.Add(entry);
+            if (buffer is not null && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional && !IsWholeRegion(kind))
+            {
+                TakeOwnership(entry);
+            }
         }
     }
 
@@ -118,9 +157,12 @@ public sealed class DmaDebug
     {
         if (_devices.TryGetValue(device, out DeviceState? state))
         {
-            foreach (DmaDebugEntry entry in state.At(address))
+            lock (state.Lock)
             {
-                entry.Checked = true;
+                foreach (DmaDebugEntry entry in state.At(address))
+                {
+                    entry.Checked = true;
+                }
             }
         }
     }
@@ -134,6 +176,14 @@ public sealed class DmaDebug
     internal void OnUnmap(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction, bool refused)
     {
         DeviceState state = State(device);
+        lock (state.Lock)
+        {
+            OnUnmapLocked(state, device, kind, address, length, direction, refused);
+        }
+    }
+
+    private void OnUnmapLocked(DeviceState state, DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction, bool refused)
+    {
         DmaDebugEntry? entry = state.Find(address, kind);
         string call = kind switch
         {
@@ -173,6 +223,14 @@ public sealed class DmaDebug
     internal void OnSync(DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu, bool refused)
     {
         DeviceState state = State(device);
+        lock (state.Lock)
+        {
+            OnSyncLocked(state, device, address, length, direction, forCpu, refused);
+        }
+    }
+
+    private void OnSyncLocked(DeviceState state, DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu, bool refused)
+    {
         string call = forCpu ? "SyncForCpu" : "SyncForDevice";
         DmaDebugEntry? entry = state.Containing(address, (ulong)length);
         if (entry is null && state.Containing(address, 1) is { } overrun)
@@ -210,20 +268,24 @@ public sealed class DmaDebug
         }
         else if (!forCpu && !entry.DeviceOwns)
         {
-            entry.DeviceOwns = true;
-            entry.Buffer.DeviceOwners++;
-            entry.Buffer.DebugOwner = entry;
+            TakeOwnership(entry);
         }
     }
 
     internal void OnCpuAccess(KBuffer buffer)
     {
-        if (buffer.DebugOwner is not DmaDebugEntry entry || entry.ReportedCpuAccess)
+        DmaDebugEntry? entry;
+        lock (_ownership)
         {
-            return;
+            entry = buffer.DebugOwner as DmaDebugEntry;
+            if (entry is null || entry.ReportedCpuAccess)
+            {
+                return;
+            }
+
+            entry.ReportedCpuAccess = true;
         }
 
-        entry.ReportedCpuAccess = true;
         Raise(entry.Violation(RuleIds.CpuAccessWhileDeviceOwned, entry.Address, entry.Length, entry.Direction,
             $"CPU took the Span of {buffer} while the device owns it (mapped {entry.Direction}, no SyncForCpu or unmap yet)"));
     }
@@ -231,6 +293,14 @@ public sealed class DmaDebug
     internal void OnDeviceAccess(DeviceId device, ulong address, int length, DmaAccess access)
     {
         DeviceState state = State(device);
+        lock (state.Lock)
+        {
+            OnDeviceAccessLocked(state, device, address, length, access);
+        }
+    }
+
+    private void OnDeviceAccessLocked(DeviceState state, DeviceId device, ulong address, int length, DmaAccess access)
+    {
         ulong end = address + (ulong)length;
         ulong page = address >> PhysicalMemory.PageShift;
         ulong lastPage = (end - 1) >> PhysicalMemory.PageShift;
@@ -247,7 +317,7 @@ public sealed class DmaDebug
 
             if (!state.ReportedPages.Add(page))
             {
-                Suppressed++;
+                Interlocked.Increment(ref _suppressed);
                 continue;
             }
 
@@ -268,8 +338,30 @@ public sealed class DmaDebug
     {
         foreach (DeviceState state in _devices.Values)
         {
-            state.ForgetUnmapped(physical, physical + (ulong)length);
+            lock (state.Lock)
+            {
+                state.ForgetUnmapped(physical, physical + (ulong)length);
+            }
         }
+    }
+
+    /// <summary>
+    /// The driver freed memory that a live mapping still pins; the free was refused (the memory stays
+    /// the buffer's). Reported as the mapping not released first (DMA002), against that mapping.
+    /// </summary>
+    internal void OnFreeWhilePinned(KBuffer buffer, PinHolder holder)
+    {
+        string? mappedAt = null;
+        if (_devices.TryGetValue(holder.Device, out DeviceState? state))
+        {
+            lock (state.Lock)
+            {
+                mappedAt = state.Find(holder.Address.Value, holder.Kind)?.MappedAt;
+            }
+        }
+
+        Raise(new DmaViolation(RuleIds.Leak, holder.Device, holder.Address, holder.Length, holder.Direction,
+            $"{buffer} freed while {holder} still maps it: the free was refused, release the mapping first", mappedAt));
     }
 
     internal void OnUnbind(DeviceId device)
@@ -279,7 +371,13 @@ public sealed class DmaDebug
             return;
         }
 
-        foreach (DmaDebugEntry entry in state.All())
+        List<DmaDebugEntry> live;
+        lock (state.Lock)
+        {
+            live = state.All();
+        }
+
+        foreach (DmaDebugEntry entry in live)
         {
             Raise(entry.Violation(RuleIds.Leak, entry.Address, entry.Length, entry.Direction,
                 entry.Kind switch
@@ -297,11 +395,14 @@ public sealed class DmaDebug
     /// </summary>
     internal void OnRemove(DeviceId device)
     {
-        if (_devices.Remove(device, out DeviceState? state))
+        if (_devices.TryRemove(device, out DeviceState? state))
         {
-            foreach (DmaDebugEntry entry in state.All())
+            lock (state.Lock)
             {
-                ReleaseOwnership(entry);
+                foreach (DmaDebugEntry entry in state.All())
+                {
+                    ReleaseOwnership(entry);
+                }
             }
         }
     }
@@ -332,45 +433,67 @@ public sealed class DmaDebug
         }
     }
 
-    private void ReleaseOwnership(DmaDebugEntry entry)
+    /// <summary>The device owns the entry's buffer from now on (the caller holds the entry's device lock).</summary>
+    private void TakeOwnership(DmaDebugEntry entry)
     {
-        if (entry.DeviceOwns && entry.Buffer is not null)
+        KBuffer buffer = entry.Buffer!;
+        lock (_ownership)
         {
-            entry.DeviceOwns = false;
-            entry.Buffer.DeviceOwners--;
-            if (ReferenceEquals(entry.Buffer.DebugOwner, entry))
+            entry.DeviceOwns = true;
+            if (!_owners.TryGetValue(buffer, out List<DmaDebugEntry>? owners))
             {
-                // Another live mapping may still give a device the buffer: report against that one from now on.
-                entry.Buffer.DebugOwner = entry.Buffer.DeviceOwners == 0 ? null : OtherOwner(entry.Buffer);
+                owners = new List<DmaDebugEntry>(1);
+                _owners.Add(buffer, owners);
             }
+
+            owners.Add(entry);
+            buffer.DeviceOwners = owners.Count;
+            buffer.DebugOwner = entry;
         }
     }
 
-    private DmaDebugEntry? OtherOwner(KBuffer buffer)
+    private void ReleaseOwnership(DmaDebugEntry entry)
     {
-        foreach (DeviceState state in _devices.Values)
+        if (!entry.DeviceOwns || entry.Buffer is not { } buffer)
         {
-            foreach (DmaDebugEntry entry in state.All())
-            {
-                if (entry.DeviceOwns && ReferenceEquals(entry.Buffer, buffer))
-                {
-                    return entry;
-                }
-            }
+            return;
         }
 
-        return null;
+        lock (_ownership)
+        {
+            entry.DeviceOwns = false;
+            if (!_owners.TryGetValue(buffer, out List<DmaDebugEntry>? owners))
+            {
+                return;
+            }
+
+            owners.Remove(entry);
+            buffer.DeviceOwners = owners.Count;
+            if (owners.Count == 0)
+            {
+                _owners.Remove(buffer);
+                buffer.DebugOwner = null;
+            }
+            else if (ReferenceEquals(buffer.DebugOwner, entry))
+            {
+                // Another live mapping still gives a device the buffer: report against that one from now on.
+                buffer.DebugOwner = owners[^1];
+            }
+        }
     }
 
     private void Raise(DmaViolation violation)
     {
-        if (_violations.Count < Capacity)
+        lock (_violationsLock)
         {
-            _violations.Add(violation);
-        }
-        else
-        {
-            Dropped++;
+            if (_violations.Count < Capacity)
+            {
+                _violations.Add(violation);
+            }
+            else
+            {
+                Interlocked.Increment(ref _dropped);
+            }
         }
 
         if (Mode == DmaDebugMode.Throw)
@@ -379,16 +502,7 @@ public sealed class DmaDebug
         }
     }
 
-    private DeviceState State(DeviceId device)
-    {
-        if (!_devices.TryGetValue(device, out DeviceState? state))
-        {
-            state = new DeviceState();
-            _devices.Add(device, state);
-        }
-
-        return state;
-    }
+    private DeviceState State(DeviceId device) => _devices.GetOrAdd(device, static _ => new DeviceState());
 
     /// <summary>Live entries of one device, indexed by start address and by bus page.</summary>
     private sealed class DeviceState
@@ -397,6 +511,9 @@ public sealed class DmaDebug
         private readonly Dictionary<ulong, List<DmaDebugEntry>> _byPage = new();
         private readonly (ulong Address, ulong End)[] _recent = new (ulong, ulong)[RecentUnmaps];
         private int _recentNext;
+
+        /// <summary>Guards this device's tables.</summary>
+        public object Lock { get; } = new();
 
         public int Live { get; private set; }
 
@@ -429,7 +546,7 @@ public sealed class DmaDebug
         public IEnumerable<DmaDebugEntry> At(ulong address) =>
             _byAddress.TryGetValue(address, out var list) ? list : Enumerable.Empty<DmaDebugEntry>();
 
-        public IEnumerable<DmaDebugEntry> All() => _byAddress.Values.SelectMany(list => list).ToList();
+        public List<DmaDebugEntry> All() => _byAddress.Values.SelectMany(list => list).ToList();
 
         public DmaDebugEntry? Find(ulong address, MappingKind kind) =>
             At(address).FirstOrDefault(e => e.Kind == kind) ?? At(address).FirstOrDefault();

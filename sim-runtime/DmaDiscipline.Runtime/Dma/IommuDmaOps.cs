@@ -193,9 +193,6 @@ internal sealed class IommuDmaOps : DmaOps
     private void UnmapFrames(ulong frame, ulong pages)
     {
         // Rolling back a partial scatter-gather map: nothing was visible to the device yet.
-        for (ulong i = 0; i < pages; i++)
-        {
-            _domain.UnmapPagesForRollback(frame + i);
-        }
+        _domain.UnmapPagesForRollback(frame, pages);
     }
 }

@@ -4,12 +4,22 @@ namespace DmaDiscipline.Runtime;
 /// An IOMMU domain: the address space one device (or a group of devices) sees. Identity domains pass
 /// bus addresses through as physical; blocked domains fault everything; translated domains own a
 /// page table, an IOTLB, an IOVA allocator and, in lazy mode, a flush queue.
+/// Thread safety: every public member may be called from any thread. The page table, the IOTLB, the
+/// flush queue and the invalidations sent to attached devices' translation caches are guarded by one
+/// lock per domain (Linux serialises a domain's page-table updates and invalidation queue the same
+/// way); IOVA allocation does not take it.
 /// </summary>
 public sealed class IommuDomain
 {
     private readonly IoPageTable? _pageTable;
     private readonly FlushQueue? _flushQueue;
     private readonly List<DeviceId> _devices = new();
+    private readonly object _lock = new();
+
+    // Bumped whenever a translation is removed or invalidated: a device-TLB fill computed before the
+    // bump would cache a translation that no longer exists, so it is dropped.
+    private long _invalidations;
+    private long _flushes;
 
     // The address translation caches (PCIe ATS) of attached devices: every IOTLB invalidation is
     // also sent to them as a Device-TLB invalidation, or a device could keep using an unmapped page.
@@ -48,16 +58,43 @@ public sealed class IommuDomain
     public IovaAllocator? Iova { get; }
 
     /// <summary>Devices attached to this domain (more than one for a group).</summary>
-    public IReadOnlyList<DeviceId> Devices => _devices;
+    public IReadOnlyList<DeviceId> Devices
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _devices.ToArray();
+            }
+        }
+    }
 
     /// <summary>Present leaf page table entries.</summary>
-    public long PresentPages => _pageTable?.PresentEntries ?? 0;
+    public long PresentPages
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pageTable?.PresentEntries ?? 0;
+            }
+        }
+    }
 
     /// <summary>Unmapped ranges still waiting in the flush queue (lazy mode).</summary>
-    public int PendingFlushes => _flushQueue?.Count ?? 0;
+    public int PendingFlushes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _flushQueue?.Count ?? 0;
+            }
+        }
+    }
 
     /// <summary>Flush queue flushes performed.</summary>
-    public long Flushes { get; private set; }
+    public long Flushes => Volatile.Read(ref _flushes);
 
     /// <summary>
     /// Installs translations for an explicit I/O virtual range, as a VFIO container or a unit test
@@ -94,15 +131,18 @@ public sealed class IommuDomain
         CheckExplicitRange(iova, length);
         ulong first = iova >> PhysicalMemory.PageShift;
         ulong pages = PagesOf(length);
-        if (!AllPresent(first, pages))
+        lock (_lock)
         {
-            throw new ArgumentException($"IOVA range 0x{iova:x}+{length} is not entirely mapped.", nameof(iova));
-        }
+            if (!AllPresentLocked(first, pages))
+            {
+                throw new ArgumentException($"IOVA range 0x{iova:x}+{length} is not entirely mapped.", nameof(iova));
+            }
 
-        for (ulong i = 0; i < pages; i++)
-        {
-            _pageTable!.Unmap(first + i);
-            InvalidatePage(first + i);
+            for (ulong i = 0; i < pages; i++)
+            {
+                _pageTable!.Unmap(first + i);
+                InvalidatePage(first + i);
+            }
         }
     }
 
@@ -112,40 +152,78 @@ public sealed class IommuDomain
     /// </summary>
     public void Flush()
     {
-        if (_flushQueue is null || _flushQueue.Count == 0)
+        if (_flushQueue is null)
         {
             return;
         }
 
-        IoTlb!.InvalidateAll();
-        foreach (IoTlb deviceTlb in _deviceTlbs)
+        lock (_lock)
         {
-            deviceTlb.InvalidateAll();
+            FlushLocked();
         }
-
-        _flushQueue.Drain(Iova!);
-        Flushes++;
     }
 
     /// <summary>Whether the page table holds a present entry for <paramref name="iova"/> (ignores the IOTLB).</summary>
-    public bool IsMapped(ulong iova) =>
-        _pageTable is not null && iova >> IoPageTable.AddressWidth == 0 && IoPageTable.PermissionOf(_pageTable.Walk(iova >> PhysicalMemory.PageShift)) != IommuPermission.None;
+    public bool IsMapped(ulong iova)
+    {
+        if (_pageTable is null || iova >> IoPageTable.AddressWidth != 0)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            return IoPageTable.PermissionOf(_pageTable.Walk(iova >> PhysicalMemory.PageShift)) != IommuPermission.None;
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"domain {Id} ({Kind}{(Kind == DomainKind.Translated ? ", " + Invalidation : string.Empty)})";
 
-    internal void AttachDevice(DeviceId device) => _devices.Add(device);
+    internal void AttachDevice(DeviceId device)
+    {
+        lock (_lock)
+        {
+            _devices.Add(device);
+        }
+    }
 
     /// <summary>Starts sending invalidations to an attached device's address translation cache.</summary>
-    internal void AddDeviceTlb(IoTlb deviceTlb) => _deviceTlbs.Add(deviceTlb);
+    internal void AddDeviceTlb(IoTlb deviceTlb)
+    {
+        lock (_lock)
+        {
+            _deviceTlbs.Add(deviceTlb);
+        }
+    }
 
     /// <summary>Stops sending invalidations to a device's address translation cache (the device left the domain).</summary>
-    internal void RemoveDeviceTlb(IoTlb deviceTlb) => _deviceTlbs.Remove(deviceTlb);
+    internal void RemoveDeviceTlb(IoTlb deviceTlb)
+    {
+        lock (_lock)
+        {
+            _deviceTlbs.Remove(deviceTlb);
+        }
+    }
 
-    internal void DetachDevice(DeviceId device) => _devices.Remove(device);
+    internal void DetachDevice(DeviceId device)
+    {
+        lock (_lock)
+        {
+            _devices.Remove(device);
+        }
+    }
 
     /// <summary>Maps consecutive pages; all or nothing.</summary>
     internal bool MapPages(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
+    {
+        lock (_lock)
+        {
+            return MapPagesLocked(iovaFrame, physFrame, pages, permission);
+        }
+    }
+
+    private bool MapPagesLocked(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
     {
         for (ulong i = 0; i < pages; i++)
         {
@@ -165,6 +243,14 @@ public sealed class IommuDomain
 
     internal bool AllPresent(ulong iovaFrame, ulong pages)
     {
+        lock (_lock)
+        {
+            return AllPresentLocked(iovaFrame, pages);
+        }
+    }
+
+    private bool AllPresentLocked(ulong iovaFrame, ulong pages)
+    {
         for (ulong i = 0; i < pages; i++)
         {
             if (IoPageTable.PermissionOf(_pageTable!.Walk(iovaFrame + i)) == IommuPermission.None)
@@ -183,40 +269,86 @@ public sealed class IommuDomain
     /// </summary>
     internal void UnmapDmaRange(ulong iovaFrame, ulong pages)
     {
-        for (ulong i = 0; i < pages; i++)
+        lock (_lock)
         {
-            _pageTable!.Unmap(iovaFrame + i);
-        }
+            for (ulong i = 0; i < pages; i++)
+            {
+                _pageTable!.Unmap(iovaFrame + i);
+            }
 
-        if (_flushQueue is null)
-        {
+            _invalidations++;
+            if (_flushQueue is not null)
+            {
+                if (_flushQueue.IsFull)
+                {
+                    FlushLocked();
+                }
+
+                _flushQueue.Add(iovaFrame, pages);
+                return;
+            }
+
             for (ulong i = 0; i < pages; i++)
             {
                 InvalidatePage(iovaFrame + i);
             }
-
-            Iova!.Free(iovaFrame, pages);
-            return;
         }
 
-        if (_flushQueue.IsFull)
-        {
-            Flush();
-        }
-
-        _flushQueue.Add(iovaFrame, pages);
+        // Strict: every cached translation is gone, so the range may be handed out again at once.
+        Iova!.Free(iovaFrame, pages);
     }
 
-    /// <summary>Clears one page table entry of a mapping the device was never told about (no IOTLB entry can exist).</summary>
-    internal void UnmapPagesForRollback(ulong iovaFrame) => _pageTable!.Unmap(iovaFrame);
+    /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>
+    internal void UnmapPagesForRollback(ulong iovaFrame, ulong pages)
+    {
+        lock (_lock)
+        {
+            for (ulong i = 0; i < pages; i++)
+            {
+                _pageTable!.Unmap(iovaFrame + i);
+            }
+
+            _invalidations++;
+        }
+    }
 
     /// <summary>Whether an unmapped page may still be reachable through a stale IOTLB entry (lazy window).</summary>
-    internal bool IsPendingFlush(ulong iovaFrame) => _flushQueue?.Contains(iovaFrame) ?? false;
+    internal bool IsPendingFlush(ulong iovaFrame)
+    {
+        if (_flushQueue is null)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            return _flushQueue.Contains(iovaFrame);
+        }
+    }
+
+    /// <summary>
+    /// Caches a translation in an attached device's own cache, unless a translation was removed or
+    /// invalidated since <paramref name="generation"/> was read: the ATS rule that an invalidation
+    /// completes only after translations in flight, so a strict unmap is never outlived by a late fill.
+    /// </summary>
+    internal void FillDeviceTlb(IoTlb deviceTlb, ulong iovaFrame, ulong entry, long generation)
+    {
+        lock (_lock)
+        {
+            if (generation == _invalidations && _deviceTlbs.Contains(deviceTlb))
+            {
+                lock (deviceTlb.Sync)
+                {
+                    deviceTlb.Fill(iovaFrame, entry);
+                }
+            }
+        }
+    }
 
     /// <summary>Translates one page for a device access: IOTLB first, page walk on a miss.</summary>
     internal bool TryTranslate(ulong address, DmaAccess access, out ulong physical, out FaultReason reason)
     {
-        if (!TryTranslatePage(address, access, out ulong entry, out reason))
+        if (!TryTranslatePage(address, access, out ulong entry, out reason, out _))
         {
             physical = 0;
             return false;
@@ -231,8 +363,9 @@ public sealed class IommuDomain
     /// frame and permissions) as an ATS translation completion would carry it. Identity domains
     /// answer with the same frame and both permissions.
     /// </summary>
-    internal bool TryTranslatePage(ulong address, DmaAccess access, out ulong entry, out FaultReason reason)
+    internal bool TryTranslatePage(ulong address, DmaAccess access, out ulong entry, out FaultReason reason, out long generation)
     {
+        generation = 0;
         switch (Kind)
         {
             case DomainKind.Identity:
@@ -252,6 +385,16 @@ public sealed class IommuDomain
             return false;
         }
 
+        lock (_lock)
+        {
+            generation = _invalidations;
+            return TryTranslateLocked(address, access, out entry, out reason);
+        }
+    }
+
+    private bool TryTranslateLocked(ulong address, DmaAccess access, out ulong entry, out FaultReason reason)
+    {
+        entry = 0;
         ulong frame = address >> PhysicalMemory.PageShift;
         if (!IoTlb!.TryLookup(frame, out ulong leaf))
         {
@@ -277,12 +420,37 @@ public sealed class IommuDomain
         return true;
     }
 
+    private void FlushLocked()
+    {
+        if (_flushQueue!.Count == 0)
+        {
+            return;
+        }
+
+        _invalidations++;
+        IoTlb!.InvalidateAll();
+        foreach (IoTlb deviceTlb in _deviceTlbs)
+        {
+            lock (deviceTlb.Sync)
+            {
+                deviceTlb.InvalidateAll();
+            }
+        }
+
+        _flushQueue.Drain(Iova!);
+        _flushes++;
+    }
+
     private void InvalidatePage(ulong iovaFrame)
     {
+        _invalidations++;
         IoTlb!.Invalidate(iovaFrame);
         foreach (IoTlb deviceTlb in _deviceTlbs)
         {
-            deviceTlb.Invalidate(iovaFrame);
+            lock (deviceTlb.Sync)
+            {
+                deviceTlb.Invalidate(iovaFrame);
+            }
         }
     }
 

@@ -8,6 +8,9 @@ namespace DmaDiscipline.Runtime;
 /// physical when it does not — and nothing else. A faulting transaction is all or nothing: a write
 /// changes no byte, a read returns zeros, a fault is recorded, and the call returns false so the
 /// device model can fail the request.
+/// Thread safety: any thread may issue transactions (a multiqueue device model runs one thread per
+/// queue); a transaction racing an unmap either completes against the mapping or faults, and one
+/// that starts after a strict unmap returned always faults.
 /// </summary>
 public sealed class BusMaster
 {
@@ -16,15 +19,22 @@ public sealed class BusMaster
     private readonly Machine _machine;
     private readonly bool _behindIommu;
     private readonly ulong _addressMask;
-    private bool _untracked;
+
+    // The platform's own probe: its writes are not a driver's DMA and its expected faults are not recorded.
+    private readonly bool _probe;
+    private readonly object _contextLock = new();
 
     // The context entry as of _contextGeneration: saves a dictionary lookup per transaction.
     private IommuDomain? _domain;
     private int _contextGeneration = -1;
+    private long _bytesRead;
+    private long _bytesWritten;
+    private long _faults;
 
-    internal BusMaster(Machine machine, DeviceId device, bool behindIommu, ulong addressMask, int deviceTlbEntries = 0)
+    internal BusMaster(Machine machine, DeviceId device, bool behindIommu, ulong addressMask, int deviceTlbEntries = 0, bool probe = false)
     {
         _machine = machine;
+        _probe = probe;
         Device = device;
         _behindIommu = behindIommu;
         _addressMask = addressMask;
@@ -53,13 +63,13 @@ public sealed class BusMaster
     public DeviceId Device { get; }
 
     /// <summary>Bytes read successfully.</summary>
-    public long BytesRead { get; private set; }
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     /// <summary>Bytes written successfully.</summary>
-    public long BytesWritten { get; private set; }
+    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
 
     /// <summary>Transactions blocked by a fault.</summary>
-    public long Faults { get; private set; }
+    public long Faults => Interlocked.Read(ref _faults);
 
     /// <summary>Reads <paramref name="destination"/>.Length bytes at a bus address. False (and zeros) on a fault.</summary>
     public bool TryRead(DmaAddr address, Span<byte> destination)
@@ -97,7 +107,7 @@ public sealed class BusMaster
             done += chunk;
         }
 
-        BytesRead += destination.Length;
+        Interlocked.Add(ref _bytesRead, destination.Length);
         return true;
     }
 
@@ -127,22 +137,8 @@ public sealed class BusMaster
             done += chunk;
         }
 
-        BytesWritten += source.Length;
+        Interlocked.Add(ref _bytesWritten, source.Length);
         return true;
-    }
-
-    /// <summary>A write the debug layer does not watch: the platform's own probe, not a driver's DMA.</summary>
-    internal bool TryWriteUntracked(DmaAddr address, ReadOnlySpan<byte> source)
-    {
-        _untracked = true;
-        try
-        {
-            return TryWrite(address, source);
-        }
-        finally
-        {
-            _untracked = false;
-        }
     }
 
     /// <summary>Reads a little-endian 16-bit value (virtio rings are little-endian).</summary>
@@ -202,7 +198,7 @@ public sealed class BusMaster
     /// <summary>Translates every page of the access first, so a fault on any page blocks the whole transaction.</summary>
     private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages)
     {
-        if (_machine.Debug.IsEnabled && !_untracked && address + (ulong)length > address)
+        if (_machine.Debug.IsEnabled && !_probe && address + (ulong)length > address)
         {
             _machine.Debug.OnDeviceAccess(Device, address, length, access);
         }
@@ -210,13 +206,7 @@ public sealed class BusMaster
         IommuDomain? domain = null;
         if (_behindIommu && _machine.Iommu is { } iommu)
         {
-            if (_contextGeneration != iommu.ContextGeneration)
-            {
-                ChangeContext(iommu.DomainOf(Device));
-                _contextGeneration = iommu.ContextGeneration;
-            }
-
-            domain = _domain;
+            domain = Volatile.Read(ref _contextGeneration) == iommu.ContextGeneration ? _domain : Recontext(iommu);
             if (domain is null)
             {
                 return Fault(address, access, FaultReason.Blocked);
@@ -236,7 +226,7 @@ public sealed class BusMaster
         // The common case, a one-page access the device's own cache can translate: only entries the
         // checks below accepted are ever cached, so nothing else needs looking at.
         if (deviceTlb is not null && physicalPages.Length == 1
-            && deviceTlb.TryLookup(address >> PhysicalMemory.PageShift, out ulong cached) && (IoPageTable.PermissionOf(cached) & needed) != 0)
+            && LookUp(deviceTlb, address >> PhysicalMemory.PageShift, out ulong cached) && (IoPageTable.PermissionOf(cached) & needed) != 0)
         {
             physicalPages[0] = IoPageTable.FrameOf(cached);
             return true;
@@ -257,14 +247,15 @@ public sealed class BusMaster
             ulong physical = bus;
             ulong frame = bus >> PhysicalMemory.PageShift;
             ulong entry = 0;
+            long generation = 0;
             bool fill = false;
             if (domain is not null)
             {
                 // A translated request from the device's own cache when it holds the page with the
                 // needed permission; otherwise the IOMMU translates (and faults) as without ATS.
-                if (lookup is null || !lookup.TryLookup(frame, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
+                if (lookup is null || !LookUp(lookup, frame, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
                 {
-                    if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason))
+                    if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason, out generation))
                     {
                         return Fault(bus, access, reason);
                     }
@@ -289,7 +280,7 @@ public sealed class BusMaster
             {
                 // Cached only once every check passed, so a cache hit needs none of them again. In a
                 // confidential machine nothing is cached: a page's shared state can change under it.
-                deviceTlb!.Fill(frame, entry);
+                domain!.FillDeviceTlb(deviceTlb!, frame, entry, generation);
             }
 
             physicalPages[i] = physical >> PhysicalMemory.PageShift;
@@ -301,8 +292,35 @@ public sealed class BusMaster
     /// <summary>The device left the machine: its domain stops sending invalidations to its cache.</summary>
     internal void OnRemoved()
     {
-        ChangeContext(null);
-        _contextGeneration = -1;
+        lock (_contextLock)
+        {
+            ChangeContext(null);
+            _contextGeneration = -1;
+        }
+    }
+
+    private static bool LookUp(IoTlb deviceTlb, ulong frame, out ulong entry)
+    {
+        lock (deviceTlb.Sync)
+        {
+            return deviceTlb.TryLookup(frame, out entry);
+        }
+    }
+
+    /// <summary>The context table changed since the last transaction: look the device's domain up again.</summary>
+    private IommuDomain? Recontext(Iommu iommu)
+    {
+        lock (_contextLock)
+        {
+            int generation = iommu.ContextGeneration;
+            if (_contextGeneration != generation)
+            {
+                ChangeContext(iommu.DomainOf(Device));
+                Volatile.Write(ref _contextGeneration, generation);
+            }
+
+            return _domain;
+        }
     }
 
     /// <summary>The device's context entry changed: its translation cache follows it to the new domain, empty.</summary>
@@ -313,7 +331,10 @@ public sealed class BusMaster
             if (_domain is not null)
             {
                 _domain.RemoveDeviceTlb(deviceTlb);
-                deviceTlb.InvalidateAll();
+                lock (deviceTlb.Sync)
+                {
+                    deviceTlb.InvalidateAll();
+                }
             }
 
             next?.AddDeviceTlb(deviceTlb);
@@ -324,8 +345,8 @@ public sealed class BusMaster
 
     private bool Fault(ulong address, DmaAccess access, FaultReason reason)
     {
-        Faults++;
-        if (!_machine.Probing)
+        Interlocked.Increment(ref _faults);
+        if (!_probe)
         {
             _machine.Faults.Record(Device, address, access, reason);
         }
