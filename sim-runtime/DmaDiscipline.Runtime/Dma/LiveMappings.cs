@@ -5,7 +5,7 @@ namespace DmaDiscipline.Runtime;
 /// so that an unmap, sync or free outside a live mapping is refused on every path (IOMMU, direct,
 /// bounce) and a mapped buffer stays pinned. Each page a mapping touches holds a copy of its record,
 /// so a sync of any sub-range finds it with one lookup.
-/// Thread safety: sharded by bus page, each shard under its own lock (as dma-debug hashes its
+/// Thread safety: sharded by bus page, each shard under its own spinlock (as dma-debug hashes its
 /// entries into buckets with a lock each): threads mapping different pages rarely meet. Steady-state
 /// add and remove allocate nothing.
 /// </summary>
@@ -14,7 +14,6 @@ internal sealed class LiveMappings
     private const int ShardBits = 3;
 
     private readonly Shard[] _shards = new Shard[1 << ShardBits];
-    private int _count;
 
     public LiveMappings()
     {
@@ -24,17 +23,12 @@ internal sealed class LiveMappings
         }
     }
 
-    /// <summary>Live mappings.</summary>
-    public int Count => Volatile.Read(ref _count);
-
     public void Add(in LiveMapping mapping)
     {
         for (ulong page = mapping.FirstPage; page <= mapping.LastPage; page++)
         {
             ShardOf(page).Add(page, mapping);
         }
-
-        Interlocked.Increment(ref _count);
     }
 
     /// <summary>
@@ -55,7 +49,6 @@ internal sealed class LiveMappings
             ShardOf(page).RemoveCopy(page, removed);
         }
 
-        Interlocked.Decrement(ref _count);
         return true;
     }
 
@@ -91,7 +84,7 @@ internal sealed class LiveMappings
     /// <summary>Per-page chains of mapping records in pooled arrays (index links, a free list).</summary>
     private sealed class Shard
     {
-        private readonly object _lock = new();
+        private SpinLock _lock = new(enableThreadOwnerTracking: false);
         private readonly Dictionary<ulong, int> _heads = new();
         private LiveMapping[] _records = new LiveMapping[16];
         private int[] _next = new int[16];
@@ -100,7 +93,7 @@ internal sealed class LiveMappings
 
         public void Add(ulong page, in LiveMapping mapping)
         {
-            lock (_lock)
+            using (new SpinHold(ref _lock))
             {
                 int node = NewNode();
                 _records[node] = mapping;
@@ -111,7 +104,7 @@ internal sealed class LiveMappings
 
         public bool TryRemoveStart(ulong page, ulong address, int length, DmaDirection direction, MappingKind kind, out LiveMapping removed)
         {
-            lock (_lock)
+            using (new SpinHold(ref _lock))
             {
                 int best = -1;
                 int bestPrevious = -1;
@@ -149,7 +142,7 @@ internal sealed class LiveMappings
 
         public void RemoveCopy(ulong page, in LiveMapping mapping)
         {
-            lock (_lock)
+            using (new SpinHold(ref _lock))
             {
                 int previous = -1;
                 for (int node = Head(page); node >= 0; previous = node, node = _next[node])
@@ -165,7 +158,7 @@ internal sealed class LiveMappings
 
         public bool Covers(ulong page, ulong address, ulong end)
         {
-            lock (_lock)
+            using (new SpinHold(ref _lock))
             {
                 for (int node = Head(page); node >= 0; node = _next[node])
                 {
@@ -181,7 +174,7 @@ internal sealed class LiveMappings
 
         public LiveMapping? FindPinning(KBuffer buffer)
         {
-            lock (_lock)
+            using (new SpinHold(ref _lock))
             {
                 foreach (int head in _heads.Values)
                 {

@@ -6,7 +6,7 @@ namespace DmaDiscipline.Runtime;
 /// page table, an IOTLB, an IOVA allocator and, in lazy mode, a flush queue.
 /// Thread safety: every public member may be called from any thread. The page table, the IOTLB, the
 /// flush queue and the invalidations sent to attached devices' translation caches are guarded by one
-/// lock per domain (Linux serialises a domain's page-table updates and invalidation queue the same
+/// spinlock per domain (Linux serialises a domain's page-table updates and invalidation queue the same
 /// way); IOVA allocation does not take it.
 /// </summary>
 public sealed class IommuDomain
@@ -14,7 +14,7 @@ public sealed class IommuDomain
     private readonly IoPageTable? _pageTable;
     private readonly FlushQueue? _flushQueue;
     private readonly List<DeviceId> _devices = new();
-    private readonly object _lock = new();
+    private SpinLock _lock = new(enableThreadOwnerTracking: false);
 
     // Bumped whenever a translation is removed or invalidated: a device-TLB fill computed before the
     // bump would cache a translation that no longer exists, so it is dropped.
@@ -62,7 +62,7 @@ public sealed class IommuDomain
     {
         get
         {
-            lock (_lock)
+            using (new SpinHold(ref _lock))
             {
                 return _devices.ToArray();
             }
@@ -74,7 +74,7 @@ public sealed class IommuDomain
     {
         get
         {
-            lock (_lock)
+            using (new SpinHold(ref _lock))
             {
                 return _pageTable?.PresentEntries ?? 0;
             }
@@ -86,7 +86,7 @@ public sealed class IommuDomain
     {
         get
         {
-            lock (_lock)
+            using (new SpinHold(ref _lock))
             {
                 return _flushQueue?.Count ?? 0;
             }
@@ -131,7 +131,7 @@ public sealed class IommuDomain
         CheckExplicitRange(iova, length);
         ulong first = iova >> PhysicalMemory.PageShift;
         ulong pages = PagesOf(length);
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             if (!AllPresentLocked(first, pages))
             {
@@ -157,7 +157,7 @@ public sealed class IommuDomain
             return;
         }
 
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             FlushLocked();
         }
@@ -171,7 +171,7 @@ public sealed class IommuDomain
             return false;
         }
 
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             return IoPageTable.PermissionOf(_pageTable.Walk(iova >> PhysicalMemory.PageShift)) != IommuPermission.None;
         }
@@ -182,7 +182,7 @@ public sealed class IommuDomain
 
     internal void AttachDevice(DeviceId device)
     {
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             _devices.Add(device);
         }
@@ -191,7 +191,7 @@ public sealed class IommuDomain
     /// <summary>Starts sending invalidations to an attached device's address translation cache.</summary>
     internal void AddDeviceTlb(IoTlb deviceTlb)
     {
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             _deviceTlbs.Add(deviceTlb);
         }
@@ -200,7 +200,7 @@ public sealed class IommuDomain
     /// <summary>Stops sending invalidations to a device's address translation cache (the device left the domain).</summary>
     internal void RemoveDeviceTlb(IoTlb deviceTlb)
     {
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             _deviceTlbs.Remove(deviceTlb);
         }
@@ -208,7 +208,7 @@ public sealed class IommuDomain
 
     internal void DetachDevice(DeviceId device)
     {
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             _devices.Remove(device);
         }
@@ -217,7 +217,7 @@ public sealed class IommuDomain
     /// <summary>Maps consecutive pages; all or nothing.</summary>
     internal bool MapPages(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
     {
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             return MapPagesLocked(iovaFrame, physFrame, pages, permission);
         }
@@ -241,14 +241,6 @@ public sealed class IommuDomain
         return true;
     }
 
-    internal bool AllPresent(ulong iovaFrame, ulong pages)
-    {
-        lock (_lock)
-        {
-            return AllPresentLocked(iovaFrame, pages);
-        }
-    }
-
     private bool AllPresentLocked(ulong iovaFrame, ulong pages)
     {
         for (ulong i = 0; i < pages; i++)
@@ -265,12 +257,18 @@ public sealed class IommuDomain
     /// <summary>
     /// Unmaps a DMA-API range and releases its IOVA: immediately after invalidating each page
     /// (strict), or through the flush queue (lazy), so the IOVA is never reused while a stale IOTLB
-    /// entry could still point at the old page.
+    /// entry could still point at the old page. False, changing nothing, if a page is not mapped.
     /// </summary>
-    internal void UnmapDmaRange(ulong iovaFrame, ulong pages)
+    internal bool TryUnmapDmaRange(ulong iovaFrame, ulong pages)
     {
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
+            // Checked under the same hold as the unmap: a racing unmap of the same range cannot slip between.
+            if (!AllPresentLocked(iovaFrame, pages))
+            {
+                return false;
+            }
+
             for (ulong i = 0; i < pages; i++)
             {
                 _pageTable!.Unmap(iovaFrame + i);
@@ -285,7 +283,7 @@ public sealed class IommuDomain
                 }
 
                 _flushQueue.Add(iovaFrame, pages);
-                return;
+                return true;
             }
 
             for (ulong i = 0; i < pages; i++)
@@ -296,12 +294,13 @@ public sealed class IommuDomain
 
         // Strict: every cached translation is gone, so the range may be handed out again at once.
         Iova!.Free(iovaFrame, pages);
+        return true;
     }
 
     /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>
     internal void UnmapPagesForRollback(ulong iovaFrame, ulong pages)
     {
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             for (ulong i = 0; i < pages; i++)
             {
@@ -320,7 +319,7 @@ public sealed class IommuDomain
             return false;
         }
 
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             return _flushQueue.Contains(iovaFrame);
         }
@@ -333,7 +332,7 @@ public sealed class IommuDomain
     /// </summary>
     internal void FillDeviceTlb(IoTlb deviceTlb, ulong iovaFrame, ulong entry, long generation)
     {
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             if (generation == _invalidations && _deviceTlbs.Contains(deviceTlb))
             {
@@ -385,7 +384,7 @@ public sealed class IommuDomain
             return false;
         }
 
-        lock (_lock)
+        using (new SpinHold(ref _lock))
         {
             generation = _invalidations;
             return TryTranslateLocked(address, access, out entry, out reason);

@@ -69,7 +69,7 @@ public sealed class IovaAllocator
             int count = 0;
             foreach (AllocatedStripe stripe in _allocated)
             {
-                lock (stripe.Lock)
+                using (new SpinHold(ref stripe.Lock))
                 {
                     count += stripe.Ranges.Count;
                 }
@@ -121,7 +121,7 @@ public sealed class IovaAllocator
             || (DrainCaches() && TryAllocateFromTree(size, endLimit, out frame)))
         {
             AllocatedStripe stripe = StripeOf(frame);
-            lock (stripe.Lock)
+            using (new SpinHold(ref stripe.Lock))
             {
                 stripe.Ranges.Add(frame, size);
             }
@@ -140,7 +140,7 @@ public sealed class IovaAllocator
     {
         ulong size = RoundedSize(pages);
         AllocatedStripe stripe = StripeOf(frame);
-        lock (stripe.Lock)
+        using (new SpinHold(ref stripe.Lock))
         {
             if (!stripe.Ranges.TryGetValue(frame, out ulong allocated) || allocated != size)
             {
@@ -170,7 +170,7 @@ public sealed class IovaAllocator
     public bool IsAllocated(ulong frame, out ulong frames)
     {
         AllocatedStripe stripe = StripeOf(frame);
-        lock (stripe.Lock)
+        using (new SpinHold(ref stripe.Lock))
         {
             return stripe.Ranges.TryGetValue(frame, out frames);
         }
@@ -190,7 +190,7 @@ public sealed class IovaAllocator
     private bool TryPopCached(int order, ulong highestStart, out ulong frame)
     {
         CpuCache cpu = CurrentCpu();
-        lock (cpu.Lock)
+        using (new SpinHold(ref cpu.Lock))
         {
             Magazine loaded = cpu.Loaded[order];
             if (loaded.Count == 0)
@@ -226,7 +226,7 @@ public sealed class IovaAllocator
     private void PushCached(int order, ulong frame)
     {
         CpuCache cpu = CurrentCpu();
-        lock (cpu.Lock)
+        using (new SpinHold(ref cpu.Lock))
         {
             if (cpu.Loaded[order].IsFull)
             {
@@ -325,7 +325,7 @@ public sealed class IovaAllocator
         bool any = false;
         foreach (CpuCache cpu in _cpus)
         {
-            lock (cpu.Lock)
+            using (new SpinHold(ref cpu.Lock))
             {
                 for (int order = 0; order < CacheOrders; order++)
                 {
@@ -425,7 +425,7 @@ public sealed class IovaAllocator
     /// <summary>One CPU's cache: a loaded and a previous magazine per size, under the CPU's own lock.</summary>
     private sealed class CpuCache
     {
-        public readonly object Lock = new();
+        public SpinLock Lock = new(enableThreadOwnerTracking: false);
         public readonly Magazine[] Loaded = NewMagazines();
         public readonly Magazine[] Previous = NewMagazines();
         public long Hits;
@@ -453,7 +453,7 @@ public sealed class IovaAllocator
     /// <summary>One stripe of the live-allocation table (first frame → frames), so frees on different ranges rarely meet.</summary>
     private sealed class AllocatedStripe
     {
-        public readonly object Lock = new();
+        public SpinLock Lock = new(enableThreadOwnerTracking: false);
         public readonly Dictionary<ulong, ulong> Ranges = new();
     }
 
