@@ -1,3 +1,5 @@
+using Xunit.Abstractions;
+
 namespace DmaDiscipline.Runtime.Tests.Concurrency;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace DmaDiscipline.Runtime.Tests.Concurrency;
 /// bytes of the mapping it was given, a strict unmap left nothing readable, and once everything is
 /// released the page tables, IOVA allocators and bounce pool are back to empty.
 /// </summary>
-public sealed class ConcurrentDmaTests
+public sealed class ConcurrentDmaTests(ITestOutputHelper output)
 {
     private static readonly DeviceId[] Ids = Enumerable.Range(0, 8).Select(i => new DeviceId(0, (byte)(8 + i), 0)).ToArray();
 
@@ -134,7 +136,7 @@ public sealed class ConcurrentDmaTests
         Assert.Equal(0, device.Domain.Iova!.Allocated);
     }
 
-    private static Machine Run(string platform, int threads, int devices, bool mixed, DmaDebugMode debug, int operations)
+    private Machine Run(string platform, int threads, int devices, bool mixed, DmaDebugMode debug, int operations)
     {
         Machine machine = Platform(platform, debug);
         Device[] added = Ids.Take(devices).Select(id => machine.AddDevice(id, DeviceFor(platform))).ToArray();
@@ -148,7 +150,9 @@ public sealed class ConcurrentDmaTests
             workers[t] = new DriverThread(device, OptionsFor(platform, device, mixed, debug), units, t);
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Threads.Run(threads, t => workers[t].Run(operations));
+        output.WriteLine($"{platform}, {threads} threads on {devices} device(s), debug {debug}: {workers.Sum(w => w.Operations)} operations in {clock.Elapsed.TotalSeconds:F1} s, {workers.Sum(w => w.FailedMaps)} failed maps");
 
         Assert.Equal(0, units.Count);
         foreach (Device device in added)
