@@ -75,7 +75,15 @@ namespace DmaDiscipline.Analyzers
             Configuration,
             "Each line of DmaDiscipline.txt is '<documentation comment id> ; <role>' (see docs/configuration.md). A line that cannot be read is ignored and reported here.");
 
-        private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description) =>
-            new DiagnosticDescriptor(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, RuleIdentifiers.HelpLink(id));
+        public static readonly DiagnosticDescriptor DMA901 = Create(
+            RuleIdentifiers.UnresolvedSymbolsFileEntry,
+            "DmaDiscipline symbols file entry names nothing",
+            "Symbols file entry ignored: {0}",
+            Configuration,
+            "A line of DmaDiscipline.txt whose documentation comment id names no symbol of this compilation switches nothing on. That is expected where one file serves several projects, so this is information by default; where it is a typo (a '+' for a nested type, a C# keyword for a parameter type, a missing parameter list, the wrong case) the message names the id that resolves.",
+            DiagnosticSeverity.Info);
+
+        private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description, DiagnosticSeverity severity = DiagnosticSeverity.Warning) =>
+            new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description, RuleIdentifiers.HelpLink(id));
     }
 }

@@ -12,9 +12,10 @@ namespace DmaDiscipline.Analyzers
         public const string DriverDecidesTranslation = "DMA007";
         public const string ForgedBusAddress = "DMA008";
         public const string InvalidSymbolsFileLine = "DMA900";
+        public const string UnresolvedSymbolsFileEntry = "DMA901";
 
-        /// <summary>The help link of a rule: its page under docs/rules.</summary>
+        /// <summary>The help link of a rule: its page under docs/rules of the repository (RepositoryUrl in Directory.Build.props).</summary>
         public static string HelpLink(string id) =>
-            "https://github.com/dmadiscipline/dmadiscipline/blob/main/docs/rules/" + id + ".md";
+            Repository.Url + "/blob/" + Repository.Branch + "/docs/rules/" + id + ".md";
     }
 }

@@ -3,13 +3,23 @@ using System.Text;
 using DmaDiscipline.Benchmarks.Analyzers;
 
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases] [--corpus drivers|emulator]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
-// share of the Csc task (median of the runs).
+// share of the Csc task (median of the runs). --corpus emulator generates instead a large project
+// that references the runtime and carries a symbols file but does no DMA (EmulatorCorpus): what
+// the analyzers cost a project of a driver solution that never touches the DMA API.
 var lines = ArgumentValue("--lines", 100_000);
 var runs = ArgumentValue("--runs", 3);
 var plainGroups = ArgumentValue("--plain", 6);
+var emulator = Array.IndexOf(args, "--corpus") is var corpusAt and >= 0 && corpusAt + 1 < args.Length
+    ? args[corpusAt + 1] switch
+    {
+        "emulator" => true,
+        "drivers" => false,
+        var other => throw new ArgumentException($"--corpus takes 'drivers' or 'emulator', not '{other}'."),
+    }
+    : false;
 
 // --server: compile in the shared compiler server, as `dotnet build` does unless told otherwise,
 // after one unmeasured build, so the server has loaded and JIT-compiled the compiler and the
@@ -37,8 +47,16 @@ if (Directory.Exists(work))
     Directory.Delete(work, recursive: true);
 }
 
-var (files, corpusLines) = DriverCorpus.Write(Path.Combine(work, "Drivers"), lines, plainGroups);
+var (files, corpusLines) = emulator
+    ? EmulatorCorpus.Write(Path.Combine(work, "Drivers"), lines)
+    : DriverCorpus.Write(Path.Combine(work, "Drivers"), lines, plainGroups);
 var project = Path.Combine(work, "Corpus.csproj");
+Directory.CreateDirectory(work);
+if (emulator)
+{
+    File.WriteAllText(Path.Combine(work, "DmaDiscipline.txt"), EmulatorCorpus.SymbolsFile);
+}
+
 File.WriteAllText(project, $"""
     <Project Sdk="Microsoft.NET.Sdk">
       <PropertyGroup>
@@ -54,6 +72,7 @@ File.WriteAllText(project, $"""
       <ItemGroup>
         <Reference Include="DmaDiscipline.Runtime" HintPath="{runtimeDll}" />
         <Analyzer Include="{analyzerDll}" Condition="'$(DmaAnalyzers)' != 'false'" />
+        <AdditionalFiles Include="DmaDiscipline.txt" Condition="Exists('DmaDiscipline.txt')" />
       </ItemGroup>
     </Project>
     """);
@@ -98,12 +117,12 @@ if (server)
 }
 
 Directory.Delete(work, recursive: true);
-var table = Table(measurements, baselines, files, corpusLines, plainGroups, server);
+var table = Table(measurements, baselines, files, corpusLines, emulator ? "`--corpus emulator` (no DMA; references the runtime, carries a symbols file)" : $"`--plain {plainGroups}`", server);
 Console.WriteLine();
 Console.WriteLine(table);
 return 0;
 
-static string Table(List<BuildMeasurement> measurements, List<BuildMeasurement> baselines, int files, int corpusLines, int plainGroups, bool server)
+static string Table(List<BuildMeasurement> measurements, List<BuildMeasurement> baselines, int files, int corpusLines, string corpus, bool server)
 {
     static double Median(IEnumerable<double> values)
     {
@@ -115,7 +134,7 @@ static string Table(List<BuildMeasurement> measurements, List<BuildMeasurement> 
     var names = measurements.SelectMany(m => m.AnalyzerSeconds.Keys).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
     var text = new StringBuilder();
     var inv = CultureInfo.InvariantCulture;
-    text.AppendLine(inv, $"Corpus `--plain {plainGroups}`{(server ? ", compiler server (warm)" : ", fresh compiler process per build")}: {files} generated driver files, {corpusLines:N0} lines; {measurements.Count} builds, medians; Csc task {csc:F2} s; {measurements[0].DmaWarnings} DMA warnings (the corpus's deliberate legacy sites).");
+    text.AppendLine(inv, $"Corpus {corpus}{(server ? ", compiler server (warm)" : ", fresh compiler process per build")}: {files} generated files, {corpusLines:N0} lines; {measurements.Count} builds, medians; Csc task {csc:F2} s; {measurements[0].DmaWarnings} DMA warnings (the driver corpus's deliberate legacy sites; none in the emulator corpus).");
     text.AppendLine();
     text.AppendLine("| analyzer | rules | time (s) | share of Csc |");
     text.AppendLine("|---|---|---|---|");
@@ -130,7 +149,7 @@ static string Table(List<BuildMeasurement> measurements, List<BuildMeasurement> 
     // The analyzers' times move together from build to build less than each moves alone: the sum of
     // their medians understates a typical build's total. The goal is read on each build's own total.
     var shares = measurements.Select(m => m.AnalyzerSeconds.Values.Sum() / m.CscSeconds).ToList();
-    text.AppendLine(inv, $"| **all DMA analyzers**, median of each build's total over its Csc | DMA001–DMA008, DMA900 | {Median(measurements.Select(m => m.AnalyzerSeconds.Values.Sum())):F3} | **{100 * Median(shares):F1} %** (builds: {string.Join(", ", shares.Select(share => (100 * share).ToString("F1", inv)))}) |");
+    text.AppendLine(inv, $"| **all DMA analyzers**, median of each build's total over its Csc | DMA001–DMA008, DMA900, DMA901 | {Median(measurements.Select(m => m.AnalyzerSeconds.Values.Sum())):F3} | **{100 * Median(shares):F1} %** (builds: {string.Join(", ", shares.Select(share => (100 * share).ToString("F1", inv)))}) |");
     text.AppendLine(inv, $"| sum of the medians above | | {total:F3} | {100 * total / csc:F1} % |");
     var overhead = Median(measurements.Zip(baselines, (with, without) => with.CscSeconds / without.CscSeconds - 1));
     text.AppendLine();
@@ -158,7 +177,7 @@ static string Rules(string analyzer) => analyzer.Split('.').Last() switch
     "AddressProvenanceAnalyzer" => "DMA001, DMA008",
     "MappingLifecycleAnalyzer" => "DMA002–DMA006",
     "TranslationDecisionAnalyzer" => "DMA007",
-    "SymbolsFileAnalyzer" => "DMA900",
+    "SymbolsFileAnalyzer" => "DMA900, DMA901",
     _ => "?",
 };
 

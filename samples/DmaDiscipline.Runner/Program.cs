@@ -9,6 +9,7 @@ var jsonOption = new Option<bool>("--json") { Description = "Write the results a
 var benchOption = new Option<bool>("--bench") { Description = "Benchmark: throughput of the clean drivers per scenario as a ratio to passthrough (best of 7 interleaved rounds, DMA debug off)." };
 var quickOption = new Option<bool>("--quick") { Description = "Small workloads (as the tests use)." };
 var noAtsOption = new Option<bool>("--no-ats") { Description = "Devices without PCIe ATS: every translated access goes to the IOMMU's IOTLB." };
+var reportOption = new Option<FileInfo?>("--report") { Description = "Also draw the run: the matrix as a coloured grid and the throughput ratios to passthrough as a bar chart (FILE.svg: the picture; any other name: an HTML page)." };
 var root = new RootCommand("Runs every virtio driver (legacy, disciplined, userspace) in every platform scenario of the simulated machine and prints the outcome matrix. Exit code 1 when a cell is not as its scenario expects.")
 {
     scenarioOption,
@@ -17,6 +18,7 @@ var root = new RootCommand("Runs every virtio driver (legacy, disciplined, users
     benchOption,
     quickOption,
     noAtsOption,
+    reportOption,
 };
 
 root.SetAction(parse =>
@@ -26,6 +28,7 @@ root.SetAction(parse =>
     bool json = parse.GetValue(jsonOption);
     bool bench = parse.GetValue(benchOption);
     bool quick = parse.GetValue(quickOption);
+    FileInfo? reportFile = parse.GetValue(reportOption);
 
     IReadOnlyList<PlatformScenario> scenarios = ScenarioCatalog.All;
     if (scenarioKey is not null)
@@ -78,6 +81,20 @@ root.SetAction(parse =>
     else
     {
         MatrixPrinter.Print(console, report, scenarios, drivers);
+    }
+
+    if (reportFile is not null)
+    {
+        try
+        {
+            ReportPicture.Write(reportFile.FullName, report, scenarios, bench ? drivers.Where(d => d.Family != DriverFamily.Legacy).ToList() : drivers, bench);
+            Console.Error.WriteLine($"report: {reportFile.FullName}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"Cannot write the report to '{reportFile.FullName}': {e.Message}");
+            return 2;
+        }
     }
 
     // A benchmark is a measurement; the verdict belongs to the matrix run.

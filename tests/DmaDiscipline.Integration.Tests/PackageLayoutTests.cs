@@ -9,10 +9,13 @@ namespace DmaDiscipline.Integration.Tests;
 public sealed class PackageLayoutTests(PackedPackages packages)
 {
     [Fact]
-    public void Analyzer_package_holds_analyzers_build_files_and_presets_and_no_lib()
+    public void Analyzer_package_holds_analyzers_build_files_presets_and_rule_pages_and_no_lib()
     {
+        var rulePages = Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Find(), "docs", "rules"), "*.md")
+            .Select(page => "docs/rules/" + Path.GetFileName(page));
         Assert.Equal(
-            [
+            new[]
+            {
                 "README.md",
                 "analyzers/dotnet/cs/DmaDiscipline.Analyzers.dll",
                 "analyzers/dotnet/cs/DmaDiscipline.CodeFixes.dll",
@@ -23,7 +26,7 @@ public sealed class PackageLayoutTests(PackedPackages packages)
                 "config/DmaDiscipline.none.globalconfig",
                 "config/DmaDiscipline.recommended.globalconfig",
                 "config/DmaDiscipline.strict.globalconfig",
-            ],
+            }.Concat(rulePages).Order(StringComparer.Ordinal),
             ContentOf(packages.AnalyzersPackage));
     }
 
@@ -70,6 +73,12 @@ public sealed class PackageLayoutTests(PackedPackages packages)
         Assert.Equal("README.md", Metadata(nuspec, "readme"));
         Assert.Contains(tag, Metadata(nuspec, "tags")!.Split(' '));
         Assert.False(string.IsNullOrWhiteSpace(Metadata(nuspec, "description")));
+
+        // The one repository URL of Directory.Build.props, which the help links are built from too.
+        Assert.Equal(RepositoryUrl.Url, Metadata(nuspec, "projectUrl"));
+        var repository = nuspec.Descendants().Single(e => e.Name.LocalName == "repository");
+        Assert.Equal(RepositoryUrl.Url, repository.Attribute("url")?.Value);
+        Assert.Equal(RepositoryUrl.Branch, repository.Attribute("branch")?.Value);
     }
 
     /// <summary>The package's files without the OPC bookkeeping every .nupkg has.</summary>

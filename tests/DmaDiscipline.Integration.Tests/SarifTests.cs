@@ -25,9 +25,8 @@ public sealed class SarifTests(PackedPackages packages)
         foreach (var id in expected.Select(e => e.Id).Distinct())
         {
             Assert.True(build.Log.HelpUris.TryGetValue(id, out var uri) && uri is not null, $"rule {id} or its helpUri is missing from the SARIF log");
-            var help = new Uri(uri);
-            Assert.Equal(Uri.UriSchemeHttps, help.Scheme);
-            Assert.EndsWith($"/docs/rules/{id}.md", help.AbsolutePath, StringComparison.Ordinal);
+            Assert.Equal(RepositoryUrl.Of($"docs/rules/{id}.md"), uri);
+            Assert.True(File.Exists(Path.Combine(RepositoryRoot.Find(), "docs", "rules", id + ".md")), $"{uri} names no page of the repository");
         }
     }
 }

@@ -66,4 +66,30 @@ public sealed class CommandLineTests
     {
         Assert.Equal(2, Run("--scenario", "nowhere").ExitCode);
     }
+
+    [Fact]
+    public void Report_draws_the_cells_that_ran_into_the_named_file()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"dmadiscipline-cli-{Guid.NewGuid():N}.svg");
+        try
+        {
+            (int exitCode, string output) = Run("--quick", "--json", "--scenario", "strict", "--driver", "net", "--report", file);
+
+            Assert.True(exitCode == 0, output);
+            string svg = File.ReadAllText(file);
+            Assert.Contains("net in strict: ok", svg, StringComparison.Ordinal);
+            Assert.DoesNotContain("legacy-net", svg, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_report_that_cannot_be_written_is_a_usage_error_not_a_crash()
+    {
+        string file = Path.Combine("/proc", "no-such-folder", "matrix.svg");
+        Assert.Equal(2, Run("--quick", "--json", "--scenario", "strict", "--driver", "net", "--report", file).ExitCode);
+    }
 }

@@ -6,11 +6,15 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace DmaDiscipline.Analyzers.Rules
 {
-    /// <summary>DMA900: a line of a DmaDiscipline.txt symbols file that cannot be read (it is ignored by the other rules).</summary>
+    /// <summary>
+    /// DMA900: a line of a DmaDiscipline.txt symbols file that cannot be read, or whose role or parameter
+    /// cannot apply to the member it names (it is ignored by the other rules). DMA901: a readable line
+    /// whose id names nothing in the compilation, with the nearest id that does.
+    /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SymbolsFileAnalyzer : DiagnosticAnalyzer
     {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA900);
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA900, Descriptors.DMA901);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -30,10 +34,20 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var errors = new List<SymbolsFile.Error>();
-                SymbolsFile.Parse(file.AdditionalFile.Path, text, new List<SymbolsFile.Entry>(), errors);
+                var entries = new List<SymbolsFile.Entry>();
+                SymbolsFile.Parse(file.AdditionalFile.Path, text, entries, errors);
                 foreach (var error in errors)
                 {
                     file.ReportDiagnostic(Diagnostic.Create(Descriptors.DMA900, error.Location, error.Message));
+                }
+
+                foreach (var entry in entries)
+                {
+                    file.CancellationToken.ThrowIfCancellationRequested();
+                    if (SymbolsFileCheck.Check(entry, file.Compilation) is { } problem)
+                    {
+                        file.ReportDiagnostic(Diagnostic.Create(problem.Descriptor, entry.Location, problem.Message));
+                    }
                 }
             });
         }

@@ -15,17 +15,20 @@ namespace DmaDiscipline.Analyzers.Symbols
     {
         internal readonly struct Entry
         {
-            public Entry(string documentationId, DmaRole role, string? parameterName)
+            public Entry(string documentationId, DmaRole role, string? parameterName, Location? location = null)
             {
                 DocumentationId = documentationId;
                 Role = role;
                 ParameterName = parameterName;
+                Location = location;
             }
 
             public string DocumentationId { get; }
             public DmaRole Role { get; }
             /// <summary>For a bus-sink method: the one parameter that is the sink (null = every address-like parameter).</summary>
             public string? ParameterName { get; }
+            /// <summary>Where the line is (file, line), for the diagnostics about it.</summary>
+            public Location? Location { get; }
         }
 
         internal readonly struct Error
@@ -99,13 +102,29 @@ namespace DmaDiscipline.Analyzers.Symbols
                 string? problem = ParseLine(trimmed, out var entry);
                 if (problem is null)
                 {
-                    entries.Add(entry);
+                    entries.Add(errors is null ? entry : new Entry(entry.DocumentationId, entry.Role, entry.ParameterName, Where(path, text, span)));
                 }
                 else if (errors is not null)
                 {
-                    errors.Add(new Error(Location.Create(path, span, text.Lines.GetLinePositionSpan(span)), problem));
+                    errors.Add(new Error(Where(path, text, span), problem));
                 }
             }
+        }
+
+        private static Location Where(string path, SourceText text, TextSpan span) => Location.Create(path, span, text.Lines.GetLinePositionSpan(span));
+
+        /// <summary>The symbols-file spelling of a single role.</summary>
+        public static string RoleName(DmaRole role)
+        {
+            foreach (var pair in RoleNames)
+            {
+                if (pair.Value == role)
+                {
+                    return pair.Key;
+                }
+            }
+
+            return role.ToString();
         }
 
         private static string StripComment(string line)

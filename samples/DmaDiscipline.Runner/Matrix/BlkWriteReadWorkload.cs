@@ -1,3 +1,4 @@
+using DmaDiscipline.Runtime.Virtio.Blk;
 using DmaDiscipline.Runtime;
 using DmaDiscipline.Samples.Drivers.Virtio;
 

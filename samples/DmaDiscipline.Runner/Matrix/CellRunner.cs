@@ -1,3 +1,5 @@
+using DmaDiscipline.Runtime.Virtio.Blk;
+using DmaDiscipline.Runtime.Virtio.Net;
 using System.Diagnostics;
 using DmaDiscipline.Runner.Scenario;
 using DmaDiscipline.Runtime;

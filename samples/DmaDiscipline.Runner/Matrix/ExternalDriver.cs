@@ -1,3 +1,5 @@
+using DmaDiscipline.Runtime.Virtio.Blk;
+using DmaDiscipline.Runtime.Virtio.Net;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 using DmaDiscipline.Runner.Scenario;

@@ -1,3 +1,4 @@
+using DmaDiscipline.Runtime.Virtio.Net;
 using System.Buffers.Binary;
 using DmaDiscipline.Samples.Drivers.Virtio;
 

@@ -5,37 +5,72 @@ using System.Text;
 namespace DmaDiscipline.Runtime;
 
 /// <summary>
-/// The DMA debug layer (Linux's <c>kernel/dma/debug.c</c>, extended to watch device accesses too).
-/// It observes every DMA API call and every device memory access from outside the DMA machinery,
-/// tracks live mappings per device, and reports each mistake under the id of the static rule that
-/// would have caught it: DMA001 device access no mapping covers (a raw physical address, caught at
-/// run time even in passthrough), DMA002 leak at unbind, DMA003 mapping used or unmapped without a
-/// <see cref="DmaApi.MappingError"/> check, DMA004 length or direction other than the map's,
-/// DMA005 CPU access to a buffer the device owns, DMA006 use or unmap after unmap and unknown addresses.
-/// Thread safety: every member may be called from any thread. The tables are sharded by device, each
-/// under its own lock (threads on different devices do not meet); buffer ownership shared between
-/// devices and the list of violations have a lock each, taken after a device's.
+/// The DMA debug layer (Linux's <c>kernel/dma/debug.c</c> with the checks of Windows Driver
+/// Verifier's DMA verification, extended to watch device accesses too). It observes every DMA API
+/// call and every device memory access from outside the DMA machinery, tracks live mappings per
+/// device, and reports each mistake under the id of the static rule that would have caught it:
+/// DMA001 device access no mapping covers (a raw physical address, caught at run time even in
+/// passthrough); DMA002 leak at unbind; DMA003 mapping used or unmapped without a
+/// <see cref="DmaApi.MappingError"/> check; DMA004 release or sync that does not match the map
+/// (length, direction, or the wrong function: a coherent buffer or a scatter-gather segment
+/// released with <see cref="DmaApi.UnmapSingle"/>) and a device writing into a ToDevice mapping;
+/// DMA005 CPU access to a buffer the device owns, and device-writable mappings that share a cache
+/// line (dma-debug's "cacheline tracking EEXIST", double mappings included); DMA006 use or
+/// release after release, of an unknown address, or of the DMA API of a removed device.
 /// </summary>
+/// <remarks>
+/// Every release and sync is checked <em>before</em> the DMA layer acts on it, and reported after
+/// both layers were updated: in <see cref="DmaDebugMode.Throw"/> a call that throws has either
+/// completed in both (the mapping is gone from the DMA layer and from the debug layer) or changed
+/// neither, so later correct calls are never blamed for it. A call that names no live mapping of its
+/// kind is not passed to the DMA layer at all.
+/// <para>
+/// Thread safety: every member may be called from any thread. The tables are sharded by device, each
+/// under its own lock (threads on different devices do not meet); the machine-wide cache-line table,
+/// buffer ownership shared between devices and the list of violations have a lock each, always taken
+/// after a device's and in that order. No lock of the debug layer is held while the DMA layer acts:
+/// a release or sync is checked under the device's lock, the DMA layer acts, and the result is
+/// completed under the lock again. A mapping whose release has been checked is claimed, so a second
+/// release racing with it is reported as a double unmap, and a sync that raced with its release is
+/// reported as use after unmap, never silently dropped.
+/// </para>
+/// </remarks>
 public sealed class DmaDebug
 {
     /// <summary>Violations kept; later ones are only counted in <see cref="Dropped"/>.</summary>
     public const int Capacity = 10_000;
 
-    private const int RecentUnmaps = 256;
+    /// <summary>Largest <see cref="StackDepth"/>.</summary>
+    public const int MaxStackDepth = 32;
 
-    private readonly ConcurrentDictionary<DeviceId, DeviceState> _devices = new();
+    private readonly ConcurrentDictionary<DeviceId, DebugDeviceState> _devices = new();
     private readonly List<DmaViolation> _violations = new();
     private readonly object _violationsLock = new();
+
+    // Machine-wide (mappings of every device): its own lock, taken after a device's.
+    private readonly ActiveCacheLines _lines = new();
+    private readonly object _linesLock = new();
 
     // Buffer ownership can span devices (one buffer mapped for two): its own lock, taken after a device's.
     private readonly object _ownership = new();
     private readonly Dictionary<KBuffer, List<DmaDebugEntry>> _owners = new(ReferenceEqualityComparer.Instance);
+
+    // Replaced whole, never changed in place: readers take the reference once.
+    private HashSet<DeviceId>? _filter;
+    private int _stackDepth = 1;
     private long _dropped;
     private long _suppressed;
+    private long _filtered;
 
     /// <summary>Creates a debug layer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a defined <see cref="DmaDebugMode"/>.</exception>
     public DmaDebug(DmaDebugMode mode)
     {
+        if (mode is not (DmaDebugMode.Off or DmaDebugMode.Collect or DmaDebugMode.Throw))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "The debug mode is Off, Collect or Throw.");
+        }
+
         Mode = mode;
     }
 
@@ -63,8 +98,44 @@ public sealed class DmaDebug
     /// <summary>Repeated device-access reports for a page already reported, suppressed to keep the report readable.</summary>
     public long Suppressed => Interlocked.Read(ref _suppressed);
 
+    /// <summary>Violations of devices outside <see cref="DeviceFilter"/>, counted but neither kept nor thrown.</summary>
+    public long Filtered => Interlocked.Read(ref _filtered);
+
+    /// <summary>
+    /// Frames of the driver's call stack recorded for each mapping (default 1: the calling method),
+    /// shown as <see cref="DmaViolation.MappedAt"/> innermost first, separated by <c>" &lt;- "</c>
+    /// (dma-debug's stack trace of the mapping). Frames inside the runtime are never counted.
+    /// Applies to mappings made after it is set.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not from 1 to <see cref="MaxStackDepth"/>.</exception>
+    public int StackDepth
+    {
+        get => Volatile.Read(ref _stackDepth);
+        set
+        {
+            if (value is < 1 or > MaxStackDepth)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"The mapping-site stack depth is 1 to {MaxStackDepth} frames.");
+            }
+
+            Volatile.Write(ref _stackDepth, value);
+        }
+    }
+
+    /// <summary>
+    /// The devices whose violations are reported, or null for every device (the default). Like
+    /// dma-debug's <c>driver_filter</c>, the filter decides only what is reported: every device's
+    /// mappings stay tracked, so changing the filter mid-run never produces false reports.
+    /// </summary>
+    public IReadOnlyCollection<DeviceId>? DeviceFilter => Volatile.Read(ref _filter);
+
     /// <summary>Number of reported violations with a rule id.</summary>
-    public int CountOf(string ruleId) => Violations.Count(v => v.RuleId == ruleId);
+    /// <exception cref="ArgumentNullException"><paramref name="ruleId"/> is null.</exception>
+    public int CountOf(string ruleId)
+    {
+        ArgumentNullException.ThrowIfNull(ruleId);
+        return Violations.Count(v => v.RuleId == ruleId);
+    }
 
     /// <summary>Violations of one device.</summary>
     public IEnumerable<DmaViolation> For(DeviceId device) => Violations.Where(v => v.Device == device);
@@ -72,7 +143,7 @@ public sealed class DmaDebug
     /// <summary>Live streaming mappings and coherent buffers of a device.</summary>
     public int LiveMappings(DeviceId device)
     {
-        if (!_devices.TryGetValue(device, out DeviceState? state))
+        if (!_devices.TryGetValue(device, out DebugDeviceState? state))
         {
             return 0;
         }
@@ -83,6 +154,25 @@ public sealed class DmaDebug
         }
     }
 
+    /// <summary>Reports violations of these devices only (see <see cref="DeviceFilter"/>); null reports every device again.</summary>
+    /// <exception cref="ArgumentException">The set is empty (a filter that reports nothing is <see cref="DmaDebugMode.Off"/>'s job).</exception>
+    public void SetDeviceFilter(IEnumerable<DeviceId>? devices)
+    {
+        if (devices is null)
+        {
+            Volatile.Write(ref _filter, null);
+            return;
+        }
+
+        var filter = new HashSet<DeviceId>(devices);
+        if (filter.Count == 0)
+        {
+            throw new ArgumentException("A device filter names at least one device; pass null to report every device.", nameof(devices));
+        }
+
+        Volatile.Write(ref _filter, filter);
+    }
+
     /// <summary>Forgets the reported violations (tracking of live mappings continues).</summary>
     public void ClearViolations()
     {
@@ -91,6 +181,7 @@ public sealed class DmaDebug
             _violations.Clear();
             Interlocked.Exchange(ref _dropped, 0);
             Interlocked.Exchange(ref _suppressed, 0);
+            Interlocked.Exchange(ref _filtered, 0);
         }
     }
 
@@ -98,9 +189,17 @@ public sealed class DmaDebug
     public string Report()
     {
         var text = new StringBuilder();
-        IReadOnlyList<DmaViolation> violations = Violations;
-        long dropped = Dropped;
-        long suppressed = Suppressed;
+        IReadOnlyList<DmaViolation> violations;
+        long dropped, suppressed, filtered;
+        lock (_violationsLock)
+        {
+            // One consistent picture: the counters are reset together with the list.
+            violations = _violations.ToArray();
+            dropped = Dropped;
+            suppressed = Suppressed;
+            filtered = Filtered;
+        }
+
         if (violations.Count == 0)
         {
             text.AppendLine("DMA-API debug: no violations.");
@@ -128,34 +227,111 @@ public sealed class DmaDebug
             text.Append("  (").Append(suppressed).AppendLine(" repeated device-access reports suppressed)");
         }
 
+        if (filtered > 0)
+        {
+            text.Append("  (").Append(filtered).AppendLine(" violation(s) of devices outside the filter not shown)");
+        }
+
         return text.ToString();
     }
 
-    internal void OnMap(DeviceId device, MappingKind kind, KBuffer? buffer, ulong address, int length, DmaDirection direction)
+    /// <summary>
+    /// Checks a streaming mapping before it is made: device-writable memory must not share a cache
+    /// line with another live device-writable mapping. Reports (and in Throw mode throws)
+    /// before anything is mapped. Two overlapping mappings made at the same instant by two threads
+    /// can both pass (the check and the record are not one step, as the DMA layer maps in between).
+    /// </summary>
+    internal void CheckMap(DeviceId device, KBuffer buffer, int offset, int length, DmaDirection direction)
     {
-        var entry = new DmaDebugEntry(device, kind, buffer, address, length, direction, CallSite());
-        if (IsWholeRegion(kind))
+        ulong start = buffer.Physical.Value + (ulong)offset;
+        DmaDebugEntry? other;
+        lock (_linesLock)
         {
-            entry.Checked = true; // a coherent allocation or VFIO map fails as a whole, with nothing to check
+            other = _lines.FindConflict(start, start + (ulong)length, direction);
         }
 
-        DeviceState state = State(device);
+        if (other is not null)
+        {
+            Raise(Overlap(device, other, start, length, direction));
+        }
+    }
+
+    /// <summary><see cref="CheckMap"/> for every CPU segment of a list, before it is mapped.</summary>
+    internal void CheckMapSg(DeviceId device, ScatterList list, DmaDirection direction)
+    {
+        List<DmaViolation>? found = null;
+        for (int i = 0; i < list.Count; i++)
+        {
+            ulong start = list.Buffer(i).Physical.Value + (ulong)list.Offset(i);
+            ulong end = start + (ulong)list.Length(i);
+            DmaDebugEntry? other;
+            lock (_linesLock)
+            {
+                other = _lines.FindConflict(start, end, direction);
+            }
+
+            if (other is not null)
+            {
+                Add(ref found, Overlap(device, other, start, list.Length(i), direction));
+            }
+
+            for (int j = 0; j < i; j++)
+            {
+                // Two segments of one list in the same cache line are the same mistake.
+                ulong otherStart = list.Buffer(j).Physical.Value + (ulong)list.Offset(j);
+                ulong otherEnd = otherStart + (ulong)list.Length(j);
+                if (direction != DmaDirection.ToDevice && otherStart / ActiveCacheLines.LineSize <= (end - 1) / ActiveCacheLines.LineSize
+                    && start / ActiveCacheLines.LineSize <= (otherEnd - 1) / ActiveCacheLines.LineSize)
+                {
+                    Add(ref found, new DmaViolation(RuleIds.CpuAccessWhileDeviceOwned, device, DmaAddr.Error, list.Length(i), direction,
+                        $"scatter-gather segments {j} and {i} share a cache line while the device writes them (overlapping mappings are not supported)", CallSite()));
+                }
+            }
+        }
+
+        Raise(found);
+    }
+
+    internal void OnMap(DeviceId device, MappingKind kind, KBuffer? buffer, ulong address, int length, DmaDirection direction, (ulong Start, ulong End)[]? physicalRanges = null)
+    {
+        var entry = new DmaDebugEntry(device, kind, buffer, address, length, direction, CallSite(), physicalRanges);
+        DebugDeviceState state = State(device);
         lock (state.Lock)
         {
-            state.Add(entry);
-            if (buffer is not null && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional && !IsWholeRegion(kind))
+            Track(state, entry);
+        }
+    }
+
+    /// <summary>Tracks each DMA segment of a mapped list; the first carries the CPU segments for the cache-line check.</summary>
+    internal void OnMapSg(DeviceId device, ScatterList list, int count, DmaDirection direction)
+    {
+        var ranges = new (ulong Start, ulong End)[list.Count];
+        for (int i = 0; i < list.Count; i++)
+        {
+            ulong start = list.Buffer(i).Physical.Value + (ulong)list.Offset(i);
+            ranges[i] = (start, start + (ulong)list.Length(i));
+        }
+
+        string mappedAt = CallSite();
+        DebugDeviceState state = State(device);
+        lock (state.Lock)
+        {
+            for (int i = 0; i < count; i++)
             {
-                TakeOwnership(entry);
+                // A scatter-gather map is checked by its returned count, not by MappingError.
+                var entry = new DmaDebugEntry(device, MappingKind.ScatterGather, count == list.Count ? list.Buffer(i) : null,
+                    list.DmaAddress(i).Value, list.DmaLength(i), direction, mappedAt, i == 0 ? ranges : null)
+                {
+                    Checked = true,
+                };
+                Track(state, entry);
             }
         }
     }
 
-    /// <summary>Coherent buffers and VFIO mappings are released whole, by address alone: no length or direction to compare, no ownership to pass.</summary>
-    private static bool IsWholeRegion(MappingKind kind) => kind is MappingKind.Coherent or MappingKind.Vfio;
-
     internal void OnMappingErrorCheck(DeviceId device, ulong address)
     {
-        if (_devices.TryGetValue(device, out DeviceState? state))
+        if (_devices.TryGetValue(device, out DebugDeviceState? state))
         {
             lock (state.Lock)
             {
@@ -172,103 +348,212 @@ public sealed class DmaDebug
         Raise(new DmaViolation(RuleIds.UncheckedMapping, device, DmaAddr.Error, length, direction,
             $"{call} of a failed mapping: MappingError was not checked, and a failed mapping holds nothing to release", null));
 
-    /// <summary>Checks an unmap against the tracked mapping; <paramref name="refused"/> says the DMA layer rejected it.</summary>
-    internal void OnUnmap(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction, bool refused)
+    /// <summary>
+    /// The DMA API of a removed device was called (Driver Verifier: use of a DMA adapter after it was
+    /// released). Recorded, never thrown: the caller throws <see cref="ObjectDisposedException"/> in every mode.
+    /// </summary>
+    internal void OnUseAfterRemoval(DeviceId device, string call) =>
+        Record(new DmaViolation(RuleIds.UseAfterUnmap, device, DmaAddr.Error, 0, DmaDirection.None,
+            $"{call} on the DMA API of a device that was removed (use of a released DMA adapter)", null));
+
+    /// <summary>
+    /// Checks a release (unmap, coherent free, VFIO unmap) before the DMA layer acts: which live
+    /// mapping it names, whether the DMA layer may act, and what to report once it has. A mapping
+    /// the verdict lets go ahead is claimed until <see cref="CompleteRelease"/>: a second release
+    /// checked meanwhile (another thread) is a double release and never reaches the DMA layer.
+    /// </summary>
+    internal DmaDebugVerdict CheckRelease(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction)
     {
-        DeviceState state = State(device);
+        DebugDeviceState state = State(device);
         lock (state.Lock)
         {
-            OnUnmapLocked(state, device, kind, address, length, direction, refused);
+            return CheckReleaseLocked(state, device, kind, address, length, direction);
         }
     }
 
-    private void OnUnmapLocked(DeviceState state, DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction, bool refused)
+    private static DmaDebugVerdict CheckReleaseLocked(DebugDeviceState state, DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction)
     {
-        DmaDebugEntry? entry = state.Find(address, kind);
-        string call = kind switch
-        {
-            MappingKind.Coherent => "FreeCoherent",
-            MappingKind.Vfio => "VFIO UnmapDma",
-            MappingKind.ScatterGather => "UnmapSg",
-            _ => "UnmapSingle",
-        };
+        string call = CallName(kind);
+        DmaDebugEntry? entry = state.FindForRelease(address, kind, length, direction, out bool releasedBefore, out bool releasing);
+        List<DmaViolation>? found = null;
         if (entry is null)
         {
-            bool recent = state.WasUnmapped(address);
-            Raise(new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
-                recent ? $"{call} of an address already unmapped (double unmap or free)" : $"{call} of an address this device never mapped", null));
-            return;
+            Add(ref found, new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
+                releasing ? $"{call} of an address another thread is releasing at the same time (double unmap or free)"
+                : releasedBefore ? $"{call} of an address already unmapped (double unmap or free)"
+                : $"{call} of an address this device never mapped", null));
+            return new DmaDebugVerdict(state, null, proceed: false, found);
         }
 
-        CheckChecked(entry, call);
-        if (!IsWholeRegion(kind) && entry.Length != length)
+        if (entry.Kind != kind)
         {
-            Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+            // dma-debug: "device driver frees DMA memory with wrong function". The right release is
+            // still owed, so the mapping stays live (and is a DMA002 leak if it never comes).
+            Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+                $"{call} of a {Describe(entry.Kind)}: released with the wrong function (it needs {CallName(entry.Kind)}); nothing was released"));
+            return new DmaDebugVerdict(state, entry, proceed: false, found);
+        }
+
+        if (!entry.Checked && !entry.ReportedUnchecked)
+        {
+            entry.ReportedUnchecked = true;
+            Add(ref found, entry.Violation(RuleIds.UncheckedMapping, entry.Address, entry.Length, entry.Direction,
+                $"{call} of a mapping whose MappingError was never checked"));
+        }
+
+        if (!DebugDeviceState.IsWholeRegion(kind) && entry.Length != length)
+        {
+            Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} with length {length}, but the mapping is {entry.Length} bytes"));
         }
 
-        if (!IsWholeRegion(kind) && entry.Direction != direction)
+        if (!DebugDeviceState.IsWholeRegion(kind) && entry.Direction != direction)
         {
-            Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+            Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
         }
 
-        if (!refused)
-        {
-            state.Remove(entry);
-            ReleaseOwnership(entry);
-        }
+        entry.Releasing = true;
+        return new DmaDebugVerdict(state, entry, proceed: true, found);
     }
 
-    internal void OnSync(DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu, bool refused)
+    /// <summary>Updates the debug state after the DMA layer acted on a checked release (<paramref name="refused"/>: it did not), then reports.</summary>
+    internal void CompleteRelease(DmaDebugVerdict verdict, bool refused)
     {
-        DeviceState state = State(device);
+        Finish(verdict, refused);
+        Raise(verdict.Violations);
+    }
+
+    /// <summary>Completes the releases of one call (every segment of a list) together, then reports them together.</summary>
+    internal void CompleteReleases(DmaDebugVerdict[] verdicts, bool refused)
+    {
+        List<DmaViolation>? found = null;
+        foreach (DmaDebugVerdict verdict in verdicts)
+        {
+            Finish(verdict, refused);
+            foreach (DmaViolation violation in verdict.Violations ?? Enumerable.Empty<DmaViolation>())
+            {
+                Add(ref found, violation);
+            }
+        }
+
+        Raise(found);
+    }
+
+    /// <summary>A coherent buffer freed a second time: nothing is looked up (its bus address may already name a newer buffer).</summary>
+    internal void OnDoubleFree(DeviceId device, ulong address, int length) =>
+        Raise(new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, DmaDirection.Bidirectional,
+            "FreeCoherent of a coherent buffer already freed (double free)", null));
+
+    /// <summary>A release the DMA layer already carried out (a VFIO unmap): check and complete at once.</summary>
+    internal void OnUnmap(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction, bool refused) =>
+        CompleteRelease(CheckRelease(device, kind, address, length, direction), refused);
+
+    /// <summary>Checks a sync before the DMA layer acts: the range must lie inside one live mapping of this device.</summary>
+    internal DmaDebugVerdict CheckSync(DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu)
+    {
+        DebugDeviceState state = State(device);
         lock (state.Lock)
         {
-            OnSyncLocked(state, device, address, length, direction, forCpu, refused);
+            return CheckSyncLocked(state, device, address, length, direction, forCpu);
         }
     }
 
-    private void OnSyncLocked(DeviceState state, DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu, bool refused)
+    private static DmaDebugVerdict CheckSyncLocked(DebugDeviceState state, DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu)
     {
         string call = forCpu ? "SyncForCpu" : "SyncForDevice";
         DmaDebugEntry? entry = state.Containing(address, (ulong)length);
+        List<DmaViolation>? found = null;
         if (entry is null && state.Containing(address, 1) is { } overrun)
         {
             // The sync starts inside a live mapping but runs past its end: a length error, not an unknown address.
-            CheckChecked(overrun, call);
-            Raise(overrun.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+            CheckChecked(overrun, call, ref found);
+            Add(ref found, overrun.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} of {length} bytes runs past the end of the {overrun.Length}-byte mapping at 0x{overrun.Address:x}"));
-            return;
+            return new DmaDebugVerdict(state, null, proceed: false, found);
         }
 
         if (entry is null)
         {
             bool recent = state.WasUnmapped(address);
-            Raise(new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
+            Add(ref found, new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
                 recent ? $"{call} of an address already unmapped" : $"{call} of a range no live mapping of this device covers", null));
-            return;
+            return new DmaDebugVerdict(state, null, proceed: false, found);
         }
 
-        CheckChecked(entry, call);
+        CheckChecked(entry, call, ref found);
         if (entry.Direction != direction)
         {
-            Raise(entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
+            Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
         }
 
-        if (refused || entry.Buffer is null || IsWholeRegion(entry.Kind) || entry.Direction == DmaDirection.ToDevice)
+        return new DmaDebugVerdict(state, entry, proceed: true, found);
+    }
+
+    /// <summary>Passes buffer ownership after the DMA layer synced (unless it <paramref name="refused"/>), then reports.</summary>
+    internal void CompleteSync(DmaDebugVerdict verdict, bool forCpu, bool refused)
+    {
+        List<DmaViolation>? found = verdict.Violations;
+        PassOwnership(verdict, forCpu, refused, ref found);
+        Raise(found);
+    }
+
+    /// <summary><see cref="CompleteSync"/> for every segment of a list: all ownership passes first, then one report.</summary>
+    internal void CompleteSyncs(DmaDebugVerdict[] verdicts, bool forCpu, bool[] refused)
+    {
+        List<DmaViolation>? found = null;
+        for (int i = 0; i < verdicts.Length; i++)
+        {
+            foreach (DmaViolation violation in verdicts[i].Violations ?? Enumerable.Empty<DmaViolation>())
+            {
+                Add(ref found, violation);
+            }
+
+            PassOwnership(verdicts[i], forCpu, refused[i], ref found);
+        }
+
+        Raise(found);
+    }
+
+    /// <summary>
+    /// After the DMA layer synced: the device or the CPU owns the buffer from now on. A sync whose
+    /// mapping another thread released between the check and now passes nothing, and if the DMA
+    /// layer refused it for that reason it is reported as use after unmap (never dropped silently).
+    /// </summary>
+    private void PassOwnership(DmaDebugVerdict verdict, bool forCpu, bool refused, ref List<DmaViolation>? found)
+    {
+        if (!verdict.Proceed || verdict.Entry is not { } entry)
         {
             return;
         }
 
-        if (forCpu && entry.DeviceOwns)
+        lock (verdict.State.Lock)
         {
-            ReleaseOwnership(entry);
-        }
-        else if (!forCpu && !entry.DeviceOwns)
-        {
-            TakeOwnership(entry);
+            if (entry.Released)
+            {
+                if (refused)
+                {
+                    Add(ref found, new DmaViolation(RuleIds.UseAfterUnmap, entry.Device, new DmaAddr(entry.Address), entry.Length, entry.Direction,
+                        $"{(forCpu ? "SyncForCpu" : "SyncForDevice")} of a mapping another thread unmapped during the call", entry.MappedAt));
+                }
+
+                return;
+            }
+
+            if (refused || entry.Buffer is null || DebugDeviceState.IsWholeRegion(entry.Kind) || entry.Direction == DmaDirection.ToDevice)
+            {
+                return;
+            }
+
+            if (forCpu && entry.DeviceOwns)
+            {
+                ReleaseOwnership(entry);
+            }
+            else if (!forCpu && !entry.DeviceOwns)
+            {
+                TakeOwnership(entry);
+            }
         }
     }
 
@@ -290,16 +575,20 @@ public sealed class DmaDebug
             $"CPU took the Span of {buffer} while the device owns it (mapped {entry.Direction}, no SyncForCpu or unmap yet)"));
     }
 
+    /// <summary>A device access, seen before it is translated: reported (and in Throw mode refused) before any byte moves.</summary>
     internal void OnDeviceAccess(DeviceId device, ulong address, int length, DmaAccess access)
     {
-        DeviceState state = State(device);
+        DebugDeviceState state = State(device);
+        List<DmaViolation>? found = null;
         lock (state.Lock)
         {
-            OnDeviceAccessLocked(state, device, address, length, access);
+            OnDeviceAccessLocked(state, device, address, length, access, ref found);
         }
+
+        Raise(found);
     }
 
-    private void OnDeviceAccessLocked(DeviceState state, DeviceId device, ulong address, int length, DmaAccess access)
+    private void OnDeviceAccessLocked(DebugDeviceState state, DeviceId device, ulong address, int length, DmaAccess access, ref List<DmaViolation>? found)
     {
         ulong end = address + (ulong)length;
         ulong page = address >> PhysicalMemory.PageShift;
@@ -308,10 +597,18 @@ public sealed class DmaDebug
         {
             ulong from = Math.Max(address, page << PhysicalMemory.PageShift);
             ulong to = Math.Min(end, (page + 1) << PhysicalMemory.PageShift);
-            DmaDebugEntry? entry = state.Covering(page, from, to);
+            DmaDebugEntry? entry = state.Covering(page, from, to, access);
             if (entry is not null)
             {
-                CheckChecked(entry, access == DmaAccess.Write ? "device write" : "device read");
+                CheckChecked(entry, access == DmaAccess.Write ? "device write" : "device read", ref found);
+                if (access == DmaAccess.Write && entry.Direction == DmaDirection.ToDevice && !entry.ReportedDeviceWrite)
+                {
+                    // A translated domain also faults this (read-only entry); identity and direct DMA let it through.
+                    entry.ReportedDeviceWrite = true;
+                    Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, from, (int)(to - from), DmaDirection.FromDevice,
+                        "device wrote into a ToDevice mapping: the driver mapped it with the wrong direction"));
+                }
+
                 continue;
             }
 
@@ -322,7 +619,7 @@ public sealed class DmaDebug
             }
 
             string what = access == DmaAccess.Write ? "wrote" : "read";
-            Raise(state.WasUnmapped(from)
+            Add(ref found, state.WasUnmapped(from)
                 ? new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(from), (int)(to - from), DmaDirection.None,
                     $"device {what} an address after the driver unmapped it", null)
                 : new DmaViolation(RuleIds.RawPhysicalAddress, device, new DmaAddr(from), (int)(to - from), DmaDirection.None,
@@ -336,7 +633,7 @@ public sealed class DmaDebug
     /// </summary>
     internal void OnAllocate(ulong physical, int length)
     {
-        foreach (DeviceState state in _devices.Values)
+        foreach (DebugDeviceState state in _devices.Values)
         {
             lock (state.Lock)
             {
@@ -352,11 +649,11 @@ public sealed class DmaDebug
     internal void OnFreeWhilePinned(KBuffer buffer, PinHolder holder)
     {
         string? mappedAt = null;
-        if (_devices.TryGetValue(holder.Device, out DeviceState? state))
+        if (_devices.TryGetValue(holder.Device, out DebugDeviceState? state))
         {
             lock (state.Lock)
             {
-                mappedAt = state.Find(holder.Address.Value, holder.Kind)?.MappedAt;
+                mappedAt = state.At(holder.Address.Value).FirstOrDefault(e => e.Kind == holder.Kind)?.MappedAt;
             }
         }
 
@@ -364,9 +661,10 @@ public sealed class DmaDebug
             $"{buffer} freed while {holder} still maps it: the free was refused, release the mapping first", mappedAt));
     }
 
+    /// <summary>Reports every mapping still live at driver unbind (DMA002); all are recorded before Throw mode throws the first.</summary>
     internal void OnUnbind(DeviceId device)
     {
-        if (!_devices.TryGetValue(device, out DeviceState? state))
+        if (!_devices.TryGetValue(device, out DebugDeviceState? state))
         {
             return;
         }
@@ -377,9 +675,10 @@ public sealed class DmaDebug
             live = state.All();
         }
 
+        List<DmaViolation>? found = null;
         foreach (DmaDebugEntry entry in live)
         {
-            Raise(entry.Violation(RuleIds.Leak, entry.Address, entry.Length, entry.Direction,
+            Add(ref found, entry.Violation(RuleIds.Leak, entry.Address, entry.Length, entry.Direction,
                 entry.Kind switch
                 {
                     MappingKind.Coherent => "coherent buffer still allocated at driver unbind",
@@ -387,6 +686,8 @@ public sealed class DmaDebug
                     _ => $"{entry.Kind} mapping still live at driver unbind",
                 }));
         }
+
+        Raise(found);
     }
 
     /// <summary>
@@ -395,41 +696,138 @@ public sealed class DmaDebug
     /// </summary>
     internal void OnRemove(DeviceId device)
     {
-        if (_devices.TryRemove(device, out DeviceState? state))
+        if (_devices.TryRemove(device, out DebugDeviceState? state))
         {
             lock (state.Lock)
             {
                 foreach (DmaDebugEntry entry in state.All())
                 {
+                    entry.Released = true;
+                    lock (_linesLock)
+                    {
+                        _lines.Remove(entry);
+                    }
+
                     ReleaseOwnership(entry);
                 }
             }
         }
     }
 
-    private static string CallSite()
+    private static string CallName(MappingKind kind) => kind switch
     {
-        // The first frame outside the runtime is the driver code that made the mapping.
+        MappingKind.Coherent => "FreeCoherent",
+        MappingKind.Vfio => "VFIO UnmapDma",
+        MappingKind.ScatterGather => "UnmapSg",
+        _ => "UnmapSingle",
+    };
+
+    private static string Describe(MappingKind kind) => kind switch
+    {
+        MappingKind.Coherent => "coherent buffer",
+        MappingKind.Vfio => "VFIO mapping",
+        MappingKind.ScatterGather => "scatter-gather segment",
+        _ => "single mapping",
+    };
+
+    private static void Add(ref List<DmaViolation>? list, DmaViolation violation) => (list ??= new List<DmaViolation>(2)).Add(violation);
+
+    private DmaViolation Overlap(DeviceId device, DmaDebugEntry other, ulong physical, int length, DmaDirection direction)
+    {
+        bool same = other.Device == device && other.PhysicalRanges.Length == 1 && other.PhysicalRanges[0] == (physical, physical + (ulong)length);
+        string what = same
+            ? $"double mapping: the same memory is already mapped for this device ({other})"
+            : $"overlapping mapping: it shares a cache line with a live device-writable mapping of {other.Device} ({other}); overlapping mappings are not supported (cacheline tracking EEXIST)";
+        return new DmaViolation(RuleIds.CpuAccessWhileDeviceOwned, device, new DmaAddr(other.Address), length, direction, what, CallSite());
+    }
+
+    private string CallSite()
+    {
+        // The first frames outside the runtime are the driver code that made the mapping.
+        int depth = StackDepth;
         var trace = new StackTrace(2, fNeedFileInfo: false);
-        for (int i = 0; i < trace.FrameCount; i++)
+        StringBuilder? site = null;
+        string? first = null;
+        int taken = 0;
+        for (int i = 0; i < trace.FrameCount && taken < depth; i++)
         {
             var method = trace.GetFrame(i)?.GetMethod();
-            if (method?.DeclaringType is { } type && type.Assembly != typeof(DmaDebug).Assembly)
+            if (method?.DeclaringType is not { } type || type.Assembly == typeof(DmaDebug).Assembly)
             {
-                return $"{type.FullName}.{method.Name}";
+                if (taken == 0)
+                {
+                    continue;
+                }
+
+                break; // back inside the runtime (a callback): the driver's part of the stack ended
+            }
+
+            string frame = $"{type.FullName}.{method.Name}";
+            if (taken++ == 0)
+            {
+                first = frame;
+            }
+            else
+            {
+                (site ??= new StringBuilder(first)).Append(" <- ").Append(frame);
             }
         }
 
-        return "<runtime>";
+        return site?.ToString() ?? first ?? "<runtime>";
     }
 
-    private void CheckChecked(DmaDebugEntry entry, string use)
+    private static void CheckChecked(DmaDebugEntry entry, string use, ref List<DmaViolation>? found)
     {
         if (!entry.Checked && !entry.ReportedUnchecked)
         {
             entry.ReportedUnchecked = true;
-            Raise(entry.Violation(RuleIds.UncheckedMapping, entry.Address, entry.Length, entry.Direction,
+            Add(ref found, entry.Violation(RuleIds.UncheckedMapping, entry.Address, entry.Length, entry.Direction,
                 $"{use} of a mapping whose MappingError was never checked"));
+        }
+    }
+
+    /// <summary>Starts tracking a new mapping (the caller holds the device's lock).</summary>
+    private void Track(DebugDeviceState state, DmaDebugEntry entry)
+    {
+        if (DebugDeviceState.IsWholeRegion(entry.Kind))
+        {
+            entry.Checked = true; // a coherent allocation or VFIO map fails as a whole, with nothing to check
+        }
+
+        state.Add(entry);
+        lock (_linesLock)
+        {
+            _lines.Add(entry);
+        }
+
+        if (entry.Buffer is not null && entry.DeviceWrites && !DebugDeviceState.IsWholeRegion(entry.Kind))
+        {
+            TakeOwnership(entry);
+        }
+    }
+
+    /// <summary>Ends a checked release: the claim is dropped, and unless the DMA layer refused, the mapping is forgotten.</summary>
+    private void Finish(DmaDebugVerdict verdict, bool refused)
+    {
+        if (!verdict.Proceed || verdict.Entry is not { } entry)
+        {
+            return;
+        }
+
+        lock (verdict.State.Lock)
+        {
+            entry.Releasing = false;
+            if (!refused && !entry.Released)
+            {
+                entry.Released = true;
+                verdict.State.Remove(entry);
+                lock (_linesLock)
+                {
+                    _lines.Remove(entry);
+                }
+
+                ReleaseOwnership(entry);
+            }
         }
     }
 
@@ -452,6 +850,7 @@ public sealed class DmaDebug
         }
     }
 
+    /// <summary>The device no longer owns the entry's buffer through it (the caller holds the entry's device lock).</summary>
     private void ReleaseOwnership(DmaDebugEntry entry)
     {
         if (!entry.DeviceOwns || entry.Buffer is not { } buffer)
@@ -482,8 +881,15 @@ public sealed class DmaDebug
         }
     }
 
-    private void Raise(DmaViolation violation)
+    /// <summary>Keeps a violation (if its device passes the filter) without throwing.</summary>
+    private bool Record(DmaViolation violation)
     {
+        if (Volatile.Read(ref _filter) is { } filter && !filter.Contains(violation.Device))
+        {
+            Interlocked.Increment(ref _filtered);
+            return false;
+        }
+
         lock (_violationsLock)
         {
             if (_violations.Count < Capacity)
@@ -496,117 +902,39 @@ public sealed class DmaDebug
             }
         }
 
-        if (Mode == DmaDebugMode.Throw)
+        return true;
+    }
+
+    private void Raise(DmaViolation violation)
+    {
+        if (Record(violation) && Mode == DmaDebugMode.Throw)
         {
             throw new DmaDebugException(violation);
         }
     }
 
-    private DeviceState State(DeviceId device) => _devices.GetOrAdd(device, static _ => new DeviceState());
-
-    /// <summary>Live entries of one device, indexed by start address and by bus page.</summary>
-    private sealed class DeviceState
+    /// <summary>Records every violation of one call, then (Throw mode) throws the first one recorded.</summary>
+    private void Raise(List<DmaViolation>? violations)
     {
-        private readonly Dictionary<ulong, List<DmaDebugEntry>> _byAddress = new();
-        private readonly Dictionary<ulong, List<DmaDebugEntry>> _byPage = new();
-        private readonly (ulong Address, ulong End)[] _recent = new (ulong, ulong)[RecentUnmaps];
-        private int _recentNext;
-
-        /// <summary>Guards this device's tables.</summary>
-        public object Lock { get; } = new();
-
-        public int Live { get; private set; }
-
-        public HashSet<ulong> ReportedPages { get; } = new();
-
-        public void Add(DmaDebugEntry entry)
+        if (violations is null)
         {
-            Bucket(_byAddress, entry.Address).Add(entry);
-            for (ulong page = entry.Address >> PhysicalMemory.PageShift; page <= (entry.End - 1) >> PhysicalMemory.PageShift; page++)
-            {
-                Bucket(_byPage, page).Add(entry);
-            }
-
-            Live++;
+            return;
         }
 
-        public void Remove(DmaDebugEntry entry)
+        DmaViolation? first = null;
+        foreach (DmaViolation violation in violations)
         {
-            _byAddress[entry.Address].Remove(entry);
-            for (ulong page = entry.Address >> PhysicalMemory.PageShift; page <= (entry.End - 1) >> PhysicalMemory.PageShift; page++)
+            if (Record(violation))
             {
-                _byPage[page].Remove(entry);
-            }
-
-            _recent[_recentNext] = (entry.Address, entry.End);
-            _recentNext = (_recentNext + 1) % RecentUnmaps;
-            Live--;
-        }
-
-        public IEnumerable<DmaDebugEntry> At(ulong address) =>
-            _byAddress.TryGetValue(address, out var list) ? list : Enumerable.Empty<DmaDebugEntry>();
-
-        public List<DmaDebugEntry> All() => _byAddress.Values.SelectMany(list => list).ToList();
-
-        public DmaDebugEntry? Find(ulong address, MappingKind kind) =>
-            At(address).FirstOrDefault(e => e.Kind == kind) ?? At(address).FirstOrDefault();
-
-        public DmaDebugEntry? Containing(ulong address, ulong length) =>
-            _byPage.TryGetValue(address >> PhysicalMemory.PageShift, out var list)
-                ? list.FirstOrDefault(e => e.Covers(address, address + length))
-                : null;
-
-        public DmaDebugEntry? Covering(ulong page, ulong from, ulong to)
-        {
-            if (!_byPage.TryGetValue(page, out var list))
-            {
-                return null;
-            }
-
-            foreach (DmaDebugEntry entry in list)
-            {
-                if (entry.Covers(from, to))
-                {
-                    return entry;
-                }
-            }
-
-            return null;
-        }
-
-        public void ForgetUnmapped(ulong start, ulong end)
-        {
-            for (int i = 0; i < _recent.Length; i++)
-            {
-                if (_recent[i].Address < end && start < _recent[i].End)
-                {
-                    _recent[i] = default;
-                }
+                first ??= violation;
             }
         }
 
-        public bool WasUnmapped(ulong address)
+        if (first is not null && Mode == DmaDebugMode.Throw)
         {
-            foreach ((ulong start, ulong end) in _recent)
-            {
-                if (address >= start && address < end)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static List<DmaDebugEntry> Bucket(Dictionary<ulong, List<DmaDebugEntry>> index, ulong key)
-        {
-            if (!index.TryGetValue(key, out var list))
-            {
-                list = new List<DmaDebugEntry>(1);
-                index.Add(key, list);
-            }
-
-            return list;
+            throw new DmaDebugException(first);
         }
     }
+
+    private DebugDeviceState State(DeviceId device) => _devices.GetOrAdd(device, static _ => new DebugDeviceState());
 }

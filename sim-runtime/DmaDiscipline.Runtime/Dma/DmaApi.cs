@@ -12,6 +12,8 @@ namespace DmaDiscipline.Runtime;
 /// Thread safety: every member may be called from any thread, as Linux's DMA API is called from every
 /// CPU; calls on different mappings do not wait for each other beyond short per-shard locks, and
 /// the IOVA fast path takes no global lock. A <see cref="ScatterList"/> is used by one thread at a time.
+/// Once the device is removed (<see cref="Machine.RemoveDevice"/>) every call throws
+/// <see cref="ObjectDisposedException"/>, and the debug layer reports it (DMA006).
 /// </summary>
 public sealed class DmaApi
 {
@@ -25,6 +27,7 @@ public sealed class DmaApi
     private readonly DmaDebug _debug;
     private readonly LiveMappings _mappings = new();
     private DmaOps _ops;
+    private volatile bool _removed;
 
     // Mappings and coherent buffers not yet released (and maps in flight): the path may only change while there are none.
     private long _live;
@@ -100,6 +103,7 @@ public sealed class DmaApi
     /// </summary>
     public bool SetMaskAndCoherent(ulong mask)
     {
+        ThrowIfRemoved(nameof(SetMaskAndCoherent));
         if (!IsValidMask(mask))
         {
             return false;
@@ -118,9 +122,15 @@ public sealed class DmaApi
     /// <returns>The bus address for the device, or the error address (see <see cref="MappingError"/>).</returns>
     public DmaAddr MapSingle(KBuffer buffer, int offset, int length, DmaDirection direction)
     {
+        ThrowIfRemoved(nameof(MapSingle));
         CheckSegment(buffer, offset, length);
         CheckDirection(direction);
         CheckSameMachine(buffer);
+        if (_debug.IsEnabled)
+        {
+            _debug.CheckMap(_device, buffer, offset, length, direction); // before mapping: Throw mode changes nothing
+        }
+
         Interlocked.Increment(ref _maps);
         buffer.Pin();
         DmaAddr address = EnterLive().Map(buffer, offset, length, direction, DmaMask);
@@ -135,7 +145,8 @@ public sealed class DmaApi
         _mappings.Add(new LiveMapping(address.Value, length, direction, MappingKind.Single, buffer));
         if (_debug.IsEnabled)
         {
-            _debug.OnMap(_device, MappingKind.Single, buffer, address.Value, length, direction);
+            ulong physical = buffer.Physical.Value + (ulong)offset;
+            _debug.OnMap(_device, MappingKind.Single, buffer, address.Value, length, direction, [(physical, physical + (ulong)length)]);
         }
 
         return address;
@@ -144,6 +155,7 @@ public sealed class DmaApi
     /// <summary>Whether a mapping failed (<c>dma_mapping_error</c>). Every mapping must be checked before use.</summary>
     public bool MappingError(DmaAddr address)
     {
+        ThrowIfRemoved(nameof(MappingError));
         if (_debug.IsEnabled)
         {
             _debug.OnMappingErrorCheck(_device, address.Value);
@@ -156,12 +168,21 @@ public sealed class DmaApi
     /// <param name="address">The address <see cref="MapSingle"/> returned.</param>
     /// <param name="length">The length given to <see cref="MapSingle"/>.</param>
     /// <param name="direction">The direction given to <see cref="MapSingle"/>.</param>
+    /// <remarks>
+    /// With debugging on, the call is checked first: one that names no live single mapping (a double
+    /// unmap, an unknown address, a coherent buffer or a scatter-gather segment) is reported and never
+    /// reaches the DMA layer, so nothing is released behind the owner's back. With debugging off the
+    /// DMA layer's own record of live mappings refuses the same calls.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">
-    /// With debugging off: no live streaming mapping of this device starts at the address, or the
-    /// DMA path refused the size (the call is refused and changes nothing), on every path.
+    /// With debugging off: no live single mapping of this device starts at the address (a double
+    /// unmap, an unknown address, a coherent buffer or a scatter-gather segment), or the DMA path
+    /// refused the size (the call is refused and changes nothing), on every path.
     /// </exception>
+    /// <exception cref="ObjectDisposedException">The device was removed.</exception>
     public void UnmapSingle(DmaAddr address, int length, DmaDirection direction)
     {
+        ThrowIfRemoved(nameof(UnmapSingle));
         CheckLength(length);
         CheckDirection(direction);
         if (address == DmaAddr.Error)
@@ -170,13 +191,18 @@ public sealed class DmaApi
             return;
         }
 
-        bool refused = !Release(address, length, direction, MappingKind.Single);
-
         if (_debug.IsEnabled)
         {
-            _debug.OnUnmap(_device, MappingKind.Single, address.Value, length, direction, refused);
+            // Checked before the DMA layer acts, reported after both layers are updated: a call that
+            // names no live single mapping (double unmap, a coherent buffer or a scatter-gather
+            // segment) never reaches the DMA layer.
+            DmaDebugVerdict verdict = _debug.CheckRelease(_device, MappingKind.Single, address.Value, length, direction);
+            bool refusedHere = !verdict.Proceed || !Release(address, length, direction, MappingKind.Single);
+            _debug.CompleteRelease(verdict, refusedHere);
+            return;
         }
-        else if (refused)
+
+        if (!Release(address, length, direction, MappingKind.Single))
         {
             throw Refused(nameof(UnmapSingle), address, length);
         }
@@ -198,6 +224,7 @@ public sealed class DmaApi
     /// <exception cref="ArgumentException">A segment's buffer belongs to another machine.</exception>
     public int MapSg(ScatterList list, DmaDirection direction)
     {
+        ThrowIfRemoved(nameof(MapSg));
         ArgumentNullException.ThrowIfNull(list);
         CheckDirection(direction);
         if (list.Count == 0 || list.MappedCount != 0)
@@ -209,6 +236,11 @@ public sealed class DmaApi
         {
             list.Buffer(i).ThrowIfFreed();
             CheckSameMachine(list.Buffer(i));
+        }
+
+        if (_debug.IsEnabled)
+        {
+            _debug.CheckMapSg(_device, list, direction);
         }
 
         Interlocked.Increment(ref _maps);
@@ -230,12 +262,7 @@ public sealed class DmaApi
         list.SetMapped(count, this);
         if (_debug.IsEnabled)
         {
-            for (int i = 0; i < count; i++)
-            {
-                // A scatter-gather map is checked by its returned count, not by MappingError.
-                _debug.OnMap(_device, MappingKind.ScatterGather, count == list.Count ? list.Buffer(i) : null, list.DmaAddress(i).Value, list.DmaLength(i), direction);
-                _debug.OnMappingErrorCheck(_device, list.DmaAddress(i).Value);
-            }
+            _debug.OnMapSg(_device, list, count, direction);
         }
 
         return count;
@@ -246,29 +273,37 @@ public sealed class DmaApi
     /// <exception cref="ArgumentException">Another device's DMA API mapped the list (nothing is changed).</exception>
     public void UnmapSg(ScatterList list, DmaDirection direction)
     {
+        ThrowIfRemoved(nameof(UnmapSg));
         ArgumentNullException.ThrowIfNull(list);
         CheckDirection(direction);
         CheckMappedHere(list);
 
+        DmaDebugVerdict[]? verdicts = null;
         if (_debug.IsEnabled)
         {
-            for (int i = 0; i < list.MappedCount; i++)
+            verdicts = new DmaDebugVerdict[list.MappedCount];
+            for (int i = 0; i < verdicts.Length; i++)
             {
-                _debug.OnUnmap(_device, MappingKind.ScatterGather, list.DmaAddress(i).Value, list.DmaLength(i), direction, refused: false);
+                verdicts[i] = _debug.CheckRelease(_device, MappingKind.ScatterGather, list.DmaAddress(i).Value, list.DmaLength(i), direction);
             }
         }
 
-        if (ReleaseSg(list, direction))
+        bool refused = !ReleaseSg(list, direction);
+        if (!refused)
         {
             LeaveLive();
             UnpinAll(list, list.Count);
         }
-        else if (!_debug.IsEnabled)
+        else if (verdicts is null)
         {
             throw new InvalidOperationException($"UnmapSg refused: the list's mapping is not live in the DMA layer of {_device}.");
         }
 
         list.SetMapped(0, null);
+        if (verdicts is not null)
+        {
+            _debug.CompleteReleases(verdicts, refused);
+        }
     }
 
     /// <summary>Syncs every segment of a mapped list for the CPU.</summary>
@@ -290,6 +325,7 @@ public sealed class DmaApi
     /// <summary>Like <see cref="AllocCoherent"/>, but reports failure by returning false (the NULL return of the kernel API).</summary>
     public bool TryAllocCoherent(int length, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CoherentBuffer? buffer)
     {
+        ThrowIfRemoved(nameof(TryAllocCoherent));
         if (length <= 0 || length > PhysicalMemory.MaxAllocation)
         {
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A coherent buffer is 1 to {PhysicalMemory.MaxAllocation} bytes.");
@@ -316,14 +352,31 @@ public sealed class DmaApi
     /// <exception cref="InvalidOperationException">With debugging off: the buffer was already freed.</exception>
     public void FreeCoherent(CoherentBuffer buffer)
     {
+        ThrowIfRemoved(nameof(FreeCoherent));
         ArgumentNullException.ThrowIfNull(buffer);
         if (buffer.Device != _device)
         {
             throw new ArgumentException($"The coherent buffer belongs to {buffer.Device}, not {_device}.", nameof(buffer));
         }
 
+        if (buffer.IsFreed)
+        {
+            if (!_debug.IsEnabled)
+            {
+                throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
+            }
+
+            _debug.OnDoubleFree(_device, buffer.Address.Value, buffer.Length);
+            return;
+        }
+
+        DmaDebugVerdict verdict = _debug.IsEnabled
+            ? _debug.CheckRelease(_device, MappingKind.Coherent, buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional)
+            : default;
+
         // Claimed once: of two threads freeing the same buffer, one frees it and the other is refused.
-        bool refused = !buffer.TryMarkFreed();
+        bool lostRace = false;
+        bool refused = (_debug.IsEnabled && !verdict.Proceed) || (lostRace = !buffer.TryMarkFreed());
         if (!refused)
         {
             _mappings.TryRemove(buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional, MappingKind.Coherent, out _);
@@ -337,13 +390,24 @@ public sealed class DmaApi
 
         if (_debug.IsEnabled)
         {
-            _debug.OnUnmap(_device, MappingKind.Coherent, buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional, refused);
+            _debug.CompleteRelease(verdict, refused);
+            if (lostRace)
+            {
+                _debug.OnDoubleFree(_device, buffer.Address.Value, buffer.Length);
+            }
         }
-        else if (refused)
+        else if (lostRace)
         {
             throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
         }
+        else if (refused)
+        {
+            throw new InvalidOperationException($"FreeCoherent of {buffer} refused: the DMA layer holds no such buffer.");
+        }
     }
+
+    /// <summary>The device was removed from the machine: every later call is refused (Driver Verifier's use of a released adapter).</summary>
+    internal void MarkRemoved() => _removed = true;
 
     internal static void CheckSegment(KBuffer buffer, int offset, int length)
     {
@@ -408,7 +472,18 @@ public sealed class DmaApi
             }
         }
 
-        return Volatile.Read(ref _ops).UnmapSg(list, direction);
+        if (!Volatile.Read(ref _ops).UnmapSg(list, direction))
+        {
+            // The path refused: the list stays mapped, so its record stays too.
+            for (int j = 0; j < list.MappedCount; j++)
+            {
+                _mappings.Add(new LiveMapping(list.DmaAddress(j).Value, list.DmaLength(j), direction, MappingKind.ScatterGather, list));
+            }
+
+            return false;
+        }
+
+        return true;
     }
 
     private static void PinAll(ScatterList list)
@@ -464,36 +539,78 @@ public sealed class DmaApi
 
     private void Sync(DmaAddr address, int length, DmaDirection direction, bool forCpu)
     {
+        string call = forCpu ? nameof(SyncForCpu) : nameof(SyncForDevice);
+        ThrowIfRemoved(call);
         CheckLength(length);
         CheckDirection(direction);
-        string call = forCpu ? nameof(SyncForCpu) : nameof(SyncForDevice);
         if (address == DmaAddr.Error)
         {
             FailedMappingUsed(length, direction, call);
             return;
         }
 
-        DmaOps ops = Volatile.Read(ref _ops);
-        bool refused = !_mappings.Covers(address.Value, length)
-            || (forCpu ? !ops.SyncForCpu(address, length, direction) : !ops.SyncForDevice(address, length, direction));
         if (_debug.IsEnabled)
         {
-            _debug.OnSync(_device, address.Value, length, direction, forCpu, refused);
+            DmaDebugVerdict verdict = _debug.CheckSync(_device, address.Value, length, direction, forCpu);
+            bool refusedHere = !verdict.Proceed || !SyncOps(address, length, direction, forCpu);
+            _debug.CompleteSync(verdict, forCpu, refusedHere);
+            return;
         }
-        else if (refused)
+
+        if (!SyncOps(address, length, direction, forCpu))
         {
             throw Refused(call, address, length);
         }
     }
 
+    /// <summary>Syncs on the DMA path, if the DMA layer's own record has a live mapping covering the range.</summary>
+    private bool SyncOps(DmaAddr address, int length, DmaDirection direction, bool forCpu)
+    {
+        DmaOps ops = Volatile.Read(ref _ops);
+        return _mappings.Covers(address.Value, length)
+            && (forCpu ? ops.SyncForCpu(address, length, direction) : ops.SyncForDevice(address, length, direction));
+    }
+
     private void SyncSg(ScatterList list, DmaDirection direction, bool forCpu)
     {
+        ThrowIfRemoved(forCpu ? nameof(SyncSgForCpu) : nameof(SyncSgForDevice));
         ArgumentNullException.ThrowIfNull(list);
+        CheckDirection(direction);
         CheckMappedHere(list);
-
-        for (int i = 0; i < list.MappedCount; i++)
+        if (!_debug.IsEnabled)
         {
-            Sync(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
+            for (int i = 0; i < list.MappedCount; i++)
+            {
+                Sync(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
+            }
+
+            return;
+        }
+
+        // Every segment is checked, synced and passed on before anything is reported, so Throw mode
+        // never leaves a list half synced.
+        var verdicts = new DmaDebugVerdict[list.MappedCount];
+        var refused = new bool[verdicts.Length];
+        for (int i = 0; i < verdicts.Length; i++)
+        {
+            verdicts[i] = _debug.CheckSync(_device, list.DmaAddress(i).Value, list.DmaLength(i), direction, forCpu);
+            refused[i] = !verdicts[i].Proceed || !SyncOps(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
+        }
+
+        _debug.CompleteSyncs(verdicts, forCpu, refused);
+    }
+
+    private void ThrowIfRemoved(string call)
+    {
+        if (_removed)
+        {
+            if (_debug.IsEnabled)
+            {
+                _debug.OnUseAfterRemoval(_device, call);
+            }
+
+            throw new ObjectDisposedException(nameof(DmaApi),
+                $"{call} on the DMA API of {_device}, which was removed from the machine: a driver stops using a device's DMA API when the device goes away.");
         }
     }
 

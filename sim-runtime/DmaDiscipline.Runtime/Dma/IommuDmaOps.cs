@@ -29,14 +29,14 @@ internal sealed class IommuDmaOps : DmaOps
         ulong physical = buffer.Physical.Value + (ulong)offset;
         ulong inPage = physical & PhysicalMemory.PageMask;
         ulong pages = (inPage + (ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;
-        if (!_domain.Iova!.TryAllocate(pages, mask >> PhysicalMemory.PageShift, out ulong iovaFrame))
+        if (!_domain.TryAllocateDmaRange(pages, mask >> PhysicalMemory.PageShift, out ulong iovaFrame))
         {
             return DmaAddr.Error;
         }
 
         if (!_domain.MapPages(iovaFrame, physical >> PhysicalMemory.PageShift, pages, PermissionFor(direction)))
         {
-            _domain.Iova.Free(iovaFrame, pages);
+            _domain.Iova!.Free(iovaFrame, pages);
             return DmaAddr.Error;
         }
 
@@ -67,7 +67,7 @@ internal sealed class IommuDmaOps : DmaOps
             totalPages += SegmentPages(list, i);
         }
 
-        if (!_domain.Iova!.TryAllocate(totalPages, mask >> PhysicalMemory.PageShift, out ulong baseFrame))
+        if (!_domain.TryAllocateDmaRange(totalPages, mask >> PhysicalMemory.PageShift, out ulong baseFrame))
         {
             return 0;
         }
@@ -84,7 +84,7 @@ internal sealed class IommuDmaOps : DmaOps
             if (!_domain.MapPages(frame, physical >> PhysicalMemory.PageShift, pages, permission))
             {
                 UnmapFrames(baseFrame, frame - baseFrame);
-                _domain.Iova.Free(baseFrame, totalPages);
+                _domain.Iova!.Free(baseFrame, totalPages);
                 return 0;
             }
 

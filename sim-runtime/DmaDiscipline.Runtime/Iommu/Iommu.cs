@@ -15,10 +15,12 @@ public sealed class Iommu
     private int _contextGeneration;
 
     /// <summary>Creates an IOMMU.</summary>
+    /// <exception cref="ArgumentException">An option is out of range: IOTLB size not a power of two from 1 to 65536, flush batch not 1 to 65536, or an undefined domain kind or invalidation mode.</exception>
     public Iommu(IommuOptions options, FaultLog faults)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(faults);
+        CheckOptions(options);
         Options = options;
         Faults = faults;
     }
@@ -45,8 +47,19 @@ public sealed class Iommu
     }
 
     /// <summary>Creates a domain with the machine's invalidation mode, or the one given.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> or <paramref name="invalidation"/> is not a defined value.</exception>
     public IommuDomain CreateDomain(DomainKind kind, InvalidationMode? invalidation = null)
     {
+        if (!IsDefined(kind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "A domain is Identity, Translated or Blocked.");
+        }
+
+        if (invalidation is { } given && !IsDefined(given))
+        {
+            throw new ArgumentOutOfRangeException(nameof(invalidation), given, "Invalidation is Strict or Lazy.");
+        }
+
         var options = invalidation is { } mode ? Options with { Invalidation = mode } : Options;
         lock (_lock)
         {
@@ -80,6 +93,35 @@ public sealed class Iommu
         lock (_lock)
         {
             DetachLocked(device);
+        }
+    }
+
+    /// <summary>Whether <paramref name="kind"/> is one of the three domain kinds.</summary>
+    internal static bool IsDefined(DomainKind kind) => kind is DomainKind.Identity or DomainKind.Translated or DomainKind.Blocked;
+
+    internal static bool IsDefined(InvalidationMode mode) => mode is InvalidationMode.Strict or InvalidationMode.Lazy;
+
+    /// <summary>Refuses options the hardware could not have, before any domain is built from them.</summary>
+    internal static void CheckOptions(IommuOptions options)
+    {
+        if (options.IoTlbEntries is <= 0 or > 65536 || (options.IoTlbEntries & (options.IoTlbEntries - 1)) != 0)
+        {
+            throw new ArgumentException($"IoTlbEntries {options.IoTlbEntries} is not a power of two from 1 to 65536.", nameof(options));
+        }
+
+        if (options.FlushBatchSize is <= 0 or > 65536)
+        {
+            throw new ArgumentException($"FlushBatchSize {options.FlushBatchSize} is not 1 to 65536.", nameof(options));
+        }
+
+        if (!IsDefined(options.DefaultDomain))
+        {
+            throw new ArgumentException($"DefaultDomain {options.DefaultDomain} is not Identity, Translated or Blocked.", nameof(options));
+        }
+
+        if (!IsDefined(options.Invalidation))
+        {
+            throw new ArgumentException($"Invalidation {options.Invalidation} is not Strict or Lazy.", nameof(options));
         }
     }
 

@@ -7,7 +7,8 @@ namespace DmaDiscipline.Runtime;
 /// Thread safety: every public member may be called from any thread. The page table, the IOTLB, the
 /// flush queue and the invalidations sent to attached devices' translation caches are guarded by one
 /// spinlock per domain (Linux serialises a domain's page-table updates and invalidation queue the same
-/// way); IOVA allocation does not take it.
+/// way), as are the records of explicit mappings and of the IOVA ranges held back under them; IOVA
+/// allocation does not take it.
 /// </summary>
 public sealed class IommuDomain
 {
@@ -24,6 +25,11 @@ public sealed class IommuDomain
     // The address translation caches (PCIe ATS) of attached devices: every IOTLB invalidation is
     // also sent to them as a Device-TLB invalidation, or a device could keep using an unmapped page.
     private readonly List<IoTlb> _deviceTlbs = new();
+
+    // Pages installed by the public Map, so Unmap can never remove a DMA-API mapping; and IOVA ranges
+    // the DMA API's allocator handed out over them, held back until the explicit mapping is gone.
+    private HashSet<ulong>? _explicitPages;
+    private List<(ulong Frame, ulong Pages)>? _shadowed;
 
     internal IommuDomain(int id, DomainKind kind, IommuOptions options)
     {
@@ -99,9 +105,12 @@ public sealed class IommuDomain
     /// <summary>
     /// Installs translations for an explicit I/O virtual range, as a VFIO container or a unit test
     /// would. Both addresses must be page-aligned; the range must not overlap an existing mapping.
+    /// It cannot disturb the DMA API of a device using this domain: a range the DMA API maps, or has
+    /// unmapped but not yet flushed (lazy mode), is refused, and IOVAs the DMA API's allocator later
+    /// hands out over an explicit mapping are held back and never used until it is unmapped.
     /// </summary>
     /// <exception cref="InvalidOperationException">The domain is not translated.</exception>
-    /// <exception cref="ArgumentException">Misaligned, out of range, or overlapping an existing mapping (nothing is changed).</exception>
+    /// <exception cref="ArgumentException">Misaligned, out of range, a permission other than Read, Write or ReadWrite, overlapping an existing mapping, or a range waiting for a lazy flush (nothing is changed).</exception>
     public void Map(ulong iova, PhysAddr physical, int length, IommuPermission permission)
     {
         RequireTranslated();
@@ -111,26 +120,52 @@ public sealed class IommuDomain
             throw new ArgumentException($"{physical} is not page-aligned.", nameof(physical));
         }
 
-        if (permission == IommuPermission.None)
+        if (permission is not (IommuPermission.Read or IommuPermission.Write or IommuPermission.ReadWrite))
         {
-            throw new ArgumentException("A mapping needs read or write permission.", nameof(permission));
+            throw new ArgumentException($"Permission {permission} is not Read, Write or ReadWrite: a mapping needs read or write permission and nothing else.", nameof(permission));
         }
 
         ulong pages = PagesOf(length);
-        if (!MapPages(iova >> PhysicalMemory.PageShift, physical.PageFrame, pages, permission))
+        ulong first = iova >> PhysicalMemory.PageShift;
+        using (new SpinHold(ref _lock))
         {
-            throw new ArgumentException($"IOVA range 0x{iova:x}+{length} overlaps an existing mapping.", nameof(iova));
+            // Checked and installed under one hold: a DMA-API unmap or flush cannot slip between.
+            for (ulong i = 0; i < pages; i++)
+            {
+                if (_flushQueue is not null && _flushQueue.Contains(first + i))
+                {
+                    // A stale IOTLB entry may still translate it to the page the DMA API unmapped.
+                    throw new ArgumentException($"IOVA range 0x{iova:x}+{length} was unmapped by the DMA API and waits for the lazy flush; call Flush first.", nameof(iova));
+                }
+            }
+
+            if (!MapPagesLocked(first, physical.PageFrame, pages, permission))
+            {
+                throw new ArgumentException($"IOVA range 0x{iova:x}+{length} overlaps an existing mapping.", nameof(iova));
+            }
+
+            _explicitPages ??= new HashSet<ulong>();
+            for (ulong i = 0; i < pages; i++)
+            {
+                _explicitPages.Add(first + i);
+            }
         }
     }
 
-    /// <summary>Removes an explicit mapping and invalidates the IOTLB before returning (VFIO unmaps are synchronous).</summary>
-    /// <exception cref="ArgumentException">Part of the range is not mapped (nothing is changed).</exception>
+    /// <summary>
+    /// Removes (part of) mappings made by <see cref="Map"/> and invalidates the IOTLB before returning
+    /// (VFIO unmaps are synchronous). Pages the DMA API mapped are refused: only
+    /// <see cref="DmaApi.UnmapSingle"/> and its kin release those, so the DMA API never holds a
+    /// mapping that is gone.
+    /// </summary>
+    /// <exception cref="ArgumentException">Part of the range is not mapped, or was mapped by the DMA API rather than by <see cref="Map"/> (nothing is changed).</exception>
     public void Unmap(ulong iova, int length)
     {
         RequireTranslated();
         CheckExplicitRange(iova, length);
         ulong first = iova >> PhysicalMemory.PageShift;
         ulong pages = PagesOf(length);
+        List<(ulong Frame, ulong Pages)>? released;
         using (new SpinHold(ref _lock))
         {
             if (!AllPresentLocked(first, pages))
@@ -140,9 +175,26 @@ public sealed class IommuDomain
 
             for (ulong i = 0; i < pages; i++)
             {
+                if (_explicitPages is null || !_explicitPages.Contains(first + i))
+                {
+                    throw new ArgumentException($"IOVA 0x{(first + i) << PhysicalMemory.PageShift:x} was mapped by the DMA API, not by Map: release it with the DMA API call that mapped it.", nameof(iova));
+                }
+            }
+
+            for (ulong i = 0; i < pages; i++)
+            {
                 _pageTable!.Unmap(first + i);
+                _explicitPages!.Remove(first + i);
                 InvalidatePage(first + i);
             }
+
+            released = TakeUnshadowedLocked();
+        }
+
+        // Given back outside the domain's lock: IOVA allocation never runs under it.
+        foreach ((ulong frame, ulong count) in released ?? Enumerable.Empty<(ulong, ulong)>())
+        {
+            Iova!.Free(frame, count);
         }
     }
 
@@ -212,6 +264,37 @@ public sealed class IommuDomain
         {
             _devices.Remove(device);
         }
+    }
+
+    /// <summary>
+    /// Allocates an IOVA range for the DMA API that no explicit mapping overlaps. A range the
+    /// allocator offers over an explicit mapping is kept allocated (so it is not offered again) until
+    /// that mapping is unmapped. Without explicit mappings this is the allocator's call alone.
+    /// </summary>
+    internal bool TryAllocateDmaRange(ulong pages, ulong limitFrame, out ulong frame)
+    {
+        const int attempts = 64;
+        for (int i = 0; i < attempts; i++)
+        {
+            // Allocated outside the domain's lock (the IOVA fast path takes no domain-wide lock).
+            if (!Iova!.TryAllocate(pages, limitFrame, out frame))
+            {
+                return false;
+            }
+
+            using (new SpinHold(ref _lock))
+            {
+                if (_explicitPages is not { Count: > 0 } || !OverlapsExplicitLocked(frame, IovaAllocator.RoundedSize(pages)))
+                {
+                    return true;
+                }
+
+                (_shadowed ??= new List<(ulong, ulong)>()).Add((frame, pages));
+            }
+        }
+
+        frame = 0;
+        return false;
     }
 
     /// <summary>Maps consecutive pages; all or nothing.</summary>
@@ -451,6 +534,41 @@ public sealed class IommuDomain
                 deviceTlb.Invalidate(iovaFrame);
             }
         }
+    }
+
+    private bool OverlapsExplicitLocked(ulong frame, ulong pages)
+    {
+        for (ulong i = 0; i < pages; i++)
+        {
+            if (_explicitPages!.Contains(frame + i))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Takes the held-back IOVA ranges an explicit mapping no longer covers, for the allocator to get back.</summary>
+    private List<(ulong Frame, ulong Pages)>? TakeUnshadowedLocked()
+    {
+        if (_shadowed is null)
+        {
+            return null;
+        }
+
+        List<(ulong Frame, ulong Pages)>? free = null;
+        for (int i = _shadowed.Count - 1; i >= 0; i--)
+        {
+            (ulong frame, ulong pages) = _shadowed[i];
+            if (!OverlapsExplicitLocked(frame, IovaAllocator.RoundedSize(pages)))
+            {
+                (free ??= new List<(ulong, ulong)>()).Add((frame, pages));
+                _shadowed.RemoveAt(i);
+            }
+        }
+
+        return free;
     }
 
     private static ulong PagesOf(int length) => ((ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;

@@ -45,7 +45,7 @@ public sealed class PhysicalMemory
     }
 
     /// <summary>Creates a physical address space.</summary>
-    /// <exception cref="ArgumentException">The size is not page-aligned, smaller than 16 MiB or above 2^48.</exception>
+    /// <exception cref="ArgumentException">The size is not page-aligned, smaller than 16 MiB or above 2^48; the first allocatable address is not page-aligned low memory; or the default placement is not a defined value.</exception>
     public PhysicalMemory(PhysicalMemoryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -57,6 +57,11 @@ public sealed class PhysicalMemory
         if ((options.FirstAllocatable & PageMask) != 0 || options.FirstAllocatable >= Math.Min(options.Size, FourGiB))
         {
             throw new ArgumentException($"First allocatable address 0x{options.FirstAllocatable:x} must be page-aligned and inside low memory.", nameof(options));
+        }
+
+        if (!IsDefined(options.DefaultPlacement))
+        {
+            throw new ArgumentException($"DefaultPlacement {options.DefaultPlacement} is not Default, Below4G or Above4G.", nameof(options));
         }
 
         Options = options;
@@ -99,13 +104,18 @@ public sealed class PhysicalMemory
     /// <summary>Allocates a physically contiguous, zeroed, page-aligned buffer.</summary>
     /// <param name="length">Length in bytes, 1 to <see cref="MaxAllocation"/>.</param>
     /// <param name="placement">Below or above 4 GiB.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The length is not positive or above <see cref="MaxAllocation"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The length is not positive or above <see cref="MaxAllocation"/>, or the placement is not a defined value.</exception>
     /// <exception cref="InsufficientMemoryException">No contiguous range of that size is free in the zone.</exception>
     public KBuffer Allocate(int length, MemoryPlacement placement)
     {
         if (length <= 0 || length > MaxAllocation)
         {
             throw new ArgumentOutOfRangeException(nameof(length), length, $"An allocation is 1 to {MaxAllocation} bytes.");
+        }
+
+        if (!IsDefined(placement))
+        {
+            throw new ArgumentOutOfRangeException(nameof(placement), placement, "A placement is Default, Below4G or Above4G.");
         }
 
         return AllocateFrames(length, placement);
@@ -307,6 +317,9 @@ public sealed class PhysicalMemory
             address += (ulong)chunk;
         }
     }
+
+    private static bool IsDefined(MemoryPlacement placement) =>
+        placement is MemoryPlacement.Default or MemoryPlacement.Below4G or MemoryPlacement.Above4G;
 
     private ulong FindFrames(ulong pages, MemoryPlacement placement)
     {

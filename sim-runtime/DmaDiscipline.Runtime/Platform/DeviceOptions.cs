@@ -25,7 +25,10 @@ public sealed record DeviceOptions
     /// <summary>Entries of the device's address translation cache with <see cref="Ats"/> (a power of two, 1 to 65536; default 64).</summary>
     public int AtcEntries { get; init; } = 64;
 
-    /// <summary>The device's addressing limit (default 64 bits); the driver can lower it with <see cref="DmaApi.SetMaskAndCoherent"/>.</summary>
+    /// <summary>
+    /// The device's addressing limit (default 64 bits): 2^n − 1 with n from 12 to 64, checked by
+    /// <see cref="Machine.AddDevice"/>. The driver can lower it with <see cref="DmaApi.SetMaskAndCoherent"/>.
+    /// </summary>
     public ulong DmaMask { get; init; } = ulong.MaxValue;
 
     /// <summary>Share the domain of this already-added device (an IOMMU group).</summary>

@@ -27,6 +27,7 @@ public sealed class Machine
     public Machine(MachineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        CheckOptions(options);
         if (options.Confidential && options.BouncePoolSize <= 0)
         {
             throw new ArgumentException("A confidential machine needs a bounce pool: devices can only reach shared memory.", nameof(options));
@@ -118,13 +119,24 @@ public sealed class Machine
     /// identity → direct); confidential → forced bouncing. With <see cref="MachineOptions.FirmwareQuirks"/>
     /// the device's real path is probed first, and a table that disagrees is not trusted for it.
     /// </summary>
-    /// <exception cref="ArgumentException">The id is already in use, or the group device is unknown.</exception>
+    /// <exception cref="ArgumentException">The id is already in use, the group device is unknown, or an option is out of range (a DMA mask that is not 2^n − 1 with n from 12 to 64, bad ATS cache size, no name).</exception>
     public Device AddDevice(DeviceId id, DeviceOptions? options = null)
     {
+        options ??= new DeviceOptions();
+        if (options.Name is null)
+        {
+            throw new ArgumentException("A device needs a name (DeviceOptions.Name).", nameof(options));
+        }
+
+        if (!IsAddressMask(options.DmaMask))
+        {
+            throw new ArgumentException($"DmaMask 0x{options.DmaMask:x} is not 2^n − 1 with n from 12 to 64 (the address bits the device drives).", nameof(options));
+        }
+
         // Hot-plug is rare: one device at a time, so ids and the IOMMU context stay consistent.
         lock (_lock)
         {
-            return AddDeviceLocked(id, options ?? new DeviceOptions());
+            return AddDeviceLocked(id, options);
         }
     }
 
@@ -189,7 +201,14 @@ public sealed class Machine
         return device;
     }
 
-    /// <summary>Unplugs a device: leaks are reported (DMA002) and its IOMMU context is removed.</summary>
+    /// <summary>Whether a mask names the low n address bits, n from 12 (one page) to 64.</summary>
+    private static bool IsAddressMask(ulong mask) => mask >= PhysicalMemory.PageMask && (mask & (mask + 1)) == 0;
+
+    /// <summary>
+    /// Unplugs a device: leaks are reported (DMA002), its IOMMU context is removed, and its
+    /// <see cref="DmaApi"/> refuses every later call with <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    /// <exception cref="DmaDebugException">Throw mode and mappings were still live: thrown after the device is removed.</exception>
     public void RemoveDevice(Device device)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -200,12 +219,61 @@ public sealed class Machine
                 throw new ArgumentException($"{device} is not present on this machine.", nameof(device));
             }
 
-            device.UnbindDriver();
+            // In Throw mode the leak report is thrown only once the removal is complete, so a caught
+            // report never leaves a half-removed device behind.
+            DmaDebugException? leaks = null;
+            try
+            {
+                device.UnbindDriver();
+            }
+            catch (DmaDebugException report)
+            {
+                leaks = report;
+            }
+
             Debug.OnRemove(device.Id);
             Iommu?.Detach(device.Id);
             device.Bus.OnRemoved();
+            device.Dma.MarkRemoved();
             device.IsRemoved = true;
             LogLine($"{device.Id} {device.Name}: removed");
+            if (leaks is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(leaks);
+            }
+        }
+    }
+
+    /// <summary>Refuses options no platform could have (null parts, undefined enum values) before anything is built.</summary>
+    private static void CheckOptions(MachineOptions options)
+    {
+        if (options.Memory is null || options.Iommu is null || options.Firmware?.Covered is null || options.Firmware.Excluded is null || options.DomainOverrides is null)
+        {
+            throw new ArgumentException("Memory, Iommu, Firmware (with its Covered and Excluded sets) and DomainOverrides options must not be null.", nameof(options));
+        }
+
+        if (options.Debug is not (DmaDebugMode.Off or DmaDebugMode.Collect or DmaDebugMode.Throw))
+        {
+            throw new ArgumentException($"Debug mode {options.Debug} is not Off, Collect or Throw.", nameof(options));
+        }
+
+        if (options.FaultLogCapacity <= 0)
+        {
+            throw new ArgumentException($"FaultLogCapacity {options.FaultLogCapacity} is not positive.", nameof(options));
+        }
+
+        if (options.BouncePoolSize > 0 && options.BouncePoolSize % Swiotlb.SlotSize != 0)
+        {
+            throw new ArgumentException($"Bounce pool size {options.BouncePoolSize} is not a multiple of the {Swiotlb.SlotSize}-byte slot.", nameof(options));
+        }
+
+        Iommu.CheckOptions(options.Iommu);
+        foreach ((DeviceId device, DomainKind kind) in options.DomainOverrides)
+        {
+            if (!Iommu.IsDefined(kind))
+            {
+                throw new ArgumentException($"The domain override of {device}, {kind}, is not Identity, Translated or Blocked.", nameof(options));
+            }
         }
     }
 

@@ -27,7 +27,11 @@ public static class VirtioFeatures
     public const ulong RingPacked = 1UL << 34;
 
     /// <summary>The bit number of a feature mask (for messages).</summary>
-    public static int BitOf(ulong feature) => System.Numerics.BitOperations.TrailingZeroCount(feature);
+    /// <exception cref="ArgumentException">The mask does not have exactly one bit set.</exception>
+    public static int BitOf(ulong feature) =>
+        System.Numerics.BitOperations.IsPow2(feature)
+            ? System.Numerics.BitOperations.TrailingZeroCount(feature)
+            : throw new ArgumentException($"0x{feature:x} is not a single feature bit.", nameof(feature));
 
     /// <summary>A readable list of the device-independent bits set in <paramref name="features"/> and the numbers of the others.</summary>
     public static string Describe(ulong features)

@@ -26,7 +26,7 @@ public sealed class RuleCatalogueTests
     public void Every_id_has_a_descriptor_a_page_a_help_link_and_a_release_entry(string id)
     {
         var descriptor = Assert.Single(AllDescriptors(), d => d.Id == id);
-        Assert.EndsWith($"docs/rules/{id}.md", descriptor.HelpLinkUri, StringComparison.Ordinal);
+        Assert.Equal($"{DeclaredRepositoryUrl()}/blob/main/docs/rules/{id}.md", descriptor.HelpLinkUri);
         var page = Path.Combine(RepositorySources.Root, "docs", "rules", id + ".md");
         Assert.True(File.Exists(page), page);
         var text = File.ReadAllText(page);
@@ -38,6 +38,10 @@ public sealed class RuleCatalogueTests
         var unshipped = File.ReadAllText(Path.Combine(RepositorySources.Root, "analyzers", "DmaDiscipline.Analyzers", "AnalyzerReleases.Unshipped.md"));
         Assert.Contains(id + " | " + descriptor.Category + " | " + descriptor.DefaultSeverity, unshipped, StringComparison.Ordinal);
     }
+
+    /// <summary>The help links come from the one repository URL of Directory.Build.props (via the generated Repository.Url).</summary>
+    private static string DeclaredRepositoryUrl() =>
+        System.Xml.Linq.XDocument.Load(Path.Combine(RepositorySources.Root, "Directory.Build.props")).Descendants("RepositoryUrl").Single().Value.Trim();
 
     [Fact]
     public void Every_analyzer_supports_only_catalogued_ids_and_every_id_is_reported_by_one()

@@ -1,5 +1,6 @@
 using DmaDiscipline.Analyzers.Rules;
 using DmaDiscipline.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 
 namespace DmaDiscipline.Analyzers.Tests.Rules;
@@ -25,6 +26,7 @@ public sealed class DMA900InvalidSymbolsFileLineTests
                 P:Vendor.Hal.Addr ; bus-sink(addr)
                 M:Vendor.Hal.Write(System.UInt64) ; bus-sink(
                 """)],
+            Unresolved(3, 1, 53, "'M:Vendor.Hal.PhysOf(System.Object)' names nothing in this compilation (no namespace or type 'Vendor.Hal'); an id for another project of the solution is expected here"),
             At("DmaDiscipline.txt", 4, 1, 35, "expected '<documentation id> ; <role>' but found no ';'"),
             At("DmaDiscipline.txt", 5, 1, 24, "'X:Vendor.Hal' is not a documentation comment id of a method (M:), property (P:), field (F:) or type (T:)"),
             At("DmaDiscipline.txt", 6, 1, 45, "unknown role 'bus-sinc' (expected one of: bus-address, bus-sink, coherent-alloc, coherent-free, cpu-access, map, mapping-error-check, physical-source, platform, sync-for-cpu, sync-for-device, translation-query, unmap)"),
@@ -47,11 +49,55 @@ public sealed class DMA900InvalidSymbolsFileLineTests
         Verify<SymbolsFileAnalyzer>.Analyzer("class D { }", [(path, "oops")]);
 
     [Fact]
-    public Task Comments_whitespace_and_unknown_ids_are_not_errors() =>
+    public Task Comments_whitespace_and_unknown_ids_are_not_errors_but_unknown_ids_are_information() =>
         Verify<SymbolsFileAnalyzer>.Analyzer("class D { }", [("DmaDiscipline.txt", """
                 // a comment
-                   M:Nobody.Knows.This() ; map    # resolved nowhere: ignored, like BannedSymbols.txt
+                   M:Nobody.Knows.This() ; map    # resolved nowhere: information, not an error (the file may serve another project)
                 F:Vendor.Regs.Queue ; bus-sink
                 T:Vendor.IoAddr ; bus-address
+                """)],
+            Unresolved(2, 4, 31, "'M:Nobody.Knows.This()' names nothing in this compilation (no namespace or type 'Nobody.Knows'); an id for another project of the solution is expected here"),
+            Unresolved(3, 1, 31, "'F:Vendor.Regs.Queue' names nothing in this compilation (no namespace or type 'Vendor.Regs'); an id for another project of the solution is expected here"),
+            Unresolved(4, 1, 30, "'T:Vendor.IoAddr' names nothing in this compilation (no namespace or type 'Vendor'); an id for another project of the solution is expected here"));
+
+    private const string Hal = """
+        namespace Vendor
+        {
+            public class Hal
+            {
+                public static void Write(int queue, ulong addr) { }
+                public static void Done(ulong addr) { }
+                public static ulong Phys(object o) => 0;
+                public static void Nothing() { }
+                public static void Forget(object o) { }
+            }
+        }
+        """;
+
+    [Fact]
+    public Task A_role_or_parameter_that_cannot_apply_to_the_member_is_reported() =>
+        Verify<SymbolsFileAnalyzer>.Analyzer(Hal, [("DmaDiscipline.txt", """
+                M:Vendor.Hal.Write(System.Int32,System.UInt64) ; bus-sink(Addr)
+                M:Vendor.Hal.Write(System.Int32,System.UInt64) ; bus-sink(address)
+                M:Vendor.Hal.Forget(System.Object) ; physical-source
+                M:Vendor.Hal.Done(System.UInt64) ; mapping-error-check
+                M:Vendor.Hal.Nothing ; unmap
+                """)],
+            At("DmaDiscipline.txt", 1, 1, 64, "'M:Vendor.Hal.Write(System.Int32,System.UInt64)' has no parameter 'Addr'; parameter names are case-sensitive: 'addr'"),
+            At("DmaDiscipline.txt", 2, 1, 67, "'M:Vendor.Hal.Write(System.Int32,System.UInt64)' has no parameter 'address' (its parameters: queue, addr)"),
+            At("DmaDiscipline.txt", 3, 1, 53, "role 'physical-source' needs a method that returns the address, and 'M:Vendor.Hal.Forget(System.Object)' returns nothing"),
+            At("DmaDiscipline.txt", 4, 1, 55, "role 'mapping-error-check' needs a method that returns bool (true = the mapping failed), and 'M:Vendor.Hal.Done(System.UInt64)' returns void"),
+            At("DmaDiscipline.txt", 5, 1, 29, "role 'unmap' needs a parameter to act on, and 'M:Vendor.Hal.Nothing' has none"));
+
+    [Fact]
+    public Task Lines_that_fit_their_members_are_quiet() =>
+        Verify<SymbolsFileAnalyzer>.Analyzer(Hal, [("DmaDiscipline.txt", """
+                M:Vendor.Hal.Write(System.Int32,System.UInt64) ; bus-sink(addr)
+                M:Vendor.Hal.Write(System.Int32,System.UInt64) ; bus-sink
+                M:Vendor.Hal.Phys(System.Object) ; physical-source
+                M:Vendor.Hal.Forget(System.Object) ; unmap
                 """)]);
+
+    private static DiagnosticResult Unresolved(int line, int column, int endColumn, string message) =>
+        Verify<SymbolsFileAnalyzer>.Diagnostic("DMA901").WithSpan("DmaDiscipline.txt", line, column, line, endColumn).WithArguments(message).WithSeverity(DiagnosticSeverity.Info);
 }

@@ -83,7 +83,7 @@ public sealed class FixAllAcceptanceTests
         }
 
         yield return MetadataReference.CreateFromFile(typeof(DmaApi).Assembly.Location);
-        yield return MetadataReference.CreateFromFile(typeof(DmaDiscipline.Samples.Drivers.Virtio.INetDriver).Assembly.Location);
+        yield return MetadataReference.CreateFromFile(typeof(DmaDiscipline.Samples.Drivers.Virtio.VirtioMmioDriver).Assembly.Location);
     }
 
     private static bool IsManagedReference(string file)

@@ -35,7 +35,7 @@ public sealed class VirtioBlkDevice : VirtioDeviceModel
             throw new ArgumentException($"Capacity {Options.CapacitySectors} sectors is not 1 to {MaxCapacitySectors}.", nameof(options));
         }
 
-        if (Encoding.ASCII.GetByteCount(Options.Serial) > VirtioBlkReq.IdBytes)
+        if (Options.Serial is null || Encoding.ASCII.GetByteCount(Options.Serial) > VirtioBlkReq.IdBytes)
         {
             throw new ArgumentException($"Serial '{Options.Serial}' is longer than {VirtioBlkReq.IdBytes} bytes.", nameof(options));
         }

@@ -22,11 +22,21 @@ public sealed class VirtioNetDevice : VirtioDeviceModel
     private long _generated;
 
     /// <summary>Creates a device.</summary>
-    /// <exception cref="ArgumentException">The MAC is not 6 bytes, or a frame size is out of range.</exception>
+    /// <exception cref="ArgumentException">The MAC is not 6 bytes, a frame size or frame count is out of range, or the mode is not a defined value.</exception>
     public VirtioNetDevice(VirtioNetOptions? options = null)
     {
         Options = options ?? new VirtioNetOptions();
-        if (Options.Mac.Count != 6)
+        if (Options.Mode is not (VirtioNetMode.Loopback or VirtioNetMode.Generator))
+        {
+            throw new ArgumentException($"Mode {Options.Mode} is not Loopback or Generator.", nameof(options));
+        }
+
+        if (Options.GeneratorFrames < 0)
+        {
+            throw new ArgumentException($"GeneratorFrames {Options.GeneratorFrames} is negative.", nameof(options));
+        }
+
+        if (Options.Mac is null || Options.Mac.Count != 6)
         {
             throw new ArgumentException("A MAC address is 6 bytes.", nameof(options));
         }

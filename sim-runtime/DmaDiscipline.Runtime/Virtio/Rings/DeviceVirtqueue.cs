@@ -10,6 +10,7 @@ namespace DmaDiscipline.Runtime.Virtio;
 public abstract class DeviceVirtqueue
 {
     private readonly VirtioMmioTransport _transport;
+    private bool _outstanding; // a chain was popped and not yet pushed
 
     private protected DeviceVirtqueue(VirtioMmioTransport transport, int index, int size, DmaAddr descArea, DmaAddr driverArea, DmaAddr deviceArea, ulong features)
     {
@@ -87,6 +88,7 @@ public abstract class DeviceVirtqueue
         if (result == VirtqPopResult.Chain)
         {
             Popped++;
+            _outstanding = true;
         }
 
         return result;
@@ -97,6 +99,8 @@ public abstract class DeviceVirtqueue
     /// into its writable segments. False if the queue is broken or writing the ring faulted (then recorded).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="written"/> exceeds the chain's writable length (a device model bug).</exception>
+    /// <exception cref="ArgumentException">The chain belongs to another queue.</exception>
+    /// <exception cref="InvalidOperationException">No chain was popped since the last push (a device model bug: a chain pushed twice, or never popped).</exception>
     public bool Push(VirtqChain chain, uint written)
     {
         ArgumentNullException.ThrowIfNull(chain);
@@ -115,11 +119,18 @@ public abstract class DeviceVirtqueue
             return false;
         }
 
+        if (!_outstanding)
+        {
+            // Pushing it again would complete a buffer id the driver may already have reused (or never made available).
+            throw new InvalidOperationException($"No chain was popped since the last push (chain {chain.Id} was already returned): a device model returns each popped chain once.");
+        }
+
         if (!PushCore(chain, written))
         {
             return false;
         }
 
+        _outstanding = false;
         Pushed++;
         return true;
     }

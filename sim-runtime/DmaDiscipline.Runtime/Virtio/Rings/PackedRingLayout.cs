@@ -22,8 +22,8 @@ public readonly record struct PackedRingLayout(int QueueSize)
 
     /// <summary>The layout for <paramref name="queueSize"/> entries.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The queue size is not 1 to 32768.</exception>
-    public static PackedRingLayout For(int queueSize) =>
-        queueSize is >= 1 and <= 32768
-            ? new PackedRingLayout(queueSize)
-            : throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, "A packed virtqueue's size is 1 to 32768.");
+    public static PackedRingLayout For(int queueSize) => new(queueSize);
+
+    /// <summary>Queue Size: 1 to 32768 (checked when the layout is made).</summary>
+    public int QueueSize { get; init; } = VirtqBounds.QueueSize(QueueSize);
 }

@@ -32,10 +32,10 @@ public readonly record struct PvirtqDesc([BusAddress][property: BusAddress] ulon
     public const int FlagsOffset = 14;
 
     /// <summary>Size in bytes of a Descriptor Ring for <paramref name="queueSize"/> entries.</summary>
-    public static int RingSize(int queueSize) => Size * queueSize;
+    public static int RingSize(int queueSize) => Size * VirtqBounds.QueueSize(queueSize);
 
     /// <summary>Byte offset of descriptor <paramref name="index"/> in the ring.</summary>
-    public static int OffsetOf(int index) => Size * index;
+    public static int OffsetOf(int index) => Size * VirtqBounds.Index(index);
 
     /// <summary>
     /// Whether <paramref name="flags"/> mark an available descriptor for a reader whose Driver Ring
@@ -58,15 +58,22 @@ public readonly record struct PvirtqDesc([BusAddress][property: BusAddress] ulon
     public static VirtqDescFlags UsedFlags(bool wrapCounter) => wrapCounter ? VirtqDescFlags.Avail | VirtqDescFlags.Used : VirtqDescFlags.None;
 
     /// <summary>Decodes a descriptor from the first 16 bytes of <paramref name="bytes"/>.</summary>
-    public static PvirtqDesc Read(ReadOnlySpan<byte> bytes) => new(
+    /// <exception cref="ArgumentException">The span is shorter than 16 bytes.</exception>
+    public static PvirtqDesc Read(ReadOnlySpan<byte> bytes)
+    {
+        VirtqBounds.Holds(bytes.Length, Size, "A descriptor", nameof(bytes));
+        return new(
         BinaryPrimitives.ReadUInt64LittleEndian(bytes[AddrOffset..]),
         BinaryPrimitives.ReadUInt32LittleEndian(bytes[LenOffset..]),
         BinaryPrimitives.ReadUInt16LittleEndian(bytes[IdOffset..]),
         (VirtqDescFlags)BinaryPrimitives.ReadUInt16LittleEndian(bytes[FlagsOffset..]));
+    }
 
     /// <summary>Encodes the descriptor into the first 16 bytes of <paramref name="bytes"/>.</summary>
+    /// <exception cref="ArgumentException">The span is shorter than 16 bytes.</exception>
     public void Write(Span<byte> bytes)
     {
+        VirtqBounds.Holds(bytes.Length, Size, "A descriptor", nameof(bytes));
         BinaryPrimitives.WriteUInt64LittleEndian(bytes[AddrOffset..], Addr);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes[LenOffset..], Len);
         BinaryPrimitives.WriteUInt16LittleEndian(bytes[IdOffset..], Id);

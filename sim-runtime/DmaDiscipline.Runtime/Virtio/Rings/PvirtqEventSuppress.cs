@@ -37,5 +37,6 @@ public static class PvirtqEventSuppress
     public const ushort WrapBit = 1 << 15;
 
     /// <summary>Encodes <c>desc</c> from an offset in the ring and a wrap counter.</summary>
-    public static ushort EncodeDesc(int offset, bool wrap) => (ushort)((offset & 0x7fff) | (wrap ? WrapBit : 0));
+    /// <exception cref="ArgumentOutOfRangeException">The offset is not 0 to 32767 (it has 15 bits).</exception>
+    public static ushort EncodeDesc(int offset, bool wrap) => (ushort)(VirtqBounds.Index(offset) | (wrap ? WrapBit : 0));
 }

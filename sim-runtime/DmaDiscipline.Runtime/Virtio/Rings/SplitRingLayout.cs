@@ -23,18 +23,21 @@ public readonly record struct SplitRingLayout(int QueueSize, int UsedAlignment)
 
     /// <summary>The layout for <paramref name="queueSize"/> entries.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The queue size is not a power of 2 from 1 to 32768, or the alignment is not a power of 2 of at least 4.</exception>
-    public static SplitRingLayout For(int queueSize, int usedAlignment = VirtqUsed.Alignment)
-    {
-        if (queueSize is < 1 or > 32768 || (queueSize & (queueSize - 1)) != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, "A split virtqueue's size is a power of 2 from 1 to 32768.");
-        }
+    public static SplitRingLayout For(int queueSize, int usedAlignment = VirtqUsed.Alignment) => new(queueSize, usedAlignment);
 
-        if (usedAlignment < VirtqUsed.Alignment || (usedAlignment & (usedAlignment - 1)) != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(usedAlignment), usedAlignment, "The used ring's alignment is a power of 2 of at least 4.");
-        }
+    /// <summary>Queue Size: a power of 2 from 1 to 32768 (checked when the layout is made).</summary>
+    public int QueueSize { get; init; } = CheckedQueueSize(QueueSize);
 
-        return new SplitRingLayout(queueSize, usedAlignment);
-    }
+    /// <summary>Alignment of the used ring: a power of 2 of at least 4 (checked when the layout is made).</summary>
+    public int UsedAlignment { get; init; } = CheckedAlignment(UsedAlignment);
+
+    private static int CheckedQueueSize(int queueSize) =>
+        queueSize is >= 1 and <= VirtqBounds.MaxQueueSize && (queueSize & (queueSize - 1)) == 0
+            ? queueSize
+            : throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, "A split virtqueue's size is a power of 2 from 1 to 32768.");
+
+    private static int CheckedAlignment(int usedAlignment) =>
+        usedAlignment >= VirtqUsed.Alignment && (usedAlignment & (usedAlignment - 1)) == 0
+            ? usedAlignment
+            : throw new ArgumentOutOfRangeException(nameof(usedAlignment), usedAlignment, "The used ring's alignment is a power of 2 of at least 4.");
 }

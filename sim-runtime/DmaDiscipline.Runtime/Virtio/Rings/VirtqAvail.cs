@@ -24,11 +24,11 @@ public static class VirtqAvail
     public const ushort FlagNoInterrupt = 1;
 
     /// <summary>Byte offset of <c>ring[<paramref name="index"/>]</c>.</summary>
-    public static int RingEntryOffset(int index) => RingOffset + 2 * index;
+    public static int RingEntryOffset(int index) => RingOffset + 2 * VirtqBounds.Index(index);
 
     /// <summary>Byte offset of <c>used_event</c> (le16) for a queue of <paramref name="queueSize"/> entries.</summary>
-    public static int UsedEventOffset(int queueSize) => RingOffset + 2 * queueSize;
+    public static int UsedEventOffset(int queueSize) => RingOffset + 2 * VirtqBounds.QueueSize(queueSize);
 
     /// <summary>Size of the available ring in bytes, <c>used_event</c> included.</summary>
-    public static int Size(int queueSize) => 6 + 2 * queueSize;
+    public static int Size(int queueSize) => 6 + 2 * VirtqBounds.QueueSize(queueSize);
 }

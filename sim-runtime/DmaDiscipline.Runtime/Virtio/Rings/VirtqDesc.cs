@@ -31,21 +31,28 @@ public readonly record struct VirtqDesc([BusAddress][property: BusAddress] ulong
     public const int NextOffset = 14;
 
     /// <summary>Size in bytes of a Descriptor Table for <paramref name="queueSize"/> entries.</summary>
-    public static int TableSize(int queueSize) => Size * queueSize;
+    public static int TableSize(int queueSize) => Size * VirtqBounds.QueueSize(queueSize);
 
     /// <summary>Byte offset of descriptor <paramref name="index"/> in the Descriptor Table.</summary>
-    public static int OffsetOf(int index) => Size * index;
+    public static int OffsetOf(int index) => Size * VirtqBounds.Index(index);
 
     /// <summary>Decodes a descriptor from the first 16 bytes of <paramref name="bytes"/>.</summary>
-    public static VirtqDesc Read(ReadOnlySpan<byte> bytes) => new(
+    /// <exception cref="ArgumentException">The span is shorter than 16 bytes.</exception>
+    public static VirtqDesc Read(ReadOnlySpan<byte> bytes)
+    {
+        VirtqBounds.Holds(bytes.Length, Size, "A descriptor", nameof(bytes));
+        return new(
         BinaryPrimitives.ReadUInt64LittleEndian(bytes[AddrOffset..]),
         BinaryPrimitives.ReadUInt32LittleEndian(bytes[LenOffset..]),
         (VirtqDescFlags)BinaryPrimitives.ReadUInt16LittleEndian(bytes[FlagsOffset..]),
         BinaryPrimitives.ReadUInt16LittleEndian(bytes[NextOffset..]));
+    }
 
     /// <summary>Encodes the descriptor into the first 16 bytes of <paramref name="bytes"/>.</summary>
+    /// <exception cref="ArgumentException">The span is shorter than 16 bytes.</exception>
     public void Write(Span<byte> bytes)
     {
+        VirtqBounds.Holds(bytes.Length, Size, "A descriptor", nameof(bytes));
         BinaryPrimitives.WriteUInt64LittleEndian(bytes[AddrOffset..], Addr);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes[LenOffset..], Len);
         BinaryPrimitives.WriteUInt16LittleEndian(bytes[FlagsOffset..], (ushort)Flags);

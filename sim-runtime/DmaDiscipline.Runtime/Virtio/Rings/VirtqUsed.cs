@@ -33,7 +33,7 @@ public static class VirtqUsed
     public const ushort FlagNoNotify = 1;
 
     /// <summary>Byte offset of <c>ring[<paramref name="index"/>]</c>.</summary>
-    public static int RingEntryOffset(int index) => RingOffset + ElemSize * index;
+    public static int RingEntryOffset(int index) => RingOffset + ElemSize * VirtqBounds.Index(index);
 
     /// <summary>Byte offset of <c>ring[<paramref name="index"/>].id</c>.</summary>
     public static int ElemIdOffsetOf(int index) => RingEntryOffset(index) + ElemIdOffset;
@@ -42,8 +42,8 @@ public static class VirtqUsed
     public static int ElemLenOffsetOf(int index) => RingEntryOffset(index) + ElemLenOffset;
 
     /// <summary>Byte offset of <c>avail_event</c> (le16) for a queue of <paramref name="queueSize"/> entries.</summary>
-    public static int AvailEventOffset(int queueSize) => RingOffset + ElemSize * queueSize;
+    public static int AvailEventOffset(int queueSize) => RingOffset + ElemSize * VirtqBounds.QueueSize(queueSize);
 
     /// <summary>Size of the used ring in bytes, <c>avail_event</c> included.</summary>
-    public static int Size(int queueSize) => 6 + ElemSize * queueSize;
+    public static int Size(int queueSize) => 6 + ElemSize * VirtqBounds.QueueSize(queueSize);
 }

@@ -29,12 +29,17 @@ public sealed class VirtioMmioTransport
 
     /// <summary>Plugs <paramref name="model"/> into a transport on <paramref name="device"/> (a device from <see cref="Machine.AddDevice"/>).</summary>
     /// <exception cref="ArgumentException">The model has no queues, more than 64, or the options are out of range.</exception>
-    /// <exception cref="InvalidOperationException">The model is already plugged into another transport.</exception>
+    /// <exception cref="InvalidOperationException">The model is already plugged into another transport, or the device was removed.</exception>
     public VirtioMmioTransport(Device device, VirtioDeviceModel model, VirtioTransportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(model);
         options ??= new VirtioTransportOptions();
+        if (device.IsRemoved)
+        {
+            throw new InvalidOperationException($"{device} was removed from its machine: there is no device to plug a transport into.");
+        }
+
         if (model.QueueCount is <= 0 or > 64)
         {
             throw new ArgumentException($"{model.Name} has {model.QueueCount} queues; a device has 1 to 64.", nameof(model));

@@ -1,4 +1,4 @@
-namespace DmaDiscipline.Samples.Drivers.Virtio;
+namespace DmaDiscipline.Runtime.Virtio.Net;
 
 /// <summary>
 /// What the runner asks of a network driver: send frames, receive frames. Frames are Ethernet

@@ -1,6 +1,5 @@
-using DmaDiscipline.Runtime;
 
-namespace DmaDiscipline.Samples.Drivers.Virtio;
+namespace DmaDiscipline.Runtime.Virtio.Blk;
 
 /// <summary>
 /// What the runner asks of a block driver: queue reads and writes of whole sectors from and to

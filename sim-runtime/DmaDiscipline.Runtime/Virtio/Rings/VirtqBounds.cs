@@ -1,0 +1,30 @@
+namespace DmaDiscipline.Runtime.Virtio;
+
+/// <summary>
+/// The limits every ring structure shares (virtio 1.x §2.7: Queue Size is at most 32768), checked by
+/// the public layout helpers so a bad size or index gets a clear error instead of a wrong offset.
+/// </summary>
+internal static class VirtqBounds
+{
+    /// <summary>The largest Queue Size the specification allows.</summary>
+    public const int MaxQueueSize = 32768;
+
+    public static int QueueSize(int queueSize) =>
+        queueSize is >= 1 and <= MaxQueueSize
+            ? queueSize
+            : throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, $"A virtqueue has 1 to {MaxQueueSize} entries.");
+
+    public static int Index(int index) =>
+        (uint)index < MaxQueueSize
+            ? index
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"A ring index is 0 to {MaxQueueSize - 1}.");
+
+    /// <summary>Refuses a span shorter than the structure it must hold.</summary>
+    public static void Holds(int length, int size, string what, string parameter)
+    {
+        if (length < size)
+        {
+            throw new ArgumentException($"{what} is {size} bytes; the span has {length}.", parameter);
+        }
+    }
+}
