@@ -22,6 +22,13 @@ public sealed class IommuDomain
     private long _invalidations;
     private long _flushes;
 
+    // Device transactions in flight, counted per epoch parity: a strict unmap advances the epoch and
+    // waits for the old one to empty (VT-d's drain-reads/drain-writes bits of an IOTLB invalidation),
+    // so no transaction that translated through a removed entry is still copying when it returns.
+    private readonly long[] _inFlight = new long[2];
+    private readonly object _drainLock = new();
+    private long _epoch;
+
     // The address translation caches (PCIe ATS) of attached devices: every IOTLB invalidation is
     // also sent to them as a Device-TLB invalidation, or a device could keep using an unmapped page.
     private readonly List<IoTlb> _deviceTlbs = new();
@@ -196,6 +203,8 @@ public sealed class IommuDomain
         {
             Iova!.Free(frame, count);
         }
+
+        DrainTransactions();
     }
 
     /// <summary>
@@ -375,9 +384,43 @@ public sealed class IommuDomain
             }
         }
 
-        // Strict: every cached translation is gone, so the range may be handed out again at once.
+        // Strict: every cached translation is gone and no transaction still uses one, so the pages
+        // may go to a new owner and the range may be handed out again at once.
+        DrainTransactions();
         Iova!.Free(iovaFrame, pages);
         return true;
+    }
+
+    /// <summary>A device transaction starts: counted in the current epoch until <see cref="EndTransaction"/>.</summary>
+    internal long BeginTransaction()
+    {
+        while (true)
+        {
+            long epoch = Interlocked.Read(ref _epoch);
+            Interlocked.Increment(ref _inFlight[epoch & 1]);
+            if (Interlocked.Read(ref _epoch) == epoch)
+            {
+                return epoch;
+            }
+
+            Interlocked.Decrement(ref _inFlight[epoch & 1]); // a drain started meanwhile: count in the new epoch
+        }
+    }
+
+    internal void EndTransaction(long epoch) => Interlocked.Decrement(ref _inFlight[epoch & 1]);
+
+    /// <summary>Waits until every transaction that began before this call has moved its bytes.</summary>
+    private void DrainTransactions()
+    {
+        lock (_drainLock)
+        {
+            long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other slot
+            var spin = default(SpinWait);
+            while (Interlocked.Read(ref _inFlight[old & 1]) != 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep: the transaction is a copy away from done
+            }
+        }
     }
 
     /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>

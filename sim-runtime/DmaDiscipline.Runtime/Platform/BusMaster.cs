@@ -9,7 +9,8 @@ namespace DmaDiscipline.Runtime;
 /// changes no byte, a read returns zeros, a fault is recorded, and the call returns false so the
 /// device model can fail the request.
 /// Thread safety: any thread may issue transactions (a multiqueue device model runs one thread per
-/// queue); a transaction racing an unmap either completes against the mapping or faults, and one
+/// queue); a transaction racing an unmap either completes against the mapping or faults — a strict
+/// unmap returns only after transactions that translated through it have finished copying — and one
 /// that starts after a strict unmap returned always faults.
 /// </summary>
 public sealed class BusMaster
@@ -82,13 +83,29 @@ public sealed class BusMaster
         address = new DmaAddr(address.Value & _addressMask);
         int pages = PageCount(address.Value, destination.Length);
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
-        if (!Translate(address.Value, destination.Length, DmaAccess.Read, physical))
+        bool translated = Translate(address.Value, destination.Length, DmaAccess.Read, physical, out IommuDomain? inFlight, out long epoch);
+        try
         {
-            destination.Clear();
-            return false;
+            if (!translated)
+            {
+                destination.Clear();
+                return false;
+            }
+
+            Copy(address.Value, physical, destination);
+        }
+        finally
+        {
+            inFlight?.EndTransaction(epoch);
         }
 
-        ulong bus = address.Value;
+        Interlocked.Add(ref _bytesRead, destination.Length);
+        return true;
+    }
+
+    private void Copy(ulong bus, ReadOnlySpan<ulong> physical, Span<byte> destination)
+    {
+
         int done = 0;
         for (int i = 0; i < physical.Length; i++)
         {
@@ -106,9 +123,6 @@ public sealed class BusMaster
 
             done += chunk;
         }
-
-        Interlocked.Add(ref _bytesRead, destination.Length);
-        return true;
     }
 
     /// <summary>Writes <paramref name="source"/> at a bus address. False, with memory unchanged, on a fault.</summary>
@@ -122,19 +136,27 @@ public sealed class BusMaster
         address = new DmaAddr(address.Value & _addressMask);
         int pages = PageCount(address.Value, source.Length);
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
-        if (!Translate(address.Value, source.Length, DmaAccess.Write, physical))
+        bool translated = Translate(address.Value, source.Length, DmaAccess.Write, physical, out IommuDomain? inFlight, out long epoch);
+        try
         {
-            return false;
-        }
+            if (!translated)
+            {
+                return false;
+            }
 
-        ulong bus = address.Value;
-        int done = 0;
-        for (int i = 0; i < physical.Length; i++)
+            ulong bus = address.Value;
+            int done = 0;
+            for (int i = 0; i < physical.Length; i++)
+            {
+                int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
+                int chunk = Math.Min(PhysicalMemory.PageSize - inPage, source.Length - done);
+                source.Slice(done, chunk).CopyTo(_machine.Memory.PageForWrite(physical[i]).Slice(inPage, chunk));
+                done += chunk;
+            }
+        }
+        finally
         {
-            int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
-            int chunk = Math.Min(PhysicalMemory.PageSize - inPage, source.Length - done);
-            source.Slice(done, chunk).CopyTo(_machine.Memory.PageForWrite(physical[i]).Slice(inPage, chunk));
-            done += chunk;
+            inFlight?.EndTransaction(epoch);
         }
 
         Interlocked.Add(ref _bytesWritten, source.Length);
@@ -195,9 +217,15 @@ public sealed class BusMaster
     private static int PageCount(ulong address, int length) =>
         (int)((((address & PhysicalMemory.PageMask) + (ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift));
 
-    /// <summary>Translates every page of the access first, so a fault on any page blocks the whole transaction.</summary>
-    private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages)
+    /// <summary>
+    /// Translates every page of the access first, so a fault on any page blocks the whole transaction.
+    /// A transaction through a translated domain is counted in flight from here until its bytes have
+    /// moved (<paramref name="inFlight"/>; the caller ends it), so a strict unmap can drain it.
+    /// </summary>
+    private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages, out IommuDomain? inFlight, out long epoch)
     {
+        inFlight = null;
+        epoch = 0;
         if (_machine.Debug.IsEnabled && !_probe && address + (ulong)length > address)
         {
             _machine.Debug.OnDeviceAccess(Device, address, length, access);
@@ -218,6 +246,12 @@ public sealed class BusMaster
         if (domain is { Kind: DomainKind.Identity })
         {
             domain = null;
+        }
+
+        if (domain is not null)
+        {
+            epoch = domain.BeginTransaction();
+            inFlight = domain;
         }
 
         IoTlb? deviceTlb = domain is null ? null : DeviceTlb;
