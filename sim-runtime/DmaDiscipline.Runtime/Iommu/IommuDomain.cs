@@ -198,13 +198,14 @@ public sealed class IommuDomain
             released = TakeUnshadowedLocked();
         }
 
+        // No transaction still uses the removed entries once this returns (VFIO unmaps are synchronous).
+        DrainTransactions();
+
         // Given back outside the domain's lock: IOVA allocation never runs under it.
         foreach ((ulong frame, ulong count) in released ?? Enumerable.Empty<(ulong, ulong)>())
         {
             Iova!.Free(frame, count);
         }
-
-        DrainTransactions();
     }
 
     /// <summary>

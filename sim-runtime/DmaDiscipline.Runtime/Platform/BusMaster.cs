@@ -83,9 +83,12 @@ public sealed class BusMaster
         address = new DmaAddr(address.Value & _addressMask);
         int pages = PageCount(address.Value, destination.Length);
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
-        bool translated = Translate(address.Value, destination.Length, DmaAccess.Read, physical, out IommuDomain? inFlight, out long epoch);
+        IommuDomain? inFlight = null;
+        long epoch = 0;
         try
         {
+            // Inside the try: whatever throws once the transaction is counted, it leaves the count.
+            bool translated = Translate(address.Value, destination.Length, DmaAccess.Read, physical, out inFlight, out epoch);
             if (!translated)
             {
                 destination.Clear();
@@ -136,9 +139,12 @@ public sealed class BusMaster
         address = new DmaAddr(address.Value & _addressMask);
         int pages = PageCount(address.Value, source.Length);
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
-        bool translated = Translate(address.Value, source.Length, DmaAccess.Write, physical, out IommuDomain? inFlight, out long epoch);
+        IommuDomain? inFlight = null;
+        long epoch = 0;
         try
         {
+            // Inside the try: whatever throws once the transaction is counted, it leaves the count.
+            bool translated = Translate(address.Value, source.Length, DmaAccess.Write, physical, out inFlight, out epoch);
             if (!translated)
             {
                 return false;
@@ -275,7 +281,7 @@ public sealed class BusMaster
             ulong bus = i == 0 ? address : page;
             if ((bus < address || bus > _addressMask) && i > 0)
             {
-                return Fault(bus, access, FaultReason.OutOfRange); // the access wrapped around the address space or crossed the device's addressing limit
+                return FaultInFlight(ref inFlight, epoch, bus, access, FaultReason.OutOfRange); // the access wrapped around the address space or crossed the device's addressing limit
             }
 
             ulong physical = bus;
@@ -291,7 +297,7 @@ public sealed class BusMaster
                 {
                     if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason, out generation))
                     {
-                        return Fault(bus, access, reason);
+                        return FaultInFlight(ref inFlight, epoch, bus, access, reason);
                     }
 
                     fill = deviceTlb is not null;
@@ -302,12 +308,12 @@ public sealed class BusMaster
 
             if (physical >= _machine.Memory.Size)
             {
-                return Fault(bus, access, FaultReason.OutOfRange);
+                return FaultInFlight(ref inFlight, epoch, bus, access, FaultReason.OutOfRange);
             }
 
             if (_machine.Options.Confidential && !_machine.Memory.IsShared(physical >> PhysicalMemory.PageShift))
             {
-                return Fault(bus, access, FaultReason.NotShared);
+                return FaultInFlight(ref inFlight, epoch, bus, access, FaultReason.NotShared);
             }
 
             if (fill && !_machine.Options.Confidential)
@@ -375,6 +381,19 @@ public sealed class BusMaster
         }
 
         _domain = next;
+    }
+
+    /// <summary>
+    /// A fault after the transaction was counted in flight: it moves no bytes, so it leaves the count
+    /// before the fault is recorded. A <see cref="FaultLog.FaultRaised"/> listener may then unmap
+    /// strictly in the same domain (the drain does not wait for this transaction) or throw (the count
+    /// is not left behind for every later strict unmap to wait on).
+    /// </summary>
+    private bool FaultInFlight(ref IommuDomain? inFlight, long epoch, ulong address, DmaAccess access, FaultReason reason)
+    {
+        inFlight?.EndTransaction(epoch);
+        inFlight = null;
+        return Fault(address, access, reason);
     }
 
     private bool Fault(ulong address, DmaAccess access, FaultReason reason)
