@@ -1,6 +1,9 @@
 namespace DmaDiscipline.Runtime;
 
-/// <summary>One device's live debug entries, indexed by start address and by bus page, and its recent releases.</summary>
+/// <summary>
+/// One device's live debug entries, indexed by start address and by bus page, and its recent releases.
+/// Not thread-safe by itself: every member is used under <see cref="Lock"/>.
+/// </summary>
 internal sealed class DebugDeviceState
 {
     /// <summary>Releases remembered to tell "already unmapped" from "never mapped".</summary>
@@ -11,6 +14,9 @@ internal sealed class DebugDeviceState
     private readonly Release[] _recent = new Release[RecentReleases];
     private int _recentNext;
     private long _clock;
+
+    /// <summary>Guards this device's tables and the mutable state of its entries.</summary>
+    public object Lock { get; } = new();
 
     public int Live { get; private set; }
 
@@ -53,18 +59,29 @@ internal sealed class DebugDeviceState
     /// (<paramref name="releasedBefore"/>), not a wrong-size release of the other one; otherwise the
     /// closest entry (kind, then length, then direction — dma-debug's match score) is returned. A
     /// remembered release counts only if it happened while that closest entry was already live: a
-    /// mapping made after the release is the one the call is about.
+    /// mapping made after the release is the one the call is about. An entry whose release another
+    /// thread is carrying out (<see cref="DmaDebugEntry.Releasing"/>) is not offered again: when it is
+    /// the exact match and no live entry is, or the only entry of the kind, the call is a racing
+    /// second release (<paramref name="releasing"/>).
     /// </summary>
-    public DmaDebugEntry? FindForRelease(ulong address, MappingKind kind, int length, DmaDirection direction, out bool releasedBefore)
+    public DmaDebugEntry? FindForRelease(ulong address, MappingKind kind, int length, DmaDirection direction, out bool releasedBefore, out bool releasing)
     {
         releasedBefore = false;
+        releasing = false;
         DmaDebugEntry? best = null;
         int bestScore = -1;
+        int releasingScore = -1;
         foreach (DmaDebugEntry entry in At(address))
         {
             int score = (entry.Kind == kind ? 4 : 0)
                 + (IsWholeRegion(kind) || entry.Length == length ? 2 : 0)
                 + (IsWholeRegion(kind) || entry.Direction == direction ? 1 : 0);
+            if (entry.Releasing)
+            {
+                releasingScore = Math.Max(releasingScore, score);
+                continue;
+            }
+
             if (score == 7)
             {
                 return entry;
@@ -75,6 +92,13 @@ internal sealed class DebugDeviceState
                 best = entry;
                 bestScore = score;
             }
+        }
+
+        // Claimed by a release in flight: the same release again, or the only mapping of this kind there.
+        if (releasingScore == 7 || (best is null && releasingScore >= 4))
+        {
+            releasing = true;
+            return null;
         }
 
         foreach (Release release in _recent)

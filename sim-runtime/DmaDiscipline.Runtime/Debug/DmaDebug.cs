@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 
@@ -23,6 +24,16 @@ namespace DmaDiscipline.Runtime;
 /// completed in both (the mapping is gone from the DMA layer and from the debug layer) or changed
 /// neither, so later correct calls are never blamed for it. A call that names no live mapping of its
 /// kind is not passed to the DMA layer at all.
+/// <para>
+/// Thread safety: every member may be called from any thread. The tables are sharded by device, each
+/// under its own lock (threads on different devices do not meet); the machine-wide cache-line table,
+/// buffer ownership shared between devices and the list of violations have a lock each, always taken
+/// after a device's and in that order. No lock of the debug layer is held while the DMA layer acts:
+/// a release or sync is checked under the device's lock, the DMA layer acts, and the result is
+/// completed under the lock again. A mapping whose release has been checked is claimed, so a second
+/// release racing with it is reported as a double unmap, and a sync that raced with its release is
+/// reported as use after unmap, never silently dropped.
+/// </para>
 /// </remarks>
 public sealed class DmaDebug
 {
@@ -32,11 +43,24 @@ public sealed class DmaDebug
     /// <summary>Largest <see cref="StackDepth"/>.</summary>
     public const int MaxStackDepth = 32;
 
-    private readonly Dictionary<DeviceId, DebugDeviceState> _devices = new();
+    private readonly ConcurrentDictionary<DeviceId, DebugDeviceState> _devices = new();
     private readonly List<DmaViolation> _violations = new();
+    private readonly object _violationsLock = new();
+
+    // Machine-wide (mappings of every device): its own lock, taken after a device's.
     private readonly ActiveCacheLines _lines = new();
+    private readonly object _linesLock = new();
+
+    // Buffer ownership can span devices (one buffer mapped for two): its own lock, taken after a device's.
+    private readonly object _ownership = new();
+    private readonly Dictionary<KBuffer, List<DmaDebugEntry>> _owners = new(ReferenceEqualityComparer.Instance);
+
+    // Replaced whole, never changed in place: readers take the reference once.
     private HashSet<DeviceId>? _filter;
     private int _stackDepth = 1;
+    private long _dropped;
+    private long _suppressed;
+    private long _filtered;
 
     /// <summary>Creates a debug layer.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a defined <see cref="DmaDebugMode"/>.</exception>
@@ -56,17 +80,26 @@ public sealed class DmaDebug
     /// <summary>Whether calls are tracked at all.</summary>
     public bool IsEnabled => Mode != DmaDebugMode.Off;
 
-    /// <summary>Reported violations, oldest first.</summary>
-    public IReadOnlyList<DmaViolation> Violations => _violations;
+    /// <summary>Reported violations, oldest first (a snapshot).</summary>
+    public IReadOnlyList<DmaViolation> Violations
+    {
+        get
+        {
+            lock (_violationsLock)
+            {
+                return _violations.ToArray();
+            }
+        }
+    }
 
     /// <summary>Violations past <see cref="Capacity"/>, counted but not kept.</summary>
-    public long Dropped { get; private set; }
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Repeated device-access reports for a page already reported, suppressed to keep the report readable.</summary>
-    public long Suppressed { get; private set; }
+    public long Suppressed => Interlocked.Read(ref _suppressed);
 
     /// <summary>Violations of devices outside <see cref="DeviceFilter"/>, counted but neither kept nor thrown.</summary>
-    public long Filtered { get; private set; }
+    public long Filtered => Interlocked.Read(ref _filtered);
 
     /// <summary>
     /// Frames of the driver's call stack recorded for each mapping (default 1: the calling method),
@@ -77,7 +110,7 @@ public sealed class DmaDebug
     /// <exception cref="ArgumentOutOfRangeException">Not from 1 to <see cref="MaxStackDepth"/>.</exception>
     public int StackDepth
     {
-        get => _stackDepth;
+        get => Volatile.Read(ref _stackDepth);
         set
         {
             if (value is < 1 or > MaxStackDepth)
@@ -85,7 +118,7 @@ public sealed class DmaDebug
                 throw new ArgumentOutOfRangeException(nameof(value), value, $"The mapping-site stack depth is 1 to {MaxStackDepth} frames.");
             }
 
-            _stackDepth = value;
+            Volatile.Write(ref _stackDepth, value);
         }
     }
 
@@ -94,21 +127,32 @@ public sealed class DmaDebug
     /// dma-debug's <c>driver_filter</c>, the filter decides only what is reported: every device's
     /// mappings stay tracked, so changing the filter mid-run never produces false reports.
     /// </summary>
-    public IReadOnlyCollection<DeviceId>? DeviceFilter => _filter;
+    public IReadOnlyCollection<DeviceId>? DeviceFilter => Volatile.Read(ref _filter);
 
     /// <summary>Number of reported violations with a rule id.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="ruleId"/> is null.</exception>
     public int CountOf(string ruleId)
     {
         ArgumentNullException.ThrowIfNull(ruleId);
-        return _violations.Count(v => v.RuleId == ruleId);
+        return Violations.Count(v => v.RuleId == ruleId);
     }
 
     /// <summary>Violations of one device.</summary>
-    public IEnumerable<DmaViolation> For(DeviceId device) => _violations.Where(v => v.Device == device);
+    public IEnumerable<DmaViolation> For(DeviceId device) => Violations.Where(v => v.Device == device);
 
     /// <summary>Live streaming mappings and coherent buffers of a device.</summary>
-    public int LiveMappings(DeviceId device) => _devices.TryGetValue(device, out DebugDeviceState? state) ? state.Live : 0;
+    public int LiveMappings(DeviceId device)
+    {
+        if (!_devices.TryGetValue(device, out DebugDeviceState? state))
+        {
+            return 0;
+        }
+
+        lock (state.Lock)
+        {
+            return state.Live;
+        }
+    }
 
     /// <summary>Reports violations of these devices only (see <see cref="DeviceFilter"/>); null reports every device again.</summary>
     /// <exception cref="ArgumentException">The set is empty (a filter that reports nothing is <see cref="DmaDebugMode.Off"/>'s job).</exception>
@@ -116,7 +160,7 @@ public sealed class DmaDebug
     {
         if (devices is null)
         {
-            _filter = null;
+            Volatile.Write(ref _filter, null);
             return;
         }
 
@@ -126,52 +170,66 @@ public sealed class DmaDebug
             throw new ArgumentException("A device filter names at least one device; pass null to report every device.", nameof(devices));
         }
 
-        _filter = filter;
+        Volatile.Write(ref _filter, filter);
     }
 
     /// <summary>Forgets the reported violations (tracking of live mappings continues).</summary>
     public void ClearViolations()
     {
-        _violations.Clear();
-        Dropped = 0;
-        Suppressed = 0;
-        Filtered = 0;
+        lock (_violationsLock)
+        {
+            _violations.Clear();
+            Interlocked.Exchange(ref _dropped, 0);
+            Interlocked.Exchange(ref _suppressed, 0);
+            Interlocked.Exchange(ref _filtered, 0);
+        }
     }
 
     /// <summary>A printable report: counts per rule, then each violation.</summary>
     public string Report()
     {
         var text = new StringBuilder();
-        if (_violations.Count == 0)
+        IReadOnlyList<DmaViolation> violations;
+        long dropped, suppressed, filtered;
+        lock (_violationsLock)
+        {
+            // One consistent picture: the counters are reset together with the list.
+            violations = _violations.ToArray();
+            dropped = Dropped;
+            suppressed = Suppressed;
+            filtered = Filtered;
+        }
+
+        if (violations.Count == 0)
         {
             text.AppendLine("DMA-API debug: no violations.");
             return text.ToString();
         }
 
-        text.Append("DMA-API debug: ").Append(_violations.Count + Dropped).AppendLine(" violation(s)");
-        foreach (var group in _violations.GroupBy(v => v.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal))
+        text.Append("DMA-API debug: ").Append(violations.Count + dropped).AppendLine(" violation(s)");
+        foreach (var group in violations.GroupBy(v => v.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             text.Append("  ").Append(group.Key).Append(": ").Append(group.Count()).AppendLine();
         }
 
-        foreach (DmaViolation violation in _violations)
+        foreach (DmaViolation violation in violations)
         {
             text.Append("  ").AppendLine(violation.ToString());
         }
 
-        if (Dropped > 0)
+        if (dropped > 0)
         {
-            text.Append("  … ").Append(Dropped).AppendLine(" more not kept");
+            text.Append("  … ").Append(dropped).AppendLine(" more not kept");
         }
 
-        if (Suppressed > 0)
+        if (suppressed > 0)
         {
-            text.Append("  (").Append(Suppressed).AppendLine(" repeated device-access reports suppressed)");
+            text.Append("  (").Append(suppressed).AppendLine(" repeated device-access reports suppressed)");
         }
 
-        if (Filtered > 0)
+        if (filtered > 0)
         {
-            text.Append("  (").Append(Filtered).AppendLine(" violation(s) of devices outside the filter not shown)");
+            text.Append("  (").Append(filtered).AppendLine(" violation(s) of devices outside the filter not shown)");
         }
 
         return text.ToString();
@@ -180,12 +238,19 @@ public sealed class DmaDebug
     /// <summary>
     /// Checks a streaming mapping before it is made: device-writable memory must not share a cache
     /// line with another live device-writable mapping. Reports (and in Throw mode throws)
-    /// before anything is mapped.
+    /// before anything is mapped. Two overlapping mappings made at the same instant by two threads
+    /// can both pass (the check and the record are not one step, as the DMA layer maps in between).
     /// </summary>
     internal void CheckMap(DeviceId device, KBuffer buffer, int offset, int length, DmaDirection direction)
     {
         ulong start = buffer.Physical.Value + (ulong)offset;
-        if (_lines.FindConflict(start, start + (ulong)length, direction) is { } other)
+        DmaDebugEntry? other;
+        lock (_linesLock)
+        {
+            other = _lines.FindConflict(start, start + (ulong)length, direction);
+        }
+
+        if (other is not null)
         {
             Raise(Overlap(device, other, start, length, direction));
         }
@@ -199,7 +264,13 @@ public sealed class DmaDebug
         {
             ulong start = list.Buffer(i).Physical.Value + (ulong)list.Offset(i);
             ulong end = start + (ulong)list.Length(i);
-            if (_lines.FindConflict(start, end, direction) is { } other)
+            DmaDebugEntry? other;
+            lock (_linesLock)
+            {
+                other = _lines.FindConflict(start, end, direction);
+            }
+
+            if (other is not null)
             {
                 Add(ref found, Overlap(device, other, start, list.Length(i), direction));
             }
@@ -224,18 +295,10 @@ public sealed class DmaDebug
     internal void OnMap(DeviceId device, MappingKind kind, KBuffer? buffer, ulong address, int length, DmaDirection direction, (ulong Start, ulong End)[]? physicalRanges = null)
     {
         var entry = new DmaDebugEntry(device, kind, buffer, address, length, direction, CallSite(), physicalRanges);
-        if (DebugDeviceState.IsWholeRegion(kind))
+        DebugDeviceState state = State(device);
+        lock (state.Lock)
         {
-            entry.Checked = true; // a coherent allocation or VFIO map fails as a whole, with nothing to check
-        }
-
-        State(device).Add(entry);
-        _lines.Add(entry);
-        if (buffer is not null && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional && !DebugDeviceState.IsWholeRegion(kind))
-        {
-            entry.DeviceOwns = true;
-            buffer.DeviceOwners++;
-            buffer.DebugOwner = entry;
+            Track(state, entry);
         }
     }
 
@@ -249,11 +312,20 @@ public sealed class DmaDebug
             ranges[i] = (start, start + (ulong)list.Length(i));
         }
 
-        for (int i = 0; i < count; i++)
+        string mappedAt = CallSite();
+        DebugDeviceState state = State(device);
+        lock (state.Lock)
         {
-            // A scatter-gather map is checked by its returned count, not by MappingError.
-            OnMap(device, MappingKind.ScatterGather, count == list.Count ? list.Buffer(i) : null, list.DmaAddress(i).Value, list.DmaLength(i), direction, i == 0 ? ranges : null);
-            OnMappingErrorCheck(device, list.DmaAddress(i).Value);
+            for (int i = 0; i < count; i++)
+            {
+                // A scatter-gather map is checked by its returned count, not by MappingError.
+                var entry = new DmaDebugEntry(device, MappingKind.ScatterGather, count == list.Count ? list.Buffer(i) : null,
+                    list.DmaAddress(i).Value, list.DmaLength(i), direction, mappedAt, i == 0 ? ranges : null)
+                {
+                    Checked = true,
+                };
+                Track(state, entry);
+            }
         }
     }
 
@@ -261,9 +333,12 @@ public sealed class DmaDebug
     {
         if (_devices.TryGetValue(device, out DebugDeviceState? state))
         {
-            foreach (DmaDebugEntry entry in state.At(address))
+            lock (state.Lock)
             {
-                entry.Checked = true;
+                foreach (DmaDebugEntry entry in state.At(address))
+                {
+                    entry.Checked = true;
+                }
             }
         }
     }
@@ -283,19 +358,31 @@ public sealed class DmaDebug
 
     /// <summary>
     /// Checks a release (unmap, coherent free, VFIO unmap) before the DMA layer acts: which live
-    /// mapping it names, whether the DMA layer may act, and what to report once it has.
+    /// mapping it names, whether the DMA layer may act, and what to report once it has. A mapping
+    /// the verdict lets go ahead is claimed until <see cref="CompleteRelease"/>: a second release
+    /// checked meanwhile (another thread) is a double release and never reaches the DMA layer.
     /// </summary>
     internal DmaDebugVerdict CheckRelease(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction)
     {
         DebugDeviceState state = State(device);
+        lock (state.Lock)
+        {
+            return CheckReleaseLocked(state, device, kind, address, length, direction);
+        }
+    }
+
+    private static DmaDebugVerdict CheckReleaseLocked(DebugDeviceState state, DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction)
+    {
         string call = CallName(kind);
-        DmaDebugEntry? entry = state.FindForRelease(address, kind, length, direction, out bool releasedBefore);
+        DmaDebugEntry? entry = state.FindForRelease(address, kind, length, direction, out bool releasedBefore, out bool releasing);
         List<DmaViolation>? found = null;
         if (entry is null)
         {
             Add(ref found, new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
-                releasedBefore ? $"{call} of an address already unmapped (double unmap or free)" : $"{call} of an address this device never mapped", null));
-            return new DmaDebugVerdict(device, null, proceed: false, found);
+                releasing ? $"{call} of an address another thread is releasing at the same time (double unmap or free)"
+                : releasedBefore ? $"{call} of an address already unmapped (double unmap or free)"
+                : $"{call} of an address this device never mapped", null));
+            return new DmaDebugVerdict(state, null, proceed: false, found);
         }
 
         if (entry.Kind != kind)
@@ -304,7 +391,7 @@ public sealed class DmaDebug
             // still owed, so the mapping stays live (and is a DMA002 leak if it never comes).
             Add(ref found, entry.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} of a {Describe(entry.Kind)}: released with the wrong function (it needs {CallName(entry.Kind)}); nothing was released"));
-            return new DmaDebugVerdict(device, entry, proceed: false, found);
+            return new DmaDebugVerdict(state, entry, proceed: false, found);
         }
 
         if (!entry.Checked && !entry.ReportedUnchecked)
@@ -326,17 +413,14 @@ public sealed class DmaDebug
                 $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
         }
 
-        return new DmaDebugVerdict(device, entry, proceed: true, found);
+        entry.Releasing = true;
+        return new DmaDebugVerdict(state, entry, proceed: true, found);
     }
 
     /// <summary>Updates the debug state after the DMA layer acted on a checked release (<paramref name="refused"/>: it did not), then reports.</summary>
     internal void CompleteRelease(DmaDebugVerdict verdict, bool refused)
     {
-        if (verdict.Proceed && !refused && verdict.Entry is { } entry)
-        {
-            Forget(State(verdict.Device), entry);
-        }
-
+        Finish(verdict, refused);
         Raise(verdict.Violations);
     }
 
@@ -346,11 +430,7 @@ public sealed class DmaDebug
         List<DmaViolation>? found = null;
         foreach (DmaDebugVerdict verdict in verdicts)
         {
-            if (verdict.Proceed && !refused && verdict.Entry is { } entry)
-            {
-                Forget(State(verdict.Device), entry);
-            }
-
+            Finish(verdict, refused);
             foreach (DmaViolation violation in verdict.Violations ?? Enumerable.Empty<DmaViolation>())
             {
                 Add(ref found, violation);
@@ -373,6 +453,14 @@ public sealed class DmaDebug
     internal DmaDebugVerdict CheckSync(DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu)
     {
         DebugDeviceState state = State(device);
+        lock (state.Lock)
+        {
+            return CheckSyncLocked(state, device, address, length, direction, forCpu);
+        }
+    }
+
+    private static DmaDebugVerdict CheckSyncLocked(DebugDeviceState state, DeviceId device, ulong address, int length, DmaDirection direction, bool forCpu)
+    {
         string call = forCpu ? "SyncForCpu" : "SyncForDevice";
         DmaDebugEntry? entry = state.Containing(address, (ulong)length);
         List<DmaViolation>? found = null;
@@ -382,7 +470,7 @@ public sealed class DmaDebug
             CheckChecked(overrun, call, ref found);
             Add(ref found, overrun.Violation(RuleIds.LengthOrDirectionMismatch, address, length, direction,
                 $"{call} of {length} bytes runs past the end of the {overrun.Length}-byte mapping at 0x{overrun.Address:x}"));
-            return new DmaDebugVerdict(device, null, proceed: false, found);
+            return new DmaDebugVerdict(state, null, proceed: false, found);
         }
 
         if (entry is null)
@@ -390,7 +478,7 @@ public sealed class DmaDebug
             bool recent = state.WasUnmapped(address);
             Add(ref found, new DmaViolation(RuleIds.UseAfterUnmap, device, new DmaAddr(address), length, direction,
                 recent ? $"{call} of an address already unmapped" : $"{call} of a range no live mapping of this device covers", null));
-            return new DmaDebugVerdict(device, null, proceed: false, found);
+            return new DmaDebugVerdict(state, null, proceed: false, found);
         }
 
         CheckChecked(entry, call, ref found);
@@ -400,14 +488,15 @@ public sealed class DmaDebug
                 $"{call} with direction {direction}, but the mapping is {entry.Direction}"));
         }
 
-        return new DmaDebugVerdict(device, entry, proceed: true, found);
+        return new DmaDebugVerdict(state, entry, proceed: true, found);
     }
 
     /// <summary>Passes buffer ownership after the DMA layer synced (unless it <paramref name="refused"/>), then reports.</summary>
     internal void CompleteSync(DmaDebugVerdict verdict, bool forCpu, bool refused)
     {
-        PassOwnership(verdict, forCpu, refused);
-        Raise(verdict.Violations);
+        List<DmaViolation>? found = verdict.Violations;
+        PassOwnership(verdict, forCpu, refused, ref found);
+        Raise(found);
     }
 
     /// <summary><see cref="CompleteSync"/> for every segment of a list: all ownership passes first, then one report.</summary>
@@ -416,42 +505,72 @@ public sealed class DmaDebug
         List<DmaViolation>? found = null;
         for (int i = 0; i < verdicts.Length; i++)
         {
-            PassOwnership(verdicts[i], forCpu, refused[i]);
             foreach (DmaViolation violation in verdicts[i].Violations ?? Enumerable.Empty<DmaViolation>())
             {
                 Add(ref found, violation);
             }
+
+            PassOwnership(verdicts[i], forCpu, refused[i], ref found);
         }
 
         Raise(found);
     }
 
-    private void PassOwnership(DmaDebugVerdict verdict, bool forCpu, bool refused)
+    /// <summary>
+    /// After the DMA layer synced: the device or the CPU owns the buffer from now on. A sync whose
+    /// mapping another thread released between the check and now passes nothing, and if the DMA
+    /// layer refused it for that reason it is reported as use after unmap (never dropped silently).
+    /// </summary>
+    private void PassOwnership(DmaDebugVerdict verdict, bool forCpu, bool refused, ref List<DmaViolation>? found)
     {
-        if (verdict.Proceed && !refused && verdict.Entry is { Buffer: not null } entry
-            && !DebugDeviceState.IsWholeRegion(entry.Kind) && entry.Direction != DmaDirection.ToDevice)
+        if (!verdict.Proceed || verdict.Entry is not { } entry)
         {
+            return;
+        }
+
+        lock (verdict.State.Lock)
+        {
+            if (entry.Released)
+            {
+                if (refused)
+                {
+                    Add(ref found, new DmaViolation(RuleIds.UseAfterUnmap, entry.Device, new DmaAddr(entry.Address), entry.Length, entry.Direction,
+                        $"{(forCpu ? "SyncForCpu" : "SyncForDevice")} of a mapping another thread unmapped during the call", entry.MappedAt));
+                }
+
+                return;
+            }
+
+            if (refused || entry.Buffer is null || DebugDeviceState.IsWholeRegion(entry.Kind) || entry.Direction == DmaDirection.ToDevice)
+            {
+                return;
+            }
+
             if (forCpu && entry.DeviceOwns)
             {
                 ReleaseOwnership(entry);
             }
             else if (!forCpu && !entry.DeviceOwns)
             {
-                entry.DeviceOwns = true;
-                entry.Buffer.DeviceOwners++;
-                entry.Buffer.DebugOwner = entry;
+                TakeOwnership(entry);
             }
         }
     }
 
     internal void OnCpuAccess(KBuffer buffer)
     {
-        if (buffer.DebugOwner is not DmaDebugEntry entry || entry.ReportedCpuAccess)
+        DmaDebugEntry? entry;
+        lock (_ownership)
         {
-            return;
+            entry = buffer.DebugOwner as DmaDebugEntry;
+            if (entry is null || entry.ReportedCpuAccess)
+            {
+                return;
+            }
+
+            entry.ReportedCpuAccess = true;
         }
 
-        entry.ReportedCpuAccess = true;
         Raise(entry.Violation(RuleIds.CpuAccessWhileDeviceOwned, entry.Address, entry.Length, entry.Direction,
             $"CPU took the Span of {buffer} while the device owns it (mapped {entry.Direction}, no SyncForCpu or unmap yet)"));
     }
@@ -460,10 +579,20 @@ public sealed class DmaDebug
     internal void OnDeviceAccess(DeviceId device, ulong address, int length, DmaAccess access)
     {
         DebugDeviceState state = State(device);
+        List<DmaViolation>? found = null;
+        lock (state.Lock)
+        {
+            OnDeviceAccessLocked(state, device, address, length, access, ref found);
+        }
+
+        Raise(found);
+    }
+
+    private void OnDeviceAccessLocked(DebugDeviceState state, DeviceId device, ulong address, int length, DmaAccess access, ref List<DmaViolation>? found)
+    {
         ulong end = address + (ulong)length;
         ulong page = address >> PhysicalMemory.PageShift;
         ulong lastPage = (end - 1) >> PhysicalMemory.PageShift;
-        List<DmaViolation>? found = null;
         for (; page <= lastPage; page++)
         {
             ulong from = Math.Max(address, page << PhysicalMemory.PageShift);
@@ -485,7 +614,7 @@ public sealed class DmaDebug
 
             if (!state.ReportedPages.Add(page))
             {
-                Suppressed++;
+                Interlocked.Increment(ref _suppressed);
                 continue;
             }
 
@@ -496,8 +625,6 @@ public sealed class DmaDebug
                 : new DmaViolation(RuleIds.RawPhysicalAddress, device, new DmaAddr(from), (int)(to - from), DmaDirection.None,
                     $"device {what} an address that no live mapping covers: a raw physical address or a forged bus address", null));
         }
-
-        Raise(found);
     }
 
     /// <summary>
@@ -508,8 +635,30 @@ public sealed class DmaDebug
     {
         foreach (DebugDeviceState state in _devices.Values)
         {
-            state.ForgetUnmapped(physical, physical + (ulong)length);
+            lock (state.Lock)
+            {
+                state.ForgetUnmapped(physical, physical + (ulong)length);
+            }
         }
+    }
+
+    /// <summary>
+    /// The driver freed memory that a live mapping still pins; the free was refused (the memory stays
+    /// the buffer's). Reported as the mapping not released first (DMA002), against that mapping.
+    /// </summary>
+    internal void OnFreeWhilePinned(KBuffer buffer, PinHolder holder)
+    {
+        string? mappedAt = null;
+        if (_devices.TryGetValue(holder.Device, out DebugDeviceState? state))
+        {
+            lock (state.Lock)
+            {
+                mappedAt = state.At(holder.Address.Value).FirstOrDefault(e => e.Kind == holder.Kind)?.MappedAt;
+            }
+        }
+
+        Raise(new DmaViolation(RuleIds.Leak, holder.Device, holder.Address, holder.Length, holder.Direction,
+            $"{buffer} freed while {holder} still maps it: the free was refused, release the mapping first", mappedAt));
     }
 
     /// <summary>Reports every mapping still live at driver unbind (DMA002); all are recorded before Throw mode throws the first.</summary>
@@ -520,8 +669,14 @@ public sealed class DmaDebug
             return;
         }
 
+        List<DmaDebugEntry> live;
+        lock (state.Lock)
+        {
+            live = state.All();
+        }
+
         List<DmaViolation>? found = null;
-        foreach (DmaDebugEntry entry in state.All())
+        foreach (DmaDebugEntry entry in live)
         {
             Add(ref found, entry.Violation(RuleIds.Leak, entry.Address, entry.Length, entry.Direction,
                 entry.Kind switch
@@ -541,12 +696,20 @@ public sealed class DmaDebug
     /// </summary>
     internal void OnRemove(DeviceId device)
     {
-        if (_devices.Remove(device, out DebugDeviceState? state))
+        if (_devices.TryRemove(device, out DebugDeviceState? state))
         {
-            foreach (DmaDebugEntry entry in state.All())
+            lock (state.Lock)
             {
-                _lines.Remove(entry);
-                ReleaseOwnership(entry);
+                foreach (DmaDebugEntry entry in state.All())
+                {
+                    entry.Released = true;
+                    lock (_linesLock)
+                    {
+                        _lines.Remove(entry);
+                    }
+
+                    ReleaseOwnership(entry);
+                }
             }
         }
     }
@@ -581,11 +744,12 @@ public sealed class DmaDebug
     private string CallSite()
     {
         // The first frames outside the runtime are the driver code that made the mapping.
+        int depth = StackDepth;
         var trace = new StackTrace(2, fNeedFileInfo: false);
         StringBuilder? site = null;
         string? first = null;
         int taken = 0;
-        for (int i = 0; i < trace.FrameCount && taken < _stackDepth; i++)
+        for (int i = 0; i < trace.FrameCount && taken < depth; i++)
         {
             var method = trace.GetFrame(i)?.GetMethod();
             if (method?.DeclaringType is not { } type || type.Assembly == typeof(DmaDebug).Assembly)
@@ -622,59 +786,120 @@ public sealed class DmaDebug
         }
     }
 
-    private void Forget(DebugDeviceState state, DmaDebugEntry entry)
+    /// <summary>Starts tracking a new mapping (the caller holds the device's lock).</summary>
+    private void Track(DebugDeviceState state, DmaDebugEntry entry)
     {
-        state.Remove(entry);
-        _lines.Remove(entry);
-        ReleaseOwnership(entry);
+        if (DebugDeviceState.IsWholeRegion(entry.Kind))
+        {
+            entry.Checked = true; // a coherent allocation or VFIO map fails as a whole, with nothing to check
+        }
+
+        state.Add(entry);
+        lock (_linesLock)
+        {
+            _lines.Add(entry);
+        }
+
+        if (entry.Buffer is not null && entry.DeviceWrites && !DebugDeviceState.IsWholeRegion(entry.Kind))
+        {
+            TakeOwnership(entry);
+        }
     }
 
+    /// <summary>Ends a checked release: the claim is dropped, and unless the DMA layer refused, the mapping is forgotten.</summary>
+    private void Finish(DmaDebugVerdict verdict, bool refused)
+    {
+        if (!verdict.Proceed || verdict.Entry is not { } entry)
+        {
+            return;
+        }
+
+        lock (verdict.State.Lock)
+        {
+            entry.Releasing = false;
+            if (!refused && !entry.Released)
+            {
+                entry.Released = true;
+                verdict.State.Remove(entry);
+                lock (_linesLock)
+                {
+                    _lines.Remove(entry);
+                }
+
+                ReleaseOwnership(entry);
+            }
+        }
+    }
+
+    /// <summary>The device owns the entry's buffer from now on (the caller holds the entry's device lock).</summary>
+    private void TakeOwnership(DmaDebugEntry entry)
+    {
+        KBuffer buffer = entry.Buffer!;
+        lock (_ownership)
+        {
+            entry.DeviceOwns = true;
+            if (!_owners.TryGetValue(buffer, out List<DmaDebugEntry>? owners))
+            {
+                owners = new List<DmaDebugEntry>(1);
+                _owners.Add(buffer, owners);
+            }
+
+            owners.Add(entry);
+            buffer.DeviceOwners = owners.Count;
+            buffer.DebugOwner = entry;
+        }
+    }
+
+    /// <summary>The device no longer owns the entry's buffer through it (the caller holds the entry's device lock).</summary>
     private void ReleaseOwnership(DmaDebugEntry entry)
     {
-        if (entry.DeviceOwns && entry.Buffer is not null)
+        if (!entry.DeviceOwns || entry.Buffer is not { } buffer)
+        {
+            return;
+        }
+
+        lock (_ownership)
         {
             entry.DeviceOwns = false;
-            entry.Buffer.DeviceOwners--;
-            if (ReferenceEquals(entry.Buffer.DebugOwner, entry))
+            if (!_owners.TryGetValue(buffer, out List<DmaDebugEntry>? owners))
             {
-                // Another live mapping may still give a device the buffer: report against that one from now on.
-                entry.Buffer.DebugOwner = entry.Buffer.DeviceOwners == 0 ? null : OtherOwner(entry.Buffer);
+                return;
+            }
+
+            owners.Remove(entry);
+            buffer.DeviceOwners = owners.Count;
+            if (owners.Count == 0)
+            {
+                _owners.Remove(buffer);
+                buffer.DebugOwner = null;
+            }
+            else if (ReferenceEquals(buffer.DebugOwner, entry))
+            {
+                // Another live mapping still gives a device the buffer: report against that one from now on.
+                buffer.DebugOwner = owners[^1];
             }
         }
-    }
-
-    private DmaDebugEntry? OtherOwner(KBuffer buffer)
-    {
-        foreach (DebugDeviceState state in _devices.Values)
-        {
-            foreach (DmaDebugEntry entry in state.All())
-            {
-                if (entry.DeviceOwns && ReferenceEquals(entry.Buffer, buffer))
-                {
-                    return entry;
-                }
-            }
-        }
-
-        return null;
     }
 
     /// <summary>Keeps a violation (if its device passes the filter) without throwing.</summary>
     private bool Record(DmaViolation violation)
     {
-        if (_filter is not null && !_filter.Contains(violation.Device))
+        if (Volatile.Read(ref _filter) is { } filter && !filter.Contains(violation.Device))
         {
-            Filtered++;
+            Interlocked.Increment(ref _filtered);
             return false;
         }
 
-        if (_violations.Count < Capacity)
+        lock (_violationsLock)
         {
-            _violations.Add(violation);
-        }
-        else
-        {
-            Dropped++;
+            if (_violations.Count < Capacity)
+            {
+                _violations.Add(violation);
+            }
+            else
+            {
+                Interlocked.Increment(ref _dropped);
+            }
         }
 
         return true;
@@ -711,14 +936,5 @@ public sealed class DmaDebug
         }
     }
 
-    private DebugDeviceState State(DeviceId device)
-    {
-        if (!_devices.TryGetValue(device, out DebugDeviceState? state))
-        {
-            state = new DebugDeviceState();
-            _devices.Add(device, state);
-        }
-
-        return state;
-    }
+    private DebugDeviceState State(DeviceId device) => _devices.GetOrAdd(device, static _ => new DebugDeviceState());
 }

@@ -1,6 +1,10 @@
 namespace DmaDiscipline.Runtime;
 
-/// <summary>A live mapping as the debug layer tracks it (Linux's <c>struct dma_debug_entry</c>).</summary>
+/// <summary>
+/// A live mapping as the debug layer tracks it (Linux's <c>struct dma_debug_entry</c>). Its mutable
+/// state is changed under its device's lock (<see cref="DebugDeviceState.Lock"/>); ownership and the
+/// CPU-access report under the debug layer's ownership lock.
+/// </summary>
 internal sealed class DmaDebugEntry
 {
     private static readonly (ulong Start, ulong End)[] NoRanges = [];
@@ -49,6 +53,12 @@ internal sealed class DmaDebugEntry
     public bool ReportedCpuAccess { get; set; }
 
     public bool ReportedDeviceWrite { get; set; }
+
+    /// <summary>A release of this mapping was checked and the DMA layer is acting on it (claimed against a racing second release).</summary>
+    public bool Releasing { get; set; }
+
+    /// <summary>The mapping was released (or its device removed): no longer tracked, it passes no ownership.</summary>
+    public bool Released { get; set; }
 
     /// <summary>When the entry was added, on its device's release clock (see <see cref="DebugDeviceState.FindForRelease"/>).</summary>
     public long Created { get; set; }

@@ -9,15 +9,19 @@ namespace DmaDiscipline.Runtime;
 /// </summary>
 internal readonly struct DmaDebugVerdict
 {
-    public DmaDebugVerdict(DeviceId device, DmaDebugEntry? entry, bool proceed, List<DmaViolation>? violations)
+    public DmaDebugVerdict(DebugDeviceState state, DmaDebugEntry? entry, bool proceed, List<DmaViolation>? violations)
     {
-        Device = device;
+        State = state;
         Entry = entry;
         Proceed = proceed;
         Violations = violations;
     }
 
-    public DeviceId Device { get; }
+    /// <summary>
+    /// The device's tables the check read, completed under the same lock (not looked up again: a
+    /// device removed meanwhile must not get a fresh table from the completion).
+    /// </summary>
+    public DebugDeviceState State { get; }
 
     /// <summary>The live mapping the call names; null when it names none.</summary>
     public DmaDebugEntry? Entry { get; }

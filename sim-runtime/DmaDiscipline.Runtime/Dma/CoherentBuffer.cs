@@ -7,6 +7,7 @@ namespace DmaDiscipline.Runtime;
 public sealed class CoherentBuffer
 {
     private readonly DmaAddr _dmaAddress;
+    private int _freed;
 
     internal CoherentBuffer(DeviceId device, KBuffer buffer, int length, DmaAddr dmaAddress)
     {
@@ -42,7 +43,7 @@ public sealed class CoherentBuffer
     }
 
     /// <summary>Whether <see cref="DmaApi.FreeCoherent"/> was called.</summary>
-    public bool IsFreed { get; private set; }
+    public bool IsFreed => Volatile.Read(ref _freed) != 0;
 
     internal DeviceId Device { get; }
 
@@ -53,7 +54,8 @@ public sealed class CoherentBuffer
     /// <inheritdoc />
     public override string ToString() => $"CoherentBuffer({Length} bytes at {_dmaAddress} for {Device}{(IsFreed ? ", freed" : string.Empty)})";
 
-    internal void MarkFreed() => IsFreed = true;
+    /// <summary>Marks the buffer freed; false if it already was (so of two racing frees, one wins).</summary>
+    internal bool TryMarkFreed() => Interlocked.Exchange(ref _freed, 1) == 0;
 
     private void ThrowIfFreed()
     {

@@ -6,24 +6,38 @@ namespace DmaDiscipline.Runtime;
 /// translated domain or bounce slots; the driver makes the same calls in every case and cannot tell.
 /// Misuse of the arguments (null, out of range, <see cref="DmaDirection.None"/>) throws; mistakes a
 /// real kernel would only notice with DMA-API debugging are reported by <see cref="DmaDebug"/>.
+/// The DMA layer keeps its own record of live mappings, whatever the debug layer's mode: an unmap or
+/// sync outside a live mapping is refused on every path, and a mapped buffer is pinned (it cannot be
+/// freed until its mapping is gone). A buffer of another machine's memory is refused at map time.
+/// Thread safety: every member may be called from any thread, as Linux's DMA API is called from every
+/// CPU; calls on different mappings do not wait for each other beyond short per-shard locks, and
+/// the IOVA fast path takes no global lock. A <see cref="ScatterList"/> is used by one thread at a time.
 /// Once the device is removed (<see cref="Machine.RemoveDevice"/>) every call throws
 /// <see cref="ObjectDisposedException"/>, and the debug layer reports it (DMA006).
 /// </summary>
 public sealed class DmaApi
 {
+    // Set in _live while the DMA path changes (only when nothing is live): maps wait for it.
+    private const long Switching = long.MinValue / 2;
+
     private readonly DeviceId _device;
+    private readonly PhysicalMemory _memory;
     private readonly DmaOps _platformOps;
     private readonly DmaOps _bypassOps;
     private readonly DmaDebug _debug;
+    private readonly LiveMappings _mappings = new();
     private DmaOps _ops;
-    private bool _removed;
+    private volatile bool _removed;
 
-    // Mappings and coherent buffers not yet released: the path may only change while there are none.
+    // Mappings and coherent buffers not yet released (and maps in flight): the path may only change while there are none.
     private long _live;
+    private long _maps;
+    private long _mappingFailures;
 
-    internal DmaApi(DeviceId device, DmaOps ops, DmaOps bypassOps, DmaDebug debug, ulong mask)
+    internal DmaApi(DeviceId device, PhysicalMemory memory, DmaOps ops, DmaOps bypassOps, DmaDebug debug, ulong mask)
     {
         _device = device;
+        _memory = memory;
         _ops = _platformOps = ops;
         _bypassOps = bypassOps;
         _debug = debug;
@@ -38,13 +52,16 @@ public sealed class DmaApi
     public ulong CoherentMask { get; private set; }
 
     /// <summary>Streaming mappings made (successful or not).</summary>
-    public long Maps { get; private set; }
+    public long Maps => Interlocked.Read(ref _maps);
 
     /// <summary>Mappings that returned the error address.</summary>
-    public long MappingFailures { get; private set; }
+    public long MappingFailures => Interlocked.Read(ref _mappingFailures);
 
     /// <summary>Which machinery the platform chose. For reports and tests: a driver must not branch on it (DMA007).</summary>
-    public DmaPath Path => _ops.Path;
+    public DmaPath Path => Volatile.Read(ref _ops).Path;
+
+    /// <summary>Streaming mappings, scatter-gather lists and coherent buffers the driver still holds (the VFIO hand-over checks it).</summary>
+    internal long LiveCount => Math.Max(Volatile.Read(ref _live), 0);
 
     /// <summary>
     /// Whether the platform's choice is set aside because the device bypasses translation by its
@@ -52,7 +69,7 @@ public sealed class DmaApi
     /// addresses it is given as physical, whatever the firmware table says (Linux's
     /// <c>vring_use_dma_api()</c>).
     /// </summary>
-    public bool BypassesTranslation => !ReferenceEquals(_ops, _platformOps);
+    public bool BypassesTranslation => !ReferenceEquals(Volatile.Read(ref _ops), _platformOps);
 
     /// <summary>
     /// Switches between the platform's DMA path and identity DMA (see <see cref="BypassesTranslation"/>).
@@ -61,19 +78,24 @@ public sealed class DmaApi
     internal bool TrySetTranslationBypass(bool bypass)
     {
         DmaOps wanted = bypass ? _bypassOps : _platformOps;
-        if (ReferenceEquals(wanted, _ops))
+        if (ReferenceEquals(wanted, Volatile.Read(ref _ops)))
         {
             return true;
         }
 
-        if (_live != 0)
+        if (Interlocked.CompareExchange(ref _live, Switching, 0) != 0)
         {
             return false;
         }
 
-        _ops = wanted;
+        Volatile.Write(ref _ops, wanted);
+        Interlocked.Add(ref _live, -Switching);
         return true;
     }
+
+    /// <summary>One live mapping of this device that pins <paramref name="buffer"/>, for the refusal of its free.</summary>
+    internal PinHolder? FindPinHolder(KBuffer buffer) =>
+        _mappings.FindPinning(buffer) is { } m ? new PinHolder(_device, m.Kind, new DmaAddr(m.Address), m.Length, m.Direction) : null;
 
     /// <summary>
     /// Sets the streaming and coherent masks (<c>dma_set_mask_and_coherent</c>). A mask is
@@ -103,20 +125,24 @@ public sealed class DmaApi
         ThrowIfRemoved(nameof(MapSingle));
         CheckSegment(buffer, offset, length);
         CheckDirection(direction);
+        CheckSameMachine(buffer);
         if (_debug.IsEnabled)
         {
             _debug.CheckMap(_device, buffer, offset, length, direction); // before mapping: Throw mode changes nothing
         }
 
-        Maps++;
-        DmaAddr address = _ops.Map(buffer, offset, length, direction, DmaMask);
+        Interlocked.Increment(ref _maps);
+        buffer.Pin();
+        DmaAddr address = EnterLive().Map(buffer, offset, length, direction, DmaMask);
         if (address == DmaAddr.Error)
         {
-            MappingFailures++;
+            LeaveLive();
+            buffer.Unpin();
+            Interlocked.Increment(ref _mappingFailures);
             return address;
         }
 
-        _live++;
+        _mappings.Add(new LiveMapping(address.Value, length, direction, MappingKind.Single, buffer));
         if (_debug.IsEnabled)
         {
             ulong physical = buffer.Physical.Value + (ulong)offset;
@@ -145,9 +171,14 @@ public sealed class DmaApi
     /// <remarks>
     /// With debugging on, the call is checked first: one that names no live single mapping (a double
     /// unmap, an unknown address, a coherent buffer or a scatter-gather segment) is reported and never
-    /// reaches the DMA layer, so nothing is released behind the owner's back.
+    /// reaches the DMA layer, so nothing is released behind the owner's back. With debugging off the
+    /// DMA layer's own record of live mappings refuses the same calls.
     /// </remarks>
-    /// <exception cref="InvalidOperationException">With debugging off: the address or size names no live mapping of the DMA layer (the call is refused).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// With debugging off: no live single mapping of this device starts at the address (a double
+    /// unmap, an unknown address, a coherent buffer or a scatter-gather segment), or the DMA path
+    /// refused the size (the call is refused and changes nothing), on every path.
+    /// </exception>
     /// <exception cref="ObjectDisposedException">The device was removed.</exception>
     public void UnmapSingle(DmaAddr address, int length, DmaDirection direction)
     {
@@ -166,30 +197,23 @@ public sealed class DmaApi
             // names no live single mapping (double unmap, a coherent buffer or a scatter-gather
             // segment) never reaches the DMA layer.
             DmaDebugVerdict verdict = _debug.CheckRelease(_device, MappingKind.Single, address.Value, length, direction);
-            bool refusedHere = !verdict.Proceed || !_ops.Unmap(address, length, direction);
-            if (!refusedHere)
-            {
-                _live--;
-            }
-
+            bool refusedHere = !verdict.Proceed || !Release(address, length, direction, MappingKind.Single);
             _debug.CompleteRelease(verdict, refusedHere);
             return;
         }
 
-        if (!_ops.Unmap(address, length, direction))
+        if (!Release(address, length, direction, MappingKind.Single))
         {
             throw Refused(nameof(UnmapSingle), address, length);
         }
-
-        _live--;
     }
 
     /// <summary>Gives the CPU ownership of (part of) a mapping; bounced FromDevice/Bidirectional data is copied to the buffer.</summary>
-    /// <exception cref="InvalidOperationException">With debugging off: the range is not inside a live mapping.</exception>
+    /// <exception cref="InvalidOperationException">With debugging off: the range is not inside a live mapping of this device (on every path).</exception>
     public void SyncForCpu(DmaAddr address, int length, DmaDirection direction) => Sync(address, length, direction, forCpu: true);
 
     /// <summary>Gives the device ownership back after <see cref="SyncForCpu"/>; bounced ToDevice/Bidirectional data is copied to the slot.</summary>
-    /// <exception cref="InvalidOperationException">With debugging off: the range is not inside a live mapping.</exception>
+    /// <exception cref="InvalidOperationException">With debugging off: the range is not inside a live mapping of this device (on every path).</exception>
     public void SyncForDevice(DmaAddr address, int length, DmaDirection direction) => Sync(address, length, direction, forCpu: false);
 
     /// <summary>
@@ -197,6 +221,7 @@ public sealed class DmaApi
     /// device (possibly fewer than the CPU segments), or 0 if the mapping failed and nothing is mapped.
     /// </summary>
     /// <exception cref="InvalidOperationException">The list is empty or already mapped.</exception>
+    /// <exception cref="ArgumentException">A segment's buffer belongs to another machine.</exception>
     public int MapSg(ScatterList list, DmaDirection direction)
     {
         ThrowIfRemoved(nameof(MapSg));
@@ -210,6 +235,7 @@ public sealed class DmaApi
         for (int i = 0; i < list.Count; i++)
         {
             list.Buffer(i).ThrowIfFreed();
+            CheckSameMachine(list.Buffer(i));
         }
 
         if (_debug.IsEnabled)
@@ -217,16 +243,23 @@ public sealed class DmaApi
             _debug.CheckMapSg(_device, list, direction);
         }
 
-        Maps++;
-        int count = _ops.MapSg(list, direction, DmaMask);
+        Interlocked.Increment(ref _maps);
+        PinAll(list);
+        int count = EnterLive().MapSg(list, direction, DmaMask);
         if (count == 0)
         {
-            MappingFailures++;
+            LeaveLive();
+            UnpinAll(list, list.Count);
+            Interlocked.Increment(ref _mappingFailures);
             return 0;
         }
 
+        for (int i = 0; i < count; i++)
+        {
+            _mappings.Add(new LiveMapping(list.DmaAddressUnchecked(i), list.DmaLengthUnchecked(i), direction, MappingKind.ScatterGather, list));
+        }
+
         list.SetMapped(count, this);
-        _live++;
         if (_debug.IsEnabled)
         {
             _debug.OnMapSg(_device, list, count, direction);
@@ -255,10 +288,11 @@ public sealed class DmaApi
             }
         }
 
-        bool refused = !_ops.UnmapSg(list, direction);
+        bool refused = !ReleaseSg(list, direction);
         if (!refused)
         {
-            _live--;
+            LeaveLive();
+            UnpinAll(list, list.Count);
         }
         else if (verdicts is null)
         {
@@ -297,12 +331,14 @@ public sealed class DmaApi
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A coherent buffer is 1 to {PhysicalMemory.MaxAllocation} bytes.");
         }
 
-        if (!_ops.TryAllocCoherent(_device, length, CoherentMask, out buffer))
+        if (!EnterLive().TryAllocCoherent(_device, length, CoherentMask, out buffer))
         {
+            LeaveLive();
             return false;
         }
 
-        _live++;
+        buffer.Buffer.Pin();
+        _mappings.Add(new LiveMapping(buffer.Address.Value, length, DmaDirection.Bidirectional, MappingKind.Coherent, buffer));
         if (_debug.IsEnabled)
         {
             _debug.OnMap(_device, MappingKind.Coherent, null, buffer.Address.Value, length, DmaDirection.Bidirectional);
@@ -337,16 +373,32 @@ public sealed class DmaApi
         DmaDebugVerdict verdict = _debug.IsEnabled
             ? _debug.CheckRelease(_device, MappingKind.Coherent, buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional)
             : default;
-        bool refused = (_debug.IsEnabled && !verdict.Proceed) || !_ops.FreeCoherent(buffer);
+
+        // Claimed once: of two threads freeing the same buffer, one frees it and the other is refused.
+        bool lostRace = false;
+        bool refused = (_debug.IsEnabled && !verdict.Proceed) || (lostRace = !buffer.TryMarkFreed());
         if (!refused)
         {
-            buffer.MarkFreed();
-            _live--;
+            _mappings.TryRemove(buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional, MappingKind.Coherent, out _);
+            buffer.Buffer.Unpin();
+            refused = !Volatile.Read(ref _ops).FreeCoherent(buffer);
+            if (!refused)
+            {
+                LeaveLive();
+            }
         }
 
         if (_debug.IsEnabled)
         {
             _debug.CompleteRelease(verdict, refused);
+            if (lostRace)
+            {
+                _debug.OnDoubleFree(_device, buffer.Address.Value, buffer.Length);
+            }
+        }
+        else if (lostRace)
+        {
+            throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
         }
         else if (refused)
         {
@@ -364,6 +416,105 @@ public sealed class DmaApi
         if (offset < 0 || length <= 0 || offset > buffer.Length - length)
         {
             throw new ArgumentOutOfRangeException(nameof(length), $"Segment {offset}+{length} is not inside {buffer}.");
+        }
+    }
+
+    /// <summary>Takes the current DMA path for a new mapping, counted live from here so the path cannot change under it.</summary>
+    private DmaOps EnterLive()
+    {
+        var spin = default(SpinWait);
+        while (Interlocked.Increment(ref _live) < 0)
+        {
+            // The path is being switched (nothing was live): wait the few instructions it takes.
+            Interlocked.Decrement(ref _live);
+            spin.SpinOnce();
+        }
+
+        return Volatile.Read(ref _ops);
+    }
+
+    private void LeaveLive() => Interlocked.Decrement(ref _live);
+
+    /// <summary>
+    /// Ends a streaming mapping: claims it from the live record (so two threads cannot both release
+    /// it), then releases it on the DMA path; if the path refuses, the record is put back.
+    /// </summary>
+    private bool Release(DmaAddr address, int length, DmaDirection direction, MappingKind kind)
+    {
+        if (!_mappings.TryRemove(address.Value, length, direction, kind, out LiveMapping mapping))
+        {
+            return false;
+        }
+
+        if (!Volatile.Read(ref _ops).Unmap(address, length, direction))
+        {
+            _mappings.Add(mapping);
+            return false;
+        }
+
+        LeaveLive();
+        ((KBuffer)mapping.Owner!).Unpin();
+        return true;
+    }
+
+    private bool ReleaseSg(ScatterList list, DmaDirection direction)
+    {
+        for (int i = 0; i < list.MappedCount; i++)
+        {
+            if (!_mappings.TryRemove(list.DmaAddress(i).Value, list.DmaLength(i), direction, MappingKind.ScatterGather, out _))
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    _mappings.Add(new LiveMapping(list.DmaAddress(j).Value, list.DmaLength(j), direction, MappingKind.ScatterGather, list));
+                }
+
+                return false;
+            }
+        }
+
+        if (!Volatile.Read(ref _ops).UnmapSg(list, direction))
+        {
+            // The path refused: the list stays mapped, so its record stays too.
+            for (int j = 0; j < list.MappedCount; j++)
+            {
+                _mappings.Add(new LiveMapping(list.DmaAddress(j).Value, list.DmaLength(j), direction, MappingKind.ScatterGather, list));
+            }
+
+            return false;
+        }
+
+        return true;
+    }
+
+    private static void PinAll(ScatterList list)
+    {
+        for (int i = 0; i < list.Count; i++)
+        {
+            try
+            {
+                list.Buffer(i).Pin();
+            }
+            catch (ObjectDisposedException)
+            {
+                UnpinAll(list, i); // freed by another thread since the check: nothing stays pinned
+                throw;
+            }
+        }
+    }
+
+    private static void UnpinAll(ScatterList list, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            list.Buffer(i).Unpin();
+        }
+    }
+
+    private void CheckSameMachine(KBuffer buffer)
+    {
+        if (!ReferenceEquals(buffer.Memory, _memory))
+        {
+            throw new ArgumentException($"{buffer} belongs to another machine's memory: {_device} cannot reach it, and its physical address names a frame of this machine.", nameof(buffer));
         }
     }
 
@@ -412,8 +563,13 @@ public sealed class DmaApi
         }
     }
 
-    private bool SyncOps(DmaAddr address, int length, DmaDirection direction, bool forCpu) =>
-        forCpu ? _ops.SyncForCpu(address, length, direction) : _ops.SyncForDevice(address, length, direction);
+    /// <summary>Syncs on the DMA path, if the DMA layer's own record has a live mapping covering the range.</summary>
+    private bool SyncOps(DmaAddr address, int length, DmaDirection direction, bool forCpu)
+    {
+        DmaOps ops = Volatile.Read(ref _ops);
+        return _mappings.Covers(address.Value, length)
+            && (forCpu ? ops.SyncForCpu(address, length, direction) : ops.SyncForDevice(address, length, direction));
+    }
 
     private void SyncSg(ScatterList list, DmaDirection direction, bool forCpu)
     {

@@ -45,13 +45,8 @@ internal sealed class IommuDmaOps : DmaOps
 
     public override bool Unmap(DmaAddr address, int length, DmaDirection direction)
     {
-        if (!TryLocate(address.Value, length, out ulong iovaFrame, out ulong pages))
-        {
-            return false;
-        }
-
-        _domain.UnmapDmaRange(iovaFrame, pages);
-        return true;
+        return TryLocate(address.Value, length, out ulong iovaFrame, out ulong pages)
+            && _domain.TryUnmapDmaRange(iovaFrame, pages);
     }
 
     // Translation is coherent: syncs move no data, and there is no state a wrong address could
@@ -120,12 +115,12 @@ internal sealed class IommuDmaOps : DmaOps
     public override bool UnmapSg(ScatterList list, DmaDirection direction)
     {
         (ulong frame, ulong pages) = list.IovaRange;
-        if (pages == 0 || !_domain.Iova!.IsAllocated(frame, out ulong allocated) || allocated != IovaAllocator.RoundedSize(pages) || !_domain.AllPresent(frame, 1))
+        if (pages == 0 || !_domain.Iova!.IsAllocated(frame, out ulong allocated) || allocated != IovaAllocator.RoundedSize(pages)
+            || !_domain.TryUnmapDmaRange(frame, pages))
         {
             return false;
         }
 
-        _domain.UnmapDmaRange(frame, pages);
         list.IovaRange = default;
         return true;
     }
@@ -179,23 +174,19 @@ internal sealed class IommuDmaOps : DmaOps
         return (inPage + (ulong)list.Length(index) + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;
     }
 
-    /// <summary>Finds the live IOVA allocation an unmap names; false if the address or size does not match one.</summary>
+    /// <summary>Finds the live IOVA allocation an unmap names; false if the address or size does not match one (its pages are checked by the unmap itself).</summary>
     private bool TryLocate(ulong address, int length, out ulong iovaFrame, out ulong pages)
     {
         iovaFrame = address >> PhysicalMemory.PageShift;
         pages = ((address & PhysicalMemory.PageMask) + (ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;
         return address >> IoPageTable.AddressWidth == 0
             && _domain.Iova!.IsAllocated(iovaFrame, out ulong allocated)
-            && allocated == IovaAllocator.RoundedSize(pages)
-            && _domain.AllPresent(iovaFrame, pages);
+            && allocated == IovaAllocator.RoundedSize(pages);
     }
 
     private void UnmapFrames(ulong frame, ulong pages)
     {
         // Rolling back a partial scatter-gather map: nothing was visible to the device yet.
-        for (ulong i = 0; i < pages; i++)
-        {
-            _domain.UnmapPagesForRollback(frame + i);
-        }
+        _domain.UnmapPagesForRollback(frame, pages);
     }
 }

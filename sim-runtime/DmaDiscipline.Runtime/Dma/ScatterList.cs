@@ -5,6 +5,8 @@ namespace DmaDiscipline.Runtime;
 /// After <see cref="DmaApi.MapSg"/> the device must use the first <c>n</c> DMA segments it returned
 /// (<see cref="DmaAddress"/>, <see cref="DmaLength"/>), which may be fewer than the CPU segments when
 /// an IOMMU merged them into one contiguous I/O virtual range.
+/// Thread safety: like a <c>struct sg_table</c>, a list belongs to one thread at a time; while it is
+/// mapped its buffers are pinned.
 /// </summary>
 public sealed class ScatterList
 {
@@ -100,6 +102,8 @@ public sealed class ScatterList
     }
 
     internal ulong DmaAddressUnchecked(int index) => _dmaAddresses[index];
+
+    internal int DmaLengthUnchecked(int index) => _dmaLengths[index];
 
     /// <summary>The DMA API (so the device) whose <see cref="DmaApi.MapSg"/> mapped the list; null when not mapped.</summary>
     internal DmaApi? MappedBy { get; private set; }

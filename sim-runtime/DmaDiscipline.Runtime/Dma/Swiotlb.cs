@@ -5,6 +5,8 @@ namespace DmaDiscipline.Runtime;
 /// 2 KiB slots. A bounced mapping hands the device a slot's address; data moves between the driver's
 /// buffer and the slot only at map (towards the device) and at sync/unmap (towards the CPU), so a
 /// driver that forgets a sync sees stale bytes, exactly as on hardware. Exhaustion is a mapping error.
+/// Thread safety: maps, unmaps and syncs from any thread; slot search, slot release and the copies
+/// that must not meet a reuse of the slot happen under the pool's lock.
 /// </summary>
 public sealed class Swiotlb
 {
@@ -17,7 +19,10 @@ public sealed class Swiotlb
     private readonly KBuffer?[] _original;
     private readonly int[] _originalOffset;
     private readonly int[] _length;
+    private readonly object _lock = new();
     private int _next;
+    private long _bouncedBytes;
+    private long _exhaustions;
 
     internal Swiotlb(PhysicalMemory memory, int size, bool shared)
     {
@@ -47,19 +52,44 @@ public sealed class Swiotlb
     /// <summary>Physical (and bus) address of the pool.</summary>
     public PhysAddr Base => _pool.Physical;
 
-    /// <summary>Free slots.</summary>
+    /// <summary>Free slots (changed under the pool's lock; a read is a snapshot).</summary>
     public int SlotsFree { get; private set; }
 
     /// <summary>Bytes copied between driver buffers and slots, both ways.</summary>
-    public long BouncedBytes { get; private set; }
+    public long BouncedBytes => Interlocked.Read(ref _bouncedBytes);
 
     /// <summary>Mappings refused because no run of free slots was long enough.</summary>
-    public long Exhaustions { get; private set; }
+    public long Exhaustions => Interlocked.Read(ref _exhaustions);
 
     internal bool Contains(ulong address) =>
         address >= _pool.Physical.Value && address < _pool.Physical.Value + (ulong)_pool.Length;
 
     internal bool TryMap(KBuffer buffer, int offset, int length, ulong mask, out ulong address)
+    {
+        lock (_lock)
+        {
+            return TryMapLocked(buffer, offset, length, mask, out address);
+        }
+    }
+
+    /// <summary>Copies towards the CPU if the direction says so, then frees the slots.</summary>
+    internal bool TryUnmap(ulong address, int length, DmaDirection direction)
+    {
+        lock (_lock)
+        {
+            return TryUnmapLocked(address, length, direction);
+        }
+    }
+
+    internal bool TrySync(ulong address, int length, DmaDirection direction, bool forCpu)
+    {
+        lock (_lock)
+        {
+            return TrySyncLocked(address, length, direction, forCpu);
+        }
+    }
+
+    private bool TryMapLocked(KBuffer buffer, int offset, int length, ulong mask, out ulong address)
     {
         address = 0;
         int need = (length + SlotSize - 1) / SlotSize;
@@ -102,12 +132,11 @@ public sealed class Swiotlb
             return true;
         }
 
-        Exhaustions++;
+        Interlocked.Increment(ref _exhaustions);
         return false;
     }
 
-    /// <summary>Copies towards the CPU if the direction says so, then frees the slots.</summary>
-    internal bool TryUnmap(ulong address, int length, DmaDirection direction)
+    private bool TryUnmapLocked(ulong address, int length, DmaDirection direction)
     {
         if (!TryFind(address, length, out int first))
         {
@@ -131,7 +160,7 @@ public sealed class Swiotlb
         return true;
     }
 
-    internal bool TrySync(ulong address, int length, DmaDirection direction, bool forCpu)
+    private bool TrySyncLocked(ulong address, int length, DmaDirection direction, bool forCpu)
     {
         if (!TryFindContaining(address, length, out int first, out int within))
         {
@@ -222,6 +251,6 @@ public sealed class Swiotlb
     private void Copy(ReadOnlySpan<byte> from, Span<byte> to)
     {
         from.CopyTo(to);
-        BouncedBytes += from.Length;
+        Interlocked.Add(ref _bouncedBytes, from.Length);
     }
 }

@@ -5,6 +5,8 @@ namespace DmaDiscipline.Runtime;
 /// cache of leaf page table entries indexed by I/O virtual page. A hit skips the page walk; an entry
 /// survives an unmap until it is invalidated, which is what makes lazy invalidation a window rather
 /// than a bookkeeping detail.
+/// Thread safety: a domain's IOTLB is used under its domain's lock, a device's cache under its own
+/// lock; the counters may be read from any thread (a snapshot).
 /// </summary>
 public sealed class IoTlb
 {
@@ -25,6 +27,9 @@ public sealed class IoTlb
         _entries = new ulong[entries];
         _mask = entries - 1;
     }
+
+    /// <summary>Guards a device's cache (ATS) between the device's lookups and its domain's invalidations.</summary>
+    internal object Sync { get; } = new();
 
     /// <summary>Number of entries.</summary>
     public int Size => _tags.Length;

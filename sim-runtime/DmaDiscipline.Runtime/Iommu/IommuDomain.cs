@@ -4,12 +4,30 @@ namespace DmaDiscipline.Runtime;
 /// An IOMMU domain: the address space one device (or a group of devices) sees. Identity domains pass
 /// bus addresses through as physical; blocked domains fault everything; translated domains own a
 /// page table, an IOTLB, an IOVA allocator and, in lazy mode, a flush queue.
+/// Thread safety: every public member may be called from any thread. The page table, the IOTLB, the
+/// flush queue and the invalidations sent to attached devices' translation caches are guarded by one
+/// spinlock per domain (Linux serialises a domain's page-table updates and invalidation queue the same
+/// way), as are the records of explicit mappings and of the IOVA ranges held back under them; IOVA
+/// allocation does not take it.
 /// </summary>
 public sealed class IommuDomain
 {
     private readonly IoPageTable? _pageTable;
     private readonly FlushQueue? _flushQueue;
     private readonly List<DeviceId> _devices = new();
+    private SpinLock _lock = new(enableThreadOwnerTracking: false);
+
+    // Bumped whenever a translation is removed or invalidated: a device-TLB fill computed before the
+    // bump would cache a translation that no longer exists, so it is dropped.
+    private long _invalidations;
+    private long _flushes;
+
+    // Device transactions in flight, counted per epoch parity: a strict unmap advances the epoch and
+    // waits for the old one to empty (VT-d's drain-reads/drain-writes bits of an IOTLB invalidation),
+    // so no transaction that translated through a removed entry is still copying when it returns.
+    private readonly long[] _inFlight = new long[2];
+    private readonly object _drainLock = new();
+    private long _epoch;
 
     // The address translation caches (PCIe ATS) of attached devices: every IOTLB invalidation is
     // also sent to them as a Device-TLB invalidation, or a device could keep using an unmapped page.
@@ -53,16 +71,43 @@ public sealed class IommuDomain
     public IovaAllocator? Iova { get; }
 
     /// <summary>Devices attached to this domain (more than one for a group).</summary>
-    public IReadOnlyList<DeviceId> Devices => _devices;
+    public IReadOnlyList<DeviceId> Devices
+    {
+        get
+        {
+            using (new SpinHold(ref _lock))
+            {
+                return _devices.ToArray();
+            }
+        }
+    }
 
     /// <summary>Present leaf page table entries.</summary>
-    public long PresentPages => _pageTable?.PresentEntries ?? 0;
+    public long PresentPages
+    {
+        get
+        {
+            using (new SpinHold(ref _lock))
+            {
+                return _pageTable?.PresentEntries ?? 0;
+            }
+        }
+    }
 
     /// <summary>Unmapped ranges still waiting in the flush queue (lazy mode).</summary>
-    public int PendingFlushes => _flushQueue?.Count ?? 0;
+    public int PendingFlushes
+    {
+        get
+        {
+            using (new SpinHold(ref _lock))
+            {
+                return _flushQueue?.Count ?? 0;
+            }
+        }
+    }
 
     /// <summary>Flush queue flushes performed.</summary>
-    public long Flushes { get; private set; }
+    public long Flushes => Volatile.Read(ref _flushes);
 
     /// <summary>
     /// Installs translations for an explicit I/O virtual range, as a VFIO container or a unit test
@@ -89,24 +134,28 @@ public sealed class IommuDomain
 
         ulong pages = PagesOf(length);
         ulong first = iova >> PhysicalMemory.PageShift;
-        for (ulong i = 0; i < pages; i++)
+        using (new SpinHold(ref _lock))
         {
-            if (IsPendingFlush(first + i))
+            // Checked and installed under one hold: a DMA-API unmap or flush cannot slip between.
+            for (ulong i = 0; i < pages; i++)
             {
-                // A stale IOTLB entry may still translate it to the page the DMA API unmapped.
-                throw new ArgumentException($"IOVA range 0x{iova:x}+{length} was unmapped by the DMA API and waits for the lazy flush; call Flush first.", nameof(iova));
+                if (_flushQueue is not null && _flushQueue.Contains(first + i))
+                {
+                    // A stale IOTLB entry may still translate it to the page the DMA API unmapped.
+                    throw new ArgumentException($"IOVA range 0x{iova:x}+{length} was unmapped by the DMA API and waits for the lazy flush; call Flush first.", nameof(iova));
+                }
             }
-        }
 
-        if (!MapPages(first, physical.PageFrame, pages, permission))
-        {
-            throw new ArgumentException($"IOVA range 0x{iova:x}+{length} overlaps an existing mapping.", nameof(iova));
-        }
+            if (!MapPagesLocked(first, physical.PageFrame, pages, permission))
+            {
+                throw new ArgumentException($"IOVA range 0x{iova:x}+{length} overlaps an existing mapping.", nameof(iova));
+            }
 
-        _explicitPages ??= new HashSet<ulong>();
-        for (ulong i = 0; i < pages; i++)
-        {
-            _explicitPages.Add(first + i);
+            _explicitPages ??= new HashSet<ulong>();
+            for (ulong i = 0; i < pages; i++)
+            {
+                _explicitPages.Add(first + i);
+            }
         }
     }
 
@@ -123,27 +172,40 @@ public sealed class IommuDomain
         CheckExplicitRange(iova, length);
         ulong first = iova >> PhysicalMemory.PageShift;
         ulong pages = PagesOf(length);
-        if (!AllPresent(first, pages))
+        List<(ulong Frame, ulong Pages)>? released;
+        using (new SpinHold(ref _lock))
         {
-            throw new ArgumentException($"IOVA range 0x{iova:x}+{length} is not entirely mapped.", nameof(iova));
-        }
-
-        for (ulong i = 0; i < pages; i++)
-        {
-            if (_explicitPages is null || !_explicitPages.Contains(first + i))
+            if (!AllPresentLocked(first, pages))
             {
-                throw new ArgumentException($"IOVA 0x{(first + i) << PhysicalMemory.PageShift:x} was mapped by the DMA API, not by Map: release it with the DMA API call that mapped it.", nameof(iova));
+                throw new ArgumentException($"IOVA range 0x{iova:x}+{length} is not entirely mapped.", nameof(iova));
             }
+
+            for (ulong i = 0; i < pages; i++)
+            {
+                if (_explicitPages is null || !_explicitPages.Contains(first + i))
+                {
+                    throw new ArgumentException($"IOVA 0x{(first + i) << PhysicalMemory.PageShift:x} was mapped by the DMA API, not by Map: release it with the DMA API call that mapped it.", nameof(iova));
+                }
+            }
+
+            for (ulong i = 0; i < pages; i++)
+            {
+                _pageTable!.Unmap(first + i);
+                _explicitPages!.Remove(first + i);
+                InvalidatePage(first + i);
+            }
+
+            released = TakeUnshadowedLocked();
         }
 
-        for (ulong i = 0; i < pages; i++)
+        // No transaction still uses the removed entries once this returns (VFIO unmaps are synchronous).
+        DrainTransactions();
+
+        // Given back outside the domain's lock: IOVA allocation never runs under it.
+        foreach ((ulong frame, ulong count) in released ?? Enumerable.Empty<(ulong, ulong)>())
         {
-            _pageTable!.Unmap(first + i);
-            _explicitPages!.Remove(first + i);
-            InvalidatePage(first + i);
+            Iova!.Free(frame, count);
         }
-
-        ReleaseShadowed();
     }
 
     /// <summary>
@@ -152,37 +214,67 @@ public sealed class IommuDomain
     /// </summary>
     public void Flush()
     {
-        if (_flushQueue is null || _flushQueue.Count == 0)
+        if (_flushQueue is null)
         {
             return;
         }
 
-        IoTlb!.InvalidateAll();
-        foreach (IoTlb deviceTlb in _deviceTlbs)
+        using (new SpinHold(ref _lock))
         {
-            deviceTlb.InvalidateAll();
+            FlushLocked();
         }
-
-        _flushQueue.Drain(Iova!);
-        Flushes++;
     }
 
     /// <summary>Whether the page table holds a present entry for <paramref name="iova"/> (ignores the IOTLB).</summary>
-    public bool IsMapped(ulong iova) =>
-        _pageTable is not null && iova >> IoPageTable.AddressWidth == 0 && IoPageTable.PermissionOf(_pageTable.Walk(iova >> PhysicalMemory.PageShift)) != IommuPermission.None;
+    public bool IsMapped(ulong iova)
+    {
+        if (_pageTable is null || iova >> IoPageTable.AddressWidth != 0)
+        {
+            return false;
+        }
+
+        using (new SpinHold(ref _lock))
+        {
+            return IoPageTable.PermissionOf(_pageTable.Walk(iova >> PhysicalMemory.PageShift)) != IommuPermission.None;
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"domain {Id} ({Kind}{(Kind == DomainKind.Translated ? ", " + Invalidation : string.Empty)})";
 
-    internal void AttachDevice(DeviceId device) => _devices.Add(device);
+    internal void AttachDevice(DeviceId device)
+    {
+        using (new SpinHold(ref _lock))
+        {
+            _devices.Add(device);
+        }
+    }
 
     /// <summary>Starts sending invalidations to an attached device's address translation cache.</summary>
-    internal void AddDeviceTlb(IoTlb deviceTlb) => _deviceTlbs.Add(deviceTlb);
+    internal void AddDeviceTlb(IoTlb deviceTlb)
+    {
+        using (new SpinHold(ref _lock))
+        {
+            _deviceTlbs.Add(deviceTlb);
+        }
+    }
 
     /// <summary>Stops sending invalidations to a device's address translation cache (the device left the domain).</summary>
-    internal void RemoveDeviceTlb(IoTlb deviceTlb) => _deviceTlbs.Remove(deviceTlb);
+    internal void RemoveDeviceTlb(IoTlb deviceTlb)
+    {
+        using (new SpinHold(ref _lock))
+        {
+            _deviceTlbs.Remove(deviceTlb);
+        }
+    }
 
-    internal void DetachDevice(DeviceId device) => _devices.Remove(device);
+    internal void DetachDevice(DeviceId device)
+    {
+        using (new SpinHold(ref _lock))
+        {
+            _devices.Remove(device);
+        }
+    }
 
     /// <summary>
     /// Allocates an IOVA range for the DMA API that no explicit mapping overlaps. A range the
@@ -194,17 +286,21 @@ public sealed class IommuDomain
         const int attempts = 64;
         for (int i = 0; i < attempts; i++)
         {
+            // Allocated outside the domain's lock (the IOVA fast path takes no domain-wide lock).
             if (!Iova!.TryAllocate(pages, limitFrame, out frame))
             {
                 return false;
             }
 
-            if (_explicitPages is not { Count: > 0 } || !OverlapsExplicit(frame, IovaAllocator.RoundedSize(pages)))
+            using (new SpinHold(ref _lock))
             {
-                return true;
-            }
+                if (_explicitPages is not { Count: > 0 } || !OverlapsExplicitLocked(frame, IovaAllocator.RoundedSize(pages)))
+                {
+                    return true;
+                }
 
-            (_shadowed ??= new List<(ulong, ulong)>()).Add((frame, pages));
+                (_shadowed ??= new List<(ulong, ulong)>()).Add((frame, pages));
+            }
         }
 
         frame = 0;
@@ -213,6 +309,14 @@ public sealed class IommuDomain
 
     /// <summary>Maps consecutive pages; all or nothing.</summary>
     internal bool MapPages(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
+    {
+        using (new SpinHold(ref _lock))
+        {
+            return MapPagesLocked(iovaFrame, physFrame, pages, permission);
+        }
+    }
+
+    private bool MapPagesLocked(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
     {
         for (ulong i = 0; i < pages; i++)
         {
@@ -230,7 +334,7 @@ public sealed class IommuDomain
         return true;
     }
 
-    internal bool AllPresent(ulong iovaFrame, ulong pages)
+    private bool AllPresentLocked(ulong iovaFrame, ulong pages)
     {
         for (ulong i = 0; i < pages; i++)
         {
@@ -246,44 +350,131 @@ public sealed class IommuDomain
     /// <summary>
     /// Unmaps a DMA-API range and releases its IOVA: immediately after invalidating each page
     /// (strict), or through the flush queue (lazy), so the IOVA is never reused while a stale IOTLB
-    /// entry could still point at the old page.
+    /// entry could still point at the old page. False, changing nothing, if a page is not mapped.
     /// </summary>
-    internal void UnmapDmaRange(ulong iovaFrame, ulong pages)
+    internal bool TryUnmapDmaRange(ulong iovaFrame, ulong pages)
     {
-        for (ulong i = 0; i < pages; i++)
+        using (new SpinHold(ref _lock))
         {
-            _pageTable!.Unmap(iovaFrame + i);
-        }
+            // Checked under the same hold as the unmap: a racing unmap of the same range cannot slip between.
+            if (!AllPresentLocked(iovaFrame, pages))
+            {
+                return false;
+            }
 
-        if (_flushQueue is null)
-        {
+            for (ulong i = 0; i < pages; i++)
+            {
+                _pageTable!.Unmap(iovaFrame + i);
+            }
+
+            _invalidations++;
+            if (_flushQueue is not null)
+            {
+                if (_flushQueue.IsFull)
+                {
+                    FlushLocked();
+                }
+
+                _flushQueue.Add(iovaFrame, pages);
+                return true;
+            }
+
             for (ulong i = 0; i < pages; i++)
             {
                 InvalidatePage(iovaFrame + i);
             }
-
-            Iova!.Free(iovaFrame, pages);
-            return;
         }
 
-        if (_flushQueue.IsFull)
-        {
-            Flush();
-        }
-
-        _flushQueue.Add(iovaFrame, pages);
+        // Strict: every cached translation is gone and no transaction still uses one, so the pages
+        // may go to a new owner and the range may be handed out again at once.
+        DrainTransactions();
+        Iova!.Free(iovaFrame, pages);
+        return true;
     }
 
-    /// <summary>Clears one page table entry of a mapping the device was never told about (no IOTLB entry can exist).</summary>
-    internal void UnmapPagesForRollback(ulong iovaFrame) => _pageTable!.Unmap(iovaFrame);
+    /// <summary>A device transaction starts: counted in the current epoch until <see cref="EndTransaction"/>.</summary>
+    internal long BeginTransaction()
+    {
+        while (true)
+        {
+            long epoch = Interlocked.Read(ref _epoch);
+            Interlocked.Increment(ref _inFlight[epoch & 1]);
+            if (Interlocked.Read(ref _epoch) == epoch)
+            {
+                return epoch;
+            }
+
+            Interlocked.Decrement(ref _inFlight[epoch & 1]); // a drain started meanwhile: count in the new epoch
+        }
+    }
+
+    internal void EndTransaction(long epoch) => Interlocked.Decrement(ref _inFlight[epoch & 1]);
+
+    /// <summary>Waits until every transaction that began before this call has moved its bytes.</summary>
+    private void DrainTransactions()
+    {
+        lock (_drainLock)
+        {
+            long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other slot
+            var spin = default(SpinWait);
+            while (Interlocked.Read(ref _inFlight[old & 1]) != 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep: the transaction is a copy away from done
+            }
+        }
+    }
+
+    /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>
+    internal void UnmapPagesForRollback(ulong iovaFrame, ulong pages)
+    {
+        using (new SpinHold(ref _lock))
+        {
+            for (ulong i = 0; i < pages; i++)
+            {
+                _pageTable!.Unmap(iovaFrame + i);
+            }
+
+            _invalidations++;
+        }
+    }
 
     /// <summary>Whether an unmapped page may still be reachable through a stale IOTLB entry (lazy window).</summary>
-    internal bool IsPendingFlush(ulong iovaFrame) => _flushQueue?.Contains(iovaFrame) ?? false;
+    internal bool IsPendingFlush(ulong iovaFrame)
+    {
+        if (_flushQueue is null)
+        {
+            return false;
+        }
+
+        using (new SpinHold(ref _lock))
+        {
+            return _flushQueue.Contains(iovaFrame);
+        }
+    }
+
+    /// <summary>
+    /// Caches a translation in an attached device's own cache, unless a translation was removed or
+    /// invalidated since <paramref name="generation"/> was read: the ATS rule that an invalidation
+    /// completes only after translations in flight, so a strict unmap is never outlived by a late fill.
+    /// </summary>
+    internal void FillDeviceTlb(IoTlb deviceTlb, ulong iovaFrame, ulong entry, long generation)
+    {
+        using (new SpinHold(ref _lock))
+        {
+            if (generation == _invalidations && _deviceTlbs.Contains(deviceTlb))
+            {
+                lock (deviceTlb.Sync)
+                {
+                    deviceTlb.Fill(iovaFrame, entry);
+                }
+            }
+        }
+    }
 
     /// <summary>Translates one page for a device access: IOTLB first, page walk on a miss.</summary>
     internal bool TryTranslate(ulong address, DmaAccess access, out ulong physical, out FaultReason reason)
     {
-        if (!TryTranslatePage(address, access, out ulong entry, out reason))
+        if (!TryTranslatePage(address, access, out ulong entry, out reason, out _))
         {
             physical = 0;
             return false;
@@ -298,8 +489,9 @@ public sealed class IommuDomain
     /// frame and permissions) as an ATS translation completion would carry it. Identity domains
     /// answer with the same frame and both permissions.
     /// </summary>
-    internal bool TryTranslatePage(ulong address, DmaAccess access, out ulong entry, out FaultReason reason)
+    internal bool TryTranslatePage(ulong address, DmaAccess access, out ulong entry, out FaultReason reason, out long generation)
     {
+        generation = 0;
         switch (Kind)
         {
             case DomainKind.Identity:
@@ -319,6 +511,16 @@ public sealed class IommuDomain
             return false;
         }
 
+        using (new SpinHold(ref _lock))
+        {
+            generation = _invalidations;
+            return TryTranslateLocked(address, access, out entry, out reason);
+        }
+    }
+
+    private bool TryTranslateLocked(ulong address, DmaAccess access, out ulong entry, out FaultReason reason)
+    {
+        entry = 0;
         ulong frame = address >> PhysicalMemory.PageShift;
         if (!IoTlb!.TryLookup(frame, out ulong leaf))
         {
@@ -344,16 +546,41 @@ public sealed class IommuDomain
         return true;
     }
 
+    private void FlushLocked()
+    {
+        if (_flushQueue!.Count == 0)
+        {
+            return;
+        }
+
+        _invalidations++;
+        IoTlb!.InvalidateAll();
+        foreach (IoTlb deviceTlb in _deviceTlbs)
+        {
+            lock (deviceTlb.Sync)
+            {
+                deviceTlb.InvalidateAll();
+            }
+        }
+
+        _flushQueue.Drain(Iova!);
+        _flushes++;
+    }
+
     private void InvalidatePage(ulong iovaFrame)
     {
+        _invalidations++;
         IoTlb!.Invalidate(iovaFrame);
         foreach (IoTlb deviceTlb in _deviceTlbs)
         {
-            deviceTlb.Invalidate(iovaFrame);
+            lock (deviceTlb.Sync)
+            {
+                deviceTlb.Invalidate(iovaFrame);
+            }
         }
     }
 
-    private bool OverlapsExplicit(ulong frame, ulong pages)
+    private bool OverlapsExplicitLocked(ulong frame, ulong pages)
     {
         for (ulong i = 0; i < pages; i++)
         {
@@ -366,23 +593,26 @@ public sealed class IommuDomain
         return false;
     }
 
-    /// <summary>Gives the allocator back the IOVA ranges an explicit mapping no longer covers.</summary>
-    private void ReleaseShadowed()
+    /// <summary>Takes the held-back IOVA ranges an explicit mapping no longer covers, for the allocator to get back.</summary>
+    private List<(ulong Frame, ulong Pages)>? TakeUnshadowedLocked()
     {
         if (_shadowed is null)
         {
-            return;
+            return null;
         }
 
+        List<(ulong Frame, ulong Pages)>? free = null;
         for (int i = _shadowed.Count - 1; i >= 0; i--)
         {
             (ulong frame, ulong pages) = _shadowed[i];
-            if (!OverlapsExplicit(frame, IovaAllocator.RoundedSize(pages)))
+            if (!OverlapsExplicitLocked(frame, IovaAllocator.RoundedSize(pages)))
             {
-                Iova!.Free(frame, pages);
+                (free ??= new List<(ulong, ulong)>()).Add((frame, pages));
                 _shadowed.RemoveAt(i);
             }
         }
+
+        return free;
     }
 
     private static ulong PagesOf(int length) => ((ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;

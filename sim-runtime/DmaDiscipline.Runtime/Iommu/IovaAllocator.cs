@@ -3,9 +3,12 @@ namespace DmaDiscipline.Runtime;
 /// <summary>
 /// Allocates I/O virtual address ranges of a translated domain, top-down below the device's DMA mask
 /// (as Linux's <c>alloc_iova</c> does), in page frames. Sizes up to <see cref="MaxCachedPages"/> are
-/// rounded to a power of two and aligned to it; freed ranges of those sizes go to per-size caches
-/// (the idea of Linux's IOVA rcache), so steady-state map/unmap reuses a range in O(1) without
-/// touching the free-range tree and without allocating.
+/// rounded to a power of two and aligned to it; freed ranges of those sizes are cached as Linux's IOVA
+/// rcache does: per CPU, a loaded and a previous magazine of each size, over a depot of full
+/// magazines. Steady-state map/unmap pops and pushes the current CPU's magazine under that CPU's own
+/// lock, so no global lock is on the hot path; only an empty CPU cache reaches the depot, and only an
+/// empty depot reaches the free-range tree.
+/// Thread safety: every public member may be called from any thread.
 /// </summary>
 public sealed class IovaAllocator
 {
@@ -13,12 +16,16 @@ public sealed class IovaAllocator
     public const int MaxCachedPages = 64;
 
     private const int CacheOrders = 7; // 1, 2, 4 ... 64 pages
-    private const int CacheDepth = 512;
+    private const int MagazineSize = 127; // Linux's IOVA_MAG_SIZE
+    private const int DepotMagazines = 32; // full magazines kept per size (Linux's MAX_GLOBAL_MAGS)
+    private const int StripeBits = 6;
 
+    private readonly object _treeLock = new();
     private readonly SortedSet<FrameRange> _free = new();
-    private readonly Dictionary<ulong, ulong> _allocated = new(); // first frame -> frames
-    private readonly ulong[][] _cache = new ulong[CacheOrders][];
-    private readonly int[] _cached = new int[CacheOrders];
+    private readonly AllocatedStripe[] _allocated = new AllocatedStripe[1 << StripeBits];
+    private readonly CpuCache[] _cpus;
+    private readonly Depot[] _depots = new Depot[CacheOrders];
+    private long _treeSearches;
 
     /// <summary>Creates an allocator over [<paramref name="firstFrame"/>, <paramref name="endFrame"/>).</summary>
     public IovaAllocator(ulong firstFrame, ulong endFrame)
@@ -31,12 +38,21 @@ public sealed class IovaAllocator
         FirstFrame = firstFrame;
         EndFrame = endFrame;
         _free.Add(new FrameRange(firstFrame, endFrame));
-        for (int i = 0; i < CacheOrders; i++)
+        for (int i = 0; i < _allocated.Length; i++)
         {
-            _cache[i] = new ulong[CacheDepth];
+            _allocated[i] = new AllocatedStripe();
         }
 
-        _allocated.EnsureCapacity(1024);
+        _cpus = new CpuCache[Math.Max(1, Environment.ProcessorCount)];
+        for (int i = 0; i < _cpus.Length; i++)
+        {
+            _cpus[i] = new CpuCache();
+        }
+
+        for (int i = 0; i < CacheOrders; i++)
+        {
+            _depots[i] = new Depot();
+        }
     }
 
     /// <summary>First allocatable frame (frame 0 is never handed out, so IOVA 0 is never valid).</summary>
@@ -46,13 +62,40 @@ public sealed class IovaAllocator
     public ulong EndFrame { get; }
 
     /// <summary>Live allocations.</summary>
-    public int Allocated => _allocated.Count;
+    public int Allocated
+    {
+        get
+        {
+            int count = 0;
+            foreach (AllocatedStripe stripe in _allocated)
+            {
+                using (new SpinHold(ref stripe.Lock))
+                {
+                    count += stripe.Ranges.Count;
+                }
+            }
 
-    /// <summary>Allocations served from the per-size caches.</summary>
-    public long CacheHits { get; private set; }
+            return count;
+        }
+    }
+
+    /// <summary>Allocations served from the per-CPU caches.</summary>
+    public long CacheHits
+    {
+        get
+        {
+            long hits = 0;
+            foreach (CpuCache cpu in _cpus)
+            {
+                hits += Volatile.Read(ref cpu.Hits);
+            }
+
+            return hits;
+        }
+    }
 
     /// <summary>Allocations that searched the free-range tree.</summary>
-    public long TreeSearches { get; private set; }
+    public long TreeSearches => Volatile.Read(ref _treeSearches);
 
     /// <summary>The number of frames an allocation of <paramref name="pages"/> really takes.</summary>
     public static ulong RoundedSize(ulong pages) =>
@@ -73,22 +116,16 @@ public sealed class IovaAllocator
         // limitFrame + 1 would wrap to 0 for an all-ones limit; clamp before adding.
         ulong endLimit = limitFrame >= EndFrame ? EndFrame : limitFrame + 1;
         int order = OrderOf(size);
-        if (order >= 0 && _cached[order] > 0)
+        if ((order >= 0 && endLimit >= size && TryPopCached(order, endLimit - size, out frame))
+            || TryAllocateFromTree(size, endLimit, out frame)
+            || (DrainCaches() && TryAllocateFromTree(size, endLimit, out frame)))
         {
-            ulong candidate = _cache[order][_cached[order] - 1];
-            if (candidate + size <= endLimit)
+            AllocatedStripe stripe = StripeOf(frame);
+            using (new SpinHold(ref stripe.Lock))
             {
-                _cached[order]--;
-                CacheHits++;
-                _allocated.Add(candidate, size);
-                frame = candidate;
-                return true;
+                stripe.Ranges.Add(frame, size);
             }
-        }
 
-        if (TryAllocateFromTree(size, endLimit, out frame) || (DrainCaches() && TryAllocateFromTree(size, endLimit, out frame)))
-        {
-            _allocated.Add(frame, size);
             return true;
         }
 
@@ -102,30 +139,42 @@ public sealed class IovaAllocator
     public bool Free(ulong frame, ulong pages)
     {
         ulong size = RoundedSize(pages);
-        if (!_allocated.Remove(frame, out ulong allocated))
+        AllocatedStripe stripe = StripeOf(frame);
+        using (new SpinHold(ref stripe.Lock))
         {
-            return false;
-        }
+            if (!stripe.Ranges.TryGetValue(frame, out ulong allocated) || allocated != size)
+            {
+                return false; // a double or mismatched free changes nothing
+            }
 
-        if (allocated != size)
-        {
-            _allocated.Add(frame, allocated); // a mismatched free changes nothing
-            return false;
+            stripe.Ranges.Remove(frame);
         }
 
         int order = OrderOf(size);
-        if (order >= 0 && _cached[order] < CacheDepth)
+        if (order >= 0)
         {
-            _cache[order][_cached[order]++] = frame;
-            return true;
+            PushCached(order, frame);
+        }
+        else
+        {
+            lock (_treeLock)
+            {
+                ReturnToTree(frame, size);
+            }
         }
 
-        ReturnToTree(frame, size);
         return true;
     }
 
     /// <summary>Whether <paramref name="frame"/> starts a live allocation, and its size in frames.</summary>
-    public bool IsAllocated(ulong frame, out ulong frames) => _allocated.TryGetValue(frame, out frames);
+    public bool IsAllocated(ulong frame, out ulong frames)
+    {
+        AllocatedStripe stripe = StripeOf(frame);
+        using (new SpinHold(ref stripe.Lock))
+        {
+            return stripe.Ranges.TryGetValue(frame, out frames);
+        }
+    }
 
     private static ulong RoundUpToPowerOfTwo(ulong value) =>
         value <= 1 ? 1 : 1UL << (64 - System.Numerics.BitOperations.LeadingZeroCount(value - 1));
@@ -133,9 +182,102 @@ public sealed class IovaAllocator
     private static int OrderOf(ulong size) =>
         size <= MaxCachedPages && (size & (size - 1)) == 0 ? System.Numerics.BitOperations.Log2(size) : -1;
 
+    private AllocatedStripe StripeOf(ulong frame) => _allocated[(int)((frame * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits))];
+
+    private CpuCache CurrentCpu() => _cpus[Thread.GetCurrentProcessorId() % _cpus.Length];
+
+    /// <summary>A cached range of the order that starts at or below <paramref name="highestStart"/> (the mask's limit).</summary>
+    private bool TryPopCached(int order, ulong highestStart, out ulong frame)
+    {
+        CpuCache cpu = CurrentCpu();
+        using (new SpinHold(ref cpu.Lock))
+        {
+            Magazine loaded = cpu.Loaded[order];
+            if (loaded.Count == 0)
+            {
+                if (cpu.Previous[order].Count > 0)
+                {
+                    (cpu.Loaded[order], cpu.Previous[order]) = (cpu.Previous[order], loaded);
+                }
+                else
+                {
+                    Depot depot = _depots[order];
+                    lock (depot.Lock)
+                    {
+                        if (depot.Full.Count > 0)
+                        {
+                            cpu.Loaded[order] = depot.Full.Pop();
+                            depot.Empty.Push(loaded);
+                        }
+                    }
+                }
+            }
+
+            if (cpu.Loaded[order].TryPop(highestStart, out frame))
+            {
+                cpu.Hits++;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void PushCached(int order, ulong frame)
+    {
+        CpuCache cpu = CurrentCpu();
+        using (new SpinHold(ref cpu.Lock))
+        {
+            if (cpu.Loaded[order].IsFull)
+            {
+                if (!cpu.Previous[order].IsFull)
+                {
+                    (cpu.Loaded[order], cpu.Previous[order]) = (cpu.Previous[order], cpu.Loaded[order]);
+                }
+                else
+                {
+                    Magazine full = cpu.Loaded[order];
+                    Magazine? overflow = null;
+                    Depot depot = _depots[order];
+                    lock (depot.Lock)
+                    {
+                        if (depot.Full.Count < DepotMagazines)
+                        {
+                            depot.Full.Push(full);
+                            cpu.Loaded[order] = depot.Empty.Count > 0 ? depot.Empty.Pop() : new Magazine();
+                        }
+                        else
+                        {
+                            overflow = full;
+                        }
+                    }
+
+                    if (overflow is not null)
+                    {
+                        // The depot is full too: this magazine's ranges go back to the tree.
+                        lock (_treeLock)
+                        {
+                            overflow.DrainTo(this, 1UL << order);
+                        }
+                    }
+                }
+            }
+
+            cpu.Loaded[order].Push(frame);
+        }
+    }
+
     private bool TryAllocateFromTree(ulong size, ulong endLimit, out ulong frame)
     {
-        TreeSearches++;
+        lock (_treeLock)
+        {
+            _treeSearches++;
+            return TryAllocateFromTreeLocked(size, endLimit, out frame);
+        }
+    }
+
+    private bool TryAllocateFromTreeLocked(ulong size, ulong endLimit, out ulong frame)
+    {
         ulong alignment = size <= MaxCachedPages ? size : 1;
         if (endLimit <= FirstFrame)
         {
@@ -177,18 +319,41 @@ public sealed class IovaAllocator
         return false;
     }
 
+    /// <summary>Returns every cached range of every CPU and of the depot to the tree (Linux's <c>free_cpu_cached_iovas</c> and <c>free_global_cached_iovas</c>).</summary>
     private bool DrainCaches()
     {
         bool any = false;
+        foreach (CpuCache cpu in _cpus)
+        {
+            using (new SpinHold(ref cpu.Lock))
+            {
+                for (int order = 0; order < CacheOrders; order++)
+                {
+                    lock (_treeLock)
+                    {
+                        any |= cpu.Loaded[order].DrainTo(this, 1UL << order);
+                        any |= cpu.Previous[order].DrainTo(this, 1UL << order);
+                    }
+                }
+            }
+        }
+
         for (int order = 0; order < CacheOrders; order++)
         {
-            for (int i = 0; i < _cached[order]; i++)
+            Depot depot = _depots[order];
+            lock (depot.Lock)
             {
-                ReturnToTree(_cache[order][i], 1UL << order);
-                any = true;
-            }
+                while (depot.Full.Count > 0)
+                {
+                    Magazine magazine = depot.Full.Pop();
+                    lock (_treeLock)
+                    {
+                        any |= magazine.DrainTo(this, 1UL << order);
+                    }
 
-            _cached[order] = 0;
+                    depot.Empty.Push(magazine);
+                }
+            }
         }
 
         return any;
@@ -213,6 +378,83 @@ public sealed class IovaAllocator
         }
 
         _free.Add(new FrameRange(start, end));
+    }
+
+    /// <summary>Up to <see cref="MagazineSize"/> cached range starts of one size (Linux's <c>iova_magazine</c>).</summary>
+    private sealed class Magazine
+    {
+        private readonly ulong[] _frames = new ulong[MagazineSize];
+
+        public int Count { get; private set; }
+
+        public bool IsFull => Count == MagazineSize;
+
+        public void Push(ulong frame) => _frames[Count++] = frame;
+
+        /// <summary>Pops the newest range that starts at or below the limit (Linux's <c>iova_magazine_pop</c>).</summary>
+        public bool TryPop(ulong highestStart, out ulong frame)
+        {
+            for (int i = Count - 1; i >= 0; i--)
+            {
+                if (_frames[i] <= highestStart)
+                {
+                    frame = _frames[i];
+                    _frames[i] = _frames[--Count];
+                    return true;
+                }
+            }
+
+            frame = 0;
+            return false;
+        }
+
+        /// <summary>Returns every range to the tree; the caller holds the tree lock.</summary>
+        public bool DrainTo(IovaAllocator allocator, ulong size)
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                allocator.ReturnToTree(_frames[i], size);
+            }
+
+            bool any = Count > 0;
+            Count = 0;
+            return any;
+        }
+    }
+
+    /// <summary>One CPU's cache: a loaded and a previous magazine per size, under the CPU's own lock.</summary>
+    private sealed class CpuCache
+    {
+        public SpinLock Lock = new(enableThreadOwnerTracking: false);
+        public readonly Magazine[] Loaded = NewMagazines();
+        public readonly Magazine[] Previous = NewMagazines();
+        public long Hits;
+
+        private static Magazine[] NewMagazines()
+        {
+            var magazines = new Magazine[CacheOrders];
+            for (int i = 0; i < magazines.Length; i++)
+            {
+                magazines[i] = new Magazine();
+            }
+
+            return magazines;
+        }
+    }
+
+    /// <summary>Full magazines of one size shared by all CPUs, and empty ones kept for reuse.</summary>
+    private sealed class Depot
+    {
+        public readonly object Lock = new();
+        public readonly Stack<Magazine> Full = new(DepotMagazines);
+        public readonly Stack<Magazine> Empty = new(DepotMagazines);
+    }
+
+    /// <summary>One stripe of the live-allocation table (first frame → frames), so frees on different ranges rarely meet.</summary>
+    private sealed class AllocatedStripe
+    {
+        public SpinLock Lock = new(enableThreadOwnerTracking: false);
+        public readonly Dictionary<ulong, ulong> Ranges = new();
     }
 
     /// <summary>A free range [Start, End), ordered by start (ranges never overlap).</summary>

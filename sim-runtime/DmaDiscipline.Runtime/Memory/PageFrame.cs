@@ -1,13 +1,13 @@
 namespace DmaDiscipline.Runtime;
 
 /// <summary>
-/// Host backing of one 4 KiB physical page: a slice of a byte array. Pages of one
-/// <see cref="KBuffer"/> share that buffer's array so its <see cref="KBuffer.Span"/> is contiguous.
+/// One 4 KiB physical page: its host backing and whether it is shared with devices. The backing is
+/// one reference, written and read whole, so a device access racing a reallocation of the frame sees
+/// the old owner's page or the new one's, never a mix of the two.
 /// </summary>
 internal struct PageFrame
 {
-    public byte[]? Data;
-    public int Offset;
+    public PageBacking? Backing;
 
     /// <summary>Shared (decrypted) with devices; only matters in a confidential machine.</summary>
     public bool Shared;

@@ -5,6 +5,8 @@ namespace DmaDiscipline.Runtime;
 /// allocated or written cost host memory, so a 64 GiB (or larger) space is cheap. Allocations are
 /// physically contiguous, page-aligned and zeroed, and can be placed above 4 GiB to exercise DMA
 /// masks and bouncing.
+/// Thread safety: every public member may be called from any thread. Each zone's allocator has its
+/// own lock; page lookups take none. A buffer under a live DMA mapping is pinned and cannot be freed.
 /// </summary>
 public sealed class PhysicalMemory
 {
@@ -34,6 +36,7 @@ public sealed class PhysicalMemory
     private readonly PageRangeAllocator _low;
     private readonly PageRangeAllocator _high;
     private long _backedPages;
+    private int _liveAllocations;
 
     /// <summary>Creates a physical address space with default options (64 GiB).</summary>
     public PhysicalMemory()
@@ -80,13 +83,19 @@ public sealed class PhysicalMemory
     public long BackedPages => Interlocked.Read(ref _backedPages);
 
     /// <summary>Live allocations.</summary>
-    public int LiveAllocations { get; private set; }
+    public int LiveAllocations => Volatile.Read(ref _liveAllocations);
 
     /// <summary>Called when the CPU takes <see cref="KBuffer.Span"/> of a buffer a device owns (the DMA debug layer listens).</summary>
     internal Action<KBuffer>? CpuAccessWhileDeviceOwned { get; set; }
 
     /// <summary>Called with each new allocation's physical range (the DMA debug layer forgets old unmaps there).</summary>
     internal Action<ulong, int>? Allocated { get; set; }
+
+    /// <summary>Names one live mapping that pins a buffer (the machine looks through its devices and VFIO containers).</summary>
+    internal Func<KBuffer, PinHolder?>? FindPinHolder { get; set; }
+
+    /// <summary>Called when a pinned buffer's free is refused (the DMA debug layer reports it).</summary>
+    internal Action<KBuffer, PinHolder>? FreedWhilePinned { get; set; }
 
     /// <summary>Allocates a physically contiguous, zeroed buffer (the <c>kzalloc</c> analogue) where the default placement says.</summary>
     /// <param name="length">Length in bytes, 1 to <see cref="MaxAllocation"/>.</param>
@@ -128,26 +137,28 @@ public sealed class PhysicalMemory
         int pages = (length + PageSize - 1) >> PageShift;
         ulong frame = FindFrames((ulong)pages, placement);
         var data = new byte[pages << PageShift];
+        var backing = new PageBacking(data, frame);
         for (int i = 0; i < pages; i++)
         {
             ref PageFrame slot = ref Frame(frame + (ulong)i);
-            if (slot.Data is null)
+
+            // A reused frame now names the new owner's bytes; device writes after this land there.
+            if (Interlocked.Exchange(ref slot.Backing, backing) is null)
             {
                 Interlocked.Increment(ref _backedPages);
             }
-
-            // A reused frame now names the new owner's bytes; device writes after this land there.
-            slot.Data = data;
-            slot.Offset = i << PageShift;
         }
 
-        LiveAllocations++;
+        Interlocked.Increment(ref _liveAllocations);
         Allocated?.Invoke(frame << PageShift, pages << PageShift);
         return new KBuffer(this, new PhysAddr(frame << PageShift), length, data);
     }
 
     /// <summary>Frees a buffer. Its <see cref="KBuffer.Span"/> and address become unusable.</summary>
-    /// <exception cref="InvalidOperationException">The buffer was already freed (double free).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The buffer was already freed (double free), or a live streaming, coherent or VFIO mapping still
+    /// pins it (the message names one; nothing is freed, and its frames stay the buffer's).
+    /// </exception>
     /// <exception cref="ArgumentException">The buffer belongs to another memory.</exception>
     public void Free(KBuffer buffer)
     {
@@ -157,12 +168,17 @@ public sealed class PhysicalMemory
             throw new ArgumentException("The buffer was allocated from another PhysicalMemory.", nameof(buffer));
         }
 
-        if (buffer.IsFreed)
+        int pins = buffer.TryMarkFreed();
+        if (pins < 0)
         {
             throw new InvalidOperationException($"Double free of the buffer at {buffer.Physical} ({buffer.Length} bytes).");
         }
 
-        buffer.MarkFreed();
+        if (pins > 0)
+        {
+            throw PinnedFree(buffer, pins);
+        }
+
         ulong frame = buffer.Physical.PageFrame;
         ulong pages = (ulong)buffer.Pages;
         for (ulong i = 0; i < pages; i++)
@@ -170,8 +186,13 @@ public sealed class PhysicalMemory
             Frame(frame + i).Shared = false;
         }
 
-        (frame < _low.EndFrame ? _low : _high).Free(frame, pages);
-        LiveAllocations--;
+        PageRangeAllocator zone = frame < _low.EndFrame ? _low : _high;
+        lock (zone)
+        {
+            zone.Free(frame, pages);
+        }
+
+        Interlocked.Decrement(ref _liveAllocations);
     }
 
     /// <summary>The physical address of a byte of a buffer (the <c>virt_to_phys</c> analogue). Never give it to a device.</summary>
@@ -226,22 +247,27 @@ public sealed class PhysicalMemory
             return default;
         }
 
-        ref PageFrame slot = ref chunk[frame & (ChunkFrames - 1)];
-        return slot.Data is null ? default : slot.Data.AsSpan(slot.Offset, PageSize);
+        PageBacking? backing = Volatile.Read(ref chunk[frame & (ChunkFrames - 1)].Backing);
+        return backing is null ? default : backing.Page(frame);
     }
 
     /// <summary>The host bytes of one page for writing, backing it on first touch.</summary>
     internal Span<byte> PageForWrite(ulong frame)
     {
         ref PageFrame slot = ref Frame(frame);
-        if (slot.Data is null)
+        PageBacking? backing = Volatile.Read(ref slot.Backing);
+        if (backing is null)
         {
-            slot.Data = new byte[PageSize];
-            slot.Offset = 0;
-            Interlocked.Increment(ref _backedPages);
+            // First touch; another thread may back the page at the same moment, and one of the two wins.
+            var fresh = new PageBacking(new byte[PageSize], frame);
+            backing = Interlocked.CompareExchange(ref slot.Backing, fresh, null) ?? fresh;
+            if (ReferenceEquals(backing, fresh))
+            {
+                Interlocked.Increment(ref _backedPages);
+            }
         }
 
-        return slot.Data.AsSpan(slot.Offset, PageSize);
+        return backing.Page(frame);
     }
 
     internal bool IsShared(ulong frame)
@@ -303,27 +329,51 @@ public sealed class PhysicalMemory
         }
 
         PageRangeAllocator zone = placement == MemoryPlacement.Above4G ? _high : _low;
-        if (zone.TryAllocate(pages, out ulong frame))
+        lock (zone)
         {
-            return frame;
+            if (zone.TryAllocate(pages, out ulong frame))
+            {
+                return frame;
+            }
         }
 
         throw new InsufficientMemoryException(
             $"No {pages} contiguous free pages {(placement == MemoryPlacement.Above4G ? "above" : "below")} 4 GiB in {Size >> 30} GiB of physical memory.");
     }
 
+    private InvalidOperationException PinnedFree(KBuffer buffer, int pins)
+    {
+        PinHolder? holder = FindPinHolder?.Invoke(buffer);
+        string message = $"Free of {buffer} refused: {(holder is { } h ? h.ToString() : "a live DMA mapping")} still pins it"
+            + $"{(pins > 1 ? $" ({pins} pins in all)" : string.Empty)}; unmap or free the mapping first (nothing was freed).";
+        if (holder is { } found && FreedWhilePinned is { } report)
+        {
+            try
+            {
+                report(buffer, found);
+            }
+            catch (DmaDebugException debug)
+            {
+                return new InvalidOperationException(message, debug);
+            }
+        }
+
+        return new InvalidOperationException(message);
+    }
+
     private ref PageFrame Frame(ulong frame)
     {
-        ref PageFrame[]?[]? table = ref _directory[frame >> (ChunkShift + TableShift)];
-        table ??= new PageFrame[]?[TableChunks];
-        ref PageFrame[]? chunk = ref table[(frame >> ChunkShift) & (TableChunks - 1)];
-        chunk ??= new PageFrame[ChunkFrames];
+        // Directory levels are created on first touch by whichever thread gets there first.
+        ref PageFrame[]?[]? tableSlot = ref _directory[frame >> (ChunkShift + TableShift)];
+        PageFrame[]?[] table = Volatile.Read(ref tableSlot) ?? Interlocked.CompareExchange(ref tableSlot, new PageFrame[]?[TableChunks], null) ?? tableSlot!;
+        ref PageFrame[]? chunkSlot = ref table[(frame >> ChunkShift) & (TableChunks - 1)];
+        PageFrame[] chunk = Volatile.Read(ref chunkSlot) ?? Interlocked.CompareExchange(ref chunkSlot, new PageFrame[ChunkFrames], null) ?? chunkSlot!;
         return ref chunk[frame & (ChunkFrames - 1)];
     }
 
     private PageFrame[]? ChunkOrNull(ulong frame)
     {
-        PageFrame[]?[]? table = _directory[frame >> (ChunkShift + TableShift)];
-        return table?[(frame >> ChunkShift) & (TableChunks - 1)];
+        PageFrame[]?[]? table = Volatile.Read(ref _directory[frame >> (ChunkShift + TableShift)]);
+        return table is null ? null : Volatile.Read(ref table[(frame >> ChunkShift) & (TableChunks - 1)]);
     }
 }

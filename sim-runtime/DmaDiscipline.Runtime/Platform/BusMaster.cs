@@ -8,6 +8,10 @@ namespace DmaDiscipline.Runtime;
 /// physical when it does not — and nothing else. A faulting transaction is all or nothing: a write
 /// changes no byte, a read returns zeros, a fault is recorded, and the call returns false so the
 /// device model can fail the request.
+/// Thread safety: any thread may issue transactions (a multiqueue device model runs one thread per
+/// queue); a transaction racing an unmap either completes against the mapping or faults — a strict
+/// unmap returns only after transactions that translated through it have finished copying — and one
+/// that starts after a strict unmap returned always faults.
 /// </summary>
 public sealed class BusMaster
 {
@@ -16,15 +20,22 @@ public sealed class BusMaster
     private readonly Machine _machine;
     private readonly bool _behindIommu;
     private readonly ulong _addressMask;
-    private bool _untracked;
+
+    // The platform's own probe: its writes are not a driver's DMA and its expected faults are not recorded.
+    private readonly bool _probe;
+    private readonly object _contextLock = new();
 
     // The context entry as of _contextGeneration: saves a dictionary lookup per transaction.
     private IommuDomain? _domain;
     private int _contextGeneration = -1;
+    private long _bytesRead;
+    private long _bytesWritten;
+    private long _faults;
 
-    internal BusMaster(Machine machine, DeviceId device, bool behindIommu, ulong addressMask, int deviceTlbEntries = 0)
+    internal BusMaster(Machine machine, DeviceId device, bool behindIommu, ulong addressMask, int deviceTlbEntries = 0, bool probe = false)
     {
         _machine = machine;
+        _probe = probe;
         Device = device;
         _behindIommu = behindIommu;
         _addressMask = addressMask;
@@ -53,13 +64,13 @@ public sealed class BusMaster
     public DeviceId Device { get; }
 
     /// <summary>Bytes read successfully.</summary>
-    public long BytesRead { get; private set; }
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     /// <summary>Bytes written successfully.</summary>
-    public long BytesWritten { get; private set; }
+    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
 
     /// <summary>Transactions blocked by a fault.</summary>
-    public long Faults { get; private set; }
+    public long Faults => Interlocked.Read(ref _faults);
 
     /// <summary>Reads <paramref name="destination"/>.Length bytes at a bus address. False (and zeros) on a fault.</summary>
     public bool TryRead(DmaAddr address, Span<byte> destination)
@@ -72,13 +83,32 @@ public sealed class BusMaster
         address = new DmaAddr(address.Value & _addressMask);
         int pages = PageCount(address.Value, destination.Length);
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
-        if (!Translate(address.Value, destination.Length, DmaAccess.Read, physical))
+        IommuDomain? inFlight = null;
+        long epoch = 0;
+        try
         {
-            destination.Clear();
-            return false;
+            // Inside the try: whatever throws once the transaction is counted, it leaves the count.
+            bool translated = Translate(address.Value, destination.Length, DmaAccess.Read, physical, out inFlight, out epoch);
+            if (!translated)
+            {
+                destination.Clear();
+                return false;
+            }
+
+            Copy(address.Value, physical, destination);
+        }
+        finally
+        {
+            inFlight?.EndTransaction(epoch);
         }
 
-        ulong bus = address.Value;
+        Interlocked.Add(ref _bytesRead, destination.Length);
+        return true;
+    }
+
+    private void Copy(ulong bus, ReadOnlySpan<ulong> physical, Span<byte> destination)
+    {
+
         int done = 0;
         for (int i = 0; i < physical.Length; i++)
         {
@@ -96,9 +126,6 @@ public sealed class BusMaster
 
             done += chunk;
         }
-
-        BytesRead += destination.Length;
-        return true;
     }
 
     /// <summary>Writes <paramref name="source"/> at a bus address. False, with memory unchanged, on a fault.</summary>
@@ -112,37 +139,34 @@ public sealed class BusMaster
         address = new DmaAddr(address.Value & _addressMask);
         int pages = PageCount(address.Value, source.Length);
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
-        if (!Translate(address.Value, source.Length, DmaAccess.Write, physical))
-        {
-            return false;
-        }
-
-        ulong bus = address.Value;
-        int done = 0;
-        for (int i = 0; i < physical.Length; i++)
-        {
-            int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
-            int chunk = Math.Min(PhysicalMemory.PageSize - inPage, source.Length - done);
-            source.Slice(done, chunk).CopyTo(_machine.Memory.PageForWrite(physical[i]).Slice(inPage, chunk));
-            done += chunk;
-        }
-
-        BytesWritten += source.Length;
-        return true;
-    }
-
-    /// <summary>A write the debug layer does not watch: the platform's own probe, not a driver's DMA.</summary>
-    internal bool TryWriteUntracked(DmaAddr address, ReadOnlySpan<byte> source)
-    {
-        _untracked = true;
+        IommuDomain? inFlight = null;
+        long epoch = 0;
         try
         {
-            return TryWrite(address, source);
+            // Inside the try: whatever throws once the transaction is counted, it leaves the count.
+            bool translated = Translate(address.Value, source.Length, DmaAccess.Write, physical, out inFlight, out epoch);
+            if (!translated)
+            {
+                return false;
+            }
+
+            ulong bus = address.Value;
+            int done = 0;
+            for (int i = 0; i < physical.Length; i++)
+            {
+                int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
+                int chunk = Math.Min(PhysicalMemory.PageSize - inPage, source.Length - done);
+                source.Slice(done, chunk).CopyTo(_machine.Memory.PageForWrite(physical[i]).Slice(inPage, chunk));
+                done += chunk;
+            }
         }
         finally
         {
-            _untracked = false;
+            inFlight?.EndTransaction(epoch);
         }
+
+        Interlocked.Add(ref _bytesWritten, source.Length);
+        return true;
     }
 
     /// <summary>Reads a little-endian 16-bit value (virtio rings are little-endian).</summary>
@@ -199,10 +223,16 @@ public sealed class BusMaster
     private static int PageCount(ulong address, int length) =>
         (int)((((address & PhysicalMemory.PageMask) + (ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift));
 
-    /// <summary>Translates every page of the access first, so a fault on any page blocks the whole transaction.</summary>
-    private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages)
+    /// <summary>
+    /// Translates every page of the access first, so a fault on any page blocks the whole transaction.
+    /// A transaction through a translated domain is counted in flight from here until its bytes have
+    /// moved (<paramref name="inFlight"/>; the caller ends it), so a strict unmap can drain it.
+    /// </summary>
+    private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages, out IommuDomain? inFlight, out long epoch)
     {
-        if (_machine.Debug.IsEnabled && !_untracked && address + (ulong)length > address)
+        inFlight = null;
+        epoch = 0;
+        if (_machine.Debug.IsEnabled && !_probe && address + (ulong)length > address)
         {
             _machine.Debug.OnDeviceAccess(Device, address, length, access);
         }
@@ -210,13 +240,7 @@ public sealed class BusMaster
         IommuDomain? domain = null;
         if (_behindIommu && _machine.Iommu is { } iommu)
         {
-            if (_contextGeneration != iommu.ContextGeneration)
-            {
-                ChangeContext(iommu.DomainOf(Device));
-                _contextGeneration = iommu.ContextGeneration;
-            }
-
-            domain = _domain;
+            domain = Volatile.Read(ref _contextGeneration) == iommu.ContextGeneration ? _domain : Recontext(iommu);
             if (domain is null)
             {
                 return Fault(address, access, FaultReason.Blocked);
@@ -230,13 +254,19 @@ public sealed class BusMaster
             domain = null;
         }
 
+        if (domain is not null)
+        {
+            epoch = domain.BeginTransaction();
+            inFlight = domain;
+        }
+
         IoTlb? deviceTlb = domain is null ? null : DeviceTlb;
         IommuPermission needed = access == DmaAccess.Write ? IommuPermission.Write : IommuPermission.Read;
 
         // The common case, a one-page access the device's own cache can translate: only entries the
         // checks below accepted are ever cached, so nothing else needs looking at.
         if (deviceTlb is not null && physicalPages.Length == 1
-            && deviceTlb.TryLookup(address >> PhysicalMemory.PageShift, out ulong cached) && (IoPageTable.PermissionOf(cached) & needed) != 0)
+            && LookUp(deviceTlb, address >> PhysicalMemory.PageShift, out ulong cached) && (IoPageTable.PermissionOf(cached) & needed) != 0)
         {
             physicalPages[0] = IoPageTable.FrameOf(cached);
             return true;
@@ -251,22 +281,23 @@ public sealed class BusMaster
             ulong bus = i == 0 ? address : page;
             if ((bus < address || bus > _addressMask) && i > 0)
             {
-                return Fault(bus, access, FaultReason.OutOfRange); // the access wrapped around the address space or crossed the device's addressing limit
+                return FaultInFlight(ref inFlight, epoch, bus, access, FaultReason.OutOfRange); // the access wrapped around the address space or crossed the device's addressing limit
             }
 
             ulong physical = bus;
             ulong frame = bus >> PhysicalMemory.PageShift;
             ulong entry = 0;
+            long generation = 0;
             bool fill = false;
             if (domain is not null)
             {
                 // A translated request from the device's own cache when it holds the page with the
                 // needed permission; otherwise the IOMMU translates (and faults) as without ATS.
-                if (lookup is null || !lookup.TryLookup(frame, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
+                if (lookup is null || !LookUp(lookup, frame, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
                 {
-                    if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason))
+                    if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason, out generation))
                     {
-                        return Fault(bus, access, reason);
+                        return FaultInFlight(ref inFlight, epoch, bus, access, reason);
                     }
 
                     fill = deviceTlb is not null;
@@ -277,19 +308,19 @@ public sealed class BusMaster
 
             if (physical >= _machine.Memory.Size)
             {
-                return Fault(bus, access, FaultReason.OutOfRange);
+                return FaultInFlight(ref inFlight, epoch, bus, access, FaultReason.OutOfRange);
             }
 
             if (_machine.Options.Confidential && !_machine.Memory.IsShared(physical >> PhysicalMemory.PageShift))
             {
-                return Fault(bus, access, FaultReason.NotShared);
+                return FaultInFlight(ref inFlight, epoch, bus, access, FaultReason.NotShared);
             }
 
             if (fill && !_machine.Options.Confidential)
             {
                 // Cached only once every check passed, so a cache hit needs none of them again. In a
                 // confidential machine nothing is cached: a page's shared state can change under it.
-                deviceTlb!.Fill(frame, entry);
+                domain!.FillDeviceTlb(deviceTlb!, frame, entry, generation);
             }
 
             physicalPages[i] = physical >> PhysicalMemory.PageShift;
@@ -301,8 +332,35 @@ public sealed class BusMaster
     /// <summary>The device left the machine: its domain stops sending invalidations to its cache.</summary>
     internal void OnRemoved()
     {
-        ChangeContext(null);
-        _contextGeneration = -1;
+        lock (_contextLock)
+        {
+            ChangeContext(null);
+            _contextGeneration = -1;
+        }
+    }
+
+    private static bool LookUp(IoTlb deviceTlb, ulong frame, out ulong entry)
+    {
+        lock (deviceTlb.Sync)
+        {
+            return deviceTlb.TryLookup(frame, out entry);
+        }
+    }
+
+    /// <summary>The context table changed since the last transaction: look the device's domain up again.</summary>
+    private IommuDomain? Recontext(Iommu iommu)
+    {
+        lock (_contextLock)
+        {
+            int generation = iommu.ContextGeneration;
+            if (_contextGeneration != generation)
+            {
+                ChangeContext(iommu.DomainOf(Device));
+                Volatile.Write(ref _contextGeneration, generation);
+            }
+
+            return _domain;
+        }
     }
 
     /// <summary>The device's context entry changed: its translation cache follows it to the new domain, empty.</summary>
@@ -313,7 +371,10 @@ public sealed class BusMaster
             if (_domain is not null)
             {
                 _domain.RemoveDeviceTlb(deviceTlb);
-                deviceTlb.InvalidateAll();
+                lock (deviceTlb.Sync)
+                {
+                    deviceTlb.InvalidateAll();
+                }
             }
 
             next?.AddDeviceTlb(deviceTlb);
@@ -322,10 +383,23 @@ public sealed class BusMaster
         _domain = next;
     }
 
+    /// <summary>
+    /// A fault after the transaction was counted in flight: it moves no bytes, so it leaves the count
+    /// before the fault is recorded. A <see cref="FaultLog.FaultRaised"/> listener may then unmap
+    /// strictly in the same domain (the drain does not wait for this transaction) or throw (the count
+    /// is not left behind for every later strict unmap to wait on).
+    /// </summary>
+    private bool FaultInFlight(ref IommuDomain? inFlight, long epoch, ulong address, DmaAccess access, FaultReason reason)
+    {
+        inFlight?.EndTransaction(epoch);
+        inFlight = null;
+        return Fault(address, access, reason);
+    }
+
     private bool Fault(ulong address, DmaAccess access, FaultReason reason)
     {
-        Faults++;
-        if (!_machine.Probing)
+        Interlocked.Increment(ref _faults);
+        if (!_probe)
         {
             _machine.Faults.Record(Device, address, access, reason);
         }

@@ -4,11 +4,17 @@ namespace DmaDiscipline.Runtime;
 /// The simulated machine: physical memory, an optional IOMMU, the bounce pool, the DMA debug layer
 /// and the devices. <see cref="AddDevice"/> is where the platform — not the driver — decides each
 /// device's DMA path from the firmware table, per-device overrides, quirks and confidential mode.
+/// Thread safety: every public operation of the machine — the DMA API, memory allocation and free,
+/// device bus accesses, IOMMU invalidation, the debug layer, VFIO, and plugging devices in and out —
+/// may be called from any thread. A device model processes each of its queues on one thread, as
+/// hardware queues are; a <see cref="ScatterList"/> belongs to one thread at a time.
 /// </summary>
 public sealed class Machine
 {
     private readonly List<Device> _devices = new();
     private readonly List<string> _log = new();
+    private readonly List<Vfio.VfioContainer> _containers = new();
+    private readonly object _lock = new();
 
     /// <summary>Creates a machine with default options: 64 GiB, an IOMMU with translated strict domains, debug collecting.</summary>
     public Machine()
@@ -40,7 +46,10 @@ public sealed class Machine
         {
             Memory.CpuAccessWhileDeviceOwned = Debug.OnCpuAccess;
             Memory.Allocated = Debug.OnAllocate;
+            Memory.FreedWhilePinned = Debug.OnFreeWhilePinned;
         }
+
+        Memory.FindPinHolder = FindPinHolder;
 
         if (options.IommuPresent)
         {
@@ -80,14 +89,29 @@ public sealed class Machine
     /// <summary>The bounce pool, or null when the machine has none.</summary>
     public Swiotlb? Swiotlb { get; }
 
-    /// <summary>Devices, in the order they were added.</summary>
-    public IReadOnlyList<Device> Devices => _devices;
+    /// <summary>Devices, in the order they were added (a snapshot).</summary>
+    public IReadOnlyList<Device> Devices
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _devices.ToArray();
+            }
+        }
+    }
 
-    /// <summary>The platform's log (the dmesg analogue): domain assignments, quirks, refusals.</summary>
-    public IReadOnlyList<string> Log => _log;
-
-    /// <summary>True while a quirk probe runs: its expected faults are not recorded.</summary>
-    internal bool Probing { get; private set; }
+    /// <summary>The platform's log (the dmesg analogue): domain assignments, quirks, refusals (a snapshot).</summary>
+    public IReadOnlyList<string> Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToArray();
+            }
+        }
+    }
 
     /// <summary>
     /// Plugs a device in and gives it a DMA path: no IOMMU → direct; firmware says not covered →
@@ -109,6 +133,15 @@ public sealed class Machine
             throw new ArgumentException($"DmaMask 0x{options.DmaMask:x} is not 2^n − 1 with n from 12 to 64 (the address bits the device drives).", nameof(options));
         }
 
+        // Hot-plug is rare: one device at a time, so ids and the IOMMU context stay consistent.
+        lock (_lock)
+        {
+            return AddDeviceLocked(id, options);
+        }
+    }
+
+    private Device AddDeviceLocked(DeviceId id, DeviceOptions options)
+    {
         if (_devices.Any(d => d.Id == id && !d.IsRemoved))
         {
             throw new ArgumentException($"Device {id} is already present.", nameof(id));
@@ -161,7 +194,7 @@ public sealed class Machine
         // What the DMA API answers if the device declares that it bypasses translation (a virtio
         // device without ACCESS_PLATFORM): physical addresses, bounced only where the mask demands.
         DmaOps bypass = ops is DirectDmaOps ? ops : new DirectDmaOps(Memory, Swiotlb, forceBounce: false);
-        var dma = new DmaApi(id, ops, bypass, Debug, options.DmaMask);
+        var dma = new DmaApi(id, Memory, ops, bypass, Debug, options.DmaMask);
         var device = new Device(this, id, options, dma, new BusMaster(this, id, behindIommu, options.DmaMask, options.Ats ? options.AtcEntries : 0), domain);
         _devices.Add(device);
         LogLine($"{id} {options.Name}: {Describe(ops.Path, domain)}{(behindIommu ? string.Empty : ", DMA bypasses the IOMMU")}");
@@ -179,32 +212,35 @@ public sealed class Machine
     public void RemoveDevice(Device device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (device.Machine != this || device.IsRemoved)
+        lock (_lock)
         {
-            throw new ArgumentException($"{device} is not present on this machine.", nameof(device));
-        }
+            if (device.Machine != this || device.IsRemoved)
+            {
+                throw new ArgumentException($"{device} is not present on this machine.", nameof(device));
+            }
 
-        // In Throw mode the leak report is thrown only once the removal is complete, so a caught
-        // report never leaves a half-removed device behind.
-        DmaDebugException? leaks = null;
-        try
-        {
-            device.UnbindDriver();
-        }
-        catch (DmaDebugException report)
-        {
-            leaks = report;
-        }
+            // In Throw mode the leak report is thrown only once the removal is complete, so a caught
+            // report never leaves a half-removed device behind.
+            DmaDebugException? leaks = null;
+            try
+            {
+                device.UnbindDriver();
+            }
+            catch (DmaDebugException report)
+            {
+                leaks = report;
+            }
 
-        Debug.OnRemove(device.Id);
-        Iommu?.Detach(device.Id);
-        device.Bus.OnRemoved();
-        device.Dma.MarkRemoved();
-        device.IsRemoved = true;
-        LogLine($"{device.Id} {device.Name}: removed");
-        if (leaks is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(leaks);
+            Debug.OnRemove(device.Id);
+            Iommu?.Detach(device.Id);
+            device.Bus.OnRemoved();
+            device.Dma.MarkRemoved();
+            device.IsRemoved = true;
+            LogLine($"{device.Id} {device.Name}: removed");
+            if (leaks is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(leaks);
+            }
         }
     }
 
@@ -242,9 +278,66 @@ public sealed class Machine
     }
 
     /// <summary>The device with an id, or null.</summary>
-    public Device? Find(DeviceId id) => _devices.LastOrDefault(d => d.Id == id && !d.IsRemoved);
+    public Device? Find(DeviceId id)
+    {
+        lock (_lock)
+        {
+            return _devices.LastOrDefault(d => d.Id == id && !d.IsRemoved);
+        }
+    }
 
-    internal void LogLine(string line) => _log.Add(line);
+    internal void LogLine(string line)
+    {
+        lock (_log)
+        {
+            _log.Add(line);
+        }
+    }
+
+    /// <summary>A VFIO container was opened on this machine: its mappings pin memory too.</summary>
+    internal void AddContainer(Vfio.VfioContainer container)
+    {
+        lock (_containers)
+        {
+            _containers.Add(container);
+        }
+    }
+
+    internal void RemoveContainer(Vfio.VfioContainer container)
+    {
+        lock (_containers)
+        {
+            _containers.Remove(container);
+        }
+    }
+
+    /// <summary>One live mapping that pins <paramref name="buffer"/>, for the refusal of its free (a rare path: a scan).</summary>
+    private PinHolder? FindPinHolder(KBuffer buffer)
+    {
+        foreach (Device device in Devices)
+        {
+            if (device.Dma.FindPinHolder(buffer) is { } holder)
+            {
+                return holder;
+            }
+        }
+
+        Vfio.VfioContainer[] containers;
+        lock (_containers)
+        {
+            containers = _containers.ToArray();
+        }
+
+        foreach (Vfio.VfioContainer container in containers)
+        {
+            if (container.FindPinHolder(buffer) is { } holder)
+            {
+                return holder;
+            }
+        }
+
+        return null;
+    }
 
     private static string Describe(DmaPath path, IommuDomain? domain) => path switch
     {
@@ -293,18 +386,16 @@ public sealed class Machine
         Memory.SetShared(decoy.Physical.PageFrame, 1, shared: true);
         IommuDomain scratch = Iommu!.CreateDomain(DomainKind.Translated, InvalidationMode.Strict);
         Iommu.Attach(id, scratch);
-        Probing = true;
         try
         {
             scratch.Map(decoy.Physical.Value, target.Physical, PhysicalMemory.PageSize, IommuPermission.ReadWrite);
             ReadOnlySpan<byte> pattern = "DMARPROB"u8;
-            var probe = new BusMaster(this, id, behindIommu, ulong.MaxValue);
-            bool wrote = probe.TryWriteUntracked(new DmaAddr(decoy.Physical.Value), pattern);
+            var probe = new BusMaster(this, id, behindIommu, ulong.MaxValue, probe: true);
+            bool wrote = probe.TryWrite(new DmaAddr(decoy.Physical.Value), pattern);
             return wrote && target.Bytes[..pattern.Length].SequenceEqual(pattern);
         }
         finally
         {
-            Probing = false;
             Iommu.Detach(id);
             Memory.Free(target);
             Memory.Free(decoy);

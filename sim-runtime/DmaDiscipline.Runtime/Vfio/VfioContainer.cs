@@ -10,7 +10,10 @@ namespace DmaDiscipline.Runtime.Vfio;
 /// <see cref="MapDma"/> with IOVAs of its choosing for its own memory. Everything else faults.
 /// Closing the container (<see cref="Dispose"/>) unmaps everything, resets the devices and gives
 /// them back their previous domains. The DMA debug layer sees the mappings, so a device access
-/// outside them is reported (DMA001) as for kernel drivers.
+/// outside them is reported (DMA001) as for kernel drivers. Mapped memory is pinned, as VFIO pins
+/// pages: it cannot be freed while the mapping lives.
+/// Thread safety: every member may be called from any thread; the container's operations are
+/// serialised by its own lock.
 /// </summary>
 public sealed class VfioContainer : IDisposable
 {
@@ -18,6 +21,7 @@ public sealed class VfioContainer : IDisposable
 
     private readonly List<VfioDevice> _devices = new();
     private readonly List<VfioDmaMapping> _mappings = new();
+    private readonly object _lock = new();
     private bool _disposed;
 
     /// <summary>Opens a container on a machine.</summary>
@@ -27,6 +31,7 @@ public sealed class VfioContainer : IDisposable
         ArgumentNullException.ThrowIfNull(machine);
         Machine = machine;
         Iommu = machine.Iommu ?? throw new InvalidOperationException("VFIO needs an IOMMU: without one a userspace driver's device could DMA anywhere.");
+        machine.AddContainer(this);
     }
 
     /// <summary>The machine.</summary>
@@ -39,10 +44,28 @@ public sealed class VfioContainer : IDisposable
     public IommuDomain? Domain { get; private set; }
 
     /// <summary>Devices in the container.</summary>
-    public IReadOnlyList<VfioDevice> Devices => _devices;
+    public IReadOnlyList<VfioDevice> Devices
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _devices.ToArray();
+            }
+        }
+    }
 
-    /// <summary>The driver's live mappings.</summary>
-    public IReadOnlyList<VfioDmaMapping> Mappings => _mappings;
+    /// <summary>The driver's live mappings (a snapshot).</summary>
+    public IReadOnlyList<VfioDmaMapping> Mappings
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _mappings.ToArray();
+            }
+        }
+    }
 
     /// <summary>The first IOVA past the domain's address width (IOVAs must stay below it).</summary>
     public static ulong IovaLimit => 1UL << IoPageTable.AddressWidth;
@@ -55,6 +78,14 @@ public sealed class VfioContainer : IDisposable
     public VfioDevice AddDevice(VirtioMmioTransport transport)
     {
         ArgumentNullException.ThrowIfNull(transport);
+        lock (_lock)
+        {
+            return AddDeviceLocked(transport);
+        }
+    }
+
+    private VfioDevice AddDeviceLocked(VirtioMmioTransport transport)
+    {
         ThrowIfDisposed();
         Device device = transport.Device;
         if (device.Machine != Machine || device.IsRemoved)
@@ -72,9 +103,10 @@ public sealed class VfioContainer : IDisposable
             throw new InvalidOperationException($"{device}: its DMA bypasses the IOMMU, so VFIO cannot isolate it.");
         }
 
-        if (Machine.Debug.LiveMappings(device.Id) != 0)
+        // The DMA layer's own count, not the debug layer's: the guard holds with debugging off.
+        if (device.Dma.LiveCount is long live and not 0)
         {
-            throw new InvalidOperationException($"{device}: its kernel driver still holds {Machine.Debug.LiveMappings(device.Id)} DMA mapping(s); unbind it first.");
+            throw new InvalidOperationException($"{device}: its kernel driver still holds {live} DMA mapping(s) or coherent buffer(s); unbind it first.");
         }
 
         IommuDomain? previous = Iommu.DomainOf(device.Id);
@@ -105,6 +137,14 @@ public sealed class VfioContainer : IDisposable
     public void MapDma(KBuffer memory, int offset, ulong iova, int length, VfioDmaFlags flags)
     {
         ArgumentNullException.ThrowIfNull(memory);
+        lock (_lock)
+        {
+            MapDmaLocked(memory, offset, iova, length, flags);
+        }
+    }
+
+    private void MapDmaLocked(KBuffer memory, int offset, ulong iova, int length, VfioDmaFlags flags)
+    {
         ThrowIfDisposed();
         if (Domain is null)
         {
@@ -130,7 +170,17 @@ public sealed class VfioContainer : IDisposable
 
         IommuPermission permission = ((flags & VfioDmaFlags.Read) != 0 ? IommuPermission.Read : IommuPermission.None)
             | ((flags & VfioDmaFlags.Write) != 0 ? IommuPermission.Write : IommuPermission.None);
-        Domain.Map(iova, new PhysAddr(memory.Physical.Value + (ulong)offset), length, permission);
+        memory.Pin();
+        try
+        {
+            Domain.Map(iova, new PhysAddr(memory.Physical.Value + (ulong)offset), length, permission);
+        }
+        catch
+        {
+            memory.Unpin();
+            throw;
+        }
+
         var mapping = new VfioDmaMapping(iova, length, memory, offset, flags);
         _mappings.Add(mapping);
         foreach (VfioDevice device in _devices)
@@ -143,18 +193,51 @@ public sealed class VfioContainer : IDisposable
     /// <exception cref="ArgumentException">No mapping starts at <paramref name="iova"/> with that length.</exception>
     public void UnmapDma(ulong iova, int length)
     {
-        ThrowIfDisposed();
-        int index = _mappings.FindIndex(m => m.Iova == iova && m.Length == length);
-        if (index < 0)
+        lock (_lock)
         {
-            throw new ArgumentException($"No mapping of {length} bytes at IOVA 0x{iova:x}.", nameof(iova));
-        }
+            ThrowIfDisposed();
+            int index = _mappings.FindIndex(m => m.Iova == iova && m.Length == length);
+            if (index < 0)
+            {
+                throw new ArgumentException($"No mapping of {length} bytes at IOVA 0x{iova:x}.", nameof(iova));
+            }
 
-        Unmap(index);
+            Unmap(index);
+        }
     }
 
     /// <summary>Closes the container: unmaps everything, resets each device and returns it to its previous domain.</summary>
     public void Dispose()
+    {
+        lock (_lock)
+        {
+            DisposeLocked();
+        }
+
+        Machine.RemoveContainer(this);
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>The mapping that pins <paramref name="memory"/>, if any, for the refusal of its free.</summary>
+    internal PinHolder? FindPinHolder(KBuffer memory)
+    {
+        lock (_lock)
+        {
+            foreach (VfioDmaMapping mapping in _mappings)
+            {
+                if (ReferenceEquals(mapping.Memory, memory))
+                {
+                    DeviceId device = _devices.Count > 0 ? _devices[0].Device.Id : default;
+                    return new PinHolder(device, MappingKind.Vfio, new DmaAddr(mapping.Iova), mapping.Length, DmaDirection.Bidirectional);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private void DisposeLocked()
     {
         if (_disposed)
         {
@@ -183,13 +266,12 @@ public sealed class VfioContainer : IDisposable
         _disposed = true;
     }
 
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
-
     private void Unmap(int index)
     {
         VfioDmaMapping mapping = _mappings[index];
         Domain!.Unmap(mapping.Iova, mapping.Length);
         _mappings.RemoveAt(index);
+        mapping.Memory.Unpin();
         if (Machine.Debug.IsEnabled)
         {
             foreach (VfioDevice device in _devices)

@@ -272,6 +272,14 @@ internal static class BadInputCases
             new VfioContainer(r.Machine).AddDevice(transport);
             new VfioContainer(r.Machine).AddDevice(transport);
         }));
+        yield return Throws<InvalidOperationException>(vfioAdd, "a device whose kernel driver still holds a mapping", r => Do(() =>
+        {
+            // The DMA layer's own count refuses the hand-over, with the debug layer off too.
+            Device device = r.Machine.AddDevice(Machines.Disk);
+            DmaAddr held = device.Dma.MapSingle(r.Buffer, 0, 64, DmaDirection.ToDevice);
+            Assert.False(device.Dma.MappingError(held));
+            new VfioContainer(r.Machine).AddDevice(new VirtioMmioTransport(device, new VirtioBlkDevice()));
+        }));
         const string mapDma = "VfioContainer.MapDma(KBuffer, Int32, UInt64, Int32, VfioDmaFlags)";
         yield return Throws<ArgumentException>(mapDma, "no access flag", r => Do(() => r.Vfio().MapDma(r.Buffer, 0, 0x10000, Page, VfioDmaFlags.None)));
         yield return Throws<ArgumentException>(mapDma, "an undefined flag", r => Do(() => r.Vfio().MapDma(r.Buffer, 0, 0x10000, Page, (VfioDmaFlags)8)));

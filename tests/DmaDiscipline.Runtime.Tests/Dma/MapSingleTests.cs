@@ -143,23 +143,56 @@ public sealed class MapSingleTests
         Assert.Throws<InvalidOperationException>(() => nic.Dma.UnmapSingle(new DmaAddr(0x1234_5000), 100, DmaDirection.ToDevice));
     }
 
-    [Fact]
-    public void ASyncAfterUnmap_OnACoherentTranslatedPath_IsANoOpWithDebuggingOff_AndDma006WithItOn()
+    [Theory]
+    [MemberData(nameof(Platforms))]
+    public void ASyncAfterUnmap_IsRefusedWithDebuggingOff_AndDma006WithItOn_OnEveryPlatform(string platform)
     {
-        // dma-iommu on a coherent device does nothing on sync, so there is nothing to refuse; only the
-        // debug layer, which keeps its own record of live mappings, can tell.
+        // The DMA layer keeps its own record of live mappings, so the documented refusal holds on the
+        // IOMMU and direct paths too, where the sync itself would move no data (once a silent no-op).
         foreach (DmaDebugMode mode in new[] { DmaDebugMode.Off, DmaDebugMode.Collect })
         {
-            Machine machine = Machines.With(debug: mode);
+            Machine machine = Platform(platform, mode);
             Device nic = machine.AddDevice(Machines.Nic);
             KBuffer buffer = machine.Buffer(new byte[Page]);
             DmaAddr address = nic.MapChecked(buffer, 0, 100, DmaDirection.ToDevice);
             nic.Dma.UnmapSingle(address, 100, DmaDirection.ToDevice);
 
-            nic.Dma.SyncForCpu(address, 100, DmaDirection.ToDevice);
-
-            Assert.Equal(mode == DmaDebugMode.Off ? [] : [RuleIds.UseAfterUnmap], machine.Debug.Violations.Select(v => v.RuleId));
+            if (mode == DmaDebugMode.Off)
+            {
+                Assert.Throws<InvalidOperationException>(() => nic.Dma.SyncForCpu(address, 100, DmaDirection.ToDevice));
+                Assert.Throws<InvalidOperationException>(() => nic.Dma.SyncForDevice(address, 100, DmaDirection.ToDevice));
+                Assert.Throws<InvalidOperationException>(() => nic.Dma.UnmapSingle(address, 100, DmaDirection.ToDevice));
+            }
+            else
+            {
+                nic.Dma.SyncForCpu(address, 100, DmaDirection.ToDevice);
+                Assert.Equal([RuleIds.UseAfterUnmap], machine.Debug.Violations.Select(v => v.RuleId));
+            }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Platforms))]
+    public void ASyncOrUnmapOutsideEveryLiveMapping_IsRefusedWithDebuggingOff_OnEveryPlatform(string platform)
+    {
+        Machine machine = Platform(platform);
+        Device nic = machine.AddDevice(Machines.Nic);
+        KBuffer buffer = machine.Buffer(new byte[2 * Page]);
+        DmaAddr address = nic.MapChecked(buffer, 0, 100, DmaDirection.Bidirectional);
+
+        // Past the end, before the start, a forged address, and a sync that starts inside but runs past the end.
+        Assert.Throws<InvalidOperationException>(() => nic.Dma.SyncForCpu(new DmaAddr(address.Value + 100), 1, DmaDirection.Bidirectional));
+        Assert.Throws<InvalidOperationException>(() => nic.Dma.SyncForCpu(new DmaAddr(address.Value - 1), 1, DmaDirection.Bidirectional));
+        Assert.Throws<InvalidOperationException>(() => nic.Dma.SyncForDevice(new DmaAddr(0x7_0000_0000), 8, DmaDirection.Bidirectional));
+        Assert.Throws<InvalidOperationException>(() => nic.Dma.SyncForCpu(new DmaAddr(address.Value + 50), 51, DmaDirection.Bidirectional));
+        Assert.Throws<InvalidOperationException>(() => nic.Dma.UnmapSingle(new DmaAddr(address.Value + 1), 99, DmaDirection.Bidirectional));
+        Assert.Throws<InvalidOperationException>(() => nic.Dma.UnmapSingle(new DmaAddr(0x7_0000_0000), 100, DmaDirection.Bidirectional));
+
+        // The refusals changed nothing: the mapping is still live and releases normally.
+        nic.Dma.SyncForCpu(new DmaAddr(address.Value + 50), 50, DmaDirection.Bidirectional);
+        nic.Dma.SyncForDevice(address, 100, DmaDirection.Bidirectional);
+        nic.Dma.UnmapSingle(address, 100, DmaDirection.Bidirectional);
+        Assert.Throws<InvalidOperationException>(() => nic.Dma.UnmapSingle(address, 100, DmaDirection.Bidirectional));
     }
 
     [Fact]

@@ -1,0 +1,234 @@
+namespace DmaDiscipline.Runtime;
+
+/// <summary>
+/// The live mappings of one device's DMA API, kept by the DMA layer whatever the debug layer's mode,
+/// so that an unmap, sync or free outside a live mapping is refused on every path (IOMMU, direct,
+/// bounce) and a mapped buffer stays pinned. Each page a mapping touches holds a copy of its record,
+/// so a sync of any sub-range finds it with one lookup.
+/// Thread safety: sharded by bus page, each shard under its own spinlock (as dma-debug hashes its
+/// entries into buckets with a lock each): threads mapping different pages rarely meet. Steady-state
+/// add and remove allocate nothing.
+/// </summary>
+internal sealed class LiveMappings
+{
+    private const int ShardBits = 3;
+
+    private readonly Shard[] _shards = new Shard[1 << ShardBits];
+
+    public LiveMappings()
+    {
+        for (int i = 0; i < _shards.Length; i++)
+        {
+            _shards[i] = new Shard();
+        }
+    }
+
+    public void Add(in LiveMapping mapping)
+    {
+        for (ulong page = mapping.FirstPage; page <= mapping.LastPage; page++)
+        {
+            ShardOf(page).Add(page, mapping);
+        }
+    }
+
+    /// <summary>
+    /// Removes the mapping of <paramref name="kind"/> that starts at <paramref name="address"/>. When
+    /// the same address is mapped more than once (direct DMA of one buffer twice), the one with this
+    /// length and direction goes first. False, changing nothing, when none starts there.
+    /// </summary>
+    public bool TryRemove(ulong address, int length, DmaDirection direction, MappingKind kind, out LiveMapping removed)
+    {
+        ulong first = address >> PhysicalMemory.PageShift;
+        if (!ShardOf(first).TryRemoveStart(first, address, length, direction, kind, out removed))
+        {
+            return false;
+        }
+
+        for (ulong page = first + 1; page <= removed.LastPage; page++)
+        {
+            ShardOf(page).RemoveCopy(page, removed);
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether one live mapping covers the whole range.</summary>
+    public bool Covers(ulong address, int length)
+    {
+        ulong end = address + (ulong)length;
+        if (length <= 0 || end < address)
+        {
+            return false;
+        }
+
+        ulong page = address >> PhysicalMemory.PageShift;
+        return ShardOf(page).Covers(page, address, end);
+    }
+
+    /// <summary>A live mapping that pins <paramref name="buffer"/>, if any (a scan: only for refusals).</summary>
+    public LiveMapping? FindPinning(KBuffer buffer)
+    {
+        foreach (Shard shard in _shards)
+        {
+            if (shard.FindPinning(buffer) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private Shard ShardOf(ulong page) => _shards[(int)((page * 0x9E3779B97F4A7C15UL) >> (64 - ShardBits))];
+
+    /// <summary>Per-page chains of mapping records in pooled arrays (index links, a free list).</summary>
+    private sealed class Shard
+    {
+        private SpinLock _lock = new(enableThreadOwnerTracking: false);
+        private readonly Dictionary<ulong, int> _heads = new();
+        private LiveMapping[] _records = new LiveMapping[16];
+        private int[] _next = new int[16];
+        private int _free = -1;
+        private int _used;
+
+        public void Add(ulong page, in LiveMapping mapping)
+        {
+            using (new SpinHold(ref _lock))
+            {
+                int node = NewNode();
+                _records[node] = mapping;
+                _next[node] = _heads.TryGetValue(page, out int head) ? head : -1;
+                _heads[page] = node;
+            }
+        }
+
+        public bool TryRemoveStart(ulong page, ulong address, int length, DmaDirection direction, MappingKind kind, out LiveMapping removed)
+        {
+            using (new SpinHold(ref _lock))
+            {
+                int best = -1;
+                int bestPrevious = -1;
+                int previous = -1;
+                for (int node = Head(page); node >= 0; previous = node, node = _next[node])
+                {
+                    ref LiveMapping record = ref _records[node];
+                    if (record.Address != address || record.Kind != kind)
+                    {
+                        continue;
+                    }
+
+                    if (best < 0 || (record.Length == length && record.Direction == direction))
+                    {
+                        best = node;
+                        bestPrevious = previous;
+                        if (record.Length == length && record.Direction == direction)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                if (best < 0)
+                {
+                    removed = default;
+                    return false;
+                }
+
+                removed = _records[best];
+                Unlink(page, best, bestPrevious);
+                return true;
+            }
+        }
+
+        public void RemoveCopy(ulong page, in LiveMapping mapping)
+        {
+            using (new SpinHold(ref _lock))
+            {
+                int previous = -1;
+                for (int node = Head(page); node >= 0; previous = node, node = _next[node])
+                {
+                    if (_records[node] == mapping)
+                    {
+                        Unlink(page, node, previous);
+                        return;
+                    }
+                }
+            }
+        }
+
+        public bool Covers(ulong page, ulong address, ulong end)
+        {
+            using (new SpinHold(ref _lock))
+            {
+                for (int node = Head(page); node >= 0; node = _next[node])
+                {
+                    if (_records[node].Covers(address, end))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+
+        public LiveMapping? FindPinning(KBuffer buffer)
+        {
+            using (new SpinHold(ref _lock))
+            {
+                foreach (int head in _heads.Values)
+                {
+                    for (int node = head; node >= 0; node = _next[node])
+                    {
+                        if (_records[node].Pins(buffer))
+                        {
+                            return _records[node];
+                        }
+                    }
+                }
+
+                return null;
+            }
+        }
+
+        private int Head(ulong page) => _heads.TryGetValue(page, out int head) ? head : -1;
+
+        private void Unlink(ulong page, int node, int previous)
+        {
+            if (previous >= 0)
+            {
+                _next[previous] = _next[node];
+            }
+            else if (_next[node] >= 0)
+            {
+                _heads[page] = _next[node];
+            }
+            else
+            {
+                _heads.Remove(page);
+            }
+
+            _records[node] = default; // drop the owner reference
+            _next[node] = _free;
+            _free = node;
+        }
+
+        private int NewNode()
+        {
+            if (_free >= 0)
+            {
+                int node = _free;
+                _free = _next[node];
+                return node;
+            }
+
+            if (_used == _records.Length)
+            {
+                Array.Resize(ref _records, _used * 2);
+                Array.Resize(ref _next, _used * 2);
+            }
+
+            return _used++;
+        }
+    }
+}
