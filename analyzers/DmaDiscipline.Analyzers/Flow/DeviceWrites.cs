@@ -23,42 +23,20 @@ namespace DmaDiscipline.Analyzers.Flow
             switch (type.Name)
             {
                 case "Unsafe":
-                    return (method.Name == "Write" || method.Name == "WriteUnaligned") && In(type, "CompilerServices", "Runtime");
+                    return (method.Name == "Write" || method.Name == "WriteUnaligned") && ValueConversions.InSystem(type, "CompilerServices", "Runtime");
                 case "Marshal":
-                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal) && In(type, "InteropServices", "Runtime");
+                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal) && ValueConversions.InSystem(type, "InteropServices", "Runtime");
                 case "MemoryMarshal":
-                    return (method.Name == "Write" || method.Name == "TryWrite") && In(type, "InteropServices", "Runtime");
+                    return (method.Name == "Write" || method.Name == "TryWrite") && ValueConversions.InSystem(type, "InteropServices", "Runtime");
                 case "Volatile":
-                    return method.Name == "Write" && In(type, "Threading", null);
+                    return method.Name == "Write" && ValueConversions.InSystem(type, "Threading", null);
                 case "Interlocked":
-                    return method.Name == "Exchange" && method.Parameters.Length == 2 && In(type, "Threading", null);
+                    return method.Name == "Exchange" && method.Parameters.Length == 2 && ValueConversions.InSystem(type, "Threading", null);
                 case "BinaryPrimitives":
-                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal) && In(type, "Binary", "Buffers");
+                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal) && ValueConversions.InSystem(type, "Binary", "Buffers");
                 default:
                     return false;
             }
-        }
-
-        /// <summary>Is the type in System.<paramref name="parent"/>.<paramref name="name"/> (or System.<paramref name="name"/>)?</summary>
-        private static bool In(INamedTypeSymbol type, string name, string? parent)
-        {
-            var ns = type.ContainingNamespace;
-            if (ns is null || ns.Name != name)
-            {
-                return false;
-            }
-
-            if (parent is not null)
-            {
-                ns = ns.ContainingNamespace;
-                if (ns is null || ns.Name != parent)
-                {
-                    return false;
-                }
-            }
-
-            ns = ns.ContainingNamespace;
-            return ns is not null && ns.Name == "System" && ns.ContainingNamespace is { IsGlobalNamespace: true };
         }
 
         /// <summary>

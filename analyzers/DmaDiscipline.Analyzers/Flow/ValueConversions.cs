@@ -48,14 +48,14 @@ namespace DmaDiscipline.Analyzers.Flow
 
             switch (type.Name)
             {
-                case "Convert" when InNamespace(type, "System", null) && method.Parameters.Length == 1
+                case "Convert" when InSystem(type, null, null) && method.Parameters.Length == 1
                     && IsAddressInteger(method.ReturnType) && IsAddressInteger(method.Parameters[0].Type):
                     return ValueConversion.FirstArgument;
                 case "Unsafe" when (method.Name == "As" || method.Name == "BitCast") && method.Parameters.Length == 1
-                    && InNamespace(type, "CompilerServices", "Runtime"):
+                    && InSystem(type, "CompilerServices", "Runtime"):
                     return ValueConversion.FirstArgument;
-                case "GCHandle" when symbols.PointersArePhysical && method.Name == "AddrOfPinnedObject" && InNamespace(type, "InteropServices", "Runtime"):
-                case "Marshal" when symbols.PointersArePhysical && InNamespace(type, "InteropServices", "Runtime")
+                case "GCHandle" when symbols.PointersArePhysical && method.Name == "AddrOfPinnedObject" && InSystem(type, "InteropServices", "Runtime"):
+                case "Marshal" when symbols.PointersArePhysical && InSystem(type, "InteropServices", "Runtime")
                     && (method.Name == "AllocHGlobal" || method.Name == "AllocCoTaskMem" || method.Name == "UnsafeAddrOfPinnedArrayElement"):
                     return ValueConversion.PinnedAddress;
                 default:
@@ -63,31 +63,34 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        /// <summary>Is the type in namespace <paramref name="name"/> (inside <paramref name="parent"/>, inside System)? Compares names, allocates nothing.</summary>
-        private static bool InNamespace(INamedTypeSymbol type, string name, string? parent)
+        /// <summary>
+        /// Is the type in System.<paramref name="parent"/>.<paramref name="name"/>, System.<paramref name="name"/>
+        /// (no parent) or System itself (neither)? Compares names, allocates nothing.
+        /// </summary>
+        internal static bool InSystem(INamedTypeSymbol type, string? name, string? parent)
         {
             var ns = type.ContainingNamespace;
-            if (ns is null || ns.Name != name)
+            if (name is not null)
             {
-                return false;
+                if (ns is null || ns.Name != name)
+                {
+                    return false;
+                }
+
+                ns = ns.ContainingNamespace;
             }
 
             if (parent is not null)
             {
-                ns = ns.ContainingNamespace;
                 if (ns is null || ns.Name != parent)
                 {
                     return false;
                 }
 
                 ns = ns.ContainingNamespace;
-                if (ns is null || ns.Name != "System")
-                {
-                    return false;
-                }
             }
 
-            return ns.ContainingNamespace is { IsGlobalNamespace: true };
+            return ns is not null && ns.Name == "System" && ns.ContainingNamespace is { IsGlobalNamespace: true };
         }
 
         private static bool IsNumberMethod(string name) =>
