@@ -45,7 +45,7 @@ namespace DmaDiscipline.CodeFixes.Mapping
             switch (node.Parent)
             {
                 case ArgumentSyntax argument when argument.Parent is ArgumentListSyntax list && list.Parent is { } call
-                    && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol target && ParameterOf(argument, target) is { } parameter:
+                    && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol target && argument.ParameterOf(target) is { } parameter:
                     {
                         var declared = Declared(model, parameter);
                         if (declared.IsKnown)
@@ -56,7 +56,7 @@ namespace DmaDiscipline.CodeFixes.Mapping
                         // The layout's flags beside the address in the same call.
                         foreach (var other in list.Arguments)
                         {
-                            if (other != argument && flagsType is not null && ParameterOf(other, target) is { } sibling
+                            if (other != argument && flagsType is not null && other.ParameterOf(target) is { } sibling
                                 && SymbolEqualityComparer.Default.Equals(sibling.Type, flagsType))
                             {
                                 return Bit(model, other.Expression, depth, cancellationToken);
@@ -144,7 +144,7 @@ namespace DmaDiscipline.CodeFixes.Mapping
         {
             foreach (var argument in arguments.Arguments)
             {
-                if (ParameterOf(argument, target) is { } p && p.Ordinal == parameter.Ordinal && p.Name == parameter.Name)
+                if (argument.ParameterOf(target) is { } p && p.Ordinal == parameter.Ordinal && p.Name == parameter.Name)
                 {
                     return argument.Expression;
                 }
@@ -330,17 +330,5 @@ namespace DmaDiscipline.CodeFixes.Mapping
             ulong ul => ul,
             _ => null,
         };
-
-        private static IParameterSymbol? ParameterOf(ArgumentSyntax argument, IMethodSymbol method)
-        {
-            if (argument.NameColon is not null)
-            {
-                return method.Parameters.FirstOrDefault(p => p.Name == argument.NameColon.Name.Identifier.ValueText);
-            }
-
-            var list = (ArgumentListSyntax)argument.Parent!;
-            var index = list.Arguments.IndexOf(argument);
-            return index >= 0 && index < method.Parameters.Length ? method.Parameters[index] : null;
-        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -23,6 +24,19 @@ namespace DmaDiscipline.CodeFixes.Mapping
             }
 
             return expression;
+        }
+
+        /// <summary>The parameter an argument of a call binds to: by its name if it has one, else by position.</summary>
+        public static IParameterSymbol? ParameterOf(this ArgumentSyntax argument, IMethodSymbol method)
+        {
+            if (argument.NameColon is not null)
+            {
+                return method.Parameters.FirstOrDefault(p => p.Name == argument.NameColon.Name.Identifier.ValueText);
+            }
+
+            var list = (ArgumentListSyntax)argument.Parent!;
+            var index = list.Arguments.IndexOf(argument);
+            return index >= 0 && index < method.Parameters.Length ? method.Parameters[index] : null;
         }
     }
 }

@@ -40,7 +40,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 return null;
             }
 
-            var parameter = ParameterOf(argument, method);
+            var parameter = argument.ParameterOf(method);
             if (parameter is null)
             {
                 return null;
@@ -66,18 +66,6 @@ namespace DmaDiscipline.CodeFixes.Rules
                 EquivalenceKey,
                 "align@" + argument.SpanStart,
                 editor => editor.ReplaceNode(argument.Expression, newExpression));
-        }
-
-        private static IParameterSymbol? ParameterOf(ArgumentSyntax argument, IMethodSymbol method)
-        {
-            if (argument.NameColon is not null)
-            {
-                return method.Parameters.FirstOrDefault(p => p.Name == argument.NameColon.Name.Identifier.ValueText);
-            }
-
-            var list = (ArgumentListSyntax)argument.Parent!;
-            var index = list.Arguments.IndexOf(argument);
-            return index >= 0 && index < method.Parameters.Length ? method.Parameters[index] : null;
         }
     }
 }
