@@ -551,6 +551,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (ArgumentFor(invocation.Arguments, stored) is { } storedArgument)
                 {
                     StoreToMemory(memory, storedArgument.Value, arguments[stored]);
+                    if (destinationArgument is not null && method.Parameters[destination].RefKind != RefKind.None
+                        && Keys.Unwrap(destinationArgument.Value) is IMemberReferenceOperation member)
+                    {
+                        // Volatile.Write(ref ring[i].Addr, v): a store into the member the reference is to.
+                        StoreToMember(member.Member, storedArgument.Value, arguments[stored]);
+                    }
                 }
             }
 

@@ -40,6 +40,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     return !method.IsStatic && IsNumberMethod(method.Name) ? ValueConversion.Instance : ValueConversion.None;
             }
 
+            if (method.Parameters.Length > 0 && !method.ReturnsVoid && (symbols.RolesOf(method) & Symbols.DmaRole.ValuePreserving) != 0)
+            {
+                // Configured (models-as-data): a helper of another assembly that returns its argument's number.
+                return ValueConversion.FirstArgument;
+            }
+
             if (!method.IsStatic && method.Parameters.Length == 0 && symbols.IsPhysicalType(type) && symbols.IsAddressLike(method.ReturnType))
             {
                 // A configured physical type's ToUInt64() and the like: the number carries the provenance.

@@ -37,5 +37,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         PersistentMap = 1 << 13,
         /// <summary>Addresses memory a device reads (an MMIO BAR mapping, a coherent region, a descriptor ring): a store through it is device-visible.</summary>
         DeviceMemory = 1 << 14,
+        /// <summary>Returns its first argument's number (an endianness identity, a checked cast): what the argument carries, the result carries. For methods whose body is not in the compilation.</summary>
+        ValuePreserving = 1 << 15,
     }
 }

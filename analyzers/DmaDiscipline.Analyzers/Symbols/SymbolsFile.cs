@@ -60,6 +60,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             ["bus-address"] = DmaRole.BusAddressType,
             ["platform"] = DmaRole.Platform,
             ["device-memory"] = DmaRole.DeviceMemory,
+            ["value-preserving"] = DmaRole.ValuePreserving,
         }.ToImmutableDictionary();
 
         /// <summary>The roles a symbol of each documentation-id prefix may take; anything else is a broken line.</summary>
@@ -69,7 +70,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 case 'M':
                     return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Map | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice
-                        | DmaRole.MappingErrorCheck | DmaRole.CoherentAlloc | DmaRole.CoherentFree | DmaRole.TranslationQuery | DmaRole.PersistentMap | DmaRole.DeviceMemory;
+                        | DmaRole.MappingErrorCheck | DmaRole.CoherentAlloc | DmaRole.CoherentFree | DmaRole.TranslationQuery | DmaRole.PersistentMap | DmaRole.DeviceMemory
+                        | DmaRole.ValuePreserving;
                 case 'P':
                 case 'F':
                     return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.TranslationQuery | DmaRole.CpuAccess | DmaRole.DeviceMemory;

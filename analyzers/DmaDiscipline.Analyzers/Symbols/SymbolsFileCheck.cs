@@ -206,6 +206,8 @@ namespace DmaDiscipline.Analyzers.Symbols
                     return $"role 'physical-source' needs a method that returns the address, and '{id}' returns nothing";
                 case DmaRole.CoherentAlloc when returnsVoid:
                     return $"role 'coherent-alloc' needs a method that returns the buffer, and '{id}' returns nothing";
+                case DmaRole.ValuePreserving when returnsVoid || method.Parameters.IsEmpty:
+                    return $"role 'value-preserving' needs a method that returns what its first argument is given, and '{id}' {(returnsVoid ? "returns nothing" : "has no parameter")}";
                 case DmaRole.MappingErrorCheck when method.ReturnType.SpecialType != SpecialType.System_Boolean:
                     return $"role 'mapping-error-check' needs a method that returns bool (true = the mapping failed), and '{id}' returns {method.ReturnType.ToDisplayString()}";
                 case DmaRole.BusSink:
