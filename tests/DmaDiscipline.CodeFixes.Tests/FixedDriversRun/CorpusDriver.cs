@@ -11,6 +11,12 @@ internal sealed record CorpusDriver(string Name, string TypeName, string[] Files
 
     public string? SymbolsFile { get; init; }
 
+    /// <summary>
+    /// A gap of the code fixes this driver shows (what is not fixed, and why), or null. Its fixed variants are run and
+    /// reported, not required to pass — and required to fail, so that closing the gap is noticed and the mark removed.
+    /// </summary>
+    public string? Gap { get; init; }
+
     /// <summary>What the defects are, for the report.</summary>
     public required string Defects { get; init; }
 }

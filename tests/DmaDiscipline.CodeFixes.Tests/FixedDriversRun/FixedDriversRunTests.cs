@@ -29,6 +29,25 @@ public sealed class FixedDriversRunTests
         {
             Defects = "net; physical addresses of CPU-filled TX pages and device-written RX pages assigned to a `[BusAddress]` descriptor field; bool failure style",
         },
+        new("sector-pump", "Corpus.Blk.SectorPump", new[] { "Blk/SectorPump.cs" }, new[] { "DMA003", "DMA004" })
+        {
+            Defects = "blk; request struct holding the handles, one Bidirectional command page (CPU-filled header, device-written status); the data mapping is never checked, and the full-ring path unmaps the command page in the wrong direction; the queueing helper returns a negative errno",
+        },
+        new("disk-queue", "Corpus.Blk.DiskQueue", new[] { "Blk/DiskQueue.cs" }, new[] { "DMA002" })
+        {
+            Defects = "blk; the data as a scatter-gather list of sectors (MapSg, one descriptor per returned segment) beside a Bidirectional command buffer, throws on mapping failure; a full ring (reachable: the queue depth it reports exceeds what the ring holds) leaves the list mapped",
+        },
+        new("frame-relay", "Corpus.Net.FrameRelay", new[] { "Net/FrameRelay.cs" }, new[] { "DMA001", "DMA008" })
+        {
+            Defects = "net; a receive area of plain pages given to the device by physical address (VirtToPhys), and a transmit descriptor holding a DmaAddr forged from the physical address beside a proper mapping",
+        },
+        new("pinned-nic", "Corpus.Hal.PinnedNic", new[] { "Hal/PinnedNic.cs" }, new[] { "DMA002", "DMA005" })
+        {
+            FrameworkFiles = new[] { "Hal/MiniHal.cs" },
+            SymbolsFile = "Hal/DmaDiscipline.txt",
+            Defects = "net on MiniHal, a pin/unpin framework configured only through a symbols file (DmaDiscipline.txt); a transmit whose frame is too long for its buffer returns with the buffer pinned; the frame is copied in after the pin with no hand-over to the device; the header is scrubbed before the unpin",
+            Gap = "the DMA002 and DMA005 fixers build the runtime's own calls (UnmapSingle, SyncForCpu/SyncForDevice) and offer nothing for a map the symbols file names: no fix is registered at these diagnostics",
+        },
     };
 
     [Fact]
@@ -39,7 +58,22 @@ public sealed class FixedDriversRunTests
         var reports = new List<DriverReport>();
         foreach (var driver in Corpus)
         {
-            reports.Add(await RunDriverAsync(driver, failures));
+            var mine = new List<string>();
+            var report = await RunDriverAsync(driver, mine);
+            reports.Add(report);
+            if (driver.Gap is null)
+            {
+                failures.AddRange(mine);
+                continue;
+            }
+
+            // A known gap: the driver must still be buggy as written, and its fixes must still fall short.
+            failures.AddRange(mine.Where(m => m.Contains(" as written", StringComparison.Ordinal)));
+            report.GapShown = mine.Any(m => !m.Contains(" as written", StringComparison.Ordinal));
+            if (!report.GapShown)
+            {
+                failures.Add($"{driver.Name}: every fix now runs clean — the gap '{driver.Gap}' is closed; remove its mark.");
+            }
         }
 
         WriteReport(reports);
@@ -67,8 +101,17 @@ public sealed class FixedDriversRunTests
             failures.Add($"{driver.Name}: the analyzers do not report {rule}, which the driver's defects break. Reported: {string.Join(", ", report.Before)}");
         }
 
-        report.Buggy = await RunMatrixAsync(project, driver, driver.Name + " (as written)");
-        if (!report.Buggy.Any(c => c.Expected == "Ok" && c.Failed))
+        try
+        {
+            report.Buggy = await RunMatrixAsync(project, driver, driver.Name + " (as written)");
+        }
+        catch (Exception e)
+        {
+            failures.Add($"{driver.Name} as written crashes the matrix (a corpus driver must fail through faults, data or debug reports): {e}");
+            return report;
+        }
+
+        if (!report.Buggy.Any(c => c.Failed && c.Expected is "Ok" or "refused"))
         {
             failures.Add($"{driver.Name} as written runs clean in every scenario: the corpus driver is not buggy at run time.\n" + Cells(report.Buggy));
         }
@@ -144,7 +187,22 @@ public sealed class FixedDriversRunTests
         try
         {
             var type = context.Main.GetType(driver.TypeName, throwOnError: true)!;
-            return DriverMatrix.Run(ExternalDriver.FromType(row, type));
+            var external = ExternalDriver.FromType(row, type);
+            var cells = new List<MatrixCell>();
+            foreach (var scenario in DriverMatrix.ScenarioKeys)
+            {
+                try
+                {
+                    cells.Add(DriverMatrix.RunCell(scenario, external));
+                }
+                catch (InvalidOperationException e)
+                {
+                    // The runtime refused something outright (freeing a page a live mapping pins): a failure of this cell.
+                    cells.Add(new MatrixCell { Scenario = scenario, Driver = row, Expected = "refused", Summary = "refused by the runtime (" + e.GetType().Name + ")", Failed = true, AsExpected = false });
+                }
+            }
+
+            return cells;
         }
         finally
         {
@@ -195,6 +253,10 @@ public sealed class FixedDriversRunTests
             text.Append($"## {report.Driver.Name}\n\n");
             text.Append($"`{report.Driver.TypeName}` ({string.Join(", ", report.Driver.Files.Select(f => "Corpus/" + f))}): {report.Driver.Defects}.\n\n");
             text.Append($"Diagnostics as written: {(report.Before.Count == 0 ? "none" : string.Join(", ", report.Before))}.\n\n");
+            if (report.Driver.Gap is not null)
+            {
+                text.Append($"**Known gap, not fixed yet**: {report.Driver.Gap}. The rows below show what the fixes leave.\n\n");
+            }
             text.Append("| variant | Fix All passes | left | ").Append(string.Join(" | ", scenarios)).Append(" |\n");
             text.Append("|---|---|---|").Append(string.Concat(scenarios.Select(_ => "---|"))).Append('\n');
             Row(text, "as written", "", "", report.Buggy, scenarios);
@@ -246,6 +308,8 @@ public sealed class FixedDriversRunTests
         public IReadOnlyList<MatrixCell> Buggy { get; set; } = Array.Empty<MatrixCell>();
 
         public List<VariantReport> Variants { get; } = new();
+
+        public bool GapShown { get; set; }
     }
 
     private sealed class VariantReport
