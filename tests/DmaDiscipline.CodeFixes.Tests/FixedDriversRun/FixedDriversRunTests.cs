@@ -248,6 +248,7 @@ public sealed class FixedDriversRunTests
         text.Append("and, separately, every code action the fixers register at every diagnostic followed by Fix All of what is left.\n");
         text.Append("Each result must compile, leave no DMA diagnostic, and run as a disciplined driver must: clean wherever the\n");
         text.Append("scenario expects `Ok`. Variants that end in the same source are run once and listed together.\n\n");
+        text.Append(Findings);
         foreach (var report in reports)
         {
             text.Append($"## {report.Driver.Name}\n\n");
@@ -274,6 +275,27 @@ public sealed class FixedDriversRunTests
 
         File.WriteAllText(Path.Combine(Root, "docs", "fixed-drivers-run.md"), text.ToString());
     }
+
+    /// <summary>What running the corpus found in the code fixes, and what was done about it (kept with the generator so the page stays whole).</summary>
+    private const string Findings = """
+        ## What running the fixes found
+
+        - DMA001's request-state fix looked for the request's store only among the method's top-level statements: a loop
+          that posts one buffer per round (a receive refill) got the map-only fix, and its pages leaked mappings until the
+          runtime refused to free them. It now finds the store in the posting loop's own block and declares the request's
+          list there (one list per round, not one shared by every round).
+        - A request whose buffers are posted at several sites of one method (header, data, status) got map-only fixes at
+          every site. The sites now share one request list: the first site's fix declares it and keeps it with the request
+          state, the others add to it (Fix All in one pass and one-by-one fixes give the same code), and a later site's
+          failure path releases what the earlier sites mapped.
+        - Ways out of the posting method between the map and the store (`return false` when the ring is full, `break` out
+          of a refill loop) leaked the request's mappings, and freeing the page there was refused by the runtime. The fix now
+          releases the list at the start of each such path.
+        - Concurrent fixers (several code actions computed at once, as an IDE does) raced in `FrameworkRoles.Register`
+          and one threw; the registration is now done under a lock.
+        - Not fixed yet (see pinned-nic): DMA002 and DMA005 fixes for a framework configured only through the symbols file.
+
+        """;
 
     private static void Row(StringBuilder text, string label, string passes, string left, IReadOnlyList<MatrixCell> cells, IReadOnlyList<string> scenarios)
     {
