@@ -45,8 +45,7 @@ public sealed class FixedDriversRunTests
         {
             FrameworkFiles = new[] { "Hal/MiniHal.cs" },
             SymbolsFile = "Hal/DmaDiscipline.txt",
-            Defects = "net on MiniHal, a pin/unpin framework configured only through a symbols file (DmaDiscipline.txt); a transmit whose frame is too long for its buffer returns with the buffer pinned; the frame is copied in after the pin with no hand-over to the device; the header is scrubbed before the unpin",
-            Gap = "the DMA002 and DMA005 fixers build the runtime's own calls (UnmapSingle, SyncForCpu/SyncForDevice) and offer nothing for a map the symbols file names: no fix is registered at these diagnostics",
+            Defects = "net on MiniHal, a pin/unpin framework configured only through a symbols file (DmaDiscipline.txt); an empty frame returns with the transmit buffer pinned; the frame is copied in after the pin with no hand-over to the device; the header is scrubbed before the unpin",
         },
     };
 
@@ -293,7 +292,13 @@ public sealed class FixedDriversRunTests
           releases the list at the start of each such path.
         - Concurrent fixers (several code actions computed at once, as an IDE does) raced in `FrameworkRoles.Register`
           and one threw; the registration is now done under a lock.
-        - Not fixed yet (see pinned-nic): DMA002 and DMA005 fixes for a framework configured only through the symbols file.
+        - DMA005's fix left out the hand-back to the device when the next statement naming the mapping held an unmap —
+          even an unmap on a failure branch (`if (post fails) { unpin; return false; }`): on the path that goes on, the
+          device then read stale bytes from a bounce buffer (pinned-nic, dma32 and confidential). Only an unmap that is
+          itself the next statement now counts.
+        - DMA002 and DMA005 fixes for a framework configured only through the symbols file (pinned-nic, on MiniHal) are
+          proven here: its own unpin and hand-over methods, filled from the map call. They need the map's length to be a
+          stable expression (a local, a field, a constant); a length computed by a call (`Math.Min(len, max)`) gets no fix.
 
         """;
 

@@ -8,7 +8,7 @@ namespace Corpus.Hal;
 
 /// <summary>
 /// A virtio-net driver on MiniHal's pin/unpin layer. Transmit is synchronous: pin, post, notify, wait for the
-/// device, unpin. Defects: a frame too long for the buffer returns with the buffer pinned (DMA002), the frame
+/// device, unpin. Defects: an empty frame returns with the buffer pinned (DMA002), the frame
 /// is copied into the buffer after it was pinned with no hand-over to the device (DMA005: a bounce buffer sends stale
 /// bytes), and the header is scrubbed before the unpin (DMA005).
 /// </summary>
@@ -57,15 +57,20 @@ public sealed class PinnedNic : INetDriver
     public bool TrySend(ReadOnlySpan<byte> frame)
     {
         int len = VirtioNetHdr.Size + frame.Length;
-        BusHandle pin = _pins.Pin(_txBuf, Math.Min(len, BufBytes), PinDirection.ToDevice);
+        if (len > BufBytes)
+        {
+            return false;
+        }
+
+        BusHandle pin = _pins.Pin(_txBuf, len, PinDirection.ToDevice);
         if (_pins.Failed(pin))
         {
             return false;
         }
 
-        if (len > BufBytes)
+        if (frame.IsEmpty)
         {
-            return false;
+            return false; // a runt: nothing to send
         }
 
         frame.CopyTo(_txBuf.Span[VirtioNetHdr.Size..]);
