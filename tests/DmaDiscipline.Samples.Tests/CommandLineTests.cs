@@ -43,7 +43,7 @@ public sealed class CommandLineTests
     [Fact]
     public void Scenario_and_driver_pick_one_cell_and_json_describes_it()
     {
-        (int exitCode, string output) = Run("--quick", "--json", "--scenario", "strict", "--driver", "net-pp");
+        (int exitCode, string output) = Run("--quick", "--json", "--scenario", "strict", "--driver", "net-pp", "--queues", "1");
         Assert.Equal(0, exitCode);
         using JsonDocument json = JsonDocument.Parse(output);
         JsonElement cell = Assert.Single(json.RootElement.GetProperty("cells").EnumerateArray());
