@@ -37,6 +37,7 @@ internal static class CellRunner
         string? error = null;
         var clock = new Stopwatch();
         TimeSpan cpu = TimeSpan.Zero;
+        long contentions = 0;
         try
         {
             foreach (BoundDevice target in targets)
@@ -49,6 +50,7 @@ internal static class CellRunner
                 throw new InvalidOperationException($"the driver runs {running} queue(s) where {driver.Queues} were asked of it and the device offers them");
             }
 
+            long contentionStart = Monitor.LockContentionCount;
             clock.Start();
             foreach (IDisposable instance in drivers)
             {
@@ -56,6 +58,7 @@ internal static class CellRunner
             }
 
             clock.Stop();
+            contentions = Monitor.LockContentionCount - contentionStart;
         }
         catch (Exception e) when (e is VirtioSetupException or InvalidOperationException or InsufficientMemoryException or ArgumentException)
         {
@@ -81,7 +84,7 @@ internal static class CellRunner
             }
         }
 
-        return Collect(scenario, driver, expected, unit, bed, targets, result, error, clock.Elapsed.TotalSeconds) with { CpuSeconds = cpu.TotalSeconds };
+        return Collect(scenario, driver, expected, unit, bed, targets, result, error, clock.Elapsed.TotalSeconds) with { CpuSeconds = cpu.TotalSeconds, LockContentions = contentions };
     }
 
     /// <summary>Queue pairs or request queues a bound driver runs.</summary>

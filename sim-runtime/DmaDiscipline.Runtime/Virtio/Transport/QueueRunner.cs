@@ -22,11 +22,20 @@ internal struct QueueRunner
     [FieldOffset(72)]
     private long _notifications;
 
+    [FieldOffset(80)]
+    private long _usedBufferInterrupts;
+
     /// <summary>QueueNotify writes for this queue.</summary>
     public readonly long Notifications => Volatile.Read(in _notifications);
 
     /// <summary>Counts a notify (atomic: nothing stops two threads notifying one queue, even if drivers do not).</summary>
     public void CountNotify() => Interlocked.Increment(ref _notifications);
+
+    /// <summary>Used buffer notifications this queue's runs raised.</summary>
+    public readonly long UsedBufferInterrupts => Volatile.Read(in _usedBufferInterrupts);
+
+    /// <summary>Counts a used buffer notification (only the thread that holds the queue does).</summary>
+    public void CountUsedBufferInterrupt() => Volatile.Write(ref _usedBufferInterrupts, _usedBufferInterrupts + 1);
 
     /// <summary>Takes the queue for the calling thread; false if another run is in progress (which will now loop once more).</summary>
     public bool TryEnter()

@@ -37,7 +37,6 @@ public sealed class VirtioMmioTransport
     private int _interruptStatus;
     private int _undelivered;
     private long _strayNotifications;
-    private long _usedBufferInterrupts;
     private long _configChangeInterrupts;
 
     /// <summary>Plugs <paramref name="model"/> into a transport on <paramref name="device"/> (a device from <see cref="Machine.AddDevice"/>).</summary>
@@ -158,7 +157,19 @@ public sealed class VirtioMmioTransport
     }
 
     /// <summary>Used buffer notifications sent.</summary>
-    public long UsedBufferInterrupts => Interlocked.Read(ref _usedBufferInterrupts);
+    public long UsedBufferInterrupts
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < _runners.Length; i++)
+            {
+                total += _runners[i].UsedBufferInterrupts;
+            }
+
+            return total;
+        }
+    }
 
     /// <summary>Configuration change notifications sent.</summary>
     public long ConfigChangeInterrupts => Interlocked.Read(ref _configChangeInterrupts);
@@ -662,6 +673,7 @@ public sealed class VirtioMmioTransport
                     Model.ProcessQueue(index);
                     if (Model.UsedBufferDue(index))
                     {
+                        runner.CountUsedBufferInterrupt();
                         Raise(VirtioInterrupt.UsedBuffer);
                     }
                 }
@@ -677,20 +689,28 @@ public sealed class VirtioMmioTransport
         }
     }
 
+    /// <summary>
+    /// Sets InterruptStatus bits and queues them for the <see cref="Interrupt"/> event. The register
+    /// and the pending set are shared by every queue, so each is written only when it changes: queues
+    /// on two cores raising a bit that is already set (a polling driver acks once per poll) only read
+    /// the line, and nothing is queued when no handler listens.
+    /// </summary>
     private void Raise(VirtioInterrupt bits)
     {
-        if ((bits & VirtioInterrupt.UsedBuffer) != 0)
-        {
-            Interlocked.Increment(ref _usedBufferInterrupts);
-        }
-
         if ((bits & VirtioInterrupt.ConfigChange) != 0)
         {
             Interlocked.Increment(ref _configChangeInterrupts);
         }
 
-        Interlocked.Or(ref _interruptStatus, (int)bits);
-        Interlocked.Or(ref _undelivered, (int)bits);
+        if ((Volatile.Read(ref _interruptStatus) & (int)bits) != (int)bits)
+        {
+            Interlocked.Or(ref _interruptStatus, (int)bits);
+        }
+
+        if (Interrupt is not null && (Volatile.Read(ref _undelivered) & (int)bits) != (int)bits)
+        {
+            Interlocked.Or(ref _undelivered, (int)bits);
+        }
     }
 
     private void DeliverInterrupts()
