@@ -7,24 +7,7 @@ namespace DmaDiscipline.Samples.Tests;
 [Collection("Console")]
 public sealed class CommandLineTests
 {
-    private static (int ExitCode, string Output) Run(params string[] args)
-    {
-        TextWriter stdout = Console.Out;
-        TextWriter stderr = Console.Error;
-        using var output = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(TextWriter.Null);
-        try
-        {
-            object? result = typeof(MatrixRun).Assembly.EntryPoint!.Invoke(null, [args]);
-            return ((int)result!, output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private static (int ExitCode, string Output) Run(params string[] args) => RunnerCommand.Run(args);
 
     [Theory]
     [InlineData("strict")]
