@@ -131,7 +131,7 @@ internal static class MultiqueueRig
         return problems.SelectMany(p => p).ToList();
     }
 
-    private static void FillFrame(Span<byte> frame, int pair, int sequence)
+    public static void FillFrame(Span<byte> frame, int pair, int sequence)
     {
         frame[0] = (byte)pair;
         BinaryPrimitives.WriteInt32LittleEndian(frame[1..], sequence);
@@ -141,7 +141,7 @@ internal static class MultiqueueRig
         }
     }
 
-    private static bool IsFrame(ReadOnlySpan<byte> frame, int pair, int sequence)
+    public static bool IsFrame(ReadOnlySpan<byte> frame, int pair, int sequence)
     {
         if (frame[0] != pair || BinaryPrimitives.ReadInt32LittleEndian(frame[1..]) != sequence)
         {
