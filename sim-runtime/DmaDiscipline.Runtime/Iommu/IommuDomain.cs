@@ -22,12 +22,9 @@ public sealed class IommuDomain
     private long _invalidations;
     private long _flushes;
 
-    // Device transactions in flight, counted per epoch parity: a strict unmap advances the epoch and
-    // waits for the old one to empty (VT-d's drain-reads/drain-writes bits of an IOTLB invalidation),
-    // so no transaction that translated through a removed entry is still copying when it returns.
-    private readonly long[] _inFlight = new long[2];
-    private readonly object _drainLock = new();
-    private long _epoch;
+    // Device transactions in flight: a strict unmap waits for those that may have translated through
+    // a removed entry (VT-d's drain-reads/drain-writes bits of an IOTLB invalidation).
+    private readonly InFlightTransactions _transactions = new();
 
     // The address translation caches (PCIe ATS) of attached devices: every IOTLB invalidation is
     // also sent to them as a Device-TLB invalidation, or a device could keep using an unmapped page.
@@ -392,37 +389,13 @@ public sealed class IommuDomain
         return true;
     }
 
-    /// <summary>A device transaction starts: counted in the current epoch until <see cref="EndTransaction"/>.</summary>
-    internal long BeginTransaction()
-    {
-        while (true)
-        {
-            long epoch = Interlocked.Read(ref _epoch);
-            Interlocked.Increment(ref _inFlight[epoch & 1]);
-            if (Interlocked.Read(ref _epoch) == epoch)
-            {
-                return epoch;
-            }
+    /// <summary>A device transaction starts: counted in flight until <see cref="EndTransaction"/>.</summary>
+    internal long BeginTransaction(int thread) => _transactions.Begin(thread);
 
-            Interlocked.Decrement(ref _inFlight[epoch & 1]); // a drain started meanwhile: count in the new epoch
-        }
-    }
+    internal void EndTransaction(long epoch) => _transactions.End(epoch);
 
-    internal void EndTransaction(long epoch) => Interlocked.Decrement(ref _inFlight[epoch & 1]);
-
-    /// <summary>Waits until every transaction that began before this call has moved its bytes.</summary>
-    private void DrainTransactions()
-    {
-        lock (_drainLock)
-        {
-            long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other slot
-            var spin = default(SpinWait);
-            while (Interlocked.Read(ref _inFlight[old & 1]) != 0)
-            {
-                spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep: the transaction is a copy away from done
-            }
-        }
-    }
+    /// <summary>Waits until every transaction that began before this call has moved its bytes (after the invalidation it completes).</summary>
+    private void DrainTransactions() => _transactions.Drain();
 
     /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>
     internal void UnmapPagesForRollback(ulong iovaFrame, ulong pages)
@@ -463,10 +436,7 @@ public sealed class IommuDomain
         {
             if (generation == _invalidations && _deviceTlbs.Contains(deviceTlb))
             {
-                lock (deviceTlb.Sync)
-                {
-                    deviceTlb.Fill(iovaFrame, entry);
-                }
+                deviceTlb.Fill(iovaFrame, entry); // the cache's own sequence lock: the device reads it without a lock
             }
         }
     }
@@ -557,10 +527,7 @@ public sealed class IommuDomain
         IoTlb!.InvalidateAll();
         foreach (IoTlb deviceTlb in _deviceTlbs)
         {
-            lock (deviceTlb.Sync)
-            {
-                deviceTlb.InvalidateAll();
-            }
+            deviceTlb.InvalidateAll();
         }
 
         _flushQueue.Drain(Iova!);
@@ -573,10 +540,7 @@ public sealed class IommuDomain
         IoTlb!.Invalidate(iovaFrame);
         foreach (IoTlb deviceTlb in _deviceTlbs)
         {
-            lock (deviceTlb.Sync)
-            {
-                deviceTlb.Invalidate(iovaFrame);
-            }
+            deviceTlb.Invalidate(iovaFrame);
         }
     }
 
