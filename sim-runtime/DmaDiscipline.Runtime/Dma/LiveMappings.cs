@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace DmaDiscipline.Runtime;
 
 /// <summary>
@@ -97,8 +99,11 @@ internal sealed class LiveMappings
             {
                 int node = NewNode();
                 _records[node] = mapping;
-                _next[node] = _heads.TryGetValue(page, out int head) ? head : -1;
-                _heads[page] = node;
+
+                // One hash lookup: the head slot is added (as -1, an empty chain) or found, and updated in place.
+                ref int head = ref CollectionsMarshal.GetValueRefOrAddDefault(_heads, page, out bool exists);
+                _next[node] = exists ? head : -1;
+                head = node;
             }
         }
 
@@ -201,7 +206,7 @@ internal sealed class LiveMappings
             }
             else if (_next[node] >= 0)
             {
-                _heads[page] = _next[node];
+                CollectionsMarshal.GetValueRefOrNullRef(_heads, page) = _next[node]; // the head exists: it is this node
             }
             else
             {

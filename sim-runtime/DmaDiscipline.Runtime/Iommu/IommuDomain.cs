@@ -304,6 +304,46 @@ public sealed class IommuDomain
         return false;
     }
 
+    /// <summary>
+    /// Allocates an IOVA range for the DMA API (as <see cref="TryAllocateDmaRange"/>) and maps
+    /// <paramref name="pages"/> pages of <paramref name="physFrame"/> there, the overlap check and the
+    /// page table entries under one hold of the domain's lock. False, holding nothing, on failure.
+    /// </summary>
+    internal bool TryMapDmaRange(ulong pages, ulong limitFrame, ulong physFrame, IommuPermission permission, out ulong frame)
+    {
+        const int attempts = 64;
+        for (int i = 0; i < attempts; i++)
+        {
+            // Allocated outside the domain's lock (the IOVA fast path takes no domain-wide lock).
+            if (!Iova!.TryAllocate(pages, limitFrame, out frame))
+            {
+                return false;
+            }
+
+            bool mapped;
+            using (new SpinHold(ref _lock))
+            {
+                if (_explicitPages is { Count: > 0 } && OverlapsExplicitLocked(frame, IovaAllocator.RoundedSize(pages)))
+                {
+                    (_shadowed ??= new List<(ulong, ulong)>()).Add((frame, pages));
+                    continue;
+                }
+
+                mapped = MapPagesLocked(frame, physFrame, pages, permission);
+            }
+
+            if (!mapped)
+            {
+                Iova.Free(frame, pages); // outside the domain's lock, as always
+            }
+
+            return mapped;
+        }
+
+        frame = 0;
+        return false;
+    }
+
     /// <summary>Maps consecutive pages; all or nothing.</summary>
     internal bool MapPages(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
     {
