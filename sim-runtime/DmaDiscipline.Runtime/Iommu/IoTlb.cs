@@ -9,8 +9,8 @@ namespace DmaDiscipline.Runtime;
 /// (<see cref="ForDevice"/>) is read without a lock by the device's queues, as a sequence lock:
 /// a writer (a fill, an invalidation) makes the sequence odd for the time of its change, and a
 /// lookup that saw it odd or changed reads again, so it never pairs one translation's tag with
-/// another's entry. Writers exclude each other on the same sequence. The counters are exact and may
-/// be read from any thread (a snapshot).
+/// another's entry. Writers never overlap: the domain that holds the cache writes it under its own
+/// lock. The counters are exact and may be read from any thread (a snapshot).
 /// </summary>
 public sealed class IoTlb
 {
@@ -136,8 +136,10 @@ public sealed class IoTlb
     {
         int sequence = BeginWrite();
         int slot = (int)iovaFrame & _mask;
-        _tags[slot] = iovaFrame + 1;
-        _entries[slot] = entry;
+
+        // Release stores: neither is seen before the odd sequence (see BeginWrite).
+        Volatile.Write(ref _tags[slot], iovaFrame + 1);
+        Volatile.Write(ref _entries[slot], entry);
         EndWrite(sequence);
     }
 
@@ -148,7 +150,7 @@ public sealed class IoTlb
         int slot = (int)iovaFrame & _mask;
         if (_tags[slot] == iovaFrame + 1)
         {
-            _tags[slot] = 0;
+            Volatile.Write(ref _tags[slot], 0UL);
         }
 
         EndWrite(sequence);
@@ -158,13 +160,22 @@ public sealed class IoTlb
     {
         int sequence = BeginWrite();
         _globalInvalidations++;
+        if (_lockFreeReaders)
+        {
+            Interlocked.MemoryBarrier(); // Array.Clear's stores are plain: none before the odd sequence
+        }
+
         Array.Clear(_tags);
         EndWrite(sequence);
     }
 
     /// <summary>
-    /// A device's cache: takes the sequence from even to odd (excluding other writers) with a full
-    /// fence, so no store of the change is seen before readers know a write is under way.
+    /// A device's cache: makes the sequence odd before the change. Writers never overlap — the one
+    /// domain that holds the cache writes it under its own lock, and the device's context change
+    /// empties it only after that domain let go of it — so a release store does: the change's own
+    /// stores are release stores too, or follow a fence, and are never seen before it. (A writer's
+    /// following reads need no fence from here: a strict unmap's drain orders itself, see
+    /// <see cref="InFlightTransactions"/>.)
     /// </summary>
     private int BeginWrite()
     {
@@ -173,28 +184,17 @@ public sealed class IoTlb
             return 0;
         }
 
-        var spin = default(SpinWait);
-        while (true)
-        {
-            int sequence = Volatile.Read(ref _sequence);
-            if ((sequence & 1) == 0 && Interlocked.CompareExchange(ref _sequence, sequence + 1, sequence) == sequence)
-            {
-                return sequence + 1;
-            }
-
-            spin.SpinOnce(sleep1Threshold: -1);
-        }
+        int sequence = _sequence + 1;
+        Volatile.Write(ref _sequence, sequence);
+        return sequence;
     }
 
-    /// <summary>
-    /// Ends a write with a full fence: the change is visible before the sequence is even again, and
-    /// before anything the writer reads next (a strict unmap then reads the transactions in flight).
-    /// </summary>
+    /// <summary>Ends a write: the change is visible before the sequence is even again (a release store).</summary>
     private void EndWrite(int sequence)
     {
         if (_lockFreeReaders)
         {
-            Interlocked.Exchange(ref _sequence, sequence + 1);
+            Volatile.Write(ref _sequence, sequence + 1);
         }
     }
 }
