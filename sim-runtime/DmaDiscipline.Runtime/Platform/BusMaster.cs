@@ -109,7 +109,6 @@ public sealed class BusMaster
 
     private void Copy(ulong bus, ReadOnlySpan<ulong> physical, Span<byte> destination)
     {
-
         int done = 0;
         for (int i = 0; i < physical.Length; i++)
         {
@@ -125,6 +124,20 @@ public sealed class BusMaster
                 page.Slice(inPage, chunk).CopyTo(destination.Slice(done, chunk));
             }
 
+            done += chunk;
+        }
+    }
+
+    // Out of the try block of TryWrite, as Copy is out of TryRead's: the JIT keeps a loop's locals in
+    // registers here, not on the stack as it does for locals live inside a protected region.
+    private void CopyIn(ulong bus, ReadOnlySpan<ulong> physical, ReadOnlySpan<byte> source)
+    {
+        int done = 0;
+        for (int i = 0; i < physical.Length; i++)
+        {
+            int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
+            int chunk = Math.Min(PhysicalMemory.PageSize - inPage, source.Length - done);
+            source.Slice(done, chunk).CopyTo(_machine.Memory.PageForWrite(physical[i]).Slice(inPage, chunk));
             done += chunk;
         }
     }
@@ -152,15 +165,7 @@ public sealed class BusMaster
                 return false;
             }
 
-            ulong bus = address.Value;
-            int done = 0;
-            for (int i = 0; i < physical.Length; i++)
-            {
-                int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
-                int chunk = Math.Min(PhysicalMemory.PageSize - inPage, source.Length - done);
-                source.Slice(done, chunk).CopyTo(_machine.Memory.PageForWrite(physical[i]).Slice(inPage, chunk));
-                done += chunk;
-            }
+            CopyIn(address.Value, physical, source);
         }
         finally
         {
