@@ -12,8 +12,9 @@ namespace DmaDiscipline.Runtime;
 /// other thread issues any. This costs a transaction two plain stores and a drain nothing.
 /// <b>Shared</b>, for good, as soon as a second thread begins a transaction or drains: the switch
 /// makes every thread's stores visible (a process-wide memory barrier, once per domain) and waits
-/// for the owner's transactions in flight; from then on transactions count atomically per epoch and
-/// a drain advances the epoch and waits for the old one to empty.
+/// for the owner's transactions in flight, while any other thread waits for the switch to finish;
+/// from then on transactions count atomically per epoch and a drain advances the epoch and waits for
+/// the old one to empty.
 /// </para>
 /// Why the owned mode is safe without fences: an owner transaction re-reads the mode after counting
 /// itself, and the switching thread sets the mode before its process-wide barrier and reads the
@@ -25,13 +26,15 @@ namespace DmaDiscipline.Runtime;
 internal sealed class InFlightTransactions
 {
     private const int Shared = -1;
+    private const int Revoking = -2;
     private const long OwnedEpoch = -1;
 
     private readonly long[] _inFlight = new long[2];
     private readonly object _drainLock = new();
     private long _epoch;
 
-    // Managed thread id of the owner; 0 before the first transaction or drain; Shared for good.
+    // Managed thread id of the owner; 0 before the first transaction or drain; Revoking while a
+    // thread switches the domain to shared (others wait for it); Shared for good.
     private int _owner;
     private int _ownerInFlight; // written by the owner thread only
 
@@ -41,10 +44,9 @@ internal sealed class InFlightTransactions
     /// </summary>
     public long Begin(int me)
     {
-        int owner = Volatile.Read(ref _owner);
-        if (owner != Shared)
+        if (Volatile.Read(ref _owner) != Shared)
         {
-            if (owner == me || (owner == 0 && Interlocked.CompareExchange(ref _owner, me, 0) == 0))
+            while (IsOwner(me))
             {
                 Volatile.Write(ref _ownerInFlight, _ownerInFlight + 1);
                 if (Volatile.Read(ref _owner) == me)
@@ -52,12 +54,8 @@ internal sealed class InFlightTransactions
                     return OwnedEpoch;
                 }
 
-                // Shared meanwhile: the switch may not have seen this count, so count the shared way.
+                // Being shared meanwhile: the switch may not have seen this count; count the shared way.
                 Volatile.Write(ref _ownerInFlight, _ownerInFlight - 1);
-            }
-            else
-            {
-                BecomeShared();
             }
         }
 
@@ -91,16 +89,9 @@ internal sealed class InFlightTransactions
     /// <summary>Waits until every transaction that began before this call has moved its bytes.</summary>
     public void Drain()
     {
-        int owner = Volatile.Read(ref _owner);
-        if (owner != Shared)
+        if (Volatile.Read(ref _owner) != Shared && IsOwner(Environment.CurrentManagedThreadId))
         {
-            int me = Environment.CurrentManagedThreadId;
-            if (owner == me || (owner == 0 && Interlocked.CompareExchange(ref _owner, me, 0) == 0))
-            {
-                return; // the owner is not inside a transaction of its own, and nobody else issues any
-            }
-
-            BecomeShared();
+            return; // the owner is not inside a transaction of its own, and nobody else issues any
         }
 
         Interlocked.MemoryBarrier(); // the invalidation before the counts: see Begin
@@ -120,18 +111,53 @@ internal sealed class InFlightTransactions
         }
     }
 
-    /// <summary>Leaves the owned mode for good and waits for the owner's transactions in flight.</summary>
-    private void BecomeShared()
+    /// <summary>
+    /// Whether the thread <paramref name="me"/> owns the domain's transactions (claiming them if
+    /// nobody does yet). If another thread owns them, switches to shared first; returns false once
+    /// the domain is shared, and only then: a thread that finds a switch under way waits for it to
+    /// finish, so nobody counts the shared way while an owner transaction may still be in flight.
+    /// </summary>
+    private bool IsOwner(int me)
     {
-        Interlocked.Exchange(ref _owner, Shared);
-
-        // Every thread's earlier stores become visible and its later loads see Shared: the owner's
-        // count of a transaction that did not see the switch, and an owner drain's invalidation.
-        Interlocked.MemoryBarrierProcessWide();
         var spin = default(SpinWait);
-        while (Volatile.Read(ref _ownerInFlight) != 0)
+        while (true)
         {
-            spin.SpinOnce(sleep1Threshold: -1);
+            int owner = Volatile.Read(ref _owner);
+            if (owner == Shared)
+            {
+                return false;
+            }
+
+            if (owner == me)
+            {
+                return true;
+            }
+
+            if (owner == 0)
+            {
+                if (Interlocked.CompareExchange(ref _owner, me, 0) == 0)
+                {
+                    return true;
+                }
+            }
+            else if (owner == Revoking)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            else if (Interlocked.CompareExchange(ref _owner, Revoking, owner) == owner)
+            {
+                // Every thread's earlier stores become visible and its later loads see Revoking:
+                // the owner's count of a transaction that did not see the switch, and an owner
+                // drain's invalidation. Then the owner's transactions in flight finish.
+                Interlocked.MemoryBarrierProcessWide();
+                while (Volatile.Read(ref _ownerInFlight) != 0)
+                {
+                    spin.SpinOnce(sleep1Threshold: -1);
+                }
+
+                Volatile.Write(ref _owner, Shared);
+                return false;
+            }
         }
     }
 }
