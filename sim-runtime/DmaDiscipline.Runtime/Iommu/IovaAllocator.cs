@@ -6,7 +6,9 @@ namespace DmaDiscipline.Runtime;
 /// rounded to a power of two and aligned to it; freed ranges of those sizes are cached as Linux's IOVA
 /// rcache does: per CPU, a loaded and a previous magazine of each size, over a depot of full
 /// magazines. Steady-state map/unmap pops and pushes the calling thread's cache (one per CPU, taken by
-/// threads in turn) under that cache's own lock, so no global lock is on the hot path; only an empty CPU cache reaches the depot, and only an
+/// threads in turn) under that cache's own lock, so no global lock is on the hot path (the caches'
+/// and the live-allocation stripes' locks are biased, <see cref="BiasedSpinLock"/>: a thread that
+/// has them to itself takes them without an atomic instruction); only an empty CPU cache reaches the depot, and only an
 /// empty depot reaches the free-range tree.
 /// Thread safety: every public member may be called from any thread.
 /// </summary>
@@ -73,7 +75,7 @@ public sealed class IovaAllocator
             int count = 0;
             foreach (AllocatedStripe stripe in _allocated)
             {
-                using (new SpinHold(ref stripe.Lock))
+                using (new BiasedHold(ref stripe.Lock))
                 {
                     count += stripe.Ranges.Count;
                 }
@@ -125,7 +127,7 @@ public sealed class IovaAllocator
             || (DrainCaches() && TryAllocateFromTree(size, endLimit, out frame)))
         {
             AllocatedStripe stripe = StripeOf(frame);
-            using (new SpinHold(ref stripe.Lock))
+            using (new BiasedHold(ref stripe.Lock))
             {
                 stripe.Ranges.Add(frame, size);
             }
@@ -144,7 +146,7 @@ public sealed class IovaAllocator
     {
         ulong size = RoundedSize(pages);
         AllocatedStripe stripe = StripeOf(frame);
-        using (new SpinHold(ref stripe.Lock))
+        using (new BiasedHold(ref stripe.Lock))
         {
             if (!stripe.Ranges.TryGetValue(frame, out ulong allocated) || allocated != size)
             {
@@ -174,7 +176,7 @@ public sealed class IovaAllocator
     public bool IsAllocated(ulong frame, out ulong frames)
     {
         AllocatedStripe stripe = StripeOf(frame);
-        using (new SpinHold(ref stripe.Lock))
+        using (new BiasedHold(ref stripe.Lock))
         {
             return stripe.Ranges.TryGetValue(frame, out frames);
         }
@@ -209,7 +211,7 @@ public sealed class IovaAllocator
     private bool TryPopCached(int order, ulong highestStart, out ulong frame)
     {
         CpuCache cpu = CurrentCpu();
-        using (new SpinHold(ref cpu.Lock))
+        using (new BiasedHold(ref cpu.Lock))
         {
             Magazine loaded = cpu.Loaded[order];
             if (loaded.Count == 0)
@@ -245,7 +247,7 @@ public sealed class IovaAllocator
     private void PushCached(int order, ulong frame)
     {
         CpuCache cpu = CurrentCpu();
-        using (new SpinHold(ref cpu.Lock))
+        using (new BiasedHold(ref cpu.Lock))
         {
             if (cpu.Loaded[order].IsFull)
             {
@@ -344,7 +346,7 @@ public sealed class IovaAllocator
         bool any = false;
         foreach (CpuCache cpu in _cpus)
         {
-            using (new SpinHold(ref cpu.Lock))
+            using (new BiasedHold(ref cpu.Lock))
             {
                 for (int order = 0; order < CacheOrders; order++)
                 {
@@ -444,7 +446,7 @@ public sealed class IovaAllocator
     /// <summary>One CPU's cache: a loaded and a previous magazine per size, under the CPU's own lock.</summary>
     private sealed class CpuCache
     {
-        public SpinLock Lock = new(enableThreadOwnerTracking: false);
+        public BiasedSpinLock Lock;
         public readonly Magazine[] Loaded = NewMagazines();
         public readonly Magazine[] Previous = NewMagazines();
         public long Hits;
@@ -472,7 +474,7 @@ public sealed class IovaAllocator
     /// <summary>One stripe of the live-allocation table (first frame → frames), so frees on different ranges rarely meet.</summary>
     private sealed class AllocatedStripe
     {
-        public SpinLock Lock = new(enableThreadOwnerTracking: false);
+        public BiasedSpinLock Lock;
         public readonly Dictionary<ulong, ulong> Ranges = new();
     }
 
