@@ -18,7 +18,7 @@ public static class AnalyzerRunner
     public static ImmutableArray<DiagnosticAnalyzer> All { get; } =
     [
         new AddressProvenanceAnalyzer(),
-        new MappingLifecycleAnalyzer(),
+        CheckedAnalyzers.Create<MappingLifecycleAnalyzer>(),
         new TranslationDecisionAnalyzer(),
         new SymbolsFileAnalyzer(),
     ];
