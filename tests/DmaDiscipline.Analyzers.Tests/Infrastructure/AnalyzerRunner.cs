@@ -17,7 +17,7 @@ public static class AnalyzerRunner
 {
     public static ImmutableArray<DiagnosticAnalyzer> All { get; } =
     [
-        new AddressProvenanceAnalyzer(),
+        CheckedAnalyzers.Create<AddressProvenanceAnalyzer>(),
         CheckedAnalyzers.Create<MappingLifecycleAnalyzer>(),
         new TranslationDecisionAnalyzer(),
         new SymbolsFileAnalyzer(),
