@@ -17,6 +17,21 @@ namespace DmaDiscipline.Analyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class AddressProvenanceAnalyzer : DiagnosticAnalyzer
     {
+        private readonly bool _verifyTreeWalk;
+
+        /// <summary>The analyzer as the compiler loads it.</summary>
+        public AddressProvenanceAnalyzer()
+            : this(verifyTreeWalk: false)
+        {
+        }
+
+        /// <summary>
+        /// With <paramref name="verifyTreeWalk"/>, a body the tree walk follows is analysed over its
+        /// graph too, and diagnostics that differ throw (an AD0001): the analyzer tests build their
+        /// instances this way.
+        /// </summary>
+        internal AddressProvenanceAnalyzer(bool verifyTreeWalk) => _verifyTreeWalk = verifyTreeWalk;
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA001, Descriptors.DMA008, Descriptors.DMA903);
 
         public override void Initialize(AnalysisContext context)
@@ -36,12 +51,13 @@ namespace DmaDiscipline.Analyzers.Rules
 
                 var carriers = symbols.Carriers(start.CancellationToken);
                 var summaries = new AddressSummaries(symbols, carriers.IsSinkName, start.CancellationToken);
-                start.RegisterCodeBlockAction(block => Analyze(block, symbols, carriers, summaries));
+                var verify = _verifyTreeWalk;
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols, carriers, summaries, verify));
             });
         }
 
         [MethodImpl(Jit.Optimized)]
-        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressCarriers carriers, AddressSummaries summaries)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressCarriers carriers, AddressSummaries summaries, bool verifyTreeWalk)
         {
             // Text prefilter first: most of a driver never names both a device sink and something a
             // physical or forged address can come through, and then no operation tree is built.
@@ -63,7 +79,7 @@ namespace DmaDiscipline.Analyzers.Rules
             if (StructuredFlow.TryRun(root, walk))
             {
                 walk.Flush();
-                if (VerifyTreeWalk)
+                if (verifyTreeWalk)
                 {
                     Verify(root, context.OwningSymbol, symbols, summaries, found);
                 }
@@ -108,12 +124,6 @@ namespace DmaDiscipline.Analyzers.Rules
                 },
                 gaveUp);
         }
-
-        /// <summary>
-        /// Test hook: when set, a body the tree walk follows is analysed over its graph too, and
-        /// diagnostics that differ throw (the analyzer tests set it for every test).
-        /// </summary>
-        internal static bool VerifyTreeWalk { get; set; }
 
         private static void Verify(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, List<Diagnostic> walked)
         {
