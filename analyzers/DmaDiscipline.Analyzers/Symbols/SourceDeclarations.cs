@@ -487,11 +487,26 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                 if (stores || (unit.TypeSpan.Length > 0 && typeEnd > unit.TypeSpan.Start
                     && (unit.Text.IndexOf('*', unit.TypeSpan.Start, typeEnd - unit.TypeSpan.Start) >= 0
-                        || unit.Text.IndexOf("Span<", unit.TypeSpan.Start, typeEnd - unit.TypeSpan.Start, StringComparison.Ordinal) >= 0)))
+                        || TakesWritableSpan(unit.Text, unit.TypeSpan.Start, typeEnd))))
                 {
                     yield return unit.CallName;
                 }
             }
+        }
+
+        /// <summary>Does [start, end) name a <c>Span&lt;</c> that is not a <c>ReadOnlySpan&lt;</c> (nothing is stored through one)?</summary>
+        private static bool TakesWritableSpan(string text, int start, int end)
+        {
+            for (var at = text.IndexOf("Span<", start, end - start, StringComparison.Ordinal); at >= 0;
+                 at = at + 1 < end ? text.IndexOf("Span<", at + 1, end - at - 1, StringComparison.Ordinal) : -1)
+            {
+                if (at < 8 || string.CompareOrdinal(text, at - 8, "ReadOnly", 0, 8) != 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static void AddAll(IEnumerable<string> names, HashSet<string> carriers, List<string> added)

@@ -230,6 +230,7 @@ public sealed class AddressPrefilterTests
                 private readonly byte[] _ram = new byte[0x10000];
                 public ulong Addr;
                 public void Fill(Span<byte> target, byte value) { target.Fill(value); target[0] = 0xFF; }
+                public int Sum(ReadOnlySpan<byte> source) { var s = 0; foreach (var b in source) s += b; return s; }
                 public unsafe void Poke(byte* p, ulong address) { *(ulong*)p = address + 0x8000; }
                 public int Step(int opcode)
                 {
@@ -289,6 +290,7 @@ public sealed class AddressPrefilterTests
 
         Assert.True(carriers.IsSinkName("Fill"));
         Assert.True(carriers.IsSinkName("Poke"));
+        Assert.False(carriers.IsSinkName("Sum"));              // nothing is stored through a ReadOnlySpan
         Assert.True(carriers.MayReachSink(methods["Step"])); // calls Fill with address-sized literals
     }
 
