@@ -30,11 +30,11 @@ public sealed partial record BuildMeasurement(double CscSeconds, double Analyzer
     /// </summary>
     public static BuildMeasurement Run(string project, bool server, bool withAnalyzers = true)
     {
-        var cpuBefore = ChildCpu.Seconds();
+        var cpuBefore = CpuTime.ChildrenSeconds();
         var output = Dotnet(Path.GetDirectoryName(project)!, "build", project, "-c", "Release", "--no-restore", "--no-incremental",
             "-p:ReportAnalyzer=true", "-v:d", "-clp:PerformanceSummary", "-nodeReuse:false", $"-p:UseSharedCompilation={(server ? "true" : "false")}",
             $"-p:DmaAnalyzers={(withAnalyzers ? "true" : "false")}");
-        var cpu = server ? null : ChildCpu.Seconds() - cpuBefore;
+        var cpu = server ? null : CpuTime.ChildrenSeconds() - cpuBefore;
         var csc = CscTask().Match(output);
         if (!csc.Success)
         {

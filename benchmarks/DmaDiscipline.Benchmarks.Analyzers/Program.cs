@@ -4,6 +4,8 @@ using DmaDiscipline.Benchmarks.Analyzers;
 
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases] [--corpus drivers|emulator]
+// and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
 // share of the Csc task (median of the runs). --corpus emulator generates instead a large project
@@ -38,6 +40,13 @@ BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDisci
 BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "DmaDiscipline.Runtime.csproj"), "-c", "Release");
 var analyzerDll = Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "bin", "Release", "netstandard2.0", "DmaDiscipline.Analyzers.dll");
 var runtimeDll = Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "bin", "Release", "net8.0", "DmaDiscipline.Runtime.dll");
+
+// --sizes: the size series (SizeSeries.cs), in this process, then stop.
+if (args.Contains("--sizes"))
+{
+    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs));
+    return 0;
+}
 
 // Outside the repository, so that its Directory.Build.props (warnings as errors) does not apply.
 // One folder per run, so that two runs at once do not build over each other.
@@ -79,7 +88,8 @@ File.WriteAllText(project, $"""
 Console.WriteLine($"corpus: {files} files, {corpusLines} lines in {work}");
 if (phases)
 {
-    Console.WriteLine(Phases.Measure(Path.Combine(work, "Drivers"), runtimeDll, runs));
+    var symbolsFile = Path.Combine(work, "DmaDiscipline.txt");
+    Console.WriteLine(Phases.Measure(Path.Combine(work, "Drivers"), runtimeDll, runs, File.Exists(symbolsFile) ? symbolsFile : null));
     Directory.Delete(work, recursive: true);
     return 0;
 }

@@ -52,52 +52,18 @@ namespace DmaDiscipline.Analyzers.Flow
                 return a;
             }
 
-            var bindings = a.Bindings;
-            if (!ReferenceEquals(bindings, b.Bindings))
-            {
-                foreach (var pair in b.Bindings)
-                {
-                    if (!bindings.TryGetValue(pair.Key, out var existing))
-                    {
-                        bindings = bindings.SetItem(pair.Key, pair.Value);
-                    }
-                    else if (!existing.Equals(pair.Value))
-                    {
-                        // Different handles on different paths: one of them, whichever the path brought (a
-                        // choice). Anything else: not followed further (nor brought back by a third path).
-                        bindings = bindings.SetItem(pair.Key, JoinBindings(existing, a, pair.Value, b));
-                    }
-                }
-            }
-
-            var sites = a.Sites;
-            if (!ReferenceEquals(sites, b.Sites))
-            {
-                foreach (var pair in b.Sites)
-                {
-                    if (!sites.TryGetValue(pair.Key, out var existing))
-                    {
-                        sites = sites.SetItem(pair.Key, pair.Value);
-                    }
-                    else if (!existing.Equals(pair.Value))
-                    {
-                        sites = sites.SetItem(pair.Key, existing.Join(pair.Value));
-                    }
-                }
-            }
-
-            var constants = a.Constants;
-            foreach (var pair in ReferenceEquals(a.Constants, b.Constants) ? SmallMap<object, long>.Empty : a.Constants)
-            {
-                if (!b.Constants.TryGetValue(pair.Key, out var other) || other != pair.Value)
-                {
-                    constants = constants.Remove(pair.Key);
-                }
-            }
-
+            // Each map skips what the two paths share (their common history): a join costs what the
+            // paths changed since they parted, not what the state holds.
+            // Different handles on different paths: one of them, whichever the path brought (a choice).
+            // Anything else: not followed further (nor brought back by a third path).
+            var bindings = a.Bindings.Union(b.Bindings, (_, x, y) => JoinBindings(x, a, y, b));
+            var sites = a.Sites.Union(b.Sites, (_, x, y) => x.Join(y));
+            var constants = a.Constants.Intersect(b.Constants);
+            // Owing is "may": a site owes on the join when it owes on either path, as its joined flags say.
+            var owing = a.Owing.Union(b.Owing, (_, x, _) => x);
             return ReferenceEquals(bindings, a.Bindings) && ReferenceEquals(sites, a.Sites) && ReferenceEquals(constants, a.Constants)
                 ? a
-                : new MappingState(bindings, sites, constants);
+                : new MappingState(bindings, sites, constants, owing);
         }
 
         /// <summary>The value of a variable holding <paramref name="x"/> on the paths of <paramref name="xs"/> and <paramref name="y"/> on those of <paramref name="ys"/>.</summary>
@@ -219,15 +185,15 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             // Exits are only visited by the reporting pass. Each leak is reported once the run is
             // complete, naming an exit its path takes after the map when there is one: an exit above
-            // the map is reached only on a later pass of a loop.
-            foreach (var pair in state.Sites)
+            // the map is reached only on a later pass of a loop. Only the sites that still owe are visited.
+            foreach (var owing in state.Owing)
             {
-                if ((pair.Value.Flags & SiteFlags.Live) == 0)
+                var site = owing.Key;
+                if (!state.Sites.TryGetValue(site, out var status) || (status.Flags & SiteFlags.Live) == 0)
                 {
                     continue;
                 }
 
-                var site = pair.Key;
                 var before = exitOperation is not null && exitOperation.Syntax.SyntaxTree == site.Call.Syntax.SyntaxTree
                     && exitOperation.Syntax.SpanStart < site.Call.Syntax.Span.End;
                 if (_leaks.TryGetValue(site, out var index))
@@ -248,6 +214,8 @@ namespace DmaDiscipline.Analyzers.Flow
         public override void Completed()
         {
             _reporting = true;
+            // In source order: the state's maps enumerate in no particular order.
+            _leakExits.Sort((x, y) => x.Site.Call.Syntax.SpanStart.CompareTo(y.Site.Call.Syntax.SpanStart));
             foreach (var leak in _leakExits)
             {
                 var exitOperation = leak.Exit;
@@ -419,7 +387,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         [MethodImpl(Jit.Optimized)]
         private static MappingState Update(MappingState state, MapSite site, SiteFlags set, SiteFlags clear) =>
-            state.Sites.TryGetValue(site, out var status) ? state.WithSites(state.Sites.SetItem(site, status.With(set, clear))) : state;
+            state.Sites.TryGetValue(site, out var status) ? state.WithSite(site, status.With(set, clear)) : state;
 
         [MethodImpl(Jit.Optimized)]
         private Binding? Eval(IOperation? operation, ref MappingState state)
@@ -572,10 +540,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IFlowAnonymousFunctionOperation _:
                 case IAnonymousFunctionOperation _:
                     // A lambda may release or keep any handle it captures: treat every live handle as handed over.
-                    foreach (var pair in state.Sites)
-                    {
-                        state = Update(state, pair.Key, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
-                    }
+                    HandOverAll(ref state);
 
                     return null;
                 case ITupleOperation _:
@@ -605,15 +570,17 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>The object at <paramref name="owner"/> is replaced: what its members held is no longer known.</summary>
         [MethodImpl(Jit.Optimized)]
-        private static MappingState Forget(MappingState state, object owner)
+        private MappingState Forget(MappingState state, object owner)
         {
-            var bindings = state.Bindings;
-            foreach (var pair in state.Bindings)
+            if (!_slotsUnder.TryGetValue(owner, out var slots))
             {
-                if (pair.Key is SlotKey slot && slot.IsRootedAt(owner))
-                {
-                    bindings = bindings.Remove(pair.Key);
-                }
+                return state;
+            }
+
+            var bindings = state.Bindings;
+            foreach (var slot in slots)
+            {
+                bindings = bindings.Remove(slot);
             }
 
             return state.WithBindings(bindings);
@@ -626,22 +593,43 @@ namespace DmaDiscipline.Analyzers.Flow
         /// members of an object passed on are no longer known.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
-        private static void HandOverHeld(IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, ref MappingState state)
+        private void HandOverHeld(IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, ref MappingState state)
         {
+            // Only the fields and members this body has stored a value into are looked up, through the
+            // indexes kept as they were bound, not every binding of the state.
             var onThis = instance is IInstanceReferenceOperation;
-            foreach (var pair in state.Bindings)
+            if (onThis || instance is null)
             {
-                var reached = (pair.Key is IFieldSymbol field
-                        && (onThis || (instance is null && SymbolEqualityComparer.Default.Equals(method.ContainingType, field.ContainingType))))
-                    || (onThis && pair.Key is SlotKey own && own.IsRootedAt(SlotKey.This))
-                    || (pair.Key is SlotKey slot && Reaches(slot, instance, arguments));
-                if (reached)
+                foreach (var field in _heldFields)
                 {
-                    Transfer(pair.Value, ref state);
+                    if ((onThis || SymbolEqualityComparer.Default.Equals(method.ContainingType, field.ContainingType))
+                        && state.Bindings.TryGetValue(field, out var held))
+                    {
+                        Transfer(held, ref state);
+                    }
                 }
             }
 
-            if (KeyOf(instance) is { } instanceKey)
+            if (onThis)
+            {
+                HandOverSlots(SlotKey.This, ref state);
+            }
+
+            var instanceKey = KeyOf(instance);
+            if (instanceKey is not null)
+            {
+                HandOverSlots(instanceKey, ref state);
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (KeyOf(argument.Value) is { } argumentKey)
+                {
+                    HandOverSlots(argumentKey, ref state);
+                }
+            }
+
+            if (instanceKey is not null)
             {
                 state = Forget(state, instanceKey);
             }
@@ -655,24 +643,58 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>What the members of the object at <paramref name="owner"/> (and their members) hold is handed over.</summary>
         [MethodImpl(Jit.Optimized)]
-        private static bool Reaches(SlotKey slot, IOperation? instance, ImmutableArray<IArgumentOperation> arguments)
+        private void HandOverSlots(object owner, ref MappingState state)
         {
-            if (KeyOf(instance) is { } instanceKey && slot.IsRootedAt(instanceKey))
+            if (_slotsUnder.TryGetValue(owner, out var slots))
             {
-                return true;
-            }
-
-            foreach (var argument in arguments)
-            {
-                if (KeyOf(argument.Value) is { } argumentKey && slot.IsRootedAt(argumentKey))
+                foreach (var slot in slots)
                 {
-                    return true;
+                    if (state.Bindings.TryGetValue(slot, out var held))
+                    {
+                        Transfer(held, ref state);
+                    }
                 }
             }
-
-            return false;
         }
+
+        /// <summary>Records a storage location given a value, for <see cref="Forget"/> and <see cref="HandOverHeld"/>.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private void Held(object key)
+        {
+            if (key is IFieldSymbol field)
+            {
+                if (_heldFieldSet.Add(field))
+                {
+                    _heldFields.Add(field);
+                }
+            }
+            else if (key is SlotKey slot && _slotSet.Add(slot))
+            {
+                for (object? owner = slot.Owner; owner is not null; owner = (owner as SlotKey)?.Owner)
+                {
+                    if (!_slotsUnder.TryGetValue(owner, out var slots))
+                    {
+                        slots = new List<SlotKey>();
+                        _slotsUnder[owner] = slots;
+                    }
+
+                    slots.Add(slot);
+                }
+            }
+        }
+
+        // The fields of this type given a value in this body, and the members of objects, by each
+        // object they are reached through (their owner, its owner...): what a call or a replaced object reaches.
+        private readonly List<IFieldSymbol> _heldFields = new List<IFieldSymbol>();
+        private readonly HashSet<IFieldSymbol> _heldFieldSet = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+        private readonly HashSet<SlotKey> _slotSet = new HashSet<SlotKey>();
+        private readonly Dictionary<object, List<SlotKey>> _slotsUnder = new Dictionary<object, List<SlotKey>>();
+
+        // The sites that map a buffer FromDevice or Bidirectional (the only ones the device can own), by
+        // the buffer's storage, in the order they were met: DMA005 and a reassigned buffer look these up.
+        private readonly Dictionary<object, List<MapSite>> _ownedBuffers = new Dictionary<object, List<MapSite>>();
 
         [MethodImpl(Jit.Optimized)]
         private static Binding? Derived(Binding? binding) => binding switch
@@ -699,13 +721,21 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private MappingState Bind(MappingState state, object key, Binding? value, IOperation? valueOperation)
         {
-            foreach (var pair in state.Sites)
+            if (_ownedBuffers.TryGetValue(key, out var mapped))
             {
-                if (pair.Key.BufferKey is not null && pair.Key.BufferKey.Equals(key) && (pair.Value.Flags & SiteFlags.DeviceOwned) != 0)
+                foreach (var site in mapped)
                 {
-                    // The variable now names another buffer: the mapped one is no longer reachable through it.
-                    state = Update(state, pair.Key, SiteFlags.None, SiteFlags.DeviceOwned);
+                    if (state.Sites.TryGetValue(site, out var status) && (status.Flags & SiteFlags.DeviceOwned) != 0)
+                    {
+                        // The variable now names another buffer: the mapped one is no longer reachable through it.
+                        state = Update(state, site, SiteFlags.None, SiteFlags.DeviceOwned);
+                    }
                 }
+            }
+
+            if (value is not null)
+            {
+                Held(key);
             }
 
             if (_slotsHeld && !(key is CaptureId))
@@ -722,7 +752,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var constants = state.Constants.TryGetValue(key, out var known)
                 ? constant is long c ? c == known ? state.Constants : state.Constants.SetItem(key, c) : state.Constants.Remove(key)
                 : constant is long d ? state.Constants.SetItem(key, d) : state.Constants;
-            return ReferenceEquals(bindings, state.Bindings) && ReferenceEquals(constants, state.Constants) ? state : new MappingState(bindings, state.Sites, constants);
+            return ReferenceEquals(bindings, state.Bindings) && ReferenceEquals(constants, state.Constants) ? state : new MappingState(bindings, state.Sites, constants, state.Owing);
         }
 
         [MethodImpl(Jit.Optimized)]
@@ -908,9 +938,9 @@ namespace DmaDiscipline.Analyzers.Flow
             var instanceValue = Eval(instance, ref state);
             // DMA005 needs a buffer the device owns; only then is the member's role looked up (most
             // member reads in a driver are of its own fields, whose roles would otherwise fill the cache).
-            if (AnyDeviceOwned(state) && (_symbols.RolesOf(member) & DmaRole.CpuAccess) != 0 && Keys.Of(instance) is { } bufferKey)
+            if (Keys.Of(instance) is { } bufferKey && _ownedBuffers.TryGetValue(bufferKey, out var mapped) && (_symbols.RolesOf(member) & DmaRole.CpuAccess) != 0)
             {
-                CheckCpuAccess(bufferKey, operation, state);
+                CheckCpuAccess(mapped, operation, state);
             }
 
             if (instanceValue is ChoiceBinding choice && !choice.Derived)
@@ -958,31 +988,26 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         [MethodImpl(Jit.Optimized)]
-        private static bool AnyDeviceOwned(MappingState state)
+        private void CheckCpuAccess(List<MapSite> mapped, IOperation at, MappingState state)
         {
-            foreach (var pair in state.Sites)
+            foreach (var site in mapped)
             {
-                if ((pair.Value.Flags & SiteFlags.DeviceOwned) != 0)
+                if (state.Sites.TryGetValue(site, out var status) && (status.Flags & SiteFlags.DeviceOwned) != 0)
                 {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        [MethodImpl(Jit.Optimized)]
-        private void CheckCpuAccess(object bufferKey, IOperation at, MappingState state)
-        {
-            foreach (var pair in state.Sites)
-            {
-                var site = pair.Key;
-                if ((pair.Value.Flags & SiteFlags.DeviceOwned) != 0 && site.BufferKey is not null && site.BufferKey.Equals(bufferKey))
-                {
-                    var direction = pair.Value.Direction == FromDevice ? "FromDevice" : "Bidirectional";
+                    var direction = status.Direction == FromDevice ? "FromDevice" : "Bidirectional";
                     Report(Diagnostic.Create(Descriptors.DMA005, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, direction));
                     return;
                 }
+            }
+        }
+
+        /// <summary>Every handle still owed a release or a check is handed over (to a lambda or local function that may capture it).</summary>
+        [MethodImpl(Jit.Optimized)]
+        private static void HandOverAll(ref MappingState state)
+        {
+            foreach (var owing in state.Owing)
+            {
+                state = Update(state, owing.Key, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
             }
         }
 
@@ -1002,10 +1027,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         Eval(argument.Value, ref state);
                     }
 
-                    foreach (var pair in state.Sites)
-                    {
-                        state = Update(state, pair.Key, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
-                    }
+                    HandOverAll(ref state);
 
                     return null;
                 }
@@ -1034,7 +1056,7 @@ namespace DmaDiscipline.Analyzers.Flow
             if ((roles & DmaRole.CoherentAlloc) != 0)
             {
                 var site = SiteFor(invocation, MappingKind.Coherent, null, null, null);
-                state = state.WithSites(state.Sites.SetItem(site, new SiteStatus(SiteFlags.Live | SiteFlags.NotReleased, null, null)));
+                state = state.WithSite(site, new SiteStatus(SiteFlags.Live | SiteFlags.NotReleased, null, null));
                 return new HandleBinding(site);
             }
 
@@ -1166,15 +1188,17 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (directionValue == FromDevice || directionValue == Bidirectional)
                 {
                     flags |= SiteFlags.DeviceOwned;
+                    OwnedBuffer(site);
                 }
             }
 
-            state = state.WithSites(state.Sites.SetItem(site, new SiteStatus(flags, length is null ? null : ConstantOf(length, state), directionValue)));
+            state = state.WithSite(site, new SiteStatus(flags, length is null ? null : ConstantOf(length, state), directionValue));
             if (kind == MappingKind.ScatterGather)
             {
                 var listKey = Keys.Of(first?.Value);
                 if (listKey is not null)
                 {
+                    Held(listKey);
                     state = state.WithBindings(state.Bindings.SetItem(listKey, new HandleBinding(site)));
                 }
 
@@ -1226,6 +1250,26 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         private readonly Dictionary<ITypeSymbol, bool> _inPlace = new Dictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>Records a site the device can own (mapped FromDevice or Bidirectional) under its buffer.</summary>
+        private void OwnedBuffer(MapSite site)
+        {
+            if (site.BufferKey is null)
+            {
+                return;
+            }
+
+            if (!_ownedBuffers.TryGetValue(site.BufferKey, out var sites))
+            {
+                sites = new List<MapSite>();
+                _ownedBuffers[site.BufferKey] = sites;
+            }
+
+            if (!sites.Contains(site))
+            {
+                sites.Add(site);
+            }
+        }
 
         [MethodImpl(Jit.Optimized)]
         private MapSite SiteFor(IOperation call, MappingKind kind, object? bufferKey, IOperation? length, IOperation? direction)

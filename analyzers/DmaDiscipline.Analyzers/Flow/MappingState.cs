@@ -296,32 +296,56 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => Site.GetHashCode() ^ 4;
     }
 
+    /// <summary>
+    /// What the analysis knows at a point: what each variable holds, the status of each map site, and
+    /// which variables hold known constants, each in a <see cref="PersistentMap{TKey, TValue}"/> whose
+    /// updates share everything they do not change. <see cref="Owing"/> indexes the sites that still
+    /// owe a release or a check (<see cref="SiteFlags.Live"/> or <see cref="SiteFlags.Unchecked"/>), so
+    /// that an exit or a lambda visits those, not every mapping the body ever made.
+    /// </summary>
     internal sealed class MappingState
     {
         public static readonly MappingState Empty = new MappingState(
-            SmallMap<object, Binding>.Empty,
-            SmallMap<MapSite, SiteStatus>.Empty,
-            SmallMap<object, long>.Empty);
+            PersistentMap<object, Binding>.Empty,
+            PersistentMap<MapSite, SiteStatus>.Empty,
+            PersistentMap<object, long>.Empty,
+            PersistentMap<MapSite, bool>.Empty);
 
-        public MappingState(SmallMap<object, Binding> bindings, SmallMap<MapSite, SiteStatus> sites, SmallMap<object, long> constants)
+        private const SiteFlags OwingFlags = SiteFlags.Live | SiteFlags.Unchecked;
+
+        public MappingState(PersistentMap<object, Binding> bindings, PersistentMap<MapSite, SiteStatus> sites, PersistentMap<object, long> constants, PersistentMap<MapSite, bool> owing)
         {
             Bindings = bindings;
             Sites = sites;
             Constants = constants;
+            Owing = owing;
         }
 
-        public SmallMap<object, Binding> Bindings { get; }
-        public SmallMap<MapSite, SiteStatus> Sites { get; }
+        public PersistentMap<object, Binding> Bindings { get; }
+        public PersistentMap<MapSite, SiteStatus> Sites { get; }
         /// <summary>Locals known to hold an integer or enum constant.</summary>
-        public SmallMap<object, long> Constants { get; }
+        public PersistentMap<object, long> Constants { get; }
+        /// <summary>The sites whose status is <see cref="SiteFlags.Live"/> or <see cref="SiteFlags.Unchecked"/> (a set: the value is unused).</summary>
+        public PersistentMap<MapSite, bool> Owing { get; }
 
         [MethodImpl(Jit.Optimized)]
-        public MappingState WithBindings(SmallMap<object, Binding> bindings) => ReferenceEquals(bindings, Bindings) ? this : new MappingState(bindings, Sites, Constants);
+        public MappingState WithBindings(PersistentMap<object, Binding> bindings) => ReferenceEquals(bindings, Bindings) ? this : new MappingState(bindings, Sites, Constants, Owing);
+
+        /// <summary>The state with <paramref name="site"/>'s status set (and <see cref="Owing"/> kept in step).</summary>
+        [MethodImpl(Jit.Optimized)]
+        public MappingState WithSite(MapSite site, SiteStatus status)
+        {
+            var sites = Sites.SetItem(site, status);
+            if (ReferenceEquals(sites, Sites))
+            {
+                return this;
+            }
+
+            var owing = (status.Flags & OwingFlags) != 0 ? Owing.SetItem(site, true) : Owing.Remove(site);
+            return new MappingState(Bindings, sites, Constants, owing);
+        }
 
         [MethodImpl(Jit.Optimized)]
-        public MappingState WithSites(SmallMap<MapSite, SiteStatus> sites) => ReferenceEquals(sites, Sites) ? this : new MappingState(Bindings, sites, Constants);
-
-        [MethodImpl(Jit.Optimized)]
-        public MappingState WithConstants(SmallMap<object, long> constants) => ReferenceEquals(constants, Constants) ? this : new MappingState(Bindings, Sites, constants);
+        public MappingState WithConstants(PersistentMap<object, long> constants) => ReferenceEquals(constants, Constants) ? this : new MappingState(Bindings, Sites, constants, Owing);
     }
 }

@@ -17,7 +17,22 @@ namespace DmaDiscipline.Analyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class AddressProvenanceAnalyzer : DiagnosticAnalyzer
     {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA001, Descriptors.DMA008);
+        private readonly bool _verifyTreeWalk;
+
+        /// <summary>The analyzer as the compiler loads it.</summary>
+        public AddressProvenanceAnalyzer()
+            : this(verifyTreeWalk: false)
+        {
+        }
+
+        /// <summary>
+        /// With <paramref name="verifyTreeWalk"/>, a body the tree walk follows is analysed over its
+        /// graph too, and diagnostics that differ throw (an AD0001): the analyzer tests build their
+        /// instances this way.
+        /// </summary>
+        internal AddressProvenanceAnalyzer(bool verifyTreeWalk) => _verifyTreeWalk = verifyTreeWalk;
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA001, Descriptors.DMA008, Descriptors.DMA903);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -36,12 +51,13 @@ namespace DmaDiscipline.Analyzers.Rules
 
                 var carriers = symbols.Carriers(start.CancellationToken);
                 var summaries = new AddressSummaries(symbols, carriers.IsSinkName, start.CancellationToken);
-                start.RegisterCodeBlockAction(block => Analyze(block, symbols, carriers, summaries));
+                var verify = _verifyTreeWalk;
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols, carriers, summaries, verify));
             });
         }
 
         [MethodImpl(Jit.Optimized)]
-        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressCarriers carriers, AddressSummaries summaries)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressCarriers carriers, AddressSummaries summaries, bool verifyTreeWalk)
         {
             // Text prefilter first: most of a driver never names both a device sink and something a
             // physical or forged address can come through, and then no operation tree is built.
@@ -63,7 +79,7 @@ namespace DmaDiscipline.Analyzers.Rules
             if (StructuredFlow.TryRun(root, walk))
             {
                 walk.Flush();
-                if (VerifyTreeWalk)
+                if (verifyTreeWalk)
                 {
                     Verify(root, context.OwningSymbol, symbols, summaries, found);
                 }
@@ -76,32 +92,50 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
-            OverGraphs(root, context.OwningSymbol, symbols, summaries, context.ReportDiagnostic, context.CancellationToken);
-        }
-
-        /// <summary>The body, its lambdas and local functions, each over its control-flow graph; a graph too large to finish reports nothing.</summary>
-        private static void OverGraphs(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
-        {
-            BodyAnalysis.ForEachGraph(root, owner, cancellationToken, (graph, analysed) =>
-            {
-                var flow = new AddressFlow(symbols, summaries, analysed, summarise: false, report);
-                if (FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
-                {
-                    flow.Flush();
-                }
-            });
+            var block = context.CodeBlock;
+            OverGraphs(root, context.OwningSymbol, symbols, summaries, context.ReportDiagnostic, context.CancellationToken,
+                (owner, reason) => context.ReportDiagnostic(BodyAnalysis.NotAnalysed(Descriptors.DMA903, block, owner, "DMA001/DMA008", reason)));
         }
 
         /// <summary>
-        /// Test hook: when set, a body the tree walk follows is analysed over its graph too, and
-        /// diagnostics that differ throw (the analyzer tests set it for every test).
+        /// The body, its lambdas and local functions, each over its control-flow graph. A graph the
+        /// solver cannot finish reports none of its findings (never a part of them); <paramref name="gaveUp"/>
+        /// hears of it, and of functions nested too deep to be analysed, with the limit hit.
         /// </summary>
-        internal static bool VerifyTreeWalk { get; set; }
+        private static void OverGraphs(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, System.Action<ISymbol, string>? gaveUp)
+        {
+            BodyAnalysis.ForEachGraph(
+                root,
+                owner,
+                cancellationToken,
+                (graph, analysed) =>
+                {
+                    var found = new List<Diagnostic>();
+                    var flow = new AddressFlow(symbols, summaries, analysed, summarise: false, found.Add);
+                    if (FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow, out var limit))
+                    {
+                        flow.Flush();
+                        found.ForEach(report);
+                    }
+                    else
+                    {
+                        gaveUp?.Invoke(analysed, limit ?? "the dataflow gave up");
+                    }
+                },
+                gaveUp);
+        }
 
         private static void Verify(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, List<Diagnostic> walked)
         {
             var graphed = new List<Diagnostic>();
-            OverGraphs(root, owner, symbols, summaries, graphed.Add, default);
+            var gaveUp = false;
+            OverGraphs(root, owner, symbols, summaries, graphed.Add, default, (_, _) => gaveUp = true);
+            if (gaveUp)
+            {
+                // A body past the graph's limits is what the tree walk is for: nothing to compare.
+                return;
+            }
+
             static string Describe(List<Diagnostic> diagnostics) =>
                 string.Join("; ", diagnostics.Select(d => d.Id + "@" + d.Location.SourceSpan + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).OrderBy(text => text, System.StringComparer.Ordinal));
             if (Describe(walked) != Describe(graphed))

@@ -17,6 +17,21 @@ namespace DmaDiscipline.Analyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class MappingLifecycleAnalyzer : DiagnosticAnalyzer
     {
+        private readonly bool _verifyQuietBodies;
+
+        /// <summary>The analyzer as the compiler loads it.</summary>
+        public MappingLifecycleAnalyzer()
+            : this(verifyQuietBodies: false)
+        {
+        }
+
+        /// <summary>
+        /// With <paramref name="verifyQuietBodies"/>, a body the tree walk finds quiet is analysed over
+        /// its graph too, and a diagnostic there throws (an AD0001): the analyzer tests build their
+        /// instances this way, so every specification also checks that the two traversals agree.
+        /// </summary>
+        internal MappingLifecycleAnalyzer(bool verifyQuietBodies) => _verifyQuietBodies = verifyQuietBodies;
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.DMA002, Descriptors.DMA003, Descriptors.DMA004, Descriptors.DMA005, Descriptors.DMA006, Descriptors.DMA902);
 
@@ -36,12 +51,13 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var names = symbols.Names(start.CancellationToken);
-                start.RegisterCodeBlockAction(block => Analyze(block, symbols, names));
+                var verify = _verifyQuietBodies;
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols, names, verify));
             });
         }
 
         [MethodImpl(Jit.Optimized)]
-        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names, bool verifyQuietBodies)
         {
             // Token prefilter first: every rule here starts at a map or alloc named in the body. A body
             // the tree walk follows needs no other check (without a map it is quiet); before a graph is
@@ -49,7 +65,7 @@ namespace DmaDiscipline.Analyzers.Rules
             if (!InterestingNames.Mentions(context.CodeBlock, names.Mapping)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root)
-                || IsQuiet(root, context.OwningSymbol, symbols)
+                || IsQuiet(root, context.OwningSymbol, symbols, verifyQuietBodies)
                 || !MapsSomething(root, symbols, names))
             {
                 return;
@@ -99,26 +115,20 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>
-        /// Test hook: when set, a body <see cref="IsQuiet"/> passes is analysed over its graph too, and
-        /// a diagnostic there throws (the analyzer tests set it for every test).
-        /// </summary>
-        internal static bool VerifyQuietBodies { get; set; }
-
-        /// <summary>
         /// A structured body (statements, <c>if</c>, loops, <c>try</c>/<c>finally</c>, <c>?:</c>: see
         /// <see cref="StructuredFlow"/>) in which the dataflow, walked over the operation tree, reports
         /// nothing: the graph would report nothing either, and is not built. Most mapping bodies of a
         /// driver (post, receive, set-up, queueing, scatter-gather) are of that shape.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
-        private static bool IsQuiet(IOperation root, ISymbol owner, DmaSymbols symbols)
+        private static bool IsQuiet(IOperation root, ISymbol owner, DmaSymbols symbols, bool verify)
         {
             if (!IsQuietTree(root, symbols))
             {
                 return false;
             }
 
-            if (VerifyQuietBodies)
+            if (verify)
             {
                 BodyAnalysis.ForEachGraph(root, owner, default, (graph, _) =>
                     FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, diagnostic =>

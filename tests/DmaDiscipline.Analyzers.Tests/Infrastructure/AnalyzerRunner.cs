@@ -17,8 +17,8 @@ public static class AnalyzerRunner
 {
     public static ImmutableArray<DiagnosticAnalyzer> All { get; } =
     [
-        new AddressProvenanceAnalyzer(),
-        new MappingLifecycleAnalyzer(),
+        CheckedAnalyzers.Create<AddressProvenanceAnalyzer>(),
+        CheckedAnalyzers.Create<MappingLifecycleAnalyzer>(),
         new TranslationDecisionAnalyzer(),
         new SymbolsFileAnalyzer(),
     ];

@@ -58,5 +58,8 @@ public static class Verify<TAnalyzer>
             // Specifications are driver fragments: unused locals and the like are not the point.
             CompilerDiagnostics = CompilerDiagnostics.Errors;
         }
+
+        /// <summary>The analyzer built to check its tree walk against its graph (<see cref="CheckedAnalyzers"/>).</summary>
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => [CheckedAnalyzers.Create<TAnalyzer>()];
     }
 }
