@@ -93,6 +93,14 @@ namespace DmaDiscipline.Analyzers
             "Where the dataflow gives up on a body (a control-flow graph past its block limit, a fixpoint past its work budget, lambdas nested past the analysed depth), the rules that need it report nothing there. This says so on the member instead of dropping the body silently; split the member, or review it by hand.",
             DiagnosticSeverity.Info);
 
+        public static readonly DiagnosticDescriptor DMA903 = Create(
+            RuleIdentifiers.AddressBodyNotAnalysed,
+            "Body not analysed for raw or forged addresses",
+            "{0} is not analysed for {1}: {2}",
+            Analysis,
+            "DMA001 and DMA008 follow where each address in a body came from. Where that gives up on a body that names a device-visible sink (a control-flow graph past its block limit, a fixpoint past its work budget, lambdas nested past the analysed depth), the two rules report nothing there. This says so on the member instead of dropping the body silently; split the member, or review it by hand.",
+            DiagnosticSeverity.Info);
+
         private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description, DiagnosticSeverity severity = DiagnosticSeverity.Warning) =>
             new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, description, RuleIdentifiers.HelpLink(id));
     }

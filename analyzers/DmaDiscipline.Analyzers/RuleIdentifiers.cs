@@ -14,6 +14,7 @@ namespace DmaDiscipline.Analyzers
         public const string InvalidSymbolsFileLine = "DMA900";
         public const string UnresolvedSymbolsFileEntry = "DMA901";
         public const string BodyNotAnalysed = "DMA902";
+        public const string AddressBodyNotAnalysed = "DMA903";
 
         /// <summary>The help link of a rule: its page under docs/rules of the repository (RepositoryUrl in Directory.Build.props).</summary>
         public static string HelpLink(string id) =>

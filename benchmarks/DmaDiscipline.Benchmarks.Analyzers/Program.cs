@@ -88,7 +88,8 @@ File.WriteAllText(project, $"""
 Console.WriteLine($"corpus: {files} files, {corpusLines} lines in {work}");
 if (phases)
 {
-    Console.WriteLine(Phases.Measure(Path.Combine(work, "Drivers"), runtimeDll, runs));
+    var symbolsFile = Path.Combine(work, "DmaDiscipline.txt");
+    Console.WriteLine(Phases.Measure(Path.Combine(work, "Drivers"), runtimeDll, runs, File.Exists(symbolsFile) ? symbolsFile : null));
     Directory.Delete(work, recursive: true);
     return 0;
 }

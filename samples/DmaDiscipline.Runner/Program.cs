@@ -9,6 +9,11 @@ var jsonOption = new Option<bool>("--json") { Description = "Write the results a
 var benchOption = new Option<bool>("--bench") { Description = "Benchmark: throughput of the clean drivers per scenario as a ratio to passthrough (best of 7 interleaved rounds, DMA debug off)." };
 var quickOption = new Option<bool>("--quick") { Description = "Small workloads (as the tests use)." };
 var noAtsOption = new Option<bool>("--no-ats") { Description = "Devices without PCIe ATS: every translated access goes to the IOMMU's IOTLB." };
+var queuesOption = new Option<string>("--queues")
+{
+    Description = "Queue pairs (net) or request queues (blk) per driver, one thread each, as a comma-separated list: the matrix runs once per count; drivers that run one queue (legacy, userspace) appear only at 1. With --bench, a scaling table compares each count with 1.",
+    DefaultValueFactory = _ => "1,2",
+};
 var reportOption = new Option<FileInfo?>("--report") { Description = "Also draw the run: the matrix as a coloured grid and the throughput ratios to passthrough as a bar chart (FILE.svg: the picture; any other name: an HTML page)." };
 var root = new RootCommand("Runs every virtio driver (legacy, disciplined, userspace) in every platform scenario of the simulated machine and prints the outcome matrix. Exit code 1 when a cell is not as its scenario expects.")
 {
@@ -18,6 +23,7 @@ var root = new RootCommand("Runs every virtio driver (legacy, disciplined, users
     benchOption,
     quickOption,
     noAtsOption,
+    queuesOption,
     reportOption,
 };
 
@@ -57,6 +63,19 @@ root.SetAction(parse =>
         }
     }
 
+    if (QueueCounts.Parse(parse.GetValue(queuesOption)) is not { } queueCounts)
+    {
+        Console.Error.WriteLine($"--queues takes counts from 1 to {QueueCounts.Max}, comma-separated (e.g. 1,2), not '{parse.GetValue(queuesOption)}'.");
+        return 2;
+    }
+
+    drivers = DriverCatalog.WithQueues(drivers, queueCounts);
+    if (drivers.Count == 0)
+    {
+        Console.Error.WriteLine($"No driver selected runs {string.Join(" or ", queueCounts)} queues (legacy and userspace drivers run one).");
+        return 2;
+    }
+
     WorkloadSize size = quick ? WorkloadSize.Test : bench ? WorkloadSize.Bench : WorkloadSize.Default;
     IAnsiConsole console = AnsiConsole.Console;
     if (!console.Profile.Capabilities.Interactive && console.Profile.Width < 200)
@@ -77,6 +96,11 @@ root.SetAction(parse =>
         MatrixPrinter.Print(console, report, scenarios, drivers.Where(d => d.Family != DriverFamily.Legacy).ToList());
         console.WriteLine();
         Console.Out.Write(BenchRun.Markdown(report, scenarios)); // raw: a console would wrap the long rows
+        if (queueCounts.Any(q => q > 1))
+        {
+            Console.Out.WriteLine();
+            Console.Out.Write(BenchRun.ScalingMarkdown(report, scenarios, drivers));
+        }
     }
     else
     {

@@ -7,24 +7,7 @@ namespace DmaDiscipline.Samples.Tests;
 [Collection("Console")]
 public sealed class CommandLineTests
 {
-    private static (int ExitCode, string Output) Run(params string[] args)
-    {
-        TextWriter stdout = Console.Out;
-        TextWriter stderr = Console.Error;
-        using var output = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(TextWriter.Null);
-        try
-        {
-            object? result = typeof(MatrixRun).Assembly.EntryPoint!.Invoke(null, [args]);
-            return ((int)result!, output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private static (int ExitCode, string Output) Run(params string[] args) => RunnerCommand.Run(args);
 
     [Theory]
     [InlineData("strict")]
@@ -43,7 +26,7 @@ public sealed class CommandLineTests
     [Fact]
     public void Scenario_and_driver_pick_one_cell_and_json_describes_it()
     {
-        (int exitCode, string output) = Run("--quick", "--json", "--scenario", "strict", "--driver", "net-pp");
+        (int exitCode, string output) = Run("--quick", "--json", "--scenario", "strict", "--driver", "net-pp", "--queues", "1");
         Assert.Equal(0, exitCode);
         using JsonDocument json = JsonDocument.Parse(output);
         JsonElement cell = Assert.Single(json.RootElement.GetProperty("cells").EnumerateArray());

@@ -799,6 +799,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 default:
                     if (target.Kind == OperationKind.None && !instanceEvaluated)
                     {
+                        if (FixedBufferOf(target) is { } buffer)
+                        {
+                            // *d->Buffer = v, d->Buffer[i] = v: an element of a fixed buffer is the field.
+                            StoreToMember(buffer, valueOperation, value);
+                        }
+
                         // *(ulong*)(p + off) = v, p[i] = v: a store through a pointer.
                         StoreToMemory(MemoryOf(target, ref state), valueOperation, value);
                         return;
@@ -859,6 +865,38 @@ namespace DmaDiscipline.Analyzers.Flow
             additional.AddRange(path.Locations);
             Hold(Diagnostic.Create(Descriptors.DMA001, valueOperation.Syntax.GetLocation(), additional,
                 $"{Keys.Describe(origin)} (line {Keys.Line(origin)})", path.Describe(SinkPath.Display(field))), origin.Syntax);
+        }
+
+        /// <summary>
+        /// The <c>fixed</c> buffer field a pointer store lands in: <c>*f</c>, <c>f[i]</c>,
+        /// <c>*(f + i)</c> or <c>*(ulong*)f</c> where <c>f</c> is the buffer.
+        /// </summary>
+        private static IFieldSymbol? FixedBufferOf(IOperation location)
+        {
+            foreach (var child in location.ChildOperations)
+            {
+                var address = WithoutCasts(child);
+                var pointer = address is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum ? WithoutCasts(sum.LeftOperand) : address;
+                if (pointer is IFieldReferenceOperation { Field.IsFixedSizeBuffer: true } field)
+                {
+                    return field.Field;
+                }
+
+                // Only the first operand is the address (p[i]: p, then i).
+                break;
+            }
+
+            return null;
+        }
+
+        private static IOperation WithoutCasts(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
         }
 
         /// <summary>Is the location inside memory an address points at: through a pointer (<c>*p</c>, <c>p[i]</c>, <c>p-&gt;f</c>) or a span's element?</summary>

@@ -32,7 +32,7 @@ namespace DmaDiscipline.Analyzers.Rules
         /// </summary>
         internal AddressProvenanceAnalyzer(bool verifyTreeWalk) => _verifyTreeWalk = verifyTreeWalk;
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA001, Descriptors.DMA008);
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA001, Descriptors.DMA008, Descriptors.DMA903);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -92,26 +92,50 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
-            OverGraphs(root, context.OwningSymbol, symbols, summaries, context.ReportDiagnostic, context.CancellationToken);
+            var block = context.CodeBlock;
+            OverGraphs(root, context.OwningSymbol, symbols, summaries, context.ReportDiagnostic, context.CancellationToken,
+                (owner, reason) => context.ReportDiagnostic(BodyAnalysis.NotAnalysed(Descriptors.DMA903, block, owner, "DMA001/DMA008", reason)));
         }
 
-        /// <summary>The body, its lambdas and local functions, each over its control-flow graph; a graph too large to finish reports nothing.</summary>
-        private static void OverGraphs(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        /// <summary>
+        /// The body, its lambdas and local functions, each over its control-flow graph. A graph the
+        /// solver cannot finish reports none of its findings (never a part of them); <paramref name="gaveUp"/>
+        /// hears of it, and of functions nested too deep to be analysed, with the limit hit.
+        /// </summary>
+        private static void OverGraphs(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, System.Action<ISymbol, string>? gaveUp)
         {
-            BodyAnalysis.ForEachGraph(root, owner, cancellationToken, (graph, analysed) =>
-            {
-                var flow = new AddressFlow(symbols, summaries, analysed, summarise: false, report);
-                if (FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
+            BodyAnalysis.ForEachGraph(
+                root,
+                owner,
+                cancellationToken,
+                (graph, analysed) =>
                 {
-                    flow.Flush();
-                }
-            });
+                    var found = new List<Diagnostic>();
+                    var flow = new AddressFlow(symbols, summaries, analysed, summarise: false, found.Add);
+                    if (FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow, out var limit))
+                    {
+                        flow.Flush();
+                        found.ForEach(report);
+                    }
+                    else
+                    {
+                        gaveUp?.Invoke(analysed, limit ?? "the dataflow gave up");
+                    }
+                },
+                gaveUp);
         }
 
         private static void Verify(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, List<Diagnostic> walked)
         {
             var graphed = new List<Diagnostic>();
-            OverGraphs(root, owner, symbols, summaries, graphed.Add, default);
+            var gaveUp = false;
+            OverGraphs(root, owner, symbols, summaries, graphed.Add, default, (_, _) => gaveUp = true);
+            if (gaveUp)
+            {
+                // A body past the graph's limits is what the tree walk is for: nothing to compare.
+                return;
+            }
+
             static string Describe(List<Diagnostic> diagnostics) =>
                 string.Join("; ", diagnostics.Select(d => d.Id + "@" + d.Location.SourceSpan + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).OrderBy(text => text, System.StringComparer.Ordinal));
             if (Describe(walked) != Describe(graphed))

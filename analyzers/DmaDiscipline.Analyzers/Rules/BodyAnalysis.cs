@@ -41,6 +41,26 @@ namespace DmaDiscipline.Analyzers.Rules
             }
         }
 
+        /// <summary>
+        /// A "not analysed" diagnostic (<paramref name="descriptor"/>: DMA902, DMA903) on a member,
+        /// lambda or local function whose body the rules named by <paramref name="rules"/> could not follow.
+        /// </summary>
+        public static Diagnostic NotAnalysed(DiagnosticDescriptor descriptor, SyntaxNode block, ISymbol owner, string rules, string reason)
+        {
+            var location = block.GetLocation();
+            foreach (var candidate in owner.Locations)
+            {
+                if (candidate.IsInSource && candidate.SourceTree == block.SyntaxTree)
+                {
+                    location = candidate;
+                    break;
+                }
+            }
+
+            var name = owner is IMethodSymbol method && method.MethodKind == MethodKind.AnonymousFunction ? "This lambda" : "'" + owner.Name + "'";
+            return Diagnostic.Create(descriptor, location, name, rules, reason);
+        }
+
         // Lambdas and local functions nested deeper than this are not analysed (each level is a graph of its own).
         private const int MaxNesting = 8;
 

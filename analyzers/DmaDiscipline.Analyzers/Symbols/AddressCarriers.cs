@@ -37,9 +37,13 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private readonly bool _pointers;
 
-        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers)
+        // Does the source use a sink at all? When not, no body is analysed.
+        private readonly bool _inReach;
+
+        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers, bool inReach)
         {
             _pointers = pointers;
+            _inReach = inReach;
             _sinks = sinks;
             _sinkNames = new HashSet<string>(sinks, StringComparer.Ordinal);
             _carriers = carriers;
@@ -54,13 +58,19 @@ namespace DmaDiscipline.Analyzers.Symbols
         public IReadOnlyList<string> Carriers => _carriers;
 
         /// <summary>
-        /// Can DMA001/DMA008 have anything to say about this block? It must name a sink, and either
+        /// Can DMA001/DMA008 have anything to say about this block? The compilation must use a sink
+        /// somewhere (decided once, in <see cref="Compute"/>); the block must name a sink, and either
         /// a carrier or something that makes a bus address outside the DMA API (a DmaAddr
         /// construction, <c>new(…)</c>, <c>default</c>, a call with an omitted bus-address argument).
         /// </summary>
         [MethodImpl(Jit.Optimized)]
         public bool MayReachSink(SyntaxNode block)
         {
+            if (!_inReach)
+            {
+                return false;
+            }
+
             var text = SourceWords.TextOf(block.SyntaxTree);
             var start = block.Span.Start;
             var end = Math.Min(block.Span.End, text.Length);
@@ -121,7 +131,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         {
             for (var at = SourceWords.IndexOfWord(text, "default", start, end); at >= 0; at = SourceWords.IndexOfWord(text, "default", at + 1, end))
             {
-                if (!ClearsAnElement(text, at, "default".Length, end))
+                if (!ClearsAnElement(text, at, "default".Length, end) && !IsSwitchLabel(text, at, "default".Length, end))
                 {
                     return true;
                 }
@@ -152,6 +162,22 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>
+        /// <c>default:</c> in a switch is a label, not a value; <c>c ? default : x</c> is a value (a
+        /// '?' before it). An emulator's or a parser's decode switch has one in every body.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static bool IsSwitchLabel(string text, int start, int length, int end)
+        {
+            if (SourceWords.NextNonSpace(text, start + length, end, out _) != ':')
+            {
+                return false;
+            }
+
+            var before = SourceWords.PreviousNonSpace(text, start - 1);
+            return before < 0 || text[before] != '?';
+        }
+
+        /// <summary>
         /// <c>slots[i] = default;</c>: the flow does not follow array elements, so a default stored
         /// into one can reach no sink. Ring code clears its slots like this in every completion path.
         /// </summary>
@@ -163,23 +189,13 @@ namespace DmaDiscipline.Analyzers.Symbols
                 return false;
             }
 
-            var before = start - 1;
-            while (before >= 0 && char.IsWhiteSpace(text[before]))
-            {
-                before--;
-            }
-
+            var before = SourceWords.PreviousNonSpace(text, start - 1);
             if (before < 1 || text[before] != '=')
             {
                 return false;
             }
 
-            before--;
-            while (before >= 0 && char.IsWhiteSpace(text[before]))
-            {
-                before--;
-            }
-
+            before = SourceWords.PreviousNonSpace(text, before - 1);
             return before >= 0 && text[before] == ']';
         }
 
@@ -207,7 +223,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             AddAliases(compilation, carriers, busTypeNames, sinks, addressLike, cancellationToken);
-            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, cancellationToken);
+            var sinkOwners = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, sinkOwners, cancellationToken);
             var busTypeNameList = new List<string>(busTypeNames);
             var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
@@ -218,7 +235,6 @@ namespace DmaDiscipline.Analyzers.Symbols
                 carriers.UnionWith(declarations.PointerMembers);
             }
 
-            declarations.Propagate(carriers, cancellationToken);
             var device = new HashSet<string>(StringComparer.Ordinal);
             foreach (var type in symbols.DeviceMemoryTypes)
             {
@@ -226,18 +242,57 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             device.UnionWith(names.DeviceMemory);
-            if (device.Count > 0)
+
+            // What is in reach, decided once: a project that uses none of the sinks (named bus sinks,
+            // unmap/sync, the bus address type, device memory) — one that references the runtime or
+            // carries a symbols file but does no DMA — has no body to analyse, whatever else its text
+            // holds; and without a physical source in use (or identity-mapped pointers) no word can
+            // carry a physical address into a body.
+            var seeds = new HashSet<string>(sinks, StringComparer.Ordinal);
+            seeds.UnionWith(device);
+            if (!InReach(declarations, seeds, sinkOwners))
+            {
+                return new AddressCarriers(new List<string>(sinks), new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false);
+            }
+
+            if (!symbols.PointersArePhysical && declarations.UsedNames(carriers).Count == 0)
+            {
+                // Forged addresses still travel through members (a field reset to default): propagated below.
+                carriers.Clear();
+            }
+
+            declarations.Propagate(carriers, forgeriesCarry: true, cancellationToken);
+
+            if (device.Count > 0 && declarations.UsedNames(device).Count > 0)
             {
                 // Device memory: members that hold or return it (propagated like the carriers), and
                 // helpers that store through what they are given, are where a store may be a sink.
                 declarations.ResetPropagation();
-                declarations.Propagate(device, cancellationToken);
+                declarations.Propagate(device, forgeriesCarry: false, cancellationToken);
                 sinks.UnionWith(device);
                 sinks.UnionWith(declarations.StoreHelpers());
             }
 
             declarations.PropagateSinks(sinks, cancellationToken);
-            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical);
+            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical, inReach: true);
+        }
+
+        /// <summary>
+        /// Does the source use one of the sinks? A referenced assembly's sink whose name the source
+        /// also declares (an emulator's own <c>Addr</c> field beside the runtime's descriptor field)
+        /// counts only when the source also names a type that declares the sink.
+        /// </summary>
+        private static bool InReach(SourceDeclarations declarations, HashSet<string> seeds, Dictionary<string, HashSet<string>> sinkOwners)
+        {
+            foreach (var name in declarations.UsedNames(seeds))
+            {
+                if (!sinkOwners.TryGetValue(name, out var owners) || !declarations.Declares(name) || declarations.UsedNames(owners).Count > 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary><c>using PA = DmaDiscipline.Runtime.PhysAddr;</c>: the alias names the same type.</summary>

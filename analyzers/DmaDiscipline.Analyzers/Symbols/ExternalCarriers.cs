@@ -12,8 +12,9 @@ namespace DmaDiscipline.Analyzers.Symbols
     internal static class ExternalCarriers
     {
         /// <summary>Adds the names of referenced members that carry a physical address, forge a bus address when an argument is omitted, or are sinks.</summary>
+        /// <param name="sinkOwners">For each sink name added, the names of the types that declare a sink of that name.</param>
         public static void Add(Compilation compilation, DmaSymbols symbols, List<ITypeSymbol> physicalTypes, List<ITypeSymbol> busTypes,
-            HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, CancellationToken cancellationToken)
+            HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, Dictionary<string, HashSet<string>> sinkOwners, CancellationToken cancellationToken)
         {
             var definers = new HashSet<IAssemblySymbol>(SymbolEqualityComparer.Default);
             foreach (var type in physicalTypes)
@@ -36,7 +37,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 cancellationToken.ThrowIfCancellationRequested();
                 if (compilation.GetAssemblyOrModuleSymbol(reference) is IAssemblySymbol assembly && (definers.Contains(assembly) || References(assembly, definers)))
                 {
-                    AddNamespace(assembly.GlobalNamespace, symbols, carriers, forgers, sinks, cancellationToken);
+                    AddNamespace(assembly.GlobalNamespace, symbols, carriers, forgers, new Sinks(sinks, sinkOwners), cancellationToken);
                 }
             }
         }
@@ -65,7 +66,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
-        private static void AddNamespace(INamespaceSymbol namespaceSymbol, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, CancellationToken cancellationToken)
+        private static void AddNamespace(INamespaceSymbol namespaceSymbol, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, Sinks sinks, CancellationToken cancellationToken)
         {
             foreach (var member in namespaceSymbol.GetMembers())
             {
@@ -80,7 +81,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        private static void AddType(INamedTypeSymbol type, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, CancellationToken cancellationToken)
+        private static void AddType(INamedTypeSymbol type, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, Sinks sinks, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (type.DeclaredAccessibility == Accessibility.Private)
@@ -110,7 +111,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 if ((declared & DmaRole.DeviceMemory) != 0 || ReturnsDeviceMemory(member, symbols))
                 {
                     // Device memory is where a store becomes a sink.
-                    sinks.Add(member.Name);
+                    sinks.Add(member.Name, type);
                 }
 
                 switch (member)
@@ -132,12 +133,12 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                 if (DmaSymbols.IsBusSinkMember(member, declared))
                 {
-                    sinks.Add(member.Name);
+                    sinks.Add(member.Name, type);
                 }
             }
         }
 
-        private static void AddMethod(INamedTypeSymbol type, IMethodSymbol method, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks)
+        private static void AddMethod(INamedTypeSymbol type, IMethodSymbol method, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, Sinks sinks)
         {
             if (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.Constructor)
             {
@@ -164,7 +165,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                 if (symbols.IsDeclaredBusSinkParameter(parameter))
                 {
-                    sinks.Add(name);
+                    sinks.Add(name, type);
                 }
             }
         }
@@ -228,6 +229,31 @@ namespace DmaDiscipline.Analyzers.Symbols
                     return false;
                 default:
                     return false;
+            }
+        }
+
+        /// <summary>The sink names found, and which types declare them.</summary>
+        private readonly struct Sinks
+        {
+            private readonly HashSet<string> _names;
+            private readonly Dictionary<string, HashSet<string>> _owners;
+
+            public Sinks(HashSet<string> names, Dictionary<string, HashSet<string>> owners)
+            {
+                _names = names;
+                _owners = owners;
+            }
+
+            public void Add(string name, INamedTypeSymbol owner)
+            {
+                _names.Add(name);
+                if (!_owners.TryGetValue(name, out var types))
+                {
+                    types = new HashSet<string>(System.StringComparer.Ordinal);
+                    _owners.Add(name, types);
+                }
+
+                types.Add(owner.Name);
             }
         }
     }

@@ -351,8 +351,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// Adds the names of every member that can carry an address, until nothing more is added.
         /// Each round looks only for the names the previous round added.
         /// </summary>
+        /// <param name="forgeriesCarry">
+        /// Does a member that makes a bus address (<c>default</c>, <c>new(</c>) carry too? It does for
+        /// physical and forged addresses; device memory is never made that way.
+        /// </param>
         [MethodImpl(Jit.Optimized)] // one call, but a loop over every declaration: unoptimised, the JIT replaced it mid-loop (on-stack replacement)
-        public void Propagate(HashSet<string> carriers, CancellationToken cancellationToken)
+        public void Propagate(HashSet<string> carriers, bool forgeriesCarry, CancellationToken cancellationToken)
         {
             var pending = new List<string>(carriers);
             while (pending.Count > 0)
@@ -370,13 +374,14 @@ namespace DmaDiscipline.Analyzers.Symbols
                     unit.MentionsCarrier = unit.MentionsCarrier || SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending);
                     unit.TypeMentionsCarrier = unit.TypeMentionsCarrier
                         || (unit.Kind != UnitKind.Body && SourceWords.ContainsAnyWord(unit.Text, unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length), pending));
-                    if (!unit.Done && Carries(unit))
+                    var forges = forgeriesCarry && unit.Forges;
+                    if (!unit.Done && Carries(unit, forges))
                     {
                         unit.Done = true;
                         AddAll(unit.Names, carriers, added);
                     }
 
-                    if (unit.WrittenFields is { } written && (unit.Forges || unit.MentionsCarrier))
+                    if (unit.WrittenFields is { } written && (forges || unit.MentionsCarrier))
                     {
                         unit.WrittenFields = null;
                         AddAll(written, carriers, added);
@@ -398,6 +403,58 @@ namespace DmaDiscipline.Analyzers.Symbols
                 unit.WrittenFields = unit.OriginalWrittenFields;
             }
         }
+
+        /// <summary>
+        /// Which of the names are used in the source: in a member's text other than as that member's
+        /// own name in its declaration. A member declared but never used puts nothing in reach.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public HashSet<string> UsedNames(IReadOnlyCollection<string> names)
+        {
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            var list = new List<string>(names);
+            foreach (var unit in _units)
+            {
+                if (used.Count == list.Count)
+                {
+                    break;
+                }
+
+                var end = Math.Min(unit.Span.End, unit.Text.Length);
+                for (var i = 0; i < list.Count; i++)
+                {
+                    var name = list[i];
+                    if (used.Contains(name))
+                    {
+                        continue;
+                    }
+
+                    var at = SourceWords.IndexOfWord(unit.Text, name, unit.Span.Start, end);
+                    if (at >= 0 && (!IsOwnName(unit, name) || SourceWords.IndexOfWord(unit.Text, name, at + 1, end) >= 0))
+                    {
+                        used.Add(name);
+                    }
+                }
+            }
+
+            return used;
+        }
+
+        /// <summary>Does the source declare a member (or, for a constructor or indexer, a type) of this name?</summary>
+        public bool Declares(string name)
+        {
+            foreach (var unit in _units)
+            {
+                if (IsOwnName(unit, name))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsOwnName(Unit unit, string name) => name == unit.CallName || Array.IndexOf(unit.Names, name) >= 0;
 
         // Text that stores through an address: a pointer dereference or member, the framework's store calls.
         private static readonly string[] StoreMarkers = { "*(", "->", "Unsafe.Write", "Marshal.Write", "Volatile.Write", "Interlocked.Exchange", "BinaryPrimitives.Write", "MemoryMarshal.Write" };
@@ -448,12 +505,12 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        private static bool Carries(Unit unit)
+        private static bool Carries(Unit unit, bool forges)
         {
             switch (unit.Kind)
             {
                 case UnitKind.Method:
-                    return (unit.Forges || unit.MentionsCarrier) && (unit.ReturnsSomething || unit.TypeMentionsCarrier);
+                    return (forges || unit.MentionsCarrier) && (unit.ReturnsSomething || unit.TypeMentionsCarrier);
                 case UnitKind.Value:
                     return unit.TypeMentionsCarrier;
                 default:

@@ -111,6 +111,18 @@ namespace DmaDiscipline.Analyzers.Symbols
             return at < end ? text[at] : '\0';
         }
 
+        /// <summary>The last index at or before <paramref name="index"/> whose character is not white space, or -1.</summary>
+        [MethodImpl(Jit.Optimized)]
+        public static int PreviousNonSpace(string text, int index)
+        {
+            while (index >= 0 && char.IsWhiteSpace(text[index]))
+            {
+                index--;
+            }
+
+            return index;
+        }
+
         /// <summary>
         /// Does an assignment operator (=, +=, |=, ??=, &lt;&lt;= …, not ==, =&gt;, &lt;=, &gt;=, !=) start at
         /// the first non-space character from <paramref name="index"/>? That is how a write to the

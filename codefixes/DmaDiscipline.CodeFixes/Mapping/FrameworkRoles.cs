@@ -16,10 +16,20 @@ namespace DmaDiscipline.CodeFixes.Mapping
     {
         private static readonly ConditionalWeakTable<Compilation, AnalyzerOptions> Options = new ConditionalWeakTable<Compilation, AnalyzerOptions>();
 
+        private static readonly object Gate = new object();
+
+        /// <summary>
+        /// Records the options of <paramref name="compilation"/>'s project. Fixers run concurrently (the IDE's light bulb,
+        /// Fix All on several documents) and register the same compilation: the replace is done under a lock
+        /// (netstandard2.0 has no <c>AddOrUpdate</c>), else two of them race to <c>Add</c> and one throws.
+        /// </summary>
         public static void Register(Compilation compilation, AnalyzerOptions options)
         {
-            Options.Remove(compilation);
-            Options.Add(compilation, options);
+            lock (Gate)
+            {
+                Options.Remove(compilation);
+                Options.Add(compilation, options);
+            }
         }
 
         public static DmaSymbols For(Compilation compilation, CancellationToken cancellationToken) =>

@@ -47,7 +47,11 @@ namespace DmaDiscipline.CodeFixes.Requests
         /// <summary>The type's <c>Dispose</c>, where everything still kept is unmapped (see <see cref="DisposeOf"/>).</summary>
         protected MethodDeclarationSyntax? Dispose { get; }
 
-        /// <summary>The first request state stored by a top-level statement of <paramref name="method"/> after <paramref name="sink"/>.</summary>
+        /// <summary>
+        /// The first request state stored after <paramref name="sink"/> by a statement of a block that holds the sink —
+        /// the sink's own block first (a loop that posts one request per round stores it in the round), then the blocks
+        /// around it up to the method's body.
+        /// </summary>
         public static RequestState? Find(SemanticModel model, MethodDeclarationSyntax method, StatementSyntax sink, CancellationToken cancellationToken)
         {
             var type = method.FirstAncestorOrSelf<TypeDeclarationSyntax>();
@@ -56,19 +60,43 @@ namespace DmaDiscipline.CodeFixes.Requests
                 return null;
             }
 
-            foreach (var store in method.Body.Statements.OfType<ExpressionStatementSyntax>().Where(s => s.SpanStart > sink.Span.End))
+            for (var node = sink.Parent; node is not null; node = node.Parent)
             {
-                var found = TokenArray.Match(model, type, method, store, cancellationToken)
-                    ?? TokenDictionary.Match(model, type, method, store, cancellationToken)
-                    ?? (RequestState?)SlotMember.Match(model, type, method, store, cancellationToken);
-                if (found is not null)
+                if (node is AnonymousFunctionExpressionSyntax || node is LocalFunctionStatementSyntax)
                 {
-                    return found;
+                    return null; // a request posted from a callback is not this method's request
+                }
+
+                if (!(node is BlockSyntax block))
+                {
+                    continue;
+                }
+
+                foreach (var store in block.Statements.OfType<ExpressionStatementSyntax>().Where(s => s.SpanStart > sink.Span.End))
+                {
+                    var found = TokenArray.Match(model, type, method, store, cancellationToken)
+                        ?? TokenDictionary.Match(model, type, method, store, cancellationToken)
+                        ?? (RequestState?)SlotMember.Match(model, type, method, store, cancellationToken);
+                    if (found is not null)
+                    {
+                        return found;
+                    }
+                }
+
+                if (block == method.Body)
+                {
+                    break;
                 }
             }
 
             return null;
         }
+
+        /// <summary>The block that holds the store: the request's mappings list is declared there, one per request.</summary>
+        public BlockSyntax StoreBlock => (BlockSyntax)Store.Parent!;
+
+        /// <summary>Where the store is, for the ways out between a map and it.</summary>
+        public int StoreStart => Store.SpanStart;
 
         /// <summary><c>?</c> where nullable annotations are on at <paramref name="position"/>.</summary>
         protected static string NullableMark(SemanticModel model, int position) =>

@@ -121,7 +121,7 @@ namespace DmaDiscipline.CodeFixes.Rules
         private static bool LeavesMethod(StatementSyntax statement) =>
             statement is ReturnStatementSyntax || statement is ThrowStatementSyntax;
 
-        /// <summary>The first later statement of the same block that names the mapping's handle unmaps it.</summary>
+        /// <summary>The first later statement of the same block that names the mapping's handle is, itself, its unmap.</summary>
         private static bool NextUseUnmaps(SemanticModel model, StatementSyntax statement, MapCall map, CancellationToken cancellationToken)
         {
             var handle = map.Handle!.WithoutTrivia().ToString();
@@ -138,8 +138,11 @@ namespace DmaDiscipline.CodeFixes.Rules
                     .ToList();
                 if (uses.Count > 0)
                 {
-                    return uses.Any(i => i.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "UnmapSingle"
-                        || map.IsConfigured && (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(i, cancellationToken).Symbol, cancellationToken) & Analyzers.Symbols.DmaRole.Unmap) != 0);
+                    // Only an unmap the method always reaches next: one inside a branch (the failure path of a post) leaves
+                    // the other path with the device owning the buffer, which must get it back.
+                    return next is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax direct } && uses.Contains(direct)
+                        && (direct.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "UnmapSingle"
+                            || map.IsConfigured && (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(direct, cancellationToken).Symbol, cancellationToken) & Analyzers.Symbols.DmaRole.Unmap) != 0);
                 }
 
                 if (next.DescendantNodesAndSelf().Any(n => n is ReturnStatementSyntax || n.IsKind(SyntaxKind.ThrowStatement)))

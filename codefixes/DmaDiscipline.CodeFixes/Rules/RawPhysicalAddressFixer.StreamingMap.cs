@@ -60,9 +60,26 @@ namespace DmaDiscipline.CodeFixes.Rules
                 var addressName = Names.Unique(method!, "dmaAddress" + suffix);
                 var mappingsName = Names.Unique(method!, "dmaMappings" + suffix);
 
-                // One request list per method: with several maps (fixed or not) the state would be arranged twice.
+                // One request list per method, shared by every site that posts a buffer of the request: the first site's fix
+                // declares it and keeps it with the request state, the others add to it (in one Fix All pass, or one by one —
+                // a site fixed earlier left the list, which the next site finds). Maps that are not on the list: map-only.
                 var maps = body.DescendantNodes().OfType<InvocationExpressionSyntax>().Count(c => MapCall.From(model, c, cancellationToken) is { IsStreaming: true });
-                var bookkeeping = sites.Count + maps == 1 ? RequestState.Find(model, (MethodDeclarationSyntax)method!, statement, cancellationToken) : null;
+                var shared = SharedList(model, body, statement, cancellationToken);
+                var bookkeeping = maps == (shared?.Adds ?? 0) ? RequestState.Find(model, (MethodDeclarationSyntax)method!, statement, cancellationToken) : null;
+                if (bookkeeping is not null && sites.Any(other => other != value && !SameRequest(model, (MethodDeclarationSyntax)method!, other, bookkeeping, cancellationToken)))
+                {
+                    bookkeeping = null; // another raw address of the method belongs to another request
+                }
+
+                if (shared is not null)
+                {
+                    mappingsName = shared.Value.Name;
+                }
+                else if (bookkeeping is not null)
+                {
+                    mappingsName = Names.Unique(method!, "dmaMappings");
+                }
+
                 var completion = bookkeeping is null ? CompletionInMethod(model, body, statement, buffer, cancellationToken) : null;
 
                 // Both ways only when both are evident: a device-writable descriptor over the whole buffer the CPU has just filled.
@@ -112,13 +129,12 @@ namespace DmaDiscipline.CodeFixes.Rules
                         continue;
                     }
 
-                    // The method's only map: run once, its list is empty when it fails and the failure path has nothing to release;
-                    // in a loop, the failure path releases what the earlier rounds mapped.
-                    if (InLoop(statement, body))
+                    // The list is empty when the first map of a request run once fails: the failure path has nothing to release;
+                    // otherwise (a later site, a loop round) it releases what the request has mapped so far.
+                    var first = shared is null && sites.IndexOf(value) == 0;
+                    if (!first || InLoop(statement, bookkeeping.StoreBlock))
                     {
-                        var each = Names.Unique(method!, "mapping");
-                        var unmapAll = $"foreach (var {each} in {mappingsName})\n{{\n{dma}.UnmapSingle({each}.Address, {each}.Length, {each}.Direction);\n}}";
-                        mapping.Add(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{dma}.MappingError({addressName})"), SyntaxFactory.Block(Statement(unmapAll), failure)).WithAdditionalAnnotations(Formatter.Annotation));
+                        mapping.Add(SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{dma}.MappingError({addressName})"), SyntaxFactory.Block(Statement(UnmapAll(model, method!, dma, mappingsName)), failure)).WithAdditionalAnnotations(Formatter.Annotation));
                     }
                     else
                     {
@@ -126,29 +142,119 @@ namespace DmaDiscipline.CodeFixes.Rules
                     }
 
                     mapping.Add(Statement($"{mappingsName}.Add(({addressName}, {lengthText}, {directionName}));"));
-                    var outer = statement.AncestorsAndSelf().OfType<StatementSyntax>().First(s => s.Parent == body);
+                    var outer = statement.AncestorsAndSelf().OfType<StatementSyntax>().First(s => s.Parent == bookkeeping.StoreBlock);
                     var declareList = Statement($"var {mappingsName} = new {RequestState.ListType}();");
+                    var exits = ExitsBefore(body, statement, bookkeeping);
+                    var releaseOnExit = Statement(UnmapAll(model, method!, dma, mappingsName));
                     var state = bookkeeping;
+                    var arrangeKey = "request@" + method!.SpanStart;
                     yield return new PlannedFix(
                         $"Map through the DMA API ({choice.Title}) and unmap where '{state.Name}' is released",
                         MapKey + keySuffix,
                         "map@" + sink.SpanStart,
                         editor =>
                         {
-                            if (outer == statement)
+                            // The list, its keeping with the request and the releases on the ways out: once per request.
+                            var arrange = shared is null && Arranged.GetOrCreateValue(editor).Add(arrangeKey);
+                            if (arrange && outer == statement)
                             {
                                 Statements.InsertBefore(editor, statement, new[] { declareList }.Concat(mapping));
                             }
                             else
                             {
-                                Statements.InsertBefore(editor, outer, new[] { declareList });
+                                if (arrange)
+                                {
+                                    Statements.InsertBefore(editor, outer, new[] { declareList });
+                                }
+
                                 Statements.InsertBefore(editor, statement, mapping);
                             }
 
                             editor.ReplaceNode(sink, newSink);
-                            state.Apply(editor, model, mappingsName, cancellationToken);
+                            if (arrange)
+                            {
+                                state.Apply(editor, model, mappingsName, cancellationToken);
+                                foreach (var exit in exits)
+                                {
+                                    Statements.InsertBefore(editor, exit, new[] { releaseOnExit });
+                                }
+                            }
                         });
                 }
+            }
+
+            /// <summary>Which request lists an editor (one fix, or one Fix All round) has already arranged.</summary>
+            private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DocumentEditor, HashSet<string>> Arranged =
+                new System.Runtime.CompilerServices.ConditionalWeakTable<DocumentEditor, HashSet<string>>();
+
+            private static string UnmapAll(SemanticModel model, BaseMethodDeclarationSyntax method, string dma, string list)
+            {
+                var each = Names.Unique(method, "mapping");
+                return $"foreach (var {each} in {list})\n{{\n{dma}.UnmapSingle({each}.Address, {each}.Length, {each}.Direction);\n}}";
+            }
+
+            /// <summary>
+            /// The request list a fix of another site of this method already declared (a local of the list type, in scope at
+            /// <paramref name="statement"/>), with the number of mappings added to it.
+            /// </summary>
+            private static (string Name, int Adds)? SharedList(SemanticModel model, BlockSyntax body, StatementSyntax statement, CancellationToken cancellationToken)
+            {
+                foreach (var declarator in body.DescendantNodes().OfType<VariableDeclaratorSyntax>())
+                {
+                    if (declarator.SpanStart > statement.SpanStart || !(model.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol local)
+                        || !IsRequestList(local.Type) || !model.LookupSymbols(statement.SpanStart, name: local.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, local)))
+                    {
+                        continue;
+                    }
+
+                    var adds = body.DescendantNodes().OfType<InvocationExpressionSyntax>().Count(c => c.Expression is MemberAccessExpressionSyntax add
+                        && add.Name.Identifier.ValueText == "Add" && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(add.Expression, cancellationToken).Symbol, local));
+                    return (local.Name, adds);
+                }
+
+                return null;
+            }
+
+            private static bool IsRequestList(ITypeSymbol type) =>
+                type is INamedTypeSymbol { Name: "List", TypeArguments: { Length: 1 } arguments } && arguments[0] is INamedTypeSymbol { IsTupleType: true } tuple
+                && tuple.TupleElements.Length == 3 && tuple.TupleElements[0].Name == "Address" && tuple.TupleElements[0].Type.Name == "DmaAddr"
+                && tuple.TupleElements[2].Type.Name == "DmaDirection";
+
+            /// <summary>Whether the raw address <paramref name="other"/> is posted for the same request (the same store follows it).</summary>
+            private static bool SameRequest(SemanticModel model, MethodDeclarationSyntax method, MemberAccessExpressionSyntax other, RequestState state, CancellationToken cancellationToken) =>
+                other.FirstAncestorOrSelf<StatementSyntax>() is { } statement && RequestState.Find(model, method, statement, cancellationToken) is { } found
+                && found.StoreStart == state.StoreStart;
+
+            /// <summary>
+            /// The ways out of the request between <paramref name="statement"/> and the store (<c>return</c>, <c>throw</c>, a
+            /// <c>break</c>/<c>continue</c> out of the store's block): each must release what the request has mapped, at the
+            /// start of its own block (before it frees a buffer the mapping still pins), or right before it when it stands alone.
+            /// </summary>
+            private static List<StatementSyntax> ExitsBefore(BlockSyntax body, StatementSyntax statement, RequestState state)
+            {
+                var at = new List<StatementSyntax>();
+                foreach (var exit in body.DescendantNodes(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax)).OfType<StatementSyntax>())
+                {
+                    if (exit.SpanStart <= statement.Span.End || exit.SpanStart >= state.StoreStart
+                        || !(exit is ReturnStatementSyntax || exit is ThrowStatementSyntax || exit is BreakStatementSyntax || exit is ContinueStatementSyntax))
+                    {
+                        continue;
+                    }
+
+                    if ((exit is BreakStatementSyntax || exit is ContinueStatementSyntax)
+                        && exit.Ancestors().TakeWhile(a => a != state.StoreBlock).Any(a => a is ForStatementSyntax || a is ForEachStatementSyntax || a is WhileStatementSyntax || a is DoStatementSyntax || a is SwitchStatementSyntax))
+                    {
+                        continue; // a loop or switch inside the store's block: it does not leave the request
+                    }
+
+                    var target = exit.Parent is BlockSyntax block && block.SpanStart > statement.Span.End ? block.Statements[0] : exit;
+                    if (!at.Contains(target))
+                    {
+                        at.Add(target);
+                    }
+                }
+
+                return at;
             }
 
             private static bool InLoop(StatementSyntax statement, BlockSyntax body) =>

@@ -103,4 +103,72 @@ internal static class BenchRun
 
         return text.ToString();
     }
+
+    /// <summary>
+    /// A Markdown table of multiqueue scaling: per multiqueue driver and scenario, throughput with each
+    /// queue count and its ratio to one queue. A scenario counts as translated when its one-queue cell
+    /// went through a translated domain (it has an IOTLB hit rate); the goal line checks 2 queues
+    /// against 1 there.
+    /// </summary>
+    public static string ScalingMarkdown(MatrixReport report, IReadOnlyList<PlatformScenario> scenarios, IReadOnlyList<DriverKind> drivers)
+    {
+        const double goal = 1.8;
+        var text = new StringBuilder();
+        text.AppendLine($"Multiqueue scaling: throughput with N queues (one thread each) against 1 queue; {Environment.ProcessorCount} CPUs. * translated.");
+        text.AppendLine();
+        text.Append("| driver |");
+        foreach (PlatformScenario scenario in scenarios)
+        {
+            text.Append(' ').Append(scenario.Key).Append(IsTranslated(report, scenario, drivers) ? "*" : string.Empty).Append(" |");
+        }
+
+        text.AppendLine();
+        text.Append("|---|").Append(string.Concat(Enumerable.Repeat("---|", scenarios.Count))).AppendLine();
+        var misses = new List<string>();
+        int checkedCells = 0;
+        foreach (DriverKind variant in drivers.Where(d => d.Queues > 1))
+        {
+            DriverKind single = variant.WithQueues(1);
+            text.Append("| ").Append(variant.Name).Append(" |");
+            foreach (PlatformScenario scenario in scenarios)
+            {
+                CellOutcome? one = report.Find(scenario.Key, single.Name);
+                CellOutcome? many = report.Find(scenario.Key, variant.Name);
+                text.Append(' ');
+                if (one is null || many is null || one.Expected == Expectation.NotApplicable || one.Failed || many.Failed || one.Throughput <= 0)
+                {
+                    text.Append(many is { Failed: true } ? many.Summary : "n/a");
+                }
+                else
+                {
+                    double ratio = many.Throughput / one.Throughput;
+                    text.Append(ratio.ToString("0.00", CultureInfo.InvariantCulture)).Append("× (")
+                        .Append(MatrixPrinter.Rate(one.Throughput)).Append(" → ").Append(MatrixPrinter.Rate(many.Throughput)).Append(')');
+                    if (variant.Queues == 2 && one.IotlbHitRate is not null)
+                    {
+                        checkedCells++;
+                        if (ratio < goal)
+                        {
+                            misses.Add($"{variant.Name} in {scenario.Key} {ratio.ToString("0.00", CultureInfo.InvariantCulture)}×");
+                        }
+                    }
+                }
+
+                text.Append(" |");
+            }
+
+            text.AppendLine();
+        }
+
+        text.AppendLine();
+        text.AppendLine(checkedCells == 0
+            ? "Goal (2 queues ≥ 1.8× one in every translated scenario): nothing to check (run --queues 1,2)."
+            : misses.Count == 0
+                ? $"Goal (2 queues ≥ 1.8× one in every translated scenario): met in all {checkedCells} cells."
+                : $"Goal (2 queues ≥ 1.8× one in every translated scenario): missed in {misses.Count} of {checkedCells} cells: {string.Join(", ", misses)}.");
+        return text.ToString();
+    }
+
+    private static bool IsTranslated(MatrixReport report, PlatformScenario scenario, IReadOnlyList<DriverKind> drivers) =>
+        drivers.Any(d => d.Queues == 1 && report.Find(scenario.Key, d.Name) is { IotlbHitRate: not null });
 }

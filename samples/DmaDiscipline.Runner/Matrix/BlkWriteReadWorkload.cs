@@ -21,10 +21,12 @@ internal static class BlkWriteReadWorkload
     private static readonly Pattern Data = new(BlockSize, i => (byte)((i * 3) + (i >> 8)));
 
     /// <summary>
-    /// Runs <paramref name="requests"/> requests (half writes, half reads) on a disk of <paramref name="blocks"/> blocks.
+    /// Runs <paramref name="requests"/> requests (half writes, half reads) through one request queue of a
+    /// driver (the driver itself for its first) on <paramref name="blocks"/> blocks from <paramref name="firstBlock"/>
+    /// (queues running at once get disjoint ranges, so each reads back only what it wrote).
     /// The data pages go into <paramref name="pagesToFree"/>: the caller frees them after the driver let go of the device.
     /// </summary>
-    public static void Run(IBlkDriver driver, PhysicalMemory memory, int requests, int blocks, WorkloadResult result, List<KBuffer> pagesToFree)
+    public static void Run(IBlkQueue driver, PhysicalMemory memory, int requests, int firstBlock, int blocks, WorkloadResult result, List<KBuffer> pagesToFree)
     {
         int depth = Math.Max(1, driver.QueueDepth);
         var pages = new KBuffer[depth];
@@ -51,11 +53,11 @@ internal static class BlkWriteReadWorkload
                 bool queued = false;
                 while (next < writes && free.TryPop(out int tag))
                 {
-                    block[tag] = next % blocks;
+                    block[tag] = firstBlock + (next % blocks);
                     Span<byte> data = pages[tag].Span;
                     if (write)
                     {
-                        Fill(data, next % blocks);
+                        Fill(data, block[tag]);
                     }
                     else
                     {
@@ -63,7 +65,7 @@ internal static class BlkWriteReadWorkload
                     }
 
                     result.Attempted++;
-                    if (!driver.Submit(write, (ulong)(next % blocks) * SectorsPerBlock, pages[tag], BlockSize, tag))
+                    if (!driver.Submit(write, (ulong)block[tag] * SectorsPerBlock, pages[tag], BlockSize, tag))
                     {
                         free.Push(tag);
                         break;

@@ -51,6 +51,12 @@ internal sealed record CellOutcome
     /// <summary>IOTLB hit rate of the translated domains involved, or null when there is none.</summary>
     public double? IotlbHitRate { get; init; }
 
+    /// <summary>
+    /// Monitor acquisitions that had to wait during the workload (<see cref="Monitor.LockContentionCount"/>,
+    /// process-wide; cells run one at a time): where queues on different threads serialise on a lock.
+    /// </summary>
+    public long LockContentions { get; init; }
+
     /// <summary>Bytes copied through the bounce pool.</summary>
     public long BounceBytes { get; init; }
 

@@ -1,6 +1,7 @@
 using DmaDiscipline.Runtime.Virtio.Blk;
 using DmaDiscipline.Runtime.Virtio.Net;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using DmaDiscipline.Runner.Scenario;
 using DmaDiscipline.Runtime;
 using DmaDiscipline.Samples.Drivers.Virtio;
@@ -11,6 +12,9 @@ namespace DmaDiscipline.Runner.Matrix;
 /// Runs one cell: a fresh machine for the scenario, the driver bound to every device it drives
 /// there, the workload, teardown (reset, release, unbind — leaks are reported), then everything
 /// the machine recorded about those devices: faults, debug violations, IOTLB and bounce counters.
+/// A driver running several queues runs the workload on each queue pair (or request queue) on its
+/// own thread, all at once, each with its share of the work; the cell's throughput is their total
+/// completed work per wall second, its CPU time the sum of the threads'.
 /// </summary>
 internal static class CellRunner
 {
@@ -25,40 +29,36 @@ internal static class CellRunner
             return new CellOutcome { Scenario = scenario.Key, Driver = driver.Name, Family = driver.Family, Expected = Expectation.NotApplicable, Unit = unit };
         }
 
-        TestBed bed = TestBed.Create(scenario, driver.Device, debug);
+        TestBed bed = TestBed.Create(scenario, driver.Device, debug, driver.Queues);
         List<BoundDevice> targets = bed.Devices.Where(d => d.Slot.Userspace == userspace).ToList();
         var drivers = new List<IDisposable>();
         var pages = new List<KBuffer>();
         var result = new WorkloadResult();
         string? error = null;
         var clock = new Stopwatch();
-        TimeSpan cpuStart = TimeSpan.Zero;
         TimeSpan cpu = TimeSpan.Zero;
+        long contentions = 0;
         try
         {
             foreach (BoundDevice target in targets)
             {
-                drivers.Add(driver.Probe(target, scenario));
+                drivers.Add(driver.Probe(target, scenario, driver.Queues));
             }
 
-            cpuStart = ThreadCpuClock.Now();
+            if (drivers.Select(QueuesOf).FirstOrDefault(q => q != driver.Queues) is int running and > 0)
+            {
+                throw new InvalidOperationException($"the driver runs {running} queue(s) where {driver.Queues} were asked of it and the device offers them");
+            }
+
+            long contentionStart = Monitor.LockContentionCount;
             clock.Start();
             foreach (IDisposable instance in drivers)
             {
-                switch (instance)
-                {
-                    case INetDriver net:
-                        NetLoopbackWorkload.Run(net, size.Packets / drivers.Count, result);
-                        break;
-                    case IBlkDriver blk:
-                        int blocks = (int)(TestBed.DiskSectors * 512 / BlkWriteReadWorkload.BlockSize);
-                        BlkWriteReadWorkload.Run(blk, bed.Machine.Memory, size.BlkRequests / drivers.Count, blocks, result, pages);
-                        break;
-                }
+                cpu += RunQueues(QueueWork(instance, bed, size, drivers.Count), result, pages);
             }
 
             clock.Stop();
-            cpu = ThreadCpuClock.Now() - cpuStart;
+            contentions = Monitor.LockContentionCount - contentionStart;
         }
         catch (Exception e) when (e is VirtioSetupException or InvalidOperationException or InsufficientMemoryException or ArgumentException)
         {
@@ -84,7 +84,88 @@ internal static class CellRunner
             }
         }
 
-        return Collect(scenario, driver, expected, unit, bed, targets, result, error, clock.Elapsed.TotalSeconds) with { CpuSeconds = cpu.TotalSeconds };
+        return Collect(scenario, driver, expected, unit, bed, targets, result, error, clock.Elapsed.TotalSeconds) with { CpuSeconds = cpu.TotalSeconds, LockContentions = contentions };
+    }
+
+    /// <summary>Queue pairs or request queues a bound driver runs.</summary>
+    private static int QueuesOf(IDisposable instance) => instance switch
+    {
+        IMultiQueueNetDriver net => net.QueuePairs,
+        IMultiQueueBlkDriver blk => blk.RequestQueues,
+        _ => 1,
+    };
+
+    /// <summary>The workload of each queue of one bound driver: its share of the packets or requests (and, for blk, its own range of blocks).</summary>
+    private static List<Action<WorkloadResult, List<KBuffer>>> QueueWork(IDisposable instance, TestBed bed, WorkloadSize size, int devices)
+    {
+        int queues = QueuesOf(instance);
+        var work = new List<Action<WorkloadResult, List<KBuffer>>>(queues);
+        for (int q = 0; q < queues; q++)
+        {
+            switch (instance)
+            {
+                case INetDriver net:
+                    INetQueue pair = q == 0 ? net : ((IMultiQueueNetDriver)net).QueuePair(q);
+                    work.Add((result, _) => NetLoopbackWorkload.Run(pair, size.Packets / devices / queues, result));
+                    break;
+                case IBlkDriver blk:
+                    IBlkQueue queue = q == 0 ? blk : ((IMultiQueueBlkDriver)blk).RequestQueue(q);
+                    int blocks = (int)(TestBed.DiskSectors * 512 / BlkWriteReadWorkload.BlockSize) / queues;
+                    int first = q * blocks;
+                    work.Add((result, pages) => BlkWriteReadWorkload.Run(queue, bed.Machine.Memory, size.BlkRequests / devices / queues, first, blocks, result, pages));
+                    break;
+            }
+        }
+
+        return work;
+    }
+
+    /// <summary>Runs each queue's workload on its own thread, all released at once (one queue: on this thread); returns the threads' CPU time.</summary>
+    private static TimeSpan RunQueues(List<Action<WorkloadResult, List<KBuffer>>> work, WorkloadResult result, List<KBuffer> pages)
+    {
+        if (work.Count == 1)
+        {
+            TimeSpan start = ThreadCpuClock.Now();
+            work[0](result, pages);
+            return ThreadCpuClock.Now() - start;
+        }
+
+        var results = work.Select(_ => new WorkloadResult()).ToArray();
+        var queuePages = work.Select(_ => new List<KBuffer>()).ToArray();
+        var cpu = new TimeSpan[work.Count];
+        var failures = new Exception?[work.Count];
+        using var go = new Barrier(work.Count);
+        var threads = Enumerable.Range(0, work.Count).Select(q => new Thread(() =>
+        {
+            go.SignalAndWait();
+            TimeSpan start = ThreadCpuClock.Now();
+            try
+            {
+                work[q](results[q], queuePages[q]);
+            }
+            catch (Exception e)
+            {
+                failures[q] = e;
+            }
+
+            cpu[q] = ThreadCpuClock.Now() - start;
+        }) { Name = $"queue {q}" }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        foreach (WorkloadResult r in results)
+        {
+            result.Attempted += r.Attempted;
+            result.Completed += r.Completed;
+            result.DataErrors += r.DataErrors;
+        }
+
+        pages.AddRange(queuePages.SelectMany(p => p));
+        if (failures.FirstOrDefault(f => f is not null) is { } failure)
+        {
+            ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
+        return TimeSpan.FromTicks(cpu.Sum(c => c.Ticks));
     }
 
     private static CellOutcome Collect(PlatformScenario scenario, DriverKind driver, Expectation expected, string unit, TestBed bed, List<BoundDevice> targets, WorkloadResult result, string? error, double seconds)

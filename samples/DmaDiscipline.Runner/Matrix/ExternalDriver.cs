@@ -22,7 +22,7 @@ public sealed class ExternalDriver
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name;
-        Kind = new DriverKind(name, DriverFamily.Disciplined, device, "external driver", (bound, _) => probe(bound.Device, bound.Transport));
+        Kind = new DriverKind(name, DriverFamily.Disciplined, device, "external driver", (bound, _, _) => probe(bound.Device, bound.Transport));
     }
 
     /// <summary>Row name in the results.</summary>

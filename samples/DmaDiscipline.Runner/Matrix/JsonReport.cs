@@ -45,6 +45,7 @@ internal static class JsonReport
                 cpuRatioToPassthrough = report.CpuRatioToPassthrough(c),
                 c.IotlbHitRate,
                 c.BounceBytes,
+                c.LockContentions,
             }).ToList(),
         },
         Options);

@@ -17,8 +17,8 @@ internal static class NetLoopbackWorkload
     // Bytes after the 4-byte sequence number: (seq + 7 * i) mod 256.
     private static readonly Pattern Payload = new(2048, i => (byte)(7 * i));
 
-    /// <summary>Runs <paramref name="packets"/> frames through <paramref name="driver"/>.</summary>
-    public static void Run(INetDriver driver, int packets, WorkloadResult result)
+    /// <summary>Runs <paramref name="packets"/> frames through one queue pair of a driver (the driver itself for its first).</summary>
+    public static void Run(INetQueue driver, int packets, WorkloadResult result)
     {
         Span<byte> tx = stackalloc byte[driver.MaxFrameLength];
         Span<byte> rx = stackalloc byte[driver.MaxFrameLength];

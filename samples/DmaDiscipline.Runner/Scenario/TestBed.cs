@@ -23,8 +23,12 @@ internal sealed class TestBed
     /// <summary>The devices, in the scenario's slot order.</summary>
     public IReadOnlyList<BoundDevice> Devices { get; }
 
-    /// <summary>Builds the scenario's machine with devices of one kind; <paramref name="debug"/> overrides the DMA debug mode.</summary>
-    public static TestBed Create(PlatformScenario scenario, DeviceKind kind, DmaDebugMode? debug = null)
+    /// <summary>
+    /// Builds the scenario's machine with devices of one kind; <paramref name="debug"/> overrides the DMA
+    /// debug mode. With <paramref name="queues"/> above 1 the devices offer that many queue pairs
+    /// (VIRTIO_NET_F_MQ) or request queues (VIRTIO_BLK_F_MQ); with 1 they are single-queue devices.
+    /// </summary>
+    public static TestBed Create(PlatformScenario scenario, DeviceKind kind, DmaDebugMode? debug = null, int queues = 1)
     {
         var machine = new Machine(debug is { } mode ? scenario.Machine with { Debug = mode } : scenario.Machine);
         var devices = new List<BoundDevice>();
@@ -38,8 +42,8 @@ internal sealed class TestBed
                 Ats = slot.Ats,
             });
             VirtioDeviceModel model = kind == DeviceKind.Net
-                ? new VirtioNetDevice(new VirtioNetOptions { Mode = VirtioNetMode.Loopback })
-                : new VirtioBlkDevice(new VirtioBlkOptions { CapacitySectors = DiskSectors });
+                ? new VirtioNetDevice(new VirtioNetOptions { Mode = VirtioNetMode.Loopback, MaxQueuePairs = queues })
+                : new VirtioBlkDevice(new VirtioBlkOptions { CapacitySectors = DiskSectors, NumQueues = queues });
             var transport = new VirtioMmioTransport(device, model, new VirtioTransportOptions { OfferAccessPlatform = slot.AccessPlatform });
             devices.Add(new BoundDevice(slot, device, model, transport));
         }

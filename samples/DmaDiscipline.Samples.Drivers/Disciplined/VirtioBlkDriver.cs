@@ -10,29 +10,26 @@ namespace DmaDiscipline.Samples.Drivers.Disciplined;
 /// A virtio-blk driver on the DMA API (<c>drivers/block/virtio_blk.c</c> in miniature): each
 /// request is a header (device-readable), the caller's data pages (readable for writes, writable
 /// for reads) and a status byte (writable), all mapped when the request is queued and unmapped
-/// when it completes, before the CPU looks at the data or the status.
+/// when it completes, before the CPU looks at the data or the status. With
+/// <see cref="VirtioBlkDriverOptions.Queues"/> above 1 and a device offering VIRTIO_BLK_F_MQ it runs
+/// several request queues (<see cref="VirtioBlkRequestQueue"/>, one per thread, each with its own
+/// requests and mappings). The driver itself is queue 0.
 /// </summary>
-public sealed class VirtioBlkDriver : IBlkDriver
+public sealed class VirtioBlkDriver : IMultiQueueBlkDriver
 {
-    private const int StatusOffset = VirtioBlkReq.HeaderSize;
-
-    private readonly Device _device;
     private readonly VirtioMmioTransport _transport;
-    private readonly IVirtqueue _vq;
-    private readonly BlkRequest[] _requests;
-    private readonly Stack<BlkRequest> _free;
-    private readonly VirtqueueBuffer[] _outBufs = new VirtqueueBuffer[2];
-    private readonly VirtqueueBuffer[] _inBufs = new VirtqueueBuffer[2];
+    private readonly List<VirtioBlkRequestQueue> _queues = new();
     private bool _disposed;
 
     /// <summary>Probes the device and brings it up.</summary>
     /// <exception cref="VirtioSetupException">The device refused the features or is not a block device.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The options ask for fewer than 1 queue.</exception>
     public VirtioBlkDriver(Device device, VirtioMmioTransport transport, VirtioBlkDriverOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(transport);
         options ??= new VirtioBlkDriverOptions();
-        _device = device;
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Queues, 1, nameof(options));
         _transport = transport;
         if (options.DmaMask != ulong.MaxValue && !device.Dma.SetMaskAndCoherent(options.DmaMask))
         {
@@ -40,20 +37,28 @@ public sealed class VirtioBlkDriver : IBlkDriver
         }
 
         ulong wanted = VirtioFeatures.Version1 | VirtioFeatures.AccessPlatform | VirtioFeatures.EventIdx | VirtioBlkFeatures.Flush
-            | (options.Packed ? VirtioFeatures.RingPacked : 0);
+            | (options.Packed ? VirtioFeatures.RingPacked : 0) | (options.Queues > 1 ? VirtioBlkFeatures.Mq : 0);
         Features = VirtioMmioDriver.Negotiate(transport, VirtioDeviceType.Block, wanted);
-        bool eventIdx = (Features & VirtioFeatures.EventIdx) != 0;
-        _vq = (Features & VirtioFeatures.RingPacked) != 0
-            ? new DisciplinedPackedVirtqueue(device.Dma, transport, VirtioBlkConfig.RequestQueue, options.QueueSize, eventIdx)
-            : new DisciplinedSplitVirtqueue(device.Dma, transport, VirtioBlkConfig.RequestQueue, options.QueueSize, eventIdx);
-        QueueDepth = _vq.Num / 3;
-        _requests = new BlkRequest[QueueDepth];
-        _free = new Stack<BlkRequest>(QueueDepth);
-        for (int i = 0; i < QueueDepth; i++)
+        int numQueues = 1;
+        if ((Features & VirtioBlkFeatures.Mq) != 0)
         {
-            // Header and status share one small allocation, as in the request's pdu; they are mapped separately.
-            _requests[i] = new BlkRequest(device.Machine.Memory.Allocate(StatusOffset + 1));
-            _free.Push(_requests[i]);
+            Span<byte> field = stackalloc byte[2];
+            transport.ReadConfig(VirtioBlkConfig.NumQueuesOffset, field);
+            numQueues = BinaryPrimitives.ReadUInt16LittleEndian(field);
+        }
+
+        try
+        {
+            int queues = Math.Clamp(options.Queues, 1, Math.Max(1, numQueues));
+            for (int i = 0; i < queues; i++)
+            {
+                _queues.Add(new VirtioBlkRequestQueue(device, transport, Features, i, options.QueueSize));
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
 
         CapacitySectors = transport.ReadConfig64(VirtioBlkConfig.CapacityOffset);
@@ -67,78 +72,31 @@ public sealed class VirtioBlkDriver : IBlkDriver
     public ulong CapacitySectors { get; }
 
     /// <inheritdoc />
-    public int QueueDepth { get; }
+    public int RequestQueues => _queues.Count;
 
     /// <inheritdoc />
-    public bool Submit(bool write, ulong sector, KBuffer data, int length, int tag)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        if (length <= 0 || length % VirtioBlkReq.SectorSize != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(length), length, "A block request moves whole 512-byte sectors.");
-        }
-
-        if (!_free.TryPop(out BlkRequest? request))
-        {
-            return false;
-        }
-
-        Span<byte> pdu = request.Pdu.Span;
-        BinaryPrimitives.WriteUInt32LittleEndian(pdu[VirtioBlkReq.TypeOffset..], write ? VirtioBlkReq.TypeOut : VirtioBlkReq.TypeIn);
-        BinaryPrimitives.WriteUInt32LittleEndian(pdu[VirtioBlkReq.ReservedOffset..], 0);
-        BinaryPrimitives.WriteUInt64LittleEndian(pdu[VirtioBlkReq.SectorOffset..], sector);
-        pdu[StatusOffset] = 0xff; // a status the device never writes: a request it did not complete reads as failed
-        request.Tag = tag;
-
-        var header = new VirtqueueBuffer(request.Pdu, 0, VirtioBlkReq.HeaderSize);
-        var payload = new VirtqueueBuffer(data, 0, length);
-        var status = new VirtqueueBuffer(request.Pdu, StatusOffset, 1);
-        Span<VirtqueueBuffer> outBufs = _outBufs;
-        Span<VirtqueueBuffer> inBufs = _inBufs;
-        outBufs[0] = header;
-        int outCount = 1;
-        int inCount = 0;
-        if (write)
-        {
-            outBufs[outCount++] = payload;
-        }
-        else
-        {
-            inBufs[inCount++] = payload;
-        }
-
-        inBufs[inCount++] = status;
-        if (!_vq.AddSgs(outBufs[..outCount], inBufs[..inCount], request))
-        {
-            _free.Push(request);
-            return false;
-        }
-
-        return true;
-    }
+    public int QueueDepth => _queues[0].QueueDepth;
 
     /// <inheritdoc />
-    public void Kick() => _vq.Kick();
+    public IBlkQueue RequestQueue(int index) => Queue(index);
+
+    /// <summary>Request queue <paramref name="index"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not 0 to <see cref="RequestQueues"/> − 1.</exception>
+    public VirtioBlkRequestQueue Queue(int index) =>
+        (uint)index < (uint)_queues.Count
+            ? _queues[index]
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"The driver runs {_queues.Count} request queue(s).");
 
     /// <inheritdoc />
-    public bool TryComplete(out int tag, out bool ok)
-    {
-        VirtioMmioDriver.AckInterrupts(_transport);
-        if (_vq.GetBuf(out _) is not BlkRequest request)
-        {
-            tag = 0;
-            ok = false;
-            return false;
-        }
+    public bool Submit(bool write, ulong sector, KBuffer data, int length, int tag) => _queues[0].Submit(write, sector, data, length, tag);
 
-        // Unmapped by the virtqueue: the status byte is the CPU's to read.
-        tag = request.Tag;
-        ok = request.Pdu.Span[StatusOffset] == VirtioBlkReq.StatusOk;
-        _free.Push(request);
-        return true;
-    }
+    /// <inheritdoc />
+    public void Kick() => _queues[0].Kick();
 
-    /// <summary>Resets the device, takes back requests still queued, and frees everything.</summary>
+    /// <inheritdoc />
+    public bool TryComplete(out int tag, out bool ok) => _queues[0].TryComplete(out tag, out ok);
+
+    /// <summary>Resets the device, then takes back requests still queued on every queue, and frees everything.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -148,22 +106,9 @@ public sealed class VirtioBlkDriver : IBlkDriver
 
         _disposed = true;
         VirtioMmioDriver.Reset(_transport);
-        while (_vq.DetachUnusedBuf() is not null)
+        foreach (VirtioBlkRequestQueue queue in _queues)
         {
+            queue.Dispose();
         }
-
-        _vq.Dispose();
-        foreach (BlkRequest request in _requests)
-        {
-            _device.Machine.Memory.Free(request.Pdu);
-        }
-    }
-
-    /// <summary>One request's driver-private memory (<c>struct virtblk_req</c>): header and status byte.</summary>
-    private sealed class BlkRequest(KBuffer pdu)
-    {
-        public KBuffer Pdu { get; } = pdu;
-
-        public int Tag { get; set; }
     }
 }

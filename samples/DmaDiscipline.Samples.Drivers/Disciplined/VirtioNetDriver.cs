@@ -13,33 +13,31 @@ namespace DmaDiscipline.Samples.Drivers.Disciplined;
 /// recycled with syncs. Transmit copies each frame behind a zeroed <c>virtio_net_hdr</c> into a
 /// driver buffer; per-packet mode maps it per send, page-pool mode copies it into a slot of a
 /// coherent copy-break area (no DMA API call per packet at all, and nothing to bounce).
+/// With <see cref="VirtioNetDriverOptions.QueuePairs"/> above 1 and a device offering VIRTIO_NET_F_MQ it
+/// runs several queue pairs (<see cref="VirtioNetQueuePair"/>, one per thread, each with its own
+/// buffers and mappings) and enables them with VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET on the control queue.
+/// The driver itself is pair 0.
 /// </summary>
-public sealed class VirtioNetDriver : INetDriver
+public sealed class VirtioNetDriver : IMultiQueueNetDriver
 {
     /// <summary>Receive buffer size: header plus the largest Ethernet frame, inside one 2 KiB bounce slot.</summary>
-    public const int RxBufferLength = 1536;
-
-    private const int MaxFrame = RxBufferLength - VirtioNetHdr.Size;
+    public const int RxBufferLength = VirtioNetQueuePair.RxBufferLength;
 
     private readonly Device _device;
     private readonly VirtioMmioTransport _transport;
-    private readonly IVirtqueue _rx;
-    private readonly IVirtqueue _tx;
-    private readonly PagePool? _rxPool;
-    private readonly CoherentBuffer? _txCopyBreak;
-    private readonly Stack<KBuffer> _rxFree = new();
-    private readonly Stack<object> _txFree = new();
-    private readonly List<KBuffer> _owned = new();
-    private int _rxAdded;
+    private readonly List<VirtioNetQueuePair> _pairs = new();
+    private readonly VirtioNetControlQueue? _control;
     private bool _disposed;
 
-    /// <summary>Probes the device and brings it up: negotiation, both queues, receive buffers, DRIVER_OK.</summary>
-    /// <exception cref="VirtioSetupException">The device refused the features or is not a network device.</exception>
+    /// <summary>Probes the device and brings it up: negotiation, the queue pairs (and control queue), receive buffers, DRIVER_OK, VQ_PAIRS_SET.</summary>
+    /// <exception cref="VirtioSetupException">The device refused the features or the queue pair count, or is not a network device.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The options ask for fewer than 1 queue pair.</exception>
     public VirtioNetDriver(Device device, VirtioMmioTransport transport, VirtioNetDriverOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(transport);
         options ??= new VirtioNetDriverOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.QueuePairs, 1, nameof(options));
         _device = device;
         _transport = transport;
         if (options.DmaMask != ulong.MaxValue && !device.Dma.SetMaskAndCoherent(options.DmaMask))
@@ -47,44 +45,40 @@ public sealed class VirtioNetDriver : INetDriver
             throw new VirtioSetupException($"{device}: no usable DMA mask 0x{options.DmaMask:x}");
         }
 
-        ulong wanted = VirtioFeatures.Version1 | VirtioFeatures.AccessPlatform | VirtioFeatures.EventIdx | (options.Packed ? VirtioFeatures.RingPacked : 0);
+        ulong wanted = VirtioFeatures.Version1 | VirtioFeatures.AccessPlatform | VirtioFeatures.EventIdx | (options.Packed ? VirtioFeatures.RingPacked : 0)
+            | (options.QueuePairs > 1 ? VirtioNetFeatures.Mq | VirtioNetFeatures.CtrlVq : 0);
         Features = VirtioMmioDriver.Negotiate(transport, VirtioDeviceType.Net, wanted);
-        bool eventIdx = (Features & VirtioFeatures.EventIdx) != 0;
-        DmaApi dma = device.Dma;
+        int maxPairs = 1;
+        if ((Features & VirtioNetFeatures.Mq) != 0)
+        {
+            Span<byte> field = stackalloc byte[2];
+            transport.ReadConfig(VirtioNetConfig.MaxVirtqueuePairsOffset, field);
+            maxPairs = BinaryPrimitives.ReadUInt16LittleEndian(field);
+        }
+
         try
         {
-            _rx = CreateQueue(dma, VirtioNetConfig.ReceiveQueue, options.QueueSize, eventIdx);
-            _tx = CreateQueue(dma, VirtioNetConfig.TransmitQueue, options.QueueSize, eventIdx);
-            PhysicalMemory memory = device.Machine.Memory;
-            if (options.PagePool)
+            int pairs = Math.Clamp(options.QueuePairs, 1, maxPairs);
+            for (int i = 0; i < pairs; i++)
             {
-                _rxPool = new PagePool(dma, memory, _rx.Num, RxBufferLength, DmaDirection.FromDevice);
-                _txCopyBreak = dma.AllocCoherent(_tx.Num * RxBufferLength);
-                for (int i = _tx.Num - 1; i >= 0; i--)
-                {
-                    _txFree.Push(new TxSlot(i * RxBufferLength));
-                }
-            }
-            else
-            {
-                for (int i = 0; i < _rx.Num; i++)
-                {
-                    KBuffer page = memory.Allocate(RxBufferLength);
-                    _owned.Add(page);
-                    _rxFree.Push(page);
-                }
-
-                for (int i = 0; i < _tx.Num; i++)
-                {
-                    KBuffer page = memory.Allocate(RxBufferLength);
-                    _owned.Add(page);
-                    _txFree.Push(page);
-                }
+                _pairs.Add(new VirtioNetQueuePair(device, transport, Features, i, options));
             }
 
-            Refill();
+            if ((Features & VirtioNetFeatures.CtrlVq) != 0)
+            {
+                _control = new VirtioNetControlQueue(device, transport, Features, VirtioNetConfig.ControlQueueOf(maxPairs));
+            }
+
             VirtioMmioDriver.DriverOk(transport);
-            _rx.Kick();
+            if (pairs > 1)
+            {
+                _control!.SetQueuePairs(pairs);
+            }
+
+            foreach (VirtioNetQueuePair pair in _pairs)
+            {
+                pair.KickRx();
+            }
         }
         catch
         {
@@ -97,115 +91,37 @@ public sealed class VirtioNetDriver : INetDriver
     public ulong Features { get; }
 
     /// <inheritdoc />
-    public int MaxFrameLength => MaxFrame;
-
-    /// <summary>Frames the device returned with a length outside the buffer (dropped).</summary>
-    public long RxErrors { get; private set; }
-
-    /// <summary>Frames that could not be sent (no slot or a mapping failure).</summary>
-    public long TxDropped { get; private set; }
+    public int QueuePairs => _pairs.Count;
 
     /// <inheritdoc />
-    public bool TrySend(ReadOnlySpan<byte> frame)
-    {
-        if (frame.Length > MaxFrame || frame.IsEmpty)
-        {
-            throw new ArgumentOutOfRangeException(nameof(frame), frame.Length, $"A frame is 1 to {MaxFrame} bytes.");
-        }
+    public int MaxFrameLength => _pairs[0].MaxFrameLength;
 
-        FreeOldXmit();
-        if (!_txFree.TryPop(out object? slot))
-        {
-            TxDropped++;
-            return false;
-        }
+    /// <summary>Frames the device returned with a length outside the buffer (dropped), all pairs.</summary>
+    public long RxErrors => _pairs.Sum(p => p.RxErrors);
 
-        int length = VirtioNetHdr.Size + frame.Length;
-        bool added;
-        if (slot is TxSlot copyBreak)
-        {
-            // Coherent memory: CPU and device share it without syncs.
-            WritePacket(_txCopyBreak!.Span.Slice(copyBreak.Offset, RxBufferLength), frame);
-            added = _tx.AddPremapped(new DmaAddr(_txCopyBreak.DmaAddress.Value + (ulong)copyBreak.Offset), length, deviceWrites: false, copyBreak);
-        }
-        else
-        {
-            var page = (KBuffer)slot;
-            WritePacket(page.Span, frame);
-            var sg = new VirtqueueBuffer(page, 0, length);
-            added = _tx.AddSgs(new ReadOnlySpan<VirtqueueBuffer>(in sg), ReadOnlySpan<VirtqueueBuffer>.Empty, page);
-        }
-
-        if (!added)
-        {
-            _txFree.Push(slot);
-            TxDropped++;
-            return false;
-        }
-
-        _tx.Kick();
-        return true;
-    }
+    /// <summary>Frames that could not be sent (no slot or a mapping failure), all pairs.</summary>
+    public long TxDropped => _pairs.Sum(p => p.TxDropped);
 
     /// <inheritdoc />
-    public int Receive(Span<byte> frame)
-    {
-        object? token = _rx.GetBuf(out int len);
-        if (token is null)
-        {
-            return -1;
-        }
+    public INetQueue QueuePair(int index) => Pair(index);
 
-        int result = -1;
-        if (token is PagePoolBuffer buffer)
-        {
-            if (len >= VirtioNetHdr.Size && len <= RxBufferLength)
-            {
-                _rxPool!.SyncForCpu(buffer, len);
-                result = CopyFrame(buffer.Span[..len], frame);
-                _rxPool.SyncForDevice(buffer, len);
-            }
-            else
-            {
-                RxErrors++;
-            }
-
-            _rxPool!.Return(buffer);
-        }
-        else
-        {
-            // The virtqueue unmapped it: the CPU owns the page again.
-            var page = (KBuffer)token;
-            if (len >= VirtioNetHdr.Size && len <= RxBufferLength)
-            {
-                result = CopyFrame(page.Span[..len], frame);
-            }
-            else
-            {
-                RxErrors++;
-            }
-
-            _rxFree.Push(page);
-        }
-
-        Refill();
-        return result;
-    }
+    /// <summary>Queue pair <paramref name="index"/> with its counters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not 0 to <see cref="QueuePairs"/> − 1.</exception>
+    public VirtioNetQueuePair Pair(int index) =>
+        (uint)index < (uint)_pairs.Count
+            ? _pairs[index]
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"The driver runs {_pairs.Count} queue pair(s).");
 
     /// <inheritdoc />
-    public void Poll()
-    {
-        VirtioMmioDriver.AckInterrupts(_transport);
-        FreeOldXmit();
-        Refill();
-        if (_rxAdded > 0)
-        {
-            _rxAdded = 0;
-            _rx.Kick();
-        }
-    }
+    public bool TrySend(ReadOnlySpan<byte> frame) => _pairs[0].TrySend(frame);
 
-    /// <summary>Resets the device, takes every buffer back, unmaps and frees everything.</summary>
+    /// <inheritdoc />
+    public int Receive(Span<byte> frame) => _pairs[0].Receive(frame);
+
+    /// <inheritdoc />
+    public void Poll() => _pairs[0].Poll();
+
+    /// <summary>Resets the device, then takes every buffer of every pair back, unmaps and frees everything.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -215,108 +131,11 @@ public sealed class VirtioNetDriver : INetDriver
 
         _disposed = true;
         VirtioMmioDriver.Reset(_transport);
-        if (_rx is not null)
+        foreach (VirtioNetQueuePair pair in _pairs)
         {
-            while (_rx.DetachUnusedBuf() is not null)
-            {
-            }
-
-            _rx.Dispose();
+            pair.Dispose();
         }
 
-        if (_tx is not null)
-        {
-            while (_tx.DetachUnusedBuf() is not null)
-            {
-            }
-
-            _tx.Dispose();
-        }
-
-        _rxPool?.Dispose();
-        if (_txCopyBreak is not null)
-        {
-            _device.Dma.FreeCoherent(_txCopyBreak);
-        }
-        foreach (KBuffer page in _owned)
-        {
-            _device.Machine.Memory.Free(page);
-        }
-
-        _owned.Clear();
+        _control?.Dispose();
     }
-
-    private static void WritePacket(Span<byte> page, ReadOnlySpan<byte> frame)
-    {
-        page[..VirtioNetHdr.Size].Clear(); // no checksum offload, no GSO
-        frame.CopyTo(page[VirtioNetHdr.Size..]);
-    }
-
-    private static int CopyFrame(ReadOnlySpan<byte> packet, Span<byte> frame)
-    {
-        ReadOnlySpan<byte> payload = packet[VirtioNetHdr.Size..];
-        int n = Math.Min(payload.Length, frame.Length);
-        payload[..n].CopyTo(frame);
-        return payload.Length;
-    }
-
-    private IVirtqueue CreateQueue(DmaApi dma, int index, int size, bool eventIdx) =>
-        (Features & VirtioFeatures.RingPacked) != 0
-            ? new DisciplinedPackedVirtqueue(dma, _transport, index, size, eventIdx)
-            : new DisciplinedSplitVirtqueue(dma, _transport, index, size, eventIdx);
-
-    /// <summary>Reclaims transmitted buffers (<c>free_old_xmit</c>); the virtqueue already unmapped per-packet ones.</summary>
-    private void FreeOldXmit()
-    {
-        while (_tx.GetBuf(out _) is { } done)
-        {
-            _txFree.Push(done);
-        }
-    }
-
-    /// <summary>Keeps the receive ring full (<c>try_fill_recv</c>).</summary>
-    private void Refill()
-    {
-        while (_rx.NumFree > 0)
-        {
-            bool added;
-            if (_rxPool is not null)
-            {
-                if (_rxPool.Rent() is not { } buffer)
-                {
-                    return;
-                }
-
-                added = _rx.AddPremapped(buffer.Dma, RxBufferLength, deviceWrites: true, buffer);
-                if (!added)
-                {
-                    _rxPool.Return(buffer);
-                }
-            }
-            else
-            {
-                if (!_rxFree.TryPop(out KBuffer? page))
-                {
-                    return;
-                }
-
-                var sg = new VirtqueueBuffer(page, 0, RxBufferLength);
-                added = _rx.AddSgs(ReadOnlySpan<VirtqueueBuffer>.Empty, new ReadOnlySpan<VirtqueueBuffer>(in sg), page);
-                if (!added)
-                {
-                    _rxFree.Push(page); // mapping failed: try again at the next poll
-                }
-            }
-
-            if (!added)
-            {
-                return;
-            }
-
-            _rxAdded++;
-        }
-    }
-
-    /// <summary>A transmit slot of the coherent copy-break area.</summary>
-    private sealed record TxSlot(int Offset);
 }

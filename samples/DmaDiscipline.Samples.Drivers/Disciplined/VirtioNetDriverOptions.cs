@@ -17,4 +17,11 @@ public sealed record VirtioNetDriverOptions
 
     /// <summary>The device's addressing limit, set at probe with <c>dma_set_mask_and_coherent</c> (default 64 bits).</summary>
     public ulong DmaMask { get; init; } = ulong.MaxValue;
+
+    /// <summary>
+    /// Queue pairs to run, one per thread (default 1). Above 1 the driver negotiates VIRTIO_NET_F_MQ and
+    /// VIRTIO_NET_F_CTRL_VQ when the device offers them and runs as many pairs as both allow
+    /// (<c>max_virtqueue_pairs</c>); a device without MQ gets one pair.
+    /// </summary>
+    public int QueuePairs { get; init; } = 1;
 }

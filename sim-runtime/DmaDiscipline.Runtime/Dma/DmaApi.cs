@@ -31,7 +31,7 @@ public sealed class DmaApi
 
     // Mappings and coherent buffers not yet released (and maps in flight): the path may only change while there are none.
     private long _live;
-    private long _maps;
+    private OwnedCounter _maps;
     private long _mappingFailures;
 
     internal DmaApi(DeviceId device, PhysicalMemory memory, DmaOps ops, DmaOps bypassOps, DmaDebug debug, ulong mask)
@@ -52,7 +52,7 @@ public sealed class DmaApi
     public ulong CoherentMask { get; private set; }
 
     /// <summary>Streaming mappings made (successful or not).</summary>
-    public long Maps => Interlocked.Read(ref _maps);
+    public long Maps => _maps.Value;
 
     /// <summary>Mappings that returned the error address.</summary>
     public long MappingFailures => Interlocked.Read(ref _mappingFailures);
@@ -131,7 +131,7 @@ public sealed class DmaApi
             _debug.CheckMap(_device, buffer, offset, length, direction); // before mapping: Throw mode changes nothing
         }
 
-        Interlocked.Increment(ref _maps);
+        _maps.Increment();
         buffer.Pin();
         DmaAddr address = EnterLive().Map(buffer, offset, length, direction, DmaMask);
         if (address == DmaAddr.Error)
@@ -243,7 +243,7 @@ public sealed class DmaApi
             _debug.CheckMapSg(_device, list, direction);
         }
 
-        Interlocked.Increment(ref _maps);
+        _maps.Increment();
         PinAll(list);
         int count = EnterLive().MapSg(list, direction, DmaMask);
         if (count == 0)
@@ -446,7 +446,9 @@ public sealed class DmaApi
             return false;
         }
 
-        if (!Volatile.Read(ref _ops).Unmap(address, length, direction))
+        // The record vouches for the mapping when it has the caller's length (the path need not look it up).
+        DmaOps ops = Volatile.Read(ref _ops);
+        if (!(mapping.Length == length ? ops.UnmapRecorded(address, length, direction) : ops.Unmap(address, length, direction)))
         {
             _mappings.Add(mapping);
             return false;

@@ -15,6 +15,12 @@ internal abstract class DmaOps
 
     public abstract bool Unmap(DmaAddr address, int length, DmaDirection direction);
 
+    /// <summary>
+    /// Unmaps a streaming mapping the DMA layer's own live record holds with exactly this address and
+    /// length (made by this path): a path may skip its own lookup of the mapping.
+    /// </summary>
+    public virtual bool UnmapRecorded(DmaAddr address, int length, DmaDirection direction) => Unmap(address, length, direction);
+
     public abstract bool SyncForCpu(DmaAddr address, int length, DmaDirection direction);
 
     public abstract bool SyncForDevice(DmaAddr address, int length, DmaDirection direction);

@@ -29,24 +29,27 @@ internal sealed class IommuDmaOps : DmaOps
         ulong physical = buffer.Physical.Value + (ulong)offset;
         ulong inPage = physical & PhysicalMemory.PageMask;
         ulong pages = (inPage + (ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;
-        if (!_domain.TryAllocateDmaRange(pages, mask >> PhysicalMemory.PageShift, out ulong iovaFrame))
-        {
-            return DmaAddr.Error;
-        }
-
-        if (!_domain.MapPages(iovaFrame, physical >> PhysicalMemory.PageShift, pages, PermissionFor(direction)))
-        {
-            _domain.Iova!.Free(iovaFrame, pages);
-            return DmaAddr.Error;
-        }
-
-        return new DmaAddr((iovaFrame << PhysicalMemory.PageShift) | inPage);
+        return _domain.TryMapDmaRange(pages, mask >> PhysicalMemory.PageShift, physical >> PhysicalMemory.PageShift, PermissionFor(direction), out ulong iovaFrame)
+            ? new DmaAddr((iovaFrame << PhysicalMemory.PageShift) | inPage)
+            : DmaAddr.Error;
     }
 
     public override bool Unmap(DmaAddr address, int length, DmaDirection direction)
     {
         return TryLocate(address.Value, length, out ulong iovaFrame, out ulong pages)
             && _domain.TryUnmapDmaRange(iovaFrame, pages);
+    }
+
+    // The DMA layer's live record holds this mapping with exactly this address and length, and only
+    // this path made it (the path cannot change while a mapping is live): the IOVA allocation is
+    // vouched for, so it is not looked up again (one striped lock and a hash lookup fewer). The
+    // domain still checks under its lock that every page is present, and the allocator checks the
+    // allocation once more when it takes the range back.
+    public override bool UnmapRecorded(DmaAddr address, int length, DmaDirection direction)
+    {
+        ulong iovaFrame = address.Value >> PhysicalMemory.PageShift;
+        ulong pages = ((address.Value & PhysicalMemory.PageMask) + (ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;
+        return _domain.TryUnmapDmaRange(iovaFrame, pages);
     }
 
     // Translation is coherent: syncs move no data, and there is no state a wrong address could

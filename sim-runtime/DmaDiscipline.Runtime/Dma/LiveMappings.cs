@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace DmaDiscipline.Runtime;
 
 /// <summary>
@@ -6,8 +8,9 @@ namespace DmaDiscipline.Runtime;
 /// bounce) and a mapped buffer stays pinned. Each page a mapping touches holds a copy of its record,
 /// so a sync of any sub-range finds it with one lookup.
 /// Thread safety: sharded by bus page, each shard under its own spinlock (as dma-debug hashes its
-/// entries into buckets with a lock each): threads mapping different pages rarely meet. Steady-state
-/// add and remove allocate nothing.
+/// entries into buckets with a lock each): threads mapping different pages rarely meet. The shard
+/// locks are biased (<see cref="BiasedSpinLock"/>): a device whose mappings one thread makes and
+/// releases takes them without an atomic instruction. Steady-state add and remove allocate nothing.
 /// </summary>
 internal sealed class LiveMappings
 {
@@ -25,9 +28,10 @@ internal sealed class LiveMappings
 
     public void Add(in LiveMapping mapping)
     {
+        int me = Environment.CurrentManagedThreadId;
         for (ulong page = mapping.FirstPage; page <= mapping.LastPage; page++)
         {
-            ShardOf(page).Add(page, mapping);
+            ShardOf(page).Add(page, mapping, me);
         }
     }
 
@@ -39,14 +43,15 @@ internal sealed class LiveMappings
     public bool TryRemove(ulong address, int length, DmaDirection direction, MappingKind kind, out LiveMapping removed)
     {
         ulong first = address >> PhysicalMemory.PageShift;
-        if (!ShardOf(first).TryRemoveStart(first, address, length, direction, kind, out removed))
+        int me = Environment.CurrentManagedThreadId;
+        if (!ShardOf(first).TryRemoveStart(first, address, length, direction, kind, me, out removed))
         {
             return false;
         }
 
         for (ulong page = first + 1; page <= removed.LastPage; page++)
         {
-            ShardOf(page).RemoveCopy(page, removed);
+            ShardOf(page).RemoveCopy(page, removed, me);
         }
 
         return true;
@@ -62,15 +67,16 @@ internal sealed class LiveMappings
         }
 
         ulong page = address >> PhysicalMemory.PageShift;
-        return ShardOf(page).Covers(page, address, end);
+        return ShardOf(page).Covers(page, address, end, Environment.CurrentManagedThreadId);
     }
 
     /// <summary>A live mapping that pins <paramref name="buffer"/>, if any (a scan: only for refusals).</summary>
     public LiveMapping? FindPinning(KBuffer buffer)
     {
+        int me = Environment.CurrentManagedThreadId;
         foreach (Shard shard in _shards)
         {
-            if (shard.FindPinning(buffer) is { } found)
+            if (shard.FindPinning(buffer, me) is { } found)
             {
                 return found;
             }
@@ -84,27 +90,36 @@ internal sealed class LiveMappings
     /// <summary>Per-page chains of mapping records in pooled arrays (index links, a free list).</summary>
     private sealed class Shard
     {
-        private SpinLock _lock = new(enableThreadOwnerTracking: false);
+        private BiasedSpinLock _lock;
         private readonly Dictionary<ulong, int> _heads = new();
         private LiveMapping[] _records = new LiveMapping[16];
         private int[] _next = new int[16];
         private int _free = -1;
         private int _used;
 
-        public void Add(ulong page, in LiveMapping mapping)
+        public void Add(ulong page, in LiveMapping mapping, int me)
         {
-            using (new SpinHold(ref _lock))
+            bool biased = _lock.Enter(me);
+            try
             {
                 int node = NewNode();
                 _records[node] = mapping;
-                _next[node] = _heads.TryGetValue(page, out int head) ? head : -1;
-                _heads[page] = node;
+
+                // One hash lookup: the head slot is added (as -1, an empty chain) or found, and updated in place.
+                ref int head = ref CollectionsMarshal.GetValueRefOrAddDefault(_heads, page, out bool exists);
+                _next[node] = exists ? head : -1;
+                head = node;
+            }
+            finally
+            {
+                _lock.Exit(biased);
             }
         }
 
-        public bool TryRemoveStart(ulong page, ulong address, int length, DmaDirection direction, MappingKind kind, out LiveMapping removed)
+        public bool TryRemoveStart(ulong page, ulong address, int length, DmaDirection direction, MappingKind kind, int me, out LiveMapping removed)
         {
-            using (new SpinHold(ref _lock))
+            bool biased = _lock.Enter(me);
+            try
             {
                 int best = -1;
                 int bestPrevious = -1;
@@ -138,11 +153,16 @@ internal sealed class LiveMappings
                 Unlink(page, best, bestPrevious);
                 return true;
             }
+            finally
+            {
+                _lock.Exit(biased);
+            }
         }
 
-        public void RemoveCopy(ulong page, in LiveMapping mapping)
+        public void RemoveCopy(ulong page, in LiveMapping mapping, int me)
         {
-            using (new SpinHold(ref _lock))
+            bool biased = _lock.Enter(me);
+            try
             {
                 int previous = -1;
                 for (int node = Head(page); node >= 0; previous = node, node = _next[node])
@@ -154,11 +174,16 @@ internal sealed class LiveMappings
                     }
                 }
             }
+            finally
+            {
+                _lock.Exit(biased);
+            }
         }
 
-        public bool Covers(ulong page, ulong address, ulong end)
+        public bool Covers(ulong page, ulong address, ulong end, int me)
         {
-            using (new SpinHold(ref _lock))
+            bool biased = _lock.Enter(me);
+            try
             {
                 for (int node = Head(page); node >= 0; node = _next[node])
                 {
@@ -170,11 +195,16 @@ internal sealed class LiveMappings
 
                 return false;
             }
+            finally
+            {
+                _lock.Exit(biased);
+            }
         }
 
-        public LiveMapping? FindPinning(KBuffer buffer)
+        public LiveMapping? FindPinning(KBuffer buffer, int me)
         {
-            using (new SpinHold(ref _lock))
+            bool biased = _lock.Enter(me);
+            try
             {
                 foreach (int head in _heads.Values)
                 {
@@ -189,6 +219,10 @@ internal sealed class LiveMappings
 
                 return null;
             }
+            finally
+            {
+                _lock.Exit(biased);
+            }
         }
 
         private int Head(ulong page) => _heads.TryGetValue(page, out int head) ? head : -1;
@@ -201,7 +235,7 @@ internal sealed class LiveMappings
             }
             else if (_next[node] >= 0)
             {
-                _heads[page] = _next[node];
+                CollectionsMarshal.GetValueRefOrNullRef(_heads, page) = _next[node]; // the head exists: it is this node
             }
             else
             {

@@ -21,6 +21,7 @@ public sealed class Swiotlb
     private readonly int[] _length;
     private readonly object _lock = new();
     private int _next;
+    // Changed under the pool's lock only (plain adds); read from any thread.
     private long _bouncedBytes;
     private long _exhaustions;
 
@@ -132,7 +133,7 @@ public sealed class Swiotlb
             return true;
         }
 
-        Interlocked.Increment(ref _exhaustions);
+        Volatile.Write(ref _exhaustions, _exhaustions + 1);
         return false;
     }
 
@@ -248,9 +249,10 @@ public sealed class Swiotlb
         Copy(_pool.Bytes.Slice(first * SlotSize + within, length), original.Bytes.Slice(_originalOffset[first] + within, length));
     }
 
+    /// <summary>A copy between a buffer and its slot, under the pool's lock.</summary>
     private void Copy(ReadOnlySpan<byte> from, Span<byte> to)
     {
         from.CopyTo(to);
-        Interlocked.Add(ref _bouncedBytes, from.Length);
+        Volatile.Write(ref _bouncedBytes, _bouncedBytes + from.Length);
     }
 }

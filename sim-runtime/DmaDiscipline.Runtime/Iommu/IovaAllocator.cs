@@ -5,8 +5,10 @@ namespace DmaDiscipline.Runtime;
 /// (as Linux's <c>alloc_iova</c> does), in page frames. Sizes up to <see cref="MaxCachedPages"/> are
 /// rounded to a power of two and aligned to it; freed ranges of those sizes are cached as Linux's IOVA
 /// rcache does: per CPU, a loaded and a previous magazine of each size, over a depot of full
-/// magazines. Steady-state map/unmap pops and pushes the current CPU's magazine under that CPU's own
-/// lock, so no global lock is on the hot path; only an empty CPU cache reaches the depot, and only an
+/// magazines. Steady-state map/unmap pops and pushes the calling thread's cache (one per CPU, taken by
+/// threads in turn) under that cache's own lock, so no global lock is on the hot path (the caches'
+/// and the live-allocation stripes' locks are biased, <see cref="BiasedSpinLock"/>: a thread that
+/// has them to itself takes them without an atomic instruction); only an empty CPU cache reaches the depot, and only an
 /// empty depot reaches the free-range tree.
 /// Thread safety: every public member may be called from any thread.
 /// </summary>
@@ -19,6 +21,10 @@ public sealed class IovaAllocator
     private const int MagazineSize = 127; // Linux's IOVA_MAG_SIZE
     private const int DepotMagazines = 32; // full magazines kept per size (Linux's MAX_GLOBAL_MAGS)
     private const int StripeBits = 6;
+
+    [ThreadStatic]
+    private static int t_cacheTicket;
+    private static int s_cacheTickets;
 
     private readonly object _treeLock = new();
     private readonly SortedSet<FrameRange> _free = new();
@@ -69,7 +75,7 @@ public sealed class IovaAllocator
             int count = 0;
             foreach (AllocatedStripe stripe in _allocated)
             {
-                using (new SpinHold(ref stripe.Lock))
+                using (new BiasedHold(ref stripe.Lock))
                 {
                     count += stripe.Ranges.Count;
                 }
@@ -121,7 +127,7 @@ public sealed class IovaAllocator
             || (DrainCaches() && TryAllocateFromTree(size, endLimit, out frame)))
         {
             AllocatedStripe stripe = StripeOf(frame);
-            using (new SpinHold(ref stripe.Lock))
+            using (new BiasedHold(ref stripe.Lock))
             {
                 stripe.Ranges.Add(frame, size);
             }
@@ -140,7 +146,7 @@ public sealed class IovaAllocator
     {
         ulong size = RoundedSize(pages);
         AllocatedStripe stripe = StripeOf(frame);
-        using (new SpinHold(ref stripe.Lock))
+        using (new BiasedHold(ref stripe.Lock))
         {
             if (!stripe.Ranges.TryGetValue(frame, out ulong allocated) || allocated != size)
             {
@@ -170,7 +176,7 @@ public sealed class IovaAllocator
     public bool IsAllocated(ulong frame, out ulong frames)
     {
         AllocatedStripe stripe = StripeOf(frame);
-        using (new SpinHold(ref stripe.Lock))
+        using (new BiasedHold(ref stripe.Lock))
         {
             return stripe.Ranges.TryGetValue(frame, out frames);
         }
@@ -184,13 +190,28 @@ public sealed class IovaAllocator
 
     private AllocatedStripe StripeOf(ulong frame) => _allocated[(int)((frame * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits))];
 
-    private CpuCache CurrentCpu() => _cpus[Thread.GetCurrentProcessorId() % _cpus.Length];
+    /// <summary>
+    /// The calling thread's cache: threads take the caches in turn, in the order they first allocate
+    /// anywhere, so that up to <see cref="Environment.ProcessorCount"/> threads never share one.
+    /// (Asking for the current processor instead costs a system call on hosts without RDPID, more than
+    /// the allocation itself; a thread moving between CPUs keeps its cache, which is what matters.)
+    /// </summary>
+    private CpuCache CurrentCpu()
+    {
+        int ticket = t_cacheTicket;
+        if (ticket == 0)
+        {
+            ticket = t_cacheTicket = Interlocked.Increment(ref s_cacheTickets);
+        }
+
+        return _cpus[(uint)ticket % (uint)_cpus.Length];
+    }
 
     /// <summary>A cached range of the order that starts at or below <paramref name="highestStart"/> (the mask's limit).</summary>
     private bool TryPopCached(int order, ulong highestStart, out ulong frame)
     {
         CpuCache cpu = CurrentCpu();
-        using (new SpinHold(ref cpu.Lock))
+        using (new BiasedHold(ref cpu.Lock))
         {
             Magazine loaded = cpu.Loaded[order];
             if (loaded.Count == 0)
@@ -226,7 +247,7 @@ public sealed class IovaAllocator
     private void PushCached(int order, ulong frame)
     {
         CpuCache cpu = CurrentCpu();
-        using (new SpinHold(ref cpu.Lock))
+        using (new BiasedHold(ref cpu.Lock))
         {
             if (cpu.Loaded[order].IsFull)
             {
@@ -325,7 +346,7 @@ public sealed class IovaAllocator
         bool any = false;
         foreach (CpuCache cpu in _cpus)
         {
-            using (new SpinHold(ref cpu.Lock))
+            using (new BiasedHold(ref cpu.Lock))
             {
                 for (int order = 0; order < CacheOrders; order++)
                 {
@@ -425,7 +446,7 @@ public sealed class IovaAllocator
     /// <summary>One CPU's cache: a loaded and a previous magazine per size, under the CPU's own lock.</summary>
     private sealed class CpuCache
     {
-        public SpinLock Lock = new(enableThreadOwnerTracking: false);
+        public BiasedSpinLock Lock;
         public readonly Magazine[] Loaded = NewMagazines();
         public readonly Magazine[] Previous = NewMagazines();
         public long Hits;
@@ -453,7 +474,7 @@ public sealed class IovaAllocator
     /// <summary>One stripe of the live-allocation table (first frame → frames), so frees on different ranges rarely meet.</summary>
     private sealed class AllocatedStripe
     {
-        public SpinLock Lock = new(enableThreadOwnerTracking: false);
+        public BiasedSpinLock Lock;
         public readonly Dictionary<ulong, ulong> Ranges = new();
     }
 

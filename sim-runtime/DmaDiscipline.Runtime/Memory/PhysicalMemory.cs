@@ -254,11 +254,21 @@ public sealed class PhysicalMemory
     /// <summary>The host bytes of one page for writing, backing it on first touch.</summary>
     internal Span<byte> PageForWrite(ulong frame)
     {
+        // Every device write comes here: the backed page is found as a read finds it, and only a
+        // first touch takes the path that creates directory levels and backing.
+        PageFrame[]? chunk = ChunkOrNull(frame);
+        PageBacking? backing = chunk is null ? null : Volatile.Read(ref chunk[frame & (ChunkFrames - 1)].Backing);
+        return backing is not null ? backing.Page(frame) : BackOnFirstTouch(frame);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private Span<byte> BackOnFirstTouch(ulong frame)
+    {
         ref PageFrame slot = ref Frame(frame);
         PageBacking? backing = Volatile.Read(ref slot.Backing);
         if (backing is null)
         {
-            // First touch; another thread may back the page at the same moment, and one of the two wins.
+            // Another thread may back the page at the same moment, and one of the two wins.
             var fresh = new PageBacking(new byte[PageSize], frame);
             backing = Interlocked.CompareExchange(ref slot.Backing, fresh, null) ?? fresh;
             if (ReferenceEquals(backing, fresh))

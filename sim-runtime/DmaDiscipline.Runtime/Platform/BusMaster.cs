@@ -28,8 +28,8 @@ public sealed class BusMaster
     // The context entry as of _contextGeneration: saves a dictionary lookup per transaction.
     private IommuDomain? _domain;
     private int _contextGeneration = -1;
-    private long _bytesRead;
-    private long _bytesWritten;
+    private OwnedCounter _bytesRead;
+    private OwnedCounter _bytesWritten;
     private long _faults;
 
     internal BusMaster(Machine machine, DeviceId device, bool behindIommu, ulong addressMask, int deviceTlbEntries = 0, bool probe = false)
@@ -41,7 +41,7 @@ public sealed class BusMaster
         _addressMask = addressMask;
         if (behindIommu && deviceTlbEntries > 0)
         {
-            DeviceTlb = new IoTlb(deviceTlbEntries);
+            DeviceTlb = IoTlb.ForDevice(deviceTlbEntries);
         }
     }
 
@@ -64,10 +64,10 @@ public sealed class BusMaster
     public DeviceId Device { get; }
 
     /// <summary>Bytes read successfully.</summary>
-    public long BytesRead => Interlocked.Read(ref _bytesRead);
+    public long BytesRead => _bytesRead.Value;
 
     /// <summary>Bytes written successfully.</summary>
-    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+    public long BytesWritten => _bytesWritten.Value;
 
     /// <summary>Transactions blocked by a fault.</summary>
     public long Faults => Interlocked.Read(ref _faults);
@@ -85,10 +85,11 @@ public sealed class BusMaster
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
         IommuDomain? inFlight = null;
         long epoch = 0;
+        int thread = Environment.CurrentManagedThreadId; // a thread-local read: once per transaction
         try
         {
             // Inside the try: whatever throws once the transaction is counted, it leaves the count.
-            bool translated = Translate(address.Value, destination.Length, DmaAccess.Read, physical, out inFlight, out epoch);
+            bool translated = Translate(address.Value, destination.Length, DmaAccess.Read, physical, thread, out inFlight, out epoch);
             if (!translated)
             {
                 destination.Clear();
@@ -102,13 +103,12 @@ public sealed class BusMaster
             inFlight?.EndTransaction(epoch);
         }
 
-        Interlocked.Add(ref _bytesRead, destination.Length);
+        _bytesRead.Add(destination.Length, thread);
         return true;
     }
 
     private void Copy(ulong bus, ReadOnlySpan<ulong> physical, Span<byte> destination)
     {
-
         int done = 0;
         for (int i = 0; i < physical.Length; i++)
         {
@@ -128,6 +128,20 @@ public sealed class BusMaster
         }
     }
 
+    // Out of the try block of TryWrite, as Copy is out of TryRead's: the JIT keeps a loop's locals in
+    // registers here, not on the stack as it does for locals live inside a protected region.
+    private void CopyIn(ulong bus, ReadOnlySpan<ulong> physical, ReadOnlySpan<byte> source)
+    {
+        int done = 0;
+        for (int i = 0; i < physical.Length; i++)
+        {
+            int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
+            int chunk = Math.Min(PhysicalMemory.PageSize - inPage, source.Length - done);
+            source.Slice(done, chunk).CopyTo(_machine.Memory.PageForWrite(physical[i]).Slice(inPage, chunk));
+            done += chunk;
+        }
+    }
+
     /// <summary>Writes <paramref name="source"/> at a bus address. False, with memory unchanged, on a fault.</summary>
     public bool TryWrite(DmaAddr address, ReadOnlySpan<byte> source)
     {
@@ -141,31 +155,24 @@ public sealed class BusMaster
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
         IommuDomain? inFlight = null;
         long epoch = 0;
+        int thread = Environment.CurrentManagedThreadId; // a thread-local read: once per transaction
         try
         {
             // Inside the try: whatever throws once the transaction is counted, it leaves the count.
-            bool translated = Translate(address.Value, source.Length, DmaAccess.Write, physical, out inFlight, out epoch);
+            bool translated = Translate(address.Value, source.Length, DmaAccess.Write, physical, thread, out inFlight, out epoch);
             if (!translated)
             {
                 return false;
             }
 
-            ulong bus = address.Value;
-            int done = 0;
-            for (int i = 0; i < physical.Length; i++)
-            {
-                int inPage = (int)((bus + (ulong)done) & PhysicalMemory.PageMask);
-                int chunk = Math.Min(PhysicalMemory.PageSize - inPage, source.Length - done);
-                source.Slice(done, chunk).CopyTo(_machine.Memory.PageForWrite(physical[i]).Slice(inPage, chunk));
-                done += chunk;
-            }
+            CopyIn(address.Value, physical, source);
         }
         finally
         {
             inFlight?.EndTransaction(epoch);
         }
 
-        Interlocked.Add(ref _bytesWritten, source.Length);
+        _bytesWritten.Add(source.Length, thread);
         return true;
     }
 
@@ -228,7 +235,7 @@ public sealed class BusMaster
     /// A transaction through a translated domain is counted in flight from here until its bytes have
     /// moved (<paramref name="inFlight"/>; the caller ends it), so a strict unmap can drain it.
     /// </summary>
-    private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages, out IommuDomain? inFlight, out long epoch)
+    private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages, int thread, out IommuDomain? inFlight, out long epoch)
     {
         inFlight = null;
         epoch = 0;
@@ -256,7 +263,7 @@ public sealed class BusMaster
 
         if (domain is not null)
         {
-            epoch = domain.BeginTransaction();
+            epoch = domain.BeginTransaction(thread);
             inFlight = domain;
         }
 
@@ -266,7 +273,7 @@ public sealed class BusMaster
         // The common case, a one-page access the device's own cache can translate: only entries the
         // checks below accepted are ever cached, so nothing else needs looking at.
         if (deviceTlb is not null && physicalPages.Length == 1
-            && LookUp(deviceTlb, address >> PhysicalMemory.PageShift, out ulong cached) && (IoPageTable.PermissionOf(cached) & needed) != 0)
+            && deviceTlb.TryLookupLockFree(address >> PhysicalMemory.PageShift, thread, out ulong cached) && (IoPageTable.PermissionOf(cached) & needed) != 0)
         {
             physicalPages[0] = IoPageTable.FrameOf(cached);
             return true;
@@ -293,7 +300,7 @@ public sealed class BusMaster
             {
                 // A translated request from the device's own cache when it holds the page with the
                 // needed permission; otherwise the IOMMU translates (and faults) as without ATS.
-                if (lookup is null || !LookUp(lookup, frame, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
+                if (lookup is null || !lookup.TryLookupLockFree(frame, thread, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
                 {
                     if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason, out generation))
                     {
@@ -339,14 +346,6 @@ public sealed class BusMaster
         }
     }
 
-    private static bool LookUp(IoTlb deviceTlb, ulong frame, out ulong entry)
-    {
-        lock (deviceTlb.Sync)
-        {
-            return deviceTlb.TryLookup(frame, out entry);
-        }
-    }
-
     /// <summary>The context table changed since the last transaction: look the device's domain up again.</summary>
     private IommuDomain? Recontext(Iommu iommu)
     {
@@ -371,10 +370,7 @@ public sealed class BusMaster
             if (_domain is not null)
             {
                 _domain.RemoveDeviceTlb(deviceTlb);
-                lock (deviceTlb.Sync)
-                {
-                    deviceTlb.InvalidateAll();
-                }
+                deviceTlb.InvalidateAll();
             }
 
             next?.AddDeviceTlb(deviceTlb);

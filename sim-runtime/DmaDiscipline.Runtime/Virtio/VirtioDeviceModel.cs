@@ -5,6 +5,8 @@ namespace DmaDiscipline.Runtime.Virtio;
 /// configuration space and what it does with the buffers of its queues. The generic part — status,
 /// feature negotiation, queue registers, ring formats, notifications, the DMA path — is the
 /// transport's (<see cref="VirtioMmioTransport"/>). A model is plugged into exactly one transport.
+/// The transport may call <see cref="ProcessQueue"/> for different queues on different threads at
+/// once (never for one queue twice at once): a model guards what its queues share.
 /// </summary>
 public abstract class VirtioDeviceModel
 {
@@ -45,6 +47,19 @@ public abstract class VirtioDeviceModel
 
     /// <summary>The driver notified <paramref name="queue"/> (or DRIVER_OK started it): consume what is available.</summary>
     protected internal abstract void ProcessQueue(int queue);
+
+    /// <summary>
+    /// Why queue <paramref name="queue"/> cannot be enabled with the negotiated features (it does not
+    /// exist in that configuration), or null. Checked when the driver sets QueueReady.
+    /// </summary>
+    internal virtual string? QueueProblem(int queue) => null;
+
+    /// <summary>
+    /// After <see cref="ProcessQueue"/>: whether a used buffer notification is due for what that run
+    /// pushed. The default asks the processed queue; a model that pushes to other queues from one
+    /// run (a virtio-net pair in loopback) asks them too, under the lock it processes them with.
+    /// </summary>
+    internal virtual bool UsedBufferDue(int queue) => Queue(queue)?.NeedsInterrupt() == true;
 
     /// <summary>The driver set DRIVER_OK: the device is live.</summary>
     protected internal virtual void OnDriverOk()

@@ -208,4 +208,104 @@ public sealed class AddressPrefilterTests
         Assert.DoesNotContain("_inflight", carriers.Carriers);
         Assert.DoesNotContain("_ring", carriers.Carriers);
     }
+
+    /// <summary>
+    /// A project of a driver solution that does no DMA: it references the runtime and carries a
+    /// symbols file naming a platform layer it never calls, and its code is full of what a prefilter
+    /// by words could trip on — address-sized literals, stores through spans and pointers, decode
+    /// switches with <c>default:</c>, target-typed <c>new()</c>.
+    /// </summary>
+    private const string Emulator = """
+        using System;
+        namespace Emu
+        {
+            public static class Hal
+            {
+                public static ulong VirtToPhys(ulong virt) => virt;
+                public static void WriteRegister(int register, ulong value) => System.Threading.Volatile.Write(ref Registers[register & 7], value);
+                private static readonly ulong[] Registers = new ulong[8];
+            }
+            public sealed class Bus
+            {
+                private readonly byte[] _ram = new byte[0x10000];
+                public ulong Addr;
+                public void Fill(Span<byte> target, byte value) { target.Fill(value); target[0] = 0xFF; }
+                public unsafe void Poke(byte* p, ulong address) { *(ulong*)p = address + 0x8000; }
+                public int Step(int opcode)
+                {
+                    switch (opcode)
+                    {
+                        case 1: Addr = 0x4014; Fill(_ram.AsSpan(0x2000, 16), 1); return 2;
+                        default: Addr = 0x2004; return 1;
+                    }
+                }
+                public (int, int) Pair() { (int, int) p = new(); return p; }
+            }
+        }
+        """;
+
+    private const string EmulatorSymbols = "M:Emu.Hal.VirtToPhys(System.UInt64) ; physical-source\nM:Emu.Hal.WriteRegister(System.Int32,System.UInt64) ; bus-sink(value)\n";
+
+    private static (AddressCarriers Carriers, Dictionary<string, MethodDeclarationSyntax> Methods) Prefilter(string source, string symbolsFile)
+    {
+        var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest));
+        var compilation = CSharpCompilation.Create("Prefilter", [tree],
+            [MetadataReference.CreateFromFile(typeof(object).Assembly.Location), MetadataReference.CreateFromFile(typeof(DmaApi).Assembly.Location)],
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+        var options = new AnalyzerOptions(ImmutableArray.Create<AdditionalText>(new SymbolsText("DmaDiscipline.txt", symbolsFile)));
+        var symbols = DmaSymbols.Create(compilation, options, CancellationToken.None);
+        var methods = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>()
+            .GroupBy(m => m.Identifier.ValueText).ToDictionary(g => g.Key, g => g.First());
+        return (symbols.Carriers(CancellationToken.None), methods);
+    }
+
+    [Fact]
+    public void A_project_that_uses_no_sink_has_no_body_to_analyse()
+    {
+        var (carriers, methods) = Prefilter(Emulator, EmulatorSymbols);
+
+        // Step names 'Addr' (a runtime descriptor's field, and the project's own) beside literals:
+        // the project's own name is no use of the runtime's, so nothing is in reach.
+        Assert.All(methods.Values, method => Assert.False(carriers.MayReachSink(method), method.Identifier.ValueText));
+    }
+
+    [Fact]
+    public void A_project_that_uses_a_sink_has_its_bodies_analysed()
+    {
+        // The look-alike: the same project once one body gives the platform layer an address.
+        var source = Emulator.Replace("public (int, int) Pair()", "public void Kick(ulong virt) => Hal.WriteRegister(3, Hal.VirtToPhys(virt));\n        public (int, int) Pair()");
+        var (carriers, methods) = Prefilter(source, EmulatorSymbols);
+
+        Assert.True(carriers.MayReachSink(methods["Kick"]));
+        Assert.False(carriers.MayReachSink(methods["Pair"])); // names no sink
+        Assert.False(carriers.IsSinkName("Fill"));             // stores through a span, but no device memory is in use
+    }
+
+    [Fact]
+    public void Helpers_that_store_through_what_they_are_given_are_sinks_once_device_memory_is_in_use()
+    {
+        var source = Emulator.Replace("public (int, int) Pair()", "public void Clear(DmaDiscipline.Runtime.CoherentBuffer ring) => Fill(ring.Span, 0);\n        public (int, int) Pair()");
+        var (carriers, methods) = Prefilter(source, EmulatorSymbols);
+
+        Assert.True(carriers.IsSinkName("Fill"));
+        Assert.True(carriers.IsSinkName("Poke"));
+        Assert.True(carriers.MayReachSink(methods["Step"])); // calls Fill with address-sized literals
+    }
+
+    [Theory]
+    [InlineData("switch (x) { case 1: break; default: break; }", false)]
+    [InlineData("switch (x) { case 1: return 1; default : return 0; }", false)]
+    [InlineData("var a = flag ? default : b;", true)]
+    [InlineData("DmaAddr a = default;", true)]
+    [InlineData("Post(default, 64);", true)]
+    public void A_switch_label_default_makes_no_bus_address_but_a_default_value_does(string text, bool forges) =>
+        Assert.Equal(forges, AddressCarriers.Forges(text, 0, text.Length, []));
+
+    private sealed class SymbolsText(string path, string text) : AdditionalText
+    {
+        public override string Path { get; } = path;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default) =>
+            Microsoft.CodeAnalysis.Text.SourceText.From(text);
+    }
 }

@@ -107,7 +107,9 @@ public sealed class FixAllAcceptanceTests
         text.Append("`dotnet test tests/DmaDiscipline.CodeFixes.Tests -c Release` to regenerate it.\n\n");
         text.Append("The legacy virtio drivers (samples/DmaDiscipline.Samples.Drivers/Legacy) hand the device CPU physical addresses.\n");
         text.Append("The test loads them into a workspace, runs the DmaDiscipline analyzers, applies Fix All (solution scope) of every\n");
-        text.Append("DMA code fix until none is offered, compiles the result, loads it and runs it through the runner's scenario matrix.\n\n");
+        text.Append("DMA code fix until none is offered, compiles the result, loads it and runs it through the runner's scenario matrix.\n");
+        text.Append("Every fix alternative on a corpus of independently written buggy drivers is run the same way in\n");
+        text.Append("[fixed-drivers-run.md](fixed-drivers-run.md).\n\n");
         text.Append("## Diagnostics before the fixes\n\n");
         foreach (var group in before.GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal))
         {

@@ -56,6 +56,67 @@ public sealed class CpuAccessWhileDeviceOwnedFixerTests
         V.Diagnostic("DMA005").WithLocation(0));
 
     [Fact]
+    public Task An_unmap_only_on_a_failure_branch_is_not_the_next_use_so_the_buffer_is_handed_back() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private KBuffer _buffer = null!;
+
+            public bool Send(DmaApi dma, Ring ring, System.ReadOnlySpan<byte> frame)
+            {
+                var addr = dma.MapSingle(_buffer, 0, 64, DmaDirection.Bidirectional);
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                frame.CopyTo({|#0:_buffer.Span|}[4..]);
+                if (!ring.Completed(0))
+                {
+                    dma.UnmapSingle(addr, 64, DmaDirection.Bidirectional);
+                    return false;
+                }
+
+                ring.Post(addr.Value, 64);
+                dma.UnmapSingle(addr, 64, DmaDirection.Bidirectional);
+                return true;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private KBuffer _buffer = null!;
+
+            public bool Send(DmaApi dma, Ring ring, System.ReadOnlySpan<byte> frame)
+            {
+                var addr = dma.MapSingle(_buffer, 0, 64, DmaDirection.Bidirectional);
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+                dma.SyncForCpu(addr, 64, DmaDirection.Bidirectional);
+                frame.CopyTo(_buffer.Span[4..]);
+                dma.SyncForDevice(addr, 64, DmaDirection.Bidirectional);
+                if (!ring.Completed(0))
+                {
+                    dma.UnmapSingle(addr, 64, DmaDirection.Bidirectional);
+                    return false;
+                }
+
+                ring.Post(addr.Value, 64);
+                dma.UnmapSingle(addr, 64, DmaDirection.Bidirectional);
+                return true;
+            }
+        }
+        """,
+        V.Diagnostic("DMA005").WithLocation(0));
+
+    [Fact]
     public Task An_if_body_becomes_a_block_around_the_syncs() => V.FixAsync(
         """
         using DmaDiscipline.Runtime;

@@ -448,7 +448,7 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
         title: "Map through the DMA API (ToDevice: the device only reads it) and check it (unmap not arranged: unmap it on completion)");
 
     [Fact]
-    public Task Two_buffers_posted_by_one_method_are_both_mapped_only_so_that_fix_all_and_one_by_one_agree() => V.FixAsync(
+    public Task Two_buffers_posted_by_one_method_share_one_request_list_so_that_fix_all_and_one_by_one_agree() => V.FixAsync(
         """
         #nullable enable
         using DmaDiscipline.Runtime;
@@ -481,6 +481,7 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
         """,
         """
         #nullable enable
+        using System.Collections.Generic;
         using DmaDiscipline.Runtime;
 
         sealed class Queue
@@ -488,6 +489,7 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
             private readonly Device _device;
             private readonly Ring _ring;
             private readonly object?[] _tokens = new object?[16];
+            private readonly List<(DmaAddr Address, int Length, DmaDirection Direction)>?[] _tokensMappings = new List<(DmaAddr Address, int Length, DmaDirection Direction)>?[16];
 
             public Queue(Device device, Ring ring)
             {
@@ -497,6 +499,7 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
 
             public bool Add(int head, KBuffer header, KBuffer data, int length, object token)
             {
+                var dmaMappings = new List<(DmaAddr Address, int Length, DmaDirection Direction)>();
                 DmaDirection dmaDirection = DmaDirection.ToDevice;
                 DmaAddr dmaAddress = _device.Dma.MapSingle(header, 0, 16, dmaDirection);
                 if (_device.Dma.MappingError(dmaAddress))
@@ -504,21 +507,39 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
                     return false;
                 }
 
+                dmaMappings.Add((dmaAddress, 16, dmaDirection));
                 _ring.WriteDesc(head, dmaAddress.Value, 16, DescFlags.Next);
                 DmaDirection dmaDirection2 = DmaDirection.FromDevice;
                 DmaAddr dmaAddress2 = _device.Dma.MapSingle(data, 0, length, dmaDirection2);
                 if (_device.Dma.MappingError(dmaAddress2))
                 {
+                    foreach (var mapping in dmaMappings)
+                    {
+                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
+                    }
+
                     return false;
                 }
 
+                dmaMappings.Add((dmaAddress2, length, dmaDirection2));
                 _ring.WriteDesc(head + 1, dmaAddress2.Value, length, DescFlags.Write);
                 _tokens[head] = token;
+                _tokensMappings[head] = dmaMappings;
                 return true;
             }
 
             public void Complete(int head)
             {
+                if (_tokensMappings[head] is { } dmaMappings)
+                {
+                    foreach (var mapping in dmaMappings)
+                    {
+                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
+                    }
+
+                    _tokensMappings[head] = null;
+                }
+
                 _tokens[head] = null;
             }
         }

@@ -47,10 +47,12 @@ internal static class BadInputCases
         ["VirtioMmioTransport.SetQueueDesc(UInt64)"] = "a register write: any value is the driver's to write; the device checks the address when the queue runs (a fault, a device error)",
         ["VirtioMmioTransport.SetQueueDriver(UInt64)"] = "a register write, as SetQueueDesc",
         ["VirtioMmioTransport.SetQueueDevice(UInt64)"] = "a register write, as SetQueueDesc",
-        ["IBlkDriver.Submit(Boolean, UInt64, KBuffer, Int32, Int32)"] = "a face a driver implements: the runtime has no implementation to validate (the runner holds drivers to their results)",
-        ["IBlkDriver.TryComplete(Int32&, Boolean&)"] = "a face a driver implements; out parameters only",
-        ["INetDriver.Receive(Span<Byte>)"] = "a face a driver implements: the runtime has no implementation to validate",
-        ["INetDriver.TrySend(ReadOnlySpan<Byte>)"] = "a face a driver implements: the runtime has no implementation to validate",
+        ["IBlkQueue.Submit(Boolean, UInt64, KBuffer, Int32, Int32)"] = "a face a driver implements: the runtime has no implementation to validate (the runner holds drivers to their results)",
+        ["IBlkQueue.TryComplete(Int32&, Boolean&)"] = "a face a driver implements; out parameters only",
+        ["IMultiQueueBlkDriver.RequestQueue(Int32)"] = "a face a driver implements: the runtime has no implementation to validate (the samples' drivers throw ArgumentOutOfRangeException, tested there)",
+        ["IMultiQueueNetDriver.QueuePair(Int32)"] = "a face a driver implements: the runtime has no implementation to validate (the samples' drivers throw ArgumentOutOfRangeException, tested there)",
+        ["INetQueue.Receive(Span<Byte>)"] = "a face a driver implements: the runtime has no implementation to validate",
+        ["INetQueue.TrySend(ReadOnlySpan<Byte>)"] = "a face a driver implements: the runtime has no implementation to validate",
     };
 
     public static IEnumerable<BadInput> All()
@@ -304,6 +306,16 @@ internal static class BadInputCases
         yield return Throws<ArgumentException>("VirtioNetDevice.ctor(VirtioNetOptions)", "no MAC", _ => new VirtioNetDevice(new VirtioNetOptions { Mac = null! }));
         yield return Throws<ArgumentException>("VirtioNetDevice.ctor(VirtioNetOptions)", "a negative frame count", _ => new VirtioNetDevice(new VirtioNetOptions { GeneratorFrames = -1 }));
         yield return Throws<ArgumentException>("VirtioNetDevice.ctor(VirtioNetOptions)", "a frame size above the maximum", _ => new VirtioNetDevice(new VirtioNetOptions { GeneratorFrameSize = 70000 }));
+        yield return Throws<ArgumentException>("VirtioNetDevice.ctor(VirtioNetOptions)", "no queue pairs", _ => new VirtioNetDevice(new VirtioNetOptions { MaxQueuePairs = 0 }));
+        yield return Throws<ArgumentException>("VirtioNetDevice.ctor(VirtioNetOptions)", "more queue pairs than 64 queues hold", _ => new VirtioNetDevice(new VirtioNetOptions { MaxQueuePairs = 32 }));
+        yield return Throws<ArgumentException>("VirtioBlkDevice.ctor(VirtioBlkOptions)", "no request queue", _ => new VirtioBlkDevice(new VirtioBlkOptions { NumQueues = 0 }));
+        yield return Throws<ArgumentException>("VirtioBlkDevice.ctor(VirtioBlkOptions)", "65 request queues", _ => new VirtioBlkDevice(new VirtioBlkOptions { NumQueues = 65 }));
+        yield return Throws<ArgumentOutOfRangeException>("VirtioNetConfig.ReceiveQueueOf(Int32)", "pair -1", _ => VirtioNetConfig.ReceiveQueueOf(-1));
+        yield return Throws<ArgumentOutOfRangeException>("VirtioNetConfig.ReceiveQueueOf(Int32)", "a pair past the maximum", _ => VirtioNetConfig.ReceiveQueueOf(VirtioNetConfig.MaxQueuePairs));
+        yield return Throws<ArgumentOutOfRangeException>("VirtioNetConfig.TransmitQueueOf(Int32)", "pair -1", _ => VirtioNetConfig.TransmitQueueOf(-1));
+        yield return Throws<ArgumentOutOfRangeException>("VirtioNetConfig.TransmitQueueOf(Int32)", "a pair past the maximum", _ => VirtioNetConfig.TransmitQueueOf(VirtioNetConfig.MaxQueuePairs));
+        yield return Throws<ArgumentOutOfRangeException>("VirtioNetConfig.ControlQueueOf(Int32)", "0 pairs", _ => VirtioNetConfig.ControlQueueOf(0));
+        yield return Throws<ArgumentOutOfRangeException>("VirtioNetConfig.ControlQueueOf(Int32)", "more pairs than the maximum", _ => VirtioNetConfig.ControlQueueOf(VirtioNetConfig.MaxQueuePairs + 1));
         yield return Throws<ArgumentException>("VirtioNetGenerator.Fill(Span<Byte>, Int64, ReadOnlySpan<Byte>)", "a frame too short", _ => Do(() => VirtioNetGenerator.Fill(new byte[10], 0, new byte[6])));
         yield return Throws<ArgumentException>("VirtioNetGenerator.Fill(Span<Byte>, Int64, ReadOnlySpan<Byte>)", "a 5-byte MAC", _ => Do(() => VirtioNetGenerator.Fill(new byte[100], 0, new byte[5])));
         yield return Refused("VirtioNetGenerator.Verify(ReadOnlySpan<Byte>, Int64&)", "a frame too short", x => VirtioNetGenerator.Verify(new byte[3], out _));

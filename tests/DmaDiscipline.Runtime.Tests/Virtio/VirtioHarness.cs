@@ -24,7 +24,13 @@ internal sealed class VirtioHarness
         Machine = machine ?? Machines.With();
         Device = Machine.AddDevice(Machines.Nic, deviceOptions);
         Transport = new VirtioMmioTransport(Device, model, transportOptions);
-        Transport.Interrupt += bits => Interrupts.Add(bits);
+        Transport.Interrupt += bits =>
+        {
+            lock (Interrupts)
+            {
+                Interrupts.Add(bits); // queues driven from several threads raise it on each
+            }
+        };
         QueueSize = queueSize;
 
         // Negotiated before anything is mapped, as a driver must: the features decide the DMA path.

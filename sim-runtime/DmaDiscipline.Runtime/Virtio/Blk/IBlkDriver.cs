@@ -1,24 +1,9 @@
-
 namespace DmaDiscipline.Runtime.Virtio.Blk;
 
 /// <summary>
-/// What the runner asks of a block driver: queue reads and writes of whole sectors from and to
-/// the caller's buffers (the bio pages), kick, and reap completions.
+/// What the runner asks of a block driver: its first (or only) request queue (<see cref="IBlkQueue"/>)
+/// and teardown. A driver that runs several request queues also implements <see cref="IMultiQueueBlkDriver"/>.
 /// </summary>
-public interface IBlkDriver : IDisposable
+public interface IBlkDriver : IBlkQueue, IDisposable
 {
-    /// <summary>Requests that can be in flight at once.</summary>
-    int QueueDepth { get; }
-
-    /// <summary>
-    /// Queues a read (<paramref name="write"/> false) or write of <paramref name="length"/> bytes
-    /// (a multiple of 512) at <paramref name="sector"/>. False when the queue is full or a mapping failed.
-    /// </summary>
-    bool Submit(bool write, ulong sector, KBuffer data, int length, int tag);
-
-    /// <summary>Notifies the device of queued requests.</summary>
-    void Kick();
-
-    /// <summary>Takes one completed request: its tag and whether the device reported VIRTIO_BLK_S_OK. False when none is complete.</summary>
-    bool TryComplete(out int tag, out bool ok);
 }

@@ -14,4 +14,7 @@ public static class VirtioBlkFeatures
 
     /// <summary>VIRTIO_BLK_F_FLUSH (bit 9): cache flush command support.</summary>
     public const ulong Flush = 1UL << 9;
+
+    /// <summary>VIRTIO_BLK_F_MQ (bit 12): several request queues, <c>num_queues</c> in the configuration space; each is independent.</summary>
+    public const ulong Mq = 1UL << 12;
 }

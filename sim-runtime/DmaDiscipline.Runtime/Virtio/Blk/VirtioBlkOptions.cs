@@ -11,4 +11,10 @@ public sealed record VirtioBlkOptions
 
     /// <summary>The id string GET_ID returns (ASCII, at most 20 bytes).</summary>
     public string Serial { get; init; } = "DMADISCIPLINE-BLK";
+
+    /// <summary>
+    /// Request queues (default 1; 1 to <see cref="VirtioBlkConfig.MaxQueues"/>). Above 1 the device offers
+    /// VIRTIO_BLK_F_MQ and reports the number as <c>num_queues</c>; each queue is serviced on its own.
+    /// </summary>
+    public int NumQueues { get; init; } = 1;
 }

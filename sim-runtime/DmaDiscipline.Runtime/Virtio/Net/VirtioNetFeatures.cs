@@ -11,4 +11,14 @@ public static class VirtioNetFeatures
 
     /// <summary>VIRTIO_NET_F_STATUS (bit 16): the configuration space has a link status field.</summary>
     public const ulong Status = 1UL << 16;
+
+    /// <summary>VIRTIO_NET_F_CTRL_VQ (bit 17): the device has a control virtqueue (the last queue) for commands such as <see cref="VirtioNetCtrl.MqVqPairsSet"/>.</summary>
+    public const ulong CtrlVq = 1UL << 17;
+
+    /// <summary>
+    /// VIRTIO_NET_F_MQ (bit 22): several transmit/receive queue pairs, <c>max_virtqueue_pairs</c> in the
+    /// configuration space; the driver chooses how many to use with <see cref="VirtioNetCtrl.MqVqPairsSet"/>.
+    /// Requires <see cref="CtrlVq"/>.
+    /// </summary>
+    public const ulong Mq = 1UL << 22;
 }

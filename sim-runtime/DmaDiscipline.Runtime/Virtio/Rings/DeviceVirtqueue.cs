@@ -11,6 +11,7 @@ public abstract class DeviceVirtqueue
 {
     private readonly VirtioMmioTransport _transport;
     private bool _outstanding; // a chain was popped and not yet pushed
+    private bool _broken;
 
     private protected DeviceVirtqueue(VirtioMmioTransport transport, int index, int size, DmaAddr descArea, DmaAddr driverArea, DmaAddr deviceArea, ulong features)
     {
@@ -43,8 +44,12 @@ public abstract class DeviceVirtqueue
     /// <summary>Bus address of the Device Area (split: used ring; packed: device event suppression).</summary>
     public DmaAddr DeviceArea { get; }
 
-    /// <summary>Whether the queue found the ring malformed and stopped.</summary>
-    public bool IsBroken { get; private set; }
+    /// <summary>Whether the queue found the ring malformed and stopped (or the device stopped it: another queue's thread may).</summary>
+    public bool IsBroken
+    {
+        get => Volatile.Read(ref _broken);
+        private set => Volatile.Write(ref _broken, value);
+    }
 
     /// <summary>Chains popped.</summary>
     public long Popped { get; private protected set; }

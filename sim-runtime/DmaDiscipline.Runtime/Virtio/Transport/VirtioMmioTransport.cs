@@ -13,19 +13,31 @@ namespace DmaDiscipline.Runtime.Virtio;
 /// treats addresses as physical — which a confidential machine forbids, so there the device refuses
 /// FEATURES_OK with a reason. Processing is synchronous: a QueueNotify write consumes what the ring
 /// holds before it returns, then the <see cref="Interrupt"/> event fires for due notifications.
+/// <para>
+/// Threads: each queue is processed on one thread at a time, and different queues at the same time
+/// on different threads — a multiqueue driver notifies each of its queues from its own CPU and the
+/// device services them independently (the model serialises what its queues share, such as a
+/// virtio-net queue pair). QueueNotify, InterruptStatus and InterruptAck may be used from any thread;
+/// <see cref="Interrupt"/> is raised on the thread whose notify made the notification due. The setup
+/// registers (status, features, queue selection and configuration) belong to the thread that probes
+/// or resets the device, as a driver serialises probe, reset and teardown against its queues.
+/// </para>
 /// </summary>
 public sealed class VirtioMmioTransport
 {
     private readonly VirtioQueueRegisters[] _registers;
     private readonly DeviceVirtqueue?[] _queues;
+    private readonly QueueRunner[] _runners;
     private readonly List<VirtioDeviceError> _errors = new();
     private BusMaster? _hypervisorBus;
     private uint _deviceFeaturesSel;
     private uint _driverFeaturesSel;
     private uint _queueSel;
-    private ulong _pendingQueues;
-    private VirtioInterrupt _undelivered;
-    private bool _running;
+    private int _status;
+    private int _interruptStatus;
+    private int _undelivered;
+    private long _strayNotifications;
+    private long _configChangeInterrupts;
 
     /// <summary>Plugs <paramref name="model"/> into a transport on <paramref name="device"/> (a device from <see cref="Machine.AddDevice"/>).</summary>
     /// <exception cref="ArgumentException">The model has no queues, more than 64, or the options are out of range.</exception>
@@ -66,6 +78,7 @@ public sealed class VirtioMmioTransport
         }
 
         _queues = new DeviceVirtqueue?[model.QueueCount];
+        _runners = new QueueRunner[model.QueueCount];
         DeviceBus = device.Bus;
         model.Attach(this);
         Log($"virtio-mmio v2, device id {(uint)model.DeviceType}, features {VirtioFeatures.Describe(DeviceFeatures)}");
@@ -93,10 +106,10 @@ public sealed class VirtioMmioTransport
     public ulong NegotiatedFeatures { get; private set; }
 
     /// <summary>The device status register.</summary>
-    public VirtioStatus Status { get; private set; }
+    public VirtioStatus Status => (VirtioStatus)Volatile.Read(ref _status);
 
     /// <summary>The InterruptStatus register.</summary>
-    public VirtioInterrupt InterruptStatus { get; private set; }
+    public VirtioInterrupt InterruptStatus => (VirtioInterrupt)Volatile.Read(ref _interruptStatus);
 
     /// <summary>Whether the device reaches memory through the platform DMA path (ACCESS_PLATFORM negotiated).</summary>
     public bool UsesPlatformDma => (NegotiatedFeatures & VirtioFeatures.AccessPlatform) != 0;
@@ -110,8 +123,17 @@ public sealed class VirtioMmioTransport
     /// <summary>Number of virtqueues.</summary>
     public int QueueCount => _queues.Length;
 
-    /// <summary>Errors the device detected, oldest first (kept across resets).</summary>
-    public IReadOnlyList<VirtioDeviceError> Errors => _errors;
+    /// <summary>Errors the device detected, oldest first (kept across resets); a snapshot, as queues on other threads may add more.</summary>
+    public IReadOnlyList<VirtioDeviceError> Errors
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return _errors.ToArray();
+            }
+        }
+    }
 
     /// <summary>Why the device set DEVICE_NEEDS_RESET, or null.</summary>
     public string? NeedsResetReason { get; private set; }
@@ -120,13 +142,37 @@ public sealed class VirtioMmioTransport
     public string? FeaturesRejectedReason { get; private set; }
 
     /// <summary>QueueNotify writes received.</summary>
-    public long Notifications { get; private set; }
+    public long Notifications
+    {
+        get
+        {
+            long total = Interlocked.Read(ref _strayNotifications);
+            for (int i = 0; i < _runners.Length; i++)
+            {
+                total += _runners[i].Notifications;
+            }
+
+            return total;
+        }
+    }
 
     /// <summary>Used buffer notifications sent.</summary>
-    public long UsedBufferInterrupts { get; private set; }
+    public long UsedBufferInterrupts
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < _runners.Length; i++)
+            {
+                total += _runners[i].UsedBufferInterrupts;
+            }
+
+            return total;
+        }
+    }
 
     /// <summary>Configuration change notifications sent.</summary>
-    public long ConfigChangeInterrupts { get; private set; }
+    public long ConfigChangeInterrupts => Interlocked.Read(ref _configChangeInterrupts);
 
     /// <summary>Whether the device runs: DRIVER_OK set, neither DEVICE_NEEDS_RESET nor FAILED.</summary>
     public bool IsLive => (Status & (VirtioStatus.DriverOk | VirtioStatus.DeviceNeedsReset | VirtioStatus.Failed)) == VirtioStatus.DriverOk;
@@ -207,7 +253,7 @@ public sealed class VirtioMmioTransport
                 Notify(value);
                 break;
             case VirtioMmio.InterruptAck:
-                InterruptStatus &= ~(VirtioInterrupt)value;
+                Interlocked.And(ref _interruptStatus, ~(int)value);
                 break;
             case VirtioMmio.Status:
                 WriteStatus(value);
@@ -252,32 +298,43 @@ public sealed class VirtioMmioTransport
     /// <summary>The running device side of queue <paramref name="index"/>, or null if it is not enabled.</summary>
     public DeviceVirtqueue? GetQueue(int index) => (uint)index < (uint)_queues.Length ? _queues[index] : null;
 
-    /// <summary>Asks the device to look at a queue again (a model's own event, e.g. loopback traffic for the receive queue).</summary>
+    /// <summary>Asks the device to look at a queue again (a model's own event, e.g. a queue pair the control queue just enabled).</summary>
     internal void Kick(int queue)
     {
-        _pendingQueues |= 1UL << queue;
-        RunPending();
+        if ((uint)queue < (uint)_queues.Length && _queues[queue] is not null)
+        {
+            RunQueue(queue);
+        }
     }
 
     /// <summary>Records a device error; with <paramref name="needsReset"/> sets DEVICE_NEEDS_RESET and stops every queue.</summary>
     internal void ReportError(int queue, VirtioErrorKind kind, string message, bool needsReset)
     {
-        var error = new VirtioDeviceError(_errors.Count + 1, queue, kind, message, needsReset);
-        _errors.Add(error);
+        lock (_errors)
+        {
+            _errors.Add(new VirtioDeviceError(_errors.Count + 1, queue, kind, message, needsReset));
+            if (needsReset && (Status & VirtioStatus.DeviceNeedsReset) == 0)
+            {
+                NeedsResetReason = message; // the first fatal error is the reason, whichever queue's thread found it
+            }
+            else
+            {
+                needsReset = false;
+            }
+        }
+
         Log($"{(queue >= 0 ? $"queue {queue}: " : string.Empty)}{message}{(needsReset ? "; device needs reset" : string.Empty)}");
-        if (!needsReset || (Status & VirtioStatus.DeviceNeedsReset) != 0)
+        if (!needsReset)
         {
             return;
         }
 
-        NeedsResetReason = message;
-        Status |= VirtioStatus.DeviceNeedsReset;
+        Interlocked.Or(ref _status, (int)VirtioStatus.DeviceNeedsReset);
         foreach (DeviceVirtqueue? running in _queues)
         {
             running?.Stop();
         }
 
-        _pendingQueues = 0;
         if ((Status & VirtioStatus.DriverOk) != 0)
         {
             Raise(VirtioInterrupt.ConfigChange);
@@ -402,7 +459,7 @@ public sealed class VirtioMmioTransport
         }
 
         bool packed = (NegotiatedFeatures & VirtioFeatures.RingPacked) != 0;
-        string? problem = QueueConfigProblem(queue, packed);
+        string? problem = QueueConfigProblem(queue, packed) ?? Model.QueueProblem(index);
         if (problem is not null)
         {
             ReportError(index, VirtioErrorKind.QueueConfig, problem, needsReset: true);
@@ -458,13 +515,19 @@ public sealed class VirtioMmioTransport
 
     private void Notify(uint queue)
     {
-        Notifications++;
-        if (!IsLive || queue >= _queues.Length || _queues[queue] is null)
+        if (queue >= _queues.Length)
+        {
+            Interlocked.Increment(ref _strayNotifications);
+            return;
+        }
+
+        _runners[queue].CountNotify();
+        if (!IsLive || _queues[queue] is null)
         {
             return; // before DRIVER_OK, after an error, or for a queue that is not running: nothing to do
         }
 
-        Kick((int)queue);
+        RunQueue((int)queue);
     }
 
     private void WriteStatus(uint value)
@@ -488,7 +551,7 @@ public sealed class VirtioMmioTransport
             added &= ~VirtioStatus.FeaturesOk;
         }
 
-        Status |= added;
+        Interlocked.Or(ref _status, (int)added);
         if ((added & VirtioStatus.DriverOk) != 0)
         {
             if ((Status & VirtioStatus.FeaturesOk) == 0)
@@ -503,11 +566,9 @@ public sealed class VirtioMmioTransport
             {
                 if (_queues[i] is not null)
                 {
-                    _pendingQueues |= 1UL << i;
+                    RunQueue(i);
                 }
             }
-
-            RunPending();
         }
     }
 
@@ -575,90 +636,96 @@ public sealed class VirtioMmioTransport
         }
 
         Array.Clear(_queues);
-        Status = VirtioStatus.None;
-        InterruptStatus = VirtioInterrupt.None;
+        Volatile.Write(ref _status, 0);
+        Volatile.Write(ref _interruptStatus, 0);
         DriverFeatures = 0;
         NegotiatedFeatures = 0;
         DeviceBus = Device.Bus;
         NeedsResetReason = null;
         FeaturesRejectedReason = null;
-        _pendingQueues = 0;
-        _undelivered = VirtioInterrupt.None;
+        Volatile.Write(ref _undelivered, 0);
         _deviceFeaturesSel = 0;
         _driverFeaturesSel = 0;
         _queueSel = 0;
     }
 
-    /// <summary>Runs the model on every pending queue, then decides notifications; repeats while interrupt handlers kick again.</summary>
-    private void RunPending()
+    /// <summary>
+    /// Runs the model on one queue on the calling thread, unless another run of that queue is in
+    /// progress (then that run looks again), and raises the notifications it made due. Interrupt
+    /// handlers run inside the loop, so a handler that refills and notifies the same queue is served
+    /// by the next iteration rather than by a nested run.
+    /// </summary>
+    private void RunQueue(int index)
     {
-        if (_running)
-        {
-            return; // a handler or the model kicked from inside processing: the loop below picks it up
-        }
-
-        _running = true;
-        try
-        {
-            while (_pendingQueues != 0 && IsLive)
-            {
-                int index = BitOperations.TrailingZeroCount(_pendingQueues);
-                _pendingQueues &= ~(1UL << index);
-                if (_queues[index] is { IsBroken: false })
-                {
-                    Model.ProcessQueue(index);
-                }
-
-                if (_pendingQueues == 0)
-                {
-                    CollectUsedInterrupts();
-                    DeliverInterrupts();
-                }
-            }
-        }
-        finally
-        {
-            _running = false;
-        }
-    }
-
-    private void CollectUsedInterrupts()
-    {
-        foreach (DeviceVirtqueue? queue in _queues)
-        {
-            if (queue is not null && queue.NeedsInterrupt())
-            {
-                Raise(VirtioInterrupt.UsedBuffer);
-            }
-        }
-    }
-
-    private void Raise(VirtioInterrupt bits)
-    {
-        if ((bits & VirtioInterrupt.UsedBuffer) != 0)
-        {
-            UsedBufferInterrupts++;
-        }
-
-        if ((bits & VirtioInterrupt.ConfigChange) != 0)
-        {
-            ConfigChangeInterrupts++;
-        }
-
-        InterruptStatus |= bits;
-        _undelivered |= bits;
-    }
-
-    private void DeliverInterrupts()
-    {
-        VirtioInterrupt bits = _undelivered;
-        if (bits == VirtioInterrupt.None)
+        ref QueueRunner runner = ref _runners[index];
+        if (!runner.TryEnter())
         {
             return;
         }
 
-        _undelivered = VirtioInterrupt.None;
-        Interrupt?.Invoke(bits);
+        try
+        {
+            do
+            {
+                DeviceVirtqueue? queue = _queues[index];
+                if (IsLive && queue is { IsBroken: false })
+                {
+                    Model.ProcessQueue(index);
+                    if (Model.UsedBufferDue(index))
+                    {
+                        runner.CountUsedBufferInterrupt();
+                        Raise(VirtioInterrupt.UsedBuffer);
+                    }
+                }
+
+                DeliverInterrupts();
+            }
+            while (runner.ExitOrAgain());
+        }
+        catch
+        {
+            runner.Abandon();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sets InterruptStatus bits and queues them for the <see cref="Interrupt"/> event. The register
+    /// and the pending set are shared by every queue, so each is written only when it changes: queues
+    /// on two cores raising a bit that is already set (a polling driver acks once per poll) only read
+    /// the line, and nothing is queued when no handler listens.
+    /// </summary>
+    private void Raise(VirtioInterrupt bits)
+    {
+        if ((bits & VirtioInterrupt.ConfigChange) != 0)
+        {
+            Interlocked.Increment(ref _configChangeInterrupts);
+        }
+
+        if ((Volatile.Read(ref _interruptStatus) & (int)bits) != (int)bits)
+        {
+            Interlocked.Or(ref _interruptStatus, (int)bits);
+        }
+
+        if (Interrupt is not null && (Volatile.Read(ref _undelivered) & (int)bits) != (int)bits)
+        {
+            Interlocked.Or(ref _undelivered, (int)bits);
+        }
+    }
+
+    private void DeliverInterrupts()
+    {
+        // A plain read first: queues on other cores do not bounce this line between them when nothing is due.
+        if (Volatile.Read(ref _undelivered) == 0)
+        {
+            return;
+        }
+
+        var bits = (VirtioInterrupt)Interlocked.Exchange(ref _undelivered, 0);
+        if (bits != VirtioInterrupt.None)
+        {
+            Interrupt?.Invoke(bits);
+        }
     }
 
     private void Log(string message) => Device.Machine.LogLine($"{Device.Id} {Model.Name}: {message}");

@@ -1,0 +1,78 @@
+using System.Text;
+using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace DmaDiscipline.Analyzers.Tests.Rules;
+
+/// <summary>DMA903: where DMA001/DMA008 give up on a body that names a sink, they say so on the member; a body the tree walk can follow is analysed whatever its size.</summary>
+public sealed class DMA903AddressBodyNotAnalysedTests
+{
+    private static DiagnosticResult NotAnalysed(int location, string member, string reason) =>
+        new DiagnosticResult("DMA903", DiagnosticSeverity.Info).WithLocation(location).WithArguments(member, "DMA001/DMA008", reason);
+
+    private static string Cases(int count)
+    {
+        var cases = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            cases.Append("            case ").Append(i).Append(": n += ").Append(i).AppendLine("; break;");
+        }
+
+        return cases.ToString();
+    }
+
+    [Fact]
+    public Task A_graph_past_its_block_limit_that_the_tree_walk_cannot_follow_is_reported_not_dropped() =>
+        // A switch (the tree walk declines it) of 1,100 sections: more than 2,000 blocks. The raw
+        // address given to the device is not reported: the body was not analysed, and that is said.
+        Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "class D\n{\n    int {|#0:F|}(KBuffer buf, Regs regs, int mode)\n    {\n        var n = 0;\n        switch (mode)\n        {\n"
+            + Cases(1100) + "        }\n        regs.QueueDesc = buf.PhysicalAddress.Value;\n        return n;\n    }\n}\n",
+            NotAnalysed(0, "'F'", "its control-flow graph has 2204 blocks, more than the 2000 analysed"));
+
+    [Fact]
+    public Task The_same_switch_within_the_limit_is_analysed() =>
+        Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "class D\n{\n    int F(KBuffer buf, Regs regs, int mode)\n    {\n        var n = 0;\n        switch (mode)\n        {\n"
+            + Cases(100) + "        }\n        regs.QueueDesc = {|DMA001:buf.PhysicalAddress.Value|};\n        return n;\n    }\n}\n");
+
+    [Fact]
+    public Task A_body_that_names_no_sink_is_not_reported_whatever_its_size() =>
+        Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "class D\n{\n    int F(KBuffer buf, int mode)\n    {\n        var n = 0;\n        switch (mode)\n        {\n"
+            + Cases(1100) + "        }\n        return n + (int)buf.PhysicalAddress.Value;\n    }\n}\n");
+
+    [Fact]
+    public Task A_structured_body_past_the_graph_limit_is_analysed_by_the_tree_walk()
+    {
+        var statements = new StringBuilder();
+        for (var i = 0; i < 1100; i++)
+        {
+            statements.Append("        if (mode == ").Append(i).Append(") n += ").Append(i).AppendLine(";");
+        }
+
+        return Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "class D\n{\n    int F(KBuffer buf, Regs regs, int mode)\n    {\n        var n = 0;\n" + statements
+            + "        regs.QueueDesc = {|DMA001:buf.PhysicalAddress.Value|};\n        return n;\n    }\n}\n");
+    }
+
+    [Fact]
+    public Task Lambdas_nested_past_the_analysed_depth_are_reported_not_dropped()
+    {
+        var open = new StringBuilder();
+        var close = new StringBuilder();
+        for (var i = 0; i < 9; i++)
+        {
+            open.Append("Action l").Append(i).Append(" = () => { ");
+            close.Insert(0, " }; l" + i + "();");
+        }
+
+        // A foreach keeps the body off the tree walk, so that it is analysed over its graphs.
+        return Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "class D\n{\n    void F(KBuffer buf, Regs regs, int[] xs)\n    {\n        foreach (var x in xs) { }\n        " + open
+            + "Action last = {|#0:() => { regs.QueueDesc = buf.PhysicalAddress.Value; }|}; last();" + close + "\n    }\n}\n",
+            NotAnalysed(0, "This lambda", "it is nested more than 9 lambdas or local functions deep"));
+    }
+}
