@@ -1215,8 +1215,8 @@ namespace DmaDiscipline.Analyzers.Flow
             if (bound is ChoiceBinding choice && !choice.Derived)
             {
                 // Through a variable that holds one of several mappings: a release releases whichever it
-                // holds on each path (DMA002 only: which one, for DMA004/DMA006, is not known); a sync
-                // of an unchecked one is a use.
+                // holds on each path, and is compared with each (DMA004), and whichever it holds is
+                // released afterwards (DMA006); a sync of an unchecked one is a use.
                 foreach (var member in choice.Members)
                 {
                     if (member.Stuck || !state.Sites.TryGetValue(member.Site, out var memberStatus))
@@ -1224,9 +1224,18 @@ namespace DmaDiscipline.Analyzers.Flow
                         continue;
                     }
 
+                    if (handleArgument is not null)
+                    {
+                        CheckNotReleased(member.Site, memberStatus, handleArgument.Value);
+                        if ((roles & DmaRole.CoherentFree) == 0 && !memberStatus.MustBeReleased)
+                        {
+                            CompareWithMap(invocation, member.Site, memberStatus, state, isSync: (roles & DmaRole.Unmap) == 0, forCpu: (roles & DmaRole.SyncForCpu) != 0);
+                        }
+                    }
+
                     if ((roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0)
                     {
-                        state = Update(state, member.Site, SiteFlags.None, SiteFlags.Live | SiteFlags.DeviceOwned);
+                        state = Update(state, member.Site, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceOwned | SiteFlags.Unchecked | SiteFlags.Failed);
                     }
                     else
                     {

@@ -63,4 +63,16 @@ public sealed class HandOverShapesTests
     // The variable holding one of the two is not synced.
     [InlineData("void F(DmaApi dma, KBuffer buf, bool flag) { var a = flag ? " + MapFrom + " : " + MapFrom + "; if (dma.MappingError(a)) return; var x = {|DMA005:buf.Span|}[0]; dma.UnmapSingle(a, 64, DmaDirection.FromDevice); }")]
     public Task DMA005_reported(string member) => Check("class D { " + member + " }");
+
+    [Theory]
+    // Through a variable holding one of two mappings: the unmap is compared with each, and each is released after it.
+    [InlineData("void F(DmaApi dma, KBuffer buf, bool flag) { var a = flag ? " + Map + " : " + Map + "; if (dma.MappingError(a)) return; dma.UnmapSingle(a, {|DMA004:32|}, DmaDirection.ToDevice); }")]
+    [InlineData("void F(DmaApi dma, KBuffer buf, bool flag) { var a = flag ? " + Map + " : " + Map + "; if (dma.MappingError(a)) return; " + Unmap + " dma.SyncForDevice({|DMA006:a|}, 64, DmaDirection.ToDevice); }")]
+    public Task Through_a_choice_reported(string member) => Check("class D { " + member + " }");
+
+    [Theory]
+    // The same shapes with the map's length, and the sync before the unmap.
+    [InlineData("void F(DmaApi dma, KBuffer buf, bool flag) { var a = flag ? " + Map + " : " + Map + "; if (dma.MappingError(a)) return; " + Unmap + " }")]
+    [InlineData("void F(DmaApi dma, KBuffer buf, bool flag) { var a = flag ? " + Map + " : " + Map + "; if (dma.MappingError(a)) return; dma.SyncForDevice(a, 64, DmaDirection.ToDevice); " + Unmap + " }")]
+    public Task Through_a_choice_not_reported(string member) => Check("class D { " + member + " }");
 }
