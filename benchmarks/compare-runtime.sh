@@ -8,7 +8,8 @@
 # once (the runner, Release) into a temporary directory; the two binaries then run the runner's
 # `--bench --json` alternately, N rounds (default 3), the order of the pair swapped every round, so
 # that a change of load on the host hits both alike. RUNNER-ARGS filter the cells, e.g.
-# `-- --scenario strict --driver net` (both runners must know them: check `--help` on each).
+# `-- --scenario strict --driver net` (both runners must know them: check `--help` on each); a
+# runner that has a queues dimension gets `--queues 1` (one queue, one thread).
 # Every `--bench` already keeps, per cell, the best of its own 7 rounds; this script keeps the best
 # over its rounds, per binary, and prints per driver and scenario the ratio NEW/OLD of throughput
 # by the simulation thread's CPU time (the figure the goal is read on) and, in parentheses, by wall
@@ -102,7 +103,10 @@ for ((round = 1; round <= rounds; round++)); do
     (( round % 2 == 0 )) && order=(new old)
     echo "round $round/$rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     for label in "${order[@]}"; do
-        dotnet "$work/$label/DmaDiscipline.Runner.dll" --bench --json "${runner_args[@]}" \
+        # Single-thread throughput: a runner with a queues dimension runs one queue per driver.
+        queues=()
+        dotnet "$work/$label/DmaDiscipline.Runner.dll" --help | grep -q -- '--queues' && queues=(--queues 1)
+        dotnet "$work/$label/DmaDiscipline.Runner.dll" --bench --json "${queues[@]}" "${runner_args[@]}" \
             >"$work/$label-$round.json" 2>/dev/null
     done
 done

@@ -1,6 +1,7 @@
 using DmaDiscipline.Runner.Matrix;
 using DmaDiscipline.Samples.Drivers.Disciplined;
 using DmaDiscipline.Samples.Drivers.Legacy;
+using DmaDiscipline.Runtime.Virtio.Net;
 
 namespace DmaDiscipline.Samples.Tests;
 
@@ -43,5 +44,49 @@ public sealed class DriverMatrixTests
     {
         Assert.Throws<ArgumentException>(() => ExternalDriver.FromType("not a driver", typeof(LegacySplitVirtqueue)));
         Assert.Throws<ArgumentException>(() => DriverMatrix.RunCatalog("no-such-driver"));
+    }
+
+    [Fact]
+    public void A_driver_that_throws_an_unexpected_exception_fails_its_cell_by_name_and_the_run_goes_on()
+    {
+        var driver = ExternalDriver.Net("throws-in-receive", (device, transport) => new Faulty(new VirtioNetDriver(device, transport), throwInReceive: true));
+
+        IReadOnlyList<MatrixCell> cells = DriverMatrix.Run(driver);
+
+        Assert.Equal(DriverMatrix.ScenarioKeys.Count, cells.Count);
+        MatrixCell strict = cells.Single(c => c.Scenario == "strict");
+        Assert.True(strict.Failed);
+        Assert.False(strict.AsExpected);
+        Assert.Contains("NotSupportedException: injected receive bug", strict.Error);
+    }
+
+    [Fact]
+    public void A_driver_whose_teardown_throws_fails_its_cell_with_the_teardown_named()
+    {
+        MatrixCell cell = DriverMatrix.RunCell("strict", ExternalDriver.Net("throws-in-dispose", (device, transport) => new Faulty(new VirtioNetDriver(device, transport), throwInReceive: false)));
+
+        Assert.True(cell.Failed);
+        Assert.Contains("driver teardown failed: NotSupportedException: injected teardown bug", cell.Error);
+    }
+
+    /// <summary>A correct driver with one injected bug: its receive path, or its Dispose, throws.</summary>
+    private sealed class Faulty(VirtioNetDriver inner, bool throwInReceive) : INetDriver
+    {
+        public int MaxFrameLength => inner.MaxFrameLength;
+
+        public bool TrySend(ReadOnlySpan<byte> frame) => inner.TrySend(frame);
+
+        public int Receive(Span<byte> frame) => throwInReceive ? throw new NotSupportedException("injected receive bug") : inner.Receive(frame);
+
+        public void Poll() => inner.Poll();
+
+        public void Dispose()
+        {
+            inner.Dispose();
+            if (!throwInReceive)
+            {
+                throw new NotSupportedException("injected teardown bug");
+            }
+        }
     }
 }

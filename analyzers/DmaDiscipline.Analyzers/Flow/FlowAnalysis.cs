@@ -43,6 +43,13 @@ namespace DmaDiscipline.Analyzers.Flow
             whenFalse = state;
         }
 
+        /// <summary>
+        /// May <paramref name="operation"/> throw to a catch handler? Null (the default): the analysis
+        /// does not say, and a handler starts from every state of its try region's blocks. An analysis
+        /// that answers has its handlers start from the states before the operations that may throw.
+        /// </summary>
+        public virtual bool? MayThrow(IOperation operation) => null;
+
         /// <summary>A value leaves the body through return.</summary>
         public virtual TState Returned(IOperation value, TState state, bool report) => Visit(value, state, report);
 

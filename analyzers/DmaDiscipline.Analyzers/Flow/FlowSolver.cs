@@ -163,14 +163,24 @@ namespace DmaDiscipline.Analyzers.Flow
                 work.Remove(ordinal);
                 var block = _blocks[ordinal];
                 var state = entries[ordinal]!;
-                var exitState = Transfer(block, state, report, out var conditionalState);
-                if (_handlers[ordinal] is { } handlers)
+                var handlers = _handlers[ordinal];
+                var exitState = Transfer(block, state, report, out var conditionalState, handlers is not null, out var thrown, out var everyState);
+                if (handlers is not null)
                 {
+                    // What a handler starts from: the states before the operations that may throw, or
+                    // (where the analysis does not say) every state of the block.
+                    var handlerState = everyState ? _analysis.Join(state, exitState) : thrown;
+                    if (block.FallThroughSuccessor?.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
+                    {
+                        // An explicit throw reaches the handler with the state it is thrown in.
+                        handlerState = handlerState is null ? exitState : _analysis.Join(handlerState, exitState);
+                    }
+
                     foreach (var handler in handlers)
                     {
-                        if (handler >= first && handler <= last)
+                        if (handlerState is not null && handler >= first && handler <= last)
                         {
-                            Merge(entries, work, handler, _analysis.Join(state, exitState));
+                            Merge(entries, work, handler, handlerState);
                         }
                     }
                 }
@@ -202,18 +212,30 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
 
                 var block = _blocks[ordinal];
-                var exitState = Transfer(block, state, report: true, out var conditionalState);
+                var exitState = Transfer(block, state, report: true, out var conditionalState, false, out _, out _);
                 Follow(block.ConditionalSuccessor, conditionalState, null, null, first, last, ref ignored, report: true);
                 Follow(block.FallThroughSuccessor, exitState, null, null, first, last, ref ignored, report: true);
             }
         }
 
-        /// <summary>Transfers a block; returns the fall-through state and the conditional-successor state.</summary>
+        /// <summary>
+        /// Transfers a block; returns the fall-through state and the conditional-successor state. With
+        /// <paramref name="caught"/> (the block is in a try region with catch handlers), also the join of
+        /// the states before its operations that may throw (<paramref name="thrown"/>), or
+        /// <paramref name="everyState"/> where the analysis cannot say which may.
+        /// </summary>
         [MethodImpl(Jit.Optimized)]
-        private TState Transfer(BasicBlock block, TState state, bool report, out TState conditionalState)
+        private TState Transfer(BasicBlock block, TState state, bool report, out TState conditionalState, bool caught, out TState? thrown, out bool everyState)
         {
+            thrown = null;
+            everyState = false;
             foreach (var operation in block.Operations)
             {
+                if (caught)
+                {
+                    Thrown(operation, state, ref thrown, ref everyState);
+                }
+
                 state = _analysis.Visit(operation, state, report);
             }
 
@@ -222,6 +244,11 @@ namespace DmaDiscipline.Analyzers.Flow
             if (branchValue is null)
             {
                 return state;
+            }
+
+            if (caught)
+            {
+                Thrown(branchValue, state, ref thrown, ref everyState);
             }
 
             if (block.ConditionKind != ControlFlowConditionKind.None)
@@ -239,6 +266,20 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return _analysis.Visit(branchValue, state, report);
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private void Thrown(IOperation operation, TState before, ref TState? thrown, ref bool everyState)
+        {
+            switch (_analysis.MayThrow(operation))
+            {
+                case null:
+                    everyState = true;
+                    break;
+                case true:
+                    thrown = thrown is null ? before : _analysis.Join(thrown, before);
+                    break;
+            }
         }
 
         [MethodImpl(Jit.Optimized)]

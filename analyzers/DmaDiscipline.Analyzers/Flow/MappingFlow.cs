@@ -36,11 +36,20 @@ namespace DmaDiscipline.Analyzers.Flow
         // What each flow capture holds: an assignment target the graph evaluated ahead of the value.
         private readonly Dictionary<CaptureId, IOperation> _captured = new Dictionary<CaptureId, IOperation>();
 
-        public MappingFlow(DmaSymbols symbols, Action<Diagnostic> report)
+        public MappingFlow(DmaSymbols symbols, Action<Diagnostic> report, ISymbol? owner = null, SemanticModel? model = null)
         {
             _symbols = symbols;
             _report = report;
+            _owner = owner;
+            _model = model;
         }
+
+        // The body's model, for the operation tree of a lambda the graph holds as a symbol only.
+        private readonly SemanticModel? _model;
+
+        // The method, lambda or local function whose body is analysed, when known: a local of another
+        // (an enclosing body's, captured) is storage that body holds.
+        private readonly ISymbol? _owner;
 
         public override MappingState Entry => MappingState.Empty;
 
@@ -140,6 +149,34 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         public override bool Same(MappingState a, MappingState b) =>
             ReferenceEquals(a, b) || (a.Bindings.SameAs(b.Bindings) && a.Sites.SameAs(b.Sites) && a.Constants.SameAs(b.Constants));
+
+        /// <summary>
+        /// The DMA API reports failure by value (a mapping error, a count of 0), never by exception: its
+        /// calls are taken not to throw, nor are reads of fields, properties and array elements. Any
+        /// other call, an object creation, an await or a throw may reach a catch handler.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public override bool? MayThrow(IOperation operation)
+        {
+            foreach (var node in operation.DescendantsAndSelf())
+            {
+                switch (node)
+                {
+                    case IInvocationOperation invocation when (_symbols.RolesOf(invocation.TargetMethod) & DmaApiRoles) == 0:
+                    case IObjectCreationOperation _:
+                    case IThrowOperation _:
+                    case IAwaitOperation _:
+                    case IDynamicInvocationOperation _:
+                    case IDynamicMemberReferenceOperation _:
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
+        private const DmaRole DmaApiRoles = DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree
+            | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck;
 
         [MethodImpl(Jit.Optimized)]
         public override MappingState Visit(IOperation operation, MappingState state, bool report)
@@ -400,7 +437,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IParameterReferenceOperation _:
                 case IFlowCaptureReferenceOperation _:
                     {
-                        var key = Keys.Of(operation)!;
+                        var key = Alias(Keys.Of(operation)!);
                         return state.Bindings.TryGetValue(key, out var binding) ? binding : null;
                     }
 
@@ -415,6 +452,13 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IExpressionStatementOperation statement:
                     Eval(statement.Operation, ref state);
                     return null;
+                case IReturnOperation yielded when yielded.Kind == OperationKind.YieldReturn:
+                    // yield return hands the value to the caller, as return does.
+                    Transfer(Eval(yielded.ReturnedValue, ref state), ref state);
+                    return null;
+                case ISimpleAssignmentOperation assignment when assignment.IsRef && assignment.Target is ILocalReferenceOperation refLocal:
+                    RefersTo(refLocal.Local, assignment.Value);
+                    return null;
                 case ISimpleAssignmentOperation assignment:
                     {
                         var value = Eval(assignment.Value, ref state);
@@ -422,6 +466,9 @@ namespace DmaDiscipline.Analyzers.Flow
                         return value;
                     }
 
+                case IVariableDeclaratorOperation declarator when declarator.Symbol.IsRef && declarator.Initializer is { } refInitializer:
+                    RefersTo(declarator.Symbol, refInitializer.Value);
+                    return null;
                 case IVariableDeclaratorOperation declarator:
                     {
                         // A local's initialisation as the tree has it (StructuredFlow); the graph lowers it to an assignment.
@@ -501,6 +548,9 @@ namespace DmaDiscipline.Analyzers.Flow
                         return _symbols.IsBusAddressType(creation.Type) ? derived : null;
                     }
 
+                case IPropertyReferenceOperation property when NullableValue(property) is { } nullable:
+                    // a.Value of a nullable handle is the handle.
+                    return Eval(nullable, ref state);
                 case IPropertyReferenceOperation property:
                     {
                         if (_slotsHeld && Keys.SlotOf(property) is { } slot && state.Bindings.TryGetValue(slot, out var held))
@@ -541,7 +591,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IAnonymousFunctionOperation _:
                     // A lambda may release or keep any handle it captures: treat every live handle as handed over.
                     HandOverAll(ref state);
-
+                    MapsIntoCaptured(operation, ref state);
                     return null;
                 case ITupleOperation _:
                 case IArrayCreationOperation _:
@@ -563,6 +613,17 @@ namespace DmaDiscipline.Analyzers.Flow
                     return null;
             }
         }
+
+        /// <summary>The nullable whose value <paramref name="operation"/> reads (<c>a.Value</c>, <c>a.GetValueOrDefault()</c>), if it reads one.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private static IOperation? NullableValue(IOperation operation) => operation switch
+        {
+            IPropertyReferenceOperation property when property.Property.Name == "Value" && IsNullable(property.Property.ContainingType) => property.Instance,
+            IInvocationOperation call when call.Arguments.IsEmpty && call.TargetMethod.Name == "GetValueOrDefault" && IsNullable(call.TargetMethod.ContainingType) => call.Instance,
+            _ => null,
+        };
+
+        private static bool IsNullable(INamedTypeSymbol? type) => type?.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
 
         /// <summary>A storage location the analysis follows: <see cref="Keys.Of"/>, or a member of a tracked object (<see cref="Keys.SlotOf"/>).</summary>
         [MethodImpl(Jit.Optimized)]
@@ -771,9 +832,21 @@ namespace DmaDiscipline.Analyzers.Flow
 
             switch (target)
             {
+                case IParameterReferenceOperation parameter when parameter.Parameter.RefKind == RefKind.Out || parameter.Parameter.RefKind == RefKind.Ref:
+                    // Written to the caller's variable: handed back as a return hands it (still the same
+                    // unchecked address wherever this body uses it again).
+                    Transfer(value, ref state, stored: true);
+                    state = Bind(state, parameter.Parameter, value, valueOperation);
+                    return;
+                case ILocalReferenceOperation local when _owner is not null && !SymbolEqualityComparer.Default.Equals(local.Local.ContainingSymbol, _owner):
+                    // A local of an enclosing body, captured by this lambda or local function: the
+                    // enclosing body holds what is written to it.
+                    Transfer(value, ref state, stored: true);
+                    state = Bind(state, local.Local, value, valueOperation);
+                    return;
                 case ILocalReferenceOperation _:
                 case IParameterReferenceOperation _:
-                    state = Bind(state, Keys.Of(target)!, value, valueOperation);
+                    state = Bind(state, Alias(Keys.Of(target)!), value, valueOperation);
                     return;
                 case IFieldReferenceOperation field:
                     if (!instanceEvaluated)
@@ -1001,6 +1074,74 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>
+        /// A lambda that assigns a map's (or coherent alloc's) result to a local of this body: this body
+        /// holds that mapping (the lambda's own analysis hands it over), followed from where the lambda
+        /// is made, as if it ran there.
+        /// </summary>
+        private void MapsIntoCaptured(IOperation lambda, ref MappingState state)
+        {
+            var symbol = (lambda as IFlowAnonymousFunctionOperation)?.Symbol ?? (lambda as IAnonymousFunctionOperation)?.Symbol;
+            var body = lambda is IAnonymousFunctionOperation tree
+                ? tree.Body
+                : symbol?.DeclaringSyntaxReferences.Length == 1 && (lambda.SemanticModel ?? _model) is { } model && model.SyntaxTree == symbol.DeclaringSyntaxReferences[0].SyntaxTree
+                    ? (model.GetOperation(symbol.DeclaringSyntaxReferences[0].GetSyntax()) as IAnonymousFunctionOperation)?.Body
+                    : null;
+            if (body is null || symbol is null)
+            {
+                return;
+            }
+
+            foreach (var node in body.Descendants())
+            {
+                if (node is ISimpleAssignmentOperation assignment && !assignment.IsRef
+                    && assignment.Target is ILocalReferenceOperation local && !SymbolEqualityComparer.Default.Equals(local.Local.ContainingSymbol, symbol)
+                    && Keys.Unwrap(assignment.Value) is IInvocationOperation call
+                    && (_symbols.RolesOf(call.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+                {
+                    var roles = _symbols.RolesOf(call.TargetMethod);
+                    var made = (roles & DmaRole.Map) != 0 ? Map(call, roles, ref state) : Coherent(call, ref state);
+                    if (made is not null)
+                    {
+                        state = Bind(state, local.Local, made, assignment.Value);
+                    }
+                }
+            }
+        }
+
+        // A ref local and the variable it refers to (ref var r = ref a): what is written through it is a's.
+        private readonly Dictionary<ILocalSymbol, object> _refAliases = new Dictionary<ILocalSymbol, object>(SymbolEqualityComparer.Default);
+
+        /// <summary>The ref local <paramref name="local"/> now refers to <paramref name="referent"/>: a variable the analysis follows, or (an array element, a field of another object) something it does not, when the ref local is followed as a variable of its own.</summary>
+        private void RefersTo(ILocalSymbol local, IOperation referent)
+        {
+            if (Keys.Of(referent) is { } key && !(key is CaptureId))
+            {
+                _refAliases[local] = Alias(key);
+            }
+            else
+            {
+                _refAliases.Remove(local);
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private object Alias(object key) =>
+            _refAliases.Count > 0 && key is ILocalSymbol local && _refAliases.TryGetValue(local, out var target) ? target : key;
+
+        /// <summary>Every buffer the device may own is given back to the CPU (a sync or unmap of a handle not followed).</summary>
+        [MethodImpl(Jit.Optimized)]
+        private void GiveBackAll(ref MappingState state)
+        {
+            foreach (var sites in _ownedBuffers.Values)
+            {
+                foreach (var site in sites)
+                {
+                    state = Update(state, site, SiteFlags.None, SiteFlags.DeviceOwned);
+                }
+            }
+        }
+
         /// <summary>Every handle still owed a release or a check is handed over (to a lambda or local function that may capture it).</summary>
         [MethodImpl(Jit.Optimized)]
         private static void HandOverAll(ref MappingState state)
@@ -1016,6 +1157,12 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             var method = invocation.TargetMethod;
             var roles = _symbols.RolesOf(method);
+            if (NullableValue(invocation) is { } nullable)
+            {
+                // a.GetValueOrDefault() of a nullable handle is the handle (as the graph lowers ??).
+                return Eval(nullable, ref state);
+            }
+
             if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck)) == 0)
             {
                 Eval(invocation.Instance, ref state);
@@ -1055,9 +1202,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if ((roles & DmaRole.CoherentAlloc) != 0)
             {
-                var site = SiteFor(invocation, MappingKind.Coherent, null, null, null);
-                state = state.WithSite(site, new SiteStatus(SiteFlags.Live | SiteFlags.NotReleased, null, null));
-                return new HandleBinding(site);
+                return Coherent(invocation, ref state);
             }
 
             var bound = HandleArgument(invocation, state, out var handleArgument);
@@ -1070,8 +1215,8 @@ namespace DmaDiscipline.Analyzers.Flow
             if (bound is ChoiceBinding choice && !choice.Derived)
             {
                 // Through a variable that holds one of several mappings: a release releases whichever it
-                // holds on each path (DMA002 only: which one, for DMA004/DMA006, is not known); a sync
-                // of an unchecked one is a use.
+                // holds on each path, and is compared with each (DMA004), and whichever it holds is
+                // released afterwards (DMA006); a sync of an unchecked one is a use.
                 foreach (var member in choice.Members)
                 {
                     if (member.Stuck || !state.Sites.TryGetValue(member.Site, out var memberStatus))
@@ -1079,13 +1224,31 @@ namespace DmaDiscipline.Analyzers.Flow
                         continue;
                     }
 
+                    if (handleArgument is not null)
+                    {
+                        CheckNotReleased(member.Site, memberStatus, handleArgument.Value);
+                        if ((roles & DmaRole.CoherentFree) == 0 && !memberStatus.MustBeReleased)
+                        {
+                            CompareWithMap(invocation, member.Site, memberStatus, state, isSync: (roles & DmaRole.Unmap) == 0, forCpu: (roles & DmaRole.SyncForCpu) != 0);
+                        }
+                    }
+
                     if ((roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0)
                     {
-                        state = Update(state, member.Site, SiteFlags.None, SiteFlags.Live | SiteFlags.DeviceOwned);
+                        state = Update(state, member.Site, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceOwned | SiteFlags.Unchecked | SiteFlags.Failed);
                     }
-                    else if (handleArgument is not null)
+                    else
                     {
-                        CheckChecked(member.Site, memberStatus, handleArgument.Value);
+                        if (handleArgument is not null)
+                        {
+                            CheckChecked(member.Site, memberStatus, handleArgument.Value);
+                        }
+
+                        if ((roles & DmaRole.SyncForCpu) != 0)
+                        {
+                            // Whichever buffer it holds is given back to the CPU (DMA005 may not report either).
+                            state = Update(state, member.Site, SiteFlags.None, SiteFlags.DeviceOwned);
+                        }
                     }
                 }
 
@@ -1100,6 +1263,19 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     CheckChecked(derived.Site, derivedStatus, handleArgument.Value);
                     CheckNotReleased(derived.Site, derivedStatus, handleArgument.Value);
+                    if ((roles & (DmaRole.SyncForCpu | DmaRole.Unmap)) != 0)
+                    {
+                        state = Update(state, derived.Site, SiteFlags.None, SiteFlags.DeviceOwned);
+                    }
+                }
+                else if ((roles & (DmaRole.SyncForCpu | DmaRole.Unmap)) != 0 && handle is null && handleArgument is not null
+                    && !(KeyOf(NullableValue(Keys.Unwrap(handleArgument.Value)) ?? Keys.Unwrap(handleArgument.Value)) is IParameterSymbol))
+                {
+                    // A handle the analysis does not follow (read back from an array, a collection,
+                    // another object, a helper's result): the mapping synced for the CPU or unmapped
+                    // may be any the device owns, so none is reported by DMA005 afterwards. (A
+                    // parameter holds none of this body's mappings.)
+                    GiveBackAll(ref state);
                 }
 
                 return null;
@@ -1136,6 +1312,14 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return null;
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private Binding Coherent(IInvocationOperation invocation, ref MappingState state)
+        {
+            var site = SiteFor(invocation, MappingKind.Coherent, null, null, null);
+            state = state.WithSite(site, new SiteStatus(SiteFlags.Live | SiteFlags.NotReleased, null, null));
+            return new HandleBinding(site);
         }
 
         [MethodImpl(Jit.Optimized)]
@@ -1314,7 +1498,8 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var value = Keys.Unwrap(handleArgument.Value);
-            var key = KeyOf(value);
+            var key = KeyOf(NullableValue(value) ?? value);
+            key = key is null ? null : Alias(key);
             return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding : null;
         }
 

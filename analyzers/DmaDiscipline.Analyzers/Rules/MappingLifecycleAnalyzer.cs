@@ -79,7 +79,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 {
                     // The graph's findings are reported only once its run is complete, never in part.
                     var found = new List<Diagnostic>();
-                    if (FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, found.Add), out var limit))
+                    if (FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, found.Add, owner as IMethodSymbol, root.SemanticModel), out var limit))
                     {
                         found.ForEach(context.ReportDiagnostic);
                         return;
@@ -87,7 +87,7 @@ namespace DmaDiscipline.Analyzers.Rules
 
                     // The tree walk follows structured bodies of any size the graph gives up on (its
                     // exits are named as the tree has them); anything else is said, not dropped.
-                    if (ReferenceEquals(owner, context.OwningSymbol) && StructuredFlow.TryRun(root, new MappingFlow(symbols, context.ReportDiagnostic)))
+                    if (ReferenceEquals(owner, context.OwningSymbol) && StructuredFlow.TryRun(root, new MappingFlow(symbols, context.ReportDiagnostic, owner as IMethodSymbol, root.SemanticModel)))
                     {
                         return;
                     }
@@ -130,9 +130,9 @@ namespace DmaDiscipline.Analyzers.Rules
 
             if (verify)
             {
-                BodyAnalysis.ForEachGraph(root, owner, default, (graph, _) =>
+                BodyAnalysis.ForEachGraph(root, owner, default, (graph, analysed) =>
                     FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, diagnostic =>
-                        throw new System.InvalidOperationException($"StructuredFlow passed a body the graph reports {diagnostic.Id} in: {diagnostic.GetMessage()}"))));
+                        throw new System.InvalidOperationException($"StructuredFlow passed a body the graph reports {diagnostic.Id} in: {diagnostic.GetMessage()}"), analysed as IMethodSymbol, root.SemanticModel)));
             }
 
             return true;

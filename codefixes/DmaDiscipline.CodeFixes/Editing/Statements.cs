@@ -67,6 +67,12 @@ namespace DmaDiscipline.CodeFixes.Editing
 
             if (first.Count > 0)
             {
+                if (statement.GetLeadingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+                {
+                    // As in InsertBefore: the blank line that set the statement off now sets off the inserted code.
+                    first[0] = first[0].WithLeadingTrivia(first[0].GetLeadingTrivia().Insert(0, SyntaxFactory.EndOfLine(EndOfLineOf(statement))));
+                }
+
                 editor.InsertBefore(statement, first);
             }
 

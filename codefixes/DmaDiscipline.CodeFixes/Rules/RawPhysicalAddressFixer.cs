@@ -304,7 +304,8 @@ namespace DmaDiscipline.CodeFixes.Rules
                             {
                                 var offset = MapCall.ArgumentOf(call, called, "offset");
                                 var text = offset is null ? $"{reference}.DmaAddress.Value" : $"{reference}.DmaAddress.Value + (ulong){Parenthesized(offset)}";
-                                var needsParentheses = offset is not null && !(value.Parent is ArgumentSyntax || value.Parent is EqualsValueClauseSyntax);
+                                var needsParentheses = offset is not null && !(value.Parent is ArgumentSyntax || value.Parent is EqualsValueClauseSyntax
+                                    || value.Parent is AssignmentExpressionSyntax whole && whole.Right == value);
                                 return (value, SyntaxFactory.ParseExpression(needsParentheses ? $"({text})" : text).WithTriviaFrom(value));
                             }
 

@@ -66,25 +66,48 @@ internal static class CellRunner
             clock.Stop();
             error = e.Message;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Any other exception is the driver's bug (an outside driver's too): this cell fails with
+            // it, named, and the rest of the matrix still runs.
+            clock.Stop();
+            error = $"{e.GetType().Name}: {e.Message}";
+        }
         finally
         {
+            // Teardown is the driver's too: a Dispose that throws, or a page the runtime refuses to
+            // free (still mapped), fails this cell with the reason rather than ending the run.
             foreach (IDisposable instance in drivers)
             {
-                instance.Dispose();
+                Teardown(() => instance.Dispose(), "driver teardown", ref error);
             }
 
             foreach (KBuffer page in pages)
             {
-                bed.Machine.Memory.Free(page);
+                Teardown(() => bed.Machine.Memory.Free(page), "freeing the workload's page", ref error);
             }
 
             foreach (BoundDevice target in targets)
             {
-                target.Device.UnbindDriver();
+                Teardown(() => target.Device.UnbindDriver(), "unbinding the driver", ref error);
             }
         }
 
         return Collect(scenario, driver, expected, unit, bed, targets, result, error, clock.Elapsed.TotalSeconds) with { CpuSeconds = cpu.TotalSeconds, LockContentions = contentions };
+    }
+
+    /// <summary>Runs one teardown step; an exception from it is added to the cell's error, named by <paramref name="step"/>.</summary>
+    private static void Teardown(Action action, string step, ref string? error)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            string failure = $"{step} failed: {e.GetType().Name}: {e.Message}";
+            error = error is null ? failure : $"{error}; {failure}";
+        }
     }
 
     /// <summary>Queue pairs or request queues a bound driver runs.</summary>

@@ -40,6 +40,9 @@ public sealed record MatrixCell
     /// <summary>Debug-layer violations of the devices under test, per rule id.</summary>
     public IReadOnlyDictionary<string, int> Violations { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>The driver's error, if it failed to set up, refused the device's output, threw, or failed at teardown (the exception type and message); null otherwise.</summary>
+    public string? Error { get; init; }
+
     internal static MatrixCell From(CellOutcome outcome) => new()
     {
         Scenario = outcome.Scenario,
@@ -52,5 +55,6 @@ public sealed record MatrixCell
         DataErrors = outcome.DataErrors,
         Faults = outcome.Faults,
         Violations = outcome.Violations,
+        Error = outcome.Error,
     };
 }

@@ -17,20 +17,15 @@ namespace DmaDiscipline.Runtime;
 /// </summary>
 public sealed class DmaApi
 {
-    // Set in _live while the DMA path changes (only when nothing is live): maps wait for it.
-    private const long Switching = long.MinValue / 2;
-
     private readonly DeviceId _device;
     private readonly PhysicalMemory _memory;
     private readonly DmaOps _platformOps;
     private readonly DmaOps _bypassOps;
     private readonly DmaDebug _debug;
     private readonly LiveMappings _mappings = new();
-    private DmaOps _ops;
+    private readonly LivePath _path;
     private volatile bool _removed;
 
-    // Mappings and coherent buffers not yet released (and maps in flight): the path may only change while there are none.
-    private long _live;
     private OwnedCounter _maps;
     private long _mappingFailures;
 
@@ -38,7 +33,8 @@ public sealed class DmaApi
     {
         _device = device;
         _memory = memory;
-        _ops = _platformOps = ops;
+        _platformOps = ops;
+        _path = new LivePath(ops); // mappings and coherent buffers not yet released (and maps under way): the path changes only while there are none
         _bypassOps = bypassOps;
         _debug = debug;
         DmaMask = mask;
@@ -58,10 +54,10 @@ public sealed class DmaApi
     public long MappingFailures => Interlocked.Read(ref _mappingFailures);
 
     /// <summary>Which machinery the platform chose. For reports and tests: a driver must not branch on it (DMA007).</summary>
-    public DmaPath Path => Volatile.Read(ref _ops).Path;
+    public DmaPath Path => _path.Current.Path;
 
     /// <summary>Streaming mappings, scatter-gather lists and coherent buffers the driver still holds (the VFIO hand-over checks it).</summary>
-    internal long LiveCount => Math.Max(Volatile.Read(ref _live), 0);
+    internal long LiveCount => _path.Count;
 
     /// <summary>
     /// Whether the platform's choice is set aside because the device bypasses translation by its
@@ -69,7 +65,7 @@ public sealed class DmaApi
     /// addresses it is given as physical, whatever the firmware table says (Linux's
     /// <c>vring_use_dma_api()</c>).
     /// </summary>
-    public bool BypassesTranslation => !ReferenceEquals(Volatile.Read(ref _ops), _platformOps);
+    public bool BypassesTranslation => !ReferenceEquals(_path.Current, _platformOps);
 
     /// <summary>
     /// Switches between the platform's DMA path and identity DMA (see <see cref="BypassesTranslation"/>).
@@ -77,20 +73,7 @@ public sealed class DmaApi
     /// </summary>
     internal bool TrySetTranslationBypass(bool bypass)
     {
-        DmaOps wanted = bypass ? _bypassOps : _platformOps;
-        if (ReferenceEquals(wanted, Volatile.Read(ref _ops)))
-        {
-            return true;
-        }
-
-        if (Interlocked.CompareExchange(ref _live, Switching, 0) != 0)
-        {
-            return false;
-        }
-
-        Volatile.Write(ref _ops, wanted);
-        Interlocked.Add(ref _live, -Switching);
-        return true;
+        return _path.TrySwitch(bypass ? _bypassOps : _platformOps);
     }
 
     /// <summary>One live mapping of this device that pins <paramref name="buffer"/>, for the refusal of its free.</summary>
@@ -131,18 +114,19 @@ public sealed class DmaApi
             _debug.CheckMap(_device, buffer, offset, length, direction); // before mapping: Throw mode changes nothing
         }
 
-        _maps.Increment();
+        int me = Environment.CurrentManagedThreadId; // a thread-local read, once per call
+        _maps.Increment(me);
         buffer.Pin();
-        DmaAddr address = EnterLive().Map(buffer, offset, length, direction, DmaMask);
+        DmaAddr address = _path.Enter(me).Map(buffer, offset, length, direction, DmaMask);
         if (address == DmaAddr.Error)
         {
-            LeaveLive();
+            _path.Leave(me);
             buffer.Unpin();
             Interlocked.Increment(ref _mappingFailures);
             return address;
         }
 
-        _mappings.Add(new LiveMapping(address.Value, length, direction, MappingKind.Single, buffer));
+        _mappings.Add(new LiveMapping(address.Value, length, direction, MappingKind.Single, buffer), me);
         if (_debug.IsEnabled)
         {
             ulong physical = buffer.Physical.Value + (ulong)offset;
@@ -245,10 +229,10 @@ public sealed class DmaApi
 
         _maps.Increment();
         PinAll(list);
-        int count = EnterLive().MapSg(list, direction, DmaMask);
+        int count = _path.Enter(Environment.CurrentManagedThreadId).MapSg(list, direction, DmaMask);
         if (count == 0)
         {
-            LeaveLive();
+            _path.Leave(Environment.CurrentManagedThreadId);
             UnpinAll(list, list.Count);
             Interlocked.Increment(ref _mappingFailures);
             return 0;
@@ -291,7 +275,7 @@ public sealed class DmaApi
         bool refused = !ReleaseSg(list, direction);
         if (!refused)
         {
-            LeaveLive();
+            _path.Leave(Environment.CurrentManagedThreadId);
             UnpinAll(list, list.Count);
         }
         else if (verdicts is null)
@@ -331,9 +315,9 @@ public sealed class DmaApi
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A coherent buffer is 1 to {PhysicalMemory.MaxAllocation} bytes.");
         }
 
-        if (!EnterLive().TryAllocCoherent(_device, length, CoherentMask, out buffer))
+        if (!_path.Enter(Environment.CurrentManagedThreadId).TryAllocCoherent(_device, length, CoherentMask, out buffer))
         {
-            LeaveLive();
+            _path.Leave(Environment.CurrentManagedThreadId);
             return false;
         }
 
@@ -381,10 +365,10 @@ public sealed class DmaApi
         {
             _mappings.TryRemove(buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional, MappingKind.Coherent, out _);
             buffer.Buffer.Unpin();
-            refused = !Volatile.Read(ref _ops).FreeCoherent(buffer);
+            refused = !_path.Current.FreeCoherent(buffer);
             if (!refused)
             {
-                LeaveLive();
+                _path.Leave(Environment.CurrentManagedThreadId);
             }
         }
 
@@ -419,42 +403,27 @@ public sealed class DmaApi
         }
     }
 
-    /// <summary>Takes the current DMA path for a new mapping, counted live from here so the path cannot change under it.</summary>
-    private DmaOps EnterLive()
-    {
-        var spin = default(SpinWait);
-        while (Interlocked.Increment(ref _live) < 0)
-        {
-            // The path is being switched (nothing was live): wait the few instructions it takes.
-            Interlocked.Decrement(ref _live);
-            spin.SpinOnce();
-        }
-
-        return Volatile.Read(ref _ops);
-    }
-
-    private void LeaveLive() => Interlocked.Decrement(ref _live);
-
     /// <summary>
     /// Ends a streaming mapping: claims it from the live record (so two threads cannot both release
     /// it), then releases it on the DMA path; if the path refuses, the record is put back.
     /// </summary>
     private bool Release(DmaAddr address, int length, DmaDirection direction, MappingKind kind)
     {
-        if (!_mappings.TryRemove(address.Value, length, direction, kind, out LiveMapping mapping))
+        int me = Environment.CurrentManagedThreadId; // a thread-local read, once per call
+        if (!_mappings.TryRemove(address.Value, length, direction, kind, me, out LiveMapping mapping))
         {
             return false;
         }
 
         // The record vouches for the mapping when it has the caller's length (the path need not look it up).
-        DmaOps ops = Volatile.Read(ref _ops);
+        DmaOps ops = _path.Current;
         if (!(mapping.Length == length ? ops.UnmapRecorded(address, length, direction) : ops.Unmap(address, length, direction)))
         {
-            _mappings.Add(mapping);
+            _mappings.Add(mapping, me);
             return false;
         }
 
-        LeaveLive();
+        _path.Leave(me);
         ((KBuffer)mapping.Owner!).Unpin();
         return true;
     }
@@ -474,7 +443,7 @@ public sealed class DmaApi
             }
         }
 
-        if (!Volatile.Read(ref _ops).UnmapSg(list, direction))
+        if (!_path.Current.UnmapSg(list, direction))
         {
             // The path refused: the list stays mapped, so its record stays too.
             for (int j = 0; j < list.MappedCount; j++)
@@ -568,7 +537,7 @@ public sealed class DmaApi
     /// <summary>Syncs on the DMA path, if the DMA layer's own record has a live mapping covering the range.</summary>
     private bool SyncOps(DmaAddr address, int length, DmaDirection direction, bool forCpu)
     {
-        DmaOps ops = Volatile.Read(ref _ops);
+        DmaOps ops = _path.Current;
         return _mappings.Covers(address.Value, length)
             && (forCpu ? ops.SyncForCpu(address, length, direction) : ops.SyncForDevice(address, length, direction));
     }

@@ -26,9 +26,11 @@ internal sealed class LiveMappings
         }
     }
 
-    public void Add(in LiveMapping mapping)
+    public void Add(in LiveMapping mapping) => Add(mapping, Environment.CurrentManagedThreadId);
+
+    /// <summary>Adds a record, for the thread <paramref name="me"/> (its managed id, read once per call).</summary>
+    public void Add(in LiveMapping mapping, int me)
     {
-        int me = Environment.CurrentManagedThreadId;
         for (ulong page = mapping.FirstPage; page <= mapping.LastPage; page++)
         {
             ShardOf(page).Add(page, mapping, me);
@@ -40,10 +42,13 @@ internal sealed class LiveMappings
     /// the same address is mapped more than once (direct DMA of one buffer twice), the one with this
     /// length and direction goes first. False, changing nothing, when none starts there.
     /// </summary>
-    public bool TryRemove(ulong address, int length, DmaDirection direction, MappingKind kind, out LiveMapping removed)
+    public bool TryRemove(ulong address, int length, DmaDirection direction, MappingKind kind, out LiveMapping removed) =>
+        TryRemove(address, length, direction, kind, Environment.CurrentManagedThreadId, out removed);
+
+    /// <summary>As <see cref="TryRemove(ulong, int, DmaDirection, MappingKind, out LiveMapping)"/>, for the thread <paramref name="me"/>.</summary>
+    public bool TryRemove(ulong address, int length, DmaDirection direction, MappingKind kind, int me, out LiveMapping removed)
     {
         ulong first = address >> PhysicalMemory.PageShift;
-        int me = Environment.CurrentManagedThreadId;
         if (!ShardOf(first).TryRemoveStart(first, address, length, direction, kind, me, out removed))
         {
             return false;

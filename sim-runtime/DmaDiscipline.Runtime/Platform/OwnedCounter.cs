@@ -8,10 +8,20 @@ namespace DmaDiscipline.Runtime;
 /// cost more than the event. <see cref="Value"/> is a snapshot: the sum of both parts, read from any
 /// thread. Use it as a mutable field (never copied, never <c>readonly</c>).
 /// </summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 2 * CacheLine)]
 internal struct OwnedCounter
 {
+    // The shared part sits a cache line away from the owner's: with two queues on two threads, the
+    // second thread's atomic adds would otherwise invalidate the owner's line at every add.
+    private const int CacheLine = 64;
+
+    [System.Runtime.InteropServices.FieldOffset(0)]
     private int _owner;   // managed thread id of the first writer; 0 until one has written
+
+    [System.Runtime.InteropServices.FieldOffset(8)]
     private long _owned;  // written by the owner only
+
+    [System.Runtime.InteropServices.FieldOffset(CacheLine + 8)]
     private long _shared; // everyone else, atomically
 
     public long Value => Volatile.Read(ref _owned) + Interlocked.Read(ref _shared);

@@ -85,7 +85,7 @@ public sealed class FixedDriversRunTests
             : CorpusProject.CompileLibrary("Corpus.Framework." + driver.Name, driver.FrameworkFiles.Select(Read));
         var sources = driver.Files.Append("Shared/TinyRing.cs").Select(Read).Append(("GlobalUsings.g.cs", GlobalUsings)).ToList();
         var project = CorpusProject.Load("Corpus." + driver.Name.Replace('-', '_'), sources, driver.SymbolsFile is null ? null : File.ReadAllText(Path.Combine(CorpusFolder, driver.SymbolsFile)), framework);
-        var report = new DriverReport(driver);
+        var report = new DriverReport(driver) { Original = await DriverTextAsync(project, driver) };
         var errors = await project.CompilerErrorsAsync();
         if (!errors.IsEmpty)
         {
@@ -269,6 +269,13 @@ public sealed class FixedDriversRunTests
                 }
             }
 
+            if (report.Variants.Count > 0)
+            {
+                text.Append("<details><summary>Fix All's diff</summary>\n\n```diff\n");
+                text.Append(DmaDiscipline.CodeFixes.Tests.Acceptance.UnifiedDiff.Of("Corpus/" + string.Join("+", report.Driver.Files), report.Original, report.Variants[0].Text));
+                text.Append("```\n\n</details>\n");
+            }
+
             text.Append('\n');
         }
 
@@ -299,6 +306,10 @@ public sealed class FixedDriversRunTests
         - DMA002 and DMA005 fixes for a framework configured only through the symbols file (pinned-nic, on MiniHal) are
           proven here: its own unpin and hand-over methods, filled from the map call. They need the map's length to be a
           stable expression (a local, a field, a constant); a length computed by a call (`Math.Min(len, max)`) gets no fix.
+        - Layout: a sync inserted before a statement set off by a blank line took the blank line away, and a coherent
+          address with an offset assigned to a field got needless parentheses.
+        - Not fixed: DMA003's inserted failure path releases the method's other mappings and returns its out-of-memory
+          code, but not the method's other resources (sector-pump's request slot stays taken when that path runs).
 
         """;
 
@@ -331,6 +342,8 @@ public sealed class FixedDriversRunTests
         public CorpusDriver Driver { get; }
 
         public List<string> Before { get; } = new();
+
+        public string Original { get; init; } = string.Empty;
 
         public IReadOnlyList<MatrixCell> Buggy { get; set; } = Array.Empty<MatrixCell>();
 

@@ -99,6 +99,7 @@ public sealed class CpuAccessWhileDeviceOwnedFixerTests
                 {
                     return false;
                 }
+
                 dma.SyncForCpu(addr, 64, DmaDirection.Bidirectional);
                 frame.CopyTo(_buffer.Span[4..]);
                 dma.SyncForDevice(addr, 64, DmaDirection.Bidirectional);

@@ -448,6 +448,124 @@ public sealed class RawPhysicalAddressFixerRequestStateTests
         title: "Map through the DMA API (ToDevice: the device only reads it) and check it (unmap not arranged: unmap it on completion)");
 
     [Fact]
+    public Task A_refill_loop_keeps_one_list_per_round_and_releases_it_on_the_way_out_before_the_store() => V.FixAsync(
+        """
+        #nullable enable
+        using DmaDiscipline.Runtime;
+
+        sealed class Rx
+        {
+            private readonly Ring _ring;
+            private readonly Device _device;
+            private readonly PhysicalMemory _memory;
+            private readonly KBuffer?[] _pages = new KBuffer?[8];
+
+            public Rx(Ring ring, Device device, PhysicalMemory memory)
+            {
+                _ring = ring;
+                _device = device;
+                _memory = memory;
+            }
+
+            public void Refill(int first, int count)
+            {
+                for (int n = 0; n < count; n++)
+                {
+                    int head = (first + n) % 8;
+                    KBuffer page = _memory.Allocate(256);
+                    _ring.WriteDesc(head, {|#0:page.PhysicalAddress.Value|}, 256, DescFlags.Write);
+                    if (!_ring.Completed(head))
+                    {
+                        _memory.Free(page);
+                        break;
+                    }
+
+                    _pages[head] = page;
+                }
+            }
+
+            public KBuffer? Take(int head)
+            {
+                var page = _pages[head];
+                _pages[head] = null;
+                return page;
+            }
+        }
+        """,
+        """
+        #nullable enable
+        using System;
+        using System.Collections.Generic;
+        using DmaDiscipline.Runtime;
+
+        sealed class Rx
+        {
+            private readonly Ring _ring;
+            private readonly Device _device;
+            private readonly PhysicalMemory _memory;
+            private readonly KBuffer?[] _pages = new KBuffer?[8];
+            private readonly List<(DmaAddr Address, int Length, DmaDirection Direction)>?[] _pagesMappings = new List<(DmaAddr Address, int Length, DmaDirection Direction)>?[8];
+
+            public Rx(Ring ring, Device device, PhysicalMemory memory)
+            {
+                _ring = ring;
+                _device = device;
+                _memory = memory;
+            }
+
+            public void Refill(int first, int count)
+            {
+                for (int n = 0; n < count; n++)
+                {
+                    int head = (first + n) % 8;
+                    KBuffer page = _memory.Allocate(256);
+                    var dmaMappings = new List<(DmaAddr Address, int Length, DmaDirection Direction)>();
+                    DmaDirection dmaDirection = DmaDirection.FromDevice;
+                    DmaAddr dmaAddress = _device.Dma.MapSingle(page, 0, 256, dmaDirection);
+                    if (_device.Dma.MappingError(dmaAddress))
+                    {
+                        throw new InvalidOperationException("DMA mapping failed");
+                    }
+
+                    dmaMappings.Add((dmaAddress, 256, dmaDirection));
+                    _ring.WriteDesc(head, dmaAddress.Value, 256, DescFlags.Write);
+                    if (!_ring.Completed(head))
+                    {
+                        foreach (var mapping in dmaMappings)
+                        {
+                            _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
+                        }
+
+                        _memory.Free(page);
+                        break;
+                    }
+
+                    _pages[head] = page;
+                    _pagesMappings[head] = dmaMappings;
+                }
+            }
+
+            public KBuffer? Take(int head)
+            {
+                var page = _pages[head];
+                if (_pagesMappings[head] is { } dmaMappings)
+                {
+                    foreach (var mapping in dmaMappings)
+                    {
+                        _device.Dma.UnmapSingle(mapping.Address, mapping.Length, mapping.Direction);
+                    }
+
+                    _pagesMappings[head] = null;
+                }
+
+                _pages[head] = null;
+                return page;
+            }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0));
+
+    [Fact]
     public Task Two_buffers_posted_by_one_method_share_one_request_list_so_that_fix_all_and_one_by_one_agree() => V.FixAsync(
         """
         #nullable enable
