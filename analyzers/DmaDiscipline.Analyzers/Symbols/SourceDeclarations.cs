@@ -358,8 +358,10 @@ namespace DmaDiscipline.Analyzers.Symbols
         [MethodImpl(Jit.Optimized)] // one call, but a loop over every declaration: unoptimised, the JIT replaced it mid-loop (on-stack replacement)
         public void Propagate(HashSet<string> carriers, bool forgeriesCarry, CancellationToken cancellationToken)
         {
+            // At least one round, even with no carrier to start from: a member that forges a bus
+            // address (returns default) carries it without mentioning any other carrier.
             var pending = new List<string>(carriers);
-            while (pending.Count > 0)
+            do
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var added = new List<string>();
@@ -390,6 +392,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                 pending = added;
             }
+            while (pending.Count > 0);
         }
 
         /// <summary>Forgets a propagation, so that another set of names can be propagated over the same declarations.</summary>

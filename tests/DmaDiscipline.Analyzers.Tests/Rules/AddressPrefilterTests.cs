@@ -310,4 +310,22 @@ public sealed class AddressPrefilterTests
         public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default) =>
             Microsoft.CodeAnalysis.Text.SourceText.From(text);
     }
+
+    [Fact]
+    public Task A_default_made_by_a_helper_in_another_file_when_no_physical_source_is_used() => Check(
+        """
+        class D { void F(Device device) { var a = Source.Make(); device.Dma.UnmapSingle({|DMA008:a|}, 64, DmaDirection.ToDevice); } }
+        """,
+        """
+        static class Source { public static DmaAddr Make() => default(DmaAddr); }
+        """);
+
+    [Fact]
+    public Task A_helper_that_returns_a_mapping_is_no_forger() => Check(
+        """
+        class D { void F(Device device, KBuffer buf) { var a = Source.Make(device, buf); if (device.Dma.MappingError(a)) return; device.Dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }
+        """,
+        """
+        static class Source { public static DmaAddr Make(Device device, KBuffer buf) => device.Dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); }
+        """);
 }
