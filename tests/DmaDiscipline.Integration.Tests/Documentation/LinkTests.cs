@@ -248,7 +248,10 @@ public sealed partial class LinkTests
             var directory = pending.Pop();
             foreach (var sub in Directory.EnumerateDirectories(directory))
             {
-                if (!NotPages.Contains(Path.GetFileName(sub)))
+                // Hidden folders are not the repository's pages: .git, IDE state, and the third-party
+                // sources the fetch scripts put in .sources (never committed, not ours to check).
+                var name = Path.GetFileName(sub);
+                if (!NotPages.Contains(name) && !name.StartsWith('.'))
                 {
                     pending.Push(sub);
                 }
