@@ -98,21 +98,8 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>DMA902 on a member (or lambda, local function) whose body the rules here could not follow.</summary>
-        private static void NotAnalysed(CodeBlockAnalysisContext context, ISymbol owner, string reason)
-        {
-            var location = context.CodeBlock.GetLocation();
-            foreach (var candidate in owner.Locations)
-            {
-                if (candidate.IsInSource && candidate.SourceTree == context.CodeBlock.SyntaxTree)
-                {
-                    location = candidate;
-                    break;
-                }
-            }
-
-            var name = owner is IMethodSymbol method && method.MethodKind == MethodKind.AnonymousFunction ? "This lambda" : "'" + owner.Name + "'";
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.DMA902, location, name, "DMA002-DMA006", reason));
-        }
+        private static void NotAnalysed(CodeBlockAnalysisContext context, ISymbol owner, string reason) =>
+            context.ReportDiagnostic(BodyAnalysis.NotAnalysed(Descriptors.DMA902, context.CodeBlock, owner, "DMA002-DMA006", reason));
 
         /// <summary>
         /// A structured body (statements, <c>if</c>, loops, <c>try</c>/<c>finally</c>, <c>?:</c>: see

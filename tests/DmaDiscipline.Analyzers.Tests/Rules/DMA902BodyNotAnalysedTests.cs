@@ -1,4 +1,3 @@
-using System.Text;
 using DmaDiscipline.Analyzers.Rules;
 using DmaDiscipline.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -16,44 +15,25 @@ public sealed class DMA902BodyNotAnalysedTests
     public Task A_graph_past_its_block_limit_that_the_tree_walk_cannot_follow_is_reported_not_dropped()
     {
         // A switch (the tree walk declines it) of 1,100 sections: more than 2,000 blocks.
-        var cases = new StringBuilder();
-        for (var i = 0; i < 1100; i++)
-        {
-            cases.Append("            case ").Append(i).Append(": n += ").Append(i).AppendLine("; break;");
-        }
-
         return Verify<MappingLifecycleAnalyzer>.Analyzer(
             "class D\n{\n    int {|#0:F|}(DmaApi dma, KBuffer buf, int mode)\n    {\n        var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);\n        var n = 0;\n        switch (mode)\n        {\n"
-            + cases + "        }\n        return n;\n    }\n}\n",
+            + LargeBodies.SwitchSections(1100) + "        }\n        return n;\n    }\n}\n",
             NotAnalysed(0, "'F'", "its control-flow graph has 2204 blocks, more than the 2000 analysed"));
     }
 
     [Fact]
     public Task A_structured_body_past_the_graph_limit_is_analysed_by_the_tree_walk()
     {
-        var statements = new StringBuilder();
-        for (var i = 0; i < 1100; i++)
-        {
-            statements.Append("        if (mode == ").Append(i).Append(") n += ").Append(i).AppendLine(";");
-        }
-
         return Verify<MappingLifecycleAnalyzer>.Analyzer(
             "class D\n{\n    int F(DmaApi dma, KBuffer buf, KBuffer other, int mode, IRing ring)\n    {\n"
-            + "        var a = {|DMA002:dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice)|};\n        var n = 0;\n" + statements
+            + "        var a = {|DMA002:dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice)|};\n        var n = 0;\n" + LargeBodies.IfChain(1100)
             + "        var b = dma.MapSingle(other, 0, 64, DmaDirection.ToDevice);\n        ring.Post({|DMA003:b|}, 64);\n        return n;\n    }\n}\n");
     }
 
     [Fact]
     public Task Lambdas_nested_past_the_analysed_depth_are_reported_not_dropped()
     {
-        var open = new StringBuilder();
-        var close = new StringBuilder();
-        for (var i = 0; i < 9; i++)
-        {
-            open.Append("Action l").Append(i).Append(" = () => { ");
-            close.Insert(0, " }; l" + i + "();");
-        }
-
+        var (open, close) = LargeBodies.NestedLambdas(9);
         return Verify<MappingLifecycleAnalyzer>.Analyzer(
             "class D\n{\n    void F(DmaApi dma, KBuffer buf)\n    {\n        " + open
             + "Action last = {|#0:() => { var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); }|}; last();" + close + "\n    }\n}\n",

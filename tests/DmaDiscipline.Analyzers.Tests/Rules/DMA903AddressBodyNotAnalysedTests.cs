@@ -1,4 +1,3 @@
-using System.Text;
 using DmaDiscipline.Analyzers.Rules;
 using DmaDiscipline.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -12,62 +11,39 @@ public sealed class DMA903AddressBodyNotAnalysedTests
     private static DiagnosticResult NotAnalysed(int location, string member, string reason) =>
         new DiagnosticResult("DMA903", DiagnosticSeverity.Info).WithLocation(location).WithArguments(member, "DMA001/DMA008", reason);
 
-    private static string Cases(int count)
-    {
-        var cases = new StringBuilder();
-        for (var i = 0; i < count; i++)
-        {
-            cases.Append("            case ").Append(i).Append(": n += ").Append(i).AppendLine("; break;");
-        }
-
-        return cases.ToString();
-    }
-
     [Fact]
     public Task A_graph_past_its_block_limit_that_the_tree_walk_cannot_follow_is_reported_not_dropped() =>
         // A switch (the tree walk declines it) of 1,100 sections: more than 2,000 blocks. The raw
         // address given to the device is not reported: the body was not analysed, and that is said.
         Verify<AddressProvenanceAnalyzer>.Analyzer(
             "class D\n{\n    int {|#0:F|}(KBuffer buf, Regs regs, int mode)\n    {\n        var n = 0;\n        switch (mode)\n        {\n"
-            + Cases(1100) + "        }\n        regs.QueueDesc = buf.PhysicalAddress.Value;\n        return n;\n    }\n}\n",
+            + LargeBodies.SwitchSections(1100) + "        }\n        regs.QueueDesc = buf.PhysicalAddress.Value;\n        return n;\n    }\n}\n",
             NotAnalysed(0, "'F'", "its control-flow graph has 2204 blocks, more than the 2000 analysed"));
 
     [Fact]
     public Task The_same_switch_within_the_limit_is_analysed() =>
         Verify<AddressProvenanceAnalyzer>.Analyzer(
             "class D\n{\n    int F(KBuffer buf, Regs regs, int mode)\n    {\n        var n = 0;\n        switch (mode)\n        {\n"
-            + Cases(100) + "        }\n        regs.QueueDesc = {|DMA001:buf.PhysicalAddress.Value|};\n        return n;\n    }\n}\n");
+            + LargeBodies.SwitchSections(100) + "        }\n        regs.QueueDesc = {|DMA001:buf.PhysicalAddress.Value|};\n        return n;\n    }\n}\n");
 
     [Fact]
     public Task A_body_that_names_no_sink_is_not_reported_whatever_its_size() =>
         Verify<AddressProvenanceAnalyzer>.Analyzer(
             "class D\n{\n    int F(KBuffer buf, int mode)\n    {\n        var n = 0;\n        switch (mode)\n        {\n"
-            + Cases(1100) + "        }\n        return n + (int)buf.PhysicalAddress.Value;\n    }\n}\n");
+            + LargeBodies.SwitchSections(1100) + "        }\n        return n + (int)buf.PhysicalAddress.Value;\n    }\n}\n");
 
     [Fact]
     public Task A_structured_body_past_the_graph_limit_is_analysed_by_the_tree_walk()
     {
-        var statements = new StringBuilder();
-        for (var i = 0; i < 1100; i++)
-        {
-            statements.Append("        if (mode == ").Append(i).Append(") n += ").Append(i).AppendLine(";");
-        }
-
         return Verify<AddressProvenanceAnalyzer>.Analyzer(
-            "class D\n{\n    int F(KBuffer buf, Regs regs, int mode)\n    {\n        var n = 0;\n" + statements
+            "class D\n{\n    int F(KBuffer buf, Regs regs, int mode)\n    {\n        var n = 0;\n" + LargeBodies.IfChain(1100)
             + "        regs.QueueDesc = {|DMA001:buf.PhysicalAddress.Value|};\n        return n;\n    }\n}\n");
     }
 
     [Fact]
     public Task Lambdas_nested_past_the_analysed_depth_are_reported_not_dropped()
     {
-        var open = new StringBuilder();
-        var close = new StringBuilder();
-        for (var i = 0; i < 9; i++)
-        {
-            open.Append("Action l").Append(i).Append(" = () => { ");
-            close.Insert(0, " }; l" + i + "();");
-        }
+        var (open, close) = LargeBodies.NestedLambdas(9);
 
         // A foreach keeps the body off the tree walk, so that it is analysed over its graphs.
         return Verify<AddressProvenanceAnalyzer>.Analyzer(

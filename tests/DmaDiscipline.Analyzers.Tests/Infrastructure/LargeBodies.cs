@@ -1,0 +1,45 @@
+using System.Text;
+
+namespace DmaDiscipline.Analyzers.Tests.Infrastructure;
+
+/// <summary>Source text for bodies past the analyses' limits: long switches and if-chains, lambdas nested deep.</summary>
+internal static class LargeBodies
+{
+    /// <summary><paramref name="count"/> switch sections <c>case i: n += i; break;</c> (the tree walk declines a switch).</summary>
+    public static string SwitchSections(int count)
+    {
+        var cases = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            cases.Append("            case ").Append(i).Append(": n += ").Append(i).AppendLine("; break;");
+        }
+
+        return cases.ToString();
+    }
+
+    /// <summary><paramref name="count"/> statements <c>if (mode == i) n += i;</c> (structured: the tree walk follows them).</summary>
+    public static string IfChain(int count)
+    {
+        var statements = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            statements.Append("        if (mode == ").Append(i).Append(") n += ").Append(i).AppendLine(";");
+        }
+
+        return statements.ToString();
+    }
+
+    /// <summary>The text before and after a statement nested <paramref name="depth"/> lambdas deep (<c>Action l0 = () => { … }; l0();</c>).</summary>
+    public static (string Open, string Close) NestedLambdas(int depth)
+    {
+        var open = new StringBuilder();
+        var close = new StringBuilder();
+        for (var i = 0; i < depth; i++)
+        {
+            open.Append("Action l").Append(i).Append(" = () => { ");
+            close.Insert(0, " }; l" + i + "();");
+        }
+
+        return (open.ToString(), close.ToString());
+    }
+}
