@@ -35,6 +35,9 @@ namespace DmaDiscipline.CodeFixes.Editing
             new MappingNotReleasedFixer(),
         });
 
+        /// <summary>Every DMA fixer, in the order the rounds reach for them.</summary>
+        internal static IReadOnlyList<DmaFixer> All => Fixers.Value;
+
         public static async Task<Document> FixAsync(DmaFixer requested, Document document, ImmutableArray<Diagnostic> supplied, string? equivalenceKey, CancellationToken cancellationToken)
         {
             var preferred = equivalenceKey is null || equivalenceKey.EndsWith(DmaFixer.PreferredSuffix, StringComparison.Ordinal);

@@ -24,15 +24,7 @@ internal sealed class CorpusProject
     private static readonly DiagnosticAnalyzer[] Analyzers = { new AddressProvenanceAnalyzer(), new MappingLifecycleAnalyzer() };
 
     /// <summary>The fixers in the order <c>FixAllRounds</c> reaches for them.</summary>
-    public static readonly DmaFixer[] Fixers =
-    {
-        new RawPhysicalAddressFixer(),
-        new ForgedBusAddressFixer(),
-        new MappingErrorCheckFixer(),
-        new MismatchedUnmapOrSyncFixer(),
-        new CpuAccessWhileDeviceOwnedFixer(),
-        new MappingNotReleasedFixer(),
-    };
+    public static IReadOnlyList<DmaFixer> Fixers => FixAllRounds.All;
 
     private readonly ProjectId _id;
 
