@@ -14,7 +14,10 @@ namespace DmaDiscipline.Runtime;
 /// makes every thread's stores visible (a process-wide memory barrier, once per domain) and waits
 /// for the owner's transactions in flight, while any other thread waits for the switch to finish;
 /// from then on transactions count atomically per epoch and a drain advances the epoch and waits for
-/// the old one to empty.
+/// the old one to empty. The shared counts are striped as Linux's <c>percpu_ref</c> is: each thread
+/// counts in the stripe of its <see cref="ThreadTicket"/>, a pair of counters on a cache line of its
+/// own, and only a drain reads them all (summing by looking at each), so two queues transacting
+/// through one domain on two cores never write the same line per transaction.
 /// </para>
 /// Why the owned mode is safe without fences: an owner transaction re-reads the mode after counting
 /// itself, and the switching thread sets the mode before its process-wide barrier and reads the
@@ -28,8 +31,15 @@ internal sealed class InFlightTransactions
     private const int Shared = -1;
     private const int Revoking = -2;
     private const long OwnedEpoch = -1;
+    private const int StripeBits = 4; // 16 stripes: threads running at once take different ones
+    private const int StripeMask = (1 << StripeBits) - 1;
+    private const int Stride = 16; // longs per stripe: 128 bytes, so no two stripes share a cache line (or an adjacent-line prefetch pair)
+    private const int Pad = 8; // the counters sit 64 bytes into their stripe, away from the array's header
 
-    private readonly long[] _inFlight = new long[2];
+    // Stripe s counts epoch parity p at [s * Stride + Pad + p]; made at the switch to shared (most
+    // domains are driven from one thread and never need it). A token from Begin is
+    // epoch << StripeBits | stripe.
+    private long[]? _stripes;
     private readonly object _drainLock = new();
     private long _epoch;
 
@@ -59,31 +69,35 @@ internal sealed class InFlightTransactions
             }
         }
 
+        long[] stripes = _stripes!; // published before the mode became Shared (see IsOwner)
+        int stripe = ThreadTicket.Current & StripeMask;
         while (true)
         {
             // The increment is a full fence, and so is the drain's epoch advance: either this
             // transaction reads the new epoch and counts again in it, or the drain sees it counted.
             long epoch = Volatile.Read(ref _epoch);
-            Interlocked.Increment(ref _inFlight[epoch & 1]);
+            ref long count = ref stripes[(stripe * Stride) + Pad + (int)(epoch & 1)];
+            Interlocked.Increment(ref count);
             if (Volatile.Read(ref _epoch) == epoch)
             {
-                return epoch;
+                return (epoch << StripeBits) | (long)stripe;
             }
 
-            Interlocked.Decrement(ref _inFlight[epoch & 1]); // a drain started meanwhile: count in the new epoch
+            Interlocked.Decrement(ref count); // a drain started meanwhile: count in the new epoch
         }
     }
 
-    /// <summary>The transaction begun with <paramref name="epoch"/> has moved its bytes.</summary>
-    public void End(long epoch)
+    /// <summary>The transaction begun with <paramref name="token"/> has moved its bytes.</summary>
+    public void End(long token)
     {
-        if (epoch == OwnedEpoch)
+        if (token == OwnedEpoch)
         {
             Volatile.Write(ref _ownerInFlight, _ownerInFlight - 1); // a release: the copy is done before
             return;
         }
 
-        Interlocked.Decrement(ref _inFlight[epoch & 1]);
+        int stripe = (int)(token & StripeMask);
+        Interlocked.Decrement(ref _stripes![(stripe * Stride) + Pad + (int)((token >> StripeBits) & 1)]);
     }
 
     /// <summary>Waits until every transaction that began before this call has moved its bytes.</summary>
@@ -95,20 +109,39 @@ internal sealed class InFlightTransactions
         }
 
         Interlocked.MemoryBarrier(); // the invalidation before the counts: see Begin
-        if (Volatile.Read(ref _inFlight[0]) == 0 && Volatile.Read(ref _inFlight[1]) == 0)
+        long[]? stripes = Volatile.Read(ref _stripes);
+        if (stripes is null || (AllZero(stripes, 0) && AllZero(stripes, 1)))
         {
             return; // nothing in flight: a later transaction counts itself, then finds the invalidated state
         }
 
         lock (_drainLock)
         {
-            long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other slot
+            long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other parity
             var spin = default(SpinWait);
-            while (Volatile.Read(ref _inFlight[old & 1]) != 0)
+            while (!AllZero(stripes, (int)(old & 1)))
             {
                 spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep: the transaction is a copy away from done
             }
         }
+    }
+
+    /// <summary>
+    /// Whether no stripe counts a transaction of epoch parity <paramref name="parity"/>. Each count
+    /// is never negative (a transaction's decrement follows its increment, on the same counter), so
+    /// all zero is a zero sum.
+    /// </summary>
+    private static bool AllZero(long[] stripes, int parity)
+    {
+        for (int i = Pad + parity; i < stripes.Length; i += Stride)
+        {
+            if (Volatile.Read(ref stripes[i]) != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -148,7 +181,9 @@ internal sealed class InFlightTransactions
             {
                 // Every thread's earlier stores become visible and its later loads see Revoking:
                 // the owner's count of a transaction that did not see the switch, and an owner
-                // drain's invalidation. Then the owner's transactions in flight finish.
+                // drain's invalidation. Then the owner's transactions in flight finish. The stripes
+                // exist before anyone can see the mode Shared.
+                Volatile.Write(ref _stripes, new long[(Stride << StripeBits) + Pad]);
                 Interlocked.MemoryBarrierProcessWide();
                 while (Volatile.Read(ref _ownerInFlight) != 0)
                 {

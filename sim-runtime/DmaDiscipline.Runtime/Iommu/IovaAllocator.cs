@@ -22,10 +22,6 @@ public sealed class IovaAllocator
     private const int DepotMagazines = 32; // full magazines kept per size (Linux's MAX_GLOBAL_MAGS)
     private const int StripeBits = 6;
 
-    [ThreadStatic]
-    private static int t_cacheTicket;
-    private static int s_cacheTickets;
-
     private readonly object _treeLock = new();
     private readonly SortedSet<FrameRange> _free = new();
     private readonly AllocatedStripe[] _allocated = new AllocatedStripe[1 << StripeBits];
@@ -191,21 +187,10 @@ public sealed class IovaAllocator
     private AllocatedStripe StripeOf(ulong frame) => _allocated[(int)((frame * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits))];
 
     /// <summary>
-    /// The calling thread's cache: threads take the caches in turn, in the order they first allocate
-    /// anywhere, so that up to <see cref="Environment.ProcessorCount"/> threads never share one.
-    /// (Asking for the current processor instead costs a system call on hosts without RDPID, more than
-    /// the allocation itself; a thread moving between CPUs keeps its cache, which is what matters.)
+    /// The calling thread's cache: threads take the caches in turn (<see cref="ThreadTicket"/>), so
+    /// that up to <see cref="Environment.ProcessorCount"/> threads running at once never share one.
     /// </summary>
-    private CpuCache CurrentCpu()
-    {
-        int ticket = t_cacheTicket;
-        if (ticket == 0)
-        {
-            ticket = t_cacheTicket = Interlocked.Increment(ref s_cacheTickets);
-        }
-
-        return _cpus[(uint)ticket % (uint)_cpus.Length];
-    }
+    private CpuCache CurrentCpu() => _cpus[(uint)ThreadTicket.Current % (uint)_cpus.Length];
 
     /// <summary>A cached range of the order that starts at or below <paramref name="highestStart"/> (the mask's limit).</summary>
     private bool TryPopCached(int order, ulong highestStart, out ulong frame)

@@ -156,7 +156,7 @@ public sealed class VirtioNetDevice : VirtioDeviceModel
     {
         foreach (NetQueuePair pair in _pairs)
         {
-            lock (pair)
+            using (new BiasedHold(ref pair.Lock))
             {
                 pair.Reset();
             }
@@ -175,7 +175,7 @@ public sealed class VirtioNetDevice : VirtioDeviceModel
         }
 
         NetQueuePair pair = _pairs[queue >> 1];
-        lock (pair)
+        using (new BiasedHold(ref pair.Lock))
         {
             if (pair.Index >= Volatile.Read(ref _activePairs))
             {
@@ -207,7 +207,7 @@ public sealed class VirtioNetDevice : VirtioDeviceModel
         }
 
         NetQueuePair pair = _pairs[queue >> 1];
-        lock (pair)
+        using (new BiasedHold(ref pair.Lock))
         {
             // Loopback pushes to both queues of the pair from either one's run: ask both (both calls, no short circuit).
             bool rx = Queue(pair.Rx)?.NeedsInterrupt() == true;
