@@ -4,7 +4,8 @@ namespace DmaDiscipline.Runtime;
 /// The device transactions in flight through one domain, so that a strict unmap returns only after
 /// every transaction that may have translated through a removed entry has moved its bytes (VT-d's
 /// drain-reads/drain-writes bits of an IOTLB invalidation). A transaction is counted from before its
-/// first translation until its copy is done; a drain runs after the invalidation it completes.
+/// first translation until its copy is done, with the bus pages it accesses; a drain runs after the
+/// invalidation it completes, for the pages that invalidation removed.
 /// <para>
 /// Two modes, as a biased lock. <b>Owned</b>: while one thread issues every transaction and every
 /// drain of the domain (a single-queue device driven from one CPU), it counts in a field only it
@@ -12,12 +13,16 @@ namespace DmaDiscipline.Runtime;
 /// other thread issues any. This costs a transaction two plain stores and a drain nothing.
 /// <b>Shared</b>, for good, as soon as a second thread begins a transaction or drains: the switch
 /// makes every thread's stores visible (a process-wide memory barrier, once per domain) and waits
-/// for the owner's transactions in flight, while any other thread waits for the switch to finish;
-/// from then on transactions count atomically per epoch and a drain advances the epoch and waits for
-/// the old one to empty. The shared counts are striped as Linux's <c>percpu_ref</c> is: each thread
-/// counts in the stripe of its <see cref="ThreadTicket"/>, a pair of counters on a cache line of its
-/// own, and only a drain reads them all (summing by looking at each), so two queues transacting
-/// through one domain on two cores never write the same line per transaction.
+/// for the owner's transactions in flight, while any other thread waits for the switch to finish.
+/// From then on each thread publishes its transaction in a slot of its own, as Linux keeps per-CPU
+/// state (<c>percpu_ref</c>, the IOVA rcache): the slot of its <see cref="ThreadTicket"/>, claimed
+/// once per domain, on cache lines no other slot shares, holding a sequence number and the bus pages
+/// the transaction accesses. A drain reads every slot and waits only for a transaction that is in
+/// flight on pages it invalidated: two queues of one device on two cores write no common line per
+/// transaction, and a strict unmap on one queue does not wait for the other queue's copies. A
+/// transaction that finds its slot taken (a thread whose ticket another thread of this domain
+/// already holds) or busy (one transaction inside another) counts instead in a shared pair of epoch
+/// counters; a drain that finds them non-zero advances the epoch and waits for the old one to empty.
 /// </para>
 /// Why the owned mode is safe without fences: an owner transaction re-reads the mode after counting
 /// itself, and the switching thread sets the mode before its process-wide barrier and reads the
@@ -25,21 +30,31 @@ namespace DmaDiscipline.Runtime;
 /// transaction or the transaction sees the switch and counts in the shared way. An owner drain that
 /// races a switch needs no fence either: the switching thread's barrier makes the owner's
 /// invalidation visible before the switching thread's first translation.
+/// Why a slot is enough: a transaction marks its slot in flight with a full fence before it
+/// translates, and a drain reads the slots after its invalidation and a full fence (a Dekker pair):
+/// a transaction the drain did not see in flight translates after the invalidation and finds the
+/// entry gone. The slot is a sequence lock: 4k free, 4k+1 while the pages are written, 4k+2 in
+/// flight; a drain reads the pages between two reads of the same 4k+2. A transaction that began
+/// before the drain but is not marked in flight yet translates after the drain's invalidation.
 /// </summary>
 internal sealed class InFlightTransactions
 {
     private const int Shared = -1;
     private const int Revoking = -2;
-    private const long OwnedEpoch = -1;
-    private const int StripeBits = 4; // 16 stripes: threads running at once take different ones
-    private const int StripeMask = (1 << StripeBits) - 1;
-    private const int Stride = 16; // longs per stripe: 128 bytes, so no two stripes share a cache line (or an adjacent-line prefetch pair)
-    private const int Pad = 8; // the counters sit 64 bytes into their stripe, away from the array's header
+    private const long OwnedToken = -1;
+    private const int SlotBits = 4; // 16 slots: threads running at once take different ones
+    private const int SlotMask = (1 << SlotBits) - 1;
+    private const int Stride = 16; // longs per slot: 128 bytes, so no two slots share a cache line (or an adjacent-line prefetch pair)
+    private const int Pad = 8; // a slot's fields sit 64 bytes into it, away from the array's header and the slot before
+    private const int SeqField = 0;
+    private const int FirstField = 1;
+    private const int LastField = 2;
+    private const int OwnerField = 3;
 
-    // Stripe s counts epoch parity p at [s * Stride + Pad + p]; made at the switch to shared (most
-    // domains are driven from one thread and never need it). A token from Begin is
-    // epoch << StripeBits | stripe.
-    private long[]? _stripes;
+    // Slot s's fields at [s * Stride + Pad + field]; made at the switch to shared (most domains are
+    // driven from one thread and never need them). The epoch counters of transactions that found no
+    // slot sit at [(SlotMask + 1) * Stride + Pad + parity], a line of their own.
+    private long[]? _slots;
     private readonly object _drainLock = new();
     private long _epoch;
 
@@ -49,10 +64,11 @@ internal sealed class InFlightTransactions
     private int _ownerInFlight; // written by the owner thread only
 
     /// <summary>
-    /// A transaction starts on the thread whose <see cref="Environment.CurrentManagedThreadId"/> is
-    /// <paramref name="me"/>. Pass the result to <see cref="End"/> when its bytes have moved.
+    /// A transaction on bus pages <paramref name="firstPage"/> to <paramref name="lastPage"/> starts
+    /// on the thread whose <see cref="Environment.CurrentManagedThreadId"/> is <paramref name="me"/>.
+    /// Pass the result to <see cref="End"/>, on the same thread, when its bytes have moved.
     /// </summary>
-    public long Begin(int me)
+    public long Begin(int me, ulong firstPage, ulong lastPage)
     {
         if (Volatile.Read(ref _owner) != Shared)
         {
@@ -61,7 +77,7 @@ internal sealed class InFlightTransactions
                 Volatile.Write(ref _ownerInFlight, _ownerInFlight + 1);
                 if (Volatile.Read(ref _owner) == me)
                 {
-                    return OwnedEpoch;
+                    return OwnedToken;
                 }
 
                 // Being shared meanwhile: the switch may not have seen this count; count the shared way.
@@ -69,18 +85,35 @@ internal sealed class InFlightTransactions
             }
         }
 
-        long[] stripes = _stripes!; // published before the mode became Shared (see IsOwner)
-        int stripe = ThreadTicket.Current & StripeMask;
+        long[] slots = _slots!; // published before the mode became Shared (see IsOwner)
+        int slot = ThreadTicket.Current & SlotMask;
+        int at = (slot * Stride) + Pad;
+        long owner = Volatile.Read(ref slots[at + OwnerField]);
+        if (owner == 0 && Interlocked.CompareExchange(ref slots[at + OwnerField], me, 0) == 0)
+        {
+            owner = me;
+        }
+
+        long seq = slots[at + SeqField]; // only this slot's owner writes it
+        if (owner == me && (seq & 3) == 0)
+        {
+            Volatile.Write(ref slots[at + SeqField], seq + 1);
+            Volatile.Write(ref slots[at + FirstField], (long)firstPage);
+            Volatile.Write(ref slots[at + LastField], (long)lastPage);
+            Interlocked.Exchange(ref slots[at + SeqField], seq + 2); // in flight; a full fence before the translation
+            return -2 - slot;
+        }
+
         while (true)
         {
             // The increment is a full fence, and so is the drain's epoch advance: either this
             // transaction reads the new epoch and counts again in it, or the drain sees it counted.
             long epoch = Volatile.Read(ref _epoch);
-            ref long count = ref stripes[(stripe * Stride) + Pad + (int)(epoch & 1)];
+            ref long count = ref slots[EpochCounter(epoch)];
             Interlocked.Increment(ref count);
             if (Volatile.Read(ref _epoch) == epoch)
             {
-                return (epoch << StripeBits) | (long)stripe;
+                return epoch;
             }
 
             Interlocked.Decrement(ref count); // a drain started meanwhile: count in the new epoch
@@ -90,59 +123,79 @@ internal sealed class InFlightTransactions
     /// <summary>The transaction begun with <paramref name="token"/> has moved its bytes.</summary>
     public void End(long token)
     {
-        if (token == OwnedEpoch)
+        if (token == OwnedToken)
         {
             Volatile.Write(ref _ownerInFlight, _ownerInFlight - 1); // a release: the copy is done before
             return;
         }
 
-        int stripe = (int)(token & StripeMask);
-        Interlocked.Decrement(ref _stripes![(stripe * Stride) + Pad + (int)((token >> StripeBits) & 1)]);
+        long[] slots = _slots!;
+        if (token < 0)
+        {
+            int at = ((int)(-2 - token) * Stride) + Pad;
+            Volatile.Write(ref slots[at + SeqField], slots[at + SeqField] + 2); // free again; a release: the copy is done before
+            return;
+        }
+
+        Interlocked.Decrement(ref slots[EpochCounter(token)]);
     }
 
-    /// <summary>Waits until every transaction that began before this call has moved its bytes.</summary>
-    public void Drain()
+    /// <summary>
+    /// Waits until every transaction that began before this call and accesses a page from
+    /// <paramref name="firstPage"/> to <paramref name="lastPage"/> has moved its bytes.
+    /// </summary>
+    public void Drain(ulong firstPage, ulong lastPage)
     {
         if (Volatile.Read(ref _owner) != Shared && IsOwner(Environment.CurrentManagedThreadId))
         {
             return; // the owner is not inside a transaction of its own, and nobody else issues any
         }
 
-        Interlocked.MemoryBarrier(); // the invalidation before the counts: see Begin
-        long[]? stripes = Volatile.Read(ref _stripes);
-        if (stripes is null || (AllZero(stripes, 0) && AllZero(stripes, 1)))
+        Interlocked.MemoryBarrier(); // the invalidation before the slots and counts: see Begin
+        long[] slots = _slots!;
+        var spin = default(SpinWait);
+        for (int at = Pad; at < (SlotMask + 1) * Stride; at += Stride)
         {
-            return; // nothing in flight: a later transaction counts itself, then finds the invalidated state
+            // A slot not seen in flight here marks its next transaction in flight after this read,
+            // so that transaction translates after the invalidation (see Begin): only one seen in
+            // flight on these pages can still use a removed entry.
+            long seq = Volatile.Read(ref slots[at + SeqField]);
+            if ((seq & 3) != 2)
+            {
+                continue;
+            }
+
+            ulong first = (ulong)Volatile.Read(ref slots[at + FirstField]);
+            ulong last = (ulong)Volatile.Read(ref slots[at + LastField]);
+            if (Volatile.Read(ref slots[at + SeqField]) != seq || last < firstPage || first > lastPage)
+            {
+                continue; // ended meanwhile, or in flight on other pages
+            }
+
+            while (Volatile.Read(ref slots[at + SeqField]) == seq)
+            {
+                spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep: the transaction is a copy away from done
+            }
+        }
+
+        int even = EpochCounter(0);
+        if (Volatile.Read(ref slots[even]) == 0 && Volatile.Read(ref slots[even + 1]) == 0)
+        {
+            return; // no transaction without a slot in flight
         }
 
         lock (_drainLock)
         {
             long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other parity
-            var spin = default(SpinWait);
-            while (!AllZero(stripes, (int)(old & 1)))
+            while (Volatile.Read(ref slots[EpochCounter(old)]) != 0)
             {
-                spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep: the transaction is a copy away from done
+                spin.SpinOnce(sleep1Threshold: -1);
             }
         }
     }
 
-    /// <summary>
-    /// Whether no stripe counts a transaction of epoch parity <paramref name="parity"/>. Each count
-    /// is never negative (a transaction's decrement follows its increment, on the same counter), so
-    /// all zero is a zero sum.
-    /// </summary>
-    private static bool AllZero(long[] stripes, int parity)
-    {
-        for (int i = Pad + parity; i < stripes.Length; i += Stride)
-        {
-            if (Volatile.Read(ref stripes[i]) != 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>Where the epoch counter of transactions without a slot sits for <paramref name="epoch"/>'s parity.</summary>
+    private static int EpochCounter(long epoch) => ((SlotMask + 1) * Stride) + Pad + (int)(epoch & 1);
 
     /// <summary>
     /// Whether the thread <paramref name="me"/> owns the domain's transactions (claiming them if
@@ -181,9 +234,9 @@ internal sealed class InFlightTransactions
             {
                 // Every thread's earlier stores become visible and its later loads see Revoking:
                 // the owner's count of a transaction that did not see the switch, and an owner
-                // drain's invalidation. Then the owner's transactions in flight finish. The stripes
+                // drain's invalidation. Then the owner's transactions in flight finish. The slots
                 // exist before anyone can see the mode Shared.
-                Volatile.Write(ref _stripes, new long[(Stride << StripeBits) + Pad]);
+                Volatile.Write(ref _slots, new long[((SlotMask + 2) * Stride) + Pad]);
                 Interlocked.MemoryBarrierProcessWide();
                 while (Volatile.Read(ref _ownerInFlight) != 0)
                 {

@@ -197,7 +197,7 @@ public sealed class IommuDomain
         }
 
         // No transaction still uses the removed entries once this returns (VFIO unmaps are synchronous).
-        DrainTransactions();
+        DrainTransactions(first, pages);
 
         // Given back outside the domain's lock: IOVA allocation never runs under it.
         foreach ((ulong frame, ulong count) in released ?? Enumerable.Empty<(ulong, ulong)>())
@@ -425,18 +425,21 @@ public sealed class IommuDomain
 
         // Strict: every cached translation is gone and no transaction still uses one, so the pages
         // may go to a new owner and the range may be handed out again at once.
-        DrainTransactions();
+        DrainTransactions(iovaFrame, pages);
         Iova!.Free(iovaFrame, pages);
         return true;
     }
 
-    /// <summary>A device transaction starts: counted in flight until <see cref="EndTransaction"/>.</summary>
-    internal long BeginTransaction(int thread) => _transactions.Begin(thread);
+    /// <summary>A device transaction on bus pages <paramref name="firstPage"/> to <paramref name="lastPage"/> starts: in flight until <see cref="EndTransaction"/>.</summary>
+    internal long BeginTransaction(int thread, ulong firstPage, ulong lastPage) => _transactions.Begin(thread, firstPage, lastPage);
 
-    internal void EndTransaction(long epoch) => _transactions.End(epoch);
+    internal void EndTransaction(long token) => _transactions.End(token);
 
-    /// <summary>Waits until every transaction that began before this call has moved its bytes (after the invalidation it completes).</summary>
-    private void DrainTransactions() => _transactions.Drain();
+    /// <summary>
+    /// Waits until every transaction that began before this call on one of the pages has moved its
+    /// bytes (after the invalidation it completes): those are the ones that may have used a removed entry.
+    /// </summary>
+    private void DrainTransactions(ulong firstPage, ulong pages) => _transactions.Drain(firstPage, firstPage + pages - 1);
 
     /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>
     internal void UnmapPagesForRollback(ulong iovaFrame, ulong pages)

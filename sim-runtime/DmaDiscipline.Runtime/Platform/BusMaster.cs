@@ -263,7 +263,8 @@ public sealed class BusMaster
 
         if (domain is not null)
         {
-            epoch = domain.BeginTransaction(thread);
+            ulong firstPage = address >> PhysicalMemory.PageShift;
+            epoch = domain.BeginTransaction(thread, firstPage, firstPage + (ulong)physicalPages.Length - 1);
             inFlight = domain;
         }
 
