@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace DmaDiscipline.Runtime;
@@ -92,11 +93,20 @@ internal sealed class LiveMappings
 
     private Shard ShardOf(ulong page) => _shards[(int)((page * 0x9E3779B97F4A7C15UL) >> (64 - ShardBits))];
 
-    /// <summary>Per-page chains of mapping records in pooled arrays (index links, a free list).</summary>
+    /// <summary>
+    /// Per-page chains of mapping records in pooled arrays (index links, a free list). A page whose
+    /// chain empties keeps its head (−1) in the table, so a ring buffer's page mapped again finds it
+    /// with the one lookup the map makes anyway (a remove and a re-insert per map+unmap otherwise);
+    /// empty heads are swept out once they outnumber the live ones (and 1024), so the table stays
+    /// proportional to what is mapped.
+    /// </summary>
     private sealed class Shard
     {
+        private const int SweepFloor = 1024;
+
         private BiasedSpinLock _lock;
         private readonly Dictionary<ulong, int> _heads = new();
+        private int _emptyHeads;
         private LiveMapping[] _records = new LiveMapping[16];
         private int[] _next = new int[16];
         private int _free = -1;
@@ -112,7 +122,16 @@ internal sealed class LiveMappings
 
                 // One hash lookup: the head slot is added (as -1, an empty chain) or found, and updated in place.
                 ref int head = ref CollectionsMarshal.GetValueRefOrAddDefault(_heads, page, out bool exists);
-                _next[node] = exists ? head : -1;
+                if (!exists)
+                {
+                    head = -1;
+                }
+                else if (head < 0)
+                {
+                    _emptyHeads--;
+                }
+
+                _next[node] = head;
                 head = node;
             }
             finally
@@ -129,7 +148,8 @@ internal sealed class LiveMappings
                 int best = -1;
                 int bestPrevious = -1;
                 int previous = -1;
-                for (int node = Head(page); node >= 0; previous = node, node = _next[node])
+                ref int head = ref CollectionsMarshal.GetValueRefOrNullRef(_heads, page);
+                for (int node = Unsafe.IsNullRef(ref head) ? -1 : head; node >= 0; previous = node, node = _next[node])
                 {
                     ref LiveMapping record = ref _records[node];
                     if (record.Address != address || record.Kind != kind)
@@ -155,7 +175,7 @@ internal sealed class LiveMappings
                 }
 
                 removed = _records[best];
-                Unlink(page, best, bestPrevious);
+                Unlink(ref head, best, bestPrevious);
                 return true;
             }
             finally
@@ -170,11 +190,12 @@ internal sealed class LiveMappings
             try
             {
                 int previous = -1;
-                for (int node = Head(page); node >= 0; previous = node, node = _next[node])
+                ref int head = ref CollectionsMarshal.GetValueRefOrNullRef(_heads, page);
+                for (int node = Unsafe.IsNullRef(ref head) ? -1 : head; node >= 0; previous = node, node = _next[node])
                 {
                     if (_records[node] == mapping)
                     {
-                        Unlink(page, node, previous);
+                        Unlink(ref head, node, previous);
                         return;
                     }
                 }
@@ -232,24 +253,38 @@ internal sealed class LiveMappings
 
         private int Head(ulong page) => _heads.TryGetValue(page, out int head) ? head : -1;
 
-        private void Unlink(ulong page, int node, int previous)
+        /// <summary>Unlinks <paramref name="node"/> from the chain whose head is <paramref name="head"/> (the table's slot).</summary>
+        private void Unlink(ref int head, int node, int previous)
         {
             if (previous >= 0)
             {
                 _next[previous] = _next[node];
             }
-            else if (_next[node] >= 0)
-            {
-                CollectionsMarshal.GetValueRefOrNullRef(_heads, page) = _next[node]; // the head exists: it is this node
-            }
             else
             {
-                _heads.Remove(page);
+                head = _next[node];
+                if (head < 0 && ++_emptyHeads > SweepFloor && _emptyHeads > _heads.Count - _emptyHeads)
+                {
+                    SweepEmptyHeads(); // head's slot is not used after this
+                }
             }
 
             _records[node] = default; // drop the owner reference
             _next[node] = _free;
             _free = node;
+        }
+
+        private void SweepEmptyHeads()
+        {
+            foreach (KeyValuePair<ulong, int> entry in _heads)
+            {
+                if (entry.Value < 0)
+                {
+                    _heads.Remove(entry.Key); // removing during enumeration is allowed
+                }
+            }
+
+            _emptyHeads = 0;
         }
 
         private int NewNode()

@@ -2,18 +2,23 @@ namespace DmaDiscipline.Runtime;
 
 /// <summary>
 /// An exact statistics counter that costs its first writer thread a plain add: that thread owns a
-/// part only it writes (so no atomic instruction), every other thread adds to a shared part with an
-/// atomic add. Hot-path counters (bytes a device moved, cache hits, maps made) are bumped by one
-/// thread in the common case — a queue's thread, a driver's CPU — where an atomic add per event
+/// part only it writes (so no atomic instruction), every other thread adds with an atomic add to the
+/// stripe of its <see cref="ThreadTicket"/>, a counter on cache lines of its own (as Linux's per-CPU
+/// counters): two queues on two threads that are not the owner (a device set up on one thread and
+/// driven from two) never add to one line. Hot-path counters (bytes a device moved, cache hits, maps
+/// made) are bumped by one thread in the common case — a queue's thread, a driver's CPU — where an atomic add per event
 /// cost more than the event. <see cref="Value"/> is a snapshot: the sum of both parts, read from any
 /// thread. Use it as a mutable field (never copied, never <c>readonly</c>).
 /// </summary>
 [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 2 * CacheLine)]
 internal struct OwnedCounter
 {
-    // The shared part sits a cache line away from the owner's: with two queues on two threads, the
-    // second thread's atomic adds would otherwise invalidate the owner's line at every add.
+    // The stripes' reference sits a cache line away from the owner's part: every other thread reads
+    // it at every add, and would otherwise pull the owner's line away at every add.
     private const int CacheLine = 64;
+    private const int StripeMask = 15;
+    private const int Stride = 16; // longs per stripe: 128 bytes, no two stripes on one line or prefetch pair
+    private const int Pad = 8;
 
     [System.Runtime.InteropServices.FieldOffset(0)]
     private int _owner;   // managed thread id of the first writer; 0 until one has written
@@ -21,10 +26,26 @@ internal struct OwnedCounter
     [System.Runtime.InteropServices.FieldOffset(8)]
     private long _owned;  // written by the owner only
 
+    // Everyone else, atomically, each at [ticket stripe * Stride + Pad]; made by the first of them.
     [System.Runtime.InteropServices.FieldOffset(CacheLine + 8)]
-    private long _shared; // everyone else, atomically
+    private long[]? _stripes;
 
-    public long Value => Volatile.Read(ref _owned) + Interlocked.Read(ref _shared);
+    public long Value
+    {
+        get
+        {
+            long sum = Volatile.Read(ref _owned);
+            if (Volatile.Read(ref _stripes) is { } stripes)
+            {
+                for (int i = Pad; i < stripes.Length; i += Stride)
+                {
+                    sum += Interlocked.Read(ref stripes[i]);
+                }
+            }
+
+            return sum;
+        }
+    }
 
     public void Increment() => Add(1, Environment.CurrentManagedThreadId);
 
@@ -45,13 +66,26 @@ internal struct OwnedCounter
             return;
         }
 
-        Interlocked.Add(ref _shared, amount);
+        long[] stripes = Volatile.Read(ref _stripes) ?? MakeStripes();
+        Interlocked.Add(ref stripes[((ThreadTicket.Current & StripeMask) * Stride) + Pad], amount);
     }
 
     /// <summary>Sets the count to zero (while no thread is adding, as counters are reset between measurements).</summary>
     public void Reset()
     {
         Volatile.Write(ref _owned, 0);
-        Interlocked.Exchange(ref _shared, 0);
+        if (Volatile.Read(ref _stripes) is { } stripes)
+        {
+            for (int i = Pad; i < stripes.Length; i += Stride)
+            {
+                Interlocked.Exchange(ref stripes[i], 0);
+            }
+        }
+    }
+
+    private long[] MakeStripes()
+    {
+        Interlocked.CompareExchange(ref _stripes, new long[((StripeMask + 1) * Stride) + Pad], null);
+        return _stripes!;
     }
 }
