@@ -15,7 +15,8 @@ namespace DmaDiscipline.Runtime;
 /// </summary>
 internal sealed class LiveMappings
 {
-    private const int ShardBits = 3;
+    private const int ShardBits = 4;
+    private const int GranuleBits = 4; // 16 pages
 
     private readonly Shard[] _shards = new Shard[1 << ShardBits];
 
@@ -91,7 +92,13 @@ internal sealed class LiveMappings
         return null;
     }
 
-    private Shard ShardOf(ulong page) => _shards[(int)((page * 0x9E3779B97F4A7C15UL) >> (64 - ShardBits))];
+    /// <summary>
+    /// The shard of a page: by its 64 KiB granule, not the page itself, so that the buffers one
+    /// queue set up together (neighbouring pages, neighbouring IOVAs) and keeps re-mapping from its
+    /// own IOVA cache share few shards with another queue's: two queues on two cores then mostly take
+    /// shard locks the other never touches, where a hash per page made every shard both queues'.
+    /// </summary>
+    private Shard ShardOf(ulong page) => _shards[(int)(((page >> GranuleBits) * 0x9E3779B97F4A7C15UL) >> (64 - ShardBits))];
 
     /// <summary>
     /// Per-page chains of mapping records in pooled arrays (index links, a free list). A page whose
