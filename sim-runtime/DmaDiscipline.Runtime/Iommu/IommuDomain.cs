@@ -18,9 +18,6 @@ public sealed class IommuDomain
     private readonly List<DeviceId> _devices = new();
     private BiasedSpinLock _lock;
 
-    // Bumped whenever a translation is removed or invalidated: a device-TLB fill computed before the
-    // bump would cache a translation that no longer exists, so it is dropped.
-    private long _invalidations;
     private long _flushes;
 
     // Device transactions in flight: a strict unmap waits for those that may have translated through
@@ -405,7 +402,6 @@ public sealed class IommuDomain
                 _pageTable!.Unmap(iovaFrame + i);
             }
 
-            _invalidations++;
             if (_flushQueue is not null)
             {
                 if (_flushQueue.IsFull)
@@ -450,8 +446,6 @@ public sealed class IommuDomain
             {
                 _pageTable!.Unmap(iovaFrame + i);
             }
-
-            _invalidations++;
         }
     }
 
@@ -469,26 +463,10 @@ public sealed class IommuDomain
         }
     }
 
-    /// <summary>
-    /// Caches a translation in an attached device's own cache, unless a translation was removed or
-    /// invalidated since <paramref name="generation"/> was read: the ATS rule that an invalidation
-    /// completes only after translations in flight, so a strict unmap is never outlived by a late fill.
-    /// </summary>
-    internal void FillDeviceTlb(IoTlb deviceTlb, ulong iovaFrame, ulong entry, long generation)
-    {
-        using (new BiasedHold(ref _lock))
-        {
-            if (generation == _invalidations && _deviceTlbs.Contains(deviceTlb))
-            {
-                deviceTlb.Fill(iovaFrame, entry); // the cache's own sequence lock: the device reads it without a lock
-            }
-        }
-    }
-
     /// <summary>Translates one page for a device access: IOTLB first, page walk on a miss.</summary>
     internal bool TryTranslate(ulong address, DmaAccess access, out ulong physical, out FaultReason reason)
     {
-        if (!TryTranslatePage(address, access, out ulong entry, out reason, out _))
+        if (!TryTranslatePage(address, access, out ulong entry, out reason))
         {
             physical = 0;
             return false;
@@ -501,11 +479,14 @@ public sealed class IommuDomain
     /// <summary>
     /// Translates the page of <paramref name="address"/> for one access: the leaf entry (physical
     /// frame and permissions) as an ATS translation completion would carry it. Identity domains
-    /// answer with the same frame and both permissions.
+    /// answer with the same frame and both permissions. With <paramref name="fillInto"/>, an attached
+    /// device's own cache (ATS), a translation to a physical address below <paramref name="fillBelow"/>
+    /// is cached there under the same hold of the domain's lock as the translation: no invalidation
+    /// can fall between them, so a strict unmap is never outlived by a late fill (the ATS rule that an
+    /// invalidation completes only after translations in flight), and a miss takes the lock once.
     /// </summary>
-    internal bool TryTranslatePage(ulong address, DmaAccess access, out ulong entry, out FaultReason reason, out long generation)
+    internal bool TryTranslatePage(ulong address, DmaAccess access, out ulong entry, out FaultReason reason, IoTlb? fillInto = null, ulong fillBelow = 0)
     {
-        generation = 0;
         switch (Kind)
         {
             case DomainKind.Identity:
@@ -527,8 +508,18 @@ public sealed class IommuDomain
 
         using (new BiasedHold(ref _lock))
         {
-            generation = _invalidations;
-            return TryTranslateLocked(address, access, out entry, out reason);
+            if (!TryTranslateLocked(address, access, out entry, out reason))
+            {
+                return false;
+            }
+
+            ulong physical = (IoPageTable.FrameOf(entry) << PhysicalMemory.PageShift) | (address & PhysicalMemory.PageMask);
+            if (fillInto is not null && physical < fillBelow && _deviceTlbs.Contains(fillInto))
+            {
+                fillInto.Fill(address >> PhysicalMemory.PageShift, entry); // the cache's own sequence lock: the device reads it without a lock
+            }
+
+            return true;
         }
     }
 
@@ -567,7 +558,6 @@ public sealed class IommuDomain
             return;
         }
 
-        _invalidations++;
         IoTlb!.InvalidateAll();
         foreach (IoTlb deviceTlb in _deviceTlbs)
         {
@@ -580,7 +570,6 @@ public sealed class IommuDomain
 
     private void InvalidatePage(ulong iovaFrame)
     {
-        _invalidations++;
         IoTlb!.Invalidate(iovaFrame);
         foreach (IoTlb deviceTlb in _deviceTlbs)
         {

@@ -295,20 +295,20 @@ public sealed class BusMaster
             ulong physical = bus;
             ulong frame = bus >> PhysicalMemory.PageShift;
             ulong entry = 0;
-            long generation = 0;
-            bool fill = false;
             if (domain is not null)
             {
                 // A translated request from the device's own cache when it holds the page with the
                 // needed permission; otherwise the IOMMU translates (and faults) as without ATS.
                 if (lookup is null || !lookup.TryLookupLockFree(frame, thread, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
                 {
-                    if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason, out generation))
+                    // Cached (under the translation's own hold) only below the end of memory, the check
+                    // below, so a cache hit needs it no more. In a confidential machine nothing is
+                    // cached: a page's shared state can change under it.
+                    IoTlb? fillInto = _machine.Options.Confidential ? null : deviceTlb;
+                    if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason, fillInto, _machine.Memory.Size))
                     {
                         return FaultInFlight(ref inFlight, epoch, bus, access, reason);
                     }
-
-                    fill = deviceTlb is not null;
                 }
 
                 physical = (IoPageTable.FrameOf(entry) << PhysicalMemory.PageShift) | (bus & PhysicalMemory.PageMask);
@@ -322,13 +322,6 @@ public sealed class BusMaster
             if (_machine.Options.Confidential && !_machine.Memory.IsShared(physical >> PhysicalMemory.PageShift))
             {
                 return FaultInFlight(ref inFlight, epoch, bus, access, FaultReason.NotShared);
-            }
-
-            if (fill && !_machine.Options.Confidential)
-            {
-                // Cached only once every check passed, so a cache hit needs none of them again. In a
-                // confidential machine nothing is cached: a page's shared state can change under it.
-                domain!.FillDeviceTlb(deviceTlb!, frame, entry, generation);
             }
 
             physicalPages[i] = physical >> PhysicalMemory.PageShift;
