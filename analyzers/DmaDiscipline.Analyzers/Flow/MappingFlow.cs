@@ -17,9 +17,9 @@ namespace DmaDiscipline.Analyzers.Flow
     /// </summary>
     internal sealed class MappingFlow : FlowAnalysis<MappingState>
     {
-        private const long FromDevice = 2;
-        private const long Bidirectional = 0;
-        private const long ToDevice = 1;
+        private const long FromDevice = TransferDirection.FromDevice;
+        private const long Bidirectional = TransferDirection.Bidirectional;
+        private const long ToDevice = TransferDirection.ToDevice;
 
         private readonly DmaSymbols _symbols;
         private readonly Action<Diagnostic> _report;
@@ -1329,6 +1329,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var returnsHandle = _symbols.IsBusAddressType(method.ReturnType);
             IOperation? length = null;
             IOperation? direction = null;
+            ITypeSymbol? directionType = null;
             IArgumentOperation? first = null;
             foreach (var argument in invocation.Arguments)
             {
@@ -1346,6 +1347,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (_symbols.IsDirectionType(parameter.Type))
                 {
                     direction = argument.Value;
+                    directionType = parameter.Type;
                 }
                 else if (DmaSymbols.IsLengthParameter(parameter))
                 {
@@ -1363,7 +1365,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var kind = returnsHandle ? MappingKind.Streaming : MappingKind.ScatterGather;
             var bufferKey = returnsHandle ? Keys.Of(first?.Value) : null;
             var site = SiteFor(invocation, kind, bufferKey, length, direction);
-            var directionValue = direction is null ? null : ConstantOf(direction, state);
+            var directionValue = direction is not null && ConstantOf(direction, state) is long raw ? TransferDirection.Of(directionType, raw) : null;
             // A long-lived mapping is released elsewhere by design: nothing is owed on this body's paths.
             var flags = (roles & DmaRole.PersistentMap) != 0 ? SiteFlags.NotReleased : SiteFlags.Live | SiteFlags.NotReleased;
             if (kind == MappingKind.Streaming)
@@ -1519,11 +1521,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 var value = ConstantOf(argument.Value, state);
                 if (_symbols.IsDirectionType(parameter.Type))
                 {
-                    if (value is long direction && status.Direction is long mapped)
+                    if (value is long raw && TransferDirection.Of(parameter.Type, raw) is long direction && status.Direction is long mapped)
                     {
                         if (direction != mapped)
                         {
-                            ReportMismatch(argument.Value, site, $"{name} uses direction {DirectionName(parameter.Type, direction)} but the mapping was made {DirectionName(parameter.Type, mapped)} (line {Keys.Line(site.Call)})");
+                            ReportMismatch(argument.Value, site, $"{name} uses direction {TransferDirection.NameIn(parameter.Type, direction)} but the mapping was made {TransferDirection.NameIn(parameter.Type, mapped)} (line {Keys.Line(site.Call)})");
                         }
                         else if (isSync && forCpu && mapped == ToDevice)
                         {
@@ -1551,21 +1553,6 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private void ReportMismatch(IOperation at, MapSite site, string message) =>
             Report(Diagnostic.Create(Descriptors.DMA004, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, message));
-
-        [MethodImpl(Jit.Optimized)]
-        private static string DirectionName(ITypeSymbol type, long value)
-        {
-            foreach (var member in type.GetMembers())
-            {
-                if (member is IFieldSymbol field && field.HasConstantValue && field.ConstantValue is not null
-                    && Convert.ToInt64(field.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) == value)
-                {
-                    return field.Name;
-                }
-            }
-
-            return value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
 
         /// <summary>Arguments to an ordinary method: a device sink is a use; anything else but logging takes ownership.</summary>
         [MethodImpl(Jit.Optimized)]
