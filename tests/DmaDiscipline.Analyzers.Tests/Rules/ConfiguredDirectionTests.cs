@@ -77,7 +77,7 @@ public sealed class ConfiguredDirectionTests
                 """),
             [("DmaDiscipline.txt", Symbols)],
             Verify<MappingLifecycleAnalyzer>.Diagnostic("DMA004").WithSeverity(DiagnosticSeverity.Info).WithSpan(24, 9, 24, 61).WithSpan(21, 17, 21, 64)
-                .WithArguments("SyncForCpu on a ToDevice mapping is legal but pointless: the device does not write the buffer"),
+                .WithArguments("SyncForCpu on a ToDevice mapping is legal but pointless: neither the device nor the CPU writes the buffer"),
             Verify<MappingLifecycleAnalyzer>.Diagnostic("DMA004").WithLocation(0).WithSpan(21, 17, 21, 64)
                 .WithArguments("Unmap uses direction FromDevice but the mapping was made ToDevice (line 21)"));
 
