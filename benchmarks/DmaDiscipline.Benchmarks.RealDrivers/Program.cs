@@ -6,6 +6,7 @@ using DmaDiscipline.Benchmarks.RealDrivers;
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.RealDrivers -c Release -- --label "main abc1234"
 //       [--analyzer PATH/DmaDiscipline.Analyzers.dll] [--sources DIR] [--doc docs/real-drivers.md] [--only NAME]
 //       [--symbols DmaDiscipline.txt]   (another file of each codebase's folder, e.g. a variant with more lines)
+//       [--no-generators]   (the analyzers alone: no project publishes summaries for the projects referencing it)
 // Each codebase's projects are compiled as its own solution structure (one compilation per project), the
 // analyzers run with its DmaDiscipline.txt, and the section "Measurement: <label>" of the doc is (re)written.
 var root = FindRoot();
@@ -17,6 +18,7 @@ var only = Argument("--only");
 var symbolsFileName = Argument("--symbols") ?? "DmaDiscipline.txt";
 
 var analyzers = AnalyzerAssembly.Load(analyzerPath);
+var generators = args.Contains("--no-generators") ? [] : AnalyzerAssembly.LoadGenerators(analyzerPath);
 var framework = FrameworkReferences.Load();
 var runs = new List<(CodebaseResult, GroundTruth, Score)>();
 foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "RealDrivers")).Order(StringComparer.Ordinal))
@@ -33,7 +35,7 @@ foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "
         throw new DirectoryNotFoundException($"{source} is missing: run tests/RealDrivers/fetch.sh first.");
     }
 
-    var result = await CodebaseRun.RunAsync(corpus, source, symbolsFileName, analyzers, framework);
+    var result = await CodebaseRun.RunAsync(corpus, source, symbolsFileName, analyzers, generators, framework);
     if (result.SourceCommit != corpus.Commit)
     {
         throw new InvalidOperationException($"{source} is at {result.SourceCommit}, the ground truth is for {corpus.Commit}: run tests/RealDrivers/fetch.sh.");
