@@ -256,6 +256,13 @@ namespace DmaDiscipline.Analyzers.Publishing
             {
                 if (DocumentationCommentId.CreateDeclarationId(member.OriginalDefinition) is { Length: > 0 } id)
                 {
+                    // Written as a user writes a symbols-file line: the return type ('~') only where it tells overloads apart.
+                    var tilde = id.LastIndexOf('~');
+                    if (tilde > 0 && !(member is IMethodSymbol { MethodKind: MethodKind.Conversion }))
+                    {
+                        id = id.Substring(0, tilde);
+                    }
+
                     _lines.Add(id + " ; " + role);
                 }
             }

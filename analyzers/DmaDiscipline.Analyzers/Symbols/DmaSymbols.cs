@@ -180,12 +180,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// The summaries referenced assemblies publish (built with this analyzer package), read as
         /// symbols-file lines. An explicit line wins: a member the symbols files name keeps only their roles.
         /// </summary>
-        private void AddPublishedSummaries(HashSet<string> configuredIds, CancellationToken cancellationToken)
+        private void AddPublishedSummaries(HashSet<ISymbol> configured, CancellationToken cancellationToken)
         {
             var problems = new List<Publishing.PublishedSummary.Problem>();
             foreach (var (entry, symbol) in Publishing.PublishedSummary.Read(Compilation, problems, cancellationToken))
             {
-                if (configuredIds.Contains(entry.DocumentationId))
+                if (configured.Contains(symbol.OriginalDefinition))
                 {
                     continue;
                 }
@@ -399,11 +399,11 @@ namespace DmaDiscipline.Analyzers.Symbols
             _roles[key] = existing | role;
         }
 
-        /// <summary>Reads the symbols files; returns the ids they name.</summary>
-        private HashSet<string> AddSymbolsFiles(ImmutableArray<AdditionalText> files, CancellationToken cancellationToken)
+        /// <summary>Reads the symbols files; returns the symbols they name.</summary>
+        private HashSet<ISymbol> AddSymbolsFiles(ImmutableArray<AdditionalText> files, CancellationToken cancellationToken)
         {
             var entries = new List<SymbolsFile.Entry>();
-            var ids = new HashSet<string>(StringComparer.Ordinal);
+            var named = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             foreach (var file in files)
             {
                 var text = file.GetText(cancellationToken);
@@ -415,7 +415,6 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             foreach (var entry in entries)
             {
-                ids.Add(entry.DocumentationId);
                 if (entry.DocumentationId == SymbolsFile.PointersId)
                 {
                     PointersArePhysical = true;
@@ -425,6 +424,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 // Like BannedSymbols.txt: an id that names nothing in this compilation is not an error.
                 foreach (var symbol in DocumentationCommentId.GetSymbolsForDeclarationId(entry.DocumentationId, Compilation))
                 {
+                    named.Add(symbol.OriginalDefinition);
                     if (symbol is ITypeSymbol type)
                     {
                         AddType(type as INamedTypeSymbol, entry.Role);
@@ -437,7 +437,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
 
-            return ids;
+            return named;
         }
 
         private volatile InterestingNames? _names;
