@@ -118,4 +118,21 @@ public sealed class PublishedSummaryTests
             [],
             [lib.Reference, mid.Reference]);
     }
+
+    [Theory]
+    [InlineData("namespace Lib { public struct D { [BusAddress] public ulong Addr; } public class Q { D[] _d; public void Set(ulong a) { _d[0].Addr = a; ")]
+    [InlineData("namespace Lib { public class Q { public void Set(ulong a) { Missing.Sink(a); } public ulong Phys(KBuffer b) => b.PhysicalAddress.Value + ; } }")]
+    [InlineData("namespace Lib { public class Q<T> where T : Q<T> { public ulong this[int i] { set => Set(value); } void Set(ulong a) => Set(a); public static implicit operator ulong(Q<T> q) => q; } }")]
+    public void The_generator_never_fails_on_code_that_does_not_compile(string source)
+    {
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "Lib",
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("using DmaDiscipline.Runtime;\n" + source)],
+            [MetadataReference.CreateFromFile(typeof(object).Assembly.Location), MetadataReference.CreateFromFile(typeof(DmaDiscipline.Runtime.DmaApi).Assembly.Location)]);
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(new DmaDiscipline.Analyzers.Publishing.SummaryGenerator())
+            .RunGenerators(compilation);
+        var result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        Assert.DoesNotContain(result.Diagnostics, d => d.Id == "DMA903");
+    }
 }
