@@ -254,17 +254,37 @@ namespace DmaDiscipline.Analyzers.Publishing
 
             private void Line(ISymbol member, string role)
             {
-                if (DocumentationCommentId.CreateDeclarationId(member.OriginalDefinition) is { Length: > 0 } id)
+                if (IdOf(member.OriginalDefinition) is { } id)
                 {
-                    // Written as a user writes a symbols-file line: the return type ('~') only where it tells overloads apart.
-                    var tilde = id.LastIndexOf('~');
-                    if (tilde > 0 && !(member is IMethodSymbol { MethodKind: MethodKind.Conversion }))
-                    {
-                        id = id.Substring(0, tilde);
-                    }
-
                     _lines.Add(id + " ; " + role);
                 }
+            }
+
+            /// <summary>
+            /// The id a referencing project resolves to this member alone: as a user writes it (the return type,
+            /// '~', only where it tells overloads apart), else as the compiler writes it; null when neither names
+            /// the member alone (a parameter type ids cannot spell, a function pointer): then it is not published.
+            /// </summary>
+            private string? IdOf(ISymbol member)
+            {
+                if (!(DocumentationCommentId.CreateDeclarationId(member) is { Length: > 0 } id))
+                {
+                    return null;
+                }
+
+                var tilde = id.LastIndexOf('~');
+                if (tilde > 0 && !(member is IMethodSymbol { MethodKind: MethodKind.Conversion }) && NamesOnly(id.Substring(0, tilde), member))
+                {
+                    return id.Substring(0, tilde);
+                }
+
+                return NamesOnly(id, member) ? id : null;
+            }
+
+            private bool NamesOnly(string id, ISymbol member)
+            {
+                var named = DocumentationCommentId.GetSymbolsForDeclarationId(id, _symbols.Compilation);
+                return named.Length == 1 && SymbolEqualityComparer.Default.Equals(named[0].OriginalDefinition, member);
             }
         }
     }

@@ -67,6 +67,13 @@ public sealed class AcrossProjectReferencesTests
                 public static ulong Checksum(ulong value) => 42;
             }
 
+            // A parameter type documentation ids cannot spell (a function pointer): published only under an id that names it.
+            public sealed unsafe class Threads
+            {
+                private VirtqDesc _desc;
+                public void* Start(delegate*<void> entry, ulong stack) { _desc.Addr = stack; return null; }
+            }
+
             public static class Env
             {
                 public static ulong PhysOf(KBuffer buffer) => buffer.PhysicalAddress.Value + 0;
@@ -117,6 +124,10 @@ public sealed class AcrossProjectReferencesTests
         Check(
             "class D { void F(KBuffer buf, Lib.Virtqueue q) { " + body + " } }",
             "M:Lib.Virtqueue.SetDescriptor(System.Int32,System.UInt64,System.UInt32) ; bus-sink(len)\n");
+
+    [Fact]
+    public async Task Every_published_line_names_its_member_in_the_referencing_project() =>
+        await Verify<SymbolsFileAnalyzer>.Analyzer("class D { }", [], [(await Built.Value).Reference]);
 
     [Fact]
     public async Task The_library_publishes_its_summary_lines_and_nothing_of_its_look_alikes()
