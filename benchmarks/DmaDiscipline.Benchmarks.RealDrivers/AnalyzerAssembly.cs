@@ -31,6 +31,21 @@ internal static class AnalyzerAssembly
         return analyzers;
     }
 
+    /// <summary>
+    /// The source generators of the same assembly (the summary generator: what each project publishes with its
+    /// assembly for the projects that reference it), as the compiler runs them before the analyzers.
+    /// </summary>
+    public static ImmutableArray<ISourceGenerator> LoadGenerators(string path)
+    {
+        var reference = new AnalyzerFileReference(Path.GetFullPath(path), new Loader());
+        var failures = new List<string>();
+        reference.AnalyzerLoadFailed += (_, e) => failures.Add($"{e.TypeName}: {e.Message}");
+        var generators = reference.GetGenerators(LanguageNames.CSharp);
+        return failures.Count > 0
+            ? throw new InvalidOperationException($"Could not load the generators of {path}: {string.Join("; ", failures)}")
+            : generators;
+    }
+
     // Loads the analyzer into its own context, so that its Roslyn references resolve to the host's (shared) ones.
     private sealed class Loader : IAnalyzerAssemblyLoader
     {

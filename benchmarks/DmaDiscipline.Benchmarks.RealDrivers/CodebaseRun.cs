@@ -25,11 +25,13 @@ internal sealed record CodebaseResult(
 
 /// <summary>
 /// One compilation per project of the codebase, in reference order (a project reference is a compilation
-/// reference), the analyzers run over each with the codebase's symbols file. Nothing is emitted or executed.
+/// reference), the analyzers run over each with the codebase's symbols file. As in a build, the analyzer
+/// package's source generators run on each project first, and a project's references are the referenced
+/// projects' compilations with what the generators added (the summaries they publish). Nothing is emitted or executed.
 /// </summary>
 internal static class CodebaseRun
 {
-    public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, string symbolsFileName, ImmutableArray<DiagnosticAnalyzer> analyzers, IReadOnlyList<MetadataReference> framework)
+    public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, string symbolsFileName, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<ISourceGenerator> generators, IReadOnlyList<MetadataReference> framework)
     {
         var root = Path.GetFullPath(Path.Combine(sourceDirectory, corpus.Root));
         var projects = corpus.Projects.Select(project => ProjectFile.Read(Path.Combine(sourceDirectory, project), sourceDirectory)).ToList();
@@ -53,7 +55,7 @@ internal static class CodebaseRun
                     : throw new InvalidOperationException($"{project.Path} references {reference}, which is not among the measured projects of {corpus.Name}"));
             }
 
-            var compilation = CSharpCompilation.Create(
+            CSharpCompilation compilation = CSharpCompilation.Create(
                 project.Name,
                 trees,
                 references,
@@ -62,8 +64,6 @@ internal static class CodebaseRun
                     allowUnsafe: project.AllowUnsafe,
                     nullableContextOptions: project.Nullable ? NullableContextOptions.Enable : NullableContextOptions.Disable,
                     concurrentBuild: true));
-            built[project.Path] = compilation;
-
             var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
             results.Add(new ProjectResult(
                 project.Name,
@@ -71,6 +71,23 @@ internal static class CodebaseRun
                 errors.Count,
                 string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Key} ×{g.Count()} (first at {Site(g.First().Location, root)})"))));
 
+            var clock = Stopwatch.StartNew();
+            if (!generators.IsEmpty)
+            {
+                var driver = CSharpGeneratorDriver.Create(generators, [symbols], parse).RunGeneratorsAndUpdateCompilation(compilation, out var generated, out var generatorDiagnostics);
+                compilation = (CSharpCompilation)generated;
+                foreach (var result in driver.GetRunResult().Results)
+                {
+                    if (result.Exception is { } exception)
+                    {
+                        exceptions.Add($"{project.Name}: {result.Generator.GetGeneratorType().Name}: {exception.GetType().Name}: {exception.Message}");
+                    }
+                }
+
+                findings.AddRange(generatorDiagnostics.Select(d => new Finding(d.Id, Site(d.Location, root), d.GetMessage(System.Globalization.CultureInfo.InvariantCulture))));
+            }
+
+            built[project.Path] = compilation;
             var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(
                 options,
                 onAnalyzerException: (exception, analyzer, _) =>
@@ -82,7 +99,6 @@ internal static class CodebaseRun
                 },
                 concurrentAnalysis: true,
                 logAnalyzerExecutionTime: false));
-            var clock = Stopwatch.StartNew();
             var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
             time += clock.Elapsed;
 

@@ -6,6 +6,8 @@ using DmaDiscipline.Benchmarks.RealDrivers;
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.RealDrivers -c Release -- --label "main abc1234"
 //       [--analyzer PATH/DmaDiscipline.Analyzers.dll] [--sources DIR] [--doc docs/real-drivers.md] [--only NAME]
 //       [--symbols DmaDiscipline.txt]   (another file of each codebase's folder, e.g. a variant with more lines)
+//       [--verbose]   (also prints every diagnostic other than DMA001/DMA008: DMA9xx on the configuration, the summaries, the analysis)
+//       [--no-generators]   (the analyzers alone: no project publishes summaries for the projects referencing it)
 // Each codebase's projects are compiled as its own solution structure (one compilation per project), the
 // analyzers run with its DmaDiscipline.txt, and the section "Measurement: <label>" of the doc is (re)written.
 var root = FindRoot();
@@ -17,6 +19,7 @@ var only = Argument("--only");
 var symbolsFileName = Argument("--symbols") ?? "DmaDiscipline.txt";
 
 var analyzers = AnalyzerAssembly.Load(analyzerPath);
+var generators = args.Contains("--no-generators") ? [] : AnalyzerAssembly.LoadGenerators(analyzerPath);
 var framework = FrameworkReferences.Load();
 var runs = new List<(CodebaseResult, GroundTruth, Score)>();
 foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "RealDrivers")).Order(StringComparer.Ordinal))
@@ -33,7 +36,7 @@ foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "
         throw new DirectoryNotFoundException($"{source} is missing: run tests/RealDrivers/fetch.sh first.");
     }
 
-    var result = await CodebaseRun.RunAsync(corpus, source, symbolsFileName, analyzers, framework);
+    var result = await CodebaseRun.RunAsync(corpus, source, symbolsFileName, analyzers, generators, framework);
     if (result.SourceCommit != corpus.Commit)
     {
         throw new InvalidOperationException($"{source} is at {result.SourceCommit}, the ground truth is for {corpus.Commit}: run tests/RealDrivers/fetch.sh.");
@@ -44,6 +47,14 @@ foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "
     truth.CheckSites(Path.Combine(source, corpus.Root), truthPath);
     var score = Score.Of(truth, result.Findings);
     runs.Add((result, truth, score));
+    if (args.Contains("--verbose"))
+    {
+        foreach (var finding in result.Findings.Where(f => f.Id != "DMA001" && f.Id != "DMA008"))
+        {
+            Console.WriteLine($"  {finding.Id} {finding.Site}: {finding.Message}");
+        }
+    }
+
     Console.WriteLine($"{corpus.Name}: recall {score.Recall:0.00} ({score.Found.Count}/{score.Defects}), precision {score.Precision:0.00} ({score.FalsePositives.Count} false positives), AD0001 {result.AnalyzerExceptions.Count}, compile errors {result.Projects.Sum(p => p.CompileErrors)}, unresolved symbols-file ids {result.UnresolvedSymbols.Count}, {result.AnalysisTime.TotalSeconds:0.0} s");
 }
 

@@ -582,6 +582,19 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>What a method of the compilation may return, through its callees, its own parameters kept (what its assembly publishes of it).</summary>
+        public ImmutableHashSet<Origin> ReturnsOf(IMethodSymbol method)
+        {
+            var result = Origin.None;
+            var unknown = false;
+            Resolve(SummaryOf(method).Returns, new Frame(null, null, keepParameters: true), 0, ref result, ref unknown);
+            return result;
+        }
+
+        /// <summary>What a field of the compilation may hold: what the methods of its type store into it, resolved.</summary>
+        public ImmutableHashSet<Origin> HeldBy(IFieldSymbol field) =>
+            FieldWritesOf(field) is { IsEmpty: false } writes ? Resolve(writes) : Origin.None;
+
         private ImmutableHashSet<Origin>? FieldWritesOf(IFieldSymbol field) =>
             field.ContainingType is null ? null : _fields.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeFieldWrites);
 

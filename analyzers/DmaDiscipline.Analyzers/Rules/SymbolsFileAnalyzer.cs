@@ -9,7 +9,9 @@ namespace DmaDiscipline.Analyzers.Rules
     /// <summary>
     /// DMA900: a line of a DmaDiscipline.txt symbols file that cannot be read, or whose role or parameter
     /// cannot apply to the member it names (it is ignored by the other rules). DMA901: a readable line
-    /// whose id names nothing in the compilation, with the nearest id that does.
+    /// whose id names nothing in the compilation, with the nearest id that does. Both also for the
+    /// summaries referenced assemblies publish (<see cref="Publishing.PublishedSummary"/>): a line that
+    /// cannot be read, does not fit its member, or names nothing (stale) is reported without a location.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SymbolsFileAnalyzer : DiagnosticAnalyzer
@@ -20,6 +22,14 @@ namespace DmaDiscipline.Analyzers.Rules
         {
             context.EnableConcurrentExecution();
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationAction(compilation =>
+            {
+                var symbols = DmaSymbols.Create(compilation.Compilation, compilation.Options, compilation.CancellationToken);
+                foreach (var problem in symbols.PublishedProblems)
+                {
+                    compilation.ReportDiagnostic(Diagnostic.Create(problem.Descriptor, Location.None, problem.Message));
+                }
+            });
             context.RegisterAdditionalFileAction(file =>
             {
                 if (!SymbolsFile.IsSymbolsFile(file.AdditionalFile.Path))

@@ -40,16 +40,23 @@ namespace DmaDiscipline.Analyzers.Symbols
         // Does the source use a sink at all? When not, no body is analysed.
         private readonly bool _inReach;
 
-        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers, bool inReach)
+        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers, bool inReach, bool namesPhysical = true)
         {
             _pointers = pointers;
             _inReach = inReach;
+            NamesPhysical = namesPhysical;
             _sinks = sinks;
             _sinkNames = new HashSet<string>(sinks, StringComparer.Ordinal);
             _carriers = carriers;
             _forgers = forgers;
             _busTypes = busTypes;
         }
+
+        /// <summary>Does the source use a sink at all (decided once, in <see cref="Compute"/>)? When not, no body is analysed.</summary>
+        public bool UsesSinks => _inReach;
+
+        /// <summary>Does the source name a physical source or a member that carries one (or are pointers physical)?</summary>
+        public bool NamesPhysical { get; }
 
         /// <summary>Can a member called by this word reach a sink: is it a sink's, or a wrapper's whose text names one?</summary>
         public bool IsSinkName(string name) => _sinkNames.Contains(name);
@@ -252,7 +259,9 @@ namespace DmaDiscipline.Analyzers.Symbols
             seeds.UnionWith(device);
             if (!InReach(declarations, seeds, sinkOwners))
             {
-                return new AddressCarriers(new List<string>(sinks), new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false);
+                // The summary generator still publishes what such a project's helpers return (a physical address, what they are given).
+                var namesPhysical = symbols.PointersArePhysical || declarations.UsedNames(carriers).Count > 0;
+                return new AddressCarriers(new List<string>(sinks), new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false, namesPhysical);
             }
 
             if (!symbols.PointersArePhysical && declarations.UsedNames(carriers).Count == 0)

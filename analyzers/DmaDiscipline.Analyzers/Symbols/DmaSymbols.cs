@@ -24,7 +24,8 @@ namespace DmaDiscipline.Analyzers.Symbols
         private static readonly string[] TranslationQueryNames = { "IommuPresent", "HasIommu", "BehindIommu", "IsPassthrough", "IsIdentity", "IsTranslated", "BypassesIommu" };
 
         private readonly Dictionary<ISymbol, DmaRole> _roles = new Dictionary<ISymbol, DmaRole>(SymbolEqualityComparer.Default);
-        private readonly Dictionary<ISymbol, string> _sinkParameterNames = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
+        // A method's sink parameters, where lines name them (several lines may name several parameters).
+        private readonly Dictionary<ISymbol, HashSet<string>> _sinkParameterNames = new Dictionary<ISymbol, HashSet<string>>(SymbolEqualityComparer.Default);
         // Sized for the members a driver calls, with more lock stripes than build machines have cores: every callback asks,
         // and a resize or a contended stripe would stall the others.
         private readonly ConcurrentDictionary<ISymbol, DmaRole> _cache = new ConcurrentDictionary<ISymbol, DmaRole>(CacheConcurrency, 1024, SymbolEqualityComparer.Default);
@@ -85,37 +86,82 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         public bool PointersArePhysical { get; private set; }
 
+        /// <summary>Does this compilation declare a configured physical source (a platform or environment library)?</summary>
+        public bool DeclaresPhysicalSource { get; private set; }
+
         /// <summary>False when nothing DMA-related exists in this compilation: the analyzers then register nothing.</summary>
         public bool IsActive { get; private set; }
 
         /// <summary>True when the compilation is the platform itself (defines the bus address type): its code makes bus addresses legitimately.</summary>
         public bool CompilationIsPlatform { get; private set; }
 
-        // One provider per compilation, shared by the analyzers (the symbols file and the name scan are read once).
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Tuple<AnalyzerOptions, DmaSymbols>> Shared =
-            new System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Tuple<AnalyzerOptions, DmaSymbols>>();
+        // One provider per compilation, shared by the analyzers and the summary generator (the symbols file and the name scan are read once).
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Tuple<ImmutableArray<AdditionalText>, DmaSymbols>> Shared =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Tuple<ImmutableArray<AdditionalText>, DmaSymbols>>();
 
-        public static DmaSymbols Create(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
+        public static DmaSymbols Create(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken) =>
+            Create(compilation, options.AdditionalFiles, cancellationToken);
+
+        /// <summary>
+        /// The roles of <paramref name="compilation"/>'s symbols, given its additional files (only the symbols
+        /// files among them are read). The same compilation with the same symbols files gets the same
+        /// instance: in a build the summary generator and the analyzers share one when the generator adds nothing.
+        /// </summary>
+        public static DmaSymbols Create(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken)
         {
+            var files = SymbolsFiles(additionalFiles);
             lock (Shared)
             {
-                if (Shared.TryGetValue(compilation, out var shared) && ReferenceEquals(shared.Item1, options))
+                if (Shared.TryGetValue(compilation, out var shared) && SameFiles(shared.Item1, files))
                 {
                     return shared.Item2;
                 }
 
-                var created = CreateCore(compilation, options, cancellationToken);
+                var created = CreateCore(compilation, files, cancellationToken);
                 Shared.Remove(compilation);
-                Shared.Add(compilation, Tuple.Create(options, created));
+                Shared.Add(compilation, Tuple.Create(files, created));
                 return created;
             }
         }
 
-        private static DmaSymbols CreateCore(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
+        private static ImmutableArray<AdditionalText> SymbolsFiles(ImmutableArray<AdditionalText> additionalFiles)
+        {
+            var files = ImmutableArray.CreateBuilder<AdditionalText>();
+            foreach (var file in additionalFiles)
+            {
+                if (SymbolsFile.IsSymbolsFile(file.Path))
+                {
+                    files.Add(file);
+                }
+            }
+
+            return files.ToImmutable();
+        }
+
+        private static bool SameFiles(ImmutableArray<AdditionalText> a, ImmutableArray<AdditionalText> b)
+        {
+            if (a.Length != b.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < a.Length; i++)
+            {
+                if (!ReferenceEquals(a[i], b[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static DmaSymbols CreateCore(Compilation compilation, ImmutableArray<AdditionalText> files, CancellationToken cancellationToken)
         {
             var symbols = new DmaSymbols(compilation);
             symbols.AddRuntime();
-            symbols.AddSymbolsFiles(options, cancellationToken);
+            var configured = symbols.AddSymbolsFiles(files, cancellationToken);
+            symbols.AddPublishedSummaries(configured, cancellationToken);
             symbols.IsActive = symbols.PointersArePhysical || symbols._roles.Count > 0 || symbols._physicalTypes.Count > 0 || symbols._busTypes.Count > 0
                 || symbols._busAddressAttribute is not null || symbols._physicalSourceAttribute is not null || symbols._apiRoleAttribute is not null;
             // The runtime's own assembly is the platform. A configured framework's bus type may live in the
@@ -125,6 +171,52 @@ namespace DmaDiscipline.Analyzers.Symbols
                 && SymbolEqualityComparer.Default.Equals(runtimeBusType.ContainingAssembly, compilation.Assembly);
             symbols.CollectRoleAssemblies();
             return symbols;
+        }
+
+        /// <summary>What the summaries published by referenced assemblies said that could not be read or applied (DMA900/DMA901, reported by the symbols-file rule).</summary>
+        public IReadOnlyList<Publishing.PublishedSummary.Problem> PublishedProblems { get; private set; } = Array.Empty<Publishing.PublishedSummary.Problem>();
+
+        /// <summary>
+        /// The summaries referenced assemblies publish (built with this analyzer package), read as
+        /// symbols-file lines. An explicit line wins: a member the symbols files name keeps only their roles.
+        /// </summary>
+        private void AddPublishedSummaries(HashSet<ISymbol> configured, CancellationToken cancellationToken)
+        {
+            var problems = new List<Publishing.PublishedSummary.Problem>();
+            foreach (var (entry, symbol) in Publishing.PublishedSummary.Read(Compilation, problems, cancellationToken))
+            {
+                if (configured.Contains(symbol.OriginalDefinition))
+                {
+                    continue;
+                }
+
+                if (symbol is ITypeSymbol type)
+                {
+                    AddType(type as INamedTypeSymbol, entry.Role);
+                    continue;
+                }
+
+                AddRole(symbol, entry.Role);
+                AddSinkParameterName(symbol, entry.ParameterName);
+            }
+
+            PublishedProblems = problems;
+        }
+
+        private void AddSinkParameterName(ISymbol symbol, string? name)
+        {
+            if (name is null)
+            {
+                return;
+            }
+
+            var key = symbol.OriginalDefinition;
+            if (!_sinkParameterNames.TryGetValue(key, out var names))
+            {
+                _sinkParameterNames[key] = names = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            names.Add(name);
         }
 
         // Assemblies that declare a role: the attributes' and the configured members'. Only they, the
@@ -142,12 +234,18 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
 
-            foreach (var configured in _roles.Keys)
+            foreach (var configured in _roles)
             {
-                if (configured.ContainingAssembly is { } assembly)
+                if (configured.Key.ContainingAssembly is { } assembly)
                 {
                     _roleAssemblies.Add(assembly);
+                    DeclaresPhysicalSource |= (configured.Value & DmaRole.PhysicalSource) != 0 && SymbolEqualityComparer.Default.Equals(assembly, Compilation.Assembly);
                 }
+            }
+
+            foreach (var type in _physicalTypes)
+            {
+                DeclaresPhysicalSource |= SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, Compilation.Assembly);
             }
         }
 
@@ -301,16 +399,13 @@ namespace DmaDiscipline.Analyzers.Symbols
             _roles[key] = existing | role;
         }
 
-        private void AddSymbolsFiles(AnalyzerOptions options, CancellationToken cancellationToken)
+        /// <summary>Reads the symbols files; returns the symbols they name.</summary>
+        private HashSet<ISymbol> AddSymbolsFiles(ImmutableArray<AdditionalText> files, CancellationToken cancellationToken)
         {
             var entries = new List<SymbolsFile.Entry>();
-            foreach (var file in options.AdditionalFiles)
+            var named = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var file in files)
             {
-                if (!SymbolsFile.IsSymbolsFile(file.Path))
-                {
-                    continue;
-                }
-
                 var text = file.GetText(cancellationToken);
                 if (text is not null)
                 {
@@ -329,6 +424,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 // Like BannedSymbols.txt: an id that names nothing in this compilation is not an error.
                 foreach (var symbol in DocumentationCommentId.GetSymbolsForDeclarationId(entry.DocumentationId, Compilation))
                 {
+                    named.Add(symbol.OriginalDefinition);
                     if (symbol is ITypeSymbol type)
                     {
                         AddType(type as INamedTypeSymbol, entry.Role);
@@ -336,13 +432,12 @@ namespace DmaDiscipline.Analyzers.Symbols
                     else
                     {
                         AddRole(symbol, entry.Role);
-                        if (entry.ParameterName is not null)
-                        {
-                            _sinkParameterNames[symbol.OriginalDefinition] = entry.ParameterName;
-                        }
+                        AddSinkParameterName(symbol, entry.ParameterName);
                     }
                 }
             }
+
+            return named;
         }
 
         private volatile InterestingNames? _names;
@@ -609,7 +704,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             if (_roles.TryGetValue(method.OriginalDefinition, out var configured) && (configured & DmaRole.BusSink) != 0)
             {
-                return _sinkParameterNames.TryGetValue(method.OriginalDefinition, out var name) ? parameter.Name == name : IsAddressLike(parameter.Type);
+                return _sinkParameterNames.TryGetValue(method.OriginalDefinition, out var names) ? names.Contains(parameter.Name) : IsAddressLike(parameter.Type);
             }
 
             return null;

@@ -152,6 +152,9 @@ namespace DmaDiscipline.Analyzers.Symbols
             return line.Substring(0, cut);
         }
 
+        /// <summary>Reads one line without its comment (a published summary's line, see <see cref="Publishing.PublishedSummary"/>); the problem, or null.</summary>
+        public static string? ParseEntry(string line, out Entry entry) => ParseLine(line.Trim(), out entry);
+
         private static string? ParseLine(string line, out Entry entry)
         {
             entry = default;

@@ -37,9 +37,14 @@ public static class Verify<TAnalyzer>
     /// <summary>Expects exactly the diagnostics marked in <paramref name="source"/> ({|DMA00N:...|}) plus <paramref name="expected"/>.</summary>
     public static Task Analyzer(string source, params DiagnosticResult[] expected) => Analyzer(source, additionalFiles: [], expected);
 
-    public static async Task Analyzer(string source, (string Path, string Text)[] additionalFiles, params DiagnosticResult[] expected)
+    public static Task Analyzer(string source, (string Path, string Text)[] additionalFiles, params DiagnosticResult[] expected) =>
+        Analyzer(source, additionalFiles, references: [], expected);
+
+    /// <summary>As above, the compilation also referencing <paramref name="references"/> (another project's assembly, as metadata).</summary>
+    public static async Task Analyzer(string source, (string Path, string Text)[] additionalFiles, MetadataReference[] references, params DiagnosticResult[] expected)
     {
         var test = new Test { TestCode = Usings + source + Prelude };
+        test.TestState.AdditionalReferences.AddRange(references);
         foreach (var file in additionalFiles)
         {
             test.TestState.AdditionalFiles.Add(file);

@@ -149,6 +149,13 @@ public sealed class Consumer
                 }
             }
 
+            // The projects it references (a consumer of several projects) are restored with it.
+            var restore = await DotNetCli.RunAsync(Directory, ["restore", ProjectFile, "-nodeReuse:false"], TimeSpan.FromMinutes(4), Environment);
+            if (restore.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"Restoring {Name} failed:\n{restore}");
+            }
+
             _restored = true;
         }
         finally

@@ -41,13 +41,17 @@ public sealed class PackedPackages : IAsyncLifetime
 
     public Consumer VendorConsumer => _vendorConsumer.Value;
 
+    public Consumer LayeredConsumer => _layeredConsumer.Value;
+
     private readonly Lazy<Consumer> _driverConsumer;
     private readonly Lazy<Consumer> _vendorConsumer;
+    private readonly Lazy<Consumer> _layeredConsumer;
 
     public PackedPackages()
     {
         _driverConsumer = new Lazy<Consumer>(() => Consumers.DriverConsumer.Create(this));
         _vendorConsumer = new Lazy<Consumer>(() => Consumers.VendorConsumer.Create(this));
+        _layeredConsumer = new Lazy<Consumer>(() => Consumers.LayeredConsumer.Create(this));
     }
 
     public async Task InitializeAsync()

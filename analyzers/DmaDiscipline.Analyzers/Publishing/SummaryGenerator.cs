@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Immutable;
+using DmaDiscipline.Analyzers.Symbols;
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers.Publishing
+{
+    /// <summary>
+    /// Publishes a project's DMA summaries with its assembly (<see cref="PublishedSummary"/>), so that
+    /// a project referencing it — as a project or as a package — sees its wrappers, helpers and sources
+    /// without a symbols file. A project that uses no sink and names no physical source gets nothing
+    /// (no source is added), and is summarised not at all.
+    /// </summary>
+    [Generator(LanguageNames.CSharp)]
+    public sealed class SummaryGenerator : IIncrementalGenerator
+    {
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            var files = context.AdditionalTextsProvider.Where(file => SymbolsFile.IsSymbolsFile(file.Path)).Collect();
+            var published = context.CompilationProvider.Combine(files).Select((pair, cancellationToken) => Publish(pair.Left, pair.Right, cancellationToken));
+            context.RegisterSourceOutput(published, (output, result) =>
+            {
+                if (result.Failure is { } failure)
+                {
+                    output.ReportDiagnostic(Diagnostic.Create(Descriptors.DMA903, Location.None, $"'{result.AssemblyName}'", "the DMA summaries published with the assembly", failure));
+                }
+                else if (result.Source.Length > 0)
+                {
+                    output.AddSource("DmaDiscipline.Summaries.g.cs", result.Source);
+                }
+            });
+        }
+
+        private static Result Publish(Compilation compilation, ImmutableArray<AdditionalText> files, System.Threading.CancellationToken cancellationToken)
+        {
+            var name = compilation.AssemblyName ?? string.Empty;
+            try
+            {
+                var lines = SummaryLines.Compute(compilation, files, cancellationToken);
+                if (lines.Count == 0)
+                {
+                    return new Result(name, string.Empty, null);
+                }
+
+                if (compilation.GetTypeByMetadataName(PublishedSummary.AttributeMetadataName) is null)
+                {
+                    return new Result(name, string.Empty, $"the compilation has no {PublishedSummary.AttributeMetadataName} (a corlib of its own?) to carry its {lines.Count} summary lines; projects that reference it see none of them");
+                }
+
+                return new Result(name, PublishedSummary.Source(lines), null);
+            }
+            catch (Exception exception) when (!(exception is OperationCanceledException))
+            {
+                // Never a failed generator (CS8785, an error under warnings-as-errors): say what was not published.
+                return new Result(name, string.Empty, $"{exception.GetType().Name}: {exception.Message}; projects that reference it see none of its summaries");
+            }
+        }
+
+        /// <summary>The generator's output, compared by value so that an unchanged summary adds no work downstream.</summary>
+        private sealed class Result : IEquatable<Result>
+        {
+            public Result(string assemblyName, string source, string? failure)
+            {
+                AssemblyName = assemblyName;
+                Source = source;
+                Failure = failure;
+            }
+
+            public string AssemblyName { get; }
+            public string Source { get; }
+            public string? Failure { get; }
+
+            public bool Equals(Result? other) =>
+                other is not null && other.AssemblyName == AssemblyName && other.Source == Source && other.Failure == Failure;
+
+            public override bool Equals(object? obj) => Equals(obj as Result);
+
+            public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Source) ^ (Failure?.GetHashCode() ?? 0);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using DmaDiscipline.Analyzers.Flow;
+using DmaDiscipline.Analyzers.Symbols;
+using Microsoft.CodeAnalysis;
+
+namespace DmaDiscipline.Analyzers.Publishing
+{
+    /// <summary>
+    /// What a project publishes of its public members, in symbols-file lines, computed by the same
+    /// summaries DMA001 uses inside the project (<see cref="AddressSummaries"/>): a parameter that
+    /// reaches a device-visible sink on some path (<c>bus-sink(p)</c>; a property or field whose value
+    /// does: <c>bus-sink</c>), a helper that returns what its first argument carries
+    /// (<c>value-preserving</c>), a member that returns or holds a physical address
+    /// (<c>physical-source</c>) or device memory (<c>device-memory</c>). A project whose source uses no
+    /// sink, names no physical source and declares none publishes nothing, and nothing is summarised for it.
+    /// </summary>
+    internal static class SummaryLines
+    {
+        public static IReadOnlyList<string> Compute(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken)
+        {
+            var symbols = DmaSymbols.Create(compilation, additionalFiles, cancellationToken);
+            if (!symbols.IsActive || symbols.CompilationIsPlatform)
+            {
+                return Array.Empty<string>();
+            }
+
+            var carriers = symbols.Carriers(cancellationToken);
+            if (!carriers.UsesSinks && !carriers.NamesPhysical && !symbols.DeclaresPhysicalSource)
+            {
+                return Array.Empty<string>();
+            }
+
+            var summaries = new AddressSummaries(symbols, carriers.IsSinkName, cancellationToken);
+            var lines = new SortedSet<string>(StringComparer.Ordinal);
+            var writer = new Writer(symbols, summaries, carriers.UsesSinks, lines, cancellationToken);
+            foreach (var type in VisibleTypes(compilation.Assembly.GlobalNamespace))
+            {
+                writer.Add(type);
+            }
+
+            return new List<string>(lines);
+        }
+
+        private static IEnumerable<INamedTypeSymbol> VisibleTypes(INamespaceSymbol ns)
+        {
+            foreach (var member in ns.GetMembers())
+            {
+                if (member is INamespaceSymbol inner)
+                {
+                    foreach (var type in VisibleTypes(inner))
+                    {
+                        yield return type;
+                    }
+                }
+                else if (member is INamedTypeSymbol type)
+                {
+                    foreach (var visible in VisibleTypes(type))
+                    {
+                        yield return visible;
+                    }
+                }
+            }
+        }
+
+        private static IEnumerable<INamedTypeSymbol> VisibleTypes(INamedTypeSymbol type)
+        {
+            if (!IsVisible(type) || type.IsImplicitlyDeclared)
+            {
+                yield break;
+            }
+
+            yield return type;
+            foreach (var nested in type.GetTypeMembers())
+            {
+                foreach (var visible in VisibleTypes(nested))
+                {
+                    yield return visible;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Can another assembly name it: public, or protected in a public type. Internal members are not
+        /// published (a friend assembly would resolve them, any other would find the line stale).
+        /// </summary>
+        private static bool IsVisible(ISymbol symbol) =>
+            symbol.DeclaredAccessibility == Accessibility.Public
+            || (symbol.ContainingType is not null
+                && (symbol.DeclaredAccessibility == Accessibility.Protected || symbol.DeclaredAccessibility == Accessibility.ProtectedOrInternal));
+
+        private sealed class Writer
+        {
+            private readonly DmaSymbols _symbols;
+            private readonly AddressSummaries _summaries;
+            private readonly bool _sinksInReach;
+            private readonly SortedSet<string> _lines;
+            private readonly CancellationToken _cancellationToken;
+
+            public Writer(DmaSymbols symbols, AddressSummaries summaries, bool sinksInReach, SortedSet<string> lines, CancellationToken cancellationToken)
+            {
+                _symbols = symbols;
+                _summaries = summaries;
+                _sinksInReach = sinksInReach;
+                _lines = lines;
+                _cancellationToken = cancellationToken;
+            }
+
+            public void Add(INamedTypeSymbol type)
+            {
+                foreach (var member in type.GetMembers())
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    if (!IsVisible(member) || member.IsImplicitlyDeclared && !(member is IMethodSymbol { MethodKind: MethodKind.Constructor }))
+                    {
+                        continue;
+                    }
+
+                    switch (member)
+                    {
+                        case IMethodSymbol method when method.MethodKind == MethodKind.Ordinary || method.MethodKind == MethodKind.Constructor
+                            || method.MethodKind == MethodKind.UserDefinedOperator || method.MethodKind == MethodKind.Conversion:
+                            AddMethod(method);
+                            break;
+                        case IPropertySymbol property:
+                            AddProperty(property);
+                            break;
+                        case IFieldSymbol field:
+                            AddHeld(field, field, field.Type);
+                            if (_sinksInReach && _summaries.MayReachSink(field) && (_symbols.DeclaredRoles(field) & DmaRole.BusSink) == 0
+                                && _summaries.SinkOf(field) is not null)
+                            {
+                                Line(field, "bus-sink");
+                            }
+
+                            break;
+                    }
+                }
+            }
+
+            private void AddMethod(IMethodSymbol method)
+            {
+                var declared = _symbols.DeclaredRoles(method);
+                if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && _summaries.MayReachSink(method))
+                {
+                    foreach (var parameter in method.Parameters)
+                    {
+                        if (parameter.RefKind != RefKind.Out && !_symbols.IsDeclaredBusSinkParameter(parameter)
+                            && _summaries.SinkOf(method, parameter.Ordinal, 0) is not null)
+                        {
+                            Line(method, $"bus-sink({parameter.Name})");
+                        }
+                    }
+                }
+
+                if (method.ReturnsVoid || method.MethodKind == MethodKind.Constructor || !CanCarryAddress(method.ReturnType))
+                {
+                    return;
+                }
+
+                var returns = _summaries.ReturnsOf(method);
+                Returns(method, returns, declared);
+                if (method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && Carries(returns, 0))
+                {
+                    Line(method, "value-preserving");
+                }
+            }
+
+            private void AddProperty(IPropertySymbol property)
+            {
+                var declared = _symbols.DeclaredRoles(property);
+                if (_summaries.BackingFieldOf(property) is { } backing)
+                {
+                    // An auto-property: what is stored into it is what it holds.
+                    AddHeld(property, backing, property.Type);
+                    if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && _summaries.MayReachSink(backing) && _summaries.SinkOf(backing) is not null)
+                    {
+                        Line(property, "bus-sink");
+                    }
+
+                    return;
+                }
+
+                if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && property.SetMethod is { } setter && IsVisible(setter)
+                    && _summaries.MayReachSink(setter) && _summaries.SinkOf(setter, setter.Parameters.Length - 1, 0) is not null)
+                {
+                    Line(property, "bus-sink");
+                }
+
+                if (property.GetMethod is { } getter && IsVisible(getter) && CanCarryAddress(property.Type))
+                {
+                    Returns(property, _summaries.ReturnsOf(getter), declared);
+                }
+            }
+
+            /// <summary>A field (or auto-property) that may hold a physical address or device memory: reading it gives one.</summary>
+            private void AddHeld(ISymbol member, IFieldSymbol field, ITypeSymbol type)
+            {
+                if (!CanCarryAddress(type))
+                {
+                    return;
+                }
+
+                Returns(member, _summaries.HeldBy(field), _symbols.DeclaredRoles(member));
+            }
+
+            private void Returns(ISymbol member, ImmutableHashSet<Origin> value, DmaRole declared)
+            {
+                var physical = false;
+                var device = false;
+                foreach (var origin in value)
+                {
+                    physical |= origin is PhysicalOrigin;
+                    device |= origin is DeviceMemoryOrigin;
+                }
+
+                if (physical && (declared & DmaRole.PhysicalSource) == 0 && !_symbols.IsPhysicalType(TypeOf(member)))
+                {
+                    Line(member, "physical-source");
+                }
+
+                if (device && (declared & DmaRole.DeviceMemory) == 0 && !_symbols.IsDeviceMemoryType(TypeOf(member)))
+                {
+                    Line(member, "device-memory");
+                }
+            }
+
+            private static ITypeSymbol? TypeOf(ISymbol member) => member switch
+            {
+                IMethodSymbol method => method.ReturnType,
+                IPropertySymbol property => property.Type,
+                IFieldSymbol field => field.Type,
+                _ => null,
+            };
+
+            private static bool Carries(ImmutableHashSet<Origin> value, int ordinal)
+            {
+                foreach (var origin in value)
+                {
+                    if (origin is ParameterOrigin parameter && parameter.Ordinal == ordinal)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>Only a value of these types is followed as an address: an address-like integer, a pointer, an address type.</summary>
+            private bool CanCarryAddress(ITypeSymbol type) =>
+                _symbols.IsAddressLike(type) || type.TypeKind == TypeKind.Pointer || type.TypeKind == TypeKind.FunctionPointer || _symbols.IsDeviceMemoryType(type);
+
+            private void Line(ISymbol member, string role)
+            {
+                if (IdOf(member.OriginalDefinition) is { } id)
+                {
+                    _lines.Add(id + " ; " + role);
+                }
+            }
+
+            /// <summary>
+            /// The id a referencing project resolves to this member alone: as a user writes it (the return type,
+            /// '~', only where it tells overloads apart), else as the compiler writes it; null when neither names
+            /// the member alone (a parameter type ids cannot spell, a function pointer): then it is not published.
+            /// </summary>
+            private string? IdOf(ISymbol member)
+            {
+                if (!(DocumentationCommentId.CreateDeclarationId(member) is { Length: > 0 } id))
+                {
+                    return null;
+                }
+
+                var tilde = id.LastIndexOf('~');
+                if (tilde > 0 && !(member is IMethodSymbol { MethodKind: MethodKind.Conversion }) && NamesOnly(id.Substring(0, tilde), member))
+                {
+                    return id.Substring(0, tilde);
+                }
+
+                return NamesOnly(id, member) ? id : null;
+            }
+
+            private bool NamesOnly(string id, ISymbol member)
+            {
+                var named = DocumentationCommentId.GetSymbolsForDeclarationId(id, _symbols.Compilation);
+                return named.Length == 1 && SymbolEqualityComparer.Default.Equals(named[0].OriginalDefinition, member);
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace DmaDiscipline.Analyzers.Tests.Publishing;
+
+/// <summary>
+/// The summary a referenced assembly publishes is checked like a symbols file: a line that cannot be
+/// read or does not fit its member is DMA900, one that names nothing (stale) DMA901, a summary of
+/// another format is not read (DMA900) — none applied, none dropped in silence. And a project that does
+/// no DMA publishes nothing.
+/// </summary>
+public sealed class PublishedSummaryTests
+{
+    private const string Handwritten = """
+        [assembly: System.Reflection.AssemblyMetadata("DmaDiscipline.SummaryFormat", "FORMAT")]
+        [assembly: System.Reflection.AssemblyMetadata("DmaDiscipline.Summary", "M:Lib2.Q.Set(System.UInt64) bus-sink")]
+        [assembly: System.Reflection.AssemblyMetadata("DmaDiscipline.Summary", "M:Lib2.Q.Gone(System.UInt64) ; bus-sink(a)")]
+        [assembly: System.Reflection.AssemblyMetadata("DmaDiscipline.Summary", "M:Lib2.Q.Set(System.UInt64) ; bus-sink(b)")]
+        [assembly: System.Reflection.AssemblyMetadata("DmaDiscipline.Summary", "M:Lib2.Q.Set(System.UInt64) ; bus-sink(a)")]
+        namespace Lib2 { public class Q { public void Set(ulong a) { } public void Go(ulong a) { } } }
+        """;
+
+    private static Task<LibraryAssembly.Built> Handwritten_(string format) => LibraryAssembly.BuildAsync(Handwritten.Replace("FORMAT", format, StringComparison.Ordinal), "Lib2");
+
+    [Fact]
+    public async Task A_broken_stale_or_misfit_line_is_reported_without_a_location()
+    {
+        var library = await Handwritten_("1");
+        Assert.Equal(string.Empty, library.Generated); // the library itself does no DMA
+        await Verify<SymbolsFileAnalyzer>.Analyzer(
+            "class D { }",
+            [],
+            [library.Reference],
+            new DiagnosticResult("DMA900", DiagnosticSeverity.Warning).WithArguments(
+                "the summary published by 'Lib2' has a line that cannot be read, ignored: 'M:Lib2.Q.Set(System.UInt64) bus-sink': expected '<documentation id> ; <role>' but found no ';'"),
+            new DiagnosticResult("DMA900", DiagnosticSeverity.Warning).WithArguments(
+                "the summary published by 'Lib2': 'M:Lib2.Q.Set(System.UInt64)' has no parameter 'b' (its parameters: a)"),
+            new DiagnosticResult("DMA901", DiagnosticSeverity.Info).WithArguments(
+                "the summary published by 'Lib2': 'M:Lib2.Q.Gone(System.UInt64)' names nothing in this compilation"));
+    }
+
+    [Fact]
+    public async Task The_lines_that_fit_are_applied_beside_the_ones_that_do_not()
+    {
+        var library = await Handwritten_("1");
+        await Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "class D { void F(KBuffer buf, Lib2.Q q) { q.Set({|DMA001:buf.PhysicalAddress.Value|}); q.Go(buf.PhysicalAddress.Value); } }",
+            [],
+            [library.Reference]);
+    }
+
+    [Fact]
+    public async Task A_summary_of_another_format_is_reported_and_not_read()
+    {
+        var library = await Handwritten_("2");
+        await Verify<SymbolsFileAnalyzer>.Analyzer(
+            "class D { }",
+            [],
+            [library.Reference],
+            new DiagnosticResult("DMA900", DiagnosticSeverity.Warning).WithArguments(
+                "the summary published by 'Lib2' is in format '2', and this analyzer reads format '1'; it is not read (build both projects with the same version of the analyzer package)"));
+        await Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "class D { void F(KBuffer buf, Lib2.Q q) { q.Set(buf.PhysicalAddress.Value); } }",
+            [],
+            [library.Reference]);
+    }
+
+    [Theory]
+    // References the runtime, has address-like members, uses no sink and names no physical source.
+    [InlineData(true, null, """
+        namespace Emu { public sealed class Cpu { private ulong _pc; public ulong Step(ulong pc) { _pc = pc + 4; return _pc; } public void Write(ulong address, ulong value) { } } }
+        """)]
+    // The same with a symbols file whose sink it never uses.
+    [InlineData(true, "M:Other.Port.Write(System.UInt64) ; bus-sink\n", """
+        namespace Emu { public static class Bits { public static ulong Swap(ulong value) => value; } }
+        """)]
+    // Neither the runtime nor a symbols file.
+    [InlineData(false, null, """
+        namespace Emu { public static class Bits { public static ulong Swap(ulong value) => value; public static ulong PhysOf(ulong v) => v; } }
+        """)]
+    public async Task A_project_that_does_no_DMA_publishes_nothing(bool referenceRuntime, string? symbolsFile, string source)
+    {
+        var built = await LibraryAssembly.BuildAsync(source, "Emu", symbolsFile, referenceRuntime);
+        Assert.Equal(string.Empty, built.Generated);
+        Assert.Empty(built.GeneratorDiagnostics);
+    }
+
+    [Fact]
+    public async Task A_project_that_only_declares_a_physical_source_publishes_its_value_preserving_helpers()
+    {
+        const string Environment = """
+            namespace Env
+            {
+                public interface IEnvironment { ulong GetPhysicalAddress(object value); }
+                public static class Endianness { public static ulong ToLittle(ulong value) => System.BitConverter.IsLittleEndian ? value : System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(value); }
+            }
+            """;
+        var built = await LibraryAssembly.BuildAsync(Environment, "Env", "M:Env.IEnvironment.GetPhysicalAddress(System.Object) ; physical-source\n", referenceRuntime: false);
+        Assert.Contains("\"M:Env.Endianness.ToLittle(System.UInt64) ; value-preserving\"", built.Generated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Summaries_compose_through_a_chain_of_project_references()
+    {
+        // Lib publishes SetDescriptor; Mid wraps it and publishes its own wrapper; the app sees through both.
+        var lib = await LibraryAssembly.BuildAsync("""
+            using DmaDiscipline.Runtime;
+            namespace Lib { public struct VirtqDesc { [BusAddress] public ulong Addr; } public sealed class Virtqueue { private readonly VirtqDesc[] _d = new VirtqDesc[4]; public void SetDescriptor(int i, ulong physAddr) { _d[i].Addr = physAddr; } } }
+            """);
+        var mid = await LibraryAssembly.BuildAsync("""
+            namespace Mid { public sealed class Blk { private readonly Lib.Virtqueue _q = new Lib.Virtqueue(); public void Submit(ulong header) => _q.SetDescriptor(0, header); } }
+            """, "Mid", references: [lib.Reference]);
+        Assert.Contains("\"M:Mid.Blk.Submit(System.UInt64) ; bus-sink(header)\"", mid.Generated, StringComparison.Ordinal);
+        await Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "class D { void F(KBuffer buf, Mid.Blk blk) { blk.Submit({|DMA001:buf.PhysicalAddress.Value|}); } }",
+            [],
+            [lib.Reference, mid.Reference]);
+    }
+
+    [Theory]
+    [InlineData("namespace Lib { public struct D { [BusAddress] public ulong Addr; } public class Q { D[] _d; public void Set(ulong a) { _d[0].Addr = a; ")]
+    [InlineData("namespace Lib { public class Q { public void Set(ulong a) { Missing.Sink(a); } public ulong Phys(KBuffer b) => b.PhysicalAddress.Value + ; } }")]
+    [InlineData("namespace Lib { public class Q<T> where T : Q<T> { public ulong this[int i] { set => Set(value); } void Set(ulong a) => Set(a); public static implicit operator ulong(Q<T> q) => q; } }")]
+    public void The_generator_never_fails_on_code_that_does_not_compile(string source)
+    {
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "Lib",
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("using DmaDiscipline.Runtime;\n" + source)],
+            [MetadataReference.CreateFromFile(typeof(object).Assembly.Location), MetadataReference.CreateFromFile(typeof(DmaDiscipline.Runtime.DmaApi).Assembly.Location)]);
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(new DmaDiscipline.Analyzers.Publishing.SummaryGenerator())
+            .RunGenerators(compilation);
+        var result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        Assert.DoesNotContain(result.Diagnostics, d => d.Id == "DMA903");
+    }
+}
