@@ -358,6 +358,17 @@ namespace DmaDiscipline.Analyzers.Flow
                         // A constant offset neither forges nor clears an address: base + 16 is what base is.
                         var leftConstant = binary.LeftOperand.ConstantValue.HasValue;
                         var rightConstant = binary.RightOperand.ConstantValue.HasValue;
+                        // 0x400000 + 0x400 * port (+ 0x100 * slot): a hard-coded address, indexed; the index does not make it a real one.
+                        if (IsHardCodedBasePlusIndex(binary, left, binary.RightOperand))
+                        {
+                            return left;
+                        }
+
+                        if (IsHardCodedBasePlusIndex(binary, right, binary.LeftOperand))
+                        {
+                            return right;
+                        }
+
                         return leftConstant == rightConstant ? left.Union(right) : (leftConstant ? right : left);
                     }
 
@@ -406,6 +417,36 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return Origin.None;
             }
+        }
+
+        /// <summary>
+        /// <c>C + i * stride</c> (or <c>|</c>, or a shift): an address-sized constant of a page or more
+        /// (a forged constant, or a sum already made of one) plus an offset scaled from an index — the
+        /// hard-coded base of a table of hardware structures. An offset of any other shape (a variable, a
+        /// parameter) may be the real address the constant offsets, and is followed as before.
+        /// </summary>
+        private static bool IsHardCodedBasePlusIndex(IBinaryOperation binary, ImmutableHashSet<Origin> constantSide, IOperation other)
+        {
+            if (binary.OperatorKind != BinaryOperatorKind.Add && binary.OperatorKind != BinaryOperatorKind.Or)
+            {
+                return false;
+            }
+
+            var forged = false;
+            foreach (var origin in constantSide)
+            {
+                forged |= origin is ForgedOrigin { IsConstant: true };
+            }
+
+            return forged && IsScaledIndex(WithoutCasts(other), 0);
+
+            static bool IsScaledIndex(IOperation operation, int depth) => depth < 8 && operation is IBinaryOperation scaled && scaled.OperatorKind switch
+            {
+                BinaryOperatorKind.Multiply or BinaryOperatorKind.LeftShift =>
+                    scaled.LeftOperand.ConstantValue.HasValue != scaled.RightOperand.ConstantValue.HasValue,
+                BinaryOperatorKind.Add => IsScaledIndex(WithoutCasts(scaled.LeftOperand), depth + 1) && IsScaledIndex(WithoutCasts(scaled.RightOperand), depth + 1),
+                _ => false,
+            };
         }
 
         /// <summary>Arithmetic that keeps an address an address; comparisons, remainders and masks do not.</summary>
@@ -1120,6 +1161,13 @@ namespace DmaDiscipline.Analyzers.Flow
             if (!_symbols.IsBusSinkMember(member))
             {
                 return;
+            }
+
+            var memberType = member is IFieldSymbol f ? f.Type : (member as IPropertySymbol)?.Type;
+            if (_symbols.PointersArePhysical && memberType is IPointerTypeSymbol && ValueConversions.IsPointer(Keys.Unwrap(valueOperation).Type) && !HasPhysical(value))
+            {
+                // Identity-mapped: a pointer stored as it is into a pointer-typed address slot is the physical address it points at.
+                value = value.Add(new PhysicalOrigin(valueOperation));
             }
 
             var sink = $"the device-visible {(member is IFieldSymbol ? "field" : "property")} '{member.ContainingType?.Name}.{member.Name}'";
