@@ -60,7 +60,10 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Union of the values returned (summary mode).</summary>
         public ImmutableHashSet<Origin> Returns { get; private set; } = Origin.None;
 
-        /// <summary>Values stored into fields of the owner's type (summary mode).</summary>
+        /// <summary>Constructors of the compilation called here, with their argument values (summary mode).</summary>
+        public List<(IMethodSymbol Constructor, ImmutableArray<ImmutableHashSet<Origin>> Arguments)> Creations { get; } = new List<(IMethodSymbol, ImmutableArray<ImmutableHashSet<Origin>>)>();
+
+        /// <summary>Values stored into fields of the compilation, of any type (summary mode).</summary>
         public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; } = new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
 
         /// <summary>Where values reach a sink or another method's parameter (summary mode, report pass): what <see cref="AddressSummaries.SinkOf"/> reads.</summary>
@@ -355,6 +358,17 @@ namespace DmaDiscipline.Analyzers.Flow
                         // A constant offset neither forges nor clears an address: base + 16 is what base is.
                         var leftConstant = binary.LeftOperand.ConstantValue.HasValue;
                         var rightConstant = binary.RightOperand.ConstantValue.HasValue;
+                        // 0x400000 + 0x400 * port (+ 0x100 * slot): a hard-coded address, indexed; the index does not make it a real one.
+                        if (IsHardCodedBasePlusIndex(binary, left, binary.RightOperand))
+                        {
+                            return left;
+                        }
+
+                        if (IsHardCodedBasePlusIndex(binary, right, binary.LeftOperand))
+                        {
+                            return right;
+                        }
+
                         return leftConstant == rightConstant ? left.Union(right) : (leftConstant ? right : left);
                     }
 
@@ -368,6 +382,22 @@ namespace DmaDiscipline.Analyzers.Flow
                     return Member(property, property.Property, property.Instance, property.Arguments, ref state);
                 case IFieldReferenceOperation field:
                     return Member(field, field.Field, field.Instance, ImmutableArray<IArgumentOperation>.Empty, ref state);
+                case IArrayElementReferenceOperation element:
+                    {
+                        // An array's elements are one content: what any element was given (a weak update), read at any index.
+                        var array = Eval(element.ArrayReference, ref state);
+                        EvalAll(element.Indices, ref state);
+                        return IsElementCarrier(element.ArrayReference.Type) ? array : Origin.None;
+                    }
+
+                case IArrayCreationOperation arrayCreation when arrayCreation.Initializer is { } initializer:
+                    {
+                        // new[] { a, b }: the elements' content, as stores into them would make it.
+                        EvalAll(arrayCreation.DimensionSizes, ref state);
+                        var elements = Elements(initializer, ref state);
+                        return IsElementCarrier(arrayCreation.Type) ? elements : Origin.None;
+                    }
+
                 case IInvocationOperation invocation:
                     return Invocation(invocation, ref state);
                 case IObjectCreationOperation creation:
@@ -387,6 +417,36 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return Origin.None;
             }
+        }
+
+        /// <summary>
+        /// <c>C + i * stride</c> (or <c>|</c>, or a shift): an address-sized constant of a page or more
+        /// (a forged constant, or a sum already made of one) plus an offset scaled from an index — the
+        /// hard-coded base of a table of hardware structures. An offset of any other shape (a variable, a
+        /// parameter) may be the real address the constant offsets, and is followed as before.
+        /// </summary>
+        private static bool IsHardCodedBasePlusIndex(IBinaryOperation binary, ImmutableHashSet<Origin> constantSide, IOperation other)
+        {
+            if (binary.OperatorKind != BinaryOperatorKind.Add && binary.OperatorKind != BinaryOperatorKind.Or)
+            {
+                return false;
+            }
+
+            var forged = false;
+            foreach (var origin in constantSide)
+            {
+                forged |= origin is ForgedOrigin { IsConstant: true };
+            }
+
+            return forged && IsScaledIndex(WithoutCasts(other), 0);
+
+            static bool IsScaledIndex(IOperation operation, int depth) => depth < 8 && operation is IBinaryOperation scaled && scaled.OperatorKind switch
+            {
+                BinaryOperatorKind.Multiply or BinaryOperatorKind.LeftShift =>
+                    scaled.LeftOperand.ConstantValue.HasValue != scaled.RightOperand.ConstantValue.HasValue,
+                BinaryOperatorKind.Add => IsScaledIndex(WithoutCasts(scaled.LeftOperand), depth + 1) && IsScaledIndex(WithoutCasts(scaled.RightOperand), depth + 1),
+                _ => false,
+            };
         }
 
         /// <summary>Arithmetic that keeps an address an address; comparisons, remainders and masks do not.</summary>
@@ -502,7 +562,8 @@ namespace DmaDiscipline.Analyzers.Flow
                 IPropertySymbol p when !p.IsIndexer => _summaries.BackingFieldOf(p),
                 _ => null,
             };
-            if (field is null || !IsSameCompilation(field.ContainingType) || !(_symbols.IsAddressLike(field.Type) || DeviceWrites.IsMemoryHandle(field.Type)))
+            if (field is null || !IsSameCompilation(field.ContainingType)
+                || !(_symbols.IsAddressLike(field.Type) || DeviceWrites.IsMemoryHandle(field.Type) || IsElementCarrier(field.Type)))
             {
                 return null;
             }
@@ -683,6 +744,12 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             Eval(creation.Initializer, ref state);
+            if (_summarise && _reporting && constructor is not null && HasBody(constructor) && !arguments.IsEmpty)
+            {
+                // What each constructor of the compilation is given here: a field it stores a parameter into holds it.
+                Creations.Add((constructor, arguments));
+            }
+
             if (!_symbols.IsBusAddressType(creation.Type))
             {
                 // new IntPtr(x), new UIntPtr(x): the same number; made from a pointer on an identity-mapped platform, a physical address.
@@ -802,6 +869,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     return;
+                case IArrayElementReferenceOperation element:
+                    StoreToElement(element, valueOperation, value, evaluate: !instanceEvaluated, ref state);
+                    return;
                 default:
                     if (target.Kind == OperationKind.None && !instanceEvaluated)
                     {
@@ -826,6 +896,88 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>
+        /// <c>a[i] = v</c>: the array's elements are one content (a weak update: what was there stays).
+        /// An array in a local or parameter keeps it in the state; an array in a field or auto-property
+        /// is that field's content, as a store into the field itself would be.
+        /// </summary>
+        /// <param name="evaluate">Are the array and index still to be evaluated (not already, as a flow capture the graph made first)?</param>
+        private void StoreToElement(IArrayElementReferenceOperation element, IOperation valueOperation, ImmutableHashSet<Origin> value, bool evaluate, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var array = Keys.Unwrap(element.ArrayReference);
+            if (!IsElementCarrier(array.Type))
+            {
+                if (evaluate)
+                {
+                    Eval(array, ref state);
+                    EvalAll(element.Indices, ref state);
+                }
+
+                return;
+            }
+
+            switch (array)
+            {
+                case ILocalReferenceOperation local:
+                    state = state.SetItem(local.Local, state.TryGetValue(local.Local, out var held) ? held.Union(value) : value);
+                    break;
+                case IParameterReferenceOperation parameter:
+                    state = state.SetItem(parameter.Parameter, state.TryGetValue(parameter.Parameter, out var given) ? given.Union(value) : value);
+                    break;
+                case IFieldReferenceOperation field:
+                    if (evaluate)
+                    {
+                        Eval(field.Instance, ref state);
+                    }
+
+                    StoreToCarrier(field.Field, valueOperation, value);
+                    break;
+                case IPropertyReferenceOperation property when !property.Property.IsIndexer:
+                    if (evaluate)
+                    {
+                        Eval(property.Instance, ref state);
+                    }
+
+                    StoreToCarrier(property.Property, valueOperation, value);
+                    break;
+                default:
+                    if (evaluate)
+                    {
+                        Eval(array, ref state);
+                    }
+
+                    break;
+            }
+
+            if (evaluate)
+            {
+                EvalAll(element.Indices, ref state);
+            }
+        }
+
+        private ImmutableHashSet<Origin> Elements(IArrayInitializerOperation initializer, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var union = Origin.None;
+            foreach (var element in initializer.ElementValues)
+            {
+                union = union.Union(element is IArrayInitializerOperation nested ? Elements(nested, ref state) : Eval(element, ref state));
+            }
+
+            return union;
+        }
+
+        private void EvalAll(ImmutableArray<IOperation> operations, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            foreach (var operation in operations)
+            {
+                Eval(operation, ref state);
+            }
+        }
+
+        /// <summary>Is an array's element type one whose values the flow follows (an address-like number, a pointer, a span)?</summary>
+        private bool IsElementCarrier(ITypeSymbol? type) =>
+            type is IArrayTypeSymbol array && (_symbols.IsAddressLike(array.ElementType) || DeviceWrites.IsMemoryHandle(array.ElementType));
+
+        /// <summary>
         /// A store into a field (or auto-property) of the compilation. Its own type's bodies make what
         /// the field holds (read back where it reaches a sink); a store from anywhere is a sink when
         /// some body gives the field to one: reported here when it comes from another type (its own
@@ -842,10 +994,8 @@ namespace DmaDiscipline.Analyzers.Flow
             var ownType = SymbolEqualityComparer.Default.Equals(field.ContainingType?.OriginalDefinition, _owner.ContainingType?.OriginalDefinition);
             if (_summarise)
             {
-                if (ownType)
-                {
-                    FieldWrites[field] = FieldWrites.TryGetValue(field, out var existing) ? existing.Union(value) : value;
-                }
+                // Kept from any type: AddressSummaries decides what a store from outside the field's type contributes.
+                FieldWrites[field] = FieldWrites.TryGetValue(field, out var existing) ? existing.Union(value) : value;
 
                 if (_reporting)
                 {
@@ -1011,6 +1161,13 @@ namespace DmaDiscipline.Analyzers.Flow
             if (!_symbols.IsBusSinkMember(member))
             {
                 return;
+            }
+
+            var memberType = member is IFieldSymbol f ? f.Type : (member as IPropertySymbol)?.Type;
+            if (_symbols.PointersArePhysical && memberType is IPointerTypeSymbol && ValueConversions.IsPointer(Keys.Unwrap(valueOperation).Type) && !HasPhysical(value))
+            {
+                // Identity-mapped: a pointer stored as it is into a pointer-typed address slot is the physical address it points at.
+                value = value.Add(new PhysicalOrigin(valueOperation));
             }
 
             var sink = $"the device-visible {(member is IFieldSymbol ? "field" : "property")} '{member.ContainingType?.Name}.{member.Name}'";

@@ -23,8 +23,10 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly DmaSymbols _symbols;
         private readonly CancellationToken _cancellationToken;
         private readonly ConcurrentDictionary<IMethodSymbol, Summary> _methods = new ConcurrentDictionary<IMethodSymbol, Summary>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>> _fields =
-            new ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, ImmutableArray<FieldWrite>> _fields =
+            new ConcurrentDictionary<IFieldSymbol, ImmutableArray<FieldWrite>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<ImmutableArray<ImmutableHashSet<Origin>>>> _creations =
+            new ConcurrentDictionary<IMethodSymbol, ImmutableArray<ImmutableArray<ImmutableHashSet<Origin>>>>(SymbolEqualityComparer.Default);
 
         // Which (method, parameter) pairs reach a device-visible sink, and how; a null path is "does not".
         private readonly ConcurrentDictionary<(IMethodSymbol, int, ulong), SinkPath?> _sinks = new ConcurrentDictionary<(IMethodSymbol, int, ulong), SinkPath?>(SinkKeyComparer.Instance);
@@ -52,13 +54,16 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private sealed class Summary
         {
-            public static readonly Summary Empty = new Summary(Origin.None, new Dictionary<int, ImmutableHashSet<Origin>>(), new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default), new List<SinkHit>());
+            public static readonly Summary Empty = new Summary(Origin.None, new Dictionary<int, ImmutableHashSet<Origin>>(), new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default), new List<SinkHit>(),
+                new List<(IMethodSymbol, ImmutableArray<ImmutableHashSet<Origin>>)>());
 
-            public Summary(ImmutableHashSet<Origin> returns, Dictionary<int, ImmutableHashSet<Origin>> outValues, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> fieldWrites, List<SinkHit> sinkHits)
+            public Summary(ImmutableHashSet<Origin> returns, Dictionary<int, ImmutableHashSet<Origin>> outValues, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> fieldWrites, List<SinkHit> sinkHits,
+                List<(IMethodSymbol Constructor, ImmutableArray<ImmutableHashSet<Origin>> Arguments)> creations)
             {
                 Returns = returns;
                 OutValues = outValues;
                 FieldWrites = fieldWrites;
+                Creations = creations;
                 // In source order, so that the path a message names does not depend on the walk's order.
                 sinkHits.Sort((a, b) => a.Site.Syntax.SpanStart.CompareTo(b.Site.Syntax.SpanStart));
                 SinkHits = sinkHits;
@@ -68,6 +73,22 @@ namespace DmaDiscipline.Analyzers.Flow
             public Dictionary<int, ImmutableHashSet<Origin>> OutValues { get; }
             public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; }
             public List<SinkHit> SinkHits { get; }
+            public List<(IMethodSymbol Constructor, ImmutableArray<ImmutableHashSet<Origin>> Arguments)> Creations { get; }
+        }
+
+        /// <summary>What one body stores into a field, and whether that body is one of the field's own type's.</summary>
+        private readonly struct FieldWrite
+        {
+            public FieldWrite(IMethodSymbol writer, ImmutableHashSet<Origin> value, bool ownType)
+            {
+                Writer = writer;
+                Value = value;
+                OwnType = ownType;
+            }
+
+            public IMethodSymbol Writer { get; }
+            public ImmutableHashSet<Origin> Value { get; }
+            public bool OwnType { get; }
         }
 
         /// <summary>A method, a parameter, and which parameters the caller gives device memory (bit per ordinal).</summary>
@@ -316,6 +337,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            return BodiesNaming(names);
+        }
+
+        /// <summary>The bodies of the compilation whose text names one of the words (found as text first: only those trees are parsed and bound).</summary>
+        private ImmutableArray<IMethodSymbol> BodiesNaming(List<string> names)
+        {
             var readers = ImmutableArray.CreateBuilder<IMethodSymbol>();
             var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             foreach (var tree in _symbols.Compilation.SyntaxTrees)
@@ -560,20 +587,8 @@ namespace DmaDiscipline.Analyzers.Flow
                         result = result.Add(origin);
                         break;
                     case FieldOrigin field when depth < MaxDepth:
-                        {
-                            var writes = FieldWritesOf(field.Field);
-                            if (writes is null || writes.IsEmpty)
-                            {
-                                unknown = true;
-                            }
-                            else
-                            {
-                                // Constructor arguments stored into fields are not followed back to the callers.
-                                Resolve(writes, new Frame(null, null, keepParameters: false), depth + 1, ref result, ref unknown);
-                            }
-
-                            break;
-                        }
+                        ResolveField(field.Field, depth, ref result, ref unknown);
+                        break;
 
                     default:
                         unknown = true;
@@ -591,31 +606,133 @@ namespace DmaDiscipline.Analyzers.Flow
             return result;
         }
 
-        /// <summary>What a field of the compilation may hold: what the methods of its type store into it, resolved.</summary>
-        public ImmutableHashSet<Origin> HeldBy(IFieldSymbol field) =>
-            FieldWritesOf(field) is { IsEmpty: false } writes ? Resolve(writes) : Origin.None;
-
-        private ImmutableHashSet<Origin>? FieldWritesOf(IFieldSymbol field) =>
-            field.ContainingType is null ? null : _fields.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeFieldWrites);
-
-        /// <summary>What the methods of the field's type store into it; only bodies that name the field are summarised.</summary>
-        private ImmutableHashSet<Origin> ComputeFieldWrites(IFieldSymbol field)
+        /// <summary>What a field of the compilation may hold, as a reader of it resolves it (what its assembly publishes of it).</summary>
+        public ImmutableHashSet<Origin> HeldBy(IFieldSymbol field)
         {
-            var writes = Origin.None;
-            foreach (var member in field.ContainingType.GetMembers())
+            var result = Origin.None;
+            var unknown = false;
+            ResolveField(field, 0, ref result, ref unknown);
+            return result;
+        }
+
+        /// <summary>
+        /// What a field (or auto-property, or the elements of an array in one) may hold, wherever it is
+        /// read: the content model is per field, not per instance, and a may-content (the union of every
+        /// store). Its own type's stores count whole. A value that enters from outside — a store by
+        /// another type, or a constructor's parameter (followed back to every <c>new</c> of the type) —
+        /// counts for where memory is (device memory) and for being a real bus address; a physical or
+        /// forged address entering that way is reported where it enters (the store, the <c>new</c>), not
+        /// again where the field is read.
+        /// </summary>
+        private void ResolveField(IFieldSymbol field, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        {
+            var writes = field.ContainingType is null ? ImmutableArray<FieldWrite>.Empty : _fields.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeFieldWrites);
+            if (writes.IsEmpty)
             {
-                if (!(member is IMethodSymbol method) || !MentionsName(method, (field.AssociatedSymbol ?? field).Name))
+                unknown = true;
+                return;
+            }
+
+            var top = new Frame(null, null, keepParameters: false);
+            foreach (var write in writes)
+            {
+                if (!write.OwnType)
                 {
+                    ResolveEntered(write.Value, top, depth + 1, ref result, ref unknown);
                     continue;
                 }
 
-                if (SummaryOf(method).FieldWrites.TryGetValue(field, out var value))
+                var own = write.Value;
+                if (write.Writer.MethodKind == MethodKind.Constructor && HasParameter(own))
                 {
-                    writes = writes.Union(value);
+                    var fromParameters = Origin.None;
+                    foreach (var origin in own)
+                    {
+                        if (origin is ParameterOrigin)
+                        {
+                            fromParameters = fromParameters.Add(origin);
+                            own = own.Remove(origin);
+                        }
+                    }
+
+                    var sites = CreationsOf(write.Writer);
+                    if (sites.IsEmpty)
+                    {
+                        unknown = true;
+                    }
+
+                    foreach (var arguments in sites)
+                    {
+                        ResolveEntered(fromParameters, new Frame(arguments, top, keepParameters: false), depth + 1, ref result, ref unknown);
+                    }
+                }
+
+                Resolve(own, top, depth + 1, ref result, ref unknown);
+            }
+        }
+
+        /// <summary>Resolves a value that entered a field from outside its type: only where it points (device memory) and real bus addresses are kept.</summary>
+        private void ResolveEntered(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        {
+            var entered = Origin.None;
+            Resolve(value, frame, depth, ref entered, ref unknown);
+            foreach (var origin in entered)
+            {
+                if (origin is DeviceMemoryOrigin || origin is BusOrigin)
+                {
+                    result = result.Add(origin);
+                }
+            }
+        }
+
+        private static bool HasParameter(ImmutableHashSet<Origin> value)
+        {
+            foreach (var origin in value)
+            {
+                if (origin is ParameterOrigin)
+                {
+                    return true;
                 }
             }
 
-            return writes;
+            return false;
+        }
+
+        /// <summary>What every body of the compilation that names the field (by its own name, an auto-property by the property's) stores into it.</summary>
+        private ImmutableArray<FieldWrite> ComputeFieldWrites(IFieldSymbol field)
+        {
+            var writes = ImmutableArray.CreateBuilder<FieldWrite>();
+            foreach (var method in BodiesNaming(new List<string> { (field.AssociatedSymbol ?? field).Name }))
+            {
+                if (SummaryOf(method).FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty)
+                {
+                    var ownType = SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, field.ContainingType.OriginalDefinition);
+                    writes.Add(new FieldWrite(method, value, ownType));
+                }
+            }
+
+            return writes.ToImmutable();
+        }
+
+        /// <summary>The argument values of every <c>new</c> of the constructor in the compilation (bodies that name its type).</summary>
+        private ImmutableArray<ImmutableArray<ImmutableHashSet<Origin>>> CreationsOf(IMethodSymbol constructor) =>
+            _creations.GetOrAdd((IMethodSymbol)constructor.OriginalDefinition, ComputeCreations);
+
+        private ImmutableArray<ImmutableArray<ImmutableHashSet<Origin>>> ComputeCreations(IMethodSymbol constructor)
+        {
+            var sites = ImmutableArray.CreateBuilder<ImmutableArray<ImmutableHashSet<Origin>>>();
+            foreach (var method in BodiesNaming(new List<string> { constructor.ContainingType.Name }))
+            {
+                foreach (var (called, arguments) in SummaryOf(method).Creations)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(called.OriginalDefinition, constructor))
+                    {
+                        sites.Add(arguments);
+                    }
+                }
+            }
+
+            return sites.ToImmutable();
         }
 
         private bool MentionsName(IMethodSymbol method, string name)
@@ -661,7 +778,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             // Out/ref values are collected at exits, which only the reporting pass visits.
-            return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites, flow.SinkHits);
+            return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites, flow.SinkHits, flow.Creations);
         }
 
         private IOperation? BodyOf(IMethodSymbol method)

@@ -152,7 +152,14 @@ namespace DmaDiscipline.Analyzers.Symbols
                 for (var at = SourceWords.IndexOfWord(text, field, start, end); at >= 0; at = SourceWords.IndexOfWord(text, field, at + 1, end))
                 {
                     var after = at + field.Length;
-                    var next = SourceWords.NextNonSpace(text, after, end, out _);
+                    var next = SourceWords.NextNonSpace(text, after, end, out var nextAt);
+                    if (next == '[' && ClosingBracket(text, nextAt, end) is var close && close > nextAt)
+                    {
+                        // f[i] = v: a store into the array's elements.
+                        after = close + 1;
+                        next = SourceWords.NextNonSpace(text, after, end, out _);
+                    }
+
                     if (SourceWords.AssignmentFollows(text, after, end) || ((next == ',' || next == ')') && (deconstructs ??= HasTupleAssignment(text, start, end))))
                     {
                         (written ??= new List<string>()).Add(field);
@@ -162,6 +169,25 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             return written;
+        }
+
+        /// <summary>The <c>]</c> that closes the <c>[</c> at <paramref name="open"/> (nested ones skipped); -1 when none before <paramref name="end"/>.</summary>
+        private static int ClosingBracket(string text, int open, int end)
+        {
+            var depth = 0;
+            for (var at = open; at < end; at++)
+            {
+                if (text[at] == '[')
+                {
+                    depth++;
+                }
+                else if (text[at] == ']' && --depth == 0)
+                {
+                    return at;
+                }
+            }
+
+            return -1;
         }
 
         private void ReadType(TypeDeclarationSyntax type, string text, HashSet<string> addressLikeTypes, List<string> busTypes, Dictionary<string, HashSet<string>> fieldsByType)
@@ -202,8 +228,13 @@ namespace DmaDiscipline.Analyzers.Symbols
                         AddForger(constructor.ParameterList, typeName, busTypes);
                         break;
                     case PropertyDeclarationSyntax property:
-                        Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: false, typeName).CallName = property.Identifier.ValueText;
-                        break;
+                        {
+                            // A getter with a body is a method: it carries what it returns (=> _buffer.PhysicalAddress).
+                            var unit = Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: HasGetterBody(property), typeName);
+                            unit.CallName = property.Identifier.ValueText;
+                            break;
+                        }
+
                     case IndexerDeclarationSyntax indexer:
                         // Read as x[i]: the type's name is what a body shows.
                         Add(UnitKind.Value, new[] { typeName }, text, indexer.Span, indexer.Type.Span, returnsSomething: false, typeName).CallName = typeName;
@@ -225,7 +256,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                                 Constants.UnionWith(names);
                             }
 
-                            if (field is FieldDeclarationSyntax && (addressLikeTypes.Contains(LastName(field.Declaration.Type)) || field.Declaration.Type is PointerTypeSyntax))
+                            // An array of addresses is one too: its elements are the field's content.
+                            var held = field.Declaration.Type is ArrayTypeSyntax array ? array.ElementType : field.Declaration.Type;
+                            if (field is FieldDeclarationSyntax && (addressLikeTypes.Contains(LastName(held)) || held is PointerTypeSyntax))
                             {
                                 if (!fieldsByType.TryGetValue(typeName, out var fields))
                                 {
@@ -315,6 +348,27 @@ namespace DmaDiscipline.Analyzers.Symbols
                     Forgers.Add(name);
                 }
             }
+        }
+
+        private static bool HasGetterBody(PropertyDeclarationSyntax property)
+        {
+            if (property.ExpressionBody is not null)
+            {
+                return true;
+            }
+
+            if (property.AccessorList is { } accessors)
+            {
+                foreach (var accessor in accessors.Accessors)
+                {
+                    if (accessor.IsKind(SyntaxKind.GetAccessorDeclaration) && (accessor.Body is not null || accessor.ExpressionBody is not null))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         private static bool HasRefOrOut(ParameterListSyntax parameters)
@@ -530,7 +584,8 @@ namespace DmaDiscipline.Analyzers.Symbols
                 case UnitKind.Method:
                     return (forges || unit.MentionsCarrier) && (unit.ReturnsSomething || unit.TypeMentionsCarrier);
                 case UnitKind.Value:
-                    return unit.TypeMentionsCarrier;
+                    // A property whose getter has a body (ReturnsSomething) carries what that body mentions.
+                    return unit.TypeMentionsCarrier || (unit.ReturnsSomething && (forges || unit.MentionsCarrier));
                 default:
                     return false;
             }

@@ -32,6 +32,22 @@ public sealed class DMA001IdentityMappedTests
     }
 
     [Theory]
+    // A fixed pointer stored as it is into a pointer-typed descriptor field named as a sink.
+    [InlineData("""
+        unsafe struct Bd { public byte* Pointer; public ushort Length; }
+        unsafe class D { Bd[] _list = new Bd[4]; void F(byte[] buffer) { fixed (byte* p = buffer) { _list[0].Pointer = {|DMA001:p|}; } } }
+        """, "F:Bd.Pointer ; bus-sink")]
+    public Task A_pointer_into_a_pointer_typed_slot(string source, string symbols) => Check(source, Identity + "\n" + symbols);
+
+    [Theory]
+    // Not identity-mapped: the same pointer store is not a physical address.
+    [InlineData("""
+        unsafe struct Bd { public byte* Pointer; public ushort Length; }
+        unsafe class D { Bd[] _list = new Bd[4]; void F(byte[] buffer) { fixed (byte* p = buffer) { _list[0].Pointer = p; } } }
+        """, "F:Bd.Pointer ; bus-sink")]
+    public Task A_pointer_into_a_pointer_typed_slot_elsewhere(string source, string symbols) => Check(source, symbols);
+
+    [Theory]
     [InlineData("""
         unsafe class D { void F(byte* p, Regs regs) { regs.Doorbell({|DMA001:(ulong)p|}); } }
         """)]

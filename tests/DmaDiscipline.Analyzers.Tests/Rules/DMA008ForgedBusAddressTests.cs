@@ -37,6 +37,10 @@ public sealed class DMA008ForgedBusAddressTests
     [InlineData("class Hw { const ulong Ring = 0x1000; void F(Regs regs) { regs.Doorbell({|DMA008:Ring + 0x40|}); } }")]
     [InlineData("enum Window : ulong { Dma = 0xfee00000 } class Hw { void F(Desc[] ring) { ring[0].Addr = {|DMA008:(ulong)Window.Dma|}; } }")]
     [InlineData("class Hw { void F(Regs regs) { ulong a = 0x2000; regs.QueueDesc = {|DMA008:a|}; } }")]
+    // A hard-coded base plus an index-scaled offset: a table of hardware structures at a fixed address.
+    [InlineData("enum Base : uint { Ahci = 0x00400000 } class Hw { void F(Regs regs, uint port, uint slot) { regs.QueueDesc = {|DMA008:(uint)(Base.Ahci + 0xA000) + 0x2000 * port + 0x100 * slot|}; } }")]
+    [InlineData("class Hw { void F(Desc[] ring, int i) { ring[i].Addr = {|DMA008:0x0046C000UL + (ulong)(i << 12)|}; } }")]
+    [InlineData("class Hw { static int Slot() => 3; void F(Regs regs, uint port) { var slot = Slot(); regs.QueueDesc = {|DMA008:(uint)(0x0040A000u + 0x2000 * port + 0x100 * slot)|}; } }")]
     public Task A_constant_device_address(string source) => Check(source);
 
     [Theory]
@@ -50,6 +54,12 @@ public sealed class DMA008ForgedBusAddressTests
     [InlineData("class Nic { private readonly Regs _regs = new(); public void SetRing(ulong address) => _regs.Doorbell(address); } class Hw { void F(Nic nic) { nic.SetRing(0x8000); } }")]
     // Below a page: an offset or a flag.
     [InlineData("class Hw { void F(Regs regs) { regs.QueueDesc = 0x40; } }")]
+    // A page-sized constant added to a variable (not an index-scaled offset): the variable may be the real address.
+    [InlineData("class Hw { void F(Regs regs, ulong window) { regs.QueueDesc = 0x1000 + window; } }")]
+    // An index-scaled offset into a real mapping.
+    [InlineData("class Hw { void F(DmaApi dma, KBuffer buf, Regs regs, int i) { var a = dma.MapSingle(buf, 0, 4096, DmaDirection.ToDevice); if (dma.MappingError(a)) return; regs.QueueDesc = a.Value + (ulong)(16 * i); } }")]
+    // A register number made of a page-sized constant and an index (an int, not an address-sized value).
+    [InlineData("class Hw { void F(Regs regs, int i) { regs.Write(0x5200 + i * 4, 0); } }")]
     // A constant given to a slot that is not an address.
     [InlineData("class Hw { void F(Desc[] ring, Regs regs) { ring[0].Len = 0x1000; regs.Features = 0x8000; regs.Write(3, 0x1000); } }")]
     public Task Not_a_constant_device_address(string source) => Check(source);
