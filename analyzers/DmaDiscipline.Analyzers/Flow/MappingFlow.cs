@@ -39,13 +39,24 @@ namespace DmaDiscipline.Analyzers.Flow
         // What each flow capture holds: an assignment target the graph evaluated ahead of the value.
         private readonly Dictionary<CaptureId, IOperation> _captured = new Dictionary<CaptureId, IOperation>();
 
-        public MappingFlow(DmaSymbols symbols, Action<Diagnostic> report, ISymbol? owner = null, SemanticModel? model = null)
+        public MappingFlow(DmaSymbols symbols, Action<Diagnostic> report, ISymbol? owner = null, SemanticModel? model = null,
+            MappingSummaries? summaries = null, MappingSummaries.Search? search = null, MappingRecording? recording = null)
         {
             _symbols = symbols;
             _report = report;
             _owner = owner;
             _model = model;
+            _summaries = summaries;
+            _search = search;
+            _recording = recording;
         }
+
+        // What calls of the compilation's methods do with mappings (null: every callee takes what it is given, and makes nothing).
+        private readonly MappingSummaries? _summaries;
+        private readonly MappingSummaries.Search? _search;
+
+        // Set when this run summarises a callee rather than reports on it.
+        private readonly MappingRecording? _recording;
 
         // The body's model, for the operation tree of a lambda the graph holds as a symbol only.
         private readonly SemanticModel? _model;
@@ -54,7 +65,7 @@ namespace DmaDiscipline.Analyzers.Flow
         // (an enclosing body's, captured) is storage that body holds.
         private readonly ISymbol? _owner;
 
-        public override MappingState Entry => MappingState.Empty;
+        public override MappingState Entry => _recording?.Entry ?? MappingState.Empty;
 
         [MethodImpl(Jit.Optimized)]
         public override MappingState Join(MappingState a, MappingState b)
@@ -194,6 +205,11 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             _reporting = report;
             var binding = Eval(value, ref state);
+            if (report)
+            {
+                _recording?.Returned(binding, state);
+            }
+
             Transfer(binding, ref state);
             return state;
         }
@@ -206,6 +222,15 @@ namespace DmaDiscipline.Analyzers.Flow
             if (!(Condition(condition, state) is { } check))
             {
                 return;
+            }
+
+            if (_recording is not null)
+            {
+                _recording.Touched(check.Site);
+                foreach (var other in check.Others)
+                {
+                    _recording.Touched(other);
+                }
             }
 
             var failed = Update(state, check.Site, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceAccess);
@@ -226,6 +251,11 @@ namespace DmaDiscipline.Analyzers.Flow
             // Exits are only visited by the reporting pass. Each leak is reported once the run is
             // complete, naming an exit its path takes after the map when there is one: an exit above
             // the map is reached only on a later pass of a loop. Only the sites that still owe are visited.
+            if (kind == ExitKind.Return)
+            {
+                _recording?.Exit(state);
+            }
+
             foreach (var owing in state.Owing)
             {
                 var site = owing.Key;
@@ -552,6 +582,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 case IInvocationOperation invocation:
                     return Invocation(invocation, ref state);
+                case IAwaitOperation awaited:
+                    // The awaited result of an async helper that maps is its mapping (see MadeByCall).
+                    return Eval(awaited.Operation, ref state);
                 case IObjectCreationOperation creation:
                     {
                         Binding? derived = null;
@@ -979,6 +1012,8 @@ namespace DmaDiscipline.Analyzers.Flow
                 return;
             }
 
+            _recording?.Used(site);
+
             var why = (status.Flags & SiteFlags.Unchecked) != 0
                 ? "the mapping-error check was not made"
                 : "the mapping-error check reported a failure that was ignored";
@@ -1001,11 +1036,12 @@ namespace DmaDiscipline.Analyzers.Flow
         /// same unchecked address wherever this body uses it again.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
-        private static void Transfer(Binding? value, ref MappingState state, bool stored = false)
+        private void Transfer(Binding? value, ref MappingState state, bool stored = false)
         {
             var clear = stored ? SiteFlags.Live : SiteFlags.Live | SiteFlags.Unchecked;
             if (value is HandleBinding || (value is DerivedBinding derived && derived.Site.Kind == MappingKind.Streaming))
             {
+                _recording?.Touched(((SiteBinding)value).Site, stored);
                 state = Update(state, ((SiteBinding)value).Site, SiteFlags.None, clear);
             }
             else if (value is ChoiceBinding choice)
@@ -1015,6 +1051,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     if (!member.Stuck)
                     {
+                        _recording?.Touched(member.Site, stored);
                         state = Update(state, member.Site, SiteFlags.None, clear);
                     }
                 }
@@ -1178,10 +1215,11 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>Every handle still owed a release or a check is handed over (to a lambda or local function that may capture it).</summary>
         [MethodImpl(Jit.Optimized)]
-        private static void HandOverAll(ref MappingState state)
+        private void HandOverAll(ref MappingState state)
         {
             foreach (var owing in state.Owing)
             {
+                _recording?.Touched(owing.Key);
                 state = Update(state, owing.Key, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
             }
         }
@@ -1210,16 +1248,19 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     HandOverAll(ref state);
 
-                    return null;
+                    MappingSummary? localSummary = null;
+                    return MadeByCall(invocation, null, ref localSummary, ref state);
                 }
 
-                PassArguments(method, invocation.Arguments, ref state);
+                MappingSummary? summary = null;
+                var byOrdinal = _summaries is not null && InCompilation(method) ? new Binding?[method.Parameters.Length] : null;
+                PassArguments(method, invocation.Arguments, ref state, byOrdinal, ref summary);
                 if (_slotsHeld)
                 {
                     HandOverHeld(method, invocation.Instance, invocation.Arguments, ref state);
                 }
 
-                return null;
+                return byOrdinal is null ? null : MadeByCall(invocation, byOrdinal, ref summary, ref state);
             }
 
             Eval(invocation.Instance, ref state);
@@ -1595,9 +1636,125 @@ namespace DmaDiscipline.Analyzers.Flow
         private void ReportMismatch(IOperation at, MapSite site, string message) =>
             Report(Diagnostic.Create(Descriptors.DMA004, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, message));
 
-        /// <summary>Arguments to an ordinary method: a device sink is a use; anything else but logging takes ownership.</summary>
+        /// <summary>Is the method declared in this compilation (its body may be summarised)?</summary>
+        private bool InCompilation(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly);
+
+        /// <summary>
+        /// What a call of the compilation's own method gives back, by its summary: a fresh mapping
+        /// (a helper that maps: the call is the map), one of its arguments (an identity helper), the
+        /// mapping-error check of one (a check helper); a fresh mapping written to an out/ref argument.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private Binding? MadeByCall(IInvocationOperation invocation, Binding?[]? byOrdinal, ref MappingSummary? summary, ref MappingState state)
+        {
+            var method = invocation.TargetMethod;
+            if (_summaries is null || !InCompilation(method))
+            {
+                return null;
+            }
+
+            if (summary is null)
+            {
+                // Only a method whose body names a map (or such a method) can make a mapping: other calls with no mapping given are not summarised.
+                if (!_summaries.MakerNames.Contains(method.Name))
+                {
+                    return null;
+                }
+
+                summary = _summaries.Of(method, _search) ?? MappingSummary.Unknown;
+            }
+
+            foreach (var pair in summary.Outs)
+            {
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter?.Ordinal == pair.Key && (argument.Parameter.RefKind == RefKind.Out || argument.Parameter.RefKind == RefKind.Ref))
+                    {
+                        var target = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
+                        Assign(target, Made(argument, pair.Value, invocation, ref state), argument.Value, ref state);
+                    }
+                }
+            }
+
+            if (summary.Returns is { } made)
+            {
+                // An async helper's mapping is the awaited result, not the task.
+                return method.IsAsync && !(invocation.Parent is IAwaitOperation) ? null : Made(invocation, made, invocation, ref state);
+            }
+
+            if (byOrdinal is not null && summary.ReturnsParameter >= 0 && summary.ReturnsParameter < byOrdinal.Length)
+            {
+                return byOrdinal[summary.ReturnsParameter];
+            }
+
+            if (byOrdinal is not null && summary.ReturnsCheckOf >= 0 && summary.ReturnsCheckOf < byOrdinal.Length)
+            {
+                return CheckOf(byOrdinal[summary.ReturnsCheckOf]) is { } check ? check.WithNegated(summary.CheckNegated) : null;
+            }
+
+            return null;
+        }
+
+        /// <summary>A mapping a callee made, as a site at the call (or the out argument) that made it here.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private Binding Made(IOperation at, MadeMapping made, IInvocationOperation invocation, ref MappingState state)
+        {
+            var bufferKey = made.BufferKey;
+            if (made.BufferOrdinal >= 0)
+            {
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter?.Ordinal == made.BufferOrdinal)
+                    {
+                        bufferKey = Keys.Of(argument.Value);
+                    }
+                }
+            }
+
+            var site = SiteFor(at, made.Kind, bufferKey, null, null);
+            var flags = SiteFlags.Live | SiteFlags.NotReleased;
+            if (made.Kind == MappingKind.Streaming)
+            {
+                flags |= made.Unchecked ? SiteFlags.Unchecked : SiteFlags.None;
+                if (made.DeviceOwned)
+                {
+                    flags |= SiteFlags.DeviceOwned;
+                    OwnedBuffer(site);
+                }
+            }
+
+            state = state.WithSite(site, new SiteStatus(flags, made.Length, made.Direction));
+            return new HandleBinding(site);
+        }
+
+        /// <summary>A callee releases the mapping it is given on every path: as an unmap here.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private void ReleasedBy(Binding value, IOperation at, ref MappingState state)
+        {
+            if (value is HandleBinding handle && state.Sites.TryGetValue(handle.Site, out var status))
+            {
+                CheckNotReleased(handle.Site, status, at);
+                state = Update(state, handle.Site, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceAccess | SiteFlags.Unchecked | SiteFlags.Failed);
+            }
+            else
+            {
+                Transfer(value, ref state);
+            }
+        }
+
+        /// <summary>
+        /// Arguments to an ordinary method: a device sink is a use; anything else but logging takes
+        /// ownership, unless the callee's summary says it only uses, releases or gives back what it is given.
+        /// </summary>
         [MethodImpl(Jit.Optimized)]
         private Binding? PassArguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref MappingState state)
+        {
+            MappingSummary? summary = null;
+            return PassArguments(method, arguments, ref state, null, ref summary);
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private Binding? PassArguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref MappingState state, Binding?[]? byOrdinal, ref MappingSummary? summary)
         {
             Binding? derived = null;
             foreach (var argument in arguments)
@@ -1607,6 +1764,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (value is null || parameter is null)
                 {
                     continue;
+                }
+
+                if (byOrdinal is not null && parameter.Ordinal < byOrdinal.Length)
+                {
+                    byOrdinal[parameter.Ordinal] = value;
                 }
 
                 derived ??= Derived(value);
@@ -1622,7 +1784,31 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 if (TakesOwnership(method, parameter))
                 {
-                    Transfer(value, ref state);
+                    var use = new ParameterUse(ParameterFate.Takes, used: false);
+                    if (byOrdinal is not null && _summaries is not null && (value is HandleBinding || (value is ChoiceBinding choice && !choice.Derived)))
+                    {
+                        summary ??= _summaries.Of(method, _search) ?? MappingSummary.Unknown;
+                        use = summary.UseOf(parameter.Ordinal);
+                    }
+
+                    if (use.Used && use.Fate != ParameterFate.Takes && !_symbols.IsBusSinkParameter(parameter))
+                    {
+                        // The callee gives it to a device (or syncs it) and does not take it: a use here.
+                        DeviceUse(value, argument.Value, state);
+                    }
+
+                    switch (use.Fate)
+                    {
+                        case ParameterFate.Takes:
+                            Transfer(value, ref state);
+                            break;
+                        case ParameterFate.Releases:
+                            ReleasedBy(value, argument.Value, ref state);
+                            break;
+                        case ParameterFate.Stores:
+                            Transfer(value, ref state, stored: true);
+                            break;
+                    }
                 }
             }
 

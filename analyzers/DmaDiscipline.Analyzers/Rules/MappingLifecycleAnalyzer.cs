@@ -51,22 +51,28 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var names = symbols.Names(start.CancellationToken);
+                var summaries = new MappingSummaries(symbols, names.Mapping, start.CancellationToken);
                 var verify = _verifyQuietBodies;
-                start.RegisterCodeBlockAction(block => Analyze(block, symbols, names, verify));
+                start.RegisterCodeBlockAction(block => Analyze(block, symbols, names, summaries, verify));
             });
         }
 
         [MethodImpl(Jit.Optimized)]
-        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names, bool verifyQuietBodies)
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names, MappingSummaries summaries, bool verifyQuietBodies)
         {
-            // Token prefilter first: every rule here starts at a map or alloc named in the body. A body
-            // the tree walk follows needs no other check (without a map it is quiet); before a graph is
-            // built, the body must call a map or alloc (its lambdas included).
-            if (!InterestingNames.Mentions(context.CodeBlock, names.Mapping)
+            // Token prefilter first: every rule here starts at a map or alloc named in the body, or a
+            // call of a method whose body names one (a helper that maps). A body the tree walk follows
+            // needs no other check (without a map it is quiet); before a graph is built, the body must
+            // call a map or alloc, or a helper that makes a mapping (its lambdas included).
+            if (!(InterestingNames.Mentions(context.CodeBlock, names.Mapping) || InterestingNames.Mentions(context.CodeBlock, summaries.MakerNames))
                 || symbols.IsPlatformCode(context.OwningSymbol)
-                || !(BodyAnalysis.RootOf(context) is { } root)
-                || IsQuiet(root, context.OwningSymbol, symbols, verifyQuietBodies)
-                || !MapsSomething(root, symbols, names))
+                || !(BodyAnalysis.RootOf(context) is { } root))
+            {
+                return;
+            }
+
+            summaries.Offer(context.SemanticModel);
+            if (IsQuiet(root, context.OwningSymbol, symbols, summaries, verifyQuietBodies) || !MapsSomething(root, symbols, names, summaries))
             {
                 return;
             }
@@ -79,7 +85,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 {
                     // The graph's findings are reported only once its run is complete, never in part.
                     var found = new List<Diagnostic>();
-                    if (FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, found.Add, owner as IMethodSymbol, root.SemanticModel), out var limit))
+                    if (FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, found.Add, owner as IMethodSymbol, root.SemanticModel, summaries), out var limit))
                     {
                         found.ForEach(context.ReportDiagnostic);
                         return;
@@ -87,7 +93,7 @@ namespace DmaDiscipline.Analyzers.Rules
 
                     // The tree walk follows structured bodies of any size the graph gives up on (its
                     // exits are named as the tree has them); anything else is said, not dropped.
-                    if (ReferenceEquals(owner, context.OwningSymbol) && StructuredFlow.TryRun(root, new MappingFlow(symbols, context.ReportDiagnostic, owner as IMethodSymbol, root.SemanticModel)))
+                    if (ReferenceEquals(owner, context.OwningSymbol) && StructuredFlow.TryRun(root, new MappingFlow(symbols, context.ReportDiagnostic, owner as IMethodSymbol, root.SemanticModel, summaries)))
                     {
                         return;
                     }
@@ -108,9 +114,9 @@ namespace DmaDiscipline.Analyzers.Rules
         /// driver (post, receive, set-up, queueing, scatter-gather) are of that shape.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
-        private static bool IsQuiet(IOperation root, ISymbol owner, DmaSymbols symbols, bool verify)
+        private static bool IsQuiet(IOperation root, ISymbol owner, DmaSymbols symbols, MappingSummaries summaries, bool verify)
         {
-            if (!IsQuietTree(root, symbols))
+            if (!IsQuietTree(root, symbols, summaries))
             {
                 return false;
             }
@@ -119,7 +125,7 @@ namespace DmaDiscipline.Analyzers.Rules
             {
                 BodyAnalysis.ForEachGraph(root, owner, default, (graph, analysed) =>
                     FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, diagnostic =>
-                        throw new System.InvalidOperationException($"StructuredFlow passed a body the graph reports {diagnostic.Id} in: {diagnostic.GetMessage()}"), analysed as IMethodSymbol, root.SemanticModel)));
+                        throw new System.InvalidOperationException($"StructuredFlow passed a body the graph reports {diagnostic.Id} in: {diagnostic.GetMessage()}"), analysed as IMethodSymbol, root.SemanticModel, summaries)));
             }
 
             return true;
@@ -127,21 +133,24 @@ namespace DmaDiscipline.Analyzers.Rules
 
         /// <summary>Does the walk over the tree follow the body, and report nothing in it? (What the benchmark's phases time too.)</summary>
         [MethodImpl(Jit.Optimized)]
-        internal static bool IsQuietTree(IOperation root, DmaSymbols symbols)
+        internal static bool IsQuietTree(IOperation root, DmaSymbols symbols, MappingSummaries? summaries = null)
         {
             var reported = false;
-            return StructuredFlow.TryRun(root, new MappingFlow(symbols, _ => reported = true)) && !reported;
+            return StructuredFlow.TryRun(root, new MappingFlow(symbols, _ => reported = true, summaries: summaries)) && !reported;
         }
 
         /// <summary>Pre-scan before a graph: every rule here starts from a map or coherent alloc in the same body.</summary>
         [MethodImpl(Jit.Optimized)]
-        private static bool MapsSomething(IOperation root, DmaSymbols symbols, InterestingNames names)
+        private static bool MapsSomething(IOperation root, DmaSymbols symbols, InterestingNames names, MappingSummaries summaries)
         {
             foreach (var operation in root.Descendants())
             {
-                // The name first: a role is looked up only for a call named like a map or alloc.
-                if (operation is IInvocationOperation invocation && names.Mapping.Contains(invocation.TargetMethod.Name)
-                    && (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+                // The name first: a role is looked up only for a call named like a map or alloc, a
+                // summary only for a call named like a method whose body names one.
+                if (operation is IInvocationOperation invocation
+                    && ((names.Mapping.Contains(invocation.TargetMethod.Name) && (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+                        || (summaries.MakerNames.Contains(invocation.TargetMethod.Name) && summaries.Of(invocation.TargetMethod, null) is { } summary
+                            && (summary.Returns is not null || summary.Outs.Count > 0))))
                 {
                     return true;
                 }

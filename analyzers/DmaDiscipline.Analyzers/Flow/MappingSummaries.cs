@@ -1,0 +1,272 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using DmaDiscipline.Analyzers.Symbols;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>
+    /// Per-compilation summaries for <see cref="MappingFlow"/>: what a call of a method of the
+    /// compilation does with mappings, read from the callee's body by the same analysis. Does every
+    /// return give the caller a fresh mapping (a helper that maps), or one of its parameters back?
+    /// Does an out/ref parameter receive a fresh mapping? And for each handle parameter: does the
+    /// callee take it over (check, store, return or pass it on on every path), release it on every
+    /// path, or only use it (a write into a ring or descriptor is a use, not a check)? Computed on
+    /// demand, once per method, through the bodies a call may run (overrides and interface
+    /// implementations in the compilation included).
+    /// </summary>
+    internal sealed class MappingSummaries
+    {
+        // Call chains followed before giving up (an unknown callee takes what it is given, as before summaries).
+        private const int MaxDepth = 4;
+
+        // Rounds of "a method whose body names a method that maps" for the prefilter's names.
+        private const int MakerRounds = 3;
+
+        private readonly DmaSymbols _symbols;
+        private readonly HashSet<string> _mappingNames;
+        private readonly CancellationToken _cancellationToken;
+        private readonly ConcurrentDictionary<IMethodSymbol, MappingSummary> _methods = new ConcurrentDictionary<IMethodSymbol, MappingSummary>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
+        private readonly object _makersLock = new object();
+        private HashSet<string>? _makers;
+
+        public MappingSummaries(DmaSymbols symbols, HashSet<string> mappingNames, CancellationToken cancellationToken)
+        {
+            _symbols = symbols;
+            _mappingNames = mappingNames;
+            _cancellationToken = cancellationToken;
+            Dispatch = new Dispatch(symbols.Compilation, cancellationToken);
+        }
+
+        /// <summary>The bodies a call may run.</summary>
+        public Dispatch Dispatch { get; }
+
+        /// <summary>The driver's own semantic models, offered by the analyzer: callees in those trees are bound once, not twice.</summary>
+        public void Offer(SemanticModel model) => _models.TryAdd(model.SyntaxTree, model);
+
+        /// <summary>
+        /// The names of the compilation's methods and local functions whose bodies name a map or
+        /// alloc, or (for a few rounds) such a method: only a call by one of these names can make a
+        /// mapping. A superset, by text, for the prefilter; the summaries decide by symbol.
+        /// </summary>
+        public HashSet<string> MakerNames
+        {
+            get
+            {
+                if (_makers is { } makers)
+                {
+                    return makers;
+                }
+
+                lock (_makersLock)
+                {
+                    return _makers ??= ComputeMakers();
+                }
+            }
+        }
+
+        private HashSet<string> ComputeMakers()
+        {
+            var makers = new HashSet<string>(System.StringComparer.Ordinal);
+            var named = new HashSet<string>(_mappingNames, System.StringComparer.Ordinal);
+            for (var round = 0; round < MakerRounds && named.Count > 0; round++)
+            {
+                var found = new HashSet<string>(System.StringComparer.Ordinal);
+                foreach (var tree in _symbols.Compilation.SyntaxTrees)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    var text = SourceWords.TextOf(tree);
+                    if (!MentionsAny(text, 0, text.Length, named))
+                    {
+                        continue;
+                    }
+
+                    foreach (var node in tree.GetRoot(_cancellationToken).DescendantNodes(node => !(node is ExpressionSyntax)))
+                    {
+                        var (name, body) = node switch
+                        {
+                            MethodDeclarationSyntax method => (method.Identifier.ValueText, (SyntaxNode?)method.Body ?? method.ExpressionBody),
+                            LocalFunctionStatementSyntax local => (local.Identifier.ValueText, (SyntaxNode?)local.Body ?? local.ExpressionBody),
+                            _ => (string.Empty, null),
+                        };
+                        if (body is not null && !makers.Contains(name) && MentionsAny(text, body.SpanStart, System.Math.Min(body.Span.End, text.Length), named))
+                        {
+                            found.Add(name);
+                        }
+                    }
+                }
+
+                found.ExceptWith(makers);
+                makers.UnionWith(found);
+                named = found;
+            }
+
+            return makers;
+        }
+
+        private static bool MentionsAny(string text, int start, int end, HashSet<string> names)
+        {
+            foreach (var name in names)
+            {
+                if (end > start && text.IndexOf(name, start, end - start, System.StringComparison.Ordinal) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The search in progress on this thread: the callees being summarised (a recursion is not followed).</summary>
+        internal sealed class Search
+        {
+            public HashSet<IMethodSymbol> Methods { get; } = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+
+            /// <summary>A callee was not followed because it was already being summarised: what depends on it is not cached.</summary>
+            public bool Cut { get; set; }
+        }
+
+        /// <summary>What a call of <paramref name="method"/> does, over every body it may run; null when not known (no body, or the bodies disagree).</summary>
+        public MappingSummary? Of(IMethodSymbol method, Search? search)
+        {
+            var targets = Dispatch.TargetsOf(method);
+            if (targets.IsEmpty)
+            {
+                return null;
+            }
+
+            MappingSummary? combined = null;
+            foreach (var target in targets)
+            {
+                var summary = OfBody(target, search ?? new Search());
+                combined = combined is null ? summary : combined.Join(summary);
+            }
+
+            return combined;
+        }
+
+        private MappingSummary OfBody(IMethodSymbol method, Search search)
+        {
+            method = method.OriginalDefinition;
+            if (_methods.TryGetValue(method, out var cached))
+            {
+                return cached;
+            }
+
+            if (search.Methods.Count >= MaxDepth || !search.Methods.Add(method))
+            {
+                search.Cut = true;
+                return MappingSummary.Unknown;
+            }
+
+            var outer = search.Cut;
+            search.Cut = false;
+            var summary = Compute(method, search);
+            search.Methods.Remove(method);
+            if (!search.Cut)
+            {
+                summary = _methods.GetOrAdd(method, summary);
+            }
+
+            search.Cut |= outer;
+            return summary;
+        }
+
+        private MappingSummary Compute(IMethodSymbol method, Search search)
+        {
+            var body = BodyOf(method);
+            if (body is null)
+            {
+                return MappingSummary.Unknown;
+            }
+
+            var recording = new MappingRecording(method, body, _symbols);
+            var flow = new MappingFlow(_symbols, _ => { }, method, body.SemanticModel, this, search, recording);
+            if (body is ILocalFunctionOperation local)
+            {
+                if (!(LocalFunctionGraph(local) is { } localGraph) || !FlowSolver<MappingState>.Run(localGraph, flow))
+                {
+                    return MappingSummary.Unknown;
+                }
+            }
+            else if (!StructuredFlow.TryRun(body, flow))
+            {
+                recording = new MappingRecording(method, body, _symbols);
+                flow = new MappingFlow(_symbols, _ => { }, method, body.SemanticModel, this, search, recording);
+                if (!(GraphOf(body) is { } graph) || !FlowSolver<MappingState>.Run(graph, flow))
+                {
+                    return MappingSummary.Unknown;
+                }
+            }
+
+            return recording.Summary();
+        }
+
+        private IOperation? BodyOf(IMethodSymbol method)
+        {
+            if (!Dispatch.HasBody(method))
+            {
+                return null;
+            }
+
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
+            if (!_symbols.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+            {
+                return null;
+            }
+
+            if (!_models.TryGetValue(syntax.SyntaxTree, out var model))
+            {
+#pragma warning disable RS1030 // Summaries of callees in trees the driver has not offered yet need their bodies; one model per tree.
+                model = _models.GetOrAdd(syntax.SyntaxTree, _symbols.Compilation.GetSemanticModel(syntax.SyntaxTree));
+#pragma warning restore RS1030
+            }
+
+            return model.GetOperation(syntax, _cancellationToken);
+        }
+
+        /// <summary>The graph of a local function: from its enclosing body's graph, through the local functions that nest it.</summary>
+        private ControlFlowGraph? LocalFunctionGraph(ILocalFunctionOperation local)
+        {
+            var root = (IOperation)local;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            return GraphOf(root) is { } graph ? Find(graph, local.Symbol, 0) : null;
+
+            static ControlFlowGraph? Find(ControlFlowGraph graph, IMethodSymbol symbol, int depth)
+            {
+                foreach (var candidate in graph.LocalFunctions)
+                {
+                    var inner = graph.GetLocalFunctionControlFlowGraph(candidate);
+                    if (SymbolEqualityComparer.Default.Equals(candidate, symbol))
+                    {
+                        return inner;
+                    }
+
+                    if (depth < 8 && Find(inner, symbol, depth + 1) is { } nested)
+                    {
+                        return nested;
+                    }
+                }
+
+                return null;
+            }
+        }
+
+        private ControlFlowGraph? GraphOf(IOperation operation) => operation switch
+        {
+            IMethodBodyOperation body => ControlFlowGraph.Create(body, _cancellationToken),
+            IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor, _cancellationToken),
+            IBlockOperation block when block.Parent is null => ControlFlowGraph.Create(block, _cancellationToken),
+            _ => null,
+        };
+    }
+}
