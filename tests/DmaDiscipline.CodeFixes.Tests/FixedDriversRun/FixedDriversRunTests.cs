@@ -379,12 +379,42 @@ public sealed class FixedDriversRunTests
           device then read stale bytes from a bounce buffer (pinned-nic, dma32 and confidential). Only an unmap that is
           itself the next statement now counts.
         - DMA002 and DMA005 fixes for a framework configured only through the symbols file (pinned-nic, on MiniHal) are
-          proven here: its own unpin and hand-over methods, filled from the map call. They need the map's length to be a
-          stable expression (a local, a field, a constant); a length computed by a call (`Math.Min(len, max)`) gets no fix.
+          proven here: its own unpin and hand-over methods, filled from the map call. A map length computed by a call
+          (`Math.Min(len, max)`) used to get no fix and no word; the DMA002, DMA004 and DMA005 fixes now keep it in a local
+          declared right before the map (evaluated once, in the call's own order) and say so in their titles — shown by
+          before/after tests (ConfiguredFrameworkFixerTests), not by a corpus driver yet.
         - Layout: a sync inserted before a statement set off by a blank line took the blank line away, and a coherent
           address with an offset assigned to a field got needless parentheses.
-        - Not fixed: DMA003's inserted failure path releases the method's other mappings and returns its out-of-memory
-          code, but not the method's other resources (sector-pump's request slot stays taken when that path runs).
+        - DMA003's inserted failure path released the method's other mappings but not its other resources (sector-pump's
+          request slot stayed taken when that path ran). It now also does what the method's own first later failure path
+          does for what was taken before the map (`_idle.Push(slot)`: statements naming nothing declared after the map),
+          unmaps mappings made in blocks around the map too, and where there is no such path to learn from and the method
+          called something before the map, its title says that anything else taken before the map is not released.
+          A mapping failure does not happen in any scenario, so this path is shown by before/after tests, not by running.
+        - DMA001's one-`MapSg` rewrite of a posting loop was withheld when a later loop ran over the list's buffers
+          (staged-disk copies read data out of its chunks): a loop bound there counts buffers, not descriptors. Only the
+          alternative, a per-buffer map whose unmap is not arranged, was offered, and it leaks. `MapSg` is now preferred there.
+        - DMA002's alternative (release in a `finally`) is offered only when the method never hands the handle on; every
+          corpus driver hands it to a descriptor, so no corpus run shows it (MappingNotReleasedFixerTests do).
+
+        ## Where a rule fires and no fix is offered
+
+        No fix is a choice the fixer makes when it cannot write a fix that is right; each case and its reason:
+
+        | rule | shape | why no fix |
+        |---|---|---|
+        | DMA001 | the physical address comes from a configured source, a parameter, a field or a value carried across calls — not `b.PhysicalAddress` / `memory.VirtToPhys(b, …)` in the method | the buffer to map is not known where the address is used |
+        | DMA001 | the buffer is already mapped in the method, but not with a handle usable there | a buffer is never mapped twice |
+        | DMA001 | a `KBuffer` ring field whose uses are not all `Span`/`Length`/`IsFreed`/`PhysicalAddress.Value`/`Allocate`/`Free`/`VirtToPhys` | the coherent rewrite would leave a use it cannot translate |
+        | DMA001 | the sink is in an expression-bodied member, a constructor, a lambda, an `async` method or an iterator; the address is not `….Value [+ offset]`; an offset with no length beside it | no statement to map before, no failure style, or no length to map |
+        | DMA001 | no `DmaApi` reachable from the method (a field, a parameter, `device.Dma`) | nothing to map with |
+        | DMA002 | the handle is not kept in a variable, or the method returns it | nothing to release with / the caller owns it |
+        | DMA002, DMA004, DMA005 | the map length is computed and keeping it in a local would reorder the call's operands (an earlier argument or the receiver is not stable, the call is under `?:`/`&&`/a lambda, the length assigns) | evaluating it again could give another length (ConfiguredFrameworkFixerTests) |
+        | DMA002, DMA003, DMA005 | a configured framework names no unmap, check or sync whose parameters the map call can fill | no call to write |
+        | DMA003 | a check exists but its failure is ignored; an `async` method, an iterator or a lambda | which path was meant is not known; no failure style |
+        | DMA004 | an informational DMA004 (a sync over a sub-range) | not a defect |
+        | DMA008 | the forged address is not made from a buffer this method mapped (a constant, a value read back from the device) | no mapping to use |
+        | DMA006, DMA007 | any | by design: the fix is a change of design (keep the address until the unmap; let the platform choose) |
 
         """;
 
