@@ -96,6 +96,32 @@ namespace DmaDiscipline.CodeFixes.Mapping
 
         public ExpressionSyntax? Length => IsConfigured ? ArgumentWhere(p => Analyzers.Symbols.DmaSymbols.IsLengthParameter(p)) : Argument("length");
 
+        /// <summary>The local a fix keeps a computed length in (see <see cref="LengthLocal"/>), once a fix has decided on one.</summary>
+        public LengthLocal? KeptLength { get; set; }
+
+        /// <summary>What an unmap or sync of this mapping passes as the length: the kept local, else the map's own argument.</summary>
+        public string? LengthText => KeptLength?.Name ?? Length?.WithoutTrivia().ToString();
+
+        /// <summary>
+        /// Whether an unmap or sync at <paramref name="position"/> can pass this mapping's length: the map's argument when it
+        /// is stable and visible there, else a local kept for it (<see cref="KeptLength"/>, decided here) visible there.
+        /// </summary>
+        public bool LengthUsableAt(SemanticModel model, SyntaxNode member, int position, CancellationToken cancellationToken)
+        {
+            if (Length is null)
+            {
+                return false;
+            }
+
+            if (KeptLength is null && Editing.Stable.IsStable(model, Length, member, cancellationToken) && Editing.Stable.IsInScope(model, Length, position, cancellationToken))
+            {
+                return true;
+            }
+
+            KeptLength ??= LengthLocal.For(model, this, member, cancellationToken);
+            return KeptLength is not null && KeptLength.VisibleAt(position);
+        }
+
         public ExpressionSyntax? Direction => IsConfigured ? ArgumentWhere(p => p.Type.TypeKind == TypeKind.Enum && p.Type.Name.EndsWith("Direction", System.StringComparison.Ordinal)) : Argument("direction");
 
         /// <summary>The mapped buffer: the runtime's <c>buffer</c>/<c>list</c>, a configured map's first parameter (as the rules read it).</summary>

@@ -60,7 +60,7 @@ namespace DmaDiscipline.CodeFixes.Mapping
 
             if (DmaSymbols.IsLengthParameter(parameter))
             {
-                return map.Length?.WithoutTrivia().ToString();
+                return map.LengthText;
             }
 
             if (symbols.IsDirectionType(parameter.Type))

@@ -38,7 +38,7 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             var member = statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
-            var pieces = new[] { map.Receiver, map.Length, map.Direction };
+            var pieces = new[] { map.Receiver, map.Direction };
             if (member is null || !member.Contains(map.Call)
                 || pieces.Any(p => !Stable.IsStable(model, p, member, cancellationToken) || !Stable.IsInScope(model, p, statement.SpanStart, cancellationToken))
                 || !map.HandleUsableAt(model, member, statement.SpanStart, cancellationToken))
@@ -48,6 +48,11 @@ namespace DmaDiscipline.CodeFixes.Rules
 
             // Consecutive statements of the same block that touch the same buffer are one CPU access: one sync pair around them all.
             var (first, last) = AccessRun(statement, map);
+            if (!map.LengthUsableAt(model, member, first.SpanStart, cancellationToken) || !map.LengthUsableAt(model, member, last.Span.End, cancellationToken))
+            {
+                return null; // a computed length no local can keep (LengthLocal)
+            }
+
             var toCpu = Call(model, map, "SyncForCpu", cancellationToken);
             var handBack = LeavesMethod(last) || NextUseUnmaps(model, last, map, cancellationToken) ? null : Call(model, map, "SyncForDevice", cancellationToken);
             if (toCpu is null || !(LeavesMethod(last) || NextUseUnmaps(model, last, map, cancellationToken)) && handBack is null)
@@ -56,12 +61,14 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             var before = toCpu;
+            var kept = map.KeptLength;
             return new PlannedFix(
-                handBack is null ? "Sync for the CPU before the access" : "Sync for the CPU before the access and for the device after it",
+                (handBack is null ? "Sync for the CPU before the access" : "Sync for the CPU before the access and for the device after it") + MappingNotReleasedFixer.KeptLengthNote(kept),
                 EquivalenceKey,
                 "sync@" + first.SpanStart,
                 editor =>
                 {
+                    kept?.Apply(editor);
                     if (first == last)
                     {
                         Statements.InsertAround(editor, statement, new[] { before }, handBack is null ? new StatementSyntax[0] : new[] { handBack });
@@ -113,7 +120,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 return call is null ? null : Statements.Parse(call + ";");
             }
 
-            return Statements.Parse($"{map.Receiver.WithoutTrivia()}.{method}({map.Handle!.WithoutTrivia()}, {map.Length!.WithoutTrivia()}, {map.Direction!.WithoutTrivia()});");
+            return Statements.Parse($"{map.Receiver.WithoutTrivia()}.{method}({map.Handle!.WithoutTrivia()}, {map.LengthText}, {map.Direction!.WithoutTrivia()});");
         }
 
         private static bool IsEmbeddedDeclaration(StatementSyntax statement) => !(statement.Parent is BlockSyntax) && !(statement.Parent is SwitchSectionSyntax);

@@ -61,13 +61,35 @@ namespace DmaDiscipline.CodeFixes.Rules
                 return null; // the configured framework names no check this fix can call with what the map call has
             }
 
-            var check = SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression(test), SyntaxFactory.Block(releases.Concat(new[] { failure })))
+            // What else the method took before the map (a slot from a pool, a page): released the way its own later failure
+            // path releases it; with no such path to learn from, the title says the failure path does not release it.
+            var (others, from) = OtherReleases(model, map, member, releases.Select(r => r.Map.Handle!.WithoutTrivia().ToString()).ToList(), cancellationToken);
+            var title = "Check the mapping with MappingError";
+            if (from is not null)
+            {
+                title += $" (on failure, also release what the failure path at line {from.GetLocation().GetLineSpan().StartLinePosition.Line + 1} releases)";
+            }
+            else if (TakesBefore(model, map, member, cancellationToken))
+            {
+                title += " (on failure, anything else the method took before the map is not released)";
+            }
+
+            var check = SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression(test), SyntaxFactory.Block(releases.Select(r => r.Release).Concat(others).Concat(new[] { failure })))
                 .WithAdditionalAnnotations(Formatter.Annotation);
+            var kept = releases.Select(r => r.Map.KeptLength).Where(k => k is not null).ToList();
             return new PlannedFix(
-                "Check the mapping with MappingError",
+                title,
                 EquivalenceKey,
                 "check@" + map.Call.SpanStart,
-                editor => Statements.InsertAfter(editor, map.Statement, new[] { check }));
+                editor =>
+                {
+                    foreach (var local in kept)
+                    {
+                        local!.Apply(editor);
+                    }
+
+                    Statements.InsertAfter(editor, map.Statement, new[] { check });
+                });
         }
 
         /// <summary><c>if (receiver.MappingError(handle)) { failure }</c>.</summary>
@@ -78,16 +100,26 @@ namespace DmaDiscipline.CodeFixes.Rules
             SyntaxFactory.IfStatement(SyntaxFactory.ParseExpression($"{receiver}.MappingError({handle})"), SyntaxFactory.Block(failure))
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
-        /// <summary>Mappings made earlier in the same block, checked, and not released before <paramref name="map"/>: the failure path must release them.</summary>
-        private static List<StatementSyntax> EarlierLiveMappings(SemanticModel model, MapCall map, SyntaxNode member, CancellationToken cancellationToken)
+        /// <summary>
+        /// Mappings made earlier in the map's block or a block around it (in the same member), and not released before
+        /// <paramref name="map"/>: the failure path must release them.
+        /// </summary>
+        private static List<(MapCall Map, StatementSyntax Release)> EarlierLiveMappings(SemanticModel model, MapCall map, SyntaxNode member, CancellationToken cancellationToken)
         {
-            var releases = new List<StatementSyntax>();
-            if (!(map.Statement.Parent is BlockSyntax block))
+            var releases = new List<(MapCall Map, StatementSyntax Release)>();
+            var earlier = new List<StatementSyntax>();
+            for (SyntaxNode inner = map.Statement; inner != member && inner.Parent is { } parent; inner = parent)
             {
-                return releases;
+                if (parent is BlockSyntax around)
+                {
+                    earlier.InsertRange(0, around.Statements.TakeWhile(s => s != inner));
+                }
+                else if (parent is AnonymousFunctionExpressionSyntax || parent is LocalFunctionStatementSyntax)
+                {
+                    break;
+                }
             }
 
-            var earlier = block.Statements.TakeWhile(s => s != map.Statement).ToList();
             foreach (var statement in earlier)
             {
                 foreach (var call in statement.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>())
@@ -105,12 +137,81 @@ namespace DmaDiscipline.CodeFixes.Rules
                         && i.ArgumentList.Arguments.Count > 0 && i.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle));
                     if (!releasedSince && MappingNotReleasedFixer.Release(model, previous, member, map.Statement.Span.End, cancellationToken) is { } release)
                     {
-                        releases.Add(release);
+                        releases.Add((previous, release));
                     }
                 }
             }
 
             return releases;
+        }
+
+        /// <summary>
+        /// The method's own first failure path after the map — an <c>if</c> whose block ends in <c>return</c> or <c>throw</c> —
+        /// read for what it releases that the method took before the map: its expression statements that name no local
+        /// declared at or after the map statement and release no mapping already released (<paramref name="released"/>).
+        /// Those statements, and the path they came from; none when the method has no such path.
+        /// </summary>
+        private static (List<StatementSyntax> Statements, IfStatementSyntax? From) OtherReleases(SemanticModel model, MapCall map, SyntaxNode member, List<string> released, CancellationToken cancellationToken)
+        {
+            var handle = map.Handle!.WithoutTrivia().ToString();
+            foreach (var path in member.DescendantNodes(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax)).OfType<IfStatementSyntax>())
+            {
+                if (path.SpanStart < map.Statement.Span.End || !(path.Statement is BlockSyntax block) || block.Statements.Count < 2
+                    || !(block.Statements.Last() is ReturnStatementSyntax || block.Statements.Last() is ThrowStatementSyntax)
+                    || path.Condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == handle))
+                {
+                    continue;
+                }
+
+                var taken = new List<StatementSyntax>();
+                foreach (var statement in block.Statements.Take(block.Statements.Count - 1))
+                {
+                    if (!(statement is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call })
+                        || NamesLaterLocal(model, statement, map.Statement.SpanStart, cancellationToken)
+                        || call.ArgumentList.Arguments.Count > 0 && released.Contains(call.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString()) && IsDmaCall(model, call, cancellationToken))
+                    {
+                        continue;
+                    }
+
+                    taken.Add(statement.WithoutLeadingTrivia().WithAdditionalAnnotations(Formatter.Annotation));
+                }
+
+                return taken.Count == 0 ? (taken, null) : (taken, path);
+            }
+
+            return (new List<StatementSyntax>(), null);
+        }
+
+        /// <summary>Whether <paramref name="statement"/> names a local (or a parameter of a lambda) declared at or after <paramref name="position"/>.</summary>
+        private static bool NamesLaterLocal(SemanticModel model, StatementSyntax statement, int position, CancellationToken cancellationToken) =>
+            statement.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n =>
+                model.GetSymbolInfo(n, cancellationToken).Symbol is ILocalSymbol local
+                && local.DeclaringSyntaxReferences.Any(r => r.Span.Start >= position));
+
+        private static bool IsDmaCall(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken)
+        {
+            var method = model.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
+            return method is not null && (RuntimeSymbols.Is(method.ContainingType, RuntimeSymbols.From(model.Compilation).DmaApi)
+                || FrameworkRoles.RolesOf(model, method, cancellationToken) != 0);
+        }
+
+        /// <summary>
+        /// Whether the method calls, before the map, anything that may take a resource: any call but the DMA API's (or a
+        /// configured framework's DMA methods), one handing a mapping's address on (to a ring, a descriptor), static helpers
+        /// of <c>System</c> and <c>System.Buffers.Binary</c> (<c>Math</c>, <c>BinaryPrimitives</c>) and members of <c>Span</c>.
+        /// </summary>
+        private static bool TakesBefore(SemanticModel model, MapCall map, SyntaxNode member, CancellationToken cancellationToken)
+        {
+            var dmaAddr = RuntimeSymbols.From(model.Compilation).DmaAddr;
+            bool IsHandle(ITypeSymbol? type) => type is not null
+                && (RuntimeSymbols.Is(type, dmaAddr) || SymbolEqualityComparer.Default.Equals(type, map.Method.ReturnType));
+            return member.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call =>
+                call.Span.End <= map.Statement.SpanStart && !IsDmaCall(model, call, cancellationToken)
+                && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method
+                && !(method.IsStatic && method.ContainingNamespace?.ToDisplayString() is "System" or "System.Buffers.Binary")
+                && !(method.ContainingType?.Name is "Span" or "ReadOnlySpan" && method.ContainingNamespace?.ToDisplayString() == "System")
+                && !call.ArgumentList.Arguments.Any(a => a.Expression.DescendantNodesAndSelf().OfType<ExpressionSyntax>()
+                    .Any(e => IsHandle(model.GetTypeInfo(e, cancellationToken).Type))));
         }
 
         private static bool HasCheck(SemanticModel model, SyntaxNode member, MapCall map, CancellationToken cancellationToken)

@@ -77,20 +77,28 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             var what = map.IsCoherent ? "Free the coherent buffer" : "Unmap";
+            var kept = map.KeptLength;
             return new PlannedFix(
-                $"{what} in a finally block",
+                $"{what} in a finally block" + KeptLengthNote(kept),
                 TryFinallyKey,
                 "finally@" + map.Call.SpanStart,
-                editor => editor.ReplaceNode(block, (current, _) =>
+                editor =>
+                {
+                    kept?.Apply(editor);
+                    editor.ReplaceNode(block, (current, _) =>
                 {
                     var statements = ((BlockSyntax)current).Statements;
-                    var kept = statements.Take(statements.Count - after.Count);
+                    var before = statements.Take(statements.Count - after.Count);
                     var moved = statements.Skip(statements.Count - after.Count);
                     var wrapped = SyntaxFactory.TryStatement(SyntaxFactory.Block(moved), default, SyntaxFactory.FinallyClause(SyntaxFactory.Block(release)))
                         .WithAdditionalAnnotations(Formatter.Annotation);
-                    return ((BlockSyntax)current).WithStatements(SyntaxFactory.List(kept.Concat(new StatementSyntax[] { wrapped })));
-                }));
+                    return ((BlockSyntax)current).WithStatements(SyntaxFactory.List(before.Concat(new StatementSyntax[] { wrapped })));
+                    });
+                });
         }
+
+        /// <summary>What the title adds when the fix keeps a computed map length in a local.</summary>
+        internal static string KeptLengthNote(LengthLocal? kept) => kept is null ? string.Empty : $" (the map's length kept in '{kept.Name}')";
 
         /// <summary>True when the handle leaves the DMA API's hands here: returned, stored, or passed to anything but the DMA API.</summary>
         private static bool HandsOn(SemanticModel model, IdentifierNameSyntax use, CancellationToken cancellationToken)
@@ -155,12 +163,15 @@ namespace DmaDiscipline.CodeFixes.Rules
             var line = first.Statement.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
             var title = exits.Count > 1 ? $"{what} on every path that leaves without it"
                 : first.Before ? $"{what} before leaving at line {line}" : $"{what} after line {line}, where the method leaves";
+            var kept = map.KeptLength;
+            title += KeptLengthNote(kept);
             return new PlannedFix(
                 title,
                 EquivalenceKey,
                 "release@" + map.Call.SpanStart + "@" + string.Join(",", exits.Select(e => e.Statement.SpanStart)),
                 editor =>
                 {
+                    kept?.Apply(editor);
                     for (var i = 0; i < exits.Count; i++)
                     {
                         if (exits[i].Before)
@@ -347,9 +358,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                     : null;
             }
 
-            var length = map.Length;
-            if (length is null || !Stable.IsStable(model, length, member, cancellationToken) || !Stable.IsInScope(model, length, position, cancellationToken)
-                || !map.HandleUsableAt(model, member, position, cancellationToken))
+            if (!map.HandleUsableAt(model, member, position, cancellationToken) || !map.LengthUsableAt(model, member, position, cancellationToken))
             {
                 return null;
             }
@@ -361,7 +370,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 return unmap is null ? null : Statements.Parse(unmap + ";");
             }
 
-            return Statements.Parse($"{map.Receiver.WithoutTrivia()}.UnmapSingle({map.Handle!.WithoutTrivia()}, {length.WithoutTrivia()}, {direction.WithoutTrivia()});");
+            return Statements.Parse($"{map.Receiver.WithoutTrivia()}.UnmapSingle({map.Handle!.WithoutTrivia()}, {map.LengthText}, {direction.WithoutTrivia()});");
         }
 
         private static BlockSyntax? BodyOf(SyntaxNode? member) => member switch

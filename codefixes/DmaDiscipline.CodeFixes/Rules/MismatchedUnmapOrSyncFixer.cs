@@ -7,6 +7,7 @@ using DmaDiscipline.CodeFixes.Editing;
 using DmaDiscipline.CodeFixes.Mapping;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 
@@ -52,20 +53,37 @@ namespace DmaDiscipline.CodeFixes.Rules
             var isLength = parameter.Name == "length" || map.IsConfigured && Analyzers.Symbols.DmaSymbols.IsLengthParameter(parameter);
             var replacement = isDirection ? map.Direction : isLength ? map.Length : null;
             var member = call.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
-            if (replacement is null || member is null
-                || !Stable.IsStable(model, replacement, member, cancellationToken)
-                || !Stable.IsInScope(model, replacement, argument.SpanStart, cancellationToken))
+            if (replacement is null || member is null)
+            {
+                return null;
+            }
+
+            if (isLength)
+            {
+                // A computed length is kept in a local by the map and passed from there (LengthLocal), or no fix.
+                if (!map.LengthUsableAt(model, member, argument.SpanStart, cancellationToken))
+                {
+                    return null;
+                }
+            }
+            else if (!Stable.IsStable(model, replacement, member, cancellationToken) || !Stable.IsInScope(model, replacement, argument.SpanStart, cancellationToken))
             {
                 return null;
             }
 
             var what = isDirection ? "direction" : "length";
-            var newExpression = replacement.WithoutTrivia().WithTriviaFrom(argument.Expression).WithAdditionalAnnotations(Formatter.Annotation);
+            var text = isLength ? map.LengthText! : replacement.WithoutTrivia().ToString();
+            var newExpression = SyntaxFactory.ParseExpression(text).WithTriviaFrom(argument.Expression).WithAdditionalAnnotations(Formatter.Annotation);
+            var kept = isLength ? map.KeptLength : null;
             return new PlannedFix(
-                $"Use the map's {what} ({replacement.WithoutTrivia()})",
+                $"Use the map's {what} ({(kept is null ? text : replacement.WithoutTrivia() + ", kept in '" + kept.Name + "'")})",
                 EquivalenceKey,
                 "align@" + argument.SpanStart,
-                editor => editor.ReplaceNode(argument.Expression, newExpression));
+                editor =>
+                {
+                    kept?.Apply(editor);
+                    editor.ReplaceNode(argument.Expression, newExpression);
+                });
         }
     }
 }

@@ -149,12 +149,18 @@ namespace DmaDiscipline.CodeFixes.Rules
                     .Where(n => !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, counter))
                     .All(n => Stable.IsInScope(model, n, position, cancellationToken));
 
-            /// <summary>A statement after the loop counts descriptors by the list (<c>NumFree -= bufs.Length</c>): merged segments would make it wrong.</summary>
+            /// <summary>
+            /// A statement after the loop counts descriptors by the list (<c>NumFree -= bufs.Length</c>): merged segments would
+            /// make it wrong. A later loop over the buffers themselves (<c>for (k = 0; k &lt; bufs.Length; k++)</c>, copying data
+            /// out) counts buffers, not descriptors: the list keeps its buffers whatever the mapping merged.
+            /// </summary>
             private static bool CountedAfter(BlockSyntax body, ForStatementSyntax loop, ExpressionSyntax bound)
             {
                 var boundText = bound.WithoutTrivia().ToString();
                 return body.Statements.SkipWhile(s => s != loop).Skip(1)
-                    .Any(s => s.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Any(m => m.WithoutTrivia().ToString() == boundText));
+                    .Any(s => s.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Any(m => m.WithoutTrivia().ToString() == boundText
+                        && !(m.Parent is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LessThanExpression } condition && condition.Right == m
+                            && condition.Parent is ForStatementSyntax later && later.Condition == condition)));
             }
 
             /// <summary>The later top-level statement that reads a buffer of the list (<c>list[k].Span</c>), with no way out of the method before it.</summary>

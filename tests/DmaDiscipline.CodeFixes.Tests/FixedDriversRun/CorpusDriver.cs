@@ -19,4 +19,19 @@ internal sealed record CorpusDriver(string Name, string TypeName, string[] Files
 
     /// <summary>What the defects are, for the report.</summary>
     public required string Defects { get; init; }
+
+    /// <summary>
+    /// Alternatives a fixer offers in this driver that are wrong for it. Each must still be offered, its title must say
+    /// what the fixer does not know (<see cref="WrongAlternative.TitleSays"/>), and the driver it produces must compile,
+    /// leave no diagnostic and fail at run time; the report shows that failure as the expected outcome of choosing it.
+    /// Any other variant that fails at run time fails the test.
+    /// </summary>
+    public WrongAlternative[] WrongAlternatives { get; init; } = Array.Empty<WrongAlternative>();
 }
+
+/// <summary>
+/// An alternative that is wrong for a corpus driver: the code action offered at a diagnostic inside
+/// <paramref name="Method"/> whose title contains <paramref name="TitleSays"/> (the words that admit what the fixer does
+/// not know), and why choosing it fails here.
+/// </summary>
+internal sealed record WrongAlternative(string Method, string TitleSays, string Why);

@@ -47,6 +47,24 @@ public sealed class FixedDriversRunTests
             SymbolsFile = "Hal/DmaDiscipline.txt",
             Defects = "net on MiniHal, a pin/unpin framework configured only through a symbols file (DmaDiscipline.txt); an empty frame returns with the transmit buffer pinned; the frame is copied in after the pin with no hand-over to the device; the header is scrubbed before the unpin",
         },
+        new("tap-bridge", "Corpus.Net.TapBridge", new[] { "Net/TapBridge.cs" }, new[] { "DMA001" })
+        {
+            Defects = "net; physical addresses of host-side (CPU-filled) and wire-side (device-written) buffers, posted with descriptor flags read from static readonly fields, so nothing at the post says which way the device moves the bytes and each DMA001 fix offers every direction; in-flight buffers in dictionaries keyed by descriptor id",
+            WrongAlternatives = new WrongAlternative[]
+            {
+                new("TopUp", "ToDevice, if the device only reads it", "the device writes the receive buffers: a ToDevice mapping is read-only to it where the IOMMU translates, a bounce buffer is not copied back, and the debug layer reports the write (DMA004)"),
+                new("TrySend", "FromDevice, if the device only writes it", "the device reads the frame the CPU wrote: a FromDevice mapping is write-only to it where the IOMMU translates (a bounced copy happens to carry the bytes here)"),
+            },
+        },
+        new("staged-disk", "Corpus.Blk.StagedDisk", new[] { "Blk/StagedDisk.cs" }, new[] { "DMA001" })
+        {
+            Defects = "blk, synchronous; each transfer staged through a list of small chunks posted one descriptor each, by physical address, in a counting loop, waited for in the same call, then copied out (read) or scrubbed (write): each DMA001 fix offers one MapSg over the list (preferred) or a per-chunk map whose unmap is not arranged",
+            WrongAlternatives = new WrongAlternative[]
+            {
+                new("ReadChunks", "unmap not arranged", "every chunk stays mapped after the request: the runtime refuses to free a page a live mapping pins"),
+                new("WriteChunks", "unmap not arranged", "every chunk stays mapped after the request: the runtime refuses to free a page a live mapping pins"),
+            },
+        },
     };
 
     [Fact]
@@ -116,28 +134,48 @@ public sealed class FixedDriversRunTests
         }
 
         // The variants: Fix All; then each action on offer at each diagnostic, with Fix All of what it leaves.
-        var variants = new List<(string Label, Task<(CorpusProject Project, int Passes)> Fixed)> { ("Fix All (preferred fixes)", project.FixAllAsync(bound: 6)) };
+        var variants = new List<(string Label, WrongAlternative? Wrong, Task<(CorpusProject Project, int Passes)> Fixed)> { ("Fix All (preferred fixes)", null, project.FixAllAsync(bound: 6)) };
+        var marked = new HashSet<WrongAlternative>();
         foreach (var diagnostic in before)
         {
+            var method = MethodOf(diagnostic);
             foreach (var action in await project.ActionsAtAsync(diagnostic))
             {
+                var wrong = driver.WrongAlternatives.FirstOrDefault(w => w.Method == method && action.Title.Contains(w.TitleSays, StringComparison.Ordinal));
+                if (wrong is not null)
+                {
+                    marked.Add(wrong);
+                }
+
                 var applied = await project.ApplyAsync(action);
-                variants.Add(($"{Describe(diagnostic)} → “{action.Title}”", applied.FixAllAsync(bound: 6)));
+                var label = $"{Describe(diagnostic)} in {method} → “{action.Title}”";
+                report.Alternatives.Add((diagnostic.Id, method, action.Title, label));
+                variants.Add((label, wrong, applied.FixAllAsync(bound: 6)));
             }
         }
 
+        foreach (var stale in driver.WrongAlternatives.Where(w => !marked.Contains(w)))
+        {
+            failures.Add($"{driver.Name}: no action titled with '{stale.TitleSays}' is offered in {stale.Method} any more; remove its mark as a wrong alternative.");
+        }
+
         var byText = new Dictionary<string, VariantReport>(StringComparer.Ordinal);
-        foreach (var (label, fixing) in variants)
+        foreach (var (label, wrong, fixing) in variants)
         {
             var (fixedProject, passes) = await fixing;
             var text = await DriverTextAsync(fixedProject, driver);
             if (byText.TryGetValue(text, out var same))
             {
                 same.Labels.Add(label);
+                if (wrong is not null && same.Wrong is null)
+                {
+                    failures.Add($"{driver.Name}, {label}: marked wrong, yet it gives the same driver as “{same.Labels[0]}”.");
+                }
+
                 continue;
             }
 
-            var variant = new VariantReport(label, passes, text);
+            var variant = new VariantReport(label, passes, text) { Wrong = wrong };
             byText.Add(text, variant);
             report.Variants.Add(variant);
             var fixErrors = await fixedProject.CompilerErrorsAsync();
@@ -162,11 +200,26 @@ public sealed class FixedDriversRunTests
             {
                 // The matrix records what a driver reports through its interface; anything else (a throw from Dispose) is a crash.
                 variant.Crash = e.GetType().Name + ": " + e.Message;
-                failures.Add($"{driver.Name}, {label}: the fixed driver crashed the matrix: {e}\n{text}");
+                if (wrong is null)
+                {
+                    failures.Add($"{driver.Name}, {label}: the fixed driver crashed the matrix: {e}\n{text}");
+                }
+
                 continue;
             }
 
-            foreach (var cell in variant.Cells.Where(c => !c.AsExpected || (c.Expected == "Ok" && c.Failed)))
+            var bad = variant.Cells.Where(c => !c.AsExpected || (c.Expected == "Ok" && c.Failed)).ToList();
+            if (wrong is not null)
+            {
+                if (bad.Count == 0)
+                {
+                    failures.Add($"{driver.Name}, {label}: marked wrong ({wrong.Why}), yet it runs clean in every scenario: the mark is stale or the run does not see the defect.\n{text}");
+                }
+
+                continue;
+            }
+
+            foreach (var cell in bad)
             {
                 failures.Add($"{driver.Name}, {label}, in {cell.Scenario}: expected {cell.Expected}, got {cell.Summary}\n{text}");
             }
@@ -227,6 +280,19 @@ public sealed class FixedDriversRunTests
         return (path, File.ReadAllText(path));
     }
 
+    /// <summary>The method (or other member) the diagnostic is in.</summary>
+    private static string MethodOf(Diagnostic diagnostic)
+    {
+        var node = diagnostic.Location.SourceTree?.GetRoot().FindNode(diagnostic.Location.SourceSpan);
+        return node?.AncestorsAndSelf().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax>().FirstOrDefault() switch
+        {
+            Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax method => method.Identifier.ValueText,
+            Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax constructor => constructor.Identifier.ValueText,
+            Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax property => property.Identifier.ValueText,
+            _ => "?",
+        };
+    }
+
     private static string Describe(Diagnostic diagnostic) =>
         $"{diagnostic.Id} at {Path.GetFileName(diagnostic.Location.SourceTree?.FilePath)}:{diagnostic.Location.GetLineSpan().StartLinePosition.Line + 1}";
 
@@ -246,8 +312,12 @@ public sealed class FixedDriversRunTests
         text.Append("on; it must fail somewhere), then applies Fix All (each site's preferred fix, through the fixers' FixAllProvider)\n");
         text.Append("and, separately, every code action the fixers register at every diagnostic followed by Fix All of what is left.\n");
         text.Append("Each result must compile, leave no DMA diagnostic, and run as a disciplined driver must: clean wherever the\n");
-        text.Append("scenario expects `Ok`. Variants that end in the same source are run once and listed together.\n\n");
+        text.Append("scenario expects `Ok` — except an alternative marked wrong for that driver, whose title must say what the fixer\n");
+        text.Append("does not know (a direction offered “if the device only reads it”, an unmap “not arranged”) and which must then\n");
+        text.Append("fail at run time: the report shows that failure as the expected outcome of choosing it. Variants that end in\n");
+        text.Append("the same source are run once and listed together.\n\n");
         text.Append(Findings);
+        PerRule(text, reports);
         foreach (var report in reports)
         {
             text.Append($"## {report.Driver.Name}\n\n");
@@ -257,17 +327,22 @@ public sealed class FixedDriversRunTests
             {
                 text.Append($"**Known gap, not fixed yet**: {report.Driver.Gap}. The rows below show what the fixes leave.\n\n");
             }
-            text.Append("| variant | Fix All passes | left | ").Append(string.Join(" | ", scenarios)).Append(" |\n");
-            text.Append("|---|---|---|").Append(string.Concat(scenarios.Select(_ => "---|"))).Append('\n');
-            Row(text, "as written", "", "", report.Buggy, scenarios);
+            text.Append("| variant | expected | Fix All passes | left | ").Append(string.Join(" | ", scenarios)).Append(" |\n");
+            text.Append("|---|---|---|---|").Append(string.Concat(scenarios.Select(_ => "---|"))).Append('\n');
+            Row(text, "as written", "fails (the defects)", "", "", report.Buggy, scenarios);
+            var crashes = new List<string>();
             foreach (var variant in report.Variants)
             {
-                Row(text, string.Join("<br>", variant.Labels), variant.Passes.ToString(), variant.Left.Count == 0 ? "none" : string.Join(", ", variant.Left), variant.Cells, scenarios);
+                var expected = variant.Wrong is null ? "clean" : "**fails**: " + variant.Wrong.Why;
+                var cells = variant.Crash is null ? variant.Cells : scenarios.Select(s => new MatrixCell { Scenario = s, Driver = report.Driver.Name, Summary = "crashed", Expected = "Ok", Failed = true, AsExpected = false }).ToList();
+                Row(text, string.Join("<br>", variant.Labels), expected, variant.Passes.ToString(), variant.Left.Count == 0 ? "none" : string.Join(", ", variant.Left), cells, scenarios);
                 if (variant.Crash is not null)
                 {
-                    text.Append($"\n> crashed the matrix: {variant.Crash}\n\n");
+                    crashes.Add($"> “{variant.Labels[0]}” crashed the matrix: {variant.Crash}\n");
                 }
             }
+
+            text.Append(crashes.Count == 0 ? string.Empty : "\n" + string.Join("\n", crashes));
 
             if (report.Variants.Count > 0)
             {
@@ -304,18 +379,73 @@ public sealed class FixedDriversRunTests
           device then read stale bytes from a bounce buffer (pinned-nic, dma32 and confidential). Only an unmap that is
           itself the next statement now counts.
         - DMA002 and DMA005 fixes for a framework configured only through the symbols file (pinned-nic, on MiniHal) are
-          proven here: its own unpin and hand-over methods, filled from the map call. They need the map's length to be a
-          stable expression (a local, a field, a constant); a length computed by a call (`Math.Min(len, max)`) gets no fix.
+          proven here: its own unpin and hand-over methods, filled from the map call. A map length computed by a call
+          (`Math.Min(len, max)`) used to get no fix and no word; the DMA002, DMA004 and DMA005 fixes now keep it in a local
+          declared right before the map (evaluated once, in the call's own order) and say so in their titles — shown by
+          before/after tests (ConfiguredFrameworkFixerTests), not by a corpus driver yet.
         - Layout: a sync inserted before a statement set off by a blank line took the blank line away, and a coherent
           address with an offset assigned to a field got needless parentheses.
-        - Not fixed: DMA003's inserted failure path releases the method's other mappings and returns its out-of-memory
-          code, but not the method's other resources (sector-pump's request slot stays taken when that path runs).
+        - DMA003's inserted failure path released the method's other mappings but not its other resources (sector-pump's
+          request slot stayed taken when that path ran). It now also does what the method's own first later failure path
+          does for what was taken before the map (`_idle.Push(slot)`: statements naming nothing declared after the map),
+          unmaps mappings made in blocks around the map too, and where there is no such path to learn from and the method
+          called something before the map, its title says that anything else taken before the map is not released.
+          A mapping failure does not happen in any scenario, so this path is shown by before/after tests, not by running.
+        - DMA001's one-`MapSg` rewrite of a posting loop was withheld when a later loop ran over the list's buffers
+          (staged-disk copies read data out of its chunks): a loop bound there counts buffers, not descriptors. Only the
+          alternative, a per-buffer map whose unmap is not arranged, was offered, and it leaks. `MapSg` is now preferred there.
+        - DMA002's alternative (release in a `finally`) is offered only when the method never hands the handle on; every
+          corpus driver hands it to a descriptor, so no corpus run shows it (MappingNotReleasedFixerTests do).
+
+        ## Where a rule fires and no fix is offered
+
+        No fix is a choice the fixer makes when it cannot write a fix that is right; each case and its reason:
+
+        | rule | shape | why no fix |
+        |---|---|---|
+        | DMA001 | the physical address comes from a configured source, a parameter, a field or a value carried across calls — not `b.PhysicalAddress` / `memory.VirtToPhys(b, …)` in the method | the buffer to map is not known where the address is used |
+        | DMA001 | the buffer is already mapped in the method, but not with a handle usable there | a buffer is never mapped twice |
+        | DMA001 | a `KBuffer` ring field whose uses are not all `Span`/`Length`/`IsFreed`/`PhysicalAddress.Value`/`Allocate`/`Free`/`VirtToPhys` | the coherent rewrite would leave a use it cannot translate |
+        | DMA001 | the sink is in an expression-bodied member, a constructor, a lambda, an `async` method or an iterator; the address is not `….Value [+ offset]`; an offset with no length beside it | no statement to map before, no failure style, or no length to map |
+        | DMA001 | no `DmaApi` reachable from the method (a field, a parameter, `device.Dma`) | nothing to map with |
+        | DMA002 | the handle is not kept in a variable, or the method returns it | nothing to release with / the caller owns it |
+        | DMA002, DMA004, DMA005 | the map length is computed and keeping it in a local would reorder the call's operands (an earlier argument or the receiver is not stable, the call is under `?:`/`&&`/a lambda, the length assigns) | evaluating it again could give another length (ConfiguredFrameworkFixerTests) |
+        | DMA002, DMA003, DMA005 | a configured framework names no unmap, check or sync whose parameters the map call can fill | no call to write |
+        | DMA003 | a check exists but its failure is ignored; an `async` method, an iterator or a lambda | which path was meant is not known; no failure style |
+        | DMA004 | an informational DMA004 (a sync over a sub-range) | not a defect |
+        | DMA008 | the forged address is not made from a buffer this method mapped (a constant, a value read back from the device) | no mapping to use |
+        | DMA006, DMA007 | any | by design: the fix is a change of design (keep the address until the unmap; let the platform choose) |
 
         """;
 
-    private static void Row(StringBuilder text, string label, string passes, string left, IReadOnlyList<MatrixCell> cells, IReadOnlyList<string> scenarios)
+    /// <summary>Every code action offered in the corpus as written, by rule: where, and what running the driver it makes gave.</summary>
+    private static void PerRule(StringBuilder text, List<DriverReport> reports)
     {
-        text.Append("| ").Append(label.Replace("|", "\\|")).Append(" | ").Append(passes).Append(" | ").Append(left).Append(" | ");
+        text.Append("## Per rule: every fix and alternative offered, and what running it gave\n\n");
+        text.Append("Each action below was applied on its own at its diagnostic (then Fix All of what it left), compiled and run\n");
+        text.Append("through every scenario. “clean”: every scenario that expects `Ok` passed. “fails, as its title warns”: an\n");
+        text.Append("alternative that is wrong for this driver, whose title says what the fixer does not know; the driver section\n");
+        text.Append("below shows where and how it fails.\n\n");
+        text.Append("| rule | driver | method | fix offered | outcome |\n|---|---|---|---|---|\n");
+        var rows = reports.SelectMany(r => r.Alternatives.Select(a => (Report: r, Alternative: a)))
+            .OrderBy(x => x.Alternative.Rule, StringComparer.Ordinal);
+        foreach (var (report, alternative) in rows)
+        {
+            var variant = report.Variants.FirstOrDefault(v => v.Labels.Contains(alternative.Label));
+            var outcome = variant is null ? "not run"
+                : variant.Crash is not null ? "crashed the matrix"
+                : variant.Cells.Any(c => !c.AsExpected || (c.Expected == "Ok" && c.Failed))
+                    ? (variant.Wrong is null ? "**fails** (not expected)" : "fails, as its title warns")
+                    : variant.Wrong is null ? "clean" : "**clean** (marked wrong)";
+            text.Append($"| {alternative.Rule} | {report.Driver.Name} | {alternative.Method} | {alternative.Title.Replace("|", "\\|")} | {outcome} |\n");
+        }
+
+        text.Append('\n');
+    }
+
+    private static void Row(StringBuilder text, string label, string expected, string passes, string left, IReadOnlyList<MatrixCell> cells, IReadOnlyList<string> scenarios)
+    {
+        text.Append("| ").Append(label.Replace("|", "\\|")).Append(" | ").Append(expected).Append(" | ").Append(passes).Append(" | ").Append(left).Append(" | ");
         text.Append(string.Join(" | ", scenarios.Select(s => cells.FirstOrDefault(c => c.Scenario == s) is { } cell
             ? cell.Summary + (cell.Expected == "Ok" && cell.Failed || !cell.AsExpected ? " ✗" : "")
             : "")));
@@ -349,6 +479,9 @@ public sealed class FixedDriversRunTests
 
         public List<VariantReport> Variants { get; } = new();
 
+        /// <summary>Every code action offered at a diagnostic as written: rule, method, title.</summary>
+        public List<(string Rule, string Method, string Title, string Label)> Alternatives { get; } = new();
+
         public bool GapShown { get; set; }
     }
 
@@ -372,5 +505,8 @@ public sealed class FixedDriversRunTests
         public IReadOnlyList<MatrixCell> Cells { get; set; } = Array.Empty<MatrixCell>();
 
         public string? Crash { get; set; }
+
+        /// <summary>Set when this variant is an alternative marked wrong for the driver (it must fail at run time).</summary>
+        public WrongAlternative? Wrong { get; init; }
     }
 }

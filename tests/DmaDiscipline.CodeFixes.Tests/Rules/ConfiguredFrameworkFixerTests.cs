@@ -1,6 +1,8 @@
 using Microsoft.CodeAnalysis.Testing;
 using Check = DmaDiscipline.CodeFixes.Tests.Infrastructure.Verify<DmaDiscipline.CodeFixes.Rules.MappingErrorCheckFixer>;
 using Align = DmaDiscipline.CodeFixes.Tests.Infrastructure.Verify<DmaDiscipline.CodeFixes.Rules.MismatchedUnmapOrSyncFixer>;
+using Release = DmaDiscipline.CodeFixes.Tests.Infrastructure.Verify<DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer>;
+using Sync = DmaDiscipline.CodeFixes.Tests.Infrastructure.Verify<DmaDiscipline.CodeFixes.Rules.CpuAccessWhileDeviceOwnedFixer>;
 
 namespace DmaDiscipline.CodeFixes.Tests.Rules;
 
@@ -108,6 +110,159 @@ public sealed class ConfiguredFrameworkFixerTests
         """,
         new[] { Align.Diagnostic("DMA004").WithLocation(0) },
         Array.Empty<DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        symbolsFile: VendorSymbols);
+
+    [Fact]
+    public Task DMA002_keeps_a_computed_length_in_a_local_the_unmap_passes_too() => Release.FixAsync(
+        VendorHal + """
+        class Driver
+        {
+            bool Send(Vendor.Dma dma, Vendor.Buf buf, Vendor.Regs regs, int len, bool runt)
+            {
+                var a = {|#0:dma.Map(buf, System.Math.Min(len, 64), Vendor.XferDirection.ToDevice)|};
+                if (dma.Failed(a))
+                {
+                    return false;
+                }
+
+                if (runt)
+                {
+                    return false;
+                }
+
+                regs.QueueBase = a.Value;
+                return true;
+            }
+        }
+        """,
+        VendorHal + """
+        class Driver
+        {
+            bool Send(Vendor.Dma dma, Vendor.Buf buf, Vendor.Regs regs, int len, bool runt)
+            {
+                int aLength = System.Math.Min(len, 64);
+                var a = dma.Map(buf, aLength, Vendor.XferDirection.ToDevice);
+                if (dma.Failed(a))
+                {
+                    return false;
+                }
+
+                if (runt)
+                {
+                    dma.Unmap(a, aLength, Vendor.XferDirection.ToDevice);
+                    return false;
+                }
+
+                regs.QueueBase = a.Value;
+                return true;
+            }
+        }
+        """,
+        new[] { Release.Diagnostic("DMA002").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        symbolsFile: VendorSymbols,
+        title: "Unmap before leaving at line 28 (the map's length kept in 'aLength')");
+
+    [Fact]
+    public Task DMA005_keeps_a_computed_length_in_a_local_the_syncs_pass_too() => Sync.FixAsync(
+        VendorHal + """
+        class Driver
+        {
+            bool Fill(Vendor.Dma dma, Vendor.Buf buf, Vendor.Regs regs, int len)
+            {
+                var a = dma.Map(buf, System.Math.Min(len, 64), Vendor.XferDirection.ToDevice);
+                if (dma.Failed(a))
+                {
+                    return false;
+                }
+
+                {|#0:buf.Data|}[0] = 1;
+                regs.QueueBase = a.Value;
+                return true;
+            }
+        }
+        """,
+        VendorHal + """
+        class Driver
+        {
+            bool Fill(Vendor.Dma dma, Vendor.Buf buf, Vendor.Regs regs, int len)
+            {
+                int aLength = System.Math.Min(len, 64);
+                var a = dma.Map(buf, aLength, Vendor.XferDirection.ToDevice);
+                if (dma.Failed(a))
+                {
+                    return false;
+                }
+
+                dma.ToCpu(a, aLength, Vendor.XferDirection.ToDevice);
+                buf.Data[0] = 1;
+                dma.ToDev(a, aLength, Vendor.XferDirection.ToDevice);
+                regs.QueueBase = a.Value;
+                return true;
+            }
+        }
+        """,
+        new[] { Sync.Diagnostic("DMA005").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        symbolsFile: VendorSymbols);
+
+    [Fact]
+    public Task DMA002_offers_nothing_when_keeping_the_length_first_would_reorder_the_map_calls_operands() => Release.FixAsync(
+        VendorHal + """
+        class Driver
+        {
+            int _next;
+
+            Vendor.Buf Take() { _next++; return new Vendor.Buf(); }
+
+            bool Send(Vendor.Dma dma, Vendor.Regs regs, int len, bool runt)
+            {
+                var a = {|#0:dma.Map(Take(), System.Math.Min(len, _next), Vendor.XferDirection.ToDevice)|};
+                if (dma.Failed(a))
+                {
+                    return false;
+                }
+
+                if (runt)
+                {
+                    return false;
+                }
+
+                regs.QueueBase = a.Value;
+                return true;
+            }
+        }
+        """,
+        VendorHal + """
+        class Driver
+        {
+            int _next;
+
+            Vendor.Buf Take() { _next++; return new Vendor.Buf(); }
+
+            bool Send(Vendor.Dma dma, Vendor.Regs regs, int len, bool runt)
+            {
+                var a = {|#0:dma.Map(Take(), System.Math.Min(len, _next), Vendor.XferDirection.ToDevice)|};
+                if (dma.Failed(a))
+                {
+                    return false;
+                }
+
+                if (runt)
+                {
+                    return false;
+                }
+
+                regs.QueueBase = a.Value;
+                return true;
+            }
+        }
+        """,
+        new[] { Release.Diagnostic("DMA002").WithLocation(0) },
+        new[] { Release.Diagnostic("DMA002").WithLocation(0) },
         codeActionEquivalenceKey: null,
         symbolsFile: VendorSymbols);
 }

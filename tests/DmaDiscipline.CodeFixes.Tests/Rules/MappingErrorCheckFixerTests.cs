@@ -303,4 +303,239 @@ public sealed class MappingErrorCheckFixerTests
         """,
         V.Diagnostic("DMA003").WithLocation(0),
         V.Diagnostic("DMA002").WithLocation(1));
+
+    [Fact]
+    public Task The_failure_path_also_releases_what_the_methods_own_later_failure_path_releases() => V.FixAsync(
+        """
+        using System.Collections.Generic;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private const int ENOMEM = 12;
+            private const int ENOSPC = 28;
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+            private readonly Stack<int> _slots = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public int Submit(KBuffer header, KBuffer data)
+            {
+                if (!_slots.TryPop(out int slot))
+                {
+                    return -ENOSPC;
+                }
+
+                var cmd = _dma.MapSingle(header, 0, 16, DmaDirection.ToDevice);
+                if (_dma.MappingError(cmd))
+                {
+                    _slots.Push(slot);
+                    return -ENOMEM;
+                }
+
+                var payload = _dma.MapSingle(data, 0, 512, DmaDirection.FromDevice);
+                _ring.Post(cmd.Value, 16);
+                _ring.PostWritable({|#0:payload.Value|}, 512);
+                if (!_ring.Completed(slot))
+                {
+                    _dma.UnmapSingle(payload, 512, DmaDirection.FromDevice);
+                    _dma.UnmapSingle(cmd, 16, DmaDirection.ToDevice);
+                    _slots.Push(slot);
+                    return -ENOSPC;
+                }
+
+                _dma.UnmapSingle(payload, 512, DmaDirection.FromDevice);
+                _dma.UnmapSingle(cmd, 16, DmaDirection.ToDevice);
+                _slots.Push(slot);
+                return 0;
+            }
+        }
+        """,
+        """
+        using System.Collections.Generic;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private const int ENOMEM = 12;
+            private const int ENOSPC = 28;
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+            private readonly Stack<int> _slots = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public int Submit(KBuffer header, KBuffer data)
+            {
+                if (!_slots.TryPop(out int slot))
+                {
+                    return -ENOSPC;
+                }
+
+                var cmd = _dma.MapSingle(header, 0, 16, DmaDirection.ToDevice);
+                if (_dma.MappingError(cmd))
+                {
+                    _slots.Push(slot);
+                    return -ENOMEM;
+                }
+
+                var payload = _dma.MapSingle(data, 0, 512, DmaDirection.FromDevice);
+                if (_dma.MappingError(payload))
+                {
+                    _dma.UnmapSingle(cmd, 16, DmaDirection.ToDevice);
+                    _slots.Push(slot);
+                    return -ENOMEM;
+                }
+
+                _ring.Post(cmd.Value, 16);
+                _ring.PostWritable(payload.Value, 512);
+                if (!_ring.Completed(slot))
+                {
+                    _dma.UnmapSingle(payload, 512, DmaDirection.FromDevice);
+                    _dma.UnmapSingle(cmd, 16, DmaDirection.ToDevice);
+                    _slots.Push(slot);
+                    return -ENOSPC;
+                }
+
+                _dma.UnmapSingle(payload, 512, DmaDirection.FromDevice);
+                _dma.UnmapSingle(cmd, 16, DmaDirection.ToDevice);
+                _slots.Push(slot);
+                return 0;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA003").WithLocation(0) },
+        Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        title: "Check the mapping with MappingError (on failure, also release what the failure path at line 31 releases)");
+
+    [Fact]
+    public Task With_no_failure_path_to_learn_from_the_title_says_what_else_is_not_released() => V.FixAsync(
+        """
+        using System.Collections.Generic;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+            private readonly Stack<int> _slots = new();
+            private readonly DmaAddr[] _inflight = new DmaAddr[8];
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public bool Submit(KBuffer data)
+            {
+                int slot = _slots.Pop();
+                var payload = _dma.MapSingle(data, 0, 512, DmaDirection.ToDevice);
+                _ring.Post({|#0:payload.Value|}, 512);
+                _inflight[slot] = payload;
+                return true;
+            }
+        }
+        """,
+        """
+        using System.Collections.Generic;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+            private readonly Stack<int> _slots = new();
+            private readonly DmaAddr[] _inflight = new DmaAddr[8];
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public bool Submit(KBuffer data)
+            {
+                int slot = _slots.Pop();
+                var payload = _dma.MapSingle(data, 0, 512, DmaDirection.ToDevice);
+                if (_dma.MappingError(payload))
+                {
+                    return false;
+                }
+
+                _ring.Post(payload.Value, 512);
+                _inflight[slot] = payload;
+                return true;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA003").WithLocation(0) },
+        Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        title: "Check the mapping with MappingError (on failure, anything else the method took before the map is not released)");
+
+    [Fact]
+    public Task A_mapping_made_in_a_block_around_the_map_is_unmapped_on_its_failure_path() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public bool Submit(KBuffer header, KBuffer data, bool withData)
+            {
+                var cmd = _dma.MapSingle(header, 0, 16, DmaDirection.ToDevice);
+                if (_dma.MappingError(cmd))
+                {
+                    return false;
+                }
+
+                _ring.Post(cmd.Value, 16);
+                if (withData)
+                {
+                    var payload = _dma.MapSingle(data, 0, 512, DmaDirection.ToDevice);
+                    _ring.Post({|#0:payload.Value|}, 512);
+                }
+
+                return true;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public bool Submit(KBuffer header, KBuffer data, bool withData)
+            {
+                var cmd = _dma.MapSingle(header, 0, 16, DmaDirection.ToDevice);
+                if (_dma.MappingError(cmd))
+                {
+                    return false;
+                }
+
+                _ring.Post(cmd.Value, 16);
+                if (withData)
+                {
+                    var payload = _dma.MapSingle(data, 0, 512, DmaDirection.ToDevice);
+                    if (_dma.MappingError(payload))
+                    {
+                        _dma.UnmapSingle(cmd, 16, DmaDirection.ToDevice);
+                        return false;
+                    }
+
+                    _ring.Post(payload.Value, 512);
+                }
+
+                return true;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA003").WithLocation(0) },
+        Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        title: "Check the mapping with MappingError");
 }

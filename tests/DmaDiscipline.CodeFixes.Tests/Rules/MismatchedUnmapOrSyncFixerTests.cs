@@ -101,7 +101,7 @@ public sealed class MismatchedUnmapOrSyncFixerTests
         V.Diagnostic("DMA004").WithLocation(0));
 
     [Fact]
-    public Task No_fix_when_the_maps_length_was_reassigned_since() => V.NoFixAsync(
+    public Task A_length_variable_reassigned_since_the_map_is_kept_in_a_local_that_the_unmap_passes() => V.FixAsync(
         """
         using DmaDiscipline.Runtime;
 
@@ -122,5 +122,29 @@ public sealed class MismatchedUnmapOrSyncFixerTests
             }
         }
         """,
-        V.Diagnostic("DMA004").WithLocation(0));
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                int length = 64;
+                int addrLength = length;
+                var addr = dma.MapSingle(buffer, 0, addrLength, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    return;
+                }
+
+                ring.Post(addr.Value, length);
+                length = 32;
+                dma.UnmapSingle(addr, addrLength, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA004").WithLocation(0) },
+        Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        title: "Use the map's length (length, kept in 'addrLength')");
 }

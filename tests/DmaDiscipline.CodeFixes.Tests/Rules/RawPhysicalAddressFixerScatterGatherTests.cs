@@ -78,6 +78,78 @@ public sealed class RawPhysicalAddressFixerScatterGatherTests
         V.Diagnostic("DMA001").WithLocation(0));
 
     [Fact]
+    public Task A_later_loop_over_the_buffers_themselves_does_not_count_descriptors() => V.FixAsync(
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Reader
+        {
+            private readonly Device _device;
+
+            public Reader(Device device) => _device = device;
+
+            public bool ReadAll(Ring ring, KBuffer[] pages, byte[] into)
+            {
+                for (int i = 0; i < pages.Length; i++)
+                {
+                    ring.WriteDesc(i, {|#0:pages[i].PhysicalAddress.Value|}, pages[i].Length, DescFlags.Write);
+                }
+
+                bool done = ring.Completed(0);
+                for (int k = 0; k < pages.Length; k++)
+                {
+                    pages[k].Span.CopyTo(into.AsSpan(k * 512));
+                }
+
+                return done;
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Reader
+        {
+            private readonly Device _device;
+
+            public Reader(Device device) => _device = device;
+
+            public bool ReadAll(Ring ring, KBuffer[] pages, byte[] into)
+            {
+                var dmaList = new ScatterList(pages.Length);
+                for (int i = 0; i < pages.Length; i++)
+                {
+                    dmaList.Add(pages[i], 0, pages[i].Length);
+                }
+
+                DmaDirection dmaDirection = DmaDirection.FromDevice;
+                int dmaCount = _device.Dma.MapSg(dmaList, dmaDirection);
+                if (dmaCount == 0)
+                {
+                    return false;
+                }
+
+                for (int i = 0; i < dmaCount; i++)
+                {
+                    ring.WriteDesc(i, dmaList.DmaAddress(i).Value, dmaList.DmaLength(i), DescFlags.Write);
+                }
+
+                bool done = ring.Completed(0);
+                _device.Dma.UnmapSg(dmaList, dmaDirection);
+                for (int k = 0; k < pages.Length; k++)
+                {
+                    pages[k].Span.CopyTo(into.AsSpan(k * 512));
+                }
+
+                return done;
+            }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0));
+
+    [Fact]
     public Task A_list_whose_length_also_counts_descriptors_after_the_loop_is_mapped_buffer_by_buffer() => V.FixAsync(
         """
         using DmaDiscipline.Runtime;
