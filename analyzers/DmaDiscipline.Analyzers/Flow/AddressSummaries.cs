@@ -337,11 +337,15 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            return BodiesNaming(names);
+            return BodiesNaming(names, null);
         }
 
-        /// <summary>The bodies of the compilation whose text names one of the words (found as text first: only those trees are parsed and bound).</summary>
-        private ImmutableArray<IMethodSymbol> BodiesNaming(List<string> names)
+        /// <summary>
+        /// The bodies of the compilation whose text names one of the words where <paramref name="shape"/>
+        /// holds for that occurrence (text, position, length; any occurrence when null). Found as text
+        /// first: only those trees are parsed and bound.
+        /// </summary>
+        private ImmutableArray<IMethodSymbol> BodiesNaming(List<string> names, System.Func<string, int, int, bool>? shape)
         {
             var readers = ImmutableArray.CreateBuilder<IMethodSymbol>();
             var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
@@ -354,6 +358,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     for (var at = Symbols.SourceWords.IndexOfWord(text, word, 0, text.Length); at >= 0; at = Symbols.SourceWords.IndexOfWord(text, word, at + 1, text.Length))
                     {
+                        if (shape is not null && !shape(text, at, word.Length))
+                        {
+                            continue;
+                        }
+
                         root ??= tree.GetRoot(_cancellationToken);
                         if (BodyAt(root, at) is { } body && ModelOf(tree).GetDeclaredSymbol(body, _cancellationToken) is { } declared
                             && MethodOf(declared) is { } method && seen.Add(method))
@@ -698,13 +707,29 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
-        /// <summary>What every body of the compilation that names the field (by its own name, an auto-property by the property's) stores into it.</summary>
+        /// <summary>
+        /// What the bodies of the compilation store into the field (an auto-property by the property's
+        /// name): every member of its own type that names it, and the bodies of other types whose text
+        /// writes it (the name followed by an assignment, an element assignment, <c>++</c>/<c>--</c>, or
+        /// given as <c>ref</c>/<c>out</c>) — a body that only reads it is not summarised for this.
+        /// </summary>
         private ImmutableArray<FieldWrite> ComputeFieldWrites(IFieldSymbol field)
         {
             var writes = ImmutableArray.CreateBuilder<FieldWrite>();
-            foreach (var method in BodiesNaming(new List<string> { (field.AssociatedSymbol ?? field).Name }))
+            var name = (field.AssociatedSymbol ?? field).Name;
+            var own = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var member in field.ContainingType.GetMembers())
             {
-                if (SummaryOf(method).FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty)
+                if (member is IMethodSymbol method && MentionsName(method, name) && own.Add(method)
+                    && SummaryOf(method).FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty)
+                {
+                    writes.Add(new FieldWrite(method, value, ownType: true));
+                }
+            }
+
+            foreach (var method in BodiesNaming(new List<string> { name }, Symbols.SourceWords.IsWrittenAt))
+            {
+                if (!own.Contains(method.OriginalDefinition) && SummaryOf(method).FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty)
                 {
                     var ownType = SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, field.ContainingType.OriginalDefinition);
                     writes.Add(new FieldWrite(method, value, ownType));
@@ -721,7 +746,7 @@ namespace DmaDiscipline.Analyzers.Flow
         private ImmutableArray<ImmutableArray<ImmutableHashSet<Origin>>> ComputeCreations(IMethodSymbol constructor)
         {
             var sites = ImmutableArray.CreateBuilder<ImmutableArray<ImmutableHashSet<Origin>>>();
-            foreach (var method in BodiesNaming(new List<string> { constructor.ContainingType.Name }))
+            foreach (var method in BodiesNaming(new List<string> { constructor.ContainingType.Name }, Symbols.SourceWords.IsCreatedAt))
             {
                 foreach (var (called, arguments) in SummaryOf(method).Creations)
                 {

@@ -124,6 +124,51 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>
+        /// Is the word at [at, at + length) written there: followed by an assignment (after an index
+        /// <c>[…]</c>, for an element), by <c>++</c>/<c>--</c>, or given as <c>ref</c>/<c>out</c>?
+        /// </summary>
+        public static bool IsWrittenAt(string text, int at, int length)
+        {
+            var end = text.Length;
+            var after = at + length;
+            if (NextNonSpace(text, after, end, out var open) == '[')
+            {
+                var depth = 0;
+                for (var i = open; i < end; i++)
+                {
+                    if (text[i] == '[')
+                    {
+                        depth++;
+                    }
+                    else if (text[i] == ']' && --depth == 0)
+                    {
+                        after = i + 1;
+                        break;
+                    }
+                }
+            }
+
+            var next = NextNonSpace(text, after, end, out var op);
+            if (AssignmentFollows(text, after, end) || ((next == '+' || next == '-') && op + 1 < end && text[op + 1] == next))
+            {
+                return true;
+            }
+
+            var before = PreviousNonSpace(text, at - 1);
+            return (before >= 0 && (text[before] == '+' || text[before] == '-') && before > 0 && text[before - 1] == text[before])
+                || EndsWithWord(text, before, "ref") || EndsWithWord(text, before, "out");
+        }
+
+        /// <summary>Is the word at [at, at + length) the type of a <c>new</c>: <c>new T(</c>?</summary>
+        public static bool IsCreatedAt(string text, int at, int length) => EndsWithWord(text, PreviousNonSpace(text, at - 1), "new");
+
+        private static bool EndsWithWord(string text, int last, string word)
+        {
+            var start = last - word.Length + 1;
+            return start >= 0 && string.CompareOrdinal(text, start, word, 0, word.Length) == 0 && (start == 0 || !IsWordChar(text[start - 1]));
+        }
+
+        /// <summary>
         /// Does an assignment operator (=, +=, |=, ??=, &lt;&lt;= …, not ==, =&gt;, &lt;=, &gt;=, !=) start at
         /// the first non-space character from <paramref name="index"/>? That is how a write to the
         /// word just before it looks.
