@@ -635,6 +635,60 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         private void ResolveField(IFieldSymbol field, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
         {
+            // A field's content does not depend on who reads it: resolved once, with its own depth budget,
+            // and kept. A field met again while its own content is being resolved (a cycle through
+            // fields) counts as unknown there; a content that met such a cycle depends on where the
+            // resolution started, so it is not kept (kept contents are the same whichever thread or
+            // query resolves them first).
+            var key = (IFieldSymbol)field.OriginalDefinition;
+            if (_held.TryGetValue(key, out var kept))
+            {
+                result = result.Union(kept.Content);
+                unknown |= kept.Unknown;
+                return;
+            }
+
+            var resolving = t_resolving ??= new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+            if (!resolving.Add(key))
+            {
+                t_cycles++;
+                unknown = true;
+                return;
+            }
+
+            var cyclesBefore = t_cycles;
+            var content = Origin.None;
+            var contentUnknown = false;
+            try
+            {
+                ResolveFieldWrites(key, ref content, ref contentUnknown);
+            }
+            finally
+            {
+                resolving.Remove(key);
+            }
+
+            if (t_cycles == cyclesBefore)
+            {
+                _held.TryAdd(key, (content, contentUnknown));
+            }
+
+            result = result.Union(content);
+            unknown |= contentUnknown;
+        }
+
+        private readonly ConcurrentDictionary<IFieldSymbol, (ImmutableHashSet<Origin> Content, bool Unknown)> _held =
+            new ConcurrentDictionary<IFieldSymbol, (ImmutableHashSet<Origin>, bool)>(SymbolEqualityComparer.Default);
+
+        [System.ThreadStatic]
+        private static HashSet<IFieldSymbol>? t_resolving;
+
+        [System.ThreadStatic]
+        private static int t_cycles;
+
+        private void ResolveFieldWrites(IFieldSymbol field, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        {
+            const int depth = 0;
             var writes = field.ContainingType is null ? ImmutableArray<FieldWrite>.Empty : _fields.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeFieldWrites);
             if (writes.IsEmpty)
             {
