@@ -2,10 +2,11 @@ namespace DmaDiscipline.Runtime;
 
 /// <summary>
 /// An exact statistics counter that costs its first writer thread a plain add: that thread owns a
-/// part only it writes (so no atomic instruction), every other thread adds with an atomic add to the
-/// stripe of its <see cref="ThreadTicket"/>, a counter on cache lines of its own (as Linux's per-CPU
-/// counters): two queues on two threads that are not the owner (a device set up on one thread and
-/// driven from two) never add to one line. Hot-path counters (bytes a device moved, cache hits, maps
+/// part only it writes (so no atomic instruction), and every other thread adds in the stripe of its
+/// <see cref="ThreadTicket"/>, on cache lines of its own (as Linux's per-CPU counters) — with a plain
+/// add too, once it has claimed the stripe, or an atomic one when another thread holds it. Two queues
+/// on two threads that are not the owner (a device set up on one thread and driven from two) thus
+/// never add to one line, and pay no atomic instruction either. Hot-path counters (bytes a device moved, cache hits, maps
 /// made) are bumped by one thread in the common case — a queue's thread, a driver's CPU — where an atomic add per event
 /// cost more than the event. <see cref="Value"/> is a snapshot: the sum of both parts, read from any
 /// thread. Use it as a mutable field (never copied, never <c>readonly</c>).
@@ -19,6 +20,9 @@ internal struct OwnedCounter
     private const int StripeMask = 15;
     private const int Stride = 16; // longs per stripe: 128 bytes, no two stripes on one line or prefetch pair
     private const int Pad = 8;
+    private const int OwnerField = 0;
+    private const int OwnedField = 1;
+    private const int SharedField = 2;
 
     [System.Runtime.InteropServices.FieldOffset(0)]
     private int _owner;   // managed thread id of the first writer; 0 until one has written
@@ -26,7 +30,9 @@ internal struct OwnedCounter
     [System.Runtime.InteropServices.FieldOffset(8)]
     private long _owned;  // written by the owner only
 
-    // Everyone else, atomically, each at [ticket stripe * Stride + Pad]; made by the first of them.
+    // Everyone else, in the stripe at [ticket stripe * Stride + Pad]: its owner's managed thread id,
+    // the owner's count (plain adds) and the count of other threads sharing the stripe (atomic adds).
+    // Made by the first of them.
     [System.Runtime.InteropServices.FieldOffset(CacheLine + 8)]
     private long[]? _stripes;
 
@@ -37,9 +43,9 @@ internal struct OwnedCounter
             long sum = Volatile.Read(ref _owned);
             if (Volatile.Read(ref _stripes) is { } stripes)
             {
-                for (int i = Pad; i < stripes.Length; i += Stride)
+                for (int at = Pad; at < stripes.Length; at += Stride)
                 {
-                    sum += Interlocked.Read(ref stripes[i]);
+                    sum += Volatile.Read(ref stripes[at + OwnedField]) + Interlocked.Read(ref stripes[at + SharedField]);
                 }
             }
 
@@ -67,7 +73,15 @@ internal struct OwnedCounter
         }
 
         long[] stripes = Volatile.Read(ref _stripes) ?? MakeStripes();
-        Interlocked.Add(ref stripes[((ThreadTicket.Current & StripeMask) * Stride) + Pad], amount);
+        int at = ((ThreadTicket.Current & StripeMask) * Stride) + Pad;
+        long stripeOwner = Volatile.Read(ref stripes[at + OwnerField]);
+        if (stripeOwner == me || (stripeOwner == 0 && Interlocked.CompareExchange(ref stripes[at + OwnerField], me, 0) == 0))
+        {
+            Volatile.Write(ref stripes[at + OwnedField], stripes[at + OwnedField] + amount);
+            return;
+        }
+
+        Interlocked.Add(ref stripes[at + SharedField], amount);
     }
 
     /// <summary>Sets the count to zero (while no thread is adding, as counters are reset between measurements).</summary>
@@ -76,9 +90,10 @@ internal struct OwnedCounter
         Volatile.Write(ref _owned, 0);
         if (Volatile.Read(ref _stripes) is { } stripes)
         {
-            for (int i = Pad; i < stripes.Length; i += Stride)
+            for (int at = Pad; at < stripes.Length; at += Stride)
             {
-                Interlocked.Exchange(ref stripes[i], 0);
+                Volatile.Write(ref stripes[at + OwnedField], 0);
+                Interlocked.Exchange(ref stripes[at + SharedField], 0);
             }
         }
     }
