@@ -128,7 +128,7 @@ namespace DmaDiscipline.CodeFixes.Rules
         private static bool LeavesMethod(StatementSyntax statement) =>
             statement is ReturnStatementSyntax || statement is ThrowStatementSyntax;
 
-        /// <summary>The first later statement of the same block that names the mapping's handle is, itself, its unmap.</summary>
+        /// <summary>The first later statement of the same block that names the mapping's handle (in a call, a descriptor write, anything) is, itself, its unmap.</summary>
         private static bool NextUseUnmaps(SemanticModel model, StatementSyntax statement, MapCall map, CancellationToken cancellationToken)
         {
             var handle = map.Handle!.WithoutTrivia().ToString();
@@ -140,14 +140,14 @@ namespace DmaDiscipline.CodeFixes.Rules
             };
             foreach (var next in following)
             {
-                var uses = next.DescendantNodes().OfType<InvocationExpressionSyntax>()
-                    .Where(i => i.ArgumentList.Arguments.Any(a => a.Expression.WithoutTrivia().ToString() == handle))
-                    .ToList();
-                if (uses.Count > 0)
+                // Any mention of the handle counts — an address written into a descriptor hands the buffer to the device
+                // as surely as a call does.
+                if (next.DescendantNodes().OfType<ExpressionSyntax>().Any(e => e.WithoutTrivia().ToString() == handle))
                 {
                     // Only an unmap the method always reaches next: one inside a branch (the failure path of a post) leaves
                     // the other path with the device owning the buffer, which must get it back.
-                    return next is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax direct } && uses.Contains(direct)
+                    return next is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax direct }
+                        && direct.ArgumentList.Arguments.Any(a => a.Expression.WithoutTrivia().ToString() == handle)
                         && (direct.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "UnmapSingle"
                             || map.IsConfigured && (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(direct, cancellationToken).Symbol, cancellationToken) & Analyzers.Symbols.DmaRole.Unmap) != 0);
                 }

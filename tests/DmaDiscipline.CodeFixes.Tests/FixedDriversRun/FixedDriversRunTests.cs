@@ -377,7 +377,10 @@ public sealed class FixedDriversRunTests
         - DMA005's fix left out the hand-back to the device when the next statement naming the mapping held an unmap —
           even an unmap on a failure branch (`if (post fails) { unpin; return false; }`): on the path that goes on, the
           device then read stale bytes from a bounce buffer (pinned-nic, dma32 and confidential). Only an unmap that is
-          itself the next statement now counts.
+          itself the next statement now counts. It also took the unmap for the next use when the statements in between
+          named the mapping only outside a call's argument list — `d[0].Addr = h.Bus`, the address handed to the device —
+          so the device could read a header the CPU had just written into a bounce buffer; any mention of the mapping now
+          counts (CpuAccessWhileDeviceOwnedFixerTests; found while writing a corpus driver not yet added).
         - DMA002 and DMA005 fixes for a framework configured only through the symbols file (pinned-nic, on MiniHal) are
           proven here: its own unpin and hand-over methods, filled from the map call. A map length computed by a call
           (`Math.Min(len, max)`) used to get no fix and no word; the DMA002, DMA004 and DMA005 fixes now keep it in a local

@@ -281,4 +281,48 @@ public sealed class CpuAccessWhileDeviceOwnedFixerTests
         }
         """,
         V.Diagnostic("DMA005").WithLocation(0));
+
+    [Fact]
+    public Task An_address_handed_to_the_device_before_the_unmap_is_a_use_so_the_buffer_is_handed_back() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    return;
+                }
+
+                {|#0:buffer.Span|}[0] = 1;
+                ring.Post(addr.Value, 64);
+                dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    return;
+                }
+
+                dma.SyncForCpu(addr, 64, DmaDirection.ToDevice);
+                buffer.Span[0] = 1;
+                dma.SyncForDevice(addr, 64, DmaDirection.ToDevice);
+                ring.Post(addr.Value, 64);
+                dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        V.Diagnostic("DMA005").WithLocation(0));
 }
