@@ -477,6 +477,11 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 case null:
                     return null;
+                case ILocalReferenceOperation wholeLocal when _valueOwners.Count > 0 && _valueOwners.Contains(wholeLocal.Local)
+                    && !(wholeLocal.Parent is IMemberReferenceOperation member && member.Instance == wholeLocal):
+                    // The whole tuple or struct is copied, passed or returned: what its members hold goes with it.
+                    HandOverSlots(wholeLocal.Local, ref state);
+                    return null;
                 case ILocalReferenceOperation _:
                 case IParameterReferenceOperation _:
                 case IFlowCaptureReferenceOperation _:
@@ -585,6 +590,39 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IAwaitOperation awaited:
                     // The awaited result of an async helper that maps is its mapping (see MadeByCall).
                     return Eval(awaited.Operation, ref state);
+                case IObjectCreationOperation creation when creation.Constructor is { } primary && PositionalProperties(primary) is { } properties
+                    && ReceivingLocal(creation) is not null:
+                    {
+                        // A record made in a local: each positional argument is the property of its name,
+                        // given to the object (a class holds it) or kept in the local (a struct).
+                        List<KeyValuePair<ISymbol, Binding>>? members = null;
+                        foreach (var argument in creation.Arguments)
+                        {
+                            var value = Eval(argument.Value, ref state);
+                            if (value is not null && argument.Parameter is { } parameter && parameter.Ordinal < properties.Length
+                                && properties[parameter.Ordinal] is { } property && (value is SiteBinding || value is ChoiceBinding))
+                            {
+                                (members ??= new List<KeyValuePair<ISymbol, Binding>>()).Add(new KeyValuePair<ISymbol, Binding>(property, value));
+                                if (!creation.Type!.IsValueType)
+                                {
+                                    Transfer(value, ref state, stored: true);
+                                }
+                            }
+                            else
+                            {
+                                Transfer(value, ref state);
+                            }
+                        }
+
+                        if (members is not null)
+                        {
+                            _made[creation] = members;
+                        }
+
+                        Eval(creation.Initializer, ref state);
+                        return null;
+                    }
+
                 case IObjectCreationOperation creation:
                     {
                         Binding? derived = null;
@@ -641,6 +679,43 @@ namespace DmaDiscipline.Analyzers.Flow
                     // A lambda may release or keep any handle it captures: treat every live handle as handed over.
                     HandOverAll(ref state);
                     MapsIntoCaptured(operation, ref state);
+                    return null;
+                case ITupleOperation tuple when ReceivingLocal(tuple) is { } tupleLocal && tupleLocal.Type is INamedTypeSymbol tupleType
+                    && tupleType.IsTupleType && tupleType.TupleElements.Length == tuple.Elements.Length:
+                    {
+                        // Kept in a local tuple: each element is a member of it (t.A, t.Item1), still this body's.
+                        List<KeyValuePair<ISymbol, Binding>>? elements = null;
+                        for (var i = 0; i < tuple.Elements.Length; i++)
+                        {
+                            if (Eval(tuple.Elements[i], ref state) is { } element && (element is SiteBinding || element is ChoiceBinding))
+                            {
+                                var field = tupleType.TupleElements[i];
+                                (elements ??= new List<KeyValuePair<ISymbol, Binding>>()).Add(new KeyValuePair<ISymbol, Binding>(field, element));
+                                if (field.CorrespondingTupleField is { } item && !SymbolEqualityComparer.Default.Equals(item, field))
+                                {
+                                    elements.Add(new KeyValuePair<ISymbol, Binding>(item, element));
+                                }
+                            }
+                        }
+
+                        if (elements is not null)
+                        {
+                            _made[tuple] = elements;
+                        }
+
+                        return null;
+                    }
+
+                case IDeconstructionAssignmentOperation deconstruction when Keys.Unwrap(deconstruction.Value) is ITupleOperation values
+                    && DeconstructedInto(deconstruction.Target) is { } targets && targets.Elements.Length == values.Elements.Length:
+                    // (a, b) = (x, y): element by element.
+                    for (var i = 0; i < values.Elements.Length; i++)
+                    {
+                        var element = Eval(values.Elements[i], ref state);
+                        var target = targets.Elements[i] is IDeclarationExpressionOperation declared ? declared.Expression : targets.Elements[i];
+                        Assign(target, element, values.Elements[i], ref state);
+                    }
+
                     return null;
                 case ITupleOperation _:
                 case IArrayCreationOperation _:
@@ -862,8 +937,113 @@ namespace DmaDiscipline.Analyzers.Flow
             var constants = state.Constants.TryGetValue(key, out var known)
                 ? constant is long c ? c == known ? state.Constants : state.Constants.SetItem(key, c) : state.Constants.Remove(key)
                 : constant is long d ? state.Constants.SetItem(key, d) : state.Constants;
+            if (key is ILocalSymbol local && valueOperation is not null)
+            {
+                bindings = MembersOfMade(local, Keys.Unwrap(valueOperation), bindings, state);
+            }
+
             return ReferenceEquals(bindings, state.Bindings) && ReferenceEquals(constants, state.Constants) ? state : new MappingState(bindings, state.Sites, constants, state.Owing);
         }
+
+        /// <summary>
+        /// A local given a value whose members were made with it — a tuple literal's elements, a
+        /// record's positional arguments, an object initializer's members (held by the graph's
+        /// capture of the new object): those members are now the local's.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private PersistentMap<object, Binding> MembersOfMade(ILocalSymbol local, IOperation value, PersistentMap<object, Binding> bindings, MappingState state)
+        {
+            if (_made.Count > 0 && _made.TryGetValue(value, out var members))
+            {
+                foreach (var member in members)
+                {
+                    var slot = new SlotKey(local, member.Key);
+                    Held(slot);
+                    bindings = bindings.SetItem(slot, member.Value);
+                }
+
+                _slotsHeld = true;
+                if (local.Type.IsValueType)
+                {
+                    _valueOwners.Add(local);
+                }
+            }
+            else if (value is IFlowCaptureReferenceOperation capture && _slotsUnder.TryGetValue(capture.Id, out var slots))
+            {
+                foreach (var slot in slots)
+                {
+                    if (slot.Owner is CaptureId && slot.Owner.Equals(capture.Id) && state.Bindings.TryGetValue(slot, out var held))
+                    {
+                        var moved = new SlotKey(local, slot.Member);
+                        Held(moved);
+                        bindings = bindings.SetItem(moved, held);
+                    }
+                }
+            }
+
+            return bindings;
+        }
+
+        /// <summary>The local of this body that the value of <paramref name="operation"/> is assigned to or initialises, if it is.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private ILocalSymbol? ReceivingLocal(IOperation operation)
+        {
+            var parent = operation.Parent;
+            while (parent is IConversionOperation conversion && conversion.IsImplicit)
+            {
+                parent = parent.Parent;
+            }
+
+            var local = parent switch
+            {
+                ISimpleAssignmentOperation assignment when !assignment.IsRef && assignment.Target is ILocalReferenceOperation target => target.Local,
+                IVariableInitializerOperation initializer when initializer.Parent is IVariableDeclaratorOperation declarator => declarator.Symbol,
+                _ => null,
+            };
+            return local is not null && !local.IsRef && (_owner is null || SymbolEqualityComparer.Default.Equals(local.ContainingSymbol, _owner)) ? local : null;
+        }
+
+        /// <summary>The tuple a deconstruction assigns to (<c>var (a, b)</c>, <c>(var a, var b)</c>, <c>(a, b)</c>).</summary>
+        private static ITupleOperation? DeconstructedInto(IOperation target) =>
+            target is IDeclarationExpressionOperation declaration ? declaration.Expression as ITupleOperation : target as ITupleOperation;
+
+        /// <summary>A record's primary constructor: the property each parameter initialises (by the language, the one of its name).</summary>
+        private IPropertySymbol?[]? PositionalProperties(IMethodSymbol constructor)
+        {
+            if (_positional.TryGetValue(constructor, out var known))
+            {
+                return known;
+            }
+
+            IPropertySymbol?[]? properties = null;
+            var type = constructor.ContainingType;
+            if (type.IsRecord && constructor.Parameters.Length > 0 && constructor.DeclaringSyntaxReferences.Length == 1
+                && constructor.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax)
+            {
+                properties = new IPropertySymbol?[constructor.Parameters.Length];
+                foreach (var parameter in constructor.Parameters)
+                {
+                    foreach (var member in type.GetMembers(parameter.Name))
+                    {
+                        if (member is IPropertySymbol property && SymbolEqualityComparer.Default.Equals(property.Type, parameter.Type))
+                        {
+                            properties[parameter.Ordinal] = property;
+                        }
+                    }
+                }
+            }
+
+            _positional[constructor] = properties;
+            return properties;
+        }
+
+        private readonly Dictionary<IMethodSymbol, IPropertySymbol?[]?> _positional = new Dictionary<IMethodSymbol, IPropertySymbol?[]?>(SymbolEqualityComparer.Default);
+
+        // The members of values made in this body (tuple literals, records), by the operation that made them, until a local receives them.
+        private readonly Dictionary<IOperation, List<KeyValuePair<ISymbol, Binding>>> _made = new Dictionary<IOperation, List<KeyValuePair<ISymbol, Binding>>>();
+
+        // Locals of value types (tuples, structs) whose members hold mappings this body still owns.
+        private readonly HashSet<object> _valueOwners = new HashSet<object>();
 
         [MethodImpl(Jit.Optimized)]
         private void Assign(IOperation target, Binding? value, IOperation valueOperation, ref MappingState state)
@@ -903,7 +1083,16 @@ namespace DmaDiscipline.Analyzers.Flow
                         Eval(field.Instance, ref state);
                     }
 
-                    StoreIntoMember(field.Field, value, valueOperation, ref state);
+                    // A field of a struct local is this body's own storage: still owed here (released through it, or handed over with the whole struct).
+                    var ownStruct = field.Instance is ILocalReferenceOperation structLocal && structLocal.Local.Type.IsValueType && !structLocal.Local.IsRef
+                        && (_owner is null || SymbolEqualityComparer.Default.Equals(structLocal.Local.ContainingSymbol, _owner))
+                        && (value is SiteBinding || value is ChoiceBinding);
+                    StoreIntoMember(field.Field, value, valueOperation, ref state, keep: ownStruct);
+                    if (ownStruct)
+                    {
+                        _valueOwners.Add(((ILocalReferenceOperation)field.Instance!).Local);
+                    }
+
                     var fieldKey = KeyOf(field);
                     if (fieldKey is not null)
                     {
@@ -947,7 +1136,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         [MethodImpl(Jit.Optimized)]
-        private void StoreIntoMember(ISymbol member, Binding? value, IOperation valueOperation, ref MappingState state)
+        private void StoreIntoMember(ISymbol member, Binding? value, IOperation valueOperation, ref MappingState state, bool keep = false)
         {
             if (value is null)
             {
@@ -959,7 +1148,10 @@ namespace DmaDiscipline.Analyzers.Flow
                 DeviceUse(value, valueOperation, state);
             }
 
-            Transfer(value, ref state, stored: true);
+            if (!keep)
+            {
+                Transfer(value, ref state, stored: true);
+            }
         }
 
         /// <summary>The handle (or an address derived from it) reaches a device-visible sink.</summary>
@@ -1716,9 +1908,9 @@ namespace DmaDiscipline.Analyzers.Flow
             if (made.Kind == MappingKind.Streaming)
             {
                 flags |= made.Unchecked ? SiteFlags.Unchecked : SiteFlags.None;
-                if (made.DeviceOwned)
+                if (made.Device != SiteFlags.None)
                 {
-                    flags |= SiteFlags.DeviceOwned;
+                    flags |= made.Device;
                     OwnedBuffer(site);
                 }
             }

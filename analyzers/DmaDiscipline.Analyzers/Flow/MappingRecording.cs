@@ -177,7 +177,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     break;
             }
 
-            return new MadeMapping(site.Kind, (status.Flags & (SiteFlags.Unchecked | SiteFlags.Failed)) != 0, (status.Flags & SiteFlags.DeviceOwned) != 0,
+            return new MadeMapping(site.Kind, (status.Flags & (SiteFlags.Unchecked | SiteFlags.Failed)) != 0, status.Flags & SiteFlags.DeviceAccess,
                 status.Length, status.Direction, bufferOrdinal, bufferKey);
         }
 

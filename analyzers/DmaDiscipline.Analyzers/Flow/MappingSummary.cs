@@ -24,11 +24,11 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>A fresh mapping a callee gives its caller (returned, or written to an out/ref parameter).</summary>
     internal sealed class MadeMapping : System.IEquatable<MadeMapping>
     {
-        public MadeMapping(MappingKind kind, bool @unchecked, bool deviceOwned, long? length, long? direction, int bufferOrdinal, object? bufferKey)
+        public MadeMapping(MappingKind kind, bool @unchecked, SiteFlags device, long? length, long? direction, int bufferOrdinal, object? bufferKey)
         {
             Kind = kind;
             Unchecked = @unchecked;
-            DeviceOwned = deviceOwned;
+            Device = device;
             Length = length;
             Direction = direction;
             BufferOrdinal = bufferOrdinal;
@@ -40,7 +40,8 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Not checked (or checked and found failed) on some path in the callee: the caller must check it.</summary>
         public bool Unchecked { get; }
 
-        public bool DeviceOwned { get; }
+        /// <summary>How the device has the buffer when the caller gets the mapping (<see cref="SiteFlags.DeviceAccess"/> bits).</summary>
+        public SiteFlags Device { get; }
 
         public long? Length { get; }
 
@@ -56,12 +57,12 @@ namespace DmaDiscipline.Analyzers.Flow
         public MadeMapping? Join(MadeMapping other) =>
             Equals(other) ? this
             : other.Kind != Kind ? null
-            : new MadeMapping(Kind, Unchecked || other.Unchecked, DeviceOwned || other.DeviceOwned,
+            : new MadeMapping(Kind, Unchecked || other.Unchecked, Device | other.Device,
                 Length == other.Length ? Length : null, Direction == other.Direction ? Direction : null,
                 BufferOrdinal == other.BufferOrdinal ? BufferOrdinal : -1, Equals(BufferKey, other.BufferKey) ? BufferKey : null);
 
         public bool Equals(MadeMapping? other) =>
-            other is not null && other.Kind == Kind && other.Unchecked == Unchecked && other.DeviceOwned == DeviceOwned && other.Length == Length
+            other is not null && other.Kind == Kind && other.Unchecked == Unchecked && other.Device == Device && other.Length == Length
             && other.Direction == Direction && other.BufferOrdinal == BufferOrdinal && Equals(other.BufferKey, BufferKey);
 
         public override bool Equals(object? obj) => Equals(obj as MadeMapping);
