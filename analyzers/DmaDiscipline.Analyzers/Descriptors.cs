@@ -57,9 +57,9 @@ namespace DmaDiscipline.Analyzers
         public static readonly DiagnosticDescriptor DMA005 = Create(
             RuleIdentifiers.CpuAccessWhileDeviceOwned,
             "CPU accesses a buffer the device owns",
-            "The buffer is mapped {0} and owned by the device here; sync it for the CPU or unmap it before touching its contents",
+            "The buffer is mapped {0} and owned by the device here; {1}",
             Mapping,
-            "From map (FromDevice/Bidirectional) until SyncForCpu or unmap the device owns the buffer: with bounce buffers the CPU sees stale data, and CPU writes can be lost.");
+            "From map until SyncForCpu or unmap the device owns the buffer: mapped FromDevice or Bidirectional, the CPU sees stale data with bounce buffers and its writes can be lost; mapped ToDevice, a CPU write is not what the device reads.");
 
         public static readonly DiagnosticDescriptor DMA006 = Create(
             RuleIdentifiers.UseAfterUnmap,

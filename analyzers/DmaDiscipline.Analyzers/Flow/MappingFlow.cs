@@ -17,9 +17,9 @@ namespace DmaDiscipline.Analyzers.Flow
     /// </summary>
     internal sealed class MappingFlow : FlowAnalysis<MappingState>
     {
-        private const long FromDevice = 2;
-        private const long Bidirectional = 0;
-        private const long ToDevice = 1;
+        private const long FromDevice = TransferDirection.FromDevice;
+        private const long Bidirectional = TransferDirection.Bidirectional;
+        private const long ToDevice = TransferDirection.ToDevice;
 
         private readonly DmaSymbols _symbols;
         private readonly Action<Diagnostic> _report;
@@ -27,6 +27,9 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly HashSet<(string, Location)> _reported = new HashSet<(string, Location)>();
         private readonly Dictionary<MapSite, int> _leaks = new Dictionary<MapSite, int>();
         private readonly List<LeakExit> _leakExits = new List<LeakExit>();
+        // ToDevice mappings whose buffer the CPU writes, and syncs for the CPU of ToDevice mappings (pointless without such a write).
+        private readonly HashSet<MapSite> _writtenToDevice = new HashSet<MapSite>();
+        private readonly List<(MapSite Site, IInvocationOperation Sync)> _syncsForCpuOfToDevice = new List<(MapSite, IInvocationOperation)>();
         private bool _reporting;
 
         // Set once a handle is stored into a field or a member of another object: only then are
@@ -205,11 +208,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 return;
             }
 
-            var failed = Update(state, check.Site, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceOwned);
+            var failed = Update(state, check.Site, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceAccess);
             var succeeded = Update(state, check.Site, SiteFlags.None, SiteFlags.Unchecked | SiteFlags.Failed);
             foreach (var other in check.Others)
             {
-                failed = Update(failed, other, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceOwned);
+                failed = Update(failed, other, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceAccess);
                 succeeded = Update(succeeded, other, SiteFlags.None, SiteFlags.Unchecked | SiteFlags.Failed);
             }
 
@@ -251,6 +254,17 @@ namespace DmaDiscipline.Analyzers.Flow
         public override void Completed()
         {
             _reporting = true;
+            foreach (var (site, sync) in _syncsForCpuOfToDevice)
+            {
+                if (!_writtenToDevice.Contains(site))
+                {
+                    // The device never writes a ToDevice buffer, and this body's CPU does not either.
+                    Report(Diagnostic.Create(Descriptors.DMA004, sync.Syntax.GetLocation(), DiagnosticSeverity.Info,
+                        new[] { site.Call.Syntax.GetLocation() }, null,
+                        $"{sync.TargetMethod.Name} on a ToDevice mapping is legal but pointless: neither the device nor the CPU writes the buffer"));
+                }
+            }
+
             // In source order: the state's maps enumerate in no particular order.
             _leakExits.Sort((x, y) => x.Site.Call.Syntax.SpanStart.CompareTo(y.Site.Call.Syntax.SpanStart));
             foreach (var leak in _leakExits)
@@ -483,6 +497,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 case ICompoundAssignmentOperation compound:
                     {
+                        // The target is read as well as written (buf.Span[i] |= v touches the buffer).
+                        Eval(compound.Target, ref state);
                         Eval(compound.Value, ref state);
                         var key = Keys.Of(compound.Target);
                         if (key is not null)
@@ -786,10 +802,10 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 foreach (var site in mapped)
                 {
-                    if (state.Sites.TryGetValue(site, out var status) && (status.Flags & SiteFlags.DeviceOwned) != 0)
+                    if (state.Sites.TryGetValue(site, out var status) && (status.Flags & SiteFlags.DeviceAccess) != 0)
                     {
                         // The variable now names another buffer: the mapped one is no longer reachable through it.
-                        state = Update(state, site, SiteFlags.None, SiteFlags.DeviceOwned);
+                        state = Update(state, site, SiteFlags.None, SiteFlags.DeviceAccess);
                     }
                 }
             }
@@ -1063,13 +1079,31 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private void CheckCpuAccess(List<MapSite> mapped, IOperation at, MappingState state)
         {
+            bool? writes = null;
             foreach (var site in mapped)
             {
-                if (state.Sites.TryGetValue(site, out var status) && (status.Flags & SiteFlags.DeviceOwned) != 0)
+                if (!state.Sites.TryGetValue(site, out var status))
+                {
+                    continue;
+                }
+
+                if ((status.Flags & SiteFlags.DeviceOwned) != 0)
                 {
                     var direction = status.Direction == FromDevice ? "FromDevice" : "Bidirectional";
-                    Report(Diagnostic.Create(Descriptors.DMA005, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, direction));
+                    Report(Diagnostic.Create(Descriptors.DMA005, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, direction,
+                        "sync it for the CPU or unmap it before touching its contents"));
                     return;
+                }
+
+                if (status.Direction == ToDevice && (writes ??= CpuWrites.IsWrite(at, _model)))
+                {
+                    _writtenToDevice.Add(site);
+                    if ((status.Flags & SiteFlags.DeviceReads) != 0)
+                    {
+                        Report(Diagnostic.Create(Descriptors.DMA005, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, "ToDevice",
+                            "a CPU write now is not what the device reads (a bounce buffer was filled at the map): write before the map, or sync it for the CPU, write, and sync it for the device"));
+                        return;
+                    }
                 }
             }
         }
@@ -1137,7 +1171,7 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 foreach (var site in sites)
                 {
-                    state = Update(state, site, SiteFlags.None, SiteFlags.DeviceOwned);
+                    state = Update(state, site, SiteFlags.None, SiteFlags.DeviceAccess);
                 }
             }
         }
@@ -1235,7 +1269,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     if ((roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0)
                     {
-                        state = Update(state, member.Site, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceOwned | SiteFlags.Unchecked | SiteFlags.Failed);
+                        state = Update(state, member.Site, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceAccess | SiteFlags.Unchecked | SiteFlags.Failed);
                     }
                     else
                     {
@@ -1247,7 +1281,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         if ((roles & DmaRole.SyncForCpu) != 0)
                         {
                             // Whichever buffer it holds is given back to the CPU (DMA005 may not report either).
-                            state = Update(state, member.Site, SiteFlags.None, SiteFlags.DeviceOwned);
+                            state = Update(state, member.Site, SiteFlags.None, SiteFlags.DeviceAccess);
                         }
                     }
                 }
@@ -1265,7 +1299,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     CheckNotReleased(derived.Site, derivedStatus, handleArgument.Value);
                     if ((roles & (DmaRole.SyncForCpu | DmaRole.Unmap)) != 0)
                     {
-                        state = Update(state, derived.Site, SiteFlags.None, SiteFlags.DeviceOwned);
+                        state = Update(state, derived.Site, SiteFlags.None, SiteFlags.DeviceAccess);
                     }
                 }
                 else if ((roles & (DmaRole.SyncForCpu | DmaRole.Unmap)) != 0 && handle is null && handleArgument is not null
@@ -1290,7 +1324,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     CompareWithMap(invocation, site0, status, state, isSync: false);
                 }
 
-                state = Update(state, site0, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceOwned | SiteFlags.Unchecked | SiteFlags.Failed);
+                state = Update(state, site0, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceAccess | SiteFlags.Unchecked | SiteFlags.Failed);
                 return null;
             }
 
@@ -1304,11 +1338,15 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if ((roles & DmaRole.SyncForCpu) != 0)
             {
-                state = Update(state, site0, SiteFlags.None, SiteFlags.DeviceOwned);
+                state = Update(state, site0, SiteFlags.None, SiteFlags.DeviceAccess);
             }
             else if (status.Direction == FromDevice || status.Direction == Bidirectional)
             {
                 state = Update(state, site0, SiteFlags.DeviceOwned, SiteFlags.None);
+            }
+            else if (status.Direction == ToDevice)
+            {
+                state = Update(state, site0, SiteFlags.DeviceReads, SiteFlags.None);
             }
 
             return null;
@@ -1329,6 +1367,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var returnsHandle = _symbols.IsBusAddressType(method.ReturnType);
             IOperation? length = null;
             IOperation? direction = null;
+            ITypeSymbol? directionType = null;
             IArgumentOperation? first = null;
             foreach (var argument in invocation.Arguments)
             {
@@ -1346,6 +1385,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (_symbols.IsDirectionType(parameter.Type))
                 {
                     direction = argument.Value;
+                    directionType = parameter.Type;
                 }
                 else if (DmaSymbols.IsLengthParameter(parameter))
                 {
@@ -1363,7 +1403,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var kind = returnsHandle ? MappingKind.Streaming : MappingKind.ScatterGather;
             var bufferKey = returnsHandle ? Keys.Of(first?.Value) : null;
             var site = SiteFor(invocation, kind, bufferKey, length, direction);
-            var directionValue = direction is null ? null : ConstantOf(direction, state);
+            var directionValue = direction is not null && ConstantOf(direction, state) is long raw ? TransferDirection.Of(directionType, raw) : null;
             // A long-lived mapping is released elsewhere by design: nothing is owed on this body's paths.
             var flags = (roles & DmaRole.PersistentMap) != 0 ? SiteFlags.NotReleased : SiteFlags.Live | SiteFlags.NotReleased;
             if (kind == MappingKind.Streaming)
@@ -1372,6 +1412,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (directionValue == FromDevice || directionValue == Bidirectional)
                 {
                     flags |= SiteFlags.DeviceOwned;
+                    OwnedBuffer(site);
+                }
+                else if (directionValue == ToDevice)
+                {
+                    flags |= SiteFlags.DeviceReads;
                     OwnedBuffer(site);
                 }
             }
@@ -1519,18 +1564,16 @@ namespace DmaDiscipline.Analyzers.Flow
                 var value = ConstantOf(argument.Value, state);
                 if (_symbols.IsDirectionType(parameter.Type))
                 {
-                    if (value is long direction && status.Direction is long mapped)
+                    if (value is long raw && TransferDirection.Of(parameter.Type, raw) is long direction && status.Direction is long mapped)
                     {
                         if (direction != mapped)
                         {
-                            ReportMismatch(argument.Value, site, $"{name} uses direction {DirectionName(parameter.Type, direction)} but the mapping was made {DirectionName(parameter.Type, mapped)} (line {Keys.Line(site.Call)})");
+                            ReportMismatch(argument.Value, site, $"{name} uses direction {TransferDirection.NameIn(parameter.Type, direction)} but the mapping was made {TransferDirection.NameIn(parameter.Type, mapped)} (line {Keys.Line(site.Call)})");
                         }
-                        else if (isSync && forCpu && mapped == ToDevice)
+                        else if (isSync && forCpu && mapped == ToDevice && _reporting)
                         {
-                            // Legal but pointless: the device never writes a ToDevice buffer.
-                            Report(Diagnostic.Create(Descriptors.DMA004, invocation.Syntax.GetLocation(), DiagnosticSeverity.Info,
-                                new[] { site.Call.Syntax.GetLocation() }, null,
-                                $"{name} on a ToDevice mapping is legal but pointless: the device does not write the buffer"));
+                            // Legal but pointless, unless the CPU then writes the buffer: decided once the body is done.
+                            _syncsForCpuOfToDevice.Add((site, invocation));
                         }
                     }
                 }
@@ -1551,21 +1594,6 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private void ReportMismatch(IOperation at, MapSite site, string message) =>
             Report(Diagnostic.Create(Descriptors.DMA004, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, message));
-
-        [MethodImpl(Jit.Optimized)]
-        private static string DirectionName(ITypeSymbol type, long value)
-        {
-            foreach (var member in type.GetMembers())
-            {
-                if (member is IFieldSymbol field && field.HasConstantValue && field.ConstantValue is not null
-                    && Convert.ToInt64(field.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) == value)
-                {
-                    return field.Name;
-                }
-            }
-
-            return value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
 
         /// <summary>Arguments to an ordinary method: a device sink is a use; anything else but logging takes ownership.</summary>
         [MethodImpl(Jit.Optimized)]

@@ -55,6 +55,13 @@ namespace DmaDiscipline.Analyzers.Flow
         NotReleased = 16,
         /// <summary>The device owns the mapped buffer (FromDevice/Bidirectional, not synced for the CPU).</summary>
         DeviceOwned = 32,
+        /// <summary>
+        /// The device reads the mapped buffer (ToDevice, not synced for the CPU): a CPU write now is not
+        /// what the device reads (a bounce buffer was filled at the map), though a read is harmless.
+        /// </summary>
+        DeviceReads = 64,
+        /// <summary>Either way the device has the buffer; what a sync for the CPU, an unmap or a failed map takes away.</summary>
+        DeviceAccess = DeviceOwned | DeviceReads,
     }
 
     /// <summary>The status of a site on the paths reaching a point; constant length/direction as given at the map (null = unknown).</summary>

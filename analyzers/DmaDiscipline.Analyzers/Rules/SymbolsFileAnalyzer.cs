@@ -56,7 +56,7 @@ namespace DmaDiscipline.Analyzers.Rules
                     file.CancellationToken.ThrowIfCancellationRequested();
                     if (SymbolsFileCheck.Check(entry, file.Compilation) is { } problem)
                     {
-                        file.ReportDiagnostic(Diagnostic.Create(problem.Descriptor, entry.Location, problem.Message));
+                        file.ReportDiagnostic(Diagnostic.Create(problem.Descriptor, entry.Location, problem.Severity, additionalLocations: null, properties: null, problem.Message));
                     }
                 }
             });

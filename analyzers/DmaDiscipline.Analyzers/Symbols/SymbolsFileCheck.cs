@@ -24,7 +24,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private const int MaxSuggestions = 3;
 
         /// <summary>The problem with <paramref name="entry"/> in <paramref name="compilation"/>, if any.</summary>
-        public static (DiagnosticDescriptor Descriptor, string Message)? Check(SymbolsFile.Entry entry, Compilation compilation)
+        public static (DiagnosticDescriptor Descriptor, string Message, DiagnosticSeverity Severity)? Check(SymbolsFile.Entry entry, Compilation compilation)
         {
             if (entry.DocumentationId == SymbolsFile.PointersId)
             {
@@ -34,14 +34,23 @@ namespace DmaDiscipline.Analyzers.Symbols
             var symbols = DocumentationCommentId.GetSymbolsForDeclarationId(entry.DocumentationId, compilation);
             if (symbols.IsEmpty)
             {
-                return (Descriptors.DMA901, Unresolved(entry.DocumentationId, compilation));
+                return (Descriptors.DMA901, Unresolved(entry.DocumentationId, compilation), Descriptors.DMA901.DefaultSeverity);
             }
 
             foreach (var symbol in symbols)
             {
                 if (Misfit(entry, symbol) is { } problem)
                 {
-                    return (Descriptors.DMA900, problem);
+                    return (Descriptors.DMA900, problem, Descriptors.DMA900.DefaultSeverity);
+                }
+            }
+
+            foreach (var symbol in symbols)
+            {
+                // The line is read and kept; only what the analysis can learn from it is less.
+                if (IsDirectional(entry.Role) && symbol is IMethodSymbol method && UnreadableDirection(entry.DocumentationId, method) is { } blind)
+                {
+                    return (Descriptors.DMA900, blind, DiagnosticSeverity.Info);
                 }
             }
 
@@ -179,6 +188,29 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             return current;
+        }
+
+        private static bool IsDirectional(DmaRole role) =>
+            (role & (DmaRole.Map | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0;
+
+        /// <summary>
+        /// A direction enum the analysis cannot read: its members are read by name (ToDevice, FromDevice,
+        /// Bidirectional), since a framework's numbers need not be Linux's; a member named otherwise
+        /// leaves DMA004 and DMA005 blind to every map made with it.
+        /// </summary>
+        private static string? UnreadableDirection(string id, IMethodSymbol method)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.Type.TypeKind == TypeKind.Enum && parameter.Type.Name.EndsWith("Direction", StringComparison.Ordinal)
+                    && TransferDirection.Unreadable(parameter.Type) is { } member)
+                {
+                    return $"the direction '{parameter.Type.Name}.{member}' of '{id}' names neither a transfer to the device, from the device nor both "
+                        + "(members are read by name: ToDevice, FromDevice, Bidirectional); DMA004 and DMA005 ignore the direction of calls that pass it";
+                }
+            }
+
+            return null;
         }
 
         /// <summary>Why the role (or its parameter) cannot apply to the member the id names, or null.</summary>

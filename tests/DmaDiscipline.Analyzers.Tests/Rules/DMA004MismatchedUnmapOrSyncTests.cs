@@ -36,7 +36,7 @@ public sealed class DMA004MismatchedUnmapOrSyncTests
             Body("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return; {|#0:dma.SyncForCpu(a, 64, DmaDirection.ToDevice)|}; dma.UnmapSingle(a, 64, DmaDirection.ToDevice);"),
             new Microsoft.CodeAnalysis.Testing.DiagnosticResult("DMA004", DiagnosticSeverity.Info).WithLocation(0)
                 .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
-                .WithArguments("SyncForCpu on a ToDevice mapping is legal but pointless: the device does not write the buffer"));
+                .WithArguments("SyncForCpu on a ToDevice mapping is legal but pointless: neither the device nor the CPU writes the buffer"));
 
     [Theory]
     [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]

@@ -3,7 +3,7 @@ using DmaDiscipline.Analyzers.Tests.Infrastructure;
 
 namespace DmaDiscipline.Analyzers.Tests.Rules;
 
-/// <summary>DMA005: the CPU takes a buffer's Span while the buffer is mapped FromDevice/Bidirectional and not synced for the CPU or unmapped.</summary>
+/// <summary>DMA005: the CPU takes a buffer's Span while the buffer is mapped FromDevice/Bidirectional (or writes it while mapped ToDevice) and not synced for the CPU or unmapped.</summary>
 public sealed class DMA005CpuAccessWhileDeviceOwnedTests
 {
     private static Task Check(string source) => Verify<MappingLifecycleAnalyzer>.Analyzer(source);
@@ -29,6 +29,7 @@ public sealed class DMA005CpuAccessWhileDeviceOwnedTests
     [InlineData("_rx = mem.Allocate(64); var a = dma.MapSingle(_rx, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return; var s = {|DMA005:_rx.Span|}; " + Unmap)]
     [InlineData(MapFrom + " if ({|DMA005:buf.Span|}[0] == 0) Log.Info(\"empty\"); " + Unmap)]
     [InlineData(MapFrom + " var copy = {|DMA005:buf.Span|}.ToArray(); " + Unmap)]
+    [InlineData(MapFrom + " {|DMA005:buf.Span|}[0] |= 1; " + Unmap)]
     // Synced the other mapping.
     [InlineData(MapFrom + " dma.SyncForCpu(previous, 64, DmaDirection.FromDevice); var s = {|DMA005:buf.Span|}; " + Unmap)]
     // Posted to the device: still the device's.
@@ -36,7 +37,7 @@ public sealed class DMA005CpuAccessWhileDeviceOwnedTests
     public Task Reported(string statements, string members = "") => Check(Body(statements).Replace("} }", "} " + members + " }"));
 
     [Theory]
-    // A ToDevice mapping: reads are harmless (writes after the map are a different mistake).
+    // A ToDevice mapping: reads are harmless.
     [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return; var x = buf.Span[0]; dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
     [InlineData(MapFrom + " dma.SyncForCpu(a, 64, DmaDirection.FromDevice); var x = buf.Span[0]; " + Unmap)]
     [InlineData(MapFrom + " " + Unmap + " var x = buf.Span[0];")]
@@ -52,4 +53,43 @@ public sealed class DMA005CpuAccessWhileDeviceOwnedTests
     [InlineData(MapFrom + " var mapped = buf; buf = mem.Allocate(64); buf.Span.Clear(); " + Unmap)]
     [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return; try { Log.Info(\"wait\"); } finally { dma.SyncForCpu(a, 64, DmaDirection.FromDevice); } var x = buf.Span[0]; " + Unmap)]
     public Task NotReported(string statements) => Check(Body(statements));
+
+    private const string MapTo = "var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return;";
+    private const string UnmapTo = "dma.UnmapSingle(a, 64, DmaDirection.ToDevice);";
+
+    [Theory]
+    [InlineData(MapTo + " {|DMA005:buf.Span|}[0] = 1; " + UnmapTo)]
+    [InlineData(MapTo + " {|DMA005:buf.Span|}[3] |= 0x80; " + UnmapTo)]
+    [InlineData(MapTo + " {|DMA005:buf.Span|}[3]++; " + UnmapTo)]
+    [InlineData(MapTo + " frame.CopyTo({|DMA005:buf.Span|}); " + UnmapTo)]
+    [InlineData(MapTo + " frame.CopyTo({|DMA005:buf.Span|}[12..]); " + UnmapTo)]
+    [InlineData(MapTo + " frame.CopyTo({|DMA005:buf.Span|}.Slice(12)); " + UnmapTo)]
+    [InlineData(MapTo + " {|DMA005:buf.Span|}.Clear(); " + UnmapTo)]
+    [InlineData(MapTo + " {|DMA005:buf.Span|}[..12].Fill(0); " + UnmapTo)]
+    [InlineData(MapTo + " System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian({|DMA005:buf.Span|}, 5); " + UnmapTo)]
+    [InlineData(MapTo + " Fill({|DMA005:buf.Span|}); " + UnmapTo)]
+    // Handed to the device again after the CPU's turn: the next write is too late.
+    [InlineData(MapTo + " dma.SyncForCpu(a, 64, DmaDirection.ToDevice); buf.Span[0] = 1; dma.SyncForDevice(a, 64, DmaDirection.ToDevice); {|DMA005:buf.Span|}[1] = 2; " + UnmapTo)]
+    public Task A_CPU_write_after_a_ToDevice_map_is_reported(string statements) =>
+        Check(WithFrame(statements));
+
+    [Theory]
+    // Reads of a ToDevice buffer.
+    [InlineData(MapTo + " var sum = Sum(buf.Span); " + UnmapTo)]
+    [InlineData(MapTo + " buf.Span.CopyTo(frame.ToArray()); " + UnmapTo)]
+    [InlineData(MapTo + " ReadOnlySpan<byte> view = buf.Span; " + UnmapTo)]
+    [InlineData(MapTo + " var x = buf.Span[12..][0]; " + UnmapTo)]
+    // Written before the map, after the unmap, on the failed path, or between the CPU's sync and the device's.
+    [InlineData("frame.CopyTo(buf.Span); " + MapTo + " " + UnmapTo)]
+    [InlineData(MapTo + " " + UnmapTo + " buf.Span.Clear();")]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) { buf.Span.Clear(); return; } " + UnmapTo)]
+    [InlineData(MapTo + " dma.SyncForCpu(a, 64, DmaDirection.ToDevice); frame.CopyTo(buf.Span); dma.SyncForDevice(a, 64, DmaDirection.ToDevice); " + UnmapTo)]
+    // Another buffer.
+    [InlineData(MapTo + " other.Span.Clear(); " + UnmapTo)]
+    public Task Reads_and_writes_the_CPU_may_make_are_not(string statements) =>
+        Check(WithFrame(statements));
+
+    private static string WithFrame(string statements) =>
+        Body("ReadOnlySpan<byte> frame = stackalloc byte[4]; " + statements)
+            .Replace("} }", "} static int Sum(ReadOnlySpan<byte> s) { int n = 0; foreach (var b in s) n += b; return n; } static void Fill(Span<byte> s) { s.Clear(); } }");
 }
