@@ -35,7 +35,9 @@ namespace DmaDiscipline.Analyzers.Publishing
 
             var summaries = new AddressSummaries(symbols, carriers.IsSinkName, cancellationToken);
             var lines = new SortedSet<string>(StringComparer.Ordinal);
-            var writer = new Writer(symbols, summaries, carriers.UsesSinks, lines, cancellationToken);
+            // A project that only declares a source (an environment library) uses neither sinks nor physical
+            // addresses: only its helpers that visibly return their argument are summarised, for value-preserving.
+            var writer = new Writer(symbols, summaries, carriers.UsesSinks, carriers.UsesSinks || carriers.NamesPhysical, lines, cancellationToken);
             foreach (var type in VisibleTypes(compilation.Assembly.GlobalNamespace))
             {
                 writer.Add(type);
@@ -96,14 +98,16 @@ namespace DmaDiscipline.Analyzers.Publishing
             private readonly DmaSymbols _symbols;
             private readonly AddressSummaries _summaries;
             private readonly bool _sinksInReach;
+            private readonly bool _addressesInReach;
             private readonly SortedSet<string> _lines;
             private readonly CancellationToken _cancellationToken;
 
-            public Writer(DmaSymbols symbols, AddressSummaries summaries, bool sinksInReach, SortedSet<string> lines, CancellationToken cancellationToken)
+            public Writer(DmaSymbols symbols, AddressSummaries summaries, bool sinksInReach, bool addressesInReach, SortedSet<string> lines, CancellationToken cancellationToken)
             {
                 _symbols = symbols;
                 _summaries = summaries;
                 _sinksInReach = sinksInReach;
+                _addressesInReach = addressesInReach;
                 _lines = lines;
                 _cancellationToken = cancellationToken;
             }
@@ -160,12 +164,45 @@ namespace DmaDiscipline.Analyzers.Publishing
                     return;
                 }
 
+                var mayPreserve = method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && CanCarryAddress(method.Parameters[0].Type);
+                if (!_addressesInReach && !(mayPreserve && ReturnsName(method, method.Parameters[0].Name)))
+                {
+                    return;
+                }
+
                 var returns = _summaries.ReturnsOf(method);
-                Returns(method, returns, declared);
-                if (method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && Carries(returns, 0))
+                if (_addressesInReach)
+                {
+                    Returns(method, returns, declared);
+                }
+
+                if (mayPreserve && Carries(returns, 0))
                 {
                     Line(method, "value-preserving");
                 }
+            }
+
+            /// <summary>Does a return of the method (a <c>return</c> statement or its expression body) name <paramref name="name"/>? Text only.</summary>
+            private bool ReturnsName(IMethodSymbol method, string name)
+            {
+                foreach (var reference in method.DeclaringSyntaxReferences)
+                {
+                    foreach (var node in reference.GetSyntax(_cancellationToken).DescendantNodes())
+                    {
+                        var returned = node switch
+                        {
+                            Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax statement => statement.Expression,
+                            Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax arrow => arrow.Expression,
+                            _ => null,
+                        };
+                        if (returned is not null && SourceWords.IndexOfWord(returned.ToString(), name, 0, returned.Span.Length) >= 0)
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                return false;
             }
 
             private void AddProperty(IPropertySymbol property)
@@ -189,7 +226,7 @@ namespace DmaDiscipline.Analyzers.Publishing
                     Line(property, "bus-sink");
                 }
 
-                if (property.GetMethod is { } getter && IsVisible(getter) && CanCarryAddress(property.Type))
+                if (_addressesInReach && property.GetMethod is { } getter && IsVisible(getter) && CanCarryAddress(property.Type))
                 {
                     Returns(property, _summaries.ReturnsOf(getter), declared);
                 }
@@ -198,7 +235,7 @@ namespace DmaDiscipline.Analyzers.Publishing
             /// <summary>A field (or auto-property) that may hold a physical address or device memory: reading it gives one.</summary>
             private void AddHeld(ISymbol member, IFieldSymbol field, ITypeSymbol type)
             {
-                if (!CanCarryAddress(type))
+                if (!_addressesInReach || !CanCarryAddress(type))
                 {
                     return;
                 }

@@ -11,7 +11,8 @@ namespace DmaDiscipline.Analyzers.Tests.Infrastructure;
 /// <summary>Driver source compiled against .NET 8 and the runtime, for tests that drive the flow analyses directly.</summary>
 internal static class DriverCompilation
 {
-    private static readonly Lazy<Task<ImmutableArray<MetadataReference>>> References = new(async () =>
+    /// <summary>.NET 8's reference assemblies and the runtime.</summary>
+    internal static readonly Lazy<Task<ImmutableArray<MetadataReference>>> References = new(async () =>
         (await ReferenceAssemblies.Net.Net80.ResolveAsync(LanguageNames.CSharp, CancellationToken.None))
             .Add(MetadataReference.CreateFromFile(typeof(DmaApi).Assembly.Location)));
 

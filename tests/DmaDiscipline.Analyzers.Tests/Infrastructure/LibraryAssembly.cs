@@ -1,9 +1,7 @@
 using System.Collections.Immutable;
 using DmaDiscipline.Analyzers.Publishing;
-using DmaDiscipline.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Testing;
 using Microsoft.CodeAnalysis.Text;
 
 namespace DmaDiscipline.Analyzers.Tests.Infrastructure;
@@ -14,16 +12,12 @@ namespace DmaDiscipline.Analyzers.Tests.Infrastructure;
 /// </summary>
 internal static class LibraryAssembly
 {
-    private static readonly Lazy<Task<ImmutableArray<MetadataReference>>> References = new(async () =>
-        (await ReferenceAssemblies.Net.Net80.ResolveAsync(LanguageNames.CSharp, CancellationToken.None))
-            .Add(MetadataReference.CreateFromFile(typeof(DmaApi).Assembly.Location)));
-
     public sealed record Built(MetadataReference Reference, string Generated, ImmutableArray<Diagnostic> GeneratorDiagnostics);
 
     /// <summary>Builds <paramref name="source"/> as assembly <paramref name="name"/> (it must compile), with its symbols file if any.</summary>
     public static async Task<Built> BuildAsync(string source, string name = "Lib", string? symbolsFile = null, bool referenceRuntime = true, IEnumerable<MetadataReference>? references = null)
     {
-        var all = (await References.Value).Where(r => referenceRuntime || !(r.Display ?? string.Empty).EndsWith("DmaDiscipline.Runtime.dll", StringComparison.Ordinal)).ToList();
+        var all = (await DriverCompilation.References.Value).Where(r => referenceRuntime || !(r.Display ?? string.Empty).EndsWith("DmaDiscipline.Runtime.dll", StringComparison.Ordinal)).ToList();
         all.AddRange(references ?? []);
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(name, [CSharpSyntaxTree.ParseText(source, parse, name + ".cs")], all,

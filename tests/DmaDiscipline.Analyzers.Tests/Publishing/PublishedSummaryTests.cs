@@ -88,17 +88,20 @@ public sealed class PublishedSummaryTests
     }
 
     [Fact]
-    public async Task A_project_that_only_declares_a_physical_source_publishes_its_value_preserving_helpers()
+    public async Task A_project_that_only_declares_a_physical_source_publishes_the_helpers_that_visibly_return_their_argument()
     {
         const string Environment = """
             namespace Env
             {
                 public interface IEnvironment { ulong GetPhysicalAddress(object value); }
                 public static class Endianness { public static ulong ToLittle(ulong value) => System.BitConverter.IsLittleEndian ? value : System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(value); }
+                // Not summarised in a project that uses no sink and no physical address: the argument reaches the return through a local.
+                public static class Pages { public static ulong Align(ulong value) { var aligned = (value + 4095) & ~4095UL; return aligned; } }
             }
             """;
         var built = await LibraryAssembly.BuildAsync(Environment, "Env", "M:Env.IEnvironment.GetPhysicalAddress(System.Object) ; physical-source\n", referenceRuntime: false);
         Assert.Contains("\"M:Env.Endianness.ToLittle(System.UInt64) ; value-preserving\"", built.Generated, StringComparison.Ordinal);
+        Assert.DoesNotContain("Align", built.Generated, StringComparison.Ordinal);
     }
 
     [Fact]
