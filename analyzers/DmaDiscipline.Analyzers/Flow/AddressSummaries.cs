@@ -33,9 +33,9 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly System.Func<string, bool> _mayBeSinkName;
 
         // The driver's own semantic models, offered by the analyzers: callees in those trees are bound once, not twice.
-        private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
+        private readonly CalleeBodies _bodies;
 
-        public void Offer(SemanticModel model) => _models.TryAdd(model.SyntaxTree, model);
+        public void Offer(SemanticModel model) => _bodies.Offer(model);
 
         /// <param name="mayBeSinkName">
         /// The prefilter's word test: can a member called by this name reach a sink? Its text (or a
@@ -46,6 +46,7 @@ namespace DmaDiscipline.Analyzers.Flow
             _symbols = symbols;
             _mayBeSinkName = mayBeSinkName;
             _cancellationToken = cancellationToken;
+            _bodies = new CalleeBodies(symbols.Compilation, cancellationToken);
             Dispatch = new Dispatch(symbols.Compilation, cancellationToken);
         }
 
@@ -364,7 +365,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         }
 
                         root ??= tree.GetRoot(_cancellationToken);
-                        if (BodyAt(root, at) is { } body && ModelOf(tree).GetDeclaredSymbol(body, _cancellationToken) is { } declared
+                        if (BodyAt(root, at) is { } body && _bodies.ModelOf(tree).GetDeclaredSymbol(body, _cancellationToken) is { } declared
                             && MethodOf(declared) is { } method && seen.Add(method))
                         {
                             readers.Add(method);
@@ -403,18 +404,6 @@ namespace DmaDiscipline.Analyzers.Flow
             IPropertySymbol property => property.GetMethod,
             _ => null,
         };
-
-        private SemanticModel ModelOf(SyntaxTree tree)
-        {
-            if (!_models.TryGetValue(tree, out var model))
-            {
-#pragma warning disable RS1030 // The readers of a field are found in trees the driver may not have offered yet; one model per tree.
-                model = _models.GetOrAdd(tree, _symbols.Compilation.GetSemanticModel(tree));
-#pragma warning restore RS1030
-            }
-
-            return model;
-        }
 
         private readonly ConcurrentDictionary<IPropertySymbol, IFieldSymbol?> _backing = new ConcurrentDictionary<IPropertySymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
 
@@ -831,7 +820,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private Summary ComputeSummary(IMethodSymbol method)
         {
-            var body = BodyOf(method);
+            var body = _bodies.BodyOf(method);
             if (body is null)
             {
                 return Summary.Empty;
@@ -842,7 +831,7 @@ namespace DmaDiscipline.Analyzers.Flow
             if (body is ILocalFunctionOperation local)
             {
                 // A local function's graph is its enclosing body's.
-                if (!(LocalFunctionGraph(local) is { } localGraph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(localGraph, flow))
+                if (!(_bodies.LocalFunctionGraph(local) is { } localGraph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(localGraph, flow))
                 {
                     return Summary.Empty;
                 }
@@ -850,7 +839,7 @@ namespace DmaDiscipline.Analyzers.Flow
             else if (!StructuredFlow.TryRun(body, flow))
             {
                 flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
-                if (!(GraphOf(body) is { } graph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
+                if (!(_bodies.GraphOf(body) is { } graph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
                 {
                     return Summary.Empty;
                 }
@@ -858,76 +847,6 @@ namespace DmaDiscipline.Analyzers.Flow
 
             // Out/ref values are collected at exits, which only the reporting pass visits.
             return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites, flow.SinkHits, flow.Creations);
-        }
-
-        private IOperation? BodyOf(IMethodSymbol method)
-        {
-            if (method.IsAbstract || method.IsExtern || method.DeclaringSyntaxReferences.IsEmpty
-                || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly))
-            {
-                return null;
-            }
-
-            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
-            if (!_symbols.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
-            {
-                return null;
-            }
-
-            if (!_models.TryGetValue(syntax.SyntaxTree, out var model))
-            {
-#pragma warning disable RS1030 // Summaries of callees in trees the driver has not offered yet need their bodies; one model per tree.
-                model = _models.GetOrAdd(syntax.SyntaxTree, _symbols.Compilation.GetSemanticModel(syntax.SyntaxTree));
-#pragma warning restore RS1030
-            }
-
-            return model.GetOperation(syntax, _cancellationToken);
-        }
-
-        /// <summary>The graph of a local function: from its enclosing body's graph, through the local functions that nest it.</summary>
-        private ControlFlowGraph? LocalFunctionGraph(ILocalFunctionOperation local)
-        {
-            var root = (IOperation)local;
-            while (root.Parent is not null)
-            {
-                root = root.Parent;
-            }
-
-            return GraphOf(root) is { } graph ? Find(graph, local.Symbol, 0) : null;
-
-            static ControlFlowGraph? Find(ControlFlowGraph graph, IMethodSymbol symbol, int depth)
-            {
-                foreach (var candidate in graph.LocalFunctions)
-                {
-                    var inner = graph.GetLocalFunctionControlFlowGraph(candidate);
-                    if (SymbolEqualityComparer.Default.Equals(candidate, symbol))
-                    {
-                        return inner;
-                    }
-
-                    if (depth < 8 && Find(inner, symbol, depth + 1) is { } nested)
-                    {
-                        return nested;
-                    }
-                }
-
-                return null;
-            }
-        }
-
-        private ControlFlowGraph? GraphOf(IOperation operation)
-        {
-            switch (operation)
-            {
-                case IMethodBodyOperation body:
-                    return ControlFlowGraph.Create(body, _cancellationToken);
-                case IConstructorBodyOperation constructor:
-                    return ControlFlowGraph.Create(constructor, _cancellationToken);
-                case IBlockOperation block when block.Parent is null:
-                    return ControlFlowGraph.Create(block, _cancellationToken);
-                default:
-                    return null;
-            }
         }
     }
 }

@@ -31,7 +31,7 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly HashSet<string> _mappingNames;
         private readonly CancellationToken _cancellationToken;
         private readonly ConcurrentDictionary<IMethodSymbol, MappingSummary> _methods = new ConcurrentDictionary<IMethodSymbol, MappingSummary>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
+        private readonly CalleeBodies _bodies;
         private readonly object _makersLock = new object();
         private HashSet<string>? _makers;
 
@@ -40,6 +40,7 @@ namespace DmaDiscipline.Analyzers.Flow
             _symbols = symbols;
             _mappingNames = mappingNames;
             _cancellationToken = cancellationToken;
+            _bodies = new CalleeBodies(symbols.Compilation, cancellationToken);
             Dispatch = new Dispatch(symbols.Compilation, cancellationToken);
         }
 
@@ -47,7 +48,7 @@ namespace DmaDiscipline.Analyzers.Flow
         public Dispatch Dispatch { get; }
 
         /// <summary>The driver's own semantic models, offered by the analyzer: callees in those trees are bound once, not twice.</summary>
-        public void Offer(SemanticModel model) => _models.TryAdd(model.SyntaxTree, model);
+        public void Offer(SemanticModel model) => _bodies.Offer(model);
 
         /// <summary>
         /// The names of the compilation's methods and local functions whose bodies name a map or
@@ -179,7 +180,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private MappingSummary Compute(IMethodSymbol method, Search search)
         {
-            var body = BodyOf(method);
+            var body = _bodies.BodyOf(method);
             if (body is null)
             {
                 return MappingSummary.Unknown;
@@ -189,7 +190,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var flow = new MappingFlow(_symbols, _ => { }, method, body.SemanticModel, this, search, recording);
             if (body is ILocalFunctionOperation local)
             {
-                if (!(LocalFunctionGraph(local) is { } localGraph) || !FlowSolver<MappingState>.Run(localGraph, flow))
+                if (!(_bodies.LocalFunctionGraph(local) is { } localGraph) || !FlowSolver<MappingState>.Run(localGraph, flow))
                 {
                     return MappingSummary.Unknown;
                 }
@@ -198,7 +199,7 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 recording = new MappingRecording(method, body, _symbols);
                 flow = new MappingFlow(_symbols, _ => { }, method, body.SemanticModel, this, search, recording);
-                if (!(GraphOf(body) is { } graph) || !FlowSolver<MappingState>.Run(graph, flow))
+                if (!(_bodies.GraphOf(body) is { } graph) || !FlowSolver<MappingState>.Run(graph, flow))
                 {
                     return MappingSummary.Unknown;
                 }
@@ -206,67 +207,5 @@ namespace DmaDiscipline.Analyzers.Flow
 
             return recording.Summary();
         }
-
-        private IOperation? BodyOf(IMethodSymbol method)
-        {
-            if (!Dispatch.HasBody(method))
-            {
-                return null;
-            }
-
-            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
-            if (!_symbols.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
-            {
-                return null;
-            }
-
-            if (!_models.TryGetValue(syntax.SyntaxTree, out var model))
-            {
-#pragma warning disable RS1030 // Summaries of callees in trees the driver has not offered yet need their bodies; one model per tree.
-                model = _models.GetOrAdd(syntax.SyntaxTree, _symbols.Compilation.GetSemanticModel(syntax.SyntaxTree));
-#pragma warning restore RS1030
-            }
-
-            return model.GetOperation(syntax, _cancellationToken);
-        }
-
-        /// <summary>The graph of a local function: from its enclosing body's graph, through the local functions that nest it.</summary>
-        private ControlFlowGraph? LocalFunctionGraph(ILocalFunctionOperation local)
-        {
-            var root = (IOperation)local;
-            while (root.Parent is not null)
-            {
-                root = root.Parent;
-            }
-
-            return GraphOf(root) is { } graph ? Find(graph, local.Symbol, 0) : null;
-
-            static ControlFlowGraph? Find(ControlFlowGraph graph, IMethodSymbol symbol, int depth)
-            {
-                foreach (var candidate in graph.LocalFunctions)
-                {
-                    var inner = graph.GetLocalFunctionControlFlowGraph(candidate);
-                    if (SymbolEqualityComparer.Default.Equals(candidate, symbol))
-                    {
-                        return inner;
-                    }
-
-                    if (depth < 8 && Find(inner, symbol, depth + 1) is { } nested)
-                    {
-                        return nested;
-                    }
-                }
-
-                return null;
-            }
-        }
-
-        private ControlFlowGraph? GraphOf(IOperation operation) => operation switch
-        {
-            IMethodBodyOperation body => ControlFlowGraph.Create(body, _cancellationToken),
-            IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor, _cancellationToken),
-            IBlockOperation block when block.Parent is null => ControlFlowGraph.Create(block, _cancellationToken),
-            _ => null,
-        };
     }
 }

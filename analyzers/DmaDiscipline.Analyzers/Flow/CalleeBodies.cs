@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>
+    /// The bodies of the compilation's own methods, as operations and control-flow graphs, for the
+    /// summaries of callees (address and mapping summaries alike): one semantic model per tree, the
+    /// driver's own where it offered one, else made once.
+    /// </summary>
+    internal sealed class CalleeBodies
+    {
+        private readonly Compilation _compilation;
+        private readonly CancellationToken _cancellationToken;
+        private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
+
+        public CalleeBodies(Compilation compilation, CancellationToken cancellationToken)
+        {
+            _compilation = compilation;
+            _cancellationToken = cancellationToken;
+        }
+
+        /// <summary>A model the driver already has for a tree: callees there are bound through it.</summary>
+        public void Offer(SemanticModel model) => _models.TryAdd(model.SyntaxTree, model);
+
+        public SemanticModel ModelOf(SyntaxTree tree)
+        {
+            if (!_models.TryGetValue(tree, out var model))
+            {
+#pragma warning disable RS1030 // Callees live in trees the driver may not have offered yet; one model per tree.
+                model = _models.GetOrAdd(tree, _compilation.GetSemanticModel(tree));
+#pragma warning restore RS1030
+            }
+
+            return model;
+        }
+
+        /// <summary>The body of a method declared in this compilation, or null (abstract, extern, metadata).</summary>
+        public IOperation? BodyOf(IMethodSymbol method)
+        {
+            if (method.IsAbstract || method.IsExtern || method.DeclaringSyntaxReferences.IsEmpty
+                || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly))
+            {
+                return null;
+            }
+
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
+            return _compilation.ContainsSyntaxTree(syntax.SyntaxTree) ? ModelOf(syntax.SyntaxTree).GetOperation(syntax, _cancellationToken) : null;
+        }
+
+        /// <summary>The graph of a local function: from its enclosing body's graph, through the local functions that nest it.</summary>
+        public ControlFlowGraph? LocalFunctionGraph(ILocalFunctionOperation local)
+        {
+            var root = (IOperation)local;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            return GraphOf(root) is { } graph ? Find(graph, local.Symbol, 0) : null;
+
+            static ControlFlowGraph? Find(ControlFlowGraph graph, IMethodSymbol symbol, int depth)
+            {
+                foreach (var candidate in graph.LocalFunctions)
+                {
+                    var inner = graph.GetLocalFunctionControlFlowGraph(candidate);
+                    if (SymbolEqualityComparer.Default.Equals(candidate, symbol))
+                    {
+                        return inner;
+                    }
+
+                    if (depth < 8 && Find(inner, symbol, depth + 1) is { } nested)
+                    {
+                        return nested;
+                    }
+                }
+
+                return null;
+            }
+        }
+
+        /// <summary>The graph of a whole body (method, constructor, top-level block), or null.</summary>
+        public ControlFlowGraph? GraphOf(IOperation operation) => operation switch
+        {
+            IMethodBodyOperation body => ControlFlowGraph.Create(body, _cancellationToken),
+            IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor, _cancellationToken),
+            IBlockOperation block when block.Parent is null => ControlFlowGraph.Create(block, _cancellationToken),
+            _ => null,
+        };
+    }
+}
