@@ -9,7 +9,10 @@ namespace DmaDiscipline.Runtime;
 /// threads in turn) under that cache's own lock, so no global lock is on the hot path (the caches'
 /// and the live-allocation stripes' locks are biased, <see cref="BiasedSpinLock"/>: a thread that
 /// has them to itself takes them without an atomic instruction); only an empty CPU cache reaches the depot, and only an
-/// empty depot reaches the free-range tree.
+/// empty depot reaches the free-range tree. A CPU cache that reaches the tree for a size below 16
+/// pages takes a whole 64 KiB-aligned block of 16 pages and keeps the rest of it (not Linux: it
+/// gives each thread IOVAs of its own granules, so the records hashed by granule — the live-allocation
+/// stripes here, the DMA layer's live-mapping shards, the IOTLB's slots — are mostly one thread's).
 /// Thread safety: every public member may be called from any thread.
 /// </summary>
 public sealed class IovaAllocator
@@ -21,6 +24,7 @@ public sealed class IovaAllocator
     private const int MagazineSize = 127; // Linux's IOVA_MAG_SIZE
     private const int DepotMagazines = 32; // full magazines kept per size (Linux's MAX_GLOBAL_MAGS)
     private const int StripeBits = 6;
+    private const int GranuleOrder = 4; // a tree refill of a CPU cache takes 16 pages (64 KiB) at once
 
     private readonly object _treeLock = new();
     private readonly SortedSet<FrameRange> _free = new();
@@ -119,6 +123,7 @@ public sealed class IovaAllocator
         ulong endLimit = limitFrame >= EndFrame ? EndFrame : limitFrame + 1;
         int order = OrderOf(size);
         if ((order >= 0 && endLimit >= size && TryPopCached(order, endLimit - size, out frame))
+            || (order >= 0 && order < GranuleOrder && TryRefillFromTree(order, endLimit, out frame))
             || TryAllocateFromTree(size, endLimit, out frame)
             || (DrainCaches() && TryAllocateFromTree(size, endLimit, out frame)))
         {
@@ -275,6 +280,36 @@ public sealed class IovaAllocator
             }
 
             cpu.Loaded[order].Push(frame);
+        }
+    }
+
+    /// <summary>
+    /// Takes a 16-page block from the tree for the calling thread's cache: the block's highest range
+    /// of the order is the allocation (top-down, as from the tree), the others go to the cache's loaded
+    /// magazine, highest last (popped first). False, taking nothing, if the magazine has no room or
+    /// no block fits below the limit (the caller then allocates from the tree range by range).
+    /// </summary>
+    private bool TryRefillFromTree(int order, ulong endLimit, out ulong frame)
+    {
+        const ulong block = 1UL << GranuleOrder;
+        int ranges = 1 << (GranuleOrder - order);
+        CpuCache cpu = CurrentCpu();
+        using (new BiasedHold(ref cpu.Lock))
+        {
+            Magazine loaded = cpu.Loaded[order];
+            if (loaded.Count + ranges - 1 > MagazineSize || !TryAllocateFromTree(block, endLimit, out ulong start))
+            {
+                frame = 0;
+                return false;
+            }
+
+            for (int i = 0; i < ranges - 1; i++)
+            {
+                loaded.Push(start + ((ulong)i << order));
+            }
+
+            frame = start + ((ulong)(ranges - 1) << order);
+            return true;
         }
     }
 
