@@ -5,7 +5,7 @@ namespace DmaDiscipline.Runtime;
 /// (as Linux's <c>alloc_iova</c> does), in page frames. Sizes up to <see cref="MaxCachedPages"/> are
 /// rounded to a power of two and aligned to it; freed ranges of those sizes are cached as Linux's IOVA
 /// rcache does: per CPU, a loaded and a previous magazine of each size, over a depot of full
-/// magazines. Steady-state map/unmap pops and pushes the calling thread's cache (one per CPU, taken by
+/// magazines. Steady-state map/unmap pops and pushes the calling thread's cache (one per thread ticket, taken by
 /// threads in turn) under that cache's own lock, so no global lock is on the hot path (the caches'
 /// and the live-allocation stripes' locks are biased, <see cref="BiasedSpinLock"/>: a thread that
 /// has them to itself takes them without an atomic instruction); only an empty CPU cache reaches the depot, and only an
@@ -29,7 +29,9 @@ public sealed class IovaAllocator
     private readonly object _treeLock = new();
     private readonly SortedSet<FrameRange> _free = new();
     private readonly AllocatedStripe[] _allocated = new AllocatedStripe[1 << StripeBits];
-    private readonly CpuCache[] _cpus;
+    private const int CpuCacheBits = 4; // 16 caches, made on first use: threads running at once take different ones
+
+    private readonly CpuCache?[] _cpus = new CpuCache?[1 << CpuCacheBits];
     private readonly Depot[] _depots = new Depot[CacheOrders];
     private long _treeSearches;
 
@@ -47,12 +49,6 @@ public sealed class IovaAllocator
         for (int i = 0; i < _allocated.Length; i++)
         {
             _allocated[i] = new AllocatedStripe();
-        }
-
-        _cpus = new CpuCache[Math.Max(1, Environment.ProcessorCount)];
-        for (int i = 0; i < _cpus.Length; i++)
-        {
-            _cpus[i] = new CpuCache();
         }
 
         for (int i = 0; i < CacheOrders; i++)
@@ -91,9 +87,9 @@ public sealed class IovaAllocator
         get
         {
             long hits = 0;
-            foreach (CpuCache cpu in _cpus)
+            foreach (CpuCache? cpu in _cpus)
             {
-                hits += Volatile.Read(ref cpu.Hits);
+                hits += cpu is null ? 0 : Volatile.Read(ref cpu.Hits);
             }
 
             return hits;
@@ -198,9 +194,14 @@ public sealed class IovaAllocator
 
     /// <summary>
     /// The calling thread's cache: threads take the caches in turn (<see cref="ThreadTicket"/>), so
-    /// that up to <see cref="Environment.ProcessorCount"/> threads running at once never share one.
+    /// that up to 16 threads running at once never share one (the ticket, not the core count: two
+    /// queue threads whose tickets had the same parity shared one of two caches, lock and IOVAs).
     /// </summary>
-    private CpuCache CurrentCpu() => _cpus[(uint)ThreadTicket.Current % (uint)_cpus.Length];
+    private CpuCache CurrentCpu()
+    {
+        ref CpuCache? slot = ref _cpus[ThreadTicket.Current & ((1 << CpuCacheBits) - 1)];
+        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new CpuCache(), null) ?? slot!;
+    }
 
     /// <summary>A cached range of the order that starts at or below <paramref name="highestStart"/> (the mask's limit).</summary>
     private bool TryPopCached(int order, ulong highestStart, out ulong frame)
@@ -369,8 +370,13 @@ public sealed class IovaAllocator
     private bool DrainCaches()
     {
         bool any = false;
-        foreach (CpuCache cpu in _cpus)
+        foreach (CpuCache? cpu in _cpus)
         {
+            if (cpu is null)
+            {
+                continue;
+            }
+
             using (new BiasedHold(ref cpu.Lock))
             {
                 for (int order = 0; order < CacheOrders; order++)
