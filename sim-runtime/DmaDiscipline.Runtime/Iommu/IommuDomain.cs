@@ -206,7 +206,7 @@ public sealed class IommuDomain
         List<(ulong Frame, ulong Pages)>? released;
         using (new BiasedHold(ref _lock))
         {
-            if (!AllPresentLocked(first, pages))
+            if (!AllPresent(first, pages))
             {
                 throw new ArgumentException($"IOVA range 0x{iova:x}+{length} is not entirely mapped.", nameof(iova));
             }
@@ -438,7 +438,7 @@ public sealed class IommuDomain
         return true;
     }
 
-    private bool AllPresentLocked(ulong iovaFrame, ulong pages)
+    private bool AllPresent(ulong iovaFrame, ulong pages)
     {
         for (ulong i = 0; i < pages; i++)
         {
@@ -458,7 +458,8 @@ public sealed class IommuDomain
     /// </summary>
     internal bool TryUnmapDmaRange(ulong iovaFrame, ulong pages)
     {
-        if (!AllPresentLocked(iovaFrame, pages) || (Volatile.Read(ref _hadExplicitMappings) && TouchesExplicit(iovaFrame, pages)))
+        // A one-page range needs no look first: clearing its entry says whether it was there.
+        if ((pages > 1 && !AllPresent(iovaFrame, pages)) || (Volatile.Read(ref _hadExplicitMappings) && TouchesExplicit(iovaFrame, pages)))
         {
             return false;
         }
