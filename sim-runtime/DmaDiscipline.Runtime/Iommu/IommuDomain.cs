@@ -471,7 +471,8 @@ public sealed class IommuDomain
             // every queue) sees either the range queued or its entries present; a flush never frees
             // a range whose entries are still there.
             FlushQueue queue = CurrentFlushQueue();
-            using (new BiasedHold(ref queue.Lock))
+            bool biased = queue.Lock.Enter(me); // the id read once for the call, not again by a BiasedHold
+            try
             {
                 // The first page decides a race between two unmaps of one range (the caller's record
                 // vouches for the range as one allocation): only one clears it.
@@ -493,6 +494,10 @@ public sealed class IommuDomain
 
                 queue.Add(iovaFrame, pages);
                 return true;
+            }
+            finally
+            {
+                queue.Lock.Exit(biased);
             }
         }
 
