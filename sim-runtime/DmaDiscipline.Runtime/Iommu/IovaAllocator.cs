@@ -23,12 +23,12 @@ public sealed class IovaAllocator
     private const int CacheOrders = 7; // 1, 2, 4 ... 64 pages
     private const int MagazineSize = 127; // Linux's IOVA_MAG_SIZE
     private const int DepotMagazines = 32; // full magazines kept per size (Linux's MAX_GLOBAL_MAGS)
-    private const int StripeBits = 6;
+    private const int StripeBits = 8; // 256 stripes, made on first use
     private const int GranuleOrder = 4; // a tree refill of a CPU cache takes 16 pages (64 KiB) at once
 
     private readonly object _treeLock = new();
     private readonly SortedSet<FrameRange> _free = new();
-    private readonly AllocatedStripe[] _allocated = new AllocatedStripe[1 << StripeBits];
+    private readonly AllocatedStripe?[] _allocated = new AllocatedStripe?[1 << StripeBits];
     private const int CpuCacheBits = 4; // 16 caches, made on first use: threads running at once take different ones
 
     private readonly CpuCache?[] _cpus = new CpuCache?[1 << CpuCacheBits];
@@ -46,11 +46,6 @@ public sealed class IovaAllocator
         FirstFrame = firstFrame;
         EndFrame = endFrame;
         _free.Add(new FrameRange(firstFrame, endFrame));
-        for (int i = 0; i < _allocated.Length; i++)
-        {
-            _allocated[i] = new AllocatedStripe();
-        }
-
         for (int i = 0; i < CacheOrders; i++)
         {
             _depots[i] = new Depot();
@@ -69,8 +64,13 @@ public sealed class IovaAllocator
         get
         {
             int count = 0;
-            foreach (AllocatedStripe stripe in _allocated)
+            foreach (AllocatedStripe? stripe in _allocated)
             {
+                if (stripe is null)
+                {
+                    continue;
+                }
+
                 using (new BiasedHold(ref stripe.Lock))
                 {
                     count += stripe.Ranges.Count;
@@ -190,7 +190,11 @@ public sealed class IovaAllocator
     /// thread allocated together and keeps recycling through its own cache mostly share stripes with
     /// no other thread's (a hash per frame made every stripe every thread's).
     /// </summary>
-    private AllocatedStripe StripeOf(ulong frame) => _allocated[(int)(((frame >> 4) * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits))];
+    private AllocatedStripe StripeOf(ulong frame)
+    {
+        ref AllocatedStripe? slot = ref _allocated[(int)(((frame >> 4) * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits))];
+        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new AllocatedStripe(), null) ?? slot!;
+    }
 
     /// <summary>
     /// The calling thread's cache: threads take the caches in turn (<see cref="ThreadTicket"/>), so
