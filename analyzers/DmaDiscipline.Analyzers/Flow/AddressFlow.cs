@@ -651,6 +651,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(BusOrigin.Instance);
             }
 
+            if (roles == DmaRole.None && !HasBody(method) && Translated(invocation, method, arguments) is { } translated)
+            {
+                return translated;
+            }
+
             if (HasBody(method))
             {
                 foreach (var argument in invocation.Arguments)
@@ -677,6 +682,33 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return Origin.None;
+        }
+
+        /// <summary>
+        /// A call with no body to follow that returns an address computed from address arguments
+        /// (<c>Memory.PhysToVirt(bar)</c>, <c>MapMMIO(bar, size)</c>): it addresses the device memory its
+        /// arguments address, if any (resolved later: a field's content, a helper's return). Null when no
+        /// argument may carry device memory.
+        /// </summary>
+        private ImmutableHashSet<Origin>? Translated(IInvocationOperation invocation, IMethodSymbol method, ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        {
+            if (!(_symbols.IsAddressLike(method.ReturnType) || DeviceWrites.IsMemoryHandle(method.ReturnType))
+                || _symbols.IsPhysicalType(method.ReturnType) || _symbols.IsBusAddressType(method.ReturnType))
+            {
+                return null;
+            }
+
+            var carried = Origin.None;
+            for (var i = 0; i < arguments.Length && i < method.Parameters.Length; i++)
+            {
+                var type = method.Parameters[i].Type;
+                if (_symbols.IsAddressLike(type) || DeviceWrites.IsMemoryHandle(type))
+                {
+                    carried = carried.Union(AddressPart(arguments[i]));
+                }
+            }
+
+            return carried.IsEmpty ? null : Origin.None.Add(new TranslatedOrigin(invocation.Syntax, carried));
         }
 
         private bool HasBody(IMethodSymbol method) =>

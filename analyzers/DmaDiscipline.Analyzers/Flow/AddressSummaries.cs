@@ -433,6 +433,11 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         private SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device, Search search, int depth, ref bool cut)
         {
+            if (KeepsPhysicalAddress(method))
+            {
+                return null;
+            }
+
             var key = (method, ordinal, device);
             if (_sinks.TryGetValue(key, out var known))
             {
@@ -479,6 +484,16 @@ namespace DmaDiscipline.Analyzers.Flow
             cut |= belowCut;
             return found;
         }
+
+        /// <summary>
+        /// The setter of a property the configuration names as a physical source (a buffer's
+        /// <c>PhysicalAddress</c>): where the driver keeps the physical address for the CPU to read back,
+        /// whatever memory the setter stores into — bookkeeping, not a hand-off to the device. A property
+        /// also named a sink stays one.
+        /// </summary>
+        private bool KeepsPhysicalAddress(IMethodSymbol method) =>
+            method.MethodKind == MethodKind.PropertySet && method.AssociatedSymbol is IPropertySymbol property
+            && (_symbols.RolesOf(property) & (DmaRole.PhysicalSource | DmaRole.BusSink)) == DmaRole.PhysicalSource;
 
         /// <summary>Does an address (in a summarised body) point into device memory: its own, or through a parameter the caller gives device memory?</summary>
         private bool IsDeviceMemory(ImmutableHashSet<Origin> address, ulong device)
@@ -576,6 +591,24 @@ namespace DmaDiscipline.Analyzers.Flow
                             else
                             {
                                 Resolve(returned, new Frame(call.Arguments, frame, keepParameters: false), depth + 1, ref result, ref unknown, keepField);
+                            }
+
+                            break;
+                        }
+
+                    case TranslatedOrigin translated when depth < MaxDepth:
+                        {
+                            // Only the device memory the translated address arguments address carries through.
+                            var inner = Origin.None;
+                            var innerUnknown = false;
+                            Resolve(translated.Arguments, frame, depth + 1, ref inner, ref innerUnknown, keepField);
+                            unknown = true; // a translated address is not known to be forged either
+                            foreach (var carried in inner)
+                            {
+                                if (carried is DeviceMemoryOrigin)
+                                {
+                                    result = result.Add(carried);
+                                }
                             }
 
                             break;

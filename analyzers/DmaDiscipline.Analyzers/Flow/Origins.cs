@@ -92,6 +92,31 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => Creation.GetHashCode();
     }
 
+    /// <summary>
+    /// What a call with no body to follow (an extern, another assembly's method) returns as an
+    /// address, from the address arguments it was given (<c>PhysToVirt(bar)</c>, <c>MapMMIO(bar, n)</c>):
+    /// a translation of a device-memory address addresses the same device memory. Resolved, only the
+    /// arguments' device memory counts — never a physical address: the virtual view of ordinary memory
+    /// is neither device memory nor physical.
+    /// </summary>
+    internal sealed class TranslatedOrigin : Origin
+    {
+        public TranslatedOrigin(SyntaxNode node, ImmutableHashSet<Origin> arguments)
+        {
+            Node = node;
+            Arguments = arguments;
+        }
+
+        public SyntaxNode Node { get; }
+
+        /// <summary>The union of the call's address arguments' values.</summary>
+        public ImmutableHashSet<Origin> Arguments { get; }
+
+        public override bool Equals(object? obj) => obj is TranslatedOrigin other && ReferenceEquals(other.Node, Node);
+
+        public override int GetHashCode() => Node.GetHashCode();
+    }
+
     /// <summary>The incoming value of a parameter (only while summarising a method).</summary>
     internal sealed class ParameterOrigin : Origin
     {
