@@ -502,7 +502,8 @@ namespace DmaDiscipline.Analyzers.Flow
             var roles = _symbols.RolesOf(member);
             if ((roles & DmaRole.PhysicalSource) != 0)
             {
-                return Origin.None.Add(new PhysicalOrigin(operation));
+                var physical = Origin.None.Add(new PhysicalOrigin(operation));
+                return _summarise && instance is IInstanceReferenceOperation ? physical.Add(ReceiverMemoryOrigin.Instance) : physical;
             }
 
             if ((roles & DmaRole.DeviceMemory) != 0)
@@ -578,7 +579,7 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             var method = invocation.TargetMethod;
             var instanceValue = Eval(invocation.Instance, ref state);
-            var arguments = Arguments(method, invocation.Arguments, ref state);
+            var arguments = Arguments(method, invocation.Arguments, ref state, ReceiverField(invocation.Instance));
             switch (ValueConversions.Of(method, _symbols))
             {
                 case ValueConversion.Instance:
@@ -711,12 +712,30 @@ namespace DmaDiscipline.Analyzers.Flow
             return carried.IsEmpty ? null : Origin.None.Add(new TranslatedOrigin(invocation.Syntax, carried));
         }
 
+        /// <summary>
+        /// The field (or auto-property's backing field) of the compilation an instance call's receiver is
+        /// read from, when it holds an object rather than an address (<c>_ring</c> in <c>_ring.Write32(…)</c>).
+        /// </summary>
+        private IFieldSymbol? ReceiverField(IOperation? instance)
+        {
+            IFieldSymbol? field = (instance is null ? null : Keys.Unwrap(instance)) switch
+            {
+                IFieldReferenceOperation reference => reference.Field,
+                IPropertyReferenceOperation { Property.IsIndexer: false } reference => _summaries.BackingFieldOf(reference.Property),
+                _ => null,
+            };
+            return field is not null && !field.IsConst && IsSameCompilation(field.ContainingType) && field.Type.IsReferenceType
+                ? (IFieldSymbol)field.OriginalDefinition
+                : null;
+        }
+
         private bool HasBody(IMethodSymbol method) =>
             !method.IsAbstract && !method.IsExtern && method.MethodKind != MethodKind.LocalFunction && method.MethodKind != MethodKind.AnonymousFunction
             && !method.DeclaringSyntaxReferences.IsEmpty && IsSameCompilation(method);
 
         /// <summary>Evaluates arguments (reporting those that reach bus-address parameters) and returns their values by parameter ordinal.</summary>
-        private ImmutableArray<ImmutableHashSet<Origin>> Arguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        private ImmutableArray<ImmutableHashSet<Origin>> Arguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state,
+            IFieldSymbol? receiver = null)
         {
             var values = new ImmutableHashSet<Origin>[method.Parameters.Length];
             for (var i = 0; i < values.Length; i++)
@@ -756,7 +775,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 // After every argument: a wrapper's stores are sinks when the caller gives it device memory.
                 foreach (var (ordinal, operation) in through)
                 {
-                    Through(method, ordinal, operation, all[ordinal], all);
+                    Through(method, ordinal, operation, all[ordinal], all, receiver);
                 }
             }
 
@@ -1276,7 +1295,8 @@ namespace DmaDiscipline.Analyzers.Flow
         /// the caller's own summary; otherwise, a physical (or forged) value is reported here when the
         /// parameter reaches a sink, with the path it takes.
         /// </summary>
-        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>> arguments,
+            IFieldSymbol? receiver = null)
         {
             if (value.IsEmpty || !_reporting || !_summaries.MayReachSink(method))
             {
@@ -1285,7 +1305,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if (_summarise)
             {
-                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal, arguments: arguments));
+                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal, arguments: arguments, receiver: receiver));
                 return;
             }
 
@@ -1301,7 +1321,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 // A constant through a wrapper is most often a register's command or length, not an address.
                 forged = null;
             }
-            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments)) is { } path))
+            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments), receiver) is { } path))
             {
                 return;
             }

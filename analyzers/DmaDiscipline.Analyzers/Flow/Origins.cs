@@ -117,6 +117,21 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => Node.GetHashCode();
     }
 
+    /// <summary>
+    /// Memory the receiver's own address addresses (only while summarising a method): a physical-source
+    /// member of <c>this</c> read in its own type's body (a memory block's <c>Offset</c>). A store through
+    /// it is device-visible when the caller's receiver is a block whose address some body hands to the
+    /// device (<see cref="AddressSummaries.ReceiverBit"/>).
+    /// </summary>
+    internal sealed class ReceiverMemoryOrigin : Origin
+    {
+        public static readonly ReceiverMemoryOrigin Instance = new ReceiverMemoryOrigin();
+
+        private ReceiverMemoryOrigin()
+        {
+        }
+    }
+
     /// <summary>The incoming value of a parameter (only while summarising a method).</summary>
     internal sealed class ParameterOrigin : Origin
     {
