@@ -713,6 +713,30 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>
+        /// A value given to a <c>receiver-sink</c> parameter of another project's block type, on a block kept in
+        /// <paramref name="receiver"/>: a store into the block's memory, a sink when the block is one the device reads.
+        /// </summary>
+        private void IntoBlock(IMethodSymbol method, IParameterSymbol parameter, IOperation valueOperation, ImmutableHashSet<Origin> value, IFieldSymbol receiver)
+        {
+            if (!_reporting)
+            {
+                return;
+            }
+
+            var store = $"'{method.ContainingType?.Name}.{method.Name}({parameter.Name})'";
+            if (_summarise)
+            {
+                SinkHits.Add(new SinkHit(value, valueOperation, store, null, 0, Origin.None.Add(new BlockMemoryOrigin(receiver))));
+                return;
+            }
+
+            if (_report is not null && _summaries.IsDeviceVisibleBlock(receiver))
+            {
+                CheckPhysical(valueOperation, value, $"{store}, a store into the block '{receiver.Name}' whose address the device is given");
+            }
+        }
+
+        /// <summary>
         /// The field (or auto-property's backing field) of the compilation an instance call's receiver is
         /// read from, when it holds an object rather than an address (<c>_ring</c> in <c>_ring.Write32(…)</c>).
         /// </summary>
@@ -762,6 +786,10 @@ namespace DmaDiscipline.Analyzers.Flow
                     {
                         CheckForged(argument.Value, value, sink, constants: _symbols.IsAttributedBusSinkParameter(parameter));
                     }
+                }
+                else if (receiver is not null && !value.IsEmpty && !HasBody(method) && _symbols.IsReceiverSinkParameter(parameter))
+                {
+                    IntoBlock(method, parameter, argument.Value, value, receiver);
                 }
                 else if ((parameter.RefKind == RefKind.None || parameter.RefKind == RefKind.In) && !value.IsEmpty)
                 {

@@ -243,6 +243,13 @@ namespace DmaDiscipline.Analyzers.Flow
             return null;
         }
 
+        /// <summary>Is the block <paramref name="field"/> holds one the device reads (see the private overload)?</summary>
+        public bool IsDeviceVisibleBlock(IFieldSymbol field)
+        {
+            var cut = false;
+            return IsDeviceVisibleBlock((IFieldSymbol)field.OriginalDefinition, new Search(), 0, ref cut);
+        }
+
         private readonly ConcurrentDictionary<IFieldSymbol, bool> _deviceBlocks = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
 
         /// <summary>
@@ -291,6 +298,20 @@ namespace DmaDiscipline.Analyzers.Flow
 
             cut |= belowCut;
             return found;
+        }
+
+        /// <summary>Is a store's memory a block (kept in a field) that the device reads: a <c>receiver-sink</c> call's?</summary>
+        private bool IntoDeviceBlock(ImmutableHashSet<Origin> memory, Search search, int depth, ref bool cut)
+        {
+            foreach (var origin in memory)
+            {
+                if (origin is BlockMemoryOrigin block && IsDeviceVisibleBlock(block.Field, search, depth + 1, ref cut))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Is a value (in a summarised body) the address of the block <paramref name="field"/> holds: a physical-source member read on it?</summary>
@@ -388,7 +409,9 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             if (hit.Sink is { } sink)
             {
-                return hit.Memory is null || IsDeviceMemory(hit.Memory, device) ? new SinkPath(sink, hit.Site.Syntax.GetLocation(), null) : null;
+                return hit.Memory is null || IsDeviceMemory(hit.Memory, device) || IntoDeviceBlock(hit.Memory, search, depth, ref cut)
+                    ? new SinkPath(sink, hit.Site.Syntax.GetLocation(), null)
+                    : null;
             }
 
             if (hit.Callee is { } callee

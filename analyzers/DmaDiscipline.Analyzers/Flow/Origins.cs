@@ -132,6 +132,21 @@ namespace DmaDiscipline.Analyzers.Flow
         }
     }
 
+    /// <summary>
+    /// The memory of the block a field holds (only as where a <c>receiver-sink</c> call stores): a sink when
+    /// the block is one the device reads (its own address reaches a device-visible sink).
+    /// </summary>
+    internal sealed class BlockMemoryOrigin : Origin
+    {
+        public BlockMemoryOrigin(IFieldSymbol field) => Field = field;
+
+        public IFieldSymbol Field { get; }
+
+        public override bool Equals(object? obj) => obj is BlockMemoryOrigin other && SymbolEqualityComparer.Default.Equals(other.Field, Field);
+
+        public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Field);
+    }
+
     /// <summary>The incoming value of a parameter (only while summarising a method).</summary>
     internal sealed class ParameterOrigin : Origin
     {
