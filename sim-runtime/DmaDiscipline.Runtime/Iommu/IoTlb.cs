@@ -89,6 +89,7 @@ public sealed class IoTlb
     {
         ref Slot slot = ref _slots[(int)iovaFrame & _mask];
         int generation = Volatile.Read(ref _generation);
+        var spin = default(SpinWait);
         while (true)
         {
             // Acquire reads: the fields after the first sequence read, the second sequence read after them.
@@ -110,7 +111,7 @@ public sealed class IoTlb
                 return false;
             }
 
-            Thread.SpinWait(1); // a writer is a few stores from done
+            spin.SpinOnce(sleep1Threshold: -1); // a writer is a few stores from done, unless it was preempted: then yield to it
         }
     }
 
