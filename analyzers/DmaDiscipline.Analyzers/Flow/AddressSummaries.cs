@@ -37,6 +37,99 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public void Offer(SemanticModel model) => _bodies.Offer(model);
 
+        private readonly ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>> _initialFunctions =
+            new ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
+
+        /// <summary>The lambda or method of the compilation a delegate field's initialiser gives it (what a readonly one always holds, but for a constructor's store).</summary>
+        public ImmutableHashSet<Origin> InitialFunctionOf(IFieldSymbol field) => _initialFunctions.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeInitialFunction);
+
+        private ImmutableHashSet<Origin> ComputeInitialFunction(IFieldSymbol field)
+        {
+            if (field.DeclaringSyntaxReferences.IsEmpty
+                || !(field.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value })
+                || !_symbols.Compilation.ContainsSyntaxTree(value.SyntaxTree))
+            {
+                return Origin.None;
+            }
+
+            var symbol = _bodies.ModelOf(value.SyntaxTree).GetSymbolInfo(value, _cancellationToken).Symbol as IMethodSymbol;
+            return symbol is not null && SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _symbols.Compilation.Assembly)
+                ? Origin.None.Add(new FunctionOrigin(symbol))
+                : Origin.None;
+        }
+
+        // Per member declaration: the assignments inside its lambdas and local functions, by the name assigned.
+        private readonly ConcurrentDictionary<SyntaxNode, Dictionary<string, List<SyntaxNode>>> _nestedWrites =
+            new ConcurrentDictionary<SyntaxNode, Dictionary<string, List<SyntaxNode>>>();
+
+        /// <summary>
+        /// The assignments (<c>a = v</c>, <c>a += v</c>) that the lambdas and local functions of the
+        /// member declaring <paramref name="local"/> make to a name like its own; the caller checks the
+        /// target is the local. The member's syntax is scanned once.
+        /// </summary>
+        public IEnumerable<IAssignmentOperation> NestedWrites(ILocalSymbol local)
+        {
+            if (local.DeclaringSyntaxReferences.IsEmpty || string.IsNullOrEmpty(local.Name))
+            {
+                yield break;
+            }
+
+            var declaration = local.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
+            SyntaxNode member = declaration;
+            while (member.Parent is { } parent && !(member is Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax))
+            {
+                member = parent;
+            }
+
+            var writes = _nestedWrites.GetOrAdd(member, ScanNestedWrites);
+            if (!writes.TryGetValue(local.Name, out var found) || !_symbols.Compilation.ContainsSyntaxTree(member.SyntaxTree))
+            {
+                yield break;
+            }
+
+            var model = _bodies.ModelOf(member.SyntaxTree);
+            foreach (var syntax in found)
+            {
+                // Only a function nested in the local's own: its own writes are followed in order.
+                if (!SymbolEqualityComparer.Default.Equals(model.GetEnclosingSymbol(syntax.SpanStart, _cancellationToken), local.ContainingSymbol)
+                    && model.GetOperation(syntax, _cancellationToken) is IAssignmentOperation assignment)
+                {
+                    yield return assignment;
+                }
+            }
+        }
+
+        private static Dictionary<string, List<SyntaxNode>> ScanNestedWrites(SyntaxNode member)
+        {
+            // One walk, each node once, knowing whether it is inside a lambda or local function.
+            var writes = new Dictionary<string, List<SyntaxNode>>(System.StringComparer.Ordinal);
+            var pending = new Stack<(SyntaxNode Node, bool Nested)>();
+            pending.Push((member, false));
+            while (pending.Count > 0)
+            {
+                var (node, nested) = pending.Pop();
+                foreach (var child in node.ChildNodes())
+                {
+                    var inner = nested || child is Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax
+                        || child is Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax;
+                    if (inner && child is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment
+                        && assignment.Left is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name)
+                    {
+                        if (!writes.TryGetValue(name.Identifier.ValueText, out var list))
+                        {
+                            writes[name.Identifier.ValueText] = list = new List<SyntaxNode>();
+                        }
+
+                        list.Add(assignment);
+                    }
+
+                    pending.Push((child, inner));
+                }
+            }
+
+            return writes;
+        }
+
         /// <param name="mayBeSinkName">
         /// The prefilter's word test: can a member called by this name reach a sink? Its text (or a
         /// callee's, transitively) must name one; a call of any other name is not summarised.
@@ -692,6 +785,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     case DeviceMemoryOrigin _:
                         result = result.Add(origin);
                         break;
+                    case ElementOrigin element:
+                        Resolve(element.Value, frame, depth, ref result, ref unknown, keepField);
+                        break;
                     case ParameterOrigin parameter:
                         if (frame.Arguments is { } args && frame.Caller is { } caller && parameter.Ordinal < args.Length && depth <= MaxDepth)
                         {
@@ -860,7 +956,7 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 if (!write.OwnType)
                 {
-                    ResolveEntered(write.Value, top, depth + 1, ref result, ref unknown);
+                    ResolveEntered(write.Value, top, depth + 1, ref result, ref unknown, forgeries: true);
                     continue;
                 }
 
@@ -893,14 +989,20 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        /// <summary>Resolves a value that entered a field from outside its type: only where it points (device memory) and real bus addresses are kept.</summary>
-        private void ResolveEntered(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        /// <summary>
+        /// Resolves a value that entered a field from outside its type: where it points (device memory)
+        /// and real bus addresses are kept, and — from a store by another type, not a constructor's
+        /// argument (<paramref name="forgeries"/>) — bus addresses made outside the DMA API, reported
+        /// where the field reaches an unmap, a sync or a device (only where no store brings a real one).
+        /// A physical address is reported where it enters, not here.
+        /// </summary>
+        private void ResolveEntered(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown, bool forgeries = false)
         {
             var entered = Origin.None;
             Resolve(value, frame, depth, ref entered, ref unknown);
             foreach (var origin in entered)
             {
-                if (origin is DeviceMemoryOrigin || origin is BusOrigin)
+                if (origin is DeviceMemoryOrigin || origin is BusOrigin || (forgeries && origin is ForgedOrigin))
                 {
                     result = result.Add(origin);
                 }
@@ -996,12 +1098,33 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Summary.Empty;
             }
 
+            if (method.MethodKind == MethodKind.AnonymousFunction && !(body is IAnonymousFunctionOperation))
+            {
+                // A query clause's lambda is declared by the clause's expression: the lambda is around it.
+                for (var around = body.Parent; around is not null; around = around.Parent)
+                {
+                    if (around is IAnonymousFunctionOperation enclosing && SymbolEqualityComparer.Default.Equals(enclosing.Symbol, method))
+                    {
+                        body = enclosing;
+                        break;
+                    }
+                }
+            }
+
             // A structured body is followed over its tree (StructuredFlow), as its graph would be.
             var flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
             if (body is ILocalFunctionOperation local)
             {
                 // A local function's graph is its enclosing body's.
                 if (!(_bodies.LocalFunctionGraph(local) is { } localGraph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(localGraph, flow))
+                {
+                    return Summary.Empty;
+                }
+            }
+            else if (body is IAnonymousFunctionOperation lambda)
+            {
+                // A lambda's graph is its enclosing body's.
+                if (!(_bodies.LambdaGraph(lambda) is { } lambdaGraph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(lambdaGraph, flow))
                 {
                     return Summary.Empty;
                 }

@@ -147,6 +147,18 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Field);
     }
 
+    /// <summary>A delegate to a lambda, local function or method of the compilation: calling it runs <see cref="Function"/>.</summary>
+    internal sealed class FunctionOrigin : Origin
+    {
+        public FunctionOrigin(IMethodSymbol function) => Function = function;
+
+        public IMethodSymbol Function { get; }
+
+        public override bool Equals(object? obj) => obj is FunctionOrigin other && SymbolEqualityComparer.Default.Equals(other.Function, Function);
+
+        public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Function);
+    }
+
     /// <summary>The incoming value of a parameter (only while summarising a method).</summary>
     internal sealed class ParameterOrigin : Origin
     {
@@ -192,8 +204,38 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>The argument values by parameter ordinal.</summary>
         public ImmutableArray<ImmutableHashSet<Origin>> Arguments { get; }
 
-        public override bool Equals(object? obj) => obj is CallOrigin other && ReferenceEquals(other.Site, Site) && other.ParameterOrdinal == ParameterOrdinal;
+        // One site may run several bodies (implementations of an interface method, lambdas a delegate may be).
+        public override bool Equals(object? obj) =>
+            obj is CallOrigin other && ReferenceEquals(other.Site, Site) && other.ParameterOrdinal == ParameterOrdinal && SymbolEqualityComparer.Default.Equals(other.Method, Method);
 
         public override int GetHashCode() => Site.GetHashCode() ^ ParameterOrdinal;
+    }
+
+    /// <summary>
+    /// What one member of a value made in the body holds: a tuple literal's element, a positional
+    /// record's property given to its constructor. Read back where that member is read; anywhere else
+    /// it stands for <see cref="Value"/> (a resolution sees through it).
+    /// </summary>
+    internal sealed class ElementOrigin : Origin
+    {
+        public ElementOrigin(IOperation site, string member, ImmutableHashSet<Origin> value)
+        {
+            Site = site;
+            Member = member;
+            Value = value;
+        }
+
+        /// <summary>Where the value was made (the tuple, the <c>new</c>).</summary>
+        public IOperation Site { get; }
+
+        /// <summary>The member's name: a tuple's default element name (<c>Item1</c>), a record's property.</summary>
+        public string Member { get; }
+
+        public ImmutableHashSet<Origin> Value { get; }
+
+        public override bool Equals(object? obj) =>
+            obj is ElementOrigin other && ReferenceEquals(other.Site, Site) && other.Member == Member && other.Value.SetEquals(Value);
+
+        public override int GetHashCode() => Site.GetHashCode() ^ Member.GetHashCode();
     }
 }
