@@ -17,4 +17,15 @@ public sealed class AcrossProjectsTests(PackedPackages packages)
         build.Succeeded();
         build.ReportsExactly(_consumer.ExpectedIn(LayeredConsumer.Driver), "warning");
     }
+
+    [Fact]
+    public async Task DmaDisciplinePublishSummaries_false_publishes_nothing_so_the_driver_sees_no_wrapper()
+    {
+        // The property on the whole build: the library publishes no summary, and the driver project, which has
+        // no symbols file, no longer knows that SetDescriptor reaches a descriptor field.
+        var build = await _consumer.BuildAsync("unpublished", "-p:DmaDisciplinePublishSummaries=false");
+
+        build.Succeeded();
+        build.ReportsExactly([], "warning");
+    }
 }
