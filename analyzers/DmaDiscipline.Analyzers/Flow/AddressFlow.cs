@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -180,6 +181,61 @@ namespace DmaDiscipline.Analyzers.Flow
             return origins;
         }
 
+        // Which storage each ref local was bound to (ref var r = ref a): a write through r is a may-write of a.
+        private readonly Dictionary<ILocalSymbol, object> _aliases = new Dictionary<ILocalSymbol, object>(SymbolEqualityComparer.Default);
+
+        // What lambdas and local functions may write into a local they capture, by local.
+        private readonly Dictionary<ILocalSymbol, ImmutableHashSet<Origin>> _capturedWrites = new Dictionary<ILocalSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
+
+        private void Alias(ILocalSymbol refLocal, IOperation referenced)
+        {
+            if (Keys.Of(Keys.Unwrap(referenced)) is { } key && !(key is CaptureId))
+            {
+                _aliases[refLocal] = key;
+            }
+            else
+            {
+                _aliases.Remove(refLocal);
+            }
+        }
+
+        /// <summary>
+        /// What the lambdas and local functions of the body may store into a local they capture
+        /// (<c>Action fill = () => a = v; fill();</c>): a may-assignment, read wherever the local is
+        /// read, since the function may run at any call after it exists.
+        /// </summary>
+        private ImmutableHashSet<Origin> WrittenByNestedFunctions(ILocalSymbol local)
+        {
+            if (_capturedWrites.TryGetValue(local, out var known))
+            {
+                return known;
+            }
+
+            if (local.DeclaringSyntaxReferences.IsEmpty)
+            {
+                // A local the graph made (a capture of its own): nothing nested writes it.
+                return Origin.None;
+            }
+
+            // Met again while its writes are evaluated (a = a + 1 in the lambda): nothing more.
+            _capturedWrites[local] = Origin.None;
+            var written = Origin.None;
+            foreach (var assignment in _summaries.NestedWrites(local))
+            {
+                if (Keys.Unwrap(assignment.Target) is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local))
+                {
+                    var reporting = _reporting;
+                    _reporting = false;
+                    var scratch = ImmutableDictionary.Create<object, ImmutableHashSet<Origin>>();
+                    written = written.Union(Eval(assignment.Value, ref scratch));
+                    _reporting = reporting;
+                }
+            }
+
+            _capturedWrites[local] = written;
+            return written;
+        }
+
         private static bool IsValueSource(IOperation operation) =>
             operation is ILocalReferenceOperation || operation is IParameterReferenceOperation || operation is IFieldReferenceOperation
             || operation is IPropertyReferenceOperation || operation is IInvocationOperation || operation is IArrayElementReferenceOperation
@@ -265,7 +321,8 @@ namespace DmaDiscipline.Analyzers.Flow
             switch (operation)
             {
                 case ILocalReferenceOperation local:
-                    return state.TryGetValue(local.Local, out var localValue) ? localValue : Origin.None;
+                    return ReadLocal(local.Local, state);
+
                 case IParameterReferenceOperation parameter:
                     return state.TryGetValue(parameter.Parameter, out var parameterValue) ? parameterValue : Origin.None;
                 case IFlowCaptureReferenceOperation captureReference:
@@ -278,11 +335,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         return Origin.None;
                     }
                 case ISimpleAssignmentOperation assignment:
-                    {
-                        var value = Eval(assignment.Value, ref state);
-                        Assign(assignment.Target, value, assignment.Value, ref state);
-                        return value;
-                    }
+                    return SimpleAssignment(assignment, ref state);
 
                 case ICompoundAssignmentOperation compound:
                     {
@@ -297,6 +350,10 @@ namespace DmaDiscipline.Analyzers.Flow
                         if (declarator.Initializer is { } initializer)
                         {
                             state = state.SetItem(declarator.Symbol, Eval(initializer.Value, ref state));
+                            if (declarator.Symbol.IsRef)
+                            {
+                                Alias(declarator.Symbol, initializer.Value);
+                            }
                         }
 
                         return Origin.None;
@@ -317,15 +374,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IDeconstructionAssignmentOperation deconstruction:
                     return Deconstruct(deconstruction.Target, deconstruction.Value, ref state);
                 case ITupleOperation tuple:
-                    {
-                        var union = Origin.None;
-                        foreach (var element in tuple.Elements)
-                        {
-                            union = union.Union(Eval(element, ref state));
-                        }
-
-                        return union;
-                    }
+                    return Tuple(tuple, ref state);
 
                 case IConversionOperation conversion:
                     {
@@ -402,10 +451,17 @@ namespace DmaDiscipline.Analyzers.Flow
                     return Invocation(invocation, ref state);
                 case IObjectCreationOperation creation:
                     return Creation(creation, ref state);
+                case ITranslatedQueryOperation _:
+                case IAwaitOperation _:
+                case IReturnOperation { Kind: OperationKind.YieldReturn }:
+                case IDelegateCreationOperation _:
+                    return Function(operation, ref state);
                 case IDefaultValueOperation defaultValue when _symbols.IsBusAddressType(defaultValue.Type):
                     return Origin.None.Add(new ForgedOrigin(defaultValue, "'default'"));
                 case IFlowAnonymousFunctionOperation _:
                 case IAnonymousFunctionOperation _:
+                    // Analysed as a body of its own; as a value, the function (a query clause's lambda has no delegate creation around it).
+                    return FunctionOf(operation, ref state);
                 case ILocalFunctionOperation _:
                     // Analysed as bodies of their own.
                     return Origin.None;
@@ -415,6 +471,85 @@ namespace DmaDiscipline.Analyzers.Flow
                         Eval(child, ref state);
                     }
 
+                    return Origin.None;
+            }
+        }
+
+        // The cases below are kept out of EvalCore: its stack frame is paid once per level of a deep expression.
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private ImmutableHashSet<Origin> ReadLocal(ILocalSymbol local, ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var held = state.TryGetValue(local, out var value) ? value : Origin.None;
+            var written = WrittenByNestedFunctions(local);
+            return written.IsEmpty ? held : held.Union(written);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private ImmutableHashSet<Origin> SimpleAssignment(ISimpleAssignmentOperation assignment, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var value = Eval(assignment.Value, ref state);
+            if (assignment.IsRef && Keys.Unwrap(assignment.Target) is ILocalReferenceOperation refLocal)
+            {
+                // ref var r = ref a (as the graph lowers it): r now names a's storage.
+                Alias(refLocal.Local, assignment.Value);
+                state = state.SetItem(refLocal.Local, value);
+                return value;
+            }
+
+            Assign(assignment.Target, value, assignment.Value, ref state);
+            return value;
+        }
+
+        /// <summary>
+        /// A tuple literal: the union (what a deconstruction or a whole-tuple use sees), and each element
+        /// by its default name (Item1…), for a read of that element.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private ImmutableHashSet<Origin> Tuple(ITupleOperation tuple, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var union = Origin.None;
+            var elements = Origin.None;
+            for (var i = 0; i < tuple.Elements.Length; i++)
+            {
+                var element = Eval(tuple.Elements[i], ref state);
+                union = union.Union(element);
+                if (!element.IsEmpty)
+                {
+                    elements = elements.Add(new ElementOrigin(tuple, "Item" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), element));
+                }
+            }
+
+            return union.Union(elements);
+        }
+
+        /// <summary>Functions and what they give: a query, an <c>await</c>, a <c>yield return</c>, a delegate made of a lambda or method.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private ImmutableHashSet<Origin> Function(IOperation operation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            switch (operation)
+            {
+                case ITranslatedQueryOperation query:
+                    // from … select v: the Select(…) call it stands for.
+                    return Eval(query.Operation, ref state);
+                case IAwaitOperation awaited:
+                    // await MakeAsync(): what the async method returns.
+                    return Eval(awaited.Operation, ref state);
+                case IReturnOperation yielded:
+                    {
+                        // yield return v: an element of the sequence the iterator returns (its content).
+                        var value = Eval(yielded.ReturnedValue, ref state);
+                        if (_summarise)
+                        {
+                            Returns = Returns.Union(value);
+                        }
+
+                        return Origin.None;
+                    }
+
+                case IDelegateCreationOperation delegateCreation:
+                    return FunctionOf(delegateCreation.Target, ref state);
+                default:
                     return Origin.None;
             }
         }
@@ -499,10 +634,26 @@ namespace DmaDiscipline.Analyzers.Flow
                 Eval(argument.Value, ref state);
             }
 
+            if (!instanceValue.IsEmpty && instance is not null)
+            {
+                if (ElementRead(member, instanceValue) is { } element)
+                {
+                    // t.A of a tuple made here, r.A of a record made here: what that member was given.
+                    return element;
+                }
+
+                if (IsNullableValue(member) || ContainerRead(member, instance.Type))
+                {
+                    // a.Value of a T?, list[i], dictionary[k], enumerator.Current: what the value holds.
+                    return instanceValue;
+                }
+            }
+
             var roles = _symbols.RolesOf(member);
             if ((roles & DmaRole.PhysicalSource) != 0)
             {
-                return Origin.None.Add(new PhysicalOrigin(operation));
+                var physical = Origin.None.Add(new PhysicalOrigin(operation));
+                return _summarise && instance is IInstanceReferenceOperation ? physical.Add(ReceiverMemoryOrigin.Instance) : physical;
             }
 
             if ((roles & DmaRole.DeviceMemory) != 0)
@@ -533,6 +684,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(new FieldOrigin(carrier));
             }
 
+            if (member is IFieldSymbol { IsReadOnly: true, Type.TypeKind: TypeKind.Delegate } delegateField && IsSameCompilation(delegateField))
+            {
+                // A readonly delegate field initialised with a lambda or method (_make = (d, b) => …): that function.
+                return _summaries.InitialFunctionOf(delegateField);
+            }
+
             if (member is IPropertySymbol { GetMethod: { } getter } && HasBody(getter) && memberType is not null
                 && (_symbols.IsAddressLike(memberType) || DeviceWrites.IsMemoryHandle(memberType)))
             {
@@ -549,6 +706,167 @@ namespace DmaDiscipline.Analyzers.Flow
             return Origin.None;
         }
 
+        /// <summary>A delegate's target: the lambda, local function or method of the compilation a call of the delegate runs.</summary>
+        private ImmutableHashSet<Origin> FunctionOf(IOperation target, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            switch (target)
+            {
+                case IAnonymousFunctionOperation lambda:
+                    return Origin.None.Add(new FunctionOrigin(lambda.Symbol));
+                case IFlowAnonymousFunctionOperation flowLambda:
+                    return Origin.None.Add(new FunctionOrigin(flowLambda.Symbol));
+                case IMethodReferenceOperation reference:
+                    Eval(reference.Instance, ref state);
+                    return IsSameCompilation(reference.Method) ? Origin.None.Add(new FunctionOrigin(reference.Method)) : Origin.None;
+                default:
+                    Eval(target, ref state);
+                    return Origin.None;
+            }
+        }
+
+        /// <summary>A call of each function the delegate may be (<c>make()</c>, <c>_make(device, buf)</c>): what it returns.</summary>
+        private static ImmutableHashSet<Origin> CallsOf(ImmutableHashSet<Origin> functions, IOperation site, ImmutableArray<ImmutableHashSet<Origin>> arguments, ITypeSymbol? returned)
+        {
+            var result = Origin.None;
+            foreach (var origin in functions)
+            {
+                if (origin is FunctionOrigin function && !function.Function.ReturnsVoid
+                    && (returned is null || SymbolEqualityComparer.Default.Equals(function.Function.ReturnType, returned)))
+                {
+                    var given = arguments;
+                    if (given.Length != function.Function.Parameters.Length)
+                    {
+                        // A framework method calls it (Select(x => …)): its arguments are not known.
+                        var unknown = new ImmutableHashSet<Origin>[function.Function.Parameters.Length];
+                        for (var i = 0; i < unknown.Length; i++)
+                        {
+                            unknown[i] = Origin.None;
+                        }
+
+                        given = ImmutableArray.Create(unknown);
+                    }
+
+                    result = result.Add(new CallOrigin(function.Function, site, -1, given));
+                }
+            }
+
+            return result;
+        }
+
+        /// <summary>What a member read gives of a value that carries its members' values (<see cref="ElementOrigin"/>); null when the value carries none for it.</summary>
+        private static ImmutableHashSet<Origin>? ElementRead(ISymbol member, ImmutableHashSet<Origin> instanceValue)
+        {
+            var name = member is IFieldSymbol { CorrespondingTupleField: { } tupleField } ? tupleField.Name : member.Name;
+            ImmutableHashSet<Origin>? found = null;
+            foreach (var origin in instanceValue)
+            {
+                if (origin is ElementOrigin element && element.Member == name)
+                {
+                    found = found is null ? element.Value : found.Union(element.Value);
+                }
+            }
+
+            return found;
+        }
+
+        /// <summary><c>Nullable&lt;T&gt;.Value</c>: the value it holds.</summary>
+        private static bool IsNullableValue(ISymbol member) =>
+            member is IPropertySymbol { Name: "Value" } && member.ContainingType?.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
+
+        /// <summary>Is the member of a framework collection one that gives back an element (an indexer, <c>Current</c>) or the same elements (<c>Values</c>)?</summary>
+        private bool ContainerRead(ISymbol member, ITypeSymbol? containerType)
+        {
+            if (!(member is IPropertySymbol property) || !(Containers.ElementOf(containerType) is { } element) || !IsCarried(element))
+            {
+                return false;
+            }
+
+            return GivesElement(property.OriginalDefinition.Type, property.Type, element);
+        }
+
+        /// <summary>A type parameter that is the element (list[i], Dequeue()), or a collection of the same elements (GetEnumerator(), Values, Where(…)).</summary>
+        private static bool GivesElement(ITypeSymbol declared, ITypeSymbol type, ITypeSymbol element) =>
+            (declared is ITypeParameterSymbol && SymbolEqualityComparer.Default.Equals(type, element))
+            || (Containers.ElementOf(type) is { } inner && SymbolEqualityComparer.Default.Equals(inner, element));
+
+        /// <summary>Is an element of this type a value the flow follows (an address-like number, a pointer, a span)?</summary>
+        private bool IsCarried(ITypeSymbol element) => _symbols.IsAddressLike(element) || DeviceWrites.IsMemoryHandle(element);
+
+        /// <summary>
+        /// A call on a framework collection (or a LINQ operator over one): arguments given as the
+        /// element to a method that returns nothing (<c>Add</c>, <c>Enqueue</c>, <c>Push</c>,
+        /// <c>Insert</c>) or to a <c>TryAdd</c> are stored into it; an element returned or written to
+        /// an <c>out</c> argument (<c>Dequeue()</c>, <c>First()</c>, <c>TryGetValue(k, out v)</c>) is
+        /// what it holds. Null when the call is not one of those.
+        /// </summary>
+        private ImmutableHashSet<Origin>? ContainerCall(IInvocationOperation invocation, ImmutableHashSet<Origin> instanceValue, ImmutableArray<ImmutableHashSet<Origin>> arguments,
+            ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var method = invocation.TargetMethod;
+            IOperation? container = invocation.Instance;
+            var content = instanceValue;
+            var first = 0;
+            if (container is null && method.IsExtensionMethod && method.Parameters.Length > 0 && ArgumentFor(invocation.Arguments, 0) is { } receiver)
+            {
+                container = receiver.Value;
+                content = arguments[0];
+                first = 1;
+            }
+
+            if (container is null || !(Keys.Unwrap(container).Type is INamedTypeSymbol containerType) || !(Containers.ElementOf(containerType) is { } element) || !IsCarried(element))
+            {
+                return null;
+            }
+
+            var elementParameter = Containers.ElementParameterOf(containerType);
+            if (first == 0 && (method.ReturnsVoid || method.Name.StartsWith("TryAdd", StringComparison.Ordinal)))
+            {
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter is { RefKind: RefKind.None or RefKind.In } parameter && parameter.Ordinal < arguments.Length
+                        && SymbolEqualityComparer.Default.Equals(parameter.OriginalDefinition.Type, elementParameter))
+                    {
+                        StoreToContent(container, argument.Value, arguments[parameter.Ordinal], ref state);
+                    }
+                }
+
+                return Origin.None;
+            }
+
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is { RefKind: RefKind.Out } parameter && parameter.OriginalDefinition.Type is ITypeParameterSymbol
+                    && SymbolEqualityComparer.Default.Equals(parameter.Type, element) && Keys.Of(argument.Value) is { } key)
+                {
+                    state = state.SetItem(key, content);
+                }
+            }
+
+            return GivesElement(method.OriginalDefinition.ReturnType, method.ReturnType, element) ? content : null;
+        }
+
+        /// <summary>A value stored into a collection (<c>list.Add(v)</c>, <c>map[k] = v</c>): the collection's one location holds it too.</summary>
+        private void StoreToContent(IOperation container, IOperation valueOperation, ImmutableHashSet<Origin> value, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            if (value.IsEmpty)
+            {
+                return;
+            }
+
+            switch (Keys.Unwrap(container))
+            {
+                case IFieldReferenceOperation field:
+                    StoreToCarrier(field.Field, valueOperation, value);
+                    return;
+                case IPropertyReferenceOperation property when !property.Property.IsIndexer:
+                    StoreToCarrier(property.Property, valueOperation, value);
+                    return;
+                case var other when Keys.Of(other) is { } key:
+                    state = state.SetItem(key, state.TryGetValue(key, out var held) ? held.Union(value) : value);
+                    return;
+            }
+        }
+
         /// <summary>
         /// The field that carries what is stored into <paramref name="member"/>: a non-constant field of
         /// the compilation, or an auto-property's backing field, of an address-like or pointer-like type
@@ -562,13 +880,30 @@ namespace DmaDiscipline.Analyzers.Flow
                 IPropertySymbol p when !p.IsIndexer => _summaries.BackingFieldOf(p),
                 _ => null,
             };
+            // The member as used here: a generic holder's U field is a carrier where U is an address (Box<ulong>.Value).
+            var type = member is IFieldSymbol used ? used.Type : ((IPropertySymbol)member).Type;
             if (field is null || !IsSameCompilation(field.ContainingType)
-                || !(_symbols.IsAddressLike(field.Type) || DeviceWrites.IsMemoryHandle(field.Type) || IsElementCarrier(field.Type)))
+                || !(_symbols.IsAddressLike(type) || DeviceWrites.IsMemoryHandle(type) || IsElementCarrier(type)))
             {
                 return null;
             }
 
             return (IFieldSymbol)field.OriginalDefinition;
+        }
+
+        /// <summary>Is there a property the record declares from this primary-constructor parameter (same name, declared in the parameter list)?</summary>
+        private static bool IsPositionalProperty(INamedTypeSymbol record, IParameterSymbol parameter)
+        {
+            foreach (var member in record.GetMembers(parameter.Name))
+            {
+                if (member is IPropertySymbol property && !property.DeclaringSyntaxReferences.IsEmpty
+                    && property.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ParameterSyntax)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private bool IsSameCompilation(ISymbol? symbol) =>
@@ -578,7 +913,38 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             var method = invocation.TargetMethod;
             var instanceValue = Eval(invocation.Instance, ref state);
-            var arguments = Arguments(method, invocation.Arguments, ref state);
+            var arguments = Arguments(method, invocation.Arguments, ref state, ReceiverField(invocation.Instance));
+            if (method.ContainingType?.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T && method.Name == "GetValueOrDefault")
+            {
+                // a ?? b on a T? as the graph lowers it, or written out: what the nullable holds.
+                return arguments.Length > 0 ? instanceValue.Union(arguments[0]) : instanceValue;
+            }
+
+            if (ContainerCall(invocation, instanceValue, arguments, ref state) is { } content)
+            {
+                return content;
+            }
+
+            if (method.MethodKind == MethodKind.DelegateInvoke)
+            {
+                return CallsOf(instanceValue, invocation, arguments, null);
+            }
+
+            if (!HasBody(method) && Containers.ElementOf(method.ReturnType) is { } produced && IsCarried(produced))
+            {
+                // Select(x => v), from … select v: a sequence of what the function given returns.
+                var made = Origin.None;
+                foreach (var argument in arguments)
+                {
+                    made = made.Union(CallsOf(argument, invocation, ImmutableArray<ImmutableHashSet<Origin>>.Empty, produced));
+                }
+
+                if (!made.IsEmpty)
+                {
+                    return made;
+                }
+            }
+
             switch (ValueConversions.Of(method, _symbols))
             {
                 case ValueConversion.Instance:
@@ -651,6 +1017,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(BusOrigin.Instance);
             }
 
+            if (roles == DmaRole.None && !HasBody(method) && Translated(invocation, method, arguments) is { } translated)
+            {
+                return translated;
+            }
+
             if (HasBody(method))
             {
                 foreach (var argument in invocation.Arguments)
@@ -671,6 +1042,11 @@ namespace DmaDiscipline.Analyzers.Flow
                     return Origin.None.Add(new CallOrigin(method, invocation, -1, arguments));
                 }
             }
+            else if ((method.IsAbstract || method.IsVirtual) && !method.ReturnsVoid && DispatchedCalls(method, invocation, arguments) is { IsEmpty: false } dispatched)
+            {
+                // An interface or abstract method: what the compilation's implementations return.
+                return dispatched;
+            }
             else if (_symbols.IsBusAddressType(method.ReturnType))
             {
                 return Origin.None.Add(BusOrigin.Instance);
@@ -679,12 +1055,95 @@ namespace DmaDiscipline.Analyzers.Flow
             return Origin.None;
         }
 
+        /// <summary>
+        /// A call with no body to follow that returns an address computed from address arguments
+        /// (<c>Memory.PhysToVirt(bar)</c>, <c>MapMMIO(bar, size)</c>): it addresses the device memory its
+        /// arguments address, if any (resolved later: a field's content, a helper's return). Null when no
+        /// argument may carry device memory.
+        /// </summary>
+        private ImmutableHashSet<Origin>? Translated(IInvocationOperation invocation, IMethodSymbol method, ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        {
+            if (!(_symbols.IsAddressLike(method.ReturnType) || DeviceWrites.IsMemoryHandle(method.ReturnType))
+                || _symbols.IsPhysicalType(method.ReturnType) || _symbols.IsBusAddressType(method.ReturnType))
+            {
+                return null;
+            }
+
+            var carried = Origin.None;
+            for (var i = 0; i < arguments.Length && i < method.Parameters.Length; i++)
+            {
+                var type = method.Parameters[i].Type;
+                if (_symbols.IsAddressLike(type) || DeviceWrites.IsMemoryHandle(type))
+                {
+                    carried = carried.Union(AddressPart(arguments[i]));
+                }
+            }
+
+            return carried.IsEmpty ? null : Origin.None.Add(new TranslatedOrigin(invocation.Syntax, carried));
+        }
+
+        /// <summary>
+        /// A value given to a <c>receiver-sink</c> parameter of another project's block type, on a block kept in
+        /// <paramref name="receiver"/>: a store into the block's memory, a sink when the block is one the device reads.
+        /// </summary>
+        private void IntoBlock(IMethodSymbol method, IParameterSymbol parameter, IOperation valueOperation, ImmutableHashSet<Origin> value, IFieldSymbol receiver)
+        {
+            if (!_reporting)
+            {
+                return;
+            }
+
+            var store = $"'{method.ContainingType?.Name}.{method.Name}({parameter.Name})'";
+            if (_summarise)
+            {
+                SinkHits.Add(new SinkHit(value, valueOperation, store, null, 0, Origin.None.Add(new BlockMemoryOrigin(receiver))));
+                return;
+            }
+
+            if (_report is not null && _summaries.IsDeviceVisibleBlock(receiver))
+            {
+                CheckPhysical(valueOperation, value, $"{store}, a store into the block '{receiver.Name}' whose address the device is given");
+            }
+        }
+
+        /// <summary>
+        /// The field (or auto-property's backing field) of the compilation an instance call's receiver is
+        /// read from, when it holds an object rather than an address (<c>_ring</c> in <c>_ring.Write32(…)</c>).
+        /// </summary>
+        private IFieldSymbol? ReceiverField(IOperation? instance)
+        {
+            IFieldSymbol? field = (instance is null ? null : Keys.Unwrap(instance)) switch
+            {
+                IFieldReferenceOperation reference => reference.Field,
+                IPropertyReferenceOperation { Property.IsIndexer: false } reference => _summaries.BackingFieldOf(reference.Property),
+                _ => null,
+            };
+            return field is not null && !field.IsConst && IsSameCompilation(field.ContainingType) && field.Type.IsReferenceType
+                ? (IFieldSymbol)field.OriginalDefinition
+                : null;
+        }
+
+        private ImmutableHashSet<Origin> DispatchedCalls(IMethodSymbol method, IOperation site, ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        {
+            var result = Origin.None;
+            foreach (var target in _summaries.Dispatch.TargetsOf(method))
+            {
+                if (HasBody(target) && target.Parameters.Length == arguments.Length)
+                {
+                    result = result.Add(new CallOrigin(target, site, -1, arguments));
+                }
+            }
+
+            return result;
+        }
+
         private bool HasBody(IMethodSymbol method) =>
-            !method.IsAbstract && !method.IsExtern && method.MethodKind != MethodKind.LocalFunction && method.MethodKind != MethodKind.AnonymousFunction
+            !method.IsAbstract && !method.IsExtern && method.MethodKind != MethodKind.AnonymousFunction
             && !method.DeclaringSyntaxReferences.IsEmpty && IsSameCompilation(method);
 
         /// <summary>Evaluates arguments (reporting those that reach bus-address parameters) and returns their values by parameter ordinal.</summary>
-        private ImmutableArray<ImmutableHashSet<Origin>> Arguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        private ImmutableArray<ImmutableHashSet<Origin>> Arguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state,
+            IFieldSymbol? receiver = null)
         {
             var values = new ImmutableHashSet<Origin>[method.Parameters.Length];
             for (var i = 0; i < values.Length; i++)
@@ -712,6 +1171,10 @@ namespace DmaDiscipline.Analyzers.Flow
                         CheckForged(argument.Value, value, sink, constants: _symbols.IsAttributedBusSinkParameter(parameter));
                     }
                 }
+                else if (receiver is not null && !value.IsEmpty && !HasBody(method) && _symbols.IsReceiverSinkParameter(parameter))
+                {
+                    IntoBlock(method, parameter, argument.Value, value, receiver);
+                }
                 else if ((parameter.RefKind == RefKind.None || parameter.RefKind == RefKind.In) && !value.IsEmpty)
                 {
                     (through ??= new List<(int, IOperation)>()).Add((parameter.Ordinal, argument.Value));
@@ -724,7 +1187,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 // After every argument: a wrapper's stores are sinks when the caller gives it device memory.
                 foreach (var (ordinal, operation) in through)
                 {
-                    Through(method, ordinal, operation, all[ordinal], all);
+                    Through(method, ordinal, operation, all[ordinal], all, receiver);
                 }
             }
 
@@ -748,6 +1211,21 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 // What each constructor of the compilation is given here: a field it stores a parameter into holds it.
                 Creations.Add((constructor, arguments));
+            }
+
+            if (creation.Type is INamedTypeSymbol { IsRecord: true } record && constructor is not null && !arguments.IsEmpty)
+            {
+                // new Slot(a, 64) of a positional record: each property holds its parameter's argument.
+                var members = Origin.None;
+                for (var i = 0; i < arguments.Length && i < constructor.Parameters.Length; i++)
+                {
+                    if (!arguments[i].IsEmpty && IsPositionalProperty(record, constructor.Parameters[i]))
+                    {
+                        members = members.Add(new ElementOrigin(creation, constructor.Parameters[i].Name, arguments[i]));
+                    }
+                }
+
+                return members;
             }
 
             if (!_symbols.IsBusAddressType(creation.Type))
@@ -817,6 +1295,12 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 case ILocalReferenceOperation local:
                     state = state.SetItem(local.Local, value);
+                    if (local.Local.IsRef && _aliases.TryGetValue(local.Local, out var aliased))
+                    {
+                        // r = v through ref var r = ref a: a may now hold v (a may-assignment: r may have been re-bound).
+                        state = state.SetItem(aliased, state.TryGetValue(aliased, out var before) ? before.Union(value) : value);
+                    }
+
                     return;
                 case IParameterReferenceOperation parameter:
                     state = state.SetItem(parameter.Parameter, value);
@@ -852,6 +1336,13 @@ namespace DmaDiscipline.Analyzers.Flow
                             // span[i] = v: a store into the memory the span addresses.
                             StoreToMemory(instanceValue, valueOperation, value);
                         }
+                    }
+
+                    if (property.Property.IsIndexer && property.Instance is not null && ContainerRead(property.Property, Keys.Unwrap(property.Instance).Type))
+                    {
+                        // map[k] = v (also in a collection initializer): the collection holds v too.
+                        StoreToContent(property.Instance, valueOperation, value, ref state);
+                        return;
                     }
 
                     StoreToMember(property.Property, valueOperation, value);
@@ -975,7 +1466,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>Is an array's element type one whose values the flow follows (an address-like number, a pointer, a span)?</summary>
         private bool IsElementCarrier(ITypeSymbol? type) =>
-            type is IArrayTypeSymbol array && (_symbols.IsAddressLike(array.ElementType) || DeviceWrites.IsMemoryHandle(array.ElementType));
+            (type is IArrayTypeSymbol array && (_symbols.IsAddressLike(array.ElementType) || DeviceWrites.IsMemoryHandle(array.ElementType)))
+            || (Containers.ElementOf(type) is { } element && IsCarried(element));
 
         /// <summary>
         /// A store into a field (or auto-property) of the compilation. Its own type's bodies make what
@@ -1244,7 +1736,8 @@ namespace DmaDiscipline.Analyzers.Flow
         /// the caller's own summary; otherwise, a physical (or forged) value is reported here when the
         /// parameter reaches a sink, with the path it takes.
         /// </summary>
-        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>> arguments,
+            IFieldSymbol? receiver = null)
         {
             if (value.IsEmpty || !_reporting || !_summaries.MayReachSink(method))
             {
@@ -1253,7 +1746,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if (_summarise)
             {
-                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal, arguments: arguments));
+                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal, arguments: arguments, receiver: receiver));
                 return;
             }
 
@@ -1269,7 +1762,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 // A constant through a wrapper is most often a register's command or length, not an address.
                 forged = null;
             }
-            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments)) is { } path))
+            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments), receiver) is { } path))
             {
                 return;
             }

@@ -37,6 +37,99 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public void Offer(SemanticModel model) => _bodies.Offer(model);
 
+        private readonly ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>> _initialFunctions =
+            new ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
+
+        /// <summary>The lambda or method of the compilation a delegate field's initialiser gives it (what a readonly one always holds, but for a constructor's store).</summary>
+        public ImmutableHashSet<Origin> InitialFunctionOf(IFieldSymbol field) => _initialFunctions.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeInitialFunction);
+
+        private ImmutableHashSet<Origin> ComputeInitialFunction(IFieldSymbol field)
+        {
+            if (field.DeclaringSyntaxReferences.IsEmpty
+                || !(field.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value })
+                || !_symbols.Compilation.ContainsSyntaxTree(value.SyntaxTree))
+            {
+                return Origin.None;
+            }
+
+            var symbol = _bodies.ModelOf(value.SyntaxTree).GetSymbolInfo(value, _cancellationToken).Symbol as IMethodSymbol;
+            return symbol is not null && SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _symbols.Compilation.Assembly)
+                ? Origin.None.Add(new FunctionOrigin(symbol))
+                : Origin.None;
+        }
+
+        // Per member declaration: the assignments inside its lambdas and local functions, by the name assigned.
+        private readonly ConcurrentDictionary<SyntaxNode, Dictionary<string, List<SyntaxNode>>> _nestedWrites =
+            new ConcurrentDictionary<SyntaxNode, Dictionary<string, List<SyntaxNode>>>();
+
+        /// <summary>
+        /// The assignments (<c>a = v</c>, <c>a += v</c>) that the lambdas and local functions of the
+        /// member declaring <paramref name="local"/> make to a name like its own; the caller checks the
+        /// target is the local. The member's syntax is scanned once.
+        /// </summary>
+        public IEnumerable<IAssignmentOperation> NestedWrites(ILocalSymbol local)
+        {
+            if (local.DeclaringSyntaxReferences.IsEmpty || string.IsNullOrEmpty(local.Name))
+            {
+                yield break;
+            }
+
+            var declaration = local.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
+            SyntaxNode member = declaration;
+            while (member.Parent is { } parent && !(member is Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax))
+            {
+                member = parent;
+            }
+
+            var writes = _nestedWrites.GetOrAdd(member, ScanNestedWrites);
+            if (!writes.TryGetValue(local.Name, out var found) || !_symbols.Compilation.ContainsSyntaxTree(member.SyntaxTree))
+            {
+                yield break;
+            }
+
+            var model = _bodies.ModelOf(member.SyntaxTree);
+            foreach (var syntax in found)
+            {
+                // Only a function nested in the local's own: its own writes are followed in order.
+                if (!SymbolEqualityComparer.Default.Equals(model.GetEnclosingSymbol(syntax.SpanStart, _cancellationToken), local.ContainingSymbol)
+                    && model.GetOperation(syntax, _cancellationToken) is IAssignmentOperation assignment)
+                {
+                    yield return assignment;
+                }
+            }
+        }
+
+        private static Dictionary<string, List<SyntaxNode>> ScanNestedWrites(SyntaxNode member)
+        {
+            // One walk, each node once, knowing whether it is inside a lambda or local function.
+            var writes = new Dictionary<string, List<SyntaxNode>>(System.StringComparer.Ordinal);
+            var pending = new Stack<(SyntaxNode Node, bool Nested)>();
+            pending.Push((member, false));
+            while (pending.Count > 0)
+            {
+                var (node, nested) = pending.Pop();
+                foreach (var child in node.ChildNodes())
+                {
+                    var inner = nested || child is Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax
+                        || child is Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax;
+                    if (inner && child is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment
+                        && assignment.Left is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name)
+                    {
+                        if (!writes.TryGetValue(name.Identifier.ValueText, out var list))
+                        {
+                            writes[name.Identifier.ValueText] = list = new List<SyntaxNode>();
+                        }
+
+                        list.Add(assignment);
+                    }
+
+                    pending.Push((child, inner));
+                }
+            }
+
+            return writes;
+        }
+
         /// <param name="mayBeSinkName">
         /// The prefilter's word test: can a member called by this name reach a sink? Its text (or a
         /// callee's, transitively) must name one; a call of any other name is not summarised.
@@ -141,7 +234,7 @@ namespace DmaDiscipline.Analyzers.Flow
         public ulong DeviceArguments(ImmutableArray<ImmutableHashSet<Origin>> arguments)
         {
             ulong mask = 0;
-            for (var i = 0; i < arguments.Length && i < 64; i++)
+            for (var i = 0; i < arguments.Length && i < 63; i++)
             {
                 if (!arguments[i].IsEmpty && FindDeviceMemory(arguments[i]) is not null)
                 {
@@ -213,10 +306,136 @@ namespace DmaDiscipline.Analyzers.Flow
         /// compilation included); null when it does not, as far as the summaries see.
         /// </summary>
         /// <param name="device">Which parameters the caller gives device memory (bit per ordinal): a store through one is a sink.</param>
-        public SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device)
+        /// <param name="receiver">The field the call's receiver is read from, if any: a device-visible block's own stores are sinks.</param>
+        public SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device, IFieldSymbol? receiver = null)
         {
             var cut = false;
-            return SinkOf(method.OriginalDefinition, ordinal, device, new Search(), 0, ref cut);
+            var search = new Search();
+            return SinkOf(method.OriginalDefinition, ordinal, device, search, 0, ref cut)
+                ?? (receiver is not null ? ThroughReceiver(method.OriginalDefinition, ordinal, device, receiver, search, 0, ref cut) : null);
+        }
+
+        /// <summary>
+        /// The bit of a device mask that says the call's receiver is a device-visible block (its stores
+        /// through its own physical-source member are sinks). Parameter ordinals use the bits below it.
+        /// </summary>
+        public const ulong ReceiverBit = 1UL << 63;
+
+        /// <summary>
+        /// A call on a block kept in <paramref name="receiver"/>: a sink through the callee's stores into its
+        /// own memory, when the block is device-visible. Asked only where the callee has such a store on the
+        /// parameter's path, so that which blocks are device-visible is computed for few fields.
+        /// </summary>
+        private SinkPath? ThroughReceiver(IMethodSymbol method, int ordinal, ulong device, IFieldSymbol receiver, Search search, int depth, ref bool cut)
+        {
+            if (SinkOf(method, ordinal, device | ReceiverBit, search, depth, ref cut) is { } path && IsDeviceVisibleBlock(receiver, search, depth, ref cut))
+            {
+                return path;
+            }
+
+            return null;
+        }
+
+        /// <summary>Is the block <paramref name="field"/> holds one the device reads (see the private overload)?</summary>
+        public bool IsDeviceVisibleBlock(IFieldSymbol field)
+        {
+            var cut = false;
+            return IsDeviceVisibleBlock((IFieldSymbol)field.OriginalDefinition, new Search(), 0, ref cut);
+        }
+
+        private readonly ConcurrentDictionary<IFieldSymbol, bool> _deviceBlocks = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// Is the object a field holds a block the device reads: does some body give the block's own
+        /// address (a physical-source member read on what the field holds, <c>_init.Offset</c>) to a
+        /// device-visible sink? Per field, not per instance, as a field's content is.
+        /// </summary>
+        private bool IsDeviceVisibleBlock(IFieldSymbol field, Search search, int depth, ref bool cut)
+        {
+            if (_deviceBlocks.TryGetValue(field, out var known))
+            {
+                return known;
+            }
+
+            if (depth > MaxSinkDepth || !search.Fields.Add(field))
+            {
+                cut = true;
+                return false;
+            }
+
+            var found = false;
+            var belowCut = false;
+            foreach (var reader in ReadersOf(field))
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                foreach (var hit in SummaryOf(reader).SinkHits)
+                {
+                    if (AddressesBlockIn(hit.Value, field) && PathOf(hit, 0, search, depth + 1, ref belowCut) is not null)
+                    {
+                        found = true;
+                        break;
+                    }
+                }
+
+                if (found)
+                {
+                    break;
+                }
+            }
+
+            search.Fields.Remove(field);
+            if (found || !belowCut)
+            {
+                _deviceBlocks.TryAdd(field, found);
+            }
+
+            cut |= belowCut;
+            return found;
+        }
+
+        /// <summary>Is a store's memory a block (kept in a field) that the device reads: a <c>receiver-sink</c> call's?</summary>
+        private bool IntoDeviceBlock(ImmutableHashSet<Origin> memory, Search search, int depth, ref bool cut)
+        {
+            foreach (var origin in memory)
+            {
+                if (origin is BlockMemoryOrigin block && IsDeviceVisibleBlock(block.Field, search, depth + 1, ref cut))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Is a value (in a summarised body) the address of the block <paramref name="field"/> holds: a physical-source member read on it?</summary>
+        private bool AddressesBlockIn(ImmutableHashSet<Origin> value, IFieldSymbol field)
+        {
+            foreach (var origin in Resolve(value))
+            {
+                if (origin is PhysicalOrigin physical && ReadOn(physical.Operation) is { } instance && SymbolEqualityComparer.Default.Equals(instance, field))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The field an address member is read on (<c>_init</c> of <c>_init.Offset</c>), if it is read on one.</summary>
+        private IFieldSymbol? ReadOn(IOperation operation)
+        {
+            var instance = operation switch
+            {
+                IFieldReferenceOperation member => member.Instance,
+                IPropertyReferenceOperation member => member.Instance,
+                _ => null,
+            };
+            return (instance is null ? null : Keys.Unwrap(instance)) switch
+            {
+                IFieldReferenceOperation reference => (IFieldSymbol)reference.Field.OriginalDefinition,
+                IPropertyReferenceOperation { Property.IsIndexer: false } reference when BackingFieldOf(reference.Property) is { } backing => (IFieldSymbol)backing.OriginalDefinition,
+                _ => null,
+            };
         }
 
         /// <summary>How a value stored into <paramref name="field"/> reaches a device-visible sink: some body gives what the field holds to one; null when none does.</summary>
@@ -283,11 +502,14 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             if (hit.Sink is { } sink)
             {
-                return hit.Memory is null || IsDeviceMemory(hit.Memory, device) ? new SinkPath(sink, hit.Site.Syntax.GetLocation(), null) : null;
+                return hit.Memory is null || IsDeviceMemory(hit.Memory, device) || IntoDeviceBlock(hit.Memory, search, depth, ref cut)
+                    ? new SinkPath(sink, hit.Site.Syntax.GetLocation(), null)
+                    : null;
             }
 
             if (hit.Callee is { } callee
-                && SinkOf(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), search, depth + 1, ref cut) is { } next)
+                && (SinkOf(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), search, depth + 1, ref cut)
+                    ?? (hit.Receiver is { } receiver ? ThroughReceiver(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), receiver, search, depth + 1, ref cut) : null)) is { } next)
             {
                 return new SinkPath(SinkPath.Display(callee, hit.Ordinal), hit.Site.Syntax.GetLocation(), next);
             }
@@ -433,6 +655,11 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         private SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device, Search search, int depth, ref bool cut)
         {
+            if (KeepsPhysicalAddress(method))
+            {
+                return null;
+            }
+
             var key = (method, ordinal, device);
             if (_sinks.TryGetValue(key, out var known))
             {
@@ -480,6 +707,16 @@ namespace DmaDiscipline.Analyzers.Flow
             return found;
         }
 
+        /// <summary>
+        /// The setter of a property the configuration names as a physical source (a buffer's
+        /// <c>PhysicalAddress</c>): where the driver keeps the physical address for the CPU to read back,
+        /// whatever memory the setter stores into — bookkeeping, not a hand-off to the device. A property
+        /// also named a sink stays one.
+        /// </summary>
+        private bool KeepsPhysicalAddress(IMethodSymbol method) =>
+            method.MethodKind == MethodKind.PropertySet && method.AssociatedSymbol is IPropertySymbol property
+            && (_symbols.RolesOf(property) & (DmaRole.PhysicalSource | DmaRole.BusSink)) == DmaRole.PhysicalSource;
+
         /// <summary>Does an address (in a summarised body) point into device memory: its own, or through a parameter the caller gives device memory?</summary>
         private bool IsDeviceMemory(ImmutableHashSet<Origin> address, ulong device)
         {
@@ -489,7 +726,8 @@ namespace DmaDiscipline.Analyzers.Flow
             foreach (var origin in result)
             {
                 if (origin is DeviceMemoryOrigin
-                    || (origin is ParameterOrigin parameter && parameter.Ordinal < 64 && (device & (1UL << parameter.Ordinal)) != 0))
+                    || (origin is ReceiverMemoryOrigin && (device & ReceiverBit) != 0)
+                    || (origin is ParameterOrigin parameter && parameter.Ordinal < 63 && (device & (1UL << parameter.Ordinal)) != 0))
                 {
                     return true;
                 }
@@ -507,7 +745,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return mask;
             }
 
-            for (var i = 0; i < arguments.Length && i < 64; i++)
+            for (var i = 0; i < arguments.Length && i < 63; i++)
             {
                 if (!arguments[i].IsEmpty && IsDeviceMemory(arguments[i], device))
                 {
@@ -547,6 +785,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     case DeviceMemoryOrigin _:
                         result = result.Add(origin);
                         break;
+                    case ElementOrigin element:
+                        Resolve(element.Value, frame, depth, ref result, ref unknown, keepField);
+                        break;
                     case ParameterOrigin parameter:
                         if (frame.Arguments is { } args && frame.Caller is { } caller && parameter.Ordinal < args.Length && depth <= MaxDepth)
                         {
@@ -581,6 +822,31 @@ namespace DmaDiscipline.Analyzers.Flow
                             break;
                         }
 
+                    case TranslatedOrigin translated when depth < MaxDepth:
+                        {
+                            // Only the device memory the translated address arguments address carries through.
+                            var inner = Origin.None;
+                            var innerUnknown = false;
+                            Resolve(translated.Arguments, frame, depth + 1, ref inner, ref innerUnknown, keepField);
+                            unknown = true; // a translated address is not known to be forged either
+                            foreach (var carried in inner)
+                            {
+                                if (carried is DeviceMemoryOrigin)
+                                {
+                                    result = result.Add(carried);
+                                }
+                            }
+
+                            break;
+                        }
+
+                    case ReceiverMemoryOrigin _:
+                        if (frame.Arguments is null && frame.KeepParameters)
+                        {
+                            result = result.Add(origin);
+                        }
+
+                        break;
                     case FieldOrigin kept when keepField is not null && SymbolEqualityComparer.Default.Equals(kept.Field, keepField):
                         result = result.Add(origin);
                         break;
@@ -690,7 +956,7 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 if (!write.OwnType)
                 {
-                    ResolveEntered(write.Value, top, depth + 1, ref result, ref unknown);
+                    ResolveEntered(write.Value, top, depth + 1, ref result, ref unknown, forgeries: true);
                     continue;
                 }
 
@@ -723,14 +989,20 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        /// <summary>Resolves a value that entered a field from outside its type: only where it points (device memory) and real bus addresses are kept.</summary>
-        private void ResolveEntered(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        /// <summary>
+        /// Resolves a value that entered a field from outside its type: where it points (device memory)
+        /// and real bus addresses are kept, and — from a store by another type, not a constructor's
+        /// argument (<paramref name="forgeries"/>) — bus addresses made outside the DMA API, reported
+        /// where the field reaches an unmap, a sync or a device (only where no store brings a real one).
+        /// A physical address is reported where it enters, not here.
+        /// </summary>
+        private void ResolveEntered(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown, bool forgeries = false)
         {
             var entered = Origin.None;
             Resolve(value, frame, depth, ref entered, ref unknown);
             foreach (var origin in entered)
             {
-                if (origin is DeviceMemoryOrigin || origin is BusOrigin)
+                if (origin is DeviceMemoryOrigin || origin is BusOrigin || (forgeries && origin is ForgedOrigin))
                 {
                     result = result.Add(origin);
                 }
@@ -826,12 +1098,33 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Summary.Empty;
             }
 
+            if (method.MethodKind == MethodKind.AnonymousFunction && !(body is IAnonymousFunctionOperation))
+            {
+                // A query clause's lambda is declared by the clause's expression: the lambda is around it.
+                for (var around = body.Parent; around is not null; around = around.Parent)
+                {
+                    if (around is IAnonymousFunctionOperation enclosing && SymbolEqualityComparer.Default.Equals(enclosing.Symbol, method))
+                    {
+                        body = enclosing;
+                        break;
+                    }
+                }
+            }
+
             // A structured body is followed over its tree (StructuredFlow), as its graph would be.
             var flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
             if (body is ILocalFunctionOperation local)
             {
                 // A local function's graph is its enclosing body's.
                 if (!(_bodies.LocalFunctionGraph(local) is { } localGraph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(localGraph, flow))
+                {
+                    return Summary.Empty;
+                }
+            }
+            else if (body is IAnonymousFunctionOperation lambda)
+            {
+                // A lambda's graph is its enclosing body's.
+                if (!(_bodies.LambdaGraph(lambda) is { } lambdaGraph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(lambdaGraph, flow))
                 {
                     return Summary.Empty;
                 }

@@ -82,6 +82,78 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>The graph of a lambda: from its enclosing body's graph (a field's initialiser included), through the lambdas and local functions that nest it.</summary>
+        public ControlFlowGraph? LambdaGraph(IAnonymousFunctionOperation lambda)
+        {
+            var root = (IOperation)lambda;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            var graph = root switch
+            {
+                IFieldInitializerOperation field => ControlFlowGraph.Create(field, _cancellationToken),
+                IPropertyInitializerOperation property => ControlFlowGraph.Create(property, _cancellationToken),
+                _ => GraphOf(root),
+            };
+            return graph is null ? null : Find(graph, lambda.Symbol, 0);
+
+            static ControlFlowGraph? Find(ControlFlowGraph graph, IMethodSymbol symbol, int depth)
+            {
+                foreach (var block in graph.Blocks)
+                {
+                    foreach (var operation in block.Operations)
+                    {
+                        if (FindIn(graph, operation, symbol, depth) is { } found)
+                        {
+                            return found;
+                        }
+                    }
+
+                    if (block.BranchValue is { } branch && FindIn(graph, branch, symbol, depth) is { } inBranch)
+                    {
+                        return inBranch;
+                    }
+                }
+
+                if (depth < 8)
+                {
+                    foreach (var local in graph.LocalFunctions)
+                    {
+                        if (Find(graph.GetLocalFunctionControlFlowGraph(local), symbol, depth + 1) is { } nested)
+                        {
+                            return nested;
+                        }
+                    }
+                }
+
+                return null;
+            }
+
+            static ControlFlowGraph? FindIn(ControlFlowGraph graph, IOperation operation, IMethodSymbol symbol, int depth)
+            {
+                foreach (var node in operation.DescendantsAndSelf())
+                {
+                    if (node is IFlowAnonymousFunctionOperation candidate)
+                    {
+                        var inner = graph.GetAnonymousFunctionControlFlowGraph(candidate);
+                        if (SymbolEqualityComparer.Default.Equals(candidate.Symbol, symbol))
+                        {
+                            return inner;
+                        }
+
+                        if (depth < 8 && Find(inner, symbol, depth + 1) is { } nested)
+                        {
+                            return nested;
+                        }
+                    }
+                }
+
+                return null;
+            }
+        }
+
         /// <summary>The graph of a whole body (method, constructor, top-level block), or null.</summary>
         public ControlFlowGraph? GraphOf(IOperation operation) => operation switch
         {

@@ -1,55 +1,52 @@
-using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
 namespace DmaDiscipline.Analyzers.Flow
 {
     /// <summary>
-    /// Which values are containers whose elements the mapping analysis follows (arrays, and generic
-    /// collections of other assemblies: types that implement <c>IEnumerable&lt;T&gt;</c>), and what a
-    /// member of one does with an element, read from its declaration alone: a method returning nothing
-    /// that takes a value of the collection's element type parameter stores it (<c>Add</c>, <c>Enqueue</c>,
-    /// <c>Push</c>, <c>Insert</c>); one returning a value of that type, or writing one to an <c>out</c>
-    /// parameter, reads an element (<c>Dequeue</c>, <c>Peek</c>, <c>TryGetValue</c>, an indexer);
-    /// an extension method that takes the container and returns its element type reads one (<c>First</c>,
-    /// <c>Last</c>, <c>ElementAt</c>). Collections of the compilation are the driver's own code: not taken
-    /// for containers (their members are summarised like any method).
+    /// The framework's collections and sequences (<c>List&lt;T&gt;</c>, <c>Dictionary&lt;K, V&gt;</c>,
+    /// <c>Queue&lt;T&gt;</c>, <c>IEnumerable&lt;T&gt;</c>, their enumerators…) as carriers: one abstract
+    /// location per collection value, holding what any of its elements was given (a weak update), read
+    /// back by any member that returns an element. The element is the type's last type argument (a
+    /// dictionary's value, not its key).
     /// </summary>
-    internal sealed class Containers
+    internal static class Containers
     {
-        private readonly IAssemblySymbol _compiled;
-        private readonly Dictionary<ITypeSymbol, bool> _isContainer = new Dictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
-
-        public Containers(IAssemblySymbol compiled) => _compiled = compiled;
-
-        public bool IsContainer(ITypeSymbol? type)
+        /// <summary>The element type of a framework collection, sequence or enumerator; null for any other type.</summary>
+        public static ITypeSymbol? ElementOf(ITypeSymbol? type)
         {
-            switch (type)
+            if (!(type is INamedTypeSymbol named) || !IsCollectionNamespace(named.ContainingNamespace))
             {
-                case IArrayTypeSymbol _:
-                    return true;
-                case INamedTypeSymbol named when named.IsGenericType:
-                    if (!_isContainer.TryGetValue(named, out var known))
-                    {
-                        known = !SymbolEqualityComparer.Default.Equals(named.ContainingAssembly, _compiled) && IsEnumerableOfT(named);
-                        _isContainer[named] = known;
-                    }
-
-                    return known;
-                default:
-                    return false;
+                return null;
             }
+
+            // List<T>.Enumerator: the element is its containing type's.
+            var generic = named.TypeArguments.IsEmpty && named.ContainingType is { } outer && !outer.TypeArguments.IsEmpty ? outer : named;
+            if (generic.TypeArguments.IsEmpty || !IsSequence(named))
+            {
+                return null;
+            }
+
+            return generic.TypeArguments[generic.TypeArguments.Length - 1];
         }
 
-        private static bool IsEnumerableOfT(INamedTypeSymbol type)
+        /// <summary>The type parameter that stands for the element in the collection's own declaration.</summary>
+        public static ITypeParameterSymbol? ElementParameterOf(INamedTypeSymbol type)
         {
-            if (type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+            var generic = type.TypeArguments.IsEmpty && type.ContainingType is { } outer && !outer.TypeArguments.IsEmpty ? outer : type;
+            var parameters = generic.OriginalDefinition.TypeParameters;
+            return parameters.IsEmpty ? null : parameters[parameters.Length - 1];
+        }
+
+        private static bool IsSequence(INamedTypeSymbol type)
+        {
+            if (IsEnumerableInterface(type.OriginalDefinition))
             {
                 return true;
             }
 
             foreach (var implemented in type.AllInterfaces)
             {
-                if (implemented.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+                if (IsEnumerableInterface(implemented.OriginalDefinition))
                 {
                     return true;
                 }
@@ -58,38 +55,31 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
-        /// <summary>Is the declared type (before substitution) a type parameter of the member's own type: the element (or key) type of a collection?</summary>
-        public static bool IsElementType(ITypeSymbol declared) =>
-            declared is ITypeParameterSymbol parameter && parameter.TypeParameterKind == TypeParameterKind.Type;
+        private static bool IsEnumerableInterface(INamedTypeSymbol type) =>
+            type.Arity == 1 && (type.Name == "IEnumerable" || type.Name == "IEnumerator" || type.Name == "IAsyncEnumerable")
+            && IsCollectionNamespace(type.ContainingNamespace);
 
-        /// <summary>An instance method of a container that stores its argument: returns nothing, takes an element.</summary>
-        public static bool Stores(IMethodSymbol method) => !method.IsStatic && method.ReturnsVoid;
-
-        /// <summary>A method that returns one of the container's elements: an instance method returning the element type, or an extension method over an enumerable of its type parameter returning that parameter.</summary>
-        public static bool ReadsElement(IMethodSymbol method)
+        /// <summary>System.Collections.Generic, .Concurrent, .ObjectModel, .Immutable, or System.Linq.</summary>
+        private static bool IsCollectionNamespace(INamespaceSymbol? ns)
         {
-            var original = method.OriginalDefinition;
-            if (!method.IsExtensionMethod)
-            {
-                return !method.IsStatic && IsElementType(original.ReturnType);
-            }
-
-            var definition = original.ReducedFrom ?? original;
-            if (!(definition.ReturnType is ITypeParameterSymbol returned) || returned.TypeParameterKind != TypeParameterKind.Method
-                || definition.Parameters.Length == 0 || !(definition.Parameters[0].Type is INamedTypeSymbol source))
+            if (ns is null)
             {
                 return false;
             }
 
-            foreach (var argument in source.TypeArguments)
+            if (ns.Name == "Linq")
             {
-                if (SymbolEqualityComparer.Default.Equals(argument, returned))
-                {
-                    return true;
-                }
+                return IsSystem(ns.ContainingNamespace);
             }
 
-            return false;
+            if (ns.Name != "Generic" && ns.Name != "Concurrent" && ns.Name != "ObjectModel" && ns.Name != "Immutable")
+            {
+                return false;
+            }
+
+            return ns.ContainingNamespace is { Name: "Collections" } collections && IsSystem(collections.ContainingNamespace);
         }
+
+        private static bool IsSystem(INamespaceSymbol? ns) => ns is { Name: "System" } && ns.ContainingNamespace is { IsGlobalNamespace: true };
     }
 }

@@ -250,7 +250,8 @@ namespace DmaDiscipline.Analyzers.Symbols
                                 names[i] = field.Declaration.Variables[i].Identifier.ValueText;
                             }
 
-                            Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: false, typeName);
+                            // A delegate field initialised with a lambda carries what the lambda returns (AddressFlow calls it).
+                            Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: HasLambdaInitializer(field), typeName);
                             if (field.Modifiers.Any(SyntaxKind.ConstKeyword) && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
                             {
                                 Constants.UnionWith(names);
@@ -281,6 +282,19 @@ namespace DmaDiscipline.Analyzers.Symbols
                         break;
                 }
             }
+        }
+
+        private static bool HasLambdaInitializer(BaseFieldDeclarationSyntax field)
+        {
+            foreach (var variable in field.Declaration.Variables)
+            {
+                if (variable.Initializer?.Value is AnonymousFunctionExpressionSyntax)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private Unit Add(UnitKind kind, string[] names, string text, TextSpan span, TextSpan typeSpan, bool returnsSomething, string? typeName)
