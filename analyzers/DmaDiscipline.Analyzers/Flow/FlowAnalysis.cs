@@ -50,6 +50,9 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         public virtual bool? MayThrow(IOperation operation) => null;
 
+        /// <summary>The state a catch handler gets when <paramref name="operation"/>, which may throw, does: by default the state before it.</summary>
+        public virtual TState AtThrow(IOperation operation, TState before) => before;
+
         /// <summary>A value leaves the body through return.</summary>
         public virtual TState Returned(IOperation value, TState state, bool report) => Visit(value, state, report);
 

@@ -277,7 +277,8 @@ namespace DmaDiscipline.Analyzers.Flow
                     everyState = true;
                     break;
                 case true:
-                    thrown = thrown is null ? before : _analysis.Join(thrown, before);
+                    var atThrow = _analysis.AtThrow(operation, before);
+                    thrown = thrown is null ? atThrow : _analysis.Join(thrown, atThrow);
                     break;
             }
         }

@@ -93,6 +93,11 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private static Binding JoinBindings(Binding x, MappingState xs, Binding y, MappingState ys)
         {
+            if (x.Equals(y))
+            {
+                return x;
+            }
+
             if (x is ContentsBinding xContents && y is ContentsBinding yContents)
             {
                 // A container's elements on either path: any handle stored on either.
@@ -195,6 +200,54 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
+        /// <summary>
+        /// A call of the driver's own code that throws has been given its arguments: a handle passed to
+        /// it is the callee's from the call on, on its exception path too, as on its normal path. Otherwise
+        /// a handler would be told of a leak for every handle given to a call inside its try. A library
+        /// method is only given the number (taken for a hand-over on the normal path, the benefit of the
+        /// doubt): when it throws, the mapping is still this body's.
+        /// </summary>
+        public override MappingState AtThrow(IOperation operation, MappingState before)
+        {
+            var state = before;
+            foreach (var node in operation.DescendantsAndSelf())
+            {
+                var arguments = node switch
+                {
+                    IInvocationOperation invocation when InCompilation(invocation.TargetMethod) => invocation.Arguments,
+                    IObjectCreationOperation creation when creation.Constructor is { } constructor && InCompilation(constructor) => creation.Arguments,
+                    _ => default,
+                };
+                if (arguments.IsDefaultOrEmpty)
+                {
+                    continue;
+                }
+
+                foreach (var argument in arguments)
+                {
+                    if (argument.Parameter is { } parameter && parameter.RefKind != RefKind.Out && Given(argument.Value, state) is { } given)
+                    {
+                        Transfer(given, ref state);
+                    }
+                }
+            }
+
+            return state;
+        }
+
+        /// <summary>What an argument holds, read without evaluating anything: a variable's or an element's handle, or a number derived from one (<c>a.Value</c>).</summary>
+        private Binding? Given(IOperation argument, MappingState state)
+        {
+            var value = Keys.Unwrap(argument);
+            if (value is IMemberReferenceOperation member && member.Instance is { } instance && _symbols.IsBusAddressType(member.Member.ContainingType))
+            {
+                return Derived(Given(instance, state));
+            }
+
+            var key = KeyOf(NullableValue(value) ?? value);
+            return key is not null ? state.Bindings.TryGetValue(Alias(key), out var bound) ? bound : null : ElementRead(value, state);
+        }
+
         private const DmaRole DmaApiRoles = DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree
             | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck;
 
@@ -248,6 +301,28 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             whenTrue = state;
             whenFalse = state;
+            if (NullTest(condition, state, out var nullWhenTrue) is { } heldSites)
+            {
+                // A nullable handle found null holds no mapping on that branch: whatever it may hold
+                // elsewhere was not made (or was dropped) on the paths that reach it.
+                var whenNull = state;
+                foreach (var site in heldSites)
+                {
+                    whenNull = Update(whenNull, site, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked | SiteFlags.DeviceAccess);
+                }
+
+                if (nullWhenTrue)
+                {
+                    whenTrue = whenNull;
+                }
+                else
+                {
+                    whenFalse = whenNull;
+                }
+
+                return;
+            }
+
             if (!(Condition(condition, state) is { } check))
             {
                 return;
@@ -357,6 +432,77 @@ namespace DmaDiscipline.Analyzers.Flow
 
             public bool Before { get; }
         }
+
+        /// <summary>
+        /// The mappings a nullable handle tested for null may hold (<c>x is null</c>, <c>x == null</c>,
+        /// <c>x.HasValue</c>, the graph's test of <c>??</c>), and on which branch it is null; null when the
+        /// condition is no such test (pure: no state change).
+        /// </summary>
+        private List<MapSite>? NullTest(IOperation condition, MappingState state, out bool nullWhenTrue)
+        {
+            nullWhenTrue = true;
+            IOperation? tested;
+            switch (condition)
+            {
+                case IConversionOperation conversion when conversion.IsImplicit:
+                    return NullTest(conversion.Operand, state, out nullWhenTrue);
+                case IUnaryOperation unary when unary.OperatorKind == UnaryOperatorKind.Not:
+                    {
+                        var inner = NullTest(unary.Operand, state, out var innerNull);
+                        nullWhenTrue = !innerNull;
+                        return inner;
+                    }
+
+                case IIsNullOperation isNull:
+                    tested = isNull.Operand;
+                    break;
+                case IPropertyReferenceOperation property when property.Property.Name == "HasValue" && IsNullable(property.Property.ContainingType):
+                    tested = property.Instance;
+                    nullWhenTrue = false;
+                    break;
+                case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals:
+                    tested = IsNullConstant(binary.RightOperand) ? binary.LeftOperand : IsNullConstant(binary.LeftOperand) ? binary.RightOperand : null;
+                    nullWhenTrue = binary.OperatorKind == BinaryOperatorKind.Equals;
+                    break;
+                case IIsPatternOperation pattern when pattern.Pattern is IConstantPatternOperation constant && IsNullConstant(constant.Value):
+                    tested = pattern.Value;
+                    break;
+                case IIsPatternOperation pattern when pattern.Pattern is INegatedPatternOperation { Pattern: IConstantPatternOperation constant } && IsNullConstant(constant.Value):
+                    tested = pattern.Value;
+                    nullWhenTrue = false;
+                    break;
+                default:
+                    return null;
+            }
+
+            tested = tested is null ? null : Keys.Unwrap(tested);
+            if (tested is null || !IsNullable(tested.Type as INamedTypeSymbol) || !(KeyOf(tested) is { } key) || !state.Bindings.TryGetValue(Alias(key), out var held))
+            {
+                return null;
+            }
+
+            switch (held)
+            {
+                case HandleBinding handle:
+                    return new List<MapSite> { handle.Site };
+                case ChoiceBinding choice when !choice.Derived:
+                    var sites = new List<MapSite>();
+                    foreach (var member in choice.Members)
+                    {
+                        if (!member.Stuck)
+                        {
+                            sites.Add(member.Site);
+                        }
+                    }
+
+                    return sites;
+                default:
+                    return null;
+            }
+        }
+
+        private static bool IsNullConstant(IOperation operation) =>
+            Keys.Unwrap(operation) is { ConstantValue: { HasValue: true, Value: null } } || Keys.Unwrap(operation) is IDefaultValueOperation;
 
         /// <summary>The mapping-error check a branch condition tests, if any (pure: no state change).</summary>
         [MethodImpl(Jit.Optimized)]
@@ -553,9 +699,17 @@ namespace DmaDiscipline.Analyzers.Flow
                     Eval(statement.Operation, ref state);
                     return null;
                 case IReturnOperation yielded when yielded.Kind == OperationKind.YieldReturn:
-                    // yield return hands the value to the caller, as return does.
-                    Transfer(Eval(yielded.ReturnedValue, ref state), ref state);
-                    return null;
+                    {
+                        // yield return hands the value to the caller, as return does.
+                        var value = Eval(yielded.ReturnedValue, ref state);
+                        if (_reporting)
+                        {
+                            _recording?.Yielded(value, state);
+                        }
+
+                        Transfer(value, ref state);
+                        return null;
+                    }
                 case ISimpleAssignmentOperation assignment when assignment.IsRef && assignment.Target is ILocalReferenceOperation refLocal:
                     RefersTo(refLocal.Local, assignment.Value);
                     return null;
@@ -708,6 +862,11 @@ namespace DmaDiscipline.Analyzers.Flow
                         return ElementOf(indexer.Instance, state);
                     }
 
+                case IPropertyReferenceOperation current when current.Arguments.IsEmpty && current.Instance is not null && MappingContainers.IsElementType(current.Property.OriginalDefinition.Type)
+                    && !InCompilation(current.Property) && LazyOf(current.Instance, state) is { } lazySequence:
+                    // enumerator.Current of a sequence made as it is read: the mapping is made here.
+                    Eval(current.Instance, ref state);
+                    return Made(current, lazySequence.Made, lazySequence.Maker, ref state);
                 case IPropertyReferenceOperation property when NullableValue(property) is { } nullable:
                     // a.Value of a nullable handle is the handle.
                     return Eval(nullable, ref state);
@@ -752,7 +911,11 @@ namespace DmaDiscipline.Analyzers.Flow
                     // A lambda may release or keep any handle it captures: treat every live handle as handed over.
                     HandOverAll(ref state);
                     MapsIntoCaptured(operation, ref state);
-                    return null;
+                    return MakerOfOperation(operation) is { } maker ? new MakerBinding(maker) : null;
+                case IDelegateCreationOperation delegateCreation:
+                    return Eval(delegateCreation.Target, ref state);
+                case ITranslatedQueryOperation query:
+                    return Eval(query.Operation, ref state);
                 case ITupleOperation tuple when ReceivingLocal(tuple) is { } tupleLocal && tupleLocal.Type is INamedTypeSymbol tupleType
                     && tupleType.IsTupleType && tupleType.TupleElements.Length == tuple.Elements.Length:
                     {
@@ -1193,6 +1356,235 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 Transfer(held, ref state);
             }
+        }
+
+        /// <summary>
+        /// The mapping a lambda makes when it runs: its body's one <c>return</c> gives the result of a map
+        /// (a handle), unchecked; length and direction when constants; the buffer when it is one of the
+        /// lambda's parameters (by ordinal) or a variable the lambda captures. Null for anything else.
+        /// </summary>
+        private MadeMapping? MakerOf(IAnonymousFunctionOperation lambda)
+        {
+            if (_makers.TryGetValue(lambda.Syntax, out var known))
+            {
+                return known;
+            }
+
+            MadeMapping? made = null;
+            IReturnOperation? only = null;
+            var single = true;
+            foreach (var node in lambda.Body.Descendants())
+            {
+                if (node is IAnonymousFunctionOperation || node is ILocalFunctionOperation || (node is IReturnOperation && only is not null))
+                {
+                    single = false;
+                    break;
+                }
+
+                only = node as IReturnOperation ?? only;
+            }
+
+            if (single && only?.ReturnedValue is { } returned)
+            {
+                made = MakerOfReturn(returned, lambda.Symbol);
+            }
+
+            _makers[lambda.Syntax] = made;
+            return made;
+        }
+
+        /// <summary>The mapping a lambda returning <paramref name="returned"/> makes: see <see cref="MakerOf(IAnonymousFunctionOperation)"/>.</summary>
+        private MadeMapping? MakerOfReturn(IOperation returned, ISymbol lambda)
+        {
+            MadeMapping? made = null;
+            if (Keys.Unwrap(returned) is IInvocationOperation call
+                && (_symbols.RolesOf(call.TargetMethod) & DmaRole.Map) != 0 && _symbols.IsBusAddressType(call.TargetMethod.ReturnType))
+            {
+                long? length = null;
+                long? direction = null;
+                IOperation? buffer = null;
+                foreach (var argument in call.Arguments)
+                {
+                    if (argument.Parameter is not { } parameter)
+                    {
+                        continue;
+                    }
+
+                    if (parameter.Ordinal == 0)
+                    {
+                        buffer = argument.Value;
+                    }
+
+                    if (_symbols.IsDirectionType(parameter.Type))
+                    {
+                        direction = ConstantOf(argument.Value, MappingState.Empty) is long raw ? TransferDirection.Of(parameter.Type, raw) : null;
+                    }
+                    else if (DmaSymbols.IsLengthParameter(parameter))
+                    {
+                        length = ConstantOf(argument.Value, MappingState.Empty);
+                    }
+                }
+
+                var bufferKey = Keys.Of(buffer);
+                var bufferOrdinal = bufferKey is IParameterSymbol own && SymbolEqualityComparer.Default.Equals(own.ContainingSymbol, lambda) ? own.Ordinal : -1;
+                var device = direction == FromDevice || direction == Bidirectional ? SiteFlags.DeviceOwned : direction == ToDevice ? SiteFlags.DeviceReads : SiteFlags.None;
+                made = new MadeMapping(MappingKind.Streaming, @unchecked: true, device, length, direction, bufferOrdinal, bufferOrdinal < 0 ? bufferKey as ISymbol : null);
+            }
+
+            return made;
+        }
+
+        private readonly Dictionary<SyntaxNode, MadeMapping?> _makers = new Dictionary<SyntaxNode, MadeMapping?>();
+
+        /// <summary>The mapping a lambda (as the tree or the graph has it, or a delegate made from one) makes when it runs; see <see cref="MakerOf(IAnonymousFunctionOperation)"/>.</summary>
+        private MadeMapping? MakerOfOperation(IOperation? value)
+        {
+            switch (value is null ? null : Keys.Unwrap(value))
+            {
+                case IDelegateCreationOperation creation:
+                    return MakerOfOperation(creation.Target);
+                case IAnonymousFunctionOperation tree:
+                    return MakerOf(tree);
+                case IFlowAnonymousFunctionOperation flow when flow.Symbol.DeclaringSyntaxReferences.Length == 1
+                    && (flow.SemanticModel ?? _model) is { } model && model.SyntaxTree == flow.Symbol.DeclaringSyntaxReferences[0].SyntaxTree:
+                    {
+                        var syntax = flow.Symbol.DeclaringSyntaxReferences[0].GetSyntax();
+                        if (_makers.TryGetValue(syntax, out var known))
+                        {
+                            return known;
+                        }
+
+                        // A query clause's lambda has no syntax of its own: its syntax is the clause's expression, the value it returns.
+                        var made = model.GetOperation(syntax) switch
+                        {
+                            IAnonymousFunctionOperation lambda => MakerOf(lambda),
+                            IOperation clauseValue when syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax && !(syntax is Microsoft.CodeAnalysis.CSharp.Syntax.LambdaExpressionSyntax) => MakerOfReturn(clauseValue, flow.Symbol),
+                            _ => null,
+                        };
+                        _makers[syntax] = made;
+                        return made;
+                    }
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The mapping a readonly delegate field runs a lambda to make (see <see cref="MappingSummaries.LambdaOfField"/>).</summary>
+        private MadeMapping? FieldMaker(IOperation? instance) =>
+            instance is IFieldReferenceOperation field && (field.Instance is null || field.Instance is IInstanceReferenceOperation)
+            && _summaries?.LambdaOfField(field.Field) is { } lambda
+                ? MakerOf(lambda)
+                : null;
+
+        /// <summary>The sequence made as it is read that a variable holds, if it holds one (pure).</summary>
+        private LazyBinding? LazyOf(IOperation sequence, MappingState state) =>
+            KeyOf(Keys.Unwrap(sequence)) is { } key && state.Bindings.TryGetValue(key, out var held) ? held as LazyBinding : null;
+
+        /// <summary>
+        /// Is this a sequence made as it is read (pure): a variable holding one, a call of an iterator
+        /// helper that yields fresh mappings, a library method returning a sequence that is given a
+        /// lambda that maps (<c>Select</c>) or called on such a sequence (<c>Where</c>, <c>GetEnumerator</c>)?
+        /// </summary>
+        private bool MayBeLazy(IOperation sequence, MappingState state, int depth)
+        {
+            var value = Keys.Unwrap(sequence);
+            if (value is ITranslatedQueryOperation query)
+            {
+                value = Keys.Unwrap(query.Operation);
+            }
+
+            if (LazyOf(value, state) is not null)
+            {
+                return true;
+            }
+
+            if (!(value is IInvocationOperation call) || depth > 8)
+            {
+                return false;
+            }
+
+            var method = call.TargetMethod;
+            if (InCompilation(method))
+            {
+                return _summaries is not null && _summaries.MakerNames.Contains(method.Name) && _summaries.Of(method, _search)?.Yields is not null;
+            }
+
+            if (!ReturnsSequence(method))
+            {
+                return false;
+            }
+
+            foreach (var argument in call.Arguments)
+            {
+                if (MakerOfOperation(argument.Value) is not null)
+                {
+                    return true;
+                }
+            }
+
+            var receiver = call.Instance ?? (method.IsExtensionMethod && call.Arguments.Length > 0 ? call.Arguments[0].Value : null);
+            return receiver is not null && MayBeLazy(receiver, state, depth + 1);
+        }
+
+        /// <summary>Does the method return a sequence or its enumerator (<c>IEnumerable&lt;T&gt;</c>, <c>IEnumerator&lt;T&gt;</c>)?</summary>
+        private static bool ReturnsSequence(IMethodSymbol method) =>
+            method.ReturnType.OriginalDefinition.SpecialType is SpecialType.System_Collections_Generic_IEnumerable_T or SpecialType.System_Collections_Generic_IEnumerator_T;
+
+        /// <summary>A library method returning a sequence, given a lambda that maps: a sequence made as it is read (nothing is mapped yet).</summary>
+        private LazyBinding? LazyMade(IInvocationOperation invocation)
+        {
+            if (!ReturnsSequence(invocation.TargetMethod) || InCompilation(invocation.TargetMethod))
+            {
+                return null;
+            }
+
+            foreach (var argument in invocation.Arguments)
+            {
+                if (MakerOfOperation(argument.Value) is { } made)
+                {
+                    // The lambda's parameters are the sequence's elements, not the call's arguments: its own buffer parameter names nothing here.
+                    return new LazyBinding(
+                        made.BufferOrdinal < 0 ? made : new MadeMapping(made.Kind, made.Unchecked, made.Device, made.Length, made.Direction, -1, null),
+                        invocation);
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// A library call on a sequence made as it is read: reading an element (<c>First()</c>,
+        /// <c>Single()</c>) makes the mapping here; a method returning a sequence or enumerator of it
+        /// (<c>Where</c>, <c>GetEnumerator</c>) is the same sequence; anything else gives nothing.
+        /// </summary>
+        private Binding? LazyCall(IInvocationOperation invocation, ref MappingState state)
+        {
+            var method = invocation.TargetMethod;
+            var lazy = Eval(invocation.Instance, ref state) as LazyBinding;
+            foreach (var argument in invocation.Arguments)
+            {
+                var value = Eval(argument.Value, ref state);
+                if (lazy is null && argument.Parameter?.Ordinal == 0 && method.IsExtensionMethod && value is LazyBinding given)
+                {
+                    lazy = given;
+                }
+                else
+                {
+                    Transfer(value, ref state);
+                }
+            }
+
+            if (lazy is null)
+            {
+                return null;
+            }
+
+            if (MappingContainers.ReadsElement(method))
+            {
+                return Made(invocation, lazy.Made, lazy.Maker, ref state);
+            }
+
+            return ReturnsSequence(method) ? lazy : null;
         }
 
         /// <summary>What the members of the object at <paramref name="owner"/> (and their members) hold is handed over.</summary>
@@ -1863,9 +2255,16 @@ namespace DmaDiscipline.Analyzers.Flow
                 return state.Bindings.TryGetValue(refField, out var inField) ? inField : null;
             }
 
+            if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck)) == 0
+                && !InCompilation(method) && (invocation.Instance ?? (method.IsExtensionMethod && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null)) is { } sequence
+                && MayBeLazy(sequence, state, depth: 0))
+            {
+                return LazyCall(invocation, ref state);
+            }
+
             if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck)) == 0)
             {
-                Eval(invocation.Instance, ref state);
+                var receiver = Eval(invocation.Instance, ref state);
                 if (method.MethodKind == MethodKind.LocalFunction)
                 {
                     // A local function may release what it captures; like a lambda, it takes everything over.
@@ -1893,7 +2292,13 @@ namespace DmaDiscipline.Analyzers.Flow
                     HandOverHeld(method, invocation.Instance, invocation.Arguments, ref state);
                 }
 
-                return byOrdinal is null ? null : MadeByCall(invocation, byOrdinal, ref summary, ref state);
+                if (method.MethodKind == MethodKind.DelegateInvoke && ((receiver as MakerBinding)?.Made ?? FieldMaker(invocation.Instance)) is { } madeByLambda)
+                {
+                    // A delegate that runs a lambda returning a fresh mapping: the mapping is made here.
+                    return Made(invocation, madeByLambda, invocation, ref state);
+                }
+
+                return byOrdinal is null ? LazyMade(invocation) : MadeByCall(invocation, byOrdinal, ref summary, ref state);
             }
 
             Eval(invocation.Instance, ref state);
@@ -2330,6 +2735,12 @@ namespace DmaDiscipline.Analyzers.Flow
                         Assign(target, Made(argument, pair.Value, invocation, ref state), argument.Value, ref state);
                     }
                 }
+            }
+
+            if (summary.Yields is { } yields && !method.IsAsync)
+            {
+                // An iterator whose every yield is a fresh mapping: a sequence made as it is read.
+                return new LazyBinding(yields, invocation);
             }
 
             if (summary.ReturnsElements.Count > 0 && invocation.Type is INamedTypeSymbol { IsTupleType: true } tupleType && !method.IsAsync && KeptWhole(invocation))

@@ -30,6 +30,9 @@ namespace DmaDiscipline.Analyzers.Flow
         private bool _checkNegated;
         private bool _allCheck = true;
         private int _tupleReturns;
+        private int _yields;
+        private MadeMapping? _yielded;
+        private bool _allYielded = true;
         private Dictionary<int, MadeMapping>? _elements;
 
         public MappingRecording(IMethodSymbol method, IOperation body, DmaSymbols symbols)
@@ -129,6 +132,15 @@ namespace DmaDiscipline.Analyzers.Flow
 
             _elements = made;
             _tupleReturns++;
+        }
+
+        /// <summary>A <c>yield return</c> gives <paramref name="value"/> (report pass only).</summary>
+        public void Yielded(Binding? value, MappingState state)
+        {
+            _yields++;
+            var made = Made(value, state, mustBeLive: true);
+            _yielded = made is null ? null : _yielded is null ? made : _yielded.Join(made);
+            _allYielded &= _yielded is not null;
         }
 
         /// <summary>A path leaves the body normally (report pass only).</summary>
@@ -245,7 +257,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
             var checkOf = _returns > 0 && _allCheck ? _checkOf : -1;
             var elements = _exits > 0 && _tupleReturns > 0 && _tupleReturns == _returns ? _elements : null;
-            return new MappingSummary(_returns > 0 && _allMade ? _made : null, returnsParameter, checkOf, checkOf >= 0 && _checkNegated, outs, parameters, elements);
+            return new MappingSummary(_returns > 0 && _allMade ? _made : null, returnsParameter, checkOf, checkOf >= 0 && _checkNegated, outs, parameters, elements,
+                _yields > 0 && _allYielded ? _yielded : null);
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace DmaDiscipline.Analyzers.Flow
 {
@@ -299,6 +300,45 @@ namespace DmaDiscipline.Analyzers.Flow
 
             return hash;
         }
+    }
+
+    /// <summary>
+    /// A delegate made from a lambda of the compilation that returns a fresh mapping (its body's one
+    /// <c>return</c> is a map): invoking it makes that mapping at the invocation.
+    /// </summary>
+    internal sealed class MakerBinding : Binding
+    {
+        public MakerBinding(MadeMapping made) => Made = made;
+
+        public MadeMapping Made { get; }
+
+        public override bool Equals(object? obj) => obj is MakerBinding other && other.Made.Equals(Made);
+
+        public override int GetHashCode() => Made.GetHashCode() ^ 0x3c;
+    }
+
+    /// <summary>
+    /// A sequence whose elements are made as they are read: an iterator helper whose every
+    /// <c>yield return</c> is a fresh mapping, a LINQ projection by a lambda that maps. Nothing is
+    /// mapped until an element is read (<c>First()</c>, a <c>foreach</c>'s <c>Current</c>); each read
+    /// makes the mapping there.
+    /// </summary>
+    internal sealed class LazyBinding : Binding
+    {
+        public LazyBinding(MadeMapping made, IInvocationOperation maker)
+        {
+            Made = made;
+            Maker = maker;
+        }
+
+        public MadeMapping Made { get; }
+
+        /// <summary>The call that made the sequence (its arguments name the mapped buffer).</summary>
+        public IInvocationOperation Maker { get; }
+
+        public override bool Equals(object? obj) => obj is LazyBinding other && other.Made.Equals(Made) && other.Maker == Maker;
+
+        public override int GetHashCode() => Made.GetHashCode() ^ Maker.GetHashCode();
     }
 
     /// <summary>The mapping handle itself (the DmaAddr, the scatter list, the coherent buffer).</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
@@ -93,6 +94,8 @@ namespace DmaDiscipline.Analyzers.Flow
                         {
                             MethodDeclarationSyntax method => (method.Identifier.ValueText, (SyntaxNode?)method.Body ?? method.ExpressionBody),
                             LocalFunctionStatementSyntax local => (local.Identifier.ValueText, (SyntaxNode?)local.Body ?? local.ExpressionBody),
+                            // A delegate field initialised with a lambda that maps: invoking it maps.
+                            VariableDeclaratorSyntax field when field.Parent?.Parent is FieldDeclarationSyntax => (field.Identifier.ValueText, (SyntaxNode?)field.Initializer?.Value),
                             _ => (string.Empty, null),
                         };
                         if (body is not null && !makers.Contains(name) && MentionsAny(text, body.SpanStart, System.Math.Min(body.Span.End, text.Length), named))
@@ -199,6 +202,47 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 return members;
             });
+
+        private readonly ConcurrentDictionary<IFieldSymbol, IAnonymousFunctionOperation?> _fieldLambdas = new ConcurrentDictionary<IFieldSymbol, IAnonymousFunctionOperation?>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The lambda a readonly delegate field of the compilation is initialised with in its declaration,
+        /// when no constructor of its type assigns it: every invocation of the field runs that lambda.
+        /// </summary>
+        public IAnonymousFunctionOperation? LambdaOfField(IFieldSymbol field)
+        {
+            if (!field.IsReadOnly || field.Type.TypeKind != TypeKind.Delegate || field.DeclaringSyntaxReferences.Length != 1
+                || !SymbolEqualityComparer.Default.Equals(field.ContainingAssembly, _symbols.Compilation.Assembly))
+            {
+                return null;
+            }
+
+            return _fieldLambdas.GetOrAdd(field, f =>
+            {
+                if (!(f.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is VariableDeclaratorSyntax declarator)
+                    || !(declarator.Initializer?.Value is LambdaExpressionSyntax lambda))
+                {
+                    return null;
+                }
+
+                foreach (var constructor in f.ContainingType.Constructors)
+                {
+                    foreach (var reference in constructor.DeclaringSyntaxReferences)
+                    {
+                        foreach (var assignment in reference.GetSyntax(_cancellationToken).DescendantNodes().OfType<AssignmentExpressionSyntax>())
+                        {
+                            var target = assignment.Left is MemberAccessExpressionSyntax member ? member.Name : assignment.Left as SimpleNameSyntax;
+                            if (target?.Identifier.ValueText == f.Name)
+                            {
+                                return null;
+                            }
+                        }
+                    }
+                }
+
+                return _bodies.ModelOf(lambda.SyntaxTree).GetOperation(lambda, _cancellationToken) as IAnonymousFunctionOperation;
+            });
+        }
 
         /// <summary>The search in progress on this thread: the callees being summarised (a recursion is not followed).</summary>
         internal sealed class Search

@@ -94,8 +94,9 @@ namespace DmaDiscipline.Analyzers.Flow
         public static readonly MappingSummary Unknown = new MappingSummary(null, -1, -1, false, NoOuts, NoParameters);
 
         public MappingSummary(MadeMapping? returns, int returnsParameter, int returnsCheckOf, bool checkNegated, Dictionary<int, MadeMapping> outs, Dictionary<int, ParameterUse> parameters,
-            Dictionary<int, MadeMapping>? returnsElements = null)
+            Dictionary<int, MadeMapping>? returnsElements = null, MadeMapping? yields = null)
         {
+            Yields = yields;
             ReturnsElements = returnsElements ?? NoOuts;
             Returns = returns;
             ReturnsParameter = returnsParameter;
@@ -118,6 +119,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>Fresh mappings written to out/ref parameters on every path, by ordinal.</summary>
         public Dictionary<int, MadeMapping> Outs { get; }
+
+        /// <summary>An iterator every <c>yield return</c> of which gives a fresh mapping: each element it yields is one.</summary>
+        public MadeMapping? Yields { get; }
 
         /// <summary>Every return is a tuple literal: the fresh mapping each of these elements (by position) gives on every path.</summary>
         public Dictionary<int, MadeMapping> ReturnsElements { get; }
@@ -164,6 +168,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            var yields = Yields is not null && other.Yields is not null ? Yields.Join(other.Yields) : null;
             var sameCheck = ReturnsCheckOf == other.ReturnsCheckOf && CheckNegated == other.CheckNegated;
             return new MappingSummary(
                 Returns is not null && other.Returns is not null ? Returns.Join(other.Returns) : null,
@@ -172,7 +177,8 @@ namespace DmaDiscipline.Analyzers.Flow
                 sameCheck && CheckNegated,
                 outs,
                 parameters,
-                elements);
+                elements,
+                yields);
         }
     }
 }

@@ -149,8 +149,10 @@ namespace DmaDiscipline.Analyzers.Rules
                 // summary only for a call named like a method whose body names one.
                 if (operation is IInvocationOperation invocation
                     && ((names.Mapping.Contains(invocation.TargetMethod.Name) && (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+                        || (invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is IFieldReferenceOperation delegateField
+                            && summaries.MakerNames.Contains(delegateField.Field.Name) && summaries.LambdaOfField(delegateField.Field) is not null)
                         || (summaries.MakerNames.Contains(invocation.TargetMethod.Name) && summaries.Of(invocation.TargetMethod, null) is { } summary
-                            && (summary.Returns is not null || summary.Outs.Count > 0 || summary.ReturnsElements.Count > 0))))
+                            && (summary.Returns is not null || summary.Outs.Count > 0 || summary.ReturnsElements.Count > 0 || summary.Yields is not null))))
                 {
                     return true;
                 }
