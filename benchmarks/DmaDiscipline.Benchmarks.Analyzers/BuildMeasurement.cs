@@ -16,8 +16,9 @@ public sealed partial record BuildMeasurement(double CscSeconds, double Analyzer
     [GeneratedRegex(@"Total analyzer execution time:\s*(?<s>[\d.,]+)\s*seconds", RegexOptions.Multiline)]
     private static partial Regex TotalAnalyzers();
 
-    // "   0.123    4   DmaDiscipline.Analyzers.Rules.MappingLifecycleAnalyzer (DMA002, ...)" under the assembly's line.
-    [GeneratedRegex(@"^\s*(?<s>[<\d.,]+)\s+(?<pct>[<\d]+)\s+(?<name>DmaDiscipline\.Analyzers\.Rules\.\w+)", RegexOptions.Multiline)]
+    // "   0.123    4   DmaDiscipline.Analyzers.Rules.MappingLifecycleAnalyzer (DMA002, ...)" under the assembly's line;
+    // the summary generator's line the same way under the generators' total (the package's cost too).
+    [GeneratedRegex(@"^\s*(?<s>[<\d.,]+)\s+(?<pct>[<\d]+)\s+(?<name>DmaDiscipline\.Analyzers\.(Rules|Publishing)\.\w+)", RegexOptions.Multiline)]
     private static partial Regex AnalyzerLine();
 
     [GeneratedRegex(@"warning (?<id>DMA\d{3})")]

@@ -151,6 +151,20 @@ public static class Phases
         var publishedCold = Published(-1);
         var publishedWarm = Enumerable.Range(0, passes).Select(Published).MinBy(pair => pair.Generator + pair.ProvenanceAfter);
 
+        // The same with the package's opt-out (DmaDisciplinePublishSummaries=false, as MSBuild hands it to the generator).
+        var optedOutLines = 0;
+        double OptedOut(int i)
+        {
+            var again = CSharpCompilation.Create("OptedOut" + i, trees, references, compilationOptions);
+            var driver = CSharpGeneratorDriver.Create([new DmaDiscipline.Analyzers.Publishing.SummaryGenerator().AsSourceGenerator()], options.AdditionalFiles, parse, new PublishOff())
+                .RunGeneratorsAndUpdateCompilation(again, out _, out _);
+            optedOutLines = driver.GetRunResult().GeneratedTrees.Sum(tree => tree.ToString().Split('\n').Count(line => line.Contains("\"DmaDiscipline.Summary\"", StringComparison.Ordinal)));
+            return driver.GetTimingInfo().ElapsedTime.TotalMilliseconds;
+        }
+
+        var optedOutCold = OptedOut(-1);
+        var optedOutWarm = Enumerable.Range(0, passes).Select(OptedOut).Min();
+
         var graphsCold = Time(Graphs);
         var flowsCold = Time(Flows);
         var prefiltersCold = Time(Prefilters);
@@ -199,8 +213,31 @@ public static class Phases
         text.AppendLine(inv, $"| DMA001/008 through the analyzer driver, whole compilation ({provenanceBodies} bodies pass its text prefilter; {provenanceDiagnostics} diagnostics) | {provenanceCold:F0} | {provenanceWarm:F0} | |");
         text.AppendLine(inv, $"| summary generator, fresh compilation ({publishedLines} lines published) | {publishedCold.Generator:F0} | {publishedWarm.Generator:F0} | |");
         text.AppendLine(inv, $"| DMA001/008 after the generator, on the compilation it leaves | {publishedCold.ProvenanceAfter:F0} | {publishedWarm.ProvenanceAfter:F0} | |");
+        text.AppendLine(inv, $"| summary generator with DmaDisciplinePublishSummaries=false ({optedOutLines} lines published) | {optedOutCold:F0} | {optedOutWarm:F0} | |");
         text.AppendLine(inv, $"| DMA002–006 walked over the trees instead (after the above; {quiet} of {bodies.Count} found quiet, their graphs not built) | {structuredCold:F0} | {structuredWarm:F0} | {structuredBytes / 1024} |");
         return text.ToString();
+    }
+
+    /// <summary>The build property of the package's opt-out, as the compiler hands MSBuild properties to generators.</summary>
+    private sealed class PublishOff : AnalyzerConfigOptionsProvider
+    {
+        private static readonly Options Global = new(true);
+        private static readonly Options Empty = new(false);
+
+        public override AnalyzerConfigOptions GlobalOptions => Global;
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Empty;
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Empty;
+
+        private sealed class Options(bool off) : AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+            {
+                value = off && key == "build_property.DmaDisciplinePublishSummaries" ? "false" : null;
+                return value is not null;
+            }
+        }
     }
 
     private sealed class FileText(string path) : AdditionalText

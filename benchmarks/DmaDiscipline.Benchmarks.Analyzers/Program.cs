@@ -3,7 +3,7 @@ using System.Text;
 using DmaDiscipline.Benchmarks.Analyzers;
 
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases] [--corpus drivers|emulator]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases] [--corpus drivers|emulator] [--no-publish]
 // and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
@@ -30,6 +30,10 @@ var server = args.Contains("--server");
 
 // --phases: time the analyzers' phases in this process (first use and warm), then stop.
 var phases = args.Contains("--phases");
+
+// --no-publish: the corpus project sets DmaDisciplinePublishSummaries=false (the package's opt-out of the summary
+// generator, for a project no driver project references), to compare with the default.
+var noPublish = args.Contains("--no-publish");
 
 // --write-corpus DIR: write the corpus project into DIR and stop, for profiling the compiler on it.
 var writeCorpus = Array.IndexOf(args, "--write-corpus") is var at and >= 0 && at + 1 < args.Length ? Path.GetFullPath(args[at + 1]) : null;
@@ -77,8 +81,11 @@ File.WriteAllText(project, $"""
         <EnforceCodeStyleInBuild>false</EnforceCodeStyleInBuild>
         <TreatWarningsAsErrors>false</TreatWarningsAsErrors>
         <GenerateDocumentationFile>false</GenerateDocumentationFile>
+        <DmaDisciplinePublishSummaries>{(noPublish ? "false" : "true")}</DmaDisciplinePublishSummaries>
       </PropertyGroup>
       <ItemGroup>
+        <!-- What the package's .targets does: the summary generator reads the property. -->
+        <CompilerVisibleProperty Include="DmaDisciplinePublishSummaries" />
         <Reference Include="DmaDiscipline.Runtime" HintPath="{runtimeDll}" />
         <Analyzer Include="{analyzerDll}" Condition="'$(DmaAnalyzers)' != 'false'" />
         <AdditionalFiles Include="DmaDiscipline.txt" Condition="Exists('DmaDiscipline.txt')" />
@@ -127,7 +134,9 @@ if (server)
 }
 
 Directory.Delete(work, recursive: true);
-var table = Table(measurements, baselines, files, corpusLines, emulator ? "`--corpus emulator` (no DMA; references the runtime, carries a symbols file)" : $"`--plain {plainGroups}`", server);
+var table = Table(measurements, baselines, files, corpusLines,
+    (emulator ? "`--corpus emulator` (no DMA; references the runtime, carries a symbols file)" : $"`--plain {plainGroups}`") + (noPublish ? ", `--no-publish` (DmaDisciplinePublishSummaries=false)" : string.Empty),
+    server);
 Console.WriteLine();
 Console.WriteLine(table);
 return 0;
@@ -188,6 +197,7 @@ static string Rules(string analyzer) => analyzer.Split('.').Last() switch
     "MappingLifecycleAnalyzer" => "DMA002–DMA006",
     "TranslationDecisionAnalyzer" => "DMA007",
     "SymbolsFileAnalyzer" => "DMA900, DMA901",
+    "SummaryGenerator" => "summaries published with the assembly (generator)",
     _ => "?",
 };
 

@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using DmaDiscipline.Analyzers;
 
 namespace DmaDiscipline.Benchmarks.Analyzers;
 
@@ -22,7 +23,16 @@ namespace DmaDiscipline.Benchmarks.Analyzers;
 /// </summary>
 public static class SizeSeries
 {
-    private static readonly int[] Sizes = { 100, 200, 400, 800, 1600 };
+    /// <summary>One way a body grows: its name, what N counts, the sizes (each double the last) and the body of size N.</summary>
+    private sealed record Shape(string Name, string Counts, int[] Sizes, Func<int, string> Body);
+
+    private static readonly Shape[] Shapes =
+    {
+        new("statements", "statements: N/4 groups of map / check / post / unmap, a local per group", new[] { 1000, 2000, 4000, 8000, 16000 }, n => Body(n)),
+        new("live mappings", "mappings live at once: N maps, then N checks, N posts, N unmaps (4N statements)", new[] { 250, 500, 1000, 2000 }, LiveMappings),
+        new("nesting", "nesting depth: N `if` blocks one inside the other, a group in each", new[] { 50, 100, 200, 400 }, Nesting),
+        new("switch cases", "cases of one `switch` statement, a group and a `break` in each", new[] { 500, 1000, 2000, 4000 }, SwitchCases),
+    };
 
     private const int StatementsPerPass = 64_000;
 
@@ -33,101 +43,192 @@ public static class SizeSeries
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .Append(MetadataReference.CreateFromFile(runtimeDll))
             .ToList();
-        var parse = new CSharpParseOptions(LanguageVersion.CSharp12);
-        var trees = Sizes.Select(size => CSharpSyntaxTree.ParseText(Body(size), parse, $"Size{size}.cs")).ToList();
-        var compilation = CSharpCompilation.Create("SizeSeries", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        if (errors.Count > 0)
-        {
-            throw new InvalidOperationException("the size-series bodies do not compile: " + errors[0]);
-        }
-
-        var symbols = DmaSymbols.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), default);
-        var rows = new List<Row>();
-        foreach (var (size, tree) in Sizes.Zip(trees))
-        {
-            var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
-            var body = (IMethodBodyOperation)compilation.GetSemanticModel(tree).GetOperation(declaration)!;
-            ControlFlowGraph? graph = null;
-            var treeFound = 0;
-            var flowFound = 0;
-            var treeRan = false;
-            var flowRan = false;
-            // Bytes allocated by one pass: independent of the machine's load, and quadratic where the state is copied whole.
-            long Allocated(Action action)
-            {
-                var before = GC.GetAllocatedBytesForCurrentThread();
-                action();
-                return GC.GetAllocatedBytesForCurrentThread() - before;
-            }
-
-            // Each pass repeats the work over StatementsPerPass statements in all, so that every pass lasts
-            // long enough for the kernel's CPU accounting (a few milliseconds' resolution).
-            var repeats = Math.Max(1, StatementsPerPass / size);
-            double Best(Action action)
-            {
-                action(); // warm
-                var best = double.MaxValue;
-                for (var pass = 0; pass < passes; pass++)
-                {
-                    // The thread's CPU time where the kernel gives it (a loaded machine makes wall time mostly waiting).
-                    var cpu = CpuTime.ThreadMilliseconds();
-                    var watch = Stopwatch.StartNew();
-                    for (var r = 0; r < repeats; r++)
-                    {
-                        action();
-                    }
-
-                    var elapsed = watch.Elapsed.TotalMilliseconds;
-                    best = Math.Min(best, (cpu is { } start && CpuTime.ThreadMilliseconds() is { } end ? end - start : elapsed) / repeats);
-                }
-
-                return best;
-            }
-
-            var treeTime = Best(() =>
-            {
-                treeFound = 0;
-                treeRan = StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => treeFound++));
-            });
-            var graphTime = Best(() => graph = ControlFlowGraph.Create(body));
-            var flowTime = Best(() =>
-            {
-                flowFound = 0;
-                flowRan = FlowSolver<MappingState>.Run(graph!, new MappingFlow(symbols, _ => flowFound++));
-            });
-            var treeBytes = Allocated(() => StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })));
-            var flowBytes = Allocated(() => FlowSolver<MappingState>.Run(graph!, new MappingFlow(symbols, _ => { })));
-            rows.Add(new Row(size, treeTime, graphTime, flowTime, treeBytes, flowBytes, treeRan ? treeFound.ToString(CultureInfo.InvariantCulture) : "not run", flowRan ? flowFound.ToString(CultureInfo.InvariantCulture) : "gave up"));
-        }
-
+        var analyzers = typeof(StructuredFlow).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(inv, $"Size series: one body of N statements (N/4 groups of map / check / post / unmap, a local per group); least of {passes} passes after a warm-up, one thread{(CpuTime.ThreadMilliseconds() is null ? " (wall-clock time)" : " (the thread's CPU time)")}. Time and bytes allocated per statement; × = growth of the total per doubling of N (2.00 = linear).");
-        text.AppendLine();
-        text.AppendLine("| N statements | tree walk (µs/stmt) | × | bytes/stmt | × | Roslyn graph (µs/stmt) | × | dataflow over the graph (µs/stmt) | × | bytes/stmt | × | diagnostics (tree, graph) |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        for (var i = 0; i < rows.Count; i++)
+        text.AppendLine(inv, $"Size series: one generated body per row; least of {passes} passes after a warm-up, one thread{(CpuTime.ThreadMilliseconds() is null ? " (wall-clock time)" : " (the thread's CPU time)")}. Tree walk, Roslyn's graph and the dataflow over it per statement; × = growth of the total per doubling of N (2.00 = linear). \"DMA analyzers\" is every DMA analyzer's own execution time on the method (Roslyn's analyzer telemetry, the figure `-p:ReportAnalyzer=true` sums), \"compile\" the method's compilation alone on one thread (parse excluded, bind and emit; wall time, like the telemetry), and \"not analysed\" counts DMA902/DMA903 reports.");
+        foreach (var shape in Shapes)
         {
-            var row = rows[i];
-            var previous = i == 0 ? null : rows[i - 1];
-            string Growth(Func<Row, double> of) => previous is null ? "" : (of(row) / of(previous)).ToString("F2", inv);
-            text.AppendLine(inv, $"| {row.Size} | {1000 * row.Tree / row.Size:F2} | {Growth(r => r.Tree)} | {row.TreeBytes / row.Size:N0} | {Growth(r => r.TreeBytes)} | {1000 * row.Graph / row.Size:F2} | {Growth(r => r.Graph)} | {1000 * row.Flow / row.Size:F2} | {Growth(r => r.Flow)} | {row.FlowBytes / row.Size:N0} | {Growth(r => r.FlowBytes)} | {row.TreeFound}, {row.FlowFound} |");
+            text.AppendLine();
+            text.AppendLine(inv, $"**{shape.Name}** — N = {shape.Counts}.");
+            text.AppendLine();
+            text.AppendLine("| N | statements | tree walk (µs/stmt) | × | bytes/stmt | × | Roslyn graph (µs/stmt) | dataflow over the graph (µs/stmt) | × | DMA analyzers (ms) | × | compile (ms) | analyzers / compile | not analysed |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            Row? previous = null;
+            foreach (var size in shape.Sizes)
+            {
+                var row = MeasureOne(shape, size, references, analyzers, passes);
+                string Growth(Func<Row, double> of) => previous is null ? "" : (of(row) / of(previous)).ToString("F2", inv);
+                text.AppendLine(inv, $"| {size} | {row.Statements} | {(row.Tree is { } t ? (1000 * t / row.Statements).ToString("F2", inv) : "declined")} | {(row.Tree is null || previous?.Tree is null ? "" : Growth(r => r.Tree!.Value))} | {(row.Tree is null ? "" : (row.TreeBytes / row.Statements).ToString("N0", inv))} | {(row.Tree is null || previous?.Tree is null ? "" : Growth(r => r.TreeBytes))} | {1000 * row.Graph / row.Statements:F2} | {(row.Flow is { } f ? (1000 * f / row.Statements).ToString("F2", inv) : "gave up")} | {(row.Flow is null || previous?.Flow is null ? "" : Growth(r => r.Flow!.Value))} | {row.Analyzers:F1} | {Growth(r => r.Analyzers)} | {row.Compile:F1} | {row.Analyzers / row.Compile:F2} | {row.NotAnalysed} |");
+                previous = row;
+            }
         }
 
         return text.ToString();
     }
 
-    private sealed record Row(int Size, double Tree, double Graph, double Flow, long TreeBytes, long FlowBytes, string TreeFound, string FlowFound);
+    private static Row MeasureOne(Shape shape, int size, List<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> analyzers, int passes)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.CSharp12);
+        var tree = CSharpSyntaxTree.ParseText(shape.Body(size), parse, $"{shape.Name.Replace(' ', '_')}{size}.cs");
+        // One thread, as the analyzers' telemetry is one body's: the method's compile time, not the machine's parallelism.
+        var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, concurrentBuild: false);
+        CSharpCompilation Fresh() => CSharpCompilation.Create("SizeSeries", new[] { tree }, references, options);
+        var compilation = Fresh();
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException($"the size-series body ({shape.Name}, {size}) does not compile: " + errors[0]);
+        }
 
-    /// <summary>A driver method of <paramref name="statements"/> statements: map, check, post, unmap, repeated.</summary>
-    internal static string Body(int statements)
+        var symbols = DmaSymbols.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), default);
+        var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "PostAll");
+        var statements = declaration.Body!.DescendantNodes().OfType<StatementSyntax>().Count();
+        var body = (IMethodBodyOperation)compilation.GetSemanticModel(tree).GetOperation(declaration)!;
+        ControlFlowGraph? graph = null;
+
+        // Bytes allocated by one pass: independent of the machine's load, and quadratic where the state is copied whole.
+        long Allocated(Action action)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            action();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        // Each pass repeats the work over StatementsPerPass statements in all, so that every pass lasts
+        // long enough for the kernel's CPU accounting (a few milliseconds' resolution).
+        var repeats = Math.Max(1, StatementsPerPass / statements);
+        double Best(Action action, int times)
+        {
+            action(); // warm
+            var best = double.MaxValue;
+            for (var pass = 0; pass < passes; pass++)
+            {
+                // The thread's CPU time where the kernel gives it (a loaded machine makes wall time mostly waiting).
+                var cpu = CpuTime.ThreadMilliseconds();
+                var watch = Stopwatch.StartNew();
+                for (var r = 0; r < times; r++)
+                {
+                    action();
+                }
+
+                var elapsed = watch.Elapsed.TotalMilliseconds;
+                best = Math.Min(best, (cpu is { } start && CpuTime.ThreadMilliseconds() is { } end ? end - start : elapsed) / times);
+            }
+
+            return best;
+        }
+
+        var treeRan = true;
+        var treeTime = Best(() => treeRan = StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })), repeats);
+        var graphTime = Best(() => graph = ControlFlowGraph.Create(body), repeats);
+        var flowRan = true;
+        var flowTime = Best(() => flowRan = FlowSolver<MappingState>.Run(graph!, new MappingFlow(symbols, _ => { })), repeats);
+        var treeBytes = Allocated(() => StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })));
+
+        // The method's own compile time: a fresh compilation each pass (binding is cached per compilation), emitted;
+        // wall time, as Roslyn's analyzer telemetry is.
+        var compile = double.MaxValue;
+        for (var pass = 0; pass <= passes; pass++)
+        {
+            var watch = Stopwatch.StartNew();
+            Fresh().Emit(Stream.Null);
+            if (pass > 0)
+            {
+                compile = Math.Min(compile, watch.Elapsed.TotalMilliseconds); // the first pass warms
+            }
+        }
+
+        // The shipping analyzers on the method, by Roslyn's own telemetry (time inside the analyzers' callbacks).
+        var analyzerTime = double.MaxValue;
+        var notAnalysed = 0;
+        for (var pass = 0; pass <= passes; pass++)
+        {
+            var withAnalyzers = Fresh().WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false));
+            var result = withAnalyzers.GetAnalysisResultAsync(CancellationToken.None).GetAwaiter().GetResult();
+            var total = result.AnalyzerTelemetryInfo.Values.Sum(t => t.ExecutionTime.TotalMilliseconds);
+            notAnalysed = result.GetAllDiagnostics().Count(d => d.Id is RuleIdentifiers.BodyNotAnalysed or RuleIdentifiers.AddressBodyNotAnalysed);
+            if (pass > 0)
+            {
+                analyzerTime = Math.Min(analyzerTime, total); // the first pass warms
+            }
+        }
+
+        return new Row(statements, treeRan ? treeTime : null, graphTime, flowRan ? flowTime : null, treeBytes, analyzerTime, compile, notAnalysed);
+    }
+
+    private sealed record Row(int Statements, double? Tree, double Graph, double? Flow, long TreeBytes, double Analyzers, double Compile, int NotAnalysed);
+
+    /// <summary>N mappings live at once: every map first, then every check, post and unmap.</summary>
+    internal static string LiveMappings(int mappings) => Method($"live{mappings}", s =>
+    {
+        for (var i = 0; i < mappings; i++)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"        var a{i} = _dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice);");
+        }
+
+        for (var i = 0; i < mappings; i++)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"        if (_dma.MappingError(a{i})) {{ return false; }}");
+        }
+
+        for (var i = 0; i < mappings; i++)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"        _ring[{i % 256}].Addr = a{i}.Value;");
+        }
+
+        for (var i = 0; i < mappings; i++)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"        _dma.UnmapSingle(a{i}, length, DmaDirection.ToDevice);");
+        }
+    });
+
+    /// <summary>N <c>if</c> blocks nested one in the other, a map / check / post / unmap group in each.</summary>
+    internal static string Nesting(int depth) => Method($"nest{depth}", s =>
+    {
+        for (var d = 0; d < depth; d++)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"        if (length > {d}) {{");
+            Group(s, d);
+        }
+
+        s.AppendLine(new string('}', depth));
+    });
+
+    /// <summary>One <c>switch</c> of N cases, a group and a <c>break</c> in each.</summary>
+    internal static string SwitchCases(int cases) => Method($"cases{cases}", s =>
+    {
+        s.AppendLine("        switch (length) {");
+        for (var c = 0; c < cases; c++)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"        case {c}:");
+            Group(s, c);
+            s.AppendLine("            break;");
+        }
+
+        s.AppendLine("        }");
+    });
+
+    private static void Group(StringBuilder s, int g)
+    {
+        var i = g.ToString(CultureInfo.InvariantCulture);
+        s.AppendLine(CultureInfo.InvariantCulture, $"            var a{i} = _dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice);");
+        s.AppendLine(CultureInfo.InvariantCulture, $"            if (_dma.MappingError(a{i})) {{ return false; }}");
+        s.AppendLine(CultureInfo.InvariantCulture, $"            _ring[{g % 256}].Addr = a{i}.Value;");
+        s.AppendLine(CultureInfo.InvariantCulture, $"            _dma.UnmapSingle(a{i}, length, DmaDirection.ToDevice);");
+    }
+
+    /// <summary>The queue class around a <c>PostAll</c> body that <paramref name="fill"/> writes.</summary>
+    private static string Method(string ns, Action<StringBuilder> fill)
     {
         var s = new StringBuilder();
         s.Append(CultureInfo.InvariantCulture, $$"""
             using DmaDiscipline.Runtime;
 
-            namespace Size{{statements}};
+            namespace {{ns}};
 
             public struct Desc
             {
@@ -146,18 +247,7 @@ public static class SizeSeries
                 {
 
             """);
-        for (var g = 0; g < statements / 4; g++)
-        {
-            var i = g.ToString(CultureInfo.InvariantCulture);
-            s.Append(CultureInfo.InvariantCulture, $$"""
-                        var a{{i}} = _dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice);
-                        if (_dma.MappingError(a{{i}})) { return false; }
-                        _ring[{{g % 256}}].Addr = a{{i}}.Value;
-                        _dma.UnmapSingle(a{{i}}, length, DmaDirection.ToDevice);
-
-                """);
-        }
-
+        fill(s);
         s.Append("""
                     return true;
                 }
@@ -166,4 +256,13 @@ public static class SizeSeries
             """);
         return s.ToString();
     }
+
+    /// <summary>A driver method of <paramref name="statements"/> statements: map, check, post, unmap, repeated.</summary>
+    internal static string Body(int statements) => Method($"Size{statements}", s =>
+    {
+        for (var g = 0; g < statements / 4; g++)
+        {
+            Group(s, g);
+        }
+    });
 }

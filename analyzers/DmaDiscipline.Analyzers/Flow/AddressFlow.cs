@@ -666,7 +666,8 @@ namespace DmaDiscipline.Analyzers.Flow
             var roles = _symbols.RolesOf(member);
             if ((roles & DmaRole.PhysicalSource) != 0)
             {
-                return Origin.None.Add(new PhysicalOrigin(operation));
+                var physical = Origin.None.Add(new PhysicalOrigin(operation));
+                return _summarise && instance is IInstanceReferenceOperation ? physical.Add(ReceiverMemoryOrigin.Instance) : physical;
             }
 
             if ((roles & DmaRole.DeviceMemory) != 0)
@@ -926,7 +927,7 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             var method = invocation.TargetMethod;
             var instanceValue = Eval(invocation.Instance, ref state);
-            var arguments = Arguments(method, invocation.Arguments, ref state);
+            var arguments = Arguments(method, invocation.Arguments, ref state, ReceiverField(invocation.Instance));
             if (method.ContainingType?.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T && method.Name == "GetValueOrDefault")
             {
                 // a ?? b on a T? as the graph lowers it, or written out: what the nullable holds.
@@ -1030,6 +1031,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(BusOrigin.Instance);
             }
 
+            if (roles == DmaRole.None && !HasBody(method) && Translated(invocation, method, arguments) is { } translated)
+            {
+                return translated;
+            }
+
             if (HasBody(method))
             {
                 foreach (var argument in invocation.Arguments)
@@ -1066,6 +1072,74 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Can a value of this type carry what the flow follows (an address, a pointer or span, a collection of them)?</summary>
         private bool CarriesAddresses(ITypeSymbol type) => IsCarried(type) || IsElementCarrier(type);
 
+        /// <summary>
+        /// A call with no body to follow that returns an address computed from address arguments
+        /// (<c>Memory.PhysToVirt(bar)</c>, <c>MapMMIO(bar, size)</c>): it addresses the device memory its
+        /// arguments address, if any (resolved later: a field's content, a helper's return). Null when no
+        /// argument may carry device memory.
+        /// </summary>
+        private ImmutableHashSet<Origin>? Translated(IInvocationOperation invocation, IMethodSymbol method, ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        {
+            if (!(_symbols.IsAddressLike(method.ReturnType) || DeviceWrites.IsMemoryHandle(method.ReturnType))
+                || _symbols.IsPhysicalType(method.ReturnType) || _symbols.IsBusAddressType(method.ReturnType))
+            {
+                return null;
+            }
+
+            var carried = Origin.None;
+            for (var i = 0; i < arguments.Length && i < method.Parameters.Length; i++)
+            {
+                var type = method.Parameters[i].Type;
+                if (_symbols.IsAddressLike(type) || DeviceWrites.IsMemoryHandle(type))
+                {
+                    carried = carried.Union(AddressPart(arguments[i]));
+                }
+            }
+
+            return carried.IsEmpty ? null : Origin.None.Add(new TranslatedOrigin(invocation.Syntax, carried));
+        }
+
+        /// <summary>
+        /// A value given to a <c>receiver-sink</c> parameter of another project's block type, on a block kept in
+        /// <paramref name="receiver"/>: a store into the block's memory, a sink when the block is one the device reads.
+        /// </summary>
+        private void IntoBlock(IMethodSymbol method, IParameterSymbol parameter, IOperation valueOperation, ImmutableHashSet<Origin> value, IFieldSymbol receiver)
+        {
+            if (!_reporting)
+            {
+                return;
+            }
+
+            var store = $"'{method.ContainingType?.Name}.{method.Name}({parameter.Name})'";
+            if (_summarise)
+            {
+                SinkHits.Add(new SinkHit(value, valueOperation, store, null, 0, Origin.None.Add(new BlockMemoryOrigin(receiver))));
+                return;
+            }
+
+            if (_report is not null && _summaries.IsDeviceVisibleBlock(receiver))
+            {
+                CheckPhysical(valueOperation, value, $"{store}, a store into the block '{receiver.Name}' whose address the device is given");
+            }
+        }
+
+        /// <summary>
+        /// The field (or auto-property's backing field) of the compilation an instance call's receiver is
+        /// read from, when it holds an object rather than an address (<c>_ring</c> in <c>_ring.Write32(…)</c>).
+        /// </summary>
+        private IFieldSymbol? ReceiverField(IOperation? instance)
+        {
+            IFieldSymbol? field = (instance is null ? null : Keys.Unwrap(instance)) switch
+            {
+                IFieldReferenceOperation reference => reference.Field,
+                IPropertyReferenceOperation { Property.IsIndexer: false } reference => _summaries.BackingFieldOf(reference.Property),
+                _ => null,
+            };
+            return field is not null && !field.IsConst && IsSameCompilation(field.ContainingType) && field.Type.IsReferenceType
+                ? (IFieldSymbol)field.OriginalDefinition
+                : null;
+        }
+
         private ImmutableHashSet<Origin> DispatchedCalls(IMethodSymbol method, IOperation site, ImmutableArray<ImmutableHashSet<Origin>> arguments)
         {
             var result = Origin.None;
@@ -1085,7 +1159,8 @@ namespace DmaDiscipline.Analyzers.Flow
             && !method.DeclaringSyntaxReferences.IsEmpty && IsSameCompilation(method);
 
         /// <summary>Evaluates arguments (reporting those that reach bus-address parameters) and returns their values by parameter ordinal.</summary>
-        private ImmutableArray<ImmutableHashSet<Origin>> Arguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        private ImmutableArray<ImmutableHashSet<Origin>> Arguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state,
+            IFieldSymbol? receiver = null)
         {
             var values = new ImmutableHashSet<Origin>[method.Parameters.Length];
             for (var i = 0; i < values.Length; i++)
@@ -1113,6 +1188,10 @@ namespace DmaDiscipline.Analyzers.Flow
                         CheckForged(argument.Value, value, sink, constants: _symbols.IsAttributedBusSinkParameter(parameter));
                     }
                 }
+                else if (receiver is not null && !value.IsEmpty && !HasBody(method) && _symbols.IsReceiverSinkParameter(parameter))
+                {
+                    IntoBlock(method, parameter, argument.Value, value, receiver);
+                }
                 else if ((parameter.RefKind == RefKind.None || parameter.RefKind == RefKind.In) && !value.IsEmpty)
                 {
                     (through ??= new List<(int, IOperation)>()).Add((parameter.Ordinal, argument.Value));
@@ -1125,7 +1204,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 // After every argument: a wrapper's stores are sinks when the caller gives it device memory.
                 foreach (var (ordinal, operation) in through)
                 {
-                    Through(method, ordinal, operation, all[ordinal], all);
+                    Through(method, ordinal, operation, all[ordinal], all, receiver);
                 }
             }
 
@@ -1683,7 +1762,8 @@ namespace DmaDiscipline.Analyzers.Flow
         /// the caller's own summary; otherwise, a physical (or forged) value is reported here when the
         /// parameter reaches a sink, with the path it takes.
         /// </summary>
-        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>> arguments)
+        private void Through(IMethodSymbol method, int ordinal, IOperation valueOperation, ImmutableHashSet<Origin> value, ImmutableArray<ImmutableHashSet<Origin>> arguments,
+            IFieldSymbol? receiver = null)
         {
             if (value.IsEmpty || !_reporting || !_summaries.MayReachSink(method))
             {
@@ -1692,7 +1772,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if (_summarise)
             {
-                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal, arguments: arguments));
+                SinkHits.Add(new SinkHit(value, valueOperation, null, method, ordinal, arguments: arguments, receiver: receiver));
                 return;
             }
 
@@ -1708,7 +1788,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 // A constant through a wrapper is most often a register's command or length, not an address.
                 forged = null;
             }
-            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments)) is { } path))
+            if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments), receiver) is { } path))
             {
                 return;
             }

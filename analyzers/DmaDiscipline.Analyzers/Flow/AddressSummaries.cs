@@ -234,7 +234,7 @@ namespace DmaDiscipline.Analyzers.Flow
         public ulong DeviceArguments(ImmutableArray<ImmutableHashSet<Origin>> arguments)
         {
             ulong mask = 0;
-            for (var i = 0; i < arguments.Length && i < 64; i++)
+            for (var i = 0; i < arguments.Length && i < 63; i++)
             {
                 if (!arguments[i].IsEmpty && FindDeviceMemory(arguments[i]) is not null)
                 {
@@ -306,10 +306,136 @@ namespace DmaDiscipline.Analyzers.Flow
         /// compilation included); null when it does not, as far as the summaries see.
         /// </summary>
         /// <param name="device">Which parameters the caller gives device memory (bit per ordinal): a store through one is a sink.</param>
-        public SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device)
+        /// <param name="receiver">The field the call's receiver is read from, if any: a device-visible block's own stores are sinks.</param>
+        public SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device, IFieldSymbol? receiver = null)
         {
             var cut = false;
-            return SinkOf(method.OriginalDefinition, ordinal, device, new Search(), 0, ref cut);
+            var search = new Search();
+            return SinkOf(method.OriginalDefinition, ordinal, device, search, 0, ref cut)
+                ?? (receiver is not null ? ThroughReceiver(method.OriginalDefinition, ordinal, device, receiver, search, 0, ref cut) : null);
+        }
+
+        /// <summary>
+        /// The bit of a device mask that says the call's receiver is a device-visible block (its stores
+        /// through its own physical-source member are sinks). Parameter ordinals use the bits below it.
+        /// </summary>
+        public const ulong ReceiverBit = 1UL << 63;
+
+        /// <summary>
+        /// A call on a block kept in <paramref name="receiver"/>: a sink through the callee's stores into its
+        /// own memory, when the block is device-visible. Asked only where the callee has such a store on the
+        /// parameter's path, so that which blocks are device-visible is computed for few fields.
+        /// </summary>
+        private SinkPath? ThroughReceiver(IMethodSymbol method, int ordinal, ulong device, IFieldSymbol receiver, Search search, int depth, ref bool cut)
+        {
+            if (SinkOf(method, ordinal, device | ReceiverBit, search, depth, ref cut) is { } path && IsDeviceVisibleBlock(receiver, search, depth, ref cut))
+            {
+                return path;
+            }
+
+            return null;
+        }
+
+        /// <summary>Is the block <paramref name="field"/> holds one the device reads (see the private overload)?</summary>
+        public bool IsDeviceVisibleBlock(IFieldSymbol field)
+        {
+            var cut = false;
+            return IsDeviceVisibleBlock((IFieldSymbol)field.OriginalDefinition, new Search(), 0, ref cut);
+        }
+
+        private readonly ConcurrentDictionary<IFieldSymbol, bool> _deviceBlocks = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// Is the object a field holds a block the device reads: does some body give the block's own
+        /// address (a physical-source member read on what the field holds, <c>_init.Offset</c>) to a
+        /// device-visible sink? Per field, not per instance, as a field's content is.
+        /// </summary>
+        private bool IsDeviceVisibleBlock(IFieldSymbol field, Search search, int depth, ref bool cut)
+        {
+            if (_deviceBlocks.TryGetValue(field, out var known))
+            {
+                return known;
+            }
+
+            if (depth > MaxSinkDepth || !search.Fields.Add(field))
+            {
+                cut = true;
+                return false;
+            }
+
+            var found = false;
+            var belowCut = false;
+            foreach (var reader in ReadersOf(field))
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                foreach (var hit in SummaryOf(reader).SinkHits)
+                {
+                    if (AddressesBlockIn(hit.Value, field) && PathOf(hit, 0, search, depth + 1, ref belowCut) is not null)
+                    {
+                        found = true;
+                        break;
+                    }
+                }
+
+                if (found)
+                {
+                    break;
+                }
+            }
+
+            search.Fields.Remove(field);
+            if (found || !belowCut)
+            {
+                _deviceBlocks.TryAdd(field, found);
+            }
+
+            cut |= belowCut;
+            return found;
+        }
+
+        /// <summary>Is a store's memory a block (kept in a field) that the device reads: a <c>receiver-sink</c> call's?</summary>
+        private bool IntoDeviceBlock(ImmutableHashSet<Origin> memory, Search search, int depth, ref bool cut)
+        {
+            foreach (var origin in memory)
+            {
+                if (origin is BlockMemoryOrigin block && IsDeviceVisibleBlock(block.Field, search, depth + 1, ref cut))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Is a value (in a summarised body) the address of the block <paramref name="field"/> holds: a physical-source member read on it?</summary>
+        private bool AddressesBlockIn(ImmutableHashSet<Origin> value, IFieldSymbol field)
+        {
+            foreach (var origin in Resolve(value))
+            {
+                if (origin is PhysicalOrigin physical && ReadOn(physical.Operation) is { } instance && SymbolEqualityComparer.Default.Equals(instance, field))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The field an address member is read on (<c>_init</c> of <c>_init.Offset</c>), if it is read on one.</summary>
+        private IFieldSymbol? ReadOn(IOperation operation)
+        {
+            var instance = operation switch
+            {
+                IFieldReferenceOperation member => member.Instance,
+                IPropertyReferenceOperation member => member.Instance,
+                _ => null,
+            };
+            return (instance is null ? null : Keys.Unwrap(instance)) switch
+            {
+                IFieldReferenceOperation reference => (IFieldSymbol)reference.Field.OriginalDefinition,
+                IPropertyReferenceOperation { Property.IsIndexer: false } reference when BackingFieldOf(reference.Property) is { } backing => (IFieldSymbol)backing.OriginalDefinition,
+                _ => null,
+            };
         }
 
         /// <summary>How a value stored into <paramref name="field"/> reaches a device-visible sink: some body gives what the field holds to one; null when none does.</summary>
@@ -376,11 +502,14 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             if (hit.Sink is { } sink)
             {
-                return hit.Memory is null || IsDeviceMemory(hit.Memory, device) ? new SinkPath(sink, hit.Site.Syntax.GetLocation(), null) : null;
+                return hit.Memory is null || IsDeviceMemory(hit.Memory, device) || IntoDeviceBlock(hit.Memory, search, depth, ref cut)
+                    ? new SinkPath(sink, hit.Site.Syntax.GetLocation(), null)
+                    : null;
             }
 
             if (hit.Callee is { } callee
-                && SinkOf(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), search, depth + 1, ref cut) is { } next)
+                && (SinkOf(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), search, depth + 1, ref cut)
+                    ?? (hit.Receiver is { } receiver ? ThroughReceiver(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), receiver, search, depth + 1, ref cut) : null)) is { } next)
             {
                 return new SinkPath(SinkPath.Display(callee, hit.Ordinal), hit.Site.Syntax.GetLocation(), next);
             }
@@ -526,6 +655,11 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         private SinkPath? SinkOf(IMethodSymbol method, int ordinal, ulong device, Search search, int depth, ref bool cut)
         {
+            if (KeepsPhysicalAddress(method))
+            {
+                return null;
+            }
+
             var key = (method, ordinal, device);
             if (_sinks.TryGetValue(key, out var known))
             {
@@ -573,6 +707,16 @@ namespace DmaDiscipline.Analyzers.Flow
             return found;
         }
 
+        /// <summary>
+        /// The setter of a property the configuration names as a physical source (a buffer's
+        /// <c>PhysicalAddress</c>): where the driver keeps the physical address for the CPU to read back,
+        /// whatever memory the setter stores into — bookkeeping, not a hand-off to the device. A property
+        /// also named a sink stays one.
+        /// </summary>
+        private bool KeepsPhysicalAddress(IMethodSymbol method) =>
+            method.MethodKind == MethodKind.PropertySet && method.AssociatedSymbol is IPropertySymbol property
+            && (_symbols.RolesOf(property) & (DmaRole.PhysicalSource | DmaRole.BusSink)) == DmaRole.PhysicalSource;
+
         /// <summary>Does an address (in a summarised body) point into device memory: its own, or through a parameter the caller gives device memory?</summary>
         private bool IsDeviceMemory(ImmutableHashSet<Origin> address, ulong device)
         {
@@ -582,7 +726,8 @@ namespace DmaDiscipline.Analyzers.Flow
             foreach (var origin in result)
             {
                 if (origin is DeviceMemoryOrigin
-                    || (origin is ParameterOrigin parameter && parameter.Ordinal < 64 && (device & (1UL << parameter.Ordinal)) != 0))
+                    || (origin is ReceiverMemoryOrigin && (device & ReceiverBit) != 0)
+                    || (origin is ParameterOrigin parameter && parameter.Ordinal < 63 && (device & (1UL << parameter.Ordinal)) != 0))
                 {
                     return true;
                 }
@@ -600,7 +745,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return mask;
             }
 
-            for (var i = 0; i < arguments.Length && i < 64; i++)
+            for (var i = 0; i < arguments.Length && i < 63; i++)
             {
                 if (!arguments[i].IsEmpty && IsDeviceMemory(arguments[i], device))
                 {
@@ -677,6 +822,31 @@ namespace DmaDiscipline.Analyzers.Flow
                             break;
                         }
 
+                    case TranslatedOrigin translated when depth < MaxDepth:
+                        {
+                            // Only the device memory the translated address arguments address carries through.
+                            var inner = Origin.None;
+                            var innerUnknown = false;
+                            Resolve(translated.Arguments, frame, depth + 1, ref inner, ref innerUnknown, keepField);
+                            unknown = true; // a translated address is not known to be forged either
+                            foreach (var carried in inner)
+                            {
+                                if (carried is DeviceMemoryOrigin)
+                                {
+                                    result = result.Add(carried);
+                                }
+                            }
+
+                            break;
+                        }
+
+                    case ReceiverMemoryOrigin _:
+                        if (frame.Arguments is null && frame.KeepParameters)
+                        {
+                            result = result.Add(origin);
+                        }
+
+                        break;
                     case FieldOrigin kept when keepField is not null && SymbolEqualityComparer.Default.Equals(kept.Field, keepField):
                         result = result.Add(origin);
                         break;

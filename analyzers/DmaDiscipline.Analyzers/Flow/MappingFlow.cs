@@ -93,6 +93,12 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private static Binding JoinBindings(Binding x, MappingState xs, Binding y, MappingState ys)
         {
+            if (x is ContentsBinding xContents && y is ContentsBinding yContents)
+            {
+                // A container's elements on either path: any handle stored on either.
+                return xContents.Union(yContents);
+            }
+
             if (!Members(x, out var xm, out var xDerived) || !Members(y, out var ym, out var yDerived) || xDerived != yDerived)
             {
                 return ConflictBinding.Instance;
@@ -204,6 +210,29 @@ namespace DmaDiscipline.Analyzers.Flow
         public override MappingState Returned(IOperation value, MappingState state, bool report)
         {
             _reporting = report;
+            if (_recording is not null && Keys.Unwrap(value) is ITupleOperation tuple)
+            {
+                // A helper returning a tuple literal: what each element gives is summarised by position.
+                var elements = new Binding?[tuple.Elements.Length];
+                for (var i = 0; i < elements.Length; i++)
+                {
+                    elements[i] = Eval(tuple.Elements[i], ref state);
+                }
+
+                if (report)
+                {
+                    _recording.ReturnedTuple(elements, state);
+                    _recording.Returned(null, state);
+                }
+
+                foreach (var element in elements)
+                {
+                    Transfer(element, ref state);
+                }
+
+                return state;
+            }
+
             var binding = Eval(value, ref state);
             if (report)
             {
@@ -381,6 +410,28 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     return first is null ? null : new CheckBinding(first, negated: false, others?.ToArray());
+                case ContentsBinding contents:
+                    // A check of an element read from a container counts for every handle stored in it.
+                    MapSite? head = null;
+                    List<MapSite>? rest = null;
+                    foreach (var site in contents.Sites)
+                    {
+                        if (site.Kind != MappingKind.Streaming)
+                        {
+                            continue;
+                        }
+
+                        if (head is null)
+                        {
+                            head = site;
+                        }
+                        else
+                        {
+                            (rest ??= new List<MapSite>()).Add(site);
+                        }
+                    }
+
+                    return head is null ? null : new CheckBinding(head, negated: false, rest?.ToArray());
                 default:
                     return null;
             }
@@ -635,12 +686,34 @@ namespace DmaDiscipline.Analyzers.Flow
                         return _symbols.IsBusAddressType(creation.Type) ? derived : null;
                     }
 
+                case IArrayElementReferenceOperation element:
+                    {
+                        Eval(element.ArrayReference, ref state);
+                        foreach (var index in element.Indices)
+                        {
+                            Eval(index, ref state);
+                        }
+
+                        return ElementOf(element.ArrayReference, state);
+                    }
+
+                case IPropertyReferenceOperation indexer when IsContainerIndexer(indexer):
+                    {
+                        Eval(indexer.Instance, ref state);
+                        foreach (var argument in indexer.Arguments)
+                        {
+                            Transfer(Eval(argument.Value, ref state), ref state);
+                        }
+
+                        return ElementOf(indexer.Instance, state);
+                    }
+
                 case IPropertyReferenceOperation property when NullableValue(property) is { } nullable:
                     // a.Value of a nullable handle is the handle.
                     return Eval(nullable, ref state);
                 case IPropertyReferenceOperation property:
                     {
-                        if (_slotsHeld && Keys.SlotOf(property) is { } slot && state.Bindings.TryGetValue(slot, out var held))
+                        if (_slotsHeld && (Keys.SlotOf(property) ?? ReadOnlySlotOf(property)) is { } slot && state.Bindings.TryGetValue(slot, out var held))
                         {
                             return held;
                         }
@@ -717,6 +790,53 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     return null;
+                case IArrayCreationOperation array when array.Initializer is { } elements && Received(array):
+                    {
+                        // An array made with its elements and kept (in a local, a field): its elements are a container's.
+                        foreach (var dimension in array.DimensionSizes)
+                        {
+                            Eval(dimension, ref state);
+                        }
+
+                        foreach (var value in elements.ElementValues)
+                        {
+                            if (value is IArrayInitializerOperation)
+                            {
+                                Transfer(Eval(value, ref state), ref state);
+                                continue;
+                            }
+
+                            StoreElement(array, Eval(value, ref state), ref state);
+                        }
+
+                        return null;
+                    }
+
+                case IDeconstructionAssignmentOperation deconstruction when DeconstructedInto(deconstruction.Target) is { } into:
+                    {
+                        // (a, b) = Make(): a helper's tuple whose elements it summarised, element by element.
+                        Eval(deconstruction.Value, ref state);
+                        var made = Keys.Unwrap(deconstruction.Value);
+                        if (_made.Count > 0 && _made.TryGetValue(made, out var members) && made.Type is INamedTypeSymbol { IsTupleType: true } madeType
+                            && madeType.TupleElements.Length == into.Elements.Length)
+                        {
+                            _made.Remove(made);
+                            for (var i = 0; i < into.Elements.Length; i++)
+                            {
+                                foreach (var member in members)
+                                {
+                                    if (SymbolEqualityComparer.Default.Equals(member.Key, madeType.TupleElements[i]))
+                                    {
+                                        var target = into.Elements[i] is IDeclarationExpressionOperation declared ? declared.Expression : into.Elements[i];
+                                        Assign(target, member.Value, deconstruction.Value, ref state);
+                                    }
+                                }
+                            }
+                        }
+
+                        return null;
+                    }
+
                 case ITupleOperation _:
                 case IArrayCreationOperation _:
                 case IArrayInitializerOperation _:
@@ -751,7 +871,32 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>A storage location the analysis follows: <see cref="Keys.Of"/>, or a member of a tracked object (<see cref="Keys.SlotOf"/>).</summary>
         [MethodImpl(Jit.Optimized)]
-        private static object? KeyOf(IOperation? operation) => Keys.Of(operation) ?? Keys.SlotOf(operation);
+        private object? KeyOf(IOperation? operation) => Keys.Of(operation) ?? Keys.SlotOf(operation) ?? ReadOnlySlotOf(operation) ?? (object?)RefFieldOf(operation);
+
+        /// <summary>
+        /// A get-only property of a tracked object (<c>config.A</c>), as a slot: only a constructor sets
+        /// it, so what the constructor was given for it (see <see cref="PositionalProperties"/>) is what it holds.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static SlotKey? ReadOnlySlotOf(IOperation? operation)
+        {
+            if (!(operation is IPropertyReferenceOperation property) || !property.Arguments.IsEmpty || property.Property.SetMethod is not null
+                || property.Instance is null || property.Property.IsStatic)
+            {
+                return null;
+            }
+
+            var owner = property.Instance is IInstanceReferenceOperation ? SlotKey.This : Keys.Of(property.Instance) ?? Keys.SlotOf(property.Instance);
+            return owner is null ? null : new SlotKey(owner, property.Property);
+        }
+
+        /// <summary>A call of a ref-returning method of the compilation that returns a field of this object (or a static field): that field.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private IFieldSymbol? RefFieldOf(IOperation? operation) =>
+            operation is IInvocationOperation call && call.TargetMethod.ReturnsByRef && _summaries is not null
+            && (call.Instance is null || call.Instance is IInstanceReferenceOperation) && InCompilation(call.TargetMethod)
+                ? _summaries.RefReturnedField(call.TargetMethod)
+                : null;
 
         /// <summary>The object at <paramref name="owner"/> is replaced: what its members held is no longer known.</summary>
         [MethodImpl(Jit.Optimized)]
@@ -811,6 +956,20 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (KeyOf(argument.Value) is { } argumentKey)
                 {
                     HandOverSlots(argumentKey, ref state);
+                    HandOverElements(argumentKey, ref state);
+                }
+            }
+
+            if (_elementOwnerList.Count > 0 && InCompilation(method))
+            {
+                // The driver's own code, run on this object (or a container given to it as its instance), can reach the elements it holds.
+                foreach (var container in _elementOwnerList)
+                {
+                    if ((container is IFieldSymbol field && (onThis || (instance is null && SymbolEqualityComparer.Default.Equals(method.ContainingType, field.ContainingType))))
+                        || (instanceKey is not null && container.Equals(instanceKey)))
+                    {
+                        HandOverElements(container, ref state);
+                    }
                 }
             }
 
@@ -825,6 +984,214 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     state = Forget(state, argumentKey);
                 }
+            }
+        }
+
+        // The containers (by their own storage) this body has stored a handle into.
+        private readonly HashSet<object> _elementOwners = new HashSet<object>();
+        private readonly List<object> _elementOwnerList = new List<object>();
+        private MappingContainers? _containers;
+
+        private MappingContainers ContainerTypes => _containers ??= new MappingContainers(_symbols.Compilation.Assembly);
+
+        /// <summary>The storage of a container (a local, parameter, field of this, slot or flow capture of an array or a library collection), if it is one.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private object? ContainerKeyOf(IOperation? container)
+        {
+            if (container is null)
+            {
+                return null;
+            }
+
+            var unwrapped = Keys.Unwrap(container);
+            return ContainerTypes.IsContainer(unwrapped.Type) ? KeyOf(unwrapped) : null;
+        }
+
+        /// <summary>An indexer of a library collection (list[i], map[key]) whose value is of its element type.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private bool IsContainerIndexer(IPropertyReferenceOperation property) =>
+            !property.Arguments.IsEmpty && property.Instance is not null && MappingContainers.IsElementType(property.Property.OriginalDefinition.Type)
+            && !InCompilation(property.Property) && ContainerTypes.IsContainer(Keys.Unwrap(property.Instance).Type);
+
+        /// <summary>What an element read from the container at <paramref name="container"/> holds: the handle, when one of this body's is stored there; several (<see cref="ContentsBinding"/>), when more.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private Binding? ElementOf(IOperation? container, MappingState state)
+        {
+            if (_elementOwners.Count == 0 || !(ContainerKeyOf(container) is { } key) || !state.Bindings.TryGetValue(new ElementKey(key), out var held)
+                || !(held is ContentsBinding contents))
+            {
+                return null;
+            }
+
+            return contents.Sites.Length == 1 ? new HandleBinding(contents.Sites[0]) : contents;
+        }
+
+        /// <summary>The element an array element or a collection's indexer reads, without evaluating anything.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private Binding? ElementRead(IOperation operation, MappingState state) => operation switch
+        {
+            IArrayElementReferenceOperation element => ElementOf(element.ArrayReference, state),
+            IPropertyReferenceOperation indexer when IsContainerIndexer(indexer) => ElementOf(indexer.Instance, state),
+            _ => null,
+        };
+
+        /// <summary>A value is stored into an element of the container at <paramref name="container"/>: it joins what the container may hold, and is stored (still owed its check).</summary>
+        [MethodImpl(Jit.Optimized)]
+        private void StoreElement(object container, Binding? value, ref MappingState state)
+        {
+            Transfer(value, ref state, stored: true);
+            var sites = ContentsBinding.SitesOf(value);
+            if (sites is null)
+            {
+                return;
+            }
+
+            if (_elementOwners.Add(container))
+            {
+                _elementOwnerList.Add(container);
+            }
+
+            _slotsHeld = true;
+            var key = new ElementKey(container);
+            var contents = new ContentsBinding(sites);
+            if (state.Bindings.TryGetValue(key, out var held) && held is ContentsBinding before)
+            {
+                contents = before.Union(contents);
+            }
+
+            state = state.WithBindings(state.Bindings.SetItem(key, contents));
+        }
+
+        /// <summary>
+        /// A variable given a container: what the elements of the one it is given hold, when that one was
+        /// just made here (an array or collection initializer, held by the operation or by the graph's
+        /// capture); otherwise nothing of this body's (a container assigned again is not the one stored into).
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private PersistentMap<object, Binding> ElementsOfMade(object key, IOperation? valueOperation, PersistentMap<object, Binding> bindings)
+        {
+            var elements = new ElementKey(key);
+            if (_elementOwners.Contains(key))
+            {
+                bindings = bindings.Remove(elements);
+            }
+
+            if (valueOperation is null)
+            {
+                return bindings;
+            }
+
+            var made = Keys.Unwrap(valueOperation);
+            object? source = made is IArrayCreationOperation ? made : Keys.CaptureOf(made);
+            if (source is not null && _elementOwners.Contains(source) && bindings.TryGetValue(new ElementKey(source), out var held))
+            {
+                if (_elementOwners.Add(key))
+                {
+                    _elementOwnerList.Add(key);
+                }
+
+                bindings = bindings.SetItem(elements, held);
+            }
+
+            return bindings;
+        }
+
+        /// <summary>Is the value kept: assigned to a variable, field or member, or initialising a local?</summary>
+        private static bool Received(IOperation operation)
+        {
+            var parent = operation.Parent;
+            while (parent is IConversionOperation conversion && conversion.IsImplicit)
+            {
+                parent = parent.Parent;
+            }
+
+            return parent is ISimpleAssignmentOperation assignment && !assignment.IsRef || parent is IVariableInitializerOperation;
+        }
+
+        /// <summary>A call of a library collection's member that stores or reads an element (see <see cref="MappingContainers"/>).</summary>
+        [MethodImpl(Jit.Optimized)]
+        private bool IsContainerRead(IInvocationOperation call)
+        {
+            var method = call.TargetMethod;
+            var receiver = call.Instance ?? (method.IsExtensionMethod && call.Arguments.Length > 0 ? call.Arguments[0].Value : null);
+            return receiver is not null && !InCompilation(method) && MappingContainers.ReadsElement(method) && ContainerKeyOf(receiver) is not null;
+        }
+
+        /// <summary>
+        /// A call of a library collection's member on a container this analysis names: an element stored
+        /// (list.Add(a), queue.Enqueue(a)), read (queue.Dequeue(), list.First()) or written to an out
+        /// argument (map.TryGetValue(k, out a)). False, having evaluated nothing, for any other call.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private bool ContainerCall(IInvocationOperation invocation, ref MappingState state, out Binding? element)
+        {
+            element = null;
+            var method = invocation.TargetMethod;
+            if (InCompilation(method))
+            {
+                return false;
+            }
+
+            var receiver = invocation.Instance ?? (method.IsExtensionMethod && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+            if (receiver is null || !(ContainerKeyOf(receiver) is { } container))
+            {
+                return false;
+            }
+
+            var reads = MappingContainers.ReadsElement(method);
+            var stores = !method.IsExtensionMethod && MappingContainers.Stores(method);
+            var writesOut = false;
+            foreach (var argument in invocation.Arguments)
+            {
+                writesOut |= argument.Parameter is { RefKind: RefKind.Out } parameter && MappingContainers.IsElementType(parameter.OriginalDefinition.Type);
+            }
+
+            if (!reads && !stores && !writesOut)
+            {
+                return false;
+            }
+
+            Eval(invocation.Instance, ref state);
+            foreach (var argument in invocation.Arguments)
+            {
+                var parameter = argument.Parameter;
+                if (parameter is { RefKind: RefKind.Out })
+                {
+                    continue;
+                }
+
+                var value = Eval(argument.Value, ref state);
+                if (stores && parameter is not null && MappingContainers.IsElementType(parameter.OriginalDefinition.Type))
+                {
+                    StoreElement(container, value, ref state);
+                }
+                else
+                {
+                    Transfer(value, ref state);
+                }
+            }
+
+            var held = ElementOf(receiver, state);
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is { RefKind: RefKind.Out } parameter && MappingContainers.IsElementType(parameter.OriginalDefinition.Type))
+                {
+                    var target = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
+                    Assign(target, held, argument.Value, ref state);
+                }
+            }
+
+            element = reads ? held : null;
+            return true;
+        }
+
+        /// <summary>What the elements of the container at <paramref name="container"/> hold is handed over (a call that can reach it may check it).</summary>
+        [MethodImpl(Jit.Optimized)]
+        private void HandOverElements(object container, ref MappingState state)
+        {
+            if (_elementOwners.Contains(container) && state.Bindings.TryGetValue(new ElementKey(container), out var held))
+            {
+                Transfer(held, ref state);
             }
         }
 
@@ -942,6 +1309,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 bindings = MembersOfMade(local, Keys.Unwrap(valueOperation), bindings, state);
             }
 
+            if (_elementOwners.Count > 0 && !(key is ElementKey))
+            {
+                bindings = ElementsOfMade(key, valueOperation, bindings);
+            }
+
             return ReferenceEquals(bindings, state.Bindings) && ReferenceEquals(constants, state.Constants) ? state : new MappingState(bindings, state.Sites, constants, state.Owing);
         }
 
@@ -1008,19 +1380,19 @@ namespace DmaDiscipline.Analyzers.Flow
             target is IDeclarationExpressionOperation declaration ? declaration.Expression as ITupleOperation : target as ITupleOperation;
 
         /// <summary>A record's primary constructor: the property each parameter initialises (by the language, the one of its name).</summary>
-        private IPropertySymbol?[]? PositionalProperties(IMethodSymbol constructor)
+        private ISymbol?[]? PositionalProperties(IMethodSymbol constructor)
         {
             if (_positional.TryGetValue(constructor, out var known))
             {
                 return known;
             }
 
-            IPropertySymbol?[]? properties = null;
+            ISymbol?[]? properties = null;
             var type = constructor.ContainingType;
             if (type.IsRecord && constructor.Parameters.Length > 0 && constructor.DeclaringSyntaxReferences.Length == 1
                 && constructor.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax)
             {
-                properties = new IPropertySymbol?[constructor.Parameters.Length];
+                properties = new ISymbol?[constructor.Parameters.Length];
                 foreach (var parameter in constructor.Parameters)
                 {
                     foreach (var member in type.GetMembers(parameter.Name))
@@ -1033,11 +1405,17 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            else if (_summaries is not null && InCompilation(constructor))
+            {
+                // Any other constructor of the driver's: the members its own block sets from parameters, unchanged.
+                properties = _summaries.MembersSetBy(constructor);
+            }
+
             _positional[constructor] = properties;
             return properties;
         }
 
-        private readonly Dictionary<IMethodSymbol, IPropertySymbol?[]?> _positional = new Dictionary<IMethodSymbol, IPropertySymbol?[]?>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<IMethodSymbol, ISymbol?[]?> _positional = new Dictionary<IMethodSymbol, ISymbol?[]?>(SymbolEqualityComparer.Default);
 
         // The members of values made in this body (tuple literals, records), by the operation that made them, until a local receives them.
         private readonly Dictionary<IOperation, List<KeyValuePair<ISymbol, Binding>>> _made = new Dictionary<IOperation, List<KeyValuePair<ISymbol, Binding>>>();
@@ -1103,6 +1481,37 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     return;
+                case IInvocationOperation call when RefFieldOf(call) is { } refField:
+                    // Slot() = a, Slot() returning a field of this by ref: a store into that field.
+                    foreach (var argument in call.Arguments)
+                    {
+                        Transfer(Eval(argument.Value, ref state), ref state);
+                    }
+
+                    StoreIntoMember(refField, value, valueOperation, ref state);
+                    _slotsHeld |= value is SiteBinding || value is ChoiceBinding;
+                    state = Bind(state, refField, value, valueOperation);
+                    return;
+                case IArrayElementReferenceOperation element:
+                    if (!instanceEvaluated)
+                    {
+                        Eval(element.ArrayReference, ref state);
+                        foreach (var index in element.Indices)
+                        {
+                            Eval(index, ref state);
+                        }
+                    }
+
+                    if (ContainerKeyOf(element.ArrayReference) is { } array)
+                    {
+                        StoreElement(array, value, ref state);
+                    }
+                    else
+                    {
+                        Transfer(value, ref state, stored: true);
+                    }
+
+                    return;
                 case IPropertyReferenceOperation property:
                     if (!instanceEvaluated)
                     {
@@ -1114,6 +1523,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     StoreIntoMember(property.Property, value, valueOperation, ref state);
+                    if (IsContainerIndexer(property) && ContainerKeyOf(property.Instance) is { } collection)
+                    {
+                        StoreElement(collection, value, ref state);
+                        return;
+                    }
+
                     if (Keys.SlotOf(property) is { } propertySlot)
                     {
                         _slotsHeld |= value is SiteBinding || value is ChoiceBinding;
@@ -1235,6 +1650,15 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 _recording?.Touched(((SiteBinding)value).Site, stored);
                 state = Update(state, ((SiteBinding)value).Site, SiteFlags.None, clear);
+            }
+            else if (value is ContentsBinding contents)
+            {
+                // Every handle the container may hold goes with it.
+                foreach (var site in contents.Sites)
+                {
+                    _recording?.Touched(site, stored);
+                    state = Update(state, site, SiteFlags.None, clear);
+                }
             }
             else if (value is ChoiceBinding choice)
             {
@@ -1427,6 +1851,18 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Eval(nullable, ref state);
             }
 
+            if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck)) == 0
+                && RefFieldOf(invocation) is { } refField)
+            {
+                // Slot() of a ref-returning method that returns this object's field: a read of the field.
+                foreach (var argument in invocation.Arguments)
+                {
+                    Transfer(Eval(argument.Value, ref state), ref state);
+                }
+
+                return state.Bindings.TryGetValue(refField, out var inField) ? inField : null;
+            }
+
             if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck)) == 0)
             {
                 Eval(invocation.Instance, ref state);
@@ -1442,6 +1878,11 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     MappingSummary? localSummary = null;
                     return MadeByCall(invocation, null, ref localSummary, ref state);
+                }
+
+                if (ContainerCall(invocation, ref state, out var element))
+                {
+                    return element;
                 }
 
                 MappingSummary? summary = null;
@@ -1472,11 +1913,26 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Coherent(invocation, ref state);
             }
 
-            var bound = HandleArgument(invocation, state, out var handleArgument);
+            var bound = HandleArgument(invocation, state, out var handleArgument, values);
             var handle = bound as HandleBinding;
             if ((roles & DmaRole.MappingErrorCheck) != 0)
             {
                 return CheckOf(bound);
+            }
+
+            if (bound is ContentsBinding several)
+            {
+                // An element of a container that holds several of this body's handles: which one is not
+                // known, so nothing is reported; each may be released (never must: DMA006 stays quiet),
+                // and each buffer may be the CPU's again.
+                foreach (var site in several.Sites)
+                {
+                    state = (roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0
+                        ? Update(state, site, SiteFlags.Released, SiteFlags.Live | SiteFlags.DeviceAccess)
+                        : (roles & DmaRole.SyncForCpu) != 0 ? Update(state, site, SiteFlags.None, SiteFlags.DeviceAccess) : state;
+                }
+
+                return null;
             }
 
             if (bound is ChoiceBinding choice && !choice.Derived)
@@ -1747,7 +2203,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>The binding of the argument that names the mapping: the first bus-address argument, else the first argument.</summary>
         [MethodImpl(Jit.Optimized)]
-        private Binding? HandleArgument(IInvocationOperation invocation, MappingState state, out IArgumentOperation? handleArgument)
+        private Binding? HandleArgument(IInvocationOperation invocation, MappingState state, out IArgumentOperation? handleArgument, Binding?[]? values = null)
         {
             handleArgument = null;
             foreach (var argument in invocation.Arguments)
@@ -1778,7 +2234,15 @@ namespace DmaDiscipline.Analyzers.Flow
             var value = Keys.Unwrap(handleArgument.Value);
             var key = KeyOf(NullableValue(value) ?? value);
             key = key is null ? null : Alias(key);
-            return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding : null;
+            if (key is null)
+            {
+                // An element read back from a container (slots[i], list[0], queue.Dequeue()).
+                return value is IInvocationOperation read && values is not null && IsContainerRead(read)
+                    ? values[invocation.Arguments.IndexOf(handleArgument)] is { } read0 && (read0 is HandleBinding || read0 is ContentsBinding) ? read0 : null
+                    : ElementRead(value, state);
+            }
+
+            return state.Bindings.TryGetValue(key, out var binding) ? binding : null;
         }
 
         /// <summary>DMA004: unmap takes the map's length and direction; a sync takes its direction and at most its length.</summary>
@@ -1829,7 +2293,7 @@ namespace DmaDiscipline.Analyzers.Flow
             Report(Diagnostic.Create(Descriptors.DMA004, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, message));
 
         /// <summary>Is the method declared in this compilation (its body may be summarised)?</summary>
-        private bool InCompilation(IMethodSymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly);
+        private bool InCompilation(ISymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly);
 
         /// <summary>
         /// What a call of the compilation's own method gives back, by its summary: a fresh mapping
@@ -1868,6 +2332,27 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            if (summary.ReturnsElements.Count > 0 && invocation.Type is INamedTypeSymbol { IsTupleType: true } tupleType && !method.IsAsync && KeptWhole(invocation))
+            {
+                // A tuple kept in a local or deconstructed: its elements are the mappings the helper made.
+                var members = new List<KeyValuePair<ISymbol, Binding>>();
+                foreach (var pair in summary.ReturnsElements)
+                {
+                    if (pair.Key < tupleType.TupleElements.Length)
+                    {
+                        var field = tupleType.TupleElements[pair.Key];
+                        var element = Made(invocation, pair.Value, invocation, ref state, pair.Key);
+                        members.Add(new KeyValuePair<ISymbol, Binding>(field, element));
+                        if (field.CorrespondingTupleField is { } item && !SymbolEqualityComparer.Default.Equals(item, field))
+                        {
+                            members.Add(new KeyValuePair<ISymbol, Binding>(item, element));
+                        }
+                    }
+                }
+
+                _made[invocation] = members;
+            }
+
             if (summary.Returns is { } made)
             {
                 // An async helper's mapping is the awaited result, not the task.
@@ -1889,7 +2374,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>A mapping a callee made, as a site at the call (or the out argument) that made it here.</summary>
         [MethodImpl(Jit.Optimized)]
-        private Binding Made(IOperation at, MadeMapping made, IInvocationOperation invocation, ref MappingState state)
+        private Binding Made(IOperation at, MadeMapping made, IInvocationOperation invocation, ref MappingState state, int element = -1)
         {
             var bufferKey = made.BufferKey;
             if (made.BufferOrdinal >= 0)
@@ -1903,7 +2388,17 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            var site = SiteFor(at, made.Kind, bufferKey, null, null);
+            MapSite? site;
+            if (element < 0)
+            {
+                site = SiteFor(at, made.Kind, bufferKey, null, null);
+            }
+            else if (!_elementSites.TryGetValue((at, element), out site))
+            {
+                site = new MapSite(at, made.Kind, bufferKey, null, null);
+                _elementSites[(at, element)] = site;
+            }
+
             var flags = SiteFlags.Live | SiteFlags.NotReleased;
             if (made.Kind == MappingKind.Streaming)
             {
@@ -1917,6 +2412,21 @@ namespace DmaDiscipline.Analyzers.Flow
 
             state = state.WithSite(site, new SiteStatus(flags, made.Length, made.Direction));
             return new HandleBinding(site);
+        }
+
+        // The mappings a helper's tuple gives, by the call and the element's position.
+        private readonly Dictionary<(IOperation, int), MapSite> _elementSites = new Dictionary<(IOperation, int), MapSite>();
+
+        /// <summary>Is a call's tuple kept whole: in a local of this body, or deconstructed into variables?</summary>
+        private bool KeptWhole(IOperation value)
+        {
+            var parent = value.Parent;
+            while (parent is IConversionOperation conversion && conversion.IsImplicit)
+            {
+                parent = parent.Parent;
+            }
+
+            return parent is IDeconstructionAssignmentOperation || ReceivingLocal(value) is not null;
         }
 
         /// <summary>A callee releases the mapping it is given on every path: as an unmap here.</summary>

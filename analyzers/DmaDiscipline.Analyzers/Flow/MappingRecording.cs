@@ -29,6 +29,8 @@ namespace DmaDiscipline.Analyzers.Flow
         private int _checkOf = -1;
         private bool _checkNegated;
         private bool _allCheck = true;
+        private int _tupleReturns;
+        private Dictionary<int, MadeMapping>? _elements;
 
         public MappingRecording(IMethodSymbol method, IOperation body, DmaSymbols symbols)
         {
@@ -102,6 +104,31 @@ namespace DmaDiscipline.Analyzers.Flow
             var made = Made(value, state, mustBeLive: true);
             _made = made is null ? null : _made is null ? made : _made.Join(made);
             _allMade &= _made is not null;
+        }
+
+        /// <summary>A return gives a tuple literal whose elements are <paramref name="elements"/> (report pass only; <see cref="Returned"/> is told of the return too).</summary>
+        public void ReturnedTuple(Binding?[] elements, MappingState state)
+        {
+            var made = new Dictionary<int, MadeMapping>();
+            for (var i = 0; i < elements.Length; i++)
+            {
+                if (!(Made(elements[i], state, mustBeLive: true) is { } element))
+                {
+                    continue;
+                }
+
+                if (_elements is null)
+                {
+                    made[i] = element;
+                }
+                else if (_elements.TryGetValue(i, out var before) && before.Join(element) is { } joined)
+                {
+                    made[i] = joined;
+                }
+            }
+
+            _elements = made;
+            _tupleReturns++;
         }
 
         /// <summary>A path leaves the body normally (report pass only).</summary>
@@ -217,7 +244,8 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var checkOf = _returns > 0 && _allCheck ? _checkOf : -1;
-            return new MappingSummary(_returns > 0 && _allMade ? _made : null, returnsParameter, checkOf, checkOf >= 0 && _checkNegated, outs, parameters);
+            var elements = _exits > 0 && _tupleReturns > 0 && _tupleReturns == _returns ? _elements : null;
+            return new MappingSummary(_returns > 0 && _allMade ? _made : null, returnsParameter, checkOf, checkOf >= 0 && _checkNegated, outs, parameters, elements);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
@@ -206,6 +207,94 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 // Order-independent: the same members met in another order are the same choice.
                 hash ^= member.Site.GetHashCode() ^ (member.Stuck ? 11 : 13);
+            }
+
+            return hash;
+        }
+    }
+
+    /// <summary>
+    /// What the elements of one container may hold (<see cref="ElementKey"/>): the handles of this
+    /// body's mappings stored into it, under any index or key, each once. Read back as one element, it
+    /// is that handle when there is one; when there are several, it is this value, which a check, a
+    /// hand-over or a release concerns for each, but which is never reported on (which one is read is not known).
+    /// </summary>
+    internal sealed class ContentsBinding : Binding, IEquatable<ContentsBinding>
+    {
+        public ContentsBinding(MapSite[] sites) => Sites = sites;
+
+        public MapSite[] Sites { get; }
+
+        /// <summary>The sites a stored value brings into a container: a handle's, a choice's, another container's; null for anything else.</summary>
+        public static MapSite[]? SitesOf(Binding? value)
+        {
+            switch (value)
+            {
+                case HandleBinding handle:
+                    return new[] { handle.Site };
+                case ChoiceBinding choice when !choice.Derived:
+                    var sites = new MapSite[choice.Members.Length];
+                    for (var i = 0; i < sites.Length; i++)
+                    {
+                        sites[i] = choice.Members[i].Site;
+                    }
+
+                    return sites;
+                case ContentsBinding contents:
+                    return contents.Sites;
+                default:
+                    return null;
+            }
+        }
+
+        public ContentsBinding Union(ContentsBinding other)
+        {
+            List<MapSite>? added = null;
+            foreach (var site in other.Sites)
+            {
+                if (Array.IndexOf(Sites, site) < 0)
+                {
+                    (added ??= new List<MapSite>()).Add(site);
+                }
+            }
+
+            if (added is null)
+            {
+                return this;
+            }
+
+            var sites = new MapSite[Sites.Length + added.Count];
+            Sites.CopyTo(sites, 0);
+            added.CopyTo(sites, Sites.Length);
+            return new ContentsBinding(sites);
+        }
+
+        public bool Equals(ContentsBinding? other)
+        {
+            if (other is null || other.Sites.Length != Sites.Length)
+            {
+                return false;
+            }
+
+            foreach (var site in Sites)
+            {
+                if (Array.IndexOf(other.Sites, site) < 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override bool Equals(object? obj) => Equals(obj as ContentsBinding);
+
+        public override int GetHashCode()
+        {
+            var hash = 17;
+            foreach (var site in Sites)
+            {
+                hash ^= site.GetHashCode();
             }
 
             return hash;

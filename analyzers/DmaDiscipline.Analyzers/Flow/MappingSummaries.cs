@@ -123,6 +123,83 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
+        private readonly ConcurrentDictionary<IMethodSymbol, IFieldSymbol?> _refFields = new ConcurrentDictionary<IMethodSymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, ISymbol?[]?> _constructorMembers = new ConcurrentDictionary<IMethodSymbol, ISymbol?[]?>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The field of its own object (or a static field) that every <c>return ref</c> of a non-virtual
+        /// ref-returning method of the compilation refers to: a call of it is that field. Null otherwise.
+        /// </summary>
+        public IFieldSymbol? RefReturnedField(IMethodSymbol method)
+        {
+            if (!method.ReturnsByRef || method.IsVirtual || method.IsAbstract || method.IsOverride)
+            {
+                return null;
+            }
+
+            return _refFields.GetOrAdd(method.OriginalDefinition, m =>
+            {
+                IFieldSymbol? field = null;
+                if (!(_bodies.BodyOf(m) is { } body))
+                {
+                    return null;
+                }
+
+                foreach (var node in body.Descendants())
+                {
+                    if (node is IReturnOperation @return)
+                    {
+                        if (@return.ReturnedValue is null || !(Keys.Unwrap(@return.ReturnedValue) is IFieldReferenceOperation returned)
+                            || !(returned.Instance is null || returned.Instance is IInstanceReferenceOperation)
+                            || (field is not null && !SymbolEqualityComparer.Default.Equals(field, returned.Field)))
+                        {
+                            return null;
+                        }
+
+                        field = returned.Field;
+                    }
+                    else if (node is IAnonymousFunctionOperation || node is ILocalFunctionOperation)
+                    {
+                        return null;
+                    }
+                }
+
+                return field;
+            });
+        }
+
+        /// <summary>
+        /// The member of the new object each parameter of a constructor of the compilation is stored
+        /// into, by ordinal: a statement of the constructor's own block (not under a branch) assigning
+        /// the parameter, unchanged, to a field or property of this. Null when there is none.
+        /// </summary>
+        public ISymbol?[]? MembersSetBy(IMethodSymbol constructor) =>
+            _constructorMembers.GetOrAdd(constructor.OriginalDefinition, c =>
+            {
+                if (c.MethodKind != MethodKind.Constructor || c.Parameters.IsEmpty || !(_bodies.BodyOf(c) is IConstructorBodyOperation body)
+                    || !((body.BlockBody ?? body.ExpressionBody) is { } block))
+                {
+                    return null;
+                }
+
+                ISymbol?[]? members = null;
+                foreach (var statement in block.Operations)
+                {
+                    var assignment = (statement as IExpressionStatementOperation)?.Operation as ISimpleAssignmentOperation
+                        ?? statement as ISimpleAssignmentOperation;
+                    if (assignment is null || assignment.IsRef || !(Keys.Unwrap(assignment.Value) is IParameterReferenceOperation parameter)
+                        || !(assignment.Target is IMemberReferenceOperation member) || !(member.Instance is IInstanceReferenceOperation)
+                        || !(member is IFieldReferenceOperation || (member is IPropertyReferenceOperation property && property.Arguments.IsEmpty)))
+                    {
+                        continue;
+                    }
+
+                    (members ??= new ISymbol?[c.Parameters.Length])[parameter.Parameter.Ordinal] = member.Member;
+                }
+
+                return members;
+            });
+
         /// <summary>The search in progress on this thread: the callees being summarised (a recursion is not followed).</summary>
         internal sealed class Search
         {

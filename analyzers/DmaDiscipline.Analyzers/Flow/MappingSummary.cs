@@ -93,8 +93,10 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>A callee whose body is not followed: it makes nothing, and takes what it is given.</summary>
         public static readonly MappingSummary Unknown = new MappingSummary(null, -1, -1, false, NoOuts, NoParameters);
 
-        public MappingSummary(MadeMapping? returns, int returnsParameter, int returnsCheckOf, bool checkNegated, Dictionary<int, MadeMapping> outs, Dictionary<int, ParameterUse> parameters)
+        public MappingSummary(MadeMapping? returns, int returnsParameter, int returnsCheckOf, bool checkNegated, Dictionary<int, MadeMapping> outs, Dictionary<int, ParameterUse> parameters,
+            Dictionary<int, MadeMapping>? returnsElements = null)
         {
+            ReturnsElements = returnsElements ?? NoOuts;
             Returns = returns;
             ReturnsParameter = returnsParameter;
             ReturnsCheckOf = returnsCheckOf;
@@ -116,6 +118,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>Fresh mappings written to out/ref parameters on every path, by ordinal.</summary>
         public Dictionary<int, MadeMapping> Outs { get; }
+
+        /// <summary>Every return is a tuple literal: the fresh mapping each of these elements (by position) gives on every path.</summary>
+        public Dictionary<int, MadeMapping> ReturnsElements { get; }
 
         /// <summary>What the callee does with its handle parameters, by ordinal (absent: <see cref="ParameterFate.Takes"/>).</summary>
         public Dictionary<int, ParameterUse> Parameters { get; }
@@ -150,6 +155,15 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            var elements = new Dictionary<int, MadeMapping>();
+            foreach (var pair in ReturnsElements)
+            {
+                if (other.ReturnsElements.TryGetValue(pair.Key, out var made) && pair.Value.Join(made) is { } joined)
+                {
+                    elements[pair.Key] = joined;
+                }
+            }
+
             var sameCheck = ReturnsCheckOf == other.ReturnsCheckOf && CheckNegated == other.CheckNegated;
             return new MappingSummary(
                 Returns is not null && other.Returns is not null ? Returns.Join(other.Returns) : null,
@@ -157,7 +171,8 @@ namespace DmaDiscipline.Analyzers.Flow
                 sameCheck ? ReturnsCheckOf : -1,
                 sameCheck && CheckNegated,
                 outs,
-                parameters);
+                parameters,
+                elements);
         }
     }
 }

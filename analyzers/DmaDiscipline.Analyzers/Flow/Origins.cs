@@ -92,6 +92,61 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => Creation.GetHashCode();
     }
 
+    /// <summary>
+    /// What a call with no body to follow (an extern, another assembly's method) returns as an
+    /// address, from the address arguments it was given (<c>PhysToVirt(bar)</c>, <c>MapMMIO(bar, n)</c>):
+    /// a translation of a device-memory address addresses the same device memory. Resolved, only the
+    /// arguments' device memory counts — never a physical address: the virtual view of ordinary memory
+    /// is neither device memory nor physical.
+    /// </summary>
+    internal sealed class TranslatedOrigin : Origin
+    {
+        public TranslatedOrigin(SyntaxNode node, ImmutableHashSet<Origin> arguments)
+        {
+            Node = node;
+            Arguments = arguments;
+        }
+
+        public SyntaxNode Node { get; }
+
+        /// <summary>The union of the call's address arguments' values.</summary>
+        public ImmutableHashSet<Origin> Arguments { get; }
+
+        public override bool Equals(object? obj) => obj is TranslatedOrigin other && ReferenceEquals(other.Node, Node);
+
+        public override int GetHashCode() => Node.GetHashCode();
+    }
+
+    /// <summary>
+    /// Memory the receiver's own address addresses (only while summarising a method): a physical-source
+    /// member of <c>this</c> read in its own type's body (a memory block's <c>Offset</c>). A store through
+    /// it is device-visible when the caller's receiver is a block whose address some body hands to the
+    /// device (<see cref="AddressSummaries.ReceiverBit"/>).
+    /// </summary>
+    internal sealed class ReceiverMemoryOrigin : Origin
+    {
+        public static readonly ReceiverMemoryOrigin Instance = new ReceiverMemoryOrigin();
+
+        private ReceiverMemoryOrigin()
+        {
+        }
+    }
+
+    /// <summary>
+    /// The memory of the block a field holds (only as where a <c>receiver-sink</c> call stores): a sink when
+    /// the block is one the device reads (its own address reaches a device-visible sink).
+    /// </summary>
+    internal sealed class BlockMemoryOrigin : Origin
+    {
+        public BlockMemoryOrigin(IFieldSymbol field) => Field = field;
+
+        public IFieldSymbol Field { get; }
+
+        public override bool Equals(object? obj) => obj is BlockMemoryOrigin other && SymbolEqualityComparer.Default.Equals(other.Field, Field);
+
+        public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Field);
+    }
+
     /// <summary>A delegate to a lambda, local function or method of the compilation: calling it runs <see cref="Function"/>.</summary>
     internal sealed class FunctionOrigin : Origin
     {

@@ -97,9 +97,10 @@ namespace DmaDiscipline.Analyzers.Flow
     {
         public SinkHit(System.Collections.Immutable.ImmutableHashSet<Origin> value, IOperation site, string? sink, IMethodSymbol? callee, int ordinal,
             System.Collections.Immutable.ImmutableHashSet<Origin>? memory = null, System.Collections.Immutable.ImmutableArray<System.Collections.Immutable.ImmutableHashSet<Origin>> arguments = default,
-            IFieldSymbol? field = null)
+            IFieldSymbol? field = null, IFieldSymbol? receiver = null)
         {
             Field = field;
+            Receiver = receiver;
             Value = value;
             Site = site;
             Sink = sink;
@@ -114,6 +115,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>A store into a field (or an auto-property's backing field) of the compilation: a sink when some body gives what the field holds to one.</summary>
         public IFieldSymbol? Field { get; }
+
+        /// <summary>A call on an object kept in a field (<c>_ring.Write32(…)</c>): that field, to tell whether the callee's stores through its receiver's own address are device-visible.</summary>
+        public IFieldSymbol? Receiver { get; }
 
         /// <summary>A call: every argument's value, to tell which of the callee's parameters get device memory.</summary>
         public System.Collections.Immutable.ImmutableArray<System.Collections.Immutable.ImmutableHashSet<Origin>> Arguments { get; }

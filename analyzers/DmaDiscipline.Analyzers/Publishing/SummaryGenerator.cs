@@ -9,7 +9,9 @@ namespace DmaDiscipline.Analyzers.Publishing
     /// Publishes a project's DMA summaries with its assembly (<see cref="PublishedSummary"/>), so that
     /// a project referencing it — as a project or as a package — sees its wrappers, helpers and sources
     /// without a symbols file. A project that uses no sink and names no physical source gets nothing
-    /// (no source is added), and is summarised not at all.
+    /// (no source is added), and is summarised not at all; nor is a project that sets the MSBuild
+    /// property <c>DmaDisciplinePublishSummaries</c> to <c>false</c> (one no driver project references,
+    /// which would otherwise pay for summaries nobody reads).
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class SummaryGenerator : IIncrementalGenerator
@@ -17,7 +19,9 @@ namespace DmaDiscipline.Analyzers.Publishing
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
             var files = context.AdditionalTextsProvider.Where(file => SymbolsFile.IsSymbolsFile(file.Path)).Collect();
-            var published = context.CompilationProvider.Combine(files).Select((pair, cancellationToken) => Publish(pair.Left, pair.Right, cancellationToken));
+            var optedOut = context.AnalyzerConfigOptionsProvider.Select((options, _) => IsOptedOut(options.GlobalOptions));
+            var published = context.CompilationProvider.Combine(files).Combine(optedOut).Select((input, cancellationToken) =>
+                input.Right ? new Result(input.Left.Left.AssemblyName ?? string.Empty, string.Empty, null) : Publish(input.Left.Left, input.Left.Right, cancellationToken));
             context.RegisterSourceOutput(published, (output, result) =>
             {
                 if (result.Failure is { } failure)
@@ -30,6 +34,12 @@ namespace DmaDiscipline.Analyzers.Publishing
                 }
             });
         }
+
+        /// <summary>The MSBuild property (made visible to the compiler by the package's .targets) that turns publishing off.</summary>
+        internal const string PublishProperty = "build_property.DmaDisciplinePublishSummaries";
+
+        private static bool IsOptedOut(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options) =>
+            options.TryGetValue(PublishProperty, out var value) && string.Equals(value.Trim(), "false", StringComparison.OrdinalIgnoreCase);
 
         private static Result Publish(Compilation compilation, ImmutableArray<AdditionalText> files, System.Threading.CancellationToken cancellationToken)
         {

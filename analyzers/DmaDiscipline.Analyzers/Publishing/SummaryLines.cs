@@ -159,6 +159,21 @@ namespace DmaDiscipline.Analyzers.Publishing
                     }
                 }
 
+                if ((_sinksInReach || _addressesInReach) && !method.IsStatic && (declared & (DmaRole.BusSink | DmaRole.ReceiverSink)) == 0 && _summaries.MayReachSink(method))
+                {
+                    foreach (var parameter in method.Parameters)
+                    {
+                        // A store into the receiver's own memory (a block's Write32): a sink only on a block the device reads,
+                        // which the calling project decides.
+                        if (parameter.RefKind != RefKind.Out && !_symbols.IsDeclaredBusSinkParameter(parameter)
+                            && _summaries.SinkOf(method, parameter.Ordinal, 0) is null
+                            && _summaries.SinkOf(method, parameter.Ordinal, AddressSummaries.ReceiverBit) is not null)
+                        {
+                            Line(method, $"receiver-sink({parameter.Name})");
+                        }
+                    }
+                }
+
                 if (method.ReturnsVoid || method.MethodKind == MethodKind.Constructor || !CanCarryAddress(method.ReturnType))
                 {
                     return;

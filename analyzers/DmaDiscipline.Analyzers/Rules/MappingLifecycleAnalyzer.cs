@@ -150,7 +150,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 if (operation is IInvocationOperation invocation
                     && ((names.Mapping.Contains(invocation.TargetMethod.Name) && (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
                         || (summaries.MakerNames.Contains(invocation.TargetMethod.Name) && summaries.Of(invocation.TargetMethod, null) is { } summary
-                            && (summary.Returns is not null || summary.Outs.Count > 0))))
+                            && (summary.Returns is not null || summary.Outs.Count > 0 || summary.ReturnsElements.Count > 0))))
                 {
                     return true;
                 }

@@ -261,7 +261,14 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 // The summary generator still publishes what such a project's helpers return (a physical address, what they are given).
                 var namesPhysical = symbols.PointersArePhysical || declarations.UsedNames(carriers).Count > 0;
-                return new AddressCarriers(new List<string>(sinks), new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false, namesPhysical);
+                var published = new List<string>(sinks);
+                if (namesPhysical)
+                {
+                    // A block type's store into its own memory (published as receiver-sink): helpers that store through a pointer.
+                    published.AddRange(declarations.StoreHelpers());
+                }
+
+                return new AddressCarriers(published, new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false, namesPhysical);
             }
 
             if (!symbols.PointersArePhysical && declarations.UsedNames(carriers).Count == 0)

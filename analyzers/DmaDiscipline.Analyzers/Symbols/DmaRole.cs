@@ -39,5 +39,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         DeviceMemory = 1 << 14,
         /// <summary>Returns its first argument's number (an endianness identity, a checked cast): what the argument carries, the result carries. For methods whose body is not in the compilation.</summary>
         ValuePreserving = 1 << 15,
+        /// <summary>Stores a parameter into the memory its receiver's own address addresses (a memory block's <c>Write32</c>): a sink at a call whose receiver is a block the device reads.</summary>
+        ReceiverSink = 1 << 16,
     }
 }

@@ -26,6 +26,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly Dictionary<ISymbol, DmaRole> _roles = new Dictionary<ISymbol, DmaRole>(SymbolEqualityComparer.Default);
         // A method's sink parameters, where lines name them (several lines may name several parameters).
         private readonly Dictionary<ISymbol, HashSet<string>> _sinkParameterNames = new Dictionary<ISymbol, HashSet<string>>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, HashSet<string>> _receiverSinkParameterNames = new Dictionary<ISymbol, HashSet<string>>(SymbolEqualityComparer.Default);
         // Sized for the members a driver calls, with more lock stripes than build machines have cores: every callback asks,
         // and a resize or a contended stripe would stall the others.
         private readonly ConcurrentDictionary<ISymbol, DmaRole> _cache = new ConcurrentDictionary<ISymbol, DmaRole>(CacheConcurrency, 1024, SymbolEqualityComparer.Default);
@@ -197,13 +198,13 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
 
                 AddRole(symbol, entry.Role);
-                AddSinkParameterName(symbol, entry.ParameterName);
+                AddSinkParameterName(symbol, entry.Role, entry.ParameterName);
             }
 
             PublishedProblems = problems;
         }
 
-        private void AddSinkParameterName(ISymbol symbol, string? name)
+        private void AddSinkParameterName(ISymbol symbol, DmaRole role, string? name)
         {
             if (name is null)
             {
@@ -211,9 +212,10 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             var key = symbol.OriginalDefinition;
-            if (!_sinkParameterNames.TryGetValue(key, out var names))
+            var byMethod = (role & DmaRole.ReceiverSink) != 0 ? _receiverSinkParameterNames : _sinkParameterNames;
+            if (!byMethod.TryGetValue(key, out var names))
             {
-                _sinkParameterNames[key] = names = new HashSet<string>(StringComparer.Ordinal);
+                byMethod[key] = names = new HashSet<string>(StringComparer.Ordinal);
             }
 
             names.Add(name);
@@ -432,7 +434,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     else
                     {
                         AddRole(symbol, entry.Role);
-                        AddSinkParameterName(symbol, entry.ParameterName);
+                        AddSinkParameterName(symbol, entry.Role, entry.ParameterName);
                     }
                 }
             }
@@ -729,6 +731,15 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Is the parameter marked [BusAddress] itself (a declared address slot, not a whole method configured as a sink)?</summary>
+        /// <summary>
+        /// Does the parameter's method store it into the memory its receiver addresses (<c>receiver-sink</c>, configured or
+        /// published by the method's project): a sink at a call on a block the device reads.
+        /// </summary>
+        public bool IsReceiverSinkParameter(IParameterSymbol parameter) =>
+            parameter.ContainingSymbol is IMethodSymbol method && !method.IsStatic
+            && _roles.TryGetValue(method.OriginalDefinition, out var configured) && (configured & DmaRole.ReceiverSink) != 0
+            && (_receiverSinkParameterNames.TryGetValue(method.OriginalDefinition, out var names) ? names.Contains(parameter.Name) : IsAddressLike(parameter.Type));
+
         public bool IsAttributedBusSinkParameter(IParameterSymbol parameter) =>
             _busAddressAttribute is not null && (AttributeRoles(parameter.OriginalDefinition) & DmaRole.BusSink) != 0;
 

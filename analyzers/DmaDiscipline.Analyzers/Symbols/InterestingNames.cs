@@ -149,7 +149,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private static void Add(string name, DmaRole role, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
-            if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.DeviceMemory)) != 0)
+            if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.DeviceMemory | DmaRole.ReceiverSink)) != 0)
             {
                 sinks.Add(name);
             }

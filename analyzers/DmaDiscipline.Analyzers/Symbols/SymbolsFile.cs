@@ -61,6 +61,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             ["platform"] = DmaRole.Platform,
             ["device-memory"] = DmaRole.DeviceMemory,
             ["value-preserving"] = DmaRole.ValuePreserving,
+            ["receiver-sink"] = DmaRole.ReceiverSink,
         }.ToImmutableDictionary();
 
         /// <summary>The roles a symbol of each documentation-id prefix may take; anything else is a broken line.</summary>
@@ -71,7 +72,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 case 'M':
                     return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.Map | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice
                         | DmaRole.MappingErrorCheck | DmaRole.CoherentAlloc | DmaRole.CoherentFree | DmaRole.TranslationQuery | DmaRole.PersistentMap | DmaRole.DeviceMemory
-                        | DmaRole.ValuePreserving;
+                        | DmaRole.ValuePreserving | DmaRole.ReceiverSink;
                 case 'P':
                 case 'F':
                     return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.TranslationQuery | DmaRole.CpuAccess | DmaRole.DeviceMemory;
@@ -210,9 +211,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                 return $"role '{roleText}' does not apply to '{id[0]}:' symbols";
             }
 
-            if (parameter is not null && !(role == DmaRole.BusSink && id[0] == 'M'))
+            if (parameter is not null && !((role == DmaRole.BusSink || role == DmaRole.ReceiverSink) && id[0] == 'M'))
             {
-                return "a parameter name is only allowed with 'bus-sink' on a method";
+                return "a parameter name is only allowed with 'bus-sink' or 'receiver-sink' on a method";
             }
 
             entry = new Entry(id, role, parameter);

@@ -242,7 +242,10 @@ namespace DmaDiscipline.Analyzers.Symbols
                     return $"role 'value-preserving' needs a method that returns what its first argument is given, and '{id}' {(returnsVoid ? "returns nothing" : "has no parameter")}";
                 case DmaRole.MappingErrorCheck when method.ReturnType.SpecialType != SpecialType.System_Boolean:
                     return $"role 'mapping-error-check' needs a method that returns bool (true = the mapping failed), and '{id}' returns {method.ReturnType.ToDisplayString()}";
+                case DmaRole.ReceiverSink when method.IsStatic:
+                    return $"role 'receiver-sink' needs an instance method (it stores into its receiver's memory), and '{id}' is static";
                 case DmaRole.BusSink:
+                case DmaRole.ReceiverSink:
                 case DmaRole.Map:
                 case DmaRole.Unmap:
                 case DmaRole.SyncForCpu:

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -34,38 +35,42 @@ namespace DmaDiscipline.CodeFixes.Mapping
                 return used;
             }
 
-            if (method is not null && method.MethodKind == MethodKind.Constructor)
+            if (method is not null && method.MethodKind == MethodKind.Constructor
+                && Nearest(method.Parameters.Select(p => (p.Name, (ITypeSymbol?)p.Type)), symbols) is { } fromParameter)
             {
-                foreach (var parameter in method.Parameters)
-                {
-                    if (Path(parameter.Type, symbols) is { } path)
-                    {
-                        return parameter.Name + path;
-                    }
-                }
+                return fromParameter;
             }
 
             var isStatic = method?.IsStatic ?? false;
-            foreach (var candidate in type.GetMembers())
-            {
-                if (candidate.IsStatic != isStatic && !candidate.IsStatic || candidate.IsImplicitlyDeclared)
-                {
-                    continue;
-                }
-
-                var candidateType = candidate switch
+            var members = type.GetMembers()
+                .Where(candidate => !(candidate.IsStatic != isStatic && !candidate.IsStatic || candidate.IsImplicitlyDeclared))
+                .Select(candidate => (candidate.Name, candidate switch
                 {
                     IFieldSymbol field => field.Type,
                     IPropertySymbol property when !property.IsIndexer => property.Type,
-                    _ => null,
-                };
-                if (candidateType is not null && Path(candidateType, symbols) is { } path)
+                    _ => (ITypeSymbol?)null,
+                }));
+            return Nearest(members, symbols);
+        }
+
+        /// <summary>
+        /// The candidate with the shortest way to a <c>DmaApi</c>: a <c>DmaApi</c> the driver holds itself before the
+        /// <c>Dma</c> of a device it holds (the driver's own field is what it would write); declaration order breaks ties.
+        /// </summary>
+        private static string? Nearest(IEnumerable<(string Name, ITypeSymbol? Type)> candidates, RuntimeSymbols symbols)
+        {
+            string? best = null;
+            var bestDepth = int.MaxValue;
+            foreach (var (name, type) in candidates)
+            {
+                if (type is not null && Path(type, symbols) is { } path && path.Count(c => c == '.') < bestDepth)
                 {
-                    return candidate.Name + path;
+                    best = name + path;
+                    bestDepth = path.Count(c => c == '.');
                 }
             }
 
-            return null;
+            return best;
         }
 
         /// <summary>The receiver of the member's first DMA API call that means the same at <paramref name="node"/>.</summary>

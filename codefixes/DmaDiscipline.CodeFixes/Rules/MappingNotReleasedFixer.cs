@@ -44,7 +44,11 @@ namespace DmaDiscipline.CodeFixes.Rules
 
         /// <summary>
         /// The alternative: everything after the map (and its check) moves into <c>try</c>, the release into
-        /// <c>finally</c> — offered only while the method has no release of its own and never hands the handle on.
+        /// <c>finally</c>. Offered when the method has no release of its own and never hands the handle on, or when its
+        /// only release is a statement of the map's own block that ends the handle's life there (a synchronous driver:
+        /// post, wait, unmap) and the handle never outlives the method — then that release moves into <c>finally</c>,
+        /// with the map's own length and direction, and locals the statements after it read are declared before the
+        /// <c>try</c>.
         /// </summary>
         private static PlannedFix? TryFinally(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
@@ -62,15 +66,32 @@ namespace DmaDiscipline.CodeFixes.Rules
                 after.RemoveAt(0);
             }
 
-            var uses = after.SelectMany(s => s.DescendantNodesAndSelf()).OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == handle).ToList();
-            if (member is null || after.Count == 0
-                || uses.Any(n => HandsOn(model, n, cancellationToken))
-                || after.SelectMany(s => s.DescendantNodesAndSelf()).OfType<InvocationExpressionSyntax>().Any(i => IsRelease(model, i, handle, cancellationToken)))
+            var releases = after.SelectMany(s => s.DescendantNodesAndSelf()).OfType<InvocationExpressionSyntax>().Where(i => IsRelease(model, i, handle, cancellationToken)).ToList();
+            StatementSyntax? own = null;
+            if (releases.Count > 0)
+            {
+                if (releases.Count > 1 || !(releases[0].Parent is ExpressionStatementSyntax statement) || !after.Contains(statement))
+                {
+                    return null;
+                }
+
+                own = statement;
+            }
+
+            var cut = own is null ? after.Count : after.IndexOf(own);
+            var moved = after.Take(cut).ToList();
+            var trailing = own is null ? new List<StatementSyntax>() : after.Skip(cut + 1).ToList();
+            bool Names(SyntaxNode n, string name) => n is IdentifierNameSyntax id && id.Identifier.ValueText == name;
+            var uses = moved.SelectMany(s => s.DescendantNodesAndSelf()).OfType<IdentifierNameSyntax>().Where(n => Names(n, handle)).ToList();
+            if (member is null || moved.Count == 0
+                || trailing.Any(s => s.DescendantNodesAndSelf().Any(n => Names(n, handle)))
+                || uses.Any(n => own is null ? HandsOn(model, n, cancellationToken) : Outlives(model, n, cancellationToken))
+                || !Hoistable(model, moved, trailing, cancellationToken, out var hoisted))
             {
                 return null;
             }
 
-            var release = Release(model, map, member, after[after.Count - 1].SpanStart, cancellationToken);
+            var release = Release(model, map, member, (own ?? after[after.Count - 1]).SpanStart, cancellationToken);
             if (release is null)
             {
                 return null;
@@ -78,23 +99,153 @@ namespace DmaDiscipline.CodeFixes.Rules
 
             var what = map.IsCoherent ? "Free the coherent buffer" : "Unmap";
             var kept = map.KeptLength;
+            var moves = own is null ? string.Empty : $" instead of at line {own.GetLocation().GetLineSpan().StartLinePosition.Line + 1}";
             return new PlannedFix(
-                $"{what} in a finally block" + KeptLengthNote(kept),
+                $"{what} in a finally block{moves}" + KeptLengthNote(kept),
                 TryFinallyKey,
                 "finally@" + map.Call.SpanStart,
                 editor =>
                 {
                     kept?.Apply(editor);
                     editor.ReplaceNode(block, (current, _) =>
-                {
-                    var statements = ((BlockSyntax)current).Statements;
-                    var before = statements.Take(statements.Count - after.Count);
-                    var moved = statements.Skip(statements.Count - after.Count);
-                    var wrapped = SyntaxFactory.TryStatement(SyntaxFactory.Block(moved), default, SyntaxFactory.FinallyClause(SyntaxFactory.Block(release)))
-                        .WithAdditionalAnnotations(Formatter.Annotation);
-                    return ((BlockSyntax)current).WithStatements(SyntaxFactory.List(before.Concat(new StatementSyntax[] { wrapped })));
+                    {
+                        var statements = ((BlockSyntax)current).Statements;
+                        var first = statements.Count - after.Count;
+                        var before = statements.Take(first);
+                        var inTry = statements.Skip(first).Take(cut).Select((s, i) => hoisted.TryGetValue(i, out var h) ? h.Assignment.WithTriviaFrom(s) : s);
+                        var wrapped = SyntaxFactory.TryStatement(SyntaxFactory.Block(inTry), default, SyntaxFactory.FinallyClause(SyntaxFactory.Block(release)))
+                            .WithAdditionalAnnotations(Formatter.Annotation);
+                        var rest = statements.Skip(first + cut + (own is null ? 0 : 1));
+                        // The first declaration takes the blank line that set the moved statements off.
+                        var declarations = hoisted.OrderBy(h => h.Key).Select((h, i) => i == 0 ? h.Value.Declaration.WithLeadingTrivia(statements[first].GetLeadingTrivia()) : h.Value.Declaration);
+                        return ((BlockSyntax)current).WithStatements(SyntaxFactory.List(before.Concat(declarations).Concat(new StatementSyntax[] { wrapped }).Concat(rest)));
                     });
                 });
+        }
+
+        /// <summary>
+        /// Locals declared among the statements moving into <c>try</c> that the statements after it read: each must be a
+        /// single-variable declaration statement, declared before the <c>try</c> (its type written out) and assigned
+        /// where it was declared. Any other local those statements read (an <c>out var</c>, a pattern) leaves no fix.
+        /// Keyed by the declaration's index among the moved statements.
+        /// </summary>
+        private static bool Hoistable(SemanticModel model, List<StatementSyntax> moved, List<StatementSyntax> trailing, CancellationToken cancellationToken, out Dictionary<int, (StatementSyntax Declaration, StatementSyntax Assignment)> hoisted)
+        {
+            hoisted = new Dictionary<int, (StatementSyntax, StatementSyntax)>();
+            var read = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var id in trailing.SelectMany(s => s.DescendantNodesAndSelf()).OfType<IdentifierNameSyntax>())
+            {
+                if (model.GetSymbolInfo(id, cancellationToken).Symbol is ILocalSymbol local)
+                {
+                    read.Add(local);
+                }
+            }
+
+            foreach (var declared in moved.SelectMany(s => s.DescendantNodesAndSelf()))
+            {
+                if (!(model.GetDeclaredSymbol(declared, cancellationToken) is ILocalSymbol local) || !read.Contains(local))
+                {
+                    continue;
+                }
+
+                if (!(declared is VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration } declarator)
+                    || !(declaration.Parent is LocalDeclarationStatementSyntax statement) || !moved.Contains(statement)
+                    || statement.IsConst || statement.UsingKeyword != default || local.RefKind != RefKind.None || local.Type.IsRefLikeType)
+                {
+                    return false;
+                }
+
+                var type = SyntaxFactory.ParseTypeName(local.Type.ToMinimalDisplayString(model, statement.SpanStart));
+                var declaration2 = SyntaxFactory.LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(type,
+                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(declarator.Identifier.WithoutTrivia()))))
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                StatementSyntax assignment = declarator.Initializer is null ? SyntaxFactory.EmptyStatement()
+                    : SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression,
+                        SyntaxFactory.IdentifierName(declarator.Identifier.WithoutTrivia()), declarator.Initializer.Value.WithoutTrivia()));
+                hoisted[moved.IndexOf(statement)] = (declaration2, assignment.WithAdditionalAnnotations(Formatter.Annotation));
+            }
+
+            return !hoisted.Values.Any(h => h.Assignment is EmptyStatementSyntax);
+        }
+
+        /// <summary>
+        /// True when the handle may outlive the method here: returned, stored anywhere but a local (or an element or
+        /// member of one), or passed itself — not an address read from it — to anything but the DMA API.
+        /// </summary>
+        private static bool Outlives(SemanticModel model, IdentifierNameSyntax use, CancellationToken cancellationToken)
+        {
+            if (use.Ancestors().Any(a => a is ReturnStatementSyntax || a is YieldStatementSyntax || a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
+            {
+                return true;
+            }
+
+            var value = use.Parent is MemberAccessExpressionSyntax access && access.Expression == use ? (ExpressionSyntax)access : use;
+            var top = value;
+            while (top.Parent is BinaryExpressionSyntax || top.Parent is CastExpressionSyntax || top.Parent is ParenthesizedExpressionSyntax || top.Parent is CheckedExpressionSyntax)
+            {
+                top = (ExpressionSyntax)top.Parent;
+            }
+
+            switch (top.Parent)
+            {
+                case AssignmentExpressionSyntax assignment when assignment.Right == top:
+                    return !IsLocalRooted(model, assignment.Left, cancellationToken);
+                case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax }:
+                    return false;
+                case ArgumentSyntax argument when argument.Parent?.Parent is InvocationExpressionSyntax call:
+                    var method = model.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
+                    return top == use && !RuntimeSymbols.Is(method?.ContainingType, RuntimeSymbols.From(model.Compilation).DmaApi);
+                default:
+                    return top == use && top.Parent is not MemberAccessExpressionSyntax;
+            }
+        }
+
+        /// <summary>
+        /// A local holding memory made for it (<c>stackalloc</c>, a new array or object) that it never hands on: it is
+        /// never assigned again, returned, or read as a whole anywhere but as the receiver of an element or member access.
+        /// </summary>
+        private static bool IsFresh(ILocalSymbol local, CancellationToken cancellationToken)
+        {
+            if (!(local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: var made } declarator)
+                || !(made is StackAllocArrayCreationExpressionSyntax || made is ImplicitStackAllocArrayCreationExpressionSyntax
+                    || made is ArrayCreationExpressionSyntax || made is ImplicitArrayCreationExpressionSyntax || made is BaseObjectCreationExpressionSyntax))
+            {
+                return false;
+            }
+
+            var scope = declarator.FirstAncestorOrSelf<BlockSyntax>();
+            return scope is not null && scope.DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Where(n => n.Identifier.ValueText == local.Name)
+                .All(n => n.Parent is ElementAccessExpressionSyntax e && e.Expression == n
+                    || n.Parent is MemberAccessExpressionSyntax m && m.Expression == n
+                    || n.Parent is ArgumentSyntax { RefKindKeyword.RawKind: 0 } a && a.Parent?.Parent is InvocationExpressionSyntax);
+        }
+
+        /// <summary>True when the assigned place is a local, or an element or field of one (a descriptor span on the stack).</summary>
+        private static bool IsLocalRooted(SemanticModel model, ExpressionSyntax target, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                switch (target)
+                {
+                    case MemberAccessExpressionSyntax member:
+                        if (model.GetSymbolInfo(member, cancellationToken).Symbol is IPropertySymbol)
+                        {
+                            return false;
+                        }
+
+                        target = member.Expression;
+                        continue;
+                    case ElementAccessExpressionSyntax element:
+                        target = element.Expression;
+                        continue;
+                    case IdentifierNameSyntax name:
+                        return model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol local && local.RefKind == RefKind.None
+                            && (local.Type.IsValueType && !local.Type.IsRefLikeType || IsFresh(local, cancellationToken));
+                    default:
+                        return false;
+                }
+            }
         }
 
         /// <summary>What the title adds when the fix keeps a computed map length in a local.</summary>

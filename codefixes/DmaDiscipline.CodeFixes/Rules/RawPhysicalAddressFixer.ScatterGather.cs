@@ -77,7 +77,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 var counts = loop.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Where(m => m.WithoutTrivia().ToString() == boundText && !length.Span.Contains(m.Span)).ToList();
                 var unmap = StreamingMap.Statement($"{dma}.UnmapSg({listName}, {directionName});");
                 return new PlannedFix(
-                    $"Map the buffers as one scatter-gather list (MapSg, {direction.Title}) and unmap it before the CPU reads them",
+                    $"Map the buffers as one scatter-gather list (MapSg, {direction.Title}) and unmap it before line {completion.GetLocation().GetLineSpan().StartLinePosition.Line + 1}, where the CPU uses them again",
                     MapSgInMethodKey,
                     "map@" + sink.SpanStart,
                     editor =>

@@ -47,7 +47,7 @@ namespace DmaDiscipline.CodeFixes.Rules
         /// <summary>MapSingle and the check only; the title says the unmap is not arranged.</summary>
         public const string MapOnlyKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSingleUnmapNotArranged";
 
-        /// <summary>A list of buffers mapped with MapSg, unmapped with UnmapSg before the CPU reads them.</summary>
+        /// <summary>A list of buffers mapped with MapSg, unmapped with UnmapSg before the CPU next reads or writes them.</summary>
         public const string MapSgInMethodKey = RuleIdentifiers.RawPhysicalAddressToDevice + ".MapSgUnmapInMethod";
 
         /// <summary>

@@ -8,25 +8,19 @@ namespace DmaDiscipline.Runtime;
 /// so that an unmap, sync or free outside a live mapping is refused on every path (IOMMU, direct,
 /// bounce) and a mapped buffer stays pinned. Each page a mapping touches holds a copy of its record,
 /// so a sync of any sub-range finds it with one lookup.
-/// Thread safety: sharded by bus page, each shard under its own spinlock (as dma-debug hashes its
-/// entries into buckets with a lock each): threads mapping different pages rarely meet. The shard
+/// Thread safety: sharded by the 64 KiB granule of the bus page, 256 shards made on first use, each
+/// under its own spinlock (as dma-debug hashes its entries into buckets with a lock each): threads
+/// mapping different granules rarely meet — with 16 shards, two queues whose IOVAs spanned 16
+/// granules each wrote every shard between them. The shard
 /// locks are biased (<see cref="BiasedSpinLock"/>): a device whose mappings one thread makes and
 /// releases takes them without an atomic instruction. Steady-state add and remove allocate nothing.
 /// </summary>
 internal sealed class LiveMappings
 {
-    private const int ShardBits = 4;
+    private const int ShardBits = 8;
     private const int GranuleBits = 4; // 16 pages
 
-    private readonly Shard[] _shards = new Shard[1 << ShardBits];
-
-    public LiveMappings()
-    {
-        for (int i = 0; i < _shards.Length; i++)
-        {
-            _shards[i] = new Shard();
-        }
-    }
+    private readonly Shard?[] _shards = new Shard?[1 << ShardBits];
 
     public void Add(in LiveMapping mapping) => Add(mapping, Environment.CurrentManagedThreadId);
 
@@ -81,8 +75,13 @@ internal sealed class LiveMappings
     public LiveMapping? FindPinning(KBuffer buffer)
     {
         int me = Environment.CurrentManagedThreadId;
-        foreach (Shard shard in _shards)
+        foreach (Shard? shard in _shards)
         {
+            if (shard is null)
+            {
+                continue;
+            }
+
             if (shard.FindPinning(buffer, me) is { } found)
             {
                 return found;
@@ -98,7 +97,11 @@ internal sealed class LiveMappings
     /// own IOVA cache share few shards with another queue's: two queues on two cores then mostly take
     /// shard locks the other never touches, where a hash per page made every shard both queues'.
     /// </summary>
-    private Shard ShardOf(ulong page) => _shards[(int)(((page >> GranuleBits) * 0x9E3779B97F4A7C15UL) >> (64 - ShardBits))];
+    private Shard ShardOf(ulong page)
+    {
+        ref Shard? slot = ref _shards[(int)(((page >> GranuleBits) * 0x9E3779B97F4A7C15UL) >> (64 - ShardBits))];
+        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new Shard(), null) ?? slot!;
+    }
 
     /// <summary>
     /// Per-page chains of mapping records in pooled arrays (index links, a free list). A page whose

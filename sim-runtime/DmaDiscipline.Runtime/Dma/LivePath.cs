@@ -4,9 +4,10 @@ namespace DmaDiscipline.Runtime;
 /// A device's current DMA path and the count of what is live on it — streaming mappings,
 /// scatter-gather lists, coherent buffers, and maps under way — because the path may only change
 /// while nothing is (a live bus address belongs to the path that made it).
-/// The count costs the thread that first uses it no atomic instruction: that thread owns a part of
-/// the count only it writes, every other thread counts in a shared part atomically (a mapping may be
-/// made on one thread and released on another: only the sum is meaningful). A path switch, which
+/// The count is an <see cref="OwnedCounter"/>: the thread that first uses it, and every other thread
+/// in the stripe of its ticket, counts with plain stores, so two queues on two cores never add to
+/// one line (a mapping may be made on one thread and released on another: only the sum is
+/// meaningful). A path switch, which
 /// happens at feature negotiation, pays instead: it marks itself under way, makes every thread's
 /// stores visible with a process-wide memory barrier, and reads the count — while a new live item
 /// counts itself first and reads the mark after (an asymmetric Dekker pair), so either the switch
@@ -17,9 +18,7 @@ internal sealed class LivePath
     private readonly object _switchLock = new();
     private DmaOps _ops;
     private int _switching;   // 1 while a switch is under way
-    private int _owner;       // managed thread id of the owning thread; 0 until one counts
-    private long _ownerCount; // written by the owner only
-    private long _sharedCount;
+    private OwnedCounter _count;
 
     public LivePath(DmaOps ops)
     {
@@ -30,7 +29,7 @@ internal sealed class LivePath
     public DmaOps Current => Volatile.Read(ref _ops);
 
     /// <summary>What is live (a snapshot).</summary>
-    public long Count => Math.Max(Interlocked.Read(ref _sharedCount) + Volatile.Read(ref _ownerCount), 0); // shared first: a release counted there is seen with its map
+    public long Count => Math.Max(_count.Value, 0);
 
     /// <summary>Counts a new live item for the thread <paramref name="me"/> and returns the path it is made on.</summary>
     public DmaOps Enter(int me)
@@ -38,23 +37,14 @@ internal sealed class LivePath
         var spin = default(SpinWait);
         while (true)
         {
-            bool owned = IsOwner(me);
-            if (owned)
-            {
-                Volatile.Write(ref _ownerCount, _ownerCount + 1);
-            }
-            else
-            {
-                Interlocked.Increment(ref _sharedCount);
-            }
-
+            _count.Add(1, me);
             if (Volatile.Read(ref _switching) == 0)
             {
                 return Volatile.Read(ref _ops);
             }
 
             // A switch is under way (it will find this item and be refused, or has not seen it): step back and wait.
-            Leave(me, owned);
+            Leave(me);
             while (Volatile.Read(ref _switching) != 0)
             {
                 spin.SpinOnce();
@@ -63,7 +53,7 @@ internal sealed class LivePath
     }
 
     /// <summary>A live item is gone (released on the thread <paramref name="me"/>).</summary>
-    public void Leave(int me) => Leave(me, IsOwner(me));
+    public void Leave(int me) => _count.Add(-1, me);
 
     /// <summary>Switches to <paramref name="wanted"/> if nothing is live. Rare: a process-wide barrier.</summary>
     public bool TrySwitch(DmaOps wanted)
@@ -77,9 +67,11 @@ internal sealed class LivePath
 
             Interlocked.Exchange(ref _switching, 1);
 
-            // The owner's count becomes visible, and its later reads of the mark see it.
+            // Every thread's plain count becomes visible, and its later reads of the mark see it. A
+            // count that did not see the mark was made before the barrier and is summed; one made
+            // after it sees the mark and is taken back on the same part (it may only refuse the switch).
             Interlocked.MemoryBarrierProcessWide();
-            bool idle = Volatile.Read(ref _ownerCount) + Interlocked.Read(ref _sharedCount) == 0;
+            bool idle = _count.Value == 0;
             if (idle)
             {
                 Volatile.Write(ref _ops, wanted);
@@ -88,23 +80,5 @@ internal sealed class LivePath
             Volatile.Write(ref _switching, 0); // a release: the new path is seen before the mark is cleared
             return idle;
         }
-    }
-
-    private void Leave(int me, bool owned)
-    {
-        if (owned)
-        {
-            Volatile.Write(ref _ownerCount, _ownerCount - 1);
-        }
-        else
-        {
-            Interlocked.Decrement(ref _sharedCount);
-        }
-    }
-
-    private bool IsOwner(int me)
-    {
-        int owner = Volatile.Read(ref _owner);
-        return owner == me || (owner == 0 && Interlocked.CompareExchange(ref _owner, me, 0) == 0);
     }
 }

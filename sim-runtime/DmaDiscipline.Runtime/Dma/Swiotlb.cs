@@ -5,13 +5,21 @@ namespace DmaDiscipline.Runtime;
 /// 2 KiB slots. A bounced mapping hands the device a slot's address; data moves between the driver's
 /// buffer and the slot only at map (towards the device) and at sync/unmap (towards the CPU), so a
 /// driver that forgets a sync sees stale bytes, exactly as on hardware. Exhaustion is a mapping error.
-/// Thread safety: maps, unmaps and syncs from any thread; slot search, slot release and the copies
-/// that must not meet a reuse of the slot happen under the pool's lock.
+/// Thread safety: maps, unmaps and syncs from any thread. The pool is cut into areas (Linux 5.19's
+/// swiotlb areas: up to 16, each at least 128 slots), each under its own lock: a thread maps in the
+/// area of its <see cref="ThreadTicket"/> first, then in the others in turn, so two queues on two
+/// cores bounce through different areas and never take one lock. Slot search, slot release and the
+/// copies that must not meet a reuse of the slot happen under the area's lock. A mapping that fits
+/// in no single area (a large one, or a pool nearly full) is searched for across the whole pool with
+/// every area held, so exhaustion still means no run of free slots long enough anywhere.
 /// </summary>
 public sealed class Swiotlb
 {
     /// <summary>Slot size (Linux's <c>IO_TLB_SIZE</c>).</summary>
     public const int SlotSize = 2048;
+
+    private const int MaxAreas = 16;
+    private const int MinAreaSlots = 128; // Linux's IO_TLB_SEGSIZE: an area holds the largest usual mapping
 
     private readonly KBuffer _pool;
     private readonly int[] _slotsUsed;     // at the first slot of a bounce: its slot count; 0 = free
@@ -19,10 +27,11 @@ public sealed class Swiotlb
     private readonly KBuffer?[] _original;
     private readonly int[] _originalOffset;
     private readonly int[] _length;
-    private readonly object _lock = new();
-    private int _next;
-    // Changed under the pool's lock only (plain adds); read from any thread.
-    private long _bouncedBytes;
+    private readonly Area[] _areas;
+    private readonly int _areaSlots;        // slots per area (the last one also takes the remainder)
+
+    // Per thread (plain adds for a thread that owns a part); read from any thread.
+    private OwnedCounter _bouncedBytes;
     private long _exhaustions;
 
     internal Swiotlb(PhysicalMemory memory, int size, bool shared)
@@ -44,7 +53,21 @@ public sealed class Swiotlb
         _original = new KBuffer?[slots];
         _originalOffset = new int[slots];
         _length = new int[slots];
-        SlotsFree = slots;
+
+        int areas = 1;
+        while (areas * 2 <= MaxAreas && slots / (areas * 2) >= MinAreaSlots)
+        {
+            areas *= 2;
+        }
+
+        _areaSlots = slots / areas;
+        _areas = new Area[areas];
+        for (int i = 0; i < areas; i++)
+        {
+            int first = i * _areaSlots;
+            int end = i == areas - 1 ? slots : first + _areaSlots;
+            _areas[i] = new Area { Start = first, End = end, Next = first, Free = end - first };
+        }
     }
 
     /// <summary>Pool size in bytes.</summary>
@@ -53,11 +76,26 @@ public sealed class Swiotlb
     /// <summary>Physical (and bus) address of the pool.</summary>
     public PhysAddr Base => _pool.Physical;
 
-    /// <summary>Free slots (changed under the pool's lock; a read is a snapshot).</summary>
-    public int SlotsFree { get; private set; }
+    /// <summary>Free slots (changed under the areas' locks; a read is a snapshot).</summary>
+    public int SlotsFree
+    {
+        get
+        {
+            int free = 0;
+            foreach (Area area in _areas)
+            {
+                free += Volatile.Read(ref area.Free);
+            }
+
+            return free;
+        }
+    }
+
+    /// <summary>Areas the pool is cut into, each with its own lock.</summary>
+    public int Areas => _areas.Length;
 
     /// <summary>Bytes copied between driver buffers and slots, both ways.</summary>
-    public long BouncedBytes => Interlocked.Read(ref _bouncedBytes);
+    public long BouncedBytes => _bouncedBytes.Value;
 
     /// <summary>Mappings refused because no run of free slots was long enough.</summary>
     public long Exhaustions => Interlocked.Read(ref _exhaustions);
@@ -67,38 +105,166 @@ public sealed class Swiotlb
 
     internal bool TryMap(KBuffer buffer, int offset, int length, ulong mask, out ulong address)
     {
-        lock (_lock)
+        int me = Environment.CurrentManagedThreadId;
+        int need = (length + SlotSize - 1) / SlotSize;
+        if (need <= _areaSlots)
         {
-            return TryMapLocked(buffer, offset, length, mask, out address);
+            int home = ThreadTicket.Current & (_areas.Length - 1);
+            for (int k = 0; k < _areas.Length; k++)
+            {
+                Area area = _areas[(home + k) & (_areas.Length - 1)];
+                bool biased = area.Lock.Enter(me);
+                try
+                {
+                    if (area.Free >= need && TryMapIn(area.Start, area.End, ref area.Next, buffer, offset, length, need, mask, me, out address))
+                    {
+                        return true;
+                    }
+                }
+                finally
+                {
+                    area.Lock.Exit(biased);
+                }
+            }
         }
+
+        // No single area has the run (or the mapping is larger than one): the whole pool, every area held.
+        uint held = HoldAll(me);
+        try
+        {
+            int next = 0;
+            if (TryMapIn(0, _busy.Length, ref next, buffer, offset, length, need, mask, me, out address))
+            {
+                return true;
+            }
+        }
+        finally
+        {
+            ReleaseAll(held);
+        }
+
+        Interlocked.Increment(ref _exhaustions);
+        return false;
     }
 
     /// <summary>Copies towards the CPU if the direction says so, then frees the slots.</summary>
     internal bool TryUnmap(ulong address, int length, DmaDirection direction)
     {
-        lock (_lock)
+        if (!Contains(address))
         {
-            return TryUnmapLocked(address, length, direction);
+            return false;
+        }
+
+        int me = Environment.CurrentManagedThreadId;
+        Area area = AreaOf((int)((address - _pool.Physical.Value) / SlotSize));
+        bool biased = area.Lock.Enter(me);
+        try
+        {
+            // A bounce that ends in a later area is released with every area held (below).
+            if (!EndsOutside(address, area))
+            {
+                return TryUnmapLocked(address, length, direction, me);
+            }
+        }
+        finally
+        {
+            area.Lock.Exit(biased);
+        }
+
+        uint held = HoldAll(me);
+        try
+        {
+            return TryUnmapLocked(address, length, direction, me);
+        }
+        finally
+        {
+            ReleaseAll(held);
         }
     }
 
     internal bool TrySync(ulong address, int length, DmaDirection direction, bool forCpu)
     {
-        lock (_lock)
+        if (!Contains(address))
         {
-            return TrySyncLocked(address, length, direction, forCpu);
+            return false;
+        }
+
+        int me = Environment.CurrentManagedThreadId;
+        Area area = AreaOf((int)((address - _pool.Physical.Value) / SlotSize));
+        bool biased = area.Lock.Enter(me);
+        try
+        {
+            bool found = TryFindContaining(address, length, area.Start, out int first, out int within, out bool crossed);
+            if (found || !crossed)
+            {
+                return found && TrySyncLocked(first, within, length, direction, forCpu, me);
+            }
+        }
+        finally
+        {
+            area.Lock.Exit(biased);
+        }
+
+        // The bounce began in an earlier area: found again with every area held.
+        uint held = HoldAll(me);
+        try
+        {
+            return TryFindContaining(address, length, 0, out int first, out int within, out _)
+                && TrySyncLocked(first, within, length, direction, forCpu, me);
+        }
+        finally
+        {
+            ReleaseAll(held);
         }
     }
 
-    private bool TryMapLocked(KBuffer buffer, int offset, int length, ulong mask, out ulong address)
+    private Area AreaOf(int slot) => _areas[Math.Min(slot / _areaSlots, _areas.Length - 1)];
+
+    /// <summary>Whether the bounce starting at <paramref name="address"/> (if one does) runs past <paramref name="area"/>'s end; the caller holds that area.</summary>
+    private bool EndsOutside(ulong address, Area area)
+    {
+        ulong offset = address - _pool.Physical.Value;
+        if (offset % SlotSize != 0)
+        {
+            return false;
+        }
+
+        int first = (int)(offset / SlotSize);
+        return first + _slotsUsed[first] > area.End;
+    }
+
+    /// <summary>Takes every area's lock in order; returns which were taken biased.</summary>
+    private uint HoldAll(int me)
+    {
+        uint biased = 0;
+        for (int i = 0; i < _areas.Length; i++)
+        {
+            if (_areas[i].Lock.Enter(me))
+            {
+                biased |= 1u << i;
+            }
+        }
+
+        return biased;
+    }
+
+    private void ReleaseAll(uint biased)
+    {
+        for (int i = 0; i < _areas.Length; i++)
+        {
+            _areas[i].Lock.Exit(((biased >> i) & 1) != 0);
+        }
+    }
+
+    /// <summary>Searches slots [<paramref name="start"/>, <paramref name="end"/>) from <paramref name="next"/> for a free run; the caller holds every area the range covers.</summary>
+    private bool TryMapIn(int start, int end, ref int next, KBuffer buffer, int offset, int length, int need, ulong mask, int me, out ulong address)
     {
         address = 0;
-        int need = (length + SlotSize - 1) / SlotSize;
-        int slots = _busy.Length;
+        int slots = end - start;
         for (int scanned = 0; scanned < slots; scanned++)
         {
-            int first = (_next + scanned) % slots;
-            if (first + need > slots)
+            int first = start + ((next - start + scanned) % slots);
+            if (first + need > end)
             {
                 continue;
             }
@@ -123,21 +289,32 @@ public sealed class Swiotlb
             _original[first] = buffer;
             _originalOffset[first] = offset;
             _length[first] = length;
-            SlotsFree -= need;
-            _next = (first + need) % slots;
+            CountSlots(first, need, -1);
+            next = first + need >= end ? start : first + need;
 
             // Always fill the slot from the buffer, whatever the direction: bytes the device does not
             // write must not leak a previous user's data back to the driver (CVE-2022-0854).
-            Copy(buffer.Bytes.Slice(offset, length), _pool.Bytes.Slice(first * SlotSize, length));
+            Copy(buffer.Bytes.Slice(offset, length), _pool.Bytes.Slice(first * SlotSize, length), me);
             address = candidate;
             return true;
         }
 
-        Volatile.Write(ref _exhaustions, _exhaustions + 1);
         return false;
     }
 
-    private bool TryUnmapLocked(ulong address, int length, DmaDirection direction)
+    /// <summary>Adds <paramref name="delta"/> per slot to the free counts of the areas slots [<paramref name="first"/>, +<paramref name="count"/>) lie in (their locks are held).</summary>
+    private void CountSlots(int first, int count, int delta)
+    {
+        for (int slot = first; slot < first + count;)
+        {
+            Area area = AreaOf(slot);
+            int inArea = Math.Min(first + count, area.End) - slot;
+            Volatile.Write(ref area.Free, area.Free + (delta * inArea));
+            slot += inArea;
+        }
+    }
+
+    private bool TryUnmapLocked(ulong address, int length, DmaDirection direction, int me)
     {
         if (!TryFind(address, length, out int first))
         {
@@ -146,7 +323,7 @@ public sealed class Swiotlb
 
         if (direction is DmaDirection.FromDevice or DmaDirection.Bidirectional)
         {
-            CopyToCpu(first, 0, _length[first]);
+            CopyToCpu(first, 0, _length[first], me);
         }
 
         int used = _slotsUsed[first];
@@ -157,24 +334,19 @@ public sealed class Swiotlb
 
         _slotsUsed[first] = 0;
         _original[first] = null;
-        SlotsFree += used;
+        CountSlots(first, used, +1);
         return true;
     }
 
-    private bool TrySyncLocked(ulong address, int length, DmaDirection direction, bool forCpu)
+    private bool TrySyncLocked(int first, int within, int length, DmaDirection direction, bool forCpu, int me)
     {
-        if (!TryFindContaining(address, length, out int first, out int within))
-        {
-            return false;
-        }
-
         if (forCpu && direction is DmaDirection.FromDevice or DmaDirection.Bidirectional)
         {
-            CopyToCpu(first, within, length);
+            CopyToCpu(first, within, length, me);
         }
         else if (!forCpu && direction is DmaDirection.ToDevice or DmaDirection.Bidirectional)
         {
-            Copy(_original[first]!.Bytes.Slice(_originalOffset[first] + within, length), _pool.Bytes.Slice(first * SlotSize + within, length));
+            Copy(_original[first]!.Bytes.Slice(_originalOffset[first] + within, length), _pool.Bytes.Slice(first * SlotSize + within, length), me);
         }
 
         return true;
@@ -211,10 +383,16 @@ public sealed class Swiotlb
         return _slotsUsed[first] != 0 && (length + SlotSize - 1) / SlotSize == _slotsUsed[first];
     }
 
-    private bool TryFindContaining(ulong address, int length, out int first, out int within)
+    /// <summary>
+    /// Finds the bounce containing the range, walking back no further than slot <paramref name="floor"/>
+    /// (the start of the area whose lock the caller holds, or 0 with every area held);
+    /// <paramref name="crossed"/>: the walk reached the floor inside a bounce that began before it.
+    /// </summary>
+    private bool TryFindContaining(ulong address, int length, int floor, out int first, out int within, out bool crossed)
     {
         first = -1;
         within = 0;
+        crossed = false;
         if (!Contains(address) || length <= 0)
         {
             return false;
@@ -222,12 +400,18 @@ public sealed class Swiotlb
 
         // Walk back to the first slot of the bounce that contains the address.
         int slot = (int)((address - _pool.Physical.Value) / SlotSize);
-        while (slot >= 0 && _busy[slot] && _slotsUsed[slot] == 0)
+        while (slot >= floor && _busy[slot] && _slotsUsed[slot] == 0)
         {
             slot--;
         }
 
-        if (slot < 0 || _slotsUsed[slot] == 0)
+        if (slot < floor)
+        {
+            crossed = floor > 0;
+            return false;
+        }
+
+        if (_slotsUsed[slot] == 0)
         {
             return false;
         }
@@ -237,7 +421,7 @@ public sealed class Swiotlb
         return within + length <= _length[slot];
     }
 
-    private void CopyToCpu(int first, int within, int length)
+    private void CopyToCpu(int first, int within, int length, int me)
     {
         KBuffer original = _original[first]!;
         if (original.IsFreed)
@@ -246,13 +430,23 @@ public sealed class Swiotlb
             return;
         }
 
-        Copy(_pool.Bytes.Slice(first * SlotSize + within, length), original.Bytes.Slice(_originalOffset[first] + within, length));
+        Copy(_pool.Bytes.Slice(first * SlotSize + within, length), original.Bytes.Slice(_originalOffset[first] + within, length), me);
     }
 
-    /// <summary>A copy between a buffer and its slot, under the pool's lock.</summary>
-    private void Copy(ReadOnlySpan<byte> from, Span<byte> to)
+    /// <summary>A copy between a buffer and its slot, under the slot's area's lock.</summary>
+    private void Copy(ReadOnlySpan<byte> from, Span<byte> to, int me)
     {
         from.CopyTo(to);
-        Volatile.Write(ref _bouncedBytes, _bouncedBytes + from.Length);
+        _bouncedBytes.Add(from.Length, me);
+    }
+
+    /// <summary>One area of the pool: slots [Start, End), where its next search begins, its free slots, and its lock.</summary>
+    private sealed class Area
+    {
+        public BiasedSpinLock Lock;
+        public int Start;
+        public int End;
+        public int Next;
+        public int Free;
     }
 }

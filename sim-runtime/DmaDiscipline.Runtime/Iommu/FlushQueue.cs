@@ -3,12 +3,16 @@ namespace DmaDiscipline.Runtime;
 /// <summary>
 /// Lazy invalidation's queue of unmapped I/O virtual ranges (Linux's <c>iova_fq</c>). The page table
 /// entries are already gone; the IOTLB may still hold them, so the ranges' IOVAs are not reused
-/// until a flush has invalidated the whole IOTLB.
+/// until a flush has invalidated the whole IOTLB. A translated domain keeps one per thread (Linux
+/// keeps one per CPU), each used under its own <see cref="Lock"/>.
 /// </summary>
 internal sealed class FlushQueue
 {
     private readonly ulong[] _frames;
     private readonly ulong[] _pages;
+
+    /// <summary>Guards the queue (biased: the thread whose queue it is takes it with plain stores).</summary>
+    public BiasedSpinLock Lock;
 
     public FlushQueue(int batchSize)
     {

@@ -5,6 +5,11 @@ namespace DmaDiscipline.Runtime;
 /// 4 KiB leaves, 9 address bits per level, like the VT-d second-level and AMD-Vi v1 formats.
 /// A leaf entry holds the physical frame and the read/write permission bits; an entry with neither
 /// bit is not present.
+/// Thread safety: walked, mapped and unmapped from any thread without a lock, as Linux's io-pgtable
+/// updates entries: a table level is installed with a compare-and-exchange (never freed), a leaf
+/// entry is set with a compare-and-exchange from not present (so two maps of one page cannot both
+/// win) and cleared with an exchange (so two unmaps of one page cannot both win), each a full fence.
+/// Callers keep the ranges they change disjoint (the IOVA allocator does for the DMA API).
 /// </summary>
 internal sealed class IoPageTable
 {
@@ -18,34 +23,39 @@ internal sealed class IoPageTable
 
     private readonly Node _root = new(isLeafLevel: false);
 
-    // The leaf table of the last walk. Leaf tables are never freed, so the cached pair stays valid;
-    // consecutive map/unmap/translate walks of nearby IOVAs skip the three upper levels.
-    private ulong _lastLeafKey = ulong.MaxValue;
-    private ulong[]? _lastLeaves;
+    // Per-thread counts (plain adds for the thread that owns a part): two queues that map and walk
+    // on two cores write no common line.
+    private OwnedCounter _present;
+    private OwnedCounter _walks;
 
     /// <summary>Leaf entries currently present.</summary>
-    public long PresentEntries { get; private set; }
+    public long PresentEntries => _present.Value;
 
     /// <summary>Page walks performed (IOTLB misses and map/unmap walks).</summary>
-    public long Walks { get; private set; }
+    public long Walks => _walks.Value;
 
     /// <summary>Installs a translation for one page. Returns false if the page is already mapped.</summary>
-    public bool Map(ulong iovaFrame, ulong physFrame, IommuPermission permission)
+    public bool Map(ulong iovaFrame, ulong physFrame, IommuPermission permission) => Map(iovaFrame, physFrame, permission, Environment.CurrentManagedThreadId);
+
+    /// <summary>Installs a translation for one page (<paramref name="thread"/>: the caller's managed id). Returns false if the page is already mapped.</summary>
+    public bool Map(ulong iovaFrame, ulong physFrame, IommuPermission permission, int thread)
     {
         ulong[] leaves = Leaves(iovaFrame, create: true)!;
         ref ulong entry = ref leaves[iovaFrame & Index];
-        if ((entry & PermissionBits) != 0)
+        if ((Volatile.Read(ref entry) & PermissionBits) != 0 || Interlocked.CompareExchange(ref entry, EntryOf(physFrame, permission), 0) != 0)
         {
             return false;
         }
 
-        entry = EntryOf(physFrame, permission);
-        PresentEntries++;
+        _present.Increment(thread);
         return true;
     }
 
     /// <summary>Removes the translation of one page. Returns false if none was present.</summary>
-    public bool Unmap(ulong iovaFrame)
+    public bool Unmap(ulong iovaFrame) => Unmap(iovaFrame, Environment.CurrentManagedThreadId);
+
+    /// <summary>Removes the translation of one page (<paramref name="thread"/>: the caller's managed id). Returns false if none was present.</summary>
+    public bool Unmap(ulong iovaFrame, int thread)
     {
         ulong[]? leaves = Leaves(iovaFrame, create: false);
         if (leaves is null)
@@ -54,22 +64,30 @@ internal sealed class IoPageTable
         }
 
         ref ulong entry = ref leaves[iovaFrame & Index];
-        if ((entry & PermissionBits) == 0)
+        if ((Volatile.Read(ref entry) & PermissionBits) == 0 || (Interlocked.Exchange(ref entry, 0) & PermissionBits) == 0)
         {
             return false;
         }
 
-        entry = 0;
-        PresentEntries--;
+        _present.Add(-1, thread);
         return true;
     }
 
     /// <summary>Walks the table: the leaf entry for a page, or 0 when not present.</summary>
-    public ulong Walk(ulong iovaFrame)
+    public ulong Walk(ulong iovaFrame) => Walk(iovaFrame, Environment.CurrentManagedThreadId);
+
+    /// <summary>Walks the table for the thread whose managed id is <paramref name="thread"/>: the leaf entry for a page, or 0 when not present.</summary>
+    public ulong Walk(ulong iovaFrame, int thread)
     {
-        Walks++;
+        _walks.Increment(thread);
+        return Peek(iovaFrame);
+    }
+
+    /// <summary>The leaf entry for a page, or 0, without counting a walk (a filler re-reading the entry it cached).</summary>
+    public ulong Peek(ulong iovaFrame)
+    {
         ulong[]? leaves = Leaves(iovaFrame, create: false);
-        return leaves is null ? 0 : leaves[iovaFrame & Index];
+        return leaves is null ? 0 : Volatile.Read(ref leaves[iovaFrame & Index]);
     }
 
     /// <summary>A leaf entry: the physical frame and the permission bits.</summary>
@@ -81,17 +99,12 @@ internal sealed class IoPageTable
 
     private ulong[]? Leaves(ulong iovaFrame, bool create)
     {
-        ulong key = iovaFrame >> LevelBits;
-        if (key == _lastLeafKey)
-        {
-            return _lastLeaves;
-        }
-
         // Frame bits 35..27 index level 4, 26..18 level 3, 17..9 level 2, 8..0 the leaf table.
         Node node = _root;
         for (int shift = 3 * LevelBits; shift >= 2 * LevelBits; shift -= LevelBits)
         {
-            ref Node? child = ref node.Children![(iovaFrame >> shift) & Index];
+            ref Node? slot = ref node.Children![(iovaFrame >> shift) & Index];
+            Node? child = Volatile.Read(ref slot);
             if (child is null)
             {
                 if (!create)
@@ -99,22 +112,18 @@ internal sealed class IoPageTable
                     return null;
                 }
 
-                child = new Node(isLeafLevel: shift == 2 * LevelBits);
+                // Published whole: a walker that reads the reference sees the level's arrays.
+                child = Interlocked.CompareExchange(ref slot, new Node(isLeafLevel: shift == 2 * LevelBits), null) ?? slot;
             }
 
             node = child;
         }
 
-        ref ulong[]? leaves = ref node.Leaves![(iovaFrame >> LevelBits) & Index];
+        ref ulong[]? leafSlot = ref node.Leaves![(iovaFrame >> LevelBits) & Index];
+        ulong[]? leaves = Volatile.Read(ref leafSlot);
         if (leaves is null && create)
         {
-            leaves = new ulong[Entries];
-        }
-
-        if (leaves is not null)
-        {
-            _lastLeafKey = key;
-            _lastLeaves = leaves;
+            leaves = Interlocked.CompareExchange(ref leafSlot, new ulong[Entries], null) ?? leafSlot;
         }
 
         return leaves;

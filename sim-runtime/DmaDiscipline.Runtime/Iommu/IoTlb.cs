@@ -5,50 +5,42 @@ namespace DmaDiscipline.Runtime;
 /// cache of leaf page table entries indexed by I/O virtual page. A hit skips the page walk; an entry
 /// survives an unmap until it is invalidated, which is what makes lazy invalidation a window rather
 /// than a bookkeeping detail.
-/// Thread safety: a domain's IOTLB is used under its domain's lock. A device's cache
-/// (<see cref="ForDevice"/>) is read without a lock by the device's queues, as a sequence lock:
-/// a writer (a fill, an invalidation) makes the sequence odd for the time of its change, and a
-/// lookup that saw it odd or changed reads again, so it never pairs one translation's tag with
-/// another's entry. Writers never overlap: the domain that holds the cache writes it under its own
-/// lock. The counters are exact and may be read from any thread (a snapshot).
+/// Thread safety: looked up, filled and invalidated from any thread without a shared lock, so two
+/// queues of one device on two cores write no common line when they touch different pages. Each
+/// slot is its own sequence lock: a writer (a fill, a page invalidation) takes the slot by making its
+/// sequence odd, and a lookup that saw it odd or changed reads again, so it never pairs one
+/// translation's tag with another's entry. A whole-cache invalidation bumps a generation that every
+/// entry carries: an entry filled under an older generation never hits. A filler reads the
+/// generation before it walks the page table (<see cref="Generation"/>), so a fill that races a
+/// whole-cache invalidation is born stale. The counters are exact and may be read from any thread
+/// (a snapshot).
 /// </summary>
 public sealed class IoTlb
 {
-    private readonly ulong[] _tags;   // iova frame + 1; 0 means invalid
-    private readonly ulong[] _entries;
+    private readonly Slot[] _slots;
     private readonly int _mask;
-
-    // A device's cache only: even while no write is under way (see the class remarks).
-    private readonly bool _lockFreeReaders;
-    private int _sequence;
+    private int _generation;
 
     private OwnedCounter _hits;
     private OwnedCounter _misses;
-    private long _pageInvalidations;
+    private OwnedCounter _pageInvalidations;
     private long _globalInvalidations;
 
     /// <summary>Creates an IOTLB.</summary>
     /// <param name="entries">Number of entries, a power of two from 1 to 65536.</param>
     public IoTlb(int entries)
-        : this(entries, lockFreeReaders: false)
     {
-    }
-
-    private IoTlb(int entries, bool lockFreeReaders)
-    {
-        _lockFreeReaders = lockFreeReaders;
         if (entries <= 0 || entries > 65536 || (entries & (entries - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(entries), entries, "The IOTLB size is a power of two from 1 to 65536.");
         }
 
-        _tags = new ulong[entries];
-        _entries = new ulong[entries];
+        _slots = new Slot[entries];
         _mask = entries - 1;
     }
 
     /// <summary>Number of entries.</summary>
-    public int Size => _tags.Length;
+    public int Size => _slots.Length;
 
     /// <summary>Lookups answered from the cache.</summary>
     public long Hits => _hits.Value;
@@ -57,7 +49,7 @@ public sealed class IoTlb
     public long Misses => _misses.Value;
 
     /// <summary>Single-page invalidations.</summary>
-    public long PageInvalidations => Volatile.Read(ref _pageInvalidations);
+    public long PageInvalidations => _pageInvalidations.Value;
 
     /// <summary>Whole-cache invalidations (flush queue flushes).</summary>
     public long GlobalInvalidations => Volatile.Read(ref _globalInvalidations);
@@ -73,50 +65,41 @@ public sealed class IoTlb
         }
     }
 
+    /// <summary>The current generation: read it before the page walk whose result a fill will cache.</summary>
+    internal int Generation => Volatile.Read(ref _generation);
+
     /// <summary>Resets the counters (not the cached entries), while no lookup is under way.</summary>
     public void ResetCounters()
     {
         _hits.Reset();
         _misses.Reset();
-        Volatile.Write(ref _pageInvalidations, 0);
+        _pageInvalidations.Reset();
         Volatile.Write(ref _globalInvalidations, 0);
     }
 
-    /// <summary>A device's address translation cache (ATS): looked up without a lock, see the class remarks.</summary>
-    internal static IoTlb ForDevice(int entries) => new(entries, lockFreeReaders: true);
+    /// <summary>A device's address translation cache (ATS).</summary>
+    internal static IoTlb ForDevice(int entries) => new(entries);
 
-    /// <summary>Looks a page up; the caller holds the lock that guards this IOTLB.</summary>
+    /// <summary>Looks a page up from the calling thread.</summary>
+    internal bool TryLookup(ulong iovaFrame, out ulong entry) => TryLookup(iovaFrame, Environment.CurrentManagedThreadId, out entry);
+
+    /// <summary>Looks a page up from any thread (<paramref name="thread"/>: its managed id), without a lock (a sequence-lock read of the page's slot).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // the per-access hit path
-    internal bool TryLookup(ulong iovaFrame, out ulong entry)
+    internal bool TryLookup(ulong iovaFrame, int thread, out ulong entry)
     {
-        int slot = (int)iovaFrame & _mask;
-        if (_tags[slot] == iovaFrame + 1)
-        {
-            _hits.Increment();
-            entry = _entries[slot];
-            return true;
-        }
-
-        _misses.Increment();
-        entry = 0;
-        return false;
-    }
-
-    /// <summary>Looks a page up in a device's cache from any thread (<paramref name="thread"/>: its managed id), without a lock (a sequence-lock read).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // the per-access hit path
-    internal bool TryLookupLockFree(ulong iovaFrame, int thread, out ulong entry)
-    {
-        int slot = (int)iovaFrame & _mask;
+        ref Slot slot = ref _slots[(int)iovaFrame & _mask];
+        int generation = Volatile.Read(ref _generation);
+        var spin = default(SpinWait);
         while (true)
         {
-            // Acquire reads: the tag and entry are read after the first sequence read, and the
-            // second sequence read after both.
-            int before = Volatile.Read(ref _sequence);
-            ulong tag = Volatile.Read(ref _tags[slot]);
-            ulong value = Volatile.Read(ref _entries[slot]);
-            if ((before & 1) == 0 && Volatile.Read(ref _sequence) == before)
+            // Acquire reads: the fields after the first sequence read, the second sequence read after them.
+            int before = Volatile.Read(ref slot.Sequence);
+            ulong tag = Volatile.Read(ref slot.Tag);
+            ulong value = Volatile.Read(ref slot.Entry);
+            int born = Volatile.Read(ref slot.Generation);
+            if ((before & 1) == 0 && Volatile.Read(ref slot.Sequence) == before)
             {
-                if (tag == iovaFrame + 1)
+                if (tag == iovaFrame + 1 && born == generation)
                 {
                     _hits.Increment(thread);
                     entry = value;
@@ -128,73 +111,98 @@ public sealed class IoTlb
                 return false;
             }
 
-            Thread.SpinWait(1); // a writer is a few stores from done
+            spin.SpinOnce(sleep1Threshold: -1); // a writer is a few stores from done, unless it was preempted: then yield to it
         }
     }
 
-    internal void Fill(ulong iovaFrame, ulong entry)
-    {
-        int sequence = BeginWrite();
-        int slot = (int)iovaFrame & _mask;
+    /// <summary>Caches <paramref name="entry"/> for a page under the current generation (a test's or a single thread's fill).</summary>
+    internal void Fill(ulong iovaFrame, ulong entry) => Fill(iovaFrame, entry, Generation);
 
-        // Release stores: neither is seen before the odd sequence (see BeginWrite).
-        Volatile.Write(ref _tags[slot], iovaFrame + 1);
-        Volatile.Write(ref _entries[slot], entry);
-        EndWrite(sequence);
+    /// <summary>Caches <paramref name="entry"/> for a page, as of <paramref name="generation"/> (read before the walk that found it).</summary>
+    internal void Fill(ulong iovaFrame, ulong entry, int generation)
+    {
+        ref Slot slot = ref _slots[(int)iovaFrame & _mask];
+        int sequence = Lock(ref slot);
+        Volatile.Write(ref slot.Tag, iovaFrame + 1);
+        Volatile.Write(ref slot.Entry, entry);
+        Volatile.Write(ref slot.Generation, generation);
+        Volatile.Write(ref slot.Sequence, sequence + 1);
     }
 
-    internal void Invalidate(ulong iovaFrame)
+    /// <summary>Takes back a fill whose page table entry changed before the filler could vouch for it: drops the page's entry if it is still <paramref name="entry"/>.</summary>
+    internal void Retract(ulong iovaFrame, ulong entry)
     {
-        int sequence = BeginWrite();
-        _pageInvalidations++;
-        int slot = (int)iovaFrame & _mask;
-        if (_tags[slot] == iovaFrame + 1)
+        ref Slot slot = ref _slots[(int)iovaFrame & _mask];
+        if (Volatile.Read(ref slot.Tag) != iovaFrame + 1)
         {
-            Volatile.Write(ref _tags[slot], 0UL);
+            return;
         }
 
-        EndWrite(sequence);
-    }
-
-    internal void InvalidateAll()
-    {
-        int sequence = BeginWrite();
-        _globalInvalidations++;
-        if (_lockFreeReaders)
+        int sequence = Lock(ref slot);
+        if (slot.Tag == iovaFrame + 1 && slot.Entry == entry)
         {
-            Interlocked.MemoryBarrier(); // Array.Clear's stores are plain: none before the odd sequence
+            Volatile.Write(ref slot.Tag, 0UL);
         }
 
-        Array.Clear(_tags);
-        EndWrite(sequence);
+        Volatile.Write(ref slot.Sequence, sequence + 1);
     }
+
+    /// <summary>Drops a page's entry (the calling thread counts it).</summary>
+    internal void Invalidate(ulong iovaFrame) => Invalidate(iovaFrame, Environment.CurrentManagedThreadId);
 
     /// <summary>
-    /// A device's cache: makes the sequence odd before the change. Writers never overlap — the one
-    /// domain that holds the cache writes it under its own lock, and the device's context change
-    /// empties it only after that domain let go of it — so a release store does: the change's own
-    /// stores are release stores too, or follow a fence, and are never seen before it. (A writer's
-    /// following reads need no fence from here: a strict unmap's drain orders itself, see
-    /// <see cref="InFlightTransactions"/>.)
+    /// Drops a page's entry; <paramref name="thread"/> is the caller's managed id. The caller cleared
+    /// the page table entry first with a full fence, and a filler re-reads the entry after its fill
+    /// with a full fence (<see cref="Retract"/>), so a slot that does not hold the page here either
+    /// never will with the old entry or is taken back by its filler: only a match is written.
     /// </summary>
-    private int BeginWrite()
+    internal void Invalidate(ulong iovaFrame, int thread)
     {
-        if (!_lockFreeReaders)
+        _pageInvalidations.Increment(thread);
+        ref Slot slot = ref _slots[(int)iovaFrame & _mask];
+        if (Volatile.Read(ref slot.Tag) != iovaFrame + 1)
         {
-            return 0;
+            return;
         }
 
-        int sequence = _sequence + 1;
-        Volatile.Write(ref _sequence, sequence);
-        return sequence;
+        int sequence = Lock(ref slot);
+        if (slot.Tag == iovaFrame + 1)
+        {
+            Volatile.Write(ref slot.Tag, 0UL);
+        }
+
+        Volatile.Write(ref slot.Sequence, sequence + 1);
     }
 
-    /// <summary>Ends a write: the change is visible before the sequence is even again (a release store).</summary>
-    private void EndWrite(int sequence)
+    /// <summary>Drops every entry: a new generation, so nothing filled before (or by a fill that read the old one) hits again.</summary>
+    internal void InvalidateAll()
     {
-        if (_lockFreeReaders)
+        Interlocked.Increment(ref _generation);
+        Interlocked.Increment(ref _globalInvalidations);
+    }
+
+    /// <summary>Takes a slot for a write: its sequence made odd with a compare-and-exchange (a full fence). Returns the odd sequence.</summary>
+    private static int Lock(ref Slot slot)
+    {
+        var spin = default(SpinWait);
+        while (true)
         {
-            Volatile.Write(ref _sequence, sequence + 1);
+            int sequence = Volatile.Read(ref slot.Sequence);
+            if ((sequence & 1) == 0 && Interlocked.CompareExchange(ref slot.Sequence, sequence + 1, sequence) == sequence)
+            {
+                return sequence + 1;
+            }
+
+            spin.SpinOnce(sleep1Threshold: -1);
         }
+    }
+
+    /// <summary>One entry: its sequence lock, the generation it was filled under, the page + 1 (0: empty) and the leaf entry.</summary>
+    private struct Slot
+    {
+        public int Sequence;
+        public int Generation;
+        public ulong Tag;
+        public ulong Entry;
     }
 }

@@ -4,19 +4,33 @@ namespace DmaDiscipline.Runtime;
 /// An IOMMU domain: the address space one device (or a group of devices) sees. Identity domains pass
 /// bus addresses through as physical; blocked domains fault everything; translated domains own a
 /// page table, an IOTLB, an IOVA allocator and, in lazy mode, a flush queue.
-/// Thread safety: every public member may be called from any thread. The page table, the IOTLB, the
-/// flush queue and the invalidations sent to attached devices' translation caches are guarded by one
-/// spinlock per domain (Linux serialises a domain's page-table updates and invalidation queue the same
-/// way), as are the records of explicit mappings and of the IOVA ranges held back under them; IOVA
-/// allocation does not take it. The lock is biased (<see cref="BiasedSpinLock"/>): while one thread
-/// drives the domain it takes it without an atomic instruction.
+/// Thread safety: every public member may be called from any thread. The DMA API's per-operation
+/// path takes no domain-wide lock, so two queues of one device on two cores share no lock line:
+/// the IOVA comes from the calling thread's cache, page table entries are set and cleared with
+/// atomic instructions (io-pgtable style, <see cref="IoPageTable"/>), the IOTLB and the attached
+/// devices' translation caches are looked up, filled and invalidated per slot (<see cref="IoTlb"/>),
+/// and lazy unmaps go to the calling thread's own flush queue (Linux's per-CPU <c>iova_fq</c>), each
+/// with a lock of its own. A fill is vouched for after the fact: the filler re-reads the page table
+/// entry behind a full fence and takes the fill back if it changed, while an unmap clears the entry
+/// behind a full fence before it invalidates, so a strict unmap is never outlived by a late fill.
+/// The domain's lock (biased, <see cref="BiasedSpinLock"/>) guards what is rare: explicit mappings
+/// (<see cref="Map"/>, <see cref="Unmap"/>) and the IOVA ranges held back under them, the list of
+/// attached devices and of their caches. Once a domain has had an explicit mapping, the DMA API's
+/// map checks its IOVA against them under that lock.
 /// </summary>
 public sealed class IommuDomain
 {
+    private const int FlushQueueBits = 4; // 16 per-thread flush queues, by ticket (as the in-flight slots)
+
     private readonly IoPageTable? _pageTable;
-    private readonly FlushQueue? _flushQueue;
+    private readonly FlushQueue?[]? _flushQueues;
+    private readonly int _flushBatchSize;
     private readonly List<DeviceId> _devices = new();
     private BiasedSpinLock _lock;
+
+    // Set for good (under the lock, before the first explicit mapping is installed): from then on
+    // the DMA API's map checks its IOVA against explicit mappings under the lock.
+    private bool _hadExplicitMappings;
 
     private long _flushes;
 
@@ -26,7 +40,8 @@ public sealed class IommuDomain
 
     // The address translation caches (PCIe ATS) of attached devices: every IOTLB invalidation is
     // also sent to them as a Device-TLB invalidation, or a device could keep using an unmapped page.
-    private readonly List<IoTlb> _deviceTlbs = new();
+    // Copy on write under the lock; read without it by translations and invalidations.
+    private IoTlb[] _deviceTlbs = Array.Empty<IoTlb>();
 
     // Pages installed by the public Map, so Unmap can never remove a DMA-API mapping; and IOVA ranges
     // the DMA API's allocator handed out over them, held back until the explicit mapping is gone.
@@ -45,7 +60,9 @@ public sealed class IommuDomain
             Iova = new IovaAllocator(1, 1UL << (IoPageTable.AddressWidth - PhysicalMemory.PageShift));
             if (Invalidation == InvalidationMode.Lazy)
             {
-                _flushQueue = new FlushQueue(options.FlushBatchSize);
+                ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.FlushBatchSize);
+                _flushBatchSize = options.FlushBatchSize;
+                _flushQueues = new FlushQueue?[1 << FlushQueueBits];
             }
         }
     }
@@ -78,28 +95,31 @@ public sealed class IommuDomain
     }
 
     /// <summary>Present leaf page table entries.</summary>
-    public long PresentPages
-    {
-        get
-        {
-            using (new BiasedHold(ref _lock))
-            {
-                return _pageTable?.PresentEntries ?? 0;
-            }
-        }
-    }
+    public long PresentPages => _pageTable?.PresentEntries ?? 0;
 
     /// <summary>Unmapped ranges still waiting in the flush queue (lazy mode).</summary>
     public int PendingFlushes
     {
         get
         {
-            using (new BiasedHold(ref _lock))
+            int count = 0;
+            foreach (FlushQueue? queue in _flushQueues ?? Array.Empty<FlushQueue?>())
             {
-                return _flushQueue?.Count ?? 0;
+                if (queue is not null)
+                {
+                    using (new BiasedHold(ref queue.Lock))
+                    {
+                        count += queue.Count;
+                    }
+                }
             }
+
+            return count;
         }
     }
+
+    /// <summary>Whether a thread other than the first to take the domain's lock has taken it (the lock is off the DMA API's per-operation path: only rare operations take it).</summary>
+    internal bool LockShared => _lock.IsShared;
 
     /// <summary>Flush queue flushes performed.</summary>
     public long Flushes => Volatile.Read(ref _flushes);
@@ -129,21 +149,37 @@ public sealed class IommuDomain
 
         ulong pages = PagesOf(length);
         ulong first = iova >> PhysicalMemory.PageShift;
+        int me = Environment.CurrentManagedThreadId;
         using (new BiasedHold(ref _lock))
         {
-            // Checked and installed under one hold: a DMA-API unmap or flush cannot slip between.
-            for (ulong i = 0; i < pages; i++)
+            // The DMA API's maps check explicit mappings from now on (a map that missed the flag
+            // and races this one loses a page to it, rolls back and checks under the lock).
+            Volatile.Write(ref _hadExplicitMappings, true);
+            Interlocked.MemoryBarrier();
+
+            // Checked and installed while every flush queue is held: a lazy DMA-API unmap queues its
+            // range and clears its entries under its queue's lock, so either the range is queued here
+            // or its entries are still present (and the install below fails).
+            uint held = HoldFlushQueues();
+            try
             {
-                if (_flushQueue is not null && _flushQueue.Contains(first + i))
+                for (ulong i = 0; i < pages; i++)
                 {
-                    // A stale IOTLB entry may still translate it to the page the DMA API unmapped.
-                    throw new ArgumentException($"IOVA range 0x{iova:x}+{length} was unmapped by the DMA API and waits for the lazy flush; call Flush first.", nameof(iova));
+                    if (QueuedForFlushHeld(first + i))
+                    {
+                        // A stale IOTLB entry may still translate it to the page the DMA API unmapped.
+                        throw new ArgumentException($"IOVA range 0x{iova:x}+{length} was unmapped by the DMA API and waits for the lazy flush; call Flush first.", nameof(iova));
+                    }
+                }
+
+                if (!MapPagesAtomic(first, physical.PageFrame, pages, permission, me))
+                {
+                    throw new ArgumentException($"IOVA range 0x{iova:x}+{length} overlaps an existing mapping.", nameof(iova));
                 }
             }
-
-            if (!MapPagesLocked(first, physical.PageFrame, pages, permission))
+            finally
             {
-                throw new ArgumentException($"IOVA range 0x{iova:x}+{length} overlaps an existing mapping.", nameof(iova));
+                ReleaseFlushQueues(held);
             }
 
             _explicitPages ??= new HashSet<ulong>();
@@ -170,7 +206,7 @@ public sealed class IommuDomain
         List<(ulong Frame, ulong Pages)>? released;
         using (new BiasedHold(ref _lock))
         {
-            if (!AllPresentLocked(first, pages))
+            if (!AllPresent(first, pages))
             {
                 throw new ArgumentException($"IOVA range 0x{iova:x}+{length} is not entirely mapped.", nameof(iova));
             }
@@ -183,11 +219,12 @@ public sealed class IommuDomain
                 }
             }
 
+            int me = Environment.CurrentManagedThreadId;
             for (ulong i = 0; i < pages; i++)
             {
-                _pageTable!.Unmap(first + i);
+                _pageTable!.Unmap(first + i, me); // a full fence before the invalidation (see the class remarks)
                 _explicitPages!.Remove(first + i);
-                InvalidatePage(first + i);
+                InvalidatePage(first + i, me);
             }
 
             released = TakeUnshadowedLocked();
@@ -209,14 +246,33 @@ public sealed class IommuDomain
     /// </summary>
     public void Flush()
     {
-        if (_flushQueue is null)
+        if (_flushQueues is null)
         {
             return;
         }
 
-        using (new BiasedHold(ref _lock))
+        uint held = HoldFlushQueues();
+        try
         {
-            FlushLocked();
+            // One global invalidation, then every queue's ranges are reusable.
+            bool any = false;
+            foreach (FlushQueue? queue in _flushQueues)
+            {
+                any |= queue is { Count: > 0 };
+            }
+
+            if (any)
+            {
+                InvalidateAll();
+                foreach (FlushQueue? queue in _flushQueues)
+                {
+                    queue?.Drain(Iova!);
+                }
+            }
+        }
+        finally
+        {
+            ReleaseFlushQueues(held);
         }
     }
 
@@ -228,10 +284,7 @@ public sealed class IommuDomain
             return false;
         }
 
-        using (new BiasedHold(ref _lock))
-        {
-            return IoPageTable.PermissionOf(_pageTable.Walk(iova >> PhysicalMemory.PageShift)) != IommuPermission.None;
-        }
+        return IoPageTable.PermissionOf(_pageTable.Walk(iova >> PhysicalMemory.PageShift)) != IommuPermission.None;
     }
 
     /// <inheritdoc />
@@ -250,7 +303,7 @@ public sealed class IommuDomain
     {
         using (new BiasedHold(ref _lock))
         {
-            _deviceTlbs.Add(deviceTlb);
+            Volatile.Write(ref _deviceTlbs, [.. _deviceTlbs, deviceTlb]);
         }
     }
 
@@ -259,7 +312,9 @@ public sealed class IommuDomain
     {
         using (new BiasedHold(ref _lock))
         {
-            _deviceTlbs.Remove(deviceTlb);
+            // A filler that read the cache's generation before this removal finds it removed, or fills
+            // under a generation the caller's InvalidateAll that follows makes stale.
+            Volatile.Write(ref _deviceTlbs, _deviceTlbs.Where(t => t != deviceTlb).ToArray());
         }
     }
 
@@ -287,6 +342,11 @@ public sealed class IommuDomain
                 return false;
             }
 
+            if (!Volatile.Read(ref _hadExplicitMappings))
+            {
+                return true; // its pages are mapped with MapPages, which fails on a page an explicit mapping raced in
+            }
+
             using (new BiasedHold(ref _lock))
             {
                 if (_explicitPages is not { Count: > 0 } || !OverlapsExplicitLocked(frame, IovaAllocator.RoundedSize(pages)))
@@ -305,17 +365,25 @@ public sealed class IommuDomain
     /// <summary>
     /// Allocates an IOVA range for the DMA API (as <see cref="TryAllocateDmaRange"/>) and maps
     /// <paramref name="pages"/> pages of <paramref name="physFrame"/> there, the overlap check and the
-    /// page table entries under one hold of the domain's lock. False, holding nothing, on failure.
+    /// page table entries without a lock while the domain never had an explicit mapping (the entries'
+    /// compare-and-exchange decides a race with one), under the domain's lock once it has.
+    /// False, holding nothing, on failure.
     /// </summary>
     internal bool TryMapDmaRange(ulong pages, ulong limitFrame, ulong physFrame, IommuPermission permission, out ulong frame)
     {
         const int attempts = 64;
+        int me = Environment.CurrentManagedThreadId;
         for (int i = 0; i < attempts; i++)
         {
             // Allocated outside the domain's lock (the IOVA fast path takes no domain-wide lock).
             if (!Iova!.TryAllocate(pages, limitFrame, out frame))
             {
                 return false;
+            }
+
+            if (!Volatile.Read(ref _hadExplicitMappings) && MapPagesAtomic(frame, physFrame, pages, permission, me))
+            {
+                return true;
             }
 
             bool mapped;
@@ -327,7 +395,7 @@ public sealed class IommuDomain
                     continue;
                 }
 
-                mapped = MapPagesLocked(frame, physFrame, pages, permission);
+                mapped = MapPagesAtomic(frame, physFrame, pages, permission, me);
             }
 
             if (!mapped)
@@ -342,24 +410,25 @@ public sealed class IommuDomain
         return false;
     }
 
-    /// <summary>Maps consecutive pages; all or nothing.</summary>
-    internal bool MapPages(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
-    {
-        using (new BiasedHold(ref _lock))
-        {
-            return MapPagesLocked(iovaFrame, physFrame, pages, permission);
-        }
-    }
+    /// <summary>Maps consecutive pages of an IOVA range the caller allocated; all or nothing.</summary>
+    internal bool MapPages(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission) =>
+        MapPagesAtomic(iovaFrame, physFrame, pages, permission, Environment.CurrentManagedThreadId);
 
-    private bool MapPagesLocked(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission)
+    /// <summary>
+    /// Sets the entries one by one, each from not present (a compare-and-exchange); all or nothing:
+    /// on a page already present, the ones set are cleared and invalidated again (a device may have
+    /// translated through one meanwhile) and the answer is false.
+    /// </summary>
+    private bool MapPagesAtomic(ulong iovaFrame, ulong physFrame, ulong pages, IommuPermission permission, int me)
     {
         for (ulong i = 0; i < pages; i++)
         {
-            if (!_pageTable!.Map(iovaFrame + i, physFrame + i, permission))
+            if (!_pageTable!.Map(iovaFrame + i, physFrame + i, permission, me))
             {
                 for (ulong j = 0; j < i; j++)
                 {
-                    _pageTable.Unmap(iovaFrame + j);
+                    _pageTable.Unmap(iovaFrame + j, me);
+                    InvalidatePage(iovaFrame + j, me);
                 }
 
                 return false;
@@ -369,11 +438,11 @@ public sealed class IommuDomain
         return true;
     }
 
-    private bool AllPresentLocked(ulong iovaFrame, ulong pages)
+    private bool AllPresent(ulong iovaFrame, ulong pages)
     {
         for (ulong i = 0; i < pages; i++)
         {
-            if (IoPageTable.PermissionOf(_pageTable!.Walk(iovaFrame + i)) == IommuPermission.None)
+            if (IoPageTable.PermissionOf(_pageTable!.Peek(iovaFrame + i)) == IommuPermission.None)
             {
                 return false;
             }
@@ -389,34 +458,60 @@ public sealed class IommuDomain
     /// </summary>
     internal bool TryUnmapDmaRange(ulong iovaFrame, ulong pages)
     {
-        using (new BiasedHold(ref _lock))
+        // A one-page range needs no look first: clearing its entry says whether it was there.
+        if ((pages > 1 && !AllPresent(iovaFrame, pages)) || (Volatile.Read(ref _hadExplicitMappings) && TouchesExplicit(iovaFrame, pages)))
         {
-            // Checked under the same hold as the unmap: a racing unmap of the same range cannot slip between.
-            if (!AllPresentLocked(iovaFrame, pages))
-            {
-                return false;
-            }
+            return false;
+        }
 
-            for (ulong i = 0; i < pages; i++)
+        int me = Environment.CurrentManagedThreadId;
+        if (_flushQueues is not null)
+        {
+            // Queued and cleared under the calling thread's queue's lock: an explicit Map (which holds
+            // every queue) sees either the range queued or its entries present; a flush never frees
+            // a range whose entries are still there.
+            FlushQueue queue = CurrentFlushQueue();
+            bool biased = queue.Lock.Enter(me); // the id read once for the call, not again by a BiasedHold
+            try
             {
-                _pageTable!.Unmap(iovaFrame + i);
-            }
-
-            if (_flushQueue is not null)
-            {
-                if (_flushQueue.IsFull)
+                // The first page decides a race between two unmaps of one range (the caller's record
+                // vouches for the range as one allocation): only one clears it.
+                if (!_pageTable!.Unmap(iovaFrame, me))
                 {
-                    FlushLocked();
+                    return false;
                 }
 
-                _flushQueue.Add(iovaFrame, pages);
+                for (ulong i = 1; i < pages; i++)
+                {
+                    _pageTable.Unmap(iovaFrame + i, me);
+                }
+
+                if (queue.IsFull)
+                {
+                    InvalidateAll();
+                    queue.Drain(Iova!);
+                }
+
+                queue.Add(iovaFrame, pages);
                 return true;
             }
-
-            for (ulong i = 0; i < pages; i++)
+            finally
             {
-                InvalidatePage(iovaFrame + i);
+                queue.Lock.Exit(biased);
             }
+        }
+
+        if (!_pageTable!.Unmap(iovaFrame, me))
+        {
+            return false;
+        }
+
+        // Each entry is cleared with a full fence before its invalidation (see the class remarks).
+        InvalidatePage(iovaFrame, me);
+        for (ulong i = 1; i < pages; i++)
+        {
+            _pageTable.Unmap(iovaFrame + i, me);
+            InvalidatePage(iovaFrame + i, me);
         }
 
         // Strict: every cached translation is gone and no transaction still uses one, so the pages
@@ -424,6 +519,15 @@ public sealed class IommuDomain
         DrainTransactions(iovaFrame, pages);
         Iova!.Free(iovaFrame, pages);
         return true;
+    }
+
+    /// <summary>Whether an explicit mapping holds one of the pages (a DMA-API unmap never removes those).</summary>
+    private bool TouchesExplicit(ulong iovaFrame, ulong pages)
+    {
+        using (new BiasedHold(ref _lock))
+        {
+            return _explicitPages is { Count: > 0 } && OverlapsExplicitLocked(iovaFrame, pages);
+        }
     }
 
     /// <summary>A device transaction on bus pages <paramref name="firstPage"/> to <paramref name="lastPage"/> starts: in flight until <see cref="EndTransaction"/>.</summary>
@@ -440,33 +544,38 @@ public sealed class IommuDomain
     /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>
     internal void UnmapPagesForRollback(ulong iovaFrame, ulong pages)
     {
-        using (new BiasedHold(ref _lock))
+        // A device may still have guessed an address in the range: invalidated all the same.
+        int me = Environment.CurrentManagedThreadId;
+        for (ulong i = 0; i < pages; i++)
         {
-            for (ulong i = 0; i < pages; i++)
-            {
-                _pageTable!.Unmap(iovaFrame + i);
-            }
+            _pageTable!.Unmap(iovaFrame + i, me);
+            InvalidatePage(iovaFrame + i, me);
         }
     }
 
     /// <summary>Whether an unmapped page may still be reachable through a stale IOTLB entry (lazy window).</summary>
     internal bool IsPendingFlush(ulong iovaFrame)
     {
-        if (_flushQueue is null)
+        if (_flushQueues is null)
         {
             return false;
         }
 
-        using (new BiasedHold(ref _lock))
+        uint held = HoldFlushQueues();
+        try
         {
-            return _flushQueue.Contains(iovaFrame);
+            return QueuedForFlushHeld(iovaFrame);
+        }
+        finally
+        {
+            ReleaseFlushQueues(held);
         }
     }
 
     /// <summary>Translates one page for a device access: IOTLB first, page walk on a miss.</summary>
     internal bool TryTranslate(ulong address, DmaAccess access, out ulong physical, out FaultReason reason)
     {
-        if (!TryTranslatePage(address, access, out ulong entry, out reason))
+        if (!TryTranslatePage(address, access, Environment.CurrentManagedThreadId, out ulong entry, out reason))
         {
             physical = 0;
             return false;
@@ -481,11 +590,15 @@ public sealed class IommuDomain
     /// frame and permissions) as an ATS translation completion would carry it. Identity domains
     /// answer with the same frame and both permissions. With <paramref name="fillInto"/>, an attached
     /// device's own cache (ATS), a translation to a physical address below <paramref name="fillBelow"/>
-    /// is cached there under the same hold of the domain's lock as the translation: no invalidation
-    /// can fall between them, so a strict unmap is never outlived by a late fill (the ATS rule that an
-    /// invalidation completes only after translations in flight), and a miss takes the lock once.
+    /// is cached there too. No lock: each fill is vouched for after the fact — the page table entry is
+    /// re-read behind a full fence and a fill it no longer matches is taken back — so a strict unmap,
+    /// which clears the entry behind a full fence before it invalidates, is never outlived by a late
+    /// fill (the ATS rule that an invalidation completes only after translations in flight; the
+    /// transaction is in flight, so the unmap's drain waits for the take-back). The caches'
+    /// generations are read first: a whole-cache invalidation (a lazy flush, the device leaving the
+    /// domain) that races the fill makes it stale. <paramref name="thread"/>: the caller's managed id.
     /// </summary>
-    internal bool TryTranslatePage(ulong address, DmaAccess access, out ulong entry, out FaultReason reason, IoTlb? fillInto = null, ulong fillBelow = 0)
+    internal bool TryTranslatePage(ulong address, DmaAccess access, int thread, out ulong entry, out FaultReason reason, IoTlb? fillInto = null, ulong fillBelow = 0)
     {
         switch (Kind)
         {
@@ -506,40 +619,60 @@ public sealed class IommuDomain
             return false;
         }
 
-        using (new BiasedHold(ref _lock))
-        {
-            if (!TryTranslateLocked(address, access, out entry, out reason))
-            {
-                return false;
-            }
-
-            ulong physical = (IoPageTable.FrameOf(entry) << PhysicalMemory.PageShift) | (address & PhysicalMemory.PageMask);
-            if (fillInto is not null && physical < fillBelow && _deviceTlbs.Contains(fillInto))
-            {
-                fillInto.Fill(address >> PhysicalMemory.PageShift, entry); // the cache's own sequence lock: the device reads it without a lock
-            }
-
-            return true;
-        }
-    }
-
-    private bool TryTranslateLocked(ulong address, DmaAccess access, out ulong entry, out FaultReason reason)
-    {
-        entry = 0;
         ulong frame = address >> PhysicalMemory.PageShift;
-        if (!IoTlb!.TryLookup(frame, out ulong leaf))
+        IoTlb ioTlb = IoTlb!;
+        int generation = ioTlb.Generation;
+        int deviceGeneration = 0;
+        if (fillInto is not null)
         {
-            leaf = _pageTable!.Walk(frame);
+            deviceGeneration = fillInto.Generation; // before the membership check and the walk: see RemoveDeviceTlb
+            if (Array.IndexOf(Volatile.Read(ref _deviceTlbs), fillInto) < 0)
+            {
+                fillInto = null;
+            }
+        }
+
+        bool filled = false;
+        if (!ioTlb.TryLookup(frame, thread, out ulong leaf))
+        {
+            leaf = _pageTable!.Walk(frame, thread);
             if (IoPageTable.PermissionOf(leaf) == IommuPermission.None)
             {
                 reason = FaultReason.NotPresent;
                 return false;
             }
 
-            IoTlb.Fill(frame, leaf);
+            ioTlb.Fill(frame, leaf, generation);
+            filled = true;
         }
 
         IommuPermission needed = access == DmaAccess.Write ? IommuPermission.Write : IommuPermission.Read;
+        bool fillDevice = fillInto is not null && (IoPageTable.PermissionOf(leaf) & needed) != 0
+            && ((IoPageTable.FrameOf(leaf) << PhysicalMemory.PageShift) | (address & PhysicalMemory.PageMask)) < fillBelow;
+        if (fillDevice)
+        {
+            fillInto!.Fill(frame, leaf, deviceGeneration);
+        }
+
+        if (filled || fillDevice)
+        {
+            // Vouch for the fills: an unmap that cleared the entry before this re-read takes nothing
+            // back for us, so we do; one that clears it after will find the fills and invalidate them.
+            Interlocked.MemoryBarrier();
+            if (_pageTable!.Peek(frame) != leaf)
+            {
+                if (filled)
+                {
+                    ioTlb.Retract(frame, leaf);
+                }
+
+                if (fillDevice)
+                {
+                    fillInto!.Retract(frame, leaf);
+                }
+            }
+        }
+
         if ((IoPageTable.PermissionOf(leaf) & needed) == 0)
         {
             reason = FaultReason.Permission;
@@ -551,30 +684,89 @@ public sealed class IommuDomain
         return true;
     }
 
-    private void FlushLocked()
+    /// <summary>One global invalidation: the IOTLB and every attached device's cache (a flush queue flush).</summary>
+    private void InvalidateAll()
     {
-        if (_flushQueue!.Count == 0)
-        {
-            return;
-        }
-
         IoTlb!.InvalidateAll();
-        foreach (IoTlb deviceTlb in _deviceTlbs)
+        foreach (IoTlb deviceTlb in Volatile.Read(ref _deviceTlbs))
         {
             deviceTlb.InvalidateAll();
         }
 
-        _flushQueue.Drain(Iova!);
-        _flushes++;
+        Interlocked.Increment(ref _flushes);
     }
 
-    private void InvalidatePage(ulong iovaFrame)
+    private void InvalidatePage(ulong iovaFrame, int me)
     {
-        IoTlb!.Invalidate(iovaFrame);
-        foreach (IoTlb deviceTlb in _deviceTlbs)
+        IoTlb!.Invalidate(iovaFrame, me);
+        foreach (IoTlb deviceTlb in Volatile.Read(ref _deviceTlbs))
         {
-            deviceTlb.Invalidate(iovaFrame);
+            deviceTlb.Invalidate(iovaFrame, me);
         }
+    }
+
+    /// <summary>The calling thread's flush queue (lazy mode): by its ticket, made on first use.</summary>
+    private FlushQueue CurrentFlushQueue() => QueueAt(ThreadTicket.Current & ((1 << FlushQueueBits) - 1));
+
+    /// <summary>The flush queue at <paramref name="index"/>, made on first use.</summary>
+    private FlushQueue QueueAt(int index)
+    {
+        ref FlushQueue? slot = ref _flushQueues![index];
+        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new FlushQueue(_flushBatchSize), null) ?? slot!;
+    }
+
+    /// <summary>Takes every flush queue's lock (lazy mode; nothing otherwise); returns which were taken biased, for <see cref="ReleaseFlushQueues"/>.</summary>
+    private uint HoldFlushQueues()
+    {
+        if (_flushQueues is null)
+        {
+            return 0;
+        }
+
+        // Made before any is held: nothing allocates under the locks.
+        for (int i = 0; i < _flushQueues.Length; i++)
+        {
+            QueueAt(i);
+        }
+
+        int me = Environment.CurrentManagedThreadId;
+        uint biased = 0;
+        for (int i = 0; i < _flushQueues.Length; i++)
+        {
+            if (_flushQueues[i]!.Lock.Enter(me))
+            {
+                biased |= 1u << i;
+            }
+        }
+
+        return biased;
+    }
+
+    private void ReleaseFlushQueues(uint biased)
+    {
+        if (_flushQueues is null)
+        {
+            return;
+        }
+
+        for (int i = 0; i < _flushQueues.Length; i++)
+        {
+            _flushQueues[i]!.Lock.Exit(((biased >> i) & 1) != 0);
+        }
+    }
+
+    /// <summary>Whether a queue holds the page (every queue's lock held).</summary>
+    private bool QueuedForFlushHeld(ulong iovaFrame)
+    {
+        foreach (FlushQueue? queue in _flushQueues ?? Array.Empty<FlushQueue?>())
+        {
+            if (queue!.Contains(iovaFrame))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool OverlapsExplicitLocked(ulong frame, ulong pages)

@@ -5,11 +5,14 @@ namespace DmaDiscipline.Runtime;
 /// (as Linux's <c>alloc_iova</c> does), in page frames. Sizes up to <see cref="MaxCachedPages"/> are
 /// rounded to a power of two and aligned to it; freed ranges of those sizes are cached as Linux's IOVA
 /// rcache does: per CPU, a loaded and a previous magazine of each size, over a depot of full
-/// magazines. Steady-state map/unmap pops and pushes the calling thread's cache (one per CPU, taken by
+/// magazines. Steady-state map/unmap pops and pushes the calling thread's cache (one per thread ticket, taken by
 /// threads in turn) under that cache's own lock, so no global lock is on the hot path (the caches'
 /// and the live-allocation stripes' locks are biased, <see cref="BiasedSpinLock"/>: a thread that
 /// has them to itself takes them without an atomic instruction); only an empty CPU cache reaches the depot, and only an
-/// empty depot reaches the free-range tree.
+/// empty depot reaches the free-range tree. A CPU cache that reaches the tree for a size below 16
+/// pages takes a whole 64 KiB-aligned block of 16 pages and keeps the rest of it (not Linux: it
+/// gives each thread IOVAs of its own granules, so the records hashed by granule — the live-allocation
+/// stripes here, the DMA layer's live-mapping shards, the IOTLB's slots — are mostly one thread's).
 /// Thread safety: every public member may be called from any thread.
 /// </summary>
 public sealed class IovaAllocator
@@ -20,12 +23,15 @@ public sealed class IovaAllocator
     private const int CacheOrders = 7; // 1, 2, 4 ... 64 pages
     private const int MagazineSize = 127; // Linux's IOVA_MAG_SIZE
     private const int DepotMagazines = 32; // full magazines kept per size (Linux's MAX_GLOBAL_MAGS)
-    private const int StripeBits = 6;
+    private const int StripeBits = 8; // 256 stripes, made on first use
+    private const int GranuleOrder = 4; // a tree refill of a CPU cache takes 16 pages (64 KiB) at once
 
     private readonly object _treeLock = new();
     private readonly SortedSet<FrameRange> _free = new();
-    private readonly AllocatedStripe[] _allocated = new AllocatedStripe[1 << StripeBits];
-    private readonly CpuCache[] _cpus;
+    private readonly AllocatedStripe?[] _allocated = new AllocatedStripe?[1 << StripeBits];
+    private const int CpuCacheBits = 4; // 16 caches, made on first use: threads running at once take different ones
+
+    private readonly CpuCache?[] _cpus = new CpuCache?[1 << CpuCacheBits];
     private readonly Depot[] _depots = new Depot[CacheOrders];
     private long _treeSearches;
 
@@ -40,17 +46,6 @@ public sealed class IovaAllocator
         FirstFrame = firstFrame;
         EndFrame = endFrame;
         _free.Add(new FrameRange(firstFrame, endFrame));
-        for (int i = 0; i < _allocated.Length; i++)
-        {
-            _allocated[i] = new AllocatedStripe();
-        }
-
-        _cpus = new CpuCache[Math.Max(1, Environment.ProcessorCount)];
-        for (int i = 0; i < _cpus.Length; i++)
-        {
-            _cpus[i] = new CpuCache();
-        }
-
         for (int i = 0; i < CacheOrders; i++)
         {
             _depots[i] = new Depot();
@@ -69,8 +64,13 @@ public sealed class IovaAllocator
         get
         {
             int count = 0;
-            foreach (AllocatedStripe stripe in _allocated)
+            foreach (AllocatedStripe? stripe in _allocated)
             {
+                if (stripe is null)
+                {
+                    continue;
+                }
+
                 using (new BiasedHold(ref stripe.Lock))
                 {
                     count += stripe.Ranges.Count;
@@ -87,9 +87,9 @@ public sealed class IovaAllocator
         get
         {
             long hits = 0;
-            foreach (CpuCache cpu in _cpus)
+            foreach (CpuCache? cpu in _cpus)
             {
-                hits += Volatile.Read(ref cpu.Hits);
+                hits += cpu is null ? 0 : Volatile.Read(ref cpu.Hits);
             }
 
             return hits;
@@ -119,6 +119,7 @@ public sealed class IovaAllocator
         ulong endLimit = limitFrame >= EndFrame ? EndFrame : limitFrame + 1;
         int order = OrderOf(size);
         if ((order >= 0 && endLimit >= size && TryPopCached(order, endLimit - size, out frame))
+            || (order >= 0 && order < GranuleOrder && TryRefillFromTree(order, endLimit, out frame))
             || TryAllocateFromTree(size, endLimit, out frame)
             || (DrainCaches() && TryAllocateFromTree(size, endLimit, out frame)))
         {
@@ -189,13 +190,22 @@ public sealed class IovaAllocator
     /// thread allocated together and keeps recycling through its own cache mostly share stripes with
     /// no other thread's (a hash per frame made every stripe every thread's).
     /// </summary>
-    private AllocatedStripe StripeOf(ulong frame) => _allocated[(int)(((frame >> 4) * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits))];
+    private AllocatedStripe StripeOf(ulong frame)
+    {
+        ref AllocatedStripe? slot = ref _allocated[(int)(((frame >> 4) * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits))];
+        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new AllocatedStripe(), null) ?? slot!;
+    }
 
     /// <summary>
     /// The calling thread's cache: threads take the caches in turn (<see cref="ThreadTicket"/>), so
-    /// that up to <see cref="Environment.ProcessorCount"/> threads running at once never share one.
+    /// that up to 16 threads running at once never share one (the ticket, not the core count: two
+    /// queue threads whose tickets had the same parity shared one of two caches, lock and IOVAs).
     /// </summary>
-    private CpuCache CurrentCpu() => _cpus[(uint)ThreadTicket.Current % (uint)_cpus.Length];
+    private CpuCache CurrentCpu()
+    {
+        ref CpuCache? slot = ref _cpus[ThreadTicket.Current & ((1 << CpuCacheBits) - 1)];
+        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new CpuCache(), null) ?? slot!;
+    }
 
     /// <summary>A cached range of the order that starts at or below <paramref name="highestStart"/> (the mask's limit).</summary>
     private bool TryPopCached(int order, ulong highestStart, out ulong frame)
@@ -278,6 +288,36 @@ public sealed class IovaAllocator
         }
     }
 
+    /// <summary>
+    /// Takes a 16-page block from the tree for the calling thread's cache: the block's highest range
+    /// of the order is the allocation (top-down, as from the tree), the others go to the cache's loaded
+    /// magazine, highest last (popped first). False, taking nothing, if the magazine has no room or
+    /// no block fits below the limit (the caller then allocates from the tree range by range).
+    /// </summary>
+    private bool TryRefillFromTree(int order, ulong endLimit, out ulong frame)
+    {
+        const ulong block = 1UL << GranuleOrder;
+        int ranges = 1 << (GranuleOrder - order);
+        CpuCache cpu = CurrentCpu();
+        using (new BiasedHold(ref cpu.Lock))
+        {
+            Magazine loaded = cpu.Loaded[order];
+            if (loaded.Count + ranges - 1 > MagazineSize || !TryAllocateFromTree(block, endLimit, out ulong start))
+            {
+                frame = 0;
+                return false;
+            }
+
+            for (int i = 0; i < ranges - 1; i++)
+            {
+                loaded.Push(start + ((ulong)i << order));
+            }
+
+            frame = start + ((ulong)(ranges - 1) << order);
+            return true;
+        }
+    }
+
     private bool TryAllocateFromTree(ulong size, ulong endLimit, out ulong frame)
     {
         lock (_treeLock)
@@ -334,8 +374,13 @@ public sealed class IovaAllocator
     private bool DrainCaches()
     {
         bool any = false;
-        foreach (CpuCache cpu in _cpus)
+        foreach (CpuCache? cpu in _cpus)
         {
+            if (cpu is null)
+            {
+                continue;
+            }
+
             using (new BiasedHold(ref cpu.Lock))
             {
                 for (int order = 0; order < CacheOrders; order++)

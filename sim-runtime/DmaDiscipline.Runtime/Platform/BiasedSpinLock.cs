@@ -23,6 +23,9 @@ internal struct BiasedSpinLock
     private int _ownerHolding; // 1 while the owner holds it biased (written by the owner only)
     private int _held;         // the shared lock, once revoked: 1 while held
 
+    /// <summary>Whether a second thread has taken the lock (the bias is revoked for good).</summary>
+    public bool IsShared => Volatile.Read(ref _owner) == Revoked;
+
     /// <summary>Takes the lock for the thread <paramref name="me"/>. Returns whether it was taken biased (pass it to <see cref="Exit"/>).</summary>
     public bool Enter(int me)
     {

@@ -274,7 +274,7 @@ public sealed class BusMaster
         // The common case, a one-page access the device's own cache can translate: only entries the
         // checks below accepted are ever cached, so nothing else needs looking at.
         if (deviceTlb is not null && physicalPages.Length == 1
-            && deviceTlb.TryLookupLockFree(address >> PhysicalMemory.PageShift, thread, out ulong cached) && (IoPageTable.PermissionOf(cached) & needed) != 0)
+            && deviceTlb.TryLookup(address >> PhysicalMemory.PageShift, thread, out ulong cached) && (IoPageTable.PermissionOf(cached) & needed) != 0)
         {
             physicalPages[0] = IoPageTable.FrameOf(cached);
             return true;
@@ -299,13 +299,13 @@ public sealed class BusMaster
             {
                 // A translated request from the device's own cache when it holds the page with the
                 // needed permission; otherwise the IOMMU translates (and faults) as without ATS.
-                if (lookup is null || !lookup.TryLookupLockFree(frame, thread, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
+                if (lookup is null || !lookup.TryLookup(frame, thread, out entry) || (IoPageTable.PermissionOf(entry) & needed) == 0)
                 {
                     // Cached (under the translation's own hold) only below the end of memory, the check
                     // below, so a cache hit needs it no more. In a confidential machine nothing is
                     // cached: a page's shared state can change under it.
                     IoTlb? fillInto = _machine.Options.Confidential ? null : deviceTlb;
-                    if (!domain.TryTranslatePage(bus, access, out entry, out FaultReason reason, fillInto, _machine.Memory.Size))
+                    if (!domain.TryTranslatePage(bus, access, thread, out entry, out FaultReason reason, fillInto, _machine.Memory.Size))
                     {
                         return FaultInFlight(ref inFlight, epoch, bus, access, reason);
                     }

@@ -15,7 +15,8 @@ internal static class LibraryAssembly
     public sealed record Built(MetadataReference Reference, string Generated, ImmutableArray<Diagnostic> GeneratorDiagnostics);
 
     /// <summary>Builds <paramref name="source"/> as assembly <paramref name="name"/> (it must compile), with its symbols file if any.</summary>
-    public static async Task<Built> BuildAsync(string source, string name = "Lib", string? symbolsFile = null, bool referenceRuntime = true, IEnumerable<MetadataReference>? references = null)
+    public static async Task<Built> BuildAsync(string source, string name = "Lib", string? symbolsFile = null, bool referenceRuntime = true, IEnumerable<MetadataReference>? references = null,
+        IReadOnlyDictionary<string, string>? buildProperties = null)
     {
         var all = (await DriverCompilation.References.Value).Where(r => referenceRuntime || !(r.Display ?? string.Empty).EndsWith("DmaDiscipline.Runtime.dll", StringComparison.Ordinal)).ToList();
         all.AddRange(references ?? []);
@@ -23,7 +24,7 @@ internal static class LibraryAssembly
         var compilation = CSharpCompilation.Create(name, [CSharpSyntaxTree.ParseText(source, parse, name + ".cs")], all,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
         var files = symbolsFile is null ? ImmutableArray<AdditionalText>.Empty : [new Text("DmaDiscipline.txt", symbolsFile)];
-        var driver = CSharpGeneratorDriver.Create([new SummaryGenerator().AsSourceGenerator()], files, parse)
+        var driver = CSharpGeneratorDriver.Create([new SummaryGenerator().AsSourceGenerator()], files, parse, new BuildProperties(buildProperties))
             .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out var diagnostics);
         var result = driver.GetRunResult().Results.Single();
         Assert.Null(result.Exception);
@@ -34,6 +35,25 @@ internal static class LibraryAssembly
             MetadataReference.CreateFromImage(image.ToArray(), filePath: name + ".dll"),
             string.Concat(result.GeneratedSources.Select(s => s.SourceText.ToString())),
             diagnostics);
+    }
+
+    /// <summary>MSBuild properties as the compiler hands them to generators (<c>build_property.Name</c> in the global options).</summary>
+    private sealed class BuildProperties(IReadOnlyDictionary<string, string>? properties) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+    {
+        private readonly Options _global = new(properties?.ToDictionary(p => "build_property." + p.Key, p => p.Value) ?? []);
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions => _global;
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.None;
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.None;
+
+        private sealed class Options(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+        {
+            public static readonly Options None = new([]);
+
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
     }
 
     private sealed class Text(string path, string text) : AdditionalText

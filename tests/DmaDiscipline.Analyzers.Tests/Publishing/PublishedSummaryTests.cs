@@ -104,6 +104,26 @@ public sealed class PublishedSummaryTests
         Assert.DoesNotContain("Align", built.Generated, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("false", false)]
+    [InlineData(" False ", false)]
+    [InlineData("true", true)]
+    [InlineData("", true)]
+    public async Task DmaDisciplinePublishSummaries_false_turns_publishing_off(string value, bool published)
+    {
+        const string Environment = """
+            namespace Env
+            {
+                public interface IEnvironment { ulong GetPhysicalAddress(object value); }
+                public static class Endianness { public static ulong ToLittle(ulong value) => value; }
+            }
+            """;
+        var built = await LibraryAssembly.BuildAsync(Environment, "Env", "M:Env.IEnvironment.GetPhysicalAddress(System.Object) ; physical-source\n", referenceRuntime: false,
+            buildProperties: new Dictionary<string, string> { ["DmaDisciplinePublishSummaries"] = value });
+        Assert.Equal(published, built.Generated.Contains("\"M:Env.Endianness.ToLittle(System.UInt64) ; value-preserving\"", StringComparison.Ordinal));
+        Assert.Empty(built.GeneratorDiagnostics);
+    }
+
     [Fact]
     public async Task Summaries_compose_through_a_chain_of_project_references()
     {

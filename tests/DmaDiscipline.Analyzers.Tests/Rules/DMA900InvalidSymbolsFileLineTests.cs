@@ -29,9 +29,9 @@ public sealed class DMA900InvalidSymbolsFileLineTests
             Unresolved(3, 1, 53, "'M:Vendor.Hal.PhysOf(System.Object)' names nothing in this compilation (no namespace or type 'Vendor.Hal'); an id for another project of the solution is expected here"),
             At("DmaDiscipline.txt", 4, 1, 35, "expected '<documentation id> ; <role>' but found no ';'"),
             At("DmaDiscipline.txt", 5, 1, 24, "'X:Vendor.Hal' is not a documentation comment id of a method (M:), property (P:), field (F:) or type (T:)"),
-            At("DmaDiscipline.txt", 6, 1, 45, "unknown role 'bus-sinc' (expected one of: bus-address, bus-sink, coherent-alloc, coherent-free, cpu-access, device-memory, map, map-persistent, mapping-error-check, physical-source, platform, sync-for-cpu, sync-for-device, translation-query, unmap, value-preserving)"),
+            At("DmaDiscipline.txt", 6, 1, 45, "unknown role 'bus-sinc' (expected one of: bus-address, bus-sink, coherent-alloc, coherent-free, cpu-access, device-memory, map, map-persistent, mapping-error-check, physical-source, platform, receiver-sink, sync-for-cpu, sync-for-device, translation-query, unmap, value-preserving)"),
             At("DmaDiscipline.txt", 7, 1, 19, "role 'map' does not apply to 'T:' symbols"),
-            At("DmaDiscipline.txt", 8, 1, 35, "a parameter name is only allowed with 'bus-sink' on a method"),
+            At("DmaDiscipline.txt", 8, 1, 35, "a parameter name is only allowed with 'bus-sink' or 'receiver-sink' on a method"),
             At("DmaDiscipline.txt", 9, 1, 46, "role 'bus-sink(' has an unclosed '('"));
 
     [Theory]
@@ -70,6 +70,7 @@ public sealed class DMA900InvalidSymbolsFileLineTests
                 public static ulong Phys(object o) => 0;
                 public static void Nothing() { }
                 public static void Forget(object o) { }
+                public void Store(uint at, uint value) { }
             }
         }
         """;
@@ -83,13 +84,17 @@ public sealed class DMA900InvalidSymbolsFileLineTests
                 M:Vendor.Hal.Done(System.UInt64) ; mapping-error-check
                 M:Vendor.Hal.Nothing ; unmap
                 M:Vendor.Hal.Nothing ; map-persistent
+                M:Vendor.Hal.Write(System.Int32,System.UInt64) ; receiver-sink(addr)
+                F:Vendor.Hal.Base ; receiver-sink
                 """)],
             At("DmaDiscipline.txt", 1, 1, 64, "'M:Vendor.Hal.Write(System.Int32,System.UInt64)' has no parameter 'Addr'; parameter names are case-sensitive: 'addr'"),
             At("DmaDiscipline.txt", 2, 1, 67, "'M:Vendor.Hal.Write(System.Int32,System.UInt64)' has no parameter 'address' (its parameters: queue, addr)"),
             At("DmaDiscipline.txt", 3, 1, 53, "role 'physical-source' needs a method that returns the address, and 'M:Vendor.Hal.Forget(System.Object)' returns nothing"),
             At("DmaDiscipline.txt", 4, 1, 55, "role 'mapping-error-check' needs a method that returns bool (true = the mapping failed), and 'M:Vendor.Hal.Done(System.UInt64)' returns void"),
             At("DmaDiscipline.txt", 5, 1, 29, "role 'unmap' needs a parameter to act on, and 'M:Vendor.Hal.Nothing' has none"),
-            At("DmaDiscipline.txt", 6, 1, 38, "role 'map-persistent' needs a parameter to act on, and 'M:Vendor.Hal.Nothing' has none"));
+            At("DmaDiscipline.txt", 6, 1, 38, "role 'map-persistent' needs a parameter to act on, and 'M:Vendor.Hal.Nothing' has none"),
+            At("DmaDiscipline.txt", 7, 1, 69, "role 'receiver-sink' needs an instance method (it stores into its receiver's memory), and 'M:Vendor.Hal.Write(System.Int32,System.UInt64)' is static"),
+            At("DmaDiscipline.txt", 8, 1, 34, "role 'receiver-sink' does not apply to 'F:' symbols"));
 
     [Fact]
     public Task Lines_that_fit_their_members_are_quiet() =>
@@ -98,6 +103,7 @@ public sealed class DMA900InvalidSymbolsFileLineTests
                 M:Vendor.Hal.Write(System.Int32,System.UInt64) ; bus-sink
                 M:Vendor.Hal.Phys(System.Object) ; physical-source
                 M:Vendor.Hal.Forget(System.Object) ; unmap
+                M:Vendor.Hal.Store(System.UInt32,System.UInt32) ; receiver-sink(value)
                 """)]);
 
     private static DiagnosticResult Unresolved(int line, int column, int endColumn, string message) =>

@@ -56,6 +56,10 @@ public sealed class FixedDriversRunTests
                 new("TrySend", "FromDevice, if the device only writes it", "the device reads the frame the CPU wrote: a FromDevice mapping is write-only to it where the IOMMU translates (a bounced copy happens to carry the bytes here)"),
             },
         },
+        new("spool-nic", "Corpus.Net.SpoolNic", new[] { "Net/SpoolNic.cs" }, new[] { "DMA002", "DMA004", "DMA005" })
+        {
+            Defects = "net, synchronous transmit through one spool page mapped per frame for a computed length (`Math.Min(len, _spool.Length)`), so every fix that names the length must keep it in a local; the spool is mapped before the copy-break test and left mapped on the large-frame path; the frame is copied in after the map; the unmap names Bidirectional for a ToDevice map",
+        },
         new("staged-disk", "Corpus.Blk.StagedDisk", new[] { "Blk/StagedDisk.cs" }, new[] { "DMA001" })
         {
             Defects = "blk, synchronous; each transfer staged through a list of small chunks posted one descriptor each, by physical address, in a counting loop, waited for in the same call, then copied out (read) or scrubbed (write): each DMA001 fix offers one MapSg over the list (preferred) or a per-chunk map whose unmap is not arranged",
@@ -384,8 +388,11 @@ public sealed class FixedDriversRunTests
         - DMA002 and DMA005 fixes for a framework configured only through the symbols file (pinned-nic, on MiniHal) are
           proven here: its own unpin and hand-over methods, filled from the map call. A map length computed by a call
           (`Math.Min(len, max)`) used to get no fix and no word; the DMA002, DMA004 and DMA005 fixes now keep it in a local
-          declared right before the map (evaluated once, in the call's own order) and say so in their titles — shown by
-          before/after tests (ConfiguredFrameworkFixerTests), not by a corpus driver yet.
+          declared right before the map (evaluated once, in the call's own order) and say so in their titles
+          (ConfiguredFrameworkFixerTests). spool-nic runs the DMA002 and DMA005 fixes with a kept length, together and
+          apart. It also found a miss of the analyzer: an unmap whose length is the spool's size where the map's length
+          was `Math.Min(len, _spool.Length)` is not DMA004 (lengths that are not constants are not compared, as the rule
+          page says), while the debug layer reports it on every short frame; spool-nic's DMA004 is a direction instead.
         - Layout: a sync inserted before a statement set off by a blank line took the blank line away, and a coherent
           address with an offset assigned to a field got needless parentheses.
         - DMA003's inserted failure path released the method's other mappings but not its other resources (sector-pump's
@@ -397,8 +404,12 @@ public sealed class FixedDriversRunTests
         - DMA001's one-`MapSg` rewrite of a posting loop was withheld when a later loop ran over the list's buffers
           (staged-disk copies read data out of its chunks): a loop bound there counts buffers, not descriptors. Only the
           alternative, a per-buffer map whose unmap is not arranged, was offered, and it leaks. `MapSg` is now preferred there.
-        - DMA002's alternative (release in a `finally`) is offered only when the method never hands the handle on; every
-          corpus driver hands it to a descriptor, so no corpus run shows it (MappingNotReleasedFixerTests do).
+        - DMA002's alternative (release in a `finally`) was offered only when the method had no release of its own and
+          never handed the handle on — so never in a driver, which gives the address to a descriptor. A synchronous
+          driver (post, wait, unmap: spool-nic's transmit) is where it is the natural fix: it is now also offered when
+          the method's only release ends the handle's life in the map's own block and the handle never outlives the
+          method; that release moves into `finally` (title: "instead of at line N"), and a local read after it is
+          declared before the `try`. spool-nic runs it clean.
 
         ## Where a rule fires and no fix is offered
 

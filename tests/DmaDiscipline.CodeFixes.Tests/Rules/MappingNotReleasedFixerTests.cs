@@ -255,4 +255,135 @@ public sealed class MappingNotReleasedFixerTests
         new[] { V.Diagnostic("DMA002").WithLocation(0) },
         Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>(),
         DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey);
+
+    [Fact]
+    public Task A_synchronous_send_moves_its_own_unmap_into_finally_and_keeps_what_is_read_after_it() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly Ring _ring = new Ring();
+
+            public bool Send(DmaApi dma, KBuffer buffer, int length, bool large)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                if (large)
+                {
+                    return false;
+                }
+
+                _ring.Post(addr.Value, length);
+                bool done = _ring.Completed(0);
+                dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                return done;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly Ring _ring = new Ring();
+
+            public bool Send(DmaApi dma, KBuffer buffer, int length, bool large)
+            {
+                var addr = dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                bool done;
+                try
+                {
+                    if (large)
+                    {
+                        return false;
+                    }
+
+                    _ring.Post(addr.Value, length);
+                    done = _ring.Completed(0);
+                }
+                finally
+                {
+                    dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                }
+
+                return done;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA002").WithLocation(0).WithArguments("streaming mapping", "line 17") },
+        Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>(),
+        DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey,
+        title: "Unmap in a finally block instead of at line 22");
+
+    [Fact]
+    public Task No_finally_when_the_handle_outlives_the_method() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly Ring _ring = new Ring();
+            private DmaAddr _inFlight;
+
+            public bool Send(DmaApi dma, KBuffer buffer, int length, bool large)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                if (large)
+                {
+                    return false;
+                }
+
+                _inFlight = addr;
+                _ring.Post(addr.Value, length);
+                dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                return true;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly Ring _ring = new Ring();
+            private DmaAddr _inFlight;
+
+            public bool Send(DmaApi dma, KBuffer buffer, int length, bool large)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                if (large)
+                {
+                    return false;
+                }
+
+                _inFlight = addr;
+                _ring.Post(addr.Value, length);
+                dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                return true;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA002").WithLocation(0) },
+        new[] { V.Diagnostic("DMA002").WithLocation(0) },
+        DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey);
 }

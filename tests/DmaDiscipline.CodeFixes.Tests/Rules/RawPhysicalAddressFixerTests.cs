@@ -209,6 +209,60 @@ public sealed class RawPhysicalAddressFixerTests
         title: "Map through the DMA API (ToDevice: the device only reads it) and check it (unmap not arranged: unmap it on completion)");
 
     [Fact]
+    public Task The_drivers_own_DmaApi_field_is_used_before_its_devices() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Sender
+        {
+            private readonly Device _device;
+            private readonly DmaApi _dma;
+
+            public Sender(Device device)
+            {
+                _device = device;
+                _dma = device.Dma;
+            }
+
+            public int Send(Ring ring, KBuffer buffer, int length)
+            {
+                ring.WriteDesc(0, {|#0:buffer.PhysicalAddress.Value|}, length, DescFlags.None);
+                return 0;
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Sender
+        {
+            private readonly Device _device;
+            private readonly DmaApi _dma;
+
+            public Sender(Device device)
+            {
+                _device = device;
+                _dma = device.Dma;
+            }
+
+            public int Send(Ring ring, KBuffer buffer, int length)
+            {
+                DmaDirection dmaDirection = DmaDirection.ToDevice;
+                DmaAddr dmaAddress = _dma.MapSingle(buffer, 0, length, dmaDirection);
+                if (_dma.MappingError(dmaAddress))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                ring.WriteDesc(0, dmaAddress.Value, length, DescFlags.None);
+                return 0;
+            }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0));
+
+    [Fact]
     public Task Request_completing_in_the_method_is_unmapped_before_the_cpu_reads_the_result() => V.FixAsync(
         """
         using DmaDiscipline.Runtime;
