@@ -448,7 +448,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                 case IInvocationOperation invocation:
-                    return Invocation(invocation, ref state);
+                    return InvocationOrSlot(invocation, ref state);
                 case IObjectCreationOperation creation:
                     return Creation(creation, ref state);
                 case ITranslatedQueryOperation _:
@@ -476,6 +476,20 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         // The cases below are kept out of EvalCore: its stack frame is paid once per level of a deep expression.
+
+        /// <summary>A call; for a parameterless <c>ref</c>-returning method of this instance (<c>Slot()</c>) that the body stored through, what it stored.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private ImmutableHashSet<Origin> InvocationOrSlot(IInvocationOperation invocation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var value = Invocation(invocation, ref state);
+            return RefSlotOf(invocation) is { } slot && state.TryGetValue(slot, out var stored) ? stored : value;
+        }
+
+        /// <summary>The storage a call names when it is a parameterless <c>ref</c>-returning method of this instance or a static one: the method, as a location of the body.</summary>
+        private static IMethodSymbol? RefSlotOf(IInvocationOperation call) =>
+            call.TargetMethod.ReturnsByRef && call.Arguments.IsEmpty && (call.Instance is null || call.Instance is IInstanceReferenceOperation)
+                ? call.TargetMethod.OriginalDefinition
+                : null;
 
         [MethodImpl(MethodImplOptions.NoInlining)]
         private ImmutableHashSet<Origin> ReadLocal(ILocalSymbol local, ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
@@ -1042,7 +1056,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     return Origin.None.Add(new CallOrigin(method, invocation, -1, arguments));
                 }
             }
-            else if ((method.IsAbstract || method.IsVirtual) && !method.ReturnsVoid && DispatchedCalls(method, invocation, arguments) is { IsEmpty: false } dispatched)
+            else if ((method.IsAbstract || method.IsVirtual) && CarriesAddresses(method.ReturnType) && DispatchedCalls(method, invocation, arguments) is { IsEmpty: false } dispatched)
             {
                 // An interface or abstract method: what the compilation's implementations return.
                 return dispatched;
@@ -1054,6 +1068,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
             return Origin.None;
         }
+
+        /// <summary>Can a value of this type carry what the flow follows (an address, a pointer or span, a collection of them)?</summary>
+        private bool CarriesAddresses(ITypeSymbol type) => IsCarried(type) || IsElementCarrier(type);
 
         /// <summary>
         /// A call with no body to follow that returns an address computed from address arguments
@@ -1362,6 +1379,15 @@ namespace DmaDiscipline.Analyzers.Flow
                     return;
                 case IArrayElementReferenceOperation element:
                     StoreToElement(element, valueOperation, value, evaluate: !instanceEvaluated, ref state);
+                    return;
+                case IInvocationOperation call when RefSlotOf(call) is { } slot:
+                    // Slot() = v: what the body reads back through Slot() later is v, as for a local (a call between that writes the field is not seen).
+                    if (!instanceEvaluated)
+                    {
+                        Invocation(call, ref state);
+                    }
+
+                    state = state.SetItem(slot, value);
                     return;
                 default:
                     if (target.Kind == OperationKind.None && !instanceEvaluated)

@@ -43,6 +43,9 @@ public sealed class CarriedAddressTests
     [InlineData("var h = new Holder(); h.A = new DmaAddr(0x1000); ring.Post({|DMA008:h.A|}, 64);", "", "sealed class Holder { public DmaAddr A; }")]
     [InlineData("var h = new Holder { B = default }; dma.UnmapSingle({|DMA008:h.B|}, 64, DmaDirection.ToDevice);", "", "sealed class Holder { public DmaAddr B { get; set; } }")]
     [InlineData("Shared.A = default; dma.SyncForDevice({|DMA008:Shared.A|}, 64, DmaDirection.ToDevice);", "", "static class Shared { public static DmaAddr A; }")]
+    // Stored through a ref-returning method, read back through it.
+    [InlineData("Slot() = buf.PhysicalAddress.Value; regs.QueueDesc = {|DMA001:Slot()|};", "private ulong _a; private ref ulong Slot() => ref _a;")]
+    [InlineData("Slot() = default; ring.Post({|DMA008:Slot()|}, 64);", "private DmaAddr _a; private ref DmaAddr Slot() => ref _a;")]
     // A generic holder instantiated with an address.
     [InlineData("var box = new Box<ulong> { Value = {|DMA001:buf.PhysicalAddress.Value|} }; regs.QueueDesc = box.Value;", "", "sealed class Box<U> { public U Value { get; set; } = default!; }")]
     public Task Reported(string statements, string members = "", string types = "") => Check(Body(statements, members, types));
@@ -92,6 +95,8 @@ public sealed class CarriedAddressTests
     // The other element, the other positional property.
     [InlineData("var t = (Phys: buf.PhysicalAddress.Value, Bus: " + Map + ".Value); Log.Value(t.Phys); regs.QueueDesc = t.Bus;")]
     [InlineData("var s = new Cell(buf.PhysicalAddress.Value, 0x20); Log.Value(s.A); regs.QueueDesc = s.B;", "", "readonly record struct Cell(ulong A, ulong B);")]
+    // Stored through a ref-returning method: a mapping.
+    [InlineData("Slot() = " + Map + "; if (dma.MappingError(Slot())) return; ring.Post(Slot(), 64);", "private DmaAddr _a; private ref DmaAddr Slot() => ref _a;")]
     // A nullable completed with a mapping.
     [InlineData("DmaAddr? a0 = null; var a = a0 ?? " + Map + "; if (dma.MappingError(a)) return; ring.Post(a, 64);")]
     // A field some other body gives a real mapping: forged on some paths only.
