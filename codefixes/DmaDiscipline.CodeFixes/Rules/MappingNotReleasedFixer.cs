@@ -84,6 +84,8 @@ namespace DmaDiscipline.CodeFixes.Rules
             bool Names(SyntaxNode n, string name) => n is IdentifierNameSyntax id && id.Identifier.ValueText == name;
             var uses = moved.SelectMany(s => s.DescendantNodesAndSelf()).OfType<IdentifierNameSyntax>().Where(n => Names(n, handle)).ToList();
             if (member is null || moved.Count == 0
+                // A local function or label declared there would leave the scope of the code after the try.
+                || own is not null && moved.Any(s => s is LocalFunctionStatementSyntax || s is LabeledStatementSyntax)
                 || trailing.Any(s => s.DescendantNodesAndSelf().Any(n => Names(n, handle)))
                 || uses.Any(n => own is null ? HandsOn(model, n, cancellationToken) : Outlives(model, n, cancellationToken))
                 || !Hoistable(model, moved, trailing, cancellationToken, out var hoisted))

@@ -386,4 +386,64 @@ public sealed class MappingNotReleasedFixerTests
         new[] { V.Diagnostic("DMA002").WithLocation(0) },
         new[] { V.Diagnostic("DMA002").WithLocation(0) },
         DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey);
+
+    [Fact]
+    public Task No_finally_when_a_local_function_declared_before_the_unmap_is_called_after_it() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly Ring _ring = new Ring();
+
+            public bool Send(DmaApi dma, KBuffer buffer, int length, bool large)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                if (large)
+                {
+                    return false;
+                }
+
+                bool Wait() => _ring.Completed(0);
+                _ring.Post(addr.Value, length);
+                dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                return Wait();
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly Ring _ring = new Ring();
+
+            public bool Send(DmaApi dma, KBuffer buffer, int length, bool large)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                if (large)
+                {
+                    return false;
+                }
+
+                bool Wait() => _ring.Completed(0);
+                _ring.Post(addr.Value, length);
+                dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                return Wait();
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA002").WithLocation(0) },
+        new[] { V.Diagnostic("DMA002").WithLocation(0) },
+        DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey);
 }
