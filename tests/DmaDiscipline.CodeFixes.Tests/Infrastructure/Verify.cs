@@ -103,6 +103,10 @@ public static class Verify<TFixer>
         await test.RunAsync();
     }
 
+    /// <summary>The diagnostics are reported, and no fix with <paramref name="equivalenceKey"/> is offered for them (others may be).</summary>
+    public static Task NotOfferedAsync(string source, string equivalenceKey, params DiagnosticResult[] expected) =>
+        FixAsync(source, source, expected, expected, equivalenceKey);
+
     private static Test Create() => new Test();
 
     private sealed class Test : CSharpCodeFixTest<MappingLifecycleAnalyzer, TFixer, DefaultVerifier>
