@@ -63,10 +63,10 @@ namespace DmaDiscipline.CodeFixes.Mapping
             var bestDepth = int.MaxValue;
             foreach (var (name, type) in candidates)
             {
-                if (type is not null && Path(type, symbols) is { } path && path.Count(c => c == '.') < bestDepth)
+                if (type is not null && Path(type, symbols) is { } path && path.Count(c => c == '.') is var depth && depth < bestDepth)
                 {
                     best = name + path;
-                    bestDepth = path.Count(c => c == '.');
+                    bestDepth = depth;
                 }
             }
 

@@ -127,8 +127,9 @@ namespace DmaDiscipline.CodeFixes.Rules
 
         /// <summary>
         /// Locals declared among the statements moving into <c>try</c> that the statements after it read: each must be a
-        /// single-variable declaration statement, declared before the <c>try</c> (its type written out) and assigned
-        /// where it was declared. Any other local those statements read (an <c>out var</c>, a pattern) leaves no fix.
+        /// single-variable declaration statement with an initializer, declared before the <c>try</c> (its type written out)
+        /// and assigned where it was declared. Any other local those statements read (an <c>out var</c>, a pattern, one
+        /// declared without a value) leaves no fix.
         /// Keyed by the declaration's index among the moved statements.
         /// </summary>
         private static bool Hoistable(SemanticModel model, List<StatementSyntax> moved, List<StatementSyntax> trailing, CancellationToken cancellationToken, out Dictionary<int, (StatementSyntax Declaration, StatementSyntax Assignment)> hoisted)
@@ -150,7 +151,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                     continue;
                 }
 
-                if (!(declared is VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration } declarator)
+                if (!(declared is VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration, Initializer: { } initializer } declarator)
                     || !(declaration.Parent is LocalDeclarationStatementSyntax statement) || !moved.Contains(statement)
                     || statement.IsConst || statement.UsingKeyword != default || local.RefKind != RefKind.None || local.Type.IsRefLikeType)
                 {
@@ -161,13 +162,12 @@ namespace DmaDiscipline.CodeFixes.Rules
                 var declaration2 = SyntaxFactory.LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(type,
                     SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(declarator.Identifier.WithoutTrivia()))))
                     .WithAdditionalAnnotations(Formatter.Annotation);
-                StatementSyntax assignment = declarator.Initializer is null ? SyntaxFactory.EmptyStatement()
-                    : SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression,
-                        SyntaxFactory.IdentifierName(declarator.Identifier.WithoutTrivia()), declarator.Initializer.Value.WithoutTrivia()));
+                var assignment = SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression,
+                    SyntaxFactory.IdentifierName(declarator.Identifier.WithoutTrivia()), initializer.Value.WithoutTrivia()));
                 hoisted[moved.IndexOf(statement)] = (declaration2, assignment.WithAdditionalAnnotations(Formatter.Annotation));
             }
 
-            return !hoisted.Values.Any(h => h.Assignment is EmptyStatementSyntax);
+            return true;
         }
 
         /// <summary>
