@@ -129,33 +129,37 @@ public static class SizeSeries
         var flowTime = Best(() => flowRan = FlowSolver<MappingState>.Run(graph!, new MappingFlow(symbols, _ => { })), repeats);
         var treeBytes = Allocated(() => StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })));
 
-        // The method's own compile time: a fresh compilation each pass (binding is cached per compilation), emitted;
-        // wall time, as Roslyn's analyzer telemetry is.
-        var compile = double.MaxValue;
-        for (var pass = 0; pass <= passes; pass++)
+        // Least of the passes after a first that warms, of a figure the measurement gives in milliseconds (wall time,
+        // as Roslyn's analyzer telemetry is).
+        double LeastAfterWarmUp(Func<double> measure)
+        {
+            measure();
+            var least = double.MaxValue;
+            for (var pass = 0; pass < passes; pass++)
+            {
+                least = Math.Min(least, measure());
+            }
+
+            return least;
+        }
+
+        // The method's own compile time: a fresh compilation each pass (binding is cached per compilation), emitted.
+        var compile = LeastAfterWarmUp(() =>
         {
             var watch = Stopwatch.StartNew();
             Fresh().Emit(Stream.Null);
-            if (pass > 0)
-            {
-                compile = Math.Min(compile, watch.Elapsed.TotalMilliseconds); // the first pass warms
-            }
-        }
+            return watch.Elapsed.TotalMilliseconds;
+        });
 
         // The shipping analyzers on the method, by Roslyn's own telemetry (time inside the analyzers' callbacks).
-        var analyzerTime = double.MaxValue;
         var notAnalysed = 0;
-        for (var pass = 0; pass <= passes; pass++)
+        var analyzerTime = LeastAfterWarmUp(() =>
         {
             var withAnalyzers = Fresh().WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false));
             var result = withAnalyzers.GetAnalysisResultAsync(CancellationToken.None).GetAwaiter().GetResult();
-            var total = result.AnalyzerTelemetryInfo.Values.Sum(t => t.ExecutionTime.TotalMilliseconds);
             notAnalysed = result.GetAllDiagnostics().Count(d => d.Id is RuleIdentifiers.BodyNotAnalysed or RuleIdentifiers.AddressBodyNotAnalysed);
-            if (pass > 0)
-            {
-                analyzerTime = Math.Min(analyzerTime, total); // the first pass warms
-            }
-        }
+            return result.AnalyzerTelemetryInfo.Values.Sum(t => t.ExecutionTime.TotalMilliseconds);
+        });
 
         return new Row(statements, treeRan ? treeTime : null, graphTime, flowRan ? flowTime : null, treeBytes, analyzerTime, compile, notAnalysed);
     }
