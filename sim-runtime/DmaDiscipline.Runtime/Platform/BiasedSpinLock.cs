@@ -27,7 +27,25 @@ internal struct BiasedSpinLock
     public bool IsShared => Volatile.Read(ref _owner) == Revoked;
 
     /// <summary>Takes the lock for the thread <paramref name="me"/>. Returns whether it was taken biased (pass it to <see cref="Exit"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool Enter(int me)
+    {
+        // The owner's take, inline: two stores and two loads.
+        if (Volatile.Read(ref _owner) == me)
+        {
+            Volatile.Write(ref _ownerHolding, 1);
+            if (Volatile.Read(ref _owner) == me)
+            {
+                return true;
+            }
+
+            Volatile.Write(ref _ownerHolding, 0);
+        }
+
+        return EnterSlow(me);
+    }
+
+    private bool EnterSlow(int me)
     {
         var spin = default(SpinWait);
         int owner;
