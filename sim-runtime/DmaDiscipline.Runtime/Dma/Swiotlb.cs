@@ -111,7 +111,7 @@ public sealed class Swiotlb
         int need = (length + SlotSize - 1) / SlotSize;
         if (need <= _areaSlots)
         {
-            int home = ThreadTicket.Current & (_areas.Length - 1);
+            int home = ThreadTicket.Of(me) & (_areas.Length - 1);
             for (int k = 0; k < _areas.Length; k++)
             {
                 Area area = _areas[(home + k) & (_areas.Length - 1)];

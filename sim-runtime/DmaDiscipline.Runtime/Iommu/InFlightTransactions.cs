@@ -86,7 +86,7 @@ internal sealed class InFlightTransactions
         }
 
         long[] slots = _slots!; // published before the mode became Shared (see IsOwner)
-        int slot = ThreadTicket.Current & SlotMask;
+        int slot = ThreadTicket.Of(me) & SlotMask;
         int at = (slot * Stride) + Pad;
         long owner = Volatile.Read(ref slots[at + OwnerField]);
         if (owner == 0 && Interlocked.CompareExchange(ref slots[at + OwnerField], me, 0) == 0)

@@ -469,7 +469,7 @@ public sealed class IommuDomain
             // Queued and cleared under the calling thread's queue's lock: an explicit Map (which holds
             // every queue) sees either the range queued or its entries present; a flush never frees
             // a range whose entries are still there.
-            FlushQueue queue = CurrentFlushQueue();
+            FlushQueue queue = CurrentFlushQueue(me);
             bool biased = queue.Lock.Enter(me); // the id read once for the call, not again by a BiasedHold
             try
             {
@@ -705,7 +705,7 @@ public sealed class IommuDomain
     }
 
     /// <summary>The calling thread's flush queue (lazy mode): by its ticket, made on first use.</summary>
-    private FlushQueue CurrentFlushQueue() => QueueAt(ThreadTicket.Current & ((1 << FlushQueueBits) - 1));
+    private FlushQueue CurrentFlushQueue(int me) => QueueAt(ThreadTicket.Of(me) & ((1 << FlushQueueBits) - 1));
 
     /// <summary>The flush queue at <paramref name="index"/>, made on first use.</summary>
     private FlushQueue QueueAt(int index)

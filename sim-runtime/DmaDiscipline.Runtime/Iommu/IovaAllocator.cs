@@ -213,15 +213,15 @@ public sealed class IovaAllocator
     /// that up to 16 threads running at once never share one (the ticket, not the core count: two
     /// queue threads whose tickets had the same parity shared one of two caches, lock and IOVAs).
     /// </summary>
-    private CpuCache CurrentCpu()
+    private CpuCache CurrentCpu(int me)
     {
-        return LazySlot.Get(_cpus, ThreadTicket.Current & ((1 << CpuCacheBits) - 1), 0, static _ => new CpuCache());
+        return LazySlot.Get(_cpus, ThreadTicket.Of(me) & ((1 << CpuCacheBits) - 1), 0, static _ => new CpuCache());
     }
 
     /// <summary>A cached range of the order that starts at or below <paramref name="highestStart"/> (the mask's limit).</summary>
     private bool TryPopCached(int order, ulong highestStart, int me, out ulong frame)
     {
-        CpuCache cpu = CurrentCpu();
+        CpuCache cpu = CurrentCpu(me);
         using (new BiasedHold(ref cpu.Lock, me))
         {
             Magazine loaded = cpu.Loaded[order];
@@ -257,7 +257,7 @@ public sealed class IovaAllocator
 
     private void PushCached(int order, ulong frame, int me)
     {
-        CpuCache cpu = CurrentCpu();
+        CpuCache cpu = CurrentCpu(me);
         using (new BiasedHold(ref cpu.Lock, me))
         {
             if (cpu.Loaded[order].IsFull)
@@ -309,7 +309,7 @@ public sealed class IovaAllocator
     {
         const ulong block = 1UL << GranuleOrder;
         int ranges = 1 << (GranuleOrder - order);
-        CpuCache cpu = CurrentCpu();
+        CpuCache cpu = CurrentCpu(me);
         using (new BiasedHold(ref cpu.Lock, me))
         {
             Magazine loaded = cpu.Loaded[order];

@@ -84,7 +84,7 @@ internal struct OwnedCounter
         }
 
         long[] stripes = Volatile.Read(ref _stripes) ?? MakeStripes();
-        int at = ((ThreadTicket.Current & StripeMask) * Stride) + Pad;
+        int at = ((ThreadTicket.Of(me) & StripeMask) * Stride) + Pad;
         long stripeOwner = Volatile.Read(ref stripes[at + OwnerField]);
         if (stripeOwner == me || (stripeOwner == 0 && Interlocked.CompareExchange(ref stripes[at + OwnerField], me, 0) == 0))
         {
