@@ -275,6 +275,20 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
+        private static DeviceContentOrigin? EarliestDeviceContent(ImmutableHashSet<Origin> origins)
+        {
+            DeviceContentOrigin? earliest = null;
+            foreach (var origin in origins)
+            {
+                if (origin is DeviceContentOrigin content && Origin.IsEarlier(content.Operation.Syntax, earliest?.Operation.Syntax))
+                {
+                    earliest = content;
+                }
+            }
+
+            return earliest;
+        }
+
         private static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
         {
             foreach (var origin in origins)
@@ -1011,6 +1025,16 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(new DeviceMemoryOrigin(invocation.Syntax, Keys.Describe(invocation)));
             }
 
+            if (DeviceReads.IsLoad(method, out var loadedFrom) && ArgumentFor(invocation.Arguments, loadedFrom) is { } sourceArgument)
+            {
+                // BinaryPrimitives.ReadUInt64LittleEndian(cq.Span[off..]), Volatile.Read(ref entry->Addr): what the device wrote.
+                var memory = method.Parameters[loadedFrom].RefKind != RefKind.None ? MemoryOf(sourceArgument.Value, ref state) : arguments[loadedFrom];
+                if (HasDeviceMemory(_summarise ? memory : _summaries.Resolve(memory)))
+                {
+                    return Origin.None.Add(new DeviceContentOrigin(invocation));
+                }
+            }
+
             if (DeviceWrites.IsMemoryHandle(method.ReturnType) && !HasBody(method))
             {
                 // span.Slice(8), MemoryMarshal.Cast<byte, Desc>(span), Unsafe.Add(p, 1): memory inside what they address.
@@ -1288,6 +1312,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 else if (argument.Value.ConstantValue.HasValue)
                 {
                     forged = true;
+                }
+                else if (EarliestDeviceContent(resolved) is { } content)
+                {
+                    forged = true;
+                    source = $"a value read back from device-visible memory ({Keys.Describe(content.Operation)}, line {Keys.Line(content.Operation)})";
                 }
             }
 
