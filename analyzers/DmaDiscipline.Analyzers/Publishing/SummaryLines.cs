@@ -122,6 +122,17 @@ namespace DmaDiscipline.Analyzers.Publishing
                         continue;
                     }
 
+                    if (!_addressesInReach)
+                    {
+                        // An environment library: only a method can return what it is given.
+                        if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.UserDefinedOperator or MethodKind.Conversion } helper)
+                        {
+                            AddValuePreserving(helper);
+                        }
+
+                        continue;
+                    }
+
                     switch (member)
                     {
                         case IMethodSymbol method when method.MethodKind == MethodKind.Ordinary || method.MethodKind == MethodKind.Constructor
@@ -180,18 +191,27 @@ namespace DmaDiscipline.Analyzers.Publishing
                 }
 
                 var mayPreserve = method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && CanCarryAddress(method.Parameters[0].Type);
-                if (!_addressesInReach && !(mayPreserve && ReturnsName(method, method.Parameters[0].Name)))
+                var returns = _summaries.ReturnsOf(method);
+                Returns(method, returns, declared);
+                if (mayPreserve && Carries(returns, 0))
+                {
+                    Line(method, "value-preserving");
+                }
+            }
+
+            /// <summary>
+            /// A helper of an environment library that returns what its first argument carries: cheapest
+            /// test first (types, then whether a return names the parameter at all, then the summary).
+            /// </summary>
+            private void AddValuePreserving(IMethodSymbol method)
+            {
+                if (method.ReturnsVoid || method.Parameters.Length == 0 || !CanCarryAddress(method.ReturnType) || !CanCarryAddress(method.Parameters[0].Type)
+                    || !ReturnsName(method, method.Parameters[0].Name) || (_symbols.DeclaredRoles(method) & DmaRole.ValuePreserving) != 0)
                 {
                     return;
                 }
 
-                var returns = _summaries.ReturnsOf(method);
-                if (_addressesInReach)
-                {
-                    Returns(method, returns, declared);
-                }
-
-                if (mayPreserve && Carries(returns, 0))
+                if (_summaries.ReturnsParameter(method, 0))
                 {
                     Line(method, "value-preserving");
                 }

@@ -104,6 +104,41 @@ public sealed class PublishedSummaryTests
         Assert.DoesNotContain("Align", built.Generated, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_environment_library_publishes_a_helper_that_returns_its_argument_through_another_and_not_one_that_only_names_it()
+    {
+        const string Environment = """
+            namespace Env
+            {
+                public interface IEnvironment { ulong GetPhysicalAddress(object value); }
+                public static class Bits
+                {
+                    public static ulong Swap(ulong value) => value;
+                    public static ulong ToBus(ulong value) => Swap(value);
+                    public static ulong Cached;
+                    // Names its argument in the return, returns something else.
+                    public static ulong Lookup(ulong value) => value > 4096 ? Cached : 0;
+                }
+            }
+            """;
+        var built = await LibraryAssembly.BuildAsync(Environment, "Env", "M:Env.IEnvironment.GetPhysicalAddress(System.Object) ; physical-source\n", referenceRuntime: false);
+        Assert.Contains("\"M:Env.Bits.Swap(System.UInt64) ; value-preserving\"", built.Generated, StringComparison.Ordinal);
+        Assert.Contains("\"M:Env.Bits.ToBus(System.UInt64) ; value-preserving\"", built.Generated, StringComparison.Ordinal);
+        Assert.DoesNotContain("Lookup", built.Generated, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cached", built.Generated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_project_whose_symbols_file_names_a_sink_it_uses_publishes_its_wrapper()
+    {
+        var built = await LibraryAssembly.BuildAsync(
+            "namespace Hal { public static class Port { public static void Out(ulong value) { } } public static class Nic { public static void SetRing(ulong ring) => Port.Out(ring); } }",
+            "Hal",
+            "M:Hal.Port.Out(System.UInt64) ; bus-sink\n",
+            referenceRuntime: false);
+        Assert.Contains("\"M:Hal.Nic.SetRing(System.UInt64) ; bus-sink(ring)\"", built.Generated, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("false", false)]
     [InlineData(" False ", false)]
