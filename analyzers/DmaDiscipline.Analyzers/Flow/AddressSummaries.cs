@@ -1170,7 +1170,10 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             foreach (var reference in method.DeclaringSyntaxReferences)
             {
-                if (reference.SyntaxTree.GetText(_cancellationToken).ToString(reference.Span).IndexOf(name, System.StringComparison.Ordinal) >= 0)
+                // The tree's text is shared, not copied out per member: every field of a type asks this of every member of the type.
+                var text = Symbols.SourceWords.TextOf(reference.SyntaxTree);
+                var start = System.Math.Min(reference.Span.Start, text.Length);
+                if (text.IndexOf(name, start, System.Math.Min(reference.Span.End, text.Length) - start, System.StringComparison.Ordinal) >= 0)
                 {
                     return true;
                 }

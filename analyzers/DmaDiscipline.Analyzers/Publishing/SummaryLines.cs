@@ -190,13 +190,29 @@ namespace DmaDiscipline.Analyzers.Publishing
                     return;
                 }
 
-                var mayPreserve = method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && CanCarryAddress(method.Parameters[0].Type);
-                var returns = _summaries.ReturnsOf(method);
-                Returns(method, returns, declared);
-                if (mayPreserve && Carries(returns, 0))
+                Returns(method, _summaries.ReturnsOf(method), declared);
+
+                // What the method returns of its own first parameter (the summary is only made when the body names it).
+                if (method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && CanCarryAddress(method.Parameters[0].Type)
+                    && Names(method, method.Parameters[0].Name) && _summaries.ReturnsParameter(method, 0))
                 {
                     Line(method, "value-preserving");
                 }
+            }
+
+            /// <summary>Does the member's declaration name <paramref name="name"/> (as a whole word)? Text only.</summary>
+            private static bool Names(ISymbol member, string name)
+            {
+                foreach (var reference in member.DeclaringSyntaxReferences)
+                {
+                    var text = SourceWords.TextOf(reference.SyntaxTree);
+                    if (SourceWords.IndexOfWord(text, name, reference.Span.Start, Math.Min(reference.Span.End, text.Length)) >= 0)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             /// <summary>
@@ -306,19 +322,6 @@ namespace DmaDiscipline.Analyzers.Publishing
                 IFieldSymbol field => field.Type,
                 _ => null,
             };
-
-            private static bool Carries(ImmutableHashSet<Origin> value, int ordinal)
-            {
-                foreach (var origin in value)
-                {
-                    if (origin is ParameterOrigin parameter && parameter.Ordinal == ordinal)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
 
             /// <summary>Only a value of these types is followed as an address: an address-like integer, a pointer, an address type.</summary>
             private bool CanCarryAddress(ITypeSymbol type) =>

@@ -1,6 +1,8 @@
+using DmaDiscipline.Analyzers.Publishing;
 using DmaDiscipline.Analyzers.Rules;
 using DmaDiscipline.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Testing;
 
 namespace DmaDiscipline.Analyzers.Tests.Publishing;
@@ -126,6 +128,39 @@ public sealed class PublishedSummaryTests
         Assert.Contains("\"M:Env.Bits.ToBus(System.UInt64) ; value-preserving\"", built.Generated, StringComparison.Ordinal);
         Assert.DoesNotContain("Lookup", built.Generated, StringComparison.Ordinal);
         Assert.DoesNotContain("Cached", built.Generated, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // A project that publishes a wrapper, and one that does no DMA.
+    [InlineData("namespace Hal { public static class Port { public static void Out(ulong value) { } } public static class Nic { public static void SetRing(ulong ring) => Port.Out(ring); } }", true)]
+    [InlineData("namespace Emu { public sealed class Cpu { public ulong Pc; public ulong Step(ulong pc) => pc + 4; } }", false)]
+    public async Task An_edit_that_changes_no_summary_leaves_the_generated_source_unchanged(string source, bool publishes)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var other = CSharpSyntaxTree.ParseText("namespace Other { public static class Text { public static int Length(string s) => s.Length; } }", parse, "Other.cs");
+        var compilation = CSharpCompilation.Create("Hal", [CSharpSyntaxTree.ParseText(source, parse, "Hal.cs"), other], await DriverCompilation.References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new SummaryGenerator().AsSourceGenerator()],
+            [new SymbolsText("DmaDiscipline.txt", "M:Hal.Port.Out(System.UInt64) ; bus-sink\n")],
+            parse,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGenerators(compilation);
+        Assert.Equal(publishes, driver.GetRunResult().GeneratedTrees.Length == 1);
+
+        // The unrelated file edited: the step runs on the new compilation, its result is the same, the output is not redone.
+        var edited = compilation.ReplaceSyntaxTree(other, other.WithChangedText(other.GetText().Replace(0, 0, "// edited\n")));
+        driver = driver.RunGenerators(edited);
+        var run = driver.GetRunResult().Results.Single();
+        Assert.All(run.TrackedSteps[SummaryGenerator.PublishStep].SelectMany(step => step.Outputs), output => Assert.Equal(IncrementalStepRunReason.Unchanged, output.Reason));
+        Assert.All(run.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs), output => Assert.Equal(IncrementalStepRunReason.Cached, output.Reason));
+    }
+
+    private sealed class SymbolsText(string path, string text) : AdditionalText
+    {
+        public override string Path { get; } = path;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default) => Microsoft.CodeAnalysis.Text.SourceText.From(text);
     }
 
     [Fact]
