@@ -5,7 +5,7 @@ using DmaDiscipline.Benchmarks.Analyzers;
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases] [--corpus drivers|emulator] [--no-publish]
 // and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5] [--shape "live mappings"]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
 // share of the Csc task (median of the runs). --corpus emulator generates instead a large project
@@ -48,7 +48,9 @@ var runtimeDll = Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "bin
 // --sizes: the size series (SizeSeries.cs), in this process, then stop.
 if (args.Contains("--sizes"))
 {
-    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs));
+    // --shape NAME: only that shape's rows (a name of SizeSeries' shapes: statements, live mappings, nesting, switch cases).
+    var shape = Array.IndexOf(args, "--shape") is var shapeAt and >= 0 && shapeAt + 1 < args.Length ? args[shapeAt + 1] : null;
+    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs, shape));
     return 0;
 }
 

@@ -259,6 +259,19 @@ namespace DmaDiscipline.Analyzers.Flow
             return state;
         }
 
+        /// <summary>
+        /// A switch's case comparisons (<c>value == constant</c>) split nothing unless the value is bound
+        /// to something followed here: a null test or a count check needs a handle, a count or a check.
+        /// Unbound and not a constant, its capture by the graph leaves the state as it is.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public override MappingState SwitchValue(IOperation value, MappingState state, bool report, out bool tested)
+        {
+            _reporting = report;
+            tested = Eval(value, ref state) is not null || ConstantOf(value, state) is not null;
+            return state;
+        }
+
         [MethodImpl(Jit.Optimized)]
         public override MappingState Returned(IOperation value, MappingState state, bool report)
         {
