@@ -40,12 +40,12 @@ var writeCorpus = Array.IndexOf(args, "--write-corpus") is var at and >= 0 && at
 
 var root = FindRoot();
 Console.WriteLine($"repository: {root}");
-BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "DmaDiscipline.Analyzers.csproj"), "-c", "Release");
 BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "DmaDiscipline.Runtime.csproj"), "-c", "Release");
 var analyzerDll = Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "bin", "Release", "netstandard2.0", "DmaDiscipline.Analyzers.dll");
 var runtimeDll = Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "bin", "Release", "net8.0", "DmaDiscipline.Runtime.dll");
 
-// --sizes: the size series (SizeSeries.cs), in this process, then stop.
+// --sizes: the size series (SizeSeries.cs), in this process, then stop. It runs the analyzers this
+// program was built with (a project reference), so only the runtime is built first.
 if (args.Contains("--sizes"))
 {
     // --shape NAME: only that shape's rows (a name of SizeSeries' shapes: statements, live mappings, nesting, switch cases).
@@ -53,6 +53,8 @@ if (args.Contains("--sizes"))
     Console.WriteLine(SizeSeries.Measure(runtimeDll, runs, shape));
     return 0;
 }
+
+BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "DmaDiscipline.Analyzers.csproj"), "-c", "Release");
 
 // Outside the repository, so that its Directory.Build.props (warnings as errors) does not apply.
 // One folder per run, so that two runs at once do not build over each other.
