@@ -93,6 +93,38 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>
+        /// A lower bound on the blocks of the body's control-flow graph, read from its operation tree
+        /// without building the graph: the entry and exit blocks, and two for each <c>if</c> without
+        /// <c>else</c> (on a condition that is not constant) whose arm ends in <c>return</c> of a value or
+        /// <c>throw</c> — the block that branches on the condition (a block has one conditional branch)
+        /// and the block of the arm's exit (one per exit statement). A body past the graph walk's block
+        /// limit by this count need not have its graph built to learn that the graph walk gives up.
+        /// </summary>
+        public static int GraphBlocksAtLeast(IOperation root)
+        {
+            var blocks = 2;
+            foreach (var operation in root.Descendants())
+            {
+                if (operation is IConditionalOperation { WhenFalse: null } conditional && !conditional.Condition.ConstantValue.HasValue
+                    && conditional.Parent is IBlockOperation && EndsInExit(conditional.WhenTrue))
+                {
+                    blocks += 2;
+                }
+            }
+
+            return blocks;
+
+            static bool EndsInExit(IOperation statement) => statement switch
+            {
+                IBlockOperation block => block.Operations.Length > 0 && EndsInExit(block.Operations[block.Operations.Length - 1]),
+                IReturnOperation @return => @return.Kind == OperationKind.Return && @return.ReturnedValue is not null,
+                IExpressionStatementOperation { Operation: IThrowOperation } => true,
+                IThrowOperation _ => true,
+                _ => false,
+            };
+        }
+
+        /// <summary>
         /// A state on an edge to the next statement. A stale one left a loop on a pass before the last:
         /// the graph's block the edge leads to keeps the join of every state it was reached with, those
         /// included, but its report pass only runs (and reports) from the last (a finally on the way

@@ -32,6 +32,18 @@ internal static class LargeBodies
         return statements.ToString();
     }
 
+    /// <summary><paramref name="count"/> early exits <c>if (mode == i) return i;</c>, each a block of its own in the graph and one for its branch.</summary>
+    public static string EarlyReturns(int count)
+    {
+        var statements = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            statements.Append("        if (mode == ").Append(i).Append(") return ").Append(i).AppendLine(";");
+        }
+
+        return statements.ToString();
+    }
+
     /// <summary>The text before and after a statement nested <paramref name="depth"/> lambdas deep (<c>Action l0 = () => { … }; l0();</c>).</summary>
     public static (string Open, string Close) NestedLambdas(int depth)
     {

@@ -42,6 +42,18 @@ public sealed class DMA902BodyNotAnalysedTests
     }
 
     [Fact]
+    public Task A_body_of_more_early_exits_than_the_graph_takes_is_analysed_by_the_tree_walk()
+    {
+        // 1,001 early returns (more than 2,000 blocks: the graph is not built); the mapping leaks at the first, which the message names.
+        return Verify<MappingLifecycleAnalyzer>.Analyzer(
+            "class D\n{\n    int F(DmaApi dma, KBuffer buf, int mode)\n    {\n        var a = {|#0:dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice)|};\n        if (dma.MappingError(a)) return -1;\n"
+            + LargeBodies.EarlyReturns(1001) + "        dma.UnmapSingle(a, 64, DmaDirection.ToDevice);\n        return -2;\n    }\n}\n",
+            Verify<MappingLifecycleAnalyzer>.Diagnostic("DMA002").WithLocation(0)
+                .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
+                .WithArguments("streaming mapping", "line 10"));
+    }
+
+    [Fact]
     public Task Lambdas_nested_past_the_analysed_depth_are_reported_not_dropped()
     {
         var (open, close) = LargeBodies.NestedLambdas(9);
