@@ -7,7 +7,7 @@ using DmaDiscipline.Benchmarks.Analyzers;
 // issue 13's three cost figures side by side, in process (CostGoals):
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --goals [--lines 100000] [--runs 3]
 // and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5] [--shape "live mappings"]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
 // share of the Csc task (median of the runs). --corpus emulator generates instead a large project
@@ -42,15 +42,17 @@ var writeCorpus = Array.IndexOf(args, "--write-corpus") is var at and >= 0 && at
 
 var root = FindRoot();
 Console.WriteLine($"repository: {root}");
-BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "DmaDiscipline.Analyzers.csproj"), "-c", "Release");
 BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "DmaDiscipline.Runtime.csproj"), "-c", "Release");
 var analyzerDll = Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "bin", "Release", "netstandard2.0", "DmaDiscipline.Analyzers.dll");
 var runtimeDll = Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "bin", "Release", "net8.0", "DmaDiscipline.Runtime.dll");
 
-// --sizes: the size series (SizeSeries.cs), in this process, then stop.
+// --sizes: the size series (SizeSeries.cs), in this process, then stop. It runs the analyzers this
+// program was built with (a project reference), so only the runtime is built first.
 if (args.Contains("--sizes"))
 {
-    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs));
+    // --shape NAME: only that shape's rows (a name of SizeSeries' shapes: statements, live mappings, nesting, switch cases).
+    var shape = Array.IndexOf(args, "--shape") is var shapeAt and >= 0 && shapeAt + 1 < args.Length ? args[shapeAt + 1] : null;
+    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs, shape));
     return 0;
 }
 
@@ -73,6 +75,8 @@ if (args.Contains("--goals"))
     Directory.Delete(goals, recursive: true);
     return 0;
 }
+
+BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "DmaDiscipline.Analyzers.csproj"), "-c", "Release");
 
 // Outside the repository, so that its Directory.Build.props (warnings as errors) does not apply.
 // One folder per run, so that two runs at once do not build over each other.

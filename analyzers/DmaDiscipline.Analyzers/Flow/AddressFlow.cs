@@ -123,6 +123,13 @@ namespace DmaDiscipline.Analyzers.Flow
             return state;
         }
 
+        /// <summary>Origins only flow (no branch splits them): a switch's case comparisons tell nothing.</summary>
+        public override ImmutableDictionary<object, ImmutableHashSet<Origin>> SwitchValue(IOperation value, ImmutableDictionary<object, ImmutableHashSet<Origin>> state, bool report, out bool tested)
+        {
+            tested = false;
+            return Visit(value, state, report);
+        }
+
         public override ImmutableDictionary<object, ImmutableHashSet<Origin>> Returned(IOperation value, ImmutableDictionary<object, ImmutableHashSet<Origin>> state, bool report)
         {
             _reporting = report;
