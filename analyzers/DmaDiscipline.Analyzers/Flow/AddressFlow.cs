@@ -1715,7 +1715,8 @@ namespace DmaDiscipline.Analyzers.Flow
             RecordSink(valueOperation, value, $"'{member.ContainingType?.Name}.{member.Name}'");
             if (!CheckPhysical(valueOperation, value, sink))
             {
-                CheckForged(valueOperation, value, sink, constants: true);
+                // A member another project published as a sink is its wrapper: a bare constant there is a command as often as an address.
+                CheckForged(valueOperation, value, sink, constants: !_symbols.IsPublishedSinkMember(member));
             }
         }
 
