@@ -275,6 +275,20 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
+        private static DeviceContentOrigin? EarliestDeviceContent(ImmutableHashSet<Origin> origins)
+        {
+            DeviceContentOrigin? earliest = null;
+            foreach (var origin in origins)
+            {
+                if (origin is DeviceContentOrigin content && Origin.IsEarlier(content.Operation.Syntax, earliest?.Operation.Syntax))
+                {
+                    earliest = content;
+                }
+            }
+
+            return earliest;
+        }
+
         private static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
         {
             foreach (var origin in origins)
@@ -813,7 +827,7 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Is the member of a framework collection one that gives back an element (an indexer, <c>Current</c>) or the same elements (<c>Values</c>)?</summary>
         private bool ContainerRead(ISymbol member, ITypeSymbol? containerType)
         {
-            if (!(member is IPropertySymbol property) || !(Containers.ElementOf(containerType) is { } element) || !IsCarried(element))
+            if (!(member is IPropertySymbol property) || !(_symbols.Containers.ElementOf(containerType) is { } element) || !IsCarried(element))
             {
                 return false;
             }
@@ -822,9 +836,9 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>A type parameter that is the element (list[i], Dequeue()), or a collection of the same elements (GetEnumerator(), Values, Where(…)).</summary>
-        private static bool GivesElement(ITypeSymbol declared, ITypeSymbol type, ITypeSymbol element) =>
+        private bool GivesElement(ITypeSymbol declared, ITypeSymbol type, ITypeSymbol element) =>
             (declared is ITypeParameterSymbol && SymbolEqualityComparer.Default.Equals(type, element))
-            || (Containers.ElementOf(type) is { } inner && SymbolEqualityComparer.Default.Equals(inner, element));
+            || (_symbols.Containers.ElementOf(type) is { } inner && SymbolEqualityComparer.Default.Equals(inner, element));
 
         /// <summary>Is an element of this type a value the flow follows (an address-like number, a pointer, a span)?</summary>
         private bool IsCarried(ITypeSymbol element) => _symbols.IsAddressLike(element) || DeviceWrites.IsMemoryHandle(element);
@@ -850,13 +864,13 @@ namespace DmaDiscipline.Analyzers.Flow
                 first = 1;
             }
 
-            if (container is null || !(Keys.Unwrap(container).Type is INamedTypeSymbol containerType) || !(Containers.ElementOf(containerType) is { } element) || !IsCarried(element))
+            if (container is null || !(Keys.Unwrap(container).Type is INamedTypeSymbol containerType) || !(_symbols.Containers.ElementOf(containerType) is { } element) || !IsCarried(element))
             {
                 return null;
             }
 
             var elementParameter = Containers.ElementParameterOf(containerType);
-            if (first == 0 && (method.ReturnsVoid || method.Name.StartsWith("TryAdd", StringComparison.Ordinal)))
+            if (first == 0 && Containers.Stores(method))
             {
                 foreach (var argument in invocation.Arguments)
                 {
@@ -967,7 +981,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return CallsOf(instanceValue, invocation, arguments, null);
             }
 
-            if (!HasBody(method) && Containers.ElementOf(method.ReturnType) is { } produced && IsCarried(produced))
+            if (!HasBody(method) && _symbols.Containers.ElementOf(method.ReturnType) is { } produced && IsCarried(produced))
             {
                 // Select(x => v), from … select v: a sequence of what the function given returns.
                 var made = Origin.None;
@@ -1032,6 +1046,16 @@ namespace DmaDiscipline.Analyzers.Flow
             if ((roles & DmaRole.DeviceMemory) != 0)
             {
                 return Origin.None.Add(new DeviceMemoryOrigin(invocation.Syntax, Keys.Describe(invocation)));
+            }
+
+            if (DeviceReads.IsLoad(method, out var loadedFrom) && ArgumentFor(invocation.Arguments, loadedFrom) is { } sourceArgument)
+            {
+                // BinaryPrimitives.ReadUInt64LittleEndian(cq.Span[off..]), Volatile.Read(ref entry->Addr): what the device wrote.
+                var memory = method.Parameters[loadedFrom].RefKind != RefKind.None ? MemoryOf(sourceArgument.Value, ref state) : arguments[loadedFrom];
+                if (HasDeviceMemory(_summarise ? memory : _summaries.Resolve(memory)))
+                {
+                    return Origin.None.Add(new DeviceContentOrigin(invocation));
+                }
             }
 
             if (DeviceWrites.IsMemoryHandle(method.ReturnType) && !HasBody(method))
@@ -1312,6 +1336,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     forged = true;
                 }
+                else if (EarliestDeviceContent(resolved) is { } content)
+                {
+                    forged = true;
+                    source = $"a value read back from device-visible memory ({Keys.Describe(content.Operation)}, line {Keys.Line(content.Operation)})";
+                }
             }
 
             if (bus)
@@ -1513,10 +1542,8 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        /// <summary>Is an array's element type one whose values the flow follows (an address-like number, a pointer, a span)?</summary>
-        private bool IsElementCarrier(ITypeSymbol? type) =>
-            (type is IArrayTypeSymbol array && (_symbols.IsAddressLike(array.ElementType) || DeviceWrites.IsMemoryHandle(array.ElementType)))
-            || (Containers.ElementOf(type) is { } element && IsCarried(element));
+        /// <summary>Is a container's (an array's, a collection's) element type one whose values the flow follows (an address-like number, a pointer, a span)?</summary>
+        private bool IsElementCarrier(ITypeSymbol? type) => _symbols.Containers.ElementOf(type) is { } element && IsCarried(element);
 
         /// <summary>
         /// A store into a field (or auto-property) of the compilation. Its own type's bodies make what

@@ -808,6 +808,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     case ForgedOrigin _:
                     case BusOrigin _:
                     case DeviceMemoryOrigin _:
+                    case DeviceContentOrigin _:
                         result = result.Add(origin);
                         break;
                     case ElementOrigin element:

@@ -862,7 +862,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         return ElementOf(indexer.Instance, state);
                     }
 
-                case IPropertyReferenceOperation current when current.Arguments.IsEmpty && current.Instance is not null && MappingContainers.IsElementType(current.Property.OriginalDefinition.Type)
+                case IPropertyReferenceOperation current when current.Arguments.IsEmpty && current.Instance is not null && Containers.IsElementType(current.Property.OriginalDefinition.Type)
                     && !InCompilation(current.Property) && LazyOf(current.Instance, state) is { } lazySequence:
                     // enumerator.Current of a sequence made as it is read: the mapping is made here.
                     Eval(current.Instance, ref state);
@@ -1153,9 +1153,7 @@ namespace DmaDiscipline.Analyzers.Flow
         // The containers (by their own storage) this body has stored a handle into.
         private readonly HashSet<object> _elementOwners = new HashSet<object>();
         private readonly List<object> _elementOwnerList = new List<object>();
-        private MappingContainers? _containers;
-
-        private MappingContainers ContainerTypes => _containers ??= new MappingContainers(_symbols.Compilation.Assembly);
+        private Containers ContainerTypes => _symbols.Containers;
 
         /// <summary>The storage of a container (a local, parameter, field of this, slot or flow capture of an array or a library collection), if it is one.</summary>
         [MethodImpl(Jit.Optimized)]
@@ -1173,7 +1171,7 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>An indexer of a library collection (list[i], map[key]) whose value is of its element type.</summary>
         [MethodImpl(Jit.Optimized)]
         private bool IsContainerIndexer(IPropertyReferenceOperation property) =>
-            !property.Arguments.IsEmpty && property.Instance is not null && MappingContainers.IsElementType(property.Property.OriginalDefinition.Type)
+            !property.Arguments.IsEmpty && property.Instance is not null && Containers.IsElementType(property.Property.OriginalDefinition.Type)
             && !InCompilation(property.Property) && ContainerTypes.IsContainer(Keys.Unwrap(property.Instance).Type);
 
         /// <summary>What an element read from the container at <paramref name="container"/> holds: the handle, when one of this body's is stored there; several (<see cref="ContentsBinding"/>), when more.</summary>
@@ -1271,13 +1269,13 @@ namespace DmaDiscipline.Analyzers.Flow
             return parent is ISimpleAssignmentOperation assignment && !assignment.IsRef || parent is IVariableInitializerOperation;
         }
 
-        /// <summary>A call of a library collection's member that stores or reads an element (see <see cref="MappingContainers"/>).</summary>
+        /// <summary>A call of a library collection's member that stores or reads an element (see <see cref="Containers"/>).</summary>
         [MethodImpl(Jit.Optimized)]
         private bool IsContainerRead(IInvocationOperation call)
         {
             var method = call.TargetMethod;
             var receiver = call.Instance ?? (method.IsExtensionMethod && call.Arguments.Length > 0 ? call.Arguments[0].Value : null);
-            return receiver is not null && !InCompilation(method) && MappingContainers.ReadsElement(method) && ContainerKeyOf(receiver) is not null;
+            return receiver is not null && !InCompilation(method) && Containers.ReadsElement(method) && ContainerKeyOf(receiver) is not null;
         }
 
         /// <summary>
@@ -1301,12 +1299,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 return false;
             }
 
-            var reads = MappingContainers.ReadsElement(method);
-            var stores = !method.IsExtensionMethod && MappingContainers.Stores(method);
+            var reads = Containers.ReadsElement(method);
+            var stores = Containers.Stores(method);
             var writesOut = false;
             foreach (var argument in invocation.Arguments)
             {
-                writesOut |= argument.Parameter is { RefKind: RefKind.Out } parameter && MappingContainers.IsElementType(parameter.OriginalDefinition.Type);
+                writesOut |= argument.Parameter is { RefKind: RefKind.Out } parameter && Containers.IsElementType(parameter.OriginalDefinition.Type);
             }
 
             if (!reads && !stores && !writesOut)
@@ -1324,7 +1322,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
 
                 var value = Eval(argument.Value, ref state);
-                if (stores && parameter is not null && MappingContainers.IsElementType(parameter.OriginalDefinition.Type))
+                if (stores && parameter is not null && Containers.IsElementType(parameter.OriginalDefinition.Type))
                 {
                     StoreElement(container, value, ref state);
                 }
@@ -1337,7 +1335,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var held = ElementOf(receiver, state);
             foreach (var argument in invocation.Arguments)
             {
-                if (argument.Parameter is { RefKind: RefKind.Out } parameter && MappingContainers.IsElementType(parameter.OriginalDefinition.Type))
+                if (argument.Parameter is { RefKind: RefKind.Out } parameter && Containers.IsElementType(parameter.OriginalDefinition.Type))
                 {
                     var target = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
                     Assign(target, held, argument.Value, ref state);
@@ -1579,7 +1577,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return null;
             }
 
-            if (MappingContainers.ReadsElement(method))
+            if (Containers.ReadsElement(method))
             {
                 return Made(invocation, lazy.Made, lazy.Maker, ref state);
             }

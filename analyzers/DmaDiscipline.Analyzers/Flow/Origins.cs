@@ -104,6 +104,22 @@ namespace DmaDiscipline.Analyzers.Flow
     }
 
     /// <summary>
+    /// A value loaded from device-visible memory at <see cref="Operation"/> (a completion entry, a
+    /// descriptor the device may have rewritten): what the device wrote, not what the driver mapped. A
+    /// bus address rebuilt from it is forged (DMA008): the device, not the DMA API, chose it.
+    /// </summary>
+    internal sealed class DeviceContentOrigin : Origin
+    {
+        public DeviceContentOrigin(IOperation operation) => Operation = operation;
+
+        public IOperation Operation { get; }
+
+        public override bool Equals(object? obj) => obj is DeviceContentOrigin other && ReferenceEquals(other.Operation, Operation);
+
+        public override int GetHashCode() => Operation.GetHashCode();
+    }
+
+    /// <summary>
     /// What a call with no body to follow (an extern, another assembly's method) returns as an
     /// address, from the address arguments it was given (<c>PhysToVirt(bar)</c>, <c>MapMMIO(bar, n)</c>):
     /// a translation of a device-memory address addresses the same device memory. Resolved, only the

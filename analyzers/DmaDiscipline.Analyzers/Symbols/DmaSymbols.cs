@@ -80,6 +80,11 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         public Compilation Compilation { get; }
 
+        private Flow.Containers? _containers;
+
+        /// <summary>The containers both flows follow (arrays and library collections), decided once per compilation.</summary>
+        public Flow.Containers Containers => _containers ??= new Flow.Containers(Compilation.Assembly);
+
         /// <summary>The runtime's DmaDirection, whose values DMA004/DMA005 compare; null for other frameworks.</summary>
         public INamedTypeSymbol? DirectionType { get; }
 

@@ -191,12 +191,11 @@ namespace DmaDiscipline.CodeFixes.Rules
             switch (top.Parent)
             {
                 case AssignmentExpressionSyntax assignment when assignment.Right == top:
-                    return !IsLocalRooted(model, assignment.Left, cancellationToken);
+                    return !IsLocalRooted(model, assignment.Left, handleItself: top == use, cancellationToken);
                 case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax }:
                     return false;
                 case ArgumentSyntax argument when argument.Parent?.Parent is InvocationExpressionSyntax call:
-                    var method = model.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
-                    return top == use && !RuntimeSymbols.Is(method?.ContainingType, RuntimeSymbols.From(model.Compilation).DmaApi);
+                    return top == use && !IsDmaApiCall(model, call, cancellationToken);
                 default:
                     return top == use && top.Parent is not MemberAccessExpressionSyntax;
             }
@@ -204,10 +203,14 @@ namespace DmaDiscipline.CodeFixes.Rules
 
         /// <summary>
         /// A local holding memory made for it (<c>stackalloc</c>, a new array or object) that it never hands on: it is
-        /// never assigned again, returned, or read as a whole anywhere but as the receiver of an element or member access.
+        /// never assigned again, returned, or read as a whole anywhere but as the receiver of an element or member access
+        /// — or, for a span holding addresses read from the handle (descriptors), as an argument: a callee cannot keep a
+        /// span past the call, only copy the addresses to the device. An array or object passed whole may be kept by the
+        /// callee, and a span holding the handle itself lets the callee copy the handle out (a later unmap elsewhere).
         /// </summary>
-        private static bool IsFresh(ILocalSymbol local, CancellationToken cancellationToken)
+        private static bool IsFresh(SemanticModel model, ILocalSymbol local, bool handleItself, CancellationToken cancellationToken)
         {
+            var passableWhole = local.Type.IsRefLikeType && !handleItself;
             if (!(local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: var made } declarator)
                 || !(made is StackAllocArrayCreationExpressionSyntax || made is ImplicitStackAllocArrayCreationExpressionSyntax
                     || made is ArrayCreationExpressionSyntax || made is ImplicitArrayCreationExpressionSyntax || made is BaseObjectCreationExpressionSyntax))
@@ -220,11 +223,15 @@ namespace DmaDiscipline.CodeFixes.Rules
                 .Where(n => n.Identifier.ValueText == local.Name)
                 .All(n => n.Parent is ElementAccessExpressionSyntax e && e.Expression == n
                     || n.Parent is MemberAccessExpressionSyntax m && m.Expression == n
-                    || n.Parent is ArgumentSyntax { RefKindKeyword.RawKind: 0 } a && a.Parent?.Parent is InvocationExpressionSyntax);
+                    || n.Parent is ArgumentSyntax { RefKindKeyword.RawKind: 0 } a && a.Parent?.Parent is InvocationExpressionSyntax call
+                        && (passableWhole || IsDmaApiCall(model, call, cancellationToken)));
         }
 
-        /// <summary>True when the assigned place is a local, or an element or field of one (a descriptor span on the stack).</summary>
-        private static bool IsLocalRooted(SemanticModel model, ExpressionSyntax target, CancellationToken cancellationToken)
+        private static bool IsDmaApiCall(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken) =>
+            RuntimeSymbols.Is((model.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol)?.ContainingType, RuntimeSymbols.From(model.Compilation).DmaApi);
+
+        /// <summary>True when the assigned place is a local, or an element or field of one (a descriptor span on the stack), that keeps what it is given to this method.</summary>
+        private static bool IsLocalRooted(SemanticModel model, ExpressionSyntax target, bool handleItself, CancellationToken cancellationToken)
         {
             while (true)
             {
@@ -243,7 +250,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                         continue;
                     case IdentifierNameSyntax name:
                         return model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol local && local.RefKind == RefKind.None
-                            && (local.Type.IsValueType && !local.Type.IsRefLikeType || IsFresh(local, cancellationToken));
+                            && (local.Type.IsValueType && !local.Type.IsRefLikeType || IsFresh(model, local, handleItself, cancellationToken));
                     default:
                         return false;
                 }
@@ -264,8 +271,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 case EqualsValueClauseSyntax _:
                     return true;
                 case ArgumentSyntax argument when argument.Parent?.Parent is InvocationExpressionSyntax call:
-                    var method = model.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
-                    return !RuntimeSymbols.Is(method?.ContainingType, RuntimeSymbols.From(model.Compilation).DmaApi);
+                    return !IsDmaApiCall(model, call, cancellationToken);
                 default:
                     return false;
             }

@@ -389,4 +389,96 @@ public sealed class MappingNotReleasedFixerTests
         """,
         DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey,
         V.Diagnostic("DMA002").WithLocation(0));
+
+    private const string SendThroughDescriptors = """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly Ring _ring = new Ring();
+
+            public bool Send(DmaApi dma, KBuffer buffer, int length, bool large)
+            {
+                var addr = {|#0:dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice)|};
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                if (large)
+                {
+                    return false;
+                }
+
+                DESCRIPTORS
+                bool done = Transmit(d);
+                dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                return done;
+            }
+
+            TRANSMIT
+        }
+        """;
+
+    [Fact]
+    // A span of descriptors holding the address read from the handle: the callee cannot keep the span, only give the address to the device.
+    public Task A_descriptor_span_passed_to_a_synchronous_transmit_keeps_the_finally() => V.FixAsync(
+        SendThroughDescriptors.Replace("DESCRIPTORS", SpanOfAddresses, StringComparison.Ordinal).Replace("TRANSMIT", TransmitSpan, StringComparison.Ordinal),
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly Ring _ring = new Ring();
+
+            public bool Send(DmaApi dma, KBuffer buffer, int length, bool large)
+            {
+                var addr = dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                bool done;
+                try
+                {
+                    if (large)
+                    {
+                        return false;
+                    }
+
+                    Span<ulong> d = stackalloc ulong[1];
+                    d[0] = addr.Value;
+                    done = Transmit(d);
+                }
+                finally
+                {
+                    dma.UnmapSingle(addr, length, DmaDirection.ToDevice);
+                }
+
+                return done;
+            }
+
+            private bool Transmit(Span<ulong> d) { _ring.Post(d[0], 64); return _ring.Completed(0); }
+        }
+        """,
+        new[] { V.Diagnostic("DMA002").WithLocation(0).WithArguments("streaming mapping", "line 18") },
+        Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>(),
+        DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey,
+        title: "Unmap in a finally block instead of at line 24");
+
+    private const string SpanOfAddresses = "Span<ulong> d = stackalloc ulong[1];\n        d[0] = addr.Value;";
+    private const string TransmitSpan = "private bool Transmit(Span<ulong> d) { _ring.Post(d[0], 64); return _ring.Completed(0); }";
+
+    [Theory]
+    // An array passed whole may be kept by the callee, with the address in it.
+    [InlineData("var d = new ulong[1];\n        d[0] = addr.Value;", "private ulong[] _kept = Array.Empty<ulong>(); private bool Transmit(ulong[] d) { _kept = d; _ring.Post(d[0], 64); return _ring.Completed(0); }")]
+    // A span holding the handle itself: the callee can copy the handle out, to unmap it later.
+    [InlineData("Span<DmaAddr> d = stackalloc DmaAddr[1];\n        d[0] = addr;", "private DmaAddr _kept; private bool Transmit(Span<DmaAddr> d) { _kept = d[0]; _ring.Post(d[0], 64); return _ring.Completed(0); }")]
+    public Task No_finally_when_a_container_holding_the_handle_is_handed_on_whole(string descriptors, string transmit) => V.NotOfferedAsync(
+        SendThroughDescriptors.Replace("DESCRIPTORS", descriptors, StringComparison.Ordinal).Replace("TRANSMIT", transmit, StringComparison.Ordinal),
+        DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey,
+        V.Diagnostic("DMA002").WithLocation(0));
 }
