@@ -275,6 +275,31 @@ namespace DmaDiscipline.Analyzers.Flow
             return forged;
         }
 
+        /// <summary>
+        /// Is every origin of <paramref name="value"/> a hard-coded base plus an index-scaled offset
+        /// (<see cref="ForgedOrigin.IsIndexed"/>)? Such a constant is an address wherever it reaches a device,
+        /// through a wrapper or a register writer too; any other constant there is taken for a command.
+        /// </summary>
+        public bool IsIndexedConstant(ImmutableHashSet<Origin> value)
+        {
+            var unknown = false;
+            var resolved = Resolve(value, ref unknown);
+            if (unknown || resolved.IsEmpty)
+            {
+                return false;
+            }
+
+            foreach (var origin in resolved)
+            {
+                if (!(origin is ForgedOrigin { IsIndexed: true }))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         public ImmutableHashSet<Origin> Resolve(ImmutableHashSet<Origin> value)
         {
             var unknown = false;
