@@ -4,8 +4,10 @@ using DmaDiscipline.Benchmarks.Analyzers;
 
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases] [--corpus drivers|emulator] [--no-publish]
+// issue 13's three cost figures side by side, in process (CostGoals):
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --goals [--lines 100000] [--runs 3]
 // and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5] [--shape "live mappings"]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
 // share of the Csc task (median of the runs). --corpus emulator generates instead a large project
@@ -40,17 +42,41 @@ var writeCorpus = Array.IndexOf(args, "--write-corpus") is var at and >= 0 && at
 
 var root = FindRoot();
 Console.WriteLine($"repository: {root}");
-BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "DmaDiscipline.Analyzers.csproj"), "-c", "Release");
 BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "DmaDiscipline.Runtime.csproj"), "-c", "Release");
 var analyzerDll = Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "bin", "Release", "netstandard2.0", "DmaDiscipline.Analyzers.dll");
 var runtimeDll = Path.Combine(root, "sim-runtime", "DmaDiscipline.Runtime", "bin", "Release", "net8.0", "DmaDiscipline.Runtime.dll");
 
-// --sizes: the size series (SizeSeries.cs), in this process, then stop.
+// --sizes: the size series (SizeSeries.cs), in this process, then stop. It runs the analyzers this
+// program was built with (a project reference), so only the runtime is built first.
 if (args.Contains("--sizes"))
 {
-    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs));
+    // --shape NAME: only that shape's rows (a name of SizeSeries' shapes: statements, live mappings, nesting, switch cases).
+    var shape = Array.IndexOf(args, "--shape") is var shapeAt and >= 0 && shapeAt + 1 < args.Length ? args[shapeAt + 1] : null;
+    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs, shape));
     return 0;
 }
+
+// --goals: issue 13's three cost figures side by side (CostGoals.cs), in this process, then stop: the typical
+// driver corpus (--plain 30) and the emulator corpus, --lines each.
+if (args.Contains("--goals"))
+{
+    var goals = Path.Combine(Path.GetTempPath(), $"dmadiscipline-analyzer-goals-{Environment.ProcessId}");
+    var (_, driverLines) = DriverCorpus.Write(Path.Combine(goals, "Drivers"), lines, 30);
+    var (_, emulatorLines) = EmulatorCorpus.Write(Path.Combine(goals, "Emulator"), lines);
+    var emulatorSymbols = Path.Combine(goals, "DmaDiscipline.txt");
+    File.WriteAllText(emulatorSymbols, EmulatorCorpus.SymbolsFile);
+    Console.WriteLine(CostGoals.Measure(
+        [
+            new CostGoals.Corpus("typical driver corpus (`--plain 30`)", Path.Combine(goals, "Drivers"), null, driverLines),
+            new CostGoals.Corpus("emulator (no DMA; references the runtime, carries a symbols file)", Path.Combine(goals, "Emulator"), emulatorSymbols, emulatorLines),
+        ],
+        runtimeDll,
+        runs));
+    Directory.Delete(goals, recursive: true);
+    return 0;
+}
+
+BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "DmaDiscipline.Analyzers.csproj"), "-c", "Release");
 
 // Outside the repository, so that its Directory.Build.props (warnings as errors) does not apply.
 // One folder per run, so that two runs at once do not build over each other.
@@ -93,6 +119,14 @@ File.WriteAllText(project, $"""
     </Project>
     """);
 Console.WriteLine($"corpus: {files} files, {corpusLines} lines in {work}");
+if (args.Contains("--generator-phases"))
+{
+    var symbolsFile = Path.Combine(work, "DmaDiscipline.txt");
+    Console.WriteLine(Phases.MeasureGenerator(Path.Combine(work, "Drivers"), runtimeDll, runs, File.Exists(symbolsFile) ? symbolsFile : null));
+    Directory.Delete(work, recursive: true);
+    return 0;
+}
+
 if (phases)
 {
     var symbolsFile = Path.Combine(work, "DmaDiscipline.txt");

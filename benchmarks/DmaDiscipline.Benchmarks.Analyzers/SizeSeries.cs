@@ -36,8 +36,14 @@ public static class SizeSeries
 
     private const int StatementsPerPass = 64_000;
 
-    public static string Measure(string runtimeDll, int passes)
+    /// <summary>The series' tables, of every shape or of the one named <paramref name="only"/>.</summary>
+    public static string Measure(string runtimeDll, int passes, string? only = null)
     {
+        if (only is not null && !Shapes.Any(shape => shape.Name == only))
+        {
+            throw new ArgumentException($"--shape takes one of: {string.Join(", ", Shapes.Select(shape => shape.Name))}; not '{only}'.");
+        }
+
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Where(path => path.EndsWith(".dll", StringComparison.Ordinal))
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
@@ -50,7 +56,7 @@ public static class SizeSeries
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine(inv, $"Size series: one generated body per row; least of {passes} passes after a warm-up, one thread{(CpuTime.ThreadMilliseconds() is null ? " (wall-clock time)" : " (the thread's CPU time)")}. Tree walk, Roslyn's graph and the dataflow over it per statement; × = growth of the total per doubling of N (2.00 = linear). \"DMA analyzers\" is every DMA analyzer's own execution time on the method (Roslyn's analyzer telemetry, the figure `-p:ReportAnalyzer=true` sums), \"compile\" the method's compilation alone on one thread (parse excluded, bind and emit; wall time, like the telemetry), and \"not analysed\" counts DMA902/DMA903 reports.");
-        foreach (var shape in Shapes)
+        foreach (var shape in Shapes.Where(shape => only is null || shape.Name == only))
         {
             text.AppendLine();
             text.AppendLine(inv, $"**{shape.Name}** — N = {shape.Counts}.");

@@ -53,6 +53,19 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>The state a catch handler gets when <paramref name="operation"/>, which may throw, does: by default the state before it.</summary>
         public virtual TState AtThrow(IOperation operation, TState before) => before;
 
+        /// <summary>
+        /// The value a <c>switch</c> statement tests, evaluated once before its cases (the graph captures
+        /// it, then branches on its comparison with each case's constant, through <see cref="Split"/>).
+        /// <paramref name="tested"/> says whether such a comparison could tell the analysis anything (the
+        /// value is a handle, a count, a check's result...): the tree walk, which passes the state through
+        /// the comparisons unchanged, leaves those bodies to the graph. By default every value may.
+        /// </summary>
+        public virtual TState SwitchValue(IOperation value, TState state, bool report, out bool tested)
+        {
+            tested = true;
+            return Visit(value, state, report);
+        }
+
         /// <summary>A value leaves the body through return.</summary>
         public virtual TState Returned(IOperation value, TState state, bool report) => Visit(value, state, report);
 

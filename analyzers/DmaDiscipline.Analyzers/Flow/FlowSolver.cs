@@ -36,13 +36,16 @@ namespace DmaDiscipline.Analyzers.Flow
             _budget = (_blocks.Length + 4) * VisitsPerBlock;
         }
 
+        /// <summary>The most blocks a graph may have to be analysed (a larger one is given up on before anything is visited).</summary>
+        public const int MaxBlocks = 2000;
+
         /// <summary>Analyses the graph; false when the body was too large or complex to finish (nothing reported then).</summary>
         [MethodImpl(Jit.Optimized)]
-        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, int maxBlocks = 2000) => Run(graph, analysis, out _, maxBlocks);
+        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, int maxBlocks = MaxBlocks) => Run(graph, analysis, out _, maxBlocks);
 
         /// <summary>Analyses the graph; false when the body was too large or complex to finish, with <paramref name="limit"/> saying which limit stopped it (for the "not analysed" report).</summary>
         [MethodImpl(Jit.Optimized)]
-        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, out string? limit, int maxBlocks = 2000)
+        public static bool Run(ControlFlowGraph graph, FlowAnalysis<TState> analysis, out string? limit, int maxBlocks = MaxBlocks)
         {
             limit = null;
             if (graph.Blocks.Length > maxBlocks)

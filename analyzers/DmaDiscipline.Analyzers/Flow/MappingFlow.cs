@@ -259,6 +259,19 @@ namespace DmaDiscipline.Analyzers.Flow
             return state;
         }
 
+        /// <summary>
+        /// A switch's case comparisons (<c>value == constant</c>) split nothing unless the value is bound
+        /// to something followed here: a null test or a count check needs a handle, a count or a check.
+        /// Unbound and not a constant, its capture by the graph leaves the state as it is.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public override MappingState SwitchValue(IOperation value, MappingState state, bool report, out bool tested)
+        {
+            _reporting = report;
+            tested = Eval(value, ref state) is not null || ConstantOf(value, state) is not null;
+            return state;
+        }
+
         [MethodImpl(Jit.Optimized)]
         public override MappingState Returned(IOperation value, MappingState state, bool report)
         {
@@ -360,11 +373,19 @@ namespace DmaDiscipline.Analyzers.Flow
                 _recording?.Exit(state);
             }
 
-            foreach (var owing in state.Owing)
+            // A site whose leak has been given an exit after its map is settled: no later exit changes
+            // it. The sites owing at an exit where every one was settled are kept as a set, and a later
+            // exit visits only what its own set holds beyond that one (the two share the rest), so that
+            // N early returns past N live mappings cost N, not N².
+            var owingHere = _owingHere;
+            owingHere.Clear();
+            state.Owing.KeysNotIn(_settledOwing, owingHere);
+            var allSettled = true;
+            foreach (var site in owingHere)
             {
-                var site = owing.Key;
                 if (!state.Sites.TryGetValue(site, out var status) || (status.Flags & SiteFlags.Live) == 0)
                 {
+                    allSettled = false;
                     continue;
                 }
 
@@ -377,13 +398,24 @@ namespace DmaDiscipline.Analyzers.Flow
                         _leakExits[index] = new LeakExit(site, kind, exitOperation, before);
                     }
 
+                    allSettled &= !_leakExits[index].Before;
                     continue;
                 }
 
                 _leaks[site] = _leakExits.Count;
                 _leakExits.Add(new LeakExit(site, kind, exitOperation, before));
+                allSettled &= !before;
+            }
+
+            if (allSettled)
+            {
+                _settledOwing = state.Owing;
             }
         }
+
+        // The owing sites of an exit every one of which is settled (see AtExit), and a list reused by each exit.
+        private PersistentMap<MapSite, bool> _settledOwing = PersistentMap<MapSite, bool>.Empty;
+        private readonly List<MapSite> _owingHere = new List<MapSite>();
 
         public override void Completed()
         {

@@ -151,6 +151,66 @@ namespace DmaDiscipline.Analyzers.Flow
         public bool SameAs(PersistentMap<TKey, TValue> other) =>
             ReferenceEquals(this, other) || (other.Count == Count && Same(_root, other._root));
 
+        /// <summary>
+        /// Adds to <paramref name="into"/> the keys this map holds that <paramref name="other"/> does not
+        /// hold with the same value, skipping the subtrees the two share: the cost is what changed since
+        /// the two maps parted, not what they hold.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public void KeysNotIn(PersistentMap<TKey, TValue> other, List<TKey> into)
+        {
+            if (!ReferenceEquals(this, other))
+            {
+                KeysNotIn(_root, other._root, shift: 0, other, into);
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private static void KeysNotIn(Item mine, Item? theirs, int shift, PersistentMap<TKey, TValue> other, List<TKey> into)
+        {
+            if (ReferenceEquals(mine, theirs))
+            {
+                return;
+            }
+
+            switch (mine)
+            {
+                case Branch branch when theirs is Branch their:
+                    for (var slot = 0; slot <= Mask; slot++)
+                    {
+                        var bit = 1u << slot;
+                        if ((branch.Bitmap & bit) != 0)
+                        {
+                            KeysNotIn(branch.Children[Index(branch.Bitmap, bit)], (their.Bitmap & bit) != 0 ? their.Children[Index(their.Bitmap, bit)] : null, shift + Bits, other, into);
+                        }
+                    }
+
+                    return;
+                case Branch branch:
+                    foreach (var child in branch.Children)
+                    {
+                        KeysNotIn(child, theirs, shift + Bits, other, into);
+                    }
+
+                    return;
+                case Leaf leaf:
+                    // Where the two tries differ in shape here, the entry is looked up.
+                    if (theirs is null || !other.TryGetValue(leaf.Key, out var value) || !ValueComparer.Equals(value, leaf.Value))
+                    {
+                        into.Add(leaf.Key);
+                    }
+
+                    return;
+                default:
+                    foreach (var entry in ((Bucket)mine).Leaves)
+                    {
+                        KeysNotIn(entry, theirs, shift, other, into);
+                    }
+
+                    return;
+            }
+        }
+
         /// <summary>Entries in no particular order.</summary>
         public Enumerator GetEnumerator() => new Enumerator(_root);
 

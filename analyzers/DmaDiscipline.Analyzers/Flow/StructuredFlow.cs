@@ -10,10 +10,11 @@ namespace DmaDiscipline.Analyzers.Flow
     /// Runs a <see cref="FlowAnalysis{TState}"/> over the operation tree of a body, without building
     /// its control-flow graph, for the statements whose graph it can reproduce: blocks, <c>if</c>/<c>else</c>
     /// (conditions joined with <c>&amp;&amp;</c>, <c>||</c>, <c>!</c>), <c>while</c>, <c>do</c>, <c>for</c>,
-    /// <c>break</c>, <c>continue</c> (where it goes to a block after the body: <c>do</c>, or <c>for</c> with
-    /// increments), <c>return</c>, <c>throw</c> and <c>try</c>/<c>finally</c>, over
+    /// <c>switch</c> (sections of constant cases and <c>default</c>, on a value the analysis learns nothing
+    /// from testing), <c>break</c>, <c>continue</c> (where it goes to a block after the body: <c>do</c>, or
+    /// <c>for</c> with increments), <c>return</c>, <c>throw</c> and <c>try</c>/<c>finally</c>, over
     /// expressions the graph keeps as they are, <c>is</c> patterns included (and <c>?:</c>, which the
-    /// analysis follows as the graph lowers it). Anything else (<c>foreach</c>, <c>switch</c>, <c>catch</c>,
+    /// analysis follows as the graph lowers it). Anything else (<c>foreach</c>, <c>goto case</c>, case patterns, <c>catch</c>,
     /// <c>using</c>, <c>goto</c>, <c>??</c>, <c>?.</c>, lambdas, property and list patterns, initializers...)
     /// and the pass declines, before visiting anything.
     /// <para>
@@ -89,6 +90,38 @@ namespace DmaDiscipline.Analyzers.Flow
 
             analysis.Completed();
             return true;
+        }
+
+        /// <summary>
+        /// A lower bound on the blocks of the body's control-flow graph, read from its operation tree
+        /// without building the graph: the entry and exit blocks, and two for each <c>if</c> without
+        /// <c>else</c> (on a condition that is not constant) whose arm ends in <c>return</c> of a value or
+        /// <c>throw</c> — the block that branches on the condition (a block has one conditional branch)
+        /// and the block of the arm's exit (one per exit statement). A body past the graph walk's block
+        /// limit by this count need not have its graph built to learn that the graph walk gives up.
+        /// </summary>
+        public static int GraphBlocksAtLeast(IOperation root)
+        {
+            var blocks = 2;
+            foreach (var operation in root.Descendants())
+            {
+                if (operation is IConditionalOperation { WhenFalse: null } conditional && !conditional.Condition.ConstantValue.HasValue
+                    && conditional.Parent is IBlockOperation && EndsInExit(conditional.WhenTrue))
+                {
+                    blocks += 2;
+                }
+            }
+
+            return blocks;
+
+            static bool EndsInExit(IOperation statement) => statement switch
+            {
+                IBlockOperation block => block.Operations.Length > 0 && EndsInExit(block.Operations[block.Operations.Length - 1]),
+                IReturnOperation @return => @return.Kind == OperationKind.Return && @return.ReturnedValue is not null,
+                IExpressionStatementOperation { Operation: IThrowOperation } => true,
+                IThrowOperation _ => true,
+                _ => false,
+            };
         }
 
         /// <summary>
@@ -195,6 +228,8 @@ namespace DmaDiscipline.Analyzers.Flow
                             return after;
                         }
 
+                    case ISwitchOperation @switch:
+                        return Switch(@switch, incoming, report);
                     case IBranchOperation branch:
                         Leave(Enter(branch, incoming), branch.BranchKind == BranchKind.Break ? Exit.Break : Exit.Continue, branch, report);
                         return Single(incoming, null);
@@ -214,6 +249,77 @@ namespace DmaDiscipline.Analyzers.Flow
                     default:
                         return Single(incoming, _analysis.Visit(statement, Enter(statement, incoming), report));
                 }
+            }
+
+            /// <summary>
+            /// A switch statement as the graph lowers it: the value is evaluated (and captured) once, then
+            /// compared with each case's constant in turn, section after section; a true comparison enters
+            /// the section's body, the last false one goes to the default section's body, or past the
+            /// switch. Where the comparisons can tell the analysis nothing (it says so of the value), every
+            /// test passes its state on unchanged on both edges, so each body starts from the state after
+            /// the case values before it. Breaks and the (unreachable in C#) end of each section meet after it.
+            /// </summary>
+            [MethodImpl(Jit.Optimized)]
+            private List<Edge<TState>> Switch(ISwitchOperation @switch, List<Edge<TState>> incoming, bool report)
+            {
+                var state = _analysis.SwitchValue(@switch.Value, Enter(@switch, incoming), report, out var tested);
+                if (tested)
+                {
+                    // The graph splits on each case's test of this value: states this walk does not make.
+                    _diverged = true;
+                    return new List<Edge<TState>>();
+                }
+
+                // The tests, in the graph's order: a section is entered from the state after each of its case values.
+                var entries = new TState?[@switch.Cases.Length];
+                int? defaultSection = null;
+                for (var i = 0; i < entries.Length; i++)
+                {
+                    foreach (var clause in @switch.Cases[i].Clauses)
+                    {
+                        if (clause is ISingleValueCaseClauseOperation single)
+                        {
+                            state = _analysis.Visit(single.Value, state, report);
+                            entries[i] = entries[i] is { } earlier ? _analysis.Merge(earlier, state) : state;
+                        }
+                        else
+                        {
+                            defaultSection = i;
+                        }
+                    }
+                }
+
+                var after = new List<Edge<TState>>();
+                if (defaultSection is { } index)
+                {
+                    entries[index] = entries[index] is { } earlier ? _analysis.Merge(earlier, state) : state;
+                }
+                else
+                {
+                    after.Add(new Edge<TState>(state));
+                }
+
+                var frame = new Frame(null);
+                _frames.Add(frame);
+                for (var i = 0; i < entries.Length && !GaveUp; i++)
+                {
+                    var current = new List<Edge<TState>> { new Edge<TState>(entries[i]!) };
+                    foreach (var statement in @switch.Cases[i].Body)
+                    {
+                        if (current.Count == 0)
+                        {
+                            break;
+                        }
+
+                        current = Statement(statement, current, report);
+                    }
+
+                    after.AddRange(current);
+                }
+
+                _frames.RemoveAt(_frames.Count - 1);
+                after.AddRange(frame.Breaks);
+                return GaveUp ? new List<Edge<TState>>() : after;
             }
 
             /// <summary>The list, emptied, holding <paramref name="state"/> if there is one (most statements leave by one edge: no new list for each).</summary>
@@ -544,9 +650,38 @@ namespace DmaDiscipline.Analyzers.Flow
                     // try/finally only: catch handlers start from every state of the try, block by block, in the graph.
                     return @try.Catches.IsEmpty && @try.Finally is { } @finally && @try.ExitLabel is null
                         && IsStructured(@try.Body, depth + 1, loop, ref statements) && IsStructured(@finally, depth + 1, LoopKind.None, ref statements);
+                case ISwitchOperation @switch:
+                    // Sections of constant cases and default, left by break, return or throw (goto case, goto
+                    // default, patterns and when clauses are the graph's); the value is tested case by case.
+                    if (@switch.Value.ConstantValue.HasValue || !IsPlain(@switch.Value, depth + 1, conditionals: false))
+                    {
+                        return false;
+                    }
+
+                    foreach (var section in @switch.Cases)
+                    {
+                        foreach (var clause in section.Clauses)
+                        {
+                            if (!(clause is IDefaultCaseClauseOperation
+                                || (clause is ISingleValueCaseClauseOperation single && single.Value.ConstantValue.HasValue && IsPlain(single.Value, depth + 1, conditionals: false))))
+                            {
+                                return false;
+                            }
+                        }
+
+                        foreach (var inner in section.Body)
+                        {
+                            if (!IsStructured(inner, depth + 1, LoopKind.Switch, ref statements))
+                            {
+                                return false;
+                            }
+                        }
+                    }
+
+                    return true;
                 case IBranchOperation branch:
-                    // break, or continue to a block after the body, of the innermost loop (switch, whose break this
-                    // would be, is declined). A continue to the head makes the graph's solver walk the loop again
+                    // break, of the innermost loop or switch, or continue to a block after the body, of the innermost
+                    // loop (not from inside a switch). A continue to the head makes the graph's solver walk the loop again
                     // from part of its edges before the rest of the body is done: states this walk does not see.
                     return (branch.BranchKind == BranchKind.Break && loop != LoopKind.None)
                         || (branch.BranchKind == BranchKind.Continue && loop == LoopKind.ContinueToBottom);
@@ -591,6 +726,8 @@ namespace DmaDiscipline.Analyzers.Flow
             ContinueToHead,
             /// <summary>do ... while, or for with increments: continue goes to a block after the body.</summary>
             ContinueToBottom,
+            /// <summary>A switch section: break leaves the switch; continue (to a loop around it) is not followed.</summary>
+            Switch,
         }
 
         private static bool IsCondition(IOperation condition, int depth)

@@ -77,6 +77,18 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
+            if (StructuredFlow.GraphBlocksAtLeast(root) > FlowSolver<MappingState>.MaxBlocks)
+            {
+                // The graph walk would give up on this body: its graph (whose building grows faster than
+                // the body) is not built; the tree walk reports, if it follows the body (else the graph says why not).
+                var found = new List<Diagnostic>();
+                if (StructuredFlow.TryRun(root, new MappingFlow(symbols, found.Add, context.OwningSymbol as IMethodSymbol, root.SemanticModel, summaries)))
+                {
+                    found.ForEach(context.ReportDiagnostic);
+                    return;
+                }
+            }
+
             BodyAnalysis.ForEachGraph(
                 root,
                 context.OwningSymbol,

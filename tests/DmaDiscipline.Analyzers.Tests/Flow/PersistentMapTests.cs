@@ -138,6 +138,11 @@ public sealed class PersistentMapTests
                         var (other, otherModel) = maps[random.Next(maps.Count)];
                         var same = model.Count == otherModel.Count && model.All(pair => otherModel.TryGetValue(pair.Key, out var v) && v == pair.Value);
                         Assert.Equal(same, map.SameAs(other));
+                        var notIn = new List<Key>();
+                        map.KeysNotIn(other, notIn);
+                        Assert.Equal(
+                            model.Where(pair => !otherModel.TryGetValue(pair.Key, out var v) || v != pair.Value).Select(pair => pair.Key.Id).Order(),
+                            notIn.Select(key => key.Id).Order());
                         break;
                     }
             }
@@ -180,6 +185,29 @@ public sealed class PersistentMapTests
         Assert.True(joined.TryGetValue(2500, out var value) && value == -1);
         Assert.Equal(5000, joined.Count);
         Assert.Equal(4999, map.Intersect(changed).Count);
+    }
+
+    [Fact]
+    public void Keys_not_in_another_version_are_those_changed_or_added_since_they_parted()
+    {
+        var map = PersistentMap<int, int>.Empty;
+        for (var i = 0; i < 5000; i++)
+        {
+            map = map.SetItem(i, i);
+        }
+
+        var other = map.Remove(10).SetItem(20, -1);
+        var mine = map.Remove(30).SetItem(5000, 5000);
+        var keys = new List<int>();
+        mine.KeysNotIn(other, keys);
+
+        // 10 (removed there), 20 (another value there), 5000 (added here); not 30 (removed here).
+        Assert.Equal([10, 20, 5000], keys.Order());
+        keys.Clear();
+        mine.KeysNotIn(mine, keys);
+        Assert.Empty(keys);
+        mine.KeysNotIn(PersistentMap<int, int>.Empty, keys);
+        Assert.Equal(mine.Count, keys.Count);
     }
 
     private static List<KeyValuePair<TKey, TValue>> Entries<TKey, TValue>(PersistentMap<TKey, TValue> map)

@@ -11,7 +11,7 @@ namespace DmaDiscipline.Analyzers.Tests.Flow;
 
 /// <summary>
 /// Generated driver bodies — maps, checks, uses, syncs, unmaps, hand-overs, nested in <c>if</c>,
-/// <c>for</c>, <c>while</c>, <c>do</c>, <c>try</c>/<c>finally</c>, with <c>break</c>, <c>continue</c>,
+/// <c>for</c>, <c>while</c>, <c>do</c>, <c>switch</c>, <c>try</c>/<c>finally</c>, with <c>break</c>, <c>continue</c>,
 /// <c>return</c>, <c>throw</c> and <c>?:</c>, with raw physical addresses and forged bus addresses
 /// among them — analysed both ways: wherever the tree walk (<see cref="StructuredFlow"/>) follows a
 /// body, DMA001–DMA008 are reported at the same places, with the same messages, as over the
@@ -55,6 +55,7 @@ public sealed class StructuredFlowAgreementTests
         summaries.Offer(model);
         var followed = 0;
         var reporting = 0;
+        var switches = 0;
         foreach (var declaration in tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Where(m => m.Identifier.ValueText != "Offset"))
         {
             var body = (IMethodBodyOperation)model.GetOperation(declaration)!;
@@ -77,11 +78,13 @@ public sealed class StructuredFlowAgreementTests
                 $"{declaration.Identifier}: graph [{string.Join(", ", graph)}], tree walk [{string.Join(", ", structured)}]\n{declaration}");
             followed++;
             reporting += graph.Count > 0 ? 1 : 0;
+            switches += declaration.DescendantNodes().OfType<SwitchStatementSyntax>().Any() ? 1 : 0;
         }
 
         // The comparison must have something to compare: most bodies are followed, many report.
         Assert.True(followed >= MethodsPerSeed / 2, $"only {followed} of {MethodsPerSeed} bodies followed");
         Assert.True(reporting >= MethodsPerSeed / 8, $"only {reporting} of the followed bodies report anything");
+        Assert.True(switches >= MethodsPerSeed / 16, $"only {switches} of the followed bodies have a switch");
     }
 
     // DMA002–DMA006 are reported from the graph (the walk only says whether there is anything to report):
@@ -122,7 +125,7 @@ public sealed class StructuredFlowAgreementTests
 
         private void Statement(int depth, bool inLoop, bool inFinally)
         {
-            var compound = depth < 4 ? 6 : 0;
+            var compound = depth < 4 ? 7 : 0;
             var choice = random.Next(28 + compound);
             switch (choice)
             {
@@ -239,6 +242,9 @@ public sealed class StructuredFlowAgreementTests
                     Block(depth, inLoop: true, inFinally);
                     Line(depth, "while (y && k-- > 0);");
                     break;
+                case 33:
+                    Switch(depth, inFinally);
+                    break;
                 default:
                     Line(depth, "try");
                     Block(depth, inLoop, inFinally);
@@ -246,6 +252,51 @@ public sealed class StructuredFlowAgreementTests
                     Block(depth, inLoop: false, inFinally: true);
                     break;
             }
+        }
+
+        /// <summary>A switch of one to three sections (one or two case labels each), with or without default, each left by break or return.</summary>
+        private void Switch(int depth, bool inFinally)
+        {
+            Line(depth, random.Next(2) == 0 ? "switch (k)" : "switch (k & 3)");
+            Line(depth, "{");
+            var sections = 1 + random.Next(3);
+            var withDefault = random.Next(2) == 0;
+            for (var i = 0; i <= sections; i++)
+            {
+                if (i == sections)
+                {
+                    if (!withDefault)
+                    {
+                        break;
+                    }
+
+                    Line(depth + 1, "default:");
+                }
+                else
+                {
+                    Line(depth + 1, $"case {i}:");
+                    if (random.Next(3) == 0)
+                    {
+                        Line(depth + 1, $"case {i + 10}:");
+                    }
+                }
+
+                var count = 1 + random.Next(3);
+                for (var s = 0; s < count; s++)
+                {
+                    // A break or continue here would leave the switch, not a loop around it: none are generated.
+                    Statement(depth + 2, inLoop: false, inFinally);
+                }
+
+                if (random.Next(3) == 0)
+                {
+                    Line(depth + 2, "if (y) break;");
+                }
+
+                Line(depth + 2, inFinally || random.Next(4) > 0 ? "break;" : "return;");
+            }
+
+            Line(depth, "}");
         }
 
         private void Block(int depth, bool inLoop, bool inFinally, string? last = null)

@@ -306,6 +306,73 @@ public sealed class StructuredFlowTests
             _kept = a;
         }
         """)]
+    [InlineData("a switch: kept in one section, released in default", "", """
+        public void F(KBuffer b, int k)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            switch (k) { case 0: _kept = a; break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; }
+        }
+        """)]
+    [InlineData("a switch: leaked in one section", "DMA002", """
+        public void F(KBuffer b, int k)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            switch (k)
+            {
+                case 0:
+                case 1:
+                    _kept = a;
+                    break;
+                case 2:
+                    return;
+                default:
+                    _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
+                    break;
+            }
+        }
+        """)]
+    [InlineData("a switch without default: the value matching no case goes past it", "DMA002", """
+        public void F(KBuffer b, int k)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            switch (k) { case 0: _kept = a; break; case 1: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; }
+        }
+        """)]
+    [InlineData("a switch: the sections' ends meet after it (used unchecked in one section, leaked by default's throw)", "DMA002,DMA003", """
+        public void F(KBuffer b, string mode)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            switch (mode)
+            {
+                case "ring":
+                    if (_dma.MappingError(a)) return;
+                    _ring[0].Addr = a.Value;
+                    break;
+                case "late":
+                    _ring[1].Addr = a.Value;
+                    break;
+                default:
+                    if (_ring[2].Len == 0) break;
+                    throw new System.InvalidOperationException();
+            }
+
+            _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
+        }
+        """)]
+    [InlineData("a switch in a loop, broken out of in one section", "DMA002", """
+        public void F(KBuffer b, int k)
+        {
+            for (var i = 0; i < k; i++)
+            {
+                var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+                if (_dma.MappingError(a)) return;
+                switch (i & 3) { case 0: _kept = a; break; case 1: break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; }
+            }
+        }
+        """)]
     public async Task Reports_what_the_graph_reports(string shape, string expected, string method)
     {
         var (structured, graph) = await Run(method);
@@ -341,7 +408,13 @@ public sealed class StructuredFlowTests
         """)]
     [InlineData("a while loop whose body ends in an if (two edges back to the head)", "public void F(KBuffer b, bool x, int k) { DmaAddr h = default; while (k < 5) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); _kept = h; if (x) { h = a; } } }")]
     [InlineData("a property pattern", "public void F(KBuffer b, string s) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); if (s is { Length: > 0 }) _kept = a; }")]
-    [InlineData("a switch", "public void F(KBuffer b, int k) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (k) { case 0: _kept = a; break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
+    [InlineData("goto case", "public void F(KBuffer b, int k) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (k) { case 0: _kept = a; break; case 1: goto case 0; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
+    [InlineData("goto default", "public void F(KBuffer b, int k) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (k) { case 0: goto default; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
+    [InlineData("a case with a when clause", "public void F(KBuffer b, int k, bool x) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (k) { case 0 when x: _kept = a; break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
+    [InlineData("a case pattern", "public void F(KBuffer b, int k) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (k) { case > 0: _kept = a; break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
+    [InlineData("continue from a switch section", "public void F(KBuffer b, int k) { for (var i = 0; i < k; i++) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (i) { case 0: _kept = a; continue; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } } }")]
+    [InlineData("a switch on a mapping's count (its case 0 is the check)", "public int F(ScatterList list) { var n = _dma.MapSg(list, DmaDirection.ToDevice); switch (n) { case 0: return 0; default: _dma.UnmapSg(list, DmaDirection.ToDevice); return n; } }")]
+    [InlineData("a switch on a constant", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (3) { case 3: _kept = a; break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
     public async Task Declines_what_the_graph_lowers(string shape, string method)
     {
         var (structured, _) = await Run(method);

@@ -14,11 +14,22 @@ public sealed class DMA902BodyNotAnalysedTests
     [Fact]
     public Task A_graph_past_its_block_limit_that_the_tree_walk_cannot_follow_is_reported_not_dropped()
     {
-        // A switch (the tree walk declines it) of 1,100 sections: more than 2,000 blocks.
+        // A switch of 1,100 sections with when clauses (the tree walk declines them): more than 2,000 blocks.
         return Verify<MappingLifecycleAnalyzer>.Analyzer(
             "class D\n{\n    int {|#0:F|}(DmaApi dma, KBuffer buf, int mode)\n    {\n        var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);\n        var n = 0;\n        switch (mode)\n        {\n"
-            + LargeBodies.SwitchSections(1100) + "        }\n        return n;\n    }\n}\n",
-            NotAnalysed(0, "'F'", "its control-flow graph has 2204 blocks, more than the 2000 analysed"));
+            + LargeBodies.SwitchSections(1100, guarded: true) + "        }\n        return n;\n    }\n}\n",
+            NotAnalysed(0, "'F'", "its control-flow graph has 3304 blocks, more than the 2000 analysed"));
+    }
+
+    [Fact]
+    public Task A_switch_past_the_graph_limit_is_analysed_by_the_tree_walk()
+    {
+        // 1,100 sections (more than 2,000 blocks), a leak in the last one's arm and in none of the others.
+        return Verify<MappingLifecycleAnalyzer>.Analyzer(
+            "class D\n{\n    int F(DmaApi dma, KBuffer buf, int mode)\n    {\n        var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);\n        if (dma.MappingError(a)) return -1;\n        var n = 0;\n        switch (mode)\n        {\n"
+            + LargeBodies.SwitchSections(1100)
+            + "            case 5000:\n                var b = {|DMA002:dma.MapSingle(buf, 64, 64, DmaDirection.ToDevice)|};\n                if (dma.MappingError(b)) break;\n                n = -1;\n                break;\n"
+            + "        }\n        dma.UnmapSingle(a, 64, DmaDirection.ToDevice);\n        return n;\n    }\n}\n");
     }
 
     [Fact]
@@ -28,6 +39,18 @@ public sealed class DMA902BodyNotAnalysedTests
             "class D\n{\n    int F(DmaApi dma, KBuffer buf, KBuffer other, int mode, IRing ring)\n    {\n"
             + "        var a = {|DMA002:dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice)|};\n        var n = 0;\n" + LargeBodies.IfChain(1100)
             + "        var b = dma.MapSingle(other, 0, 64, DmaDirection.ToDevice);\n        ring.Post({|DMA003:b|}, 64);\n        return n;\n    }\n}\n");
+    }
+
+    [Fact]
+    public Task A_body_of_more_early_exits_than_the_graph_takes_is_analysed_by_the_tree_walk()
+    {
+        // 1,001 early returns (more than 2,000 blocks: the graph is not built); the mapping leaks at the first, which the message names.
+        return Verify<MappingLifecycleAnalyzer>.Analyzer(
+            "class D\n{\n    int F(DmaApi dma, KBuffer buf, int mode)\n    {\n        var a = {|#0:dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice)|};\n        if (dma.MappingError(a)) return -1;\n"
+            + LargeBodies.EarlyReturns(1001) + "        dma.UnmapSingle(a, 64, DmaDirection.ToDevice);\n        return -2;\n    }\n}\n",
+            Verify<MappingLifecycleAnalyzer>.Diagnostic("DMA002").WithLocation(0)
+                .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
+                .WithArguments("streaming mapping", "line 10"));
     }
 
     [Fact]
