@@ -24,6 +24,26 @@ public static class CpuTime
     /// <summary>Milliseconds of CPU used so far by the calling thread (a resolution of a few milliseconds).</summary>
     public static double? ThreadMilliseconds() => Seconds(RusageThread) * 1e3;
 
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, [Out] long[] time);
+
+    private const int ClockThreadCpuTime = 3;
+
+    /// <summary>
+    /// Nanoseconds of CPU used so far by the calling thread, as the scheduler accounts it (exact, unlike
+    /// <see cref="ThreadMilliseconds"/>): for timing one callback at a time. Linux only; elsewhere 0.
+    /// </summary>
+    public static long ThreadNanoseconds()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return 0;
+        }
+
+        var time = new long[2];
+        return ClockGetTime(ClockThreadCpuTime, time) == 0 ? time[0] * 1_000_000_000 + time[1] : 0;
+    }
+
     private static double? Seconds(int who)
     {
         if (!OperatingSystem.IsLinux())

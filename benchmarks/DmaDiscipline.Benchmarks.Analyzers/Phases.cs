@@ -22,8 +22,15 @@ namespace DmaDiscipline.Benchmarks.Analyzers;
 /// </summary>
 public static class Phases
 {
-    /// <param name="symbolsFile">The corpus's DmaDiscipline.txt, when it has one (the emulator corpus).</param>
-    public static string Measure(string corpusDirectory, string runtimeDll, int passes, string? symbolsFile = null)
+    /// <summary>The summary generator by part (<see cref="GeneratorPhases"/>), alone.</summary>
+    public static string MeasureGenerator(string corpusDirectory, string runtimeDll, int passes, string? symbolsFile = null)
+    {
+        var (trees, references, _, compilationOptions, options) = Load(corpusDirectory, runtimeDll, symbolsFile);
+        return GeneratorPhases.Measure(i => CSharpCompilation.Create("Generator" + i, trees, references, compilationOptions), options.AdditionalFiles, passes);
+    }
+
+    private static (List<SyntaxTree> Trees, List<MetadataReference> References, CSharpParseOptions Parse, CSharpCompilationOptions Compilation, AnalyzerOptions Options) Load(
+        string corpusDirectory, string runtimeDll, string? symbolsFile)
     {
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Where(path => path.EndsWith(".dll", StringComparison.Ordinal))
@@ -34,11 +41,17 @@ public static class Phases
         var trees = Directory.GetFiles(corpusDirectory, "*.cs").Order(StringComparer.Ordinal)
             .Select(file => CSharpSyntaxTree.ParseText(File.ReadAllText(file), parse, file))
             .ToList();
-        var compilationOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary);
-        var compilation = CSharpCompilation.Create("Corpus", trees, references, compilationOptions);
         var options = new AnalyzerOptions(symbolsFile is null
             ? ImmutableArray<AdditionalText>.Empty
             : ImmutableArray.Create<AdditionalText>(new FileText(symbolsFile)));
+        return (trees, references, parse, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary), options);
+    }
+
+    /// <param name="symbolsFile">The corpus's DmaDiscipline.txt, when it has one (the emulator corpus).</param>
+    public static string Measure(string corpusDirectory, string runtimeDll, int passes, string? symbolsFile = null)
+    {
+        var (trees, references, parse, compilationOptions, options) = Load(corpusDirectory, runtimeDll, symbolsFile);
+        var compilation = CSharpCompilation.Create("Corpus", trees, references, compilationOptions);
 
         var clock = Stopwatch.StartNew();
         var symbols = DmaSymbols.Create(compilation, options, default);

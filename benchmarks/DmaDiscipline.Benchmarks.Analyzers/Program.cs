@@ -4,6 +4,8 @@ using DmaDiscipline.Benchmarks.Analyzers;
 
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases] [--corpus drivers|emulator] [--no-publish]
+// issue 13's three cost figures side by side, in process (CostGoals):
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --goals [--lines 100000] [--runs 3]
 // and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5] [--shape "live mappings"]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
@@ -54,6 +56,26 @@ if (args.Contains("--sizes"))
     return 0;
 }
 
+// --goals: issue 13's three cost figures side by side (CostGoals.cs), in this process, then stop: the typical
+// driver corpus (--plain 30) and the emulator corpus, --lines each.
+if (args.Contains("--goals"))
+{
+    var goals = Path.Combine(Path.GetTempPath(), $"dmadiscipline-analyzer-goals-{Environment.ProcessId}");
+    var (_, driverLines) = DriverCorpus.Write(Path.Combine(goals, "Drivers"), lines, 30);
+    var (_, emulatorLines) = EmulatorCorpus.Write(Path.Combine(goals, "Emulator"), lines);
+    var emulatorSymbols = Path.Combine(goals, "DmaDiscipline.txt");
+    File.WriteAllText(emulatorSymbols, EmulatorCorpus.SymbolsFile);
+    Console.WriteLine(CostGoals.Measure(
+        [
+            new CostGoals.Corpus("typical driver corpus (`--plain 30`)", Path.Combine(goals, "Drivers"), null, driverLines),
+            new CostGoals.Corpus("emulator (no DMA; references the runtime, carries a symbols file)", Path.Combine(goals, "Emulator"), emulatorSymbols, emulatorLines),
+        ],
+        runtimeDll,
+        runs));
+    Directory.Delete(goals, recursive: true);
+    return 0;
+}
+
 BuildMeasurement.Dotnet(root, "build", Path.Combine(root, "analyzers", "DmaDiscipline.Analyzers", "DmaDiscipline.Analyzers.csproj"), "-c", "Release");
 
 // Outside the repository, so that its Directory.Build.props (warnings as errors) does not apply.
@@ -97,6 +119,14 @@ File.WriteAllText(project, $"""
     </Project>
     """);
 Console.WriteLine($"corpus: {files} files, {corpusLines} lines in {work}");
+if (args.Contains("--generator-phases"))
+{
+    var symbolsFile = Path.Combine(work, "DmaDiscipline.txt");
+    Console.WriteLine(Phases.MeasureGenerator(Path.Combine(work, "Drivers"), runtimeDll, runs, File.Exists(symbolsFile) ? symbolsFile : null));
+    Directory.Delete(work, recursive: true);
+    return 0;
+}
+
 if (phases)
 {
     var symbolsFile = Path.Combine(work, "DmaDiscipline.txt");

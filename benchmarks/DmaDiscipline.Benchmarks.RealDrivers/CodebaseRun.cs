@@ -31,7 +31,7 @@ internal sealed record CodebaseResult(
 /// </summary>
 internal static class CodebaseRun
 {
-    public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, string symbolsFileName, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<ISourceGenerator> generators, IReadOnlyList<MetadataReference> framework)
+    public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, string symbolsFileName, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<ISourceGenerator> generators, IReadOnlyList<MetadataReference> framework, bool timing = false)
     {
         var root = Path.GetFullPath(Path.Combine(sourceDirectory, corpus.Root));
         var projects = corpus.Projects.Select(project => ProjectFile.Read(Path.Combine(sourceDirectory, project), sourceDirectory)).ToList();
@@ -72,10 +72,13 @@ internal static class CodebaseRun
                 string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Key} ×{g.Count()} (first at {Site(g.First().Location, root)})"))));
 
             var clock = Stopwatch.StartNew();
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var generatorTime = TimeSpan.Zero;
             if (!generators.IsEmpty)
             {
                 var driver = CSharpGeneratorDriver.Create(generators, [symbols], parse).RunGeneratorsAndUpdateCompilation(compilation, out var generated, out var generatorDiagnostics);
                 compilation = (CSharpCompilation)generated;
+                generatorTime = driver.GetTimingInfo().ElapsedTime;
                 foreach (var result in driver.GetRunResult().Results)
                 {
                     if (result.Exception is { } exception)
@@ -98,9 +101,22 @@ internal static class CodebaseRun
                     }
                 },
                 concurrentAnalysis: true,
-                logAnalyzerExecutionTime: false));
+                logAnalyzerExecutionTime: timing));
             var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
             time += clock.Elapsed;
+            if (timing)
+            {
+                // Where a project's time goes: the generators, then each analyzer (the analyzer driver's telemetry:
+                // callback wall time summed over threads), and what the whole step allocated.
+                var perAnalyzer = new List<string>();
+                foreach (var analyzer in analyzers)
+                {
+                    var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, default).ConfigureAwait(false);
+                    perAnalyzer.Add($"{analyzer.GetType().Name} {telemetry.ExecutionTime.TotalSeconds:0.00} s");
+                }
+
+                Console.WriteLine($"  {project.Name}: {clock.Elapsed.TotalSeconds:0.00} s, generators {generatorTime.TotalSeconds:0.00} s, {string.Join(", ", perAnalyzer)}; allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (1024 * 1024)} MB");
+            }
 
             foreach (var diagnostic in diagnostics)
             {

@@ -8,6 +8,7 @@ using DmaDiscipline.Benchmarks.RealDrivers;
 //       [--symbols DmaDiscipline.txt]   (another file of each codebase's folder, e.g. a variant with more lines)
 //       [--verbose]   (also prints every diagnostic other than DMA001/DMA008: DMA9xx on the configuration, the summaries, the analysis)
 //       [--no-generators]   (the analyzers alone: no project publishes summaries for the projects referencing it)
+//       [--timing]   (per project: the generators' time, each analyzer's (the analyzer driver's telemetry) and the bytes allocated)
 // Each codebase's projects are compiled as its own solution structure (one compilation per project), the
 // analyzers run with its DmaDiscipline.txt, and the section "Measurement: <label>" of the doc is (re)written.
 var root = FindRoot();
@@ -36,7 +37,7 @@ foreach (var directory in Directory.GetDirectories(Path.Combine(root, "tests", "
         throw new DirectoryNotFoundException($"{source} is missing: run tests/RealDrivers/fetch.sh first.");
     }
 
-    var result = await CodebaseRun.RunAsync(corpus, source, symbolsFileName, analyzers, generators, framework);
+    var result = await CodebaseRun.RunAsync(corpus, source, symbolsFileName, analyzers, generators, framework, args.Contains("--timing"));
     if (result.SourceCommit != corpus.Commit)
     {
         throw new InvalidOperationException($"{source} is at {result.SourceCommit}, the ground truth is for {corpus.Commit}: run tests/RealDrivers/fetch.sh.");

@@ -431,12 +431,12 @@ namespace DmaDiscipline.Analyzers.Flow
                         // 0x400000 + 0x400 * port (+ 0x100 * slot): a hard-coded address, indexed; the index does not make it a real one.
                         if (IsHardCodedBasePlusIndex(binary, left, binary.RightOperand))
                         {
-                            return left;
+                            return AsIndexed(binary, left);
                         }
 
                         if (IsHardCodedBasePlusIndex(binary, right, binary.LeftOperand))
                         {
-                            return right;
+                            return AsIndexed(binary, right);
                         }
 
                         return leftConstant == rightConstant ? left.Union(right) : (leftConstant ? right : left);
@@ -617,6 +617,29 @@ namespace DmaDiscipline.Analyzers.Flow
                 BinaryOperatorKind.Add => IsScaledIndex(WithoutCasts(scaled.LeftOperand), depth + 1) && IsScaledIndex(WithoutCasts(scaled.RightOperand), depth + 1),
                 _ => false,
             };
+        }
+
+        /// <summary>
+        /// A sum (not an or: <c>0x80000000 | bus &lt;&lt; 16 | …</c> is a PCI configuration address, a command word)
+        /// of a hard-coded base and an index-scaled offset: its constant forgeries, marked indexed.
+        /// </summary>
+        private static ImmutableHashSet<Origin> AsIndexed(IBinaryOperation binary, ImmutableHashSet<Origin> constantSide)
+        {
+            if (binary.OperatorKind != BinaryOperatorKind.Add)
+            {
+                return constantSide;
+            }
+
+            var result = constantSide;
+            foreach (var origin in constantSide)
+            {
+                if (origin is ForgedOrigin { IsConstant: true, IsIndexed: false } forged)
+                {
+                    result = result.Remove(forged).Add(forged.Indexed());
+                }
+            }
+
+            return result;
         }
 
         /// <summary>Arithmetic that keeps an address an address; comparisons, remainders and masks do not.</summary>
@@ -1726,7 +1749,8 @@ namespace DmaDiscipline.Analyzers.Flow
             RecordSink(valueOperation, value, $"'{member.ContainingType?.Name}.{member.Name}'");
             if (!CheckPhysical(valueOperation, value, sink))
             {
-                CheckForged(valueOperation, value, sink, constants: true);
+                // A member another project published as a sink is its wrapper: a bare constant there is a command as often as an address.
+                CheckForged(valueOperation, value, sink, constants: !_symbols.IsPublishedSinkMember(member));
             }
         }
 
@@ -1817,9 +1841,10 @@ namespace DmaDiscipline.Analyzers.Flow
 
             var physical = _summaries.FindPhysical(value);
             var forged = physical is null ? _summaries.FindOnlyForged(value) : null;
-            if (forged is not null && forged.IsConstant)
+            if (forged is not null && forged.IsConstant && !_summaries.IsIndexedConstant(value))
             {
-                // A constant through a wrapper is most often a register's command or length, not an address.
+                // A constant through a wrapper is most often a register's command or length, not an address;
+                // a hard-coded base plus an index-scaled offset is a table's address wherever it goes.
                 forged = null;
             }
             if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments), receiver) is { } path))
@@ -1901,7 +1926,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var forged = _summaries.FindOnlyForged(value);
-            if (forged is null || (forged.IsConstant && !constants && !_symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type)))
+            if (forged is null || (forged.IsConstant && !constants && !_symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type) && !_summaries.IsIndexedConstant(value)))
             {
                 return;
             }

@@ -275,6 +275,31 @@ namespace DmaDiscipline.Analyzers.Flow
             return forged;
         }
 
+        /// <summary>
+        /// Is every origin of <paramref name="value"/> a hard-coded base plus an index-scaled offset
+        /// (<see cref="ForgedOrigin.IsIndexed"/>)? Such a constant is an address wherever it reaches a device,
+        /// through a wrapper or a register writer too; any other constant there is taken for a command.
+        /// </summary>
+        public bool IsIndexedConstant(ImmutableHashSet<Origin> value)
+        {
+            var unknown = false;
+            var resolved = Resolve(value, ref unknown);
+            if (unknown || resolved.IsEmpty)
+            {
+                return false;
+            }
+
+            foreach (var origin in resolved)
+            {
+                if (!(origin is ForgedOrigin { IsIndexed: true }))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         public ImmutableHashSet<Origin> Resolve(ImmutableHashSet<Origin> value)
         {
             var unknown = false;
@@ -560,43 +585,84 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            return BodiesNaming(names, null);
+            return BodiesNaming(names, AnyUse);
         }
+
+        // How an occurrence of a word must look for BodiesNaming: anywhere, written, created.
+        private const int AnyUse = 0;
+        private const int Written = 1;
+        private const int Created = 2;
+
+        // The bodies naming one word in one shape, each with its tree's index, in text order: found once per
+        // compilation. Many fields share a name (one per type of a generated or repetitive project), and each
+        // would otherwise scan the whole compilation's text again.
+        private readonly ConcurrentDictionary<(string Word, int Shape), ImmutableArray<(int Tree, IMethodSymbol Method)>> _naming =
+            new ConcurrentDictionary<(string, int), ImmutableArray<(int, IMethodSymbol)>>();
 
         /// <summary>
         /// The bodies of the compilation whose text names one of the words where <paramref name="shape"/>
-        /// holds for that occurrence (text, position, length; any occurrence when null). Found as text
-        /// first: only those trees are parsed and bound.
+        /// holds for that occurrence (<see cref="AnyUse"/>, <see cref="Written"/>, <see cref="Created"/>),
+        /// by tree, then word, then position. Found as text first: only those trees are parsed and bound.
         /// </summary>
-        private ImmutableArray<IMethodSymbol> BodiesNaming(List<string> names, System.Func<string, int, int, bool>? shape)
+        private ImmutableArray<IMethodSymbol> BodiesNaming(List<string> names, int shape)
         {
+            var found = new List<(int Tree, int Word, int At, IMethodSymbol Method)>();
+            for (var word = 0; word < names.Count; word++)
+            {
+                var occurrences = _naming.GetOrAdd((names[word], shape), key => Naming(key.Word, key.Shape));
+                for (var at = 0; at < occurrences.Length; at++)
+                {
+                    found.Add((occurrences[at].Tree, word, at, occurrences[at].Method));
+                }
+            }
+
+            if (names.Count > 1)
+            {
+                found.Sort((a, b) => a.Tree != b.Tree ? a.Tree.CompareTo(b.Tree) : a.Word != b.Word ? a.Word.CompareTo(b.Word) : a.At.CompareTo(b.At));
+            }
+
             var readers = ImmutableArray.CreateBuilder<IMethodSymbol>();
             var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var (_, _, _, method) in found)
+            {
+                if (seen.Add(method))
+                {
+                    readers.Add(method);
+                }
+            }
+
+            return readers.ToImmutable();
+        }
+
+        private ImmutableArray<(int Tree, IMethodSymbol Method)> Naming(string word, int shape)
+        {
+            var found = ImmutableArray.CreateBuilder<(int, IMethodSymbol)>();
+            var index = 0;
             foreach (var tree in _symbols.Compilation.SyntaxTrees)
             {
                 _cancellationToken.ThrowIfCancellationRequested();
                 var text = Symbols.SourceWords.TextOf(tree);
                 SyntaxNode? root = null;
-                foreach (var word in names)
+                for (var at = Symbols.SourceWords.IndexOfWord(text, word, 0, text.Length); at >= 0; at = Symbols.SourceWords.IndexOfWord(text, word, at + 1, text.Length))
                 {
-                    for (var at = Symbols.SourceWords.IndexOfWord(text, word, 0, text.Length); at >= 0; at = Symbols.SourceWords.IndexOfWord(text, word, at + 1, text.Length))
+                    if ((shape == Written && !Symbols.SourceWords.IsWrittenAt(text, at, word.Length))
+                        || (shape == Created && !Symbols.SourceWords.IsCreatedAt(text, at, word.Length)))
                     {
-                        if (shape is not null && !shape(text, at, word.Length))
-                        {
-                            continue;
-                        }
+                        continue;
+                    }
 
-                        root ??= tree.GetRoot(_cancellationToken);
-                        if (BodyAt(root, at) is { } body && _bodies.ModelOf(tree).GetDeclaredSymbol(body, _cancellationToken) is { } declared
-                            && MethodOf(declared) is { } method && seen.Add(method))
-                        {
-                            readers.Add(method);
-                        }
+                    root ??= tree.GetRoot(_cancellationToken);
+                    if (BodyAt(root, at) is { } body && _bodies.ModelOf(tree).GetDeclaredSymbol(body, _cancellationToken) is { } declared
+                        && MethodOf(declared) is { } method)
+                    {
+                        found.Add((index, method));
                     }
                 }
+
+                index++;
             }
 
-            return readers.ToImmutable();
+            return found.ToImmutable();
         }
 
         /// <summary>The innermost body declaration around a position: an accessor, a method, a constructor, a local function, an expression-bodied property.</summary>
@@ -757,20 +823,70 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Does the value (in a summarised body) carry the body's own parameter <paramref name="ordinal"/>, also through helpers it called?</summary>
-        private bool ReachesFromParameter(ImmutableHashSet<Origin> value, int ordinal)
+        private bool ReachesFromParameter(ImmutableHashSet<Origin> value, int ordinal) => CarriesParameter(value, null, 0, ordinal);
+
+        /// <summary>Does a method of the compilation return what its parameter <paramref name="ordinal"/> carries, also through helpers it calls (a value-preserving helper)?</summary>
+        public bool ReturnsParameter(IMethodSymbol method, int ordinal) => CarriesParameter(SummaryOf(method).Returns, null, 0, ordinal);
+
+        /// <summary>
+        /// <see cref="Resolve(ImmutableHashSet{Origin}, Frame, int, ref ImmutableHashSet{Origin}, ref bool, IFieldSymbol?)"/>
+        /// asked only whether the body's own parameter comes out: only elements, parameters and calls can
+        /// bring one (what a field holds is resolved without the reader's parameters), so nothing else is
+        /// followed. <paramref name="frame"/> is null at the body itself.
+        /// </summary>
+        private bool CarriesParameter(ImmutableHashSet<Origin> value, CallFrame? frame, int depth, int ordinal)
         {
-            var result = Origin.None;
-            var unknown = false;
-            Resolve(value, new Frame(null, null, keepParameters: true), 0, ref result, ref unknown);
-            foreach (var origin in result)
+            foreach (var origin in value)
             {
-                if (origin is ParameterOrigin parameter && parameter.Ordinal == ordinal)
+                switch (origin)
                 {
-                    return true;
+                    case ElementOrigin element when CarriesParameter(element.Value, frame, depth, ordinal):
+                        return true;
+                    case ParameterOrigin parameter when frame is null:
+                        if (parameter.Ordinal == ordinal)
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case ParameterOrigin parameter when !frame.Arguments.IsDefault && parameter.Ordinal < frame.Arguments.Length && depth <= MaxDepth:
+                        // The argument belongs to the caller, one frame up.
+                        if (CarriesParameter(frame.Arguments[parameter.Ordinal], frame.Caller, depth + 1, ordinal))
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case CallOrigin call when depth < MaxDepth:
+                        {
+                            var summary = SummaryOf(call.Method);
+                            var returned = call.ParameterOrdinal < 0
+                                ? summary.Returns
+                                : (summary.OutValues.TryGetValue(call.ParameterOrdinal, out var written) ? written : null);
+                            if (returned is not null && !returned.IsEmpty && CarriesParameter(returned, new CallFrame(call.Arguments, frame), depth + 1, ordinal))
+                            {
+                                return true;
+                            }
+
+                            break;
+                        }
                 }
             }
 
             return false;
+        }
+
+        /// <summary>A callee's frame for <see cref="CarriesParameter"/>: its arguments, and the frame they are the values of.</summary>
+        private sealed class CallFrame
+        {
+            public CallFrame(ImmutableArray<ImmutableHashSet<Origin>> arguments, CallFrame? caller)
+            {
+                Arguments = arguments;
+                Caller = caller;
+            }
+
+            public ImmutableArray<ImmutableHashSet<Origin>> Arguments { get; }
+            public CallFrame? Caller { get; }
         }
 
         private void Resolve(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown, IFieldSymbol? keepField = null)
@@ -1043,7 +1159,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            foreach (var method in BodiesNaming(new List<string> { name }, Symbols.SourceWords.IsWrittenAt))
+            foreach (var method in BodiesNaming(new List<string> { name }, Written))
             {
                 if (!own.Contains(method.OriginalDefinition) && SummaryOf(method).FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty)
                 {
@@ -1062,7 +1178,7 @@ namespace DmaDiscipline.Analyzers.Flow
         private ImmutableArray<ImmutableArray<ImmutableHashSet<Origin>>> ComputeCreations(IMethodSymbol constructor)
         {
             var sites = ImmutableArray.CreateBuilder<ImmutableArray<ImmutableHashSet<Origin>>>();
-            foreach (var method in BodiesNaming(new List<string> { constructor.ContainingType.Name }, Symbols.SourceWords.IsCreatedAt))
+            foreach (var method in BodiesNaming(new List<string> { constructor.ContainingType.Name }, Created))
             {
                 foreach (var (called, arguments) in SummaryOf(method).Creations)
                 {
@@ -1080,7 +1196,10 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             foreach (var reference in method.DeclaringSyntaxReferences)
             {
-                if (reference.SyntaxTree.GetText(_cancellationToken).ToString(reference.Span).IndexOf(name, System.StringComparison.Ordinal) >= 0)
+                // The tree's text is shared, not copied out per member: every field of a type asks this of every member of the type.
+                var text = Symbols.SourceWords.TextOf(reference.SyntaxTree);
+                var start = System.Math.Min(reference.Span.Start, text.Length);
+                if (text.IndexOf(name, start, System.Math.Min(reference.Span.End, text.Length) - start, System.StringComparison.Ordinal) >= 0)
                 {
                     return true;
                 }

@@ -73,21 +73,32 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>A bus address made outside the DMA API at <see cref="Creation"/>, from <see cref="Source"/>.</summary>
     internal sealed class ForgedOrigin : Origin
     {
-        public ForgedOrigin(IOperation creation, string source, bool constant = false)
+        public ForgedOrigin(IOperation creation, string source, bool constant = false, bool indexed = false)
         {
             Creation = creation;
             Source = source;
             IsConstant = constant;
+            IsIndexed = indexed;
         }
 
-        /// <summary>A bare integer constant (not a bus address made of one): reported only at declared address slots.</summary>
+        /// <summary>A bare integer constant (not a bus address made of one): reported only at declared address slots, unless <see cref="IsIndexed"/>.</summary>
         public bool IsConstant { get; }
+
+        /// <summary>
+        /// The constant plus an offset scaled from an index (<c>Base + 0x400 * port</c>): the hard-coded base of a
+        /// table of hardware structures, an address wherever it is given to a device (a register's command, mask or
+        /// length is not indexed so).
+        /// </summary>
+        public bool IsIndexed { get; }
 
         public IOperation Creation { get; }
 
         public string Source { get; }
 
-        public override bool Equals(object? obj) => obj is ForgedOrigin other && ReferenceEquals(other.Creation, Creation);
+        /// <summary>The same forgery, indexed.</summary>
+        public ForgedOrigin Indexed() => IsIndexed ? this : new ForgedOrigin(Creation, Source, IsConstant, indexed: true);
+
+        public override bool Equals(object? obj) => obj is ForgedOrigin other && ReferenceEquals(other.Creation, Creation) && other.IsIndexed == IsIndexed;
 
         public override int GetHashCode() => Creation.GetHashCode();
     }

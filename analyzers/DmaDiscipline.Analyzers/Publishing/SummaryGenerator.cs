@@ -21,7 +21,8 @@ namespace DmaDiscipline.Analyzers.Publishing
             var files = context.AdditionalTextsProvider.Where(file => SymbolsFile.IsSymbolsFile(file.Path)).Collect();
             var optedOut = context.AnalyzerConfigOptionsProvider.Select((options, _) => IsOptedOut(options.GlobalOptions));
             var published = context.CompilationProvider.Combine(files).Combine(optedOut).Select((input, cancellationToken) =>
-                input.Right ? new Result(input.Left.Left.AssemblyName ?? string.Empty, string.Empty, null) : Publish(input.Left.Left, input.Left.Right, cancellationToken));
+                input.Right ? new Result(input.Left.Left.AssemblyName ?? string.Empty, string.Empty, null) : Publish(input.Left.Left, input.Left.Right, cancellationToken))
+                .WithTrackingName(PublishStep);
             context.RegisterSourceOutput(published, (output, result) =>
             {
                 if (result.Failure is { } failure)
@@ -34,6 +35,12 @@ namespace DmaDiscipline.Analyzers.Publishing
                 }
             });
         }
+
+        /// <summary>
+        /// The step that decides and computes what is published, once per compilation. Its result is compared by
+        /// value: an edit that changes no summary leaves the output unchanged, and nothing after it runs again.
+        /// </summary>
+        internal const string PublishStep = "DmaDiscipline.Publish";
 
         /// <summary>The MSBuild property (made visible to the compiler by the package's .targets) that turns publishing off.</summary>
         internal const string PublishProperty = "build_property.DmaDisciplinePublishSummaries";

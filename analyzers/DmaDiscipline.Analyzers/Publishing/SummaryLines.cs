@@ -122,6 +122,17 @@ namespace DmaDiscipline.Analyzers.Publishing
                         continue;
                     }
 
+                    if (!_addressesInReach)
+                    {
+                        // An environment library: only a method can return what it is given.
+                        if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.UserDefinedOperator or MethodKind.Conversion } helper)
+                        {
+                            AddValuePreserving(helper);
+                        }
+
+                        continue;
+                    }
+
                     switch (member)
                     {
                         case IMethodSymbol method when method.MethodKind == MethodKind.Ordinary || method.MethodKind == MethodKind.Constructor
@@ -179,19 +190,44 @@ namespace DmaDiscipline.Analyzers.Publishing
                     return;
                 }
 
-                var mayPreserve = method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && CanCarryAddress(method.Parameters[0].Type);
-                if (!_addressesInReach && !(mayPreserve && ReturnsName(method, method.Parameters[0].Name)))
+                Returns(method, _summaries.ReturnsOf(method), declared);
+
+                // What the method returns of its own first parameter (the summary is only made when the body names it).
+                if (method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && CanCarryAddress(method.Parameters[0].Type)
+                    && Names(method, method.Parameters[0].Name) && _summaries.ReturnsParameter(method, 0))
+                {
+                    Line(method, "value-preserving");
+                }
+            }
+
+            /// <summary>Does the member's declaration name <paramref name="name"/> (as a whole word)? Text only.</summary>
+            private static bool Names(ISymbol member, string name)
+            {
+                foreach (var reference in member.DeclaringSyntaxReferences)
+                {
+                    var text = SourceWords.TextOf(reference.SyntaxTree);
+                    if (SourceWords.IndexOfWord(text, name, reference.Span.Start, Math.Min(reference.Span.End, text.Length)) >= 0)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>
+            /// A helper of an environment library that returns what its first argument carries: cheapest
+            /// test first (types, then whether a return names the parameter at all, then the summary).
+            /// </summary>
+            private void AddValuePreserving(IMethodSymbol method)
+            {
+                if (method.ReturnsVoid || method.Parameters.Length == 0 || !CanCarryAddress(method.ReturnType) || !CanCarryAddress(method.Parameters[0].Type)
+                    || !ReturnsName(method, method.Parameters[0].Name) || (_symbols.DeclaredRoles(method) & DmaRole.ValuePreserving) != 0)
                 {
                     return;
                 }
 
-                var returns = _summaries.ReturnsOf(method);
-                if (_addressesInReach)
-                {
-                    Returns(method, returns, declared);
-                }
-
-                if (mayPreserve && Carries(returns, 0))
+                if (_summaries.ReturnsParameter(method, 0))
                 {
                     Line(method, "value-preserving");
                 }
@@ -286,19 +322,6 @@ namespace DmaDiscipline.Analyzers.Publishing
                 IFieldSymbol field => field.Type,
                 _ => null,
             };
-
-            private static bool Carries(ImmutableHashSet<Origin> value, int ordinal)
-            {
-                foreach (var origin in value)
-                {
-                    if (origin is ParameterOrigin parameter && parameter.Ordinal == ordinal)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
 
             /// <summary>Only a value of these types is followed as an address: an address-like integer, a pointer, an address type.</summary>
             private bool CanCarryAddress(ITypeSymbol type) =>

@@ -50,6 +50,13 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var carriers = symbols.Carriers(start.CancellationToken);
+                if (!carriers.UsesSinks)
+                {
+                    // Decided once: a project whose source uses no sink (one that references the runtime or carries a
+                    // symbols file but does no DMA) has no body to analyse, so none is even handed to the prefilter.
+                    return;
+                }
+
                 var summaries = new AddressSummaries(symbols, carriers.IsSinkName, start.CancellationToken);
                 var verify = _verifyTreeWalk;
                 start.RegisterCodeBlockAction(block => Analyze(block, symbols, carriers, summaries, verify));

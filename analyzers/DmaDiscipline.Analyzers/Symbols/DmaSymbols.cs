@@ -37,6 +37,8 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly HashSet<ITypeSymbol> _translationTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         private readonly HashSet<ITypeSymbol> _platformTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         private readonly HashSet<ITypeSymbol> _deviceTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        // Fields and properties that are sinks only by a referenced project's published summary: wrappers it inferred, not declared address slots.
+        private readonly HashSet<ISymbol> _publishedSinkMembers = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         private readonly INamedTypeSymbol? _deviceMemoryAttribute;
         private readonly INamedTypeSymbol? _busAddressAttribute;
         private readonly INamedTypeSymbol? _physicalSourceAttribute;
@@ -204,10 +206,21 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                 AddRole(symbol, entry.Role);
                 AddSinkParameterName(symbol, entry.Role, entry.ParameterName);
+                if ((entry.Role & DmaRole.BusSink) != 0 && (symbol is IPropertySymbol || symbol is IFieldSymbol))
+                {
+                    _publishedSinkMembers.Add(symbol.OriginalDefinition);
+                }
             }
 
             PublishedProblems = problems;
         }
+
+        /// <summary>
+        /// Is the field or property a sink only because its project published it as one (a setter or field whose value
+        /// reaches a sink there: a wrapper, not an address slot anyone declared)? A bare constant given to it is then
+        /// taken for a command, as through a wrapper of the compilation.
+        /// </summary>
+        public bool IsPublishedSinkMember(ISymbol member) => _publishedSinkMembers.Count > 0 && _publishedSinkMembers.Contains(member.OriginalDefinition);
 
         private void AddSinkParameterName(ISymbol symbol, DmaRole role, string? name)
         {

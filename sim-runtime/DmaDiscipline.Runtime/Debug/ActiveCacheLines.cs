@@ -7,13 +7,20 @@ namespace DmaDiscipline.Runtime;
 /// what the device wrote through the other, and the CPU may read a stale half. As in dma-debug, a
 /// ToDevice mapping is never part of a conflict: a device-read header next to a device-written status
 /// byte in one line (virtio-blk's request layout) is legitimate.
+/// Thread safety: every member may be called from any thread. The table is sharded by physical page,
+/// a lock per shard (dma-debug hashes its entries into buckets with a lock each), so that devices
+/// mapping on different CPUs do not meet on one machine-wide lock; a mapping spanning pages is added
+/// and removed page by page (its check and its record were never one step: see
+/// <see cref="DmaDebug.CheckMap"/>).
 /// </summary>
 internal sealed class ActiveCacheLines
 {
     /// <summary>The cache line size the check assumes (x86 and most arm64 cores: 64 bytes).</summary>
     public const int LineSize = 64;
 
-    private readonly Dictionary<ulong, List<DmaDebugEntry>> _byPage = new();
+    private const int ShardBits = 6;
+
+    private readonly Shard[] _shards = Enumerable.Range(0, 1 << ShardBits).Select(_ => new Shard()).ToArray();
 
     public void Add(DmaDebugEntry entry)
     {
@@ -26,15 +33,19 @@ internal sealed class ActiveCacheLines
         {
             for (ulong page = start >> PhysicalMemory.PageShift; page <= (end - 1) >> PhysicalMemory.PageShift; page++)
             {
-                if (!_byPage.TryGetValue(page, out List<DmaDebugEntry>? list))
+                Shard shard = ShardOf(page);
+                lock (shard)
                 {
-                    list = new List<DmaDebugEntry>(1);
-                    _byPage.Add(page, list);
-                }
+                    if (!shard.ByPage.TryGetValue(page, out List<DmaDebugEntry>? list))
+                    {
+                        list = new List<DmaDebugEntry>(1);
+                        shard.ByPage.Add(page, list);
+                    }
 
-                if (list.Count == 0 || !ReferenceEquals(list[^1], entry))
-                {
-                    list.Add(entry);
+                    if (list.Count == 0 || !ReferenceEquals(list[^1], entry))
+                    {
+                        list.Add(entry);
+                    }
                 }
             }
         }
@@ -51,12 +62,16 @@ internal sealed class ActiveCacheLines
         {
             for (ulong page = start >> PhysicalMemory.PageShift; page <= (end - 1) >> PhysicalMemory.PageShift; page++)
             {
-                if (_byPage.TryGetValue(page, out List<DmaDebugEntry>? list))
+                Shard shard = ShardOf(page);
+                lock (shard)
                 {
-                    list.Remove(entry);
-                    if (list.Count == 0)
+                    if (shard.ByPage.TryGetValue(page, out List<DmaDebugEntry>? list))
                     {
-                        _byPage.Remove(page);
+                        list.Remove(entry);
+                        if (list.Count == 0)
+                        {
+                            shard.ByPage.Remove(page);
+                        }
                     }
                 }
             }
@@ -76,22 +91,28 @@ internal sealed class ActiveCacheLines
 
         for (ulong page = start >> PhysicalMemory.PageShift; page <= (end - 1) >> PhysicalMemory.PageShift; page++)
         {
-            if (!_byPage.TryGetValue(page, out List<DmaDebugEntry>? list))
+            Shard shard = ShardOf(page);
+            lock (shard)
             {
-                continue;
-            }
-
-            foreach (DmaDebugEntry entry in list)
-            {
-                if (SharesLine(entry, start, end))
+                if (!shard.ByPage.TryGetValue(page, out List<DmaDebugEntry>? list))
                 {
-                    return entry;
+                    continue;
+                }
+
+                foreach (DmaDebugEntry entry in list)
+                {
+                    if (SharesLine(entry, start, end))
+                    {
+                        return entry;
+                    }
                 }
             }
         }
 
         return null;
     }
+
+    private Shard ShardOf(ulong page) => _shards[(int)((page * 0x9E3779B97F4A7C15UL) >> (64 - ShardBits))];
 
     private static bool SharesLine(DmaDebugEntry entry, ulong start, ulong end)
     {
@@ -106,5 +127,11 @@ internal sealed class ActiveCacheLines
         }
 
         return false;
+    }
+
+    /// <summary>One shard: the pages that hash to it, each with its device-writable entries (the shard is its own lock).</summary>
+    private sealed class Shard
+    {
+        public readonly Dictionary<ulong, List<DmaDebugEntry>> ByPage = new();
     }
 }

@@ -26,11 +26,11 @@ namespace DmaDiscipline.Runtime;
 /// kind is not passed to the DMA layer at all.
 /// <para>
 /// Thread safety: every member may be called from any thread. The tables are sharded by device, each
-/// under its own lock (threads on different devices do not meet); the machine-wide cache-line table,
-/// buffer ownership shared between devices and the list of violations have a lock each, always taken
-/// after a device's and in that order. No lock of the debug layer is held while the DMA layer acts:
-/// a release or sync is checked under the device's lock, the DMA layer acts, and the result is
-/// completed under the lock again. A mapping whose release has been checked is claimed, so a second
+/// under its own lock (threads on different devices do not meet); the machine-wide cache-line table
+/// and buffer ownership shared between devices are sharded (by page, by buffer) with a lock per shard,
+/// and the list of violations has a lock, always taken after a device's and in that order. No lock of
+/// the debug layer is held while the DMA layer acts: a release or sync is checked under the device's
+/// lock, the DMA layer acts, and the result is completed under the lock again. A mapping whose release has been checked is claimed, so a second
 /// release racing with it is reported as a double unmap, and a sync that raced with its release is
 /// reported as use after unmap, never silently dropped.
 /// </para>
@@ -47,13 +47,13 @@ public sealed class DmaDebug
     private readonly List<DmaViolation> _violations = new();
     private readonly object _violationsLock = new();
 
-    // Machine-wide (mappings of every device): its own lock, taken after a device's.
+    // Machine-wide (mappings of every device): sharded by page, a lock per shard, taken after a device's.
     private readonly ActiveCacheLines _lines = new();
-    private readonly object _linesLock = new();
 
-    // Buffer ownership can span devices (one buffer mapped for two): its own lock, taken after a device's.
-    private readonly object _ownership = new();
-    private readonly Dictionary<KBuffer, List<DmaDebugEntry>> _owners = new(ReferenceEqualityComparer.Instance);
+    // Buffer ownership can span devices (one buffer mapped for two): sharded by buffer, a lock per
+    // shard, taken after a device's, so devices on different CPUs do not meet on one lock.
+    private readonly Dictionary<KBuffer, List<DmaDebugEntry>>[] _owners =
+        Enumerable.Range(0, 64).Select(_ => new Dictionary<KBuffer, List<DmaDebugEntry>>(ReferenceEqualityComparer.Instance)).ToArray();
 
     // Replaced whole, never changed in place: readers take the reference once.
     private HashSet<DeviceId>? _filter;
@@ -245,10 +245,7 @@ public sealed class DmaDebug
     {
         ulong start = buffer.Physical.Value + (ulong)offset;
         DmaDebugEntry? other;
-        lock (_linesLock)
-        {
-            other = _lines.FindConflict(start, start + (ulong)length, direction);
-        }
+        other = _lines.FindConflict(start, start + (ulong)length, direction);
 
         if (other is not null)
         {
@@ -265,10 +262,7 @@ public sealed class DmaDebug
             ulong start = list.Buffer(i).Physical.Value + (ulong)list.Offset(i);
             ulong end = start + (ulong)list.Length(i);
             DmaDebugEntry? other;
-            lock (_linesLock)
-            {
-                other = _lines.FindConflict(start, end, direction);
-            }
+            other = _lines.FindConflict(start, end, direction);
 
             if (other is not null)
             {
@@ -560,7 +554,7 @@ public sealed class DmaDebug
     internal void OnCpuAccess(KBuffer buffer)
     {
         DmaDebugEntry? entry;
-        lock (_ownership)
+        lock (OwnersOf(buffer))
         {
             entry = buffer.DebugOwner as DmaDebugEntry;
             if (entry is null || entry.ReportedCpuAccess)
@@ -703,10 +697,7 @@ public sealed class DmaDebug
                 foreach (DmaDebugEntry entry in state.All())
                 {
                     entry.Released = true;
-                    lock (_linesLock)
-                    {
-                        _lines.Remove(entry);
-                    }
+                    _lines.Remove(entry);
 
                     ReleaseOwnership(entry);
                 }
@@ -795,10 +786,7 @@ public sealed class DmaDebug
         }
 
         state.Add(entry);
-        lock (_linesLock)
-        {
-            _lines.Add(entry);
-        }
+        _lines.Add(entry);
 
         if (entry.Buffer is not null && entry.DeviceWrites && !DebugDeviceState.IsWholeRegion(entry.Kind))
         {
@@ -821,27 +809,29 @@ public sealed class DmaDebug
             {
                 entry.Released = true;
                 verdict.State.Remove(entry);
-                lock (_linesLock)
-                {
-                    _lines.Remove(entry);
-                }
+                _lines.Remove(entry);
 
                 ReleaseOwnership(entry);
             }
         }
     }
 
+    /// <summary>The ownership shard of a buffer (its own lock).</summary>
+    private Dictionary<KBuffer, List<DmaDebugEntry>> OwnersOf(KBuffer buffer) =>
+        _owners[System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(buffer) & (_owners.Length - 1)];
+
     /// <summary>The device owns the entry's buffer from now on (the caller holds the entry's device lock).</summary>
     private void TakeOwnership(DmaDebugEntry entry)
     {
         KBuffer buffer = entry.Buffer!;
-        lock (_ownership)
+        Dictionary<KBuffer, List<DmaDebugEntry>> shard = OwnersOf(buffer);
+        lock (shard)
         {
             entry.DeviceOwns = true;
-            if (!_owners.TryGetValue(buffer, out List<DmaDebugEntry>? owners))
+            if (!shard.TryGetValue(buffer, out List<DmaDebugEntry>? owners))
             {
                 owners = new List<DmaDebugEntry>(1);
-                _owners.Add(buffer, owners);
+                shard.Add(buffer, owners);
             }
 
             owners.Add(entry);
@@ -858,10 +848,11 @@ public sealed class DmaDebug
             return;
         }
 
-        lock (_ownership)
+        Dictionary<KBuffer, List<DmaDebugEntry>> shard = OwnersOf(buffer);
+        lock (shard)
         {
             entry.DeviceOwns = false;
-            if (!_owners.TryGetValue(buffer, out List<DmaDebugEntry>? owners))
+            if (!shard.TryGetValue(buffer, out List<DmaDebugEntry>? owners))
             {
                 return;
             }
@@ -870,7 +861,7 @@ public sealed class DmaDebug
             buffer.DeviceOwners = owners.Count;
             if (owners.Count == 0)
             {
-                _owners.Remove(buffer);
+                shard.Remove(buffer);
                 buffer.DebugOwner = null;
             }
             else if (ReferenceEquals(buffer.DebugOwner, entry))

@@ -25,7 +25,7 @@ internal sealed class DirectDmaOps : DmaOps
 
     public override DmaPath Path => _forceBounce ? DmaPath.ForcedBounce : DmaPath.Direct;
 
-    public override DmaAddr Map(KBuffer buffer, int offset, int length, DmaDirection direction, ulong mask)
+    public override DmaAddr Map(KBuffer buffer, int offset, int length, DmaDirection direction, ulong mask, int me)
     {
         ulong physical = buffer.Physical.Value + (ulong)offset;
         if (!_forceBounce && physical + (ulong)length - 1 <= mask)
@@ -33,13 +33,17 @@ internal sealed class DirectDmaOps : DmaOps
             return new DmaAddr(physical);
         }
 
-        return _swiotlb is not null && _swiotlb.TryMap(buffer, offset, length, mask, out ulong slot)
+        return _swiotlb is not null && _swiotlb.TryMap(buffer, offset, length, mask, me, out ulong slot)
             ? new DmaAddr(slot)
             : DmaAddr.Error;
     }
 
-    public override bool Unmap(DmaAddr address, int length, DmaDirection direction) =>
-        !IsBounced(address.Value) || _swiotlb!.TryUnmap(address.Value, length, direction);
+    public override bool Unmap(DmaAddr address, int length, DmaDirection direction, int me) =>
+        !IsBounced(address.Value) || _swiotlb!.TryUnmap(address.Value, length, direction, me);
+
+    // The same as Unmap (a direct mapping has no record of its own to skip); overridden so that the
+    // call is one direct, inlinable one.
+    public override bool UnmapRecorded(DmaAddr address, int length, DmaDirection direction, int me) => Unmap(address, length, direction, me);
 
     public override bool SyncForCpu(DmaAddr address, int length, DmaDirection direction) =>
         !IsBounced(address.Value) || _swiotlb!.TrySync(address.Value, length, direction, forCpu: true);
@@ -50,14 +54,15 @@ internal sealed class DirectDmaOps : DmaOps
     public override int MapSg(ScatterList list, DmaDirection direction, ulong mask)
     {
         // dma-direct maps segment by segment and never merges.
+        int me = Environment.CurrentManagedThreadId;
         for (int i = 0; i < list.Count; i++)
         {
-            DmaAddr address = Map(list.Buffer(i), list.Offset(i), list.Length(i), direction, mask);
+            DmaAddr address = Map(list.Buffer(i), list.Offset(i), list.Length(i), direction, mask, me);
             if (address == DmaAddr.Error)
             {
                 for (int j = 0; j < i; j++)
                 {
-                    Unmap(new DmaAddr(list.DmaAddressUnchecked(j)), list.Length(j), DmaDirection.None);
+                    Unmap(new DmaAddr(list.DmaAddressUnchecked(j)), list.Length(j), DmaDirection.None, me);
                 }
 
                 return 0;
@@ -72,9 +77,10 @@ internal sealed class DirectDmaOps : DmaOps
     public override bool UnmapSg(ScatterList list, DmaDirection direction)
     {
         bool all = true;
+        int me = Environment.CurrentManagedThreadId;
         for (int i = 0; i < list.MappedCount; i++)
         {
-            all &= Unmap(list.DmaAddress(i), list.DmaLength(i), direction);
+            all &= Unmap(list.DmaAddress(i), list.DmaLength(i), direction, me);
         }
 
         return all;

@@ -116,12 +116,12 @@ public sealed class DmaApi
 
         int me = Environment.CurrentManagedThreadId; // a thread-local read, once per call
         _maps.Increment(me);
-        buffer.Pin();
-        DmaAddr address = _path.Enter(me).Map(buffer, offset, length, direction, DmaMask);
+        buffer.Pin(me);
+        DmaAddr address = _path.Enter(me).Map(buffer, offset, length, direction, DmaMask, me);
         if (address == DmaAddr.Error)
         {
             _path.Leave(me);
-            buffer.Unpin();
+            buffer.Unpin(me);
             Interlocked.Increment(ref _mappingFailures);
             return address;
         }
@@ -227,13 +227,14 @@ public sealed class DmaApi
             _debug.CheckMapSg(_device, list, direction);
         }
 
-        _maps.Increment();
-        PinAll(list);
-        int count = _path.Enter(Environment.CurrentManagedThreadId).MapSg(list, direction, DmaMask);
+        int me = Environment.CurrentManagedThreadId;
+        _maps.Increment(me);
+        PinAll(list, me);
+        int count = _path.Enter(me).MapSg(list, direction, DmaMask);
         if (count == 0)
         {
-            _path.Leave(Environment.CurrentManagedThreadId);
-            UnpinAll(list, list.Count);
+            _path.Leave(me);
+            UnpinAll(list, list.Count, me);
             Interlocked.Increment(ref _mappingFailures);
             return 0;
         }
@@ -275,8 +276,9 @@ public sealed class DmaApi
         bool refused = !ReleaseSg(list, direction);
         if (!refused)
         {
-            _path.Leave(Environment.CurrentManagedThreadId);
-            UnpinAll(list, list.Count);
+            int me = Environment.CurrentManagedThreadId;
+            _path.Leave(me);
+            UnpinAll(list, list.Count, me);
         }
         else if (verdicts is null)
         {
@@ -321,7 +323,7 @@ public sealed class DmaApi
             return false;
         }
 
-        buffer.Buffer.Pin();
+        buffer.Buffer.Pin(Environment.CurrentManagedThreadId);
         _mappings.Add(new LiveMapping(buffer.Address.Value, length, DmaDirection.Bidirectional, MappingKind.Coherent, buffer));
         if (_debug.IsEnabled)
         {
@@ -364,7 +366,7 @@ public sealed class DmaApi
         if (!refused)
         {
             _mappings.TryRemove(buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional, MappingKind.Coherent, out _);
-            buffer.Buffer.Unpin();
+            buffer.Buffer.Unpin(Environment.CurrentManagedThreadId);
             refused = !_path.Current.FreeCoherent(buffer);
             if (!refused)
             {
@@ -393,14 +395,22 @@ public sealed class DmaApi
     /// <summary>The device was removed from the machine: every later call is refused (Driver Verifier's use of a released adapter).</summary>
     internal void MarkRemoved() => _removed = true;
 
+    // The checks are a test inline and a throw out of line (a method that throws is not inlined):
+    // they run at every map, unmap and sync.
     internal static void CheckSegment(KBuffer buffer, int offset, int length)
+    {
+        if (buffer is null || buffer.IsFreed || offset < 0 || length <= 0 || offset > buffer.Length - length)
+        {
+            ThrowBadSegment(buffer, offset, length);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowBadSegment(KBuffer? buffer, int offset, int length)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         buffer.ThrowIfFreed();
-        if (offset < 0 || length <= 0 || offset > buffer.Length - length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(length), $"Segment {offset}+{length} is not inside {buffer}.");
-        }
+        throw new ArgumentOutOfRangeException(nameof(length), $"Segment {offset}+{length} is not inside {buffer}.");
     }
 
     /// <summary>
@@ -417,14 +427,14 @@ public sealed class DmaApi
 
         // The record vouches for the mapping when it has the caller's length (the path need not look it up).
         DmaOps ops = _path.Current;
-        if (!(mapping.Length == length ? ops.UnmapRecorded(address, length, direction) : ops.Unmap(address, length, direction)))
+        if (!(mapping.Length == length ? ops.UnmapRecorded(address, length, direction, me) : ops.Unmap(address, length, direction, me)))
         {
             _mappings.Add(mapping, me);
             return false;
         }
 
         _path.Leave(me);
-        ((KBuffer)mapping.Owner!).Unpin();
+        ((KBuffer)mapping.Owner!).Unpin(me);
         return true;
     }
 
@@ -457,27 +467,27 @@ public sealed class DmaApi
         return true;
     }
 
-    private static void PinAll(ScatterList list)
+    private static void PinAll(ScatterList list, int me)
     {
         for (int i = 0; i < list.Count; i++)
         {
             try
             {
-                list.Buffer(i).Pin();
+                list.Buffer(i).Pin(me);
             }
             catch (ObjectDisposedException)
             {
-                UnpinAll(list, i); // freed by another thread since the check: nothing stays pinned
+                UnpinAll(list, i, me); // freed by another thread since the check: nothing stays pinned
                 throw;
             }
         }
     }
 
-    private static void UnpinAll(ScatterList list, int count)
+    private static void UnpinAll(ScatterList list, int count, int me)
     {
         for (int i = 0; i < count; i++)
         {
-            list.Buffer(i).Unpin();
+            list.Buffer(i).Unpin(me);
         }
     }
 
@@ -485,9 +495,13 @@ public sealed class DmaApi
     {
         if (!ReferenceEquals(buffer.Memory, _memory))
         {
-            throw new ArgumentException($"{buffer} belongs to another machine's memory: {_device} cannot reach it, and its physical address names a frame of this machine.", nameof(buffer));
+            ThrowForeign(buffer);
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowForeign(KBuffer buffer) =>
+        throw new ArgumentException($"{buffer} belongs to another machine's memory: {_device} cannot reach it, and its physical address names a frame of this machine.", nameof(buffer));
 
     private static bool IsValidMask(ulong mask) =>
         mask >= (1UL << 24) - 1 && (mask & (mask + 1)) == 0;
@@ -496,17 +510,25 @@ public sealed class DmaApi
     {
         if (length <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(length), length, "A DMA length is at least one byte.");
+            ThrowBadLength(length);
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowBadLength(int length) =>
+        throw new ArgumentOutOfRangeException(nameof(length), length, "A DMA length is at least one byte.");
 
     private static void CheckDirection(DmaDirection direction)
     {
         if (direction is not (DmaDirection.Bidirectional or DmaDirection.ToDevice or DmaDirection.FromDevice))
         {
-            throw new ArgumentException($"{direction} is not a valid DMA direction for a mapping.", nameof(direction));
+            ThrowBadDirection(direction);
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowBadDirection(DmaDirection direction) =>
+        throw new ArgumentException($"{direction} is not a valid DMA direction for a mapping.", nameof(direction));
 
     private void Sync(DmaAddr address, int length, DmaDirection direction, bool forCpu)
     {
@@ -575,14 +597,20 @@ public sealed class DmaApi
     {
         if (_removed)
         {
-            if (_debug.IsEnabled)
-            {
-                _debug.OnUseAfterRemoval(_device, call);
-            }
-
-            throw new ObjectDisposedException(nameof(DmaApi),
-                $"{call} on the DMA API of {_device}, which was removed from the machine: a driver stops using a device's DMA API when the device goes away.");
+            ThrowRemoved(call);
         }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowRemoved(string call)
+    {
+        if (_debug.IsEnabled)
+        {
+            _debug.OnUseAfterRemoval(_device, call);
+        }
+
+        throw new ObjectDisposedException(nameof(DmaApi),
+            $"{call} on the DMA API of {_device}, which was removed from the machine: a driver stops using a device's DMA API when the device goes away.");
     }
 
     private void CheckMappedHere(ScatterList list)

@@ -11,15 +11,18 @@ internal abstract class DmaOps
 {
     public abstract DmaPath Path { get; }
 
-    public abstract DmaAddr Map(KBuffer buffer, int offset, int length, DmaDirection direction, ulong mask);
+    // The streaming calls take the caller's managed thread id (read once per DMA API call: a
+    // thread-local read costs a call into the runtime here, and the layers below need it for their
+    // biased locks and owned counters).
+    public abstract DmaAddr Map(KBuffer buffer, int offset, int length, DmaDirection direction, ulong mask, int me);
 
-    public abstract bool Unmap(DmaAddr address, int length, DmaDirection direction);
+    public abstract bool Unmap(DmaAddr address, int length, DmaDirection direction, int me);
 
     /// <summary>
     /// Unmaps a streaming mapping the DMA layer's own live record holds with exactly this address and
     /// length (made by this path): a path may skip its own lookup of the mapping.
     /// </summary>
-    public virtual bool UnmapRecorded(DmaAddr address, int length, DmaDirection direction) => Unmap(address, length, direction);
+    public virtual bool UnmapRecorded(DmaAddr address, int length, DmaDirection direction, int me) => Unmap(address, length, direction, me);
 
     public abstract bool SyncForCpu(DmaAddr address, int length, DmaDirection direction);
 

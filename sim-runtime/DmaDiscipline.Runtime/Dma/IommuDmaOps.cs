@@ -24,20 +24,20 @@ internal sealed class IommuDmaOps : DmaOps
 
     public override DmaPath Path => DmaPath.Iommu;
 
-    public override DmaAddr Map(KBuffer buffer, int offset, int length, DmaDirection direction, ulong mask)
+    public override DmaAddr Map(KBuffer buffer, int offset, int length, DmaDirection direction, ulong mask, int me)
     {
         ulong physical = buffer.Physical.Value + (ulong)offset;
         ulong inPage = physical & PhysicalMemory.PageMask;
         ulong pages = (inPage + (ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;
-        return _domain.TryMapDmaRange(pages, mask >> PhysicalMemory.PageShift, physical >> PhysicalMemory.PageShift, PermissionFor(direction), out ulong iovaFrame)
+        return _domain.TryMapDmaRange(pages, mask >> PhysicalMemory.PageShift, physical >> PhysicalMemory.PageShift, PermissionFor(direction), me, out ulong iovaFrame)
             ? new DmaAddr((iovaFrame << PhysicalMemory.PageShift) | inPage)
             : DmaAddr.Error;
     }
 
-    public override bool Unmap(DmaAddr address, int length, DmaDirection direction)
+    public override bool Unmap(DmaAddr address, int length, DmaDirection direction, int me)
     {
         return TryLocate(address.Value, length, out ulong iovaFrame, out ulong pages)
-            && _domain.TryUnmapDmaRange(iovaFrame, pages);
+            && _domain.TryUnmapDmaRange(iovaFrame, pages, me);
     }
 
     // The DMA layer's live record holds this mapping with exactly this address and length, and only
@@ -45,11 +45,11 @@ internal sealed class IommuDmaOps : DmaOps
     // vouched for, so it is not looked up again (one striped lock and a hash lookup fewer). The
     // domain still checks under its lock that every page is present, and the allocator checks the
     // allocation once more when it takes the range back.
-    public override bool UnmapRecorded(DmaAddr address, int length, DmaDirection direction)
+    public override bool UnmapRecorded(DmaAddr address, int length, DmaDirection direction, int me)
     {
         ulong iovaFrame = address.Value >> PhysicalMemory.PageShift;
         ulong pages = ((address.Value & PhysicalMemory.PageMask) + (ulong)length + PhysicalMemory.PageMask) >> PhysicalMemory.PageShift;
-        return _domain.TryUnmapDmaRange(iovaFrame, pages);
+        return _domain.TryUnmapDmaRange(iovaFrame, pages, me);
     }
 
     // Translation is coherent: syncs move no data, and there is no state a wrong address could
@@ -119,7 +119,7 @@ internal sealed class IommuDmaOps : DmaOps
     {
         (ulong frame, ulong pages) = list.IovaRange;
         if (pages == 0 || !_domain.Iova!.IsAllocated(frame, out ulong allocated) || allocated != IovaAllocator.RoundedSize(pages)
-            || !_domain.TryUnmapDmaRange(frame, pages))
+            || !_domain.TryUnmapDmaRange(frame, pages, Environment.CurrentManagedThreadId))
         {
             return false;
         }
@@ -142,7 +142,7 @@ internal sealed class IommuDmaOps : DmaOps
             return false;
         }
 
-        DmaAddr address = Map(memory, 0, memory.Pages * PhysicalMemory.PageSize, DmaDirection.Bidirectional, mask);
+        DmaAddr address = Map(memory, 0, memory.Pages * PhysicalMemory.PageSize, DmaDirection.Bidirectional, mask, Environment.CurrentManagedThreadId);
         if (address == DmaAddr.Error)
         {
             _memory.Free(memory);
@@ -155,7 +155,7 @@ internal sealed class IommuDmaOps : DmaOps
 
     public override bool FreeCoherent(CoherentBuffer buffer)
     {
-        if (!Unmap(buffer.Address, buffer.Buffer.Pages * PhysicalMemory.PageSize, DmaDirection.Bidirectional))
+        if (!Unmap(buffer.Address, buffer.Buffer.Pages * PhysicalMemory.PageSize, DmaDirection.Bidirectional, Environment.CurrentManagedThreadId))
         {
             return false;
         }

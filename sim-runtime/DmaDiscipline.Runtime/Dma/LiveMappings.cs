@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace DmaDiscipline.Runtime;
 
@@ -99,8 +98,7 @@ internal sealed class LiveMappings
     /// </summary>
     private Shard ShardOf(ulong page)
     {
-        ref Shard? slot = ref _shards[(int)(((page >> GranuleBits) * 0x9E3779B97F4A7C15UL) >> (64 - ShardBits))];
-        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new Shard(), null) ?? slot!;
+        return LazySlot.Get(_shards, (int)(((page >> GranuleBits) * 0x9E3779B97F4A7C15UL) >> (64 - ShardBits)), 0, static _ => new Shard());
     }
 
     /// <summary>
@@ -115,7 +113,7 @@ internal sealed class LiveMappings
         private const int SweepFloor = 1024;
 
         private BiasedSpinLock _lock;
-        private readonly Dictionary<ulong, int> _heads = new();
+        private readonly FrameMap<int> _heads = new();
         private int _emptyHeads;
         private LiveMapping[] _records = new LiveMapping[16];
         private int[] _next = new int[16];
@@ -131,7 +129,7 @@ internal sealed class LiveMappings
                 _records[node] = mapping;
 
                 // One hash lookup: the head slot is added (as -1, an empty chain) or found, and updated in place.
-                ref int head = ref CollectionsMarshal.GetValueRefOrAddDefault(_heads, page, out bool exists);
+                ref int head = ref _heads.GetOrAdd(page, out bool exists);
                 if (!exists)
                 {
                     head = -1;
@@ -158,7 +156,7 @@ internal sealed class LiveMappings
                 int best = -1;
                 int bestPrevious = -1;
                 int previous = -1;
-                ref int head = ref CollectionsMarshal.GetValueRefOrNullRef(_heads, page);
+                ref int head = ref _heads.Find(page);
                 for (int node = Unsafe.IsNullRef(ref head) ? -1 : head; node >= 0; previous = node, node = _next[node])
                 {
                     ref LiveMapping record = ref _records[node];
@@ -200,7 +198,7 @@ internal sealed class LiveMappings
             try
             {
                 int previous = -1;
-                ref int head = ref CollectionsMarshal.GetValueRefOrNullRef(_heads, page);
+                ref int head = ref _heads.Find(page);
                 for (int node = Unsafe.IsNullRef(ref head) ? -1 : head; node >= 0; previous = node, node = _next[node])
                 {
                     if (_records[node] == mapping)
@@ -242,7 +240,7 @@ internal sealed class LiveMappings
             bool biased = _lock.Enter(me);
             try
             {
-                foreach (int head in _heads.Values)
+                foreach (int head in _heads.Values())
                 {
                     for (int node = head; node >= 0; node = _next[node])
                     {
@@ -261,7 +259,11 @@ internal sealed class LiveMappings
             }
         }
 
-        private int Head(ulong page) => _heads.TryGetValue(page, out int head) ? head : -1;
+        private int Head(ulong page)
+        {
+            ref int head = ref _heads.Find(page);
+            return Unsafe.IsNullRef(ref head) ? -1 : head;
+        }
 
         /// <summary>Unlinks <paramref name="node"/> from the chain whose head is <paramref name="head"/> (the table's slot).</summary>
         private void Unlink(ref int head, int node, int previous)
@@ -286,14 +288,7 @@ internal sealed class LiveMappings
 
         private void SweepEmptyHeads()
         {
-            foreach (KeyValuePair<ulong, int> entry in _heads)
-            {
-                if (entry.Value < 0)
-                {
-                    _heads.Remove(entry.Key); // removing during enumeration is allowed
-                }
-            }
-
+            _heads.RemoveWhere(static head => head < 0);
             _emptyHeads = 0;
         }
 

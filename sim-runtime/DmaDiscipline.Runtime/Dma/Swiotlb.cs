@@ -22,6 +22,8 @@ public sealed class Swiotlb
     private const int MinAreaSlots = 128; // Linux's IO_TLB_SEGSIZE: an area holds the largest usual mapping
 
     private readonly KBuffer _pool;
+    private readonly ulong _start; // the pool's first bus (= physical) address
+    private readonly ulong _size;
     private readonly int[] _slotsUsed;     // at the first slot of a bounce: its slot count; 0 = free
     private readonly bool[] _busy;
     private readonly KBuffer?[] _original;
@@ -42,6 +44,8 @@ public sealed class Swiotlb
         }
 
         _pool = memory.AllocateReserved(size);
+        _start = _pool.Physical.Value;
+        _size = (ulong)size;
         if (shared)
         {
             memory.SetShared(_pool.Physical.PageFrame, _pool.Pages, shared: true);
@@ -100,16 +104,14 @@ public sealed class Swiotlb
     /// <summary>Mappings refused because no run of free slots was long enough.</summary>
     public long Exhaustions => Interlocked.Read(ref _exhaustions);
 
-    internal bool Contains(ulong address) =>
-        address >= _pool.Physical.Value && address < _pool.Physical.Value + (ulong)_pool.Length;
+    internal bool Contains(ulong address) => address - _start < _size;
 
-    internal bool TryMap(KBuffer buffer, int offset, int length, ulong mask, out ulong address)
+    internal bool TryMap(KBuffer buffer, int offset, int length, ulong mask, int me, out ulong address)
     {
-        int me = Environment.CurrentManagedThreadId;
         int need = (length + SlotSize - 1) / SlotSize;
         if (need <= _areaSlots)
         {
-            int home = ThreadTicket.Current & (_areas.Length - 1);
+            int home = ThreadTicket.Of(me) & (_areas.Length - 1);
             for (int k = 0; k < _areas.Length; k++)
             {
                 Area area = _areas[(home + k) & (_areas.Length - 1)];
@@ -148,33 +150,44 @@ public sealed class Swiotlb
     }
 
     /// <summary>Copies towards the CPU if the direction says so, then frees the slots.</summary>
-    internal bool TryUnmap(ulong address, int length, DmaDirection direction)
+    internal bool TryUnmap(ulong address, int length, DmaDirection direction, int me) =>
+        InOwnAreaElseAll(address, length, direction, Release.Unmap, me);
+
+    internal bool TrySync(ulong address, int length, DmaDirection direction, bool forCpu) =>
+        InOwnAreaElseAll(address, length, direction, forCpu ? Release.SyncForCpu : Release.SyncForDevice, Environment.CurrentManagedThreadId);
+
+    /// <summary>
+    /// An unmap or sync of a bounce: done holding the lock of the area the address falls in, or, for
+    /// a bounce that crosses from or into another area, again with every area held.
+    /// </summary>
+    private bool InOwnAreaElseAll(ulong address, int length, DmaDirection direction, Release call, int me)
     {
         if (!Contains(address))
         {
             return false;
         }
 
-        int me = Environment.CurrentManagedThreadId;
-        Area area = AreaOf((int)((address - _pool.Physical.Value) / SlotSize));
+        Area area = AreaOf((int)((address - _start) / SlotSize));
+        bool? done;
         bool biased = area.Lock.Enter(me);
         try
         {
-            // A bounce that ends in a later area is released with every area held (below).
-            if (!EndsOutside(address, area))
-            {
-                return TryUnmapLocked(address, length, direction, me);
-            }
+            done = TryLocked(address, length, direction, call, area, me);
         }
         finally
         {
             area.Lock.Exit(biased);
         }
 
+        if (done is bool result)
+        {
+            return result;
+        }
+
         uint held = HoldAll(me);
         try
         {
-            return TryUnmapLocked(address, length, direction, me);
+            return TryLocked(address, length, direction, call, null, me)!.Value;
         }
         finally
         {
@@ -182,40 +195,21 @@ public sealed class Swiotlb
         }
     }
 
-    internal bool TrySync(ulong address, int length, DmaDirection direction, bool forCpu)
+    /// <summary>
+    /// The call, holding <paramref name="area"/> (null: every area). Null when the bounce crosses an
+    /// area border, so that it must be done with every area held.
+    /// </summary>
+    private bool? TryLocked(ulong address, int length, DmaDirection direction, Release call, Area? area, int me)
     {
-        if (!Contains(address))
+        if (call == Release.Unmap)
         {
-            return false;
+            return area is not null && EndsOutside(address, area) ? null : TryUnmapLocked(address, length, direction, me);
         }
 
-        int me = Environment.CurrentManagedThreadId;
-        Area area = AreaOf((int)((address - _pool.Physical.Value) / SlotSize));
-        bool biased = area.Lock.Enter(me);
-        try
-        {
-            bool found = TryFindContaining(address, length, area.Start, out int first, out int within, out bool crossed);
-            if (found || !crossed)
-            {
-                return found && TrySyncLocked(first, within, length, direction, forCpu, me);
-            }
-        }
-        finally
-        {
-            area.Lock.Exit(biased);
-        }
-
-        // The bounce began in an earlier area: found again with every area held.
-        uint held = HoldAll(me);
-        try
-        {
-            return TryFindContaining(address, length, 0, out int first, out int within, out _)
-                && TrySyncLocked(first, within, length, direction, forCpu, me);
-        }
-        finally
-        {
-            ReleaseAll(held);
-        }
+        bool found = TryFindContaining(address, length, area?.Start ?? 0, out int first, out int within, out bool crossed);
+        return !found && crossed && area is not null
+            ? null
+            : found && TrySyncLocked(first, within, length, direction, call == Release.SyncForCpu, me);
     }
 
     private Area AreaOf(int slot) => _areas[Math.Min(slot / _areaSlots, _areas.Length - 1)];
@@ -223,7 +217,7 @@ public sealed class Swiotlb
     /// <summary>Whether the bounce starting at <paramref name="address"/> (if one does) runs past <paramref name="area"/>'s end; the caller holds that area.</summary>
     private bool EndsOutside(ulong address, Area area)
     {
-        ulong offset = address - _pool.Physical.Value;
+        ulong offset = address - _start;
         if (offset % SlotSize != 0)
         {
             return false;
@@ -269,7 +263,7 @@ public sealed class Swiotlb
                 continue;
             }
 
-            ulong candidate = _pool.Physical.Value + (ulong)first * SlotSize;
+            ulong candidate = _start + (ulong)first * SlotSize;
             if (candidate + (ulong)length - 1 > mask)
             {
                 continue;
@@ -373,7 +367,7 @@ public sealed class Swiotlb
             return false;
         }
 
-        ulong offset = address - _pool.Physical.Value;
+        ulong offset = address - _start;
         if (offset % SlotSize != 0)
         {
             return false;
@@ -399,7 +393,7 @@ public sealed class Swiotlb
         }
 
         // Walk back to the first slot of the bounce that contains the address.
-        int slot = (int)((address - _pool.Physical.Value) / SlotSize);
+        int slot = (int)((address - _start) / SlotSize);
         while (slot >= floor && _busy[slot] && _slotsUsed[slot] == 0)
         {
             slot--;
@@ -416,7 +410,7 @@ public sealed class Swiotlb
             return false;
         }
 
-        within = (int)(address - (_pool.Physical.Value + (ulong)slot * SlotSize));
+        within = (int)(address - (_start + (ulong)slot * SlotSize));
         first = slot;
         return within + length <= _length[slot];
     }
@@ -448,5 +442,13 @@ public sealed class Swiotlb
         public int End;
         public int Next;
         public int Free;
+    }
+
+    /// <summary>What <see cref="InOwnAreaElseAll"/> does to a bounce.</summary>
+    private enum Release
+    {
+        Unmap,
+        SyncForCpu,
+        SyncForDevice,
     }
 }

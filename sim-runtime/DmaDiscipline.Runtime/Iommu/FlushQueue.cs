@@ -32,12 +32,12 @@ internal sealed class FlushQueue
         Count++;
     }
 
-    /// <summary>Returns every queued range to the allocator and empties the queue.</summary>
-    public void Drain(IovaAllocator allocator)
+    /// <summary>Returns every queued range to the allocator and empties the queue (on the thread <paramref name="me"/>).</summary>
+    public void Drain(IovaAllocator allocator, int me)
     {
         for (int i = 0; i < Count; i++)
         {
-            allocator.Free(_frames[i], _pages[i]);
+            allocator.Free(_frames[i], _pages[i], me);
         }
 
         Count = 0;

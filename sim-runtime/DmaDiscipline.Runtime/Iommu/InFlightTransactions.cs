@@ -86,7 +86,7 @@ internal sealed class InFlightTransactions
         }
 
         long[] slots = _slots!; // published before the mode became Shared (see IsOwner)
-        int slot = ThreadTicket.Current & SlotMask;
+        int slot = ThreadTicket.Of(me) & SlotMask;
         int at = (slot * Stride) + Pad;
         long owner = Volatile.Read(ref slots[at + OwnerField]);
         if (owner == 0 && Interlocked.CompareExchange(ref slots[at + OwnerField], me, 0) == 0)
@@ -142,11 +142,12 @@ internal sealed class InFlightTransactions
 
     /// <summary>
     /// Waits until every transaction that began before this call and accesses a page from
-    /// <paramref name="firstPage"/> to <paramref name="lastPage"/> has moved its bytes.
+    /// <paramref name="firstPage"/> to <paramref name="lastPage"/> has moved its bytes
+    /// (<paramref name="me"/>: the caller's managed thread id).
     /// </summary>
-    public void Drain(ulong firstPage, ulong lastPage)
+    public void Drain(ulong firstPage, ulong lastPage, int me)
     {
-        if (Volatile.Read(ref _owner) != Shared && IsOwner(Environment.CurrentManagedThreadId))
+        if (Volatile.Read(ref _owner) != Shared && IsOwner(me))
         {
             return; // the owner is not inside a transaction of its own, and nobody else issues any
         }

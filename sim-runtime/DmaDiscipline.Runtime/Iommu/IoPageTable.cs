@@ -103,7 +103,7 @@ internal sealed class IoPageTable
         Node node = _root;
         for (int shift = 3 * LevelBits; shift >= 2 * LevelBits; shift -= LevelBits)
         {
-            ref Node? slot = ref node.Children![(iovaFrame >> shift) & Index];
+            ref Node? slot = ref LazySlot.At(node.Children!, (int)((iovaFrame >> shift) & Index));
             Node? child = Volatile.Read(ref slot);
             if (child is null)
             {
@@ -119,7 +119,7 @@ internal sealed class IoPageTable
             node = child;
         }
 
-        ref ulong[]? leafSlot = ref node.Leaves![(iovaFrame >> LevelBits) & Index];
+        ref ulong[]? leafSlot = ref LazySlot.At(node.Leaves!, (int)((iovaFrame >> LevelBits) & Index));
         ulong[]? leaves = Volatile.Read(ref leafSlot);
         if (leaves is null && create)
         {

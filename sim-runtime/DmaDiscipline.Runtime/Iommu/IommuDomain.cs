@@ -264,9 +264,10 @@ public sealed class IommuDomain
             if (any)
             {
                 InvalidateAll();
+                int me = Environment.CurrentManagedThreadId;
                 foreach (FlushQueue? queue in _flushQueues)
                 {
-                    queue?.Drain(Iova!);
+                    queue?.Drain(Iova!, me);
                 }
             }
         }
@@ -369,14 +370,13 @@ public sealed class IommuDomain
     /// compare-and-exchange decides a race with one), under the domain's lock once it has.
     /// False, holding nothing, on failure.
     /// </summary>
-    internal bool TryMapDmaRange(ulong pages, ulong limitFrame, ulong physFrame, IommuPermission permission, out ulong frame)
+    internal bool TryMapDmaRange(ulong pages, ulong limitFrame, ulong physFrame, IommuPermission permission, int me, out ulong frame)
     {
         const int attempts = 64;
-        int me = Environment.CurrentManagedThreadId;
         for (int i = 0; i < attempts; i++)
         {
             // Allocated outside the domain's lock (the IOVA fast path takes no domain-wide lock).
-            if (!Iova!.TryAllocate(pages, limitFrame, out frame))
+            if (!Iova!.TryAllocate(pages, limitFrame, me, out frame))
             {
                 return false;
             }
@@ -400,7 +400,7 @@ public sealed class IommuDomain
 
             if (!mapped)
             {
-                Iova.Free(frame, pages); // outside the domain's lock, as always
+                Iova.Free(frame, pages, me); // outside the domain's lock, as always
             }
 
             return mapped;
@@ -456,7 +456,7 @@ public sealed class IommuDomain
     /// (strict), or through the flush queue (lazy), so the IOVA is never reused while a stale IOTLB
     /// entry could still point at the old page. False, changing nothing, if a page is not mapped.
     /// </summary>
-    internal bool TryUnmapDmaRange(ulong iovaFrame, ulong pages)
+    internal bool TryUnmapDmaRange(ulong iovaFrame, ulong pages, int me)
     {
         // A one-page range needs no look first: clearing its entry says whether it was there.
         if ((pages > 1 && !AllPresent(iovaFrame, pages)) || (Volatile.Read(ref _hadExplicitMappings) && TouchesExplicit(iovaFrame, pages)))
@@ -464,13 +464,12 @@ public sealed class IommuDomain
             return false;
         }
 
-        int me = Environment.CurrentManagedThreadId;
         if (_flushQueues is not null)
         {
             // Queued and cleared under the calling thread's queue's lock: an explicit Map (which holds
             // every queue) sees either the range queued or its entries present; a flush never frees
             // a range whose entries are still there.
-            FlushQueue queue = CurrentFlushQueue();
+            FlushQueue queue = CurrentFlushQueue(me);
             bool biased = queue.Lock.Enter(me); // the id read once for the call, not again by a BiasedHold
             try
             {
@@ -489,7 +488,7 @@ public sealed class IommuDomain
                 if (queue.IsFull)
                 {
                     InvalidateAll();
-                    queue.Drain(Iova!);
+                    queue.Drain(Iova!, me);
                 }
 
                 queue.Add(iovaFrame, pages);
@@ -516,8 +515,8 @@ public sealed class IommuDomain
 
         // Strict: every cached translation is gone and no transaction still uses one, so the pages
         // may go to a new owner and the range may be handed out again at once.
-        DrainTransactions(iovaFrame, pages);
-        Iova!.Free(iovaFrame, pages);
+        _transactions.Drain(iovaFrame, iovaFrame + pages - 1, me);
+        Iova!.Free(iovaFrame, pages, me);
         return true;
     }
 
@@ -539,7 +538,7 @@ public sealed class IommuDomain
     /// Waits until every transaction that began before this call on one of the pages has moved its
     /// bytes (after the invalidation it completes): those are the ones that may have used a removed entry.
     /// </summary>
-    private void DrainTransactions(ulong firstPage, ulong pages) => _transactions.Drain(firstPage, firstPage + pages - 1);
+    private void DrainTransactions(ulong firstPage, ulong pages) => _transactions.Drain(firstPage, firstPage + pages - 1, Environment.CurrentManagedThreadId);
 
     /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>
     internal void UnmapPagesForRollback(ulong iovaFrame, ulong pages)
@@ -706,13 +705,12 @@ public sealed class IommuDomain
     }
 
     /// <summary>The calling thread's flush queue (lazy mode): by its ticket, made on first use.</summary>
-    private FlushQueue CurrentFlushQueue() => QueueAt(ThreadTicket.Current & ((1 << FlushQueueBits) - 1));
+    private FlushQueue CurrentFlushQueue(int me) => QueueAt(ThreadTicket.Of(me) & ((1 << FlushQueueBits) - 1));
 
     /// <summary>The flush queue at <paramref name="index"/>, made on first use.</summary>
     private FlushQueue QueueAt(int index)
     {
-        ref FlushQueue? slot = ref _flushQueues![index];
-        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new FlushQueue(_flushBatchSize), null) ?? slot!;
+        return LazySlot.Get(_flushQueues!, index, _flushBatchSize, static size => new FlushQueue(size));
     }
 
     /// <summary>Takes every flush queue's lock (lazy mode; nothing otherwise); returns which were taken biased, for <see cref="ReleaseFlushQueues"/>.</summary>

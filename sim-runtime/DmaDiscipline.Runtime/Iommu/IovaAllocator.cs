@@ -107,7 +107,11 @@ public sealed class IovaAllocator
     /// Allocates a range of <paramref name="pages"/> frames ending at or below <paramref name="limitFrame"/>
     /// (the DMA mask in frames). Returns false when no such range is free.
     /// </summary>
-    public bool TryAllocate(ulong pages, ulong limitFrame, out ulong frame)
+    public bool TryAllocate(ulong pages, ulong limitFrame, out ulong frame) =>
+        TryAllocate(pages, limitFrame, Environment.CurrentManagedThreadId, out frame);
+
+    /// <summary>As <see cref="TryAllocate(ulong, ulong, out ulong)"/>, for the thread <paramref name="me"/> (its managed id, read once per DMA operation).</summary>
+    internal bool TryAllocate(ulong pages, ulong limitFrame, int me, out ulong frame)
     {
         if (pages == 0)
         {
@@ -118,15 +122,21 @@ public sealed class IovaAllocator
         // limitFrame + 1 would wrap to 0 for an all-ones limit; clamp before adding.
         ulong endLimit = limitFrame >= EndFrame ? EndFrame : limitFrame + 1;
         int order = OrderOf(size);
-        if ((order >= 0 && endLimit >= size && TryPopCached(order, endLimit - size, out frame))
-            || (order >= 0 && order < GranuleOrder && TryRefillFromTree(order, endLimit, out frame))
+        if ((order >= 0 && endLimit >= size && TryPopCached(order, endLimit - size, me, out frame))
+            || (order >= 0 && order < GranuleOrder && TryRefillFromTree(order, endLimit, me, out frame))
             || TryAllocateFromTree(size, endLimit, out frame)
             || (DrainCaches() && TryAllocateFromTree(size, endLimit, out frame)))
         {
             AllocatedStripe stripe = StripeOf(frame);
-            using (new BiasedHold(ref stripe.Lock))
+            using (new BiasedHold(ref stripe.Lock, me))
             {
-                stripe.Ranges.Add(frame, size);
+                ref ulong recorded = ref stripe.Ranges.GetOrAdd(frame, out bool exists);
+                if (exists)
+                {
+                    throw new InvalidOperationException($"IOVA frame 0x{frame:x} was handed out twice (an allocator fault).");
+                }
+
+                recorded = size;
             }
 
             return true;
@@ -139,11 +149,14 @@ public sealed class IovaAllocator
     /// Frees a range. Returns false, changing nothing, when <paramref name="frame"/> does not start a
     /// live allocation of exactly <paramref name="pages"/> pages (a double or mismatched free).
     /// </summary>
-    public bool Free(ulong frame, ulong pages)
+    public bool Free(ulong frame, ulong pages) => Free(frame, pages, Environment.CurrentManagedThreadId);
+
+    /// <summary>As <see cref="Free(ulong, ulong)"/>, for the thread <paramref name="me"/>.</summary>
+    internal bool Free(ulong frame, ulong pages, int me)
     {
         ulong size = RoundedSize(pages);
         AllocatedStripe stripe = StripeOf(frame);
-        using (new BiasedHold(ref stripe.Lock))
+        using (new BiasedHold(ref stripe.Lock, me))
         {
             if (!stripe.Ranges.TryGetValue(frame, out ulong allocated) || allocated != size)
             {
@@ -156,7 +169,7 @@ public sealed class IovaAllocator
         int order = OrderOf(size);
         if (order >= 0)
         {
-            PushCached(order, frame);
+            PushCached(order, frame, me);
         }
         else
         {
@@ -192,8 +205,7 @@ public sealed class IovaAllocator
     /// </summary>
     private AllocatedStripe StripeOf(ulong frame)
     {
-        ref AllocatedStripe? slot = ref _allocated[(int)(((frame >> 4) * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits))];
-        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new AllocatedStripe(), null) ?? slot!;
+        return LazySlot.Get(_allocated, (int)(((frame >> 4) * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits)), 0, static _ => new AllocatedStripe());
     }
 
     /// <summary>
@@ -201,17 +213,16 @@ public sealed class IovaAllocator
     /// that up to 16 threads running at once never share one (the ticket, not the core count: two
     /// queue threads whose tickets had the same parity shared one of two caches, lock and IOVAs).
     /// </summary>
-    private CpuCache CurrentCpu()
+    private CpuCache CurrentCpu(int me)
     {
-        ref CpuCache? slot = ref _cpus[ThreadTicket.Current & ((1 << CpuCacheBits) - 1)];
-        return Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new CpuCache(), null) ?? slot!;
+        return LazySlot.Get(_cpus, ThreadTicket.Of(me) & ((1 << CpuCacheBits) - 1), 0, static _ => new CpuCache());
     }
 
     /// <summary>A cached range of the order that starts at or below <paramref name="highestStart"/> (the mask's limit).</summary>
-    private bool TryPopCached(int order, ulong highestStart, out ulong frame)
+    private bool TryPopCached(int order, ulong highestStart, int me, out ulong frame)
     {
-        CpuCache cpu = CurrentCpu();
-        using (new BiasedHold(ref cpu.Lock))
+        CpuCache cpu = CurrentCpu(me);
+        using (new BiasedHold(ref cpu.Lock, me))
         {
             Magazine loaded = cpu.Loaded[order];
             if (loaded.Count == 0)
@@ -244,10 +255,10 @@ public sealed class IovaAllocator
         return false;
     }
 
-    private void PushCached(int order, ulong frame)
+    private void PushCached(int order, ulong frame, int me)
     {
-        CpuCache cpu = CurrentCpu();
-        using (new BiasedHold(ref cpu.Lock))
+        CpuCache cpu = CurrentCpu(me);
+        using (new BiasedHold(ref cpu.Lock, me))
         {
             if (cpu.Loaded[order].IsFull)
             {
@@ -294,12 +305,12 @@ public sealed class IovaAllocator
     /// magazine, highest last (popped first). False, taking nothing, if the magazine has no room or
     /// no block fits below the limit (the caller then allocates from the tree range by range).
     /// </summary>
-    private bool TryRefillFromTree(int order, ulong endLimit, out ulong frame)
+    private bool TryRefillFromTree(int order, ulong endLimit, int me, out ulong frame)
     {
         const ulong block = 1UL << GranuleOrder;
         int ranges = 1 << (GranuleOrder - order);
-        CpuCache cpu = CurrentCpu();
-        using (new BiasedHold(ref cpu.Lock))
+        CpuCache cpu = CurrentCpu(me);
+        using (new BiasedHold(ref cpu.Lock, me))
         {
             Magazine loaded = cpu.Loaded[order];
             if (loaded.Count + ranges - 1 > MagazineSize || !TryAllocateFromTree(block, endLimit, out ulong start))
@@ -510,7 +521,7 @@ public sealed class IovaAllocator
     private sealed class AllocatedStripe
     {
         public BiasedSpinLock Lock;
-        public readonly Dictionary<ulong, ulong> Ranges = new();
+        public readonly FrameMap<ulong> Ranges = new();
     }
 
     /// <summary>A free range [Start, End), ordered by start (ranges never overlap).</summary>

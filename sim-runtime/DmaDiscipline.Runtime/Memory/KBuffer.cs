@@ -11,10 +11,21 @@ public sealed class KBuffer
 {
     private readonly byte[] _data;
 
-    // Pins (live mappings) when non-negative; Freed once freed. One field, changed by compare and
-    // exchange, so a map racing a free either pins a live buffer or sees it freed, never both.
-    private int _state;
-    private const int Freed = -1;
+    // The pin count is biased, as BiasedSpinLock is: the first thread to pin the buffer (its owner)
+    // counts in _ownerPins with plain stores, every other thread in _sharedPins with an atomic add;
+    // only the sum means anything (a mapping made on one thread may be released on another). A map
+    // racing a free either pins a live buffer or sees it freed, never both: a pinner counts itself,
+    // then reads the life state; a free marks the buffer Freeing, makes every thread's plain counts
+    // visible (a process-wide barrier, unless the freeing thread is the owner and so sees its own),
+    // then sums the counts — an asymmetric Dekker pair, so one of the two sees the other. A pinner
+    // that sees Freeing takes its pin back and waits for the outcome.
+    private const int Live = 0;
+    private const int Freeing = 1;
+    private const int Freed = 2;
+    private int _life;
+    private int _pinOwner;   // managed thread id of the first pinner; 0 before
+    private int _ownerPins;  // written by the owner only
+    private int _sharedPins; // atomic adds by every other thread
 
     internal KBuffer(PhysicalMemory memory, PhysAddr physical, int length, byte[] data)
     {
@@ -59,7 +70,7 @@ public sealed class KBuffer
     }
 
     /// <summary>Whether <see cref="PhysicalMemory.Free"/> was called.</summary>
-    public bool IsFreed => Volatile.Read(ref _state) == Freed;
+    public bool IsFreed => Volatile.Read(ref _life) == Freed;
 
     internal PhysicalMemory Memory { get; }
 
@@ -68,7 +79,7 @@ public sealed class KBuffer
     internal int Pages => (Length + PhysicalMemory.PageSize - 1) >> PhysicalMemory.PageShift;
 
     /// <summary>Live mappings that pin the buffer.</summary>
-    internal int Pins => Math.Max(Volatile.Read(ref _state), 0);
+    internal int Pins => Math.Max(Volatile.Read(ref _ownerPins) + Volatile.Read(ref _sharedPins), 0);
 
     /// <summary>Live streaming mappings that give the device ownership (maintained by the debug layer).</summary>
     internal int DeviceOwners { get; set; }
@@ -85,34 +96,103 @@ public sealed class KBuffer
     /// <summary>Marks the buffer freed if nothing pins it. Returns the pins found: 0 freed it, more refused, −1 was already freed.</summary>
     internal int TryMarkFreed()
     {
-        int state = Interlocked.CompareExchange(ref _state, Freed, 0);
-        return state;
-    }
-
-    /// <summary>Pins the buffer for a new mapping.</summary>
-    /// <exception cref="ObjectDisposedException">The buffer was freed.</exception>
-    internal void Pin()
-    {
-        int state = Volatile.Read(ref _state);
-        while (true)
+        var spin = default(SpinWait);
+        int life;
+        while ((life = Interlocked.CompareExchange(ref _life, Freeing, Live)) != Live)
         {
-            if (state == Freed)
+            if (life == Freed)
             {
-                ThrowFreed();
+                return -1;
             }
 
-            int seen = Interlocked.CompareExchange(ref _state, state + 1, state);
-            if (seen == state)
+            spin.SpinOnce(); // another free of the same buffer decides first
+        }
+
+        int owner = Volatile.Read(ref _pinOwner);
+        if (owner != 0 && owner != Environment.CurrentManagedThreadId)
+        {
+            // The owner's plain counts become visible, and its later reads of the life state see Freeing.
+            Interlocked.MemoryBarrierProcessWide();
+        }
+
+        int pins = Volatile.Read(ref _ownerPins) + Volatile.Read(ref _sharedPins);
+        Volatile.Write(ref _life, pins > 0 ? Live : Freed);
+        return Math.Max(pins, 0);
+    }
+
+    /// <summary>Pins the buffer for a new mapping, for the thread <paramref name="me"/> (its managed id).</summary>
+    /// <exception cref="ObjectDisposedException">The buffer was freed.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal void Pin(int me)
+    {
+        if (Volatile.Read(ref _pinOwner) == me)
+        {
+            Volatile.Write(ref _ownerPins, _ownerPins + 1);
+            if (Volatile.Read(ref _life) == Live)
             {
                 return;
             }
 
-            state = seen;
+            Volatile.Write(ref _ownerPins, _ownerPins - 1);
+        }
+
+        PinSlow(me);
+    }
+
+    /// <summary>Drops one pin (its mapping is gone), on the thread <paramref name="me"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal void Unpin(int me)
+    {
+        if (Volatile.Read(ref _pinOwner) == me)
+        {
+            Volatile.Write(ref _ownerPins, _ownerPins - 1);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _sharedPins);
         }
     }
 
-    /// <summary>Drops one pin (its mapping is gone).</summary>
-    internal void Unpin() => Interlocked.Decrement(ref _state);
+    private void PinSlow(int me)
+    {
+        var spin = default(SpinWait);
+        while (true)
+        {
+            int owner = Volatile.Read(ref _pinOwner);
+            bool owned = owner == me || (owner == 0 && Interlocked.CompareExchange(ref _pinOwner, me, 0) == 0);
+            if (owned)
+            {
+                Volatile.Write(ref _ownerPins, _ownerPins + 1);
+            }
+            else
+            {
+                Interlocked.Increment(ref _sharedPins);
+            }
+
+            int life = Volatile.Read(ref _life);
+            if (life == Live)
+            {
+                return;
+            }
+
+            // A free is deciding (it may count this pin and be refused) or has freed: take the pin back.
+            if (owned)
+            {
+                Volatile.Write(ref _ownerPins, _ownerPins - 1);
+            }
+            else
+            {
+                Interlocked.Decrement(ref _sharedPins);
+            }
+
+            if (life == Freed)
+            {
+                ThrowFreed();
+            }
+
+            spin.SpinOnce();
+        }
+    }
 
     internal void ThrowIfFreed()
     {

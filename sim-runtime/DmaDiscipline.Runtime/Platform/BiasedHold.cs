@@ -11,9 +11,15 @@ internal ref struct BiasedHold
     private readonly bool _biased;
 
     public BiasedHold(ref BiasedSpinLock spin)
+        : this(ref spin, Environment.CurrentManagedThreadId)
+    {
+    }
+
+    /// <summary>Holds the lock for the thread <paramref name="me"/> (its managed id, read once by the caller for a whole operation).</summary>
+    public BiasedHold(ref BiasedSpinLock spin, int me)
     {
         _lock = ref spin;
-        _biased = spin.Enter(Environment.CurrentManagedThreadId);
+        _biased = spin.Enter(me);
     }
 
     public readonly void Dispose() => _lock.Exit(_biased);

@@ -3,11 +3,18 @@ namespace DmaDiscipline.Runtime;
 /// <summary>
 /// A spinlock biased towards the first thread that takes it (biased locking, as in HotSpot): while
 /// only that thread takes it, taking and releasing it are plain stores — no atomic instruction.
-/// The first other thread revokes the bias for good: it marks the lock as being revoked, makes every
-/// thread's stores visible with a process-wide memory barrier (once per lock), waits for the owner to
-/// let go, marks it revoked (other threads wait for that), and from then on every thread takes it
-/// with a compare-and-exchange. A device driven from one CPU
-/// thus never pays an atomic instruction for the DMA layer's live-mapping record.
+/// The first other thread revokes the bias: it marks the lock as being revoked, makes every
+/// thread's stores visible with a process-wide memory barrier, waits for the owner to let go, marks
+/// it revoked (other threads wait for that), and from then on every thread takes it with a
+/// compare-and-exchange. A device driven from one CPU thus never pays an atomic instruction for the
+/// DMA layer's live-mapping record.
+/// Re-biasing (HotSpot's rebias, per lock): a lock that one thread then takes
+/// <see cref="RebiasAfter"/> times in a row the shared way is biased to that thread, under the
+/// shared lock — the hand-over of a device from the thread that set it up (and took its locks
+/// first) to the queue thread that drives it, which would otherwise pay a compare-and-exchange at
+/// every hold. A thread that then finds the lock biased to another revokes it as before. After
+/// <see cref="MaxRevocations"/> revocations the lock stays shared: two threads that really share
+/// it never pay more than that many process-wide barriers for it.
 /// Why an owner's take is safe without a fence: it marks itself holding, then re-reads the bias; the
 /// revoking thread marks the lock shared, then (after its barrier) reads the holding mark — an
 /// asymmetric Dekker pair, so either the revoker waits for the owner or the owner sees the lock shared.
@@ -16,20 +23,89 @@ namespace DmaDiscipline.Runtime;
 /// </summary>
 internal struct BiasedSpinLock
 {
+    /// <summary>Shared takes in a row by one thread that bias the lock to it.</summary>
+    public const int RebiasAfter = 1024;
+
+    /// <summary>Revocations after which the lock is never biased again.</summary>
+    public const int MaxRevocations = 8;
+
     private const int Revoked = -1;
     private const int Revoking = -2;
 
-    private int _owner;        // the biased owner's managed thread id; 0 before the first take; Revoking; Revoked for good
+    private int _owner;        // the biased owner's managed thread id; 0 before the first take; Revoking; Revoked (shared)
     private int _ownerHolding; // 1 while the owner holds it biased (written by the owner only)
     private int _held;         // the shared lock, once revoked: 1 while held
+    private int _streakThread; // while shared, under _held: who took it last, and how many times in a row
+    private int _streak;
+    private int _revocations;  // written by the revoking thread only (one at a time)
 
-    /// <summary>Whether a second thread has taken the lock (the bias is revoked for good).</summary>
+    /// <summary>Whether the lock is taken the shared way (a second thread revoked the bias, and no thread has been re-biased to).</summary>
     public bool IsShared => Volatile.Read(ref _owner) == Revoked;
 
     /// <summary>Takes the lock for the thread <paramref name="me"/>. Returns whether it was taken biased (pass it to <see cref="Exit"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool Enter(int me)
     {
+        // The owner's take, inline: two stores and two loads.
+        if (Volatile.Read(ref _owner) == me)
+        {
+            Volatile.Write(ref _ownerHolding, 1);
+            if (Volatile.Read(ref _owner) == me)
+            {
+                return true;
+            }
+
+            Volatile.Write(ref _ownerHolding, 0);
+        }
+
+        return EnterSlow(me);
+    }
+
+    private bool EnterSlow(int me)
+    {
         var spin = default(SpinWait);
+        while (true)
+        {
+            if (TryTakeBiasOrRevoke(me, ref spin) is bool biased)
+            {
+                return biased;
+            }
+
+            while (Interlocked.CompareExchange(ref _held, 1, 0) != 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+
+            // Re-biased to a thread while this one waited: let go, and revoke it.
+            if (Volatile.Read(ref _owner) != Revoked)
+            {
+                Volatile.Write(ref _held, 0);
+                continue;
+            }
+
+            // Held the shared way: count the streak, and bias the lock to a thread that keeps taking it
+            // alone (it is held here, so no other thread reads the bias before it is written).
+            if (_streakThread == me)
+            {
+                if (++_streak >= RebiasAfter && _revocations < MaxRevocations)
+                {
+                    _streak = 0;
+                    Volatile.Write(ref _owner, me); // from the next take on, plain stores; released as shared below
+                }
+            }
+            else
+            {
+                _streakThread = me;
+                _streak = 1;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>True: taken biased; false: never (null instead); null: the lock is shared, take it that way.</summary>
+    private bool? TryTakeBiasOrRevoke(int me, ref SpinWait spin)
+    {
         int owner;
         while ((owner = Volatile.Read(ref _owner)) != Revoked)
         {
@@ -57,16 +133,13 @@ internal struct BiasedSpinLock
                     spin.SpinOnce(sleep1Threshold: -1);
                 }
 
+                _revocations++;
+                _streakThread = 0;
                 Volatile.Write(ref _owner, Revoked);
             }
         }
 
-        while (Interlocked.CompareExchange(ref _held, 1, 0) != 0)
-        {
-            spin.SpinOnce(sleep1Threshold: -1);
-        }
-
-        return false;
+        return null;
     }
 
     /// <summary>Releases the lock taken by <see cref="Enter"/> (a release store either way).</summary>

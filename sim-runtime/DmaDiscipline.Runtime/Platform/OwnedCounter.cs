@@ -61,10 +61,10 @@ internal struct OwnedCounter
     public void Add(long amount) => Add(amount, Environment.CurrentManagedThreadId);
 
     /// <summary>Adds <paramref name="amount"/>, for the calling thread, whose managed id is <paramref name="me"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Add(long amount, int me)
     {
-        int owner = Volatile.Read(ref _owner);
-        if (owner == me || (owner == 0 && Interlocked.CompareExchange(ref _owner, me, 0) == 0))
+        if (Volatile.Read(ref _owner) == me)
         {
             // One writer: a plain read-modify-write, published with a release store so a reader on
             // another thread never sees a torn or out-of-order value.
@@ -72,8 +72,19 @@ internal struct OwnedCounter
             return;
         }
 
+        AddSlow(amount, me);
+    }
+
+    private void AddSlow(long amount, int me)
+    {
+        if (Volatile.Read(ref _owner) == 0 && Interlocked.CompareExchange(ref _owner, me, 0) == 0)
+        {
+            Volatile.Write(ref _owned, _owned + amount);
+            return;
+        }
+
         long[] stripes = Volatile.Read(ref _stripes) ?? MakeStripes();
-        int at = ((ThreadTicket.Current & StripeMask) * Stride) + Pad;
+        int at = ((ThreadTicket.Of(me) & StripeMask) * Stride) + Pad;
         long stripeOwner = Volatile.Read(ref stripes[at + OwnerField]);
         if (stripeOwner == me || (stripeOwner == 0 && Interlocked.CompareExchange(ref stripes[at + OwnerField], me, 0) == 0))
         {

@@ -170,14 +170,14 @@ public sealed class VfioContainer : IDisposable
 
         IommuPermission permission = ((flags & VfioDmaFlags.Read) != 0 ? IommuPermission.Read : IommuPermission.None)
             | ((flags & VfioDmaFlags.Write) != 0 ? IommuPermission.Write : IommuPermission.None);
-        memory.Pin();
+        memory.Pin(Environment.CurrentManagedThreadId);
         try
         {
             Domain.Map(iova, new PhysAddr(memory.Physical.Value + (ulong)offset), length, permission);
         }
         catch
         {
-            memory.Unpin();
+            memory.Unpin(Environment.CurrentManagedThreadId);
             throw;
         }
 
@@ -271,7 +271,7 @@ public sealed class VfioContainer : IDisposable
         VfioDmaMapping mapping = _mappings[index];
         Domain!.Unmap(mapping.Iova, mapping.Length);
         _mappings.RemoveAt(index);
-        mapping.Memory.Unpin();
+        mapping.Memory.Unpin(Environment.CurrentManagedThreadId);
         if (Machine.Debug.IsEnabled)
         {
             foreach (VfioDevice device in _devices)

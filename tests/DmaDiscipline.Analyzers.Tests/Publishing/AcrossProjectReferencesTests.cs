@@ -104,6 +104,13 @@ public sealed class AcrossProjectReferencesTests
         Check("class D { void F(KBuffer buf, Lib.Virtqueue q, Lib.Queue queue, Regs regs) { " + body + " } }");
 
     [Theory]
+    // A hard-coded base plus an index-scaled offset through the referenced project's wrappers, as through the project's own.
+    [InlineData("for (var i = 0UL; i < 4; i++) q.QueueBase = {|DMA008:0x00400000UL + 0x400UL * i|};")]
+    [InlineData("for (var i = 0UL; i < 4; i++) q.SetDescriptor(0, {|DMA008:0x00400000UL + 0x400UL * i|}, 64);")]
+    public Task An_indexed_constant_address_through_a_wrapper_of_the_referenced_project(string body) =>
+        Check("class D { void F(Lib.Virtqueue q) { " + body + " } }");
+
+    [Theory]
     [InlineData("q.SetDescriptor(0, buf.PhysicalAddress.Value);")]                      // the overload that only logs
     [InlineData("q.Trace(buf.PhysicalAddress.Value);")]                                 // only logs
     [InlineData("q.WriteAt(new ulong[4], 0, buf.PhysicalAddress.Value);")]              // ordinary memory: not a sink
@@ -111,6 +118,7 @@ public sealed class AcrossProjectReferencesTests
     [InlineData("regs.QueueDesc = Lib.Endianness.Checksum(buf.PhysicalAddress.Value);")] // returns nothing of its argument
     [InlineData("q.SetDescriptor(0, (ulong)buf.Length, 64);")]                          // a length, not an address
     [InlineData("Log.Value(Lib.Env.PhysOf(buf));")]                                     // a physical address given to no sink
+    [InlineData("q.QueueBase = 0x00400000; q.SetDescriptor(0, 0xFFFFFFFF, 64);")]       // bare constants through wrappers: commands as often as addresses
     public Task Look_alikes_in_the_referenced_project_are_not_reported(string body) =>
         Check("class D { void F(KBuffer buf, Lib.Virtqueue q, Lib.Queue queue, Regs regs) { " + body + " } }");
 

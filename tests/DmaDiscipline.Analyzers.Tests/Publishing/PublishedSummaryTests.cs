@@ -1,6 +1,8 @@
+using DmaDiscipline.Analyzers.Publishing;
 using DmaDiscipline.Analyzers.Rules;
 using DmaDiscipline.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Testing;
 
 namespace DmaDiscipline.Analyzers.Tests.Publishing;
@@ -102,6 +104,74 @@ public sealed class PublishedSummaryTests
         var built = await LibraryAssembly.BuildAsync(Environment, "Env", "M:Env.IEnvironment.GetPhysicalAddress(System.Object) ; physical-source\n", referenceRuntime: false);
         Assert.Contains("\"M:Env.Endianness.ToLittle(System.UInt64) ; value-preserving\"", built.Generated, StringComparison.Ordinal);
         Assert.DoesNotContain("Align", built.Generated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_environment_library_publishes_a_helper_that_returns_its_argument_through_another_and_not_one_that_only_names_it()
+    {
+        const string Environment = """
+            namespace Env
+            {
+                public interface IEnvironment { ulong GetPhysicalAddress(object value); }
+                public static class Bits
+                {
+                    public static ulong Swap(ulong value) => value;
+                    public static ulong ToBus(ulong value) => Swap(value);
+                    public static ulong Cached;
+                    // Names its argument in the return, returns something else.
+                    public static ulong Lookup(ulong value) => value > 4096 ? Cached : 0;
+                }
+            }
+            """;
+        var built = await LibraryAssembly.BuildAsync(Environment, "Env", "M:Env.IEnvironment.GetPhysicalAddress(System.Object) ; physical-source\n", referenceRuntime: false);
+        Assert.Contains("\"M:Env.Bits.Swap(System.UInt64) ; value-preserving\"", built.Generated, StringComparison.Ordinal);
+        Assert.Contains("\"M:Env.Bits.ToBus(System.UInt64) ; value-preserving\"", built.Generated, StringComparison.Ordinal);
+        Assert.DoesNotContain("Lookup", built.Generated, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cached", built.Generated, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // A project that publishes a wrapper, and one that does no DMA.
+    [InlineData("namespace Hal { public static class Port { public static void Out(ulong value) { } } public static class Nic { public static void SetRing(ulong ring) => Port.Out(ring); } }", true)]
+    [InlineData("namespace Emu { public sealed class Cpu { public ulong Pc; public ulong Step(ulong pc) => pc + 4; } }", false)]
+    public async Task An_edit_that_changes_no_summary_leaves_the_generated_source_unchanged(string source, bool publishes)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var other = CSharpSyntaxTree.ParseText("namespace Other { public static class Text { public static int Length(string s) => s.Length; } }", parse, "Other.cs");
+        var compilation = CSharpCompilation.Create("Hal", [CSharpSyntaxTree.ParseText(source, parse, "Hal.cs"), other], await DriverCompilation.References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new SummaryGenerator().AsSourceGenerator()],
+            [new SymbolsText("DmaDiscipline.txt", "M:Hal.Port.Out(System.UInt64) ; bus-sink\n")],
+            parse,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGenerators(compilation);
+        Assert.Equal(publishes, driver.GetRunResult().GeneratedTrees.Length == 1);
+
+        // The unrelated file edited: the step runs on the new compilation, its result is the same, the output is not redone.
+        var edited = compilation.ReplaceSyntaxTree(other, other.WithChangedText(other.GetText().Replace(0, 0, "// edited\n")));
+        driver = driver.RunGenerators(edited);
+        var run = driver.GetRunResult().Results.Single();
+        Assert.All(run.TrackedSteps[SummaryGenerator.PublishStep].SelectMany(step => step.Outputs), output => Assert.Equal(IncrementalStepRunReason.Unchanged, output.Reason));
+        Assert.All(run.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs), output => Assert.Equal(IncrementalStepRunReason.Cached, output.Reason));
+    }
+
+    private sealed class SymbolsText(string path, string text) : AdditionalText
+    {
+        public override string Path { get; } = path;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default) => Microsoft.CodeAnalysis.Text.SourceText.From(text);
+    }
+
+    [Fact]
+    public async Task A_project_whose_symbols_file_names_a_sink_it_uses_publishes_its_wrapper()
+    {
+        var built = await LibraryAssembly.BuildAsync(
+            "namespace Hal { public static class Port { public static void Out(ulong value) { } } public static class Nic { public static void SetRing(ulong ring) => Port.Out(ring); } }",
+            "Hal",
+            "M:Hal.Port.Out(System.UInt64) ; bus-sink\n",
+            referenceRuntime: false);
+        Assert.Contains("\"M:Hal.Nic.SetRing(System.UInt64) ; bus-sink(ring)\"", built.Generated, StringComparison.Ordinal);
     }
 
     [Theory]

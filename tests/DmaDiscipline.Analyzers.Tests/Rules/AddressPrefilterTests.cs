@@ -166,6 +166,21 @@ public sealed class AddressPrefilterTests
             """,
             [("DmaDiscipline.txt", "M:Vendor.Hal.PhysOf(System.Object) ; physical-source\n")]);
 
+    [Theory]
+    // References the runtime and carries a symbols file naming a sink it never uses: no body is handed to the analysis.
+    [InlineData("namespace Emu { public sealed class Mmu { public ulong Base; public ulong Translate(ulong v) => Base + v; } }", 0)]
+    // The same project using the configured sink: every body is.
+    [InlineData("namespace Emu { public sealed class Mmu { public ulong Base; public void Load(ulong v) => Hal.Port.Out(Base + v); } }", 1)]
+    public async Task A_project_that_uses_no_sink_registers_no_body_analysis(string source, int codeBlockActions)
+    {
+        var tree = CSharpSyntaxTree.ParseText(source + "\nnamespace Hal { public static class Port { public static void Out(ulong value) { } } }");
+        var compilation = CSharpCompilation.Create("Emu", [tree], await DriverCompilation.References.Value, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var analyzer = new AddressProvenanceAnalyzer();
+        var run = compilation.WithAnalyzers([analyzer], new AnalyzerOptions([new SymbolsText("DmaDiscipline.txt", "M:Hal.Port.Out(System.UInt64) ; bus-sink\n")]));
+        Assert.Empty(await run.GetAnalyzerDiagnosticsAsync());
+        Assert.Equal(codeBlockActions, (await run.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)).CodeBlockActionsCount);
+    }
+
     [Fact]
     public void Disciplined_bodies_are_not_admitted()
     {

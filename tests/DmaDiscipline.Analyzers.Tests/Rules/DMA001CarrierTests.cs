@@ -40,6 +40,13 @@ public sealed class DMA001CarrierTests
         sealed class Engine { public void Go(Nic nic, Regs regs) { regs.QueueDesc = nic.RxBase; } }
         class D { void F(KBuffer buf, Nic nic) { nic.RxBase = {|DMA001:buf.PhysicalAddress.Value|}; } }
         """)]
+    // Fields of one name in several types (the search for the bodies that write a name is shared between them):
+    // each field holds what its own writers store.
+    [InlineData("""
+        sealed class Clean { public ulong Base; public void Set(ulong v) { Base = v & 0xFF; } }
+        sealed class Raw { public ulong Base; public void Set(KBuffer b) { Base = b.PhysicalAddress.Value; } }
+        class D { void F(Clean clean, Raw raw, Regs regs) { regs.QueueDesc = clean.Base; regs.QueueDesc = {|DMA001:raw.Base|}; } }
+        """)]
     public Task Reported(string source) => Check(source);
 
     [Theory]

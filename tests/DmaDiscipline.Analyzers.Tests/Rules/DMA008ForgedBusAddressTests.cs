@@ -44,6 +44,34 @@ public sealed class DMA008ForgedBusAddressTests
     public Task A_constant_device_address(string source) => Check(source);
 
     [Theory]
+    // A hard-coded base plus an index-scaled offset is a table's address wherever it goes: through a setter or a method
+    // that hands its parameter to a device (a wrapper), as at a declared address slot.
+    [InlineData("enum Base : uint { Ahci = 0x00400000 } class Port { private readonly Regs _regs = new(); public uint CommandList { set => _regs.Doorbell(value); } } "
+        + "class Hw { void F(Port port, uint n) { port.CommandList = {|DMA008:(uint)Base.Ahci + 0x400 * n|}; port.CommandList = {|DMA008:(uint)Base.Ahci + 0x8000 + 0x100 * n|}; } }")]
+    [InlineData("class Nic { private readonly Regs _regs = new(); public void SetRing(ulong address) => _regs.Doorbell(address); } class Hw { void F(Nic nic, int i) { nic.SetRing({|DMA008:0x0046C000UL + (ulong)(i << 12)|}); } }")]
+    [InlineData("class Nic { private readonly Regs _regs = new(); public void SetRing(ulong address) => _regs.Doorbell(address); } class Hw { void F(Nic nic, uint port) { ulong a = 0x00400000UL + 0x400UL * port; nic.SetRing({|DMA008:a|}); } }")]
+    public Task An_indexed_constant_device_address_through_a_wrapper(string source) => Check(source);
+
+    [Theory]
+    // A bare constant through a wrapper: a command or a length as often as an address.
+    [InlineData("class Port { private readonly Regs _regs = new(); public uint CommandList { set => _regs.Doorbell(value); } } class Hw { void F(Port port) { port.CommandList = 0xFFFFFFFF; port.CommandList = 0x00400000; } }")]
+    // An or of a constant and shifted indices: a PCI configuration address (a command word), not a table's address.
+    [InlineData("class Nic { private readonly Regs _regs = new(); public void Select(ulong address) => _regs.Doorbell(address); } class Hw { void F(Nic nic, uint bus, uint dev) { nic.Select(0x80000000UL | ((ulong)bus << 16) | ((ulong)dev << 11)); } }")]
+    // Indexed on one path only: on the other a bare constant.
+    [InlineData("class Nic { private readonly Regs _regs = new(); public void SetRing(ulong address) => _regs.Doorbell(address); } class Hw { void F(Nic nic, uint port, bool flag) { nic.SetRing(flag ? 0x8000UL : 0x00400000UL + 0x400UL * port); } }")]
+    // A page-sized constant plus a variable that is not index-scaled: the variable may be the real address.
+    [InlineData("class Nic { private readonly Regs _regs = new(); public void SetRing(ulong address) => _regs.Doorbell(address); } class Hw { void F(Nic nic, ulong window) { nic.SetRing(0x1000 + window); } }")]
+    public Task Not_an_indexed_constant_device_address_through_a_wrapper(string source) => Check(source);
+
+    [Fact]
+    public Task An_indexed_constant_at_a_register_writer_named_in_the_symbols_file_but_not_a_bare_one() =>
+        Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "namespace Hw { public static class Io { public static void Write32(int register, uint value) { } } "
+            + "class Ahci { void F(uint port) { Io.Write32(0x00, {|DMA008:0x00400000u + 0x400u * port|}); Io.Write32(0x08, 0x00400000u); Io.Write32(0x14, 0xFFFFFFFFu); "
+            + "Io.Write32(0x18, 0x80000000u | (port << 11)); } } }",
+            [("DmaDiscipline.txt", "M:Hw.Io.Write32(System.Int32,System.UInt32) ; bus-sink(value)\n")]);
+
+    [Theory]
     // Zero: no address (a reset).
     [InlineData("class Hw { void F(Regs regs) { regs.QueueDesc = 0; regs.Doorbell(0); } }")]
     // A constant offset into a mapping.

@@ -71,7 +71,7 @@ public sealed class InFlightTransactionsTests
     /// <summary>A drain on a thread of its own (a strict unmap on another CPU); join it to see whether it returned.</summary>
     private static Thread Drain(InFlightTransactions transactions, ulong firstPage, ulong lastPage)
     {
-        var thread = new Thread(() => transactions.Drain(firstPage, lastPage)) { IsBackground = true };
+        var thread = new Thread(() => transactions.Drain(firstPage, lastPage, Environment.CurrentManagedThreadId)) { IsBackground = true };
         thread.Start();
         return thread;
     }
