@@ -299,7 +299,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     after.Add(new Edge<TState>(state));
                 }
 
-                var frame = new Frame(null);
+                var frame = new Frame(null, isSwitch: true);
                 _frames.Add(frame);
                 for (var i = 0; i < entries.Length && !GaveUp; i++)
                 {
@@ -487,7 +487,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         frame.Breaks.Add(new Edge<TState>(state));
                         return;
                     }
-                    else if (kind == Exit.Continue)
+                    else if (kind == Exit.Continue && !frame.IsSwitch)
                     {
                         frame.Continues.Add(new Edge<TState>(state));
                         return;
@@ -587,10 +587,17 @@ namespace DmaDiscipline.Analyzers.Flow
             /// <summary>A loop (collecting its breaks and continues) or the finally of a try the walk is inside.</summary>
             private sealed class Frame
             {
-                /// <summary>The finally block of a try; null for a loop.</summary>
-                public Frame(IBlockOperation? @finally) => Finally = @finally;
+                /// <summary>The finally block of a try; null for a loop or (<paramref name="isSwitch"/>) a switch.</summary>
+                public Frame(IBlockOperation? @finally, bool isSwitch = false)
+                {
+                    Finally = @finally;
+                    IsSwitch = isSwitch;
+                }
 
                 public IBlockOperation? Finally { get; }
+
+                /// <summary>A switch: it takes the breaks of its sections, and lets a continue through to the loop around it.</summary>
+                public bool IsSwitch { get; }
 
                 public List<Edge<TState>> Breaks { get; } = new List<Edge<TState>>();
 
@@ -669,9 +676,11 @@ namespace DmaDiscipline.Analyzers.Flow
                             }
                         }
 
+                        // break leaves the switch; continue goes on to the loop around it, where it is followed.
+                        var inSection = loop == LoopKind.ContinueToBottom || loop == LoopKind.SwitchInLoopContinuingToBottom ? LoopKind.SwitchInLoopContinuingToBottom : LoopKind.Switch;
                         foreach (var inner in section.Body)
                         {
-                            if (!IsStructured(inner, depth + 1, LoopKind.Switch, ref statements))
+                            if (!IsStructured(inner, depth + 1, inSection, ref statements))
                             {
                                 return false;
                             }
@@ -681,10 +690,10 @@ namespace DmaDiscipline.Analyzers.Flow
                     return true;
                 case IBranchOperation branch:
                     // break, of the innermost loop or switch, or continue to a block after the body, of the innermost
-                    // loop (not from inside a switch). A continue to the head makes the graph's solver walk the loop again
+                    // loop (from inside a switch too). A continue to the head makes the graph's solver walk the loop again
                     // from part of its edges before the rest of the body is done: states this walk does not see.
                     return (branch.BranchKind == BranchKind.Break && loop != LoopKind.None)
-                        || (branch.BranchKind == BranchKind.Continue && loop == LoopKind.ContinueToBottom);
+                        || (branch.BranchKind == BranchKind.Continue && (loop == LoopKind.ContinueToBottom || loop == LoopKind.SwitchInLoopContinuingToBottom));
                 case IReturnOperation @return:
                     return @return.Kind == OperationKind.Return && (@return.ReturnedValue is null || IsPlain(@return.ReturnedValue, depth + 1, conditionals: true));
                 case IThrowOperation @throw:
@@ -726,8 +735,10 @@ namespace DmaDiscipline.Analyzers.Flow
             ContinueToHead,
             /// <summary>do ... while, or for with increments: continue goes to a block after the body.</summary>
             ContinueToBottom,
-            /// <summary>A switch section: break leaves the switch; continue (to a loop around it) is not followed.</summary>
+            /// <summary>A switch section, not inside a loop whose continue goes to a block after the body: break leaves the switch; a continue is not followed.</summary>
             Switch,
+            /// <summary>A switch section inside a loop whose continue goes to a block after the body: break leaves the switch, continue goes to that block.</summary>
+            SwitchInLoopContinuingToBottom,
         }
 
         private static bool IsCondition(IOperation condition, int depth)

@@ -105,8 +105,11 @@ namespace DmaDiscipline.Analyzers.Rules
 
                     // The tree walk follows structured bodies of any size the graph gives up on (its
                     // exits are named as the tree has them); anything else is said, not dropped.
-                    if (ReferenceEquals(owner, context.OwningSymbol) && StructuredFlow.TryRun(root, new MappingFlow(symbols, context.ReportDiagnostic, owner as IMethodSymbol, root.SemanticModel, summaries)))
+                    // Its findings too are reported only once it has followed the whole body.
+                    var walked = new List<Diagnostic>();
+                    if (ReferenceEquals(owner, context.OwningSymbol) && StructuredFlow.TryRun(root, new MappingFlow(symbols, walked.Add, owner as IMethodSymbol, root.SemanticModel, summaries)))
                     {
+                        walked.ForEach(context.ReportDiagnostic);
                         return;
                     }
 

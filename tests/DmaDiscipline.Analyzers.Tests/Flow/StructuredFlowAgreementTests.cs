@@ -243,7 +243,7 @@ public sealed class StructuredFlowAgreementTests
                     Line(depth, "while (y && k-- > 0);");
                     break;
                 case 33:
-                    Switch(depth, inFinally);
+                    Switch(depth, inLoop, inFinally);
                     break;
                 default:
                     Line(depth, "try");
@@ -255,7 +255,7 @@ public sealed class StructuredFlowAgreementTests
         }
 
         /// <summary>A switch of one to three sections (one or two case labels each), with or without default, each left by break or return.</summary>
-        private void Switch(int depth, bool inFinally)
+        private void Switch(int depth, bool inLoop, bool inFinally)
         {
             Line(depth, random.Next(2) == 0 ? "switch (k)" : "switch (k & 3)");
             Line(depth, "{");
@@ -284,8 +284,8 @@ public sealed class StructuredFlowAgreementTests
                 var count = 1 + random.Next(3);
                 for (var s = 0; s < count; s++)
                 {
-                    // A break or continue here would leave the switch, not a loop around it: none are generated.
-                    Statement(depth + 2, inLoop: false, inFinally);
+                    // In a loop, a break here leaves the switch, a continue goes on to the loop.
+                    Statement(depth + 2, inLoop, inFinally);
                 }
 
                 if (random.Next(3) == 0)

@@ -373,6 +373,18 @@ public sealed class StructuredFlowTests
             }
         }
         """)]
+    [InlineData("continue from a switch section to a for loop's increments", "DMA002", """
+        public void F(KBuffer b, int k)
+        {
+            for (var i = 0; i < k; i++)
+            {
+                var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+                if (_dma.MappingError(a)) continue;
+                switch (i & 3) { case 0: _kept = a; continue; case 1: continue; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; }
+                k--;
+            }
+        }
+        """)]
     public async Task Reports_what_the_graph_reports(string shape, string expected, string method)
     {
         var (structured, graph) = await Run(method);
@@ -412,7 +424,7 @@ public sealed class StructuredFlowTests
     [InlineData("goto default", "public void F(KBuffer b, int k) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (k) { case 0: goto default; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
     [InlineData("a case with a when clause", "public void F(KBuffer b, int k, bool x) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (k) { case 0 when x: _kept = a; break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
     [InlineData("a case pattern", "public void F(KBuffer b, int k) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (k) { case > 0: _kept = a; break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
-    [InlineData("continue from a switch section", "public void F(KBuffer b, int k) { for (var i = 0; i < k; i++) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (i) { case 0: _kept = a; continue; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } } }")]
+    [InlineData("continue from a switch section to a while loop's head", "public void F(KBuffer b, int k) { var i = 0; while (i < k) { i++; var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (i) { case 0: _kept = a; continue; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } } }")]
     [InlineData("a switch on a mapping's count (its case 0 is the check)", "public int F(ScatterList list) { var n = _dma.MapSg(list, DmaDirection.ToDevice); switch (n) { case 0: return 0; default: _dma.UnmapSg(list, DmaDirection.ToDevice); return n; } }")]
     [InlineData("a switch on a constant", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); switch (3) { case 3: _kept = a; break; default: _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); break; } }")]
     public async Task Declines_what_the_graph_lowers(string shape, string method)

@@ -54,6 +54,19 @@ public sealed class DMA902BodyNotAnalysedTests
     }
 
     [Fact]
+    public Task A_tree_walk_that_gives_up_part_way_reports_nothing_but_the_give_up()
+    {
+        // Past the graph's limit, the tree walk follows the body up to the switch on a scatter-gather count
+        // (whose case 0 is the check: the walk leaves it to the graph). What it found before that is not
+        // reported on its own: the body was not analysed, and that is what is said.
+        return Verify<MappingLifecycleAnalyzer>.Analyzer(
+            "class D\n{\n    int {|#0:F|}(DmaApi dma, KBuffer buf, ScatterList list, int mode, IRing ring)\n    {\n        var b = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);\n        ring.Post(b, 64);\n        var n = 0;\n"
+            + LargeBodies.IfChain(1100)
+            + "        var count = dma.MapSg(list, DmaDirection.ToDevice);\n        switch (count)\n        {\n            case 0: return 0;\n            default: dma.UnmapSg(list, DmaDirection.ToDevice); return n;\n        }\n    }\n}\n",
+            NotAnalysed(0, "'F'", "its control-flow graph has 2206 blocks, more than the 2000 analysed"));
+    }
+
+    [Fact]
     public Task Lambdas_nested_past_the_analysed_depth_are_reported_not_dropped()
     {
         var (open, close) = LargeBodies.NestedLambdas(9);
