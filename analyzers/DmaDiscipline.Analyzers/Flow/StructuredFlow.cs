@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
@@ -42,8 +43,10 @@ namespace DmaDiscipline.Analyzers.Flow
     /// </summary>
     internal static class StructuredFlow
     {
-        // Bounds the recursion on pathological nesting; deeper bodies take the graph.
-        private const int MaxDepth = 64;
+        // Bounds the recursion on pathological nesting; deeper bodies take the graph. Within it, the walk
+        // declines (and the graph takes the body) wherever the thread's stack runs short: a stack overflow
+        // would take the IDE or the build down with it, which a declined body never does.
+        private const int MaxDepth = 1024;
 
         // Bounds the work as the graph's solver does (visits per statement); past it the body takes the graph.
         private const int VisitsPerStatement = 24;
@@ -67,15 +70,25 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var statements = 0;
-            if (body is null || !IsStructured(body, 0, LoopKind.None, ref statements))
+            List<Edge<TState>> ends;
+            try
             {
-                return false;
-            }
+                if (body is null || !IsStructured(body, 0, LoopKind.None, ref statements))
+                {
+                    return false;
+                }
 
-            var walk = new Walk<TState>(analysis, (statements + 4) * VisitsPerStatement);
-            var ends = walk.Statement(body, new List<Edge<TState>> { new Edge<TState>(analysis.Entry) }, report: true);
-            if (walk.GaveUp)
+                var walk = new Walk<TState>(analysis, (statements + 4) * VisitsPerStatement);
+                ends = walk.Statement(body, new List<Edge<TState>> { new Edge<TState>(analysis.Entry) }, report: true);
+                if (walk.GaveUp)
+                {
+                    return false;
+                }
+            }
+            catch (InsufficientExecutionStackException)
             {
+                // Nested deeper than this thread's stack allows: nothing was reported (every caller holds its
+                // findings until the run completes), and the graph, which does not recurse on nesting, takes the body.
                 return false;
             }
 
@@ -172,6 +185,7 @@ namespace DmaDiscipline.Analyzers.Flow
             [MethodImpl(Jit.Optimized)]
             public List<Edge<TState>> Statement(IOperation statement, List<Edge<TState>> incoming, bool report)
             {
+                RuntimeHelpers.EnsureSufficientExecutionStack();
                 if (--_budget < 0 || _diverged)
                 {
                     return new List<Edge<TState>>();
@@ -613,6 +627,8 @@ namespace DmaDiscipline.Analyzers.Flow
                 return false;
             }
 
+            RuntimeHelpers.EnsureSufficientExecutionStack();
+
             statements++;
             switch (statement)
             {
@@ -768,6 +784,8 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 return false;
             }
+
+            RuntimeHelpers.EnsureSufficientExecutionStack();
 
             switch (expression)
             {

@@ -432,4 +432,49 @@ public sealed class StructuredFlowTests
         var (structured, _) = await Run(method);
         Assert.True(structured is null, $"{shape}: the tree walk must leave this body to the graph");
     }
+
+    private static string Nested(int depth, string leaf)
+    {
+        var open = string.Concat(Enumerable.Range(0, depth).Select(i => $"if (k > {i}) {{ "));
+        return "public void F(KBuffer b, int k) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); " + open + leaf + new string('}', depth) + " _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); }";
+    }
+
+    [Theory]
+    // A leak at the bottom of 400 nested ifs (return before the unmap), and its twin.
+    [InlineData(400, "if (k == 1000) return; ", new[] { "DMA002" })]
+    [InlineData(400, "_kept = _kept; ", new string[0])]
+    public async Task Follows_deep_nesting_as_the_graph_does(int depth, string leaf, string[] expected)
+    {
+        var (structured, graph) = await Run(Nested(depth, leaf));
+        Assert.Equal(expected, graph);
+        Assert.Equal(graph, structured);
+    }
+
+    [Fact]
+    public async Task Declines_nesting_deeper_than_the_threads_stack_allows_without_failing()
+    {
+        // Within the walk's depth bound (500 nested ifs): followed on a test thread's stack, declined on a small one.
+        var (tree, model, symbols) = await DriverCompilation.CreateAsync(Driver.Replace("{{BODY}}", Nested(500, "if (k == 5000) return; "), StringComparison.Ordinal));
+        var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "F");
+        var body = (IMethodBodyOperation)model.GetOperation(declaration)!;
+        Assert.True(StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })));
+        bool? followed = null;
+        Exception? failure = null;
+        // A thread with a small stack: the walk must run short of it and decline, never overflow.
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                followed = StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { }));
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }, maxStackSize: 192 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+        Assert.False(followed);
+    }
 }
