@@ -51,6 +51,13 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var names = symbols.Names(start.CancellationToken);
+                if (!InterestingNames.AnyTreeMentions(start.Compilation, names.Mapping, start.CancellationToken))
+                {
+                    // No source names a map or alloc, so no body can make a mapping (nor can a helper of this
+                    // compilation: a maker's body names one): no body action at all, as on a project that does no DMA.
+                    return;
+                }
+
                 var summaries = new MappingSummaries(symbols, names.Mapping, start.CancellationToken);
                 var verify = _verifyQuietBodies;
                 start.RegisterCodeBlockAction(block => Analyze(block, symbols, names, summaries, verify));

@@ -60,6 +60,34 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
+        /// <summary>
+        /// Does any source tree of the compilation contain one of the names (the same substring test as
+        /// <see cref="Mentions"/>, over whole trees)? When none does, no block can pass that prefilter, and
+        /// an analyzer can register nothing for the compilation.
+        /// </summary>
+        public static bool AnyTreeMentions(Compilation compilation, HashSet<string> names, CancellationToken cancellationToken)
+        {
+            if (names.Count == 0)
+            {
+                return false;
+            }
+
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var text = SourceWords.TextOf(tree);
+                foreach (var name in names)
+                {
+                    if (text.IndexOf(name, System.StringComparison.Ordinal) >= 0)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
         public static InterestingNames Compute(Compilation compilation, IEnumerable<KeyValuePair<ISymbol, DmaRole>> roles, IEnumerable<ITypeSymbol> addressTypes, DmaSymbols symbols, CancellationToken cancellationToken)
         {
             var mapping = new HashSet<string>(System.StringComparer.Ordinal);
