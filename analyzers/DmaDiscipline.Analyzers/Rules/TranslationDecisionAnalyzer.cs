@@ -35,6 +35,13 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var names = symbols.Names(start.CancellationToken);
+                if (!InterestingNames.AnyTreeMentions(start.Compilation, names.Mapping, start.CancellationToken)
+                    || !InterestingNames.AnyTreeMentions(start.Compilation, names.Physical, start.CancellationToken))
+                {
+                    // The body prefilter needs both in one body: with either missing from every tree, no body passes it.
+                    return;
+                }
+
                 start.RegisterCodeBlockAction(block => Analyze(block, symbols, names));
             });
         }
