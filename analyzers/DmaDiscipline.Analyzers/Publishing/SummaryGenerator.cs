@@ -9,9 +9,10 @@ namespace DmaDiscipline.Analyzers.Publishing
     /// Publishes a project's DMA summaries with its assembly (<see cref="PublishedSummary"/>), so that
     /// a project referencing it — as a project or as a package — sees its wrappers, helpers and sources
     /// without a symbols file. A project that uses no sink and names no physical source gets nothing
-    /// (no source is added), and is summarised not at all; nor is a project that sets the MSBuild
-    /// property <c>DmaDisciplinePublishSummaries</c> to <c>false</c> (one no driver project references,
-    /// which would otherwise pay for summaries nobody reads).
+    /// (no source is added), and is summarised not at all; nor is an application (an executable), nor a
+    /// project that sets the MSBuild property <c>DmaDisciplinePublishSummaries</c> to <c>false</c> (one no
+    /// driver project references, which would otherwise pay for summaries nobody reads). <c>true</c> makes an
+    /// application publish too.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class SummaryGenerator : IIncrementalGenerator
@@ -19,9 +20,11 @@ namespace DmaDiscipline.Analyzers.Publishing
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
             var files = context.AdditionalTextsProvider.Where(file => SymbolsFile.IsSymbolsFile(file.Path)).Collect();
-            var optedOut = context.AnalyzerConfigOptionsProvider.Select((options, _) => IsOptedOut(options.GlobalOptions));
-            var published = context.CompilationProvider.Combine(files).Combine(optedOut).Select((input, cancellationToken) =>
-                input.Right ? new Result(input.Left.Left.AssemblyName ?? string.Empty, string.Empty, null) : Publish(input.Left.Left, input.Left.Right, cancellationToken))
+            var asked = context.AnalyzerConfigOptionsProvider.Select((options, _) => PublishAsked(options.GlobalOptions));
+            var published = context.CompilationProvider.Combine(files).Combine(asked).Select((input, cancellationToken) =>
+                (input.Right ?? !IsApplication(input.Left.Left))
+                    ? Publish(input.Left.Left, input.Left.Right, cancellationToken)
+                    : new Result(input.Left.Left.AssemblyName ?? string.Empty, string.Empty, null))
                 .WithTrackingName(PublishStep);
             context.RegisterSourceOutput(published, (output, result) =>
             {
@@ -42,11 +45,30 @@ namespace DmaDiscipline.Analyzers.Publishing
         /// </summary>
         internal const string PublishStep = "DmaDiscipline.Publish";
 
-        /// <summary>The MSBuild property (made visible to the compiler by the package's .targets) that turns publishing off.</summary>
+        /// <summary>The MSBuild property (made visible to the compiler by the package's .targets) that turns publishing off, or on.</summary>
         internal const string PublishProperty = "build_property.DmaDisciplinePublishSummaries";
 
-        private static bool IsOptedOut(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options) =>
-            options.TryGetValue(PublishProperty, out var value) && string.Equals(value.Trim(), "false", StringComparison.OrdinalIgnoreCase);
+        /// <summary><c>true</c> or <c>false</c> as the property says; null when it says neither (absent or empty): the default decides.</summary>
+        private static bool? PublishAsked(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
+        {
+            if (!options.TryGetValue(PublishProperty, out var value))
+            {
+                return null;
+            }
+
+            value = value.Trim();
+            return string.Equals(value, "false", StringComparison.OrdinalIgnoreCase) ? false
+                : string.Equals(value, "true", StringComparison.OrdinalIgnoreCase) ? true
+                : (bool?)null;
+        }
+
+        /// <summary>
+        /// An application (an executable): by default it publishes nothing, since no project references one — a
+        /// kernel or a driver host built as an executable pays nothing for summaries nobody reads. A library publishes.
+        /// </summary>
+        private static bool IsApplication(Compilation compilation) =>
+            compilation.Options.OutputKind == OutputKind.ConsoleApplication || compilation.Options.OutputKind == OutputKind.WindowsApplication
+            || compilation.Options.OutputKind == OutputKind.WindowsRuntimeApplication;
 
         private static Result Publish(Compilation compilation, ImmutableArray<AdditionalText> files, System.Threading.CancellationToken cancellationToken)
         {

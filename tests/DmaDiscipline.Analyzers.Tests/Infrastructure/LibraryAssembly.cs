@@ -16,13 +16,13 @@ internal static class LibraryAssembly
 
     /// <summary>Builds <paramref name="source"/> as assembly <paramref name="name"/> (it must compile), with its symbols file if any.</summary>
     public static async Task<Built> BuildAsync(string source, string name = "Lib", string? symbolsFile = null, bool referenceRuntime = true, IEnumerable<MetadataReference>? references = null,
-        IReadOnlyDictionary<string, string>? buildProperties = null)
+        IReadOnlyDictionary<string, string>? buildProperties = null, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
     {
         var all = (await DriverCompilation.References.Value).Where(r => referenceRuntime || !(r.Display ?? string.Empty).EndsWith("DmaDiscipline.Runtime.dll", StringComparison.Ordinal)).ToList();
         all.AddRange(references ?? []);
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(name, [CSharpSyntaxTree.ParseText(source, parse, name + ".cs")], all,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+            new CSharpCompilationOptions(outputKind, allowUnsafe: true));
         var files = symbolsFile is null ? ImmutableArray<AdditionalText>.Empty : [new Text("DmaDiscipline.txt", symbolsFile)];
         var driver = CSharpGeneratorDriver.Create([new SummaryGenerator().AsSourceGenerator()], files, parse, new BuildProperties(buildProperties))
             .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out var diagnostics);

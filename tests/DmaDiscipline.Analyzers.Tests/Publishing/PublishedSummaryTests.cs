@@ -194,6 +194,27 @@ public sealed class PublishedSummaryTests
         Assert.Empty(built.GeneratorDiagnostics);
     }
 
+    [Theory]
+    // An application publishes nothing by default (nothing references it); the property can still ask for it.
+    [InlineData(OutputKind.ConsoleApplication, null, false)]
+    [InlineData(OutputKind.ConsoleApplication, "true", true)]
+    [InlineData(OutputKind.DynamicallyLinkedLibrary, null, true)]
+    public async Task An_application_publishes_only_when_asked(OutputKind kind, string? property, bool published)
+    {
+        const string Environment = """
+            namespace Env
+            {
+                public interface IEnvironment { ulong GetPhysicalAddress(object value); }
+                public static class Endianness { public static ulong ToLittle(ulong value) => value; }
+                public static class Program { public static void Main() { } }
+            }
+            """;
+        var built = await LibraryAssembly.BuildAsync(Environment, "Env", "M:Env.IEnvironment.GetPhysicalAddress(System.Object) ; physical-source\n", referenceRuntime: false,
+            buildProperties: property is null ? null : new Dictionary<string, string> { ["DmaDisciplinePublishSummaries"] = property }, outputKind: kind);
+        Assert.Equal(published, built.Generated.Contains("\"M:Env.Endianness.ToLittle(System.UInt64) ; value-preserving\"", StringComparison.Ordinal));
+        Assert.Empty(built.GeneratorDiagnostics);
+    }
+
     [Fact]
     public async Task Summaries_compose_through_a_chain_of_project_references()
     {
