@@ -282,19 +282,8 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
-        private static DeviceContentOrigin? EarliestDeviceContent(ImmutableHashSet<Origin> origins)
-        {
-            DeviceContentOrigin? earliest = null;
-            foreach (var origin in origins)
-            {
-                if (origin is DeviceContentOrigin content && Origin.IsEarlier(content.Operation.Syntax, earliest?.Operation.Syntax))
-                {
-                    earliest = content;
-                }
-            }
-
-            return earliest;
-        }
+        private static DeviceContentOrigin? EarliestDeviceContent(ImmutableHashSet<Origin> origins) =>
+            Origin.Earliest<DeviceContentOrigin>(origins, content => content.Operation.Syntax);
 
         private static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
         {
@@ -1901,19 +1890,8 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>The physical origin among <paramref name="origins"/> that a message names (see <see cref="Origin.IsEarlier"/>).</summary>
-        public static PhysicalOrigin? EarliestPhysical(ImmutableHashSet<Origin> origins)
-        {
-            PhysicalOrigin? earliest = null;
-            foreach (var origin in origins)
-            {
-                if (origin is PhysicalOrigin physical && Origin.IsEarlier(physical.Operation.Syntax, earliest?.Operation.Syntax))
-                {
-                    earliest = physical;
-                }
-            }
-
-            return earliest;
-        }
+        public static PhysicalOrigin? EarliestPhysical(ImmutableHashSet<Origin> origins) =>
+            Origin.Earliest<PhysicalOrigin>(origins, physical => physical.Operation.Syntax);
 
         private bool IsInCompilation(IOperation operation) => _symbols.Compilation.ContainsSyntaxTree(operation.Syntax.SyntaxTree);
 

@@ -216,19 +216,8 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>The earliest device-memory origin the value (an address) may have, if any.</summary>
-        public DeviceMemoryOrigin? FindDeviceMemory(ImmutableHashSet<Origin> value)
-        {
-            DeviceMemoryOrigin? earliest = null;
-            foreach (var origin in Resolve(value))
-            {
-                if (origin is DeviceMemoryOrigin device && Origin.IsEarlier(device.Node, earliest?.Node))
-                {
-                    earliest = device;
-                }
-            }
-
-            return earliest;
-        }
+        public DeviceMemoryOrigin? FindDeviceMemory(ImmutableHashSet<Origin> value) =>
+            Origin.Earliest<DeviceMemoryOrigin>(Resolve(value), device => device.Node);
 
         /// <summary>Which of a call's arguments address device memory (bit per parameter ordinal, the first 64).</summary>
         public ulong DeviceArguments(ImmutableArray<ImmutableHashSet<Origin>> arguments)

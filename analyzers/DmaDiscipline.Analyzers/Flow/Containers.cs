@@ -35,7 +35,14 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly IAssemblySymbol _compiled;
         private readonly ConcurrentDictionary<ITypeSymbol, bool> _isContainer = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
 
-        public Containers(IAssemblySymbol compiled) => _compiled = compiled;
+        // Made once: a lambda that captures this would be a new delegate at every lookup.
+        private readonly Func<ITypeSymbol, bool> _decide;
+
+        public Containers(IAssemblySymbol compiled)
+        {
+            _compiled = compiled;
+            _decide = type => IsLibrarySequence((INamedTypeSymbol)type);
+        }
 
         /// <summary>An array, or a generic sequence type of another assembly.</summary>
         public bool IsContainer(ITypeSymbol? type)
@@ -45,7 +52,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IArrayTypeSymbol _:
                     return true;
                 case INamedTypeSymbol named when named.IsGenericType || (named.ContainingType?.IsGenericType ?? false):
-                    return _isContainer.GetOrAdd(named, t => IsLibrarySequence((INamedTypeSymbol)t));
+                    return _isContainer.GetOrAdd(named, _decide);
                 default:
                     return false;
             }

@@ -23,6 +23,22 @@ namespace DmaDiscipline.Analyzers.Flow
             var byFile = string.CompareOrdinal(candidate.SyntaxTree.FilePath, current.SyntaxTree.FilePath);
             return byFile < 0 || (byFile == 0 && candidate.SpanStart < current.SpanStart);
         }
+
+        /// <summary>Of a value's origins of kind <typeparamref name="T"/>, the one a message names (<see cref="IsEarlier"/>); null when it has none.</summary>
+        public static T? Earliest<T>(ImmutableHashSet<Origin> origins, System.Func<T, SyntaxNode> nodeOf)
+            where T : Origin
+        {
+            T? earliest = null;
+            foreach (var origin in origins)
+            {
+                if (origin is T candidate && IsEarlier(nodeOf(candidate), earliest is null ? null : nodeOf(earliest)))
+                {
+                    earliest = candidate;
+                }
+            }
+
+            return earliest;
+        }
     }
 
     /// <summary>A raw CPU physical address, first seen at <see cref="Operation"/>.</summary>
