@@ -51,7 +51,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var names = symbols.Names(start.CancellationToken);
-                if (!InterestingNames.AnyTreeMentions(start.Compilation, names.Mapping, start.CancellationToken))
+                if (!names.SourceNamesMapping(start.CancellationToken))
                 {
                     // No source names a map or alloc, so no body can make a mapping (nor can a helper of this
                     // compilation: a maker's body names one): no body action at all, as on a project that does no DMA.

@@ -35,8 +35,8 @@ namespace DmaDiscipline.Analyzers.Rules
                 }
 
                 var names = symbols.Names(start.CancellationToken);
-                if (!InterestingNames.AnyTreeMentions(start.Compilation, names.Mapping, start.CancellationToken)
-                    || !InterestingNames.AnyTreeMentions(start.Compilation, names.Physical, start.CancellationToken))
+                if (!names.SourceNamesMapping(start.CancellationToken)
+                    || !names.SourceNamesPhysical(start.CancellationToken))
                 {
                     // The body prefilter needs both in one body: with either missing from every tree, no body passes it.
                     return;

@@ -15,8 +15,9 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// </summary>
     internal sealed class InterestingNames
     {
-        private InterestingNames(HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
+        private InterestingNames(Compilation compilation, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
+            _compilation = compilation;
             Mapping = mapping;
             Physical = physical;
             Sinks = sinks;
@@ -48,10 +49,15 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             var text = SourceWords.TextOf(block.SyntaxTree);
-            var end = System.Math.Min(block.Span.End, text.Length);
+            return ContainsAny(text, block.Span.Start, System.Math.Min(block.Span.End, text.Length), names);
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private static bool ContainsAny(string text, int start, int end, HashSet<string> names)
+        {
             foreach (var name in names)
             {
-                if (text.IndexOf(name, block.Span.Start, end - block.Span.Start, System.StringComparison.Ordinal) >= 0)
+                if (text.IndexOf(name, start, end - start, System.StringComparison.Ordinal) >= 0)
                 {
                     return true;
                 }
@@ -60,32 +66,50 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
+        // The compilation whose names these are; whether some tree of it names a map (or a physical source):
+        // 0 not yet known, 1 yes, 2 no. Two analyzers ask; the trees are scanned once.
+        private readonly Compilation _compilation;
+        private int _sourceNamesMapping;
+        private int _sourceNamesPhysical;
+
         /// <summary>
-        /// Does any source tree of the compilation contain one of the names (the same substring test as
-        /// <see cref="Mentions"/>, over whole trees)? When none does, no block can pass that prefilter, and
-        /// an analyzer can register nothing for the compilation.
+        /// Does any source tree of the compilation name a map or alloc (the same substring test as
+        /// <see cref="Mentions"/>, over whole trees)? When none does, no block can pass the mapping prefilter,
+        /// and an analyzer can register nothing for the compilation. Scanned once.
         /// </summary>
-        public static bool AnyTreeMentions(Compilation compilation, HashSet<string> names, CancellationToken cancellationToken)
+        public bool SourceNamesMapping(CancellationToken cancellationToken) =>
+            AnyTreeMentions(_compilation, Mapping, ref _sourceNamesMapping, cancellationToken);
+
+        /// <summary>Does any source tree of the compilation name a physical source? As <see cref="SourceNamesMapping"/>.</summary>
+        public bool SourceNamesPhysical(CancellationToken cancellationToken) =>
+            AnyTreeMentions(_compilation, Physical, ref _sourceNamesPhysical, cancellationToken);
+
+        private static bool AnyTreeMentions(Compilation compilation, HashSet<string> names, ref int known, CancellationToken cancellationToken)
         {
-            if (names.Count == 0)
+            var state = Volatile.Read(ref known);
+            if (state != 0)
             {
-                return false;
+                return state == 1;
             }
 
-            foreach (var tree in compilation.SyntaxTrees)
+            var found = false;
+            if (names.Count > 0)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var text = SourceWords.TextOf(tree);
-                foreach (var name in names)
+                foreach (var tree in compilation.SyntaxTrees)
                 {
-                    if (text.IndexOf(name, System.StringComparison.Ordinal) >= 0)
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var text = SourceWords.TextOf(tree);
+                    if (ContainsAny(text, 0, text.Length, names))
                     {
-                        return true;
+                        found = true;
+                        break;
                     }
                 }
             }
 
-            return false;
+            // Two analyzers racing compute the same answer: either write is right.
+            Volatile.Write(ref known, found ? 1 : 2);
+            return found;
         }
 
         public static InterestingNames Compute(Compilation compilation, IEnumerable<KeyValuePair<ISymbol, DmaRole>> roles, IEnumerable<ITypeSymbol> addressTypes, DmaSymbols symbols, CancellationToken cancellationToken)
@@ -137,7 +161,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             // The referenced runtime's sinks are read by AddressCarriers, with the rest of what the
             // runtime declares: one walk over its members, not two.
-            var names = new InterestingNames(mapping, physical, sinks);
+            var names = new InterestingNames(compilation, mapping, physical, sinks);
             names.DeviceMemory.UnionWith(device);
             return names;
         }
