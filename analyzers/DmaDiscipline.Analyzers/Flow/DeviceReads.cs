@@ -15,25 +15,23 @@ namespace DmaDiscipline.Analyzers.Flow
         public static bool IsLoad(IMethodSymbol method, out int source)
         {
             source = 0;
-            if (method.Parameters.Length < 1 || method.ReturnsVoid || !(method.ContainingType is { } type))
+            if (method.Parameters.Length < 1 || method.ReturnsVoid)
             {
                 return false;
             }
 
-            switch (type.Name)
+            switch (MemoryAccessors.Of(method))
             {
-                case "Unsafe":
-                    return (method.Name == "Read" || method.Name == "ReadUnaligned") && ValueConversions.InSystem(type, "CompilerServices", "Runtime");
-                case "Marshal":
-                    return method.Name.StartsWith("Read", System.StringComparison.Ordinal) && ValueConversions.InSystem(type, "InteropServices", "Runtime");
-                case "MemoryMarshal":
-                    return method.Name == "Read" && ValueConversions.InSystem(type, "InteropServices", "Runtime");
-                case "Volatile":
-                    return method.Name == "Read" && ValueConversions.InSystem(type, "Threading", null);
-                case "Interlocked":
-                    return method.Name == "Read" && ValueConversions.InSystem(type, "Threading", null);
-                case "BinaryPrimitives":
-                    return method.Name.StartsWith("Read", System.StringComparison.Ordinal) && ValueConversions.InSystem(type, "Binary", "Buffers");
+                case MemoryAccessor.Unsafe:
+                    return method.Name == "Read" || method.Name == "ReadUnaligned";
+                case MemoryAccessor.Marshal:
+                    return method.Name.StartsWith("Read", System.StringComparison.Ordinal);
+                case MemoryAccessor.MemoryMarshal:
+                case MemoryAccessor.Volatile:
+                case MemoryAccessor.Interlocked:
+                    return method.Name == "Read";
+                case MemoryAccessor.BinaryPrimitives:
+                    return method.Name.StartsWith("Read", System.StringComparison.Ordinal);
                 default:
                     return false;
             }

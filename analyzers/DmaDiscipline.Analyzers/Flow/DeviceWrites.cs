@@ -15,25 +15,25 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             destination = 0;
             value = method.Parameters.Length - 1;
-            if (method.Parameters.Length < 2 || !(method.ContainingType is { } type))
+            if (method.Parameters.Length < 2)
             {
                 return false;
             }
 
-            switch (type.Name)
+            switch (MemoryAccessors.Of(method))
             {
-                case "Unsafe":
-                    return (method.Name == "Write" || method.Name == "WriteUnaligned") && ValueConversions.InSystem(type, "CompilerServices", "Runtime");
-                case "Marshal":
-                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal) && ValueConversions.InSystem(type, "InteropServices", "Runtime");
-                case "MemoryMarshal":
-                    return (method.Name == "Write" || method.Name == "TryWrite") && ValueConversions.InSystem(type, "InteropServices", "Runtime");
-                case "Volatile":
-                    return method.Name == "Write" && ValueConversions.InSystem(type, "Threading", null);
-                case "Interlocked":
-                    return method.Name == "Exchange" && method.Parameters.Length == 2 && ValueConversions.InSystem(type, "Threading", null);
-                case "BinaryPrimitives":
-                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal) && ValueConversions.InSystem(type, "Binary", "Buffers");
+                case MemoryAccessor.Unsafe:
+                    return method.Name == "Write" || method.Name == "WriteUnaligned";
+                case MemoryAccessor.Marshal:
+                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal);
+                case MemoryAccessor.MemoryMarshal:
+                    return method.Name == "Write" || method.Name == "TryWrite";
+                case MemoryAccessor.Volatile:
+                    return method.Name == "Write";
+                case MemoryAccessor.Interlocked:
+                    return method.Name == "Exchange" && method.Parameters.Length == 2;
+                case MemoryAccessor.BinaryPrimitives:
+                    return method.Name.StartsWith("Write", System.StringComparison.Ordinal);
                 default:
                     return false;
             }
