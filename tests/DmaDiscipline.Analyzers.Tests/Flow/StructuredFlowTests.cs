@@ -1,4 +1,5 @@
 using DmaDiscipline.Analyzers.Flow;
+using DmaDiscipline.Analyzers.Symbols;
 using DmaDiscipline.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -31,15 +32,20 @@ public sealed class StructuredFlowTests
     /// <summary>The rules the tree walk reports in method <c>F</c> (null when it declines the body), and those the graph reports.</summary>
     private static async Task<(string[]? Structured, string[] Graph)> Run(string method)
     {
-        var (tree, model, symbols) = await DriverCompilation.CreateAsync(Driver.Replace("{{BODY}}", method, StringComparison.Ordinal));
-        var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "F");
-        var body = (IMethodBodyOperation)model.GetOperation(declaration)!;
-
+        var (body, symbols) = await BodyOf(method);
         var structured = new List<string>();
         var followed = StructuredFlow.TryRun(body, new MappingFlow(symbols, d => structured.Add(d.Id)));
         var graph = new List<string>();
         FlowSolver<MappingState>.Run(ControlFlowGraph.Create(body), new MappingFlow(symbols, d => graph.Add(d.Id)));
         return (followed ? structured.Order(StringComparer.Ordinal).ToArray() : null, graph.Order(StringComparer.Ordinal).ToArray());
+    }
+
+    /// <summary>The body of method <c>F</c> in the driver, bound, with the compilation's symbols.</summary>
+    private static async Task<(IMethodBodyOperation Body, DmaSymbols Symbols)> BodyOf(string method)
+    {
+        var (tree, model, symbols) = await DriverCompilation.CreateAsync(Driver.Replace("{{BODY}}", method, StringComparison.Ordinal));
+        var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "F");
+        return ((IMethodBodyOperation)model.GetOperation(declaration)!, symbols);
     }
 
     [Theory]
@@ -454,9 +460,7 @@ public sealed class StructuredFlowTests
     public async Task Declines_nesting_deeper_than_the_threads_stack_allows_without_failing()
     {
         // Within the walk's depth bound (500 nested ifs): followed on a test thread's stack, declined on a small one.
-        var (tree, model, symbols) = await DriverCompilation.CreateAsync(Driver.Replace("{{BODY}}", Nested(500, "if (k == 5000) return; "), StringComparison.Ordinal));
-        var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "F");
-        var body = (IMethodBodyOperation)model.GetOperation(declaration)!;
+        var (body, symbols) = await BodyOf(Nested(500, "if (k == 5000) return; "));
         Assert.True(StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })));
         bool? followed = null;
         Exception? failure = null;
