@@ -68,7 +68,25 @@ internal sealed class InFlightTransactions
     /// on the thread whose <see cref="Environment.CurrentManagedThreadId"/> is <paramref name="me"/>.
     /// Pass the result to <see cref="End"/>, on the same thread, when its bytes have moved.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public long Begin(int me, ulong firstPage, ulong lastPage)
+    {
+        // The owner's transaction, inline (a call to IsOwner per transaction was 2 % of a one-queue run).
+        if (Volatile.Read(ref _owner) == me)
+        {
+            Volatile.Write(ref _ownerInFlight, _ownerInFlight + 1);
+            if (Volatile.Read(ref _owner) == me)
+            {
+                return OwnedToken;
+            }
+
+            Volatile.Write(ref _ownerInFlight, _ownerInFlight - 1); // being shared meanwhile: see BeginSlow
+        }
+
+        return BeginSlow(me, firstPage, lastPage);
+    }
+
+    private long BeginSlow(int me, ulong firstPage, ulong lastPage)
     {
         if (Volatile.Read(ref _owner) != Shared)
         {
@@ -147,7 +165,8 @@ internal sealed class InFlightTransactions
     /// </summary>
     public void Drain(ulong firstPage, ulong lastPage, int me)
     {
-        if (Volatile.Read(ref _owner) != Shared && IsOwner(me))
+        int owner = Volatile.Read(ref _owner);
+        if (owner == me || (owner != Shared && IsOwner(me)))
         {
             return; // the owner is not inside a transaction of its own, and nobody else issues any
         }
