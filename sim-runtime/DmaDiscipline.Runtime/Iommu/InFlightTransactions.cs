@@ -24,6 +24,15 @@ namespace DmaDiscipline.Runtime;
 /// already holds) or busy (one transaction inside another) counts instead in a shared pair of epoch
 /// counters; a drain that finds them non-zero advances the epoch and waits for the old one to empty.
 /// </para>
+/// <para>
+/// Reads, in the shared mode, are not published (<see cref="BeginRead"/>): a slot's full fence per
+/// transaction was most of what a second queue added to each packet. A read notes the count of
+/// invalidations begun in its granule's stripe and checks it after its copy; every invalidation that
+/// a drain completes counts itself there, with a full fence, before it clears an entry and again
+/// once the caches are invalidated. A read that an invalidation overtook copies again (and faults
+/// if its entry is gone), so bytes a new owner wrote after a strict unmap never leave it — the same
+/// guarantee as the drain's, for a read; a write, which cannot be taken back, is published and drained.
+/// </para>
 /// Why the owned mode is safe without fences: an owner transaction re-reads the mode after counting
 /// itself, and the switching thread sets the mode before its process-wide barrier and reads the
 /// owner's count after it (an asymmetric Dekker pair), so either the switch waits for that
@@ -50,6 +59,10 @@ internal sealed class InFlightTransactions
     private const int FirstField = 1;
     private const int LastField = 2;
     private const int OwnerField = 3;
+    private const int GranuleBits = 4; // invalidation stripes by 64 KiB granule of the bus page, as the live-mapping shards
+    private const int BegunField = 0;
+    private const int DoneField = 1;
+    private const long ReadTokenBase = long.MinValue; // read tokens: ReadTokenBase + (invalidations begun << SlotBits) + stripe
 
     // Slot s's fields at [s * Stride + Pad + field]; made at the switch to shared (most domains are
     // driven from one thread and never need them). The epoch counters of transactions that found no
@@ -62,6 +75,11 @@ internal sealed class InFlightTransactions
     // thread switches the domain to shared (others wait for it); Shared for good.
     private int _owner;
     private int _ownerInFlight; // written by the owner thread only
+    private int _ownerInvalidating; // 1 while the owner clears entries that a drain will complete (written by the owner only)
+
+    // Per invalidation stripe, at [stripe * Stride + Pad]: invalidations begun and done on its
+    // granules, each bumped with a full fence; made with the slots, at the switch to shared.
+    private long[]? _invalidations;
 
     /// <summary>
     /// A transaction on bus pages <paramref name="firstPage"/> to <paramref name="lastPage"/> starts
@@ -138,6 +156,165 @@ internal sealed class InFlightTransactions
         }
     }
 
+    /// <summary>
+    /// A read transaction (the device reads memory) on bus pages <paramref name="firstPage"/> to
+    /// <paramref name="lastPage"/> starts: as <see cref="Begin"/>, except that in the shared mode a
+    /// read within one 64 KiB granule is not published at all — it notes how many invalidations of
+    /// its granule's stripe have begun, and <see cref="EndRead"/> tells whether one began meanwhile
+    /// (then the caller reads again: the bytes it copied may be a new owner's). So a read costs no
+    /// fence; a drain does not wait for it, and need not: a read that used a removed entry finds it
+    /// out before its bytes go anywhere. Pass the result to <see cref="EndRead"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public long BeginRead(int me, ulong firstPage, ulong lastPage)
+    {
+        if (Volatile.Read(ref _owner) == me)
+        {
+            Volatile.Write(ref _ownerInFlight, _ownerInFlight + 1);
+            if (Volatile.Read(ref _owner) == me)
+            {
+                return OwnedToken;
+            }
+
+            Volatile.Write(ref _ownerInFlight, _ownerInFlight - 1); // being shared meanwhile: see BeginSlow
+        }
+
+        return BeginReadSlow(me, firstPage, lastPage);
+    }
+
+    private long BeginReadSlow(int me, ulong firstPage, ulong lastPage)
+    {
+        if (Volatile.Read(ref _owner) == Shared && firstPage >> GranuleBits == lastPage >> GranuleBits)
+        {
+            // Done, then begun (acquire loads, before the translation's): equal, no invalidation of
+            // the stripe was under way, and every one counted has cleared its entries visibly.
+            int stripe = InvalidationStripe(firstPage);
+            int at = (stripe * Stride) + Pad;
+            long[] invalidations = _invalidations!; // published before the mode became Shared
+            long done = Volatile.Read(ref invalidations[at + DoneField]);
+            long begun = Volatile.Read(ref invalidations[at + BegunField]);
+            if (begun == done)
+            {
+                return ReadTokenBase + (begun << SlotBits) + stripe;
+            }
+        }
+
+        return BeginSlow(me, firstPage, lastPage); // under way (or across granules): published, as a write is
+    }
+
+    /// <summary>
+    /// The read begun with <paramref name="token"/> has copied its bytes: false when an invalidation
+    /// of its stripe began after it started — its bytes may not be the mapping's, and the read must be
+    /// made again (it then translates after that invalidation). True for every other kind of token.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public bool EndRead(long token)
+    {
+        if (token >= -(SlotMask + 2))
+        {
+            End(token);
+            return true;
+        }
+
+        return Validate(token);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool Validate(long token)
+    {
+        // The copy's loads before the count's. x86 keeps loads in order, and the call is opaque to the
+        // compiler (so it is not inlined); elsewhere a full fence does it.
+        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            Interlocked.MemoryBarrier();
+        }
+
+        long read = token - ReadTokenBase;
+        int at = ((int)(read & SlotMask) * Stride) + Pad;
+        return Volatile.Read(ref _invalidations![at + BegunField]) == read >> SlotBits;
+    }
+
+    /// <summary>
+    /// The thread <paramref name="me"/> is about to clear page-table entries of pages
+    /// <paramref name="firstPage"/> to <paramref name="lastPage"/> (and invalidate their cached
+    /// translations) for a drain to complete: reads in flight on them find out (see
+    /// <see cref="BeginRead"/>). Pass the result to <see cref="EndInvalidation"/> once the caches are
+    /// invalidated, before the drain. In the owned mode a flag only the owner writes; the switch to
+    /// shared waits for it, as for the owner's transactions.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public bool BeginInvalidation(int me, ulong firstPage, ulong lastPage)
+    {
+        if (Volatile.Read(ref _owner) == me)
+        {
+            Volatile.Write(ref _ownerInvalidating, 1);
+            if (Volatile.Read(ref _owner) == me)
+            {
+                return true;
+            }
+
+            Volatile.Write(ref _ownerInvalidating, 0);
+        }
+
+        return BeginInvalidationSlow(me, firstPage, lastPage);
+    }
+
+    private bool BeginInvalidationSlow(int me, ulong firstPage, ulong lastPage)
+    {
+        if (Volatile.Read(ref _owner) != Shared)
+        {
+            while (IsOwner(me))
+            {
+                Volatile.Write(ref _ownerInvalidating, 1);
+                if (Volatile.Read(ref _owner) == me)
+                {
+                    return true;
+                }
+
+                Volatile.Write(ref _ownerInvalidating, 0);
+            }
+        }
+
+        Bump(firstPage, lastPage, BegunField); // a full fence before the entries are cleared
+        return false;
+    }
+
+    /// <summary>The invalidation begun with <see cref="BeginInvalidation"/> (its result: <paramref name="owned"/>) has cleared its entries and caches.</summary>
+    public void EndInvalidation(bool owned, ulong firstPage, ulong lastPage)
+    {
+        if (owned)
+        {
+            Volatile.Write(ref _ownerInvalidating, 0); // a release: the clears are visible before
+            return;
+        }
+
+        Bump(firstPage, lastPage, DoneField);
+    }
+
+    /// <summary>Counts an invalidation in every stripe of the pages' granules (a stripe met twice counts twice, begun and done alike).</summary>
+    private void Bump(ulong firstPage, ulong lastPage, int field)
+    {
+        long[] invalidations = _invalidations!;
+        ulong granules = (lastPage >> GranuleBits) - (firstPage >> GranuleBits) + 1;
+        if (granules > SlotMask + 1)
+        {
+            for (int stripe = 0; stripe <= SlotMask; stripe++)
+            {
+                Interlocked.Increment(ref invalidations[(stripe * Stride) + Pad + field]);
+            }
+
+            return;
+        }
+
+        for (ulong granule = firstPage >> GranuleBits; granule <= lastPage >> GranuleBits; granule++)
+        {
+            Interlocked.Increment(ref invalidations[(InvalidationStripe(granule << GranuleBits) * Stride) + Pad + field]);
+        }
+    }
+
+    /// <summary>The invalidation stripe of a bus page: its 64 KiB granule, hashed (two queues' IOVAs come from their own granules).</summary>
+    private static int InvalidationStripe(ulong page) => (int)(((page >> GranuleBits) * 0x9E3779B97F4A7C15UL) >> (64 - SlotBits));
+
     /// <summary>The transaction begun with <paramref name="token"/> has moved its bytes.</summary>
     public void End(long token)
     {
@@ -145,6 +322,11 @@ internal sealed class InFlightTransactions
         {
             Volatile.Write(ref _ownerInFlight, _ownerInFlight - 1); // a release: the copy is done before
             return;
+        }
+
+        if (token < -(SlotMask + 2))
+        {
+            return; // a read in the shared mode: nothing was published (see EndRead)
         }
 
         long[] slots = _slots!;
@@ -254,11 +436,12 @@ internal sealed class InFlightTransactions
             {
                 // Every thread's earlier stores become visible and its later loads see Revoking:
                 // the owner's count of a transaction that did not see the switch, and an owner
-                // drain's invalidation. Then the owner's transactions in flight finish. The slots
+                // drain's invalidation. Then the owner's transactions in flight and its invalidation under way finish. The slots
                 // exist before anyone can see the mode Shared.
                 Volatile.Write(ref _slots, new long[((SlotMask + 2) * Stride) + Pad]);
+                Volatile.Write(ref _invalidations, new long[((SlotMask + 1) * Stride) + Pad]);
                 Interlocked.MemoryBarrierProcessWide();
-                while (Volatile.Read(ref _ownerInFlight) != 0)
+                while (Volatile.Read(ref _ownerInFlight) != 0 || Volatile.Read(ref _ownerInvalidating) != 0)
                 {
                     spin.SpinOnce(sleep1Threshold: -1);
                 }
