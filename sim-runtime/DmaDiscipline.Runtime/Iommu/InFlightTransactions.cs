@@ -75,6 +75,7 @@ internal sealed class InFlightTransactions
     // thread switches the domain to shared (others wait for it); Shared for good.
     private int _owner;
     private int _ownerInFlight; // written by the owner thread only
+    private int _claimedSlots; // bit s: slot s has an owner (so a drain reads only those)
     private int _ownerInvalidating; // 1 while the owner clears entries that a drain will complete (written by the owner only)
 
     // Per invalidation stripe, at [stripe * Stride + Pad]: invalidations begun and done on its
@@ -128,6 +129,7 @@ internal sealed class InFlightTransactions
         if (owner == 0 && Interlocked.CompareExchange(ref slots[at + OwnerField], me, 0) == 0)
         {
             owner = me;
+            Interlocked.Or(ref _claimedSlots, 1 << slot);
         }
 
         long seq = slots[at + SeqField]; // only this slot's owner writes it
@@ -356,8 +358,11 @@ internal sealed class InFlightTransactions
         Interlocked.MemoryBarrier(); // the invalidation before the slots and counts: see Begin
         long[] slots = _slots!;
         var spin = default(SpinWait);
-        for (int at = Pad; at < (SlotMask + 1) * Stride; at += Stride)
+        // Only slots some thread has claimed (a claim is a full fence before that thread's first
+        // transaction in its slot: a drain that misses the claim is one that transaction sees).
+        for (uint claimed = (uint)Volatile.Read(ref _claimedSlots); claimed != 0; claimed &= claimed - 1)
         {
+            int at = (System.Numerics.BitOperations.TrailingZeroCount(claimed) * Stride) + Pad;
             // A slot not seen in flight here marks its next transaction in flight after this read,
             // so that transaction translates after the invalidation (see Begin): only one seen in
             // flight on these pages can still use a removed entry.
