@@ -15,13 +15,16 @@ namespace DmaDiscipline.Runtime;
 /// makes every thread's stores visible (a process-wide memory barrier, once per domain) and waits
 /// for the owner's transactions in flight, while any other thread waits for the switch to finish.
 /// From then on each thread publishes its transaction in a slot of its own, as Linux keeps per-CPU
-/// state (<c>percpu_ref</c>, the IOVA rcache): the slot of its <see cref="ThreadTicket"/>, claimed
-/// once per domain, on cache lines no other slot shares, holding a sequence number and the bus pages
-/// the transaction accesses. A drain reads every slot and waits only for a transaction that is in
-/// flight on pages it invalidated: two queues of one device on two cores write no common line per
-/// transaction, and a strict unmap on one queue does not wait for the other queue's copies. A
-/// transaction that finds its slot taken (a thread whose ticket another thread of this domain
-/// already holds) or busy (one transaction inside another) counts instead in a shared pair of epoch
+/// state (<c>percpu_ref</c>, the IOVA rcache): the slot of its <see cref="ThreadTicket"/> in the
+/// stripe of the transaction's 64 KiB granule (16 stripes by hash), claimed once, on cache lines no
+/// other slot shares, holding a sequence number and the bus pages the transaction accesses. A drain
+/// reads the claimed slots of its pages' stripes only and waits only for a transaction that is in
+/// flight on pages it invalidated: two queues of one device on two cores, whose IOVAs come from
+/// granules of their own, write no common line per transaction, a drain does not pull the other
+/// queue's slot lines away (which cost that queue's next transaction a miss), and a strict unmap on
+/// one queue does not wait for the other queue's copies. A transaction across a granule boundary, or
+/// one that finds its slot taken (a thread whose ticket another thread of this domain already
+/// holds) or busy (one transaction inside another), counts instead in a shared pair of epoch
 /// counters; a drain that finds them non-zero advances the epoch and waits for the old one to empty.
 /// </para>
 /// <para>
@@ -51,8 +54,11 @@ internal sealed class InFlightTransactions
     private const int Shared = -1;
     private const int Revoking = -2;
     private const long OwnedToken = -1;
-    private const int SlotBits = 4; // 16 slots: threads running at once take different ones
+    private const int SlotBits = 4; // 16 slots per stripe: threads running at once take different ones
     private const int SlotMask = (1 << SlotBits) - 1;
+    private const int StripeBits = 4; // 16 stripes of 64 KiB granules, each with its slots and invalidation counts
+    private const int StripeMask = (1 << StripeBits) - 1;
+    private const int Slots = (StripeMask + 1) * (SlotMask + 1);
     private const int Stride = 16; // longs per slot: 128 bytes, so no two slots share a cache line (or an adjacent-line prefetch pair)
     private const int Pad = 8; // a slot's fields sit 64 bytes into it, away from the array's header and the slot before
     private const int SeqField = 0;
@@ -62,7 +68,9 @@ internal sealed class InFlightTransactions
     private const int GranuleBits = 4; // invalidation stripes by 64 KiB granule of the bus page, as the live-mapping shards
     private const int BegunField = 0;
     private const int DoneField = 1;
-    private const long ReadTokenBase = long.MinValue; // read tokens: ReadTokenBase + (invalidations begun << SlotBits) + stripe
+    private const int ClaimedField = 2; // bit k: the stripe's slot k has an owner (so a drain reads only those)
+    private const long ReadTokenBase = long.MinValue; // read tokens: ReadTokenBase + (invalidations begun << StripeBits) + stripe
+    private const long LowestSlotToken = -1 - Slots; // slot tokens: -2 - slot, down to this
 
     // Slot s's fields at [s * Stride + Pad + field]; made at the switch to shared (most domains are
     // driven from one thread and never need them). The epoch counters of transactions that found no
@@ -75,7 +83,6 @@ internal sealed class InFlightTransactions
     // thread switches the domain to shared (others wait for it); Shared for good.
     private int _owner;
     private int _ownerInFlight; // written by the owner thread only
-    private int _claimedSlots; // bit s: slot s has an owner (so a drain reads only those)
     private int _ownerInvalidating; // 1 while the owner clears entries that a drain will complete (written by the owner only)
 
     // Per invalidation stripe, at [stripe * Stride + Pad]: invalidations begun and done on its
@@ -122,18 +129,22 @@ internal sealed class InFlightTransactions
             }
         }
 
+        // The thread's slot in the stripe of the transaction's granule: a drain reads the slots of its
+        // own pages' stripes only, so a queue's transactions on its own granules write lines that the
+        // other queue's drains never pull away (each such read cost the next transaction a miss).
         long[] slots = _slots!; // published before the mode became Shared (see IsOwner)
-        int slot = ThreadTicket.Of(me) & SlotMask;
+        int stripe = InvalidationStripe(firstPage);
+        int slot = (stripe << SlotBits) | (ThreadTicket.Of(me) & SlotMask);
         int at = (slot * Stride) + Pad;
         long owner = Volatile.Read(ref slots[at + OwnerField]);
         if (owner == 0 && Interlocked.CompareExchange(ref slots[at + OwnerField], me, 0) == 0)
         {
             owner = me;
-            Interlocked.Or(ref _claimedSlots, 1 << slot);
+            Interlocked.Or(ref _invalidations![(stripe * Stride) + Pad + ClaimedField], 1L << (slot & SlotMask)); // a full fence
         }
 
         long seq = slots[at + SeqField]; // only this slot's owner writes it
-        if (owner == me && (seq & 3) == 0)
+        if (owner == me && (seq & 3) == 0 && firstPage >> GranuleBits == lastPage >> GranuleBits)
         {
             Volatile.Write(ref slots[at + SeqField], seq + 1);
             Volatile.Write(ref slots[at + FirstField], (long)firstPage);
@@ -197,7 +208,7 @@ internal sealed class InFlightTransactions
             long begun = Volatile.Read(ref invalidations[at + BegunField]);
             if (begun == done)
             {
-                return ReadTokenBase + (begun << SlotBits) + stripe;
+                return ReadTokenBase + (begun << StripeBits) + stripe;
             }
         }
 
@@ -212,7 +223,7 @@ internal sealed class InFlightTransactions
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool EndRead(long token)
     {
-        if (token >= -(SlotMask + 2))
+        if (token >= LowestSlotToken)
         {
             End(token);
             return true;
@@ -232,8 +243,8 @@ internal sealed class InFlightTransactions
         }
 
         long read = token - ReadTokenBase;
-        int at = ((int)(read & SlotMask) * Stride) + Pad;
-        return Volatile.Read(ref _invalidations![at + BegunField]) == read >> SlotBits;
+        int at = ((int)(read & StripeMask) * Stride) + Pad;
+        return Volatile.Read(ref _invalidations![at + BegunField]) == read >> StripeBits;
     }
 
     /// <summary>
@@ -298,9 +309,9 @@ internal sealed class InFlightTransactions
     {
         long[] invalidations = _invalidations!;
         ulong granules = (lastPage >> GranuleBits) - (firstPage >> GranuleBits) + 1;
-        if (granules > SlotMask + 1)
+        if (granules > StripeMask + 1)
         {
-            for (int stripe = 0; stripe <= SlotMask; stripe++)
+            for (int stripe = 0; stripe <= StripeMask; stripe++)
             {
                 Interlocked.Increment(ref invalidations[(stripe * Stride) + Pad + field]);
             }
@@ -315,7 +326,7 @@ internal sealed class InFlightTransactions
     }
 
     /// <summary>The invalidation stripe of a bus page: its 64 KiB granule, hashed (two queues' IOVAs come from their own granules).</summary>
-    private static int InvalidationStripe(ulong page) => (int)(((page >> GranuleBits) * 0x9E3779B97F4A7C15UL) >> (64 - SlotBits));
+    private static int InvalidationStripe(ulong page) => (int)(((page >> GranuleBits) * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits));
 
     /// <summary>The transaction begun with <paramref name="token"/> has moved its bytes.</summary>
     public void End(long token)
@@ -326,7 +337,7 @@ internal sealed class InFlightTransactions
             return;
         }
 
-        if (token < -(SlotMask + 2))
+        if (token < LowestSlotToken)
         {
             return; // a read in the shared mode: nothing was published (see EndRead)
         }
@@ -358,11 +369,51 @@ internal sealed class InFlightTransactions
         Interlocked.MemoryBarrier(); // the invalidation before the slots and counts: see Begin
         long[] slots = _slots!;
         var spin = default(SpinWait);
+        // The slots of the stripes of the pages' granules: a single-granule transaction sits in its
+        // granule's stripe; any other counts in the epoch counters below.
+        uint stripes = 0;
+        if ((lastPage >> GranuleBits) - (firstPage >> GranuleBits) >= StripeMask)
+        {
+            stripes = (1u << (StripeMask + 1)) - 1;
+        }
+        else
+        {
+            for (ulong granule = firstPage >> GranuleBits; granule <= lastPage >> GranuleBits; granule++)
+            {
+                stripes |= 1u << InvalidationStripe(granule << GranuleBits);
+            }
+        }
+
+        for (; stripes != 0; stripes &= stripes - 1)
+        {
+            WaitForSlots(slots, System.Numerics.BitOperations.TrailingZeroCount(stripes), firstPage, lastPage, ref spin);
+        }
+
+        int even = EpochCounter(0);
+        if (Volatile.Read(ref slots[even]) == 0 && Volatile.Read(ref slots[even + 1]) == 0)
+        {
+            return; // no transaction without a slot in flight
+        }
+
+        lock (_drainLock)
+        {
+            long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other parity
+            while (Volatile.Read(ref slots[EpochCounter(old)]) != 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+    }
+
+    /// <summary>Waits for every claimed slot of <paramref name="stripe"/> in flight on a page of the range.</summary>
+    private void WaitForSlots(long[] slots, int stripe, ulong firstPage, ulong lastPage, ref SpinWait spin)
+    {
         // Only slots some thread has claimed (a claim is a full fence before that thread's first
         // transaction in its slot: a drain that misses the claim is one that transaction sees).
-        for (uint claimed = (uint)Volatile.Read(ref _claimedSlots); claimed != 0; claimed &= claimed - 1)
+        long claimed = Volatile.Read(ref _invalidations![(stripe * Stride) + Pad + ClaimedField]);
+        for (; claimed != 0; claimed &= claimed - 1)
         {
-            int at = (System.Numerics.BitOperations.TrailingZeroCount(claimed) * Stride) + Pad;
+            int at = ((((stripe << SlotBits) | System.Numerics.BitOperations.TrailingZeroCount(claimed)) * Stride) + Pad);
             // A slot not seen in flight here marks its next transaction in flight after this read,
             // so that transaction translates after the invalidation (see Begin): only one seen in
             // flight on these pages can still use a removed entry.
@@ -384,25 +435,10 @@ internal sealed class InFlightTransactions
                 spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep: the transaction is a copy away from done
             }
         }
-
-        int even = EpochCounter(0);
-        if (Volatile.Read(ref slots[even]) == 0 && Volatile.Read(ref slots[even + 1]) == 0)
-        {
-            return; // no transaction without a slot in flight
-        }
-
-        lock (_drainLock)
-        {
-            long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other parity
-            while (Volatile.Read(ref slots[EpochCounter(old)]) != 0)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
-        }
     }
 
     /// <summary>Where the epoch counter of transactions without a slot sits for <paramref name="epoch"/>'s parity.</summary>
-    private static int EpochCounter(long epoch) => ((SlotMask + 1) * Stride) + Pad + (int)(epoch & 1);
+    private static int EpochCounter(long epoch) => (Slots * Stride) + Pad + (int)(epoch & 1);
 
     /// <summary>
     /// Whether the thread <paramref name="me"/> owns the domain's transactions (claiming them if
@@ -443,8 +479,8 @@ internal sealed class InFlightTransactions
                 // the owner's count of a transaction that did not see the switch, and an owner
                 // drain's invalidation. Then the owner's transactions in flight and its invalidation under way finish. The slots
                 // exist before anyone can see the mode Shared.
-                Volatile.Write(ref _slots, new long[((SlotMask + 2) * Stride) + Pad]);
-                Volatile.Write(ref _invalidations, new long[((SlotMask + 1) * Stride) + Pad]);
+                Volatile.Write(ref _slots, new long[((Slots + 1) * Stride) + Pad]);
+                Volatile.Write(ref _invalidations, new long[((StripeMask + 1) * Stride) + Pad]);
                 Interlocked.MemoryBarrierProcessWide();
                 while (Volatile.Read(ref _ownerInFlight) != 0 || Volatile.Read(ref _ownerInvalidating) != 0)
                 {

@@ -2,7 +2,8 @@ namespace DmaDiscipline.Runtime.Tests.Concurrency;
 
 /// <summary>
 /// A strict drain in the shared mode (two threads have transacted through the domain): it waits for a
-/// transaction in flight on a page it invalidated, and only for such a one — a second queue's copy on
+/// transaction in flight on a page it invalidated (whether the transaction has a slot in its granule's
+/// stripe or, across granules, counts in the epoch counters), and only for such a one — a second queue's copy on
 /// other pages does not hold up the first queue's unmap. A transaction is held open on its own thread
 /// between its begin and its end, as a slow copy would hold it.
 /// </summary>
@@ -63,6 +64,34 @@ public sealed class InFlightTransactionsTests
         Thread drain = Drain(transactions, 30, 30);
         Assert.False(drain.Join(Patience), "a drain of page 30 returned while a transaction on it was in flight without a slot");
 
+        release.Set();
+        Assert.True(drain.Join(TimeSpan.FromSeconds(30)), "the drain did not return after the transaction ended");
+        device.Join();
+    }
+
+    [Theory]
+    [InlineData(15UL, 15UL)] // the granule of the transaction's first page
+    [InlineData(16UL, 16UL)] // the next granule, where its last page is
+    public void ATransactionAcrossTwoGranules_HoldsUpADrainOfEither(ulong drainFirst, ulong drainLast)
+    {
+        // Slots are per granule's stripe; a transaction across a granule boundary has none and counts
+        // in the epoch counters, which every drain reads.
+        var transactions = new InFlightTransactions();
+        transactions.End(transactions.Begin(Environment.CurrentManagedThreadId, 1, 1));
+        using var begun = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var device = new Thread(() =>
+        {
+            long token = transactions.Begin(Environment.CurrentManagedThreadId, 15, 16);
+            begun.Set();
+            release.Wait();
+            transactions.End(token);
+        });
+        device.Start();
+        begun.Wait();
+
+        Thread drain = Drain(transactions, drainFirst, drainLast);
+        Assert.False(drain.Join(Patience), $"a drain of page {drainFirst} returned while a transaction on pages 15-16 was in flight");
         release.Set();
         Assert.True(drain.Join(TimeSpan.FromSeconds(30)), "the drain did not return after the transaction ended");
         device.Join();
