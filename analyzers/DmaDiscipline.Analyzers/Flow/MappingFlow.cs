@@ -1883,6 +1883,13 @@ namespace DmaDiscipline.Analyzers.Flow
                 instanceEvaluated = true;
             }
 
+            if (_slotsHeld && !(target is ILocalReferenceOperation || target is IParameterReferenceOperation || target is IFlowCaptureReferenceOperation)
+                && KeyOf(Keys.Unwrap(valueOperation)) is { } storedObject)
+            {
+                // An object stored where others reach it (rq kept in an in-flight table) takes what its members hold with it, as passed on it would.
+                HandOverSlots(storedObject, ref state);
+            }
+
             switch (target)
             {
                 case IParameterReferenceOperation parameter when parameter.Parameter.RefKind == RefKind.Out || parameter.Parameter.RefKind == RefKind.Ref:
@@ -2319,6 +2326,19 @@ namespace DmaDiscipline.Analyzers.Flow
             if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck)) == 0)
             {
                 var receiver = Eval(invocation.Instance, ref state);
+                if (receiver is HandleBinding { Site.Kind: MappingKind.ScatterGather } list && !InCompilation(method)
+                    && _symbols.IsBusAddressType(method.ReturnType) && state.Sites.TryGetValue(list.Site, out var listStatus))
+                {
+                    // sg.DmaAddress(i): a bus address of the list's mapping, which names nothing once the list is unmapped.
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        Eval(argument.Value, ref state);
+                    }
+
+                    CheckNotReleased(list.Site, listStatus, invocation);
+                    return null;
+                }
+
                 if (method.MethodKind == MethodKind.LocalFunction)
                 {
                     // A local function may release what it captures; like a lambda, it takes everything over.
@@ -2572,9 +2592,11 @@ namespace DmaDiscipline.Analyzers.Flow
             state = state.WithSite(site, new SiteStatus(flags, length is null ? null : ConstantOf(length, state), directionValue));
             if (kind == MappingKind.ScatterGather)
             {
-                var listKey = Keys.Of(first?.Value);
+                // The list's storage: a variable, a field, or a member of an object (rq.Sg), as its release will name it.
+                var listKey = KeyOf(first?.Value);
                 if (listKey is not null)
                 {
+                    _slotsHeld |= listKey is SlotKey;
                     Held(listKey);
                     state = state.WithBindings(state.Bindings.SetItem(listKey, new HandleBinding(site)));
                 }
