@@ -279,6 +279,14 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             declarations.Propagate(carriers, forgeriesCarry: true, cancellationToken);
 
+            // x.Data.Base: a member made per allocation site (a hard-coded address given to the new), of this
+            // project's classes or described by another project's made-with lines (Flow/MadeMembers.cs).
+            forgers.UnionWith(declarations.ConstructorOnlyMembers);
+            foreach (var holder in symbols.MadeWithHolders)
+            {
+                forgers.Add(holder.Name);
+            }
+
             if (device.Count > 0 && declarations.UsedNames(device).Count > 0)
             {
                 // Device memory: members that hold or return it (propagated like the carriers), and

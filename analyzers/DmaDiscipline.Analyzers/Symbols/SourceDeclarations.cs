@@ -29,6 +29,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Fields, properties and methods whose declared type (a method's: its signature) has a pointer in it.</summary>
         public HashSet<string> PointerMembers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+        /// <summary>
+        /// Readonly address-like fields and get-only address-like auto-properties of classes: set only by constructors, read
+        /// per allocation site through a field that only holds objects made by <c>new</c> (a hard-coded address can come through them).
+        /// </summary>
+        public HashSet<string> ConstructorOnlyMembers { get; } = new HashSet<string>(StringComparer.Ordinal);
+
         /// <summary>Methods and constructors of the source with an optional bus-address parameter (an omitted argument is a forgery).</summary>
         public HashSet<string> Forgers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -232,6 +238,12 @@ namespace DmaDiscipline.Analyzers.Symbols
                             // A getter with a body is a method: it carries what it returns (=> _buffer.PhysicalAddress).
                             var unit = Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: HasGetterBody(property), typeName);
                             unit.CallName = property.Identifier.ValueText;
+                            if (type is ClassDeclarationSyntax && property.AccessorList is { Accessors.Count: 1 } only && only.Accessors[0].IsKind(SyntaxKind.GetAccessorDeclaration)
+                                && only.Accessors[0].Body is null && only.Accessors[0].ExpressionBody is null && addressLikeTypes.Contains(LastName(property.Type)))
+                            {
+                                ConstructorOnlyMembers.Add(property.Identifier.ValueText);
+                            }
+
                             break;
                         }
 
@@ -252,6 +264,12 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                             // A delegate field initialised with a lambda carries what the lambda returns (AddressFlow calls it).
                             Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: HasLambdaInitializer(field), typeName);
+                            if (type is ClassDeclarationSyntax && field.Modifiers.Any(SyntaxKind.ReadOnlyKeyword) && !field.Modifiers.Any(SyntaxKind.StaticKeyword)
+                                && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
+                            {
+                                ConstructorOnlyMembers.UnionWith(names);
+                            }
+
                             if (field.Modifiers.Any(SyntaxKind.ConstKeyword) && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
                             {
                                 Constants.UnionWith(names);
