@@ -40,8 +40,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         // Does the source use a sink at all? When not, no body is analysed.
         private readonly bool _inReach;
 
-        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers, bool inReach, bool namesPhysical = true)
+        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers, bool inReach, Content content, bool namesPhysical = true)
         {
+            _content = content;
             _pointers = pointers;
             _inReach = inReach;
             NamesPhysical = namesPhysical;
@@ -60,6 +61,40 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>Can a member called by this word reach a sink: is it a sink's, or a wrapper's whose text names one?</summary>
         public bool IsSinkName(string name) => _sinkNames.Contains(name);
+
+        private readonly Content _content;
+
+        /// <summary>
+        /// The names of the members that may hold or return a physical address or device memory (a superset, by
+        /// words: <see cref="SourceDeclarations.ContentNames"/>), found on the first call: only the summary
+        /// generator asks; the analyzers never pay for it.
+        /// </summary>
+        public HashSet<string> ContentNames(CancellationToken cancellationToken) => _content.Names(cancellationToken);
+
+        /// <summary>The declarations and seeds <see cref="ContentNames"/> is computed from, and its result once computed.</summary>
+        private sealed class Content
+        {
+            private readonly SourceDeclarations _declarations;
+            private readonly HashSet<string> _seeds;
+            private readonly bool _pointers;
+            private readonly object _gate = new object();
+            private HashSet<string>? _names;
+
+            public Content(SourceDeclarations declarations, HashSet<string> seeds, bool pointers)
+            {
+                _declarations = declarations;
+                _seeds = seeds;
+                _pointers = pointers;
+            }
+
+            public HashSet<string> Names(CancellationToken cancellationToken)
+            {
+                lock (_gate)
+                {
+                    return _names ??= _declarations.ContentNames(_seeds, _pointers, cancellationToken);
+                }
+            }
+        }
 
         /// <summary>Names through which a physical or forged address can reach a body (exposed for tests).</summary>
         public IReadOnlyList<string> Carriers => _carriers;
@@ -231,7 +266,8 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             AddAliases(compilation, carriers, busTypeNames, sinks, addressLike, cancellationToken);
             var sinkOwners = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, sinkOwners, cancellationToken);
+            var externalDevice = new HashSet<string>(StringComparer.Ordinal);
+            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, sinkOwners, externalDevice, cancellationToken);
             var busTypeNameList = new List<string>(busTypeNames);
             var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
@@ -249,6 +285,19 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             device.UnionWith(names.DeviceMemory);
+
+            // Where a held or returned physical address or device memory starts, for the summary generator (ContentNames):
+            // taken before the propagations below add to these sets.
+            var contentSeeds = new HashSet<string>(carriers, StringComparer.Ordinal);
+            contentSeeds.UnionWith(device);
+            contentSeeds.UnionWith(externalDevice);
+            if (symbols.PointersArePhysical)
+            {
+                contentSeeds.UnionWith(PointerWords);
+                contentSeeds.UnionWith(declarations.PointerMembers);
+            }
+
+            var content = new Content(declarations, contentSeeds, symbols.PointersArePhysical);
 
             // What is in reach, decided once: a project that uses none of the sinks (named bus sinks,
             // unmap/sync, the bus address type, device memory) — one that references the runtime or
@@ -268,7 +317,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     published.AddRange(declarations.StoreHelpers());
                 }
 
-                return new AddressCarriers(published, new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false, namesPhysical);
+                return new AddressCarriers(published, new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false, content, namesPhysical);
             }
 
             if (!symbols.PointersArePhysical && declarations.UsedNames(carriers).Count == 0)
@@ -298,7 +347,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             declarations.PropagateSinks(sinks, cancellationToken);
-            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical, inReach: true);
+            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical, inReach: true, content);
         }
 
         /// <summary>
