@@ -121,7 +121,7 @@ public static class Phases
         {
             foreach (var block in blocks)
             {
-                passed += InterestingNames.Mentions(block, names.Mapping) ? 1 : 0;
+                passed += InterestingNames.Mentions(block, names.MappingWords) ? 1 : 0;
                 passed += carriers.MayReachSink(block) ? 1 : 0;
             }
         }

@@ -72,6 +72,14 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>
+        /// The map and alloc names and <see cref="MakerNames"/>, for the body prefilter's whole-word test:
+        /// a body naming none of them makes no mapping.
+        /// </summary>
+        public WordSet MapOrMakerWords => _mapOrMakerWords ??= new WordSet(_mappingNames.Concat(MakerNames));
+
+        private WordSet? _mapOrMakerWords;
+
         private HashSet<string> ComputeMakers()
         {
             var makers = new HashSet<string>(System.StringComparer.Ordinal);

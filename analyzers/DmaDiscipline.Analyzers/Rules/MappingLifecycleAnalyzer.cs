@@ -71,7 +71,7 @@ namespace DmaDiscipline.Analyzers.Rules
             // call of a method whose body names one (a helper that maps). A body the tree walk follows
             // needs no other check (without a map it is quiet); before a graph is built, the body must
             // call a map or alloc, or a helper that makes a mapping (its lambdas included).
-            if (!(InterestingNames.Mentions(context.CodeBlock, names.Mapping) || InterestingNames.Mentions(context.CodeBlock, summaries.MakerNames))
+            if (!InterestingNames.Mentions(context.CodeBlock, summaries.MapOrMakerWords)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root))
             {
