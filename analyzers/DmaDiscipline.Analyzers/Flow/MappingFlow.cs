@@ -1378,6 +1378,30 @@ namespace DmaDiscipline.Analyzers.Flow
             return true;
         }
 
+        /// <summary>
+        /// What a store leaves in <paramref name="slot"/>: the value, unless the slot is a member of an array's
+        /// elements (<c>rx[i].Addr</c>, one location for every element) already holding another mapping: the
+        /// element written may not be the one read next, so neither is known to be there.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static Binding? OfAnyElement(object slot, Binding? value, MappingState state)
+        {
+            if (value is null || !(slot is SlotKey member) || !state.Bindings.TryGetValue(slot, out var held) || held.Equals(value))
+            {
+                return value;
+            }
+
+            for (object? owner = member.Owner; owner is not null; owner = Keys.OwnerOf(owner))
+            {
+                if (owner is ElementKey)
+                {
+                    return null;
+                }
+            }
+
+            return value;
+        }
+
         /// <summary>What the elements of the container at <paramref name="container"/> hold is handed over (a call that can reach it may check it).</summary>
         [MethodImpl(Jit.Optimized)]
         private void HandOverElements(object container, ref MappingState state)
@@ -1646,7 +1670,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
             else if (key is SlotKey slot && _slotSet.Add(slot))
             {
-                for (object? owner = slot.Owner; owner is not null; owner = (owner as SlotKey)?.Owner)
+                for (object? owner = slot.Owner; owner is not null; owner = Keys.OwnerOf(owner))
                 {
                     if (!_slotsUnder.TryGetValue(owner, out var slots))
                     {
@@ -1899,7 +1923,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         // Still followed in this body (an unmap here is checked against its map, a use
                         // against its check), but owned by the object.
                         _slotsHeld |= value is SiteBinding || value is ChoiceBinding;
-                        state = Bind(state, fieldKey, value, valueOperation);
+                        state = Bind(state, fieldKey, OfAnyElement(fieldKey, value, state), valueOperation);
                     }
 
                     return;
@@ -1954,7 +1978,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     if (Keys.SlotOf(property) is { } propertySlot)
                     {
                         _slotsHeld |= value is SiteBinding || value is ChoiceBinding;
-                        state = Bind(state, propertySlot, value, valueOperation);
+                        state = Bind(state, propertySlot, OfAnyElement(propertySlot, value, state), valueOperation);
                     }
 
                     return;
