@@ -373,6 +373,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var added = new List<string>();
+                var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
                     if (unit.SinkDone || unit.CallName is null)
@@ -381,7 +382,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     }
 
                     var end = Math.Min(unit.Span.End, unit.Text.Length);
-                    if (SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending))
+                    if (pendingWords.AnyIn(unit.Text, unit.Span.Start, end))
                     {
                         unit.SinkDone = true;
                         AddAll(new[] { unit.CallName }, sinks, added);
@@ -597,6 +598,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var added = new List<string>();
+                var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
                     if ((unit.Done || unit.Kind == UnitKind.Body) && unit.WrittenFields is null)
@@ -605,9 +607,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                     }
 
                     var end = Math.Min(unit.Span.End, unit.Text.Length);
-                    unit.MentionsCarrier = unit.MentionsCarrier || SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending);
+                    unit.MentionsCarrier = unit.MentionsCarrier || pendingWords.AnyIn(unit.Text, unit.Span.Start, end);
                     unit.TypeMentionsCarrier = unit.TypeMentionsCarrier
-                        || (unit.Kind != UnitKind.Body && SourceWords.ContainsAnyWord(unit.Text, unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length), pending));
+                        || (unit.Kind != UnitKind.Body && pendingWords.AnyIn(unit.Text, unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length)));
                     var forges = forgeriesCarry && unit.Forges;
                     if (!unit.Done && Carries(unit, forges))
                     {
