@@ -69,4 +69,58 @@ public sealed class DeviceRacesUnmapTests
         Assert.True(reads > 0, "the device never read a live mapping: the race was not exercised");
         Assert.Equal(0, nic.Domain!.PresentPages);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void StrictUnmapsOfOtherPages_NearALiveMapping_NeverMakeAReadOfItFault_OrReadOtherBytes(bool ats)
+    {
+        // Reads are checked against the invalidations of their 64 KiB granule and made again when one
+        // overtook them: the driver's unmaps of neighbouring IOVAs (its own IOVA cache hands them out
+        // from the same granules) may send the device's reads round again, never into a fault.
+        int rounds = Threads.OpsPerThread(20_000);
+        Machine machine = Machines.With(DomainKind.Translated, InvalidationMode.Strict);
+        Device nic = machine.AddDevice(Machines.Nic, new DeviceOptions { Ats = ats, AtcEntries = 4 });
+        KBuffer live = machine.Memory.Allocate(64);
+        BinaryPrimitives.WriteInt64LittleEndian(live.Span, Secret ^ 1);
+        KBuffer other = machine.Memory.Allocate(64);
+        long liveAddress = 0;
+        int done = 0;
+        long reads = 0;
+
+        Threads.Run(2, t =>
+        {
+            if (t == 0)
+            {
+                // The live mapping and the churn from one thread's IOVA cache: the same granules.
+                Volatile.Write(ref liveAddress, (long)nic.MapChecked(live, 0, 64, DmaDirection.ToDevice).Value);
+                for (int i = 0; i < rounds; i++)
+                {
+                    DmaAddr address = nic.MapChecked(other, 0, 64, DmaDirection.ToDevice);
+                    nic.Dma.UnmapSingle(address, 64, DmaDirection.ToDevice);
+                }
+
+                Volatile.Write(ref done, 1);
+                return;
+            }
+
+            var bytes = new byte[8];
+            while (Volatile.Read(ref done) == 0)
+            {
+                long address = Volatile.Read(ref liveAddress);
+                if (address == 0)
+                {
+                    continue;
+                }
+
+                Assert.True(nic.Bus.TryRead(new DmaAddr((ulong)address), bytes), "a read of a live mapping failed while other pages were unmapped");
+                Assert.Equal(Secret ^ 1, BinaryPrimitives.ReadInt64LittleEndian(bytes));
+                reads++;
+            }
+        });
+
+        Assert.True(reads > 0, "the device never read: the race was not exercised");
+        Assert.Equal(0, nic.Bus.Faults);
+        nic.Dma.UnmapSingle(new DmaAddr((ulong)liveAddress), 64, DmaDirection.ToDevice);
+    }
 }
