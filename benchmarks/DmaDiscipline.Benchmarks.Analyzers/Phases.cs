@@ -112,7 +112,7 @@ public static class Phases
             quiet = 0;
             foreach (var body in bodies)
             {
-                quiet += MappingLifecycleAnalyzer.IsQuietTree(body, symbols) ? 1 : 0;
+                quiet += MappingLifecycleAnalyzer.Walk(body, null, symbols) is { Count: 0 } ? 1 : 0;
             }
         }
 
@@ -121,7 +121,7 @@ public static class Phases
         {
             foreach (var block in blocks)
             {
-                passed += InterestingNames.Mentions(block, names.Mapping) ? 1 : 0;
+                passed += InterestingNames.Mentions(block, names.MappingWords) ? 1 : 0;
                 passed += carriers.MayReachSink(block) ? 1 : 0;
             }
         }

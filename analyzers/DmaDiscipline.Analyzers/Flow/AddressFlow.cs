@@ -62,7 +62,7 @@ namespace DmaDiscipline.Analyzers.Flow
         public ImmutableHashSet<Origin> Returns { get; private set; } = Origin.None;
 
         /// <summary>Constructors of the compilation called here, with their argument values (summary mode).</summary>
-        public List<(IMethodSymbol Constructor, ImmutableArray<ImmutableHashSet<Origin>> Arguments)> Creations { get; } = new List<(IMethodSymbol, ImmutableArray<ImmutableHashSet<Origin>>)>();
+        public List<(IMethodSymbol Constructor, ImmutableArray<ImmutableHashSet<Origin>> Arguments, SyntaxNode Site)> Creations { get; } = new List<(IMethodSymbol, ImmutableArray<ImmutableHashSet<Origin>>, SyntaxNode)>();
 
         /// <summary>Values stored into fields of the compilation, of any type (summary mode).</summary>
         public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; } = new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
@@ -249,9 +249,12 @@ namespace DmaDiscipline.Analyzers.Flow
             || operation is IObjectCreationOperation;
 
         /// <summary>A non-zero integer constant of an address-sized type: a literal, a <c>const</c> or enum member, or arithmetic of them.</summary>
-        private bool IsForgedConstant(IOperation operation)
+        private bool IsForgedConstant(IOperation operation) => IsForgedConstant(operation, _symbols);
+
+        /// <summary>A non-zero integer constant of an address-sized type, of 0x1000 or more (below, an offset or a flag).</summary>
+        internal static bool IsForgedConstant(IOperation operation, DmaSymbols symbols)
         {
-            if (!operation.ConstantValue.HasValue || operation.Type is null || !_symbols.IsAddressLike(operation.Type)
+            if (!operation.ConstantValue.HasValue || operation.Type is null || !symbols.IsAddressLike(operation.Type)
                 || !(operation is ILiteralOperation || operation is IFieldReferenceOperation || operation is IBinaryOperation
                     || operation is IUnaryOperation || operation is IConversionOperation))
             {
@@ -724,6 +727,12 @@ namespace DmaDiscipline.Analyzers.Flow
             if (memberType is not null && _symbols.IsBusAddressType(memberType) && !IsSameCompilation(containing))
             {
                 return Origin.None.Add(BusOrigin.Instance);
+            }
+
+            if (instance is not null && _summaries.MadeMember(operation, member, instance) is { } made)
+            {
+                // x.Data.Base, where Data only ever holds blocks made by new Block(…): what those news gave Base.
+                return made;
             }
 
             if (CarrierField(member) is { } carrier)
@@ -1270,7 +1279,7 @@ namespace DmaDiscipline.Analyzers.Flow
             if (_summarise && _reporting && constructor is not null && HasBody(constructor) && !arguments.IsEmpty)
             {
                 // What each constructor of the compilation is given here: a field it stores a parameter into holds it.
-                Creations.Add((constructor, arguments));
+                Creations.Add((constructor, arguments, creation.Syntax));
             }
 
             if (creation.Type is INamedTypeSymbol { IsRecord: true } record && constructor is not null && !arguments.IsEmpty)

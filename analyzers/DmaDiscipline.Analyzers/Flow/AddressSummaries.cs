@@ -15,7 +15,7 @@ namespace DmaDiscipline.Analyzers.Flow
     /// methods of a type store into its fields. Computed on demand, once, and only resolved at
     /// sinks, so a body is summarised only when a sink depends on it.
     /// </summary>
-    internal sealed class AddressSummaries
+    internal sealed partial class AddressSummaries
     {
         // Call chains and field hops followed before giving up (an unknown origin is not reported).
         private const int MaxDepth = 6;
@@ -149,10 +149,10 @@ namespace DmaDiscipline.Analyzers.Flow
         private sealed class Summary
         {
             public static readonly Summary Empty = new Summary(Origin.None, new Dictionary<int, ImmutableHashSet<Origin>>(), new Dictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default), new List<SinkHit>(),
-                new List<(IMethodSymbol, ImmutableArray<ImmutableHashSet<Origin>>)>());
+                new List<(IMethodSymbol, ImmutableArray<ImmutableHashSet<Origin>>, SyntaxNode)>());
 
             public Summary(ImmutableHashSet<Origin> returns, Dictionary<int, ImmutableHashSet<Origin>> outValues, Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> fieldWrites, List<SinkHit> sinkHits,
-                List<(IMethodSymbol Constructor, ImmutableArray<ImmutableHashSet<Origin>> Arguments)> creations)
+                List<(IMethodSymbol Constructor, ImmutableArray<ImmutableHashSet<Origin>> Arguments, SyntaxNode Site)> creations)
             {
                 Returns = returns;
                 OutValues = outValues;
@@ -167,7 +167,7 @@ namespace DmaDiscipline.Analyzers.Flow
             public Dictionary<int, ImmutableHashSet<Origin>> OutValues { get; }
             public Dictionary<IFieldSymbol, ImmutableHashSet<Origin>> FieldWrites { get; }
             public List<SinkHit> SinkHits { get; }
-            public List<(IMethodSymbol Constructor, ImmutableArray<ImmutableHashSet<Origin>> Arguments)> Creations { get; }
+            public List<(IMethodSymbol Constructor, ImmutableArray<ImmutableHashSet<Origin>> Arguments, SyntaxNode Site)> Creations { get; }
         }
 
         /// <summary>What one body stores into a field, and whether that body is one of the field's own type's.</summary>
@@ -964,6 +964,13 @@ namespace DmaDiscipline.Analyzers.Flow
                     case FieldOrigin field when depth < MaxDepth:
                         ResolveField(field.Field, depth, ref result, ref unknown);
                         break;
+                    case MadeMemberOrigin made when keepField is not null && SymbolEqualityComparer.Default.Equals(made.Member, keepField):
+                        // Does the value depend on the member (a sink summary asks)? It is a read of it.
+                        result = result.Add(new FieldOrigin(made.Member));
+                        break;
+                    case MadeMemberOrigin made when depth < MaxDepth:
+                        ResolveMade(made, depth, ref result, ref unknown);
+                        break;
 
                     default:
                         unknown = true;
@@ -1174,7 +1181,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var sites = ImmutableArray.CreateBuilder<ImmutableArray<ImmutableHashSet<Origin>>>();
             foreach (var method in BodiesNaming(new List<string> { constructor.ContainingType.Name }, Created))
             {
-                foreach (var (called, arguments) in SummaryOf(method).Creations)
+                foreach (var (called, arguments, _) in SummaryOf(method).Creations)
                 {
                     if (SymbolEqualityComparer.Default.Equals(called.OriginalDefinition, constructor))
                     {

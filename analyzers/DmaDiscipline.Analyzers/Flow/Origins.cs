@@ -226,6 +226,32 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Field);
     }
 
+    /// <summary>
+    /// <c>x.Holder.Member</c>: a member of the object a field (or auto-property) holds, where the field may only ever
+    /// hold objects made by <c>new T(…)</c> and the member is set only by T's constructors. Resolved per allocation
+    /// site (what each <c>new</c> gave the constructor), not as the union of every T's member; where the field
+    /// does not qualify, as the member's own content (<see cref="FieldOrigin"/>).
+    /// </summary>
+    internal sealed class MadeMemberOrigin : Origin
+    {
+        public MadeMemberOrigin(IFieldSymbol holder, IFieldSymbol member)
+        {
+            Holder = holder;
+            Member = member;
+        }
+
+        /// <summary>The field (an auto-property's backing field) that holds the object.</summary>
+        public IFieldSymbol Holder { get; }
+
+        /// <summary>The object's field (an auto-property's backing field) that is read.</summary>
+        public IFieldSymbol Member { get; }
+
+        public override bool Equals(object? obj) =>
+            obj is MadeMemberOrigin other && SymbolEqualityComparer.Default.Equals(other.Holder, Holder) && SymbolEqualityComparer.Default.Equals(other.Member, Member);
+
+        public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Holder) ^ SymbolEqualityComparer.Default.GetHashCode(Member);
+    }
+
     /// <summary>The return value (or an out/ref argument) of a call to a method of the same compilation.</summary>
     internal sealed class CallOrigin : Origin
     {

@@ -178,6 +178,7 @@ namespace DmaDiscipline.Analyzers.Publishing
                             break;
                         case IFieldSymbol field:
                             AddHeld(field, field, field.Type);
+                            AddMadeWith(field, field);
                             if (_sinksInReach && _gates.SinkBound.Contains(field.Name) && _summaries.MayReachSink(field) && (_symbols.DeclaredRoles(field) & DmaRole.BusSink) == 0
                                 && _summaries.SinkOf(field) is not null)
                             {
@@ -300,6 +301,7 @@ namespace DmaDiscipline.Analyzers.Publishing
                 {
                     // An auto-property: what is stored into it is what it holds.
                     AddHeld(property, backing, property.Type);
+                    AddMadeWith(property, backing);
                     if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && _gates.SinkBound.Contains(property.Name) && _summaries.MayReachSink(backing) && _summaries.SinkOf(backing) is not null)
                     {
                         Line(property, "bus-sink");
@@ -330,6 +332,68 @@ namespace DmaDiscipline.Analyzers.Publishing
 
                 Returns(member, _summaries.HeldBy(field), _symbols.DeclaredRoles(member));
             }
+
+            /// <summary>
+            /// A field (or auto-property) whose objects are only ever made by <c>new T(…)</c> in this project: what T's
+            /// constructor-only members are made with (<see cref="MadeWith"/>), so that a referencing project reading
+            /// <c>x.Data.Base</c> knows it. Physical addresses and device memory whenever some site gives them; constants
+            /// only when every site's content is a known constant (no site brings a real address, nothing unknown).
+            /// </summary>
+            private void AddMadeWith(ISymbol holder, IFieldSymbol field)
+            {
+                if (!_addressesInReach || !field.Type.IsReferenceType || (_symbols.DeclaredRoles(holder) & DmaRole.MadeWith) != 0)
+                {
+                    return;
+                }
+
+                foreach (var (_, name, content, unknown) in _summaries.MadeContents(field))
+                {
+                    var constants = new List<MadeWith>();
+                    var onlyConstants = !unknown && !content.IsEmpty;
+                    foreach (var origin in content)
+                    {
+                        switch (origin)
+                        {
+                            case PhysicalOrigin _:
+                                MadeLine(holder, new MadeWith(name, MadeWith.PhysicalSource, 0));
+                                onlyConstants = false;
+                                break;
+                            case DeviceMemoryOrigin _:
+                                MadeLine(holder, new MadeWith(name, MadeWith.DeviceMemory, 0));
+                                onlyConstants = false;
+                                break;
+                            case ForgedOrigin { IsConstant: true } forged when ConstantOf(forged.Creation) is { } value:
+                                constants.Add(new MadeWith(name, forged.IsIndexed ? MadeWith.IndexedConstant : MadeWith.Constant, value));
+                                break;
+                            default:
+                                onlyConstants = false;
+                                break;
+                        }
+                    }
+
+                    if (onlyConstants)
+                    {
+                        foreach (var constant in constants)
+                        {
+                            MadeLine(holder, constant);
+                        }
+                    }
+                }
+            }
+
+            private static ulong? ConstantOf(IOperation operation)
+            {
+                switch (operation.ConstantValue.HasValue ? operation.ConstantValue.Value : null)
+                {
+                    case ulong u: return u;
+                    case long l: return unchecked((ulong)l);
+                    case uint ui: return ui;
+                    case int i: return unchecked((ulong)i);
+                    default: return null;
+                }
+            }
+
+            private void MadeLine(ISymbol holder, MadeWith made) => Line(holder, "made-with(" + made + ")");
 
             /// <summary>
             /// Is the member's name one of the content names: could it hold or return a physical address or device memory?

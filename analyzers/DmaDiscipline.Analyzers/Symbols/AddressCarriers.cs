@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -28,6 +29,10 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly List<string> _forgers;
         private readonly List<string> _busTypes;
 
+        // The same names for the body prefilter's whole-word test (carriers and forgers together: either will do).
+        private readonly WordSet _sinkWords;
+        private readonly WordSet _carrierOrForgerWords;
+
         // Identity-mapped platforms: words through which a pointer (a physical address there) reaches a body.
         private static readonly string[] PointerWords =
         {
@@ -51,6 +56,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             _carriers = carriers;
             _forgers = forgers;
             _busTypes = busTypes;
+            _sinkWords = new WordSet(sinks);
+            _carrierOrForgerWords = new WordSet(carriers.Concat(forgers));
         }
 
         /// <summary>Does the source use a sink at all (decided once, in <see cref="Compute"/>)? When not, no body is analysed.</summary>
@@ -146,8 +153,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             var text = SourceWords.TextOf(block.SyntaxTree);
             var start = block.Span.Start;
             var end = Math.Min(block.Span.End, text.Length);
-            return SourceWords.ContainsAnyWord(text, start, end, _sinks)
-                && (SourceWords.ContainsAnyWord(text, start, end, _carriers) || SourceWords.ContainsAnyWord(text, start, end, _forgers)
+            return _sinkWords.AnyIn(text, start, end)
+                && (_carrierOrForgerWords.AnyIn(text, start, end)
                     || Forges(text, start, end, _busTypes)
                     || HasNonZeroNumber(text, start, end)
                     || (_pointers && start < end && text.IndexOf('*', start, end - start) >= 0));
@@ -368,6 +375,14 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             declarations.Propagate(carriers, forgeriesCarry: true, cancellationToken);
+
+            // x.Data.Base: a member made per allocation site (a hard-coded address given to the new), of this
+            // project's classes or described by another project's made-with lines (Flow/MadeMembers.cs).
+            forgers.UnionWith(declarations.ConstructorOnlyMembers);
+            foreach (var holder in symbols.MadeWithHolders)
+            {
+                forgers.Add(holder.Name);
+            }
 
             if (device.Count > 0 && declarations.UsedNames(device).Count > 0)
             {

@@ -41,5 +41,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         ValuePreserving = 1 << 15,
         /// <summary>Stores a parameter into the memory its receiver's own address addresses (a memory block's <c>Write32</c>): a sink at a call whose receiver is a block the device reads.</summary>
         ReceiverSink = 1 << 16,
+        /// <summary>The object a field or property holds is only ever made with this member content (<see cref="MadeWith"/>): a published summary, or a line of the symbols file.</summary>
+        MadeWith = 1 << 17,
     }
 }

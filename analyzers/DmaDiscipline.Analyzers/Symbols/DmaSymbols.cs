@@ -204,6 +204,11 @@ namespace DmaDiscipline.Analyzers.Symbols
                     continue;
                 }
 
+                if (AddMadeWith(symbol, entry))
+                {
+                    continue;
+                }
+
                 AddRole(symbol, entry.Role);
                 AddSinkParameterName(symbol, entry.Role, entry.ParameterName);
                 if ((entry.Role & DmaRole.BusSink) != 0 && (symbol is IPropertySymbol || symbol is IFieldSymbol))
@@ -221,6 +226,37 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// taken for a command, as through a wrapper of the compilation.
         /// </summary>
         public bool IsPublishedSinkMember(ISymbol member) => _publishedSinkMembers.Count > 0 && _publishedSinkMembers.Contains(member.OriginalDefinition);
+
+        private readonly Dictionary<ISymbol, List<MadeWith>> _madeWith = new Dictionary<ISymbol, List<MadeWith>>(SymbolEqualityComparer.Default);
+
+        /// <summary>A <c>made-with</c> line: kept by holder, not as a role (it says what the held object's member is, not what the holder is).</summary>
+        private bool AddMadeWith(ISymbol symbol, SymbolsFile.Entry entry)
+        {
+            if (entry.Role != DmaRole.MadeWith)
+            {
+                return false;
+            }
+
+            if (entry.ParameterName is { } text && MadeWith.Parse(text, out var made) is null)
+            {
+                var key = symbol.OriginalDefinition;
+                if (!_madeWith.TryGetValue(key, out var list))
+                {
+                    _madeWith[key] = list = new List<MadeWith>();
+                }
+
+                list.Add(made);
+            }
+
+            return true;
+        }
+
+        /// <summary>What <c>made-with</c> lines (published by the holder's project, or in the symbols file) say of the object a field or property of another assembly holds; null when none does.</summary>
+        public IReadOnlyList<MadeWith>? MadeWithOf(ISymbol holder) =>
+            _madeWith.Count > 0 && _madeWith.TryGetValue(holder.OriginalDefinition, out var list) ? list : null;
+
+        /// <summary>The fields and properties that <c>made-with</c> lines describe.</summary>
+        public IEnumerable<ISymbol> MadeWithHolders => _madeWith.Keys;
 
         private void AddSinkParameterName(ISymbol symbol, DmaRole role, string? name)
         {
@@ -449,7 +485,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     {
                         AddType(type as INamedTypeSymbol, entry.Role);
                     }
-                    else
+                    else if (!AddMadeWith(symbol, entry))
                     {
                         AddRole(symbol, entry.Role);
                         AddSinkParameterName(symbol, entry.Role, entry.ParameterName);

@@ -29,6 +29,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Fields, properties and methods whose declared type (a method's: its signature) has a pointer in it.</summary>
         public HashSet<string> PointerMembers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+        /// <summary>
+        /// Readonly address-like fields and get-only address-like auto-properties of classes: set only by constructors, read
+        /// per allocation site through a field that only holds objects made by <c>new</c> (a hard-coded address can come through them).
+        /// </summary>
+        public HashSet<string> ConstructorOnlyMembers { get; } = new HashSet<string>(StringComparer.Ordinal);
+
         /// <summary>Methods and constructors of the source with an optional bus-address parameter (an omitted argument is a forgery).</summary>
         public HashSet<string> Forgers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -248,6 +254,12 @@ namespace DmaDiscipline.Analyzers.Symbols
                             // A getter with a body is a method: it carries what it returns (=> _buffer.PhysicalAddress).
                             var unit = Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: HasGetterBody(property), typeName);
                             unit.CallName = property.Identifier.ValueText;
+                            if (type is ClassDeclarationSyntax && property.AccessorList is { Accessors.Count: 1 } only && only.Accessors[0].IsKind(SyntaxKind.GetAccessorDeclaration)
+                                && only.Accessors[0].Body is null && only.Accessors[0].ExpressionBody is null && addressLikeTypes.Contains(LastName(property.Type)))
+                            {
+                                ConstructorOnlyMembers.Add(property.Identifier.ValueText);
+                            }
+
                             break;
                         }
 
@@ -268,6 +280,12 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                             // A delegate field initialised with a lambda carries what the lambda returns (AddressFlow calls it).
                             Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: HasLambdaInitializer(field), typeName);
+                            if (type is ClassDeclarationSyntax && field.Modifiers.Any(SyntaxKind.ReadOnlyKeyword) && !field.Modifiers.Any(SyntaxKind.StaticKeyword)
+                                && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
+                            {
+                                ConstructorOnlyMembers.UnionWith(names);
+                            }
+
                             if (field.Modifiers.Any(SyntaxKind.ConstKeyword) && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
                             {
                                 Constants.UnionWith(names);
@@ -355,6 +373,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var added = new List<string>();
+                var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
                     if (unit.SinkDone || unit.CallName is null)
@@ -363,7 +382,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     }
 
                     var end = Math.Min(unit.Span.End, unit.Text.Length);
-                    if (SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending))
+                    if (pendingWords.AnyIn(unit.Text, unit.Span.Start, end))
                     {
                         unit.SinkDone = true;
                         AddAll(new[] { unit.CallName }, sinks, added);
@@ -428,12 +447,13 @@ namespace DmaDiscipline.Analyzers.Symbols
             while (pending.Count > 0 || first)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
                     var end = Math.Min(unit.Span.End, unit.Text.Length);
                     if (unit.Span.Start >= end
                         || !((first && pointers && unit.Text.IndexOf('*', unit.Span.Start, end - unit.Span.Start) >= 0)
-                             || SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending)))
+                             || pendingWords.AnyIn(unit.Text, unit.Span.Start, end)))
                     {
                         continue;
                     }
@@ -490,8 +510,8 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// can find, so that the summary generator asks only these (<see cref="SinkFlow"/> says how a declaration is read).
         /// </summary>
         /// <param name="sinks">The sinks a device reads (bus sinks, device memory and what holds it, store helpers); not unmap or sync.</param>
-        [MethodImpl(Jit.Optimized)]
         /// <param name="device">Those of the sinks that are device memory (a store through one is a sink, a new value for one is not).</param>
+        [MethodImpl(Jit.Optimized)]
         public HashSet<string> SinkBoundNames(HashSet<string> sinks, HashSet<string> device, CancellationToken cancellationToken)
         {
             var named = new HashSet<string>(StringComparer.Ordinal);
@@ -509,10 +529,11 @@ namespace DmaDiscipline.Analyzers.Symbols
             while (pending.Count > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
                     var end = Math.Min(unit.Span.End, unit.Text.Length);
-                    if (unit.Span.Start >= end || !SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending))
+                    if (unit.Span.Start >= end || !pendingWords.AnyIn(unit.Text, unit.Span.Start, end))
                     {
                         continue;
                     }
@@ -635,6 +656,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var added = new List<string>();
+                var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
                     if ((unit.Done || unit.Kind == UnitKind.Body) && unit.WrittenFields is null)
@@ -643,9 +665,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                     }
 
                     var end = Math.Min(unit.Span.End, unit.Text.Length);
-                    unit.MentionsCarrier = unit.MentionsCarrier || SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending);
+                    unit.MentionsCarrier = unit.MentionsCarrier || pendingWords.AnyIn(unit.Text, unit.Span.Start, end);
                     unit.TypeMentionsCarrier = unit.TypeMentionsCarrier
-                        || (unit.Kind != UnitKind.Body && SourceWords.ContainsAnyWord(unit.Text, unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length), pending));
+                        || (unit.Kind != UnitKind.Body && pendingWords.AnyIn(unit.Text, unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length)));
                     var forges = forgeriesCarry && unit.Forges;
                     if (!unit.Done && Carries(unit, forges))
                     {

@@ -25,7 +25,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             public string DocumentationId { get; }
             public DmaRole Role { get; }
-            /// <summary>For a bus-sink method: the one parameter that is the sink (null = every address-like parameter).</summary>
+            /// <summary>For a bus-sink method: the one parameter that is the sink (null = every address-like parameter); for <c>made-with</c>: the member and its content (<see cref="MadeWith"/>).</summary>
             public string? ParameterName { get; }
             /// <summary>Where the line is (file, line), for the diagnostics about it.</summary>
             public Location? Location { get; }
@@ -62,6 +62,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             ["device-memory"] = DmaRole.DeviceMemory,
             ["value-preserving"] = DmaRole.ValuePreserving,
             ["receiver-sink"] = DmaRole.ReceiverSink,
+            ["made-with"] = DmaRole.MadeWith,
         }.ToImmutableDictionary();
 
         /// <summary>The roles a symbol of each documentation-id prefix may take; anything else is a broken line.</summary>
@@ -75,7 +76,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         | DmaRole.ValuePreserving | DmaRole.ReceiverSink;
                 case 'P':
                 case 'F':
-                    return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.TranslationQuery | DmaRole.CpuAccess | DmaRole.DeviceMemory;
+                    return DmaRole.PhysicalSource | DmaRole.BusSink | DmaRole.TranslationQuery | DmaRole.CpuAccess | DmaRole.DeviceMemory | DmaRole.MadeWith;
                 case 'T':
                     return DmaRole.PhysicalSource | DmaRole.BusAddressType | DmaRole.Platform | DmaRole.DeviceMemory;
                 default:
@@ -211,7 +212,20 @@ namespace DmaDiscipline.Analyzers.Symbols
                 return $"role '{roleText}' does not apply to '{id[0]}:' symbols";
             }
 
-            if (parameter is not null && !((role == DmaRole.BusSink || role == DmaRole.ReceiverSink) && id[0] == 'M'))
+            if (role == DmaRole.MadeWith)
+            {
+                // F:Lib.Group.Data ; made-with(Base: constant 0x0046C000)
+                if (parameter is null)
+                {
+                    return "'made-with' takes '(<member>: <content>)'";
+                }
+
+                if (MadeWith.Parse(parameter, out _) is { } unreadable)
+                {
+                    return unreadable;
+                }
+            }
+            else if (parameter is not null && !((role == DmaRole.BusSink || role == DmaRole.ReceiverSink) && id[0] == 'M'))
             {
                 return "a parameter name is only allowed with 'bus-sink' or 'receiver-sink' on a method";
             }

@@ -29,7 +29,7 @@ public sealed class DMA900InvalidSymbolsFileLineTests
             Unresolved(3, 1, 53, "'M:Vendor.Hal.PhysOf(System.Object)' names nothing in this compilation (no namespace or type 'Vendor.Hal'); an id for another project of the solution is expected here"),
             At("DmaDiscipline.txt", 4, 1, 35, "expected '<documentation id> ; <role>' but found no ';'"),
             At("DmaDiscipline.txt", 5, 1, 24, "'X:Vendor.Hal' is not a documentation comment id of a method (M:), property (P:), field (F:) or type (T:)"),
-            At("DmaDiscipline.txt", 6, 1, 45, "unknown role 'bus-sinc' (expected one of: bus-address, bus-sink, coherent-alloc, coherent-free, cpu-access, device-memory, map, map-persistent, mapping-error-check, physical-source, platform, receiver-sink, sync-for-cpu, sync-for-device, translation-query, unmap, value-preserving)"),
+            At("DmaDiscipline.txt", 6, 1, 45, "unknown role 'bus-sinc' (expected one of: bus-address, bus-sink, coherent-alloc, coherent-free, cpu-access, device-memory, made-with, map, map-persistent, mapping-error-check, physical-source, platform, receiver-sink, sync-for-cpu, sync-for-device, translation-query, unmap, value-preserving)"),
             At("DmaDiscipline.txt", 7, 1, 19, "role 'map' does not apply to 'T:' symbols"),
             At("DmaDiscipline.txt", 8, 1, 35, "a parameter name is only allowed with 'bus-sink' or 'receiver-sink' on a method"),
             At("DmaDiscipline.txt", 9, 1, 46, "role 'bus-sink(' has an unclosed '('"));
