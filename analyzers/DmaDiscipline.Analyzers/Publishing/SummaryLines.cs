@@ -45,7 +45,8 @@ namespace DmaDiscipline.Analyzers.Publishing
             // addresses: only its helpers that visibly return their argument are summarised, for value-preserving.
             var addressesInReach = carriers.UsesSinks || carriers.NamesPhysical;
             var content = addressesInReach ? carriers.ContentNames(cancellationToken) : new HashSet<string>();
-            var writer = new Writer(symbols, summaries, carriers.UsesSinks, addressesInReach, content, lines, cancellationToken);
+            var (sinkWords, sinkBound) = carriers.SinkBoundNames(cancellationToken);
+            var writer = new Writer(symbols, summaries, carriers.UsesSinks, addressesInReach, new Gates(content, sinkWords, sinkBound), lines, cancellationToken);
             foreach (var type in VisibleTypes(compilation.Assembly.GlobalNamespace))
             {
                 writer.Add(type);
@@ -102,23 +103,41 @@ namespace DmaDiscipline.Analyzers.Publishing
             || (symbol.ContainingType is not null
                 && (symbol.DeclaredAccessibility == Accessibility.Protected || symbol.DeclaredAccessibility == Accessibility.ProtectedOrInternal));
 
+        /// <summary>
+        /// Which members can have a summary, by words (supersets, computed once per compilation from the text):
+        /// <see cref="Content"/>, the names of those that may hold or return a physical address or device memory
+        /// (<see cref="AddressCarriers.ContentNames"/>); <see cref="SinkWords"/>, the call names of those that may give a
+        /// device-visible sink a parameter, and <see cref="SinkBound"/>, the names of those whose value may reach one
+        /// (<see cref="AddressCarriers.SinkBoundNames"/>).
+        /// </summary>
+        private sealed class Gates
+        {
+            public Gates(HashSet<string> content, HashSet<string> sinkWords, HashSet<string> sinkBound)
+            {
+                Content = content;
+                SinkWords = sinkWords;
+                SinkBound = sinkBound;
+            }
+
+            public HashSet<string> Content { get; }
+            public HashSet<string> SinkWords { get; }
+            public HashSet<string> SinkBound { get; }
+        }
+
         private sealed class Writer
         {
             private readonly DmaSymbols _symbols;
             private readonly AddressSummaries _summaries;
             private readonly bool _sinksInReach;
             private readonly bool _addressesInReach;
-            private readonly HashSet<string> _content;
+            private readonly Gates _gates;
             private readonly SortedSet<string> _lines;
             private readonly CancellationToken _cancellationToken;
 
-            /// <param name="content">
-            /// The names of the members that may hold or return a physical address or device memory (by words, a superset):
-            /// only these are asked what they hold or return, so that the bodies that write or return anything else are not bound.
-            /// </param>
-            public Writer(DmaSymbols symbols, AddressSummaries summaries, bool sinksInReach, bool addressesInReach, HashSet<string> content, SortedSet<string> lines, CancellationToken cancellationToken)
+            /// <param name="gates">Which members can have a summary at all, by words: only these are asked, so that no other body is bound for them.</param>
+            public Writer(DmaSymbols symbols, AddressSummaries summaries, bool sinksInReach, bool addressesInReach, Gates gates, SortedSet<string> lines, CancellationToken cancellationToken)
             {
-                _content = content;
+                _gates = gates;
                 _symbols = symbols;
                 _summaries = summaries;
                 _sinksInReach = sinksInReach;
@@ -160,7 +179,7 @@ namespace DmaDiscipline.Analyzers.Publishing
                         case IFieldSymbol field:
                             AddHeld(field, field, field.Type);
                             AddMadeWith(field, field);
-                            if (_sinksInReach && _summaries.MayReachSink(field) && (_symbols.DeclaredRoles(field) & DmaRole.BusSink) == 0
+                            if (_sinksInReach && _gates.SinkBound.Contains(field.Name) && _summaries.MayReachSink(field) && (_symbols.DeclaredRoles(field) & DmaRole.BusSink) == 0
                                 && _summaries.SinkOf(field) is not null)
                             {
                                 Line(field, "bus-sink");
@@ -174,7 +193,7 @@ namespace DmaDiscipline.Analyzers.Publishing
             private void AddMethod(IMethodSymbol method)
             {
                 var declared = _symbols.DeclaredRoles(method);
-                if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && _summaries.MayReachSink(method))
+                if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && _gates.SinkWords.Contains(CallNameOf(method)) && _summaries.MayReachSink(method))
                 {
                     foreach (var parameter in method.Parameters)
                     {
@@ -283,7 +302,7 @@ namespace DmaDiscipline.Analyzers.Publishing
                     // An auto-property: what is stored into it is what it holds.
                     AddHeld(property, backing, property.Type);
                     AddMadeWith(property, backing);
-                    if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && _summaries.MayReachSink(backing) && _summaries.SinkOf(backing) is not null)
+                    if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && _gates.SinkBound.Contains(property.Name) && _summaries.MayReachSink(backing) && _summaries.SinkOf(backing) is not null)
                     {
                         Line(property, "bus-sink");
                     }
@@ -291,7 +310,7 @@ namespace DmaDiscipline.Analyzers.Publishing
                     return;
                 }
 
-                if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && property.SetMethod is { } setter && IsVisible(setter)
+                if (_sinksInReach && (declared & DmaRole.BusSink) == 0 && _gates.SinkWords.Contains(CallNameOf(property)) && property.SetMethod is { } setter && IsVisible(setter)
                     && _summaries.MayReachSink(setter) && _summaries.SinkOf(setter, setter.Parameters.Length - 1, 0) is not null)
                 {
                     Line(property, "bus-sink");
@@ -380,12 +399,15 @@ namespace DmaDiscipline.Analyzers.Publishing
             /// Is the member's name one of the content names: could it hold or return a physical address or device memory?
             /// An indexer, operator or conversion is named by its type (no call shows its own name).
             /// </summary>
-            private bool MayHoldContent(ISymbol member) => _content.Contains(member switch
+            private bool MayHoldContent(ISymbol member) => _gates.Content.Contains(CallNameOf(member));
+
+            /// <summary>The word a use of the member shows: its name; its type's for a constructor, an indexer, an operator or a conversion.</summary>
+            private static string CallNameOf(ISymbol member) => member switch
             {
                 IPropertySymbol { IsIndexer: true } => member.ContainingType.Name,
-                IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator or MethodKind.Conversion } => member.ContainingType.Name,
+                IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.UserDefinedOperator or MethodKind.Conversion } => member.ContainingType.Name,
                 _ => member.Name,
-            });
+            };
 
             private void Returns(ISymbol member, ImmutableHashSet<Origin> value, DmaRole declared)
             {

@@ -78,6 +78,14 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         public HashSet<string> ContentNames(CancellationToken cancellationToken) => _content.Names(cancellationToken);
 
+        /// <summary>
+        /// The call names of the members that may give a device-visible sink a parameter (<c>Sinks</c>), and the
+        /// names of the fields, properties and methods whose value may reach one (<c>Bound</c>): supersets, by words
+        /// (<see cref="SourceDeclarations.SinkBoundNames"/>), found on the first call — only the summary generator asks.
+        /// Both empty where no sink is used.
+        /// </summary>
+        public (HashSet<string> Sinks, HashSet<string> Bound) SinkBoundNames(CancellationToken cancellationToken) => _content.SinkBound(cancellationToken);
+
         /// <summary>The declarations and seeds <see cref="ContentNames"/> is computed from, and its result once computed.</summary>
         private sealed class Content
         {
@@ -86,6 +94,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             private readonly bool _pointers;
             private readonly object _gate = new object();
             private HashSet<string>? _names;
+            private (HashSet<string> Sinks, HashSet<string> Bound)? _sinkBound;
 
             public Content(SourceDeclarations declarations, HashSet<string> seeds, bool pointers)
             {
@@ -94,11 +103,32 @@ namespace DmaDiscipline.Analyzers.Symbols
                 _pointers = pointers;
             }
 
+            /// <summary>Those of <see cref="DeviceSinks"/> that are device memory or hold it.</summary>
+            public HashSet<string> DeviceMemory { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+            /// <summary>The sinks a device reads, where the analysis is in reach (null where no sink is used).</summary>
+            public HashSet<string>? DeviceSinks { get; set; }
+
             public HashSet<string> Names(CancellationToken cancellationToken)
             {
                 lock (_gate)
                 {
                     return _names ??= _declarations.ContentNames(_seeds, _pointers, cancellationToken);
+                }
+            }
+
+            public (HashSet<string> Sinks, HashSet<string> Bound) SinkBound(CancellationToken cancellationToken)
+            {
+                lock (_gate)
+                {
+                    if (_sinkBound is null)
+                    {
+                        var sinks = new HashSet<string>(DeviceSinks ?? new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
+                        var bound = DeviceSinks is null ? new HashSet<string>(StringComparer.Ordinal) : _declarations.SinkBoundNames(sinks, DeviceMemory, cancellationToken);
+                        _sinkBound = (sinks, bound);
+                    }
+
+                    return _sinkBound.Value;
                 }
             }
         }
@@ -274,7 +304,18 @@ namespace DmaDiscipline.Analyzers.Symbols
             AddAliases(compilation, carriers, busTypeNames, sinks, addressLike, cancellationToken);
             var sinkOwners = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
             var externalDevice = new HashSet<string>(StringComparer.Ordinal);
+            var deviceSinks = new HashSet<string>(names.DeviceSinks, StringComparer.Ordinal);
+            var sinksBefore = new HashSet<string>(sinks, StringComparer.Ordinal);
             ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, sinkOwners, externalDevice, cancellationToken);
+            foreach (var name in sinks)
+            {
+                // What the referenced assemblies add is bus sinks and device memory, never unmap or sync.
+                if (!sinksBefore.Contains(name))
+                {
+                    deviceSinks.Add(name);
+                }
+            }
+
             var busTypeNameList = new List<string>(busTypeNames);
             var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
@@ -350,10 +391,16 @@ namespace DmaDiscipline.Analyzers.Symbols
                 declarations.ResetPropagation();
                 declarations.Propagate(device, forgeriesCarry: false, cancellationToken);
                 sinks.UnionWith(device);
+                deviceSinks.UnionWith(device);
+                deviceSinks.UnionWith(declarations.StoreHelpers());
+                content.DeviceMemory.UnionWith(device);
                 sinks.UnionWith(declarations.StoreHelpers());
             }
 
             declarations.PropagateSinks(sinks, cancellationToken);
+            content.DeviceSinks = deviceSinks;
+            content.DeviceMemory.UnionWith(externalDevice);
+            content.DeviceMemory.UnionWith(names.DeviceMemory);
             return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical, inReach: true, content);
         }
 

@@ -72,6 +72,13 @@ namespace DmaDiscipline.Analyzers.Symbols
             return added;
         }
 
+        /// <summary>Does the token end a statement (or open or close a block): <c>;</c>, <c>{</c>, <c>}</c>?</summary>
+        internal static bool EndsStatement(Token token) => token.Word is null && (token.Char == ';' || token.Char == '{' || token.Char == '}');
+
+        /// <summary>Is the token at <paramref name="i"/> the '=' of a <c>=&gt;</c>?</summary>
+        internal static bool IsArrow(List<Token> tokens, int i) =>
+            tokens[i].Word is null && tokens[i].Char == '=' && i + 1 < tokens.Count && tokens[i + 1].Word is null && tokens[i + 1].Char == '>' && tokens[i + 1].At == tokens[i].At + 1;
+
         /// <summary>Reads [start, end) of <paramref name="text"/>, to a fixpoint over its statements.</summary>
         /// <param name="hotParameters">Parameters given a hot argument (a constructor's, where a <c>new</c> is hot), or null.</param>
         [MethodImpl(Jit.Optimized)]
@@ -94,7 +101,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 var from = 0;
                 for (var i = 0; i <= tokens.Count; i++)
                 {
-                    if (i < tokens.Count && !(tokens[i].Word is null && (tokens[i].Char == ';' || tokens[i].Char == '{' || tokens[i].Char == '}')))
+                    if (i < tokens.Count && !EndsStatement(tokens[i]))
                     {
                         continue;
                     }
@@ -171,7 +178,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     continue;
                 }
 
-                if (token.Char == '=' && i + 1 < tokens.Count && tokens[i + 1].Word is null && tokens[i + 1].Char == '>' && tokens[i + 1].At == token.At + 1)
+                if (IsArrow(tokens, i))
                 {
                     returns = true; // an expression body or a lambda's
                     i++;
@@ -191,6 +198,22 @@ namespace DmaDiscipline.Analyzers.Symbols
         private bool Target(List<Token> tokens, int from, int at, HashSet<string> local)
         {
             var grew = false;
+            foreach (var word in TargetWords(tokens, from, at, out _))
+            {
+                grew |= MakeHot(word, local);
+            }
+
+            return grew;
+        }
+
+        /// <summary>
+        /// The words of an assignment's target, which ends before <paramref name="at"/>: <c>x</c>, <c>d.Addr</c>,
+        /// <c>_ring[i].Addr</c> (not the index), <c>p-&gt;Addr</c>, each element of a <c>(a, b)</c>.
+        /// </summary>
+        /// <param name="start">Where the target starts (its first token).</param>
+        internal static List<string> TargetWords(List<Token> tokens, int from, int at, out int start)
+        {
+            var words = new List<string>();
             var i = at - 1;
 
             // The operator's own characters: += |= <<= ??=.
@@ -221,7 +244,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         else if (close == ')' && depth == 1 && tokens[j].Word is { } element)
                         {
                             // (a, b) = …: each element is assigned.
-                            grew |= MakeHot(element, local);
+                            words.Add(element);
                         }
                     }
 
@@ -231,7 +254,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                 if (token.Word is { } word)
                 {
-                    grew |= MakeHot(word, local);
+                    words.Add(word);
                     i--;
                     if (i >= from && tokens[i].Word is null && (tokens[i].Char == '.' || (tokens[i].Char == '>' && i > from && tokens[i - 1].Char == '-')))
                     {
@@ -248,7 +271,8 @@ namespace DmaDiscipline.Analyzers.Symbols
                 break;
             }
 
-            return grew;
+            start = i + 1;
+            return words;
         }
 
         private bool MakeHot(string? word, HashSet<string> local)
@@ -282,7 +306,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Is the '=' at <paramref name="i"/> an assignment (=, +=, &lt;&lt;=, ??= …), not ==, =&gt;, !=, &lt;=, &gt;=?</summary>
-        private static bool IsAssignment(List<Token> tokens, int i)
+        internal static bool IsAssignment(List<Token> tokens, int i)
         {
             var token = tokens[i];
             if (token.Word is not null || token.Char != '=')
@@ -314,7 +338,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>A word, or one punctuation character, at a position of the text.</summary>
-        private readonly struct Token
+        internal readonly struct Token
         {
             public Token(string? word, char c, int at)
             {
@@ -329,7 +353,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>The words and punctuation of [start, end); comments, strings and characters left out (what they hold is not code).</summary>
-        private static List<Token> Tokenize(string text, int start, int end)
+        internal static List<Token> Tokenize(string text, int start, int end)
         {
             var tokens = new List<Token>();
             var at = start;

@@ -29,6 +29,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Members the compilation or the configuration declares device memory (for a parameter: its method).</summary>
         public HashSet<string> DeviceMemory { get; } = new HashSet<string>(System.StringComparer.Ordinal);
 
+        /// <summary>The sinks a device reads from (bus sinks, device memory, receiver sinks), not unmap/sync: what the summary generator follows back.</summary>
+        public HashSet<string> DeviceSinks { get; } = new HashSet<string>(System.StringComparer.Ordinal);
+
         /// <summary>Physical sources.</summary>
         public HashSet<string> Physical { get; }
 
@@ -127,9 +130,10 @@ namespace DmaDiscipline.Analyzers.Symbols
             var physical = new HashSet<string>(System.StringComparer.Ordinal);
             var sinks = new HashSet<string>(System.StringComparer.Ordinal);
             var device = new HashSet<string>(System.StringComparer.Ordinal);
+            var deviceSinks = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var pair in roles)
             {
-                Add(pair.Key.Name, pair.Value, mapping, physical, sinks);
+                Add(pair.Key.Name, pair.Value, mapping, physical, sinks, deviceSinks);
                 if ((pair.Value & DmaRole.DeviceMemory) != 0)
                 {
                     device.Add(pair.Key.Name);
@@ -162,7 +166,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                                 device.Add(name);
                             }
 
-                            Add(name, role, mapping, physical, sinks);
+                            Add(name, role, mapping, physical, sinks, deviceSinks);
                         }
                     }
                 }
@@ -172,6 +176,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             // runtime declares: one walk over its members, not two.
             var names = new InterestingNames(compilation, mapping, physical, sinks);
             names.DeviceMemory.UnionWith(device);
+            names.DeviceSinks.UnionWith(deviceSinks);
             return names;
         }
 
@@ -208,8 +213,13 @@ namespace DmaDiscipline.Analyzers.Symbols
             return start < end && text.IndexOf('[', start, end - start) >= 0;
         }
 
-        private static void Add(string name, DmaRole role, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
+        private static void Add(string name, DmaRole role, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks, HashSet<string> deviceSinks)
         {
+            if ((role & (DmaRole.BusSink | DmaRole.DeviceMemory | DmaRole.ReceiverSink)) != 0)
+            {
+                deviceSinks.Add(name);
+            }
+
             if ((role & (DmaRole.BusSink | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.DeviceMemory | DmaRole.ReceiverSink)) != 0)
             {
                 sinks.Add(name);

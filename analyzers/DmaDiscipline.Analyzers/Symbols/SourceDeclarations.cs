@@ -502,6 +502,63 @@ namespace DmaDiscipline.Analyzers.Symbols
             return names;
         }
 
+        /// <summary>
+        /// The names of the fields, properties and methods whose value may reach a device-visible sink, and (in
+        /// <paramref name="sinks"/>, grown) the call names of the members that may give one a parameter, by words
+        /// only, until nothing more is added: a superset of what <see cref="Flow.AddressSummaries.SinkOf(Microsoft.CodeAnalysis.IFieldSymbol)"/>
+        /// and <see cref="Flow.AddressSummaries.SinkOf(Microsoft.CodeAnalysis.IMethodSymbol, int, ulong, Microsoft.CodeAnalysis.IFieldSymbol?)"/>
+        /// can find, so that the summary generator asks only these (<see cref="SinkFlow"/> says how a declaration is read).
+        /// </summary>
+        /// <param name="sinks">The sinks a device reads (bus sinks, device memory and what holds it, store helpers); not unmap or sync.</param>
+        /// <param name="device">Those of the sinks that are device memory (a store through one is a sink, a new value for one is not).</param>
+        [MethodImpl(Jit.Optimized)]
+        public HashSet<string> SinkBoundNames(HashSet<string> sinks, HashSet<string> device, CancellationToken cancellationToken)
+        {
+            var named = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var unit in _units)
+            {
+                if (unit.PrimaryOf is null && unit.TypeName is not null && unit.Kind != UnitKind.Body)
+                {
+                    named.UnionWith(unit.Names);
+                }
+            }
+
+            var bound = new HashSet<string>(StringComparer.Ordinal);
+            var flow = new SinkFlow(sinks, bound, named, device);
+            var pending = new List<string>(sinks);
+            while (pending.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var pendingWords = new WordSet(pending);
+                foreach (var unit in _units)
+                {
+                    var end = Math.Min(unit.Span.End, unit.Text.Length);
+                    if (unit.Span.Start >= end || !pendingWords.AnyIn(unit.Text, unit.Span.Start, end))
+                    {
+                        continue;
+                    }
+
+                    var returnsBound = unit.Kind != UnitKind.Body && Array.Exists(unit.Names, bound.Contains);
+                    if (flow.Read(unit.Text, unit.Span.Start, end, returnsBound))
+                    {
+                        // A wrapper: a call of it may give a sink what it is given. An operator is shown by its type.
+                        if (unit.CallName is { } call)
+                        {
+                            flow.AddSink(call);
+                        }
+                        else if (unit.Kind == UnitKind.Body && unit.TypeName is { } operatorType)
+                        {
+                            flow.AddSink(operatorType);
+                        }
+                    }
+                }
+
+                pending = flow.TakeAdded();
+            }
+
+            return bound;
+        }
+
         /// <summary>Does the declared type of a field, property or event name a content name (a <c>PhysAddr</c> field)?</summary>
         private static bool TypeNames(Unit unit, HashSet<string> names)
         {

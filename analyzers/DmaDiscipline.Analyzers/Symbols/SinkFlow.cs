@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using static DmaDiscipline.Analyzers.Symbols.ContentFlow;
+
+namespace DmaDiscipline.Analyzers.Symbols
+{
+    /// <summary>
+    /// Which words of a member declaration may hold a value that reaches a device-visible sink, read
+    /// backwards from its text alone (tokens, nothing bound): the summary generator's gate for the
+    /// <c>bus-sink</c> lines (<see cref="SourceDeclarations.SinkBoundNames"/>). A statement that names a
+    /// sink word (a sink a device reads, a wrapper of one; device memory only beside a store call)
+    /// binds every word in it, unless it assigns into the sink (<c>desc.Addr = v</c>, <c>*(ring + 8) = v</c>:
+    /// then only its right-hand side; <c>ring = v</c> gives device memory's variable a new value, no store); an assignment to a bound
+    /// target binds its right-hand side; a statement passing a bound word as <c>out</c>/<c>ref</c>
+    /// binds its words; where the declaration's own value is bound (a getter, a method whose result
+    /// reaches a sink), its <c>return</c> and <c>=&gt;</c> statements bind theirs. A field, property or
+    /// method among the bound words is a bound name; a declaration with any sink-touching statement is a
+    /// wrapper, its call name a sink word. A superset: where the text is ambiguous, more is bound.
+    /// </summary>
+    internal sealed class SinkFlow
+    {
+        private readonly HashSet<string> _sinks;
+        private readonly HashSet<string> _bound;
+        private readonly HashSet<string> _named;
+        private readonly HashSet<string> _device;
+        private List<string> _added = new List<string>();
+
+        /// <param name="sinks">The sink words so far; grown with the wrappers found.</param>
+        /// <param name="bound">The bound names so far; grown by <see cref="Read"/>.</param>
+        /// <param name="named">The fields, properties and methods the source declares: only these become bound names.</param>
+        /// <param name="device">The sink words that are device memory: assigning one a new value is not a store into it.</param>
+        public SinkFlow(HashSet<string> sinks, HashSet<string> bound, HashSet<string> named, HashSet<string> device)
+        {
+            _device = device;
+            _sinks = sinks;
+            _bound = bound;
+            _named = named;
+        }
+
+        /// <summary>Adds a sink word (a wrapper's call name); true when it is new.</summary>
+        public bool AddSink(string name)
+        {
+            if (_sinks.Add(name))
+            {
+                _added.Add(name);
+                return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>The sink words and bound names added since the last call.</summary>
+        public List<string> TakeAdded()
+        {
+            var added = _added;
+            _added = new List<string>();
+            return added;
+        }
+
+        /// <summary>Reads [start, end) of <paramref name="text"/> to a fixpoint over its statements; true when a statement touches a sink or a bound target.</summary>
+        /// <param name="returnsBound">Does what the declaration returns reach a sink (its name is bound)?</param>
+        [MethodImpl(Jit.Optimized)]
+        public bool Read(string text, int start, int end, bool returnsBound)
+        {
+            var tokens = Tokenize(text, start, end);
+            var local = new HashSet<string>(StringComparer.Ordinal);
+            var touched = false;
+            bool grew;
+            do
+            {
+                grew = false;
+                var from = 0;
+                for (var i = 0; i <= tokens.Count; i++)
+                {
+                    if (i < tokens.Count && !EndsStatement(tokens[i]))
+                    {
+                        continue;
+                    }
+
+                    if (i > from)
+                    {
+                        grew |= Statement(tokens, from, i, local, returnsBound, ref touched);
+                    }
+
+                    from = i + 1;
+                }
+            }
+            while (grew);
+
+            foreach (var word in local)
+            {
+                if (_named.Contains(word) && _bound.Add(word))
+                {
+                    _added.Add(word);
+                }
+            }
+
+            return touched;
+        }
+
+        private bool Statement(List<Token> tokens, int from, int to, HashSet<string> local, bool returnsBound, ref bool touched)
+        {
+            // An assignment into a sink or a bound target (desc.Addr = v, _base = v): its right-hand side reaches it, not the index.
+            var grew = false;
+            var assigns = false;
+            for (var i = from; i < to; i++)
+            {
+                if (!IsAssignment(tokens, i))
+                {
+                    continue;
+                }
+
+                var targets = TargetWords(tokens, from, i, out var start);
+
+                // _ring = v gives the variable other memory; *_ring = v, _ring[i] = v, _ring->Addr = v store into it.
+                var rebinds = targets.Count == 1 && _device.Contains(targets[0]) && !(start > from && tokens[start - 1].Word is null && tokens[start - 1].Char == '*')
+                    && !(start + 1 < i && tokens[start + 1].Word is null && tokens[start + 1].Char == '[');
+                foreach (var target in targets)
+                {
+                    if ((_sinks.Contains(target) && !rebinds) || IsBound(target, local))
+                    {
+                        touched = assigns = true;
+                        grew |= BindAll(tokens, i + 1, to, local);
+                        break;
+                    }
+                }
+            }
+
+            if (assigns)
+            {
+                return grew;
+            }
+
+            // A sink or a wrapper named; device memory named with a store call (Unsafe.Write(p, v), BinaryPrimitives.Write…(span, v),
+            // Interlocked.Exchange(ref m, v)) — device memory only read, or only allocated, is no store.
+            var all = false;
+            var byReference = false;
+            var device = false;
+            var storeCall = false;
+            for (var i = from; i < to && !all; i++)
+            {
+                if (tokens[i].Word is { } word)
+                {
+                    if (_sinks.Contains(word))
+                    {
+                        all = !_device.Contains(word);
+                        device = true;
+                    }
+
+                    all |= returnsBound && word == "return";
+                    byReference |= word == "out" || word == "ref";
+                    storeCall |= word.StartsWith("Write", StringComparison.Ordinal) || word.StartsWith("TryWrite", StringComparison.Ordinal) || word == "Exchange";
+                }
+                else if (returnsBound && IsArrow(tokens, i))
+                {
+                    all = true;
+                }
+            }
+
+            all |= device && storeCall;
+
+            if (!all && byReference)
+            {
+                // Foo(a, out x) with x bound: what Foo writes to x came from its arguments.
+                for (var i = from; i < to && !all; i++)
+                {
+                    all = tokens[i].Word is { } word && IsBound(word, local);
+                }
+            }
+
+            if (all)
+            {
+                touched = true;
+                grew |= BindAll(tokens, from, to, local);
+            }
+
+            return grew;
+        }
+
+        private bool IsBound(string word, HashSet<string> local) => local.Contains(word) || _bound.Contains(word);
+
+        private static bool BindAll(List<Token> tokens, int from, int to, HashSet<string> local)
+        {
+            var grew = false;
+            for (var i = from; i < to; i++)
+            {
+                if (tokens[i].Word is { } word)
+                {
+                    grew |= local.Add(word);
+                }
+            }
+
+            return grew;
+        }
+    }
+}
