@@ -69,6 +69,25 @@ namespace DmaDiscipline.Analyzers.Flow
             return instance is IInstanceReferenceOperation ? SlotKey.This : Of(instance) ?? SlotOf(instance);
         }
 
+        /// <summary>Is <paramref name="key"/> a member of an array's elements (<c>rx[i].Addr</c>, <c>q.Slots[i].Buf</c>): one location for all of them?</summary>
+        public static bool IsElementMember(object key)
+        {
+            if (!(key is SlotKey slot))
+            {
+                return false;
+            }
+
+            for (object? owner = slot.Owner; owner is not null; owner = OwnerOf(owner))
+            {
+                if (owner is ElementKey)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>The storage <paramref name="owner"/> is reached through: a slot's object, an array's for its elements; null at a root.</summary>
         public static object? OwnerOf(object owner) => owner is SlotKey slot ? slot.Owner : (owner as ElementKey)?.Container;
 

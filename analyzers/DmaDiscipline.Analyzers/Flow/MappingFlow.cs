@@ -79,7 +79,7 @@ namespace DmaDiscipline.Analyzers.Flow
             // paths changed since they parted, not what the state holds.
             // Different handles on different paths: one of them, whichever the path brought (a choice).
             // Anything else: not followed further (nor brought back by a third path).
-            var bindings = a.Bindings.Union(b.Bindings, (_, x, y) => JoinBindings(x, a, y, b));
+            var bindings = a.Bindings.Union(b.Bindings, (key, x, y) => !x.Equals(y) && Keys.IsElementMember(key) ? ConflictBinding.Instance : JoinBindings(x, a, y, b));
             var sites = a.Sites.Union(b.Sites, (_, x, y) => x.Join(y));
             var constants = a.Constants.Intersect(b.Constants);
             // Owing is "may": a site owes on the join when it owes on either path, as its joined flags say.
@@ -1381,25 +1381,15 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>
         /// What a store leaves in <paramref name="slot"/>: the value, unless the slot is a member of an array's
         /// elements (<c>rx[i].Addr</c>, one location for every element) already holding another mapping: the
-        /// element written may not be the one read next, so neither is known to be there.
+        /// element written may not be the one read next, so neither is known to be there (and paths that meet
+        /// with different mappings there make it unknown too, see Join: not a choice of every element's).
         /// </summary>
         [MethodImpl(Jit.Optimized)]
         private static Binding? OfAnyElement(object slot, Binding? value, MappingState state)
         {
-            if (value is null || !(slot is SlotKey member) || !state.Bindings.TryGetValue(slot, out var held) || held.Equals(value))
-            {
-                return value;
-            }
-
-            for (object? owner = member.Owner; owner is not null; owner = Keys.OwnerOf(owner))
-            {
-                if (owner is ElementKey)
-                {
-                    return null;
-                }
-            }
-
-            return value;
+            return value is null || !state.Bindings.TryGetValue(slot, out var held) || held.Equals(value) || !Keys.IsElementMember(slot)
+                ? value
+                : ConflictBinding.Instance;
         }
 
         /// <summary>What the elements of the container at <paramref name="container"/> hold is handed over (a call that can reach it may check it).</summary>
