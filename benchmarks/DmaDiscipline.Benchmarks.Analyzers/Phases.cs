@@ -23,10 +23,10 @@ namespace DmaDiscipline.Benchmarks.Analyzers;
 public static class Phases
 {
     /// <summary>The summary generator by part (<see cref="GeneratorPhases"/>), alone.</summary>
-    public static string MeasureGenerator(string corpusDirectory, string runtimeDll, int passes, string? symbolsFile = null)
+    public static string MeasureGenerator(string corpusDirectory, string runtimeDll, int passes, string? symbolsFile = null, string? published = null)
     {
         var (trees, references, _, compilationOptions, options) = Load(corpusDirectory, runtimeDll, symbolsFile);
-        return GeneratorPhases.Measure(i => CSharpCompilation.Create("Generator" + i, trees, references, compilationOptions), options.AdditionalFiles, passes);
+        return GeneratorPhases.Measure(i => CSharpCompilation.Create("Generator" + i, trees, references, compilationOptions), options.AdditionalFiles, passes, published);
     }
 
     private static (List<SyntaxTree> Trees, List<MetadataReference> References, CSharpParseOptions Parse, CSharpCompilationOptions Compilation, AnalyzerOptions Options) Load(
@@ -112,7 +112,7 @@ public static class Phases
             quiet = 0;
             foreach (var body in bodies)
             {
-                quiet += MappingLifecycleAnalyzer.IsQuietTree(body, symbols) ? 1 : 0;
+                quiet += MappingLifecycleAnalyzer.Walk(body, null, symbols) is { Count: 0 } ? 1 : 0;
             }
         }
 
@@ -121,7 +121,7 @@ public static class Phases
         {
             foreach (var block in blocks)
             {
-                passed += InterestingNames.Mentions(block, names.Mapping) ? 1 : 0;
+                passed += InterestingNames.Mentions(block, names.MappingWords) ? 1 : 0;
                 passed += carriers.MayReachSink(block) ? 1 : 0;
             }
         }

@@ -4,6 +4,7 @@ using DmaDiscipline.Benchmarks.Analyzers;
 
 // Reproduces the "Analyzer cost" table of benchmarks/README.md:
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- [--lines 100000] [--runs 3] [--plain 6] [--server] [--write-corpus DIR] [--phases] [--corpus drivers|emulator] [--no-publish]
+//   … --generator-phases [--corpus drivers|emulator] [--published FILE]: the summary generator's parts, in process
 // issue 13's three cost figures side by side, in process (CostGoals):
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --goals [--lines 100000] [--runs 3]
 // and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
@@ -122,7 +123,9 @@ Console.WriteLine($"corpus: {files} files, {corpusLines} lines in {work}");
 if (args.Contains("--generator-phases"))
 {
     var symbolsFile = Path.Combine(work, "DmaDiscipline.txt");
-    Console.WriteLine(Phases.MeasureGenerator(Path.Combine(work, "Drivers"), runtimeDll, runs, File.Exists(symbolsFile) ? symbolsFile : null));
+    // --published FILE: also write the lines the generator publishes (to compare two versions of it on the same corpus).
+    var published = Array.IndexOf(args, "--published") is var publishedAt and >= 0 && publishedAt + 1 < args.Length ? Path.GetFullPath(args[publishedAt + 1]) : null;
+    Console.WriteLine(Phases.MeasureGenerator(Path.Combine(work, "Drivers"), runtimeDll, runs, File.Exists(symbolsFile) ? symbolsFile : null, published));
     Directory.Delete(work, recursive: true);
     return 0;
 }

@@ -956,6 +956,11 @@ namespace DmaDiscipline.Analyzers.Flow
                     case FieldOrigin kept when keepField is not null && SymbolEqualityComparer.Default.Equals(kept.Field, keepField):
                         result = result.Add(origin);
                         break;
+                    case FieldOrigin _ when keepField is not null:
+                        // Asked only whether the kept field comes out (DependsOnField): another field's content never holds
+                        // it (a content is resolved without a kept field), so it is not resolved — nor its writers bound.
+                        unknown = true;
+                        break;
                     case FieldOrigin field when depth < MaxDepth:
                         ResolveField(field.Field, depth, ref result, ref unknown);
                         break;
@@ -1242,6 +1247,9 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         private Summary SummaryOf(IMethodSymbol method) => _methods.GetOrAdd(method.OriginalDefinition, ComputeSummary);
+
+        /// <summary>The bodies summarised so far (each bound once): what a query cost, for tests and benchmarks.</summary>
+        public IReadOnlyCollection<IMethodSymbol> Summarised => (IReadOnlyCollection<IMethodSymbol>)_methods.Keys;
 
         private Summary ComputeSummary(IMethodSymbol method)
         {

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace DmaDiscipline.Analyzers.Flow
 {
@@ -188,12 +189,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
                 }
 
-                if (!Follow(block.ConditionalSuccessor, conditionalState, entries, work, first, last, ref finallyExit, report))
+                if (!Follow(Taken(block, conditional: true), conditionalState, entries, work, first, last, ref finallyExit, report))
                 {
                     return null;
                 }
 
-                if (!Follow(block.FallThroughSuccessor, exitState, entries, work, first, last, ref finallyExit, report))
+                if (!Follow(Taken(block, conditional: false), exitState, entries, work, first, last, ref finallyExit, report))
                 {
                     return null;
                 }
@@ -216,8 +217,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 var block = _blocks[ordinal];
                 var exitState = Transfer(block, state, report: true, out var conditionalState, false, out _, out _);
-                Follow(block.ConditionalSuccessor, conditionalState, null, null, first, last, ref ignored, report: true);
-                Follow(block.FallThroughSuccessor, exitState, null, null, first, last, ref ignored, report: true);
+                Follow(Taken(block, conditional: true), conditionalState, null, null, first, last, ref ignored, report: true);
+                Follow(Taken(block, conditional: false), exitState, null, null, first, last, ref ignored, report: true);
             }
         }
 
@@ -269,6 +270,25 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return _analysis.Visit(branchValue, state, report);
+        }
+
+        /// <summary>
+        /// The successor a block may take: none for the branch of a pattern test that always matches — a
+        /// discard or <c>var</c> pattern, which the graph still builds as a test (a switch expression's
+        /// <c>_</c> arm, behind which it puts the throw for a value no arm matches).
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static ControlFlowBranch? Taken(BasicBlock block, bool conditional)
+        {
+            var branch = conditional ? block.ConditionalSuccessor : block.FallThroughSuccessor;
+            if (branch is null || block.ConditionKind == ControlFlowConditionKind.None
+                || !(block.BranchValue is IIsPatternOperation { Pattern: IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true } }))
+            {
+                return branch;
+            }
+
+            // Always true: only the successor taken when true is.
+            return conditional == (block.ConditionKind == ControlFlowConditionKind.WhenTrue) ? branch : null;
         }
 
         [MethodImpl(Jit.Optimized)]

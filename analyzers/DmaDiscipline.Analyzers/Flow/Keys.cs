@@ -36,7 +36,8 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>
         /// A member of a tracked object, as a storage location of its own: <c>req.Hdr</c> (a local or
         /// parameter's field or settable property), <c>this.Slot.Addr</c>, a property of this. Null for
-        /// anything else (indexers, members of call results, array elements). Separate from
+        /// anything else (indexers, members of call results, array elements themselves); a member of an
+        /// array's elements (<c>rx[i].Addr</c>) is one slot for all of them. Separate from
         /// <see cref="Of"/>: only analyses that forget a slot when its object may change use it.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
@@ -56,8 +57,20 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         [MethodImpl(Jit.Optimized)]
-        private static object? InstanceOf(IOperation? instance) =>
-            instance is IInstanceReferenceOperation ? SlotKey.This : Of(instance) ?? SlotOf(instance);
+        private static object? InstanceOf(IOperation? instance)
+        {
+            if (instance is IArrayElementReferenceOperation element)
+            {
+                // rx[i].Addr: a member of an array's elements. All elements are one location (as the
+                // array's contents are, see ElementKey): the slot stands for that member of any of them.
+                return (Of(element.ArrayReference) ?? SlotOf(element.ArrayReference)) is { } array ? new ElementKey(array) : null;
+            }
+
+            return instance is IInstanceReferenceOperation ? SlotKey.This : Of(instance) ?? SlotOf(instance);
+        }
+
+        /// <summary>The storage <paramref name="owner"/> is reached through: a slot's object, an array's for its elements; null at a root.</summary>
+        public static object? OwnerOf(object owner) => owner is SlotKey slot ? slot.Owner : (owner as ElementKey)?.Container;
 
         /// <summary>Short source text of an operation for messages.</summary>
         public static string Describe(IOperation operation)
@@ -101,7 +114,7 @@ namespace DmaDiscipline.Analyzers.Flow
             Member = member;
         }
 
-        /// <summary>The object's own storage: a local, parameter, field of this, <see cref="This"/>, or another slot.</summary>
+        /// <summary>The object's own storage: a local, parameter, field of this, <see cref="This"/>, another slot, or the elements of an array (<see cref="ElementKey"/>).</summary>
         public object Owner { get; }
 
         public ISymbol Member { get; }
@@ -109,7 +122,7 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Is the slot reached through <paramref name="key"/> (its owner, or its owner's owner...)?</summary>
         public bool IsRootedAt(object key)
         {
-            for (object? owner = Owner; owner is not null; owner = (owner as SlotKey)?.Owner)
+            for (object? owner = Owner; owner is not null; owner = Keys.OwnerOf(owner))
             {
                 if (owner.Equals(key))
                 {

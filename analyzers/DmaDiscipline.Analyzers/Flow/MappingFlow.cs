@@ -1378,6 +1378,30 @@ namespace DmaDiscipline.Analyzers.Flow
             return true;
         }
 
+        /// <summary>
+        /// What a store leaves in <paramref name="slot"/>: the value, unless the slot is a member of an array's
+        /// elements (<c>rx[i].Addr</c>, one location for every element) already holding another mapping: the
+        /// element written may not be the one read next, so neither is known to be there.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static Binding? OfAnyElement(object slot, Binding? value, MappingState state)
+        {
+            if (value is null || !(slot is SlotKey member) || !state.Bindings.TryGetValue(slot, out var held) || held.Equals(value))
+            {
+                return value;
+            }
+
+            for (object? owner = member.Owner; owner is not null; owner = Keys.OwnerOf(owner))
+            {
+                if (owner is ElementKey)
+                {
+                    return null;
+                }
+            }
+
+            return value;
+        }
+
         /// <summary>What the elements of the container at <paramref name="container"/> hold is handed over (a call that can reach it may check it).</summary>
         [MethodImpl(Jit.Optimized)]
         private void HandOverElements(object container, ref MappingState state)
@@ -1646,7 +1670,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
             else if (key is SlotKey slot && _slotSet.Add(slot))
             {
-                for (object? owner = slot.Owner; owner is not null; owner = (owner as SlotKey)?.Owner)
+                for (object? owner = slot.Owner; owner is not null; owner = Keys.OwnerOf(owner))
                 {
                     if (!_slotsUnder.TryGetValue(owner, out var slots))
                     {
@@ -1859,6 +1883,13 @@ namespace DmaDiscipline.Analyzers.Flow
                 instanceEvaluated = true;
             }
 
+            if (_slotsHeld && !(target is ILocalReferenceOperation || target is IParameterReferenceOperation || target is IFlowCaptureReferenceOperation)
+                && KeyOf(Keys.Unwrap(valueOperation)) is { } storedObject)
+            {
+                // An object stored where others reach it (rq kept in an in-flight table) takes what its members hold with it, as passed on it would.
+                HandOverSlots(storedObject, ref state);
+            }
+
             switch (target)
             {
                 case IParameterReferenceOperation parameter when parameter.Parameter.RefKind == RefKind.Out || parameter.Parameter.RefKind == RefKind.Ref:
@@ -1899,7 +1930,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         // Still followed in this body (an unmap here is checked against its map, a use
                         // against its check), but owned by the object.
                         _slotsHeld |= value is SiteBinding || value is ChoiceBinding;
-                        state = Bind(state, fieldKey, value, valueOperation);
+                        state = Bind(state, fieldKey, OfAnyElement(fieldKey, value, state), valueOperation);
                     }
 
                     return;
@@ -1954,7 +1985,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     if (Keys.SlotOf(property) is { } propertySlot)
                     {
                         _slotsHeld |= value is SiteBinding || value is ChoiceBinding;
-                        state = Bind(state, propertySlot, value, valueOperation);
+                        state = Bind(state, propertySlot, OfAnyElement(propertySlot, value, state), valueOperation);
                     }
 
                     return;
@@ -2295,6 +2326,19 @@ namespace DmaDiscipline.Analyzers.Flow
             if ((roles & (DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck)) == 0)
             {
                 var receiver = Eval(invocation.Instance, ref state);
+                if (receiver is HandleBinding { Site.Kind: MappingKind.ScatterGather } list && !InCompilation(method)
+                    && _symbols.IsBusAddressType(method.ReturnType) && state.Sites.TryGetValue(list.Site, out var listStatus))
+                {
+                    // sg.DmaAddress(i): a bus address of the list's mapping, which names nothing once the list is unmapped.
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        Eval(argument.Value, ref state);
+                    }
+
+                    CheckNotReleased(list.Site, listStatus, invocation);
+                    return null;
+                }
+
                 if (method.MethodKind == MethodKind.LocalFunction)
                 {
                     // A local function may release what it captures; like a lambda, it takes everything over.
@@ -2548,9 +2592,11 @@ namespace DmaDiscipline.Analyzers.Flow
             state = state.WithSite(site, new SiteStatus(flags, length is null ? null : ConstantOf(length, state), directionValue));
             if (kind == MappingKind.ScatterGather)
             {
-                var listKey = Keys.Of(first?.Value);
+                // The list's storage: a variable, a field, or a member of an object (rq.Sg), as its release will name it.
+                var listKey = KeyOf(first?.Value);
                 if (listKey is not null)
                 {
+                    _slotsHeld |= listKey is SlotKey;
                     Held(listKey);
                     state = state.WithBindings(state.Bindings.SetItem(listKey, new HandleBinding(site)));
                 }

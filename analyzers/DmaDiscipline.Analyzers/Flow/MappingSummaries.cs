@@ -72,10 +72,19 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>
+        /// The map and alloc names and <see cref="MakerNames"/>, for the body prefilter's whole-word test:
+        /// a body naming none of them makes no mapping.
+        /// </summary>
+        public WordSet MapOrMakerWords => _mapOrMakerWords ??= new WordSet(_mappingNames.Concat(MakerNames));
+
+        private WordSet? _mapOrMakerWords;
+
         private HashSet<string> ComputeMakers()
         {
             var makers = new HashSet<string>(System.StringComparer.Ordinal);
             var named = new HashSet<string>(_mappingNames, System.StringComparer.Ordinal);
+            var around = new List<string>();
             for (var round = 0; round < MakerRounds && named.Count > 0; round++)
             {
                 var found = new HashSet<string>(System.StringComparer.Ordinal);
@@ -83,24 +92,39 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     _cancellationToken.ThrowIfCancellationRequested();
                     var text = SourceWords.TextOf(tree);
-                    if (!MentionsAny(text, 0, text.Length, named))
+                    SyntaxNode? root = null;
+                    foreach (var name in named)
                     {
-                        continue;
-                    }
+                        // From each mention up to the declarations whose body holds it (not a whole tree's nodes:
+                        // the mentions are few, a driver's statements many).
+                        for (var at = text.IndexOf(name, System.StringComparison.Ordinal); at >= 0; at = at + 1 < text.Length ? text.IndexOf(name, at + 1, System.StringComparison.Ordinal) : -1)
+                        {
+                            root ??= tree.GetRoot(_cancellationToken);
+                            around.Clear();
+                            for (var node = root.FindToken(at).Parent; node is not null; node = node.Parent)
+                            {
+                                if (node is ExpressionSyntax)
+                                {
+                                    // A local function inside a lambda or another expression is not one (as before).
+                                    around.Clear();
+                                    continue;
+                                }
 
-                    foreach (var node in tree.GetRoot(_cancellationToken).DescendantNodes(node => !(node is ExpressionSyntax)))
-                    {
-                        var (name, body) = node switch
-                        {
-                            MethodDeclarationSyntax method => (method.Identifier.ValueText, (SyntaxNode?)method.Body ?? method.ExpressionBody),
-                            LocalFunctionStatementSyntax local => (local.Identifier.ValueText, (SyntaxNode?)local.Body ?? local.ExpressionBody),
-                            // A delegate field initialised with a lambda that maps: invoking it maps.
-                            VariableDeclaratorSyntax field when field.Parent?.Parent is FieldDeclarationSyntax => (field.Identifier.ValueText, (SyntaxNode?)field.Initializer?.Value),
-                            _ => (string.Empty, null),
-                        };
-                        if (body is not null && !makers.Contains(name) && MentionsAny(text, body.SpanStart, System.Math.Min(body.Span.End, text.Length), named))
-                        {
-                            found.Add(name);
+                                var (declared, body) = node switch
+                                {
+                                    MethodDeclarationSyntax method => (method.Identifier.ValueText, (SyntaxNode?)method.Body ?? method.ExpressionBody),
+                                    LocalFunctionStatementSyntax local => (local.Identifier.ValueText, (SyntaxNode?)local.Body ?? local.ExpressionBody),
+                                    // A delegate field initialised with a lambda that maps: invoking it maps.
+                                    VariableDeclaratorSyntax field when field.Parent?.Parent is FieldDeclarationSyntax => (field.Identifier.ValueText, (SyntaxNode?)field.Initializer?.Value),
+                                    _ => (string.Empty, null),
+                                };
+                                if (body is not null && at >= body.SpanStart && at + name.Length <= System.Math.Min(body.Span.End, text.Length) && !makers.Contains(declared))
+                                {
+                                    around.Add(declared);
+                                }
+                            }
+
+                            found.UnionWith(around);
                         }
                     }
                 }
@@ -111,19 +135,6 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return makers;
-        }
-
-        private static bool MentionsAny(string text, int start, int end, HashSet<string> names)
-        {
-            foreach (var name in names)
-            {
-                if (end > start && text.IndexOf(name, start, end - start, System.StringComparison.Ordinal) >= 0)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         private readonly ConcurrentDictionary<IMethodSymbol, IFieldSymbol?> _refFields = new ConcurrentDictionary<IMethodSymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);

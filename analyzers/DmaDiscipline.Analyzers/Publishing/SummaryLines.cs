@@ -19,8 +19,14 @@ namespace DmaDiscipline.Analyzers.Publishing
     /// </summary>
     internal static class SummaryLines
     {
-        public static IReadOnlyList<string> Compute(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken)
+        public static IReadOnlyList<string> Compute(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken) =>
+            Compute(compilation, additionalFiles, cancellationToken, out _);
+
+        /// <param name="summarised">The bodies that were bound and summarised to find the lines (none when nothing is published).</param>
+        public static IReadOnlyList<string> Compute(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken,
+            out IReadOnlyCollection<IMethodSymbol> summarised)
         {
+            summarised = Array.Empty<IMethodSymbol>();
             var symbols = DmaSymbols.Create(compilation, additionalFiles, cancellationToken);
             if (!symbols.IsActive || symbols.CompilationIsPlatform)
             {
@@ -37,12 +43,15 @@ namespace DmaDiscipline.Analyzers.Publishing
             var lines = new SortedSet<string>(StringComparer.Ordinal);
             // A project that only declares a source (an environment library) uses neither sinks nor physical
             // addresses: only its helpers that visibly return their argument are summarised, for value-preserving.
-            var writer = new Writer(symbols, summaries, carriers.UsesSinks, carriers.UsesSinks || carriers.NamesPhysical, lines, cancellationToken);
+            var addressesInReach = carriers.UsesSinks || carriers.NamesPhysical;
+            var content = addressesInReach ? carriers.ContentNames(cancellationToken) : new HashSet<string>();
+            var writer = new Writer(symbols, summaries, carriers.UsesSinks, addressesInReach, content, lines, cancellationToken);
             foreach (var type in VisibleTypes(compilation.Assembly.GlobalNamespace))
             {
                 writer.Add(type);
             }
 
+            summarised = summaries.Summarised;
             return new List<string>(lines);
         }
 
@@ -99,11 +108,17 @@ namespace DmaDiscipline.Analyzers.Publishing
             private readonly AddressSummaries _summaries;
             private readonly bool _sinksInReach;
             private readonly bool _addressesInReach;
+            private readonly HashSet<string> _content;
             private readonly SortedSet<string> _lines;
             private readonly CancellationToken _cancellationToken;
 
-            public Writer(DmaSymbols symbols, AddressSummaries summaries, bool sinksInReach, bool addressesInReach, SortedSet<string> lines, CancellationToken cancellationToken)
+            /// <param name="content">
+            /// The names of the members that may hold or return a physical address or device memory (by words, a superset):
+            /// only these are asked what they hold or return, so that the bodies that write or return anything else are not bound.
+            /// </param>
+            public Writer(DmaSymbols symbols, AddressSummaries summaries, bool sinksInReach, bool addressesInReach, HashSet<string> content, SortedSet<string> lines, CancellationToken cancellationToken)
             {
+                _content = content;
                 _symbols = symbols;
                 _summaries = summaries;
                 _sinksInReach = sinksInReach;
@@ -191,7 +206,10 @@ namespace DmaDiscipline.Analyzers.Publishing
                     return;
                 }
 
-                Returns(method, _summaries.ReturnsOf(method), declared);
+                if (MayHoldContent(method))
+                {
+                    Returns(method, _summaries.ReturnsOf(method), declared);
+                }
 
                 // What the method returns of its own first parameter (the summary is only made when the body names it).
                 if (method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && CanCarryAddress(method.Parameters[0].Type)
@@ -279,7 +297,7 @@ namespace DmaDiscipline.Analyzers.Publishing
                     Line(property, "bus-sink");
                 }
 
-                if (_addressesInReach && property.GetMethod is { } getter && IsVisible(getter) && CanCarryAddress(property.Type))
+                if (_addressesInReach && property.GetMethod is { } getter && IsVisible(getter) && CanCarryAddress(property.Type) && MayHoldContent(property))
                 {
                     Returns(property, _summaries.ReturnsOf(getter), declared);
                 }
@@ -288,7 +306,7 @@ namespace DmaDiscipline.Analyzers.Publishing
             /// <summary>A field (or auto-property) that may hold a physical address or device memory: reading it gives one.</summary>
             private void AddHeld(ISymbol member, IFieldSymbol field, ITypeSymbol type)
             {
-                if (!_addressesInReach || !CanCarryAddress(type))
+                if (!_addressesInReach || !CanCarryAddress(type) || !MayHoldContent(member))
                 {
                     return;
                 }
@@ -357,6 +375,17 @@ namespace DmaDiscipline.Analyzers.Publishing
             }
 
             private void MadeLine(ISymbol holder, MadeWith made) => Line(holder, "made-with(" + made + ")");
+
+            /// <summary>
+            /// Is the member's name one of the content names: could it hold or return a physical address or device memory?
+            /// An indexer, operator or conversion is named by its type (no call shows its own name).
+            /// </summary>
+            private bool MayHoldContent(ISymbol member) => _content.Contains(member switch
+            {
+                IPropertySymbol { IsIndexer: true } => member.ContainingType.Name,
+                IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator or MethodKind.Conversion } => member.ContainingType.Name,
+                _ => member.Name,
+            });
 
             private void Returns(ISymbol member, ImmutableHashSet<Origin> value, DmaRole declared)
             {

@@ -71,7 +71,7 @@ namespace DmaDiscipline.Analyzers.Rules
             // call of a method whose body names one (a helper that maps). A body the tree walk follows
             // needs no other check (without a map it is quiet); before a graph is built, the body must
             // call a map or alloc, or a helper that makes a mapping (its lambdas included).
-            if (!(InterestingNames.Mentions(context.CodeBlock, names.Mapping) || InterestingNames.Mentions(context.CodeBlock, summaries.MakerNames))
+            if (!InterestingNames.Mentions(context.CodeBlock, summaries.MapOrMakerWords)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root))
             {
@@ -79,21 +79,31 @@ namespace DmaDiscipline.Analyzers.Rules
             }
 
             summaries.Offer(context.SemanticModel);
-            if (IsQuiet(root, context.OwningSymbol, symbols, summaries, verifyQuietBodies) || !MapsSomething(root, symbols, names, summaries))
+
+            // The tree walk runs once: a body it follows and finds quiet is done; what it finds in a body whose
+            // graph the graph walk cannot take is reported as it stands, without walking the tree again.
+            var walked = Walk(root, context.OwningSymbol, symbols, summaries);
+            if (walked is { Count: 0 })
+            {
+                if (verifyQuietBodies)
+                {
+                    VerifyQuiet(root, context.OwningSymbol, symbols, summaries);
+                }
+
+                return;
+            }
+
+            if (!MapsSomething(root, symbols, names, summaries))
             {
                 return;
             }
 
-            if (StructuredFlow.GraphBlocksAtLeast(root) > FlowSolver<MappingState>.MaxBlocks)
+            if (walked is not null && StructuredFlow.GraphBlocksAtLeast(root) > FlowSolver<MappingState>.MaxBlocks)
             {
                 // The graph walk would give up on this body: its graph (whose building grows faster than
-                // the body) is not built; the tree walk reports, if it follows the body (else the graph says why not).
-                var found = new List<Diagnostic>();
-                if (StructuredFlow.TryRun(root, new MappingFlow(symbols, found.Add, context.OwningSymbol as IMethodSymbol, root.SemanticModel, summaries)))
-                {
-                    found.ForEach(context.ReportDiagnostic);
-                    return;
-                }
+                // the body) is not built, and the tree walk's findings are reported.
+                walked.ForEach(context.ReportDiagnostic);
+                return;
             }
 
             BodyAnalysis.ForEachGraph(
@@ -112,9 +122,8 @@ namespace DmaDiscipline.Analyzers.Rules
 
                     // The tree walk follows structured bodies of any size the graph gives up on (its
                     // exits are named as the tree has them); anything else is said, not dropped.
-                    // Its findings too are reported only once it has followed the whole body.
-                    var walked = new List<Diagnostic>();
-                    if (ReferenceEquals(owner, context.OwningSymbol) && StructuredFlow.TryRun(root, new MappingFlow(symbols, walked.Add, owner as IMethodSymbol, root.SemanticModel, summaries)))
+                    // Its findings were held until it had followed the whole body.
+                    if (ReferenceEquals(owner, context.OwningSymbol) && walked is not null)
                     {
                         walked.ForEach(context.ReportDiagnostic);
                         return;
@@ -130,36 +139,27 @@ namespace DmaDiscipline.Analyzers.Rules
             context.ReportDiagnostic(BodyAnalysis.NotAnalysed(Descriptors.DMA902, context.CodeBlock, owner, "DMA002-DMA006", reason));
 
         /// <summary>
-        /// A structured body (statements, <c>if</c>, loops, <c>try</c>/<c>finally</c>, <c>?:</c>: see
-        /// <see cref="StructuredFlow"/>) in which the dataflow, walked over the operation tree, reports
-        /// nothing: the graph would report nothing either, and is not built. Most mapping bodies of a
-        /// driver (post, receive, set-up, queueing, scatter-gather) are of that shape.
+        /// The dataflow walked over the operation tree of a structured body (statements, <c>if</c>, loops,
+        /// <c>switch</c>, <c>try</c>/<c>finally</c>, <c>?:</c>: see <see cref="StructuredFlow"/>): its findings
+        /// once it has followed the whole body, none when it is quiet (then the graph would report nothing
+        /// either, and is not built: most mapping bodies of a driver), null when it does not follow the body.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
-        private static bool IsQuiet(IOperation root, ISymbol owner, DmaSymbols symbols, MappingSummaries summaries, bool verify)
+        internal static List<Diagnostic>? Walk(IOperation root, ISymbol? owner, DmaSymbols symbols, MappingSummaries? summaries = null)
         {
-            if (!IsQuietTree(root, symbols, summaries))
-            {
-                return false;
-            }
-
-            if (verify)
-            {
-                BodyAnalysis.ForEachGraph(root, owner, default, (graph, analysed) =>
-                    FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, diagnostic =>
-                        throw new System.InvalidOperationException($"StructuredFlow passed a body the graph reports {diagnostic.Id} in: {diagnostic.GetMessage()}"), analysed as IMethodSymbol, root.SemanticModel, summaries)));
-            }
-
-            return true;
+            var found = new List<Diagnostic>();
+            return StructuredFlow.TryRun(root, new MappingFlow(symbols, found.Add, owner as IMethodSymbol, root.SemanticModel, summaries)) ? found : null;
         }
 
-        /// <summary>Does the walk over the tree follow the body, and report nothing in it? (What the benchmark's phases time too.)</summary>
-        [MethodImpl(Jit.Optimized)]
-        internal static bool IsQuietTree(IOperation root, DmaSymbols symbols, MappingSummaries? summaries = null)
-        {
-            var reported = false;
-            return StructuredFlow.TryRun(root, new MappingFlow(symbols, _ => reported = true, summaries: summaries)) && !reported;
-        }
+        /// <summary>
+        /// The analyzer tests' check (<c>verifyQuietBodies</c>) of a body the tree walk found quiet: analysed
+        /// over its graph too, a diagnostic there throws (an AD0001), so that every specification also checks
+        /// that the two traversals agree.
+        /// </summary>
+        private static void VerifyQuiet(IOperation root, ISymbol owner, DmaSymbols symbols, MappingSummaries summaries) =>
+            BodyAnalysis.ForEachGraph(root, owner, default, (graph, analysed) =>
+                FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, diagnostic =>
+                    throw new System.InvalidOperationException($"StructuredFlow passed a body the graph reports {diagnostic.Id} in: {diagnostic.GetMessage()}"), analysed as IMethodSymbol, root.SemanticModel, summaries)));
 
         /// <summary>Pre-scan before a graph: every rule here starts from a map or coherent alloc in the same body.</summary>
         [MethodImpl(Jit.Optimized)]

@@ -51,7 +51,7 @@ namespace DmaDiscipline.Analyzers.Rules
         private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names)
         {
             // Token prefilter: the rule needs the DMA API and a physical source in the same body.
-            if (InterestingNames.Mentions(context.CodeBlock, names.Mapping) && InterestingNames.Mentions(context.CodeBlock, names.Physical)
+            if (InterestingNames.Mentions(context.CodeBlock, names.MappingWords) && InterestingNames.Mentions(context.CodeBlock, names.PhysicalWords)
                 && !symbols.IsPlatformCode(context.OwningSymbol))
             {
                 AnalyzeBody(context, symbols);

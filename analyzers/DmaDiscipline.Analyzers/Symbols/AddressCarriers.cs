@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -28,6 +29,10 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly List<string> _forgers;
         private readonly List<string> _busTypes;
 
+        // The same names for the body prefilter's whole-word test (carriers and forgers together: either will do).
+        private readonly WordSet _sinkWords;
+        private readonly WordSet _carrierOrForgerWords;
+
         // Identity-mapped platforms: words through which a pointer (a physical address there) reaches a body.
         private static readonly string[] PointerWords =
         {
@@ -40,8 +45,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         // Does the source use a sink at all? When not, no body is analysed.
         private readonly bool _inReach;
 
-        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers, bool inReach, bool namesPhysical = true)
+        private AddressCarriers(List<string> sinks, List<string> carriers, List<string> forgers, List<string> busTypes, bool pointers, bool inReach, Content content, bool namesPhysical = true)
         {
+            _content = content;
             _pointers = pointers;
             _inReach = inReach;
             NamesPhysical = namesPhysical;
@@ -50,6 +56,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             _carriers = carriers;
             _forgers = forgers;
             _busTypes = busTypes;
+            _sinkWords = new WordSet(sinks);
+            _carrierOrForgerWords = new WordSet(carriers.Concat(forgers));
         }
 
         /// <summary>Does the source use a sink at all (decided once, in <see cref="Compute"/>)? When not, no body is analysed.</summary>
@@ -60,6 +68,40 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>Can a member called by this word reach a sink: is it a sink's, or a wrapper's whose text names one?</summary>
         public bool IsSinkName(string name) => _sinkNames.Contains(name);
+
+        private readonly Content _content;
+
+        /// <summary>
+        /// The names of the members that may hold or return a physical address or device memory (a superset, by
+        /// words: <see cref="SourceDeclarations.ContentNames"/>), found on the first call: only the summary
+        /// generator asks; the analyzers never pay for it.
+        /// </summary>
+        public HashSet<string> ContentNames(CancellationToken cancellationToken) => _content.Names(cancellationToken);
+
+        /// <summary>The declarations and seeds <see cref="ContentNames"/> is computed from, and its result once computed.</summary>
+        private sealed class Content
+        {
+            private readonly SourceDeclarations _declarations;
+            private readonly HashSet<string> _seeds;
+            private readonly bool _pointers;
+            private readonly object _gate = new object();
+            private HashSet<string>? _names;
+
+            public Content(SourceDeclarations declarations, HashSet<string> seeds, bool pointers)
+            {
+                _declarations = declarations;
+                _seeds = seeds;
+                _pointers = pointers;
+            }
+
+            public HashSet<string> Names(CancellationToken cancellationToken)
+            {
+                lock (_gate)
+                {
+                    return _names ??= _declarations.ContentNames(_seeds, _pointers, cancellationToken);
+                }
+            }
+        }
 
         /// <summary>Names through which a physical or forged address can reach a body (exposed for tests).</summary>
         public IReadOnlyList<string> Carriers => _carriers;
@@ -81,8 +123,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             var text = SourceWords.TextOf(block.SyntaxTree);
             var start = block.Span.Start;
             var end = Math.Min(block.Span.End, text.Length);
-            return SourceWords.ContainsAnyWord(text, start, end, _sinks)
-                && (SourceWords.ContainsAnyWord(text, start, end, _carriers) || SourceWords.ContainsAnyWord(text, start, end, _forgers)
+            return _sinkWords.AnyIn(text, start, end)
+                && (_carrierOrForgerWords.AnyIn(text, start, end)
                     || Forges(text, start, end, _busTypes)
                     || HasNonZeroNumber(text, start, end)
                     || (_pointers && start < end && text.IndexOf('*', start, end - start) >= 0));
@@ -231,7 +273,8 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             AddAliases(compilation, carriers, busTypeNames, sinks, addressLike, cancellationToken);
             var sinkOwners = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, sinkOwners, cancellationToken);
+            var externalDevice = new HashSet<string>(StringComparer.Ordinal);
+            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, sinkOwners, externalDevice, cancellationToken);
             var busTypeNameList = new List<string>(busTypeNames);
             var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
             forgers.UnionWith(declarations.Forgers);
@@ -249,6 +292,19 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             device.UnionWith(names.DeviceMemory);
+
+            // Where a held or returned physical address or device memory starts, for the summary generator (ContentNames):
+            // taken before the propagations below add to these sets.
+            var contentSeeds = new HashSet<string>(carriers, StringComparer.Ordinal);
+            contentSeeds.UnionWith(device);
+            contentSeeds.UnionWith(externalDevice);
+            if (symbols.PointersArePhysical)
+            {
+                contentSeeds.UnionWith(PointerWords);
+                contentSeeds.UnionWith(declarations.PointerMembers);
+            }
+
+            var content = new Content(declarations, contentSeeds, symbols.PointersArePhysical);
 
             // What is in reach, decided once: a project that uses none of the sinks (named bus sinks,
             // unmap/sync, the bus address type, device memory) — one that references the runtime or
@@ -268,7 +324,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     published.AddRange(declarations.StoreHelpers());
                 }
 
-                return new AddressCarriers(published, new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false, namesPhysical);
+                return new AddressCarriers(published, new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false, content, namesPhysical);
             }
 
             if (!symbols.PointersArePhysical && declarations.UsedNames(carriers).Count == 0)
@@ -298,7 +354,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             declarations.PropagateSinks(sinks, cancellationToken);
-            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical, inReach: true);
+            return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical, inReach: true, content);
         }
 
         /// <summary>

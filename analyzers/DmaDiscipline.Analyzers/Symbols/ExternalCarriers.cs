@@ -14,7 +14,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Adds the names of referenced members that carry a physical address, forge a bus address when an argument is omitted, or are sinks.</summary>
         /// <param name="sinkOwners">For each sink name added, the names of the types that declare a sink of that name.</param>
         public static void Add(Compilation compilation, DmaSymbols symbols, List<ITypeSymbol> physicalTypes, List<ITypeSymbol> busTypes,
-            HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, Dictionary<string, HashSet<string>> sinkOwners, CancellationToken cancellationToken)
+            HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, Dictionary<string, HashSet<string>> sinkOwners, HashSet<string> device, CancellationToken cancellationToken)
         {
             var definers = new HashSet<IAssemblySymbol>(SymbolEqualityComparer.Default);
             foreach (var type in physicalTypes)
@@ -37,7 +37,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 cancellationToken.ThrowIfCancellationRequested();
                 if (compilation.GetAssemblyOrModuleSymbol(reference) is IAssemblySymbol assembly && (definers.Contains(assembly) || References(assembly, definers)))
                 {
-                    AddNamespace(assembly.GlobalNamespace, symbols, carriers, forgers, new Sinks(sinks, sinkOwners), cancellationToken);
+                    AddNamespace(assembly.GlobalNamespace, symbols, carriers, forgers, new Sinks(sinks, sinkOwners, device), cancellationToken);
                 }
             }
         }
@@ -112,6 +112,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 {
                     // Device memory is where a store becomes a sink.
                     sinks.Add(member.Name, type);
+                    sinks.AddDevice(member.Name);
                 }
 
                 switch (member)
@@ -237,12 +238,17 @@ namespace DmaDiscipline.Analyzers.Symbols
         {
             private readonly HashSet<string> _names;
             private readonly Dictionary<string, HashSet<string>> _owners;
+            private readonly HashSet<string> _device;
 
-            public Sinks(HashSet<string> names, Dictionary<string, HashSet<string>> owners)
+            public Sinks(HashSet<string> names, Dictionary<string, HashSet<string>> owners, HashSet<string> device)
             {
                 _names = names;
                 _owners = owners;
+                _device = device;
             }
+
+            /// <summary>A member that holds or returns device memory: also where the summary generator's content names start.</summary>
+            public void AddDevice(string name) => _device.Add(name);
 
             public void Add(string name, INamedTypeSymbol owner)
             {

@@ -35,21 +35,30 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Where DMA001/DMA008 report: bus sinks, unmap/sync, bus address types (a construction), as configured and declared in source (referenced assemblies' are added by <see cref="AddressCarriers"/>).</summary>
         public HashSet<string> Sinks { get; }
 
+        /// <summary><see cref="Mapping"/>, for the prefilters' whole-word test.</summary>
+        public WordSet MappingWords => _mappingWords ??= new WordSet(Mapping);
+
+        /// <summary><see cref="Physical"/>, for the prefilters' whole-word test.</summary>
+        public WordSet PhysicalWords => _physicalWords ??= new WordSet(Physical);
+
+        private WordSet? _mappingWords;
+        private WordSet? _physicalWords;
+
         /// <summary>
-        /// Does the block's source text contain one of the names? A substring search over the text
-        /// (a superset of an identifier match) is used because walking the tokens would build the
+        /// Does the block's source text name one of the words? A search of the text (a superset of an
+        /// identifier match: comments and strings count) is used because walking the tokens would build the
         /// red tree of every body, which costs more than the rest of the prefilter put together.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
-        public static bool Mentions(SyntaxNode block, HashSet<string> names)
+        public static bool Mentions(SyntaxNode block, WordSet words)
         {
-            if (names.Count == 0)
+            if (words.IsEmpty)
             {
                 return false;
             }
 
             var text = SourceWords.TextOf(block.SyntaxTree);
-            return ContainsAny(text, block.Span.Start, System.Math.Min(block.Span.End, text.Length), names);
+            return words.AnyIn(text, block.Span.Start, System.Math.Min(block.Span.End, text.Length));
         }
 
         [MethodImpl(Jit.Optimized)]

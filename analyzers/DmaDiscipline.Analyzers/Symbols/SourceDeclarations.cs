@@ -94,6 +94,15 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             /// <summary>Has its call name been added to the sinks?</summary>
             public bool SinkDone { get; set; }
+
+            /// <summary>For a primary-constructor parameter: the type whose constructor it is.</summary>
+            public string? PrimaryOf { get; set; }
+
+            /// <summary>For a constructor: its parameters' names.</summary>
+            public string[]? Parameters { get; set; }
+
+            /// <summary>For a method: does it write a <c>ref</c> or <c>out</c> parameter?</summary>
+            public bool WritesOut { get; set; }
         }
 
         /// <summary>Reads every member declaration of the compilation.</summary>
@@ -206,7 +215,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 {
                     if (parameter.Type is { } parameterType)
                     {
-                        Add(UnitKind.Value, new[] { parameter.Identifier.ValueText, typeName }, text, parameter.Span, parameterType.Span, returnsSomething: false, typeName: null);
+                        Add(UnitKind.Value, new[] { parameter.Identifier.ValueText, typeName }, text, parameter.Span, parameterType.Span, returnsSomething: false, typeName: null).PrimaryOf = typeName;
                     }
                 }
 
@@ -224,13 +233,20 @@ namespace DmaDiscipline.Analyzers.Symbols
                             var returnsSomething = !(method.ReturnType is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword))
                                 || HasRefOrOut(method.ParameterList);
                             var signature = TextSpan.FromBounds(method.ReturnType.SpanStart, method.ParameterList.Span.End);
-                            Add(UnitKind.Method, names, text, method.Span, signature, returnsSomething, typeName).CallName = name;
+                            var unit = Add(UnitKind.Method, names, text, method.Span, signature, returnsSomething, typeName);
+                            unit.CallName = name;
+                            unit.WritesOut = HasRefOrOut(method.ParameterList);
                             AddForger(method.ParameterList, name, busTypes);
                             break;
                         }
 
                     case ConstructorDeclarationSyntax constructor:
-                        Add(UnitKind.Body, Array.Empty<string>(), text, constructor.Span, default, returnsSomething: false, typeName).CallName = typeName;
+                        {
+                            var unit = Add(UnitKind.Body, Array.Empty<string>(), text, constructor.Span, default, returnsSomething: false, typeName);
+                            unit.CallName = typeName;
+                            unit.Parameters = ParameterNames(constructor.ParameterList);
+                        }
+
                         AddForger(constructor.ParameterList, typeName, busTypes);
                         break;
                     case PropertyDeclarationSyntax property:
@@ -302,6 +318,17 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
+        private static string[] ParameterNames(ParameterListSyntax parameters)
+        {
+            var names = new string[parameters.Parameters.Count];
+            for (var i = 0; i < names.Length; i++)
+            {
+                names[i] = parameters.Parameters[i].Identifier.ValueText;
+            }
+
+            return names;
+        }
+
         private static bool HasLambdaInitializer(BaseFieldDeclarationSyntax field)
         {
             foreach (var variable in field.Declaration.Variables)
@@ -346,6 +373,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var added = new List<string>();
+                var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
                     if (unit.SinkDone || unit.CallName is null)
@@ -354,7 +382,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     }
 
                     var end = Math.Min(unit.Span.End, unit.Text.Length);
-                    if (SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending))
+                    if (pendingWords.AnyIn(unit.Text, unit.Span.Start, end))
                     {
                         unit.SinkDone = true;
                         AddAll(new[] { unit.CallName }, sinks, added);
@@ -366,6 +394,125 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
 
                 pending = added;
+            }
+        }
+
+        /// <summary>
+        /// The names of the members that may hold or return a physical address or device memory, by words only,
+        /// until nothing more is added: a superset of what <see cref="Flow.AddressSummaries.HeldBy"/> and
+        /// <see cref="Flow.AddressSummaries.ReturnsOf"/> can find, so that the summary generator asks only these
+        /// (<see cref="ContentFlow"/> says how a declaration's text is read).
+        /// </summary>
+        /// <param name="seeds">Where such a value starts: physical sources and types, device memory members and types.</param>
+        /// <param name="pointers">Are pointers physical addresses (an identity-mapped platform): then a <c>*</c> starts one too.</param>
+        [MethodImpl(Jit.Optimized)]
+        public HashSet<string> ContentNames(IEnumerable<string> seeds, bool pointers, CancellationToken cancellationToken)
+        {
+            var names = new HashSet<string>(seeds, StringComparer.Ordinal);
+            var held = new HashSet<string>(StringComparer.Ordinal);
+            var constructors = new Dictionary<string, List<Unit>>(StringComparer.Ordinal);
+            var primaries = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var unit in _units)
+            {
+                if (unit.PrimaryOf is { } owner)
+                {
+                    if (!primaries.TryGetValue(owner, out var list))
+                    {
+                        primaries[owner] = list = new List<string>();
+                    }
+
+                    list.Add(unit.Names[0]);
+                }
+                else if (unit.Kind == UnitKind.Value && unit.TypeName is not null)
+                {
+                    held.UnionWith(unit.Names);
+                }
+                else if (unit.Kind == UnitKind.Body && unit.TypeName is { } constructed && unit.CallName == constructed)
+                {
+                    if (!constructors.TryGetValue(constructed, out var list))
+                    {
+                        constructors[constructed] = list = new List<Unit>();
+                    }
+
+                    list.Add(unit);
+                }
+            }
+
+            var types = new HashSet<string>(constructors.Keys, StringComparer.Ordinal);
+            types.UnionWith(primaries.Keys);
+            var flow = new ContentFlow(names, held, types, pointers);
+            var created = new HashSet<string>(StringComparer.Ordinal);
+            var pending = new List<string>(names);
+            var first = true;
+            while (pending.Count > 0 || first)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var unit in _units)
+                {
+                    var end = Math.Min(unit.Span.End, unit.Text.Length);
+                    if (unit.Span.Start >= end
+                        || !((first && pointers && unit.Text.IndexOf('*', unit.Span.Start, end - unit.Span.Start) >= 0)
+                             || SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending)))
+                    {
+                        continue;
+                    }
+
+                    var result = flow.Read(unit.Text, unit.Span.Start, end, unit.Parameters is not null && unit.CallName is { } own && created.Contains(own) ? unit.Parameters : null);
+                    if (result.Returns || (unit.Kind == UnitKind.Method && unit.WritesOut && result.Any) || (unit.Kind == UnitKind.Value && TypeNames(unit, names)))
+                    {
+                        if (unit.Kind != UnitKind.Body)
+                        {
+                            AddAll(unit.Names, flow);
+                        }
+                        else if (unit.CallName is null && unit.TypeName is { } operatorType)
+                        {
+                            // An operator or a conversion: no call shows its name, a use shows its type.
+                            flow.Add(operatorType);
+                        }
+                    }
+
+                    foreach (var type in result.Created)
+                    {
+                        if (!created.Add(type))
+                        {
+                            continue;
+                        }
+
+                        // A type created with such an argument: its constructors' parameters carry it into what they store.
+                        if (primaries.TryGetValue(type, out var parameters))
+                        {
+                            AddAll(parameters, flow);
+                        }
+
+                        if (constructors.TryGetValue(type, out var typeConstructors))
+                        {
+                            foreach (var constructor in typeConstructors)
+                            {
+                                flow.Read(constructor.Text, constructor.Span.Start, Math.Min(constructor.Span.End, constructor.Text.Length), constructor.Parameters);
+                            }
+                        }
+                    }
+                }
+
+                first = false;
+                pending = flow.TakeAdded();
+            }
+
+            return names;
+        }
+
+        /// <summary>Does the declared type of a field, property or event name a content name (a <c>PhysAddr</c> field)?</summary>
+        private static bool TypeNames(Unit unit, HashSet<string> names)
+        {
+            var end = Math.Min(unit.TypeSpan.End, unit.Text.Length);
+            return unit.TypeSpan.Start < end && SourceWords.WordsIn(unit.Text, unit.TypeSpan.Start, end, names).Count > 0;
+        }
+
+        private static void AddAll(IEnumerable<string> names, ContentFlow flow)
+        {
+            foreach (var name in names)
+            {
+                flow.Add(name);
             }
         }
 
@@ -451,6 +598,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var added = new List<string>();
+                var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
                     if ((unit.Done || unit.Kind == UnitKind.Body) && unit.WrittenFields is null)
@@ -459,9 +607,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                     }
 
                     var end = Math.Min(unit.Span.End, unit.Text.Length);
-                    unit.MentionsCarrier = unit.MentionsCarrier || SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending);
+                    unit.MentionsCarrier = unit.MentionsCarrier || pendingWords.AnyIn(unit.Text, unit.Span.Start, end);
                     unit.TypeMentionsCarrier = unit.TypeMentionsCarrier
-                        || (unit.Kind != UnitKind.Body && SourceWords.ContainsAnyWord(unit.Text, unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length), pending));
+                        || (unit.Kind != UnitKind.Body && pendingWords.AnyIn(unit.Text, unit.TypeSpan.Start, Math.Min(unit.TypeSpan.End, unit.Text.Length)));
                     var forges = forgeriesCarry && unit.Forges;
                     if (!unit.Done && Carries(unit, forges))
                     {

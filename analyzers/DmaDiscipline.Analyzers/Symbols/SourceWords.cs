@@ -53,22 +53,6 @@ namespace DmaDiscipline.Analyzers.Symbols
             return -1;
         }
 
-        /// <summary>Does one of the names occur as a whole word in [start, end)?</summary>
-        [MethodImpl(Jit.Optimized)]
-        public static bool ContainsAnyWord(string text, int start, int end, IReadOnlyList<string> names)
-        {
-            // Indexed, not foreach: an interface enumerator is an allocation per body.
-            for (var i = 0; i < names.Count; i++)
-            {
-                if (IndexOfWord(text, names[i], start, end) >= 0)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
         /// <summary>The words of [start, end) that are in <paramref name="names"/>.</summary>
         public static List<string> WordsIn(string text, int start, int end, HashSet<string> names)
         {

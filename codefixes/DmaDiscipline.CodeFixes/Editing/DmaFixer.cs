@@ -33,8 +33,12 @@ namespace DmaDiscipline.CodeFixes.Editing
         /// <summary>The key of <paramref name="ruleId"/>'s preferred fix.</summary>
         public static string PreferredKey(string ruleId) => ruleId + PreferredSuffix;
 
-        /// <summary>For the fixers' own tests: let a planning failure surface instead of offering no fix.</summary>
-        internal static bool ThrowOnPlanFailure { get; set; }
+        /// <summary>
+        /// Sees every failure a fixer absorbs (a plan that throws, an edit that cannot be merged). The fixer's behaviour
+        /// does not change: the diagnostic still gets no fix. The observer flows with the async context, so whoever sets
+        /// it (a test, a Fix All pipeline) sees the failures of its own fixes only.
+        /// </summary>
+        internal static readonly AsyncLocal<Action<Exception>?> AbsorbedFailures = new AsyncLocal<Action<Exception>?>();
 
         /// <summary>One Fix All for every DMA rule: each site's preferred fix (or the alternative asked for), re-analysing until nothing is left (see <see cref="FixAllRounds"/>).</summary>
         public sealed override FixAllProvider GetFixAllProvider() =>
@@ -83,9 +87,10 @@ namespace DmaDiscipline.CodeFixes.Editing
             {
                 return Plans(model, root, diagnostic, cancellationToken).ToList();
             }
-            catch (Exception ex) when (!(ex is OperationCanceledException) && !ThrowOnPlanFailure)
+            catch (Exception ex) when (!(ex is OperationCanceledException))
             {
                 // A fixer that cannot understand the code offers nothing rather than failing the IDE.
+                AbsorbedFailures.Value?.Invoke(ex);
                 return Array.Empty<PlannedFix>();
             }
         }
@@ -137,9 +142,10 @@ namespace DmaDiscipline.CodeFixes.Editing
                 {
                     plan.Apply(editor);
                 }
-                catch (Exception ex) when ((ex is InvalidOperationException || ex is ArgumentException) && !ThrowOnPlanFailure)
+                catch (Exception ex) when (ex is InvalidOperationException || ex is ArgumentException)
                 {
                     // Two edits of the same node that cannot be merged: this one waits for the next Fix All pass.
+                    AbsorbedFailures.Value?.Invoke(ex);
                 }
             }
 

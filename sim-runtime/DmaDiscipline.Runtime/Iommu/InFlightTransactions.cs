@@ -15,14 +15,26 @@ namespace DmaDiscipline.Runtime;
 /// makes every thread's stores visible (a process-wide memory barrier, once per domain) and waits
 /// for the owner's transactions in flight, while any other thread waits for the switch to finish.
 /// From then on each thread publishes its transaction in a slot of its own, as Linux keeps per-CPU
-/// state (<c>percpu_ref</c>, the IOVA rcache): the slot of its <see cref="ThreadTicket"/>, claimed
-/// once per domain, on cache lines no other slot shares, holding a sequence number and the bus pages
-/// the transaction accesses. A drain reads every slot and waits only for a transaction that is in
-/// flight on pages it invalidated: two queues of one device on two cores write no common line per
-/// transaction, and a strict unmap on one queue does not wait for the other queue's copies. A
-/// transaction that finds its slot taken (a thread whose ticket another thread of this domain
-/// already holds) or busy (one transaction inside another) counts instead in a shared pair of epoch
+/// state (<c>percpu_ref</c>, the IOVA rcache): the slot of its <see cref="ThreadTicket"/> in the
+/// stripe of the transaction's 64 KiB granule (16 stripes by hash), claimed once, on cache lines no
+/// other slot shares, holding a sequence number and the bus pages the transaction accesses. A drain
+/// reads the claimed slots of its pages' stripes only and waits only for a transaction that is in
+/// flight on pages it invalidated: two queues of one device on two cores, whose IOVAs come from
+/// granules of their own, write no common line per transaction, a drain does not pull the other
+/// queue's slot lines away (which cost that queue's next transaction a miss), and a strict unmap on
+/// one queue does not wait for the other queue's copies. A transaction across a granule boundary, or
+/// one that finds its slot taken (a thread whose ticket another thread of this domain already
+/// holds) or busy (one transaction inside another), counts instead in a shared pair of epoch
 /// counters; a drain that finds them non-zero advances the epoch and waits for the old one to empty.
+/// </para>
+/// <para>
+/// Reads, in the shared mode, are not published (<see cref="BeginRead"/>): a slot's full fence per
+/// transaction was most of what a second queue added to each packet. A read notes the count of
+/// invalidations begun in its granule's stripe and checks it after its copy; every invalidation that
+/// a drain completes counts itself there, with a full fence, before it clears an entry and again
+/// once the caches are invalidated. A read that an invalidation overtook copies again (and faults
+/// if its entry is gone), so bytes a new owner wrote after a strict unmap never leave it — the same
+/// guarantee as the drain's, for a read; a write, which cannot be taken back, is published and drained.
 /// </para>
 /// Why the owned mode is safe without fences: an owner transaction re-reads the mode after counting
 /// itself, and the switching thread sets the mode before its process-wide barrier and reads the
@@ -42,14 +54,23 @@ internal sealed class InFlightTransactions
     private const int Shared = -1;
     private const int Revoking = -2;
     private const long OwnedToken = -1;
-    private const int SlotBits = 4; // 16 slots: threads running at once take different ones
+    private const int SlotBits = 4; // 16 slots per stripe: threads running at once take different ones
     private const int SlotMask = (1 << SlotBits) - 1;
+    private const int StripeBits = 4; // 16 stripes of 64 KiB granules, each with its slots and invalidation counts
+    private const int StripeMask = (1 << StripeBits) - 1;
+    private const int Slots = (StripeMask + 1) * (SlotMask + 1);
     private const int Stride = 16; // longs per slot: 128 bytes, so no two slots share a cache line (or an adjacent-line prefetch pair)
     private const int Pad = 8; // a slot's fields sit 64 bytes into it, away from the array's header and the slot before
     private const int SeqField = 0;
     private const int FirstField = 1;
     private const int LastField = 2;
     private const int OwnerField = 3;
+    private const int GranuleBits = 4; // invalidation stripes by 64 KiB granule of the bus page, as the live-mapping shards
+    private const int BegunField = 0;
+    private const int DoneField = 1;
+    private const int ClaimedField = 2; // bit k: the stripe's slot k has an owner (so a drain reads only those)
+    private const long ReadTokenBase = long.MinValue; // read tokens: ReadTokenBase + (invalidations begun << StripeBits) + stripe
+    private const long LowestSlotToken = -1 - Slots; // slot tokens: -2 - slot, down to this
 
     // Slot s's fields at [s * Stride + Pad + field]; made at the switch to shared (most domains are
     // driven from one thread and never need them). The epoch counters of transactions that found no
@@ -62,40 +83,74 @@ internal sealed class InFlightTransactions
     // thread switches the domain to shared (others wait for it); Shared for good.
     private int _owner;
     private int _ownerInFlight; // written by the owner thread only
+    private int _ownerInvalidating; // the owner's invalidations under way: clearing entries that a drain will complete (written by the owner only)
+
+    // Per invalidation stripe, at [stripe * Stride + Pad]: invalidations begun and done on its
+    // granules, each bumped with a full fence; made with the slots, at the switch to shared.
+    private long[]? _invalidations;
 
     /// <summary>
     /// A transaction on bus pages <paramref name="firstPage"/> to <paramref name="lastPage"/> starts
     /// on the thread whose <see cref="Environment.CurrentManagedThreadId"/> is <paramref name="me"/>.
     /// Pass the result to <see cref="End"/>, on the same thread, when its bytes have moved.
     /// </summary>
-    public long Begin(int me, ulong firstPage, ulong lastPage)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public long Begin(int me, ulong firstPage, ulong lastPage) =>
+        TryOwnerMark(ref _ownerInFlight, me) ? OwnedToken : BeginSlow(me, firstPage, lastPage);
+
+    /// <summary>
+    /// The owner's mark of a transaction (or an invalidation) under way, inline (a call to IsOwner per
+    /// transaction was 2 % of a one-queue run): true if <paramref name="me"/> owns the domain and
+    /// still did after counting itself in <paramref name="marks"/> (see the class remarks); otherwise
+    /// the count is as it was.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private bool TryOwnerMark(ref int marks, int me)
+    {
+        if (Volatile.Read(ref _owner) != me)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref marks, marks + 1);
+        if (Volatile.Read(ref _owner) == me)
+        {
+            return true;
+        }
+
+        Volatile.Write(ref marks, marks - 1); // being shared meanwhile: the switch may not have seen the mark
+        return false;
+    }
+
+    private long BeginSlow(int me, ulong firstPage, ulong lastPage)
     {
         if (Volatile.Read(ref _owner) != Shared)
         {
             while (IsOwner(me))
             {
-                Volatile.Write(ref _ownerInFlight, _ownerInFlight + 1);
-                if (Volatile.Read(ref _owner) == me)
+                if (TryOwnerMark(ref _ownerInFlight, me))
                 {
                     return OwnedToken;
                 }
-
-                // Being shared meanwhile: the switch may not have seen this count; count the shared way.
-                Volatile.Write(ref _ownerInFlight, _ownerInFlight - 1);
             }
         }
 
+        // The thread's slot in the stripe of the transaction's granule: a drain reads the slots of its
+        // own pages' stripes only, so a queue's transactions on its own granules write lines that the
+        // other queue's drains never pull away (each such read cost the next transaction a miss).
         long[] slots = _slots!; // published before the mode became Shared (see IsOwner)
-        int slot = ThreadTicket.Of(me) & SlotMask;
+        int stripe = InvalidationStripe(firstPage);
+        int slot = (stripe << SlotBits) | (ThreadTicket.Of(me) & SlotMask);
         int at = (slot * Stride) + Pad;
         long owner = Volatile.Read(ref slots[at + OwnerField]);
         if (owner == 0 && Interlocked.CompareExchange(ref slots[at + OwnerField], me, 0) == 0)
         {
             owner = me;
+            Interlocked.Or(ref _invalidations![(stripe * Stride) + Pad + ClaimedField], 1L << (slot & SlotMask)); // a full fence
         }
 
         long seq = slots[at + SeqField]; // only this slot's owner writes it
-        if (owner == me && (seq & 3) == 0)
+        if (owner == me && (seq & 3) == 0 && firstPage >> GranuleBits == lastPage >> GranuleBits)
         {
             Volatile.Write(ref slots[at + SeqField], seq + 1);
             Volatile.Write(ref slots[at + FirstField], (long)firstPage);
@@ -120,6 +175,136 @@ internal sealed class InFlightTransactions
         }
     }
 
+    /// <summary>
+    /// A read transaction (the device reads memory) on bus pages <paramref name="firstPage"/> to
+    /// <paramref name="lastPage"/> starts: as <see cref="Begin"/>, except that in the shared mode a
+    /// read within one 64 KiB granule is not published at all — it notes how many invalidations of
+    /// its granule's stripe have begun, and <see cref="EndRead"/> tells whether one began meanwhile
+    /// (then the caller reads again: the bytes it copied may be a new owner's). So a read costs no
+    /// fence; a drain does not wait for it, and need not: a read that used a removed entry finds it
+    /// out before its bytes go anywhere. Pass the result to <see cref="EndRead"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public long BeginRead(int me, ulong firstPage, ulong lastPage) =>
+        TryOwnerMark(ref _ownerInFlight, me) ? OwnedToken : BeginReadSlow(me, firstPage, lastPage);
+
+    private long BeginReadSlow(int me, ulong firstPage, ulong lastPage)
+    {
+        if (Volatile.Read(ref _owner) == Shared && firstPage >> GranuleBits == lastPage >> GranuleBits)
+        {
+            // Done, then begun (acquire loads, before the translation's): equal, no invalidation of
+            // the stripe was under way, and every one counted has cleared its entries visibly.
+            int stripe = InvalidationStripe(firstPage);
+            int at = (stripe * Stride) + Pad;
+            long[] invalidations = _invalidations!; // published before the mode became Shared
+            long done = Volatile.Read(ref invalidations[at + DoneField]);
+            long begun = Volatile.Read(ref invalidations[at + BegunField]);
+            if (begun == done)
+            {
+                return ReadTokenBase + (begun << StripeBits) + stripe;
+            }
+        }
+
+        return BeginSlow(me, firstPage, lastPage); // under way (or across granules): published, as a write is
+    }
+
+    /// <summary>
+    /// The read begun with <paramref name="token"/> has copied its bytes: false when an invalidation
+    /// of its stripe began after it started — its bytes may not be the mapping's, and the read must be
+    /// made again (it then translates after that invalidation). True for every other kind of token.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public bool EndRead(long token)
+    {
+        if (token >= LowestSlotToken)
+        {
+            End(token);
+            return true;
+        }
+
+        return Validate(token);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool Validate(long token)
+    {
+        // The copy's loads before the count's. x86 keeps loads in order, and the call is opaque to the
+        // compiler (so it is not inlined); elsewhere a full fence does it.
+        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            Interlocked.MemoryBarrier();
+        }
+
+        long read = token - ReadTokenBase;
+        int at = ((int)(read & StripeMask) * Stride) + Pad;
+        return Volatile.Read(ref _invalidations![at + BegunField]) == read >> StripeBits;
+    }
+
+    /// <summary>
+    /// The thread <paramref name="me"/> is about to clear page-table entries of pages
+    /// <paramref name="firstPage"/> to <paramref name="lastPage"/> (and invalidate their cached
+    /// translations) for a drain to complete: reads in flight on them find out (see
+    /// <see cref="BeginRead"/>). Pass the result to <see cref="EndInvalidation"/> once the caches are
+    /// invalidated, before the drain. In the owned mode a flag only the owner writes; the switch to
+    /// shared waits for it, as for the owner's transactions.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public bool BeginInvalidation(int me, ulong firstPage, ulong lastPage) =>
+        TryOwnerMark(ref _ownerInvalidating, me) || BeginInvalidationSlow(me, firstPage, lastPage);
+
+    private bool BeginInvalidationSlow(int me, ulong firstPage, ulong lastPage)
+    {
+        if (Volatile.Read(ref _owner) != Shared)
+        {
+            while (IsOwner(me))
+            {
+                if (TryOwnerMark(ref _ownerInvalidating, me))
+                {
+                    return true;
+                }
+            }
+        }
+
+        Bump(firstPage, lastPage, BegunField); // a full fence before the entries are cleared
+        return false;
+    }
+
+    /// <summary>The invalidation begun with <see cref="BeginInvalidation"/> (its result: <paramref name="owned"/>) has cleared its entries and caches.</summary>
+    public void EndInvalidation(bool owned, ulong firstPage, ulong lastPage)
+    {
+        if (owned)
+        {
+            Volatile.Write(ref _ownerInvalidating, _ownerInvalidating - 1); // a release: the clears are visible before
+            return;
+        }
+
+        Bump(firstPage, lastPage, DoneField);
+    }
+
+    /// <summary>Counts an invalidation in every stripe of the pages' granules (a stripe met twice counts twice, begun and done alike).</summary>
+    private void Bump(ulong firstPage, ulong lastPage, int field)
+    {
+        long[] invalidations = _invalidations!;
+        ulong granules = (lastPage >> GranuleBits) - (firstPage >> GranuleBits) + 1;
+        if (granules > StripeMask + 1)
+        {
+            for (int stripe = 0; stripe <= StripeMask; stripe++)
+            {
+                Interlocked.Increment(ref invalidations[(stripe * Stride) + Pad + field]);
+            }
+
+            return;
+        }
+
+        for (ulong granule = firstPage >> GranuleBits; granule <= lastPage >> GranuleBits; granule++)
+        {
+            Interlocked.Increment(ref invalidations[(InvalidationStripe(granule << GranuleBits) * Stride) + Pad + field]);
+        }
+    }
+
+    /// <summary>The invalidation stripe of a bus page: its 64 KiB granule, hashed (two queues' IOVAs come from their own granules).</summary>
+    private static int InvalidationStripe(ulong page) => (int)(((page >> GranuleBits) * 0x9E3779B97F4A7C15UL) >> (64 - StripeBits));
+
     /// <summary>The transaction begun with <paramref name="token"/> has moved its bytes.</summary>
     public void End(long token)
     {
@@ -127,6 +312,11 @@ internal sealed class InFlightTransactions
         {
             Volatile.Write(ref _ownerInFlight, _ownerInFlight - 1); // a release: the copy is done before
             return;
+        }
+
+        if (token < LowestSlotToken)
+        {
+            return; // a read in the shared mode: nothing was published (see EndRead)
         }
 
         long[] slots = _slots!;
@@ -147,7 +337,8 @@ internal sealed class InFlightTransactions
     /// </summary>
     public void Drain(ulong firstPage, ulong lastPage, int me)
     {
-        if (Volatile.Read(ref _owner) != Shared && IsOwner(me))
+        int owner = Volatile.Read(ref _owner);
+        if (owner == me || (owner != Shared && IsOwner(me)))
         {
             return; // the owner is not inside a transaction of its own, and nobody else issues any
         }
@@ -155,8 +346,51 @@ internal sealed class InFlightTransactions
         Interlocked.MemoryBarrier(); // the invalidation before the slots and counts: see Begin
         long[] slots = _slots!;
         var spin = default(SpinWait);
-        for (int at = Pad; at < (SlotMask + 1) * Stride; at += Stride)
+        // The slots of the stripes of the pages' granules: a single-granule transaction sits in its
+        // granule's stripe; any other counts in the epoch counters below.
+        uint stripes = 0;
+        if ((lastPage >> GranuleBits) - (firstPage >> GranuleBits) >= StripeMask)
         {
+            stripes = (1u << (StripeMask + 1)) - 1;
+        }
+        else
+        {
+            for (ulong granule = firstPage >> GranuleBits; granule <= lastPage >> GranuleBits; granule++)
+            {
+                stripes |= 1u << InvalidationStripe(granule << GranuleBits);
+            }
+        }
+
+        for (; stripes != 0; stripes &= stripes - 1)
+        {
+            WaitForSlots(slots, System.Numerics.BitOperations.TrailingZeroCount(stripes), firstPage, lastPage, ref spin);
+        }
+
+        int even = EpochCounter(0);
+        if (Volatile.Read(ref slots[even]) == 0 && Volatile.Read(ref slots[even + 1]) == 0)
+        {
+            return; // no transaction without a slot in flight
+        }
+
+        lock (_drainLock)
+        {
+            long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other parity
+            while (Volatile.Read(ref slots[EpochCounter(old)]) != 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+    }
+
+    /// <summary>Waits for every claimed slot of <paramref name="stripe"/> in flight on a page of the range.</summary>
+    private void WaitForSlots(long[] slots, int stripe, ulong firstPage, ulong lastPage, ref SpinWait spin)
+    {
+        // Only slots some thread has claimed (a claim is a full fence before that thread's first
+        // transaction in its slot: a drain that misses the claim is one that transaction sees).
+        long claimed = Volatile.Read(ref _invalidations![(stripe * Stride) + Pad + ClaimedField]);
+        for (; claimed != 0; claimed &= claimed - 1)
+        {
+            int at = ((((stripe << SlotBits) | System.Numerics.BitOperations.TrailingZeroCount(claimed)) * Stride) + Pad);
             // A slot not seen in flight here marks its next transaction in flight after this read,
             // so that transaction translates after the invalidation (see Begin): only one seen in
             // flight on these pages can still use a removed entry.
@@ -178,25 +412,10 @@ internal sealed class InFlightTransactions
                 spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep: the transaction is a copy away from done
             }
         }
-
-        int even = EpochCounter(0);
-        if (Volatile.Read(ref slots[even]) == 0 && Volatile.Read(ref slots[even + 1]) == 0)
-        {
-            return; // no transaction without a slot in flight
-        }
-
-        lock (_drainLock)
-        {
-            long old = Interlocked.Increment(ref _epoch) - 1; // a full fence: new transactions count in the other parity
-            while (Volatile.Read(ref slots[EpochCounter(old)]) != 0)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
-        }
     }
 
     /// <summary>Where the epoch counter of transactions without a slot sits for <paramref name="epoch"/>'s parity.</summary>
-    private static int EpochCounter(long epoch) => ((SlotMask + 1) * Stride) + Pad + (int)(epoch & 1);
+    private static int EpochCounter(long epoch) => (Slots * Stride) + Pad + (int)(epoch & 1);
 
     /// <summary>
     /// Whether the thread <paramref name="me"/> owns the domain's transactions (claiming them if
@@ -235,11 +454,12 @@ internal sealed class InFlightTransactions
             {
                 // Every thread's earlier stores become visible and its later loads see Revoking:
                 // the owner's count of a transaction that did not see the switch, and an owner
-                // drain's invalidation. Then the owner's transactions in flight finish. The slots
+                // drain's invalidation. Then the owner's transactions in flight and its invalidation under way finish. The slots
                 // exist before anyone can see the mode Shared.
-                Volatile.Write(ref _slots, new long[((SlotMask + 2) * Stride) + Pad]);
+                Volatile.Write(ref _slots, new long[((Slots + 1) * Stride) + Pad]);
+                Volatile.Write(ref _invalidations, new long[((StripeMask + 1) * Stride) + Pad]);
                 Interlocked.MemoryBarrierProcessWide();
-                while (Volatile.Read(ref _ownerInFlight) != 0)
+                while (Volatile.Read(ref _ownerInFlight) != 0 || Volatile.Read(ref _ownerInvalidating) != 0)
                 {
                     spin.SpinOnce(sleep1Threshold: -1);
                 }

@@ -220,11 +220,19 @@ public sealed class IommuDomain
             }
 
             int me = Environment.CurrentManagedThreadId;
-            for (ulong i = 0; i < pages; i++)
+            bool owned = _transactions.BeginInvalidation(me, first, first + pages - 1);
+            try
             {
-                _pageTable!.Unmap(first + i, me); // a full fence before the invalidation (see the class remarks)
-                _explicitPages!.Remove(first + i);
-                InvalidatePage(first + i, me);
+                for (ulong i = 0; i < pages; i++)
+                {
+                    _pageTable!.Unmap(first + i, me); // a full fence before the invalidation (see the class remarks)
+                    _explicitPages!.Remove(first + i);
+                    InvalidatePage(first + i, me);
+                }
+            }
+            finally
+            {
+                _transactions.EndInvalidation(owned, first, first + pages - 1);
             }
 
             released = TakeUnshadowedLocked();
@@ -500,8 +508,12 @@ public sealed class IommuDomain
             }
         }
 
+        // Reads in flight on these pages find out (they are not drained, see InFlightTransactions.BeginRead).
+        ulong last = iovaFrame + pages - 1;
+        bool owned = _transactions.BeginInvalidation(me, iovaFrame, last);
         if (!_pageTable!.Unmap(iovaFrame, me))
         {
+            _transactions.EndInvalidation(owned, iovaFrame, last);
             return false;
         }
 
@@ -512,6 +524,8 @@ public sealed class IommuDomain
             _pageTable.Unmap(iovaFrame + i, me);
             InvalidatePage(iovaFrame + i, me);
         }
+
+        _transactions.EndInvalidation(owned, iovaFrame, last);
 
         // Strict: every cached translation is gone and no transaction still uses one, so the pages
         // may go to a new owner and the range may be handed out again at once.
@@ -533,6 +547,12 @@ public sealed class IommuDomain
     internal long BeginTransaction(int thread, ulong firstPage, ulong lastPage) => _transactions.Begin(thread, firstPage, lastPage);
 
     internal void EndTransaction(long token) => _transactions.End(token);
+
+    /// <summary>A device read on bus pages <paramref name="firstPage"/> to <paramref name="lastPage"/> starts; end it with <see cref="EndReadTransaction"/>.</summary>
+    internal long BeginReadTransaction(int thread, ulong firstPage, ulong lastPage) => _transactions.BeginRead(thread, firstPage, lastPage);
+
+    /// <summary>The read begun with <paramref name="token"/> has copied its bytes: false when they may not be the mapping's (read again).</summary>
+    internal bool EndReadTransaction(long token) => _transactions.EndRead(token);
 
     /// <summary>
     /// Waits until every transaction that began before this call on one of the pages has moved its

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DmaDiscipline.Runtime;
 
 /// <summary>
@@ -12,11 +14,13 @@ public sealed class KBuffer
     private readonly byte[] _data;
 
     // The pin count is biased, as BiasedSpinLock is: the first thread to pin the buffer (its owner)
-    // counts in _ownerPins with plain stores, every other thread in _sharedPins with an atomic add;
-    // only the sum means anything (a mapping made on one thread may be released on another). A map
+    // counts in _ownerPins with plain stores, and so does the second (in _secondPins) — a buffer that
+    // the probing thread mapped first and a queue's thread maps from then on costs neither an atomic
+    // instruction; every other thread counts in _sharedPins with an atomic add. Only the sum means
+    // anything (a mapping made on one thread may be released on another). A map
     // racing a free either pins a live buffer or sees it freed, never both: a pinner counts itself,
     // then reads the life state; a free marks the buffer Freeing, makes every thread's plain counts
-    // visible (a process-wide barrier, unless the freeing thread is the owner and so sees its own),
+    // visible (a process-wide barrier, unless no thread but the freeing one counts plainly),
     // then sums the counts — an asymmetric Dekker pair, so one of the two sees the other. A pinner
     // that sees Freeing takes its pin back and waits for the outcome.
     private const int Live = 0;
@@ -25,6 +29,8 @@ public sealed class KBuffer
     private int _life;
     private int _pinOwner;   // managed thread id of the first pinner; 0 before
     private int _ownerPins;  // written by the owner only
+    private int _secondOwner; // managed thread id of the second thread to pin; 0 before
+    private int _secondPins; // written by the second owner only
     private int _sharedPins; // atomic adds by every other thread
 
     internal KBuffer(PhysicalMemory memory, PhysAddr physical, int length, byte[] data)
@@ -79,7 +85,7 @@ public sealed class KBuffer
     internal int Pages => (Length + PhysicalMemory.PageSize - 1) >> PhysicalMemory.PageShift;
 
     /// <summary>Live mappings that pin the buffer.</summary>
-    internal int Pins => Math.Max(Volatile.Read(ref _ownerPins) + Volatile.Read(ref _sharedPins), 0);
+    internal int Pins => Math.Max(Volatile.Read(ref _ownerPins) + Volatile.Read(ref _secondPins) + Volatile.Read(ref _sharedPins), 0);
 
     /// <summary>Live streaming mappings that give the device ownership (maintained by the debug layer).</summary>
     internal int DeviceOwners { get; set; }
@@ -108,14 +114,16 @@ public sealed class KBuffer
             spin.SpinOnce(); // another free of the same buffer decides first
         }
 
+        int me = Environment.CurrentManagedThreadId;
         int owner = Volatile.Read(ref _pinOwner);
-        if (owner != 0 && owner != Environment.CurrentManagedThreadId)
+        int second = Volatile.Read(ref _secondOwner);
+        if ((owner != 0 && owner != me) || (second != 0 && second != me))
         {
-            // The owner's plain counts become visible, and its later reads of the life state see Freeing.
+            // The owners' plain counts become visible, and their later reads of the life state see Freeing.
             Interlocked.MemoryBarrierProcessWide();
         }
 
-        int pins = Volatile.Read(ref _ownerPins) + Volatile.Read(ref _sharedPins);
+        int pins = Volatile.Read(ref _ownerPins) + Volatile.Read(ref _secondPins) + Volatile.Read(ref _sharedPins);
         Volatile.Write(ref _life, pins > 0 ? Live : Freed);
         return Math.Max(pins, 0);
     }
@@ -135,6 +143,16 @@ public sealed class KBuffer
 
             Volatile.Write(ref _ownerPins, _ownerPins - 1);
         }
+        else if (Volatile.Read(ref _secondOwner) == me)
+        {
+            Volatile.Write(ref _secondPins, _secondPins + 1);
+            if (Volatile.Read(ref _life) == Live)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _secondPins, _secondPins - 1);
+        }
 
         PinSlow(me);
     }
@@ -147,6 +165,10 @@ public sealed class KBuffer
         {
             Volatile.Write(ref _ownerPins, _ownerPins - 1);
         }
+        else if (Volatile.Read(ref _secondOwner) == me)
+        {
+            Volatile.Write(ref _secondPins, _secondPins - 1);
+        }
         else
         {
             Interlocked.Decrement(ref _sharedPins);
@@ -158,11 +180,11 @@ public sealed class KBuffer
         var spin = default(SpinWait);
         while (true)
         {
-            int owner = Volatile.Read(ref _pinOwner);
-            bool owned = owner == me || (owner == 0 && Interlocked.CompareExchange(ref _pinOwner, me, 0) == 0);
+            ref int plain = ref PlainCountOf(me);
+            bool owned = !Unsafe.IsNullRef(ref plain);
             if (owned)
             {
-                Volatile.Write(ref _ownerPins, _ownerPins + 1);
+                Volatile.Write(ref plain, plain + 1);
             }
             else
             {
@@ -178,7 +200,7 @@ public sealed class KBuffer
             // A free is deciding (it may count this pin and be refused) or has freed: take the pin back.
             if (owned)
             {
-                Volatile.Write(ref _ownerPins, _ownerPins - 1);
+                Volatile.Write(ref plain, plain - 1);
             }
             else
             {
@@ -192,6 +214,24 @@ public sealed class KBuffer
 
             spin.SpinOnce();
         }
+    }
+
+    /// <summary>The count thread <paramref name="me"/> adds to with plain stores (claiming the first or second owner's if free), or a null reference: it counts atomically.</summary>
+    private ref int PlainCountOf(int me)
+    {
+        int owner = Volatile.Read(ref _pinOwner);
+        if (owner == me || (owner == 0 && Interlocked.CompareExchange(ref _pinOwner, me, 0) == 0))
+        {
+            return ref _ownerPins;
+        }
+
+        int second = Volatile.Read(ref _secondOwner);
+        if (second == me || (second == 0 && Interlocked.CompareExchange(ref _secondOwner, me, 0) == 0))
+        {
+            return ref _secondPins;
+        }
+
+        return ref Unsafe.NullRef<int>();
     }
 
     internal void ThrowIfFreed()

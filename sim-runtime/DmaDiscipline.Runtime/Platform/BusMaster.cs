@@ -16,6 +16,7 @@ namespace DmaDiscipline.Runtime;
 public sealed class BusMaster
 {
     private const int MaxStackPages = 64;
+    private const int MaxUnpublishedReads = 2; // attempts of a read before it is published as a write is
 
     private readonly Machine _machine;
     private readonly bool _behindIommu;
@@ -83,24 +84,40 @@ public sealed class BusMaster
         address = new DmaAddr(address.Value & _addressMask);
         int pages = PageCount(address.Value, destination.Length);
         Span<ulong> physical = pages <= MaxStackPages ? stackalloc ulong[pages] : new ulong[pages];
-        IommuDomain? inFlight = null;
-        long epoch = 0;
         int thread = Environment.CurrentManagedThreadId; // a thread-local read: once per transaction
-        try
+
+        // A read that an invalidation of its pages overtook is made again (InFlightTransactions.BeginRead):
+        // it then translates after that invalidation, and faults if its entry is gone. After two such,
+        // it is published as a write is, which a drain waits for.
+        for (int attempt = 0; ; attempt++)
         {
-            // Inside the try: whatever throws once the transaction is counted, it leaves the count.
-            bool translated = Translate(address.Value, destination.Length, DmaAccess.Read, physical, thread, out inFlight, out epoch);
-            if (!translated)
+            IommuDomain? inFlight = null;
+            long epoch = 0;
+            bool valid = true;
+            try
             {
-                destination.Clear();
-                return false;
+                // Inside the try: whatever throws once the transaction is counted, it leaves the count.
+                bool translated = Translate(address.Value, destination.Length, DmaAccess.Read, physical, thread, attempt, out inFlight, out epoch);
+                if (!translated)
+                {
+                    destination.Clear();
+                    return false;
+                }
+
+                Copy(address.Value, physical, destination);
+            }
+            finally
+            {
+                if (inFlight is not null)
+                {
+                    valid = inFlight.EndReadTransaction(epoch);
+                }
             }
 
-            Copy(address.Value, physical, destination);
-        }
-        finally
-        {
-            inFlight?.EndTransaction(epoch);
+            if (valid)
+            {
+                break;
+            }
         }
 
         _bytesRead.Add(destination.Length, thread);
@@ -159,7 +176,7 @@ public sealed class BusMaster
         try
         {
             // Inside the try: whatever throws once the transaction is counted, it leaves the count.
-            bool translated = Translate(address.Value, source.Length, DmaAccess.Write, physical, thread, out inFlight, out epoch);
+            bool translated = Translate(address.Value, source.Length, DmaAccess.Write, physical, thread, attempt: 0, out inFlight, out epoch);
             if (!translated)
             {
                 return false;
@@ -235,11 +252,11 @@ public sealed class BusMaster
     /// A transaction through a translated domain is counted in flight from here until its bytes have
     /// moved (<paramref name="inFlight"/>; the caller ends it), so a strict unmap can drain it.
     /// </summary>
-    private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages, int thread, out IommuDomain? inFlight, out long epoch)
+    private bool Translate(ulong address, int length, DmaAccess access, Span<ulong> physicalPages, int thread, int attempt, out IommuDomain? inFlight, out long epoch)
     {
         inFlight = null;
         epoch = 0;
-        if (_machine.Debug.IsEnabled && !_probe && address + (ulong)length > address)
+        if (attempt == 0 && _machine.Debug.IsEnabled && !_probe && address + (ulong)length > address)
         {
             _machine.Debug.OnDeviceAccess(Device, address, length, access);
         }
@@ -264,7 +281,10 @@ public sealed class BusMaster
         if (domain is not null)
         {
             ulong firstPage = address >> PhysicalMemory.PageShift;
-            epoch = domain.BeginTransaction(thread, firstPage, firstPage + (ulong)physicalPages.Length - 1);
+            ulong lastPage = firstPage + (ulong)physicalPages.Length - 1;
+            epoch = access == DmaAccess.Read && attempt < MaxUnpublishedReads
+                ? domain.BeginReadTransaction(thread, firstPage, lastPage)
+                : domain.BeginTransaction(thread, firstPage, lastPage);
             inFlight = domain;
         }
 
@@ -374,7 +394,8 @@ public sealed class BusMaster
     }
 
     /// <summary>
-    /// A fault after the transaction was counted in flight: it moves no bytes, so it leaves the count
+    /// A fault after the transaction was counted in flight (a read's token too, which needs no
+    /// validation: it moves no bytes): it leaves the count
     /// before the fault is recorded. A <see cref="FaultLog.FaultRaised"/> listener may then unmap
     /// strictly in the same domain (the drain does not wait for this transaction) or throw (the count
     /// is not left behind for every later strict unmap to wait on).

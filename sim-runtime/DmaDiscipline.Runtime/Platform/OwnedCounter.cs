@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace DmaDiscipline.Runtime;
 
 /// <summary>
@@ -11,11 +14,15 @@ namespace DmaDiscipline.Runtime;
 /// cost more than the event. <see cref="Value"/> is a snapshot: the sum of both parts, read from any
 /// thread. Use it as a mutable field (never copied, never <c>readonly</c>).
 /// </summary>
-[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 2 * CacheLine)]
+[StructLayout(LayoutKind.Explicit, Size = 3 * CacheLine)]
 internal struct OwnedCounter
 {
-    // The stripes' reference sits a cache line away from the owner's part: every other thread reads
-    // it at every add, and would otherwise pull the owner's line away at every add.
+    // Two lines' worth of distance between what everybody reads and what the owner writes: the owner's
+    // id and the stripes' reference (read at every add, by every thread) sit at the start; the owner's
+    // count (written at every one of its adds) sits in the middle, at least a cache line from both
+    // ends, whatever the alignment of the object holding the counter. With the count beside the id,
+    // every add of a non-owner missed the line the owner had just written, and so did every read of
+    // a field next to the counter in its holder (a bus master's domain, read per transaction).
     private const int CacheLine = 64;
     private const int StripeMask = 15;
     private const int Stride = 16; // longs per stripe: 128 bytes, no two stripes on one line or prefetch pair
@@ -24,17 +31,17 @@ internal struct OwnedCounter
     private const int OwnedField = 1;
     private const int SharedField = 2;
 
-    [System.Runtime.InteropServices.FieldOffset(0)]
+    [FieldOffset(0)]
     private int _owner;   // managed thread id of the first writer; 0 until one has written
-
-    [System.Runtime.InteropServices.FieldOffset(8)]
-    private long _owned;  // written by the owner only
 
     // Everyone else, in the stripe at [ticket stripe * Stride + Pad]: its owner's managed thread id,
     // the owner's count (plain adds) and the count of other threads sharing the stripe (atomic adds).
     // Made by the first of them.
-    [System.Runtime.InteropServices.FieldOffset(CacheLine + 8)]
+    [FieldOffset(8)]
     private long[]? _stripes;
+
+    [FieldOffset(CacheLine + (CacheLine / 2))]
+    private long _owned;  // written by the owner only
 
     public long Value
     {
@@ -61,7 +68,7 @@ internal struct OwnedCounter
     public void Add(long amount) => Add(amount, Environment.CurrentManagedThreadId);
 
     /// <summary>Adds <paramref name="amount"/>, for the calling thread, whose managed id is <paramref name="me"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(long amount, int me)
     {
         if (Volatile.Read(ref _owner) == me)
@@ -72,8 +79,26 @@ internal struct OwnedCounter
             return;
         }
 
+        // A thread that has claimed its stripe (a queue's thread, when the device was set up on
+        // another): inline too, so that it costs a table lookup more than the owner's add, not a call.
+        if (Volatile.Read(ref _stripes) is { } stripes)
+        {
+            ref long stripe = ref StripeOf(stripes, me);
+            if (Volatile.Read(ref stripe) == me)
+            {
+                ref long owned = ref Unsafe.Add(ref stripe, OwnedField);
+                Volatile.Write(ref owned, owned + amount);
+                return;
+            }
+        }
+
         AddSlow(amount, me);
     }
+
+    /// <summary>The owner field (the first) of the stripe of thread <paramref name="me"/> (no bounds check: the index is masked to the array's fixed length).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref long StripeOf(long[] stripes, int me) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(stripes), ((ThreadTicket.Of(me) & StripeMask) * Stride) + Pad + OwnerField);
 
     private void AddSlow(long amount, int me)
     {
@@ -83,16 +108,16 @@ internal struct OwnedCounter
             return;
         }
 
-        long[] stripes = Volatile.Read(ref _stripes) ?? MakeStripes();
-        int at = ((ThreadTicket.Of(me) & StripeMask) * Stride) + Pad;
-        long stripeOwner = Volatile.Read(ref stripes[at + OwnerField]);
-        if (stripeOwner == me || (stripeOwner == 0 && Interlocked.CompareExchange(ref stripes[at + OwnerField], me, 0) == 0))
+        ref long stripe = ref StripeOf(Volatile.Read(ref _stripes) ?? MakeStripes(), me);
+        long stripeOwner = Volatile.Read(ref stripe);
+        if (stripeOwner == me || (stripeOwner == 0 && Interlocked.CompareExchange(ref stripe, me, 0) == 0))
         {
-            Volatile.Write(ref stripes[at + OwnedField], stripes[at + OwnedField] + amount);
+            ref long owned = ref Unsafe.Add(ref stripe, OwnedField);
+            Volatile.Write(ref owned, owned + amount);
             return;
         }
 
-        Interlocked.Add(ref stripes[at + SharedField], amount);
+        Interlocked.Add(ref Unsafe.Add(ref stripe, SharedField), amount);
     }
 
     /// <summary>Sets the count to zero (while no thread is adding, as counters are reset between measurements).</summary>

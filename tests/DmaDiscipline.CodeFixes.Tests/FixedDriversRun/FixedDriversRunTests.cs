@@ -1,6 +1,6 @@
 using System.Text;
 using DmaDiscipline.Runner.Matrix;
-using DmaDiscipline.CodeFixes.Editing;
+using DmaDiscipline.CodeFixes.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 
 namespace DmaDiscipline.CodeFixes.Tests.FixedDriversRun;
@@ -72,9 +72,11 @@ public sealed class FixedDriversRunTests
     };
 
     [Fact]
-    public async Task Every_fix_alternative_leaves_the_corpus_drivers_clean_in_every_scenario()
+    public Task Every_fix_alternative_leaves_the_corpus_drivers_clean_in_every_scenario() =>
+        AbsorbedFailures.NoneAsync(FixAndRunCorpusDriversAsync);
+
+    private async Task FixAndRunCorpusDriversAsync()
     {
-        DmaFixer.ThrowOnPlanFailure = true;
         var failures = new List<string>();
         var reports = new List<DriverReport>();
         foreach (var driver in Corpus)

@@ -107,5 +107,7 @@ public static class DataVariants
         Carrier("d56", "static field of another class", "Shared.A = {P};", "Shared.A", types: "public static class Shared { public static {T} A; }", stores: true),
         Carrier("d57", "object made with a constructor argument", "var config = new Config({P});", "config.A", types: "public sealed class Config { public Config({T} a) { A = a; } public {T} A { get; } }", stores: true),
         Carrier("d58", "`Queue<T>` enqueued and dequeued", "var queue = new Queue<{T}>(); queue.Enqueue({P}); var a = queue.Dequeue();", "a", stores: true),
+        Carrier("d59", "member of an array field's struct elements (per-slot bookkeeping)", "_rx[n & 7].A = {P};", "_rx[n & 7].A", members: "private readonly SlotInfo[] _rx = new SlotInfo[8];", types: "public struct SlotInfo { public {T} A; public int Len; }", stores: true),
+        Carrier("d60", "member of an array field's class elements", "_tx[3].A = {P};", "_tx[3].A", members: "private readonly TxInfo[] _tx = { new(), new(), new(), new() };", types: "public sealed class TxInfo { public {T} A { get; set; } }", stores: true),
     ];
 }

@@ -31,4 +31,39 @@ public sealed class OwnedCounterTests
         holder.Counter.Reset();
         Assert.Equal(0, holder.Counter.Value);
     }
+
+    [Fact]
+    public void Value_IsExactAndNeverGoesBack_WhileTwoThreadsThatDoNotOwnItAddInTheirStripes()
+    {
+        // The shape of a device set up on one thread and driven from two queue threads: the owner is
+        // idle, and each queue thread adds in its own stripe (the inline path) while a reader sums.
+        var holder = new Holder();
+        holder.Counter.Add(1); // this thread owns it, then stays out of the adding
+        const int adds = 200_000;
+        long last = 0;
+        bool backwards = false;
+
+        Threads.Run(3, t =>
+        {
+            if (t == 2)
+            {
+                while (Volatile.Read(ref last) < 1 + (2 * adds))
+                {
+                    long now = holder.Counter.Value;
+                    backwards |= now < Volatile.Read(ref last);
+                    Volatile.Write(ref last, Math.Max(now, Volatile.Read(ref last)));
+                }
+
+                return;
+            }
+
+            for (int i = 0; i < adds; i++)
+            {
+                holder.Counter.Add(1);
+            }
+        });
+
+        Assert.False(backwards, "a sum read while two threads added went backwards");
+        Assert.Equal(1 + (2 * adds), holder.Counter.Value);
+    }
 }
