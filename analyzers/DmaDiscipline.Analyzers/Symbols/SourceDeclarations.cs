@@ -447,12 +447,13 @@ namespace DmaDiscipline.Analyzers.Symbols
             while (pending.Count > 0 || first)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
                     var end = Math.Min(unit.Span.End, unit.Text.Length);
                     if (unit.Span.Start >= end
                         || !((first && pointers && unit.Text.IndexOf('*', unit.Span.Start, end - unit.Span.Start) >= 0)
-                             || SourceWords.ContainsAnyWord(unit.Text, unit.Span.Start, end, pending)))
+                             || pendingWords.AnyIn(unit.Text, unit.Span.Start, end)))
                     {
                         continue;
                     }
