@@ -128,7 +128,15 @@ namespace DmaDiscipline.Analyzers.Flow
         /// auto-property of a class, of an address-like type, without an initializer (its one value is what a
         /// constructor stores). Its backing field, or null.
         /// </summary>
-        private IFieldSymbol? ConstructorOnlyMember(ISymbol member)
+        private IFieldSymbol? ConstructorOnlyMember(ISymbol member) =>
+            member is IFieldSymbol || member is IPropertySymbol
+                ? _constructorOnly.GetOrAdd(member.OriginalDefinition, ComputeConstructorOnlyMember)
+                : null;
+
+        // Asked at every member read with an instance: decided once per member.
+        private readonly ConcurrentDictionary<ISymbol, IFieldSymbol?> _constructorOnly = new ConcurrentDictionary<ISymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
+
+        private IFieldSymbol? ComputeConstructorOnlyMember(ISymbol member)
         {
             IFieldSymbol? field;
             ITypeSymbol type;
