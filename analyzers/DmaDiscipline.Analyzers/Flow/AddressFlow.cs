@@ -1430,7 +1430,13 @@ namespace DmaDiscipline.Analyzers.Flow
                             setterArguments[i] = i == setterArguments.Length - 1 ? value : Origin.None;
                         }
 
-                        Through(setter, setter.Parameters.Length - 1, valueOperation, value, ImmutableArray.Create(setterArguments));
+                        var arguments = ImmutableArray.Create(setterArguments);
+                        Through(setter, setter.Parameters.Length - 1, valueOperation, value, arguments);
+                        if (_summarise && _reporting && HasBody(setter))
+                        {
+                            // What the setter is given here: a field it stores its value into holds it (as a constructor's arguments).
+                            Creations.Add((setter, arguments, valueOperation.Syntax));
+                        }
                     }
 
                     return;
@@ -1845,6 +1851,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 // a hard-coded base plus an index-scaled offset is a table's address wherever it goes.
                 forged = null;
             }
+
+            if (forged is not null && _summaries.ReportedWhereEntered(value))
+            {
+                // Read back from a field a constructor or setter stored it into, and reported where it was given to that one.
+                forged = null;
+            }
             if ((physical is null && forged is null) || !(_summaries.SinkOf(method, ordinal, _summaries.DeviceArguments(arguments), receiver) is { } path))
             {
                 return;
@@ -1913,7 +1925,8 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var forged = _summaries.FindOnlyForged(value);
-            if (forged is null || (forged.IsConstant && !constants && !_symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type) && !_summaries.IsIndexedConstant(value)))
+            if (forged is null || (forged.IsConstant && !constants && !_symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type) && !_summaries.IsIndexedConstant(value))
+                || _summaries.ReportedWhereEntered(value))
             {
                 return;
             }

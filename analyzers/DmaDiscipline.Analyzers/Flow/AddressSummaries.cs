@@ -1079,27 +1079,26 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
 
                 var own = write.Value;
-                if (write.Writer.MethodKind == MethodKind.Constructor && HasParameter(own))
+                if ((write.Writer.MethodKind == MethodKind.Constructor || write.Writer.MethodKind == MethodKind.PropertySet) && HasParameter(own))
                 {
-                    var fromParameters = Origin.None;
-                    foreach (var origin in own)
-                    {
-                        if (origin is ParameterOrigin)
-                        {
-                            fromParameters = fromParameters.Add(origin);
-                            own = own.Remove(origin);
-                        }
-                    }
-
+                    // A constructor's or setter's parameter: what each new or assignment of the compilation gives it.
                     var sites = CreationsOf(write.Writer);
                     if (sites.IsEmpty)
                     {
                         unknown = true;
                     }
 
-                    foreach (var arguments in sites)
+                    foreach (var origin in own)
                     {
-                        ResolveEntered(fromParameters, new Frame(arguments, top, keepParameters: false), depth + 1, ref result, ref unknown);
+                        if (origin is ParameterOrigin parameter)
+                        {
+                            own = own.Remove(origin);
+                            foreach (var arguments in sites)
+                            {
+                                ResolveEntered(Origin.None.Add(parameter), new Frame(arguments, top, keepParameters: false), depth + 1, ref result, ref unknown,
+                                    through: write.Writer, ordinal: parameter.Ordinal);
+                            }
+                        }
                     }
                 }
 
@@ -1109,12 +1108,15 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>
         /// Resolves a value that entered a field from outside its type: where it points (device memory)
-        /// and real bus addresses are kept, and — from a store by another type, not a constructor's
-        /// argument (<paramref name="forgeries"/>) — bus addresses made outside the DMA API, reported
-        /// where the field reaches an unmap, a sync or a device (only where no store brings a real one).
-        /// A physical address is reported where it enters, not here.
+        /// and real bus addresses are kept, and bus addresses made outside the DMA API — from a store by
+        /// another type (<paramref name="forgeries"/>), or given to a constructor's or setter's parameter
+        /// (<paramref name="through"/>, kept marked with it) — reported where the field reaches an unmap, a
+        /// sync or a device (only where no store brings a real one), unless that parameter itself reaches a
+        /// device (then where it enters: <see cref="ReportedWhereEntered"/>). A physical address is reported
+        /// where it enters, not here.
         /// </summary>
-        private void ResolveEntered(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown, bool forgeries = false)
+        private void ResolveEntered(ImmutableHashSet<Origin> value, Frame frame, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown, bool forgeries = false,
+            IMethodSymbol? through = null, int ordinal = -1)
         {
             var entered = Origin.None;
             Resolve(value, frame, depth, ref entered, ref unknown);
@@ -1124,7 +1126,38 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     result = result.Add(origin);
                 }
+                else if (through is not null && origin is ForgedOrigin forged)
+                {
+                    result = result.Add(forged.EnteredThrough is null ? forged.Entered(through, ordinal) : forged);
+                }
             }
+        }
+
+        /// <summary>
+        /// Is every forgery the value may be one that entered a field through a constructor's or setter's parameter
+        /// that reaches a device-visible sink — so that it was reported where it entered (the <c>new</c>, the
+        /// assignment), and is not again where the field is read? A bare constant is never reported through a
+        /// wrapper, so it is reported where it is read.
+        /// </summary>
+        public bool ReportedWhereEntered(ImmutableHashSet<Origin> value)
+        {
+            var any = false;
+            foreach (var origin in Resolve(value))
+            {
+                if (!(origin is ForgedOrigin forged))
+                {
+                    continue;
+                }
+
+                if (!(forged.EnteredThrough is { } method) || (forged.IsConstant && !forged.IsIndexed) || SinkOf(method, forged.EnteredOrdinal, 0) is null)
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+
+            return any;
         }
 
         private static bool HasParameter(ImmutableHashSet<Origin> value)
@@ -1172,14 +1205,18 @@ namespace DmaDiscipline.Analyzers.Flow
             return writes.ToImmutable();
         }
 
-        /// <summary>The argument values of every <c>new</c> of the constructor in the compilation (bodies that name its type).</summary>
+        /// <summary>The argument values of every <c>new</c> of the constructor in the compilation (bodies that name its type), or of every assignment of a setter's property.</summary>
         private ImmutableArray<ImmutableArray<ImmutableHashSet<Origin>>> CreationsOf(IMethodSymbol constructor) =>
             _creations.GetOrAdd((IMethodSymbol)constructor.OriginalDefinition, ComputeCreations);
 
         private ImmutableArray<ImmutableArray<ImmutableHashSet<Origin>>> ComputeCreations(IMethodSymbol constructor)
         {
             var sites = ImmutableArray.CreateBuilder<ImmutableArray<ImmutableHashSet<Origin>>>();
-            foreach (var method in BodiesNaming(new List<string> { constructor.ContainingType.Name }, Created))
+            // A setter is called where its property is assigned.
+            var callers = constructor.MethodKind == MethodKind.PropertySet && constructor.AssociatedSymbol is { } property
+                ? BodiesNaming(new List<string> { property.Name }, Written)
+                : BodiesNaming(new List<string> { constructor.ContainingType.Name }, Created);
+            foreach (var method in callers)
             {
                 foreach (var (called, arguments, _) in SummaryOf(method).Creations)
                 {

@@ -128,7 +128,15 @@ namespace DmaDiscipline.Analyzers.Flow
         /// auto-property of a class, of an address-like type, without an initializer (its one value is what a
         /// constructor stores). Its backing field, or null.
         /// </summary>
-        private IFieldSymbol? ConstructorOnlyMember(ISymbol member)
+        private IFieldSymbol? ConstructorOnlyMember(ISymbol member) =>
+            member is IFieldSymbol || member is IPropertySymbol
+                ? _constructorOnly.GetOrAdd(member.OriginalDefinition, ComputeConstructorOnlyMember)
+                : null;
+
+        // Asked at every member read with an instance: decided once per member.
+        private readonly ConcurrentDictionary<ISymbol, IFieldSymbol?> _constructorOnly = new ConcurrentDictionary<ISymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
+
+        private IFieldSymbol? ComputeConstructorOnlyMember(ISymbol member)
         {
             IFieldSymbol? field;
             ITypeSymbol type;
@@ -172,10 +180,10 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>
         /// The member as the read resolves it: per site, what is kept where a value enters a field from a constructor's
-        /// argument — device memory, real bus addresses, and bare constants (a hard-coded address the <c>new</c> does not
-        /// report: a constant through a wrapper is taken for a command there). A physical address or another forgery given
-        /// to the constructor is reported at the <c>new</c> (the member reaches a sink, so the parameter does). Where the
-        /// holder does not qualify, the member's own content.
+        /// argument — device memory, real bus addresses, and forgeries (marked with the constructor's parameter: one
+        /// reported where it is given, because the parameter reaches a sink, is not reported again at the read; a bare
+        /// constant never is there). A physical address given to the constructor is reported at the <c>new</c> (the member
+        /// reaches a sink, so the parameter does). Where the holder does not qualify, the member's own content.
         /// </summary>
         private void ResolveMade(MadeMemberOrigin made, int depth, ref ImmutableHashSet<Origin> result, ref bool unknown)
         {
@@ -196,7 +204,7 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 foreach (var origin in SiteContent(site, made.Member, depth, ref unknown))
                 {
-                    if (origin is DeviceMemoryOrigin || origin is BusOrigin || origin is ForgedOrigin { IsConstant: true, IsIndexed: false })
+                    if (origin is DeviceMemoryOrigin || origin is BusOrigin || origin is ForgedOrigin)
                     {
                         result = result.Add(origin);
                     }
@@ -263,7 +271,25 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var content = Origin.None;
-            Resolve(stored, new Frame(arguments, new Frame(null, null, keepParameters: false), keepParameters: false), depth + 1, ref content, ref unknown);
+            var top = new Frame(null, null, keepParameters: false);
+            foreach (var origin in stored)
+            {
+                if (origin is ParameterOrigin parameter && parameter.Ordinal < arguments.Length)
+                {
+                    // What this new gave the parameter, forgeries marked with it (see ReportedWhereEntered).
+                    var given = Origin.None;
+                    Resolve(arguments[parameter.Ordinal], top, depth + 1, ref given, ref unknown);
+                    foreach (var value in given)
+                    {
+                        content = content.Add(value is ForgedOrigin { EnteredThrough: null } forged ? forged.Entered(constructor, parameter.Ordinal) : value);
+                    }
+                }
+                else
+                {
+                    Resolve(Origin.None.Add(origin), new Frame(arguments, top, keepParameters: false), depth + 1, ref content, ref unknown);
+                }
+            }
+
             return content;
         }
 

@@ -89,13 +89,27 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>A bus address made outside the DMA API at <see cref="Creation"/>, from <see cref="Source"/>.</summary>
     internal sealed class ForgedOrigin : Origin
     {
-        public ForgedOrigin(IOperation creation, string source, bool constant = false, bool indexed = false)
+        public ForgedOrigin(IOperation creation, string source, bool constant = false, bool indexed = false, IMethodSymbol? enteredThrough = null, int enteredOrdinal = -1)
         {
             Creation = creation;
             Source = source;
             IsConstant = constant;
             IsIndexed = indexed;
+            EnteredThrough = enteredThrough;
+            EnteredOrdinal = enteredOrdinal;
         }
+
+        /// <summary>
+        /// The constructor or setter through whose parameter <see cref="EnteredOrdinal"/> the forgery entered the field it
+        /// is read from (<c>new Config(default)</c>, <c>B = default</c>), or null. Where that parameter reaches a
+        /// device-visible sink the forgery is reported there, where it enters, and not again where the field is read.
+        /// </summary>
+        public IMethodSymbol? EnteredThrough { get; }
+
+        public int EnteredOrdinal { get; }
+
+        /// <summary>The same forgery, entering a field through a parameter.</summary>
+        public ForgedOrigin Entered(IMethodSymbol method, int ordinal) => new ForgedOrigin(Creation, Source, IsConstant, IsIndexed, method, ordinal);
 
         /// <summary>A bare integer constant (not a bus address made of one): reported only at declared address slots, unless <see cref="IsIndexed"/>.</summary>
         public bool IsConstant { get; }
@@ -112,9 +126,10 @@ namespace DmaDiscipline.Analyzers.Flow
         public string Source { get; }
 
         /// <summary>The same forgery, indexed.</summary>
-        public ForgedOrigin Indexed() => IsIndexed ? this : new ForgedOrigin(Creation, Source, IsConstant, indexed: true);
+        public ForgedOrigin Indexed() => IsIndexed ? this : new ForgedOrigin(Creation, Source, IsConstant, indexed: true, EnteredThrough, EnteredOrdinal);
 
-        public override bool Equals(object? obj) => obj is ForgedOrigin other && ReferenceEquals(other.Creation, Creation) && other.IsIndexed == IsIndexed;
+        public override bool Equals(object? obj) => obj is ForgedOrigin other && ReferenceEquals(other.Creation, Creation) && other.IsIndexed == IsIndexed
+            && other.EnteredOrdinal == EnteredOrdinal && SymbolEqualityComparer.Default.Equals(other.EnteredThrough, EnteredThrough);
 
         public override int GetHashCode() => Creation.GetHashCode();
     }

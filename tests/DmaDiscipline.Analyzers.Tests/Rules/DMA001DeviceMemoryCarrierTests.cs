@@ -91,6 +91,20 @@ public sealed class DMA001DeviceMemoryCarrierTests
             void Probe() { var abar = Pci.MapBar(5); for (var i = 0; i < 4; i++) { new Port(i, abar + 0x100 + i * 0x80).Start(null!); } }
         }
         """)]
+    // ... or to a setter that stores its value into a field, followed back to every assignment of the property.
+    [InlineData("""
+        unsafe sealed class Port
+        {
+            private byte* _regs;
+            public byte* Registers { set => _regs = value; }
+            private void Write(int offset, uint value) { *(uint*)(_regs + offset) = value; }
+            public void Start(KBuffer commandList) { Write(0x00, {|DMA001:(uint)commandList.PhysicalAddress.Value|}); Write(0x18, 0x11); }
+        }
+        unsafe class Hba
+        {
+            void Probe(Port port) { port.Registers = Pci.MapBar(5) + 0x100; port.Start(null!); }
+        }
+        """)]
     // Decided: a field's content is a may-content. Written with device memory by one store and with
     // ordinary memory by another, a physical address stored through it is reported.
     [InlineData(RxQueue + """
