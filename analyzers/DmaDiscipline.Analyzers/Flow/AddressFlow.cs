@@ -366,6 +366,7 @@ namespace DmaDiscipline.Analyzers.Flow
                             if (declarator.Symbol.IsRef)
                             {
                                 Alias(declarator.Symbol, initializer.Value);
+                                ReferTo(declarator.Symbol, initializer.Value, ref state);
                             }
                         }
 
@@ -521,6 +522,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 // ref var r = ref a (as the graph lowers it): r now names a's storage.
                 Alias(refLocal.Local, assignment.Value);
                 state = state.SetItem(refLocal.Local, value);
+                ReferTo(refLocal.Local, assignment.Value, ref state);
                 return value;
             }
 
@@ -1369,6 +1371,12 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 case ILocalReferenceOperation local:
                     state = state.SetItem(local.Local, value);
+                    if (local.Local.IsRef && state.TryGetValue(new ReferenceKey(local.Local), out var referred))
+                    {
+                        // d = v through ref var d = ref MemoryMarshal.AsRef<Desc>(ring.Span): a store into that memory.
+                        StoreToMemory(referred, valueOperation, value);
+                    }
+
                     if (local.Local.IsRef && _aliases.TryGetValue(local.Local, out var aliased))
                     {
                         // r = v through ref var r = ref a: a may now hold v (a may-assignment: r may have been re-bound).
@@ -1442,6 +1450,10 @@ namespace DmaDiscipline.Analyzers.Flow
                     return;
                 case IArrayElementReferenceOperation element:
                     StoreToElement(element, valueOperation, value, evaluate: !instanceEvaluated, ref state);
+                    return;
+                case IInvocationOperation call when !instanceEvaluated && IsReferenceInto(call):
+                    // MemoryMarshal.AsRef<Desc>(ring.Span) = d, Unsafe.As<byte, Desc>(ref span[0]) = d: a store into that memory.
+                    StoreToMemory(MemoryOf(call, ref state), valueOperation, value);
                     return;
                 case IInvocationOperation call when RefSlotOf(call) is { } slot:
                     // Slot() = v: what the body reads back through Slot() later is v, as for a local (a call between that writes the field is not seen).
@@ -1638,7 +1650,31 @@ namespace DmaDiscipline.Analyzers.Flow
         private static bool IsThroughMemory(IOperation location) =>
             location.Kind == OperationKind.None
             || (location is IPropertyReferenceOperation { Instance: not null } indexer && indexer.Property.IsIndexer && indexer.Property.ReturnsByRef)
-            || (location is IFieldReferenceOperation { Instance: { } inner } && IsThroughMemory(inner));
+            || (location is IFieldReferenceOperation { Instance: { } inner } && IsThroughMemory(inner))
+            || location is ILocalReferenceOperation { Local.IsRef: true }
+            || (location is IInvocationOperation call && IsReferenceInto(call));
+
+        /// <summary>
+        /// A framework call that gives a reference into the memory its arguments address:
+        /// <c>MemoryMarshal.AsRef&lt;T&gt;(span)</c>, <c>MemoryMarshal.GetReference(span)</c>,
+        /// <c>Unsafe.As&lt;TFrom, TTo&gt;(ref span[0])</c>, <c>Unsafe.Add(ref r, i)</c>.
+        /// </summary>
+        private static bool IsReferenceInto(IInvocationOperation call) =>
+            call.TargetMethod.ReturnsByRef
+            && MemoryAccessors.Of(call.TargetMethod) is MemoryAccessor.Unsafe or MemoryAccessor.MemoryMarshal;
+
+        /// <summary>
+        /// <c>ref var d = ref …</c>: the memory <paramref name="referenced"/> is in, when it is through an
+        /// address (a span's element, a pointer's target, a framework reference), is where stores through
+        /// <c>d</c> land; otherwise the local refers to no memory the analysis follows.
+        /// </summary>
+        private void ReferTo(ILocalSymbol local, IOperation referenced, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var key = new ReferenceKey(local);
+            var location = Keys.Unwrap(referenced);
+            var memory = IsThroughMemory(location) ? MemoryOf(location, ref state) : Origin.None;
+            state = memory.IsEmpty ? state.Remove(key) : state.SetItem(key, memory);
+        }
 
         /// <summary>The address a location is stored through (evaluating the location's parts): the pointer, or the span, it is in.</summary>
         private ImmutableHashSet<Origin> MemoryOf(IOperation location, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
@@ -1659,6 +1695,20 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 case IFieldReferenceOperation { Instance: { } instance } when IsThroughMemory(instance):
                     return MemoryOf(instance, ref state);
+                case ILocalReferenceOperation { Local.IsRef: true } refLocal:
+                    return state.TryGetValue(new ReferenceKey(refLocal.Local), out var into) ? into : Origin.None;
+                case IInvocationOperation call when IsReferenceInto(call):
+                    {
+                        // AsRef<T>(span), As<TFrom, TTo>(ref span[i]): memory inside what the arguments address.
+                        var referred = Origin.None;
+                        foreach (var argument in call.Arguments)
+                        {
+                            referred = referred.Union(argument.Parameter is { RefKind: not RefKind.None } ? MemoryOf(argument.Value, ref state) : AddressPart(Eval(argument.Value, ref state)));
+                        }
+
+                        return referred;
+                    }
+
                 default:
                     if (location.Kind != OperationKind.None)
                     {

@@ -160,3 +160,23 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => Owner.GetHashCode() * 31 + SymbolEqualityComparer.Default.GetHashCode(Member);
     }
 }
+
+namespace DmaDiscipline.Analyzers.Flow
+{
+    /// <summary>
+    /// The memory a <c>ref</c> local refers into (<c>ref var d = ref MemoryMarshal.AsRef&lt;Desc&gt;(span)</c>),
+    /// kept in the state apart from the value the local holds: a store through the local is a store into that memory.
+    /// </summary>
+    internal sealed class ReferenceKey : System.IEquatable<ReferenceKey>
+    {
+        public ReferenceKey(ILocalSymbol local) => Local = local;
+
+        public ILocalSymbol Local { get; }
+
+        public bool Equals(ReferenceKey? other) => other is not null && SymbolEqualityComparer.Default.Equals(Local, other.Local);
+
+        public override bool Equals(object? obj) => Equals(obj as ReferenceKey);
+
+        public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Local) * 17;
+    }
+}

@@ -151,11 +151,14 @@ namespace DmaDiscipline.Analyzers.Rules
             }
         }
 
-        /// <summary>A store through a pointer or into a span's element: a sink when the memory is a device's.</summary>
+        /// <summary>A store through a pointer, into a span's element or through a reference (a <c>ref</c> local, <c>MemoryMarshal.AsRef</c>): a sink when the memory is a device's.</summary>
         private static bool StoresThroughMemory(IOperation target) =>
             target.Kind == OperationKind.None
             || (target is IFieldReferenceOperation { Instance: { } instance } && StoresThroughMemory(instance))
-            || (target is IPropertyReferenceOperation { Instance: not null } indexer && indexer.Property.IsIndexer && indexer.Property.ReturnsByRef);
+            || (target is IPropertyReferenceOperation { Instance: not null } indexer && indexer.Property.IsIndexer && indexer.Property.ReturnsByRef)
+            || target is ILocalReferenceOperation { Local.IsRef: true }
+            || (target is IInvocationOperation { TargetMethod.ReturnsByRef: true } call
+                && MemoryAccessors.Of(call.TargetMethod) is MemoryAccessor.Unsafe or MemoryAccessor.MemoryMarshal);
 
         /// <summary>Cheap pre-scan: without a device-visible sink, an unmap/sync or a call that may lead to one, there is nothing to report.</summary>
         [MethodImpl(Jit.Optimized)]
