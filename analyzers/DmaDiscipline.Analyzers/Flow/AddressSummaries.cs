@@ -37,6 +37,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public void Offer(SemanticModel model) => _bodies.Offer(model);
 
+        /// <summary>The model its bodies are bound with, for a tree of the compilation (one per tree, shared).</summary>
+        public SemanticModel ModelOf(SyntaxTree tree) => _bodies.ModelOf(tree);
+
         private readonly ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>> _initialFunctions =
             new ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
 
