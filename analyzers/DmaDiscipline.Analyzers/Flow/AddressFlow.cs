@@ -1267,6 +1267,76 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private ImmutableHashSet<Origin> Creation(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
+            var made = Constructed(creation, ref state, out var initialized);
+            return initialized.IsEmpty ? made : made.Union(initialized);
+        }
+
+        // The struct an object initializer is filling in the tree walk (the graph gives it a flow capture instead).
+        private IObjectCreationOperation? _initializing;
+
+        /// <summary>
+        /// Evaluates an object initializer. For a struct (<c>new Desc { Addr = phys, Len = n }</c>) the
+        /// members it sets are the value's members (<see cref="ElementOrigin"/>), as the graph's lowering
+        /// (a flow capture whose members are assigned) gives them.
+        /// </summary>
+        private ImmutableHashSet<Origin> Initialize(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            if (!(creation.Initializer is { } initializer) || creation.Type is not { IsValueType: true })
+            {
+                Eval(creation.Initializer, ref state);
+                return Origin.None;
+            }
+
+            var outer = _initializing;
+            _initializing = creation;
+            state = state.SetItem(creation, Origin.None);
+            Eval(initializer, ref state);
+            _initializing = outer;
+            var members = state.TryGetValue(creation, out var held) ? held : Origin.None;
+            state = state.Remove(creation);
+            return members;
+        }
+
+        /// <summary>
+        /// <c>d.Addr = v</c> on a struct held by a local (or by the value an initializer fills): the
+        /// member of that value now holds <c>v</c> alone (a strong update, as for the local itself), so
+        /// a store of the whole value (<c>ring[i] = d</c>, <c>MemoryMarshal.Write(span, in d)</c>) carries it.
+        /// </summary>
+        private void StoreToValueMember(IOperation? instance, ISymbol member, IOperation valueOperation, ImmutableHashSet<Origin> value,
+            ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            if (instance is null || instance.Type is not { IsValueType: true } || instance.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
+            {
+                return;
+            }
+
+            object? key = instance switch
+            {
+                ILocalReferenceOperation { Local.IsRef: false } local => local.Local,
+                IFlowCaptureReferenceOperation capture => capture.Id,
+                IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } => _initializing,
+                _ => null,
+            };
+            if (key is null)
+            {
+                return;
+            }
+
+            var name = member is IFieldSymbol { CorrespondingTupleField: { } tupleField } ? tupleField.Name : member.Name;
+            var held = state.TryGetValue(key, out var before) ? before : Origin.None;
+            foreach (var origin in held)
+            {
+                if (origin is ElementOrigin element && element.Member == name)
+                {
+                    held = held.Remove(origin);
+                }
+            }
+
+            state = state.SetItem(key, value.IsEmpty ? held : held.Add(new ElementOrigin(valueOperation, name, value)));
+        }
+
+        private ImmutableHashSet<Origin> Constructed(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state, out ImmutableHashSet<Origin> initialized)
+        {
             var constructor = creation.Constructor;
             var arguments = constructor is null ? ImmutableArray<ImmutableHashSet<Origin>>.Empty : Arguments(constructor, creation.Arguments, ref state);
             if (constructor is null)
@@ -1277,7 +1347,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            Eval(creation.Initializer, ref state);
+            initialized = Initialize(creation, ref state);
             if (_summarise && _reporting && constructor is not null && HasBody(constructor) && !arguments.IsEmpty)
             {
                 // What each constructor of the compilation is given here: a field it stores a parameter into holds it.
@@ -1403,6 +1473,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     StoreToMember(field.Field, valueOperation, value);
                     StoreToCarrier(field.Field, valueOperation, value);
+                    StoreToValueMember(field.Instance, field.Field, valueOperation, value, ref state);
                     return;
                 case IPropertyReferenceOperation property:
                     if (!instanceEvaluated)
@@ -1429,6 +1500,11 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     StoreToMember(property.Property, valueOperation, value);
                     StoreToCarrier(property.Property, valueOperation, value);
+                    if (!property.Property.IsIndexer)
+                    {
+                        StoreToValueMember(property.Instance, property.Property, valueOperation, value, ref state);
+                    }
+
                     if (!_symbols.IsBusSinkMember(property.Property) && property.Property.SetMethod is { } setter && setter.Parameters.Length > 0)
                     {
                         // A setter is a method: its value parameter may reach a sink.
