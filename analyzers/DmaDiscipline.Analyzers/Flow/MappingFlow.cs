@@ -2522,6 +2522,7 @@ namespace DmaDiscipline.Analyzers.Flow
         private Binding Coherent(IInvocationOperation invocation, ref MappingState state)
         {
             var site = SiteFor(invocation, MappingKind.Coherent, null, null, null);
+            state = ForgetEarlierPass(site, state);
             state = state.WithSite(site, new SiteStatus(SiteFlags.Live | SiteFlags.NotReleased, null, null));
             return new HandleBinding(site);
         }
@@ -2587,6 +2588,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            state = ForgetEarlierPass(site, state);
             state = state.WithSite(site, new SiteStatus(flags, length is null ? null : ConstantOf(length, state), directionValue));
             if (kind == MappingKind.ScatterGather)
             {
@@ -2772,6 +2774,61 @@ namespace DmaDiscipline.Analyzers.Flow
             Report(Diagnostic.Create(Descriptors.DMA004, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, message));
 
         /// <summary>Is the method declared in this compilation (its body may be summarised)?</summary>
+        /// <summary>
+        /// A map site reached again (a later pass of a loop) makes a new mapping: whatever a variable, a field
+        /// or a container still holds of the site from the earlier pass is an older mapping, not the one made
+        /// now, so it is no longer followed (the lattice top). Otherwise an unmap of the slot the earlier pass
+        /// stored (<c>Unmap(_addr[id]); … _addr[id] = na;</c>) would release the new mapping, and a use of it
+        /// after would be taken for a use after unmap. Only a site already in the state is looked for, so a
+        /// body without loops pays nothing.
+        /// </summary>
+        private static MappingState ForgetEarlierPass(MapSite site, MappingState state)
+        {
+            if (!state.Sites.TryGetValue(site, out _))
+            {
+                return state;
+            }
+
+            List<object>? stale = null;
+            foreach (var binding in state.Bindings)
+            {
+                if (Mentions(binding.Value, site))
+                {
+                    (stale ??= new List<object>()).Add(binding.Key);
+                }
+            }
+
+            if (stale is null)
+            {
+                return state;
+            }
+
+            var bindings = state.Bindings;
+            foreach (var key in stale)
+            {
+                bindings = bindings.SetItem(key, ConflictBinding.Instance);
+            }
+
+            return state.WithBindings(bindings);
+        }
+
+        private static bool Mentions(Binding binding, MapSite site)
+        {
+            switch (binding)
+            {
+                case CheckBinding check:
+                    return check.Site == site || Array.IndexOf(check.Others, site) >= 0;
+                case SiteBinding single:
+                    return single.Site == site;
+                case ChoiceBinding choice:
+                    return choice.IndexOf(site) >= 0;
+                case ContentsBinding contents:
+                    return Array.IndexOf(contents.Sites, site) >= 0;
+                default:
+                    return false;
+            }
+        }
+
         /// <summary>A parameter, or a member (of a member…) of one: storage the caller gave (<c>sg</c>, <c>rq.Sg</c>).</summary>
         private static bool FromParameter(IOperation? operation)
         {
