@@ -1391,6 +1391,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var forged = false;
+            var fromPhysical = false;
             var bus = false;
             string source = "an integer constant";
             foreach (var argument in creation.Arguments)
@@ -1400,6 +1401,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     // One defect, one id: a bus address forged from a physical address is DMA008 where it is used.
                     forged = true;
+                    fromPhysical = true;
                     source = $"a physical address ({Keys.Describe(physical.Operation)}, line {Keys.Line(physical.Operation)})";
                     continue;
                 }
@@ -1425,7 +1427,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(BusOrigin.Instance);
             }
 
-            return forged ? Origin.None.Add(new ForgedOrigin(creation, source)) : Origin.None;
+            return forged ? Origin.None.Add(new ForgedOrigin(creation, source, fromPhysical: fromPhysical)) : Origin.None;
         }
 
         private void Assign(IOperation target, ImmutableHashSet<Origin> value, IOperation valueOperation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
@@ -1970,7 +1972,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var physical = _summaries.FindPhysical(value);
-            var forged = physical is null ? _summaries.FindOnlyForged(value) : null;
+            var forged = physical is null ? _summaries.FindOnlyForged(value) ?? _summaries.FindForgedFromPhysical(value) : null;
             if (forged is not null && forged.IsConstant && !_summaries.IsIndexedConstant(value))
             {
                 // A constant through a wrapper is most often a register's command or length, not an address;
@@ -2050,7 +2052,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return;
             }
 
-            var forged = _summaries.FindOnlyForged(value);
+            var forged = _summaries.FindOnlyForged(value) ?? _summaries.FindForgedFromPhysical(value);
             if (forged is null || (forged.IsConstant && !constants && !_symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type) && !_summaries.IsIndexedConstant(value))
                 || _summaries.ReportedWhereEntered(value))
             {
