@@ -509,8 +509,50 @@ namespace DmaDiscipline.Analyzers.Flow
         private ImmutableHashSet<Origin> ReadLocal(ILocalSymbol local, ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var held = state.TryGetValue(local, out var value) ? value : Origin.None;
+            if (IsCaptured(local))
+            {
+                held = held.Union(GivenInEnclosingFunction(local));
+            }
+
             var written = WrittenByNestedFunctions(local);
             return written.IsEmpty ? held : held.Union(written);
+        }
+
+        // What a local of an enclosing function, read here by a lambda or local function, may hold, by local.
+        private readonly Dictionary<ILocalSymbol, ImmutableHashSet<Origin>> _capturedReads = new Dictionary<ILocalSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
+
+        /// <summary>A local this function reads but does not declare: one of a function it is nested in, captured.</summary>
+        private bool IsCaptured(ILocalSymbol local) =>
+            _owner is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction }
+            && !local.DeclaringSyntaxReferences.IsEmpty
+            && !SymbolEqualityComparer.Default.Equals(local.ContainingSymbol, _owner);
+
+        /// <summary>
+        /// What a captured local may hold when the lambda or local function reads it (<c>var pa = b.PhysicalAddress.Value;
+        /// Action post = () => ring[0].Addr = pa;</c>): every value its function gives it, since the nested function may
+        /// run after any of them (a may-read, flow-insensitive).
+        /// </summary>
+        private ImmutableHashSet<Origin> GivenInEnclosingFunction(ILocalSymbol local)
+        {
+            if (_capturedReads.TryGetValue(local, out var known))
+            {
+                return known;
+            }
+
+            // Met again while its values are evaluated (a = a + 1): nothing more.
+            _capturedReads[local] = Origin.None;
+            var given = Origin.None;
+            foreach (var value in _summaries.ValuesGiven(local))
+            {
+                var reporting = _reporting;
+                _reporting = false;
+                var scratch = ImmutableDictionary.Create<object, ImmutableHashSet<Origin>>();
+                given = given.Union(Eval(value, ref scratch));
+                _reporting = reporting;
+            }
+
+            _capturedReads[local] = given;
+            return given;
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]

@@ -99,6 +99,46 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>
+        /// The values <paramref name="local"/> is given anywhere in the member declaring it: its initialiser and every
+        /// assignment (<c>a = v</c>, <c>a += v</c>) to it, in the member's own body or in a function nested in it. What
+        /// a lambda or local function reads when it reads a local it captures, since it may run after any of them.
+        /// Not followed: values given through <c>out</c>/<c>ref</c> arguments or deconstruction.
+        /// </summary>
+        public IEnumerable<IOperation> ValuesGiven(ILocalSymbol local)
+        {
+            if (local.DeclaringSyntaxReferences.IsEmpty || string.IsNullOrEmpty(local.Name)
+                || !(local.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is { } declaration)
+                || !_symbols.Compilation.ContainsSyntaxTree(declaration.SyntaxTree))
+            {
+                yield break;
+            }
+
+            var model = _bodies.ModelOf(declaration.SyntaxTree);
+            if (declaration is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } initial }
+                && model.GetOperation(initial, _cancellationToken) is { } initialValue)
+            {
+                yield return initialValue;
+            }
+
+            SyntaxNode member = declaration;
+            while (member.Parent is { } parent && !(member is Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax))
+            {
+                member = parent;
+            }
+
+            foreach (var node in member.DescendantNodes())
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax { Left: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name } assignment
+                    && name.Identifier.ValueText == local.Name
+                    && model.GetOperation(assignment, _cancellationToken) is IAssignmentOperation { Target: ILocalReferenceOperation target } written
+                    && SymbolEqualityComparer.Default.Equals(target.Local, local))
+                {
+                    yield return written.Value;
+                }
+            }
+        }
+
         private static Dictionary<string, List<SyntaxNode>> ScanNestedWrites(SyntaxNode member)
         {
             // One walk, each node once, knowing whether it is inside a lambda or local function.

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Flow;
 using DmaDiscipline.Analyzers.Symbols;
@@ -17,21 +16,6 @@ namespace DmaDiscipline.Analyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class AddressProvenanceAnalyzer : DiagnosticAnalyzer
     {
-        private readonly bool _verifyTreeWalk;
-
-        /// <summary>The analyzer as the compiler loads it.</summary>
-        public AddressProvenanceAnalyzer()
-            : this(verifyTreeWalk: false)
-        {
-        }
-
-        /// <summary>
-        /// With <paramref name="verifyTreeWalk"/>, a body the tree walk follows is analysed over its
-        /// graph too, and diagnostics that differ throw (an AD0001): the analyzer tests build their
-        /// instances this way.
-        /// </summary>
-        internal AddressProvenanceAnalyzer(bool verifyTreeWalk) => _verifyTreeWalk = verifyTreeWalk;
-
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DMA001, Descriptors.DMA008, Descriptors.DMA903);
 
         public override void Initialize(AnalysisContext context)
@@ -43,54 +27,63 @@ namespace DmaDiscipline.Analyzers.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
             context.RegisterCompilationStartAction(start =>
             {
-                var symbols = DmaSymbols.Create(start.Compilation, start.Options, start.CancellationToken);
-                if (!symbols.IsActive || symbols.CompilationIsPlatform)
+                if (Prepare(start.Compilation, start.Options, start.CancellationToken) is { } prepared)
                 {
-                    return;
+                    start.RegisterCodeBlockAction(block => Analyze(block, prepared.Symbols, prepared.Carriers, prepared.Summaries));
                 }
-
-                var carriers = symbols.Carriers(start.CancellationToken);
-                if (!carriers.UsesSinks)
-                {
-                    // Decided once: a project whose source uses no sink (one that references the runtime or carries a
-                    // symbols file but does no DMA) has no body to analyse, so none is even handed to the prefilter.
-                    return;
-                }
-
-                var summaries = new AddressSummaries(symbols, carriers.IsSinkName, start.CancellationToken);
-                var verify = _verifyTreeWalk;
-                start.RegisterCodeBlockAction(block => Analyze(block, symbols, carriers, summaries, verify));
             });
         }
 
-        [MethodImpl(Jit.Optimized)]
-        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressCarriers carriers, AddressSummaries summaries, bool verifyTreeWalk)
+        /// <summary>
+        /// What the rules need of a compilation, resolved once at its start; null when no body of it can be
+        /// reported (a project whose source uses no sink, or the platform's own code): then no body action is
+        /// registered, and no body is even handed to the prefilter.
+        /// </summary>
+        internal static (DmaSymbols Symbols, AddressCarriers Carriers, AddressSummaries Summaries)? Prepare(Compilation compilation, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
         {
-            // Text prefilter first: most of a driver never names both a device sink and something a
-            // physical or forged address can come through, and then no operation tree is built.
+            var symbols = DmaSymbols.Create(compilation, options, cancellationToken);
+            if (!symbols.IsActive || symbols.CompilationIsPlatform)
+            {
+                return null;
+            }
+
+            var carriers = symbols.Carriers(cancellationToken);
+            return carriers.UsesSinks ? (symbols, carriers, new AddressSummaries(symbols, carriers.IsSinkName, cancellationToken)) : null;
+        }
+
+        /// <summary>
+        /// The body's operation tree when the rules look at it at all: the text prefilter first (most of a driver
+        /// never names both a device sink and something a physical or forged address can come through, and then no
+        /// operation tree is built), platform code skipped, then a pre-scan for a sink. The body's semantic model is
+        /// offered to the summaries.
+        /// </summary>
+        internal static IOperation? RootToAnalyse(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressCarriers carriers, AddressSummaries summaries)
+        {
             if (!carriers.MayReachSink(context.CodeBlock)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root)
                 || !HasSink(root, symbols, summaries))
             {
-                return;
+                return null;
             }
 
             summaries.Offer(context.SemanticModel);
+            return root;
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, AddressCarriers carriers, AddressSummaries summaries)
+        {
+            if (!(RootToAnalyse(context, symbols, carriers, summaries) is { } root))
+            {
+                return;
+            }
 
             // A structured body is followed over its operation tree, as its graph would be (the analysis
             // is a union of origins: monotone, so the walk sees the graph's states); its diagnostics are
             // held until the walk is known to have followed it to the end.
-            var found = new List<Diagnostic>();
-            var walk = new AddressFlow(symbols, summaries, context.OwningSymbol, summarise: false, found.Add);
-            if (StructuredFlow.TryRun(root, walk))
+            if (Walk(root, context.OwningSymbol, symbols, summaries) is { } found)
             {
-                walk.Flush();
-                if (verifyTreeWalk)
-                {
-                    Verify(root, context.OwningSymbol, symbols, summaries, found);
-                }
-
                 foreach (var diagnostic in found)
                 {
                     context.ReportDiagnostic(diagnostic);
@@ -105,11 +98,29 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>
+        /// The body followed over its operation tree (<see cref="StructuredFlow"/>): its findings once the walk has
+        /// followed it to the end, null when it does not follow the body (then its graphs are analysed).
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        internal static List<Diagnostic>? Walk(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries)
+        {
+            var found = new List<Diagnostic>();
+            var walk = new AddressFlow(symbols, summaries, owner, summarise: false, found.Add);
+            if (!StructuredFlow.TryRun(root, walk))
+            {
+                return null;
+            }
+
+            walk.Flush();
+            return found;
+        }
+
+        /// <summary>
         /// The body, its lambdas and local functions, each over its control-flow graph. A graph the
         /// solver cannot finish reports none of its findings (never a part of them); <paramref name="gaveUp"/>
         /// hears of it, and of functions nested too deep to be analysed, with the limit hit.
         /// </summary>
-        private static void OverGraphs(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, System.Action<ISymbol, string>? gaveUp)
+        internal static void OverGraphs(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, System.Action<ISymbol, string>? gaveUp)
         {
             BodyAnalysis.ForEachGraph(
                 root,
@@ -130,25 +141,6 @@ namespace DmaDiscipline.Analyzers.Rules
                     }
                 },
                 gaveUp);
-        }
-
-        private static void Verify(IOperation root, ISymbol owner, DmaSymbols symbols, AddressSummaries summaries, List<Diagnostic> walked)
-        {
-            var graphed = new List<Diagnostic>();
-            var gaveUp = false;
-            OverGraphs(root, owner, symbols, summaries, graphed.Add, default, (_, _) => gaveUp = true);
-            if (gaveUp)
-            {
-                // A body past the graph's limits is what the tree walk is for: nothing to compare.
-                return;
-            }
-
-            static string Describe(List<Diagnostic> diagnostics) =>
-                string.Join("; ", diagnostics.Select(d => d.Id + "@" + d.Location.SourceSpan + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).OrderBy(text => text, System.StringComparer.Ordinal));
-            if (Describe(walked) != Describe(graphed))
-            {
-                throw new System.InvalidOperationException($"StructuredFlow and the graph differ on DMA001/DMA008: walk [{Describe(walked)}], graph [{Describe(graphed)}]");
-            }
         }
 
         /// <summary>A store through a pointer, into a span's element or through a reference (a <c>ref</c> local, <c>MemoryMarshal.AsRef</c>): a sink when the memory is a device's.</summary>

@@ -17,21 +17,6 @@ namespace DmaDiscipline.Analyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class MappingLifecycleAnalyzer : DiagnosticAnalyzer
     {
-        private readonly bool _verifyQuietBodies;
-
-        /// <summary>The analyzer as the compiler loads it.</summary>
-        public MappingLifecycleAnalyzer()
-            : this(verifyQuietBodies: false)
-        {
-        }
-
-        /// <summary>
-        /// With <paramref name="verifyQuietBodies"/>, a body the tree walk finds quiet is analysed over
-        /// its graph too, and a diagnostic there throws (an AD0001): the analyzer tests build their
-        /// instances this way, so every specification also checks that the two traversals agree.
-        /// </summary>
-        internal MappingLifecycleAnalyzer(bool verifyQuietBodies) => _verifyQuietBodies = verifyQuietBodies;
-
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.DMA002, Descriptors.DMA003, Descriptors.DMA004, Descriptors.DMA005, Descriptors.DMA006, Descriptors.DMA902);
 
@@ -44,52 +29,69 @@ namespace DmaDiscipline.Analyzers.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
             context.RegisterCompilationStartAction(start =>
             {
-                var symbols = DmaSymbols.Create(start.Compilation, start.Options, start.CancellationToken);
-                if (!symbols.IsActive || symbols.CompilationIsPlatform)
+                if (Prepare(start.Compilation, start.Options, start.CancellationToken) is { } prepared)
                 {
-                    return;
+                    start.RegisterCodeBlockAction(block => Analyze(block, prepared.Symbols, prepared.Names, prepared.Summaries));
                 }
-
-                var names = symbols.Names(start.CancellationToken);
-                if (!names.SourceNamesMapping(start.CancellationToken))
-                {
-                    // No source names a map or alloc, so no body can make a mapping (nor can a helper of this
-                    // compilation: a maker's body names one): no body action at all, as on a project that does no DMA.
-                    return;
-                }
-
-                var summaries = new MappingSummaries(symbols, names.Mapping, start.CancellationToken);
-                var verify = _verifyQuietBodies;
-                start.RegisterCodeBlockAction(block => Analyze(block, symbols, names, summaries, verify));
             });
         }
 
-        [MethodImpl(Jit.Optimized)]
-        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names, MappingSummaries summaries, bool verifyQuietBodies)
+        /// <summary>
+        /// What the rules need of a compilation, resolved once at its start; null when no body of it can make a
+        /// mapping (a project that does no DMA, or the platform's own code), and then no body action is registered.
+        /// </summary>
+        internal static (DmaSymbols Symbols, InterestingNames Names, MappingSummaries Summaries)? Prepare(Compilation compilation, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
         {
-            // Token prefilter first: every rule here starts at a map or alloc named in the body, or a
-            // call of a method whose body names one (a helper that maps). A body the tree walk follows
-            // needs no other check (without a map it is quiet); before a graph is built, the body must
-            // call a map or alloc, or a helper that makes a mapping (its lambdas included).
+            var symbols = DmaSymbols.Create(compilation, options, cancellationToken);
+            if (!symbols.IsActive || symbols.CompilationIsPlatform)
+            {
+                return null;
+            }
+
+            var names = symbols.Names(cancellationToken);
+            if (!names.SourceNamesMapping(cancellationToken))
+            {
+                // No source names a map or alloc, so no body can make a mapping (nor can a helper of this
+                // compilation: a maker's body names one): no body action at all, as on a project that does no DMA.
+                return null;
+            }
+
+            return (symbols, names, new MappingSummaries(symbols, names.Mapping, cancellationToken));
+        }
+
+        /// <summary>
+        /// The body's operation tree when the rules here look at it at all: the token prefilter first (every rule
+        /// starts at a map or alloc named in the body, or a call of a method whose body names one), then platform
+        /// code is skipped. The body's semantic model is offered to the summaries.
+        /// </summary>
+        internal static IOperation? RootToAnalyse(CodeBlockAnalysisContext context, DmaSymbols symbols, MappingSummaries summaries)
+        {
             if (!InterestingNames.Mentions(context.CodeBlock, summaries.MapOrMakerWords)
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root))
             {
-                return;
+                return null;
             }
 
             summaries.Offer(context.SemanticModel);
+            return root;
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private static void Analyze(CodeBlockAnalysisContext context, DmaSymbols symbols, InterestingNames names, MappingSummaries summaries)
+        {
+            // A body the tree walk follows needs no other check (without a map it is quiet); before a graph is
+            // built, the body must call a map or alloc, or a helper that makes a mapping (its lambdas included).
+            if (!(RootToAnalyse(context, symbols, summaries) is { } root))
+            {
+                return;
+            }
 
             // The tree walk runs once: a body it follows and finds quiet is done; what it finds in a body whose
             // graph the graph walk cannot take is reported as it stands, without walking the tree again.
             var walked = Walk(root, context.OwningSymbol, symbols, summaries);
             if (walked is { Count: 0 })
             {
-                if (verifyQuietBodies)
-                {
-                    VerifyQuiet(root, context.OwningSymbol, symbols, summaries);
-                }
-
                 return;
             }
 
@@ -150,16 +152,6 @@ namespace DmaDiscipline.Analyzers.Rules
             var found = new List<Diagnostic>();
             return StructuredFlow.TryRun(root, new MappingFlow(symbols, found.Add, owner as IMethodSymbol, root.SemanticModel, summaries)) ? found : null;
         }
-
-        /// <summary>
-        /// The analyzer tests' check (<c>verifyQuietBodies</c>) of a body the tree walk found quiet: analysed
-        /// over its graph too, a diagnostic there throws (an AD0001), so that every specification also checks
-        /// that the two traversals agree.
-        /// </summary>
-        private static void VerifyQuiet(IOperation root, ISymbol owner, DmaSymbols symbols, MappingSummaries summaries) =>
-            BodyAnalysis.ForEachGraph(root, owner, default, (graph, analysed) =>
-                FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, diagnostic =>
-                    throw new System.InvalidOperationException($"StructuredFlow passed a body the graph reports {diagnostic.Id} in: {diagnostic.GetMessage()}"), analysed as IMethodSymbol, root.SemanticModel, summaries)));
 
         /// <summary>Pre-scan before a graph: every rule here starts from a map or coherent alloc in the same body.</summary>
         [MethodImpl(Jit.Optimized)]

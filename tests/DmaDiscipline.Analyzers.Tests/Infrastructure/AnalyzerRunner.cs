@@ -17,8 +17,8 @@ public static class AnalyzerRunner
 {
     public static ImmutableArray<DiagnosticAnalyzer> All { get; } =
     [
-        CheckedAnalyzers.Create<AddressProvenanceAnalyzer>(),
-        CheckedAnalyzers.Create<MappingLifecycleAnalyzer>(),
+        TraversalChecked.Create<AddressProvenanceAnalyzer>(),
+        TraversalChecked.Create<MappingLifecycleAnalyzer>(),
         new TranslationDecisionAnalyzer(),
         new SymbolsFileAnalyzer(),
     ];

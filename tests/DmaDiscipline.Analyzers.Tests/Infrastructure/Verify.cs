@@ -64,7 +64,7 @@ public static class Verify<TAnalyzer>
             CompilerDiagnostics = CompilerDiagnostics.Errors;
         }
 
-        /// <summary>The analyzer built to check its tree walk against its graph (<see cref="CheckedAnalyzers"/>).</summary>
-        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => [CheckedAnalyzers.Create<TAnalyzer>()];
+        /// <summary>The analyzer built to check its tree walk against its graph (<see cref="TraversalChecked"/>).</summary>
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => [TraversalChecked.Create<TAnalyzer>()];
     }
 }

@@ -25,6 +25,12 @@ public sealed class CarriedAddressTests
     // Written by a lambda that captures the local.
     [InlineData("ulong a = 0; Action fill = () => a = buf.PhysicalAddress.Value; fill(); regs.QueueDesc = {|DMA001:a|};")]
     [InlineData("DmaAddr a = default; Action fill = () => a = new DmaAddr(0x1000); fill(); ring.Post({|DMA008:a|}, 64);")]
+    // Read by a lambda or local function that captures the local: whatever its function gives it, before or after.
+    [InlineData("ulong pa = buf.PhysicalAddress.Value; Action post = () => regs.QueueDesc = {|DMA001:pa|}; post();")]
+    [InlineData("ulong pa = 0; Action post = () => regs.QueueDesc = {|DMA001:pa|}; pa = buf.PhysicalAddress.Value; post();")]
+    [InlineData("var pa = buf.PhysicalAddress.Value + 64; void Post() => regs.QueueDesc = {|DMA001:pa|}; Post();")]
+    [InlineData("var addr = new DmaAddr(0x1000); Action post = () => ring.Post({|DMA008:addr|}, 64); post();")]
+    [InlineData("ulong pa = buf.PhysicalAddress.Value; ulong hi = pa >> 32; Action post = () => regs.QueueDesc = {|DMA001:hi|}; post();")]
     // Framework collections: stored, read back by an indexer, an out argument, Dequeue, foreach.
     [InlineData("var list = new List<ulong>(); list.Add(buf.PhysicalAddress.Value); regs.QueueDesc = {|DMA001:list[0]|};")]
     [InlineData("var map = new Dictionary<int, ulong> { [7] = buf.PhysicalAddress.Value }; if (map.TryGetValue(7, out var a)) regs.QueueDesc = {|DMA001:a|};")]
@@ -85,6 +91,10 @@ public sealed class CarriedAddressTests
     // The FP this guards: the local replaced through the alias, or by the lambda, by a real mapping.
     [InlineData("DmaAddr a = default; ref DmaAddr r = ref a; r = " + Map + "; if (dma.MappingError(a)) return; ring.Post(a, 64);")]
     [InlineData("DmaAddr a = default; Action fill = () => a = " + Map + "; fill(); if (dma.MappingError(a)) return; ring.Post(a, 64);")]
+    // A captured local given only a mapping, only a length; a lambda's own local of the same name.
+    [InlineData("var a = " + Map + "; if (dma.MappingError(a)) return; Action post = () => ring.Post(a, 64); post();")]
+    [InlineData("ulong len = (ulong)buf.Length; Action post = () => regs.QueueDesc = len; post();")]
+    [InlineData("ulong pa = buf.PhysicalAddress.Value; Log.Value(pa); Action<ulong> post = v => { ulong q = v; regs.QueueDesc = q; }; post(64);")]
     // A lambda's own local is followed in order inside it (the later write replaces the physical address).
     [InlineData("Action f = () => { ulong x = buf.PhysicalAddress.Value; Log.Value(x); x = 0x10; regs.QueueDesc = x; }; f();")]
     // A dictionary's key is not its content; Contains does not store.
