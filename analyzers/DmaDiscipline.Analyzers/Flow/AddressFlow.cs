@@ -1312,6 +1312,76 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private ImmutableHashSet<Origin> Creation(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
+            var made = Constructed(creation, ref state, out var initialized);
+            return initialized.IsEmpty ? made : made.Union(initialized);
+        }
+
+        // The struct an object initializer is filling in the tree walk (the graph gives it a flow capture instead).
+        private IObjectCreationOperation? _initializing;
+
+        /// <summary>
+        /// Evaluates an object initializer. For a struct (<c>new Desc { Addr = phys, Len = n }</c>) the
+        /// members it sets are the value's members (<see cref="ElementOrigin"/>), as the graph's lowering
+        /// (a flow capture whose members are assigned) gives them.
+        /// </summary>
+        private ImmutableHashSet<Origin> Initialize(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            if (!(creation.Initializer is { } initializer) || creation.Type is not { IsValueType: true })
+            {
+                Eval(creation.Initializer, ref state);
+                return Origin.None;
+            }
+
+            var outer = _initializing;
+            _initializing = creation;
+            state = state.SetItem(creation, Origin.None);
+            Eval(initializer, ref state);
+            _initializing = outer;
+            var members = state.TryGetValue(creation, out var held) ? held : Origin.None;
+            state = state.Remove(creation);
+            return members;
+        }
+
+        /// <summary>
+        /// <c>d.Addr = v</c> on a struct held by a local (or by the value an initializer fills): the
+        /// member of that value now holds <c>v</c> alone (a strong update, as for the local itself), so
+        /// a store of the whole value (<c>ring[i] = d</c>, <c>MemoryMarshal.Write(span, in d)</c>) carries it.
+        /// </summary>
+        private void StoreToValueMember(IOperation? instance, ISymbol member, IOperation valueOperation, ImmutableHashSet<Origin> value,
+            ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            if (instance is null || instance.Type is not { IsValueType: true } || instance.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
+            {
+                return;
+            }
+
+            object? key = instance switch
+            {
+                ILocalReferenceOperation { Local.IsRef: false } local => local.Local,
+                IFlowCaptureReferenceOperation capture => capture.Id,
+                IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } => _initializing,
+                _ => null,
+            };
+            if (key is null)
+            {
+                return;
+            }
+
+            var name = member is IFieldSymbol { CorrespondingTupleField: { } tupleField } ? tupleField.Name : member.Name;
+            var held = state.TryGetValue(key, out var before) ? before : Origin.None;
+            foreach (var origin in held)
+            {
+                if (origin is ElementOrigin element && element.Member == name)
+                {
+                    held = held.Remove(origin);
+                }
+            }
+
+            state = state.SetItem(key, value.IsEmpty ? held : held.Add(new ElementOrigin(valueOperation, name, value)));
+        }
+
+        private ImmutableHashSet<Origin> Constructed(IObjectCreationOperation creation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state, out ImmutableHashSet<Origin> initialized)
+        {
             var constructor = creation.Constructor;
             var arguments = constructor is null ? ImmutableArray<ImmutableHashSet<Origin>>.Empty : Arguments(constructor, creation.Arguments, ref state);
             if (constructor is null)
@@ -1322,7 +1392,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            Eval(creation.Initializer, ref state);
+            initialized = Initialize(creation, ref state);
             if (_summarise && _reporting && constructor is not null && HasBody(constructor) && !arguments.IsEmpty)
             {
                 // What each constructor of the compilation is given here: a field it stores a parameter into holds it.
@@ -1366,6 +1436,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var forged = false;
+            var fromPhysical = false;
             var bus = false;
             string source = "an integer constant";
             foreach (var argument in creation.Arguments)
@@ -1375,6 +1446,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     // One defect, one id: a bus address forged from a physical address is DMA008 where it is used.
                     forged = true;
+                    fromPhysical = true;
                     source = $"a physical address ({Keys.Describe(physical.Operation)}, line {Keys.Line(physical.Operation)})";
                     continue;
                 }
@@ -1400,7 +1472,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None.Add(BusOrigin.Instance);
             }
 
-            return forged ? Origin.None.Add(new ForgedOrigin(creation, source)) : Origin.None;
+            return forged ? Origin.None.Add(new ForgedOrigin(creation, source, fromPhysical: fromPhysical)) : Origin.None;
         }
 
         private void Assign(IOperation target, ImmutableHashSet<Origin> value, IOperation valueOperation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
@@ -1448,6 +1520,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     StoreToMember(field.Field, valueOperation, value);
                     StoreToCarrier(field.Field, valueOperation, value);
+                    StoreToValueMember(field.Instance, field.Field, valueOperation, value, ref state);
                     return;
                 case IPropertyReferenceOperation property:
                     if (!instanceEvaluated)
@@ -1474,6 +1547,11 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     StoreToMember(property.Property, valueOperation, value);
                     StoreToCarrier(property.Property, valueOperation, value);
+                    if (!property.Property.IsIndexer)
+                    {
+                        StoreToValueMember(property.Instance, property.Property, valueOperation, value, ref state);
+                    }
+
                     if (!_symbols.IsBusSinkMember(property.Property) && property.Property.SetMethod is { } setter && setter.Parameters.Length > 0)
                     {
                         // A setter is a method: its value parameter may reach a sink.
@@ -1939,7 +2017,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var physical = _summaries.FindPhysical(value);
-            var forged = physical is null ? _summaries.FindOnlyForged(value) : null;
+            var forged = physical is null ? _summaries.FindOnlyForged(value) ?? _summaries.FindForgedFromPhysical(value) : null;
             if (forged is not null && forged.IsConstant && !_summaries.IsIndexedConstant(value))
             {
                 // A constant through a wrapper is most often a register's command or length, not an address;
@@ -2019,7 +2097,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return;
             }
 
-            var forged = _summaries.FindOnlyForged(value);
+            var forged = _summaries.FindOnlyForged(value) ?? _summaries.FindForgedFromPhysical(value);
             if (forged is null || (forged.IsConstant && !constants && !_symbols.IsBusAddressType(Keys.Unwrap(valueOperation).Type) && !_summaries.IsIndexedConstant(value))
                 || _summaries.ReportedWhereEntered(value))
             {

@@ -280,6 +280,21 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>The earliest physical origin the value may have, if any.</summary>
         public PhysicalOrigin? FindPhysical(ImmutableHashSet<Origin> value) => AddressFlow.EarliestPhysical(Resolve(value));
 
+        /// <summary>A bus address forged from a physical address on some path (see <see cref="ForgedOrigin.FromPhysical"/>), the earliest.</summary>
+        public ForgedOrigin? FindForgedFromPhysical(ImmutableHashSet<Origin> value)
+        {
+            ForgedOrigin? found = null;
+            foreach (var origin in Resolve(value))
+            {
+                if (origin is ForgedOrigin { FromPhysical: true } forged && Origin.IsEarlier(forged.Creation.Syntax, found?.Creation.Syntax))
+                {
+                    found = forged;
+                }
+            }
+
+            return found;
+        }
+
         /// <summary>A forgery when every origin of the value is known and forged (no path brings a real bus address).</summary>
         public ForgedOrigin? FindOnlyForged(ImmutableHashSet<Origin> value)
         {

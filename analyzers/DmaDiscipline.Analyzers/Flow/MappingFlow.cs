@@ -383,8 +383,10 @@ namespace DmaDiscipline.Analyzers.Flow
             var allSettled = true;
             foreach (var site in owingHere)
             {
-                if (!state.Sites.TryGetValue(site, out var status) || (status.Flags & SiteFlags.Live) == 0)
+                if (!state.Sites.TryGetValue(site, out var status) || (status.Flags & SiteFlags.Live) == 0
+                    || (status.Flags & SiteFlags.ListPosted) != 0)
                 {
+                    // A caller's list whose addresses the device was given on some path here: its completion releases it.
                     allSettled = false;
                     continue;
                 }
@@ -2326,6 +2328,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
 
                     CheckNotReleased(list.Site, listStatus, invocation);
+                    if (FromParameter(invocation.Instance) && GivenToDevice(invocation))
+                    {
+                        // The caller's list, its address written into the ring: the list goes with the request to the completion.
+                        state = Update(state, list.Site, SiteFlags.ListPosted, SiteFlags.None);
+                    }
+
                     return null;
                 }
 
@@ -2514,6 +2522,7 @@ namespace DmaDiscipline.Analyzers.Flow
         private Binding Coherent(IInvocationOperation invocation, ref MappingState state)
         {
             var site = SiteFor(invocation, MappingKind.Coherent, null, null, null);
+            state = ForgetEarlierPass(site, state);
             state = state.WithSite(site, new SiteStatus(SiteFlags.Live | SiteFlags.NotReleased, null, null));
             return new HandleBinding(site);
         }
@@ -2579,6 +2588,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            state = ForgetEarlierPass(site, state);
             state = state.WithSite(site, new SiteStatus(flags, length is null ? null : ConstantOf(length, state), directionValue));
             if (kind == MappingKind.ScatterGather)
             {
@@ -2764,6 +2774,153 @@ namespace DmaDiscipline.Analyzers.Flow
             Report(Diagnostic.Create(Descriptors.DMA004, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, message));
 
         /// <summary>Is the method declared in this compilation (its body may be summarised)?</summary>
+        /// <summary>
+        /// A map site reached again (a later pass of a loop) makes a new mapping: whatever a variable, a field
+        /// or a container still holds of the site from the earlier pass is an older mapping, not the one made
+        /// now, so it is no longer followed (the lattice top). Otherwise an unmap of the slot the earlier pass
+        /// stored (<c>Unmap(_addr[id]); … _addr[id] = na;</c>) would release the new mapping, and a use of it
+        /// after would be taken for a use after unmap. Only a site already in the state is looked for, so a
+        /// body without loops pays nothing.
+        /// </summary>
+        private static MappingState ForgetEarlierPass(MapSite site, MappingState state)
+        {
+            if (!state.Sites.TryGetValue(site, out _))
+            {
+                return state;
+            }
+
+            List<object>? stale = null;
+            foreach (var binding in state.Bindings)
+            {
+                if (Mentions(binding.Value, site))
+                {
+                    (stale ??= new List<object>()).Add(binding.Key);
+                }
+            }
+
+            if (stale is null)
+            {
+                return state;
+            }
+
+            var bindings = state.Bindings;
+            foreach (var key in stale)
+            {
+                bindings = bindings.SetItem(key, ConflictBinding.Instance);
+            }
+
+            return state.WithBindings(bindings);
+        }
+
+        private static bool Mentions(Binding binding, MapSite site)
+        {
+            switch (binding)
+            {
+                case CheckBinding check:
+                    return check.Site == site || Array.IndexOf(check.Others, site) >= 0;
+                case SiteBinding single:
+                    return single.Site == site;
+                case ChoiceBinding choice:
+                    return choice.IndexOf(site) >= 0;
+                case ContentsBinding contents:
+                    return Array.IndexOf(contents.Sites, site) >= 0;
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>A parameter, or a member (of a member…) of one: storage the caller gave (<c>sg</c>, <c>rq.Sg</c>).</summary>
+        private static bool FromParameter(IOperation? operation)
+        {
+            while (true)
+            {
+                switch (operation is null ? null : Keys.Unwrap(operation))
+                {
+                    case IParameterReferenceOperation _:
+                        return true;
+                    case IMemberReferenceOperation member when !member.Member.IsStatic:
+                        operation = member.Instance;
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Is the value read here given to the device: through conversions, member reads (<c>.Value</c>) and
+        /// arithmetic, to a device-visible sink (a bus-sink parameter or member) or to a bus-address parameter of
+        /// the driver's own code (the callee takes it, as it takes a handle) — directly, or through one local it is kept in
+        /// (<c>var a = sg.DmaAddress(i); desc.Addr = a.Value;</c>; a read of that local anywhere in the body).
+        /// </summary>
+        private bool GivenToDevice(IOperation read)
+        {
+            if (IntoDevice(read, out var holder))
+            {
+                return true;
+            }
+
+            if (holder is null || _model is null)
+            {
+                return false;
+            }
+
+            foreach (var reference in holder.ContainingSymbol.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree != _model.SyntaxTree || !(_model.GetOperation(reference.GetSyntax()) is { } body))
+                {
+                    continue;
+                }
+
+                foreach (var operation in body.Descendants())
+                {
+                    if (operation is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, holder) && IntoDevice(local, out _))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Does the value go straight to the device (see <see cref="GivenToDevice"/>)? Else the local it is kept in, if any.</summary>
+        private bool IntoDevice(IOperation read, out ILocalSymbol? holder)
+        {
+            holder = null;
+            var current = read;
+            for (var parent = read.Parent; parent is not null; current = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IConversionOperation _:
+                    case IParenthesizedOperation _:
+                    case IBinaryOperation _:
+                    case IMemberReferenceOperation memberRead when memberRead.Instance == current:
+                        continue;
+                    case IArgumentOperation argument:
+                        return argument.Parameter is { } parameter
+                            && (_symbols.IsBusSinkParameter(parameter)
+                                || (parameter.ContainingSymbol is IMethodSymbol callee && InCompilation(callee) && _symbols.IsBusAddressType(parameter.Type)));
+                    case ISimpleAssignmentOperation assignment when assignment.Value == current:
+                        if (assignment.Target is ILocalReferenceOperation target)
+                        {
+                            holder = target.Local;
+                            return false;
+                        }
+
+                        return assignment.Target is IMemberReferenceOperation stored && _symbols.IsBusSinkMember(stored.Member);
+                    case IVariableInitializerOperation initializer when initializer.Parent is IVariableDeclaratorOperation declarator:
+                        holder = declarator.Symbol;
+                        return false;
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
+        }
+
         private bool InCompilation(ISymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly);
 
         /// <summary>

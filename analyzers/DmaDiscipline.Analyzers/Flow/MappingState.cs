@@ -64,6 +64,11 @@ namespace DmaDiscipline.Analyzers.Flow
         DeviceReads = 64,
         /// <summary>Either way the device has the buffer; what a sync for the CPU, an unmap or a failed map takes away.</summary>
         DeviceAccess = DeviceOwned | DeviceReads,
+        /// <summary>
+        /// A bus address of a caller's scatter-gather list (a parameter or a member of one) was given to
+        /// the device on a path reaching here: left mapped at an exit, the list is the completion's to release.
+        /// </summary>
+        ListPosted = 128,
     }
 
     /// <summary>The status of a site on the paths reaching a point; constant length/direction as given at the map (null = unknown).</summary>

@@ -89,8 +89,10 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>A bus address made outside the DMA API at <see cref="Creation"/>, from <see cref="Source"/>.</summary>
     internal sealed class ForgedOrigin : Origin
     {
-        public ForgedOrigin(IOperation creation, string source, bool constant = false, bool indexed = false, IMethodSymbol? enteredThrough = null, int enteredOrdinal = -1)
+        public ForgedOrigin(IOperation creation, string source, bool constant = false, bool indexed = false, IMethodSymbol? enteredThrough = null, int enteredOrdinal = -1,
+            bool fromPhysical = false)
         {
+            FromPhysical = fromPhysical;
             Creation = creation;
             Source = source;
             IsConstant = constant;
@@ -109,7 +111,13 @@ namespace DmaDiscipline.Analyzers.Flow
         public int EnteredOrdinal { get; }
 
         /// <summary>The same forgery, entering a field through a parameter.</summary>
-        public ForgedOrigin Entered(IMethodSymbol method, int ordinal) => new ForgedOrigin(Creation, Source, IsConstant, IsIndexed, method, ordinal);
+        public ForgedOrigin Entered(IMethodSymbol method, int ordinal) => new ForgedOrigin(Creation, Source, IsConstant, IsIndexed, method, ordinal, FromPhysical);
+
+        /// <summary>
+        /// Made from a physical address (<c>new DmaAddr(buf.PhysicalAddress.Value)</c>): DMA001's defect under DMA008's id,
+        /// so reported where it reaches a device on any path, as DMA001 reports a physical address, not only where every path forges.
+        /// </summary>
+        public bool FromPhysical { get; }
 
         /// <summary>A bare integer constant (not a bus address made of one): reported only at declared address slots, unless <see cref="IsIndexed"/>.</summary>
         public bool IsConstant { get; }
@@ -126,7 +134,7 @@ namespace DmaDiscipline.Analyzers.Flow
         public string Source { get; }
 
         /// <summary>The same forgery, indexed.</summary>
-        public ForgedOrigin Indexed() => IsIndexed ? this : new ForgedOrigin(Creation, Source, IsConstant, indexed: true, EnteredThrough, EnteredOrdinal);
+        public ForgedOrigin Indexed() => IsIndexed ? this : new ForgedOrigin(Creation, Source, IsConstant, indexed: true, EnteredThrough, EnteredOrdinal, FromPhysical);
 
         public override bool Equals(object? obj) => obj is ForgedOrigin other && ReferenceEquals(other.Creation, Creation) && other.IsIndexed == IsIndexed
             && other.EnteredOrdinal == EnteredOrdinal && SymbolEqualityComparer.Default.Equals(other.EnteredThrough, EnteredThrough);

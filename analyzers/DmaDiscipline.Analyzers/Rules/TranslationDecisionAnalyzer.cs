@@ -66,6 +66,7 @@ namespace DmaDiscipline.Analyzers.Rules
             }
 
             HashSet<ILocalSymbol>? queryLocals = null;
+            Dictionary<ILocalSymbol, List<IOperation>>? mappedLocals = null;
             List<Choice>? branches = null;
             var usesApi = false;
             foreach (var operation in root.Descendants())
@@ -74,6 +75,18 @@ namespace DmaDiscipline.Analyzers.Rules
                 {
                     case IInvocationOperation invocation when (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0:
                         usesApi = true;
+                        if ((symbols.RolesOf(invocation.TargetMethod) & DmaRole.Map) != 0 && invocation.Arguments.Length > 0 && AssignedLocal(invocation) is { } holder)
+                        {
+                            // A map made before the branch: an arm that reads the local uses the mapping.
+                            mappedLocals ??= new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+                            if (!mappedLocals.TryGetValue(holder, out var mappedValues))
+                            {
+                                mappedLocals.Add(holder, mappedValues = new List<IOperation>());
+                            }
+
+                            mappedValues.Add(FirstArgument(invocation));
+                        }
+
                         break;
                     case IVariableDeclaratorOperation declarator when declarator.Initializer is { } initializer && FindQuery(initializer.Value, symbols, null) is not null:
                         (queryLocals ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(declarator.Symbol);
@@ -82,7 +95,7 @@ namespace DmaDiscipline.Analyzers.Rules
                         (queryLocals ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local.Local);
                         break;
                     case IConditionalOperation conditional:
-                        (branches ??= new List<Choice>()).Add(new Choice(conditional.Condition, IfArms(conditional), FlowsIntoSink(conditional, symbols)));
+                        (branches ??= new List<Choice>()).Add(new Choice(conditional.Condition, IfArms(conditional), FlowsIntoSink(conditional, symbols, root)));
                         break;
                     case ISwitchOperation @switch:
                         {
@@ -104,7 +117,7 @@ namespace DmaDiscipline.Analyzers.Rules
                                 arms.Add(new[] { arm.Value });
                             }
 
-                            (branches ??= new List<Choice>()).Add(new Choice(switchExpression.Value, arms, FlowsIntoSink(switchExpression, symbols)));
+                            (branches ??= new List<Choice>()).Add(new Choice(switchExpression.Value, arms, FlowsIntoSink(switchExpression, symbols, root)));
                             break;
                         }
                 }
@@ -122,7 +135,7 @@ namespace DmaDiscipline.Analyzers.Rules
                     // A translation query decides: one arm giving a device a physical address is enough.
                     foreach (var arm in branch.Arms)
                     {
-                        if (PhysicalToDevice(arm, symbols, branch.SinkOutside) is { } physical && ApiOutside(root, arm, symbols))
+                        if (PhysicalToDevice(arm, symbols, branch.SinkOutside, root) is { } physical && ApiOutside(root, arm, symbols))
                         {
                             context.ReportDiagnostic(Diagnostic.Create(Descriptors.DMA007, query.Syntax.GetLocation(), new[] { physical.Syntax.GetLocation() }, Keys.Describe(query)));
                             break;
@@ -134,7 +147,7 @@ namespace DmaDiscipline.Analyzers.Rules
 
                 // Whatever the condition reads: one arm gives the device the physical address of the
                 // value another arm maps.
-                if (PhysicalInsteadOfMap(branch, symbols) is { } raw)
+                if (PhysicalInsteadOfMap(branch, symbols, root, mappedLocals) is { } raw)
                 {
                     context.ReportDiagnostic(Diagnostic.Create(Descriptors.DMA007, branch.Condition.Syntax.GetLocation(), new[] { raw.Syntax.GetLocation() }, Keys.Describe(branch.Condition)));
                 }
@@ -201,11 +214,11 @@ namespace DmaDiscipline.Analyzers.Rules
         /// another arm maps through the DMA API, when the condition does not read that value (a
         /// choice made on the data itself, its length or contents, is not a choice of translation).
         /// </summary>
-        private static IOperation? PhysicalInsteadOfMap(Choice branch, DmaSymbols symbols)
+        private static IOperation? PhysicalInsteadOfMap(Choice branch, DmaSymbols symbols, IOperation root, Dictionary<ILocalSymbol, List<IOperation>>? mappedLocals)
         {
             for (var i = 0; i < branch.Arms.Count; i++)
             {
-                if (!(PhysicalToDevice(branch.Arms[i], symbols, branch.SinkOutside) is { } physical) || !(PhysicalValue(physical) is { } value)
+                if (!(PhysicalToDevice(branch.Arms[i], symbols, branch.SinkOutside, root) is { } physical) || !(PhysicalValue(physical) is { } value)
                     || Reads(branch.Condition, value))
                 {
                     continue;
@@ -213,7 +226,7 @@ namespace DmaDiscipline.Analyzers.Rules
 
                 for (var j = 0; j < branch.Arms.Count; j++)
                 {
-                    if (j != i && MapsValue(branch.Arms[j], value, symbols))
+                    if (j != i && MapsValue(branch.Arms[j], value, symbols, mappedLocals))
                     {
                         return physical;
                     }
@@ -232,22 +245,61 @@ namespace DmaDiscipline.Analyzers.Rules
             _ => null,
         };
 
-        private static bool MapsValue(IReadOnlyList<IOperation> arm, IOperation value, DmaSymbols symbols)
+        /// <summary>
+        /// Does the arm map the value, or read a local that holds a map of it (<c>var m = MapSingle(buf, …)</c>
+        /// before the branch, <c>useIommu ? m : buf.PhysicalAddress</c>)?
+        /// </summary>
+        private static bool MapsValue(IReadOnlyList<IOperation> arm, IOperation value, DmaSymbols symbols, Dictionary<ILocalSymbol, List<IOperation>>? mappedLocals)
         {
             foreach (var root in arm)
             {
                 foreach (var operation in Self(root))
                 {
-                    if (operation is IInvocationOperation invocation && invocation.Arguments.Length > 0
-                        && (symbols.RolesOf(invocation.TargetMethod) & DmaRole.Map) != 0
-                        && SameValue(FirstArgument(invocation), value))
+                    switch (operation)
                     {
-                        return true;
+                        case IInvocationOperation invocation when invocation.Arguments.Length > 0
+                            && (symbols.RolesOf(invocation.TargetMethod) & DmaRole.Map) != 0
+                            && SameValue(FirstArgument(invocation), value):
+                            return true;
+                        case ILocalReferenceOperation local when mappedLocals is not null && mappedLocals.TryGetValue(local.Local, out var mapped):
+                            foreach (var mappedValue in mapped)
+                            {
+                                if (SameValue(mappedValue, value))
+                                {
+                                    return true;
+                                }
+                            }
+
+                            break;
                     }
                 }
             }
 
             return false;
+        }
+
+        /// <summary>The local a value is declared or assigned into, through conversions and member reads (<c>var a = Map(…).Value</c>).</summary>
+        private static ILocalSymbol? AssignedLocal(IOperation value)
+        {
+            var current = value;
+            for (var parent = value.Parent; parent is not null; current = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IConversionOperation _:
+                    case IParenthesizedOperation _:
+                    case IMemberReferenceOperation member when member.Instance == current:
+                        continue;
+                    case IVariableInitializerOperation initializer when initializer.Parent is IVariableDeclaratorOperation declarator:
+                        return declarator.Symbol;
+                    case ISimpleAssignmentOperation assignment when assignment.Value == current && assignment.Target is ILocalReferenceOperation target:
+                        return target.Local;
+                    default:
+                        return null;
+                }
+            }
+
+            return null;
         }
 
         private static IOperation FirstArgument(IInvocationOperation invocation)
@@ -370,7 +422,7 @@ namespace DmaDiscipline.Analyzers.Rules
         }
 
         /// <summary>The physical source in an arm that also hands something to a device-visible sink.</summary>
-        private static IOperation? PhysicalToDevice(IReadOnlyList<IOperation> arm, DmaSymbols symbols, bool sinkOutside)
+        private static IOperation? PhysicalToDevice(IReadOnlyList<IOperation> arm, DmaSymbols symbols, bool sinkOutside, IOperation body)
         {
             IOperation? physical = null;
             var sink = sinkOutside;
@@ -383,6 +435,12 @@ namespace DmaDiscipline.Analyzers.Rules
                         case IMemberReferenceOperation member when (symbols.RolesOf(member.Member) & DmaRole.PhysicalSource) != 0:
                         case IInvocationOperation invocation when (symbols.RolesOf(invocation.TargetMethod) & DmaRole.PhysicalSource) != 0:
                             physical ??= operation;
+                            if (!sink && AssignedLocal(operation) is { } holder && LocalReachesSink(holder, body, symbols))
+                            {
+                                // addr = buf.PhysicalAddress.Value in the arm, Post(addr) after the branch.
+                                sink = true;
+                            }
+
                             break;
                         case IArgumentOperation argument when argument.Parameter is not null && symbols.IsBusSinkParameter(argument.Parameter):
                             sink = true;
@@ -400,14 +458,42 @@ namespace DmaDiscipline.Analyzers.Rules
             return sink ? physical : null;
         }
 
-        /// <summary>An expression (?: or switch) whose value is given to a device-visible sink.</summary>
-        private static bool FlowsIntoSink(IOperation expression, DmaSymbols symbols)
+        /// <summary>
+        /// An expression (?: or switch) whose value is given to a device-visible sink, directly or
+        /// through a local it initialises (<c>var addr = c ? m : p; ring.Post(addr);</c>).
+        /// </summary>
+        private static bool FlowsIntoSink(IOperation expression, DmaSymbols symbols, IOperation body)
         {
             if (expression.Type is null || expression.Type.SpecialType == SpecialType.System_Void)
             {
                 return false;
             }
 
+            if (IntoSink(expression, symbols))
+            {
+                return true;
+            }
+
+            // One step through a local: enough for the "choose, then post" phrasing, and bounded.
+            return AssignedLocal(expression) is { } holder && LocalReachesSink(holder, body, symbols);
+        }
+
+        /// <summary>Is the local read somewhere in the body where its value goes to a device-visible sink?</summary>
+        private static bool LocalReachesSink(ILocalSymbol local, IOperation body, DmaSymbols symbols)
+        {
+            foreach (var operation in body.Descendants())
+            {
+                if (operation is ILocalReferenceOperation read && SymbolEqualityComparer.Default.Equals(read.Local, local) && IntoSink(read, symbols))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IntoSink(IOperation expression, DmaSymbols symbols)
+        {
             var current = expression;
             for (var parent = expression.Parent; parent is not null; current = parent, parent = parent.Parent)
             {

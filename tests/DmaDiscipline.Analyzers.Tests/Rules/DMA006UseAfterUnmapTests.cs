@@ -47,4 +47,21 @@ public sealed class DMA006UseAfterUnmapTests
     [InlineData(Map + " try { ring.Post(a, 64); } catch { " + Unmap + " throw; } ring.Post(a, 64); " + Unmap)]
     [InlineData(Map + " " + Unmap + " var stale = a.Value; Log.Value(stale);")]
     public Task NotReported(string statements) => Check(Body(statements));
+    /// <summary>A map site reached again on a later pass of a loop makes a new mapping: what was kept of the earlier pass is an older one.</summary>
+    private static string Loop(string statements) =>
+        "class D { private readonly KBuffer[] _buf = new KBuffer[8]; private readonly DmaAddr[] _addr = new DmaAddr[8]; "
+        + "int Poll(DmaApi dma, PhysicalMemory mem, IRing ring, Func<int> next, bool room, int budget) { var done = 0; " + statements + " return done; } }";
+
+    [Theory]
+    // NAPI-style refill: the slot's old mapping is unmapped after the new one is made; the new one is posted.
+    [InlineData("while (done < budget && room) { var id = next(); var nb = mem.Allocate(64); var na = dma.MapSingle(nb, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(na)) break; dma.UnmapSingle(_addr[id], 64, DmaDirection.FromDevice); _buf[id] = nb; _addr[id] = na; ring.Post(na, 64); done++; }")]
+    // A rolling previous mapping, unmapped once the next one is made.
+    [InlineData("var prev = dma.MapSingle(_buf[0], 0, 64, DmaDirection.ToDevice); if (dma.MappingError(prev)) return 0; ring.Post(prev, 64); for (var i = 1; i < budget; i++) { var a = dma.MapSingle(_buf[i], 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) break; dma.UnmapSingle(prev, 64, DmaDirection.ToDevice); ring.Post(a, 64); prev = a; done++; }")]
+    public Task Mapping_of_an_earlier_pass_released_not_reported(string statements) => Check(Loop(statements));
+
+    [Theory]
+    // Released in the same pass, then used: still reported.
+    [InlineData("while (done < budget) { var id = next(); var na = dma.MapSingle(_buf[id], 0, 64, DmaDirection.FromDevice); if (dma.MappingError(na)) break; _addr[id] = na; dma.UnmapSingle(_addr[id], 64, DmaDirection.FromDevice); ring.Post({|DMA006:na|}, 64); done++; }")]
+    [InlineData("for (var i = 0; i < budget; i++) { var a = dma.MapSingle(_buf[i], 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) break; var keep = a; dma.UnmapSingle(keep, 64, DmaDirection.ToDevice); ring.Post({|DMA006:a|}, 64); }")]
+    public Task Mapping_of_the_same_pass_released_reported(string statements) => Check(Loop(statements));
 }

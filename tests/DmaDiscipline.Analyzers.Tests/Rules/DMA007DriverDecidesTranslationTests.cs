@@ -158,6 +158,53 @@ public sealed class DMA007DriverDecidesTranslationTests
     public Task Branches_for_anything_else_stay_quiet(string statements) =>
         Verify<TranslationDecisionAnalyzer>.Analyzer(Driver(statements));
 
+    private const string MapFirst = "var mapped = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(mapped)) return false; ";
+
+    [Theory]
+    // Map first, then choose with ?: between the mapping and the physical address; the choice goes to the device through a local.
+    [InlineData(MapFirst + "var addr = {|DMA007:_direct|} ? buf.PhysicalAddress.Value : mapped.Value; ring[0].Addr = addr;")]
+    [InlineData(MapFirst + "ulong addr = {|DMA007:_config.UseDmaApi|} ? mapped.Value : buf.PhysicalAddress.Value; ring[0].Addr = addr;")]
+    // ... through a DmaAddr given to a posting method.
+    [InlineData(MapFirst + "var bus = {|DMA007:_info.CoherentDirect|} ? new DmaAddr(buf.PhysicalAddress.Value) : mapped; post.Post(bus, 64);")]
+    // ... with a switch expression.
+    [InlineData(MapFirst + "var addr = {|DMA007:_path|} switch { Path.Mapped => mapped.Value, _ => buf.PhysicalAddress.Value }; ring[0].Addr = addr;")]
+    // ... with if/else assigning one local that is given to the device after the branch.
+    [InlineData(MapFirst + "ulong addr; if ({|DMA007:_direct|}) addr = buf.PhysicalAddress.Value; else addr = mapped.Value; ring[0].Addr = addr;")]
+    public Task Map_first_then_choose_reported(string statements) =>
+        Verify<TranslationDecisionAnalyzer>.Analyzer(Driver(statements));
+
+    [Fact]
+    public Task Map_first_then_choose_on_a_translation_query_reported() =>
+        Check(Body("var mapped = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); var addr = {|DMA007:machine.Iommu|} is null ? buf.PhysicalAddress.Value : mapped.Value; ring[0].Addr = addr;"));
+
+    [Theory]
+    // The other arm gives no physical address.
+    [InlineData(MapFirst + "var addr = _direct ? mapped.Value : 0UL; ring[0].Addr = addr;")]
+    // The chosen value is only logged; the device gets the mapping.
+    [InlineData(MapFirst + "var addr = _direct ? buf.PhysicalAddress.Value : mapped.Value; Log.Value(addr); ring[0].Addr = mapped.Value;")]
+    // The choice is made on the data itself (DMA001's business).
+    [InlineData(MapFirst + "var addr = buf.Length > 4096 ? buf.PhysicalAddress.Value : mapped.Value; ring[0].Addr = addr;")]
+    // The local chosen in the statement form is only logged.
+    [InlineData(MapFirst + "ulong addr; if (_direct) addr = buf.PhysicalAddress.Value; else addr = mapped.Value; Log.Value(addr); ring[0].Addr = mapped.Value;")]
+    public Task Map_first_then_choose_look_alikes_stay_quiet(string statements) =>
+        Verify<TranslationDecisionAnalyzer>.Analyzer(Driver(statements));
+
+    [Fact]
+    public Task Map_first_of_another_buffer_than_the_physical_one_stays_quiet() =>
+        Verify<TranslationDecisionAnalyzer>.Analyzer(
+            """
+            class D
+            {
+                private bool _inline;
+                void F(DmaApi dma, KBuffer header, KBuffer data, Desc[] ring)
+                {
+                    var mapped = dma.MapSingle(data, 0, 64, DmaDirection.ToDevice);
+                    var addr = _inline ? header.PhysicalAddress.Value : mapped.Value;
+                    ring[0].Addr = addr;
+                }
+            }
+            """);
+
     [Fact]
     public Task Physical_address_of_another_buffer_than_the_mapped_one_stays_quiet() =>
         Verify<TranslationDecisionAnalyzer>.Analyzer(

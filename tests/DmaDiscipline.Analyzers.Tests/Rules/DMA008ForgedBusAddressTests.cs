@@ -27,6 +27,20 @@ public sealed class DMA008ForgedBusAddressTests
     [InlineData("var a = new DmaAddr(0x1000); var b = a; q.Base = {|DMA008:b|};")]
     public Task Reported(string statements, string members = "") => Check(Body(statements, members));
 
+    [Theory]
+    // Forged from a physical address on one path, mapped on the other: the physical path is reported as DMA001 would report it (any path).
+    [InlineData("var bus = flag ? new DmaAddr(buf.PhysicalAddress.Value) : dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); ring.Post({|DMA008:bus|}, 64);")]
+    [InlineData("DmaAddr bus; if (flag) bus = new DmaAddr(buf.PhysicalAddress.Value); else bus = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); ring.Post({|DMA008:bus|}, 64);")]
+    [InlineData("var bus = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); var chosen = raw switch { 0 => new DmaAddr(buf.PhysicalAddress.Value), _ => bus }; q.Base = {|DMA008:chosen|};")]
+    public Task From_a_physical_address_on_some_path_reported(string statements) => Check(Body(statements));
+
+    [Theory]
+    // A constant on one path, a mapping on the other: a constant may be a sentinel the device never sees (every path must forge it).
+    [InlineData("var bus = flag ? new DmaAddr(0x1000) : dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); ring.Post(bus, 64);")]
+    // The physical address only logged on the other path.
+    [InlineData("var bus = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (flag) Log.Value(buf.PhysicalAddress.Value); ring.Post(bus, 64);")]
+    public Task Forged_on_some_path_look_alikes_not_reported(string statements) => Check(Body(statements));
+
     [Fact]
     public Task From_a_physical_address_one_defect_one_id() =>
         Check(Body("ring.Post({|DMA008:new DmaAddr(buf.PhysicalAddress.Value)|}, 64);"));

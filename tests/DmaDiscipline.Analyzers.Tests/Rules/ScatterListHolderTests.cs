@@ -29,6 +29,24 @@ public sealed class ScatterListHolderTests
     public Task DMA002_reported(string members) => Check(members);
 
     [Theory]
+    // A submit: the caller's list (a member of the request) mapped, each bus address written into the ring in a loop over the count, left mapped for the completion (W10).
+    [InlineData("bool Submit(DmaApi dma, Req rq, Desc[] ring) { var n = dma.MapSg(rq.Sg, DmaDirection.ToDevice); if (n == 0) return false; for (var i = 0; i < n; i++) { ring[i].Addr = rq.Sg.DmaAddress(i).Value; ring[i].Len = (uint)rq.Sg.DmaLength(i); } return true; }")]
+    // The list is the parameter itself, posted through the driver's ring (W11).
+    [InlineData("bool Submit(DmaApi dma, ScatterList sg, IRing ring) { int n = dma.MapSg(sg, DmaDirection.FromDevice); if (n <= 0) return false; for (int i = 0; i < n; i++) ring.Post(sg.DmaAddress(i), sg.DmaLength(i)); return true; }")]
+    // A while loop, the address kept in a local before it is written.
+    [InlineData("bool Submit(DmaApi dma, Req rq, Desc[] ring) { var n = dma.MapSg(rq.Sg, DmaDirection.ToDevice); if (n == 0) return false; var i = 0; while (i < n) { var addr = rq.Sg.DmaAddress(i); ring[i].Addr = addr.Value; i++; } return true; }")]
+    public Task Callers_list_posted_then_left_mapped_for_the_completion_not_reported(string members) => Check(members);
+
+    [Theory]
+    // A list made here, posted in a loop and dropped: no completion can find it.
+    [InlineData("bool Submit(DmaApi dma, KBuffer buf, IRing ring) { var sg = new ScatterList(2); sg.Add(buf, 0, 64); var n = {|DMA002:dma.MapSg(sg, DmaDirection.ToDevice)|}; if (n == 0) return false; for (var i = 0; i < n; i++) ring.Post(sg.DmaAddress(i), 64); return true; }")]
+    // The caller's list, but an error path leaves before anything is posted.
+    [InlineData("bool Submit(DmaApi dma, Req rq, Desc[] ring) { var n = {|DMA002:dma.MapSg(rq.Sg, DmaDirection.ToDevice)|}; if (n == 0) return false; if (n > ring.Length) return false; for (var i = 0; i < n; i++) ring[i].Addr = rq.Sg.DmaAddress(i).Value; return true; }")]
+    // The caller's list, its addresses only logged: nothing was given to the device.
+    [InlineData("bool Submit(DmaApi dma, Req rq) { var n = {|DMA002:dma.MapSg(rq.Sg, DmaDirection.ToDevice)|}; if (n == 0) return false; for (var i = 0; i < n; i++) Log.Value(rq.Sg.DmaAddress(i).Value); return true; }")]
+    public Task List_left_mapped_without_a_hand_over_reported(string members) => Check(members);
+
+    [Theory]
     [InlineData("void F(DmaApi dma, ScatterList sg, IRing ring) { if (dma.MapSg(sg, DmaDirection.ToDevice) == 0) return; dma.UnmapSg(sg, DmaDirection.ToDevice); ring.Post({|DMA006:sg.DmaAddress(0)|}, 64); }")]
     [InlineData("void F(DmaApi dma, Req rq, IRing ring) { if (dma.MapSg(rq.Sg, DmaDirection.FromDevice) == 0) return; dma.UnmapSg(rq.Sg, DmaDirection.FromDevice); ring.Post({|DMA006:rq.Sg.DmaAddress(0)|}, 512); }")]
     public Task DMA006_reported(string members) => Check(members);
