@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
@@ -479,6 +480,8 @@ namespace DmaDiscipline.Analyzers.Flow
                 case ILocalFunctionOperation _:
                     // Analysed as bodies of their own.
                     return Origin.None;
+                case { Kind: OperationKind.None } pinned when IsFixedInitializer(pinned):
+                    return PinnedPointer(pinned, ref state);
                 default:
                     foreach (var child in operation.ChildOperations)
                     {
@@ -506,6 +509,29 @@ namespace DmaDiscipline.Analyzers.Flow
                 : null;
 
         [MethodImpl(MethodImplOptions.NoInlining)]
+        /// <summary>
+        /// <c>fixed (byte* p = ring.Span)</c>: the pointer addresses what was pinned, so device memory stays device memory;
+        /// the addresses the pinned array or span holds are its content, not the pointer's value.
+        /// </summary>
+        private ImmutableHashSet<Origin> PinnedPointer(IOperation pinned, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var origins = Eval(pinned.ChildOperations.First(), ref state);
+            foreach (var origin in origins)
+            {
+                if (origin is PhysicalOrigin || origin is ForgedOrigin || origin is BusOrigin || origin is DeviceContentOrigin || origin is TranslatedOrigin)
+                {
+                    origins = origins.Remove(origin);
+                }
+            }
+
+            return origins;
+        }
+
+        /// <summary>The pinned expression of a <c>fixed</c> statement's declarator, as the graph shows it: an operation of no kind around it.</summary>
+        private static bool IsFixedInitializer(IOperation operation) =>
+            operation.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.EqualsValueClauseSyntax { Parent: Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Parent.Parent: Microsoft.CodeAnalysis.CSharp.Syntax.FixedStatementSyntax } }
+            && operation.ChildOperations.Count == 1;
+
         private ImmutableHashSet<Origin> ReadLocal(ILocalSymbol local, ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var held = state.TryGetValue(local, out var value) ? value : Origin.None;

@@ -50,6 +50,10 @@ public sealed class DMA001DeviceMemoryTests
     [InlineData("""
         class D { void F(CoherentBuffer ring, KBuffer buf) { var descs = MemoryMarshal.Cast<byte, RawDesc>(ring.Span); descs[0].Addr = {|DMA001:buf.PhysicalAddress.Value|}; } }
         """)]
+    // A pointer pinned over coherent memory's span.
+    [InlineData("""
+        unsafe class D { private CoherentBuffer _ring = null!; void F(KBuffer buf) { fixed (byte* p = _ring.Span) { *(ulong*)(p + 16) = {|DMA001:buf.PhysicalAddress.Value|}; } } }
+        """)]
     // BitConverter's store into a span.
     [InlineData("""
         class D { private CoherentBuffer _ring = null!; void F(KBuffer buf) { BitConverter.TryWriteBytes(_ring.Span.Slice(8), {|DMA001:buf.PhysicalAddress.Value|}); } }
@@ -100,6 +104,13 @@ public sealed class DMA001DeviceMemoryTests
         """)]
     [InlineData("""
         class D { void F(KBuffer buf, KBuffer table) { BitConverter.TryWriteBytes(table.Span, buf.PhysicalAddress.Value); } }
+        """)]
+    [InlineData("""
+        unsafe class D { void F(KBuffer buf, KBuffer table) { fixed (byte* p = table.Span) { *(ulong*)(p + 16) = buf.PhysicalAddress.Value; } } }
+        """)]
+    // A pointer pinned over an array of physical addresses is the array's address, not one of them.
+    [InlineData("""
+        unsafe class D { void F(KBuffer buf, Regs regs) { var pages = new ulong[] { buf.PhysicalAddress.Value }; fixed (ulong* p = pages) { regs.QueueDesc = (ulong)p; } } }
         """)]
     // Coherent memory given a bus address.
     [InlineData("""
