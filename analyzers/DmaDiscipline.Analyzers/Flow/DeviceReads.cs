@@ -5,7 +5,7 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>
     /// The framework's ways to load a value through an address (<c>BinaryPrimitives.Read…</c>,
     /// <c>MemoryMarshal.Read</c>, <c>Unsafe.Read</c>, <c>Marshal.ReadInt64</c>, <c>Volatile.Read</c>,
-    /// <c>Interlocked.Read</c>): through device memory, what they give is what the device wrote there
+    /// <c>Interlocked.Read</c>, <c>BitConverter.ToUInt64</c>): through device memory, what they give is what the device wrote there
     /// (<see cref="DeviceContentOrigin"/>). The mirror of <see cref="DeviceWrites"/>; only the framework's
     /// members are named here.
     /// </summary>
@@ -32,6 +32,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     return method.Name == "Read";
                 case MemoryAccessor.BinaryPrimitives:
                     return method.Name.StartsWith("Read", System.StringComparison.Ordinal);
+                case MemoryAccessor.BitConverter:
+                    // ToUInt64(ReadOnlySpan<byte>) and its kin: an integer loaded from the bytes at the address.
+                    return method.Name.StartsWith("ToInt", System.StringComparison.Ordinal) || method.Name.StartsWith("ToUInt", System.StringComparison.Ordinal);
                 default:
                     return false;
             }

@@ -34,6 +34,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     return method.Name == "Exchange" && method.Parameters.Length == 2;
                 case MemoryAccessor.BinaryPrimitives:
                     return method.Name.StartsWith("Write", System.StringComparison.Ordinal);
+                case MemoryAccessor.BitConverter:
+                    // TryWriteBytes(Span<byte> destination, value): the value's bytes stored at the destination.
+                    return method.Name == "TryWriteBytes" && method.Parameters.Length == 2;
                 default:
                     return false;
             }

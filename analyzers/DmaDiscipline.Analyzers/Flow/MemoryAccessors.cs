@@ -4,7 +4,7 @@ namespace DmaDiscipline.Analyzers.Flow
 {
     /// <summary>
     /// The framework's classes that load and store values through an address: <c>Unsafe</c>, <c>Marshal</c>,
-    /// <c>MemoryMarshal</c>, <c>Volatile</c>, <c>Interlocked</c>, <c>BinaryPrimitives</c>, each recognised in its
+    /// <c>MemoryMarshal</c>, <c>Volatile</c>, <c>Interlocked</c>, <c>BinaryPrimitives</c>, <c>BitConverter</c>, each recognised in its
     /// own namespace. <see cref="DeviceWrites"/> and <see cref="DeviceReads"/> say which of their methods store and load.
     /// </summary>
     internal enum MemoryAccessor
@@ -16,6 +16,7 @@ namespace DmaDiscipline.Analyzers.Flow
         Volatile,
         Interlocked,
         BinaryPrimitives,
+        BitConverter,
     }
 
     internal static class MemoryAccessors
@@ -42,6 +43,8 @@ namespace DmaDiscipline.Analyzers.Flow
                     return MemoryAccessor.Interlocked;
                 case "BinaryPrimitives" when ValueConversions.InSystem(type, "Binary", "Buffers"):
                     return MemoryAccessor.BinaryPrimitives;
+                case "BitConverter" when ValueConversions.InSystem(type, null, null):
+                    return MemoryAccessor.BitConverter;
                 default:
                     return MemoryAccessor.None;
             }

@@ -787,7 +787,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private static bool IsOwnName(Unit unit, string name) => name == unit.CallName || Array.IndexOf(unit.Names, name) >= 0;
 
         // Text that stores through an address: a pointer dereference or member, the framework's store calls.
-        private static readonly string[] StoreMarkers = { "*(", "->", "Unsafe.Write", "Marshal.Write", "Volatile.Write", "Interlocked.Exchange", "BinaryPrimitives.Write", "MemoryMarshal.Write" };
+        private static readonly string[] StoreMarkers = { "*(", "->", "Unsafe.Write", "Marshal.Write", "Volatile.Write", "Interlocked.Exchange", "BinaryPrimitives.Write", "MemoryMarshal.Write", "BitConverter.TryWriteBytes" };
 
         /// <summary>
         /// Call names of members that may store through an address they are given: their text stores

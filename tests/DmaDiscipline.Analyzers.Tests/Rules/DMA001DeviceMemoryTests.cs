@@ -50,6 +50,10 @@ public sealed class DMA001DeviceMemoryTests
     [InlineData("""
         class D { void F(CoherentBuffer ring, KBuffer buf) { var descs = MemoryMarshal.Cast<byte, RawDesc>(ring.Span); descs[0].Addr = {|DMA001:buf.PhysicalAddress.Value|}; } }
         """)]
+    // BitConverter's store into a span.
+    [InlineData("""
+        class D { private CoherentBuffer _ring = null!; void F(KBuffer buf) { BitConverter.TryWriteBytes(_ring.Span.Slice(8), {|DMA001:buf.PhysicalAddress.Value|}); } }
+        """)]
     // A BAR mapping marked by attribute, stored through at an offset.
     [InlineData("""
         unsafe class D { [DeviceMemory] private byte* _bar; void F(KBuffer buf) { *(ulong*)(_bar + 0x20) = {|DMA001:buf.PhysicalAddress.Value|}; } }
@@ -93,6 +97,9 @@ public sealed class DMA001DeviceMemoryTests
     // A KBuffer's own bytes are not device memory.
     [InlineData("""
         class D { void F(KBuffer buf, KBuffer table) { BinaryPrimitives.WriteUInt64LittleEndian(table.Span, buf.PhysicalAddress.Value); } }
+        """)]
+    [InlineData("""
+        class D { void F(KBuffer buf, KBuffer table) { BitConverter.TryWriteBytes(table.Span, buf.PhysicalAddress.Value); } }
         """)]
     // Coherent memory given a bus address.
     [InlineData("""

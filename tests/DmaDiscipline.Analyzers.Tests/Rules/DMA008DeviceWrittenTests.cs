@@ -26,6 +26,7 @@ public sealed class DMA008DeviceWrittenTests
     [InlineData("var lo = BinaryPrimitives.ReadUInt32LittleEndian(_cq.Span.Slice(head * 16)); var hi = BinaryPrimitives.ReadUInt32LittleEndian(_cq.Span.Slice(head * 16 + 4)); var a = new DmaAddr(lo | ((ulong)hi << 32)); _dma.UnmapSingle({|DMA008:a|}, len, DmaDirection.FromDevice);")]
     // Given back to the device.
     [InlineData("ring.Post({|DMA008:new DmaAddr(BinaryPrimitives.ReadUInt64LittleEndian(_cq.Span))|}, len);")]
+    [InlineData("ring.Post({|DMA008:new DmaAddr(BitConverter.ToUInt64(_cq.Span))|}, len);")]
     // Read by a helper of the driver.
     [InlineData("_dma.UnmapSingle({|DMA008:new DmaAddr(Entry(head))|}, len, DmaDirection.FromDevice);", "ulong Entry(int i) => BinaryPrimitives.ReadUInt64LittleEndian(_cq.Span.Slice(i * 16, 8));")]
     public Task Reported(string statements, string members = "") => Check(Driver(statements, members));
@@ -37,6 +38,7 @@ public sealed class DMA008DeviceWrittenTests
     [InlineData("var status = BinaryPrimitives.ReadUInt16LittleEndian(_cq.Span.Slice(head * 16 + 14)); if ((status & 1) == 0) return; _dma.UnmapSingle(new DmaAddr(_shadow[head]), len, DmaDirection.FromDevice);")]
     // Read from ordinary memory (not device-visible): not known to be the device's.
     [InlineData("var raw = BinaryPrimitives.ReadUInt64LittleEndian(buf.Span); _dma.UnmapSingle(new DmaAddr(raw), len, DmaDirection.FromDevice);")]
+    [InlineData("var raw = BitConverter.ToUInt64(buf.Span); _dma.UnmapSingle(new DmaAddr(raw), len, DmaDirection.FromDevice);")]
     // An offset into a real mapping read from the device: the address stays the DMA API's.
     [InlineData("var a = _dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (_dma.MappingError(a)) return; var off = BinaryPrimitives.ReadUInt32LittleEndian(_cq.Span); _dma.SyncForCpu(new DmaAddr(a.Value + off), 16, DmaDirection.FromDevice); _dma.UnmapSingle(a, 64, DmaDirection.FromDevice);")]
     public Task Not_reported(string statements, string members = "") => Check(Driver(statements, members));
