@@ -276,6 +276,32 @@ public sealed class AddressPrefilterTests
     }
 
     [Fact]
+    public void Sink_names_are_found_to_a_fixpoint_through_wrappers_and_the_fields_their_bodies_name()
+    {
+        // Kick -> Program -> WriteRegister (the configured sink), three calls deep; Arm stores into a field a wrapper names
+        // (the field carries what is stored on to the sink); Tally names neither.
+        var source = Emulator.Replace("public (int, int) Pair()", """
+            private ulong _armed;
+            public void Program(ulong v) => Hal.WriteRegister(3, v + _armed);
+            public void Relay(ulong v) { Program(v); }
+            public void Kick(ulong virt) => Relay(Hal.VirtToPhys(virt));
+            public void Arm(ulong v) { _armed = v; }
+            public int Tally(int n) => n * 2;
+            public (int, int) Pair()
+            """);
+        var (carriers, _) = Prefilter(source, EmulatorSymbols);
+
+        Assert.True(carriers.IsSinkName("WriteRegister"));
+        Assert.True(carriers.IsSinkName("Program"));
+        Assert.True(carriers.IsSinkName("Relay"));
+        Assert.True(carriers.IsSinkName("Kick"));
+        Assert.True(carriers.IsSinkName("_armed"));
+        Assert.True(carriers.IsSinkName("Arm"));
+        Assert.False(carriers.IsSinkName("Tally"));
+        Assert.False(carriers.IsSinkName("Pair"));
+    }
+
+    [Fact]
     public void A_project_that_uses_no_sink_has_no_body_to_analyse()
     {
         var (carriers, methods) = Prefilter(Emulator, EmulatorSymbols);
