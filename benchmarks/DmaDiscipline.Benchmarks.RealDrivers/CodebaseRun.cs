@@ -48,7 +48,7 @@ internal static class CodebaseRun
             var parse = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: Defines(project, corpus.Framework));
             var trees = project.Sources.Select(file => CSharpSyntaxTree.ParseText(SourceText.From(File.ReadAllText(file), System.Text.Encoding.UTF8), parse, file)).ToList();
             var references = new List<MetadataReference>(corpus.Framework ? framework : []);
-            foreach (var reference in project.ProjectReferences)
+            foreach (var reference in TransitiveReferences(project, projects))
             {
                 references.Add(built.TryGetValue(reference, out var referenced)
                     ? referenced.ToMetadataReference()
@@ -160,6 +160,32 @@ internal static class CodebaseRun
         (framework ? new[] { "TRACE", "RELEASE", "NET", "NETCOREAPP" } : [])
             .Concat(project.DefineConstants)
             .Distinct(StringComparer.Ordinal);
+
+    // SDK-style project references are transitive: a project compiles against what its references reference
+    // (MOSA's device system sees the corlib through the runtime project). Direct references first, then theirs.
+    internal static IEnumerable<string> TransitiveReferences(ProjectFile project, IReadOnlyList<ProjectFile> projects)
+    {
+        var byPath = projects.ToDictionary(p => p.Path, StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Queue<string>(project.ProjectReferences);
+        while (pending.Count > 0)
+        {
+            var reference = pending.Dequeue();
+            if (!seen.Add(reference))
+            {
+                continue;
+            }
+
+            yield return reference;
+            if (byPath.TryGetValue(reference, out var referenced))
+            {
+                foreach (var next in referenced.ProjectReferences)
+                {
+                    pending.Enqueue(next);
+                }
+            }
+        }
+    }
 
     private static IEnumerable<ProjectFile> InReferenceOrder(List<ProjectFile> projects)
     {

@@ -28,6 +28,14 @@ internal sealed record ProjectFile(
             ReadProperties(XDocument.Load(props).Root!, properties);
         }
 
+        // A project's own <Import> of a .props/.targets file of the codebase (MOSA's ../Mosa.BareMetal.targets sets
+        // AllowUnsafeBlocks and DisableImplicitFrameworkReferences for every project): its unconditioned properties
+        // apply where the import stands; the ones MOSA and the others write stand before the project's own groups.
+        foreach (var imported in ImportedPropertyFiles(project, directory, codebaseRoot))
+        {
+            ReadProperties(XDocument.Load(imported).Root!, properties);
+        }
+
         ReadProperties(project, properties);
 
         var sdkStyle = project.Attribute("Sdk") is not null;
@@ -83,6 +91,20 @@ internal sealed record ProjectFile(
 
         found.Reverse();
         return found;
+    }
+
+    // Imports outside the codebase (the SDK's) or that do not exist as written ($(...) paths) are not read.
+    private static IEnumerable<string> ImportedPropertyFiles(XElement project, string directory, string codebaseRoot)
+    {
+        var root = System.IO.Path.GetFullPath(codebaseRoot);
+        return Elements(project, "Import")
+            .Where(import => import.Attribute("Condition") is null)
+            .Select(import => import.Attribute("Project")?.Value)
+            .OfType<string>()
+            .Where(value => !value.Contains("$(", StringComparison.Ordinal)
+                && (value.EndsWith(".props", StringComparison.OrdinalIgnoreCase) || value.EndsWith(".targets", StringComparison.OrdinalIgnoreCase)))
+            .Select(value => System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, value.Replace('\\', '/'))))
+            .Where(file => file.StartsWith(root, StringComparison.Ordinal) && File.Exists(file));
     }
 
     private static void ReadProperties(XElement root, Dictionary<string, string> properties)

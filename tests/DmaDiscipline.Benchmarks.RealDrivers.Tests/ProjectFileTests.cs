@@ -51,4 +51,41 @@ public sealed class ProjectFileTests
         Assert.Equal(["A", "B"], project.DefineConstants);
         Assert.False(project.AllowUnsafe); // conditional groups are not evaluated
     }
+
+    [Fact]
+    public void An_imported_props_or_targets_file_of_the_codebase_applies_before_the_projects_own_properties()
+    {
+        using var scratch = new ScratchDirectory();
+        scratch.Write("Directory.Build.props", "<Project><PropertyGroup><Nullable>enable</Nullable></PropertyGroup></Project>");
+        scratch.Write("Common.targets", "<Project><PropertyGroup><AllowUnsafeBlocks>true</AllowUnsafeBlocks><Nullable>disable</Nullable><DefineConstants>T</DefineConstants></PropertyGroup></Project>");
+        var path = scratch.Write("P/P.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Import Project="../Common.targets" />
+              <Import Project="../Missing.props" />
+              <Import Project="$(MSBuildExtensionsPath)/Other.targets" />
+              <PropertyGroup><DefineConstants>$(DefineConstants);P</DefineConstants></PropertyGroup>
+            </Project>
+            """);
+
+        var project = ProjectFile.Read(path, scratch.Path);
+
+        Assert.True(project.AllowUnsafe);
+        Assert.False(project.Nullable); // the import comes after Directory.Build.props
+        Assert.Equal(["T", "P"], project.DefineConstants);
+    }
+
+    [Fact]
+    public void A_project_compiles_against_what_its_references_reference_as_an_sdk_build_does()
+    {
+        static ProjectFile Project(string name, params string[] references) => new($"/c/{name}.csproj", name, [], references.Select(r => $"/c/{r}.csproj").ToList(), [], false, false);
+        var corlib = Project("Corlib");
+        var runtime = Project("Runtime", "Corlib");
+        var hal = Project("Hal", "Runtime");
+        var drivers = Project("Drivers", "Hal", "Runtime");
+        var other = Project("Other");
+
+        var references = CodebaseRun.TransitiveReferences(drivers, [corlib, runtime, hal, drivers, other]);
+
+        Assert.Equal(["/c/Hal.csproj", "/c/Runtime.csproj", "/c/Corlib.csproj"], references);
+    }
 }

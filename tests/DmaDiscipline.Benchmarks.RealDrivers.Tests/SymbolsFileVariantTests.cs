@@ -11,11 +11,11 @@ public sealed class SymbolsFileVariantTests
     public static TheoryData<string> Variants()
     {
         var data = new TheoryData<string>();
-        foreach (var directory in Directory.GetDirectories(Path.Combine(RepositoryRoot(), "tests", "RealDrivers")).Order(StringComparer.Ordinal))
+        foreach (var directory in Directory.GetDirectories(Path.Combine(Repository.Root(), "tests", "RealDrivers")).Order(StringComparer.Ordinal))
         {
             foreach (var variant in Directory.GetFiles(directory, "DmaDiscipline.*.txt").Order(StringComparer.Ordinal))
             {
-                data.Add(Path.GetRelativePath(RepositoryRoot(), variant));
+                data.Add(Path.GetRelativePath(Repository.Root(), variant));
             }
         }
 
@@ -26,7 +26,7 @@ public sealed class SymbolsFileVariantTests
     [MemberData(nameof(Variants))]
     public void A_variant_names_everything_its_natural_file_names(string variant)
     {
-        var path = Path.Combine(RepositoryRoot(), variant);
+        var path = Path.Combine(Repository.Root(), variant);
         var named = new SymbolsFile(path).Entries().Select(entry => entry.Entry).ToList();
         foreach (var (_, entry) in new SymbolsFile(Path.Combine(Path.GetDirectoryName(path)!, "DmaDiscipline.txt")).Entries())
         {
@@ -40,18 +40,5 @@ public sealed class SymbolsFileVariantTests
         using var scratch = new ScratchDirectory();
         var file = new SymbolsFile(scratch.Write("a.txt", "# a comment\nM:A.B ;bus-sink   # why\n\nF:A.C;physical-source // why\n"));
         Assert.Equal(new[] { (2, "M:A.B ; bus-sink"), (4, "F:A.C ; physical-source") }, file.Entries());
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "DmaDiscipline.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"no DmaDiscipline.sln above {AppContext.BaseDirectory}");
     }
 }

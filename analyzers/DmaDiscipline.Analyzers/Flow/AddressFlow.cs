@@ -1221,7 +1221,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>
         /// The field (or auto-property's backing field) of the compilation an instance call's receiver is
-        /// read from, when it holds an object rather than an address (<c>_ring</c> in <c>_ring.Write32(…)</c>).
+        /// read from, when it holds an object rather than an address (<c>_ring</c> in <c>_ring.Write32(…)</c>),
+        /// or a value of a physical type that is its own address (<c>_ring.Store64(…)</c> on a pointer struct).
         /// </summary>
         private IFieldSymbol? ReceiverField(IOperation? instance)
         {
@@ -1231,7 +1232,9 @@ namespace DmaDiscipline.Analyzers.Flow
                 IPropertyReferenceOperation { Property.IsIndexer: false } reference => _summaries.BackingFieldOf(reference.Property),
                 _ => null,
             };
-            return field is not null && !field.IsConst && IsSameCompilation(field.ContainingType) && field.Type.IsReferenceType
+            // A value of a physical type (a pointer struct whose own value is its address, MOSA's Pointer) is a block too:
+            // its stores go where the value points.
+            return field is not null && !field.IsConst && IsSameCompilation(field.ContainingType) && (field.Type.IsReferenceType || _symbols.IsPhysicalType(field.Type))
                 ? (IFieldSymbol)field.OriginalDefinition
                 : null;
         }

@@ -37,6 +37,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public void Offer(SemanticModel model) => _bodies.Offer(model);
 
+        /// <summary>The model its bodies are bound with, for a tree of the compilation (one per tree, shared).</summary>
+        public SemanticModel ModelOf(SyntaxTree tree) => _bodies.ModelOf(tree);
+
         private readonly ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>> _initialFunctions =
             new ConcurrentDictionary<IFieldSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
 
@@ -476,12 +479,19 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
-        /// <summary>Is a value (in a summarised body) the address of the block <paramref name="field"/> holds: a physical-source member read on it?</summary>
+        /// <summary>
+        /// Is a value (in a summarised body) the address of the block <paramref name="field"/> holds: a physical-source
+        /// member read on it, or — when the field's type is a physical type, a value that is its own address — the
+        /// field's value itself (<c>_ring.ToUInt64()</c>, <c>Send(_cmd)</c>)?
+        /// </summary>
         private bool AddressesBlockIn(ImmutableHashSet<Origin> value, IFieldSymbol field)
         {
+            var selfAddressed = _symbols.IsPhysicalType(field.Type);
             foreach (var origin in Resolve(value))
             {
-                if (origin is PhysicalOrigin physical && ReadOn(physical.Operation) is { } instance && SymbolEqualityComparer.Default.Equals(instance, field))
+                if (origin is PhysicalOrigin physical
+                    && ((ReadOn(physical.Operation) is { } instance && SymbolEqualityComparer.Default.Equals(instance, field))
+                        || (selfAddressed && ReadOf(physical.Operation) is { } read && SymbolEqualityComparer.Default.Equals(read, field))))
                 {
                     return true;
                 }
@@ -489,6 +499,14 @@ namespace DmaDiscipline.Analyzers.Flow
 
             return false;
         }
+
+        /// <summary>The field (or auto-property's backing field) an operation reads, if it is such a read (<c>_cmd</c>, <c>queue.Buffer</c>).</summary>
+        private IFieldSymbol? ReadOf(IOperation operation) => Keys.Unwrap(operation) switch
+        {
+            IFieldReferenceOperation reference => (IFieldSymbol)reference.Field.OriginalDefinition,
+            IPropertyReferenceOperation { Property.IsIndexer: false } reference when BackingFieldOf(reference.Property) is { } backing => (IFieldSymbol)backing.OriginalDefinition,
+            _ => null,
+        };
 
         /// <summary>The field an address member is read on (<c>_init</c> of <c>_init.Offset</c>), if it is read on one.</summary>
         private IFieldSymbol? ReadOn(IOperation operation)

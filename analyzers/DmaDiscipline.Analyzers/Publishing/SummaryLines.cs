@@ -46,7 +46,7 @@ namespace DmaDiscipline.Analyzers.Publishing
             var addressesInReach = carriers.UsesSinks || carriers.NamesPhysical;
             var content = addressesInReach ? carriers.ContentNames(cancellationToken) : new HashSet<string>();
             var (sinkWords, sinkBound) = carriers.SinkBoundNames(cancellationToken);
-            var writer = new Writer(symbols, summaries, carriers.UsesSinks, addressesInReach, new Gates(content, sinkWords, sinkBound), lines, cancellationToken);
+            var writer = new Writer(symbols, summaries, new VisibleReturn(compilation, summaries.ModelOf, cancellationToken), carriers.UsesSinks, addressesInReach, new Gates(content, sinkWords, sinkBound), lines, cancellationToken);
             foreach (var type in VisibleTypes(compilation.Assembly.GlobalNamespace))
             {
                 writer.Add(type);
@@ -128,6 +128,8 @@ namespace DmaDiscipline.Analyzers.Publishing
         {
             private readonly DmaSymbols _symbols;
             private readonly AddressSummaries _summaries;
+            private readonly VisibleReturn _visibleReturn;
+            private readonly WordSet _physicalWords;
             private readonly bool _sinksInReach;
             private readonly bool _addressesInReach;
             private readonly Gates _gates;
@@ -135,11 +137,13 @@ namespace DmaDiscipline.Analyzers.Publishing
             private readonly CancellationToken _cancellationToken;
 
             /// <param name="gates">Which members can have a summary at all, by words: only these are asked, so that no other body is bound for them.</param>
-            public Writer(DmaSymbols symbols, AddressSummaries summaries, bool sinksInReach, bool addressesInReach, Gates gates, SortedSet<string> lines, CancellationToken cancellationToken)
+            public Writer(DmaSymbols symbols, AddressSummaries summaries, VisibleReturn visibleReturn, bool sinksInReach, bool addressesInReach, Gates gates, SortedSet<string> lines, CancellationToken cancellationToken)
             {
                 _gates = gates;
                 _symbols = symbols;
                 _summaries = summaries;
+                _visibleReturn = visibleReturn;
+                _physicalWords = symbols.Names(cancellationToken).PhysicalWords;
                 _sinksInReach = sinksInReach;
                 _addressesInReach = addressesInReach;
                 _lines = lines;
@@ -205,7 +209,8 @@ namespace DmaDiscipline.Analyzers.Publishing
                     }
                 }
 
-                if ((_sinksInReach || _addressesInReach) && !method.IsStatic && (declared & (DmaRole.BusSink | DmaRole.ReceiverSink)) == 0 && _summaries.MayReachSink(method))
+                if ((_sinksInReach || _addressesInReach) && !method.IsStatic && (declared & (DmaRole.BusSink | DmaRole.ReceiverSink)) == 0 && _summaries.MayReachSink(method)
+                    && NamesPhysicalSource(method))
                 {
                     foreach (var parameter in method.Parameters)
                     {
@@ -232,10 +237,29 @@ namespace DmaDiscipline.Analyzers.Publishing
 
                 // What the method returns of its own first parameter (the summary is only made when the body names it).
                 if (method.Parameters.Length > 0 && (declared & DmaRole.ValuePreserving) == 0 && CanCarryAddress(method.Parameters[0].Type)
-                    && Names(method, method.Parameters[0].Name) && _summaries.ReturnsParameter(method, 0))
+                    && Names(method, method.Parameters[0].Name) && ReturnsFirstParameter(method))
                 {
                     Line(method, "value-preserving");
                 }
+            }
+
+            /// <summary>
+            /// Does the method's own declaration name a physical-source member (as a whole word)? Only then can it store
+            /// into its receiver's memory: that memory is what a physical-source member of <c>this</c>, read in the body
+            /// itself, addresses (a callee's reads are its own receiver's, and not followed through returns or fields).
+            /// </summary>
+            private bool NamesPhysicalSource(IMethodSymbol method)
+            {
+                foreach (var reference in method.DeclaringSyntaxReferences)
+                {
+                    var text = SourceWords.TextOf(reference.SyntaxTree);
+                    if (_physicalWords.AnyIn(text, reference.Span.Start, Math.Min(reference.Span.End, text.Length)))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             /// <summary>Does the member's declaration name <paramref name="name"/> (as a whole word)? Text only.</summary>
@@ -265,11 +289,18 @@ namespace DmaDiscipline.Analyzers.Publishing
                     return;
                 }
 
-                if (_summaries.ReturnsParameter(method, 0))
+                if (ReturnsFirstParameter(method))
                 {
                     Line(method, "value-preserving");
                 }
             }
+
+            /// <summary>
+            /// Does the method return what its first argument carries: seen in its return without binding the body where
+            /// that is certain (<see cref="VisibleReturn"/>), else by its summary.
+            /// </summary>
+            private bool ReturnsFirstParameter(IMethodSymbol method) =>
+                _visibleReturn.CarriesParameter(method, 0) || _summaries.ReturnsParameter(method, 0);
 
             /// <summary>Does a return of the method (a <c>return</c> statement or its expression body) name <paramref name="name"/>? Text only.</summary>
             private bool ReturnsName(IMethodSymbol method, string name)

@@ -354,7 +354,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             // carry a physical address into a body.
             var seeds = new HashSet<string>(sinks, StringComparer.Ordinal);
             seeds.UnionWith(device);
-            if (!InReach(declarations, seeds, sinkOwners))
+            if (!InReach(declarations, seeds, sinkOwners, sinksBefore))
             {
                 // The summary generator still publishes what such a project's helpers return (a physical address, what they are given).
                 var namesPhysical = symbols.PointersArePhysical || declarations.UsedNames(carriers).Count > 0;
@@ -407,13 +407,15 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>
         /// Does the source use one of the sinks? A referenced assembly's sink whose name the source
         /// also declares (an emulator's own <c>Addr</c> field beside the runtime's descriptor field)
-        /// counts only when the source also names a type that declares the sink.
+        /// counts only when the source also names a type that declares the sink — unless the source's
+        /// own member of that name is a sink too (marked <c>[BusAddress]</c> in source, or configured):
+        /// a driver's own descriptor with an <c>Addr</c> field is in reach whatever the runtime declares.
         /// </summary>
-        private static bool InReach(SourceDeclarations declarations, HashSet<string> seeds, Dictionary<string, HashSet<string>> sinkOwners)
+        private static bool InReach(SourceDeclarations declarations, HashSet<string> seeds, Dictionary<string, HashSet<string>> sinkOwners, HashSet<string> ownSinks)
         {
             foreach (var name in declarations.UsedNames(seeds))
             {
-                if (!sinkOwners.TryGetValue(name, out var owners) || !declarations.Declares(name) || declarations.UsedNames(owners).Count > 0)
+                if (!sinkOwners.TryGetValue(name, out var owners) || ownSinks.Contains(name) || !declarations.Declares(name) || declarations.UsedNames(owners).Count > 0)
                 {
                     return true;
                 }

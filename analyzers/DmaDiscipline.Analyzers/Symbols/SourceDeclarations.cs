@@ -154,6 +154,28 @@ namespace DmaDiscipline.Analyzers.Symbols
             return result;
         }
 
+        /// <summary>An auto-property (no accessor has a body) that can be assigned: <c>{ get; set; }</c>, <c>{ get; init; }</c>, <c>{ get; private set; }</c>.</summary>
+        private static bool IsSettableAutoProperty(PropertyDeclarationSyntax property)
+        {
+            if (property.AccessorList is not { } accessors)
+            {
+                return false;
+            }
+
+            var settable = false;
+            foreach (var accessor in accessors.Accessors)
+            {
+                if (accessor.Body is not null || accessor.ExpressionBody is not null)
+                {
+                    return false;
+                }
+
+                settable |= accessor.IsKind(SyntaxKind.SetAccessorDeclaration) || accessor.IsKind(SyntaxKind.InitAccessorDeclaration);
+            }
+
+            return settable;
+        }
+
         /// <summary>
         /// The address-like fields of its type a member assigns: the field's name followed by an
         /// assignment operator, or inside a tuple when the member deconstructs into one.
@@ -258,6 +280,19 @@ namespace DmaDiscipline.Analyzers.Symbols
                                 && only.Accessors[0].Body is null && only.Accessors[0].ExpressionBody is null && addressLikeTypes.Contains(LastName(property.Type)))
                             {
                                 ConstructorOnlyMembers.Add(property.Identifier.ValueText);
+                            }
+
+                            // An auto-property with a setter is a field by another name: what a member of its type
+                            // assigns to it is carried, as a field's (NextAddr = buf.PhysicalAddress.Value).
+                            if (IsSettableAutoProperty(property) && addressLikeTypes.Contains(LastName(property.Type)))
+                            {
+                                if (!fieldsByType.TryGetValue(typeName, out var written))
+                                {
+                                    written = new HashSet<string>(StringComparer.Ordinal);
+                                    fieldsByType.Add(typeName, written);
+                                }
+
+                                written.Add(property.Identifier.ValueText);
                             }
 
                             break;

@@ -98,10 +98,38 @@ public sealed class SummaryGatesTests
         Assert.DoesNotContain("Show", bound);
     }
 
+    private const string Block = """
+        using DmaDiscipline.Runtime;
+
+        namespace Lib
+        {
+            public unsafe sealed class Block
+            {
+                [PhysicalAddressSource] public ulong Offset;
+
+                // Stores into the memory its own physical address addresses: a sink on a block the device reads.
+                public void Store32(uint at, uint value) { *(uint*)(Offset + at) = value; }
+
+                // A look-alike: it stores through a pointer too, but names no physical-source member: it cannot store into
+                // its receiver's memory (that memory is what such a member of this, read in the body, addresses).
+                public void Fill(ulong address, uint value) { *(uint*)address = value; }
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task Only_a_method_naming_a_physical_source_member_is_asked_whether_it_stores_into_its_receiver()
+    {
+        var (lines, bound) = await ComputeAsync(Block);
+        Assert.Equal(["M:Lib.Block.Store32(System.UInt32,System.UInt32) ; receiver-sink(value)"], lines.Where(line => line.Contains("Block.", StringComparison.Ordinal)));
+        Assert.Contains("Store32", bound);
+        Assert.DoesNotContain("Fill", bound);
+    }
+
     private static async Task<(IReadOnlyList<string> Lines, HashSet<string> Bound)> ComputeAsync(string source)
     {
         var compilation = CSharpCompilation.Create("Lib", [CSharpSyntaxTree.ParseText(source, path: "Lib.cs")], await DriverCompilation.References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
         var lines = SummaryLines.Compute(compilation, ImmutableArray<AdditionalText>.Empty, default, out var summarised);
         return (lines, summarised.Select(method => method.Name).ToHashSet(StringComparer.Ordinal));

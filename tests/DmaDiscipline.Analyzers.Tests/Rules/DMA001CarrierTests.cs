@@ -71,4 +71,36 @@ public sealed class DMA001CarrierTests
         class D { void F(Page page, Regs regs) { regs.QueueDesc = page.Bus; } }
         """)]
     public Task NotReported(string source) => Check(source);
+
+    // Without the shared prelude, whose declarations (a sink taking the bus-address type) let the analysis take
+    // another way to the same finding: the descriptor is declared here.
+    private static Task CheckAlone(string source) =>
+        new Verify<AddressProvenanceAnalyzer>.Test { TestCode = Verify<AddressProvenanceAnalyzer>.Usings + source + "\npublic struct Desc { [BusAddress] public ulong Addr; public uint Len; }\n" }.RunAsync();
+
+    [Theory]
+    // An auto-property of its own type, set by one method and given to the device by another ({ get; set; },
+    // a private setter, init): carried as a field of the type is.
+    [InlineData("""
+        public sealed class Q { private readonly Desc[] _ring = new Desc[8]; public ulong Staged { get; set; } public void Prepare(KBuffer b) { Staged = b.PhysicalAddress.Value; } public void Post() { _ring[1].Addr = {|DMA001:Staged|}; } }
+        """)]
+    [InlineData("""
+        public sealed class Q { private readonly Desc[] _ring = new Desc[8]; public ulong Staged { get; private set; } public void Prepare(KBuffer b) { Staged = b.PhysicalAddress.Value + 64; } public void Post() { _ring[1].Addr = {|DMA001:Staged|}; } }
+        """)]
+    [InlineData("""
+        public sealed class Q { private readonly Desc[] _ring = new Desc[8]; public ulong Staged { get; init; } public Q(KBuffer b) { Staged = b.PhysicalAddress.Value; } public void Post() { _ring[1].Addr = {|DMA001:Staged|}; } }
+        """)]
+    public Task Auto_property_of_its_own_type(string source) => CheckAlone(source);
+
+    [Theory]
+    // An auto-property of its own type given a length, or a mapping; one whose setter has a body that keeps nothing.
+    [InlineData("""
+        public sealed class Q { private readonly Desc[] _ring = new Desc[8]; public ulong Staged { get; set; } public void Prepare(KBuffer b) { Staged = (ulong)b.Length; } public void Post() { _ring[1].Addr = Staged; } }
+        """)]
+    [InlineData("""
+        public sealed class Q { private readonly Desc[] _ring = new Desc[8]; public ulong Staged { get; set; } public void Prepare(DmaApi dma, KBuffer b) { var a = dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return; Staged = a.Value; } public void Post() { _ring[1].Addr = Staged; } }
+        """)]
+    [InlineData("""
+        public sealed class Q { private readonly Desc[] _ring = new Desc[8]; public ulong Staged { get => 0x40; set { } } public void Prepare(KBuffer b) { Staged = b.PhysicalAddress.Value; } public void Post() { _ring[1].Addr = Staged; } }
+        """)]
+    public Task Auto_property_of_its_own_type_not_reported(string source) => CheckAlone(source);
 }

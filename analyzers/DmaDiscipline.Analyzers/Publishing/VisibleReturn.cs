@@ -1,0 +1,430 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DmaDiscipline.Analyzers.Publishing
+{
+    /// <summary>
+    /// Does a method visibly return what its parameter carries — <c>return offered &amp; wanted;</c>, or through a
+    /// local only ever given such a value — read from the syntax of its returns and of the locals they read, without
+    /// binding the body nor running the address flow over it. The value-preserving question the generator asks of
+    /// every public integer helper: binding each whole body was most of its cost on a driver project.
+    /// <para>
+    /// Only a certain yes is given; anything else (a call, a member, a local written or declared twice, a return the
+    /// body might not reach, a shape the flow treats in its own way) is "not known", and the summary decides
+    /// (<see cref="Flow.AddressSummaries.ReturnsParameter"/>), so what is published is the same. The operators follow
+    /// the flow's (<c>AddressFlow.EvalCore</c>): arithmetic, or, xor and shifts carry; a mask with a small constant,
+    /// comparisons and <c>!</c> do not; a cast keeps its operand's value but to bool or string; a sum whose parameter
+    /// side is an index scaled by a constant (the flow's hard-coded table base) is not known. A constant the syntax
+    /// cannot read (a named constant, a cast to a named type) is asked of the semantic model, one statement bound.
+    /// </para>
+    /// </summary>
+    internal sealed class VisibleReturn
+    {
+        // Beyond this the flow might give up on the body (its limits), which the summary's answer would reflect.
+        private const int MaxStatements = 64;
+        private const int MaxDepth = 16;
+
+        private readonly Compilation _compilation;
+        private readonly Func<SyntaxTree, SemanticModel> _modelOf;
+        private readonly CancellationToken _cancellationToken;
+
+        /// <param name="modelOf">The model of a tree, shared with the summaries (a body they bind later reuses what was bound here).</param>
+        public VisibleReturn(Compilation compilation, Func<SyntaxTree, SemanticModel> modelOf, CancellationToken cancellationToken)
+        {
+            _compilation = compilation;
+            _modelOf = modelOf;
+            _cancellationToken = cancellationToken;
+        }
+
+        /// <summary>True when a return the body certainly reaches gives back the value of parameter <paramref name="ordinal"/>; false when not known.</summary>
+        public bool CarriesParameter(IMethodSymbol method, int ordinal)
+        {
+            if (method.DeclaringSyntaxReferences.Length != 1 || method.IsAsync || ordinal >= method.Parameters.Length
+                || method.Parameters[ordinal].RefKind != RefKind.None
+                || !(method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is BaseMethodDeclarationSyntax declaration)
+                || !_compilation.ContainsSyntaxTree(declaration.SyntaxTree))
+            {
+                return false;
+            }
+
+            SyntaxNode? body = (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody;
+            if (body is null || !(Names.Read(body) is { } names))
+            {
+                return false;
+            }
+
+            var parameters = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var parameter in method.Parameters)
+            {
+                parameters.Add(parameter.Name);
+            }
+
+            var question = new Question(this, declaration.SyntaxTree, method.Parameters[ordinal].Name, parameters, names);
+            if (declaration.ExpressionBody is { } arrow)
+            {
+                return question.Carries(arrow.Expression, 0);
+            }
+
+            foreach (var statement in declaration.Body!.Statements)
+            {
+                switch (statement)
+                {
+                    case ReturnStatementSyntax { Expression: { } returned }:
+                        // Later statements are not reached from here: the first return decides.
+                        return question.Carries(returned, 0);
+                    case LocalDeclarationStatementSyntax local when local.UsingKeyword.IsKind(SyntaxKind.None):
+                    case ExpressionStatementSyntax _:
+                    case EmptyStatementSyntax _:
+                        break;
+                    case IfStatementSyntax { Else: null } test when question.IsVariable(test.Condition):
+                    case WhileStatementSyntax loop when question.IsVariable(loop.Condition):
+                    case ForStatementSyntax { Condition: { } condition } when question.IsVariable(condition):
+                    case CommonForEachStatementSyntax _:
+                        // Its end is reached whenever it is (a jump inside it only adds paths).
+                        break;
+                    default:
+                        // A statement that may not fall through (throw, return, switch, try, a block…): not known.
+                        return false;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Is the name, or a member or element of it, written here (or is it the receiver of a call)?</summary>
+        private static bool IsWritten(IdentifierNameSyntax name)
+        {
+            SyntaxNode node = name;
+            while (true)
+            {
+                switch (node.Parent)
+                {
+                    case ParenthesizedExpressionSyntax _:
+                    case ArgumentSyntax { Parent: TupleExpressionSyntax }:
+                    case TupleExpressionSyntax _:
+                    case ElementAccessExpressionSyntax element when element.Expression == node:
+                        node = node.Parent;
+                        continue;
+                    case MemberAccessExpressionSyntax access when access.Expression == node:
+                        if (access.Parent is InvocationExpressionSyntax)
+                        {
+                            return true;
+                        }
+
+                        node = access;
+                        continue;
+                }
+
+                break;
+            }
+
+            return node.Parent switch
+            {
+                AssignmentExpressionSyntax assignment => assignment.Left == node,
+                PrefixUnaryExpressionSyntax prefix => !prefix.IsKind(SyntaxKind.UnaryMinusExpression) && !prefix.IsKind(SyntaxKind.UnaryPlusExpression)
+                    && !prefix.IsKind(SyntaxKind.BitwiseNotExpression) && !prefix.IsKind(SyntaxKind.LogicalNotExpression),
+                PostfixUnaryExpressionSyntax postfix => !postfix.IsKind(SyntaxKind.SuppressNullableWarningExpression),
+                ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(SyntaxKind.None),
+                RefExpressionSyntax _ => true,
+                _ => false,
+            };
+        }
+
+        /// <summary>
+        /// The body's names, by syntax: where each is declared (any kind of declaration), and which are written
+        /// anywhere (assigned, incremented, given as ref/out/in, taken a reference to, deconstructed into, or the
+        /// receiver of a call, which a <c>this ref</c> extension may write).
+        /// </summary>
+        private sealed class Names
+        {
+            public Dictionary<string, List<SyntaxNode>> Declared { get; } = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
+
+            public HashSet<string> Written { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+            /// <summary>The names of the body; null for an iterator, a query or a body too large.</summary>
+            public static Names? Read(SyntaxNode body)
+            {
+                var names = new Names();
+                var statements = 0;
+                foreach (var node in body.DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case YieldStatementSyntax _:
+                        case QueryExpressionSyntax _:
+                            return null;
+                        case StatementSyntax _ when ++statements > MaxStatements:
+                            return null;
+                        case IdentifierNameSyntax name when IsWritten(name):
+                            names.Written.Add(name.Identifier.ValueText);
+                            break;
+                    }
+
+                    var declared = node switch
+                    {
+                        VariableDeclaratorSyntax declarator => declarator.Identifier,
+                        SingleVariableDesignationSyntax designation => designation.Identifier,
+                        ForEachStatementSyntax loop => loop.Identifier,
+                        CatchDeclarationSyntax caught => caught.Identifier,
+                        ParameterSyntax parameter => parameter.Identifier,
+                        LocalFunctionStatementSyntax function => function.Identifier,
+                        _ => default,
+                    };
+                    if (!declared.IsKind(SyntaxKind.None))
+                    {
+                        if (!names.Declared.TryGetValue(declared.ValueText, out var list))
+                        {
+                            names.Declared[declared.ValueText] = list = new List<SyntaxNode>();
+                        }
+
+                        list.Add(node);
+                    }
+                }
+
+                return names;
+            }
+        }
+
+        /// <summary>One method's question: its tree, the parameter asked about, and its body's names.</summary>
+        private sealed class Question
+        {
+            private readonly VisibleReturn _owner;
+            private readonly SyntaxTree _tree;
+            private readonly string _parameter;
+            private readonly HashSet<string> _parameters;
+            private readonly Names _names;
+            private SemanticModel? _model;
+
+            /// <param name="parameter">The parameter asked about.</param>
+            /// <param name="parameters">All the method's parameters (none of them is a constant).</param>
+            public Question(VisibleReturn owner, SyntaxTree tree, string parameter, HashSet<string> parameters, Names names)
+            {
+                _owner = owner;
+                _tree = tree;
+                _parameter = parameter;
+                _parameters = parameters;
+                _names = names;
+            }
+
+            // Asked only where the syntax cannot tell: it binds the one statement around the node.
+            private SemanticModel Model => _model ??= _owner._modelOf(_tree);
+
+            /// <summary>Is the condition certainly not a constant: it reads a variable (by syntax), or else the model says so?</summary>
+            public bool IsVariable(ExpressionSyntax condition) =>
+                ReadsVariable(condition, 0) || !Model.GetConstantValue(condition, _owner._cancellationToken).HasValue;
+
+            /// <summary>
+            /// Does the expression read a parameter or a non-constant local, or call something — which no constant does?
+            /// By syntax only; false when it cannot tell.
+            /// </summary>
+            private bool ReadsVariable(ExpressionSyntax expression, int depth)
+            {
+                if (depth > MaxDepth)
+                {
+                    return false;
+                }
+
+                switch (expression)
+                {
+                    case IdentifierNameSyntax name:
+                        {
+                            var text = name.Identifier.ValueText;
+                            if (!_names.Declared.TryGetValue(text, out var declarations))
+                            {
+                                return _parameters.Contains(text);
+                            }
+
+                            return declarations.Count == 1 && declarations[0] is VariableDeclaratorSyntax declarator
+                                && declarator.Parent is VariableDeclarationSyntax declaration
+                                && (declaration.Parent is ForStatementSyntax
+                                    || (declaration.Parent is LocalDeclarationStatementSyntax statement && !statement.IsConst))
+                                && InScope(declarator, name);
+                        }
+
+                    case InvocationExpressionSyntax invocation:
+                        return !(invocation.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" });
+                    case ObjectCreationExpressionSyntax _:
+                        return true;
+                    case ParenthesizedExpressionSyntax parenthesized:
+                        return ReadsVariable(parenthesized.Expression, depth + 1);
+                    case CheckedExpressionSyntax @checked:
+                        return ReadsVariable(@checked.Expression, depth + 1);
+                    case CastExpressionSyntax cast:
+                        return ReadsVariable(cast.Expression, depth + 1);
+                    case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.IsExpression) || binary.IsKind(SyntaxKind.AsExpression):
+                        return ReadsVariable(binary.Left, depth + 1);
+                    case BinaryExpressionSyntax binary:
+                        return ReadsVariable(binary.Left, depth + 1) || ReadsVariable(binary.Right, depth + 1);
+                    case PrefixUnaryExpressionSyntax unary:
+                        return ReadsVariable(unary.Operand, depth + 1);
+                    case PostfixUnaryExpressionSyntax unary:
+                        return ReadsVariable(unary.Operand, depth + 1);
+                    case ConditionalExpressionSyntax conditional:
+                        return ReadsVariable(conditional.Condition, depth + 1) || ReadsVariable(conditional.WhenTrue, depth + 1)
+                            || ReadsVariable(conditional.WhenFalse, depth + 1);
+                    case MemberAccessExpressionSyntax access when access.IsKind(SyntaxKind.SimpleMemberAccessExpression):
+                        return ReadsVariable(access.Expression, depth + 1);
+                    case ElementAccessExpressionSyntax element:
+                        return ReadsVariable(element.Expression, depth + 1);
+                    default:
+                        return false;
+                }
+            }
+
+            /// <summary>Is the use inside the declared local's scope (the block of its declaration, or its for statement)?</summary>
+            private static bool InScope(VariableDeclaratorSyntax declarator, SyntaxNode use)
+            {
+                var scope = declarator.Parent?.Parent is ForStatementSyntax loop ? loop : declarator.Parent?.Parent?.Parent;
+                if (scope is null)
+                {
+                    return false;
+                }
+
+                for (var around = use.Parent; around is not null; around = around.Parent)
+                {
+                    if (around == scope)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>Does the expression's value, as the flow computes it, certainly hold the parameter's?</summary>
+            public bool Carries(ExpressionSyntax expression, int depth)
+            {
+                if (depth > MaxDepth)
+                {
+                    return false;
+                }
+
+                switch (expression)
+                {
+                    case ParenthesizedExpressionSyntax parenthesized:
+                        return Carries(parenthesized.Expression, depth + 1);
+                    case CheckedExpressionSyntax @checked:
+                        return Carries(@checked.Expression, depth + 1);
+                    case CastExpressionSyntax cast:
+                        {
+                            // The flow's conversion keeps its operand's value, but to bool or string.
+                            var special = cast.Type is PredefinedTypeSyntax predefined
+                                ? (predefined.Keyword.IsKind(SyntaxKind.BoolKeyword) ? SpecialType.System_Boolean
+                                    : predefined.Keyword.IsKind(SyntaxKind.StringKeyword) ? SpecialType.System_String : SpecialType.None)
+                                : Model.GetTypeInfo(cast.Type, _owner._cancellationToken).Type?.SpecialType ?? SpecialType.System_Boolean;
+                            return special != SpecialType.System_Boolean && special != SpecialType.System_String && Carries(cast.Expression, depth + 1);
+                        }
+
+                    case IdentifierNameSyntax name when !_names.Written.Contains(name.Identifier.ValueText):
+                        {
+                            var text = name.Identifier.ValueText;
+                            if (!_names.Declared.TryGetValue(text, out var declarations))
+                            {
+                                // No declaration in the body shadows it: the parameter itself.
+                                return text == _parameter;
+                            }
+
+                            // A local declared once, with a value, and never written, read in its scope: it holds what it
+                            // was declared with wherever it is read.
+                            return declarations.Count == 1 && declarations[0] is VariableDeclaratorSyntax { Initializer: { } initializer } declarator
+                                && declarator.Parent is VariableDeclarationSyntax { Type: not RefTypeSyntax, Parent: LocalDeclarationStatementSyntax { IsConst: false } statement }
+                                && statement.UsingKeyword.IsKind(SyntaxKind.None)
+                                && InScope(declarator, name)
+                                && Carries(initializer.Value, depth + 1);
+                        }
+
+                    case BinaryExpressionSyntax binary:
+                        return CarriesThrough(binary, depth);
+                    case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression) || unary.IsKind(SyntaxKind.UnaryPlusExpression)
+                        || unary.IsKind(SyntaxKind.BitwiseNotExpression):
+                        return Carries(unary.Operand, depth + 1);
+                    case ConditionalExpressionSyntax conditional when IsVariable(conditional.Condition):
+                        return Carries(conditional.WhenTrue, depth + 1) || Carries(conditional.WhenFalse, depth + 1);
+                    default:
+                        return false;
+                }
+            }
+
+            private bool CarriesThrough(BinaryExpressionSyntax binary, int depth)
+            {
+                switch (binary.Kind())
+                {
+                    case SyntaxKind.AddExpression:
+                    case SyntaxKind.SubtractExpression:
+                    case SyntaxKind.MultiplyExpression:
+                    case SyntaxKind.DivideExpression:
+                    case SyntaxKind.BitwiseOrExpression:
+                    case SyntaxKind.ExclusiveOrExpression:
+                    case SyntaxKind.LeftShiftExpression:
+                    case SyntaxKind.RightShiftExpression:
+                    case SyntaxKind.UnsignedRightShiftExpression:
+                        break;
+                    case SyntaxKind.BitwiseAndExpression:
+                        // Masking with a small constant gives an offset inside a page (the flow's rule); a constant the
+                        // flow may read otherwise (not a plain integer) is not known.
+                        if (!IsLargeOrNoConstant(binary.Left) || !IsLargeOrNoConstant(binary.Right))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    default:
+                        return false;
+                }
+
+                // A side that is an index scaled by a constant may be dropped beside a hard-coded base: not known.
+                var sum = binary.IsKind(SyntaxKind.AddExpression) || binary.IsKind(SyntaxKind.BitwiseOrExpression);
+                return (!(sum && MayBeScaled(binary.Left, 0)) && Carries(binary.Left, depth + 1))
+                    || (!(sum && MayBeScaled(binary.Right, 0)) && Carries(binary.Right, depth + 1));
+            }
+
+            /// <summary>Not a constant, or an integer constant above 0xFFFF or below zero (what the flow's small-constant test says no to).</summary>
+            private bool IsLargeOrNoConstant(ExpressionSyntax operand)
+            {
+                if (ReadsVariable(operand, 0))
+                {
+                    return true;
+                }
+
+                var constant = operand is LiteralExpressionSyntax literal
+                    ? new Optional<object?>(literal.Token.Value)
+                    : Model.GetConstantValue(operand, _owner._cancellationToken);
+                if (!constant.HasValue)
+                {
+                    return true;
+                }
+
+                switch (constant.Value)
+                {
+                    case int i: return i < 0 || i > 0xFFFF;
+                    case uint ui: return ui > 0xFFFF;
+                    case long l: return l < 0 || l > 0xFFFF;
+                    case ulong ul: return ul > 0xFFFF;
+                    default: return false;
+                }
+            }
+
+            /// <summary>A product, shift or sum of them, under casts and parentheses: the shape of the flow's scaled index (taken wide).</summary>
+            private static bool MayBeScaled(ExpressionSyntax expression, int depth)
+            {
+                while (expression is ParenthesizedExpressionSyntax || expression is CastExpressionSyntax || expression is CheckedExpressionSyntax)
+                {
+                    expression = expression switch
+                    {
+                        ParenthesizedExpressionSyntax parenthesized => parenthesized.Expression,
+                        CastExpressionSyntax cast => cast.Expression,
+                        _ => ((CheckedExpressionSyntax)expression).Expression,
+                    };
+                }
+
+                return expression.IsKind(SyntaxKind.MultiplyExpression) || expression.IsKind(SyntaxKind.LeftShiftExpression)
+                    || (expression is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } add && depth < 8
+                        && (MayBeScaled(add.Left, depth + 1) || MayBeScaled(add.Right, depth + 1)));
+            }
+        }
+    }
+}
