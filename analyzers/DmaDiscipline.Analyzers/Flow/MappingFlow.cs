@@ -2849,13 +2849,14 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>
         /// Is the value read here given to the device: through conversions, member reads (<c>.Value</c>) and
-        /// arithmetic, to a device-visible sink (a bus-sink parameter or member) or to a bus-address parameter of
-        /// the driver's own code (the callee takes it, as it takes a handle) — directly, or through one local it is kept in
-        /// (<c>var a = sg.DmaAddress(i); desc.Addr = a.Value;</c>; a read of that local anywhere in the body).
+        /// arithmetic (<see cref="ValueUse"/>), to a device-visible sink (a bus-sink parameter or member) or to a
+        /// bus-address parameter of the driver's own code (the callee takes it, as it takes a handle) — directly,
+        /// or through one local it is kept in (<c>var a = sg.DmaAddress(i); desc.Addr = a.Value;</c>; a read of that
+        /// local anywhere in the body).
         /// </summary>
         private bool GivenToDevice(IOperation read)
         {
-            if (IntoDevice(read, out var holder))
+            if (IsDeviceTaker(ValueUse.Taker(read, out var holder)))
             {
                 return true;
             }
@@ -2872,9 +2873,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     continue;
                 }
 
-                foreach (var operation in body.Descendants())
+                foreach (var local in ValueUse.ReadsOf(holder, body))
                 {
-                    if (operation is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, holder) && IntoDevice(local, out _))
+                    if (IsDeviceTaker(ValueUse.Taker(local, out _)))
                     {
                         return true;
                     }
@@ -2884,42 +2885,13 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
-        /// <summary>Does the value go straight to the device (see <see cref="GivenToDevice"/>)? Else the local it is kept in, if any.</summary>
-        private bool IntoDevice(IOperation read, out ILocalSymbol? holder)
+        private bool IsDeviceTaker(IOperation? taker) => taker switch
         {
-            holder = null;
-            var current = read;
-            for (var parent = read.Parent; parent is not null; current = parent, parent = parent.Parent)
-            {
-                switch (parent)
-                {
-                    case IConversionOperation _:
-                    case IParenthesizedOperation _:
-                    case IBinaryOperation _:
-                    case IMemberReferenceOperation memberRead when memberRead.Instance == current:
-                        continue;
-                    case IArgumentOperation argument:
-                        return argument.Parameter is { } parameter
-                            && (_symbols.IsBusSinkParameter(parameter)
-                                || (parameter.ContainingSymbol is IMethodSymbol callee && InCompilation(callee) && _symbols.IsBusAddressType(parameter.Type)));
-                    case ISimpleAssignmentOperation assignment when assignment.Value == current:
-                        if (assignment.Target is ILocalReferenceOperation target)
-                        {
-                            holder = target.Local;
-                            return false;
-                        }
-
-                        return assignment.Target is IMemberReferenceOperation stored && _symbols.IsBusSinkMember(stored.Member);
-                    case IVariableInitializerOperation initializer when initializer.Parent is IVariableDeclaratorOperation declarator:
-                        holder = declarator.Symbol;
-                        return false;
-                    default:
-                        return false;
-                }
-            }
-
-            return false;
-        }
+            IArgumentOperation { Parameter: { } parameter } => _symbols.IsBusSinkParameter(parameter)
+                || (parameter.ContainingSymbol is IMethodSymbol callee && InCompilation(callee) && _symbols.IsBusAddressType(parameter.Type)),
+            ISimpleAssignmentOperation { Target: IMemberReferenceOperation stored } => _symbols.IsBusSinkMember(stored.Member),
+            _ => false,
+        };
 
         private bool InCompilation(ISymbol method) => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _symbols.Compilation.Assembly);
 

@@ -281,25 +281,8 @@ namespace DmaDiscipline.Analyzers.Rules
         /// <summary>The local a value is declared or assigned into, through conversions and member reads (<c>var a = Map(…).Value</c>).</summary>
         private static ILocalSymbol? AssignedLocal(IOperation value)
         {
-            var current = value;
-            for (var parent = value.Parent; parent is not null; current = parent, parent = parent.Parent)
-            {
-                switch (parent)
-                {
-                    case IConversionOperation _:
-                    case IParenthesizedOperation _:
-                    case IMemberReferenceOperation member when member.Instance == current:
-                        continue;
-                    case IVariableInitializerOperation initializer when initializer.Parent is IVariableDeclaratorOperation declarator:
-                        return declarator.Symbol;
-                    case ISimpleAssignmentOperation assignment when assignment.Value == current && assignment.Target is ILocalReferenceOperation target:
-                        return target.Local;
-                    default:
-                        return null;
-                }
-            }
-
-            return null;
+            ValueUse.Taker(value, out var holder);
+            return holder;
         }
 
         private static IOperation FirstArgument(IInvocationOperation invocation)
@@ -481,9 +464,9 @@ namespace DmaDiscipline.Analyzers.Rules
         /// <summary>Is the local read somewhere in the body where its value goes to a device-visible sink?</summary>
         private static bool LocalReachesSink(ILocalSymbol local, IOperation body, DmaSymbols symbols)
         {
-            foreach (var operation in body.Descendants())
+            foreach (var read in ValueUse.ReadsOf(local, body))
             {
-                if (operation is ILocalReferenceOperation read && SymbolEqualityComparer.Default.Equals(read.Local, local) && IntoSink(read, symbols))
+                if (IntoSink(read, symbols))
                 {
                     return true;
                 }
@@ -492,31 +475,13 @@ namespace DmaDiscipline.Analyzers.Rules
             return false;
         }
 
-        private static bool IntoSink(IOperation expression, DmaSymbols symbols)
+        private static bool IntoSink(IOperation expression, DmaSymbols symbols) => ValueUse.Taker(expression, out _) switch
         {
-            var current = expression;
-            for (var parent = expression.Parent; parent is not null; current = parent, parent = parent.Parent)
-            {
-                switch (parent)
-                {
-                    case IConversionOperation _:
-                    case IBinaryOperation _:
-                    case IPropertyReferenceOperation _:
-                    case IParenthesizedOperation _:
-                        continue;
-                    case IAssignmentOperation assignment when assignment.Value == current:
-                        return assignment.Target is IMemberReferenceOperation target && symbols.IsBusSinkMember(target.Member);
-                    case IArgumentOperation argument:
-                        return argument.Parameter is not null && symbols.IsBusSinkParameter(argument.Parameter);
-                    case IObjectCreationOperation creation:
-                        return symbols.IsBusAddressType(creation.Type);
-                    default:
-                        return false;
-                }
-            }
-
-            return false;
-        }
+            IAssignmentOperation { Target: IMemberReferenceOperation target } => symbols.IsBusSinkMember(target.Member),
+            IArgumentOperation { Parameter: { } parameter } => symbols.IsBusSinkParameter(parameter),
+            IObjectCreationOperation creation => symbols.IsBusAddressType(creation.Type),
+            _ => false,
+        };
 
         private static bool ApiOutside(IOperation root, IReadOnlyList<IOperation> arm, DmaSymbols symbols)
         {
