@@ -169,7 +169,15 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Origin.None;
             }
 
-            var origins = EvalCore(operation, ref state);
+            // A deep expression (a + 1 + 1 + … in generated code) must not take the compiler down with it: past what the
+            // thread's stack allows, the run stops here and the body is reported as not analysed (FlowSolver.Run).
+            RuntimeHelpers.EnsureSufficientExecutionStack();
+            return Finish(operation, EvalCore(operation, ref state));
+        }
+
+        /// <summary>What any value gets from its own operation, whatever it was made from: a physical or device-memory type, a forged constant.</summary>
+        private ImmutableHashSet<Origin> Finish(IOperation operation, ImmutableHashSet<Origin> origins)
+        {
             if (_symbols.IsPhysicalType(operation.Type) && IsValueSource(operation) && !HasPhysical(origins))
             {
                 origins = origins.Add(new PhysicalOrigin(operation));
@@ -410,32 +418,10 @@ namespace DmaDiscipline.Analyzers.Flow
                         return value;
                     }
 
+                case IBinaryOperation binary when binary.LeftOperand is IBinaryOperation:
+                    return BinaryChain(binary, ref state);
                 case IBinaryOperation binary:
-                    {
-                        var left = Eval(binary.LeftOperand, ref state);
-                        var right = Eval(binary.RightOperand, ref state);
-                        if (!CarriesAddress(binary))
-                        {
-                            return Origin.None;
-                        }
-
-                        // A constant offset neither forges nor clears an address: base + 16 is what base is.
-                        var leftConstant = binary.LeftOperand.ConstantValue.HasValue;
-                        var rightConstant = binary.RightOperand.ConstantValue.HasValue;
-                        // 0x400000 + 0x400 * port (+ 0x100 * slot): a hard-coded address, indexed; the index does not make it a real one.
-                        if (IsHardCodedBasePlusIndex(binary, left, binary.RightOperand))
-                        {
-                            return AsIndexed(binary, left);
-                        }
-
-                        if (IsHardCodedBasePlusIndex(binary, right, binary.LeftOperand))
-                        {
-                            return AsIndexed(binary, right);
-                        }
-
-                        return leftConstant == rightConstant ? left.Union(right) : (leftConstant ? right : left);
-                    }
-
+                    return Binary(binary, Eval(binary.LeftOperand, ref state), ref state);
                 case IUnaryOperation unary:
                     {
                         var value = Eval(unary.Operand, ref state);
@@ -509,6 +495,58 @@ namespace DmaDiscipline.Analyzers.Flow
                 : null;
 
         [MethodImpl(MethodImplOptions.NoInlining)]
+        /// <summary>
+        /// <c>a + b + c + …</c>, left to right without recursion: the left spine is walked down, then each operation
+        /// combines what its left gave with its right operand (<see cref="Binary"/>), as nested evaluation would.
+        /// </summary>
+        private ImmutableHashSet<Origin> BinaryChain(IBinaryOperation outermost, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var spine = new List<IBinaryOperation>();
+            for (IOperation at = outermost; at is IBinaryOperation binary; at = binary.LeftOperand)
+            {
+                spine.Add(binary);
+            }
+
+            var value = Eval(spine[spine.Count - 1].LeftOperand, ref state);
+            for (var i = spine.Count - 1; i >= 0; i--)
+            {
+                value = Binary(spine[i], value, ref state);
+                if (i > 0)
+                {
+                    // What Eval adds to a value of its own operation (the outermost gets it from its caller's Eval).
+                    value = Finish(spine[i], value);
+                }
+            }
+
+            return value;
+        }
+
+        /// <summary>A binary operation whose left operand gave <paramref name="left"/>: its right operand evaluated, the two combined.</summary>
+        private ImmutableHashSet<Origin> Binary(IBinaryOperation binary, ImmutableHashSet<Origin> left, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var right = Eval(binary.RightOperand, ref state);
+            if (!CarriesAddress(binary))
+            {
+                return Origin.None;
+            }
+
+            // A constant offset neither forges nor clears an address: base + 16 is what base is.
+            var leftConstant = binary.LeftOperand.ConstantValue.HasValue;
+            var rightConstant = binary.RightOperand.ConstantValue.HasValue;
+            // 0x400000 + 0x400 * port (+ 0x100 * slot): a hard-coded address, indexed; the index does not make it a real one.
+            if (IsHardCodedBasePlusIndex(binary, left, binary.RightOperand))
+            {
+                return AsIndexed(binary, left);
+            }
+
+            if (IsHardCodedBasePlusIndex(binary, right, binary.LeftOperand))
+            {
+                return AsIndexed(binary, right);
+            }
+
+            return leftConstant == rightConstant ? left.Union(right) : (leftConstant ? right : left);
+        }
+
         /// <summary>
         /// <c>fixed (byte* p = ring.Span)</c>: the pointer addresses what was pinned, so device memory stays device memory;
         /// the addresses the pinned array or span holds are its content, not the pointer's value.

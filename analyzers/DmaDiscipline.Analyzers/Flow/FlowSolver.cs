@@ -56,6 +56,23 @@ namespace DmaDiscipline.Analyzers.Flow
                 return false;
             }
 
+            try
+            {
+                return Solve(graph, analysis, out limit);
+            }
+            catch (System.InsufficientExecutionStackException)
+            {
+                // An expression nested deeper than the thread's stack allows: no finding of the run is reported (every
+                // caller holds them until it completes), and the body is said not to be analysed, never dropped.
+                limit = "an expression in it is nested deeper than the analysis can follow on this thread's stack";
+                return false;
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private static bool Solve(ControlFlowGraph graph, FlowAnalysis<TState> analysis, out string? limit)
+        {
+            limit = null;
             var solver = new FlowSolver<TState>(graph, analysis);
             if (IsForwardOnly(graph))
             {

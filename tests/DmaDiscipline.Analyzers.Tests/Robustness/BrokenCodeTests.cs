@@ -97,4 +97,33 @@ public sealed class BrokenCodeTests
         Assert.Equal(400, result.Diagnostics.Count(d => d.Id == "DMA005"));
         Assert.Equal(600 + 1, result.Diagnostics.Count(d => d.Id == "DMA001")); // the chain, and the deep expression
     }
+
+    [Fact]
+    public async Task Deeply_right_nested_expressions_are_followed_and_deeper_ones_never_crash()
+    {
+        // a + (1 + (1 + …)): the left-to-right chain is followed without recursion, a right-nested one recurses. As deep
+        // as the compiler compiles, it is followed; deeper (the compiler's CS8078), nothing throws. Past what the
+        // thread's stack allows, a body would be reported as not analysed (DMA903), never take the process down.
+        var deep = Nested(1000);
+        var result = await AnalyzerRunner.RunAsync([("deep.cs", deep)]);
+        Assert.True(result.Exceptions.Count == 0, string.Join(Environment.NewLine, result.Exceptions));
+        Assert.Empty(result.CompilerErrors);
+        Assert.Single(result.Diagnostics, d => d.Id == "DMA001");
+
+        var tooDeep = await AnalyzerRunner.RunAsync([("too-deep.cs", Nested(6000))]);
+        Assert.True(tooDeep.Exceptions.Count == 0, string.Join(Environment.NewLine, tooDeep.Exceptions));
+        Assert.Contains(tooDeep.CompilerErrors, d => d.Id == "CS8078");
+
+        static string Nested(int depth)
+        {
+            var source = new StringBuilder(Usings);
+            source.Append("class D { [BusAddress] public ulong Sink; void Deep(KBuffer buf) { Sink = buf.PhysicalAddress.Value");
+            for (var i = 0; i < depth; i++)
+            {
+                source.Append(" + (1");
+            }
+
+            return source.Append(new string(')', depth)).AppendLine("; } }").ToString();
+        }
+    }
 }
