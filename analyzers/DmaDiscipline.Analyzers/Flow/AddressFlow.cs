@@ -1151,6 +1151,13 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            if (DeviceWrites.IsCopy(method, invocation.Instance is not null, out var copiedTo) && copiedTo < arguments.Length)
+            {
+                // source.CopyTo(ring.Span), bytes.AsSpan().TryCopyTo(dest): the source's content stored through the destination.
+                var (source, copied) = invocation.Instance is { } receiver ? (receiver, instanceValue) : (invocation.Arguments[0].Value, arguments[0]);
+                StoreToMemory(arguments[copiedTo], source, copied);
+            }
+
             if ((roles & DmaRole.PhysicalSource) != 0)
             {
                 return Origin.None.Add(new PhysicalOrigin(invocation));

@@ -43,6 +43,25 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>
+        /// <c>source.CopyTo(destination)</c> and <c>TryCopyTo</c> of the framework's spans (instance methods) and of arrays
+        /// (<c>MemoryExtensions</c>, the receiver its first argument): the source's content is stored through the
+        /// destination, the parameter numbered <paramref name="destination"/> among the call's arguments.
+        /// </summary>
+        public static bool IsCopy(IMethodSymbol method, bool hasInstance, out int destination)
+        {
+            destination = hasInstance ? 0 : 1;
+            if ((method.Name != "CopyTo" && method.Name != "TryCopyTo") || !(method.ContainingType is { } type)
+                || method.Parameters.Length != destination + 1 || !IsMemoryHandle(method.Parameters[destination].Type))
+            {
+                return false;
+            }
+
+            return hasInstance
+                ? IsMemoryHandle(type)
+                : type.Name == "MemoryExtensions" && Flow.ValueConversions.InSystem(type, null, null);
+        }
+
+        /// <summary>
         /// A type through which memory is addressed: a pointer, <c>IntPtr</c>/<c>UIntPtr</c>, a
         /// <c>Span&lt;T&gt;</c>, <c>ReadOnlySpan&lt;T&gt;</c> or <c>Memory&lt;T&gt;</c>. What a member or call of
         /// such a type returns from device memory addresses device memory too.

@@ -57,6 +57,14 @@ namespace DmaDiscipline.Analyzers.Flow
                 case "Convert" when InSystem(type, null, null) && method.Parameters.Length == 1
                     && IsAddressInteger(method.ReturnType) && IsAddressInteger(method.Parameters[0].Type):
                     return ValueConversion.FirstArgument;
+                case "MemoryExtensions" when (method.Name == "AsSpan" || method.Name == "AsMemory") && method.Parameters.Length >= 1
+                    && InSystem(type, null, null):
+                    // A view of the array (or string): the same content, the same memory.
+                    return ValueConversion.FirstArgument;
+                case "BitConverter" when method.Name == "GetBytes" && method.Parameters.Length == 1 && IsAddressInteger(method.Parameters[0].Type)
+                    && InSystem(type, null, null):
+                    // The bytes of the number: the array's content is the number (its elements are one content).
+                    return ValueConversion.FirstArgument;
                 case "Unsafe" when (method.Name == "As" || method.Name == "BitCast") && method.Parameters.Length == 1
                     && InSystem(type, "CompilerServices", "Runtime"):
                     return ValueConversion.FirstArgument;

@@ -179,6 +179,8 @@ namespace DmaDiscipline.Analyzers.Rules
                         return true;
                     case IInvocationOperation call when DeviceWrites.IsStore(call.TargetMethod, out _, out _):
                         return true;
+                    case IInvocationOperation call when DeviceWrites.IsCopy(call.TargetMethod, call.Instance is not null, out _):
+                        return true;
                 }
             }
 

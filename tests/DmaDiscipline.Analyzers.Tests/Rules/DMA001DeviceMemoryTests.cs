@@ -54,6 +54,13 @@ public sealed class DMA001DeviceMemoryTests
     [InlineData("""
         unsafe class D { private CoherentBuffer _ring = null!; void F(KBuffer buf) { fixed (byte* p = _ring.Span) { *(ulong*)(p + 16) = {|DMA001:buf.PhysicalAddress.Value|}; } } }
         """)]
+    // The bytes of an address copied into coherent memory (an array's CopyTo, the receiver reported).
+    [InlineData("""
+        class D { private CoherentBuffer _ring = null!; void F(KBuffer buf) { {|DMA001:BitConverter.GetBytes(buf.PhysicalAddress.Value)|}.CopyTo(_ring.Span.Slice(8)); } }
+        """)]
+    [InlineData("""
+        class D { private CoherentBuffer _ring = null!; void F(KBuffer buf) { var bytes = BitConverter.GetBytes(buf.PhysicalAddress.Value + 64); {|DMA001:bytes.AsSpan()|}.TryCopyTo(_ring.Span); } }
+        """)]
     // BitConverter's store into a span.
     [InlineData("""
         class D { private CoherentBuffer _ring = null!; void F(KBuffer buf) { BitConverter.TryWriteBytes(_ring.Span.Slice(8), {|DMA001:buf.PhysicalAddress.Value|}); } }
@@ -104,6 +111,16 @@ public sealed class DMA001DeviceMemoryTests
         """)]
     [InlineData("""
         class D { void F(KBuffer buf, KBuffer table) { BitConverter.TryWriteBytes(table.Span, buf.PhysicalAddress.Value); } }
+        """)]
+    // The bytes of a length, of a mapping; an address's bytes copied into ordinary memory.
+    [InlineData("""
+        class D { private CoherentBuffer _ring = null!; void F(KBuffer buf) { BitConverter.GetBytes((ulong)buf.Length).CopyTo(_ring.Span); } }
+        """)]
+    [InlineData("""
+        class D { private CoherentBuffer _ring = null!; void F(DmaApi dma, KBuffer buf) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(a)) return; BitConverter.GetBytes(a.Value).CopyTo(_ring.Span); } }
+        """)]
+    [InlineData("""
+        class D { void F(KBuffer buf, KBuffer table) { BitConverter.GetBytes(buf.PhysicalAddress.Value).CopyTo(table.Span); } }
         """)]
     [InlineData("""
         unsafe class D { void F(KBuffer buf, KBuffer table) { fixed (byte* p = table.Span) { *(ulong*)(p + 16) = buf.PhysicalAddress.Value; } } }
