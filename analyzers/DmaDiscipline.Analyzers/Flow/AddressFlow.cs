@@ -222,34 +222,52 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         private ImmutableHashSet<Origin> WrittenByNestedFunctions(ILocalSymbol local)
         {
-            if (_capturedWrites.TryGetValue(local, out var known))
-            {
-                return known;
-            }
-
             if (local.DeclaringSyntaxReferences.IsEmpty)
             {
                 // A local the graph made (a capture of its own): nothing nested writes it.
                 return Origin.None;
             }
 
-            // Met again while its writes are evaluated (a = a + 1 in the lambda): nothing more.
-            _capturedWrites[local] = Origin.None;
-            var written = Origin.None;
+            return EvaluatedAside(_capturedWrites, local, NestedValues(local));
+        }
+
+        /// <summary>What the lambdas and local functions of the body assign to <paramref name="local"/> itself.</summary>
+        private IEnumerable<IOperation> NestedValues(ILocalSymbol local)
+        {
             foreach (var assignment in _summaries.NestedWrites(local))
             {
                 if (Keys.Unwrap(assignment.Target) is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local))
                 {
-                    var reporting = _reporting;
-                    _reporting = false;
-                    var scratch = ImmutableDictionary.Create<object, ImmutableHashSet<Origin>>();
-                    written = written.Union(Eval(assignment.Value, ref scratch));
-                    _reporting = reporting;
+                    yield return assignment.Value;
                 }
             }
+        }
 
-            _capturedWrites[local] = written;
-            return written;
+        /// <summary>
+        /// The union of what <paramref name="values"/> give, each evaluated on its own, apart from the walk (nothing
+        /// reported, no state of the walk read or changed), once per local: <paramref name="cache"/> keeps the answer. A
+        /// local met again while its values are evaluated (<c>a = a + 1</c>) adds nothing more.
+        /// </summary>
+        private ImmutableHashSet<Origin> EvaluatedAside(Dictionary<ILocalSymbol, ImmutableHashSet<Origin>> cache, ILocalSymbol local, IEnumerable<IOperation> values)
+        {
+            if (cache.TryGetValue(local, out var known))
+            {
+                return known;
+            }
+
+            cache[local] = Origin.None;
+            var union = Origin.None;
+            var reporting = _reporting;
+            _reporting = false;
+            foreach (var value in values)
+            {
+                var scratch = ImmutableDictionary.Create<object, ImmutableHashSet<Origin>>();
+                union = union.Union(Eval(value, ref scratch));
+            }
+
+            _reporting = reporting;
+            cache[local] = union;
+            return union;
         }
 
         private static bool IsValueSource(IOperation operation) =>
@@ -596,28 +614,7 @@ namespace DmaDiscipline.Analyzers.Flow
         /// Action post = () => ring[0].Addr = pa;</c>): every value its function gives it, since the nested function may
         /// run after any of them (a may-read, flow-insensitive).
         /// </summary>
-        private ImmutableHashSet<Origin> GivenInEnclosingFunction(ILocalSymbol local)
-        {
-            if (_capturedReads.TryGetValue(local, out var known))
-            {
-                return known;
-            }
-
-            // Met again while its values are evaluated (a = a + 1): nothing more.
-            _capturedReads[local] = Origin.None;
-            var given = Origin.None;
-            foreach (var value in _summaries.ValuesGiven(local))
-            {
-                var reporting = _reporting;
-                _reporting = false;
-                var scratch = ImmutableDictionary.Create<object, ImmutableHashSet<Origin>>();
-                given = given.Union(Eval(value, ref scratch));
-                _reporting = reporting;
-            }
-
-            _capturedReads[local] = given;
-            return given;
-        }
+        private ImmutableHashSet<Origin> GivenInEnclosingFunction(ILocalSymbol local) => EvaluatedAside(_capturedReads, local, _summaries.ValuesGiven(local));
 
         [MethodImpl(MethodImplOptions.NoInlining)]
         private ImmutableHashSet<Origin> SimpleAssignment(ISimpleAssignmentOperation assignment, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
