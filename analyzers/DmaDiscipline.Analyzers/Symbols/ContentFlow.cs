@@ -23,7 +23,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly HashSet<string> _held;
         private readonly HashSet<string> _types;
         private readonly bool _pointers;
-        private List<string> _added = new List<string>();
+        private readonly AddedNames _added = new AddedNames();
 
         /// <param name="names">The content names so far; grown by <see cref="Read"/> and <see cref="Add"/>.</param>
         /// <param name="held">The fields and properties the source declares: an assigned one becomes a content name.</param>
@@ -53,24 +53,10 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Adds a content name; true when it is new.</summary>
-        public bool Add(string name)
-        {
-            if (_names.Add(name))
-            {
-                _added.Add(name);
-                return true;
-            }
-
-            return false;
-        }
+        public bool Add(string name) => _added.AddTo(_names, name);
 
         /// <summary>The content names added since the last call.</summary>
-        public List<string> TakeAdded()
-        {
-            var added = _added;
-            _added = new List<string>();
-            return added;
-        }
+        public List<string> TakeAdded() => _added.Take();
 
         /// <summary>Does the token end a statement (or open or close a block): <c>;</c>, <c>{</c>, <c>}</c>?</summary>
         internal static bool EndsStatement(Token token) => token.Word is null && (token.Char == ';' || token.Char == '{' || token.Char == '}');

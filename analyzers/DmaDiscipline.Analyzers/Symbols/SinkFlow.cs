@@ -24,7 +24,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly HashSet<string> _bound;
         private readonly HashSet<string> _named;
         private readonly HashSet<string> _device;
-        private List<string> _added = new List<string>();
+        private readonly AddedNames _added = new AddedNames();
 
         /// <param name="sinks">The sink words so far; grown with the wrappers found.</param>
         /// <param name="bound">The bound names so far; grown by <see cref="Read"/>.</param>
@@ -39,24 +39,10 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>Adds a sink word (a wrapper's call name); true when it is new.</summary>
-        public bool AddSink(string name)
-        {
-            if (_sinks.Add(name))
-            {
-                _added.Add(name);
-                return true;
-            }
-
-            return false;
-        }
+        public bool AddSink(string name) => _added.AddTo(_sinks, name);
 
         /// <summary>The sink words and bound names added since the last call.</summary>
-        public List<string> TakeAdded()
-        {
-            var added = _added;
-            _added = new List<string>();
-            return added;
-        }
+        public List<string> TakeAdded() => _added.Take();
 
         /// <summary>Reads [start, end) of <paramref name="text"/> to a fixpoint over its statements; true when a statement touches a sink or a bound target.</summary>
         /// <param name="returnsBound">Does what the declaration returns reach a sink (its name is bound)?</param>
@@ -90,9 +76,9 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             foreach (var word in local)
             {
-                if (_named.Contains(word) && _bound.Add(word))
+                if (_named.Contains(word))
                 {
-                    _added.Add(word);
+                    _added.AddTo(_bound, word);
                 }
             }
 
