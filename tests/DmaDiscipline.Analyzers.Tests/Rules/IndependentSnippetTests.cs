@@ -58,6 +58,18 @@ public sealed class IndependentSnippetTests
     public Task Handle_mapped_elsewhere_used_after_its_release_here_reported(string statements) => Check(Body(statements));
 
     [Theory]
+    // A reset path or a completion handler that maps nothing: released, then posted or released again (N06, M06).
+    [InlineData("class D { private DmaAddr _a; void Reset(DmaApi dma, IRing ring) { dma.UnmapSingle(_a, 64, DmaDirection.ToDevice); ring.Post({|DMA006:_a|}, 64); } }")]
+    [InlineData("class D { private readonly DmaAddr[] _addr = new DmaAddr[8]; void OnComplete(DmaApi dma, IRing ring, int id, int len) { var a = _addr[id]; dma.UnmapSingle(a, len, DmaDirection.ToDevice); ring.Post({|DMA006:a|}, len); } }")]
+    [InlineData("class D { void Drop(DmaApi dma, CoherentBuffer c) { dma.FreeCoherent(c); {|DMA006:c.Span|}.Clear(); dma.FreeCoherent({|DMA006:c|}); } }")]
+    [InlineData("class D { private DmaAddr _a; bool Start(DmaApi dma, KBuffer page, IRing ring) { _a = dma.MapSingle(page, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(_a)) return false; ring.Post(_a, 64); return true; } void Reset(DmaApi dma, IRing ring) { dma.UnmapSingle(_a, 64, DmaDirection.ToDevice); ring.Post({|DMA006:_a|}, 64); } }")]
+    // The same bodies, right.
+    [InlineData("class D { private DmaAddr _a; void Reset(DmaApi dma, IRing ring) { ring.Post(_a, 64); dma.UnmapSingle(_a, 64, DmaDirection.ToDevice); } }")]
+    [InlineData("class D { private readonly DmaAddr[] _addr = new DmaAddr[8]; void OnComplete(DmaApi dma, IRing ring, int id, int len) { var a = _addr[id]; dma.UnmapSingle(a, len, DmaDirection.ToDevice); _addr[id] = default; } }")]
+    [InlineData("class D { private DmaAddr _a; void Reset(DmaApi dma, IRing ring, DmaAddr fresh) { dma.UnmapSingle(_a, 64, DmaDirection.ToDevice); _a = fresh; ring.Post(_a, 64); } }")]
+    public Task Body_that_only_releases(string source) => Check(source);
+
+    [Theory]
     // Assigned again, or the driver's own code on this object may map it again.
     [InlineData(MapB + " dma.UnmapSingle(_a, 64, DmaDirection.ToDevice); _a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); if (dma.MappingError(_a)) return false; ring.Post(_a, 64);")]
     [InlineData(MapB + " dma.UnmapSingle(_a, 64, DmaDirection.ToDevice); Refill(dma, buf); ring.Post(_a, 64);")]
