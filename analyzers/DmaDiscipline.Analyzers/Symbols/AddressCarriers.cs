@@ -358,11 +358,12 @@ namespace DmaDiscipline.Analyzers.Symbols
             // What is in reach, decided once: a project that uses none of the sinks (named bus sinks,
             // unmap/sync, the bus address type, device memory) — one that references the runtime or
             // carries a symbols file but does no DMA — has no body to analyse, whatever else its text
-            // holds; and without a physical source in use (or identity-mapped pointers) no word can
-            // carry a physical address into a body.
+            // holds (a parameter marked [DeviceMemory] is a use, by its own method's body); and
+            // without a physical source in use (or identity-mapped pointers) no word can carry a
+            // physical address into a body.
             var seeds = new HashSet<string>(sinks, StringComparer.Ordinal);
             seeds.UnionWith(device);
-            if (!InReach(declarations, seeds, sinkOwners, sinksBefore))
+            if (!names.MarksDeviceMemoryParameter && !InReach(declarations, seeds, sinkOwners, sinksBefore))
             {
                 // The summary generator still publishes what such a project's helpers return (a physical address, what they are given).
                 var namesPhysical = symbols.PointersArePhysical || declarations.UsedNames(carriers).Count > 0;

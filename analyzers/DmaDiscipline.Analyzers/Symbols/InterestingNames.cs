@@ -29,6 +29,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Members the compilation or the configuration declares device memory (for a parameter: its method).</summary>
         public HashSet<string> DeviceMemory { get; } = new HashSet<string>(System.StringComparer.Ordinal);
 
+        /// <summary>
+        /// Does the source mark a parameter <c>[DeviceMemory]</c>? Its method's body stores through device
+        /// memory, a use no other name shows (the method may have no caller in this project).
+        /// </summary>
+        public bool MarksDeviceMemoryParameter { get; private set; }
+
         /// <summary>The sinks a device reads from (bus sinks, device memory, receiver sinks), not unmap/sync: what the summary generator follows back.</summary>
         public HashSet<string> DeviceSinks { get; } = new HashSet<string>(System.StringComparer.Ordinal);
 
@@ -149,6 +155,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             // Attributes in source: the names of the members they mark (for a parameter, its method).
+            var marksDeviceParameter = false;
             foreach (var tree in compilation.SyntaxTrees)
             {
                 var root = tree.GetRoot(cancellationToken);
@@ -164,6 +171,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                             if (role == DmaRole.DeviceMemory)
                             {
                                 device.Add(name);
+                                marksDeviceParameter |= attribute.Parent?.Parent is ParameterSyntax;
                             }
 
                             Add(name, role, mapping, physical, sinks, deviceSinks);
@@ -177,6 +185,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             var names = new InterestingNames(compilation, mapping, physical, sinks);
             names.DeviceMemory.UnionWith(device);
             names.DeviceSinks.UnionWith(deviceSinks);
+            names.MarksDeviceMemoryParameter = marksDeviceParameter;
             return names;
         }
 

@@ -17,7 +17,7 @@ namespace DmaDiscipline.CodeFixes.Editing
     /// </summary>
     internal static class FailureStyle
     {
-        /// <summary>The statement that leaves <paramref name="at"/>'s method on a failed mapping, or null inside a lambda or an iterator.</summary>
+        /// <summary>The statement that leaves <paramref name="at"/>'s method on a failed mapping (for an async method, as its task's result), or null inside a lambda or an iterator.</summary>
         public static StatementSyntax? For(SemanticModel model, SyntaxNode at, string what, CancellationToken cancellationToken)
         {
             var member = at.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax || a is LocalFunctionStatementSyntax || a is AccessorDeclarationSyntax || a is AnonymousFunctionExpressionSyntax);
@@ -27,12 +27,17 @@ namespace DmaDiscipline.CodeFixes.Editing
             }
 
             var symbol = model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol;
-            if (symbol is null || symbol.IsAsync || member.DescendantNodes().OfType<YieldStatementSyntax>().Any())
+            if (symbol is null || member.DescendantNodes().OfType<YieldStatementSyntax>().Any())
             {
                 return null;
             }
 
-            var returnType = symbol.ReturnType;
+            // An async method returns its task's result: `return false;` in an async Task<bool>; a plain Task throws.
+            var returnType = symbol.IsAsync ? AwaitedResult(symbol.ReturnType) : symbol.ReturnType;
+            if (returnType is null)
+            {
+                return Throw(what);
+            }
             var returns = member.DescendantNodes(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax))
                 .OfType<ReturnStatementSyntax>()
                 .Where(r => r.Expression is not null)
@@ -100,6 +105,14 @@ namespace DmaDiscipline.CodeFixes.Editing
             return constant.HasValue && constant.Value is int value && value < 0
                 || constant.HasValue && constant.Value is long longValue && longValue < 0;
         }
+
+        /// <summary>The <c>T</c> of an async method's <c>Task&lt;T&gt;</c>/<c>ValueTask&lt;T&gt;</c> (any awaitable generic task type); null for a task with no result or <c>async void</c>.</summary>
+        private static ITypeSymbol? AwaitedResult(ITypeSymbol returnType) =>
+            returnType is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } task
+            && (task.Name == "Task" || task.Name == "ValueTask")
+            && task.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks"
+                ? task.TypeArguments[0]
+                : null;
 
         private static StatementSyntax Return(ExpressionSyntax value) =>
             SyntaxFactory.ReturnStatement(value).WithAdditionalAnnotations(Formatter.Annotation);

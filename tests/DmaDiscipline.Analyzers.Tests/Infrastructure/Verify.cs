@@ -17,20 +17,49 @@ public static class Verify<TAnalyzer>
     public const string Usings = "using System;\nusing System.Collections.Generic;\nusing DmaDiscipline.Runtime;\n";
 
     /// <summary>Device-side shapes the specifications share: a descriptor, a register block, a ring.</summary>
-    public const string Prelude = """
+    public static string Prelude => string.Concat(PreludeParts.Select(part => part.Declaration));
 
-        public struct Desc { [BusAddress] public ulong Addr; public uint Len; public ushort Flags; }
-        public sealed class Regs
+    /// <summary>
+    /// The prelude's declarations that <paramref name="source"/> names, and no others: a declared
+    /// <c>[BusAddress]</c> member puts a whole compilation in the analyzer's reach, so a prelude
+    /// appended whole would hide a specification that finds nothing on its own code (a project whose
+    /// only sinks are its own, or none).
+    /// </summary>
+    public static string PreludeFor(string source) =>
+        string.Concat(PreludeParts.Where(part => Names(source, part.Name)).Select(part => part.Declaration));
+
+    private static readonly (string Name, string Declaration)[] PreludeParts =
+    [
+        ("Desc", "\npublic struct Desc { [BusAddress] public ulong Addr; public uint Len; public ushort Flags; }\n"),
+        ("Regs", """
+
+            public sealed class Regs
+            {
+                [BusAddress] public ulong QueueDesc { get; set; }
+                public ulong Features { get; set; }
+                public void Doorbell([BusAddress] ulong address) { }
+                public void Write(int register, ulong value) { }
+            }
+
+            """),
+        ("IRing", "\npublic interface IRing { void Post([BusAddress] DmaAddr address, int length); }\n"),
+        ("Log", "\npublic static class Log { public static void Info(string text) { } public static void Value(ulong value) { } }\n"),
+    ];
+
+    private static bool Names(string source, string name)
+    {
+        for (var at = source.IndexOf(name, StringComparison.Ordinal); at >= 0; at = source.IndexOf(name, at + 1, StringComparison.Ordinal))
         {
-            [BusAddress] public ulong QueueDesc { get; set; }
-            public ulong Features { get; set; }
-            public void Doorbell([BusAddress] ulong address) { }
-            public void Write(int register, ulong value) { }
+            var before = at == 0 ? ' ' : source[at - 1];
+            var after = at + name.Length == source.Length ? ' ' : source[at + name.Length];
+            if (!char.IsLetterOrDigit(before) && before != '_' && !char.IsLetterOrDigit(after) && after != '_')
+            {
+                return true;
+            }
         }
-        public interface IRing { void Post([BusAddress] DmaAddr address, int length); }
-        public static class Log { public static void Info(string text) { } public static void Value(ulong value) { } }
 
-        """;
+        return false;
+    }
 
     public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(id, DiagnosticSeverity.Warning);
 
@@ -43,7 +72,7 @@ public static class Verify<TAnalyzer>
     /// <summary>As above, the compilation also referencing <paramref name="references"/> (another project's assembly, as metadata).</summary>
     public static async Task Analyzer(string source, (string Path, string Text)[] additionalFiles, MetadataReference[] references, params DiagnosticResult[] expected)
     {
-        var test = new Test { TestCode = Usings + source + Prelude };
+        var test = new Test { TestCode = Usings + source + PreludeFor(source) };
         test.TestState.AdditionalReferences.AddRange(references);
         foreach (var file in additionalFiles)
         {

@@ -29,7 +29,7 @@ public sealed class DMA001DeviceMemoryCarrierTests
         var test = new Verify<AddressProvenanceAnalyzer>.Test
         {
             TestCode = Verify<AddressProvenanceAnalyzer>.Usings + "using System.Runtime.InteropServices;\nusing Hw;\n"
-                + source + Hw + Verify<AddressProvenanceAnalyzer>.Prelude,
+                + source + Hw + Verify<AddressProvenanceAnalyzer>.PreludeFor(source + Hw),
         };
         test.SolutionTransforms.Add((solution, id) =>
             solution.WithProjectCompilationOptions(id, ((CSharpCompilationOptions)solution.GetProject(id)!.CompilationOptions!).WithAllowUnsafe(true)));

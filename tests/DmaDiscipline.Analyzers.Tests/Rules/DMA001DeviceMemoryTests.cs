@@ -27,7 +27,7 @@ public sealed class DMA001DeviceMemoryTests
         {
             TestCode = Verify<AddressProvenanceAnalyzer>.Usings
                 + "using System.Buffers.Binary;\nusing System.Runtime.InteropServices;\nusing System.Threading;\nusing Hw;\n"
-                + source + Hw + Verify<AddressProvenanceAnalyzer>.Prelude,
+                + source + Hw + Verify<AddressProvenanceAnalyzer>.PreludeFor(source + Hw),
         };
         test.SolutionTransforms.Add((solution, id) =>
             solution.WithProjectCompilationOptions(id, ((CSharpCompilationOptions)solution.GetProject(id)!.CompilationOptions!).WithAllowUnsafe(true)));

@@ -39,7 +39,7 @@ public sealed class DMA001DeviceMemoryTranslationTests
     {
         var test = new Verify<AddressProvenanceAnalyzer>.Test
         {
-            TestCode = Verify<AddressProvenanceAnalyzer>.Usings + "using Kernel;\n" + source + Platform + Verify<AddressProvenanceAnalyzer>.Prelude,
+            TestCode = Verify<AddressProvenanceAnalyzer>.Usings + "using Kernel;\n" + source + Platform + Verify<AddressProvenanceAnalyzer>.PreludeFor(source + Platform),
         };
         test.SolutionTransforms.Add((solution, id) =>
             solution.WithProjectCompilationOptions(id, ((CSharpCompilationOptions)solution.GetProject(id)!.CompilationOptions!).WithAllowUnsafe(true)));

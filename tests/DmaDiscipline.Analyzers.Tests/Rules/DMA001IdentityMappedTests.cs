@@ -19,7 +19,7 @@ public sealed class DMA001IdentityMappedTests
         var test = new Verify<AddressProvenanceAnalyzer>.Test
         {
             TestCode = Verify<AddressProvenanceAnalyzer>.Usings + "using System.Runtime.InteropServices;\nusing System.Runtime.CompilerServices;\n"
-                + source + Verify<AddressProvenanceAnalyzer>.Prelude,
+                + source + Verify<AddressProvenanceAnalyzer>.PreludeFor(source),
         };
         test.SolutionTransforms.Add((solution, id) =>
             solution.WithProjectCompilationOptions(id, ((CSharpCompilationOptions)solution.GetProject(id)!.CompilationOptions!).WithAllowUnsafe(true)));

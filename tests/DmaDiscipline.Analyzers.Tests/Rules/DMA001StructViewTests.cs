@@ -25,7 +25,7 @@ public sealed class DMA001StructViewTests
         {
             TestCode = Verify<AddressProvenanceAnalyzer>.Usings
                 + "using System.Runtime.CompilerServices;\nusing System.Runtime.InteropServices;\nusing Hw;\n"
-                + source + Hw + Verify<AddressProvenanceAnalyzer>.Prelude,
+                + source + Hw + Verify<AddressProvenanceAnalyzer>.PreludeFor(source + Hw),
         };
         test.SolutionTransforms.Add((solution, id) =>
             solution.WithProjectCompilationOptions(id, ((CSharpCompilationOptions)solution.GetProject(id)!.CompilationOptions!).WithAllowUnsafe(true)));

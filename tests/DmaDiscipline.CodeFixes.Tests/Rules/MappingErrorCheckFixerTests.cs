@@ -285,6 +285,170 @@ public sealed class MappingErrorCheckFixerTests
         documentIterations: 2);
 
     [Fact]
+    public Task Async_method_fails_as_its_tasks_result() => V.FixAsync(
+        """
+        using System.Threading.Tasks;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public async Task<bool> SubmitAsync(KBuffer buffer, Task completion)
+            {
+                var addr = _dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                _ring.Post({|#0:addr.Value|}, 64);
+                await completion;
+                _dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+                return true;
+            }
+        }
+        """,
+        """
+        using System.Threading.Tasks;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public async Task<bool> SubmitAsync(KBuffer buffer, Task completion)
+            {
+                var addr = _dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (_dma.MappingError(addr))
+                {
+                    return false;
+                }
+
+                _ring.Post(addr.Value, 64);
+                await completion;
+                _dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+                return true;
+            }
+        }
+        """,
+        V.Diagnostic("DMA003").WithLocation(0));
+
+    [Fact]
+    public Task Async_error_code_method_returns_its_out_of_memory_code() => V.FixAsync(
+        """
+        using System.Threading.Tasks;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private const int ENOMEM = 12;
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public async ValueTask<int> SubmitAsync(KBuffer buffer, Task completion)
+            {
+                if (buffer.Length == 0)
+                {
+                    return -22;
+                }
+
+                var addr = _dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                _ring.Post({|#0:addr.Value|}, 64);
+                await completion;
+                _dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """,
+        """
+        using System.Threading.Tasks;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private const int ENOMEM = 12;
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public async ValueTask<int> SubmitAsync(KBuffer buffer, Task completion)
+            {
+                if (buffer.Length == 0)
+                {
+                    return -22;
+                }
+
+                var addr = _dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (_dma.MappingError(addr))
+                {
+                    return -ENOMEM;
+                }
+
+                _ring.Post(addr.Value, 64);
+                await completion;
+                _dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+                return 0;
+            }
+        }
+        """,
+        V.Diagnostic("DMA003").WithLocation(0));
+
+    [Fact]
+    public Task Async_method_with_no_result_throws() => V.FixAsync(
+        """
+        using System.Threading.Tasks;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public async Task SubmitAsync(KBuffer buffer, Task completion)
+            {
+                var addr = _dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                _ring.Post({|#0:addr.Value|}, 64);
+                await completion;
+                _dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        """
+        using System;
+        using System.Threading.Tasks;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring = new();
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public async Task SubmitAsync(KBuffer buffer, Task completion)
+            {
+                var addr = _dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (_dma.MappingError(addr))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                _ring.Post(addr.Value, 64);
+                await completion;
+                _dma.UnmapSingle(addr, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        V.Diagnostic("DMA003").WithLocation(0));
+
+    [Fact]
     public Task No_fix_when_the_check_exists_but_its_failure_is_ignored() => V.NoFixAsync(
         """
         using DmaDiscipline.Runtime;
