@@ -81,6 +81,18 @@ namespace DmaDiscipline.Analyzers.Flow
             // Anything else: not followed further (nor brought back by a third path).
             var bindings = a.Bindings.Union(b.Bindings, (key, x, y) => !x.Equals(y) && Keys.IsElementMember(key) ? ConflictBinding.Instance : JoinBindings(x, a, y, b));
             var sites = a.Sites.Union(b.Sites, (_, x, y) => x.Join(y));
+            if (_releasedElsewhere.Count > 0)
+            {
+                // A handle mapped elsewhere and released on one of the paths only: may be released.
+                foreach (var site in _releasedElsewhere)
+                {
+                    if (a.Sites.TryGetValue(site, out _) != b.Sites.TryGetValue(site, out _))
+                    {
+                        sites = sites.SetItem(site, sites.TryGetValue(site, out var status) ? status.With(SiteFlags.NotReleased, SiteFlags.None) : status);
+                    }
+                }
+            }
+
             var constants = a.Constants.Intersect(b.Constants);
             return ReferenceEquals(bindings, a.Bindings) && ReferenceEquals(sites, a.Sites) && ReferenceEquals(constants, a.Constants)
                 ? a
@@ -423,7 +435,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            var failed = Update(state, check.Site, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceAccess);
+            var failed = FoundGood(check, state) ? NoPath(state) : Update(state, check.Site, SiteFlags.Failed, SiteFlags.Unchecked | SiteFlags.Live | SiteFlags.DeviceAccess);
             var succeeded = Update(state, check.Site, SiteFlags.None, SiteFlags.Unchecked | SiteFlags.Failed);
             foreach (var other in check.Others)
             {
@@ -433,6 +445,45 @@ namespace DmaDiscipline.Analyzers.Flow
 
             whenTrue = check.Negated ? succeeded : failed;
             whenFalse = check.Negated ? failed : succeeded;
+        }
+
+        /// <summary>
+        /// Every mapping the test names was already found good on every path reaching it (checked, and
+        /// no failure let through): the same handle cannot fail now, so the failure branch is no path.
+        /// </summary>
+        private static bool FoundGood(CheckBinding check, MappingState state)
+        {
+            if (!Good(check.Site))
+            {
+                return false;
+            }
+
+            foreach (var other in check.Others)
+            {
+                if (!Good(other))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+
+            bool Good(MapSite site) => site.Kind == MappingKind.Streaming && state.Sites.TryGetValue(site, out var status)
+                && (status.Flags & (SiteFlags.Unchecked | SiteFlags.Failed)) == 0;
+        }
+
+        /// <summary>The state of a branch no execution takes: nothing on it is owed (no leak is reported at its exits).</summary>
+        private static MappingState NoPath(MappingState state)
+        {
+            foreach (var entry in state.Sites)
+            {
+                if ((entry.Value.Flags & MappingState.OwingFlags) != 0)
+                {
+                    state = Update(state, entry.Key, SiteFlags.None, SiteFlags.Live);
+                }
+            }
+
+            return state;
         }
 
         [MethodImpl(Jit.Optimized)]
@@ -448,6 +499,10 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             ExitsNamedByValue &= exitOperation is not null && !(exitOperation is IReturnOperation);
+            if (_posted.Count > 0)
+            {
+                PostedAtExit(state, kind, exitOperation);
+            }
 
             // A site whose leak has been given an exit after its map is settled: no later exit changes
             // it. The site statuses of an exit where every owing site was settled are kept, and a later
@@ -511,6 +566,16 @@ namespace DmaDiscipline.Analyzers.Flow
                     Report(Diagnostic.Create(Descriptors.DMA004, sync.Syntax.GetLocation(), DiagnosticSeverity.Info,
                         new[] { site.Call.Syntax.GetLocation() }, null,
                         $"{sync.TargetMethod.Name} on a ToDevice mapping is legal but pointless: neither the device nor the CPU writes the buffer"));
+                }
+            }
+
+            foreach (var posted in _postedAtThrow)
+            {
+                // Posted, then taken back by this body before every return: a throw in between leaves it mapped.
+                if (_takenBack.Contains(posted.Key) && !_leftPosted.Contains(posted.Key) && !_leaks.ContainsKey(posted.Key))
+                {
+                    _leaks[posted.Key] = _leakExits.Count;
+                    _leakExits.Add(new LeakExit(posted.Key, ExitKind.Throw, posted.Value, before: false));
                 }
             }
 
@@ -2096,6 +2161,7 @@ namespace DmaDiscipline.Analyzers.Flow
             if (_symbols.IsBusSinkMember(member))
             {
                 DeviceUse(value, valueOperation, state);
+                MarkPosted(value, ref state);
             }
 
             if (!keep)
@@ -2163,12 +2229,164 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         [MethodImpl(Jit.Optimized)]
-        private void CheckNotReleased(MapSite site, SiteStatus status, IOperation at)
+        private void CheckNotReleased(MapSite site, SiteStatus status, IOperation at, bool releasing = false)
         {
-            if (status.MustBeReleased)
+            if (status.MustBeReleased || (releasing && (status.Flags & SiteFlags.Released) != 0 && ReleaseFallsThroughTo(site, at)))
             {
                 var what = site.Kind == MappingKind.Coherent ? "coherent buffer" : site.Kind == MappingKind.ScatterGather ? "scatter-gather mapping" : "mapped address";
                 Report(Diagnostic.Create(Descriptors.DMA006, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, what));
+            }
+        }
+
+        /// <summary>
+        /// A handle this body did not map — a field of this object, a parameter, a local read from
+        /// elsewhere — released here: from here on the variable names a released mapping (a site of
+        /// its own, made at the release), so a use of it or a second release is DMA006 like a mapping
+        /// made here. Only the variable itself is followed (not elements, not members of other
+        /// objects), until it is assigned again; a field is forgotten at a call that may assign it (the
+        /// driver's own code on this object). Not done while summarising a callee.
+        /// </summary>
+        private void ReleasedFromElsewhere(IInvocationOperation release, DmaRole roles, IArgumentOperation handleArgument, ref MappingState state)
+        {
+            var argument = Keys.Unwrap(handleArgument.Value);
+            if (_recording is not null || !(KeyOf(argument) is ISymbol key) || !(key is IFieldSymbol || key is IParameterSymbol || key is ILocalSymbol)
+                || state.Bindings.TryGetValue(key, out _)
+                || ((roles & DmaRole.Unmap) != 0 && !_symbols.IsBusAddressType(argument.Type)))
+            {
+                return;
+            }
+
+            var site = SiteFor(release, (roles & DmaRole.CoherentFree) != 0 ? MappingKind.Coherent : MappingKind.Streaming, null, null, null);
+            _releasedElsewhere.Add(site);
+            if (key is IFieldSymbol field)
+            {
+                _releasedFields.Add(field);
+            }
+
+            NoteRelease(site, handleArgument.Value);
+            state = state.WithSite(site, new SiteStatus(SiteFlags.Released, null, null));
+            state = state.WithBindings(state.Bindings.SetItem(key, new HandleBinding(site)));
+        }
+
+        /// <summary>The driver's own code run on this object may map a field released here again: the release no longer says what it holds.</summary>
+        private void ForgetReleasedFields(IMethodSymbol method, IOperation? instance, ref MappingState state)
+        {
+            var onThis = instance is IInstanceReferenceOperation;
+            if (!onThis && instance is not null)
+            {
+                return;
+            }
+
+            foreach (var field in _releasedFields)
+            {
+                if ((onThis || SymbolEqualityComparer.Default.Equals(method.ContainingType, field.ContainingType))
+                    && state.Bindings.TryGetValue(field, out var held) && held is HandleBinding released && _releasedElsewhere.Contains(released.Site))
+                {
+                    state = state.WithBindings(state.Bindings.Remove(field));
+                }
+            }
+        }
+
+        /// <summary>
+        /// The device was given the mapping's address (a descriptor written, a bus-address sink called):
+        /// that hands the mapping over (the completion releases it) — unless this body releases it itself
+        /// after the post before every <c>return</c> (a synchronous driver: post, wait, unmap), in which
+        /// case it never was handed over, and a <c>throw</c> after the post leaks it (see <see cref="AtExit"/>).
+        /// </summary>
+        private void MarkPosted(Binding value, ref MappingState state)
+        {
+            if (_recording is null && value is SiteBinding posted && (posted is HandleBinding || posted is DerivedBinding)
+                && posted.Site.Kind == MappingKind.Streaming && state.Sites.TryGetValue(posted.Site, out var status) && (status.Flags & SiteFlags.Posted) == 0)
+            {
+                if (!_postedSet.Contains(posted.Site))
+                {
+                    _postedSet.Add(posted.Site);
+                    _posted.Add(posted.Site);
+                }
+
+                state = state.WithSite(posted.Site, status.With(SiteFlags.Posted, SiteFlags.None));
+            }
+        }
+
+        private void NoteTakenBack(MapSite site, SiteStatus status)
+        {
+            if ((status.Flags & SiteFlags.Posted) != 0)
+            {
+                _takenBack.Add(site);
+            }
+        }
+
+        /// <summary>At an exit: how each posted mapping leaves (see <see cref="MarkPosted"/>).</summary>
+        private void PostedAtExit(MappingState state, ExitKind kind, IOperation? exitOperation)
+        {
+            foreach (var site in _posted)
+            {
+                if (!state.Sites.TryGetValue(site, out var status) || (status.Flags & SiteFlags.Posted) == 0)
+                {
+                    continue;
+                }
+
+                if (kind == ExitKind.Return)
+                {
+                    if (!status.MustBeReleased)
+                    {
+                        _leftPosted.Add(site);
+                    }
+                }
+                else if ((status.Flags & (SiteFlags.Released | SiteFlags.Live)) == 0 && !_postedAtThrow.ContainsKey(site))
+                {
+                    _postedAtThrow[site] = exitOperation;
+                }
+            }
+        }
+
+        // Mappings given to the device here (in the order first posted), those released after a post, those still posted at a return, and a throw each reaches posted.
+        private readonly List<MapSite> _posted = new List<MapSite>();
+        private readonly HashSet<MapSite> _postedSet = new HashSet<MapSite>();
+        private readonly HashSet<MapSite> _takenBack = new HashSet<MapSite>();
+        private readonly HashSet<MapSite> _leftPosted = new HashSet<MapSite>();
+        private readonly Dictionary<MapSite, IOperation?> _postedAtThrow = new Dictionary<MapSite, IOperation?>();
+
+        // Sites made at the release of a handle mapped elsewhere, and the fields they were read from.
+        private readonly HashSet<MapSite> _releasedElsewhere = new HashSet<MapSite>();
+        private readonly List<IFieldSymbol> _releasedFields = new List<IFieldSymbol>();
+
+        /// <summary>
+        /// Released on some path reaching <paramref name="at"/>, not all: a defect on that path when one
+        /// of the site's releases falls through to <paramref name="at"/> with no decision in between
+        /// (see <see cref="FollowsUnconditionally"/>), not when <paramref name="at"/> has a condition of its own.
+        /// </summary>
+        private bool ReleaseFallsThroughTo(MapSite site, IOperation at)
+        {
+            if (!_releases.TryGetValue(site, out var releases))
+            {
+                return false;
+            }
+
+            foreach (var release in releases)
+            {
+                if (release != at.Syntax && FollowsUnconditionally.Holds(release, at.Syntax))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // Where each site was released through a handle that names it alone (not an element of a container holding several).
+        private readonly Dictionary<MapSite, List<SyntaxNode>> _releases = new Dictionary<MapSite, List<SyntaxNode>>();
+
+        private void NoteRelease(MapSite site, IOperation at)
+        {
+            if (!_releases.TryGetValue(site, out var releases))
+            {
+                _releases[site] = releases = new List<SyntaxNode>();
+            }
+
+            if (!releases.Contains(at.Syntax))
+            {
+                releases.Add(at.Syntax);
             }
         }
 
@@ -2457,6 +2675,11 @@ namespace DmaDiscipline.Analyzers.Flow
                     HandOverHeld(method, invocation.Instance, invocation.Arguments, ref state);
                 }
 
+                if (_releasedFields.Count > 0)
+                {
+                    ForgetReleasedFields(method, invocation.Instance, ref state);
+                }
+
                 if (method.MethodKind == MethodKind.DelegateInvoke && ((receiver as MakerBinding)?.Made ?? FieldMaker(invocation.Instance)) is { } madeByLambda)
                 {
                     // A delegate that runs a lambda returning a fresh mapping: the mapping is made here.
@@ -2519,7 +2742,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     if (handleArgument is not null)
                     {
-                        CheckNotReleased(member.Site, memberStatus, handleArgument.Value);
+                        CheckNotReleased(member.Site, memberStatus, handleArgument.Value, releasing: (roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0);
                         if ((roles & DmaRole.CoherentFree) == 0 && !memberStatus.MustBeReleased)
                         {
                             CompareWithMap(invocation, member.Site, memberStatus, state, isSync: (roles & DmaRole.Unmap) == 0, forCpu: (roles & DmaRole.SyncForCpu) != 0);
@@ -2528,6 +2751,11 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     if ((roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0)
                     {
+                        if (handleArgument is not null)
+                        {
+                            NoteRelease(member.Site, handleArgument.Value);
+                        }
+
                         state = Update(state, member.Site, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceAccess | SiteFlags.Unchecked | SiteFlags.Failed);
                     }
                     else
@@ -2571,18 +2799,25 @@ namespace DmaDiscipline.Analyzers.Flow
                     GiveBackAll(ref state);
                 }
 
+                if ((roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0 && bound is null && handleArgument is not null)
+                {
+                    ReleasedFromElsewhere(invocation, roles, handleArgument, ref state);
+                }
+
                 return null;
             }
 
             var site0 = handle.Site;
             if ((roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0)
             {
-                CheckNotReleased(site0, status, handleArgument.Value);
+                CheckNotReleased(site0, status, handleArgument.Value, releasing: true);
                 if ((roles & DmaRole.Unmap) != 0 && !status.MustBeReleased)
                 {
                     CompareWithMap(invocation, site0, status, state, isSync: false);
                 }
 
+                NoteRelease(site0, handleArgument.Value);
+                NoteTakenBack(site0, status);
                 state = Update(state, site0, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceAccess | SiteFlags.Unchecked | SiteFlags.Failed);
                 return null;
             }
@@ -3134,7 +3369,9 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             if (value is HandleBinding handle && state.Sites.TryGetValue(handle.Site, out var status))
             {
-                CheckNotReleased(handle.Site, status, at);
+                CheckNotReleased(handle.Site, status, at, releasing: true);
+                NoteRelease(handle.Site, at);
+                NoteTakenBack(handle.Site, status);
                 state = Update(state, handle.Site, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceAccess | SiteFlags.Unchecked | SiteFlags.Failed);
             }
             else
@@ -3176,6 +3413,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (_symbols.IsBusSinkParameter(parameter))
                 {
                     DeviceUse(value, argument.Value, state);
+                    MarkPosted(value, ref state);
                 }
 
                 if (value is HandleBinding handle && handle.Site.Kind == MappingKind.Coherent && state.Sites.TryGetValue(handle.Site, out var status))

@@ -92,6 +92,8 @@ namespace DmaDiscipline.Analyzers.Flow
         /// the device on a path reaching here: left mapped at an exit, the list is the completion's to release.
         /// </summary>
         ListPosted = 128,
+        /// <summary>Its address was given to a device-visible sink (a descriptor member, a bus-address parameter) on a path reaching here.</summary>
+        Posted = 256,
     }
 
     /// <summary>The status of a site on the paths reaching a point; constant length/direction as given at the map (null = unknown).</summary>

@@ -49,10 +49,10 @@ namespace DmaDiscipline.Analyzers.Rules
             }
 
             var names = symbols.Names(cancellationToken);
-            if (!names.SourceNamesMapping(cancellationToken))
+            if (!names.SourceNamesMapping(cancellationToken) && !names.SourceNamesRelease(cancellationToken))
             {
                 // No source names a map or alloc, so no body can make a mapping (nor can a helper of this
-                // compilation: a maker's body names one): no body action at all, as on a project that does no DMA.
+                // compilation: a maker's body names one), nor a release: no body action at all, as on a project that does no DMA.
                 return null;
             }
 
@@ -61,12 +61,14 @@ namespace DmaDiscipline.Analyzers.Rules
 
         /// <summary>
         /// The body's operation tree when the rules here look at it at all: the token prefilter first (every rule
-        /// starts at a map or alloc named in the body, or a call of a method whose body names one), then platform
+        /// starts at a map or alloc named in the body, or a call of a method whose body names one, or a release:
+        /// DMA006 follows a handle mapped elsewhere from its release), then platform
         /// code is skipped. The body's semantic model is offered to the summaries.
         /// </summary>
         internal static IOperation? RootToAnalyse(CodeBlockAnalysisContext context, DmaSymbols symbols, MappingSummaries summaries)
         {
-            if (!InterestingNames.Mentions(context.CodeBlock, summaries.MapOrMakerWords)
+            if (!(InterestingNames.Mentions(context.CodeBlock, summaries.MapOrMakerWords)
+                    || InterestingNames.Mentions(context.CodeBlock, symbols.Names(context.CancellationToken).ReleaseWords))
                 || symbols.IsPlatformCode(context.OwningSymbol)
                 || !(BodyAnalysis.RootOf(context) is { } root))
             {
@@ -166,7 +168,7 @@ namespace DmaDiscipline.Analyzers.Rules
             return followed ? found : null;
         }
 
-        /// <summary>Pre-scan before a graph: every rule here starts from a map or coherent alloc in the same body.</summary>
+        /// <summary>Pre-scan before a graph: every rule here starts from a map or coherent alloc in the same body, or a release (DMA006 of a handle mapped elsewhere).</summary>
         [MethodImpl(Jit.Optimized)]
         private static bool MapsSomething(IOperation root, DmaSymbols symbols, InterestingNames names, MappingSummaries summaries)
         {
@@ -176,6 +178,7 @@ namespace DmaDiscipline.Analyzers.Rules
                 // summary only for a call named like a method whose body names one.
                 if (operation is IInvocationOperation invocation
                     && ((names.Mapping.Contains(invocation.TargetMethod.Name) && (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Map | DmaRole.CoherentAlloc)) != 0)
+                        || (names.Release.Contains(invocation.TargetMethod.Name) && (symbols.RolesOf(invocation.TargetMethod) & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0)
                         || (invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is IFieldReferenceOperation delegateField
                             && summaries.MakerNames.Contains(delegateField.Field.Name) && summaries.LambdaOfField(delegateField.Field) is not null)
                         || (summaries.MakerNames.Contains(invocation.TargetMethod.Name) && summaries.Of(invocation.TargetMethod, null) is { } summary

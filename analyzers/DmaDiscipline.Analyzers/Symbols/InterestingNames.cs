@@ -26,6 +26,14 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Map and coherent-alloc methods.</summary>
         public HashSet<string> Mapping { get; }
 
+        /// <summary>Unmap and coherent-free methods: a body that releases a handle it did not map is followed too (DMA006).</summary>
+        public HashSet<string> Release { get; } = new HashSet<string>(System.StringComparer.Ordinal);
+
+        /// <summary><see cref="Release"/>, for the prefilters' whole-word test.</summary>
+        public WordSet ReleaseWords => _releaseWords ??= new WordSet(Release);
+
+        private WordSet? _releaseWords;
+
         /// <summary>Members the compilation or the configuration declares device memory (for a parameter: its method).</summary>
         public HashSet<string> DeviceMemory { get; } = new HashSet<string>(System.StringComparer.Ordinal);
 
@@ -98,6 +106,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         public bool SourceNamesMapping(CancellationToken cancellationToken) =>
             AnyTreeMentions(_compilation, Mapping, ref _sourceNamesMapping, cancellationToken);
 
+        /// <summary>Does any source tree of the compilation name an unmap or coherent free? As <see cref="SourceNamesMapping"/>.</summary>
+        public bool SourceNamesRelease(CancellationToken cancellationToken) =>
+            AnyTreeMentions(_compilation, Release, ref _sourceNamesRelease, cancellationToken);
+
+        private int _sourceNamesRelease;
+
         /// <summary>Does any source tree of the compilation name a physical source? As <see cref="SourceNamesMapping"/>.</summary>
         public bool SourceNamesPhysical(CancellationToken cancellationToken) =>
             AnyTreeMentions(_compilation, Physical, ref _sourceNamesPhysical, cancellationToken);
@@ -137,9 +151,10 @@ namespace DmaDiscipline.Analyzers.Symbols
             var sinks = new HashSet<string>(System.StringComparer.Ordinal);
             var device = new HashSet<string>(System.StringComparer.Ordinal);
             var deviceSinks = new HashSet<string>(System.StringComparer.Ordinal);
+            var release = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var pair in roles)
             {
-                Add(pair.Key.Name, pair.Value, mapping, physical, sinks, deviceSinks);
+                Add(pair.Key.Name, pair.Value, mapping, physical, sinks, deviceSinks, release);
                 if ((pair.Value & DmaRole.DeviceMemory) != 0)
                 {
                     device.Add(pair.Key.Name);
@@ -174,7 +189,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                                 marksDeviceParameter |= attribute.Parent?.Parent is ParameterSyntax;
                             }
 
-                            Add(name, role, mapping, physical, sinks, deviceSinks);
+                            Add(name, role, mapping, physical, sinks, deviceSinks, release);
                         }
                     }
                 }
@@ -185,6 +200,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             var names = new InterestingNames(compilation, mapping, physical, sinks);
             names.DeviceMemory.UnionWith(device);
             names.DeviceSinks.UnionWith(deviceSinks);
+            names.Release.UnionWith(release);
             names.MarksDeviceMemoryParameter = marksDeviceParameter;
             return names;
         }
@@ -222,8 +238,13 @@ namespace DmaDiscipline.Analyzers.Symbols
             return start < end && text.IndexOf('[', start, end - start) >= 0;
         }
 
-        private static void Add(string name, DmaRole role, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks, HashSet<string> deviceSinks)
+        private static void Add(string name, DmaRole role, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks, HashSet<string> deviceSinks, HashSet<string> release)
         {
+            if ((role & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0)
+            {
+                release.Add(name);
+            }
+
             if ((role & (DmaRole.BusSink | DmaRole.DeviceMemory | DmaRole.ReceiverSink)) != 0)
             {
                 deviceSinks.Add(name);
