@@ -286,7 +286,10 @@ namespace DmaDiscipline.Analyzers.Symbols
             return before >= 0 && text[before] == ']';
         }
 
-        /// <summary>Computes the carriers of a compilation.</summary>
+        /// <summary>
+        /// Computes the carriers of a compilation. Two compilations share the result (<see cref="SharedCarriers"/>): what it
+        /// reads besides the trees and references must be named in <c>DmaSymbols.CarrierInputs</c>.
+        /// </summary>
         public static AddressCarriers Compute(Compilation compilation, DmaSymbols symbols, InterestingNames names, IEnumerable<ITypeSymbol> physicalTypes, IEnumerable<ITypeSymbol> busTypes, CancellationToken cancellationToken)
         {
             var sinks = new HashSet<string>(names.Sinks, StringComparer.Ordinal);

@@ -575,7 +575,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             Names("bus-types", Types(_busTypes));
             Names("device-types", Types(_deviceTypes));
             Names("made-with", Types(MadeWithHolders));
-            text.Append("pointers:").Append(PointersArePhysical).Append("\ndeclares-physical:").Append(DeclaresPhysicalSource);
+            text.Append("pointers:").Append(PointersArePhysical).Append("\ndeclares-physical:").Append(DeclaresPhysicalSource)
+                .Append("\nmarks-device-parameter:").Append(names.MarksDeviceMemoryParameter);
             return text.ToString();
         }
 
