@@ -23,7 +23,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private readonly DmaSymbols _symbols;
         private readonly Action<Diagnostic> _report;
-        private readonly Dictionary<IOperation, MapSite> _sites = new Dictionary<IOperation, MapSite>();
+        private readonly Dictionary<IOperation, MapSite> _sites = new Dictionary<IOperation, MapSite>(ByPlace.Instance);
         private readonly HashSet<(string, Location)> _reported = new HashSet<(string, Location)>();
         private readonly Dictionary<MapSite, int> _leaks = new Dictionary<MapSite, int>();
         private readonly List<LeakExit> _leakExits = new List<LeakExit>();
@@ -2319,9 +2319,24 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>At an exit: how each posted mapping leaves (see <see cref="MarkPosted"/>).</summary>
         private void PostedAtExit(MappingState state, ExitKind kind, IOperation? exitOperation)
         {
-            foreach (var site in _posted)
+            // Only the sites whose status changed since the last exit of this kind: an unchanged status gives what it
+            // gave there (a set already holds the site, or a throw was already recorded), so N exits past N posted
+            // mappings cost what changed between them, not their product.
+            var changed = _postedHere;
+            changed.Clear();
+            state.Sites.KeysNotIn(kind == ExitKind.Return ? _postedSeenAtReturn : _postedSeenAtThrow, changed);
+            if (kind == ExitKind.Return)
             {
-                if (!state.Sites.TryGetValue(site, out var status) || (status.Flags & SiteFlags.Posted) == 0)
+                _postedSeenAtReturn = state.Sites;
+            }
+            else
+            {
+                _postedSeenAtThrow = state.Sites;
+            }
+
+            foreach (var site in changed)
+            {
+                if (!_postedSet.Contains(site) || !state.Sites.TryGetValue(site, out var status) || (status.Flags & SiteFlags.Posted) == 0)
                 {
                     continue;
                 }
@@ -2339,6 +2354,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
         }
+
+        // The site statuses of the last return and the last throw PostedAtExit saw, and a list it reuses.
+        private PersistentMap<MapSite, SiteStatus> _postedSeenAtReturn = PersistentMap<MapSite, SiteStatus>.Empty;
+        private PersistentMap<MapSite, SiteStatus> _postedSeenAtThrow = PersistentMap<MapSite, SiteStatus>.Empty;
+        private readonly List<MapSite> _postedHere = new List<MapSite>();
 
         // Mappings given to the device here (in the order first posted), those released after a post, those still posted at a return, and a throw each reaches posted.
         private readonly List<MapSite> _posted = new List<MapSite>();
@@ -2986,17 +3006,23 @@ namespace DmaDiscipline.Analyzers.Flow
                 return;
             }
 
+            // Each site once (a loop maps it again): a set, not a search of the buffer's list, which grows with every map of one buffer.
+            if (!_owned.Add(site))
+            {
+                return;
+            }
+
             if (!_ownedBuffers.TryGetValue(site.BufferKey, out var sites))
             {
                 sites = new List<MapSite>();
                 _ownedBuffers[site.BufferKey] = sites;
             }
 
-            if (!sites.Contains(site))
-            {
-                sites.Add(site);
-            }
+            sites.Add(site);
         }
+
+        // The sites in _ownedBuffers' lists.
+        private readonly HashSet<MapSite> _owned = new HashSet<MapSite>();
 
         [MethodImpl(Jit.Optimized)]
         private MapSite SiteFor(IOperation call, MappingKind kind, object? bufferKey, IOperation? length, IOperation? direction)

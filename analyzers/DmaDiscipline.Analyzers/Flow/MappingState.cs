@@ -23,12 +23,11 @@ namespace DmaDiscipline.Analyzers.Flow
             BufferKey = bufferKey;
             Length = length;
             Direction = direction;
-            _hash = Mix(call.Syntax.SpanStart);
+            _hash = ByPlace.Hash(call.Syntax.SpanStart);
         }
 
         // The state's maps are keyed by sites and look one up at nearly every statement: the hash is the call's
-        // place in its file, mixed and kept (an object's identity hash takes the runtime's slow path on every
-        // call). Two sites at one place only share a bucket; the maps' order is the same from run to run.
+        // place in its file, kept (see ByPlace); the maps' order is the same from run to run.
         private readonly int _hash;
 
         public IOperation Call { get; }
@@ -42,18 +41,6 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => _hash;
 
         public override bool Equals(object? obj) => ReferenceEquals(this, obj);
-
-        // Spreads a position's bits over the low bits the maps' tries branch on first (lowbias32).
-        private static int Mix(int position)
-        {
-            var x = (uint)position;
-            x ^= x >> 16;
-            x *= 0x7feb352d;
-            x ^= x >> 15;
-            x *= 0x846ca68b;
-            x ^= x >> 16;
-            return (int)x;
-        }
 
         public string Describe() => Kind switch
         {

@@ -721,7 +721,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
             public Branch Replace(int index, Item item)
             {
-                var children = (Item[])Children.Clone();
+                // A new array and a copy: Clone takes the runtime's general object-copy path.
+                var children = new Item[Children.Length];
+                Array.Copy(Children, children, children.Length);
                 children[index] = item;
                 return new Branch(Bitmap, children);
             }
