@@ -66,6 +66,16 @@ namespace DmaDiscipline.Analyzers.Flow
             return Visit(value, state, report);
         }
 
+        /// <summary>
+        /// A path leaves a block of the tree walk (not inside a loop, <c>try</c> or <c>switch</c>) normally, reached
+        /// from <paramref name="entry"/> at the block's start: an analysis may drop what nothing after the block can
+        /// reach (the block's locals, what only they held), and give back <paramref name="entry"/> itself when what
+        /// is left is what it holds, so that the join after the block costs what the block left changed, not what
+        /// its nested blocks did. The graph walk, which has no blocks of the tree, never calls it: what is dropped
+        /// must change no report.
+        /// </summary>
+        public virtual TState LeaveBlock(Microsoft.CodeAnalysis.Operations.IBlockOperation block, TState entry, TState state) => state;
+
         /// <summary>A value leaves the body through return.</summary>
         public virtual TState Returned(IOperation value, TState state, bool report) => Visit(value, state, report);
 

@@ -94,11 +94,9 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var constants = a.Constants.Intersect(b.Constants);
-            // Owing is "may": a site owes on the join when it owes on either path, as its joined flags say.
-            var owing = a.Owing.Union(b.Owing, (_, x, _) => x);
             return ReferenceEquals(bindings, a.Bindings) && ReferenceEquals(sites, a.Sites) && ReferenceEquals(constants, a.Constants)
                 ? a
-                : new MappingState(bindings, sites, constants, owing);
+                : new MappingState(bindings, sites, constants);
         }
 
         /// <summary>The value of a variable holding <paramref name="x"/> on the paths of <paramref name="xs"/> and <paramref name="y"/> on those of <paramref name="ys"/>.</summary>
@@ -182,6 +180,81 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private static bool Outstanding(MappingState state, MapSite site) =>
             state.Sites.TryGetValue(site, out var status) && (status.Flags & (SiteFlags.Live | SiteFlags.Unchecked)) != 0;
+
+        /// <summary>
+        /// A path leaves a block (see <see cref="FlowAnalysis{TState}.LeaveBlock"/>): its locals' values and constants
+        /// are dropped, and so are the sites made in it that owe nothing (released on every path, checked, the device
+        /// given no access) and that no value changed in the block holds (no later operation can name them: a value
+        /// unchanged since the block's start holds no site made in it). What is left is usually the state the block
+        /// was entered with: then that state itself, so that nested blocks cost what each one changes. Not while a
+        /// callee is summarised (its exits read every site).
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public override MappingState LeaveBlock(IBlockOperation block, MappingState entry, MappingState state)
+        {
+            if (_recording is not null || ReferenceEquals(state, entry))
+            {
+                return state;
+            }
+
+            var bindings = state.Bindings;
+            var constants = state.Constants;
+            foreach (var local in block.Locals)
+            {
+                bindings = bindings.Remove(local);
+                constants = constants.Remove(local);
+            }
+
+            var sites = state.Sites;
+            var changed = _leftBehind;
+            changed.Clear();
+            sites.KeysNotIn(entry.Sites, changed);
+            List<MapSite>? settled = null;
+            foreach (var site in changed)
+            {
+                if (!entry.Sites.TryGetValue(site, out _) && sites.TryGetValue(site, out var status)
+                    && (status.Flags & SiteFlags.Released) != 0 && (status.Flags & Unsettled) == 0)
+                {
+                    (settled ??= new List<MapSite>()).Add(site);
+                }
+            }
+
+            if (settled is not null)
+            {
+                var held = _changedKeys;
+                held.Clear();
+                bindings.KeysNotIn(entry.Bindings, held);
+                foreach (var site in settled)
+                {
+                    var mentioned = false;
+                    foreach (var key in held)
+                    {
+                        if (bindings.TryGetValue(key, out var value) && Mentions(value, site))
+                        {
+                            mentioned = true;
+                            break;
+                        }
+                    }
+
+                    if (!mentioned)
+                    {
+                        sites = sites.Remove(site);
+                    }
+                }
+            }
+
+            var left = ReferenceEquals(bindings, state.Bindings) && ReferenceEquals(sites, state.Sites) && ReferenceEquals(constants, state.Constants)
+                ? state
+                : new MappingState(bindings, sites, constants);
+            return Same(left, entry) ? entry : left;
+        }
+
+        // What a site may still be or need after a block for it to be dropped there: any of these keeps it.
+        private const SiteFlags Unsettled = SiteFlags.Live | SiteFlags.Unchecked | SiteFlags.NotReleased | SiteFlags.DeviceAccess | SiteFlags.ListPosted;
+
+        // Lists reused by each LeaveBlock.
+        private readonly List<MapSite> _leftBehind = new List<MapSite>();
+        private readonly List<object> _changedKeys = new List<object>();
 
         [MethodImpl(Jit.Optimized)]
         public override bool Same(MappingState a, MappingState b) =>
@@ -402,9 +475,12 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>The state of a branch no execution takes: nothing on it is owed (no leak is reported at its exits).</summary>
         private static MappingState NoPath(MappingState state)
         {
-            foreach (var owing in state.Owing)
+            foreach (var entry in state.Sites)
             {
-                state = Update(state, owing.Key, SiteFlags.None, SiteFlags.Live);
+                if ((entry.Value.Flags & MappingState.OwingFlags) != 0)
+                {
+                    state = Update(state, entry.Key, SiteFlags.None, SiteFlags.Live);
+                }
             }
 
             return state;
@@ -415,12 +491,14 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             // Exits are only visited by the reporting pass. Each leak is reported once the run is
             // complete, naming an exit its path takes after the map when there is one: an exit above
-            // the map is reached only on a later pass of a loop. Only the sites that still owe are visited.
+            // the map is reached only on a later pass of a loop. Only the sites whose status changed since
+            // the last settled exit (below) are visited, and of those only the ones that still owe.
             if (kind == ExitKind.Return)
             {
                 _recording?.Exit(state);
             }
 
+            ExitsNamedByValue &= exitOperation is not null && !(exitOperation is IReturnOperation);
             if (_posted.Count > 0)
             {
                 PostedAtExit(state, kind, exitOperation);
@@ -432,17 +510,22 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             // A site whose leak has been given an exit after its map is settled: no later exit changes
-            // it. The sites owing at an exit where every one was settled are kept as a set, and a later
-            // exit visits only what its own set holds beyond that one (the two share the rest), so that
-            // N early returns past N live mappings cost N, not N².
-            var owingHere = _owingHere;
-            owingHere.Clear();
-            state.Owing.KeysNotIn(_settledOwing, owingHere);
+            // it. The site statuses of an exit where every owing site was settled are kept, and a later
+            // exit visits only the statuses its own state holds beyond those (the two share the rest), so
+            // that N early returns past N live mappings cost N, not N².
+            var changedHere = _changedHere;
+            changedHere.Clear();
+            state.Sites.KeysNotIn(_settledSites, changedHere);
             var allSettled = true;
-            foreach (var site in owingHere)
+            foreach (var site in changedHere)
             {
-                if (!state.Sites.TryGetValue(site, out var status) || (status.Flags & SiteFlags.Live) == 0
-                    || (status.Flags & SiteFlags.ListPosted) != 0)
+                if (!state.Sites.TryGetValue(site, out var status) || (status.Flags & MappingState.OwingFlags) == 0)
+                {
+                    // Owes nothing here: no leak, and nothing a later exit must see again (a change of its status is seen).
+                    continue;
+                }
+
+                if ((status.Flags & SiteFlags.Live) == 0 || (status.Flags & SiteFlags.ListPosted) != 0)
                 {
                     // A caller's list whose addresses the device was given on some path here: its completion releases it.
                     allSettled = false;
@@ -469,13 +552,13 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if (allSettled)
             {
-                _settledOwing = state.Owing;
+                _settledSites = state.Sites;
             }
         }
 
-        // The owing sites of an exit every one of which is settled (see AtExit), and a list reused by each exit.
-        private PersistentMap<MapSite, bool> _settledOwing = PersistentMap<MapSite, bool>.Empty;
-        private readonly List<MapSite> _owingHere = new List<MapSite>();
+        // The site statuses of an exit where every owing site is settled (see AtExit), and a list reused by each exit.
+        private PersistentMap<MapSite, SiteStatus> _settledSites = PersistentMap<MapSite, SiteStatus>.Empty;
+        private readonly List<MapSite> _changedHere = new List<MapSite>();
 
         public override void Completed()
         {
@@ -516,6 +599,7 @@ namespace DmaDiscipline.Analyzers.Flow
             _leakExits.Sort((x, y) => x.Site.Call.Syntax.SpanStart.CompareTo(y.Site.Call.Syntax.SpanStart));
             foreach (var leak in _leakExits)
             {
+
                 var exitOperation = leak.Exit;
                 var line = exitOperation is null ? "the end of the method" : "line " + Keys.Line(exitOperation).ToString(System.Globalization.CultureInfo.InvariantCulture)
                     + (leak.Kind == ExitKind.Throw ? " (throw)" : string.Empty)
@@ -526,6 +610,14 @@ namespace DmaDiscipline.Analyzers.Flow
                     _earlierPasses.Contains(leak.Site) ? EarlierPassesProperties : null, leak.Site.Describe(), line));
             }
         }
+
+        /// <summary>
+        /// Every exit the run visited is a <c>return</c> of a value or a <c>throw</c>, which the graph names by the same
+        /// operation (its exit block's branch value) and reaches in its own block. A <c>return;</c> and the end of a
+        /// method are exits the graph names by the last operation of the block before them, which the tree walk does
+        /// not know, and reaches from that block, before the blocks that follow it in the source.
+        /// </summary>
+        public bool ExitsNamedByValue { get; private set; } = true;
 
         /// <summary>The exit a leaking path takes, and whether it lies above the map (a later pass of a loop).</summary>
         private readonly struct LeakExit
@@ -1838,7 +1930,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 bindings = ElementsOfMade(key, valueOperation, bindings);
             }
 
-            return ReferenceEquals(bindings, state.Bindings) && ReferenceEquals(constants, state.Constants) ? state : new MappingState(bindings, state.Sites, constants, state.Owing);
+            return ReferenceEquals(bindings, state.Bindings) && ReferenceEquals(constants, state.Constants) ? state : new MappingState(bindings, state.Sites, constants);
         }
 
         /// <summary>
@@ -2614,10 +2706,13 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         private void HandOverAll(ref MappingState state)
         {
-            foreach (var owing in state.Owing)
+            foreach (var entry in state.Sites)
             {
-                _recording?.Touched(owing.Key);
-                state = Update(state, owing.Key, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
+                if ((entry.Value.Flags & MappingState.OwingFlags) != 0)
+                {
+                    _recording?.Touched(entry.Key);
+                    state = Update(state, entry.Key, SiteFlags.None, SiteFlags.Live | SiteFlags.Unchecked);
+                }
             }
         }
 

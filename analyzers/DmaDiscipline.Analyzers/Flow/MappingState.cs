@@ -23,7 +23,13 @@ namespace DmaDiscipline.Analyzers.Flow
             BufferKey = bufferKey;
             Length = length;
             Direction = direction;
+            _hash = Mix(call.Syntax.SpanStart);
         }
+
+        // The state's maps are keyed by sites and look one up at nearly every statement: the hash is the call's
+        // place in its file, mixed and kept (an object's identity hash takes the runtime's slow path on every
+        // call). Two sites at one place only share a bucket; the maps' order is the same from run to run.
+        private readonly int _hash;
 
         public IOperation Call { get; }
         public MappingKind Kind { get; }
@@ -31,6 +37,23 @@ namespace DmaDiscipline.Analyzers.Flow
         public object? BufferKey { get; }
         public IOperation? Length { get; }
         public IOperation? Direction { get; }
+
+        /// <summary>Equality stays identity: the hash only has to agree with it.</summary>
+        public override int GetHashCode() => _hash;
+
+        public override bool Equals(object? obj) => ReferenceEquals(this, obj);
+
+        // Spreads a position's bits over the low bits the maps' tries branch on first (lowbias32).
+        private static int Mix(int position)
+        {
+            var x = (uint)position;
+            x ^= x >> 16;
+            x *= 0x7feb352d;
+            x ^= x >> 15;
+            x *= 0x846ca68b;
+            x ^= x >> 16;
+            return (int)x;
+        }
 
         public string Describe() => Kind switch
         {
@@ -442,53 +465,44 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>
     /// What the analysis knows at a point: what each variable holds, the status of each map site, and
     /// which variables hold known constants, each in a <see cref="PersistentMap{TKey, TValue}"/> whose
-    /// updates share everything they do not change. <see cref="Owing"/> indexes the sites that still
-    /// owe a release or a check (<see cref="SiteFlags.Live"/> or <see cref="SiteFlags.Unchecked"/>), so
-    /// that an exit or a lambda visits those, not every mapping the body ever made.
+    /// updates share everything they do not change. An exit visits the sites whose status changed since
+    /// the last exit where every owing site was settled (<see cref="PersistentMap{TKey, TValue}.KeysNotIn"/>),
+    /// not every mapping the body ever made; a status update copies one path of one map.
     /// </summary>
     internal sealed class MappingState
     {
         public static readonly MappingState Empty = new MappingState(
             PersistentMap<object, Binding>.Empty,
             PersistentMap<MapSite, SiteStatus>.Empty,
-            PersistentMap<object, long>.Empty,
-            PersistentMap<MapSite, bool>.Empty);
+            PersistentMap<object, long>.Empty);
 
-        private const SiteFlags OwingFlags = SiteFlags.Live | SiteFlags.Unchecked;
+        /// <summary>What a site owes while it has either flag: a release (<see cref="SiteFlags.Live"/>) or a check (<see cref="SiteFlags.Unchecked"/>).</summary>
+        public const SiteFlags OwingFlags = SiteFlags.Live | SiteFlags.Unchecked;
 
-        public MappingState(PersistentMap<object, Binding> bindings, PersistentMap<MapSite, SiteStatus> sites, PersistentMap<object, long> constants, PersistentMap<MapSite, bool> owing)
+        public MappingState(PersistentMap<object, Binding> bindings, PersistentMap<MapSite, SiteStatus> sites, PersistentMap<object, long> constants)
         {
             Bindings = bindings;
             Sites = sites;
             Constants = constants;
-            Owing = owing;
         }
 
         public PersistentMap<object, Binding> Bindings { get; }
         public PersistentMap<MapSite, SiteStatus> Sites { get; }
         /// <summary>Locals known to hold an integer or enum constant.</summary>
         public PersistentMap<object, long> Constants { get; }
-        /// <summary>The sites whose status is <see cref="SiteFlags.Live"/> or <see cref="SiteFlags.Unchecked"/> (a set: the value is unused).</summary>
-        public PersistentMap<MapSite, bool> Owing { get; }
 
         [MethodImpl(Jit.Optimized)]
-        public MappingState WithBindings(PersistentMap<object, Binding> bindings) => ReferenceEquals(bindings, Bindings) ? this : new MappingState(bindings, Sites, Constants, Owing);
+        public MappingState WithBindings(PersistentMap<object, Binding> bindings) => ReferenceEquals(bindings, Bindings) ? this : new MappingState(bindings, Sites, Constants);
 
-        /// <summary>The state with <paramref name="site"/>'s status set (and <see cref="Owing"/> kept in step).</summary>
+        /// <summary>The state with <paramref name="site"/>'s status set.</summary>
         [MethodImpl(Jit.Optimized)]
         public MappingState WithSite(MapSite site, SiteStatus status)
         {
             var sites = Sites.SetItem(site, status);
-            if (ReferenceEquals(sites, Sites))
-            {
-                return this;
-            }
-
-            var owing = (status.Flags & OwingFlags) != 0 ? Owing.SetItem(site, true) : Owing.Remove(site);
-            return new MappingState(Bindings, sites, Constants, owing);
+            return ReferenceEquals(sites, Sites) ? this : new MappingState(Bindings, sites, Constants);
         }
 
         [MethodImpl(Jit.Optimized)]
-        public MappingState WithConstants(PersistentMap<object, long> constants) => ReferenceEquals(constants, Constants) ? this : new MappingState(Bindings, Sites, constants, Owing);
+        public MappingState WithConstants(PersistentMap<object, long> constants) => ReferenceEquals(constants, Constants) ? this : new MappingState(Bindings, Sites, constants);
     }
 }

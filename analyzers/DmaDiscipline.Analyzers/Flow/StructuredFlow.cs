@@ -37,8 +37,10 @@ namespace DmaDiscipline.Analyzers.Flow
     /// after the loop joins them in, as the graph's block does, but a finally they cross reports
     /// nothing for them and an exit ignores them.
     /// </para>
-    /// What the pass does not reproduce is which exit operation the graph names for a path: a caller
-    /// uses it to learn whether anything is reported at all, and takes the graph for the diagnostics.
+    /// What the pass does not reproduce in general is which exit operation the graph names for a path: a
+    /// caller uses it to learn whether anything is reported at all, and takes the graph for the diagnostics,
+    /// except where the body is forward-only (no loop, <c>try</c> or <c>switch</c>: both visit the exits in
+    /// source order) and the analysis says every exit is named alike (a <c>return</c> of a value, a <c>throw</c>).
     /// StructuredFlowAgreementTests compare the two on generated bodies.
     /// </summary>
     internal static class StructuredFlow
@@ -54,8 +56,33 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>Runs the pass; false when the body has a construct it does not follow (then before anything is visited) or needs more work than its budget.</summary>
         [MethodImpl(Jit.Optimized)]
         public static bool TryRun<TState>(IOperation root, FlowAnalysis<TState> analysis)
+            where TState : class => TryRun(root, analysis, out _);
+
+        /// <summary>
+        /// Runs the pass as <see cref="TryRun{TState}(IOperation, FlowAnalysis{TState})"/>, and gives, for a body it
+        /// followed, a lower bound on the blocks of the body's control-flow graph, counted on the way without building
+        /// the graph (0 when it did not follow the body): the entry and exit blocks, and two for each <c>if</c> without
+        /// <c>else</c> (on a condition that is not constant) whose arm ends in <c>return</c> of a value or <c>throw</c> —
+        /// the block that branches on the condition (a block has one conditional branch) and the block of the arm's exit
+        /// (one per exit statement). A body past the graph walk's block limit by this count need not have its graph
+        /// built to learn that the graph walk gives up.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public static bool TryRun<TState>(IOperation root, FlowAnalysis<TState> analysis, out int graphBlocksAtLeast)
+            where TState : class => TryRun(root, analysis, out graphBlocksAtLeast, out _);
+
+        /// <summary>
+        /// Runs the pass as <see cref="TryRun{TState}(IOperation, FlowAnalysis{TState}, out int)"/>, and says whether the
+        /// body it followed has no loop, <c>try</c> or <c>switch</c> (<paramref name="forwardOnly"/>): then its graph has
+        /// no edge back and no region, each of its blocks is visited once, in the order of its ordinals, which is the order
+        /// of the source, and the walk visits the body's statements and exits in that same order.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public static bool TryRun<TState>(IOperation root, FlowAnalysis<TState> analysis, out int graphBlocksAtLeast, out bool forwardOnly)
             where TState : class
         {
+            graphBlocksAtLeast = 0;
+            forwardOnly = false;
             IBlockOperation? body;
             switch (root)
             {
@@ -69,16 +96,16 @@ namespace DmaDiscipline.Analyzers.Flow
                     return false;
             }
 
-            var statements = 0;
+            var size = new Size { GraphBlocks = 2, ForwardOnly = true };
             List<Edge<TState>> ends;
             try
             {
-                if (body is null || !IsStructured(body, 0, LoopKind.None, ref statements))
+                if (body is null || !IsStructured(body, 0, LoopKind.None, ref size))
                 {
                     return false;
                 }
 
-                var walk = new Walk<TState>(analysis, (statements + 4) * VisitsPerStatement);
+                var walk = new Walk<TState>(analysis, (size.Statements + 4) * VisitsPerStatement, body);
                 ends = walk.Statement(body, new List<Edge<TState>> { new Edge<TState>(analysis.Entry) }, report: true);
                 if (walk.GaveUp)
                 {
@@ -102,30 +129,16 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             analysis.Completed();
+            graphBlocksAtLeast = size.GraphBlocks;
+            forwardOnly = size.ForwardOnly;
             return true;
         }
 
-        /// <summary>
-        /// A lower bound on the blocks of the body's control-flow graph, read from its operation tree
-        /// without building the graph: the entry and exit blocks, and two for each <c>if</c> without
-        /// <c>else</c> (on a condition that is not constant) whose arm ends in <c>return</c> of a value or
-        /// <c>throw</c> — the block that branches on the condition (a block has one conditional branch)
-        /// and the block of the arm's exit (one per exit statement). A body past the graph walk's block
-        /// limit by this count need not have its graph built to learn that the graph walk gives up.
-        /// </summary>
-        public static int GraphBlocksAtLeast(IOperation root)
+        /// <summary>An <c>if</c> without <c>else</c>, on a condition that is not constant, whose arm ends in <c>return</c> of a value or <c>throw</c>: two blocks of the graph.</summary>
+        private static bool BranchesToExit(IOperation statement)
         {
-            var blocks = 2;
-            foreach (var operation in root.Descendants())
-            {
-                if (operation is IConditionalOperation { WhenFalse: null } conditional && !conditional.Condition.ConstantValue.HasValue
-                    && conditional.Parent is IBlockOperation && EndsInExit(conditional.WhenTrue))
-                {
-                    blocks += 2;
-                }
-            }
-
-            return blocks;
+            return statement is IConditionalOperation { WhenFalse: null } conditional && !conditional.Condition.ConstantValue.HasValue
+                && EndsInExit(conditional.WhenTrue);
 
             static bool EndsInExit(IOperation statement) => statement switch
             {
@@ -135,6 +148,19 @@ namespace DmaDiscipline.Analyzers.Flow
                 IThrowOperation _ => true,
                 _ => false,
             };
+        }
+
+        /// <summary>
+        /// What <see cref="IsStructured"/> counts: the statements (for the walk's budget), and the lower bound on the
+        /// graph's blocks of a body it follows (it holds no lambda, so every block of it is one the count visits).
+        /// </summary>
+        private struct Size
+        {
+            public int Statements;
+            public int GraphBlocks;
+
+            /// <summary>No loop, <c>try</c> or <c>switch</c> so far.</summary>
+            public bool ForwardOnly;
         }
 
         /// <summary>
@@ -168,10 +194,14 @@ namespace DmaDiscipline.Analyzers.Flow
             private int _budget;
             private bool _diverged;
 
-            public Walk(FlowAnalysis<TState> analysis, int budget)
+            // The body's own block: what leaves it leaves the body (nothing after it to drop anything for).
+            private readonly IBlockOperation _body;
+
+            public Walk(FlowAnalysis<TState> analysis, int budget, IBlockOperation body)
             {
                 _analysis = analysis;
                 _budget = budget;
+                _body = body;
             }
 
             /// <summary>The work exceeded the budget, or a loop met a state the graph would have joined differently: the body takes the graph.</summary>
@@ -194,19 +224,25 @@ namespace DmaDiscipline.Analyzers.Flow
                 switch (statement)
                 {
                     case IBlockOperation block:
-                        var current = incoming;
-                        foreach (var inner in block.Operations)
                         {
-                            if (current.Count == 0)
+                            // Outside loops, try and switch, a block entered by one edge hands the analysis what
+                            // leaves it normally, to drop what nothing after it can reach (LeaveBlock).
+                            var entry = _loops == 0 && _frames.Count == 0 && incoming.Count == 1 && !incoming[0].Stale && !ReferenceEquals(block, _body) ? incoming[0].State : null;
+                            var current = incoming;
+                            foreach (var inner in block.Operations)
                             {
-                                // The rest of the block is unreachable: the graph does not visit it either.
-                                break;
+                                if (current.Count == 0)
+                                {
+                                    // The rest of the block is unreachable: the graph does not visit it either.
+                                    break;
+                                }
+
+                                current = Statement(inner, current, report);
                             }
 
-                            current = Statement(inner, current, report);
+                            return entry is null ? current : LeaveBlock(block, entry, current);
                         }
 
-                        return current;
                     case IConditionalOperation conditional:
                         {
                             var (whenTrue, whenFalse) = Branch(conditional.Condition, Join(incoming), report);
@@ -334,6 +370,44 @@ namespace DmaDiscipline.Analyzers.Flow
                 _frames.RemoveAt(_frames.Count - 1);
                 after.AddRange(frame.Breaks);
                 return GaveUp ? new List<Edge<TState>>() : after;
+            }
+
+            /// <summary>
+            /// The edges that leave a block normally, through the analysis' <see cref="FlowAnalysis{TState}.LeaveBlock"/>.
+            /// The edges of nested blocks that end together reach here unjoined, as the graph's branches do; those the
+            /// analysis gives one state (usually the block's entry state) are kept once, so that a block holds as many
+            /// edges as distinct states leave it, not one per block nested in it. (Only states the analysis changed are
+            /// merged: an exit or a join takes a state it has seen again as it took it before.)
+            /// </summary>
+            [MethodImpl(Jit.Optimized)]
+            private List<Edge<TState>> LeaveBlock(IBlockOperation block, TState entry, List<Edge<TState>> edges)
+            {
+                var kept = 0;
+                TState? lastIn = null;
+                TState? lastOut = null;
+                for (var i = 0; i < edges.Count; i++)
+                {
+                    var state = edges[i].State;
+                    var left = ReferenceEquals(state, lastIn) ? lastOut! : _analysis.LeaveBlock(block, entry, state);
+                    lastIn = state;
+                    lastOut = left;
+                    var duplicate = false;
+                    if (!ReferenceEquals(left, state))
+                    {
+                        for (var j = 0; j < kept && !duplicate; j++)
+                        {
+                            duplicate = ReferenceEquals(edges[j].State, left) && edges[j].Stale == edges[i].Stale;
+                        }
+                    }
+
+                    if (!duplicate)
+                    {
+                        edges[kept++] = new Edge<TState>(left, edges[i].Stale);
+                    }
+                }
+
+                edges.RemoveRange(kept, edges.Count - kept);
+                return edges;
             }
 
             /// <summary>The list, emptied, holding <paramref name="state"/> if there is one (most statements leave by one edge: no new list for each).</summary>
@@ -620,7 +694,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>Statements this pass follows exactly as the graph does; counts them for the budget.</summary>
-        private static bool IsStructured(IOperation statement, int depth, LoopKind loop, ref int statements)
+        private static bool IsStructured(IOperation statement, int depth, LoopKind loop, ref Size size)
         {
             if (depth > MaxDepth)
             {
@@ -629,31 +703,38 @@ namespace DmaDiscipline.Analyzers.Flow
 
             RuntimeHelpers.EnsureSufficientExecutionStack();
 
-            statements++;
+            size.Statements++;
             switch (statement)
             {
                 case IBlockOperation block:
                     foreach (var inner in block.Operations)
                     {
-                        if (!IsStructured(inner, depth + 1, loop, ref statements))
+                        if (!IsStructured(inner, depth + 1, loop, ref size))
                         {
                             return false;
+                        }
+
+                        if (BranchesToExit(inner))
+                        {
+                            size.GraphBlocks += 2;
                         }
                     }
 
                     return true;
                 case IConditionalOperation conditional:
-                    return IsCondition(conditional.Condition, depth + 1) && IsStructured(conditional.WhenTrue, depth + 1, loop, ref statements)
-                        && (conditional.WhenFalse is null || IsStructured(conditional.WhenFalse, depth + 1, loop, ref statements));
+                    return IsCondition(conditional.Condition, depth + 1) && IsStructured(conditional.WhenTrue, depth + 1, loop, ref size)
+                        && (conditional.WhenFalse is null || IsStructured(conditional.WhenFalse, depth + 1, loop, ref size));
                 case IWhileLoopOperation whileLoop:
+                    size.ForwardOnly = false;
                     // C# has no until-loops; a loop's own locals are declared in its body or condition.
                     return whileLoop.Condition is { } condition && !whileLoop.ConditionIsUntil && whileLoop.IgnoredCondition is null
                         && IsCondition(condition, depth + 1)
-                        && IsStructured(whileLoop.Body, depth + 1, whileLoop.ConditionIsTop ? LoopKind.ContinueToHead : LoopKind.ContinueToBottom, ref statements);
+                        && IsStructured(whileLoop.Body, depth + 1, whileLoop.ConditionIsTop ? LoopKind.ContinueToHead : LoopKind.ContinueToBottom, ref size);
                 case IForLoopOperation forLoop:
+                    size.ForwardOnly = false;
                     foreach (var before in forLoop.Before)
                     {
-                        if (!IsStructured(before, depth + 1, loop, ref statements))
+                        if (!IsStructured(before, depth + 1, loop, ref size))
                         {
                             return false;
                         }
@@ -661,19 +742,21 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     foreach (var increment in forLoop.AtLoopBottom)
                     {
-                        if (!IsStructured(increment, depth + 1, loop, ref statements))
+                        if (!IsStructured(increment, depth + 1, loop, ref size))
                         {
                             return false;
                         }
                     }
 
                     return (forLoop.Condition is null || IsCondition(forLoop.Condition, depth + 1)) && forLoop.ConditionLocals.IsEmpty
-                        && IsStructured(forLoop.Body, depth + 1, forLoop.AtLoopBottom.IsEmpty ? LoopKind.ContinueToHead : LoopKind.ContinueToBottom, ref statements);
+                        && IsStructured(forLoop.Body, depth + 1, forLoop.AtLoopBottom.IsEmpty ? LoopKind.ContinueToHead : LoopKind.ContinueToBottom, ref size);
                 case ITryOperation @try:
+                    size.ForwardOnly = false;
                     // try/finally only: catch handlers start from every state of the try, block by block, in the graph.
                     return @try.Catches.IsEmpty && @try.Finally is { } @finally && @try.ExitLabel is null
-                        && IsStructured(@try.Body, depth + 1, loop, ref statements) && IsStructured(@finally, depth + 1, LoopKind.None, ref statements);
+                        && IsStructured(@try.Body, depth + 1, loop, ref size) && IsStructured(@finally, depth + 1, LoopKind.None, ref size);
                 case ISwitchOperation @switch:
+                    size.ForwardOnly = false;
                     // Sections of constant cases and default, left by break, return or throw (goto case, goto
                     // default, patterns and when clauses are the graph's); the value is tested case by case.
                     if (@switch.Value.ConstantValue.HasValue || !IsPlain(@switch.Value, depth + 1, conditionals: false))
@@ -696,7 +779,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         var inSection = loop == LoopKind.ContinueToBottom || loop == LoopKind.SwitchInLoopContinuingToBottom ? LoopKind.SwitchInLoopContinuingToBottom : LoopKind.Switch;
                         foreach (var inner in section.Body)
                         {
-                            if (!IsStructured(inner, depth + 1, inSection, ref statements))
+                            if (!IsStructured(inner, depth + 1, inSection, ref size))
                             {
                                 return false;
                             }

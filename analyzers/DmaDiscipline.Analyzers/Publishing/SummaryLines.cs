@@ -47,9 +47,24 @@ namespace DmaDiscipline.Analyzers.Publishing
             var content = addressesInReach ? carriers.ContentNames(cancellationToken) : new HashSet<string>();
             var (sinkWords, sinkBound) = carriers.SinkBoundNames(cancellationToken);
             var writer = new Writer(symbols, summaries, new VisibleReturn(compilation, summaries.ModelOf, cancellationToken), carriers.UsesSinks, addressesInReach, new Gates(content, sinkWords, sinkBound), lines, cancellationToken);
-            foreach (var type in VisibleTypes(compilation.Assembly.GlobalNamespace))
+            if (addressesInReach)
             {
-                writer.Add(type);
+                foreach (var type in VisibleTypes(compilation.Assembly.GlobalNamespace))
+                {
+                    writer.Add(type);
+                }
+            }
+            else
+            {
+                // An environment library publishes only value-preserving helpers: the members whose signature allows one are
+                // found by syntax, and no other member's symbol is made (a large project that does no DMA binds nothing else).
+                foreach (var declaration in carriers.ValuePreservingCandidates)
+                {
+                    if (summaries.ModelOf(declaration.SyntaxTree).GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method)
+                    {
+                        writer.AddHelper(method.PartialDefinitionPart ?? method);
+                    }
+                }
             }
 
             summarised = summaries.Summarised;
@@ -150,6 +165,31 @@ namespace DmaDiscipline.Analyzers.Publishing
                 _cancellationToken = cancellationToken;
             }
 
+            /// <summary>
+            /// A method of an environment library that may be a value-preserving helper: published when it is one and visible
+            /// as <see cref="Add"/> would have found it (itself and every type around it).
+            /// </summary>
+            public void AddHelper(IMethodSymbol method)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                if (!IsVisible(method) || method.IsImplicitlyDeclared
+                    || !(method.MethodKind is MethodKind.Ordinary or MethodKind.UserDefinedOperator or MethodKind.Conversion))
+                {
+                    return;
+                }
+
+                for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+                {
+                    if (!IsVisible(type) || type.IsImplicitlyDeclared)
+                    {
+                        return;
+                    }
+                }
+
+                AddValuePreserving(method);
+            }
+
+            /// <summary>The members of a visible type, where addresses are in reach (an environment library's go through <see cref="AddHelper"/>).</summary>
             public void Add(INamedTypeSymbol type)
             {
                 foreach (var member in type.GetMembers())
@@ -157,17 +197,6 @@ namespace DmaDiscipline.Analyzers.Publishing
                     _cancellationToken.ThrowIfCancellationRequested();
                     if (!IsVisible(member) || member.IsImplicitlyDeclared && !(member is IMethodSymbol { MethodKind: MethodKind.Constructor }))
                     {
-                        continue;
-                    }
-
-                    if (!_addressesInReach)
-                    {
-                        // An environment library: only a method can return what it is given.
-                        if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.UserDefinedOperator or MethodKind.Conversion } helper)
-                        {
-                            AddValuePreserving(helper);
-                        }
-
                         continue;
                     }
 

@@ -90,8 +90,8 @@ namespace DmaDiscipline.Analyzers.Rules
             }
 
             // The tree walk runs once: a body it follows and finds quiet is done; what it finds in a body whose
-            // graph the graph walk cannot take is reported as it stands, without walking the tree again.
-            var walked = Walk(root, context.OwningSymbol, symbols, summaries);
+            // graph the graph walk cannot take, or would report the same, is reported as it stands, without walking the tree again.
+            var walked = Walk(root, context.OwningSymbol, symbols, summaries, out var graphBlocksAtLeast, out var asGraph);
             if (walked is { Count: 0 })
             {
                 return;
@@ -102,10 +102,10 @@ namespace DmaDiscipline.Analyzers.Rules
                 return;
             }
 
-            if (walked is not null && StructuredFlow.GraphBlocksAtLeast(root) > FlowSolver<MappingState>.MaxBlocks)
+            if (walked is not null && (asGraph || graphBlocksAtLeast > FlowSolver<MappingState>.MaxBlocks))
             {
-                // The graph walk would give up on this body: its graph (whose building grows faster than
-                // the body) is not built, and the tree walk's findings are reported.
+                // The graph walk would report the same (messages included), or give up on this body: its graph
+                // (whose building grows faster than the body) is not built, and the tree walk's findings are reported.
                 walked.ForEach(context.ReportDiagnostic);
                 return;
             }
@@ -148,11 +148,24 @@ namespace DmaDiscipline.Analyzers.Rules
         /// once it has followed the whole body, none when it is quiet (then the graph would report nothing
         /// either, and is not built: most mapping bodies of a driver), null when it does not follow the body.
         /// </summary>
+        internal static List<Diagnostic>? Walk(IOperation root, ISymbol? owner, DmaSymbols symbols, MappingSummaries? summaries = null) =>
+            Walk(root, owner, symbols, summaries, out _, out _);
+
+        /// <summary>
+        /// The walk, a lower bound on the blocks of the body's graph (counted by the walk; 0 when it does not follow
+        /// the body), and whether its findings are those the graph walk would report, messages included
+        /// (<paramref name="asGraph"/>): a body without loop, <c>try</c> or <c>switch</c>, whose graph is visited in the
+        /// walk's order, where every exit is one both name by the same operation (a <c>return</c> of a value, a <c>throw</c>)
+        /// (<see cref="MappingFlow.ExitsNamedByValue"/>).
+        /// </summary>
         [MethodImpl(Jit.Optimized)]
-        internal static List<Diagnostic>? Walk(IOperation root, ISymbol? owner, DmaSymbols symbols, MappingSummaries? summaries = null)
+        internal static List<Diagnostic>? Walk(IOperation root, ISymbol? owner, DmaSymbols symbols, MappingSummaries? summaries, out int graphBlocksAtLeast, out bool asGraph)
         {
             var found = new List<Diagnostic>();
-            return StructuredFlow.TryRun(root, new MappingFlow(symbols, found.Add, owner as IMethodSymbol, root.SemanticModel, summaries)) ? found : null;
+            var flow = new MappingFlow(symbols, found.Add, owner as IMethodSymbol, root.SemanticModel, summaries);
+            var followed = StructuredFlow.TryRun(root, flow, out graphBlocksAtLeast, out var forwardOnly);
+            asGraph = followed && forwardOnly && flow.ExitsNamedByValue;
+            return followed ? found : null;
         }
 
         /// <summary>Pre-scan before a graph: every rule here starts from a map or coherent alloc in the same body, or a release (DMA006 of a handle mapped elsewhere).</summary>

@@ -86,6 +86,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         public (HashSet<string> Sinks, HashSet<string> Bound) SinkBoundNames(CancellationToken cancellationToken) => _content.SinkBound(cancellationToken);
 
+        /// <summary>
+        /// The declarations of the source that may be value-preserving helpers, by their signature's syntax
+        /// (<see cref="SourceDeclarations.ValuePreservingCandidates"/>): the summary generator looks no further.
+        /// </summary>
+        public IReadOnlyList<BaseMethodDeclarationSyntax> ValuePreservingCandidates => _content.Declarations.ValuePreservingCandidates;
+
         /// <summary>The declarations and seeds <see cref="ContentNames"/> is computed from, and its result once computed.</summary>
         private sealed class Content
         {
@@ -102,6 +108,8 @@ namespace DmaDiscipline.Analyzers.Symbols
                 _seeds = seeds;
                 _pointers = pointers;
             }
+
+            public SourceDeclarations Declarations => _declarations;
 
             /// <summary>Those of <see cref="DeviceSinks"/> that are device memory or hold it.</summary>
             public HashSet<string> DeviceMemory { get; } = new HashSet<string>(StringComparer.Ordinal);

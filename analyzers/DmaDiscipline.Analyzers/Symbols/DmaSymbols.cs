@@ -167,6 +167,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private static DmaSymbols CreateCore(Compilation compilation, ImmutableArray<AdditionalText> files, CancellationToken cancellationToken)
         {
             var symbols = new DmaSymbols(compilation);
+            symbols._files = files;
             symbols.AddRuntime();
             var configured = symbols.AddSymbolsFiles(files, cancellationToken);
             symbols.AddPublishedSummaries(configured, cancellationToken);
@@ -498,6 +499,9 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private volatile InterestingNames? _names;
         private volatile AddressCarriers? _carriers;
+
+        // The symbols files this provider read (carriers are shared only between compilations that read the same).
+        private ImmutableArray<AdditionalText> _files = ImmutableArray<AdditionalText>.Empty;
         private readonly object _namesLock = new object();
 
         /// <summary>
@@ -535,8 +539,44 @@ namespace DmaDiscipline.Analyzers.Symbols
             var names = Names(cancellationToken);
             lock (_namesLock)
             {
-                return _carriers ??= AddressCarriers.Compute(Compilation, this, names, _physicalTypes, _busTypes, cancellationToken);
+                // The analyzers' compilation is the generator's plus its output: the carriers the generator computed serve both.
+                return _carriers ??= SharedCarriers.GetOrCompute(Compilation, _files, CarrierInputs(names),
+                    () => AddressCarriers.Compute(Compilation, this, names, _physicalTypes, _busTypes, cancellationToken), cancellationToken);
             }
+        }
+
+        /// <summary>
+        /// Everything <see cref="AddressCarriers.Compute"/> reads of this provider, as one string: the names, the address and
+        /// device-memory types (by assembly and full name), whether pointers are physical, the made-with holders.
+        /// </summary>
+        private string CarrierInputs(InterestingNames names)
+        {
+            var text = new System.Text.StringBuilder();
+            void Names(string label, IEnumerable<string> set)
+            {
+                var sorted = new List<string>(set);
+                sorted.Sort(StringComparer.Ordinal);
+                text.Append(label).Append(':').Append(string.Join("\u0001", sorted)).Append('\n');
+            }
+
+            IEnumerable<string> Types(IEnumerable<ISymbol> types)
+            {
+                foreach (var type in types)
+                {
+                    yield return (type.ContainingAssembly?.Identity.GetDisplayName() ?? string.Empty) + "|" + type.ToDisplayString() + "|" + type.Name;
+                }
+            }
+
+            Names("sinks", names.Sinks);
+            Names("physical", names.Physical);
+            Names("device-sinks", names.DeviceSinks);
+            Names("device-memory", names.DeviceMemory);
+            Names("physical-types", Types(_physicalTypes));
+            Names("bus-types", Types(_busTypes));
+            Names("device-types", Types(_deviceTypes));
+            Names("made-with", Types(MadeWithHolders));
+            text.Append("pointers:").Append(PointersArePhysical).Append("\ndeclares-physical:").Append(DeclaresPhysicalSource);
+            return text.ToString();
         }
 
         /// <summary>The roles of a method, property or field: configured, built-in, or from attributes (including overridden and implemented members).</summary>

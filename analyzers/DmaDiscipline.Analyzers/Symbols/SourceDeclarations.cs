@@ -35,6 +35,15 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         public HashSet<string> ConstructorOnlyMembers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+        /// <summary>
+        /// The methods, operators and conversions whose signature lets them be value-preserving helpers (return what their
+        /// first argument carries): a first parameter and a return whose declared types may be address-like — every type but
+        /// the predefined ones too narrow to hold an address (<c>int</c>, <c>byte</c>, <c>bool</c>, <c>void</c>…), arrays and
+        /// tuples. A superset, by syntax: the summary generator asks the symbols of these only, so that a project that does no
+        /// DMA binds no other member's signature (<see cref="MayHoldAddress"/>).
+        /// </summary>
+        public List<BaseMethodDeclarationSyntax> ValuePreservingCandidates { get; } = new List<BaseMethodDeclarationSyntax>();
+
         /// <summary>Methods and constructors of the source with an optional bus-address parameter (an omitted argument is a forgery).</summary>
         public HashSet<string> Forgers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -246,6 +255,11 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             foreach (var member in type.Members)
             {
+                if (member is BaseMethodDeclarationSyntax helper && IsValuePreservingCandidate(helper))
+                {
+                    ValuePreservingCandidates.Add(helper);
+                }
+
                 switch (member)
                 {
                     case MethodDeclarationSyntax method:
@@ -350,6 +364,44 @@ namespace DmaDiscipline.Analyzers.Symbols
                         Add(UnitKind.Body, Array.Empty<string>(), text, member.Span, default, returnsSomething: false, typeName);
                         break;
                 }
+            }
+        }
+
+        /// <summary>A method, operator or conversion whose return and first parameter may hold an address (<see cref="ValuePreservingCandidates"/>).</summary>
+        private static bool IsValuePreservingCandidate(BaseMethodDeclarationSyntax declaration)
+        {
+            var returned = declaration switch
+            {
+                MethodDeclarationSyntax method => method.ReturnType,
+                OperatorDeclarationSyntax @operator => @operator.ReturnType,
+                ConversionOperatorDeclarationSyntax conversion => conversion.Type,
+                _ => null,
+            };
+            return returned is not null && declaration.ParameterList.Parameters.Count > 0 && MayHoldAddress(returned)
+                && (declaration.ParameterList.Parameters[0].Type is not { } first || MayHoldAddress(first));
+        }
+
+        /// <summary>
+        /// Can a value of this declared type be an address (an address-sized integer, a pointer, an address or device-memory
+        /// type)? No for the predefined types narrower than an address or not integers, arrays and tuples; yes for any other
+        /// name (an alias or a configured type cannot be told by its syntax). <c>ref T</c> and <c>T?</c> are <c>T</c>'s.
+        /// </summary>
+        internal static bool MayHoldAddress(TypeSyntax type)
+        {
+            switch (type)
+            {
+                case RefTypeSyntax reference:
+                    return MayHoldAddress(reference.Type);
+                case NullableTypeSyntax nullable:
+                    // T? of a reference type is T itself (a configured address class); of a struct, Nullable<T>, which is not.
+                    return MayHoldAddress(nullable.ElementType);
+                case PredefinedTypeSyntax predefined:
+                    return predefined.Keyword.IsKind(SyntaxKind.ULongKeyword) || predefined.Keyword.IsKind(SyntaxKind.LongKeyword) || predefined.Keyword.IsKind(SyntaxKind.UIntKeyword);
+                case ArrayTypeSyntax _:
+                case TupleTypeSyntax _:
+                    return false;
+                default:
+                    return true;
             }
         }
 

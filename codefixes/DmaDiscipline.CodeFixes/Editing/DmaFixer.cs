@@ -58,17 +58,60 @@ namespace DmaDiscipline.CodeFixes.Editing
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                var first = true;
-                foreach (var plan in SafePlans(model, root, diagnostic, context.CancellationToken))
+                var document = context.Document;
+                var site = diagnostic;
+                var plans = SafePlans(model, root, diagnostic, context.CancellationToken);
+                if (plans.Count == 0 && await InBlockBodyAsync(document, model, root, ImmutableArray.Create(diagnostic), context.CancellationToken).ConfigureAwait(false) is { } blocked
+                    && blocked.Diagnostics[0] is { } moved)
                 {
-                    var document = context.Document;
+                    // The site is in an expression body: the same fixes, planned on the member given a block body.
+                    document = blocked.Document;
+                    site = moved;
+                    plans = SafePlans(blocked.Model, blocked.Root, moved, context.CancellationToken);
+                }
+
+                var first = true;
+                foreach (var plan in plans)
+                {
+                    var fixing = document;
+                    var fixedSite = site;
                     var key = first ? PreferredKey(diagnostic.Id) : plan.EquivalenceKey;
                     first = false;
                     context.RegisterCodeFix(
-                        CodeAction.Create(plan.Title, ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), key, ct), key),
+                        CodeAction.Create(plan.Title, ct => ApplyAsync(fixing, ImmutableArray.Create(fixedSite), key, ct), key),
                         diagnostic);
                 }
             }
+        }
+
+        /// <summary>
+        /// <paramref name="document"/> with the expression bodies holding <paramref name="diagnostics"/> that have no
+        /// plan given block bodies (<see cref="ExpressionBodies"/>), analysed again, and each diagnostic as reported there
+        /// (null where it is not reported again); null when no such diagnostic is in an expression body.
+        /// </summary>
+        private async Task<(Document Document, SemanticModel Model, SyntaxNode Root, Diagnostic?[] Diagnostics)?> InBlockBodyAsync(
+            Document document, SemanticModel model, SyntaxNode root, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var spans = diagnostics.Select(d => d.Location.SourceSpan).ToList();
+            var needBlock = diagnostics.Select(d =>
+                ExpressionBodies.Holding(root.FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true)) is not null
+                && SafePlans(model, root, d, cancellationToken).Count == 0).ToList();
+            if (!needBlock.Contains(true)
+                || !(ExpressionBodies.ToBlocks(document, model, root, spans, needBlock, cancellationToken) is { } blocked))
+            {
+                return null;
+            }
+
+            var newModel = await blocked.Document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            var newRoot = await blocked.Document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            if (newModel is null || newRoot is null)
+            {
+                return null;
+            }
+
+            var fresh = await FixAllRounds.DiagnosticsAsync(blocked.Document, cancellationToken).ConfigureAwait(false);
+            var moved = diagnostics.Select((d, i) => (Diagnostic?)fresh.FirstOrDefault(f => f.Id == d.Id && f.Location.SourceSpan == blocked.Sites[i])).ToArray();
+            return (blocked.Document, newModel, newRoot, moved);
         }
 
         /// <summary>Works out the fix for one diagnostic, or null when no safe fix exists.</summary>
@@ -105,6 +148,16 @@ namespace DmaDiscipline.CodeFixes.Editing
             }
 
             Mapping.FrameworkRoles.Register(model.Compilation, document.Project.AnalyzerOptions);
+
+            var current = diagnostics.Where(d => d.Location.SourceTree == root.SyntaxTree).ToImmutableArray();
+            if (await InBlockBodyAsync(document, model, root, current, cancellationToken).ConfigureAwait(false) is { } blocked)
+            {
+                // Sites in expression bodies: fixed on their members given block bodies, with every other site moved along.
+                document = blocked.Document;
+                model = blocked.Model;
+                root = blocked.Root;
+                diagnostics = blocked.Diagnostics.Where(d => d is not null).Select(d => d!).ToImmutableArray();
+            }
 
             var plans = new List<PlannedFix>();
             var targets = new HashSet<string>(StringComparer.Ordinal);

@@ -77,7 +77,7 @@ namespace DmaDiscipline.CodeFixes.Editing
         }
 
         /// <summary>The DMA diagnostics of <paramref name="document"/> as it is now, with the project's options and additional files (the symbols file).</summary>
-        private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Document document, CancellationToken cancellationToken)
+        internal static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Document document, CancellationToken cancellationToken)
         {
             var compilation = await document.Project.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
             var tree = await document.GetSyntaxTreeAsync(cancellationToken).ConfigureAwait(false);

@@ -17,8 +17,15 @@ namespace DmaDiscipline.CodeFixes.Rules
         /// <summary>The per-request rewrite: map before the descriptor is written, check, keep for the completion path.</summary>
         private static class StreamingMap
         {
-            public static IEnumerable<PlannedFix> Plans(SemanticModel model, ExpressionSyntax sink, ExpressionSyntax source, ExpressionSyntax buffer, ExpressionSyntax? offset, RuntimeSymbols symbols, CancellationToken cancellationToken)
+            /// <param name="sinkTakesHandle">
+            /// The sink is a bus address forged from the physical one (<c>new DmaAddr(b.PhysicalAddress.Value)</c>, DMA008): it
+            /// becomes the mapping's handle, not its value.
+            /// </param>
+            public static IEnumerable<PlannedFix> Plans(SemanticModel model, ExpressionSyntax sink, ExpressionSyntax source, ExpressionSyntax buffer, ExpressionSyntax? offset, RuntimeSymbols symbols, CancellationToken cancellationToken, bool sinkTakesHandle = false)
             {
+                var address = sinkTakesHandle && sink is BaseObjectCreationExpressionSyntax { ArgumentList.Arguments.Count: 1 } forged
+                    ? forged.ArgumentList.Arguments[0].Expression
+                    : sink;
                 var statement = sink.FirstAncestorOrSelf<StatementSyntax>();
                 var method = sink.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>();
                 var body = method?.Body;
@@ -30,11 +37,11 @@ namespace DmaDiscipline.CodeFixes.Rules
 
                 // addr = phys.Value [+ offset]
                 string offsetText;
-                if (sink == value)
+                if (address == value)
                 {
                     offsetText = offset?.WithoutTrivia().ToString() ?? "0";
                 }
-                else if (sink is BinaryExpressionSyntax add && add.IsKind(SyntaxKind.AddExpression) && add.Left == value && offset is null)
+                else if (address is BinaryExpressionSyntax add && add.IsKind(SyntaxKind.AddExpression) && add.Left == value && offset is null)
                 {
                     offsetText = StripCast(add.Right).ToString();
                 }
@@ -85,7 +92,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 // Both ways only when both are evident: a device-writable descriptor over the whole buffer the CPU has just filled.
                 var cpuFilled = offsetText == "0" && CpuFill.Before(model, buffer, statement, cancellationToken);
                 var choices = DirectionChoice.For(model, sink, statement, cpuFilled, completion?.CpuReads == true, cancellationToken);
-                var newSink = SyntaxFactory.ParseExpression($"{addressName}.Value").WithTriviaFrom(sink);
+                var newSink = SyntaxFactory.ParseExpression(sinkTakesHandle ? addressName : $"{addressName}.Value").WithTriviaFrom(sink);
                 var preferred = true;
                 foreach (var choice in choices)
                 {

@@ -116,6 +116,21 @@ namespace DmaDiscipline.CodeFixes.Rules
         }
 
         /// <summary>
+        /// The per-request map for a bus address forged from a buffer's physical address (DMA008) with no mapping of the
+        /// buffer in scope: the same fixes as DMA001's at that place, the forged address becoming the mapping's handle.
+        /// </summary>
+        internal static IEnumerable<PlannedFix> MapForged(SemanticModel model, BaseObjectCreationExpressionSyntax forged, ExpressionSyntax source, ExpressionSyntax buffer, ExpressionSyntax? offset, CancellationToken cancellationToken)
+        {
+            var symbols = RuntimeSymbols.From(model.Compilation);
+            if (model.GetSymbolInfo(buffer, cancellationToken).Symbol is IFieldSymbol field && RuntimeSymbols.Is(field.Type, symbols.KBuffer))
+            {
+                return Enumerable.Empty<PlannedFix>(); // ring memory: DMA001's coherent rewrite, not a per-request map
+            }
+
+            return StreamingMap.Plans(model, forged, source, buffer, offset, symbols, cancellationToken, sinkTakesHandle: true);
+        }
+
+        /// <summary>
         /// The buffer and offset a physical-address expression reads: <c>b.PhysicalAddress</c> or
         /// <c>memory.VirtToPhys(b[, offset])</c>.
         /// </summary>

@@ -55,12 +55,34 @@ internal sealed class TraversalChecked : DiagnosticAnalyzer
         });
     }
 
-    /// <summary>DMA002–DMA006: a body the tree walk finds quiet is quiet over its graphs too.</summary>
+    /// <summary>
+    /// DMA002–DMA006: a body the tree walk finds quiet is quiet over its graphs too; a body whose findings the walk
+    /// says are the graph's (reported without building the graph) gets the same findings over its graph, messages included.
+    /// </summary>
     private static void CheckQuiet(CodeBlockAnalysisContext context, DmaSymbols symbols, MappingSummaries summaries)
     {
         if (MappingLifecycleAnalyzer.RootToAnalyse(context, symbols, summaries) is not { } root
-            || MappingLifecycleAnalyzer.Walk(root, context.OwningSymbol, symbols, summaries) is not { Count: 0 })
+            || MappingLifecycleAnalyzer.Walk(root, context.OwningSymbol, symbols, summaries, out _, out var asGraph) is not { } walked)
         {
+            return;
+        }
+
+        if (walked.Count > 0)
+        {
+            if (asGraph)
+            {
+                var graphed = new List<Diagnostic>();
+                var complete = true;
+                BodyAnalysis.ForEachGraph(root, context.OwningSymbol, context.CancellationToken, (graph, analysed) =>
+                    complete &= FlowSolver<MappingState>.Run(graph, new MappingFlow(symbols, graphed.Add, analysed as IMethodSymbol, root.SemanticModel, summaries)));
+
+                // A body past the graph's limits is what the tree walk is for: nothing to compare.
+                if (complete && Describe(walked) != Describe(graphed))
+                {
+                    throw new InvalidOperationException($"StructuredFlow reported for the graph, and the two differ on DMA002-DMA006: walk [{Describe(walked)}], graph [{Describe(graphed)}]");
+                }
+            }
+
             return;
         }
 

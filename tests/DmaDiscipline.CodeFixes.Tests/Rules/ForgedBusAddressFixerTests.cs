@@ -46,6 +46,96 @@ public sealed class ForgedBusAddressFixerTests
         V.Diagnostic("DMA008").WithLocation(0));
 
     [Fact]
+    public Task An_address_given_to_the_device_with_no_mapping_in_scope_is_mapped_as_DMA001_maps_it() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public int Exchange(Ring ring, KBuffer reply)
+            {
+                ring.Post({|#0:new DmaAddr(reply.PhysicalAddress.Value)|}, 64);
+                while (!ring.Completed(0))
+                {
+                }
+
+                return reply.Span[0];
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+
+            public Driver(DmaApi dma) => _dma = dma;
+
+            public int Exchange(Ring ring, KBuffer reply)
+            {
+                DmaDirection dmaDirection = DmaDirection.FromDevice;
+                DmaAddr dmaAddress = _dma.MapSingle(reply, 0, 64, dmaDirection);
+                if (_dma.MappingError(dmaAddress))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                ring.Post(dmaAddress, 64);
+                while (!ring.Completed(0))
+                {
+                }
+
+                _dma.UnmapSingle(dmaAddress, 64, dmaDirection);
+                return reply.Span[0];
+            }
+        }
+        """,
+        V.Diagnostic("DMA008").WithLocation(0));
+
+    [Fact]
+    public Task No_fix_for_a_forged_address_given_to_unmap_with_no_mapping_in_scope() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Done(DmaApi dma, KBuffer buffer)
+            {
+                dma.UnmapSingle({|#0:new DmaAddr(buffer.PhysicalAddress.Value)|}, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        V.Diagnostic("DMA008").WithLocation(0));
+
+    [Fact]
+    public Task No_fix_when_the_buffer_is_mapped_at_another_offset() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 16, 48, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    return;
+                }
+
+                ring.Post({|#0:new DmaAddr(buffer.PhysicalAddress.Value)|}, 64);
+                dma.UnmapSingle(addr, 48, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        V.Diagnostic("DMA008").WithLocation(0));
+
+    [Fact]
     public Task No_fix_for_an_address_forged_from_a_constant() => V.NoFixAsync(
         """
         using DmaDiscipline.Runtime;
