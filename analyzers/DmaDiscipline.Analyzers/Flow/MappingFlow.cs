@@ -504,6 +504,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 PostedAtExit(state, kind, exitOperation);
             }
 
+            if (_partialUnwinds.Count > 0)
+            {
+                UnwindAtExit(state, kind, exitOperation);
+            }
+
             // A site whose leak has been given an exit after its map is settled: no later exit changes
             // it. The site statuses of an exit where every owing site was settled are kept, and a later
             // exit visits only the statuses its own state holds beyond those (the two share the rest), so
@@ -579,6 +584,17 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            foreach (var unwound in _unwindExits)
+            {
+                // A partial unwind on a failure exit of the map's loop: the earlier passes' mappings it did not release leak.
+                if (!_loopUnwinds.Contains(unwound.Key) && !_releasedOnItsPass.Contains(unwound.Key) && !_leaks.ContainsKey(unwound.Key))
+                {
+                    _leaks[unwound.Key] = _leakExits.Count;
+                    _leakExits.Add(new LeakExit(unwound.Key, unwound.Value.Kind, unwound.Value.Exit, before: true));
+                    _earlierPasses.Add(unwound.Key);
+                }
+            }
+
             // In source order: the state's maps enumerate in no particular order.
             _leakExits.Sort((x, y) => x.Site.Call.Syntax.SpanStart.CompareTo(y.Site.Call.Syntax.SpanStart));
             foreach (var leak in _leakExits)
@@ -590,7 +606,8 @@ namespace DmaDiscipline.Analyzers.Flow
                     + (leak.Before ? " on a later pass of the loop" : string.Empty);
                 var exitLocation = exitOperation?.Syntax.GetLocation();
                 Report(Diagnostic.Create(Descriptors.DMA002, leak.Site.Call.Syntax.GetLocation(),
-                    exitLocation is null ? Array.Empty<Location>() : new[] { exitLocation }, leak.Site.Describe(), line));
+                    exitLocation is null ? Array.Empty<Location>() : new[] { exitLocation },
+                    _earlierPasses.Contains(leak.Site) ? EarlierPassesProperties : null, leak.Site.Describe(), line));
             }
         }
 
@@ -1403,6 +1420,12 @@ namespace DmaDiscipline.Analyzers.Flow
 
             _slotsHeld = true;
             var key = new ElementKey(container);
+            if (_recording is null && sites.Length == 1 && !_keptIn.ContainsKey(container))
+            {
+                // Where a loop's map keeps each pass's mapping: an element read there on a later pass is an earlier pass's (see NoteUnwind).
+                _keptIn[container] = sites[0];
+            }
+
             var contents = new ContentsBinding(sites);
             if (state.Bindings.TryGetValue(key, out var held) && held is ContentsBinding before)
             {
@@ -2360,6 +2383,103 @@ namespace DmaDiscipline.Analyzers.Flow
         private PersistentMap<MapSite, SiteStatus> _postedSeenAtThrow = PersistentMap<MapSite, SiteStatus>.Empty;
         private readonly List<MapSite> _postedHere = new List<MapSite>();
 
+        /// <summary>
+        /// A map inside a loop is one site for all its passes. A release of it where this pass's mapping
+        /// may have failed releases an earlier pass's (read back from where it was kept): an unwind. In a
+        /// loop of its own (one that does not hold the map), it may release every earlier pass's; in
+        /// straight-line code of the map's loop, one (<c>Unmap(_addrs[i - 1])</c>), so the others leak at
+        /// the exit that follows (see <see cref="UnwindAtExit"/>). A release where this pass's mapping is
+        /// good releases the pass's own: nothing accumulates over the passes.
+        /// </summary>
+        private void NoteUnwind(MapSite site, SiteStatus status, IOperation at)
+        {
+            if (_recording is not null || site.Kind != MappingKind.Streaming || !(LoopAround(site.Call.Syntax) is { } mapLoop))
+            {
+                return;
+            }
+
+            if ((status.Flags & SiteFlags.Failed) == 0)
+            {
+                _releasedOnItsPass.Add(site);
+                return;
+            }
+
+            var releaseLoop = LoopAround(at.Syntax);
+            if (releaseLoop == mapLoop)
+            {
+                if (!_partialUnwinds.Contains(site))
+                {
+                    _partialUnwinds.Add(site);
+                }
+            }
+            else if (releaseLoop is not null && !releaseLoop.Span.Contains(site.Call.Syntax.Span))
+            {
+                _loopUnwinds.Add(site);
+            }
+        }
+
+        /// <summary>At an exit inside a map's loop where this pass's mapping failed, after a partial unwind: the earlier passes' leak.</summary>
+        private void UnwindAtExit(MappingState state, ExitKind kind, IOperation? exitOperation)
+        {
+            if (exitOperation is null)
+            {
+                return;
+            }
+
+            foreach (var site in _partialUnwinds)
+            {
+                // This pass's mapping failed (and the unwind may have released what it read back since).
+                if (!_unwindExits.ContainsKey(site) && state.Sites.TryGetValue(site, out var status)
+                    && (status.Flags & (SiteFlags.Failed | SiteFlags.Released)) != 0 && (status.Flags & SiteFlags.Live) == 0
+                    && LoopAround(site.Call.Syntax) is { } loop && loop.Span.Contains(exitOperation.Syntax.Span))
+                {
+                    _unwindExits[site] = (exitOperation, kind);
+                }
+            }
+        }
+
+        /// <summary>The innermost loop statement around <paramref name="node"/> in its member (a lambda or local function ends the search).</summary>
+        private static SyntaxNode? LoopAround(SyntaxNode node)
+        {
+            for (var n = node.Parent; n is not null; n = n.Parent)
+            {
+                switch (n)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.WhileStatementSyntax _:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.DoStatementSyntax _:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.ForStatementSyntax _:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.CommonForEachStatementSyntax _:
+                        return n;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax _:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax _:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax _:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// Said on a DMA002 for the earlier passes' mappings of a loop's map (a partial unwind): what to release
+        /// is every earlier pass's, which the release fix, writing one unmap of the handle, cannot give.
+        /// </summary>
+        internal const string EarlierPassesProperty = "EarlierPasses";
+
+        private static readonly System.Collections.Immutable.ImmutableDictionary<string, string?> EarlierPassesProperties =
+            System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty.Add(EarlierPassesProperty, "true");
+
+        private readonly HashSet<MapSite> _earlierPasses = new HashSet<MapSite>();
+
+        // The one map site whose mappings a container (by its storage) was given.
+        private readonly Dictionary<object, MapSite> _keptIn = new Dictionary<object, MapSite>();
+
+        // Loop maps released by a partial unwind (in the order seen), by an unwind loop, on their own pass; the exit each partial unwind reaches.
+        private readonly List<MapSite> _partialUnwinds = new List<MapSite>();
+        private readonly HashSet<MapSite> _loopUnwinds = new HashSet<MapSite>();
+        private readonly HashSet<MapSite> _releasedOnItsPass = new HashSet<MapSite>();
+        private readonly Dictionary<MapSite, (IOperation Exit, ExitKind Kind)> _unwindExits = new Dictionary<MapSite, (IOperation, ExitKind)>();
+
         // Mappings given to the device here (in the order first posted), those released after a post, those still posted at a return, and a throw each reaches posted.
         private readonly List<MapSite> _posted = new List<MapSite>();
         private readonly HashSet<MapSite> _postedSet = new HashSet<MapSite>();
@@ -2822,6 +2942,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 if ((roles & (DmaRole.Unmap | DmaRole.CoherentFree)) != 0 && bound is null && handleArgument is not null)
                 {
                     ReleasedFromElsewhere(invocation, roles, handleArgument, ref state);
+                    if (Keys.Unwrap(handleArgument.Value) is IArrayElementReferenceOperation element && ContainerKeyOf(element.ArrayReference) is { } container
+                        && _keptIn.TryGetValue(container, out var kept) && state.Sites.TryGetValue(kept, out var keptStatus))
+                    {
+                        // An earlier pass's mapping read back from where the map's loop keeps them (the pass's own is no longer followed there).
+                        NoteUnwind(kept, keptStatus, handleArgument.Value);
+                    }
                 }
 
                 return null;
@@ -2838,6 +2964,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 NoteRelease(site0, handleArgument.Value);
                 NoteTakenBack(site0, status);
+                NoteUnwind(site0, status, handleArgument.Value);
                 state = Update(state, site0, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceAccess | SiteFlags.Unchecked | SiteFlags.Failed);
                 return null;
             }
@@ -3398,6 +3525,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 CheckNotReleased(handle.Site, status, at, releasing: true);
                 NoteRelease(handle.Site, at);
                 NoteTakenBack(handle.Site, status);
+                NoteUnwind(handle.Site, status, at);
                 state = Update(state, handle.Site, SiteFlags.Released, SiteFlags.NotReleased | SiteFlags.Live | SiteFlags.DeviceAccess | SiteFlags.Unchecked | SiteFlags.Failed);
             }
             else

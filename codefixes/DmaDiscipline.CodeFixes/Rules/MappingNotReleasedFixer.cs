@@ -279,7 +279,8 @@ namespace DmaDiscipline.CodeFixes.Rules
 
         internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
-            var map = MapCall.Find(model, root, diagnostic.Location, cancellationToken);
+            // The earlier passes' mappings of a loop's map (a partial unwind): one unmap of the handle would release the failed pass's.
+            var map = diagnostic.Properties.ContainsKey(Analyzers.Flow.MappingFlow.EarlierPassesProperty) ? null : MapCall.Find(model, root, diagnostic.Location, cancellationToken);
             if (map is null)
             {
                 return null;

@@ -99,6 +99,24 @@ public sealed class IndependentSnippetTests
     [InlineData(Map + " _ring[3].Addr = a.Value; if (!flag) { " + Unmap + " return false; } " + Unmap)]
     public Task Posted_and_handed_over_not_reported(string statements) => Check(Body(statements));
 
+    private static string Ring(string member) =>
+        "class D { private readonly KBuffer[] _bufs = new KBuffer[8]; private readonly DmaAddr[] _addrs = new DmaAddr[8]; private readonly Desc[] _ring = new Desc[8]; " + member + " }";
+
+    [Theory]
+    // A refill whose failure path unwinds only the previous slot (N01): the other earlier passes' mappings leak.
+    [InlineData("bool Refill(DmaApi dma, int n) { for (int i = 0; i < n; i++) { var a = {|DMA002:dma.MapSingle(_bufs[i], 0, 64, DmaDirection.FromDevice)|}; if (dma.MappingError(a)) { if (i > 0) dma.UnmapSingle(_addrs[i - 1], 64, DmaDirection.FromDevice); return false; } _addrs[i] = a; _ring[i].Addr = a.Value; } return true; }")]
+    // Fragments kept in a local array, the first one unwound.
+    [InlineData("bool Xmit(DmaApi dma, KBuffer[] frags, IRing ring) { var addrs = new DmaAddr[frags.Length]; for (int i = 0; i < frags.Length; i++) { addrs[i] = {|DMA002:dma.MapSingle(frags[i], 0, 64, DmaDirection.ToDevice)|}; if (dma.MappingError(addrs[i])) { if (i > 0) dma.UnmapSingle(addrs[0], 64, DmaDirection.ToDevice); return false; } ring.Post(addrs[i], 64); } return true; }")]
+    public Task Partial_unwind_of_a_loop_of_maps_reported(string member) => Check(Ring(member));
+
+    [Theory]
+    // Every earlier pass unwound, by a loop in the failure path or after a goto out of the map's loop.
+    [InlineData("bool Refill(DmaApi dma, int n) { for (int i = 0; i < n; i++) { var a = dma.MapSingle(_bufs[i], 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) { for (int j = 0; j < i; j++) dma.UnmapSingle(_addrs[j], 64, DmaDirection.FromDevice); return false; } _addrs[i] = a; _ring[i].Addr = a.Value; } return true; }")]
+    [InlineData("bool Refill(DmaApi dma, int n) { int i; for (i = 0; i < n; i++) { var a = dma.MapSingle(_bufs[i], 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) goto unwind; _addrs[i] = a; _ring[i].Addr = a.Value; } return true; unwind: while (--i >= 0) dma.UnmapSingle(_addrs[i], 64, DmaDirection.FromDevice); return false; }")]
+    // A refill that stops at the first failure: what was posted stays with the ring (no unwind is attempted).
+    [InlineData("bool Refill(DmaApi dma, int n) { for (int i = 0; i < n; i++) { var a = dma.MapSingle(_bufs[i], 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return false; _addrs[i] = a; _ring[i].Addr = a.Value; } return true; }")]
+    public Task Loop_of_maps_unwound_or_handed_over_not_reported(string member) => Check(Ring(member));
+
     [Theory]
     // A stale copy, found good before, tested again: that test cannot fail, so the return under it leaks nothing (N15).
     [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); var first = a; if (dma.MappingError(first)) return false; " + Unmap

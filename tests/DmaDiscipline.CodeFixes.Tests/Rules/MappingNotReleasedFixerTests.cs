@@ -187,6 +187,38 @@ public sealed class MappingNotReleasedFixerTests
         V.Diagnostic("DMA002").WithLocation(0));
 
     [Fact]
+    public Task No_fix_for_the_earlier_passes_of_a_partial_unwind() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly KBuffer[] _bufs = new KBuffer[8];
+            private readonly DmaAddr[] _addrs = new DmaAddr[8];
+
+            public bool Refill(DmaApi dma, Ring ring, int n)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    var a = {|#0:dma.MapSingle(_bufs[i], 0, 64, DmaDirection.FromDevice)|};
+                    if (dma.MappingError(a))
+                    {
+                        if (i > 0) dma.UnmapSingle(_addrs[i - 1], 64, DmaDirection.FromDevice);
+                        return false;
+                    }
+
+                    _addrs[i] = a;
+                    ring.Post(a, 64);
+                }
+
+                return true;
+            }
+        }
+        """,
+        V.Diagnostic("DMA002").WithLocation(0).WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
+            .WithArguments("streaming mapping", "line 16 on a later pass of the loop"));
+
+    [Fact]
     public Task No_fix_when_the_handle_is_not_kept() => V.NoFixAsync(
         """
         using DmaDiscipline.Runtime;
