@@ -87,17 +87,35 @@ namespace DmaDiscipline.CodeFixes.Editing
         /// <summary>
         /// <paramref name="document"/> with the expression bodies holding <paramref name="diagnostics"/> that have no
         /// plan given block bodies (<see cref="ExpressionBodies"/>), analysed again, and each diagnostic as reported there
-        /// (null where it is not reported again); null when no such diagnostic is in an expression body.
+        /// (null where it is not reported again); null when no such diagnostic is in an expression body, or when none of
+        /// them gets a plan on its block (then nothing is rewritten: a member is given a block only for a fix).
         /// </summary>
         private async Task<(Document Document, SemanticModel Model, SyntaxNode Root, Diagnostic?[] Diagnostics)?> InBlockBodyAsync(
             Document document, SemanticModel model, SyntaxNode root, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
-            var spans = diagnostics.Select(d => d.Location.SourceSpan).ToList();
             var needBlock = diagnostics.Select(d =>
                 ExpressionBodies.Holding(root.FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true)) is not null
                 && SafePlans(model, root, d, cancellationToken).Count == 0).ToList();
-            if (!needBlock.Contains(true)
-                || !(ExpressionBodies.ToBlocks(document, model, root, spans, needBlock, cancellationToken) is { } blocked))
+            if (!needBlock.Contains(true) || !(await ToBlocksAsync(document, model, root, diagnostics, needBlock, cancellationToken).ConfigureAwait(false) is { } blocked))
+            {
+                return null;
+            }
+
+            // Only the members whose site a fix can then be planned for keep their blocks.
+            var planned = needBlock.Select((need, i) => need && blocked.Diagnostics[i] is { } moved && SafePlans(blocked.Model, blocked.Root, moved, cancellationToken).Count > 0).ToList();
+            if (!planned.Contains(true))
+            {
+                return null;
+            }
+
+            return planned.SequenceEqual(needBlock) ? blocked : await ToBlocksAsync(document, model, root, diagnostics, planned, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static async Task<(Document Document, SemanticModel Model, SyntaxNode Root, Diagnostic?[] Diagnostics)?> ToBlocksAsync(
+            Document document, SemanticModel model, SyntaxNode root, ImmutableArray<Diagnostic> diagnostics, IReadOnlyList<bool> needBlock, CancellationToken cancellationToken)
+        {
+            var spans = diagnostics.Select(d => d.Location.SourceSpan).ToList();
+            if (!(ExpressionBodies.ToBlocks(document, model, root, spans, needBlock, cancellationToken) is { } blocked))
             {
                 return null;
             }

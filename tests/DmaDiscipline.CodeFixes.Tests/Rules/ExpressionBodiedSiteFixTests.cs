@@ -95,6 +95,79 @@ public sealed class ExpressionBodiedSiteFixTests
         """,
         V1.Diagnostic("DMA001").WithLocation(0));
 
+    // A site the fixes cannot reach even in a block (a property's getter) leaves its member as it was, also in Fix All.
+    [Fact]
+    public Task A_property_whose_site_gets_no_fix_keeps_its_expression_body() => V1.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Setup
+        {
+            private readonly DmaApi _dma;
+            private readonly KBuffer _buffer;
+
+            public Setup(DmaApi dma, KBuffer buffer) { _dma = dma; _buffer = buffer; }
+
+            public bool Kicked => Post({|#0:_buffer.PhysicalAddress.Value|});
+
+            private static bool Post([BusAddress(DeviceReads = true)] ulong address) => true;
+        }
+        """,
+        V1.Diagnostic("DMA001").WithLocation(0));
+
+    [Fact]
+    public Task Fix_all_leaves_a_property_whose_site_gets_no_fix_as_it_was() => V1.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Setup
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring;
+            private readonly KBuffer _buffer;
+
+            public Setup(DmaApi dma, Ring ring, KBuffer buffer) { _dma = dma; _ring = ring; _buffer = buffer; }
+
+            public bool Kicked => Post({|#0:_buffer.PhysicalAddress.Value|});
+
+            public void Give(KBuffer buffer) => _ring.Post({|#1:buffer.PhysicalAddress.Value|}, 64);
+
+            private static bool Post([BusAddress(DeviceReads = true)] ulong address) => true;
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        sealed class Setup
+        {
+            private readonly DmaApi _dma;
+            private readonly Ring _ring;
+            private readonly KBuffer _buffer;
+
+            public Setup(DmaApi dma, Ring ring, KBuffer buffer) { _dma = dma; _ring = ring; _buffer = buffer; }
+
+            public bool Kicked => Post({|#0:_buffer.PhysicalAddress.Value|});
+
+            public void Give(KBuffer buffer)
+            {
+                DmaDirection dmaDirection = DmaDirection.ToDevice;
+                DmaAddr dmaAddress = _dma.MapSingle(buffer, 0, 64, dmaDirection);
+                if (_dma.MappingError(dmaAddress))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                _ring.Post(dmaAddress.Value, 64);
+            }
+
+            private static bool Post([BusAddress(DeviceReads = true)] ulong address) => true;
+        }
+        """,
+        new[] { V1.Diagnostic("DMA001").WithLocation(0), V1.Diagnostic("DMA001").WithLocation(1) },
+        new[] { V1.Diagnostic("DMA001").WithLocation(0) },
+        codeActionEquivalenceKey: null);
+
     // The look-alike: a fix that edits the site in place keeps the expression body.
     [Fact]
     public Task An_in_place_fix_keeps_the_expression_body() => V4.FixAsync(
