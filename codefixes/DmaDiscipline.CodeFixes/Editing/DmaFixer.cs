@@ -93,6 +93,21 @@ namespace DmaDiscipline.CodeFixes.Editing
         private async Task<(Document Document, SemanticModel Model, SyntaxNode Root, Diagnostic?[] Diagnostics)?> InBlockBodyAsync(
             Document document, SemanticModel model, SyntaxNode root, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
+            try
+            {
+                return await InBlockBodyCoreAsync(document, model, root, diagnostics, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException))
+            {
+                // As for a plan: code the rewrite cannot handle gets no fix, never a failure in the IDE.
+                AbsorbedFailures.Value?.Invoke(ex);
+                return null;
+            }
+        }
+
+        private async Task<(Document Document, SemanticModel Model, SyntaxNode Root, Diagnostic?[] Diagnostics)?> InBlockBodyCoreAsync(
+            Document document, SemanticModel model, SyntaxNode root, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
             var needBlock = diagnostics.Select(d =>
                 ExpressionBodies.Holding(root.FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true)) is not null
                 && SafePlans(model, root, d, cancellationToken).Count == 0).ToList();
