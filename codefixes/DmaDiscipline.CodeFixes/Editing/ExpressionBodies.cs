@@ -59,14 +59,22 @@ namespace DmaDiscipline.CodeFixes.Editing
                 return null;
             }
 
-            // Mark each site (and its offset into the marked node), then rewrite the members around the marks.
-            var marked = root.ReplaceNodes(nodes.Distinct(), (original, current) =>
-                current.WithAdditionalAnnotations(marks.Where((_, i) => nodes[i] == original)));
-            var members = arrows.Select(a => a.Parent!).ToList();
-            var rewritten = marked.ReplaceNodes(
-                marked.DescendantNodes().Where(n => n.Parent is not null && members.Any(m => m.Span == n.Span && m.RawKind == n.RawKind)),
-                (original, current) => WithBlockBody(model, members.First(m => m.Span == original.Span && m.RawKind == original.RawKind), current, cancellationToken) ?? current);
-            if (rewritten.IsEquivalentTo(marked))
+            // One rewrite marks each site and gives each member its block; a member is rewritten after the sites in it,
+            // so its block holds the marked nodes.
+            var members = new HashSet<SyntaxNode>(arrows.Select(a => a.Parent!));
+            var changed = false;
+            var rewritten = root.ReplaceNodes(nodes.Concat(members).Distinct(), (original, current) =>
+            {
+                var marked = current.WithAdditionalAnnotations(marks.Where((_, i) => nodes[i] == original));
+                if (members.Contains(original) && WithBlockBody(model, original, marked, cancellationToken) is { } block)
+                {
+                    changed = true;
+                    return block;
+                }
+
+                return marked;
+            });
+            if (!changed)
             {
                 return null;
             }

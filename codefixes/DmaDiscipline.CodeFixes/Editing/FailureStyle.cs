@@ -38,6 +38,7 @@ namespace DmaDiscipline.CodeFixes.Editing
             {
                 return Throw(what);
             }
+
             var returns = member.DescendantNodes(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax))
                 .OfType<ReturnStatementSyntax>()
                 .Where(r => r.Expression is not null)

@@ -29,7 +29,7 @@ namespace DmaDiscipline.CodeFixes.Rules
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.ForgedBusAddress);
 
         internal override PlannedFix? Plan(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-            Read(model, root, diagnostic, cancellationToken) is { } forgery ? UseMapping(model, forgery, cancellationToken).Plan : null;
+            Plans(model, root, diagnostic, cancellationToken).FirstOrDefault();
 
         /// <summary>The mapping in scope when there is one; else, for an address a device is given, DMA001's per-request map.</summary>
         internal override IEnumerable<PlannedFix> Plans(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
