@@ -213,6 +213,24 @@ public sealed class ForgedBusAddressFixerTests
         V.Diagnostic("DMA008").WithLocation(0));
 
     [Fact]
+    public Task No_fix_when_the_buffer_is_mapped_but_its_handle_dropped() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                // A second mapping of the buffer is never offered (as for DMA001): which one was meant needs a human.
+                {|#1:dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice)|};
+                ring.Post({|#0:new DmaAddr(buffer.PhysicalAddress.Value)|}, 64);
+            }
+        }
+        """,
+        V.Diagnostic("DMA008").WithLocation(0),
+        V.Diagnostic("DMA002").WithLocation(1));
+
+    [Fact]
     public Task No_fix_for_a_forged_address_given_to_unmap_with_no_mapping_in_scope() => V.NoFixAsync(
         """
         using DmaDiscipline.Runtime;
