@@ -7,6 +7,8 @@ using DmaDiscipline.Benchmarks.Analyzers;
 //   … --generator-phases [--corpus drivers|emulator] [--published FILE]: the summary generator's parts, in process
 // issue 13's three cost figures side by side, in process (CostGoals):
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --goals [--lines 100000] [--runs 3]
+// the same two corpora's work in counts, which load does not move (Counts: bodies summarised and analysed):
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --counts [--lines 100000]
 // and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5] [--shape "live mappings"] [--size 1000,2000]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
@@ -63,6 +65,24 @@ if (args.Contains("--sizes"))
 
 // --goals: issue 13's three cost figures side by side (CostGoals.cs), in this process, then stop: the typical
 // driver corpus (--plain 30) and the emulator corpus, --lines each.
+// --counts: the package's work on the same two corpora in counts (Counts.cs): bodies summarised and analysed.
+if (args.Contains("--counts"))
+{
+    var counts = Path.Combine(Path.GetTempPath(), $"dmadiscipline-analyzer-counts-{Environment.ProcessId}");
+    var (_, driverCount) = DriverCorpus.Write(Path.Combine(counts, "Drivers"), lines, 30);
+    var (_, emulatorCount) = EmulatorCorpus.Write(Path.Combine(counts, "Emulator"), lines);
+    var countsSymbols = Path.Combine(counts, "DmaDiscipline.txt");
+    File.WriteAllText(countsSymbols, EmulatorCorpus.SymbolsFile);
+    Console.WriteLine(Counts.Measure(
+        [
+            new CostGoals.Corpus("typical driver corpus (`--plain 30`)", Path.Combine(counts, "Drivers"), null, driverCount),
+            new CostGoals.Corpus("emulator", Path.Combine(counts, "Emulator"), countsSymbols, emulatorCount),
+        ],
+        runtimeDll));
+    Directory.Delete(counts, recursive: true);
+    return 0;
+}
+
 if (args.Contains("--goals"))
 {
     var goals = Path.Combine(Path.GetTempPath(), $"dmadiscipline-analyzer-goals-{Environment.ProcessId}");
