@@ -119,7 +119,7 @@ public sealed class IommuDomain
     }
 
     /// <summary>Whether a thread other than the first to take the domain's lock has taken it (the lock is off the DMA API's per-operation path: only rare operations take it).</summary>
-    internal bool LockShared => _lock.IsShared;
+    internal bool LockShared => _lock.TakenByTwoThreads;
 
     /// <summary>Flush queue flushes performed.</summary>
     public long Flushes => Volatile.Read(ref _flushes);
