@@ -35,6 +35,17 @@ namespace DmaDiscipline.CodeFixes.Rules
                     yield break;
                 }
 
+                // ulong pa = b.PhysicalAddress.Value; … desc.Addr = pa; — the address is made where the local is: the map goes
+                // before its declaration and the local holds the bus address (the sink still gives the length and direction).
+                var replaced = sink;
+                if (!sinkTakesHandle && KeptInLocal(model, sink, statement, method!, cancellationToken) is { } kept
+                    && (kept.Initializer == value || kept.Initializer is BinaryExpressionSyntax { Left: var left } && left == value))
+                {
+                    statement = kept.Declaration;
+                    replaced = kept.Initializer;
+                    address = kept.Initializer;
+                }
+
                 // addr = phys.Value [+ offset]
                 string offsetText;
                 if (address == value)
@@ -92,7 +103,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 // Both ways only when both are evident: a device-writable descriptor over the whole buffer the CPU has just filled.
                 var cpuFilled = offsetText == "0" && CpuFill.Before(model, buffer, statement, cancellationToken);
                 var choices = DirectionChoice.For(model, sink, statement, cpuFilled, completion?.CpuReads == true, cancellationToken);
-                var newSink = SyntaxFactory.ParseExpression(sinkTakesHandle ? addressName : $"{addressName}.Value").WithTriviaFrom(sink);
+                var newSink = SyntaxFactory.ParseExpression(sinkTakesHandle ? addressName : $"{addressName}.Value").WithTriviaFrom(replaced);
                 var preferred = true;
                 foreach (var choice in choices)
                 {
@@ -115,7 +126,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                             editor =>
                             {
                                 Statements.InsertBefore(editor, statement, mapping);
-                                editor.ReplaceNode(sink, newSink);
+                                editor.ReplaceNode(replaced, newSink);
                                 Statements.InsertBefore(editor, at, new[] { unmap });
                             });
                         continue;
@@ -131,7 +142,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                             editor =>
                             {
                                 Statements.InsertBefore(editor, statement, mapping);
-                                editor.ReplaceNode(sink, newSink);
+                                editor.ReplaceNode(replaced, newSink);
                             });
                         continue;
                     }
@@ -177,7 +188,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                                 Statements.InsertBefore(editor, statement, mapping);
                             }
 
-                            editor.ReplaceNode(sink, newSink);
+                            editor.ReplaceNode(replaced, newSink);
                             if (arrange)
                             {
                                 state.Apply(editor, model, mappingsName, cancellationToken);
@@ -188,6 +199,29 @@ namespace DmaDiscipline.CodeFixes.Rules
                             }
                         });
                 }
+            }
+
+            /// <summary>
+            /// The sink is a local (<c>pa</c>) declared earlier in its block with one declarator and an initializer, never
+            /// written after and read only there: that declaration and its initializer.
+            /// </summary>
+            private static (LocalDeclarationStatementSyntax Declaration, ExpressionSyntax Initializer)? KeptInLocal(SemanticModel model, ExpressionSyntax sink, StatementSyntax statement, BaseMethodDeclarationSyntax method, CancellationToken cancellationToken)
+            {
+                if (!(sink.WalkDownParentheses() is IdentifierNameSyntax name) || !(model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol local)
+                    || local.DeclaringSyntaxReferences.Length != 1
+                    || !(local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: var initializer } declarator)
+                    || !(declarator.Parent?.Parent is LocalDeclarationStatementSyntax declaration) || declaration.Declaration.Variables.Count != 1
+                    || declaration.Parent != statement.Parent || declaration.SpanStart >= statement.SpanStart
+                    || Stable.IsWritten(model, local, method, cancellationToken))
+                {
+                    return null;
+                }
+
+                // Read at the sink only: another reader (a second descriptor, a log line) would change with it, and a second
+                // sink's fix would map the same buffer again at the same declaration.
+                var reads = method.DescendantNodes().OfType<IdentifierNameSyntax>()
+                    .Count(i => i.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(i, cancellationToken).Symbol, local));
+                return reads == 1 ? (declaration, initializer.WalkDownParentheses()) : null;
             }
 
             /// <summary>Which request lists an editor (one fix, or one Fix All round) has already arranged.</summary>
