@@ -87,7 +87,6 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             var makers = new HashSet<string>(System.StringComparer.Ordinal);
             var named = new HashSet<string>(_mappingNames, System.StringComparer.Ordinal);
-            var around = new List<string>();
             for (var round = 0; round < MakerRounds && named.Count > 0; round++)
             {
                 var found = new HashSet<string>(System.StringComparer.Ordinal);
@@ -99,35 +98,29 @@ namespace DmaDiscipline.Analyzers.Flow
                     foreach (var name in named)
                     {
                         // From each mention up to the declarations whose body holds it (not a whole tree's nodes:
-                        // the mentions are few, a driver's statements many).
+                        // the mentions are few, a driver's statements many). The mentions come in the order of the
+                        // text; each is reached from the last one's path up to the root, through the lowest node of
+                        // it that holds the new mention, which shares the rest: N mentions nested N deep cost N, not N².
+                        Path? last = null;
                         for (var at = text.IndexOf(name, System.StringComparison.Ordinal); at >= 0; at = at + 1 < text.Length ? text.IndexOf(name, at + 1, System.StringComparison.Ordinal) : -1)
                         {
                             root ??= tree.GetRoot(_cancellationToken);
-                            around.Clear();
-                            for (var node = root.FindToken(at).Parent; node is not null; node = node.Parent)
+                            last = PathTo(at, last, root, _pathNodes);
+                            for (var declaration = last.Above.Declarations; declaration is not null; declaration = declaration.Next)
                             {
-                                if (node is ExpressionSyntax)
-                                {
-                                    // A local function inside a lambda or another expression is not one (as before).
-                                    around.Clear();
-                                    continue;
-                                }
-
-                                var (declared, body) = node switch
+                                var (declared, body) = declaration.Node switch
                                 {
                                     MethodDeclarationSyntax method => (method.Identifier.ValueText, (SyntaxNode?)method.Body ?? method.ExpressionBody),
                                     LocalFunctionStatementSyntax local => (local.Identifier.ValueText, (SyntaxNode?)local.Body ?? local.ExpressionBody),
                                     // A delegate field initialised with a lambda that maps: invoking it maps.
-                                    VariableDeclaratorSyntax field when field.Parent?.Parent is FieldDeclarationSyntax => (field.Identifier.ValueText, (SyntaxNode?)field.Initializer?.Value),
+                                    VariableDeclaratorSyntax field => (field.Identifier.ValueText, (SyntaxNode?)field.Initializer?.Value),
                                     _ => (string.Empty, null),
                                 };
                                 if (body is not null && at >= body.SpanStart && at + name.Length <= System.Math.Min(body.Span.End, text.Length) && !makers.Contains(declared))
                                 {
-                                    around.Add(declared);
+                                    found.Add(declared);
                                 }
                             }
-
-                            found.UnionWith(around);
                         }
                     }
                 }
@@ -139,6 +132,100 @@ namespace DmaDiscipline.Analyzers.Flow
 
             return makers;
         }
+
+        /// <summary>
+        /// The declarations (method, local function, delegate field) at or above a node that can make a mention below it a
+        /// maker's: those above the outermost expression holding the node, all of them when no expression holds it (a local
+        /// function inside a lambda or another expression is not one).
+        /// </summary>
+        private sealed class Around
+        {
+            public Around(bool inExpression, Chain? declarations)
+            {
+                InExpression = inExpression;
+                Declarations = declarations;
+            }
+
+            /// <summary>The node is an expression or lies inside one.</summary>
+            public bool InExpression { get; }
+
+            public Chain? Declarations { get; }
+        }
+
+        /// <summary>Declarations, innermost first; nodes share the chain of what is above them.</summary>
+        private sealed class Chain
+        {
+            public Chain(SyntaxNode node, Chain? next)
+            {
+                Node = node;
+                Next = next;
+            }
+
+            public SyntaxNode Node { get; }
+
+            public Chain? Next { get; }
+        }
+
+        private static readonly Around AboveRoot = new Around(false, null);
+
+        /// <summary>A node on the way from a mention's token up to the root, with what is above it.</summary>
+        private sealed class Path
+        {
+            public Path(SyntaxNode node, Around above, Path? up)
+            {
+                Node = node;
+                Above = above;
+                Up = up;
+            }
+
+            public SyntaxNode Node { get; }
+
+            /// <summary>What is at and above <see cref="Node"/> (see <see cref="Around"/>).</summary>
+            public Around Above { get; }
+
+            /// <summary>Its parent's; null at the root.</summary>
+            public Path? Up { get; }
+        }
+
+        // The nodes between a mention's token and the lowest node of the last path that holds it (ComputeMakers, one thread).
+        private readonly List<SyntaxNode> _pathNodes = new List<SyntaxNode>();
+
+        /// <summary>
+        /// The path from the token holding <paramref name="position"/> up to the root: the part of <paramref name="last"/> (the
+        /// path of a mention before it) from its lowest node holding the position, and the nodes below that, each worked out
+        /// from its parent. The token is the one the root would give: every node holding the position lies on the root's way down to it.
+        /// </summary>
+        private static Path PathTo(int position, Path? last, SyntaxNode root, List<SyntaxNode> between)
+        {
+            var shared = last;
+            while (shared is not null && !shared.Node.FullSpan.Contains(position))
+            {
+                shared = shared.Up;
+            }
+
+            var start = shared?.Node ?? root;
+            between.Clear();
+            for (var node = start.FindToken(position).Parent; node is not null && node != shared?.Node; node = node.Parent)
+            {
+                between.Add(node);
+            }
+
+            var path = shared;
+            for (var i = between.Count - 1; i >= 0; i--)
+            {
+                var node = between[i];
+                var above = path?.Above ?? AboveRoot;
+                above = above.InExpression || node is ExpressionSyntax
+                    ? (above.InExpression ? above : new Around(true, above.Declarations))
+                    : IsMakerDeclaration(node) ? new Around(false, new Chain(node, above.Declarations)) : above;
+                path = new Path(node, above, path);
+            }
+
+            return path!;
+        }
+
+        private static bool IsMakerDeclaration(SyntaxNode node) =>
+            node is MethodDeclarationSyntax || node is LocalFunctionStatementSyntax || (node is VariableDeclaratorSyntax field && field.Parent?.Parent is FieldDeclarationSyntax);
 
         private readonly ConcurrentDictionary<IMethodSymbol, IFieldSymbol?> _refFields = new ConcurrentDictionary<IMethodSymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, ISymbol?[]?> _constructorMembers = new ConcurrentDictionary<IMethodSymbol, ISymbol?[]?>(SymbolEqualityComparer.Default);

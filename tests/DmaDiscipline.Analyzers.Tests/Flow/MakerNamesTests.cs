@@ -71,4 +71,55 @@ public sealed class MakerNamesTests
             new[] { "Header", "Later", "MapHeader", "Post", "Refill", "Rx", "_make" },
             summaries.MakerNames.OrderBy(name => name, StringComparer.Ordinal));
     }
+
+    /// <summary>
+    /// Mentions nested deep, one inside the other's block: each is reached from the one before it, and still belongs to
+    /// the declarations around it alone — a local function nested halfway is a maker, one inside a lambda there is not,
+    /// and the method after the nesting that names no map is not.
+    /// </summary>
+    [Fact]
+    public async Task Makers_nested_deep_are_found_as_shallow_ones()
+    {
+        const int Depth = 300;
+        var body = new System.Text.StringBuilder();
+        for (var d = 0; d < Depth; d++)
+        {
+            body.AppendLine($"if (n > {d}) {{ var a{d} = _dma.MapSingle(_buffer, 0, 64, DmaDirection.ToDevice);");
+            if (d == Depth / 2)
+            {
+                body.AppendLine("DmaAddr Inner() => _dma.MapSingle(_buffer, 0, 64, DmaDirection.ToDevice);");
+                body.AppendLine("Action later = () => { void InLambda() => _dma.MapSingle(_buffer, 0, 64, DmaDirection.ToDevice); };");
+            }
+        }
+
+        body.Append('}', Depth);
+        var source = $$"""
+            using System;
+            using DmaDiscipline.Runtime;
+
+            namespace Drv
+            {
+                public sealed class Queue
+                {
+                    private readonly DmaApi _dma;
+                    private readonly KBuffer _buffer;
+                    public Queue(DmaApi dma, KBuffer buffer) { _dma = dma; _buffer = buffer; }
+
+                    public void Deep(int n)
+                    {
+                        {{body}}
+                    }
+
+                    public void After() { }
+                }
+            }
+            """;
+        var compilation = CSharpCompilation.Create("Drv", [CSharpSyntaxTree.ParseText(source)], await DriverCompilation.References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var symbols = DmaSymbols.Create(compilation, [], CancellationToken.None);
+        var summaries = new MappingSummaries(symbols, symbols.Names(CancellationToken.None).Mapping, CancellationToken.None);
+
+        Assert.Equal(new[] { "Deep", "Inner" }, summaries.MakerNames.OrderBy(name => name, StringComparer.Ordinal));
+    }
 }
