@@ -10,7 +10,7 @@ using DmaDiscipline.Benchmarks.Analyzers;
 // the same two corpora's work in counts, which load does not move (Counts: bodies summarised and analysed):
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --counts [--lines 100000]
 // and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5] [--shape "live mappings"]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5] [--shape "live mappings"] [--size 1000,2000]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
 // share of the Csc task (median of the runs). --corpus emulator generates instead a large project
@@ -55,7 +55,11 @@ if (args.Contains("--sizes"))
 {
     // --shape NAME: only that shape's rows (a name of SizeSeries' shapes: statements, live mappings, nesting, switch cases).
     var shape = Array.IndexOf(args, "--shape") is var shapeAt and >= 0 && shapeAt + 1 < args.Length ? args[shapeAt + 1] : null;
-    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs, shape));
+    // --size N,M: only those sizes of each shape (its growth columns then compare the rows given).
+    var sizes = Array.IndexOf(args, "--size") is var sizeAt and >= 0 && sizeAt + 1 < args.Length
+        ? args[sizeAt + 1].Split(',').Select(size => int.Parse(size, CultureInfo.InvariantCulture)).ToHashSet()
+        : null;
+    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs, shape, sizes));
     return 0;
 }
 

@@ -77,6 +77,48 @@ public sealed class QueueDimensionTests
         Assert.Contains("missed in 1 of 2 cells: net/2q in lazy 1.50×", table);
     }
 
+    [Fact]
+    public void The_scaling_table_gives_the_work_per_operation_of_N_queues_against_one_when_the_cells_were_timed()
+    {
+        DriverKind net = DriverCatalog.Find("net")!;
+        DriverKind net2 = net.WithQueues(2);
+        // One queue: 100k operations in 1 CPU second; two: 190k in 2.5 CPU seconds (76k per CPU second).
+        var report = new MatrixReport(
+        [
+            Cell("strict", net.Name, 100_000, translated: true) with { CpuSeconds = 1 },
+            Cell("strict", net2.Name, 190_000, translated: true) with { CpuSeconds = 2.5 },
+        ]);
+
+        string table = BenchRun.ScalingMarkdown(report, [ScenarioCatalog.Find("strict")!], [net, net2]);
+
+        Assert.Contains("| net/2q | 1.90× (100.0k → 190.0k; CPU 0.76) |", table);
+    }
+
+    [Fact]
+    public void The_json_gives_each_cell_its_cpu_time_allocations_collections_and_blocking_per_operation()
+    {
+        (int exitCode, string output) = Run("--quick", "--json", "--scenario", "strict", "--driver", "net", "--queues", "1,2");
+
+        Assert.Equal(0, exitCode);
+        using JsonDocument json = JsonDocument.Parse(output);
+        List<JsonElement> cells = json.RootElement.GetProperty("cells").EnumerateArray().ToList();
+        Assert.Equal(2, cells.Count);
+        Assert.All(cells, cell =>
+        {
+            double completed = cell.GetProperty("completed").GetDouble();
+            Assert.True(completed > 0);
+            Assert.Equal(cell.GetProperty("cpuSeconds").GetDouble() * 1e6 / completed, cell.GetProperty("cpuMicrosecondsPerOp").GetDouble(), 6);
+            Assert.Equal(cell.GetProperty("allocatedBytes").GetDouble() / completed, cell.GetProperty("allocatedBytesPerOp").GetDouble(), 6);
+            Assert.True(cell.GetProperty("allocatedBytes").GetInt64() >= 0);
+            foreach (string counter in new[] { "gen0Collections", "gen1Collections", "gen2Collections", "voluntarySwitches", "involuntarySwitches" })
+            {
+                Assert.True(cell.GetProperty(counter).GetInt64() >= 0, counter);
+            }
+
+            Assert.True(cell.GetProperty("gcPauseSeconds").GetDouble() >= 0);
+        });
+    }
+
     private static CellOutcome Cell(string scenario, string driver, double perSecond, bool translated) => new()
     {
         Scenario = scenario,

@@ -817,6 +817,13 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var memberType = member is IPropertySymbol p ? p.Type : (member as IFieldSymbol)?.Type;
+            if (DmaSymbols.IsBusSinkMember(member, roles) && memberType is not null && _symbols.IsAddressLike(memberType) && !_symbols.IsBusAddressType(memberType))
+            {
+                // desc.Addr read back: the device reads this slot, and a write-back descriptor rewrites it; what it holds
+                // now is the device's, whatever the driver stored (a bus address rebuilt from it is forged: DMA008).
+                return Origin.None.Add(new DeviceContentOrigin(operation));
+            }
+
             if (memberType is not null && DeviceWrites.IsMemoryHandle(memberType) && !instanceValue.IsEmpty && !(member is IFieldSymbol))
             {
                 // ring.Span, a pointer property of a device-memory object: memory inside what the instance addresses.

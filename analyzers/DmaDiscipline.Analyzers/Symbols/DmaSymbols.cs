@@ -315,7 +315,8 @@ namespace DmaDiscipline.Analyzers.Symbols
         private bool MayHoldRoles(ISymbol definition)
         {
             var assembly = definition.ContainingAssembly;
-            return assembly is null || _mayHoldRoles.GetOrAdd(assembly, ComputeMayHoldRoles);
+            // Looked up before GetOrAdd: a method group is a new delegate at every call, at nearly every operation of a body.
+            return assembly is null || (_mayHoldRoles.TryGetValue(assembly, out var may) ? may : _mayHoldRoles.GetOrAdd(assembly, ComputeMayHoldRoles));
         }
 
         private bool ComputeMayHoldRoles(IAssemblySymbol assembly)
@@ -619,7 +620,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             var definition = symbol.OriginalDefinition;
-            return MayHoldRoles(definition) ? _cache.GetOrAdd(definition, ComputeRoles) : DmaRole.None;
+            return MayHoldRoles(definition) ? (_cache.TryGetValue(definition, out var roles) ? roles : _cache.GetOrAdd(definition, ComputeRoles)) : DmaRole.None;
         }
 
         /// <summary>
@@ -810,7 +811,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         public bool IsBusSinkParameter(IParameterSymbol parameter)
         {
             var definition = parameter.OriginalDefinition;
-            return MayHoldRoles(definition) && _sinkParameters.GetOrAdd(definition, ComputeIsBusSinkParameter);
+            return MayHoldRoles(definition) && (_sinkParameters.TryGetValue(definition, out var sink) ? sink : _sinkParameters.GetOrAdd(definition, ComputeIsBusSinkParameter));
         }
 
         private readonly ConcurrentDictionary<IParameterSymbol, bool> _sinkParameters = new ConcurrentDictionary<IParameterSymbol, bool>(CacheConcurrency, 256, SymbolEqualityComparer.Default);

@@ -54,8 +54,8 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             var toCpu = Call(model, map, "SyncForCpu", cancellationToken);
-            var handBack = LeavesMethod(last) || NextUseUnmaps(model, last, map, cancellationToken) ? null : Call(model, map, "SyncForDevice", cancellationToken);
-            if (toCpu is null || !(LeavesMethod(last) || NextUseUnmaps(model, last, map, cancellationToken)) && handBack is null)
+            var handBack = LeavesMethod(last) || NextUseHandsBack(model, last, map, cancellationToken) ? null : Call(model, map, "SyncForDevice", cancellationToken);
+            if (toCpu is null || !(LeavesMethod(last) || NextUseHandsBack(model, last, map, cancellationToken)) && handBack is null)
             {
                 return null; // a configured framework without the sync this needs
             }
@@ -128,8 +128,12 @@ namespace DmaDiscipline.CodeFixes.Rules
         private static bool LeavesMethod(StatementSyntax statement) =>
             statement is ReturnStatementSyntax || statement is ThrowStatementSyntax;
 
-        /// <summary>The first later statement of the same block that names the mapping's handle (in a call, a descriptor write, anything) is, itself, its unmap.</summary>
-        private static bool NextUseUnmaps(SemanticModel model, StatementSyntax statement, MapCall map, CancellationToken cancellationToken)
+        /// <summary>
+        /// The first later statement of the same block that names the mapping's handle (in a call, a descriptor write, anything)
+        /// is, itself, its unmap — or the driver's own <c>SyncForDevice</c> of it, which hands the buffer back already (a second
+        /// one would only repeat it).
+        /// </summary>
+        private static bool NextUseHandsBack(SemanticModel model, StatementSyntax statement, MapCall map, CancellationToken cancellationToken)
         {
             var handle = map.Handle!.WithoutTrivia().ToString();
             IEnumerable<StatementSyntax> following = statement.Parent switch
@@ -148,8 +152,8 @@ namespace DmaDiscipline.CodeFixes.Rules
                     // the other path with the device owning the buffer, which must get it back.
                     return next is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax direct }
                         && direct.ArgumentList.Arguments.Any(a => a.Expression.WithoutTrivia().ToString() == handle)
-                        && (direct.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "UnmapSingle"
-                            || map.IsConfigured && (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(direct, cancellationToken).Symbol, cancellationToken) & Analyzers.Symbols.DmaRole.Unmap) != 0);
+                        && (direct.Expression is MemberAccessExpressionSyntax access && (access.Name.Identifier.ValueText == "UnmapSingle" || access.Name.Identifier.ValueText == "SyncForDevice")
+                            || map.IsConfigured && (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(direct, cancellationToken).Symbol, cancellationToken) & (Analyzers.Symbols.DmaRole.Unmap | Analyzers.Symbols.DmaRole.SyncForDevice)) != 0);
                 }
 
                 if (next.DescendantNodesAndSelf().Any(n => n is ReturnStatementSyntax || n.IsKind(SyntaxKind.ThrowStatement)))

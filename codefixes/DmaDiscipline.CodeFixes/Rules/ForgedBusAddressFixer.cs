@@ -114,20 +114,13 @@ namespace DmaDiscipline.CodeFixes.Rules
         private static (PlannedFix? Plan, bool BufferMapped) UseMapping(SemanticModel model, Forgery forgery, CancellationToken cancellationToken)
         {
             var creation = forgery.Creation;
-            var wantedOffset = (forgery.Offset ?? forgery.Extra)?.WithoutTrivia().ToString().Replace("(ulong)", string.Empty) ?? "0";
-            var bufferText = forgery.Buffer.WithoutTrivia().ToString();
-            var bufferMapped = false;
-            foreach (var call in forgery.Member.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => c.Span.End <= creation.SpanStart))
+            var wantedOffset = (forgery.Offset ?? forgery.Extra)?.WithoutTrivia().ToString() ?? "0";
+            var maps = BufferMappings.Before(model, forgery.Member, forgery.Buffer, creation.SpanStart, cancellationToken);
+            // Of several mappings of the buffer the one at the forged offset is meant (a header and a payload at different offsets),
+            // and of those the latest (an earlier one may be unmapped already).
+            foreach (var map in maps.Reverse())
             {
-                var map = MapCall.From(model, call, cancellationToken);
-                if (map is null || !map.IsStreaming || map.Handle is null || map.Buffer is null
-                    || map.Buffer.WithoutTrivia().ToString() != bufferText)
-                {
-                    continue;
-                }
-
-                bufferMapped = true;
-                if ((map.Argument("offset")?.WithoutTrivia().ToString() ?? "0") != wantedOffset
+                if (map.Handle is null || !BufferMappings.SameOffset(BufferMappings.OffsetOf(map), wantedOffset)
                     || !map.HandleUsableAt(model, forgery.Member, creation.SpanStart, cancellationToken))
                 {
                     continue;
@@ -141,7 +134,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                     editor => editor.ReplaceNode(creation, replacement)), true);
             }
 
-            return (null, bufferMapped);
+            return (null, maps.Count > 0);
         }
 
         /// <summary>Is the forged address an argument of an unmap or sync (a call with a DMA role other than a device sink)?</summary>

@@ -33,19 +33,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                     return null;
                 }
 
-                var bufferSymbol = model.GetSymbolInfo(buffer, cancellationToken).Symbol;
-                var bufferText = buffer.WithoutTrivia().ToString();
-                MapCall? map = null;
-                foreach (var call in member.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => c.Span.End <= sink.SpanStart))
-                {
-                    var candidate = MapCall.From(model, call, cancellationToken);
-                    if (candidate is { IsStreaming: true, Buffer: { } mapped } && mapped.WithoutTrivia().ToString() == bufferText
-                        && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(mapped, cancellationToken).Symbol, bufferSymbol))
-                    {
-                        map = candidate;
-                    }
-                }
-
+                var map = BufferMappings.Before(model, member, buffer, sink.SpanStart, cancellationToken).LastOrDefault();
                 if (map is null)
                 {
                     return null;
@@ -57,7 +45,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 }
 
                 var handle = map.Handle.WithoutTrivia().ToString();
-                var mapOffset = map.Argument("offset")?.WithoutTrivia().ToString() ?? "0";
+                var mapOffset = BufferMappings.OffsetOf(map);
                 var (replaced, sinkOffset) = physicalOffset is not null
                     ? ((ExpressionSyntax)value, physicalOffset.WithoutTrivia().ToString())
                     : value.WalkUpParentheses().Parent is BinaryExpressionSyntax add && add.IsKind(SyntaxKind.AddExpression) && add.Left.WalkDownParentheses() == value
@@ -68,7 +56,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                     && RuntimeSymbols.Is(model.GetTypeInfo(made, cancellationToken).Type, RuntimeSymbols.From(model.Compilation).DmaAddr) ? made : null;
                 ExpressionSyntax target;
                 string replacement;
-                if (Same(sinkOffset, mapOffset))
+                if (BufferMappings.SameOffset(sinkOffset, mapOffset))
                 {
                     (target, replacement) = creation is not null ? ((ExpressionSyntax)creation, handle) : (replaced, handle + ".Value");
                 }
@@ -97,8 +85,6 @@ namespace DmaDiscipline.CodeFixes.Rules
                     editor => editor.ReplaceNode(target, newNode)));
             }
 
-            private static bool Same(string left, string right) =>
-                left.Replace("(ulong)", string.Empty).Replace(" ", string.Empty) == right.Replace("(ulong)", string.Empty).Replace(" ", string.Empty);
         }
     }
 }

@@ -114,7 +114,7 @@ internal static class BenchRun
     {
         const double goal = 1.8;
         var text = new StringBuilder();
-        text.AppendLine($"Multiqueue scaling: throughput with N queues (one thread each) against 1 queue; {Environment.ProcessorCount} CPUs. * translated.");
+        text.AppendLine($"Multiqueue scaling: throughput with N queues (one thread each) against 1 queue; {Environment.ProcessorCount} CPUs. * translated. CPU: operations per CPU second (all queue threads), N queues against 1 (1.00: another queue adds no work per operation; N× wall is within reach only at about 1.00).");
         text.AppendLine();
         text.Append("| driver |");
         foreach (PlatformScenario scenario in scenarios)
@@ -143,7 +143,13 @@ internal static class BenchRun
                 {
                     double ratio = many.Throughput / one.Throughput;
                     text.Append(ratio.ToString("0.00", CultureInfo.InvariantCulture)).Append("× (")
-                        .Append(MatrixPrinter.Rate(one.Throughput)).Append(" → ").Append(MatrixPrinter.Rate(many.Throughput)).Append(')');
+                        .Append(MatrixPrinter.Rate(one.Throughput)).Append(" → ").Append(MatrixPrinter.Rate(many.Throughput));
+                    if (one.CpuThroughput > 0 && many.CpuThroughput > 0)
+                    {
+                        text.Append("; CPU ").Append((many.CpuThroughput / one.CpuThroughput).ToString("0.00", CultureInfo.InvariantCulture));
+                    }
+
+                    text.Append(')');
                     if (variant.Queues == 2 && one.IotlbHitRate is not null)
                     {
                         checkedCells++;

@@ -57,6 +57,33 @@ internal sealed record CellOutcome
     /// </summary>
     public long LockContentions { get; init; }
 
+    /// <summary>
+    /// Bytes the workload's threads allocated on the managed heap during the workload
+    /// (<see cref="GC.GetAllocatedBytesForCurrentThread"/> of each queue thread, summed): an
+    /// allocation-free hot path gives the collector nothing to do and stops no thread.
+    /// </summary>
+    public long AllocatedBytes { get; init; }
+
+    /// <summary>
+    /// Garbage collections of generation 0, 1 and 2 during the workload (<see cref="GC.CollectionCount"/>,
+    /// process-wide; cells run one at a time). With the workstation collector every collection stops
+    /// every queue thread.
+    /// </summary>
+    public IReadOnlyList<int> Collections { get; init; } = [0, 0, 0];
+
+    /// <summary>Time the runtime was paused for garbage collection during the workload (<see cref="GC.GetTotalPauseDuration"/>), in seconds.</summary>
+    public double GcPauseSeconds { get; init; }
+
+    /// <summary>
+    /// Times a queue thread blocked during the workload — gave its core away to wait (a sleep, a
+    /// contended lock, an event): voluntary context switches, summed over the queue threads (Linux;
+    /// 0 elsewhere). Wall time that CPU time does not show; a queue that never waits has none.
+    /// </summary>
+    public long VoluntarySwitches { get; init; }
+
+    /// <summary>Times the scheduler took a queue thread's core away (involuntary context switches, summed): the host's load, not the workload's.</summary>
+    public long InvoluntarySwitches { get; init; }
+
     /// <summary>Bytes copied through the bounce pool.</summary>
     public long BounceBytes { get; init; }
 
@@ -68,6 +95,12 @@ internal sealed record CellOutcome
 
     /// <summary>Completed operations per CPU second.</summary>
     public double CpuThroughput => CpuSeconds > 0 ? Completed / CpuSeconds : 0;
+
+    /// <summary>CPU time per completed operation, in microseconds (all queue threads together): a second queue that adds no work per operation leaves it where one queue has it.</summary>
+    public double? CpuMicrosecondsPerOp => Completed > 0 && CpuSeconds > 0 ? CpuSeconds * 1e6 / Completed : null;
+
+    /// <summary>Managed bytes allocated per completed operation.</summary>
+    public double? AllocatedBytesPerOp => Completed > 0 ? (double)AllocatedBytes / Completed : null;
 
     /// <summary>Whether anything went wrong.</summary>
     public bool Failed => Error is not null || Faults > 0 || DataErrors > 0 || Violations.Count > 0;

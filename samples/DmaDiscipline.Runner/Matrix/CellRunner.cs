@@ -36,8 +36,10 @@ internal static class CellRunner
         var result = new WorkloadResult();
         string? error = null;
         var clock = new Stopwatch();
-        TimeSpan cpu = TimeSpan.Zero;
+        var cost = new ThreadCost();
         long contentions = 0;
+        int[] collections = [0, 0, 0];
+        TimeSpan pause = TimeSpan.Zero;
         try
         {
             foreach (BoundDevice target in targets)
@@ -51,14 +53,18 @@ internal static class CellRunner
             }
 
             long contentionStart = Monitor.LockContentionCount;
+            int[] collectionStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+            TimeSpan pauseStart = GC.GetTotalPauseDuration();
             clock.Start();
             foreach (IDisposable instance in drivers)
             {
-                cpu += RunQueues(QueueWork(instance, bed, size, drivers.Count), result, pages);
+                cost += RunQueues(QueueWork(instance, bed, size, drivers.Count), result, pages);
             }
 
             clock.Stop();
             contentions = Monitor.LockContentionCount - contentionStart;
+            collections = [GC.CollectionCount(0) - collectionStart[0], GC.CollectionCount(1) - collectionStart[1], GC.CollectionCount(2) - collectionStart[2]];
+            pause = GC.GetTotalPauseDuration() - pauseStart;
         }
         catch (Exception e) when (e is VirtioSetupException or InvalidOperationException or InsufficientMemoryException or ArgumentException)
         {
@@ -93,7 +99,16 @@ internal static class CellRunner
             }
         }
 
-        return Collect(scenario, driver, expected, unit, bed, targets, result, error, clock.Elapsed.TotalSeconds) with { CpuSeconds = cpu.TotalSeconds, LockContentions = contentions };
+        return Collect(scenario, driver, expected, unit, bed, targets, result, error, clock.Elapsed.TotalSeconds) with
+        {
+            CpuSeconds = cost.Cpu.TotalSeconds,
+            AllocatedBytes = cost.AllocatedBytes,
+            VoluntarySwitches = cost.Blocked,
+            InvoluntarySwitches = cost.Preempted,
+            LockContentions = contentions,
+            Collections = collections,
+            GcPauseSeconds = pause.TotalSeconds,
+        };
     }
 
     /// <summary>Runs one teardown step; an exception from it is added to the cell's error, named by <paramref name="step"/>.</summary>
@@ -143,25 +158,25 @@ internal static class CellRunner
         return work;
     }
 
-    /// <summary>Runs each queue's workload on its own thread, all released at once (one queue: on this thread); returns the threads' CPU time.</summary>
-    private static TimeSpan RunQueues(List<Action<WorkloadResult, List<KBuffer>>> work, WorkloadResult result, List<KBuffer> pages)
+    /// <summary>Runs each queue's workload on its own thread, all released at once (one queue: on this thread); returns the threads' CPU time and allocations, summed.</summary>
+    private static ThreadCost RunQueues(List<Action<WorkloadResult, List<KBuffer>>> work, WorkloadResult result, List<KBuffer> pages)
     {
         if (work.Count == 1)
         {
-            TimeSpan start = ThreadCpuClock.Now();
+            ThreadCost start = ThreadCost.Now();
             work[0](result, pages);
-            return ThreadCpuClock.Now() - start;
+            return ThreadCost.Now() - start;
         }
 
         var results = work.Select(_ => new WorkloadResult()).ToArray();
         var queuePages = work.Select(_ => new List<KBuffer>()).ToArray();
-        var cpu = new TimeSpan[work.Count];
+        var cost = new ThreadCost[work.Count];
         var failures = new Exception?[work.Count];
         using var go = new Barrier(work.Count);
         var threads = Enumerable.Range(0, work.Count).Select(q => new Thread(() =>
         {
             go.SignalAndWait();
-            TimeSpan start = ThreadCpuClock.Now();
+            ThreadCost start = ThreadCost.Now();
             try
             {
                 work[q](results[q], queuePages[q]);
@@ -171,7 +186,7 @@ internal static class CellRunner
                 failures[q] = e;
             }
 
-            cpu[q] = ThreadCpuClock.Now() - start;
+            cost[q] = ThreadCost.Now() - start;
         }) { Name = $"queue {q}" }).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
@@ -188,7 +203,24 @@ internal static class CellRunner
             ExceptionDispatchInfo.Capture(failure).Throw();
         }
 
-        return TimeSpan.FromTicks(cpu.Sum(c => c.Ticks));
+        return cost.Aggregate(default(ThreadCost), (sum, c) => sum + c);
+    }
+
+    /// <summary>What a thread spent: its CPU time, the managed bytes it allocated, its voluntary and involuntary context switches (readings, or differences of two).</summary>
+    private readonly record struct ThreadCost(TimeSpan Cpu, long AllocatedBytes, long Blocked, long Preempted)
+    {
+        /// <summary>The calling thread's readings now.</summary>
+        public static ThreadCost Now()
+        {
+            (long voluntary, long involuntary) = ThreadSwitches.Now();
+            return new(ThreadCpuClock.Now(), GC.GetAllocatedBytesForCurrentThread(), voluntary, involuntary);
+        }
+
+        public static ThreadCost operator +(ThreadCost a, ThreadCost b) =>
+            new(a.Cpu + b.Cpu, a.AllocatedBytes + b.AllocatedBytes, a.Blocked + b.Blocked, a.Preempted + b.Preempted);
+
+        public static ThreadCost operator -(ThreadCost a, ThreadCost b) =>
+            new(a.Cpu - b.Cpu, a.AllocatedBytes - b.AllocatedBytes, a.Blocked - b.Blocked, a.Preempted - b.Preempted);
     }
 
     private static CellOutcome Collect(PlatformScenario scenario, DriverKind driver, Expectation expected, string unit, TestBed bed, List<BoundDevice> targets, WorkloadResult result, string? error, double seconds)

@@ -119,7 +119,7 @@ public sealed class IommuDomain
     }
 
     /// <summary>Whether a thread other than the first to take the domain's lock has taken it (the lock is off the DMA API's per-operation path: only rare operations take it).</summary>
-    internal bool LockShared => _lock.IsShared;
+    internal bool LockShared => _lock.TakenByTwoThreads;
 
     /// <summary>Flush queue flushes performed.</summary>
     public long Flushes => Volatile.Read(ref _flushes);
@@ -661,7 +661,7 @@ public sealed class IommuDomain
                 return false;
             }
 
-            ioTlb.Fill(frame, leaf, generation);
+            ioTlb.Fill(frame, leaf, generation, thread);
             filled = true;
         }
 
@@ -670,7 +670,7 @@ public sealed class IommuDomain
             && ((IoPageTable.FrameOf(leaf) << PhysicalMemory.PageShift) | (address & PhysicalMemory.PageMask)) < fillBelow;
         if (fillDevice)
         {
-            fillInto!.Fill(frame, leaf, deviceGeneration);
+            fillInto!.Fill(frame, leaf, deviceGeneration, thread);
         }
 
         if (filled || fillDevice)
@@ -682,12 +682,12 @@ public sealed class IommuDomain
             {
                 if (filled)
                 {
-                    ioTlb.Retract(frame, leaf);
+                    ioTlb.Retract(frame, leaf, thread);
                 }
 
                 if (fillDevice)
                 {
-                    fillInto!.Retract(frame, leaf);
+                    fillInto!.Retract(frame, leaf, thread);
                 }
             }
         }

@@ -3,7 +3,7 @@ namespace DmaDiscipline.Runtime;
 /// <summary>Configuration of the IOMMU hardware and of its driver's policy.</summary>
 public sealed record IommuOptions
 {
-    /// <summary>IOTLB entries per domain (a power of two; default 256).</summary>
+    /// <summary>IOTLB entries per domain, as each translating thread sees them (a power of two; default 256): a thread looks up and fills a cache of its own of this size (see <see cref="IoTlb"/>).</summary>
     public int IoTlbEntries { get; init; } = 256;
 
     /// <summary>Strict or lazy invalidation for DMA-API domains (default strict).</summary>

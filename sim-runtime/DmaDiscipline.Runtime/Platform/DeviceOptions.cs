@@ -22,7 +22,7 @@ public sealed record DeviceOptions
     /// </summary>
     public bool Ats { get; init; }
 
-    /// <summary>Entries of the device's address translation cache with <see cref="Ats"/> (a power of two, 1 to 65536; default 64).</summary>
+    /// <summary>Entries of the device's address translation cache with <see cref="Ats"/> (a power of two, 1 to 65536; default 64), as each of its queues' threads sees them: a thread looks up and fills a cache of its own of this size (see <see cref="IoTlb"/>).</summary>
     public int AtcEntries { get; init; } = 64;
 
     /// <summary>

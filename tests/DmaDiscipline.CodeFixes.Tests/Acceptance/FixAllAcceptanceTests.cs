@@ -13,11 +13,11 @@ namespace DmaDiscipline.CodeFixes.Tests.Acceptance;
 /// </summary>
 public sealed class FixAllAcceptanceTests
 {
-    private static readonly string Root = FindRoot();
+    internal static readonly string Root = FindRoot();
     private static readonly string LegacyFolder = Path.Combine(Root, "samples", "DmaDiscipline.Samples.Drivers", "Legacy");
 
     /// <summary>The SDK's implicit usings of the drivers project (ImplicitUsings=enable).</summary>
-    private const string ImplicitUsings = """
+    internal const string ImplicitUsings = """
         global using global::System;
         global using global::System.Collections.Generic;
         global using global::System.IO;
@@ -73,7 +73,7 @@ public sealed class FixAllAcceptanceTests
         Assert.Contains(fixedCells, c => c.Expected == "Ok");
     }
 
-    private static IEnumerable<MetadataReference> References()
+    internal static IEnumerable<MetadataReference> References()
     {
         var runtimeDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
         foreach (var file in Directory.GetFiles(runtimeDirectory, "*.dll"))

@@ -214,6 +214,53 @@ public sealed class CpuAccessWhileDeviceOwnedFixerTests
         V.Diagnostic("DMA005").WithLocation(0));
 
     [Fact]
+    public Task Access_just_before_the_drivers_own_hand_back_only_syncs_for_the_cpu() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public int Peek(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 512, DmaDirection.FromDevice);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, 512);
+                int status = {|#0:buffer.Span|}[511];
+                dma.SyncForDevice(addr, 512, DmaDirection.FromDevice);
+                dma.UnmapSingle(addr, 512, DmaDirection.FromDevice);
+                return status;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public int Peek(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 512, DmaDirection.FromDevice);
+                if (dma.MappingError(addr))
+                {
+                    return -12;
+                }
+
+                ring.PostWritable(addr.Value, 512);
+                dma.SyncForCpu(addr, 512, DmaDirection.FromDevice);
+                int status = buffer.Span[511];
+                dma.SyncForDevice(addr, 512, DmaDirection.FromDevice);
+                dma.UnmapSingle(addr, 512, DmaDirection.FromDevice);
+                return status;
+            }
+        }
+        """,
+        V.Diagnostic("DMA005").WithLocation(0));
+
+    [Fact]
     public Task Fix_all_wraps_consecutive_accesses_in_one_sync_pair() => V.FixAsync(
         """
         using DmaDiscipline.Runtime;

@@ -99,6 +99,138 @@ public sealed class ForgedBusAddressFixerTests
         V.Diagnostic("DMA008").WithLocation(0));
 
     [Fact]
+    public Task Of_two_mappings_of_the_buffer_the_latest_is_used() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var first = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(first))
+                {
+                    return;
+                }
+
+                ring.Post(first, 64);
+                dma.UnmapSingle(first, 64, DmaDirection.ToDevice);
+                var again = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(again))
+                {
+                    return;
+                }
+
+                ring.Post({|#0:new DmaAddr(buffer.PhysicalAddress.Value)|}, 64);
+                dma.UnmapSingle(again, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var first = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(first))
+                {
+                    return;
+                }
+
+                ring.Post(first, 64);
+                dma.UnmapSingle(first, 64, DmaDirection.ToDevice);
+                var again = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(again))
+                {
+                    return;
+                }
+
+                ring.Post(again, 64);
+                dma.UnmapSingle(again, 64, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        V.Diagnostic("DMA008").WithLocation(0));
+
+    [Fact]
+    public Task Of_a_header_and_a_payload_mapping_of_one_buffer_the_one_at_the_forged_offset_is_used() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer, int len)
+            {
+                var header = dma.MapSingle(buffer, 0, 16, DmaDirection.ToDevice);
+                if (dma.MappingError(header))
+                {
+                    return;
+                }
+
+                var payload = dma.MapSingle(buffer, 16, len, DmaDirection.ToDevice);
+                if (dma.MappingError(payload))
+                {
+                    dma.UnmapSingle(header, 16, DmaDirection.ToDevice);
+                    return;
+                }
+
+                ring.Post({|#0:new DmaAddr(buffer.PhysicalAddress.Value)|}, 16);
+                ring.Post(payload, len);
+                dma.UnmapSingle(payload, len, DmaDirection.ToDevice);
+                dma.UnmapSingle(header, 16, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer, int len)
+            {
+                var header = dma.MapSingle(buffer, 0, 16, DmaDirection.ToDevice);
+                if (dma.MappingError(header))
+                {
+                    return;
+                }
+
+                var payload = dma.MapSingle(buffer, 16, len, DmaDirection.ToDevice);
+                if (dma.MappingError(payload))
+                {
+                    dma.UnmapSingle(header, 16, DmaDirection.ToDevice);
+                    return;
+                }
+
+                ring.Post(header, 16);
+                ring.Post(payload, len);
+                dma.UnmapSingle(payload, len, DmaDirection.ToDevice);
+                dma.UnmapSingle(header, 16, DmaDirection.ToDevice);
+            }
+        }
+        """,
+        V.Diagnostic("DMA008").WithLocation(0));
+
+    [Fact]
+    public Task No_fix_when_the_buffer_is_mapped_but_its_handle_dropped() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            public void Send(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                // A second mapping of the buffer is never offered (as for DMA001): which one was meant needs a human.
+                {|#1:dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice)|};
+                ring.Post({|#0:new DmaAddr(buffer.PhysicalAddress.Value)|}, 64);
+            }
+        }
+        """,
+        V.Diagnostic("DMA008").WithLocation(0),
+        V.Diagnostic("DMA002").WithLocation(1));
+
+    [Fact]
     public Task No_fix_for_a_forged_address_given_to_unmap_with_no_mapping_in_scope() => V.NoFixAsync(
         """
         using DmaDiscipline.Runtime;

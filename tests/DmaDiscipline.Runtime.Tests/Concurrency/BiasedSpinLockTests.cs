@@ -1,10 +1,11 @@
 namespace DmaDiscipline.Runtime.Tests.Concurrency;
 
 /// <summary>
-/// The biased spinlock excludes in every mode — biased to its first taker, shared after a second
-/// thread revoked the bias, re-biased to a thread that then takes it alone — and moves between them:
-/// a device set up on one thread and driven from another ends up biased to the driving thread, and
-/// two threads that really share a lock stop re-biasing it after a bounded number of revocations.
+/// The biased spinlock excludes in every mode — shared while fresh, biased to a thread that takes it
+/// alone, shared after a second thread revoked the bias, re-biased to a thread that then takes it
+/// alone — and moves between them: a device set up on one thread and driven from another ends up
+/// biased to the driving thread without a revocation, and two threads that really share a lock stop
+/// re-biasing it after a bounded number of revocations.
 /// </summary>
 public sealed class BiasedSpinLockTests
 {
@@ -39,28 +40,64 @@ public sealed class BiasedSpinLockTests
     }
 
     [Fact]
-    public void ALockSetUpOnOneThread_IsBiasedToTheThreadThatThenTakesItAlone_AndRevokedWhenAnotherComes()
+    public void ALockSetUpOnOneThread_IsNotBiasedToIt_ButToTheThreadThatThenTakesItAlone_WithoutARevocation()
     {
         var guarded = new Guarded();
-        guarded.Increment(Environment.CurrentManagedThreadId); // the set-up thread takes it first
-        Assert.False(guarded.Lock.IsShared);
+        for (int i = 0; i < BiasedSpinLock.FirstBiasAfter / 2; i++)
+        {
+            guarded.Increment(Environment.CurrentManagedThreadId); // the set-up thread: a few takes
+        }
+
+        Assert.True(guarded.Lock.IsShared);
+        Assert.False(guarded.Lock.TakenByTwoThreads);
 
         Threads.Run(1, _ =>
         {
             int me = Environment.CurrentManagedThreadId;
-            guarded.Increment(me); // revokes the set-up thread's bias
-            Assert.True(guarded.Lock.IsShared);
-            for (int i = 0; i < BiasedSpinLock.RebiasAfter; i++)
+            for (int i = 0; i < BiasedSpinLock.FirstBiasAfter; i++)
             {
                 guarded.Increment(me);
             }
 
-            Assert.False(guarded.Lock.IsShared); // re-biased to this thread
+            Assert.False(guarded.Lock.IsShared); // biased to the driving thread: nobody's bias was revoked
+            Assert.True(guarded.Lock.TakenByTwoThreads);
         });
 
         guarded.Increment(Environment.CurrentManagedThreadId); // the set-up thread again: revokes
         Assert.True(guarded.Lock.IsShared);
-        Assert.Equal(BiasedSpinLock.RebiasAfter + 3, guarded.After);
+        Assert.Equal((BiasedSpinLock.FirstBiasAfter / 2) + BiasedSpinLock.FirstBiasAfter + 1, guarded.After);
+        Assert.Equal(0, guarded.Torn);
+    }
+
+    [Fact]
+    public void ALockRevokedOnce_IsBiasedAgainOnlyAfterALongerRunAlone()
+    {
+        var guarded = new Guarded();
+        int setUp = Environment.CurrentManagedThreadId;
+        for (int i = 0; i < BiasedSpinLock.FirstBiasAfter; i++)
+        {
+            guarded.Increment(setUp);
+        }
+
+        Assert.False(guarded.Lock.IsShared); // biased to the set-up thread
+
+        Threads.Run(1, _ =>
+        {
+            int me = Environment.CurrentManagedThreadId;
+            guarded.Increment(me); // revokes
+            for (int i = 1; i < BiasedSpinLock.RebiasAfter; i++)
+            {
+                guarded.Increment(me);
+                if (i == BiasedSpinLock.FirstBiasAfter)
+                {
+                    Assert.True(guarded.Lock.IsShared); // not yet: a revoked lock waits for RebiasAfter
+                }
+            }
+
+            Assert.False(guarded.Lock.IsShared);
+        });
+
+        Assert.Equal(BiasedSpinLock.FirstBiasAfter + BiasedSpinLock.RebiasAfter, guarded.After);
         Assert.Equal(0, guarded.Torn);
     }
 

@@ -134,4 +134,48 @@ public sealed class DeviceRacesUnmapTests
         Assert.Equal(0, nic.Bus.Faults);
         nic.Dma.UnmapSingle(new DmaAddr((ulong)liveAddress), 64, DmaDirection.ToDevice);
     }
+
+    [Fact]
+    public void AThreadsFirstTranslation_RacingAStrictUnmap_NeverOutlivesIt()
+    {
+        // The IOTLB and the device's cache keep a cache per translating thread, made at its first fill:
+        // an invalidation reaches every cache made before it starts, and a fill into a cache made
+        // after that is vouched for against the cleared entry. Each round a fresh device (fresh caches)
+        // and a fresh device thread whose first read races the driver's strict unmap; once the unmap
+        // has returned and the frame holds another owner's secret, the thread reads again.
+        int rounds = Threads.OpsPerThread(300);
+        for (int round = 0; round < rounds; round++)
+        {
+            Machine machine = Machines.With(DomainKind.Translated, InvalidationMode.Strict);
+            Device nic = machine.AddDevice(Machines.Nic, new DeviceOptions { Ats = true, AtcEntries = 4 });
+            KBuffer buffer = machine.Memory.Allocate(64);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer.Span, round + 1);
+            DmaAddr address = nic.MapChecked(buffer, 0, 64, DmaDirection.ToDevice);
+            int unmapped = 0;
+
+            Threads.Run(2, t =>
+            {
+                var bytes = new byte[8];
+                if (t == 0)
+                {
+                    nic.Dma.UnmapSingle(address, 64, DmaDirection.ToDevice);
+                    machine.Memory.Free(buffer);
+                    KBuffer secret = machine.Memory.Allocate(64); // first fit: the frame just freed
+                    BinaryPrimitives.WriteInt64LittleEndian(secret.Span, Secret);
+                    Volatile.Write(ref unmapped, 1);
+                    return;
+                }
+
+                if (nic.Bus.TryRead(address, bytes))
+                {
+                    Assert.NotEqual(Secret, BinaryPrimitives.ReadInt64LittleEndian(bytes));
+                }
+
+                SpinWait.SpinUntil(() => Volatile.Read(ref unmapped) == 1);
+                Assert.False(nic.Bus.TryRead(address, bytes), $"round {round}: a read after the strict unmap returned was translated");
+            });
+
+            Assert.Equal(0, nic.Domain!.PresentPages);
+        }
+    }
 }

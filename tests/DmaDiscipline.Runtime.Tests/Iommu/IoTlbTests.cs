@@ -96,4 +96,77 @@ public sealed class IoTlbTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new IoTlb(entries));
     }
+
+    [Fact]
+    public void EachTranslatingThread_HasACacheOfItsOwn_SoAnothersFillsDoNotEvictItsEntries()
+    {
+        var tlb = new IoTlb(4);
+        (int first, int second) = TwoThreadsInDifferentPartitions();
+
+        tlb.Fill(0, 1, tlb.Generation, first);
+        tlb.Fill(4, 2, tlb.Generation, second); // the same slot: in one shared cache, it would evict page 0
+
+        Assert.True(tlb.TryLookup(0, first, out ulong entry));
+        Assert.Equal(1UL, entry);
+        Assert.True(tlb.TryLookup(4, second, out entry));
+        Assert.Equal(2UL, entry);
+        Assert.Equal(4, tlb.Size); // each thread still sees a cache of the configured size
+    }
+
+    [Fact]
+    public void APageOneThreadCached_IsAMissForAnother()
+    {
+        var tlb = new IoTlb(16);
+        (int first, int second) = TwoThreadsInDifferentPartitions();
+        tlb.Fill(7, 70, tlb.Generation, first);
+
+        Assert.False(tlb.TryLookup(7, second, out _));
+        Assert.True(tlb.TryLookup(7, first, out _));
+        Assert.Equal(1, tlb.Hits);
+        Assert.Equal(1, tlb.Misses);
+    }
+
+    [Fact]
+    public void APageInvalidation_FromAnyThread_DropsThePageFromEveryThreadsCache_AndNothingElse()
+    {
+        var tlb = new IoTlb(16);
+        (int first, int second) = TwoThreadsInDifferentPartitions();
+        tlb.Fill(5, 50, tlb.Generation, first);
+        tlb.Fill(5, 50, tlb.Generation, second);
+        tlb.Fill(6, 60, tlb.Generation, second);
+
+        tlb.Invalidate(5); // from the test's own thread, which cached nothing
+
+        Assert.False(tlb.TryLookup(5, first, out _));
+        Assert.False(tlb.TryLookup(5, second, out _));
+        Assert.True(tlb.TryLookup(6, second, out _));
+        Assert.Equal(1, tlb.PageInvalidations); // one invalidation, however many caches it reached
+    }
+
+    [Fact]
+    public void AWholeCacheInvalidation_DropsEveryThreadsEntries()
+    {
+        var tlb = new IoTlb(16);
+        (int first, int second) = TwoThreadsInDifferentPartitions();
+        tlb.Fill(1, 10, tlb.Generation, first);
+        tlb.Fill(2, 20, tlb.Generation, second);
+
+        tlb.InvalidateAll();
+
+        Assert.False(tlb.TryLookup(1, first, out _));
+        Assert.False(tlb.TryLookup(2, second, out _));
+    }
+
+    /// <summary>Two managed thread ids (no thread runs under them) whose tickets pick different caches of the 16.</summary>
+    private static (int First, int Second) TwoThreadsInDifferentPartitions()
+    {
+        const int first = 1_000;
+        int second = first + 1;
+        while ((ThreadTicket.Of(second) & 15) == (ThreadTicket.Of(first) & 15))
+        {
+            second++;
+        }
+
+        return (first, second);
+    }
 }
