@@ -169,30 +169,20 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
 
-            // Attributes in source: the names of the members they mark (for a parameter, its method).
+            // Attributes in source: the names of the members they mark (for a parameter, its method), read once per tree.
             var marksDeviceParameter = false;
             var trees = symbols.CodeTrees(cancellationToken);
             foreach (var tree in trees)
             {
-                var root = tree.GetRoot(cancellationToken);
-                var text = SourceWords.TextOf(tree);
-                foreach (var node in root.DescendantNodes(node => MayHoldAttributes(node, text)))
+                foreach (var mark in MarksOf(tree, cancellationToken))
                 {
-                    if (node is AttributeSyntax attribute)
+                    if (mark.Role == DmaRole.DeviceMemory)
                     {
-                        var role = RoleOfAttributeName(attribute.Name);
-
-                        if (role != DmaRole.None && MarkedMemberName(attribute) is { } name)
-                        {
-                            if (role == DmaRole.DeviceMemory)
-                            {
-                                device.Add(name);
-                                marksDeviceParameter |= attribute.Parent?.Parent is ParameterSyntax;
-                            }
-
-                            Add(name, role, mapping, physical, sinks, deviceSinks, release);
-                        }
+                        device.Add(mark.Name);
+                        marksDeviceParameter |= mark.OnParameter;
                     }
+
+                    Add(mark.Name, mark.Role, mapping, physical, sinks, deviceSinks, release);
                 }
             }
 
@@ -204,6 +194,55 @@ namespace DmaDiscipline.Analyzers.Symbols
             names.Release.UnionWith(release);
             names.MarksDeviceMemoryParameter = marksDeviceParameter;
             return names;
+        }
+
+        /// <summary>A DMA attribute in source: the name of the member it marks (for a parameter, its method), its role, and whether it marks a parameter.</summary>
+        private readonly struct Mark
+        {
+            public Mark(string name, DmaRole role, bool onParameter)
+            {
+                Name = name;
+                Role = role;
+                OnParameter = onParameter;
+            }
+
+            public string Name { get; }
+            public DmaRole Role { get; }
+            public bool OnParameter { get; }
+        }
+
+        // A tree's marks depend on its syntax alone: a compilation that keeps the tree object (the one the summary generator
+        // leaves, the next snapshot of an edit elsewhere) reads them from here instead of walking its declarations again.
+        private static readonly ConditionalWeakTable<SyntaxTree, List<Mark>> Marks = new ConditionalWeakTable<SyntaxTree, List<Mark>>();
+
+        /// <summary>Have this tree object's attribute marks been read (by any compilation that holds it)? For tests.</summary>
+        internal static bool MarksRead(SyntaxTree tree) => Marks.TryGetValue(tree, out _);
+
+        /// <summary>The attribute marks of one tree, read once per tree object (a cancelled read stores nothing).</summary>
+        private static List<Mark> MarksOf(SyntaxTree tree, CancellationToken cancellationToken)
+        {
+            if (Marks.TryGetValue(tree, out var known))
+            {
+                return known;
+            }
+
+            var marks = new List<Mark>();
+            var root = tree.GetRoot(cancellationToken);
+            var text = SourceWords.TextOf(tree);
+            foreach (var node in root.DescendantNodes(node => MayHoldAttributes(node, text)))
+            {
+                if (node is AttributeSyntax attribute)
+                {
+                    var role = RoleOfAttributeName(attribute.Name);
+                    if (role != DmaRole.None && MarkedMemberName(attribute) is { } name)
+                    {
+                        marks.Add(new Mark(name, role, attribute.Parent?.Parent is ParameterSyntax));
+                    }
+                }
+            }
+
+            // Two callers racing read the same marks: either list is right.
+            return Marks.GetValue(tree, _ => marks);
         }
 
         /// <summary>
