@@ -102,8 +102,11 @@ public static class CostGoals
         var published = driver.GetRunResult().GeneratedTrees.Sum(tree => tree.ToString().Split('\n').Count(line => line.Contains("\"DmaDiscipline.Summary\"", StringComparison.Ordinal)));
         var (withGenerator, diagnostics) = Analyze(generated, additional);
 
-        // The analyzers alone (DmaDisciplinePublishSummaries=false: the generator adds nothing and does nothing).
-        var (withoutGenerator, _) = Analyze(CSharpCompilation.Create("Alone" + pass, trees, references, options), additional);
+        // The analyzers alone (DmaDisciplinePublishSummaries=false: the generator adds nothing and does nothing), on trees
+        // parsed afresh: the same tree objects would find the carriers the generator computed above (SharedCarriers), which
+        // a build without the generator computes in the analyzers.
+        var alone = files.Select(f => CSharpSyntaxTree.ParseText(f.Item2, parse, f.file)).ToList();
+        var (withoutGenerator, _) = Analyze(CSharpCompilation.Create("Alone" + pass, alone, references, options), additional);
         return new Pass(compile, generator, withGenerator, withoutGenerator, published, diagnostics);
     }
 

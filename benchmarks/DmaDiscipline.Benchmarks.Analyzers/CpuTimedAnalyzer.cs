@@ -17,11 +17,27 @@ namespace DmaDiscipline.Benchmarks.Analyzers;
 public sealed class CpuTimedAnalyzer(DiagnosticAnalyzer inner) : DiagnosticAnalyzer
 {
     private long _nanoseconds;
+    private long _bytes;
+    private long _pauseTicks;
+    private readonly long[] _collections = new long[3];
 
     public DiagnosticAnalyzer Inner { get; } = inner;
 
     /// <summary>The CPU its callbacks used so far, in milliseconds.</summary>
     public double Milliseconds => Interlocked.Read(ref _nanoseconds) / 1e6;
+
+    /// <summary>The bytes its callbacks allocated so far, on the threads that ran them.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>
+    /// The garbage collections of generation 0, 1 and 2 that happened while one of its callbacks ran, and the time the
+    /// process was paused for collections meanwhile, in milliseconds (both process-wide counters: exact for one
+    /// analyzer at a time, as the size series runs them, without concurrent analysis).
+    /// </summary>
+    public long Collections(int generation) => Interlocked.Read(ref _collections[generation]);
+
+    /// <inheritdoc cref="Collections"/>
+    public double PauseMilliseconds => TimeSpan.FromTicks(Interlocked.Read(ref _pauseTicks)).TotalMilliseconds;
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => Inner.SupportedDiagnostics;
 
@@ -29,6 +45,11 @@ public sealed class CpuTimedAnalyzer(DiagnosticAnalyzer inner) : DiagnosticAnaly
 
     private Action<T> Timed<T>(Action<T> action) => argument =>
     {
+        var bytes = GC.GetAllocatedBytesForCurrentThread();
+        var pause = GC.GetTotalPauseDuration();
+        var gen0 = GC.CollectionCount(0);
+        var gen1 = GC.CollectionCount(1);
+        var gen2 = GC.CollectionCount(2);
         var start = CpuTime.ThreadNanoseconds();
         try
         {
@@ -37,6 +58,11 @@ public sealed class CpuTimedAnalyzer(DiagnosticAnalyzer inner) : DiagnosticAnaly
         finally
         {
             Interlocked.Add(ref _nanoseconds, CpuTime.ThreadNanoseconds() - start);
+            Interlocked.Add(ref _bytes, GC.GetAllocatedBytesForCurrentThread() - bytes);
+            Interlocked.Add(ref _pauseTicks, (GC.GetTotalPauseDuration() - pause).Ticks);
+            Interlocked.Add(ref _collections[0], GC.CollectionCount(0) - gen0);
+            Interlocked.Add(ref _collections[1], GC.CollectionCount(1) - gen1);
+            Interlocked.Add(ref _collections[2], GC.CollectionCount(2) - gen2);
         }
     };
 

@@ -7,8 +7,10 @@ using DmaDiscipline.Benchmarks.Analyzers;
 //   … --generator-phases [--corpus drivers|emulator] [--published FILE]: the summary generator's parts, in process
 // issue 13's three cost figures side by side, in process (CostGoals):
 //   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --goals [--lines 100000] [--runs 3]
+// the same two corpora's work in counts, which load does not move (Counts: bodies summarised and analysed):
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --counts [--lines 100000]
 // and the size series of DMA002–DMA006's dataflow (time per statement as one body grows):
-//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5] [--shape "live mappings"]
+//   dotnet run --project benchmarks/DmaDiscipline.Benchmarks.Analyzers -c Release -- --sizes [--runs 5] [--shape "live mappings"] [--size 1000,2000]
 // Builds the analyzers and the runtime, generates a driver corpus into a temporary project that
 // references both, builds it with -p:ReportAnalyzer=true and reports each analyzer's time as a
 // share of the Csc task (median of the runs). --corpus emulator generates instead a large project
@@ -53,12 +55,34 @@ if (args.Contains("--sizes"))
 {
     // --shape NAME: only that shape's rows (a name of SizeSeries' shapes: statements, live mappings, nesting, switch cases).
     var shape = Array.IndexOf(args, "--shape") is var shapeAt and >= 0 && shapeAt + 1 < args.Length ? args[shapeAt + 1] : null;
-    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs, shape));
+    // --size N,M: only those sizes of each shape (its growth columns then compare the rows given).
+    var sizes = Array.IndexOf(args, "--size") is var sizeAt and >= 0 && sizeAt + 1 < args.Length
+        ? args[sizeAt + 1].Split(',').Select(size => int.Parse(size, CultureInfo.InvariantCulture)).ToHashSet()
+        : null;
+    Console.WriteLine(SizeSeries.Measure(runtimeDll, runs, shape, sizes));
     return 0;
 }
 
 // --goals: issue 13's three cost figures side by side (CostGoals.cs), in this process, then stop: the typical
 // driver corpus (--plain 30) and the emulator corpus, --lines each.
+// --counts: the package's work on the same two corpora in counts (Counts.cs): bodies summarised and analysed.
+if (args.Contains("--counts"))
+{
+    var counts = Path.Combine(Path.GetTempPath(), $"dmadiscipline-analyzer-counts-{Environment.ProcessId}");
+    var (_, driverCount) = DriverCorpus.Write(Path.Combine(counts, "Drivers"), lines, 30);
+    var (_, emulatorCount) = EmulatorCorpus.Write(Path.Combine(counts, "Emulator"), lines);
+    var countsSymbols = Path.Combine(counts, "DmaDiscipline.txt");
+    File.WriteAllText(countsSymbols, EmulatorCorpus.SymbolsFile);
+    Console.WriteLine(Counts.Measure(
+        [
+            new CostGoals.Corpus("typical driver corpus (`--plain 30`)", Path.Combine(counts, "Drivers"), null, driverCount),
+            new CostGoals.Corpus("emulator", Path.Combine(counts, "Emulator"), countsSymbols, emulatorCount),
+        ],
+        runtimeDll));
+    Directory.Delete(counts, recursive: true);
+    return 0;
+}
+
 if (args.Contains("--goals"))
 {
     var goals = Path.Combine(Path.GetTempPath(), $"dmadiscipline-analyzer-goals-{Environment.ProcessId}");

@@ -37,8 +37,8 @@ public static class SizeSeries
 
     private const int StatementsPerPass = 64_000;
 
-    /// <summary>The series' tables, of every shape or of the one named <paramref name="only"/>.</summary>
-    public static string Measure(string runtimeDll, int passes, string? only = null)
+    /// <summary>The series' tables, of every shape or of the one named <paramref name="only"/>, at every size or those of <paramref name="sizes"/>.</summary>
+    public static string Measure(string runtimeDll, int passes, string? only = null, IReadOnlySet<int>? sizes = null)
     {
         if (only is not null && !Shapes.Any(shape => shape.Name == only))
         {
@@ -56,20 +56,20 @@ public static class SizeSeries
             .ToImmutableArray();
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(inv, $"Size series: one generated body per row; least of {passes} passes after a warm-up, one thread; a pass of the walks or of the DMA analyzers repeats the body to {StatementsPerPass:N0} statements in all and gives the time of one run{(CpuTime.ThreadMilliseconds() is null ? " (wall-clock time)" : " (the thread's CPU time)")}. Tree walk, Roslyn's graph and the dataflow over it per statement; × = growth of the total per doubling of N (2.00 = linear). \"DMA analyzers\" is the CPU time of every DMA analyzer's callbacks on the method, run as the compiler runs them (what `-p:ReportAnalyzer=true` sums, less the time waiting for a core), split per analyzer, the operation tree built first by a callback of its own (which the first DMA analyzer to ask for it would otherwise pay: Roslyn's binding, which grows as the compile does) and \"their own work\" the rest; \"operation tree\" the CPU time of binding the body and building its operation tree in a fresh semantic model (which the first analyzer to ask for it pays, in its callback); \"compile\" the method's compilation alone on one thread (parse excluded, bind and emit; CPU time); and \"not analysed\" counts DMA902/DMA903 reports.");
+        text.AppendLine(inv, $"Size series: one generated body per row; least of {passes} passes after a warm-up, one thread; a pass of the walks or of the DMA analyzers repeats the body to {StatementsPerPass:N0} statements in all and gives the time of one run{(CpuTime.ThreadMilliseconds() is null ? " (wall-clock time)" : " (the thread's CPU time)")}. Tree walk, Roslyn's graph and the dataflow over it per statement; × = growth of the total per doubling of N (2.00 = linear). \"DMA analyzers\" is the CPU time of every DMA analyzer's callbacks on the method, run as the compiler runs them (what `-p:ReportAnalyzer=true` sums, less the time waiting for a core), split per analyzer, the operation tree built first by a callback of its own (which the first DMA analyzer to ask for it would otherwise pay: Roslyn's binding, which grows as the compile does), which also promotes the method's tree to the oldest generation (two collections of generation 1, which the DMA analyzers' allocations would otherwise set off in their callbacks), and \"their own work\" the rest; \"operation tree\" the CPU time of binding the body and building its operation tree in a fresh semantic model (which the first analyzer to ask for it pays, in its callback); \"compile\" the method's compilation alone on one thread (parse excluded, bind and emit; CPU time); and \"not analysed\" counts DMA902/DMA903 reports.");
         foreach (var shape in Shapes.Where(shape => only is null || shape.Name == only))
         {
             text.AppendLine();
             text.AppendLine(inv, $"**{shape.Name}** — N = {shape.Counts}.");
             text.AppendLine();
-            text.AppendLine("| N | statements | tree walk (µs/stmt) | × | bytes/stmt | × | DMA001/008 tree walk (µs/stmt) | × | Roslyn graph (µs/stmt) | dataflow over the graph (µs/stmt) | × | DMA analyzers (ms) | × | of which the operation tree (ms) | their own work (ms) | × | DMA001/008 (ms) | × | DMA002–006 (ms) | × | DMA007 (ms) | operation tree (ms) | × | compile (ms) | analyzers / compile | not analysed |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| N | statements | tree walk (µs/stmt) | × | bytes/stmt | × | DMA001/008 tree walk (µs/stmt) | × | Roslyn graph (µs/stmt) | dataflow over the graph (µs/stmt) | × | DMA analyzers (ms) | × | of which the operation tree (ms) | their own work (ms) | × | DMA001/008 (ms) | × | DMA002–006 (ms) | × | DMA007 (ms) | operation tree (ms) | × | compile (ms) | analyzers / compile | not analysed | own work: MB allocated | × | gen0 / gen1 / gen2 collections | GC pause (ms, wall) | × |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             Row? previous = null;
-            foreach (var size in shape.Sizes)
+            foreach (var size in shape.Sizes.Where(size => sizes is null || sizes.Contains(size)))
             {
                 var row = MeasureOne(shape, size, references, analyzers, passes);
                 string Growth(Func<Row, double> of) => previous is null ? "" : (of(row) / of(previous)).ToString("F2", inv);
-                text.AppendLine(inv, $"| {size} | {row.Statements} | {(row.Tree is { } t ? (1000 * t / row.Statements).ToString("F2", inv) : "declined")} | {(row.Tree is null || previous?.Tree is null ? "" : Growth(r => r.Tree!.Value))} | {(row.Tree is null ? "" : (row.TreeBytes / row.Statements).ToString("N0", inv))} | {(row.Tree is null || previous?.Tree is null ? "" : Growth(r => r.TreeBytes))} | {(row.AddressTree is { } a ? (1000 * a / row.Statements).ToString("F2", inv) : "declined")} | {(row.AddressTree is null || previous?.AddressTree is null ? "" : Growth(r => r.AddressTree!.Value))} | {1000 * row.Graph / row.Statements:F2} | {(row.Flow is { } f ? (1000 * f / row.Statements).ToString("F2", inv) : "gave up")} | {(row.Flow is null || previous?.Flow is null ? "" : Growth(r => r.Flow!.Value))} | {row.Analyzers:F1} | {Growth(r => r.Analyzers)} | {row.Of(OperationTree):F1} | {row.Own:F1} | {Growth(r => r.Own)} | {row.Of(Address):F1} | {Growth(r => r.Of(Address))} | {row.Of(Mapping):F1} | {Growth(r => r.Of(Mapping))} | {row.Of(Translation):F1} | {row.Operations:F1} | {Growth(r => r.Operations)} | {row.Compile:F1} | {row.Analyzers / row.Compile:F2} | {row.NotAnalysed} |");
+                text.AppendLine(inv, $"| {size} | {row.Statements} | {(row.Tree is { } t ? (1000 * t / row.Statements).ToString("F2", inv) : "declined")} | {(row.Tree is null || previous?.Tree is null ? "" : Growth(r => r.Tree!.Value))} | {(row.Tree is null ? "" : (row.TreeBytes / row.Statements).ToString("N0", inv))} | {(row.Tree is null || previous?.Tree is null ? "" : Growth(r => r.TreeBytes))} | {(row.AddressTree is { } a ? (1000 * a / row.Statements).ToString("F2", inv) : "declined")} | {(row.AddressTree is null || previous?.AddressTree is null ? "" : Growth(r => r.AddressTree!.Value))} | {1000 * row.Graph / row.Statements:F2} | {(row.Flow is { } f ? (1000 * f / row.Statements).ToString("F2", inv) : "gave up")} | {(row.Flow is null || previous?.Flow is null ? "" : Growth(r => r.Flow!.Value))} | {row.Analyzers:F1} | {Growth(r => r.Analyzers)} | {row.Of(OperationTree):F1} | {row.Own:F1} | {Growth(r => r.Own)} | {row.Of(Address):F1} | {Growth(r => r.Of(Address))} | {row.Of(Mapping):F1} | {Growth(r => r.Of(Mapping))} | {row.Of(Translation):F1} | {row.Operations:F1} | {Growth(r => r.Operations)} | {row.Compile:F1} | {row.Analyzers / row.Compile:F2} | {row.NotAnalysed} | {row.Memory.Bytes / 1e6:F1} | {Growth(r => r.Memory.Bytes)} | {row.Memory.Gen0 - row.Memory.Gen1:F1} / {row.Memory.Gen1 - row.Memory.Gen2:F1} / {row.Memory.Gen2:F1} | {row.Memory.Pause:F1} | {(previous is null || previous.Memory.Pause <= 0 ? "" : Growth(r => r.Memory.Pause))} |");
                 previous = row;
             }
         }
@@ -84,66 +84,17 @@ public static class SizeSeries
         // One thread, as the analyzers' telemetry is one body's: the method's compile time, not the machine's parallelism.
         var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, concurrentBuild: false);
         CSharpCompilation Fresh() => CSharpCompilation.Create("SizeSeries", new[] { tree }, references, options);
-        var compilation = Fresh();
-        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        if (errors.Count > 0)
-        {
-            throw new InvalidOperationException($"the size-series body ({shape.Name}, {size}) does not compile: " + errors[0]);
-        }
-
-        var symbols = DmaSymbols.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), default);
         var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "PostAll");
         var statements = declaration.Body!.DescendantNodes().OfType<StatementSyntax>().Count();
-        var body = (IMethodBodyOperation)compilation.GetSemanticModel(tree).GetOperation(declaration)!;
-        ControlFlowGraph? graph = null;
-
-        // Bytes allocated by one pass: independent of the machine's load, and quadratic where the state is copied whole.
-        long Allocated(Action action)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            action();
-            return GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-
-        // Each pass repeats the work over StatementsPerPass statements in all, so that every pass lasts
-        // long enough for the kernel's CPU accounting (a few milliseconds' resolution).
         var repeats = Math.Max(1, StatementsPerPass / statements);
-        double Best(Action action, int times)
-        {
-            action(); // warm
-            var best = double.MaxValue;
-            for (var pass = 0; pass < passes; pass++)
-            {
-                // The thread's CPU time where the kernel gives it (a loaded machine makes wall time mostly waiting).
-                var cpu = CpuTime.ThreadMilliseconds();
-                var watch = Stopwatch.StartNew();
-                for (var r = 0; r < times; r++)
-                {
-                    action();
-                }
+        var walks = MeasureWalks(shape, size, Fresh(), declaration, repeats, passes);
 
-                var elapsed = watch.Elapsed.TotalMilliseconds;
-                best = Math.Min(best, (cpu is { } start && CpuTime.ThreadMilliseconds() is { } end ? end - start : elapsed) / times);
-            }
-
-            return best;
-        }
-
-        var treeRan = true;
-        var treeTime = Best(() => treeRan = StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })), repeats);
-        var graphTime = Best(() => graph = ControlFlowGraph.Create(body), repeats);
-        var flowRan = true;
-        var flowTime = Best(() => flowRan = FlowSolver<MappingState>.Run(graph!, new MappingFlow(symbols, _ => { })), repeats);
-        var method = compilation.GetSemanticModel(tree).GetDeclaredSymbol(declaration)!;
-        var addressSummaries = new AddressSummaries(symbols, symbols.Carriers(default).IsSinkName, default);
-        var addressRan = true;
-        var addressTime = Best(() =>
-        {
-            var walk = new AddressFlow(symbols, addressSummaries, method, summarise: false, _ => { });
-            addressRan = StructuredFlow.TryRun(body, walk);
-            walk.Flush();
-        }, repeats);
-        var treeBytes = Allocated(() => StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })));
+        // The walks' compilation, bound body and graph are garbage now (MeasureWalks kept them): collected before the
+        // compile and the analyzers are timed, so that their collections work on their own heap, not on this size's
+        // walks or the previous size's leftovers (every size starts from a heap holding the references alone).
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
 
         // Least of the passes after a first that warms, of a figure the measurement gives in milliseconds.
         double LeastAfterWarmUp(Func<double> measure)
@@ -185,11 +136,13 @@ public static class SizeSeries
         var notAnalysed = 0;
         var least = double.MaxValue;
         Dictionary<string, double> perAnalyzer = new();
+        var memory = new Memory(0, 0, 0, 0, 0);
         // Each pass runs them over StatementsPerPass statements in all, as the walks above are timed: one run of a small
         // body lasts a few milliseconds, where a collection or the clock's resolution decided a single step's growth.
         var analyzerTime = LeastAfterWarmUp(() =>
         {
             var sums = new Dictionary<string, double>();
+            var own = new Memory(0, 0, 0, 0, 0);
             for (var r = 0; r < repeats; r++)
             {
                 var timed = analyzers.Prepend(new OperationTreeFirst()).Select(analyzer => new CpuTimedAnalyzer(analyzer)).ToList();
@@ -200,6 +153,10 @@ public static class SizeSeries
                 {
                     var name = analyzer.Inner.GetType().Name;
                     sums[name] = sums.GetValueOrDefault(name) + analyzer.Milliseconds;
+                    if (analyzer.Inner is not OperationTreeFirst)
+                    {
+                        own = own.Add(analyzer);
+                    }
                 }
             }
 
@@ -208,15 +165,90 @@ public static class SizeSeries
             {
                 least = total;
                 perAnalyzer = sums.ToDictionary(pair => pair.Key, pair => pair.Value / repeats);
+                memory = own.Per(repeats);
             }
 
             return total;
         });
 
-        return new Row(statements, treeRan ? treeTime : null, addressRan ? addressTime : null, graphTime, flowRan ? flowTime : null, treeBytes, analyzerTime, operations, compile, notAnalysed, perAnalyzer);
+        return new Row(statements, walks.Tree, walks.AddressTree, walks.Graph, walks.Flow, walks.TreeBytes, analyzerTime, operations, compile, notAnalysed, perAnalyzer, memory);
     }
 
-    private sealed record Row(int Statements, double? Tree, double? AddressTree, double Graph, double? Flow, long TreeBytes, double Analyzers, double Operations, double Compile, int NotAnalysed, Dictionary<string, double> PerAnalyzer)
+    /// <summary>The walks of one body, timed on a compilation of their own (garbage once this returns).</summary>
+    private static Walks MeasureWalks(Shape shape, int size, CSharpCompilation compilation, MethodDeclarationSyntax declaration, int repeats, int passes)
+    {
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException($"the size-series body ({shape.Name}, {size}) does not compile: " + errors[0]);
+        }
+
+        var symbols = DmaSymbols.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), default);
+        var body = (IMethodBodyOperation)compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration)!;
+        ControlFlowGraph? graph = null;
+
+        // Bytes allocated by one pass: independent of the machine's load, and quadratic where the state is copied whole.
+        long Allocated(Action action)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            action();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        // Each pass repeats the work over StatementsPerPass statements in all (repeats times the body), so that every
+        // pass lasts long enough for the kernel's CPU accounting (a few milliseconds' resolution).
+        double Best(Action action, int times)
+        {
+            action(); // warm
+            var best = double.MaxValue;
+            for (var pass = 0; pass < passes; pass++)
+            {
+                // The thread's CPU time where the kernel gives it (a loaded machine makes wall time mostly waiting).
+                var cpu = CpuTime.ThreadMilliseconds();
+                var watch = Stopwatch.StartNew();
+                for (var r = 0; r < times; r++)
+                {
+                    action();
+                }
+
+                var elapsed = watch.Elapsed.TotalMilliseconds;
+                best = Math.Min(best, (cpu is { } start && CpuTime.ThreadMilliseconds() is { } end ? end - start : elapsed) / times);
+            }
+
+            return best;
+        }
+
+        var treeRan = true;
+        var treeTime = Best(() => treeRan = StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })), repeats);
+        var graphTime = Best(() => graph = ControlFlowGraph.Create(body), repeats);
+        var flowRan = true;
+        var flowTime = Best(() => flowRan = FlowSolver<MappingState>.Run(graph!, new MappingFlow(symbols, _ => { })), repeats);
+        var method = compilation.GetSemanticModel(declaration.SyntaxTree).GetDeclaredSymbol(declaration)!;
+        var addressSummaries = new AddressSummaries(symbols, symbols.Carriers(default).IsSinkName, default);
+        var addressRan = true;
+        var addressTime = Best(() =>
+        {
+            var walk = new AddressFlow(symbols, addressSummaries, method, summarise: false, _ => { });
+            addressRan = StructuredFlow.TryRun(body, walk);
+            walk.Flush();
+        }, repeats);
+        var treeBytes = Allocated(() => StructuredFlow.TryRun(body, new MappingFlow(symbols, _ => { })));
+
+        return new Walks(treeRan ? treeTime : null, addressRan ? addressTime : null, graphTime, flowRan ? flowTime : null, treeBytes);
+    }
+
+    private sealed record Walks(double? Tree, double? AddressTree, double Graph, double? Flow, long TreeBytes);
+
+    /// <summary>Bytes allocated, collections of generation ≥ 0, ≥ 1 and 2, and milliseconds paused for them.</summary>
+    private sealed record Memory(double Bytes, double Gen0, double Gen1, double Gen2, double Pause)
+    {
+        public Memory Add(CpuTimedAnalyzer analyzer) =>
+            new(Bytes + analyzer.Bytes, Gen0 + analyzer.Collections(0), Gen1 + analyzer.Collections(1), Gen2 + analyzer.Collections(2), Pause + analyzer.PauseMilliseconds);
+
+        public Memory Per(int runs) => new(Bytes / runs, Gen0 / runs, Gen1 / runs, Gen2 / runs, Pause / runs);
+    }
+
+    private sealed record Row(int Statements, double? Tree, double? AddressTree, double Graph, double? Flow, long TreeBytes, double Analyzers, double Operations, double Compile, int NotAnalysed, Dictionary<string, double> PerAnalyzer, Memory Memory)
     {
         /// <summary>One analyzer's telemetry in the pass whose total was least (0 when it registered nothing).</summary>
         public double Of(string analyzer) => PerAnalyzer.TryGetValue(analyzer, out var time) ? time : 0;

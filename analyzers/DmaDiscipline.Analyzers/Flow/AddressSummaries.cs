@@ -700,7 +700,7 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             var found = ImmutableArray.CreateBuilder<(int, IMethodSymbol)>();
             var index = 0;
-            foreach (var tree in _symbols.Compilation.SyntaxTrees)
+            foreach (var tree in _symbols.CodeTrees(_cancellationToken))
             {
                 _cancellationToken.ThrowIfCancellationRequested();
                 var text = Symbols.SourceWords.TextOf(tree);

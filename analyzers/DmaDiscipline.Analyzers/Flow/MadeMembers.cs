@@ -372,7 +372,7 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         private bool ScanWrites(string name, System.Func<ISymbol, bool> isHolder, List<MadeSite>? sites)
         {
-            foreach (var tree in _symbols.Compilation.SyntaxTrees)
+            foreach (var tree in _symbols.CodeTrees(_cancellationToken))
             {
                 _cancellationToken.ThrowIfCancellationRequested();
                 var text = SourceWords.TextOf(tree);

@@ -48,6 +48,9 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>The bodies a call may run.</summary>
         public Dispatch Dispatch { get; }
 
+        /// <summary>The methods summarised so far (each bound once): what the analysis cost, for tests and benchmarks.</summary>
+        public int SummarisedCount => _methods.Count;
+
         /// <summary>The driver's own semantic models, offered by the analyzer: callees in those trees are bound once, not twice.</summary>
         public void Offer(SemanticModel model) => _bodies.Offer(model);
 
@@ -88,7 +91,7 @@ namespace DmaDiscipline.Analyzers.Flow
             for (var round = 0; round < MakerRounds && named.Count > 0; round++)
             {
                 var found = new HashSet<string>(System.StringComparer.Ordinal);
-                foreach (var tree in _symbols.Compilation.SyntaxTrees)
+                foreach (var tree in _symbols.CodeTrees(_cancellationToken))
                 {
                     _cancellationToken.ThrowIfCancellationRequested();
                     var text = SourceWords.TextOf(tree);

@@ -315,7 +315,8 @@ namespace DmaDiscipline.Analyzers.Symbols
         private bool MayHoldRoles(ISymbol definition)
         {
             var assembly = definition.ContainingAssembly;
-            return assembly is null || _mayHoldRoles.GetOrAdd(assembly, ComputeMayHoldRoles);
+            // Looked up before GetOrAdd: a method group is a new delegate at every call, at nearly every operation of a body.
+            return assembly is null || (_mayHoldRoles.TryGetValue(assembly, out var may) ? may : _mayHoldRoles.GetOrAdd(assembly, ComputeMayHoldRoles));
         }
 
         private bool ComputeMayHoldRoles(IAssemblySymbol assembly)
@@ -497,6 +498,35 @@ namespace DmaDiscipline.Analyzers.Symbols
             return named;
         }
 
+        private volatile IReadOnlyList<SyntaxTree>? _codeTrees;
+
+        /// <summary>
+        /// The trees that can hold code: all but those whose root declares nothing (no member; only usings, externs or
+        /// assembly attributes), such as the summary generator's output — a tree of 2,000 assembly attributes whose
+        /// strings name every published member. No body, declaration or member attribute lives in such a tree, so the
+        /// scans that look for one by its name (makers, writers, readers, the attributes of members, whether a source
+        /// names a map) read only these. In compilation order; computed once.
+        /// </summary>
+        public IReadOnlyList<SyntaxTree> CodeTrees(CancellationToken cancellationToken)
+        {
+            if (_codeTrees is { } trees)
+            {
+                return trees;
+            }
+
+            var found = new List<SyntaxTree>();
+            foreach (var tree in Compilation.SyntaxTrees)
+            {
+                if (!(tree.GetRoot(cancellationToken) is Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax unit) || unit.Members.Count > 0)
+                {
+                    found.Add(tree);
+                }
+            }
+
+            // Two callers racing compute the same list: either write is right.
+            return _codeTrees = found;
+        }
+
         private volatile InterestingNames? _names;
         private volatile AddressCarriers? _carriers;
 
@@ -590,7 +620,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             var definition = symbol.OriginalDefinition;
-            return MayHoldRoles(definition) ? _cache.GetOrAdd(definition, ComputeRoles) : DmaRole.None;
+            return MayHoldRoles(definition) ? (_cache.TryGetValue(definition, out var roles) ? roles : _cache.GetOrAdd(definition, ComputeRoles)) : DmaRole.None;
         }
 
         /// <summary>
@@ -781,7 +811,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         public bool IsBusSinkParameter(IParameterSymbol parameter)
         {
             var definition = parameter.OriginalDefinition;
-            return MayHoldRoles(definition) && _sinkParameters.GetOrAdd(definition, ComputeIsBusSinkParameter);
+            return MayHoldRoles(definition) && (_sinkParameters.TryGetValue(definition, out var sink) ? sink : _sinkParameters.GetOrAdd(definition, ComputeIsBusSinkParameter));
         }
 
         private readonly ConcurrentDictionary<IParameterSymbol, bool> _sinkParameters = new ConcurrentDictionary<IParameterSymbol, bool>(CacheConcurrency, 256, SymbolEqualityComparer.Default);

@@ -15,9 +15,9 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// </summary>
     internal sealed class InterestingNames
     {
-        private InterestingNames(Compilation compilation, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
+        private InterestingNames(IReadOnlyList<SyntaxTree> trees, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks)
         {
-            _compilation = compilation;
+            _trees = trees;
             Mapping = mapping;
             Physical = physical;
             Sinks = sinks;
@@ -92,9 +92,9 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
-        // The compilation whose names these are; whether some tree of it names a map (or a physical source):
-        // 0 not yet known, 1 yes, 2 no. Two analyzers ask; the trees are scanned once.
-        private readonly Compilation _compilation;
+        // The code trees of the compilation whose names these are (DmaSymbols.CodeTrees); whether some tree of it names a
+        // map (or a physical source): 0 not yet known, 1 yes, 2 no. Two analyzers ask; the trees are scanned once.
+        private readonly IReadOnlyList<SyntaxTree> _trees;
         private int _sourceNamesMapping;
         private int _sourceNamesPhysical;
 
@@ -104,19 +104,19 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// and an analyzer can register nothing for the compilation. Scanned once.
         /// </summary>
         public bool SourceNamesMapping(CancellationToken cancellationToken) =>
-            AnyTreeMentions(_compilation, Mapping, ref _sourceNamesMapping, cancellationToken);
+            AnyTreeMentions(_trees, Mapping, ref _sourceNamesMapping, cancellationToken);
 
         /// <summary>Does any source tree of the compilation name an unmap or coherent free? As <see cref="SourceNamesMapping"/>.</summary>
         public bool SourceNamesRelease(CancellationToken cancellationToken) =>
-            AnyTreeMentions(_compilation, Release, ref _sourceNamesRelease, cancellationToken);
+            AnyTreeMentions(_trees, Release, ref _sourceNamesRelease, cancellationToken);
 
         private int _sourceNamesRelease;
 
         /// <summary>Does any source tree of the compilation name a physical source? As <see cref="SourceNamesMapping"/>.</summary>
         public bool SourceNamesPhysical(CancellationToken cancellationToken) =>
-            AnyTreeMentions(_compilation, Physical, ref _sourceNamesPhysical, cancellationToken);
+            AnyTreeMentions(_trees, Physical, ref _sourceNamesPhysical, cancellationToken);
 
-        private static bool AnyTreeMentions(Compilation compilation, HashSet<string> names, ref int known, CancellationToken cancellationToken)
+        private static bool AnyTreeMentions(IReadOnlyList<SyntaxTree> trees, HashSet<string> names, ref int known, CancellationToken cancellationToken)
         {
             var state = Volatile.Read(ref known);
             if (state != 0)
@@ -127,7 +127,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             var found = false;
             if (names.Count > 0)
             {
-                foreach (var tree in compilation.SyntaxTrees)
+                foreach (var tree in trees)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var text = SourceWords.TextOf(tree);
@@ -171,7 +171,8 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             // Attributes in source: the names of the members they mark (for a parameter, its method).
             var marksDeviceParameter = false;
-            foreach (var tree in compilation.SyntaxTrees)
+            var trees = symbols.CodeTrees(cancellationToken);
+            foreach (var tree in trees)
             {
                 var root = tree.GetRoot(cancellationToken);
                 var text = SourceWords.TextOf(tree);
@@ -197,7 +198,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             // The referenced runtime's sinks are read by AddressCarriers, with the rest of what the
             // runtime declares: one walk over its members, not two.
-            var names = new InterestingNames(compilation, mapping, physical, sinks);
+            var names = new InterestingNames(trees, mapping, physical, sinks);
             names.DeviceMemory.UnionWith(device);
             names.DeviceSinks.UnionWith(deviceSinks);
             names.Release.UnionWith(release);

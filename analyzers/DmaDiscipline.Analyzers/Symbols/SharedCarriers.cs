@@ -26,6 +26,11 @@ namespace DmaDiscipline.Analyzers.Symbols
         // Keyed by the first declaring tree (the tree objects live as long as some compilation holds them); one entry each, the latest.
         private static readonly ConditionalWeakTable<SyntaxTree, Entry> ByFirstTree = new ConditionalWeakTable<SyntaxTree, Entry>();
 
+        private static int _computed;
+
+        /// <summary>How many times the carriers were computed for a compilation that declares something, in this process: for benchmarks.</summary>
+        internal static int Computed => Volatile.Read(ref _computed);
+
         /// <param name="files">The symbols files the names were read with.</param>
         /// <param name="inputs">Every name and flag the carriers are computed from (<see cref="DmaSymbols.Carriers"/> says which), as one string.</param>
         public static AddressCarriers GetOrCompute(Compilation compilation, ImmutableArray<AdditionalText> files, string inputs, Func<AddressCarriers> compute, CancellationToken cancellationToken)
@@ -46,6 +51,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             // Computed outside the lock: two compilations racing both compute, and either result is right.
+            Interlocked.Increment(ref _computed);
             var carriers = compute();
             lock (ByFirstTree)
             {

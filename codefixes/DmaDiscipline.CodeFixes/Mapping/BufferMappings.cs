@@ -19,8 +19,14 @@ namespace DmaDiscipline.CodeFixes.Mapping
             var bufferSymbol = model.GetSymbolInfo(buffer, cancellationToken).Symbol;
             var bufferText = buffer.WithoutTrivia().ToString();
             var maps = new List<MapCall>();
+            var site = member.FindToken(position).Parent ?? member;
             foreach (var call in member.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => c.Span.End <= position))
             {
+                if (Exclusive(call, site))
+                {
+                    continue; // the other arm of an if, a switch or a ?: — never run on the way to the site
+                }
+
                 if (MapCall.From(model, call, cancellationToken) is { IsStreaming: true, Buffer: { } mapped } map
                     && mapped.WithoutTrivia().ToString() == bufferText
                     && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(mapped, cancellationToken).Symbol, bufferSymbol))
@@ -30,6 +36,31 @@ namespace DmaDiscipline.CodeFixes.Mapping
             }
 
             return maps;
+        }
+
+        /// <summary>
+        /// Do <paramref name="earlier"/> and <paramref name="site"/> sit in two arms of one branch (<c>if</c>/<c>else</c>, two
+        /// sections of a <c>switch</c>, the two results of <c>?:</c>, two arms of a switch expression), so that no run reaches both?
+        /// </summary>
+        private static bool Exclusive(SyntaxNode earlier, SyntaxNode site)
+        {
+            var common = earlier.Ancestors().FirstOrDefault(a => a.Span.Contains(site.Span));
+            switch (common)
+            {
+                case IfStatementSyntax branch when branch.Else is { } otherwise:
+                    return branch.Statement.Span.Contains(earlier.Span) != branch.Statement.Span.Contains(site.Span)
+                        && (otherwise.Span.Contains(earlier.Span) || otherwise.Span.Contains(site.Span));
+                case SwitchStatementSyntax choice:
+                    return choice.Sections.FirstOrDefault(s => s.Span.Contains(earlier.Span)) is { } one
+                        && choice.Sections.FirstOrDefault(s => s.Span.Contains(site.Span)) is { } other && one != other;
+                case ConditionalExpressionSyntax conditional:
+                    return conditional.WhenTrue.Span.Contains(earlier.Span) && conditional.WhenFalse.Span.Contains(site.Span);
+                case SwitchExpressionSyntax arms:
+                    return arms.Arms.FirstOrDefault(a => a.Span.Contains(earlier.Span)) is { } first
+                        && arms.Arms.FirstOrDefault(a => a.Span.Contains(site.Span)) is { } second && first != second;
+                default:
+                    return false;
+            }
         }
 
         /// <summary>The offset a mapping starts at in its buffer, as written (<c>0</c> when not given).</summary>

@@ -8,6 +8,87 @@ namespace DmaDiscipline.CodeFixes.Tests.Rules;
 public sealed class RawPhysicalAddressFixerMappingInScopeTests
 {
     [Fact]
+    public Task A_mapping_in_the_other_arm_of_the_branch_is_not_in_scope_so_the_site_gets_its_own() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly bool _behindIommu;
+
+            public Driver(DmaApi dma, bool behindIommu)
+            {
+                _dma = dma;
+                _behindIommu = behindIommu;
+            }
+
+            public bool Queue(Ring ring, KBuffer buf, int len)
+            {
+                if (_behindIommu)
+                {
+                    var a = _dma.MapSingle(buf, 0, len, DmaDirection.ToDevice);
+                    if (_dma.MappingError(a))
+                    {
+                        return false;
+                    }
+
+                    ring.Post(a.Value, len);
+                }
+                else
+                {
+                    ring.Post({|#0:buf.PhysicalAddress.Value|}, len);
+                }
+
+                return true;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Driver
+        {
+            private readonly DmaApi _dma;
+            private readonly bool _behindIommu;
+
+            public Driver(DmaApi dma, bool behindIommu)
+            {
+                _dma = dma;
+                _behindIommu = behindIommu;
+            }
+
+            public bool Queue(Ring ring, KBuffer buf, int len)
+            {
+                if (_behindIommu)
+                {
+                    var a = _dma.MapSingle(buf, 0, len, DmaDirection.ToDevice);
+                    if (_dma.MappingError(a))
+                    {
+                        return false;
+                    }
+
+                    ring.Post(a.Value, len);
+                }
+                else
+                {
+                    DmaDirection dmaDirection = DmaDirection.ToDevice;
+                    DmaAddr dmaAddress = _dma.MapSingle(buf, 0, len, dmaDirection);
+                    if (_dma.MappingError(dmaAddress))
+                    {
+                        return false;
+                    }
+
+                    ring.Post(dmaAddress.Value, len);
+                }
+
+                return true;
+            }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0));
+
+    [Fact]
     public Task The_address_comes_from_the_mapping_the_method_holds_through_the_same_DmaApi() => V.FixAsync(
         """
         using DmaDiscipline.Runtime;
