@@ -8,8 +8,8 @@ namespace DmaDiscipline.Runtime;
 /// <para>
 /// <b>One copy per translating thread.</b> Each thread that translates (a device model runs each queue
 /// on one thread, as a queue's DMA engine) looks up and fills a cache of its own, of
-/// <see cref="Size"/> entries, chosen by its <see cref="ThreadTicket"/> (16 partitions, made on first
-/// use); an invalidation, page or whole-cache, reaches every partition. So a device driven from one
+/// <see cref="Size"/> entries, chosen by its managed thread id (16 partitions, made on first use;
+/// threads started together, as a device's queue threads, take different ones); an invalidation, page or whole-cache, reaches every partition. So a device driven from one
 /// thread sees exactly one cache of <see cref="Size"/> entries, as before; two queues on two cores
 /// neither evict each other's translations nor write a line the other reads. With one cache shared
 /// by both, each queue's pages displaced the other's (the two working sets in one 64-entry
@@ -33,9 +33,9 @@ namespace DmaDiscipline.Runtime;
 /// </summary>
 public sealed class IoTlb
 {
-    private const int PartitionBits = 4; // 16 partitions by thread ticket, as the IOVA caches and flush queues
+    private const int PartitionBits = 4; // 16 partitions by managed thread id
 
-    // A cache per translating thread's ticket (modulo 16), made on first use; bit k of _made: partition k exists.
+    // A cache per translating thread (its managed id modulo 16), made on first use; bit k of _made: partition k exists.
     private readonly Slot[]?[] _partitions = new Slot[1 << PartitionBits][];
     private readonly int _entries;
     private readonly int _mask;
@@ -108,7 +108,7 @@ public sealed class IoTlb
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // the per-access hit path
     internal bool TryLookup(ulong iovaFrame, int thread, out ulong entry)
     {
-        ref Slot slot = ref PartitionOf(thread)[(int)iovaFrame & _mask];
+        ref Slot slot = ref SlotOf(PartitionOf(thread), iovaFrame);
         int generation = Volatile.Read(ref _generation);
         var spin = default(SpinWait);
         while (true)
@@ -142,7 +142,7 @@ public sealed class IoTlb
     /// <summary>Caches <paramref name="entry"/> for a page, as of <paramref name="generation"/> (read before the walk that found it), in the cache of the thread whose managed id is <paramref name="thread"/> (the caller).</summary>
     internal void Fill(ulong iovaFrame, ulong entry, int generation, int thread)
     {
-        ref Slot slot = ref PartitionOf(thread)[(int)iovaFrame & _mask];
+        ref Slot slot = ref SlotOf(PartitionOf(thread), iovaFrame);
         int sequence = Lock(ref slot);
         Volatile.Write(ref slot.Tag, iovaFrame + 1);
         Volatile.Write(ref slot.Entry, entry);
@@ -153,7 +153,7 @@ public sealed class IoTlb
     /// <summary>Takes back a fill whose page table entry changed before the filler could vouch for it: drops the page's entry from the filler's cache (<paramref name="thread"/>: its managed id) if it is still <paramref name="entry"/>.</summary>
     internal void Retract(ulong iovaFrame, ulong entry, int thread)
     {
-        ref Slot slot = ref PartitionOf(thread)[(int)iovaFrame & _mask];
+        ref Slot slot = ref SlotOf(PartitionOf(thread), iovaFrame);
         if (Volatile.Read(ref slot.Tag) != iovaFrame + 1)
         {
             return;
@@ -185,7 +185,7 @@ public sealed class IoTlb
         {
             // Every partition's slot of the page: only one that holds it is written (another thread's
             // partition is read, not taken, unless that thread cached the page too).
-            ref Slot slot = ref LazySlot.At(_partitions, System.Numerics.BitOperations.TrailingZeroCount(made))![index];
+            ref Slot slot = ref LazySlot.At(_partitions, System.Numerics.BitOperations.TrailingZeroCount(made))![index]; // made: not null
             if (Volatile.Read(ref slot.Tag) != iovaFrame + 1)
             {
                 continue;
@@ -201,13 +201,24 @@ public sealed class IoTlb
         }
     }
 
-    /// <summary>The cache of the thread whose managed id is <paramref name="thread"/>: its ticket's partition, made (and published in <see cref="_made"/>) on first use.</summary>
+    /// <summary>The cache of the thread whose managed id is <paramref name="thread"/>: its partition, made (and published in <see cref="_made"/>) on first use.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private Slot[] PartitionOf(int thread)
     {
-        int index = ThreadTicket.Of(thread) & ((1 << PartitionBits) - 1);
-        return Volatile.Read(ref LazySlot.At(_partitions, index)) ?? MakePartition(index);
+        // By the managed id itself, not its ticket, and no bounds checks: an ATS hit is a few loads, and
+        // the ticket's table lookup made it 13-25 % dearer on one thread. Threads started together
+        // (a device's queues) have consecutive ids, so they take different partitions; the index is
+        // masked to the array's fixed length of 16.
+        int index = thread & ((1 << PartitionBits) - 1);
+        Slot[]? partition = Volatile.Read(ref System.Runtime.CompilerServices.Unsafe.Add(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_partitions), index));
+        return partition ?? MakePartition(index);
     }
+
+    /// <summary>The slot of <paramref name="iovaFrame"/> in <paramref name="partition"/> (no bounds check: masked to its length, <see cref="Size"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ref Slot SlotOf(Slot[] partition, ulong iovaFrame) =>
+        ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(partition), (int)iovaFrame & _mask);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private Slot[] MakePartition(int index)

@@ -14,7 +14,7 @@ namespace DmaDiscipline.Runtime;
 /// maps its rings and receive buffers, taking a few dozen of these locks a few times each) and driven
 /// from its queues' threads, which then revoked every such lock, each with a process-wide barrier:
 /// 66 barriers (inter-processor interrupts, which stop the other queue's thread too) in the first
-/// moments of every two-queue net cell of the runner, where now there are none.
+/// moments of every two-queue strict net cell of the runner, where now there are none.
 /// Re-biasing (HotSpot's rebias, per lock): a lock whose bias was revoked and that one thread then
 /// takes <see cref="RebiasAfter"/> times in a row the shared way is biased to that thread again. A
 /// thread that then finds the lock biased to another revokes it as before. After
