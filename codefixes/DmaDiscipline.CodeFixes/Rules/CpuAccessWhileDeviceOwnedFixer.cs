@@ -54,8 +54,9 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             var toCpu = Call(model, map, "SyncForCpu", cancellationToken);
-            var handBack = LeavesMethod(last) || NextUseHandsBack(model, last, map, cancellationToken) ? null : Call(model, map, "SyncForDevice", cancellationToken);
-            if (toCpu is null || !(LeavesMethod(last) || NextUseHandsBack(model, last, map, cancellationToken)) && handBack is null)
+            var handedBack = LeavesMethod(last) || NextUseHandsBack(model, last, map, cancellationToken);
+            var handBack = handedBack ? null : Call(model, map, "SyncForDevice", cancellationToken);
+            if (toCpu is null || !handedBack && handBack is null)
             {
                 return null; // a configured framework without the sync this needs
             }
