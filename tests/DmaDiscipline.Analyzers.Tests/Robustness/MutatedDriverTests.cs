@@ -1,4 +1,5 @@
 using CsCheck;
+using DmaDiscipline.Robustness;
 using DmaDiscipline.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -18,22 +19,6 @@ public sealed class MutatedDriverTests
     private static readonly Lazy<IReadOnlyList<(string Path, string Text)>> Drivers = new(() =>
         RepositorySources.Read(RepositorySources.CSharpFiles(Path.Combine(RepositorySources.Root, "samples", "DmaDiscipline.Samples.Drivers"))).ToList());
 
-    /// <summary>One way of breaking a file: which file, what is done, where, and with what.</summary>
-    public sealed record Mutation(int File, MutationKind Kind, int Where, int Other)
-    {
-        public override string ToString() => $"{Kind} at {Where} (other {Other}) in file {File}";
-    }
-
-    public enum MutationKind
-    {
-        DeleteToken,
-        DoubleToken,
-        ReplaceToken,
-        DeleteLine,
-        MoveLine,
-        Truncate,
-    }
-
     private static readonly Gen<Mutation> Mutations =
         Gen.Select(Gen.Int[0, int.MaxValue], Gen.Enum<MutationKind>(), Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue],
             (file, kind, where, other) => new Mutation(file, kind, where, other));
@@ -50,7 +35,7 @@ public sealed class MutatedDriverTests
             foreach (var mutation in new[] { pair.Item1, pair.Item2 })
             {
                 var index = mutation.File % sources.Length;
-                sources[index] = (sources[index].Path, Apply(sources[index].Text, mutation));
+                sources[index] = (sources[index].Path, SourceMutation.Apply(sources[index].Text, mutation));
             }
 
             var result = AnalyzerRunner.RunAsync(sources).GetAwaiter().GetResult();
@@ -101,77 +86,8 @@ public sealed class MutatedDriverTests
     {
         // A mutation that left the text alone would make the property above test nothing.
         var text = Drivers.Value.OrderByDescending(d => d.Text.Length).First().Text;
-        var changed = Enumerable.Range(0, 20).Count(i => Apply(text, new Mutation(0, kind, i * 7919, i * 104729)) != text);
+        var changed = Enumerable.Range(0, 20).Count(i => SourceMutation.Apply(text, new Mutation(0, kind, i * 7919, i * 104729)) != text);
         Assert.True(changed >= 18, $"{kind} changed the file in {changed} of 20 tries");
-    }
-
-    /// <summary>The text broken as <paramref name="mutation"/> says; positions wrap around the file's tokens, lines or length.</summary>
-    public static string Apply(string text, Mutation mutation)
-    {
-        var tokens = CSharpSyntaxTree.ParseText(text).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).ToList();
-        var lines = text.Split('\n');
-        switch (mutation.Kind)
-        {
-            case MutationKind.DeleteToken:
-                {
-                    var token = tokens[mutation.Where % tokens.Count];
-                    return text.Remove(token.SpanStart, token.Span.Length);
-                }
-
-            case MutationKind.DoubleToken:
-                {
-                    var token = tokens[mutation.Where % tokens.Count];
-                    return text.Insert(token.Span.End, " " + token.Text);
-                }
-
-            case MutationKind.ReplaceToken:
-                {
-                    var token = tokens[mutation.Where % tokens.Count];
-                    var other = tokens[mutation.Other % tokens.Count];
-                    var replacement = other.Text == token.Text ? ";" : other.Text;
-                    return text.Remove(token.SpanStart, token.Span.Length).Insert(token.SpanStart, replacement);
-                }
-
-            case MutationKind.DeleteLine:
-                {
-                    var line = NonBlankLine(lines, mutation.Where);
-                    return string.Join('\n', lines.Where((_, i) => i != line));
-                }
-
-            case MutationKind.MoveLine:
-                {
-                    var line = NonBlankLine(lines, mutation.Where);
-                    var to = mutation.Other % lines.Length;
-                    if (to == line || lines[to] == lines[line])
-                    {
-                        to = (line + lines.Length / 2) % lines.Length;
-                    }
-
-                    var moved = lines.Where((_, i) => i != line).ToList();
-                    moved.Insert(Math.Min(to, moved.Count), lines[line]);
-                    return string.Join('\n', moved);
-                }
-
-            case MutationKind.Truncate:
-                return text.Substring(0, mutation.Where % text.Length);
-
-            default:
-                throw new ArgumentOutOfRangeException(nameof(mutation), mutation.Kind, "not a mutation kind");
-        }
-    }
-
-    private static int NonBlankLine(string[] lines, int where)
-    {
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var line = (where + i) % lines.Length;
-            if (!string.IsNullOrWhiteSpace(lines[line]))
-            {
-                return line;
-            }
-        }
-
-        return where % lines.Length;
     }
 
     /// <summary>How many mutants a run tries: <paramref name="byDefault"/> in the test run, <c>CsCheck_Iter</c> when hunting.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CsCheck;
 using DmaDiscipline.CodeFixes.Editing;
 using DmaDiscipline.CodeFixes.Tests.Acceptance;
+using DmaDiscipline.Robustness;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -35,25 +36,19 @@ public sealed class MutatedDriverFixTests
 
     private static readonly Lazy<List<MetadataReference>> References = new(() => FixAllAcceptanceTests.References().ToList());
 
-    public enum MutationKind
-    {
-        DeleteToken,
-        DoubleToken,
-        ReplaceToken,
-        DeleteLine,
-    }
-
     [Fact]
     public void Every_fix_on_a_broken_legacy_driver_is_computed_without_a_failure()
     {
         var legacy = Legacy.Value;
-        Gen.Select(Gen.Int[0, legacy.Count - 2], Gen.Enum<MutationKind>(), Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue]).Sample(mutation =>
+        // Edits that keep most of the file, so that the fixers still find diagnostics to work on: no line moved, no file cut short.
+        MutationKind[] kinds = [MutationKind.DeleteToken, MutationKind.DoubleToken, MutationKind.ReplaceToken, MutationKind.DeleteLine];
+        Gen.Select(Gen.Int[0, legacy.Count - 2], Gen.Int[0, kinds.Length - 1].Select(k => kinds[k]), Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue],
+            (file, kind, where, other) => new Mutation(file, kind, where, other)).Sample(mutation =>
         {
-            var (file, kind, where, other) = mutation;
             var sources = legacy.ToList();
-            sources[file] = (sources[file].Path, Apply(sources[file].Text, kind, where, other));
+            sources[mutation.File] = (sources[mutation.File].Path, SourceMutation.Apply(sources[mutation.File].Text, mutation));
             var failures = FixesOfAsync(sources).GetAwaiter().GetResult();
-            Assert.True(failures.Count == 0, $"{kind} at {where} ({other}) in {sources[file].Path}:\n" + string.Join("\n", failures));
+            Assert.True(failures.Count == 0, $"{mutation} ({sources[mutation.File].Path}):\n" + string.Join("\n", failures));
         }, iter: Iterations(8), threads: 1);
     }
 
@@ -118,28 +113,6 @@ public sealed class MutatedDriverFixTests
         }
 
         return failures.ToList();
-    }
-
-    private static string Apply(string text, MutationKind kind, int where, int other)
-    {
-        var tokens = CSharpSyntaxTree.ParseText(text).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).ToList();
-        var token = tokens[where % tokens.Count];
-        switch (kind)
-        {
-            case MutationKind.DeleteToken:
-                return text.Remove(token.SpanStart, token.Span.Length);
-            case MutationKind.DoubleToken:
-                return text.Insert(token.Span.End, " " + token.Text);
-            case MutationKind.ReplaceToken:
-                var replacement = tokens[other % tokens.Count].Text;
-                return text.Remove(token.SpanStart, token.Span.Length).Insert(token.SpanStart, replacement == token.Text ? ";" : replacement);
-            case MutationKind.DeleteLine:
-                var lines = text.Split('\n');
-                var line = text.Take(token.SpanStart).Count(c => c == '\n');
-                return string.Join('\n', lines.Where((_, i) => i != line));
-            default:
-                throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a mutation kind");
-        }
     }
 
     /// <summary>How many mutants a run tries: <paramref name="byDefault"/> in the test run, <c>CsCheck_Iter</c> when hunting.</summary>
