@@ -114,6 +114,9 @@ namespace DmaDiscipline.Analyzers.Symbols
             /// <summary>Those of <see cref="DeviceSinks"/> that are device memory or hold it.</summary>
             public HashSet<string> DeviceMemory { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+            /// <summary>The DMA API's map and coherent-alloc calls no member of the source shares a name with: their value is fresh.</summary>
+            public HashSet<string> Fresh { get; } = new HashSet<string>(StringComparer.Ordinal);
+
             /// <summary>The sinks a device reads, where the analysis is in reach (null where no sink is used).</summary>
             public HashSet<string>? DeviceSinks { get; set; }
 
@@ -132,7 +135,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     if (_sinkBound is null)
                     {
                         var sinks = new HashSet<string>(DeviceSinks ?? new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-                        var bound = DeviceSinks is null ? new HashSet<string>(StringComparer.Ordinal) : _declarations.SinkBoundNames(sinks, DeviceMemory, cancellationToken);
+                        var bound = DeviceSinks is null ? new HashSet<string>(StringComparer.Ordinal) : _declarations.SinkBoundNames(sinks, DeviceMemory, Fresh, cancellationToken);
                         _sinkBound = (sinks, bound);
                     }
 
@@ -411,6 +414,14 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             declarations.PropagateSinks(sinks, cancellationToken);
             content.DeviceSinks = deviceSinks;
+            foreach (var name in names.Mapping)
+            {
+                if (!declarations.Declares(name))
+                {
+                    content.Fresh.Add(name);
+                }
+            }
+
             content.DeviceMemory.UnionWith(externalDevice);
             content.DeviceMemory.UnionWith(names.DeviceMemory);
             return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical, inReach: true, content);

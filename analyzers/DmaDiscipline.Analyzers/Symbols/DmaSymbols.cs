@@ -601,6 +601,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             Names("physical", names.Physical);
             Names("device-sinks", names.DeviceSinks);
             Names("device-memory", names.DeviceMemory);
+            Names("mapping", names.Mapping);
             Names("physical-types", Types(_physicalTypes));
             Names("bus-types", Types(_busTypes));
             Names("device-types", Types(_deviceTypes));

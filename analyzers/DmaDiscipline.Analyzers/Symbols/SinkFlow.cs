@@ -24,15 +24,21 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly HashSet<string> _bound;
         private readonly HashSet<string> _named;
         private readonly HashSet<string> _device;
+        private readonly HashSet<string> _fresh;
         private readonly AddedNames _added = new AddedNames();
 
         /// <param name="sinks">The sink words so far; grown with the wrappers found.</param>
         /// <param name="bound">The bound names so far; grown by <see cref="Read"/>.</param>
         /// <param name="named">The fields, properties and methods the source declares: only these become bound names.</param>
         /// <param name="device">The sink words that are device memory: assigning one a new value is not a store into it.</param>
-        public SinkFlow(HashSet<string> sinks, HashSet<string> bound, HashSet<string> named, HashSet<string> device)
+        /// <param name="fresh">
+        /// Calls whose value is a fresh bus address or device memory, none of their receiver or arguments in it (the DMA API's
+        /// map and coherent-alloc members, where the source declares no member of the name): assigned, they bind nothing.
+        /// </param>
+        public SinkFlow(HashSet<string> sinks, HashSet<string> bound, HashSet<string> named, HashSet<string> device, HashSet<string> fresh)
         {
             _device = device;
+            _fresh = fresh;
             _sinks = sinks;
             _bound = bound;
             _named = named;
@@ -107,7 +113,11 @@ namespace DmaDiscipline.Analyzers.Symbols
                     if ((_sinks.Contains(target) && !rebinds) || IsBound(target, local))
                     {
                         touched = assigns = true;
-                        grew |= BindAll(tokens, i + 1, to, local);
+                        if (!IsFreshCall(tokens, i + 1, to))
+                        {
+                            grew |= BindAll(tokens, i + 1, to, local);
+                        }
+
                         break;
                     }
                 }
@@ -162,6 +172,55 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             return grew;
+        }
+
+        /// <summary>
+        /// Is [from, to) one call of a fresh-value member and nothing else — <c>_dma.MapSingle(buffer, 0, n, dir)</c>, a receiver
+        /// named by words and dots, the arguments in one pair of parentheses? What it gives is made by the call: the receiver's
+        /// and the arguments' words reach nothing through it. Anything else around the call (an operator, a member of its
+        /// result, <c>await</c>, type arguments) is not known to be fresh.
+        /// </summary>
+        private bool IsFreshCall(List<Token> tokens, int from, int to)
+        {
+            if (_fresh.Count == 0)
+            {
+                return false;
+            }
+
+            var i = from;
+            string? called = null;
+            while (i < to && tokens[i].Word is { } word)
+            {
+                called = word;
+                i++;
+                if (i < to && tokens[i].Word is null && tokens[i].Char == '.')
+                {
+                    i++;
+                    continue;
+                }
+
+                break;
+            }
+
+            if (called is null || i >= to || tokens[i].Word is not null || tokens[i].Char != '(' || !_fresh.Contains(called))
+            {
+                return false;
+            }
+
+            var depth = 0;
+            for (var j = i; j < to; j++)
+            {
+                if (tokens[j].Word is null && tokens[j].Char == '(')
+                {
+                    depth++;
+                }
+                else if (tokens[j].Word is null && tokens[j].Char == ')' && --depth == 0)
+                {
+                    return j == to - 1;
+                }
+            }
+
+            return false;
         }
 
         private bool IsBound(string word, HashSet<string> local) => local.Contains(word) || _bound.Contains(word);

@@ -598,8 +598,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         /// <param name="sinks">The sinks a device reads (bus sinks, device memory and what holds it, store helpers); not unmap or sync.</param>
         /// <param name="device">Those of the sinks that are device memory (a store through one is a sink, a new value for one is not).</param>
+        /// <param name="fresh">The calls whose value is fresh (<see cref="SinkFlow"/>): assigned, they bind nothing.</param>
         [MethodImpl(Jit.Optimized)]
-        public HashSet<string> SinkBoundNames(HashSet<string> sinks, HashSet<string> device, CancellationToken cancellationToken)
+        public HashSet<string> SinkBoundNames(HashSet<string> sinks, HashSet<string> device, HashSet<string> fresh, CancellationToken cancellationToken)
         {
             var named = new HashSet<string>(StringComparer.Ordinal);
             foreach (var unit in _units)
@@ -611,7 +612,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             var bound = new HashSet<string>(StringComparer.Ordinal);
-            var flow = new SinkFlow(sinks, bound, named, device);
+            var flow = new SinkFlow(sinks, bound, named, device, fresh);
             var pending = new List<string>(sinks);
             while (pending.Count > 0)
             {
@@ -625,7 +626,8 @@ namespace DmaDiscipline.Analyzers.Symbols
                         continue;
                     }
 
-                    var returnsBound = unit.Kind != UnitKind.Body && Array.Exists(unit.Names, bound.Contains);
+                    // A method that returns nothing (void, no ref or out parameter) gives nothing back through its returns.
+                    var returnsBound = unit.Kind != UnitKind.Body && (unit.Kind != UnitKind.Method || unit.ReturnsSomething) && Array.Exists(unit.Names, bound.Contains);
                     if (flow.Read(unit.Text, unit.Span.Start, end, returnsBound))
                     {
                         // A wrapper: a call of it may give a sink what it is given. An operator is shown by its type.
