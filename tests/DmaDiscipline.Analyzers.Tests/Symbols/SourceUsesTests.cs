@@ -168,6 +168,17 @@ public sealed class SourceUsesTests
         Assert.True(SourceWords.MayHoldWord(tree, "a.b"));
     }
 
+    [Theory]
+    [InlineData("namespace Drv { sealed class Pool { int MapSingleton() => 1; } }", false)]
+    [InlineData("namespace Drv { sealed class Pool { int Count() => 1; } }", false)]
+    [InlineData("namespace Drv { sealed class Pool { string Doc() => \"see MapSingle\"; } }", true)]
+    [InlineData("namespace Drv { sealed class Pool { object M(DmaDiscipline.Runtime.DmaApi dma, DmaDiscipline.Runtime.KBuffer b) => dma.MapSingle(b, 0, 64, DmaDiscipline.Runtime.DmaDirection.ToDevice); } }", true)]
+    public async Task The_mapping_rules_are_in_reach_where_a_tree_names_a_map_as_a_whole_word(string source, bool named)
+    {
+        var (compilation, files) = await CreateAsync(source, null);
+        Assert.Equal(named, DmaSymbols.Create(compilation, files, default).Names(default).SourceNamesMapping(default));
+    }
+
     [Fact]
     public async Task The_candidates_of_a_tree_are_found_once_for_every_compilation_that_holds_it()
     {
