@@ -10,9 +10,11 @@ namespace DmaDiscipline.Runtime;
 /// atomic instructions (io-pgtable style, <see cref="IoPageTable"/>), the IOTLB and the attached
 /// devices' translation caches are looked up, filled and invalidated per slot (<see cref="IoTlb"/>),
 /// and lazy unmaps go to the calling thread's own flush queue (Linux's per-CPU <c>iova_fq</c>), each
-/// with a lock of its own. A fill is vouched for after the fact: the filler re-reads the page table
-/// entry behind a full fence and takes the fill back if it changed, while an unmap clears the entry
-/// behind a full fence before it invalidates, so a strict unmap is never outlived by a late fill.
+/// with a lock of its own. A fill is vouched for after the fact: the filler marks the page table
+/// entry as cached by its partition with a compare-and-exchange (a full fence) and takes the fill back
+/// if the entry changed, while an unmap clears the entry with an exchange before it invalidates the
+/// partitions the entry's marks name, so a strict unmap is never outlived by a late fill, and does
+/// not read the caches of threads that never translated the page.
 /// The domain's lock (biased, <see cref="BiasedSpinLock"/>) guards what is rare: explicit mappings
 /// (<see cref="Map"/>, <see cref="Unmap"/>) and the IOVA ranges held back under them, the list of
 /// attached devices and of their caches. Once a domain has had an explicit mapping, the DMA API's
@@ -225,9 +227,9 @@ public sealed class IommuDomain
             {
                 for (ulong i = 0; i < pages; i++)
                 {
-                    _pageTable!.Unmap(first + i, me); // a full fence before the invalidation (see the class remarks)
+                    _pageTable!.Unmap(first + i, me, out int cachedBy); // a full fence before the invalidation (see the class remarks)
                     _explicitPages!.Remove(first + i);
-                    InvalidatePage(first + i, me);
+                    InvalidatePage(first + i, me, cachedBy);
                 }
             }
             finally
@@ -435,8 +437,8 @@ public sealed class IommuDomain
             {
                 for (ulong j = 0; j < i; j++)
                 {
-                    _pageTable.Unmap(iovaFrame + j, me);
-                    InvalidatePage(iovaFrame + j, me);
+                    _pageTable.Unmap(iovaFrame + j, me, out int cachedBy);
+                    InvalidatePage(iovaFrame + j, me, cachedBy);
                 }
 
                 return false;
@@ -511,18 +513,18 @@ public sealed class IommuDomain
         // Reads in flight on these pages find out (they are not drained, see InFlightTransactions.BeginRead).
         ulong last = iovaFrame + pages - 1;
         bool owned = _transactions.BeginInvalidation(me, iovaFrame, last);
-        if (!_pageTable!.Unmap(iovaFrame, me))
+        if (!_pageTable!.Unmap(iovaFrame, me, out int firstCachedBy))
         {
             _transactions.EndInvalidation(owned, iovaFrame, last);
             return false;
         }
 
         // Each entry is cleared with a full fence before its invalidation (see the class remarks).
-        InvalidatePage(iovaFrame, me);
+        InvalidatePage(iovaFrame, me, firstCachedBy);
         for (ulong i = 1; i < pages; i++)
         {
-            _pageTable.Unmap(iovaFrame + i, me);
-            InvalidatePage(iovaFrame + i, me);
+            _pageTable.Unmap(iovaFrame + i, me, out int cachedBy);
+            InvalidatePage(iovaFrame + i, me, cachedBy);
         }
 
         _transactions.EndInvalidation(owned, iovaFrame, last);
@@ -567,8 +569,8 @@ public sealed class IommuDomain
         int me = Environment.CurrentManagedThreadId;
         for (ulong i = 0; i < pages; i++)
         {
-            _pageTable!.Unmap(iovaFrame + i, me);
-            InvalidatePage(iovaFrame + i, me);
+            _pageTable!.Unmap(iovaFrame + i, me, out int cachedBy);
+            InvalidatePage(iovaFrame + i, me, cachedBy);
         }
     }
 
@@ -610,7 +612,8 @@ public sealed class IommuDomain
     /// answer with the same frame and both permissions. With <paramref name="fillInto"/>, an attached
     /// device's own cache (ATS), a translation to a physical address below <paramref name="fillBelow"/>
     /// is cached there too. No lock: each fill is vouched for after the fact — the page table entry is
-    /// re-read behind a full fence and a fill it no longer matches is taken back — so a strict unmap,
+    /// marked as cached by the caller's partition with a compare-and-exchange (a full fence), and a
+    /// fill it no longer matches is taken back — so a strict unmap,
     /// which clears the entry behind a full fence before it invalidates, is never outlived by a late
     /// fill (the ATS rule that an invalidation completes only after translations in flight; the
     /// transaction is in flight, so the unmap's drain waits for the take-back). The caches'
@@ -675,10 +678,10 @@ public sealed class IommuDomain
 
         if (filled || fillDevice)
         {
-            // Vouch for the fills: an unmap that cleared the entry before this re-read takes nothing
-            // back for us, so we do; one that clears it after will find the fills and invalidate them.
-            Interlocked.MemoryBarrier();
-            if (_pageTable!.Peek(frame) != leaf)
+            // Vouch for the fills, and mark the entry as cached by this thread's partition (a
+            // compare-and-exchange, a full fence): an unmap that cleared it before takes nothing back
+            // for us, so we do; one that clears it after finds the mark and invalidates our partition.
+            if (!_pageTable!.TryMarkCachedBy(frame, leaf, IoTlb.PartitionIndex(thread)))
             {
                 if (filled)
                 {
@@ -715,12 +718,17 @@ public sealed class IommuDomain
         Interlocked.Increment(ref _flushes);
     }
 
-    private void InvalidatePage(ulong iovaFrame, int me)
+    /// <summary>
+    /// Invalidates a page whose entry was just cleared, in the partitions of the IOTLB and of every
+    /// attached device's cache that <paramref name="cachedBy"/> names (the cleared entry's marks: only
+    /// those can hold it, see <see cref="IoPageTable"/>). Counted as sent even when none does.
+    /// </summary>
+    private void InvalidatePage(ulong iovaFrame, int me, int cachedBy)
     {
-        IoTlb!.Invalidate(iovaFrame, me);
+        IoTlb!.Invalidate(iovaFrame, me, cachedBy);
         foreach (IoTlb deviceTlb in Volatile.Read(ref _deviceTlbs))
         {
-            deviceTlb.Invalidate(iovaFrame, me);
+            deviceTlb.Invalidate(iovaFrame, me, cachedBy);
         }
     }
 
