@@ -34,6 +34,7 @@ public sealed class IommuDomain
     // the DMA API's map checks its IOVA against explicit mappings under the lock.
     private bool _hadExplicitMappings;
 
+    private long _flushesBegun; // bumped before a flush's invalidations, _flushes after them (see FlushQueue)
     private long _flushes;
 
     // Device transactions in flight: a strict unmap waits for those that may have translated through
@@ -497,11 +498,19 @@ public sealed class IommuDomain
 
                 if (queue.IsFull)
                 {
-                    InvalidateAll();
-                    queue.Drain(Iova!, me);
+                    // Ranges that a flush made since (another thread's queue was full) covers are free
+                    // already: with two queues, each one's flush frees the other's older ranges, and
+                    // they flush about as often together as one queue alone (each flush also empties
+                    // the other queue's caches).
+                    queue.FreeFlushed(Iova!, me, Volatile.Read(ref _flushes));
+                    if (queue.IsFull)
+                    {
+                        InvalidateAll();
+                        queue.Drain(Iova!, me);
+                    }
                 }
 
-                queue.Add(iovaFrame, pages);
+                queue.Add(iovaFrame, pages, Volatile.Read(ref _flushesBegun)); // after the clearing exchanges
                 return true;
             }
             finally
@@ -709,6 +718,7 @@ public sealed class IommuDomain
     /// <summary>One global invalidation: the IOTLB and every attached device's cache (a flush queue flush).</summary>
     private void InvalidateAll()
     {
+        Interlocked.Increment(ref _flushesBegun);
         IoTlb!.InvalidateAll();
         foreach (IoTlb deviceTlb in Volatile.Read(ref _deviceTlbs))
         {
