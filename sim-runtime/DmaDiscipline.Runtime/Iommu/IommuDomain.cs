@@ -207,6 +207,7 @@ public sealed class IommuDomain
         ulong first = iova >> PhysicalMemory.PageShift;
         ulong pages = PagesOf(length);
         List<(ulong Frame, ulong Pages)>? released;
+        int allCachedBy = 0; // the cache partitions that translated a page of the range
         using (new BiasedHold(ref _lock))
         {
             if (!AllPresent(first, pages))
@@ -223,7 +224,7 @@ public sealed class IommuDomain
             }
 
             int me = Environment.CurrentManagedThreadId;
-            bool owned = _transactions.BeginInvalidation(me, first, first + pages - 1);
+            long invalidation = _transactions.BeginInvalidation(me, first, first + pages - 1);
             try
             {
                 for (ulong i = 0; i < pages; i++)
@@ -231,18 +232,19 @@ public sealed class IommuDomain
                     _pageTable!.Unmap(first + i, me, out int cachedBy); // a full fence before the invalidation (see the class remarks)
                     _explicitPages!.Remove(first + i);
                     InvalidatePage(first + i, me, cachedBy);
+                    allCachedBy |= cachedBy;
                 }
             }
             finally
             {
-                _transactions.EndInvalidation(owned, first, first + pages - 1);
+                _transactions.EndInvalidation(invalidation, first, first + pages - 1);
             }
 
             released = TakeUnshadowedLocked();
         }
 
         // No transaction still uses the removed entries once this returns (VFIO unmaps are synchronous).
-        DrainTransactions(first, pages);
+        _transactions.Drain(first, first + pages - 1, Environment.CurrentManagedThreadId, allCachedBy);
 
         // Given back outside the domain's lock: IOVA allocation never runs under it.
         foreach ((ulong frame, ulong count) in released ?? Enumerable.Empty<(ulong, ulong)>())
@@ -521,26 +523,28 @@ public sealed class IommuDomain
 
         // Reads in flight on these pages find out (they are not drained, see InFlightTransactions.BeginRead).
         ulong last = iovaFrame + pages - 1;
-        bool owned = _transactions.BeginInvalidation(me, iovaFrame, last);
-        if (!_pageTable!.Unmap(iovaFrame, me, out int firstCachedBy))
+        long invalidation = _transactions.BeginInvalidation(me, iovaFrame, last);
+        if (!_pageTable!.Unmap(iovaFrame, me, out int allCachedBy))
         {
-            _transactions.EndInvalidation(owned, iovaFrame, last);
+            _transactions.EndInvalidation(invalidation, iovaFrame, last);
             return false;
         }
 
         // Each entry is cleared with a full fence before its invalidation (see the class remarks).
-        InvalidatePage(iovaFrame, me, firstCachedBy);
+        InvalidatePage(iovaFrame, me, allCachedBy);
         for (ulong i = 1; i < pages; i++)
         {
             _pageTable.Unmap(iovaFrame + i, me, out int cachedBy);
             InvalidatePage(iovaFrame + i, me, cachedBy);
+            allCachedBy |= cachedBy;
         }
 
-        _transactions.EndInvalidation(owned, iovaFrame, last);
+        _transactions.EndInvalidation(invalidation, iovaFrame, last);
 
         // Strict: every cached translation is gone and no transaction still uses one, so the pages
-        // may go to a new owner and the range may be handed out again at once.
-        _transactions.Drain(iovaFrame, iovaFrame + pages - 1, me);
+        // may go to a new owner and the range may be handed out again at once. Only threads whose
+        // caches translated a page can still be using one (the entries' marks).
+        _transactions.Drain(iovaFrame, iovaFrame + pages - 1, me, allCachedBy);
         Iova!.Free(iovaFrame, pages, me);
         return true;
     }
@@ -565,11 +569,6 @@ public sealed class IommuDomain
     /// <summary>The read begun with <paramref name="token"/> has copied its bytes: false when they may not be the mapping's (read again).</summary>
     internal bool EndReadTransaction(long token) => _transactions.EndRead(token);
 
-    /// <summary>
-    /// Waits until every transaction that began before this call on one of the pages has moved its
-    /// bytes (after the invalidation it completes): those are the ones that may have used a removed entry.
-    /// </summary>
-    private void DrainTransactions(ulong firstPage, ulong pages) => _transactions.Drain(firstPage, firstPage + pages - 1, Environment.CurrentManagedThreadId);
 
     /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>
     internal void UnmapPagesForRollback(ulong iovaFrame, ulong pages)
@@ -700,6 +699,16 @@ public sealed class IommuDomain
                 if (fillDevice)
                 {
                     fillInto!.Retract(frame, leaf, thread);
+                }
+
+                // An unmap cleared the entry since the walk (or the lookup): the translation comes after
+                // it and faults, so a drain waits only for translations whose marks it found
+                // (InFlightTransactions' per-thread mode). An entry the IOTLB still held after a lazy
+                // unmap is the lazy window: used, as before (its fill's mark is in the cleared entry).
+                if (filled || _flushQueues is null)
+                {
+                    reason = FaultReason.NotPresent;
+                    return false;
                 }
             }
         }
