@@ -1795,6 +1795,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             if (ownType || !_reporting || _report is null || !_summaries.MayReachSink(field) || !(_summaries.FindPhysical(value) is { } physical)
+                || IsHeld(Descriptors.DMA001.Id, valueOperation.Syntax.GetLocation(), physical.Operation.Syntax)
                 || !(_summaries.SinkOf(field) is { } path))
             {
                 return;
@@ -2188,6 +2189,15 @@ namespace DmaDiscipline.Analyzers.Flow
         /// the paths (a finally run once per edge that leaves its try) are not visited in the same order
         /// over the graph and over the tree, and the message must not depend on which came first.
         /// </summary>
+        /// <summary>
+        /// Is a diagnostic of this id already held at the location, from an origin no later than <paramref name="origin"/>? Then
+        /// <see cref="Hold"/> would keep that one over another from this origin: a store into a member that is itself a
+        /// device-visible sink is reported as one (<see cref="StoreToMember"/>), and where the field's value goes after it
+        /// need not be looked for.
+        /// </summary>
+        private bool IsHeld(string id, Location location, SyntaxNode origin) =>
+            _held.TryGetValue((id, location), out var held) && !Origin.IsEarlier(origin, held.Origin);
+
         private void Hold(Diagnostic diagnostic, SyntaxNode origin)
         {
             var key = (diagnostic.Id, diagnostic.Location);
