@@ -11,7 +11,8 @@ namespace DmaDiscipline.Benchmarks.RealDrivers;
 internal sealed record Finding(string Id, string Site, string Message);
 
 /// <summary>What one project's compilation gave.</summary>
-internal sealed record ProjectResult(string Name, int Files, int CompileErrors, string TopErrors);
+/// <param name="MissingSources">Files the project lists that are not in the codebase (not compiled).</param>
+internal sealed record ProjectResult(string Name, int Files, int CompileErrors, string TopErrors, int MissingSources = 0);
 
 /// <summary>What analysing one codebase gave: its findings, its crashes (AD0001), its projects.</summary>
 internal sealed record CodebaseResult(
@@ -47,6 +48,12 @@ internal static class CodebaseRun
         {
             var parse = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: Defines(project, corpus.Framework));
             var trees = project.Sources.Select(file => CSharpSyntaxTree.ParseText(SourceText.From(File.ReadAllText(file), System.Text.Encoding.UTF8), parse, file)).ToList();
+            if (project.GlobalUsings.Count > 0)
+            {
+                // What the SDK generates for ImplicitUsings and <Using> items (obj/…GlobalUsings.g.cs).
+                trees.Add(CSharpSyntaxTree.ParseText(string.Concat(project.GlobalUsings.Select(name => $"global using global::{name};\n")), parse, Path.Combine(Path.GetDirectoryName(project.Path)!, "obj", project.Name + ".GlobalUsings.g.cs")));
+            }
+
             var references = new List<MetadataReference>(corpus.Framework ? framework : []);
             foreach (var reference in TransitiveReferences(project, projects))
             {
@@ -69,7 +76,8 @@ internal static class CodebaseRun
                 project.Name,
                 trees.Count,
                 errors.Count,
-                string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Key} ×{g.Count()} (first at {Site(g.First().Location, root)})"))));
+                string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Key} ×{g.Count()} (first at {Site(g.First().Location, root)})")),
+                project.MissingSources.Count));
 
             var clock = Stopwatch.StartNew();
             var allocated = GC.GetTotalAllocatedBytes(precise: true);

@@ -15,8 +15,14 @@ internal sealed record ProjectFile(
     IReadOnlyList<string> ProjectReferences,
     IReadOnlyList<string> DefineConstants,
     bool AllowUnsafe,
-    bool Nullable)
+    bool Nullable,
+    IReadOnlyList<string> MissingSources,
+    IReadOnlyList<string> GlobalUsings)
 {
+    // The namespaces Microsoft.NET.Sdk imports when ImplicitUsings is enabled.
+    private static readonly string[] SdkImplicitUsings =
+        ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks"];
+
     public static ProjectFile Read(string path, string codebaseRoot)
     {
         path = System.IO.Path.GetFullPath(path);
@@ -59,20 +65,27 @@ internal sealed record ProjectFile(
         }
 
         var removed = CompileItems(project, directory, "Remove").ToHashSet(StringComparer.Ordinal);
+        // A reference with ReferenceOutputAssembly="false" (an analyzer or build-order reference) gives the compilation nothing, as in MSBuild.
         var references = Elements(project, "ProjectReference")
+            .Where(reference => !string.Equals(reference.Attribute("ReferenceOutputAssembly")?.Value ?? reference.Element(reference.Name.Namespace + "ReferenceOutputAssembly")?.Value, "false", StringComparison.OrdinalIgnoreCase))
             .Select(reference => reference.Attribute("Include")?.Value)
             .OfType<string>()
             .Select(include => System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, include.Replace('\\', '/'))))
             .ToList();
 
+        // A listed file that is not there (outside the codebase, or named through a property MSBuild would set, such as
+        // a path into another repository's checkout) is not compiled, and is reported rather than failing the run.
+        var listed = sources.Where(source => !removed.Contains(source)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         return new ProjectFile(
             path,
             System.IO.Path.GetFileNameWithoutExtension(path),
-            sources.Where(source => !removed.Contains(source)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            listed.Where(File.Exists).ToList(),
             references,
             Defines(properties),
             properties.TryGetValue("AllowUnsafeBlocks", out var unsafeBlocks) && unsafeBlocks.Equals("true", StringComparison.OrdinalIgnoreCase),
-            properties.TryGetValue("Nullable", out var nullable) && nullable.Equals("enable", StringComparison.OrdinalIgnoreCase));
+            properties.TryGetValue("Nullable", out var nullable) && nullable.Equals("enable", StringComparison.OrdinalIgnoreCase),
+            listed.Where(source => !File.Exists(source)).ToList(),
+            ReadGlobalUsings(project, properties, sdkStyle));
     }
 
     // The SDK imports the nearest Directory.Build.props; we read every one up to the codebase's root, outermost first.
@@ -145,6 +158,31 @@ internal sealed record ProjectFile(
         return Directory.Exists(start)
             ? Directory.EnumerateFiles(start, pattern, recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly).Select(System.IO.Path.GetFullPath)
             : [];
+    }
+
+    /// <summary>The global usings the SDK would generate: its implicit ones where ImplicitUsings is enable/true, then the project's <c>Using</c> items (a <c>Remove</c> takes one out).</summary>
+    private static IReadOnlyList<string> ReadGlobalUsings(XElement project, Dictionary<string, string> properties, bool sdkStyle)
+    {
+        var usings = new List<string>();
+        if (sdkStyle && properties.TryGetValue("ImplicitUsings", out var implicitUsings)
+            && (implicitUsings.Equals("enable", StringComparison.OrdinalIgnoreCase) || implicitUsings.Equals("true", StringComparison.OrdinalIgnoreCase)))
+        {
+            usings.AddRange(SdkImplicitUsings);
+        }
+
+        foreach (var item in Elements(project, "Using"))
+        {
+            if (item.Attribute("Include")?.Value is { } included && item.Attribute("Alias") is null && item.Attribute("Static") is null && !usings.Contains(included))
+            {
+                usings.Add(included);
+            }
+            else if (item.Attribute("Remove")?.Value is { } removed)
+            {
+                usings.Remove(removed);
+            }
+        }
+
+        return usings;
     }
 
     private static IEnumerable<XElement> Elements(XElement root, string localName) =>

@@ -33,7 +33,7 @@ internal static class Report
         text.AppendLine("Precision is over diagnostics (the share of DMA001/DMA008 diagnostics that find a defect); \"–\" when there was none.");
         foreach (var (result, _, score) in runs.Where(r => r.Result.Projects.Any(p => p.CompileErrors > 0)))
         {
-            text.AppendLine($"Compile errors in {result.Corpus.Name}: {string.Join("; ", result.Projects.Where(p => p.CompileErrors > 0).Select(p => $"{p.Name}: {p.TopErrors}"))}.");
+            text.AppendLine($"Compile errors in {result.Corpus.Name}: {string.Join("; ", result.Projects.Where(p => p.CompileErrors > 0).Select(p => $"{p.Name}: {p.TopErrors}" + (p.MissingSources > 0 ? $" ({p.MissingSources} listed files absent)" : string.Empty)))}.");
         }
 
         foreach (var (result, _, _) in runs.Where(r => r.Result.UnresolvedSymbols.Count > 0))

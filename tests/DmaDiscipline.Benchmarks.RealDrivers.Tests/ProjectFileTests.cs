@@ -34,6 +34,70 @@ public sealed class ProjectFileTests
     }
 
     [Fact]
+    public void A_reference_that_does_not_reference_the_output_assembly_is_not_a_compilation_reference()
+    {
+        using var scratch = new ScratchDirectory();
+        scratch.Write("Lib/Lib.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />");
+        scratch.Write("Gen/Gen.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />");
+        scratch.Write("Order/Order.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />");
+        var path = scratch.Write("App/App.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <ItemGroup>
+                <ProjectReference Include="..\Lib\Lib.csproj" ReferenceOutputAssembly="true" />
+                <ProjectReference Include="..\Gen\Gen.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+                <ProjectReference Include="..\Order\Order.csproj"><ReferenceOutputAssembly>False</ReferenceOutputAssembly></ProjectReference>
+              </ItemGroup>
+            </Project>
+            """);
+
+        var project = ProjectFile.Read(path, scratch.Path);
+
+        Assert.Equal([Path.Combine(scratch.Path, "Lib", "Lib.csproj")], project.ProjectReferences);
+    }
+
+    [Fact]
+    public void A_listed_file_that_is_not_in_the_codebase_is_reported_missing_not_compiled()
+    {
+        using var scratch = new ScratchDirectory();
+        scratch.Write("App/A.cs", "");
+        var path = scratch.Write("App/App.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <ItemGroup>
+                <Compile Include="$(RuntimeCheckout)Internal\Runtime\MethodTable.cs" />
+                <Compile Include="..\Elsewhere\Gone.cs" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var project = ProjectFile.Read(path, scratch.Path);
+
+        Assert.Equal(["App/A.cs"], project.Sources.Select(s => Path.GetRelativePath(scratch.Path, s).Replace('\\', '/')));
+        Assert.Equal(2, project.MissingSources.Count);
+    }
+
+    [Fact]
+    public void Implicit_usings_and_using_items_become_the_global_usings_the_sdk_generates()
+    {
+        using var scratch = new ScratchDirectory();
+        scratch.Write("Directory.Build.props", "<Project><PropertyGroup><ImplicitUsings>enable</ImplicitUsings></PropertyGroup></Project>");
+        var path = scratch.Write("App/App.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <ItemGroup>
+                <Using Include="System.Runtime.InteropServices" />
+                <Using Remove="System.Net.Http" />
+                <Using Include="Vendor.Shim" Alias="Shim" />
+              </ItemGroup>
+            </Project>
+            """);
+        var plain = scratch.Write("Lib/Lib.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><ImplicitUsings>disable</ImplicitUsings></PropertyGroup></Project>");
+
+        Assert.Equal(
+            ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Threading", "System.Threading.Tasks", "System.Runtime.InteropServices"],
+            ProjectFile.Read(path, scratch.Path).GlobalUsings);
+        Assert.Empty(ProjectFile.Read(plain, scratch.Path).GlobalUsings);
+    }
+
+    [Fact]
     public void Directory_build_props_above_the_project_apply_and_the_project_overrides_them()
     {
         using var scratch = new ScratchDirectory();
@@ -77,7 +141,7 @@ public sealed class ProjectFileTests
     [Fact]
     public void A_project_compiles_against_what_its_references_reference_as_an_sdk_build_does()
     {
-        static ProjectFile Project(string name, params string[] references) => new($"/c/{name}.csproj", name, [], references.Select(r => $"/c/{r}.csproj").ToList(), [], false, false);
+        static ProjectFile Project(string name, params string[] references) => new($"/c/{name}.csproj", name, [], references.Select(r => $"/c/{r}.csproj").ToList(), [], false, false, [], []);
         var corlib = Project("Corlib");
         var runtime = Project("Runtime", "Corlib");
         var hal = Project("Hal", "Runtime");

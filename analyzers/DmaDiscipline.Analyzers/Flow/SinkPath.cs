@@ -57,6 +57,12 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             var type = method.ContainingType?.Name ?? string.Empty;
             var parameter = ordinal < method.Parameters.Length ? method.Parameters[ordinal].Name : "value";
+            if (ordinal < method.Parameters.Length && IsOverloaded(method))
+            {
+                // 'Ring.Post(DmaAddr address)' → 'Ring.Post(ulong address)': one overload calling another reads as two steps.
+                parameter = method.Parameters[ordinal].Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + " " + parameter;
+            }
+
             switch (method.MethodKind)
             {
                 case MethodKind.PropertySet when method.AssociatedSymbol is IPropertySymbol property:
@@ -68,6 +74,26 @@ namespace DmaDiscipline.Analyzers.Flow
                 default:
                     return $"'{type}.{method.Name}({parameter})'";
             }
+        }
+
+        /// <summary>Has the method's type (or, for a local function, its container) another method of its name. Asked only when a message is made.</summary>
+        private static bool IsOverloaded(IMethodSymbol method)
+        {
+            if (method.MethodKind == MethodKind.LocalFunction || method.ContainingType is null)
+            {
+                return false;
+            }
+
+            var count = 0;
+            foreach (var member in method.ContainingType.GetMembers(method.Name))
+            {
+                if (member is IMethodSymbol && ++count > 1)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace DmaDiscipline.CodeFixes.Mapping
@@ -37,5 +38,14 @@ namespace DmaDiscipline.CodeFixes.Mapping
 
         public static DmaRole RolesOf(SemanticModel model, ISymbol? symbol, CancellationToken cancellationToken) =>
             For(model.Compilation, cancellationToken).RolesOf(symbol);
+
+        /// <summary>
+        /// Is <paramref name="invocation"/> a call with one of <paramref name="roles"/> (the runtime's or a configured framework's
+        /// unmap, sync, free) whose first argument reads <paramref name="handle"/>: recognised by what the method is, not by its name.
+        /// </summary>
+        public static bool IsCallOn(SemanticModel model, InvocationExpressionSyntax invocation, DmaRole roles, string handle, CancellationToken cancellationToken) =>
+            invocation.ArgumentList.Arguments.Count > 0
+            && invocation.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle
+            && (RolesOf(model, model.GetSymbolInfo(invocation, cancellationToken).Symbol, cancellationToken) & roles) != 0;
     }
 }

@@ -153,8 +153,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                     // the other path with the device owning the buffer, which must get it back.
                     return next is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax direct }
                         && direct.ArgumentList.Arguments.Any(a => a.Expression.WithoutTrivia().ToString() == handle)
-                        && (direct.Expression is MemberAccessExpressionSyntax access && (access.Name.Identifier.ValueText == "UnmapSingle" || access.Name.Identifier.ValueText == "SyncForDevice")
-                            || map.IsConfigured && (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(direct, cancellationToken).Symbol, cancellationToken) & (Analyzers.Symbols.DmaRole.Unmap | Analyzers.Symbols.DmaRole.SyncForDevice)) != 0);
+                        && (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(direct, cancellationToken).Symbol, cancellationToken) & (Analyzers.Symbols.DmaRole.Unmap | Analyzers.Symbols.DmaRole.SyncForDevice)) != 0;
                 }
 
                 if (next.DescendantNodesAndSelf().Any(n => n is ReturnStatementSyntax || n.IsKind(SyntaxKind.ThrowStatement)))

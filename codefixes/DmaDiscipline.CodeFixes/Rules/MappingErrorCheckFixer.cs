@@ -132,9 +132,7 @@ namespace DmaDiscipline.CodeFixes.Rules
 
                     var handle = previous.Handle.WithoutTrivia().ToString();
                     var releasedSince = earlier.SkipWhile(s => s != statement).Skip(1).Any(s => s.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
-                        i.Expression is MemberAccessExpressionSyntax access
-                        && (access.Name.Identifier.ValueText == "UnmapSingle" || access.Name.Identifier.ValueText == "UnmapSg" || access.Name.Identifier.ValueText == "FreeCoherent")
-                        && i.ArgumentList.Arguments.Count > 0 && i.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle));
+                        FrameworkRoles.IsCallOn(model, i, Analyzers.Symbols.DmaRole.Unmap | Analyzers.Symbols.DmaRole.CoherentFree, handle, cancellationToken)));
                     if (!releasedSince && MappingNotReleasedFixer.Release(model, previous, member, map.Statement.Span.End, cancellationToken) is { } release)
                     {
                         releases.Add((previous, release));

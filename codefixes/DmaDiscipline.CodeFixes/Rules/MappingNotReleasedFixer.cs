@@ -438,18 +438,8 @@ namespace DmaDiscipline.CodeFixes.Rules
             return exits.Count > 0;
         }
 
-        private static bool IsRelease(SemanticModel model, InvocationExpressionSyntax invocation, string handle, CancellationToken cancellationToken)
-        {
-            if (!(invocation.Expression is MemberAccessExpressionSyntax access) || invocation.ArgumentList.Arguments.Count == 0)
-            {
-                return false;
-            }
-
-            var name = access.Name.Identifier.ValueText;
-            return (name == "UnmapSingle" || name == "UnmapSg" || name == "FreeCoherent")
-                && invocation.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle
-                && model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol;
-        }
+        private static bool IsRelease(SemanticModel model, InvocationExpressionSyntax invocation, string handle, CancellationToken cancellationToken) =>
+            FrameworkRoles.IsCallOn(model, invocation, Analyzers.Symbols.DmaRole.Unmap | Analyzers.Symbols.DmaRole.CoherentFree, handle, cancellationToken);
 
         private static bool IsInFailureCheck(StatementSyntax statement, string handle) =>
             statement.Ancestors().OfType<IfStatementSyntax>().Any(i =>

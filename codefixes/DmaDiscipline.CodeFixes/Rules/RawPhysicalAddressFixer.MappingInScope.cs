@@ -73,8 +73,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 }
 
                 var unmapped = member.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
-                    i.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "UnmapSingle"
-                    && i.ArgumentList.Arguments.Count > 0 && i.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle);
+                    FrameworkRoles.IsCallOn(model, i, Analyzers.Symbols.DmaRole.Unmap, handle, cancellationToken));
                 var direction = map.Direction?.WithoutTrivia().ToString() ?? "its direction";
                 direction = direction.Substring(direction.LastIndexOf('.') + 1);
                 var newNode = SyntaxFactory.ParseExpression(replacement).WithTriviaFrom(target).WithAdditionalAnnotations(Formatter.Annotation);

@@ -168,18 +168,25 @@ internal static class CellRunner
             return ThreadCost.Now() - start;
         }
 
-        var results = work.Select(_ => new WorkloadResult()).ToArray();
-        var queuePages = work.Select(_ => new List<KBuffer>()).ToArray();
+        // Each queue's counters and page list are made by its own thread (from its own allocation
+        // context), not next to each other: made in a row here, the two queues' counters shared a
+        // cache line that both threads wrote per packet, a cost the runner added to every two-queue cell.
+        var results = new WorkloadResult[work.Count];
+        var queuePages = new List<KBuffer>[work.Count];
         var cost = new ThreadCost[work.Count];
         var failures = new Exception?[work.Count];
         using var go = new Barrier(work.Count);
         var threads = Enumerable.Range(0, work.Count).Select(q => new Thread(() =>
         {
+            var mine = new WorkloadResult();
+            var myPages = new List<KBuffer>();
+            results[q] = mine;
+            queuePages[q] = myPages;
             go.SignalAndWait();
             ThreadCost start = ThreadCost.Now();
             try
             {
-                work[q](results[q], queuePages[q]);
+                work[q](mine, myPages);
             }
             catch (Exception e)
             {

@@ -60,7 +60,12 @@ public sealed class DisciplinedSplitVirtqueue : IVirtqueue
         _transport.SetQueueDriver(_ring.DmaAddress.Value + (ulong)_availOffset);
         _transport.SetQueueDevice(_ring.DmaAddress.Value + (ulong)_usedOffset);
         _transport.Write(VirtioMmio.QueueReady, 1);
+        // Last: the next queue's objects are made after this one's by the same (probing) thread; two cache lines
+        // between them keep what each queue's thread writes off the other's lines (the collector keeps allocation order).
+        _gap = new byte[128];
     }
+
+    private readonly byte[] _gap;
 
     /// <summary>Queue index on the device.</summary>
     public int Index { get; }

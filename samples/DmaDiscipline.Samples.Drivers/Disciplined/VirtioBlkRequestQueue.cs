@@ -42,7 +42,13 @@ public sealed class VirtioBlkRequestQueue : IBlkQueue, IDisposable
             _requests[i] = new BlkRequest(device.Machine.Memory.Allocate(StatusOffset + 1));
             _free.Push(_requests[i]);
         }
+
+        // Last: the next queue's objects are made after this one's by the same (probing) thread; two cache lines
+        // between them keep what each queue's thread writes off the other's lines (the collector keeps allocation order).
+        _gap = new byte[128];
     }
+
+    private readonly byte[] _gap;
 
     /// <summary>The queue's number (0 for requestq1).</summary>
     public int Index { get; }

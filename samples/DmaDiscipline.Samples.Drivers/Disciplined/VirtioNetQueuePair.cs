@@ -75,7 +75,13 @@ public sealed class VirtioNetQueuePair : INetQueue, IDisposable
             Dispose();
             throw;
         }
+
+        // Last: the next queue's objects are made after this one's by the same (probing) thread; two cache lines
+        // between them keep what each queue's thread writes off the other's lines (the collector keeps allocation order).
+        _gap = new byte[128];
     }
+
+    private readonly byte[] _gap;
 
     /// <summary>The pair's number (0 for receiveq1/transmitq1).</summary>
     public int Index { get; }

@@ -7,14 +7,30 @@ namespace DmaDiscipline.Runtime;
 /// first translation until its copy is done, with the bus pages it accesses; a drain runs after the
 /// invalidation it completes, for the pages that invalidation removed.
 /// <para>
-/// Two modes, as a biased lock. <b>Owned</b>: while one thread issues every transaction and every
+/// Three modes, as a biased lock. <b>Owned</b>: while one thread issues every transaction and every
 /// drain of the domain (a single-queue device driven from one CPU), it counts in a field only it
 /// writes, and its drain waits for nothing: it cannot be inside one of its own transactions, and no
 /// other thread issues any. This costs a transaction two plain stores and a drain nothing.
-/// <b>Shared</b>, for good, as soon as a second thread begins a transaction or drains: the switch
-/// makes every thread's stores visible (a process-wide memory barrier, once per domain) and waits
-/// for the owner's transactions in flight, while any other thread waits for the switch to finish.
-/// From then on each thread publishes its transaction in a slot of its own, as Linux keeps per-CPU
+/// <b>Per thread</b>, as soon as a second thread begins a transaction or drains: the switch makes
+/// every thread's stores visible (a process-wide memory barrier, once per domain) and waits for the
+/// owner's transactions in flight, while any other thread waits for the switch to finish. From then
+/// on each thread counts its transactions (and invalidations) with plain stores in the marker of its
+/// IOTLB partition (<see cref="IoTlb.PartitionIndex"/>; claimed by the first thread of that index),
+/// on a line of its own, and a drain asks the page table who can be using the pages: a translation
+/// fills its thread's partition and marks the entry as cached by it before it is used (a
+/// compare-and-exchange; one that finds the entry changed faults), and the unmap's exchange returns
+/// the marks. A drain whose entries name only the drainer's own partition (two queues, each unmapping
+/// what it alone translated) waits for nothing and makes no fence; otherwise a process-wide barrier
+/// makes the named partitions' markers visible (their later translations see the cleared entries)
+/// and it waits for the transactions it sees marked. So two queues on two cores pay per transaction
+/// what one queue does, where the shared mode below cost a full fence per write and counts that both
+/// queues' unmaps and reads touched (a second queue's strict cells spent 1.3-1.6x a queue's CPU per
+/// operation, with the shared mode about a third of the difference).
+/// <b>Shared</b>, for good, from the per-thread mode, when two threads of one partition index
+/// transact (their caches' marks cannot tell them apart) or after <see cref="CrossDrainsBeforeShared"/>
+/// drains needed a barrier (a device driven from other threads than its unmaps: fences per
+/// transaction cost less than a barrier per unmap); the switch waits for every transaction marked in
+/// flight. From then on each thread publishes its transaction in a slot of its own, as Linux keeps per-CPU
 /// state (<c>percpu_ref</c>, the IOVA rcache): the slot of its <see cref="ThreadTicket"/> in the
 /// stripe of the transaction's 64 KiB granule (16 stripes by hash), claimed once, on cache lines no
 /// other slot shares, holding a sequence number and the bus pages the transaction accesses. A drain
@@ -52,8 +68,18 @@ namespace DmaDiscipline.Runtime;
 internal sealed class InFlightTransactions
 {
     private const int Shared = -1;
-    private const int Revoking = -2;
-    private const long OwnedToken = -1;
+    private const int Revoking = -2; // owned -> per thread, under way
+    private const int PerThread = -3;
+    private const int Publishing = -4; // per thread -> shared, under way
+    /// <summary>What <see cref="BeginInvalidation"/> returns for the owner's invalidation (the owned mode: one thread transacts and drains).</summary>
+    internal const long OwnedToken = -1;
+    private const long BumpedToken = 0; // an invalidation counted in its stripes (shared mode)
+    private const int Partitions = 16; // as the IOTLB's: by managed thread id modulo 16 (IoTlb.PartitionIndex)
+    private const int MarkerSeq = 0; // per partition: (outermost transactions begun << DepthBits) | depth; written by the partition's owner only
+    private const int DepthBits = 8;
+    private const long DepthMask = (1L << DepthBits) - 1;
+    private const int MarkerOwner = 1; // the partition's owner: the first thread of its index to count there
+    private const int CrossDrainsBeforeShared = 64; // per-thread drains that needed a process-wide barrier before the domain goes shared
     private const int SlotBits = 4; // 16 slots per stripe: threads running at once take different ones
     private const int SlotMask = (1 << SlotBits) - 1;
     private const int StripeBits = 4; // 16 stripes of 64 KiB granules, each with its slots and invalidation counts
@@ -71,6 +97,7 @@ internal sealed class InFlightTransactions
     private const int ClaimedField = 2; // bit k: the stripe's slot k has an owner (so a drain reads only those)
     private const long ReadTokenBase = long.MinValue; // read tokens: ReadTokenBase + (invalidations begun << StripeBits) + stripe
     private const long LowestSlotToken = -1 - Slots; // slot tokens: -2 - slot, down to this
+    private const long LowestPerThreadToken = LowestSlotToken - Partitions; // per-thread tokens: LowestSlotToken - 1 - partition, down to this
 
     // Slot s's fields at [s * Stride + Pad + field]; made at the switch to shared (most domains are
     // driven from one thread and never need them). The epoch counters of transactions that found no
@@ -80,8 +107,14 @@ internal sealed class InFlightTransactions
     private long _epoch;
 
     // Managed thread id of the owner; 0 before the first transaction or drain; Revoking while a
-    // thread switches the domain to shared (others wait for it); Shared for good.
+    // second thread switches the domain to per-thread counts (others wait for it); PerThread;
+    // Publishing while a thread switches it to shared; Shared for good.
     private int _owner;
+
+    // Per-thread mode: per IOTLB partition, at [partition * Stride + Pad]: its sequence and its owner;
+    // made at the switch from owned.
+    private long[]? _markers;
+    private int _crossDrains;
     private int _ownerInFlight; // written by the owner thread only
     private int _ownerInvalidating; // the owner's invalidations under way: clearing entries that a drain will complete (written by the owner only)
 
@@ -96,7 +129,37 @@ internal sealed class InFlightTransactions
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public long Begin(int me, ulong firstPage, ulong lastPage) =>
-        TryOwnerMark(ref _ownerInFlight, me) ? OwnedToken : BeginSlow(me, firstPage, lastPage);
+        TryOwnerMark(ref _ownerInFlight, me) ? OwnedToken : BeginNotOwned(me, firstPage, lastPage, read: false);
+
+    /// <summary>
+    /// A transaction (<paramref name="read"/>: a read) of a thread that does not own the domain: the
+    /// per-thread mark first, written out here (through BeginSlow and TryPerThreadMark it cost a
+    /// two-queue packet three calls per transaction, 5 % of its time), then the slow paths.
+    /// </summary>
+    private long BeginNotOwned(int me, ulong firstPage, ulong lastPage, bool read)
+    {
+        if (Volatile.Read(ref _owner) == PerThread)
+        {
+            int partition = IoTlb.PartitionIndex(me);
+            ref long owner = ref System.Runtime.CompilerServices.Unsafe.Add(
+                ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_markers!), (partition * Stride) + Pad + MarkerOwner); // 16 partitions: in bounds
+            if (Volatile.Read(ref owner) == me)
+            {
+                ref long marker = ref System.Runtime.CompilerServices.Unsafe.Add(ref owner, MarkerSeq - MarkerOwner);
+                long current = marker;
+                long next = (current & DepthMask) == 0 ? (((current >> DepthBits) + 1) << DepthBits) | 1 : current + 1;
+                Volatile.Write(ref marker, next);
+                if (Volatile.Read(ref _owner) == PerThread)
+                {
+                    return LowestSlotToken - 1 - partition;
+                }
+
+                Volatile.Write(ref marker, next - 1); // being published meanwhile: the slow path waits for it
+            }
+        }
+
+        return read ? BeginReadSlow(me, firstPage, lastPage) : BeginSlow(me, firstPage, lastPage);
+    }
 
     /// <summary>
     /// The owner's mark of a transaction (or an invalidation) under way, inline (a call to IsOwner per
@@ -124,7 +187,7 @@ internal sealed class InFlightTransactions
 
     private long BeginSlow(int me, ulong firstPage, ulong lastPage)
     {
-        if (Volatile.Read(ref _owner) != Shared)
+        if (Volatile.Read(ref _owner) is not (Shared or PerThread))
         {
             while (IsOwner(me))
             {
@@ -133,6 +196,11 @@ internal sealed class InFlightTransactions
                     return OwnedToken;
                 }
             }
+        }
+
+        if (TryPerThreadMark(me, out long marked))
+        {
+            return marked;
         }
 
         // The thread's slot in the stripe of the transaction's granule: a drain reads the slots of its
@@ -186,7 +254,7 @@ internal sealed class InFlightTransactions
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public long BeginRead(int me, ulong firstPage, ulong lastPage) =>
-        TryOwnerMark(ref _ownerInFlight, me) ? OwnedToken : BeginReadSlow(me, firstPage, lastPage);
+        TryOwnerMark(ref _ownerInFlight, me) ? OwnedToken : BeginNotOwned(me, firstPage, lastPage, read: true);
 
     private long BeginReadSlow(int me, ulong firstPage, ulong lastPage)
     {
@@ -216,7 +284,7 @@ internal sealed class InFlightTransactions
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool EndRead(long token)
     {
-        if (token >= LowestSlotToken)
+        if (token >= LowestPerThreadToken)
         {
             End(token);
             return true;
@@ -249,32 +317,45 @@ internal sealed class InFlightTransactions
     /// shared waits for it, as for the owner's transactions.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public bool BeginInvalidation(int me, ulong firstPage, ulong lastPage) =>
-        TryOwnerMark(ref _ownerInvalidating, me) || BeginInvalidationSlow(me, firstPage, lastPage);
+    public long BeginInvalidation(int me, ulong firstPage, ulong lastPage) =>
+        TryOwnerMark(ref _ownerInvalidating, me) ? OwnedToken : BeginInvalidationSlow(me, firstPage, lastPage);
 
-    private bool BeginInvalidationSlow(int me, ulong firstPage, ulong lastPage)
+    private long BeginInvalidationSlow(int me, ulong firstPage, ulong lastPage)
     {
-        if (Volatile.Read(ref _owner) != Shared)
+        if (Volatile.Read(ref _owner) is not (Shared or PerThread))
         {
             while (IsOwner(me))
             {
                 if (TryOwnerMark(ref _ownerInvalidating, me))
                 {
-                    return true;
+                    return OwnedToken;
                 }
             }
         }
 
+        // Per thread: reads are drained as writes are, so they need no count; the mark holds back a
+        // switch to shared until the entries are cleared.
+        if (TryPerThreadMark(me, out long marked))
+        {
+            return marked;
+        }
+
         Bump(firstPage, lastPage, BegunField); // a full fence before the entries are cleared
-        return false;
+        return BumpedToken;
     }
 
-    /// <summary>The invalidation begun with <see cref="BeginInvalidation"/> (its result: <paramref name="owned"/>) has cleared its entries and caches.</summary>
-    public void EndInvalidation(bool owned, ulong firstPage, ulong lastPage)
+    /// <summary>The invalidation begun with <see cref="BeginInvalidation"/> (its result: <paramref name="token"/>) has cleared its entries and caches.</summary>
+    public void EndInvalidation(long token, ulong firstPage, ulong lastPage)
     {
-        if (owned)
+        if (token == OwnedToken)
         {
             Volatile.Write(ref _ownerInvalidating, _ownerInvalidating - 1); // a release: the clears are visible before
+            return;
+        }
+
+        if (token != BumpedToken)
+        {
+            End(token); // per thread
             return;
         }
 
@@ -314,7 +395,15 @@ internal sealed class InFlightTransactions
             return;
         }
 
-        if (token < LowestSlotToken)
+        if (token < LowestSlotToken && token >= LowestPerThreadToken)
+        {
+            ref long marker = ref System.Runtime.CompilerServices.Unsafe.Add(
+                ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_markers!), ((int)(LowestSlotToken - 1 - token) * Stride) + Pad + MarkerSeq); // a partition's: in bounds
+            Volatile.Write(ref marker, marker - 1); // a release: the copy is done before
+            return;
+        }
+
+        if (token < LowestPerThreadToken)
         {
             return; // a read in the shared mode: nothing was published (see EndRead)
         }
@@ -335,12 +424,17 @@ internal sealed class InFlightTransactions
     /// <paramref name="firstPage"/> to <paramref name="lastPage"/> has moved its bytes
     /// (<paramref name="me"/>: the caller's managed thread id).
     /// </summary>
-    public void Drain(ulong firstPage, ulong lastPage, int me)
+    public void Drain(ulong firstPage, ulong lastPage, int me, int cachedBy)
     {
         int owner = Volatile.Read(ref _owner);
-        if (owner == me || (owner != Shared && IsOwner(me)))
+        if (owner == me || (owner is not (Shared or PerThread) && IsOwner(me)))
         {
             return; // the owner is not inside a transaction of its own, and nobody else issues any
+        }
+
+        if (TryDrainPerThread(me, cachedBy))
+        {
+            return;
         }
 
         Interlocked.MemoryBarrier(); // the invalidation before the slots and counts: see Begin
@@ -417,6 +511,170 @@ internal sealed class InFlightTransactions
     /// <summary>Where the epoch counter of transactions without a slot sits for <paramref name="epoch"/>'s parity.</summary>
     private static int EpochCounter(long epoch) => (Slots * Stride) + Pad + (int)(epoch & 1);
 
+    /// <summary>Whether the domain is shared for good (transactions published in slots, reads validated by counts).</summary>
+    internal bool IsShared => Volatile.Read(ref _owner) == Shared;
+
+    /// <summary>Whether the domain counts per thread (each IOTLB partition's owner marks its transactions with plain stores).</summary>
+    internal bool IsPerThread => Volatile.Read(ref _owner) == PerThread;
+
+    /// <summary>
+    /// Per-thread mode: marks a transaction (or an invalidation) of the thread <paramref name="me"/>
+    /// in flight in its IOTLB partition's marker, with plain stores, if that thread owns the partition
+    /// (claiming it if nobody does). False once the domain is shared (switching it if the partition
+    /// is another thread's), and only then; a thread that finds the switch under way waits for it.
+    /// </summary>
+    private bool TryPerThreadMark(int me, out long token)
+    {
+        var spin = default(SpinWait);
+        while (true)
+        {
+            int mode = Volatile.Read(ref _owner);
+            if (mode == Shared)
+            {
+                token = 0;
+                return false;
+            }
+
+            if (mode != PerThread)
+            {
+                spin.SpinOnce(sleep1Threshold: -1); // being published
+                continue;
+            }
+
+            long[] markers = _markers!; // published before the mode became PerThread
+            int partition = IoTlb.PartitionIndex(me);
+            int at = (partition * Stride) + Pad;
+            long owner = Volatile.Read(ref markers[at + MarkerOwner]);
+            if (owner != me && (owner != 0 || Interlocked.CompareExchange(ref markers[at + MarkerOwner], me, 0) != 0))
+            {
+                Publish(); // two threads of one partition index: their marks (and their caches' marks in the page table) cannot tell them apart
+                continue;
+            }
+
+            // An outermost transaction starts a new generation (a drain waits for the one it saw to end).
+            long marker = markers[at + MarkerSeq];
+            long next = (marker & DepthMask) == 0 ? (((marker >> DepthBits) + 1) << DepthBits) | 1 : marker + 1;
+            Volatile.Write(ref markers[at + MarkerSeq], next);
+            if (Volatile.Read(ref _owner) == PerThread)
+            {
+                token = LowestSlotToken - 1 - partition;
+                return true;
+            }
+
+            Volatile.Write(ref markers[at + MarkerSeq], next - 1); // being published meanwhile: the switch may not have seen the mark
+        }
+    }
+
+    /// <summary>
+    /// Per-thread mode's drain, after the invalidation of pages whose cleared entries named the cache
+    /// partitions <paramref name="cachedBy"/>: only threads of those partitions translated the pages
+    /// (a translation fills its thread's partition and marks the entry before it uses it, and one
+    /// whose mark found the entry changed faults), so only their transactions in flight can use a
+    /// removed entry. None but the caller's own: nothing to wait for, no fence (two queues, each
+    /// unmapping what it translated). Otherwise a process-wide barrier makes their marks visible (their
+    /// later translations see the cleared entries) and the drain waits for the transactions it sees;
+    /// after <see cref="CrossDrainsBeforeShared"/> such drains the domain goes shared (a device
+    /// driven from another thread than its unmaps pays fences, not barriers). False when the domain
+    /// is shared: drain the shared way.
+    /// </summary>
+    private bool TryDrainPerThread(int me, int cachedBy)
+    {
+        var spin = default(SpinWait);
+        while (true)
+        {
+            int mode = Volatile.Read(ref _owner);
+            if (mode == Shared)
+            {
+                return false;
+            }
+
+            if (mode != PerThread)
+            {
+                spin.SpinOnce(sleep1Threshold: -1); // being published
+                continue;
+            }
+
+            long[] markers = _markers!;
+            int mine = IoTlb.PartitionIndex(me);
+            int others = cachedBy;
+            if (Volatile.Read(ref markers[(mine * Stride) + Pad + MarkerOwner]) == me)
+            {
+                others &= ~(1 << mine); // the caller is not inside a transaction of its own
+            }
+
+            if (others == 0)
+            {
+                return true;
+            }
+
+            if (Interlocked.Increment(ref _crossDrains) > CrossDrainsBeforeShared)
+            {
+                Publish();
+                return false;
+            }
+
+            Interlocked.MemoryBarrierProcessWide();
+            for (; others != 0; others &= others - 1)
+            {
+                WaitForMarker(markers, System.Numerics.BitOperations.TrailingZeroCount(others), ref spin);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Waits until the transaction (or invalidation) in flight in <paramref name="partition"/>'s marker, if any, has ended.</summary>
+    private static void WaitForMarker(long[] markers, int partition, ref SpinWait spin)
+    {
+        ref long marker = ref markers[(partition * Stride) + Pad + MarkerSeq];
+        long seen = Volatile.Read(ref marker);
+        if ((seen & DepthMask) == 0)
+        {
+            return;
+        }
+
+        while (Volatile.Read(ref marker) is long now && (now & DepthMask) != 0 && now >> DepthBits == seen >> DepthBits)
+        {
+            spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep: the transaction is a copy away from done
+        }
+    }
+
+    /// <summary>
+    /// Switches the domain from per-thread marks to shared (published) transactions, for good: the
+    /// slots exist before anyone sees the mode Shared; a process-wide barrier makes every mark
+    /// visible (and a thread that marks after it sees Publishing and waits); the transactions and
+    /// invalidations marked in flight end first. Returns once the domain is shared.
+    /// </summary>
+    internal void Publish()
+    {
+        var spin = default(SpinWait);
+        while (true)
+        {
+            int mode = Volatile.Read(ref _owner);
+            if (mode == Shared)
+            {
+                return;
+            }
+
+            if (mode == PerThread && Interlocked.CompareExchange(ref _owner, Publishing, PerThread) == PerThread)
+            {
+                Volatile.Write(ref _slots, new long[((Slots + 1) * Stride) + Pad]);
+                Volatile.Write(ref _invalidations, new long[((StripeMask + 1) * Stride) + Pad]);
+                Interlocked.MemoryBarrierProcessWide();
+                long[] markers = _markers!;
+                for (int partition = 0; partition < Partitions; partition++)
+                {
+                    WaitForMarker(markers, partition, ref spin);
+                }
+
+                Volatile.Write(ref _owner, Shared);
+                return;
+            }
+
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
     /// <summary>
     /// Whether the thread <paramref name="me"/> owns the domain's transactions (claiming them if
     /// nobody does yet). If another thread owns them, switches to shared first; returns false once
@@ -429,7 +687,7 @@ internal sealed class InFlightTransactions
         while (true)
         {
             int owner = Volatile.Read(ref _owner);
-            if (owner == Shared)
+            if (owner is Shared or PerThread)
             {
                 return false;
             }
@@ -446,7 +704,7 @@ internal sealed class InFlightTransactions
                     return true;
                 }
             }
-            else if (owner == Revoking)
+            else if (owner is Revoking or Publishing)
             {
                 spin.SpinOnce(sleep1Threshold: -1);
             }
@@ -454,17 +712,16 @@ internal sealed class InFlightTransactions
             {
                 // Every thread's earlier stores become visible and its later loads see Revoking:
                 // the owner's count of a transaction that did not see the switch, and an owner
-                // drain's invalidation. Then the owner's transactions in flight and its invalidation under way finish. The slots
-                // exist before anyone can see the mode Shared.
-                Volatile.Write(ref _slots, new long[((Slots + 1) * Stride) + Pad]);
-                Volatile.Write(ref _invalidations, new long[((StripeMask + 1) * Stride) + Pad]);
+                // drain's invalidation. Then the owner's transactions in flight and its invalidation
+                // under way finish. The per-thread marks exist before anyone can see the mode PerThread.
+                Volatile.Write(ref _markers, new long[(Partitions * Stride) + Pad]);
                 Interlocked.MemoryBarrierProcessWide();
                 while (Volatile.Read(ref _ownerInFlight) != 0 || Volatile.Read(ref _ownerInvalidating) != 0)
                 {
                     spin.SpinOnce(sleep1Threshold: -1);
                 }
 
-                Volatile.Write(ref _owner, Shared);
+                Volatile.Write(ref _owner, PerThread);
                 return false;
             }
         }

@@ -10,6 +10,15 @@ namespace DmaDiscipline.Runtime;
 /// entry is set with a compare-and-exchange from not present (so two maps of one page cannot both
 /// win) and cleared with an exchange (so two unmaps of one page cannot both win), each a full fence.
 /// Callers keep the ranges they change disjoint (the IOVA allocator does for the DMA API).
+/// <para>
+/// A present entry also says which translation caches may hold it: bit 48 + k for the caches of
+/// partition k (<see cref="IoTlb"/>: a cache per translating thread), set by the filler with a
+/// compare-and-exchange when it vouches for its fill (<see cref="TryMarkCachedBy"/>) and handed to
+/// the unmapper by the exchange that clears the entry (<see cref="Unmap(ulong, int, out int)"/>), so a page
+/// invalidation visits only the partitions that cached the page, as a real IOMMU's invalidation
+/// reaches only the caches that asked for the translation. Frames stay below bit 36 (physical
+/// memory ends at 256 TiB); <see cref="Walk(ulong)"/> and <see cref="Peek"/> return entries without the marks.
+/// </para>
 /// </summary>
 internal sealed class IoPageTable
 {
@@ -20,6 +29,8 @@ internal sealed class IoPageTable
     private const int Entries = 1 << LevelBits;
     private const ulong Index = Entries - 1;
     private const ulong PermissionBits = 0x3;
+    private const int CachedByShift = 48;
+    private const ulong CachedByBits = 0xFFFFUL << CachedByShift;
 
     private readonly Node _root = new(isLeafLevel: false);
 
@@ -55,7 +66,48 @@ internal sealed class IoPageTable
     public bool Unmap(ulong iovaFrame) => Unmap(iovaFrame, Environment.CurrentManagedThreadId);
 
     /// <summary>Removes the translation of one page (<paramref name="thread"/>: the caller's managed id). Returns false if none was present.</summary>
-    public bool Unmap(ulong iovaFrame, int thread)
+    public bool Unmap(ulong iovaFrame, int thread) => Unmap(iovaFrame, thread, out _);
+
+    /// <summary>
+    /// Removes the translation of one page (<paramref name="thread"/>: the caller's managed id) with an
+    /// exchange (a full fence). Returns false if none was present; otherwise
+    /// <paramref name="cachedBy"/> has bit k set for each cache partition k that vouched for a fill of
+    /// the entry (<see cref="TryMarkCachedBy"/>): only those can hold it.
+    /// </summary>
+    public bool Unmap(ulong iovaFrame, int thread, out int cachedBy)
+    {
+        cachedBy = 0;
+        ulong[]? leaves = Leaves(iovaFrame, create: false);
+        if (leaves is null)
+        {
+            return false;
+        }
+
+        ref ulong entry = ref leaves[iovaFrame & Index];
+        if ((Volatile.Read(ref entry) & PermissionBits) == 0)
+        {
+            return false;
+        }
+
+        ulong old = Interlocked.Exchange(ref entry, 0);
+        if ((old & PermissionBits) == 0)
+        {
+            return false;
+        }
+
+        cachedBy = (int)(old >> CachedByShift);
+        _present.Add(-1, thread);
+        return true;
+    }
+
+    /// <summary>
+    /// Vouches for a fill of <paramref name="leaf"/> (an entry as <see cref="Walk(ulong)"/> returned it)
+    /// into the caches of <paramref name="partition"/> and notes them in the entry, with a
+    /// compare-and-exchange (a full fence, after the fill): true if the page still maps the same frame
+    /// with the same permission — then an unmap that clears it later finds the mark — and false if the
+    /// entry changed (the filler takes its fill back: the unmap that cleared it may have missed it).
+    /// </summary>
+    public bool TryMarkCachedBy(ulong iovaFrame, ulong leaf, int partition)
     {
         ulong[]? leaves = Leaves(iovaFrame, create: false);
         if (leaves is null)
@@ -64,13 +116,21 @@ internal sealed class IoPageTable
         }
 
         ref ulong entry = ref leaves[iovaFrame & Index];
-        if ((Volatile.Read(ref entry) & PermissionBits) == 0 || (Interlocked.Exchange(ref entry, 0) & PermissionBits) == 0)
+        ulong mark = 1UL << (CachedByShift + partition);
+        ulong current = Volatile.Read(ref entry);
+        while ((current & ~CachedByBits) == leaf)
         {
-            return false;
+            // Even when the mark is there already: the exchange is the fence that orders the fill before the check.
+            ulong seen = Interlocked.CompareExchange(ref entry, current | mark, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
         }
 
-        _present.Add(-1, thread);
-        return true;
+        return false;
     }
 
     /// <summary>Walks the table: the leaf entry for a page, or 0 when not present.</summary>
@@ -87,7 +147,7 @@ internal sealed class IoPageTable
     public ulong Peek(ulong iovaFrame)
     {
         ulong[]? leaves = Leaves(iovaFrame, create: false);
-        return leaves is null ? 0 : Volatile.Read(ref leaves[iovaFrame & Index]);
+        return leaves is null ? 0 : Volatile.Read(ref leaves[iovaFrame & Index]) & ~CachedByBits;
     }
 
     /// <summary>A leaf entry: the physical frame and the permission bits.</summary>

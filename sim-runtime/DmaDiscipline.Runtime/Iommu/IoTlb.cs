@@ -169,19 +169,29 @@ public sealed class IoTlb
     }
 
     /// <summary>Drops a page's entry (the calling thread counts it).</summary>
-    internal void Invalidate(ulong iovaFrame) => Invalidate(iovaFrame, Environment.CurrentManagedThreadId);
+    internal void Invalidate(ulong iovaFrame) => Invalidate(iovaFrame, Environment.CurrentManagedThreadId, AllPartitions);
+
+    /// <summary>Every partition, for <see cref="Invalidate(ulong, int, int)"/>.</summary>
+    internal const int AllPartitions = (1 << (1 << PartitionBits)) - 1;
+
+    /// <summary>The partition (0-15) whose cache the thread with managed id <paramref name="thread"/> looks up and fills.</summary>
+    internal static int PartitionIndex(int thread) => thread & ((1 << PartitionBits) - 1);
 
     /// <summary>
-    /// Drops a page's entry; <paramref name="thread"/> is the caller's managed id. The caller cleared
-    /// the page table entry first with a full fence, and a filler re-reads the entry after its fill
-    /// with a full fence (<see cref="Retract"/>), so a slot that does not hold the page here either
-    /// never will with the old entry or is taken back by its filler: only a match is written.
+    /// Drops a page's entry from the partitions in <paramref name="partitions"/> (bit k: partition k;
+    /// the page table entry's marks, <see cref="IoPageTable.Unmap(ulong, int, out int)"/>, name every partition
+    /// that can hold it); <paramref name="thread"/> is the caller's managed id. The caller cleared
+    /// the page table entry first with a full fence, and a filler vouches for its fill after it
+    /// with a full fence (<see cref="IoPageTable.TryMarkCachedBy"/>, else <see cref="Retract"/>), so a slot that does not hold the page here either
+    /// never will with the old entry or is taken back by its filler: only a match is written. The
+    /// other partitions are not read: a line one queue's thread fills is not pulled away by the other
+    /// queue's unmaps (with every partition read, a second queue made each strict fill a cache miss).
     /// </summary>
-    internal void Invalidate(ulong iovaFrame, int thread)
+    internal void Invalidate(ulong iovaFrame, int thread, int partitions)
     {
         _pageInvalidations.Increment(thread);
         int index = (int)iovaFrame & _mask;
-        for (int made = Volatile.Read(ref _made); made != 0; made &= made - 1)
+        for (int made = Volatile.Read(ref _made) & partitions; made != 0; made &= made - 1)
         {
             // Every partition's slot of the page: only one that holds it is written (another thread's
             // partition is read, not taken, unless that thread cached the page too).
@@ -209,7 +219,7 @@ public sealed class IoTlb
         // the ticket's table lookup made it 13-25 % dearer on one thread. Threads started together
         // (a device's queues) have consecutive ids, so they take different partitions; the index is
         // masked to the array's fixed length of 16.
-        int index = thread & ((1 << PartitionBits) - 1);
+        int index = PartitionIndex(thread);
         Slot[]? partition = Volatile.Read(ref System.Runtime.CompilerServices.Unsafe.Add(
             ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_partitions), index));
         return partition ?? MakePartition(index);

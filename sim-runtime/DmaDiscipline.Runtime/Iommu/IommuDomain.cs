@@ -10,9 +10,11 @@ namespace DmaDiscipline.Runtime;
 /// atomic instructions (io-pgtable style, <see cref="IoPageTable"/>), the IOTLB and the attached
 /// devices' translation caches are looked up, filled and invalidated per slot (<see cref="IoTlb"/>),
 /// and lazy unmaps go to the calling thread's own flush queue (Linux's per-CPU <c>iova_fq</c>), each
-/// with a lock of its own. A fill is vouched for after the fact: the filler re-reads the page table
-/// entry behind a full fence and takes the fill back if it changed, while an unmap clears the entry
-/// behind a full fence before it invalidates, so a strict unmap is never outlived by a late fill.
+/// with a lock of its own. A fill is vouched for after the fact: the filler marks the page table
+/// entry as cached by its partition with a compare-and-exchange (a full fence) and takes the fill back
+/// if the entry changed, while an unmap clears the entry with an exchange before it invalidates the
+/// partitions the entry's marks name, so a strict unmap is never outlived by a late fill, and does
+/// not read the caches of threads that never translated the page.
 /// The domain's lock (biased, <see cref="BiasedSpinLock"/>) guards what is rare: explicit mappings
 /// (<see cref="Map"/>, <see cref="Unmap"/>) and the IOVA ranges held back under them, the list of
 /// attached devices and of their caches. Once a domain has had an explicit mapping, the DMA API's
@@ -32,6 +34,7 @@ public sealed class IommuDomain
     // the DMA API's map checks its IOVA against explicit mappings under the lock.
     private bool _hadExplicitMappings;
 
+    private long _flushesBegun; // bumped before a flush's invalidations, _flushes after them (see FlushQueue)
     private long _flushes;
 
     // Device transactions in flight: a strict unmap waits for those that may have translated through
@@ -204,6 +207,7 @@ public sealed class IommuDomain
         ulong first = iova >> PhysicalMemory.PageShift;
         ulong pages = PagesOf(length);
         List<(ulong Frame, ulong Pages)>? released;
+        int allCachedBy = 0; // the cache partitions that translated a page of the range
         using (new BiasedHold(ref _lock))
         {
             if (!AllPresent(first, pages))
@@ -220,26 +224,27 @@ public sealed class IommuDomain
             }
 
             int me = Environment.CurrentManagedThreadId;
-            bool owned = _transactions.BeginInvalidation(me, first, first + pages - 1);
+            long invalidation = _transactions.BeginInvalidation(me, first, first + pages - 1);
             try
             {
                 for (ulong i = 0; i < pages; i++)
                 {
-                    _pageTable!.Unmap(first + i, me); // a full fence before the invalidation (see the class remarks)
+                    _pageTable!.Unmap(first + i, me, out int cachedBy); // a full fence before the invalidation (see the class remarks)
                     _explicitPages!.Remove(first + i);
-                    InvalidatePage(first + i, me);
+                    InvalidatePage(first + i, me, cachedBy);
+                    allCachedBy |= cachedBy;
                 }
             }
             finally
             {
-                _transactions.EndInvalidation(owned, first, first + pages - 1);
+                _transactions.EndInvalidation(invalidation, first, first + pages - 1);
             }
 
             released = TakeUnshadowedLocked();
         }
 
         // No transaction still uses the removed entries once this returns (VFIO unmaps are synchronous).
-        DrainTransactions(first, pages);
+        _transactions.Drain(first, first + pages - 1, Environment.CurrentManagedThreadId, allCachedBy);
 
         // Given back outside the domain's lock: IOVA allocation never runs under it.
         foreach ((ulong frame, ulong count) in released ?? Enumerable.Empty<(ulong, ulong)>())
@@ -435,8 +440,8 @@ public sealed class IommuDomain
             {
                 for (ulong j = 0; j < i; j++)
                 {
-                    _pageTable.Unmap(iovaFrame + j, me);
-                    InvalidatePage(iovaFrame + j, me);
+                    _pageTable.Unmap(iovaFrame + j, me, out int cachedBy);
+                    InvalidatePage(iovaFrame + j, me, cachedBy);
                 }
 
                 return false;
@@ -495,11 +500,19 @@ public sealed class IommuDomain
 
                 if (queue.IsFull)
                 {
-                    InvalidateAll();
-                    queue.Drain(Iova!, me);
+                    // Ranges that a flush made since (another thread's queue was full) covers are free
+                    // already: with two queues, each one's flush frees the other's older ranges, and
+                    // they flush about as often together as one queue alone (each flush also empties
+                    // the other queue's caches).
+                    queue.FreeFlushed(Iova!, me, Volatile.Read(ref _flushes));
+                    if (queue.IsFull)
+                    {
+                        InvalidateAll();
+                        queue.Drain(Iova!, me);
+                    }
                 }
 
-                queue.Add(iovaFrame, pages);
+                queue.Add(iovaFrame, pages, Volatile.Read(ref _flushesBegun)); // after the clearing exchanges
                 return true;
             }
             finally
@@ -510,26 +523,28 @@ public sealed class IommuDomain
 
         // Reads in flight on these pages find out (they are not drained, see InFlightTransactions.BeginRead).
         ulong last = iovaFrame + pages - 1;
-        bool owned = _transactions.BeginInvalidation(me, iovaFrame, last);
-        if (!_pageTable!.Unmap(iovaFrame, me))
+        long invalidation = _transactions.BeginInvalidation(me, iovaFrame, last);
+        if (!_pageTable!.Unmap(iovaFrame, me, out int allCachedBy))
         {
-            _transactions.EndInvalidation(owned, iovaFrame, last);
+            _transactions.EndInvalidation(invalidation, iovaFrame, last);
             return false;
         }
 
         // Each entry is cleared with a full fence before its invalidation (see the class remarks).
-        InvalidatePage(iovaFrame, me);
+        InvalidatePage(iovaFrame, me, allCachedBy);
         for (ulong i = 1; i < pages; i++)
         {
-            _pageTable.Unmap(iovaFrame + i, me);
-            InvalidatePage(iovaFrame + i, me);
+            _pageTable.Unmap(iovaFrame + i, me, out int cachedBy);
+            InvalidatePage(iovaFrame + i, me, cachedBy);
+            allCachedBy |= cachedBy;
         }
 
-        _transactions.EndInvalidation(owned, iovaFrame, last);
+        _transactions.EndInvalidation(invalidation, iovaFrame, last);
 
         // Strict: every cached translation is gone and no transaction still uses one, so the pages
-        // may go to a new owner and the range may be handed out again at once.
-        _transactions.Drain(iovaFrame, iovaFrame + pages - 1, me);
+        // may go to a new owner and the range may be handed out again at once. Only threads whose
+        // caches translated a page can still be using one (the entries' marks).
+        _transactions.Drain(iovaFrame, iovaFrame + pages - 1, me, allCachedBy);
         Iova!.Free(iovaFrame, pages, me);
         return true;
     }
@@ -554,11 +569,6 @@ public sealed class IommuDomain
     /// <summary>The read begun with <paramref name="token"/> has copied its bytes: false when they may not be the mapping's (read again).</summary>
     internal bool EndReadTransaction(long token) => _transactions.EndRead(token);
 
-    /// <summary>
-    /// Waits until every transaction that began before this call on one of the pages has moved its
-    /// bytes (after the invalidation it completes): those are the ones that may have used a removed entry.
-    /// </summary>
-    private void DrainTransactions(ulong firstPage, ulong pages) => _transactions.Drain(firstPage, firstPage + pages - 1, Environment.CurrentManagedThreadId);
 
     /// <summary>Clears the page table entries of a mapping the device was never told about (no IOTLB entry can exist).</summary>
     internal void UnmapPagesForRollback(ulong iovaFrame, ulong pages)
@@ -567,8 +577,8 @@ public sealed class IommuDomain
         int me = Environment.CurrentManagedThreadId;
         for (ulong i = 0; i < pages; i++)
         {
-            _pageTable!.Unmap(iovaFrame + i, me);
-            InvalidatePage(iovaFrame + i, me);
+            _pageTable!.Unmap(iovaFrame + i, me, out int cachedBy);
+            InvalidatePage(iovaFrame + i, me, cachedBy);
         }
     }
 
@@ -610,7 +620,8 @@ public sealed class IommuDomain
     /// answer with the same frame and both permissions. With <paramref name="fillInto"/>, an attached
     /// device's own cache (ATS), a translation to a physical address below <paramref name="fillBelow"/>
     /// is cached there too. No lock: each fill is vouched for after the fact — the page table entry is
-    /// re-read behind a full fence and a fill it no longer matches is taken back — so a strict unmap,
+    /// marked as cached by the caller's partition with a compare-and-exchange (a full fence), and a
+    /// fill it no longer matches is taken back — so a strict unmap,
     /// which clears the entry behind a full fence before it invalidates, is never outlived by a late
     /// fill (the ATS rule that an invalidation completes only after translations in flight; the
     /// transaction is in flight, so the unmap's drain waits for the take-back). The caches'
@@ -675,10 +686,10 @@ public sealed class IommuDomain
 
         if (filled || fillDevice)
         {
-            // Vouch for the fills: an unmap that cleared the entry before this re-read takes nothing
-            // back for us, so we do; one that clears it after will find the fills and invalidate them.
-            Interlocked.MemoryBarrier();
-            if (_pageTable!.Peek(frame) != leaf)
+            // Vouch for the fills, and mark the entry as cached by this thread's partition (a
+            // compare-and-exchange, a full fence): an unmap that cleared it before takes nothing back
+            // for us, so we do; one that clears it after finds the mark and invalidates our partition.
+            if (!_pageTable!.TryMarkCachedBy(frame, leaf, IoTlb.PartitionIndex(thread)))
             {
                 if (filled)
                 {
@@ -688,6 +699,16 @@ public sealed class IommuDomain
                 if (fillDevice)
                 {
                     fillInto!.Retract(frame, leaf, thread);
+                }
+
+                // An unmap cleared the entry since the walk (or the lookup): the translation comes after
+                // it and faults, so a drain waits only for translations whose marks it found
+                // (InFlightTransactions' per-thread mode). An entry the IOTLB still held after a lazy
+                // unmap is the lazy window: used, as before (its fill's mark is in the cleared entry).
+                if (filled || _flushQueues is null)
+                {
+                    reason = FaultReason.NotPresent;
+                    return false;
                 }
             }
         }
@@ -706,6 +727,7 @@ public sealed class IommuDomain
     /// <summary>One global invalidation: the IOTLB and every attached device's cache (a flush queue flush).</summary>
     private void InvalidateAll()
     {
+        Interlocked.Increment(ref _flushesBegun);
         IoTlb!.InvalidateAll();
         foreach (IoTlb deviceTlb in Volatile.Read(ref _deviceTlbs))
         {
@@ -715,12 +737,17 @@ public sealed class IommuDomain
         Interlocked.Increment(ref _flushes);
     }
 
-    private void InvalidatePage(ulong iovaFrame, int me)
+    /// <summary>
+    /// Invalidates a page whose entry was just cleared, in the partitions of the IOTLB and of every
+    /// attached device's cache that <paramref name="cachedBy"/> names (the cleared entry's marks: only
+    /// those can hold it, see <see cref="IoPageTable"/>). Counted as sent even when none does.
+    /// </summary>
+    private void InvalidatePage(ulong iovaFrame, int me, int cachedBy)
     {
-        IoTlb!.Invalidate(iovaFrame, me);
+        IoTlb!.Invalidate(iovaFrame, me, cachedBy);
         foreach (IoTlb deviceTlb in Volatile.Read(ref _deviceTlbs))
         {
-            deviceTlb.Invalidate(iovaFrame, me);
+            deviceTlb.Invalidate(iovaFrame, me, cachedBy);
         }
     }
 

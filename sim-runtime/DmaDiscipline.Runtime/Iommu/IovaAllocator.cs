@@ -13,6 +13,10 @@ namespace DmaDiscipline.Runtime;
 /// pages takes a whole 64 KiB-aligned block of 16 pages and keeps the rest of it (not Linux: it
 /// gives each thread IOVAs of its own granules, so the records hashed by granule — the live-allocation
 /// stripes here, the DMA layer's live-mapping shards, the IOTLB's slots — are mostly one thread's).
+/// For the same reason a CPU cache takes from the depot a magazine it put there itself if there is
+/// one (not Linux, whose depot is a plain stack): two queues that both overflow to the depot and
+/// refill from it (lazy mode frees a flush queue's ranges at once) traded their granules, and with
+/// them the biased locks of the stripes and shards, each hand-over a process-wide barrier.
 /// Thread safety: every public member may be called from any thread.
 /// </summary>
 public sealed class IovaAllocator
@@ -215,7 +219,8 @@ public sealed class IovaAllocator
     /// </summary>
     private CpuCache CurrentCpu(int me)
     {
-        return LazySlot.Get(_cpus, ThreadTicket.Of(me) & ((1 << CpuCacheBits) - 1), 0, static _ => new CpuCache());
+        int index = ThreadTicket.Of(me) & ((1 << CpuCacheBits) - 1);
+        return LazySlot.Get(_cpus, index, index, static slot => new CpuCache(slot));
     }
 
     /// <summary>A cached range of the order that starts at or below <paramref name="highestStart"/> (the mask's limit).</summary>
@@ -238,7 +243,7 @@ public sealed class IovaAllocator
                     {
                         if (depot.Full.Count > 0)
                         {
-                            cpu.Loaded[order] = depot.Full.Pop();
+                            cpu.Loaded[order] = depot.PopFull(cpu.Index);
                             depot.Empty.Push(loaded);
                         }
                     }
@@ -275,7 +280,8 @@ public sealed class IovaAllocator
                     {
                         if (depot.Full.Count < DepotMagazines)
                         {
-                            depot.Full.Push(full);
+                            full.Filler = cpu.Index;
+                            depot.Full.Add(full);
                             cpu.Loaded[order] = depot.Empty.Count > 0 ? depot.Empty.Pop() : new Magazine();
                         }
                         else
@@ -412,7 +418,7 @@ public sealed class IovaAllocator
             {
                 while (depot.Full.Count > 0)
                 {
-                    Magazine magazine = depot.Full.Pop();
+                    Magazine magazine = depot.PopFull(-1);
                     lock (_treeLock)
                     {
                         any |= magazine.DrainTo(this, 1UL << order);
@@ -454,6 +460,9 @@ public sealed class IovaAllocator
 
         public int Count { get; private set; }
 
+        /// <summary>The CPU cache that put it in the depot (its index).</summary>
+        public int Filler { get; set; }
+
         public bool IsFull => Count == MagazineSize;
 
         public void Push(ulong frame) => _frames[Count++] = frame;
@@ -490,9 +499,12 @@ public sealed class IovaAllocator
     }
 
     /// <summary>One CPU's cache: a loaded and a previous magazine per size, under the CPU's own lock.</summary>
-    private sealed class CpuCache
+    private sealed class CpuCache(int index)
     {
         public BiasedSpinLock Lock;
+
+        /// <summary>Its slot among the CPU caches (by thread ticket).</summary>
+        public readonly int Index = index;
         public readonly Magazine[] Loaded = NewMagazines();
         public readonly Magazine[] Previous = NewMagazines();
         public long Hits;
@@ -513,8 +525,26 @@ public sealed class IovaAllocator
     private sealed class Depot
     {
         public readonly object Lock = new();
-        public readonly Stack<Magazine> Full = new(DepotMagazines);
+        public readonly List<Magazine> Full = new(DepotMagazines); // a stack: the newest last
         public readonly Stack<Magazine> Empty = new(DepotMagazines);
+
+        /// <summary>Takes the newest full magazine that CPU cache <paramref name="cpu"/> put here, else the newest of all (under <see cref="Lock"/>).</summary>
+        public Magazine PopFull(int cpu)
+        {
+            int at = Full.Count - 1;
+            for (int i = at; i >= 0; i--)
+            {
+                if (Full[i].Filler == cpu)
+                {
+                    at = i;
+                    break;
+                }
+            }
+
+            Magazine magazine = Full[at];
+            Full.RemoveAt(at);
+            return magazine;
+        }
     }
 
     /// <summary>One stripe of the live-allocation table (first frame → frames), so frees on different ranges rarely meet.</summary>

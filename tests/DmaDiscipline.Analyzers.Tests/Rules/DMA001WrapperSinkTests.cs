@@ -151,6 +151,20 @@ public sealed class DMA001WrapperSinkTests
                 .WithArguments("'buf.PhysicalAddress' (line 9)", "'Nic.RBStartRegister' → 'Nic.SetReg(value)' → 'IOPort.Write32(aData)'"));
 
     [Fact]
+    public Task Message_tells_one_overload_from_the_other_by_the_parameter_type() =>
+        Verify<AddressProvenanceAnalyzer>.Analyzer(
+            """
+            class Ring
+            {
+                public void Post(ulong address) => IOPort.Write32(0x10, {|#2:(uint)address|});
+                public void Post(uint address) => Post({|#1:(ulong)address|});
+            }
+            class D { void F(KBuffer buf, Ring ring) { ring.Post({|#0:(uint){|#3:buf.PhysicalAddress|}.Value|}); } }
+            """ + Port,
+            Verify<AddressProvenanceAnalyzer>.Diagnostic("DMA001").WithLocation(0).WithLocation(3).WithLocation(1).WithLocation(2)
+                .WithArguments("'buf.PhysicalAddress' (line 9)", "'Ring.Post(uint address)' → 'Ring.Post(ulong address)' → 'IOPort.Write32(aData)'"));
+
+    [Fact]
     public Task A_port_write_named_only_in_the_symbols_file() =>
         Verify<AddressProvenanceAnalyzer>.Analyzer(
             """

@@ -160,6 +160,77 @@ public sealed class RawPhysicalAddressFixerMappingInScopeTests
         title: "Use the mapping 'a' the method already holds (ToDevice; unmapped where the method unmaps it)");
 
     [Fact]
+    public Task A_call_named_like_an_unmap_that_is_not_one_does_not_count_as_the_unmap() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Journal
+        {
+            public void UnmapSingle(DmaAddr address) { }
+        }
+
+        sealed class Sender
+        {
+            private readonly DmaApi _dma;
+            private readonly Journal _journal = new();
+
+            public Sender(DmaApi dma)
+            {
+                _dma = dma;
+            }
+
+            public bool Send(Ring ring, KBuffer buffer, int length)
+            {
+                DmaAddr a = _dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice);
+                if (_dma.MappingError(a))
+                {
+                    return false;
+                }
+
+                ring.Post({|#0:buffer.PhysicalAddress.Value|}, length);
+                _journal.UnmapSingle(a);
+                return true;
+            }
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Journal
+        {
+            public void UnmapSingle(DmaAddr address) { }
+        }
+
+        sealed class Sender
+        {
+            private readonly DmaApi _dma;
+            private readonly Journal _journal = new();
+
+            public Sender(DmaApi dma)
+            {
+                _dma = dma;
+            }
+
+            public bool Send(Ring ring, KBuffer buffer, int length)
+            {
+                DmaAddr a = _dma.MapSingle(buffer, 0, length, DmaDirection.ToDevice);
+                if (_dma.MappingError(a))
+                {
+                    return false;
+                }
+
+                ring.Post(a.Value, length);
+                _journal.UnmapSingle(a);
+                return true;
+            }
+        }
+        """,
+        new[] { V.Diagnostic("DMA001").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        DmaFixer.PreferredKey("DMA001"),
+        title: "Use the mapping 'a' the method already holds (ToDevice; unmap not arranged in this method)");
+
+    [Fact]
     public Task An_offset_into_a_mapping_of_the_whole_buffer_is_kept_on_the_bus_address() => V.FixAsync(
         """
         using DmaDiscipline.Runtime;

@@ -58,6 +58,48 @@ public sealed class AtsTests
     }
 
     [Fact]
+    public void StrictUnmap_FromAnotherThread_DropsThePageFromTheCachesOfEveryThreadThatTranslatedIt()
+    {
+        // Two queue threads translate the page (each fills the IOTLB's and the device's cache of its
+        // own), a third unmaps it: neither can reach the page afterwards, from its cache or otherwise.
+        Machine machine = Machines.With(invalidation: InvalidationMode.Strict);
+        Device nic = machine.AddDevice(Machines.Nic, AtsNic);
+        KBuffer buffer = machine.Buffer(Machines.Pattern(Page, 1));
+        DmaAddr address = nic.MapChecked(buffer, 0, Page, DmaDirection.Bidirectional);
+        using var cached = new Barrier(3);
+        using var unmapped = new Barrier(3);
+        var before = new bool[2];
+        var after = new bool[2];
+        var written = new bool[2];
+        Thread[] queues = Enumerable.Range(0, 2).Select(q => new Thread(() =>
+        {
+            before[q] = nic.DeviceRead(address, 16) is not null;
+            cached.SignalAndWait();
+            unmapped.SignalAndWait();
+            after[q] = nic.DeviceRead(address, 16) is not null;
+            written[q] = nic.Bus.TryWrite(address, new byte[] { 0xBA, 0xD0 });
+        })).ToArray();
+        foreach (Thread queue in queues)
+        {
+            queue.Start();
+        }
+
+        cached.SignalAndWait();
+        nic.Dma.UnmapSingle(address, Page, DmaDirection.Bidirectional);
+        unmapped.SignalAndWait();
+        foreach (Thread queue in queues)
+        {
+            queue.Join();
+        }
+
+        Assert.Equal([true, true], before);
+        Assert.Equal([false, false], after);
+        Assert.Equal([false, false], written);
+        Assert.Equal(Machines.Pattern(Page, 1), buffer.Span.ToArray());
+        Assert.Equal(1, nic.Bus.DeviceTlb!.PageInvalidations);
+    }
+
+    [Fact]
     public void LazyUnmap_LeavesTheSameWindowInTheDevicesCache_UntilTheFlush()
     {
         Machine machine = Machines.With(invalidation: InvalidationMode.Lazy);

@@ -92,6 +92,67 @@ public sealed class InvalidationTests
     }
 
     [Fact]
+    public void LazyInvalidation_AFlushOfAnotherThreadsQueue_FreesThisQueuesOlderRanges_WithoutAFlushOfItsOwn()
+    {
+        // Two queues on two threads, each with its own flush queue (Linux's per-CPU iova_fq): the
+        // second's flush invalidated the first's older ranges too, so the first, when full, frees
+        // those instead of flushing again.
+        Machine machine = Machines.With(invalidation: InvalidationMode.Lazy, flushBatch: 4);
+        Device nic = machine.AddDevice(Machines.Nic);
+        KBuffer buffer = machine.Buffer(new byte[Page]);
+        IommuDomain domain = nic.Domain!;
+        var older = new List<DmaAddr>();
+        for (int i = 0; i < 3; i++)
+        {
+            DmaAddr address = nic.MapChecked(buffer, 0, Page, DmaDirection.ToDevice);
+            nic.Dma.UnmapSingle(address, Page, DmaDirection.ToDevice);
+            older.Add(address);
+        }
+
+        OnThreadWithAnotherFlushQueue(() =>
+        {
+            for (int i = 0; i < 5; i++) // the fifth finds its queue full: a flush
+            {
+                DmaAddr address = nic.MapChecked(buffer, 0, Page, DmaDirection.ToDevice);
+                nic.Dma.UnmapSingle(address, Page, DmaDirection.ToDevice);
+            }
+        });
+        Assert.Equal(1, domain.Flushes);
+        Assert.Equal(3 + 1, domain.PendingFlushes); // the older ranges stay queued until this queue needs room
+
+        for (int i = 0; i < 2; i++) // the second finds this queue full: it frees the three older ranges
+        {
+            DmaAddr address = nic.MapChecked(buffer, 0, Page, DmaDirection.ToDevice);
+            nic.Dma.UnmapSingle(address, Page, DmaDirection.ToDevice);
+        }
+
+        Assert.Equal(1, domain.Flushes);
+        Assert.Equal(2 + 1, domain.PendingFlushes);
+        Assert.All(older, address => Assert.False(domain.IsPendingFlush(address.Value >> PhysicalMemory.PageShift)));
+        Assert.All(older, address => Assert.Null(nic.DeviceRead(address, 16)));
+    }
+
+    [Fact]
+    public void LazyInvalidation_ARangeQueuedAfterAFlushBegan_WaitsForTheNextFlush()
+    {
+        // One thread: its own flush frees only what was queued before it, never what came after.
+        Machine machine = Machines.With(invalidation: InvalidationMode.Lazy, flushBatch: 2);
+        Device nic = machine.AddDevice(Machines.Nic);
+        KBuffer buffer = machine.Buffer(new byte[Page]);
+        IommuDomain domain = nic.Domain!;
+
+        for (int i = 1; i <= 5; i++)
+        {
+            DmaAddr address = nic.MapChecked(buffer, 0, Page, DmaDirection.ToDevice);
+            nic.Dma.UnmapSingle(address, Page, DmaDirection.ToDevice);
+            Assert.True(domain.IsPendingFlush(address.Value >> PhysicalMemory.PageShift));
+        }
+
+        Assert.Equal(2, domain.Flushes); // at the third and the fifth unmap, as a full queue always did
+        Assert.Equal(1, domain.PendingFlushes);
+    }
+
+    [Fact]
     public void LazyInvalidation_DoesNotReuseAnIova_WhileItsFlushIsPending()
     {
         Machine machine = Machines.With(invalidation: InvalidationMode.Lazy);
@@ -151,5 +212,28 @@ public sealed class InvalidationTests
 
         Assert.False(domain.TryTranslate(0x10000, DmaAccess.Read, out _, out FaultReason reason));
         Assert.Equal(FaultReason.NotPresent, reason);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a new thread whose flush queue is not the calling thread's
+    /// (queues are chosen by thread ticket modulo 16: a thread whose ticket collides does nothing, and
+    /// another is started).
+    /// </summary>
+    private static void OnThreadWithAnotherFlushQueue(Action work)
+    {
+        int mine = ThreadTicket.Of(Environment.CurrentManagedThreadId) & 15;
+        for (bool done = false; !done;)
+        {
+            var thread = new Thread(() =>
+            {
+                if ((ThreadTicket.Of(Environment.CurrentManagedThreadId) & 15) != mine)
+                {
+                    work();
+                    done = true;
+                }
+            });
+            thread.Start();
+            thread.Join();
+        }
     }
 }

@@ -51,6 +51,57 @@ public sealed class IoPageTableTests
     }
 
     [Fact]
+    public void AnEntryMarkedAsCached_KeepsItsFrameAndPermission_AndItsUnmapNamesThePartitionsThatMarkedIt()
+    {
+        var table = new IoPageTable();
+        table.Map(5, 9, IommuPermission.Read);
+        ulong leaf = table.Walk(5);
+
+        Assert.True(table.TryMarkCachedBy(5, leaf, 3));
+        Assert.True(table.TryMarkCachedBy(5, leaf, 15));
+        Assert.True(table.TryMarkCachedBy(5, leaf, 3)); // marked already: still vouched for
+
+        Assert.Equal(leaf, table.Walk(5)); // walks see the entry without its marks
+        Assert.Equal(leaf, table.Peek(5));
+        Assert.Equal(9UL, IoPageTable.FrameOf(table.Walk(5)));
+        Assert.Equal(IommuPermission.Read, IoPageTable.PermissionOf(table.Walk(5)));
+        Assert.True(table.Unmap(5, Environment.CurrentManagedThreadId, out int cachedBy));
+        Assert.Equal((1 << 3) | (1 << 15), cachedBy);
+    }
+
+    [Fact]
+    public void AnUnmappedEntryNoFillVouchedFor_NamesNoPartition()
+    {
+        var table = new IoPageTable();
+        table.Map(5, 9, IommuPermission.ReadWrite);
+
+        Assert.True(table.Unmap(5, Environment.CurrentManagedThreadId, out int cachedBy));
+        Assert.Equal(0, cachedBy);
+        Assert.False(table.Unmap(5, Environment.CurrentManagedThreadId, out cachedBy));
+        Assert.Equal(0, cachedBy);
+    }
+
+    [Fact]
+    public void AFillOfAnEntryThatChangedMeanwhile_CannotBeVouchedFor()
+    {
+        var table = new IoPageTable();
+        table.Map(5, 9, IommuPermission.ReadWrite);
+        ulong leaf = table.Walk(5);
+
+        table.Unmap(5);
+        Assert.False(table.TryMarkCachedBy(5, leaf, 1)); // unmapped: the filler takes its fill back
+
+        table.Map(5, 10, IommuPermission.ReadWrite);
+        Assert.False(table.TryMarkCachedBy(5, leaf, 1)); // remapped elsewhere: the fill is wrong
+        Assert.True(table.Unmap(5, Environment.CurrentManagedThreadId, out int cachedBy));
+        Assert.Equal(0, cachedBy);
+
+        table.Map(5, 9, IommuPermission.Read);
+        Assert.False(table.TryMarkCachedBy(5, leaf, 1)); // same frame, less permission: wrong too
+        Assert.False(table.TryMarkCachedBy(6, leaf, 1)); // never mapped
+    }
+
+    [Fact]
     public void PagesThatDifferOnlyInOneLevelsIndex_DoNotAlias()
     {
         // Frames that share every index but one, one per level of the 4-level tree (bits 0, 9, 18, 27).

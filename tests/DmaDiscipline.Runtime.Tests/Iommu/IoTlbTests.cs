@@ -144,6 +144,23 @@ public sealed class IoTlbTests
     }
 
     [Fact]
+    public void APageInvalidation_ReachesOnlyThePartitionsItNames()
+    {
+        // An unmap names the partitions whose fills were vouched for in the page table entry; the
+        // others cannot hold the page and are not read.
+        var tlb = new IoTlb(16);
+        (int first, int second) = TwoThreadsInDifferentPartitions();
+        tlb.Fill(5, 50, tlb.Generation, first);
+        tlb.Fill(5, 50, tlb.Generation, second);
+
+        tlb.Invalidate(5, Environment.CurrentManagedThreadId, 1 << IoTlb.PartitionIndex(first));
+
+        Assert.False(tlb.TryLookup(5, first, out _));
+        Assert.True(tlb.TryLookup(5, second, out _));
+        Assert.Equal(1, tlb.PageInvalidations);
+    }
+
+    [Fact]
     public void AWholeCacheInvalidation_DropsEveryThreadsEntries()
     {
         var tlb = new IoTlb(16);

@@ -71,6 +71,66 @@ public sealed class IovaAllocatorTests
     }
 
     [Fact]
+    public void ACpuCacheThatEmptied_TakesBackFromTheDepotAMagazineItFilled_BeforeAnotherCachesNewerOne()
+    {
+        // Two threads (managed ids; the allocator trusts the id it is given) with caches of their own:
+        // each frees three magazines' worth (127 ranges each), so each puts full magazines in the
+        // depot, the second thread's on top. The first, once its cache is empty, gets its own ranges
+        // back (so its granules, and the stripes' and shards' locks biased to it, stay its own).
+        var iova = new IovaAllocator(1, 1UL << 36);
+        (int first, int second) = TwoThreadsWithTheirOwnCaches();
+        const int PerThread = 24 * 16; // whole 16-page blocks from the tree: nothing left over in the caches
+        List<ulong> firsts = Allocate(iova, first, PerThread);
+        List<ulong> seconds = Allocate(iova, second, PerThread);
+        firsts.ForEach(frame => Assert.True(iova.Free(frame, 1, first)));
+        seconds.ForEach(frame => Assert.True(iova.Free(frame, 1, second)));
+
+        List<ulong> again = Allocate(iova, first, PerThread);
+
+        Assert.All(again, frame => Assert.Contains(frame, firsts));
+    }
+
+    [Fact]
+    public void ACpuCacheWithNoMagazineOfItsOwnInTheDepot_TakesTheNewest()
+    {
+        var iova = new IovaAllocator(1, 1UL << 36);
+        (int first, int second) = TwoThreadsWithTheirOwnCaches();
+        List<ulong> firsts = Allocate(iova, first, 24 * 16);
+        firsts.ForEach(frame => Assert.True(iova.Free(frame, 1, first)));
+        long searches = iova.TreeSearches;
+
+        Assert.True(iova.TryAllocate(1, ulong.MaxValue, second, out ulong frame));
+
+        Assert.Contains(frame, firsts); // the depot's, not a new search of the tree
+        Assert.Equal(searches, iova.TreeSearches);
+    }
+
+    private static List<ulong> Allocate(IovaAllocator iova, int me, int count)
+    {
+        var frames = new List<ulong>(count);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.True(iova.TryAllocate(1, ulong.MaxValue, me, out ulong frame));
+            frames.Add(frame);
+        }
+
+        return frames;
+    }
+
+    /// <summary>Two managed thread ids (no thread runs under them) whose tickets pick different CPU caches (by ticket modulo 16).</summary>
+    private static (int First, int Second) TwoThreadsWithTheirOwnCaches()
+    {
+        int first = 50_000;
+        int second = first + 1;
+        while ((ThreadTicket.Of(second) & 15) == (ThreadTicket.Of(first) & 15))
+        {
+            second++;
+        }
+
+        return (first, second);
+    }
+
+    [Fact]
     public void DoubleFree_AndFreeWithTheWrongSize_AreRefused()
     {
         var iova = new IovaAllocator(1, 1UL << 20);

@@ -8,6 +8,7 @@ namespace DmaDiscipline.Runtime.Virtio.Blk;
 internal sealed class BlkRequestQueue(int index)
 {
     private byte[]? _scratch;
+    private readonly byte[] _gap = CacheLineGap.Make(); // the next queue's state is made after this one (see CacheLineGap)
 
     public int Index { get; } = index;
 

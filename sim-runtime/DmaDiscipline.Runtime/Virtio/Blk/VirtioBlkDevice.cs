@@ -25,6 +25,7 @@ public sealed class VirtioBlkDevice : VirtioDeviceModel
 
     private readonly byte[] _disk;
     private readonly BlkRequestQueue[] _queues;
+    private readonly byte[] _queuesGap;
     private readonly byte[] _id = new byte[VirtioBlkReq.IdBytes];
 
     /// <summary>Creates a device with a zeroed disk.</summary>
@@ -48,9 +49,10 @@ public sealed class VirtioBlkDevice : VirtioDeviceModel
         }
 
         _queues = new BlkRequestQueue[Options.NumQueues];
+        _queuesGap = CacheLineGap.Make(); // the queues' list, read by every queue, off the first queue's lines
         for (int i = 0; i < _queues.Length; i++)
         {
-            _queues[i] = new BlkRequestQueue(i);
+            _queues[i] = new BlkRequestQueue(i); // each followed by a gap of its own
         }
 
         Encoding.ASCII.GetBytes(Options.Serial, _id);

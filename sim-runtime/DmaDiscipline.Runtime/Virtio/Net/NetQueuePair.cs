@@ -20,7 +20,10 @@ internal sealed class NetQueuePair
         Rx = VirtioNetConfig.ReceiveQueueOf(index);
         Tx = VirtioNetConfig.TransmitQueueOf(index);
         Frame = new byte[maxFrameSize];
+        _gap = CacheLineGap.Make(); // last: the next pair's state is made after it (see CacheLineGap)
     }
+
+    private readonly byte[] _gap;
 
     public int Index { get; }
 

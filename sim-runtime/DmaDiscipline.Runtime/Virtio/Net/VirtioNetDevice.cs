@@ -25,6 +25,7 @@ public sealed class VirtioNetDevice : VirtioDeviceModel
 {
     private readonly byte[] _mac;
     private readonly NetQueuePair[] _pairs;
+    private readonly byte[] _pairsGap;
     private int _activePairs = 1;
 
     /// <summary>Creates a device.</summary>
@@ -64,9 +65,10 @@ public sealed class VirtioNetDevice : VirtioDeviceModel
 
         _mac = Options.Mac.ToArray();
         _pairs = new NetQueuePair[Options.MaxQueuePairs];
+        _pairsGap = CacheLineGap.Make(); // the pairs' list, read by every queue, off the first pair's lines
         for (int i = 0; i < _pairs.Length; i++)
         {
-            _pairs[i] = new NetQueuePair(i, Options.MaxFrameSize);
+            _pairs[i] = new NetQueuePair(i, Options.MaxFrameSize); // each ends with a gap of its own
         }
     }
 

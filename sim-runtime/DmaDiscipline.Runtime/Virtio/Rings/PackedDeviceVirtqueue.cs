@@ -22,7 +22,10 @@ public sealed class PackedDeviceVirtqueue : DeviceVirtqueue
     internal PackedDeviceVirtqueue(VirtioMmioTransport transport, int index, int size, DmaAddr descArea, DmaAddr driverArea, DmaAddr deviceArea, ulong features)
         : base(transport, index, size, descArea, driverArea, deviceArea, features)
     {
+        _gap = CacheLineGap.Make(); // another queue's ring state may be made next (see CacheLineGap)
     }
+
+    private readonly byte[] _gap;
 
     /// <inheritdoc />
     public override VirtqueueFormat Format => VirtqueueFormat.Packed;

@@ -21,7 +21,10 @@ public sealed class SplitDeviceVirtqueue : DeviceVirtqueue
         : base(transport, index, size, descArea, driverArea, deviceArea, features)
     {
         _seen = new int[size];
+        _gap = CacheLineGap.Make(); // last: another queue's ring state may be made next (see CacheLineGap)
     }
+
+    private readonly byte[] _gap;
 
     /// <inheritdoc />
     public override VirtqueueFormat Format => VirtqueueFormat.Split;
