@@ -234,6 +234,12 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             var marks = new List<Mark>();
+            if (!MayNameAMark(tree))
+            {
+                // No attribute of interest is written in this tree: its declarations are not walked.
+                return Marks.GetValue(tree, _ => marks);
+            }
+
             var root = tree.GetRoot(cancellationToken);
             var text = SourceWords.TextOf(tree);
             foreach (var node in root.DescendantNodes(node => MayHoldAttributes(node, text)))
@@ -250,6 +256,32 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             // Two callers racing read the same marks: either list is right.
             return Marks.GetValue(tree, _ => marks);
+        }
+
+        // The names RoleOfAttributeName knows, the last name an attribute is written with.
+        private static readonly string[] MarkNames =
+        {
+            "BusAddress", "BusAddressAttribute", "PhysicalAddressSource", "PhysicalAddressSourceAttribute", "PersistentMapping", "PersistentMappingAttribute",
+            "DeviceMemory", "DeviceMemoryAttribute", "DmaApiRole", "DmaApiRoleAttribute",
+        };
+
+        /// <summary>
+        /// Can the tree hold a mark: do its words (<see cref="SourceWords.MayHoldWord"/>) hold the name of one of the attributes
+        /// (<see cref="RoleOfAttributeName"/>), or does its text escape a character in a name (<c>\u0041</c>)? Most trees of a
+        /// driver, and all of a project that does no DMA, hold none: their declarations are not walked for attributes.
+        /// </summary>
+        private static bool MayNameAMark(SyntaxTree tree)
+        {
+            foreach (var name in MarkNames)
+            {
+                if (SourceWords.MayHoldWord(tree, name))
+                {
+                    return true;
+                }
+            }
+
+            var text = SourceWords.TextOf(tree);
+            return text.IndexOf("\\u", System.StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", System.StringComparison.Ordinal) >= 0;
         }
 
         /// <summary>

@@ -69,6 +69,19 @@ public sealed class SourceMarksTests
         Assert.False(without.MarksDeviceMemoryParameter);
     }
 
+    [Theory]
+    [InlineData("namespace Drv { public sealed class Desc { [DmaDiscipline.Runtime.BusAddress] public ulong Slot; } }", true)]
+    [InlineData("namespace Drv { public sealed class Desc { [DmaDiscipline.Runtime.BusAddressAttribute] public ulong Slot; } }", true)]
+    [InlineData("namespace Drv { public sealed class Desc { [DmaDiscipline.Runtime.BusAddr\\u0065ss] public ulong Slot; } }", true)]
+    // Look-alikes: the attribute's name only in a comment outside the declarations' attributes, another attribute.
+    [InlineData("namespace Drv { public sealed class Desc { /* not a BusAddress */ [System.Obsolete] public ulong Slot; } }", false)]
+    [InlineData("namespace Drv { public sealed class Desc { [System.Obsolete(\"BusAddress\")] public ulong Slot; } }", false)]
+    public async Task A_tree_is_walked_for_marks_where_its_words_may_write_an_attribute_and_its_marks_are_found(string source, bool marked)
+    {
+        var names = DmaSymbols.Create(await CreateAsync(source), [], default).Names(default);
+        Assert.Equal(marked, names.Sinks.Contains("Slot"));
+    }
+
     private static async Task<Compilation> CreateAsync(params string[] sources)
     {
         var compilation = CSharpCompilation.Create("Drv", sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, Parse, $"File{i}.cs")), await DriverCompilation.References.Value,
