@@ -488,14 +488,14 @@ public sealed class IommuDomain
             {
                 // The first page decides a race between two unmaps of one range (the caller's record
                 // vouches for the range as one allocation): only one clears it.
-                if (!_pageTable!.Unmap(iovaFrame, me))
+                if (!_pageTable!.Unmap(iovaFrame, me, out _))
                 {
                     return false;
                 }
 
                 for (ulong i = 1; i < pages; i++)
                 {
-                    _pageTable.Unmap(iovaFrame + i, me);
+                    _pageTable.Unmap(iovaFrame + i, me, out _);
                 }
 
                 if (queue.IsFull)
