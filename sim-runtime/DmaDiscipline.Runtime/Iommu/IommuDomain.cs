@@ -558,6 +558,9 @@ public sealed class IommuDomain
         }
     }
 
+    /// <summary>The bookkeeping of device transactions in flight (tests look at its mode).</summary>
+    internal InFlightTransactions Transactions => _transactions;
+
     /// <summary>A device transaction on bus pages <paramref name="firstPage"/> to <paramref name="lastPage"/> starts: in flight until <see cref="EndTransaction"/>.</summary>
     internal long BeginTransaction(int thread, ulong firstPage, ulong lastPage) => _transactions.Begin(thread, firstPage, lastPage);
 
