@@ -23,10 +23,16 @@ namespace DmaDiscipline.Benchmarks.Analyzers;
 public static class Phases
 {
     /// <summary>The summary generator by part (<see cref="GeneratorPhases"/>), alone.</summary>
-    public static string MeasureGenerator(string corpusDirectory, string runtimeDll, int passes, string? symbolsFile = null, string? published = null)
+    /// <param name="freshTrees">
+    /// Parse the trees again for every pass (untimed), so that what is read once per tree object (its words, its marks, its
+    /// value-preserving candidates) is paid in every pass, as in a build; otherwise every pass shares the trees, as an edit does.
+    /// </param>
+    public static string MeasureGenerator(string corpusDirectory, string runtimeDll, int passes, string? symbolsFile = null, string? published = null, bool freshTrees = false)
     {
-        var (trees, references, _, compilationOptions, options) = Load(corpusDirectory, runtimeDll, symbolsFile);
-        return GeneratorPhases.Measure(i => CSharpCompilation.Create("Generator" + i, trees, references, compilationOptions), options.AdditionalFiles, passes, published);
+        var (trees, references, parse, compilationOptions, options) = Load(corpusDirectory, runtimeDll, symbolsFile);
+        return GeneratorPhases.Measure(
+            i => CSharpCompilation.Create("Generator" + i, freshTrees ? trees.Select(tree => CSharpSyntaxTree.ParseText(tree.GetText(), parse, tree.FilePath)).ToList() : trees, references, compilationOptions),
+            options.AdditionalFiles, passes, published);
     }
 
     private static (List<SyntaxTree> Trees, List<MetadataReference> References, CSharpParseOptions Parse, CSharpCompilationOptions Compilation, AnalyzerOptions Options) Load(

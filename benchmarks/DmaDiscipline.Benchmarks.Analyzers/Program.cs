@@ -149,7 +149,7 @@ if (args.Contains("--generator-phases"))
     var symbolsFile = Path.Combine(work, "DmaDiscipline.txt");
     // --published FILE: also write the lines the generator publishes (to compare two versions of it on the same corpus).
     var published = Array.IndexOf(args, "--published") is var publishedAt and >= 0 && publishedAt + 1 < args.Length ? Path.GetFullPath(args[publishedAt + 1]) : null;
-    Console.WriteLine(Phases.MeasureGenerator(Path.Combine(work, "Drivers"), runtimeDll, runs, File.Exists(symbolsFile) ? symbolsFile : null, published));
+    Console.WriteLine(Phases.MeasureGenerator(Path.Combine(work, "Drivers"), runtimeDll, runs, File.Exists(symbolsFile) ? symbolsFile : null, published, args.Contains("--fresh-trees")));
     Directory.Delete(work, recursive: true);
     return 0;
 }

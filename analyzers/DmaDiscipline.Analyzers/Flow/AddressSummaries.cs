@@ -31,6 +31,7 @@ namespace DmaDiscipline.Analyzers.Flow
         // Which (method, parameter) pairs reach a device-visible sink, and how; a null path is "does not".
         private readonly ConcurrentDictionary<(IMethodSymbol, int, ulong), SinkPath?> _sinks = new ConcurrentDictionary<(IMethodSymbol, int, ulong), SinkPath?>(SinkKeyComparer.Instance);
         private readonly System.Func<string, bool> _mayBeSinkName;
+        private readonly SinkReach? _paths;
 
         // The driver's own semantic models, offered by the analyzers: callees in those trees are bound once, not twice.
         private readonly CalleeBodies _bodies;
@@ -177,8 +178,13 @@ namespace DmaDiscipline.Analyzers.Flow
         /// The prefilter's word test: can a member called by this name reach a sink? Its text (or a
         /// callee's, transitively) must name one; a call of any other name is not summarised.
         /// </param>
-        public AddressSummaries(DmaSymbols symbols, System.Func<string, bool> mayBeSinkName, CancellationToken cancellationToken)
+        /// <param name="paths">
+        /// Which callees and fields can lead a value on to a device-visible sink, by words (the summary generator's, a
+        /// superset): a path through any other is not followed, and its bodies are not summarised. Null: every one is.
+        /// </param>
+        public AddressSummaries(DmaSymbols symbols, System.Func<string, bool> mayBeSinkName, CancellationToken cancellationToken, SinkReach? paths = null)
         {
+            _paths = paths;
             _symbols = symbols;
             _mayBeSinkName = mayBeSinkName;
             _cancellationToken = cancellationToken;
@@ -594,19 +600,59 @@ namespace DmaDiscipline.Analyzers.Flow
                     : null;
             }
 
-            if (hit.Callee is { } callee
-                && (SinkOf(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), search, depth + 1, ref cut)
-                    ?? (hit.Receiver is { } receiver ? ThroughReceiver(callee.OriginalDefinition, hit.Ordinal, InnerDevice(hit.Arguments, device), receiver, search, depth + 1, ref cut) : null)) is { } next)
+            if (hit.Callee is { } callee)
             {
-                return new SinkPath(SinkPath.Display(callee, hit.Ordinal), hit.Site.Syntax.GetLocation(), next);
+                var inner = InnerDevice(hit.Arguments, device);
+                if ((((inner != 0 || MayGiveSink(callee)) ? SinkOf(callee.OriginalDefinition, hit.Ordinal, inner, search, depth + 1, ref cut) : null)
+                    ?? (hit.Receiver is { } receiver && MayStoreIntoReceiver(callee) ? ThroughReceiver(callee.OriginalDefinition, hit.Ordinal, inner, receiver, search, depth + 1, ref cut) : null)) is { } next)
+                {
+                    return new SinkPath(SinkPath.Display(callee, hit.Ordinal), hit.Site.Syntax.GetLocation(), next);
+                }
             }
 
-            if (hit.Field is { } stored && FieldSinkOf((IFieldSymbol)stored.OriginalDefinition, search, depth + 1, ref cut) is { } onward)
+            if (hit.Field is { } stored && (_paths is null || _paths.MayHold(stored)) && FieldSinkOf((IFieldSymbol)stored.OriginalDefinition, search, depth + 1, ref cut) is { } onward)
             {
                 return new SinkPath(SinkPath.Display(stored), hit.Site.Syntax.GetLocation(), onward);
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// Can a call of the method give a device-visible sink the argument, where the caller gives it no device memory? Always
+        /// where no <see cref="SinkReach"/> was given; else only a call whose word is one of them (a function of a body, or an
+        /// explicit implementation, shows no word of its own: always).
+        /// </summary>
+        private bool MayGiveSink(IMethodSymbol callee) =>
+            _paths is null || !(SinkReach.CallWord(callee) is { } word) || _paths.MayGive(word);
+
+        /// <summary>
+        /// Can a body the call may run store into its receiver's memory: does its declaration name a physical-source member
+        /// (as a whole word)? That memory is what such a member of <c>this</c>, read in the body itself, addresses (a callee's
+        /// reads are its own receiver's, not followed through returns or fields); where no body names one, the call on a block
+        /// reaches no sink it would not reach on any other object. Always where no <see cref="SinkReach"/> was given.
+        /// </summary>
+        private bool MayStoreIntoReceiver(IMethodSymbol callee)
+        {
+            if (_paths is null)
+            {
+                return true;
+            }
+
+            var physical = _symbols.Names(_cancellationToken).PhysicalWords;
+            foreach (var target in Dispatch.TargetsOf(callee.OriginalDefinition))
+            {
+                foreach (var reference in target.DeclaringSyntaxReferences)
+                {
+                    var text = Symbols.SourceWords.TextOf(reference.SyntaxTree);
+                    if (physical.AnyIn(text, System.Math.Min(reference.Span.Start, text.Length), System.Math.Min(reference.Span.End, text.Length)))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Does the value (in a summarised body) come from what <paramref name="field"/> holds, also through getters and helpers?</summary>

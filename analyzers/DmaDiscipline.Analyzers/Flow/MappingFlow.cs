@@ -25,6 +25,9 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly Action<Diagnostic> _report;
         private readonly Dictionary<IOperation, MapSite> _sites = new Dictionary<IOperation, MapSite>(ByPlace.Instance);
         private readonly HashSet<(string, Location)> _reported = new HashSet<(string, Location)>();
+
+        // DMA005 once per statement and mapping: two reads of one buffer in one expression are one defect, one fix.
+        private readonly HashSet<(SyntaxNode, MapSite)> _cpuAccessReported = new HashSet<(SyntaxNode, MapSite)>();
         private readonly Dictionary<MapSite, int> _leaks = new Dictionary<MapSite, int>();
         private readonly List<LeakExit> _leakExits = new List<LeakExit>();
         // ToDevice mappings whose buffer the CPU writes, and syncs for the CPU of ToDevice mappings (pointless without such a write).
@@ -2636,8 +2639,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 if ((status.Flags & SiteFlags.DeviceOwned) != 0)
                 {
                     var direction = status.Direction == FromDevice ? "FromDevice" : "Bidirectional";
-                    Report(Diagnostic.Create(Descriptors.DMA005, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, direction,
-                        "sync it for the CPU or unmap it before touching its contents"));
+                    if (FirstInStatement(at, site))
+                    {
+                        Report(Diagnostic.Create(Descriptors.DMA005, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, direction,
+                            "sync it for the CPU or unmap it before touching its contents"));
+                    }
+
                     return;
                 }
 
@@ -2646,12 +2653,32 @@ namespace DmaDiscipline.Analyzers.Flow
                     _writtenToDevice.Add(site);
                     if ((status.Flags & SiteFlags.DeviceReads) != 0)
                     {
+                        if (!FirstInStatement(at, site))
+                        {
+                            return;
+                        }
+
                         Report(Diagnostic.Create(Descriptors.DMA005, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, "ToDevice",
                             "a CPU write now is not what the device reads (a bounce buffer was filled at the map): write before the map, or sync it for the CPU, write, and sync it for the device"));
                         return;
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// Is this the statement's first CPU access to the buffer of <paramref name="site"/> that is reported (asked only while
+        /// reporting, so that the passes before it leave nothing behind): the others in the statement are the same defect.
+        /// </summary>
+        private bool FirstInStatement(IOperation at, MapSite site)
+        {
+            if (!_reporting)
+            {
+                return true;
+            }
+
+            var statement = at.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>() ?? at.Syntax;
+            return _cpuAccessReported.Add((statement, site)) || _reported.Contains((Descriptors.DMA005.Id, at.Syntax.GetLocation()));
         }
 
         /// <summary>

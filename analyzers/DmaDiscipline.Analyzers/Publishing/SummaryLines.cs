@@ -39,13 +39,14 @@ namespace DmaDiscipline.Analyzers.Publishing
                 return Array.Empty<string>();
             }
 
-            var summaries = new AddressSummaries(symbols, carriers.IsSinkName, cancellationToken);
+            // Where sinks are used, a path a value may take to one goes only through the callees and fields the words allow.
+            var (sinkWords, sinkBound) = carriers.SinkBoundNames(cancellationToken);
+            var summaries = new AddressSummaries(symbols, carriers.IsSinkName, cancellationToken, carriers.UsesSinks ? new SinkReach(sinkWords, sinkBound) : null);
             var lines = new SortedSet<string>(StringComparer.Ordinal);
             // A project that only declares a source (an environment library) uses neither sinks nor physical
             // addresses: only its helpers that visibly return their argument are summarised, for value-preserving.
             var addressesInReach = carriers.UsesSinks || carriers.NamesPhysical;
             var content = addressesInReach ? carriers.ContentNames(cancellationToken) : new HashSet<string>();
-            var (sinkWords, sinkBound) = carriers.SinkBoundNames(cancellationToken);
             var writer = new Writer(symbols, summaries, new VisibleReturn(compilation, summaries.ModelOf, cancellationToken), carriers.UsesSinks, addressesInReach, new Gates(content, sinkWords, sinkBound), lines, cancellationToken);
             if (addressesInReach)
             {

@@ -16,7 +16,9 @@ namespace DmaDiscipline.Analyzers.Symbols
     /// once per compilation, from declarations and source text only (no binding): physical sources,
     /// members whose type holds a physical address, helpers of the compilation that return or write
     /// out one, and fields of an address-like type that some method of their type assigns from one.
-    /// It follows what <see cref="Flow.AddressFlow"/> follows, by name, as a superset.
+    /// It follows what <see cref="Flow.AddressFlow"/> follows, by name, as a superset. A project that uses no sink and names
+    /// no physical source (one that references the runtime or carries a symbols file but does no DMA) is told so from the
+    /// words of its trees first (<see cref="SourceUses"/>); its declarations are then never read.
     /// </summary>
     internal sealed class AddressCarriers
     {
@@ -63,6 +65,12 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Does the source use a sink at all (decided once, in <see cref="Compute"/>)? When not, no body is analysed.</summary>
         public bool UsesSinks => _inReach;
 
+        /// <summary>
+        /// Were <see cref="UsesSinks"/> and <see cref="NamesPhysical"/> (both false) decided from the words of the trees, without
+        /// reading the declarations (<see cref="SourceUses"/>)? For tests and benchmarks.
+        /// </summary>
+        internal bool DecidedFromWords { get; private set; }
+
         /// <summary>Does the source name a physical source or a member that carries one (or are pointers physical)?</summary>
         public bool NamesPhysical { get; }
 
@@ -88,28 +96,62 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>
         /// The declarations of the source that may be value-preserving helpers, by their signature's syntax
-        /// (<see cref="SourceDeclarations.ValuePreservingCandidates"/>): the summary generator looks no further.
+        /// (<see cref="SourceDeclarations.ValuePreservingCandidatesOf"/>, read once per tree): the summary generator looks no further.
         /// </summary>
-        public IReadOnlyList<BaseMethodDeclarationSyntax> ValuePreservingCandidates => _content.Declarations.ValuePreservingCandidates;
+        public IReadOnlyList<BaseMethodDeclarationSyntax> ValuePreservingCandidates => _content.ValuePreservingCandidates;
 
-        /// <summary>The declarations and seeds <see cref="ContentNames"/> is computed from, and its result once computed.</summary>
+        /// <summary>
+        /// The declarations <see cref="ContentNames"/> and <see cref="SinkBoundNames"/> are computed from, read on the first
+        /// call where the carriers were decided without them; the seeds; the results once computed.
+        /// </summary>
         private sealed class Content
         {
-            private readonly SourceDeclarations _declarations;
+            private readonly IReadOnlyList<SyntaxTree> _trees;
+            private readonly Func<CancellationToken, SourceDeclarations> _read;
             private readonly HashSet<string> _seeds;
             private readonly bool _pointers;
             private readonly object _gate = new object();
+            private SourceDeclarations? _declarations;
             private HashSet<string>? _names;
             private (HashSet<string> Sinks, HashSet<string> Bound)? _sinkBound;
+            private volatile List<BaseMethodDeclarationSyntax>? _candidates;
 
-            public Content(SourceDeclarations declarations, HashSet<string> seeds, bool pointers)
+            // The trees, not the compilation: carriers shared through a tree (SharedCarriers) must not keep a compilation alive.
+            public Content(IReadOnlyList<SyntaxTree> trees, Func<CancellationToken, SourceDeclarations> read, HashSet<string> seeds, bool pointers)
             {
-                _declarations = declarations;
+                _trees = trees;
+                _read = read;
                 _seeds = seeds;
                 _pointers = pointers;
             }
 
-            public SourceDeclarations Declarations => _declarations;
+            private SourceDeclarations Declarations(CancellationToken cancellationToken)
+            {
+                lock (_gate)
+                {
+                    return _declarations ??= _read(cancellationToken);
+                }
+            }
+
+            public IReadOnlyList<BaseMethodDeclarationSyntax> ValuePreservingCandidates
+            {
+                get
+                {
+                    if (_candidates is { } known)
+                    {
+                        return known;
+                    }
+
+                    var found = new List<BaseMethodDeclarationSyntax>();
+                    foreach (var tree in _trees)
+                    {
+                        found.AddRange(SourceDeclarations.ValuePreservingCandidatesOf(tree));
+                    }
+
+                    // Two callers racing find the same list: either write is right.
+                    return _candidates = found;
+                }
+            }
 
             /// <summary>Those of <see cref="DeviceSinks"/> that are device memory or hold it.</summary>
             public HashSet<string> DeviceMemory { get; } = new HashSet<string>(StringComparer.Ordinal);
@@ -121,7 +163,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 lock (_gate)
                 {
-                    return _names ??= _declarations.ContentNames(_seeds, _pointers, cancellationToken);
+                    return _names ??= Declarations(cancellationToken).ContentNames(_seeds, _pointers, cancellationToken);
                 }
             }
 
@@ -132,7 +174,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     if (_sinkBound is null)
                     {
                         var sinks = new HashSet<string>(DeviceSinks ?? new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-                        var bound = DeviceSinks is null ? new HashSet<string>(StringComparer.Ordinal) : _declarations.SinkBoundNames(sinks, DeviceMemory, cancellationToken);
+                        var bound = DeviceSinks is null ? new HashSet<string>(StringComparer.Ordinal) : Declarations(cancellationToken).SinkBoundNames(sinks, DeviceMemory, cancellationToken);
                         _sinkBound = (sinks, bound);
                     }
 
@@ -328,15 +370,6 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             var busTypeNameList = new List<string>(busTypeNames);
-            var declarations = SourceDeclarations.Read(compilation, addressLike, busTypeNameList, cancellationToken);
-            forgers.UnionWith(declarations.Forgers);
-            forgers.UnionWith(declarations.Constants);
-            if (symbols.PointersArePhysical)
-            {
-                carriers.UnionWith(PointerWords);
-                carriers.UnionWith(declarations.PointerMembers);
-            }
-
             var device = new HashSet<string>(StringComparer.Ordinal);
             foreach (var type in symbols.DeviceMemoryTypes)
             {
@@ -344,6 +377,37 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             device.UnionWith(names.DeviceMemory);
+
+            // What is in reach, decided once: a project that uses none of the sinks (named bus sinks,
+            // unmap/sync, the bus address type, device memory) — one that references the runtime or
+            // carries a symbols file but does no DMA — has no body to analyse, whatever else its text
+            // holds (a parameter marked [DeviceMemory] is a use, by its own method's body); and
+            // without a physical source in use (or identity-mapped pointers) no word can carry a
+            // physical address into a body.
+            var seeds = new HashSet<string>(sinks, StringComparer.Ordinal);
+            seeds.UnionWith(device);
+            var trees = new List<SyntaxTree>(compilation.SyntaxTrees);
+            var readDeclarations = new Func<CancellationToken, SourceDeclarations>(token => SourceDeclarations.Read(trees, addressLike, busTypeNameList, token));
+            if (!symbols.PointersArePhysical && !names.MarksDeviceMemoryParameter
+                && new SourceUses(symbols.CodeTrees(cancellationToken), cancellationToken).NoneInReach(seeds, sinkOwners, sinksBefore, carriers))
+            {
+                // Decided from the words of the trees: the declarations are not read (ContentNames and SinkBoundNames would
+                // read them if asked; the summary generator asks neither where nothing is in reach).
+                var seedsOfContent = new HashSet<string>(carriers, StringComparer.Ordinal);
+                seedsOfContent.UnionWith(device);
+                seedsOfContent.UnionWith(externalDevice);
+                return new AddressCarriers(new List<string>(sinks), new List<string>(), new List<string>(), new List<string>(), pointers: false, inReach: false,
+                    new Content(trees, readDeclarations, seedsOfContent, pointers: false), namesPhysical: false) { DecidedFromWords = true };
+            }
+
+            var declarations = readDeclarations(cancellationToken);
+            forgers.UnionWith(declarations.Forgers);
+            forgers.UnionWith(declarations.Constants);
+            if (symbols.PointersArePhysical)
+            {
+                carriers.UnionWith(PointerWords);
+                carriers.UnionWith(declarations.PointerMembers);
+            }
 
             // Where a held or returned physical address or device memory starts, for the summary generator (ContentNames):
             // taken before the propagations below add to these sets.
@@ -356,16 +420,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 contentSeeds.UnionWith(declarations.PointerMembers);
             }
 
-            var content = new Content(declarations, contentSeeds, symbols.PointersArePhysical);
-
-            // What is in reach, decided once: a project that uses none of the sinks (named bus sinks,
-            // unmap/sync, the bus address type, device memory) — one that references the runtime or
-            // carries a symbols file but does no DMA — has no body to analyse, whatever else its text
-            // holds (a parameter marked [DeviceMemory] is a use, by its own method's body); and
-            // without a physical source in use (or identity-mapped pointers) no word can carry a
-            // physical address into a body.
-            var seeds = new HashSet<string>(sinks, StringComparer.Ordinal);
-            seeds.UnionWith(device);
+            var content = new Content(trees, _ => declarations, contentSeeds, symbols.PointersArePhysical);
             if (!names.MarksDeviceMemoryParameter && !InReach(declarations, seeds, sinkOwners, sinksBefore))
             {
                 // The summary generator still publishes what such a project's helpers return (a physical address, what they are given).
@@ -434,6 +489,257 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// Where names are used in the source, decided from the words of its trees (<see cref="SourceWords.MayHoldWord"/>)
+        /// and the few places a word occurs, without reading the declarations: what <see cref="SourceDeclarations.UsedNames"/>
+        /// and <see cref="SourceDeclarations.Declares"/> would say, where that is certain. A name no tree holds is not used;
+        /// an occurrence outside every member (a type's own name, a using, an enum) is no use; the name of the member it
+        /// declares, once in that member, is no use but a declaration. Anything else is taken for a use: the declarations
+        /// are then read, and decide.
+        /// </summary>
+        internal sealed class SourceUses
+        {
+            // A name declared this many times is left to the declarations (each place costs a look at the syntax).
+            private const int PlacesLooked = 16;
+
+            private readonly IReadOnlyList<SyntaxTree> _trees;
+            private readonly CancellationToken _cancellationToken;
+
+            public SourceUses(IReadOnlyList<SyntaxTree> trees, CancellationToken cancellationToken)
+            {
+                _trees = trees;
+                _cancellationToken = cancellationToken;
+            }
+
+            /// <summary>
+            /// Is it certain that no sink is in reach and no physical carrier named — what <see cref="InReach"/> and
+            /// <c>UsedNames(carriers)</c> would decide — without the declarations? False when that needs them.
+            /// </summary>
+            public bool NoneInReach(HashSet<string> seeds, Dictionary<string, HashSet<string>> sinkOwners, HashSet<string> ownSinks, HashSet<string> carriers)
+            {
+                foreach (var name in seeds)
+                {
+                    if (Unused(name, out _))
+                    {
+                        continue;
+                    }
+
+                    // InReach's exception: a referenced assembly's sink whose name the source declares for its own member,
+                    // in a source that names no type declaring the sink.
+                    if (!sinkOwners.TryGetValue(name, out var owners) || ownSinks.Contains(name) || !Declared(name))
+                    {
+                        return false;
+                    }
+
+                    foreach (var owner in owners)
+                    {
+                        if (!Unused(owner, out _))
+                        {
+                            return false;
+                        }
+                    }
+                }
+
+                foreach (var name in carriers)
+                {
+                    if (!Unused(name, out _))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            /// <summary>Is the name certainly not used (<see cref="SourceDeclarations.UsedNames"/> would not find it)? <paramref name="declared"/>: some member of this name was seen declared.</summary>
+            internal bool Unused(string name, out bool declared)
+            {
+                declared = false;
+                var looked = 0;
+                foreach (var tree in _trees)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    if (!SourceWords.MayHoldWord(tree, name))
+                    {
+                        continue;
+                    }
+
+                    var text = SourceWords.TextOf(tree);
+                    for (var at = SourceWords.IndexOfWord(text, name, 0, text.Length); at >= 0; at = SourceWords.IndexOfWord(text, name, at + 1, text.Length))
+                    {
+                        if (++looked > PlacesLooked)
+                        {
+                            return false;
+                        }
+
+                        switch (Place(tree, text, at, name))
+                        {
+                            case Occurrence.OutsideMembers:
+                                break;
+                            case Occurrence.OwnName:
+                                declared = true;
+                                break;
+                            default:
+                                return false;
+                        }
+                    }
+                }
+
+                return true;
+            }
+
+            /// <summary>Is a member of this name certainly declared (<see cref="SourceDeclarations.Declares"/> would say so)?</summary>
+            internal bool Declared(string name)
+            {
+                var looked = 0;
+                foreach (var tree in _trees)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    if (!SourceWords.MayHoldWord(tree, name))
+                    {
+                        continue;
+                    }
+
+                    var text = SourceWords.TextOf(tree);
+                    for (var at = SourceWords.IndexOfWord(text, name, 0, text.Length); at >= 0 && ++looked <= PlacesLooked; at = SourceWords.IndexOfWord(text, name, at + 1, text.Length))
+                    {
+                        if (Member(tree.GetRoot(_cancellationToken).FindToken(at), out _) is { } member && Holds(member, text, at, name) && OwnNames(member, name))
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>Is [at, at + name's length) inside the member's text as the declarations cut it (its span, not the trivia around)?</summary>
+            private static bool Holds(SyntaxNode member, string text, int at, string name) =>
+                at >= member.Span.Start && at + name.Length <= Math.Min(member.Span.End, text.Length);
+
+            private enum Occurrence
+            {
+                /// <summary>In no member's text (as <see cref="SourceDeclarations"/> cuts it): no use.</summary>
+                OutsideMembers,
+
+                /// <summary>The name of the member it is in, and the only occurrence in that member: a declaration, no use.</summary>
+                OwnName,
+
+                /// <summary>Anything else: taken for a use.</summary>
+                Use,
+            }
+
+            /// <summary>What the word at <paramref name="at"/> is, as <see cref="SourceDeclarations.UsedNames"/> reads it.</summary>
+            private Occurrence Place(SyntaxTree tree, string text, int at, string name)
+            {
+                var member = Member(tree.GetRoot(_cancellationToken).FindToken(at), out var outside);
+                if (member is null)
+                {
+                    return outside ? Occurrence.OutsideMembers : Occurrence.Use;
+                }
+
+                if (!Holds(member, text, at, name))
+                {
+                    // In the trivia before or after the member: between members.
+                    return Occurrence.OutsideMembers;
+                }
+
+                var start = member.Span.Start;
+                var end = Math.Min(member.Span.End, text.Length);
+                return OwnNames(member, name) && SourceWords.IndexOfWord(text, name, start, end) == at && SourceWords.IndexOfWord(text, name, at + 1, end) < 0
+                    ? Occurrence.OwnName
+                    : Occurrence.Use;
+            }
+
+            /// <summary>
+            /// The member (<see cref="SourceDeclarations"/>' unit) whose declaration holds the token: a member of a type other
+            /// than a nested type, a delegate, a primary-constructor parameter. Null with <paramref name="outside"/> when the
+            /// token is in no member (a type's header, a namespace, a using, an enum); null without it when unsure.
+            /// </summary>
+            private static SyntaxNode? Member(SyntaxToken token, out bool outside)
+            {
+                outside = false;
+                for (var node = token.Parent; node is not null; node = node.Parent)
+                {
+                    switch (node)
+                    {
+                        case DelegateDeclarationSyntax _:
+                            return Reached(node.Parent) ? node : null;
+                        case ParameterSyntax parameter when parameter.Parent?.Parent is TypeDeclarationSyntax type && type.ParameterList == parameter.Parent:
+                            return parameter.Type is not null && Reached(type) ? parameter : null;
+                        case BaseTypeDeclarationSyntax _:
+                        case BaseNamespaceDeclarationSyntax _:
+                        case CompilationUnitSyntax _:
+                            // A type's header, its attributes, an enum: read by no unit (a nested type is none either).
+                            outside = Reached(node);
+                            return null;
+                        case MemberDeclarationSyntax member when member.Parent is TypeDeclarationSyntax type:
+                            return Reached(type) ? member : null;
+                    }
+                }
+
+                return null;
+            }
+
+            /// <summary>Do the declarations read reach this node: is it the compilation unit, or a namespace or type declared in namespaces and types only?</summary>
+            private static bool Reached(SyntaxNode? node)
+            {
+                for (; node is not null; node = node.Parent)
+                {
+                    if (node is CompilationUnitSyntax)
+                    {
+                        return true;
+                    }
+
+                    if (!(node is BaseNamespaceDeclarationSyntax || node is TypeDeclarationSyntax || node is EnumDeclarationSyntax))
+                    {
+                        return false;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>
+            /// Is <paramref name="name"/> one of the member's own names, as <see cref="SourceDeclarations"/> records them: its
+            /// name (a field's: its variables'); its type's for a constructor or an indexer, and besides their own for a
+            /// primary-constructor parameter, a Deconstruct or a GetEnumerator. Operators, conversions and finalizers have none.
+            /// </summary>
+            private static bool OwnNames(SyntaxNode member, string name)
+            {
+                var typeName = (member.Parent as TypeDeclarationSyntax)?.Identifier.ValueText;
+                switch (member)
+                {
+                    case MethodDeclarationSyntax method:
+                        var own = method.Identifier.ValueText;
+                        return own == name || ((own == "Deconstruct" || own == "GetEnumerator") && typeName == name);
+                    case ParameterSyntax parameter:
+                        return parameter.Identifier.ValueText == name || (parameter.Parent?.Parent as TypeDeclarationSyntax)?.Identifier.ValueText == name;
+                    case PropertyDeclarationSyntax property:
+                        return property.Identifier.ValueText == name;
+                    case EventDeclarationSyntax @event:
+                        return @event.Identifier.ValueText == name;
+                    case ConstructorDeclarationSyntax _:
+                    case IndexerDeclarationSyntax _:
+                        return typeName == name;
+                    case DelegateDeclarationSyntax @delegate:
+                        return @delegate.Identifier.ValueText == name;
+                    case BaseFieldDeclarationSyntax field:
+                        foreach (var variable in field.Declaration.Variables)
+                        {
+                            if (variable.Identifier.ValueText == name)
+                            {
+                                return true;
+                            }
+                        }
+
+                        return false;
+                    default:
+                        return false;
+                }
+            }
         }
 
         /// <summary><c>using PA = DmaDiscipline.Runtime.PhysAddr;</c>: the alias names the same type.</summary>

@@ -925,7 +925,52 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
 
-            return _platformAttribute is not null && HasAttribute(Compilation.Assembly, _platformAttribute);
+            return _platformAttribute is not null && AssemblyIsPlatform();
+        }
+
+        // Whether the compilation's assembly is marked [assembly: DmaPlatform]: 0 not yet known, 1 yes, 2 no.
+        private int _assemblyIsPlatform;
+
+        /// <summary>
+        /// Is the compilation's assembly marked <c>[assembly: DmaPlatform]</c>? Decided once (every body a rule follows asks).
+        /// Reading the assembly's attributes binds all of them — in a project that publishes summaries, the thousands the
+        /// summary generator adds — so the words of the trees are asked first: no tree that names the attribute's type (as
+        /// <c>DmaPlatform</c> or <c>DmaPlatformAttribute</c>, directly, qualified or in an alias, or with a Unicode escape in
+        /// a name) means no attribute of the assembly is one.
+        /// </summary>
+        private bool AssemblyIsPlatform()
+        {
+            var known = Volatile.Read(ref _assemblyIsPlatform);
+            if (known != 0)
+            {
+                return known == 1;
+            }
+
+            var marked = SourceNamesPlatformAttribute() && HasAttribute(Compilation.Assembly, _platformAttribute);
+            // Two callers racing decide the same: either write is right.
+            Volatile.Write(ref _assemblyIsPlatform, marked ? 1 : 2);
+            return marked;
+        }
+
+        private bool SourceNamesPlatformAttribute()
+        {
+            var name = _platformAttribute!.Name;
+            var shortName = name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+            foreach (var tree in Compilation.SyntaxTrees)
+            {
+                if (SourceWords.MayHoldWord(tree, name) || SourceWords.MayHoldWord(tree, shortName))
+                {
+                    return true;
+                }
+
+                var text = SourceWords.TextOf(tree);
+                if (text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attribute)

@@ -78,14 +78,22 @@ namespace DmaDiscipline.Analyzers.Symbols
             return words.AnyIn(text, block.Span.Start, System.Math.Min(block.Span.End, text.Length));
         }
 
-        [MethodImpl(Jit.Optimized)]
-        private static bool ContainsAny(string text, int start, int end, HashSet<string> names)
+        /// <summary>
+        /// Does the tree's text hold one of the names as a whole word (<see cref="Mentions"/>' test, over the whole tree: a
+        /// superset of every block's)? The tree's words are asked first (<see cref="SourceWords.MayHoldWord"/>, read once per
+        /// tree and shared with the other prefilters); the text is searched only for a name they may hold.
+        /// </summary>
+        private static bool MentionsAny(SyntaxTree tree, HashSet<string> names)
         {
             foreach (var name in names)
             {
-                if (text.IndexOf(name, start, end - start, System.StringComparison.Ordinal) >= 0)
+                if (SourceWords.MayHoldWord(tree, name))
                 {
-                    return true;
+                    var text = SourceWords.TextOf(tree);
+                    if (SourceWords.IndexOfWord(text, name, 0, text.Length) >= 0)
+                    {
+                        return true;
+                    }
                 }
             }
 
@@ -99,7 +107,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private int _sourceNamesPhysical;
 
         /// <summary>
-        /// Does any source tree of the compilation name a map or alloc (the same substring test as
+        /// Does any source tree of the compilation name a map or alloc (the same whole-word test as
         /// <see cref="Mentions"/>, over whole trees)? When none does, no block can pass the mapping prefilter,
         /// and an analyzer can register nothing for the compilation. Scanned once.
         /// </summary>
@@ -130,8 +138,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 foreach (var tree in trees)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var text = SourceWords.TextOf(tree);
-                    if (ContainsAny(text, 0, text.Length, names))
+                    if (MentionsAny(tree, names))
                     {
                         found = true;
                         break;

@@ -35,14 +35,68 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         public HashSet<string> ConstructorOnlyMembers { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+        // Each tree's candidates, found once per tree object (a compilation that keeps the tree reads them from here).
+        private static readonly ConditionalWeakTable<SyntaxTree, List<BaseMethodDeclarationSyntax>> Candidates = new ConditionalWeakTable<SyntaxTree, List<BaseMethodDeclarationSyntax>>();
+
         /// <summary>
-        /// The methods, operators and conversions whose signature lets them be value-preserving helpers (return what their
-        /// first argument carries): a first parameter and a return whose declared types may be address-like — every type but
-        /// the predefined ones too narrow to hold an address (<c>int</c>, <c>byte</c>, <c>bool</c>, <c>void</c>…), arrays and
-        /// tuples. A superset, by syntax: the summary generator asks the symbols of these only, so that a project that does no
-        /// DMA binds no other member's signature (<see cref="MayHoldAddress"/>).
+        /// The methods, operators and conversions of a tree whose signature lets them be value-preserving helpers (return what
+        /// their first argument carries): a first parameter and a return whose declared types may be address-like — every
+        /// type but the predefined ones too narrow to hold an address (<c>int</c>, <c>byte</c>, <c>bool</c>, <c>void</c>…),
+        /// arrays and tuples. A superset, by syntax: the summary generator asks the symbols of these only, so that a project
+        /// that does no DMA binds no other member's signature (<see cref="MayHoldAddress"/>). Only the declarations of
+        /// types are walked (the namespaces and types around them, not a body), once per tree object; in document order,
+        /// a type's members before those of the types nested in it.
         /// </summary>
-        public List<BaseMethodDeclarationSyntax> ValuePreservingCandidates { get; } = new List<BaseMethodDeclarationSyntax>();
+        public static List<BaseMethodDeclarationSyntax> ValuePreservingCandidatesOf(SyntaxTree tree)
+        {
+            if (Candidates.TryGetValue(tree, out var known))
+            {
+                return known;
+            }
+
+            var found = new List<BaseMethodDeclarationSyntax>();
+            if (tree.GetRoot() is CompilationUnitSyntax unit)
+            {
+                AddCandidates(unit.Members, found);
+            }
+
+            // Two callers racing find the same list: either one is right.
+            return Candidates.GetValue(tree, _ => found);
+        }
+
+        private static void AddCandidates(SyntaxList<MemberDeclarationSyntax> members, List<BaseMethodDeclarationSyntax> found)
+        {
+            foreach (var member in members)
+            {
+                if (member is BaseNamespaceDeclarationSyntax ns)
+                {
+                    AddCandidates(ns.Members, found);
+                }
+                else if (member is TypeDeclarationSyntax type)
+                {
+                    AddCandidates(type, found);
+                }
+            }
+        }
+
+        private static void AddCandidates(TypeDeclarationSyntax type, List<BaseMethodDeclarationSyntax> found)
+        {
+            foreach (var member in type.Members)
+            {
+                if (member is BaseMethodDeclarationSyntax helper && IsValuePreservingCandidate(helper))
+                {
+                    found.Add(helper);
+                }
+            }
+
+            foreach (var member in type.Members)
+            {
+                if (member is TypeDeclarationSyntax nested)
+                {
+                    AddCandidates(nested, found);
+                }
+            }
+        }
 
         /// <summary>Methods and constructors of the source with an optional bus-address parameter (an omitted argument is a forgery).</summary>
         public HashSet<string> Forgers { get; } = new HashSet<string>(StringComparer.Ordinal);
@@ -114,13 +168,13 @@ namespace DmaDiscipline.Analyzers.Symbols
             public bool WritesOut { get; set; }
         }
 
-        /// <summary>Reads every member declaration of the compilation.</summary>
-        public static SourceDeclarations Read(Compilation compilation, HashSet<string> addressLikeTypes, List<string> busTypes, CancellationToken cancellationToken)
+        /// <summary>Reads every member declaration of a compilation's trees.</summary>
+        public static SourceDeclarations Read(IEnumerable<SyntaxTree> trees, HashSet<string> addressLikeTypes, List<string> busTypes, CancellationToken cancellationToken)
         {
             var result = new SourceDeclarations();
             // Address-like fields by the simple name of their type (partial declarations share it).
             var fieldsByType = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            foreach (var tree in compilation.SyntaxTrees)
+            foreach (var tree in trees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var text = SourceWords.TextOf(tree);
@@ -255,11 +309,6 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             foreach (var member in type.Members)
             {
-                if (member is BaseMethodDeclarationSyntax helper && IsValuePreservingCandidate(helper))
-                {
-                    ValuePreservingCandidates.Add(helper);
-                }
-
                 switch (member)
                 {
                     case MethodDeclarationSyntax method:
@@ -367,7 +416,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        /// <summary>A method, operator or conversion whose return and first parameter may hold an address (<see cref="ValuePreservingCandidates"/>).</summary>
+        /// <summary>A method, operator or conversion whose return and first parameter may hold an address (<see cref="ValuePreservingCandidatesOf"/>).</summary>
         private static bool IsValuePreservingCandidate(BaseMethodDeclarationSyntax declaration)
         {
             var returned = declaration switch

@@ -20,6 +20,105 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>The whole text of a tree (shared by every prefilter that reads it).</summary>
         public static string TextOf(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
 
+        // Each tree's words, read once per tree object: a compilation that keeps the tree (the one the summary generator
+        // leaves, the next snapshot of an edit elsewhere) asks the same bits.
+        private static readonly ConditionalWeakTable<SyntaxTree, WordBits> Words = new ConditionalWeakTable<SyntaxTree, WordBits>();
+
+        /// <summary>
+        /// Can <paramref name="word"/> occur in the tree's text as a whole word (<see cref="IndexOfWord"/>'s test)? False
+        /// only when it certainly does not; true may be wrong (two words share bits), so a caller that needs the place
+        /// searches the text. Each tree's words are read once, in one pass over its text, into a bit set sized by the text
+        /// (a sixteenth of its bytes): no string is made for a word. A word with a character that is no word character is
+        /// never ruled out.
+        /// </summary>
+        public static bool MayHoldWord(SyntaxTree tree, string word)
+        {
+            var bits = Words.TryGetValue(tree, out var known) ? known : Words.GetValue(tree, t => new WordBits(TextOf(t)));
+            return bits.MayHold(word);
+        }
+
+        /// <summary>The hashed words of one text (a Bloom filter of two bits a word).</summary>
+        private sealed class WordBits
+        {
+            private readonly ulong[] _bits;
+            private readonly uint _mask;
+
+            [MethodImpl(Jit.Optimized)]
+            public WordBits(string text)
+            {
+                // A power of two, at least half as many bits as the text has characters: a tree's distinct words are a
+                // small part of its characters, so few words share both bits.
+                var count = 1024;
+                while (count < text.Length / 2 && count < (1 << 30))
+                {
+                    count <<= 1;
+                }
+
+                _bits = new ulong[count / 64];
+                _mask = (uint)count - 1;
+                var at = 0;
+                var length = text.Length;
+                while (at < length)
+                {
+                    if (!IsWordChar(text[at]))
+                    {
+                        at++;
+                        continue;
+                    }
+
+                    var hash = Seed;
+                    while (at < length && IsWordChar(text[at]))
+                    {
+                        hash = Step(hash, text[at]);
+                        at++;
+                    }
+
+                    Set(hash);
+                }
+            }
+
+            private const uint Seed = 2166136261;
+
+            // FNV-1a over the characters.
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static uint Step(uint hash, char c) => (hash ^ c) * 16777619;
+
+            // The second bit from the hash's other half, so that the two bits are nearly independent.
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static uint Second(uint hash) => (hash >> 16) | (hash << 16);
+
+            private void Set(uint hash)
+            {
+                var first = hash & _mask;
+                var second = Second(hash) & _mask;
+                _bits[first >> 6] |= 1UL << (int)(first & 63);
+                _bits[second >> 6] |= 1UL << (int)(second & 63);
+            }
+
+            public bool MayHold(string word)
+            {
+                if (word.Length == 0)
+                {
+                    return true;
+                }
+
+                var hash = Seed;
+                foreach (var c in word)
+                {
+                    if (!IsWordChar(c))
+                    {
+                        return true;
+                    }
+
+                    hash = Step(hash, c);
+                }
+
+                var first = hash & _mask;
+                var second = Second(hash) & _mask;
+                return (_bits[first >> 6] & (1UL << (int)(first & 63))) != 0 && (_bits[second >> 6] & (1UL << (int)(second & 63))) != 0;
+            }
+        }
+
         /// <summary>Can this character be part of an identifier?</summary>
         [MethodImpl(Jit.Optimized)]
         public static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';

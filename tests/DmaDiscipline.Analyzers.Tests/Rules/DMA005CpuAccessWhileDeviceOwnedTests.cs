@@ -32,6 +32,10 @@ public sealed class DMA005CpuAccessWhileDeviceOwnedTests
     [InlineData(MapFrom + " {|DMA005:buf.Span|}[0] |= 1; " + Unmap)]
     // Synced the other mapping.
     [InlineData(MapFrom + " dma.SyncForCpu(previous, 64, DmaDirection.FromDevice); var s = {|DMA005:buf.Span|}; " + Unmap)]
+    // Two accesses in one statement are one defect: one diagnostic, at the access the analysis meets first (an assignment's
+    // value before its target); the next statement's access is another.
+    [InlineData(MapFrom + " int type = {|DMA005:buf.Span|}[12] << 8 | buf.Span[13]; var again = {|DMA005:buf.Span|}[14]; " + Unmap)]
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.Bidirectional); if (dma.MappingError(a)) return; buf.Span[0] = (byte)({|DMA005:buf.Span|}[1] + buf.Span[2]); dma.UnmapSingle(a, 64, DmaDirection.Bidirectional);")]
     // Posted to the device: still the device's.
     [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return; Track(a); var s = {|DMA005:buf.Span|};", "static void Track(DmaAddr a) { }")]
     public Task Reported(string statements, string members = "") => Check(Body(statements).Replace("} }", "} " + members + " }"));
