@@ -33,7 +33,12 @@ internal sealed class FlushQueue
     /// <summary>Queues a range whose entries are cleared; <paramref name="flushesBegun"/>: the domain's flushes begun, read after the clearing.</summary>
     public void Add(ulong frame, ulong pages, long flushesBegun)
     {
-        int at = (_head + Count) % _frames.Length;
+        int at = _head + Count;
+        if (at >= _frames.Length)
+        {
+            at -= _frames.Length; // a ring: no division per unmap
+        }
+
         _frames[at] = frame;
         _pages[at] = pages;
         _begun[at] = flushesBegun;
@@ -53,7 +58,11 @@ internal sealed class FlushQueue
         while (Count > 0 && _begun[_head] < flushesFinished)
         {
             allocator.Free(_frames[_head], _pages[_head], me);
-            _head = (_head + 1) % _frames.Length;
+            if (++_head == _frames.Length)
+            {
+                _head = 0;
+            }
+
             Count--;
         }
 
@@ -67,7 +76,7 @@ internal sealed class FlushQueue
     {
         for (int i = 0; i < Count; i++)
         {
-            int at = (_head + i) % _frames.Length;
+            int at = _head + i < _frames.Length ? _head + i : _head + i - _frames.Length;
             if (frame >= _frames[at] && frame < _frames[at] + _pages[at])
             {
                 return true;

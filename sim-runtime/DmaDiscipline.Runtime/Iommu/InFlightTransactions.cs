@@ -79,7 +79,6 @@ internal sealed class InFlightTransactions
     private const int DepthBits = 8;
     private const long DepthMask = (1L << DepthBits) - 1;
     private const int MarkerOwner = 1; // the partition's owner: the first thread of its index to count there
-    private const int CrossDrainsBeforeShared = 64; // per-thread drains that needed a process-wide barrier before the domain goes shared
     private const int SlotBits = 4; // 16 slots per stripe: threads running at once take different ones
     private const int SlotMask = (1 << SlotBits) - 1;
     private const int StripeBits = 4; // 16 stripes of 64 KiB granules, each with its slots and invalidation counts
@@ -510,6 +509,9 @@ internal sealed class InFlightTransactions
 
     /// <summary>Where the epoch counter of transactions without a slot sits for <paramref name="epoch"/>'s parity.</summary>
     private static int EpochCounter(long epoch) => (Slots * Stride) + Pad + (int)(epoch & 1);
+
+    /// <summary>Per-thread drains that may need a process-wide barrier before the domain goes shared (64; a test raises it to keep the per-thread mode under a race).</summary>
+    internal int CrossDrainsBeforeShared { get; set; } = 64;
 
     /// <summary>Whether the domain is shared for good (transactions published in slots, reads validated by counts).</summary>
     internal bool IsShared => Volatile.Read(ref _owner) == Shared;

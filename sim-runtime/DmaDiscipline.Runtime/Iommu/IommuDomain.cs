@@ -488,14 +488,14 @@ public sealed class IommuDomain
             {
                 // The first page decides a race between two unmaps of one range (the caller's record
                 // vouches for the range as one allocation): only one clears it.
-                if (!_pageTable!.Unmap(iovaFrame, me))
+                if (!_pageTable!.Unmap(iovaFrame, me, out _))
                 {
                     return false;
                 }
 
                 for (ulong i = 1; i < pages; i++)
                 {
-                    _pageTable.Unmap(iovaFrame + i, me);
+                    _pageTable.Unmap(iovaFrame + i, me, out _);
                 }
 
                 if (queue.IsFull)
@@ -557,6 +557,9 @@ public sealed class IommuDomain
             return _explicitPages is { Count: > 0 } && OverlapsExplicitLocked(iovaFrame, pages);
         }
     }
+
+    /// <summary>The bookkeeping of device transactions in flight (tests look at its mode).</summary>
+    internal InFlightTransactions Transactions => _transactions;
 
     /// <summary>A device transaction on bus pages <paramref name="firstPage"/> to <paramref name="lastPage"/> starts: in flight until <see cref="EndTransaction"/>.</summary>
     internal long BeginTransaction(int thread, ulong firstPage, ulong lastPage) => _transactions.Begin(thread, firstPage, lastPage);

@@ -24,13 +24,22 @@ public sealed class DeviceRacesUnmapTests
         round < rounds || (Volatile.Read(ref reads) < ReadsWanted && clock.Elapsed < Deadline);
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void StrictUnmap_ThenFree_ADeviceRacingIt_NeverReadsTheNextOwnersBytes(bool ats)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void StrictUnmap_ThenFree_ADeviceRacingIt_NeverReadsTheNextOwnersBytes(bool ats, bool perThreadThroughout)
     {
+        // perThreadThroughout: the domain never goes shared (its drains that need a barrier are not
+        // counted down), so every unmap drains the device's partition by its marks, barrier and marker.
         int rounds = Threads.OpsPerThread(8_000);
         Machine machine = Machines.With(DomainKind.Translated, InvalidationMode.Strict);
         Device nic = machine.AddDevice(Machines.Nic, new DeviceOptions { Ats = ats, AtcEntries = 4 });
+        if (perThreadThroughout)
+        {
+            nic.Domain!.Transactions.CrossDrainsBeforeShared = int.MaxValue;
+        }
+
         long published = 0; // bus address of the latest mapping (0: none yet)
         int done = 0;
         long reads = 0;
@@ -78,6 +87,10 @@ public sealed class DeviceRacesUnmapTests
 
         Assert.True(reads > 0, "the device never read a live mapping: the race was not exercised");
         Assert.Equal(0, nic.Domain!.PresentPages);
+        if (perThreadThroughout)
+        {
+            Assert.True(nic.Domain.Transactions.IsPerThread, "the domain went shared: the per-thread drains were not what raced");
+        }
     }
 
     [Theory]

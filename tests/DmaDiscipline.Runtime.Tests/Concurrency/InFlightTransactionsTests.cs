@@ -260,7 +260,7 @@ public sealed class InFlightTransactionsTests
         // barriers, fences per transaction instead.
         InFlightTransactions transactions = PerThread();
         int second = 1 << IoTlb.PartitionIndex(Second);
-        for (int i = 0; i < 64; i++)
+        for (int i = 0; i < transactions.CrossDrainsBeforeShared; i++)
         {
             transactions.Drain(10, 10, Third, second);
             Assert.True(transactions.IsPerThread);
