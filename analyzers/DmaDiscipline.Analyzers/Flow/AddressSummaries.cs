@@ -96,7 +96,7 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 // Only a function nested in the local's own: its own writes are followed in order.
                 if (!SymbolEqualityComparer.Default.Equals(model.GetEnclosingSymbol(syntax.SpanStart, _cancellationToken), local.ContainingSymbol)
-                    && model.GetOperation(syntax, _cancellationToken) is IAssignmentOperation assignment)
+                    && Rules.DeepStack.Operation(model, syntax, _cancellationToken) is IAssignmentOperation assignment)
                 {
                     yield return assignment;
                 }
@@ -120,7 +120,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             var model = _bodies.ModelOf(declaration.SyntaxTree);
             if (declaration is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } initial }
-                && model.GetOperation(initial, _cancellationToken) is { } initialValue)
+                && Rules.DeepStack.Operation(model, initial, _cancellationToken) is { } initialValue)
             {
                 yield return initialValue;
             }
@@ -135,7 +135,7 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 if (node is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax { Left: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name } assignment
                     && name.Identifier.ValueText == local.Name
-                    && model.GetOperation(assignment, _cancellationToken) is IAssignmentOperation { Target: ILocalReferenceOperation target } written
+                    && Rules.DeepStack.Operation(model, assignment, _cancellationToken) is IAssignmentOperation { Target: ILocalReferenceOperation target } written
                     && SymbolEqualityComparer.Default.Equals(target.Local, local))
                 {
                     yield return written.Value;

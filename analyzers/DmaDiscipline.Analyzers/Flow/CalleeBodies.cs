@@ -48,7 +48,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
-            return _compilation.ContainsSyntaxTree(syntax.SyntaxTree) ? ModelOf(syntax.SyntaxTree).GetOperation(syntax, _cancellationToken) : null;
+            return _compilation.ContainsSyntaxTree(syntax.SyntaxTree) ? Rules.DeepStack.Operation(ModelOf(syntax.SyntaxTree), syntax, _cancellationToken) : null;
         }
 
         /// <summary>The graph of a local function: from its enclosing body's graph, through the local functions that nest it.</summary>
@@ -93,8 +93,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
             var graph = root switch
             {
-                IFieldInitializerOperation field => ControlFlowGraph.Create(field, _cancellationToken),
-                IPropertyInitializerOperation property => ControlFlowGraph.Create(property, _cancellationToken),
+                IFieldInitializerOperation field => Rules.DeepStack.Run(root.Syntax, () => ControlFlowGraph.Create(field, _cancellationToken)),
+                IPropertyInitializerOperation property => Rules.DeepStack.Run(root.Syntax, () => ControlFlowGraph.Create(property, _cancellationToken)),
                 _ => GraphOf(root),
             };
             return graph is null ? null : Find(graph, lambda.Symbol, 0);
@@ -155,12 +155,12 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>The graph of a whole body (method, constructor, top-level block), or null.</summary>
-        public ControlFlowGraph? GraphOf(IOperation operation) => operation switch
+        public ControlFlowGraph? GraphOf(IOperation operation) => Rules.DeepStack.Run(operation.Syntax, () => operation switch
         {
             IMethodBodyOperation body => ControlFlowGraph.Create(body, _cancellationToken),
             IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor, _cancellationToken),
             IBlockOperation block when block.Parent is null => ControlFlowGraph.Create(block, _cancellationToken),
-            _ => null,
-        };
+            _ => (ControlFlowGraph?)null,
+        });
     }
 }

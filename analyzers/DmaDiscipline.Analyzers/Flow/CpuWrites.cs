@@ -27,7 +27,7 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         public static bool IsWrite(IOperation access, SemanticModel? model)
         {
-            var current = model is not null && model.SyntaxTree == access.Syntax.SyntaxTree && model.GetOperation(access.Syntax) is { } original
+            var current = model is not null && model.SyntaxTree == access.Syntax.SyntaxTree && Rules.DeepStack.Operation(model, access.Syntax) is { } original
                 ? original
                 : access;
             while (current.Parent is { } parent)

@@ -459,7 +459,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             if (!(value is BaseObjectCreationExpressionSyntax)
-                || !(_bodies.ModelOf(value.SyntaxTree).GetOperation(value, _cancellationToken) is IObjectCreationOperation creation)
+                || !(Rules.DeepStack.Operation(_bodies.ModelOf(value.SyntaxTree), value, _cancellationToken) is IObjectCreationOperation creation)
                 || creation.Constructor is null || !IsOfCompilation(creation.Constructor))
             {
                 return false;

@@ -1682,7 +1682,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         }
 
                         // A query clause's lambda has no syntax of its own: its syntax is the clause's expression, the value it returns.
-                        var made = model.GetOperation(syntax) switch
+                        var made = Rules.DeepStack.Operation(model, syntax) switch
                         {
                             IAnonymousFunctionOperation lambda => MakerOf(lambda),
                             IOperation clauseValue when syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax && !(syntax is Microsoft.CodeAnalysis.CSharp.Syntax.LambdaExpressionSyntax) => MakerOfReturn(clauseValue, flow.Symbol),
@@ -2692,7 +2692,7 @@ namespace DmaDiscipline.Analyzers.Flow
             var body = lambda is IAnonymousFunctionOperation tree
                 ? tree.Body
                 : symbol?.DeclaringSyntaxReferences.Length == 1 && (lambda.SemanticModel ?? _model) is { } model && model.SyntaxTree == symbol.DeclaringSyntaxReferences[0].SyntaxTree
-                    ? (model.GetOperation(symbol.DeclaringSyntaxReferences[0].GetSyntax()) as IAnonymousFunctionOperation)?.Body
+                    ? (Rules.DeepStack.Operation(model, symbol.DeclaringSyntaxReferences[0].GetSyntax()) as IAnonymousFunctionOperation)?.Body
                     : null;
             if (body is null || symbol is null)
             {
@@ -3376,7 +3376,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
             foreach (var reference in holder.ContainingSymbol.DeclaringSyntaxReferences)
             {
-                if (reference.SyntaxTree != _model.SyntaxTree || !(_model.GetOperation(reference.GetSyntax()) is { } body))
+                if (reference.SyntaxTree != _model.SyntaxTree || !(Rules.DeepStack.Operation(_model, reference.GetSyntax()) is { } body))
                 {
                     continue;
                 }

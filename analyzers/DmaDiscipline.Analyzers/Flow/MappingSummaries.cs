@@ -341,7 +341,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
                 }
 
-                return _bodies.ModelOf(lambda.SyntaxTree).GetOperation(lambda, _cancellationToken) as IAnonymousFunctionOperation;
+                return Rules.DeepStack.Operation(_bodies.ModelOf(lambda.SyntaxTree), lambda, _cancellationToken) as IAnonymousFunctionOperation;
             });
         }
 

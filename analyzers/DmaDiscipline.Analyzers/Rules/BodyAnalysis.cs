@@ -22,7 +22,7 @@ namespace DmaDiscipline.Analyzers.Rules
         [MethodImpl(Jit.Optimized)]
         public static IOperation? RootOf(CodeBlockAnalysisContext context)
         {
-            var operation = context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken);
+            var operation = DeepStack.Operation(context.SemanticModel, context.CodeBlock, context.CancellationToken);
             return operation is not null && operation.Parent is null && IsRoot(operation) ? operation : null;
         }
 
@@ -35,10 +35,15 @@ namespace DmaDiscipline.Analyzers.Rules
         [MethodImpl(Jit.Optimized)]
         public static void ForEachGraph(IOperation root, ISymbol owner, System.Threading.CancellationToken cancellationToken, Action<ControlFlowGraph, ISymbol> analyse, Action<ISymbol, string>? skipped = null)
         {
-            if (CreateGraph(root, cancellationToken) is { } graph)
+            DeepStack.Run(root.Syntax, () =>
             {
-                Visit(graph, owner, analyse, depth: 0, MayHaveLambdas(root.Syntax), skipped);
-            }
+                if (CreateGraph(root, cancellationToken) is { } graph)
+                {
+                    Visit(graph, owner, analyse, depth: 0, MayHaveLambdas(root.Syntax), skipped);
+                }
+
+                return true;
+            });
         }
 
         /// <summary>
