@@ -22,7 +22,8 @@ namespace DmaDiscipline.Analyzers.Rules
         // Syntax levels under the body past which it is built on the large stack (Roslyn's recursion is a few frames per level).
         private const int DeepNesting = 200;
 
-        private const int StackBytes = 256 * 1024 * 1024;
+        // Ample for the deepest expression the compiler compiles (a few MB), and small enough to reserve in a 32-bit host.
+        private const int StackBytes = 64 * 1024 * 1024;
 
         private static readonly ConditionalWeakTable<SyntaxNode, object> Deep = new ConditionalWeakTable<SyntaxNode, object>();
         private static readonly object Yes = new object();
