@@ -76,7 +76,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        /// <summary>Has the method's type (or, for a local function, its container) another method of its name. Asked only when a message is made.</summary>
+        /// <summary>Has the method's type another method of its name (a local function never has: none of its scope may share its name). Asked only when a message is made.</summary>
         private static bool IsOverloaded(IMethodSymbol method)
         {
             if (method.MethodKind == MethodKind.LocalFunction || method.ContainingType is null)
