@@ -3635,7 +3635,11 @@ namespace DmaDiscipline.Analyzers.Flow
             return derived;
         }
 
-        /// <summary>Logging (an object or string parameter of a library method) does not take a mapping over; everything else may.</summary>
+        /// <summary>
+        /// Logging does not take a mapping over: an object or string parameter of a library method, or any parameter of the
+        /// base library's output-only types (<c>System.Console</c>, <c>System.Diagnostics.Debug</c> and <c>Trace</c>), which
+        /// print what they are given and keep nothing (<c>Console.WriteLine(a.Value)</c>). Everything else may.
+        /// </summary>
         [MethodImpl(Jit.Optimized)]
         private bool TakesOwnership(IMethodSymbol method, IParameterSymbol parameter)
         {
@@ -3646,11 +3650,22 @@ namespace DmaDiscipline.Analyzers.Flow
                 return true;
             }
 
+            if (IsOutputOnly(method.ContainingType))
+            {
+                return false;
+            }
+
             // The declared type, not the substituted one: substituting costs more than the rest of the
             // call, and a generic parameter (List<T>.Add) keeps what it is given in any instantiation.
             var special = parameter.OriginalDefinition.Type.SpecialType;
             return special != SpecialType.System_Object && special != SpecialType.System_String;
         }
+
+        /// <summary><c>System.Console</c>, <c>System.Diagnostics.Debug</c> or <c>System.Diagnostics.Trace</c> (by metadata name: a type of the compilation's own is never one).</summary>
+        private static bool IsOutputOnly(INamedTypeSymbol? type) =>
+            type is { ContainingType: null, ContainingNamespace: { } ns }
+            && (type.Name == "Console" && ns.Name == "System" && ns.ContainingNamespace is { IsGlobalNamespace: true }
+                || (type.Name == "Debug" || type.Name == "Trace") && ns.Name == "Diagnostics" && ns.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true });
 
         [MethodImpl(Jit.Optimized)]
         private void Report(Diagnostic diagnostic)
