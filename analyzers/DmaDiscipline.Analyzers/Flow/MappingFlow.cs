@@ -347,7 +347,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         private const DmaRole DmaApiRoles = DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree
-            | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck;
+            | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck | DmaRole.FailsByValue;
 
         [MethodImpl(Jit.Optimized)]
         public override MappingState Visit(IOperation operation, MappingState state, bool report)

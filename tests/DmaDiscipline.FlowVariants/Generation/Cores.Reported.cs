@@ -50,20 +50,30 @@ public static partial class Cores
     /// (<c>TryAllocCoherent</c>), and on its failure the data mapping is dropped on the floor. Twin:
     /// the failure branch unmaps first.
     /// </summary>
+    /// <remarks>
+    /// Changed after the first run, for the run-time check (<c>--runtime</c>), not for the analyzers: the blind
+    /// version handed both buffers to the ring, which the check's ring never completes, so the debug layer
+    /// reported the twin's mapping and header as leaked at unbind; the twin now releases both itself. (That also
+    /// took away the blind version's exception path — posting the header could throw with the data mapped —
+    /// on which the variants c25/c26 made the twin leak, rightly reported; what was left of their false positive
+    /// was the analysis taking <c>TryAllocCoherent</c> for a call that may throw, now fixed.) The defect's leak
+    /// needs the allocation to fail, which the simulated machine never does: the run-time check cannot confirm it.
+    /// </remarks>
     public static DefectCore Dma002c { get; } = new(
         "DMA002c",
         "DMA002",
         "refill leaks the mapping when an allocation after it fails",
         new Flow("DmaAddr", Map, Checked,
-            "if (!dma.TryAllocCoherent(64, out var meta)) $ret; meta.Span[0] = 1; post.Post(meta.DmaAddress, 16); post.Post($v, 64);", "", "", DropTo),
+            "if (!dma.TryAllocCoherent(64, out var meta)) $ret; meta.Span[0] = 1; dma.SyncForDevice($v, 64, DmaDirection.ToDevice); dma.FreeCoherent(meta);",
+            "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", DropTo),
         new Flow("DmaAddr", Map, Checked,
-            "if (!dma.TryAllocCoherent(64, out var meta)) { dma.UnmapSingle($v, 64, DmaDirection.ToDevice); $ret; } meta.Span[0] = 1; post.Post(meta.DmaAddress, 16); post.Post($v, 64);", "", "", DropTo),
+            "if (!dma.TryAllocCoherent(64, out var meta)) { dma.UnmapSingle($v, 64, DmaDirection.ToDevice); $ret; } meta.Span[0] = 1; dma.SyncForDevice($v, 64, DmaDirection.ToDevice); dma.FreeCoherent(meta);",
+            "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", DropTo),
         StoringTransfers: true,
         NotWith: new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            // Found on the first run: the twin is right on every path but the exception path these variants add.
-            ["c25"] = "a handler catches what posting the header throws, after the data is mapped and before it is posted: the twin leaks the mapping there too (the rule reports it, rightly)",
-            ["c26"] = "a rethrowing handler: what posting the header throws leaves the method with the data mapped and not posted, in the twin too (the rule reports it, rightly)",
+            ["c28"] = "the release in `finally` runs when the allocation fails too: nothing leaks",
+            ["c40"] = "the release in `finally` runs when the allocation fails too: nothing leaks",
         });
 
     /// <summary>
@@ -74,15 +84,27 @@ public static partial class Cores
     /// as soon as the mapping is known good, so the gated cleanup runs (a look-alike whose gate is
     /// always open).
     /// </summary>
+    /// <remarks>
+    /// Changed after the first run, for the run-time check only: the blind version's success path handed the
+    /// mapping to the ring, which the check's ring never completes (the debug layer reported the twin leaking at
+    /// unbind); both sides now unmap it at the end.
+    /// </remarks>
     public static DefectCore Dma002d { get; } = new(
         "DMA002d",
         "DMA002",
         "error-path unmap gated on a flag set only on success",
         new Flow("DmaAddr", Map, Checked,
-            "var mapped = false; if (buf.Length > 2048) { if (mapped) dma.UnmapSingle($v, 64, DmaDirection.ToDevice); $ret; } mapped = true; post.Post($v, 64);", "", "", DropTo),
+            "var mapped = false; if (buf.Length > 2048) { if (mapped) dma.UnmapSingle($v, 64, DmaDirection.ToDevice); $ret; } mapped = true; dma.SyncForDevice($v, 64, DmaDirection.ToDevice);",
+            "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", DropTo),
         new Flow("DmaAddr", Map, Checked,
-            "var mapped = true; if (buf.Length > 2048) { if (mapped) dma.UnmapSingle($v, 64, DmaDirection.ToDevice); $ret; } post.Post($v, 64);", "", "", DropTo),
-        StoringTransfers: true);
+            "var mapped = true; if (buf.Length > 2048) { if (mapped) dma.UnmapSingle($v, 64, DmaDirection.ToDevice); $ret; } dma.SyncForDevice($v, 64, DmaDirection.ToDevice);",
+            "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", "dma.UnmapSingle($v, 64, DmaDirection.ToDevice);", DropTo),
+        StoringTransfers: true,
+        NotWith: new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["c28"] = "the release in `finally` runs on the early return too: nothing leaks",
+            ["c40"] = "the release in `finally` runs on the early return too: nothing leaks",
+        });
 
     /// <summary>
     /// DMA003: the mapping tested by comparing its address with zero. Modelled on mtip32xx "fix checks
@@ -184,15 +206,20 @@ public static partial class Cores
     /// phase, hands the memory back (<c>SyncForDevice</c>) and reads the rest of the record without a
     /// new sync. Twin: everything read before the hand-back.
     /// </summary>
+    /// <remarks>
+    /// Changed after the first run, for the run-time check only: the blind version read the rest of the record
+    /// only when the phase bit was set, which the simulated device never sets, so the debug layer never saw the
+    /// read; the record is now read whatever the phase, and used only when it is set.
+    /// </remarks>
     public static DefectCore Dma005d { get; } = new(
         "DMA005d",
         "DMA005",
         "completion record read after it was given back to the device",
         new Flow("DmaAddr", MapFrom, Checked,
-            "dma.SyncForCpu($v, 64, DmaDirection.FromDevice); var phase = buf.Span[15]; dma.SyncForDevice($v, 64, DmaDirection.FromDevice); if (phase != 0) Log.Value(buf.Span[12]);",
+            "dma.SyncForCpu($v, 64, DmaDirection.FromDevice); var phase = buf.Span[15]; dma.SyncForDevice($v, 64, DmaDirection.FromDevice); var cid = buf.Span[12]; if (phase != 0) Log.Value(cid);",
             "dma.UnmapSingle($v, 64, DmaDirection.FromDevice);", "dma.UnmapSingle($v, 64, DmaDirection.FromDevice);", DropFrom),
         new Flow("DmaAddr", MapFrom, Checked,
-            "dma.SyncForCpu($v, 64, DmaDirection.FromDevice); var phase = buf.Span[15]; if (phase != 0) Log.Value(buf.Span[12]); dma.SyncForDevice($v, 64, DmaDirection.FromDevice);",
+            "dma.SyncForCpu($v, 64, DmaDirection.FromDevice); var phase = buf.Span[15]; var cid = buf.Span[12]; if (phase != 0) Log.Value(cid); dma.SyncForDevice($v, 64, DmaDirection.FromDevice);",
             "dma.UnmapSingle($v, 64, DmaDirection.FromDevice);", "dma.UnmapSingle($v, 64, DmaDirection.FromDevice);", DropFrom));
 
     /// <summary>
