@@ -449,4 +449,70 @@ public sealed class VirtioAttackTests
 
         Assert.True(h.Transport.IsLive, h.Transport.NeedsResetReason);
     }
+    [Fact]
+    public void AnInterruptHandlerThatThrows_DoesNotWedgeTheQueue()
+    {
+        var h = new VirtioHarness(new VirtioBlkDevice());
+        int raised = 0;
+        h.Transport.Interrupt += _ =>
+        {
+            if (Interlocked.Increment(ref raised) == 1)
+            {
+                throw new InvalidOperationException("the driver's interrupt handler failed");
+            }
+        };
+        SplitRing ring = h.Split(0);
+        ring.Offer(Requests.Blk(h, ring, 0, VirtioBlkReq.TypeOut, 0, 512, dataWritable: false));
+
+        Finishes(() => Record.Exception(() => h.Kick(0)), "a notify whose interrupt handler throws");
+
+        Assert.Equal(1, ring.UsedIdx);
+        Finishes(() => BlkRequestCompletes(h), "the next request after a throwing interrupt handler");
+        Assert.True(h.Transport.IsLive, h.Transport.NeedsResetReason);
+    }
+
+    [Fact]
+    public void AFaultListenerThatThrows_NeitherBreaksTheDeviceNorHangsALaterStrictUnmap()
+    {
+        var h = new VirtioHarness(new VirtioBlkDevice(), machine: Machines.With(debug: DmaDebugMode.Collect));
+        h.Machine.Faults.FaultRaised += _ => throw new InvalidOperationException("a listener failed");
+        SplitRing ring = h.Split(0);
+        Requests.WriteBlkHeader(h, 0, VirtioBlkReq.TypeOut, 0);
+        ring.SetDesc(0, h.At(Requests.HeaderAt), VirtioBlkReq.HeaderSize, VirtqDescFlags.Next, 1);
+        ring.SetDesc(1, 0x7000_0000, 512, VirtqDescFlags.Next, 2); // no mapping there: the data read faults
+        ring.SetDesc(2, h.At(Requests.StatusAt), 1, VirtqDescFlags.Write);
+        ring.Offer(0);
+
+        Finishes(() => Record.Exception(() => h.Kick(0)), "a notify whose fault listener throws");
+        Finishes(() => Record.Exception(() => h.Device.Bus.TryRead(new DmaAddr(0x7000_0000), new byte[8])), "a faulting read whose listener throws");
+
+        // The device's transactions in flight must have been counted down: a strict unmap from another thread drains them.
+        Finishes(() => StillWorks(h.Machine, h.Device), "a strict map/unmap cycle after throwing fault listeners");
+        Finishes(() => BlkRequestCompletes(h), "a request after throwing fault listeners");
+    }
+
+    [Fact]
+    public void InThrowMode_ADeviceAccessViolation_ThrowsAtTheNotify_AndLeavesTheQueueWorking()
+    {
+        // Throw mode throws at the first violation, a device's too; what it must not do is wedge the queue the request was on.
+        Machine machine = Machines.With(DomainKind.Identity, debug: DmaDebugMode.Throw);
+        var h = new VirtioHarness(new VirtioBlkDevice(), machine: machine);
+        KBuffer unmapped = machine.Memory.Allocate(4096);
+        SplitRing ring = h.Split(0);
+        Requests.WriteBlkHeader(h, 1, VirtioBlkReq.TypeOut, 0);
+        int slot = Requests.Slot(1);
+        ring.SetDesc(3, h.At(slot + Requests.HeaderAt), VirtioBlkReq.HeaderSize, VirtqDescFlags.Next, 4);
+        ring.SetDesc(4, unmapped.PhysicalAddress.Value, 512, VirtqDescFlags.Next, 5); // a raw physical address: DMA001
+        ring.SetDesc(5, h.At(slot + Requests.StatusAt), 1, VirtqDescFlags.Write);
+        ring.Offer(3);
+
+        Exception? error = null;
+        Finishes(() => error = Record.Exception(() => h.Kick(0)), "a notify whose request breaks a debug rule");
+
+        Assert.True(error is null or DmaDebugException, error?.ToString());
+        Assert.Contains(machine.Debug.Violations, v => v.RuleId == RuleIds.RawPhysicalAddress);
+        machine.Debug.ClearViolations();
+        Finishes(() => BlkRequestCompletes(h), "the next request on the queue");
+        Assert.Equal(2, ring.UsedIdx);
+    }
 }
