@@ -705,6 +705,31 @@ public sealed class DmaDebug
         }
     }
 
+    /// <summary>
+    /// A map that completed on another thread after its device was removed (and after <see cref="OnRemove"/>
+    /// forgot the device's mappings) undid itself in the DMA layer: its entry goes too, so nothing of a
+    /// removed device stays tracked.
+    /// </summary>
+    internal void ForgetAfterRemoval(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction)
+    {
+        if (!_devices.TryGetValue(device, out DebugDeviceState? state))
+        {
+            return;
+        }
+
+        lock (state.Lock)
+        {
+            DmaDebugEntry? entry = state.At(address).FirstOrDefault(e => e.Kind == kind && e.Length == length && e.Direction == direction && !e.Released && !e.Releasing);
+            if (entry is not null)
+            {
+                entry.Released = true;
+                state.Remove(entry);
+                _lines.Remove(entry);
+                ReleaseOwnership(entry);
+            }
+        }
+    }
+
     private static string CallName(MappingKind kind) => kind switch
     {
         MappingKind.Coherent => "FreeCoherent",

@@ -133,6 +133,15 @@ public sealed class DmaApi
             _debug.OnMap(_device, MappingKind.Single, buffer, address.Value, length, direction, [(physical, physical + (ulong)length)]);
         }
 
+        if (_removed)
+        {
+            // The device was removed while this call mapped: its release of everything may have run
+            // before the record was made, so the call undoes its own mapping (unless that release took it).
+            _ = Release(address, length, direction, MappingKind.Single);
+            ForgetAfterRemoval(MappingKind.Single, address.Value, length, direction);
+            ThrowRemoved(nameof(MapSingle));
+        }
+
         return address;
     }
 
@@ -183,11 +192,17 @@ public sealed class DmaApi
             DmaDebugVerdict verdict = _debug.CheckRelease(_device, MappingKind.Single, address.Value, length, direction);
             bool refusedHere = !verdict.Proceed || !Release(address, length, direction, MappingKind.Single);
             _debug.CompleteRelease(verdict, refusedHere);
+            if (refusedHere)
+            {
+                ThrowIfRemoved(nameof(UnmapSingle)); // the removal released the mapping under this call
+            }
+
             return;
         }
 
         if (!Release(address, length, direction, MappingKind.Single))
         {
+            ThrowIfRemoved(nameof(UnmapSingle));
             throw Refused(nameof(UnmapSingle), address, length);
         }
     }
@@ -250,6 +265,17 @@ public sealed class DmaApi
             _debug.OnMapSg(_device, list, count, direction);
         }
 
+        if (_removed)
+        {
+            ReleaseListAfterRemoval(list, direction, me);
+            for (int i = 0; i < count; i++)
+            {
+                ForgetAfterRemoval(MappingKind.ScatterGather, list.DmaAddressUnchecked(i), list.DmaLengthUnchecked(i), direction);
+            }
+
+            ThrowRemoved(nameof(MapSg));
+        }
+
         return count;
     }
 
@@ -282,6 +308,7 @@ public sealed class DmaApi
         }
         else if (verdicts is null)
         {
+            ThrowIfRemoved(nameof(UnmapSg));
             throw new InvalidOperationException($"UnmapSg refused: the list's mapping is not live in the DMA layer of {_device}.");
         }
 
@@ -289,6 +316,10 @@ public sealed class DmaApi
         if (verdicts is not null)
         {
             _debug.CompleteReleases(verdicts, refused);
+            if (refused)
+            {
+                ThrowIfRemoved(nameof(UnmapSg));
+            }
         }
     }
 
@@ -324,10 +355,18 @@ public sealed class DmaApi
         }
 
         buffer.Buffer.Pin(Environment.CurrentManagedThreadId);
+        buffer.Owner = this;
         _mappings.Add(new LiveMapping(buffer.Address.Value, length, DmaDirection.Bidirectional, MappingKind.Coherent, buffer));
         if (_debug.IsEnabled)
         {
             _debug.OnMap(_device, MappingKind.Coherent, null, buffer.Address.Value, length, DmaDirection.Bidirectional);
+        }
+
+        if (_removed)
+        {
+            ReleaseCoherentAfterRemoval(buffer, Environment.CurrentManagedThreadId);
+            ForgetAfterRemoval(MappingKind.Coherent, buffer.Address.Value, length, DmaDirection.Bidirectional);
+            ThrowRemoved(nameof(TryAllocCoherent));
         }
 
         return true;
@@ -340,13 +379,16 @@ public sealed class DmaApi
     {
         ThrowIfRemoved(nameof(FreeCoherent));
         ArgumentNullException.ThrowIfNull(buffer);
-        if (buffer.Device != _device)
+        if (!ReferenceEquals(buffer.Owner, this))
         {
-            throw new ArgumentException($"The coherent buffer belongs to {buffer.Device}, not {_device}.", nameof(buffer));
+            // By owner, not by id: another machine's device, or a removed device re-added, can have the same id.
+            string whose = ReferenceEquals(buffer.Buffer.Memory, _memory) ? $"{buffer.Device}" : $"{buffer.Device} of another machine";
+            throw new ArgumentException($"The coherent buffer belongs to {whose}, not {_device}: nothing was freed.", nameof(buffer));
         }
 
         if (buffer.IsFreed)
         {
+            ThrowIfRemoved(nameof(FreeCoherent)); // freed by the removal of its device under this call
             if (!_debug.IsEnabled)
             {
                 throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
@@ -379,21 +421,123 @@ public sealed class DmaApi
             _debug.CompleteRelease(verdict, refused);
             if (lostRace)
             {
+                ThrowIfRemoved(nameof(FreeCoherent));
                 _debug.OnDoubleFree(_device, buffer.Address.Value, buffer.Length);
+            }
+            else if (refused)
+            {
+                ThrowIfRemoved(nameof(FreeCoherent));
             }
         }
         else if (lostRace)
         {
+            ThrowIfRemoved(nameof(FreeCoherent)); // the removal freed it under this call
             throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
         }
         else if (refused)
         {
+            ThrowIfRemoved(nameof(FreeCoherent));
             throw new InvalidOperationException($"FreeCoherent of {buffer} refused: the DMA layer holds no such buffer.");
         }
     }
 
     /// <summary>The device was removed from the machine: every later call is refused (Driver Verifier's use of a released adapter).</summary>
-    internal void MarkRemoved() => _removed = true;
+    internal void MarkRemoved()
+    {
+        _removed = true;
+        Interlocked.MemoryBarrier(); // the mark is visible before the release of what is live reads the records
+    }
+
+    /// <summary>
+    /// Releases everything the removed device's driver still held — streaming and scatter-gather
+    /// mappings, coherent buffers — on its DMA path, after <see cref="MarkRemoved"/> and after the
+    /// debug layer reported them as leaks: their IOVAs and bounce slots return to the platform, their
+    /// buffers are no longer pinned (a mapping of a device that is gone pins nothing), and a coherent
+    /// buffer's memory is freed (its <see cref="CoherentBuffer.Span"/> throws from now on). Each
+    /// release claims its record first, so a driver call racing the removal and this sweep never both
+    /// release one mapping.
+    /// </summary>
+    internal void ReleaseAfterRemoval()
+    {
+        int me = Environment.CurrentManagedThreadId;
+        List<(ScatterList List, DmaDirection Direction)>? lists = null;
+        foreach (LiveMapping mapping in _mappings.All())
+        {
+            switch (mapping.Owner)
+            {
+                case KBuffer:
+                    _ = Release(new DmaAddr(mapping.Address), mapping.Length, mapping.Direction, MappingKind.Single);
+                    break;
+                case CoherentBuffer coherent:
+                    ReleaseCoherentAfterRemoval(coherent, me);
+                    break;
+                case ScatterList list when lists is null || !lists.Exists(l => ReferenceEquals(l.List, list)):
+                    (lists ??= new()).Add((list, mapping.Direction));
+                    break;
+            }
+        }
+
+        foreach ((ScatterList list, DmaDirection direction) in lists ?? [])
+        {
+            ReleaseListAfterRemoval(list, direction, me);
+        }
+    }
+
+    private void ReleaseCoherentAfterRemoval(CoherentBuffer buffer, int me)
+    {
+        if (!buffer.TryMarkFreed())
+        {
+            return; // a FreeCoherent racing the removal has it
+        }
+
+        _ = _mappings.TryRemove(buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional, MappingKind.Coherent, me, out _);
+        buffer.Buffer.Unpin(me);
+        if (_path.Current.FreeCoherent(buffer))
+        {
+            _path.Leave(me);
+        }
+    }
+
+    /// <summary>Unmaps a list of this removed device, claiming its segments in order (as UnmapSg does, so of two, one wins).</summary>
+    private void ReleaseListAfterRemoval(ScatterList list, DmaDirection direction, int me)
+    {
+        int count = list.MappedCount;
+        if (count == 0 || !ReferenceEquals(list.MappedBy, this))
+        {
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            if (!_mappings.TryRemove(list.DmaAddressUnchecked(i), list.DmaLengthUnchecked(i), direction, MappingKind.ScatterGather, me, out _))
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    _mappings.Add(new LiveMapping(list.DmaAddressUnchecked(j), list.DmaLengthUnchecked(j), direction, MappingKind.ScatterGather, list), me);
+                }
+
+                return; // another thread is releasing it
+            }
+        }
+
+        if (!_path.Current.UnmapSg(list, direction))
+        {
+            return;
+        }
+
+        _path.Leave(me);
+        UnpinAll(list, list.Count, me);
+        list.SetMapped(0, null);
+    }
+
+    /// <summary>A map that completed after its device was removed drops the debug entry it made (the removal already forgot the device's).</summary>
+    private void ForgetAfterRemoval(MappingKind kind, ulong address, int length, DmaDirection direction)
+    {
+        if (_debug.IsEnabled)
+        {
+            _debug.ForgetAfterRemoval(_device, kind, address, length, direction);
+        }
+    }
 
     // The checks are a test inline and a throw out of line (a method that throws is not inlined):
     // they run at every map, unmap and sync.
@@ -547,11 +691,17 @@ public sealed class DmaApi
             DmaDebugVerdict verdict = _debug.CheckSync(_device, address.Value, length, direction, forCpu);
             bool refusedHere = !verdict.Proceed || !SyncOps(address, length, direction, forCpu);
             _debug.CompleteSync(verdict, forCpu, refusedHere);
+            if (refusedHere)
+            {
+                ThrowIfRemoved(call);
+            }
+
             return;
         }
 
         if (!SyncOps(address, length, direction, forCpu))
         {
+            ThrowIfRemoved(call);
             throw Refused(call, address, length);
         }
     }
@@ -591,6 +741,10 @@ public sealed class DmaApi
         }
 
         _debug.CompleteSyncs(verdicts, forCpu, refused);
+        if (Array.IndexOf(refused, true) >= 0)
+        {
+            ThrowIfRemoved(forCpu ? nameof(SyncSgForCpu) : nameof(SyncSgForDevice));
+        }
     }
 
     private void ThrowIfRemoved(string call)

@@ -231,10 +231,11 @@ public sealed class Machine
                 leaks = report;
             }
 
+            device.Dma.MarkRemoved();
             Debug.OnRemove(device.Id);
             Iommu?.Detach(device.Id);
             device.Bus.OnRemoved();
-            device.Dma.MarkRemoved();
+            device.Dma.ReleaseAfterRemoval(); // reported above; now nothing of the device's pins memory or holds IOVAs and bounce slots
             device.IsRemoved = true;
             LogLine($"{device.Id} {device.Name}: removed");
             if (leaks is not null)

@@ -90,6 +90,14 @@ internal static class Hostile
     {
         device.Domain?.Flush();
         Held before = Held.Of(machine, device);
+        Cycle(machine, device);
+        device.Domain?.Flush();
+        Assert.Equal(before, Held.Of(machine, device));
+    }
+
+    /// <summary>One correct map, device read, sync and unmap of a fresh buffer (safe while other threads work on the machine).</summary>
+    public static void Cycle(Machine machine, Device device)
+    {
         byte[] pattern = Machines.Pattern(3000, 0x5a);
         KBuffer buffer = machine.Buffer(pattern);
         DmaAddr address = device.Dma.MapSingle(buffer, 0, pattern.Length, DmaDirection.ToDevice);
@@ -99,8 +107,6 @@ internal static class Hostile
         device.Dma.SyncForDevice(address, pattern.Length, DmaDirection.ToDevice);
         device.Dma.UnmapSingle(address, pattern.Length, DmaDirection.ToDevice);
         machine.Memory.Free(buffer);
-        device.Domain?.Flush();
-        Assert.Equal(before, Held.Of(machine, device));
     }
 
     /// <summary>A thread that must finish within a generous bound (a hang detector, not a timing assertion).</summary>

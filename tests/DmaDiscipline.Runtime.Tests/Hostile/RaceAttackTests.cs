@@ -126,7 +126,7 @@ public sealed class RaceAttackTests
                     {
                     }
                 },
-                () => StillWorks(machine, bystander));
+                () => Cycle(machine, bystander));
 
             foreach (KBuffer buffer in buffers)
             {
