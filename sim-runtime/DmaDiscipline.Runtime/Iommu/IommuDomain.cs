@@ -249,7 +249,7 @@ public sealed class IommuDomain
         // Given back outside the domain's lock: IOVA allocation never runs under it.
         foreach ((ulong frame, ulong count) in released ?? Enumerable.Empty<(ulong, ulong)>())
         {
-            Iova!.Free(frame, count);
+            Iova!.FreeOwn(frame, count);
         }
     }
 
@@ -351,7 +351,7 @@ public sealed class IommuDomain
         for (int i = 0; i < attempts; i++)
         {
             // Allocated outside the domain's lock (the IOVA fast path takes no domain-wide lock).
-            if (!Iova!.TryAllocate(pages, limitFrame, out frame))
+            if (!Iova!.TryAllocateOwn(pages, limitFrame, out frame))
             {
                 return false;
             }
