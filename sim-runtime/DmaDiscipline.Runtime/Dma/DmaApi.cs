@@ -234,7 +234,7 @@ public sealed class DmaApi
         for (int i = 0; i < list.Count; i++)
         {
             list.Buffer(i).ThrowIfFreed();
-            CheckSameMachine(list.Buffer(i));
+            CheckSameMachine(list.Buffer(i), nameof(list));
         }
 
         if (_debug.IsEnabled)
@@ -635,17 +635,17 @@ public sealed class DmaApi
         }
     }
 
-    private void CheckSameMachine(KBuffer buffer)
+    private void CheckSameMachine(KBuffer buffer, string parameter = "buffer")
     {
         if (!ReferenceEquals(buffer.Memory, _memory))
         {
-            ThrowForeign(buffer);
+            ThrowForeign(buffer, parameter);
         }
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private void ThrowForeign(KBuffer buffer) =>
-        throw new ArgumentException($"{buffer} belongs to another machine's memory: {_device} cannot reach it, and its physical address names a frame of this machine.", nameof(buffer));
+    private void ThrowForeign(KBuffer buffer, string parameter) =>
+        throw new ArgumentException($"{buffer} belongs to another machine's memory: {_device} cannot reach it, and its physical address names a frame of this machine.", parameter);
 
     private static bool IsValidMask(ulong mask) =>
         mask >= (1UL << 24) - 1 && (mask & (mask + 1)) == 0;
