@@ -58,7 +58,15 @@ public sealed class Machine
 
         if (options.BouncePoolSize > 0)
         {
-            Swiotlb = new Swiotlb(Memory, options.BouncePoolSize, shared: options.Confidential);
+            try
+            {
+                Swiotlb = new Swiotlb(Memory, options.BouncePoolSize, shared: options.Confidential);
+            }
+            catch (InsufficientMemoryException lowMemory)
+            {
+                throw new ArgumentException($"A bounce pool of {options.BouncePoolSize} bytes does not fit in this machine's memory below 4 GiB.", nameof(options), lowMemory);
+            }
+
             LogLine($"software IO TLB: mapped [{Swiotlb.Base}-0x{Swiotlb.Base.Value + (ulong)Swiotlb.Size - 1:x}] ({Swiotlb.Size >> 20} MiB)");
         }
 
@@ -245,6 +253,9 @@ public sealed class Machine
         }
     }
 
+    /// <summary>The largest bounce pool (Linux caps swiotlb similarly; the pool is reserved in low memory at boot).</summary>
+    private const int MaxBouncePool = 1 << 30;
+
     /// <summary>Refuses options no platform could have (null parts, undefined enum values) before anything is built.</summary>
     private static void CheckOptions(MachineOptions options)
     {
@@ -261,6 +272,11 @@ public sealed class Machine
         if (options.FaultLogCapacity <= 0)
         {
             throw new ArgumentException($"FaultLogCapacity {options.FaultLogCapacity} is not positive.", nameof(options));
+        }
+
+        if (options.BouncePoolSize > MaxBouncePool)
+        {
+            throw new ArgumentException($"Bounce pool size {options.BouncePoolSize} is above {MaxBouncePool} bytes (1 GiB, reserved below 4 GiB at boot).", nameof(options));
         }
 
         if (options.BouncePoolSize > 0 && options.BouncePoolSize % Swiotlb.SlotSize != 0)
