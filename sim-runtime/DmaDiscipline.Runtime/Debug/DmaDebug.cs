@@ -569,6 +569,60 @@ public sealed class DmaDebug
             $"CPU took the Span of {buffer} while the device owns it (mapped {entry.Direction}, no SyncForCpu or unmap yet)"));
     }
 
+    /// <summary>Depth of device work (a transport processing a queue) on this thread; see <see cref="CheckDeviceAccess"/>.</summary>
+    [ThreadStatic]
+    private static int t_deviceWork;
+
+    /// <summary>The first Throw-mode violation of device accesses in this thread's device work, thrown when it ends.</summary>
+    [ThreadStatic]
+    private static DmaDebugException? t_deferred;
+
+    /// <summary>
+    /// A device access, seen before it is translated; false when Throw mode refuses it inside device
+    /// work (<see cref="BeginDeviceWork"/>): the exception is kept for <see cref="EndDeviceWork"/> and the
+    /// device sees the transaction fail, so a queue's processing is never cut short halfway through a
+    /// request (the request completes with the device's error, then the driver's call throws). Outside
+    /// device work (a test calling <see cref="Device.Bus"/> itself) it throws at once.
+    /// </summary>
+    internal bool CheckDeviceAccess(DeviceId device, ulong address, int length, DmaAccess access)
+    {
+        if (t_deviceWork == 0)
+        {
+            OnDeviceAccess(device, address, length, access);
+            return true;
+        }
+
+        try
+        {
+            OnDeviceAccess(device, address, length, access);
+            return true;
+        }
+        catch (DmaDebugException refused)
+        {
+            t_deferred ??= refused;
+            return false;
+        }
+    }
+
+    /// <summary>The calling thread starts device work (nested: an interrupt handler may notify another queue).</summary>
+    internal static void BeginDeviceWork() => t_deviceWork++;
+
+    /// <summary>Ends device work; at the outermost end, throws the first device-access violation Throw mode refused during it.</summary>
+    internal static void EndDeviceWork(bool rethrow)
+    {
+        if (--t_deviceWork != 0)
+        {
+            return;
+        }
+
+        DmaDebugException? deferred = t_deferred;
+        t_deferred = null;
+        if (rethrow && deferred is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(deferred);
+        }
+    }
+
     /// <summary>A device access, seen before it is translated: reported (and in Throw mode refused) before any byte moves.</summary>
     internal void OnDeviceAccess(DeviceId device, ulong address, int length, DmaAccess access)
     {

@@ -306,9 +306,10 @@ public sealed class BusMaster
     {
         inFlight = null;
         epoch = 0;
-        if (attempt == 0 && _machine.Debug.IsEnabled && !_probe && address + (ulong)length > address)
+        if (attempt == 0 && _machine.Debug.IsEnabled && !_probe && address + (ulong)length > address
+            && !_machine.Debug.CheckDeviceAccess(Device, address, length, access))
         {
-            _machine.Debug.OnDeviceAccess(Device, address, length, access);
+            return false; // refused by Throw mode inside a device's queue processing: no byte moves, the device sees a failed transaction
         }
 
         IommuDomain? domain = null;

@@ -660,6 +660,8 @@ public sealed class VirtioMmioTransport
             return;
         }
 
+        DmaDebug.BeginDeviceWork();
+        bool completed = false;
         try
         {
             do
@@ -678,11 +680,18 @@ public sealed class VirtioMmioTransport
                 DeliverInterrupts();
             }
             while (runner.ExitOrAgain());
+            completed = true;
         }
         catch
         {
             runner.Abandon();
             throw;
+        }
+        finally
+        {
+            // A Throw-mode violation of a device access was refused inside the run (the device saw a
+            // failed transaction and answered the request); it is thrown now, after the run completed.
+            DmaDebug.EndDeviceWork(rethrow: completed);
         }
     }
 
