@@ -56,7 +56,7 @@ public sealed class DmaDebug
         Enumerable.Range(0, 64).Select(_ => new Dictionary<KBuffer, List<DmaDebugEntry>>(ReferenceEqualityComparer.Instance)).ToArray();
 
     // Replaced whole, never changed in place: readers take the reference once.
-    private HashSet<DeviceId>? _filter;
+    private System.Collections.Frozen.FrozenSet<DeviceId>? _filter; // frozen: a caller that casts DeviceFilter back cannot change it under the reporting threads
     private int _stackDepth = 1;
     private long _dropped;
     private long _suppressed;
@@ -125,7 +125,8 @@ public sealed class DmaDebug
     /// <summary>
     /// The devices whose violations are reported, or null for every device (the default). Like
     /// dma-debug's <c>driver_filter</c>, the filter decides only what is reported: every device's
-    /// mappings stay tracked, so changing the filter mid-run never produces false reports.
+    /// mappings stay tracked, so changing the filter mid-run never produces false reports. The set is
+    /// the debug layer's own read-only copy.
     /// </summary>
     public IReadOnlyCollection<DeviceId>? DeviceFilter => Volatile.Read(ref _filter);
 
@@ -164,7 +165,7 @@ public sealed class DmaDebug
             return;
         }
 
-        var filter = new HashSet<DeviceId>(devices);
+        var filter = System.Collections.Frozen.FrozenSet.ToFrozenSet(devices); // a copy: changing the caller's collection later changes nothing
         if (filter.Count == 0)
         {
             throw new ArgumentException("A device filter names at least one device; pass null to report every device.", nameof(devices));

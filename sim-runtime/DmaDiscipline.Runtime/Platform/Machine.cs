@@ -27,6 +27,7 @@ public sealed class Machine
     public Machine(MachineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = Snapshot(options); // checked and used as copied: changing the caller's sets afterwards changes nothing
         CheckOptions(options);
         if (options.Confidential && options.BouncePoolSize <= 0)
         {
@@ -79,7 +80,7 @@ public sealed class Machine
         }
     }
 
-    /// <summary>The options the machine was built with.</summary>
+    /// <summary>The options the machine was built with, its firmware sets and domain overrides as copied then (changing the caller's collections afterwards changes nothing).</summary>
     public MachineOptions Options { get; }
 
     /// <summary>Physical memory.</summary>
@@ -255,6 +256,29 @@ public sealed class Machine
 
     /// <summary>The largest bounce pool (Linux caps swiotlb similarly; the pool is reserved in low memory at boot).</summary>
     private const int MaxBouncePool = 1 << 30;
+
+    /// <summary>
+    /// The options with their collections copied (firmware sets, domain overrides), so a caller that
+    /// changes its own collections later — from another thread while devices are added, say — changes
+    /// neither what was checked nor what is decided.
+    /// </summary>
+    private static MachineOptions Snapshot(MachineOptions options)
+    {
+        if (options.Firmware?.Covered is null || options.Firmware.Excluded is null || options.DomainOverrides is null)
+        {
+            return options; // refused by CheckOptions
+        }
+
+        return options with
+        {
+            Firmware = options.Firmware with
+            {
+                Covered = System.Collections.Frozen.FrozenSet.ToFrozenSet(options.Firmware.Covered),
+                Excluded = System.Collections.Frozen.FrozenSet.ToFrozenSet(options.Firmware.Excluded),
+            },
+            DomainOverrides = System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(options.DomainOverrides),
+        };
+    }
 
     /// <summary>Refuses options no platform could have (null parts, undefined enum values) before anything is built.</summary>
     private static void CheckOptions(MachineOptions options)

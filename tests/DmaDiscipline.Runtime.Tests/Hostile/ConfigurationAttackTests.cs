@@ -227,4 +227,39 @@ public sealed class ConfigurationAttackTests
             Refuses<InvalidOperationException>(() => property());
         }
     }
+    [Fact]
+    public void CollectionsGivenToTheMachine_ChangedAfterwards_ChangeNeitherItsChecksNorItsDecisions()
+    {
+        var covered = new HashSet<DeviceId> { Machines.Nic };
+        var overrides = new Dictionary<DeviceId, DomainKind> { [Machines.Nic] = DomainKind.Identity };
+        var machine = new Machine(new MachineOptions { Firmware = new FirmwareTable { IncludeAll = false, Covered = covered }, DomainOverrides = overrides });
+
+        covered.Clear();
+        covered.Add(Machines.Disk);
+        overrides[Machines.Nic] = (DomainKind)42; // undefined: checked at construction, must not reach AddDevice
+        overrides[Machines.Disk] = DomainKind.Blocked;
+
+        Device nic = machine.AddDevice(Machines.Nic);
+        Device disk = machine.AddDevice(Machines.Disk, new DeviceOptions { BehindIommu = false }); // the table is honest about it
+        Assert.Equal(DomainKind.Identity, nic.Domain?.Kind);
+        Assert.Null(disk.Domain); // not covered by the table the machine was built with: direct DMA
+        StillWorks(machine, nic);
+        StillWorks(machine, disk);
+    }
+
+    [Fact]
+    public void TheDebugLayersDeviceFilter_IsItsOwnCopy_NeitherTheCallersCollectionNorWritableThroughTheGetter()
+    {
+        Machine machine = Machines.With(debug: DmaDebugMode.Collect);
+        Device nic = machine.AddDevice(Machines.Nic);
+        var devices = new List<DeviceId> { Machines.Disk };
+        machine.Debug.SetDeviceFilter(devices);
+
+        devices.Add(Machines.Nic);
+        Assert.False(machine.Debug.DeviceFilter is ICollection<DeviceId> { IsReadOnly: false }, "the filter can be changed through its getter");
+        nic.Dma.UnmapSingle(new DmaAddr(0x1000), 64, DmaDirection.ToDevice); // DMA006 of a device outside the filter
+
+        Assert.Empty(machine.Debug.Violations);
+        Assert.Equal(1, machine.Debug.Filtered);
+    }
 }
