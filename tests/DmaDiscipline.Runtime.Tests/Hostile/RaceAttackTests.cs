@@ -57,6 +57,8 @@ public sealed class RaceAttackTests
             data.Add(platform, DmaDebugMode.Collect);
         }
 
+        data.Add("strict", DmaDebugMode.Throw);
+        data.Add("confidential", DmaDebugMode.Throw);
         return data;
     }
 
@@ -446,6 +448,34 @@ public sealed class RaceAttackTests
 
             machine.Memory.Free(buffer);
             Assert.Equal(live, machine.Memory.LiveAllocations);
+        }
+    }
+    [Fact]
+    public void TwoThreadsPluggingInOneId_OneGetsTheDevice_TheOtherAClearRefusal()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            Machine machine = Machines.With();
+            var added = new ConcurrentQueue<Device>();
+            var refused = new ConcurrentQueue<ArgumentException>();
+            void Plug()
+            {
+                try
+                {
+                    added.Enqueue(machine.AddDevice(Machines.Nic));
+                }
+                catch (ArgumentException e)
+                {
+                    refused.Enqueue(e);
+                }
+            }
+
+            Race(Plug, Plug);
+
+            Device device = Assert.Single(added);
+            Assert.Single(refused);
+            Assert.Same(device, Assert.Single(machine.Devices));
+            StillWorks(machine, device);
         }
     }
 }

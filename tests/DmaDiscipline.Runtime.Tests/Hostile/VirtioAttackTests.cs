@@ -512,4 +512,21 @@ public sealed class VirtioAttackTests
         Finishes(() => BlkRequestCompletes(h), "the next request on the queue");
         Assert.Equal(2, ring.UsedIdx);
     }
+    [Fact]
+    public void AQueueKeptAcrossAReset_IsStale_AndUsingItChangesNothing()
+    {
+        var h = new VirtioHarness(new VirtioBlkDevice());
+        DeviceVirtqueue stale = h.Transport.GetQueue(0)!;
+        SplitRing ring = h.Split(0);
+        ring.Offer(Requests.Blk(h, ring, 0, VirtioBlkReq.TypeFlush, 0, 0));
+        h.Write(VirtioMmio.Status, 0);
+
+        Exception? pop = NeverInternal(() => stale.TryPop(out _), typeof(InvalidOperationException));
+        NeverInternal(() => stale.Push(stale.LastPopped, 0), typeof(InvalidOperationException), typeof(ArgumentException));
+
+        Assert.Equal(0, ring.UsedIdx); // the reset device wrote nothing into the old ring
+        _ = pop;
+        Restart(h);
+        BlkRequestCompletes(h);
+    }
 }

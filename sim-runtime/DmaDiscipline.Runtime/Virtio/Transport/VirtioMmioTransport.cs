@@ -440,6 +440,7 @@ public sealed class VirtioMmioTransport
         if (value == 0)
         {
             queue.Ready = false;
+            _queues[index]?.Stop(); // a model still holding it must not touch the driver's ring any more
             _queues[index] = null;
             return;
         }
@@ -630,6 +631,11 @@ public sealed class VirtioMmioTransport
         foreach (VirtioQueueRegisters queue in _registers)
         {
             queue.Clear();
+        }
+
+        foreach (DeviceVirtqueue? running in _queues)
+        {
+            running?.Stop(); // after a reset the device must not access the driver's rings (virtio 1.x §2.4), through a stale queue either
         }
 
         Array.Clear(_queues);
