@@ -191,10 +191,11 @@ public sealed class DmaApi
             // segment) never reaches the DMA layer.
             DmaDebugVerdict verdict = _debug.CheckRelease(_device, MappingKind.Single, address.Value, length, direction);
             bool refusedHere = !verdict.Proceed || !Release(address, length, direction, MappingKind.Single);
-            _debug.CompleteRelease(verdict, refusedHere);
-            if (refusedHere)
+            bool gone = refusedHere && _removed; // the removal released the mapping under this call: not the driver's double unmap
+            _debug.CompleteRelease(verdict, refusedHere && !gone);
+            if (gone)
             {
-                ThrowIfRemoved(nameof(UnmapSingle)); // the removal released the mapping under this call
+                ThrowRemoved(nameof(UnmapSingle));
             }
 
             return;
@@ -315,10 +316,11 @@ public sealed class DmaApi
         list.SetMapped(0, null);
         if (verdicts is not null)
         {
-            _debug.CompleteReleases(verdicts, refused);
-            if (refused)
+            bool gone = refused && _removed;
+            _debug.CompleteReleases(verdicts, refused && !gone);
+            if (gone)
             {
-                ThrowIfRemoved(nameof(UnmapSg));
+                ThrowRemoved(nameof(UnmapSg));
             }
         }
     }
@@ -418,15 +420,16 @@ public sealed class DmaApi
 
         if (_debug.IsEnabled)
         {
-            _debug.CompleteRelease(verdict, refused);
+            bool gone = refused && _removed; // freed by the removal under this call: not the driver's double free
+            _debug.CompleteRelease(verdict, refused && !gone);
+            if (gone)
+            {
+                ThrowRemoved(nameof(FreeCoherent));
+            }
+
             if (lostRace)
             {
-                ThrowIfRemoved(nameof(FreeCoherent));
                 _debug.OnDoubleFree(_device, buffer.Address.Value, buffer.Length);
-            }
-            else if (refused)
-            {
-                ThrowIfRemoved(nameof(FreeCoherent));
             }
         }
         else if (lostRace)
@@ -690,10 +693,11 @@ public sealed class DmaApi
         {
             DmaDebugVerdict verdict = _debug.CheckSync(_device, address.Value, length, direction, forCpu);
             bool refusedHere = !verdict.Proceed || !SyncOps(address, length, direction, forCpu);
-            _debug.CompleteSync(verdict, forCpu, refusedHere);
-            if (refusedHere)
+            bool gone = refusedHere && _removed; // the removal released the mapping under this call: not the driver's use after unmap
+            _debug.CompleteSync(verdict, forCpu, refusedHere && !gone);
+            if (gone)
             {
-                ThrowIfRemoved(call);
+                ThrowRemoved(call);
             }
 
             return;
@@ -740,10 +744,16 @@ public sealed class DmaApi
             refused[i] = !verdicts[i].Proceed || !SyncOps(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
         }
 
-        _debug.CompleteSyncs(verdicts, forCpu, refused);
-        if (Array.IndexOf(refused, true) >= 0)
+        bool gone = _removed && Array.IndexOf(refused, true) >= 0;
+        if (gone)
         {
-            ThrowIfRemoved(forCpu ? nameof(SyncSgForCpu) : nameof(SyncSgForDevice));
+            Array.Clear(refused); // released by the removal under this call: not the driver's use after unmap
+        }
+
+        _debug.CompleteSyncs(verdicts, forCpu, refused);
+        if (gone)
+        {
+            ThrowRemoved(forCpu ? nameof(SyncSgForCpu) : nameof(SyncSgForDevice));
         }
     }
 
