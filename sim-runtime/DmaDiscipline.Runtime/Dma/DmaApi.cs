@@ -13,7 +13,11 @@ namespace DmaDiscipline.Runtime;
 /// CPU; calls on different mappings do not wait for each other beyond short per-shard locks, and
 /// the IOVA fast path takes no global lock. A <see cref="ScatterList"/> is used by one thread at a time.
 /// Once the device is removed (<see cref="Machine.RemoveDevice"/>) every call throws
-/// <see cref="ObjectDisposedException"/>, and the debug layer reports it (DMA006).
+/// <see cref="ObjectDisposedException"/>, and the debug layer reports it (DMA006). While a userspace
+/// driver owns the device (<see cref="Vfio.VfioContainer.AddDevice"/>, until the container is closed)
+/// the calls that would make a mapping or coherent buffer throw <see cref="InvalidOperationException"/>:
+/// the device's DMA goes through the container's domain, where a kernel IOVA would name the
+/// userspace driver's pages.
 /// </summary>
 public sealed class DmaApi
 {
@@ -24,6 +28,8 @@ public sealed class DmaApi
     private readonly DmaDebug _debug;
     private readonly LiveMappings _mappings = new();
     private readonly LivePath _path;
+    private readonly object _ownerLock = new();
+    private DmaOps? _beforeUserspace; // while a VFIO container owns the device: the path it returns to
     private volatile bool _removed;
 
     private OwnedCounter _maps;
@@ -65,16 +71,72 @@ public sealed class DmaApi
     /// addresses it is given as physical, whatever the firmware table says (Linux's
     /// <c>vring_use_dma_api()</c>).
     /// </summary>
-    public bool BypassesTranslation => !ReferenceEquals(_path.Current, _platformOps);
+    public bool BypassesTranslation => ReferenceEquals(Volatile.Read(ref _beforeUserspace) ?? _path.Current, _bypassOps);
 
     /// <summary>
     /// Switches between the platform's DMA path and identity DMA (see <see cref="BypassesTranslation"/>).
     /// Refused (false) while a mapping or coherent buffer is live: its bus address belongs to the old path.
+    /// While a userspace driver owns the device the choice is kept for its return to the kernel.
     /// </summary>
     internal bool TrySetTranslationBypass(bool bypass)
     {
-        return _path.TrySwitch(bypass ? _bypassOps : _platformOps);
+        lock (_ownerLock)
+        {
+            DmaOps wanted = bypass ? _bypassOps : _platformOps;
+            if (_beforeUserspace is not null)
+            {
+                _beforeUserspace = wanted;
+                return true;
+            }
+
+            return _path.TrySwitch(wanted);
+        }
     }
+
+    /// <summary>
+    /// A userspace driver takes the device (VFIO): the kernel DMA path is switched to one that maps
+    /// nothing. Refused (false) while the kernel driver holds a mapping or coherent buffer, or a map
+    /// is under way (the switch and a new mapping exclude each other, see <see cref="LivePath"/>).
+    /// </summary>
+    internal bool TryHandToUserspace()
+    {
+        lock (_ownerLock)
+        {
+            DmaOps current = _path.Current;
+            if (_beforeUserspace is not null || !_path.TrySwitch(new UserspaceOwnedDmaOps(current.Path)))
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _beforeUserspace, current);
+            return true;
+        }
+    }
+
+    /// <summary>The userspace driver let go (its container closed): the kernel DMA path is back.</summary>
+    internal void ReturnFromUserspace()
+    {
+        lock (_ownerLock)
+        {
+            if (_beforeUserspace is not { } before)
+            {
+                return;
+            }
+
+            // Nothing stays live on the owned path (it maps nothing); a refused call racing the switch leaves at once.
+            var spin = default(SpinWait);
+            while (!_path.TrySwitch(before))
+            {
+                spin.SpinOnce();
+            }
+
+            Volatile.Write(ref _beforeUserspace, null);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowOwnedByUserspace(string call) =>
+        throw new InvalidOperationException($"{call} on {_device}: a userspace driver owns the device (VFIO), so the kernel DMA API maps nothing until its container is closed.");
 
     /// <summary>One live mapping of this device that pins <paramref name="buffer"/>, for the refusal of its free.</summary>
     internal PinHolder? FindPinHolder(KBuffer buffer) =>
@@ -103,6 +165,7 @@ public sealed class DmaApi
     /// <param name="length">Bytes to map (at least one).</param>
     /// <param name="direction">Who moves data: the device reads (ToDevice), writes (FromDevice), or both.</param>
     /// <returns>The bus address for the device, or the error address (see <see cref="MappingError"/>).</returns>
+    /// <exception cref="InvalidOperationException">A userspace driver owns the device (VFIO).</exception>
     public DmaAddr MapSingle(KBuffer buffer, int offset, int length, DmaDirection direction)
     {
         ThrowIfRemoved(nameof(MapSingle));
@@ -117,11 +180,17 @@ public sealed class DmaApi
         int me = Environment.CurrentManagedThreadId; // a thread-local read, once per call
         _maps.Increment(me);
         buffer.Pin(me);
-        DmaAddr address = _path.Enter(me).Map(buffer, offset, length, direction, DmaMask, me);
+        DmaOps ops = _path.Enter(me);
+        DmaAddr address = ops.Map(buffer, offset, length, direction, DmaMask, me);
         if (address == DmaAddr.Error)
         {
             _path.Leave(me);
             buffer.Unpin(me);
+            if (ops is UserspaceOwnedDmaOps)
+            {
+                ThrowOwnedByUserspace(nameof(MapSingle));
+            }
+
             Interlocked.Increment(ref _mappingFailures);
             return address;
         }
@@ -220,7 +289,7 @@ public sealed class DmaApi
     /// Maps a scatter-gather list (<c>dma_map_sg</c>). Returns the number of DMA segments to give the
     /// device (possibly fewer than the CPU segments), or 0 if the mapping failed and nothing is mapped.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The list is empty or already mapped.</exception>
+    /// <exception cref="InvalidOperationException">The list is empty or already mapped, or a userspace driver owns the device (VFIO).</exception>
     /// <exception cref="ArgumentException">A segment's buffer belongs to another machine.</exception>
     public int MapSg(ScatterList list, DmaDirection direction)
     {
@@ -246,11 +315,17 @@ public sealed class DmaApi
         int me = Environment.CurrentManagedThreadId;
         _maps.Increment(me);
         PinAll(list, me);
-        int count = _path.Enter(me).MapSg(list, direction, DmaMask);
+        DmaOps ops = _path.Enter(me);
+        int count = ops.MapSg(list, direction, DmaMask);
         if (count == 0)
         {
             _path.Leave(me);
             UnpinAll(list, list.Count, me);
+            if (ops is UserspaceOwnedDmaOps)
+            {
+                ThrowOwnedByUserspace(nameof(MapSg));
+            }
+
             Interlocked.Increment(ref _mappingFailures);
             return 0;
         }
@@ -342,6 +417,7 @@ public sealed class DmaApi
             : throw new InsufficientMemoryException($"AllocCoherent({length}) failed for {_device}: no memory reachable below mask 0x{CoherentMask:x}.");
 
     /// <summary>Like <see cref="AllocCoherent"/>, but reports failure by returning false (the NULL return of the kernel API).</summary>
+    /// <exception cref="InvalidOperationException">A userspace driver owns the device (VFIO): not a failure to report, a call the device's state forbids.</exception>
     public bool TryAllocCoherent(int length, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CoherentBuffer? buffer)
     {
         ThrowIfRemoved(nameof(TryAllocCoherent));
@@ -350,9 +426,15 @@ public sealed class DmaApi
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A coherent buffer is 1 to {PhysicalMemory.MaxAllocation} bytes.");
         }
 
-        if (!_path.Enter(Environment.CurrentManagedThreadId).TryAllocCoherent(_device, length, CoherentMask, out buffer))
+        DmaOps ops = _path.Enter(Environment.CurrentManagedThreadId);
+        if (!ops.TryAllocCoherent(_device, length, CoherentMask, out buffer))
         {
             _path.Leave(Environment.CurrentManagedThreadId);
+            if (ops is UserspaceOwnedDmaOps)
+            {
+                ThrowOwnedByUserspace(nameof(TryAllocCoherent));
+            }
+
             return false;
         }
 

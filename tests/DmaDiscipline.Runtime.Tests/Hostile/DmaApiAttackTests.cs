@@ -435,6 +435,30 @@ public sealed class DmaApiAttackTests
     }
 
     [Fact]
+    public void WhileAUserspaceDriverOwnsTheDevice_TheKernelDmaApiRefusesNewMappings_AndAfterTheContainerClosesItWorksAgain()
+    {
+        // As Linux's DMA ownership (iommu_device_use_default_domain fails while a user domain owns the device):
+        // a kernel mapping made now would hand out IOVAs of the old domain that the device, attached to the
+        // container's domain, would resolve to the userspace driver's pages.
+        (Machine machine, VfioContainer container, VfioDevice device, KBuffer memory) = Vfio();
+        DmaApi kernel = device.Device.Dma;
+        container.MapDma(memory, 0, 0xffff_f000, Page, VfioDmaFlags.ReadWrite);
+        KBuffer buffer = machine.Memory.Allocate(Page);
+
+        Refuses<InvalidOperationException>(() => kernel.MapSingle(buffer, 0, 64, DmaDirection.ToDevice));
+        Refuses<InvalidOperationException>(() => kernel.AllocCoherent(Page));
+        var list = new ScatterList(1);
+        list.Add(buffer, 0, 64);
+        Refuses<InvalidOperationException>(() => kernel.MapSg(list, DmaDirection.ToDevice));
+        Assert.Equal(0, list.MappedCount);
+
+        container.Dispose();
+        machine.Memory.Free(memory);
+        machine.Memory.Free(buffer);
+        StillWorks(machine, device.Device);
+    }
+
+    [Fact]
     public void ADeviceOfAnotherMachine_CannotJoinAContainer()
     {
         (Machine machine, VfioContainer container, _, KBuffer memory) = Vfio();
