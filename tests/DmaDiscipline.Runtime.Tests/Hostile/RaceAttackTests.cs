@@ -482,4 +482,95 @@ public sealed class RaceAttackTests
             StillWorks(machine, device);
         }
     }
+    [Fact]
+    public void AKernelDriverMappingWhileTheDeviceIsHandedToVfio_NeverKeepsAMappingTheContainerDoesNotKnowOf()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            Machine machine = Machines.With(debug: DmaDebugMode.Collect);
+            Device device = machine.AddDevice(Machines.Disk);
+            var transport = new VirtioMmioTransport(device, new VirtioBlkDevice());
+            var container = new VfioContainer(machine);
+            KBuffer buffer = machine.Memory.Allocate(Page);
+            int handedOver = 0;
+            int mappedAfter = 0;
+
+            Race(
+                () =>
+                {
+                    for (int i = 0; i < 2000; i++)
+                    {
+                        bool owned = Volatile.Read(ref handedOver) == 1;
+                        DmaAddr address;
+                        try
+                        {
+                            address = device.Dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            continue; // the userspace driver owns the device
+                        }
+
+                        if (owned)
+                        {
+                            Interlocked.Increment(ref mappedAfter);
+                        }
+
+                        Assert.False(device.Dma.MappingError(address));
+                        device.Dma.UnmapSingle(address, 64, DmaDirection.ToDevice);
+                    }
+                },
+                () =>
+                {
+                    Thread.SpinWait(round * 300);
+                    while (true)
+                    {
+                        try
+                        {
+                            container.AddDevice(transport);
+                            Volatile.Write(ref handedOver, 1);
+                            return;
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            Thread.Yield(); // the kernel driver held a mapping at that instant: refused, try again
+                        }
+                    }
+                });
+
+            Assert.Equal(0, mappedAfter);
+            Assert.Equal(0, machine.Debug.LiveMappings(device.Id));
+            container.Dispose();
+            machine.Memory.Free(buffer);
+            StillWorks(machine, device);
+        }
+    }
+
+    [Fact]
+    public void TwoThreadsFreeingOneBuffer_OneFreesIt_TheOtherIsToldItWasFreed()
+    {
+        Machine machine = Machines.With();
+        int before = machine.Memory.LiveAllocations;
+        for (int round = 0; round < 200; round++)
+        {
+            KBuffer buffer = machine.Memory.Allocate(Page);
+            int freed = 0;
+            void Free()
+            {
+                try
+                {
+                    machine.Memory.Free(buffer);
+                    Interlocked.Increment(ref freed);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }
+
+            Race(Free, Free);
+            Assert.Equal(1, freed);
+        }
+
+        Assert.Equal(before, machine.Memory.LiveAllocations);
+    }
 }
