@@ -281,4 +281,60 @@ public sealed class PublicSurfaceSweepTests
         StillWorks(world.Machine, world.Witness);
         Assert.Empty(world.Machine.Debug.For(world.Witness.Id));
     }
+    /// <summary>The members the reflection sweep cannot call (spans cannot be boxed), attacked by hand with the same rule.</summary>
+    [Fact]
+    public void MembersTakingSpans_GivenBoundaryOffsetsAndLengths_AnswerClearly()
+    {
+        var world = new World(DmaDebugMode.Collect);
+        int[] offsets = [0, -1, 1, 3, 255, 256, 4095, int.MaxValue, int.MaxValue - 3, int.MinValue];
+        int[] lengths = [0, 1, 4, 8, 16, 4096, 70_000];
+        ulong[] addresses = [0, 1, world.Mapped.Value, world.Mapped.Value + 4090, ulong.MaxValue, ulong.MaxValue - 7, 1UL << 63, world.Buffer.PhysicalAddress.Value];
+        VfioDevice vfio = world.VfioDevice;
+        VirtioMmioTransport transport = world.Harness.Transport;
+        VirtqChain chain = world.Queue.LastPopped;
+        foreach (int length in lengths)
+        {
+            var bytes = new byte[length];
+            foreach (int offset in offsets)
+            {
+                Clear(() => transport.ReadConfig(offset, bytes), "offset");
+                Clear(() => transport.WriteConfig(offset, bytes), "offset");
+                Clear(() => vfio.ReadConfig(offset, bytes), "offset");
+                Clear(() => chain.TryRead(offset, bytes), "offset");
+                Clear(() => chain.TryWrite(offset, bytes), "offset");
+                Clear(() => chain.TryRead((long)offset << 20, bytes), "offset");
+            }
+
+            foreach (ulong address in addresses)
+            {
+                Clear(() => world.Nic.Bus.TryRead(new DmaAddr(address), bytes), "address");
+                Clear(() => world.Nic.Bus.TryWrite(new DmaAddr(address), bytes), "address");
+                Clear(() => world.Machine.Memory.Read(new PhysAddr(address), bytes), "address");
+                Clear(() => world.Machine.Memory.Write(new PhysAddr(address & ~0xfffUL), bytes), "address");
+            }
+
+            Clear(() => VirtqDesc.Read(bytes), "bytes");
+            Clear(() => PvirtqDesc.Read(bytes), "bytes");
+            Clear(() => default(VirtqDesc).Write(bytes), "bytes");
+            Clear(() => new PvirtqDesc(ulong.MaxValue, uint.MaxValue, ushort.MaxValue, (VirtqDescFlags)0xffff).Write(bytes), "bytes");
+            Clear(() => VirtioNetGenerator.Verify(bytes, out _), "frame");
+            foreach (long sequence in new[] { 0L, -1L, long.MaxValue, long.MinValue })
+            {
+                Clear(() => VirtioNetGenerator.Fill(bytes, sequence, new byte[6]), "frame");
+                Clear(() => VirtioNetGenerator.Fill(bytes, sequence, new byte[length]), length >= VirtioNetGenerator.MinFrameSize ? "destinationMac" : "frame");
+            }
+        }
+
+        world.Machine.Debug.SetDeviceFilter([world.Witness.Id]);
+        StillWorks(world.Machine, world.Witness);
+    }
+
+    private static void Clear(Action call, params string[] parameters)
+    {
+        Exception? error = NeverInternal(call);
+        if (error is ArgumentException { ParamName: { } name })
+        {
+            Assert.True(parameters.Contains(name) || name is "destination" or "source" or "length" or "sequence", $"{error.GetType().Name} names '{name}': {error.Message}\n{error.StackTrace}");
+        }
+    }
 }
