@@ -161,6 +161,24 @@ public sealed class DmaApiAttackTests
     }
 
     [Theory]
+    [MemberData(nameof(Platforms))]
+    public void AnUnpluggedDevice_ReachesNoMemory_NotEvenWithoutAnIommu(string platform)
+    {
+        (Machine machine, Device device) = Platform(platform);
+        CoherentBuffer ring = device.Dma.AllocCoherent(Page);
+        DmaAddr address = ring.DmaAddress;
+        machine.RemoveDevice(device); // frees the ring: its frames may go to a new owner
+        KBuffer next = machine.Buffer(Machines.Pattern(4 * Page, 3));
+
+        Assert.False(device.Bus.TryWrite(address, new byte[64]));
+        Assert.False(device.Bus.TryWrite(new DmaAddr(next.PhysicalAddress.Value), new byte[64]));
+        Assert.Null(device.DeviceRead(new DmaAddr(next.PhysicalAddress.Value), 64));
+
+        Assert.Equal(Machines.Pattern(4 * Page, 3), next.Span.ToArray());
+        machine.Memory.Free(next);
+    }
+
+    [Theory]
     [InlineData(InvalidationMode.Strict)]
     [InlineData(InvalidationMode.Lazy)]
     public void RemovingADeviceOfAGroup_GivesItsIovasBackToTheSharedDomain_AndLeavesItsPeerWorking(InvalidationMode mode)

@@ -529,4 +529,35 @@ public sealed class VirtioAttackTests
         Restart(h);
         BlkRequestCompletes(h);
     }
+    [Theory]
+    [InlineData(InvalidationMode.Strict, false)]
+    [InlineData(InvalidationMode.Strict, true)]
+    [InlineData(InvalidationMode.Lazy, true)]
+    public void AFaultListenerThatUnplugsTheFaultingDevice_MidRequest_NeitherHangsNorThrowsInside(InvalidationMode mode, bool ats)
+    {
+        Machine machine = Machines.With(invalidation: mode, debug: DmaDebugMode.Collect);
+        var h = new VirtioHarness(new VirtioBlkDevice(), machine: machine, deviceOptions: new DeviceOptions { Ats = ats });
+        machine.Faults.FaultRaised += fault =>
+        {
+            if (machine.Find(fault.Device) is { } device)
+            {
+                machine.RemoveDevice(device);
+            }
+        };
+        SplitRing ring = h.Split(0);
+        Requests.WriteBlkHeader(h, 0, VirtioBlkReq.TypeOut, 0);
+        ring.SetDesc(0, h.At(Requests.HeaderAt), VirtioBlkReq.HeaderSize, VirtqDescFlags.Next, 1);
+        ring.SetDesc(1, 0x7000_0000, 512, VirtqDescFlags.Next, 2); // faults: the listener unplugs the device under its own request
+        ring.SetDesc(2, h.At(Requests.StatusAt), 1, VirtqDescFlags.Write);
+        ring.Offer(0);
+
+        Finishes(() => NeverInternal(() => h.Kick(0), typeof(InvalidOperationException), typeof(ObjectDisposedException)), "a request whose fault listener unplugs its device");
+
+        Assert.True(h.Device.IsRemoved);
+        // The forged address (DMA001) and the ring and data area the driver still held (DMA002); the device's own
+        // status write after its removal is blocked without blaming the driver.
+        Assert.All(machine.Debug.Violations, v => Assert.True(v.RuleId == RuleIds.Leak || v.Address.Value == 0x7000_0000, v.ToString()));
+        Assert.Contains(machine.Faults.Records, f => f.Reason == FaultReason.Blocked && f.Access == DmaAccess.Write);
+        StillWorks(machine, machine.AddDevice(Machines.Disk));
+    }
 }
