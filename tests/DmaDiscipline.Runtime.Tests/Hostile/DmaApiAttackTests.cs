@@ -178,6 +178,23 @@ public sealed class DmaApiAttackTests
         machine.Memory.Free(next);
     }
 
+    [Fact]
+    public void AnOldHandleOfARemovedDevice_CannotUnbindTheDeviceNowPluggedInUnderItsId()
+    {
+        Machine machine = Machines.With(debug: DmaDebugMode.Collect);
+        Device old = machine.AddDevice(Machines.Nic);
+        machine.RemoveDevice(old);
+        Device current = machine.AddDevice(Machines.Nic);
+        KBuffer buffer = machine.Memory.Allocate(Page);
+        DmaAddr live = current.MapChecked(buffer, 0, Page, DmaDirection.ToDevice);
+
+        Refuses<ObjectDisposedException>(old.UnbindDriver);
+
+        Assert.Empty(machine.Debug.Violations); // the new device's live mapping is no leak of the old handle's
+        current.Dma.UnmapSingle(live, Page, DmaDirection.ToDevice);
+        machine.Memory.Free(buffer);
+    }
+
     [Theory]
     [InlineData(InvalidationMode.Strict)]
     [InlineData(InvalidationMode.Lazy)]
