@@ -136,6 +136,7 @@ public sealed class RaceAttackTests
             }
 
             Assert.Equal(before, Held.Of(machine));
+            Assert.Equal(0, machine.Debug.LiveMappings(Machines.Nic)); // nothing of the removed device stays tracked, a map racing the removal included
             StillWorks(machine, bystander);
 
             // What was reported is the driver's leak at the removal and its calls after it, never a double unmap or a
