@@ -125,6 +125,10 @@ public static partial class Cores
     /// log on failure; the maintainer: "you need to handle these errors and not just log something…
     /// krping should bail out". Twin: it bails out.
     /// </summary>
+    /// <remarks>
+    /// The run-time check (<c>--runtime</c>) cannot confirm this defect: the debug layer sees that
+    /// <c>MappingError</c> was asked, not whether its answer was heeded, and the simulated mappings never fail.
+    /// </remarks>
     public static DefectCore Dma003d { get; } = new(
         "DMA003d",
         "DMA003",
@@ -139,6 +143,10 @@ public static partial class Cores
     /// comes after the store, so a failed mapping's error value is already in the ring. Twin: the
     /// check first.
     /// </summary>
+    /// <remarks>
+    /// The run-time check cannot confirm this defect: the descriptor is an array no device reads, so the debug
+    /// layer sees the check made before any device use.
+    /// </remarks>
     public static DefectCore Dma003e { get; } = new(
         "DMA003e",
         "DMA003",
