@@ -56,7 +56,7 @@ public sealed class DmaDebug
         Enumerable.Range(0, 64).Select(_ => new Dictionary<KBuffer, List<DmaDebugEntry>>(ReferenceEqualityComparer.Instance)).ToArray();
 
     // Replaced whole, never changed in place: readers take the reference once.
-    private HashSet<DeviceId>? _filter;
+    private System.Collections.Frozen.FrozenSet<DeviceId>? _filter; // frozen: a caller that casts DeviceFilter back cannot change it under the reporting threads
     private int _stackDepth = 1;
     private long _dropped;
     private long _suppressed;
@@ -125,7 +125,8 @@ public sealed class DmaDebug
     /// <summary>
     /// The devices whose violations are reported, or null for every device (the default). Like
     /// dma-debug's <c>driver_filter</c>, the filter decides only what is reported: every device's
-    /// mappings stay tracked, so changing the filter mid-run never produces false reports.
+    /// mappings stay tracked, so changing the filter mid-run never produces false reports. The set is
+    /// the debug layer's own read-only copy.
     /// </summary>
     public IReadOnlyCollection<DeviceId>? DeviceFilter => Volatile.Read(ref _filter);
 
@@ -164,7 +165,7 @@ public sealed class DmaDebug
             return;
         }
 
-        var filter = new HashSet<DeviceId>(devices);
+        var filter = System.Collections.Frozen.FrozenSet.ToFrozenSet(devices); // a copy: changing the caller's collection later changes nothing
         if (filter.Count == 0)
         {
             throw new ArgumentException("A device filter names at least one device; pass null to report every device.", nameof(devices));
@@ -569,6 +570,60 @@ public sealed class DmaDebug
             $"CPU took the Span of {buffer} while the device owns it (mapped {entry.Direction}, no SyncForCpu or unmap yet)"));
     }
 
+    /// <summary>Depth of device work (a transport processing a queue) on this thread; see <see cref="CheckDeviceAccess"/>.</summary>
+    [ThreadStatic]
+    private static int t_deviceWork;
+
+    /// <summary>The first Throw-mode violation of device accesses in this thread's device work, thrown when it ends.</summary>
+    [ThreadStatic]
+    private static DmaDebugException? t_deferred;
+
+    /// <summary>
+    /// A device access, seen before it is translated; false when Throw mode refuses it inside device
+    /// work (<see cref="BeginDeviceWork"/>): the exception is kept for <see cref="EndDeviceWork"/> and the
+    /// device sees the transaction fail, so a queue's processing is never cut short halfway through a
+    /// request (the request completes with the device's error, then the driver's call throws). Outside
+    /// device work (a test calling <see cref="Device.Bus"/> itself) it throws at once.
+    /// </summary>
+    internal bool CheckDeviceAccess(DeviceId device, ulong address, int length, DmaAccess access)
+    {
+        if (t_deviceWork == 0)
+        {
+            OnDeviceAccess(device, address, length, access);
+            return true;
+        }
+
+        try
+        {
+            OnDeviceAccess(device, address, length, access);
+            return true;
+        }
+        catch (DmaDebugException refused)
+        {
+            t_deferred ??= refused;
+            return false;
+        }
+    }
+
+    /// <summary>The calling thread starts device work (nested: an interrupt handler may notify another queue).</summary>
+    internal static void BeginDeviceWork() => t_deviceWork++;
+
+    /// <summary>Ends device work; at the outermost end, throws the first device-access violation Throw mode refused during it.</summary>
+    internal static void EndDeviceWork(bool rethrow)
+    {
+        if (--t_deviceWork != 0)
+        {
+            return;
+        }
+
+        DmaDebugException? deferred = t_deferred;
+        t_deferred = null;
+        if (rethrow && deferred is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(deferred);
+        }
+    }
+
     /// <summary>A device access, seen before it is translated: reported (and in Throw mode refused) before any byte moves.</summary>
     internal void OnDeviceAccess(DeviceId device, ulong address, int length, DmaAccess access)
     {
@@ -701,6 +756,31 @@ public sealed class DmaDebug
 
                     ReleaseOwnership(entry);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A map that completed on another thread after its device was removed (and after <see cref="OnRemove"/>
+    /// forgot the device's mappings) undid itself in the DMA layer: its entry goes too, so nothing of a
+    /// removed device stays tracked.
+    /// </summary>
+    internal void ForgetAfterRemoval(DeviceId device, MappingKind kind, ulong address, int length, DmaDirection direction)
+    {
+        if (!_devices.TryGetValue(device, out DebugDeviceState? state))
+        {
+            return;
+        }
+
+        lock (state.Lock)
+        {
+            DmaDebugEntry? entry = state.At(address).FirstOrDefault(e => e.Kind == kind && e.Length == length && e.Direction == direction && !e.Released && !e.Releasing);
+            if (entry is not null)
+            {
+                entry.Released = true;
+                state.Remove(entry);
+                _lines.Remove(entry);
+                ReleaseOwnership(entry);
             }
         }
     }

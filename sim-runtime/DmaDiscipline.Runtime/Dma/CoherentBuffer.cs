@@ -47,6 +47,9 @@ public sealed class CoherentBuffer
 
     internal DeviceId Device { get; }
 
+    /// <summary>The DMA API that allocated the buffer (set once the allocation is recorded); only it may free the buffer.</summary>
+    internal DmaApi? Owner { get; set; }
+
     internal KBuffer Buffer { get; }
 
     internal DmaAddr Address => _dmaAddress;

@@ -13,7 +13,11 @@ namespace DmaDiscipline.Runtime;
 /// CPU; calls on different mappings do not wait for each other beyond short per-shard locks, and
 /// the IOVA fast path takes no global lock. A <see cref="ScatterList"/> is used by one thread at a time.
 /// Once the device is removed (<see cref="Machine.RemoveDevice"/>) every call throws
-/// <see cref="ObjectDisposedException"/>, and the debug layer reports it (DMA006).
+/// <see cref="ObjectDisposedException"/>, and the debug layer reports it (DMA006). While a userspace
+/// driver owns the device (<see cref="Vfio.VfioContainer.AddDevice"/>, until the container is closed)
+/// the calls that would make a mapping or coherent buffer throw <see cref="InvalidOperationException"/>:
+/// the device's DMA goes through the container's domain, where a kernel IOVA would name the
+/// userspace driver's pages.
 /// </summary>
 public sealed class DmaApi
 {
@@ -24,6 +28,8 @@ public sealed class DmaApi
     private readonly DmaDebug _debug;
     private readonly LiveMappings _mappings = new();
     private readonly LivePath _path;
+    private readonly object _ownerLock = new();
+    private DmaOps? _beforeUserspace; // while a VFIO container owns the device: the path it returns to
     private volatile bool _removed;
 
     private OwnedCounter _maps;
@@ -65,16 +71,72 @@ public sealed class DmaApi
     /// addresses it is given as physical, whatever the firmware table says (Linux's
     /// <c>vring_use_dma_api()</c>).
     /// </summary>
-    public bool BypassesTranslation => !ReferenceEquals(_path.Current, _platformOps);
+    public bool BypassesTranslation => ReferenceEquals(Volatile.Read(ref _beforeUserspace) ?? _path.Current, _bypassOps);
 
     /// <summary>
     /// Switches between the platform's DMA path and identity DMA (see <see cref="BypassesTranslation"/>).
     /// Refused (false) while a mapping or coherent buffer is live: its bus address belongs to the old path.
+    /// While a userspace driver owns the device the choice is kept for its return to the kernel.
     /// </summary>
     internal bool TrySetTranslationBypass(bool bypass)
     {
-        return _path.TrySwitch(bypass ? _bypassOps : _platformOps);
+        lock (_ownerLock)
+        {
+            DmaOps wanted = bypass ? _bypassOps : _platformOps;
+            if (_beforeUserspace is not null)
+            {
+                _beforeUserspace = wanted;
+                return true;
+            }
+
+            return _path.TrySwitch(wanted);
+        }
     }
+
+    /// <summary>
+    /// A userspace driver takes the device (VFIO): the kernel DMA path is switched to one that maps
+    /// nothing. Refused (false) while the kernel driver holds a mapping or coherent buffer, or a map
+    /// is under way (the switch and a new mapping exclude each other, see <see cref="LivePath"/>).
+    /// </summary>
+    internal bool TryHandToUserspace()
+    {
+        lock (_ownerLock)
+        {
+            DmaOps current = _path.Current;
+            if (_beforeUserspace is not null || !_path.TrySwitch(new UserspaceOwnedDmaOps(current.Path)))
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _beforeUserspace, current);
+            return true;
+        }
+    }
+
+    /// <summary>The userspace driver let go (its container closed): the kernel DMA path is back.</summary>
+    internal void ReturnFromUserspace()
+    {
+        lock (_ownerLock)
+        {
+            if (_beforeUserspace is not { } before)
+            {
+                return;
+            }
+
+            // Nothing stays live on the owned path (it maps nothing); a refused call racing the switch leaves at once.
+            var spin = default(SpinWait);
+            while (!_path.TrySwitch(before))
+            {
+                spin.SpinOnce();
+            }
+
+            Volatile.Write(ref _beforeUserspace, null);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowOwnedByUserspace(string call) =>
+        throw new InvalidOperationException($"{call} on {_device}: a userspace driver owns the device (VFIO), so the kernel DMA API maps nothing until its container is closed.");
 
     /// <summary>One live mapping of this device that pins <paramref name="buffer"/>, for the refusal of its free.</summary>
     internal PinHolder? FindPinHolder(KBuffer buffer) =>
@@ -103,6 +165,7 @@ public sealed class DmaApi
     /// <param name="length">Bytes to map (at least one).</param>
     /// <param name="direction">Who moves data: the device reads (ToDevice), writes (FromDevice), or both.</param>
     /// <returns>The bus address for the device, or the error address (see <see cref="MappingError"/>).</returns>
+    /// <exception cref="InvalidOperationException">A userspace driver owns the device (VFIO).</exception>
     public DmaAddr MapSingle(KBuffer buffer, int offset, int length, DmaDirection direction)
     {
         ThrowIfRemoved(nameof(MapSingle));
@@ -117,11 +180,17 @@ public sealed class DmaApi
         int me = Environment.CurrentManagedThreadId; // a thread-local read, once per call
         _maps.Increment(me);
         buffer.Pin(me);
-        DmaAddr address = _path.Enter(me).Map(buffer, offset, length, direction, DmaMask, me);
+        DmaOps ops = _path.Enter(me);
+        DmaAddr address = ops.Map(buffer, offset, length, direction, DmaMask, me);
         if (address == DmaAddr.Error)
         {
             _path.Leave(me);
             buffer.Unpin(me);
+            if (ops is UserspaceOwnedDmaOps)
+            {
+                ThrowOwnedByUserspace(nameof(MapSingle));
+            }
+
             Interlocked.Increment(ref _mappingFailures);
             return address;
         }
@@ -131,6 +200,15 @@ public sealed class DmaApi
         {
             ulong physical = buffer.Physical.Value + (ulong)offset;
             _debug.OnMap(_device, MappingKind.Single, buffer, address.Value, length, direction, [(physical, physical + (ulong)length)]);
+        }
+
+        if (_removed)
+        {
+            // The device was removed while this call mapped: its release of everything may have run
+            // before the record was made, so the call undoes its own mapping (unless that release took it).
+            _ = Release(address, length, direction, MappingKind.Single);
+            ForgetAfterRemoval(MappingKind.Single, address.Value, length, direction);
+            ThrowRemoved(nameof(MapSingle));
         }
 
         return address;
@@ -182,12 +260,19 @@ public sealed class DmaApi
             // segment) never reaches the DMA layer.
             DmaDebugVerdict verdict = _debug.CheckRelease(_device, MappingKind.Single, address.Value, length, direction);
             bool refusedHere = !verdict.Proceed || !Release(address, length, direction, MappingKind.Single);
-            _debug.CompleteRelease(verdict, refusedHere);
+            bool gone = refusedHere && _removed; // the removal released the mapping under this call: not the driver's double unmap
+            _debug.CompleteRelease(verdict, refusedHere && !gone);
+            if (gone)
+            {
+                ThrowRemoved(nameof(UnmapSingle));
+            }
+
             return;
         }
 
         if (!Release(address, length, direction, MappingKind.Single))
         {
+            ThrowIfRemoved(nameof(UnmapSingle));
             throw Refused(nameof(UnmapSingle), address, length);
         }
     }
@@ -204,7 +289,7 @@ public sealed class DmaApi
     /// Maps a scatter-gather list (<c>dma_map_sg</c>). Returns the number of DMA segments to give the
     /// device (possibly fewer than the CPU segments), or 0 if the mapping failed and nothing is mapped.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The list is empty or already mapped.</exception>
+    /// <exception cref="InvalidOperationException">The list is empty or already mapped, or a userspace driver owns the device (VFIO).</exception>
     /// <exception cref="ArgumentException">A segment's buffer belongs to another machine.</exception>
     public int MapSg(ScatterList list, DmaDirection direction)
     {
@@ -219,7 +304,7 @@ public sealed class DmaApi
         for (int i = 0; i < list.Count; i++)
         {
             list.Buffer(i).ThrowIfFreed();
-            CheckSameMachine(list.Buffer(i));
+            CheckSameMachine(list.Buffer(i), nameof(list));
         }
 
         if (_debug.IsEnabled)
@@ -230,11 +315,17 @@ public sealed class DmaApi
         int me = Environment.CurrentManagedThreadId;
         _maps.Increment(me);
         PinAll(list, me);
-        int count = _path.Enter(me).MapSg(list, direction, DmaMask);
+        DmaOps ops = _path.Enter(me);
+        int count = ops.MapSg(list, direction, DmaMask);
         if (count == 0)
         {
             _path.Leave(me);
             UnpinAll(list, list.Count, me);
+            if (ops is UserspaceOwnedDmaOps)
+            {
+                ThrowOwnedByUserspace(nameof(MapSg));
+            }
+
             Interlocked.Increment(ref _mappingFailures);
             return 0;
         }
@@ -248,6 +339,17 @@ public sealed class DmaApi
         if (_debug.IsEnabled)
         {
             _debug.OnMapSg(_device, list, count, direction);
+        }
+
+        if (_removed)
+        {
+            ReleaseListAfterRemoval(list, direction, me);
+            for (int i = 0; i < count; i++)
+            {
+                ForgetAfterRemoval(MappingKind.ScatterGather, list.DmaAddressUnchecked(i), list.DmaLengthUnchecked(i), direction);
+            }
+
+            ThrowRemoved(nameof(MapSg));
         }
 
         return count;
@@ -282,13 +384,19 @@ public sealed class DmaApi
         }
         else if (verdicts is null)
         {
+            ThrowIfRemoved(nameof(UnmapSg));
             throw new InvalidOperationException($"UnmapSg refused: the list's mapping is not live in the DMA layer of {_device}.");
         }
 
         list.SetMapped(0, null);
         if (verdicts is not null)
         {
-            _debug.CompleteReleases(verdicts, refused);
+            bool gone = refused && _removed;
+            _debug.CompleteReleases(verdicts, refused && !gone);
+            if (gone)
+            {
+                ThrowRemoved(nameof(UnmapSg));
+            }
         }
     }
 
@@ -309,6 +417,7 @@ public sealed class DmaApi
             : throw new InsufficientMemoryException($"AllocCoherent({length}) failed for {_device}: no memory reachable below mask 0x{CoherentMask:x}.");
 
     /// <summary>Like <see cref="AllocCoherent"/>, but reports failure by returning false (the NULL return of the kernel API).</summary>
+    /// <exception cref="InvalidOperationException">A userspace driver owns the device (VFIO): not a failure to report, a call the device's state forbids.</exception>
     public bool TryAllocCoherent(int length, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CoherentBuffer? buffer)
     {
         ThrowIfRemoved(nameof(TryAllocCoherent));
@@ -317,17 +426,31 @@ public sealed class DmaApi
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A coherent buffer is 1 to {PhysicalMemory.MaxAllocation} bytes.");
         }
 
-        if (!_path.Enter(Environment.CurrentManagedThreadId).TryAllocCoherent(_device, length, CoherentMask, out buffer))
+        DmaOps ops = _path.Enter(Environment.CurrentManagedThreadId);
+        if (!ops.TryAllocCoherent(_device, length, CoherentMask, out buffer))
         {
             _path.Leave(Environment.CurrentManagedThreadId);
+            if (ops is UserspaceOwnedDmaOps)
+            {
+                ThrowOwnedByUserspace(nameof(TryAllocCoherent));
+            }
+
             return false;
         }
 
         buffer.Buffer.Pin(Environment.CurrentManagedThreadId);
+        buffer.Owner = this;
         _mappings.Add(new LiveMapping(buffer.Address.Value, length, DmaDirection.Bidirectional, MappingKind.Coherent, buffer));
         if (_debug.IsEnabled)
         {
             _debug.OnMap(_device, MappingKind.Coherent, null, buffer.Address.Value, length, DmaDirection.Bidirectional);
+        }
+
+        if (_removed)
+        {
+            ReleaseCoherentAfterRemoval(buffer, Environment.CurrentManagedThreadId);
+            ForgetAfterRemoval(MappingKind.Coherent, buffer.Address.Value, length, DmaDirection.Bidirectional);
+            ThrowRemoved(nameof(TryAllocCoherent));
         }
 
         return true;
@@ -340,13 +463,16 @@ public sealed class DmaApi
     {
         ThrowIfRemoved(nameof(FreeCoherent));
         ArgumentNullException.ThrowIfNull(buffer);
-        if (buffer.Device != _device)
+        if (!ReferenceEquals(buffer.Owner, this))
         {
-            throw new ArgumentException($"The coherent buffer belongs to {buffer.Device}, not {_device}.", nameof(buffer));
+            // By owner, not by id: another machine's device, or a removed device re-added, can have the same id.
+            string whose = ReferenceEquals(buffer.Buffer.Memory, _memory) ? $"{buffer.Device}" : $"{buffer.Device} of another machine";
+            throw new ArgumentException($"The coherent buffer belongs to {whose}, not {_device}: nothing was freed.", nameof(buffer));
         }
 
         if (buffer.IsFreed)
         {
+            ThrowIfRemoved(nameof(FreeCoherent)); // freed by the removal of its device under this call
             if (!_debug.IsEnabled)
             {
                 throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
@@ -376,7 +502,13 @@ public sealed class DmaApi
 
         if (_debug.IsEnabled)
         {
-            _debug.CompleteRelease(verdict, refused);
+            bool gone = refused && _removed; // freed by the removal under this call: not the driver's double free
+            _debug.CompleteRelease(verdict, refused && !gone);
+            if (gone)
+            {
+                ThrowRemoved(nameof(FreeCoherent));
+            }
+
             if (lostRace)
             {
                 _debug.OnDoubleFree(_device, buffer.Address.Value, buffer.Length);
@@ -384,16 +516,113 @@ public sealed class DmaApi
         }
         else if (lostRace)
         {
+            ThrowIfRemoved(nameof(FreeCoherent)); // the removal freed it under this call
             throw new InvalidOperationException($"FreeCoherent of {buffer}: it was already freed.");
         }
         else if (refused)
         {
+            ThrowIfRemoved(nameof(FreeCoherent));
             throw new InvalidOperationException($"FreeCoherent of {buffer} refused: the DMA layer holds no such buffer.");
         }
     }
 
     /// <summary>The device was removed from the machine: every later call is refused (Driver Verifier's use of a released adapter).</summary>
-    internal void MarkRemoved() => _removed = true;
+    internal void MarkRemoved()
+    {
+        _removed = true;
+        Interlocked.MemoryBarrier(); // the mark is visible before the release of what is live reads the records
+    }
+
+    /// <summary>
+    /// Releases everything the removed device's driver still held — streaming and scatter-gather
+    /// mappings, coherent buffers — on its DMA path, after <see cref="MarkRemoved"/> and after the
+    /// debug layer reported them as leaks: their IOVAs and bounce slots return to the platform, their
+    /// buffers are no longer pinned (a mapping of a device that is gone pins nothing), and a coherent
+    /// buffer's memory is freed (its <see cref="CoherentBuffer.Span"/> throws from now on). Each
+    /// release claims its record first, so a driver call racing the removal and this sweep never both
+    /// release one mapping.
+    /// </summary>
+    internal void ReleaseAfterRemoval()
+    {
+        int me = Environment.CurrentManagedThreadId;
+        List<(ScatterList List, DmaDirection Direction)>? lists = null;
+        foreach (LiveMapping mapping in _mappings.All())
+        {
+            switch (mapping.Owner)
+            {
+                case KBuffer:
+                    _ = Release(new DmaAddr(mapping.Address), mapping.Length, mapping.Direction, MappingKind.Single);
+                    break;
+                case CoherentBuffer coherent:
+                    ReleaseCoherentAfterRemoval(coherent, me);
+                    break;
+                case ScatterList list when lists is null || !lists.Exists(l => ReferenceEquals(l.List, list)):
+                    (lists ??= new()).Add((list, mapping.Direction));
+                    break;
+            }
+        }
+
+        foreach ((ScatterList list, DmaDirection direction) in lists ?? [])
+        {
+            ReleaseListAfterRemoval(list, direction, me);
+        }
+    }
+
+    private void ReleaseCoherentAfterRemoval(CoherentBuffer buffer, int me)
+    {
+        if (!buffer.TryMarkFreed())
+        {
+            return; // a FreeCoherent racing the removal has it
+        }
+
+        _ = _mappings.TryRemove(buffer.Address.Value, buffer.Length, DmaDirection.Bidirectional, MappingKind.Coherent, me, out _);
+        buffer.Buffer.Unpin(me);
+        if (_path.Current.FreeCoherent(buffer))
+        {
+            _path.Leave(me);
+        }
+    }
+
+    /// <summary>Unmaps a list of this removed device, claiming its segments in order (as UnmapSg does, so of two, one wins).</summary>
+    private void ReleaseListAfterRemoval(ScatterList list, DmaDirection direction, int me)
+    {
+        int count = list.MappedCount;
+        if (count == 0 || !ReferenceEquals(list.MappedBy, this))
+        {
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            if (!_mappings.TryRemove(list.DmaAddressUnchecked(i), list.DmaLengthUnchecked(i), direction, MappingKind.ScatterGather, me, out _))
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    _mappings.Add(new LiveMapping(list.DmaAddressUnchecked(j), list.DmaLengthUnchecked(j), direction, MappingKind.ScatterGather, list), me);
+                }
+
+                return; // another thread is releasing it
+            }
+        }
+
+        if (!_path.Current.UnmapSg(list, direction))
+        {
+            return;
+        }
+
+        _path.Leave(me);
+        UnpinAll(list, list.Count, me);
+        list.SetMapped(0, null);
+    }
+
+    /// <summary>A map that completed after its device was removed drops the debug entry it made (the removal already forgot the device's).</summary>
+    private void ForgetAfterRemoval(MappingKind kind, ulong address, int length, DmaDirection direction)
+    {
+        if (_debug.IsEnabled)
+        {
+            _debug.ForgetAfterRemoval(_device, kind, address, length, direction);
+        }
+    }
 
     // The checks are a test inline and a throw out of line (a method that throws is not inlined):
     // they run at every map, unmap and sync.
@@ -491,17 +720,17 @@ public sealed class DmaApi
         }
     }
 
-    private void CheckSameMachine(KBuffer buffer)
+    private void CheckSameMachine(KBuffer buffer, string parameter = "buffer")
     {
         if (!ReferenceEquals(buffer.Memory, _memory))
         {
-            ThrowForeign(buffer);
+            ThrowForeign(buffer, parameter);
         }
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private void ThrowForeign(KBuffer buffer) =>
-        throw new ArgumentException($"{buffer} belongs to another machine's memory: {_device} cannot reach it, and its physical address names a frame of this machine.", nameof(buffer));
+    private void ThrowForeign(KBuffer buffer, string parameter) =>
+        throw new ArgumentException($"{buffer} belongs to another machine's memory: {_device} cannot reach it, and its physical address names a frame of this machine.", parameter);
 
     private static bool IsValidMask(ulong mask) =>
         mask >= (1UL << 24) - 1 && (mask & (mask + 1)) == 0;
@@ -546,12 +775,19 @@ public sealed class DmaApi
         {
             DmaDebugVerdict verdict = _debug.CheckSync(_device, address.Value, length, direction, forCpu);
             bool refusedHere = !verdict.Proceed || !SyncOps(address, length, direction, forCpu);
-            _debug.CompleteSync(verdict, forCpu, refusedHere);
+            bool gone = refusedHere && _removed; // the removal released the mapping under this call: not the driver's use after unmap
+            _debug.CompleteSync(verdict, forCpu, refusedHere && !gone);
+            if (gone)
+            {
+                ThrowRemoved(call);
+            }
+
             return;
         }
 
         if (!SyncOps(address, length, direction, forCpu))
         {
+            ThrowIfRemoved(call);
             throw Refused(call, address, length);
         }
     }
@@ -590,7 +826,17 @@ public sealed class DmaApi
             refused[i] = !verdicts[i].Proceed || !SyncOps(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
         }
 
+        bool gone = _removed && Array.IndexOf(refused, true) >= 0;
+        if (gone)
+        {
+            Array.Clear(refused); // released by the removal under this call: not the driver's use after unmap
+        }
+
         _debug.CompleteSyncs(verdicts, forCpu, refused);
+        if (gone)
+        {
+            ThrowRemoved(forCpu ? nameof(SyncSgForCpu) : nameof(SyncSgForDevice));
+        }
     }
 
     private void ThrowIfRemoved(string call)

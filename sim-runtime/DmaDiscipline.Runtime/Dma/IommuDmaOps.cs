@@ -87,7 +87,7 @@ internal sealed class IommuDmaOps : DmaOps
             if (!_domain.MapPages(frame, physical >> PhysicalMemory.PageShift, pages, permission))
             {
                 UnmapFrames(baseFrame, frame - baseFrame);
-                _domain.Iova!.Free(baseFrame, totalPages);
+                _domain.Iova!.FreeOwn(baseFrame, totalPages);
                 return 0;
             }
 

@@ -91,6 +91,33 @@ internal sealed class LiveMappings
     }
 
     /// <summary>
+    /// Every live mapping, once each (a mapping spanning several pages is recorded on each; the same
+    /// mapping made twice is returned twice). A scan under each shard's lock in turn: only for the
+    /// release of a removed device's mappings.
+    /// </summary>
+    public List<LiveMapping> All()
+    {
+        int me = Environment.CurrentManagedThreadId;
+        var copies = new Dictionary<LiveMapping, int>();
+        foreach (Shard? shard in _shards)
+        {
+            shard?.CountCopies(copies, me);
+        }
+
+        var all = new List<LiveMapping>(copies.Count);
+        foreach ((LiveMapping mapping, int count) in copies)
+        {
+            int pages = (int)(mapping.LastPage - mapping.FirstPage + 1);
+            for (int i = 0; i < count / pages; i++)
+            {
+                all.Add(mapping);
+            }
+        }
+
+        return all;
+    }
+
+    /// <summary>
     /// The shard of a page: by its 64 KiB granule, not the page itself, so that the buffers one
     /// queue set up together (neighbouring pages, neighbouring IOVAs) and keeps re-mapping from its
     /// own IOVA cache share few shards with another queue's: two queues on two cores then mostly take
@@ -252,6 +279,25 @@ internal sealed class LiveMappings
                 }
 
                 return null;
+            }
+            finally
+            {
+                _lock.Exit(biased);
+            }
+        }
+
+        public void CountCopies(Dictionary<LiveMapping, int> copies, int me)
+        {
+            bool biased = _lock.Enter(me);
+            try
+            {
+                foreach (int head in _heads.Values())
+                {
+                    for (int node = head; node >= 0; node = _next[node])
+                    {
+                        copies[_records[node]] = copies.GetValueOrDefault(_records[node]) + 1;
+                    }
+                }
             }
             finally
             {

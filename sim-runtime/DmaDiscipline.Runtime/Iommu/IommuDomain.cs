@@ -129,13 +129,14 @@ public sealed class IommuDomain
 
     /// <summary>
     /// Installs translations for an explicit I/O virtual range, as a VFIO container or a unit test
-    /// would. Both addresses must be page-aligned; the range must not overlap an existing mapping.
+    /// would. Both addresses must be page-aligned and the length a whole number of pages; the range
+    /// must not overlap an existing mapping.
     /// It cannot disturb the DMA API of a device using this domain: a range the DMA API maps, or has
     /// unmapped but not yet flushed (lazy mode), is refused, and IOVAs the DMA API's allocator later
     /// hands out over an explicit mapping are held back and never used until it is unmapped.
     /// </summary>
     /// <exception cref="InvalidOperationException">The domain is not translated.</exception>
-    /// <exception cref="ArgumentException">Misaligned, out of range, a permission other than Read, Write or ReadWrite, overlapping an existing mapping, or a range waiting for a lazy flush (nothing is changed).</exception>
+    /// <exception cref="ArgumentException">Misaligned (the length included: <see cref="ArgumentOutOfRangeException"/> unless a positive multiple of the page size), out of range, a permission other than Read, Write or ReadWrite, overlapping an existing mapping, or a range waiting for a lazy flush (nothing is changed).</exception>
     public void Map(ulong iova, PhysAddr physical, int length, IommuPermission permission)
     {
         RequireTranslated();
@@ -199,7 +200,7 @@ public sealed class IommuDomain
     /// <see cref="DmaApi.UnmapSingle"/> and its kin release those, so the DMA API never holds a
     /// mapping that is gone.
     /// </summary>
-    /// <exception cref="ArgumentException">Part of the range is not mapped, or was mapped by the DMA API rather than by <see cref="Map"/> (nothing is changed).</exception>
+    /// <exception cref="ArgumentException">The length is not a positive multiple of the page size (<see cref="ArgumentOutOfRangeException"/>), the IOVA is misaligned, part of the range is not mapped, or was mapped by the DMA API rather than by <see cref="Map"/> (nothing is changed).</exception>
     public void Unmap(ulong iova, int length)
     {
         RequireTranslated();
@@ -249,7 +250,7 @@ public sealed class IommuDomain
         // Given back outside the domain's lock: IOVA allocation never runs under it.
         foreach ((ulong frame, ulong count) in released ?? Enumerable.Empty<(ulong, ulong)>())
         {
-            Iova!.Free(frame, count);
+            Iova!.FreeOwn(frame, count);
         }
     }
 
@@ -351,7 +352,7 @@ public sealed class IommuDomain
         for (int i = 0; i < attempts; i++)
         {
             // Allocated outside the domain's lock (the IOVA fast path takes no domain-wide lock).
-            if (!Iova!.TryAllocate(pages, limitFrame, out frame))
+            if (!Iova!.TryAllocateOwn(pages, limitFrame, out frame))
             {
                 return false;
             }
@@ -856,9 +857,11 @@ public sealed class IommuDomain
 
     private static void CheckExplicitRange(ulong iova, int length)
     {
-        if (length <= 0)
+        if (length <= 0 || (length & (int)PhysicalMemory.PageMask) != 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(length), length, "A mapping is at least one byte long.");
+            // As Linux's iommu_map/iommu_unmap: a size the page sizes cannot express is refused, not rounded
+            // (rounding up mapped or unmapped bytes the caller never named).
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"An explicit mapping is a positive multiple of the {PhysicalMemory.PageSize}-byte page.");
         }
 
         // Compared without adding: iova + length could wrap past 2^64 and pass, and the page table's

@@ -109,13 +109,23 @@ public sealed class IovaAllocator
 
     /// <summary>
     /// Allocates a range of <paramref name="pages"/> frames ending at or below <paramref name="limitFrame"/>
-    /// (the DMA mask in frames). Returns false when no such range is free.
+    /// (the DMA mask in frames). Returns false when no such range is free. A range taken this way from
+    /// a domain's allocator is never handed to its DMA API until it is given back with <see cref="Free(ulong, ulong)"/>.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pages"/> is 0.</exception>
     public bool TryAllocate(ulong pages, ulong limitFrame, out ulong frame) =>
-        TryAllocate(pages, limitFrame, Environment.CurrentManagedThreadId, out frame);
+        TryAllocate(pages, limitFrame, Environment.CurrentManagedThreadId, out frame, caller: true);
 
-    /// <summary>As <see cref="TryAllocate(ulong, ulong, out ulong)"/>, for the thread <paramref name="me"/> (its managed id, read once per DMA operation).</summary>
-    internal bool TryAllocate(ulong pages, ulong limitFrame, int me, out ulong frame)
+    /// <summary>As <see cref="TryAllocate(ulong, ulong, out ulong)"/>, for the platform's own use (the DMA API of a domain), on the thread <paramref name="me"/> (its managed id, read once per DMA operation).</summary>
+    internal bool TryAllocate(ulong pages, ulong limitFrame, int me, out ulong frame) =>
+        TryAllocate(pages, limitFrame, me, out frame, caller: false);
+
+    /// <summary>
+    /// Allocates for the platform, or (<paramref name="caller"/>) for a caller of the public surface:
+    /// its allocations are recorded with <see cref="CallerTag"/>, so that each side frees only its own
+    /// (a public <see cref="Free(ulong, ulong)"/> of a range the DMA API holds would hand one IOVA to two live mappings).
+    /// </summary>
+    private bool TryAllocate(ulong pages, ulong limitFrame, int me, out ulong frame, bool caller)
     {
         if (pages == 0)
         {
@@ -140,7 +150,7 @@ public sealed class IovaAllocator
                     throw new InvalidOperationException($"IOVA frame 0x{frame:x} was handed out twice (an allocator fault).");
                 }
 
-                recorded = size;
+                recorded = caller ? size | CallerTag : size;
             }
 
             return true;
@@ -150,19 +160,35 @@ public sealed class IovaAllocator
     }
 
     /// <summary>
-    /// Frees a range. Returns false, changing nothing, when <paramref name="frame"/> does not start a
-    /// live allocation of exactly <paramref name="pages"/> pages (a double or mismatched free).
+    /// Frees a range <see cref="TryAllocate(ulong, ulong, out ulong)"/> gave. Returns false, changing
+    /// nothing, when <paramref name="frame"/> does not start a live allocation of exactly
+    /// <paramref name="pages"/> pages made that way (a double or mismatched free, or a range of the
+    /// domain's DMA API: only its unmap releases those).
     /// </summary>
-    public bool Free(ulong frame, ulong pages) => Free(frame, pages, Environment.CurrentManagedThreadId);
+    public bool Free(ulong frame, ulong pages) => Free(frame, pages, Environment.CurrentManagedThreadId, caller: true);
 
-    /// <summary>As <see cref="Free(ulong, ulong)"/>, for the thread <paramref name="me"/>.</summary>
-    internal bool Free(ulong frame, ulong pages, int me)
+    /// <summary>As <see cref="Free(ulong, ulong)"/>, for the platform's own allocations, on the thread <paramref name="me"/>.</summary>
+    internal bool Free(ulong frame, ulong pages, int me) => Free(frame, pages, me, caller: false);
+
+    /// <summary>The platform's own free (<see cref="Free(ulong, ulong, int)"/>) on the calling thread.</summary>
+    internal bool FreeOwn(ulong frame, ulong pages) => Free(frame, pages, Environment.CurrentManagedThreadId, caller: false);
+
+    /// <summary>The platform's own allocation on the calling thread.</summary>
+    internal bool TryAllocateOwn(ulong pages, ulong limitFrame, out ulong frame) =>
+        TryAllocate(pages, limitFrame, Environment.CurrentManagedThreadId, out frame, caller: false);
+
+    private bool Free(ulong frame, ulong pages, int me, bool caller)
     {
+        if (pages == 0 || pages > EndFrame)
+        {
+            return false; // no allocation has that size (and rounding it could overflow)
+        }
+
         ulong size = RoundedSize(pages);
         AllocatedStripe stripe = StripeOf(frame);
         using (new BiasedHold(ref stripe.Lock, me))
         {
-            if (!stripe.Ranges.TryGetValue(frame, out ulong allocated) || allocated != size)
+            if (!stripe.Ranges.TryGetValue(frame, out ulong allocated) || allocated != (caller ? size | CallerTag : size))
             {
                 return false; // a double or mismatched free changes nothing
             }
@@ -192,9 +218,14 @@ public sealed class IovaAllocator
         AllocatedStripe stripe = StripeOf(frame);
         using (new BiasedHold(ref stripe.Lock))
         {
-            return stripe.Ranges.TryGetValue(frame, out frames);
+            bool allocated = stripe.Ranges.TryGetValue(frame, out frames);
+            frames &= ~CallerTag;
+            return allocated;
         }
     }
+
+    /// <summary>Marks a recorded size as an allocation of a public caller (sizes never reach bit 63: frames are below 2^52).</summary>
+    private const ulong CallerTag = 1UL << 63;
 
     private static ulong RoundUpToPowerOfTwo(ulong value) =>
         value <= 1 ? 1 : 1UL << (64 - System.Numerics.BitOperations.LeadingZeroCount(value - 1));

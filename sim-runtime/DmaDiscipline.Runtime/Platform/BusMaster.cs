@@ -18,6 +18,7 @@ public sealed class BusMaster
     private const int MaxStackPages = 64;
     private const int MaxUnpublishedReads = 2; // attempts of a read before it is published as a write is
 
+    private volatile bool _unplugged; // the device was removed from the machine
     private readonly Machine _machine;
     private readonly bool _behindIommu;
     private readonly ulong _addressMask;
@@ -306,9 +307,17 @@ public sealed class BusMaster
     {
         inFlight = null;
         epoch = 0;
-        if (attempt == 0 && _machine.Debug.IsEnabled && !_probe && address + (ulong)length > address)
+        if (_unplugged)
         {
-            _machine.Debug.OnDeviceAccess(Device, address, length, access);
+            // Unplugged: the device reaches nothing, on any path (a model still running its request,
+            // say from a listener that removed it, must not write into memory its removal released).
+            return Fault(address, access, FaultReason.Blocked);
+        }
+
+        if (attempt == 0 && _machine.Debug.IsEnabled && !_probe && address + (ulong)length > address
+            && !_machine.Debug.CheckDeviceAccess(Device, address, length, access))
+        {
+            return false; // refused by Throw mode inside a device's queue processing: no byte moves, the device sees a failed transaction
         }
 
         IommuDomain? domain = null;
@@ -403,6 +412,8 @@ public sealed class BusMaster
     /// <summary>The device left the machine: its domain stops sending invalidations to its cache.</summary>
     internal void OnRemoved()
     {
+        _unplugged = true;
+        Interlocked.MemoryBarrier(); // seen by transactions that start after the removal, before it releases what the driver held
         lock (_contextLock)
         {
             ChangeContext(null);

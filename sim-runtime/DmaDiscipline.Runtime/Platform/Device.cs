@@ -44,7 +44,12 @@ public sealed class Device
     /// The driver let go of the device (unbind). Every mapping or coherent buffer it still holds is
     /// reported as a leak (DMA002), as Linux's DMA debug does at driver unbind.
     /// </summary>
-    public void UnbindDriver() => Machine.Debug.OnUnbind(Id);
+    /// <exception cref="ObjectDisposedException">The device was removed (its removal unbound it; a device plugged in later under the same id is another device).</exception>
+    public void UnbindDriver()
+    {
+        ObjectDisposedException.ThrowIf(IsRemoved, this);
+        Machine.Debug.OnUnbind(Id);
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Id} {Name}";

@@ -10,6 +10,8 @@ public sealed record DeviceOptions
     /// Whether the device's transactions really pass through the IOMMU. Default: yes when the machine
     /// has one. False models a device that bypasses it — one emulated inside the hypervisor, or a
     /// virtio device that did not negotiate ACCESS_PLATFORM — whatever the firmware table says.
+    /// On a machine without an IOMMU there is nothing to pass through: every device does direct DMA,
+    /// and true is not an error (a platform description reused across scenarios may say it).
     /// </summary>
     public bool? BehindIommu { get; init; }
 

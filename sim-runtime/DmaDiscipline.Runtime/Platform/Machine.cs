@@ -27,6 +27,7 @@ public sealed class Machine
     public Machine(MachineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = Snapshot(options); // checked and used as copied: changing the caller's sets afterwards changes nothing
         CheckOptions(options);
         if (options.Confidential && options.BouncePoolSize <= 0)
         {
@@ -58,7 +59,15 @@ public sealed class Machine
 
         if (options.BouncePoolSize > 0)
         {
-            Swiotlb = new Swiotlb(Memory, options.BouncePoolSize, shared: options.Confidential);
+            try
+            {
+                Swiotlb = new Swiotlb(Memory, options.BouncePoolSize, shared: options.Confidential);
+            }
+            catch (InsufficientMemoryException lowMemory)
+            {
+                throw new ArgumentException($"A bounce pool of {options.BouncePoolSize} bytes does not fit in this machine's memory below 4 GiB.", nameof(options), lowMemory);
+            }
+
             LogLine($"software IO TLB: mapped [{Swiotlb.Base}-0x{Swiotlb.Base.Value + (ulong)Swiotlb.Size - 1:x}] ({Swiotlb.Size >> 20} MiB)");
         }
 
@@ -71,7 +80,7 @@ public sealed class Machine
         }
     }
 
-    /// <summary>The options the machine was built with.</summary>
+    /// <summary>The options the machine was built with, its firmware sets and domain overrides as copied then (changing the caller's collections afterwards changes nothing).</summary>
     public MachineOptions Options { get; }
 
     /// <summary>Physical memory.</summary>
@@ -231,10 +240,11 @@ public sealed class Machine
                 leaks = report;
             }
 
+            device.Dma.MarkRemoved();
             Debug.OnRemove(device.Id);
             Iommu?.Detach(device.Id);
             device.Bus.OnRemoved();
-            device.Dma.MarkRemoved();
+            device.Dma.ReleaseAfterRemoval(); // reported above; now nothing of the device's pins memory or holds IOVAs and bounce slots
             device.IsRemoved = true;
             LogLine($"{device.Id} {device.Name}: removed");
             if (leaks is not null)
@@ -242,6 +252,32 @@ public sealed class Machine
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(leaks);
             }
         }
+    }
+
+    /// <summary>The largest bounce pool (Linux caps swiotlb similarly; the pool is reserved in low memory at boot).</summary>
+    private const int MaxBouncePool = 1 << 30;
+
+    /// <summary>
+    /// The options with their collections copied (firmware sets, domain overrides), so a caller that
+    /// changes its own collections later — from another thread while devices are added, say — changes
+    /// neither what was checked nor what is decided.
+    /// </summary>
+    private static MachineOptions Snapshot(MachineOptions options)
+    {
+        if (options.Firmware?.Covered is null || options.Firmware.Excluded is null || options.DomainOverrides is null)
+        {
+            return options; // refused by CheckOptions
+        }
+
+        return options with
+        {
+            Firmware = options.Firmware with
+            {
+                Covered = System.Collections.Frozen.FrozenSet.ToFrozenSet(options.Firmware.Covered),
+                Excluded = System.Collections.Frozen.FrozenSet.ToFrozenSet(options.Firmware.Excluded),
+            },
+            DomainOverrides = System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(options.DomainOverrides),
+        };
     }
 
     /// <summary>Refuses options no platform could have (null parts, undefined enum values) before anything is built.</summary>
@@ -260,6 +296,11 @@ public sealed class Machine
         if (options.FaultLogCapacity <= 0)
         {
             throw new ArgumentException($"FaultLogCapacity {options.FaultLogCapacity} is not positive.", nameof(options));
+        }
+
+        if (options.BouncePoolSize > MaxBouncePool)
+        {
+            throw new ArgumentException($"Bounce pool size {options.BouncePoolSize} is above {MaxBouncePool} bytes (1 GiB, reserved below 4 GiB at boot).", nameof(options));
         }
 
         if (options.BouncePoolSize > 0 && options.BouncePoolSize % Swiotlb.SlotSize != 0)

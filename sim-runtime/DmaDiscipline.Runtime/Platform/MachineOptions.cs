@@ -27,7 +27,7 @@ public sealed record MachineOptions
     /// <summary>Confidential guest: devices reach only shared memory, so every streaming mapping bounces.</summary>
     public bool Confidential { get; init; }
 
-    /// <summary>Bounce pool size in bytes (default 4 MiB; 0 for no pool).</summary>
+    /// <summary>Bounce pool size in bytes (default 4 MiB; 0 for no pool): whole 2 KiB slots, at most 1 GiB, reserved in memory below 4 GiB (a pool that does not fit is refused by the <see cref="Machine"/> constructor).</summary>
     public int BouncePoolSize { get; init; } = 4 << 20;
 
     /// <summary>DMA debug mode (default: collect).</summary>

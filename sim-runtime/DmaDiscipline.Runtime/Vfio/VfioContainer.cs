@@ -70,7 +70,7 @@ public sealed class VfioContainer : IDisposable
     /// <summary>The first IOVA past the domain's address width (IOVAs must stay below it).</summary>
     public static ulong IovaLimit => 1UL << IoPageTable.AddressWidth;
 
-    /// <summary>Takes a device from the kernel and puts it in this container.</summary>
+    /// <summary>Takes a device from the kernel and puts it in this container. Until the container is closed the device's kernel <see cref="DmaApi"/> makes no mapping (its map calls throw <see cref="InvalidOperationException"/>).</summary>
     /// <exception cref="InvalidOperationException">
     /// The device is removed, belongs to another machine or container, bypasses the IOMMU (it could not
     /// be isolated), or its kernel driver still holds DMA mappings (unbind it first).
@@ -103,10 +103,12 @@ public sealed class VfioContainer : IDisposable
             throw new InvalidOperationException($"{device}: its DMA bypasses the IOMMU, so VFIO cannot isolate it.");
         }
 
-        // The DMA layer's own count, not the debug layer's: the guard holds with debugging off.
-        if (device.Dma.LiveCount is long live and not 0)
+        // The DMA layer's own count, not the debug layer's: the guard holds with debugging off. The
+        // hand-over switches the kernel DMA path to one that maps nothing, atomically with that count
+        // (a kernel map racing the hand-over either is seen and refuses it, or is refused itself).
+        if (!device.Dma.TryHandToUserspace())
         {
-            throw new InvalidOperationException($"{device}: its kernel driver still holds {live} DMA mapping(s) or coherent buffer(s); unbind it first.");
+            throw new InvalidOperationException($"{device}: its kernel driver still holds {device.Dma.LiveCount} DMA mapping(s) or coherent buffer(s), or is mapping; unbind it first.");
         }
 
         IommuDomain? previous = Iommu.DomainOf(device.Id);
@@ -259,6 +261,7 @@ public sealed class VfioContainer : IDisposable
             }
 
             Owners.Remove(device.Device);
+            device.Device.Dma.ReturnFromUserspace(); // the kernel DMA API maps again
             Machine.LogLine($"vfio: {device.Device.Id} {device.Device.Name} released by its userspace driver");
         }
 

@@ -26,9 +26,14 @@ public static class VirtioNetGenerator
     /// <exception cref="ArgumentException">The frame is shorter than <see cref="MinFrameSize"/> or the MAC is not 6 bytes.</exception>
     public static void Fill(Span<byte> frame, long sequence, ReadOnlySpan<byte> destinationMac)
     {
-        if (frame.Length < MinFrameSize || destinationMac.Length != 6)
+        if (frame.Length < MinFrameSize)
         {
-            throw new ArgumentException($"A generated frame is at least {MinFrameSize} bytes and needs a 6-byte MAC.", nameof(frame));
+            throw new ArgumentException($"A generated frame is at least {MinFrameSize} bytes; this one has {frame.Length}.", nameof(frame));
+        }
+
+        if (destinationMac.Length != 6)
+        {
+            throw new ArgumentException($"A MAC address is 6 bytes; this one has {destinationMac.Length}.", nameof(destinationMac));
         }
 
         destinationMac.CopyTo(frame);

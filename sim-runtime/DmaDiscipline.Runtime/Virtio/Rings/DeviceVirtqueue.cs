@@ -44,7 +44,7 @@ public abstract class DeviceVirtqueue
     /// <summary>Bus address of the Device Area (split: used ring; packed: device event suppression).</summary>
     public DmaAddr DeviceArea { get; }
 
-    /// <summary>Whether the queue found the ring malformed and stopped (or the device stopped it: another queue's thread may).</summary>
+    /// <summary>Whether the queue found the ring malformed and stopped (or the device stopped it: another queue's thread may; a reset or QueueReady 0 stops it too, so a model holding it afterwards touches no ring).</summary>
     public bool IsBroken
     {
         get => Volatile.Read(ref _broken);

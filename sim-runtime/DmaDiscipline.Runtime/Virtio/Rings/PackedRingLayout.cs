@@ -22,8 +22,20 @@ public readonly record struct PackedRingLayout(int QueueSize)
 
     /// <summary>The layout for <paramref name="queueSize"/> entries.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The queue size is not 1 to 32768.</exception>
-    public static PackedRingLayout For(int queueSize) => new(queueSize);
+    public static PackedRingLayout For(int queueSize) => new(VirtqBounds.QueueSize(queueSize, nameof(queueSize)));
 
-    /// <summary>Queue Size: 1 to 32768 (checked when the layout is made).</summary>
-    public int QueueSize { get; init; } = VirtqBounds.QueueSize(QueueSize);
+    private readonly int _queueSize = VirtqBounds.QueueSize(QueueSize, nameof(QueueSize));
+
+    /// <summary>Queue Size: 1 to 32768 (checked when the layout is made, by <see cref="For"/>, the constructor or an initializer).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Initialized with a size that is not 1 to 32768.</exception>
+    /// <exception cref="InvalidOperationException">Read from <c>default(PackedRingLayout)</c>, which is no layout.</exception>
+    public int QueueSize
+    {
+        get => _queueSize != 0 ? _queueSize : throw new InvalidOperationException("default(PackedRingLayout) is no layout (Queue Size 0): make one with PackedRingLayout.For(queueSize).");
+        init => _queueSize = VirtqBounds.QueueSize(value, nameof(value));
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        _queueSize == 0 ? "PackedRingLayout { default: no layout }" : $"PackedRingLayout {{ QueueSize = {_queueSize} }}";
 }

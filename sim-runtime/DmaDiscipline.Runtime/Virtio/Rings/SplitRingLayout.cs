@@ -23,21 +23,44 @@ public readonly record struct SplitRingLayout(int QueueSize, int UsedAlignment)
 
     /// <summary>The layout for <paramref name="queueSize"/> entries.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The queue size is not a power of 2 from 1 to 32768, or the alignment is not a power of 2 of at least 4.</exception>
-    public static SplitRingLayout For(int queueSize, int usedAlignment = VirtqUsed.Alignment) => new(queueSize, usedAlignment);
+    public static SplitRingLayout For(int queueSize, int usedAlignment = VirtqUsed.Alignment) =>
+        new(CheckedQueueSize(queueSize, nameof(queueSize)), CheckedAlignment(usedAlignment, nameof(usedAlignment)));
 
-    /// <summary>Queue Size: a power of 2 from 1 to 32768 (checked when the layout is made).</summary>
-    public int QueueSize { get; init; } = CheckedQueueSize(QueueSize);
+    private readonly int _queueSize = CheckedQueueSize(QueueSize, nameof(QueueSize));
+    private readonly int _usedAlignment = CheckedAlignment(UsedAlignment, nameof(UsedAlignment));
+
+    /// <summary>Queue Size: a power of 2 from 1 to 32768 (checked when the layout is made, by <see cref="For"/>, the constructor or an initializer).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Initialized with a size that is not a power of 2 from 1 to 32768.</exception>
+    /// <exception cref="InvalidOperationException">Read from <c>default(SplitRingLayout)</c>, which is no layout.</exception>
+    public int QueueSize
+    {
+        get => _queueSize != 0 ? _queueSize : throw NoLayout();
+        init => _queueSize = CheckedQueueSize(value, nameof(value));
+    }
 
     /// <summary>Alignment of the used ring: a power of 2 of at least 4 (checked when the layout is made).</summary>
-    public int UsedAlignment { get; init; } = CheckedAlignment(UsedAlignment);
+    /// <exception cref="ArgumentOutOfRangeException">Initialized with an alignment that is not a power of 2 of at least 4.</exception>
+    /// <exception cref="InvalidOperationException">Read from <c>default(SplitRingLayout)</c>, which is no layout.</exception>
+    public int UsedAlignment
+    {
+        get => _usedAlignment != 0 ? _usedAlignment : throw NoLayout();
+        init => _usedAlignment = CheckedAlignment(value, nameof(value));
+    }
 
-    private static int CheckedQueueSize(int queueSize) =>
+    /// <inheritdoc />
+    public override string ToString() =>
+        _queueSize == 0 ? "SplitRingLayout { default: no layout }" : $"SplitRingLayout {{ QueueSize = {_queueSize}, UsedAlignment = {_usedAlignment} }}";
+
+    private static InvalidOperationException NoLayout() =>
+        new("default(SplitRingLayout) is no layout (Queue Size 0): make one with SplitRingLayout.For(queueSize).");
+
+    private static int CheckedQueueSize(int queueSize, string parameter) =>
         queueSize is >= 1 and <= VirtqBounds.MaxQueueSize && (queueSize & (queueSize - 1)) == 0
             ? queueSize
-            : throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, "A split virtqueue's size is a power of 2 from 1 to 32768.");
+            : throw new ArgumentOutOfRangeException(parameter, queueSize, "A split virtqueue's size is a power of 2 from 1 to 32768.");
 
-    private static int CheckedAlignment(int usedAlignment) =>
+    private static int CheckedAlignment(int usedAlignment, string parameter) =>
         usedAlignment >= VirtqUsed.Alignment && (usedAlignment & (usedAlignment - 1)) == 0
             ? usedAlignment
-            : throw new ArgumentOutOfRangeException(nameof(usedAlignment), usedAlignment, "The used ring's alignment is a power of 2 of at least 4.");
+            : throw new ArgumentOutOfRangeException(parameter, usedAlignment, "The used ring's alignment is a power of 2 of at least 4.");
 }

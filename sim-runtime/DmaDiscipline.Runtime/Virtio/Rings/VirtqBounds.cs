@@ -9,15 +9,17 @@ internal static class VirtqBounds
     /// <summary>The largest Queue Size the specification allows.</summary>
     public const int MaxQueueSize = 32768;
 
-    public static int QueueSize(int queueSize) =>
+    /// <summary>The size, or an exception naming <paramref name="parameter"/> (the caller's own parameter).</summary>
+    public static int QueueSize(int queueSize, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(queueSize))] string parameter = "queueSize") =>
         queueSize is >= 1 and <= MaxQueueSize
             ? queueSize
-            : throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, $"A virtqueue has 1 to {MaxQueueSize} entries.");
+            : throw new ArgumentOutOfRangeException(parameter, queueSize, $"A virtqueue has 1 to {MaxQueueSize} entries.");
 
-    public static int Index(int index) =>
+    /// <summary>The index, or an exception naming <paramref name="parameter"/> (the caller's own parameter).</summary>
+    public static int Index(int index, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(index))] string parameter = "index") =>
         (uint)index < MaxQueueSize
             ? index
-            : throw new ArgumentOutOfRangeException(nameof(index), index, $"A ring index is 0 to {MaxQueueSize - 1}.");
+            : throw new ArgumentOutOfRangeException(parameter, index, $"A ring index is 0 to {MaxQueueSize - 1}.");
 
     /// <summary>Refuses a span shorter than the structure it must hold.</summary>
     public static void Holds(int length, int size, string what, string parameter)

@@ -440,6 +440,7 @@ public sealed class VirtioMmioTransport
         if (value == 0)
         {
             queue.Ready = false;
+            _queues[index]?.Stop(); // a model still holding it must not touch the driver's ring any more
             _queues[index] = null;
             return;
         }
@@ -632,6 +633,11 @@ public sealed class VirtioMmioTransport
             queue.Clear();
         }
 
+        foreach (DeviceVirtqueue? running in _queues)
+        {
+            running?.Stop(); // after a reset the device must not access the driver's rings (virtio 1.x §2.4), through a stale queue either
+        }
+
         Array.Clear(_queues);
         Volatile.Write(ref _status, 0);
         Volatile.Write(ref _shared.InterruptStatus, 0);
@@ -660,6 +666,8 @@ public sealed class VirtioMmioTransport
             return;
         }
 
+        DmaDebug.BeginDeviceWork();
+        bool completed = false;
         try
         {
             do
@@ -678,11 +686,18 @@ public sealed class VirtioMmioTransport
                 DeliverInterrupts();
             }
             while (runner.ExitOrAgain());
+            completed = true;
         }
         catch
         {
             runner.Abandon();
             throw;
+        }
+        finally
+        {
+            // A Throw-mode violation of a device access was refused inside the run (the device saw a
+            // failed transaction and answered the request); it is thrown now, after the run completed.
+            DmaDebug.EndDeviceWork(rethrow: completed);
         }
     }
 
