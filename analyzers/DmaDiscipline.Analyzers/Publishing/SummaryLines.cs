@@ -332,22 +332,29 @@ namespace DmaDiscipline.Analyzers.Publishing
             private bool ReturnsFirstParameter(IMethodSymbol method) =>
                 _visibleReturn.CarriesParameter(method, 0) || _summaries.ReturnsParameter(method, 0);
 
-            /// <summary>Does a return of the method (a <c>return</c> statement or its expression body) name <paramref name="name"/>? Text only.</summary>
+            /// <summary>
+            /// Does a return of the method (a <c>return</c> statement or its expression body) name <paramref name="name"/>? Text
+            /// only: a place the name occurs as a word in the declaration counts when it lies in the returned expression's
+            /// text (comments and strings inside it included), found from the token there up to the declaration; no other
+            /// node of the body is visited.
+            /// </summary>
             private bool ReturnsName(IMethodSymbol method, string name)
             {
                 foreach (var reference in method.DeclaringSyntaxReferences)
                 {
-                    foreach (var node in reference.GetSyntax(_cancellationToken).DescendantNodes())
+                    var declaration = reference.GetSyntax(_cancellationToken);
+                    var text = SourceWords.TextOf(declaration.SyntaxTree);
+                    var end = Math.Min(declaration.Span.End, text.Length);
+                    for (var at = SourceWords.IndexOfWord(text, name, declaration.SpanStart, end); at >= 0;
+                         at = SourceWords.IndexOfWord(text, name, at + name.Length, end))
                     {
-                        var returned = node switch
+                        for (var node = declaration.FindToken(at).Parent; node is not null && node != declaration; node = node.Parent)
                         {
-                            Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax statement => statement.Expression,
-                            Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax arrow => arrow.Expression,
-                            _ => null,
-                        };
-                        if (returned is not null && SourceWords.IndexOfWord(returned.ToString(), name, 0, returned.Span.Length) >= 0)
-                        {
-                            return true;
+                            if ((node.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax || node.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax)
+                                && node is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax && node.Span.Start <= at && at + name.Length <= node.Span.End)
+                            {
+                                return true;
+                            }
                         }
                     }
                 }

@@ -69,6 +69,41 @@ public sealed class EnvironmentHelpersTests
     }
 
     [Fact]
+    public async Task A_helper_is_asked_only_when_the_text_of_a_returned_expression_names_its_first_parameter()
+    {
+        // Each returns what its argument carries; the text gate passes those whose returned expression's own text names
+        // the parameter, a comment or string inside it included, and no other.
+        const string Helpers = """
+            namespace Env
+            {
+                public interface IEnvironment { ulong GetPhysicalAddress(object value); }
+
+                public static class Gate
+                {
+                    public static ulong Commented(ulong value) { var v = value; return v /* value */ + 0; }
+                    public static ulong Quoted(ulong value) { var v = value; return v + (ulong)"value".Length; }
+                    public static ulong Arrow(ulong value) => value;
+
+                    // Look-alikes: the name only after the returned expression, only in another statement, or only in a longer word.
+                    public static ulong Trailing(ulong value) { var v = value; return v /* value */; }
+                    public static ulong Elsewhere(ulong value) { var v = value; return v; }
+                    public static ulong Longer(ulong value) { var values = value; return values; }
+                }
+            }
+            """;
+        var built = await LibraryAssembly.BuildAsync(Helpers, "Env", SymbolsFile, referenceRuntime: false);
+        foreach (var published in new[] { "Commented", "Quoted", "Arrow" })
+        {
+            Assert.Contains($"\"M:Env.Gate.{published}(System.UInt64) ; value-preserving\"", built.Generated, StringComparison.Ordinal);
+        }
+
+        foreach (var lookAlike in new[] { "Trailing", "Elsewhere", "Longer" })
+        {
+            Assert.DoesNotContain(lookAlike, built.Generated, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Only_members_whose_signature_may_carry_an_address_are_candidates()
     {
         var compilation = CSharpCompilation.Create("Env", [CSharpSyntaxTree.ParseText(Environment, path: "Env.cs")],
