@@ -32,7 +32,9 @@ internal sealed record CodebaseResult(
 /// </summary>
 internal static class CodebaseRun
 {
-    public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, string symbolsFileName, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<ISourceGenerator> generators, IReadOnlyList<MetadataReference> framework, bool timing = false)
+    /// <param name="rewrite">What a file's text is replaced with before parsing (its full path and text in; a broken copy
+    /// for <c>--mutants</c>), or null to read the files as they are.</param>
+    public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, string symbolsFileName, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<ISourceGenerator> generators, IReadOnlyList<MetadataReference> framework, bool timing = false, Func<string, string, string>? rewrite = null)
     {
         var root = Path.GetFullPath(Path.Combine(sourceDirectory, corpus.Root));
         var projects = corpus.Projects.Select(project => ProjectFile.Read(Path.Combine(sourceDirectory, project), sourceDirectory)).ToList();
@@ -47,7 +49,7 @@ internal static class CodebaseRun
         foreach (var project in InReferenceOrder(projects))
         {
             var parse = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: Defines(project, corpus.Framework));
-            var trees = project.Sources.Select(file => CSharpSyntaxTree.ParseText(SourceText.From(File.ReadAllText(file), System.Text.Encoding.UTF8), parse, file)).ToList();
+            var trees = project.Sources.Select(file => CSharpSyntaxTree.ParseText(SourceText.From(rewrite is null ? File.ReadAllText(file) : rewrite(file, File.ReadAllText(file)), System.Text.Encoding.UTF8), parse, file)).ToList();
             if (project.GlobalUsings.Count > 0)
             {
                 // What the SDK generates for ImplicitUsings and <Using> items (obj/…GlobalUsings.g.cs).

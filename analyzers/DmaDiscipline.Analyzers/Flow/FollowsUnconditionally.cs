@@ -20,8 +20,14 @@ namespace DmaDiscipline.Analyzers.Flow
         /// break, continue, goto, yield break), so the earlier point falls through to S2; and nothing
         /// between S2 and <paramref name="later"/> decides whether it runs (a branch, loop, switch,
         /// catch, <c>?:</c>, <c>&amp;&amp;</c>, <c>||</c>, <c>??</c>, <c>?.</c>, a lambda).
+        /// <para>
+        /// With <paramref name="covered"/>, a jump in S1 or between S1 and S2 for which it answers true does not
+        /// stop the fall-through: a caller asks it whether the path to the jump has already done again what the
+        /// later point does (<c>if (n &lt; 0) { Unmap(a); return; }</c> between a release and a second one: the
+        /// path that leaves there released the handle twice too).
+        /// </para>
         /// </summary>
-        public static bool Holds(SyntaxNode earlier, SyntaxNode later)
+        public static bool Holds(SyntaxNode earlier, SyntaxNode later, System.Func<SyntaxNode, bool>? covered = null)
         {
             if (earlier.SyntaxTree != later.SyntaxTree || earlier.Span.End > later.SpanStart)
             {
@@ -64,7 +70,35 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
                 }
 
-                if (started && Jumps(statement))
+                if (started && Jumps(statement, covered))
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// <see cref="Holds"/>, and <paramref name="earlier"/> itself runs whenever its statement of the block does
+        /// (nothing between that statement and it decides): every path to <paramref name="later"/> runs it first.
+        /// </summary>
+        public static bool AlwaysPrecedes(SyntaxNode earlier, SyntaxNode later)
+        {
+            if (!Holds(earlier, later))
+            {
+                return false;
+            }
+
+            SyntaxNode child = earlier;
+            for (var node = earlier.Parent; node is not null; child = node, node = node.Parent)
+            {
+                if (node is BlockSyntax && node.Span.Contains(later.Span))
+                {
+                    return true;
+                }
+
+                if (Decides(node, child))
                 {
                     return false;
                 }
@@ -103,7 +137,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
-        private static bool Jumps(SyntaxNode statement)
+        private static bool Jumps(SyntaxNode statement, System.Func<SyntaxNode, bool>? covered)
         {
             foreach (var node in statement.DescendantNodesAndSelf(descendIntoChildren: n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax)))
             {
@@ -118,7 +152,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     case SyntaxKind.GotoCaseStatement:
                     case SyntaxKind.GotoDefaultStatement:
                     case SyntaxKind.YieldBreakStatement:
-                        return true;
+                        if (covered is null || !covered(node))
+                        {
+                            return true;
+                        }
+
+                        break;
                 }
             }
 

@@ -73,9 +73,14 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         public override MappingState Join(MappingState a, MappingState b)
         {
-            if (ReferenceEquals(a, b))
+            if (ReferenceEquals(a, b) || b.IsDead)
             {
                 return a;
+            }
+
+            if (a.IsDead)
+            {
+                return b;
             }
 
             // Each map skips what the two paths share (their common history): a join costs what the
@@ -195,7 +200,7 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         public override MappingState LeaveBlock(IBlockOperation block, MappingState entry, MappingState state)
         {
-            if (_recording is not null || ReferenceEquals(state, entry))
+            if (_recording is not null || ReferenceEquals(state, entry) || state.IsDead)
             {
                 return state;
             }
@@ -261,7 +266,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
         [MethodImpl(Jit.Optimized)]
         public override bool Same(MappingState a, MappingState b) =>
-            ReferenceEquals(a, b) || (a.Bindings.SameAs(b.Bindings) && a.Sites.SameAs(b.Sites) && a.Constants.SameAs(b.Constants));
+            ReferenceEquals(a, b) || (a.IsDead == b.IsDead && a.Bindings.SameAs(b.Bindings) && a.Sites.SameAs(b.Sites) && a.Constants.SameAs(b.Constants));
 
         /// <summary>
         /// The DMA API reports failure by value (a mapping error, a count of 0), never by exception: its
@@ -297,6 +302,11 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         public override MappingState AtThrow(IOperation operation, MappingState before)
         {
+            if (before.IsDead)
+            {
+                return before;
+            }
+
             var state = before;
             foreach (var node in operation.DescendantsAndSelf())
             {
@@ -337,11 +347,16 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         private const DmaRole DmaApiRoles = DmaRole.Map | DmaRole.CoherentAlloc | DmaRole.Unmap | DmaRole.CoherentFree
-            | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck;
+            | DmaRole.SyncForCpu | DmaRole.SyncForDevice | DmaRole.MappingErrorCheck | DmaRole.FailsByValue;
 
         [MethodImpl(Jit.Optimized)]
         public override MappingState Visit(IOperation operation, MappingState state, bool report)
         {
+            if (state.IsDead)
+            {
+                return state;
+            }
+
             _reporting = report;
             Eval(operation, ref state);
             return state;
@@ -355,14 +370,26 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         public override MappingState SwitchValue(IOperation value, MappingState state, bool report, out bool tested)
         {
+            if (state.IsDead)
+            {
+                tested = false;
+                return state;
+            }
+
             _reporting = report;
-            tested = Eval(value, ref state) is not null || ConstantOf(value, state) is not null;
+            // (A constant the body computes, i & 3, is not followed into the case comparisons: the branches do not split on it.)
+            tested = Eval(value, ref state) is not null || ConstantOf(value, state, fold: false) is not null;
             return state;
         }
 
         [MethodImpl(Jit.Optimized)]
         public override MappingState Returned(IOperation value, MappingState state, bool report)
         {
+            if (state.IsDead)
+            {
+                return state;
+            }
+
             _reporting = report;
             if (_recording is not null && Keys.Unwrap(value) is ITupleOperation tuple)
             {
@@ -402,6 +429,26 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             whenTrue = state;
             whenFalse = state;
+            if (state.IsDead)
+            {
+                return;
+            }
+
+            if (Decided(condition, state) is bool known)
+            {
+                // A condition constants decide (a flag set on every path, a length known): the other branch is no path.
+                if (known)
+                {
+                    whenFalse = MappingState.Dead;
+                }
+                else
+                {
+                    whenTrue = MappingState.Dead;
+                }
+
+                return;
+            }
+
             if (NullTest(condition, state, out var nullWhenTrue) is { } heldSites)
             {
                 // A nullable handle found null holds no mapping on that branch: whatever it may hold
@@ -492,6 +539,11 @@ namespace DmaDiscipline.Analyzers.Flow
         [MethodImpl(Jit.Optimized)]
         public override void AtExit(MappingState state, ExitKind kind, IOperation? exitOperation)
         {
+            if (state.IsDead)
+            {
+                return;
+            }
+
             // Exits are only visited by the reporting pass. Each leak is reported once the run is
             // complete, naming an exit its path takes after the map when there is one: an exit above
             // the map is reached only on a later pass of a loop. Only the sites whose status changed since
@@ -846,7 +898,7 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         [MethodImpl(Jit.Optimized)]
-        private static long? ConstantOf(IOperation operation, MappingState state)
+        private static long? ConstantOf(IOperation operation, MappingState state, bool fold = true)
         {
             var constant = operation.ConstantValue;
             if (constant.HasValue)
@@ -864,12 +916,200 @@ namespace DmaDiscipline.Analyzers.Flow
                     byte b => b,
                     sbyte sb => sb,
                     char c => c,
+                    bool flag => flag ? 1 : 0,
                     _ => null,
                 };
             }
 
+            if (fold && operation is IBinaryOperation binary && binary.OperatorMethod is null && IsFoldedType(binary.Type)
+                && ConstantOf(binary.LeftOperand, state) is long left && ConstantOf(binary.RightOperand, state) is long right)
+            {
+                // frame - 4, hdr + payload: arithmetic of known constants is a known constant.
+                return Fold(binary.OperatorKind, left, right, binary.Type!);
+            }
+
             var key = Keys.Of(operation);
             return key is not null && state.Constants.TryGetValue(key, out var value) ? value : (long?)null;
+        }
+
+        /// <summary>The integer types whose arithmetic is folded (in range, or not at all).</summary>
+        private static bool IsFoldedType(ITypeSymbol? type) =>
+            type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32;
+
+        /// <summary>
+        /// <paramref name="left"/> op <paramref name="right"/> in <paramref name="type"/>, when the operator is arithmetic or
+        /// bitwise and the result is in the type's range (a wrap, a division by zero or a shift out of range is not folded).
+        /// </summary>
+        private static long? Fold(BinaryOperatorKind kind, long left, long right, ITypeSymbol type)
+        {
+            long result;
+            try
+            {
+                result = kind switch
+                {
+                    BinaryOperatorKind.Add => checked(left + right),
+                    BinaryOperatorKind.Subtract => checked(left - right),
+                    BinaryOperatorKind.Multiply => checked(left * right),
+                    BinaryOperatorKind.Divide when right != 0 => left / right,
+                    BinaryOperatorKind.Remainder when right != 0 => left % right,
+                    BinaryOperatorKind.And => left & right,
+                    BinaryOperatorKind.Or => left | right,
+                    BinaryOperatorKind.ExclusiveOr => left ^ right,
+                    BinaryOperatorKind.LeftShift when right >= 0 && right < 32 => checked(left * (1L << (int)right)),
+                    BinaryOperatorKind.RightShift when right >= 0 && right < 63 => left >> (int)right,
+                    _ => throw new System.OverflowException(),
+                };
+            }
+            catch (System.OverflowException)
+            {
+                return null;
+            }
+
+            return type.SpecialType switch
+            {
+                SpecialType.System_Int32 when result >= int.MinValue && result <= int.MaxValue => result,
+                SpecialType.System_UInt32 when result >= 0 && result <= uint.MaxValue => result,
+                SpecialType.System_Int64 => result,
+                _ => null,
+            };
+        }
+
+        /// <summary>
+        /// The value of a branch condition when constants decide it: a <c>bool</c> constant, a local of this body
+        /// known to hold one, <c>!</c> of such, or a comparison of two known integers (<c>unmapLen != 0</c>). Only
+        /// locals whose every write the analysis sees count (<see cref="IsPlainLocal"/>); a field, a parameter or
+        /// a local a lambda may write is never known here. Null when the condition is not decided.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private bool? Decided(IOperation condition, MappingState state)
+        {
+            if (state.Constants.Count == 0 && !condition.ConstantValue.HasValue)
+            {
+                return null;
+            }
+
+            switch (condition)
+            {
+                case { ConstantValue: { HasValue: true, Value: bool constant } }:
+                    return constant;
+                case IConversionOperation conversion when conversion.IsImplicit:
+                    return Decided(conversion.Operand, state);
+                case IUnaryOperation unary when unary.OperatorKind == UnaryOperatorKind.Not:
+                    return Decided(unary.Operand, state) is bool inner ? !inner : (bool?)null;
+                case ILocalReferenceOperation local when local.Type?.SpecialType == SpecialType.System_Boolean:
+                    return KnownLocal(local, state) is long flag ? flag != 0 : (bool?)null;
+                case IBinaryOperation binary when binary.OperatorMethod is null:
+                    {
+                        if (!(Known(binary.LeftOperand, state) is long left) || !(Known(binary.RightOperand, state) is long right))
+                        {
+                            return null;
+                        }
+
+                        return binary.OperatorKind switch
+                        {
+                            BinaryOperatorKind.Equals => left == right,
+                            BinaryOperatorKind.NotEquals => left != right,
+                            BinaryOperatorKind.LessThan => left < right,
+                            BinaryOperatorKind.LessThanOrEqual => left <= right,
+                            BinaryOperatorKind.GreaterThan => left > right,
+                            BinaryOperatorKind.GreaterThanOrEqual => left >= right,
+                            _ => (bool?)null,
+                        };
+                    }
+
+                default:
+                    return null;
+            }
+
+            long? Known(IOperation operand, MappingState at)
+            {
+                operand = Keys.Unwrap(operand);
+                if (operand.ConstantValue.HasValue)
+                {
+                    return ConstantOf(operand, at);
+                }
+
+                return operand is ILocalReferenceOperation reference && !(reference.Type is { TypeKind: TypeKind.Enum }) ? KnownLocal(reference, at) : null;
+            }
+        }
+
+        /// <summary>What a plain local of this body holds when it is one constant on every path reaching <paramref name="state"/>.</summary>
+        private long? KnownLocal(ILocalReferenceOperation reference, MappingState state) =>
+            state.Constants.TryGetValue(reference.Local, out var value) && IsPlainLocal(reference.Local) ? value : (long?)null;
+
+        // Made the first time a condition reads a local with a known value (most bodies never do).
+        private Dictionary<ILocalSymbol, bool>? _plainLocals;
+
+        /// <summary>
+        /// A local only this body writes, and only by name: not <c>ref</c>/<c>const</c>, declared in the analysed body
+        /// (not captured from an enclosing one), never written inside a lambda or local function, never given as a
+        /// <c>ref</c>/<c>out</c> argument or bound to a <c>ref</c> (read on the syntax of its declaring block, by name:
+        /// another variable of the same name only makes the answer no). Such a local holds what the dataflow says.
+        /// </summary>
+        private bool IsPlainLocal(ILocalSymbol local)
+        {
+            _plainLocals ??= new Dictionary<ILocalSymbol, bool>(SymbolEqualityComparer.Default);
+            if (_plainLocals.TryGetValue(local, out var plain))
+            {
+                return plain;
+            }
+
+            plain = !local.IsRef && !local.IsConst && (_owner is null || SymbolEqualityComparer.Default.Equals(local.ContainingSymbol, _owner))
+                && local.DeclaringSyntaxReferences.Length == 1 && WrittenOnlyByName(local);
+            _plainLocals[local] = plain;
+            return plain;
+        }
+
+        private static bool WrittenOnlyByName(ILocalSymbol local)
+        {
+            var declaration = local.DeclaringSyntaxReferences[0].GetSyntax();
+            var scope = declaration.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax>() as SyntaxNode
+                ?? declaration.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax>();
+            if (scope is null)
+            {
+                return false;
+            }
+
+            foreach (var token in scope.DescendantTokens())
+            {
+                if (token.ValueText != local.Name || !(token.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name))
+                {
+                    continue;
+                }
+
+                SyntaxNode node = name;
+                while (node.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ParenthesizedExpressionSyntax)
+                {
+                    node = node.Parent;
+                }
+
+                switch (node.Parent)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None):
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.RefExpressionSyntax _:
+                        return false;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment when assignment.Left == node && InFunction(node, scope):
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.PrefixUnaryExpressionSyntax _ when InFunction(node, scope):
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.PostfixUnaryExpressionSyntax _ when InFunction(node, scope):
+                        return false;
+                }
+            }
+
+            return true;
+
+            // Inside a lambda, anonymous method or local function nested in the local's scope.
+            static bool InFunction(SyntaxNode node, SyntaxNode scope)
+            {
+                for (var current = node.Parent; current is not null && current != scope; current = current.Parent)
+                {
+                    if (current is Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax || current is Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
         }
 
         [MethodImpl(Jit.Optimized)]
@@ -952,7 +1192,14 @@ namespace DmaDiscipline.Analyzers.Flow
                         var key = Keys.Of(compound.Target);
                         if (key is not null)
                         {
+                            // frame -= 4 on a known constant is a known constant (a length trimmed after the map is still compared).
+                            var folded = compound.OperatorMethod is null && IsFoldedType(compound.Target.Type) && state.Constants.TryGetValue(key, out var before)
+                                && ConstantOf(compound.Value, state) is long operand ? Fold(compound.OperatorKind, before, operand, compound.Target.Type!) : null;
                             state = Bind(state, key, null, null);
+                            if (folded is long after)
+                            {
+                                state = state.WithConstants(state.Constants.SetItem(key, after));
+                            }
                         }
 
                         return null;
@@ -2508,13 +2755,28 @@ namespace DmaDiscipline.Analyzers.Flow
 
             foreach (var release in releases)
             {
-                if (release != at.Syntax && FollowsUnconditionally.Holds(release, at.Syntax))
+                // A jump in between that the same handle's release falls through to first (if (n < 0) { Unmap(a); return; })
+                // releases it twice on that path too: it does not stop the fall-through.
+                if (release != at.Syntax && FollowsUnconditionally.Holds(release, at.Syntax, jump => ReleasedBefore(releases, release, jump)))
                 {
                     return true;
                 }
             }
 
             return false;
+
+            static bool ReleasedBefore(List<SyntaxNode> releases, SyntaxNode first, SyntaxNode jump)
+            {
+                foreach (var again in releases)
+                {
+                    if (again != first && FollowsUnconditionally.AlwaysPrecedes(again, jump))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
         }
 
         // Where each site was released through a handle that names it alone (not an element of a container holding several).
@@ -2937,6 +3199,11 @@ namespace DmaDiscipline.Analyzers.Flow
                             // Whichever buffer it holds is given back to the CPU (DMA005 may not report either).
                             state = Update(state, member.Site, SiteFlags.None, SiteFlags.DeviceAccess);
                         }
+                        else if ((roles & DmaRole.SyncForDevice) != 0 && MapsOneBuffer(choice))
+                        {
+                            // Every mapping it may hold maps the same buffer: whichever it is, that buffer is the device's again.
+                            state = Update(state, member.Site, DeviceFlags(memberStatus.Direction), SiteFlags.None);
+                        }
                     }
                 }
 
@@ -3008,16 +3275,38 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 state = Update(state, site0, SiteFlags.None, SiteFlags.DeviceAccess);
             }
-            else if (status.Direction == FromDevice || status.Direction == Bidirectional)
+            else
             {
-                state = Update(state, site0, SiteFlags.DeviceOwned, SiteFlags.None);
-            }
-            else if (status.Direction == ToDevice)
-            {
-                state = Update(state, site0, SiteFlags.DeviceReads, SiteFlags.None);
+                state = Update(state, site0, DeviceFlags(status.Direction), SiteFlags.None);
             }
 
             return null;
+        }
+
+        /// <summary>What the device has of a buffer handed to it by a sync for the device, by the mapping's direction (none when not known).</summary>
+        private static SiteFlags DeviceFlags(long? direction) =>
+            direction == FromDevice || direction == Bidirectional ? SiteFlags.DeviceOwned : direction == ToDevice ? SiteFlags.DeviceReads : SiteFlags.None;
+
+        /// <summary>Every mapping a choice may hold (not those it is stuck on) maps the same buffer variable.</summary>
+        private static bool MapsOneBuffer(ChoiceBinding choice)
+        {
+            object? buffer = null;
+            foreach (var member in choice.Members)
+            {
+                if (member.Stuck)
+                {
+                    continue;
+                }
+
+                if (member.Site.BufferKey is null || (buffer is not null && !Equals(buffer, member.Site.BufferKey)))
+                {
+                    return false;
+                }
+
+                buffer = member.Site.BufferKey;
+            }
+
+            return buffer is not null;
         }
 
         [MethodImpl(Jit.Optimized)]
@@ -3635,7 +3924,11 @@ namespace DmaDiscipline.Analyzers.Flow
             return derived;
         }
 
-        /// <summary>Logging (an object or string parameter of a library method) does not take a mapping over; everything else may.</summary>
+        /// <summary>
+        /// Logging does not take a mapping over: an object or string parameter of a library method, or any parameter of the
+        /// base library's output-only types (<c>System.Console</c>, <c>System.Diagnostics.Debug</c> and <c>Trace</c>), which
+        /// print what they are given and keep nothing (<c>Console.WriteLine(a.Value)</c>). Everything else may.
+        /// </summary>
         [MethodImpl(Jit.Optimized)]
         private bool TakesOwnership(IMethodSymbol method, IParameterSymbol parameter)
         {
@@ -3646,11 +3939,22 @@ namespace DmaDiscipline.Analyzers.Flow
                 return true;
             }
 
+            if (IsOutputOnly(method.ContainingType))
+            {
+                return false;
+            }
+
             // The declared type, not the substituted one: substituting costs more than the rest of the
             // call, and a generic parameter (List<T>.Add) keeps what it is given in any instantiation.
             var special = parameter.OriginalDefinition.Type.SpecialType;
             return special != SpecialType.System_Object && special != SpecialType.System_String;
         }
+
+        /// <summary><c>System.Console</c>, <c>System.Diagnostics.Debug</c> or <c>System.Diagnostics.Trace</c> (by metadata name: a type of the compilation's own is never one).</summary>
+        private static bool IsOutputOnly(INamedTypeSymbol? type) =>
+            type is { ContainingType: null, ContainingNamespace: { } ns }
+            && (type.Name == "Console" && ns.Name == "System" && ns.ContainingNamespace is { IsGlobalNamespace: true }
+                || (type.Name == "Debug" || type.Name == "Trace") && ns.Name == "Diagnostics" && ns.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true });
 
         [MethodImpl(Jit.Optimized)]
         private void Report(Diagnostic diagnostic)

@@ -466,16 +466,36 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>What a site owes while it has either flag: a release (<see cref="SiteFlags.Live"/>) or a check (<see cref="SiteFlags.Unchecked"/>).</summary>
         public const SiteFlags OwingFlags = SiteFlags.Live | SiteFlags.Unchecked;
 
+        /// <summary>
+        /// The state of a branch no execution takes — a condition decided by constants (<c>if (mapped)</c> with
+        /// <c>mapped</c> false on every path): the bottom of the lattice. Joined with another state it is that state;
+        /// nothing is visited, reported or owed on it.
+        /// </summary>
+        public static readonly MappingState Dead = new MappingState(
+            PersistentMap<object, Binding>.Empty,
+            PersistentMap<MapSite, SiteStatus>.Empty,
+            PersistentMap<object, long>.Empty,
+            isDead: true);
+
         public MappingState(PersistentMap<object, Binding> bindings, PersistentMap<MapSite, SiteStatus> sites, PersistentMap<object, long> constants)
+            : this(bindings, sites, constants, isDead: false)
+        {
+        }
+
+        private MappingState(PersistentMap<object, Binding> bindings, PersistentMap<MapSite, SiteStatus> sites, PersistentMap<object, long> constants, bool isDead)
         {
             Bindings = bindings;
             Sites = sites;
             Constants = constants;
+            IsDead = isDead;
         }
+
+        /// <summary>True only for <see cref="Dead"/>.</summary>
+        public bool IsDead { get; }
 
         public PersistentMap<object, Binding> Bindings { get; }
         public PersistentMap<MapSite, SiteStatus> Sites { get; }
-        /// <summary>Locals known to hold an integer or enum constant.</summary>
+        /// <summary>Locals known to hold an integer, enum or <c>bool</c> (1 or 0) constant.</summary>
         public PersistentMap<object, long> Constants { get; }
 
         [MethodImpl(Jit.Optimized)]

@@ -4,6 +4,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using DmaDiscipline.Analyzers.Symbols;
 
 namespace DmaDiscipline.Analyzers.Publishing
 {
@@ -135,18 +136,155 @@ namespace DmaDiscipline.Analyzers.Publishing
         }
 
         /// <summary>
-        /// The body's names, by syntax: where each is declared (any kind of declaration), and which are written
+        /// The body's names, by syntax: where each is declared (any kind of declaration), and whether it is written
         /// anywhere (assigned, incremented, given as ref/out/in, taken a reference to, deconstructed into, or the
-        /// receiver of a call, which a <c>this ref</c> extension may write).
+        /// receiver of a call, which a <c>this ref</c> extension may write). Read per name asked, from the places the
+        /// name occurs as a word in the body's text (<see cref="ByWords"/>), where the text allows that; else read whole,
+        /// every node of the body (<see cref="ReadAll"/>). Both give the same answers (<c>VisibleReturnNamesTests</c>).
         /// </summary>
-        private sealed class Names
+        internal sealed class Names
         {
-            public Dictionary<string, List<SyntaxNode>> Declared { get; } = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
+            private readonly Dictionary<string, List<SyntaxNode>> _declared = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
+            private readonly HashSet<string> _written = new HashSet<string>(StringComparer.Ordinal);
 
-            public HashSet<string> Written { get; } = new HashSet<string>(StringComparer.Ordinal);
+            // Set when the names are read per name: the body, its tree's text and span, and the names already read.
+            private readonly SyntaxNode? _body;
+            private readonly string? _text;
+            private readonly int _start;
+            private readonly int _end;
+            private readonly HashSet<string>? _read;
 
-            /// <summary>The names of the body; null for an iterator, a query or a body too large.</summary>
-            public static Names? Read(SyntaxNode body)
+            private Names()
+            {
+            }
+
+            private Names(SyntaxNode body, string text, int start, int end)
+            {
+                _body = body;
+                _text = text;
+                _start = start;
+                _end = end;
+                _read = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            /// <summary>The declarations of <paramref name="name"/> in the body, in document order; false when it has none.</summary>
+            public bool TryGetDeclarations(string name, out List<SyntaxNode> declarations)
+            {
+                ReadName(name);
+                return _declared.TryGetValue(name, out declarations!);
+            }
+
+            /// <summary>Is <paramref name="name"/> (or a member or element of it) written anywhere in the body?</summary>
+            public bool IsWritten(string name)
+            {
+                ReadName(name);
+                return _written.Contains(name);
+            }
+
+            /// <summary>The body's names; null for an iterator, a query or a body too large.</summary>
+            public static Names? Read(SyntaxNode body) => ByWords(body) ?? ReadAll(body);
+
+            /// <summary>
+            /// The body's names read per name asked: null (then <see cref="ReadAll"/> decides) when the text may spell a name
+            /// otherwise than its value (a <c>\u</c> escape, a formatting character), may hold a query (the word <c>from</c>),
+            /// or the body is an iterator or too large. Its statements are counted without entering an expression whose
+            /// text holds no <c>=&gt;</c> nor <c>delegate</c>: only a lambda or anonymous method puts a statement in one.
+            /// </summary>
+            internal static Names? ByWords(SyntaxNode body)
+            {
+                var text = SourceWords.TextOf(body.SyntaxTree);
+                var start = body.SpanStart;
+                var end = Math.Min(body.Span.End, text.Length);
+                if (end <= start || text.IndexOf("\\u", start, end - start, StringComparison.Ordinal) >= 0
+                    || text.IndexOf("\\U", start, end - start, StringComparison.Ordinal) >= 0
+                    || SourceWords.IndexOfWord(text, "from", start, end) >= 0)
+                {
+                    return null;
+                }
+
+                for (var i = start; i < end; i++)
+                {
+                    if (text[i] > '\u007F' && char.GetUnicodeCategory(text[i]) == System.Globalization.UnicodeCategory.Format)
+                    {
+                        return null;
+                    }
+                }
+
+                var statements = 0;
+                foreach (var node in body.DescendantNodes(node => !(node is ExpressionSyntax) || MayHoldFunction(text, node)))
+                {
+                    if (node is YieldStatementSyntax || (node is StatementSyntax && ++statements > MaxStatements))
+                    {
+                        return null;
+                    }
+                }
+
+                return new Names(body, text, start, end);
+            }
+
+            private static bool MayHoldFunction(string text, SyntaxNode expression)
+            {
+                var start = expression.SpanStart;
+                var length = Math.Min(expression.Span.End, text.Length) - start;
+                return length > 0 && (text.IndexOf("=>", start, length, StringComparison.Ordinal) >= 0
+                    || text.IndexOf("delegate", start, length, StringComparison.Ordinal) >= 0);
+            }
+
+            /// <summary>The places the name occurs as a word: an identifier token there with that value is a use or a declaration of it.</summary>
+            private void ReadName(string name)
+            {
+                if (_body is null || !_read!.Add(name))
+                {
+                    return;
+                }
+
+                for (var at = SourceWords.IndexOfWord(_text!, name, _start, _end); at >= 0; at = SourceWords.IndexOfWord(_text!, name, at + name.Length, _end))
+                {
+                    var token = _body.FindToken(at);
+                    if (!token.IsKind(SyntaxKind.IdentifierToken) || !token.Span.Contains(at) || token.ValueText != name)
+                    {
+                        // In a comment, a string, a directive, or a longer name.
+                        continue;
+                    }
+
+                    if (token.Parent is IdentifierNameSyntax use)
+                    {
+                        if (VisibleReturn.IsWritten(use))
+                        {
+                            _written.Add(name);
+                        }
+                    }
+                    else if (token.Parent is { } parent && DeclaredBy(parent) == token)
+                    {
+                        Declare(name, parent);
+                    }
+                }
+            }
+
+            /// <summary>The name a node declares: the identifier of a local, a pattern or foreach variable, a caught exception, a parameter, a local function.</summary>
+            private static SyntaxToken DeclaredBy(SyntaxNode node) => node switch
+            {
+                VariableDeclaratorSyntax declarator => declarator.Identifier,
+                SingleVariableDesignationSyntax designation => designation.Identifier,
+                ForEachStatementSyntax loop => loop.Identifier,
+                CatchDeclarationSyntax caught => caught.Identifier,
+                ParameterSyntax parameter => parameter.Identifier,
+                LocalFunctionStatementSyntax function => function.Identifier,
+                _ => default,
+            };
+
+            private void Declare(string name, SyntaxNode node)
+            {
+                if (!_declared.TryGetValue(name, out var list))
+                {
+                    _declared[name] = list = new List<SyntaxNode>();
+                }
+
+                list.Add(node);
+            }
+
+            /// <summary>The body's names, every node of it read; null for an iterator, a query or a body too large.</summary>
+            internal static Names? ReadAll(SyntaxNode body)
             {
                 var names = new Names();
                 var statements = 0;
@@ -159,29 +297,15 @@ namespace DmaDiscipline.Analyzers.Publishing
                             return null;
                         case StatementSyntax _ when ++statements > MaxStatements:
                             return null;
-                        case IdentifierNameSyntax name when IsWritten(name):
-                            names.Written.Add(name.Identifier.ValueText);
+                        case IdentifierNameSyntax name when VisibleReturn.IsWritten(name):
+                            names._written.Add(name.Identifier.ValueText);
                             break;
                     }
 
-                    var declared = node switch
-                    {
-                        VariableDeclaratorSyntax declarator => declarator.Identifier,
-                        SingleVariableDesignationSyntax designation => designation.Identifier,
-                        ForEachStatementSyntax loop => loop.Identifier,
-                        CatchDeclarationSyntax caught => caught.Identifier,
-                        ParameterSyntax parameter => parameter.Identifier,
-                        LocalFunctionStatementSyntax function => function.Identifier,
-                        _ => default,
-                    };
+                    var declared = DeclaredBy(node);
                     if (!declared.IsKind(SyntaxKind.None))
                     {
-                        if (!names.Declared.TryGetValue(declared.ValueText, out var list))
-                        {
-                            names.Declared[declared.ValueText] = list = new List<SyntaxNode>();
-                        }
-
-                        list.Add(node);
+                        names.Declare(declared.ValueText, node);
                     }
                 }
 
@@ -233,7 +357,7 @@ namespace DmaDiscipline.Analyzers.Publishing
                     case IdentifierNameSyntax name:
                         {
                             var text = name.Identifier.ValueText;
-                            if (!_names.Declared.TryGetValue(text, out var declarations))
+                            if (!_names.TryGetDeclarations(text, out var declarations))
                             {
                                 return _parameters.Contains(text);
                             }
@@ -319,10 +443,10 @@ namespace DmaDiscipline.Analyzers.Publishing
                             return special != SpecialType.System_Boolean && special != SpecialType.System_String && Carries(cast.Expression, depth + 1);
                         }
 
-                    case IdentifierNameSyntax name when !_names.Written.Contains(name.Identifier.ValueText):
+                    case IdentifierNameSyntax name when !_names.IsWritten(name.Identifier.ValueText):
                         {
                             var text = name.Identifier.ValueText;
-                            if (!_names.Declared.TryGetValue(text, out var declarations))
+                            if (!_names.TryGetDeclarations(text, out var declarations))
                             {
                                 // No declaration in the body shadows it: the parameter itself.
                                 return text == _parameter;

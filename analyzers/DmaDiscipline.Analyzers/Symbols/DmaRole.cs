@@ -43,5 +43,11 @@ namespace DmaDiscipline.Analyzers.Symbols
         ReceiverSink = 1 << 16,
         /// <summary>The object a field or property holds is only ever made with this member content (<see cref="MadeWith"/>): a published summary, or a line of the symbols file.</summary>
         MadeWith = 1 << 17,
+        /// <summary>
+        /// A DMA API call the mapping rules do not otherwise follow that reports failure by its value (the runtime's
+        /// <c>TryAllocCoherent</c>, the kernel's NULL-returning <c>dma_alloc_coherent</c>): like the followed ones, taken
+        /// not to throw into a catch handler.
+        /// </summary>
+        FailsByValue = 1 << 18,
     }
 }

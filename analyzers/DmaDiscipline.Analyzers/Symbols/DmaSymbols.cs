@@ -354,6 +354,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             Add(dmaApi, "MappingError", DmaRole.MappingErrorCheck);
             Add(dmaApi, "AllocCoherent", DmaRole.CoherentAlloc);
             Add(dmaApi, "FreeCoherent", DmaRole.CoherentFree);
+            Add(dmaApi, "TryAllocCoherent", DmaRole.FailsByValue);
             Add(Type("KBuffer"), "PhysicalAddress", DmaRole.PhysicalSource);
             Add(Type("KBuffer"), "Span", DmaRole.CpuAccess);
             Add(Type("CoherentBuffer"), "Span", DmaRole.CpuAccess);

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using DmaDiscipline.Analyzers.Symbols;
@@ -47,5 +48,32 @@ namespace DmaDiscipline.CodeFixes.Mapping
             invocation.ArgumentList.Arguments.Count > 0
             && invocation.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle
             && (RolesOf(model, model.GetSymbolInfo(invocation, cancellationToken).Symbol, cancellationToken) & roles) != 0;
+
+        /// <summary>The DMA API's own operations: the runtime's, or a configured framework's map, unmap, sync, check, alloc and free.</summary>
+        private const DmaRole ApiRoles = DmaRole.Map | DmaRole.PersistentMap | DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice
+            | DmaRole.MappingErrorCheck | DmaRole.CoherentAlloc | DmaRole.CoherentFree;
+
+        /// <summary>
+        /// Is <paramref name="invocation"/> a call of the DMA API (a method of the runtime's <c>DmaApi</c>, or one a symbols file
+        /// gives a DMA API role): a handle passed to it stays with the driver; passed to anything else, it may be handed on.
+        /// </summary>
+        public static bool IsDmaApiCall(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+        {
+            var method = model.GetSymbolInfo(invocation, cancellationToken).Symbol as IMethodSymbol;
+            return method is not null
+                && (RuntimeSymbols.Is(method.ContainingType, RuntimeSymbols.From(model.Compilation).DmaApi) || (RolesOf(model, method, cancellationToken) & ApiRoles) != 0);
+        }
+
+        /// <summary>
+        /// Is <paramref name="invocation"/> a mapping-error check (the runtime's <c>MappingError</c> or a configured framework's
+        /// <c>mapping-error-check</c>) with an argument that reads <paramref name="handle"/>: by role, as the analyzers recognise it.
+        /// </summary>
+        public static bool IsCheckOf(SemanticModel model, InvocationExpressionSyntax invocation, string handle, CancellationToken cancellationToken) =>
+            invocation.ArgumentList.Arguments.Any(a => a.Expression.WithoutTrivia().ToString() == handle)
+            && (RolesOf(model, model.GetSymbolInfo(invocation, cancellationToken).Symbol, cancellationToken) & DmaRole.MappingErrorCheck) != 0;
+
+        /// <summary>Does <paramref name="condition"/> call a mapping-error check of <paramref name="handle"/> (<see cref="IsCheckOf"/>)?</summary>
+        public static bool TestsCheckOf(SemanticModel model, ExpressionSyntax condition, string handle, CancellationToken cancellationToken) =>
+            condition.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(c => IsCheckOf(model, c, handle, cancellationToken));
     }
 }

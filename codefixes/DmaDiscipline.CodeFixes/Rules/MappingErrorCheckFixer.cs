@@ -64,7 +64,10 @@ namespace DmaDiscipline.CodeFixes.Rules
             // What else the method took before the map (a slot from a pool, a page): released the way its own later failure
             // path releases it; with no such path to learn from, the title says the failure path does not release it.
             var (others, from) = OtherReleases(model, map, member, releases.Select(r => r.Map.Handle!.WithoutTrivia().ToString()).ToList(), cancellationToken);
-            var title = "Check the mapping with MappingError";
+            // A configured framework's check is named by its own method in the title.
+            var title = "Check the mapping with " + (SyntaxFactory.ParseExpression(test) is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax called }
+                ? called.Name.Identifier.ValueText
+                : "MappingError");
             if (from is not null)
             {
                 title += $" (on failure, also release what the failure path at line {from.GetLocation().GetLineSpan().StartLinePosition.Line + 1} releases)";
@@ -215,11 +218,7 @@ namespace DmaDiscipline.CodeFixes.Rules
         private static bool HasCheck(SemanticModel model, SyntaxNode member, MapCall map, CancellationToken cancellationToken)
         {
             var handle = map.Handle!.WithoutTrivia().ToString();
-            return member.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
-                i.Expression is MemberAccessExpressionSyntax access
-                && i.ArgumentList.Arguments.Any(a => a.Expression.WithoutTrivia().ToString() == handle)
-                && (access.Name.Identifier.ValueText == "MappingError" && i.ArgumentList.Arguments.Count == 1
-                    || (FrameworkRoles.RolesOf(model, model.GetSymbolInfo(i, cancellationToken).Symbol, cancellationToken) & Analyzers.Symbols.DmaRole.MappingErrorCheck) != 0));
+            return member.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => FrameworkRoles.IsCheckOf(model, i, handle, cancellationToken));
         }
     }
 }

@@ -61,7 +61,7 @@ namespace DmaDiscipline.CodeFixes.Rules
             var member = map.Statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
             var after = block.Statements.SkipWhile(s => s != map.Statement).Skip(1).ToList();
             var handle = map.Declarator.Identifier.ValueText;
-            if (after.Count > 0 && after[0] is IfStatementSyntax check && check.Condition.ToString().Contains("MappingError(" + handle + ")"))
+            if (after.Count > 0 && after[0] is IfStatementSyntax check && FrameworkRoles.TestsCheckOf(model, check.Condition, handle, cancellationToken))
             {
                 after.RemoveAt(0);
             }
@@ -228,7 +228,7 @@ namespace DmaDiscipline.CodeFixes.Rules
         }
 
         private static bool IsDmaApiCall(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken) =>
-            RuntimeSymbols.Is((model.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol)?.ContainingType, RuntimeSymbols.From(model.Compilation).DmaApi);
+            FrameworkRoles.IsDmaApiCall(model, call, cancellationToken);
 
         /// <summary>True when the assigned place is a local, or an element or field of one (a descriptor span on the stack), that keeps what it is given to this method.</summary>
         private static bool IsLocalRooted(SemanticModel model, ExpressionSyntax target, bool handleItself, CancellationToken cancellationToken)
@@ -411,7 +411,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 .ToList();
             foreach (var bare in body.DescendantNodes().OfType<ReturnStatementSyntax>())
             {
-                if (bare.Expression is not null || bare.SpanStart < map.Call.Span.End || IsInFailureCheck(bare, handle)
+                if (bare.Expression is not null || bare.SpanStart < map.Call.Span.End || IsInFailureCheck(model, bare, handle, cancellationToken)
                     || bare.Ancestors().TakeWhile(a => a != body).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
                 {
                     continue;
@@ -441,12 +441,9 @@ namespace DmaDiscipline.CodeFixes.Rules
         private static bool IsRelease(SemanticModel model, InvocationExpressionSyntax invocation, string handle, CancellationToken cancellationToken) =>
             FrameworkRoles.IsCallOn(model, invocation, Analyzers.Symbols.DmaRole.Unmap | Analyzers.Symbols.DmaRole.CoherentFree, handle, cancellationToken);
 
-        private static bool IsInFailureCheck(StatementSyntax statement, string handle) =>
+        private static bool IsInFailureCheck(SemanticModel model, StatementSyntax statement, string handle, CancellationToken cancellationToken) =>
             statement.Ancestors().OfType<IfStatementSyntax>().Any(i =>
-                i.Statement.Span.Contains(statement.Span)
-                && i.Condition.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(c =>
-                    c.Expression is MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == "MappingError"
-                    && c.ArgumentList.Arguments.Count == 1 && c.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString() == handle));
+                i.Statement.Span.Contains(statement.Span) && FrameworkRoles.TestsCheckOf(model, i.Condition, handle, cancellationToken));
 
         private static StatementSyntax? PreviousStatement(StatementSyntax statement)
         {

@@ -44,6 +44,9 @@ public sealed class DMA003MappingErrorNotCheckedTests
     [InlineData("class D { void F(DmaApi dma, KBuffer buf) { var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); dma.SyncForDevice({|DMA003:a|}, 64, DmaDirection.FromDevice); dma.UnmapSingle(a, 64, DmaDirection.FromDevice); } }")]
     // Arithmetic on the unchecked value.
     [InlineData("class D { void F(DmaApi dma, KBuffer buf, Regs regs) { " + Map + " regs.QueueDesc = {|DMA003:a.Value|} + 16; } }")]
+    // Printed, then posted: printing keeps nothing (each use of the unchecked number is reported).
+    [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " Console.WriteLine({|DMA003:a.Value|}); ring.Post({|DMA003:a|}, 64); dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
+    [InlineData("class D { static void Trace(DmaAddr x) => Console.WriteLine(x.Value); void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " Trace({|DMA003:a|}); ring.Post({|DMA003:a|}, 64); dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
     // Known failed, used anyway after the branch.
     [InlineData("class D { void F(DmaApi dma, KBuffer buf, IRing ring) { " + Map + " if (!dma.MappingError(a)) { ring.Post(a, 64); } ring.Post({|DMA003:a|}, 64); } }")]
     public Task Reported(string source) => Check(source);

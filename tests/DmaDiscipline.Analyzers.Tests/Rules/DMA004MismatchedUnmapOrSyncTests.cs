@@ -28,6 +28,10 @@ public sealed class DMA004MismatchedUnmapOrSyncTests
     [InlineData("int m = 64; var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); int k = 63; dma.UnmapSingle(a, {|DMA004:k|}, DmaDirection.ToDevice);")]
     // A length moved by ++ after the map.
     [InlineData("int m = 64; var a = dma.MapSingle(buf, 0, m, DmaDirection.ToDevice); m++; dma.UnmapSingle(a, {|DMA004:m|}, DmaDirection.ToDevice);")]
+    // The received frame's length (the map's, less the FCS) given to the unmap (ftgmac100's "unmap size=42 bytes").
+    [InlineData("var frame = 64; var a = dma.MapSingle(buf, 0, frame, DmaDirection.FromDevice); if (dma.MappingError(a)) return; frame -= 4; dma.UnmapSingle(a, {|DMA004:frame|}, DmaDirection.FromDevice);")]
+    [InlineData("var frame = 64; var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (dma.MappingError(a)) return; frame = frame - 4; dma.UnmapSingle(a, {|DMA004:frame|}, DmaDirection.FromDevice);")]
+    [InlineData("int hdr = 16; int payload = 48; var a = dma.MapSingle(buf, 0, hdr + payload, DmaDirection.ToDevice); dma.UnmapSingle(a, {|DMA004:payload|}, DmaDirection.ToDevice);")]
     public Task Reported(string statements) => Check(Body(statements));
 
     [Fact]
@@ -64,5 +68,10 @@ public sealed class DMA004MismatchedUnmapOrSyncTests
     [InlineData("int m = 65; m--; var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); dma.UnmapSingle(a, m, DmaDirection.ToDevice);")]
     // The offset is not the length.
     [InlineData("var a = dma.MapSingle(buf, 32, 32, DmaDirection.ToDevice); dma.UnmapSingle(a, 32, DmaDirection.ToDevice);")]
+    // Arithmetic of known constants that comes back to the map's length; a length moved by an unknown amount is not compared.
+    [InlineData("int hdr = 16; int payload = 48; var a = dma.MapSingle(buf, 0, hdr + payload, DmaDirection.ToDevice); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    [InlineData("var frame = 64; var a = dma.MapSingle(buf, 0, frame, DmaDirection.FromDevice); frame -= 4; frame += 4; dma.UnmapSingle(a, frame, DmaDirection.FromDevice);")]
+    [InlineData("var frame = 64; var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); frame -= n; dma.UnmapSingle(a, frame, DmaDirection.FromDevice);")]
+    [InlineData("var frame = 64; var a = dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (n > 0) frame -= 4; dma.UnmapSingle(a, frame, DmaDirection.FromDevice);")]
     public Task NotReported(string statements) => Check(Body(statements));
 }

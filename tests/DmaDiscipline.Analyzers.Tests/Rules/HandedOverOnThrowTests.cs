@@ -28,11 +28,16 @@ public sealed class HandedOverOnThrowTests
     // Tested for null explicitly.
     [InlineData("void F(DmaApi dma, KBuffer buf, bool flag) { DmaAddr? a0 = flag ? " + Map + " : null; if (a0 is null) return; if (dma.MappingError(a0.Value)) return; dma.UnmapSingle(a0.Value, 64, DmaDirection.ToDevice); }")]
     [InlineData("void F(DmaApi dma, KBuffer buf, bool flag) { DmaAddr? a0 = flag ? " + Map + " : null; if (!a0.HasValue) return; if (dma.MappingError(a0.Value)) return; dma.UnmapSingle(a0.Value, 64, DmaDirection.ToDevice); }")]
+    // TryAllocCoherent reports failure by its value, as the rest of the DMA API: a handler around it is not told of a leak
+    // (the blind core DMA002c under c25/c26).
+    [InlineData("void F(DmaApi dma, KBuffer buf) { try { var a = " + Map + "; if (dma.MappingError(a)) return; if (!dma.TryAllocCoherent(64, out var meta)) { dma.UnmapSingle(a, 64, DmaDirection.ToDevice); return; } dma.FreeCoherent(meta); dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } catch (InvalidOperationException ex) { Log.Info(ex.Message); } }")]
     public Task Not_reported(string member) => Check("class D { " + member + " }");
 
     [Theory]
     // The call that may throw is given nothing: the handler leaks the mapping.
     [InlineData("void F(DmaApi dma, KBuffer buf, IRing post) { try { var a = {|DMA002:" + Map + "|}; if (dma.MappingError(a)) return; Log.Info(\"mapped\"); post.Post(a, 64); } catch (InvalidOperationException ex) { Log.Info(ex.Message); } }")]
+    // The same around TryAllocCoherent, with a call of another API between map and release.
+    [InlineData("void F(DmaApi dma, KBuffer buf) { try { var a = {|DMA002:" + Map + "|}; if (dma.MappingError(a)) return; if (!dma.TryAllocCoherent(64, out var meta)) { dma.UnmapSingle(a, 64, DmaDirection.ToDevice); return; } Log.Info(\"header\"); dma.FreeCoherent(meta); dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } catch (InvalidOperationException ex) { Log.Info(ex.Message); } }")]
     // Completed with ?? and never released.
     [InlineData("void F(DmaApi dma, KBuffer buf, bool flag) { DmaAddr? a0 = flag ? {|DMA002:" + Map + "|} : null; var a = a0 ?? {|DMA002:" + Map + "|}; if (dma.MappingError(a)) return; dma.SyncForDevice(a, 64, DmaDirection.ToDevice); }")]
     // Not null, and never checked.

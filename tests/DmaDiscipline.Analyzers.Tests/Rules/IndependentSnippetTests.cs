@@ -33,7 +33,19 @@ public sealed class IndependentSnippetTests
     [InlineData(Map + " try { ring.Post(a, 64); } catch (InvalidOperationException) { " + Unmap + " } " + UnmapAgain)]
     // Through a helper of the driver's own that releases what it is given, on one arm.
     [InlineData(Map + " if (flag) Release(dma, a); " + UnmapAgain + " return true; } bool Release(DmaApi dma, DmaAddr x) { dma.UnmapSingle(x, 64, DmaDirection.ToDevice);")]
+    // An early exit in between that releases the handle again first (the flow-variant suite's blind core DMA006d under its
+    // early-exit variants, after FreeBSD's iommu_gas double unmap on error): that path releases it twice as well.
+    [InlineData(Map + " if (!flag) { " + Unmap + " } else { ring.Post(a, 64); } if (other) { " + Unmap + " return false; } " + UnmapAgain)]
+    [InlineData(Map + " if (!flag) { " + Unmap + " } else { ring.Post(a, 64); } if (other) { " + Unmap + " throw new InvalidOperationException(); } " + UnmapAgain)]
+    [InlineData(Map + " try { if (!flag) { " + Unmap + " } else { ring.Post(a, 64); } } catch (Exception) { " + Unmap + " throw; } " + UnmapAgain)]
     public Task Second_release_after_a_release_on_one_path_reported(string statements) => Check(Body(statements));
+
+    [Theory]
+    // The early exit in between releases another handle, or releases this one only on a condition of its own: the path
+    // that leaves there may not have released it again, and nothing is said.
+    [InlineData(MapB + " " + Map + " if (!flag) { " + Unmap + " } else { ring.Post(a, 64); } if (other) { dma.UnmapSingle(b, 64, DmaDirection.ToDevice); return false; } " + Unmap)]
+    [InlineData(Map + " if (!flag) { " + Unmap + " } else { ring.Post(a, 64); } if (other) { if (flag) " + Unmap + " return false; } " + Unmap)]
+    public Task Early_exit_in_between_that_does_not_release_again_not_reported(string statements) => Check(Body(statements));
 
     [Theory]
     // The second release has a condition of its own, which may be the first's negation. (The dataflow does not

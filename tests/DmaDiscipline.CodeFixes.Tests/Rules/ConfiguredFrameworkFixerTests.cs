@@ -72,7 +72,8 @@ public sealed class ConfiguredFrameworkFixerTests
         new[] { Check.Diagnostic("DMA003").WithLocation(0) },
         Array.Empty<DiagnosticResult>(),
         codeActionEquivalenceKey: null,
-        symbolsFile: VendorSymbols);
+        symbolsFile: VendorSymbols,
+        title: "Check the mapping with Failed");
 
     [Fact]
     public Task DMA004_aligns_the_frameworks_unmap_with_its_map() => Align.FixAsync(
@@ -264,5 +265,102 @@ public sealed class ConfiguredFrameworkFixerTests
         new[] { Release.Diagnostic("DMA002").WithLocation(0) },
         new[] { Release.Diagnostic("DMA002").WithLocation(0) },
         codeActionEquivalenceKey: null,
+        symbolsFile: VendorSymbols);
+    [Fact]
+    public Task DMA002_leaves_the_return_inside_the_frameworks_own_failure_check_alone() => Release.FixAsync(
+        VendorHal + """
+        class Driver
+        {
+            void Send(Vendor.Dma dma, Vendor.Buf buf, bool runt)
+            {
+                var a = {|#0:dma.Map(buf, 64, Vendor.XferDirection.ToDevice)|};
+                if (dma.Failed(a))
+                {
+                    return;
+                }
+
+                dma.ToDev(a, 64, Vendor.XferDirection.ToDevice);
+                if (runt)
+                {
+                    return;
+                }
+            }
+        }
+        """,
+        VendorHal + """
+        class Driver
+        {
+            void Send(Vendor.Dma dma, Vendor.Buf buf, bool runt)
+            {
+                var a = dma.Map(buf, 64, Vendor.XferDirection.ToDevice);
+                if (dma.Failed(a))
+                {
+                    return;
+                }
+
+                dma.ToDev(a, 64, Vendor.XferDirection.ToDevice);
+                if (runt)
+                {
+                    dma.Unmap(a, 64, Vendor.XferDirection.ToDevice);
+                    return;
+                }
+
+                dma.Unmap(a, 64, Vendor.XferDirection.ToDevice);
+            }
+        }
+        """,
+        new[] { Release.Diagnostic("DMA002").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        codeActionEquivalenceKey: null,
+        symbolsFile: VendorSymbols);
+
+    [Fact]
+    public Task DMA002_keeps_the_frameworks_own_failure_check_out_of_the_try() => Release.FixAsync(
+        VendorHal + """
+        class Driver
+        {
+            void Send(Vendor.Dma dma, Vendor.Buf buf, Vendor.Regs regs)
+            {
+                var a = {|#0:dma.Map(buf, 64, Vendor.XferDirection.ToDevice)|};
+                if (dma.Failed(a))
+                {
+                    throw new System.InvalidOperationException("no mapping");
+                }
+
+                dma.ToDev(a, 64, Vendor.XferDirection.ToDevice);
+                if (regs.QueueBase == 0)
+                    throw new System.InvalidOperationException("device did not complete");
+                System.Console.WriteLine("sent");
+            }
+        }
+        """,
+        VendorHal + """
+        class Driver
+        {
+            void Send(Vendor.Dma dma, Vendor.Buf buf, Vendor.Regs regs)
+            {
+                var a = dma.Map(buf, 64, Vendor.XferDirection.ToDevice);
+                if (dma.Failed(a))
+                {
+                    throw new System.InvalidOperationException("no mapping");
+                }
+
+                try
+                {
+                    dma.ToDev(a, 64, Vendor.XferDirection.ToDevice);
+                    if (regs.QueueBase == 0)
+                        throw new System.InvalidOperationException("device did not complete");
+                    System.Console.WriteLine("sent");
+                }
+                finally
+                {
+                    dma.Unmap(a, 64, Vendor.XferDirection.ToDevice);
+                }
+            }
+        }
+        """,
+        new[] { Release.Diagnostic("DMA002").WithLocation(0) },
+        Array.Empty<DiagnosticResult>(),
+        codeActionEquivalenceKey: DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer.TryFinallyKey,
         symbolsFile: VendorSymbols);
 }

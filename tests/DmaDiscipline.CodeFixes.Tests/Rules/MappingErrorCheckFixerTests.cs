@@ -469,6 +469,53 @@ public sealed class MappingErrorCheckFixerTests
         V.Diagnostic("DMA002").WithLocation(1));
 
     [Fact]
+    public Task A_driver_helper_named_MappingError_is_not_taken_for_the_check() => V.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        static class Trace
+        {
+            public static bool MappingError(DmaAddr addr) => addr.Value == ulong.MaxValue;
+        }
+
+        sealed class Driver
+        {
+            public void Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                Trace.MappingError({|#1:addr|});
+                ring.Post({|#0:addr.Value|}, 64);
+            }
+        }
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        static class Trace
+        {
+            public static bool MappingError(DmaAddr addr) => addr.Value == ulong.MaxValue;
+        }
+
+        sealed class Driver
+        {
+            public void Post(DmaApi dma, Ring ring, KBuffer buffer)
+            {
+                var addr = dma.MapSingle(buffer, 0, 64, DmaDirection.ToDevice);
+                if (dma.MappingError(addr))
+                {
+                    throw new InvalidOperationException("DMA mapping failed");
+                }
+
+                Trace.MappingError(addr);
+                ring.Post(addr.Value, 64);
+            }
+        }
+        """,
+        V.Diagnostic("DMA003").WithLocation(0),
+        V.Diagnostic("DMA003").WithLocation(1));
+
+    [Fact]
     public Task The_failure_path_also_releases_what_the_methods_own_later_failure_path_releases() => V.FixAsync(
         """
         using System.Collections.Generic;

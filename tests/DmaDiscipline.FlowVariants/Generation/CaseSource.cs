@@ -17,7 +17,7 @@ public enum Side
 /// </summary>
 public static class CaseSource
 {
-    /// <summary>Device-side shapes every case uses, in the global namespace: a descriptor, a ring, a log, a disposable scope.</summary>
+    /// <summary>Device-side shapes every case uses, in the global namespace: a descriptor, a ring, a log, a disposable scope, a completion queue in device memory.</summary>
     public const string Prelude = """
         using DmaDiscipline.Runtime;
 
@@ -26,6 +26,7 @@ public static class CaseSource
         public sealed class Regs { public void Doorbell([BusAddress] ulong address) { } }
         public static class Log { public static void Info(string text) { } public static void Value(ulong value) { } }
         public sealed class Scope : System.IDisposable { public void Dispose() { } }
+        public static class Completions { private static readonly byte[] s_entries = new byte[64]; [DeviceMemory] public static System.Span<byte> Entry => s_entries; }
         """;
 
     private const string Usings = "using System; using System.Collections.Generic; using System.Linq; using System.Threading.Tasks; using DmaDiscipline.Runtime;";

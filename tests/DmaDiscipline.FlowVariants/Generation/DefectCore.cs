@@ -14,7 +14,7 @@ namespace DmaDiscipline.FlowVariants.Generation;
 /// or heap object hands it on (DMA002: the holder owns the mapping now): a variant that stores it
 /// there removes the defect instead of hiding it, so it is not counted.
 /// </param>
-/// <param name="NotWith">Variants that take this core's defect away, by id, with the reason.</param>
+/// <param name="NotWith">Variants that take this core's defect away, or give its twin one of the same rule, by id, with the reason.</param>
 public sealed record DefectCore(string Id, string Rule, string Summary, Flow Defect, Flow Twin, bool StoringTransfers = false,
     IReadOnlyDictionary<string, string>? NotWith = null)
 {
