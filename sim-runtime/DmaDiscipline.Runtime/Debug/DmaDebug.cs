@@ -896,6 +896,19 @@ public sealed class DmaDebug
         }
     }
 
+    /// <summary>
+    /// Drops a checked release or sync without reporting it: its device was removed while the call was
+    /// under way, and the removal (which released the mapping) is what the caller is told of
+    /// (<see cref="OnUseAfterRemoval"/>). A release's claim is dropped; a sync claimed nothing.
+    /// </summary>
+    internal void Abandon(DmaDebugVerdict verdict, bool release)
+    {
+        if (release)
+        {
+            Finish(verdict, refused: true);
+        }
+    }
+
     /// <summary>The ownership shard of a buffer (its own lock).</summary>
     private Dictionary<KBuffer, List<DmaDebugEntry>> OwnersOf(KBuffer buffer) =>
         _owners[System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(buffer) & (_owners.Length - 1)];

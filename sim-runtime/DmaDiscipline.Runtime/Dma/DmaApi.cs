@@ -260,13 +260,13 @@ public sealed class DmaApi
             // segment) never reaches the DMA layer.
             DmaDebugVerdict verdict = _debug.CheckRelease(_device, MappingKind.Single, address.Value, length, direction);
             bool refusedHere = !verdict.Proceed || !Release(address, length, direction, MappingKind.Single);
-            bool gone = refusedHere && _removed; // the removal released the mapping under this call: not the driver's double unmap
-            _debug.CompleteRelease(verdict, refusedHere && !gone);
-            if (gone)
+            if (refusedHere && _removed)
             {
+                _debug.Abandon(verdict, release: true); // the removal released the mapping under this call: not the driver's double unmap
                 ThrowRemoved(nameof(UnmapSingle));
             }
 
+            _debug.CompleteRelease(verdict, refusedHere);
             return;
         }
 
@@ -391,12 +391,17 @@ public sealed class DmaApi
         list.SetMapped(0, null);
         if (verdicts is not null)
         {
-            bool gone = refused && _removed;
-            _debug.CompleteReleases(verdicts, refused && !gone);
-            if (gone)
+            if (refused && _removed)
             {
+                foreach (DmaDebugVerdict verdict in verdicts)
+                {
+                    _debug.Abandon(verdict, release: true);
+                }
+
                 ThrowRemoved(nameof(UnmapSg));
             }
+
+            _debug.CompleteReleases(verdicts, refused);
         }
     }
 
@@ -502,13 +507,13 @@ public sealed class DmaApi
 
         if (_debug.IsEnabled)
         {
-            bool gone = refused && _removed; // freed by the removal under this call: not the driver's double free
-            _debug.CompleteRelease(verdict, refused && !gone);
-            if (gone)
+            if (refused && _removed)
             {
+                _debug.Abandon(verdict, release: true); // freed by the removal under this call: not the driver's double free
                 ThrowRemoved(nameof(FreeCoherent));
             }
 
+            _debug.CompleteRelease(verdict, refused);
             if (lostRace)
             {
                 _debug.OnDoubleFree(_device, buffer.Address.Value, buffer.Length);
@@ -775,13 +780,13 @@ public sealed class DmaApi
         {
             DmaDebugVerdict verdict = _debug.CheckSync(_device, address.Value, length, direction, forCpu);
             bool refusedHere = !verdict.Proceed || !SyncOps(address, length, direction, forCpu);
-            bool gone = refusedHere && _removed; // the removal released the mapping under this call: not the driver's use after unmap
-            _debug.CompleteSync(verdict, forCpu, refusedHere && !gone);
-            if (gone)
+            if (refusedHere && _removed)
             {
+                _debug.Abandon(verdict, release: false); // the removal released the mapping under this call: not the driver's use after unmap
                 ThrowRemoved(call);
             }
 
+            _debug.CompleteSync(verdict, forCpu, refusedHere);
             return;
         }
 
@@ -826,17 +831,12 @@ public sealed class DmaApi
             refused[i] = !verdicts[i].Proceed || !SyncOps(list.DmaAddress(i), list.DmaLength(i), direction, forCpu);
         }
 
-        bool gone = _removed && Array.IndexOf(refused, true) >= 0;
-        if (gone)
+        if (_removed && Array.IndexOf(refused, true) >= 0)
         {
-            Array.Clear(refused); // released by the removal under this call: not the driver's use after unmap
+            ThrowRemoved(forCpu ? nameof(SyncSgForCpu) : nameof(SyncSgForDevice)); // released by the removal under this call (a sync claims nothing to drop)
         }
 
         _debug.CompleteSyncs(verdicts, forCpu, refused);
-        if (gone)
-        {
-            ThrowRemoved(forCpu ? nameof(SyncSgForCpu) : nameof(SyncSgForDevice));
-        }
     }
 
     private void ThrowIfRemoved(string call)

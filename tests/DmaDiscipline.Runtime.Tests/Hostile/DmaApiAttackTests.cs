@@ -178,6 +178,28 @@ public sealed class DmaApiAttackTests
         machine.Memory.Free(next);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnOldHandleOfARemovedDevice_CannotReachTheMappingsOfTheDeviceNowPluggedInUnderItsId(bool ats)
+    {
+        // The IOMMU's context table is keyed by requester id: the old bus master must not find the new device's domain there.
+        Machine machine = Machines.With(debug: DmaDebugMode.Collect);
+        Device old = machine.AddDevice(Machines.Nic, new DeviceOptions { Ats = ats });
+        machine.RemoveDevice(old);
+        Device current = machine.AddDevice(Machines.Nic, new DeviceOptions { Ats = ats });
+        KBuffer secret = machine.Buffer(Machines.Pattern(Page, 0x42));
+        DmaAddr mapped = current.MapChecked(secret, 0, Page, DmaDirection.Bidirectional);
+
+        Assert.Null(old.DeviceRead(mapped, 64));
+        Assert.False(old.Bus.TryWrite(mapped, new byte[64]));
+
+        Assert.Equal(Machines.Pattern(Page, 0x42), current.DeviceRead(mapped, Page));
+        current.Dma.UnmapSingle(mapped, Page, DmaDirection.Bidirectional);
+        machine.Memory.Free(secret);
+        Assert.Empty(machine.Debug.Violations);
+    }
+
     [Fact]
     public void AnOldHandleOfARemovedDevice_CannotUnbindTheDeviceNowPluggedInUnderItsId()
     {

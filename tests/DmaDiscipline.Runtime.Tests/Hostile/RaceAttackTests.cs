@@ -74,14 +74,14 @@ public sealed class RaceAttackTests
     [MemberData(nameof(PlatformsAndModes))]
     public void ADeviceUnpluggedUnderItsDriver_StopsItWithObjectDisposed_AndLeavesNothingHeld(string platform, DmaDebugMode debug)
     {
-        for (int round = 0; round < 6; round++)
+        for (int round = 0; round < 4; round++)
         {
             Machine machine = Platform(platform, debug);
             Device bystander = machine.AddDevice(Machines.Disk);
             Device device = machine.AddDevice(Machines.Nic);
             Held before = Held.Of(machine);
             var buffers = Enumerable.Range(0, 4).Select(i => machine.Buffer(Machines.Pattern(2 * Page, (byte)i))).ToArray();
-            int unplugAfter = 20 + (round * 37);
+            int unplugAfter = 20 + (round * 53);
             int done = 0;
 
             Race(
@@ -552,7 +552,7 @@ public sealed class RaceAttackTests
     {
         Machine machine = Machines.With();
         int before = machine.Memory.LiveAllocations;
-        for (int round = 0; round < 200; round++)
+        for (int round = 0; round < 50; round++)
         {
             KBuffer buffer = machine.Memory.Allocate(Page);
             int freed = 0;

@@ -218,7 +218,7 @@ public sealed class VirtioAttackTests
             {
                 Restart(h);
             }
-        }, iterations: 200, stream: 15), "random register writes", seconds: 600); // a bound only to turn a hang into a failure
+        }, iterations: 150, stream: 15), "random register writes", seconds: 600); // a bound only to turn a hang into a failure
     }
 
     [Fact]
