@@ -203,6 +203,38 @@ namespace DmaDiscipline.Analyzers.Flow
         // What lambdas and local functions may write into a local they capture, by local.
         private readonly Dictionary<ILocalSymbol, ImmutableHashSet<Origin>> _capturedWrites = new Dictionary<ILocalSymbol, ImmutableHashSet<Origin>>(SymbolEqualityComparer.Default);
 
+        // Ref locals re-bound somewhere in their body (r = ref b), by local: a write through one is a may-write.
+        private readonly Dictionary<ILocalSymbol, bool> _rebound = new Dictionary<ILocalSymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// Whether <paramref name="refLocal"/> is bound other than by its declaration's initializer: a ref assignment to it
+        /// (<c>r = ref b</c>) anywhere in the body that declares it, or a declaration without one. Read from the syntax,
+        /// once per local, so that the answer does not depend on the order the flow visits the blocks in.
+        /// </summary>
+        private bool IsEverRebound(ILocalSymbol refLocal)
+        {
+            if (_rebound.TryGetValue(refLocal, out var rebound))
+            {
+                return rebound;
+            }
+
+            rebound = true;
+            if (refLocal.DeclaringSyntaxReferences is { Length: 1 } declarations
+                && declarations[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: Microsoft.CodeAnalysis.CSharp.Syntax.RefExpressionSyntax } declarator)
+            {
+                var body = declarator.Ancestors().FirstOrDefault(a => a is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax
+                    || a is Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax || a is Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax
+                    || a is Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax);
+                rebound = body is null || body.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax>().Any(assignment =>
+                    assignment.Right is Microsoft.CodeAnalysis.CSharp.Syntax.RefExpressionSyntax
+                    && assignment.Left is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name
+                    && name.Identifier.ValueText == refLocal.Name);
+            }
+
+            _rebound[refLocal] = rebound;
+            return rebound;
+        }
+
         private void Alias(ILocalSymbol refLocal, IOperation referenced)
         {
             if (Keys.Of(Keys.Unwrap(referenced)) is { } key && !(key is CaptureId))
@@ -1571,8 +1603,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     if (local.Local.IsRef && _aliases.TryGetValue(local.Local, out var aliased))
                     {
-                        // r = v through ref var r = ref a: a may now hold v (a may-assignment: r may have been re-bound).
-                        state = state.SetItem(aliased, state.TryGetValue(aliased, out var before) ? before.Union(value) : value);
+                        // r = v through ref var r = ref a: a now holds v when r is bound once and never re-bound (its
+                        // declaration is its only binding); otherwise r may have been re-bound, and a may hold v.
+                        state = state.SetItem(aliased, !IsEverRebound(local.Local) ? value : state.TryGetValue(aliased, out var before) ? before.Union(value) : value);
                     }
 
                     return;

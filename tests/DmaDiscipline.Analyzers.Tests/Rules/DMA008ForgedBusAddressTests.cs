@@ -25,6 +25,10 @@ public sealed class DMA008ForgedBusAddressTests
     [InlineData("_slot = new DmaAddr(0x4000); dma.UnmapSingle({|DMA008:_slot|}, 64, DmaDirection.ToDevice);")]
     [InlineData("DmaAddr a = default; dma.UnmapSingle({|DMA008:a|}, 64, DmaDirection.ToDevice);")]
     [InlineData("var a = new DmaAddr(0x1000); var b = a; q.Base = {|DMA008:b|};")]
+    // Written through a ref local that may have been re-bound to another variable: the default may still be there.
+    [InlineData("DmaAddr a = default; DmaAddr b = default; ref var r = ref a; if (flag) r = ref b; r = _slot; ring.Post({|DMA008:a|}, 64);")]
+    // Overwritten with a forged value through a ref local bound once.
+    [InlineData("DmaAddr a = _slot; ref var r = ref a; r = default; ring.Post({|DMA008:a|}, 64);")]
     public Task Reported(string statements, string members = "") => Check(Body(statements, members));
 
     [Theory]
@@ -116,6 +120,9 @@ public sealed class DMA008ForgedBusAddressTests
     [InlineData("var a = _slot; if (a == default) return; dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
     // Made but only logged.
     [InlineData("var a = new DmaAddr(0x1000); Log.Info(a.ToString());")]
+    // Default, then overwritten through a ref local bound once (its declaration) with a value of unknown origin.
+    [InlineData("DmaAddr a = default; ref var r = ref a; r = _slot; ring.Post(a, 64);")]
+    [InlineData("DmaAddr a = default; ref DmaAddr r = ref a; r = _slot; dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
     // Rebuilt from a value read back from the device: not known to be forged.
     [InlineData("var a = new DmaAddr(raw); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
     [InlineData("var c = dma.AllocCoherent(64); ring.Post(c.DmaAddress, 64);")]
