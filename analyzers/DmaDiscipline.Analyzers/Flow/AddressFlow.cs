@@ -208,30 +208,20 @@ namespace DmaDiscipline.Analyzers.Flow
 
         /// <summary>
         /// Whether <paramref name="refLocal"/> is bound other than by its declaration's initializer: a ref assignment to it
-        /// (<c>r = ref b</c>) anywhere in the body that declares it, or a declaration without one. Read from the syntax,
-        /// once per local, so that the answer does not depend on the order the flow visits the blocks in.
+        /// (<c>r = ref b</c>) where it is named (<see cref="LocalNames"/>), or a declaration without one. Once per local.
         /// </summary>
         private bool IsEverRebound(ILocalSymbol refLocal)
         {
-            if (_rebound.TryGetValue(refLocal, out var rebound))
+            if (!_rebound.TryGetValue(refLocal, out var rebound))
             {
-                return rebound;
+                var names = LocalNames.In(refLocal, out var scope);
+                rebound = scope is null
+                    || !(refLocal.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: Microsoft.CodeAnalysis.CSharp.Syntax.RefExpressionSyntax })
+                    || names.Any(name => name.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax { Right: Microsoft.CodeAnalysis.CSharp.Syntax.RefExpressionSyntax } assignment
+                        && assignment.Left == name);
+                _rebound[refLocal] = rebound;
             }
 
-            rebound = true;
-            if (refLocal.DeclaringSyntaxReferences is { Length: 1 } declarations
-                && declarations[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: Microsoft.CodeAnalysis.CSharp.Syntax.RefExpressionSyntax } declarator)
-            {
-                var body = declarator.Ancestors().FirstOrDefault(a => a is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax
-                    || a is Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax || a is Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax
-                    || a is Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax);
-                rebound = body is null || body.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax>().Any(assignment =>
-                    assignment.Right is Microsoft.CodeAnalysis.CSharp.Syntax.RefExpressionSyntax
-                    && assignment.Left is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name
-                    && name.Identifier.ValueText == refLocal.Name);
-            }
-
-            _rebound[refLocal] = rebound;
             return rebound;
         }
 

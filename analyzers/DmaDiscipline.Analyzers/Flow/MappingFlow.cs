@@ -1062,21 +1062,14 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private static bool WrittenOnlyByName(ILocalSymbol local)
         {
-            var declaration = local.DeclaringSyntaxReferences[0].GetSyntax();
-            var scope = declaration.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax>() as SyntaxNode
-                ?? declaration.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax>();
+            var names = LocalNames.In(local, out var scope);
             if (scope is null)
             {
                 return false;
             }
 
-            foreach (var token in scope.DescendantTokens())
+            foreach (var name in names)
             {
-                if (token.ValueText != local.Name || !(token.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name))
-                {
-                    continue;
-                }
-
                 SyntaxNode node = name;
                 while (node.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ParenthesizedExpressionSyntax)
                 {
