@@ -195,7 +195,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax }:
                     return false;
                 case ArgumentSyntax argument when argument.Parent?.Parent is InvocationExpressionSyntax call:
-                    return top == use && !IsDmaApiCall(model, call, cancellationToken);
+                    return top == use && !FrameworkRoles.IsDmaApiCall(model, call, cancellationToken);
                 default:
                     return top == use && top.Parent is not MemberAccessExpressionSyntax;
             }
@@ -224,11 +224,8 @@ namespace DmaDiscipline.CodeFixes.Rules
                 .All(n => n.Parent is ElementAccessExpressionSyntax e && e.Expression == n
                     || n.Parent is MemberAccessExpressionSyntax m && m.Expression == n
                     || n.Parent is ArgumentSyntax { RefKindKeyword.RawKind: 0 } a && a.Parent?.Parent is InvocationExpressionSyntax call
-                        && (passableWhole || IsDmaApiCall(model, call, cancellationToken)));
+                        && (passableWhole || FrameworkRoles.IsDmaApiCall(model, call, cancellationToken)));
         }
-
-        private static bool IsDmaApiCall(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken) =>
-            FrameworkRoles.IsDmaApiCall(model, call, cancellationToken);
 
         /// <summary>True when the assigned place is a local, or an element or field of one (a descriptor span on the stack), that keeps what it is given to this method.</summary>
         private static bool IsLocalRooted(SemanticModel model, ExpressionSyntax target, bool handleItself, CancellationToken cancellationToken)
@@ -271,7 +268,7 @@ namespace DmaDiscipline.CodeFixes.Rules
                 case EqualsValueClauseSyntax _:
                     return true;
                 case ArgumentSyntax argument when argument.Parent?.Parent is InvocationExpressionSyntax call:
-                    return !IsDmaApiCall(model, call, cancellationToken);
+                    return !FrameworkRoles.IsDmaApiCall(model, call, cancellationToken);
                 default:
                     return false;
             }
