@@ -1065,6 +1065,31 @@ namespace DmaDiscipline.Analyzers.Flow
                             break;
                         }
 
+                    case LoadedOrigin loaded when depth < MaxDepth:
+                        {
+                            // A load through memory the caller (or a field) gives: what the device wrote where that is device memory.
+                            var memory = Origin.None;
+                            var memoryUnknown = false;
+                            Resolve(loaded.Memory, frame, depth + 1, ref memory, ref memoryUnknown, keepField);
+                            var fromDevice = false;
+                            foreach (var place in memory)
+                            {
+                                fromDevice |= place is DeviceMemoryOrigin;
+                            }
+
+                            if (fromDevice)
+                            {
+                                result = result.Add(new DeviceContentOrigin(loaded.Load));
+                            }
+                            else
+                            {
+                                // Ordinary memory, or not known (not published either): a number not known.
+                                unknown = true;
+                            }
+
+                            break;
+                        }
+
                     case ReceiverMemoryOrigin _:
                         if (frame.Arguments is null && frame.KeepParameters)
                         {
@@ -1321,7 +1346,55 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            if (InitializerWrite(field) is { } initial)
+            {
+                writes.Add(initial);
+            }
+
             return writes.ToImmutable();
+        }
+
+        /// <summary>
+        /// The store a field's (or auto-property's) own initializer makes (<c>static readonly DmaAddr Scratch = new DmaAddr(…)</c>,
+        /// <c>IoAddr None = default</c>): a store by its own type, made by the constructor that runs the initializer (the
+        /// static constructor for a static member, an instance constructor otherwise), followed over the initializer's own
+        /// control-flow graph. Null when the member has no initializer in the compilation or it holds nothing followed.
+        /// </summary>
+        private FieldWrite? InitializerWrite(IFieldSymbol field)
+        {
+            var declared = field.AssociatedSymbol ?? field;
+            if (declared.DeclaringSyntaxReferences.IsEmpty)
+            {
+                return null;
+            }
+
+            var syntax = declared.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
+            var initializer = syntax switch
+            {
+                Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax variable => variable.Initializer,
+                Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax property => property.Initializer,
+                _ => null,
+            };
+            var writer = field.IsStatic ? FirstOf(field.ContainingType.StaticConstructors) : FirstOf(field.ContainingType.InstanceConstructors);
+            if (initializer is null || writer is null || !_symbols.Compilation.ContainsSyntaxTree(initializer.SyntaxTree))
+            {
+                return null;
+            }
+
+            var operation = _bodies.ModelOf(initializer.SyntaxTree).GetOperation(initializer, _cancellationToken);
+            var graph = Rules.DeepStack.Run(initializer, () => operation switch
+            {
+                IFieldInitializerOperation fieldInitializer => ControlFlowGraph.Create(fieldInitializer, _cancellationToken),
+                IPropertyInitializerOperation propertyInitializer => ControlFlowGraph.Create(propertyInitializer, _cancellationToken),
+                _ => (ControlFlowGraph?)null,
+            });
+            var flow = new AddressFlow(_symbols, this, writer, summarise: true, report: null);
+            return graph is not null && FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow)
+                && flow.FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty
+                ? new FieldWrite(writer, value, ownType: true)
+                : null;
+
+            static IMethodSymbol? FirstOf(ImmutableArray<IMethodSymbol> constructors) => constructors.IsEmpty ? null : constructors[0];
         }
 
         /// <summary>The argument values of every <c>new</c> of the constructor in the compilation (bodies that name its type), or of every assignment of a setter's property.</summary>

