@@ -866,10 +866,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 return AddressPart(instanceValue);
             }
             var containing = member.ContainingType;
-            if ((_symbols.IsPhysicalType(containing) || _symbols.IsBusAddressType(containing)) && !member.IsStatic && memberType is not null && _symbols.IsAddressLike(memberType))
+            if ((_symbols.IsPhysicalType(containing) || (_symbols.IsBusAddressType(containing) && !member.IsStatic)) && memberType is not null && _symbols.IsAddressLike(memberType))
             {
-                // PhysAddr.Value, DmaAddr.Value: the number carries its provenance. A static member (IoAddr.None) is no
-                // view of an instance's number: it is read below as what it holds (a field's content).
+                // PhysAddr.Value, DmaAddr.Value: the number carries its provenance. A static member of the bus-address type
+                // (IoAddr.None) is no view of an instance's number: it is read below as what it holds (a field's content,
+                // forged where every store forges it). A static member of a physical type (Ptr.Zero) stays what it was: not
+                // followed (every value of that type would otherwise be a physical address, a null one included).
                 return instanceValue;
             }
 
