@@ -222,16 +222,20 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>What one body stores into a field, and whether that body is one of the field's own type's.</summary>
         private readonly struct FieldWrite
         {
-            public FieldWrite(IMethodSymbol writer, ImmutableHashSet<Origin> value, bool ownType)
+            public FieldWrite(IMethodSymbol writer, ImmutableHashSet<Origin> value, bool ownType, bool notFollowed = false)
             {
                 Writer = writer;
                 Value = value;
                 OwnType = ownType;
+                NotFollowed = notFollowed;
             }
 
             public IMethodSymbol Writer { get; }
             public ImmutableHashSet<Origin> Value { get; }
             public bool OwnType { get; }
+
+            /// <summary>A store the analysis could not follow (an initializer past its graph's budget): the content is not known.</summary>
+            public bool NotFollowed { get; }
         }
 
         /// <summary>A method, a parameter, and which parameters the caller gives device memory (bit per ordinal).</summary>
@@ -1216,6 +1220,12 @@ namespace DmaDiscipline.Analyzers.Flow
             var top = new Frame(null, null, keepParameters: false);
             foreach (var write in writes)
             {
+                if (write.NotFollowed)
+                {
+                    unknown = true;
+                    continue;
+                }
+
                 if (!write.OwnType)
                 {
                     ResolveEntered(write.Value, top, depth + 1, ref result, ref unknown, forgeries: true);
@@ -1389,12 +1399,29 @@ namespace DmaDiscipline.Analyzers.Flow
                 _ => (ControlFlowGraph?)null,
             });
             var flow = new AddressFlow(_symbols, this, writer, summarise: true, report: null);
-            return graph is not null && FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow)
-                && flow.FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty
-                ? new FieldWrite(writer, value, ownType: true)
-                : null;
+            if (graph is null || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
+            {
+                // Not followed: the field's content is not known (never taken for "every store forged").
+                return new FieldWrite(writer, Origin.None, ownType: true, notFollowed: true);
+            }
 
-            static IMethodSymbol? FirstOf(ImmutableArray<IMethodSymbol> constructors) => constructors.IsEmpty ? null : constructors[0];
+            return flow.FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty ? new FieldWrite(writer, value, ownType: true) : null;
+
+            // The constructor that runs the initializer: a primary constructor where the type has one (its parameters are
+            // what the initializer may read, followed back to every new), else the first.
+            static IMethodSymbol? FirstOf(ImmutableArray<IMethodSymbol> constructors)
+            {
+                foreach (var constructor in constructors)
+                {
+                    if (!constructor.DeclaringSyntaxReferences.IsEmpty
+                        && constructor.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax)
+                    {
+                        return constructor;
+                    }
+                }
+
+                return constructors.IsEmpty ? null : constructors[0];
+            }
         }
 
         /// <summary>The argument values of every <c>new</c> of the constructor in the compilation (bodies that name its type), or of every assignment of a setter's property.</summary>

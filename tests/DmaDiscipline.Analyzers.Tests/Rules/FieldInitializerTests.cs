@@ -27,6 +27,8 @@ public sealed class FieldInitializerTests
     [InlineData("class D { public DmaAddr Window { get; } = new DmaAddr(0x8000_0000); void F(IRing ring) => ring.Post({|DMA008:Window|}, 4096); }")]
     // A physical address a static initializer takes.
     [InlineData("class D { static readonly KBuffer Ring = new PhysicalMemory().Allocate(4096); static readonly ulong RingBase = Ring.PhysicalAddress.Value; void F(Regs regs) => regs.QueueDesc = {|DMA001:RingBase|}; }")]
+    // A primary constructor's parameter an initializer keeps: what every new of the type gives it, where the field reaches an unmap.
+    [InlineData("class Slot(DmaAddr a) { public DmaAddr A { get; } = a; } class D { Slot Make() => new Slot(default); void Close(DmaApi dma, Slot s) => dma.UnmapSingle({|DMA008:s.A|}, 64, DmaDirection.ToDevice); }")]
     public Task Reported(string source) => Check(source);
 
     [Theory]
@@ -36,6 +38,8 @@ public sealed class FieldInitializerTests
     [InlineData("class D { static readonly ulong HeaderOffset = 0x40; void F(IRing ring, DmaApi dma, KBuffer buf) { var a = dma.MapSingle(buf, 0, 128, DmaDirection.ToDevice); if (dma.MappingError(a)) return; ring.Post(new DmaAddr(a.Value + HeaderOffset), 64); } }")]
     // An initializer read only to compare (a sentinel).
     [InlineData("class D { static readonly DmaAddr None = default; DmaAddr _m; void Close(DmaApi dma) { if (_m == None) return; dma.UnmapSingle(_m, 64, DmaDirection.ToDevice); } void Open(DmaApi dma, KBuffer buf) { _m = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); } }")]
+    // The primary constructor given a real mapping.
+    [InlineData("class Slot(DmaAddr a) { public DmaAddr A { get; } = a; } class D { Slot Make(DmaApi dma, KBuffer buf) => new Slot(dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice)); void Close(DmaApi dma, Slot s) => dma.UnmapSingle(s.A, 64, DmaDirection.ToDevice); }")]
     public Task Not_reported(string source) => Check(source);
 
     private const string Vendor = """
