@@ -337,6 +337,20 @@ namespace DmaDiscipline.Analyzers.Flow
         private static DeviceContentOrigin? EarliestDeviceContent(ImmutableHashSet<Origin> origins) =>
             Origin.Earliest<DeviceContentOrigin>(origins, content => content.Operation.Syntax);
 
+        /// <summary>Does the memory hold something only a caller or a field's content can tell (a parameter, a field, a call's result)?</summary>
+        private static bool MayBecomeDeviceMemory(ImmutableHashSet<Origin> origins)
+        {
+            foreach (var origin in origins)
+            {
+                if (origin is ParameterOrigin || origin is FieldOrigin || origin is CallOrigin || origin is MadeMemberOrigin || origin is TranslatedOrigin)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         private static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
         {
             foreach (var origin in origins)
@@ -854,9 +868,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 return AddressPart(instanceValue);
             }
             var containing = member.ContainingType;
-            if ((_symbols.IsPhysicalType(containing) || _symbols.IsBusAddressType(containing)) && memberType is not null && _symbols.IsAddressLike(memberType))
+            if ((_symbols.IsPhysicalType(containing) || (_symbols.IsBusAddressType(containing) && !member.IsStatic)) && memberType is not null && _symbols.IsAddressLike(memberType))
             {
-                // PhysAddr.Value, DmaAddr.Value: the number carries its provenance.
+                // PhysAddr.Value, DmaAddr.Value: the number carries its provenance. A static member of the bus-address type
+                // (IoAddr.None) is no view of an instance's number: it is read below as what it holds (a field's content,
+                // forged where every store forges it). A static member of a physical type (Ptr.Zero) stays what it was: not
+                // followed (every value of that type would otherwise be a physical address, a null one included).
                 return instanceValue;
             }
 
@@ -1204,6 +1221,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (HasDeviceMemory(_summarise ? memory : _summaries.Resolve(memory)))
                 {
                     return Origin.None.Add(new DeviceContentOrigin(invocation));
+                }
+
+                if (_summarise && MayBecomeDeviceMemory(memory))
+                {
+                    // CqEntry.Address(span, head) => ReadUInt64LittleEndian(span.Slice(…)): the device's when the caller's span is device memory.
+                    return Origin.None.Add(new LoadedOrigin(invocation, memory));
                 }
             }
 
