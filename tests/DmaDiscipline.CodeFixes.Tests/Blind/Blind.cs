@@ -38,6 +38,20 @@ internal static class Blind
 internal static class TopLevel<TFixer>
     where TFixer : CodeFixProvider, new()
 {
+    /// <summary>The diagnostics are reported, and no fix is offered for them.</summary>
+    public static async Task NoFixAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new Test();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.AddRange(expected);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.FixedState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestState.Sources.Add(("/0/Ring.cs", Fixtures.Ring));
+        test.FixedState.Sources.Add(("/0/Ring.cs", Fixtures.Ring));
+        await AbsorbedFailures.NoneAsync(() => test.RunAsync());
+    }
+
     public static async Task FixAsync(string source, string fixedSource, params DiagnosticResult[] expected)
     {
         var test = new Test();
