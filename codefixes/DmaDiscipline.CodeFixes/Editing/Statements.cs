@@ -11,6 +11,10 @@ namespace DmaDiscipline.CodeFixes.Editing
     /// <summary>Inserting statements next to a statement, wherever it stands (a block, a switch section, or alone as an if/loop body).</summary>
     internal static class Statements
     {
+        /// <summary>The statements whose directives an edit of the editor already moved to code inserted before them.</summary>
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DocumentEditor, HashSet<StatementSyntax>> DirectivesMoved =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<DocumentEditor, HashSet<StatementSyntax>>();
+
         /// <summary>True when statements can be inserted before or after <paramref name="statement"/>.</summary>
         public static bool CanInsertAround(StatementSyntax statement) =>
             statement.Parent is BlockSyntax || statement.Parent is SwitchSectionSyntax || IsEmbedded(statement);
@@ -64,6 +68,13 @@ namespace DmaDiscipline.CodeFixes.Editing
         /// </summary>
         private static bool TakeDirectives(DocumentEditor editor, StatementSyntax statement, List<StatementSyntax> list)
         {
+            var moved = DirectivesMoved.GetOrCreateValue(editor);
+            if (moved.Contains(statement))
+            {
+                // Fix All: an earlier insertion before this statement took its directives; this one lands after that code.
+                return true;
+            }
+
             var leading = statement.GetLeadingTrivia();
             var last = -1;
             for (var i = 0; i < leading.Count; i++)
@@ -79,6 +90,7 @@ namespace DmaDiscipline.CodeFixes.Editing
                 return false;
             }
 
+            moved.Add(statement);
             var head = leading.Take(last + 1);
             var tail = SyntaxFactory.TriviaList(leading.Skip(last + 1));
             list[0] = list[0].WithLeadingTrivia(head.Concat(list[0].GetLeadingTrivia()));
