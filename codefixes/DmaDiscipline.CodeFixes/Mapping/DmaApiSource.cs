@@ -102,9 +102,17 @@ namespace DmaDiscipline.CodeFixes.Mapping
                 return null;
             }
 
+            // The function's own parameters and locals only: one of an enclosing function would be captured (and a static
+            // local function cannot capture at all).
+            var owner = model.GetEnclosingSymbol(node.SpanStart, cancellationToken);
             var candidates = new List<(string Name, ITypeSymbol? Type)>();
             foreach (var symbol in model.LookupSymbols(node.SpanStart))
             {
+                if (!SymbolEqualityComparer.Default.Equals(symbol.ContainingSymbol, owner))
+                {
+                    continue;
+                }
+
                 switch (symbol)
                 {
                     case IParameterSymbol parameter when parameter.RefKind == RefKind.None && !Editing.Stable.IsWritten(model, parameter, function, cancellationToken):

@@ -340,4 +340,23 @@ public sealed class BlindFindingsTests
         }
         """,
         D("DMA001", 0));
+    [Fact]
+    public Task Static_local_function_gets_no_map_with_a_DmaApi_it_cannot_capture() => Dma001.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        static class Tx
+        {
+            public static void Send(DmaApi dma, KBuffer b)
+            {
+                Give(new Ring(), b);
+
+                static void Give(Ring ring, KBuffer x)
+                {
+                    ring.Post({|#0:x.PhysicalAddress.Value|}, 64);
+                }
+            }
+        }
+        """,
+        D("DMA001", 0));
 }
