@@ -1638,6 +1638,14 @@ namespace DmaDiscipline.Analyzers.Flow
             return forged ? Origin.None.Add(new ForgedOrigin(creation, source, fromPhysical: fromPhysical)) : Origin.None;
         }
 
+        /// <summary>
+        /// The memory a target the graph captured before the value (<c>ring[i] = new Desc { … }</c>: the target, then the
+        /// initializer, then the store) addresses: its operands read again on a copy of the state, which the store leaves as
+        /// the capture already made it.
+        /// </summary>
+        private ImmutableHashSet<Origin> MemoryAside(IOperation target, ImmutableDictionary<object, ImmutableHashSet<Origin>> state) =>
+            MemoryOf(target, ref state);
+
         private void Assign(IOperation target, ImmutableHashSet<Origin> value, IOperation valueOperation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
             var instanceEvaluated = false;
@@ -1669,17 +1677,14 @@ namespace DmaDiscipline.Analyzers.Flow
                     state = state.SetItem(parameter.Parameter, value);
                     return;
                 case IFieldReferenceOperation field:
-                    if (!instanceEvaluated)
+                    if (field.Instance is { } instance && IsThroughMemory(instance))
                     {
-                        if (field.Instance is { } instance && IsThroughMemory(instance))
-                        {
-                            // desc->addr = v, ring[i].Addr = v: a store into the memory the instance is in.
-                            StoreToMemory(MemoryOf(instance, ref state), valueOperation, value);
-                        }
-                        else
-                        {
-                            Eval(field.Instance, ref state);
-                        }
+                        // desc->addr = v, ring[i].Addr = v: a store into the memory the instance is in.
+                        StoreToMemory(instanceEvaluated ? MemoryAside(instance, state) : MemoryOf(instance, ref state), valueOperation, value);
+                    }
+                    else if (!instanceEvaluated)
+                    {
+                        Eval(field.Instance, ref state);
                     }
 
                     StoreToMember(field.Field, valueOperation, value);
@@ -1687,12 +1692,20 @@ namespace DmaDiscipline.Analyzers.Flow
                     StoreToValueMember(field.Instance, field.Field, valueOperation, value, ref state);
                     return;
                 case IPropertyReferenceOperation property:
-                    if (!instanceEvaluated)
                     {
-                        var instanceValue = Eval(property.Instance, ref state);
-                        foreach (var argument in property.Arguments)
+                        var instanceValue = Origin.None;
+                        if (!instanceEvaluated)
                         {
-                            Eval(argument.Value, ref state);
+                            instanceValue = Eval(property.Instance, ref state);
+                            foreach (var argument in property.Arguments)
+                            {
+                                Eval(argument.Value, ref state);
+                            }
+                        }
+                        else if (property.Property.IsIndexer && property.Property.ReturnsByRef && property.Instance is not null)
+                        {
+                            var aside = state;
+                            instanceValue = Eval(property.Instance, ref aside);
                         }
 
                         if (property.Property.IsIndexer && property.Property.ReturnsByRef && property.Instance is not null)
@@ -1738,9 +1751,9 @@ namespace DmaDiscipline.Analyzers.Flow
                 case IArrayElementReferenceOperation element:
                     StoreToElement(element, valueOperation, value, evaluate: !instanceEvaluated, ref state);
                     return;
-                case IInvocationOperation call when !instanceEvaluated && IsReferenceInto(call):
+                case IInvocationOperation call when IsReferenceInto(call):
                     // MemoryMarshal.AsRef<Desc>(ring.Span) = d, Unsafe.As<byte, Desc>(ref span[0]) = d: a store into that memory.
-                    StoreToMemory(MemoryOf(call, ref state), valueOperation, value);
+                    StoreToMemory(instanceEvaluated ? MemoryAside(call, state) : MemoryOf(call, ref state), valueOperation, value);
                     return;
                 case IInvocationOperation call when RefSlotOf(call) is { } slot:
                     // Slot() = v: what the body reads back through Slot() later is v, as for a local (a call between that writes the field is not seen).
@@ -1752,7 +1765,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     state = state.SetItem(slot, value);
                     return;
                 default:
-                    if (target.Kind == OperationKind.None && !instanceEvaluated)
+                    if (target.Kind == OperationKind.None)
                     {
                         if (FixedBufferOf(target) is { } buffer)
                         {
@@ -1761,7 +1774,7 @@ namespace DmaDiscipline.Analyzers.Flow
                         }
 
                         // *(ulong*)(p + off) = v, p[i] = v: a store through a pointer.
-                        StoreToMemory(MemoryOf(target, ref state), valueOperation, value);
+                        StoreToMemory(instanceEvaluated ? MemoryAside(target, state) : MemoryOf(target, ref state), valueOperation, value);
                         return;
                     }
 
