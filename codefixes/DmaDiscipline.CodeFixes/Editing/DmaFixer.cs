@@ -173,6 +173,7 @@ namespace DmaDiscipline.CodeFixes.Editing
 
         internal async Task<Document> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
         {
+            var original = document;
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             if (model is null || root is null)
@@ -245,7 +246,8 @@ namespace DmaDiscipline.CodeFixes.Editing
             changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
             changed = await Formatter.FormatAsync(changed, Formatter.Annotation, options.WithChangedOption(FormattingOptions.NewLine, eol), cancellationToken).ConfigureAwait(false);
             var formatted = await changed.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            return formatted is null ? changed : changed.WithSyntaxRoot(EndOfLine.Normalize(formatted, eol));
+            changed = formatted is null ? changed : changed.WithSyntaxRoot(EndOfLine.Normalize(formatted, eol));
+            return await Indentation.NormalizeAsync(original, changed, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -11,6 +11,10 @@ namespace DmaDiscipline.CodeFixes.Editing
     /// <summary>Inserting statements next to a statement, wherever it stands (a block, a switch section, or alone as an if/loop body).</summary>
     internal static class Statements
     {
+        /// <summary>The statements whose directives an edit of the editor already moved to code inserted before them.</summary>
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DocumentEditor, HashSet<StatementSyntax>> DirectivesMoved =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<DocumentEditor, HashSet<StatementSyntax>>();
+
         /// <summary>True when statements can be inserted before or after <paramref name="statement"/>.</summary>
         public static bool CanInsertAround(StatementSyntax statement) =>
             statement.Parent is BlockSyntax || statement.Parent is SwitchSectionSyntax || IsEmbedded(statement);
@@ -24,13 +28,74 @@ namespace DmaDiscipline.CodeFixes.Editing
                 return;
             }
 
-            if (list.Count > 0 && statement.GetLeadingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+            if (list.Count > 0 && !TakeDirectives(editor, statement, list) && StartsWithBlankLine(statement))
             {
                 // The blank line that set the statement off now sets off the inserted code.
                 list[0] = list[0].WithLeadingTrivia(list[0].GetLeadingTrivia().Insert(0, SyntaxFactory.EndOfLine(EndOfLineOf(statement))));
             }
 
             editor.InsertBefore(statement, list);
+        }
+
+        /// <summary>
+        /// True when a blank line sets <paramref name="statement"/> off: its leading trivia breaks a line before anything but
+        /// whitespace. The line end of a comment above the statement is not a blank line.
+        /// </summary>
+        private static bool StartsWithBlankLine(StatementSyntax statement)
+        {
+            foreach (var trivia in statement.GetLeadingTrivia())
+            {
+                if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
+                {
+                    return true;
+                }
+
+                if (!trivia.IsKind(SyntaxKind.WhitespaceTrivia))
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// A statement whose leading trivia holds preprocessor directives (<c>#if</c>, <c>#else</c>, <c>#region</c>…) is the
+        /// first of the code they govern: code inserted before it belongs after them, in the same branch or region. The
+        /// trivia up to the last directive (with the blank lines and comments before it) moves to the first inserted
+        /// statement; the statement keeps what follows. Inserted in front of the directives, a map would run in every
+        /// configuration while the descriptor it serves is compiled in one.
+        /// </summary>
+        private static bool TakeDirectives(DocumentEditor editor, StatementSyntax statement, List<StatementSyntax> list)
+        {
+            var moved = DirectivesMoved.GetOrCreateValue(editor);
+            if (moved.Contains(statement))
+            {
+                // Fix All: an earlier insertion before this statement took its directives; this one lands after that code.
+                return true;
+            }
+
+            var leading = statement.GetLeadingTrivia();
+            var last = -1;
+            for (var i = 0; i < leading.Count; i++)
+            {
+                if (leading[i].IsDirective || leading[i].IsKind(SyntaxKind.DisabledTextTrivia))
+                {
+                    last = i;
+                }
+            }
+
+            if (last < 0)
+            {
+                return false;
+            }
+
+            moved.Add(statement);
+            var head = leading.Take(last + 1);
+            var tail = SyntaxFactory.TriviaList(leading.Skip(last + 1));
+            list[0] = list[0].WithLeadingTrivia(head.Concat(list[0].GetLeadingTrivia()));
+            editor.ReplaceNode(statement, (current, _) => current.WithLeadingTrivia(tail));
+            return true;
         }
 
         public static void InsertAfter(DocumentEditor editor, StatementSyntax statement, IEnumerable<StatementSyntax> inserted)
@@ -67,7 +132,7 @@ namespace DmaDiscipline.CodeFixes.Editing
 
             if (first.Count > 0)
             {
-                if (statement.GetLeadingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+                if (!TakeDirectives(editor, statement, first) && StartsWithBlankLine(statement))
                 {
                     // As in InsertBefore: the blank line that set the statement off now sets off the inserted code.
                     first[0] = first[0].WithLeadingTrivia(first[0].GetLeadingTrivia().Insert(0, SyntaxFactory.EndOfLine(EndOfLineOf(statement))));

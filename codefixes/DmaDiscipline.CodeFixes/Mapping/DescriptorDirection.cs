@@ -23,7 +23,7 @@ namespace DmaDiscipline.CodeFixes.Mapping
     /// </summary>
     internal static class DescriptorDirection
     {
-        private const ulong WriteBit = 2; // VIRTQ_DESC_F_WRITE, the same bit in split and packed descriptors
+        internal const ulong WriteBit = 2; // VIRTQ_DESC_F_WRITE, the same bit in split and packed descriptors
         private const int MaxDepth = 3;
 
         public static DeviceAccess Of(SemanticModel model, ExpressionSyntax sink, CancellationToken cancellationToken)
@@ -37,7 +37,8 @@ namespace DmaDiscipline.CodeFixes.Mapping
         {
             var node = address.WalkUpParentheses();
             while (node.Parent is CastExpressionSyntax || node.Parent is ParenthesizedExpressionSyntax
-                || node.Parent is BinaryExpressionSyntax add && add.IsKind(SyntaxKind.AddExpression) && add.Left == node)
+                || node.Parent is BinaryExpressionSyntax add && add.IsKind(SyntaxKind.AddExpression) && add.Left == node
+                || node.Parent is MemberAccessExpressionSyntax && node is ExpressionSyntax read && IsAddressValue(model, read, cancellationToken))
             {
                 node = (ExpressionSyntax)node.Parent;
             }
@@ -76,6 +77,22 @@ namespace DmaDiscipline.CodeFixes.Mapping
                 default:
                     return DeviceAccess.Unknown;
             }
+        }
+
+        /// <summary>
+        /// <paramref name="node"/> read for its number: the <c>Value</c> of a bus or physical address (<c>address.Value</c> in a
+        /// wrapper that takes a <c>DmaAddr</c> and gives its number to the descriptor) is that same address.
+        /// </summary>
+        private static bool IsAddressValue(SemanticModel model, ExpressionSyntax node, CancellationToken cancellationToken)
+        {
+            if (!(node.Parent is MemberAccessExpressionSyntax access) || access.Expression != node || access.Name.Identifier.ValueText != "Value"
+                || !(model.GetSymbolInfo(access, cancellationToken).Symbol is IPropertySymbol value))
+            {
+                return false;
+            }
+
+            var symbols = RuntimeSymbols.From(model.Compilation);
+            return RuntimeSymbols.Is(value.ContainingType, symbols.DmaAddr) || RuntimeSymbols.Is(value.ContainingType, symbols.PhysAddr);
         }
 
         /// <summary>Inside <paramref name="method"/> (in source): where <paramref name="address"/> is handed on, the access decided there.</summary>

@@ -39,6 +39,32 @@ namespace DmaDiscipline.CodeFixes.Mapping
         public bool IsConditional => Text.Contains("?");
 
         /// <summary>
+        /// How to test the WRITE bit (2) of a flags value of <paramref name="type"/>: the layout's <c>VirtqDescFlags.Write</c>,
+        /// the member of another enum whose value is that bit (the driver's own flags, cast to the layout's by value), or the
+        /// bit itself for an integer. Null when the type has no such member.
+        /// </summary>
+        private static string? WriteMask(SemanticModel model, ITypeSymbol type, int position)
+        {
+            if (SymbolEqualityComparer.Default.Equals(type, model.Compilation.GetTypeByMetadataName(RuntimeSymbols.Namespace + ".Virtio.VirtqDescFlags")))
+            {
+                return "DmaDiscipline.Runtime.Virtio.VirtqDescFlags.Write";
+            }
+
+            if (type.TypeKind == TypeKind.Enum)
+            {
+                var member = type.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue && System.Convert.ToUInt64(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) == DescriptorDirection.WriteBit);
+                return member is null ? null : $"{type.ToMinimalDisplayString(model, position)}.{member.Name}";
+            }
+
+            return type.SpecialType switch
+            {
+                SpecialType.System_Byte or SpecialType.System_UInt16 or SpecialType.System_UInt32 or SpecialType.System_UInt64
+                    or SpecialType.System_SByte or SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64 => DescriptorDirection.WriteBit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => null,
+            };
+        }
+
+        /// <summary>
         /// The choices for the buffer whose address is <paramref name="sink"/>: <paramref name="cpuFilled"/> when the CPU wrote it
         /// before posting, <paramref name="cpuReadsAfter"/> when the method reads it once the device is done.
         /// </summary>
@@ -48,10 +74,10 @@ namespace DmaDiscipline.CodeFixes.Mapping
             var writesWhy = cpuFilled ? "Bidirectional: the device writes a buffer the CPU filled" : "FromDevice: the descriptor is device-writable";
             var access = DescriptorDirection.Of(model, sink, cancellationToken);
             if (access.Kind == AccessKind.WriteBitOf && access.Parameter is { } flags
-                && SymbolEqualityComparer.Default.Equals(flags.Type, model.Compilation.GetTypeByMetadataName(RuntimeSymbols.Namespace + ".Virtio.VirtqDescFlags"))
+                && WriteMask(model, flags.Type, statement.SpanStart) is { } mask
                 && model.LookupSymbols(statement.SpanStart, name: flags.Name).Any(s => SymbolEqualityComparer.Default.Equals(s, flags)))
             {
-                var condition = $"({flags.Name} & DmaDiscipline.Runtime.Virtio.VirtqDescFlags.Write) != 0";
+                var condition = $"({flags.Name} & {mask}) != 0";
                 return One($"{condition} ? {writes} : {ToDevice}", $"{Short(writes)} when '{flags.Name}' has WRITE, else ToDevice");
             }
 

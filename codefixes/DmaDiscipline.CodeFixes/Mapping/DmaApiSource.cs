@@ -27,7 +27,8 @@ namespace DmaDiscipline.CodeFixes.Mapping
             var type = method?.ContainingType ?? (member is null ? null : model.GetDeclaredSymbol(member, cancellationToken)?.ContainingType);
             if (type is null)
             {
-                return null;
+                // Top-level statements: no type holds the DmaApi, the program's own locals do.
+                return InScope(model, node, symbols, cancellationToken);
             }
 
             if (member is not null && UsedIn(model, member, node, symbols, cancellationToken) is { } used)
@@ -50,7 +51,83 @@ namespace DmaDiscipline.CodeFixes.Mapping
                     IPropertySymbol property when !property.IsIndexer => property.Type,
                     _ => (ITypeSymbol?)null,
                 }));
-            return Nearest(members, symbols);
+            var primary = isStatic ? Enumerable.Empty<(string, ITypeSymbol?)>() : CapturablePrimaryParameters(model, type, cancellationToken);
+            return Nearest(primary.Concat(members), symbols) ?? InScope(model, node, symbols, cancellationToken);
+        }
+
+        /// <summary>
+        /// The parameters of a class's or struct's primary constructor that its members may use (the constructor's own
+        /// parameters, held by the type for its whole life): each one no field or property initializer and no base
+        /// constructor call reads — a parameter also copied there would be stored twice (CS9124).
+        /// </summary>
+        private static IEnumerable<(string Name, ITypeSymbol? Type)> CapturablePrimaryParameters(SemanticModel model, INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (!(reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: { } parameters } declaration)
+                    || declaration is RecordDeclarationSyntax || declaration.SyntaxTree != model.SyntaxTree)
+                {
+                    continue;
+                }
+
+                foreach (var parameter in parameters.Parameters)
+                {
+                    if (!(model.GetDeclaredSymbol(parameter, cancellationToken) is IParameterSymbol symbol))
+                    {
+                        continue;
+                    }
+
+                    var copied = declaration.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == symbol.Name
+                        && n.Ancestors().Any(a => a is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax } }
+                            || a is EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax } || a is PrimaryConstructorBaseTypeSyntax)
+                        && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, symbol));
+                    if (!copied)
+                    {
+                        yield return (symbol.Name, symbol.Type);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// A parameter or local of the enclosing function (or top-level program) that holds a DmaApi at
+        /// <paramref name="node"/>: declared before it and never assigned again.
+        /// </summary>
+        private static string? InScope(SemanticModel model, SyntaxNode node, RuntimeSymbols symbols, CancellationToken cancellationToken)
+        {
+            var function = node.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax || a is LocalFunctionStatementSyntax || a is AnonymousFunctionExpressionSyntax
+                || a is AccessorDeclarationSyntax || a is CompilationUnitSyntax);
+            if (function is null)
+            {
+                return null;
+            }
+
+            // The function's own parameters and locals only: one of an enclosing function would be captured (and a static
+            // local function cannot capture at all).
+            var owner = model.GetEnclosingSymbol(node.SpanStart, cancellationToken);
+            var candidates = new List<(string Name, ITypeSymbol? Type)>();
+            foreach (var symbol in model.LookupSymbols(node.SpanStart))
+            {
+                if (!SymbolEqualityComparer.Default.Equals(symbol.ContainingSymbol, owner))
+                {
+                    continue;
+                }
+
+                switch (symbol)
+                {
+                    case IParameterSymbol parameter when parameter.RefKind == RefKind.None && !Editing.Stable.IsWritten(model, parameter, function, cancellationToken):
+                        candidates.Add((parameter.Name, parameter.Type));
+                        break;
+                    case ILocalSymbol local when !local.IsRef && !local.IsConst
+                        && local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer: { } } declarator
+                        && declarator.SyntaxTree == node.SyntaxTree && declarator.Span.End <= node.SpanStart
+                        && !Editing.Stable.IsWritten(model, local, function, cancellationToken):
+                        candidates.Add((local.Name, local.Type));
+                        break;
+                }
+            }
+
+            return Nearest(candidates, symbols);
         }
 
         /// <summary>

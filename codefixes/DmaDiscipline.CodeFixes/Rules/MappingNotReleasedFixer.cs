@@ -297,7 +297,12 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
             else if (!FindUnmarkedExits(model, member, map, exits, cancellationToken))
             {
-                return null;
+                if (exitLocation is null || exitLocation.SourceTree != root.SyntaxTree || !FindBranchExit(root, map, exitLocation, out var branchExit))
+                {
+                    return null;
+                }
+
+                exits.Add(branchExit);
             }
 
             var releases = new List<StatementSyntax>();
@@ -389,6 +394,38 @@ namespace DmaDiscipline.CodeFixes.Rules
         }
 
         /// <summary>
+        /// A bare <c>return;</c> is named by the last operation before it: the condition of the <c>if</c> it ends. When the
+        /// unmarked exits cannot all be released (the handle was handed on before some of them), the path leaves through
+        /// that <c>if</c>'s bare return — the one branch that leaves without an operation of its own — and only there.
+        /// </summary>
+        private static bool FindBranchExit(SyntaxNode root, MapCall map, Location exitLocation, out (StatementSyntax Statement, bool Before) exit)
+        {
+            exit = default;
+            var statement = root.FindNode(exitLocation.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<StatementSyntax>();
+            if (!(statement is IfStatementSyntax branch) || !branch.Condition.Span.Contains(exitLocation.SourceSpan) || branch.SpanStart < map.Call.Span.End)
+            {
+                return false;
+            }
+
+            var bare = new[] { branch.Statement, branch.Else?.Statement }.Select(BareReturn).Where(r => r is not null).ToList();
+            if (bare.Count != 1 || !Statements.CanInsertAround(bare[0]!))
+            {
+                return false;
+            }
+
+            exit = (bare[0]!, true);
+            return true;
+        }
+
+        /// <summary>A bare <c>return;</c> that is <paramref name="branch"/>, or the first statement of its block.</summary>
+        private static StatementSyntax? BareReturn(StatementSyntax? branch) => branch switch
+        {
+            ReturnStatementSyntax { Expression: null } bare => bare,
+            BlockSyntax { Statements: { Count: > 0 } statements } when statements[0] is ReturnStatementSyntax { Expression: null } bare => bare,
+            _ => null,
+        };
+
+        /// <summary>
         /// No operation marks the exit: it is a bare <c>return;</c> after the map or the method's end.
         /// Every such exit not already preceded by the release gets one — unless a release elsewhere
         /// (inside a branch that falls through) makes the end of the method ambiguous.
@@ -402,6 +439,13 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             var handle = map.Handle.WithoutTrivia().ToString();
+            if (HandedOnAfter(model, body, map, handle, cancellationToken))
+            {
+                // Which of the unmarked exits come after the device (or a callee) took the mapping is a question of paths the
+                // analyzer answered and the diagnostic did not say: an unmap there would pull the buffer from under the device.
+                return false;
+            }
+
             var releases = body.DescendantNodes().OfType<InvocationExpressionSyntax>()
                 .Where(i => i.SpanStart > map.Call.Span.End && IsRelease(model, i, handle, cancellationToken))
                 .Select(i => i.FirstAncestorOrSelf<StatementSyntax>())
@@ -433,6 +477,51 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             return exits.Count > 0;
+        }
+
+        /// <summary>
+        /// True when, after the map, the handle or a value read from it (<c>a.Value</c>) is handed on: passed to anything but
+        /// the DMA API (a posting call, a descriptor's constructor), stored, returned, or used by a lambda or local function.
+        /// </summary>
+        private static bool HandedOnAfter(SemanticModel model, BlockSyntax body, MapCall map, string handle, CancellationToken cancellationToken)
+        {
+            foreach (var use in body.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (use.SpanStart < map.Call.Span.End || use.Identifier.ValueText != handle)
+                {
+                    continue;
+                }
+
+                if (use.Ancestors().TakeWhile(a => a != body).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
+                {
+                    return true;
+                }
+
+                ExpressionSyntax top = use;
+                while (top.Parent is MemberAccessExpressionSyntax access && access.Expression == top || top.Parent is BinaryExpressionSyntax
+                    || top.Parent is CastExpressionSyntax || top.Parent is ParenthesizedExpressionSyntax || top.Parent is CheckedExpressionSyntax
+                    || top.Parent is ConditionalExpressionSyntax conditional && conditional.Condition != top)
+                {
+                    top = (ExpressionSyntax)top.Parent;
+                }
+
+                switch (top.Parent)
+                {
+                    case ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax call } when FrameworkRoles.IsDmaApiCall(model, call, cancellationToken):
+                        continue;
+                    case ArgumentSyntax _:
+                    case AssignmentExpressionSyntax assignment when assignment.Right == top:
+                    case EqualsValueClauseSyntax _:
+                    case ReturnStatementSyntax _:
+                    case ArrowExpressionClauseSyntax _:
+                    case YieldStatementSyntax _:
+                    case InitializerExpressionSyntax _:
+                    case TupleExpressionSyntax _:
+                        return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsRelease(SemanticModel model, InvocationExpressionSyntax invocation, string handle, CancellationToken cancellationToken) =>

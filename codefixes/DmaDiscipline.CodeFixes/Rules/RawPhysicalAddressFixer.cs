@@ -309,7 +309,11 @@ namespace DmaDiscipline.CodeFixes.Rules
                         && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol called
                         && RuntimeSymbols.Is(called.ContainingType, symbols.PhysicalMemory):
                         {
-                            if (called.Name == "Free" && call.Parent is ExpressionStatementSyntax)
+                            // Free returns nothing: wherever its call stands alone — a statement, an expression-bodied member
+                            // or lambda (`void Dispose() => _memory.Free(_ring);`) — FreeCoherent, which returns nothing too, can.
+                            if (called.Name == "Free" && called.ReturnsVoid
+                                && (call.Parent is ExpressionStatementSyntax || call.Parent is ArrowExpressionClauseSyntax
+                                    || call.Parent is LambdaExpressionSyntax lambda && lambda.Body == call))
                             {
                                 var dma = DmaApiSource.At(model, call, cancellationToken);
                                 return dma is null ? null : ((SyntaxNode, SyntaxNode)?)(call, SyntaxFactory.ParseExpression($"{dma}.FreeCoherent({reference})").WithTriviaFrom(call));

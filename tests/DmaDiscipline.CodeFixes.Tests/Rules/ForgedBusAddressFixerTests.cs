@@ -45,6 +45,11 @@ public sealed class ForgedBusAddressFixerTests
         """,
         V.Diagnostic("DMA008").WithLocation(0));
 
+    /// <remarks>
+    /// <c>Ring.Post(DmaAddr)</c> gives <c>address.Value</c> to <c>Post(ulong)</c>, declared <c>DeviceReads</c>: the declaration
+    /// decides (ToDevice), as it does for DMA001's <c>ring.Post(reply.PhysicalAddress.Value, 64)</c>. Until the blind round the
+    /// wrapper's <c>.Value</c> was not seen through and the CPU's read after completion gave FromDevice instead.
+    /// </remarks>
     [Fact]
     public Task An_address_given_to_the_device_with_no_mapping_in_scope_is_mapped_as_DMA001_maps_it() => V.FixAsync(
         """
@@ -79,7 +84,7 @@ public sealed class ForgedBusAddressFixerTests
 
             public int Exchange(Ring ring, KBuffer reply)
             {
-                DmaDirection dmaDirection = DmaDirection.FromDevice;
+                DmaDirection dmaDirection = DmaDirection.ToDevice;
                 DmaAddr dmaAddress = _dma.MapSingle(reply, 0, 64, dmaDirection);
                 if (_dma.MappingError(dmaAddress))
                 {
