@@ -143,10 +143,16 @@ namespace DmaDiscipline.Analyzers.Flow
             }
         }
 
+        /// <summary>
+        /// The assignments to a plain name inside the member's lambdas, anonymous methods and local functions, by the name
+        /// assigned. One walk, each node once, knowing whether it is inside such a function. Outside one, an expression whose
+        /// text holds no <c>=&gt;</c> nor <c>delegate</c> is not entered: only a lambda or an anonymous method puts a function
+        /// (and so a statement, a local function) inside an expression, so nothing below it can be recorded.
+        /// </summary>
         private static Dictionary<string, List<SyntaxNode>> ScanNestedWrites(SyntaxNode member)
         {
-            // One walk, each node once, knowing whether it is inside a lambda or local function.
             var writes = new Dictionary<string, List<SyntaxNode>>(System.StringComparer.Ordinal);
+            var text = Symbols.SourceWords.TextOf(member.SyntaxTree);
             var pending = new Stack<(SyntaxNode Node, bool Nested)>();
             pending.Push((member, false));
             while (pending.Count > 0)
@@ -154,6 +160,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 var (node, nested) = pending.Pop();
                 foreach (var child in node.ChildNodes())
                 {
+                    if (!nested && child is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax && !(node is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax)
+                        && !MayHoldFunction(text, child))
+                    {
+                        continue;
+                    }
+
                     var inner = nested || child is Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax
                         || child is Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax;
                     if (inner && child is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment
@@ -172,6 +184,15 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return writes;
+        }
+
+        /// <summary>Can the expression hold a lambda or an anonymous method: does its text hold <c>=&gt;</c> or <c>delegate</c>?</summary>
+        private static bool MayHoldFunction(string text, SyntaxNode expression)
+        {
+            var start = System.Math.Min(expression.SpanStart, text.Length);
+            var length = System.Math.Min(expression.Span.End, text.Length) - start;
+            return length > 0 && (text.IndexOf("=>", start, length, System.StringComparison.Ordinal) >= 0
+                || text.IndexOf("delegate", start, length, System.StringComparison.Ordinal) >= 0);
         }
 
         /// <param name="mayBeSinkName">

@@ -25,6 +25,11 @@ public sealed class CarriedAddressTests
     // Written by a lambda that captures the local.
     [InlineData("ulong a = 0; Action fill = () => a = buf.PhysicalAddress.Value; fill(); regs.QueueDesc = {|DMA001:a|};")]
     [InlineData("DmaAddr a = default; Action fill = () => a = new DmaAddr(0x1000); fill(); ring.Post({|DMA008:a|}, 64);")]
+    // … by an anonymous method, a local function with a block body, a lambda deep inside an argument (the scan for such
+    // writes enters an expression only where its text holds '=>' or 'delegate', and a statement always).
+    [InlineData("ulong a = 0; Action fill = delegate { a = buf.PhysicalAddress.Value; }; fill(); regs.QueueDesc = {|DMA001:a|};")]
+    [InlineData("ulong a = 0; void Fill() { a = buf.PhysicalAddress.Value; } Fill(); regs.QueueDesc = {|DMA001:a|};")]
+    [InlineData("ulong a = 0; Run(Wrap(() => { if (flag) { a = buf.PhysicalAddress.Value; } })); regs.QueueDesc = {|DMA001:a|};", "static void Run(Action f) => f(); static Action Wrap(Action f) => f;")]
     // Read by a lambda or local function that captures the local: whatever its function gives it, before or after.
     [InlineData("ulong pa = buf.PhysicalAddress.Value; Action post = () => regs.QueueDesc = {|DMA001:pa|}; post();")]
     [InlineData("ulong pa = 0; Action post = () => regs.QueueDesc = {|DMA001:pa|}; pa = buf.PhysicalAddress.Value; post();")]
@@ -91,6 +96,9 @@ public sealed class CarriedAddressTests
     // The FP this guards: the local replaced through the alias, or by the lambda, by a real mapping.
     [InlineData("DmaAddr a = default; ref DmaAddr r = ref a; r = " + Map + "; if (dma.MappingError(a)) return; ring.Post(a, 64);")]
     [InlineData("DmaAddr a = default; Action fill = () => a = " + Map + "; fill(); if (dma.MappingError(a)) return; ring.Post(a, 64);")]
+    [InlineData("DmaAddr a = default; Action fill = delegate { a = " + Map + "; }; fill(); if (dma.MappingError(a)) return; ring.Post(a, 64);")]
+    [InlineData("DmaAddr a = default; void Fill() { a = " + Map + "; } Fill(); if (dma.MappingError(a)) return; ring.Post(a, 64);")]
+    [InlineData("DmaAddr a = default; Run(Wrap(() => { if (flag) { a = " + Map + "; } })); if (dma.MappingError(a)) return; ring.Post(a, 64);", "static void Run(Action f) => f(); static Action Wrap(Action f) => f;")]
     // A captured local given only a mapping, only a length; a lambda's own local of the same name.
     [InlineData("var a = " + Map + "; if (dma.MappingError(a)) return; Action post = () => ring.Post(a, 64); post();")]
     [InlineData("ulong len = (ulong)buf.Length; Action post = () => regs.QueueDesc = len; post();")]
