@@ -37,7 +37,7 @@ internal static class CodebaseRun
     public static async Task<CodebaseResult> RunAsync(CorpusManifest corpus, string sourceDirectory, string symbolsFileName, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<ISourceGenerator> generators, IReadOnlyList<MetadataReference> framework, bool timing = false, Func<string, string, string>? rewrite = null)
     {
         var root = Path.GetFullPath(Path.Combine(sourceDirectory, corpus.Root));
-        var projects = corpus.Projects.Select(project => ProjectFile.Read(Path.Combine(sourceDirectory, project), sourceDirectory)).ToList();
+        var projects = corpus.Projects.Select(project => ProjectFile.Read(Path.Combine(sourceDirectory, project), sourceDirectory, corpus.Configuration)).ToList();
         var symbols = new SymbolsFile(Path.Combine(corpus.Directory, symbolsFileName));
         var options = new AnalyzerOptions([symbols]);
         var built = new Dictionary<string, CSharpCompilation>(StringComparer.Ordinal);

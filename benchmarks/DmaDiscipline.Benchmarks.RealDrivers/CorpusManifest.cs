@@ -2,7 +2,8 @@ namespace DmaDiscipline.Benchmarks.RealDrivers;
 
 /// <summary>
 /// One codebase as tests/RealDrivers/&lt;name&gt;/corpus.txt describes it: where it comes from, which of its projects
-/// are compiled (each one compilation), and whether they get framework reference assemblies.
+/// are compiled (each one compilation), whether they get framework reference assemblies, and the configuration the
+/// codebase's solution builds them in (<c>configuration: Debug|x86</c>: the property groups conditioned on it apply).
 /// </summary>
 internal sealed record CorpusManifest(
     string Name,
@@ -11,12 +12,13 @@ internal sealed record CorpusManifest(
     string Commit,
     string Root,
     IReadOnlyList<string> Projects,
-    bool Framework)
+    bool Framework,
+    string? Configuration = null)
 {
     public static CorpusManifest Read(string directory)
     {
         var path = Path.Combine(directory, "corpus.txt");
-        string? repository = null, commit = null, root = null;
+        string? repository = null, commit = null, root = null, configuration = null;
         var projects = new List<string>();
         var framework = true;
         var lineNumber = 0;
@@ -43,6 +45,11 @@ internal sealed record CorpusManifest(
                 case "commit": commit = value; break;
                 case "root": root = value; break;
                 case "project": projects.Add(value); break;
+                case "configuration":
+                    configuration = value.Split('|') is [{ Length: > 0 }, { Length: > 0 }]
+                        ? value
+                        : throw new FormatException($"{path}:{lineNumber}: configuration is 'Configuration|Platform', as a solution names it (Debug|x86)");
+                    break;
                 case "framework":
                     framework = value switch
                     {
@@ -60,6 +67,6 @@ internal sealed record CorpusManifest(
             throw new FormatException($"{path}: needs repository, commit and at least one project");
         }
 
-        return new CorpusManifest(Path.GetFileName(directory), directory, repository, commit, root ?? ".", projects, framework);
+        return new CorpusManifest(Path.GetFileName(directory), directory, repository, commit, root ?? ".", projects, framework, configuration);
     }
 }

@@ -6,7 +6,9 @@ namespace DmaDiscipline.Benchmarks.RealDrivers;
 /// What a csproj says about its compilation, read without MSBuild: the properties that shape it (with those of
 /// Directory.Build.props files above it), its C# files (SDK default globs or explicit items, shared projects'
 /// .projitems), and its project references. MSBuild targets are not evaluated: a codebase whose targets change
-/// references says so in its corpus.txt.
+/// references says so in its corpus.txt. Of the conditions, only the comparisons a configuration selects by
+/// (<c>'$(Configuration)|$(Platform)' == 'Debug|x86'</c>, <c>==</c> or <c>!=</c> of two quoted strings after the
+/// properties read so far are put in) are evaluated; a group or property under any other condition is not read.
 /// </summary>
 internal sealed record ProjectFile(
     string Path,
@@ -23,15 +25,22 @@ internal sealed record ProjectFile(
     private static readonly string[] SdkImplicitUsings =
         ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks"];
 
-    public static ProjectFile Read(string path, string codebaseRoot)
+    /// <param name="configuration">The solution configuration the codebase builds the project in (<c>Debug|x86</c>), or
+    /// null: then only unconditioned groups are read, as before a configuration is chosen.</param>
+    public static ProjectFile Read(string path, string codebaseRoot, string? configuration = null)
     {
         path = System.IO.Path.GetFullPath(path);
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var project = XDocument.Load(path).Root ?? throw new FormatException($"{path}: empty project");
         var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (configuration?.Split('|') is [var name, var platform])
+        {
+            properties["Configuration"] = name;
+            properties["Platform"] = platform;
+        }
         foreach (var props in DirectoryBuildProps(directory, codebaseRoot))
         {
-            ReadProperties(XDocument.Load(props).Root!, properties);
+            ReadProperties(XDocument.Load(props).Root!, properties, configuration is not null);
         }
 
         // A project's own <Import> of a .props/.targets file of the codebase (MOSA's ../Mosa.BareMetal.targets sets
@@ -39,10 +48,10 @@ internal sealed record ProjectFile(
         // apply where the import stands; the ones MOSA and the others write stand before the project's own groups.
         foreach (var imported in ImportedPropertyFiles(project, directory, codebaseRoot))
         {
-            ReadProperties(XDocument.Load(imported).Root!, properties);
+            ReadProperties(XDocument.Load(imported).Root!, properties, configuration is not null);
         }
 
-        ReadProperties(project, properties);
+        ReadProperties(project, properties, configuration is not null);
 
         var sdkStyle = project.Attribute("Sdk") is not null;
         var sources = new List<string>();
@@ -120,11 +129,11 @@ internal sealed record ProjectFile(
             .Where(file => file.StartsWith(root, StringComparison.Ordinal) && File.Exists(file));
     }
 
-    private static void ReadProperties(XElement root, Dictionary<string, string> properties)
+    private static void ReadProperties(XElement root, Dictionary<string, string> properties, bool evaluate)
     {
-        foreach (var group in Elements(root, "PropertyGroup").Where(group => group.Attribute("Condition") is null))
+        foreach (var group in Elements(root, "PropertyGroup").Where(group => Holds(group, properties, evaluate)))
         {
-            foreach (var property in group.Elements().Where(property => property.Attribute("Condition") is null))
+            foreach (var property in group.Elements().Where(property => Holds(property, properties, evaluate)))
             {
                 var value = property.Value.Trim();
                 var name = property.Name.LocalName;
@@ -133,6 +142,35 @@ internal sealed record ProjectFile(
                     : value.Replace($"$({name})", "", StringComparison.OrdinalIgnoreCase);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the element's condition holds: none does; a comparison of two quoted strings (after the properties read
+    /// so far are put in, an unset one empty) holds when they are equal (<c>==</c>) or not (<c>!=</c>), ignoring case, as
+    /// MSBuild compares; any other condition is taken not to hold (it is not evaluated). Without a configuration
+    /// (<paramref name="evaluate"/> false) no condition holds.
+    /// </summary>
+    private static bool Holds(XElement element, Dictionary<string, string> properties, bool evaluate)
+    {
+        if (element.Attribute("Condition")?.Value is not { } condition)
+        {
+            return true;
+        }
+
+        if (!evaluate)
+        {
+            return false;
+        }
+
+        var expanded = System.Text.RegularExpressions.Regex.Replace(condition, @"\$\((\w+)\)", match => properties.TryGetValue(match.Groups[1].Value, out var value) ? value : "");
+        var comparison = System.Text.RegularExpressions.Regex.Match(expanded, @"^\s*'([^']*)'\s*(==|!=)\s*'([^']*)'\s*$");
+        if (!comparison.Success)
+        {
+            return false;
+        }
+
+        var equal = string.Equals(comparison.Groups[1].Value.Trim(), comparison.Groups[3].Value.Trim(), StringComparison.OrdinalIgnoreCase);
+        return comparison.Groups[2].Value == "==" ? equal : !equal;
     }
 
     private static IEnumerable<string> CompileItems(XElement root, string directory, string attribute) =>

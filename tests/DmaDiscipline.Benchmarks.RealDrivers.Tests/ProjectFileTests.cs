@@ -117,6 +117,52 @@ public sealed class ProjectFileTests
     }
 
     [Fact]
+    public void The_configuration_a_solution_builds_selects_the_groups_conditioned_on_it()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.Write("P/P.csproj", """
+            <Project ToolsVersion="14.0" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
+              <PropertyGroup>
+                <Configuration Condition=" '$(Configuration)' == '' ">Debug</Configuration>
+                <Platform Condition=" '$(Platform)' == '' ">AnyCPU</Platform>
+              </PropertyGroup>
+              <PropertyGroup Condition=" '$(Configuration)|$(Platform)' == 'Debug|x86' ">
+                <AllowUnsafeBlocks>true</AllowUnsafeBlocks>
+                <DefineConstants>TRACE;DEBUG;x86</DefineConstants>
+              </PropertyGroup>
+              <PropertyGroup Condition=" '$(Configuration)|$(Platform)' == 'Release|x86' ">
+                <DefineConstants>TRACE;x86</DefineConstants>
+              </PropertyGroup>
+              <PropertyGroup Condition=" '$(Platform)' != 'x86' "><DefineConstants>OTHER</DefineConstants></PropertyGroup>
+              <PropertyGroup Condition="Exists('x.props') And '$(Configuration)' == 'Debug'"><Nullable>enable</Nullable></PropertyGroup>
+            </Project>
+            """);
+
+        var debug = ProjectFile.Read(path, scratch.Path, "Debug|x86");
+        Assert.True(debug.AllowUnsafe);
+        Assert.Equal(["TRACE", "DEBUG", "x86"], debug.DefineConstants);
+        Assert.False(debug.Nullable); // a condition other than one comparison is not evaluated, so not taken to hold
+
+        var release = ProjectFile.Read(path, scratch.Path, "Release|x86");
+        Assert.False(release.AllowUnsafe);
+        Assert.Equal(["TRACE", "x86"], release.DefineConstants);
+
+        var none = ProjectFile.Read(path, scratch.Path);
+        Assert.False(none.AllowUnsafe); // without a configuration no condition is evaluated
+        Assert.Empty(none.DefineConstants);
+    }
+
+    [Fact]
+    public void A_configuration_is_written_as_a_solution_names_it()
+    {
+        using var scratch = new ScratchDirectory();
+        scratch.Write("c/corpus.txt", "repository: r\ncommit: 0000000000000000000000000000000000000000\nproject: P.csproj\nconfiguration: Debug|x86\n");
+        Assert.Equal("Debug|x86", CorpusManifest.Read(System.IO.Path.Combine(scratch.Path, "c")).Configuration);
+        scratch.Write("d/corpus.txt", "repository: r\ncommit: 0000000000000000000000000000000000000000\nproject: P.csproj\nconfiguration: Debug\n");
+        Assert.Throws<FormatException>(() => CorpusManifest.Read(System.IO.Path.Combine(scratch.Path, "d")));
+    }
+
+    [Fact]
     public void An_imported_props_or_targets_file_of_the_codebase_applies_before_the_projects_own_properties()
     {
         using var scratch = new ScratchDirectory();

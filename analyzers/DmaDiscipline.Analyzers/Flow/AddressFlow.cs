@@ -337,6 +337,20 @@ namespace DmaDiscipline.Analyzers.Flow
         private static DeviceContentOrigin? EarliestDeviceContent(ImmutableHashSet<Origin> origins) =>
             Origin.Earliest<DeviceContentOrigin>(origins, content => content.Operation.Syntax);
 
+        /// <summary>Does the memory hold something only a caller or a field's content can tell (a parameter, a field, a call's result)?</summary>
+        private static bool MayBecomeDeviceMemory(ImmutableHashSet<Origin> origins)
+        {
+            foreach (var origin in origins)
+            {
+                if (origin is ParameterOrigin || origin is FieldOrigin || origin is CallOrigin || origin is MadeMemberOrigin || origin is TranslatedOrigin)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         private static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
         {
             foreach (var origin in origins)
@@ -411,7 +425,9 @@ namespace DmaDiscipline.Analyzers.Flow
                         // A local's initialisation as the tree has it (StructuredFlow); the graph lowers it to an assignment.
                         if (declarator.Initializer is { } initializer)
                         {
-                            state = state.SetItem(declarator.Symbol, Eval(initializer.Value, ref state));
+                            // The initialiser first: what it writes on the way (an out argument, a nested assignment) stays in the state.
+                            var initial = Eval(initializer.Value, ref state);
+                            state = state.SetItem(declarator.Symbol, initial);
                             if (declarator.Symbol.IsRef)
                             {
                                 Alias(declarator.Symbol, initializer.Value);
@@ -852,9 +868,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 return AddressPart(instanceValue);
             }
             var containing = member.ContainingType;
-            if ((_symbols.IsPhysicalType(containing) || _symbols.IsBusAddressType(containing)) && memberType is not null && _symbols.IsAddressLike(memberType))
+            if ((_symbols.IsPhysicalType(containing) || (_symbols.IsBusAddressType(containing) && !member.IsStatic)) && memberType is not null && _symbols.IsAddressLike(memberType))
             {
-                // PhysAddr.Value, DmaAddr.Value: the number carries its provenance.
+                // PhysAddr.Value, DmaAddr.Value: the number carries its provenance. A static member of the bus-address type
+                // (IoAddr.None) is no view of an instance's number: it is read below as what it holds (a field's content,
+                // forged where every store forges it). A static member of a physical type (Ptr.Zero) stays what it was: not
+                // followed (every value of that type would otherwise be a physical address, a null one included).
                 return instanceValue;
             }
 
@@ -1145,6 +1164,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     return Origin.None.Add(new PhysicalOrigin(invocation));
             }
 
+            var received = ReceiveAddresses(invocation, ref state);
             var roles = _symbols.RolesOf(method);
             if ((roles & (DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
             {
@@ -1202,6 +1222,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     return Origin.None.Add(new DeviceContentOrigin(invocation));
                 }
+
+                if (_summarise && MayBecomeDeviceMemory(memory))
+                {
+                    // CqEntry.Address(span, head) => ReadUInt64LittleEndian(span.Slice(…)): the device's when the caller's span is device memory.
+                    return Origin.None.Add(new LoadedOrigin(invocation, memory));
+                }
             }
 
             if (DeviceWrites.IsMemoryHandle(method.ReturnType) && !HasBody(method))
@@ -1233,7 +1259,8 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 foreach (var argument in invocation.Arguments)
                 {
-                    if (argument.Parameter is not null && (argument.Parameter.RefKind == RefKind.Out || argument.Parameter.RefKind == RefKind.Ref))
+                    if (argument.Parameter is not null && (argument.Parameter.RefKind == RefKind.Out || argument.Parameter.RefKind == RefKind.Ref)
+                        && (received & (1UL << System.Math.Min(argument.Parameter.Ordinal, 63))) == 0)
                     {
                         var key = Keys.Of(argument.Value);
                         if (key is not null)
@@ -1271,6 +1298,45 @@ namespace DmaDiscipline.Analyzers.Flow
         /// arguments address, if any (resolved later: a field's content, a helper's return). Null when no
         /// argument may carry device memory.
         /// </summary>
+        /// <summary>
+        /// <c>GetPhysicalAddress(va, out pa)</c>: an out or ref parameter configured <c>physical-source(pa)</c> or
+        /// <c>device-memory(regs)</c> (or marked so) gives its argument that address, whatever the method's body does
+        /// (the configuration wins, as for a return). Returns the ordinals so given, as bits (63 and up share the last).
+        /// </summary>
+        private ulong ReceiveAddresses(IInvocationOperation invocation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            var given = 0UL;
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is not { RefKind: RefKind.Out or RefKind.Ref } parameter)
+                {
+                    continue;
+                }
+
+                var roles = _symbols.ReceivedRolesOf(parameter);
+                if (roles == DmaRole.None || Keys.Of(argument.Value) is not { } key)
+                {
+                    continue;
+                }
+
+                var value = Origin.None;
+                if ((roles & DmaRole.PhysicalSource) != 0)
+                {
+                    value = value.Add(new PhysicalOrigin(invocation));
+                }
+
+                if ((roles & DmaRole.DeviceMemory) != 0)
+                {
+                    value = value.Add(new DeviceMemoryOrigin(invocation.Syntax, Keys.Describe(invocation)));
+                }
+
+                state = state.SetItem(key, value);
+                given |= 1UL << System.Math.Min(parameter.Ordinal, 63);
+            }
+
+            return given;
+        }
+
         private ImmutableHashSet<Origin>? Translated(IInvocationOperation invocation, IMethodSymbol method, ImmutableArray<ImmutableHashSet<Origin>> arguments)
         {
             if (!(_symbols.IsAddressLike(method.ReturnType) || DeviceWrites.IsMemoryHandle(method.ReturnType))

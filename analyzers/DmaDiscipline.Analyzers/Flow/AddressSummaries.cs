@@ -222,16 +222,20 @@ namespace DmaDiscipline.Analyzers.Flow
         /// <summary>What one body stores into a field, and whether that body is one of the field's own type's.</summary>
         private readonly struct FieldWrite
         {
-            public FieldWrite(IMethodSymbol writer, ImmutableHashSet<Origin> value, bool ownType)
+            public FieldWrite(IMethodSymbol writer, ImmutableHashSet<Origin> value, bool ownType, bool notFollowed = false)
             {
                 Writer = writer;
                 Value = value;
                 OwnType = ownType;
+                NotFollowed = notFollowed;
             }
 
             public IMethodSymbol Writer { get; }
             public ImmutableHashSet<Origin> Value { get; }
             public bool OwnType { get; }
+
+            /// <summary>A store the analysis could not follow (an initializer past its graph's budget): the content is not known.</summary>
+            public bool NotFollowed { get; }
         }
 
         /// <summary>A method, a parameter, and which parameters the caller gives device memory (bit per ordinal).</summary>
@@ -1065,6 +1069,31 @@ namespace DmaDiscipline.Analyzers.Flow
                             break;
                         }
 
+                    case LoadedOrigin loaded when depth < MaxDepth:
+                        {
+                            // A load through memory the caller (or a field) gives: what the device wrote where that is device memory.
+                            var memory = Origin.None;
+                            var memoryUnknown = false;
+                            Resolve(loaded.Memory, frame, depth + 1, ref memory, ref memoryUnknown, keepField);
+                            var fromDevice = false;
+                            foreach (var place in memory)
+                            {
+                                fromDevice |= place is DeviceMemoryOrigin;
+                            }
+
+                            if (fromDevice)
+                            {
+                                result = result.Add(new DeviceContentOrigin(loaded.Load));
+                            }
+                            else
+                            {
+                                // Ordinary memory, or not known (not published either): a number not known.
+                                unknown = true;
+                            }
+
+                            break;
+                        }
+
                     case ReceiverMemoryOrigin _:
                         if (frame.Arguments is null && frame.KeepParameters)
                         {
@@ -1191,6 +1220,12 @@ namespace DmaDiscipline.Analyzers.Flow
             var top = new Frame(null, null, keepParameters: false);
             foreach (var write in writes)
             {
+                if (write.NotFollowed)
+                {
+                    unknown = true;
+                    continue;
+                }
+
                 if (!write.OwnType)
                 {
                     ResolveEntered(write.Value, top, depth + 1, ref result, ref unknown, forgeries: true);
@@ -1321,7 +1356,72 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            if (InitializerWrite(field) is { } initial)
+            {
+                writes.Add(initial);
+            }
+
             return writes.ToImmutable();
+        }
+
+        /// <summary>
+        /// The store a field's (or auto-property's) own initializer makes (<c>static readonly DmaAddr Scratch = new DmaAddr(…)</c>,
+        /// <c>IoAddr None = default</c>): a store by its own type, made by the constructor that runs the initializer (the
+        /// static constructor for a static member, an instance constructor otherwise), followed over the initializer's own
+        /// control-flow graph. Null when the member has no initializer in the compilation or it holds nothing followed.
+        /// </summary>
+        private FieldWrite? InitializerWrite(IFieldSymbol field)
+        {
+            var declared = field.AssociatedSymbol ?? field;
+            if (declared.DeclaringSyntaxReferences.IsEmpty)
+            {
+                return null;
+            }
+
+            var syntax = declared.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken);
+            var initializer = syntax switch
+            {
+                Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax variable => variable.Initializer,
+                Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax property => property.Initializer,
+                _ => null,
+            };
+            var writer = field.IsStatic ? FirstOf(field.ContainingType.StaticConstructors) : FirstOf(field.ContainingType.InstanceConstructors);
+            if (initializer is null || writer is null || !_symbols.Compilation.ContainsSyntaxTree(initializer.SyntaxTree))
+            {
+                return null;
+            }
+
+            var operation = _bodies.ModelOf(initializer.SyntaxTree).GetOperation(initializer, _cancellationToken);
+            var graph = Rules.DeepStack.Run(initializer, () => operation switch
+            {
+                IFieldInitializerOperation fieldInitializer => ControlFlowGraph.Create(fieldInitializer, _cancellationToken),
+                IPropertyInitializerOperation propertyInitializer => ControlFlowGraph.Create(propertyInitializer, _cancellationToken),
+                _ => (ControlFlowGraph?)null,
+            });
+            var flow = new AddressFlow(_symbols, this, writer, summarise: true, report: null);
+            if (graph is null || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
+            {
+                // Not followed: the field's content is not known (never taken for "every store forged").
+                return new FieldWrite(writer, Origin.None, ownType: true, notFollowed: true);
+            }
+
+            return flow.FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty ? new FieldWrite(writer, value, ownType: true) : null;
+
+            // The constructor that runs the initializer: a primary constructor where the type has one (its parameters are
+            // what the initializer may read, followed back to every new), else the first.
+            static IMethodSymbol? FirstOf(ImmutableArray<IMethodSymbol> constructors)
+            {
+                foreach (var constructor in constructors)
+                {
+                    if (!constructor.DeclaringSyntaxReferences.IsEmpty
+                        && constructor.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax)
+                    {
+                        return constructor;
+                    }
+                }
+
+                return constructors.IsEmpty ? null : constructors[0];
+            }
         }
 
         /// <summary>The argument values of every <c>new</c> of the constructor in the compilation (bodies that name its type), or of every assignment of a setter's property.</summary>

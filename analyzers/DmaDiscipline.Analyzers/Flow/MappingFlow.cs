@@ -777,6 +777,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     return Condition(unary.Operand, state) is { } inner ? inner.WithNegated(!inner.Negated) : null;
                 case IInvocationOperation invocation when (_symbols.RolesOf(invocation.TargetMethod) & DmaRole.MappingErrorCheck) != 0:
                     return CheckOf(HandleArgument(invocation, state, out _));
+                case IInvocationOperation invocation when CheckReturnedBy(invocation, state) is { } returned:
+                    // if (Failed(m)) with bool Failed(DmaAddr a) => dma.MappingError(a): the helper's return is the check.
+                    return returned;
                 case IBinaryOperation binary:
                     return CountCheck(binary, state);
                 case IIsPatternOperation isPattern when isPattern.Pattern is IConstantPatternOperation constant && constant.Value.ConstantValue.Value is bool expected:
@@ -786,6 +789,40 @@ namespace DmaDiscipline.Analyzers.Flow
                     var key = KeyOf(condition);
                     return key is not null && state.Bindings.TryGetValue(key, out var binding) ? binding as CheckBinding : null;
             }
+        }
+
+        /// <summary>
+        /// The check a call of the compilation's own check helper gives back (its summary returns the mapping-error
+        /// check of one parameter on every path), of the handle given there; null for any other call (pure).
+        /// </summary>
+        private CheckBinding? CheckReturnedBy(IInvocationOperation invocation, MappingState state)
+        {
+            var method = invocation.TargetMethod;
+            if (_summaries is null || !InCompilation(method))
+            {
+                return null;
+            }
+
+            IArgumentOperation? handle = null;
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is { } parameter && _symbols.IsBusAddressType(parameter.Type))
+                {
+                    handle = argument;
+                    break;
+                }
+            }
+
+            if (handle is null || !(_summaries.Of(method, _search) is { ReturnsCheckOf: >= 0 } summary) || handle.Parameter!.Ordinal != summary.ReturnsCheckOf)
+            {
+                return null;
+            }
+
+            var value = Keys.Unwrap(handle.Value);
+            var key = KeyOf(NullableValue(value) ?? value);
+            key = key is null ? null : Alias(key);
+            var binding = key is null ? ElementRead(value, state) : state.Bindings.TryGetValue(key, out var bound) ? bound : null;
+            return CheckOf(binding) is { } check ? check.WithNegated(check.Negated ^ summary.CheckNegated) : null;
         }
 
         /// <summary>The mapping-error check of a handle: of its mapping, or of each mapping a choice may hold (not those it is stuck on).</summary>

@@ -224,6 +224,7 @@ namespace DmaDiscipline.Analyzers.Flow
         public MappingSummary Summary()
         {
             var returnsParameter = _returns > 0 && _allReturnParameter ? _returnedParameter : -1;
+            var checkOf = _returns > 0 && _allCheck ? _checkOf : -1;
             var parameters = new Dictionary<int, ParameterUse>();
             foreach (var pair in _parameterSites)
             {
@@ -235,7 +236,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     : _stored.Contains(site) ? ParameterFate.Stores
                     // Only a callee seen to use the handle keeps it with the caller; one that does nothing
                     // with it (a body left empty, code owned elsewhere) is taken to take it over, as before.
-                    : _used.Contains(site) ? ParameterFate.Keeps
+                    // A callee that only gives back its check (bool Failed(DmaAddr a) => dma.MappingError(a)) keeps it
+                    // too: the caller decides on the result, and owes the check's outcome and the release.
+                    : _used.Contains(site) || pair.Value == checkOf ? ParameterFate.Keeps
                     : ParameterFate.Takes;
                 if (fate != ParameterFate.Takes)
                 {
@@ -255,7 +258,6 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            var checkOf = _returns > 0 && _allCheck ? _checkOf : -1;
             var elements = _exits > 0 && _tupleReturns > 0 && _tupleReturns == _returns ? _elements : null;
             return new MappingSummary(_returns > 0 && _allMade ? _made : null, returnsParameter, checkOf, checkOf >= 0 && _checkNegated, outs, parameters, elements,
                 _yields > 0 && _allYielded ? _yielded : null);

@@ -159,6 +159,30 @@ namespace DmaDiscipline.Analyzers.Flow
     }
 
     /// <summary>
+    /// A value a helper loads (<c>BinaryPrimitives.Read…</c>, <c>MemoryMarshal.Read</c>…) through memory its caller
+    /// gives it — a span or pointer parameter, a field's content (only while summarising a method): resolved where the
+    /// helper is called, it is what the device wrote (<see cref="DeviceContentOrigin"/>) when that memory is device
+    /// memory there, and a number not known otherwise.
+    /// </summary>
+    internal sealed class LoadedOrigin : Origin
+    {
+        public LoadedOrigin(IOperation load, ImmutableHashSet<Origin> memory)
+        {
+            Load = load;
+            Memory = memory;
+        }
+
+        public IOperation Load { get; }
+
+        /// <summary>What the memory loaded from is, in the helper's terms (its parameters, fields).</summary>
+        public ImmutableHashSet<Origin> Memory { get; }
+
+        public override bool Equals(object? obj) => obj is LoadedOrigin other && ReferenceEquals(other.Load, Load);
+
+        public override int GetHashCode() => Load.GetHashCode();
+    }
+
+    /// <summary>
     /// What a call with no body to follow (an extern, another assembly's method) returns as an
     /// address, from the address arguments it was given (<c>PhysToVirt(bar)</c>, <c>MapMMIO(bar, n)</c>):
     /// a translation of a device-memory address addresses the same device memory. Resolved, only the

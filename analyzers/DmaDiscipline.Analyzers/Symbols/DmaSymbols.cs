@@ -205,7 +205,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     continue;
                 }
 
-                if (AddMadeWith(symbol, entry))
+                if (AddMadeWith(symbol, entry) || AddReceivedRole(symbol, entry))
                 {
                     continue;
                 }
@@ -258,6 +258,51 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>The fields and properties that <c>made-with</c> lines describe.</summary>
         public IEnumerable<ISymbol> MadeWithHolders => _madeWith.Keys;
+
+        /// <summary>
+        /// A <c>physical-source(name)</c> or <c>device-memory(name)</c> line: the role belongs to the method's out or ref
+        /// parameter <c>name</c>, whose argument receives the address at a call (<c>GetPhysicalAddress(va, out pa)</c>), not to
+        /// the method's return. Kept under the parameter; a name the method does not have is DMA900 and kept nowhere.
+        /// </summary>
+        private bool AddReceivedRole(ISymbol symbol, SymbolsFile.Entry entry)
+        {
+            if (entry.ParameterName is not { } name || (entry.Role & (DmaRole.PhysicalSource | DmaRole.DeviceMemory)) == 0 || !(symbol is IMethodSymbol method))
+            {
+                return false;
+            }
+
+            foreach (var parameter in method.OriginalDefinition.Parameters)
+            {
+                if (parameter.Name == name && parameter.RefKind is RefKind.Out or RefKind.Ref)
+                {
+                    AddRole(parameter, entry.Role);
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// What the argument of an out or ref parameter receives at a call: <see cref="DmaRole.PhysicalSource"/> or
+        /// <see cref="DmaRole.DeviceMemory"/> when a symbols-file line names the parameter (<c>physical-source(pa)</c>) or the
+        /// attribute marks it (<c>[DeviceMemory] out byte* regs</c>); <see cref="DmaRole.None"/> otherwise.
+        /// </summary>
+        public DmaRole ReceivedRolesOf(IParameterSymbol parameter)
+        {
+            if (parameter.RefKind is not (RefKind.Out or RefKind.Ref))
+            {
+                return DmaRole.None;
+            }
+
+            var definition = parameter.OriginalDefinition;
+            if (!MayHoldRoles(definition))
+            {
+                return DmaRole.None;
+            }
+
+            var roles = _roles.TryGetValue(definition, out var configured) ? configured : DmaRole.None;
+            return (roles | AttributeRoles(definition)) & (DmaRole.PhysicalSource | DmaRole.DeviceMemory);
+        }
 
         private void AddSinkParameterName(ISymbol symbol, DmaRole role, string? name)
         {
@@ -488,7 +533,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     {
                         AddType(type as INamedTypeSymbol, entry.Role);
                     }
-                    else if (!AddMadeWith(symbol, entry))
+                    else if (!AddMadeWith(symbol, entry) && !AddReceivedRole(symbol, entry))
                     {
                         AddRole(symbol, entry.Role);
                         AddSinkParameterName(symbol, entry.Role, entry.ParameterName);
@@ -874,9 +919,16 @@ namespace DmaDiscipline.Analyzers.Symbols
         [MethodImpl(Jit.Optimized)]
         public bool IsBusSinkMember(ISymbol member) => IsBusSinkMember(member, RolesOf(member));
 
-        /// <summary>Does every value of the type address device-visible memory (the runtime's CoherentBuffer, a configured type)?</summary>
+        /// <summary>
+        /// Does every value of the type address device-visible memory (the runtime's CoherentBuffer, a configured type)?
+        /// A configured struct is a hardware structure the device reads (a descriptor, a queue head): a pointer to it
+        /// (<c>Desc*</c>) addresses device memory too, so <c>desc-&gt;Addr = v</c> is a device-visible store.
+        /// </summary>
         [MethodImpl(Jit.Optimized)]
-        public bool IsDeviceMemoryType(ITypeSymbol? type) => type is not null && _deviceTypes.Count > 0 && _deviceTypes.Contains(type.OriginalDefinition);
+        public bool IsDeviceMemoryType(ITypeSymbol? type) =>
+            type is not null && _deviceTypes.Count > 0
+            && (_deviceTypes.Contains(type.OriginalDefinition)
+                || (type is IPointerTypeSymbol { PointedAtType: { IsValueType: true } pointed } && _deviceTypes.Contains(pointed.OriginalDefinition)));
 
         /// <summary>The device-memory types (for the prefilter's names).</summary>
         public IEnumerable<ITypeSymbol> DeviceMemoryTypes => _deviceTypes;

@@ -161,10 +161,12 @@ namespace DmaDiscipline.Analyzers.Symbols
             var release = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var pair in roles)
             {
-                Add(pair.Key.Name, pair.Value, mapping, physical, sinks, deviceSinks, release);
+                // An out parameter that receives an address (physical-source(pa)): a body shows it by its method's name.
+                var name = pair.Key is IParameterSymbol parameter ? parameter.ContainingSymbol.Name : pair.Key.Name;
+                Add(name, pair.Value, mapping, physical, sinks, deviceSinks, release);
                 if ((pair.Value & DmaRole.DeviceMemory) != 0)
                 {
-                    device.Add(pair.Key.Name);
+                    device.Add(name);
                 }
             }
 

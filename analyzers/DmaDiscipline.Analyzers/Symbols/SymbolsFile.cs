@@ -225,9 +225,10 @@ namespace DmaDiscipline.Analyzers.Symbols
                     return unreadable;
                 }
             }
-            else if (parameter is not null && !((role == DmaRole.BusSink || role == DmaRole.ReceiverSink) && id[0] == 'M'))
+            else if (parameter is not null && !((role == DmaRole.BusSink || role == DmaRole.ReceiverSink || role == DmaRole.PhysicalSource || role == DmaRole.DeviceMemory) && id[0] == 'M'))
             {
-                return "a parameter name is only allowed with 'bus-sink' or 'receiver-sink' on a method";
+                return "a parameter name is only allowed with 'bus-sink', 'receiver-sink', 'physical-source' or 'device-memory' on a method "
+                    + "(for the last two, the out or ref parameter the address comes back through)";
             }
 
             entry = new Entry(id, role, parameter);

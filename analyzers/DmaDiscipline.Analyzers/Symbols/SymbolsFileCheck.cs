@@ -231,6 +231,14 @@ namespace DmaDiscipline.Analyzers.Symbols
                     : $"'{id}' has no parameter '{parameterName}' ({names})";
             }
 
+            if (entry.ParameterName is { } received && (entry.Role & (DmaRole.PhysicalSource | DmaRole.DeviceMemory)) != 0)
+            {
+                // physical-source(pa): the address comes back through that parameter, so it must be one a call writes.
+                return method.Parameters.First(p => p.Name == received).RefKind is RefKind.Out or RefKind.Ref
+                    ? null
+                    : $"'{received}' of '{id}' is passed by value: '{SymbolsFile.RoleName(entry.Role)}({received})' names the out or ref parameter the address comes back through";
+            }
+
             var returnsVoid = method.ReturnsVoid && method.MethodKind != MethodKind.Constructor;
             switch (entry.Role & ~DmaRole.PersistentMap) // 'map-persistent' is a map
             {

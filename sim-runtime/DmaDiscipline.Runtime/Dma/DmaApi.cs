@@ -260,11 +260,7 @@ public sealed class DmaApi
             // segment) never reaches the DMA layer.
             DmaDebugVerdict verdict = _debug.CheckRelease(_device, MappingKind.Single, address.Value, length, direction);
             bool refusedHere = !verdict.Proceed || !Release(address, length, direction, MappingKind.Single);
-            if (refusedHere && _removed)
-            {
-                _debug.Abandon(verdict, release: true); // the removal released the mapping under this call: not the driver's double unmap
-                ThrowRemoved(nameof(UnmapSingle));
-            }
+            ThrowIfRemovalBeat(refusedHere, verdict, release: true, nameof(UnmapSingle)); // not the driver's double unmap
 
             _debug.CompleteRelease(verdict, refusedHere);
             return;
@@ -391,15 +387,7 @@ public sealed class DmaApi
         list.SetMapped(0, null);
         if (verdicts is not null)
         {
-            if (refused && _removed)
-            {
-                foreach (DmaDebugVerdict verdict in verdicts)
-                {
-                    _debug.Abandon(verdict, release: true);
-                }
-
-                ThrowRemoved(nameof(UnmapSg));
-            }
+            ThrowIfRemovalBeat(refused, verdicts, release: true, nameof(UnmapSg));
 
             _debug.CompleteReleases(verdicts, refused);
         }
@@ -507,11 +495,7 @@ public sealed class DmaApi
 
         if (_debug.IsEnabled)
         {
-            if (refused && _removed)
-            {
-                _debug.Abandon(verdict, release: true); // freed by the removal under this call: not the driver's double free
-                ThrowRemoved(nameof(FreeCoherent));
-            }
+            ThrowIfRemovalBeat(refused, verdict, release: true, nameof(FreeCoherent)); // not the driver's double free
 
             _debug.CompleteRelease(verdict, refused);
             if (lostRace)
@@ -780,11 +764,7 @@ public sealed class DmaApi
         {
             DmaDebugVerdict verdict = _debug.CheckSync(_device, address.Value, length, direction, forCpu);
             bool refusedHere = !verdict.Proceed || !SyncOps(address, length, direction, forCpu);
-            if (refusedHere && _removed)
-            {
-                _debug.Abandon(verdict, release: false); // the removal released the mapping under this call: not the driver's use after unmap
-                ThrowRemoved(call);
-            }
+            ThrowIfRemovalBeat(refusedHere, verdict, release: false, call); // not the driver's use after unmap
 
             _debug.CompleteSync(verdict, forCpu, refusedHere);
             return;
@@ -837,6 +817,34 @@ public sealed class DmaApi
         }
 
         _debug.CompleteSyncs(verdicts, forCpu, refused);
+    }
+
+    /// <summary>
+    /// A release or sync the device's removal beat: refused because the removal released the mapping under the call. The
+    /// debug layer drops the call's verdicts (it is no double release or use after unmap of the driver's) and the call
+    /// throws as any use after removal does.
+    /// </summary>
+    private void ThrowIfRemovalBeat(bool refused, DmaDebugVerdict verdict, bool release, string call)
+    {
+        if (refused && _removed)
+        {
+            _debug.Abandon(verdict, release);
+            ThrowRemoved(call);
+        }
+    }
+
+    /// <inheritdoc cref="ThrowIfRemovalBeat(bool, DmaDebugVerdict, bool, string)"/>
+    private void ThrowIfRemovalBeat(bool refused, DmaDebugVerdict[] verdicts, bool release, string call)
+    {
+        if (refused && _removed)
+        {
+            foreach (DmaDebugVerdict verdict in verdicts)
+            {
+                _debug.Abandon(verdict, release);
+            }
+
+            ThrowRemoved(call);
+        }
     }
 
     private void ThrowIfRemoved(string call)

@@ -28,7 +28,7 @@ public static class AnalyzerRunner
 
     public sealed record Result(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<Exception> Exceptions, ImmutableArray<Diagnostic> CompilerErrors);
 
-    public static async Task<Result> RunAsync(IEnumerable<(string Path, string Text)> sources, bool referenceRuntime = true, IEnumerable<(string Path, string Text)>? additionalFiles = null, string assemblyName = "Driver", ImmutableArray<DiagnosticAnalyzer>? analyzers = null)
+    public static async Task<Result> RunAsync(IEnumerable<(string Path, string Text)> sources, bool referenceRuntime = true, IEnumerable<(string Path, string Text)>? additionalFiles = null, string assemblyName = "Driver", ImmutableArray<DiagnosticAnalyzer>? analyzers = null, bool asProgram = false)
     {
         var references = (await Net80.Value).ToList();
         if (referenceRuntime)
@@ -39,7 +39,7 @@ public static class AnalyzerRunner
         var parse = new CSharpParseOptions(LanguageVersion.Preview);
         var trees = sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, parse, s.Path)).ToList();
         var compilation = CSharpCompilation.Create(assemblyName, trees, references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(asProgram ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var exceptions = new List<Exception>();
         var files = (additionalFiles ?? []).Select(f => (AdditionalText)new InMemoryAdditionalText(f.Path, f.Text)).ToImmutableArray();
         var options = new CompilationWithAnalyzersOptions(

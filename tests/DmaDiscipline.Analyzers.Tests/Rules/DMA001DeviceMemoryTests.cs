@@ -104,6 +104,32 @@ public sealed class DMA001DeviceMemoryTests
         }
         """, "M:Hw.Pci.MapBar(System.Int32) ; device-memory");
 
+    /// <summary>A hardware structure named <c>T:… ; device-memory</c>: the memory a pointer to it addresses is the device's.</summary>
+    private const string HardwareStructures = "T:Hw.RawDesc ; device-memory";
+
+    [Theory]
+    // Through a pointer to the structure: a field, an element, the pointer kept in a field, and a wrapper's setter that stores through it.
+    [InlineData("unsafe class D { void F(RawDesc* td, KBuffer buf) { td->Addr = {|DMA001:buf.PhysicalAddress.Value|}; } }")]
+    [InlineData("unsafe class D { void F(RawDesc* ring, KBuffer buf, int i) { ring[i].Addr = {|DMA001:buf.PhysicalAddress.Value|}; (*ring).Len = 64; } }")]
+    [InlineData("""
+        unsafe class Td
+        {
+            private RawDesc* _td;
+            public ulong Buffer { set { _td->Addr = (_td->Addr & 0xFFFUL) | (value & ~0xFFFUL); } }
+        }
+        class D { void F(Td td, KBuffer buf) { td.Buffer = {|DMA001:buf.PhysicalAddress.Value|}; } }
+        """)]
+    public Task A_configured_hardware_structure_is_device_memory_through_a_pointer(string source) => Check(source, HardwareStructures);
+
+    [Theory]
+    // The same shape, not configured.
+    [InlineData("unsafe struct Other { public ulong Addr; } unsafe class D { void F(Other* td, KBuffer buf) { td->Addr = buf.PhysicalAddress.Value; } }")]
+    // A configured structure given a length, a flag and a virtual address.
+    [InlineData("unsafe class D { void F(RawDesc* td, KBuffer buf, byte* virt) { td->Len = (uint)buf.Length; td->Flags = 1; td->Addr = (ulong)virt; } }")]
+    // A pointer to a pointer to the structure: a table of the driver's own pointers, not the structure.
+    [InlineData("unsafe class D { void F(RawDesc** table, KBuffer buf) { *(ulong*)table = buf.PhysicalAddress.Value; } }")]
+    public Task A_configured_hardware_structure_look_alikes_stay_quiet(string source) => Check(source, HardwareStructures);
+
     [Theory]
     // A KBuffer's own bytes are not device memory.
     [InlineData("""

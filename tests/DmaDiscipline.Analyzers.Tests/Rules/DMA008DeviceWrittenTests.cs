@@ -29,7 +29,12 @@ public sealed class DMA008DeviceWrittenTests
     [InlineData("ring.Post({|DMA008:new DmaAddr(BitConverter.ToUInt64(_cq.Span))|}, len);")]
     // Read by a helper of the driver.
     [InlineData("_dma.UnmapSingle({|DMA008:new DmaAddr(Entry(head))|}, len, DmaDirection.FromDevice);", "ulong Entry(int i) => BinaryPrimitives.ReadUInt64LittleEndian(_cq.Span.Slice(i * 16, 8));")]
+    // Read by a helper that is given the memory (a span parameter): the device's where the caller gives device memory.
+    [InlineData("_dma.UnmapSingle({|DMA008:new DmaAddr(At(_cq.Span, head))|}, len, DmaDirection.FromDevice);", AtHelper)]
+    [InlineData("var raw = At(_cq.Span.Slice(64), head); _dma.SyncForCpu({|DMA008:new DmaAddr(raw)|}, len, DmaDirection.FromDevice);", AtHelper)]
     public Task Reported(string statements, string members = "") => Check(Driver(statements, members));
+
+    private const string AtHelper = "static ulong At(ReadOnlySpan<byte> s, int i) => BinaryPrimitives.ReadUInt64LittleEndian(s.Slice(i * 16, 8));";
 
     [Theory]
     // The driver's own copy of the address it mapped.
@@ -41,5 +46,9 @@ public sealed class DMA008DeviceWrittenTests
     [InlineData("var raw = BitConverter.ToUInt64(buf.Span); _dma.UnmapSingle(new DmaAddr(raw), len, DmaDirection.FromDevice);")]
     // An offset into a real mapping read from the device: the address stays the DMA API's.
     [InlineData("var a = _dma.MapSingle(buf, 0, 64, DmaDirection.FromDevice); if (_dma.MappingError(a)) return; var off = BinaryPrimitives.ReadUInt32LittleEndian(_cq.Span); _dma.SyncForCpu(new DmaAddr(a.Value + off), 16, DmaDirection.FromDevice); _dma.UnmapSingle(a, 64, DmaDirection.FromDevice);")]
+    // The same helper given ordinary memory: a number not known to be the device's.
+    [InlineData("_dma.UnmapSingle(new DmaAddr(At(buf.Span, head)), len, DmaDirection.FromDevice);", AtHelper)]
+    // Given device memory, but what it reads is only compared.
+    [InlineData("if (At(_cq.Span, head) == 0) return; _dma.UnmapSingle(new DmaAddr(_shadow[head]), len, DmaDirection.FromDevice);", AtHelper)]
     public Task Not_reported(string statements, string members = "") => Check(Driver(statements, members));
 }

@@ -31,7 +31,7 @@ public sealed class DMA900InvalidSymbolsFileLineTests
             At("DmaDiscipline.txt", 5, 1, 24, "'X:Vendor.Hal' is not a documentation comment id of a method (M:), property (P:), field (F:) or type (T:)"),
             At("DmaDiscipline.txt", 6, 1, 45, "unknown role 'bus-sinc' (expected one of: bus-address, bus-sink, coherent-alloc, coherent-free, cpu-access, device-memory, made-with, map, map-persistent, mapping-error-check, physical-source, platform, receiver-sink, sync-for-cpu, sync-for-device, translation-query, unmap, value-preserving)"),
             At("DmaDiscipline.txt", 7, 1, 19, "role 'map' does not apply to 'T:' symbols"),
-            At("DmaDiscipline.txt", 8, 1, 35, "a parameter name is only allowed with 'bus-sink' or 'receiver-sink' on a method"),
+            At("DmaDiscipline.txt", 8, 1, 35, "a parameter name is only allowed with 'bus-sink', 'receiver-sink', 'physical-source' or 'device-memory' on a method (for the last two, the out or ref parameter the address comes back through)"),
             At("DmaDiscipline.txt", 9, 1, 46, "role 'bus-sink(' has an unclosed '('"));
 
     [Theory]
@@ -86,6 +86,7 @@ public sealed class DMA900InvalidSymbolsFileLineTests
                 M:Vendor.Hal.Nothing ; map-persistent
                 M:Vendor.Hal.Write(System.Int32,System.UInt64) ; receiver-sink(addr)
                 F:Vendor.Hal.Base ; receiver-sink
+                M:Vendor.Hal.Write(System.Int32,System.UInt64) ; physical-source(addr)
                 """)],
             At("DmaDiscipline.txt", 1, 1, 64, "'M:Vendor.Hal.Write(System.Int32,System.UInt64)' has no parameter 'Addr'; parameter names are case-sensitive: 'addr'"),
             At("DmaDiscipline.txt", 2, 1, 67, "'M:Vendor.Hal.Write(System.Int32,System.UInt64)' has no parameter 'address' (its parameters: queue, addr)"),
@@ -94,7 +95,8 @@ public sealed class DMA900InvalidSymbolsFileLineTests
             At("DmaDiscipline.txt", 5, 1, 29, "role 'unmap' needs a parameter to act on, and 'M:Vendor.Hal.Nothing' has none"),
             At("DmaDiscipline.txt", 6, 1, 38, "role 'map-persistent' needs a parameter to act on, and 'M:Vendor.Hal.Nothing' has none"),
             At("DmaDiscipline.txt", 7, 1, 69, "role 'receiver-sink' needs an instance method (it stores into its receiver's memory), and 'M:Vendor.Hal.Write(System.Int32,System.UInt64)' is static"),
-            At("DmaDiscipline.txt", 8, 1, 34, "role 'receiver-sink' does not apply to 'F:' symbols"));
+            At("DmaDiscipline.txt", 8, 1, 34, "role 'receiver-sink' does not apply to 'F:' symbols"),
+            At("DmaDiscipline.txt", 9, 1, 71, "'addr' of 'M:Vendor.Hal.Write(System.Int32,System.UInt64)' is passed by value: 'physical-source(addr)' names the out or ref parameter the address comes back through"));
 
     [Fact]
     public Task Lines_that_fit_their_members_are_quiet() =>

@@ -60,6 +60,11 @@ public sealed class HelperSummaryTests
     [InlineData("static void Flush(DmaApi dma, DmaAddr a) => dma.SyncForDevice(a, 64, DmaDirection.ToDevice); void F(DmaApi dma, KBuffer buf) { var a = " + Map + "; Flush(dma, {|DMA003:a|}); if (!dma.MappingError(a)) " + Unmap + " }")]
     // The check helper is given another mapping.
     [InlineData("static bool Failed(DmaApi dma, DmaAddr a) => dma.MappingError(a); void F(DmaApi dma, KBuffer buf, IRing post) { var h = " + Map + "; var a = " + Map + "; if (Failed(dma, h)) { if (!dma.MappingError(a)) " + Unmap + " return; } post.Post(h, 16); post.Post({|DMA003:a|}, 64); if (!dma.MappingError(a)) " + Unmap + " dma.UnmapSingle(h, 64, DmaDirection.ToDevice); }")]
+    // The check helper's answer only logged, or kept and never tested: the failed mapping still reaches the device.
+    [InlineData("static bool Failed(DmaApi dma, DmaAddr a) => dma.MappingError(a); void F(DmaApi dma, KBuffer buf, IRing post) { var a = " + Map + "; if (Failed(dma, a)) Log.Info(\"failed\"); post.Post({|DMA003:a|}, 64); if (!dma.MappingError(a)) " + Unmap + " }")]
+    [InlineData("static bool Failed(DmaApi dma, DmaAddr a) => dma.MappingError(a); void F(DmaApi dma, KBuffer buf, IRing post) { var a = " + Map + "; var bad = Failed(dma, a); post.Post({|DMA003:a|}, 64); if (!dma.MappingError(a)) " + Unmap + " }")]
+    // ... an instance helper over the driver's own DmaApi.
+    [InlineData("DmaApi _dma = null!; bool Failed(DmaAddr a) => _dma.MappingError(a); void F(DmaApi dma, KBuffer buf, IRing post) { var a = " + Map + "; if (Failed(a)) Log.Info(\"failed\"); post.Post({|DMA003:a|}, 64); if (!dma.MappingError(a)) " + Unmap + " }")]
     public Task DMA003_reported(string members) => Check("class D { " + members + " }");
 
     [Theory]
@@ -74,7 +79,15 @@ public sealed class HelperSummaryTests
     [InlineData("static void Write(Desc[] ring, DmaAddr a) { ring[0].Addr = a.Value; } void F(DmaApi dma, KBuffer buf, Desc[] ring) { var a = " + Map + "; if (dma.MappingError(a)) return; Write(ring, a); " + Unmap + " }")]
     // A helper that checks what it is given before it posts it.
     [InlineData("static void PostChecked(DmaApi dma, IRing post, DmaAddr a) { if (dma.MappingError(a)) return; post.Post(a, 64); } void F(DmaApi dma, KBuffer buf, IRing post) { var a = " + Map + "; PostChecked(dma, post, a); }")]
+    [InlineData("DmaApi _dma = null!; bool Failed(DmaAddr a) => _dma.MappingError(a); void F(DmaApi dma, KBuffer buf, IRing post) { var a = " + Map + "; if (Failed(a)) return; post.Post(a, 64); " + Unmap + " }")]
+    [InlineData("static bool Failed(DmaApi dma, DmaAddr a) => dma.MappingError(a); void F(DmaApi dma, KBuffer buf, IRing post) { var a = " + Map + "; if (Failed(dma, a) is false) { post.Post(a, 64); " + Unmap + " } }")]
     public Task DMA003_not_reported(string members) => Check("class D { " + members + " }");
+
+    // Given only to the check helper, the mapping is still the caller's to release: the helper hands back its answer,
+    // not the mapping.
+    [Fact]
+    public Task A_mapping_given_only_to_a_check_helper_is_still_owed_its_release() =>
+        Check("class D { static bool Failed(DmaApi dma, DmaAddr a) => dma.MappingError(a); void F(DmaApi dma, KBuffer buf) { var a = {|DMA002:" + Map + "|}; if (Failed(dma, a)) return; } }");
 
     [Theory]
     // The helper maps 64 bytes FromDevice: the caller's unmap and sync are compared with that.

@@ -1,0 +1,65 @@
+using DmaDiscipline.Analyzers.Rules;
+using DmaDiscipline.Analyzers.Tests.Infrastructure;
+using DmaDiscipline.Runtime;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace DmaDiscipline.Analyzers.Tests.Blind;
+
+/// <summary>
+/// The harness of the blind snippets: driver code as other engineers write it (unsafe structs, spans, records,
+/// interfaces, register properties, helpers in other classes, symbols files), analysed by every DMA analyzer at
+/// once — addressing (DMA001/DMA008), translation decisions (DMA007), mapping life (DMA003) and the symbols
+/// file's own checks (a line of a snippet's file that names nothing is DMA901 and fails the snippet). The
+/// snippets mark every diagnostic they expect; DMA002 and DMA004–DMA006 are not what this round measures and
+/// are left out, so a snippet need not release what it maps.
+/// </summary>
+internal static class BlindSnippet
+{
+    private const string Usings = """
+        using System;
+        using System.Buffers.Binary;
+        using System.Collections.Generic;
+        using System.Runtime.CompilerServices;
+        using System.Runtime.InteropServices;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using DmaDiscipline.Runtime;
+
+        """;
+
+    public static Task Check(string source, string? symbols = null)
+    {
+        var test = new Test { TestCode = Usings + source };
+        test.SolutionTransforms.Add((solution, id) =>
+            solution.WithProjectCompilationOptions(id, ((CSharpCompilationOptions)solution.GetProject(id)!.CompilationOptions!).WithAllowUnsafe(true)));
+        if (symbols is not null)
+        {
+            test.TestState.AdditionalFiles.Add(("DmaDiscipline.txt", symbols));
+        }
+
+        test.DisabledDiagnostics.AddRange(["DMA002", "DMA004", "DMA005", "DMA006"]);
+        return test.RunAsync();
+    }
+
+    private sealed class Test : CSharpAnalyzerTest<AddressProvenanceAnalyzer, DefaultVerifier>
+    {
+        public Test()
+        {
+            ReferenceAssemblies = ReferenceAssemblies.Net.Net80;
+            TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(DmaApi).Assembly.Location));
+            CompilerDiagnostics = CompilerDiagnostics.Errors;
+        }
+
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() =>
+        [
+            TraversalChecked.Create<AddressProvenanceAnalyzer>(),
+            TraversalChecked.Create<MappingLifecycleAnalyzer>(),
+            new TranslationDecisionAnalyzer(),
+            new SymbolsFileAnalyzer(),
+        ];
+    }
+}
