@@ -2506,6 +2506,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 return;
             }
 
+            if (site.Kind == MappingKind.Streaming && (status.Flags & (SiteFlags.Unchecked | SiteFlags.Failed)) != 0)
+            {
+                // A callee's summary: this parameter's mapping reaches a device unchecked (DMA003 at its callers).
+                _recording?.ReachedDevice(site);
+            }
+
             if (value is HandleBinding)
             {
                 // A derived value was already reported where .Value was read.
@@ -3930,9 +3936,10 @@ namespace DmaDiscipline.Analyzers.Flow
                         use = summary.UseOf(parameter.Ordinal);
                     }
 
-                    if (use.Used && use.Fate != ParameterFate.Takes && !_symbols.IsBusSinkParameter(parameter))
+                    if (use.Used && (use.Fate != ParameterFate.Takes || use.ReachesDevice) && !_symbols.IsBusSinkParameter(parameter))
                     {
-                        // The callee gives it to a device (or syncs it) and does not take it: a use here.
+                        // The callee gives it to a device (or syncs it) and does not take it, or gives it to a device
+                        // whatever it does with it after: a use here.
                         DeviceUse(value, argument.Value, state);
                     }
 

@@ -16,6 +16,7 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly Dictionary<MapSite, int> _parameterSites = new Dictionary<MapSite, int>();
         private readonly HashSet<MapSite> _touched = new HashSet<MapSite>();
         private readonly HashSet<MapSite> _used = new HashSet<MapSite>();
+        private readonly HashSet<MapSite> _device = new HashSet<MapSite>();
         private readonly HashSet<MapSite> _stored = new HashSet<MapSite>();
         private readonly Dictionary<int, MadeMapping?> _outs = new Dictionary<int, MadeMapping?>();
         private readonly Dictionary<MapSite, bool> _releasedOnEveryExit = new Dictionary<MapSite, bool>();
@@ -79,6 +80,16 @@ namespace DmaDiscipline.Analyzers.Flow
             if (_parameterSites.ContainsKey(site))
             {
                 _used.Add(site);
+            }
+        }
+
+        /// <summary>The mapping of <paramref name="site"/>, or its number, is given to a device-visible sink unchecked.</summary>
+        public void ReachedDevice(MapSite site)
+        {
+            if (_parameterSites.ContainsKey(site))
+            {
+                _used.Add(site);
+                _device.Add(site);
             }
         }
 
@@ -240,9 +251,9 @@ namespace DmaDiscipline.Analyzers.Flow
                     // too: the caller decides on the result, and owes the check's outcome and the release.
                     : _used.Contains(site) || pair.Value == checkOf ? ParameterFate.Keeps
                     : ParameterFate.Takes;
-                if (fate != ParameterFate.Takes)
+                if (fate != ParameterFate.Takes || _device.Contains(site))
                 {
-                    parameters[pair.Value] = new ParameterUse(fate, _used.Contains(site));
+                    parameters[pair.Value] = new ParameterUse(fate, _used.Contains(site), _device.Contains(site));
                 }
             }
 

@@ -73,15 +73,22 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>How a callee uses a handle parameter: its fate, and whether it reaches a device use (a sink, a sync, its number read) before any check.</summary>
     internal readonly struct ParameterUse
     {
-        public ParameterUse(ParameterFate fate, bool used)
+        public ParameterUse(ParameterFate fate, bool used, bool reachesDevice = false)
         {
             Fate = fate;
             Used = used;
+            ReachesDevice = reachesDevice;
         }
 
         public ParameterFate Fate { get; }
 
         public bool Used { get; }
+
+        /// <summary>
+        /// The callee gives the handle (or its number) to a device-visible sink before any check: a use at the call even
+        /// when the callee takes the mapping over (<c>void Post(DmaAddr a, int n) =&gt; Post(a.Value, n)</c>).
+        /// </summary>
+        public bool ReachesDevice { get; }
     }
 
     /// <summary>What a call of one method (or of every body a call may run) does with mappings: see <see cref="MappingSummaries"/>.</summary>
@@ -155,7 +162,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 var theirs = other.UseOf(pair.Key);
                 if (theirs.Fate == pair.Value.Fate)
                 {
-                    parameters[pair.Key] = new ParameterUse(theirs.Fate, theirs.Used || pair.Value.Used);
+                    parameters[pair.Key] = new ParameterUse(theirs.Fate, theirs.Used || pair.Value.Used, theirs.ReachesDevice || pair.Value.ReachesDevice);
                 }
             }
 

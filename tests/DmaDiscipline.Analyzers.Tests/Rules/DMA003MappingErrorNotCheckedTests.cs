@@ -10,6 +10,23 @@ public sealed class DMA003MappingErrorNotCheckedTests
 
     private const string Map = "var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice);";
 
+    /// <summary>
+    /// A driver's own ring wrapper that gives the handle's number to a device-visible overload or helper and keeps
+    /// nothing: the call is the use (the wrapper took the mapping over only in the sense that it may keep the number).
+    /// </summary>
+    [Theory]
+    [InlineData("sealed class Ring { public void Post([BusAddress(DeviceReads = true)] ulong address, int length) { } public void Post(DmaAddr address, int length) => Post(address.Value, length); } class D { void F(DmaApi dma, KBuffer buf, Ring ring) { " + Map + " ring.Post({|DMA003:a|}, 64); } }")]
+    [InlineData("sealed class Ring { private void Write([BusAddress] ulong address, int length) { } public void Post(DmaAddr address, int length) { Write(address.Value, length); } } class D { void F(DmaApi dma, KBuffer buf, Ring ring) { " + Map + " ring.Post({|DMA003:a|}, 64); } }")]
+    [InlineData("sealed class Ring { private readonly Regs _regs = new(); public void Post(DmaAddr address) { _regs.Doorbell(address.Value); } } class D { void F(DmaApi dma, KBuffer buf, Ring ring) { " + Map + " if (dma.MappingError(a)) Log.Info(\"failed\"); ring.Post({|DMA003:a|}); } }")]
+    public Task Through_a_wrapper_that_gives_it_to_a_device(string source) => Check(source);
+
+    [Theory]
+    // Checked before the wrapper; the wrapper checks itself; the wrapper only logs the number and queues the handle.
+    [InlineData("sealed class Ring { public void Post([BusAddress(DeviceReads = true)] ulong address, int length) { } public void Post(DmaAddr address, int length) => Post(address.Value, length); } class D { void F(DmaApi dma, KBuffer buf, Ring ring) { " + Map + " if (dma.MappingError(a)) return; ring.Post(a, 64); } }")]
+    [InlineData("sealed class Ring { private readonly DmaApi _dma; public Ring(DmaApi dma) { _dma = dma; } private void Write([BusAddress] ulong address) { } public void Post(DmaAddr address) { if (_dma.MappingError(address)) return; Write(address.Value); } } class D { void F(DmaApi dma, KBuffer buf, Ring ring) { " + Map + " ring.Post(a); } }")]
+    [InlineData("sealed class Ring { private readonly List<DmaAddr> _queued = new(); public void Post(DmaAddr address) { Log.Value(address.Value); _queued.Add(address); } } class D { void F(DmaApi dma, KBuffer buf, Ring ring) { " + Map + " ring.Post(a); } }")]
+    public Task Through_a_wrapper_look_alikes(string source) => Check(source);
+
     [Theory]
     [InlineData("class D { void F(DmaApi dma, KBuffer buf, Desc[] ring) { " + Map + " ring[0].Addr = {|DMA003:a.Value|}; } }")]
     [InlineData("class D { void F(DmaApi dma, KBuffer buf, Regs regs) { " + Map + " regs.Doorbell({|DMA003:a.Value|}); } }")]
