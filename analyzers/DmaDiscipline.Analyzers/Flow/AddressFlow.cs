@@ -351,7 +351,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return false;
         }
 
-        private static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
+        internal static bool HasDeviceMemory(ImmutableHashSet<Origin> origins)
         {
             foreach (var origin in origins)
             {
@@ -1164,7 +1164,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     return Origin.None.Add(new PhysicalOrigin(invocation));
             }
 
-            var received = ReceiveAddresses(invocation, ref state);
+            ReceiveAddresses(invocation, ref state);
             var roles = _symbols.RolesOf(method);
             if ((roles & (DmaRole.Unmap | DmaRole.SyncForCpu | DmaRole.SyncForDevice)) != 0)
             {
@@ -1259,8 +1259,9 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 foreach (var argument in invocation.Arguments)
                 {
+                    // What the body writes there, unless the configuration already said (ReceiveAddresses).
                     if (argument.Parameter is not null && (argument.Parameter.RefKind == RefKind.Out || argument.Parameter.RefKind == RefKind.Ref)
-                        && (received & (1UL << System.Math.Min(argument.Parameter.Ordinal, 63))) == 0)
+                        && _symbols.ReceivedRolesOf(argument.Parameter) == DmaRole.None)
                     {
                         var key = Keys.Of(argument.Value);
                         if (key is not null)
@@ -1293,19 +1294,12 @@ namespace DmaDiscipline.Analyzers.Flow
         private bool CarriesAddresses(ITypeSymbol type) => IsCarried(type) || IsElementCarrier(type);
 
         /// <summary>
-        /// A call with no body to follow that returns an address computed from address arguments
-        /// (<c>Memory.PhysToVirt(bar)</c>, <c>MapMMIO(bar, size)</c>): it addresses the device memory its
-        /// arguments address, if any (resolved later: a field's content, a helper's return). Null when no
-        /// argument may carry device memory.
-        /// </summary>
-        /// <summary>
         /// <c>GetPhysicalAddress(va, out pa)</c>: an out or ref parameter configured <c>physical-source(pa)</c> or
         /// <c>device-memory(regs)</c> (or marked so) gives its argument that address, whatever the method's body does
-        /// (the configuration wins, as for a return). Returns the ordinals so given, as bits (63 and up share the last).
+        /// (the configuration wins, as for a return).
         /// </summary>
-        private ulong ReceiveAddresses(IInvocationOperation invocation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        private void ReceiveAddresses(IInvocationOperation invocation, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
         {
-            var given = 0UL;
             foreach (var argument in invocation.Arguments)
             {
                 if (argument.Parameter is not { RefKind: RefKind.Out or RefKind.Ref } parameter)
@@ -1331,12 +1325,15 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
 
                 state = state.SetItem(key, value);
-                given |= 1UL << System.Math.Min(parameter.Ordinal, 63);
             }
-
-            return given;
         }
 
+        /// <summary>
+        /// A call with no body to follow that returns an address computed from address arguments
+        /// (<c>Memory.PhysToVirt(bar)</c>, <c>MapMMIO(bar, size)</c>): it addresses the device memory its
+        /// arguments address, if any (resolved later: a field's content, a helper's return). Null when no
+        /// argument may carry device memory.
+        /// </summary>
         private ImmutableHashSet<Origin>? Translated(IInvocationOperation invocation, IMethodSymbol method, ImmutableArray<ImmutableHashSet<Origin>> arguments)
         {
             if (!(_symbols.IsAddressLike(method.ReturnType) || DeviceWrites.IsMemoryHandle(method.ReturnType))
@@ -1693,6 +1690,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     return;
                 case IPropertyReferenceOperation property:
                     {
+                        var storesThrough = property.Property.IsIndexer && property.Property.ReturnsByRef && property.Instance is not null;
                         var instanceValue = Origin.None;
                         if (!instanceEvaluated)
                         {
@@ -1702,13 +1700,13 @@ namespace DmaDiscipline.Analyzers.Flow
                                 Eval(argument.Value, ref state);
                             }
                         }
-                        else if (property.Property.IsIndexer && property.Property.ReturnsByRef && property.Instance is not null)
+                        else if (storesThrough)
                         {
                             var aside = state;
                             instanceValue = Eval(property.Instance, ref aside);
                         }
 
-                        if (property.Property.IsIndexer && property.Property.ReturnsByRef && property.Instance is not null)
+                        if (storesThrough)
                         {
                             // span[i] = v: a store into the memory the span addresses.
                             StoreToMemory(instanceValue, valueOperation, value);
