@@ -1096,13 +1096,7 @@ namespace DmaDiscipline.Analyzers.Flow
                             var memory = Origin.None;
                             var memoryUnknown = false;
                             Resolve(loaded.Memory, frame, depth + 1, ref memory, ref memoryUnknown, keepField);
-                            var fromDevice = false;
-                            foreach (var place in memory)
-                            {
-                                fromDevice |= place is DeviceMemoryOrigin;
-                            }
-
-                            if (fromDevice)
+                            if (AddressFlow.HasDeviceMemory(memory))
                             {
                                 result = result.Add(new DeviceContentOrigin(loaded.Load));
                             }
