@@ -803,25 +803,13 @@ namespace DmaDiscipline.Analyzers.Flow
                 return null;
             }
 
-            IArgumentOperation? handle = null;
-            foreach (var argument in invocation.Arguments)
-            {
-                if (argument.Parameter is { } parameter && _symbols.IsBusAddressType(parameter.Type))
-                {
-                    handle = argument;
-                    break;
-                }
-            }
-
-            if (handle is null || !(_summaries.Of(method, _search) is { ReturnsCheckOf: >= 0 } summary) || handle.Parameter!.Ordinal != summary.ReturnsCheckOf)
+            var binding = HandleArgument(invocation, state, out var handle);
+            if (!(handle?.Parameter is { } parameter) || !_symbols.IsBusAddressType(parameter.Type)
+                || !(_summaries.Of(method, _search) is { ReturnsCheckOf: >= 0 } summary) || parameter.Ordinal != summary.ReturnsCheckOf)
             {
                 return null;
             }
 
-            var value = Keys.Unwrap(handle.Value);
-            var key = KeyOf(NullableValue(value) ?? value);
-            key = key is null ? null : Alias(key);
-            var binding = key is null ? ElementRead(value, state) : state.Bindings.TryGetValue(key, out var bound) ? bound : null;
             return CheckOf(binding) is { } check ? check.WithNegated(check.Negated ^ summary.CheckNegated) : null;
         }
 
