@@ -161,8 +161,9 @@ namespace DmaDiscipline.Analyzers.Symbols
             var release = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var pair in roles)
             {
-                // An out parameter that receives an address (physical-source(pa)): a body shows it by its method's name.
-                var name = pair.Key is IParameterSymbol parameter ? parameter.ContainingSymbol.Name : pair.Key.Name;
+                // An out parameter that receives an address (physical-source(pa)): a body shows it by its method's name; a
+                // constructor (bus-sink(ring) on new Nic(ring)) by its type's.
+                var name = CallWordOf(pair.Key is IParameterSymbol parameter ? parameter.ContainingSymbol : pair.Key);
                 Add(name, pair.Value, mapping, physical, sinks, deviceSinks, release);
                 if ((pair.Value & DmaRole.DeviceMemory) != 0)
                 {
@@ -318,6 +319,10 @@ namespace DmaDiscipline.Analyzers.Symbols
             end = System.Math.Min(end, text.Length);
             return start < end && text.IndexOf('[', start, end - start) >= 0;
         }
+
+        /// <summary>The word a body shows a member by: its name; a constructor's type's name (<c>new Nic(…)</c>).</summary>
+        private static string CallWordOf(ISymbol member) =>
+            member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor && constructor.ContainingType is { } type ? type.Name : member.Name;
 
         private static void Add(string name, DmaRole role, HashSet<string> mapping, HashSet<string> physical, HashSet<string> sinks, HashSet<string> deviceSinks, HashSet<string> release)
         {

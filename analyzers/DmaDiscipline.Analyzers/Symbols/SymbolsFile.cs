@@ -139,10 +139,15 @@ namespace DmaDiscipline.Analyzers.Symbols
         private static string StripComment(string line)
         {
             var cut = line.Length;
-            var hash = line.IndexOf('#');
-            if (hash >= 0)
+            // A '#' starts a comment at the line's start or after white space: inside an id it is a constructor's
+            // (M:Hal.Nic.#ctor(System.UInt64), #cctor), which a comment must not cut off.
+            for (var hash = line.IndexOf('#'); hash >= 0; hash = line.IndexOf('#', hash + 1))
             {
-                cut = hash;
+                if (hash == 0 || char.IsWhiteSpace(line[hash - 1]))
+                {
+                    cut = hash;
+                    break;
+                }
             }
 
             var slashes = line.IndexOf("//", StringComparison.Ordinal);

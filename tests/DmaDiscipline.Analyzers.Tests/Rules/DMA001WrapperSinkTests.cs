@@ -14,6 +14,24 @@ public sealed class DMA001WrapperSinkTests
 {
     private static Task Check(string source) => Verify<AddressProvenanceAnalyzer>.Analyzer(source);
 
+    /// <summary>
+    /// A constructor the symbols file names a sink (a doorbell object programmed when it is made) is shown in a body by
+    /// its type's name, <c>new Doorbell(…)</c>, not by <c>.ctor</c>: the prefilter must let that body in. Its other
+    /// overload, not named, stays quiet.
+    /// </summary>
+    [Fact]
+    public Task A_constructor_the_symbols_file_names_a_sink_is_found_where_its_type_is_made() =>
+        Verify<AddressProvenanceAnalyzer>.Analyzer(
+            """
+            namespace Hal { public sealed class Doorbell { public Doorbell(ulong ring) { } public Doorbell(ulong ring, int unused) { } } }
+            class D
+            {
+                Hal.Doorbell Ring(KBuffer b) => new Hal.Doorbell({|DMA001:b.PhysicalAddress.Value|});
+                Hal.Doorbell Other(KBuffer b) => new Hal.Doorbell(b.PhysicalAddress.Value, 0);
+            }
+            """,
+            [("DmaDiscipline.txt", "M:Hal.Doorbell.#ctor(System.UInt64) ; bus-sink(ring)\n")]);
+
     /// <summary>A port-I/O primitive the way another framework has it: only its data parameter is device-visible.</summary>
     private const string Port = """
         public static class IOPort { public static void Write32(ushort port, [BusAddress] uint aData) { } public static void Write16(ushort port, ushort data) { } }
