@@ -400,7 +400,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     return ReadLocal(local.Local, state);
 
                 case IParameterReferenceOperation parameter:
-                    return state.TryGetValue(parameter.Parameter, out var parameterValue) ? parameterValue : Origin.None;
+                    return state.TryGetValue(parameter.Parameter, out var parameterValue) ? parameterValue : Captured(parameter.Parameter);
                 case IFlowCaptureReferenceOperation captureReference:
                     return state.TryGetValue(captureReference.Id, out var captured) ? captured : Origin.None;
                 case IFlowCaptureOperation capture:
@@ -2157,6 +2157,16 @@ namespace DmaDiscipline.Analyzers.Flow
 
             Assign(target, value, valueOperation, ref state);
         }
+
+        /// <summary>
+        /// A parameter of no function of this body: a primary constructor's, read by a member of its type. A summary marks
+        /// it (<see cref="CapturedOrigin"/>) so that the sinks it reaches are its constructor's; otherwise nothing known.
+        /// </summary>
+        private ImmutableHashSet<Origin> Captured(IParameterSymbol parameter) =>
+            _summarise && parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+            && !SymbolEqualityComparer.Default.Equals(constructor, _owner)
+                ? Origin.None.Add(new CapturedOrigin(parameter))
+                : Origin.None;
 
         /// <summary>Summary mode: a value reaches a device-visible sink here (<paramref name="step"/> names it).</summary>
         private void RecordSink(IOperation valueOperation, ImmutableHashSet<Origin> value, string step)

@@ -4,6 +4,8 @@ using System.Collections.Immutable;
 using System.Threading;
 using DmaDiscipline.Analyzers.Symbols;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -890,6 +892,11 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
                 }
 
+                if (found is null && ordinal < target.Parameters.Length && PrimaryDeclaration(target) is { } declaration)
+                {
+                    found = CapturedSinkOf(target.Parameters[ordinal], declaration, search, depth, ref belowCut);
+                }
+
                 if (found is not null)
                 {
                     break;
@@ -1109,6 +1116,11 @@ namespace DmaDiscipline.Analyzers.Flow
                             break;
                         }
 
+                    case CapturedOrigin _:
+                        // Kept for DependsOnCaptured; what it holds is not known.
+                        result = result.Add(origin);
+                        unknown = true;
+                        break;
                     case ReceiverMemoryOrigin _:
                         if (frame.Arguments is null && frame.KeepParameters)
                         {
@@ -1487,6 +1499,11 @@ namespace DmaDiscipline.Analyzers.Flow
 
         private Summary ComputeSummary(IMethodSymbol method)
         {
+            if (PrimaryDeclaration(method) is { } declaration)
+            {
+                return PrimaryConstructorSummary(method, declaration);
+            }
+
             var body = _bodies.BodyOf(method);
             if (body is null)
             {
@@ -1535,6 +1552,193 @@ namespace DmaDiscipline.Analyzers.Flow
 
             // Out/ref values are collected at exits, which only the reporting pass visits.
             return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites, flow.SinkHits, flow.Creations);
+        }
+
+        /// <summary>The type declaration a primary constructor is declared by (its parameter list), or null for any other method.</summary>
+        private TypeDeclarationSyntax? PrimaryDeclaration(IMethodSymbol method) =>
+            method.MethodKind == MethodKind.Constructor && !method.DeclaringSyntaxReferences.IsEmpty
+            && method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is TypeDeclarationSyntax { ParameterList: not null } declaration
+            && _symbols.Compilation.ContainsSyntaxTree(declaration.SyntaxTree)
+                ? declaration
+                : null;
+
+        /// <summary>
+        /// A primary constructor has no block: what it does with its parameters is what it gives its base constructor
+        /// (<c>: RingBase(phys)</c>, its body as the compiler has it) and what the instance initializers of the declaration
+        /// that has them store (<c>class Ring(ulong phys) { ulong _base = phys; }</c>: a store of the parameter into
+        /// <c>_base</c>, a sink when the field reaches one), each followed over its own graph into one summary. A parameter
+        /// a member reads directly (captured by the compiler into a hidden field) is its readers' (<see cref="CapturedSinkOf"/>).
+        /// </summary>
+        private Summary PrimaryConstructorSummary(IMethodSymbol constructor, TypeDeclarationSyntax declaration)
+        {
+            var model = _bodies.ModelOf(declaration.SyntaxTree);
+            var flow = new AddressFlow(_symbols, this, constructor, summarise: true, report: null);
+            var followed = false;
+            if (_bodies.BodyOf(constructor) is { } body)
+            {
+                followed = StructuredFlow.TryRun(body, flow);
+                if (!followed)
+                {
+                    // Declined by the tree walk: over its graph, from a fresh state; nothing of a failed attempt is kept.
+                    flow = new AddressFlow(_symbols, this, constructor, summarise: true, report: null);
+                    followed = _bodies.GraphOf(body) is { } graph && FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow);
+                    if (!followed)
+                    {
+                        flow = new AddressFlow(_symbols, this, constructor, summarise: true, report: null);
+                    }
+                }
+            }
+
+            foreach (var initializer in InstanceInitializers(declaration))
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                var operation = model.GetOperation(initializer, _cancellationToken);
+                var initializerGraph = operation is null ? null : Rules.DeepStack.Run(initializer, () => operation switch
+                {
+                    IFieldInitializerOperation { Parent: null } field => ControlFlowGraph.Create(field, _cancellationToken),
+                    IPropertyInitializerOperation { Parent: null } property => ControlFlowGraph.Create(property, _cancellationToken),
+                    _ => (ControlFlowGraph?)null,
+                });
+                if (initializerGraph is not null && FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(initializerGraph, flow))
+                {
+                    followed = true;
+                }
+            }
+
+            return followed ? new Summary(flow.Returns, flow.OutValues, flow.FieldWrites, flow.SinkHits, flow.Creations) : Summary.Empty;
+        }
+
+        /// <summary>
+        /// Where a primary constructor's parameter that members of its declaration read (<c>class Ring(ulong phys) { void
+        /// Start(Regs r) => r.QueueDesc = phys; }</c>) reaches a device-visible sink through one of them, as a field's
+        /// content would through its readers. The members that name it as a word are summarised, no other.
+        /// </summary>
+        private SinkPath? CapturedSinkOf(IParameterSymbol parameter, TypeDeclarationSyntax declaration, Search search, int depth, ref bool cut)
+        {
+            var name = parameter.Name;
+            var model = _bodies.ModelOf(declaration.SyntaxTree);
+            var text = Symbols.SourceWords.TextOf(declaration.SyntaxTree);
+            var readers = new List<IMethodSymbol>();
+            var getters = new List<string>();
+            foreach (var member in declaration.Members)
+            {
+                if (member is BaseFieldDeclarationSyntax || member is BaseTypeDeclarationSyntax || member is DelegateDeclarationSyntax
+                    || member.Span.End > text.Length || Symbols.SourceWords.IndexOfWord(text, name, member.SpanStart, member.Span.End) < 0)
+                {
+                    // Initializers are the constructor's own summary; nested types cannot read the parameter.
+                    continue;
+                }
+
+                foreach (var reader in ReadersIn(member, model))
+                {
+                    readers.Add(reader);
+                    if (reader.MethodKind == MethodKind.PropertyGet && reader.AssociatedSymbol is IPropertySymbol property)
+                    {
+                        // A getter that returns it: where the property is read, it is read.
+                        getters.Add(property.Name);
+                    }
+                }
+            }
+
+            if (getters.Count > 0)
+            {
+                readers.AddRange(BodiesNaming(getters, AnyUse));
+            }
+
+            foreach (var reader in readers)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                foreach (var hit in SummaryOf(reader).SinkHits)
+                {
+                    if (DependsOnCaptured(hit.Value, parameter) && PathOf(hit, 0, search, depth + 1, ref cut) is { } path)
+                    {
+                        return path;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The functions a member declaration declares: a method, operator or conversion; a property's, indexer's or event's accessors.</summary>
+        private IEnumerable<IMethodSymbol> ReadersIn(MemberDeclarationSyntax member, SemanticModel model)
+        {
+            switch (model.GetDeclaredSymbol(member, _cancellationToken))
+            {
+                case IMethodSymbol method:
+                    yield return method;
+                    break;
+                case IPropertySymbol property:
+                    if (property.GetMethod is { } getter)
+                    {
+                        yield return getter;
+                    }
+
+                    if (property.SetMethod is { } setter)
+                    {
+                        yield return setter;
+                    }
+
+                    break;
+                case IEventSymbol @event:
+                    if (@event.AddMethod is { } add)
+                    {
+                        yield return add;
+                    }
+
+                    if (@event.RemoveMethod is { } remove)
+                    {
+                        yield return remove;
+                    }
+
+                    break;
+            }
+        }
+
+        /// <summary>Does the value (in a summarised body) come from the captured primary-constructor parameter, also through helpers?</summary>
+        private bool DependsOnCaptured(ImmutableHashSet<Origin> value, IParameterSymbol parameter)
+        {
+            var result = Origin.None;
+            var unknown = false;
+            Resolve(value, new Frame(null, null, keepParameters: true), 0, ref result, ref unknown);
+            return result.Contains(new CapturedOrigin(parameter));
+        }
+
+        /// <summary>The initializers of a declaration's instance fields and properties: what its primary constructor runs that can read its parameters.</summary>
+        private static IEnumerable<EqualsValueClauseSyntax> InstanceInitializers(TypeDeclarationSyntax declaration)
+        {
+            foreach (var member in declaration.Members)
+            {
+                switch (member)
+                {
+                    case FieldDeclarationSyntax field when !IsStatic(field.Modifiers):
+                        foreach (var variable in field.Declaration.Variables)
+                        {
+                            if (variable.Initializer is { } initializer)
+                            {
+                                yield return initializer;
+                            }
+                        }
+
+                        break;
+                    case PropertyDeclarationSyntax { Initializer: { } initializer } property when !IsStatic(property.Modifiers):
+                        yield return initializer;
+                        break;
+                }
+            }
+
+            static bool IsStatic(SyntaxTokenList modifiers)
+            {
+                foreach (var modifier in modifiers)
+                {
+                    if (modifier.IsKind(SyntaxKind.StaticKeyword) || modifier.IsKind(SyntaxKind.ConstKeyword))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
         }
     }
 }

@@ -261,6 +261,22 @@ namespace DmaDiscipline.Analyzers.Flow
         public override int GetHashCode() => Ordinal;
     }
 
+    /// <summary>
+    /// A primary constructor's parameter read by a member of its type: the compiler keeps it in a hidden field of the
+    /// instance. Only marked (summary mode), so that a sink it reaches makes <c>new T(…)</c> a wrapper call; what it holds
+    /// is not resolved (not known).
+    /// </summary>
+    internal sealed class CapturedOrigin : Origin
+    {
+        public CapturedOrigin(IParameterSymbol parameter) => Parameter = parameter;
+
+        public IParameterSymbol Parameter { get; }
+
+        public override bool Equals(object? obj) => obj is CapturedOrigin other && SymbolEqualityComparer.Default.Equals(other.Parameter, Parameter);
+
+        public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Parameter);
+    }
+
     /// <summary>Whatever the methods of the field's own type store into it.</summary>
     internal sealed class FieldOrigin : Origin
     {

@@ -161,6 +161,13 @@ namespace DmaDiscipline.Analyzers.Symbols
             /// <summary>For a primary-constructor parameter: the type whose constructor it is.</summary>
             public string? PrimaryOf { get; set; }
 
+            /// <summary>
+            /// For what a primary constructor runs or keeps — an instance field's or property's initializer, the base
+            /// constructor's arguments, a parameter (which members read from the compiler's hidden field) — that type: where
+            /// it touches a sink, a <c>new</c> of the type is a wrapper call.
+            /// </summary>
+            public string? RunByPrimaryOf { get; set; }
+
             /// <summary>For a constructor: its parameters' names.</summary>
             public string[]? Parameters { get; set; }
 
@@ -300,11 +307,25 @@ namespace DmaDiscipline.Analyzers.Symbols
                 {
                     if (parameter.Type is { } parameterType)
                     {
-                        Add(UnitKind.Value, new[] { parameter.Identifier.ValueText, typeName }, text, parameter.Span, parameterType.Span, returnsSomething: false, typeName: null).PrimaryOf = typeName;
+                        var unit = Add(UnitKind.Value, new[] { parameter.Identifier.ValueText, typeName }, text, parameter.Span, parameterType.Span, returnsSomething: false, typeName: null);
+                        unit.PrimaryOf = typeName;
+                        // A member that reads it (the compiler's hidden field) and reaches a sink makes new T(…) a wrapper.
+                        unit.RunByPrimaryOf = typeName;
                     }
                 }
 
                 AddForger(primary, typeName, busTypes);
+                if (type.BaseList is { } bases)
+                {
+                    foreach (var baseType in bases.Types)
+                    {
+                        if (baseType is PrimaryConstructorBaseTypeSyntax baseCall)
+                        {
+                            // The base constructor's arguments: run by the primary constructor, they may give it what it is given.
+                            Add(UnitKind.Body, Array.Empty<string>(), text, baseCall.Span, default, returnsSomething: false, typeName).RunByPrimaryOf = typeName;
+                        }
+                    }
+                }
             }
 
             foreach (var member in type.Members)
@@ -339,6 +360,11 @@ namespace DmaDiscipline.Analyzers.Symbols
                             // A getter with a body is a method: it carries what it returns (=> _buffer.PhysicalAddress).
                             var unit = Add(UnitKind.Value, new[] { property.Identifier.ValueText }, text, property.Span, property.Type.Span, returnsSomething: HasGetterBody(property), typeName);
                             unit.CallName = property.Identifier.ValueText;
+                            if (type.ParameterList is not null && property.Initializer is not null && !property.Modifiers.Any(SyntaxKind.StaticKeyword))
+                            {
+                                unit.RunByPrimaryOf = typeName;
+                            }
+
                             if (type is ClassDeclarationSyntax && property.AccessorList is { Accessors.Count: 1 } only && only.Accessors[0].IsKind(SyntaxKind.GetAccessorDeclaration)
                                 && only.Accessors[0].Body is null && only.Accessors[0].ExpressionBody is null && addressLikeTypes.Contains(LastName(property.Type)))
                             {
@@ -377,7 +403,12 @@ namespace DmaDiscipline.Analyzers.Symbols
                             }
 
                             // A delegate field initialised with a lambda carries what the lambda returns (AddressFlow calls it).
-                            Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: HasLambdaInitializer(field), typeName);
+                            var unit = Add(UnitKind.Value, names, text, field.Span, field.Declaration.Type.Span, returnsSomething: HasLambdaInitializer(field), typeName);
+                            if (type.ParameterList is not null && !field.Modifiers.Any(SyntaxKind.StaticKeyword) && !field.Modifiers.Any(SyntaxKind.ConstKeyword))
+                            {
+                                unit.RunByPrimaryOf = typeName;
+                            }
+
                             if (type is ClassDeclarationSyntax && field.Modifiers.Any(SyntaxKind.ReadOnlyKeyword) && !field.Modifiers.Any(SyntaxKind.StaticKeyword)
                                 && addressLikeTypes.Contains(LastName(field.Declaration.Type)))
                             {
@@ -512,7 +543,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 var pendingWords = new WordSet(pending);
                 foreach (var unit in _units)
                 {
-                    if (unit.SinkDone || unit.CallName is null)
+                    if (unit.SinkDone || (unit.CallName is null && unit.RunByPrimaryOf is null))
                     {
                         continue;
                     }
@@ -521,7 +552,8 @@ namespace DmaDiscipline.Analyzers.Symbols
                     if (pendingWords.AnyIn(unit.Text, unit.Span.Start, end))
                     {
                         unit.SinkDone = true;
-                        AddAll(new[] { unit.CallName }, sinks, added);
+                        // An initializer the primary constructor runs makes new T(…) a wrapper too.
+                        AddAll(unit.CallName is null ? new[] { unit.RunByPrimaryOf! } : unit.RunByPrimaryOf is null ? new[] { unit.CallName } : new[] { unit.CallName, unit.RunByPrimaryOf }, sinks, added);
                         if (unit.Kind != UnitKind.Value)
                         {
                             AddAll(SourceWords.WordsIn(unit.Text, unit.Span.Start, end, carried), sinks, added);
@@ -652,11 +684,21 @@ namespace DmaDiscipline.Analyzers.Symbols
         public HashSet<string> SinkBoundNames(HashSet<string> sinks, HashSet<string> device, HashSet<string> fresh, CancellationToken cancellationToken)
         {
             var named = new HashSet<string>(StringComparer.Ordinal);
+            var primaryParameters = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             foreach (var unit in _units)
             {
                 if (unit.PrimaryOf is null && unit.TypeName is not null && unit.Kind != UnitKind.Body)
                 {
                     named.UnionWith(unit.Names);
+                }
+                else if (unit.PrimaryOf is { } owner)
+                {
+                    if (!primaryParameters.TryGetValue(owner, out var parameters))
+                    {
+                        primaryParameters.Add(owner, parameters = new List<string>());
+                    }
+
+                    parameters.Add(unit.Names[0]);
                 }
             }
 
@@ -687,6 +729,18 @@ namespace DmaDiscipline.Analyzers.Symbols
                         else if (unit.Kind == UnitKind.Body && unit.TypeName is { } operatorType)
                         {
                             flow.AddSink(operatorType);
+                        }
+
+                        // An initializer the primary constructor runs, or a member that reads one of its parameters (kept by the
+                        // compiler in a hidden field): new T(…) may give the sink what it is given.
+                        if (unit.RunByPrimaryOf is { } primary)
+                        {
+                            flow.AddSink(primary);
+                        }
+                        else if (unit.TypeName is { } type && primaryParameters.TryGetValue(type, out var parameters)
+                            && parameters.Exists(parameter => SourceWords.IndexOfWord(unit.Text, parameter, unit.Span.Start, end) >= 0))
+                        {
+                            flow.AddSink(type);
                         }
                     }
                 }

@@ -175,6 +175,37 @@ public sealed class PublishedSummaryTests
     }
 
     [Theory]
+    // An initializer keeps the parameter; a member reads it itself (the compiler's hidden field); the base constructor is given it.
+    [InlineData("public sealed class Nic(ulong ring) { private readonly ulong _ring = ring; public void Start() => Port.Out(_ring); }")]
+    [InlineData("public sealed class Nic(ulong ring) { public void Start() => Port.Out(ring); }")]
+    [InlineData("public class NicBase { private readonly ulong _r; protected NicBase(ulong r) { _r = r; } public void Start() => Port.Out(_r); } public sealed class Nic(ulong ring) : NicBase(ring);")]
+    public async Task A_primary_constructor_whose_parameter_reaches_a_sink_is_published_as_a_wrapper(string nic)
+    {
+        var built = await LibraryAssembly.BuildAsync(
+            "namespace Hal { public static class Port { public static void Out(ulong value) { } } " + nic + " }",
+            "Hal",
+            "M:Hal.Port.Out(System.UInt64) ; bus-sink\n",
+            referenceRuntime: false);
+        Assert.Contains("\"M:Hal.Nic.#ctor(System.UInt64) ; bus-sink(ring)\"", built.Generated, StringComparison.Ordinal);
+        await Verify<AddressProvenanceAnalyzer>.Analyzer(
+            "class D { Hal.Nic F(KBuffer buf) => new Hal.Nic({|DMA001:buf.PhysicalAddress.Value|}); }",
+            [],
+            [built.Reference]);
+    }
+
+    [Fact]
+    public async Task A_primary_constructor_whose_parameter_only_sizes_is_not_published_as_a_wrapper()
+    {
+        var built = await LibraryAssembly.BuildAsync(
+            "namespace Hal { public static class Port { public static void Out(ulong value) { } } public sealed class Nic(ulong ring, int size) { private readonly ulong _ring = ring; public void Start() => Port.Out((ulong)size); } }",
+            "Hal",
+            "M:Hal.Port.Out(System.UInt64) ; bus-sink\n",
+            referenceRuntime: false);
+        Assert.Contains("\"M:Hal.Nic.#ctor(System.UInt64,System.Int32) ; bus-sink(size)\"", built.Generated, StringComparison.Ordinal);
+        Assert.DoesNotContain("bus-sink(ring)", built.Generated, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("false", false)]
     [InlineData(" False ", false)]
     [InlineData("true", true)]
