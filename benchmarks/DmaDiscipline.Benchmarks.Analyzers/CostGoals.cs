@@ -24,7 +24,8 @@ public static class CostGoals
     /// <summary>One corpus: its files and, where it has one, its symbols file.</summary>
     public sealed record Corpus(string Name, string Directory, string? SymbolsFile, int Lines);
 
-    private sealed record Pass(double Compile, double Generator, IReadOnlyDictionary<string, double> WithGenerator, IReadOnlyDictionary<string, double> WithoutGenerator, int Published, int Diagnostics);
+    private sealed record Pass(double Compile, double Generator, IReadOnlyDictionary<string, double> WithGenerator, IReadOnlyDictionary<string, double> WithoutGenerator, int Published, int Diagnostics,
+        IReadOnlyDictionary<string, long> BytesWithGenerator, IReadOnlyDictionary<string, long> BytesWithoutGenerator);
 
     public static string Measure(IReadOnlyList<Corpus> corpora, string runtimeDll, int passes)
     {
@@ -63,6 +64,10 @@ public static class CostGoals
             text.AppendLine(inv, $"| {corpus.Name} | {corpus.Lines:N0} | {compile / 1000:F2} s | {generator:F0} ms ({results[0].Published} lines published) | {analyzers:F0} ms | **{100 * with / compile:F2} %** | **{100 * analyzersAlone / compile:F2} %** | {goal} |");
             var perAnalyzer = string.Join(", ", names.Select(name => string.Create(inv, $"{name} {Least(r => r.WithGenerator, name):F0} ms ({Least(r => r.WithoutGenerator, name):F0} ms)")));
             details.AppendLine(inv, $"{corpus.Name}: {results[0].Diagnostics} DMA diagnostics; per analyzer, after the generator (without it): {perAnalyzer}.");
+            // The bytes their callbacks allocate (least of the passes): what the machine's load does not move.
+            long LeastBytes(Func<Pass, IReadOnlyDictionary<string, long>> which, string name) => results.Min(r => which(r)[name]);
+            var perAnalyzerBytes = string.Join(", ", names.Select(name => string.Create(inv, $"{name} {LeastBytes(r => r.BytesWithGenerator, name) / 1e6:F1} MB ({LeastBytes(r => r.BytesWithoutGenerator, name) / 1e6:F1} MB)")));
+            details.AppendLine(inv, $"{corpus.Name}: allocated by each analyzer's callbacks, least of the passes, after the generator (without it): {perAnalyzerBytes}.");
         }
 
         text.AppendLine();
@@ -100,17 +105,17 @@ public static class CostGoals
             .RunGeneratorsAndUpdateCompilation(fresh, out var generated, out _);
         var generator = (CpuTime.ThreadNanoseconds() - start) / 1e6;
         var published = driver.GetRunResult().GeneratedTrees.Sum(tree => tree.ToString().Split('\n').Count(line => line.Contains("\"DmaDiscipline.Summary\"", StringComparison.Ordinal)));
-        var (withGenerator, diagnostics) = Analyze(generated, additional);
+        var (withGenerator, diagnostics, bytesWithGenerator) = Analyze(generated, additional);
 
         // The analyzers alone (DmaDisciplinePublishSummaries=false: the generator adds nothing and does nothing), on trees
         // parsed afresh: the same tree objects would find the carriers the generator computed above (SharedCarriers), which
         // a build without the generator computes in the analyzers.
         var alone = files.Select(f => CSharpSyntaxTree.ParseText(f.Item2, parse, f.file)).ToList();
-        var (withoutGenerator, _) = Analyze(CSharpCompilation.Create("Alone" + pass, alone, references, options), additional);
-        return new Pass(compile, generator, withGenerator, withoutGenerator, published, diagnostics);
+        var (withoutGenerator, _, bytesWithoutGenerator) = Analyze(CSharpCompilation.Create("Alone" + pass, alone, references, options), additional);
+        return new Pass(compile, generator, withGenerator, withoutGenerator, published, diagnostics, bytesWithGenerator, bytesWithoutGenerator);
     }
 
-    private static (IReadOnlyDictionary<string, double> Milliseconds, int Diagnostics) Analyze(Compilation compilation, ImmutableArray<AdditionalText> additional)
+    private static (IReadOnlyDictionary<string, double> Milliseconds, int Diagnostics, IReadOnlyDictionary<string, long> Bytes) Analyze(Compilation compilation, ImmutableArray<AdditionalText> additional)
     {
         var timed = typeof(SummaryGenerator).Assembly.GetTypes()
             .Where(type => !type.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(type) && type.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
@@ -124,7 +129,8 @@ public static class CostGoals
             throw new InvalidOperationException(failure.GetMessage(CultureInfo.InvariantCulture));
         }
 
-        return (timed.ToDictionary(a => a.Inner.GetType().Name, a => a.Milliseconds), diagnostics.Count(d => d.Id.StartsWith("DMA0", StringComparison.Ordinal)));
+        return (timed.ToDictionary(a => a.Inner.GetType().Name, a => a.Milliseconds), diagnostics.Count(d => d.Id.StartsWith("DMA0", StringComparison.Ordinal)),
+            timed.ToDictionary(a => a.Inner.GetType().Name, a => a.Bytes));
     }
 
     private sealed class FileText(string path) : AdditionalText

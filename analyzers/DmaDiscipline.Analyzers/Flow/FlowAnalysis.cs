@@ -76,6 +76,38 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         public virtual TState LeaveBlock(Microsoft.CodeAnalysis.Operations.IBlockOperation block, TState entry, TState state) => state;
 
+        /// <summary>
+        /// Does the tree walk follow a <c>foreach</c> for this analysis, through <see cref="ForEachStart"/>,
+        /// <see cref="ForEachNext"/>, <see cref="ForEachElement"/> and <see cref="ForEachDisposed"/>? Those stand for
+        /// the operations the graph lowers the loop into, which the operation tree does not hold: an analysis that
+        /// answers true makes each do to the state what its <see cref="Visit"/> and <see cref="Split"/> do to those
+        /// operations. By default it does not, and a body with a <c>foreach</c> takes the graph.
+        /// </summary>
+        public virtual bool FollowsForEach => false;
+
+        /// <summary>
+        /// A <c>foreach</c> starts: the graph captures <c>collection.GetEnumerator()</c> (its instance is the loop's
+        /// <see cref="Microsoft.CodeAnalysis.Operations.IForEachLoopOperation.Collection"/>, conversion included).
+        /// Null when the analysis cannot follow this loop from this state: the walk gives up and the body takes the graph.
+        /// </summary>
+        public virtual TState? ForEachStart(Microsoft.CodeAnalysis.Operations.IForEachLoopOperation loop, TState state, bool report) => null;
+
+        /// <summary>The loop's head: the graph calls the enumerator's <c>MoveNext()</c> and branches on it (false leaves the loop).</summary>
+        public virtual void ForEachNext(Microsoft.CodeAnalysis.Operations.IForEachLoopOperation loop, TState state, bool report, out TState whenTrue, out TState whenFalse)
+        {
+            whenTrue = state;
+            whenFalse = state;
+        }
+
+        /// <summary>A pass of the loop begins: the graph assigns the enumerator's <c>Current</c> to the iteration variable.</summary>
+        public virtual TState ForEachElement(Microsoft.CodeAnalysis.Operations.IForEachLoopOperation loop, TState state, bool report) => state;
+
+        /// <summary>
+        /// An edge leaves the loop (its end, a <c>break</c>, a <c>return</c> or <c>throw</c> inside it): where the
+        /// enumerator needs disposing, the graph runs its <c>Dispose()</c> in a finally around the loop, on that edge.
+        /// </summary>
+        public virtual TState ForEachDisposed(Microsoft.CodeAnalysis.Operations.IForEachLoopOperation loop, TState state, bool report) => state;
+
         /// <summary>A value leaves the body through return.</summary>
         public virtual TState Returned(IOperation value, TState state, bool report) => Visit(value, state, report);
 

@@ -382,6 +382,112 @@ namespace DmaDiscipline.Analyzers.Flow
             return state;
         }
 
+        /// <summary>
+        /// The tree walk follows a <c>foreach</c> whose enumerator is a library's, with no role (see <see cref="FollowedEnumerator"/>):
+        /// the graph's calls of it then change nothing this analysis follows but the collection's evaluation, and the
+        /// iteration variable holds none of this body's mappings (a fresh value, each pass).
+        /// </summary>
+        public override bool FollowsForEach => true;
+
+        /// <summary>
+        /// <c>collection.GetEnumerator()</c>, as <see cref="Invocation"/> runs a library call without a role or
+        /// arguments: the instance is evaluated, and a call that can reach what this body keeps in the collection's
+        /// members hands it over. A collection that may be a sequence made as it is read (its elements are mapped
+        /// as they are enumerated) is not followed here, nor is an enumerator <see cref="FollowedEnumerator"/> declines.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public override MappingState? ForEachStart(IForEachLoopOperation loop, MappingState state, bool report)
+        {
+            if (!(FollowedEnumerator(loop) is { } getEnumerator))
+            {
+                return null;
+            }
+
+            if (state.IsDead)
+            {
+                return state;
+            }
+
+            _reporting = report;
+            if (MayBeLazy(loop.Collection, state, depth: 0))
+            {
+                return null;
+            }
+
+            Eval(loop.Collection, ref state);
+            if (_slotsHeld)
+            {
+                HandOverHeld(getEnumerator, loop.Collection, ImmutableArray<IArgumentOperation>.Empty, ref state);
+            }
+
+            if (_releasedFields.Count > 0)
+            {
+                ForgetReleasedFields(getEnumerator, loop.Collection, ref state);
+            }
+
+            // The capture of the enumerator holds nothing followed here (a library call gives nothing back), so
+            // MoveNext(), Current and Dispose() on it, calls without a role, change nothing (see the hooks below).
+            return state;
+        }
+
+        /// <summary>MoveNext() on an enumerator holding nothing followed here: no check, no null test, nothing handed over.</summary>
+        public override void ForEachNext(IForEachLoopOperation loop, MappingState state, bool report, out MappingState whenTrue, out MappingState whenFalse)
+        {
+            whenTrue = state;
+            whenFalse = state;
+        }
+
+        /// <summary>The iteration variable given Current (of an enumerator holding nothing followed here): it holds no mapping of this body.</summary>
+        [MethodImpl(Jit.Optimized)]
+        public override MappingState ForEachElement(IForEachLoopOperation loop, MappingState state, bool report)
+        {
+            if (state.IsDead)
+            {
+                return state;
+            }
+
+            _reporting = report;
+            var variable = ((IVariableDeclaratorOperation)loop.LoopControlVariable).Symbol;
+            return Bind(state, Alias(variable), null, null);
+        }
+
+        /// <summary>
+        /// The method that gives a <c>foreach</c> its enumerator, when the walk follows the loop: <c>GetEnumerator</c>,
+        /// <c>MoveNext</c>, <c>Current</c> and <c>Dispose</c> (if any) are all members of other assemblies with no
+        /// DMA role, none returns by reference, none is an extension, and none stores or reads an element as a container's
+        /// member does (<see cref="Containers"/>): then <see cref="Invocation"/> takes each as a plain library call (and
+        /// <c>Dispose()</c>, where the enumerator is a container, as a store of nothing). Null otherwise.
+        /// </summary>
+        private IMethodSymbol? FollowedEnumerator(IForEachLoopOperation loop)
+        {
+            if (_enumerators.TryGetValue(loop, out var known))
+            {
+                return known;
+            }
+
+            IMethodSymbol? followed = null;
+            if (loop.SemanticModel is { } model && loop.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.CommonForEachStatementSyntax syntax
+                && Microsoft.CodeAnalysis.CSharp.CSharpExtensions.GetForEachStatementInfo(model, syntax) is var info
+                && !info.IsAsynchronous && info.GetEnumeratorMethod is { } getEnumerator && info.MoveNextMethod is { } moveNext
+                && info.CurrentProperty is { GetMethod: { } current } && !_symbols.IsBusAddressType(getEnumerator.ReturnType)
+                && Plain(getEnumerator) && Plain(moveNext) && Plain(current) && (info.DisposeMethod is null || Plain(info.DisposeMethod))
+                && !Containers.ReadsElement(getEnumerator) && !Containers.Stores(getEnumerator)
+                && !Containers.ReadsElement(moveNext) && !Containers.Stores(moveNext))
+            {
+                followed = getEnumerator;
+            }
+
+            _enumerators[loop] = followed;
+            return followed;
+
+            bool Plain(IMethodSymbol method) =>
+                !InCompilation(method) && !method.IsExtensionMethod && !method.ReturnsByRef && !method.ReturnsByRefReadonly
+                && _symbols.RolesOf(method) == DmaRole.None
+                && (method.AssociatedSymbol is null || _symbols.RolesOf(method.AssociatedSymbol) == DmaRole.None);
+        }
+
+        private readonly Dictionary<IOperation, IMethodSymbol?> _enumerators = new Dictionary<IOperation, IMethodSymbol?>();
+
         [MethodImpl(Jit.Optimized)]
         public override MappingState Returned(IOperation value, MappingState state, bool report)
         {

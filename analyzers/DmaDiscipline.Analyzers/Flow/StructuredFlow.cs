@@ -15,7 +15,10 @@ namespace DmaDiscipline.Analyzers.Flow
     /// from testing), <c>break</c>, <c>continue</c> (where it goes to a block after the body: <c>do</c>, or
     /// <c>for</c> with increments), <c>return</c>, <c>throw</c> and <c>try</c>/<c>finally</c>, over
     /// expressions the graph keeps as they are, <c>is</c> patterns included (and <c>?:</c>, which the
-    /// analysis follows as the graph lowers it). Anything else (<c>foreach</c>, <c>goto case</c>, case patterns, <c>catch</c>,
+    /// analysis follows as the graph lowers it); <c>foreach</c> over a plain collection into one variable, for an
+    /// analysis that follows it (<see cref="FlowAnalysis{TState}.FollowsForEach"/>: the graph's enumerator calls are
+    /// the analysis's hooks; <c>await foreach</c>, a deconstruction, a <c>ref</c> variable and a <c>continue</c> are
+    /// not followed). Anything else (<c>goto case</c>, case patterns, <c>catch</c>,
     /// <c>using</c>, <c>goto</c>, <c>??</c>, <c>?.</c>, lambdas, property and list patterns, initializers...)
     /// and the pass declines, before visiting anything.
     /// <para>
@@ -96,7 +99,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     return false;
             }
 
-            var size = new Size { GraphBlocks = 2, ForwardOnly = true };
+            var size = new Size { GraphBlocks = 2, ForwardOnly = true, ForEach = analysis.FollowsForEach };
             List<Edge<TState>> ends;
             try
             {
@@ -161,6 +164,9 @@ namespace DmaDiscipline.Analyzers.Flow
 
             /// <summary>No loop, <c>try</c> or <c>switch</c> so far.</summary>
             public bool ForwardOnly;
+
+            /// <summary>Given, not counted: the analysis follows <c>foreach</c> (<see cref="FlowAnalysis{TState}.FollowsForEach"/>).</summary>
+            public bool ForEach;
         }
 
         /// <summary>
@@ -253,6 +259,8 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     case IWhileLoopOperation loop:
                         return Loop(loop, loop.Condition, loop.ConditionIsTop, loop.Body, default, Join(incoming), report);
+                    case IForEachLoopOperation loop:
+                        return ForEach(loop, incoming, report);
                     case IForLoopOperation loop:
                         foreach (var before in loop.Before)
                         {
@@ -299,6 +307,37 @@ namespace DmaDiscipline.Analyzers.Flow
                     default:
                         return Single(incoming, _analysis.Visit(statement, Enter(statement, incoming), report));
                 }
+            }
+
+            /// <summary>
+            /// A <c>foreach</c> as the graph lowers it: the enumerator is obtained from the collection (a capture), then
+            /// a loop whose head branches on <c>MoveNext()</c> — true enters the body, after the iteration variable is
+            /// given <c>Current</c>, false leaves — and the body's end goes back to the head, as a <c>while</c> loop's
+            /// does. The enumerator's disposal is a finally around the loop: it runs on every edge that leaves it
+            /// (the false branch, a <c>break</c>, a <c>return</c> or <c>throw</c> inside it). What the graph's calls
+            /// do to the state is the analysis's (its <c>ForEach…</c> hooks); it may decline a loop from the state it
+            /// reaches, and then the walk gives up.
+            /// </summary>
+            [MethodImpl(Jit.Optimized)]
+            private List<Edge<TState>> ForEach(IForEachLoopOperation loop, List<Edge<TState>> incoming, bool report)
+            {
+                if (!(_analysis.ForEachStart(loop, Enter(loop, incoming), report) is { } start))
+                {
+                    _diverged = true;
+                    return new List<Edge<TState>>();
+                }
+
+                _frames.Add(new Frame(null, disposes: loop));
+                var ends = Loop(loop, null, conditionIsTop: true, loop.Body, default, start, report);
+                _frames.RemoveAt(_frames.Count - 1);
+                var after = new List<Edge<TState>>();
+                foreach (var end in ends)
+                {
+                    // As a finally, on each edge that leaves the loop (stale ones report nothing).
+                    after.Add(new Edge<TState>(_analysis.ForEachDisposed(loop, end.State, report && !end.Stale), end.Stale));
+                }
+
+                return GaveUp ? new List<Edge<TState>>() : after;
             }
 
             /// <summary>
@@ -442,7 +481,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 {
                     last = exits.Count;
                     var next = head;
-                    foreach (var edge in Iterate(condition, conditionIsTop, body, atBottom, head, exits, report: false))
+                    foreach (var edge in Iterate(loop, condition, conditionIsTop, body, atBottom, head, exits, report: false))
                     {
                         next = _analysis.Merge(next, edge.State);
                     }
@@ -458,7 +497,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 if (report && !GaveUp)
                 {
                     last = exits.Count;
-                    Iterate(condition, conditionIsTop, body, atBottom, head, exits, report: true);
+                    Iterate(loop, condition, conditionIsTop, body, atBottom, head, exits, report: true);
                 }
 
                 for (var i = 0; i < last; i++)
@@ -501,10 +540,18 @@ namespace DmaDiscipline.Analyzers.Flow
 
             /// <summary>One walk of a loop from its head's state: adds the edges that leave it to <paramref name="exits"/>, returns those that go back to the head.</summary>
             [MethodImpl(Jit.Optimized)]
-            private List<Edge<TState>> Iterate(IOperation? condition, bool conditionIsTop, IOperation body, ImmutableArray<IOperation> atBottom, TState head, List<Edge<TState>> exits, bool report)
+            private List<Edge<TState>> Iterate(IOperation loop, IOperation? condition, bool conditionIsTop, IOperation body, ImmutableArray<IOperation> atBottom, TState head, List<Edge<TState>> exits, bool report)
             {
                 var bodyEntry = new List<Edge<TState>> { new Edge<TState>(head) };
-                if (conditionIsTop && condition is not null)
+                if (loop is IForEachLoopOperation forEach)
+                {
+                    // The head's MoveNext() (a block of its own in the graph: its state is checked under the iteration
+                    // variable's declarator), then Current given to the variable at the start of the body's block.
+                    _analysis.ForEachNext(forEach, Enter(forEach.LoopControlVariable, head), report, out var moved, out var ended);
+                    exits.Add(new Edge<TState>(ended));
+                    bodyEntry = new List<Edge<TState>> { new Edge<TState>(_analysis.ForEachElement(forEach, moved, report)) };
+                }
+                else if (conditionIsTop && condition is not null)
                 {
                     var (whenTrue, whenFalse) = Branch(condition, head, report);
                     exits.AddRange(whenFalse);
@@ -532,7 +579,7 @@ namespace DmaDiscipline.Analyzers.Flow
 
                 if (atBottom.IsDefaultOrEmpty)
                 {
-                    // while: the body's ends go straight back to the head. From more than one, the graph's
+                    // while (and foreach): the body's ends go straight back to the head. From more than one, the graph's
                     // solver takes the head again after the first, before the blocks of the others: states
                     // this walk does not see. (A for loop's ends meet at its increments first.)
                     _diverged |= ends.Count > 1;
@@ -560,7 +607,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 for (var i = _frames.Count - 1; i >= 0; i--)
                 {
                     var frame = _frames[i];
-                    if (frame.Finally is { } @finally)
+                    if (frame.Disposes is { } forEach)
+                    {
+                        // The enumerator's finally, crossed on the way out of its loop.
+                        state = _analysis.ForEachDisposed(forEach, state, report);
+                    }
+                    else if (frame.Finally is { } @finally)
                     {
                         if (!(Finally(@finally, state, i, report) is { } after))
                         {
@@ -675,14 +727,18 @@ namespace DmaDiscipline.Analyzers.Flow
             /// <summary>A loop (collecting its breaks and continues) or the finally of a try the walk is inside.</summary>
             private sealed class Frame
             {
-                /// <summary>The finally block of a try; null for a loop or (<paramref name="isSwitch"/>) a switch.</summary>
-                public Frame(IBlockOperation? @finally, bool isSwitch = false)
+                /// <summary>The finally block of a try; null for a loop, (<paramref name="isSwitch"/>) a switch or (<paramref name="disposes"/>) the enumerator's finally around a <c>foreach</c>.</summary>
+                public Frame(IBlockOperation? @finally, bool isSwitch = false, IForEachLoopOperation? disposes = null)
                 {
                     Finally = @finally;
                     IsSwitch = isSwitch;
+                    Disposes = disposes;
                 }
 
                 public IBlockOperation? Finally { get; }
+
+                /// <summary>The <c>foreach</c> whose enumerator's disposal (a finally in the graph) an edge leaving it crosses.</summary>
+                public IForEachLoopOperation? Disposes { get; }
 
                 /// <summary>A switch: it takes the breaks of its sections, and lets a continue through to the loop around it.</summary>
                 public bool IsSwitch { get; }
@@ -750,6 +806,15 @@ namespace DmaDiscipline.Analyzers.Flow
 
                     return (forLoop.Condition is null || IsCondition(forLoop.Condition, depth + 1)) && forLoop.ConditionLocals.IsEmpty
                         && IsStructured(forLoop.Body, depth + 1, forLoop.AtLoopBottom.IsEmpty ? LoopKind.ContinueToHead : LoopKind.ContinueToBottom, ref size);
+                case IForEachLoopOperation forEach:
+                    size.ForwardOnly = false;
+                    // One variable (no deconstruction, not ref), a collection the graph keeps as it is (the instance of its
+                    // GetEnumerator() call), not await foreach; continue goes to the head (MoveNext), as a while loop's does.
+                    return size.ForEach && !forEach.IsAsynchronous && forEach.NextVariables.IsEmpty
+                        && forEach.LoopControlVariable is IVariableDeclaratorOperation { Initializer: null } variable && !variable.Symbol.IsRef
+                        && variable.IgnoredArguments.IsEmpty
+                        && IsPlain(forEach.Collection, depth + 1, conditionals: false)
+                        && IsStructured(forEach.Body, depth + 1, LoopKind.ContinueToHead, ref size);
                 case ITryOperation @try:
                     size.ForwardOnly = false;
                     // try/finally only: catch handlers start from every state of the try, block by block, in the graph.
@@ -830,7 +895,7 @@ namespace DmaDiscipline.Analyzers.Flow
         private enum LoopKind
         {
             None,
-            /// <summary>while, or for without increments: continue goes to the head.</summary>
+            /// <summary>while, foreach, or for without increments: continue goes to the head.</summary>
             ContinueToHead,
             /// <summary>do ... while, or for with increments: continue goes to a block after the body.</summary>
             ContinueToBottom,

@@ -11,11 +11,12 @@ namespace DmaDiscipline.Analyzers.Tests.Flow;
 
 /// <summary>
 /// Generated driver bodies — maps, checks, uses, syncs, unmaps, hand-overs, nested in <c>if</c>,
-/// <c>for</c>, <c>while</c>, <c>do</c>, <c>switch</c>, <c>try</c>/<c>finally</c>, with <c>break</c>, <c>continue</c>,
+/// <c>for</c>, <c>while</c>, <c>do</c>, <c>foreach</c>, <c>switch</c>, <c>try</c>/<c>finally</c>, with <c>break</c>, <c>continue</c>,
 /// <c>return</c>, <c>throw</c> and <c>?:</c>, with raw physical addresses and forged bus addresses
 /// among them — analysed both ways: wherever the tree walk (<see cref="StructuredFlow"/>) follows a
 /// body, DMA001–DMA008 are reported at the same places, with the same messages, as over the
-/// control-flow graph.
+/// control-flow graph (each rule family where its own walk follows the body: DMA001/DMA008's does not
+/// follow <c>foreach</c>).
 /// </summary>
 public sealed class StructuredFlowAgreementTests
 {
@@ -31,6 +32,18 @@ public sealed class StructuredFlowAgreementTests
     public Task Tree_walk_and_graph_agree_on_generated_bodies(int seed) => Agree(seed, valued: false);
 
     /// <summary>
+    /// Bodies with <c>foreach</c> loops among the statements (over a list of handles, unmapping each or keeping one, and
+    /// over the descriptor array), which the tree walk follows for DMA002–DMA006 as the graph lowers them: the
+    /// enumerator's calls, the iteration variable given a fresh value each pass, the finally that disposes it.
+    /// </summary>
+    [Theory]
+    [InlineData(10)]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    public Task Tree_walk_and_graph_agree_on_generated_bodies_with_foreach(int seed) => Agree(seed, valued: false, forEach: true);
+
+    /// <summary>
     /// Bodies that return a value (<c>return false;</c> where the others return, <c>return true;</c> at the end): most of
     /// their leaks leave by an exit both traversals name by the same operation, so where such a body has no loop,
     /// <c>try</c> or <c>switch</c>, the analyzer reports DMA002–DMA006 from the tree walk, and their messages must be
@@ -42,7 +55,7 @@ public sealed class StructuredFlowAgreementTests
     [InlineData(9)]
     public Task Tree_walk_reports_as_the_graph_where_it_says_so(int seed) => Agree(seed, valued: true);
 
-    private static async Task Agree(int seed, bool valued)
+    private static async Task Agree(int seed, bool valued, bool forEach = false)
     {
         var random = new Random(seed);
         var source = new StringBuilder("""
@@ -53,13 +66,14 @@ public sealed class StructuredFlowAgreementTests
                 private readonly DmaApi _dma;
                 private readonly Desc[] _ring = new Desc[8];
                 private DmaAddr _kept;
+                private readonly System.Collections.Generic.List<DmaAddr> _pending = new();
                 public D(DmaApi dma) { _dma = dma; }
                 private static ulong Offset(ulong address, int offset) => address + (ulong)offset;
 
             """);
         for (var m = 0; m < MethodsPerSeed; m++)
         {
-            source.Append(new BodyWriter(random, valued).Method(m));
+            source.Append(new BodyWriter(random, valued, forEach).Method(m));
         }
 
         source.Append('}');
@@ -71,6 +85,7 @@ public sealed class StructuredFlowAgreementTests
         var reporting = 0;
         var switches = 0;
         var asGraph = 0;
+        var forEaches = 0;
         foreach (var declaration in tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Where(m => m.Identifier.ValueText != "Offset"))
         {
             var body = (IMethodBodyOperation)model.GetOperation(declaration)!;
@@ -79,22 +94,31 @@ public sealed class StructuredFlowAgreementTests
             var walk = new AddressFlow(symbols, summaries, method, summarise: false, d => structured.Add(Describe(d, message: true)));
             var mappingWalk = new List<Diagnostic>();
             var mapping = new MappingFlow(symbols, mappingWalk.Add);
-            if (!StructuredFlow.TryRun(body, mapping, out _, out var forwardOnly)
-                || !StructuredFlow.TryRun(body, walk))
+            var mappingFollowed = StructuredFlow.TryRun(body, mapping, out _, out var forwardOnly);
+            var addressFollowed = StructuredFlow.TryRun(body, walk);
+            var hasForEach = declaration.DescendantNodes().OfType<ForEachStatementSyntax>().Any();
+            // DMA001/DMA008's walk declines foreach: there, DMA002–DMA006's alone are compared.
+            if (!mappingFollowed || (!addressFollowed && !hasForEach))
             {
                 continue;
             }
 
+            Assert.False(addressFollowed && hasForEach, $"{declaration.Identifier}: DMA001/DMA008's walk does not follow foreach");
+
             // Where the walk says its DMA002–DMA006 findings are the graph's, the analyzer reports them: messages compared too.
             var reportedFromWalk = forwardOnly && mapping.ExitsNamedByValue;
             asGraph += reportedFromWalk && mappingWalk.Count > 0 ? 1 : 0;
+            forEaches += hasForEach ? 1 : 0;
             structured.UnionWith(mappingWalk.Select(d => Describe(d, message: reportedFromWalk)));
             walk.Flush();
             var graph = new SortedSet<string>(StringComparer.Ordinal);
             FlowSolver<MappingState>.Run(ControlFlowGraph.Create(body), new MappingFlow(symbols, d => graph.Add(Describe(d, message: reportedFromWalk))));
-            var solved = new AddressFlow(symbols, summaries, method, summarise: false, d => graph.Add(Describe(d, message: true)));
-            FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(ControlFlowGraph.Create(body), solved);
-            solved.Flush();
+            if (addressFollowed)
+            {
+                var solved = new AddressFlow(symbols, summaries, method, summarise: false, d => graph.Add(Describe(d, message: true)));
+                FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(ControlFlowGraph.Create(body), solved);
+                solved.Flush();
+            }
             Assert.True(graph.SetEquals(structured),
                 $"{declaration.Identifier}: graph [{string.Join(", ", graph)}], tree walk [{string.Join(", ", structured)}]\n{declaration}");
             followed++;
@@ -110,6 +134,11 @@ public sealed class StructuredFlowAgreementTests
         {
             Assert.True(asGraph >= MethodsPerSeed / 16, $"only {asGraph} of the followed bodies report DMA002-DMA006 from the walk");
         }
+
+        if (forEach)
+        {
+            Assert.True(forEaches >= MethodsPerSeed / 8, $"only {forEaches} of the followed bodies have a foreach");
+        }
     }
 
     // DMA002–DMA006 are reported from the graph, unless the walk says its findings are the graph's: elsewhere their
@@ -119,7 +148,7 @@ public sealed class StructuredFlowAgreementTests
         + (message ? ": " + diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
 
     /// <summary>Writes one random method over two mappings (<c>a</c> from the device, <c>c</c> to it) and a handle variable <c>h</c>.</summary>
-    private sealed class BodyWriter(Random random, bool valued)
+    private sealed class BodyWriter(Random random, bool valued, bool forEach)
     {
         private readonly StringBuilder _text = new();
         private int _loops;
@@ -159,7 +188,14 @@ public sealed class StructuredFlowAgreementTests
         private void Statement(int depth, bool inLoop, bool inFinally)
         {
             var compound = depth < 4 ? 7 : 0;
-            var choice = random.Next(28 + compound);
+            // A foreach is one more compound statement, past the others (without it, the same bodies as before).
+            var choice = random.Next(28 + compound + (forEach && compound > 0 ? 1 : 0));
+            if (choice == 28 + compound)
+            {
+                ForEach(depth, inFinally);
+                return;
+            }
+
             switch (choice)
             {
                 case 0:
@@ -332,9 +368,35 @@ public sealed class StructuredFlowAgreementTests
             Line(depth, "}");
         }
 
-        private void Block(int depth, bool inLoop, bool inFinally, string? last = null)
+        /// <summary>A foreach over the list of handles (unmapping each, or keeping one) or over the descriptors.</summary>
+        private void ForEach(int depth, bool inFinally)
+        {
+            var element = $"e{_loops++}";
+            switch (random.Next(3))
+            {
+                case 0:
+                    Line(depth, $"foreach (var {element} in _pending)");
+                    Block(depth, inLoop: true, inFinally, first: $"_dma.UnmapSingle({element}, 64, DmaDirection.FromDevice);");
+                    break;
+                case 1:
+                    Line(depth, $"foreach (var {element} in _pending)");
+                    Block(depth, inLoop: true, inFinally, first: $"h = {element};");
+                    break;
+                default:
+                    Line(depth, $"foreach (var {element} in _ring)");
+                    Block(depth, inLoop: true, inFinally, first: $"k += (int){element}.Len;");
+                    break;
+            }
+        }
+
+        private void Block(int depth, bool inLoop, bool inFinally, string? last = null, string? first = null)
         {
             Line(depth, "{");
+            if (first is not null)
+            {
+                Line(depth + 1, first);
+            }
+
             var count = 1 + random.Next(4);
             for (var s = 0; s < count; s++)
             {

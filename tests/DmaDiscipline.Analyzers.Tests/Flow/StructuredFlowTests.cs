@@ -392,6 +392,91 @@ public sealed class StructuredFlowTests
             }
         }
         """)]
+    [InlineData("foreach over a list of handles, unmapping each", "", """
+        public void F(System.Collections.Generic.List<DmaAddr> pending, int n)
+        {
+            foreach (var a in pending)
+            {
+                _dma.UnmapSingle(a, n, DmaDirection.Bidirectional);
+            }
+
+            pending.Clear();
+        }
+        """)]
+    [InlineData("a map in each pass of a foreach over an array, checked and kept", "", """
+        public void F(KBuffer b, int[] lengths)
+        {
+            foreach (var n in lengths)
+            {
+                var a = _dma.MapSingle(b, 0, n, DmaDirection.ToDevice);
+                if (_dma.MappingError(a)) return;
+                _kept = a;
+            }
+        }
+        """)]
+    [InlineData("a leak on a return inside a foreach (through the enumerator's finally)", "DMA002", """
+        public void F(KBuffer b, System.Collections.Generic.List<int> lengths)
+        {
+            foreach (var n in lengths)
+            {
+                var a = _dma.MapSingle(b, 0, n, DmaDirection.ToDevice);
+                if (_dma.MappingError(a)) return;
+                if (n == 7) return;
+                _dma.UnmapSingle(a, n, DmaDirection.ToDevice);
+            }
+        }
+        """)]
+    [InlineData("a break out of a foreach, a leak after it", "DMA002", """
+        public void F(KBuffer b, System.Collections.Generic.IEnumerable<int> lengths)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            foreach (var n in lengths)
+            {
+                if (n == 0) break;
+                _ring[0].Len = (uint)n;
+            }
+
+            if (_ring[0].Len == 3) return;
+            _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
+        }
+        """)]
+    [InlineData("a handle of the list used after its unmap in the same pass", "DMA006", """
+        public void F(System.Collections.Generic.List<DmaAddr> pending)
+        {
+            foreach (var a in pending)
+            {
+                _dma.UnmapSingle(a, 64, DmaDirection.ToDevice);
+                _ring[0].Addr = a.Value;
+            }
+        }
+        """)]
+    [InlineData("the iteration variable holds none of the body's mappings (a mapping kept in it before the loop is not the element)", "DMA002", """
+        public void F(KBuffer b, DmaAddr[] pending)
+        {
+            var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice);
+            if (_dma.MappingError(a)) return;
+            foreach (var e in pending)
+            {
+                _ring[0].Addr = e.Value;
+            }
+        }
+        """)]
+    [InlineData("nested foreach in a for loop, a map per inner pass, unmapped", "", """
+        public void F(KBuffer b, int[][] lengths)
+        {
+            for (var i = 0; i < lengths.Length; i++)
+            {
+                foreach (var n in lengths[i])
+                {
+                    var a = _dma.MapSingle(b, 0, n, DmaDirection.ToDevice);
+                    if (_dma.MappingError(a)) break;
+                    _ring[0].Addr = a.Value;
+                    _dma.UnmapSingle(a, n, DmaDirection.ToDevice);
+                }
+            }
+        }
+        """)]
     public async Task Reports_what_the_graph_reports(string shape, string expected, string method)
     {
         var (structured, graph) = await Run(method);
@@ -401,7 +486,15 @@ public sealed class StructuredFlowTests
     }
 
     [Theory]
-    [InlineData("foreach", "public void F(KBuffer b, int[] lengths) { foreach (var n in lengths) { var a = _dma.MapSingle(b, 0, n, DmaDirection.ToDevice); _kept = a; } }")]
+    [InlineData("await foreach", "public async System.Threading.Tasks.Task F(System.Collections.Generic.IAsyncEnumerable<DmaAddr> pending) { await foreach (var a in pending) { _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
+    [InlineData("a foreach deconstructing each element", "public void F(System.Collections.Generic.Dictionary<int, DmaAddr> pending) { foreach (var (n, a) in pending) { _dma.UnmapSingle(a, n, DmaDirection.ToDevice); } }")]
+    [InlineData("a foreach with a ref variable", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); foreach (ref var d in System.MemoryExtensions.AsSpan(_ring)) { d.Len = 0; } _kept = a; }")]
+    [InlineData("a continue back to a foreach's head", "public void F(KBuffer b, int[] lengths) { foreach (var n in lengths) { var a = _dma.MapSingle(b, 0, n, DmaDirection.ToDevice); if (n == 0) continue; _kept = a; } }")]
+    [InlineData("a foreach over a collection of the driver's own (its enumerator's calls are the driver's code)", """
+        public sealed class Pending { public Enumerator GetEnumerator() => default; public struct Enumerator { public DmaAddr Current => default; public bool MoveNext() => false; } }
+        public void F(Pending pending) { foreach (var a in pending) { _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }
+        """)]
+    [InlineData("a foreach over a ?: (the graph captures the collection on each branch)", "public void F(System.Collections.Generic.List<DmaAddr> p, System.Collections.Generic.List<DmaAddr> q, bool x) { foreach (var a in x ? p : q) { _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
     [InlineData("try/catch", "public void F(KBuffer b) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); try { _kept = a; } catch (System.Exception) { _dma.UnmapSingle(a, 64, DmaDirection.ToDevice); } }")]
     [InlineData("using", "public void F(KBuffer b, System.IDisposable d) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); using (d) { _kept = a; } }")]
     [InlineData("while (true)", "public void F(KBuffer b) { while (true) { var a = _dma.MapSingle(b, 0, 64, DmaDirection.ToDevice); _kept = a; if (_ring[0].Len == 0) break; } }")]
