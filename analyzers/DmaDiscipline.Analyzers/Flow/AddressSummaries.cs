@@ -1163,12 +1163,40 @@ namespace DmaDiscipline.Analyzers.Flow
             return result;
         }
 
-        /// <summary>What a field of the compilation may hold, as a reader of it resolves it (what its assembly publishes of it).</summary>
-        public ImmutableHashSet<Origin> HeldBy(IFieldSymbol field)
+        /// <summary>
+        /// The physical addresses and device memory a field of the compilation may hold, as a reader of it resolves it (what
+        /// its assembly publishes of it), and other origins besides. A store by another type is followed only where
+        /// <paramref name="mayStoreContent"/> says its writer may store a physical address or device memory into the field
+        /// (other than through its parameters, which a store from outside does not follow): a writer it rules out is not
+        /// summarised, and what it stores (a bus address, a forgery) is left out. Where the field's whole content is known
+        /// already, that is the answer.
+        /// </summary>
+        public ImmutableHashSet<Origin> HeldBy(IFieldSymbol field, System.Func<IMethodSymbol, bool> mayStoreContent)
         {
+            var key = (IFieldSymbol)field.OriginalDefinition;
+            if (_held.TryGetValue(key, out var kept))
+            {
+                return kept.Content;
+            }
+
             var result = Origin.None;
             var unknown = false;
-            ResolveField(field, 0, ref result, ref unknown);
+            var resolving = t_resolving ??= new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+            if (!resolving.Add(key))
+            {
+                return result;
+            }
+
+            try
+            {
+                var writes = key.ContainingType is null ? ImmutableArray<FieldWrite>.Empty : FieldWritesOf(key, mayStoreContent);
+                ResolveFieldWrites(writes, ref result, ref unknown);
+            }
+            finally
+            {
+                resolving.Remove(key);
+            }
+
             return result;
         }
 
@@ -1234,10 +1262,13 @@ namespace DmaDiscipline.Analyzers.Flow
         [System.ThreadStatic]
         private static int t_cycles;
 
-        private void ResolveFieldWrites(IFieldSymbol field, ref ImmutableHashSet<Origin> result, ref bool unknown)
+        private void ResolveFieldWrites(IFieldSymbol field, ref ImmutableHashSet<Origin> result, ref bool unknown) =>
+            ResolveFieldWrites(field.ContainingType is null ? ImmutableArray<FieldWrite>.Empty : _fields.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeFieldWrites),
+                ref result, ref unknown);
+
+        private void ResolveFieldWrites(ImmutableArray<FieldWrite> writes, ref ImmutableHashSet<Origin> result, ref bool unknown)
         {
             const int depth = 0;
-            var writes = field.ContainingType is null ? ImmutableArray<FieldWrite>.Empty : _fields.GetOrAdd((IFieldSymbol)field.OriginalDefinition, ComputeFieldWrites);
             if (writes.IsEmpty)
             {
                 unknown = true;
@@ -1360,7 +1391,10 @@ namespace DmaDiscipline.Analyzers.Flow
         /// writes it (the name followed by an assignment, an element assignment, <c>++</c>/<c>--</c>, or
         /// given as <c>ref</c>/<c>out</c>) — a body that only reads it is not summarised for this.
         /// </summary>
-        private ImmutableArray<FieldWrite> ComputeFieldWrites(IFieldSymbol field)
+        private ImmutableArray<FieldWrite> ComputeFieldWrites(IFieldSymbol field) => FieldWritesOf(field, null);
+
+        /// <param name="mayStoreContent">Where given, a body of another type is summarised only where this says it may store content into the field.</param>
+        private ImmutableArray<FieldWrite> FieldWritesOf(IFieldSymbol field, System.Func<IMethodSymbol, bool>? mayStoreContent)
         {
             var writes = ImmutableArray.CreateBuilder<FieldWrite>();
             var name = (field.AssociatedSymbol ?? field).Name;
@@ -1376,9 +1410,15 @@ namespace DmaDiscipline.Analyzers.Flow
 
             foreach (var method in BodiesNaming(new List<string> { name }, Written))
             {
-                if (!own.Contains(method.OriginalDefinition) && SummaryOf(method).FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty)
+                if (own.Contains(method.OriginalDefinition))
                 {
-                    var ownType = SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, field.ContainingType.OriginalDefinition);
+                    continue;
+                }
+
+                var ownType = SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, field.ContainingType.OriginalDefinition);
+                if ((ownType || mayStoreContent is null || mayStoreContent(method))
+                    && SummaryOf(method).FieldWrites.TryGetValue(field, out var value) && !value.IsEmpty)
+                {
                     writes.Add(new FieldWrite(method, value, ownType));
                 }
             }

@@ -47,7 +47,7 @@ namespace DmaDiscipline.Analyzers.Publishing
             // addresses: only its helpers that visibly return their argument are summarised, for value-preserving.
             var addressesInReach = carriers.UsesSinks || carriers.NamesPhysical;
             var content = addressesInReach ? carriers.ContentNames(cancellationToken) : new HashSet<string>();
-            var writer = new Writer(symbols, summaries, new VisibleReturn(compilation, summaries.ModelOf, cancellationToken), carriers.UsesSinks, addressesInReach, new Gates(content, sinkWords, sinkBound), lines, cancellationToken);
+            var writer = new Writer(symbols, summaries, new VisibleReturn(compilation, summaries.ModelOf, cancellationToken), carriers.UsesSinks, addressesInReach, new Gates(content, sinkWords, sinkBound, carriers), lines, cancellationToken);
             if (addressesInReach)
             {
                 foreach (var type in VisibleTypes(compilation.Assembly.GlobalNamespace))
@@ -128,16 +128,62 @@ namespace DmaDiscipline.Analyzers.Publishing
         /// </summary>
         private sealed class Gates
         {
-            public Gates(HashSet<string> content, HashSet<string> sinkWords, HashSet<string> sinkBound)
+            private readonly Func<SyntaxNode, string, CancellationToken, bool> _mayStoreContent;
+            private readonly Func<SyntaxNode, string, CancellationToken, bool> _mayReachSinkIn;
+
+            public Gates(HashSet<string> content, HashSet<string> sinkWords, HashSet<string> sinkBound, AddressCarriers carriers)
             {
                 Content = content;
                 SinkWords = sinkWords;
                 SinkBound = sinkBound;
+                _mayStoreContent = carriers.MayStoreContent;
+                _mayReachSinkIn = carriers.MayReachSinkIn;
             }
 
             public HashSet<string> Content { get; }
             public HashSet<string> SinkWords { get; }
             public HashSet<string> SinkBound { get; }
+
+            /// <summary>
+            /// May <paramref name="writer"/> store a physical address or device memory into a member called <paramref name="name"/>
+            /// (<see cref="AddressCarriers.MayStoreContent"/>, over the whole member declaration around it: a local function's
+            /// writes may use its enclosing method's locals)? True where its declaration is not in source.
+            /// </summary>
+            public bool MayStoreContent(IMethodSymbol writer, string name, CancellationToken cancellationToken) =>
+                AnyDeclaration(writer, name, _mayStoreContent, cancellationToken);
+
+            /// <summary>
+            /// May the parameter called <paramref name="name"/> reach a device-visible sink in <paramref name="method"/>: is it bound
+            /// in the declaration (<see cref="AddressCarriers.MayReachSinkIn"/>)? True where the method is not declared in source,
+            /// and where a call of it may run another body (abstract, virtual, an override, an interface's).
+            /// </summary>
+            public bool MayReachSink(IMethodSymbol method, string name, CancellationToken cancellationToken) =>
+                method.IsAbstract || method.IsVirtual || method.IsOverride || method.ContainingType?.TypeKind == TypeKind.Interface
+                || AnyDeclaration(method, name, _mayReachSinkIn, cancellationToken);
+
+            private static bool AnyDeclaration(IMethodSymbol writer, string name, Func<SyntaxNode, string, CancellationToken, bool> test, CancellationToken cancellationToken)
+            {
+                if (writer.DeclaringSyntaxReferences.IsEmpty)
+                {
+                    return true;
+                }
+
+                foreach (var reference in writer.DeclaringSyntaxReferences)
+                {
+                    SyntaxNode? member = reference.GetSyntax(cancellationToken);
+                    while (member is not null && !(member is Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax))
+                    {
+                        member = member.Parent;
+                    }
+
+                    if (member is null || test(member, name, cancellationToken))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
         }
 
         private sealed class Writer
@@ -232,6 +278,7 @@ namespace DmaDiscipline.Analyzers.Publishing
                     foreach (var parameter in method.Parameters)
                     {
                         if (parameter.RefKind != RefKind.Out && !_symbols.IsDeclaredBusSinkParameter(parameter)
+                            && _gates.MayReachSink(method, parameter.Name, _cancellationToken)
                             && _summaries.SinkOf(method, parameter.Ordinal, 0) is not null)
                         {
                             Line(method, $"bus-sink({parameter.Name})");
@@ -398,7 +445,9 @@ namespace DmaDiscipline.Analyzers.Publishing
                     return;
                 }
 
-                Returns(member, _summaries.HeldBy(field), _symbols.DeclaredRoles(member));
+                // Of the stores by other types, only those that may bring a physical address or device memory are followed.
+                var name = member.Name;
+                Returns(member, _summaries.HeldBy(field, writer => _gates.MayStoreContent(writer, name, _cancellationToken)), _symbols.DeclaredRoles(member));
             }
 
             /// <summary>

@@ -210,16 +210,77 @@ namespace DmaDiscipline.Analyzers.Publishing
                     }
                 }
 
-                var statements = 0;
-                foreach (var node in body.DescendantNodes(node => !(node is ExpressionSyntax) || MayHoldFunction(text, node)))
+                if (SourceWords.IndexOfWord(text, "yield", start, end) >= 0 || MayHoldStatementsBeyond(text, start, end, MaxStatements))
                 {
-                    if (node is YieldStatementSyntax || (node is StatementSyntax && ++statements > MaxStatements))
+                    var statements = 0;
+                    foreach (var node in body.DescendantNodes(node => !(node is ExpressionSyntax) || MayHoldFunction(text, node)))
                     {
-                        return null;
+                        if (node is YieldStatementSyntax || (node is StatementSyntax && ++statements > MaxStatements))
+                        {
+                            return null;
+                        }
                     }
                 }
 
                 return new Names(body, text, start, end);
+            }
+
+            /// <summary>
+            /// Can [start, end) hold more than <paramref name="limit"/> statements? Each statement has a token of its own among
+            /// <c>;</c>, <c>{</c> (a block-bodied local function and its block share one: counted twice), <c>:</c> (a label) and the
+            /// keywords that open the statements that have neither (<c>if</c>, <c>while</c>, <c>foreach</c>, <c>using</c>, <c>lock</c>,
+            /// <c>fixed</c>, <c>try</c>, <c>checked</c>, <c>unchecked</c>, <c>unsafe</c>): their count, in comments and strings too,
+            /// bounds the statements from above. False only when the bound is within the limit; then the body's nodes need not
+            /// be counted.
+            /// </summary>
+            internal static bool MayHoldStatementsBeyond(string text, int start, int end, int limit)
+            {
+                var count = 0;
+                for (var i = start; i < end; i++)
+                {
+                    var c = text[i];
+                    switch (c)
+                    {
+                        case ';':
+                        case ':':
+                            count++;
+                            break;
+                        case '{':
+                            count += 2;
+                            break;
+                        default:
+                            if (c >= 'c' && c <= 'w' && (i == 0 || !SourceWords.IsWordChar(text[i - 1])) && OpensStatement(text, i, end))
+                            {
+                                count++;
+                            }
+
+                            break;
+                    }
+
+                    if (count > limit)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            private static readonly string[] StatementKeywords = { "if", "while", "foreach", "using", "lock", "fixed", "try", "checked", "unchecked", "unsafe" };
+
+            /// <summary>Does one of <see cref="StatementKeywords"/> start at <paramref name="at"/> as a whole word?</summary>
+            private static bool OpensStatement(string text, int at, int end)
+            {
+                foreach (var keyword in StatementKeywords)
+                {
+                    if (at + keyword.Length <= end && string.CompareOrdinal(text, at, keyword, 0, keyword.Length) == 0
+                        && (at + keyword.Length == end || !SourceWords.IsWordChar(text[at + keyword.Length])))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             private static bool MayHoldFunction(string text, SyntaxNode expression)

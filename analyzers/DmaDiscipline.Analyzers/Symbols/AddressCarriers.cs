@@ -87,6 +87,20 @@ namespace DmaDiscipline.Analyzers.Symbols
         public HashSet<string> ContentNames(CancellationToken cancellationToken) => _content.Names(cancellationToken);
 
         /// <summary>
+        /// Can the member declaration store a physical address or device memory into a field or property called
+        /// <paramref name="name"/>, other than one its own parameters give: does its text, read as <see cref="ContentNames"/>
+        /// reads it (<see cref="ContentFlow.HotWords"/>), make the name hot? A superset, by words.
+        /// </summary>
+        public bool MayStoreContent(SyntaxNode member, string name, CancellationToken cancellationToken) => _content.MayStore(member, name, cancellationToken);
+
+        /// <summary>
+        /// Can the word <paramref name="name"/> (a parameter's) hold, in the member declaration, a value that reaches a
+        /// device-visible sink: is it bound there, read as <see cref="SinkBoundNames"/> reads it (<see cref="SinkFlow.BoundWords"/>)?
+        /// A superset, by words.
+        /// </summary>
+        public bool MayReachSinkIn(SyntaxNode member, string name, CancellationToken cancellationToken) => _content.MayBind(member, name, cancellationToken);
+
+        /// <summary>
         /// The call names of the members that may give a device-visible sink a parameter (<c>Sinks</c>), and the
         /// names of the fields, properties and methods whose value may reach one (<c>Bound</c>): supersets, by words
         /// (<see cref="SourceDeclarations.SinkBoundNames"/>), found on the first call — only the summary generator asks.
@@ -168,6 +182,47 @@ namespace DmaDiscipline.Analyzers.Symbols
                 {
                     return _names ??= Declarations(cancellationToken).ContentNames(_seeds, _pointers, cancellationToken);
                 }
+            }
+
+            // The content names once found, read without growing them (no field is held, no constructor looked for), and
+            // what each member declaration read so makes hot.
+            private ContentFlow? _reader;
+            private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, HashSet<string>> _hot =
+                new System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, HashSet<string>>();
+
+            public bool MayStore(SyntaxNode member, string name, CancellationToken cancellationToken)
+            {
+                if (!_hot.TryGetValue(member, out var hot))
+                {
+                    var reader = _reader ??= new ContentFlow(Names(cancellationToken), new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), _pointers);
+                    var text = SourceWords.TextOf(member.SyntaxTree);
+                    var end = Math.Min(member.Span.End, text.Length);
+                    hot = _hot.GetOrAdd(member, member.Span.Start < end ? reader.HotWords(text, member.Span.Start, end) : new HashSet<string>(StringComparer.Ordinal));
+                }
+
+                return hot.Contains(name);
+            }
+
+            // The sink words and bound names once found, read without growing them, and what each member declaration binds.
+            private SinkFlow? _sinkReader;
+            private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, HashSet<string>> _bound =
+                new System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, HashSet<string>>();
+
+            public bool MayBind(SyntaxNode member, string name, CancellationToken cancellationToken)
+            {
+                if (!_bound.TryGetValue(member, out var bound))
+                {
+                    var (sinks, boundNames) = SinkBound(cancellationToken);
+                    var reader = _sinkReader ??= new SinkFlow(sinks, boundNames, new HashSet<string>(StringComparer.Ordinal), DeviceMemory, Fresh);
+
+                    // After a method's parameter list (its initializer and body): its signature names the method itself, a sink word.
+                    var text = SourceWords.TextOf(member.SyntaxTree);
+                    var start = member is BaseMethodDeclarationSyntax method ? method.ParameterList.Span.End : member.Span.Start;
+                    var end = Math.Min(member.Span.End, text.Length);
+                    bound = _bound.GetOrAdd(member, start < end ? reader.BoundWords(text, start, end) : new HashSet<string>(StringComparer.Ordinal));
+                }
+
+                return bound.Contains(name);
             }
 
             public (HashSet<string> Sinks, HashSet<string> Bound) SinkBound(CancellationToken cancellationToken)

@@ -68,10 +68,28 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Reads [start, end) of <paramref name="text"/>, to a fixpoint over its statements.</summary>
         /// <param name="hotParameters">Parameters given a hot argument (a constructor's, where a <c>new</c> is hot), or null.</param>
         [MethodImpl(Jit.Optimized)]
-        public Result Read(string text, int start, int end, string[]? hotParameters)
+        public Result Read(string text, int start, int end, string[]? hotParameters) =>
+            Read(text, start, end, hotParameters, new HashSet<string>(StringComparer.Ordinal));
+
+        /// <summary>
+        /// The words a read of [start, end) makes hot: those assigned a hot value there (the target of a
+        /// hot right-hand side, a hot statement's <c>out</c>/<c>ref</c> argument, a variable declared of a hot type, a
+        /// <c>foreach</c> variable over a hot collection). No parameter is taken as hot. A superset, as <see cref="Read"/> is:
+        /// a member whose read does not make a field's name hot stores no physical address or device memory into it, but
+        /// through its own parameters.
+        /// </summary>
+        public HashSet<string> HotWords(string text, int start, int end)
+        {
+            var hot = new HashSet<string>(StringComparer.Ordinal);
+            Read(text, start, end, null, hot);
+            return hot;
+        }
+
+        /// <param name="local">The words made hot (filled: the parameters given, then what the read makes hot).</param>
+        [MethodImpl(Jit.Optimized)]
+        private Result Read(string text, int start, int end, string[]? hotParameters, HashSet<string> local)
         {
             var tokens = Tokenize(text, start, end);
-            var local = new HashSet<string>(StringComparer.Ordinal);
             if (hotParameters is not null)
             {
                 local.UnionWith(hotParameters);

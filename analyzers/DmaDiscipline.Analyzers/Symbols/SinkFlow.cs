@@ -53,10 +53,24 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Reads [start, end) of <paramref name="text"/> to a fixpoint over its statements; true when a statement touches a sink or a bound target.</summary>
         /// <param name="returnsBound">Does what the declaration returns reach a sink (its name is bound)?</param>
         [MethodImpl(Jit.Optimized)]
-        public bool Read(string text, int start, int end, bool returnsBound)
+        public bool Read(string text, int start, int end, bool returnsBound) => Read(text, start, end, returnsBound, new HashSet<string>(StringComparer.Ordinal));
+
+        /// <summary>
+        /// The words of [start, end) that may hold a value reaching a sink, read as <see cref="Read"/> reads them with what
+        /// the declaration returns taken as bound: a parameter of a method not among them reaches no sink in it. A superset.
+        /// </summary>
+        public HashSet<string> BoundWords(string text, int start, int end)
+        {
+            var bound = new HashSet<string>(StringComparer.Ordinal);
+            Read(text, start, end, returnsBound: true, bound);
+            return bound;
+        }
+
+        /// <param name="local">The words bound in the declaration (filled).</param>
+        [MethodImpl(Jit.Optimized)]
+        private bool Read(string text, int start, int end, bool returnsBound, HashSet<string> local)
         {
             var tokens = Tokenize(text, start, end);
-            var local = new HashSet<string>(StringComparer.Ordinal);
             var touched = false;
             bool grew;
             do

@@ -57,8 +57,9 @@ public sealed class SinkPathGatesTests
                 public Slot Make(ulong address) => new Slot(address);
 
                 // Look-alikes: the argument is counted, by a callee and into a field, and never reaches the sink, though
-                // the body uses the sink with a value of its own and the callee names the ring.
-                public void Tally(ulong length) { Count(length); _seen += length; _ring[2].Addr = 0; }
+                // the body uses the sink with a value of its own (only an offset of the argument: its words bind it, so the
+                // body is asked) and the callee names the ring.
+                public void Tally(ulong length) { Count(length); _seen += length; _ring[2].Addr = length & 0xF; }
                 private void Count(ulong value) { _total += value; if (_ring.Length == 0) return; }
                 public string Show() => "total=" + _total;
                 public string Peek() => "seen=" + _seen;

@@ -136,6 +136,53 @@ public sealed class VisibleReturnNamesTests
         Assert.True(VisibleReturn.Names.ByWords(kept)!.IsWritten("address"));
     }
 
+    [Theory]
+    [InlineData("{ x++; { x--; } }")]
+    [InlineData("void Local() { x++; } Local();")]
+    [InlineData("int Arrow() => x; x = Arrow();")]
+    [InlineData("again: x++; if (x < 3) goto again;")]
+    [InlineData("if (x > 0) if (x > 1) if (x > 2) x = 0; else x = 1;")]
+    [InlineData("checked { x++; } unchecked { x--; }")]
+    [InlineData("unsafe { int* p = &x; fixed (int* q = new int[1]) *q = *p; }")]
+    [InlineData("lock (this) x++; using (new System.IO.MemoryStream()) x++; using var s = new System.IO.MemoryStream();")]
+    [InlineData("try { x++; } catch (System.Exception) { x--; } finally { x = 0; }")]
+    [InlineData("while (x < 3) x++; do x--; while (x > 0); for (;;) break; foreach (var i in new[] { 1 }) continue;")]
+    [InlineData("switch (x) { case 1: x++; break; default: x--; break; }")]
+    [InlineData("System.Action a = () => { x++; x--; }; System.Func<int> f = delegate { return x; }; ;")]
+    [InlineData("if (x == 0) throw new System.Exception(); return;")]
+    public void The_text_count_of_statements_is_never_below_the_statements_the_syntax_holds(string statements)
+    {
+        for (var copies = 1; copies <= 3; copies++)
+        {
+            var body = BodiesOf("public unsafe class C { private int x; public void M() { " + string.Concat(Enumerable.Repeat(statements + " ", copies)) + " } }").Single();
+            var count = body.DescendantNodes().Count(node => node is StatementSyntax);
+            var text = body.SyntaxTree.GetText().ToString();
+            Assert.True(VisibleReturn.Names.MayHoldStatementsBeyond(text, body.SpanStart, body.Span.End, count - 1), $"{count} statements in: {body}");
+        }
+    }
+
+    [Fact]
+    public void A_body_whose_text_bounds_its_statements_within_the_limit_keeps_its_names_and_one_past_the_bound_is_counted()
+    {
+        // 70 statements in a lambda: the text's bound is past the limit, the nodes are counted, the body has no names.
+        var past = new StringBuilder("public class C { public ulong M(ulong address) { System.Action a = () => {");
+        var within = new StringBuilder("public class C { public ulong M(ulong address) {");
+        for (var i = 0; i < 70; i++)
+        {
+            past.Append(" address++;");
+            within.Append(i < 20 ? " address++;" : " /* a comment */");
+        }
+
+        past.Append(" }; return address; } }");
+        within.Append(" return address; } }");
+        var pastBody = BodiesOf(past.ToString()).Single();
+        var withinBody = BodiesOf(within.ToString()).Single();
+        Assert.True(VisibleReturn.Names.MayHoldStatementsBeyond(pastBody.SyntaxTree.GetText().ToString(), pastBody.SpanStart, pastBody.Span.End, 64));
+        Assert.Null(VisibleReturn.Names.ByWords(pastBody));
+        Assert.False(VisibleReturn.Names.MayHoldStatementsBeyond(withinBody.SyntaxTree.GetText().ToString(), withinBody.SpanStart, withinBody.Span.End, 64));
+        Assert.NotNull(VisibleReturn.Names.ByWords(withinBody));
+    }
+
     private static void AssertSameAnswers(SyntaxNode body, VisibleReturn.Names names, VisibleReturn.Names all)
     {
         foreach (var word in Regex.Matches(body.ToFullString(), "[A-Za-z_][A-Za-z0-9_]*").Select(match => match.Value).Distinct())
