@@ -13,7 +13,7 @@ namespace DmaDiscipline.Runner.Matrix;
 /// there, the workload, teardown (reset, release, unbind — leaks are reported), then everything
 /// the machine recorded about those devices: faults, debug violations, IOTLB and bounce counters.
 /// A driver running several queues runs the workload on each queue pair (or request queue) on its
-/// own thread, all at once, each with its share of the work; the cell's throughput is their total
+/// own thread (the first on the probing thread), all at once, each with its share of the work; the cell's throughput is their total
 /// completed work per wall second, its CPU time the sum of the threads'.
 /// </summary>
 internal static class CellRunner
@@ -55,13 +55,11 @@ internal static class CellRunner
             long contentionStart = Monitor.LockContentionCount;
             int[] collectionStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             TimeSpan pauseStart = GC.GetTotalPauseDuration();
-            clock.Start();
             foreach (IDisposable instance in drivers)
             {
-                cost += RunQueues(QueueWork(instance, bed, size, drivers.Count), result, pages);
+                cost += RunQueues(QueueWork(instance, bed, size, drivers.Count), result, pages, clock);
             }
 
-            clock.Stop();
             contentions = Monitor.LockContentionCount - contentionStart;
             collections = [GC.CollectionCount(0) - collectionStart[0], GC.CollectionCount(1) - collectionStart[1], GC.CollectionCount(2) - collectionStart[2]];
             pause = GC.GetTotalPauseDuration() - pauseStart;
@@ -158,45 +156,61 @@ internal static class CellRunner
         return work;
     }
 
-    /// <summary>Runs each queue's workload on its own thread, all released at once (one queue: on this thread); returns the threads' CPU time and allocations, summed.</summary>
-    private static ThreadCost RunQueues(List<Action<WorkloadResult, List<KBuffer>>> work, WorkloadResult result, List<KBuffer> pages)
+    /// <summary>
+    /// Runs each queue's workload at once, each on a thread of its own, and returns the threads' CPU
+    /// time and allocations, summed. The first queue runs on this thread — the one that probed the
+    /// device, as a single queue's workload does — so that N queues are measured as one queue's run
+    /// plus N − 1 more, not as a hand-over of everything the probe set up to other threads. The other
+    /// queues' threads are started before <paramref name="clock"/> runs and wait at a start line,
+    /// spinning, until all are there: the clock then measures the queues' work, not the creation and
+    /// first scheduling of threads (a millisecond or more on a busy host, against a workload of tens).
+    /// </summary>
+    private static ThreadCost RunQueues(List<Action<WorkloadResult, List<KBuffer>>> work, WorkloadResult result, List<KBuffer> pages, Stopwatch clock)
     {
         if (work.Count == 1)
         {
+            clock.Start();
             ThreadCost start = ThreadCost.Now();
             work[0](result, pages);
-            return ThreadCost.Now() - start;
+            ThreadCost spent = ThreadCost.Now() - start;
+            clock.Stop();
+            return spent;
         }
 
-        // Each queue's counters and page list are made by its own thread (from its own allocation
-        // context), not next to each other: made in a row here, the two queues' counters shared a
+        // Each queue's counters and page list are made by the thread that runs it (from its own
+        // allocation context), not next to each other: made in a row here, the two queues' counters shared a
         // cache line that both threads wrote per packet, a cost the runner added to every two-queue cell.
         var results = new WorkloadResult[work.Count];
         var queuePages = new List<KBuffer>[work.Count];
         var cost = new ThreadCost[work.Count];
         var failures = new Exception?[work.Count];
-        using var go = new Barrier(work.Count);
-        var threads = Enumerable.Range(0, work.Count).Select(q => new Thread(() =>
+        int ready = 0;
+        int go = 0;
+        var threads = Enumerable.Range(1, work.Count - 1).Select(q => new Thread(() =>
         {
-            var mine = new WorkloadResult();
-            var myPages = new List<KBuffer>();
-            results[q] = mine;
-            queuePages[q] = myPages;
-            go.SignalAndWait();
-            ThreadCost start = ThreadCost.Now();
-            try
+            Prepare(q);
+            Interlocked.Increment(ref ready);
+            var wait = default(SpinWait);
+            while (Volatile.Read(ref go) == 0)
             {
-                work[q](mine, myPages);
-            }
-            catch (Exception e)
-            {
-                failures[q] = e;
+                wait.SpinOnce(sleep1Threshold: -1);
             }
 
-            cost[q] = ThreadCost.Now() - start;
+            Run(q);
         }) { Name = $"queue {q}" }).ToList();
         threads.ForEach(t => t.Start());
+        Prepare(0);
+        var line = default(SpinWait);
+        while (Volatile.Read(ref ready) < threads.Count)
+        {
+            line.SpinOnce(sleep1Threshold: -1);
+        }
+
+        clock.Start();
+        Volatile.Write(ref go, 1);
+        Run(0);
         threads.ForEach(t => t.Join());
+        clock.Stop();
         foreach (WorkloadResult r in results)
         {
             result.Attempted += r.Attempted;
@@ -211,6 +225,27 @@ internal static class CellRunner
         }
 
         return cost.Aggregate(default(ThreadCost), (sum, c) => sum + c);
+
+        void Prepare(int q)
+        {
+            results[q] = new WorkloadResult();
+            queuePages[q] = new List<KBuffer>();
+        }
+
+        void Run(int q)
+        {
+            ThreadCost start = ThreadCost.Now();
+            try
+            {
+                work[q](results[q], queuePages[q]);
+            }
+            catch (Exception e)
+            {
+                failures[q] = e;
+            }
+
+            cost[q] = ThreadCost.Now() - start;
+        }
     }
 
     /// <summary>What a thread spent: its CPU time, the managed bytes it allocated, its voluntary and involuntary context switches (readings, or differences of two).</summary>
