@@ -131,24 +131,32 @@ internal static class CellRunner
         _ => 1,
     };
 
-    /// <summary>The workload of each queue of one bound driver: its share of the packets or requests (and, for blk, its own range of blocks).</summary>
-    private static List<Action<WorkloadResult, List<KBuffer>>> QueueWork(IDisposable instance, TestBed bed, WorkloadSize size, int devices)
+    /// <summary>
+    /// The workload of each queue of one bound driver: its share of the packets or requests (and, for
+    /// blk, its own range of blocks). Each is prepared first, on the thread that will run it and
+    /// before the clock (blk: its data pages allocated), and the run it returns is what is measured.
+    /// </summary>
+    private static List<Func<WorkloadResult, List<KBuffer>, Action>> QueueWork(IDisposable instance, TestBed bed, WorkloadSize size, int devices)
     {
         int queues = QueuesOf(instance);
-        var work = new List<Action<WorkloadResult, List<KBuffer>>>(queues);
+        var work = new List<Func<WorkloadResult, List<KBuffer>, Action>>(queues);
         for (int q = 0; q < queues; q++)
         {
             switch (instance)
             {
                 case INetDriver net:
                     INetQueue pair = q == 0 ? net : ((IMultiQueueNetDriver)net).QueuePair(q);
-                    work.Add((result, _) => NetLoopbackWorkload.Run(pair, size.Packets / devices / queues, result));
+                    work.Add((result, _) => () => NetLoopbackWorkload.Run(pair, size.Packets / devices / queues, result));
                     break;
                 case IBlkDriver blk:
                     IBlkQueue queue = q == 0 ? blk : ((IMultiQueueBlkDriver)blk).RequestQueue(q);
                     int blocks = (int)(TestBed.DiskSectors * 512 / BlkWriteReadWorkload.BlockSize) / queues;
                     int first = q * blocks;
-                    work.Add((result, pages) => BlkWriteReadWorkload.Run(queue, bed.Machine.Memory, size.BlkRequests / devices / queues, first, blocks, result, pages));
+                    work.Add((result, pages) =>
+                    {
+                        KBuffer[] data = BlkWriteReadWorkload.AllocatePages(queue, bed.Machine.Memory, pages);
+                        return () => BlkWriteReadWorkload.Run(queue, data, size.BlkRequests / devices / queues, first, blocks, result);
+                    });
                     break;
             }
         }
@@ -161,17 +169,19 @@ internal static class CellRunner
     /// time and allocations, summed. The first queue runs on this thread — the one that probed the
     /// device, as a single queue's workload does — so that N queues are measured as one queue's run
     /// plus N − 1 more, not as a hand-over of everything the probe set up to other threads. The other
-    /// queues' threads are started before <paramref name="clock"/> runs and wait at a start line,
-    /// spinning, until all are there: the clock then measures the queues' work, not the creation and
-    /// first scheduling of threads (a millisecond or more on a busy host, against a workload of tens).
+    /// queues' threads are started before <paramref name="clock"/> runs, prepare their queue's
+    /// workload, and wait at a start line, spinning, until all are there: the clock then measures the
+    /// queues' work, not the creation and first scheduling of threads (a millisecond or more on a busy
+    /// host, against a workload of tens) nor their setup.
     /// </summary>
-    private static ThreadCost RunQueues(List<Action<WorkloadResult, List<KBuffer>>> work, WorkloadResult result, List<KBuffer> pages, Stopwatch clock)
+    private static ThreadCost RunQueues(List<Func<WorkloadResult, List<KBuffer>, Action>> work, WorkloadResult result, List<KBuffer> pages, Stopwatch clock)
     {
         if (work.Count == 1)
         {
+            Action run = work[0](result, pages);
             clock.Start();
             ThreadCost start = ThreadCost.Now();
-            work[0](result, pages);
+            run();
             ThreadCost spent = ThreadCost.Now() - start;
             clock.Stop();
             return spent;
@@ -184,6 +194,7 @@ internal static class CellRunner
         var queuePages = new List<KBuffer>[work.Count];
         var cost = new ThreadCost[work.Count];
         var failures = new Exception?[work.Count];
+        var runs = new Action?[work.Count];
         int ready = 0;
         int go = 0;
         var threads = Enumerable.Range(1, work.Count - 1).Select(q => new Thread(() =>
@@ -230,6 +241,14 @@ internal static class CellRunner
         {
             results[q] = new WorkloadResult();
             queuePages[q] = new List<KBuffer>();
+            try
+            {
+                runs[q] = work[q](results[q], queuePages[q]);
+            }
+            catch (Exception e)
+            {
+                failures[q] = e;
+            }
         }
 
         void Run(int q)
@@ -237,7 +256,7 @@ internal static class CellRunner
             ThreadCost start = ThreadCost.Now();
             try
             {
-                work[q](results[q], queuePages[q]);
+                runs[q]?.Invoke();
             }
             catch (Exception e)
             {
