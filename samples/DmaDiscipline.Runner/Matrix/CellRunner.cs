@@ -18,8 +18,16 @@ namespace DmaDiscipline.Runner.Matrix;
 /// </summary>
 internal static class CellRunner
 {
-    /// <summary>Runs <paramref name="driver"/> in <paramref name="scenario"/>; <paramref name="debug"/> overrides the DMA debug mode (benchmarks turn it off).</summary>
-    public static CellOutcome Run(PlatformScenario scenario, DriverKind driver, WorkloadSize size, DmaDebugMode? debug = null)
+    /// <summary>Operations (frames or requests) each queue runs before a benchmark's clock: every buffer of a queue's rings used a few times.</summary>
+    public const int WarmUpOperations = 1024;
+
+    /// <summary>
+    /// Runs <paramref name="driver"/> in <paramref name="scenario"/>; <paramref name="debug"/> overrides the DMA debug mode (benchmarks turn it off).
+    /// With <paramref name="warmUp"/> (benchmarks), each queue first runs <see cref="WarmUpOperations"/> operations of its workload on
+    /// the thread that then runs it, before the clock: what is measured is each queue's steady state, not the first use of its
+    /// buffers and rings from that thread's core nor the per-thread state the runtime makes on a thread's first operation.
+    /// </summary>
+    public static CellOutcome Run(PlatformScenario scenario, DriverKind driver, WorkloadSize size, DmaDebugMode? debug = null, bool warmUp = false)
     {
         Expectation expected = scenario.For(driver.Family);
         bool userspace = driver.Family == DriverFamily.Userspace;
@@ -57,7 +65,7 @@ internal static class CellRunner
             TimeSpan pauseStart = GC.GetTotalPauseDuration();
             foreach (IDisposable instance in drivers)
             {
-                cost += RunQueues(QueueWork(instance, bed, size, drivers.Count), result, pages, clock);
+                cost += RunQueues(QueueWork(instance, bed, size, drivers.Count, warmUp), result, pages, clock);
             }
 
             contentions = Monitor.LockContentionCount - contentionStart;
@@ -134,9 +142,10 @@ internal static class CellRunner
     /// <summary>
     /// The workload of each queue of one bound driver: its share of the packets or requests (and, for
     /// blk, its own range of blocks). Each is prepared first, on the thread that will run it and
-    /// before the clock (blk: its data pages allocated), and the run it returns is what is measured.
+    /// before the clock (blk: its data pages allocated; with <paramref name="warmUp"/>, a warm-up run
+    /// whose results are not counted), and the run it returns is what is measured.
     /// </summary>
-    private static List<Func<WorkloadResult, List<KBuffer>, Action>> QueueWork(IDisposable instance, TestBed bed, WorkloadSize size, int devices)
+    private static List<Func<WorkloadResult, List<KBuffer>, Action>> QueueWork(IDisposable instance, TestBed bed, WorkloadSize size, int devices, bool warmUp)
     {
         int queues = QueuesOf(instance);
         var work = new List<Func<WorkloadResult, List<KBuffer>, Action>>(queues);
@@ -146,7 +155,15 @@ internal static class CellRunner
             {
                 case INetDriver net:
                     INetQueue pair = q == 0 ? net : ((IMultiQueueNetDriver)net).QueuePair(q);
-                    work.Add((result, _) => () => NetLoopbackWorkload.Run(pair, size.Packets / devices / queues, result));
+                    work.Add((result, _) =>
+                    {
+                        if (warmUp)
+                        {
+                            NetLoopbackWorkload.Run(pair, WarmUpOperations, new WorkloadResult());
+                        }
+
+                        return () => NetLoopbackWorkload.Run(pair, size.Packets / devices / queues, result);
+                    });
                     break;
                 case IBlkDriver blk:
                     IBlkQueue queue = q == 0 ? blk : ((IMultiQueueBlkDriver)blk).RequestQueue(q);
@@ -155,6 +172,11 @@ internal static class CellRunner
                     work.Add((result, pages) =>
                     {
                         KBuffer[] data = BlkWriteReadWorkload.AllocatePages(queue, bed.Machine.Memory, pages);
+                        if (warmUp)
+                        {
+                            BlkWriteReadWorkload.Run(queue, data, WarmUpOperations, first, blocks, new WorkloadResult());
+                        }
+
                         return () => BlkWriteReadWorkload.Run(queue, data, size.BlkRequests / devices / queues, first, blocks, result);
                     });
                     break;
