@@ -182,6 +182,49 @@ public sealed class MultiqueueDriverTests
         Assert.Empty(machine.Faults.Records);
     }
 
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    public void Net_PollingPairs_AskForNoUsedBufferNotifications_SoTheirRunsLeaveTheSharedInterruptStatusAlone(bool packed, bool eventIdx)
+    {
+        // Two pairs on two threads write one device-wide InterruptStatus if the device raises it; a
+        // polling driver turns notifications off (virtqueue_disable_cb). With EVENT_IDX on a split ring
+        // that is a used_event of 0, which the device passes once, at each queue's first buffer.
+        var net = new VirtioNetDevice(new VirtioNetOptions { MaxQueuePairs = 2 });
+        var machine = new Machine(new MachineOptions { Debug = DmaDebugMode.Throw });
+        Device device = machine.AddDevice(Id, new DeviceOptions { Name = net.Name });
+        var transport = new VirtioMmioTransport(device, net, new VirtioTransportOptions { OfferEventIdx = eventIdx });
+        using var driver = new VirtioNetDriver(device, transport, new VirtioNetDriverOptions { QueuePairs = 2, Packed = packed, QueueSize = 64 });
+        Assert.Equal(eventIdx, (driver.Features & VirtioFeatures.EventIdx) != 0);
+        long before = transport.UsedBufferInterrupts;
+
+        OnThreads(2, pair => Assert.Equal(300, LoopBack(driver.QueuePair(pair), pair, 300)));
+
+        Assert.InRange(transport.UsedBufferInterrupts - before, 0, packed || !eventIdx ? 0 : 4);
+        Assert.Equal(VirtioInterrupt.None, transport.InterruptStatus & VirtioInterrupt.UsedBuffer);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Blk_PollingQueues_AskForNoUsedBufferNotifications(bool packed)
+    {
+        var disk = new VirtioBlkDevice(new VirtioBlkOptions { NumQueues = 2 });
+        (Machine machine, Device device, VirtioMmioTransport transport) = Machine(disk);
+        using var driver = new VirtioBlkDriver(device, transport, new VirtioBlkDriverOptions { Queues = 2, Packed = packed });
+        KBuffer data = machine.Memory.Allocate(4096);
+        long before = transport.UsedBufferInterrupts;
+
+        for (int i = 0; i < 200; i++)
+        {
+            Complete(driver.RequestQueue(i % 2), write: i % 4 < 2, (ulong)(i % 16) * 8, data);
+        }
+
+        Assert.InRange(transport.UsedBufferInterrupts - before, 0, packed ? 0 : 2);
+    }
+
     private static void Complete(IBlkQueue queue, bool write, ulong sector, KBuffer data)
     {
         Assert.True(queue.Submit(write, sector, data, 4096, tag: 7));

@@ -33,7 +33,7 @@ internal static class BenchRun
                 for (int i = 0; i < scenarios.Count; i++)
                 {
                     progress?.Invoke(done++, total, $"{driver.Name} on {scenarios[i].Key} (round {round + 1}/{rounds})");
-                    CellOutcome cell = CellRunner.Run(scenarios[i], driver, size, DmaDebugMode.Off);
+                    CellOutcome cell = CellRunner.Run(scenarios[i], driver, size, DmaDebugMode.Off, warmUp: true);
                     CellOutcome? previous = top[i];
                     if (previous is null || cell.Throughput > previous.Throughput)
                     {

@@ -21,21 +21,36 @@ internal static class BlkWriteReadWorkload
     private static readonly Pattern Data = new(BlockSize, i => (byte)((i * 3) + (i >> 8)));
 
     /// <summary>
+    /// The data pages of one request queue, one per request in flight (<paramref name="driver"/>'s
+    /// queue depth), allocated before the workload runs — the caller's memory, like a bio's, not part
+    /// of the I/O that is measured. They also go into <paramref name="pagesToFree"/>: the caller frees
+    /// them after the driver let go of the device.
+    /// </summary>
+    public static KBuffer[] AllocatePages(IBlkQueue driver, PhysicalMemory memory, List<KBuffer> pagesToFree)
+    {
+        var pages = new KBuffer[Math.Max(1, driver.QueueDepth)];
+        for (int i = 0; i < pages.Length; i++)
+        {
+            pages[i] = memory.Allocate(BlockSize);
+            pagesToFree.Add(pages[i]);
+        }
+
+        return pages;
+    }
+
+    /// <summary>
     /// Runs <paramref name="requests"/> requests (half writes, half reads) through one request queue of a
     /// driver (the driver itself for its first) on <paramref name="blocks"/> blocks from <paramref name="firstBlock"/>
-    /// (queues running at once get disjoint ranges, so each reads back only what it wrote).
-    /// The data pages go into <paramref name="pagesToFree"/>: the caller frees them after the driver let go of the device.
+    /// (queues running at once get disjoint ranges, so each reads back only what it wrote), with the
+    /// data <paramref name="pages"/> from <see cref="AllocatePages"/>: as many requests in flight as there are pages.
     /// </summary>
-    public static void Run(IBlkQueue driver, PhysicalMemory memory, int requests, int firstBlock, int blocks, WorkloadResult result, List<KBuffer> pagesToFree)
+    public static void Run(IBlkQueue driver, KBuffer[] pages, int requests, int firstBlock, int blocks, WorkloadResult result)
     {
-        int depth = Math.Max(1, driver.QueueDepth);
-        var pages = new KBuffer[depth];
+        int depth = pages.Length;
         var block = new int[depth];
         var free = new Stack<int>(depth);
         for (int i = 0; i < depth; i++)
         {
-            pages[i] = memory.Allocate(BlockSize);
-            pagesToFree.Add(pages[i]);
             free.Push(i);
         }
 

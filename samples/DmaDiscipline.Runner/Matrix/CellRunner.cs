@@ -13,13 +13,21 @@ namespace DmaDiscipline.Runner.Matrix;
 /// there, the workload, teardown (reset, release, unbind — leaks are reported), then everything
 /// the machine recorded about those devices: faults, debug violations, IOTLB and bounce counters.
 /// A driver running several queues runs the workload on each queue pair (or request queue) on its
-/// own thread, all at once, each with its share of the work; the cell's throughput is their total
+/// own thread (the first on the probing thread), all at once, each with its share of the work; the cell's throughput is their total
 /// completed work per wall second, its CPU time the sum of the threads'.
 /// </summary>
 internal static class CellRunner
 {
-    /// <summary>Runs <paramref name="driver"/> in <paramref name="scenario"/>; <paramref name="debug"/> overrides the DMA debug mode (benchmarks turn it off).</summary>
-    public static CellOutcome Run(PlatformScenario scenario, DriverKind driver, WorkloadSize size, DmaDebugMode? debug = null)
+    /// <summary>Operations (frames or requests) each queue runs before a benchmark's clock: every buffer of a queue's rings used a few times.</summary>
+    public const int WarmUpOperations = 1024;
+
+    /// <summary>
+    /// Runs <paramref name="driver"/> in <paramref name="scenario"/>; <paramref name="debug"/> overrides the DMA debug mode (benchmarks turn it off).
+    /// With <paramref name="warmUp"/> (benchmarks), each queue first runs <see cref="WarmUpOperations"/> operations of its workload on
+    /// the thread that then runs it, before the clock: what is measured is each queue's steady state, not the first use of its
+    /// buffers and rings from that thread's core nor the per-thread state the runtime makes on a thread's first operation.
+    /// </summary>
+    public static CellOutcome Run(PlatformScenario scenario, DriverKind driver, WorkloadSize size, DmaDebugMode? debug = null, bool warmUp = false)
     {
         Expectation expected = scenario.For(driver.Family);
         bool userspace = driver.Family == DriverFamily.Userspace;
@@ -55,13 +63,11 @@ internal static class CellRunner
             long contentionStart = Monitor.LockContentionCount;
             int[] collectionStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             TimeSpan pauseStart = GC.GetTotalPauseDuration();
-            clock.Start();
             foreach (IDisposable instance in drivers)
             {
-                cost += RunQueues(QueueWork(instance, bed, size, drivers.Count), result, pages);
+                cost += RunQueues(QueueWork(instance, bed, size, drivers.Count, warmUp), result, pages, clock);
             }
 
-            clock.Stop();
             contentions = Monitor.LockContentionCount - contentionStart;
             collections = [GC.CollectionCount(0) - collectionStart[0], GC.CollectionCount(1) - collectionStart[1], GC.CollectionCount(2) - collectionStart[2]];
             pause = GC.GetTotalPauseDuration() - pauseStart;
@@ -133,24 +139,46 @@ internal static class CellRunner
         _ => 1,
     };
 
-    /// <summary>The workload of each queue of one bound driver: its share of the packets or requests (and, for blk, its own range of blocks).</summary>
-    private static List<Action<WorkloadResult, List<KBuffer>>> QueueWork(IDisposable instance, TestBed bed, WorkloadSize size, int devices)
+    /// <summary>
+    /// The workload of each queue of one bound driver: its share of the packets or requests (and, for
+    /// blk, its own range of blocks). Each is prepared first, on the thread that will run it and
+    /// before the clock (blk: its data pages allocated; with <paramref name="warmUp"/>, a warm-up run
+    /// whose results are not counted), and the run it returns is what is measured.
+    /// </summary>
+    private static List<Func<WorkloadResult, List<KBuffer>, Action>> QueueWork(IDisposable instance, TestBed bed, WorkloadSize size, int devices, bool warmUp)
     {
         int queues = QueuesOf(instance);
-        var work = new List<Action<WorkloadResult, List<KBuffer>>>(queues);
+        var work = new List<Func<WorkloadResult, List<KBuffer>, Action>>(queues);
         for (int q = 0; q < queues; q++)
         {
             switch (instance)
             {
                 case INetDriver net:
                     INetQueue pair = q == 0 ? net : ((IMultiQueueNetDriver)net).QueuePair(q);
-                    work.Add((result, _) => NetLoopbackWorkload.Run(pair, size.Packets / devices / queues, result));
+                    work.Add((result, _) =>
+                    {
+                        if (warmUp)
+                        {
+                            NetLoopbackWorkload.Run(pair, WarmUpOperations, new WorkloadResult());
+                        }
+
+                        return () => NetLoopbackWorkload.Run(pair, size.Packets / devices / queues, result);
+                    });
                     break;
                 case IBlkDriver blk:
                     IBlkQueue queue = q == 0 ? blk : ((IMultiQueueBlkDriver)blk).RequestQueue(q);
                     int blocks = (int)(TestBed.DiskSectors * 512 / BlkWriteReadWorkload.BlockSize) / queues;
                     int first = q * blocks;
-                    work.Add((result, pages) => BlkWriteReadWorkload.Run(queue, bed.Machine.Memory, size.BlkRequests / devices / queues, first, blocks, result, pages));
+                    work.Add((result, pages) =>
+                    {
+                        KBuffer[] data = BlkWriteReadWorkload.AllocatePages(queue, bed.Machine.Memory, pages);
+                        if (warmUp)
+                        {
+                            BlkWriteReadWorkload.Run(queue, data, WarmUpOperations, first, blocks, new WorkloadResult());
+                        }
+
+                        return () => BlkWriteReadWorkload.Run(queue, data, size.BlkRequests / devices / queues, first, blocks, result);
+                    });
                     break;
             }
         }
@@ -158,45 +186,78 @@ internal static class CellRunner
         return work;
     }
 
-    /// <summary>Runs each queue's workload on its own thread, all released at once (one queue: on this thread); returns the threads' CPU time and allocations, summed.</summary>
-    private static ThreadCost RunQueues(List<Action<WorkloadResult, List<KBuffer>>> work, WorkloadResult result, List<KBuffer> pages)
+    /// <summary>
+    /// Runs each queue's workload at once, each on a thread of its own, and returns the threads' CPU
+    /// time and allocations, summed. The first queue runs on this thread — the one that probed the
+    /// device, as a single queue's workload does — so that N queues are measured as one queue's run
+    /// plus N − 1 more, not as a hand-over of everything the probe set up to other threads. The other
+    /// queues' threads are started before <paramref name="clock"/> runs, prepare their queue's
+    /// workload (one queue after the other), and wait at a start line, spinning, until all are there: the clock then measures the
+    /// queues' work, not the creation and first scheduling of threads (a millisecond or more on a busy
+    /// host, against a workload of tens) nor their setup.
+    /// </summary>
+    private static ThreadCost RunQueues(List<Func<WorkloadResult, List<KBuffer>, Action>> work, WorkloadResult result, List<KBuffer> pages, Stopwatch clock)
     {
         if (work.Count == 1)
         {
+            Action run = work[0](result, pages);
+            clock.Start();
             ThreadCost start = ThreadCost.Now();
-            work[0](result, pages);
-            return ThreadCost.Now() - start;
+            run();
+            ThreadCost spent = ThreadCost.Now() - start;
+            clock.Stop();
+            return spent;
         }
 
-        // Each queue's counters and page list are made by its own thread (from its own allocation
-        // context), not next to each other: made in a row here, the two queues' counters shared a
+        // Each queue's counters and page list are made by the thread that runs it (from its own
+        // allocation context), not next to each other: made in a row here, the two queues' counters shared a
         // cache line that both threads wrote per packet, a cost the runner added to every two-queue cell.
         var results = new WorkloadResult[work.Count];
         var queuePages = new List<KBuffer>[work.Count];
         var cost = new ThreadCost[work.Count];
         var failures = new Exception?[work.Count];
-        using var go = new Barrier(work.Count);
-        var threads = Enumerable.Range(0, work.Count).Select(q => new Thread(() =>
+        var runs = new Action?[work.Count];
+        // The queues prepare one at a time, in order: what they allocate (blk's data pages) then lies in
+        // physical ranges of their own, as pages from per-CPU free lists do. Prepared at once, two queues'
+        // data pages alternated frame by frame, so with direct DMA (bus address = physical address) every
+        // 64 KiB granule of the live-mapping record held both queues' mappings, and both threads took
+        // every one of those shard locks the shared way (a two-queue blk passthrough profile: the shard
+        // locks' slow path 5 % of the samples).
+        int turn = 0;
+        int ready = 0;
+        int go = 0;
+        var threads = Enumerable.Range(1, work.Count - 1).Select(q => new Thread(() =>
         {
-            var mine = new WorkloadResult();
-            var myPages = new List<KBuffer>();
-            results[q] = mine;
-            queuePages[q] = myPages;
-            go.SignalAndWait();
-            ThreadCost start = ThreadCost.Now();
-            try
+            var wait = default(SpinWait);
+            while (Volatile.Read(ref turn) != q)
             {
-                work[q](mine, myPages);
-            }
-            catch (Exception e)
-            {
-                failures[q] = e;
+                wait.SpinOnce(sleep1Threshold: -1);
             }
 
-            cost[q] = ThreadCost.Now() - start;
+            Prepare(q);
+            Volatile.Write(ref turn, q + 1);
+            Interlocked.Increment(ref ready);
+            while (Volatile.Read(ref go) == 0)
+            {
+                wait.SpinOnce(sleep1Threshold: -1);
+            }
+
+            Run(q);
         }) { Name = $"queue {q}" }).ToList();
         threads.ForEach(t => t.Start());
+        Prepare(0);
+        Volatile.Write(ref turn, 1);
+        var line = default(SpinWait);
+        while (Volatile.Read(ref ready) < threads.Count)
+        {
+            line.SpinOnce(sleep1Threshold: -1);
+        }
+
+        clock.Start();
+        Volatile.Write(ref go, 1);
+        Run(0);
         threads.ForEach(t => t.Join());
+        clock.Stop();
         foreach (WorkloadResult r in results)
         {
             result.Attempted += r.Attempted;
@@ -211,6 +272,35 @@ internal static class CellRunner
         }
 
         return cost.Aggregate(default(ThreadCost), (sum, c) => sum + c);
+
+        void Prepare(int q)
+        {
+            results[q] = new WorkloadResult();
+            queuePages[q] = new List<KBuffer>();
+            try
+            {
+                runs[q] = work[q](results[q], queuePages[q]);
+            }
+            catch (Exception e)
+            {
+                failures[q] = e;
+            }
+        }
+
+        void Run(int q)
+        {
+            ThreadCost start = ThreadCost.Now();
+            try
+            {
+                runs[q]?.Invoke();
+            }
+            catch (Exception e)
+            {
+                failures[q] = e;
+            }
+
+            cost[q] = ThreadCost.Now() - start;
+        }
     }
 
     /// <summary>What a thread spent: its CPU time, the managed bytes it allocated, its voluntary and involuntary context switches (readings, or differences of two).</summary>
