@@ -1458,13 +1458,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 return null;
             }
 
-            var operation = _bodies.ModelOf(initializer.SyntaxTree).GetOperation(initializer, _cancellationToken);
-            var graph = Rules.DeepStack.Run(initializer, () => operation switch
-            {
-                IFieldInitializerOperation fieldInitializer => ControlFlowGraph.Create(fieldInitializer, _cancellationToken),
-                IPropertyInitializerOperation propertyInitializer => ControlFlowGraph.Create(propertyInitializer, _cancellationToken),
-                _ => (ControlFlowGraph?)null,
-            });
+            var graph = InitializerGraph(initializer);
             var flow = new AddressFlow(_symbols, this, writer, summarise: true, report: null);
             if (graph is null || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
             {
@@ -1563,8 +1557,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            // A structured body is followed over its tree (StructuredFlow), as its graph would be.
-            var flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
+            AddressFlow? flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
             if (body is ILocalFunctionOperation local)
             {
                 // A local function's graph is its enclosing body's.
@@ -1581,17 +1574,41 @@ namespace DmaDiscipline.Analyzers.Flow
                     return Summary.Empty;
                 }
             }
-            else if (!StructuredFlow.TryRun(body, flow))
+            else if ((flow = Followed(method, body)) is null)
             {
-                flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
-                if (!(_bodies.GraphOf(body) is { } graph) || !FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
-                {
-                    return Summary.Empty;
-                }
+                return Summary.Empty;
             }
 
             // Out/ref values are collected at exits, which only the reporting pass visits.
             return new Summary(flow.Returns, flow.OutValues, flow.FieldWrites, flow.SinkHits, flow.Creations);
+        }
+
+        /// <summary>
+        /// A body summarised: over its tree (<see cref="StructuredFlow"/>), as its graph would be; where the walk declines it,
+        /// over its graph from a fresh state. Null when neither follows it (nothing of a failed attempt is kept).
+        /// </summary>
+        private AddressFlow? Followed(IMethodSymbol method, IOperation body)
+        {
+            var flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
+            if (StructuredFlow.TryRun(body, flow))
+            {
+                return flow;
+            }
+
+            flow = new AddressFlow(_symbols, this, method, summarise: true, report: null);
+            return _bodies.GraphOf(body) is { } graph && FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow) ? flow : null;
+        }
+
+        /// <summary>The control-flow graph of a field's or auto-property's initializer (its own root operation); null for anything else.</summary>
+        private ControlFlowGraph? InitializerGraph(EqualsValueClauseSyntax initializer)
+        {
+            var operation = _bodies.ModelOf(initializer.SyntaxTree).GetOperation(initializer, _cancellationToken);
+            return operation is null ? null : Rules.DeepStack.Run(initializer, () => operation switch
+            {
+                IFieldInitializerOperation { Parent: null } field => ControlFlowGraph.Create(field, _cancellationToken),
+                IPropertyInitializerOperation { Parent: null } property => ControlFlowGraph.Create(property, _cancellationToken),
+                _ => (ControlFlowGraph?)null,
+            });
         }
 
         /// <summary>The type declaration a primary constructor is declared by (its parameter list), or null for any other method.</summary>
@@ -1611,35 +1628,13 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         private Summary PrimaryConstructorSummary(IMethodSymbol constructor, TypeDeclarationSyntax declaration)
         {
-            var model = _bodies.ModelOf(declaration.SyntaxTree);
-            var flow = new AddressFlow(_symbols, this, constructor, summarise: true, report: null);
-            var followed = false;
-            if (_bodies.BodyOf(constructor) is { } body)
-            {
-                followed = StructuredFlow.TryRun(body, flow);
-                if (!followed)
-                {
-                    // Declined by the tree walk: over its graph, from a fresh state; nothing of a failed attempt is kept.
-                    flow = new AddressFlow(_symbols, this, constructor, summarise: true, report: null);
-                    followed = _bodies.GraphOf(body) is { } graph && FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow);
-                    if (!followed)
-                    {
-                        flow = new AddressFlow(_symbols, this, constructor, summarise: true, report: null);
-                    }
-                }
-            }
-
+            var fromBody = _bodies.BodyOf(constructor) is { } body ? Followed(constructor, body) : null;
+            var flow = fromBody ?? new AddressFlow(_symbols, this, constructor, summarise: true, report: null);
+            var followed = fromBody is not null;
             foreach (var initializer in InstanceInitializers(declaration))
             {
                 _cancellationToken.ThrowIfCancellationRequested();
-                var operation = model.GetOperation(initializer, _cancellationToken);
-                var initializerGraph = operation is null ? null : Rules.DeepStack.Run(initializer, () => operation switch
-                {
-                    IFieldInitializerOperation { Parent: null } field => ControlFlowGraph.Create(field, _cancellationToken),
-                    IPropertyInitializerOperation { Parent: null } property => ControlFlowGraph.Create(property, _cancellationToken),
-                    _ => (ControlFlowGraph?)null,
-                });
-                if (initializerGraph is not null && FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(initializerGraph, flow))
+                if (InitializerGraph(initializer) is { } graph && FlowSolver<ImmutableDictionary<object, ImmutableHashSet<Origin>>>.Run(graph, flow))
                 {
                     followed = true;
                 }
@@ -1751,7 +1746,7 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 switch (member)
                 {
-                    case FieldDeclarationSyntax field when !IsStatic(field.Modifiers):
+                    case FieldDeclarationSyntax field when !field.Modifiers.Any(SyntaxKind.StaticKeyword) && !field.Modifiers.Any(SyntaxKind.ConstKeyword):
                         foreach (var variable in field.Declaration.Variables)
                         {
                             if (variable.Initializer is { } initializer)
@@ -1761,23 +1756,10 @@ namespace DmaDiscipline.Analyzers.Flow
                         }
 
                         break;
-                    case PropertyDeclarationSyntax { Initializer: { } initializer } property when !IsStatic(property.Modifiers):
+                    case PropertyDeclarationSyntax { Initializer: { } initializer } property when !property.Modifiers.Any(SyntaxKind.StaticKeyword):
                         yield return initializer;
                         break;
                 }
-            }
-
-            static bool IsStatic(SyntaxTokenList modifiers)
-            {
-                foreach (var modifier in modifiers)
-                {
-                    if (modifier.IsKind(SyntaxKind.StaticKeyword) || modifier.IsKind(SyntaxKind.ConstKeyword))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
             }
         }
     }

@@ -552,8 +552,17 @@ namespace DmaDiscipline.Analyzers.Symbols
                     if (pendingWords.AnyIn(unit.Text, unit.Span.Start, end))
                     {
                         unit.SinkDone = true;
-                        // An initializer the primary constructor runs makes new T(…) a wrapper too.
-                        AddAll(unit.CallName is null ? new[] { unit.RunByPrimaryOf! } : unit.RunByPrimaryOf is null ? new[] { unit.CallName } : new[] { unit.CallName, unit.RunByPrimaryOf }, sinks, added);
+                        if (unit.CallName is { } call)
+                        {
+                            AddAll(new[] { call }, sinks, added);
+                        }
+
+                        if (unit.RunByPrimaryOf is { } primary)
+                        {
+                            // What the primary constructor runs or keeps makes new T(…) a wrapper too.
+                            AddAll(new[] { primary }, sinks, added);
+                        }
+
                         if (unit.Kind != UnitKind.Value)
                         {
                             AddAll(SourceWords.WordsIn(unit.Text, unit.Span.Start, end, carried), sinks, added);
