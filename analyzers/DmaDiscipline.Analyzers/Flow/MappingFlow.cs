@@ -415,15 +415,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             Eval(loop.Collection, ref state);
-            if (_slotsHeld)
-            {
-                HandOverHeld(getEnumerator, loop.Collection, ImmutableArray<IArgumentOperation>.Empty, ref state);
-            }
-
-            if (_releasedFields.Count > 0)
-            {
-                ForgetReleasedFields(getEnumerator, loop.Collection, ref state);
-            }
+            ReachedByCall(getEnumerator, loop.Collection, ImmutableArray<IArgumentOperation>.Empty, ref state);
 
             // The capture of the enumerator holds nothing followed here (a library call gives nothing back), so
             // MoveNext(), Current and Dispose() on it, calls without a role, change nothing (see the hooks below).
@@ -1657,6 +1649,24 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return state.WithBindings(bindings);
+        }
+
+        /// <summary>
+        /// What a call that may reach this body's state does to it: the mappings the body keeps in slots the call can reach
+        /// are handed over (<see cref="HandOverHeld"/>), and fields released here that the call may map again no longer say
+        /// what they hold (<see cref="ForgetReleasedFields"/>). Each only where the body has such slots or released fields.
+        /// </summary>
+        private void ReachedByCall(IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, ref MappingState state)
+        {
+            if (_slotsHeld)
+            {
+                HandOverHeld(method, instance, arguments, ref state);
+            }
+
+            if (_releasedFields.Count > 0)
+            {
+                ForgetReleasedFields(method, instance, ref state);
+            }
         }
 
         /// <summary>
@@ -3229,15 +3239,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 MappingSummary? summary = null;
                 var byOrdinal = _summaries is not null && InCompilation(method) ? new Binding?[method.Parameters.Length] : null;
                 PassArguments(method, invocation.Arguments, ref state, byOrdinal, ref summary);
-                if (_slotsHeld)
-                {
-                    HandOverHeld(method, invocation.Instance, invocation.Arguments, ref state);
-                }
-
-                if (_releasedFields.Count > 0)
-                {
-                    ForgetReleasedFields(method, invocation.Instance, ref state);
-                }
+                ReachedByCall(method, invocation.Instance, invocation.Arguments, ref state);
 
                 if (method.MethodKind == MethodKind.DelegateInvoke && ((receiver as MakerBinding)?.Made ?? FieldMaker(invocation.Instance)) is { } madeByLambda)
                 {
