@@ -44,6 +44,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 foreach (var parameter in method.Parameters)
                 {
                     var value = summarise ? Origin.None.Add(new ParameterOrigin(parameter.Ordinal)) : Origin.None;
+                    if (symbols.IsGivenPhysicalAddress(parameter))
+                    {
+                        value = value.Add(GivenPhysicalOrigin.Instance);
+                    }
+
                     if (symbols.IsDeviceMemoryParameter(parameter) && !parameter.DeclaringSyntaxReferences.IsEmpty)
                     {
                         value = value.Add(new DeviceMemoryOrigin(parameter.DeclaringSyntaxReferences[0].GetSyntax(), $"'{parameter.Name}'"));
@@ -400,7 +405,15 @@ namespace DmaDiscipline.Analyzers.Flow
                     return ReadLocal(local.Local, state);
 
                 case IParameterReferenceOperation parameter:
-                    return state.TryGetValue(parameter.Parameter, out var parameterValue) ? parameterValue : Captured(parameter.Parameter);
+                    if (!state.TryGetValue(parameter.Parameter, out var parameterValue))
+                    {
+                        return Captured(parameter.Parameter);
+                    }
+
+                    // The address a marked parameter is given: this read is where the message finds it.
+                    return parameterValue.Contains(GivenPhysicalOrigin.Instance)
+                        ? parameterValue.Remove(GivenPhysicalOrigin.Instance).Add(new PhysicalOrigin(operation))
+                        : parameterValue;
                 case IFlowCaptureReferenceOperation captureReference:
                     return state.TryGetValue(captureReference.Id, out var captured) ? captured : Origin.None;
                 case IFlowCaptureOperation capture:

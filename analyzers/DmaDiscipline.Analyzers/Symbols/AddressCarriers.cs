@@ -417,7 +417,11 @@ namespace DmaDiscipline.Analyzers.Symbols
             var externalDevice = new HashSet<string>(StringComparer.Ordinal);
             var deviceSinks = new HashSet<string>(names.DeviceSinks, StringComparer.Ordinal);
             var sinksBefore = new HashSet<string>(sinks, StringComparer.Ordinal);
-            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, sinkOwners, externalDevice, cancellationToken);
+            // A method given a physical address in a marked parameter shows it by its own name, in its declaration or an
+            // implementation's: a body need not use any other carrier.
+            var given = new HashSet<string>(names.GivenPhysical, StringComparer.Ordinal);
+            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, given, forgers, sinks, sinkOwners, externalDevice, cancellationToken);
+            carriers.UnionWith(given);
             foreach (var name in sinks)
             {
                 // What the referenced assemblies add is bus sinks and device memory, never unmap or sync.
@@ -497,6 +501,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 // Forged addresses still travel through members (a field reset to default): propagated below.
                 carriers.Clear();
+                carriers.UnionWith(given);
             }
 
             declarations.Propagate(carriers, forgeriesCarry: true, cancellationToken);
