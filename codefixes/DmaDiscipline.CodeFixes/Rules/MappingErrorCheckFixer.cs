@@ -35,6 +35,12 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             var member = map.Statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
+            if (member is GlobalStatementSyntax { Parent: CompilationUnitSyntax program })
+            {
+                // Top-level statements: the program is the method.
+                member = program;
+            }
+
             if (member is null
                 || !Stable.IsStable(model, map.Receiver, member, cancellationToken)
                 || !map.HandleUsableAt(model, member, map.Statement.Span.End, cancellationToken)
