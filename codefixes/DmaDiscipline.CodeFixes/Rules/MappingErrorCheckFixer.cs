@@ -123,6 +123,12 @@ namespace DmaDiscipline.CodeFixes.Rules
                 {
                     earlier.InsertRange(0, around.Statements.TakeWhile(s => s != inner));
                 }
+                else if (parent is GlobalStatementSyntax global && global.Parent is CompilationUnitSyntax program)
+                {
+                    // A program's top-level statements before this one.
+                    earlier.InsertRange(0, program.Members.TakeWhile(m => m != global).OfType<GlobalStatementSyntax>().Select(g => g.Statement));
+                    break;
+                }
                 else if (parent is AnonymousFunctionExpressionSyntax || parent is LocalFunctionStatementSyntax)
                 {
                     break;
