@@ -161,4 +161,14 @@ public sealed class EarlierPassOverwrittenTests
     // Found failed through the variable itself after the join, and used anyway.
     [InlineData("var first = " + Map + "; if (dma.MappingError(first)) return; var h = first; var next = " + Map + "; if (!dma.MappingError(next)) { dma.UnmapSingle(h, 64, DmaDirection.ToDevice); h = next; } if (dma.MappingError(h)) Log.Info(\"failed\"); ring.Post({|DMA003:h|}, 64);")]
     public Task A_failure_found_where_the_variable_holds_it_is_reported(string statements) => Check(Body(statements));
+
+    [Theory]
+    // DMA004: the previous pass's mapping unmapped through prev with another length than its map's (silent while prev was not followed).
+    [InlineData("DmaAddr prev = default; for (var i = 0; i < n; i++) { var cur = " + Map + "; if (dma.MappingError(cur)) break; ring.Post(cur, 64); if (prev != default) dma.UnmapSingle(prev, {|DMA004:32|}, DmaDirection.ToDevice); prev = cur; } if (prev != default) dma.UnmapSingle(prev, 64, DmaDirection.ToDevice);")]
+    // DMA003: the previous pass's mapping posted through prev on a later pass, where the pass that made it skipped the check.
+    [InlineData("DmaAddr prev = default; for (var i = 0; i < n; i++) { var cur = " + Map + "; if (prev != default) ring.Post({|DMA003:prev|}, 64); prev = cur; if (flag) continue; if (dma.MappingError(cur)) return; } _kept = prev;", "DmaAddr _kept;")]
+    // Look-alike: the same loops with the map's length, and with the check on every pass.
+    [InlineData("DmaAddr prev = default; for (var i = 0; i < n; i++) { var cur = " + Map + "; if (dma.MappingError(cur)) break; ring.Post(cur, 64); if (prev != default) dma.UnmapSingle(prev, 64, DmaDirection.ToDevice); prev = cur; } if (prev != default) dma.UnmapSingle(prev, 64, DmaDirection.ToDevice);")]
+    [InlineData("DmaAddr prev = default; for (var i = 0; i < n; i++) { var cur = " + Map + "; if (prev != default) ring.Post(prev, 64); prev = cur; if (dma.MappingError(cur)) return; } _kept = prev;", "DmaAddr _kept;")]
+    public Task The_other_rules_follow_the_earlier_pass_mapping_through_its_variable(string statements, string members = "") => Check(Body(statements, members));
 }
