@@ -54,7 +54,9 @@ public sealed class BlindDMA006Snippets
         }
         """);
 
-    // The stale address's number, offset past a header, written into a descriptor field after the unmap.
+    // The stale address's number, offset past a header, written into a descriptor field after the unmap. First run:
+    // marked on `a`; the rule reports the whole value given to the sink (`a.Value + 64`), which its page did not say
+    // (snippet corrected, page now says).
     [Fact]
     public Task Stale_address_plus_offset_written_to_a_descriptor() => BlindSnippet.CheckLifecycle("""
         public struct RxDesc { [BusAddress] public ulong Addr; public uint Len; }
@@ -69,12 +71,13 @@ public sealed class BlindDMA006Snippets
                 if (_dma.MappingError(a))
                     return;
                 _dma.UnmapSingle(a, 2048, DmaDirection.FromDevice);
-                _ring[i].Addr = {|DMA006:a|}.Value + 64;
+                _ring[i].Addr = {|DMA006:a.Value + 64|};
             }
         }
         """);
 
-    // Teardown order wrong: the coherent ring freed, then the CPU clears it for the next start.
+    // Teardown order wrong: the coherent ring freed, then the CPU clears it for the next start. First run: marked on
+    // `ring`; the rule reports the member access (`ring.Span`), which its page did not say (snippet corrected, page now says).
     [Fact]
     public Task Coherent_ring_cleared_after_its_free() => BlindSnippet.CheckLifecycle("""
         public sealed class Teardown
@@ -86,7 +89,7 @@ public sealed class BlindDMA006Snippets
                 var ring = _dma.AllocCoherent(4096);
                 ring.Span.Fill(0xff);
                 _dma.FreeCoherent(ring);
-                {|DMA006:ring|}.Span.Clear();
+                {|DMA006:ring.Span|}.Clear();
             }
         }
         """);
