@@ -49,6 +49,10 @@ public sealed class WithExpressionTests
     [InlineData("static void Keep(Pair p) { } void F(DmaApi dma, KBuffer buf) { var p = new Pair(" + Map + ", 64); if (dma.MappingError(p.A)) return; Keep(p with { Len = 32 }); }")]
     // The initializer replaces the mapping member: the copy holds the other handle, the original is released through itself.
     [InlineData("void F(DmaApi dma, KBuffer buf, DmaAddr other) { var p = new Pair(" + Map + ", 64); if (dma.MappingError(p.A)) return; var q = p with { A = other }; dma.UnmapSingle(p.A, 64, DmaDirection.ToDevice); dma.SyncForDevice(q.A, 64, DmaDirection.ToDevice); }")]
+    // Other shapes of `with` (an anonymous object's copy, a field's, a parameter's): followed as before, nothing reported.
+    [InlineData("void F(DmaApi dma, KBuffer buf) { var a = " + Map + "; if (dma.MappingError(a)) return; var o = new { A = a, Len = 64 }; var o2 = o with { Len = 32 }; dma.UnmapSingle(a, 64, DmaDirection.ToDevice); }")]
+    [InlineData("Pair _kept; void F(DmaApi dma) { var q = _kept with { Len = 32 }; dma.UnmapSingle(q.A, 64, DmaDirection.ToDevice); }")]
+    [InlineData("void F(DmaApi dma, Pair given) { var q = given with { Len = 32 }; dma.UnmapSingle(q.A, 64, DmaDirection.ToDevice); }")]
     public Task DMA002_DMA006_not_reported(string member) => Check("class D { " + member + Types + " }");
 
     [Theory]
