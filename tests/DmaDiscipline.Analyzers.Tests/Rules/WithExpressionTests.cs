@@ -32,6 +32,9 @@ public sealed class WithExpressionTests
     [InlineData("void F(DmaApi dma, KBuffer buf, bool small) { var c = new Cell(); c.A = " + Map + "; c.Len = 64; if (small) c.Len = 32; if (dma.MappingError(c.A)) return; dma.UnmapSingle(c.A, c.Len, DmaDirection.ToDevice); }")]
     // The whole struct assigned again: the known length its member held is forgotten (the new value's is a parameter's).
     [InlineData("void F(DmaApi dma, KBuffer buf, Cell other) { var c = new Cell(); c.A = " + Map + "; c.Len = 32; if (dma.MappingError(c.A)) return; var a = c.A; c = other; dma.UnmapSingle(a, c.Len, DmaDirection.ToDevice); }")]
+    // The struct given by ref to a method that may change its members, or a mutating method called on it: not known after.
+    [InlineData("static void Fix(ref Cell c) { c.Len = 64; } void F(DmaApi dma, KBuffer buf) { var c = new Cell(); c.A = " + Map + "; c.Len = 32; if (dma.MappingError(c.A)) return; Fix(ref c); dma.UnmapSingle(c.A, c.Len, DmaDirection.ToDevice); }")]
+    [InlineData("struct Mut { public DmaAddr A; public int Len; public void Fix() { Len = 64; } } void F(DmaApi dma, KBuffer buf) { var c = new Mut(); c.A = " + Map + "; c.Len = 32; if (dma.MappingError(c.A)) return; c.Fix(); dma.UnmapSingle(c.A, c.Len, DmaDirection.ToDevice); }")]
     // A member of a class object (another body may change it) is not taken as known.
     [InlineData("sealed class Box { public DmaAddr A; public int Len; } void F(DmaApi dma, KBuffer buf) { var b = new Box(); b.A = " + Map + "; b.Len = 32; if (dma.MappingError(b.A)) return; dma.UnmapSingle(b.A, b.Len, DmaDirection.ToDevice); }")]
     public Task DMA004_not_reported(string member) => Check("class D { " + member + Types + " }");
