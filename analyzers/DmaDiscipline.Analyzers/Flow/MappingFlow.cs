@@ -1239,9 +1239,17 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Fold(binary.OperatorKind, left, right, binary.Type!);
             }
 
-            var key = Keys.Of(operation);
+            var key = Keys.Of(operation) ?? ValueMemberOf(operation);
             return key is not null && state.Constants.TryGetValue(key, out var value) ? value : (long?)null;
         }
+
+        /// <summary>
+        /// A member of a struct local of the body (<c>t.Len</c> of a tuple, a record struct, a <c>with</c> copy): it changes only
+        /// where the body assigns it or the whole local, so a known integer it was given is still what it holds.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static SlotKey? ValueMemberOf(IOperation operation) =>
+            operation is IMemberReferenceOperation && Keys.SlotOf(operation) is { Owner: ILocalSymbol { IsRef: false, Type.IsValueType: true } } slot ? slot : null;
 
         /// <summary>The integer types whose arithmetic is folded (in range, or not at all).</summary>
         private static bool IsFoldedType(ITypeSymbol? type) =>
@@ -1440,6 +1448,14 @@ namespace DmaDiscipline.Analyzers.Flow
                         return state.Bindings.TryGetValue(key, out var binding) ? binding : null;
                     }
 
+                case IFlowCaptureOperation copy when WithOperandOf(copy) is { } operand && Keys.Of(operand) is ILocalSymbol source
+                    && _slotsUnder.ContainsKey(source):
+                    // `s with { … }` as the graph lowers it: a capture of the operand (of its clone, for a class) whose
+                    // members the initializer then assigns. The copy starts with the operand's members (the mapping
+                    // and the integers they hold), not as a whole value handed over.
+                    state = CopyMembers(state, source, copy.Id);
+                    _captured[copy.Id] = copy.Value;
+                    return null;
                 case IFlowCaptureOperation capture:
                     {
                         var value = Eval(capture.Value, ref state);
@@ -1831,12 +1847,14 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var bindings = state.Bindings;
+            var constants = state.Constants;
             foreach (var slot in slots)
             {
                 bindings = bindings.Remove(slot);
+                constants = constants.Remove(slot);
             }
 
-            return state.WithBindings(bindings);
+            return state.WithBindings(bindings).WithConstants(constants);
         }
 
         /// <summary>
@@ -2473,8 +2491,10 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            if (value is not null)
+            var constant = valueOperation is null ? null : ConstantOf(valueOperation, state);
+            if (value is not null || (constant is not null && key is SlotKey))
             {
+                // A member given a known integer is held too (a value's member read back as a length: see ConstantOf).
                 Held(key);
             }
 
@@ -2493,13 +2513,12 @@ namespace DmaDiscipline.Analyzers.Flow
             var bindings = state.Bindings.TryGetValue(key, out var bound)
                 ? value is null ? state.Bindings.Remove(key) : bound.Equals(value) ? state.Bindings : state.Bindings.SetItem(key, value)
                 : value is null ? state.Bindings : state.Bindings.SetItem(key, value);
-            var constant = valueOperation is null ? null : ConstantOf(valueOperation, state);
             var constants = state.Constants.TryGetValue(key, out var known)
                 ? constant is long c ? c == known ? state.Constants : state.Constants.SetItem(key, c) : state.Constants.Remove(key)
                 : constant is long d ? state.Constants.SetItem(key, d) : state.Constants;
             if (key is ILocalSymbol local && valueOperation is not null)
             {
-                bindings = MembersOfMade(local, Keys.Unwrap(valueOperation), bindings, state);
+                bindings = MembersOfMade(local, Keys.Unwrap(valueOperation), bindings, ref constants, state);
             }
 
             if (_elementOwners.Count > 0 && !(key is ElementKey))
@@ -2591,7 +2610,7 @@ namespace DmaDiscipline.Analyzers.Flow
         /// capture of the new object): those members are now the local's.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
-        private PersistentMap<object, Binding> MembersOfMade(ILocalSymbol local, IOperation value, PersistentMap<object, Binding> bindings, MappingState state)
+        private PersistentMap<object, Binding> MembersOfMade(ILocalSymbol local, IOperation value, PersistentMap<object, Binding> bindings, ref PersistentMap<object, long> constants, MappingState state)
         {
             if (_made.Count > 0 && _made.TryGetValue(value, out var members))
             {
@@ -2612,11 +2631,27 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 foreach (var slot in slots)
                 {
-                    if (slot.Owner is CaptureId && slot.Owner.Equals(capture.Id) && state.Bindings.TryGetValue(slot, out var held))
+                    if (!(slot.Owner is CaptureId && slot.Owner.Equals(capture.Id)))
                     {
-                        var moved = new SlotKey(local, slot.Member);
+                        continue;
+                    }
+
+                    var moved = new SlotKey(local, slot.Member);
+                    if (state.Bindings.TryGetValue(slot, out var held))
+                    {
                         Held(moved);
                         bindings = bindings.SetItem(moved, held);
+                        if (local.Type.IsValueType && _withCopies.Contains(capture.Id))
+                        {
+                            // A struct copied `with` a member changed is still this body's value: passed on whole, it hands over what it holds.
+                            _valueOwners.Add(local);
+                        }
+                    }
+
+                    if (local.Type.IsValueType && state.Constants.TryGetValue(slot, out var known))
+                    {
+                        Held(moved);
+                        constants = constants.SetItem(moved, known);
                     }
                 }
             }
@@ -2642,6 +2677,59 @@ namespace DmaDiscipline.Analyzers.Flow
             };
             return local is not null && !local.IsRef && (_owner is null || SymbolEqualityComparer.Default.Equals(local.ContainingSymbol, _owner)) ? local : null;
         }
+
+        /// <summary>
+        /// The operand of a <c>with</c> expression whose copy <paramref name="capture"/> holds, as the graph lowers it: a
+        /// struct's operand captured as it is, a class record's <c>&lt;Clone&gt;$()</c> of it; null for any other capture.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static IOperation? WithOperandOf(IFlowCaptureOperation capture)
+        {
+            var value = Keys.Unwrap(capture.Value);
+            if (value is IInvocationOperation { Instance: { } instance } clone && clone.Arguments.IsEmpty && clone.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.WithExpressionSyntax)
+            {
+                return Keys.Unwrap(instance);
+            }
+
+            return value is ILocalReferenceOperation && value.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.WithExpressionSyntax with && with.Expression == value.Syntax ? value : null;
+        }
+
+        /// <summary>
+        /// The copy a <c>with</c> makes of <paramref name="source"/> into <paramref name="copy"/>: each member of the source
+        /// that holds a mapping or a known integer holds it in the copy too (until the initializer assigns it).
+        /// </summary>
+        private MappingState CopyMembers(MappingState state, ILocalSymbol source, CaptureId copy)
+        {
+            var bindings = state.Bindings;
+            var constants = state.Constants;
+            foreach (var slot in _slotsUnder[source].ToArray())
+            {
+                if (!slot.Owner.Equals(source))
+                {
+                    continue;
+                }
+
+                var moved = new SlotKey(copy, slot.Member);
+                if (state.Bindings.TryGetValue(slot, out var held))
+                {
+                    Held(moved);
+                    bindings = bindings.SetItem(moved, held);
+                }
+
+                if (state.Constants.TryGetValue(slot, out var known))
+                {
+                    Held(moved);
+                    constants = constants.SetItem(moved, known);
+                }
+            }
+
+            _withCopies.Add(copy);
+            _slotsHeld = true;
+            return new MappingState(bindings, state.Sites, constants);
+        }
+
+        // The captures that hold a `with` expression's copy of a local's value (see CopyMembers).
+        private readonly HashSet<CaptureId> _withCopies = new HashSet<CaptureId>();
 
         /// <summary>The tuple a deconstruction assigns to (<c>var (a, b)</c>, <c>(var a, var b)</c>, <c>(a, b)</c>).</summary>
         private static ITupleOperation? DeconstructedInto(IOperation target) =>
