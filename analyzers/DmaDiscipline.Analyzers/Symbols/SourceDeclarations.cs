@@ -535,6 +535,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
 
+            var carriedWords = new WordSet(carried);
             var pending = new List<string>(sinks);
             while (pending.Count > 0)
             {
@@ -565,7 +566,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                         if (unit.Kind != UnitKind.Value)
                         {
-                            AddAll(SourceWords.WordsIn(unit.Text, unit.Span.Start, end, carried), sinks, added);
+                            AddAll(carriedWords.WordsIn(unit.Text, unit.Span.Start, end), sinks, added);
                         }
                     }
                 }
