@@ -24,6 +24,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly HashSet<string> _types;
         private readonly bool _pointers;
         private readonly HashSet<string>? _freshReads;
+        private readonly WordPool _pool = new WordPool();
         private readonly AddedNames _added = new AddedNames();
 
         /// <param name="names">The content names so far; grown by <see cref="Read"/> and <see cref="Add"/>.</param>
@@ -95,7 +96,20 @@ namespace DmaDiscipline.Analyzers.Symbols
         [MethodImpl(Jit.Optimized)]
         private Result Read(string text, int start, int end, string[]? hotParameters, HashSet<string> local)
         {
-            var tokens = Tokenize(text, start, end);
+            var tokens = TakeTokens(text, start, end, _pool);
+            try
+            {
+                return Read(tokens, hotParameters, local);
+            }
+            finally
+            {
+                GiveBack(tokens);
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private Result Read(List<Token> tokens, string[]? hotParameters, HashSet<string> local)
+        {
             var fresh = FreshReads(tokens, _freshReads);
             if (hotParameters is not null)
             {
@@ -510,10 +524,62 @@ namespace DmaDiscipline.Analyzers.Symbols
             public int At { get; }
         }
 
+        // One token list per thread, cleared and used again by the next read (a reader reads thousands of members, one at a time).
+        [ThreadStatic]
+        private static List<Token>? t_tokens;
+
+        // A list grown past this is not kept (a 16,000-statement body would otherwise stay in memory).
+        private const int KeptTokens = 1 << 14;
+
+        /// <summary>The tokens of [start, end), in the thread's list (taken from it until <see cref="GiveBack"/>: a nested read makes its own).</summary>
+        internal static List<Token> TakeTokens(string text, int start, int end, WordPool pool)
+        {
+            var tokens = t_tokens ?? new List<Token>();
+            t_tokens = null;
+            lock (pool)
+            {
+                TokenizeInto(tokens, text, start, end, pool);
+            }
+
+            return tokens;
+        }
+
+        /// <summary>Gives a list from <see cref="TakeTokens"/> back to the thread, empty.</summary>
+        internal static void GiveBack(List<Token> tokens)
+        {
+            if (tokens.Capacity <= KeptTokens)
+            {
+                tokens.Clear();
+                t_tokens = tokens;
+            }
+        }
+
         /// <summary>The words and punctuation of [start, end); comments, strings and characters left out (what they hold is not code).</summary>
-        internal static List<Token> Tokenize(string text, int start, int end)
+        internal static List<Token> Tokenize(string text, int start, int end) => Tokenize(text, start, end, null);
+
+        /// <param name="pool">Where a word's string is found once made (a reader reads the same words again and again), or null.</param>
+        internal static List<Token> Tokenize(string text, int start, int end, WordPool? pool)
+        {
+            if (pool is null)
+            {
+                return TokenizeWith(text, start, end, null);
+            }
+
+            lock (pool)
+            {
+                return TokenizeWith(text, start, end, pool);
+            }
+        }
+
+        private static List<Token> TokenizeWith(string text, int start, int end, WordPool? pool)
         {
             var tokens = new List<Token>();
+            TokenizeInto(tokens, text, start, end, pool);
+            return tokens;
+        }
+
+        private static void TokenizeInto(List<Token> tokens, string text, int start, int end, WordPool? pool)
+        {
             var at = start;
             while (at < end)
             {
@@ -531,7 +597,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         at++;
                     }
 
-                    tokens.Add(new Token(text.Substring(first, at - first), '\0', first));
+                    tokens.Add(new Token(pool is null ? text.Substring(first, at - first) : pool.Get(text, first, at - first), '\0', first));
                 }
                 else if (c == '/' && at + 1 < end && text[at + 1] == '/')
                 {
@@ -553,8 +619,6 @@ namespace DmaDiscipline.Analyzers.Symbols
                     at++;
                 }
             }
-
-            return tokens;
         }
 
         /// <summary>The position after the string or character literal opening at <paramref name="at"/> (verbatim and raw strings too).</summary>

@@ -26,6 +26,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly HashSet<string> _device;
         private readonly HashSet<string> _fresh;
         private readonly HashSet<string>? _freshReads;
+        private readonly WordPool _pool = new WordPool();
         private readonly AddedNames _added = new AddedNames();
 
         /// <param name="sinks">The sink words so far; grown with the wrappers found.</param>
@@ -76,7 +77,20 @@ namespace DmaDiscipline.Analyzers.Symbols
         [MethodImpl(Jit.Optimized)]
         private bool Read(string text, int start, int end, bool returnsBound, HashSet<string> local)
         {
-            var tokens = Tokenize(text, start, end);
+            var tokens = TakeTokens(text, start, end, _pool);
+            try
+            {
+                return Read(tokens, returnsBound, local);
+            }
+            finally
+            {
+                GiveBack(tokens);
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private bool Read(List<Token> tokens, bool returnsBound, HashSet<string> local)
+        {
             var freshReads = FreshReads(tokens, _freshReads);
             var touched = false;
             bool grew;
