@@ -741,6 +741,12 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         private ImmutableArray<IMethodSymbol> BodiesNaming(List<string> names, int shape)
         {
+            if (names.Count == 1)
+            {
+                // One word (a field's writers, asked once per field of that name): its bodies are the same for every such field.
+                return _namingOne.GetOrAdd((names[0], shape), key => Distinct(_naming.GetOrAdd(key, word => Naming(word.Word, word.Shape))));
+            }
+
             var found = new List<(int Tree, int Word, int At, IMethodSymbol Method)>();
             for (var word = 0; word < names.Count; word++)
             {
@@ -767,6 +773,25 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             return readers.ToImmutable();
+        }
+
+        private readonly ConcurrentDictionary<(string Word, int Shape), ImmutableArray<IMethodSymbol>> _namingOne =
+            new ConcurrentDictionary<(string, int), ImmutableArray<IMethodSymbol>>();
+
+        /// <summary>The bodies of one word's occurrences, each once, in text order.</summary>
+        private static ImmutableArray<IMethodSymbol> Distinct(ImmutableArray<(int Tree, IMethodSymbol Method)> occurrences)
+        {
+            var bodies = ImmutableArray.CreateBuilder<IMethodSymbol>();
+            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var (_, method) in occurrences)
+            {
+                if (seen.Add(method))
+                {
+                    bodies.Add(method);
+                }
+            }
+
+            return bodies.ToImmutable();
         }
 
         private ImmutableArray<(int Tree, IMethodSymbol Method)> Naming(string word, int shape)

@@ -149,8 +149,24 @@ namespace DmaDiscipline.Analyzers.Publishing
             /// (<see cref="AddressCarriers.MayStoreContent"/>, over the whole member declaration around it: a local function's
             /// writes may use its enclosing method's locals)? True where its declaration is not in source.
             /// </summary>
-            public bool MayStoreContent(IMethodSymbol writer, string name, CancellationToken cancellationToken) =>
-                AnyDeclaration(writer, name, _mayStoreContent, cancellationToken);
+            public bool MayStoreContent(IMethodSymbol writer, string name, CancellationToken cancellationToken)
+            {
+                // Asked of every writer of a name once per field of that name (one per type of a repetitive project): answered once.
+                var key = (writer, name);
+                return _mayStore.TryGetValue(key, out var known) ? known : _mayStore.GetOrAdd(key, AnyDeclaration(writer, name, _mayStoreContent, cancellationToken));
+            }
+
+            private readonly System.Collections.Concurrent.ConcurrentDictionary<(IMethodSymbol, string), bool> _mayStore =
+                new System.Collections.Concurrent.ConcurrentDictionary<(IMethodSymbol, string), bool>(new WriterAndName());
+
+            private sealed class WriterAndName : IEqualityComparer<(IMethodSymbol Writer, string Name)>
+            {
+                public bool Equals((IMethodSymbol Writer, string Name) x, (IMethodSymbol Writer, string Name) y) =>
+                    SymbolEqualityComparer.Default.Equals(x.Writer, y.Writer) && string.Equals(x.Name, y.Name, StringComparison.Ordinal);
+
+                public int GetHashCode((IMethodSymbol Writer, string Name) obj) =>
+                    SymbolEqualityComparer.Default.GetHashCode(obj.Writer) * 31 + StringComparer.Ordinal.GetHashCode(obj.Name);
+            }
 
             /// <summary>
             /// May the parameter called <paramref name="name"/> reach a device-visible sink in <paramref name="method"/>: is it bound

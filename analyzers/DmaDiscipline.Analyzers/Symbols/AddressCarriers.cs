@@ -173,6 +173,13 @@ namespace DmaDiscipline.Analyzers.Symbols
             /// <summary>The DMA API's map and coherent-alloc calls no member of the source shares a name with: their value is fresh.</summary>
             public HashSet<string> Fresh { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+            /// <summary>
+            /// The referenced members whose value is a fresh bus address whatever their receiver and arguments (<see cref="BusMembers"/>),
+            /// where no member of the source shares the name and the source writes it only as a member read (after a '.'):
+            /// a read of one brings nothing of its receiver or arguments (<see cref="ContentFlow.FreshReads"/>).
+            /// </summary>
+            public HashSet<string> FreshReads { get; } = new HashSet<string>(StringComparer.Ordinal);
+
             /// <summary>The sinks a device reads, where the analysis is in reach (null where no sink is used).</summary>
             public HashSet<string>? DeviceSinks { get; set; }
 
@@ -180,7 +187,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 lock (_gate)
                 {
-                    return _names ??= Declarations(cancellationToken).ContentNames(_seeds, _pointers, cancellationToken);
+                    return _names ??= Declarations(cancellationToken).ContentNames(_seeds, _pointers, FreshReads, cancellationToken);
                 }
             }
 
@@ -194,7 +201,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 if (!_hot.TryGetValue(member, out var hot))
                 {
-                    var reader = _reader ??= new ContentFlow(Names(cancellationToken), new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), _pointers);
+                    var reader = _reader ??= new ContentFlow(Names(cancellationToken), new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), _pointers, FreshReads);
                     var text = SourceWords.TextOf(member.SyntaxTree);
                     var end = Math.Min(member.Span.End, text.Length);
                     hot = _hot.GetOrAdd(member, member.Span.Start < end ? reader.HotWords(text, member.Span.Start, end) : new HashSet<string>(StringComparer.Ordinal));
@@ -213,7 +220,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 if (!_bound.TryGetValue(member, out var bound))
                 {
                     var (sinks, boundNames) = SinkBound(cancellationToken);
-                    var reader = _sinkReader ??= new SinkFlow(sinks, boundNames, new HashSet<string>(StringComparer.Ordinal), DeviceMemory, Fresh);
+                    var reader = _sinkReader ??= new SinkFlow(sinks, boundNames, new HashSet<string>(StringComparer.Ordinal), DeviceMemory, Fresh, FreshReads);
 
                     // After a method's parameter list (its initializer and body): its signature names the method itself, a sink word.
                     var text = SourceWords.TextOf(member.SyntaxTree);
@@ -232,7 +239,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     if (_sinkBound is null)
                     {
                         var sinks = new HashSet<string>(DeviceSinks ?? new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-                        var bound = DeviceSinks is null ? new HashSet<string>(StringComparer.Ordinal) : Declarations(cancellationToken).SinkBoundNames(sinks, DeviceMemory, Fresh, cancellationToken);
+                        var bound = DeviceSinks is null ? new HashSet<string>(StringComparer.Ordinal) : Declarations(cancellationToken).SinkBoundNames(sinks, DeviceMemory, Fresh, FreshReads, cancellationToken);
                         _sinkBound = (sinks, bound);
                     }
 
@@ -420,7 +427,8 @@ namespace DmaDiscipline.Analyzers.Symbols
             // A method given a physical address in a marked parameter shows it by its own name, in its declaration or an
             // implementation's: a body need not use any other carrier.
             var given = new HashSet<string>(names.GivenPhysical, StringComparer.Ordinal);
-            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, given, forgers, sinks, sinkOwners, externalDevice, cancellationToken);
+            var busMembers = new BusMembers();
+            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, given, forgers, sinks, sinkOwners, externalDevice, busMembers, cancellationToken);
             carriers.UnionWith(given);
             foreach (var name in sinks)
             {
@@ -537,9 +545,46 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
 
+            var codeTrees = symbols.CodeTrees(cancellationToken);
+            foreach (var name in busMembers.Names(symbols))
+            {
+                if (!declarations.Declares(name) && OnlyMemberReads(codeTrees, name))
+                {
+                    content.FreshReads.Add(name);
+                }
+            }
+
             content.DeviceMemory.UnionWith(externalDevice);
             content.DeviceMemory.UnionWith(names.DeviceMemory);
             return new AddressCarriers(new List<string>(sinks), new List<string>(carriers), new List<string>(forgers), busTypeNameList, symbols.PointersArePhysical, inReach: true, content);
+        }
+
+        /// <summary>
+        /// Is every place the trees write <paramref name="name"/> (as a word: code, comments and strings alike) after a '.', a member
+        /// read? Not where it is declared or named otherwise (a local, a parameter, a tuple element, an anonymous type's member, a
+        /// named argument): words could not tell that one from the referenced member.
+        /// </summary>
+        private static bool OnlyMemberReads(IReadOnlyList<SyntaxTree> trees, string name)
+        {
+            foreach (var tree in trees)
+            {
+                if (!SourceWords.MayHoldWord(tree, name))
+                {
+                    continue;
+                }
+
+                var text = SourceWords.TextOf(tree);
+                for (var at = SourceWords.IndexOfWord(text, name, 0, text.Length); at >= 0; at = SourceWords.IndexOfWord(text, name, at + name.Length, text.Length))
+                {
+                    var before = SourceWords.PreviousNonSpace(text, at - 1);
+                    if (before < 0 || text[before] != '.')
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
         }
 
         /// <summary>

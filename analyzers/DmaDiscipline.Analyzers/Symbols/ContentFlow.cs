@@ -23,18 +23,25 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly HashSet<string> _held;
         private readonly HashSet<string> _types;
         private readonly bool _pointers;
+        private readonly HashSet<string>? _freshReads;
+        private readonly WordPool _pool = new WordPool();
         private readonly AddedNames _added = new AddedNames();
 
         /// <param name="names">The content names so far; grown by <see cref="Read"/> and <see cref="Add"/>.</param>
         /// <param name="held">The fields and properties the source declares: an assigned one becomes a content name.</param>
         /// <param name="types">The types the source declares constructors for (<c>new T(</c> is looked for).</param>
         /// <param name="pointers">Is a <c>*</c> a physical address (an identity-mapped platform)?</param>
-        public ContentFlow(HashSet<string> names, HashSet<string> held, HashSet<string> types, bool pointers)
+        /// <param name="freshReads">
+        /// Members whose value is a fresh bus address whatever their receiver and arguments (<see cref="BusMembers"/>): the words
+        /// of a read of one (<see cref="FreshReads"/>) make nothing hot. Null or empty: none.
+        /// </param>
+        public ContentFlow(HashSet<string> names, HashSet<string> held, HashSet<string> types, bool pointers, HashSet<string>? freshReads = null)
         {
             _names = names;
             _held = held;
             _types = types;
             _pointers = pointers;
+            _freshReads = freshReads;
         }
 
         /// <summary>What one declaration's text gave: does it return a hot value, is any statement hot, which types it creates hot.</summary>
@@ -89,7 +96,21 @@ namespace DmaDiscipline.Analyzers.Symbols
         [MethodImpl(Jit.Optimized)]
         private Result Read(string text, int start, int end, string[]? hotParameters, HashSet<string> local)
         {
-            var tokens = Tokenize(text, start, end);
+            var tokens = TakeTokens(text, start, end, _pool);
+            try
+            {
+                return Read(tokens, hotParameters, local);
+            }
+            finally
+            {
+                GiveBack(tokens);
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private Result Read(List<Token> tokens, string[]? hotParameters, HashSet<string> local)
+        {
+            var fresh = FreshReads(tokens, _freshReads);
             if (hotParameters is not null)
             {
                 local.UnionWith(hotParameters);
@@ -110,10 +131,10 @@ namespace DmaDiscipline.Analyzers.Symbols
                         continue;
                     }
 
-                    if (i > from && IsHot(tokens, from, i, local))
+                    if (i > from && IsHot(tokens, from, i, local, fresh))
                     {
                         any = true;
-                        grew |= Statement(tokens, from, i, local, ref returns, created);
+                        grew |= Statement(tokens, from, i, local, fresh, ref returns, created);
                     }
 
                     from = i + 1;
@@ -125,7 +146,7 @@ namespace DmaDiscipline.Analyzers.Symbols
         }
 
         /// <summary>One hot statement [from, to): what it makes hot. True when a local became hot.</summary>
-        private bool Statement(List<Token> tokens, int from, int to, HashSet<string> local, ref bool returns, List<string> created)
+        private bool Statement(List<Token> tokens, int from, int to, HashSet<string> local, bool[]? fresh, ref bool returns, List<string> created)
         {
             var grew = false;
             for (var i = from; i < to; i++)
@@ -189,7 +210,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     continue;
                 }
 
-                if (IsAssignment(tokens, i) && IsHot(tokens, i + 1, to, local))
+                if (IsAssignment(tokens, i) && IsHot(tokens, i + 1, to, local, fresh))
                 {
                     grew |= Target(tokens, from, i, local);
                 }
@@ -296,10 +317,15 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private bool IsContent(string word, HashSet<string> local) => _names.Contains(word) || local.Contains(word);
 
-        private bool IsHot(List<Token> tokens, int from, int to, HashSet<string> local)
+        private bool IsHot(List<Token> tokens, int from, int to, HashSet<string> local, bool[]? fresh)
         {
             for (var i = from; i < to; i++)
             {
+                if (fresh is not null && fresh[i])
+                {
+                    continue;
+                }
+
                 if (tokens[i].Word is { } word ? IsContent(word, local) : _pointers && tokens[i].Char == '*')
                 {
                     return true;
@@ -307,6 +333,148 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The tokens that are part of a read of a fresh member (<see cref="BusMembers"/>), whose value is a bus address made by
+        /// the member, not what its receiver or arguments carry: the member's name after a <c>.</c> (or <c>?.</c>), the receiver
+        /// chain before it (<c>area</c>, <c>q._rings[i]</c>, <c>Get(x)</c>: words joined by dots, each with its index or argument
+        /// lists) and its own argument list. A read whose receiver or arguments hold anything else (an operator, <c>new</c>,
+        /// <c>out</c>/<c>ref</c>, a lambda) is left as it is: a construction or a call there may store what it is given.
+        /// Null where there is no fresh member or no read of one.
+        /// </summary>
+        internal static bool[]? FreshReads(List<Token> tokens, HashSet<string>? fresh)
+        {
+            if (fresh is null || fresh.Count == 0)
+            {
+                return null;
+            }
+
+            bool[]? marked = null;
+            for (var k = 1; k < tokens.Count; k++)
+            {
+                if (!(tokens[k].Word is { } name) || !fresh.Contains(name) || !IsChar(tokens, k - 1, '.'))
+                {
+                    continue;
+                }
+
+                // Forwards: the member's own argument list.
+                var last = k;
+                if (IsChar(tokens, k + 1, '('))
+                {
+                    last = Closing(tokens, k + 1);
+                    if (last < 0)
+                    {
+                        continue;
+                    }
+                }
+
+                // Backwards: the receiver chain, words joined by '.' or '?.', each followed by any '(…)' or '[…]' groups.
+                var first = k - 1;
+                var j = k - 1;
+                var whole = true;
+                while (true)
+                {
+                    j = IsChar(tokens, j - 1, '?') ? j - 2 : j - 1;
+                    while (j >= 0 && tokens[j].Word is null && (tokens[j].Char == ')' || tokens[j].Char == ']'))
+                    {
+                        j = Opening(tokens, j) - 1;
+                        if (j < -1)
+                        {
+                            whole = false;
+                            break;
+                        }
+                    }
+
+                    if (!whole || j < 0 || tokens[j].Word is null)
+                    {
+                        whole = false;
+                        break;
+                    }
+
+                    first = j;
+                    if (!IsChar(tokens, j - 1, '.'))
+                    {
+                        break;
+                    }
+
+                    j--;
+                }
+
+                if (!whole || (first > 0 && tokens[first - 1].Word == "new") || !OnlyNames(tokens, first, last))
+                {
+                    continue;
+                }
+
+                marked ??= new bool[tokens.Count];
+                for (var i = first; i <= last; i++)
+                {
+                    marked[i] = true;
+                }
+            }
+
+            return marked;
+        }
+
+        private static bool IsChar(List<Token> tokens, int i, char c) => i >= 0 && i < tokens.Count && tokens[i].Word is null && tokens[i].Char == c;
+
+        /// <summary>Words (no keyword that makes, passes by reference or runs code), dots, commas, '?', parentheses and brackets only.</summary>
+        private static bool OnlyNames(List<Token> tokens, int first, int last)
+        {
+            for (var i = first; i <= last; i++)
+            {
+                if (tokens[i].Word is { } word)
+                {
+                    if (word == "new" || word == "out" || word == "ref" || word == "in" || word == "delegate" || word == "stackalloc" || word == "await" || word == "with" || word == "switch")
+                    {
+                        return false;
+                    }
+                }
+                else if (".,?()[]".IndexOf(tokens[i].Char) < 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>The index of the ')' or ']' that closes the group opening at <paramref name="open"/>, or -1.</summary>
+        private static int Closing(List<Token> tokens, int open)
+        {
+            var depth = 0;
+            for (var i = open; i < tokens.Count; i++)
+            {
+                if (tokens[i].Word is null && (tokens[i].Char == '(' || tokens[i].Char == '['))
+                {
+                    depth++;
+                }
+                else if (tokens[i].Word is null && (tokens[i].Char == ')' || tokens[i].Char == ']') && --depth == 0)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>The index of the '(' or '[' that opens the group closing at <paramref name="close"/>, or -1.</summary>
+        private static int Opening(List<Token> tokens, int close)
+        {
+            var depth = 0;
+            for (var i = close; i >= 0; i--)
+            {
+                if (tokens[i].Word is null && (tokens[i].Char == ')' || tokens[i].Char == ']'))
+                {
+                    depth++;
+                }
+                else if (tokens[i].Word is null && (tokens[i].Char == '(' || tokens[i].Char == '[') && --depth == 0)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
         }
 
         /// <summary>Is the '=' at <paramref name="i"/> an assignment (=, +=, &lt;&lt;=, ??= …), not ==, =&gt;, !=, &lt;=, &gt;=?</summary>
@@ -356,10 +524,62 @@ namespace DmaDiscipline.Analyzers.Symbols
             public int At { get; }
         }
 
+        // One token list per thread, cleared and used again by the next read (a reader reads thousands of members, one at a time).
+        [ThreadStatic]
+        private static List<Token>? t_tokens;
+
+        // A list grown past this is not kept (a 16,000-statement body would otherwise stay in memory).
+        private const int KeptTokens = 1 << 14;
+
+        /// <summary>The tokens of [start, end), in the thread's list (taken from it until <see cref="GiveBack"/>: a nested read makes its own).</summary>
+        internal static List<Token> TakeTokens(string text, int start, int end, WordPool pool)
+        {
+            var tokens = t_tokens ?? new List<Token>();
+            t_tokens = null;
+            lock (pool)
+            {
+                TokenizeInto(tokens, text, start, end, pool);
+            }
+
+            return tokens;
+        }
+
+        /// <summary>Gives a list from <see cref="TakeTokens"/> back to the thread, empty.</summary>
+        internal static void GiveBack(List<Token> tokens)
+        {
+            if (tokens.Capacity <= KeptTokens)
+            {
+                tokens.Clear();
+                t_tokens = tokens;
+            }
+        }
+
         /// <summary>The words and punctuation of [start, end); comments, strings and characters left out (what they hold is not code).</summary>
-        internal static List<Token> Tokenize(string text, int start, int end)
+        internal static List<Token> Tokenize(string text, int start, int end) => Tokenize(text, start, end, null);
+
+        /// <param name="pool">Where a word's string is found once made (a reader reads the same words again and again), or null.</param>
+        internal static List<Token> Tokenize(string text, int start, int end, WordPool? pool)
+        {
+            if (pool is null)
+            {
+                return TokenizeWith(text, start, end, null);
+            }
+
+            lock (pool)
+            {
+                return TokenizeWith(text, start, end, pool);
+            }
+        }
+
+        private static List<Token> TokenizeWith(string text, int start, int end, WordPool? pool)
         {
             var tokens = new List<Token>();
+            TokenizeInto(tokens, text, start, end, pool);
+            return tokens;
+        }
+
+        private static void TokenizeInto(List<Token> tokens, string text, int start, int end, WordPool? pool)
+        {
             var at = start;
             while (at < end)
             {
@@ -377,7 +597,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         at++;
                     }
 
-                    tokens.Add(new Token(text.Substring(first, at - first), '\0', first));
+                    tokens.Add(new Token(pool is null ? text.Substring(first, at - first) : pool.Get(text, first, at - first), '\0', first));
                 }
                 else if (c == '/' && at + 1 < end && text[at + 1] == '/')
                 {
@@ -399,8 +619,6 @@ namespace DmaDiscipline.Analyzers.Symbols
                     at++;
                 }
             }
-
-            return tokens;
         }
 
         /// <summary>The position after the string or character literal opening at <paramref name="at"/> (verbatim and raw strings too).</summary>

@@ -15,7 +15,8 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <param name="given">The names of methods that are given a physical address in a parameter marked <c>[PhysicalAddressSource]</c> (a platform's callback): a body implementing one shows it by its name.</param>
         /// <param name="sinkOwners">For each sink name added, the names of the types that declare a sink of that name.</param>
         public static void Add(Compilation compilation, DmaSymbols symbols, List<ITypeSymbol> physicalTypes, List<ITypeSymbol> busTypes,
-            HashSet<string> carriers, HashSet<string> given, HashSet<string> forgers, HashSet<string> sinks, Dictionary<string, HashSet<string>> sinkOwners, HashSet<string> device, CancellationToken cancellationToken)
+            HashSet<string> carriers, HashSet<string> given, HashSet<string> forgers, HashSet<string> sinks, Dictionary<string, HashSet<string>> sinkOwners, HashSet<string> device, BusMembers busMembers,
+            CancellationToken cancellationToken)
         {
             var definers = new HashSet<IAssemblySymbol>(SymbolEqualityComparer.Default);
             foreach (var type in physicalTypes)
@@ -38,7 +39,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 cancellationToken.ThrowIfCancellationRequested();
                 if (compilation.GetAssemblyOrModuleSymbol(reference) is IAssemblySymbol assembly && (definers.Contains(assembly) || References(assembly, definers)))
                 {
-                    AddNamespace(assembly.GlobalNamespace, symbols, carriers, given, forgers, new Sinks(sinks, sinkOwners, device), cancellationToken);
+                    AddNamespace(assembly.GlobalNamespace, symbols, carriers, given, forgers, new Sinks(sinks, sinkOwners, device, busMembers), cancellationToken);
                 }
             }
         }
@@ -90,6 +91,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 return;
             }
 
+            sinks.BusMembers.AddType(type);
             if (type.TypeKind == TypeKind.Delegate && type.DelegateInvokeMethod is { } invoke && Carries(invoke, symbols))
             {
                 carriers.Add(type.Name);
@@ -137,6 +139,8 @@ namespace DmaDiscipline.Analyzers.Symbols
                 {
                     sinks.Add(member.Name, type);
                 }
+
+                sinks.BusMembers.Add(member, type, symbols);
             }
         }
 
@@ -246,12 +250,15 @@ namespace DmaDiscipline.Analyzers.Symbols
             private readonly Dictionary<string, HashSet<string>> _owners;
             private readonly HashSet<string> _device;
 
-            public Sinks(HashSet<string> names, Dictionary<string, HashSet<string>> owners, HashSet<string> device)
+            public Sinks(HashSet<string> names, Dictionary<string, HashSet<string>> owners, HashSet<string> device, BusMembers busMembers)
             {
                 _names = names;
                 _owners = owners;
                 _device = device;
+                BusMembers = busMembers;
             }
+
+            public BusMembers BusMembers { get; }
 
             /// <summary>A member that holds or returns device memory: also where the summary generator's content names start.</summary>
             public void AddDevice(string name) => _device.Add(name);
@@ -267,6 +274,106 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                 types.Add(owner.Name);
             }
+        }
+    }
+
+    /// <summary>
+    /// The names of referenced members whose value is a fresh bus address whatever their receiver and arguments: a read of
+    /// one (<c>area.DmaAddress</c>, <c>list.DmaAddress(i)</c>) gives the flow a bus address (<c>AddressFlow.Member</c>, and a call
+    /// of a method without a body that returns the bus-address type), never what the receiver or the arguments carry. Such a
+    /// member is a field, a property (not an indexer) or an ordinary non-generic method of exactly the bus-address type, with
+    /// no role (configured, marked, published, or of a member it implements), not abstract, virtual, an override or an extension, without
+    /// <c>ref</c>/<c>out</c> parameters or a <c>ref</c> return, declared by a class or struct that is neither a physical nor a
+    /// bus-address type (whose members are views of their own number), nor a record (whose members may be read as what its
+    /// construction was given), nor a collection. A name counts only where every member of that name in the assemblies read
+    /// is one (words cannot tell them apart).
+    /// </summary>
+    internal sealed class BusMembers
+    {
+        private readonly List<INamedTypeSymbol> _types = new List<INamedTypeSymbol>();
+        private HashSet<string>? _candidates;
+
+        /// <summary>A type read: its members of a candidate's name are asked in <see cref="Names"/>.</summary>
+        public void AddType(INamedTypeSymbol type) => _types.Add(type);
+
+        /// <summary>A member read: its name is a candidate when it gives a fresh bus address.</summary>
+        public void Add(ISymbol member, INamedTypeSymbol type, DmaSymbols symbols)
+        {
+            if (IsFresh(member, type, symbols))
+            {
+                (_candidates ??= new HashSet<string>(System.StringComparer.Ordinal)).Add(member.Name);
+            }
+        }
+
+        /// <summary>The names every member of which, among those read (not private), gives a fresh bus address.</summary>
+        public HashSet<string> Names(DmaSymbols symbols)
+        {
+            var names = new HashSet<string>(System.StringComparer.Ordinal);
+            if (_candidates is null)
+            {
+                return names;
+            }
+
+            foreach (var name in _candidates)
+            {
+                if (EveryMemberIsFresh(name, symbols))
+                {
+                    names.Add(name);
+                }
+            }
+
+            return names;
+        }
+
+        private bool EveryMemberIsFresh(string name, DmaSymbols symbols)
+        {
+            foreach (var type in _types)
+            {
+                foreach (var member in type.GetMembers(name))
+                {
+                    if (member.DeclaredAccessibility != Accessibility.Private && !IsFresh(member, type, symbols))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsFresh(ISymbol member, INamedTypeSymbol type, DmaSymbols symbols)
+        {
+            if (member.IsImplicitlyDeclared)
+            {
+                return false;
+            }
+
+            var valueType = member switch
+            {
+                IFieldSymbol field => field.Type,
+                IPropertySymbol { IsIndexer: false, ReturnsByRef: false, ReturnsByRefReadonly: false } property => property.Type,
+                IMethodSymbol { MethodKind: MethodKind.Ordinary, IsGenericMethod: false, IsExtensionMethod: false, ReturnsByRef: false, ReturnsByRefReadonly: false } method => method.ReturnType,
+                _ => null,
+            };
+            return valueType is not null && symbols.IsBusAddressType(valueType)
+                && !(member is IMethodSymbol withParameters && HasReferenceParameter(withParameters))
+                && !member.IsAbstract && !member.IsVirtual && !member.IsOverride
+                && (type.TypeKind == TypeKind.Class || type.TypeKind == TypeKind.Struct) && !type.IsRecord && !type.IsGenericType
+                && !symbols.IsPhysicalType(type) && !symbols.IsBusAddressType(type) && !symbols.Containers.IsContainer(type)
+                && symbols.RolesOf(member) == DmaRole.None;
+        }
+
+        private static bool HasReferenceParameter(IMethodSymbol method)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.RefKind != RefKind.None)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }

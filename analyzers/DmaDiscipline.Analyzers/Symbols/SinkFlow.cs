@@ -25,6 +25,8 @@ namespace DmaDiscipline.Analyzers.Symbols
         private readonly HashSet<string> _named;
         private readonly HashSet<string> _device;
         private readonly HashSet<string> _fresh;
+        private readonly HashSet<string>? _freshReads;
+        private readonly WordPool _pool = new WordPool();
         private readonly AddedNames _added = new AddedNames();
 
         /// <param name="sinks">The sink words so far; grown with the wrappers found.</param>
@@ -35,8 +37,13 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// Calls whose value is a fresh bus address or device memory, none of their receiver or arguments in it (the DMA API's
         /// map and coherent-alloc members, where the source declares no member of the name): assigned, they bind nothing.
         /// </param>
-        public SinkFlow(HashSet<string> sinks, HashSet<string> bound, HashSet<string> named, HashSet<string> device, HashSet<string> fresh)
+        /// <param name="freshReads">
+        /// Members whose value is a fresh bus address whatever their receiver and arguments (<see cref="BusMembers"/>): the words of a
+        /// read of one (<see cref="ContentFlow.FreshReads"/>) are not bound by what it reaches. Null or empty: none.
+        /// </param>
+        public SinkFlow(HashSet<string> sinks, HashSet<string> bound, HashSet<string> named, HashSet<string> device, HashSet<string> fresh, HashSet<string>? freshReads = null)
         {
+            _freshReads = freshReads;
             _device = device;
             _fresh = fresh;
             _sinks = sinks;
@@ -70,7 +77,21 @@ namespace DmaDiscipline.Analyzers.Symbols
         [MethodImpl(Jit.Optimized)]
         private bool Read(string text, int start, int end, bool returnsBound, HashSet<string> local)
         {
-            var tokens = Tokenize(text, start, end);
+            var tokens = TakeTokens(text, start, end, _pool);
+            try
+            {
+                return Read(tokens, returnsBound, local);
+            }
+            finally
+            {
+                GiveBack(tokens);
+            }
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        private bool Read(List<Token> tokens, bool returnsBound, HashSet<string> local)
+        {
+            var freshReads = FreshReads(tokens, _freshReads);
             var touched = false;
             bool grew;
             do
@@ -86,7 +107,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                     if (i > from)
                     {
-                        grew |= Statement(tokens, from, i, local, returnsBound, ref touched);
+                        grew |= Statement(tokens, from, i, local, returnsBound, freshReads, ref touched);
                     }
 
                     from = i + 1;
@@ -105,7 +126,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             return touched;
         }
 
-        private bool Statement(List<Token> tokens, int from, int to, HashSet<string> local, bool returnsBound, ref bool touched)
+        private bool Statement(List<Token> tokens, int from, int to, HashSet<string> local, bool returnsBound, bool[]? freshReads, ref bool touched)
         {
             // An assignment into a sink or a bound target (desc.Addr = v, _base = v): its right-hand side reaches it, not the index.
             var grew = false;
@@ -129,7 +150,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         touched = assigns = true;
                         if (!IsFreshCall(tokens, i + 1, to))
                         {
-                            grew |= BindAll(tokens, i + 1, to, local);
+                            grew |= BindAll(tokens, i + 1, to, local, freshReads);
                         }
 
                         break;
@@ -182,7 +203,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             if (all)
             {
                 touched = true;
-                grew |= BindAll(tokens, from, to, local);
+                grew |= BindAll(tokens, from, to, local, freshReads);
             }
 
             return grew;
@@ -239,12 +260,13 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         private bool IsBound(string word, HashSet<string> local) => local.Contains(word) || _bound.Contains(word);
 
-        private static bool BindAll(List<Token> tokens, int from, int to, HashSet<string> local)
+        /// <summary>Binds the words of [from, to), but those of a fresh member's read (its value is the member's, not theirs).</summary>
+        private static bool BindAll(List<Token> tokens, int from, int to, HashSet<string> local, bool[]? freshReads)
         {
             var grew = false;
             for (var i = from; i < to; i++)
             {
-                if (tokens[i].Word is { } word)
+                if (tokens[i].Word is { } word && (freshReads is null || !freshReads[i]))
                 {
                     grew |= local.Add(word);
                 }

@@ -537,6 +537,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 }
             }
 
+            var carriedWords = new WordSet(carried);
             var pending = new List<string>(sinks);
             while (pending.Count > 0)
             {
@@ -567,7 +568,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
                         if (unit.Kind != UnitKind.Value)
                         {
-                            AddAll(SourceWords.WordsIn(unit.Text, unit.Span.Start, end, carried), sinks, added);
+                            AddAll(carriedWords.WordsIn(unit.Text, unit.Span.Start, end), sinks, added);
                         }
                     }
                 }
@@ -584,8 +585,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         /// <param name="seeds">Where such a value starts: physical sources and types, device memory members and types.</param>
         /// <param name="pointers">Are pointers physical addresses (an identity-mapped platform): then a <c>*</c> starts one too.</param>
+        /// <param name="freshReads">Members whose value is a fresh bus address whatever their receiver (<see cref="BusMembers"/>).</param>
         [MethodImpl(Jit.Optimized)]
-        public HashSet<string> ContentNames(IEnumerable<string> seeds, bool pointers, CancellationToken cancellationToken)
+        public HashSet<string> ContentNames(IEnumerable<string> seeds, bool pointers, HashSet<string>? freshReads, CancellationToken cancellationToken)
         {
             var names = new HashSet<string>(seeds, StringComparer.Ordinal);
             var held = new HashSet<string>(StringComparer.Ordinal);
@@ -619,7 +621,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             var types = new HashSet<string>(constructors.Keys, StringComparer.Ordinal);
             types.UnionWith(primaries.Keys);
-            var flow = new ContentFlow(names, held, types, pointers);
+            var flow = new ContentFlow(names, held, types, pointers, freshReads);
             var created = new HashSet<string>(StringComparer.Ordinal);
             var pending = new List<string>(names);
             var first = true;
@@ -691,8 +693,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <param name="sinks">The sinks a device reads (bus sinks, device memory and what holds it, store helpers); not unmap or sync.</param>
         /// <param name="device">Those of the sinks that are device memory (a store through one is a sink, a new value for one is not).</param>
         /// <param name="fresh">The calls whose value is fresh (<see cref="SinkFlow"/>): assigned, they bind nothing.</param>
+        /// <param name="freshReads">Members whose value is a fresh bus address whatever their receiver (<see cref="BusMembers"/>).</param>
         [MethodImpl(Jit.Optimized)]
-        public HashSet<string> SinkBoundNames(HashSet<string> sinks, HashSet<string> device, HashSet<string> fresh, CancellationToken cancellationToken)
+        public HashSet<string> SinkBoundNames(HashSet<string> sinks, HashSet<string> device, HashSet<string> fresh, HashSet<string>? freshReads, CancellationToken cancellationToken)
         {
             var named = new HashSet<string>(StringComparer.Ordinal);
             var primaryParameters = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -714,7 +717,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
 
             var bound = new HashSet<string>(StringComparer.Ordinal);
-            var flow = new SinkFlow(sinks, bound, named, device, fresh);
+            var flow = new SinkFlow(sinks, bound, named, device, fresh, freshReads);
             var pending = new List<string>(sinks);
             while (pending.Count > 0)
             {

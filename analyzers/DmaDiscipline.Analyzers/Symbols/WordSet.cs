@@ -114,5 +114,58 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             return false;
         }
+
+        /// <summary>
+        /// The words of [start, end) that are names of the set, in order and as often as they occur, found as
+        /// <see cref="SourceWords.WordsIn"/> finds them (a word is cut at the range's ends) but without making a
+        /// string of every word read: a name found is the set's own.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        public List<string> WordsIn(string text, int start, int end)
+        {
+            var found = new List<string>();
+            var at = start;
+            while (at < end)
+            {
+                if (!SourceWords.IsWordChar(text[at]))
+                {
+                    at++;
+                    continue;
+                }
+
+                var first = at;
+                while (at < end && SourceWords.IsWordChar(text[at]))
+                {
+                    at++;
+                }
+
+                if (Find(text, first, at - first) is { } name)
+                {
+                    found.Add(name);
+                }
+            }
+
+            return found;
+        }
+
+        /// <summary>The name spelled by [first, first + length) of the text, or null.</summary>
+        private string? Find(string text, int first, int length)
+        {
+            var candidates = _byLength is null ? _names : _byLength.TryGetValue(length, out var sameLength) ? sameLength : null;
+            if (candidates is null)
+            {
+                return null;
+            }
+
+            foreach (var name in candidates)
+            {
+                if (name.Length == length && name[0] == text[first] && string.CompareOrdinal(text, first, name, 0, length) == 0)
+                {
+                    return name;
+                }
+            }
+
+            return null;
+        }
     }
 }

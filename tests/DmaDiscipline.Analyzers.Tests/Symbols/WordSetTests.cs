@@ -67,4 +67,24 @@ public sealed class WordSetTests
         Assert.True(new WordSet(Array.Empty<string>()).IsEmpty);
         Assert.False(new WordSet(Array.Empty<string>()).AnyIn("MapSingle", 0, 9));
     }
+
+    [Fact]
+    public void The_names_read_in_a_range_are_the_words_a_string_per_word_finds()
+    {
+        // The carriers' sink propagation reads which names a body holds without making a string of every word: the same
+        // words in the same order, cut at the range's ends as before, for few names and many.
+        var random = new Random(20261208);
+        string[] pieces = { "MapSingle", "MapSingles", "xMapSingle", "Map", "Single", "Q", "Qs", "_Q", "Ring", "Ringo", "Tx", "1Tx", "Fill", "Refill", "(", " ", ".", "\n" };
+        for (var body = 0; body < 2000; body++)
+        {
+            var text = string.Concat(Enumerable.Range(0, random.Next(1, 12)).Select(_ => pieces[random.Next(pieces.Length)]));
+            var start = random.Next(0, text.Length);
+            var end = random.Next(start, text.Length + 1);
+            var names = Many.Where(_ => random.Next(3) == 0).ToArray();
+            var expected = SourceWords.WordsIn(text, start, end, new HashSet<string>(names, StringComparer.Ordinal));
+
+            Assert.Equal(expected, new WordSet(names).WordsIn(text, start, end));
+            Assert.Equal(expected, new WordSet(names.Concat(Enumerable.Range(0, 10).Select(i => "Unused" + i))).WordsIn(text, start, end));
+        }
+    }
 }
