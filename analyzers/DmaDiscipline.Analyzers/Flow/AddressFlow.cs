@@ -28,6 +28,9 @@ namespace DmaDiscipline.Analyzers.Flow
         private readonly ImmutableDictionary<object, ImmutableHashSet<Origin>> _entry;
         private bool _reporting;
 
+        // The input of the property pattern whose members are being read (Bind).
+        private ImmutableHashSet<Origin> _patternInput = Origin.None;
+
         // What each flow capture holds: an assignment target the graph evaluated ahead of the value.
         private readonly Dictionary<CaptureId, IOperation> _captured = new Dictionary<CaptureId, IOperation>();
 
@@ -537,6 +540,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     return Origin.None;
                 case { Kind: OperationKind.None } pinned when IsFixedInitializer(pinned):
                     return PinnedPointer(pinned, ref state);
+                case IIsPatternOperation isPattern:
+                    Bind(isPattern.Pattern, Eval(isPattern.Value, ref state), ref state);
+                    return Origin.None;
+                case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.PatternInput }:
+                    // The value a property subpattern reads a member of (Bind).
+                    return _patternInput;
                 default:
                     foreach (var child in operation.ChildOperations)
                     {
@@ -548,6 +557,46 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         // The cases below are kept out of EvalCore: its stack frame is paid once per level of a deep expression.
+
+        /// <summary>
+        /// <c>x is ulong a</c>, <c>o is KBuffer { PhysicalAddress.Value: var pa }</c>: the locals a pattern declares hold what
+        /// they match — the input, or the member of it a property subpattern reads. Positional subpatterns are not followed.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void Bind(IPatternOperation pattern, ImmutableHashSet<Origin> input, ref ImmutableDictionary<object, ImmutableHashSet<Origin>> state)
+        {
+            switch (pattern)
+            {
+                case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local }:
+                    state = state.SetItem(local, input);
+                    break;
+                case IRecursivePatternOperation recursive:
+                    if (recursive.DeclaredSymbol is ILocalSymbol named)
+                    {
+                        state = state.SetItem(named, input);
+                    }
+
+                    foreach (var subpattern in recursive.PropertySubpatterns)
+                    {
+                        // The member is read of this pattern's input ({ PhysicalAddress: { Value: var pa } } nests one per step).
+                        var outer = _patternInput;
+                        _patternInput = input;
+                        var member = Eval(subpattern.Member, ref state);
+                        _patternInput = outer;
+                        Bind(subpattern.Pattern, member, ref state);
+                    }
+
+                    break;
+                case IBinaryPatternOperation binary:
+                    Bind(binary.LeftPattern, input, ref state);
+                    Bind(binary.RightPattern, input, ref state);
+                    break;
+                case INegatedPatternOperation negated:
+                    // if (o is not ulong pa) return; … pa: bound where the negation fails.
+                    Bind(negated.Pattern, input, ref state);
+                    break;
+            }
+        }
 
         /// <summary>A call; for a parameterless <c>ref</c>-returning method of this instance (<c>Slot()</c>) that the body stored through, what it stored.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
@@ -2299,7 +2348,6 @@ namespace DmaDiscipline.Analyzers.Flow
             return true;
         }
 
-        /// <summary>The physical origin among <paramref name="origins"/> that a message names (see <see cref="Origin.IsEarlier"/>).</summary>
         /// <summary>Of a value's bare integer constants (<see cref="ForgedOrigin.IsConstant"/>), the one a message names; null when it holds none.</summary>
         private static ForgedOrigin? EarliestConstant(ImmutableHashSet<Origin> origins)
         {
@@ -2315,6 +2363,7 @@ namespace DmaDiscipline.Analyzers.Flow
             return earliest;
         }
 
+        /// <summary>The physical origin among <paramref name="origins"/> that a message names (see <see cref="Origin.IsEarlier"/>).</summary>
         public static PhysicalOrigin? EarliestPhysical(ImmutableHashSet<Origin> origins) =>
             Origin.Earliest<PhysicalOrigin>(origins, physical => physical.Operation.Syntax);
 

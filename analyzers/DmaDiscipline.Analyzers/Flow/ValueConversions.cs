@@ -65,6 +65,12 @@ namespace DmaDiscipline.Analyzers.Flow
                     && InSystem(type, null, null):
                     // The bytes of the number: the array's content is the number (its elements are one content).
                     return ValueConversion.FirstArgument;
+                case "BinaryPrimitives" when method.Name == "ReverseEndianness" && method.Parameters.Length == 1 && IsAddressInteger(method.Parameters[0].Type)
+                    && InSystem(type, "Binary", "Buffers"):
+                case "IPAddress" when (method.Name == "HostToNetworkOrder" || method.Name == "NetworkToHostOrder") && method.Parameters.Length == 1
+                    && IsAddressInteger(method.Parameters[0].Type) && InSystem(type, "Net", null):
+                    // The same address in the other byte order: what a big-endian device is given (cpu_to_be64).
+                    return ValueConversion.FirstArgument;
                 case "Unsafe" when (method.Name == "As" || method.Name == "BitCast") && method.Parameters.Length == 1
                     && InSystem(type, "CompilerServices", "Runtime"):
                     return ValueConversion.FirstArgument;
