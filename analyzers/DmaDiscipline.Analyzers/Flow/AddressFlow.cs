@@ -44,6 +44,11 @@ namespace DmaDiscipline.Analyzers.Flow
                 foreach (var parameter in method.Parameters)
                 {
                     var value = summarise ? Origin.None.Add(new ParameterOrigin(parameter.Ordinal)) : Origin.None;
+                    if (symbols.IsGivenPhysicalAddress(parameter))
+                    {
+                        value = value.Add(GivenPhysicalOrigin.Instance);
+                    }
+
                     if (symbols.IsDeviceMemoryParameter(parameter) && !parameter.DeclaringSyntaxReferences.IsEmpty)
                     {
                         value = value.Add(new DeviceMemoryOrigin(parameter.DeclaringSyntaxReferences[0].GetSyntax(), $"'{parameter.Name}'"));
@@ -400,7 +405,15 @@ namespace DmaDiscipline.Analyzers.Flow
                     return ReadLocal(local.Local, state);
 
                 case IParameterReferenceOperation parameter:
-                    return state.TryGetValue(parameter.Parameter, out var parameterValue) ? parameterValue : Captured(parameter.Parameter);
+                    if (!state.TryGetValue(parameter.Parameter, out var parameterValue))
+                    {
+                        return Captured(parameter.Parameter);
+                    }
+
+                    // The address a marked parameter is given: this read is where the message finds it.
+                    return parameterValue.Contains(GivenPhysicalOrigin.Instance)
+                        ? parameterValue.Remove(GivenPhysicalOrigin.Instance).Add(new PhysicalOrigin(operation))
+                        : parameterValue;
                 case IFlowCaptureReferenceOperation captureReference:
                     return state.TryGetValue(captureReference.Id, out var captured) ? captured : Origin.None;
                 case IFlowCaptureOperation capture:
@@ -1182,11 +1195,16 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 // Unsafe.Write(p, v), Volatile.Write(ref desc->addr, v): a store through the destination.
                 var destinationArgument = ArgumentFor(invocation.Arguments, destination);
-                var memory = destinationArgument is not null && method.Parameters[destination].RefKind != RefKind.None
-                    ? MemoryOf(destinationArgument.Value, ref state)
-                    : arguments[destination];
-                if (ArgumentFor(invocation.Arguments, stored) is { } storedArgument)
+                var location = destinationArgument is not null && method.Parameters[destination].RefKind != RefKind.None ? Keys.Unwrap(destinationArgument.Value) : null;
+                if (location is not null && !IsThroughMemory(location) && ArgumentFor(invocation.Arguments, stored) is { } assignedArgument)
                 {
+                    // Volatile.Write(ref _head, v), Interlocked.Exchange(ref q, v): the variable or field itself is assigned
+                    // (CompareExchange may leave what it held).
+                    Assign(location, DeviceWrites.MayKeep(method) ? arguments[destination].Union(arguments[stored]) : arguments[stored], assignedArgument.Value, ref state);
+                }
+                else if (ArgumentFor(invocation.Arguments, stored) is { } storedArgument)
+                {
+                    var memory = location is not null ? MemoryOf(location, ref state) : arguments[destination];
                     StoreToMemory(memory, storedArgument.Value, arguments[stored]);
                     if (destinationArgument is not null && method.Parameters[destination].RefKind != RefKind.None
                         && Keys.Unwrap(destinationArgument.Value) is IMemberReferenceOperation member)
@@ -1216,6 +1234,12 @@ namespace DmaDiscipline.Analyzers.Flow
 
             if (DeviceReads.IsLoad(method, out var loadedFrom) && ArgumentFor(invocation.Arguments, loadedFrom) is { } sourceArgument)
             {
+                if (method.Parameters[loadedFrom].RefKind != RefKind.None && !IsThroughMemory(Keys.Unwrap(sourceArgument.Value)))
+                {
+                    // Volatile.Read(ref _head), Interlocked.Exchange(ref q, v): what the variable or field held.
+                    return arguments[loadedFrom];
+                }
+
                 // BinaryPrimitives.ReadUInt64LittleEndian(cq.Span[off..]), Volatile.Read(ref entry->Addr): what the device wrote.
                 var memory = method.Parameters[loadedFrom].RefKind != RefKind.None ? MemoryOf(sourceArgument.Value, ref state) : arguments[loadedFrom];
                 if (HasDeviceMemory(_summarise ? memory : _summaries.Resolve(memory)))
@@ -1619,6 +1643,12 @@ namespace DmaDiscipline.Analyzers.Flow
                 else if (argument.Value.ConstantValue.HasValue)
                 {
                     forged = true;
+                }
+                else if (EarliestConstant(resolved) is { } constant)
+                {
+                    // ulong raw = 0x9000_0000; … new DmaAddr(raw): a constant kept in a variable or field on the way is still one.
+                    forged = true;
+                    source = $"{constant.Source} (line {Keys.Line(constant.Creation)})";
                 }
                 else if (EarliestDeviceContent(resolved) is { } content)
                 {
@@ -2270,6 +2300,21 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>The physical origin among <paramref name="origins"/> that a message names (see <see cref="Origin.IsEarlier"/>).</summary>
+        /// <summary>Of a value's bare integer constants (<see cref="ForgedOrigin.IsConstant"/>), the one a message names; null when it holds none.</summary>
+        private static ForgedOrigin? EarliestConstant(ImmutableHashSet<Origin> origins)
+        {
+            ForgedOrigin? earliest = null;
+            foreach (var origin in origins)
+            {
+                if (origin is ForgedOrigin { IsConstant: true } constant && Origin.IsEarlier(constant.Creation.Syntax, earliest?.Creation.Syntax))
+                {
+                    earliest = constant;
+                }
+            }
+
+            return earliest;
+        }
+
         public static PhysicalOrigin? EarliestPhysical(ImmutableHashSet<Origin> origins) =>
             Origin.Earliest<PhysicalOrigin>(origins, physical => physical.Operation.Syntax);
 

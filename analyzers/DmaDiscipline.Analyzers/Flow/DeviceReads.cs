@@ -5,8 +5,8 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>
     /// The framework's ways to load a value through an address (<c>BinaryPrimitives.Read…</c>,
     /// <c>MemoryMarshal.Read</c>, <c>Unsafe.Read</c>, <c>Marshal.ReadInt64</c>, <c>Volatile.Read</c>,
-    /// <c>Interlocked.Read</c>, <c>BitConverter.ToUInt64</c>): through device memory, what they give is what the device wrote there
-    /// (<see cref="DeviceContentOrigin"/>). The mirror of <see cref="DeviceWrites"/>; only the framework's
+    /// <c>Interlocked.Read</c>, <c>Exchange</c> and <c>CompareExchange</c>, <c>BitConverter.ToUInt64</c>): through device memory, what
+    /// they give is what the device wrote there (<see cref="DeviceContentOrigin"/>); given a variable or field by reference, a read of it. The mirror of <see cref="DeviceWrites"/>; only the framework's
     /// members are named here.
     /// </summary>
     internal static class DeviceReads
@@ -28,8 +28,10 @@ namespace DmaDiscipline.Analyzers.Flow
                     return method.Name.StartsWith("Read", System.StringComparison.Ordinal);
                 case MemoryAccessor.MemoryMarshal:
                 case MemoryAccessor.Volatile:
-                case MemoryAccessor.Interlocked:
                     return method.Name == "Read";
+                case MemoryAccessor.Interlocked:
+                    // Exchange and CompareExchange give back what the location held.
+                    return method.Name == "Read" || method.Name == "Exchange" || method.Name == "CompareExchange";
                 case MemoryAccessor.BinaryPrimitives:
                     return method.Name.StartsWith("Read", System.StringComparison.Ordinal);
                 case MemoryAccessor.BitConverter:

@@ -5,8 +5,8 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>
     /// The framework's ways to store a value through an address (<c>Unsafe.Write</c>,
     /// <c>Marshal.WriteInt64</c>, <c>MemoryMarshal.Write</c>, <c>Volatile.Write</c>,
-    /// <c>Interlocked.Exchange</c>, <c>BinaryPrimitives.Write…</c>): a device-visible sink when the
-    /// address is device memory. Only the framework's members are named here.
+    /// <c>Interlocked.Exchange</c> and <c>CompareExchange</c>, <c>BinaryPrimitives.Write…</c>): a device-visible sink when the
+    /// address is device memory; given a variable or field by reference, an assignment of it. Only the framework's members are named here.
     /// </summary>
     internal static class DeviceWrites
     {
@@ -31,6 +31,13 @@ namespace DmaDiscipline.Analyzers.Flow
                 case MemoryAccessor.Volatile:
                     return method.Name == "Write";
                 case MemoryAccessor.Interlocked:
+                    if (method.Name == "CompareExchange" && method.Parameters.Length == 3)
+                    {
+                        // CompareExchange(ref location, value, comparand): the value, where the comparand matched.
+                        value = 1;
+                        return true;
+                    }
+
                     return method.Name == "Exchange" && method.Parameters.Length == 2;
                 case MemoryAccessor.BinaryPrimitives:
                     return method.Name.StartsWith("Write", System.StringComparison.Ordinal);
@@ -41,6 +48,10 @@ namespace DmaDiscipline.Analyzers.Flow
                     return false;
             }
         }
+
+        /// <summary>A store that may leave what the destination held (<c>Interlocked.CompareExchange</c>: only where the comparand matched).</summary>
+        public static bool MayKeep(IMethodSymbol method) =>
+            method.Name == "CompareExchange" && MemoryAccessors.Of(method) == MemoryAccessor.Interlocked;
 
         /// <summary>
         /// <c>source.CopyTo(destination)</c> and <c>TryCopyTo</c> of the framework's spans (instance methods) and of arrays

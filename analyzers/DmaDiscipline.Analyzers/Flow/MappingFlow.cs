@@ -88,7 +88,14 @@ namespace DmaDiscipline.Analyzers.Flow
             // Different handles on different paths: one of them, whichever the path brought (a choice).
             // Anything else: not followed further (nor brought back by a third path).
             var bindings = a.Bindings.Union(b.Bindings, (key, x, y) => !x.Equals(y) && Keys.IsElementMember(key) ? ConflictBinding.Instance : JoinBindings(x, a, y, b));
-            var sites = a.Sites.Union(b.Sites, (_, x, y) => x.Join(y));
+            _failedOnOneSide.Clear();
+            var sites = a.Sites.Union(b.Sites, _joinSites ??= JoinSites);
+            if (_failedOnOneSide.Count > 0)
+            {
+                bindings = HeldWhereNotFailed(bindings, a, b);
+                bindings = HeldWhereNotFailed(bindings, b, a);
+            }
+
             if (_releasedElsewhere.Count > 0)
             {
                 // A handle mapped elsewhere and released on one of the paths only: may be released.
@@ -107,9 +114,76 @@ namespace DmaDiscipline.Analyzers.Flow
                 : new MappingState(bindings, sites, constants);
         }
 
+        /// <summary>Two statuses of a site joined; a site found failed on one side only is noted for <see cref="HeldWhereNotFailed"/>.</summary>
+        private SiteStatus JoinSites(MapSite site, SiteStatus x, SiteStatus y)
+        {
+            if (((x.Flags ^ y.Flags) & SiteFlags.Failed) != 0)
+            {
+                _failedOnOneSide.Add(site);
+            }
+
+            return x.Join(y);
+        }
+
+        private Func<MapSite, SiteStatus, SiteStatus, SiteStatus>? _joinSites;
+        private readonly List<MapSite> _failedOnOneSide = new List<MapSite>();
+
+        /// <summary>
+        /// A variable that holds a mapping on the paths of <paramref name="held"/> only (none of this body's on those of
+        /// <paramref name="other"/>: never assigned one, or given <c>default</c>), where the mapping was not found failed, while
+        /// on the paths of <paramref name="other"/> it was (a loop left by <c>break</c> when its first map fails): a use through
+        /// the variable does not ignore that failure. Its binding says so (<see cref="HandleBinding.FailedElsewhere"/>).
+        /// </summary>
+        private PersistentMap<object, Binding> HeldWhereNotFailed(PersistentMap<object, Binding> bindings, MappingState held, MappingState other)
+        {
+            var keys = _changedKeys;
+            keys.Clear();
+            held.Bindings.KeysNotIn(other.Bindings, keys);
+            foreach (var key in keys)
+            {
+                if (other.Bindings.TryGetValue(key, out _) || !held.Bindings.TryGetValue(key, out var value))
+                {
+                    continue;
+                }
+
+                switch (value)
+                {
+                    case HandleBinding handle when !handle.FailedElsewhere && FailedOnlyIn(handle.Site):
+                        bindings = bindings.SetItem(key, new HandleBinding(handle.Site, failedElsewhere: true));
+                        _failedElsewhereMade = true;
+                        break;
+                    case ChoiceBinding choice:
+                        ChoiceBinding.Member[]? members = null;
+                        for (var i = 0; i < choice.Members.Length; i++)
+                        {
+                            var member = choice.Members[i];
+                            if (!member.FailedElsewhere && FailedOnlyIn(member.Site))
+                            {
+                                members ??= (ChoiceBinding.Member[])choice.Members.Clone();
+                                members[i] = new ChoiceBinding.Member(member.Site, member.Stuck, failedElsewhere: true);
+                            }
+                        }
+
+                        if (members is not null)
+                        {
+                            bindings = bindings.SetItem(key, new ChoiceBinding(members, choice.Derived));
+                            _failedElsewhereMade = true;
+                        }
+
+                        break;
+                }
+            }
+
+            return bindings;
+
+            bool FailedOnlyIn(MapSite site) => _failedOnOneSide.Contains(site)
+                && other.Sites.TryGetValue(site, out var there) && (there.Flags & SiteFlags.Failed) != 0
+                && held.Sites.TryGetValue(site, out var here) && (here.Flags & SiteFlags.Failed) == 0;
+        }
+
         /// <summary>The value of a variable holding <paramref name="x"/> on the paths of <paramref name="xs"/> and <paramref name="y"/> on those of <paramref name="ys"/>.</summary>
         [MethodImpl(Jit.Optimized)]
-        private static Binding JoinBindings(Binding x, MappingState xs, Binding y, MappingState ys)
+        private Binding JoinBindings(Binding x, MappingState xs, Binding y, MappingState ys)
         {
             if (x.Equals(y))
             {
@@ -131,19 +205,50 @@ namespace DmaDiscipline.Analyzers.Flow
             foreach (var member in xm)
             {
                 var other = IndexOf(ym, member.Site);
-                members.Add(new ChoiceBinding.Member(member.Site, member.Stuck || (other >= 0 ? ym[other].Stuck : Outstanding(ys, member.Site))));
+                var failedWhereHeld = FailedWhereHeld(member, xs) || (other >= 0 && FailedWhereHeld(ym[other], ys));
+                members.Add(new ChoiceBinding.Member(member.Site, member.Stuck || (other >= 0 ? ym[other].Stuck : Outstanding(ys, member.Site)),
+                    !failedWhereHeld && (Failed(xs, member.Site) || Failed(ys, member.Site))));
             }
 
             foreach (var member in ym)
             {
                 if (IndexOf(xm, member.Site) < 0)
                 {
-                    members.Add(new ChoiceBinding.Member(member.Site, member.Stuck || Outstanding(xs, member.Site)));
+                    members.Add(new ChoiceBinding.Member(member.Site, member.Stuck || Outstanding(xs, member.Site),
+                        !FailedWhereHeld(member, ys) && (Failed(xs, member.Site) || Failed(ys, member.Site))));
                 }
             }
 
+            foreach (var member in members)
+            {
+                _failedElsewhereMade |= member.FailedElsewhere;
+            }
+
+            if (members.Count == 1 && !members[0].Stuck)
+            {
+                // One mapping on both sides, told apart only by where its failure was found.
+                return xDerived ? new DerivedBinding(members[0].Site) : new HandleBinding(members[0].Site, members[0].FailedElsewhere);
+            }
+
             return new ChoiceBinding(members.ToArray(), xDerived);
+
+            // On the paths of state, where the variable holds this member, may its mapping have been found failed?
+            static bool FailedWhereHeld(ChoiceBinding.Member member, MappingState state) => !member.FailedElsewhere && Failed(state, member.Site);
+
+            static bool Failed(MappingState state, MapSite site) => state.Sites.TryGetValue(site, out var status) && (status.Flags & SiteFlags.Failed) != 0;
         }
+
+        // Set once a join made a choice member whose failure was found only where the variable held another.
+        private bool _failedElsewhereMade;
+
+        /// <summary>A choice member's status as a use through the variable sees it: a failure found only where the variable held another is not its.</summary>
+        private static SiteStatus AsUsed(ChoiceBinding.Member member, SiteStatus status) => AsUsed(member.FailedElsewhere, status);
+
+        /// <summary>A handle's status as a use through its variable sees it (see <see cref="HandleBinding.FailedElsewhere"/>).</summary>
+        private static SiteStatus AsUsed(HandleBinding handle, SiteStatus status) => AsUsed(handle.FailedElsewhere, status);
+
+        private static SiteStatus AsUsed(bool failedElsewhere, SiteStatus status) =>
+            failedElsewhere && (status.Flags & SiteFlags.Failed) != 0 ? status.With(SiteFlags.None, SiteFlags.Failed) : status;
 
         /// <summary>The mappings a value stands for, as members of a choice.</summary>
         [MethodImpl(Jit.Optimized)]
@@ -152,7 +257,7 @@ namespace DmaDiscipline.Analyzers.Flow
             switch (binding)
             {
                 case HandleBinding handle:
-                    members = new[] { new ChoiceBinding.Member(handle.Site, stuck: false) };
+                    members = new[] { new ChoiceBinding.Member(handle.Site, stuck: false, handle.FailedElsewhere) };
                     derived = false;
                     return true;
                 case DerivedBinding number:
@@ -591,8 +696,69 @@ namespace DmaDiscipline.Analyzers.Flow
                 succeeded = Update(succeeded, other, SiteFlags.None, SiteFlags.Unchecked | SiteFlags.Failed);
             }
 
+            if (_failedElsewhereMade)
+            {
+                failed = FailedHere(failed, check);
+            }
+
             whenTrue = check.Negated ? succeeded : failed;
             whenFalse = check.Negated ? failed : succeeded;
+        }
+
+        /// <summary>
+        /// The branch where <paramref name="check"/> found its mappings failed: a choice that may hold one of them holds a
+        /// failed mapping here, whatever its member said of the paths it came from (<see cref="ChoiceBinding.Member.FailedElsewhere"/>).
+        /// </summary>
+        private static MappingState FailedHere(MappingState state, CheckBinding check)
+        {
+            if (state.IsDead)
+            {
+                return state;
+            }
+
+            List<KeyValuePair<object, Binding>>? changed = null;
+            foreach (var binding in state.Bindings)
+            {
+                if (binding.Value is HandleBinding handle && handle.FailedElsewhere && (handle.Site == check.Site || Array.IndexOf(check.Others, handle.Site) >= 0))
+                {
+                    (changed ??= new List<KeyValuePair<object, Binding>>()).Add(new KeyValuePair<object, Binding>(binding.Key, new HandleBinding(handle.Site)));
+                    continue;
+                }
+
+                if (!(binding.Value is ChoiceBinding choice))
+                {
+                    continue;
+                }
+
+                ChoiceBinding.Member[]? members = null;
+                for (var i = 0; i < choice.Members.Length; i++)
+                {
+                    var member = choice.Members[i];
+                    if (member.FailedElsewhere && (member.Site == check.Site || Array.IndexOf(check.Others, member.Site) >= 0))
+                    {
+                        members ??= (ChoiceBinding.Member[])choice.Members.Clone();
+                        members[i] = new ChoiceBinding.Member(member.Site, member.Stuck);
+                    }
+                }
+
+                if (members is not null)
+                {
+                    (changed ??= new List<KeyValuePair<object, Binding>>()).Add(new KeyValuePair<object, Binding>(binding.Key, new ChoiceBinding(members, choice.Derived)));
+                }
+            }
+
+            if (changed is null)
+            {
+                return state;
+            }
+
+            var bindings = state.Bindings;
+            foreach (var pair in changed)
+            {
+                bindings = bindings.SetItem(pair.Key, pair.Value);
+            }
+
+            return state.WithBindings(bindings);
         }
 
         /// <summary>
@@ -752,15 +918,35 @@ namespace DmaDiscipline.Analyzers.Flow
             _leakExits.Sort((x, y) => x.Site.Call.Syntax.SpanStart.CompareTo(y.Site.Call.Syntax.SpanStart));
             foreach (var leak in _leakExits)
             {
+                var site = leak.Site;
+                string line;
+                Location? exitLocation;
+                if (site.IsEarlierPasses)
+                {
+                    if (_leaks.ContainsKey(site.Origin))
+                    {
+                        // The map's own mapping leaks too: one report for the map.
+                        continue;
+                    }
+
+                    // An earlier pass's mapping, lost where the last variable holding it was given another value.
+                    if (_overwrites.TryGetValue(site, out var overwrite))
+                    {
+                        line = "line " + Keys.Line(overwrite).ToString(System.Globalization.CultureInfo.InvariantCulture) + ", where a later pass of the loop overwrites it";
+                        Report(Diagnostic.Create(Descriptors.DMA002, site.Call.Syntax.GetLocation(), new[] { overwrite.Syntax.GetLocation() },
+                            EarlierPassesProperties, site.Describe(), line));
+                        continue;
+                    }
+                }
 
                 var exitOperation = leak.Exit;
-                var line = exitOperation is null ? "the end of the method" : "line " + Keys.Line(exitOperation).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                line = exitOperation is null ? "the end of the method" : "line " + Keys.Line(exitOperation).ToString(System.Globalization.CultureInfo.InvariantCulture)
                     + (leak.Kind == ExitKind.Throw ? " (throw)" : string.Empty)
                     + (leak.Before ? " on a later pass of the loop" : string.Empty);
-                var exitLocation = exitOperation?.Syntax.GetLocation();
-                Report(Diagnostic.Create(Descriptors.DMA002, leak.Site.Call.Syntax.GetLocation(),
+                exitLocation = exitOperation?.Syntax.GetLocation();
+                Report(Diagnostic.Create(Descriptors.DMA002, site.Call.Syntax.GetLocation(),
                     exitLocation is null ? Array.Empty<Location>() : new[] { exitLocation },
-                    _earlierPasses.Contains(leak.Site) ? EarlierPassesProperties : null, leak.Site.Describe(), line));
+                    _earlierPasses.Contains(site) || site.IsEarlierPasses ? EarlierPassesProperties : null, site.Describe(), line));
             }
         }
 
@@ -835,7 +1021,9 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             tested = tested is null ? null : Keys.Unwrap(tested);
-            if (tested is null || !IsNullable(tested.Type as INamedTypeSymbol) || !(KeyOf(tested) is { } key) || !state.Bindings.TryGetValue(Alias(key), out var held))
+            // A nullable handle compared with null, or a bus address with default (which no mapping gives: DMA008 calls it forged).
+            if (tested is null || !(IsNullable(tested.Type as INamedTypeSymbol) || (tested.Type is { } type && _symbols.IsBusAddressType(type)))
+                || !(KeyOf(tested) is { } key) || !state.Bindings.TryGetValue(Alias(key), out var held))
             {
                 return null;
             }
@@ -1051,9 +1239,17 @@ namespace DmaDiscipline.Analyzers.Flow
                 return Fold(binary.OperatorKind, left, right, binary.Type!);
             }
 
-            var key = Keys.Of(operation);
+            var key = Keys.Of(operation) ?? ValueMemberOf(operation);
             return key is not null && state.Constants.TryGetValue(key, out var value) ? value : (long?)null;
         }
+
+        /// <summary>
+        /// A member of a struct local of the body (<c>t.Len</c> of a tuple, a record struct, a <c>with</c> copy): it changes only
+        /// where the body assigns it or the whole local, so a known integer it was given is still what it holds.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static SlotKey? ValueMemberOf(IOperation operation) =>
+            operation is IMemberReferenceOperation && Keys.SlotOf(operation) is { Owner: ILocalSymbol { IsRef: false, Type.IsValueType: true } } slot ? slot : null;
 
         /// <summary>The integer types whose arithmetic is folded (in range, or not at all).</summary>
         private static bool IsFoldedType(ITypeSymbol? type) =>
@@ -1252,6 +1448,14 @@ namespace DmaDiscipline.Analyzers.Flow
                         return state.Bindings.TryGetValue(key, out var binding) ? binding : null;
                     }
 
+                case IFlowCaptureOperation copy when WithOperandOf(copy) is { } operand && Keys.Of(operand) is ILocalSymbol source
+                    && _slotsUnder.ContainsKey(source):
+                    // `s with { … }` as the graph lowers it: a capture of the operand (of its clone, for a class) whose
+                    // members the initializer then assigns. The copy starts with the operand's members (the mapping
+                    // and the integers they hold), not as a whole value handed over.
+                    state = CopyMembers(state, source, copy.Id);
+                    _captured[copy.Id] = copy.Value;
+                    return null;
                 case IFlowCaptureOperation capture:
                     {
                         var value = Eval(capture.Value, ref state);
@@ -1643,12 +1847,14 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             var bindings = state.Bindings;
+            var constants = state.Constants;
             foreach (var slot in slots)
             {
                 bindings = bindings.Remove(slot);
+                constants = constants.Remove(slot);
             }
 
-            return state.WithBindings(bindings);
+            return state.WithBindings(bindings).WithConstants(constants);
         }
 
         /// <summary>
@@ -2285,9 +2491,16 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            if (value is not null)
+            var constant = valueOperation is null ? null : ConstantOf(valueOperation, state);
+            if (value is not null || (constant is not null && key is SlotKey))
             {
+                // A member given a known integer is held too (a value's member read back as a length: see ConstantOf).
                 Held(key);
+            }
+
+            if (_earlierPassesMade && _reporting && valueOperation is not null && state.Bindings.TryGetValue(key, out var overwritten))
+            {
+                NoteOverwrite(key, overwritten, value, valueOperation, state);
             }
 
             if (_slotsHeld && !(key is CaptureId))
@@ -2300,13 +2513,12 @@ namespace DmaDiscipline.Analyzers.Flow
             var bindings = state.Bindings.TryGetValue(key, out var bound)
                 ? value is null ? state.Bindings.Remove(key) : bound.Equals(value) ? state.Bindings : state.Bindings.SetItem(key, value)
                 : value is null ? state.Bindings : state.Bindings.SetItem(key, value);
-            var constant = valueOperation is null ? null : ConstantOf(valueOperation, state);
             var constants = state.Constants.TryGetValue(key, out var known)
                 ? constant is long c ? c == known ? state.Constants : state.Constants.SetItem(key, c) : state.Constants.Remove(key)
                 : constant is long d ? state.Constants.SetItem(key, d) : state.Constants;
             if (key is ILocalSymbol local && valueOperation is not null)
             {
-                bindings = MembersOfMade(local, Keys.Unwrap(valueOperation), bindings, state);
+                bindings = MembersOfMade(local, Keys.Unwrap(valueOperation), bindings, ref constants, state);
             }
 
             if (_elementOwners.Count > 0 && !(key is ElementKey))
@@ -2318,12 +2530,87 @@ namespace DmaDiscipline.Analyzers.Flow
         }
 
         /// <summary>
+        /// A variable that held a live mapping of a map's earlier passes (<see cref="MapSite.EarlierPasses"/>) is given
+        /// something else, and nothing else holds that mapping (flow captures, the graph's temporaries, aside): it is
+        /// lost here. Noted (in the reporting pass) for the message of its leak, which names the first such write in the
+        /// source rather than an exit the path reaches later.
+        /// </summary>
+        private void NoteOverwrite(object key, Binding overwritten, Binding? value, IOperation valueOperation, MappingState state)
+        {
+            switch (overwritten)
+            {
+                case ChoiceBinding choice:
+                    foreach (var member in choice.Members)
+                    {
+                        Lost(member.Site);
+                    }
+
+                    break;
+                case HandleBinding handle:
+                    Lost(handle.Site);
+                    break;
+                case DerivedBinding number:
+                    Lost(number.Site);
+                    break;
+            }
+
+            void Lost(MapSite site)
+            {
+                if (!site.IsEarlierPasses || (value is not null && Mentions(value, site))
+                    || !state.Sites.TryGetValue(site, out var status) || (status.Flags & SiteFlags.Live) == 0)
+                {
+                    return;
+                }
+
+                foreach (var other in state.Bindings)
+                {
+                    if (!(other.Key is CaptureId) && !Equals(other.Key, key) && Mentions(other.Value, site))
+                    {
+                        return;
+                    }
+                }
+
+                var at = Overwriting(valueOperation);
+                if (!_overwrites.TryGetValue(site, out var first) || IsEarlier(at, first))
+                {
+                    _overwrites[site] = at;
+                }
+            }
+
+            static IOperation Overwriting(IOperation value)
+            {
+                for (var operation = value.Parent; operation is not null; operation = operation.Parent)
+                {
+                    switch (operation)
+                    {
+                        case IAssignmentOperation _:
+                        case IVariableDeclaratorOperation _:
+                            return operation;
+                        case IConversionOperation _:
+                        case IVariableInitializerOperation _:
+                            continue;
+                    }
+
+                    break;
+                }
+
+                return value;
+            }
+
+            static bool IsEarlier(IOperation x, IOperation y) =>
+                x.Syntax.SyntaxTree == y.Syntax.SyntaxTree && x.Syntax.SpanStart < y.Syntax.SpanStart;
+        }
+
+        // The write where each site of earlier passes was lost (the first in the source), for its message.
+        private readonly Dictionary<MapSite, IOperation> _overwrites = new Dictionary<MapSite, IOperation>();
+
+        /// <summary>
         /// A local given a value whose members were made with it — a tuple literal's elements, a
         /// record's positional arguments, an object initializer's members (held by the graph's
         /// capture of the new object): those members are now the local's.
         /// </summary>
         [MethodImpl(Jit.Optimized)]
-        private PersistentMap<object, Binding> MembersOfMade(ILocalSymbol local, IOperation value, PersistentMap<object, Binding> bindings, MappingState state)
+        private PersistentMap<object, Binding> MembersOfMade(ILocalSymbol local, IOperation value, PersistentMap<object, Binding> bindings, ref PersistentMap<object, long> constants, MappingState state)
         {
             if (_made.Count > 0 && _made.TryGetValue(value, out var members))
             {
@@ -2344,11 +2631,27 @@ namespace DmaDiscipline.Analyzers.Flow
             {
                 foreach (var slot in slots)
                 {
-                    if (slot.Owner is CaptureId && slot.Owner.Equals(capture.Id) && state.Bindings.TryGetValue(slot, out var held))
+                    if (!(slot.Owner is CaptureId && slot.Owner.Equals(capture.Id)))
                     {
-                        var moved = new SlotKey(local, slot.Member);
+                        continue;
+                    }
+
+                    var moved = new SlotKey(local, slot.Member);
+                    if (state.Bindings.TryGetValue(slot, out var held))
+                    {
                         Held(moved);
                         bindings = bindings.SetItem(moved, held);
+                        if (local.Type.IsValueType && _withCopies.Contains(capture.Id))
+                        {
+                            // A struct copied `with` a member changed is still this body's value: passed on whole, it hands over what it holds.
+                            _valueOwners.Add(local);
+                        }
+                    }
+
+                    if (local.Type.IsValueType && state.Constants.TryGetValue(slot, out var known))
+                    {
+                        Held(moved);
+                        constants = constants.SetItem(moved, known);
                     }
                 }
             }
@@ -2374,6 +2677,59 @@ namespace DmaDiscipline.Analyzers.Flow
             };
             return local is not null && !local.IsRef && (_owner is null || SymbolEqualityComparer.Default.Equals(local.ContainingSymbol, _owner)) ? local : null;
         }
+
+        /// <summary>
+        /// The operand of a <c>with</c> expression whose copy <paramref name="capture"/> holds, as the graph lowers it: a
+        /// struct's operand captured as it is, a class record's <c>&lt;Clone&gt;$()</c> of it; null for any other capture.
+        /// </summary>
+        [MethodImpl(Jit.Optimized)]
+        private static IOperation? WithOperandOf(IFlowCaptureOperation capture)
+        {
+            var value = Keys.Unwrap(capture.Value);
+            if (value is IInvocationOperation { Instance: { } instance } clone && clone.Arguments.IsEmpty && clone.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.WithExpressionSyntax)
+            {
+                return Keys.Unwrap(instance);
+            }
+
+            return value is ILocalReferenceOperation && value.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.WithExpressionSyntax with && with.Expression == value.Syntax ? value : null;
+        }
+
+        /// <summary>
+        /// The copy a <c>with</c> makes of <paramref name="source"/> into <paramref name="copy"/>: each member of the source
+        /// that holds a mapping or a known integer holds it in the copy too (until the initializer assigns it).
+        /// </summary>
+        private MappingState CopyMembers(MappingState state, ILocalSymbol source, CaptureId copy)
+        {
+            var bindings = state.Bindings;
+            var constants = state.Constants;
+            foreach (var slot in _slotsUnder[source].ToArray())
+            {
+                if (!slot.Owner.Equals(source))
+                {
+                    continue;
+                }
+
+                var moved = new SlotKey(copy, slot.Member);
+                if (state.Bindings.TryGetValue(slot, out var held))
+                {
+                    Held(moved);
+                    bindings = bindings.SetItem(moved, held);
+                }
+
+                if (state.Constants.TryGetValue(slot, out var known))
+                {
+                    Held(moved);
+                    constants = constants.SetItem(moved, known);
+                }
+            }
+
+            _withCopies.Add(copy);
+            _slotsHeld = true;
+            return new MappingState(bindings, state.Sites, constants);
+        }
+
+        // The captures that hold a `with` expression's copy of a local's value (see CopyMembers).
+        private readonly HashSet<CaptureId> _withCopies = new HashSet<CaptureId>();
 
         /// <summary>The tuple a deconstruction assigns to (<c>var (a, b)</c>, <c>(var a, var b)</c>, <c>(a, b)</c>).</summary>
         private static ITupleOperation? DeconstructedInto(IOperation target) =>
@@ -2589,7 +2945,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     {
                         if (!choice.Derived)
                         {
-                            CheckChecked(member.Site, memberStatus, at);
+                            CheckChecked(member.Site, AsUsed(member, memberStatus), at);
                         }
 
                         CheckNotReleased(member.Site, memberStatus, at);
@@ -2619,7 +2975,7 @@ namespace DmaDiscipline.Analyzers.Flow
             if (value is HandleBinding)
             {
                 // A derived value was already reported where .Value was read.
-                CheckChecked(site, status, at);
+                CheckChecked(site, AsUsed((HandleBinding)value, status), at);
             }
 
             CheckNotReleased(site, status, at);
@@ -2783,8 +3139,9 @@ namespace DmaDiscipline.Analyzers.Flow
         /// </summary>
         private void NoteUnwind(MapSite site, SiteStatus status, IOperation at)
         {
-            if (_recording is not null || site.Kind != MappingKind.Streaming || !(LoopAround(site.Call.Syntax) is { } mapLoop))
+            if (_recording is not null || site.Kind != MappingKind.Streaming || site.IsEarlierPasses || !(LoopAround(site.Call.Syntax) is { } mapLoop))
             {
+                // (The site of a map's earlier passes is followed through the variables holding it: no unwind to weigh.)
                 return;
             }
 
@@ -2999,7 +3356,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     }
                     else if (choiceMember.Site.Kind == MappingKind.Streaming && busMember)
                     {
-                        CheckChecked(choiceMember.Site, memberStatus, operation);
+                        CheckChecked(choiceMember.Site, AsUsed(choiceMember, memberStatus), operation);
                     }
                 }
 
@@ -3020,7 +3377,7 @@ namespace DmaDiscipline.Analyzers.Flow
             if (handle.Site.Kind == MappingKind.Streaming && _symbols.IsBusAddressType(member.ContainingType))
             {
                 // addr.Value: the number of an unchecked mapping is about to go somewhere.
-                CheckChecked(handle.Site, status, operation);
+                CheckChecked(handle.Site, AsUsed(handle, status), operation);
                 return new DerivedBinding(handle.Site);
             }
 
@@ -3323,7 +3680,7 @@ namespace DmaDiscipline.Analyzers.Flow
                     {
                         if (handleArgument is not null)
                         {
-                            CheckChecked(member.Site, memberStatus, handleArgument.Value);
+                            CheckChecked(member.Site, AsUsed(member, memberStatus), handleArgument.Value);
                         }
 
                         if ((roles & DmaRole.SyncForCpu) != 0)
@@ -3396,7 +3753,7 @@ namespace DmaDiscipline.Analyzers.Flow
             }
 
             // Sync for CPU or device.
-            CheckChecked(site0, status, handleArgument.Value);
+            CheckChecked(site0, AsUsed(handle, status), handleArgument.Value);
             CheckNotReleased(site0, status, handleArgument.Value);
             if (!status.MustBeReleased)
             {
@@ -3445,7 +3802,7 @@ namespace DmaDiscipline.Analyzers.Flow
         private Binding Coherent(IInvocationOperation invocation, ref MappingState state)
         {
             var site = SiteFor(invocation, MappingKind.Coherent, null, null, null);
-            state = ForgetEarlierPass(site, state);
+            state = Remade(site, state);
             state = state.WithSite(site, new SiteStatus(SiteFlags.Live | SiteFlags.NotReleased, null, null));
             return new HandleBinding(site);
         }
@@ -3511,7 +3868,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
-            state = ForgetEarlierPass(site, state);
+            state = Remade(site, state);
             state = state.WithSite(site, new SiteStatus(flags, length is null ? null : ConstantOf(length, state), directionValue));
             if (kind == MappingKind.ScatterGather)
             {
@@ -3702,43 +4059,126 @@ namespace DmaDiscipline.Analyzers.Flow
         private void ReportMismatch(IOperation at, MapSite site, string message) =>
             Report(Diagnostic.Create(Descriptors.DMA004, at.Syntax.GetLocation(), new[] { site.Call.Syntax.GetLocation() }, message));
 
-        /// <summary>Is the method declared in this compilation (its body may be summarised)?</summary>
         /// <summary>
-        /// A map site reached again (a later pass of a loop) makes a new mapping: whatever a variable, a field
-        /// or a container still holds of the site from the earlier pass is an older mapping, not the one made
-        /// now, so it is no longer followed (the lattice top). Otherwise an unmap of the slot the earlier pass
-        /// stored (<c>Unmap(_addr[id]); … _addr[id] = na;</c>) would release the new mapping, and a use of it
-        /// after would be taken for a use after unmap. Only a site already in the state is looked for, so a
-        /// body without loops pays nothing.
+        /// A map site reached again (a later pass of a loop) makes a new mapping: what the state says of the site so far
+        /// is about an older one. Its status and the variables holding it move to the site of the map's earlier passes
+        /// (<see cref="MapSite.EarlierPasses"/>), followed from there like any mapping: released, handed over, or lost
+        /// when the last variable holding it is given something else while it is live (see <see cref="NoteOverwrite"/>);
+        /// the site itself stands for the mapping made now. Otherwise an unmap of the variable an earlier pass kept
+        /// (<c>Unmap(prev); prev = cur;</c>) would release the new mapping, and the earlier pass's mapping, overwritten
+        /// by the next (<c>a = Map(...)</c> in the loop, <c>Post(a)</c> after it), would be handed over with it. A
+        /// container's elements and an element's member holding it are no longer followed (the lattice top), as before:
+        /// a store there already handed it over, and a read of them says nothing of which pass's mapping it gives. Only
+        /// a site already in the state is looked for, so a body without loops pays nothing.
         /// </summary>
-        private static MappingState ForgetEarlierPass(MapSite site, MappingState state)
+        private MappingState Remade(MapSite site, MappingState state)
         {
-            if (!state.Sites.TryGetValue(site, out _))
+            if (!state.Sites.TryGetValue(site, out var status))
             {
                 return state;
             }
 
-            List<object>? stale = null;
+            var earlier = site.EarlierPasses;
+            List<KeyValuePair<object, Binding>>? moved = null;
             foreach (var binding in state.Bindings)
             {
                 if (Mentions(binding.Value, site))
                 {
-                    (stale ??= new List<object>()).Add(binding.Key);
+                    var value = binding.Value is ContentsBinding || Keys.IsElementMember(binding.Key) ? ConflictBinding.Instance : Renamed(binding.Value, site, earlier);
+                    (moved ??= new List<KeyValuePair<object, Binding>>()).Add(new KeyValuePair<object, Binding>(binding.Key, value));
                 }
             }
 
-            if (stale is null)
+            if (moved is null && (status.Flags & SiteFlags.Live) == 0)
             {
+                // Owes nothing and nothing names it: nothing to follow.
                 return state;
             }
 
-            var bindings = state.Bindings;
-            foreach (var key in stale)
+            if (moved is not null)
             {
-                bindings = bindings.SetItem(key, ConflictBinding.Instance);
+                var bindings = state.Bindings;
+                foreach (var pair in moved)
+                {
+                    bindings = bindings.SetItem(pair.Key, pair.Value);
+                }
+
+                state = state.WithBindings(bindings);
             }
 
-            return state.WithBindings(bindings);
+            _earlierPassesMade = true;
+            return state.WithSite(earlier, state.Sites.TryGetValue(earlier, out var before) ? before.Join(status) : status);
+        }
+
+        // Set once a site of earlier passes is in a state: only then does a write look for the last holder of one.
+        private bool _earlierPassesMade;
+
+        /// <summary><paramref name="binding"/>, which mentions <paramref name="site"/>, with <paramref name="earlier"/> in its place.</summary>
+        private static Binding Renamed(Binding binding, MapSite site, MapSite earlier)
+        {
+            switch (binding)
+            {
+                case HandleBinding handle:
+                    return new HandleBinding(earlier, handle.FailedElsewhere);
+                case DerivedBinding _:
+                    return new DerivedBinding(earlier);
+                case CountBinding _:
+                    return new CountBinding(earlier);
+                case CheckBinding check:
+                    {
+                        var head = check.Site == site ? earlier : check.Site;
+                        var others = new List<MapSite>(check.Others.Length);
+                        foreach (var other in check.Others)
+                        {
+                            var renamed = other == site ? earlier : other;
+                            if (renamed != head && !others.Contains(renamed))
+                            {
+                                others.Add(renamed);
+                            }
+                        }
+
+                        return new CheckBinding(head, check.Negated, others.ToArray());
+                    }
+
+                case ChoiceBinding choice:
+                    {
+                        var members = new List<ChoiceBinding.Member>(choice.Members.Length);
+                        foreach (var member in choice.Members)
+                        {
+                            var renamed = member.Site == site ? earlier : member.Site;
+                            var index = IndexOf(members, renamed);
+                            if (index < 0)
+                            {
+                                members.Add(new ChoiceBinding.Member(renamed, member.Stuck, member.FailedElsewhere));
+                            }
+                            else
+                            {
+                                // Both this site and its earlier passes: one member, stuck if either was, failed where held if either may be.
+                                members[index] = new ChoiceBinding.Member(renamed, member.Stuck || members[index].Stuck, member.FailedElsewhere && members[index].FailedElsewhere);
+                            }
+                        }
+
+                        return members.Count == 1 && !members[0].Stuck && !members[0].FailedElsewhere
+                            ? choice.Derived ? new DerivedBinding(members[0].Site) : new HandleBinding(members[0].Site)
+                            : new ChoiceBinding(members.ToArray(), choice.Derived);
+                    }
+
+                default:
+                    return ConflictBinding.Instance;
+            }
+
+            static int IndexOf(List<ChoiceBinding.Member> members, MapSite site)
+            {
+                for (var i = 0; i < members.Count; i++)
+                {
+                    if (members[i].Site == site)
+                    {
+                        return i;
+                    }
+                }
+
+                return -1;
+            }
         }
 
         private static bool Mentions(Binding binding, MapSite site)
@@ -3945,6 +4385,7 @@ namespace DmaDiscipline.Analyzers.Flow
                 }
             }
 
+            state = Remade(site, state);
             state = state.WithSite(site, new SiteStatus(flags, made.Length, made.Direction));
             return new HandleBinding(site);
         }

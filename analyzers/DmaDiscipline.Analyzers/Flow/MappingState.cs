@@ -26,6 +26,37 @@ namespace DmaDiscipline.Analyzers.Flow
             _hash = ByPlace.Hash(call.Syntax.SpanStart);
         }
 
+        /// <summary>The mappings of <paramref name="origin"/> made on earlier passes of a loop (see <see cref="EarlierPasses"/>).</summary>
+        private MapSite(MapSite origin)
+        {
+            Call = origin.Call;
+            Kind = origin.Kind;
+            BufferKey = origin.BufferKey;
+            Length = origin.Length;
+            Direction = origin.Direction;
+            _origin = origin;
+            _hash = unchecked((origin._hash * 31) + 17);
+        }
+
+        // For a site of earlier passes, the site whose map made them; null for a map site itself.
+        private readonly MapSite? _origin;
+
+        // Made the first time the map is reached again with its mapping of an earlier pass in the state.
+        private MapSite? _earlierPasses;
+
+        /// <summary>
+        /// The mappings this map made on the earlier passes of a loop, taken as one: when the map is reached again,
+        /// what the state says of its mapping so far (its status, the variables holding it) moves here, and the site
+        /// itself stands for the mapping made now. The earlier passes' site of an earlier passes' site is itself.
+        /// </summary>
+        public MapSite EarlierPasses => _origin is not null ? this : _earlierPasses ??= new MapSite(this);
+
+        /// <summary>True for the site of a map's earlier passes (<see cref="EarlierPasses"/>).</summary>
+        public bool IsEarlierPasses => _origin is not null;
+
+        /// <summary>The map site whose mappings this site stands for: itself, or the map of the earlier passes.</summary>
+        public MapSite Origin => _origin ?? this;
+
         // The state's maps are keyed by sites and look one up at nearly every statement: the hash is the call's
         // place in its file, kept (see ByPlace); the maps' order is the same from run to run.
         private readonly int _hash;
@@ -169,15 +200,23 @@ namespace DmaDiscipline.Analyzers.Flow
 
         public readonly struct Member
         {
-            public Member(MapSite site, bool stuck)
+            public Member(MapSite site, bool stuck, bool failedElsewhere = false)
             {
                 Site = site;
                 Stuck = stuck;
+                FailedElsewhere = failedElsewhere;
             }
 
             public MapSite Site { get; }
 
             public bool Stuck { get; }
+
+            /// <summary>
+            /// The mapping's check found it failed only on paths where the variable held another one (a loop left by
+            /// <c>break</c> when the next map fails, the previous one still in the variable): a use through the variable
+            /// does not use the failed mapping, so its failure is not one ignored there (DMA003).
+            /// </summary>
+            public bool FailedElsewhere { get; }
         }
 
         public ChoiceBinding AsDerived() => Derived ? this : new ChoiceBinding(Members, derived: true);
@@ -207,7 +246,7 @@ namespace DmaDiscipline.Analyzers.Flow
             foreach (var member in Members)
             {
                 var index = other.IndexOf(member.Site);
-                if (index < 0 || other.Members[index].Stuck != member.Stuck)
+                if (index < 0 || other.Members[index].Stuck != member.Stuck || other.Members[index].FailedElsewhere != member.FailedElsewhere)
                 {
                     return false;
                 }
@@ -224,7 +263,7 @@ namespace DmaDiscipline.Analyzers.Flow
             foreach (var member in Members)
             {
                 // Order-independent: the same members met in another order are the same choice.
-                hash ^= member.Site.GetHashCode() ^ (member.Stuck ? 11 : 13);
+                hash ^= member.Site.GetHashCode() ^ (member.Stuck ? 11 : 13) ^ (member.FailedElsewhere ? 19 : 0);
             }
 
             return hash;
@@ -361,16 +400,23 @@ namespace DmaDiscipline.Analyzers.Flow
     /// <summary>The mapping handle itself (the DmaAddr, the scatter list, the coherent buffer).</summary>
     internal sealed class HandleBinding : SiteBinding
     {
-        public HandleBinding(MapSite site)
+        public HandleBinding(MapSite site, bool failedElsewhere = false)
             : base(site)
         {
+            FailedElsewhere = failedElsewhere;
         }
 
-        [MethodImpl(Jit.Optimized)]
-        public override bool Equals(object? obj) => obj is HandleBinding other && other.Site == Site;
+        /// <summary>
+        /// The mapping's check found it failed only on paths where the variable held no mapping of this body or another one
+        /// (see <see cref="ChoiceBinding.Member.FailedElsewhere"/>): a use through the variable does not ignore that failure.
+        /// </summary>
+        public bool FailedElsewhere { get; }
 
         [MethodImpl(Jit.Optimized)]
-        public override int GetHashCode() => Site.GetHashCode();
+        public override bool Equals(object? obj) => obj is HandleBinding other && other.Site == Site && other.FailedElsewhere == FailedElsewhere;
+
+        [MethodImpl(Jit.Optimized)]
+        public override int GetHashCode() => Site.GetHashCode() ^ (FailedElsewhere ? 19 : 0);
     }
 
     /// <summary>A number derived from a handle (addr.Value + offset).</summary>

@@ -262,6 +262,20 @@ namespace DmaDiscipline.Analyzers.Flow
     }
 
     /// <summary>
+    /// The raw physical address a parameter marked <c>[PhysicalAddressSource]</c> is given, held in the parameter's
+    /// own slot from the method's entry until the body assigns it something else. It never leaves that slot: each
+    /// read of the parameter gives a <see cref="PhysicalOrigin"/> of the read instead, which a message names.
+    /// </summary>
+    internal sealed class GivenPhysicalOrigin : Origin
+    {
+        public static readonly GivenPhysicalOrigin Instance = new GivenPhysicalOrigin();
+
+        private GivenPhysicalOrigin()
+        {
+        }
+    }
+
+    /// <summary>
     /// A primary constructor's parameter read by a member of its type: the compiler keeps it in a hidden field of the
     /// instance. Only marked (summary mode), so that a sink it reaches makes <c>new T(…)</c> a wrapper call; what it holds
     /// is not resolved (not known).

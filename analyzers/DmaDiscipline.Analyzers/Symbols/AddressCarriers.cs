@@ -424,8 +424,12 @@ namespace DmaDiscipline.Analyzers.Symbols
             var externalDevice = new HashSet<string>(StringComparer.Ordinal);
             var deviceSinks = new HashSet<string>(names.DeviceSinks, StringComparer.Ordinal);
             var sinksBefore = new HashSet<string>(sinks, StringComparer.Ordinal);
+            // A method given a physical address in a marked parameter shows it by its own name, in its declaration or an
+            // implementation's: a body need not use any other carrier.
+            var given = new HashSet<string>(names.GivenPhysical, StringComparer.Ordinal);
             var busMembers = new BusMembers();
-            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, forgers, sinks, sinkOwners, externalDevice, busMembers, cancellationToken);
+            ExternalCarriers.Add(compilation, symbols, physicalTypeList, busTypeList, carriers, given, forgers, sinks, sinkOwners, externalDevice, busMembers, cancellationToken);
+            carriers.UnionWith(given);
             foreach (var name in sinks)
             {
                 // What the referenced assemblies add is bus sinks and device memory, never unmap or sync.
@@ -505,6 +509,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             {
                 // Forged addresses still travel through members (a field reset to default): propagated below.
                 carriers.Clear();
+                carriers.UnionWith(given);
             }
 
             declarations.Propagate(carriers, forgeriesCarry: true, cancellationToken);

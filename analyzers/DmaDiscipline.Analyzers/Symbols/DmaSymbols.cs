@@ -273,7 +273,8 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             foreach (var parameter in method.OriginalDefinition.Parameters)
             {
-                if (parameter.Name == name && parameter.RefKind is RefKind.Out or RefKind.Ref)
+                // An out or ref parameter gives the address back; one passed by value is given it (physical-source only).
+                if (parameter.Name == name && (parameter.RefKind is RefKind.Out or RefKind.Ref || entry.Role == DmaRole.PhysicalSource))
                 {
                     AddRole(parameter, entry.Role);
                 }
@@ -932,6 +933,33 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>The device-memory types (for the prefilter's names).</summary>
         public IEnumerable<ITypeSymbol> DeviceMemoryTypes => _deviceTypes;
+
+        /// <summary>
+        /// A parameter passed by value (or <c>in</c>) that the method is given a raw physical address in: marked
+        /// <c>[PhysicalAddressSource]</c>, or named by a symbols-file line <c>physical-source(pa)</c>, on the method itself or
+        /// on the interface or base method it implements or overrides (a handler the platform calls with a frame's address). An out or ref parameter so marked is a source at the call
+        /// instead (<see cref="ReceivedRolesOf"/>).
+        /// </summary>
+        public bool IsGivenPhysicalAddress(IParameterSymbol parameter)
+        {
+            if (_physicalSourceAttribute is null || parameter.RefKind is RefKind.Out or RefKind.Ref || !(parameter.ContainingSymbol is IMethodSymbol method))
+            {
+                return false;
+            }
+
+            foreach (var related in RelatedMembers(method.OriginalDefinition))
+            {
+                if (related is IMethodSymbol relatedMethod && parameter.Ordinal < relatedMethod.Parameters.Length
+                    && relatedMethod.Parameters[parameter.Ordinal].OriginalDefinition is var declared
+                    && ((AttributeRoles(declared) & DmaRole.PhysicalSource) != 0
+                        || (_roles.TryGetValue(declared, out var configured) && (configured & DmaRole.PhysicalSource) != 0)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>A parameter marked [DeviceMemory]: its value addresses device-visible memory.</summary>
         public bool IsDeviceMemoryParameter(IParameterSymbol parameter) =>

@@ -12,9 +12,10 @@ namespace DmaDiscipline.Analyzers.Symbols
     internal static class ExternalCarriers
     {
         /// <summary>Adds the names of referenced members that carry a physical address, forge a bus address when an argument is omitted, or are sinks.</summary>
+        /// <param name="given">The names of methods that are given a physical address in a parameter marked <c>[PhysicalAddressSource]</c> (a platform's callback): a body implementing one shows it by its name.</param>
         /// <param name="sinkOwners">For each sink name added, the names of the types that declare a sink of that name.</param>
         public static void Add(Compilation compilation, DmaSymbols symbols, List<ITypeSymbol> physicalTypes, List<ITypeSymbol> busTypes,
-            HashSet<string> carriers, HashSet<string> forgers, HashSet<string> sinks, Dictionary<string, HashSet<string>> sinkOwners, HashSet<string> device, BusMembers busMembers,
+            HashSet<string> carriers, HashSet<string> given, HashSet<string> forgers, HashSet<string> sinks, Dictionary<string, HashSet<string>> sinkOwners, HashSet<string> device, BusMembers busMembers,
             CancellationToken cancellationToken)
         {
             var definers = new HashSet<IAssemblySymbol>(SymbolEqualityComparer.Default);
@@ -38,7 +39,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 cancellationToken.ThrowIfCancellationRequested();
                 if (compilation.GetAssemblyOrModuleSymbol(reference) is IAssemblySymbol assembly && (definers.Contains(assembly) || References(assembly, definers)))
                 {
-                    AddNamespace(assembly.GlobalNamespace, symbols, carriers, forgers, new Sinks(sinks, sinkOwners, device, busMembers), cancellationToken);
+                    AddNamespace(assembly.GlobalNamespace, symbols, carriers, given, forgers, new Sinks(sinks, sinkOwners, device, busMembers), cancellationToken);
                 }
             }
         }
@@ -67,22 +68,22 @@ namespace DmaDiscipline.Analyzers.Symbols
             return false;
         }
 
-        private static void AddNamespace(INamespaceSymbol namespaceSymbol, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, Sinks sinks, CancellationToken cancellationToken)
+        private static void AddNamespace(INamespaceSymbol namespaceSymbol, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> given, HashSet<string> forgers, Sinks sinks, CancellationToken cancellationToken)
         {
             foreach (var member in namespaceSymbol.GetMembers())
             {
                 if (member is INamespaceSymbol nested)
                 {
-                    AddNamespace(nested, symbols, carriers, forgers, sinks, cancellationToken);
+                    AddNamespace(nested, symbols, carriers, given, forgers, sinks, cancellationToken);
                 }
                 else if (member is INamedTypeSymbol type)
                 {
-                    AddType(type, symbols, carriers, forgers, sinks, cancellationToken);
+                    AddType(type, symbols, carriers, given, forgers, sinks, cancellationToken);
                 }
             }
         }
 
-        private static void AddType(INamedTypeSymbol type, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, Sinks sinks, CancellationToken cancellationToken)
+        private static void AddType(INamedTypeSymbol type, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> given, HashSet<string> forgers, Sinks sinks, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (type.DeclaredAccessibility == Accessibility.Private)
@@ -120,7 +121,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                 switch (member)
                 {
                     case INamedTypeSymbol nested:
-                        AddType(nested, symbols, carriers, forgers, sinks, cancellationToken);
+                        AddType(nested, symbols, carriers, given, forgers, sinks, cancellationToken);
                         break;
                     case IFieldSymbol field when ContainsPhysical(field.Type, symbols, 0):
                         carriers.Add(field.Name);
@@ -130,7 +131,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                         carriers.Add(property.IsIndexer ? type.Name : property.Name);
                         break;
                     case IMethodSymbol method:
-                        AddMethod(type, method, symbols, carriers, forgers, sinks);
+                        AddMethod(type, method, symbols, carriers, given, forgers, sinks);
                         break;
                 }
 
@@ -143,7 +144,7 @@ namespace DmaDiscipline.Analyzers.Symbols
             }
         }
 
-        private static void AddMethod(INamedTypeSymbol type, IMethodSymbol method, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> forgers, Sinks sinks)
+        private static void AddMethod(INamedTypeSymbol type, IMethodSymbol method, DmaSymbols symbols, HashSet<string> carriers, HashSet<string> given, HashSet<string> forgers, Sinks sinks)
         {
             if (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.Constructor)
             {
@@ -171,6 +172,11 @@ namespace DmaDiscipline.Analyzers.Symbols
                 if (symbols.IsDeclaredBusSinkParameter(parameter))
                 {
                     sinks.Add(name, type);
+                }
+
+                if (symbols.IsGivenPhysicalAddress(parameter))
+                {
+                    given.Add(name);
                 }
             }
         }

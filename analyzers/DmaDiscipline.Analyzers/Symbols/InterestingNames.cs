@@ -49,6 +49,9 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// <summary>Physical sources.</summary>
         public HashSet<string> Physical { get; }
 
+        /// <summary>Methods the source or the configuration marks as given a physical address in a parameter passed by value (<c>OnFrame([PhysicalAddressSource] ulong pa)</c>, <c>physical-source(pa)</c>).</summary>
+        public HashSet<string> GivenPhysical { get; } = new HashSet<string>(System.StringComparer.Ordinal);
+
         /// <summary>Where DMA001/DMA008 report: bus sinks, unmap/sync, bus address types (a construction), as configured and declared in source (referenced assemblies' are added by <see cref="AddressCarriers"/>).</summary>
         public HashSet<string> Sinks { get; }
 
@@ -159,12 +162,18 @@ namespace DmaDiscipline.Analyzers.Symbols
             var device = new HashSet<string>(System.StringComparer.Ordinal);
             var deviceSinks = new HashSet<string>(System.StringComparer.Ordinal);
             var release = new HashSet<string>(System.StringComparer.Ordinal);
+            var given = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var pair in roles)
             {
                 // An out parameter that receives an address (physical-source(pa)): a body shows it by its method's name; a
                 // constructor (bus-sink(ring) on new Nic(ring)) by its type's.
                 var name = CallWordOf(pair.Key is IParameterSymbol parameter ? parameter.ContainingSymbol : pair.Key);
                 Add(name, pair.Value, mapping, physical, sinks, deviceSinks, release);
+                if (pair.Key is IParameterSymbol { RefKind: not (RefKind.Out or RefKind.Ref) } && (pair.Value & DmaRole.PhysicalSource) != 0)
+                {
+                    // physical-source(pa) on a parameter passed by value: the method (and what implements it) is given one.
+                    given.Add(name);
+                }
                 if ((pair.Value & DmaRole.DeviceMemory) != 0)
                 {
                     device.Add(name);
@@ -192,6 +201,11 @@ namespace DmaDiscipline.Analyzers.Symbols
                         marksDeviceParameter |= mark.OnParameter;
                     }
 
+                    if (mark.Role == DmaRole.PhysicalSource && mark.OnValueParameter)
+                    {
+                        given.Add(mark.Name);
+                    }
+
                     Add(mark.Name, mark.Role, mapping, physical, sinks, deviceSinks, release);
                 }
             }
@@ -203,22 +217,25 @@ namespace DmaDiscipline.Analyzers.Symbols
             names.DeviceSinks.UnionWith(deviceSinks);
             names.Release.UnionWith(release);
             names.MarksDeviceMemoryParameter = marksDeviceParameter;
+            names.GivenPhysical.UnionWith(given);
             return names;
         }
 
-        /// <summary>A DMA attribute in source: the name of the member it marks (for a parameter, its method), its role, and whether it marks a parameter.</summary>
+        /// <summary>A DMA attribute in source: the name of the member it marks (for a parameter, its method), its role, and whether it marks a parameter (and one passed by value).</summary>
         private readonly struct Mark
         {
-            public Mark(string name, DmaRole role, bool onParameter)
+            public Mark(string name, DmaRole role, bool onParameter, bool onValueParameter)
             {
                 Name = name;
                 Role = role;
                 OnParameter = onParameter;
+                OnValueParameter = onValueParameter;
             }
 
             public string Name { get; }
             public DmaRole Role { get; }
             public bool OnParameter { get; }
+            public bool OnValueParameter { get; }
         }
 
         // A tree's marks depend on its syntax alone: a compilation that keeps the tree object (the one the summary generator
@@ -252,7 +269,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                     var role = RoleOfAttributeName(attribute.Name);
                     if (role != DmaRole.None && MarkedMemberName(attribute) is { } name)
                     {
-                        marks.Add(new Mark(name, role, attribute.Parent?.Parent is ParameterSyntax));
+                        var parameter = attribute.Parent?.Parent as ParameterSyntax;
+                        var byValue = parameter is not null && !parameter.Modifiers.Any(SyntaxKind.OutKeyword) && !parameter.Modifiers.Any(SyntaxKind.RefKeyword);
+                        marks.Add(new Mark(name, role, parameter is not null, byValue));
                     }
                 }
             }

@@ -248,7 +248,7 @@ namespace DmaDiscipline.Analyzers.Symbols
 
         /// <summary>
         /// The address-like fields of its type a member assigns: the field's name followed by an
-        /// assignment operator, or inside a tuple when the member deconstructs into one.
+        /// assignment operator, given by <c>ref</c> or <c>out</c>, or inside a tuple when the member deconstructs into one.
         /// </summary>
         private static List<string>? WrittenFields(string text, int start, int end, HashSet<string> fields)
         {
@@ -267,7 +267,9 @@ namespace DmaDiscipline.Analyzers.Symbols
                         next = SourceWords.NextNonSpace(text, after, end, out _);
                     }
 
-                    if (SourceWords.AssignmentFollows(text, after, end) || ((next == ',' || next == ')') && (deconstructs ??= HasTupleAssignment(text, start, end))))
+                    // ref f, out f: given to a call that may store through it (Volatile.Write(ref f, v), Interlocked.Exchange(ref f, v)).
+                    if (SourceWords.AssignmentFollows(text, after, end) || SourceWords.IsWrittenAt(text, at, field.Length)
+                        || ((next == ',' || next == ')') && (deconstructs ??= HasTupleAssignment(text, start, end))))
                     {
                         (written ??= new List<string>()).Add(field);
                         break;

@@ -233,10 +233,22 @@ namespace DmaDiscipline.Analyzers.Symbols
 
             if (entry.ParameterName is { } received && (entry.Role & (DmaRole.PhysicalSource | DmaRole.DeviceMemory)) != 0)
             {
-                // physical-source(pa): the address comes back through that parameter, so it must be one a call writes.
-                return method.Parameters.First(p => p.Name == received).RefKind is RefKind.Out or RefKind.Ref
-                    ? null
-                    : $"'{received}' of '{id}' is passed by value: '{SymbolsFile.RoleName(entry.Role)}({received})' names the out or ref parameter the address comes back through";
+                // physical-source(pa): the address comes back through that out or ref parameter, or the method is given one in
+                // it, which only a body of this compilation (its own, an override's, an implementation's) can use.
+                // device-memory(regs): only comes back, so it must be a parameter a call writes.
+                if (method.Parameters.First(p => p.Name == received).RefKind is RefKind.Out or RefKind.Ref)
+                {
+                    return null;
+                }
+
+                if (entry.Role == DmaRole.PhysicalSource)
+                {
+                    return method.Locations.Any(l => l.IsInSource) || method.IsAbstract || method.IsVirtual || method.ContainingType?.TypeKind == TypeKind.Interface
+                        ? null
+                        : $"'{received}' of '{id}' is passed by value: 'physical-source({received})' on it says the method is given a physical address, and no body here can be: '{id}' is in another assembly and cannot be overridden or implemented; name an out or ref parameter for an address that comes back";
+                }
+
+                return $"'{received}' of '{id}' is passed by value: '{SymbolsFile.RoleName(entry.Role)}({received})' names the out or ref parameter the address comes back through";
             }
 
             var returnsVoid = method.ReturnsVoid && method.MethodKind != MethodKind.Constructor;

@@ -20,14 +20,18 @@ namespace DmaDiscipline.CodeFixes.Editing
         /// <summary>The statement that leaves <paramref name="at"/>'s method on a failed mapping (for an async method, as its task's result), or null inside a lambda or an iterator.</summary>
         public static StatementSyntax? For(SemanticModel model, SyntaxNode at, string what, CancellationToken cancellationToken)
         {
-            var member = at.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax || a is LocalFunctionStatementSyntax || a is AccessorDeclarationSyntax || a is AnonymousFunctionExpressionSyntax);
+            var member = at.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax || a is LocalFunctionStatementSyntax || a is AccessorDeclarationSyntax || a is AnonymousFunctionExpressionSyntax)
+                ?? at.Ancestors().OfType<GlobalStatementSyntax>().FirstOrDefault()?.Parent;
             if (member is null || member is AnonymousFunctionExpressionSyntax)
             {
                 return null;
             }
 
-            var symbol = model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol;
-            if (symbol is null || member.DescendantNodes().OfType<YieldStatementSyntax>().Any())
+            // Top-level statements are the body of the entry point the compiler makes of them (void, int, Task or Task<int>).
+            var symbol = member is CompilationUnitSyntax
+                ? model.GetEnclosingSymbol(at.SpanStart, cancellationToken) as IMethodSymbol
+                : model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol;
+            if (symbol is null || member.DescendantNodes(n => !IsOtherMember(n, member)).OfType<YieldStatementSyntax>().Any())
             {
                 return null;
             }
@@ -39,7 +43,7 @@ namespace DmaDiscipline.CodeFixes.Editing
                 return Throw(what);
             }
 
-            var returns = member.DescendantNodes(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax))
+            var returns = member.DescendantNodes(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax || IsOtherMember(n, member)))
                 .OfType<ReturnStatementSyntax>()
                 .Where(r => r.Expression is not null)
                 .Select(r => r.Expression!)
@@ -72,6 +76,10 @@ namespace DmaDiscipline.CodeFixes.Editing
 
             return Throw(what);
         }
+
+        // A program's top-level statements are read without the types and methods declared beside them.
+        private static bool IsOtherMember(SyntaxNode node, SyntaxNode member) =>
+            node != member && node is MemberDeclarationSyntax and not GlobalStatementSyntax;
 
         /// <summary><c>-ENOMEM</c> (or <c>Errno.ENOMEM</c> when negative): an integer constant of the file whose name says out of memory.</summary>
         private static ExpressionSyntax? OutOfMemoryCode(SemanticModel model, SyntaxNode member, CancellationToken cancellationToken)

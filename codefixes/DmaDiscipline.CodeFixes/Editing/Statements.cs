@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.Formatting;
 
 namespace DmaDiscipline.CodeFixes.Editing
 {
-    /// <summary>Inserting statements next to a statement, wherever it stands (a block, a switch section, or alone as an if/loop body).</summary>
+    /// <summary>Inserting statements next to a statement, wherever it stands (a block, a switch section, alone as an if/loop body, or a program's top-level statements).</summary>
     internal static class Statements
     {
         /// <summary>The statements whose directives an edit of the editor already moved to code inserted before them.</summary>
@@ -17,7 +17,7 @@ namespace DmaDiscipline.CodeFixes.Editing
 
         /// <summary>True when statements can be inserted before or after <paramref name="statement"/>.</summary>
         public static bool CanInsertAround(StatementSyntax statement) =>
-            statement.Parent is BlockSyntax || statement.Parent is SwitchSectionSyntax || IsEmbedded(statement);
+            statement.Parent is BlockSyntax || statement.Parent is SwitchSectionSyntax || statement.Parent is GlobalStatementSyntax || IsEmbedded(statement);
 
         public static void InsertBefore(DocumentEditor editor, StatementSyntax statement, IEnumerable<StatementSyntax> inserted)
         {
@@ -34,7 +34,7 @@ namespace DmaDiscipline.CodeFixes.Editing
                 list[0] = list[0].WithLeadingTrivia(list[0].GetLeadingTrivia().Insert(0, SyntaxFactory.EndOfLine(EndOfLineOf(statement))));
             }
 
-            editor.InsertBefore(statement, list);
+            InsertNodesBefore(editor, statement, list);
         }
 
         /// <summary>
@@ -113,8 +113,51 @@ namespace DmaDiscipline.CodeFixes.Editing
                 list[0] = list[0].WithLeadingTrivia(list[0].GetLeadingTrivia().Insert(0, SyntaxFactory.EndOfLine(EndOfLineOf(statement))));
             }
 
+            InsertNodesAfter(editor, statement, list);
+        }
+
+        // A top-level statement stands in a global statement of the compilation unit: the new ones are global statements beside it.
+        private static void InsertNodesBefore(DocumentEditor editor, StatementSyntax statement, List<StatementSyntax> list)
+        {
+            if (statement.Parent is GlobalStatementSyntax global)
+            {
+                editor.InsertBefore(global, AsGlobal(list, statement, statement));
+                return;
+            }
+
+            editor.InsertBefore(statement, list);
+        }
+
+        private static void InsertNodesAfter(DocumentEditor editor, StatementSyntax statement, List<StatementSyntax> list)
+        {
+            if (statement.Parent is GlobalStatementSyntax global)
+            {
+                editor.InsertAfter(global, AsGlobal(list, statement, NextGlobal(global)));
+                return;
+            }
+
             editor.InsertAfter(statement, list);
         }
+
+        // The formatter sets global statements apart with blank lines, as members: the new ones come laid out already (at
+        // the top level's indentation, in spaces; a tab-indented file is converted with the rest of the fix).
+        // A block among them is set off from what follows by a blank line, unless one is there already.
+        private static IEnumerable<GlobalStatementSyntax> AsGlobal(List<StatementSyntax> list, StatementSyntax beside, StatementSyntax? next)
+        {
+            var eol = SyntaxFactory.EndOfLine(EndOfLineOf(beside));
+            for (var i = 0; i < list.Count; i++)
+            {
+                var laidOut = list[i].WithoutAnnotations(Formatter.Annotation).NormalizeWhitespace("    ", eol.ToString());
+                var setOff = laidOut.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && (i < list.Count - 1 || (next is not null && !StartsWithBlankLine(next)));
+                yield return SyntaxFactory.GlobalStatement(laidOut.WithTrailingTrivia(setOff ? new[] { eol, eol } : new[] { eol }));
+            }
+        }
+
+        /// <summary>The top-level statement after <paramref name="statement"/>'s, if any.</summary>
+        private static StatementSyntax? NextGlobal(GlobalStatementSyntax global) =>
+            global.Parent is CompilationUnitSyntax unit && unit.Members.IndexOf(global) is var at && at + 1 < unit.Members.Count && unit.Members[at + 1] is GlobalStatementSyntax after
+                ? after.Statement
+                : null;
 
         private static string EndOfLineOf(SyntaxNode node) =>
             node.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)).ToString() is { Length: > 0 } eol ? eol : "\n";
@@ -138,12 +181,12 @@ namespace DmaDiscipline.CodeFixes.Editing
                     first[0] = first[0].WithLeadingTrivia(first[0].GetLeadingTrivia().Insert(0, SyntaxFactory.EndOfLine(EndOfLineOf(statement))));
                 }
 
-                editor.InsertBefore(statement, first);
+                InsertNodesBefore(editor, statement, first);
             }
 
             if (last.Count > 0)
             {
-                editor.InsertAfter(statement, last);
+                InsertNodesAfter(editor, statement, last);
             }
         }
 

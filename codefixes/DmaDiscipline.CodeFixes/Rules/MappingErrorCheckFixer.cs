@@ -35,6 +35,12 @@ namespace DmaDiscipline.CodeFixes.Rules
             }
 
             var member = map.Statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is LocalFunctionStatementSyntax);
+            if (member is GlobalStatementSyntax { Parent: CompilationUnitSyntax program })
+            {
+                // Top-level statements: the program is the method.
+                member = program;
+            }
+
             if (member is null
                 || !Stable.IsStable(model, map.Receiver, member, cancellationToken)
                 || !map.HandleUsableAt(model, member, map.Statement.Span.End, cancellationToken)
@@ -116,6 +122,12 @@ namespace DmaDiscipline.CodeFixes.Rules
                 if (parent is BlockSyntax around)
                 {
                     earlier.InsertRange(0, around.Statements.TakeWhile(s => s != inner));
+                }
+                else if (parent is GlobalStatementSyntax global && global.Parent is CompilationUnitSyntax program)
+                {
+                    // A program's top-level statements before this one.
+                    earlier.InsertRange(0, program.Members.TakeWhile(m => m != global).OfType<GlobalStatementSyntax>().Select(g => g.Statement));
+                    break;
                 }
                 else if (parent is AnonymousFunctionExpressionSyntax || parent is LocalFunctionStatementSyntax)
                 {

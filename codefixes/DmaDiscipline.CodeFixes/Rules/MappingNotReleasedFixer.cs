@@ -52,7 +52,9 @@ namespace DmaDiscipline.CodeFixes.Rules
         /// </summary>
         private static PlannedFix? TryFinally(SemanticModel model, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
-            var map = MapCall.Find(model, root, diagnostic.Location, cancellationToken);
+            // The earlier passes' mappings of a loop's map (overwritten, or left by a partial unwind): a release of this pass's
+            // handle on the way out of the block is not theirs.
+            var map = diagnostic.Properties.ContainsKey(Analyzers.Flow.MappingFlow.EarlierPassesProperty) ? null : MapCall.Find(model, root, diagnostic.Location, cancellationToken);
             if (map is null || map.Declarator is null || map.IsScatterGather || !(map.Statement.Parent is BlockSyntax block))
             {
                 return null;

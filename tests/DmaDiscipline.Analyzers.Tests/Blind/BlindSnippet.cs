@@ -14,8 +14,9 @@ namespace DmaDiscipline.Analyzers.Tests.Blind;
 /// interfaces, register properties, helpers in other classes, symbols files), analysed by every DMA analyzer at
 /// once — addressing (DMA001/DMA008), translation decisions (DMA007), mapping life (DMA003) and the symbols
 /// file's own checks (a line of a snippet's file that names nothing is DMA901 and fails the snippet). The
-/// snippets mark every diagnostic they expect; DMA002 and DMA004–DMA006 are not what this round measures and
-/// are left out, so a snippet need not release what it maps.
+/// snippets mark every diagnostic they expect; in <see cref="Check"/> DMA002 and DMA004–DMA006 are not what the
+/// first round measured and are left out, so a snippet need not release what it maps; <see cref="CheckLifecycle"/>
+/// (the second round) runs them too.
 /// </summary>
 internal static class BlindSnippet
 {
@@ -31,7 +32,15 @@ internal static class BlindSnippet
 
         """;
 
-    public static Task Check(string source, string? symbols = null)
+    public static Task Check(string source, string? symbols = null) => Run(source, symbols, ["DMA002", "DMA004", "DMA005", "DMA006"]);
+
+    /// <summary>
+    /// The second round's harness: the same analyzers with every rule on, the lifecycle rules DMA002 and DMA004–DMA006
+    /// included, so a snippet marks each diagnostic it expects and releases what it maps where it means to.
+    /// </summary>
+    public static Task CheckLifecycle(string source, string? symbols = null) => Run(source, symbols, []);
+
+    private static Task Run(string source, string? symbols, string[] disabled)
     {
         var test = new Test { TestCode = Usings + source };
         test.SolutionTransforms.Add((solution, id) =>
@@ -41,7 +50,7 @@ internal static class BlindSnippet
             test.TestState.AdditionalFiles.Add(("DmaDiscipline.txt", symbols));
         }
 
-        test.DisabledDiagnostics.AddRange(["DMA002", "DMA004", "DMA005", "DMA006"]);
+        test.DisabledDiagnostics.AddRange(disabled);
         return test.RunAsync();
     }
 

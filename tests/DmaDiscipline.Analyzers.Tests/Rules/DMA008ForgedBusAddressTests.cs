@@ -22,6 +22,10 @@ public sealed class DMA008ForgedBusAddressTests
     [InlineData("q.Base = {|DMA008:new DmaAddr(0x8000)|};")]
     [InlineData("dma.SyncForDevice({|DMA008:default(DmaAddr)|}, 64, DmaDirection.ToDevice);")]
     [InlineData("const ulong Window = 0xfee00000; ring.Post({|DMA008:new DmaAddr(Window + 0x10)|}, 4);")]
+    // A constant kept in a local, or in a field, before the bus address is made of it.
+    [InlineData("ulong window = 0xfee00000; ring.Post({|DMA008:new DmaAddr(window)|}, 4);")]
+    [InlineData("var window = 0xfee00000UL; var at = window + 0x10; ring.Post({|DMA008:new DmaAddr(at)|}, 4);")]
+    [InlineData("_window = 0x9000_0000UL; ring.Post({|DMA008:new DmaAddr(_window)|}, 64);", "private ulong _window;")]
     [InlineData("_slot = new DmaAddr(0x4000); dma.UnmapSingle({|DMA008:_slot|}, 64, DmaDirection.ToDevice);")]
     [InlineData("DmaAddr a = default; dma.UnmapSingle({|DMA008:a|}, 64, DmaDirection.ToDevice);")]
     [InlineData("var a = new DmaAddr(0x1000); var b = a; q.Base = {|DMA008:b|};")]
@@ -123,6 +127,10 @@ public sealed class DMA008ForgedBusAddressTests
     // Default, then overwritten through a ref local bound once (its declaration) with a value of unknown origin.
     [InlineData("DmaAddr a = default; ref var r = ref a; r = _slot; ring.Post(a, 64);")]
     [InlineData("DmaAddr a = default; ref DmaAddr r = ref a; r = _slot; dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
+    // A constant on one path, the mapping on the other: not known to be forged (as for a choice of DmaAddr values).
+    [InlineData("var a = dma.MapSingle(buf, 0, 64, DmaDirection.ToDevice); ulong at = 0x1000; if (flag) at = a.Value; ring.Post(new DmaAddr(at), 64);")]
+    // A constant offset kept in a local, added to a mapping.
+    [InlineData("var a = dma.MapSingle(buf, 0, 128, DmaDirection.FromDevice); ulong off = 0x40; dma.SyncForCpu(new DmaAddr(a.Value + off), 64, DmaDirection.FromDevice);")]
     // Rebuilt from a value read back from the device: not known to be forged.
     [InlineData("var a = new DmaAddr(raw); dma.UnmapSingle(a, 64, DmaDirection.ToDevice);")]
     [InlineData("var c = dma.AllocCoherent(64); ring.Post(c.DmaAddress, 64);")]

@@ -86,7 +86,7 @@ public sealed class DMA900InvalidSymbolsFileLineTests
                 M:Vendor.Hal.Nothing ; map-persistent
                 M:Vendor.Hal.Write(System.Int32,System.UInt64) ; receiver-sink(addr)
                 F:Vendor.Hal.Base ; receiver-sink
-                M:Vendor.Hal.Write(System.Int32,System.UInt64) ; physical-source(addr)
+                M:Vendor.Hal.Write(System.Int32,System.UInt64) ; device-memory(addr)
                 """)],
             At("DmaDiscipline.txt", 1, 1, 64, "'M:Vendor.Hal.Write(System.Int32,System.UInt64)' has no parameter 'Addr'; parameter names are case-sensitive: 'addr'"),
             At("DmaDiscipline.txt", 2, 1, 67, "'M:Vendor.Hal.Write(System.Int32,System.UInt64)' has no parameter 'address' (its parameters: queue, addr)"),
@@ -96,7 +96,24 @@ public sealed class DMA900InvalidSymbolsFileLineTests
             At("DmaDiscipline.txt", 6, 1, 38, "role 'map-persistent' needs a parameter to act on, and 'M:Vendor.Hal.Nothing' has none"),
             At("DmaDiscipline.txt", 7, 1, 69, "role 'receiver-sink' needs an instance method (it stores into its receiver's memory), and 'M:Vendor.Hal.Write(System.Int32,System.UInt64)' is static"),
             At("DmaDiscipline.txt", 8, 1, 34, "role 'receiver-sink' does not apply to 'F:' symbols"),
-            At("DmaDiscipline.txt", 9, 1, 71, "'addr' of 'M:Vendor.Hal.Write(System.Int32,System.UInt64)' is passed by value: 'physical-source(addr)' names the out or ref parameter the address comes back through"));
+            At("DmaDiscipline.txt", 9, 1, 69, "'addr' of 'M:Vendor.Hal.Write(System.Int32,System.UInt64)' is passed by value: 'device-memory(addr)' names the out or ref parameter the address comes back through"));
+
+    private static readonly Lazy<Task<LibraryAssembly.Built>> ExternalHal = new(() => LibraryAssembly.BuildAsync("""
+        namespace Ext
+        {
+            public static class Hal { public static void Given(ulong pa) { } }
+            public abstract class Handler { public abstract void OnFrame(ulong pa); }
+        }
+        """, "Ext"));
+
+    [Fact]
+    public async Task A_parameter_given_an_address_needs_a_body_here_that_can_be_given_it()
+    {
+        var line = "M:Ext.Hal.Given(System.UInt64) ; physical-source(pa)";
+        await Verify<SymbolsFileAnalyzer>.Analyzer("class D { }", [("DmaDiscipline.txt", line + "\nM:Ext.Handler.OnFrame(System.UInt64) ; physical-source(pa)\n")], [(await ExternalHal.Value).Reference],
+            At("DmaDiscipline.txt", 1, 1, line.Length + 1,
+                "'pa' of 'M:Ext.Hal.Given(System.UInt64)' is passed by value: 'physical-source(pa)' on it says the method is given a physical address, and no body here can be: 'M:Ext.Hal.Given(System.UInt64)' is in another assembly and cannot be overridden or implemented; name an out or ref parameter for an address that comes back"));
+    }
 
     [Fact]
     public Task Lines_that_fit_their_members_are_quiet() =>
@@ -106,6 +123,7 @@ public sealed class DMA900InvalidSymbolsFileLineTests
                 M:Vendor.Hal.Phys(System.Object) ; physical-source
                 M:Vendor.Hal.Forget(System.Object) ; unmap
                 M:Vendor.Hal.Store(System.UInt32,System.UInt32) ; receiver-sink(value)
+                M:Vendor.Hal.Done(System.UInt64) ; physical-source(addr)
                 """)]);
 
     private static DiagnosticResult Unresolved(int line, int column, int endColumn, string message) =>

@@ -194,7 +194,8 @@ public sealed class MappingErrorCheckBlindTests
         D("DMA003", 0));
 
     [Fact]
-    public Task Top_level_program_gets_no_check_fix_outside_a_method() => TopLevel<MappingErrorCheckFixer>.NoFixAsync(
+    // A program of top-level statements fails as a void method does: it throws (the process ends with an error).
+    public Task Top_level_program_throws_when_the_mapping_fails() => TopLevel<MappingErrorCheckFixer>.FixAsync(
         """
         using DmaDiscipline.Runtime;
 
@@ -204,6 +205,153 @@ public sealed class MappingErrorCheckBlindTests
         var buf = machine.Memory.Allocate(512);
         var a = dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice);
         ring.Post({|#0:a.Value|}, 512);
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var ring = new Ring();
+        var buf = machine.Memory.Allocate(512);
+        var a = dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice);
+        if (dma.MappingError(a))
+        {
+            throw new InvalidOperationException("DMA mapping failed");
+        }
+
+        ring.Post(a.Value, 512);
+        """,
+        D("DMA003", 0));
+
+    [Fact]
+    // The header mapped before the payload is released on the payload's failure path, as in a method.
+    public Task Top_level_program_releases_the_earlier_mapping_when_the_next_fails() => TopLevel<MappingErrorCheckFixer>.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var ring = new Ring();
+        var hdr = machine.Memory.Allocate(16);
+        var payload = machine.Memory.Allocate(512);
+        var h = dma.MapSingle(hdr, 0, 16, DmaDirection.ToDevice);
+        if (dma.MappingError(h))
+        {
+            return;
+        }
+
+        var p = dma.MapSingle(payload, 0, 512, DmaDirection.ToDevice);
+        ring.Post(h.Value, 16);
+        ring.Post({|#0:p.Value|}, 512);
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var ring = new Ring();
+        var hdr = machine.Memory.Allocate(16);
+        var payload = machine.Memory.Allocate(512);
+        var h = dma.MapSingle(hdr, 0, 16, DmaDirection.ToDevice);
+        if (dma.MappingError(h))
+        {
+            return;
+        }
+
+        var p = dma.MapSingle(payload, 0, 512, DmaDirection.ToDevice);
+        if (dma.MappingError(p))
+        {
+            dma.UnmapSingle(h, 16, DmaDirection.ToDevice);
+            throw new InvalidOperationException("DMA mapping failed");
+        }
+
+        ring.Post(h.Value, 16);
+        ring.Post(p.Value, 512);
+        """,
+        D("DMA003", 0));
+
+    [Fact]
+    // A program that returns an exit code still throws: no code of its own says "out of memory".
+    public Task Top_level_program_with_exit_codes_throws_when_the_mapping_fails() => TopLevel<MappingErrorCheckFixer>.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var ring = new Ring();
+        if (args.Length > 0)
+        {
+            return 2;
+        }
+
+        var buf = machine.Memory.Allocate(512);
+        var a = dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice);
+        ring.Post({|#0:a.Value|}, 512);
+        return 0;
+        """,
+        """
+        using System;
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var ring = new Ring();
+        if (args.Length > 0)
+        {
+            return 2;
+        }
+
+        var buf = machine.Memory.Allocate(512);
+        var a = dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice);
+        if (dma.MappingError(a))
+        {
+            throw new InvalidOperationException("DMA mapping failed");
+        }
+
+        ring.Post(a.Value, 512);
+        return 0;
+        """,
+        D("DMA003", 0));
+
+    [Fact]
+    // A map in a top-level program's local function is that function's: checked, failing as it fails.
+    public Task Local_function_of_a_top_level_program_returns_false() => TopLevel<MappingErrorCheckFixer>.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var ring = new Ring();
+        Send(machine.Memory.Allocate(512));
+
+        bool Send(KBuffer buf)
+        {
+            var a = dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice);
+            ring.Post({|#0:a.Value|}, 512);
+            return true;
+        }
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var ring = new Ring();
+        Send(machine.Memory.Allocate(512));
+
+        bool Send(KBuffer buf)
+        {
+            var a = dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice);
+            if (dma.MappingError(a))
+            {
+                return false;
+            }
+
+            ring.Post(a.Value, 512);
+            return true;
+        }
         """,
         D("DMA003", 0));
 

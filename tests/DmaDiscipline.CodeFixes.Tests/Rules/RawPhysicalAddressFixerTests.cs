@@ -586,4 +586,19 @@ public sealed class RawPhysicalAddressFixerTests
         }
         """,
         V.Diagnostic("DMA001").WithLocation(0));
+    [Fact]
+    // The address came in as a parameter the platform gives: no buffer here to map, so nothing to rewrite.
+    public Task No_fix_for_an_address_a_handler_is_given() => V.NoFixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        sealed class Handler
+        {
+            public void OnFrame(Ring ring, [PhysicalAddressSource] ulong pa)
+            {
+                ring.Post({|#0:pa|}, 4096);
+            }
+        }
+        """,
+        V.Diagnostic("DMA001").WithLocation(0));
 }

@@ -109,5 +109,7 @@ public static class DataVariants
         Carrier("d58", "`Queue<T>` enqueued and dequeued", "var queue = new Queue<{T}>(); queue.Enqueue({P}); var a = queue.Dequeue();", "a", stores: true),
         Carrier("d59", "member of an array field's struct elements (per-slot bookkeeping)", "_rx[n & 7].A = {P};", "_rx[n & 7].A", members: "private readonly SlotInfo[] _rx = new SlotInfo[8];", types: "public struct SlotInfo { public {T} A; public int Len; }", stores: true),
         Carrier("d60", "member of an array field's class elements", "_tx[3].A = {P};", "_tx[3].A", members: "private readonly TxInfo[] _tx = { new(), new(), new(), new() };", types: "public sealed class TxInfo { public {T} A { get; set; } }", stores: true),
+        Carrier("d61", "loop: remade on each pass, the earlier pass's value dropped before the next is made", "var a = {P}; for (var pass = 0; pass < n; pass++) { $drop a = {P}; }", "a"),
+        Carrier("d62", "loop: remade on each pass, the earlier pass's value dropped after the next is made", "var a = {P}; for (var pass = 0; pass < n; pass++) { {T} next = {P}; $drop a = next; }", "a"),
     ];
 }
