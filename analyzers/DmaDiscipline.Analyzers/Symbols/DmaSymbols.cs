@@ -942,24 +942,52 @@ namespace DmaDiscipline.Analyzers.Symbols
         /// </summary>
         public bool IsGivenPhysicalAddress(IParameterSymbol parameter)
         {
-            if (_physicalSourceAttribute is null || parameter.RefKind is RefKind.Out or RefKind.Ref || !(parameter.ContainingSymbol is IMethodSymbol method))
+            if (_physicalSourceAttribute is null || parameter.RefKind is RefKind.Out or RefKind.Ref || parameter.Ordinal >= 64
+                || !(parameter.ContainingSymbol is IMethodSymbol method))
             {
                 return false;
             }
 
-            foreach (var related in RelatedMembers(method.OriginalDefinition))
+            // Asked for every parameter of every body analysed: the method's related members are walked once.
+            var definition = method.OriginalDefinition;
+            var mask = _givenPhysical.TryGetValue(definition, out var known) ? known : _givenPhysical.GetOrAdd(definition, GivenPhysicalMask);
+            return (mask & (1UL << parameter.Ordinal)) != 0;
+        }
+
+        /// <summary>
+        /// Is the parameter itself marked as given a physical address (the attribute on it, or a <c>physical-source(name)</c>
+        /// line), not through a method it implements? What a referenced assembly's own declarations say.
+        /// </summary>
+        public bool MarksGivenPhysicalAddress(IParameterSymbol parameter) =>
+            _physicalSourceAttribute is not null && parameter.RefKind is not (RefKind.Out or RefKind.Ref) && MarkedGivenPhysical(parameter.OriginalDefinition);
+
+        private bool MarkedGivenPhysical(IParameterSymbol declared) =>
+            (AttributeRoles(declared) & DmaRole.PhysicalSource) != 0
+            || (_roles.TryGetValue(declared, out var configured) && (configured & DmaRole.PhysicalSource) != 0);
+
+        private ulong GivenPhysicalMask(IMethodSymbol method)
+        {
+            ulong mask = 0;
+            foreach (var related in RelatedMembers(method))
             {
-                if (related is IMethodSymbol relatedMethod && parameter.Ordinal < relatedMethod.Parameters.Length
-                    && relatedMethod.Parameters[parameter.Ordinal].OriginalDefinition is var declared
-                    && ((AttributeRoles(declared) & DmaRole.PhysicalSource) != 0
-                        || (_roles.TryGetValue(declared, out var configured) && (configured & DmaRole.PhysicalSource) != 0)))
+                if (!(related is IMethodSymbol relatedMethod))
                 {
-                    return true;
+                    continue;
+                }
+
+                for (var i = 0; i < relatedMethod.Parameters.Length && i < 64 && i < method.Parameters.Length; i++)
+                {
+                    if (MarkedGivenPhysical(relatedMethod.Parameters[i].OriginalDefinition))
+                    {
+                        mask |= 1UL << i;
+                    }
                 }
             }
 
-            return false;
+            return mask;
         }
+
+        private readonly ConcurrentDictionary<IMethodSymbol, ulong> _givenPhysical = new ConcurrentDictionary<IMethodSymbol, ulong>(CacheConcurrency, 64, SymbolEqualityComparer.Default);
 
         /// <summary>A parameter marked [DeviceMemory]: its value addresses device-visible memory.</summary>
         public bool IsDeviceMemoryParameter(IParameterSymbol parameter) =>

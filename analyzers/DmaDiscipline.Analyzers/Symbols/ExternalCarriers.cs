@@ -174,7 +174,7 @@ namespace DmaDiscipline.Analyzers.Symbols
                     sinks.Add(name, type);
                 }
 
-                if (symbols.IsGivenPhysicalAddress(parameter))
+                if (symbols.MarksGivenPhysicalAddress(parameter))
                 {
                     given.Add(name);
                 }
