@@ -415,4 +415,48 @@ public sealed class MappingNotReleasedBlindTests
         }
         """,
         D("DMA002", 0));
+
+    [Fact]
+    // A program of top-level statements: the early return inside an if block releases the mapping, as in a method.
+    public Task Top_level_program_releases_before_its_early_return() => TopLevel<DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer>.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var buf = machine.Memory.Allocate(512);
+        var a = {|#0:dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice)|};
+        if (dma.MappingError(a))
+        {
+            return;
+        }
+
+        if (args.Length > 0)
+        {
+            return;
+        }
+
+        dma.UnmapSingle(a, 512, DmaDirection.ToDevice);
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var buf = machine.Memory.Allocate(512);
+        var a = dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice);
+        if (dma.MappingError(a))
+        {
+            return;
+        }
+
+        if (args.Length > 0)
+        {
+            dma.UnmapSingle(a, 512, DmaDirection.ToDevice);
+            return;
+        }
+
+        dma.UnmapSingle(a, 512, DmaDirection.ToDevice);
+        """,
+        D("DMA002", 0));
 }
