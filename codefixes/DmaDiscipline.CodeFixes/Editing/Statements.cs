@@ -121,6 +121,12 @@ namespace DmaDiscipline.CodeFixes.Editing
         {
             if (statement.Parent is GlobalStatementSyntax global)
             {
+                if (list.Count > 0 && StartsWithBlankLine(statement) && list[0].GetLeadingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+                {
+                    // The blank line that set the statement off went to the inserted code (InsertBefore): it leaves the statement.
+                    editor.ReplaceNode(global, (current, _) => current.WithLeadingTrivia(WithoutFirstBlankLine(current.GetLeadingTrivia())));
+                }
+
                 editor.InsertBefore(global, AsGlobal(list, statement, statement));
                 return;
             }
@@ -147,13 +153,34 @@ namespace DmaDiscipline.CodeFixes.Editing
             var eol = SyntaxFactory.EndOfLine(EndOfLineOf(beside));
             for (var i = 0; i < list.Count; i++)
             {
-                var laidOut = list[i].WithoutAnnotations(Formatter.Annotation).NormalizeWhitespace("    ", eol.ToString());
+                // What the insertion put in front (a blank line, directives taken from the statement) stays as it is.
+                var laidOut = list[i].WithoutAnnotations(Formatter.Annotation).NormalizeWhitespace("    ", eol.ToString())
+                    .WithLeadingTrivia(list[i].GetLeadingTrivia().Where(t => !t.HasAnnotation(SyntaxAnnotation.ElasticAnnotation)));
                 var setOff = laidOut.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && (i < list.Count - 1 || (next is not null && !StartsWithBlankLine(next)));
                 yield return SyntaxFactory.GlobalStatement(laidOut.WithTrailingTrivia(setOff ? new[] { eol, eol } : new[] { eol }));
             }
         }
 
-        /// <summary>The top-level statement after <paramref name="statement"/>'s, if any.</summary>
+        /// <summary>The trivia without the first line end that stands before anything but white space (a blank line).</summary>
+        private static SyntaxTriviaList WithoutFirstBlankLine(SyntaxTriviaList trivia)
+        {
+            for (var i = 0; i < trivia.Count; i++)
+            {
+                if (trivia[i].IsKind(SyntaxKind.EndOfLineTrivia))
+                {
+                    return trivia.RemoveAt(i);
+                }
+
+                if (!trivia[i].IsKind(SyntaxKind.WhitespaceTrivia))
+                {
+                    break;
+                }
+            }
+
+            return trivia;
+        }
+
+        /// <summary>The top-level statement after <paramref name="global"/>, if any.</summary>
         private static StatementSyntax? NextGlobal(GlobalStatementSyntax global) =>
             global.Parent is CompilationUnitSyntax unit && unit.Members.IndexOf(global) is var at && at + 1 < unit.Members.Count && unit.Members[at + 1] is GlobalStatementSyntax after
                 ? after.Statement

@@ -459,4 +459,38 @@ public sealed class MappingNotReleasedBlindTests
         dma.UnmapSingle(a, 512, DmaDirection.ToDevice);
         """,
         D("DMA002", 0));
+
+    [Fact]
+    // A top-level return set off by a blank line: the release goes before it, the blank line before the release.
+    public Task Top_level_program_releases_before_its_final_return() => TopLevel<DmaDiscipline.CodeFixes.Rules.MappingNotReleasedFixer>.FixAsync(
+        """
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var buf = machine.Memory.Allocate(512);
+        var a = {|#0:dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice)|};
+        if (dma.MappingError(a))
+        {
+            return 1;
+        }
+
+        return 0;
+        """,
+        """
+        using DmaDiscipline.Runtime;
+
+        var machine = new Machine(new MachineOptions());
+        DmaApi dma = machine.AddDevice(DeviceId.Parse("00:04.0")).Dma;
+        var buf = machine.Memory.Allocate(512);
+        var a = dma.MapSingle(buf, 0, 512, DmaDirection.ToDevice);
+        if (dma.MappingError(a))
+        {
+            return 1;
+        }
+
+        dma.UnmapSingle(a, 512, DmaDirection.ToDevice);
+        return 0;
+        """,
+        D("DMA002", 0));
 }
