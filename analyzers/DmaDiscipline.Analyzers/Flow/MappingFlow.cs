@@ -2627,36 +2627,52 @@ namespace DmaDiscipline.Analyzers.Flow
                     _valueOwners.Add(local);
                 }
             }
-            else if (value is IFlowCaptureReferenceOperation capture && _slotsUnder.TryGetValue(capture.Id, out var slots))
+            else if (value is IFlowCaptureReferenceOperation capture
+                && CopySlots(capture.Id, local, state, ref bindings, ref constants, withConstants: local.Type.IsValueType)
+                && local.Type.IsValueType && _withCopies.Contains(capture.Id))
             {
-                foreach (var slot in slots)
-                {
-                    if (!(slot.Owner is CaptureId && slot.Owner.Equals(capture.Id)))
-                    {
-                        continue;
-                    }
-
-                    var moved = new SlotKey(local, slot.Member);
-                    if (state.Bindings.TryGetValue(slot, out var held))
-                    {
-                        Held(moved);
-                        bindings = bindings.SetItem(moved, held);
-                        if (local.Type.IsValueType && _withCopies.Contains(capture.Id))
-                        {
-                            // A struct copied `with` a member changed is still this body's value: passed on whole, it hands over what it holds.
-                            _valueOwners.Add(local);
-                        }
-                    }
-
-                    if (local.Type.IsValueType && state.Constants.TryGetValue(slot, out var known))
-                    {
-                        Held(moved);
-                        constants = constants.SetItem(moved, known);
-                    }
-                }
+                // A struct copied `with` a member changed is still this body's value: passed on whole, it hands over what it holds.
+                _valueOwners.Add(local);
             }
 
             return bindings;
+        }
+
+        /// <summary>
+        /// Each member of <paramref name="from"/> that holds a mapping, or (<paramref name="withConstants"/>) a known integer,
+        /// holds it as the same member of <paramref name="to"/> too. True when a mapping was copied.
+        /// </summary>
+        private bool CopySlots(object from, object to, MappingState state, ref PersistentMap<object, Binding> bindings, ref PersistentMap<object, long> constants, bool withConstants)
+        {
+            if (!_slotsUnder.TryGetValue(from, out var slots))
+            {
+                return false;
+            }
+
+            var copied = false;
+            foreach (var slot in slots.ToArray())
+            {
+                if (!slot.Owner.Equals(from))
+                {
+                    continue;
+                }
+
+                var moved = new SlotKey(to, slot.Member);
+                if (state.Bindings.TryGetValue(slot, out var held))
+                {
+                    Held(moved);
+                    bindings = bindings.SetItem(moved, held);
+                    copied = true;
+                }
+
+                if (withConstants && state.Constants.TryGetValue(slot, out var known))
+                {
+                    Held(moved);
+                    constants = constants.SetItem(moved, known);
+                }
+            }
+
+            return copied;
         }
 
         /// <summary>The local of this body that the value of <paramref name="operation"/> is assigned to or initialises, if it is.</summary>
@@ -2702,27 +2718,7 @@ namespace DmaDiscipline.Analyzers.Flow
         {
             var bindings = state.Bindings;
             var constants = state.Constants;
-            foreach (var slot in _slotsUnder[source].ToArray())
-            {
-                if (!slot.Owner.Equals(source))
-                {
-                    continue;
-                }
-
-                var moved = new SlotKey(copy, slot.Member);
-                if (state.Bindings.TryGetValue(slot, out var held))
-                {
-                    Held(moved);
-                    bindings = bindings.SetItem(moved, held);
-                }
-
-                if (state.Constants.TryGetValue(slot, out var known))
-                {
-                    Held(moved);
-                    constants = constants.SetItem(moved, known);
-                }
-            }
-
+            CopySlots(source, copy, state, ref bindings, ref constants, withConstants: true);
             _withCopies.Add(copy);
             _slotsHeld = true;
             return new MappingState(bindings, state.Sites, constants);
